@@ -1,0 +1,68 @@
+// Command dispatcher: `mqttscope COMMAND ...`. Each command lives in
+// commands/NAME.ts and exports `run(argv): Promise<number>` plus `usage`.
+import { CliError, UsageError } from './errors.js';
+
+export interface Command {
+  run(argv: string[]): Promise<number>;
+  usage: string;
+  summary: string;
+}
+
+const COMMANDS = ['up', 'proxy', 'broker', 'read', 'decode', 'replay', 'acl', 'lab', 'cert'] as const;
+
+function topUsage(): string {
+  return [
+    'usage: mqttscope [COMMAND] [OPTIONS]',
+    '',
+    'Commands:',
+    '  up        bundled broker + proxy on 127.0.0.1:1883 + live view (the default)',
+    '  proxy     transparent MQTT proxy in front of any broker',
+    '  broker    the bundled broker (aedes) with mosquitto password/ACL files',
+    '  read      read pcap/pcapng captures',
+    '  decode    decode packets given as hex',
+    '  replay    replay the client side of a capture against a broker',
+    '  acl       explain mosquitto ACL decisions (acl explain ...)',
+    '  lab       teaching labs (lab --list)',
+    '  cert      generate a throwaway CA and server certificate',
+    '',
+    "Run 'mqttscope COMMAND --help' for a command's options.",
+    'Example: mqttscope up   then   mosquitto_pub -t Room1/Light -m "Turn On"',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let [name, ...rest] = argv;
+  if (name === undefined || name.startsWith('-')) {
+    if (name === '--help' || name === '-h') { process.stdout.write(topUsage() + '\n'); return 0; }
+    rest = name === undefined ? [] : argv;
+    name = 'up';
+  }
+  if (!(COMMANDS as readonly string[]).includes(name)) {
+    process.stderr.write(`mqttscope: unknown command '${name}'\n${topUsage()}\n`);
+    return 2;
+  }
+  let cmd: Command;
+  try {
+    cmd = (await import(`./commands/${name}.js`)) as Command;
+  } catch (err) {
+    process.stderr.write(`mqttscope: command '${name}' is not available: ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(cmd.usage.trimEnd() + '\n');
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`mqttscope ${name}: ${err.message}\n${cmd.usage.split('\n')[0]}\n`);
+      return 2;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`mqttscope ${name}: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,247 @@
+// The sans-io engine: events in (connection opened, bytes in one direction,
+// gap, closed, clock tick), records out (packets and findings). The proxy,
+// the capture reader and the tests all drive the same engine.
+import { Framer } from '../stream/framer.js';
+import { dissect, summarize } from '../dissect/index.js';
+import type { DissectContext, DissectResult, Finding, OutputRecord, PacketRecord, PacketSummary } from '../model/packet.js';
+import type { ConnMeta, Direction, Note, ProtocolVersion } from '../model/types.js';
+
+export type CloseHow = 'fin' | 'reset' | 'error' | 'end';
+
+/** Something that watches the engine's packets (analysis, statistics). */
+export interface EngineObserver {
+  open?(conn: ConnMeta, time: number): void;
+  packet?(rec: PacketRecord): void;
+  gap?(conn: ConnMeta, dir: Direction, time: number, frame: number): void;
+  close?(conn: ConnMeta, time: number, how: CloseHow): void;
+  tick?(time: number): void;
+  end?(time: number): void;
+}
+
+export interface EngineOptions {
+  /** Every packet record and finding, in order. */
+  onRecord: (rec: OutputRecord) => void;
+  observers?: EngineObserver[];
+  /** Largest packet decoded; larger ones are skipped with a note. Default: the protocol limit. */
+  maxPacketSize?: number;
+  /** Version assumed before a CONNECT is seen (inferred when packets follow). Default 4. */
+  defaultVersion?: ProtocolVersion;
+}
+
+interface DirState {
+  framer: Framer;
+  ctx: DissectContext;
+}
+
+interface ConnState {
+  meta: ConnMeta;
+  c2s: DirState;
+  s2c: DirState;
+  clientId: string | null;
+  username: string | null;
+  version: ProtocolVersion;
+  versionKnown: boolean;
+  /** Packets decoded before the version was known, for inference. */
+  inferSamples: number;
+  /** Frame and time of the chunk being framed. */
+  curFrame: number;
+  curTime: number;
+  curDir: Direction;
+}
+
+export class Engine {
+  private readonly onRecord: (rec: OutputRecord) => void;
+  private readonly observers: EngineObserver[];
+  private readonly maxPacketSize: number | undefined;
+  private readonly defaultVersion: ProtocolVersion;
+  private readonly conns = new Map<string, ConnState>();
+  private seq = 0;
+  /** Total MQTT bytes fed in, both directions. */
+  bytes = 0;
+
+  constructor(opts: EngineOptions) {
+    this.onRecord = opts.onRecord;
+    this.observers = opts.observers ?? [];
+    this.maxPacketSize = opts.maxPacketSize;
+    this.defaultVersion = opts.defaultVersion ?? 4;
+  }
+
+  get packetCount(): number {
+    return this.seq;
+  }
+
+  connection(id: string): ConnMeta | undefined {
+    return this.conns.get(id)?.meta;
+  }
+
+  /** A connection starts. `midstream` means its first bytes may not be a packet boundary. */
+  open(meta: ConnMeta, time: number, opts: { midstream?: boolean } = {}): void {
+    if (this.conns.has(meta.id)) return;
+    const st: ConnState = {
+      meta,
+      c2s: undefined as unknown as DirState,
+      s2c: undefined as unknown as DirState,
+      clientId: null,
+      username: null,
+      version: this.defaultVersion,
+      versionKnown: false,
+      inferSamples: 0,
+      curFrame: 0,
+      curTime: time,
+      curDir: 'c2s',
+    };
+    st.c2s = this.makeDir(st, 'c2s');
+    st.s2c = this.makeDir(st, 's2c');
+    if (opts.midstream) {
+      st.c2s.framer.startResync();
+      st.s2c.framer.startResync();
+    }
+    this.conns.set(meta.id, st);
+    for (const o of this.observers) o.open?.(meta, time);
+  }
+
+  private makeDir(st: ConnState, dir: Direction): DirState {
+    const ctx: DissectContext = { version: st.version, topicAliases: new Map() };
+    const framer = new Framer(
+      {
+        packet: (bytes) => this.packet(st, dir, ctx, bytes),
+        note: (note) => this.streamNote(st, dir, note),
+      },
+      { maxPacketSize: this.maxPacketSize },
+    );
+    return { framer, ctx };
+  }
+
+  /** Bytes seen in one direction. `frame` is the capture frame number (live: omit). */
+  data(id: string, dir: Direction, chunk: Uint8Array, time: number, frame?: number): void {
+    const st = this.conns.get(id);
+    if (!st) throw new Error(`engine: data for unknown connection ${id}`);
+    st.curTime = time;
+    st.curFrame = frame ?? 0;
+    st.curDir = dir;
+    this.bytes += chunk.length;
+    (dir === 'c2s' ? st.c2s : st.s2c).framer.push(chunk);
+  }
+
+  /** Bytes were lost in one direction (capture gap). */
+  gap(id: string, dir: Direction, time: number, frame: number, lost?: number): void {
+    const st = this.conns.get(id);
+    if (!st) return;
+    (dir === 'c2s' ? st.c2s : st.s2c).framer.gap();
+    this.emitFinding(st, {
+      code: 'stream-gap', severity: 'warn', frames: [frame],
+      text: `${lost !== undefined ? `${lost} byte(s)` : 'bytes'} missing from the ${dir === 'c2s' ? 'client→broker' : 'broker→client'} stream (segment not captured); packets around the gap may be lost and framing resyncs at the next plausible packet`,
+      extra: { dir, ...(lost !== undefined ? { lost_bytes: lost } : {}) },
+    }, time);
+    for (const o of this.observers) o.gap?.(st.meta, dir, time, frame);
+  }
+
+  close(id: string, time: number, how: CloseHow = 'fin'): void {
+    const st = this.conns.get(id);
+    if (!st) return;
+    st.curTime = time;
+    st.c2s.framer.flush();
+    st.s2c.framer.flush();
+    for (const o of this.observers) o.close?.(st.meta, time, how);
+    this.conns.delete(id);
+  }
+
+  tick(time: number): void {
+    for (const o of this.observers) o.tick?.(time);
+  }
+
+  /** End of input: close what is open and let observers report. */
+  end(time: number): void {
+    for (const id of [...this.conns.keys()]) this.close(id, time, 'end');
+    for (const o of this.observers) o.end?.(time);
+  }
+
+  private packet(st: ConnState, dir: Direction, ctx: DissectContext, bytes: Uint8Array): void {
+    const type = bytes[0]! >> 4;
+    if (!st.versionKnown && type !== 1) this.inferVersion(st, bytes);
+    ctx.version = st.version;
+    const summary = summarize(bytes, ctx);
+    if (type === 1 && summary.connect) {
+      const lvl = summary.connect.protocolLevel;
+      if (lvl === 3 || lvl === 4 || lvl === 5) {
+        st.version = lvl;
+        st.versionKnown = true;
+        st.c2s.ctx.version = lvl;
+        st.s2c.ctx.version = lvl;
+        // A new CONNECT starts fresh alias maps [MQTT-3.3.2-7].
+        st.c2s.ctx.topicAliases = new Map();
+        st.s2c.ctx.topicAliases = new Map();
+      }
+      st.clientId = summary.connect.clientId;
+      st.username = summary.connect.username;
+    }
+    if (type === 2 && summary.properties && typeof summary.properties['assigned_client_identifier'] === 'string') {
+      st.clientId = summary.properties['assigned_client_identifier'] as string;
+    }
+    let topic = summary.topic;
+    if (type === 3 && summary.topicAlias !== null && ctx.topicAliases) {
+      if (topic) ctx.topicAliases.set(summary.topicAlias, topic);
+      else topic = ctx.topicAliases.get(summary.topicAlias) ?? topic;
+    }
+    const seq = ++this.seq;
+    const ctxSnapshot: DissectContext = { version: st.version, topicAliases: ctx.topicAliases ? new Map(ctx.topicAliases) : undefined };
+    let tree: DissectResult | null = null;
+    const rec: PacketRecord = {
+      kind: 'packet',
+      seq,
+      frame: st.curFrame || seq,
+      time: st.curTime,
+      conn: st.meta,
+      dir,
+      clientId: st.clientId,
+      username: st.username,
+      version: st.version,
+      versionInferred: !st.versionKnown,
+      bytes,
+      summary,
+      topic,
+      notes: summary.notes,
+      findings: [],
+      tree: () => (tree ??= dissect(bytes, ctxSnapshot)),
+    };
+    this.onRecord(rec);
+    for (const o of this.observers) o.packet?.(rec);
+  }
+
+  /** No CONNECT seen: pick the version under which the packet decodes with fewer notes. */
+  private inferVersion(st: ConnState, bytes: Uint8Array): void {
+    if (st.inferSamples >= 8) { st.versionKnown = false; return; }
+    st.inferSamples++;
+    const v4 = countErrors(summarize(bytes, { version: 4 }));
+    const v5 = countErrors(summarize(bytes, { version: 5 }));
+    if (v5 < v4) st.version = 5;
+    else if (v4 < v5) st.version = 4;
+    st.c2s.ctx.version = st.version;
+    st.s2c.ctx.version = st.version;
+  }
+
+  private streamNote(st: ConnState, dir: Direction, note: Note): void {
+    const code = note.code === 'remaining-length-too-long' ? 'protocol-violation' : note.code === 'packet-too-large' ? 'protocol-violation' : 'stream-gap';
+    this.emitFinding(st, {
+      code, severity: note.severity, frames: st.curFrame ? [st.curFrame] : [],
+      text: `${dir === 'c2s' ? 'client→broker' : 'broker→client'}: ${note.text}`,
+      extra: { dir, note: note.code, ...(note.spec ? { spec: note.spec } : {}) },
+    }, st.curTime);
+  }
+
+  private emitFinding(
+    st: ConnState,
+    f: Pick<Finding, 'code' | 'severity' | 'frames' | 'text' | 'extra'>,
+    time: number,
+  ): void {
+    this.onRecord({
+      kind: 'finding', time, conn: st.meta.id, clientId: st.clientId, username: st.username, topic: null, ...f,
+    });
+  }
+}
+
+function countErrors(s: PacketSummary): number {
+  let n = 0;
+  for (const note of s.notes) n += note.severity === 'error' ? 10 : note.severity === 'warn' ? 1 : 0;
+  return n;
+}

@@ -1,0 +1,366 @@
+// Incremental MQTT framer for one direction of one connection.
+// Chunks may split anywhere (inside the Remaining Length varint too) and one
+// chunk may hold many packets. Complete packets are handed out as views into
+// the chunk when they lie inside it (zero copy), or as a fresh buffer when
+// they were assembled from several chunks.
+import type { Note } from '../model/types.js';
+
+/** The protocol limit: a Remaining Length of ff ff ff 7f. */
+export const MAX_REMAINING_LENGTH = 268_435_455;
+
+export interface FramerSink {
+  /** A complete packet, fixed header included. */
+  packet(bytes: Uint8Array): void;
+  /** A framing problem; `skipped` bytes were not framed as packets. */
+  note(note: Note, skipped: number): void;
+}
+
+export interface FramerOptions {
+  /** Largest packet (fixed header included) that is buffered and decoded. Larger ones are skipped. */
+  maxPacketSize?: number;
+}
+
+const enum Mode { Aligned, Skip, Resync }
+
+/** Largest packet we are willing to buffer to confirm a resync candidate. */
+const RESYNC_CONFIRM_LIMIT = 65_536;
+
+export class Framer {
+  private readonly sink: FramerSink;
+  readonly maxPacketSize: number;
+  private mode: Mode = Mode.Aligned;
+  /** Bytes of a packet (or header) carried over from earlier chunks. */
+  private carry: Uint8Array | null = null;
+  private carryLen = 0;
+  /** Total size of the carried packet, or -1 while its header is incomplete. */
+  private carryTotal = -1;
+  /** Bytes still to drop while skipping an oversized packet. */
+  private skipLeft = 0;
+  /** Total bytes discarded while resyncing, reported once aligned again. */
+  private resyncSkipped = 0;
+
+  constructor(sink: FramerSink, opts: FramerOptions = {}) {
+    this.sink = sink;
+    this.maxPacketSize = Math.max(2, opts.maxPacketSize ?? MAX_REMAINING_LENGTH + 5);
+  }
+
+  /** Bytes currently held back waiting for the rest of a packet. */
+  get buffered(): number {
+    return this.carryLen;
+  }
+
+  get resyncing(): boolean {
+    return this.mode === Mode.Resync;
+  }
+
+  /** Bytes were lost before the next chunk: drop any partial packet and resync. */
+  gap(): void {
+    this.carry = null;
+    this.carryLen = 0;
+    this.carryTotal = -1;
+    this.skipLeft = 0;
+    this.pendingResync = null;
+    this.mode = Mode.Resync;
+  }
+
+  /** Start in resync mode (a capture that joins a connection mid-stream). */
+  startResync(): void {
+    this.gap();
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.pendingResync !== null) { this.pushResync(chunk); return; }
+    let pos = 0;
+    const end = chunk.length;
+    if (this.mode === Mode.Skip) {
+      const n = Math.min(this.skipLeft, end);
+      this.skipLeft -= n;
+      pos = n;
+      if (this.skipLeft > 0) return;
+      this.mode = Mode.Aligned;
+    }
+    if (this.carryLen > 0) {
+      pos = this.fillCarry(chunk, pos);
+      if (this.carryLen > 0) return; // still incomplete, chunk consumed
+    }
+    if (this.mode === Mode.Resync) {
+      this.resync(chunk, pos);
+      return;
+    }
+    this.frameAligned(chunk, pos);
+  }
+
+  /** Fast path: frame packets starting at `pos` of an aligned chunk. */
+  private frameAligned(chunk: Uint8Array, start: number): void {
+    const end = chunk.length;
+    let pos = start;
+    while (pos < end) {
+      // Decode the Remaining Length varint inline [MQTT-1.5.5].
+      let len = 0;
+      let mul = 1;
+      let i = pos + 1;
+      let b = 0;
+      let complete = false;
+      for (let k = 0; k < 4; k++) {
+        if (i >= end) break;
+        b = chunk[i++]!;
+        len += (b & 0x7f) * mul;
+        mul *= 128;
+        if ((b & 0x80) === 0) { complete = true; break; }
+      }
+      if (!complete) {
+        if (i - pos >= 5) {
+          // Four continuation bits in a row: no valid length can follow.
+          this.badLength(chunk, pos);
+          return this.resync(chunk, pos + 1);
+        }
+        this.startCarry(chunk, pos, -1);
+        return;
+      }
+      const total = i - pos + len;
+      if (total > this.maxPacketSize) {
+        this.sink.note({
+          severity: 'warn', code: 'packet-too-large',
+          text: `packet of ${total} bytes exceeds the maximum decode size of ${this.maxPacketSize} bytes; it was skipped, not decoded`,
+          offset: 0,
+        }, total);
+        const avail = end - pos;
+        if (avail >= total) { pos += total; continue; }
+        this.skipLeft = total - avail;
+        this.mode = Mode.Skip;
+        return;
+      }
+      if (pos + total <= end) {
+        this.sink.packet(chunk.subarray(pos, pos + total));
+        pos += total;
+      } else {
+        this.startCarry(chunk, pos, total);
+        return;
+      }
+    }
+  }
+
+  private badLength(chunk: Uint8Array, pos: number): void {
+    const hex = Array.from(chunk.subarray(pos + 1, pos + 5), (x) => x.toString(16).padStart(2, '0')).join(' ');
+    this.sink.note({
+      severity: 'error', code: 'remaining-length-too-long',
+      text: `Remaining Length ${hex} has its continuation bit set in the 4th byte; a valid length has at most 4 bytes. Resyncing`,
+      spec: 'MQTT-1.5.5', offset: 1,
+    }, 0);
+  }
+
+  private startCarry(chunk: Uint8Array, pos: number, total: number): void {
+    const have = chunk.length - pos;
+    const cap = total > 0 ? total : 8;
+    this.carry = new Uint8Array(Math.max(cap, have));
+    this.carry.set(chunk.subarray(pos), 0);
+    this.carryLen = have;
+    this.carryTotal = total;
+  }
+
+  /** Append from chunk to the carried packet; returns the new position in chunk. */
+  private fillCarry(chunk: Uint8Array, pos: number): number {
+    const end = chunk.length;
+    if (this.carryTotal < 0) {
+      // The header is incomplete: take bytes one by one until the varint ends.
+      const carry = this.carry!;
+      while (pos < end && this.carryTotal < 0) {
+        carry[this.carryLen++] = chunk[pos++]!;
+        const hdr = readHeader(carry, 0, this.carryLen);
+        if (hdr === HEADER_INCOMPLETE) continue;
+        if (hdr === HEADER_INVALID) {
+          const bad = carry.slice(0, this.carryLen);
+          this.carry = null; this.carryLen = 0; this.carryTotal = -1;
+          this.badLength(bad, 0);
+          this.mode = Mode.Resync;
+          // Re-examine the bytes after the first one as resync candidates.
+          this.resync(concat(bad.subarray(1), chunk.subarray(pos)), 0);
+          return end;
+        }
+        const total = hdr;
+        if (total > this.maxPacketSize) {
+          const have = this.carryLen;
+          this.carry = null; this.carryLen = 0; this.carryTotal = -1;
+          this.sink.note({
+            severity: 'warn', code: 'packet-too-large',
+            text: `packet of ${total} bytes exceeds the maximum decode size of ${this.maxPacketSize} bytes; it was skipped, not decoded`,
+            offset: 0,
+          }, total);
+          this.skipLeft = total - have;
+          this.mode = Mode.Skip;
+          const n = Math.min(this.skipLeft, end - pos);
+          this.skipLeft -= n;
+          pos += n;
+          if (this.skipLeft === 0) this.mode = Mode.Aligned;
+          else return end;
+          return pos;
+        }
+        const grown = new Uint8Array(total);
+        grown.set(carry.subarray(0, this.carryLen));
+        this.carry = grown;
+        this.carryTotal = total;
+      }
+      if (this.carryTotal < 0) return pos;
+    }
+    const need = this.carryTotal - this.carryLen;
+    const n = Math.min(need, end - pos);
+    this.carry!.set(chunk.subarray(pos, pos + n), this.carryLen);
+    this.carryLen += n;
+    pos += n;
+    if (this.carryLen === this.carryTotal) {
+      const pkt = this.carry!;
+      this.carry = null; this.carryLen = 0; this.carryTotal = -1;
+      this.sink.packet(pkt);
+    }
+    return pos;
+  }
+
+  /**
+   * Look for the next plausible packet boundary at or after `pos`. A candidate
+   * needs a valid type/flags byte, a valid Remaining Length, a body that fits
+   * its type, and (when the bytes are there) a plausible header right after it.
+   */
+  private resync(chunk: Uint8Array, pos: number): void {
+    const end = chunk.length;
+    // Keep at most RESYNC_CONFIRM_LIMIT bytes pending while undecided.
+    let p = pos;
+    while (p < end) {
+      const verdict = plausibleAt(chunk, p, end, this.maxPacketSize);
+      if (verdict === PLAUSIBLE) {
+        if (this.resyncSkipped + (p - pos) > 0) this.reportResync(this.resyncSkipped + (p - pos));
+        this.resyncSkipped = 0;
+        this.mode = Mode.Aligned;
+        this.frameAligned(chunk, p);
+        return;
+      }
+      if (verdict === UNDECIDED && end - p < RESYNC_CONFIRM_LIMIT) {
+        // Wait for more bytes, keeping the tail (bounded by the confirm limit).
+        this.resyncSkipped += p - pos;
+        this.holdForResync(chunk.subarray(p));
+        return;
+      }
+      p++;
+    }
+    this.resyncSkipped += end - pos;
+  }
+
+  private holdForResync(tail: Uint8Array): void {
+    // Stored as a "carry" with unknown total; push() will call resync again with it prepended.
+    this.pendingResync = tail.slice();
+  }
+
+  private pendingResync: Uint8Array | null = null;
+
+  private reportResync(skipped: number): void {
+    this.sink.note({
+      severity: 'warn', code: 'resync',
+      text: `skipped ${skipped} byte(s) that did not start a plausible MQTT packet before finding the next packet boundary`,
+    }, skipped);
+  }
+
+  /** Entry used by push() when bytes are held for a resync decision. */
+  pushResync(chunk: Uint8Array): boolean {
+    if (this.pendingResync === null) return false;
+    const joined = concat(this.pendingResync, chunk);
+    this.pendingResync = null;
+    this.resync(joined, 0);
+    return true;
+  }
+
+  /** End of stream: report what was left unframed. */
+  flush(): void {
+    const left = this.carryLen + (this.pendingResync?.length ?? 0);
+    if (left > 0) {
+      this.sink.note({
+        severity: 'warn', code: 'truncated-packet',
+        text: `stream ended with ${left} byte(s) of an incomplete packet${this.carryTotal > 0 ? ` (expected ${this.carryTotal})` : ''}`,
+      }, left);
+    }
+    this.carry = null; this.carryLen = 0; this.carryTotal = -1; this.pendingResync = null;
+  }
+}
+
+const HEADER_INCOMPLETE = -1;
+const HEADER_INVALID = -2;
+
+/** Total packet size from a header at `pos`, or HEADER_INCOMPLETE / HEADER_INVALID. */
+export function readHeader(buf: Uint8Array, pos: number, end: number): number {
+  let len = 0;
+  let mul = 1;
+  for (let k = 0; k < 4; k++) {
+    const i = pos + 1 + k;
+    if (i >= end) return HEADER_INCOMPLETE;
+    const b = buf[i]!;
+    len += (b & 0x7f) * mul;
+    mul *= 128;
+    if ((b & 0x80) === 0) return 2 + k + len;
+  }
+  return HEADER_INVALID;
+}
+
+const PLAUSIBLE = 0;
+const IMPLAUSIBLE = 1;
+const UNDECIDED = 2;
+
+/** Required low nibble per packet type; -1 means "any" (PUBLISH, checked separately). */
+const FIXED_FLAGS = [-2, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, 0];
+
+function plausibleHeader(buf: Uint8Array, pos: number): boolean {
+  const b0 = buf[pos]!;
+  const type = b0 >> 4;
+  const flags = b0 & 0x0f;
+  const rule = FIXED_FLAGS[type]!;
+  if (rule === -2) return false;
+  if (rule === -1) return (flags & 0x06) !== 0x06; // QoS 3 is never valid
+  return flags === rule;
+}
+
+function plausibleAt(buf: Uint8Array, pos: number, end: number, max: number): number {
+  if (!plausibleHeader(buf, pos)) return IMPLAUSIBLE;
+  const total = readHeader(buf, pos, end);
+  if (total === HEADER_INVALID) return IMPLAUSIBLE;
+  if (total === HEADER_INCOMPLETE) return UNDECIDED;
+  if (total > max) return IMPLAUSIBLE;
+  const type = buf[pos]! >> 4;
+  const rl = remainingOf(buf, pos);
+  const body = pos + (total - rl);
+  // Type-specific minimum shapes.
+  switch (type) {
+    case 12: case 13: if (rl !== 0) return IMPLAUSIBLE; break; // PINGREQ/PINGRESP
+    case 2: if (rl < 2) return IMPLAUSIBLE; break;
+    case 4: case 5: case 6: case 7: case 11: if (rl < 2) return IMPLAUSIBLE; break;
+    case 8: case 9: case 10: if (rl < 3) return IMPLAUSIBLE; break;
+    case 1: if (rl < 10) return IMPLAUSIBLE; break;
+    case 3: {
+      if (rl < 2) return IMPLAUSIBLE;
+      if (body + 2 > end) return UNDECIDED;
+      const tl = (buf[body]! << 8) | buf[body + 1]!;
+      if (tl + 2 > rl) return IMPLAUSIBLE;
+      break;
+    }
+    default: break;
+  }
+  const next = pos + total;
+  if (next > end) return total <= RESYNC_CONFIRM_LIMIT ? UNDECIDED : PLAUSIBLE;
+  if (next === end) return PLAUSIBLE;
+  return plausibleHeader(buf, next) ? PLAUSIBLE : IMPLAUSIBLE;
+}
+
+function remainingOf(buf: Uint8Array, pos: number): number {
+  let len = 0;
+  let mul = 1;
+  for (let k = 0; k < 4; k++) {
+    const b = buf[pos + 1 + k]!;
+    len += (b & 0x7f) * mul;
+    mul *= 128;
+    if ((b & 0x80) === 0) break;
+  }
+  return len;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
