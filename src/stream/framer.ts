@@ -224,22 +224,26 @@ export class Framer {
     const end = chunk.length;
     // Keep at most RESYNC_CONFIRM_LIMIT bytes pending while undecided.
     let p = pos;
+    let undecided = -1;
     while (p < end) {
       const verdict = plausibleAt(chunk, p, end, this.maxPacketSize);
       if (verdict === PLAUSIBLE) {
+        // A confirmed candidate (its successor header checks out too) wins
+        // over an earlier one that could not be confirmed yet.
         if (this.resyncSkipped + (p - pos) > 0) this.reportResync(this.resyncSkipped + (p - pos));
         this.resyncSkipped = 0;
         this.mode = Mode.Aligned;
         this.frameAligned(chunk, p);
         return;
       }
-      if (verdict === UNDECIDED && end - p < RESYNC_CONFIRM_LIMIT) {
-        // Wait for more bytes, keeping the tail (bounded by the confirm limit).
-        this.resyncSkipped += p - pos;
-        this.holdForResync(chunk.subarray(p));
-        return;
-      }
+      if (verdict === UNDECIDED && undecided < 0 && end - p < RESYNC_CONFIRM_LIMIT) undecided = p;
       p++;
+    }
+    if (undecided >= 0) {
+      // Wait for more bytes, keeping the tail (bounded by the confirm limit).
+      this.resyncSkipped += undecided - pos;
+      this.holdForResync(chunk.subarray(undecided));
+      return;
     }
     this.resyncSkipped += end - pos;
   }

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Framer } from '../../src/stream/framer.js';
+import type { Note } from '../../src/model/types.js';
+
+function hex(s: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+}
+
+function collect(opts: { maxPacketSize?: number } = {}) {
+  const packets: string[] = [];
+  const notes: Note[] = [];
+  const framer = new Framer({
+    packet: (b) => packets.push(Buffer.from(b).toString('hex')),
+    note: (n) => notes.push(n),
+  }, opts);
+  return { framer, packets, notes };
+}
+
+// A small stream of real packets (MQTT 3.1.1).
+const CONNECT = [
+  '10', //       CONNECT, flags 0000
+  '10', //       Remaining Length 16
+  '0004', //     protocol name length 4
+  '4d515454', // "MQTT"
+  '04', //       level 4 (3.1.1)
+  '02', //       connect flags: clean session
+  '003c', //     keep alive 60
+  '0004', //     client id length 4
+  '70312d31', // "p1-1"
+].join('');
+const PUBLISH_ROOM = '3014000b526f6f6d312f4c696768745475726e204f6e'; // 30 PUBLISH q0, 14 RL 20, 000b "Room1/Light", "Turn On"
+const PUBACK = '40020001'; // 40 PUBACK, 02 RL 2, 0001 packet id 1
+const PINGREQ = 'c000'; // c0 PINGREQ, 00 RL 0
+const DISCONNECT = 'e000'; // e0 DISCONNECT, 00 RL 0
+/** A PUBLISH with Remaining Length 509 (fd 03): topic "t", QoS 0, 504-byte payload. */
+const PUBLISH_509 = '30fd03' + '0001' + '74' + '61'.repeat(509 - 3);
+
+const STREAM = [CONNECT, PUBLISH_ROOM, PUBACK, PINGREQ, PUBLISH_509, DISCONNECT];
+const STREAM_BYTES = hex(STREAM.join(''));
+
+describe('Framer', () => {
+  it('frames a stream given in one chunk', () => {
+    const { framer, packets, notes } = collect();
+    framer.push(STREAM_BYTES);
+    expect(packets).toEqual(STREAM);
+    expect(notes).toEqual([]);
+    expect(framer.buffered).toBe(0);
+  });
+
+  it('frames byte-by-byte, including between Remaining Length bytes', () => {
+    const { framer, packets } = collect();
+    for (const b of STREAM_BYTES) framer.push(Uint8Array.of(b));
+    expect(packets).toEqual(STREAM);
+  });
+
+  it('handles a split right after the first varint byte of fd 03', () => {
+    const { framer, packets } = collect();
+    const bytes = hex(PUBLISH_509);
+    framer.push(bytes.subarray(0, 2)); // 30 fd
+    expect(packets).toEqual([]);
+    expect(framer.buffered).toBe(2);
+    framer.push(bytes.subarray(2)); // 03 ...
+    expect(packets).toEqual([PUBLISH_509]);
+  });
+
+  it('property: any split of the stream frames identically', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: STREAM_BYTES.length }), { maxLength: 40 }), (cuts) => {
+        const points = [...new Set(cuts)].sort((a, b) => a - b);
+        const { framer, packets, notes } = collect();
+        let prev = 0;
+        for (const p of [...points, STREAM_BYTES.length]) {
+          framer.push(STREAM_BYTES.subarray(prev, p));
+          prev = p;
+        }
+        expect(packets).toEqual(STREAM);
+        expect(notes).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: random bytes in random chunks never throw, never hang, and stay bounded', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 20 }), (data, sizes) => {
+        const { framer } = collect({ maxPacketSize: 1024 });
+        let pos = 0;
+        let i = 0;
+        while (pos < data.length) {
+          const n = sizes[i++ % sizes.length]!;
+          framer.push(data.subarray(pos, pos + n));
+          pos += n;
+          expect(framer.buffered).toBeLessThanOrEqual(1024);
+        }
+        framer.gap();
+        framer.push(data);
+        framer.flush();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('notes a Remaining Length with a 5th byte and resyncs on the next packet', () => {
+    const { framer, packets, notes } = collect();
+    // 30 ff ff ff ff 7f: continuation set in the 4th byte [MQTT-1.5.5]
+    framer.push(hex('30ffffffff7f' + PINGREQ + PUBACK));
+    expect(notes[0]?.code).toBe('remaining-length-too-long');
+    expect(notes[0]?.spec).toBe('MQTT-1.5.5');
+    expect(packets).toEqual([PINGREQ, PUBACK]);
+  });
+
+  it('skips a packet larger than maxPacketSize without buffering it, then continues aligned', () => {
+    const { framer, packets, notes } = collect({ maxPacketSize: 100 });
+    const bytes = hex(PUBLISH_509 + PUBACK);
+    // Feed in small chunks: the big packet must never be buffered.
+    for (let i = 0; i < bytes.length; i += 7) {
+      framer.push(bytes.subarray(i, i + 7));
+      expect(framer.buffered).toBeLessThanOrEqual(100);
+    }
+    expect(notes.map((n) => n.code)).toEqual(['packet-too-large']);
+    expect(packets).toEqual([PUBACK]);
+  });
+
+  it('the largest Remaining Length ff ff ff 7f (268,435,455) is accepted as a length, then skipped when over the cap', () => {
+    const { framer, notes } = collect({ maxPacketSize: 1 << 20 });
+    framer.push(hex('30ffffff7f0001'));
+    expect(notes[0]?.code).toBe('packet-too-large');
+    expect(notes[0]?.text).toContain('268435460'); // 1 + 4 + 268,435,455
+  });
+
+  it('resyncs after a gap in the middle of a packet', () => {
+    const { framer, packets, notes } = collect();
+    const pub = hex(PUBLISH_ROOM);
+    framer.push(pub.subarray(0, 9)); // partial packet
+    framer.gap();
+    framer.push(hex('6c696768745475726e204f6e' + PUBACK + PINGREQ + PUBLISH_ROOM)); // tail of a lost packet, then aligned packets
+    expect(packets).toEqual([PUBACK, PINGREQ, PUBLISH_ROOM]);
+    expect(notes.some((n) => n.code === 'resync')).toBe(true);
+  });
+
+  it('joins mid-packet (capture starting mid-connection) and finds the first real boundary', () => {
+    const { framer, packets } = collect();
+    framer.startResync();
+    const tail = hex(PUBLISH_509).subarray(200); // the middle of a big payload of 0x61 bytes
+    framer.push(tail);
+    framer.push(hex(PUBACK + PUBLISH_ROOM));
+    expect(packets).toEqual([PUBACK, PUBLISH_ROOM]);
+  });
+
+  it('reports an incomplete packet at end of stream', () => {
+    const { framer, notes } = collect();
+    framer.push(hex(PUBLISH_ROOM).subarray(0, 10));
+    framer.flush();
+    expect(notes.map((n) => n.code)).toEqual(['truncated-packet']);
+    expect(notes[0]?.text).toContain('expected 22');
+  });
+});
