@@ -1,0 +1,115 @@
+// mosquitto password_file: `user:password` lines. mosquitto 2.0 stores
+// `$7$<iterations>$<salt b64>$<hash b64>` (PBKDF2-HMAC-SHA512, 64-byte key) or
+// `$6$<salt b64>$<hash b64>` (SHA-512 of password bytes then salt bytes).
+// Plain-text passwords are accepted here too (mosquitto 2.0 itself refuses them).
+import { createHash, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { AclFileError } from './errors.js';
+
+export type PasswordEntry =
+  | { username: string; kind: 'plain'; password: string; line: number }
+  | { username: string; kind: 'sha512'; salt: Buffer; hash: Buffer; line: number }
+  | { username: string; kind: 'pbkdf2-sha512'; iterations: number; salt: Buffer; hash: Buffer; line: number };
+
+export interface PasswordFile {
+  path: string;
+  /** Keyed by username; a later line for the same user replaces an earlier one. */
+  users: Map<string, PasswordEntry>;
+}
+
+export type AuthResult = 'ok' | 'unknown-user' | 'bad-password' | 'no-password';
+
+const B64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+function decodeB64(s: string, what: string, path: string, line: number): Buffer {
+  if (!B64.test(s)) throw new AclFileError(path, line, `${what} is not base64: '${s}'`);
+  return Buffer.from(s, 'base64');
+}
+
+function parseSecret(username: string, secret: string, path: string, line: number): PasswordEntry {
+  if (!secret.startsWith('$')) return { username, kind: 'plain', password: secret, line };
+  const parts = secret.split('$'); // ['', '7', iter, salt, hash] or ['', '6', salt, hash]
+  if (parts[1] === '7') {
+    if (parts.length !== 5) {
+      throw new AclFileError(path, line, `malformed $7$ hash for user '${username}': expected $7$ITERATIONS$SALT$HASH`);
+    }
+    const iterations = Number(parts[2]);
+    if (!/^\d+$/.test(parts[2]!) || iterations < 1) {
+      throw new AclFileError(path, line, `malformed $7$ hash for user '${username}': iterations '${parts[2]}' is not a positive integer`);
+    }
+    const salt = decodeB64(parts[3]!, `salt for user '${username}'`, path, line);
+    const hash = decodeB64(parts[4]!, `hash for user '${username}'`, path, line);
+    if (hash.length !== 64) throw new AclFileError(path, line, `$7$ hash for user '${username}' is ${hash.length} bytes, expected 64`);
+    return { username, kind: 'pbkdf2-sha512', iterations, salt, hash, line };
+  }
+  if (parts[1] === '6') {
+    if (parts.length !== 4) {
+      throw new AclFileError(path, line, `malformed $6$ hash for user '${username}': expected $6$SALT$HASH`);
+    }
+    const salt = decodeB64(parts[2]!, `salt for user '${username}'`, path, line);
+    const hash = decodeB64(parts[3]!, `hash for user '${username}'`, path, line);
+    if (hash.length !== 64) throw new AclFileError(path, line, `$6$ hash for user '${username}' is ${hash.length} bytes, expected 64`);
+    return { username, kind: 'sha512', salt, hash, line };
+  }
+  throw new AclFileError(path, line, `unknown password hash type '$${parts[1] ?? ''}$' for user '${username}' (mosquitto 2.0 writes $7$ or $6$)`);
+}
+
+/** Parse password_file text. Malformed lines throw AclFileError naming path:line. */
+export function parsePasswordFile(text: string, path: string): PasswordFile {
+  const users = new Map<string, PasswordEntry>();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const raw = lines[i]!;
+    if (raw.trim() === '' || raw.startsWith('#')) continue;
+    const colon = raw.indexOf(':');
+    if (colon < 0) throw new AclFileError(path, lineNo, `expected USER:PASSWORD, found no ':'`);
+    const username = raw.slice(0, colon).trim();
+    if (username === '') throw new AclFileError(path, lineNo, 'empty username');
+    // mosquitto splits with strtok(":"), so the secret ends at the next ':'.
+    const secret = (raw.slice(colon + 1).split(':')[0] ?? '').trim();
+    if (secret === '') throw new AclFileError(path, lineNo, `empty password for user '${username}'`);
+    users.set(username, parseSecret(username, secret, path, lineNo));
+  }
+  return { path, users };
+}
+
+export async function loadPasswordFile(path: string): Promise<PasswordFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new AclFileError(path, 0, `cannot read password file: ${(err as Error).message}`);
+  }
+  return parsePasswordFile(text, path);
+}
+
+/** Check one password against one entry (constant-time comparison of digests). */
+export function verifyPassword(entry: PasswordEntry, password: string | Buffer): boolean {
+  const pw = typeof password === 'string' ? Buffer.from(password, 'utf8') : password;
+  let expected: Buffer;
+  let actual: Buffer;
+  switch (entry.kind) {
+    case 'plain':
+      expected = createHash('sha512').update(entry.password, 'utf8').digest();
+      actual = createHash('sha512').update(pw).digest();
+      break;
+    case 'sha512':
+      expected = entry.hash;
+      actual = createHash('sha512').update(pw).update(entry.salt).digest();
+      break;
+    case 'pbkdf2-sha512':
+      expected = entry.hash;
+      actual = pbkdf2Sync(pw, entry.salt, entry.iterations, entry.hash.length, 'sha512');
+      break;
+  }
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** mosquitto's username/password check against a password file. */
+export function authenticate(file: PasswordFile, username: string, password: string | Buffer | undefined): AuthResult {
+  const entry = file.users.get(username);
+  if (!entry) return 'unknown-user';
+  if (password === undefined) return 'no-password';
+  return verifyPassword(entry, password) ? 'ok' : 'bad-password';
+}

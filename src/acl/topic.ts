@@ -1,0 +1,57 @@
+// MQTT topic-filter matching as mosquitto_topic_matches_sub() does it.
+
+/**
+ * True when `topic` (a topic name) matches `filter` (a subscription filter).
+ * `+` matches one level, a trailing `#` matches the parent and any number of
+ * levels. Topics starting with `$` are not matched by a filter whose first
+ * level is a wildcard [MQTT-4.7.2-1].
+ */
+export function topicMatches(filter: string, topic: string): boolean {
+  return explainTopicMatch(filter, topic).matched;
+}
+
+export interface TopicMatch {
+  matched: boolean;
+  /** Why not, as a clause: "it has 4 levels and panama/colon/user1 has 3". */
+  reason: string;
+}
+
+const levels = (n: number): string => `${n} level${n === 1 ? '' : 's'}`;
+
+/** Like topicMatches, with the reason for a mismatch. */
+export function explainTopicMatch(filter: string, topic: string): TopicMatch {
+  if (filter.startsWith('$') !== topic.startsWith('$')) {
+    return {
+      matched: false,
+      reason: topic.startsWith('$')
+        ? `${topic} starts with '$' and wildcards at the first level never match '$' topics`
+        : `${filter} starts with '$' and ${topic} does not`,
+    };
+  }
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    const fl = f[i]!;
+    if (fl === '#') {
+      if (i !== f.length - 1) return { matched: false, reason: `${filter} is not a valid filter ('#' must be last)` };
+      return { matched: true, reason: `'#' at level ${i + 1} matches the rest of ${topic}` };
+    }
+    const tl = t[i];
+    if (tl === undefined) {
+      return { matched: false, reason: `it has ${levels(f.length)} and ${topic} has ${t.length}` };
+    }
+    if (fl === '+') continue;
+    if (fl !== tl) {
+      return { matched: false, reason: `level ${i + 1} is '${fl}' and ${topic} has '${tl}' there` };
+    }
+  }
+  if (t.length !== f.length) {
+    return { matched: false, reason: `it has ${levels(f.length)} and ${topic} has ${t.length}` };
+  }
+  return { matched: true, reason: `${filter} matches ${topic}` };
+}
+
+/** True when a topic name or filter contains a wildcard character. */
+export function hasWildcard(s: string): boolean {
+  return s.includes('+') || s.includes('#');
+}
