@@ -1,0 +1,102 @@
+// Fixed header [MQTT 3.1.1 §2.2, MQTT 5.0 §2.1]: byte 1 (type + flags) and the
+// Remaining Length variable byte integer.
+import { packetTypeName, REQUIRED_FLAGS } from '../protocol/packet-types.js';
+import { NOTE_DEFS } from '../protocol/spec-refs.js';
+import { hexOf } from './utf8.js';
+import { varintByteFields, type Walker } from './walker.js';
+
+function nibble(x: number): string {
+  return (x & 15).toString(2).padStart(4, '0');
+}
+
+/**
+ * Walk the fixed header. Returns false when nothing after it can be decoded
+ * (no length, or a length longer than 4 bytes).
+ */
+export function fixedHeader(w: Walker): boolean {
+  const b = w.b;
+  const s = w.s;
+  if (b.length === 0) {
+    w.note(NOTE_DEFS.truncated, 'empty packet: no fixed header', 0);
+    return false;
+  }
+  const b0 = b[0]!;
+  const type = b0 >> 4;
+  const flags = b0 & 15;
+  if (type === 3) {
+    if (s.qos === 3) w.note(NOTE_DEFS.qos3, 'PUBLISH has both QoS bits set (QoS 3); that is a Malformed Packet', 0);
+    if (s.dup && s.qos === 0) w.note(NOTE_DEFS.dupQos0, 'DUP flag is set on a QoS 0 PUBLISH; it must be 0', 0);
+  } else {
+    s.dup = false; s.qos = 0; s.retain = false;
+    const req = REQUIRED_FLAGS[type]!;
+    if (type === 0) {
+      w.note(NOTE_DEFS.reservedType, 'packet type 0 is reserved and must not be used', 0);
+    } else if (req >= 0 && flags !== req) {
+      const spec = type === 8 ? 'MQTT-3.8.1-1' : type === 10 ? 'MQTT-3.10.1-1' : type === 6 ? 'MQTT-3.6.1-1' : 'MQTT-2.2.2-1';
+      w.note(NOTE_DEFS.reservedFlags, `${packetTypeName(type)} fixed-header flags are ${nibble(flags)}; they must be ${nibble(req)}`, 0, spec);
+    }
+    if (type === 15 && w.version < 5) {
+      w.note(NOTE_DEFS.authNotV5, `AUTH (type 15) is only defined in MQTT 5, but this connection uses protocol level ${w.version}; decoded as MQTT 5`, 0);
+    }
+  }
+  if (w.tree) {
+    const name = packetTypeName(type);
+    const f = w.add('mqtt.hdrflags', 'Header Flags', 0, 1, b0, `0x${b0.toString(16).padStart(2, '0')} (${name})`);
+    w.open(f);
+    w.add('mqtt.msgtype', 'Message Type', 0, 1, type, `${type} (${name})`, 0xf0);
+    if (type === 3) {
+      w.add('mqtt.dupflag', 'DUP', 0, 1, (b0 >> 3) & 1, String((b0 >> 3) & 1), 0x08);
+      const q = (b0 >> 1) & 3;
+      w.add('mqtt.qos', 'QoS', 0, 1, q, q === 3 ? '3 (invalid)' : `${q} (${['At most once', 'At least once', 'Exactly once'][q]})`, 0x06);
+      w.add('mqtt.retain', 'RETAIN', 0, 1, b0 & 1, String(b0 & 1), 0x01);
+    } else {
+      w.add('mqtt.hdrflags.reserved', 'Reserved', 0, 1, flags, `${nibble(flags)}${REQUIRED_FLAGS[type]! >= 0 && flags !== REQUIRED_FLAGS[type] ? ` (must be ${nibble(REQUIRED_FLAGS[type]!)})` : ''}`, 0x0f);
+    }
+    w.close();
+  }
+  // Remaining Length [MQTT-1.5.5]
+  let v = 0, mul = 1, i = 1, last = -1, done = false;
+  const n0 = b.length;
+  for (let k = 0; k < 4 && i < n0; k++) {
+    last = b[i++]!;
+    v += (last & 0x7f) * mul;
+    mul *= 128;
+    if ((last & 0x80) === 0) { done = true; break; }
+  }
+  const n = i - 1;
+  w.pos = i;
+  if (!done) {
+    if (n >= 4) {
+      w.note(NOTE_DEFS.lengthTooLong, `Remaining Length ${hexOf(b, 1, 5)} has its continuation bit set in the 4th byte; a valid length has at most 4 bytes`, 1);
+    } else {
+      w.note(NOTE_DEFS.truncated, n === 0 ? 'packet ends before the Remaining Length' : `Remaining Length ${hexOf(b, 1, i)} is cut off by the end of the packet`, 1);
+    }
+    s.headerLength = i;
+    if (w.tree && n > 0) {
+      const f = w.add('mqtt.len', 'Remaining Length', 1, n, null, `${hexOf(b, 1, i)} (invalid)`);
+      w.open(f);
+      varintByteFields(w, 'mqtt.len.byte', b, 1, n);
+      w.close();
+    }
+    return false;
+  }
+  s.remainingLength = v;
+  s.headerLength = i;
+  if (n > 1 && last === 0) {
+    w.note(NOTE_DEFS.lengthNotMinimal, `Remaining Length ${v} is encoded in ${n} bytes (${hexOf(b, 1, i)}); the shortest encoding must be used`, 1);
+  }
+  if (w.tree) {
+    const f = w.add('mqtt.len', 'Remaining Length', 1, n, v, `${v} (${n} byte${n === 1 ? '' : 's'})`);
+    w.open(f);
+    varintByteFields(w, 'mqtt.len.byte', b, 1, n);
+    w.close();
+  }
+  const total = i + v;
+  if (total < n0) {
+    w.end = total; // extra bytes are reported as trailing by finish()
+  } else if (total > n0) {
+    w.note(NOTE_DEFS.lengthMismatch, `Remaining Length says ${v} bytes follow the fixed header but only ${n0 - i} are present`, i);
+    w.end = n0;
+  }
+  return true;
+}

@@ -1,0 +1,176 @@
+// The annotating dissector. summarize() is the cheap hot path (no tree);
+// dissect() builds the full field tree. Both run the same walker per packet
+// type, so they always agree. Neither throws: malformed input becomes notes.
+import type { DissectContext, DissectResult, PacketSummary } from '../model/packet.js';
+import type { Field, Note } from '../model/types.js';
+import { NOTE_DEFS } from '../protocol/spec-refs.js';
+import { fixedHeader } from './header.js';
+import { walkPubAck } from './packets/ack.js';
+import { walkConnack } from './packets/connack.js';
+import { walkConnect } from './packets/connect.js';
+import { walkPublish } from './packets/publish.js';
+import { walkEmpty, walkReasonProps, walkReserved } from './packets/simple.js';
+import { walkSuback } from './packets/suback.js';
+import { walkSubscribe, walkUnsubscribe } from './packets/subscribe.js';
+import { hexOf } from './utf8.js';
+import { emptySummary, Walker } from './walker.js';
+
+export type PacketWalker = (w: Walker) => void;
+
+/** Dispatch table: one walker per packet type (index = type). */
+export const WALKERS: readonly PacketWalker[] = [
+  walkReserved, walkConnect, walkConnack, walkPublish,
+  walkPubAck, walkPubAck, walkPubAck, walkPubAck,
+  walkSubscribe, walkSuback, walkUnsubscribe, walkSuback,
+  walkEmpty, walkEmpty, walkReasonProps, walkReasonProps,
+];
+
+function run(bytes: Uint8Array, ctx: DissectContext, tree: boolean): Walker {
+  const s = emptySummary(bytes);
+  const w = new Walker(bytes, ctx, tree, s);
+  if (fixedHeader(w)) {
+    WALKERS[s.type]!(w);
+    if (w.pos < w.end && !w.truncated) {
+      const n = w.end - w.pos;
+      w.note(NOTE_DEFS.trailing, `${n} byte(s) left over after the last field of ${typeName(s.type)} (inside the Remaining Length)`, w.pos);
+      if (tree) w.add('mqtt.trailing', 'Trailing Bytes', w.pos, n, hexOf(bytes, w.pos, w.end), hexOf(bytes, w.pos, w.end));
+      w.pos = w.end;
+    }
+    const total = s.headerLength + s.remainingLength;
+    if (bytes.length > total) {
+      const n = bytes.length - total;
+      w.note(NOTE_DEFS.trailing, `${n} byte(s) after the end of the packet (Remaining Length ${s.remainingLength})`, total, 'MQTT-2.2.3');
+      if (tree) w.add('mqtt.trailing', 'Trailing Bytes', total, n, hexOf(bytes, total, bytes.length), hexOf(bytes, total, bytes.length));
+    }
+  }
+  return w;
+}
+
+const TYPE_NAMES = ['RESERVED', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
+function typeName(t: number): string {
+  return TYPE_NAMES[t] ?? 'RESERVED';
+}
+
+/** The cheap decode: every PacketSummary field, no field tree. Never throws. */
+export function summarize(bytes: Uint8Array, ctx: DissectContext): PacketSummary {
+  try {
+    return run(bytes, ctx, false).s;
+  } catch (err) {
+    return internalError(bytes, err);
+  }
+}
+
+/** The full annotated decode. Top-level fields cover every byte exactly once. Never throws. */
+export function dissect(bytes: Uint8Array, ctx: DissectContext): DissectResult {
+  let w: Walker;
+  try {
+    w = run(bytes, ctx, true);
+  } catch (err) {
+    const s = internalError(bytes, err);
+    const fields: Field[] = [];
+    if (bytes.length > 0) fields.push({ id: 'mqtt.undecoded', label: 'Undecoded', offset: 0, length: bytes.length, value: hexOf(bytes), display: hexOf(bytes) });
+    return { fields, notes: s.notes };
+  }
+  const fields = cover(w.top, bytes);
+  attachNotes(fields, w.notes);
+  return { fields, notes: w.notes };
+}
+
+/** Fill gaps between top-level fields with `mqtt.undecoded` so every byte is covered once. */
+function cover(top: Field[], bytes: Uint8Array): Field[] {
+  const out: Field[] = [];
+  let cur = 0;
+  for (const f of top) {
+    if (f.length === 0 && f.children === undefined) continue;
+    if (f.offset < cur) continue; // cannot happen with the walkers; keep the invariant anyway
+    if (f.offset > cur) out.push(undecoded(bytes, cur, f.offset));
+    out.push(f);
+    cur = f.offset + f.length;
+  }
+  if (cur < bytes.length) out.push(undecoded(bytes, cur, bytes.length));
+  return out;
+}
+
+function undecoded(bytes: Uint8Array, s: number, e: number): Field {
+  const hex = hexOf(bytes, s, e);
+  return { id: 'mqtt.undecoded', label: 'Undecoded', offset: s, length: e - s, value: hex, display: hex };
+}
+
+/** Attach each note to the deepest (non-bit) field that contains its offset. */
+function attachNotes(fields: Field[], notes: Note[]): void {
+  for (const n of notes) {
+    if (n.offset === undefined) continue;
+    let list: Field[] | undefined = fields;
+    let best: Field | undefined;
+    while (list) {
+      let next: Field[] | undefined;
+      for (const f of list) {
+        if (f.mask === undefined && n.offset >= f.offset && n.offset < f.offset + f.length) {
+          best = f;
+          next = f.children;
+          break;
+        }
+      }
+      list = next;
+    }
+    if (best) (best.notes ??= []).push(n);
+  }
+}
+
+function internalError(bytes: Uint8Array, err: unknown): PacketSummary {
+  const s = emptySummary(bytes);
+  s.notes.push({
+    severity: 'error', code: 'dissector-error',
+    text: `internal dissector error: ${(err as Error)?.message ?? String(err)}; the packet was not decoded`,
+    offset: 0,
+  });
+  return s;
+}
+
+/** Ids of fields whose values are secrets; views mask them unless --show-secrets. */
+export const SECRET_FIELD_IDS: ReadonlySet<string> = new Set(['mqtt.passwd']);
+export const MASK = '********';
+
+/** A copy of the tree with secret values masked. */
+export function maskSecrets(fields: Field[]): Field[] {
+  return fields.map((f) => {
+    const children = f.children ? maskSecrets(f.children) : undefined;
+    const g: Field = SECRET_FIELD_IDS.has(f.id) ? { ...f, value: MASK, display: MASK } : { ...f };
+    if (children) g.children = children;
+    return g;
+  });
+}
+
+/** Byte ranges [offset, offset + length) of secret fields (for hex views). */
+export function secretRanges(fields: Field[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const walk = (fs: Field[]): void => {
+    for (const f of fs) {
+      if (SECRET_FIELD_IDS.has(f.id)) out.push([f.offset, f.offset + f.length]);
+      if (f.children) walk(f.children);
+    }
+  };
+  walk(fields);
+  return out;
+}
+
+export interface FlatField {
+  id: string;
+  offset: number;
+  length: number;
+  value: Field['value'];
+  display: string;
+  depth: number;
+}
+
+/** Depth-first flat list of every field (the JSON `fields` array). */
+export function flattenFields(fields: Field[], depth = 0, out: FlatField[] = []): FlatField[] {
+  for (const f of fields) {
+    out.push({ id: f.id, offset: f.offset, length: f.length, value: f.value, display: f.display, depth });
+    if (f.children) flattenFields(f.children, depth + 1, out);
+  }
+  return out;
+}
+
+export { Walker } from './walker.js';
+export { decodeUtf8, checkUtf8, hexOf } from './utf8.js';

@@ -1,0 +1,46 @@
+// Pieces several packet modules share: Packet Identifier and reason codes.
+import { packetTypeName } from '../../protocol/packet-types.js';
+import { reasonName } from '../../protocol/reason-codes.js';
+import { NOTE_DEFS } from '../../protocol/spec-refs.js';
+import { hexByte } from '../utf8.js';
+import type { Walker } from '../walker.js';
+
+/** Packet Identifier; non-zero is required [MQTT-2.3.1-1]. Returns -1 when missing. */
+export function packetId(w: Walker): number {
+  const at = w.pos;
+  const v = w.u16Field('mqtt.msgid', 'Packet Identifier', (x) => `${x} (0x${x.toString(16).padStart(4, '0')})`);
+  if (v === 0) w.note(NOTE_DEFS.packetIdZero, `${packetTypeName(w.s.type)} has Packet Identifier 0; it must be non-zero`, at);
+  if (v >= 0) w.s.packetId = v;
+  return v;
+}
+
+/** Field id of the reason code per packet type (Wireshark names where they exist). */
+export function reasonFieldId(type: number): string {
+  switch (type) {
+    case 2: return 'mqtt.conack.val';
+    case 9: return 'mqtt.suback.qos';
+    default: return `mqtt.${packetTypeName(type).toLowerCase()}.reason_code`;
+  }
+}
+
+export function reasonDisplay(type: number, code: number, version: number): string {
+  const name = reasonName(type, code, version);
+  return `0x${hexByte(code)} (${name ?? 'invalid'})`;
+}
+
+/** Read one reason code byte, check it against the packet type. Returns -1 when missing. */
+export function reasonCode(w: Walker, label = 'Reason Code'): number {
+  const type = w.s.type;
+  const id = reasonFieldId(type);
+  const at = w.pos;
+  const v = w.byteField(id, label, w.tree ? (x) => reasonDisplay(type, x, w.version) : undefined);
+  if (v >= 0) checkReason(w, type, v, at);
+  return v;
+}
+
+export function checkReason(w: Walker, type: number, code: number, at: number): void {
+  if (reasonName(type, code, w.version) === undefined) {
+    w.note(NOTE_DEFS.invalidReason, `0x${hexByte(code)} is not a valid ${w.version >= 5 ? 'reason' : 'return'} code for ${packetTypeName(type)} in MQTT ${w.version === 5 ? '5' : w.version === 4 ? '3.1.1' : '3.1'}`, at,
+      w.version >= 5 ? 'MQTT-2.4' : type === 2 ? 'MQTT-3.2.2-3' : 'MQTT-3.9.3');
+  }
+}

@@ -1,0 +1,96 @@
+// CONNECT [MQTT 3.1 §3.1, 3.1.1 §3.1, 5.0 §3.1]. Self-describing: the protocol
+// level byte decides how the rest is decoded.
+import type { ConnectInfo, WillInfo } from '../../model/packet.js';
+import type { ProtocolVersion } from '../../model/types.js';
+import { protocolVersionName } from '../../protocol/packet-types.js';
+import { NOTE_DEFS } from '../../protocol/spec-refs.js';
+import { readProperties, WILL_PLACE } from '../properties.js';
+import { hexByte } from '../utf8.js';
+import type { Walker } from '../walker.js';
+
+export function walkConnect(w: Walker): void {
+  const s = w.s;
+  const protocolName = w.str('mqtt.proto_len', 'mqtt.protoname', 'Protocol Name');
+  if (protocolName === null) return;
+  const lvAt = w.pos;
+  const level = w.byteField('mqtt.ver', 'Version', (v) => `${v} (MQTT ${protocolVersionName(v)})`);
+  if (level < 0) return;
+  if (protocolName !== 'MQTT' && protocolName !== 'MQIsdp') {
+    w.note(NOTE_DEFS.unknownProtocolName, `protocol name ${JSON.stringify(protocolName)} is neither "MQTT" (3.1.1, 5) nor "MQIsdp" (3.1)`, 2);
+  }
+  if (level === 3 || level === 4 || level === 5) {
+    w.version = level as ProtocolVersion;
+    if ((level === 3) !== (protocolName === 'MQIsdp') && (protocolName === 'MQTT' || protocolName === 'MQIsdp')) {
+      w.note(NOTE_DEFS.unknownProtocolName, `protocol name ${JSON.stringify(protocolName)} does not go with protocol level ${level} (expected ${level === 3 ? '"MQIsdp"' : '"MQTT"'})`, 2);
+    }
+  } else {
+    w.note(NOTE_DEFS.unknownProtocolLevel, `protocol level ${level} is not 3 (3.1), 4 (3.1.1) or 5 (5.0); the rest is decoded as level ${w.version}`, lvAt);
+  }
+  const v5 = w.version === 5;
+  const info: ConnectInfo = {
+    protocolName, protocolLevel: level, cleanSession: false, keepAlive: 0, clientId: '',
+    username: null, password: null, will: null,
+  };
+  s.connect = info;
+  // Connect Flags [MQTT-3.1.2-3 ... -22]
+  if (!w.need(1, 'mqtt.conflags', 'Connect Flags')) return;
+  const fAt = w.pos;
+  const fl = w.u8();
+  const uname = (fl & 0x80) !== 0, passwd = (fl & 0x40) !== 0, willRetain = (fl & 0x20) !== 0;
+  const willQos = (fl >> 3) & 3, willFlag = (fl & 0x04) !== 0, clean = (fl & 0x02) !== 0;
+  info.cleanSession = clean;
+  if (fl & 1) w.note(NOTE_DEFS.connectReserved, 'CONNECT flags reserved bit 0 is set; it must be 0', fAt);
+  if (!willFlag && (willQos !== 0 || willRetain)) {
+    w.note(NOTE_DEFS.willFlags, `Will Flag is 0 but Will ${willQos !== 0 ? 'QoS' : 'Retain'} is set; both must be 0`, fAt, willQos !== 0 ? (v5 ? 'MQTT-3.1.2-11' : 'MQTT-3.1.2-13') : (v5 ? 'MQTT-3.1.2-13' : 'MQTT-3.1.2-15'));
+  }
+  if (willQos === 3) w.note(NOTE_DEFS.willFlags, 'Will QoS is 3; it must be 0, 1 or 2', fAt, v5 ? 'MQTT-3.1.2-12' : 'MQTT-3.1.2-14');
+  if (!v5 && passwd && !uname) w.note(NOTE_DEFS.passwordWithoutUser, 'Password Flag is set but User Name Flag is not', fAt);
+  if (w.tree) {
+    const f = w.add('mqtt.conflags', 'Connect Flags', fAt, 1, fl, `0x${hexByte(fl)}`);
+    w.open(f);
+    const bit = (x: boolean): string => (x ? '1 (set)' : '0 (not set)');
+    w.add('mqtt.conflag.uname', 'User Name Flag', fAt, 1, uname ? 1 : 0, bit(uname), 0x80);
+    w.add('mqtt.conflag.passwd', 'Password Flag', fAt, 1, passwd ? 1 : 0, bit(passwd), 0x40);
+    w.add('mqtt.conflag.retain', 'Will Retain', fAt, 1, willRetain ? 1 : 0, bit(willRetain), 0x20);
+    w.add('mqtt.conflag.qos', 'Will QoS', fAt, 1, willQos, String(willQos), 0x18);
+    w.add('mqtt.conflag.willflag', 'Will Flag', fAt, 1, willFlag ? 1 : 0, bit(willFlag), 0x04);
+    w.add('mqtt.conflag.cleansess', v5 ? 'Clean Start' : 'Clean Session', fAt, 1, clean ? 1 : 0, bit(clean), 0x02);
+    w.add('mqtt.conflag.reserved', 'Reserved', fAt, 1, fl & 1, fl & 1 ? '1 (must be 0)' : '0', 0x01);
+    w.close();
+  }
+  const ka = w.u16Field('mqtt.kalive', 'Keep Alive', (x) => `${x} s${x === 0 ? ' (disabled)' : ''}`);
+  if (ka < 0) return;
+  info.keepAlive = ka;
+  if (v5) {
+    s.properties = readProperties(w, 1);
+    if (s.properties === null) return;
+  }
+  // Payload: Client Identifier, Will Properties, Will Topic, Will Payload, User Name, Password
+  const cid = w.str('mqtt.clientid_len', 'mqtt.clientid', 'Client ID');
+  if (cid === null) return;
+  info.clientId = cid;
+  if (willFlag) {
+    const will: WillInfo = { topic: '', payload: new Uint8Array(0), qos: willQos, retain: willRetain, properties: null };
+    info.will = will;
+    if (v5) {
+      will.properties = readProperties(w, WILL_PLACE);
+      if (will.properties === null) return;
+    }
+    const wt = w.str('mqtt.willtopic_len', 'mqtt.willtopic', 'Will Topic');
+    if (wt === null) return;
+    will.topic = wt;
+    const ws = w.bin('mqtt.willmsg_len', 'mqtt.willmsg', 'Will Message');
+    if (ws < 0) return;
+    will.payload = w.b.subarray(ws, w.pos);
+  }
+  if (uname) {
+    const u = w.str('mqtt.username_len', 'mqtt.username', 'User Name');
+    if (u === null) return;
+    info.username = u;
+  }
+  if (passwd) {
+    const ps = w.bin('mqtt.passwd_len', 'mqtt.passwd', 'Password');
+    if (ps < 0) return;
+    info.password = w.b.subarray(ps, w.pos);
+  }
+}

@@ -1,0 +1,46 @@
+// PUBLISH [MQTT 3.1.1 §3.3, MQTT 5.0 §3.3]: Topic Name, Packet Identifier
+// (QoS > 0 only), properties (5), application message.
+import { NOTE_DEFS } from '../../protocol/spec-refs.js';
+import { readProperties } from '../properties.js';
+import { decodeUtf8, utf8Status, UTF8_INVALID, UTF8_NUL, UTF8_WILDCARD } from '../utf8.js';
+import { binaryField, type Walker } from '../walker.js';
+import { packetId } from './common.js';
+
+export function walkPublish(w: Walker): void {
+  const s = w.s;
+  const b = w.b;
+  // Topic Name (inline fast path of w.str)
+  if (!w.need(2, 'mqtt.topic_len', 'Topic Length')) return;
+  const tlen = (b[w.pos]! << 8) | b[w.pos + 1]!;
+  w.pos += 2;
+  if (w.tree) w.add('mqtt.topic_len', 'Topic Length', w.pos - 2, 2, tlen, String(tlen));
+  if (!w.need(tlen, 'mqtt.topic', 'Topic')) return;
+  const ts = w.pos;
+  const topic = decodeUtf8(b, ts, ts + tlen);
+  const st = utf8Status;
+  w.pos = ts + tlen;
+  s.topic = topic;
+  if (st !== 0) {
+    if (st & (UTF8_INVALID | UTF8_NUL)) w.utf8Notes(st, 'Topic Name', ts);
+    if (st & UTF8_WILDCARD) w.note(NOTE_DEFS.wildcardTopic, `PUBLISH Topic Name ${JSON.stringify(topic)} contains a wildcard character (+ or #)`, ts);
+  }
+  if (w.tree) w.add('mqtt.topic', 'Topic', ts, tlen, topic, JSON.stringify(topic));
+  if (s.qos > 0) {
+    if (packetId(w) < 0) return;
+  }
+  if (w.version === 5) {
+    const props = readProperties(w, 3);
+    s.properties = props;
+    if (props === null) return;
+    const ta = props['topic_alias'];
+    if (typeof ta === 'number') s.topicAlias = ta;
+  }
+  if (tlen === 0 && s.topicAlias === null && !w.truncated) {
+    w.note(NOTE_DEFS.emptyTopic, 'PUBLISH has an empty Topic Name and no Topic Alias', ts - 2, w.version === 5 ? 'MQTT-3.3.2-1' : 'MQTT-4.7.3-1');
+  }
+  const po = w.pos;
+  s.payloadOffset = po;
+  s.payloadLength = w.end - po;
+  w.pos = w.end;
+  if (w.tree && w.end > po) binaryField(w, 'mqtt.msg', 'Message', po, w.end - po);
+}

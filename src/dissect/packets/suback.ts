@@ -1,0 +1,32 @@
+// SUBACK and UNSUBACK [§3.9, §3.11]: Packet Identifier, properties (5), then
+// one return/reason code per topic filter (UNSUBACK has codes in MQTT 5 only).
+import { NOTE_DEFS } from '../../protocol/spec-refs.js';
+import { readProperties } from '../properties.js';
+import type { Walker } from '../walker.js';
+import { checkReason, packetId, reasonDisplay, reasonFieldId } from './common.js';
+
+export function walkSuback(w: Walker): void {
+  const s = w.s;
+  const type = s.type;
+  if (packetId(w) < 0) return;
+  if (type === 11 && w.version < 5) return; // 3.1.1 UNSUBACK: packet id only
+  if (w.version === 5) {
+    s.properties = readProperties(w, type);
+    if (s.properties === null) return;
+  }
+  const codes: number[] = [];
+  s.reasonCodes = codes;
+  const id = reasonFieldId(type);
+  const label = type === 9 && w.version < 5 ? 'Return Code' : 'Reason Code';
+  if (w.pos >= w.end) {
+    w.note(NOTE_DEFS.noTopicFilters, `${type === 9 ? 'SUBACK' : 'UNSUBACK'} has no ${label.toLowerCase()}s; it needs one per topic filter`, w.pos, type === 9 ? 'MQTT-3.9.3' : 'MQTT-3.11.3');
+  }
+  while (w.pos < w.end) {
+    const at = w.pos;
+    const c = w.u8();
+    codes.push(c);
+    checkReason(w, type, c, at);
+    if (w.tree) w.add(id, label, at, 1, c, reasonDisplay(type, c, w.version));
+  }
+}
+

@@ -1,0 +1,84 @@
+// SUBSCRIBE and UNSUBSCRIBE [§3.8, §3.10]: Packet Identifier, properties (5),
+// then topic filters (with subscription options for SUBSCRIBE).
+import type { SubscriptionRequest } from '../../model/packet.js';
+import { NOTE_DEFS } from '../../protocol/spec-refs.js';
+import { readProperties } from '../properties.js';
+import { hexByte } from '../utf8.js';
+import type { Walker } from '../walker.js';
+import { packetId } from './common.js';
+
+const RH = ['send retained on subscribe', 'send retained only if new subscription', 'do not send retained', 'invalid'];
+
+export function walkSubscribe(w: Walker): void {
+  const s = w.s;
+  const subs: SubscriptionRequest[] = [];
+  s.subscriptions = subs;
+  if (packetId(w) < 0) return;
+  if (w.version === 5) {
+    s.properties = readProperties(w, 8);
+    if (s.properties === null) return;
+  }
+  if (w.pos >= w.end) {
+    w.note(NOTE_DEFS.noTopicFilters, 'SUBSCRIBE contains no Topic Filter; at least one is required', w.pos);
+    return;
+  }
+  const v5 = w.version === 5;
+  while (w.pos < w.end) {
+    const g = w.tree ? w.group('mqtt.subscription', 'Subscription') : null;
+    const fAt = w.pos;
+    const filter = w.str('mqtt.topic_len', 'mqtt.topic', 'Topic Filter');
+    if (filter === null) { if (g) w.closeGroup(g); return; }
+    if (filter.length === 0) w.note(NOTE_DEFS.emptyFilter, 'SUBSCRIBE Topic Filter is empty', fAt);
+    if (!w.need(1, 'mqtt.subscription_options', 'Subscription Options')) { if (g) w.closeGroup(g, filter, JSON.stringify(filter)); return; }
+    const oAt = w.pos;
+    const o = w.u8();
+    const qos = o & 3;
+    const req: SubscriptionRequest = {
+      filter, qos,
+      noLocal: v5 && (o & 0x04) !== 0,
+      retainAsPublished: v5 && (o & 0x08) !== 0,
+      retainHandling: v5 ? (o >> 4) & 3 : 0,
+    };
+    subs.push(req);
+    const reservedMask = v5 ? 0xc0 : 0xfc;
+    if (qos === 3 || (o & reservedMask) !== 0 || (v5 && req.retainHandling === 3)) {
+      w.note(NOTE_DEFS.subscribeOptions, `subscription options 0x${hexByte(o)} for ${JSON.stringify(filter)}: ${qos === 3 ? 'QoS 3 is invalid' : req.retainHandling === 3 && v5 ? 'Retain Handling 3 is invalid' : 'reserved bits are set'}`, oAt,
+        qos === 3 ? (v5 ? 'MQTT-3-8.3-4' : 'MQTT-3.8.3-4') : v5 ? 'MQTT-3.8.3-5' : 'MQTT-3.8.3-4');
+    }
+    if (w.tree) {
+      const f = w.add(v5 ? 'mqtt.subscription_options' : 'mqtt.sub.qos', v5 ? 'Subscription Options' : 'Requested QoS', oAt, 1, v5 ? o : qos, v5 ? `0x${hexByte(o)}` : `${qos}${o & 0xfc ? ` (byte 0x${hexByte(o)}, reserved bits set)` : ''}`);
+      if (v5) {
+        w.open(f);
+        w.add('mqtt.subscription_options.reserved', 'Reserved', oAt, 1, (o >> 6) & 3, String((o >> 6) & 3), 0xc0);
+        w.add('mqtt.sub.rh', 'Retain Handling', oAt, 1, req.retainHandling, `${req.retainHandling} (${RH[req.retainHandling]})`, 0x30);
+        w.add('mqtt.sub.rap', 'Retain As Published', oAt, 1, req.retainAsPublished ? 1 : 0, req.retainAsPublished ? '1' : '0', 0x08);
+        w.add('mqtt.sub.nl', 'No Local', oAt, 1, req.noLocal ? 1 : 0, req.noLocal ? '1' : '0', 0x04);
+        w.add('mqtt.sub.qos', 'QoS', oAt, 1, qos, String(qos), 0x03);
+        w.close();
+      }
+      w.closeGroup(g!, filter, `${JSON.stringify(filter)} QoS ${qos}`);
+    }
+  }
+}
+
+export function walkUnsubscribe(w: Walker): void {
+  const s = w.s;
+  const filters: string[] = [];
+  s.unsubscriptions = filters;
+  if (packetId(w) < 0) return;
+  if (w.version === 5) {
+    s.properties = readProperties(w, 10);
+    if (s.properties === null) return;
+  }
+  if (w.pos >= w.end) {
+    w.note(NOTE_DEFS.noTopicFilters, 'UNSUBSCRIBE contains no Topic Filter; at least one is required', w.pos, 'MQTT-3.10.3-2');
+    return;
+  }
+  while (w.pos < w.end) {
+    const at = w.pos;
+    const f = w.str('mqtt.topic_len', 'mqtt.topic', 'Topic Filter');
+    if (f === null) return;
+    if (f.length === 0) w.note(NOTE_DEFS.emptyFilter, 'UNSUBSCRIBE Topic Filter is empty', at);
+    filters.push(f);
+  }
+}

@@ -1,0 +1,94 @@
+// UTF-8 string decoding for MQTT strings [MQTT-1.5.4]. The fast path checks an
+// all-ASCII run without allocating and slices it with latin1; anything else is
+// validated by hand (overlongs, surrogates, > U+10FFFF are errors).
+import { Buffer } from 'node:buffer';
+
+/** Bits set by the last decodeUtf8 call. */
+export const UTF8_INVALID = 1;
+export const UTF8_NUL = 2;
+/** The string contains `+` or `#` (wildcards, matter for PUBLISH topics). */
+export const UTF8_WILDCARD = 4;
+
+/** Status bits of the last decodeUtf8 / checkUtf8 call (avoids allocating a result object). */
+export let utf8Status = 0;
+
+type Slicer = (this: Uint8Array, start: number, end: number) => string;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Slicer }).latin1Slice;
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: Slicer }).utf8Slice;
+const lossy = new TextDecoder('utf-8', { fatal: false });
+
+/** Validate bytes [s, e) as MQTT UTF-8; returns status bits, also left in utf8Status. */
+export function checkUtf8(b: Uint8Array, s: number, e: number): number {
+  let st = 0;
+  let i = s;
+  while (i < e) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      if (c === 0) st |= UTF8_NUL;
+      else if (c === 0x23 || c === 0x2b) st |= UTF8_WILDCARD;
+      i++;
+      continue;
+    }
+    // Multi-byte sequence: well-formed table [Unicode 3.9, Table 3-7].
+    let n = 0;
+    let lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c === 0xe0) { n = 2; lo = 0xa0; }
+    else if (c >= 0xe1 && c <= 0xec) n = 2;
+    else if (c === 0xed) { n = 2; hi = 0x9f; } // U+D800..U+DFFF surrogates excluded
+    else if (c === 0xee || c === 0xef) n = 2;
+    else if (c === 0xf0) { n = 3; lo = 0x90; }
+    else if (c >= 0xf1 && c <= 0xf3) n = 3;
+    else if (c === 0xf4) { n = 3; hi = 0x8f; }
+    else { st |= UTF8_INVALID; i++; continue; }
+    if (i + n >= e) { st |= UTF8_INVALID; break; } // sequence cut off by the string end
+    const c1 = b[i + 1]!;
+    if (c1 < lo || c1 > hi) { st |= UTF8_INVALID; i++; continue; }
+    let ok = true;
+    for (let k = 2; k <= n; k++) {
+      const ck = b[i + k]!;
+      if (ck < 0x80 || ck > 0xbf) { ok = false; break; }
+    }
+    if (!ok) { st |= UTF8_INVALID; i++; continue; }
+    i += n + 1;
+  }
+  utf8Status = st;
+  return st;
+}
+
+/** Decode bytes [s, e) as a string; invalid sequences become U+FFFD. Sets utf8Status. */
+export function decodeUtf8(b: Uint8Array, s: number, e: number): string {
+  // Fast path: pure ASCII (no NUL needs no special decode either).
+  let st = 0;
+  let i = s;
+  for (; i < e; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) break;
+    if (c === 0x23 || c === 0x2b) st |= UTF8_WILDCARD;
+    else if (c === 0) st |= UTF8_NUL;
+  }
+  if (i === e) {
+    utf8Status = st;
+    if (latin1Slice !== undefined) return latin1Slice.call(b, s, e);
+    let r = '';
+    for (let k = s; k < e; k++) r += String.fromCharCode(b[k]!);
+    return r;
+  }
+  st |= checkUtf8(b, i, e);
+  utf8Status = st;
+  if ((st & UTF8_INVALID) === 0 && utf8Slice !== undefined) return utf8Slice.call(b, s, e);
+  return lossy.decode(b.subarray(s, e));
+}
+
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lower-case hex of bytes [s, e). */
+export function hexOf(b: Uint8Array, s = 0, e = b.length): string {
+  let r = '';
+  for (let i = s; i < e; i++) r += HEX[b[i]!]!;
+  return r;
+}
+
+export function hexByte(x: number): string {
+  return HEX[x & 0xff]!;
+}

@@ -1,0 +1,266 @@
+// The byte walker shared by summarize() and dissect(). Each packet module walks
+// its packet once; in summary mode (`tree === false`) no Field is built and no
+// display string is formatted, so both modes read the bytes the same way and
+// can never disagree. Nothing here throws: problems become notes.
+import type { DissectContext, PacketSummary } from '../model/packet.js';
+import type { Field, FieldValue, Note, ProtocolVersion } from '../model/types.js';
+import { NOTE_DEFS, type NoteDef } from '../protocol/spec-refs.js';
+import { decodeUtf8, hexOf, utf8Status, UTF8_INVALID, UTF8_NUL } from './utf8.js';
+
+export class Walker {
+  readonly b: Uint8Array;
+  /** End of the packet: min(bytes.length, headerLength + Remaining Length). */
+  end: number;
+  pos: number;
+  version: ProtocolVersion;
+  readonly tree: boolean;
+  readonly s: PacketSummary;
+  readonly notes: Note[];
+  readonly ctx: DissectContext;
+  /** Top-level fields (tree mode). */
+  readonly top: Field[];
+  /** Container new fields are appended to. */
+  cur: Field[];
+  private readonly stack: Field[][];
+  /** Set when a read ran past the end; later reads return at once. */
+  truncated = false;
+
+  constructor(b: Uint8Array, ctx: DissectContext, tree: boolean, s: PacketSummary) {
+    this.b = b;
+    this.end = b.length;
+    this.pos = 0;
+    this.version = ctx.version;
+    this.tree = tree;
+    this.s = s;
+    this.notes = s.notes;
+    this.ctx = ctx;
+    this.top = [];
+    this.cur = this.top;
+    this.stack = [];
+  }
+
+  // ---- notes -------------------------------------------------------------
+
+  note(def: NoteDef, text: string, offset: number, spec?: string): void {
+    const n: Note = { severity: def.severity, code: def.code, text, offset };
+    const sp = spec ?? def.spec;
+    if (sp !== undefined) n.spec = sp;
+    this.notes.push(n);
+  }
+
+  // ---- fields (tree mode only; callers guard with `if (w.tree)`) ----------
+
+  add(id: string, label: string, offset: number, length: number, value: FieldValue, display: string, mask?: number): Field {
+    const f: Field = mask === undefined
+      ? { id, label, offset, length, value, display }
+      : { id, label, offset, length, value, display, mask };
+    this.cur.push(f);
+    return f;
+  }
+
+  /** Make `f` the container for the next fields. */
+  open(f: Field): void {
+    this.stack.push(this.cur);
+    this.cur = f.children ??= [];
+  }
+
+  close(): void {
+    this.cur = this.stack.pop() ?? this.top;
+  }
+
+  /** Open a group node starting at pos; fix its length with closeGroup. */
+  group(id: string, label: string, value: FieldValue = null, display = ''): Field {
+    const f = this.add(id, label, this.pos, 0, value, display);
+    this.open(f);
+    return f;
+  }
+
+  closeGroup(f: Field, value?: FieldValue, display?: string): void {
+    f.length = this.pos - f.offset;
+    if (value !== undefined) f.value = value;
+    if (display !== undefined) f.display = display;
+    this.close();
+  }
+
+  // ---- reads ---------------------------------------------------------------
+
+  /**
+   * Check that n bytes remain. If not, note it, (tree) cover what is left with a
+   * truncated field, move to the end and return false.
+   */
+  need(n: number, id: string, label: string): boolean {
+    if (this.pos + n <= this.end) return true;
+    const have = this.end - this.pos;
+    if (!this.truncated) {
+      this.note(NOTE_DEFS.truncated, `${label} needs ${n} byte(s) at offset ${this.pos} but only ${have} remain in the packet`, this.pos);
+    }
+    if (this.tree && have > 0) {
+      this.add(id, label, this.pos, have, hexOf(this.b, this.pos, this.end), `${hexOf(this.b, this.pos, this.end)} (truncated: ${have} of ${n} bytes)`);
+    }
+    this.pos = this.end;
+    this.truncated = true;
+    return false;
+  }
+
+  u8(): number {
+    return this.b[this.pos++]!;
+  }
+
+  u16(): number {
+    const b = this.b;
+    const p = this.pos;
+    this.pos = p + 2;
+    return (b[p]! << 8) | b[p + 1]!;
+  }
+
+  u32(): number {
+    const b = this.b;
+    const p = this.pos;
+    this.pos = p + 4;
+    return ((b[p]! << 24) >>> 0) + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+  }
+
+  /** Read a 1-byte integer field. Returns -1 when missing. */
+  byteField(id: string, label: string, fmt?: (v: number) => string): number {
+    if (!this.need(1, id, label)) return -1;
+    const v = this.u8();
+    if (this.tree) this.add(id, label, this.pos - 1, 1, v, fmt ? fmt(v) : String(v));
+    return v;
+  }
+
+  /** Read a 2-byte integer field. Returns -1 when missing. */
+  u16Field(id: string, label: string, fmt?: (v: number) => string): number {
+    if (!this.need(2, id, label)) return -1;
+    const v = this.u16();
+    if (this.tree) this.add(id, label, this.pos - 2, 2, v, fmt ? fmt(v) : String(v));
+    return v;
+  }
+
+  /**
+   * Read a Variable Byte Integer [MQTT-1.5.5]. Returns -1 when truncated or too
+   * long. In tree mode adds `id` with one `${id}.byte` child per byte when byteIds.
+   */
+  varint(id: string, label: string, byteIds: boolean): number {
+    const b = this.b;
+    const start = this.pos;
+    let v = 0, mul = 1, i = start, last = -1, done = false;
+    for (let k = 0; k < 4 && i < this.end; k++) {
+      last = b[i++]!;
+      v += (last & 0x7f) * mul;
+      mul *= 128;
+      if ((last & 0x80) === 0) { done = true; break; }
+    }
+    if (!done) {
+      if (i - start >= 4) {
+        this.note(NOTE_DEFS.varintTooLong, `${label}: the 4th byte of the variable byte integer has its continuation bit set`, start);
+        if (this.tree) this.add(id, label, start, i - start, null, `${hexOf(b, start, i)} (invalid: longer than 4 bytes)`);
+        this.pos = i;
+        return -1;
+      }
+      this.need(i - start + 1, id, label);
+      return -1;
+    }
+    const n = i - start;
+    if (n > 1 && last === 0) {
+      this.note(NOTE_DEFS.varintNotMinimal, `${label} ${v} is encoded in ${n} bytes (${hexOf(b, start, i)}); the shortest encoding must be used`, start);
+    }
+    this.pos = i;
+    if (this.tree) {
+      const f = this.add(id, label, start, n, v, `${v} (${n} byte${n === 1 ? '' : 's'})`);
+      if (byteIds) {
+        this.open(f);
+        varintByteFields(this, `${id}.byte`, b, start, n);
+        this.close();
+      }
+    }
+    return v;
+  }
+
+  /**
+   * A length-prefixed UTF-8 string: fields `${lenId}` and `id`. Returns null
+   * when truncated. Notes invalid UTF-8 and U+0000.
+   */
+  str(lenId: string, id: string, label: string): string | null {
+    if (!this.need(2, lenId, `${label} Length`)) return null;
+    const len = this.u16();
+    const lenAt = this.pos - 2;
+    if (this.tree) this.add(lenId, `${label} Length`, lenAt, 2, len, String(len));
+    if (!this.need(len, id, label)) return null;
+    const start = this.pos;
+    const v = decodeUtf8(this.b, start, start + len);
+    this.pos = start + len;
+    const st = utf8Status;
+    if (st & (UTF8_INVALID | UTF8_NUL)) this.utf8Notes(st, label, start);
+    if (this.tree) this.add(id, label, start, len, v, JSON.stringify(v));
+    return v;
+  }
+
+  utf8Notes(st: number, label: string, at: number): void {
+    if (st & UTF8_INVALID) this.note(NOTE_DEFS.invalidUtf8, `${label} is not well-formed UTF-8 (ill-formed sequence or UTF-16 surrogate)`, at);
+    if (st & UTF8_NUL) this.note(NOTE_DEFS.utf8Null, `${label} contains the null character U+0000`, at);
+  }
+
+  /** A length-prefixed binary field. Returns [start, end) or null when truncated. */
+  bin(lenId: string, id: string, label: string): number {
+    if (!this.need(2, lenId, `${label} Length`)) return -1;
+    const len = this.u16();
+    if (this.tree) this.add(lenId, `${label} Length`, this.pos - 2, 2, len, String(len));
+    if (!this.need(len, id, label)) return -1;
+    const start = this.pos;
+    this.pos = start + len;
+    if (this.tree) binaryField(this, id, label, start, len);
+    return start;
+  }
+}
+
+/** Value and display of binary data: hex, plus the text when it is valid UTF-8. */
+export function binaryField(w: Walker, id: string, label: string, start: number, len: number, cap = 65_536): Field {
+  const shown = Math.min(len, cap);
+  const hex = hexOf(w.b, start, start + shown);
+  let display = len === 0 ? '(empty)' : hex + (shown < len ? '…' : '');
+  if (len > 0) {
+    const text = decodeUtf8(w.b, start, start + shown);
+    if ((utf8Status & (UTF8_INVALID | UTF8_NUL)) === 0) display = `${JSON.stringify(text)} (${len} bytes: ${hex}${shown < len ? '…' : ''})`;
+  }
+  return w.add(id, label, start, len, hex, display);
+}
+
+function bits7(x: number): string {
+  return (x & 0x7f).toString(2).padStart(7, '0');
+}
+
+/** One child per varint byte, explaining its 7 value bits and continuation bit. */
+export function varintByteFields(w: Walker, id: string, b: Uint8Array, start: number, n: number): void {
+  let mul = 1;
+  for (let k = 0; k < n; k++) {
+    const x = b[start + k]!;
+    const cont = x >> 7;
+    const part = (x & 0x7f) * mul;
+    const mulText = mul === 1 ? `${x & 0x7f}` : `${x & 0x7f} × ${mul} = ${part}`;
+    w.add(id, `byte ${k + 1}`, start + k, 1, x,
+      `0x${x.toString(16).padStart(2, '0')} = ${cont} ${bits7(x)} → value ${mulText}, continuation ${cont} (${cont ? 'more bytes follow' : 'last byte'})`);
+    mul *= 128;
+  }
+}
+
+/** A fresh summary with every field in the same order (one hidden class). */
+export function emptySummary(b: Uint8Array): PacketSummary {
+  const b0 = b.length > 0 ? b[0]! : 0;
+  return {
+    type: b0 >> 4,
+    flags: b0 & 0x0f,
+    dup: (b0 & 0x08) !== 0,
+    qos: (b0 >> 1) & 3,
+    retain: (b0 & 1) !== 0,
+    remainingLength: 0,
+    headerLength: 0,
+    packetId: null,
+    topic: null,
+    topicAlias: null,
+    payloadOffset: -1,
+    payloadLength: null,
+    reasonCodes: null,
+    properties: null,
+    notes: [],
+  };
+}
