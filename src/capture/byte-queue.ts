@@ -1,0 +1,74 @@
+// A FIFO of Buffer chunks with contiguous peeks. Keeps push parsers linear:
+// chunks are only concatenated when a record straddles them.
+export class ByteQueue {
+  private chunks: Buffer[] = [];
+  private head = 0; // offset into chunks[0]
+  private avail = 0;
+
+  get length(): number {
+    return this.avail;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.avail += chunk.length;
+  }
+
+  /** The next `n` bytes as one contiguous view (valid until the next consume/push), or null. */
+  peek(n: number): Buffer | null {
+    if (n > this.avail) return null;
+    const first = this.chunks[0];
+    if (!first) return n === 0 ? Buffer.alloc(0) : null;
+    if (first.length - this.head >= n) return first.subarray(this.head, this.head + n);
+    // Merge just enough chunks to cover n bytes.
+    const merged = Buffer.allocUnsafe(Math.max(n, 0));
+    let off = 0;
+    let i = 0;
+    let start = this.head;
+    while (off < n) {
+      const c = this.chunks[i]!;
+      const take = Math.min(c.length - start, n - off);
+      c.copy(merged, off, start, start + take);
+      off += take;
+      if (start + take < c.length) {
+        // Partially used chunk: keep its remainder.
+        const rest = c.subarray(start + take);
+        this.chunks.splice(0, i + 1, merged, rest);
+        this.head = 0;
+        return merged;
+      }
+      i++;
+      start = 0;
+    }
+    this.chunks.splice(0, i, merged);
+    this.head = 0;
+    return merged;
+  }
+
+  consume(n: number): void {
+    if (n > this.avail) throw new RangeError('ByteQueue: consume past end');
+    this.avail -= n;
+    while (n > 0) {
+      const c = this.chunks[0]!;
+      const left = c.length - this.head;
+      if (n < left) {
+        this.head += n;
+        return;
+      }
+      n -= left;
+      this.chunks.shift();
+      this.head = 0;
+    }
+    if (this.chunks[0] && this.head === this.chunks[0].length) {
+      this.chunks.shift();
+      this.head = 0;
+    }
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.head = 0;
+    this.avail = 0;
+  }
+}

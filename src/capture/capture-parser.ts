@@ -1,0 +1,302 @@
+// Incremental push parser for classic pcap (µs and ns magic, both byte orders)
+// and pcapng (SHB/IDB/EPB/SPB/PB, many interfaces and sections, both byte
+// orders). Feed Buffer chunks split anywhere; frames come out through a callback.
+// Frame payloads handed out are copies, so callers may keep them and the
+// reader may reuse its read buffer. Memory is bounded by the largest record.
+import { ByteQueue } from './byte-queue.js';
+import type { CaptureNote, NoteSink } from './notes.js';
+
+export interface CaptureFrame {
+  /** 1-based, across the whole file (all sections and interfaces). */
+  frame: number;
+  /** Microseconds since the Unix epoch. */
+  timeUs: number;
+  /** LINKTYPE_* value of the interface the frame was captured on. */
+  linkType: number;
+  /** Captured bytes (a private copy). */
+  data: Buffer;
+  /** Length of the packet on the wire. */
+  origLen: number;
+  /** caplen < origlen: the end of the packet was not captured. */
+  truncated: boolean;
+  /** pcapng interface id (0 for classic pcap). */
+  interfaceId: number;
+}
+
+export type CaptureFormat = 'pcap' | 'pcap-ns' | 'pcapng';
+
+export interface CaptureParserOptions {
+  onFrame: (f: CaptureFrame) => void;
+  onNote?: NoteSink;
+  /** Largest record accepted before the file is declared corrupt. Default 64 MiB. */
+  maxRecord?: number;
+}
+
+interface Iface {
+  linkType: number;
+  snapLen: number;
+  /** Timestamp units per second. */
+  unitsPerSec: bigint;
+  /** if_tsoffset, seconds. */
+  offsetSec: bigint;
+}
+
+const PCAP_US = 0xa1b2c3d4;
+const PCAP_NS = 0xa1b23c4d;
+const SHB = 0x0a0d0d0a;
+const BOM = 0x1a2b3c4d;
+
+type State = 'magic' | 'pcap' | 'pcapng' | 'dead';
+
+export class CaptureParser {
+  private readonly q = new ByteQueue();
+  private readonly onFrame: (f: CaptureFrame) => void;
+  private readonly onNote: NoteSink;
+  private readonly maxRecord: number;
+  private state: State = 'magic';
+  private le = true;
+  private nanos = false;
+  private pcapLink = 0;
+  private pcapSnap = 0;
+  private ifaces: Iface[] = [];
+  private lastTimeUs = 0;
+  private readonly unknownBlocks = new Set<number>();
+  /** Frames handed out so far. */
+  frames = 0;
+  /** Bytes consumed so far (file offset of the next record). */
+  offset = 0;
+  format: CaptureFormat | null = null;
+
+  constructor(opts: CaptureParserOptions) {
+    this.onFrame = opts.onFrame;
+    this.onNote = opts.onNote ?? (() => {});
+    this.maxRecord = opts.maxRecord ?? 64 * 1024 * 1024;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.state === 'dead') return;
+    this.q.push(chunk);
+    for (;;) {
+      const progressed =
+        this.state === 'magic' ? this.readMagic()
+        : this.state === 'pcap' ? this.readPcapRecord()
+        : this.state === 'pcapng' ? this.readBlock()
+        : false;
+      if (!progressed) return;
+    }
+  }
+
+  /** End of input: report a truncated final record. */
+  end(): void {
+    if (this.state === 'dead') return;
+    if (this.state === 'magic' && this.q.length < 4) {
+      this.note(0, 'error', 'not-a-capture', this.q.length === 0 && this.offset === 0 ? 'the file is empty' : 'the file is too short to be a pcap or pcapng capture');
+    } else if (this.q.length > 0) {
+      this.note(this.frames + 1, 'warn', 'truncated-record',
+        `the capture ends in the middle of a record at byte offset ${this.offset} (${this.q.length} byte(s) of an incomplete record dropped); the file was probably cut short`);
+    }
+    this.q.clear();
+    this.state = 'dead';
+  }
+
+  private note(frame: number, severity: CaptureNote['severity'], code: string, text: string): void {
+    this.onNote({ frame, severity, code, text });
+  }
+
+  private die(code: string, text: string): false {
+    this.note(this.frames + 1, 'error', code, `${text} at byte offset ${this.offset}; the rest of the file is not read`);
+    this.q.clear();
+    this.state = 'dead';
+    return false;
+  }
+
+  private take(n: number): void {
+    this.q.consume(n);
+    this.offset += n;
+  }
+
+  private readMagic(): boolean {
+    const h = this.q.peek(4);
+    if (!h) return false;
+    const be = h.readUInt32BE(0);
+    const le = h.readUInt32LE(0);
+    if (be === SHB) {
+      this.state = 'pcapng';
+      this.format = 'pcapng';
+      return true;
+    }
+    if (be === PCAP_US || be === PCAP_NS || le === PCAP_US || le === PCAP_NS) {
+      const g = this.q.peek(24);
+      if (!g) return false;
+      this.le = le === PCAP_US || le === PCAP_NS;
+      this.nanos = (this.le ? le : be) === PCAP_NS;
+      this.format = this.nanos ? 'pcap-ns' : 'pcap';
+      this.pcapSnap = this.u32(g, 16);
+      // The upper bits of the link-type field may carry an FCS length [pcap spec 'LinkType and additional information'].
+      this.pcapLink = this.u32(g, 20) & 0x0fffffff;
+      this.take(24);
+      this.state = 'pcap';
+      return true;
+    }
+    return this.die('not-a-capture', `unknown file magic ${h.toString('hex')} (not pcap or pcapng)`);
+  }
+
+  private u32(b: Buffer, o: number): number {
+    return this.le ? b.readUInt32LE(o) : b.readUInt32BE(o);
+  }
+
+  private u16(b: Buffer, o: number): number {
+    return this.le ? b.readUInt16LE(o) : b.readUInt16BE(o);
+  }
+
+  private readPcapRecord(): boolean {
+    const h = this.q.peek(16);
+    if (!h) return false;
+    const sec = this.u32(h, 0);
+    const frac = this.u32(h, 4);
+    const caplen = this.u32(h, 8);
+    const origlen = this.u32(h, 12);
+    if (caplen > this.maxRecord) return this.die('corrupt-record', `record header claims ${caplen} captured bytes`);
+    const rec = this.q.peek(16 + caplen);
+    if (!rec) return false;
+    const data = Buffer.from(rec.subarray(16, 16 + caplen));
+    this.take(16 + caplen);
+    const timeUs = sec * 1_000_000 + (this.nanos ? Math.floor(frac / 1000) : frac);
+    this.emit(timeUs, this.pcapLink, data, origlen, 0);
+    return true;
+  }
+
+  private emit(timeUs: number, linkType: number, data: Buffer, origLen: number, interfaceId: number): void {
+    const frame = ++this.frames;
+    this.lastTimeUs = timeUs;
+    const truncated = data.length < origLen;
+    if (truncated) {
+      this.note(frame, 'warn', 'snaplen-truncated',
+        `frame ${frame}: only ${data.length} of ${origLen} bytes were captured (snap length too short); bytes at the end of this packet are missing`);
+    }
+    this.onFrame({ frame, timeUs, linkType, data, origLen: Math.max(origLen, data.length), truncated, interfaceId });
+  }
+
+  private readBlock(): boolean {
+    const h = this.q.peek(12);
+    if (!h) return false;
+    const type0 = h.readUInt32LE(0);
+    if (type0 === SHB) {
+      // Section Header Block: the byte-order magic decides the endianness of this section.
+      const bomLE = h.readUInt32LE(8);
+      const bomBE = h.readUInt32BE(8);
+      if (bomLE === BOM) this.le = true;
+      else if (bomBE === BOM) this.le = false;
+      else return this.die('corrupt-block', 'pcapng section header with a bad byte-order magic');
+    }
+    const type = this.u32(h, 0);
+    const len = this.u32(h, 4);
+    if (len < 12 || len % 4 !== 0 || len > this.maxRecord) return this.die('corrupt-block', `pcapng block of type 0x${type.toString(16)} with invalid length ${len}`);
+    const b = this.q.peek(len);
+    if (!b) return false;
+    // Copy the body: the queue's view is only valid until the next consume.
+    const body = b.subarray(8, len - 4);
+    switch (type) {
+      case SHB:
+        this.ifaces = []; // interface ids are per section
+        break;
+      case 1:
+        this.readIdb(body);
+        break;
+      case 6:
+        this.readEpb(body);
+        break;
+      case 3:
+        this.readSpb(body);
+        break;
+      case 2:
+        this.readPb(body);
+        break;
+      case 4: // Name Resolution
+      case 5: // Interface Statistics
+      case 10: // Decryption Secrets
+      case 0x00000bad:
+      case 0x40000bad: // custom blocks
+        break;
+      default:
+        if (!this.unknownBlocks.has(type)) {
+          this.unknownBlocks.add(type);
+          this.note(this.frames + 1, 'info', 'unknown-block', `skipped pcapng block(s) of unknown type 0x${type.toString(16)} (first at byte offset ${this.offset})`);
+        }
+    }
+    this.take(len);
+    return true;
+  }
+
+  private readIdb(body: Buffer): void {
+    if (body.length < 8) {
+      this.note(this.frames + 1, 'warn', 'corrupt-block', `pcapng interface description block too short at byte offset ${this.offset}`);
+      this.ifaces.push({ linkType: -1, snapLen: 0, unitsPerSec: 1_000_000n, offsetSec: 0n });
+      return;
+    }
+    const iface: Iface = { linkType: this.u16(body, 0), snapLen: this.u32(body, 4), unitsPerSec: 1_000_000n, offsetSec: 0n };
+    let o = 8;
+    while (o + 4 <= body.length) {
+      const code = this.u16(body, o);
+      const olen = this.u16(body, o + 2);
+      const v = o + 4;
+      if (code === 0 || v + olen > body.length) break;
+      if (code === 9 && olen >= 1) {
+        // if_tsresol: MSB clear = 10^-n, MSB set = 2^-n.
+        const r = body[v]!;
+        iface.unitsPerSec = r & 0x80 ? 1n << BigInt(r & 0x7f) : 10n ** BigInt(r);
+      } else if (code === 14 && olen >= 8) {
+        iface.offsetSec = this.le ? body.readBigInt64LE(v) : body.readBigInt64BE(v);
+      }
+      o = v + ((olen + 3) & ~3);
+    }
+    this.ifaces.push(iface);
+  }
+
+  private iface(id: number): Iface | null {
+    const i = this.ifaces[id];
+    if (!i) {
+      this.note(this.frames + 1, 'warn', 'unknown-interface', `packet block refers to interface ${id}, which was not described in this section; packet skipped`);
+      return null;
+    }
+    return i;
+  }
+
+  private ts(iface: Iface, hi: number, lo: number): number {
+    const units = (BigInt(hi) << 32n) | BigInt(lo);
+    const us = (units * 1_000_000n) / iface.unitsPerSec + iface.offsetSec * 1_000_000n;
+    return Number(us);
+  }
+
+  private readEpb(body: Buffer): void {
+    if (body.length < 20) return void this.note(this.frames + 1, 'warn', 'corrupt-block', `enhanced packet block too short at byte offset ${this.offset}`);
+    const ifc = this.iface(this.u32(body, 0));
+    if (!ifc) return;
+    const caplen = this.u32(body, 12);
+    const origlen = this.u32(body, 16);
+    const avail = Math.min(caplen, body.length - 20);
+    this.emit(this.ts(ifc, this.u32(body, 4), this.u32(body, 8)), ifc.linkType, Buffer.from(body.subarray(20, 20 + avail)), origlen, this.u32(body, 0));
+  }
+
+  private readPb(body: Buffer): void {
+    if (body.length < 20) return void this.note(this.frames + 1, 'warn', 'corrupt-block', `packet block too short at byte offset ${this.offset}`);
+    const id = this.u16(body, 0);
+    const ifc = this.iface(id);
+    if (!ifc) return;
+    const caplen = this.u32(body, 12);
+    const origlen = this.u32(body, 16);
+    const avail = Math.min(caplen, body.length - 20);
+    this.emit(this.ts(ifc, this.u32(body, 4), this.u32(body, 8)), ifc.linkType, Buffer.from(body.subarray(20, 20 + avail)), origlen, id);
+  }
+
+  private readSpb(body: Buffer): void {
+    if (body.length < 4) return void this.note(this.frames + 1, 'warn', 'corrupt-block', `simple packet block too short at byte offset ${this.offset}`);
+    const ifc = this.iface(0);
+    if (!ifc) return;
+    const origlen = this.u32(body, 0);
+    let caplen = Math.min(origlen, body.length - 4);
+    if (ifc.snapLen > 0) caplen = Math.min(caplen, ifc.snapLen);
+    // SPBs carry no timestamp: reuse the previous frame's time.
+    this.emit(this.lastTimeUs, ifc.linkType, Buffer.from(body.subarray(4, 4 + caplen)), origlen, 0);
+  }
+}

@@ -1,0 +1,254 @@
+// IPv4 (with fragment reassembly), IPv6 (extension headers skipped, fragments
+// reassembled) and the TCP header.
+import type { CaptureNote } from './notes.js';
+
+export interface TcpSegment {
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  flags: number;
+  /** Captured payload bytes. */
+  payload: Buffer;
+  /** Payload length on the wire (> payload.length when the frame was cut by the snap length). */
+  wireLen: number;
+}
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+
+export type IpResult =
+  | { kind: 'tcp'; seg: TcpSegment }
+  | { kind: 'none' } // not TCP, or a fragment still waiting for the rest
+  | { kind: 'bad'; note: Omit<CaptureNote, 'frame'> };
+
+interface FragBuf {
+  parts: { off: number; data: Buffer }[];
+  total: number; // -1 until the last fragment is seen
+  bytes: number;
+  firstFrame: number;
+  lastSeen: number;
+  header: { src: string; dst: string; proto: number };
+}
+
+export interface IpDecoderOptions {
+  /** Most fragment reassemblies held at once. */
+  maxFragmentSets?: number;
+  /** Most bytes held in fragments. */
+  maxFragmentBytes?: number;
+  /** A set not completed within this many µs of capture time is dropped. */
+  fragmentTimeoutUs?: number;
+}
+
+export function ipv4String(b: Uint8Array, o: number): string {
+  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+}
+
+/** RFC 5952 text form of a 16-byte IPv6 address. */
+export function ipv6String(b: Uint8Array, o: number): string {
+  const words: number[] = [];
+  for (let i = 0; i < 8; i++) words.push((b[o + 2 * i]! << 8) | b[o + 2 * i + 1]!);
+  // Longest run of zero words (length >= 2) becomes '::'.
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
+  if (bestStart < 0) return hex(words);
+  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
+}
+
+export class IpDecoder {
+  private readonly frags = new Map<string, FragBuf>();
+  private fragBytes = 0;
+  private readonly maxSets: number;
+  private readonly maxBytes: number;
+  private readonly timeoutUs: number;
+  /** Notes about fragment sets given up; drained by the caller. */
+  readonly pendingNotes: CaptureNote[] = [];
+
+  constructor(opts: IpDecoderOptions = {}) {
+    this.maxSets = opts.maxFragmentSets ?? 1024;
+    this.maxBytes = opts.maxFragmentBytes ?? 16 * 1024 * 1024;
+    this.timeoutUs = opts.fragmentTimeoutUs ?? 60_000_000;
+  }
+
+  decode(version: 4 | 6, b: Buffer, offset: number, frame: number, timeUs: number, truncated: boolean): IpResult {
+    return version === 4 ? this.v4(b, offset, frame, timeUs, truncated) : this.v6(b, offset, frame, timeUs, truncated);
+  }
+
+  private v4(b: Buffer, o: number, frame: number, timeUs: number, truncated: boolean): IpResult {
+    if (b.length < o + 20) return bad('short-ip', 'IPv4 header cut short');
+    const ihl = (b[o]! & 0x0f) * 4;
+    if (b[o]! >> 4 !== 4 || ihl < 20) return bad('bad-ip', 'not a valid IPv4 header');
+    let total = b.readUInt16BE(o + 2);
+    // Total length 0 happens with TCP segmentation offload: use what was captured.
+    if (total === 0) total = b.length - o;
+    const proto = b[o + 9]!;
+    const src = ipv4String(b, o + 12);
+    const dst = ipv4String(b, o + 16);
+    const flagsFrag = b.readUInt16BE(o + 6);
+    const more = (flagsFrag & 0x2000) !== 0;
+    const fragOff = (flagsFrag & 0x1fff) * 8;
+    // Ethernet pads short frames: trust the IP total length, not the frame length.
+    const end = Math.min(b.length, o + total);
+    const wireEnd = o + total;
+    if (more || fragOff > 0) {
+      if (proto !== 6) return { kind: 'none' };
+      const key = `4|${src}|${dst}|${b.readUInt16BE(o + 4)}|${proto}`;
+      const whole = this.fragment(key, fragOff, Buffer.from(b.subarray(o + ihl, end)), more, frame, timeUs, { src, dst, proto }, truncated || end < wireEnd);
+      if (!whole) return { kind: 'none' };
+      return tcp(src, dst, whole, 0, whole.length, whole.length);
+    }
+    if (proto !== 6) return { kind: 'none' };
+    return tcp(src, dst, b, o + ihl, end, wireEnd);
+  }
+
+  private v6(b: Buffer, o: number, frame: number, timeUs: number, truncated: boolean): IpResult {
+    if (b.length < o + 40) return bad('short-ip', 'IPv6 header cut short');
+    const plen = b.readUInt16BE(o + 4);
+    let next = b[o + 6]!;
+    const src = ipv6String(b, o + 8);
+    const dst = ipv6String(b, o + 24);
+    const wireEnd = o + 40 + (plen === 0 ? b.length - o - 40 : plen); // 0: jumbogram or TSO
+    const end = Math.min(b.length, wireEnd);
+    let p = o + 40;
+    let frag: { off: number; more: boolean; id: number } | null = null;
+    let fragStart = 0;
+    // Skip extension headers: hop-by-hop 0, routing 43, fragment 44, AH 51, destination options 60.
+    for (;;) {
+      if (next === 6) break;
+      if (next === 0 || next === 43 || next === 60 || next === 51 || next === 44) {
+        if (p + 8 > end) return bad('short-ip', 'IPv6 extension header cut short');
+        const nh = b[p]!;
+        let len: number;
+        if (next === 44) {
+          const fo = b.readUInt16BE(p + 2);
+          frag = { off: fo & 0xfff8, more: (fo & 1) !== 0, id: b.readUInt32BE(p + 4) };
+          len = 8;
+          fragStart = p + 8;
+        } else if (next === 51) {
+          len = (b[p + 1]! + 2) * 4;
+        } else {
+          len = (b[p + 1]! + 1) * 8;
+        }
+        next = nh;
+        p += len;
+        if (frag && (frag.off > 0 || frag.more)) break; // later headers are inside the reassembled payload
+        continue;
+      }
+      return { kind: 'none' }; // not TCP (ESP, UDP, ICMPv6, no next header...)
+    }
+    if (frag && (frag.off > 0 || frag.more)) {
+      if (next !== 6) return { kind: 'none' };
+      const key = `6|${src}|${dst}|${frag.id}`;
+      const whole = this.fragment(key, frag.off, Buffer.from(b.subarray(fragStart, end)), frag.more, frame, timeUs, { src, dst, proto: next }, truncated || end < wireEnd);
+      if (!whole) return { kind: 'none' };
+      return tcp(src, dst, whole, 0, whole.length, whole.length);
+    }
+    return tcp(src, dst, b, p, end, wireEnd);
+  }
+
+  private fragment(
+    key: string, off: number, data: Buffer, more: boolean, frame: number, timeUs: number,
+    header: FragBuf['header'], cut: boolean,
+  ): Buffer | null {
+    this.expire(timeUs);
+    let fb = this.frags.get(key);
+    if (!fb) {
+      if (this.frags.size >= this.maxSets) this.dropOldest('too many IP fragment sets pending');
+      fb = { parts: [], total: -1, bytes: 0, firstFrame: frame, lastSeen: timeUs, header };
+      this.frags.set(key, fb);
+    }
+    if (cut) {
+      this.pendingNotes.push({ frame, severity: 'warn', code: 'ip-fragment-incomplete', text: `frame ${frame}: IP fragment was not fully captured; the reassembled packet (first fragment in frame ${fb.firstFrame}) is dropped` });
+      this.remove(key);
+      return null;
+    }
+    fb.lastSeen = timeUs;
+    fb.parts.push({ off, data });
+    fb.bytes += data.length;
+    this.fragBytes += data.length;
+    if (!more) fb.total = off + data.length;
+    while (this.fragBytes > this.maxBytes && this.frags.size > 0) this.dropOldest('IP fragment memory limit reached');
+    if (!this.frags.has(key) || fb.total < 0) return null;
+    // Complete when the parts cover [0, total).
+    const parts = [...fb.parts].sort((x, y) => x.off - y.off);
+    let covered = 0;
+    for (const part of parts) {
+      if (part.off > covered) return null;
+      covered = Math.max(covered, part.off + part.data.length);
+    }
+    if (covered < fb.total) return null;
+    const out = Buffer.alloc(fb.total);
+    for (const part of parts) part.data.copy(out, part.off, 0, Math.min(part.data.length, fb.total - part.off));
+    this.remove(key);
+    return out;
+  }
+
+  private remove(key: string): void {
+    const fb = this.frags.get(key);
+    if (!fb) return;
+    this.fragBytes -= fb.bytes;
+    this.frags.delete(key);
+  }
+
+  private dropOldest(why: string): void {
+    const first = this.frags.entries().next();
+    if (first.done) return;
+    const [key, fb] = first.value;
+    this.pendingNotes.push({ frame: fb.firstFrame, severity: 'warn', code: 'ip-fragment-incomplete', text: `frame ${fb.firstFrame}: IP packet from ${fb.header.src} to ${fb.header.dst} dropped before all fragments arrived (${why})` });
+    this.remove(key);
+  }
+
+  private expire(now: number): void {
+    for (const [key, fb] of this.frags) {
+      if (now - fb.lastSeen <= this.timeoutUs) continue;
+      this.pendingNotes.push({ frame: fb.firstFrame, severity: 'warn', code: 'ip-fragment-incomplete', text: `frame ${fb.firstFrame}: IP packet from ${fb.header.src} to ${fb.header.dst} is missing fragments; it was not reassembled` });
+      this.remove(key);
+    }
+  }
+
+  /** End of input: every unfinished fragment set becomes a note. */
+  finish(): void {
+    for (const [key, fb] of [...this.frags]) {
+      this.pendingNotes.push({ frame: fb.firstFrame, severity: 'warn', code: 'ip-fragment-incomplete', text: `frame ${fb.firstFrame}: IP packet from ${fb.header.src} to ${fb.header.dst} is missing fragments at the end of the capture; it was not reassembled` });
+      this.remove(key);
+    }
+  }
+}
+
+function bad(code: string, text: string): IpResult {
+  return { kind: 'bad', note: { severity: 'warn', code, text } };
+}
+
+/** Parse the TCP header at `o`; `end` is where captured bytes stop, `wireEnd` where the packet really ends. */
+function tcp(src: string, dst: string, b: Buffer, o: number, end: number, wireEnd: number): IpResult {
+  if (end - o < 20) return bad('short-tcp', 'TCP header cut short');
+  const hl = (b[o + 12]! >> 4) * 4;
+  if (hl < 20) return bad('bad-tcp', 'TCP header length below 20 bytes');
+  if (o + hl > end) return bad('short-tcp', 'TCP options cut short');
+  return {
+    kind: 'tcp',
+    seg: {
+      src, dst,
+      srcPort: b.readUInt16BE(o),
+      dstPort: b.readUInt16BE(o + 2),
+      seq: b.readUInt32BE(o + 4),
+      ack: b.readUInt32BE(o + 8),
+      flags: b[o + 13]!,
+      payload: b.subarray(o + hl, end),
+      wireLen: Math.max(0, wireEnd - o - hl),
+    },
+  };
+}

@@ -1,0 +1,205 @@
+// Per-direction TCP reassembly following sequence numbers: in-order bytes are
+// delivered once, out-of-order segments are held (bounded), retransmissions
+// and overlaps are trimmed, and bytes that never show up become a gap.
+
+export interface TcpDirectionSink {
+  /** In-order bytes; `frame`/`timeUs` are those of the segment that completed them. */
+  data(bytes: Buffer, frame: number, timeUs: number): void;
+  /** `lost` bytes were never captured before the next delivered byte. */
+  gap(lost: number, frame: number, timeUs: number): void;
+}
+
+export interface TcpReassemblyOptions {
+  /** Most out-of-order payload bytes held per direction. Default 4 MiB. */
+  maxHeldBytes?: number;
+  /** Most out-of-order segments held per direction. Default 1024. */
+  maxHeldSegments?: number;
+}
+
+interface Held {
+  seq: number;
+  data: Buffer;
+}
+
+/** Signed distance a - b in 32-bit sequence space. */
+export function seqDiff(a: number, b: number): number {
+  return (a - b) | 0;
+}
+
+export class TcpDirection {
+  private readonly sink: TcpDirectionSink;
+  private readonly maxBytes: number;
+  private readonly maxSegs: number;
+  /** Sequence number of the next byte to deliver (null until known). */
+  nextSeq: number | null = null;
+  /** Started without seeing a SYN. */
+  midstream = false;
+  private held: Held[] = [];
+  private heldBytes = 0;
+  /** Sequence number of the FIN, when seen. */
+  private finSeq: number | null = null;
+  /** Highest sequence number seen on the wire (end of any segment). */
+  private highSeq: number | null = null;
+  /** Highest acknowledgement from the peer. */
+  private peerAck: number | null = null;
+  /** Statistics. */
+  delivered = 0;
+  retransmitted = 0;
+  lost = 0;
+
+  constructor(sink: TcpDirectionSink, opts: TcpReassemblyOptions = {}) {
+    this.sink = sink;
+    this.maxBytes = opts.maxHeldBytes ?? 4 * 1024 * 1024;
+    this.maxSegs = opts.maxHeldSegments ?? 1024;
+  }
+
+  get started(): boolean {
+    return this.nextSeq !== null;
+  }
+
+  /** All bytes up to the FIN have been delivered. */
+  get finished(): boolean {
+    return this.finSeq !== null && this.nextSeq !== null && seqDiff(this.nextSeq, this.finSeq) >= 0;
+  }
+
+  get heldByteCount(): number {
+    return this.heldBytes;
+  }
+
+  /** A SYN with sequence number `seq`: data starts at seq+1. */
+  syn(seq: number): void {
+    if (this.nextSeq === null || (this.delivered === 0 && this.held.length === 0)) {
+      this.nextSeq = (seq + 1) >>> 0;
+      this.midstream = false;
+    }
+  }
+
+  /** Start mid-stream at `seq` (learnt from the peer's acknowledgement). */
+  startAt(seq: number): void {
+    if (this.nextSeq !== null) return;
+    this.nextSeq = seq >>> 0;
+    this.midstream = true;
+  }
+
+  /**
+   * A segment. `payload` holds the captured bytes; `wireLen` (>= payload.length)
+   * is the payload length on the wire (larger when the snap length cut it).
+   */
+  segment(seq: number, payload: Buffer, wireLen: number, fin: boolean, frame: number, timeUs: number): void {
+    if (this.nextSeq === null) {
+      if (payload.length === 0 && !fin) return;
+      this.nextSeq = seq;
+      this.midstream = true;
+    }
+    const end = (seq + wireLen) >>> 0;
+    if (this.highSeq === null || seqDiff(end, this.highSeq) > 0) this.highSeq = end;
+    if (fin && this.finSeq === null) this.finSeq = end;
+    if (payload.length > 0) this.accept(seq, payload, frame, timeUs);
+    if (payload.length < wireLen && this.nextSeq === ((seq + payload.length) >>> 0)) {
+      // The snap length cut this segment: its tail is lost for good.
+      const missing = wireLen - payload.length;
+      this.lost += missing;
+      this.sink.gap(missing, frame, timeUs);
+      this.nextSeq = end;
+      this.drain(frame, timeUs);
+    }
+    // The peer already acknowledged past a hole: the missing bytes were not captured.
+    if (this.held.length > 0 && this.peerAck !== null && seqDiff(this.peerAck, this.held[0]!.seq) >= 0) this.forceGap(frame, timeUs);
+  }
+
+  /** The peer acknowledged everything before `ack`. */
+  acked(ack: number, frame: number, timeUs: number): void {
+    if (this.nextSeq === null) return;
+    if (this.peerAck === null || seqDiff(ack, this.peerAck) > 0) this.peerAck = ack;
+    if (this.held.length > 0 && seqDiff(ack, this.held[0]!.seq) >= 0) this.forceGap(frame, timeUs);
+  }
+
+  /** Give up waiting: deliver everything held, reporting holes as gaps (end of capture, RST). */
+  flush(frame: number, timeUs: number): void {
+    while (this.held.length > 0) this.forceGap(frame, timeUs);
+    // Bytes seen on the wire but not captured at the very end (snap length, lost last segment).
+    if (this.nextSeq !== null) {
+      const target = this.finSeq ?? this.highSeq;
+      if (target !== null) {
+        const missing = seqDiff(target, this.nextSeq);
+        if (missing > 0) {
+          this.lost += missing;
+          this.sink.gap(missing, frame, timeUs);
+          this.nextSeq = target;
+        }
+      }
+    }
+  }
+
+  private accept(seq: number, payload: Buffer, frame: number, timeUs: number): void {
+    const next = this.nextSeq!;
+    const rel = seqDiff(seq, next);
+    if (rel + payload.length <= 0) {
+      this.retransmitted += payload.length;
+      return;
+    }
+    if (rel <= 0) {
+      this.deliver(payload.subarray(-rel), frame, timeUs);
+      this.drain(frame, timeUs);
+      return;
+    }
+    this.hold(seq, payload);
+    if (this.heldBytes > this.maxBytes || this.held.length > this.maxSegs) this.forceGap(frame, timeUs);
+  }
+
+  private deliver(bytes: Buffer, frame: number, timeUs: number): void {
+    this.nextSeq = (this.nextSeq! + bytes.length) >>> 0;
+    this.delivered += bytes.length;
+    this.sink.data(bytes, frame, timeUs);
+  }
+
+  private hold(seq: number, data: Buffer): void {
+    // Sorted by distance from nextSeq; equal starts keep the longer one.
+    const next = this.nextSeq!;
+    const rel = seqDiff(seq, next);
+    let i = this.held.length;
+    while (i > 0 && seqDiff(this.held[i - 1]!.seq, next) > rel) i--;
+    const prev = this.held[i - 1];
+    if (prev && prev.seq === seq) {
+      if (prev.data.length >= data.length) {
+        this.retransmitted += data.length;
+        return;
+      }
+      this.heldBytes -= prev.data.length;
+      prev.data = data;
+      this.heldBytes += data.length;
+      return;
+    }
+    this.held.splice(i, 0, { seq, data });
+    this.heldBytes += data.length;
+  }
+
+  /** Deliver held segments that now start at or before nextSeq. */
+  private drain(frame: number, timeUs: number): void {
+    while (this.held.length > 0) {
+      const h = this.held[0]!;
+      const rel = seqDiff(h.seq, this.nextSeq!);
+      if (rel > 0) return;
+      this.held.shift();
+      this.heldBytes -= h.data.length;
+      if (rel + h.data.length <= 0) {
+        this.retransmitted += h.data.length;
+        continue;
+      }
+      this.deliver(h.data.subarray(-rel), frame, timeUs);
+    }
+  }
+
+  /** Skip the hole before the first held segment and deliver from there. */
+  private forceGap(frame: number, timeUs: number): void {
+    const h = this.held[0];
+    if (!h) return;
+    const lost = seqDiff(h.seq, this.nextSeq!);
+    if (lost > 0) {
+      this.lost += lost;
+      this.sink.gap(lost, frame, timeUs);
+      this.nextSeq = h.seq;
+    }
+    this.drain(frame, timeUs);
+  }
+}
