@@ -85,10 +85,15 @@ function who(req: AclRequest): string {
 
 /** Just the verdict. */
 export function isAllowed(acl: AclFile | null, req: AclRequest): boolean {
-  return explain(acl, req).allowed;
+  return evaluate(acl, req, false).allowed;
 }
 
+/** The verdict with every rule considered, why it matched or not, and a printable text. */
 export function explain(acl: AclFile | null, req: AclRequest): Explanation {
+  return evaluate(acl, req, true);
+}
+
+function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Explanation {
   const steps: ExplainStep[] = [];
   const username = req.username ?? null;
   const { access, topic } = req;
@@ -96,6 +101,7 @@ export function explain(acl: AclFile | null, req: AclRequest): Explanation {
   const question = `Can ${who(req)} ${verb}?`;
 
   const finish = (allowed: boolean, decidingRule: AclRule | null, verdict: string): Explanation => {
+    if (!detailed) return { allowed, decidingRule, steps, text: '' };
     if (acl) {
       // Rules that never applied to this client, for completeness.
       for (const rule of acl.rules) {

@@ -1,0 +1,68 @@
+// The bundled broker: aedes on a TCP listener with mosquitto 2.0 security.
+import { createServer, type Server, type Socket } from 'node:net';
+import { Aedes } from 'aedes';
+import { loadAclFile, type AclFile } from '../acl/acl-file.js';
+import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
+import { createSecurityHooks, type SecurityEvent } from './security.js';
+
+export interface BrokerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** A password_file path or a parsed one. */
+  passwd?: string | PasswordFile | null;
+  /** An acl_file path or a parsed one. */
+  acl?: string | AclFile | null;
+  /** Default: true without a password file, false with one. */
+  allowAnonymous?: boolean;
+  /** Security decisions, for logs and tests. */
+  onEvent?: (e: SecurityEvent) => void;
+}
+
+export interface RunningBroker {
+  host: string;
+  port: number;
+  aedes: Aedes;
+  close(): Promise<void>;
+}
+
+export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
+  const host = opts.host ?? '127.0.0.1';
+  const passwd = typeof opts.passwd === 'string' ? await loadPasswordFile(opts.passwd) : opts.passwd ?? null;
+  const acl = typeof opts.acl === 'string' ? await loadAclFile(opts.acl) : opts.acl ?? null;
+  const allowAnonymous = opts.allowAnonymous ?? passwd === null;
+  const hooks = createSecurityHooks({ passwd, acl, allowAnonymous }, opts.onEvent);
+  const aedes = await Aedes.createBroker({ ...hooks });
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    aedes.handle(sock);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
+  let closing: Promise<void> | null = null;
+  return {
+    host,
+    port,
+    aedes,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      })();
+      // server.close waits for open connections; destroy them right away.
+      for (const s of sockets) s.destroy();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,222 @@
+// A managed mosquitto 2.0 child process, configured like the bundled broker.
+// mosquitto started as root drops privileges to the `mosquitto` user, so the
+// generated files live in a 0755 temp dir and are 0644.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parsePasswordFile } from '../acl/password-file.js';
+
+const execFileP = promisify(execFile);
+
+export interface MosquittoOptions {
+  /** 0 or undefined picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  passwdFile?: string;
+  aclFile?: string;
+  /** Default: true without a password file, false with one (as for the bundled broker). */
+  allowAnonymous?: boolean;
+  /** Path of the mosquitto binary (default: found on PATH or /usr/sbin). */
+  bin?: string;
+  /** Restart mosquitto if it dies unexpectedly (at most `maxRestarts`, default 3). */
+  restart?: boolean;
+  maxRestarts?: number;
+  /** Called when the child exits unexpectedly (before any restart). */
+  onExit?: (info: { code: number | null; signal: NodeJS.Signals | null; log: string }) => void;
+  /** Milliseconds to wait for the port to accept connections. Default 10000. */
+  startTimeoutMs?: number;
+}
+
+export interface RunningMosquitto {
+  host: string;
+  port: number;
+  /** The generated mosquitto.conf. */
+  configPath: string;
+  /** Recent stdout/stderr of the child (last 64 KiB). */
+  log(): string;
+  close(): Promise<void>;
+}
+
+/** Thrown when mosquitto cannot be found, configured or started. */
+export class MosquittoError extends Error {
+  readonly code = 'mosquitto-error';
+  constructor(message: string) {
+    super(message);
+    this.name = 'MosquittoError';
+  }
+}
+
+async function findBinary(name: string): Promise<string> {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/local/sbin'].filter(Boolean);
+  const { access, constants } = await import('node:fs/promises');
+  for (const d of dirs) {
+    try {
+      await access(join(d, name), constants.X_OK);
+      return join(d, name);
+    } catch { /* next */ }
+  }
+  throw new MosquittoError(`${name} is not installed: apt-get install -y mosquitto`);
+}
+
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => { s.destroy(); resolve(false); });
+  });
+}
+
+/**
+ * Copy a password file for mosquitto: plain-text `user:password` lines are
+ * hashed with `mosquitto_passwd -U` (mosquitto 2.0 refuses plain text);
+ * lines that are already $6$/$7$ hashes are kept as they are.
+ */
+async function preparePasswordFile(src: string, dir: string): Promise<string> {
+  const text = await readFile(src, 'utf8');
+  const parsed = parsePasswordFile(text, src); // errors name src:line
+  const hashed: string[] = [];
+  const plain: string[] = [];
+  for (const e of parsed.users.values()) {
+    if (e.kind === 'plain') plain.push(`${e.username}:${e.password}`);
+    else hashed.push(text.split(/\r?\n/)[e.line - 1]!.trim());
+  }
+  const out = join(dir, 'passwd');
+  if (plain.length > 0) {
+    const tmp = join(dir, 'passwd.plain');
+    await writeFile(tmp, plain.join('\n') + '\n', { mode: 0o600 });
+    const bin = await findBinary('mosquitto_passwd');
+    try {
+      await execFileP(bin, ['-U', tmp]);
+    } catch (err) {
+      throw new MosquittoError(`mosquitto_passwd -U failed on a copy of ${src}: ${(err as Error).message}`);
+    }
+    hashed.push(...(await readFile(tmp, 'utf8')).split('\n').filter((l) => l.trim() !== ''));
+    await rm(tmp, { force: true });
+  }
+  await writeFile(out, hashed.join('\n') + '\n');
+  await chmod(out, 0o644);
+  return out;
+}
+
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<RunningMosquitto> {
+  const bin = opts.bin ?? await findBinary('mosquitto');
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port || await freePort(host);
+  const dir = await mkdtemp(join(tmpdir(), 'mqttscope-mosquitto-'));
+  await chmod(dir, 0o755);
+  const allowAnonymous = opts.allowAnonymous ?? opts.passwdFile === undefined;
+  const conf = [
+    `listener ${port} ${host}`,
+    `allow_anonymous ${allowAnonymous}`,
+    'persistence false',
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    'log_type notice',
+    'log_type information',
+  ];
+  try {
+    if (opts.passwdFile) conf.push(`password_file ${await preparePasswordFile(opts.passwdFile, dir)}`);
+    if (opts.aclFile) {
+      const acl = join(dir, 'acl');
+      await writeFile(acl, await readFile(opts.aclFile));
+      await chmod(acl, 0o644);
+      conf.push(`acl_file ${acl}`);
+    }
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const configPath = join(dir, 'mosquitto.conf');
+  await writeFile(configPath, conf.join('\n') + '\n');
+  await chmod(configPath, 0o644);
+
+  let logBuf = '';
+  const append = (chunk: Buffer): void => {
+    logBuf = (logBuf + chunk.toString('utf8')).slice(-65536);
+  };
+  let child: ChildProcess | null = null;
+  let closing = false;
+  let ready = false;
+  let restarts = 0;
+  const maxRestarts = opts.maxRestarts ?? 3;
+
+  const launch = (): ChildProcess => {
+    const c = spawn(bin, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    c.stdout!.on('data', append);
+    c.stderr!.on('data', append);
+    c.on('exit', (code, signal) => {
+      if (closing || !ready || c !== child) return;
+      opts.onExit?.({ code, signal, log: logBuf });
+      if (opts.restart && restarts < maxRestarts) {
+        restarts++;
+        child = launch();
+      }
+    });
+    return c;
+  };
+
+  const waitReady = async (c: ChildProcess): Promise<void> => {
+    const deadline = Date.now() + (opts.startTimeoutMs ?? 10_000);
+    let exited: string | null = null;
+    const onExit = (code: number | null, signal: string | null): void => { exited = `exited with ${signal ?? `code ${code}`}`; };
+    c.once('exit', onExit);
+    c.once('error', (err) => { exited = `could not be started: ${err.message}`; });
+    try {
+      while (Date.now() < deadline) {
+        if (exited) throw new MosquittoError(`mosquitto ${exited}:\n${logBuf.trim()}`);
+        if (await canConnect(host, port)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new MosquittoError(`mosquitto did not accept connections on ${host}:${port} within ${opts.startTimeoutMs ?? 10_000} ms:\n${logBuf.trim()}`);
+    } finally {
+      c.off('exit', onExit);
+    }
+  };
+
+  child = launch();
+  try {
+    await waitReady(child);
+    ready = true;
+  } catch (err) {
+    closing = true;
+    child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  return {
+    host,
+    port,
+    configPath,
+    log: () => logBuf,
+    async close() {
+      if (closing) return;
+      closing = true;
+      const c = child;
+      if (c && c.exitCode === null && c.signalCode === null) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => c.kill('SIGKILL'), 3000);
+          c.once('exit', () => { clearTimeout(t); resolve(); });
+          c.kill('SIGTERM');
+        });
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
