@@ -1,0 +1,13 @@
+// Bridge from delivery correlation to the acl_file evaluator in src/acl.
+import { explain, ruleLabel, type AclFile } from '../acl/index.js';
+import type { AclCheck } from './delivery.js';
+
+/** An AclCheck over a parsed acl_file: the verdict with a one-line reason. */
+export function aclCheck(acl: AclFile): AclCheck {
+  return ({ username, clientId, access, topic }) => {
+    const ex = explain(acl, { username, clientId: clientId ?? undefined, access, topic });
+    const verdict = ex.text.split('\n').filter((l) => l.startsWith('Verdict:')).pop() ?? (ex.allowed ? 'Verdict: ALLOWED.' : 'Verdict: DENIED.');
+    const rule = ex.decidingRule ? ` (line ${ex.decidingRule.line}: ${ruleLabel(ex.decidingRule)})` : '';
+    return { allowed: ex.allowed, text: `${verdict}${rule}`, full: ex.text };
+  };
+}

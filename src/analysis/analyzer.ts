@@ -1,0 +1,214 @@
+// The analysis observer: sessions, QoS flows, delivery correlation, wills and
+// topics, driven only by event timestamps (tick/end advance the clock).
+import type { AclFile } from '../acl/index.js';
+import type { CloseHow, EngineObserver } from '../engine/engine.js';
+import type { Finding, PacketRecord } from '../model/packet.js';
+import type { ConnMeta, Direction } from '../model/types.js';
+import { aclCheck } from './acl-check.js';
+import { AnalysisContext, payloadPreview } from './context.js';
+import { DeliveryCorrelator } from './delivery.js';
+import { type Flow, type FlowKind, type FlowStats, FlowTracker } from './flows.js';
+import { effectiveClientId, type Session, SessionTracker } from './sessions.js';
+import { type TopicStats, TopicTracker } from './topics.js';
+import { WillTracker } from './wills.js';
+
+export interface AnalyzerOptions {
+  /** How long after a publish its deliveries are awaited, in µs. Default 5 s. */
+  deliveryWindowUs?: number;
+  /** A parsed mosquitto acl_file: undelivered/withheld findings then say whether it explains the drop. */
+  acl?: AclFile;
+  /** Wording of the texts; 'mosquitto' names mosquitto and its acl_file. */
+  brokerKind?: 'mosquitto' | 'aedes' | 'unknown';
+  /** Finished flows kept for the snapshot. Default 1000. */
+  keepFlows?: number;
+}
+
+export const DEFAULT_DELIVERY_WINDOW_US = 5_000_000;
+
+export interface SubscriptionSnapshot {
+  filter: string;
+  shareGroup: string | null;
+  requestedQos: number;
+  grantedQos: number;
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  retainHandling: number;
+  grantedAt: number;
+  subackFrame: number;
+  inherited: boolean;
+}
+
+export interface SessionSnapshot {
+  conn: string;
+  state: Session['state'];
+  version: number | null;
+  clientId: string | null;
+  assignedClientId: string | null;
+  username: string | null;
+  cleanStart: boolean | null;
+  sessionPresent: boolean | null;
+  keepAlive: number | null;
+  will: { topic: string; qos: number; retain: boolean; payloadLength: number; preview: string } | null;
+  connackCode: number | null;
+  openedAt: number;
+  closedAt: number | null;
+  closeHow: CloseHow | null;
+  disconnect: Session['disconnect'];
+  subscriptions: SubscriptionSnapshot[];
+  unsubscribed: string[];
+  takenOverBy: string | null;
+  tookOver: string[];
+  packets: { c2s: number; s2c: number };
+  lastClientTime: number;
+}
+
+export interface ClientSnapshot {
+  clientId: string;
+  usernames: string[];
+  connections: string[];
+  connected: boolean;
+}
+
+export interface FlowSnapshot {
+  conn: string;
+  clientId: string | null;
+  dir: Direction;
+  packetId: number | null;
+  kind: FlowKind;
+  state: Flow['state'];
+  topic: string | null;
+  steps: Flow['steps'];
+  retransmissions: number;
+  startedAt: number;
+  totalUs: number | null;
+}
+
+export interface AnalysisSnapshot {
+  time: number;
+  sessions: SessionSnapshot[];
+  clients: ClientSnapshot[];
+  topics: TopicStats[];
+  untrackedTopicPublishes: number;
+  flows: { inFlight: FlowSnapshot[]; recent: FlowSnapshot[]; stats: Record<FlowKind, FlowStats & { avgUs: number | null }> };
+  /** Messages still inside their delivery window. */
+  pendingDeliveries: number;
+  findings: Record<string, number>;
+}
+
+export class Analyzer implements EngineObserver {
+  private readonly ctx: AnalysisContext;
+  private readonly sessions: SessionTracker;
+  private readonly flows: FlowTracker;
+  private readonly delivery: DeliveryCorrelator;
+  private readonly wills: WillTracker;
+  private readonly topics = new TopicTracker();
+
+  constructor(emit: (f: Finding) => void, opts: AnalyzerOptions = {}) {
+    const windowUs = opts.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US;
+    this.ctx = new AnalysisContext(emit);
+    this.sessions = new SessionTracker(this.ctx);
+    this.flows = new FlowTracker(this.ctx, { keepRecent: opts.keepFlows });
+    this.delivery = new DeliveryCorrelator(this.ctx, this.sessions, {
+      windowUs, brokerKind: opts.brokerKind ?? 'unknown', acl: opts.acl ? aclCheck(opts.acl) : undefined,
+    });
+    this.wills = new WillTracker(this.ctx, windowUs);
+  }
+
+  /** Move the analysis clock: close delivery windows, check keep-alives. */
+  private advance(time: number, force = false): void {
+    if (time > this.ctx.now) this.ctx.now = time;
+    const now = this.ctx.now;
+    this.delivery.advance(now);
+    this.sessions.scan(now, force);
+    this.wills.advance(now);
+  }
+
+  open(conn: ConnMeta, time: number): void {
+    this.advance(time);
+    this.sessions.open(conn, time);
+  }
+
+  packet(rec: PacketRecord): void {
+    this.advance(rec.time);
+    const s = this.sessions.packet(rec);
+    this.flows.packet(rec, s);
+    this.topics.packet(rec);
+    const matched = this.delivery.packet(rec, s);
+    if (rec.summary.type === 3 && rec.dir === 's2c' && !matched) this.wills.delivery(rec);
+  }
+
+  gap(conn: ConnMeta, dir: Direction, time: number): void {
+    this.advance(time);
+    this.sessions.gap(conn, dir, time);
+  }
+
+  close(conn: ConnMeta, time: number, how: CloseHow): void {
+    this.advance(time);
+    const s = this.sessions.close(conn, time, how);
+    if (!s) return;
+    this.flows.close(s, how);
+    if (how !== 'end') this.wills.closed(s, time);
+  }
+
+  tick(time: number): void {
+    this.advance(time, true);
+  }
+
+  end(time: number): void {
+    this.advance(time, true);
+    this.delivery.end(this.ctx.now);
+  }
+
+  /** State for the TUI and --summary. */
+  snapshot(): AnalysisSnapshot {
+    const sessions = this.sessions.all.map(sessionSnapshot);
+    const clients = new Map<string, ClientSnapshot>();
+    for (const s of this.sessions.all) {
+      const cid = effectiveClientId(s);
+      if (cid === null) continue;
+      let c = clients.get(cid);
+      if (!c) { c = { clientId: cid, usernames: [], connections: [], connected: false }; clients.set(cid, c); }
+      if (s.username !== null && !c.usernames.includes(s.username)) c.usernames.push(s.username);
+      c.connections.push(s.connId);
+      if (s.closedAt === null && s.state === 'connected') c.connected = true;
+    }
+    const stats = {} as AnalysisSnapshot['flows']['stats'];
+    for (const [k, v] of Object.entries(this.flows.stats) as [FlowKind, FlowStats][]) {
+      stats[k] = { ...v, avgUs: v.complete ? v.totalUs / v.complete : null };
+    }
+    return {
+      time: this.ctx.now,
+      sessions,
+      clients: [...clients.values()],
+      topics: [...this.topics.topics.values()].map((t) => ({ ...t, retained: t.retained ? { ...t.retained } : null })),
+      untrackedTopicPublishes: this.topics.untracked,
+      flows: { inFlight: this.flows.inFlight().map(flowSnapshot), recent: this.flows.recent.map(flowSnapshot), stats },
+      pendingDeliveries: this.delivery.pendingCount,
+      findings: { ...this.ctx.counts },
+    };
+  }
+}
+
+function sessionSnapshot(s: Session): SessionSnapshot {
+  return {
+    conn: s.connId, state: s.state, version: s.version, clientId: effectiveClientId(s), assignedClientId: s.assignedClientId,
+    username: s.username, cleanStart: s.cleanStart, sessionPresent: s.sessionPresent, keepAlive: s.keepAlive,
+    will: s.will ? { topic: s.will.topic, qos: s.will.qos, retain: s.will.retain, payloadLength: s.will.payload.length, preview: payloadPreview(s.will.payload) } : null,
+    connackCode: s.connackCode, openedAt: s.openedAt, closedAt: s.closedAt, closeHow: s.closeHow,
+    disconnect: s.disconnect ? { ...s.disconnect } : null,
+    subscriptions: [...s.subscriptions.values()].map((x) => ({
+      filter: x.filter, shareGroup: x.shareGroup, requestedQos: x.requestedQos, grantedQos: x.grantedQos, noLocal: x.noLocal,
+      retainAsPublished: x.retainAsPublished, retainHandling: x.retainHandling, grantedAt: x.grantedAt, subackFrame: x.subackFrame,
+      inherited: x.inherited,
+    })),
+    unsubscribed: s.unsubscribed.map((u) => u.filter),
+    takenOverBy: s.takenOverBy, tookOver: [...s.tookOver], packets: { ...s.packets }, lastClientTime: s.lastClientTime,
+  };
+}
+
+function flowSnapshot(f: Flow): FlowSnapshot {
+  return {
+    conn: f.conn, clientId: f.clientId, dir: f.dir, packetId: f.packetId, kind: f.kind, state: f.state, topic: f.topic,
+    steps: f.steps.map((x) => ({ ...x })), retransmissions: f.retransmissions, startedAt: f.startedAt, totalUs: f.totalUs,
+  };
+}

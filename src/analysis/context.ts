@@ -1,0 +1,87 @@
+// Shared plumbing of the trackers: the analysis clock and finding emission.
+import type { Finding, FindingCode, PacketRecord } from '../model/packet.js';
+import type { Severity } from '../model/types.js';
+
+export interface FindingDraft {
+  code: FindingCode;
+  severity: Severity;
+  conn: string;
+  clientId: string | null;
+  username: string | null;
+  /** Packets involved: their frames go into `frames` and the code into `rec.findings`. */
+  recs?: readonly (PacketRecord | null | undefined)[];
+  /** Frames of packets no longer held as records. */
+  frames?: readonly number[];
+  topic?: string | null;
+  text: string;
+  extra?: Record<string, unknown>;
+}
+
+export class AnalysisContext {
+  /** Latest event time seen (µs since the epoch). */
+  now = 0;
+  readonly counts: Record<string, number> = {};
+
+  constructor(private readonly sink: (f: Finding) => void) {}
+
+  emit(d: FindingDraft): Finding {
+    const frames = new Set<number>(d.frames ?? []);
+    for (const r of d.recs ?? []) {
+      if (!r) continue;
+      frames.add(r.frame);
+      if (!r.findings.includes(d.code)) r.findings.push(d.code);
+    }
+    const f: Finding = {
+      kind: 'finding',
+      code: d.code,
+      severity: d.severity,
+      time: this.now,
+      conn: d.conn,
+      clientId: d.clientId,
+      username: d.username,
+      frames: [...frames].filter((n) => n > 0).sort((a, b) => a - b),
+      topic: d.topic ?? null,
+      text: d.text,
+      extra: d.extra ?? {},
+    };
+    this.counts[d.code] = (this.counts[d.code] ?? 0) + 1;
+    this.sink(f);
+    return f;
+  }
+}
+
+/** How a client is named in texts: its username, else its client id, else the connection. */
+export function who(s: { username: string | null; clientId: string | null; connId: string }): string {
+  if (s.username) return s.username;
+  if (s.clientId) return `client '${s.clientId}'`;
+  return `the client on ${s.connId}`;
+}
+
+export function seconds(us: number): string {
+  return `${(us / 1e6).toFixed(1)} s`;
+}
+
+/** Application payload of a PUBLISH record (a view, copy before keeping it). */
+export function payloadOf(rec: PacketRecord): Uint8Array {
+  const off = rec.summary.payloadOffset;
+  if (off < 0) return new Uint8Array(0);
+  const len = rec.summary.payloadLength ?? rec.bytes.length - off;
+  return rec.bytes.subarray(off, off + len);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Printable preview of a payload: UTF-8 text when it is text, else hex. */
+export function payloadPreview(p: Uint8Array, max = 64): string {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(p.subarray(0, max * 4));
+  // eslint-disable-next-line no-control-regex
+  if (!text.includes('\ufffd') && !/[\u0000-\u0008\u000e-\u001f]/.test(text)) {
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+  }
+  const hex = Buffer.from(p.subarray(0, max / 2)).toString('hex');
+  return p.length > max / 2 ? `0x${hex}…` : `0x${hex}`;
+}

@@ -1,0 +1,301 @@
+// Packet-id flows per (connection, initiating direction, packet id):
+// PUBLISH→PUBACK, PUBLISH→PUBREC→PUBREL→PUBCOMP, SUBSCRIBE→SUBACK,
+// UNSUBSCRIBE→UNSUBACK, plus PINGREQ→PINGRESP per connection.
+import type { CloseHow } from '../engine/engine.js';
+import type { PacketRecord } from '../model/packet.js';
+import type { Direction } from '../model/types.js';
+import { type AnalysisContext, who } from './context.js';
+import { codeName, codeString, isFailure, T_PUBACK, T_PUBREC, T_SUBACK, T_UNSUBACK } from './reasons.js';
+import { effectiveClientId, type Session } from './sessions.js';
+
+export type FlowKind = 'publish-qos1' | 'publish-qos2' | 'subscribe' | 'unsubscribe' | 'ping';
+export type FlowState =
+  | 'awaiting-puback' | 'awaiting-pubrec' | 'awaiting-pubrel' | 'awaiting-pubcomp'
+  | 'awaiting-suback' | 'awaiting-unsuback' | 'awaiting-pingresp'
+  | 'complete' | 'rejected' | 'incomplete';
+
+export interface FlowStep {
+  type: string;
+  dir: Direction;
+  frame: number;
+  time: number;
+  /** µs since the previous step (0 for the first). */
+  latencyUs: number;
+  reasonCodes: number[] | null;
+}
+
+export interface Flow {
+  conn: string;
+  clientId: string | null;
+  /** Direction of the packet that opened the flow. */
+  dir: Direction;
+  packetId: number | null;
+  kind: FlowKind;
+  state: FlowState;
+  topic: string | null;
+  steps: FlowStep[];
+  /** DUP re-sends and repeated acks seen inside the flow. */
+  retransmissions: number;
+  startedAt: number;
+  endedAt: number | null;
+  /** Total µs from the first to the last step once complete. */
+  totalUs: number | null;
+  /** Records involved, held only while in flight. */
+  recs: PacketRecord[];
+}
+
+export interface FlowStats {
+  count: number;
+  complete: number;
+  rejected: number;
+  incomplete: number;
+  totalUs: number;
+  maxUs: number;
+}
+
+const NAMES = ['', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
+const opposite = (d: Direction): Direction => (d === 'c2s' ? 's2c' : 'c2s');
+const key = (conn: string, dir: Direction, id: number): string => `${conn}|${dir}|${id}`;
+const AWAIT: Record<FlowState, string> = {
+  'awaiting-puback': 'PUBACK', 'awaiting-pubrec': 'PUBREC', 'awaiting-pubrel': 'PUBREL', 'awaiting-pubcomp': 'PUBCOMP',
+  'awaiting-suback': 'SUBACK', 'awaiting-unsuback': 'UNSUBACK', 'awaiting-pingresp': 'PINGRESP',
+  complete: '', rejected: '', incomplete: '',
+};
+
+export class FlowTracker {
+  private readonly inflight = new Map<string, Flow>();
+  private readonly pings = new Map<string, Flow[]>();
+  /** The most recently finished flows, newest last. */
+  readonly recent: Flow[] = [];
+  readonly stats: Record<FlowKind, FlowStats> = {
+    'publish-qos1': newStats(), 'publish-qos2': newStats(), subscribe: newStats(), unsubscribe: newStats(), ping: newStats(),
+  };
+
+  constructor(private readonly ctx: AnalysisContext, private readonly opts: { keepRecent?: number } = {}) {}
+
+  inFlight(): Flow[] {
+    const out = [...this.inflight.values()];
+    for (const q of this.pings.values()) out.push(...q);
+    return out;
+  }
+
+  packet(rec: PacketRecord, s: Session): void {
+    const sum = rec.summary;
+    const id = sum.packetId;
+    switch (sum.type) {
+      case 3:
+        if (sum.qos > 0 && id !== null) this.publish(rec, s, id);
+        break;
+      case 4: this.ack(rec, s, 'publish-qos1', 'awaiting-puback'); break;
+      case 5: this.ack(rec, s, 'publish-qos2', 'awaiting-pubrec'); break;
+      case 6: this.pubrel(rec, s); break;
+      case 7: this.ack(rec, s, 'publish-qos2', 'awaiting-pubcomp'); break;
+      case 8: if (id !== null) this.start(rec, s, id, 'subscribe', 'awaiting-suback'); break;
+      case 9: this.ack(rec, s, 'subscribe', 'awaiting-suback'); break;
+      case 10: if (id !== null) this.start(rec, s, id, 'unsubscribe', 'awaiting-unsuback'); break;
+      case 11: this.ack(rec, s, 'unsubscribe', 'awaiting-unsuback'); break;
+      case 12: {
+        const f = this.newFlow(rec, s, null, 'ping', 'awaiting-pingresp');
+        const q = this.pings.get(s.connId) ?? [];
+        q.push(f);
+        this.pings.set(s.connId, q);
+        this.stats.ping.count++;
+        break;
+      }
+      case 13: {
+        const f = this.pings.get(s.connId)?.shift();
+        if (f) { this.step(f, rec); this.finish(f, 'complete'); }
+        break;
+      }
+    }
+  }
+
+  private publish(rec: PacketRecord, s: Session, id: number): void {
+    const k = key(s.connId, rec.dir, id);
+    const cur = this.inflight.get(k);
+    if (cur && rec.summary.dup && cur.kind.startsWith('publish')) {
+      // A DUP re-send of the PUBLISH still in flight [MQTT-3.3.1-1].
+      cur.retransmissions++;
+      this.step(cur, rec);
+      return;
+    }
+    this.start(rec, s, id, rec.summary.qos === 1 ? 'publish-qos1' : 'publish-qos2', rec.summary.qos === 1 ? 'awaiting-puback' : 'awaiting-pubrec');
+  }
+
+  private start(rec: PacketRecord, s: Session, id: number, kind: FlowKind, state: FlowState): void {
+    const k = key(s.connId, rec.dir, id);
+    const cur = this.inflight.get(k);
+    if (cur) {
+      // [MQTT-2.2.1-3]: a packet id is not reused while its flow is in flight.
+      this.ctx.emit({
+        code: 'protocol-violation', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+        recs: [...cur.recs, rec],
+        text: `Packet id ${id} reused by ${NAMES[rec.summary.type]} while its ${flowLabel(cur)} (frame ${cur.steps[0]?.frame}) is still ${cur.state.replace('-', ' ')}; a packet id must not be reused until its flow completes [MQTT-2.2.1-3]`,
+        extra: { violation: 'packet-id-reuse', packet_id: id, dir: rec.dir, previous_frame: cur.steps[0]?.frame ?? null, spec: 'MQTT-2.2.1-3' },
+      });
+      this.inflight.delete(k);
+      this.finish(cur, 'incomplete');
+    }
+    this.inflight.set(k, this.newFlow(rec, s, id, kind, state));
+    this.stats[kind].count++;
+  }
+
+  private newFlow(rec: PacketRecord, s: Session, id: number | null, kind: FlowKind, state: FlowState): Flow {
+    return {
+      conn: s.connId, clientId: effectiveClientId(s), dir: rec.dir, packetId: id, kind, state,
+      topic: kind.startsWith('publish') ? rec.topic : rec.summary.subscriptions?.map((x) => x.filter).join(', ') ?? rec.summary.unsubscriptions?.join(', ') ?? null,
+      steps: [{ type: NAMES[rec.summary.type] ?? '?', dir: rec.dir, frame: rec.frame, time: rec.time, latencyUs: 0, reasonCodes: null }],
+      retransmissions: 0, startedAt: rec.time, endedAt: null, totalUs: null, recs: [rec],
+    };
+  }
+
+  private step(f: Flow, rec: PacketRecord): void {
+    const prev = f.steps[f.steps.length - 1];
+    const name = NAMES[rec.summary.type] ?? '?';
+    f.steps.push({
+      type: rec.summary.dup && rec.summary.type === 3 ? `${name} (DUP)` : name, dir: rec.dir, frame: rec.frame, time: rec.time,
+      latencyUs: prev ? rec.time - prev.time : 0, reasonCodes: rec.summary.reasonCodes,
+    });
+    f.recs.push(rec);
+  }
+
+  /** An ack travelling opposite to the flow's first packet. */
+  private ack(rec: PacketRecord, s: Session, kind: FlowKind, expect: FlowState): void {
+    const id = rec.summary.packetId;
+    if (id === null) return;
+    const k = key(s.connId, opposite(rec.dir), id);
+    const f = this.inflight.get(k);
+    const type = rec.summary.type;
+    if (!f || f.kind !== kind || f.state !== expect) {
+      // A PUBREC or PUBCOMP repeated for a flow that already moved on is a re-send, not an error.
+      if (f && f.kind === kind && (type === 5 && f.state !== 'awaiting-pubrec')) { f.retransmissions++; this.step(f, rec); return; }
+      this.unknownAck(rec, s, id);
+      return;
+    }
+    this.step(f, rec);
+    const version = s.version ?? rec.version;
+    const code = rec.summary.reasonCodes?.[0] ?? 0;
+    if (type === 4 || type === 5) {
+      if (isFailure(type, code, version)) {
+        this.inflight.delete(k);
+        this.publishRejected(f, rec, s, code, version);
+        this.finish(f, 'rejected');
+        return;
+      }
+      if (type === 4) { this.inflight.delete(k); this.finish(f, 'complete'); } else f.state = 'awaiting-pubrel';
+      return;
+    }
+    this.inflight.delete(k);
+    if (type === T_SUBACK) {
+      const bad = this.subscribeRejected(f, rec, s, version);
+      this.finish(f, bad ? 'rejected' : 'complete');
+      return;
+    }
+    this.finish(f, type === T_UNSUBACK && (rec.summary.reasonCodes ?? []).some((c) => c >= 0x80) ? 'rejected' : 'complete');
+  }
+
+  private pubrel(rec: PacketRecord, s: Session): void {
+    const id = rec.summary.packetId;
+    if (id === null) return;
+    const f = this.inflight.get(key(s.connId, rec.dir, id));
+    if (!f || f.kind !== 'publish-qos2') { this.unknownAck(rec, s, id); return; }
+    if (f.state === 'awaiting-pubcomp') { f.retransmissions++; this.step(f, rec); return; }
+    if (f.state !== 'awaiting-pubrel') { this.unknownAck(rec, s, id); return; }
+    this.step(f, rec);
+    f.state = 'awaiting-pubcomp';
+  }
+
+  private unknownAck(rec: PacketRecord, s: Session, id: number): void {
+    const name = NAMES[rec.summary.type] ?? '?';
+    const midstream = s.connectFrame === null;
+    this.ctx.emit({
+      code: 'protocol-violation', severity: midstream ? 'info' : 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      recs: [rec],
+      text: `${name} for packet id ${id}, which has no matching flow in flight on this connection${midstream ? ' (the capture started mid-connection, so its flow may predate it)' : ''}`,
+      extra: { violation: 'unknown-ack', packet_id: id, dir: rec.dir, packet_type: name },
+    });
+  }
+
+  private publishRejected(f: Flow, rec: PacketRecord, s: Session, code: number, version: number): void {
+    const type = rec.summary.type;
+    const name = codeName(type, code, version);
+    const qos = f.kind === 'publish-qos1' ? 1 : 2;
+    const pub = f.dir === 'c2s';
+    const rs = rec.summary.properties?.['reason_string'];
+    this.ctx.emit({
+      code: 'publish-rejected', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      recs: [...f.recs], topic: f.topic,
+      text: `The ${pub ? 'broker' : 'client'} rejected this QoS ${qos} publish${pub ? ` from ${who(s)}` : ` to ${who(s)}`} on '${f.topic ?? ''}' with ${NAMES[type]} ${codeString(type, code, version)} (${name})${typeof rs === 'string' ? ` ("${rs}")` : ''}${code === 0x87 && pub ? '. With a mosquitto acl_file this is a denied write; MQTT 5 lets the broker say so, 3.1.1 clients are not told' : ''}.`,
+      extra: { reason_code: code, reason: name, packet_id: f.packetId, qos, dir: f.dir },
+    });
+  }
+
+  private subscribeRejected(f: Flow, rec: PacketRecord, s: Session, version: number): boolean {
+    const req = f.recs[0]?.summary.subscriptions ?? [];
+    const codes = rec.summary.reasonCodes ?? [];
+    const rejected = codes
+      .map((code, i) => ({ filter: req[i]?.filter ?? null, reason_code: code, reason: codeName(T_SUBACK, code, version) }))
+      .filter((r) => isFailure(T_SUBACK, r.reason_code, version));
+    if (rejected.length === 0) return false;
+    const list = rejected.map((r) => `'${r.filter ?? '?'}' → ${codeString(T_SUBACK, r.reason_code, version)} (${r.reason})`).join(', ');
+    this.ctx.emit({
+      code: 'subscribe-rejected', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      recs: [...f.recs], topic: rejected[0]?.filter ?? null,
+      text: `The broker refused ${rejected.length} of ${codes.length} subscription(s) of ${who(s)} in SUBSCRIBE id ${f.packetId}: ${list}. Nothing will be delivered for ${rejected.length === 1 ? 'that filter' : 'those filters'}.`,
+      extra: { packet_id: f.packetId, rejected, reason_code: rejected[0]?.reason_code, reason: rejected[0]?.reason },
+    });
+    return true;
+  }
+
+  private finish(f: Flow, state: FlowState): void {
+    f.state = state;
+    f.endedAt = f.steps[f.steps.length - 1]?.time ?? f.startedAt;
+    f.totalUs = f.endedAt - f.startedAt;
+    f.recs = [];
+    const st = this.stats[f.kind];
+    if (state === 'complete') { st.complete++; st.totalUs += f.totalUs; st.maxUs = Math.max(st.maxUs, f.totalUs); }
+    else if (state === 'rejected') st.rejected++;
+    else st.incomplete++;
+    this.recent.push(f);
+    const max = this.opts.keepRecent ?? 1000;
+    if (this.recent.length > max) this.recent.splice(0, this.recent.length - max);
+  }
+
+  /** The connection closed: flows still in flight were cut short. */
+  close(s: Session, how: CloseHow): void {
+    const cut: Flow[] = [];
+    const prefix = `${s.connId}|`;
+    for (const [k, f] of this.inflight) if (k.startsWith(prefix)) { cut.push(f); this.inflight.delete(k); }
+    this.pings.delete(s.connId);
+    if (cut.length === 0) return;
+    cut.sort((a, b) => a.startedAt - b.startedAt);
+    const recs = cut.flatMap((f) => f.recs);
+    const flows = cut.map((f) => ({
+      kind: f.kind, dir: f.dir, packet_id: f.packetId, state: f.state, topic: f.topic, frames: f.steps.map((x) => x.frame),
+    }));
+    const list = cut.map((f) => `${flowLabel(f)} id ${f.packetId} ${f.dir === 'c2s' ? 'from the client' : 'from the broker'} (${f.state.replace('-', ' ')})`).join('; ');
+    const why = how === 'end' ? 'the capture ended' : s.disconnect ? `the connection closed after DISCONNECT from the ${s.disconnect.by}` : `the connection closed (${how})`;
+    const persist = s.cleanStart === false ? ' The session is persistent, so the flows should resume when the client reconnects.' : ' With a clean session they are lost.';
+    this.ctx.emit({
+      code: 'qos-flow-incomplete', severity: how === 'end' ? 'info' : 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      recs, topic: cut[0]?.topic ?? null,
+      text: `${cut.length} flow(s) of ${who(s)} were cut short when ${why}: ${list}.${how === 'end' ? '' : persist}`,
+      extra: { flows, awaiting: cut.map((f) => AWAIT[f.state]) },
+    });
+    for (const f of cut) this.finish(f, 'incomplete');
+  }
+}
+
+function newStats(): FlowStats {
+  return { count: 0, complete: 0, rejected: 0, incomplete: 0, totalUs: 0, maxUs: 0 };
+}
+
+function flowLabel(f: Flow): string {
+  switch (f.kind) {
+    case 'publish-qos1': return 'QoS 1 PUBLISH';
+    case 'publish-qos2': return 'QoS 2 PUBLISH';
+    case 'subscribe': return 'SUBSCRIBE';
+    case 'unsubscribe': return 'UNSUBSCRIBE';
+    default: return 'PINGREQ';
+  }
+}
