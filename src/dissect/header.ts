@@ -5,6 +5,12 @@ import { NOTE_DEFS } from '../protocol/spec-refs.js';
 import { hexOf } from './utf8.js';
 import { varintByteFields, type Walker } from './walker.js';
 
+const HDR_DISPLAY: string[] = Array.from({ length: 256 }, (_, b0) => `0x${b0.toString(16).padStart(2, '0')} (${packetTypeName(b0 >> 4)})`);
+const TYPE_DISPLAY: string[] = Array.from({ length: 16 }, (_, t) => `${t} (${packetTypeName(t)})`);
+const QOS_DISPLAY = ['0 (At most once)', '1 (At least once)', '2 (Exactly once)', '3 (invalid)'];
+const BIT = ['0', '1'];
+const NIBBLES: string[] = Array.from({ length: 16 }, (_, x) => x.toString(2).padStart(4, '0'));
+
 function nibble(x: number): string {
   return (x & 15).toString(2).padStart(4, '0');
 }
@@ -40,17 +46,17 @@ export function fixedHeader(w: Walker): boolean {
     }
   }
   if (w.tree) {
-    const name = packetTypeName(type);
-    const f = w.add('mqtt.hdrflags', 'Header Flags', 0, 1, b0, `0x${b0.toString(16).padStart(2, '0')} (${name})`);
+    const f = w.add('mqtt.hdrflags', 'Header Flags', 0, 1, b0, HDR_DISPLAY[b0]!);
     w.open(f);
-    w.add('mqtt.msgtype', 'Message Type', 0, 1, type, `${type} (${name})`, 0xf0);
+    w.add('mqtt.msgtype', 'Message Type', 0, 1, type, TYPE_DISPLAY[type]!, 0xf0);
     if (type === 3) {
-      w.add('mqtt.dupflag', 'DUP', 0, 1, (b0 >> 3) & 1, String((b0 >> 3) & 1), 0x08);
+      w.add('mqtt.dupflag', 'DUP', 0, 1, (b0 >> 3) & 1, BIT[(b0 >> 3) & 1]!, 0x08);
       const q = (b0 >> 1) & 3;
-      w.add('mqtt.qos', 'QoS', 0, 1, q, q === 3 ? '3 (invalid)' : `${q} (${['At most once', 'At least once', 'Exactly once'][q]})`, 0x06);
-      w.add('mqtt.retain', 'RETAIN', 0, 1, b0 & 1, String(b0 & 1), 0x01);
+      w.add('mqtt.qos', 'QoS', 0, 1, q, QOS_DISPLAY[q]!, 0x06);
+      w.add('mqtt.retain', 'RETAIN', 0, 1, b0 & 1, BIT[b0 & 1]!, 0x01);
     } else {
-      w.add('mqtt.hdrflags.reserved', 'Reserved', 0, 1, flags, `${nibble(flags)}${REQUIRED_FLAGS[type]! >= 0 && flags !== REQUIRED_FLAGS[type] ? ` (must be ${nibble(REQUIRED_FLAGS[type]!)})` : ''}`, 0x0f);
+      const req = REQUIRED_FLAGS[type]!;
+      w.add('mqtt.hdrflags.reserved', 'Reserved', 0, 1, flags, req >= 0 && flags !== req ? `${nibble(flags)} (must be ${nibble(req)})` : NIBBLES[flags]!, 0x0f);
     }
     w.close();
   }

@@ -7,7 +7,7 @@ import type { Field } from '../model/types.js';
 import { packetTypeName } from '../protocol/packet-types.js';
 import { PROPERTY_BY_ID, propertyAllowed, WILL_PLACE, type PropertyInfo } from '../protocol/properties.js';
 import { NOTE_DEFS } from '../protocol/spec-refs.js';
-import { decodeUtf8, hexByte, hexOf, utf8Status, UTF8_INVALID, UTF8_NUL } from './utf8.js';
+import { decodeUtf8, hexByte, hexOf, utf8Status, UTF8_INVALID, UTF8_NUL, quote } from './utf8.js';
 import { binaryField, type Walker } from './walker.js';
 
 export { WILL_PLACE };
@@ -83,7 +83,7 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
         if (info.type === 'utf8-pair') {
           const pair = v as [string, string];
           node.value = `${pair[0]}=${pair[1]}`;
-          node.display = `${JSON.stringify(pair[0])} = ${JSON.stringify(pair[1])}`;
+          node.display = `${quote(pair[0])} = ${quote(pair[1])}`;
         } else {
           node.value = v as string | number;
           const last = node.children![node.children!.length - 1];

@@ -83,7 +83,10 @@ export function decodeUtf8(b: Uint8Array, s: number, e: number): string {
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** Lower-case hex of bytes [s, e). */
+const hexSlice = (Buffer.prototype as unknown as { hexSlice?: Slicer }).hexSlice;
+
 export function hexOf(b: Uint8Array, s = 0, e = b.length): string {
+  if (e - s > 4 && hexSlice !== undefined) return hexSlice.call(b, s, e);
   let r = '';
   for (let i = s; i < e; i++) r += HEX[b[i]!]!;
   return r;
@@ -91,4 +94,13 @@ export function hexOf(b: Uint8Array, s = 0, e = b.length): string {
 
 export function hexByte(x: number): string {
   return HEX[x & 0xff]!;
+}
+
+/** JSON-style double-quoted string; plain printable text skips JSON.stringify. */
+export function quote(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
 }

@@ -5,7 +5,7 @@
 import type { DissectContext, PacketSummary } from '../model/packet.js';
 import type { Field, FieldValue, Note, ProtocolVersion } from '../model/types.js';
 import { NOTE_DEFS, type NoteDef } from '../protocol/spec-refs.js';
-import { decodeUtf8, hexOf, utf8Status, UTF8_INVALID, UTF8_NUL } from './utf8.js';
+import { decodeUtf8, hexOf, utf8Status, UTF8_INVALID, UTF8_NUL, quote } from './utf8.js';
 
 export class Walker {
   readonly b: Uint8Array;
@@ -184,14 +184,14 @@ export class Walker {
     if (!this.need(2, lenId, `${label} Length`)) return null;
     const len = this.u16();
     const lenAt = this.pos - 2;
-    if (this.tree) this.add(lenId, `${label} Length`, lenAt, 2, len, String(len));
+    if (this.tree) this.add(lenId, `${label} Length`, lenAt, 2, len, numText(len));
     if (!this.need(len, id, label)) return null;
     const start = this.pos;
     const v = decodeUtf8(this.b, start, start + len);
     this.pos = start + len;
     const st = utf8Status;
     if (st & (UTF8_INVALID | UTF8_NUL)) this.utf8Notes(st, label, start);
-    if (this.tree) this.add(id, label, start, len, v, JSON.stringify(v));
+    if (this.tree) this.add(id, label, start, len, v, quote(v));
     return v;
   }
 
@@ -213,32 +213,100 @@ export class Walker {
   }
 }
 
-/** Value and display of binary data: hex, plus the text when it is valid UTF-8. */
-export function binaryField(w: Walker, id: string, label: string, start: number, len: number, cap = 65_536): Field {
-  const shown = Math.min(len, cap);
-  const hex = hexOf(w.b, start, start + shown);
-  let display = len === 0 ? '(empty)' : hex + (shown < len ? '…' : '');
-  if (len > 0) {
-    const text = decodeUtf8(w.b, start, start + shown);
-    if ((utf8Status & (UTF8_INVALID | UTF8_NUL)) === 0) display = `${JSON.stringify(text)} (${len} bytes: ${hex}${shown < len ? '…' : ''})`;
+/**
+ * A binary field whose value (hex) and display (text when valid UTF-8) are
+ * computed on first access. Payloads are the biggest fields and are rarely all
+ * looked at. toJSON() keeps JSON.stringify output identical to a plain Field;
+ * copy it with `{ ...f, value: f.value, display: f.display }`, not a bare spread.
+ */
+export class BinaryField implements Field {
+  id: string;
+  label: string;
+  offset: number;
+  length: number;
+  children?: Field[];
+  notes?: Note[];
+  private readonly b: Uint8Array;
+  private readonly cap: number;
+  private v: string | undefined = undefined;
+  private d: string | undefined = undefined;
+
+  constructor(b: Uint8Array, id: string, label: string, offset: number, length: number, cap: number) {
+    this.id = id;
+    this.label = label;
+    this.offset = offset;
+    this.length = length;
+    this.b = b;
+    this.cap = cap;
   }
-  return w.add(id, label, start, len, hex, display);
+
+  get value(): FieldValue {
+    return (this.v ??= hexOf(this.b, this.offset, this.offset + Math.min(this.length, this.cap)));
+  }
+
+  set value(v: FieldValue) {
+    this.v = String(v);
+  }
+
+  get display(): string {
+    return (this.d ??= binaryDisplay(this.b, this.offset, this.length, this.cap));
+  }
+
+  set display(v: string) {
+    this.d = v;
+  }
+
+  toJSON(): Field {
+    const o: Field = { id: this.id, label: this.label, offset: this.offset, length: this.length, value: this.value, display: this.display };
+    if (this.children) o.children = this.children;
+    if (this.notes) o.notes = this.notes;
+    return o;
+  }
+}
+
+/** Binary data: hex value; the display adds the text when it is valid UTF-8. Lazy (see BinaryField). */
+export function binaryField(w: Walker, id: string, label: string, start: number, len: number, cap = 65_536): Field {
+  const f = new BinaryField(w.b, id, label, start, len, cap);
+  w.cur.push(f);
+  return f;
+}
+
+function binaryDisplay(b: Uint8Array, start: number, len: number, cap: number): string {
+  if (len === 0) return '(empty)';
+  const shown = Math.min(len, cap);
+  const more = shown < len ? '…' : '';
+  const text = decodeUtf8(b, start, start + shown);
+  if ((utf8Status & (UTF8_INVALID | UTF8_NUL)) === 0) return `${quote(text)}${more} (${len} byte${len === 1 ? '' : 's'})`;
+  return hexOf(b, start, start + shown) + more;
 }
 
 function bits7(x: number): string {
   return (x & 0x7f).toString(2).padStart(7, '0');
 }
 
+const ONE_BYTE_DISPLAY: string[] = [];
+
+function varintByteDisplay(x: number, mul: number): string {
+  if (mul === 1) {
+    const c = ONE_BYTE_DISPLAY[x];
+    if (c !== undefined) return c;
+  }
+  const cont = x >> 7;
+  const part = (x & 0x7f) * mul;
+  const mulText = mul === 1 ? `${x & 0x7f}` : `${x & 0x7f} × ${mul} = ${part}`;
+  const d = `0x${x.toString(16).padStart(2, '0')} = ${cont} ${bits7(x)} → value ${mulText}, continuation ${cont} (${cont ? 'more bytes follow' : 'last byte'})`;
+  if (mul === 1) ONE_BYTE_DISPLAY[x] = d;
+  return d;
+}
+
+const BYTE_LABELS = ['byte 1', 'byte 2', 'byte 3', 'byte 4'];
+
 /** One child per varint byte, explaining its 7 value bits and continuation bit. */
 export function varintByteFields(w: Walker, id: string, b: Uint8Array, start: number, n: number): void {
   let mul = 1;
   for (let k = 0; k < n; k++) {
     const x = b[start + k]!;
-    const cont = x >> 7;
-    const part = (x & 0x7f) * mul;
-    const mulText = mul === 1 ? `${x & 0x7f}` : `${x & 0x7f} × ${mul} = ${part}`;
-    w.add(id, `byte ${k + 1}`, start + k, 1, x,
-      `0x${x.toString(16).padStart(2, '0')} = ${cont} ${bits7(x)} → value ${mulText}, continuation ${cont} (${cont ? 'more bytes follow' : 'last byte'})`);
+    w.add(id, BYTE_LABELS[k] ?? `byte ${k + 1}`, start + k, 1, x, varintByteDisplay(x, mul));
     mul *= 128;
   }
 }
@@ -263,4 +331,11 @@ export function emptySummary(b: Uint8Array): PacketSummary {
     properties: null,
     notes: [],
   };
+}
+
+const SMALL_NUMS: string[] = Array.from({ length: 1024 }, (_, i) => String(i));
+
+/** String(n) with a table for small numbers (tree mode formats many lengths). */
+export function numText(n: number): string {
+  return n >= 0 && n < 1024 ? SMALL_NUMS[n]! : String(n);
 }

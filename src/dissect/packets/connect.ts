@@ -5,7 +5,7 @@ import type { ProtocolVersion } from '../../model/types.js';
 import { protocolVersionName } from '../../protocol/packet-types.js';
 import { NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { readProperties, WILL_PLACE } from '../properties.js';
-import { hexByte } from '../utf8.js';
+import { hexByte, quote } from '../utf8.js';
 import type { Walker } from '../walker.js';
 
 export function walkConnect(w: Walker): void {
@@ -16,12 +16,12 @@ export function walkConnect(w: Walker): void {
   const level = w.byteField('mqtt.ver', 'Version', (v) => `${v} (MQTT ${protocolVersionName(v)})`);
   if (level < 0) return;
   if (protocolName !== 'MQTT' && protocolName !== 'MQIsdp') {
-    w.note(NOTE_DEFS.unknownProtocolName, `protocol name ${JSON.stringify(protocolName)} is neither "MQTT" (3.1.1, 5) nor "MQIsdp" (3.1)`, 2);
+    w.note(NOTE_DEFS.unknownProtocolName, `protocol name ${quote(protocolName)} is neither "MQTT" (3.1.1, 5) nor "MQIsdp" (3.1)`, 2);
   }
   if (level === 3 || level === 4 || level === 5) {
     w.version = level as ProtocolVersion;
     if ((level === 3) !== (protocolName === 'MQIsdp') && (protocolName === 'MQTT' || protocolName === 'MQIsdp')) {
-      w.note(NOTE_DEFS.unknownProtocolName, `protocol name ${JSON.stringify(protocolName)} does not go with protocol level ${level} (expected ${level === 3 ? '"MQIsdp"' : '"MQTT"'})`, 2);
+      w.note(NOTE_DEFS.unknownProtocolName, `protocol name ${quote(protocolName)} does not go with protocol level ${level} (expected ${level === 3 ? '"MQIsdp"' : '"MQTT"'})`, 2);
     }
   } else {
     w.note(NOTE_DEFS.unknownProtocolLevel, `protocol level ${level} is not 3 (3.1), 4 (3.1.1) or 5 (5.0); the rest is decoded as level ${w.version}`, lvAt);

@@ -2,8 +2,8 @@
 // (QoS > 0 only), properties (5), application message.
 import { NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { readProperties } from '../properties.js';
-import { decodeUtf8, utf8Status, UTF8_INVALID, UTF8_NUL, UTF8_WILDCARD } from '../utf8.js';
-import { binaryField, type Walker } from '../walker.js';
+import { decodeUtf8, utf8Status, UTF8_INVALID, UTF8_NUL, UTF8_WILDCARD, quote } from '../utf8.js';
+import { binaryField, numText, type Walker } from '../walker.js';
 import { packetId } from './common.js';
 
 export function walkPublish(w: Walker): void {
@@ -13,7 +13,7 @@ export function walkPublish(w: Walker): void {
   if (!w.need(2, 'mqtt.topic_len', 'Topic Length')) return;
   const tlen = (b[w.pos]! << 8) | b[w.pos + 1]!;
   w.pos += 2;
-  if (w.tree) w.add('mqtt.topic_len', 'Topic Length', w.pos - 2, 2, tlen, String(tlen));
+  if (w.tree) w.add('mqtt.topic_len', 'Topic Length', w.pos - 2, 2, tlen, numText(tlen));
   if (!w.need(tlen, 'mqtt.topic', 'Topic')) return;
   const ts = w.pos;
   const topic = decodeUtf8(b, ts, ts + tlen);
@@ -22,9 +22,9 @@ export function walkPublish(w: Walker): void {
   s.topic = topic;
   if (st !== 0) {
     if (st & (UTF8_INVALID | UTF8_NUL)) w.utf8Notes(st, 'Topic Name', ts);
-    if (st & UTF8_WILDCARD) w.note(NOTE_DEFS.wildcardTopic, `PUBLISH Topic Name ${JSON.stringify(topic)} contains a wildcard character (+ or #)`, ts);
+    if (st & UTF8_WILDCARD) w.note(NOTE_DEFS.wildcardTopic, `PUBLISH Topic Name ${quote(topic)} contains a wildcard character (+ or #)`, ts);
   }
-  if (w.tree) w.add('mqtt.topic', 'Topic', ts, tlen, topic, JSON.stringify(topic));
+  if (w.tree) w.add('mqtt.topic', 'Topic', ts, tlen, topic, quote(topic));
   if (s.qos > 0) {
     if (packetId(w) < 0) return;
   }

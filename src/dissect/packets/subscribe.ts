@@ -3,7 +3,7 @@
 import type { SubscriptionRequest } from '../../model/packet.js';
 import { NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { readProperties } from '../properties.js';
-import { hexByte } from '../utf8.js';
+import { hexByte, quote } from '../utf8.js';
 import type { Walker } from '../walker.js';
 import { packetId } from './common.js';
 
@@ -29,7 +29,7 @@ export function walkSubscribe(w: Walker): void {
     const filter = w.str('mqtt.topic_len', 'mqtt.topic', 'Topic Filter');
     if (filter === null) { if (g) w.closeGroup(g); return; }
     if (filter.length === 0) w.note(NOTE_DEFS.emptyFilter, 'SUBSCRIBE Topic Filter is empty', fAt);
-    if (!w.need(1, 'mqtt.subscription_options', 'Subscription Options')) { if (g) w.closeGroup(g, filter, JSON.stringify(filter)); return; }
+    if (!w.need(1, 'mqtt.subscription_options', 'Subscription Options')) { if (g) w.closeGroup(g, filter, quote(filter)); return; }
     const oAt = w.pos;
     const o = w.u8();
     const qos = o & 3;
@@ -42,7 +42,7 @@ export function walkSubscribe(w: Walker): void {
     subs.push(req);
     const reservedMask = v5 ? 0xc0 : 0xfc;
     if (qos === 3 || (o & reservedMask) !== 0 || (v5 && req.retainHandling === 3)) {
-      w.note(NOTE_DEFS.subscribeOptions, `subscription options 0x${hexByte(o)} for ${JSON.stringify(filter)}: ${qos === 3 ? 'QoS 3 is invalid' : req.retainHandling === 3 && v5 ? 'Retain Handling 3 is invalid' : 'reserved bits are set'}`, oAt,
+      w.note(NOTE_DEFS.subscribeOptions, `subscription options 0x${hexByte(o)} for ${quote(filter)}: ${qos === 3 ? 'QoS 3 is invalid' : req.retainHandling === 3 && v5 ? 'Retain Handling 3 is invalid' : 'reserved bits are set'}`, oAt,
         qos === 3 ? (v5 ? 'MQTT-3-8.3-4' : 'MQTT-3.8.3-4') : v5 ? 'MQTT-3.8.3-5' : 'MQTT-3.8.3-4');
     }
     if (w.tree) {
@@ -56,7 +56,7 @@ export function walkSubscribe(w: Walker): void {
         w.add('mqtt.sub.qos', 'QoS', oAt, 1, qos, String(qos), 0x03);
         w.close();
       }
-      w.closeGroup(g!, filter, `${JSON.stringify(filter)} QoS ${qos}`);
+      w.closeGroup(g!, filter, `${quote(filter)} QoS ${qos}`);
     }
   }
 }
