@@ -1,5 +1,8 @@
 // A FIFO of Buffer chunks with contiguous peeks. Keeps push parsers linear:
 // chunks are only concatenated when a record straddles them.
+/** Buffers the queue allocated itself (safe to keep across pushes). */
+const OWNED = new WeakSet<Buffer>();
+
 export class ByteQueue {
   private chunks: Buffer[] = [];
   private head = 0; // offset into chunks[0]
@@ -23,6 +26,7 @@ export class ByteQueue {
     if (first.length - this.head >= n) return first.subarray(this.head, this.head + n);
     // Merge just enough chunks to cover n bytes.
     const merged = Buffer.allocUnsafe(Math.max(n, 0));
+    OWNED.add(merged);
     let off = 0;
     let i = 0;
     let start = this.head;
@@ -63,6 +67,22 @@ export class ByteQueue {
     if (this.chunks[0] && this.head === this.chunks[0].length) {
       this.chunks.shift();
       this.head = 0;
+    }
+  }
+
+  /**
+   * Copy whatever is still held of chunks the caller lent us, so the caller may
+   * reuse its buffer after push() returns. Only the unconsumed tail is copied.
+   */
+  own(): void {
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i]!;
+      const start = i === 0 ? this.head : 0;
+      if (OWNED.has(c)) continue;
+      const copy = Buffer.from(c.subarray(start));
+      OWNED.add(copy);
+      this.chunks[i] = copy;
+      if (i === 0) this.head = 0;
     }
   }
 

@@ -82,8 +82,10 @@ export class CaptureParser {
         : this.state === 'pcap' ? this.readPcapRecord()
         : this.state === 'pcapng' ? this.readBlock()
         : false;
-      if (!progressed) return;
+      if (!progressed) break;
     }
+    // The caller may reuse its chunk: keep private copies of what is left.
+    this.q.own();
   }
 
   /** End of input: report a truncated final record. */

@@ -1,0 +1,209 @@
+// Writes proxied conversations as classic microsecond pcap: Ethernet + IPv4
+// (IPv6 when the client is IPv6) + TCP with a 3-way handshake, consistent
+// seq/ack numbers, correct checksums, FIN or RST at the end.
+// PcapConversationEncoder is sans-io (events in, Buffers out); PcapFileSink is
+// the only part that touches files and timers.
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { Direction, Endpoint } from '../model/types.js';
+import { ethernetFrame, ipTcpPacket, MAC_CLIENT, MAC_SERVER } from './frame-builder.js';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from './ip-tcp.js';
+
+/** Largest TCP payload per segment (65535 - 20 IPv4 - 20 TCP). */
+export const MAX_SEGMENT_PAYLOAD = 65_495;
+export const PCAP_SNAPLEN = 262_144;
+
+/** The 24-byte global header: magic a1b2c3d4 (µs), v2.4, LINKTYPE_ETHERNET, little-endian. */
+export function pcapGlobalHeader(linkType = 1, snapLen = PCAP_SNAPLEN): Buffer {
+  const h = Buffer.alloc(24);
+  h.writeUInt32LE(0xa1b2c3d4, 0);
+  h.writeUInt16LE(2, 4);
+  h.writeUInt16LE(4, 6);
+  h.writeUInt32LE(snapLen, 16);
+  h.writeUInt32LE(linkType, 20);
+  return h;
+}
+
+/** One record: 16-byte header (µs timestamp) + frame. */
+export function pcapRecord(timeUs: number, frame: Buffer): Buffer {
+  const h = Buffer.alloc(16);
+  const t = Math.max(0, Math.floor(timeUs));
+  h.writeUInt32LE(Math.floor(t / 1_000_000) >>> 0, 0);
+  h.writeUInt32LE(t % 1_000_000, 4);
+  h.writeUInt32LE(frame.length, 8);
+  h.writeUInt32LE(frame.length, 12);
+  return Buffer.concat([h, frame]);
+}
+
+/** A literal address for the capture: IPv4-mapped IPv6 becomes IPv4; names get a stable synthetic address. */
+function literal(host: string, v6: boolean): string {
+  let h = host.replace(/^\[|\]$/g, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(h);
+  if (mapped) h = mapped[1]!;
+  if (h === 'localhost') h = v6 ? '::1' : '127.0.0.1';
+  if (isIP(h) === 0) {
+    // A host name (not resolved here): 198.18.0.0/15 is reserved for such stand-ins.
+    let x = 0;
+    for (const c of h) x = (x * 31 + c.charCodeAt(0)) >>> 0;
+    h = `198.${18 + ((x >>> 16) & 1)}.${(x >>> 8) & 0xff}.${(x & 0xfe) + 1}`;
+  }
+  if (v6 && isIP(h) === 4) return `::ffff:${h}`;
+  if (!v6 && isIP(h) === 6) return '127.0.0.1'; // unreachable: v6 is chosen when either side is IPv6
+  return h;
+}
+
+function isV6(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return isIP(h) === 6 && !/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(h);
+}
+
+export class PcapConversationEncoder {
+  private readonly cAddr: string;
+  private readonly sAddr: string;
+  private readonly cPort: number;
+  private readonly sPort: number;
+  /** Next sequence number each side sends. */
+  private cSeq: number;
+  private sSeq: number;
+  private ipId = 1;
+  private opened = false;
+  private closed = false;
+
+  constructor(client: Endpoint, server: Endpoint, opts: { clientIsn?: number; serverIsn?: number } = {}) {
+    const v6 = isV6(client.host) || isV6(server.host);
+    this.cAddr = literal(client.host, v6);
+    this.sAddr = literal(server.host, v6);
+    this.cPort = client.port;
+    this.sPort = server.port;
+    this.cSeq = (opts.clientIsn ?? 0x10000000) >>> 0;
+    this.sSeq = (opts.serverIsn ?? 0x20000000) >>> 0;
+  }
+
+  /** The 3-way handshake. */
+  open(timeUs: number): Buffer {
+    if (this.opened) return Buffer.alloc(0);
+    this.opened = true;
+    const out = [
+      this.seg('c2s', TCP_SYN, undefined, timeUs, false),
+    ];
+    this.cSeq = (this.cSeq + 1) >>> 0;
+    out.push(this.seg('s2c', TCP_SYN | TCP_ACK, undefined, timeUs));
+    this.sSeq = (this.sSeq + 1) >>> 0;
+    out.push(this.seg('c2s', TCP_ACK, undefined, timeUs));
+    return Buffer.concat(out);
+  }
+
+  /** Bytes sent in one direction; big chunks are split into several segments. */
+  data(dir: Direction, bytes: Uint8Array, timeUs: number): Buffer {
+    if (this.closed || bytes.length === 0) return Buffer.alloc(0);
+    const pre = this.opened ? [] : [this.open(timeUs)];
+    const out: Buffer[] = pre;
+    for (let o = 0; o < bytes.length; o += MAX_SEGMENT_PAYLOAD) {
+      const part = bytes.subarray(o, Math.min(bytes.length, o + MAX_SEGMENT_PAYLOAD));
+      out.push(this.seg(dir, TCP_ACK | TCP_PSH, part, timeUs));
+      if (dir === 'c2s') this.cSeq = (this.cSeq + part.length) >>> 0;
+      else this.sSeq = (this.sSeq + part.length) >>> 0;
+    }
+    return Buffer.concat(out);
+  }
+
+  /** End of the conversation: FIN exchange started by `by`, or an RST from `by`. */
+  close(timeUs: number, how: 'fin' | 'reset' | 'error' | 'end' = 'fin', by: Direction = 'c2s'): Buffer {
+    if (this.closed) return Buffer.alloc(0);
+    const out: Buffer[] = this.opened ? [] : [this.open(timeUs)];
+    this.closed = true;
+    const other: Direction = by === 'c2s' ? 's2c' : 'c2s';
+    if (how === 'reset' || how === 'error') {
+      out.push(this.seg(by, TCP_RST | TCP_ACK, undefined, timeUs));
+      return Buffer.concat(out);
+    }
+    out.push(this.seg(by, TCP_FIN | TCP_ACK, undefined, timeUs));
+    this.bump(by);
+    out.push(this.seg(other, TCP_FIN | TCP_ACK, undefined, timeUs));
+    this.bump(other);
+    out.push(this.seg(by, TCP_ACK, undefined, timeUs));
+    return Buffer.concat(out);
+  }
+
+  private bump(dir: Direction): void {
+    if (dir === 'c2s') this.cSeq = (this.cSeq + 1) >>> 0;
+    else this.sSeq = (this.sSeq + 1) >>> 0;
+  }
+
+  private seg(dir: Direction, flags: number, payload: Uint8Array | undefined, timeUs: number, withAck = true): Buffer {
+    const c2s = dir === 'c2s';
+    const pkt = ipTcpPacket(c2s ? this.cAddr : this.sAddr, c2s ? this.sAddr : this.cAddr, {
+      srcPort: c2s ? this.cPort : this.sPort,
+      dstPort: c2s ? this.sPort : this.cPort,
+      seq: c2s ? this.cSeq : this.sSeq,
+      ack: withAck ? (c2s ? this.sSeq : this.cSeq) : 0,
+      flags,
+      payload,
+    }, { id: this.ipId++ & 0xffff });
+    const ethertype = isIP(this.cAddr) === 6 ? 0x86dd : 0x0800;
+    const frame = ethernetFrame(c2s ? MAC_SERVER : MAC_CLIENT, c2s ? MAC_CLIENT : MAC_SERVER, ethertype, pkt);
+    return pcapRecord(timeUs, frame);
+  }
+}
+
+export interface PcapFileSinkOptions {
+  /** Flush interval in ms. Default 1000. */
+  flushIntervalMs?: number;
+  /** Flush early when this many bytes are buffered. Default 1 MiB. */
+  maxBuffered?: number;
+}
+
+/**
+ * Appends records to a pcap file. The global header is written at once; data
+ * is flushed at least every second, so the file is readable while it grows
+ * and a crash loses at most about a second.
+ */
+export class PcapFileSink {
+  private fd: number | null;
+  private buf: Buffer[] = [];
+  private bufLen = 0;
+  private readonly maxBuffered: number;
+  private readonly timer: NodeJS.Timeout;
+  /** Bytes written to the file so far. */
+  written = 0;
+
+  constructor(readonly path: string, opts: PcapFileSinkOptions = {}) {
+    this.maxBuffered = opts.maxBuffered ?? 1024 * 1024;
+    this.fd = openSync(path, 'w');
+    const h = pcapGlobalHeader();
+    writeSync(this.fd, h);
+    this.written = h.length;
+    this.timer = setInterval(() => this.flush(), opts.flushIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  write(b: Buffer): void {
+    if (this.fd === null || b.length === 0) return;
+    this.buf.push(b);
+    this.bufLen += b.length;
+    if (this.bufLen >= this.maxBuffered) this.flush();
+  }
+
+  flush(): void {
+    if (this.fd === null || this.bufLen === 0) return;
+    const all = this.buf.length === 1 ? this.buf[0]! : Buffer.concat(this.buf, this.bufLen);
+    this.buf = [];
+    this.bufLen = 0;
+    let off = 0;
+    while (off < all.length) off += writeSync(this.fd, all, off, all.length - off);
+    this.written += all.length;
+  }
+
+  close(): void {
+    if (this.fd === null) return;
+    clearInterval(this.timer);
+    this.flush();
+    try {
+      fsyncSync(this.fd);
+    } catch {
+      // fsync is best effort (pipes, some file systems)
+    }
+    closeSync(this.fd);
+    this.fd = null;
+  }
+}
