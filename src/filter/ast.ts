@@ -1,0 +1,29 @@
+// Syntax tree of a display filter.
+import type { FieldSpec } from './fields.js';
+
+export type CmpOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+
+export interface Literal {
+  /** `word`: an unquoted identifier used as a value (`dir == c2s`). */
+  kind: 'string' | 'number' | 'word';
+  text: string;
+  num?: number;
+  pos: number;
+}
+
+export interface FieldRef {
+  spec: FieldSpec;
+  written: string;
+  pos: number;
+}
+
+export type Node =
+  | { t: 'or'; a: Node; b: Node }
+  | { t: 'and'; a: Node; b: Node }
+  | { t: 'not'; a: Node }
+  | { t: 'type'; type: number; pos: number }
+  | { t: 'exists'; field: FieldRef }
+  | { t: 'cmp'; op: CmpOp; field: FieldRef; value: Literal }
+  | { t: 'contains'; field: FieldRef; value: Literal }
+  | { t: 'matches'; field: FieldRef; value: Literal }
+  | { t: 'in'; field: FieldRef; values: Literal[] };

@@ -1,0 +1,163 @@
+// Compile a syntax tree into closures, once for packet records and once for
+// finding records. Semantics (Wireshark's): a test on an absent field is
+// false; `==`, `<`, `contains`, `matches`, `in` are true when ANY occurrence
+// satisfies them; `!=` is true when the field is present and NO occurrence
+// equals the value.
+import type { Finding, PacketRecord } from '../model/packet.js';
+import type { CmpOp, FieldRef, Literal, Node } from './ast.js';
+import type { FieldVal, Value } from './fields.js';
+import { topicMatcher } from './topic-match.js';
+
+type Getter<R> = (r: R) => FieldVal;
+type Pred<R> = (r: R) => boolean;
+
+const enc = new TextEncoder();
+const dec = new TextDecoder('utf-8', { fatal: false });
+
+/** A literal prepared for comparisons. */
+interface Prepared {
+  /** Numeric reading (numbers, numeric strings, true/false words, coerced names), or NaN. */
+  num: number;
+  /** Text reading. */
+  str: string;
+  /** UTF-8 bytes of `str`, for binary fields. */
+  bytes: Uint8Array;
+  /** The literal is a boolean word/number usable against boolean values. */
+  bool: boolean | null;
+}
+
+function prepare(lit: Literal, f: FieldRef): Prepared {
+  const coerced = lit.kind !== 'number' ? f.spec.coerce?.(lit.text) : undefined;
+  let num = NaN;
+  let str = lit.text;
+  if (lit.kind === 'number') num = lit.num!;
+  else if (typeof coerced === 'number') num = coerced;
+  else if (lit.kind === 'word' && /^(true|false)$/i.test(lit.text)) num = lit.text.toLowerCase() === 'true' ? 1 : 0;
+  else if (lit.text.trim() !== '' && Number.isFinite(Number(lit.text))) num = Number(lit.text);
+  if (lit.kind === 'number') str = lit.text;
+  const bool = num === 1 ? true : num === 0 ? false : null;
+  return { num, str, bytes: enc.encode(str), bool };
+}
+
+function asNum(v: Value): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string' && v.trim() !== '') return Number(v);
+  return NaN;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function bytesIndexOf(hay: Uint8Array, needle: Uint8Array): number {
+  if (needle.length === 0) return 0;
+  const first = needle[0]!;
+  outer: for (let i = hay.indexOf(first); i >= 0 && i <= hay.length - needle.length; i = hay.indexOf(first, i + 1)) {
+    for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+function eq(v: Value, p: Prepared): boolean {
+  if (v === null) return false;
+  if (typeof v === 'string') return v === p.str || (!Number.isNaN(p.num) && v.trim() !== '' && Number(v) === p.num);
+  if (typeof v === 'number') return v === p.num;
+  if (typeof v === 'boolean') return p.bool !== null && v === p.bool;
+  return bytesEqual(v, p.bytes);
+}
+
+function order(v: Value, p: Prepared, op: CmpOp): boolean {
+  if (v === null || v instanceof Uint8Array) return false;
+  const n = asNum(v);
+  let c: number;
+  if (!Number.isNaN(n) && !Number.isNaN(p.num)) c = n - p.num;
+  else if (typeof v === 'string') c = v < p.str ? -1 : v > p.str ? 1 : 0;
+  else return false;
+  switch (op) {
+    case '<': return c < 0;
+    case '<=': return c <= 0;
+    case '>': return c > 0;
+    default: return c >= 0;
+  }
+}
+
+function contains(v: Value, p: Prepared): boolean {
+  if (typeof v === 'string') return v.includes(p.str);
+  if (v instanceof Uint8Array) return bytesIndexOf(v, p.bytes) >= 0;
+  return false;
+}
+
+/** True when any value (single or array) satisfies `test`; false when absent. */
+function any(val: FieldVal, test: (v: Value) => boolean): boolean {
+  if (val === undefined) return false;
+  if (Array.isArray(val)) {
+    for (const v of val) if (test(v)) return true;
+    return false;
+  }
+  return test(val as Value);
+}
+
+export interface Compiled {
+  packet: Pred<PacketRecord>;
+  finding: Pred<Finding>;
+  /** The expression uses the `finding` pseudo-field. */
+  mentionsFinding: boolean;
+  /** Every field it reads comes from the summary (no tree built). */
+  fast: boolean;
+}
+
+export function compileNode(node: Node): Compiled {
+  let mentionsFinding = false;
+  let fast = true;
+  const getters = (f: FieldRef): [Getter<PacketRecord>, Getter<Finding>] => {
+    if (f.spec.name === 'finding') mentionsFinding = true;
+    if (!f.spec.fast) fast = false;
+    const fg = f.spec.finding;
+    return [f.spec.packet, fg ?? (() => undefined)];
+  };
+  const build = <R>(n: Node, side: 0 | 1): Pred<R> => {
+    switch (n.t) {
+      case 'or': { const a = build<R>(n.a, side), b = build<R>(n.b, side); return (r) => a(r) || b(r); }
+      case 'and': { const a = build<R>(n.a, side), b = build<R>(n.b, side); return (r) => a(r) && b(r); }
+      case 'not': { const a = build<R>(n.a, side); return (r) => !a(r); }
+      case 'type': {
+        const ty = n.type;
+        return side === 0 ? ((r: PacketRecord) => r.summary.type === ty) as Pred<R> : () => false;
+      }
+      case 'exists': {
+        const g = getters(n.field)[side] as Getter<R>;
+        return (r) => { const v = g(r); return v !== undefined && !(Array.isArray(v) && v.length === 0); };
+      }
+      case 'cmp': {
+        const g = getters(n.field)[side] as Getter<R>;
+        const p = prepare(n.value, n.field);
+        const op = n.op;
+        if (op === '==') return (r) => any(g(r), (v) => eq(v, p));
+        if (op === '!=') return (r) => { const v = g(r); return v !== undefined && !any(v, (x) => eq(x, p)) && !(Array.isArray(v) && v.length === 0); };
+        return (r) => any(g(r), (v) => order(v, p, op));
+      }
+      case 'contains': {
+        const g = getters(n.field)[side] as Getter<R>;
+        const p = prepare(n.value, n.field);
+        return (r) => any(g(r), (v) => contains(v, p));
+      }
+      case 'matches': {
+        const g = getters(n.field)[side] as Getter<R>;
+        const m = topicMatcher(n.value.text);
+        return (r) => any(g(r), (v) => (typeof v === 'string' ? m(v) : v instanceof Uint8Array ? m(dec.decode(v)) : false));
+      }
+      case 'in': {
+        const g = getters(n.field)[side] as Getter<R>;
+        const ps = n.values.map((l) => prepare(l, n.field));
+        return (r) => any(g(r), (v) => ps.some((p) => eq(v, p)));
+      }
+    }
+  };
+  const packet = build<PacketRecord>(node, 0);
+  const finding = build<Finding>(node, 1);
+  return { packet, finding, mentionsFinding, fast };
+}

@@ -1,0 +1,40 @@
+// The one error the filter compiler throws. It carries a stable `code`, the
+// 0-based `position` in the expression where parsing failed, and a message
+// that repeats the expression with a caret under that character.
+
+export type FilterErrorCode =
+  | 'unexpected-char'
+  | 'unterminated-string'
+  | 'bad-escape'
+  | 'bad-number'
+  | 'unexpected-token'
+  | 'unexpected-end'
+  | 'unclosed-paren'
+  | 'unknown-field'
+  | 'bad-operand'
+  | 'bad-topic-filter';
+
+export class FilterSyntaxError extends Error {
+  override readonly name = 'FilterSyntaxError';
+  readonly code: FilterErrorCode;
+  /** 0-based index of the character where parsing failed (expression length = at the end). */
+  readonly position: number;
+  readonly expression: string;
+  /** The message without the caret lines (for a one-line UI). */
+  readonly reason: string;
+
+  constructor(code: FilterErrorCode, reason: string, expression: string, position: number) {
+    const pos = Math.max(0, Math.min(position, expression.length));
+    super(`${reason} (at position ${pos + 1})\n${caretLines(expression, pos)}`);
+    this.code = code;
+    this.position = pos;
+    this.expression = expression;
+    this.reason = reason;
+  }
+}
+
+/** The expression on one line and a caret under character `pos` (tabs/newlines shown as spaces). */
+export function caretLines(expression: string, pos: number): string {
+  const flat = expression.replace(/[\t\r\n]/g, ' ');
+  return `  ${flat}\n  ${' '.repeat(pos)}^`;
+}

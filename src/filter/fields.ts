@@ -1,0 +1,227 @@
+// Field resolution for the filter: pseudo-fields (`topic`, `client`, `dir`,
+// `finding`, …), a fast path for common Wireshark ids read straight from the
+// PacketSummary, and a fallback that searches the lazily built field tree.
+import type { Finding, PacketRecord } from '../model/packet.js';
+import type { Field } from '../model/types.js';
+import { PACKET_TYPES } from '../protocol/packet-types.js';
+import { PROPERTIES } from '../protocol/properties.js';
+
+/** A single field value as the filter sees it. Binary data (payload, password) is a Uint8Array. */
+export type Value = number | string | boolean | Uint8Array | null;
+/** undefined: the field is absent; an array: the field occurs several times. */
+export type FieldVal = Value | Value[] | undefined;
+
+export interface FieldSpec {
+  /** Canonical name. */
+  name: string;
+  /** Value(s) on a packet record. */
+  packet(rec: PacketRecord): FieldVal;
+  /** Value(s) on a finding record; absent when omitted. */
+  finding?(f: Finding): FieldVal;
+  /** Literal words/strings the field understands beyond plain values (packet type names). */
+  coerce?(text: string): Value | undefined;
+  /** True when the value comes from the summary (no tree needed). */
+  fast: boolean;
+}
+
+const TYPE_NUM = new Map<string, number>(PACKET_TYPES.slice(1).map((p) => [p.name.toLowerCase(), p.type]));
+
+/** Packet type number for a bare name such as `publish` (case-insensitive), or undefined. */
+export function typeByName(name: string): number | undefined {
+  return TYPE_NUM.get(name.toLowerCase());
+}
+
+const coerceType = (text: string): Value | undefined => TYPE_NUM.get(text.toLowerCase());
+
+const PUBLISH = 3, CONNECT = 1, CONNACK = 2, SUBSCRIBE = 8, UNSUBSCRIBE = 10;
+
+function payload(rec: PacketRecord): FieldVal {
+  const s = rec.summary;
+  if (s.type !== PUBLISH || s.payloadOffset < 0 || !s.payloadLength) return undefined;
+  return rec.bytes.subarray(s.payloadOffset, s.payloadOffset + s.payloadLength);
+}
+
+function topicFilters(rec: PacketRecord): FieldVal {
+  const s = rec.summary;
+  if (s.type === SUBSCRIBE) return s.subscriptions && s.subscriptions.length ? s.subscriptions.map((x) => x.filter) : undefined;
+  if (s.type === UNSUBSCRIBE) return s.unsubscriptions && s.unsubscriptions.length ? s.unsubscriptions : undefined;
+  return undefined;
+}
+
+/** Fast-path Wireshark ids, read from the summary. Each must agree with the tree (see test/filter). */
+const FAST: Record<string, (rec: PacketRecord) => FieldVal> = {
+  'mqtt.hdrflags': (r) => (r.bytes.length > 0 ? r.bytes[0]! : undefined),
+  'mqtt.msgtype': (r) => (r.bytes.length > 0 ? r.summary.type : undefined),
+  'mqtt.dupflag': (r) => (r.summary.type === PUBLISH && r.bytes.length > 0 ? (r.bytes[0]! >> 3) & 1 : undefined),
+  'mqtt.qos': (r) => (r.summary.type === PUBLISH && r.bytes.length > 0 ? (r.bytes[0]! >> 1) & 3 : undefined),
+  'mqtt.retain': (r) => (r.summary.type === PUBLISH && r.bytes.length > 0 ? r.bytes[0]! & 1 : undefined),
+  'mqtt.len': (r) => {
+    const hl = r.summary.headerLength;
+    if (hl <= 1 || hl > r.bytes.length) return undefined;
+    return r.bytes[hl - 1]! & 0x80 ? null : r.summary.remainingLength; // null: invalid varint
+  },
+  'mqtt.msgid': (r) => r.summary.packetId ?? undefined,
+  'mqtt.topic': (r) => (r.summary.type === PUBLISH ? r.summary.topic ?? undefined : topicFilters(r)),
+  'mqtt.msg': payload,
+  'mqtt.clientid': (r) => (r.summary.type === CONNECT ? r.summary.connect?.clientId : undefined),
+  'mqtt.username': (r) => (r.summary.type === CONNECT ? r.summary.connect?.username ?? undefined : undefined),
+  'mqtt.passwd': (r) => (r.summary.type === CONNECT ? r.summary.connect?.password ?? undefined : undefined),
+  'mqtt.kalive': (r) => (r.summary.type === CONNECT ? r.summary.connect?.keepAlive : undefined),
+  'mqtt.conack.val': (r) => (r.summary.type === CONNACK && r.summary.connack && r.summary.connack.returnCode >= 0 ? r.summary.connack.returnCode : undefined),
+};
+
+/** Every value of tree nodes with this id, depth-first. */
+export function treeValues(fields: readonly Field[], id: string, out: Value[] = []): Value[] {
+  for (const f of fields) {
+    if (f.id === id) out.push(f.value);
+    if (f.children) treeValues(f.children, id, out);
+  }
+  return out;
+}
+
+function fromTree(id: string): (rec: PacketRecord) => FieldVal {
+  return (rec) => {
+    const v = treeValues(rec.tree().fields, id);
+    return v.length === 0 ? undefined : v.length === 1 ? v[0] : v;
+  };
+}
+
+function nonEmpty<T>(a: T[] | null | undefined): T[] | undefined {
+  return a && a.length > 0 ? a : undefined;
+}
+
+function clientOf(conn: string): string {
+  // `CLIENTIP:PORT-SERVERIP:PORT`; hosts never contain '-'.
+  const i = conn.indexOf('-');
+  return i < 0 ? conn : conn.slice(0, i);
+}
+
+function mqttField(id: string): FieldSpec {
+  const fast = FAST[id];
+  return {
+    name: id,
+    packet: fast ?? fromTree(id),
+    fast: fast !== undefined,
+    ...(id === 'mqtt.msgtype' ? { coerce: coerceType } : {}),
+  };
+}
+
+function alias(name: string, id: string): FieldSpec {
+  return { ...mqttField(id), name };
+}
+
+const PSEUDO: FieldSpec[] = [
+  { name: 'type', fast: true, packet: (r) => r.summary.type, coerce: coerceType },
+  {
+    name: 'topic', fast: true,
+    packet: (r) => (r.summary.type === PUBLISH ? r.topic ?? r.summary.topic ?? undefined : topicFilters(r)),
+    finding: (f) => f.topic ?? undefined,
+  },
+  {
+    name: 'client', fast: true,
+    packet: (r) => {
+      const addr = r.conn.id ? clientOf(r.conn.id) : undefined;
+      return r.clientId !== null && r.clientId !== '' ? (addr ? [r.clientId, addr] : r.clientId) : addr;
+    },
+    finding: (f) => (f.clientId !== null && f.clientId !== '' ? [f.clientId, clientOf(f.conn)] : clientOf(f.conn)),
+  },
+  { name: 'user', fast: true, packet: (r) => r.username ?? undefined, finding: (f) => f.username ?? undefined },
+  { name: 'dir', fast: true, packet: (r) => r.dir, finding: (f) => (typeof f.extra['dir'] === 'string' ? f.extra['dir'] : undefined) },
+  { name: 'conn', fast: true, packet: (r) => r.conn.id, finding: (f) => f.conn },
+  { name: 'frame', fast: true, packet: (r) => r.frame, finding: (f) => nonEmpty(f.frames) },
+  { name: 'seq', fast: true, packet: (r) => r.seq },
+  { name: 'finding', fast: true, packet: (r) => nonEmpty(r.findings), finding: (f) => f.code },
+  { name: 'note', fast: true, packet: (r) => nonEmpty(r.notes.map((n) => n.code)), finding: (f) => (typeof f.extra['note'] === 'string' ? f.extra['note'] : undefined) },
+  { name: 'severity', fast: true, packet: (r) => nonEmpty(r.notes.map((n) => n.severity)), finding: (f) => f.severity },
+  { name: 'version', fast: true, packet: (r) => r.version },
+  { name: 'rc', fast: true, packet: (r) => nonEmpty(r.summary.reasonCodes) },
+  { name: 'size', fast: true, packet: (r) => r.bytes.length },
+  alias('qos', 'mqtt.qos'),
+  alias('dup', 'mqtt.dupflag'),
+  alias('retain', 'mqtt.retain'),
+  alias('id', 'mqtt.msgid'),
+  alias('len', 'mqtt.len'),
+  alias('payload', 'mqtt.msg'),
+];
+
+const PSEUDO_ALIASES: Record<string, string> = {
+  username: 'user', direction: 'dir', connection: 'conn', msgid: 'id', packet_id: 'id', length: 'len',
+  reason: 'rc', findings: 'finding', notes: 'note', clientid: 'client', client_id: 'client',
+};
+
+const PSEUDO_BY_NAME = new Map(PSEUDO.map((p) => [p.name, p]));
+
+/** Wireshark-style ids the dissector produces (kept in sync by a test that harvests the tree). */
+const STATIC_IDS = [
+  'mqtt.hdrflags', 'mqtt.hdrflags.reserved', 'mqtt.msgtype', 'mqtt.dupflag', 'mqtt.qos', 'mqtt.retain',
+  'mqtt.len', 'mqtt.len.byte', 'mqtt.topic_len', 'mqtt.topic', 'mqtt.msgid', 'mqtt.msg',
+  'mqtt.proto_len', 'mqtt.protoname', 'mqtt.ver', 'mqtt.conflags', 'mqtt.conflag.uname', 'mqtt.conflag.passwd',
+  'mqtt.conflag.retain', 'mqtt.conflag.qos', 'mqtt.conflag.willflag', 'mqtt.conflag.cleansess', 'mqtt.conflag.reserved',
+  'mqtt.kalive', 'mqtt.clientid_len', 'mqtt.clientid', 'mqtt.will_properties', 'mqtt.willtopic_len', 'mqtt.willtopic',
+  'mqtt.willmsg_len', 'mqtt.willmsg', 'mqtt.username_len', 'mqtt.username', 'mqtt.passwd_len', 'mqtt.passwd',
+  'mqtt.conack.flags', 'mqtt.conack.flags.reserved', 'mqtt.conack.flags.sp', 'mqtt.conack.val',
+  'mqtt.subscription', 'mqtt.subscription_options', 'mqtt.subscription_options.reserved',
+  'mqtt.sub.qos', 'mqtt.sub.rh', 'mqtt.sub.rap', 'mqtt.sub.nl', 'mqtt.suback.qos',
+  'mqtt.puback.reason_code', 'mqtt.pubrec.reason_code', 'mqtt.pubrel.reason_code', 'mqtt.pubcomp.reason_code',
+  'mqtt.unsuback.reason_code', 'mqtt.disconnect.reason_code', 'mqtt.auth.reason_code',
+  'mqtt.properties', 'mqtt.property_len', 'mqtt.property_id', 'mqtt.property.unknown', 'mqtt.property.undecoded',
+  'mqtt.property.user_property.key_len', 'mqtt.property.user_property.key',
+  'mqtt.property.user_property.value_len', 'mqtt.property.user_property.value',
+  'mqtt.trailing', 'mqtt.undecoded',
+];
+
+/** All field ids the filter accepts. */
+export const KNOWN_IDS: ReadonlySet<string> = new Set([
+  ...STATIC_IDS,
+  ...PROPERTIES.flatMap((p) => [`mqtt.property.${p.name}`, `mqtt.property.${p.name}.value`, `mqtt.property.${p.name}.len`]),
+]);
+
+/** Names of the pseudo-fields (for docs, completion and suggestions). */
+export const PSEUDO_FIELDS: readonly string[] = [...PSEUDO_BY_NAME.keys(), ...Object.keys(PSEUDO_ALIASES)];
+
+const cache = new Map<string, FieldSpec>();
+
+/** Field spec for a name as written (case-insensitive), or undefined when unknown. */
+export function lookupField(written: string): FieldSpec | undefined {
+  const name = written.toLowerCase();
+  const hit = cache.get(name);
+  if (hit) return hit;
+  let spec: FieldSpec | undefined;
+  if (name.startsWith('mqtt.')) {
+    if (KNOWN_IDS.has(name)) spec = mqttField(name);
+  } else {
+    spec = PSEUDO_BY_NAME.get(PSEUDO_ALIASES[name] ?? name);
+  }
+  if (spec) cache.set(name, spec);
+  return spec;
+}
+
+/** Closest known name for a suggestion ("did you mean"), or undefined. */
+export function suggest(written: string): string | undefined {
+  const name = written.toLowerCase();
+  const pool = name.startsWith('mqtt.') ? [...KNOWN_IDS] : [...PSEUDO_FIELDS, ...TYPE_NUM.keys()];
+  let best: string | undefined;
+  let bestD = Math.max(2, Math.floor(name.length / 4)) + 1;
+  for (const c of pool) {
+    const d = editDistance(name, c, bestD);
+    if (d < bestD) { bestD = d; best = c; }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string, cap: number): number {
+  if (Math.abs(a.length - b.length) >= cap) return cap;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin >= cap) return cap;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

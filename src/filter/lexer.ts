@@ -1,0 +1,132 @@
+// Tokens of the display-filter language. Identifiers may contain dots and
+// hyphens (`mqtt.conack.flags.sp`, `undelivered-publish`); strings use double
+// quotes with C/JSON-style escapes; numbers are decimal or 0x hex.
+import { FilterSyntaxError } from './errors.js';
+
+export type TokenKind = 'ident' | 'string' | 'number' | 'op' | '(' | ')' | '{' | '}' | ',' | 'eof';
+
+export interface Token {
+  kind: TokenKind;
+  /** ident: as written; op: the operator; string: the decoded value; number: as written. */
+  text: string;
+  /** number tokens: the value. */
+  num?: number;
+  pos: number;
+  end: number;
+}
+
+const IDENT_START = /[A-Za-z_]/;
+const IDENT_CHAR = /[A-Za-z0-9_.\-]/;
+
+export function tokenize(src: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  const n = src.length;
+  const err = (code: ConstructorParameters<typeof FilterSyntaxError>[0], msg: string, at: number): never => {
+    throw new FilterSyntaxError(code, msg, src, at);
+  };
+  while (i < n) {
+    const c = src[i]!;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') { i++; continue; }
+    const start = i;
+    if (IDENT_START.test(c)) {
+      i++;
+      while (i < n && IDENT_CHAR.test(src[i]!)) i++;
+      out.push({ kind: 'ident', text: src.slice(start, i), pos: start, end: i });
+      continue;
+    }
+    if (c >= '0' && c <= '9') {
+      let value: number;
+      if (c === '0' && (src[i + 1] === 'x' || src[i + 1] === 'X')) {
+        i += 2;
+        const h = i;
+        while (i < n && /[0-9A-Fa-f]/.test(src[i]!)) i++;
+        if (i === h) err('bad-number', "'0x' must be followed by hex digits", i);
+        value = parseInt(src.slice(h, i), 16);
+      } else {
+        while (i < n && src[i]! >= '0' && src[i]! <= '9') i++;
+        if (src[i] === '.' && /[0-9]/.test(src[i + 1] ?? '')) {
+          i++;
+          while (i < n && src[i]! >= '0' && src[i]! <= '9') i++;
+        }
+        value = Number(src.slice(start, i));
+      }
+      if (i < n && IDENT_CHAR.test(src[i]!)) {
+        err('bad-number', `invalid number '${src.slice(start, i + 1)}'; quote it if it is a string`, i);
+      }
+      out.push({ kind: 'number', text: src.slice(start, i), num: value, pos: start, end: i });
+      continue;
+    }
+    if (c === '"') {
+      i++;
+      let s = '';
+      for (;;) {
+        if (i >= n) err('unterminated-string', 'string is not closed: missing "', start);
+        const d = src[i]!;
+        if (d === '"') { i++; break; }
+        if (d !== '\\') { s += d; i++; continue; }
+        const e = src[i + 1];
+        const at = i;
+        i += 2;
+        switch (e) {
+          case '"': s += '"'; break;
+          case '\\': s += '\\'; break;
+          case '/': s += '/'; break;
+          case 'n': s += '\n'; break;
+          case 'r': s += '\r'; break;
+          case 't': s += '\t'; break;
+          case '0': s += '\0'; break;
+          case 'x': {
+            const hx = src.slice(i, i + 2);
+            if (!/^[0-9A-Fa-f]{2}$/.test(hx)) err('bad-escape', '\\x must be followed by two hex digits', at);
+            s += String.fromCharCode(parseInt(hx, 16));
+            i += 2;
+            break;
+          }
+          case 'u': {
+            let hx: string;
+            if (src[i] === '{') {
+              const close = src.indexOf('}', i);
+              hx = close < 0 ? '' : src.slice(i + 1, close);
+              if (!/^[0-9A-Fa-f]{1,6}$/.test(hx) || parseInt(hx, 16) > 0x10ffff) err('bad-escape', '\\u{...} needs 1 to 6 hex digits (at most 10FFFF)', at);
+              i = close + 1;
+            } else {
+              hx = src.slice(i, i + 4);
+              if (!/^[0-9A-Fa-f]{4}$/.test(hx)) err('bad-escape', '\\u must be followed by four hex digits', at);
+              i += 4;
+            }
+            s += String.fromCodePoint(parseInt(hx, 16));
+            break;
+          }
+          default:
+            err('bad-escape', e === undefined ? 'string ends with a lone backslash' : `unknown escape '\\${e}' (use \\\\ for a backslash)`, at);
+        }
+      }
+      out.push({ kind: 'string', text: s, pos: start, end: i });
+      continue;
+    }
+    const two = src.slice(i, i + 2);
+    if (two === '==' || two === '!=' || two === '<=' || two === '>=' || two === '&&' || two === '||') {
+      i += 2;
+      out.push({ kind: 'op', text: two, pos: start, end: i });
+      continue;
+    }
+    if (c === '<' || c === '>' || c === '!') {
+      i++;
+      out.push({ kind: 'op', text: c, pos: start, end: i });
+      continue;
+    }
+    if (c === '(' || c === ')' || c === '{' || c === '}' || c === ',') {
+      i++;
+      out.push({ kind: c, text: c, pos: start, end: i });
+      continue;
+    }
+    if (c === '=') err('unexpected-char', "'=' is not an operator; use '==' to compare", i);
+    if (c === '&') err('unexpected-char', "single '&'; use '&&' (or 'and')", i);
+    if (c === '|') err('unexpected-char', "single '|'; use '||' (or 'or')", i);
+    if (c === "'") err('unexpected-char', 'strings use double quotes: "..."', i);
+    err('unexpected-char', `unexpected character ${JSON.stringify(c)}`, i);
+  }
+  out.push({ kind: 'eof', text: '', pos: n, end: n });
+  return out;
+}

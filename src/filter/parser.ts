@@ -1,0 +1,191 @@
+// Recursive-descent parser. Precedence, lowest first: `||`/`or`, `&&`/`and`,
+// `!`/`not`, then a test (`field`, `field OP value`, `field in {…}`, a packet
+// type name) or a parenthesised expression.
+import type { CmpOp, FieldRef, Literal, Node } from './ast.js';
+import { FilterSyntaxError, type FilterErrorCode } from './errors.js';
+import { lookupField, suggest, typeByName } from './fields.js';
+import { tokenize, type Token } from './lexer.js';
+import { topicFilterProblem } from './topic-match.js';
+
+const CMP_WORDS: Record<string, CmpOp> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
+const KEYWORDS = new Set(['and', 'or', 'not', 'contains', 'matches', 'in', ...Object.keys(CMP_WORDS)]);
+
+/** Parse an expression; null for an empty (match-everything) expression. */
+export function parseFilter(src: string): Node | null {
+  const toks = tokenize(src);
+  if (toks.length === 1) return null;
+  const p = new Parser(src, toks);
+  const node = p.expr();
+  const t = p.peek();
+  if (t.kind !== 'eof') {
+    if (t.kind === ')') p.fail('unexpected-token', "unexpected ')' without a matching '('", t.pos);
+    p.fail('unexpected-token', `expected '&&', '||' or the end of the expression, found ${describe(t)}`, t.pos);
+  }
+  return node;
+}
+
+function describe(t: Token): string {
+  switch (t.kind) {
+    case 'eof': return 'the end of the expression';
+    case 'string': return `the string ${JSON.stringify(t.text)}`;
+    case 'number': return `the number ${t.text}`;
+    case 'ident': return `'${t.text}'`;
+    default: return `'${t.text}'`;
+  }
+}
+
+function kw(t: Token): string | null {
+  return t.kind === 'ident' && KEYWORDS.has(t.text.toLowerCase()) ? t.text.toLowerCase() : null;
+}
+
+class Parser {
+  private i = 0;
+  constructor(private readonly src: string, private readonly toks: Token[]) {}
+
+  peek(): Token {
+    return this.toks[this.i]!;
+  }
+
+  private next(): Token {
+    const t = this.toks[this.i]!;
+    if (t.kind !== 'eof') this.i++;
+    return t;
+  }
+
+  fail(code: FilterErrorCode, msg: string, pos: number): never {
+    throw new FilterSyntaxError(code, msg, this.src, pos);
+  }
+
+  private isOr(t: Token): boolean {
+    return (t.kind === 'op' && t.text === '||') || kw(t) === 'or';
+  }
+
+  private isAnd(t: Token): boolean {
+    return (t.kind === 'op' && t.text === '&&') || kw(t) === 'and';
+  }
+
+  expr(): Node {
+    let a = this.and();
+    while (this.isOr(this.peek())) {
+      const op = this.next();
+      a = { t: 'or', a, b: this.and(op) };
+    }
+    return a;
+  }
+
+  private and(after?: Token): Node {
+    let a = this.unary(after);
+    while (this.isAnd(this.peek())) {
+      const op = this.next();
+      a = { t: 'and', a, b: this.unary(op) };
+    }
+    return a;
+  }
+
+  private unary(after?: Token): Node {
+    const t = this.peek();
+    if ((t.kind === 'op' && t.text === '!') || kw(t) === 'not') {
+      this.next();
+      return { t: 'not', a: this.unary(t) };
+    }
+    return this.primary(after);
+  }
+
+  private primary(after?: Token): Node {
+    const t = this.peek();
+    if (t.kind === '(') {
+      this.next();
+      const inner = this.expr();
+      const c = this.peek();
+      if (c.kind !== ')') {
+        if (c.kind === 'eof') this.fail('unclosed-paren', `missing ')' to close the '(' at position ${t.pos + 1}`, c.pos);
+        this.fail('unexpected-token', `expected ')' or an operator, found ${describe(c)}`, c.pos);
+      }
+      this.next();
+      return inner;
+    }
+    if (t.kind === 'eof') {
+      this.fail('unexpected-end', after ? `expected an expression after '${after.text}'` : 'expected an expression', t.pos);
+    }
+    if (t.kind !== 'ident' || kw(t) !== null) {
+      const what = after ? ` after '${after.text}'` : '';
+      this.fail('unexpected-token', `expected a field, a packet type or '('${what}, found ${describe(t)}`, t.pos);
+    }
+    this.next();
+    return this.test(t);
+  }
+
+  private field(t: Token): FieldRef {
+    const spec = lookupField(t.text);
+    if (!spec) {
+      const s = suggest(t.text);
+      this.fail('unknown-field', `unknown field or packet type '${t.text}'${s ? `; did you mean '${s}'?` : ''}`, t.pos);
+    }
+    return { spec, written: t.text, pos: t.pos };
+  }
+
+  private test(t: Token): Node {
+    const op = this.peek();
+    const opKw = kw(op);
+    const isCmp = (op.kind === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(op.text)) || (opKw !== null && opKw in CMP_WORDS);
+    const isRel = isCmp || opKw === 'contains' || opKw === 'matches' || opKw === 'in';
+    const type = typeByName(t.text);
+    if (type !== undefined && lookupField(t.text) === undefined) {
+      if (isRel) this.fail('unexpected-token', `'${t.text}' is a packet type, not a field; write 'type == ${t.text.toLowerCase()}' or just '${t.text.toLowerCase()}'`, op.pos);
+      return { t: 'type', type, pos: t.pos };
+    }
+    const field = this.field(t);
+    if (!isRel) {
+      if (op.kind === 'ident' || op.kind === 'string' || op.kind === 'number') {
+        this.fail('unexpected-token', `expected an operator (==, !=, <, <=, >, >=, contains, matches, in), '&&', '||' or the end after '${t.text}', found ${describe(op)}`, op.pos);
+      }
+      return { t: 'exists', field };
+    }
+    this.next();
+    if (opKw === 'in') return { t: 'in', field, values: this.set(op) };
+    const value = this.literal(op);
+    if (opKw === 'matches') {
+      if (value.kind === 'number') this.fail('bad-operand', "'matches' needs a topic filter in double quotes, e.g. \"home/+/temp\"", value.pos);
+      const prob = topicFilterProblem(value.text);
+      if (prob) {
+        const raw = this.src.slice(value.pos, this.toks[this.i - 1]!.end);
+        const exact = value.kind === 'string' && raw.length === value.text.length + 2;
+        this.fail('bad-topic-filter', prob.reason, value.pos + (exact ? 1 + prob.index : value.kind === 'word' ? prob.index : 0));
+      }
+      return { t: 'matches', field, value };
+    }
+    if (opKw === 'contains') return { t: 'contains', field, value };
+    const cmp = op.kind === 'op' ? (op.text as CmpOp) : CMP_WORDS[opKw!]!;
+    return { t: 'cmp', op: cmp, field, value };
+  }
+
+  private literal(op: Token): Literal {
+    const v = this.peek();
+    if (v.kind === 'string') { this.next(); return { kind: 'string', text: v.text, pos: v.pos }; }
+    if (v.kind === 'number') { this.next(); return { kind: 'number', text: v.text, num: v.num!, pos: v.pos }; }
+    if (v.kind === 'ident' && kw(v) === null) { this.next(); return { kind: 'word', text: v.text, pos: v.pos }; }
+    if (v.kind === 'eof') this.fail('unexpected-end', `expected a value after '${op.text}'`, v.pos);
+    return this.fail('unexpected-token', `expected a value (a number, a "string" or a word) after '${op.text}', found ${describe(v)}`, v.pos);
+  }
+
+  private set(op: Token): Literal[] {
+    const open = this.peek();
+    if (open.kind !== '{') {
+      if (open.kind === 'eof') this.fail('unexpected-end', "expected '{' after 'in'", open.pos);
+      this.fail('unexpected-token', `expected '{' after 'in' (e.g. type in {publish puback}), found ${describe(open)}`, open.pos);
+    }
+    this.next();
+    const out: Literal[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === '}') {
+        if (out.length === 0) this.fail('unexpected-token', "a set needs at least one value: 'in {…}'", t.pos);
+        this.next();
+        return out;
+      }
+      if (t.kind === ',' && out.length > 0) { this.next(); continue; }
+      if (t.kind === 'eof') this.fail('unclosed-paren', `missing '}' to close the '{' at position ${open.pos + 1}`, t.pos);
+      out.push(this.literal(out.length === 0 ? op : { ...op, text: out[out.length - 1]!.text }));
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// MQTT topic-filter matching for `topic matches "home/+/temp"` [MQTT 3.1.1 §4.7].
+// `+` matches exactly one level, `#` matches the rest (including the parent
+// level: `a/#` matches `a`), and a filter starting with a wildcard does not
+// match topics starting with `$` [MQTT-4.7.2-1].
+
+/** Why a topic filter is invalid, with the index of the offending character; null when valid. */
+export function topicFilterProblem(filter: string): { index: number; reason: string } | null {
+  if (filter.length === 0) return { index: 0, reason: 'an empty topic filter matches nothing' };
+  let levelStart = 0;
+  for (let i = 0; i <= filter.length; i++) {
+    if (i < filter.length && filter[i] !== '/') continue;
+    const level = filter.slice(levelStart, i);
+    const hash = level.indexOf('#');
+    if (hash >= 0 && (level.length !== 1 || i !== filter.length)) {
+      return { index: levelStart + hash, reason: "'#' must be the last level of a topic filter, on its own (e.g. \"home/#\") [MQTT-4.7.1-2]" };
+    }
+    const plus = level.indexOf('+');
+    if (plus >= 0 && level.length !== 1) {
+      return { index: levelStart + plus, reason: "'+' must fill a whole level of a topic filter (e.g. \"home/+/temp\") [MQTT-4.7.1-3]" };
+    }
+    levelStart = i + 1;
+  }
+  return null;
+}
+
+/** Compile a (valid) topic filter into a matcher. */
+export function topicMatcher(filter: string): (topic: string) => boolean {
+  const levels = filter.split('/');
+  const wildFirst = filter[0] === '+' || filter[0] === '#';
+  if (!filter.includes('+') && !filter.includes('#')) return (t) => t === filter;
+  return (topic) => {
+    if (wildFirst && topic[0] === '$') return false; // [MQTT-4.7.2-1]
+    let pos = 0;
+    for (let li = 0; li < levels.length; li++) {
+      const lv = levels[li]!;
+      if (lv === '#') return true; // also matches the parent level [MQTT-4.7.1-2]
+      if (pos > topic.length) {
+        return false;
+      }
+      let next = topic.indexOf('/', pos);
+      if (next < 0) next = topic.length;
+      if (lv !== '+' && topic.slice(pos, next) !== lv) return false;
+      pos = next + 1;
+      // `a/#` matches `a`: the topic ended exactly before a final '#'.
+      if (pos > topic.length && li + 1 < levels.length) return levels[li + 1] === '#' && li + 2 === levels.length;
+    }
+    return pos > topic.length;
+  };
+}
+
+export function topicMatches(filter: string, topic: string): boolean {
+  return topicMatcher(filter)(topic);
+}
