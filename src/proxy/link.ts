@@ -1,0 +1,218 @@
+// One proxied connection: a client End and an upstream End, bytes forwarded
+// unchanged both ways with backpressure, half-close, resets and errors passed
+// on. Taps see each chunk only after it was written onward.
+import type { CloseHow } from '../engine/engine.js';
+import type { ConnMeta, Direction } from '../model/types.js';
+import type { End } from './ends.js';
+import type { ConnectionTap, ProxyConnectionInfo } from './types.js';
+
+export interface LinkHooks {
+  now(): number;
+  tap: ConnectionTap;
+  log(line: string): void;
+  closed(link: Link): void;
+  upstreamLabel: string;
+  maxBufferedBytes: number;
+}
+
+/** Callbacks a pending upstream connection reports to. */
+export interface UpstreamAttempt {
+  connected(up: End): void;
+  failed(err: NodeJS.ErrnoException): void;
+}
+
+export class Link {
+  private upstream: End | null = null;
+  private abortConnect: (() => void) | null = null;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private heldPaused = false;
+  private clientEndPending = false;
+  private clientPaused = false;
+  private upstreamPaused = false;
+  private clientClosed = false;
+  private upstreamClosed = false;
+  private upstreamGone = false;
+  private how: CloseHow = 'fin';
+  private done = false;
+  bytesC2S = 0;
+  bytesS2C = 0;
+
+  constructor(
+    readonly meta: ConnMeta,
+    private readonly client: End,
+    private readonly hooks: LinkHooks,
+    connect: (attempt: UpstreamAttempt) => () => void,
+  ) {
+    hooks.tap.open(meta, hooks.now());
+    client.listen({
+      data: (c) => this.fromClient(c),
+      end: () => this.clientEnd(),
+      error: (e) => this.clientError(e),
+      close: () => this.clientClose(),
+      drain: () => {
+        if (this.upstreamPaused) {
+          this.upstreamPaused = false;
+          this.upstream?.resume();
+        }
+      },
+    });
+    this.abortConnect = connect({
+      connected: (up) => this.attach(up),
+      failed: (err) => this.upstreamFailed(err),
+    });
+  }
+
+  info(): ProxyConnectionInfo {
+    return {
+      id: this.meta.id,
+      transport: this.meta.transport,
+      held: this.heldBytes,
+      bufferedToUpstream: this.upstream?.buffered ?? 0,
+      bufferedToClient: this.client.buffered,
+      bytesC2S: this.bytesC2S,
+      bytesS2C: this.bytesS2C,
+    };
+  }
+
+  /** Proxy shutdown: close both sides now. */
+  shutdown(): void {
+    if (this.done) return;
+    if (this.how === 'fin') this.how = 'end';
+    this.abortConnect?.();
+    this.abortConnect = null;
+    this.upstream?.destroy();
+    this.client.destroy();
+    // 'close' events follow; finish now in case a side never opened.
+    if (!this.upstream) this.upstreamGone = true;
+  }
+
+  private fromClient(chunk: Buffer): void {
+    const up = this.upstream;
+    if (up === null) {
+      // Hold what arrives before the broker answers, within the cap.
+      this.held.push(chunk);
+      this.heldBytes += chunk.length;
+      if (this.heldBytes >= this.hooks.maxBufferedBytes && !this.heldPaused) {
+        this.heldPaused = true;
+        this.client.pause();
+      }
+      return;
+    }
+    this.forward(up, this.client, 'c2s', chunk);
+  }
+
+  private fromUpstream(chunk: Buffer): void {
+    this.forward(this.client, this.upstream!, 's2c', chunk);
+  }
+
+  private forward(dst: End, src: End, dir: Direction, chunk: Buffer): void {
+    if (dst.destroyed) return; // the other side is gone; the bytes have nowhere to go
+    const ok = dst.write(chunk);
+    if (dir === 'c2s') this.bytesC2S += chunk.length;
+    else this.bytesS2C += chunk.length;
+    this.hooks.tap.data(this.meta.id, dir, chunk, this.hooks.now());
+    if (!ok) {
+      if (dir === 'c2s') {
+        if (!this.clientPaused) { this.clientPaused = true; src.pause(); }
+      } else if (!this.upstreamPaused) {
+        this.upstreamPaused = true;
+        src.pause();
+      }
+    }
+  }
+
+  private attach(up: End): void {
+    this.abortConnect = null;
+    if (this.done || this.clientClosed) {
+      up.destroy();
+      this.upstreamGone = true;
+      this.maybeFinish();
+      return;
+    }
+    this.upstream = up;
+    up.listen({
+      data: (c) => this.fromUpstream(c),
+      end: () => this.client.end(),
+      error: (e) => this.upstreamError(e),
+      close: () => {
+        this.upstreamClosed = true;
+        if (!this.clientClosed && !this.client.destroyed && this.how !== 'fin') this.client.destroy();
+        this.maybeFinish();
+      },
+      drain: () => {
+        if (this.clientPaused) {
+          this.clientPaused = false;
+          this.client.resume();
+        }
+      },
+    });
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const chunk of held) this.forward(up, this.client, 'c2s', chunk);
+    if (this.heldPaused) {
+      this.heldPaused = false;
+      if (!this.clientPaused) this.client.resume();
+    }
+    if (this.clientEndPending) up.end();
+  }
+
+  private upstreamFailed(err: NodeJS.ErrnoException): void {
+    this.abortConnect = null;
+    this.upstreamGone = true;
+    if (this.done) return;
+    if (this.how === 'fin' || this.how === 'end') this.how = 'error';
+    const why = err.code === 'ECONNREFUSED' ? 'refused the connection' : `could not be reached (${err.code ?? err.message})`;
+    this.hooks.log(`upstream ${this.hooks.upstreamLabel} ${why}; closing client ${endpoint(this.meta)}`);
+    this.held = [];
+    this.heldBytes = 0;
+    this.client.destroy();
+    this.maybeFinish();
+  }
+
+  private clientEnd(): void {
+    if (this.upstream) this.upstream.end();
+    else this.clientEndPending = true;
+  }
+
+  private clientError(err: NodeJS.ErrnoException): void {
+    this.how = err.code === 'ECONNRESET' ? 'reset' : 'error';
+    if (this.upstream) this.upstream.reset();
+    else {
+      this.abortConnect?.();
+      this.abortConnect = null;
+      this.upstreamGone = true;
+    }
+  }
+
+  private upstreamError(err: NodeJS.ErrnoException): void {
+    if (this.how === 'fin') this.how = err.code === 'ECONNRESET' ? 'reset' : 'error';
+    this.client.reset();
+  }
+
+  private clientClose(): void {
+    this.clientClosed = true;
+    if (this.upstream === null) {
+      this.abortConnect?.();
+      this.abortConnect = null;
+      this.upstreamGone = true;
+    } else if (this.how !== 'fin' && !this.upstream.destroyed) {
+      this.upstream.destroy();
+    }
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.done || !this.clientClosed) return;
+    if (!(this.upstreamClosed || this.upstreamGone)) return;
+    this.done = true;
+    this.hooks.tap.close(this.meta.id, this.hooks.now(), this.how);
+    this.hooks.closed(this);
+  }
+}
+
+function endpoint(meta: ConnMeta): string {
+  const h = meta.client.host;
+  return h.includes(':') ? `[${h}]:${meta.client.port}` : `${h}:${meta.client.port}`;
+}

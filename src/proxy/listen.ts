@@ -1,0 +1,37 @@
+// Binding listeners, with errors a person can act on.
+import type net from 'node:net';
+import { CliError } from '../cli/errors.js';
+import { endpointString, type Endpoint } from '../model/types.js';
+
+export function listenOn(server: net.Server, at: Endpoint, flag: string): Promise<Endpoint> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      const where = endpointString(at);
+      if (err.code === 'EADDRINUSE') {
+        reject(new CliError(`${where} is already in use; pick another with ${flag}`, { code: 'address-in-use' }));
+      } else if (err.code === 'EACCES') {
+        reject(new CliError(`not allowed to listen on ${where} (ports below 1024 need privileges); pick another with ${flag}`, { code: 'address-denied' }));
+      } else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
+        reject(new CliError(`cannot listen on ${where}: no such local address; pick another with ${flag}`, { code: 'address-unavailable' }));
+      } else {
+        reject(new CliError(`cannot listen on ${where}: ${err.message}`, { code: 'listen-failed' }));
+      }
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      const a = server.address();
+      if (a && typeof a === 'object') resolve({ host: normalizeHost(a.address), port: a.port });
+      else resolve(at);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(at.port, at.host);
+  });
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`; undefined → `0.0.0.0`. */
+export function normalizeHost(h: string | undefined): string {
+  if (!h) return '0.0.0.0';
+  return h.startsWith('::ffff:') && h.includes('.') ? h.slice(7) : h;
+}

@@ -1,0 +1,79 @@
+import type { CloseHow, EngineOptions, Engine } from '../engine/engine.js';
+import type { OutputRecord } from '../model/packet.js';
+import type { ConnMeta, Direction, Endpoint } from '../model/types.js';
+
+/**
+ * Something that watches the forwarded bytes of every proxied connection
+ * (the engine, the pcap writer). Called after the bytes were written onward;
+ * a tap that throws is isolated per connection and never affects forwarding.
+ */
+export interface ConnectionTap {
+  open(meta: ConnMeta, time: number): void;
+  data(id: string, dir: Direction, chunk: Uint8Array, time: number): void;
+  close(id: string, time: number, how: CloseHow): void;
+}
+
+export interface ProxyOptions {
+  /** Where clients connect (plain TCP, or TLS when `tls` is set). Port 0 picks a free port. */
+  listen: Endpoint;
+  /** The broker. */
+  upstream: Endpoint;
+  /** Speak TLS to the broker, trusting `ca` (PEM). */
+  upstreamTls?: { ca?: string | Buffer; servername?: string; rejectUnauthorized?: boolean };
+  /** Terminate TLS from clients with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Also accept MQTT over WebSocket (subprotocol `mqtt`) here. */
+  wsListen?: Endpoint;
+  /** Every packet record and finding the engine produces. */
+  onRecord: (rec: OutputRecord) => void;
+  /** Engine options (observers such as the Analyzer, defaultVersion). */
+  engineOpts?: Omit<EngineOptions, 'onRecord' | 'maxPacketSize'>;
+  /** Largest number of bytes held per connection and direction before the reader is paused. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** Largest packet decoded (larger ones are forwarded, not decoded). Default 16 MiB. */
+  maxPacketSize?: number;
+  /** Clock in microseconds since the epoch. */
+  now?: () => number;
+  /** Extra byte watchers (the pcap writer). */
+  taps?: ConnectionTap[];
+  /** One-line diagnostics (upstream refused, TLS handshake failed). Default: stderr. */
+  log?: (line: string) => void;
+}
+
+export interface ProxyConnectionInfo {
+  id: string;
+  transport: ConnMeta['transport'];
+  /** Client bytes waiting for the upstream connection. */
+  held: number;
+  /** Bytes queued towards the broker / the client. */
+  bufferedToUpstream: number;
+  bufferedToClient: number;
+  bytesC2S: number;
+  bytesS2C: number;
+}
+
+export interface ProxyStats {
+  accepted: number;
+  active: number;
+  bytesC2S: number;
+  bytesS2C: number;
+  /** Connections whose decoding was stopped after a decoder error. */
+  decodeFailures: number;
+  upstreamFailures: number;
+}
+
+export interface ProxyHandle {
+  /** The bound listen address (port resolved when 0 was asked for). */
+  address: Endpoint;
+  port: number;
+  wsAddress: Endpoint | null;
+  wsPort: number | null;
+  engine: Engine;
+  stats(): ProxyStats;
+  connections(): ProxyConnectionInfo[];
+  /** Stop listening, close every proxied connection (both sides) and record the closes. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_PACKET_SIZE = 16 * 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
