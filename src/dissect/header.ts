@@ -92,7 +92,7 @@ export function fixedHeader(w: Walker): boolean {
     w.note(NOTE_DEFS.lengthNotMinimal, `Remaining Length ${v} is encoded in ${n} bytes (${hexOf(b, 1, i)}); the shortest encoding must be used`, 1);
   }
   if (w.tree) {
-    const f = w.add('mqtt.len', 'Remaining Length', 1, n, v, `${v} (${n} byte${n === 1 ? '' : 's'})`);
+    const f = w.add('mqtt.len', 'Remaining Length', 1, n, v, `${v < 1000 ? v : v.toLocaleString('en-US')} (${n} byte${n === 1 ? '' : 's'})`);
     w.open(f);
     varintByteFields(w, 'mqtt.len.byte', b, 1, n);
     w.close();

@@ -131,12 +131,17 @@ function internalError(bytes: Uint8Array, err: unknown): PacketSummary {
 export const SECRET_FIELD_IDS: ReadonlySet<string> = new Set(['mqtt.passwd']);
 export const MASK = '********';
 
-/** A copy of the tree with secret values masked. */
+/** A plain-object copy of the tree with secret values masked (lazy fields are resolved). */
 export function maskSecrets(fields: Field[]): Field[] {
   return fields.map((f) => {
-    const children = f.children ? maskSecrets(f.children) : undefined;
-    const g: Field = SECRET_FIELD_IDS.has(f.id) ? { ...f, value: MASK, display: MASK } : { ...f };
-    if (children) g.children = children;
+    const secret = SECRET_FIELD_IDS.has(f.id);
+    const g: Field = {
+      id: f.id, label: f.label, offset: f.offset, length: f.length,
+      value: secret ? MASK : f.value, display: secret ? MASK : f.display,
+    };
+    if (f.mask !== undefined) g.mask = f.mask;
+    if (f.notes) g.notes = f.notes;
+    if (f.children) g.children = maskSecrets(f.children);
     return g;
   });
 }

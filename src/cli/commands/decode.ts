@@ -1,0 +1,171 @@
+// `mqttscope decode HEX|-`: decode one packet or a stream of packets given as hex.
+import { parseCommandArgs } from '../args.js';
+import { CliError, UsageError } from '../errors.js';
+import { Framer } from '../../stream/framer.js';
+import { dissect, summarize } from '../../dissect/index.js';
+import type { DissectContext, DissectResult, PacketRecord } from '../../model/packet.js';
+import type { ConnMeta, Note, ProtocolVersion } from '../../model/types.js';
+import { packetTypeName, PACKET_TYPES } from '../../protocol/packet-types.js';
+import { renderTree } from '../../views/tree.js';
+import { renderHex } from '../../views/hex.js';
+import { packetToJson } from '../../views/packet-json.js';
+
+export const summary = 'decode packets given as hex';
+
+export const usage = `usage: mqttscope decode HEX|- [--format tree|hex|json] [--protocol-version 3|4|5] [--show-secrets] [--fields]
+
+Decodes one MQTT packet, or a stream of packets, given as hex (spaces, colons
+and newlines are ignored; '-' reads the hex from stdin). Each field is shown
+with its offset, length, bytes and meaning, and protocol violations are
+reported as notes with their spec reference. A CONNECT sets the protocol
+version for the packets after it.
+
+Options:
+  --format tree|hex|json     tree: field tree then labelled hex dump (default);
+                             hex: labelled hex dump only; json: one NDJSON packet record per packet
+  --protocol-version 3|4|5   version for packets before any CONNECT (default 4; 5 decodes properties)
+  --show-secrets             show passwords instead of masking them
+  --fields                   with --format json: add the flat 'fields' array
+  -h, --help                 this help
+
+Exit status: 0 decoded cleanly, 1 the input had protocol errors (reported), 2 usage error.
+
+Example (the PUBLISH that mosquitto_pub -t Room1/Light -m "Turn On" sends):
+  mqttscope decode 3014000b526f6f6d312f4c696768745475726e204f6e
+`;
+
+const OPTIONS = {
+  format: { type: 'string' },
+  'protocol-version': { type: 'string' },
+  'show-secrets': { type: 'boolean' },
+  fields: { type: 'boolean' },
+} as const;
+
+/** Parse hex text; whitespace, ':' '-' ',' and 0x prefixes are ignored. */
+export function parseHex(text: string): Uint8Array {
+  const cleaned = text.replace(/0x/gi, '').replace(/[\s:,\-]/g, '');
+  const bad = /[^0-9a-fA-F]/.exec(cleaned);
+  if (bad) throw new CliError(`input: '${bad[0]}' at hex digit ${bad.index + 1} is not a hex digit`, { code: 'bad-hex', exitCode: 1 });
+  if (cleaned.length % 2 !== 0) throw new CliError(`input: odd number of hex digits (${cleaned.length}); the last byte is incomplete`, { code: 'bad-hex', exitCode: 1 });
+  if (cleaned.length === 0) throw new CliError('input: no hex bytes given', { code: 'bad-hex', exitCode: 1 });
+  const out = new Uint8Array(cleaned.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(cleaned.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const PLACEHOLDER_CONN: ConnMeta = {
+  id: '0.0.0.0:0-0.0.0.0:0',
+  client: { host: '0.0.0.0', port: 0 },
+  server: { host: '0.0.0.0', port: 0 },
+  transport: 'tcp',
+};
+
+export interface DecodedPacket {
+  offset: number;
+  bytes: Uint8Array;
+  record: PacketRecord;
+}
+
+/** Frame and decode a byte stream (no I/O). CONNECT sets the version for later packets. */
+export function decodeStream(input: Uint8Array, version: ProtocolVersion): { packets: DecodedPacket[]; streamNotes: Note[] } {
+  const packets: DecodedPacket[] = [];
+  const streamNotes: Note[] = [];
+  let ver = version;
+  let clientId: string | null = null;
+  let username: string | null = null;
+  let consumed = 0;
+  const aliases = new Map<number, string>();
+  const handle = (bytes: Uint8Array, offset: number): void => {
+    const ctx: DissectContext = { version: ver, topicAliases: aliases };
+    const s = summarize(bytes, ctx);
+    if (s.type === 1 && s.connect) {
+      const lvl = s.connect.protocolLevel;
+      if (lvl === 3 || lvl === 4 || lvl === 5) ver = lvl;
+      clientId = s.connect.clientId;
+      username = s.connect.username;
+    }
+    let topic = s.topic;
+    if (s.type === 3 && s.topicAlias !== null) {
+      if (topic) aliases.set(s.topicAlias, topic);
+      else topic = aliases.get(s.topicAlias) ?? topic;
+    }
+    const snap: DissectContext = { version: ver };
+    let tree: DissectResult | null = null;
+    const info = PACKET_TYPES[s.type]!;
+    const seq = packets.length + 1;
+    packets.push({
+      offset, bytes,
+      record: {
+        kind: 'packet', seq, frame: seq, time: 0, conn: PLACEHOLDER_CONN,
+        dir: info.direction === 's2c' ? 's2c' : 'c2s',
+        clientId, username, version: ver, versionInferred: false,
+        bytes, summary: s, topic, notes: s.notes, findings: [],
+        tree: () => (tree ??= dissect(bytes, snap)),
+      },
+    });
+  };
+  const framer = new Framer({
+    packet(bytes) {
+      // Zero-copy packets are views into input; anything else follows the last one.
+      const at = bytes.buffer === input.buffer ? bytes.byteOffset - input.byteOffset : consumed;
+      handle(bytes, at);
+      consumed = at + bytes.length;
+    },
+    note(note) { streamNotes.push(note); },
+  });
+  framer.push(input);
+  const left = framer.buffered;
+  if (left > 0) {
+    // An incomplete last packet: decode what is there so the notes explain it.
+    handle(input.subarray(input.length - left), input.length - left);
+  }
+  return { packets, streamNotes };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, OPTIONS);
+  const format = values.format ?? 'tree';
+  if (format !== 'tree' && format !== 'hex' && format !== 'json') throw new UsageError(`--format: expected tree, hex or json, got '${format}'`);
+  const pv = values['protocol-version'] ?? '4';
+  if (pv !== '3' && pv !== '4' && pv !== '5') throw new UsageError(`--protocol-version: expected 3, 4 or 5, got '${pv}'`);
+  if (positionals.length === 0) throw new UsageError('missing HEX (or - to read hex from stdin)');
+  const text = positionals.length === 1 && positionals[0] === '-' ? await readStdin() : positionals.join(' ');
+  const input = parseHex(text);
+  const showSecrets = values['show-secrets'] === true;
+  const { packets, streamNotes } = decodeStream(input, Number(pv) as ProtocolVersion);
+  const out: string[] = [];
+  let errors = 0;
+  for (const n of streamNotes) {
+    if (n.severity === 'error') errors++;
+    process.stderr.write(`mqttscope decode: input: ${n.text}\n`);
+  }
+  for (const p of packets) {
+    const rec = p.record;
+    for (const n of rec.notes) if (n.severity === 'error') errors++;
+    if (format === 'json') {
+      out.push(JSON.stringify(packetToJson(rec, { fields: values.fields === true, showSecrets })));
+      continue;
+    }
+    const t = rec.tree();
+    const s = rec.summary;
+    const title = `${packets.length > 1 ? `#${rec.seq} ` : ''}${packetTypeName(s.type)}, ${p.bytes.length} bytes at input offset ${p.offset}, MQTT ${rec.version === 5 ? '5.0' : rec.version === 4 ? '3.1.1' : '3.1'}`;
+    if (format === 'tree') {
+      out.push(renderTree(p.bytes, t, { showSecrets, title }));
+      out.push('');
+      out.push('Hex dump (every byte with its field):');
+      out.push(renderHex(p.bytes, t, { showSecrets }));
+    } else {
+      out.push(title);
+      out.push(renderHex(p.bytes, t, { showSecrets }));
+    }
+    out.push('');
+  }
+  process.stdout.write(out.join('\n') + (out.length && format === 'json' ? '\n' : ''));
+  return errors > 0 ? 1 : 0;
+}

@@ -1,0 +1,51 @@
+// Labelled hex dump: every byte of the packet appears once, next to the leaf
+// field it belongs to (the deepest non-bit field containing it). Runs of
+// bytes of the same field are printed up to 16 per line.
+import type { DissectResult } from '../model/packet.js';
+import type { Field } from '../model/types.js';
+import { SECRET_FIELD_IDS } from '../dissect/index.js';
+import { hexOf } from '../dissect/utf8.js';
+
+export interface HexOptions {
+  showSecrets?: boolean;
+  /** Bytes per line (default 16). */
+  width?: number;
+}
+
+/** For each byte offset, the leaf field that owns it (undefined when none). */
+export function leafFieldPerByte(length: number, fields: Field[]): (Field | undefined)[] {
+  const owner: (Field | undefined)[] = new Array(length).fill(undefined);
+  const walk = (fs: Field[]): void => {
+    for (const f of fs) {
+      if (f.mask !== undefined) continue;
+      const end = Math.min(length, f.offset + f.length);
+      for (let i = Math.max(0, f.offset); i < end; i++) owner[i] = f;
+      if (f.children) walk(f.children); // children overwrite: deepest wins
+    }
+  };
+  walk(fields);
+  return owner;
+}
+
+function isSecret(f: Field | undefined, fields: Field[]): boolean {
+  return f !== undefined && SECRET_FIELD_IDS.has(f.id) && fields.length >= 0;
+}
+
+export function renderHex(bytes: Uint8Array, result: DissectResult, opts: HexOptions = {}): string {
+  const width = opts.width ?? 16;
+  const owner = leafFieldPerByte(bytes.length, result.fields);
+  const lines: string[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    const f = owner[i];
+    let j = i + 1;
+    while (j < bytes.length && owner[j] === f && j - i < width) j++;
+    const secret = !opts.showSecrets && isSecret(f, result.fields);
+    const hex: string[] = [];
+    for (let k = i; k < j; k++) hex.push(secret ? '**' : hexOf(bytes, k, k + 1));
+    const label = f ? `${f.label} (${f.id})` : '(not decoded)';
+    lines.push(`${i.toString(16).padStart(4, '0')}  ${hex.join(' ').padEnd(width * 3 - 1)}  ${label}`);
+    i = j;
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,102 @@
+// The JSON contract's `packet` record (docs: DESIGN.md "JSON contract").
+// Shared by `decode --format json` and the json view of read/proxy.
+import type { PacketRecord } from '../model/packet.js';
+import type { Note } from '../model/types.js';
+import { flattenFields, MASK, maskSecrets } from '../dissect/index.js';
+import { hexOf } from '../dissect/utf8.js';
+import { packetTypeName } from '../protocol/packet-types.js';
+
+export interface PacketJsonOptions {
+  /** Add the flat `fields` array (builds the tree). */
+  fields?: boolean;
+  /** Show passwords instead of masking them. */
+  showSecrets?: boolean;
+}
+
+/** ISO 8601 UTC with microseconds from µs since the epoch: `2026-11-23T18:00:01.512913Z`. */
+export function isoMicros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const micro = Math.floor(us - ms * 1000);
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return '1970-01-01T00:00:00.000000Z';
+  return `${d.toISOString().slice(0, 23)}${String(micro).padStart(3, '0')}Z`;
+}
+
+function noteJson(n: Note): Record<string, unknown> {
+  const o: Record<string, unknown> = { severity: n.severity, code: n.code, text: n.text };
+  if (n.spec !== undefined) o['spec'] = n.spec;
+  if (n.offset !== undefined) o['offset'] = n.offset;
+  return o;
+}
+
+/** A JSON-safe copy of a properties object (binary values are already hex strings). */
+function propsJson(p: Record<string, unknown>): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(p)) {
+    const v = p[k];
+    o[k] = v instanceof Uint8Array ? hexOf(v) : v;
+  }
+  return o;
+}
+
+/** Build the `packet` object of the JSON contract for one record. */
+export function packetToJson(rec: PacketRecord, opts: PacketJsonOptions = {}): Record<string, unknown> {
+  const s = rec.summary;
+  const isPublish = s.type === 3;
+  const o: Record<string, unknown> = {
+    kind: 'packet',
+    frame: rec.frame,
+    time: isoMicros(rec.time),
+    conn: rec.conn.id,
+    dir: rec.dir,
+    client_id: rec.clientId,
+    username: rec.username,
+    version: rec.version,
+    type: packetTypeName(s.type),
+    dup: isPublish && s.dup ? 1 : 0,
+    qos: isPublish ? s.qos : 0,
+    retain: isPublish && s.retain ? 1 : 0,
+    length: s.remainingLength,
+    length_bytes: hexOf(rec.bytes, 1, Math.max(1, Math.min(s.headerLength, rec.bytes.length))),
+    packet_id: s.packetId,
+    topic: isPublish ? (rec.topic ?? s.topic) : null,
+    payload_length: s.payloadLength,
+  };
+  if (isPublish && s.topicAlias !== null) o['topic_alias'] = s.topicAlias;
+  if (s.reasonCodes !== null) o['reason_codes'] = s.reasonCodes;
+  if (s.properties !== null) o['properties'] = propsJson(s.properties);
+  if (s.connect) {
+    const c = s.connect;
+    o['connect'] = {
+      protocol_name: c.protocolName,
+      protocol_level: c.protocolLevel,
+      clean_session: c.cleanSession,
+      keep_alive: c.keepAlive,
+      client_id: c.clientId,
+      username: c.username,
+      password: c.password === null ? null : opts.showSecrets ? hexOf(c.password) : MASK,
+      will: c.will === null ? null : {
+        topic: c.will.topic, qos: c.will.qos, retain: c.will.retain ? 1 : 0,
+        payload_length: c.will.payload.length,
+        ...(c.will.properties ? { properties: propsJson(c.will.properties) } : {}),
+      },
+    };
+  }
+  if (s.connack) o['session_present'] = s.connack.sessionPresent ? 1 : 0;
+  if (s.subscriptions) {
+    o['subscriptions'] = s.subscriptions.map((x) => ({
+      filter: x.filter, qos: x.qos,
+      ...(rec.version === 5 ? { no_local: x.noLocal, retain_as_published: x.retainAsPublished, retain_handling: x.retainHandling } : {}),
+    }));
+  }
+  if (s.unsubscriptions) o['unsubscriptions'] = s.unsubscriptions;
+  if (rec.versionInferred) o['version_inferred'] = true;
+  if (rec.findings.length > 0) o['findings'] = rec.findings;
+  o['notes'] = rec.notes.map(noteJson);
+  if (opts.fields) {
+    const t = rec.tree();
+    const fields = opts.showSecrets ? t.fields : maskSecrets(t.fields);
+    o['fields'] = flattenFields(fields).map((f) => ({ id: f.id, offset: f.offset, length: f.length, value: f.value, display: f.display }));
+  }
+  return o;
+}

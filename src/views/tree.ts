@@ -1,0 +1,72 @@
+// Tree view of one packet: every field with its offset, length, bytes and
+// value; bit fields drawn Wireshark-style (`0011 .... = Message Type: 3`),
+// notes under the field they concern.
+import type { DissectResult } from '../model/packet.js';
+import type { Field, Note } from '../model/types.js';
+import { maskSecrets, SECRET_FIELD_IDS, MASK } from '../dissect/index.js';
+import { hexOf } from '../dissect/utf8.js';
+
+export interface TreeOptions {
+  showSecrets?: boolean;
+  /** Most bytes of a field shown in hex before eliding (default 16). */
+  maxHexBytes?: number;
+  /** Header line printed before the fields. */
+  title?: string;
+}
+
+/** The bit pattern of `value` under `mask`, e.g. mask 0xf0, value 0x30 → `0011 ....`. */
+export function bitPattern(byte: number, mask: number, width = 8): string {
+  let s = '';
+  for (let i = width - 1; i >= 0; i--) {
+    const m = 1 << i;
+    s += mask & m ? (byte & m ? '1' : '0') : '.';
+    if (i % 4 === 0 && i > 0) s += ' ';
+  }
+  return s;
+}
+
+function bytesText(bytes: Uint8Array, f: Field, max: number, secret: boolean): string {
+  if (f.length === 0) return '';
+  const n = Math.min(f.length, max);
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) parts.push(secret ? '**' : hexOf(bytes, f.offset + i, f.offset + i + 1));
+  return parts.join(' ') + (f.length > n ? ` … (+${f.length - n} bytes)` : '');
+}
+
+function noteLine(n: Note): string {
+  return `! ${n.severity} ${n.code}: ${n.text}${n.spec ? ` [${n.spec}]` : ''}`;
+}
+
+/** Render a field tree as text lines. `bytes` are the packet's bytes. */
+export function renderTree(bytes: Uint8Array, result: DissectResult, opts: TreeOptions = {}): string {
+  const max = opts.maxHexBytes ?? 16;
+  const fields = opts.showSecrets ? result.fields : maskSecrets(result.fields);
+  const lines: string[] = [];
+  if (opts.title) lines.push(opts.title);
+  const shown = new Set<Note>();
+  const walk = (fs: Field[], depth: number, parentByte: number | null): void => {
+    const pad = '  '.repeat(depth);
+    for (const f of fs) {
+      if (f.mask !== undefined && parentByte !== null) {
+        lines.push(`${pad}  ${bitPattern(parentByte, f.mask)} = ${f.label}: ${f.display}`);
+      } else {
+        const where = f.length === 1 ? `[${f.offset}]` : `[${f.offset}, ${f.length} bytes]`;
+        const hex = bytesText(bytes, f, max, !opts.showSecrets && SECRET_FIELD_IDS.has(f.id));
+        const label = `${f.label}: ${f.display}`;
+        lines.push(`${pad}${where} ${hex}  ${label}`);
+      }
+      for (const n of f.notes ?? []) { lines.push(`${pad}    ${noteLine(n)}`); shown.add(n); }
+      if (f.children) walk(f.children, depth + 1, f.length === 1 ? bytes[f.offset] ?? null : null);
+      if (f.id === 'mqtt.topic' && depth === 0 && (bytes[0]! >> 4) === 3 && ((bytes[0]! >> 1) & 3) === 0) {
+        lines.push(`${pad}(no Packet Identifier: a QoS 0 PUBLISH carries none [MQTT-2.3.1-5])`);
+      }
+    }
+  };
+  walk(fields, 0, null);
+  const rest = result.notes.filter((n) => !shown.has(n));
+  for (const n of rest) lines.push(noteLine(n));
+  if (result.notes.length === 0) lines.push('(no protocol violations)');
+  return lines.join('\n');
+}
+
+export { MASK };
