@@ -1,0 +1,110 @@
+// `mqttscope broker`: the bundled aedes broker (or a managed mosquitto) with
+// mosquitto password_file / acl_file semantics.
+import { parseCommandArgs } from '../args.js';
+import { CliError, UsageError } from '../errors.js';
+import { AclFileError } from '../../acl/errors.js';
+import { loadMosquittoConf } from '../../broker/config.js';
+import { startBroker } from '../../broker/broker.js';
+import { startMosquitto, MosquittoError } from '../../broker/mosquitto.js';
+import type { SecurityEvent } from '../../broker/security.js';
+
+export const summary = 'the bundled broker (aedes) with mosquitto password/ACL files';
+
+export const usage = `usage: mqttscope broker [--port N] [--host H] [-c mosquitto.conf | --acl FILE --passwd FILE --allow-anonymous] [--broker aedes|mosquitto]
+
+Runs an MQTT 3.1.1 broker that enforces mosquitto 2.0 password_file and
+acl_file rules the way mosquitto does: refused logins get CONNACK 5, a PUBLISH
+the ACL denies is acknowledged and delivered to nobody, a SUBSCRIBE is always
+granted and each message is checked for read access on delivery.
+
+Options:
+  --port N            TCP port (default 1883, or the config's listener)
+  --host H            address to listen on (default 127.0.0.1)
+  -c, --config FILE   mosquitto.conf subset: listener, port, allow_anonymous,
+                      password_file, acl_file (other directives are ignored with a warning)
+  --passwd FILE       mosquitto password_file (plain text or $7$/$6$ hashes)
+  --acl FILE          mosquitto acl_file
+  --allow-anonymous   let clients without a username in (default: only when there is no --passwd)
+  --broker NAME       aedes (bundled, default) or mosquitto (runs /usr/sbin/mosquitto with the same files)
+  -q, --quiet         do not log refused logins and ACL drops
+  -h, --help          this help
+
+Example (the Spanish tutorial):
+  mqttscope broker --port 1883 --passwd passwd.txt --acl acl.txt
+  mosquitto_pub -u user1 -P pass1 -t colombia/cundinamarca/cajica/user1 -m hola   (delivered)
+  mosquitto_pub -u user1 -P pass1 -t panama/colon/user1 -m hola                   (acknowledged, dropped)`;
+
+function describeEvent(e: SecurityEvent): string {
+  const who = `${e.clientId || '?'}${e.username !== null ? ` (user ${e.username})` : ' (no username)'}`;
+  switch (e.kind) {
+    case 'connect-refused': return `refused CONNECT from ${who}: ${e.reason}; sent CONNACK 5`;
+    case 'publish-denied': return `denied PUBLISH from ${who} to '${e.topic}' (QoS ${e.qos}): acknowledged and dropped`;
+    case 'delivery-withheld': return `withheld '${e.topic}' from ${who}: no read access`;
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    config: { type: 'string', short: 'c' },
+    passwd: { type: 'string' },
+    acl: { type: 'string' },
+    'allow-anonymous': { type: 'boolean' },
+    broker: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  }, false);
+  const engine = values.broker ?? 'aedes';
+  if (engine !== 'aedes' && engine !== 'mosquitto') throw new UsageError(`--broker must be aedes or mosquitto, got '${engine}'`);
+  if (values.config && (values.passwd || values.acl || values['allow-anonymous'])) {
+    throw new UsageError('use either -c mosquitto.conf or --passwd/--acl/--allow-anonymous, not both');
+  }
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port: expected a port number, got '${values.port}'`);
+  }
+
+  let host = values.host;
+  let passwd = values.passwd;
+  let acl = values.acl;
+  let allowAnonymous: boolean | undefined = values['allow-anonymous'] ? true : undefined;
+  try {
+    if (values.config) {
+      const cfg = await loadMosquittoConf(values.config);
+      for (const w of cfg.warnings) process.stderr.write(`warning: ${w}\n`);
+      const [first, ...others] = cfg.listeners;
+      for (const l of others) process.stderr.write(`warning: ${cfg.path}:${l.line}: only the first listener is used\n`);
+      port ??= first?.port;
+      host ??= first?.host;
+      passwd = cfg.passwordFile;
+      acl = cfg.aclFile;
+      // mosquitto 2.0: allow_anonymous defaults to false once a listener is declared.
+      allowAnonymous = cfg.allowAnonymous ?? (first ? false : undefined);
+    }
+    port ??= 1883;
+    host ??= '127.0.0.1';
+    const log = (e: SecurityEvent): void => { if (!values.quiet) process.stderr.write(`${describeEvent(e)}\n`); };
+    const running = engine === 'aedes'
+      ? await startBroker({ host, port, passwd, acl, allowAnonymous, onEvent: log })
+      : await startMosquitto({ host, port, passwdFile: passwd, aclFile: acl, allowAnonymous,
+          onExit: (i) => process.stderr.write(`mosquitto exited (${i.signal ?? `code ${i.code}`}); restarting\n${i.log.slice(-2000)}\n`),
+          restart: true });
+    const anon = allowAnonymous ?? passwd === undefined;
+    process.stderr.write(`mqttscope broker: ${engine} listening on ${running.host}:${running.port}`
+      + ` (password_file ${passwd ?? 'none'}, acl_file ${acl ?? 'none'}, allow_anonymous ${anon})\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await running.close();
+    return 0;
+  } catch (err) {
+    if (err instanceof AclFileError || err instanceof MosquittoError) throw new CliError(err.message, { code: err.code, exitCode: 1 });
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
+      throw new CliError(`cannot listen on ${host}:${port}: ${(err as Error).message}`, { code: 'listen-failed', exitCode: 1 });
+    }
+    throw err;
+  }
+}
