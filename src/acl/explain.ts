@@ -111,6 +111,8 @@ function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Expl
           reason = rule.user === null
             ? `${ruleLabel(rule)} (before any 'user' line) applies only to clients without a username`
             : `${ruleLabel(rule)} in section 'user ${rule.user}' does not apply to ${username ?? 'an anonymous client'}`;
+        } else if (access === 'subscribe') {
+          reason = `${ruleLabel(rule)} is not consulted for SUBSCRIBE`;
         } else {
           reason = `${ruleLabel(rule)} was not reached: the decision was already made`;
         }

@@ -27,6 +27,8 @@ export interface MosquittoOptions {
   maxRestarts?: number;
   /** Called when the child exits unexpectedly (before any restart). */
   onExit?: (info: { code: number | null; signal: NodeJS.Signals | null; log: string }) => void;
+  /** Everything mosquitto writes to stdout/stderr, as it arrives. */
+  onLog?: (text: string) => void;
   /** Milliseconds to wait for the port to accept connections. Default 10000. */
   startTimeoutMs?: number;
 }
@@ -148,7 +150,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
 
   let logBuf = '';
   const append = (chunk: Buffer): void => {
-    logBuf = (logBuf + chunk.toString('utf8')).slice(-65536);
+    const text = chunk.toString('utf8');
+    logBuf = (logBuf + text).slice(-65536);
+    opts.onLog?.(text);
   };
   let child: ChildProcess | null = null;
   let closing = false;
