@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { Scenario } from './helpers.js';
+
+describe('protocol-violation (flows)', () => {
+  it('packet id reused while in flight [MQTT-2.2.1-3]', () => {
+    const sc = new Scenario();
+    const c = sc.client('c').login();
+    const a = c.publish({ topic: 't', payload: 'x', qos: 1, id: 5 });
+    const b = c.subscribe(5, ['z']);
+    const [f] = sc.findings;
+    expect(f).toMatchObject({ code: 'protocol-violation', severity: 'warn', frames: [a.frame, b.frame], extra: { violation: 'packet-id-reuse', packet_id: 5, spec: 'MQTT-2.2.1-3' } });
+    expect(f!.text).toContain('Packet id 5 reused by SUBSCRIBE while its QoS 1 PUBLISH');
+    expect(a.findings).toEqual(['protocol-violation']);
+  });
+
+  it('ack for an unknown packet id', () => {
+    const sc = new Scenario();
+    const c = sc.client('c').login();
+    const ack = c.puback(42);
+    expect(sc.findings).toMatchObject([{ code: 'protocol-violation', severity: 'warn', frames: [ack.frame], extra: { violation: 'unknown-ack', packet_id: 42, packet_type: 'PUBACK' } }]);
+  });
+
+  it('unknown ack on a connection captured mid-stream is only info', () => {
+    const sc = new Scenario();
+    const c = sc.client('c', { open: false });
+    c.puback(42);
+    expect(sc.findings).toMatchObject([{ code: 'protocol-violation', severity: 'info' }]);
+    expect(sc.findings[0]!.text).toContain('capture started mid-connection');
+  });
+
+  it('PUBREL for a QoS 1 flow is unknown; repeated PUBREC/PUBREL are tolerated', () => {
+    const sc = new Scenario();
+    const c = sc.client('c').login();
+    c.publish({ topic: 't', payload: 'x', qos: 2, id: 1 });
+    c.ack('PUBREC', 1, 's2c');
+    c.ack('PUBREC', 1, 's2c');
+    c.ack('PUBREL', 1, 'c2s');
+    c.ack('PUBREL', 1, 'c2s');
+    c.ack('PUBCOMP', 1, 's2c');
+    expect(sc.findings).toEqual([]);
+    expect(sc.analyzer.snapshot().flows.recent[0]).toMatchObject({ state: 'complete', retransmissions: 2 });
+    c.publish({ topic: 't', payload: 'x', qos: 1, id: 2 });
+    c.ack('PUBREL', 2, 'c2s');
+    expect(sc.codes()).toEqual(['protocol-violation']);
+  });
+
+  it('a second CONNECT on one connection [MQTT-3.1.0-2]', () => {
+    const sc = new Scenario();
+    const c = sc.client('c').login();
+    c.connect();
+    expect(sc.findings).toMatchObject([{ code: 'protocol-violation', severity: 'error', extra: { violation: 'second-connect' } }]);
+  });
+});
