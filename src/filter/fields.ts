@@ -96,11 +96,21 @@ function clientOf(conn: string): string {
   return i < 0 ? conn : conn.slice(0, i);
 }
 
+/** Malformed packets (an error note) read from the tree, which shows partial fields the summary drops. */
+function fastOrTree(fast: (rec: PacketRecord) => FieldVal, id: string): (rec: PacketRecord) => FieldVal {
+  const slow = fromTree(id);
+  return (rec) => {
+    const notes = rec.summary.notes;
+    for (let i = 0; i < notes.length; i++) if (notes[i]!.severity === 'error') return slow(rec);
+    return fast(rec);
+  };
+}
+
 function mqttField(id: string): FieldSpec {
   const fast = FAST[id];
   return {
     name: id,
-    packet: fast ?? fromTree(id),
+    packet: fast ? fastOrTree(fast, id) : fromTree(id),
     fast: fast !== undefined,
     ...(id === 'mqtt.msgtype' ? { coerce: coerceType } : {}),
   };
@@ -164,7 +174,7 @@ const STATIC_IDS = [
   'mqtt.sub.qos', 'mqtt.sub.rh', 'mqtt.sub.rap', 'mqtt.sub.nl', 'mqtt.suback.qos',
   'mqtt.puback.reason_code', 'mqtt.pubrec.reason_code', 'mqtt.pubrel.reason_code', 'mqtt.pubcomp.reason_code',
   'mqtt.unsuback.reason_code', 'mqtt.disconnect.reason_code', 'mqtt.auth.reason_code',
-  'mqtt.properties', 'mqtt.property_len', 'mqtt.property_id', 'mqtt.property.unknown', 'mqtt.property.undecoded',
+  'mqtt.properties', 'mqtt.property_len', 'mqtt.property_len.byte', 'mqtt.property_id', 'mqtt.property.unknown', 'mqtt.property.undecoded',
   'mqtt.property.user_property.key_len', 'mqtt.property.user_property.key',
   'mqtt.property.user_property.value_len', 'mqtt.property.user_property.value',
   'mqtt.trailing', 'mqtt.undecoded',
@@ -173,7 +183,7 @@ const STATIC_IDS = [
 /** All field ids the filter accepts. */
 export const KNOWN_IDS: ReadonlySet<string> = new Set([
   ...STATIC_IDS,
-  ...PROPERTIES.flatMap((p) => [`mqtt.property.${p.name}`, `mqtt.property.${p.name}.value`, `mqtt.property.${p.name}.len`]),
+  ...PROPERTIES.flatMap((p) => [`mqtt.property.${p.name}`, `mqtt.property.${p.name}.value`, `mqtt.property.${p.name}.len`, `mqtt.property.${p.name}.value.byte`]),
 ]);
 
 /** Names of the pseudo-fields (for docs, completion and suggestions). */

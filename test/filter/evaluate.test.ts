@@ -1,0 +1,164 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileFilter, KNOWN_IDS, lookupField, RecordFilter } from '../../src/filter/index.js';
+import { treeValues, type FieldVal } from '../../src/filter/fields.js';
+import type { Field } from '../../src/model/types.js';
+import type { PacketRecord } from '../../src/model/packet.js';
+import { aclScenario, finding, gen, real } from './records.js';
+
+const m = (expr: string, rec: PacketRecord): boolean => compileFilter(expr)(rec);
+
+const connect = gen({ cmd: 'connect', clientId: 'sensor-1', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 30, username: 'alice', password: Buffer.from('pw') });
+const connack5 = gen({ cmd: 'connack', returnCode: 5, sessionPresent: false }, { dir: 's2c' });
+const pub1 = gen({ cmd: 'publish', topic: 'home/kitchen/temp', payload: Buffer.from('21.5 C'), qos: 1, messageId: 0x1234, retain: true, dup: false });
+const sub = gen({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'home/+/temp', qos: 1 }, { topic: 'alerts/#', qos: 0 }] });
+const puback5 = gen({ cmd: 'puback', messageId: 9, reasonCode: 0x87 }, { version: 5, dir: 's2c' });
+const pub5alias = gen({ cmd: 'publish', topic: 'x/y', payload: Buffer.from('z'), qos: 0, properties: { userProperties: { k: 'v' }, contentType: 'text/plain' } }, { version: 5 });
+
+describe('evaluation on real bytes', () => {
+  it('CONNECT fields', () => {
+    expect(m('connect && mqtt.clientid == "sensor-1" && mqtt.username == "alice"', connect)).toBe(true);
+    expect(m('mqtt.kalive == 30 && mqtt.conflag.cleansess == 1', connect)).toBe(true);
+    expect(m('mqtt.passwd == "pw"', connect)).toBe(true);
+    expect(m('mqtt.protoname == "MQTT" && mqtt.ver == 4', connect)).toBe(true);
+  });
+  it('CONNACK return code', () => {
+    expect(m('connack && mqtt.conack.val == 5', connack5)).toBe(true);
+    expect(m('rc == 5', connack5)).toBe(true);
+    expect(m('mqtt.conack.flags.sp == 0', connack5)).toBe(true);
+  });
+  it('PUBLISH flags, id, topic, payload', () => {
+    expect(m('mqtt.qos == 1 && mqtt.retain == 1 && mqtt.dupflag == 0', pub1)).toBe(true);
+    expect(m('retain == true && dup == false && qos == 1', pub1)).toBe(true);
+    expect(m('mqtt.msgid == 0x1234 && id == 4660', pub1)).toBe(true);
+    expect(m('mqtt.topic == "home/kitchen/temp" && mqtt.topic_len == 17', pub1)).toBe(true);
+    expect(m('mqtt.msg contains "21.5" && payload == "21.5 C"', pub1)).toBe(true);
+    expect(m('payload contains "22"', pub1)).toBe(false);
+    expect(m('mqtt.hdrflags == 0x33', pub1)).toBe(true);
+    expect(m(`mqtt.len == ${pub1.summary.remainingLength} && size == ${pub1.bytes.length}`, pub1)).toBe(true);
+  });
+  it('SUBSCRIBE filters are mqtt.topic / topic, any occurrence', () => {
+    expect(m('subscribe && mqtt.topic == "alerts/#"', sub)).toBe(true);
+    expect(m('mqtt.topic == "home/+/temp"', sub)).toBe(true);
+    expect(m('mqtt.topic != "home/+/temp"', sub)).toBe(false); // != means none equal
+    expect(m('mqtt.topic != "nope"', sub)).toBe(true);
+    expect(m('mqtt.sub.qos == 1', sub)).toBe(true);
+    expect(m('mqtt.sub.qos == 2', sub)).toBe(false);
+    expect(m('topic matches "alerts/#"', sub)).toBe(true);
+  });
+  it('MQTT 5 reason codes and properties (tree fallback)', () => {
+    expect(m('puback && mqtt.puback.reason_code == 0x87', puback5)).toBe(true);
+    expect(m('rc == 0x87', puback5)).toBe(true);
+    expect(m('mqtt.property.content_type.value == "text/plain"', pub5alias)).toBe(true);
+    expect(m('mqtt.property.user_property.key == "k"', pub5alias)).toBe(true);
+    expect(m('mqtt.property.user_property', pub5alias)).toBe(true);
+    expect(m('mqtt.property.user_property', pub1)).toBe(false);
+  });
+  it('fast filters do not build the tree', () => {
+    let built = 0;
+    const r: PacketRecord = { ...pub1, tree: () => { built++; return pub1.tree(); } };
+    const f = compileFilter('publish && mqtt.qos == 1 && topic matches "home/#" && client != "x" && payload contains "C"');
+    expect(f.fast).toBe(true);
+    expect(f(r)).toBe(true);
+    expect(built).toBe(0);
+    const g = compileFilter('mqtt.topic_len > 3');
+    expect(g.fast).toBe(false);
+    expect(g(r)).toBe(true);
+    expect(built).toBe(1);
+  });
+});
+
+function norm(v: FieldVal): unknown[] {
+  const arr = v === undefined ? [] : Array.isArray(v) ? v : [v];
+  return arr.map((x) => (x instanceof Uint8Array ? Buffer.from(x).toString('hex') : typeof x === 'boolean' ? (x ? 1 : 0) : x));
+}
+
+const packetArb = fc.oneof(
+  fc.record({
+    cmd: fc.constant('publish'), topic: fc.stringMatching(/^[a-z/$]{1,12}$/), payload: fc.uint8Array({ maxLength: 20 }).map((a) => Buffer.from(a)),
+    qos: fc.constantFrom(0, 1, 2), messageId: fc.integer({ min: 1, max: 65535 }), retain: fc.boolean(), dup: fc.boolean(),
+  }).map((p) => (p.qos === 0 ? { ...p, dup: false } : p)),
+  fc.record({
+    cmd: fc.constant('connect'), clientId: fc.stringMatching(/^[a-z0-9-]{1,10}$/), protocolId: fc.constant('MQTT'), protocolVersion: fc.constant(4),
+    clean: fc.boolean(), keepalive: fc.integer({ min: 0, max: 65535 }),
+    username: fc.option(fc.stringMatching(/^[a-z]{1,8}$/), { nil: undefined }),
+  }).map((p) => (p.username === undefined ? (({ username: _, ...q }) => q)(p) : { ...p, password: Buffer.from('pw') })),
+  fc.record({ cmd: fc.constant('connack'), returnCode: fc.integer({ min: 0, max: 5 }), sessionPresent: fc.boolean() }),
+  fc.record({ cmd: fc.constantFrom('puback', 'pubrec', 'pubcomp', 'pubrel', 'unsuback'), messageId: fc.integer({ min: 1, max: 65535 }) }),
+  fc.record({ cmd: fc.constant('subscribe'), messageId: fc.integer({ min: 1, max: 65535 }), subscriptions: fc.array(fc.record({ topic: fc.stringMatching(/^[a-z+#/]{1,8}$/), qos: fc.constantFrom(0, 1, 2) }), { minLength: 1, maxLength: 3 }) }),
+  fc.record({ cmd: fc.constant('unsubscribe'), messageId: fc.integer({ min: 1, max: 65535 }), unsubscriptions: fc.array(fc.stringMatching(/^[a-z+#/]{1,8}$/), { minLength: 1, maxLength: 3 }) }),
+  fc.record({ cmd: fc.constant('suback'), messageId: fc.integer({ min: 1, max: 65535 }), granted: fc.array(fc.constantFrom(0, 1, 2, 128), { minLength: 1, maxLength: 3 }) }),
+  fc.record({ cmd: fc.constantFrom('pingreq', 'pingresp', 'disconnect') }),
+);
+
+const FAST_IDS = ['mqtt.hdrflags', 'mqtt.msgtype', 'mqtt.dupflag', 'mqtt.qos', 'mqtt.retain', 'mqtt.len', 'mqtt.msgid', 'mqtt.topic', 'mqtt.msg', 'mqtt.clientid', 'mqtt.username', 'mqtt.passwd', 'mqtt.kalive', 'mqtt.conack.val'];
+
+describe('fast path agrees with the field tree', () => {
+  it('every fast id gives the same values as searching the tree', () => {
+    fc.assert(fc.property(packetArb, fc.integer({ min: 0, max: 40 }), (p, cut) => {
+      const full = gen(p as Record<string, unknown>);
+      // Truncated packets too: the summary and the tree must still agree.
+      const recs = [full, real(full.bytes.subarray(0, Math.max(1, full.bytes.length - cut)))];
+      for (const rec of recs) {
+        for (const id of FAST_IDS) {
+          const spec = lookupField(id)!;
+          expect(spec.fast).toBe(true);
+          expect(norm(spec.packet(rec)), `${id} on ${Buffer.from(rec.bytes).toString('hex')}`).toEqual(treeValues(rec.tree().fields, id));
+        }
+      }
+    }), { numRuns: 400 });
+  });
+});
+
+function harvest(fields: Field[], out: Set<string>): void {
+  for (const f of fields) {
+    out.add(f.id);
+    if (f.children) harvest(f.children, out);
+  }
+}
+
+describe('known ids', () => {
+  it('every id the dissector produces is accepted by the filter', () => {
+    const seen = new Set<string>();
+    fc.assert(fc.property(packetArb, (p) => { harvest(gen(p as Record<string, unknown>).tree().fields, seen); }), { numRuns: 300 });
+    for (const r of [connect, connack5, pub1, sub, puback5, pub5alias]) harvest(r.tree().fields, seen);
+    const unknown = [...seen].filter((id) => !KNOWN_IDS.has(id));
+    expect(unknown).toEqual([]);
+    for (const id of seen) expect(() => compileFilter(id)).not.toThrow();
+  });
+});
+
+describe('RecordFilter: findings', () => {
+  const recs = aclScenario();
+  const run = (expr: string) => {
+    const f = new RecordFilter(expr);
+    return recs.filter((r) => f.test(r)).map((r) => (r.kind === 'packet' ? r.frame : r.code));
+  };
+  it('a finding passes when one of its packets passed', () => {
+    expect(run('publish')).toEqual([7, 'undelivered-publish']);
+    expect(run('connect')).toEqual([1, 5]);
+  });
+  it('a finding passes when the expression holds on the finding itself', () => {
+    expect(run('client == "p-deny"')).toEqual([5, 6, 7, 'undelivered-publish']);
+    expect(run('user == "user1" && !connack')).toEqual([5, 7, 'undelivered-publish']);
+    expect(run('topic matches "panama/#"')).toEqual([7, 'undelivered-publish']);
+    expect(run('frame == 7')).toEqual([7, 'undelivered-publish']);
+  });
+  it('`finding` selects findings; `!finding` hides them', () => {
+    expect(run('finding')).toEqual(['undelivered-publish']);
+    expect(run('finding == "undelivered-publish"')).toEqual(['undelivered-publish']);
+    expect(run('finding == "connect-refused"')).toEqual([]);
+    expect(run('!finding')).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+  it('severity applies to findings and packet notes', () => {
+    expect(run('severity == warn')).toEqual(['undelivered-publish']);
+  });
+  it('an empty filter passes everything', () => {
+    expect(run('')).toHaveLength(recs.length);
+  });
+  it('compileFilter(...).finding evaluates on the finding', () => {
+    const f = finding({ code: 'connect-refused', clientId: 'x', extra: { dir: 's2c' } });
+    expect(compileFilter('dir == s2c').finding(f)).toBe(true);
+    expect(compileFilter('publish').finding(f)).toBe(false);
+  });
+});
