@@ -88,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
     const running = engine === 'aedes'
       ? await startBroker({ host, port, passwd, acl, allowAnonymous, onEvent: log })
       : await startMosquitto({ host, port, passwdFile: passwd, aclFile: acl, allowAnonymous,
-          onExit: (i) => process.stderr.write(`mosquitto exited (${i.signal ?? `code ${i.code}`}); restarting\n`),
+          onExit: (i) => process.stderr.write(`mosquitto exited (${i.signal ?? `code ${i.code}`}); restarting it (at most 3 times)\n`),
           onLog: (t) => { if (!values.quiet) process.stderr.write(t); },
           restart: true });
     const anon = allowAnonymous ?? passwd === undefined;
