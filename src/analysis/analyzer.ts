@@ -156,6 +156,8 @@ export class Analyzer implements EngineObserver {
 
   end(time: number): void {
     this.advance(time, true);
+    // The engine closes its connections before end(); close any it did not report.
+    for (const s of [...this.sessions.live()]) this.close(s.conn, time, 'end');
     this.delivery.end(this.ctx.now);
   }
 

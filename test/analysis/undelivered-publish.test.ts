@@ -73,6 +73,7 @@ describe('undelivered-publish', () => {
       pub.publish({ topic: 'a/b', payload: 'x', qos: 1, id: 1 });
       pub.puback(1);
       watcher.deliver({ topic: 'a/b', payload: 'x', qos: 1, id: 77 });
+      watcher.ack('PUBACK', 77, 'c2s');
       expect(sc.end()).toEqual([]);
     });
 
@@ -242,6 +243,7 @@ describe('undelivered-publish', () => {
       w2.connect({ clientId: 'w', clean: false });
       w2.connack(0, { sessionPresent: true });
       w2.deliver({ topic: 'a/b', payload: 'x', qos: 1, id: 1 });
+      w2.ack('PUBACK', 1, 'c2s');
       w.close();
       expect(sc.end().filter((f) => f.code !== 'session-takeover')).toEqual([]);
     });
