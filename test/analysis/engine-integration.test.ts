@@ -1,0 +1,140 @@
+// The real Engine, the real dissector and real packet bytes (mqtt-packet's
+// generate) driving the Analyzer: the tutorial scenario end to end, no sockets.
+import mqtt from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import { parseAclFile } from '../../src/acl/index.js';
+import { Analyzer, type AnalyzerOptions } from '../../src/analysis/index.js';
+import { Engine } from '../../src/engine/engine.js';
+import type { Finding, OutputRecord, PacketRecord } from '../../src/model/packet.js';
+import type { ConnMeta } from '../../src/model/types.js';
+
+const T0 = 1_790_000_000_000_000;
+
+class Harness {
+  time = T0;
+  frame = 0;
+  private port = 40000;
+  readonly records: PacketRecord[] = [];
+  readonly findings: Finding[] = [];
+  readonly engine: Engine;
+  readonly analyzer: Analyzer;
+
+  constructor(opts: AnalyzerOptions = {}) {
+    this.analyzer = new Analyzer((f) => this.findings.push(f), opts);
+    this.engine = new Engine({
+      onRecord: (r: OutputRecord) => { if (r.kind === 'packet') this.records.push(r); else this.findings.push(r); },
+      observers: [this.analyzer],
+    });
+  }
+
+  conn(version: 3 | 4 | 5 = 4): Conn {
+    const port = ++this.port;
+    const meta: ConnMeta = { id: `10.0.0.2:${port}-10.0.0.1:1883`, client: { host: '10.0.0.2', port }, server: { host: '10.0.0.1', port: 1883 }, transport: 'tcp' };
+    this.engine.open(meta, this.time);
+    return new Conn(this, meta, version);
+  }
+
+  wait(ms: number): void {
+    this.time += ms * 1000;
+  }
+}
+
+class Conn {
+  constructor(private readonly h: Harness, readonly meta: ConnMeta, readonly version: 3 | 4 | 5) {}
+
+  private send(dir: 'c2s' | 's2c', p: Record<string, unknown>): PacketRecord {
+    const bytes = mqtt.generate(p as unknown as mqtt.Packet, { protocolVersion: this.version });
+    const before = this.h.records.length;
+    this.h.engine.data(this.meta.id, dir, new Uint8Array(bytes), this.h.time, ++this.h.frame);
+    expect(this.h.records.length).toBe(before + 1);
+    return this.h.records[before]!;
+  }
+
+  c(p: Record<string, unknown>): PacketRecord { return this.send('c2s', p); }
+  s(p: Record<string, unknown>): PacketRecord { return this.send('s2c', p); }
+
+  login(clientId: string, username: string, rc = 0): this {
+    this.c({ cmd: 'connect', protocolId: this.version === 3 ? 'MQIsdp' : 'MQTT', protocolVersion: this.version, clean: true, clientId, keepalive: 60, username, password: Buffer.from('pw') });
+    this.s({ cmd: 'connack', sessionPresent: false, ...(this.version === 5 ? { reasonCode: rc } : { returnCode: rc }) });
+    return this;
+  }
+
+  sub(id: number, topic: string, qos = 0): this {
+    this.c({ cmd: 'subscribe', messageId: id, subscriptions: [{ topic, qos }] });
+    this.s({ cmd: 'suback', messageId: id, granted: [qos] });
+    return this;
+  }
+
+  close(): void {
+    this.h.engine.close(this.meta.id, this.h.time, 'fin');
+  }
+}
+
+const ACL = parseAclFile('pattern readwrite +/+/+/%u\n\nuser admin\ntopic readwrite #\n', 'tutorial.acl');
+const OWN1 = 'colombia/cundinamarca/cajica/user1';
+
+describe('Analyzer on the real Engine', () => {
+  it('tutorial: denied write, withheld read, refused password, rejected v5 publish', () => {
+    const h = new Harness({ brokerKind: 'mosquitto', acl: ACL });
+    const admin = h.conn().login('admin', 'admin').sub(1, '#');
+    h.conn().login('user2-sub', 'user2').sub(1, OWN1);
+    const u1 = h.conn().login('user1', 'user1');
+    // Allowed for user1, read-denied for user2: admin gets it, user2 does not.
+    u1.c({ cmd: 'publish', topic: OWN1, payload: Buffer.from('hola'), qos: 0, retain: false, dup: false });
+    h.wait(1);
+    admin.s({ cmd: 'publish', topic: OWN1, payload: Buffer.from('hola'), qos: 0, retain: false, dup: false });
+    // Write-denied QoS 1: PUBACK 0 and nothing delivered.
+    const pub = u1.c({ cmd: 'publish', topic: 'panama/colon/user1', payload: Buffer.from('x'), qos: 1, messageId: 5, retain: false, dup: false });
+    const ack = u1.s({ cmd: 'puback', messageId: 5 });
+    // MQTT 5 client: PUBACK 0x87.
+    const v5 = h.conn(5).login('user1-v5', 'user1');
+    v5.c({ cmd: 'publish', topic: 'panama/colon/user1', payload: Buffer.from('y'), qos: 1, messageId: 1, retain: false, dup: false });
+    v5.s({ cmd: 'puback', messageId: 1, reasonCode: 0x87 });
+    // Wrong password.
+    const bad = h.conn();
+    bad.login('user1-bad', 'user1', 5);
+    bad.close();
+    h.wait(6000);
+    h.engine.tick(h.time);
+    u1.c({ cmd: 'disconnect' });
+    u1.close();
+    v5.c({ cmd: 'disconnect', reasonCode: 0 });
+    v5.close();
+    h.engine.end(h.time);
+
+    const codes = h.findings.map((f) => f.code).sort();
+    expect(codes).toEqual(['connect-refused', 'publish-rejected', 'undelivered-publish', 'withheld-delivery']);
+    const und = h.findings.find((f) => f.code === 'undelivered-publish')!;
+    expect(und.text).toContain("mosquitto acknowledged this QoS 1 publish from user1 (PUBACK rc 0) on 'panama/colon/user1' but delivered it to none of the 1 subscriber(s) whose filters match (admin: '#')");
+    expect(und.frames).toEqual([pub.frame, ack.frame]);
+    expect(und.extra['acl_confirmed']).toBe(true);
+    expect(pub.findings).toEqual(['undelivered-publish']);
+    const wh = h.findings.find((f) => f.code === 'withheld-delivery')!;
+    expect(wh).toMatchObject({ clientId: 'user2-sub', username: 'user2', topic: OWN1, extra: { acl_confirmed: true } });
+    expect(h.findings.find((f) => f.code === 'connect-refused')!.text).toContain('CONNACK 5 (Connection Refused, not authorized)');
+    expect(h.findings.find((f) => f.code === 'publish-rejected')!.text).toContain('PUBACK 0x87 (Not authorized)');
+  });
+
+  it('allowed traffic with real bytes: no findings', () => {
+    const h = new Harness({ brokerKind: 'mosquitto', acl: ACL });
+    const admin = h.conn().login('admin', 'admin').sub(1, '#', 1);
+    const u1 = h.conn(5).login('user1', 'user1');
+    u1.c({ cmd: 'publish', topic: OWN1, payload: Buffer.from('a'), qos: 1, messageId: 1, retain: false, dup: false, properties: { topicAlias: 1 } });
+    u1.s({ cmd: 'puback', messageId: 1, reasonCode: 0 });
+    // Second publish uses the alias only: the engine resolves the topic.
+    u1.c({ cmd: 'publish', topic: '', payload: Buffer.from('b'), qos: 0, retain: false, dup: false, properties: { topicAlias: 1 } });
+    admin.s({ cmd: 'publish', topic: OWN1, payload: Buffer.from('a'), qos: 1, messageId: 9, retain: false, dup: false });
+    admin.c({ cmd: 'puback', messageId: 9 });
+    admin.s({ cmd: 'publish', topic: OWN1, payload: Buffer.from('b'), qos: 0, retain: false, dup: false });
+    u1.c({ cmd: 'pingreq' });
+    u1.s({ cmd: 'pingresp' });
+    h.wait(6000);
+    u1.c({ cmd: 'disconnect', reasonCode: 0 });
+    u1.close();
+    h.engine.end(h.time);
+    expect(h.findings).toEqual([]);
+    const snap = h.analyzer.snapshot();
+    expect(snap.sessions.map((s) => [s.clientId, s.version, s.state])).toEqual([['admin', 4, 'closed'], ['user1', 5, 'closed']]);
+    expect(snap.topics).toEqual([expect.objectContaining({ topic: OWN1, published: 2, delivered: 2 })]);
+  });
+});
