@@ -91,8 +91,8 @@ export class TapSet implements ConnectionTap {
       }
     }
   }
-  close(id: string, time: number, how: CloseHow): void {
-    for (const t of this.taps) this.guard(t, () => t.close(id, time, how));
+  close(id: string, time: number, how: CloseHow, by?: Direction): void {
+    for (const t of this.taps) this.guard(t, () => t.close(id, time, how, by));
   }
   private guard(t: ConnectionTap, f: () => void): void {
     try {

@@ -5,3 +5,5 @@ export {
   DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PACKET_SIZE,
   type ConnectionTap, type ProxyOptions, type ProxyHandle, type ProxyStats, type ProxyConnectionInfo,
 } from './types.js';
+export { PcapTap } from './pcap-tap.js';
+export { generateCerts, findOpenssl, OpensslMissingError, type GeneratedCerts } from './cert.js';

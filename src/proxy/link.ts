@@ -34,9 +34,13 @@ export class Link {
   private upstreamClosed = false;
   private upstreamGone = false;
   private how: CloseHow = 'fin';
+  /** The side that ended or failed first. */
+  private by: Direction | null = null;
   private done = false;
   bytesC2S = 0;
   bytesS2C = 0;
+  /** Client bytes held while connecting, in total. */
+  heldTotal = 0;
 
   constructor(
     readonly meta: ConnMeta,
@@ -93,6 +97,7 @@ export class Link {
       // Hold what arrives before the broker answers, within the cap.
       this.held.push(chunk);
       this.heldBytes += chunk.length;
+      this.heldTotal += chunk.length;
       if (this.heldBytes >= this.hooks.maxBufferedBytes && !this.heldPaused) {
         this.heldPaused = true;
         this.client.pause();
@@ -133,7 +138,10 @@ export class Link {
     this.upstream = up;
     up.listen({
       data: (c) => this.fromUpstream(c),
-      end: () => this.client.end(),
+      end: () => {
+        this.first('s2c');
+        this.client.end();
+      },
       error: (e) => this.upstreamError(e),
       close: () => {
         this.upstreamClosed = true;
@@ -163,6 +171,7 @@ export class Link {
     this.upstreamGone = true;
     if (this.done) return;
     if (this.how === 'fin' || this.how === 'end') this.how = 'error';
+    this.first('s2c');
     const why = err.code === 'ECONNREFUSED' ? 'refused the connection' : `could not be reached (${err.code ?? err.message})`;
     this.hooks.log(`upstream ${this.hooks.upstreamLabel} ${why}; closing client ${endpoint(this.meta)}`);
     this.held = [];
@@ -171,12 +180,18 @@ export class Link {
     this.maybeFinish();
   }
 
+  private first(dir: Direction): void {
+    if (this.by === null) this.by = dir;
+  }
+
   private clientEnd(): void {
+    this.first('c2s');
     if (this.upstream) this.upstream.end();
     else this.clientEndPending = true;
   }
 
   private clientError(err: NodeJS.ErrnoException): void {
+    this.first('c2s');
     this.how = err.code === 'ECONNRESET' ? 'reset' : 'error';
     if (this.upstream) this.upstream.reset();
     else {
@@ -187,6 +202,7 @@ export class Link {
   }
 
   private upstreamError(err: NodeJS.ErrnoException): void {
+    this.first('s2c');
     if (this.how === 'fin') this.how = err.code === 'ECONNRESET' ? 'reset' : 'error';
     this.client.reset();
   }
@@ -207,7 +223,7 @@ export class Link {
     if (this.done || !this.clientClosed) return;
     if (!(this.upstreamClosed || this.upstreamGone)) return;
     this.done = true;
-    this.hooks.tap.close(this.meta.id, this.hooks.now(), this.how);
+    this.hooks.tap.close(this.meta.id, this.hooks.now(), this.how, this.by ?? 'c2s');
     this.hooks.closed(this);
   }
 }

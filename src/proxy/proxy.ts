@@ -32,7 +32,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const decode = new DecodeTap(engine, opts.onRecord);
   const tap = new TapSet([decode, ...(opts.taps ?? [])], log);
   const links = new Set<Link>();
-  const counters = { accepted: 0, upstreamFailures: 0, bytesC2S: 0, bytesS2C: 0 };
+  const counters = { accepted: 0, upstreamFailures: 0, bytesC2S: 0, bytesS2C: 0, held: 0 };
   const upstreamLabel = endpointString(opts.upstream);
   let closing = false;
   let idle: (() => void) | null = null;
@@ -48,6 +48,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       links.delete(link);
       counters.bytesC2S += link.bytesC2S;
       counters.bytesS2C += link.bytesS2C;
+      counters.held += link.heldTotal;
       if (links.size === 0) idle?.();
     },
     upstreamLabel,
@@ -147,6 +148,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       perMessageDeflate: false,
       handleProtocols: (protocols) => WS_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
     });
+    // Listen errors are reported by listenOn through the http server; ws re-emits them here.
+    wss.on('error', () => {});
     wss.on('connection', (ws: WebSocket, req: http.IncomingMessage) => {
       const sock = req.socket;
       accept(new WebSocketEnd(ws, 64 * 1024), metaOf(sock, 'ws'));
@@ -178,7 +181,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const stats = (): ProxyStats => {
     let c2s = counters.bytesC2S;
     let s2c = counters.bytesS2C;
-    for (const l of links) { c2s += l.bytesC2S; s2c += l.bytesS2C; }
+    let held = counters.held;
+    for (const l of links) { c2s += l.bytesC2S; s2c += l.bytesS2C; held += l.heldTotal; }
     return {
       accepted: counters.accepted,
       active: links.size,
@@ -186,6 +190,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       bytesS2C: s2c,
       decodeFailures: decode.failures,
       upstreamFailures: counters.upstreamFailures,
+      heldBytes: held,
     };
   };
 

@@ -10,7 +10,8 @@ import type { ConnMeta, Direction, Endpoint } from '../model/types.js';
 export interface ConnectionTap {
   open(meta: ConnMeta, time: number): void;
   data(id: string, dir: Direction, chunk: Uint8Array, time: number): void;
-  close(id: string, time: number, how: CloseHow): void;
+  /** `by`: the side that closed (or reset) first, when known. */
+  close(id: string, time: number, how: CloseHow, by?: Direction): void;
 }
 
 export interface ProxyOptions {
@@ -60,6 +61,8 @@ export interface ProxyStats {
   /** Connections whose decoding was stopped after a decoder error. */
   decodeFailures: number;
   upstreamFailures: number;
+  /** Client bytes that arrived before their upstream connection was up (held, then forwarded). */
+  heldBytes: number;
 }
 
 export interface ProxyHandle {

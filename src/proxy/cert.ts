@@ -1,0 +1,76 @@
+// A throwaway CA and a server certificate for localhost / 127.0.0.1 / ::1,
+// made with the openssl binary (for --tls-cert/--tls-key and mosquitto_pub --cafile).
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { access, constants, mkdir, rm, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface GeneratedCerts {
+  dir: string;
+  caCert: string;
+  caKey: string;
+  cert: string;
+  key: string;
+}
+
+export class OpensslMissingError extends Error {
+  readonly code = 'openssl-missing';
+  constructor() {
+    super('the openssl binary is not installed (apt-get install -y openssl); alternatively make a certificate with any tool and pass --tls-cert/--tls-key');
+    this.name = 'OpensslMissingError';
+  }
+}
+
+/** Absolute path of openssl on PATH, or null. */
+export async function findOpenssl(): Promise<string | null> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const p = join(dir, 'openssl');
+    try {
+      await access(p, constants.X_OK);
+      return p;
+    } catch { /* next */ }
+  }
+  return null;
+}
+
+export async function generateCerts(dir: string, opts: { days?: number; hosts?: string[] } = {}): Promise<GeneratedCerts> {
+  const openssl = await findOpenssl();
+  if (!openssl) throw new OpensslMissingError();
+  await mkdir(dir, { recursive: true });
+  const days = String(opts.days ?? 30);
+  const hosts = opts.hosts ?? ['localhost', '127.0.0.1', '::1'];
+  const san = hosts.map((h) => (/^[\d.]+$/.test(h) || h.includes(':') ? `IP:${h}` : `DNS:${h}`)).join(',');
+  const out: GeneratedCerts = {
+    dir,
+    caCert: join(dir, 'ca.crt'),
+    caKey: join(dir, 'ca.key'),
+    cert: join(dir, 'server.crt'),
+    key: join(dir, 'server.key'),
+  };
+  const csr = join(dir, 'server.csr');
+  const ext = join(dir, 'server.ext');
+  const serial = () => `0x${randomBytes(8).toString('hex')}`;
+  await run(openssl, [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', days, '-set_serial', serial(),
+    '-keyout', out.caKey, '-out', out.caCert, '-subj', '/CN=mqttscope throwaway CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  await run(openssl, ['req', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-keyout', out.key, '-out', csr, '-subj', '/CN=localhost']);
+  await writeFile(ext, [
+    'basicConstraints=CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=serverAuth',
+    `subjectAltName=${san}`,
+    '',
+  ].join('\n'));
+  await run(openssl, [
+    'x509', '-req', '-sha256', '-days', days, '-in', csr, '-CA', out.caCert, '-CAkey', out.caKey,
+    '-set_serial', serial(), '-extfile', ext, '-out', out.cert,
+  ]);
+  await rm(csr, { force: true });
+  await rm(ext, { force: true });
+  return out;
+}
