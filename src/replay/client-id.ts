@@ -1,0 +1,80 @@
+// Rewrite the Client Identifier of a CONNECT packet and re-encode it with the
+// correct Remaining Length [MQTT-1.5.5] and string length prefix [MQTT-1.5.4].
+
+/** Decode the Remaining Length varint at offset 1. */
+function readRemaining(b: Uint8Array): { value: number; end: number } | null {
+  let value = 0, mul = 1, i = 1;
+  for (;;) {
+    if (i >= b.length || i > 4) return null;
+    const d = b[i]!;
+    value += (d & 0x7f) * mul;
+    i++;
+    if ((d & 0x80) === 0) return { value, end: i };
+    mul *= 128;
+  }
+}
+
+export function encodeRemainingLength(n: number): Uint8Array {
+  const out: number[] = [];
+  do {
+    let d = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) d |= 0x80;
+    out.push(d);
+  } while (n > 0);
+  return Uint8Array.from(out);
+}
+
+/** Skip an MQTT 5 property block (varint length + bytes) at `o`; returns the offset after it. */
+function skipProperties(b: Uint8Array, o: number): number {
+  let len = 0, mul = 1, i = o;
+  for (let k = 0; k < 4; k++) {
+    const d = b[i++];
+    if (d === undefined) return -1;
+    len += (d & 0x7f) * mul;
+    if ((d & 0x80) === 0) return i + len;
+    mul *= 128;
+  }
+  return -1;
+}
+
+/**
+ * Returns a copy of `connect` whose client id is `fn(oldId)`, or null when the
+ * bytes are not a CONNECT that can be parsed far enough.
+ */
+export function rewriteClientId(connect: Uint8Array, fn: (id: string) => string): Uint8Array | null {
+  if (connect[0] !== 0x10) return null;
+  const rl = readRemaining(connect);
+  if (!rl || rl.end + rl.value > connect.length) return null;
+  let o = rl.end;
+  const nameLen = ((connect[o] ?? 0) << 8) | (connect[o + 1] ?? 0);
+  o += 2 + nameLen;
+  const level = connect[o];
+  if (level === undefined) return null;
+  o += 1 + 1 + 2; // level, connect flags, keep alive
+  if (level === 5) {
+    o = skipProperties(connect, o);
+    if (o < 0) return null;
+  }
+  if (o + 2 > connect.length) return null;
+  const idLen = (connect[o]! << 8) | connect[o + 1]!;
+  if (o + 2 + idLen > connect.length) return null;
+  const oldId = Buffer.from(connect.subarray(o + 2, o + 2 + idLen)).toString('utf8');
+  const newId = Buffer.from(fn(oldId), 'utf8');
+  if (newId.length > 0xffff) return null;
+  const end = rl.end + rl.value;
+  const head = connect.subarray(rl.end, o);
+  const tail = connect.subarray(o + 2 + idLen, end);
+  const bodyLen = head.length + 2 + newId.length + tail.length;
+  const rlBytes = encodeRemainingLength(bodyLen);
+  const out = new Uint8Array(1 + rlBytes.length + bodyLen);
+  let p = 0;
+  out[p++] = 0x10;
+  out.set(rlBytes, p); p += rlBytes.length;
+  out.set(head, p); p += head.length;
+  out[p++] = newId.length >> 8;
+  out[p++] = newId.length & 0xff;
+  out.set(newId, p); p += newId.length;
+  out.set(tail, p);
+  return out;
+}

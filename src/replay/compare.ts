@@ -1,0 +1,90 @@
+// Compare the broker's answers now with the ones in the capture. Answers are
+// matched by type + packet id (PUBLISH deliveries by topic), and by order of
+// occurrence among equal keys, which is how CONNACK, SUBACK and PINGRESP pair up.
+import { packetTypeName } from '../protocol/packet-types.js';
+import { answerLabel, type Answer } from './answer.js';
+
+export interface Difference {
+  kind: 'changed' | 'missing' | 'extra';
+  /** Captured frame (changed/missing). */
+  frame: number | null;
+  text: string;
+}
+
+function key(a: Answer): string {
+  if (a.type === 3) return `3|${a.topic ?? ''}`;
+  if (a.packetId !== null) return `${a.type}|${a.packetId}`;
+  return String(a.type);
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(2, '0')}`;
+}
+
+/** PUBACK…PUBCOMP and DISCONNECT may omit a success reason code (MQTT 5 §3.4.2.1). */
+function codes(a: Answer): number[] {
+  if (a.reasonCodes && a.reasonCodes.length > 0) return a.reasonCodes;
+  return a.type >= 4 && a.type <= 7 || a.type === 14 ? [0] : [];
+}
+
+function sameBytes(x: Uint8Array | null, y: Uint8Array | null): boolean {
+  if (x === null || y === null) return x === y;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+function compareOne(was: Answer, now: Answer): string[] {
+  const out: string[] = [];
+  const name = packetTypeName(was.type);
+  if (was.type === 2) {
+    const a = codes(was)[0], b = codes(now)[0];
+    if (a !== b) out.push(`CONNACK ${a ?? '?'} in the capture, ${b ?? '?'} now`);
+    if (was.sessionPresent !== now.sessionPresent) {
+      out.push(`CONNACK session present ${was.sessionPresent ? 1 : 0} in the capture, ${now.sessionPresent ? 1 : 0} now`);
+    }
+    return out;
+  }
+  if (was.type === 3) {
+    const what = `PUBLISH '${was.topic ?? ''}'`;
+    if (was.qos !== now.qos) out.push(`${what} QoS ${was.qos} → ${now.qos}`);
+    if (was.retain !== now.retain) out.push(`${what} retain ${was.retain ? 1 : 0} → ${now.retain ? 1 : 0}`);
+    if (!sameBytes(was.payload, now.payload)) {
+      out.push(`${what} payload differs (${was.payload?.length ?? 0} bytes in the capture, ${now.payload?.length ?? 0} now)`);
+    }
+    return out;
+  }
+  const a = codes(was), b = codes(now);
+  if (a.join(',') !== b.join(',')) {
+    const id = was.packetId !== null ? ` id ${was.packetId}` : '';
+    if (was.type === 9) out.push(`SUBACK${id} granted [${a.map(hex).join(', ')}] → [${b.map(hex).join(', ')}]`);
+    else if (a.length <= 1 && b.length <= 1) out.push(`${name}${id} reason ${a.length ? hex(a[0]!) : 'none'} → ${b.length ? hex(b[0]!) : 'none'}`);
+    else out.push(`${name}${id} reasons [${a.map(hex).join(', ')}] → [${b.map(hex).join(', ')}]`);
+  }
+  return out;
+}
+
+/** Differences between captured answers and the answers received now. */
+export function compareAnswers(captured: readonly Answer[], received: readonly Answer[]): Difference[] {
+  const pending = new Map<string, Answer[]>();
+  for (const r of received) {
+    const k = key(r);
+    const list = pending.get(k);
+    if (list) list.push(r);
+    else pending.set(k, [r]);
+  }
+  const diffs: Difference[] = [];
+  for (const was of captured) {
+    const now = pending.get(key(was))?.shift();
+    if (!now) {
+      diffs.push({ kind: 'missing', frame: was.frame, text: `${answerLabel(was)} (capture frame ${was.frame}) was not sent now` });
+      continue;
+    }
+    for (const t of compareOne(was, now)) diffs.push({ kind: 'changed', frame: was.frame, text: `${t} (capture frame ${was.frame})` });
+  }
+  const extra: Answer[] = [];
+  for (const list of pending.values()) extra.push(...list);
+  extra.sort((x, y) => x.time - y.time);
+  for (const now of extra) diffs.push({ kind: 'extra', frame: null, text: `${answerLabel(now)} sent now, not in the capture` });
+  return diffs;
+}

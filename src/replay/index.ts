@@ -1,0 +1,7 @@
+// Public API of replay/: load a capture's client side, play it against a broker, compare answers.
+export { loadCapture, type ConnScript, type LoadedCapture, type ScriptPacket } from './load.js';
+export { replay, type ReplayOptions, type ReplayResult, type ConnResult } from './player.js';
+export { compareAnswers, type Difference } from './compare.js';
+export { answerOf, answerLabel, type Answer } from './answer.js';
+export { rewriteClientId, encodeRemainingLength } from './client-id.js';
+export { formatReport } from './report.js';
