@@ -8,7 +8,18 @@ export interface Command {
   summary: string;
 }
 
-const COMMANDS = ['up', 'proxy', 'broker', 'read', 'decode', 'replay', 'acl', 'lab', 'cert'] as const;
+// A static map (not a template import) so bundlers and vitest can resolve every command.
+const COMMANDS: Record<string, () => Promise<unknown>> = {
+  up: () => import('./commands/up.js'),
+  proxy: () => import('./commands/proxy.js'),
+  broker: () => import('./commands/broker.js'),
+  read: () => import('./commands/read.js'),
+  decode: () => import('./commands/decode.js'),
+  replay: () => import('./commands/replay.js'),
+  acl: () => import('./commands/acl.js'),
+  lab: () => import('./commands/lab.js'),
+  cert: () => import('./commands/cert.js'),
+};
 
 function topUsage(): string {
   return [
@@ -37,13 +48,14 @@ export async function main(argv: string[]): Promise<number> {
     rest = name === undefined ? [] : argv;
     name = 'up';
   }
-  if (!(COMMANDS as readonly string[]).includes(name)) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     process.stderr.write(`mqttscope: unknown command '${name}'\n${topUsage()}\n`);
     return 2;
   }
   let cmd: Command;
   try {
-    cmd = (await import(`./commands/${name}.js`)) as Command;
+    cmd = (await load()) as Command;
   } catch (err) {
     process.stderr.write(`mqttscope: command '${name}' is not available: ${(err as Error).message}\n`);
     return 1;
