@@ -81,7 +81,7 @@ function cover(top: Field[], bytes: Uint8Array): Field[] {
   const out: Field[] = [];
   let cur = 0;
   for (const f of top) {
-    if (f.length === 0 && f.children === undefined) continue;
+    if (f.length === 0) continue; // e.g. a property group with no bytes at the packet end
     if (f.offset < cur) continue; // cannot happen with the walkers; keep the invariant anyway
     if (f.offset > cur) out.push(undecoded(bytes, cur, f.offset));
     out.push(f);
