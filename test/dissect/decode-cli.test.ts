@@ -1,0 +1,111 @@
+// `mqttscope decode`: output for the seed example and the JSON contract.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { decodeStream, parseHex, run } from '../../src/cli/commands/decode.js';
+import { renderHex } from '../../src/views/hex.js';
+import { isoMicros } from '../../src/views/packet-json.js';
+import { dissect } from '../../src/dissect/index.js';
+import { hex } from './helpers.js';
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
+  try {
+    const code = await run(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const SEED = '3014000b526f6f6d312f4c696768745475726e204f6e';
+
+describe('decode command', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('explains the seed PUBLISH byte by byte', async () => {
+    const { code, out } = await capture([SEED]);
+    expect(code).toBe(0);
+    expect(out).toContain('[0] 30  Header Flags: 0x30 (PUBLISH)');
+    expect(out).toContain('0011 .... = Message Type: 3 (PUBLISH)');
+    expect(out).toContain('.... 0... = DUP: 0');
+    expect(out).toContain('.... .00. = QoS: 0');
+    expect(out).toContain('.... ...0 = RETAIN: 0');
+    expect(out).toContain('[1] 14  Remaining Length: 20 (1 byte)');
+    expect(out).toContain('byte 1: 0x14 = 0 0010100 → value 20, continuation 0 (last byte)');
+    expect(out).toContain('Topic Length: 11');
+    expect(out).toContain('Topic: "Room1/Light"');
+    expect(out).toContain('no Packet Identifier');
+    expect(out).toContain('Message: "Turn On" (7 bytes)');
+    expect(out).toContain('Hex dump');
+  });
+
+  it('explains multi-byte Remaining Lengths', async () => {
+    const a = await capture(['30 fd 03']);
+    expect(a.out).toContain('Remaining Length: 509 (2 bytes)');
+    expect(a.out).toContain('0xfd = 1 1111101 → value 125, continuation 1 (more bytes follow)');
+    expect(a.out).toContain('0x03 = 0 0000011 → value 3 × 128 = 384, continuation 0 (last byte)');
+    const b = await capture(['30:86:85:03']);
+    expect(b.out).toContain('Remaining Length: 49,798 (3 bytes)');
+    const c = await capture(['30 ff ff ff 7f']);
+    expect(c.out).toContain('Remaining Length: 268,435,455 (4 bytes)');
+    expect(c.code).toBe(1); // the body is missing: an input error, reported
+  });
+
+  it('labels every byte in the hex view', () => {
+    const b = hex(SEED);
+    const lines = renderHex(b, dissect(b, { version: 4 })).split('\n');
+    const labelled = lines.reduce((n, l) => n + l.slice(6, 6 + 47).trim().split(/\s+/).length, 0);
+    expect(labelled).toBe(b.length);
+    expect(lines.every((l) => /\(mqtt\.[a-z_.]+\)$/.test(l))).toBe(true);
+  });
+
+  it('emits one JSON packet record per packet of a stream; CONNECT sets the version', async () => {
+    // CONNECT v5 (client "cid"), then a v5 PUBACK with reason 0x10
+    const { code, out } = await capture(['--format', 'json', '10 10 00 04 4d 51 54 54 05 02 00 3c 00 00 03 63 69 64', '40 03 00 07 10']);
+    expect(code).toBe(0);
+    const recs = out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(recs).toHaveLength(2);
+    expect(recs[0]).toMatchObject({ kind: 'packet', type: 'CONNECT', version: 5, length: 16, length_bytes: '10' });
+    expect(recs[1]).toMatchObject({ type: 'PUBACK', version: 5, packet_id: 7, reason_codes: [16], client_id: 'cid', dir: 'c2s' });
+    expect(recs[1].time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  it('the seed packet in JSON matches the contract example', async () => {
+    const { out } = await capture(['--format', 'json', '--fields', SEED]);
+    const r = JSON.parse(out);
+    expect(r).toMatchObject({ type: 'PUBLISH', dup: 0, qos: 0, retain: 0, length: 20, length_bytes: '14', packet_id: null, topic: 'Room1/Light', payload_length: 7, notes: [] });
+    expect(r.fields.find((f: { id: string }) => f.id === 'mqtt.topic')).toMatchObject({ offset: 4, length: 11, value: 'Room1/Light' });
+  });
+
+  it('masks the password unless --show-secrets', async () => {
+    const connect = '10 1b 00 04 4d 51 54 54 04 c2 00 3c 00 03 63 69 64 00 04 75 73 65 72 00 04 70 61 73 73';
+    const a = await capture([connect]);
+    expect(a.out).toContain('Password: ********');
+    expect(a.out).not.toContain('"pass"');
+    expect(a.out).toContain('** ** ** **');
+    const b = await capture(['--show-secrets', connect]);
+    expect(b.out).toContain('"pass"');
+    const j = await capture(['--format', 'json', '--fields', connect]);
+    expect(j.out).not.toContain('70617373');
+  });
+
+  it('reports bad hex and bad options', async () => {
+    expect(() => parseHex('30 1')).toThrow(/odd number/);
+    expect(() => parseHex('zz')).toThrow(/not a hex digit/);
+    await expect(run(['--format', 'xml', SEED])).rejects.toThrow(/--format/);
+    await expect(run(['--protocol-version', '6', SEED])).rejects.toThrow(/--protocol-version/);
+  });
+
+  it('frames a stream with a trailing incomplete packet', () => {
+    const { packets } = decodeStream(hex('c0 00 d0 00 30 05 00'), 4);
+    expect(packets.map((p) => [p.offset, p.bytes.length])).toEqual([[0, 2], [2, 2], [4, 3]]);
+    expect(packets[2]!.record.notes.map((n) => n.code)).toContain('remaining-length-mismatch');
+  });
+
+  it('formats microsecond timestamps', () => {
+    expect(isoMicros(Date.UTC(2026, 10, 23, 18, 0, 1) * 1000 + 512_913)).toBe('2026-11-23T18:00:01.512913Z');
+  });
+});
