@@ -104,7 +104,7 @@ export class DeliveryCorrelator {
     if (pub.state !== 'connected' && !(pub.state === 'open' && pub.connectFrame === null)) return;
     const idKey = sum.qos > 0 && sum.packetId !== null ? `${pub.connId}|${sum.packetId}` : null;
     if (idKey && sum.dup && this.byId.has(idKey)) return; // re-send of a message already tracked
-    const expectations = this.expected(topic, pub, rec.time);
+    const expectations = this.expected(topic, pub, rec.time, rec.bytes.length);
     if (expectations.length === 0) return;
     const p: Pending = {
       rec, time: rec.time, topic, payload: payloadOf(rec).slice(), qos: sum.qos, publisher: pub,
@@ -118,11 +118,13 @@ export class DeliveryCorrelator {
   }
 
   /** Subscribers of live connections whose granted subscriptions match `topic` now. */
-  private expected(topic: string, pub: Session, time: number): Expectation[] {
+  private expected(topic: string, pub: Session, time: number, size: number): Expectation[] {
     const out = new Map<string, Expectation>();
     const pubCid = effectiveClientId(pub);
     for (const s of this.sessions.live()) {
       if (s.state !== 'connected' && !(s.state === 'open' && s.connectFrame === null)) continue;
+      // [MQTT-3.1.2-25]: a message larger than the client's Maximum Packet Size is discarded for it.
+      if (s.maxPacketSize !== null && size > s.maxPacketSize) continue;
       const cid = effectiveClientId(s);
       for (const sub of s.subscriptions.values()) {
         if (sub.grantedAt > time || !topicMatches(sub.topicFilter, topic)) continue;

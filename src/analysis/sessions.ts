@@ -53,6 +53,8 @@ export interface Session {
   sessionPresent: boolean | null;
   /** Effective keep-alive in seconds (the server_keep_alive of CONNACK wins). */
   keepAlive: number | null;
+  /** MQTT 5 maximum_packet_size from CONNECT: larger messages are not sent to it [MQTT-3.1.2-25]. */
+  maxPacketSize: number | null;
   will: WillInfo | null;
   connectFrame: number | null;
   connectTime: number | null;
@@ -112,7 +114,7 @@ export class SessionTracker {
     const s: Session = {
       conn, connId: conn.id, openedAt: time, closedAt: null, closeHow: null, state: 'open',
       version: null, clientId: null, assignedClientId: null, username: null, cleanStart: null,
-      sessionPresent: null, keepAlive: null, will: null, connectFrame: null, connectTime: null,
+      sessionPresent: null, keepAlive: null, maxPacketSize: null, will: null, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
       subscriptions: new Map(), unsubscribed: [], lastClientTime: time, lastClientFrame: 0,
       keepaliveReported: false, takenOverBy: null, tookOver: [], packets: { c2s: 0, s2c: 0 },
@@ -184,6 +186,8 @@ export class SessionTracker {
     s.username = c.username;
     s.cleanStart = c.cleanSession;
     s.keepAlive = c.keepAlive;
+    const mps = rec.summary.properties?.['maximum_packet_size'];
+    s.maxPacketSize = typeof mps === 'number' ? mps : null;
     s.will = c.will ? { ...c.will, payload: c.will.payload.slice() } : null;
     s.connectFrame = rec.frame;
     s.connectTime = rec.time;

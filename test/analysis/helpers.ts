@@ -97,7 +97,7 @@ export class Client {
   }
 
   connect(o: {
-    clientId?: string; username?: string | null; clean?: boolean; keepAlive?: number;
+    clientId?: string; username?: string | null; clean?: boolean; keepAlive?: number; properties?: Record<string, unknown>;
     will?: { topic: string; payload: string; qos?: number; retain?: boolean; properties?: Record<string, unknown> };
   } = {}): PacketRecord {
     this.clientId = o.clientId ?? this.name;
@@ -106,6 +106,7 @@ export class Client {
       ? { topic: o.will.topic, payload: enc.encode(o.will.payload), qos: o.will.qos ?? 0, retain: o.will.retain ?? false, properties: o.will.properties ?? null }
       : null;
     return this.sc.feed(this, 'c2s', summary(1, {
+      properties: o.properties ?? null,
       connect: {
         protocolName: this.version === 3 ? 'MQIsdp' : 'MQTT', protocolLevel: this.version, cleanSession: o.clean ?? true,
         keepAlive: o.keepAlive ?? 60, clientId: this.clientId, username: this.username, password: null, will,

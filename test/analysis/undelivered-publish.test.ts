@@ -260,3 +260,16 @@ describe('undelivered-publish', () => {
     });
   });
 });
+
+describe('undelivered-publish: MQTT 5 maximum packet size', () => {
+  it('a subscriber whose Maximum Packet Size is too small is not expected [MQTT-3.1.2-25]', () => {
+    const sc = new Scenario();
+    const w = sc.client('w', { version: 5 });
+    w.connect({ properties: { maximum_packet_size: 8 } });
+    w.connack(0);
+    w.sub(1, ['#']);
+    expect(sc.analyzer.snapshot().sessions[0]!.subscriptions).toHaveLength(1);
+    sc.client('p').login().publish({ topic: 'a/b', payload: 'a payload longer than eight bytes' });
+    expect(sc.end()).toEqual([]);
+  });
+});
