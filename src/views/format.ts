@@ -1,0 +1,162 @@
+// Formatting helpers shared by the text and JSON views: timestamps, reason
+// code names, client labels, payload previews, byte sizes.
+import type { Finding, PacketRecord } from '../model/packet.js';
+import type { Severity } from '../model/types.js';
+import { packetTypeName } from '../protocol/packet-types.js';
+import { reasonName } from '../protocol/reason-codes.js';
+
+const CONNACK = 2, PUBLISH = 3, SUBACK = 9;
+
+function pad(n: number, w: number): string {
+  return String(n).padStart(w, '0');
+}
+
+/** ISO 8601 UTC with microseconds from µs since the epoch: `2026-11-23T18:00:01.512913Z`. */
+export function isoMicros(us: number): string {
+  if (!Number.isFinite(us)) us = 0;
+  const whole = Math.floor(us);
+  const ms = Math.floor(whole / 1000);
+  const micro = whole - ms * 1000;
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return '1970-01-01T00:00:00.000000Z';
+  return `${d.toISOString().slice(0, 23)}${pad(micro, 3)}Z`;
+}
+
+export interface ClockOptions {
+  /** Show UTC instead of local time. */
+  utc?: boolean;
+  /** Show seconds since this time (µs) instead of the clock: `+12.345`. */
+  relativeTo?: number;
+  /** Digits after the second: 3 (ms, default) or 6 (µs). */
+  digits?: 3 | 6;
+}
+
+/** `HH:MM:SS.mmm` (local time unless utc), or `+S.mmm` relative to `relativeTo`. */
+export function clockTime(us: number, opts: ClockOptions = {}): string {
+  const digits = opts.digits ?? 3;
+  if (opts.relativeTo !== undefined) {
+    const d = (us - opts.relativeTo) / 1e6;
+    return `${d < 0 ? '-' : '+'}${Math.abs(d).toFixed(digits)}`;
+  }
+  const ms = Math.floor(us / 1000);
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return '--:--:--.' + '-'.repeat(digits);
+  const [h, m, s] = opts.utc ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()] : [d.getHours(), d.getMinutes(), d.getSeconds()];
+  const frac = digits === 6 ? pad(Math.floor(us) - Math.floor(us / 1e6) * 1e6, 6) : pad(ms - Math.floor(ms / 1000) * 1000, 3);
+  return `${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${frac}`;
+}
+
+/** Duration in µs as a short human string: `850µs`, `12.3ms`, `4.20s`. */
+export function duration(us: number): string {
+  if (us < 1000) return `${Math.round(us)}µs`;
+  if (us < 1e6) return `${(us / 1000).toFixed(us < 1e4 ? 2 : 1)}ms`;
+  if (us < 6e7) return `${(us / 1e6).toFixed(2)}s`;
+  return `${Math.floor(us / 6e7)}m${Math.round((us % 6e7) / 1e6)}s`;
+}
+
+/** Byte count: `512 B`, `1.5 kB`, `12.0 MB`. */
+export function byteSize(n: number): string {
+  if (n < 1000) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
+}
+
+/** `0x87`, or the decimal return code for a 3.1/3.1.1 CONNACK (`5`). */
+export function reasonCodeString(type: number, code: number, version: number): string {
+  if (version < 5 && type === CONNACK) return String(code);
+  return `0x${code.toString(16).padStart(2, '0')}`;
+}
+
+/** Short words for a reason / return code: `Not authorized`, `Granted QoS 1`. */
+export function reasonWords(type: number, code: number, version: number): string {
+  const name = reasonName(type, code, version) ?? (version < 5 ? reasonName(type, code, 5) : undefined);
+  if (name === undefined) return code >= 0x80 ? 'unknown failure' : 'unknown code';
+  if (version < 5 && type === CONNACK && code !== 0) {
+    const s = name.replace(/^Connection Refused,\s*/i, '');
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+  if (version < 5 && type === SUBACK) {
+    const m = /Maximum QoS (\d)/.exec(name);
+    if (m) return `Granted QoS ${m[1]}`;
+  }
+  return name;
+}
+
+/** `rc=0x87 Not authorized` / `rc=5 Not authorized` (CONNACK 3.1.1). */
+export function reasonText(type: number, code: number, version: number): string {
+  return `rc=${reasonCodeString(type, code, version)} ${reasonWords(type, code, version)}`;
+}
+
+/** Whether a code means failure: >= 0x80, or a non-zero 3.1.1 CONNACK. */
+export function reasonFailed(type: number, code: number, version: number): boolean {
+  if (version < 5 && type === CONNACK) return code !== 0;
+  return code >= 0x80;
+}
+
+/** Spec name of the packet type. */
+export function typeName(rec: PacketRecord): string {
+  return packetTypeName(rec.summary.type);
+}
+
+/** Client address `IP:PORT` from a `CLIENT-SERVER` connection id. */
+export function clientAddress(conn: string): string {
+  const i = conn.indexOf('-');
+  return i < 0 ? conn : conn.slice(0, i);
+}
+
+/** The client id when known (and non-empty), else the client address. */
+export function clientLabel(r: PacketRecord | Finding): string {
+  if (r.clientId) return r.clientId;
+  return clientAddress(r.kind === 'packet' ? r.conn.id : r.conn);
+}
+
+/** The PUBLISH payload bytes (empty when none). */
+export function payloadBytes(rec: PacketRecord): Uint8Array {
+  const s = rec.summary;
+  if (s.type !== PUBLISH || s.payloadOffset < 0 || !s.payloadLength) return new Uint8Array(0);
+  return rec.bytes.subarray(s.payloadOffset, Math.min(rec.bytes.length, s.payloadOffset + s.payloadLength));
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A short preview of a payload: JSON-quoted text when it is printable UTF-8,
+ * otherwise hex. Longer payloads are cut with `…`.
+ */
+export function payloadPreview(p: Uint8Array, max = 32): string {
+  if (p.length === 0) return '';
+  const slice = p.subarray(0, Math.min(p.length, max * 4));
+  let text: string | null;
+  try {
+    text = utf8.decode(slice);
+  } catch {
+    // A multi-byte sequence cut at the slice end is still text.
+    try { text = slice.length < p.length ? utf8.decode(slice.subarray(0, slice.length - 3)) : null; } catch { text = null; }
+  }
+  // eslint-disable-next-line no-control-regex
+  if (text !== null && !/[\x00-\x08\x0e-\x1f\x7f]/.test(text)) {
+    const chars = [...text];
+    const cut = chars.length > max || slice.length < p.length;
+    return JSON.stringify(chars.slice(0, max).join('')) + (cut ? '…' : '');
+  }
+  const n = Math.min(p.length, Math.floor(max / 2));
+  let hex = '';
+  for (let i = 0; i < n; i++) hex += p[i]!.toString(16).padStart(2, '0');
+  return `0x${hex}${n < p.length ? '…' : ''}`;
+}
+
+/** Symbol for a severity. */
+export function severityMark(s: Severity): string {
+  return s === 'error' ? '✖' : s === 'warn' ? '⚠' : 'ℹ';
+}
+
+/** Cut a string to `max` characters with `…`. */
+export function ellipsis(s: string, max: number): string {
+  return s.length <= max ? s : s.slice(0, Math.max(0, max - 1)) + '…';
+}
+
+/** Protocol level as the spec version: 3 → `3.1`, 4 → `3.1.1`, 5 → `5`. */
+export function versionName(v: number): string {
+  return v === 3 ? '3.1' : v === 4 ? '3.1.1' : v === 5 ? '5' : String(v);
+}

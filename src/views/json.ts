@@ -1,0 +1,72 @@
+// The json view: NDJSON per the JSON contract (DESIGN.md). Packets come from
+// packetToJson; findings and the summary are serialised here.
+import type { Finding, SummaryRecord } from '../model/packet.js';
+import { isoMicros } from './format.js';
+import type { View, ViewOptions } from './index.js';
+import { packetToJson } from './packet-json.js';
+
+const FINDING_KEYS = new Set(['kind', 'code', 'severity', 'time', 'conn', 'client_id', 'username', 'frames', 'topic', 'text']);
+
+/** The contract's `finding` object: core keys, then the code-specific `extra` keys (which never override them). */
+export function findingToJson(f: Finding): Record<string, unknown> {
+  const o: Record<string, unknown> = {
+    kind: 'finding',
+    code: f.code,
+    severity: f.severity,
+    time: isoMicros(f.time),
+    conn: f.conn,
+    client_id: f.clientId,
+    username: f.username,
+    frames: f.frames,
+    topic: f.topic,
+    text: f.text,
+  };
+  for (const k of Object.keys(f.extra)) {
+    if (!FINDING_KEYS.has(k)) o[k] = jsonSafe(f.extra[k]);
+  }
+  return o;
+}
+
+/** The contract's `summary` object. */
+export function summaryToJson(s: SummaryRecord): Record<string, unknown> {
+  const o: Record<string, unknown> = {
+    kind: 'summary',
+    packets: s.packets,
+    findings: s.findings,
+    connections: s.connections,
+    clients: s.clients,
+    bytes: s.bytes,
+  };
+  for (const k of Object.keys(s.extra)) {
+    if (!(k in o)) o[k] = jsonSafe(s.extra[k]);
+  }
+  return o;
+}
+
+/** Binary values as hex, Maps/Sets as objects/arrays, bigint as number; everything else as is. */
+export function jsonSafe(v: unknown): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), jsonSafe(x)]));
+  if (v instanceof Set) return [...v].map(jsonSafe);
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (v !== null && typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) o[k] = jsonSafe((v as Record<string, unknown>)[k]);
+    return o;
+  }
+  return v;
+}
+
+export function createJsonView(opts: ViewOptions): View {
+  const po = { fields: opts.fields ?? false, showSecrets: opts.showSecrets ?? false };
+  return {
+    record(r) {
+      const o = r.kind === 'packet' ? packetToJson(r, po) : findingToJson(r);
+      opts.out.write(JSON.stringify(o) + '\n');
+    },
+    end(summary) {
+      if (summary) opts.out.write(JSON.stringify(summaryToJson(summary)) + '\n');
+    },
+  };
+}

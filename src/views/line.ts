@@ -1,0 +1,201 @@
+// The line view: one readable line per packet, in the spirit of
+// `mosquitto_pub -d` but with time, frame, client, direction, flags, ids,
+// topic, sizes, reason codes in words and note markers; findings as a
+// highlighted `!! code  text` line.
+//
+//   18:00:01.524 #7    p-deny   → PUBLISH     d0 q0 r0  panama/colon/user1  len=25 payload=5 "hello"
+//   18:00:02.024 !! undelivered-publish  The broker accepted this QoS 0 publish … (frame #7)
+import type { Finding, PacketRecord, SummaryRecord } from '../model/packet.js';
+import type { Note } from '../model/types.js';
+import { palette, type Palette } from './color.js';
+import {
+  clientLabel, clockTime, ellipsis, payloadBytes, payloadPreview, reasonCodeString, reasonFailed, reasonWords,
+  severityMark, typeName, versionName, type ClockOptions,
+} from './format.js';
+import type { View, ViewOptions } from './index.js';
+
+const CONNECT = 1, CONNACK = 2, PUBLISH = 3, SUBACK = 9, SUBSCRIBE = 8, UNSUBSCRIBE = 10;
+
+/** The parts of a packet line, also used as table columns. */
+export interface PacketParts {
+  frame: string;
+  time: string;
+  client: string;
+  arrow: string;
+  type: string;
+  /** `d0 q1 r0` for PUBLISH, else ''. */
+  flags: string;
+  /** `id=1` or ''. */
+  id: string;
+  /** PUBLISH topic, or the SUBSCRIBE/UNSUBSCRIBE filters. */
+  topic: string;
+  /** `len=20` (Remaining Length). */
+  len: string;
+  /** `payload=7 "Turn On"` for PUBLISH. */
+  payload: string;
+  /** `rc=0x87 Not authorized` where the packet has reason codes. */
+  reason: string;
+  /** True when a reason code means failure. */
+  failed: boolean;
+  /** Type-specific details: CONNECT version/user/keep-alive, CONNACK session present. */
+  detail: string;
+  /** Warn/error note markers: `⚠ qos-3`. */
+  notes: string;
+  /** The worst note severity, or null. */
+  noteSeverity: Note['severity'] | null;
+}
+
+export interface PartsOptions extends ClockOptions {
+  showSecrets?: boolean;
+  /** Longest payload preview in characters (default 32). */
+  previewChars?: number;
+}
+
+function quoteTopic(t: string): string {
+  // Plain topics read best unquoted; quote when empty or when spaces would confuse.
+  return t === '' || /[\s"]/.test(t) ? JSON.stringify(t) : t;
+}
+
+/** Split a packet into display parts (no colour). */
+export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketParts {
+  const s = rec.summary;
+  const type = s.type;
+  const v = rec.version;
+  let topic = '';
+  let payload = '';
+  let detail = '';
+  if (type === PUBLISH) {
+    const t = rec.topic ?? s.topic;
+    topic = t === null ? '' : quoteTopic(t);
+    if (s.topicAlias !== null) topic = `${topic}${topic ? ' ' : ''}(alias ${s.topicAlias})`;
+    if (s.payloadLength !== null) {
+      const prev = payloadPreview(payloadBytes(rec), opts.previewChars ?? 32);
+      payload = `payload=${s.payloadLength}${prev ? ` ${prev}` : ''}`;
+    }
+  } else if (type === SUBSCRIBE && s.subscriptions) {
+    topic = s.subscriptions.map((x) => `${quoteTopic(x.filter)} q${x.qos}`).join(', ');
+  } else if (type === UNSUBSCRIBE && s.unsubscriptions) {
+    topic = s.unsubscriptions.map(quoteTopic).join(', ');
+  }
+  if (type === CONNECT && s.connect) {
+    const c = s.connect;
+    const bits = [`MQTT ${versionName(c.protocolLevel)}`, c.cleanSession ? (c.protocolLevel >= 5 ? 'clean-start' : 'clean') : 'persistent', `ka=${c.keepAlive}`];
+    if (c.clientId === '') bits.push('client-id=""');
+    if (c.username !== null) bits.push(`user=${c.username}`);
+    if (c.password !== null) bits.push(`pw=${opts.showSecrets ? payloadPreview(c.password, 64) : '********'}`);
+    if (c.will) bits.push(`will=${quoteTopic(c.will.topic)} q${c.will.qos}${c.will.retain ? ' r1' : ''}`);
+    detail = bits.join(' ');
+  } else if (type === CONNACK && s.connack) {
+    detail = `sp=${s.connack.sessionPresent ? 1 : 0}`;
+    const aci = s.properties?.['assigned_client_identifier'];
+    if (typeof aci === 'string') detail += ` assigned-id=${aci}`;
+  }
+  let reason = '';
+  let failed = false;
+  if (s.reasonCodes && s.reasonCodes.length > 0) {
+    const codes = s.reasonCodes;
+    failed = codes.some((c) => reasonFailed(type, c, v));
+    if (type === SUBACK || codes.length > 1) {
+      reason = 'rc=' + codes.map((c) => `${reasonCodeString(type, c, v)} ${reasonWords(type, c, v)}`).join(', ');
+    } else {
+      reason = `rc=${reasonCodeString(type, codes[0]!, v)} ${reasonWords(type, codes[0]!, v)}`;
+    }
+  }
+  const rs = s.properties?.['reason_string'];
+  if (typeof rs === 'string') reason += `${reason ? ' ' : ''}(${JSON.stringify(rs)})`;
+  let noteSeverity: PacketParts['noteSeverity'] = null;
+  const marks: string[] = [];
+  for (const n of rec.notes) {
+    if (n.severity === 'info') continue;
+    if (n.severity === 'error' || noteSeverity === null) noteSeverity = n.severity;
+    const m = `${severityMark(n.severity)} ${n.code}`;
+    if (!marks.includes(m)) marks.push(m);
+  }
+  return {
+    frame: `#${rec.frame}`,
+    time: clockTime(rec.time, opts),
+    client: clientLabel(rec),
+    arrow: rec.dir === 'c2s' ? '→' : '←',
+    type: typeName(rec),
+    flags: type === PUBLISH ? `d${s.dup ? 1 : 0} q${s.qos} r${s.retain ? 1 : 0}` : '',
+    id: s.packetId !== null ? `id=${s.packetId}` : '',
+    topic,
+    len: `len=${s.remainingLength}`,
+    payload,
+    reason,
+    failed,
+    detail,
+    notes: marks.join(' '),
+    noteSeverity,
+  };
+}
+
+/** Colour for a severity. */
+export function severityColor(p: Palette, sev: Note['severity']): (s: string) => string {
+  return sev === 'error' ? p.red : sev === 'warn' ? p.yellow : p.cyan;
+}
+
+export interface LineOptions extends PartsOptions {
+  color?: boolean;
+  /** Width of the client column (default 10; grows with the longest client seen, up to 24). */
+  clientWidth?: number;
+}
+
+/** One line for a packet (no trailing newline). */
+export function formatPacketLine(rec: PacketRecord, opts: LineOptions = {}): string {
+  const p = palette(opts.color ?? false);
+  const x = packetParts(rec, opts);
+  const cw = opts.clientWidth ?? 10;
+  const client = ellipsis(x.client, 24).padEnd(cw);
+  const typeCol = x.type.padEnd(11);
+  const tail: string[] = [];
+  if (x.flags) tail.push(x.flags);
+  if (x.id) tail.push(x.id);
+  if (x.detail) tail.push(x.detail);
+  if (x.topic) tail.push(p.bold(x.topic));
+  tail.push(p.dim(x.len));
+  if (x.payload) tail.push(x.payload);
+  if (x.reason) tail.push(x.failed ? p.red(x.reason) : x.reason);
+  if (x.notes) tail.push(severityColor(p, x.noteSeverity ?? 'warn')(x.notes));
+  const typeColored = x.type === 'PUBLISH' ? p.green(typeCol) : x.failed ? p.red(typeCol) : p.cyan(typeCol);
+  return `${p.dim(x.time)} ${p.dim(x.frame.padEnd(5))} ${client} ${x.arrow} ${typeColored} ${tail.join('  ')}`.trimEnd();
+}
+
+/** One highlighted line for a finding (no trailing newline). */
+export function formatFindingLine(f: Finding, opts: LineOptions = {}): string {
+  const p = palette(opts.color ?? false);
+  const col = severityColor(p, f.severity);
+  const frames = f.frames.length === 0 ? '' : ` (frame${f.frames.length > 1 ? 's' : ''} ${f.frames.slice(0, 8).map((n) => `#${n}`).join(', ')}${f.frames.length > 8 ? ', …' : ''})`;
+  const head = col(p.bold(`!! ${f.code}`));
+  return `${p.dim(clockTime(f.time, opts))} ${head}  ${col(f.text)}${p.dim(frames)}`;
+}
+
+/** The closing line: `-- 8 packets, 1 finding (undelivered-publish), 2 connections, 3 clients, 512 bytes`. */
+export function formatSummaryLine(s: SummaryRecord): string {
+  const packets = Object.values(s.packets).reduce((a, b) => a + b, 0);
+  const findings = Object.entries(s.findings);
+  const nf = findings.reduce((a, [, n]) => a + n, 0);
+  const fl = nf === 0 ? '0 findings' : `${nf} finding${nf === 1 ? '' : 's'} (${findings.map(([c, n]) => (n > 1 ? `${c} ×${n}` : c)).join(', ')})`;
+  return `-- ${packets} packet${packets === 1 ? '' : 's'}, ${fl}, ${s.connections} connection${s.connections === 1 ? '' : 's'}, ${s.clients.length} client${s.clients.length === 1 ? '' : 's'}, ${s.bytes} bytes`;
+}
+
+export function createLineView(opts: ViewOptions): View {
+  let clientWidth = 10;
+  const lo = (): LineOptions => ({
+    color: opts.color, showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, clientWidth,
+  });
+  return {
+    record(r) {
+      if (r.kind === 'finding') {
+        opts.out.write(formatFindingLine(r, lo()) + '\n');
+        return;
+      }
+      const w = Math.min(24, clientLabel(r).length);
+      if (w > clientWidth) clientWidth = w;
+      opts.out.write(formatPacketLine(r, lo()) + '\n');
+    },
+    end(summary) {
+      if (summary) opts.out.write(formatSummaryLine(summary) + '\n');
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// The table view: cli-table3 tables of packets, streamed in batches (one table
+// per `batchSize` records, on an idle pause, and at the end) so it works live.
+// Findings of a batch follow its packet table as their own table.
+import Table from 'cli-table3';
+import type { Finding, PacketRecord, SummaryRecord } from '../model/packet.js';
+import { palette, type Palette } from './color.js';
+import { clockTime, ellipsis } from './format.js';
+import type { View, ViewOptions } from './index.js';
+import { formatSummaryLine, packetParts, severityColor } from './line.js';
+
+export const PACKET_COLUMNS = ['#', 'Time', 'Client', '', 'Type', 'Flags', 'Id', 'Topic', 'Len', 'Payload', 'Details', 'Notes'] as const;
+export const FINDING_COLUMNS = ['Time', 'Finding', 'Severity', 'Client', 'Frames', 'What happened'] as const;
+
+export interface TableViewOptions extends ViewOptions {
+  /** Records per printed table (default 50). */
+  batchSize?: number;
+  /** Print what is pending after this many ms without records (default 500; 0 = only by batch/end). */
+  flushMs?: number;
+}
+
+function style(p: Palette): { head: string[]; border: string[] } {
+  return p.enabled ? { head: ['cyan', 'bold'], border: ['grey'] } : { head: [], border: [] };
+}
+
+/** Rows of packets as one cli-table3 table. */
+export function renderPacketTable(recs: PacketRecord[], opts: Omit<ViewOptions, 'out'> = {}): string {
+  const p = palette(opts.color ?? false);
+  const t = new Table({ head: [...PACKET_COLUMNS], style: style(p) });
+  for (const rec of recs) {
+    const x = packetParts(rec, { showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, previewChars: 24 });
+    const details = [x.detail, x.failed ? p.red(x.reason) : x.reason].filter(Boolean).join(' ');
+    t.push([
+      String(rec.frame), x.time, ellipsis(x.client, 24), x.arrow, x.type, x.flags,
+      rec.summary.packetId === null ? '' : String(rec.summary.packetId),
+      ellipsis(x.topic, 40), String(rec.summary.remainingLength),
+      x.payload.replace(/^payload=/, ''), details,
+      x.notes ? severityColor(p, x.noteSeverity ?? 'warn')(x.notes) : '',
+    ]);
+  }
+  return t.toString();
+}
+
+/** Findings as one cli-table3 table; the text column wraps at word boundaries. */
+export function renderFindingTable(fs: Finding[], opts: Omit<ViewOptions, 'out'> = {}): string {
+  const p = palette(opts.color ?? false);
+  const t = new Table({
+    head: [...FINDING_COLUMNS], style: style(p), wordWrap: true, wrapOnWordBoundary: true,
+    colWidths: [null, null, null, null, null, 64],
+  });
+  for (const f of fs) {
+    const col = severityColor(p, f.severity);
+    t.push([
+      clockTime(f.time, opts), col(f.code), col(f.severity), f.clientId ?? '', f.frames.map((n) => `#${n}`).join(' '), f.text,
+    ]);
+  }
+  return t.toString();
+}
+
+export function createTableView(opts: TableViewOptions): View {
+  const batch = Math.max(1, opts.batchSize ?? 50);
+  const flushMs = opts.flushMs ?? 500;
+  let packets: PacketRecord[] = [];
+  let findings: Finding[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const flush = (): void => {
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (packets.length > 0) opts.out.write(renderPacketTable(packets, opts) + '\n');
+    if (findings.length > 0) opts.out.write(renderFindingTable(findings, opts) + '\n');
+    packets = [];
+    findings = [];
+  };
+
+  return {
+    record(r) {
+      if (r.kind === 'packet') packets.push(r);
+      else findings.push(r);
+      if (packets.length + findings.length >= batch) {
+        flush();
+      } else if (flushMs > 0 && !timer) {
+        timer = setTimeout(flush, flushMs);
+        timer.unref?.();
+      }
+    },
+    end(summary?: SummaryRecord) {
+      flush();
+      if (summary) opts.out.write(formatSummaryLine(summary) + '\n');
+    },
+  };
+}
