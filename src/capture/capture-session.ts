@@ -231,7 +231,8 @@ export class CaptureSession {
     // Mid-stream: the peer's next byte is what this side acknowledges.
     if (ack && !rst && !peer.dir.started && !peer.synSeen) peer.dir.startAt(seg.ack);
     const dataSeq = syn ? (seg.seq + 1) >>> 0 : seg.seq;
-    if (seg.payload.length > 0 || fin) side.dir.segment(dataSeq, seg.payload, seg.wireLen, fin, frame, time);
+    // Pure ACKs go in too: their sequence number shows how far this side has sent.
+    if (!syn || seg.payload.length > 0) side.dir.segment(dataSeq, seg.payload, seg.wireLen, fin, frame, time);
     if (ack && !rst) peer.dir.acked(seg.ack, frame, time);
     if (rst) {
       this.closeConn(conn, frame, time, 'reset');

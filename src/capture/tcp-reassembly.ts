@@ -112,6 +112,13 @@ export class TcpDirection {
     if (this.nextSeq === null) return;
     if (this.peerAck === null || seqDiff(ack, this.peerAck) > 0) this.peerAck = ack;
     if (this.held.length > 0 && seqDiff(ack, this.held[0]!.seq) >= 0) this.forceGap(frame, timeUs);
+    // Nothing held, yet the peer acknowledges bytes we never saw: they were not captured.
+    const unseen = seqDiff(ack, this.nextSeq);
+    if (this.held.length === 0 && unseen > 0 && (this.finSeq === null || seqDiff(ack, this.finSeq) <= 0)) {
+      this.lost += unseen;
+      this.sink.gap(unseen, frame, timeUs);
+      this.nextSeq = ack >>> 0;
+    }
   }
 
   /** Give up waiting: deliver everything held, reporting holes as gaps (end of capture, RST). */
