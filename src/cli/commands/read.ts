@@ -1,0 +1,268 @@
+// `mqttscope read FILE... [--format ...] [--filter EXPR] [--port N]... [--summary]`
+// capture file → CaptureSession → Engine (+ Analyzer) → filter → view, with stdout
+// written in large chunks and progress on stderr when it is a TTY.
+import { createReadStream, statSync } from 'node:fs';
+import { loadAclFile, type AclFile } from '../../acl/index.js';
+import { Analyzer } from '../../analysis/index.js';
+import { createCaptureReader } from '../../capture/read-capture.js';
+import type { CaptureNote } from '../../capture/notes.js';
+import { Engine } from '../../engine/engine.js';
+import { FilterSyntaxError, RecordFilter } from '../../filter/index.js';
+import type { OutputRecord } from '../../model/packet.js';
+import { shouldColor } from '../../views/color.js';
+import { createView, type View } from '../../views/index.js';
+import { renderSummary, SummaryCounter, type SummarySnapshot } from '../../views/summary.js';
+import type { AnalysisSnapshot } from '../../analysis/index.js';
+import { parseCommandArgs } from '../args.js';
+import { CliError, UsageError } from '../errors.js';
+import { Progress } from '../progress.js';
+
+export const summary = 'read pcap/pcapng captures';
+
+const FORMATS = ['line', 'table', 'json', 'tree', 'hex', 'tui'] as const;
+type Format = (typeof FORMATS)[number];
+
+export const usage = `usage: mqttscope read FILE... [--format line|table|json|tree|hex|tui] [--filter EXPR] [--port N]... [--summary]
+
+Reads pcap (µs or ns) and pcapng captures: reassembles TCP, finds MQTT (port 1883,
+any --port, and by content on any port, also over WebSocket), decodes every packet
+and runs the analysis (QoS flows, silent drops, wills, take-overs).
+
+Options:
+  --format F            line (default), table, json (NDJSON), tree, hex, tui
+  --filter EXPR         display filter, e.g. 'publish && topic matches "home/+/temp"'
+  --port N              another TCP port that carries MQTT (repeatable)
+  --summary             print only the summary: packets per type, per client and per
+                        topic, findings, QoS flows (with --format json: one summary record)
+  --acl FILE            mosquitto acl_file, to explain undelivered/withheld messages
+  --show-secrets        show passwords instead of ********
+  --fields              json: add the flat field list of every packet
+  --delivery-window S   seconds a publish waits for its deliveries (default 5)
+  --no-color            no ANSI colours
+
+Exit status: 0 ok, 1 the input had errors (reported on stderr), 2 usage error.
+
+Example:
+  mosquitto_pub -t Room1/Light -m "Turn On"   (recorded with: mqttscope up --write seed.pcap)
+  mqttscope read seed.pcap --filter 'topic == "Room1/Light"'`;
+
+/** Collects output text and writes it in large chunks; waits for drain when asked. */
+class ChunkedOut {
+  private parts: string[] = [];
+  private size = 0;
+  broken = false;
+  constructor(private readonly stream: NodeJS.WritableStream, private readonly limit = 1 << 20) {}
+
+  write(s: string): void {
+    if (this.broken) return;
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= this.limit) this.flush();
+  }
+
+  /** Returns false when the stream asked us to wait. */
+  flush(): boolean {
+    if (this.size === 0 || this.broken) return true;
+    const s = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    return this.stream.write(s);
+  }
+
+  async flushAndDrain(): Promise<void> {
+    if (!this.flush() && !this.broken) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => { this.stream.off('drain', done); this.stream.off('close', done); resolve(); };
+        this.stream.on('drain', done);
+        this.stream.on('close', done);
+      });
+    }
+  }
+}
+
+interface Opts {
+  format: Format;
+  filter: RecordFilter | null;
+  ports: number[];
+  summary: boolean;
+  acl: AclFile | undefined;
+  showSecrets: boolean;
+  fields: boolean;
+  deliveryWindowUs: number | undefined;
+  color: boolean;
+}
+
+function parse(argv: string[]): { files: string[]; o: Opts; aclPath: string | undefined } {
+  const { values, positionals } = parseCommandArgs(argv, {
+    format: { type: 'string', short: 'f' },
+    filter: { type: 'string', short: 'Y' },
+    port: { type: 'string', multiple: true, short: 'p' },
+    summary: { type: 'boolean' },
+    acl: { type: 'string' },
+    'show-secrets': { type: 'boolean' },
+    fields: { type: 'boolean' },
+    'delivery-window': { type: 'string' },
+    'no-color': { type: 'boolean' },
+    color: { type: 'boolean' },
+  });
+  if (positionals.length === 0) throw new UsageError('expected at least one capture FILE');
+  const format = (values.format ?? 'line') as Format;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${values.format}'`);
+  let filter: RecordFilter | null = null;
+  if (values.filter !== undefined && values.filter.trim() !== '') {
+    try {
+      filter = new RecordFilter(values.filter);
+    } catch (err) {
+      if (err instanceof FilterSyntaxError) throw new UsageError(`--filter: ${err.message}`);
+      throw err;
+    }
+  }
+  const ports = (values.port ?? []).map((p) => {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw new UsageError(`--port: expected a TCP port 1-65535, got '${p}'`);
+    return n;
+  });
+  let deliveryWindowUs: number | undefined;
+  if (values['delivery-window'] !== undefined) {
+    const s = Number(values['delivery-window']);
+    if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--delivery-window: expected seconds > 0, got '${values['delivery-window']}'`);
+    deliveryWindowUs = Math.round(s * 1_000_000);
+  }
+  if (format === 'tui' && positionals.length > 1) throw new UsageError('--format tui reads one FILE at a time');
+  const color = values['no-color'] ? false : values.color ? true : shouldColor(process.stdout);
+  return {
+    files: positionals,
+    aclPath: values.acl,
+    o: {
+      format, filter, ports, summary: values.summary ?? false, acl: undefined,
+      showSecrets: values['show-secrets'] ?? false, fields: values.fields ?? false, deliveryWindowUs, color,
+    },
+  };
+}
+
+function noteLine(file: string, n: CaptureNote): string {
+  return `mqttscope read: ${file}: ${n.frame > 0 ? `frame ${n.frame}: ` : ''}${n.text}`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { files, o, aclPath } = parse(argv);
+  if (aclPath !== undefined) {
+    try {
+      o.acl = await loadAclFile(aclPath);
+    } catch (err) {
+      throw new CliError(`--acl ${aclPath}: ${(err as Error).message}`);
+    }
+  }
+  if (o.format === 'tui') return runTui(files[0]!, o);
+
+  const out = new ChunkedOut(process.stdout);
+  const onPipeError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') out.broken = true; // reader went away (| head): stop quietly
+  };
+  process.stdout.on('error', onPipeError);
+  const counter = new SummaryCounter();
+  // --summary prints only the summary; otherwise the chosen view gets every record.
+  const view: View | null = o.summary && o.format !== 'json' ? null : createView(o.format, {
+    out, color: o.color, showSecrets: o.showSecrets, fields: o.fields,
+  });
+  let failed = false;
+  const analyzers: Analyzer[] = [];
+  for (const file of files) {
+    if (out.broken) break;
+    const res = await readOne(file, o, (r) => {
+      if (o.filter && !o.filter.test(r)) return;
+      counter.record(r);
+      if (view && !o.summary) view.record(r);
+    }, out, (a) => analyzers.push(a));
+    if (res) failed = true;
+  }
+  if (view) {
+    // json: the summary record only with --summary (NDJSON stays one record per packet otherwise).
+    view.end(o.summary || o.format !== 'json' ? counter.toRecord() : undefined);
+  } else {
+    const snap = mergeSnapshots(analyzers.map((a) => a.snapshot()));
+    out.write(renderSummary(counter.toRecord(), { color: o.color, findings: counter.findings, snapshot: snap }).replace(/\n?$/, '\n'));
+  }
+  await out.flushAndDrain();
+  process.stdout.off('error', onPipeError);
+  return failed ? 1 : 0;
+}
+
+/** One snapshot for the summary over several files (each file has its own analysis). */
+function mergeSnapshots(snaps: AnalysisSnapshot[]): SummarySnapshot | undefined {
+  if (snaps.length <= 1) return snaps[0];
+  const stats: Record<string, { count: number; complete: number; rejected: number; incomplete: number; avgUs?: number | null; maxUs?: number }> = {};
+  for (const s of snaps) {
+    for (const [k, v] of Object.entries(s.flows.stats) as [string, { count: number; complete: number; rejected: number; incomplete: number; avgUs: number | null; maxUs?: number }][]) {
+      const t = stats[k] ?? { count: 0, complete: 0, rejected: 0, incomplete: 0, avgUs: null, maxUs: 0 };
+      const sum = (t.avgUs ?? 0) * t.complete + (v.avgUs ?? 0) * v.complete;
+      t.count += v.count; t.complete += v.complete; t.rejected += v.rejected; t.incomplete += v.incomplete;
+      t.avgUs = t.complete > 0 ? sum / t.complete : null;
+      t.maxUs = Math.max(t.maxUs ?? 0, v.maxUs ?? 0);
+      stats[k] = t;
+    }
+  }
+  return {
+    sessions: snaps.flatMap((s) => s.sessions),
+    topics: snaps.flatMap((s) => s.topics),
+    flows: { inFlight: snaps.flatMap((s) => s.flows.inFlight), stats },
+    pendingDeliveries: snaps.reduce((n, s) => n + s.pendingDeliveries, 0),
+  };
+}
+
+/** Read one capture into a fresh engine. Returns true when the file had errors. */
+async function readOne(file: string, o: Opts, emit: (r: OutputRecord) => void, out: ChunkedOut, keep: (a: Analyzer) => void): Promise<boolean> {
+  let total: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new Error('not a regular file');
+    total = st.size;
+  } catch (err) {
+    process.stderr.write(`mqttscope read: ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}\n`);
+    return true;
+  }
+  const analyzer = new Analyzer((f) => emit(f), { deliveryWindowUs: o.deliveryWindowUs, acl: o.acl });
+  keep(analyzer);
+  const engine = new Engine({ onRecord: emit, observers: [analyzer] });
+  const progress = new Progress({ label: file, total });
+  const noteSink = (n: CaptureNote): void => {
+    if (n.severity === 'info') return;
+    progress.clear();
+    process.stderr.write(noteLine(file, n) + '\n');
+  };
+  const reader = createCaptureReader({ engine, ports: o.ports, onNote: noteSink });
+  let done = 0;
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream) {
+      const b = chunk as Buffer;
+      done += b.length;
+      reader.push(b);
+      progress.update(done, engine.packetCount);
+      await out.flushAndDrain();
+      if (out.broken) { stream.destroy(); break; }
+    }
+  } catch (err) {
+    progress.clear();
+    process.stderr.write(`mqttscope read: ${file}: ${(err as Error).message}\n`);
+    return true;
+  }
+  const res = reader.end();
+  progress.clear();
+  return res.hadErrors;
+}
+
+async function runTui(file: string, o: Opts): Promise<number> {
+  const { createTuiView } = await import('../../views/tui/index.js');
+  let analyzer: Analyzer | null = null;
+  const tui = createTuiView({
+    title: file, live: false, showSecrets: o.showSecrets, filter: o.filter?.filter.source,
+    snapshot: () => analyzer!.snapshot(),
+  });
+  const errors: string[] = [];
+  const out = new ChunkedOut(process.stdout);
+  const failed = await readOne(file, o, (r) => tui.record(r), out, (a) => { analyzer = a; });
+  void errors;
+  await tui.end();
+  return failed ? 1 : 0;
+}
