@@ -1,0 +1,651 @@
+// App glue: one blessed screen, a handful of boxes whose content is redrawn
+// from TuiState at most ~10 times a second. No element per packet: the list,
+// tree, hex and side panes each render only their visible rows.
+import blessed from 'blessed';
+import type { AnalysisSnapshot } from '../../analysis/index.js';
+import { maskSecrets, secretRanges } from '../../dissect/index.js';
+import { compileFilter, FilterSyntaxError } from '../../filter/index.js';
+import type { Finding, OutputRecord, PacketRecord } from '../../model/packet.js';
+import type { Field } from '../../model/types.js';
+import { hexLines, bytesPerLine, lineOf } from './hex-model.js';
+import { GLOBAL_KEYS, PACKET_KEYS, PROMPT_KEYS } from './keymap.js';
+import { computeLayout, type Layout, type Rect } from './layout.js';
+import { hasProblem, headerRow, packetRow, typeName } from './packet-row.js';
+import { defaultPcapName, writeRecordsPcap } from './pcap-export.js';
+import type { SideData } from './side-model.js';
+import { clientsTable, findingsTable, flowsTable, tableRow, topicsTable, type SideName, type SideTable } from './side-views.js';
+import { sideDataFromSnapshot } from './snapshot-adapter.js';
+import { TuiState } from './state.js';
+import { esc, fit } from './text.js';
+import { rowText, TreeModel } from './tree-model.js';
+import { helpBar, helpLines } from './widgets/help-bar.js';
+import { LineEditor, type KeyLike } from './widgets/line-editor.js';
+import { Viewport } from './widgets/viewport.js';
+
+export interface TuiOptions {
+  title?: string;
+  live: boolean;
+  /** Packets kept for display; older ones are counted, not kept. Default 100000. */
+  ringSize?: number;
+  snapshot?: () => AnalysisSnapshot;
+  onWritePcap?: (recs: PacketRecord[], path: string) => Promise<void>;
+  onQuit?: () => void;
+  /** Lab explanation: shown with `h`, and announced in the message line. */
+  help?: string;
+  /** Show passwords instead of `********`. */
+  showSecrets?: boolean;
+  /** Initial display filter. */
+  filter?: string;
+  /** Streams for the screen (tests); default process.stdin/stdout. */
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+}
+
+type Focus = 'list' | 'tree' | 'hex';
+type Mode = 'packets' | SideName;
+interface Prompt { kind: 'filter' | 'write'; editor: LineEditor; error: { text: string; position: number } | null }
+
+const FRAME_MS = 100; // ≤ 10 renders per second
+
+export class TuiApp {
+  readonly state: TuiState;
+  private readonly screen: blessed.Widgets.Screen;
+  private readonly boxes: Record<string, blessed.Widgets.BoxElement> = {};
+  private layout: Layout;
+  private mode: Mode = 'packets';
+  private focus: Focus = 'list';
+  private prompt: Prompt | null = null;
+  private overlay: 'keys' | 'lab' | null = null;
+  private readonly tree = new TreeModel();
+  private treeRec: PacketRecord | null = null;
+  private treeTop = 0;
+  private hexTop = 0;
+  private hexCursor: number | null = null;
+  private readonly sideVp: Record<SideName, Viewport> = {
+    clients: new Viewport(), topics: new Viewport(), flows: new Viewport(), findings: new Viewport(),
+  };
+  private message: { text: string; colour: string | null; until: number } | null = null;
+  private lastRender = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private destroyed = false;
+  private readonly doneResolvers: Array<() => void> = [];
+  readonly done: Promise<void>;
+
+  constructor(private readonly opts: TuiOptions) {
+    this.state = new TuiState(opts.ringSize ?? 100_000, opts.live);
+    this.done = new Promise((resolve) => this.doneResolvers.push(resolve));
+    this.screen = blessed.screen({
+      smartCSR: true,
+      fullUnicode: false,
+      title: opts.title ?? 'mqttscope',
+      autoPadding: false,
+      warnings: false,
+      ...(opts.input ? { input: opts.input as never } : {}),
+      ...(opts.output ? { output: opts.output as never } : {}),
+    });
+    this.layout = computeLayout(this.screen.width as number, this.screen.height as number);
+    for (const name of ['title', 'listHead', 'list', 'treeHead', 'tree', 'hexHead', 'hex', 'sideHead', 'side', 'sideDetail', 'message', 'help', 'overlay']) {
+      this.boxes[name] = blessed.box({ parent: this.screen, tags: true, wrap: false, top: 0, left: 0, width: 1, height: 1 });
+    }
+    const ov = this.boxes.overlay!;
+    ov.style = { bg: 'black', fg: 'white', border: { fg: 'cyan' } } as never;
+    ov.hide();
+    this.applyLayout();
+    this.screen.on('keypress', (ch: string | undefined, key: KeyLike) => this.onKey(ch, key));
+    this.screen.on('resize', () => { this.applyLayout(); this.renderNow(); });
+    if (opts.filter) this.applyFilter(opts.filter);
+    if (opts.help) this.flash('Lab running: press h for what to look at, ? for all keys', 'cyan-fg', 15_000);
+    this.renderNow();
+  }
+
+  // ---- input from the view -------------------------------------------------
+
+  record(r: OutputRecord): void {
+    if (this.destroyed) return;
+    if (r.kind === 'packet') this.state.addPacket(r);
+    else this.state.addFinding(r);
+    this.requestRender();
+  }
+
+  end(): void {
+    this.state.ended = true;
+    this.requestRender();
+  }
+
+  // ---- rendering -------------------------------------------------------------
+
+  requestRender(): void {
+    if (this.destroyed || this.timer) return;
+    const wait = Math.max(0, this.lastRender + FRAME_MS - Date.now());
+    this.timer = setTimeout(() => { this.timer = null; this.renderNow(); }, wait);
+  }
+
+  private applyLayout(): void {
+    this.layout = computeLayout(this.screen.width as number, this.screen.height as number);
+    const L = this.layout;
+    const place = (name: string, rc: Rect): void => {
+      const b = this.boxes[name]!;
+      b.top = rc.top; b.left = rc.left; b.width = rc.width; b.height = Math.max(1, rc.height);
+      if (rc.height === 0) b.hide();
+    };
+    for (const k of ['title', 'listHead', 'list', 'treeHead', 'tree', 'hexHead', 'hex', 'sideHead', 'side', 'sideDetail', 'message', 'help'] as const) place(k, L[k]);
+    const ov = this.boxes.overlay!;
+    const W = this.screen.width as number;
+    const H = this.screen.height as number;
+    ov.top = 1; ov.left = W > 100 ? Math.floor((W - 96) / 2) : 1; ov.width = Math.min(96, W - 2); ov.height = Math.max(5, H - 3);
+  }
+
+  private renderNow(): void {
+    if (this.destroyed) return;
+    this.lastRender = Date.now();
+    const packets = this.mode === 'packets';
+    for (const k of ['listHead', 'list', 'treeHead', 'tree', 'hexHead', 'hex']) this.show(k, packets);
+    for (const k of ['sideHead', 'side', 'sideDetail']) this.show(k, !packets);
+    this.drawTitle();
+    if (packets) this.drawPackets();
+    else this.drawSide(this.mode as SideName);
+    this.drawMessage();
+    this.drawHelp();
+    this.drawOverlay();
+    this.screen.render();
+  }
+
+  private show(name: string, on: boolean): void {
+    const b = this.boxes[name]!;
+    const rc = this.layout[name as keyof Layout] as Rect;
+    if (on && rc.height > 0) b.show(); else b.hide();
+  }
+
+  private set(name: string, lines: string[]): void {
+    this.boxes[name]!.setContent(lines.join('\n'));
+  }
+
+  private drawTitle(): void {
+    const s = this.state;
+    const W = this.layout.title.width;
+    const kept = s.all.size;
+    const parts = [
+      'mqttscope',
+      this.opts.live ? 'LIVE' : s.ended ? 'FILE (end)' : 'FILE (reading)',
+      `${s.all.end} pkts${s.all.dropped ? ` (${s.all.dropped} older not kept)` : ''}`,
+      s.filterExpr ? `shown ${s.count()}` : '',
+      `${s.findings.length} findings`,
+      s.paused ? `PAUSED (+${s.shown.end - s.frozenEnd})` : this.opts.live ? (s.follow ? 'FOLLOW' : 'scroll (f: follow)') : '',
+      s.filterExpr ? `filter: ${s.filterExpr}` : '',
+      this.opts.title ?? '',
+    ].filter(Boolean);
+    void kept;
+    this.set('title', [`{inverse}${esc(fit(' ' + parts.join(' | '), W))}{/inverse}`]);
+  }
+
+  private listVp(): Viewport {
+    const s = this.state;
+    const [a, b] = s.range();
+    const vp = new Viewport();
+    vp.height = Math.max(1, this.layout.list.height);
+    vp.count = b - a;
+    vp.top = Math.max(0, s.top - a);
+    vp.sel = s.sel < 0 ? -1 : s.sel - a;
+    if (b > a && (s.follow && !s.paused)) vp.sel = b - a - 1;
+    vp.setCount(b - a);
+    vp.ensureVisible();
+    return vp;
+  }
+
+  private storeVp(vp: Viewport): void {
+    const [a] = this.state.range();
+    this.state.top = a + vp.top;
+    this.state.sel = vp.sel < 0 ? -1 : a + vp.sel;
+  }
+
+  private drawPackets(): void {
+    const s = this.state;
+    const W = this.layout.list.width;
+    const vp = this.listVp();
+    this.storeVp(vp);
+    const [a] = s.range();
+    const base = s.baseTime ?? 0;
+    const focusList = this.focus === 'list';
+    this.set('listHead', [`{bold}{underline}${esc(fit(headerRow(W), W))}{/underline}{/bold}`]);
+    const rows: string[] = [];
+    for (const i of vp.visible()) {
+      const rec = s.shown.get(a + i);
+      if (!rec) continue;
+      rows.push(packetRow(rec, { width: W, baseTime: base, selected: i === vp.sel && focusList, current: i === vp.sel && !focusList, marked: s.marked.has(rec.frame) }));
+    }
+    if (rows.length === 0) rows.push(esc(s.count() === 0 && s.all.end > 0 ? '  (no packet matches the filter)' : this.opts.live ? '  waiting for packets…' : '  (no packets)'));
+    this.set('list', rows);
+
+    const rec = s.selected();
+    if (rec !== this.treeRec) this.loadTree(rec);
+    this.drawTree();
+    this.drawHex();
+  }
+
+  private loadTree(rec: PacketRecord | undefined): void {
+    this.treeRec = rec ?? null;
+    this.hexTop = 0;
+    this.treeTop = 0;
+    if (!rec) { this.tree.load([], [], new Uint8Array(0)); this.hexCursor = null; return; }
+    const t = rec.tree();
+    const fields: Field[] = this.opts.showSecrets ? t.fields : maskSecrets(t.fields);
+    this.tree.load(fields, t.notes, rec.bytes);
+    if (this.hexCursor !== null) this.hexCursor = Math.min(this.hexCursor, rec.bytes.length - 1);
+  }
+
+  private drawTree(): void {
+    const rc = this.layout.tree;
+    const rec = this.treeRec;
+    const focus = this.focus === 'tree';
+    const head = rec
+      ? `Packet ${rec.seq} (frame ${rec.frame}) ${typeName(rec.summary.type)}  ${rec.dir === 'c2s' ? 'client → broker' : 'broker → client'}  MQTT ${rec.version === 3 ? '3.1' : rec.version === 4 ? '3.1.1' : '5.0'}${rec.versionInferred ? '?' : ''}  ${rec.bytes.length} bytes`
+      : 'Field tree';
+    this.set('treeHead', [this.paneHead(head, this.layout.treeHead.width, focus)]);
+    const rows = this.tree.rows();
+    const idx = this.tree.selectedIndex();
+    const noteLines = rec ? packetNotes(rec) : [];
+    const height = Math.max(1, rc.height);
+    const vp = new Viewport();
+    vp.height = Math.max(1, height - Math.min(noteLines.length, Math.max(0, height - 2)));
+    vp.setCount(rows.length);
+    vp.top = this.treeTop;
+    vp.sel = idx;
+    vp.ensureVisible();
+    this.treeTop = vp.top;
+    const out: string[] = [];
+    for (const i of vp.visible()) {
+      const row = rows[i]!;
+      const text = fit(rowText(row, this.tree.bytes), rc.width);
+      const noted = (row.field.notes?.length ?? 0) > 0;
+      if (i === idx) out.push(focus ? `{inverse}${esc(text)}{/inverse}` : `{underline}${esc(text)}{/underline}`);
+      else if (noted) out.push(`{yellow-fg}${esc(text)}{/yellow-fg}`);
+      else if (row.field.mask !== undefined) out.push(`{gray-fg}${esc(text)}{/gray-fg}`);
+      else out.push(esc(text));
+    }
+    for (const n of noteLines.slice(0, Math.max(0, height - out.length))) out.push(`{red-fg}${esc(fit(n, rc.width))}{/red-fg}`);
+    this.set('tree', out);
+  }
+
+  private highlight(): [number, number] | null {
+    const f = this.tree.selectedField();
+    if (!f || f.length === 0) return null;
+    return [f.offset, f.offset + f.length];
+  }
+
+  private drawHex(): void {
+    const rc = this.layout.hex;
+    const rec = this.treeRec;
+    const focus = this.focus === 'hex';
+    const hl = this.highlight();
+    const f = this.tree.selectedField();
+    const head = hl && f ? `Bytes ${hl[0]}–${hl[1] - 1} (${hl[1] - hl[0]}): ${f.label}` : 'Bytes';
+    this.set('hexHead', [this.paneHead(head, this.layout.hexHead.width, focus)]);
+    if (!rec) { this.set('hex', []); return; }
+    const masked = this.opts.showSecrets ? [] : secretRanges(this.tree.fields);
+    const lines = hexLines(rec.bytes, { width: rc.width, highlight: hl, cursor: focus ? this.hexCursor : null, masked });
+    const h = Math.max(1, rc.height);
+    const anchor = focus && this.hexCursor !== null ? this.hexCursor : hl ? hl[0] : 0;
+    const line = lineOf(anchor, rc.width);
+    if (line < this.hexTop) this.hexTop = line;
+    else if (line >= this.hexTop + h) this.hexTop = line - h + 1;
+    this.hexTop = Math.max(0, Math.min(this.hexTop, Math.max(0, lines.length - h)));
+    this.set('hex', lines.slice(this.hexTop, this.hexTop + h));
+  }
+
+  private paneHead(text: string, width: number, focus: boolean): string {
+    const t = esc(fit(` ${text}`, width));
+    return focus ? `{cyan-bg}{black-fg}${t}{/black-fg}{/cyan-bg}` : `{white-bg}{black-fg}${t}{/black-fg}{/white-bg}`;
+  }
+
+  private sideData(): SideData {
+    if (this.opts.snapshot) {
+      try {
+        return sideDataFromSnapshot(this.opts.snapshot());
+      } catch {
+        // fall back to what the records tell
+      }
+    }
+    return this.state.side;
+  }
+
+  private sideTable(name: SideName, width: number): SideTable {
+    if (name === 'findings') return findingsTable(this.state.findings, width);
+    const d = this.sideData();
+    return name === 'clients' ? clientsTable(d, width) : name === 'topics' ? topicsTable(d, width) : flowsTable(d, width);
+  }
+
+  private drawSide(name: SideName): void {
+    const W = this.layout.side.width;
+    const t = this.sideTable(name, W);
+    const vp = this.sideVp[name];
+    vp.setHeight(this.layout.side.height);
+    vp.setCount(t.rows.length);
+    this.set('sideHead', [this.paneHead(t.title, W, true), `{bold}{underline}${esc(fit(t.header, W))}{/underline}{/bold}`]);
+    const out: string[] = [];
+    for (const i of vp.visible()) out.push(tableRow(t.rows[i]!, W, i === vp.sel, t.colours?.[i]));
+    if (out.length === 0) out.push(esc(`  (nothing yet)`));
+    this.set('side', out);
+    const detail = vp.sel >= 0 ? t.detail(vp.sel, W) : [];
+    this.set('sideDetail', [`{white-bg}{black-fg}${esc(fit(' Details', W))}{/black-fg}{/white-bg}`, ...detail.map((l) => esc(fit(l, W)))]);
+  }
+
+  private drawMessage(): void {
+    const W = this.layout.message.width;
+    const p = this.prompt;
+    if (p) {
+      const label = p.kind === 'filter' ? 'Filter: ' : 'Write pcap to: ';
+      const v = p.editor.value;
+      const room = Math.max(4, W - label.length - 1);
+      const start = Math.max(0, p.editor.cursor - room + 1);
+      const shown = v.slice(start, start + room);
+      const cur = p.editor.cursor - start;
+      const errPos = p.error ? p.error.position - start : -1;
+      let body = '';
+      for (let i = 0; i <= shown.length; i++) {
+        const ch = i < shown.length ? esc(shown[i]!) : ' ';
+        if (i === cur) body += `{inverse}${ch}{/inverse}`;
+        else if (i === errPos) body += `{red-bg}${ch}{/red-bg}`;
+        else body += ch;
+      }
+      const colour = p.error ? 'red-fg' : p.kind === 'filter' && v.trim() ? 'green-fg' : null;
+      this.set('message', [`{bold}${label}{/bold}${colour ? `{${colour}}${body}{/${colour}}` : body}`]);
+      return;
+    }
+    const m = this.message;
+    if (m && m.until > Date.now()) {
+      const t = esc(fit(m.text, W));
+      this.set('message', [m.colour ? `{${m.colour}}${t}{/${m.colour}}` : t]);
+      return;
+    }
+    this.message = null;
+    const rec = this.mode === 'packets' ? this.treeRec : null;
+    const probs = rec ? packetNotes(rec) : [];
+    this.set('message', [probs.length ? `{yellow-fg}${esc(fit(probs[0]!, W))}{/yellow-fg}` : '']);
+  }
+
+  private drawHelp(): void {
+    const W = this.layout.help.width;
+    const p = this.prompt;
+    if (p?.error) {
+      // The filter error is the one line that matters while typing.
+      this.set('help', [`{red-fg}{bold}${esc(fit(`✗ ${p.error.text} (at position ${p.error.position + 1})`, W))}{/bold}{/red-fg}`]);
+      return;
+    }
+    if (p) { this.set('help', [helpBar(PROMPT_KEYS.map((k) => ({ ...k, bar: k.what.split(' ')[0] })), W)]); return; }
+    this.set('help', [helpBar(GLOBAL_KEYS, W)]);
+  }
+
+  private drawOverlay(): void {
+    const ov = this.boxes.overlay!;
+    if (!this.overlay) { ov.hide(); return; }
+    const lines = this.overlay === 'lab'
+      ? [`{bold}What to look at{/bold}  (any key closes)`, '', ...(this.opts.help ?? '').split('\n').map(esc)]
+      : [`{bold}mqttscope keys{/bold}  (any key closes)`, '',
+        ...helpLines([{ title: 'Everywhere', items: GLOBAL_KEYS }, { title: 'Packets view', items: PACKET_KEYS }, { title: 'Filter and path prompts', items: PROMPT_KEYS }])];
+    ov.setContent(lines.join('\n'));
+    ov.border = { type: 'line' } as never;
+    ov.show();
+    ov.setFront();
+  }
+
+  flash(text: string, colour: string | null = null, ms = 4000): void {
+    this.message = { text, colour, until: Date.now() + ms };
+    this.requestRender();
+    setTimeout(() => this.requestRender(), ms + 10).unref?.();
+  }
+
+  // ---- keys -------------------------------------------------------------------
+
+  private onKey(ch: string | undefined, key: KeyLike): void {
+    if (this.destroyed) return;
+    // blessed reports CR twice: as 'enter' and then as 'return'. Keep one.
+    if (key.name === 'return') return;
+    if (key.name === 'linefeed') key = { ...key, name: 'enter' };
+    const name = key.name ?? '';
+    if (key.ctrl && name === 'c') { this.quit(); return; }
+    if (this.overlay) { this.overlay = null; this.renderNow(); return; }
+    if (this.prompt) { this.promptKey(ch, key); this.renderNow(); return; }
+    if (this.globalKey(ch, name)) { this.renderNow(); return; }
+    if (this.mode === 'packets') this.packetKey(ch, name, key);
+    else this.sideKey(name);
+    this.renderNow();
+  }
+
+  private globalKey(ch: string | undefined, name: string): boolean {
+    switch (ch) {
+      case 'q': this.quit(); return true;
+      case '?': this.overlay = 'keys'; return true;
+      case 'h': if (this.opts.help) { this.overlay = 'lab'; return true; } return false;
+      case '/': this.prompt = { kind: 'filter', editor: new LineEditor('filter', this.state.filterExpr), error: null }; return true;
+      case 'w': this.prompt = { kind: 'write', editor: new LineEditor('path', defaultPcapName()), error: null }; return true;
+      case 'f': this.state.follow = true; this.state.setPaused(false); this.flash('following new packets'); return true;
+      case '1': case 'p': this.mode = 'packets'; return true;
+      case '2': case 'c': this.mode = 'clients'; return true;
+      case '3': case 't': this.mode = 'topics'; return true;
+      case '4': case 'o': this.mode = 'flows'; return true;
+      case '5': case 'x': this.mode = 'findings'; return true;
+    }
+    if (name === 'space' && !(this.mode === 'packets' && this.focus === 'tree')) {
+      this.state.setPaused(!this.state.paused);
+      this.flash(this.state.paused ? 'display paused (capture continues); space resumes' : 'display resumed');
+      return true;
+    }
+    if (name === 'escape') {
+      this.mode = 'packets';
+      this.state.marked.clear();
+      return true;
+    }
+    return false;
+  }
+
+  private packetKey(ch: string | undefined, name: string, key: KeyLike): void {
+    if (name === 'tab') {
+      const order: Focus[] = ['list', 'tree', 'hex'];
+      const i = order.indexOf(this.focus);
+      this.focus = order[(i + (key.shift ? 2 : 1)) % 3]!;
+      if (this.focus === 'hex' && this.hexCursor === null) this.hexCursor = this.highlight()?.[0] ?? 0;
+      return;
+    }
+    if (ch === 'n' || ch === 'N') { this.nextProblem(ch === 'n' ? 1 : -1); return; }
+    if (this.focus === 'list') this.listKey(ch, name);
+    else if (this.focus === 'tree') this.treeKey(ch, name);
+    else this.hexKey(name);
+  }
+
+  private listKey(ch: string | undefined, name: string): void {
+    const s = this.state;
+    const vp = this.listVp();
+    const before = vp.sel;
+    switch (name) {
+      case 'up': case 'k': vp.move(-1); break;
+      case 'down': case 'j': vp.move(1); break;
+      case 'pageup': vp.page(-1); break;
+      case 'pagedown': vp.page(1); break;
+      case 'home': vp.home(); break;
+      case 'end': vp.end(); s.follow = true; break;
+      case 'enter': this.focus = 'tree'; return;
+      default:
+        if (ch === 'g') vp.home();
+        else if (ch === 'G') { vp.end(); s.follow = true; }
+        else return;
+    }
+    // Scrolling away from the newest packet stops following; reaching it again does not restart it.
+    if (name !== 'end' && ch !== 'G' && vp.sel !== before) s.follow = false;
+    this.storeVp(vp);
+  }
+
+  private treeKey(ch: string | undefined, name: string): void {
+    const t = this.tree;
+    switch (name) {
+      case 'up': case 'k': t.move(-1); break;
+      case 'down': case 'j': t.move(1); break;
+      case 'pageup': t.move(-Math.max(1, this.layout.tree.height - 1)); break;
+      case 'pagedown': t.move(Math.max(1, this.layout.tree.height - 1)); break;
+      case 'enter': case 'space': t.toggle(); break;
+      case 'right': case 'l': t.right(); break;
+      case 'left': t.left(); break;
+      default:
+        if (ch === '*') t.expandAll(true);
+        else if (ch === '-') t.expandAll(false);
+        else return;
+    }
+    const hl = this.highlight();
+    if (hl) this.hexCursor = hl[0];
+  }
+
+  private hexKey(name: string): void {
+    const rec = this.treeRec;
+    if (!rec || rec.bytes.length === 0) return;
+    const n = bytesPerLine(this.layout.hex.width);
+    let c = this.hexCursor ?? 0;
+    switch (name) {
+      case 'left': case 'h': c--; break;
+      case 'right': case 'l': c++; break;
+      case 'up': case 'k': c -= n; break;
+      case 'down': case 'j': c += n; break;
+      case 'home': c = 0; break;
+      case 'end': c = rec.bytes.length - 1; break;
+      default: return;
+    }
+    c = Math.max(0, Math.min(rec.bytes.length - 1, c));
+    this.hexCursor = c;
+    this.tree.selectByte(c);
+  }
+
+  private nextProblem(dir: 1 | -1): void {
+    const s = this.state;
+    const [a, b] = s.range();
+    for (let i = s.sel + dir; i >= a && i < b; i += dir) {
+      const r = s.shown.get(i);
+      if (r && hasProblem(r)) { s.sel = i; s.follow = false; this.focus = 'list'; return; }
+    }
+    this.flash('no further packet with a finding or note');
+  }
+
+  private sideKey(name: string): void {
+    const mode = this.mode as SideName;
+    const vp = this.sideVp[mode];
+    switch (name) {
+      case 'up': case 'k': vp.move(-1); break;
+      case 'down': case 'j': vp.move(1); break;
+      case 'pageup': vp.page(-1); break;
+      case 'pagedown': vp.page(1); break;
+      case 'home': vp.home(); break;
+      case 'end': vp.end(); break;
+      case 'enter': this.jumpFromSide(mode, vp.sel); break;
+    }
+  }
+
+  /** Enter on a finding (or a flow): show its packets in the list. */
+  private jumpFromSide(mode: SideName, i: number): void {
+    let frames: number[] = [];
+    let conn: string | undefined;
+    let what = '';
+    if (mode === 'findings') {
+      const f: Finding | undefined = this.state.findings[i];
+      if (!f) return;
+      frames = f.frames; conn = f.conn; what = `finding ${f.code}`;
+    } else if (mode === 'flows') {
+      const fl = this.sideData().flows[i];
+      if (!fl) return;
+      frames = fl.frames; conn = fl.conn; what = `${fl.kind} flow`;
+    } else return;
+    if (frames.length === 0) { this.flash(`${what} names no packet`, 'yellow-fg'); return; }
+    const s = this.state;
+    let idx = s.findFrame(frames, conn);
+    if (idx < 0 && s.filterExpr) {
+      s.setFilter('', null);
+      idx = s.findFrame(frames, conn);
+      if (idx >= 0) this.flash('filter cleared to show the packets', 'yellow-fg');
+    }
+    if (idx < 0) { this.flash(`frames ${frames.join(', ')} are no longer kept`, 'yellow-fg'); return; }
+    s.marked = new Set(frames);
+    s.sel = idx;
+    s.follow = false;
+    this.mode = 'packets';
+    this.focus = 'list';
+    if (!this.message) this.flash(`${what}: frames ${frames.join(', ')} marked with *; Esc clears`);
+  }
+
+  private promptKey(ch: string | undefined, key: KeyLike): void {
+    const p = this.prompt!;
+    const r = p.editor.key(ch, key);
+    if (r === 'cancel') { this.prompt = null; return; }
+    if (p.kind === 'filter') {
+      if (r === 'changed') p.error = checkFilter(p.editor.value);
+      if (r === 'submit') {
+        p.error = checkFilter(p.editor.value);
+        if (p.error) return; // stay open with the error shown
+        this.applyFilter(p.editor.value);
+        this.prompt = null;
+      }
+      return;
+    }
+    if (r === 'submit') {
+      const path = p.editor.value.trim() || defaultPcapName();
+      this.prompt = null;
+      void this.writePcap(path);
+    }
+  }
+
+  applyFilter(expr: string): void {
+    if (!expr.trim()) { this.state.setFilter('', null); this.flash('filter cleared'); return; }
+    try {
+      const fn = compileFilter(expr);
+      this.state.setFilter(expr, fn);
+      this.flash(`filter applied: ${this.state.count()} of ${this.state.all.size} kept packets match`, 'green-fg');
+    } catch (err) {
+      this.flash(`bad filter: ${(err as Error).message.split('\n')[0]}`, 'red-fg', 8000);
+    }
+  }
+
+  private async writePcap(path: string): Promise<void> {
+    const recs = this.state.shownRecords();
+    try {
+      await (this.opts.onWritePcap ?? writeRecordsPcap)(recs, path);
+      this.flash(`wrote ${recs.length} packets to ${path}`, 'green-fg', 6000);
+    } catch (err) {
+      this.flash(`could not write ${path}: ${(err as Error).message}`, 'red-fg', 8000);
+    }
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------
+
+  quit(): void {
+    if (this.destroyed) return;
+    this.destroy();
+    this.opts.onQuit?.();
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    try {
+      this.screen.destroy();
+    } catch {
+      // the terminal is gone already
+    }
+    for (const r of this.doneResolvers) r();
+  }
+}
+
+/** The packet's warn/error notes as one-liners, for the tree pane and the message line. */
+function packetNotes(rec: PacketRecord): string[] {
+  const out: string[] = [];
+  for (const n of rec.notes) if (n.severity !== 'info') out.push(`! ${n.severity}: ${n.text}${n.spec ? ` [${n.spec}]` : ''}`);
+  for (const f of rec.findings) out.push(`! finding: ${f} (5 or x: findings view)`);
+  return out;
+}
+
+function checkFilter(expr: string): { text: string; position: number } | null {
+  if (!expr.trim()) return null;
+  try {
+    compileFilter(expr);
+    return null;
+  } catch (err) {
+    if (err instanceof FilterSyntaxError) return { text: err.reason, position: err.position };
+    return { text: (err as Error).message, position: 0 };
+  }
+}

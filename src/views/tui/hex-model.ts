@@ -1,0 +1,64 @@
+// Hex dump lines (offset, hex, ASCII) with the selected field's bytes in
+// reverse video and an optional byte cursor, as blessed-tagged strings.
+
+export interface HexOptions {
+  /** Width available; picks 16, 8 or 4 bytes per line. */
+  width: number;
+  /** Highlighted range [start, end). */
+  highlight?: [number, number] | null;
+  /** Byte under the hex cursor (hex pane focused). */
+  cursor?: number | null;
+  /** Ranges shown as `**` (secrets). */
+  masked?: Array<[number, number]>;
+}
+
+export function bytesPerLine(width: number): number {
+  for (const n of [16, 8, 4]) if (6 + n * 3 + (n > 8 ? 1 : 0) + 1 + n <= width) return n;
+  return 4;
+}
+
+function inRange(i: number, r: [number, number] | null | undefined): boolean {
+  return !!r && i >= r[0] && i < r[1];
+}
+
+function ascii(b: number): string {
+  if (b >= 0x20 && b < 0x7f) {
+    const c = String.fromCharCode(b);
+    return c === '{' ? '{open}' : c === '}' ? '{close}' : c;
+  }
+  return '.';
+}
+
+/** The line index that holds byte `offset`. */
+export function lineOf(offset: number, width: number): number {
+  return Math.floor(offset / bytesPerLine(width));
+}
+
+export function hexLines(bytes: Uint8Array, o: HexOptions): string[] {
+  const n = bytesPerLine(o.width);
+  const lines: string[] = [];
+  const masked = (i: number): boolean => !!o.masked?.some((r) => i >= r[0] && i < r[1]);
+  for (let start = 0; start < bytes.length; start += n) {
+    let hex = '';
+    let asc = '';
+    for (let k = 0; k < n; k++) {
+      const i = start + k;
+      if (k === 8 && n > 8) hex += ' ';
+      if (i >= bytes.length) { hex += '   '; continue; }
+      const b = bytes[i]!;
+      const hide = masked(i);
+      let h = hide ? '**' : b.toString(16).padStart(2, '0');
+      let a = hide ? '*' : ascii(b);
+      const hl = inRange(i, o.highlight);
+      const cur = o.cursor === i;
+      if (cur) { h = `{underline}{yellow-fg}${h}{/yellow-fg}{/underline}`; a = `{underline}{yellow-fg}${a}{/yellow-fg}{/underline}`; }
+      if (hl) { h = `{inverse}${h}{/inverse}`; a = `{inverse}${a}{/inverse}`; }
+      // Keep the separator inside the highlight when the next byte is highlighted too.
+      const nextHl = hl && inRange(i + 1, o.highlight) && k + 1 < n && k !== 7;
+      hex += nextHl ? `${h}{inverse} {/inverse}` : `${h} `;
+      asc += a;
+    }
+    lines.push(`{blue-fg}${start.toString(16).padStart(4, '0')}{/blue-fg}  ${hex} ${asc}`);
+  }
+  return lines;
+}

@@ -1,0 +1,34 @@
+// Every key of the TUI, once: the help bar and the `?` overlay read this table.
+import type { KeyHelp } from './widgets/help-bar.js';
+
+export const GLOBAL_KEYS: KeyHelp[] = [
+  { keys: '?', what: 'show all keys', bar: 'keys' },
+  { keys: 'q', what: 'quit (also Ctrl-C); the terminal is restored', bar: 'quit' },
+  { keys: '/', what: 'display filter (Wireshark-style, e.g. publish && topic matches "home/#")', bar: 'filter' },
+  { keys: '1 p', what: 'packets: list, field tree, hex', bar: 'pkts' },
+  { keys: '2 c', what: 'clients and sessions (version, user, keep-alive, will, subscriptions)', bar: 'clients' },
+  { keys: '3 t', what: 'topic tree with message counts and retained values', bar: 'topics' },
+  { keys: '4 o', what: 'QoS / packet-id flows with state and latency', bar: 'flows' },
+  { keys: '5 x', what: 'findings; enter jumps to the packets involved', bar: 'findings' },
+  { keys: 'w', what: 'write the shown packets to a pcap file (asks for a path)', bar: 'write' },
+  { keys: 'f', what: 'follow new packets (live); scrolling up stops following', bar: 'follow' },
+  { keys: 'space', what: 'pause / resume the display (capture continues); in the tree: expand', bar: 'pause' },
+  { keys: 'h', what: 'lab explanation (in a lab)' },
+  { keys: 'Esc', what: 'back to the packet list; clear finding marks' },
+];
+
+export const PACKET_KEYS: KeyHelp[] = [
+  { keys: 'Tab / S-Tab', what: 'move focus: list → tree → hex' },
+  { keys: '↑ ↓ PgUp PgDn', what: 'move in the focused pane' },
+  { keys: 'Home End g G', what: 'first / last packet (End and G resume following)' },
+  { keys: 'Enter', what: 'list: go to the field tree; tree: expand or collapse the node' },
+  { keys: '→ ←', what: 'tree: expand / collapse (or go to child / parent); hex: move the byte cursor' },
+  { keys: '* -', what: 'tree: expand all / collapse all' },
+  { keys: 'n N', what: 'next / previous packet with a finding or a protocol note (!)' },
+];
+
+export const PROMPT_KEYS: KeyHelp[] = [
+  { keys: 'Enter', what: 'apply (an empty filter shows everything)' },
+  { keys: 'Esc', what: 'cancel' },
+  { keys: '← → Home End', what: 'move; Ctrl-U clears to the start' },
+];

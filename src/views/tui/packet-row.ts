@@ -1,0 +1,100 @@
+// One packet-list row: number, relative time, client, direction, type, flags
+// (d q r), packet id, topic, length and the findings marker, fitted to a width.
+import type { PacketRecord } from '../../model/packet.js';
+import { PACKET_TYPES } from '../../protocol/packet-types.js';
+import { esc, fit, printable, tag } from './text.js';
+
+export const TYPE_COLOURS: Record<string, string> = {
+  CONNECT: 'green-fg', CONNACK: 'green-fg', DISCONNECT: 'green-fg', AUTH: 'green-fg',
+  PUBLISH: 'cyan-fg',
+  PUBACK: 'blue-fg', PUBREC: 'blue-fg', PUBREL: 'blue-fg', PUBCOMP: 'blue-fg',
+  SUBSCRIBE: 'magenta-fg', SUBACK: 'magenta-fg', UNSUBSCRIBE: 'magenta-fg', UNSUBACK: 'magenta-fg',
+  PINGREQ: 'white-fg', PINGRESP: 'white-fg',
+  RESERVED: 'red-fg',
+};
+
+export function typeName(type: number): string {
+  return PACKET_TYPES[type]?.name ?? 'RESERVED';
+}
+
+/** `d`/`.`, QoS digit, `r`/`.`: only meaningful for PUBLISH. */
+export function flagString(rec: PacketRecord): string {
+  const s = rec.summary;
+  if (s.type !== 3) return '   ';
+  return `${s.dup ? 'd' : '.'}${s.qos}${s.retain ? 'r' : '.'}`;
+}
+
+/** True when the row deserves the `!` marker: a finding, or a warn/error note. */
+export function hasProblem(rec: PacketRecord): boolean {
+  if (rec.findings.length > 0) return true;
+  for (const n of rec.notes) if (n.severity !== 'info') return true;
+  return false;
+}
+
+export function relTime(us: number, baseUs: number): string {
+  const d = (us - baseUs) / 1e6;
+  if (d < 10_000) return d.toFixed(3);
+  return d.toFixed(0);
+}
+
+export interface Columns {
+  no: number; time: number; client: number; dir: number; type: number;
+  flags: number; id: number; topic: number; len: number; mark: number;
+}
+
+/** Column widths for a total width; the topic takes what is left. */
+export function columns(width: number): Columns {
+  const wide = width >= 120;
+  const c: Columns = {
+    no: wide ? 7 : 5, time: wide ? 10 : 8, client: wide ? 18 : width >= 90 ? 12 : 9, dir: 1, type: 11,
+    flags: 3, id: 5, topic: 0, len: wide ? 7 : 5, mark: 1,
+  };
+  const fixed = c.no + c.time + c.client + c.dir + c.type + c.flags + c.id + c.len + c.mark + 9; // 9 gaps
+  c.topic = Math.max(4, width - fixed);
+  return c;
+}
+
+export function headerRow(width: number): string {
+  const c = columns(width);
+  return [
+    fit('No.', c.no, 'right'), fit('Time', c.time, 'right'), fit('Client', c.client), fit('', c.dir),
+    fit('Type', c.type), fit('dqr', c.flags), fit('PktId', c.id, 'right'), fit('Topic', c.topic),
+    fit('Len', c.len, 'right'), fit('!', c.mark),
+  ].join(' ');
+}
+
+export interface RowOptions {
+  width: number;
+  baseTime: number;
+  selected: boolean;
+  /** Extra emphasis (packets of the finding the user jumped from). */
+  marked?: boolean;
+  /** Selected while another pane has the focus (underlined, not reversed). */
+  current?: boolean;
+}
+
+/** A blessed-tagged row exactly `width` columns wide. */
+export function packetRow(rec: PacketRecord, o: RowOptions): string {
+  const c = columns(o.width);
+  const s = rec.summary;
+  const name = typeName(s.type);
+  const client = rec.clientId ?? rec.conn.client.port.toString();
+  const topic = rec.topic ?? (s.subscriptions ? s.subscriptions.map((x) => x.filter).join(',') : s.unsubscriptions?.join(',') ?? '');
+  const problem = hasProblem(rec);
+  const cells = [
+    esc(fit(String(rec.seq), c.no, 'right')),
+    esc(fit(relTime(rec.time, o.baseTime), c.time, 'right')),
+    esc(fit(printable(client), c.client)),
+    rec.dir === 'c2s' ? '→' : '←',
+    o.selected ? esc(fit(name, c.type)) : tag(TYPE_COLOURS[name], esc(fit(name, c.type))),
+    esc(fit(flagString(rec), c.flags)),
+    esc(fit(s.packetId === null ? '' : String(s.packetId), c.id, 'right')),
+    esc(fit(printable(topic), c.topic)),
+    esc(fit(String(s.remainingLength), c.len, 'right')),
+    problem ? (o.selected ? '!' : '{red-fg}{bold}!{/bold}{/red-fg}') : o.marked ? '*' : ' ',
+  ];
+  const line = cells.join(' ');
+  if (o.selected) return `{inverse}${line}{/inverse}`;
+  if (o.current || o.marked) return `{underline}${line}{/underline}`;
+  return line;
+}

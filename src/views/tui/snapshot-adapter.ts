@@ -1,0 +1,34 @@
+// Fills the side views' SideData from the Analyzer's snapshot (live mode and
+// any caller that runs analysis), so the TUI shows the analysis' own state.
+import type { AnalysisSnapshot, FlowSnapshot } from '../../analysis/index.js';
+import type { ClientRow, FlowRow, SideData, TopicRow } from './side-model.js';
+
+function flowRow(f: FlowSnapshot): FlowRow {
+  return {
+    conn: f.conn, clientId: f.clientId, packetId: f.packetId, kind: f.kind, state: f.state, topic: f.topic,
+    steps: f.steps.map((s) => s.type).join(' → ') + (f.retransmissions ? ` (${f.retransmissions} re-sent)` : ''),
+    latencyMs: f.totalUs === null ? null : f.totalUs / 1000,
+    frames: f.steps.map((s) => s.frame),
+  };
+}
+
+export function sideDataFromSnapshot(s: AnalysisSnapshot): SideData {
+  const clients: ClientRow[] = s.sessions.map((x) => ({
+    conn: x.conn,
+    clientId: x.clientId,
+    version: x.version,
+    username: x.username,
+    keepAlive: x.keepAlive,
+    cleanSession: x.cleanStart,
+    sessionPresent: x.sessionPresent,
+    will: x.will ? `${x.will.topic} = ${x.will.preview} q${x.will.qos}${x.will.retain ? ' r' : ''}` : null,
+    state: x.state === 'refused' && x.connackCode !== null ? `refused (${x.connackCode})` : x.state,
+    subscriptions: x.subscriptions.map((u) => `${u.filter} q${u.grantedQos}${u.inherited ? ' (kept)' : ''}`),
+    packets: x.packets.c2s + x.packets.s2c,
+  }));
+  const topics: TopicRow[] = s.topics
+    .map((t) => ({ topic: t.topic, messages: t.published, retained: t.retained ? t.retained.preview : null, lastPayload: t.lastPreview }))
+    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  const flows = [...s.flows.recent, ...s.flows.inFlight].sort((a, b) => a.startedAt - b.startedAt).map(flowRow);
+  return { clients, topics, flows };
+}

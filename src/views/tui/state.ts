@@ -1,0 +1,127 @@
+// The TUI's data state, free of blessed: the bounded packet ring, the filtered
+// ring, pause/follow, the selection (absolute ring indices) and findings.
+// app.ts turns key presses into calls here and draws what it exposes.
+import type { Finding, PacketRecord } from '../../model/packet.js';
+import { Ring } from './ring.js';
+import { SideModel } from './side-model.js';
+
+export type Predicate = (rec: PacketRecord) => boolean;
+
+const MAX_FINDINGS = 10_000;
+
+export class TuiState {
+  readonly all: Ring<PacketRecord>;
+  /** The filtered list; `all` itself when no filter is set. */
+  shown: Ring<PacketRecord>;
+  filterExpr = '';
+  private filterFn: Predicate | null = null;
+  readonly findings: Finding[] = [];
+  findingsDropped = 0;
+  readonly side = new SideModel();
+  /** Time of the first packet: the zero of the relative time column. */
+  baseTime: number | null = null;
+  /** Display frozen (capture continues). `frozenEnd` is the shown end when paused. */
+  paused = false;
+  frozenEnd = 0;
+  follow: boolean;
+  /** Absolute index (in `shown`) of the selected packet, -1 for none. */
+  sel = -1;
+  /** Absolute index of the top row of the list. */
+  top = 0;
+  /** Frames of the finding the user jumped from (marked with `*`). */
+  marked = new Set<number>();
+  ended = false;
+
+  constructor(readonly ringSize: number, live: boolean) {
+    this.all = new Ring(ringSize);
+    this.shown = this.all;
+    this.follow = live;
+  }
+
+  addPacket(rec: PacketRecord): void {
+    if (this.baseTime === null) this.baseTime = rec.time;
+    this.all.push(rec);
+    this.side.add(rec);
+    if (this.filterFn && this.shown !== this.all && safe(this.filterFn, rec)) this.shown.push(rec);
+  }
+
+  addFinding(f: Finding): void {
+    if (this.findings.length >= MAX_FINDINGS) { this.findings.shift(); this.findingsDropped++; }
+    this.findings.push(f);
+  }
+
+  /** First and one-past-last absolute index the list shows. */
+  range(): [number, number] {
+    const end = this.paused ? Math.min(this.frozenEnd, this.shown.end) : this.shown.end;
+    return [Math.min(this.shown.first, end), end];
+  }
+
+  count(): number {
+    const [a, b] = this.range();
+    return b - a;
+  }
+
+  selected(): PacketRecord | undefined {
+    return this.sel < 0 ? undefined : this.shown.get(this.sel);
+  }
+
+  setPaused(p: boolean): void {
+    this.paused = p;
+    if (p) this.frozenEnd = this.shown.end;
+  }
+
+  /** Apply a compiled filter (null clears it); rebuilds the shown ring from what is kept. */
+  setFilter(expr: string, fn: Predicate | null): void {
+    const keep = this.selected();
+    this.filterExpr = fn ? expr : '';
+    this.filterFn = fn;
+    if (!fn) {
+      this.shown = this.all;
+    } else {
+      const r = new Ring<PacketRecord>(this.ringSize);
+      for (const rec of this.all) if (safe(fn, rec)) r.push(rec);
+      this.shown = r;
+    }
+    this.frozenEnd = this.shown.end;
+    this.sel = -1;
+    if (keep) this.selectRecord(keep);
+    if (this.sel < 0) {
+      const [a, b] = this.range();
+      this.sel = this.follow ? b - 1 : b > a ? a : -1;
+    }
+  }
+
+  /** Select a record if it is in the shown list. Returns whether it was found. */
+  selectRecord(rec: PacketRecord): boolean {
+    const [a, b] = this.range();
+    for (let i = b - 1; i >= a; i--) if (this.shown.get(i) === rec) { this.sel = i; return true; }
+    return false;
+  }
+
+  /** Index of the first shown packet whose frame is in `frames` (and conn matches, when given). */
+  findFrame(frames: readonly number[], conn?: string): number {
+    const want = new Set(frames);
+    const [a, b] = this.range();
+    for (let i = a; i < b; i++) {
+      const r = this.shown.get(i)!;
+      if (want.has(r.frame) && (conn === undefined || r.conn.id === conn)) return i;
+    }
+    return -1;
+  }
+
+  /** Records currently shown, oldest first (what `w` writes). */
+  shownRecords(): PacketRecord[] {
+    const [a, b] = this.range();
+    const out: PacketRecord[] = [];
+    for (let i = a; i < b; i++) out.push(this.shown.get(i)!);
+    return out;
+  }
+}
+
+function safe(fn: Predicate, rec: PacketRecord): boolean {
+  try {
+    return fn(rec);
+  } catch {
+    return false;
+  }
+}

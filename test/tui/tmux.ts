@@ -1,0 +1,71 @@
+// Drive a real terminal: a private tmux server (own socket), one session per
+// test. tmux missing is a failure, never a skip.
+import { execFileSync } from 'node:child_process';
+
+const SOCKET = `mqttscope-tui-${process.pid}`;
+
+function tmux(args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function requireTmux(): void {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('tmux is not installed: apt-get install -y tmux (the TUI tests need a real terminal)');
+  }
+}
+
+export class TmuxSession {
+  private static n = 0;
+  readonly name = `t${process.pid}-${TmuxSession.n++}`;
+
+  constructor(command: string, readonly width = 80, readonly height = 24, cwd = process.cwd()) {
+    requireTmux();
+    tmux(['new-session', '-d', '-s', this.name, '-x', String(width), '-y', String(height), '-c', cwd,
+      '-e', 'TERM=xterm-256color', command]);
+    tmux(['set-option', '-t', this.name, 'remain-on-exit', 'on']);
+  }
+
+  /** Keys as tmux names them ('Down', 'Enter', 'Tab', 'C-c') or literal text with literal=true. */
+  send(keys: string, literal = false): void {
+    tmux(['send-keys', '-t', this.name, ...(literal ? ['-l'] : []), keys]);
+  }
+
+  /** The screen as text (escapes=true keeps SGR attributes: `capture-pane -e`). */
+  capture(escapes = false): string {
+    return tmux(['capture-pane', '-p', '-t', this.name, ...(escapes ? ['-e'] : [])]);
+  }
+
+  resize(w: number, h: number): void {
+    tmux(['resize-window', '-t', this.name, '-x', String(w), '-y', String(h)]);
+  }
+
+  /** Whether the pane's process has exited (remain-on-exit keeps the pane). */
+  dead(): boolean {
+    return tmux(['display-message', '-p', '-t', this.name, '#{pane_dead}']).trim() === '1';
+  }
+
+  async waitFor(pred: (screen: string) => boolean, what: string, timeoutMs = 15_000, escapes = false): Promise<string> {
+    const until = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < until) {
+      last = this.capture(escapes);
+      if (pred(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}; screen was:\n${last}`);
+  }
+
+  async waitText(text: string, timeoutMs?: number): Promise<string> {
+    return this.waitFor((s) => s.includes(text), JSON.stringify(text), timeoutMs);
+  }
+
+  kill(): void {
+    try { tmux(['kill-session', '-t', this.name]); } catch { /* gone */ }
+  }
+
+  static killServer(): void {
+    try { tmux(['kill-server']); } catch { /* not running */ }
+  }
+}

@@ -1,0 +1,166 @@
+// The real TUI in tmux over a capture file built with the project's pcap writer.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDist, removeDist, ROOT } from './build.js';
+import { buildDemoCapture } from './fixture.js';
+import { requireTmux, TmuxSession } from './tmux.js';
+
+let dist = '';
+let dir = '';
+let pcap = '';
+const sessions: TmuxSession[] = [];
+
+beforeAll(() => {
+  requireTmux();
+  dist = buildDist('tui-file');
+  dir = mkdtempSync(join(tmpdir(), 'mqttscope-tui-'));
+  pcap = join(dir, 'demo.pcap');
+  buildDemoCapture(pcap);
+});
+
+afterAll(() => {
+  for (const s of sessions) s.kill();
+  TmuxSession.killServer();
+  removeDist(dist);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function open(w = 80, h = 24): TmuxSession {
+  const s = new TmuxSession(`node ${JSON.stringify(join(ROOT, 'test/tui/harness.mjs'))} ${JSON.stringify(dist)} --pcap ${JSON.stringify(pcap)}`, w, h, dir);
+  sessions.push(s);
+  return s;
+}
+
+/** Lines of the packet list (rows that start with a packet number). */
+function listRows(screen: string): string[] {
+  return screen.split('\n').filter((l) => /^\s*\d+\s+\d+\.\d{3}\s/.test(l));
+}
+
+describe('TUI over a capture file (tmux 80×24)', () => {
+  it('lists the packets, then shows the seed PUBLISH in tree and hex', async () => {
+    const s = open();
+    let screen = await s.waitText('FILE (end)');
+    const rows = listRows(screen);
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    expect(rows[0]).toMatch(/^\s*1\s+0\.000\s+sub1\s+→ CONNECT/);
+    expect(screen).toContain('No.');
+    expect(screen).toMatch(/\? keys/);
+
+    // Packet 7 is `30 14 00 0b Room1/Light Turn On`.
+    for (let i = 0; i < 6; i++) s.send('Down');
+    screen = await s.waitText('Packet 7 (frame');
+    expect(screen).toMatch(/7\s+\S+\s+p1\s+→ PUBLISH\s+\.0\.\s+Room1\/Light/);
+    expect(screen).toContain('Remaining Length: 20');
+
+    // Focus the tree, move to Remaining Length (second top-level node).
+    s.send('Tab');
+    s.send('Down');
+    screen = await s.waitText('Bytes 1–1 (1): Remaining Length');
+    const esc = s.capture(true);
+    // The hex pane: byte 2 (offset 1, 0x14) in reverse video, and only that byte.
+    const hexLine = esc.split('\n').find((l) => l.includes('0000') && /14/.test(l) && l.includes('Room1'));
+    expect(hexLine, esc).toBeDefined();
+    expect(hexLine).toMatch(/\x1b\[7m14/);
+    expect(hexLine).not.toMatch(/\x1b\[7m30/);
+    expect(hexLine).not.toMatch(/\x1b\[7m00/);
+
+    // Expand it: one node per Remaining Length byte.
+    s.send('Enter');
+    screen = await s.waitText('byte 1: 0x14');
+
+    // Hex cursor: move to the topic bytes, the tree follows.
+    s.send('Tab');
+    for (let i = 0; i < 5; i++) s.send('Right');
+    screen = await s.waitText('Topic: "Room1/Light"');
+    expect(screen).toMatch(/Bytes 4–14 \(11\): Topic/);
+
+    s.send('q');
+    await s.waitFor(() => s.dead(), 'exit after q');
+  });
+
+  it('narrows the list with a filter and shows an inline error for a bad one', async () => {
+    const s = open();
+    await s.waitText('FILE (end)');
+    s.send('/');
+    s.send('publish', true);
+    s.send('Enter');
+    let screen = await s.waitText('filter: publish');
+    let rows = listRows(screen);
+    expect(rows.length).toBe(3);
+    for (const r of rows) expect(r).toContain('PUBLISH');
+
+    s.send('/');
+    s.send('C-u');
+    s.send('topic == ', true);
+    screen = await s.waitText('✗');
+    expect(screen).toMatch(/at position \d+/);
+    s.send('Enter'); // refused: the prompt stays open with the error
+    screen = await s.waitText('✗');
+    expect(screen).toContain('Filter:');
+    s.send('Escape');
+    screen = await s.waitFor((x) => !x.includes('✗'), 'error gone after Esc');
+    rows = listRows(screen);
+    expect(rows.length).toBe(3); // the old filter still applies
+    s.send('q');
+  });
+
+  it('side views: clients, topics, flows and findings (enter jumps to the packet)', async () => {
+    const s = open();
+    await s.waitText('FILE (end)');
+    s.send('2');
+    let screen = await s.waitText('Clients / sessions');
+    expect(screen).toContain('sub1');
+    expect(screen).toContain('intruder');
+    expect(screen).toMatch(/Room1\/# q1/);
+    s.send('3');
+    screen = await s.waitText('Topics (');
+    expect(screen).toContain('Light');
+    expect(screen).toMatch(/temp\s+1\s+retained: "?21\.5/);
+    s.send('4');
+    screen = await s.waitText('flows (');
+    expect(screen).toMatch(/publish-qos1\s+complete/);
+    s.send('5');
+    screen = await s.waitText('Findings (');
+    expect(screen).toContain('connect-refused');
+    s.send('Enter');
+    // The refused login: its CONNECT is selected, and the row carries the `!` marker.
+    screen = await s.waitText('Packet 11 (frame');
+    expect(screen).toMatch(/11\s+\S+\s+intruder\s+→ CONNECT.*!/);
+    expect(screen).toContain('finding: connect-refused');
+    // The password is masked in the hex pane.
+    expect(screen).not.toContain('wrong-secret');
+    s.send('q');
+  });
+
+  it('writes the shown packets to a pcap with w', async () => {
+    const s = open();
+    await s.waitText('FILE (end)');
+    s.send('w');
+    await s.waitText('Write pcap to: mqttscope-');
+    s.send('C-u');
+    s.send(join(dir, 'out.pcap'), true);
+    s.send('Enter');
+    await s.waitText('wrote 15 packets');
+    expect(statSync(join(dir, 'out.pcap')).size).toBeGreaterThan(24);
+    s.send('q');
+  });
+
+  it('lays out at 200×50 and re-lays out on resize', async () => {
+    const s = open(200, 50);
+    let screen = await s.waitText('FILE (end)');
+    expect(listRows(screen).length).toBe(15);
+    // Tree and hex side by side: both pane headers on one line.
+    const head = screen.split('\n').find((l) => l.includes('Packet 1 (frame') && l.includes('Bytes'));
+    expect(head, screen).toBeDefined();
+    s.resize(80, 24);
+    screen = await s.waitFor((x) => x.split('\n').every((l) => l.length <= 80) && x.includes('No.'), 'relayout at 80 columns');
+    expect(screen.split('\n').find((l) => l.includes('Packet 1 (frame') && l.includes('Bytes'))).toBeUndefined();
+    s.send('?');
+    screen = await s.waitText('mqttscope keys');
+    s.send('x');
+    s.send('C-c');
+    await s.waitFor(() => s.dead(), 'exit after Ctrl-C');
+  });
+});
