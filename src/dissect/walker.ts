@@ -7,6 +7,9 @@ import type { Field, FieldValue, Note, ProtocolVersion } from '../model/types.js
 import { NOTE_DEFS, type NoteDef } from '../protocol/spec-refs.js';
 import { decodeUtf8, hexOf, utf8Status, UTF8_INVALID, UTF8_NUL, quote } from './utf8.js';
 
+const NO_FIELDS: Field[] = Object.freeze([]) as unknown as Field[];
+const NO_STACK: Field[][] = Object.freeze([]) as unknown as Field[][];
+
 export class Walker {
   readonly b: Uint8Array;
   /** End of the packet: min(bytes.length, headerLength + Remaining Length). */
@@ -34,9 +37,10 @@ export class Walker {
     this.s = s;
     this.notes = s.notes;
     this.ctx = ctx;
-    this.top = [];
+    // Summary mode never adds fields: share frozen empty arrays instead of allocating.
+    this.top = tree ? [] : NO_FIELDS;
     this.cur = this.top;
-    this.stack = [];
+    this.stack = tree ? [] : NO_STACK;
   }
 
   // ---- notes -------------------------------------------------------------
