@@ -18,6 +18,9 @@ export interface TableViewOptions extends ViewOptions {
   flushMs?: number;
 }
 
+/** No rule between body rows: one line per packet. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
 function style(p: Palette): { head: string[]; border: string[] } {
   return p.enabled ? { head: ['cyan', 'bold'], border: ['grey'] } : { head: [], border: [] };
 }
@@ -25,7 +28,7 @@ function style(p: Palette): { head: string[]; border: string[] } {
 /** Rows of packets as one cli-table3 table. */
 export function renderPacketTable(recs: PacketRecord[], opts: Omit<ViewOptions, 'out'> = {}): string {
   const p = palette(opts.color ?? false);
-  const t = new Table({ head: [...PACKET_COLUMNS], style: style(p) });
+  const t = new Table({ head: [...PACKET_COLUMNS], style: style(p), chars: COMPACT });
   for (const rec of recs) {
     const x = packetParts(rec, { showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, previewChars: 24 });
     const details = [x.detail, x.failed ? p.red(x.reason) : x.reason].filter(Boolean).join(' ');
