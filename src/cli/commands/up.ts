@@ -1,0 +1,113 @@
+// `mqttscope up` (the default command): the bundled broker on a private
+// loopback port, the proxy on 127.0.0.1:1883 in front of it, and the live view.
+import { AclFileError } from '../../acl/errors.js';
+import { startBroker } from '../../broker/broker.js';
+import { MosquittoError, startMosquitto } from '../../broker/mosquitto.js';
+import { endpointString, type Endpoint } from '../../model/types.js';
+import { parseCommandArgs, parseHostPort } from '../args.js';
+import { CliError, UsageError } from '../errors.js';
+import { liveConfig, runLive } from '../live.js';
+import { clientHint, listenLines, PROXY_OPTIONS, PROXY_USAGE, proxySettings, startWiredProxy } from './proxy.js';
+
+export const summary = 'bundled broker + proxy on 127.0.0.1:1883 + live view (the default)';
+
+export const usage = `usage: mqttscope up [--listen [HOST:]PORT] [--broker aedes|mosquitto|HOST:PORT] [--acl FILE] [--passwd FILE] [--allow-anonymous] [OPTIONS]
+
+Starts a broker on a private loopback port, the proxy in front of it on
+127.0.0.1:1883, and the live view: the terminal UI when stdout is a terminal,
+otherwise one line per packet. Point any MQTT client at the proxy.
+Ctrl-C (SIGINT) or SIGTERM stops everything cleanly and flushes --write.
+
+Options:
+  --broker NAME|HOST:PORT    aedes (bundled, default), mosquitto (runs the mosquitto binary),
+                             or HOST:PORT of a broker that is already running
+  --acl FILE                 mosquitto acl_file, enforced by the bundled broker and used to explain drops
+  --passwd FILE              mosquitto password_file for the bundled broker
+  --allow-anonymous          let clients without a username in (default: only when there is no --passwd)
+${PROXY_USAGE.filter((l) => !/--acl |--passwd /.test(l)).join('\n')}
+  -h, --help                 this help
+
+Example:
+  mqttscope up
+  mosquitto_sub -t 'Room1/#' -v &
+  mosquitto_pub -t Room1/Light -m "Turn On"`;
+
+interface Backend {
+  kind: 'aedes' | 'mosquitto' | 'external';
+  at: Endpoint;
+  close(): Promise<void>;
+}
+
+async function startBackend(broker: string, opts: { acl?: string; passwd?: string; allowAnonymous?: boolean }): Promise<Backend> {
+  if (broker === 'aedes') {
+    try {
+      const b = await startBroker({
+        host: '127.0.0.1', port: 0,
+        ...(opts.acl ? { acl: opts.acl } : {}),
+        ...(opts.passwd ? { passwd: opts.passwd } : {}),
+        ...(opts.allowAnonymous !== undefined ? { allowAnonymous: opts.allowAnonymous } : {}),
+      });
+      return { kind: 'aedes', at: { host: b.host, port: b.port }, close: () => b.close() };
+    } catch (err) {
+      if (err instanceof AclFileError) throw new CliError(err.message, { code: err.code });
+      throw err;
+    }
+  }
+  if (broker === 'mosquitto') {
+    try {
+      const m = await startMosquitto({
+        host: '127.0.0.1', port: 0,
+        ...(opts.acl ? { aclFile: opts.acl } : {}),
+        ...(opts.passwd ? { passwdFile: opts.passwd } : {}),
+        ...(opts.allowAnonymous !== undefined ? { allowAnonymous: opts.allowAnonymous } : {}),
+      });
+      return { kind: 'mosquitto', at: { host: m.host, port: m.port }, close: () => m.close() };
+    } catch (err) {
+      if (err instanceof MosquittoError) throw new CliError(err.message, { code: err.code });
+      throw err;
+    }
+  }
+  if (!/:\d+$/.test(broker)) throw new UsageError(`--broker: expected aedes, mosquitto or HOST:PORT, got '${broker}'`);
+  return { kind: 'external', at: parseHostPort(broker, '--broker'), close: async () => {} };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    ...PROXY_OPTIONS,
+    broker: { type: 'string', short: 'b' },
+    'allow-anonymous': { type: 'boolean' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const broker = values.broker ?? 'aedes';
+  if (broker !== 'aedes' && broker !== 'mosquitto' && !/:\d+$/.test(broker)) {
+    throw new UsageError(`--broker: expected aedes, mosquitto or HOST:PORT, got '${broker}'`);
+  }
+  const external = broker !== 'aedes' && broker !== 'mosquitto';
+  if (external && (values.passwd !== undefined || values['allow-anonymous'])) {
+    throw new UsageError('--passwd and --allow-anonymous configure the bundled broker; with --broker HOST:PORT configure that broker instead');
+  }
+  const settings = await proxySettings(values);
+  const cfg = liveConfig(values);
+  let backend: Backend | null = null;
+  return runLive(cfg, {
+    title: 'mqttscope up',
+    brokerKind: broker === 'mosquitto' ? 'mosquitto' : broker === 'aedes' ? 'aedes' : 'unknown',
+    start: async (w) => {
+      backend = await startBackend(broker, {
+        ...(values.acl !== undefined ? { acl: values.acl } : {}),
+        ...(values.passwd !== undefined ? { passwd: values.passwd } : {}),
+        ...(values['allow-anonymous'] ? { allowAnonymous: true } : {}),
+      });
+      return startWiredProxy(settings, backend.at, w);
+    },
+    banner: (p) => [
+      backend!.kind === 'external'
+        ? `forwarding to the broker at ${endpointString(backend!.at)}`
+        : `${backend!.kind} broker on ${endpointString(backend!.at)} (private; connect through the proxy)`,
+      ...listenLines(p, Boolean(settings.tls)),
+      clientHint(p, Boolean(settings.tls)),
+      'Ctrl-C to stop',
+    ],
+    stop: async () => { await backend?.close(); },
+  });
+}

@@ -1,0 +1,329 @@
+// Shared wiring of a live session (proxy, up, and later the TUI and labs):
+// Engine observers + Analyzer + filter + view + optional pcap file, a 1 s
+// clock tick (the core never touches timers), and a clean SIGINT/SIGTERM
+// shutdown: stop listening, close connections, engine.end(), flush the pcap
+// file, end the view, exit 0.
+import { Analyzer } from '../analysis/index.js';
+import { AclFileError, loadAclFile, loadPasswordFile, type AclFile } from '../acl/index.js';
+import type { EngineObserver } from '../engine/engine.js';
+import { FilterSyntaxError, RecordFilter } from '../filter/index.js';
+import type { OutputRecord, SummaryRecord } from '../model/packet.js';
+import type { ConnMeta } from '../model/types.js';
+import { packetTypeName } from '../protocol/packet-types.js';
+import { nowUs } from '../proxy/clock.js';
+import { PcapTap } from '../proxy/pcap-tap.js';
+import { DEFAULT_MAX_PACKET_SIZE, type ConnectionTap, type ProxyHandle, type ProxyOptions } from '../proxy/types.js';
+import { createView } from '../views/index.js';
+import type { OptionSpec } from './args.js';
+import { CliError, UsageError } from './errors.js';
+
+export type LiveFormat = 'line' | 'table' | 'json' | 'tui';
+const FORMATS: readonly LiveFormat[] = ['line', 'table', 'json', 'tui'];
+
+/** Options every live command accepts (merge into the command's parseArgs spec). */
+export const LIVE_OPTIONS = {
+  format: { type: 'string' },
+  filter: { type: 'string' },
+  write: { type: 'string', short: 'w' },
+  'show-secrets': { type: 'boolean' },
+  acl: { type: 'string' },
+  passwd: { type: 'string' },
+  'delivery-window': { type: 'string' },
+  'max-packet-size': { type: 'string' },
+  'no-color': { type: 'boolean' },
+} as const satisfies OptionSpec;
+
+/** Help text for LIVE_OPTIONS, shared by the commands' usage. */
+export const LIVE_USAGE = [
+  '  --format line|table|json|tui  output (default: tui on a terminal, else line)',
+  '  --filter EXPR              display filter, e.g. \'publish && topic matches "Room1/#"\'',
+  '  -w, --write FILE.pcap      also record the traffic as pcap (flushed every second)',
+  '  --show-secrets             show passwords instead of ********',
+  '  --acl FILE                 mosquitto acl_file, to explain silent drops',
+  '  --passwd FILE              mosquitto password_file',
+  '  --delivery-window SECONDS  how long a publish waits for its deliveries (default 5)',
+  '  --max-packet-size BYTES    largest packet decoded, e.g. 16M (larger ones are forwarded, not decoded)',
+  '  --no-color                 no ANSI colours in the line/table views',
+];
+
+export interface LiveConfig {
+  format: LiveFormat;
+  /** The format was picked by default (no --format). */
+  formatDefaulted: boolean;
+  filter: string | null;
+  write: string | null;
+  showSecrets: boolean;
+  aclPath: string | null;
+  passwdPath: string | null;
+  deliveryWindowUs: number | undefined;
+  maxPacketSize: number;
+  color: boolean;
+}
+
+type LiveValues = { [K in keyof typeof LIVE_OPTIONS]?: (typeof LIVE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+/** `1048576`, `64k`, `16M`, `1G` → bytes. */
+export function parseSize(s: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG]i?[bB]?|[bB])?$/.exec(s.trim());
+  if (!m) throw new UsageError(`${what}: expected a size such as 65536, 64k or 16M, got '${s}'`);
+  const unit = (m[2] ?? '').toLowerCase()[0];
+  const mul = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  const n = Math.floor(Number(m[1]) * mul);
+  if (!(n >= 2)) throw new UsageError(`${what}: must be at least 2 bytes, got '${s}'`);
+  return n;
+}
+
+export function liveConfig(v: LiveValues, isTTY = Boolean(process.stdout.isTTY)): LiveConfig {
+  let format: LiveFormat;
+  const formatDefaulted = v.format === undefined;
+  if (v.format === undefined) format = isTTY ? 'tui' : 'line';
+  else if ((FORMATS as readonly string[]).includes(v.format)) format = v.format as LiveFormat;
+  else throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${v.format}'`);
+  let deliveryWindowUs: number | undefined;
+  if (v['delivery-window'] !== undefined) {
+    const s = Number(v['delivery-window']);
+    if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--delivery-window: expected a number of seconds > 0, got '${v['delivery-window']}'`);
+    deliveryWindowUs = Math.round(s * 1e6);
+  }
+  return {
+    format,
+    formatDefaulted,
+    filter: v.filter ?? null,
+    write: v.write ?? null,
+    showSecrets: v['show-secrets'] ?? false,
+    aclPath: v.acl ?? null,
+    passwdPath: v.passwd ?? null,
+    deliveryWindowUs,
+    maxPacketSize: v['max-packet-size'] !== undefined ? parseSize(v['max-packet-size'], '--max-packet-size') : DEFAULT_MAX_PACKET_SIZE,
+    color: !v['no-color'] && Boolean(process.stdout.isTTY) && process.env['NO_COLOR'] === undefined,
+  };
+}
+
+/** What a command needs to start its proxy inside a live session. */
+export interface LiveWiring {
+  onRecord: ProxyOptions['onRecord'];
+  engineOpts: NonNullable<ProxyOptions['engineOpts']>;
+  taps: ConnectionTap[];
+  maxPacketSize: number;
+  now: () => number;
+  log: (line: string) => void;
+}
+
+export interface LiveHooks {
+  /** Start the proxy (and whatever is behind it) with the session's wiring. */
+  start(w: LiveWiring): Promise<ProxyHandle>;
+  /** Lines for stderr once started (where to connect, an example). */
+  banner?(proxy: ProxyHandle): string[];
+  /** Stop what start() started besides the proxy (the bundled broker). */
+  stop?(): Promise<void>;
+  /** Wording of findings. */
+  brokerKind?: 'mosquitto' | 'aedes' | 'unknown';
+  title?: string;
+  /** Ends the session like SIGINT does (tests, labs). */
+  signal?: AbortSignal;
+  /** Where the line/table/json views write. Default process.stdout. */
+  out?: NodeJS.WritableStream;
+  /** Diagnostics. Default process.stderr. */
+  err?: NodeJS.WritableStream;
+}
+
+interface LiveView {
+  record(r: OutputRecord): void;
+  end(summary?: SummaryRecord): void | Promise<void>;
+  destroy?(): void;
+  done?: Promise<void>;
+}
+
+/** Counts for the summary record. */
+class Counter implements EngineObserver {
+  readonly packets: Record<string, number> = {};
+  readonly findings: Record<string, number> = {};
+  readonly clients = new Set<string>();
+  connections = 0;
+  open(_c: ConnMeta): void {
+    this.connections++;
+  }
+  packet(rec: Parameters<NonNullable<EngineObserver['packet']>>[0]): void {
+    const name = packetTypeName(rec.summary.type);
+    this.packets[name] = (this.packets[name] ?? 0) + 1;
+    if (rec.clientId) this.clients.add(rec.clientId);
+  }
+  finding(code: string): void {
+    this.findings[code] = (this.findings[code] ?? 0) + 1;
+  }
+}
+
+async function loadAcl(path: string): Promise<AclFile> {
+  try {
+    return await loadAclFile(path);
+  } catch (err) {
+    if (err instanceof AclFileError) throw new CliError(err.message, { code: 'acl-file' });
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`, { code: 'acl-file' });
+  }
+}
+
+async function checkPasswd(path: string): Promise<void> {
+  try {
+    await loadPasswordFile(path);
+  } catch (err) {
+    if (err instanceof AclFileError) throw new CliError(err.message, { code: 'passwd-file' });
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`, { code: 'passwd-file' });
+  }
+}
+
+async function makeView(cfg: LiveConfig, hooks: LiveHooks, analyzer: Analyzer, quit: () => void): Promise<LiveView> {
+  const out = hooks.out ?? process.stdout;
+  const err = hooks.err ?? process.stderr;
+  if (cfg.format === 'tui') {
+    try {
+      const tui = await import('../views/tui/index.js');
+      return tui.createTuiView({
+        live: true,
+        title: hooks.title ?? 'mqttscope',
+        snapshot: () => analyzer.snapshot(),
+        onQuit: quit,
+        showSecrets: cfg.showSecrets,
+        ...(cfg.filter ? { filter: cfg.filter } : {}),
+      });
+    } catch (e) {
+      err.write(`mqttscope: the TUI is not available (${(e as Error).message}); using the line view\n`);
+      return createView('line', { out, color: cfg.color, showSecrets: cfg.showSecrets });
+    }
+  }
+  return createView(cfg.format, { out, color: cfg.color, showSecrets: cfg.showSecrets });
+}
+
+/**
+ * Run a live session until SIGINT/SIGTERM (or hooks.signal). Resolves with the
+ * exit code: 0 after a clean shutdown.
+ */
+export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number> {
+  const errOut = hooks.err ?? process.stderr;
+  let filter: RecordFilter | null = null;
+  if (cfg.filter && cfg.format !== 'tui') {
+    try {
+      filter = new RecordFilter(cfg.filter);
+    } catch (e) {
+      if (e instanceof FilterSyntaxError) throw new UsageError(`--filter: ${e.message}`);
+      throw e;
+    }
+  }
+  const acl = cfg.aclPath ? await loadAcl(cfg.aclPath) : undefined;
+  if (cfg.passwdPath) await checkPasswd(cfg.passwdPath);
+
+  const counter = new Counter();
+  let view: LiveView | null = null;
+  let viewFailed = false;
+  const sink = (r: OutputRecord): void => {
+    if (r.kind === 'finding') counter.finding(r.code);
+    if (viewFailed || view === null) return;
+    if (filter && !filter.test(r)) return;
+    try {
+      view.record(r);
+    } catch (e) {
+      viewFailed = true;
+      errOut.write(`mqttscope: the view failed and was stopped: ${(e as Error).message}\n`);
+    }
+  };
+  const analyzer = new Analyzer(sink, {
+    ...(cfg.deliveryWindowUs !== undefined ? { deliveryWindowUs: cfg.deliveryWindowUs } : {}),
+    ...(acl ? { acl } : {}),
+    brokerKind: hooks.brokerKind ?? 'unknown',
+  });
+
+  let pcap: PcapTap | null = null;
+  if (cfg.write) {
+    try {
+      pcap = new PcapTap(cfg.write);
+    } catch (e) {
+      throw new CliError(`cannot write ${cfg.write}: ${(e as Error).message}`, { code: 'write-failed' });
+    }
+  }
+
+  // The TUI owns the terminal: keep diagnostics until it is gone.
+  const held: string[] = [];
+  const log = (line: string): void => {
+    if (cfg.format === 'tui' && view?.destroy) {
+      held.push(line);
+      if (held.length > 200) held.shift();
+    } else {
+      errOut.write(`mqttscope: ${line}\n`);
+    }
+  };
+
+  let resolveStop!: () => void;
+  const stopped = new Promise<void>((r) => { resolveStop = r; });
+  const onSignal = (): void => resolveStop();
+
+  const now = nowUs;
+  let proxy: ProxyHandle;
+  try {
+    proxy = await hooks.start({
+      onRecord: sink,
+      engineOpts: { observers: [counter, analyzer] },
+      taps: pcap ? [pcap] : [],
+      maxPacketSize: cfg.maxPacketSize,
+      now,
+      log,
+    });
+  } catch (e) {
+    pcap?.finish(now());
+    await hooks.stop?.().catch(() => undefined);
+    throw e;
+  }
+
+  view = await makeView(cfg, hooks, analyzer, onSignal);
+  if (cfg.format !== 'tui' || !view.destroy) {
+    for (const line of hooks.banner?.(proxy) ?? []) errOut.write(`mqttscope: ${line}\n`);
+    if (cfg.format === 'tui') errOut.write('mqttscope: (no terminal UI yet; showing the line view)\n');
+  }
+
+  const timer = setInterval(() => {
+    try {
+      proxy.engine.tick(now());
+    } catch (e) {
+      log(`analysis tick failed: ${(e as Error).message}`);
+    }
+  }, 1000);
+  timer.unref();
+
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  hooks.signal?.addEventListener('abort', onSignal, { once: true });
+  const out = hooks.out ?? process.stdout;
+  const onOutError = (e: NodeJS.ErrnoException): void => {
+    // Reader went away (`| head`): stop quietly.
+    if (e.code === 'EPIPE') { viewFailed = true; resolveStop(); }
+  };
+  out.on('error', onOutError);
+  if (view.done) void view.done.then(onSignal);
+
+  await stopped;
+
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  clearInterval(timer);
+  await proxy.close();
+  const t = now();
+  try {
+    proxy.engine.end(t);
+  } catch (e) {
+    log(`analysis failed at the end: ${(e as Error).message}`);
+  }
+  pcap?.finish(t);
+  const summary: SummaryRecord = {
+    kind: 'summary',
+    packets: counter.packets,
+    findings: counter.findings,
+    connections: counter.connections,
+    clients: [...counter.clients].sort(),
+    bytes: proxy.engine.bytes,
+    extra: { proxy: proxy.stats(), ...(pcap ? { pcap: cfg.write } : {}) },
+  };
+  if (view.destroy) view.destroy();
+  else if (!viewFailed) await view.end(summary);
+  for (const line of held) errOut.write(`mqttscope: ${line}\n`);
+  await hooks.stop?.().catch((e: Error) => { errOut.write(`mqttscope: stopping the broker failed: ${e.message}\n`); });
+  out.off('error', onOutError);
+  return 0;
+}
