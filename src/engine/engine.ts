@@ -107,7 +107,7 @@ export class Engine {
         packet: (bytes) => this.packet(st, dir, ctx, bytes),
         note: (note) => this.streamNote(st, dir, note),
       },
-      { maxPacketSize: this.maxPacketSize },
+      { maxPacketSize: this.maxPacketSize, dir },
     );
     return { framer, ctx };
   }

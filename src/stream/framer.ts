@@ -18,6 +18,8 @@ export interface FramerSink {
 export interface FramerOptions {
   /** Largest packet (fixed header included) that is buffered and decoded. Larger ones are skipped. */
   maxPacketSize?: number;
+  /** Which side sends this stream; lets resync reject types that side never sends. */
+  dir?: 'c2s' | 's2c';
 }
 
 const enum Mode { Aligned, Skip, Resync }
@@ -28,6 +30,7 @@ const RESYNC_CONFIRM_LIMIT = 65_536;
 export class Framer {
   private readonly sink: FramerSink;
   readonly maxPacketSize: number;
+  private readonly typeMask: number;
   private mode: Mode = Mode.Aligned;
   /** Bytes of a packet (or header) carried over from earlier chunks. */
   private carry: Uint8Array | null = null;
@@ -42,6 +45,7 @@ export class Framer {
   constructor(sink: FramerSink, opts: FramerOptions = {}) {
     this.sink = sink;
     this.maxPacketSize = Math.max(2, opts.maxPacketSize ?? MAX_REMAINING_LENGTH + 5);
+    this.typeMask = opts.dir === 'c2s' ? C2S_TYPES : opts.dir === 's2c' ? S2C_TYPES : ALL_TYPES;
   }
 
   /** Bytes currently held back waiting for the rest of a packet. */
@@ -223,27 +227,25 @@ export class Framer {
   private resync(chunk: Uint8Array, pos: number): void {
     const end = chunk.length;
     // Keep at most RESYNC_CONFIRM_LIMIT bytes pending while undecided.
+    // The earliest candidate that is not refuted wins: a later "confirmed"
+    // one is often a false boundary inside a payload.
     let p = pos;
-    let undecided = -1;
     while (p < end) {
-      const verdict = plausibleAt(chunk, p, end, this.maxPacketSize);
+      const verdict = plausibleAt(chunk, p, end, this.maxPacketSize, this.typeMask);
       if (verdict === PLAUSIBLE) {
-        // A confirmed candidate (its successor header checks out too) wins
-        // over an earlier one that could not be confirmed yet.
         if (this.resyncSkipped + (p - pos) > 0) this.reportResync(this.resyncSkipped + (p - pos));
         this.resyncSkipped = 0;
         this.mode = Mode.Aligned;
         this.frameAligned(chunk, p);
         return;
       }
-      if (verdict === UNDECIDED && undecided < 0 && end - p < RESYNC_CONFIRM_LIMIT) undecided = p;
+      if (verdict === UNDECIDED && end - p < RESYNC_CONFIRM_LIMIT) {
+        // Wait for more bytes, keeping the tail (bounded by the confirm limit).
+        this.resyncSkipped += p - pos;
+        this.holdForResync(chunk.subarray(p));
+        return;
+      }
       p++;
-    }
-    if (undecided >= 0) {
-      // Wait for more bytes, keeping the tail (bounded by the confirm limit).
-      this.resyncSkipped += undecided - pos;
-      this.holdForResync(chunk.subarray(undecided));
-      return;
     }
     this.resyncSkipped += end - pos;
   }
@@ -309,9 +311,15 @@ const UNDECIDED = 2;
 /** Required low nibble per packet type; -1 means "any" (PUBLISH, checked separately). */
 const FIXED_FLAGS = [-2, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, 0];
 
-function plausibleHeader(buf: Uint8Array, pos: number): boolean {
+// Packet types each side may send (bit per type).
+const ALL_TYPES = 0xfffe;
+const C2S_TYPES = (1 << 1) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 12) | (1 << 14) | (1 << 15);
+const S2C_TYPES = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 9) | (1 << 11) | (1 << 13) | (1 << 14) | (1 << 15);
+
+function plausibleHeader(buf: Uint8Array, pos: number, typeMask: number = ALL_TYPES): boolean {
   const b0 = buf[pos]!;
   const type = b0 >> 4;
+  if ((typeMask & (1 << type)) === 0) return false;
   const flags = b0 & 0x0f;
   const rule = FIXED_FLAGS[type]!;
   if (rule === -2) return false;
@@ -319,35 +327,70 @@ function plausibleHeader(buf: Uint8Array, pos: number): boolean {
   return flags === rule;
 }
 
-function plausibleAt(buf: Uint8Array, pos: number, end: number, max: number): number {
-  if (!plausibleHeader(buf, pos)) return IMPLAUSIBLE;
+/** Checks the first body bytes of a candidate against its type's shape. */
+function plausibleBody(buf: Uint8Array, type: number, qos: number, body: number, rl: number, end: number): number {
+  const at = (i: number): number => (body + i < end ? buf[body + i]! : -1);
+  switch (type) {
+    case 12: case 13: return rl === 0 ? PLAUSIBLE : IMPLAUSIBLE; // PINGREQ/PINGRESP
+    case 14: return rl === 0 || (rl >= 1 && rl < 256) ? PLAUSIBLE : IMPLAUSIBLE; // DISCONNECT
+    case 2: { // CONNACK: ack flags 0000000x
+      if (rl < 2 || rl > 4096) return IMPLAUSIBLE;
+      const f = at(0);
+      return f < 0 ? UNDECIDED : (f & 0xfe) === 0 ? PLAUSIBLE : IMPLAUSIBLE;
+    }
+    case 4: case 5: case 6: case 7: case 11: { // acks: non-zero packet id
+      if (rl < 2 || rl > 4096) return IMPLAUSIBLE;
+      const hi = at(0); const lo = at(1);
+      if (hi < 0 || lo < 0) return UNDECIDED;
+      return hi === 0 && lo === 0 ? IMPLAUSIBLE : PLAUSIBLE;
+    }
+    case 8: case 9: case 10: {
+      if (rl < 3) return IMPLAUSIBLE;
+      const hi = at(0); const lo = at(1);
+      if (hi < 0 || lo < 0) return UNDECIDED;
+      return hi === 0 && lo === 0 ? IMPLAUSIBLE : PLAUSIBLE;
+    }
+    case 1: { // CONNECT: 00 04 'MQTT' or 00 06 'MQIsdp'
+      if (rl < 10) return IMPLAUSIBLE;
+      const n0 = at(0); const n1 = at(1);
+      if (n0 < 0 || n1 < 0) return UNDECIDED;
+      if (n0 !== 0 || (n1 !== 4 && n1 !== 6)) return IMPLAUSIBLE;
+      const c = at(2);
+      if (c < 0) return UNDECIDED;
+      return c === 0x4d ? PLAUSIBLE : IMPLAUSIBLE;
+    }
+    case 3: { // PUBLISH: topic length fits, topic has no NUL or wildcard
+      if (rl < 2) return IMPLAUSIBLE;
+      const hi = at(0); const lo = at(1);
+      if (hi < 0 || lo < 0) return UNDECIDED;
+      const tl = (hi << 8) | lo;
+      if (tl + 2 + (qos > 0 ? 2 : 0) > rl) return IMPLAUSIBLE;
+      const stop = Math.min(body + 2 + tl, end);
+      for (let i = body + 2; i < stop; i++) {
+        const c = buf[i]!;
+        if (c === 0 || c === 0x23 || c === 0x2b) return IMPLAUSIBLE;
+      }
+      return body + 2 + tl <= end ? PLAUSIBLE : UNDECIDED;
+    }
+    default: return PLAUSIBLE;
+  }
+}
+
+function plausibleAt(buf: Uint8Array, pos: number, end: number, max: number, typeMask: number): number {
+  if (!plausibleHeader(buf, pos, typeMask)) return IMPLAUSIBLE;
   const total = readHeader(buf, pos, end);
   if (total === HEADER_INVALID) return IMPLAUSIBLE;
   if (total === HEADER_INCOMPLETE) return UNDECIDED;
   if (total > max) return IMPLAUSIBLE;
-  const type = buf[pos]! >> 4;
+  const b0 = buf[pos]!;
   const rl = remainingOf(buf, pos);
   const body = pos + (total - rl);
-  // Type-specific minimum shapes.
-  switch (type) {
-    case 12: case 13: if (rl !== 0) return IMPLAUSIBLE; break; // PINGREQ/PINGRESP
-    case 2: if (rl < 2) return IMPLAUSIBLE; break;
-    case 4: case 5: case 6: case 7: case 11: if (rl < 2) return IMPLAUSIBLE; break;
-    case 8: case 9: case 10: if (rl < 3) return IMPLAUSIBLE; break;
-    case 1: if (rl < 10) return IMPLAUSIBLE; break;
-    case 3: {
-      if (rl < 2) return IMPLAUSIBLE;
-      if (body + 2 > end) return UNDECIDED;
-      const tl = (buf[body]! << 8) | buf[body + 1]!;
-      if (tl + 2 > rl) return IMPLAUSIBLE;
-      break;
-    }
-    default: break;
-  }
+  const shape = plausibleBody(buf, b0 >> 4, (b0 >> 1) & 3, body, rl, end);
+  if (shape === IMPLAUSIBLE) return IMPLAUSIBLE;
   const next = pos + total;
-  if (next > end) return total <= RESYNC_CONFIRM_LIMIT ? UNDECIDED : PLAUSIBLE;
+  if (next > end || shape === UNDECIDED) return total <= RESYNC_CONFIRM_LIMIT ? UNDECIDED : PLAUSIBLE;
   if (next === end) return PLAUSIBLE;
-  return plausibleHeader(buf, next) ? PLAUSIBLE : IMPLAUSIBLE;
+  return plausibleHeader(buf, next, typeMask) ? PLAUSIBLE : IMPLAUSIBLE;
 }
 
 function remainingOf(buf: Uint8Array, pos: number): number {
