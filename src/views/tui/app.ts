@@ -7,7 +7,7 @@ import { maskSecrets, secretRanges } from '../../dissect/index.js';
 import { compileFilter, FilterSyntaxError } from '../../filter/index.js';
 import type { Finding, OutputRecord, PacketRecord } from '../../model/packet.js';
 import type { Field } from '../../model/types.js';
-import { hexLines, bytesPerLine, lineOf } from './hex-model.js';
+import { bytesPerLine, hexLines, lineCount, lineOf } from './hex-model.js';
 import { GLOBAL_KEYS, PACKET_KEYS, PROMPT_KEYS } from './keymap.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
 import { hasProblem, headerRow, packetRow, typeName } from './packet-row.js';
@@ -282,14 +282,14 @@ export class TuiApp {
     this.set('hexHead', [this.paneHead(head, this.layout.hexHead.width, focus)]);
     if (!rec) { this.set('hex', []); return; }
     const masked = this.opts.showSecrets ? [] : secretRanges(this.tree.fields);
-    const lines = hexLines(rec.bytes, { width: rc.width, highlight: hl, cursor: focus ? this.hexCursor : null, masked });
     const h = Math.max(1, rc.height);
+    const total = lineCount(rec.bytes.length, rc.width);
     const anchor = focus && this.hexCursor !== null ? this.hexCursor : hl ? hl[0] : 0;
     const line = lineOf(anchor, rc.width);
     if (line < this.hexTop) this.hexTop = line;
     else if (line >= this.hexTop + h) this.hexTop = line - h + 1;
-    this.hexTop = Math.max(0, Math.min(this.hexTop, Math.max(0, lines.length - h)));
-    this.set('hex', lines.slice(this.hexTop, this.hexTop + h));
+    this.hexTop = Math.max(0, Math.min(this.hexTop, Math.max(0, total - h)));
+    this.set('hex', hexLines(rec.bytes, { width: rc.width, highlight: hl, cursor: focus ? this.hexCursor : null, masked, fromLine: this.hexTop, lines: h }));
   }
 
   private paneHead(text: string, width: number, focus: boolean): string {

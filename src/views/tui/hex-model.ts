@@ -10,6 +10,13 @@ export interface HexOptions {
   cursor?: number | null;
   /** Ranges shown as `**` (secrets). */
   masked?: Array<[number, number]>;
+  /** First line to render and how many (a 2 MB packet must not build 130k lines). */
+  fromLine?: number;
+  lines?: number;
+}
+
+export function lineCount(bytes: number, width: number): number {
+  return Math.ceil(bytes / bytesPerLine(width));
 }
 
 export function bytesPerLine(width: number): number {
@@ -38,7 +45,9 @@ export function hexLines(bytes: Uint8Array, o: HexOptions): string[] {
   const n = bytesPerLine(o.width);
   const lines: string[] = [];
   const masked = (i: number): boolean => !!o.masked?.some((r) => i >= r[0] && i < r[1]);
-  for (let start = 0; start < bytes.length; start += n) {
+  const first = (o.fromLine ?? 0) * n;
+  const last = o.lines === undefined ? bytes.length : Math.min(bytes.length, first + o.lines * n);
+  for (let start = first; start < last; start += n) {
     let hex = '';
     let asc = '';
     for (let k = 0; k < n; k++) {

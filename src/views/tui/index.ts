@@ -12,6 +12,8 @@ export interface TuiView {
    * open until the user presses q. The returned promise resolves on quit.
    */
   end(): Promise<void>;
+  /** Show a line in the message bar (lab narration, status). */
+  say(text: string): void;
   /** Tear the screen down now and restore the terminal. */
   destroy(): void;
   /** Resolves when the user quits (q / Ctrl-C) or destroy() is called. */
@@ -23,6 +25,7 @@ export function createTuiView(opts: TuiOptions): TuiView {
   return {
     record: (r) => app.record(r),
     end: () => { app.end(); return app.done; },
+    say: (text) => app.flash(text, 'cyan-fg', 8000),
     destroy: () => app.destroy(),
     done: app.done,
   };

@@ -1,0 +1,55 @@
+// `mqttscope lab NAME [--fast] [--format tui|line]` and `mqttscope lab --list`.
+import { findLab, LABS, runLab } from '../../lab/index.js';
+import { parseCommandArgs } from '../args.js';
+import { UsageError } from '../errors.js';
+
+export const summary = 'teaching labs (lab --list)';
+
+export const usage = `usage: mqttscope lab NAME [--fast] [--format tui|line] [--show-secrets]
+       mqttscope lab --list
+
+Runs a scripted MQTT scenario against the bundled broker, through the proxy,
+and shows it: the TUI with an explanation of what to look at when stdout is a
+terminal, otherwise the line view (the lab then exits when its script ends).
+
+Labs:
+${LABS.map((l) => `  ${l.name.padEnd(17)} ${l.summary}`).join('\n')}
+
+Options:
+  --list            list the labs
+  --fast            no pauses between the steps (tests, CI)
+  --format tui|line the view (default: tui on a terminal, else line)
+  --show-secrets    show passwords instead of ********
+  --no-color        no ANSI colours in the line view
+
+Example: mqttscope lab acl        (then press 5 for the findings)
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    list: { type: 'boolean' },
+    fast: { type: 'boolean' },
+    format: { type: 'string' },
+    'show-secrets': { type: 'boolean' },
+    'no-color': { type: 'boolean' },
+  });
+  if (values.list) {
+    const w = Math.max(...LABS.map((l) => l.name.length));
+    for (const l of LABS) process.stdout.write(`${l.name.padEnd(w)}  ${l.summary}\n`);
+    return 0;
+  }
+  const name = positionals[0];
+  if (name === undefined) throw new UsageError('which lab? (mqttscope lab --list)');
+  if (positionals.length > 1) throw new UsageError(`one lab at a time, got ${positionals.join(' ')}`);
+  const lab = findLab(name);
+  if (!lab) throw new UsageError(`unknown lab '${name}'; choose one of: ${LABS.map((l) => l.name).join(', ')}`);
+  const format = values.format ?? (process.stdout.isTTY && process.stdin.isTTY ? 'tui' : 'line');
+  if (format !== 'tui' && format !== 'line') throw new UsageError(`--format: expected tui or line, got '${format}'`);
+  await runLab(lab, {
+    fast: values.fast ?? false,
+    tui: format === 'tui',
+    color: !values['no-color'] && Boolean(process.stdout.isTTY) && process.env['NO_COLOR'] === undefined,
+    showSecrets: values['show-secrets'] ?? false,
+  });
+  return 0;
+}

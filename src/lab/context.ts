@@ -1,0 +1,79 @@
+// LabContext over MQTT.js: every client speaks MQTT 3.1.1 (protocolVersion 4,
+// what aedes speaks) and never reconnects on its own, so the scripts decide.
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { LabContext } from './types.js';
+
+type MqttModule = typeof import('mqtt');
+
+export class MqttLabContext implements LabContext {
+  private readonly clients = new Set<MqttClient>();
+  private readonly inbox = new WeakMap<MqttClient, Array<{ topic: string; payload: Buffer; retain: boolean }>>();
+
+  constructor(
+    private readonly mqtt: MqttModule,
+    readonly url: string,
+    readonly pace: number,
+    private readonly narrate: (text: string) => void,
+  ) {}
+
+  say(text: string): void {
+    this.narrate(text);
+  }
+
+  /** Wait one pace (the previous action's packets show up first), then narrate. */
+  async step(text: string): Promise<void> {
+    await this.sleep(this.pace);
+    this.narrate(text);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+  }
+
+  private options(clientId: string, opts: IClientOptions): IClientOptions {
+    return { protocolVersion: 4, clientId, reconnectPeriod: 0, connectTimeout: 5000, keepalive: 60, ...opts };
+  }
+
+  async connect(clientId: string, opts: IClientOptions = {}): Promise<MqttClient> {
+    // Listen before CONNACK: a resumed session's queued messages follow it at once.
+    const c = this.mqtt.connect(this.url, this.options(clientId, opts));
+    this.clients.add(c);
+    const box: Array<{ topic: string; payload: Buffer; retain: boolean }> = [];
+    this.inbox.set(c, box);
+    c.on('message', (topic, payload, packet) => box.push({ topic, payload, retain: packet.retain }));
+    await new Promise<void>((resolve, reject) => {
+      c.once('connect', () => resolve());
+      c.once('error', (err) => reject(new Error(`${clientId}: ${err.message}`)));
+      c.once('close', () => reject(new Error(`${clientId}: connection closed before CONNACK`)));
+    });
+    c.on('error', () => { /* reported by the analysis, not here */ });
+    return c;
+  }
+
+  async connectRefused(clientId: string, opts: IClientOptions = {}): Promise<number> {
+    return new Promise((resolve) => {
+      const c = this.mqtt.connect(this.url, this.options(clientId, opts));
+      this.clients.add(c);
+      const done = (code: number): void => { c.end(true); resolve(code); };
+      c.once('connect', () => done(0));
+      c.once('error', (err: Error & { code?: unknown }) => done(typeof err.code === 'number' ? err.code : -1));
+      c.once('close', () => done(-1));
+    });
+  }
+
+  async received(client: MqttClient, n: number, timeoutMs = 3000): Promise<Array<{ topic: string; payload: Buffer; retain: boolean }>> {
+    const box = this.inbox.get(client) ?? [];
+    const until = Date.now() + timeoutMs;
+    while (box.length < n && Date.now() < until) await this.sleep(10);
+    return box.slice();
+  }
+
+  /** End every client still connected (DISCONNECT), then drop the rest. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.clients].map(async (c) => {
+      if (c.connected) await c.endAsync().catch(() => undefined);
+      else c.end(true);
+    }));
+    this.clients.clear();
+  }
+}

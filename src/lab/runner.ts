@@ -1,0 +1,139 @@
+// Runs one lab: the bundled broker and the proxy on free loopback ports, the
+// analysis, a view (the TUI with the lab's explanation, or the line view when
+// there is no terminal), then the scripted clients. Line mode ends with the
+// script; the TUI stays open until the user quits.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAclFile } from '../acl/index.js';
+import { Analyzer } from '../analysis/index.js';
+import { startBroker, type RunningBroker } from '../broker/broker.js';
+import type { Finding, OutputRecord, SummaryRecord } from '../model/packet.js';
+import { packetTypeName } from '../protocol/packet-types.js';
+import { nowUs, startProxy, type ProxyHandle } from '../proxy/index.js';
+import { createView } from '../views/index.js';
+import { MqttLabContext } from './context.js';
+import type { Lab } from './types.js';
+
+export interface LabRunOptions {
+  /** A few ms between steps instead of about a second (tests). */
+  fast?: boolean;
+  /** Open the TUI (needs a terminal). Otherwise the line view. */
+  tui?: boolean;
+  out?: NodeJS.WritableStream;
+  color?: boolean;
+  showSecrets?: boolean;
+}
+
+export interface LabResult {
+  findings: Finding[];
+  packets: Record<string, number>;
+}
+
+export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult> {
+  const out = o.out ?? process.stdout;
+  const pace = o.fast ? 30 : 1000;
+  // Delivery correlation waits this long for a publish's deliveries.
+  const windowUs = o.fast ? 400_000 : 2_000_000;
+  const findings: Finding[] = [];
+  const packets: Record<string, number> = {};
+
+  let dir: string | null = null;
+  let broker: RunningBroker | null = null;
+  let proxy: ProxyHandle | null = null;
+  let tick: NodeJS.Timeout | null = null;
+  let ctx: MqttLabContext | null = null;
+  try {
+    const mqtt = await import('mqtt').catch((e: Error) => {
+      throw new Error(`the labs need the 'mqtt' package (MQTT.js): ${e.message}`);
+    });
+    let passwd: string | null = null;
+    let aclPath: string | null = null;
+    if (lab.security?.passwd || lab.security?.acl) {
+      dir = await mkdtemp(join(tmpdir(), `mqttscope-lab-${lab.name}-`));
+      if (lab.security.passwd) await writeFile((passwd = join(dir, 'passwd')), lab.security.passwd);
+      if (lab.security.acl) await writeFile((aclPath = join(dir, 'acl')), lab.security.acl);
+    }
+    broker = await startBroker({
+      host: '127.0.0.1', port: 0, passwd, acl: aclPath,
+      ...(lab.security?.allowAnonymous !== undefined ? { allowAnonymous: lab.security.allowAnonymous } : {}),
+    });
+
+    // The view is created after the analyzer, records before it are kept.
+    let view: { record(r: OutputRecord): void; end(s?: SummaryRecord): unknown } | null = null;
+    let tuiView: import('../views/tui/index.js').TuiView | null = null;
+    const early: OutputRecord[] = [];
+    const sink = (r: OutputRecord): void => {
+      if (r.kind === 'finding') findings.push(r);
+      else { const n = packetTypeName(r.summary.type); packets[n] = (packets[n] ?? 0) + 1; }
+      if (view) view.record(r);
+      else early.push(r);
+    };
+    const analyzer = new Analyzer(sink, {
+      deliveryWindowUs: windowUs,
+      brokerKind: 'aedes',
+      ...(lab.security?.acl ? { acl: parseAclFile(lab.security.acl, 'lab acl_file') } : {}),
+    });
+    const logs: string[] = [];
+    proxy = await startProxy({
+      listen: { host: '127.0.0.1', port: 0 },
+      upstream: { host: broker.host, port: broker.port },
+      onRecord: sink,
+      engineOpts: { observers: [analyzer] },
+      log: (line) => (tuiView ? logs.push(line) : out.write(`# proxy: ${line}\n`)),
+    });
+    const p = proxy;
+    tick = setInterval(() => p.engine.tick(nowUs()), o.fast ? 50 : 250);
+    tick.unref();
+
+    let say: (text: string) => void;
+    if (o.tui) {
+      const { createTuiView } = await import('../views/tui/index.js');
+      tuiView = createTuiView({
+        live: true, title: `lab ${lab.name}: ${lab.title}`, help: lab.explanation,
+        snapshot: () => analyzer.snapshot(), showSecrets: o.showSecrets ?? false,
+      });
+      view = tuiView;
+      const tv = tuiView;
+      say = (text) => tv.say(text);
+    } else {
+      view = createView('line', { out, color: o.color ?? false, showSecrets: o.showSecrets ?? false });
+      out.write(`# lab ${lab.name}: ${lab.title}\n#\n${lab.explanation.split('\n').map((l) => `#   ${l}`.trimEnd()).join('\n')}\n#\n`);
+      say = (text) => out.write(`# --- ${text}\n`);
+    }
+    for (const r of early) view.record(r);
+
+    ctx = new MqttLabContext(mqtt, `mqtt://127.0.0.1:${proxy.port}`, pace, say);
+    await lab.script(ctx);
+    // Let delivery windows close while the subscribers are still connected, so
+    // silent drops are reported, then say goodbye.
+    await ctx.sleep(windowUs / 1000 + 150);
+    proxy.engine.tick(nowUs());
+    await ctx.closeAll();
+    await ctx.sleep(100);
+
+    if (tuiView) {
+      say('lab script finished: explore the capture (h: explanation, ?: keys), q quits');
+      await tuiView.done;
+      tuiView.destroy();
+      for (const l of logs) process.stderr.write(`mqttscope proxy: ${l}\n`);
+    }
+    clearInterval(tick);
+    tick = null;
+    await proxy.close();
+    proxy.engine.end(nowUs());
+    proxy = null;
+    if (!tuiView) {
+      view.end();
+      const codes = [...new Set(findings.map((f) => f.code))];
+      out.write(`# lab ${lab.name} finished: ${Object.values(packets).reduce((a, b) => a + b, 0)} packets, findings: ${codes.length ? codes.join(', ') : 'none'}\n`);
+    }
+    return { findings, packets };
+  } finally {
+    if (tick) clearInterval(tick);
+    await ctx?.closeAll().catch(() => undefined);
+    await proxy?.close().catch(() => undefined);
+    await broker?.close().catch(() => undefined);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}
