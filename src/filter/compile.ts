@@ -136,24 +136,29 @@ export function compileNode(node: Node): Compiled {
         const g = getters(n.field)[side] as Getter<R>;
         const p = prepare(n.value, n.field);
         const op = n.op;
-        if (op === '==') return (r) => any(g(r), (v) => eq(v, p));
-        if (op === '!=') return (r) => { const v = g(r); return v !== undefined && !any(v, (x) => eq(x, p)) && !(Array.isArray(v) && v.length === 0); };
-        return (r) => any(g(r), (v) => order(v, p, op));
+        const isEq = (v: Value): boolean => eq(v, p);
+        if (op === '==') return (r) => any(g(r), isEq);
+        if (op === '!=') return (r) => { const v = g(r); return v !== undefined && !any(v, isEq) && !(Array.isArray(v) && v.length === 0); };
+        const ord = (v: Value): boolean => order(v, p, op);
+        return (r) => any(g(r), ord);
       }
       case 'contains': {
         const g = getters(n.field)[side] as Getter<R>;
         const p = prepare(n.value, n.field);
-        return (r) => any(g(r), (v) => contains(v, p));
+        const has = (v: Value): boolean => contains(v, p);
+        return (r) => any(g(r), has);
       }
       case 'matches': {
         const g = getters(n.field)[side] as Getter<R>;
         const m = topicMatcher(n.value.text);
-        return (r) => any(g(r), (v) => (typeof v === 'string' ? m(v) : v instanceof Uint8Array ? m(dec.decode(v)) : false));
+        const hit = (v: Value): boolean => (typeof v === 'string' ? m(v) : v instanceof Uint8Array ? m(dec.decode(v)) : false);
+        return (r) => any(g(r), hit);
       }
       case 'in': {
         const g = getters(n.field)[side] as Getter<R>;
         const ps = n.values.map((l) => prepare(l, n.field));
-        return (r) => any(g(r), (v) => ps.some((p) => eq(v, p)));
+        const member = (v: Value): boolean => ps.some((p) => eq(v, p));
+        return (r) => any(g(r), member);
       }
     }
   };

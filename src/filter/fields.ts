@@ -90,6 +90,15 @@ function nonEmpty<T>(a: T[] | null | undefined): T[] | undefined {
   return a && a.length > 0 ? a : undefined;
 }
 
+const addrCache = new WeakMap<object, string>();
+
+/** Client address of a connection, computed once per ConnMeta. */
+function connClient(meta: PacketRecord['conn']): string {
+  let a = addrCache.get(meta);
+  if (a === undefined) addrCache.set(meta, (a = clientOf(meta.id)));
+  return a;
+}
+
 function clientOf(conn: string): string {
   // `CLIENTIP:PORT-SERVERIP:PORT`; hosts never contain '-'.
   const i = conn.indexOf('-');
@@ -130,7 +139,7 @@ const PSEUDO: FieldSpec[] = [
   {
     name: 'client', fast: true,
     packet: (r) => {
-      const addr = r.conn.id ? clientOf(r.conn.id) : undefined;
+      const addr = r.conn.id ? connClient(r.conn) : undefined;
       return r.clientId !== null && r.clientId !== '' ? (addr ? [r.clientId, addr] : r.clientId) : addr;
     },
     finding: (f) => (f.clientId !== null && f.clientId !== '' ? [f.clientId, clientOf(f.conn)] : clientOf(f.conn)),

@@ -39,7 +39,7 @@ export function topicMatcher(filter: string): (topic: string) => boolean {
       }
       let next = topic.indexOf('/', pos);
       if (next < 0) next = topic.length;
-      if (lv !== '+' && topic.slice(pos, next) !== lv) return false;
+      if (lv !== '+' && (next - pos !== lv.length || !topic.startsWith(lv, pos))) return false;
       pos = next + 1;
       // `a/#` matches `a`: the topic ended exactly before a final '#'.
       if (pos > topic.length && li + 1 < levels.length) return levels[li + 1] === '#' && li + 2 === levels.length;
