@@ -13,17 +13,18 @@ export interface HexOptions {
 }
 
 /** For each byte offset, the leaf field that owns it (undefined when none). */
-export function leafFieldPerByte(length: number, fields: Field[]): (Field | undefined)[] {
+export function leafFieldPerByte(length: number, fields: Field[], parents?: Map<Field, Field>): (Field | undefined)[] {
   const owner: (Field | undefined)[] = new Array(length).fill(undefined);
-  const walk = (fs: Field[]): void => {
+  const walk = (fs: Field[], parent: Field | undefined): void => {
     for (const f of fs) {
       if (f.mask !== undefined) continue;
+      if (parent && parents) parents.set(f, parent);
       const end = Math.min(length, f.offset + f.length);
       for (let i = Math.max(0, f.offset); i < end; i++) owner[i] = f;
-      if (f.children) walk(f.children); // children overwrite: deepest wins
+      if (f.children) walk(f.children, f); // children overwrite: deepest wins
     }
   };
-  walk(fields);
+  walk(fields, undefined);
   return owner;
 }
 
@@ -33,7 +34,8 @@ function isSecret(f: Field | undefined, fields: Field[]): boolean {
 
 export function renderHex(bytes: Uint8Array, result: DissectResult, opts: HexOptions = {}): string {
   const width = opts.width ?? 16;
-  const owner = leafFieldPerByte(bytes.length, result.fields);
+  const parents = new Map<Field, Field>();
+  const owner = leafFieldPerByte(bytes.length, result.fields, parents);
   const lines: string[] = [];
   let i = 0;
   while (i < bytes.length) {
@@ -43,7 +45,10 @@ export function renderHex(bytes: Uint8Array, result: DissectResult, opts: HexOpt
     const secret = !opts.showSecrets && isSecret(f, result.fields);
     const hex: string[] = [];
     for (let k = i; k < j; k++) hex.push(secret ? '**' : hexOf(bytes, k, k + 1));
-    const label = f ? `${f.label} (${f.id})` : '(not decoded)';
+    // Generic child labels ("byte 1", "Value", "Key") read better with their parent's label.
+    const p = f ? parents.get(f) : undefined;
+    const text = f && p && /^(byte \d|Value|Key|Property Identifier|Reserved)/.test(f.label) ? `${p.label}: ${f.label}` : f?.label;
+    const label = f ? `${text} (${f.id})` : '(not decoded)';
     lines.push(`${i.toString(16).padStart(4, '0')}  ${hex.join(' ').padEnd(width * 3 - 1)}  ${label}`);
     i = j;
   }

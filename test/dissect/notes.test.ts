@@ -105,3 +105,15 @@ describe('notes', () => {
     }
   });
 });
+
+describe('MQTT 3.1 (MQIsdp, level 3)', () => {
+  it('decodes a 3.1 CONNECT and treats the CONNACK byte 1 as reserved', () => {
+    // 10 RL, 00 06 "MQIsdp", 03, flags 02, keep alive 60, client id "c"
+    const b = hex('10 0f 00 06 4d 51 49 73 64 70 03 02 00 3c 00 01 63');
+    const s = summarize(b, { version: 4 });
+    expect(s.notes).toEqual([]);
+    expect(s.connect).toMatchObject({ protocolName: 'MQIsdp', protocolLevel: 3, clientId: 'c', keepAlive: 60 });
+    expect(summarize(hex('20 02 00 00'), { version: 3 }).connack).toEqual({ sessionPresent: false, returnCode: 0 });
+    expect(notesOf('10 0f 00 06 4d 51 49 73 64 70 04 02 00 3c 00 01 63')).toContain('unknown-protocol-name MQTT-3.1.2-1');
+  });
+});

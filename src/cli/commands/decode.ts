@@ -163,6 +163,7 @@ export async function run(argv: string[]): Promise<number> {
     } else {
       out.push(title);
       out.push(renderHex(p.bytes, t, { showSecrets }));
+      for (const n of t.notes) out.push(`! ${n.severity} ${n.code} at offset ${n.offset ?? 0}: ${n.text}${n.spec ? ` [${n.spec}]` : ''}`);
     }
     out.push('');
   }

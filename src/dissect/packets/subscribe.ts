@@ -43,7 +43,7 @@ export function walkSubscribe(w: Walker): void {
     const reservedMask = v5 ? 0xc0 : 0xfc;
     if (qos === 3 || (o & reservedMask) !== 0 || (v5 && req.retainHandling === 3)) {
       w.note(NOTE_DEFS.subscribeOptions, `subscription options 0x${hexByte(o)} for ${quote(filter)}: ${qos === 3 ? 'QoS 3 is invalid' : req.retainHandling === 3 && v5 ? 'Retain Handling 3 is invalid' : 'reserved bits are set'}`, oAt,
-        qos === 3 ? (v5 ? 'MQTT-3-8.3-4' : 'MQTT-3.8.3-4') : v5 ? 'MQTT-3.8.3-5' : 'MQTT-3.8.3-4');
+        qos === 3 ? (v5 ? 'MQTT-3.8.3-4' : 'MQTT-3.8.3-4') : v5 ? 'MQTT-3.8.3-5' : 'MQTT-3.8.3-4');
     }
     if (w.tree) {
       const f = w.add(v5 ? 'mqtt.subscription_options' : 'mqtt.sub.qos', v5 ? 'Subscription Options' : 'Requested QoS', oAt, 1, v5 ? o : qos, v5 ? `0x${hexByte(o)}` : `${qos}${o & 0xfc ? ` (byte 0x${hexByte(o)}, reserved bits set)` : ''}`);
