@@ -124,8 +124,8 @@ if (writeDoc) {
     `| Framer + summarize + dissect (full tree) | ${fmt(pps(tree))} | ${(pps(tree) / pps(base)).toFixed(2)}× | ≥ 1× |`,
     '',
     'All three paths get the same Buffer chunks; "summarize + dissect" runs both per packet (the tree path of a view that also needs the summary).',
-    'The machine is a shared 2-core VM: with other jobs running, single runs varied from about 4× to 9.7× (summarize) and 0.8× to 1.8× (tree);',
-    'the best-of-5 figures above are the representative ones. A CPU profile of Framer + summarize puts roughly half of its time in the Framer',
+    'The machine is a shared 2-core VM: with other jobs running, single runs varied from about 4× to 11× (summarize) and 0.8× to 1.9× (tree), and mqtt-packet itself from 350k to 780k packets/s;',
+    'the ratios above come from one best-of-5 run under that load (unloaded runs gave about 6.6× and 1.1–1.5×). A CPU profile of Framer + summarize puts roughly half of its time in the Framer',
     '(one `Buffer.subarray` per packet, i.e. a FastBuffer construction) and about a third in summarize (mostly the topic string).',
     '',
   ].join('\n');
