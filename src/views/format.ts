@@ -135,7 +135,7 @@ export function payloadPreview(p: Uint8Array, max = 32): string {
     try { text = slice.length < p.length ? utf8.decode(slice.subarray(0, slice.length - 3)) : null; } catch { text = null; }
   }
   // eslint-disable-next-line no-control-regex
-  if (text !== null && !/[\x00-\x08\x0e-\x1f\x7f]/.test(text)) {
+  if (text !== null && !/[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/.test(text)) {
     const chars = [...text];
     const cut = chars.length > max || slice.length < p.length;
     return JSON.stringify(chars.slice(0, max).join('')) + (cut ? '…' : '');
@@ -144,6 +144,19 @@ export function payloadPreview(p: Uint8Array, max = 32): string {
   let hex = '';
   for (let i = 0; i < n; i++) hex += p[i]!.toString(16).padStart(2, '0');
   return `0x${hex}${n < p.length ? '…' : ''}`;
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Network data (client ids, topics, user names) made safe for a terminal:
+ * control characters, ESC included, become `\xHH` so a peer cannot inject
+ * escape sequences into the operator's terminal.
+ */
+export function printable(s: string): string {
+  CONTROL.lastIndex = 0;
+  if (!CONTROL.test(s)) return s;
+  return s.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Symbol for a severity. */

@@ -10,7 +10,7 @@ import type { Note } from '../model/types.js';
 import { palette, type Palette } from './color.js';
 import {
   clientLabel, clockTime, ellipsis, payloadBytes, payloadPreview, reasonCodeString, reasonFailed, reasonWords,
-  severityMark, typeName, versionName, type ClockOptions,
+  printable, severityMark, typeName, versionName, type ClockOptions,
 } from './format.js';
 import type { View, ViewOptions } from './index.js';
 
@@ -114,17 +114,17 @@ export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketP
   return {
     frame: `#${rec.frame}`,
     time: clockTime(rec.time, opts),
-    client: clientLabel(rec),
+    client: printable(clientLabel(rec)),
     arrow: rec.dir === 'c2s' ? '→' : '←',
     type: typeName(rec),
     flags: type === PUBLISH ? `d${s.dup ? 1 : 0} q${s.qos} r${s.retain ? 1 : 0}` : '',
     id: s.packetId !== null ? `id=${s.packetId}` : '',
-    topic,
+    topic: printable(topic),
     len: `len=${s.remainingLength}`,
     payload,
-    reason,
+    reason: printable(reason),
     failed,
-    detail,
+    detail: printable(detail),
     notes: marks.join(' '),
     noteSeverity,
   };
@@ -167,7 +167,7 @@ export function formatFindingLine(f: Finding, opts: LineOptions = {}): string {
   const col = severityColor(p, f.severity);
   const frames = f.frames.length === 0 ? '' : ` (frame${f.frames.length > 1 ? 's' : ''} ${f.frames.slice(0, 8).map((n) => `#${n}`).join(', ')}${f.frames.length > 8 ? ', …' : ''})`;
   const head = col(p.bold(`!! ${f.code}`));
-  return `${p.dim(clockTime(f.time, opts))} ${head}  ${col(f.text)}${p.dim(frames)}`;
+  return `${p.dim(clockTime(f.time, opts))} ${head}  ${col(printable(f.text))}${p.dim(frames)}`;
 }
 
 /** The closing line: `-- 8 packets, 1 finding (undelivered-publish), 2 connections, 3 clients, 512 bytes`. */
@@ -190,7 +190,7 @@ export function createLineView(opts: ViewOptions): View {
         opts.out.write(formatFindingLine(r, lo()) + '\n');
         return;
       }
-      const w = Math.min(24, clientLabel(r).length);
+      const w = Math.min(24, printable(clientLabel(r)).length);
       if (w > clientWidth) clientWidth = w;
       opts.out.write(formatPacketLine(r, lo()) + '\n');
     },

@@ -6,7 +6,7 @@
 import type { Finding, OutputRecord, PacketRecord, SummaryRecord } from '../model/packet.js';
 import { packetTypeName, PACKET_TYPES } from '../protocol/packet-types.js';
 import { palette } from './color.js';
-import { byteSize, clientLabel, clockTime, duration, ellipsis, type ClockOptions } from './format.js';
+import { byteSize, clientLabel, clockTime, duration, ellipsis, printable, type ClockOptions } from './format.js';
 import { severityColor } from './line.js';
 
 export interface ClientCounts {
@@ -188,7 +188,7 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
   if (clientRows.length) {
     h('Clients');
     const rows = [['client', 'packets', 'sent', 'received', 'bytes']];
-    for (const [c, v] of clientRows.slice(0, top)) rows.push([ellipsis(c, 32), String(v.packets), String(v.sent), String(v.received), byteSize(v.bytes)]);
+    for (const [c, v] of clientRows.slice(0, top)) rows.push([ellipsis(printable(c), 32), String(v.packets), String(v.sent), String(v.received), byteSize(v.bytes)]);
     out.push(columns(rows, [false, true, true, true, true]));
     if (clientRows.length > top) out.push(`  … ${clientRows.length - top} more`);
   }
@@ -200,7 +200,7 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
     topics.sort((a, b) => b[1].published + b[1].delivered - (a[1].published + a[1].delivered) || a[0].localeCompare(b[0]));
     h('Topics');
     const rows = [['topic', 'published', 'delivered', 'payload']];
-    for (const [t, v] of topics.slice(0, top)) rows.push([ellipsis(t === '' ? '""' : t, 48), String(v.published), String(v.delivered), byteSize(v.bytes)]);
+    for (const [t, v] of topics.slice(0, top)) rows.push([ellipsis(t === '' ? '""' : printable(t), 48), String(v.published), String(v.delivered), byteSize(v.bytes)]);
     out.push(columns(rows, [false, true, true, true]));
     if (topics.length > top) out.push(`  … ${topics.length - top} more`);
   }
@@ -217,7 +217,7 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
         const col = severityColor(p, f.severity);
         const frames = f.frames.length ? ` ${f.frames.slice(0, 6).map((n) => `#${n}`).join(',')}${f.frames.length > 6 ? ',…' : ''}` : '';
         out.push(`  ${clockTime(f.time, opts)} ${col(`${f.severity.padEnd(5)} ${f.code}`)}${p.dim(frames)}`);
-        out.push(`      ${f.text}`);
+        out.push(`      ${printable(f.text)}`);
       }
       if (list.length < nFind) out.push(`  … ${nFind - list.length} more not listed`);
     }
@@ -237,7 +237,7 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
     if (inflight.length) {
       out.push('', `  still in flight (${inflight.length}):`);
       for (const f of inflight.slice(0, top)) {
-        out.push(`    ${f.kind} ${f.clientId ?? '?'} id=${f.packetId ?? '-'} ${f.state}${f.topic ? ` ${f.topic}` : ''} since ${clockTime(f.startedAt, opts)}`);
+        out.push(`    ${f.kind} ${printable(f.clientId ?? '?')} id=${f.packetId ?? '-'} ${f.state}${f.topic ? ` ${printable(f.topic)}` : ''} since ${clockTime(f.startedAt, opts)}`);
       }
       if (inflight.length > top) out.push(`    … ${inflight.length - top} more`);
     }
@@ -249,7 +249,7 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
     const rows = [['client', 'user', 'state', 'subscriptions']];
     for (const x of sessions.slice(0, top)) {
       const subs = (x.subscriptions ?? []).map((y) => `${y.filter} q${y.grantedQos}`).join(', ');
-      rows.push([x.clientId ?? x.conn, x.username ?? '-', x.state, ellipsis(subs || '-', 60)]);
+      rows.push([printable(x.clientId ?? x.conn), printable(x.username ?? '-'), x.state, ellipsis(printable(subs) || '-', 60)]);
     }
     out.push(columns(rows));
     if (sessions.length > top) out.push(`  … ${sessions.length - top} more`);

@@ -4,7 +4,7 @@
 import Table from 'cli-table3';
 import type { Finding, PacketRecord, SummaryRecord } from '../model/packet.js';
 import { palette, type Palette } from './color.js';
-import { clockTime, ellipsis } from './format.js';
+import { clockTime, ellipsis, printable } from './format.js';
 import type { View, ViewOptions } from './index.js';
 import { formatSummaryLine, packetParts, severityColor } from './line.js';
 
@@ -53,7 +53,7 @@ export function renderFindingTable(fs: Finding[], opts: Omit<ViewOptions, 'out'>
   for (const f of fs) {
     const col = severityColor(p, f.severity);
     t.push([
-      clockTime(f.time, opts), col(f.code), col(f.severity), f.clientId ?? '', f.frames.map((n) => `#${n}`).join(' '), f.text,
+      clockTime(f.time, opts), col(f.code), col(f.severity), printable(f.clientId ?? ''), f.frames.map((n) => `#${n}`).join(' '), printable(f.text),
     ]);
   }
   return t.toString();

@@ -99,3 +99,14 @@ describe('line view', () => {
     expect(s).toBe('-- 3 packets, 2 findings (undelivered-publish ×2), 1 connection, 1 client, 99 bytes\n');
   });
 });
+
+describe('terminal safety', () => {
+  it('control characters from the network are escaped, never sent raw', () => {
+    const evil = gen({ cmd: 'publish', topic: 'a/\x1b[2J', payload: Buffer.from('\x1b]0;pwned\x07'), qos: 0 }, { clientId: 'x\x1b[31my' });
+    const line = formatPacketLine(evil, { utc: true });
+    expect(line).not.toContain('\x1b');
+    expect(line).toContain('x\\x1b[31my');
+    const f = formatFindingLine({ kind: 'finding', code: 'protocol-violation', severity: 'error', time: T0, conn: 'a:1-b:2', clientId: null, username: null, frames: [], topic: null, text: 'bad \x9b topic', extra: {} });
+    expect(f).not.toMatch(/[\x9b\x1b]/);
+  });
+});
