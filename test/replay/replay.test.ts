@@ -1,0 +1,153 @@
+// replay: CONNECT re-encoding, answer comparison, and end-to-end replays of
+// captures/ against the bundled broker (same answers) and a differently
+// configured one (differences reported, exit 1).
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { resolve } from 'node:path';
+import mqttPacket from 'mqtt-packet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareAnswers, rewriteClientId, type Answer } from '../../src/replay/index.js';
+import { freePort } from '../helpers/peers.js';
+import { mqttscope, ROOT } from '../read/run.js';
+
+function parse(b: Uint8Array, version = 4): mqttPacket.Packet {
+  const parser = mqttPacket.parser({ protocolVersion: version });
+  let out: mqttPacket.Packet | null = null;
+  parser.on('packet', (p) => { out = p; });
+  parser.on('error', (e) => { throw e; });
+  parser.parse(Buffer.from(b));
+  if (!out) throw new Error('no packet parsed');
+  return out;
+}
+
+describe('rewriteClientId', () => {
+  it('re-encodes the Remaining Length when it grows past 127 (1 → 2 varint bytes)', () => {
+    const c = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'a'.repeat(100), clean: true, keepalive: 30, username: 'u', password: Buffer.from('p') });
+    expect(c[1]).toBeLessThan(128);
+    const r = rewriteClientId(c, (id) => id + '-replay-with-a-long-suffix')!;
+    expect(r[1]! & 0x80).toBe(0x80);
+    const p = parse(r) as mqttPacket.IConnectPacket;
+    expect(p.clientId).toBe('a'.repeat(100) + '-replay-with-a-long-suffix');
+    expect(p.username).toBe('u');
+    expect(p.password?.toString()).toBe('p');
+  });
+
+  it('keeps MQTT 5 properties and the will intact', () => {
+    const c = mqttPacket.generate({
+      cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'v5', clean: true, keepalive: 10,
+      properties: { sessionExpiryInterval: 60, userProperties: { k: 'v' } },
+      will: { topic: 'w/t', payload: Buffer.from('bye'), qos: 1, retain: false, properties: { willDelayInterval: 5 } },
+    } as mqttPacket.IConnectPacket, { protocolVersion: 5 });
+    const p = parse(rewriteClientId(c, (id) => `${id}-x`)!, 5) as mqttPacket.IConnectPacket;
+    expect(p.clientId).toBe('v5-x');
+    expect(p.properties?.sessionExpiryInterval).toBe(60);
+    expect(p.will?.topic).toBe('w/t');
+    expect(p.will?.payload.toString()).toBe('bye');
+  });
+
+  it('returns null for a non-CONNECT', () => {
+    expect(rewriteClientId(Uint8Array.from([0xc0, 0x00]), (x) => x)).toBeNull();
+  });
+});
+
+const A = (o: Partial<Answer>): Answer => ({
+  type: 4, frame: 1, time: 0, packetId: null, reasonCodes: null, sessionPresent: null, topic: null, qos: 0, retain: false, dup: false, payload: null, ...o,
+});
+
+describe('compareAnswers', () => {
+  it('reports changed reason codes, CONNACK codes, missing and extra answers', () => {
+    const captured = [
+      A({ type: 2, frame: 2, reasonCodes: [0], sessionPresent: false }),
+      A({ type: 4, frame: 5, packetId: 3, reasonCodes: [0] }),
+      A({ type: 4, frame: 7, packetId: 4 }),
+      A({ type: 13, frame: 9 }),
+    ];
+    const now = [
+      A({ type: 2, reasonCodes: [5], sessionPresent: false }),
+      A({ type: 4, packetId: 3, reasonCodes: [0x87] }),
+      A({ type: 13 }),
+      A({ type: 3, topic: 'x/y', qos: 0, payload: Uint8Array.of(1) }),
+    ];
+    const d = compareAnswers(captured, now).map((x) => `${x.kind}: ${x.text}`);
+    expect(d).toEqual([
+      'changed: CONNACK 0 in the capture, 5 now (capture frame 2)',
+      'changed: PUBACK id 3 reason 0x00 → 0x87 (capture frame 5)',
+      'missing: PUBACK id 4 (capture frame 7) was not sent now',
+      "extra: PUBLISH 'x/y' QoS 0 sent now, not in the capture",
+    ]);
+  });
+
+  it('treats an absent PUBACK reason code as 0x00 and pairs by packet id regardless of order', () => {
+    const captured = [A({ packetId: 1 }), A({ packetId: 2 })];
+    const now = [A({ packetId: 2, reasonCodes: [0] }), A({ packetId: 1 })];
+    expect(compareAnswers(captured, now)).toEqual([]);
+  });
+});
+
+function startBroker(port: number, extra: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [resolve(ROOT, 'bin/mqttscope'), 'broker', '--port', String(port), '--allow-anonymous', ...extra], { stdio: 'ignore' });
+  return new Promise((res, rej) => {
+    let tries = 0;
+    const probe = (): void => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); res(child); });
+      s.once('error', () => { if (++tries > 100) rej(new Error('broker did not start')); else setTimeout(probe, 50); });
+    };
+    probe();
+  });
+}
+
+describe('replay end to end (bundled broker)', () => {
+  let broker: ChildProcess;
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+    broker = await startBroker(port);
+  });
+  afterAll(() => { broker?.kill('SIGTERM'); });
+
+  it('a capture the proxy recorded in front of the bundled broker replays with the same answers', async () => {
+    const r = await runAsync(['replay', resolve(ROOT, 'captures/bundled-broker-proxy.pcap'), '--to', `127.0.0.1:${port}`, '--speed', 'max', '--suffix-client-ids=-r1']);
+    expect(r.stdout).toMatch(/the broker answered exactly as in the capture/);
+    expect(r.stdout).not.toMatch(/DIFFERENT/);
+    expect(r.code).toBe(0);
+  });
+
+  it('original timing (scaled) also reproduces the mosquitto QoS capture', async () => {
+    const r = await runAsync(['replay', resolve(ROOT, 'captures/qos-levels.pcapng'), '--to', `127.0.0.1:${port}`, '--speed', '4', '--suffix-client-ids']);
+    expect(r.stdout).toMatch(/4 connection\(s\) replayed/);
+    expect(r.code).toBe(0);
+  });
+
+  it('reports how answers differ when the broker does not enforce the captured password file', async () => {
+    const r = await runAsync(['replay', resolve(ROOT, 'captures/acl.pcap'), '--to', `127.0.0.1:${port}`, '--speed', 'max', '--suffix-client-ids=-r2']);
+    expect(r.code).toBe(1);
+    // The wrong password was refused by mosquitto (CONNACK 5); the anonymous bundled broker accepts it.
+    expect(r.stdout).toMatch(/client 'p-badpw': DIFFERENT/);
+    expect(r.stdout).toMatch(/CONNACK 5 in the capture, 0 now/);
+    // mosquitto dropped user1's write to panama/colon/user1 silently; here the admin watcher receives it.
+    expect(r.stdout).toMatch(/\+ extra: PUBLISH 'panama\/colon\/user1'/);
+  });
+});
+
+describe('replay usage', () => {
+  it('needs --to', () => {
+    const r = mqttscope(['replay', resolve(ROOT, 'captures/will.pcap')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--to HOST:PORT is required/);
+  });
+  it('rejects a bad --speed', () => {
+    const r = mqttscope(['replay', 'x.pcap', '--to', '127.0.0.1:1', '--speed', 'fast']);
+    expect(r.code).toBe(2);
+  });
+});
+
+function runAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const c = spawn(process.execPath, [resolve(ROOT, 'bin/mqttscope'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    c.stdout.on('data', (d) => { stdout += d; });
+    c.stderr.on('data', (d) => { stderr += d; });
+    c.on('exit', (code) => res({ code: code ?? -1, stdout, stderr }));
+  });
+}
