@@ -167,10 +167,10 @@ export class TuiApp {
     const parts = [
       'mqttscope',
       this.opts.live ? 'LIVE' : s.ended ? 'FILE (end)' : 'FILE (reading)',
+      s.paused ? `PAUSED (+${s.shown.end - s.frozenEnd})` : this.opts.live ? (s.follow ? 'FOLLOW' : 'NOT FOLLOWING (f)') : '',
       `${s.all.end} pkts${s.all.dropped ? ` (${s.all.dropped} older not kept)` : ''}`,
       s.filterExpr ? `shown ${s.count()}` : '',
       `${s.findings.length} findings`,
-      s.paused ? `PAUSED (+${s.shown.end - s.frozenEnd})` : this.opts.live ? (s.follow ? 'FOLLOW' : 'scroll (f: follow)') : '',
       s.filterExpr ? `filter: ${s.filterExpr}` : '',
       this.opts.title ?? '',
     ].filter(Boolean);
