@@ -15,6 +15,8 @@ import { WillTracker } from './wills.js';
 export interface AnalyzerOptions {
   /** How long after a publish its deliveries are awaited, in µs. Default 5 s. */
   deliveryWindowUs?: number;
+  /** Minimum time a subscriber must stay connected for a missing delivery to count (default 250 ms). */
+  settleUs?: number;
   /** A parsed mosquitto acl_file: undelivered/withheld findings then say whether it explains the drop. */
   acl?: AclFile;
   /** Wording of the texts; 'mosquitto' names mosquitto and its acl_file. */
@@ -109,7 +111,7 @@ export class Analyzer implements EngineObserver {
     this.sessions = new SessionTracker(this.ctx);
     this.flows = new FlowTracker(this.ctx, { keepRecent: opts.keepFlows });
     this.delivery = new DeliveryCorrelator(this.ctx, this.sessions, {
-      windowUs, brokerKind: opts.brokerKind ?? 'unknown', acl: opts.acl ? aclCheck(opts.acl) : undefined,
+      windowUs, settleUs: opts.settleUs, brokerKind: opts.brokerKind ?? 'unknown', acl: opts.acl ? aclCheck(opts.acl) : undefined,
     });
     this.wills = new WillTracker(this.ctx, windowUs);
   }

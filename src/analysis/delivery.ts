@@ -21,6 +21,13 @@ export type AclCheck = (q: { username: string | null; clientId: string | null; a
 
 export interface DeliveryOptions {
   windowUs: number;
+  /**
+   * How long a subscriber must stay connected after a message became deliverable
+   * for a missing delivery to count. A subscriber that leaves sooner is excused.
+   * Default 250 ms (capped by the window): brokers deliver within a millisecond on
+   * loopback and well within this on real networks.
+   */
+  settleUs?: number;
   brokerKind: 'mosquitto' | 'aedes' | 'unknown';
   acl?: AclCheck;
 }
@@ -46,6 +53,8 @@ interface Pending {
   ack: { rec: PacketRecord; type: number; code: number } | null;
   /** QoS 2: PUBREL time; mosquitto routes the message on PUBREL. */
   released: boolean;
+  /** When the broker could route the message: the PUBLISH, or PUBREL for QoS 2. */
+  readyAt: number;
   deadline: number;
   done: boolean;
   expectations: Expectation[];
@@ -79,10 +88,21 @@ export class DeliveryCorrelator {
     }
   }
 
-  /** End of input: windows that have not run out are left undecided. */
+  private get settleUs(): number {
+    return Math.min(this.opts.windowUs, this.opts.settleUs ?? 250_000);
+  }
+
+  /**
+   * End of input: a window still open is decided when the input went on for at
+   * least the settle time after the message became deliverable (a short capture
+   * of a whole scenario); otherwise it is left undecided.
+   */
   end(time: number): void {
     this.advance(time);
-    for (let p = this.heap.pop(); p; p = this.heap.pop()) this.drop(p);
+    for (let p = this.heap.pop(); p; p = this.heap.pop()) {
+      if (!p.done && p.released && time >= p.readyAt + this.settleUs) this.evaluate(p);
+      this.drop(p);
+    }
   }
 
   /** Returns true when an s2c PUBLISH was matched to a client's publish. */
@@ -108,7 +128,7 @@ export class DeliveryCorrelator {
     if (expectations.length === 0) return;
     const p: Pending = {
       rec, time: rec.time, topic, payload: payloadOf(rec).slice(), qos: sum.qos, publisher: pub,
-      packetId: sum.packetId, ack: null, released: sum.qos < 2, deadline: rec.time + this.opts.windowUs,
+      packetId: sum.packetId, ack: null, released: sum.qos < 2, readyAt: rec.time, deadline: rec.time + this.opts.windowUs,
       done: false, expectations,
     };
     if (idKey) this.byId.set(idKey, p);
@@ -169,6 +189,7 @@ export class DeliveryCorrelator {
     if (!p || p.qos !== 2 || !p.ack) return;
     this.byId.delete(k);
     p.released = true;
+    p.readyAt = rec.time;
     p.deadline = Math.max(p.deadline, rec.time + this.opts.windowUs);
   }
 
@@ -228,10 +249,16 @@ export class DeliveryCorrelator {
     else for (const e of missing) this.withheld(p, e, delivered);
   }
 
-  /** No false positives: the subscriber went away, or the capture lost part of its stream. */
+  /**
+   * No false positives: the subscriber left before the broker could reasonably
+   * deliver (within the settle time), was taken over, or the capture lost part of
+   * its stream. A subscriber that stayed connected past the settle time and got
+   * nothing is not excused, even if it disconnects before the window ends.
+   */
   private excused(e: Expectation, p: Pending): boolean {
+    const settled = p.readyAt + this.settleUs;
     return e.members.every((m) =>
-      (m.closedAt !== null && m.closedAt <= p.deadline)
+      (m.closedAt !== null && m.closedAt < settled)
       || (m.lastGap.s2c !== null && m.lastGap.s2c >= p.time)
       || m.takenOverBy !== null,
     );

@@ -126,7 +126,7 @@ describe('undelivered-publish', () => {
       expect(sc.end()).toEqual([]);
     });
 
-    it('the subscriber closed inside the window without getting it', () => {
+    it('the subscriber closed within the settle time (250 ms) without getting it', () => {
       const sc = new Scenario();
       const s = sc.client('s').login().sub(1, ['#']);
       sc.client('p').login().publish({ topic: 'a/b', payload: 'x' });
@@ -271,5 +271,29 @@ describe('undelivered-publish: MQTT 5 maximum packet size', () => {
     expect(sc.analyzer.snapshot().sessions[0]!.subscriptions).toHaveLength(1);
     sc.client('p').login().publish({ topic: 'a/b', payload: 'a payload longer than eight bytes' });
     expect(sc.end()).toEqual([]);
+  });
+
+  it('still fires when the subscriber stays past the settle time and leaves before the window ends', () => {
+    // The captures/acl.pcap shape: the watcher disconnects 333 ms after the denied publish.
+    const { sc, watcher, pub } = base();
+    pub.publish({ topic: 'panama/colon/user1', payload: 'denied silently' });
+    sc.wait(333);
+    watcher.disconnect();
+    watcher.close();
+    expect(sc.end().map((f) => f.code)).toEqual(['undelivered-publish']);
+  });
+
+  it('decides at the end of a short capture once the settle time has passed', () => {
+    const { sc, pub } = base();
+    pub.publish({ topic: 'a/b', payload: 'x' });
+    sc.wait(300);
+    expect(sc.end(0).map((f) => f.code)).toEqual(['undelivered-publish']);
+  });
+
+  it('leaves it undecided when the capture ends inside the settle time', () => {
+    const { sc, pub } = base();
+    pub.publish({ topic: 'a/b', payload: 'x' });
+    sc.wait(100);
+    expect(sc.end(0)).toEqual([]);
   });
 });
