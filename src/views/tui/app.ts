@@ -109,7 +109,15 @@ export class TuiApp {
 
   end(): void {
     this.state.ended = true;
-    this.requestRender();
+    // Something may have written to the terminal meanwhile (progress on stderr): repaint all.
+    this.repaint();
+  }
+
+  /** Full repaint (Ctrl-L): forget what blessed thinks is on the terminal. */
+  repaint(): void {
+    if (this.destroyed) return;
+    this.screen.realloc();
+    this.renderNow();
   }
 
   // ---- rendering -------------------------------------------------------------
@@ -403,6 +411,7 @@ export class TuiApp {
     if (key.name === 'linefeed') key = { ...key, name: 'enter' };
     const name = key.name ?? '';
     if (key.ctrl && name === 'c') { this.quit(); return; }
+    if (key.ctrl && name === 'l') { this.repaint(); return; }
     if (this.overlay) { this.overlay = null; this.renderNow(); return; }
     if (this.prompt) { this.promptKey(ch, key); this.renderNow(); return; }
     if (this.globalKey(ch, name)) { this.renderNow(); return; }

@@ -15,6 +15,7 @@ export const GLOBAL_KEYS: KeyHelp[] = [
   { keys: 'space', what: 'pause / resume the display (capture continues); in the tree: expand', bar: 'pause' },
   { keys: 'h', what: 'lab explanation (in a lab)' },
   { keys: 'Esc', what: 'back to the packet list; clear finding marks' },
+  { keys: 'Ctrl-L', what: 'repaint the whole screen' },
 ];
 
 export const PACKET_KEYS: KeyHelp[] = [
