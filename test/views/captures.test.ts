@@ -64,10 +64,12 @@ describe('views on real captures', () => {
     const recs = records('acl.pcap');
     const pick = (expr: string): OutputRecord[] => { const f = new RecordFilter(expr); return recs.filter((r) => f.test(r)); };
     const frames = (expr: string): Array<number | string> => pick(expr).map((r) => (r.kind === 'packet' ? r.summary.type : r.code));
-    expect(frames('publish && topic matches "panama/+/user1"')).toEqual([3]);
+    // The denied publish and its undelivered-publish finding (the finding's frame passed the filter).
+    expect(frames('publish && topic matches "panama/+/user1"')).toEqual([3, 'undelivered-publish']);
     expect(frames('connack && rc != 0')).toEqual([2, 'connect-refused']);
-    // Read after the fact, the packets carry their findings: CONNECT and CONNACK of the refused client.
-    expect(frames('finding')).toEqual([1, 2, 'connect-refused']);
+    // Read after the fact, the packets carry their findings: the two silently dropped publishes
+    // (and the PUBACK of the QoS 1 one), then CONNECT and CONNACK of the refused client.
+    expect(frames('finding')).toEqual([3, 3, 4, 1, 2, 'connect-refused', 'undelivered-publish', 'undelivered-publish']);
     expect(pick('user == "user2"').every((r) => r.username === 'user2')).toBe(true);
     expect(pick('!finding').some((r) => r.kind === 'finding')).toBe(false);
     expect(pick('dir == s2c && publish').every((r) => r.kind === 'finding' || (r.dir === 's2c' && r.summary.type === 3))).toBe(true);
