@@ -18,6 +18,8 @@ const ROOT = join(HERE, '..');
 const DIST = join(ROOT, 'dist');
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
+/** --only=1,3 runs just those measurements (no doc is written then). */
+const ONLY = (args.find((a) => a.startsWith('--only=')) ?? '--only=1,2,3,4').slice(7).split(',').map(Number);
 
 // ---------------------------------------------------------------- children
 
@@ -169,21 +171,25 @@ async function capacityRun(mode) {
 
 // ---------------------------------------------------------------- (2) throughput
 const TP = { 0: QUICK ? 20_000 : 100_000, 1: QUICK ? 10_000 : 40_000 };
+const TP_LIMIT_MS = QUICK ? 3000 : 6000;
 
 /** Publisher → aedes → subscriber with raw sockets; messages per second delivered. */
+let tpRun = 10;
 async function throughputRun(port, qos) {
   const n = TP[qos];
+  // A topic of its own per run (same length), so a backlog of an earlier run cannot leak in.
+  const topic = `bench/t${tpRun++ % 90 + 10}`;
   const subSock = await connect(port);
   const subBytes = byteWaiter(subSock);
   subSock.write(connectPacket(`tp-sub-${qos}`));
   await subBytes.until(4);
-  subSock.write(subscribePacket('bench/tp', qos));
+  subSock.write(subscribePacket(topic, qos));
   await subBytes.until(4 + 5);
   // The subscriber acks QoS 1 deliveries (packet ids from the broker, parsed cheaply below).
   let recvd = 0;
   let done;
   const finished = new Promise((r) => { done = r; });
-  const deliveredLen = publishPacket('bench/tp', Buffer.alloc(64), qos, 1).length;
+  const deliveredLen = publishPacket(topic, Buffer.alloc(64), qos, 1).length;
   let pending = Buffer.alloc(0);
   subSock.removeAllListeners('data');
   subSock.on('data', (c) => {
@@ -191,13 +197,14 @@ async function throughputRun(port, qos) {
     let o = 0;
     const acks = [];
     while (pending.length - o >= deliveredLen) {
-      if (qos) acks.push(Buffer.from([0x40, 2, pending[o + 2 + 2 + 8], pending[o + 2 + 2 + 8 + 1]]));
+      if (qos) acks.push(Buffer.from([0x40, 2, pending[o + 2 + 2 + topic.length], pending[o + 2 + 2 + topic.length + 1]]));
       o += deliveredLen;
       recvd++;
     }
     pending = pending.subarray(o);
     if (acks.length) subSock.write(Buffer.concat(acks));
     if (recvd >= n) done(performance.now());
+    if (recvd > n) throw new Error('more deliveries than publishes');
   });
   const pubSock = await connect(port);
   const pubBytes = byteWaiter(pubSock);
@@ -205,20 +212,26 @@ async function throughputRun(port, qos) {
   await pubBytes.until(4);
   const payload = Buffer.alloc(64, 0x62);
   const t0 = performance.now();
+  // A slow path must not make the whole run slow: stop after TP_LIMIT_MS and count what arrived.
+  let timedOut = false;
+  const limit = setTimeout(() => { timedOut = true; done(performance.now()); }, TP_LIMIT_MS);
   // Window of 1000 messages in flight at QoS 1 (acks counted as bytes), unbounded at QoS 0.
   const BATCH = 100;
-  for (let i = 0; i < n; i += BATCH) {
+  for (let i = 0; i < n && !timedOut; i += BATCH) {
     const parts = [];
-    for (let k = 0; k < BATCH; k++) parts.push(publishPacket('bench/tp', payload, qos, ((i + k) % 65535) + 1));
+    for (let k = 0; k < BATCH; k++) parts.push(publishPacket(topic, payload, qos, ((i + k) % 65535) + 1));
     await writeAll(pubSock, Buffer.concat(parts));
-    if (qos) await pubBytes.until(4 + Math.max(0, i + BATCH - 1000) * 4);
+    if (qos) await Promise.race([pubBytes.until(4 + Math.max(0, i + BATCH - 1000) * 4), finished]);
   }
   const t1 = await finished;
+  clearTimeout(limit);
+  const got = recvd;
   subSock.write(disconnectPacket);
   pubSock.write(disconnectPacket);
   subSock.destroy();
   pubSock.destroy();
-  return n / ((t1 - t0) / 1000);
+  if (timedOut) console.log(`    (QoS ${qos}: stopped after ${TP_LIMIT_MS / 1000} s with ${got} of ${n} delivered)`);
+  return got / ((t1 - t0) / 1000);
 }
 
 // ---------------------------------------------------------------- (3) latency
@@ -295,13 +308,16 @@ async function main() {
 
   // (1)
   const cap = Object.fromEntries(MODES.map((m) => [m, []]));
+  if (ONLY.includes(1)) {
   for (let i = 0; i < R; i++) for (const m of MODES) cap[m].push(await capacityRun(m));
   console.log(`(1) capacity, ${fmt(CAP_PACKETS)} × 88-byte PUBLISH in writes of 100: ${line('', cap, '/s')}`);
+
+  }
 
   // (2) + (3) against aedes
   const broker = await spawnChild('broker');
   const tp = {};
-  for (const qos of [0, 1]) {
+  for (const qos of ONLY.includes(2) ? [0, 1] : []) {
     tp[qos] = Object.fromEntries(['direct', ...MODES].map((m) => [m, []]));
     for (let i = 0; i < R; i++) {
       for (const m of ['direct', ...MODES]) {
@@ -313,7 +329,7 @@ async function main() {
     console.log(`(2) QoS ${qos} publisher→aedes→subscriber, 64-byte payloads: direct ${fmt(median(tp[qos].direct))}/s, ${line('', tp[qos], '/s')}`);
   }
   const lat = Object.fromEntries(MODES.map((m) => [m, []]));
-  for (let i = 0; i < R; i++) {
+  for (let i = 0; i < (ONLY.includes(3) ? R : 0); i++) {
     for (const m of MODES) {
       const px = await spawnChild(m, { upstream: broker.port });
       lat[m].push(await latencyRun(px.port));
@@ -323,16 +339,16 @@ async function main() {
   kill(broker);
   const latOf = (m, k) => median(lat[m].map((x) => x[k]));
   const added = (m, k) => latOf(m, k) - latOf('pipe', k);
-  console.log(`(3) ping-pong, ${LAT_SAMPLES} samples (median / p99): ` + MODES.map((m) => `${NAME[m]} ${latOf(m, 'median').toFixed(1)} / ${latOf(m, 'p99').toFixed(1)} µs`).join(', ')
+  if (ONLY.includes(3)) console.log(`(3) ping-pong, ${LAT_SAMPLES} samples (median / p99): ` + MODES.map((m) => `${NAME[m]} ${latOf(m, 'median').toFixed(1)} / ${latOf(m, 'p99').toFixed(1)} µs`).join(', ')
     + ` → added ${added('engine', 'median').toFixed(1)} / ${added('engine', 'p99').toFixed(1)} µs (engine only), ${added('scope', 'median').toFixed(1)} / ${added('scope', 'p99').toFixed(1)} µs (with analysis)`);
 
   // (4)
-  const mem = await memoryRun();
-  console.log(`(4) RSS over ${fmt(MEM_MESSAGES)} messages with analysis and the line view to /dev/null: ${mb(mem.base)} after the first 10% → peak ${mb(mem.peak)} (+${(mem.growth * 100).toFixed(1)}%), last ${mb(mem.last)}`);
+  const mem = ONLY.includes(4) ? await memoryRun() : null;
+  if (mem) console.log(`(4) RSS over ${fmt(MEM_MESSAGES)} messages with analysis and the line view to /dev/null: ${mb(mem.base)} after the first 10% → peak ${mb(mem.peak)} (+${(mem.growth * 100).toFixed(1)}%), last ${mb(mem.last)}`);
   const secs = (Date.now() - t0) / 1000;
   console.log(`total ${secs.toFixed(0)} s`);
 
-  if (args.includes('--write-doc')) {
+  if (args.includes('--write-doc') && ONLY.length === 4) {
     const ok = (b) => (b ? 'yes' : '**no**');
     const ratio = (m) => median(m.scope) / median(m.pipe);
     const ratioE = (m) => median(m.engine) / median(m.pipe);
