@@ -78,7 +78,8 @@ export function packetRow(rec: PacketRecord, o: RowOptions): string {
   const c = columns(o.width);
   const s = rec.summary;
   const name = typeName(s.type);
-  const client = rec.clientId ?? rec.conn.client.port.toString();
+  // An empty client id (allowed with clean session) shows the client port instead.
+  const client = rec.clientId || `:${rec.conn.client.port}`;
   const topic = rec.topic ?? (s.subscriptions ? s.subscriptions.map((x) => x.filter).join(',') : s.unsubscriptions?.join(',') ?? '');
   const problem = hasProblem(rec);
   const cells = [
