@@ -210,7 +210,9 @@ export class SessionTracker {
       if (typeof props['assigned_client_identifier'] === 'string') s.assignedClientId = props['assigned_client_identifier'];
       if (typeof props['server_keep_alive'] === 'number') s.keepAlive = props['server_keep_alive'];
     }
-    if (isFailure(T_CONNACK, ack.returnCode, version)) {
+    // Any non-zero CONNACK refuses the connection [MQTT-3.2.2-5] [MQTT-3.2.2-7], even a code
+    // that is not valid for this version (e.g. a 3.1.1-style "1" sent to an MQTT 5 client).
+    if (ack.returnCode !== 0 || isFailure(T_CONNACK, ack.returnCode, version)) {
       s.state = 'refused';
       s.pendingTakeover = [];
       const name = codeName(T_CONNACK, ack.returnCode, version);
@@ -335,6 +337,9 @@ export class SessionTracker {
 }
 
 function refusalHint(code: number, version: number): string {
+  if (version >= 5 && code >= 1 && code <= 5) {
+    return ` That is a MQTT 3.1.1 return code answering an MQTT 5 CONNECT: the broker does not speak MQTT 5${code === 1 ? ' (1 = unacceptable protocol version; aedes, the bundled broker, is 3.1.1-only: use --broker mosquitto)' : ''}.`;
+  }
   const bad = version >= 5 ? code === 0x86 : code === 4;
   const auth = version >= 5 ? code === 0x87 : code === 5;
   if (bad) return ' Check the username and password (mosquitto password_file).';

@@ -14,6 +14,16 @@ describe('connect-refused', () => {
     }
   });
 
+  it('MQTT 5 CONNECT answered with a 3.1.1 return code 1 (a 3.1.1-only broker such as aedes)', () => {
+    const sc = new Scenario();
+    const a = sc.client('a', { version: 5 });
+    a.connect();
+    a.connack(1);
+    expect(sc.codes()).toEqual(['connect-refused']);
+    expect(sc.findings[0]!.text).toContain('the broker does not speak MQTT 5');
+    expect(sc.findings[0]!.text).toContain('unacceptable protocol version');
+  });
+
   it('MQTT 5: 0x86 Bad User Name or Password, 0x87 Not authorized, reason string', () => {
     const sc = new Scenario();
     const a = sc.client('a', { version: 5 });
