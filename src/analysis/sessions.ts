@@ -98,6 +98,8 @@ export class SessionTracker {
   private readonly byConn = new Map<string, Session>();
   /** Every session in order of opening (closed ones too). */
   readonly all: Session[] = [];
+  /** Sessions not yet closed: what live() walks on every publish, kept apart from the closed ones. */
+  private readonly open_ = new Set<Session>();
   private lastScan = -Infinity;
 
   constructor(private readonly ctx: AnalysisContext, private readonly opts: { maxClosed?: number } = {}) {}
@@ -107,7 +109,7 @@ export class SessionTracker {
   }
 
   *live(): Iterable<Session> {
-    for (const s of this.byConn.values()) if (isLive(s)) yield s;
+    for (const s of this.open_) if (isLive(s)) yield s;
   }
 
   open(conn: ConnMeta, time: number): Session {
@@ -121,7 +123,10 @@ export class SessionTracker {
       lastGap: { c2s: null, s2c: null }, connectRec: null, lastClientRec: null,
       pendingSubscribe: new Map(), pendingTakeover: [],
     };
+    const prev = this.byConn.get(conn.id);
+    if (prev) this.open_.delete(prev);
     this.byConn.set(conn.id, s);
+    this.open_.add(s);
     this.all.push(s);
     this.trim();
     return s;
@@ -295,6 +300,7 @@ export class SessionTracker {
     this.checkKeepalive(s, time);
     s.closedAt = time;
     s.closeHow = how;
+    this.open_.delete(s);
     if (s.state !== 'refused') s.state = 'closed';
     s.pendingSubscribe.clear();
     s.pendingTakeover = [];
@@ -325,14 +331,20 @@ export class SessionTracker {
   }
 
   /** Keep the history bounded: forget the oldest closed sessions. */
+  /** Forget the oldest closed sessions beyond `maxClosed`, so memory stays bounded on long captures. */
   private trim(): void {
     const max = this.opts.maxClosed ?? 10_000;
     if (this.all.length <= max * 2) return;
     let drop = this.all.length - max;
-    for (let i = 0; i < this.all.length && drop > 0;) {
-      const s = this.all[i]!;
-      if (s.closedAt !== null) { this.all.splice(i, 1); drop--; } else i++;
+    const keep: Session[] = [];
+    for (const s of this.all) {
+      if (drop > 0 && s.closedAt !== null) {
+        drop--;
+        if (this.byConn.get(s.connId) === s) this.byConn.delete(s.connId);
+      } else keep.push(s);
     }
+    this.all.length = 0;
+    this.all.push(...keep);
   }
 }
 
