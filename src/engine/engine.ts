@@ -184,26 +184,16 @@ export class Engine {
       else topic = ctx.topicAliases.get(summary.topicAlias) ?? topic;
     }
     const seq = ++this.seq;
-    const ctxSnapshot: DissectContext = { version: st.version, topicAliases: ctx.topicAliases ? new Map(ctx.topicAliases) : undefined };
-    let tree: DissectResult | null = null;
-    const rec: PacketRecord = {
-      kind: 'packet',
-      seq,
-      frame: st.curFrame || seq,
-      time: st.curTime,
-      conn: st.meta,
-      dir,
-      clientId: st.clientId,
-      username: st.username,
-      version: st.version,
-      versionInferred: !st.versionKnown,
-      bytes,
-      summary,
-      topic,
-      notes: summary.notes,
-      findings: [],
-      tree: () => (tree ??= dissect(bytes, ctxSnapshot)),
-    };
+    // The tree is decoded later, so it needs the context as it is now. Copying the alias
+    // map is only needed when one exists (MQTT 5 with topic aliases in use).
+    const aliases = ctx.topicAliases;
+    const snap: DissectContext = aliases && aliases.size > 0
+      ? { version: st.version, topicAliases: new Map(aliases) }
+      : VERSION_CTX[st.version];
+    const rec = new Packet(
+      seq, st.curFrame || seq, st.curTime, st.meta, dir, st.clientId, st.username, st.version,
+      !st.versionKnown, bytes, summary, topic, snap,
+    );
     this.onRecord(rec);
     for (const o of this.observers) o.packet?.(rec);
   }
@@ -237,6 +227,41 @@ export class Engine {
     this.onRecord({
       kind: 'finding', time, conn: st.meta.id, clientId: st.clientId, username: st.username, topic: null, ...f,
     });
+  }
+}
+
+const VERSION_CTX: Record<ProtocolVersion, DissectContext> = {
+  3: { version: 3 },
+  4: { version: 4 },
+  5: { version: 5 },
+};
+
+/** A packet record; the class keeps per-packet cost low (no closure per record). */
+class Packet implements PacketRecord {
+  readonly kind = 'packet' as const;
+  readonly notes: PacketRecord['notes'];
+  readonly findings: string[] = [];
+  private tree_: DissectResult | null = null;
+  constructor(
+    readonly seq: number,
+    readonly frame: number,
+    readonly time: number,
+    readonly conn: ConnMeta,
+    readonly dir: Direction,
+    readonly clientId: string | null,
+    readonly username: string | null,
+    readonly version: ProtocolVersion,
+    readonly versionInferred: boolean,
+    readonly bytes: Uint8Array,
+    readonly summary: PacketSummary,
+    readonly topic: string | null,
+    private readonly ctx: DissectContext,
+  ) {
+    this.notes = summary.notes;
+  }
+
+  tree(): DissectResult {
+    return (this.tree_ ??= dissect(this.bytes, this.ctx));
   }
 }
 
