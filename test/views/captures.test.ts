@@ -9,6 +9,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { RecordFilter } from '../../src/filter/index.js';
 import type { OutputRecord } from '../../src/model/packet.js';
 import { createView, SummaryCounter } from '../../src/views/index.js';
+import { CONTRACT_CHECKER } from '../helpers/contract.js';
 
 const DIR = new URL('../../captures/', import.meta.url);
 const FILES = readdirSync(DIR).filter((f) => /\.pcap(ng)?$/.test(f)).sort();
@@ -39,7 +40,7 @@ describe('views on real captures', () => {
     const recs = records(file);
     expect(recs.some((r) => r.kind === 'packet')).toBe(true);
     const json = render('json', recs, { fields: true });
-    const r = spawnSync('python3', ['/work/shared/tools/check-json-contract.py'], { input: json, encoding: 'utf8' });
+    const r = spawnSync('python3', [CONTRACT_CHECKER], { input: json, encoding: 'utf8' });
     expect(r.stdout).toMatch(/^0 problems/m);
     expect(r.status).toBe(0);
     const packets = recs.filter((x) => x.kind === 'packet').length;

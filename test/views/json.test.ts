@@ -5,7 +5,7 @@ import type { OutputRecord } from '../../src/model/packet.js';
 import { finding, T0 } from '../filter/records.js';
 import { sampleRecords } from './sample.js';
 
-const CHECKER = '/work/shared/tools/check-json-contract.py';
+import { CONTRACT_CHECKER as CHECKER } from '../helpers/contract.js';
 
 function ndjson(recs: OutputRecord[], opts: Record<string, unknown> = {}, withSummary = true): string {
   let s = '';
