@@ -61,12 +61,18 @@ export function seconds(us: number): string {
   return `${(us / 1e6).toFixed(1)} s`;
 }
 
-/** Application payload of a PUBLISH record (a view, copy before keeping it). */
+const NO_PAYLOAD = new Uint8Array(0);
+
+/**
+ * Application payload of a PUBLISH record: a plain Uint8Array view (cheaper than a
+ * Buffer subarray). Record bytes are never reused by the engine, so views may be kept.
+ */
 export function payloadOf(rec: PacketRecord): Uint8Array {
   const off = rec.summary.payloadOffset;
-  if (off < 0) return new Uint8Array(0);
-  const len = rec.summary.payloadLength ?? rec.bytes.length - off;
-  return rec.bytes.subarray(off, off + len);
+  if (off < 0) return NO_PAYLOAD;
+  const b = rec.bytes;
+  const len = rec.summary.payloadLength ?? b.length - off;
+  return new Uint8Array(b.buffer, b.byteOffset + off, len);
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -127,7 +127,7 @@ export class DeliveryCorrelator {
     const expectations = this.expected(topic, pub, rec.time, rec.bytes.length);
     if (expectations.length === 0) return;
     const p: Pending = {
-      rec, time: rec.time, topic, payload: payloadOf(rec).slice(), qos: sum.qos, publisher: pub,
+      rec, time: rec.time, topic, payload: payloadOf(rec), qos: sum.qos, publisher: pub,
       packetId: sum.packetId, ack: null, released: sum.qos < 2, readyAt: rec.time, deadline: rec.time + this.opts.windowUs,
       done: false, expectations,
     };
@@ -206,6 +206,9 @@ export class DeliveryCorrelator {
         if (e.delivered) continue;
         if (e.members.includes(sub) || (cid !== null && e.key === `cid:${cid}`) || this.inGroup(e, sub)) {
           e.delivered = rec;
+          // Every expected subscriber got it: nothing left to decide, so retire it now
+          // (keeps the per-topic list short; it was O(n²) while the window was open).
+          if (p.expectations.every((x) => x.delivered !== null)) this.drop(p);
           return true;
         }
       }

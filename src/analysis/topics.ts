@@ -18,10 +18,15 @@ export interface TopicStats {
   delivered: number;
   bytes: number;
   lastTime: number;
-  lastPreview: string;
+  /** The last payload seen (a view into its packet's bytes). */
+  lastPayload: Uint8Array;
+  /** Preview of the last payload, made when asked for (not on every publish). */
+  readonly lastPreview: string;
   /** The retained message a new subscriber would get, as far as the capture shows. */
   retained: RetainedValue | null;
 }
+
+const EMPTY = new Uint8Array(0);
 
 export class TopicTracker {
   readonly topics = new Map<string, TopicStats>();
@@ -35,7 +40,10 @@ export class TopicTracker {
     let t = this.topics.get(rec.topic);
     if (!t) {
       if (this.topics.size >= this.maxTopics) { this.untracked++; return; }
-      t = { topic: rec.topic, published: 0, delivered: 0, bytes: 0, lastTime: 0, lastPreview: '', retained: null };
+      t = {
+        topic: rec.topic, published: 0, delivered: 0, bytes: 0, lastTime: 0, lastPayload: EMPTY, retained: null,
+        get lastPreview(): string { return payloadPreview(this.lastPayload); },
+      };
       this.topics.set(rec.topic, t);
     }
     const payload = payloadOf(rec);
@@ -53,6 +61,6 @@ export class TopicTracker {
     }
     t.bytes += payload.length;
     t.lastTime = rec.time;
-    t.lastPreview = payloadPreview(payload);
+    t.lastPayload = payload;
   }
 }
