@@ -9,10 +9,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTRACT_CHECKER } from '../helpers/contract.js';
 import { startTestMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
 import { freePort, requireBinary } from '../helpers/peers.js';
 import {
-  FOREIGN, OWN, OWN2, ROOT, WINDOW_S, mqttscope, parseNdjson, requireBuiltCli, run, runScenario, spawnChild,
+  FOREIGN, OWN, OWN2, WINDOW_S, mqttscope, parseNdjson, requireBuiltCli, run, runScenario, spawnChild,
   startCliProxy, stop, writeTutorialFiles, type Rec, type ScenarioResult, type Version,
 } from './acl-scenario.js';
 
@@ -71,9 +72,8 @@ const packets = (recs: Rec[]): Rec[] => recs.filter((r) => r.kind === 'packet');
 const keys = (recs: Rec[]): string[] => findings(recs).map((f) => `${String(f['code'])} ${String(f['client_id'])} ${String(f['topic'] ?? '-')}`).sort();
 
 async function contractCheck(ndjson: string): Promise<void> {
-  const check = join(ROOT, '../shared/tools/check-json-contract.py');
-  if (!existsSync(check)) return;
-  const py = spawnChild('python3', [check]);
+  expect(existsSync(CONTRACT_CHECKER), `${CONTRACT_CHECKER} is missing`).toBe(true);
+  const py = spawnChild('python3', [CONTRACT_CHECKER]);
   py.child.stdin?.end(ndjson);
   const r = await run(py);
   expect(r.code, r.out + r.err).toBe(0);
@@ -178,6 +178,7 @@ describe.each(TUTORIAL)('the tutorial scenario with -V %s through mqttscope prox
   it('the pcap it wrote, read back with mqttscope read --acl, gives the same findings', async () => {
     expect(rec.readExit, rec.readErr).toBe(0);
     expect(keys(rec.read)).toEqual(expected);
+    await contractCheck(rec.read.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const strip = (f: Rec): unknown => ({
       code: f['code'], client_id: f['client_id'], username: f['username'], topic: f['topic'],
       subscribers: f['subscribers'], publisher: f['publisher'], acl_confirmed: f['acl_confirmed'],
