@@ -166,7 +166,7 @@ function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Expl
   }
 
   const consequence = access === 'write'
-    ? 'mosquitto acknowledges the PUBLISH normally (PUBACK/PUBREC for QoS 1/2) and delivers it to nobody.'
+    ? 'mosquitto delivers it to nobody: an MQTT 3.1.1 client still gets a normal PUBACK/PUBREC (rc 0) for QoS 1/2, an MQTT 5 client gets reason code 0x87 (Not authorized), and a QoS 0 publish gets no answer at all.'
     : 'The message is silently not delivered to this client, even though its SUBSCRIBE was granted.';
 
   // 3. The client's own list.

@@ -6,14 +6,17 @@ import type { AclCheck } from './delivery.js';
 export function aclCheck(acl: AclFile): AclCheck {
   return ({ username, clientId, access, topic }) => {
     const ex = explain(acl, { username, clientId: clientId ?? undefined, access, topic });
-    const verdict = ex.text.split('\n').filter((l) => l.startsWith('Verdict:')).pop() ?? (ex.allowed ? 'Verdict: ALLOWED.' : 'Verdict: DENIED.');
-    const rule = ex.decidingRule ? ` (line ${ex.decidingRule.line}: ${ruleLabel(ex.decidingRule)})` : '';
-    // With no deciding rule, say why each rule that applies to this user missed,
-    // e.g. "pattern readwrite +/+/+/%u becomes +/+/+/user1; it has 4 levels and … has 3".
-    const why = ex.decidingRule ? [] : ex.steps
+    const who = username ?? 'anonymous clients';
+    const head = `${access} ${ex.allowed ? 'ALLOWED' : 'DENIED'} for ${who} on '${topic}'`;
+    if (ex.decidingRule) {
+      return { allowed: ex.allowed, text: `${head} by line ${ex.decidingRule.line}: ${ruleLabel(ex.decidingRule)}`, full: ex.text };
+    }
+    // No deciding rule: say why each rule that applies to this user missed, e.g.
+    // "line 4: pattern readwrite +/+/+/%u becomes +/+/+/user1; it has 4 levels and … has 3".
+    const why = ex.steps
       .filter((st) => st.rule !== null && (st.rule.kind === 'pattern' || (st.rule.user ?? null) === (username ?? null)))
       .map((st) => `line ${st.line}: ${st.reason}`);
-    const because = why.length > 0 ? ` Why: ${why.join('; ')}.` : '';
-    return { allowed: ex.allowed, text: `${verdict}${rule}${because}`, full: ex.text };
+    const because = why.length > 0 ? ` (${why.join('; ')})` : '';
+    return { allowed: ex.allowed, text: `${head}: no rule grants it${because}`, full: ex.text };
   };
 }

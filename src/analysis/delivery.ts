@@ -298,11 +298,12 @@ export class DeliveryCorrelator {
       extra['acl_explanation'] = [w.full ?? w.text, ...reads.filter((r) => r.v).map((r) => r.v!.full ?? r.v!.text)].join('\n\n');
       extra['acl_confirmed'] = confirmed;
       extra['acl_write_allowed'] = w.allowed;
+      text = text.slice(0, text.length - aclHint.length).trimEnd();
       text += !w.allowed
-        ? ` The acl_file confirms it: ${w.text}`
+        ? ` The acl_file confirms a denied write: ${w.text}.`
         : allReadsDenied
-          ? ` The acl_file allows the write but denies the read of every matching subscriber: ${parts.slice(1).join('; ')}`
-          : ` The acl_file allows this write for ${pubName} (${w.text}), so the drop is not explained by the ACL.`;
+          ? ` The acl_file allows the write but denies the read of every matching subscriber: ${parts.slice(1).join('; ')}.`
+          : ` The acl_file allows this write (${w.text}), so the drop is not explained by the ACL.`;
     }
     this.ctx.emit({
       code: 'undelivered-publish', severity: 'warn', conn: pub.connId, clientId: effectiveClientId(pub), username: pub.username,
@@ -334,9 +335,10 @@ export class DeliveryCorrelator {
       if (v) {
         extra['acl_explanation'] = v.full ?? v.text;
         extra['acl_confirmed'] = !v.allowed;
+        text = text.slice(0, text.length - aclHint.length).trimEnd().replace(/;$/, '.');
         text += !v.allowed
-          ? ` The acl_file confirms it: ${v.text}`
-          : ` The acl_file allows this read for ${subUser} (${v.text}), so the drop is not explained by the ACL.`;
+          ? ` The acl_file confirms a denied read: ${v.text}.`
+          : ` The acl_file allows this read (${v.text}), so the drop is not explained by the ACL.`;
       }
     }
     this.ctx.emit({

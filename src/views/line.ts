@@ -101,6 +101,10 @@ export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketP
       reason = `rc=${reasonCodeString(type, codes[0]!, v)} ${reasonWords(type, codes[0]!, v)}`;
     }
   }
+  else if (v < 5 && (type === 4 || type === 5 || type === 7)) {
+    // MQTT 3.1.1 acks have no reason code: receiving one means success.
+    reason = 'ok (3.1.1 acks carry no reason code)';
+  }
   const rs = s.properties?.['reason_string'];
   if (typeof rs === 'string') reason += `${reason ? ' ' : ''}(${JSON.stringify(rs)})`;
   let noteSeverity: PacketParts['noteSeverity'] = null;
@@ -165,9 +169,13 @@ export function formatPacketLine(rec: PacketRecord, opts: LineOptions = {}): str
 export function formatFindingLine(f: Finding, opts: LineOptions = {}): string {
   const p = palette(opts.color ?? false);
   const col = severityColor(p, f.severity);
-  const frames = f.frames.length === 0 ? '' : ` (frame${f.frames.length > 1 ? 's' : ''} ${f.frames.slice(0, 8).map((n) => `#${n}`).join(', ')}${f.frames.length > 8 ? ', …' : ''})`;
-  const head = col(p.bold(`!! ${f.code}`));
-  return `${p.dim(clockTime(f.time, opts))} ${head}  ${col(printable(f.text))}${p.dim(frames)}`;
+  const frames = f.frames.length === 0 ? '' : `${f.frames.slice(0, 8).map((n) => `#${n}`).join(' ')}${f.frames.length > 8 ? ' …' : ''}`;
+  const who = f.clientId ?? f.username ?? f.conn;
+  const topic = f.topic !== null ? `  '${printable(f.topic)}'` : '';
+  // Head: what and where, so the finding links to its packets at a glance;
+  // then the explanation on its own indented line.
+  const head = `${p.dim(clockTime(f.time, opts))} ${col(p.bold(`!! ${f.code}`))}  ${p.bold(frames)}  ${printable(who)}${topic}`;
+  return `${head}\n${' '.repeat(16)}${col(printable(f.text))}`;
 }
 
 /** The closing line: `-- 8 packets, 1 finding (undelivered-publish), 2 connections, 3 clients, 512 bytes`. */

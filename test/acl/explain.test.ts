@@ -24,7 +24,8 @@ describe('explain (tutorial)', () => {
       "topic readwrite # in section 'user admin' does not apply to user1",
     ]);
     expect(ex.text).toContain('Verdict: DENIED. No rule grants write access to panama/colon/user1');
-    expect(ex.text).toContain('acknowledges the PUBLISH normally');
+    expect(ex.text).toContain('an MQTT 3.1.1 client still gets a normal PUBACK/PUBREC (rc 0)');
+    expect(ex.text).toContain('an MQTT 5 client gets reason code 0x87');
   });
 
   it('admin may read and write anything under #, but $SYS is not matched by #', () => {

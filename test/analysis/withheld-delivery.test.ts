@@ -84,7 +84,7 @@ describe('withheld-delivery', () => {
     sc.client('p').login({ username: null }).publish({ topic: 't', payload: 'x' });
     const [f] = sc.end();
     expect(f).toMatchObject({ code: 'undelivered-publish', extra: { acl_confirmed: false, acl_write_allowed: true } });
-    expect(f!.text).toContain('allows this write for client \'p\'');
+    expect(f!.text).toContain('The acl_file allows this write (write ALLOWED for anonymous clients');
     expect(f!.text).toContain('not explained by the ACL');
   });
 

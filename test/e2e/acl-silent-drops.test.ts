@@ -153,7 +153,7 @@ describe.each(TUTORIAL)('the tutorial scenario with -V %s through mqttscope prox
       expect(u['acl_confirmed']).toBe(true);
       expect(u['acl_write_allowed']).toBe(false);
       expect(u['text']).toContain(`delivered it to none of the 1 subscriber(s) whose filters match (admin-sub-${tag}: '#')`);
-      expect(u['text']).toContain('Verdict: DENIED. No rule grants write access to panama/colon/user1.');
+      expect(u['text']).toContain("write DENIED for user1 on 'panama/colon/user1': no rule grants it");
       expect(u['text']).toContain('pattern readwrite +/+/+/%u becomes +/+/+/user1; it has 4 levels and panama/colon/user1 has 3');
       expect(u['acl_explanation']).toContain('+/+/+/user1');
     }

@@ -23,11 +23,13 @@ describe('line view', () => {
       '18:00:01.522 #5    p-deny     → CONNECT     MQTT 3.1.1 clean ka=60 user=user1 pw=********  len=36',
       '18:00:01.523 #6    p-deny     ← CONNACK     sp=0  len=2  rc=0 Connection Accepted',
       '18:00:01.524 #7    p-deny     → PUBLISH     d0 q0 r0  panama/colon/user1  len=25  payload=5 "hello"',
-      "18:00:02.024 !! undelivered-publish  The broker accepted this QoS 0 publish from user1 but delivered it to none of the 1 subscriber(s) whose filters match (watcher: '#'). With a mosquitto acl_file this is a denied write. (frame #7)",
+      "18:00:02.024 !! undelivered-publish  #7  p-deny  'panama/colon/user1'",
+      "                The broker accepted this QoS 0 publish from user1 but delivered it to none of the 1 subscriber(s) whose filters match (watcher: '#'). With a mosquitto acl_file this is a denied write.",
       '18:00:02.112 #8    p1         → PUBLISH     d0 q1 r0  id=1  Room1/Light  len=22  payload=7 "Turn On"',
       '18:00:02.113 #9    p1         ← PUBACK      id=1  len=4  rc=0x87 Not authorized',
       '18:00:02.212 #10   intruder   ← CONNACK     sp=0  len=2  rc=5 Not authorized',
-      '18:00:02.212 !! connect-refused  The broker refused the connection of intruder: 5 Not authorized. (frame #10)',
+      '18:00:02.212 !! connect-refused  #10  intruder',
+      '                The broker refused the connection of intruder: 5 Not authorized.',
       '18:00:02.312 #11   p1         → PUBLISH     d0 q3 r0  id=5  a  len=7  payload=2 "hi"  ✖ qos-3',
       '',
     ]);
@@ -89,7 +91,7 @@ describe('line view', () => {
 
   it('finding lines list their frames', () => {
     const [, , , , , , , f] = sampleRecords();
-    expect(formatFindingLine(f as never, { utc: true })).toMatch(/^18:00:02\.024 !! undelivered-publish {2}The broker .* \(frame #7\)$/);
+    expect(formatFindingLine(f as never, { utc: true })).toMatch(/^18:00:02\.024 !! undelivered-publish {2}#7 {2}p-deny {2}'panama\/colon\/user1'\n {16}The broker .*$/);
   });
 
   it('end() prints a closing line with a summary', () => {
