@@ -104,6 +104,7 @@ export interface LiveWiring {
   onRecord: ProxyOptions['onRecord'];
   engineOpts: NonNullable<ProxyOptions['engineOpts']>;
   taps: ConnectionTap[];
+  frameSource?: () => number;
   maxPacketSize: number;
   now: () => number;
   log: (line: string) => void;
@@ -262,6 +263,7 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
       onRecord: sink,
       engineOpts: { observers: [counter, analyzer] },
       taps: pcap ? [pcap] : [],
+      frameSource: pcap ? () => pcap.frames : undefined,
       maxPacketSize: cfg.maxPacketSize,
       now,
       log,

@@ -11,7 +11,11 @@ export class DecodeTap implements ConnectionTap {
   private readonly metas = new Map<string, ConnMeta>();
   failures = 0;
 
-  constructor(private readonly engine: Engine, private readonly onRecord: (rec: OutputRecord) => void) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly onRecord: (rec: OutputRecord) => void,
+    private readonly frameSource?: () => number,
+  ) {}
 
   open(meta: ConnMeta, time: number): void {
     this.metas.set(meta.id, meta);
@@ -25,7 +29,7 @@ export class DecodeTap implements ConnectionTap {
   data(id: string, dir: Direction, chunk: Uint8Array, time: number): void {
     if (this.failed.has(id)) return;
     try {
-      this.engine.data(id, dir, chunk, time);
+      this.engine.data(id, dir, chunk, time, this.frameSource?.());
     } catch (err) {
       const meta = this.metas.get(id);
       if (meta) this.fail(meta, err, time);

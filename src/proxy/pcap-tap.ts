@@ -10,6 +10,8 @@ export class PcapTap implements ConnectionTap {
   private readonly sink: PcapFileSink;
   /** TCP segments carrying data, written so far. */
   dataSegments = 0;
+  /** Frames (pcap records) written so far: the number of the last one. */
+  frames = 0;
 
   constructor(path: string, opts: { flushIntervalMs?: number } = {}) {
     this.sink = new PcapFileSink(path, { flushIntervalMs: opts.flushIntervalMs ?? 1000 });
@@ -25,21 +27,27 @@ export class PcapTap implements ConnectionTap {
       serverIsn: (Math.random() * 0x100000000) >>> 0,
     });
     this.convs.set(meta.id, enc);
-    this.sink.write(enc.open(time));
+    this.write(enc.open(time));
   }
 
   data(id: string, dir: Direction, chunk: Uint8Array, time: number): void {
     const enc = this.convs.get(id);
     if (!enc) return;
     this.dataSegments++;
-    this.sink.write(enc.data(dir, chunk, time));
+    this.write(enc.data(dir, chunk, time));
   }
 
   close(id: string, time: number, how: CloseHow, by: Direction = 'c2s'): void {
     const enc = this.convs.get(id);
     if (!enc) return;
     this.convs.delete(id);
-    this.sink.write(enc.close(time, how, by));
+    this.write(enc.close(time, how, by));
+  }
+
+  /** Write pcap records, counting them (16-byte record header, then caplen bytes). */
+  private write(records: Buffer): void {
+    for (let off = 0; off + 16 <= records.length; off += 16 + records.readUInt32LE(off + 8)) this.frames++;
+    this.sink.write(records);
   }
 
   flush(): void {

@@ -29,8 +29,9 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     onRecord: opts.onRecord,
     maxPacketSize: opts.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE,
   });
-  const decode = new DecodeTap(engine, opts.onRecord);
-  const tap = new TapSet([decode, ...(opts.taps ?? [])], log);
+  const decode = new DecodeTap(engine, opts.onRecord, opts.frameSource);
+  // The pcap tap (if any) writes first, so the decoder can take its frame numbers.
+  const tap = new TapSet([...(opts.taps ?? []), decode], log);
   const links = new Set<Link>();
   const counters = { accepted: 0, upstreamFailures: 0, bytesC2S: 0, bytesS2C: 0, held: 0 };
   const upstreamLabel = endpointString(opts.upstream);

@@ -35,8 +35,13 @@ export interface ProxyOptions {
   maxPacketSize?: number;
   /** Clock in microseconds since the epoch. */
   now?: () => number;
-  /** Extra byte watchers (the pcap writer). */
+  /** Extra byte watchers (the pcap writer). They see each chunk before the decoder does. */
   taps?: ConnectionTap[];
+  /**
+   * Frame number of the last frame written for the chunk just seen (the pcap writer's),
+   * so live records and findings carry the frame numbers Wireshark shows for the file.
+   */
+  frameSource?: () => number;
   /** One-line diagnostics (upstream refused, TLS handshake failed). Default: stderr. */
   log?: (line: string) => void;
 }

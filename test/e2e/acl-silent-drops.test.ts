@@ -182,10 +182,14 @@ describe.each(TUTORIAL)('the tutorial scenario with -V %s through mqttscope prox
     const strip = (f: Rec): unknown => ({
       code: f['code'], client_id: f['client_id'], username: f['username'], topic: f['topic'],
       subscribers: f['subscribers'], publisher: f['publisher'], acl_confirmed: f['acl_confirmed'],
+      // Live records take the frame numbers of the pcap the proxy writes, so a finding's
+      // frames point at the same packets in Wireshark as in the live view.
+      frames: f['frames'],
     });
     const sort = (a: Rec[]): unknown[] => a.map(strip).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
     expect(sort(findings(rec.read))).toEqual(sort(findings(rec.live)));
     expect(packets(rec.read).map((p) => p['type'])).toEqual(packets(rec.live).map((p) => p['type']));
+    expect(packets(rec.read).map((p) => p['frame']).sort()).toEqual(packets(rec.live).map((p) => p['frame']).sort());
   });
 
   it('tshark decodes the pcap: the same MQTT packets as mqttscope', async () => {

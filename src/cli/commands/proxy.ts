@@ -98,6 +98,7 @@ export function startWiredProxy(s: ProxySettings, upstream: Endpoint, w: LiveWir
     onRecord: w.onRecord,
     engineOpts: w.engineOpts,
     taps: w.taps,
+    ...(w.frameSource ? { frameSource: w.frameSource } : {}),
     maxPacketSize: w.maxPacketSize,
     now: w.now,
     log: w.log,
