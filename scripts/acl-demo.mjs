@@ -3,7 +3,9 @@
 // `mqttscope proxy` and prints, as a transcript, what every command really
 // printed. docs/acl-silent-drops.md is pasted from this output.
 //
-//   npx tsc -p . && node scripts/acl-demo.mjs [mqttv311|mqttv5] [--listen PORT] [--keep DIR]
+//   npx tsc -p . && node scripts/acl-demo.mjs [mqttv311|mqttv5] [--listen PORT] [--broker-port PORT] [--keep DIR]
+//
+// --listen is the proxy's port (default 1884), --broker-port mosquitto's (default 1883).
 //
 // Needs mosquitto, mosquitto_passwd, mosquitto_pub and mosquitto_sub on PATH.
 import { spawn } from 'node:child_process';
