@@ -50,6 +50,16 @@ export class ByteQueue {
     return merged;
   }
 
+  /** The first queued chunk (read from firstOffset()), or null when empty. */
+  firstChunk(): Buffer | null {
+    return this.chunks[0] ?? null;
+  }
+
+  /** Where the unconsumed bytes of firstChunk() start. */
+  firstOffset(): number {
+    return this.head;
+  }
+
   consume(n: number): void {
     if (n > this.avail) throw new RangeError('ByteQueue: consume past end');
     this.avail -= n;

@@ -23,10 +23,32 @@ export interface CaptureFrame {
   interfaceId: number;
 }
 
+/**
+ * A frame lent to `onFrameView`: the captured bytes are buf[start, end), a view
+ * into the parser's input that is only valid during the call (the object itself
+ * is reused for the next frame). No copy is made.
+ */
+export interface CaptureFrameView {
+  frame: number;
+  timeUs: number;
+  linkType: number;
+  buf: Buffer;
+  start: number;
+  end: number;
+  origLen: number;
+  truncated: boolean;
+  interfaceId: number;
+}
+
 export type CaptureFormat = 'pcap' | 'pcap-ns' | 'pcapng';
 
 export interface CaptureParserOptions {
   onFrame: (f: CaptureFrame) => void;
+  /**
+   * When given, frames go here instead of `onFrame`, as borrowed views (no copy
+   * per frame): for callers that copy what they keep.
+   */
+  onFrameView?: (f: CaptureFrameView) => void;
   onNote?: NoteSink;
   /** Largest record accepted before the file is declared corrupt. Default 64 MiB. */
   maxRecord?: number;
@@ -51,6 +73,10 @@ type State = 'magic' | 'pcap' | 'pcapng' | 'dead';
 export class CaptureParser {
   private readonly q = new ByteQueue();
   private readonly onFrame: (f: CaptureFrame) => void;
+  private readonly onFrameView: ((f: CaptureFrameView) => void) | null;
+  private readonly view: CaptureFrameView = {
+    frame: 0, timeUs: 0, linkType: 0, buf: Buffer.alloc(0), start: 0, end: 0, origLen: 0, truncated: false, interfaceId: 0,
+  };
   private readonly onNote: NoteSink;
   private readonly maxRecord: number;
   private state: State = 'magic';
@@ -69,6 +95,7 @@ export class CaptureParser {
 
   constructor(opts: CaptureParserOptions) {
     this.onFrame = opts.onFrame;
+    this.onFrameView = opts.onFrameView ?? null;
     this.onNote = opts.onNote ?? (() => {});
     this.maxRecord = opts.maxRecord ?? 64 * 1024 * 1024;
   }
@@ -79,7 +106,7 @@ export class CaptureParser {
     for (;;) {
       const progressed =
         this.state === 'magic' ? this.readMagic()
-        : this.state === 'pcap' ? this.readPcapRecord()
+        : this.state === 'pcap' ? (this.onFrameView !== null && this.readPcapViews()) || this.readPcapRecord()
         : this.state === 'pcapng' ? this.readBlock()
         : false;
       if (!progressed) break;
@@ -161,11 +188,70 @@ export class CaptureParser {
     if (caplen > this.maxRecord) return this.die('corrupt-record', `record header claims ${caplen} captured bytes`);
     const rec = this.q.peek(16 + caplen);
     if (!rec) return false;
+    const timeUs = sec * 1_000_000 + (this.nanos ? Math.floor(frac / 1000) : frac);
+    if (this.onFrameView !== null) {
+      // The view stays valid during the call: the queue is only consumed afterwards.
+      this.emitView(timeUs, this.pcapLink, rec, 16, 16 + caplen, origlen, 0);
+      this.take(16 + caplen);
+      return true;
+    }
     const data = Buffer.from(rec.subarray(16, 16 + caplen));
     this.take(16 + caplen);
-    const timeUs = sec * 1_000_000 + (this.nanos ? Math.floor(frac / 1000) : frac);
     this.emit(timeUs, this.pcapLink, data, origlen, 0);
     return true;
+  }
+
+  /**
+   * View mode fast path: every whole record inside the first queued chunk is
+   * handed out in place, with no Buffer or object made per record. Returns false
+   * when no record was complete there (readPcapRecord then handles the rest).
+   */
+  private readPcapViews(): boolean {
+    const c = this.q.firstChunk();
+    if (c === null) return false;
+    const first = this.q.firstOffset();
+    const len = c.length;
+    const le = this.le;
+    const max = this.maxRecord;
+    const nanos = this.nanos;
+    let h = first;
+    while (len - h >= 16) {
+      const caplen = le ? u32le(c, h + 8) : u32be(c, h + 8);
+      if (caplen > max || len - h - 16 < caplen) break;
+      const sec = le ? u32le(c, h) : u32be(c, h);
+      const frac = le ? u32le(c, h + 4) : u32be(c, h + 4);
+      const origlen = le ? u32le(c, h + 12) : u32be(c, h + 12);
+      const timeUs = sec * 1_000_000 + (nanos ? Math.floor(frac / 1000) : frac);
+      this.emitView(timeUs, this.pcapLink, c, h + 16, h + 16 + caplen, origlen, 0);
+      h += 16 + caplen;
+      this.offset += 16 + caplen;
+      if (this.state !== 'pcap') break;
+    }
+    if (h === first) return false;
+    this.q.consume(h - first);
+    return true;
+  }
+
+  private emitView(timeUs: number, linkType: number, buf: Buffer, start: number, end: number, origLen: number, interfaceId: number): void {
+    const frame = ++this.frames;
+    this.lastTimeUs = timeUs;
+    const caplen = end - start;
+    const truncated = caplen < origLen;
+    if (truncated) {
+      this.note(frame, 'warn', 'snaplen-truncated',
+        `frame ${frame}: only ${caplen} of ${origLen} bytes were captured (snap length too short); bytes at the end of this packet are missing`);
+    }
+    const v = this.view;
+    v.frame = frame;
+    v.timeUs = timeUs;
+    v.linkType = linkType;
+    v.buf = buf;
+    v.start = start;
+    v.end = end;
+    v.origLen = origLen > caplen ? origLen : caplen;
+    v.truncated = truncated;
+    v.interfaceId = interfaceId;
+    this.onFrameView!(v);
   }
 
   private emit(timeUs: number, linkType: number, data: Buffer, origLen: number, interfaceId: number): void {
@@ -177,6 +263,12 @@ export class CaptureParser {
         `frame ${frame}: only ${data.length} of ${origLen} bytes were captured (snap length too short); bytes at the end of this packet are missing`);
     }
     this.onFrame({ frame, timeUs, linkType, data, origLen: Math.max(origLen, data.length), truncated, interfaceId });
+  }
+
+  /** A pcapng packet: a view in view mode, else a private copy. */
+  private emitBody(timeUs: number, linkType: number, body: Buffer, start: number, end: number, origLen: number, interfaceId: number): void {
+    if (this.onFrameView !== null) this.emitView(timeUs, linkType, body, start, end, origLen, interfaceId);
+    else this.emit(timeUs, linkType, Buffer.from(body.subarray(start, end)), origLen, interfaceId);
   }
 
   private readBlock(): boolean {
@@ -277,7 +369,7 @@ export class CaptureParser {
     const caplen = this.u32(body, 12);
     const origlen = this.u32(body, 16);
     const avail = Math.min(caplen, body.length - 20);
-    this.emit(this.ts(ifc, this.u32(body, 4), this.u32(body, 8)), ifc.linkType, Buffer.from(body.subarray(20, 20 + avail)), origlen, this.u32(body, 0));
+    this.emitBody(this.ts(ifc, this.u32(body, 4), this.u32(body, 8)), ifc.linkType, body, 20, 20 + avail, origlen, this.u32(body, 0));
   }
 
   private readPb(body: Buffer): void {
@@ -288,7 +380,7 @@ export class CaptureParser {
     const caplen = this.u32(body, 12);
     const origlen = this.u32(body, 16);
     const avail = Math.min(caplen, body.length - 20);
-    this.emit(this.ts(ifc, this.u32(body, 4), this.u32(body, 8)), ifc.linkType, Buffer.from(body.subarray(20, 20 + avail)), origlen, id);
+    this.emitBody(this.ts(ifc, this.u32(body, 4), this.u32(body, 8)), ifc.linkType, body, 20, 20 + avail, origlen, id);
   }
 
   private readSpb(body: Buffer): void {
@@ -299,6 +391,14 @@ export class CaptureParser {
     let caplen = Math.min(origlen, body.length - 4);
     if (ifc.snapLen > 0) caplen = Math.min(caplen, ifc.snapLen);
     // SPBs carry no timestamp: reuse the previous frame's time.
-    this.emit(this.lastTimeUs, ifc.linkType, Buffer.from(body.subarray(4, 4 + caplen)), origlen, 0);
+    this.emitBody(this.lastTimeUs, ifc.linkType, body, 4, 4 + caplen, origlen, 0);
   }
+}
+
+function u32le(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}
+
+function u32be(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }

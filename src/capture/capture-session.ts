@@ -4,12 +4,12 @@
 import type { CloseHow } from '../engine/engine.js';
 import { connId, type ConnMeta, type Direction, type Endpoint } from '../model/types.js';
 import { WebSocketDeframer } from '../stream/websocket.js';
-import type { CaptureFrame } from './capture-parser.js';
+import type { CaptureFrame, CaptureFrameView } from './capture-parser.js';
 import { DEFAULT_MQTT_PORTS, DEFAULT_TLS_PORTS, looksLikeConnect, looksLikeMqttWebSocket } from './detect.js';
-import { IpDecoder, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegment } from './ip-tcp.js';
-import { decodeLink } from './link-layer.js';
+import { IP_BAD, IP_TCP, IpDecoder, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegmentView } from './ip-tcp.js';
+import { LINK_SHORT, LINK_UNSUPPORTED, linkIpOffset } from './link-layer.js';
 import type { CaptureNote, NoteSink } from './notes.js';
-import { TcpDirection, type TcpReassemblyOptions } from './tcp-reassembly.js';
+import { TcpDirection, type TcpDirectionSink, type TcpReassemblyOptions } from './tcp-reassembly.js';
 
 /** The part of Engine the capture drives (the real Engine satisfies it). */
 export interface EngineLike {
@@ -59,7 +59,6 @@ type Ev =
 
 interface Side {
   ep: Endpoint;
-  key: string;
   dir: TcpDirection;
   synSeen: boolean;
   /** First bytes this side sent, for detection. */
@@ -71,7 +70,15 @@ interface Side {
 }
 
 interface Conn {
-  key: string;
+  /** IPv6 connections: the key in v6Conns. IPv4 ones are found through the numeric index. */
+  key: string | null;
+  /** IPv4 endpoints as numbers (side 0 then side 1), for the index. */
+  ip0: number;
+  port0: number;
+  ip1: number;
+  port1: number;
+  /** Next connection in the same index bucket. */
+  next: Conn | null;
   sides: [Side, Side];
   status: Status;
   /** Side that is the MQTT server by port, when known. */
@@ -97,6 +104,31 @@ function epKey(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** A symmetric hash of an IPv4 4-tuple (the same from either side). */
+function hash4(ipA: number, portA: number, ipB: number, portB: number): number {
+  const a = Math.imul((ipA ^ Math.imul(portA, 0x9e3779b1)) | 0, 0x85ebca6b);
+  const b = Math.imul((ipB ^ Math.imul(portB, 0x9e3779b1)) | 0, 0x85ebca6b);
+  const h = (a ^ (a >>> 15)) + (b ^ (b >>> 15));
+  return Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ (h >>> 16);
+}
+
+/** Reassembly output of one side of a connection, routed to the session. */
+class SideSink implements TcpDirectionSink {
+  constructor(private readonly session: CaptureSession, private readonly conn: Conn, private readonly idx: 0 | 1) {}
+
+  data(bytes: Buffer, frame: number, time: number): void {
+    const conn = this.conn;
+    if (conn.status === 'mqtt') this.session.forwardData(conn, this.idx, bytes, frame, time);
+    else this.session.event(conn, { kind: 'data', side: this.idx, bytes, frame, time });
+  }
+
+  gap(lost: number, frame: number, time: number): void {
+    this.session.event(this.conn, { kind: 'gap', side: this.idx, lost, frame, time });
+  }
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
 export class CaptureSession {
   private readonly engine: EngineLike;
   private readonly ports: Set<number>;
@@ -107,7 +139,17 @@ export class CaptureSession {
   private readonly reasm: TcpReassemblyOptions;
   private readonly idleTimeoutUs: number;
   private readonly maxConnections: number;
-  private readonly conns = new Map<string, Conn>();
+  /** Every tracked connection, in the order they were created. */
+  private readonly conns = new Set<Conn>();
+  /** IPv4 connections by 4-tuple: chained buckets, no key strings. */
+  private buckets: (Conn | null)[] = new Array<Conn | null>(1024).fill(null);
+  private v4Count = 0;
+  /** IPv6 connections by `[a]:p|[b]:p` key (sorted endpoints). */
+  private readonly v6Conns = new Map<string, Conn>();
+  /** Side of the last lookup's segment (0: it came from side 0). */
+  private foundSide: 0 | 1 = 0;
+  /** No tracked connection's lastTime is below this (lets sweeps that cannot drop anything be skipped). */
+  private timeFloor = Infinity;
   private readonly ip = new IpDecoder();
   private readonly noteCounts = new Map<string, number>();
   private lastTime = 0;
@@ -148,19 +190,29 @@ export class CaptureSession {
   }
 
   frame(f: CaptureFrame): void {
+    this.frameAt(f.frame, f.timeUs, f.linkType, f.data, 0, f.data.length, f.truncated);
+  }
+
+  /** A frame lent by the parser (CaptureParser onFrameView): what is kept is copied. */
+  frameView(v: CaptureFrameView): void {
+    this.frameAt(v.frame, v.timeUs, v.linkType, v.buf, v.start, v.end, v.truncated);
+  }
+
+  private frameAt(frame: number, timeUs: number, linkType: number, buf: Buffer, start: number, end: number, truncated: boolean): void {
     this.stats.frames++;
-    this.lastTime = f.timeUs;
-    this.lastFrame = f.frame;
-    const link = decodeLink(f.linkType, f.data);
-    if (link.kind === 'unsupported') {
-      this.note({ frame: f.frame, severity: 'warn', code: 'unsupported-link-type', text: `frame ${f.frame}: link type ${f.linkType} is not supported; frame skipped` });
-    } else if (link.kind === 'short') {
-      this.note({ frame: f.frame, severity: 'warn', code: 'short-frame', text: `frame ${f.frame}: link-layer header cut short; frame skipped` });
-    } else if (link.kind === 'ip') {
-      const r = this.ip.decode(link.version, f.data, link.offset, f.frame, f.timeUs, f.truncated);
-      this.drainIpNotes();
-      if (r.kind === 'bad') this.note({ frame: f.frame, ...r.note, text: `frame ${f.frame}: ${r.note.text}; frame skipped` });
-      else if (r.kind === 'tcp') this.segment(r.seg, f.frame, f.timeUs);
+    this.lastTime = timeUs;
+    this.lastFrame = frame;
+    const link = linkIpOffset(linkType, buf, start, end);
+    if (link === LINK_UNSUPPORTED) {
+      this.note({ frame, severity: 'warn', code: 'unsupported-link-type', text: `frame ${frame}: link type ${linkType} is not supported; frame skipped` });
+    } else if (link === LINK_SHORT) {
+      this.note({ frame, severity: 'warn', code: 'short-frame', text: `frame ${frame}: link-layer header cut short; frame skipped` });
+    } else if (link >= 0) {
+      const ip = this.ip;
+      const r = ip.decodeAt((link & 1) === 1, buf, link >> 1, end, frame, timeUs, truncated);
+      if (ip.pendingNotes.length > 0) this.drainIpNotes();
+      if (r === IP_BAD) this.note({ frame, ...ip.badNote!, text: `frame ${frame}: ${ip.badNote!.text}; frame skipped` });
+      else if (r === IP_TCP) this.segment(ip.seg, frame, timeUs);
     }
     if (this.stats.frames % SWEEP_EVERY === 0) this.sweep();
   }
@@ -171,13 +223,16 @@ export class CaptureSession {
     this.finished = true;
     this.ip.finish();
     this.drainIpNotes();
-    for (const conn of this.conns.values()) {
+    for (const conn of this.conns) {
       if (conn.status === 'detecting' || conn.status === 'mqtt') {
         conn.sides[0].dir.flush(this.lastFrame, this.lastTime);
         conn.sides[1].dir.flush(this.lastFrame, this.lastTime);
       }
     }
     this.conns.clear();
+    this.buckets.fill(null);
+    this.v4Count = 0;
+    this.v6Conns.clear();
     for (const [code, n] of this.noteCounts) {
       if (n > this.maxNotesPerCode) {
         const extra: CaptureNote = { frame: 0, severity: 'info', code: 'notes-suppressed', text: `${n - this.maxNotesPerCode} more '${code}' note(s) were not listed` };
@@ -192,29 +247,86 @@ export class CaptureSession {
     while (this.ip.pendingNotes.length > 0) this.note(this.ip.pendingNotes.shift()!);
   }
 
-  private segment(seg: TcpSegment, frame: number, time: number): void {
+  /** The tracked connection of a segment (sets foundSide), or undefined. */
+  private lookup(seg: TcpSegmentView): Conn | undefined {
+    if (seg.v6) {
+      const srcKey = epKey(seg.src6, seg.srcPort);
+      const dstKey = epKey(seg.dst6, seg.dstPort);
+      const conn = this.v6Conns.get(srcKey < dstKey ? `${srcKey}|${dstKey}` : `${dstKey}|${srcKey}`);
+      if (conn) this.foundSide = conn.sides[0].ep.host === seg.src6 && conn.sides[0].ep.port === seg.srcPort ? 0 : 1;
+      return conn;
+    }
+    const src = seg.src4, sp = seg.srcPort, dst = seg.dst4, dp = seg.dstPort;
+    let c: Conn | null = this.buckets[hash4(src, sp, dst, dp) & (this.buckets.length - 1)]!;
+    while (c !== null) {
+      if (c.ip0 === src && c.port0 === sp && c.ip1 === dst && c.port1 === dp) { this.foundSide = 0; return c; }
+      if (c.ip1 === src && c.port1 === sp && c.ip0 === dst && c.port0 === dp) { this.foundSide = 1; return c; }
+      c = c.next;
+    }
+    return undefined;
+  }
+
+  private index(conn: Conn): void {
+    this.conns.add(conn);
+    if (conn.key !== null) { this.v6Conns.set(conn.key, conn); return; }
+    if (++this.v4Count > this.buckets.length) this.grow();
+    const i = hash4(conn.ip0, conn.port0, conn.ip1, conn.port1) & (this.buckets.length - 1);
+    conn.next = this.buckets[i]!;
+    this.buckets[i] = conn;
+  }
+
+  private remove(conn: Conn): void {
+    if (!this.conns.delete(conn)) return;
+    if (conn.key !== null) { this.v6Conns.delete(conn.key); return; }
+    const i = hash4(conn.ip0, conn.port0, conn.ip1, conn.port1) & (this.buckets.length - 1);
+    let c: Conn | null = this.buckets[i]!;
+    let prev: Conn | null = null;
+    while (c !== null && c !== conn) { prev = c; c = c.next; }
+    if (c === null) return;
+    if (prev === null) this.buckets[i] = conn.next;
+    else prev.next = conn.next;
+    conn.next = null;
+    this.v4Count--;
+  }
+
+  private grow(): void {
+    const old = this.buckets;
+    const size = old.length * 2;
+    this.buckets = new Array<Conn | null>(size).fill(null);
+    for (let c of old) {
+      while (c !== null && c !== undefined) {
+        const next: Conn | null = c.next;
+        const i = hash4(c.ip0, c.port0, c.ip1, c.port1) & (size - 1);
+        c.next = this.buckets[i]!;
+        this.buckets[i] = c;
+        c = next;
+      }
+    }
+  }
+
+  private segment(seg: TcpSegmentView, frame: number, time: number): void {
     this.stats.tcpSegments++;
-    const srcKey = epKey(seg.src, seg.srcPort);
-    const dstKey = epKey(seg.dst, seg.dstPort);
-    const key = srcKey < dstKey ? `${srcKey}|${dstKey}` : `${dstKey}|${srcKey}`;
-    const syn = (seg.flags & TCP_SYN) !== 0;
-    const ack = (seg.flags & TCP_ACK) !== 0;
-    const rst = (seg.flags & TCP_RST) !== 0;
-    const fin = (seg.flags & TCP_FIN) !== 0;
-    let conn = this.conns.get(key);
+    const flags = seg.flags;
+    const syn = (flags & TCP_SYN) !== 0;
+    const ack = (flags & TCP_ACK) !== 0;
+    const rst = (flags & TCP_RST) !== 0;
+    const fin = (flags & TCP_FIN) !== 0;
+    if (time < this.timeFloor) this.timeFloor = time;
+    let conn = this.lookup(seg);
     if (conn && conn.status === 'closed') {
       conn.lastTime = time;
       if (!(syn && !ack)) return;
-      this.conns.delete(key); // port reuse: a new connection
+      this.remove(conn); // port reuse: a new connection
       conn = undefined;
     }
+    let s: 0 | 1 = this.foundSide;
     if (!conn) {
       if (rst) return;
-      conn = this.create(key, seg, srcKey, dstKey, frame, time);
+      conn = this.create(seg, frame, time);
       if (!conn) return;
+      s = 0;
     }
     conn.lastTime = time;
-    const s: 0 | 1 = conn.sides[0].key === srcKey ? 0 : 1;
     const side = conn.sides[s];
     const peer = conn.sides[s === 0 ? 1 : 0];
     if (conn.status === 'tls' || conn.status === 'ignored') {
@@ -231,8 +343,17 @@ export class CaptureSession {
     // Mid-stream: the peer's next byte is what this side acknowledges.
     if (ack && !rst && !peer.dir.started && !peer.synSeen) peer.dir.startAt(seg.ack);
     const dataSeq = syn ? (seg.seq + 1) >>> 0 : seg.seq;
+    const n = seg.end - seg.start;
     // Pure ACKs go in too: their sequence number shows how far this side has sent.
-    if (!syn || seg.payload.length > 0) side.dir.segment(dataSeq, seg.payload, seg.wireLen, fin, frame, time);
+    if (!syn || n > 0) {
+      // The frame is only lent to us and packet records keep their bytes: copy the payload once.
+      let payload = NO_BYTES;
+      if (n > 0) {
+        payload = Buffer.allocUnsafe(n);
+        seg.buf.copy(payload, 0, seg.start, seg.end);
+      }
+      side.dir.segment(dataSeq, payload, seg.wireLen, fin, frame, time);
+    }
     if (ack && !rst) peer.dir.acked(seg.ack, frame, time);
     if (rst) {
       this.closeConn(conn, frame, time, 'reset');
@@ -241,23 +362,27 @@ export class CaptureSession {
     if (conn.sides[0].dir.finished && conn.sides[1].dir.finished) this.closeConn(conn, frame, time, 'fin');
   }
 
-  private create(key: string, seg: TcpSegment, srcKey: string, dstKey: string, frame: number, time: number): Conn | undefined {
+  private create(seg: TcpSegmentView, frame: number, time: number): Conn | undefined {
     if (this.conns.size >= this.maxConnections) this.evict();
     // Side 0 is whoever sent the first segment we saw (the SYN sender when the handshake was captured).
-    const mkSide = (host: string, port: number, k: string, idx: 0 | 1): Side => ({
-      ep: { host, port }, key: k,
-      dir: new TcpDirection({
-        data: (bytes, fr, t) => this.event(conn, { kind: 'data', side: idx, bytes, frame: fr, time: t }),
-        gap: (lost, fr, t) => this.event(conn, { kind: 'gap', side: idx, lost, frame: fr, time: t }),
-      }, this.reasm),
-      synSeen: false, start: [], startLen: 0, broken: false, rejected: false,
-    });
+    let key: string | null = null;
+    if (seg.v6) {
+      const srcKey = epKey(seg.src6, seg.srcPort);
+      const dstKey = epKey(seg.dst6, seg.dstPort);
+      key = srcKey < dstKey ? `${srcKey}|${dstKey}` : `${dstKey}|${srcKey}`;
+    }
     const conn: Conn = {
-      key,
-      sides: [mkSide(seg.src, seg.srcPort, srcKey, 0), mkSide(seg.dst, seg.dstPort, dstKey, 1)],
+      key, ip0: seg.src4, port0: seg.srcPort, ip1: seg.dst4, port1: seg.dstPort, next: null,
+      sides: undefined as unknown as [Side, Side],
       status: 'detecting', portServer: null, client: 0, meta: null, ws: null,
       pending: [], pendingBytes: 0, firstTime: time, lastTime: time, curFrame: frame, curTime: time, fin: [false, false],
     };
+    const mkSide = (host: string, port: number, idx: 0 | 1): Side => ({
+      ep: { host, port },
+      dir: new TcpDirection(new SideSink(this, conn, idx), this.reasm),
+      synSeen: false, start: [], startLen: 0, broken: false, rejected: false,
+    });
+    conn.sides = [mkSide(seg.srcHost, seg.srcPort, 0), mkSide(seg.dstHost, seg.dstPort, 1)];
     const synOnly = (seg.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     const serverBy = (set: Set<number>): 0 | 1 | null => {
       const a = set.has(seg.srcPort);
@@ -279,11 +404,20 @@ export class CaptureSession {
       conn.status = 'ignored';
       this.stats.otherConnections++;
     }
-    this.conns.set(key, conn);
+    this.index(conn);
     return conn;
   }
 
-  private event(conn: Conn, ev: Ev): void {
+  /** @internal In-order bytes of an MQTT connection (SideSink): straight to the engine. */
+  forwardData(conn: Conn, side: 0 | 1, bytes: Buffer, frame: number, time: number): void {
+    conn.curFrame = frame;
+    conn.curTime = time;
+    if (conn.ws) conn.ws[side].push(bytes);
+    else this.engine.data(conn.meta!.id, side === conn.client ? 'c2s' : 's2c', bytes, time, frame);
+  }
+
+  /** @internal Reassembly output of a connection that is not (yet) known to be MQTT. */
+  event(conn: Conn, ev: Ev): void {
     if (conn.status === 'mqtt') return this.forward(conn, ev);
     if (conn.status !== 'detecting') return;
     conn.pending.push(ev);
@@ -402,11 +536,17 @@ export class CaptureSession {
 
   private sweep(): void {
     const now = this.lastTime;
-    for (const conn of [...this.conns.values()]) {
+    // Every tracked connection was active at timeFloor or later: when even that is
+    // within both limits, nothing can be dropped and the walk is skipped.
+    if (now - this.timeFloor <= Math.min(CLOSED_LINGER_US, this.idleTimeoutUs)) return;
+    let floor = Infinity;
+    for (const conn of this.conns) {
       const idle = now - conn.lastTime;
-      if (conn.status === 'closed' && idle > CLOSED_LINGER_US) this.conns.delete(conn.key);
+      if (conn.status === 'closed' && idle > CLOSED_LINGER_US) this.remove(conn);
       else if (conn.status !== 'closed' && idle > this.idleTimeoutUs) this.dropIdle(conn);
+      else if (conn.lastTime < floor) floor = conn.lastTime;
     }
+    this.timeFloor = floor;
   }
 
   private dropIdle(conn: Conn): void {
@@ -416,17 +556,17 @@ export class CaptureSession {
       this.engine.close(conn.meta!.id, conn.lastTime, 'end');
       this.note({ frame: this.lastFrame, severity: 'info', code: 'connection-idle', text: `connection ${conn.meta!.id} had no traffic for ${Math.round((this.lastTime - conn.lastTime) / 1e6)} s of capture time; it is no longer tracked` });
     }
-    this.conns.delete(conn.key);
+    this.remove(conn);
   }
 
   /** Too many connections: drop closed and non-MQTT ones first, then the least recently active. */
   private evict(): void {
-    for (const conn of this.conns.values()) {
-      if (conn.status === 'closed' || conn.status === 'ignored' || conn.status === 'tls') this.conns.delete(conn.key);
+    for (const conn of this.conns) {
+      if (conn.status === 'closed' || conn.status === 'ignored' || conn.status === 'tls') this.remove(conn);
     }
     if (this.conns.size < this.maxConnections) return;
     let oldest: Conn | null = null;
-    for (const conn of this.conns.values()) if (!oldest || conn.lastTime < oldest.lastTime) oldest = conn;
+    for (const conn of this.conns) if (!oldest || conn.lastTime < oldest.lastTime) oldest = conn;
     if (oldest) this.dropIdle(oldest);
   }
 }

@@ -16,6 +16,53 @@ export interface TcpSegment {
   wireLen: number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The decoder's reusable view of the last TCP segment (IpDecoder.decodeAt): no
+ * strings or Buffers are made per packet. IPv4 addresses are kept as numbers;
+ * the payload is buf[start, end) and only valid until the next decode.
+ */
+export class TcpSegmentView {
+  v6 = false;
+  /** IPv4 addresses as unsigned 32-bit numbers (IPv4 only). */
+  src4 = 0;
+  dst4 = 0;
+  /** Text addresses (IPv6 only; IPv4 ones are made on demand by srcHost/dstHost). */
+  src6 = '';
+  dst6 = '';
+  srcPort = 0;
+  dstPort = 0;
+  seq = 0;
+  ack = 0;
+  flags = 0;
+  buf: Buffer = EMPTY;
+  start = 0;
+  end = 0;
+  wireLen = 0;
+
+  get srcHost(): string {
+    return this.v6 ? this.src6 : ipv4FromNumber(this.src4);
+  }
+
+  get dstHost(): string {
+    return this.v6 ? this.dst6 : ipv4FromNumber(this.dst4);
+  }
+
+  get payloadLength(): number {
+    return this.end - this.start;
+  }
+}
+
+export function ipv4FromNumber(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** decodeAt results. */
+export const IP_NONE = 0;
+export const IP_TCP = 1;
+export const IP_BAD = 2;
+
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;
 export const TCP_RST = 0x04;
@@ -83,45 +130,80 @@ export class IpDecoder {
     this.timeoutUs = opts.fragmentTimeoutUs ?? 60_000_000;
   }
 
+  /** The last segment decoded by decodeAt (reused: copy what you keep). */
+  readonly seg = new TcpSegmentView();
+  /** The note of the last IP_BAD result. */
+  badNote: Omit<CaptureNote, 'frame'> | null = null;
+
   decode(version: 4 | 6, b: Buffer, offset: number, frame: number, timeUs: number, truncated: boolean): IpResult {
-    return version === 4 ? this.v4(b, offset, frame, timeUs, truncated) : this.v6(b, offset, frame, timeUs, truncated);
+    const r = this.decodeAt(version === 6, b, offset, b.length, frame, timeUs, truncated);
+    if (r === IP_BAD) return { kind: 'bad', note: this.badNote! };
+    if (r === IP_NONE) return { kind: 'none' };
+    const v = this.seg;
+    return {
+      kind: 'tcp',
+      seg: {
+        src: v.srcHost, dst: v.dstHost, srcPort: v.srcPort, dstPort: v.dstPort, seq: v.seq, ack: v.ack, flags: v.flags,
+        payload: v.buf.subarray(v.start, v.end), wireLen: v.wireLen,
+      },
+    };
   }
 
-  private v4(b: Buffer, o: number, frame: number, timeUs: number, truncated: boolean): IpResult {
-    if (b.length < o + 20) return bad('short-ip', 'IPv4 header cut short');
+  /**
+   * Decode the IP packet at `offset` of a frame that ends at `end` (captured
+   * bytes). IP_TCP: `seg` holds the segment; IP_BAD: `badNote` says why; IP_NONE:
+   * not TCP, or a fragment still waiting for the rest.
+   */
+  decodeAt(v6: boolean, b: Buffer, offset: number, end: number, frame: number, timeUs: number, truncated: boolean): number {
+    return v6 ? this.v6(b, offset, end, frame, timeUs, truncated) : this.v4(b, offset, end, frame, timeUs, truncated);
+  }
+
+  private bad(code: string, text: string): number {
+    this.badNote = { severity: 'warn', code, text };
+    return IP_BAD;
+  }
+
+  private v4(b: Buffer, o: number, bufEnd: number, frame: number, timeUs: number, truncated: boolean): number {
+    if (bufEnd < o + 20) return this.bad('short-ip', 'IPv4 header cut short');
     const ihl = (b[o]! & 0x0f) * 4;
-    if (b[o]! >> 4 !== 4 || ihl < 20) return bad('bad-ip', 'not a valid IPv4 header');
-    let total = b.readUInt16BE(o + 2);
+    if (b[o]! >> 4 !== 4 || ihl < 20) return this.bad('bad-ip', 'not a valid IPv4 header');
+    let total = (b[o + 2]! << 8) | b[o + 3]!;
     // Total length 0 happens with TCP segmentation offload: use what was captured.
-    if (total === 0) total = b.length - o;
+    if (total === 0) total = bufEnd - o;
     const proto = b[o + 9]!;
-    const src = ipv4String(b, o + 12);
-    const dst = ipv4String(b, o + 16);
-    const flagsFrag = b.readUInt16BE(o + 6);
+    const flagsFrag = (b[o + 6]! << 8) | b[o + 7]!;
     const more = (flagsFrag & 0x2000) !== 0;
     const fragOff = (flagsFrag & 0x1fff) * 8;
     // Ethernet pads short frames: trust the IP total length, not the frame length.
-    const end = Math.min(b.length, o + total);
+    const end = Math.min(bufEnd, o + total);
     const wireEnd = o + total;
     if (more || fragOff > 0) {
-      if (proto !== 6) return { kind: 'none' };
-      const key = `4|${src}|${dst}|${b.readUInt16BE(o + 4)}|${proto}`;
+      if (proto !== 6) return IP_NONE;
+      const src = ipv4String(b, o + 12);
+      const dst = ipv4String(b, o + 16);
+      const key = `4|${src}|${dst}|${(b[o + 4]! << 8) | b[o + 5]!}|${proto}`;
       const whole = this.fragment(key, fragOff, Buffer.from(b.subarray(o + ihl, end)), more, frame, timeUs, { src, dst, proto }, truncated || end < wireEnd);
-      if (!whole) return { kind: 'none' };
-      return tcp(src, dst, whole, 0, whole.length, whole.length);
+      if (!whole) return IP_NONE;
+      this.seg.v6 = false;
+      this.seg.src4 = u32(b, o + 12);
+      this.seg.dst4 = u32(b, o + 16);
+      return this.tcp(whole, 0, whole.length, whole.length);
     }
-    if (proto !== 6) return { kind: 'none' };
-    return tcp(src, dst, b, o + ihl, end, wireEnd);
+    if (proto !== 6) return IP_NONE;
+    this.seg.v6 = false;
+    this.seg.src4 = u32(b, o + 12);
+    this.seg.dst4 = u32(b, o + 16);
+    return this.tcp(b, o + ihl, end, wireEnd);
   }
 
-  private v6(b: Buffer, o: number, frame: number, timeUs: number, truncated: boolean): IpResult {
-    if (b.length < o + 40) return bad('short-ip', 'IPv6 header cut short');
-    const plen = b.readUInt16BE(o + 4);
+  private v6(b: Buffer, o: number, bufEnd: number, frame: number, timeUs: number, truncated: boolean): number {
+    if (bufEnd < o + 40) return this.bad('short-ip', 'IPv6 header cut short');
+    const plen = (b[o + 4]! << 8) | b[o + 5]!;
     let next = b[o + 6]!;
     const src = ipv6String(b, o + 8);
     const dst = ipv6String(b, o + 24);
-    const wireEnd = o + 40 + (plen === 0 ? b.length - o - 40 : plen); // 0: jumbogram or TSO
-    const end = Math.min(b.length, wireEnd);
+    const wireEnd = o + 40 + (plen === 0 ? bufEnd - o - 40 : plen); // 0: jumbogram or TSO
+    const end = Math.min(bufEnd, wireEnd);
     let p = o + 40;
     let frag: { off: number; more: boolean; id: number } | null = null;
     let fragStart = 0;
@@ -129,12 +211,12 @@ export class IpDecoder {
     for (;;) {
       if (next === 6) break;
       if (next === 0 || next === 43 || next === 60 || next === 51 || next === 44) {
-        if (p + 8 > end) return bad('short-ip', 'IPv6 extension header cut short');
+        if (p + 8 > end) return this.bad('short-ip', 'IPv6 extension header cut short');
         const nh = b[p]!;
         let len: number;
         if (next === 44) {
-          const fo = b.readUInt16BE(p + 2);
-          frag = { off: fo & 0xfff8, more: (fo & 1) !== 0, id: b.readUInt32BE(p + 4) };
+          const fo = (b[p + 2]! << 8) | b[p + 3]!;
+          frag = { off: fo & 0xfff8, more: (fo & 1) !== 0, id: u32(b, p + 4) };
           len = 8;
           fragStart = p + 8;
         } else if (next === 51) {
@@ -147,16 +229,38 @@ export class IpDecoder {
         if (frag && (frag.off > 0 || frag.more)) break; // later headers are inside the reassembled payload
         continue;
       }
-      return { kind: 'none' }; // not TCP (ESP, UDP, ICMPv6, no next header...)
+      return IP_NONE; // not TCP (ESP, UDP, ICMPv6, no next header...)
     }
+    this.seg.v6 = true;
+    this.seg.src6 = src;
+    this.seg.dst6 = dst;
     if (frag && (frag.off > 0 || frag.more)) {
-      if (next !== 6) return { kind: 'none' };
+      if (next !== 6) return IP_NONE;
       const key = `6|${src}|${dst}|${frag.id}`;
       const whole = this.fragment(key, frag.off, Buffer.from(b.subarray(fragStart, end)), frag.more, frame, timeUs, { src, dst, proto: next }, truncated || end < wireEnd);
-      if (!whole) return { kind: 'none' };
-      return tcp(src, dst, whole, 0, whole.length, whole.length);
+      if (!whole) return IP_NONE;
+      return this.tcp(whole, 0, whole.length, whole.length);
     }
-    return tcp(src, dst, b, p, end, wireEnd);
+    return this.tcp(b, p, end, wireEnd);
+  }
+
+  /** Parse the TCP header at `o` into `seg`; `end` is where captured bytes stop, `wireEnd` where the packet really ends. */
+  private tcp(b: Buffer, o: number, end: number, wireEnd: number): number {
+    if (end - o < 20) return this.bad('short-tcp', 'TCP header cut short');
+    const hl = (b[o + 12]! >> 4) * 4;
+    if (hl < 20) return this.bad('bad-tcp', 'TCP header length below 20 bytes');
+    if (o + hl > end) return this.bad('short-tcp', 'TCP options cut short');
+    const v = this.seg;
+    v.srcPort = (b[o]! << 8) | b[o + 1]!;
+    v.dstPort = (b[o + 2]! << 8) | b[o + 3]!;
+    v.seq = u32(b, o + 4);
+    v.ack = u32(b, o + 8);
+    v.flags = b[o + 13]!;
+    v.buf = b;
+    v.start = o + hl;
+    v.end = end;
+    v.wireLen = Math.max(0, wireEnd - o - hl);
+    return IP_TCP;
   }
 
   private fragment(
@@ -228,27 +332,6 @@ export class IpDecoder {
   }
 }
 
-function bad(code: string, text: string): IpResult {
-  return { kind: 'bad', note: { severity: 'warn', code, text } };
-}
-
-/** Parse the TCP header at `o`; `end` is where captured bytes stop, `wireEnd` where the packet really ends. */
-function tcp(src: string, dst: string, b: Buffer, o: number, end: number, wireEnd: number): IpResult {
-  if (end - o < 20) return bad('short-tcp', 'TCP header cut short');
-  const hl = (b[o + 12]! >> 4) * 4;
-  if (hl < 20) return bad('bad-tcp', 'TCP header length below 20 bytes');
-  if (o + hl > end) return bad('short-tcp', 'TCP options cut short');
-  return {
-    kind: 'tcp',
-    seg: {
-      src, dst,
-      srcPort: b.readUInt16BE(o),
-      dstPort: b.readUInt16BE(o + 2),
-      seq: b.readUInt32BE(o + 4),
-      ack: b.readUInt32BE(o + 8),
-      flags: b[o + 13]!,
-      payload: b.subarray(o + hl, end),
-      wireLen: Math.max(0, wireEnd - o - hl),
-    },
-  };
+function u32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }

@@ -21,70 +21,97 @@ export type LinkResult =
 
 const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
-const VLAN_TAGS = new Set([0x8100, 0x88a8, 0x9100, 0x9200]);
 
 export function isSupportedLinkType(lt: number): boolean {
   return Object.values(LINKTYPE).includes(lt as never);
 }
 
-function byEthertype(type: number, offset: number): LinkResult {
-  if (type === ETH_IPV4) return { kind: 'ip', version: 4, offset };
-  if (type === ETH_IPV6) return { kind: 'ip', version: 6, offset };
-  return { kind: 'other' };
+/** linkIpOffset results that are not an IP packet. */
+export const LINK_OTHER = -1;
+export const LINK_UNSUPPORTED = -2;
+export const LINK_SHORT = -3;
+
+// Encoded result: (absolute offset of the IP header) * 2, plus 1 for IPv6.
+function byEthertype(type: number, offset: number): number {
+  if (type === ETH_IPV4) return offset * 2;
+  if (type === ETH_IPV6) return offset * 2 + 1;
+  return LINK_OTHER;
 }
 
-function byVersionNibble(b: Uint8Array, offset: number): LinkResult {
-  if (offset >= b.length) return { kind: 'short' };
+function byVersionNibble(b: Uint8Array, offset: number, end: number): number {
+  if (offset >= end) return LINK_SHORT;
   const v = b[offset]! >> 4;
-  if (v === 4) return { kind: 'ip', version: 4, offset };
-  if (v === 6) return { kind: 'ip', version: 6, offset };
-  return { kind: 'other' };
+  if (v === 4) return offset * 2;
+  if (v === 6) return offset * 2 + 1;
+  return LINK_OTHER;
 }
 
 /** BSD address families for IPv4/IPv6 as they appear in NULL/LOOP headers. */
-function byFamily(af: number, b: Uint8Array, offset: number): LinkResult {
-  if (af === 2) return { kind: 'ip', version: 4, offset };
-  if (af === 10 || af === 24 || af === 28 || af === 30) return { kind: 'ip', version: 6, offset };
-  return byVersionNibble(b, offset);
+function byFamily(af: number, b: Uint8Array, offset: number, end: number): number {
+  if (af === 2) return offset * 2;
+  if (af === 10 || af === 24 || af === 28 || af === 30) return offset * 2 + 1;
+  return byVersionNibble(b, offset, end);
 }
 
-export function decodeLink(linkType: number, b: Buffer): LinkResult {
+function u16be(b: Uint8Array, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+
+function u32be(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+/**
+ * The IP packet inside the link-layer frame b[start, end), without allocating:
+ * (absolute offset of the IP header) * 2 + (1 for IPv6, 0 for IPv4), or
+ * LINK_OTHER / LINK_UNSUPPORTED / LINK_SHORT.
+ */
+export function linkIpOffset(linkType: number, b: Uint8Array, start: number, end: number): number {
+  const len = end - start;
   switch (linkType) {
     case LINKTYPE.ETHERNET: {
-      if (b.length < 14) return { kind: 'short' };
-      let off = 12;
-      let type = b.readUInt16BE(off);
+      if (len < 14) return LINK_SHORT;
+      let off = start + 12;
+      let type = u16be(b, off);
       // 802.1Q / 802.1ad (QinQ): each tag is TPID(2) TCI(2), then the next type.
-      while (VLAN_TAGS.has(type)) {
+      while (type === 0x8100 || type === 0x88a8 || type === 0x9100 || type === 0x9200) {
         off += 4;
-        if (off + 2 > b.length) return { kind: 'short' };
-        type = b.readUInt16BE(off);
+        if (off + 2 > end) return LINK_SHORT;
+        type = u16be(b, off);
       }
       return byEthertype(type, off + 2);
     }
     case LINKTYPE.LINUX_SLL:
-      if (b.length < 16) return { kind: 'short' };
-      return byEthertype(b.readUInt16BE(14), 16);
+      if (len < 16) return LINK_SHORT;
+      return byEthertype(u16be(b, start + 14), start + 16);
     case LINKTYPE.LINUX_SLL2:
-      if (b.length < 20) return { kind: 'short' };
-      return byEthertype(b.readUInt16BE(0), 20);
+      if (len < 20) return LINK_SHORT;
+      return byEthertype(u16be(b, start), start + 20);
     case LINKTYPE.RAW:
     case LINKTYPE.RAW_OLD:
-      return byVersionNibble(b, 0);
+      return byVersionNibble(b, start, end);
     case LINKTYPE.IPV4:
-      return { kind: 'ip', version: 4, offset: 0 };
+      return start * 2;
     case LINKTYPE.IPV6:
-      return { kind: 'ip', version: 6, offset: 0 };
+      return start * 2 + 1;
     case LINKTYPE.NULL: {
       // The family is in the capturing host's byte order.
-      if (b.length < 4) return { kind: 'short' };
-      const af = b[0] !== 0 || b[1] !== 0 ? b.readUInt32LE(0) : b.readUInt32BE(0);
-      return byFamily(af, b, 4);
+      if (len < 4) return LINK_SHORT;
+      const af = b[start] !== 0 || b[start + 1] !== 0
+        ? (b[start]! | (b[start + 1]! << 8) | (b[start + 2]! << 16) | (b[start + 3]! << 24)) >>> 0
+        : u32be(b, start);
+      return byFamily(af, b, start + 4, end);
     }
     case LINKTYPE.LOOP:
-      if (b.length < 4) return { kind: 'short' };
-      return byFamily(b.readUInt32BE(0), b, 4);
+      if (len < 4) return LINK_SHORT;
+      return byFamily(u32be(b, start), b, start + 4, end);
     default:
-      return { kind: 'unsupported' };
+      return LINK_UNSUPPORTED;
   }
+}
+
+export function decodeLink(linkType: number, b: Buffer): LinkResult {
+  const r = linkIpOffset(linkType, b, 0, b.length);
+  if (r >= 0) return { kind: 'ip', version: (r & 1) === 1 ? 6 : 4, offset: r >> 1 };
+  return r === LINK_SHORT ? { kind: 'short' } : r === LINK_UNSUPPORTED ? { kind: 'unsupported' } : { kind: 'other' };
 }

@@ -26,7 +26,8 @@ export interface CaptureReadResult {
 
 function wire(opts: CaptureSessionOptions): { parser: CaptureParser; session: CaptureSession } {
   const session = new CaptureSession(opts);
-  const parser = new CaptureParser({ onFrame: (f) => session.frame(f), onNote: (n) => session.note(n) });
+  // Frames are lent, not copied: the session copies the TCP payloads it keeps.
+  const parser = new CaptureParser({ onFrame: (f) => session.frame(f), onFrameView: (v) => session.frameView(v), onNote: (n) => session.note(n) });
   return { parser, session };
 }
 

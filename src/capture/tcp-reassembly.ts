@@ -146,7 +146,7 @@ export class TcpDirection {
       return;
     }
     if (rel <= 0) {
-      this.deliver(payload.subarray(-rel), frame, timeUs);
+      this.deliver(rel === 0 ? payload : payload.subarray(-rel), frame, timeUs);
       this.drain(frame, timeUs);
       return;
     }
@@ -193,7 +193,7 @@ export class TcpDirection {
         this.retransmitted += h.data.length;
         continue;
       }
-      this.deliver(h.data.subarray(-rel), frame, timeUs);
+      this.deliver(rel === 0 ? h.data : h.data.subarray(-rel), frame, timeUs);
     }
   }
 
