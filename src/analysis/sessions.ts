@@ -350,7 +350,7 @@ export class SessionTracker {
 
 function refusalHint(code: number, version: number): string {
   if (version >= 5 && code >= 1 && code <= 5) {
-    return ` That is a MQTT 3.1.1 return code answering an MQTT 5 CONNECT: the broker does not speak MQTT 5${code === 1 ? ' (1 = unacceptable protocol version; aedes, the bundled broker, is 3.1.1-only: use --broker mosquitto)' : ''}.`;
+    return ` That is an MQTT 3.1.1 return code answering an MQTT 5 CONNECT: the broker does not speak MQTT 5${code === 1 ? ' (1 = unacceptable protocol version; aedes, the bundled broker, is 3.1.1-only: use --broker mosquitto)' : ''}.`;
   }
   const bad = version >= 5 ? code === 0x86 : code === 4;
   const auth = version >= 5 ? code === 0x87 : code === 5;

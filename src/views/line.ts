@@ -170,11 +170,12 @@ export function formatFindingLine(f: Finding, opts: LineOptions = {}): string {
   const p = palette(opts.color ?? false);
   const col = severityColor(p, f.severity);
   const frames = f.frames.length === 0 ? '' : `${f.frames.slice(0, 8).map((n) => `#${n}`).join(' ')}${f.frames.length > 8 ? ' …' : ''}`;
-  const who = f.clientId ?? f.username ?? f.conn;
-  const topic = f.topic !== null ? `  '${printable(f.topic)}'` : '';
+  const who = f.clientId || f.username || f.conn;
+  const topic = f.topic !== null ? `'${printable(f.topic)}'` : '';
   // Head: what and where, so the finding links to its packets at a glance;
   // then the explanation on its own indented line.
-  const head = `${p.dim(clockTime(f.time, opts))} ${col(p.bold(`!! ${f.code}`))}  ${p.bold(frames)}  ${printable(who)}${topic}`;
+  const where = [frames ? p.bold(frames) : '', printable(who), topic].filter((x) => x !== '').join('  ');
+  const head = `${p.dim(clockTime(f.time, opts))} ${col(p.bold(`!! ${f.code}`))}  ${where}`;
   return `${head}\n${' '.repeat(16)}${col(printable(f.text))}`;
 }
 

@@ -69,7 +69,9 @@ export class SummaryCounter {
     const n = rec.bytes.length;
     this.bytes += n;
     this.connections.add(rec.conn.id);
-    if (rec.clientId) this.clients.add(rec.clientId);
+    // A client with an empty client id (allowed with clean session) counts by its address.
+    if (rec.summary.type === 1 && rec.dir === 'c2s') this.clients.add(rec.clientId || clientLabel(rec));
+    else if (rec.clientId) this.clients.add(rec.clientId);
     this.seen(rec.time);
     const ck = this.key(this.perClient, clientLabel(rec));
     let c = this.perClient.get(ck);
@@ -207,7 +209,7 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
 
   h(`Findings (${nFind})`);
   if (nFind === 0) {
-    out.push('  none: every publish that the capture shows was delivered, and no protocol problems were seen');
+    out.push('  none: no refused connections or publishes, no silent drops among the observed subscribers, and no protocol problems');
   } else {
     out.push(columns(Object.entries(s.findings).map(([c, n]) => [c, String(n)]), [false, true]));
     const list = opts.findings ?? [];
