@@ -53,6 +53,14 @@ describe('read', () => {
     expect(ps.every((p) => p['type'] === 'PUBLISH' && p['qos'] === 2)).toBe(true);
   });
 
+  it('--filter finding shows the packets a finding is about, though the finding comes later', () => {
+    const rs = readJsonRecords(CAP('acl.pcap'), ['--acl', CAP('acl.acl'), '--filter', 'finding']);
+    const ps = rs.filter((r) => r['kind'] === 'packet').map((p) => `${p['type']} ${p['topic'] ?? ''}`.trim());
+    // The two silently dropped publishes (and the PUBACK of the QoS 1 one), then the refused CONNECT/CONNACK.
+    expect(ps).toEqual(['PUBLISH panama/colon/user1', 'PUBLISH panama/colon/x/user1', 'PUBACK', 'CONNECT', 'CONNACK']);
+    expect(rs.filter((r) => r['kind'] === 'finding').map((f) => f['code']).sort()).toEqual(['connect-refused', 'undelivered-publish', 'undelivered-publish']);
+  });
+
   it('json output passes the contract checker', () => {
     const r = mqttscope(['read', CAP('mqtt5-properties.pcap'), CAP('acl.pcap'), '--format', 'json']);
     expect(r.code).toBe(0);

@@ -3,7 +3,7 @@
 // written in large chunks and progress on stderr when it is a TTY.
 import { createReadStream, statSync } from 'node:fs';
 import { loadAclFile, type AclFile } from '../../acl/index.js';
-import { Analyzer } from '../../analysis/index.js';
+import { Analyzer, DEFAULT_DELIVERY_WINDOW_US } from '../../analysis/index.js';
 import { createCaptureReader } from '../../capture/read-capture.js';
 import type { CaptureNote } from '../../capture/notes.js';
 import { Engine } from '../../engine/engine.js';
@@ -167,13 +167,20 @@ export async function run(argv: string[]): Promise<number> {
   });
   let failed = false;
   const analyzers: Analyzer[] = [];
+  const show = (r: OutputRecord): void => {
+    if (o.filter && !o.filter.test(r)) return;
+    counter.record(r);
+    if (view && !o.summary) view.record(r);
+  };
+  // A filter on `finding` must see each packet's findings, which analysis raises up to
+  // the delivery window later: hold records back that long (bounded) before filtering.
+  const hold = o.filter?.filter.mentionsFinding
+    ? new HoldBack(show, (o.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US) + 1_500_000)
+    : null;
   for (const file of files) {
     if (out.broken) break;
-    const res = await readOne(file, o, (r) => {
-      if (o.filter && !o.filter.test(r)) return;
-      counter.record(r);
-      if (view && !o.summary) view.record(r);
-    }, out, (a) => analyzers.push(a));
+    const res = await readOne(file, o, hold ? (r) => hold.push(r) : show, out, (a) => analyzers.push(a));
+    hold?.flush();
     if (res) failed = true;
   }
   if (view) {
@@ -265,4 +272,26 @@ async function runTui(file: string, o: Opts): Promise<number> {
   void errors;
   await tui.end();
   return failed ? 1 : 0;
+}
+
+/** Delays records by a time span (capture time), in order, holding at most `max` of them. */
+class HoldBack {
+  private readonly q: OutputRecord[] = [];
+  private head = 0;
+  constructor(private readonly emit: (r: OutputRecord) => void, private readonly spanUs: number, private readonly max = 500_000) {}
+
+  push(r: OutputRecord): void {
+    this.q.push(r);
+    const limit = r.time - this.spanUs;
+    while (this.head < this.q.length && (this.q[this.head]!.time < limit || this.q.length - this.head > this.max)) {
+      this.emit(this.q[this.head++]!);
+    }
+    if (this.head > 4096 && this.head * 2 > this.q.length) { this.q.splice(0, this.head); this.head = 0; }
+  }
+
+  flush(): void {
+    while (this.head < this.q.length) this.emit(this.q[this.head++]!);
+    this.q.length = 0;
+    this.head = 0;
+  }
 }
