@@ -55,7 +55,8 @@ export interface FlowStats {
 
 const NAMES = ['', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
 const opposite = (d: Direction): Direction => (d === 'c2s' ? 's2c' : 'c2s');
-const key = (conn: string, dir: Direction, id: number): string => `${conn}|${dir}|${id}`;
+/** Key of a flow inside its connection's map: initiating direction and packet id. */
+const key = (dir: Direction, id: number): number => (dir === 'c2s' ? 0 : 0x10000) | id;
 const AWAIT: Record<FlowState, string> = {
   'awaiting-puback': 'PUBACK', 'awaiting-pubrec': 'PUBREC', 'awaiting-pubrel': 'PUBREL', 'awaiting-pubcomp': 'PUBCOMP',
   'awaiting-suback': 'SUBACK', 'awaiting-unsuback': 'UNSUBACK', 'awaiting-pingresp': 'PINGRESP',
@@ -63,18 +64,47 @@ const AWAIT: Record<FlowState, string> = {
 };
 
 export class FlowTracker {
-  private readonly inflight = new Map<string, Flow>();
+  /** Flows in flight per connection id, by key(dir, packet id). */
+  private readonly byConn = new Map<string, Map<number, Flow>>();
+  /** Every flow in flight, in the order it went in flight (what inFlight() lists). */
+  private readonly inflight = new Set<Flow>();
   private readonly pings = new Map<string, Flow[]>();
-  /** The most recently finished flows, newest last. */
-  readonly recent: Flow[] = [];
+  /** Finished flows, newest last; trimmed in batches to the last keepRecent. */
+  private readonly finished: Flow[] = [];
   readonly stats: Record<FlowKind, FlowStats> = {
     'publish-qos1': newStats(), 'publish-qos2': newStats(), subscribe: newStats(), unsubscribe: newStats(), ping: newStats(),
   };
 
   constructor(private readonly ctx: AnalysisContext, private readonly opts: { keepRecent?: number } = {}) {}
 
+  /** The most recently finished flows (at most keepRecent, default 1000), newest last. */
+  get recent(): Flow[] {
+    const max = this.opts.keepRecent ?? 1000;
+    const f = this.finished;
+    return f.length > max ? f.slice(f.length - max) : f;
+  }
+
+  private get(conn: string, k: number): Flow | undefined {
+    return this.byConn.get(conn)?.get(k);
+  }
+
+  private set(conn: string, k: number, f: Flow): void {
+    let m = this.byConn.get(conn);
+    if (!m) this.byConn.set(conn, (m = new Map()));
+    m.set(k, f);
+    this.inflight.add(f);
+  }
+
+  private delete(conn: string, k: number): void {
+    const m = this.byConn.get(conn);
+    const f = m?.get(k);
+    if (!f) return;
+    m!.delete(k);
+    this.inflight.delete(f);
+  }
+
   inFlight(): Flow[] {
-    const out = [...this.inflight.values()];
+    const out = [...this.inflight];
     for (const q of this.pings.values()) out.push(...q);
     return out;
   }
@@ -111,8 +141,7 @@ export class FlowTracker {
   }
 
   private publish(rec: PacketRecord, s: Session, id: number): void {
-    const k = key(s.connId, rec.dir, id);
-    const cur = this.inflight.get(k);
+    const cur = this.get(s.connId, key(rec.dir, id));
     if (cur && rec.summary.dup && cur.kind.startsWith('publish')) {
       // A DUP re-send of the PUBLISH still in flight [MQTT-3.3.1-1].
       cur.retransmissions++;
@@ -123,8 +152,8 @@ export class FlowTracker {
   }
 
   private start(rec: PacketRecord, s: Session, id: number, kind: FlowKind, state: FlowState): void {
-    const k = key(s.connId, rec.dir, id);
-    const cur = this.inflight.get(k);
+    const k = key(rec.dir, id);
+    const cur = this.get(s.connId, k);
     if (cur) {
       // [MQTT-2.2.1-3]: a packet id is not reused while its flow is in flight.
       this.ctx.emit({
@@ -133,10 +162,10 @@ export class FlowTracker {
         text: `Packet id ${id} reused by ${NAMES[rec.summary.type]} while its ${flowLabel(cur)} (frame ${cur.steps[0]?.frame}) is still ${cur.state.replace('-', ' ')}; a packet id must not be reused until its flow completes [MQTT-2.2.1-3]`,
         extra: { violation: 'packet-id-reuse', packet_id: id, dir: rec.dir, previous_frame: cur.steps[0]?.frame ?? null, spec: 'MQTT-2.2.1-3' },
       });
-      this.inflight.delete(k);
+      this.delete(s.connId, k);
       this.finish(cur, 'incomplete');
     }
-    this.inflight.set(k, this.newFlow(rec, s, id, kind, state));
+    this.set(s.connId, k, this.newFlow(rec, s, id, kind, state));
     this.stats[kind].count++;
   }
 
@@ -163,8 +192,8 @@ export class FlowTracker {
   private ack(rec: PacketRecord, s: Session, kind: FlowKind, expect: FlowState): void {
     const id = rec.summary.packetId;
     if (id === null) return;
-    const k = key(s.connId, opposite(rec.dir), id);
-    const f = this.inflight.get(k);
+    const k = key(opposite(rec.dir), id);
+    const f = this.get(s.connId, k);
     const type = rec.summary.type;
     if (!f || f.kind !== kind || f.state !== expect) {
       // A PUBREC or PUBCOMP repeated for a flow that already moved on is a re-send, not an error.
@@ -177,15 +206,15 @@ export class FlowTracker {
     const code = rec.summary.reasonCodes?.[0] ?? 0;
     if (type === 4 || type === 5) {
       if (isFailure(type, code, version)) {
-        this.inflight.delete(k);
+        this.delete(s.connId, k);
         this.publishRejected(f, rec, s, code, version);
         this.finish(f, 'rejected');
         return;
       }
-      if (type === 4) { this.inflight.delete(k); this.finish(f, 'complete'); } else f.state = 'awaiting-pubrel';
+      if (type === 4) { this.delete(s.connId, k); this.finish(f, 'complete'); } else f.state = 'awaiting-pubrel';
       return;
     }
-    this.inflight.delete(k);
+    this.delete(s.connId, k);
     if (type === T_SUBACK) {
       const bad = this.subscribeRejected(f, rec, s, version);
       this.finish(f, bad ? 'rejected' : 'complete');
@@ -197,7 +226,7 @@ export class FlowTracker {
   private pubrel(rec: PacketRecord, s: Session): void {
     const id = rec.summary.packetId;
     if (id === null) return;
-    const f = this.inflight.get(key(s.connId, rec.dir, id));
+    const f = this.get(s.connId, key(rec.dir, id));
     if (!f || f.kind !== 'publish-qos2') { this.unknownAck(rec, s, id); return; }
     if (f.state === 'awaiting-pubcomp') { f.retransmissions++; this.step(f, rec); return; }
     if (f.state !== 'awaiting-pubrel') { this.unknownAck(rec, s, id); return; }
@@ -256,16 +285,20 @@ export class FlowTracker {
     if (state === 'complete') { st.complete++; st.totalUs += f.totalUs; st.maxUs = Math.max(st.maxUs, f.totalUs); }
     else if (state === 'rejected') st.rejected++;
     else st.incomplete++;
-    this.recent.push(f);
+    this.finished.push(f);
+    // Trim in batches (amortised O(1)); `recent` only shows the last keepRecent.
     const max = this.opts.keepRecent ?? 1000;
-    if (this.recent.length > max) this.recent.splice(0, this.recent.length - max);
+    if (this.finished.length >= 2 * max + 64) this.finished.splice(0, this.finished.length - max);
   }
 
   /** The connection closed: flows still in flight were cut short. */
   close(s: Session, how: CloseHow): void {
     const cut: Flow[] = [];
-    const prefix = `${s.connId}|`;
-    for (const [k, f] of this.inflight) if (k.startsWith(prefix)) { cut.push(f); this.inflight.delete(k); }
+    const m = this.byConn.get(s.connId);
+    if (m) {
+      for (const f of m.values()) { cut.push(f); this.inflight.delete(f); }
+      this.byConn.delete(s.connId);
+    }
     this.pings.delete(s.connId);
     if (cut.length === 0) return;
     cut.sort((a, b) => a.startedAt - b.startedAt);

@@ -305,6 +305,8 @@ export class SessionTracker {
     s.pendingSubscribe.clear();
     s.pendingTakeover = [];
     s.lastClientRec = null;
+    // Only a CONNACK on this (now closed) session could still use it.
+    s.connectRec = null;
     return s;
   }
 

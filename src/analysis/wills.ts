@@ -60,7 +60,8 @@ export class WillTracker {
   delivery(rec: PacketRecord): void {
     const payload = payloadOf(rec);
     for (const c of this.candidates) if (this.matches(c, rec, payload)) this.publish(c, rec);
-    this.recent.push({ rec, payload: payload.slice() });
+    // A view: record bytes are never reused (see payloadOf).
+    this.recent.push({ rec, payload });
     if (this.recent.length > 1000) this.recent.shift();
   }
 
