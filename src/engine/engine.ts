@@ -101,7 +101,8 @@ export class Engine {
   }
 
   private makeDir(st: ConnState, dir: Direction): DirState {
-    const ctx: DissectContext = { version: st.version, topicAliases: new Map() };
+    // The alias map is made when the first Topic Alias shows up (most connections never use one).
+    const ctx: DissectContext = { version: st.version, topicAliases: undefined };
     const framer = new Framer(
       {
         packet: (bytes) => this.packet(st, dir, ctx, bytes),
@@ -169,8 +170,8 @@ export class Engine {
         st.c2s.ctx.version = lvl;
         st.s2c.ctx.version = lvl;
         // A new CONNECT starts fresh alias maps [MQTT-3.3.2-7].
-        st.c2s.ctx.topicAliases = new Map();
-        st.s2c.ctx.topicAliases = new Map();
+        st.c2s.ctx.topicAliases = undefined;
+        st.s2c.ctx.topicAliases = undefined;
       }
       st.clientId = summary.connect.clientId;
       st.username = summary.connect.username;
@@ -179,9 +180,10 @@ export class Engine {
       st.clientId = summary.properties['assigned_client_identifier'] as string;
     }
     let topic = summary.topic;
-    if (type === 3 && summary.topicAlias !== null && ctx.topicAliases) {
-      if (topic) ctx.topicAliases.set(summary.topicAlias, topic);
-      else topic = ctx.topicAliases.get(summary.topicAlias) ?? topic;
+    if (type === 3 && summary.topicAlias !== null) {
+      const aliases = (ctx.topicAliases ??= new Map());
+      if (topic) aliases.set(summary.topicAlias, topic);
+      else topic = aliases.get(summary.topicAlias) ?? topic;
     }
     const seq = ++this.seq;
     // The tree is decoded later, so it needs the context as it is now. Copying the alias

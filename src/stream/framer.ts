@@ -135,7 +135,8 @@ export class Framer {
         return;
       }
       if (pos + total <= end) {
-        this.sink.packet(chunk.subarray(pos, pos + total));
+        // A chunk that is exactly one packet is handed out as is (no view object).
+        this.sink.packet(pos === 0 && total === end ? chunk : chunk.subarray(pos, pos + total));
         pos += total;
       } else {
         this.startCarry(chunk, pos, total);
