@@ -38,7 +38,8 @@ const OTHER = '(other)';
 
 /** Counts packets and findings; usable as an EngineObserver (`packet`) or fed every record (`record`). */
 export class SummaryCounter {
-  readonly packets = new Map<string, number>();
+  /** Packets per type number (no name lookup per packet). */
+  private readonly typeCounts = new Float64Array(16);
   readonly findingCounts = new Map<string, number>();
   readonly perClient = new Map<string, ClientCounts>();
   readonly perTopic = new Map<string, TopicCounts>();
@@ -62,30 +63,57 @@ export class SummaryCounter {
     else this.finding(r);
   }
 
+  private lastConn: string | null = null;
+  private lastClient: string | null = null;
+
+  /** Packets per type name. */
+  get packets(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (let t = 0; t < 16; t++) {
+      const n = this.typeCounts[t]!;
+      if (n === 0) continue;
+      const name = packetTypeName(t);
+      m.set(name, (m.get(name) ?? 0) + n);
+    }
+    return m;
+  }
+
   packet(rec: PacketRecord): void {
     this.packetCount++;
-    const name = packetTypeName(rec.summary.type);
-    this.packets.set(name, (this.packets.get(name) ?? 0) + 1);
+    const sum = rec.summary;
+    const type = sum.type;
+    this.typeCounts[type & 15]!++;
     const n = rec.bytes.length;
     this.bytes += n;
-    this.connections.add(rec.conn.id);
+    const conn = rec.conn.id;
+    if (conn !== this.lastConn) { this.connections.add(conn); this.lastConn = conn; }
+    const cid = rec.clientId;
     // A client with an empty client id (allowed with clean session) counts by its address.
-    if (rec.summary.type === 1 && rec.dir === 'c2s') this.clients.add(rec.clientId || clientLabel(rec));
-    else if (rec.clientId) this.clients.add(rec.clientId);
-    this.seen(rec.time);
-    const ck = this.key(this.perClient, clientLabel(rec));
-    let c = this.perClient.get(ck);
-    if (!c) this.perClient.set(ck, (c = { packets: 0, sent: 0, received: 0, bytes: 0 }));
+    if (type === 1 && rec.dir === 'c2s') this.clients.add(cid || clientLabel(rec));
+    else if (cid && cid !== this.lastClient) { this.clients.add(cid); this.lastClient = cid; }
+    const time = rec.time;
+    if (this.firstTime === null || time < this.firstTime) this.firstTime = time;
+    if (this.lastTime === null || time > this.lastTime) this.lastTime = time;
+    const label = cid ? cid : clientLabel(rec);
+    let c = this.perClient.get(label);
+    if (!c) {
+      const ck = this.perClient.size < this.maxKeys ? label : OTHER;
+      c = this.perClient.get(ck);
+      if (!c) this.perClient.set(ck, (c = { packets: 0, sent: 0, received: 0, bytes: 0 }));
+    }
     c.packets++;
     if (rec.dir === 'c2s') c.sent++; else c.received++;
     c.bytes += n;
-    if (rec.summary.type === 3) {
-      const topic = rec.topic ?? rec.summary.topic ?? '';
-      const tk = this.key(this.perTopic, topic);
-      let t = this.perTopic.get(tk);
-      if (!t) this.perTopic.set(tk, (t = { published: 0, delivered: 0, bytes: 0 }));
+    if (type === 3) {
+      const topic = rec.topic ?? sum.topic ?? '';
+      let t = this.perTopic.get(topic);
+      if (!t) {
+        const tk = this.perTopic.size < this.maxKeys ? topic : OTHER;
+        t = this.perTopic.get(tk);
+        if (!t) this.perTopic.set(tk, (t = { published: 0, delivered: 0, bytes: 0 }));
+      }
       if (rec.dir === 'c2s') t.published++; else t.delivered++;
-      t.bytes += rec.summary.payloadLength ?? 0;
+      t.bytes += sum.payloadLength ?? 0;
     }
   }
 
@@ -101,15 +129,12 @@ export class SummaryCounter {
     if (this.lastTime === null || t > this.lastTime) this.lastTime = t;
   }
 
-  private key<T>(m: Map<string, T>, k: string): string {
-    return m.has(k) || m.size < this.maxKeys ? k : OTHER;
-  }
-
   /** The contract's summary record; `extra` holds per-client, per-topic counts and the time span. */
   toRecord(extra: Record<string, unknown> = {}): SummaryRecord {
     const packets: Record<string, number> = {};
+    const counts = this.packets;
     for (const p of PACKET_TYPES) {
-      const n = this.packets.get(p.name);
+      const n = counts.get(p.name);
       if (n) packets[p.name] = n;
     }
     return {
