@@ -8,7 +8,10 @@ export function parseCommandArgs<O extends OptionSpec>(argv: string[], options: 
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // Node's message for an unknown option adds advice about '--' that confuses here.
+    const msg = (err as Error).message;
+    const unknown = /^Unknown option '([^']+)'/.exec(msg);
+    throw new UsageError(unknown ? `unknown option ${unknown[1]}` : msg);
   }
 }
 
