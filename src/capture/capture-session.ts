@@ -54,7 +54,7 @@ export interface CaptureStats {
 type Status = 'detecting' | 'mqtt' | 'tls' | 'ignored' | 'closed';
 
 type Ev =
-  | { kind: 'data'; side: 0 | 1; bytes: Buffer; frame: number; time: number }
+  | { kind: 'data'; side: 0 | 1; bytes: Uint8Array; frame: number; time: number }
   | { kind: 'gap'; side: 0 | 1; lost: number; frame: number; time: number };
 
 interface Side {
@@ -62,7 +62,7 @@ interface Side {
   dir: TcpDirection;
   synSeen: boolean;
   /** First bytes this side sent, for detection. */
-  start: Buffer[];
+  start: Uint8Array[];
   startLen: number;
   /** A gap came before detection finished: this side's start is unusable. */
   broken: boolean;
@@ -116,7 +116,7 @@ function hash4(ipA: number, portA: number, ipB: number, portB: number): number {
 class SideSink implements TcpDirectionSink {
   constructor(private readonly session: CaptureSession, private readonly conn: Conn, private readonly idx: 0 | 1) {}
 
-  data(bytes: Buffer, frame: number, time: number): void {
+  data(bytes: Uint8Array, frame: number, time: number): void {
     const conn = this.conn;
     if (conn.status === 'mqtt') this.session.forwardData(conn, this.idx, bytes, frame, time);
     else this.session.event(conn, { kind: 'data', side: this.idx, bytes, frame, time });
@@ -127,7 +127,22 @@ class SideSink implements TcpDirectionSink {
   }
 }
 
-const NO_BYTES = Buffer.alloc(0);
+const NO_BYTES = new Uint8Array(0);
+/** pending of a closed connection (nothing is ever added to it). */
+const NO_EVENTS: Ev[] = [];
+let CLOSED_SIDES: [Side, Side] | null = null;
+
+/** The shared, inert sides of every closed connection. */
+function closedSides(): [Side, Side] {
+  if (CLOSED_SIDES) return CLOSED_SIDES;
+  const noop: TcpDirectionSink = { data: () => {}, gap: () => {} };
+  const mk = (): Side => ({
+    ep: { host: '', port: 0 }, dir: new TcpDirection(noop), synSeen: false, start: [], startLen: 0, broken: false, rejected: false,
+  });
+  return (CLOSED_SIDES = [mk(), mk()]);
+}
+const SLAB_SIZE = 8192;
+const SLAB_MAX = SLAB_SIZE / 2;
 
 export class CaptureSession {
   private readonly engine: EngineLike;
@@ -150,6 +165,9 @@ export class CaptureSession {
   private foundSide: 0 | 1 = 0;
   /** No tracked connection's lastTime is below this (lets sweeps that cannot drop anything be skipped). */
   private timeFloor = Infinity;
+  /** Where copyPayload carves small payload copies from. */
+  private slab = new ArrayBuffer(SLAB_SIZE);
+  private slabUsed = 0;
   private readonly ip = new IpDecoder();
   private readonly noteCounts = new Map<string, number>();
   private lastTime = 0;
@@ -347,12 +365,7 @@ export class CaptureSession {
     // Pure ACKs go in too: their sequence number shows how far this side has sent.
     if (!syn || n > 0) {
       // The frame is only lent to us and packet records keep their bytes: copy the payload once.
-      let payload = NO_BYTES;
-      if (n > 0) {
-        payload = Buffer.allocUnsafe(n);
-        seg.buf.copy(payload, 0, seg.start, seg.end);
-      }
-      side.dir.segment(dataSeq, payload, seg.wireLen, fin, frame, time);
+      side.dir.segment(dataSeq, n > 0 ? this.copyPayload(seg.buf, seg.start, seg.end) : NO_BYTES, seg.wireLen, fin, frame, time);
     }
     if (ack && !rst) peer.dir.acked(seg.ack, frame, time);
     if (rst) {
@@ -360,6 +373,29 @@ export class CaptureSession {
       return;
     }
     if (conn.sides[0].dir.finished && conn.sides[1].dir.finished) this.closeConn(conn, frame, time, 'fin');
+  }
+
+  /**
+   * A private copy of buf[s, e). Small payloads are carved out of 8 KiB slabs
+   * (like Buffer's pool, so a kept packet pins no more than it did before) and
+   * copied byte by byte: cheaper than Buffer.allocUnsafe + copy per segment.
+   */
+  private copyPayload(buf: Uint8Array, s: number, e: number): Uint8Array {
+    const n = e - s;
+    if (n > SLAB_MAX) {
+      const out = new Uint8Array(n);
+      out.set(new Uint8Array(buf.buffer, buf.byteOffset + s, n));
+      return out;
+    }
+    if (this.slabUsed + n > SLAB_SIZE) {
+      this.slab = new ArrayBuffer(SLAB_SIZE);
+      this.slabUsed = 0;
+    }
+    const out = new Uint8Array(this.slab, this.slabUsed, n);
+    this.slabUsed = (this.slabUsed + n + 7) & ~7;
+    if (n <= 128) for (let i = 0; i < n; i++) out[i] = buf[s + i]!;
+    else out.set(new Uint8Array(buf.buffer, buf.byteOffset + s, n));
+    return out;
   }
 
   private create(seg: TcpSegmentView, frame: number, time: number): Conn | undefined {
@@ -409,7 +445,7 @@ export class CaptureSession {
   }
 
   /** @internal In-order bytes of an MQTT connection (SideSink): straight to the engine. */
-  forwardData(conn: Conn, side: 0 | 1, bytes: Buffer, frame: number, time: number): void {
+  forwardData(conn: Conn, side: 0 | 1, bytes: Uint8Array, frame: number, time: number): void {
     conn.curFrame = frame;
     conn.curTime = time;
     if (conn.ws) conn.ws[side].push(bytes);
@@ -529,9 +565,11 @@ export class CaptureSession {
   /** Keep a small closed marker so late ACKs and retransmissions don't start a new connection. */
   private tombstone(conn: Conn): void {
     conn.status = 'closed';
-    conn.pending = [];
+    conn.pending = NO_EVENTS;
     conn.ws = null;
-    for (const s of conn.sides) s.start = [];
+    // A closed connection only needs its addresses, status and time: let its
+    // reassembly state go now (while still young) instead of with the tombstone.
+    conn.sides = closedSides();
   }
 
   private sweep(): void {

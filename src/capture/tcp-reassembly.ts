@@ -4,7 +4,7 @@
 
 export interface TcpDirectionSink {
   /** In-order bytes; `frame`/`timeUs` are those of the segment that completed them. */
-  data(bytes: Buffer, frame: number, timeUs: number): void;
+  data(bytes: Uint8Array, frame: number, timeUs: number): void;
   /** `lost` bytes were never captured before the next delivered byte. */
   gap(lost: number, frame: number, timeUs: number): void;
 }
@@ -18,7 +18,7 @@ export interface TcpReassemblyOptions {
 
 interface Held {
   seq: number;
-  data: Buffer;
+  data: Uint8Array;
 }
 
 /** Signed distance a - b in 32-bit sequence space. */
@@ -85,7 +85,7 @@ export class TcpDirection {
    * A segment. `payload` holds the captured bytes; `wireLen` (>= payload.length)
    * is the payload length on the wire (larger when the snap length cut it).
    */
-  segment(seq: number, payload: Buffer, wireLen: number, fin: boolean, frame: number, timeUs: number): void {
+  segment(seq: number, payload: Uint8Array, wireLen: number, fin: boolean, frame: number, timeUs: number): void {
     if (this.nextSeq === null) {
       if (payload.length === 0 && !fin) return;
       this.nextSeq = seq;
@@ -138,7 +138,7 @@ export class TcpDirection {
     }
   }
 
-  private accept(seq: number, payload: Buffer, frame: number, timeUs: number): void {
+  private accept(seq: number, payload: Uint8Array, frame: number, timeUs: number): void {
     const next = this.nextSeq!;
     const rel = seqDiff(seq, next);
     if (rel + payload.length <= 0) {
@@ -154,13 +154,13 @@ export class TcpDirection {
     if (this.heldBytes > this.maxBytes || this.held.length > this.maxSegs) this.forceGap(frame, timeUs);
   }
 
-  private deliver(bytes: Buffer, frame: number, timeUs: number): void {
+  private deliver(bytes: Uint8Array, frame: number, timeUs: number): void {
     this.nextSeq = (this.nextSeq! + bytes.length) >>> 0;
     this.delivered += bytes.length;
     this.sink.data(bytes, frame, timeUs);
   }
 
-  private hold(seq: number, data: Buffer): void {
+  private hold(seq: number, data: Uint8Array): void {
     // Sorted by distance from nextSeq; equal starts keep the longer one.
     const next = this.nextSeq!;
     const rel = seqDiff(seq, next);
