@@ -82,6 +82,22 @@ export interface Session {
   pendingTakeover: Session[];
 }
 
+// Most sessions never subscribe (publishers): they share these empty maps until
+// their first entry (only subscriptionsOf/pendingOf add entries; delete/clear on
+// them are no-ops).
+const NO_SUBSCRIPTIONS: Map<string, Subscription> = new Map();
+const NO_PENDING: Map<number, { rec: PacketRecord; time: number }> = new Map();
+
+function subscriptionsOf(s: Session): Map<string, Subscription> {
+  if (s.subscriptions === NO_SUBSCRIPTIONS) s.subscriptions = new Map();
+  return s.subscriptions;
+}
+
+function pendingOf(s: Session): Map<number, { rec: PacketRecord; time: number }> {
+  if (s.pendingSubscribe === NO_PENDING) s.pendingSubscribe = new Map();
+  return s.pendingSubscribe;
+}
+
 /** The client id findings and snapshots use: the assigned one if the broker assigned it. */
 export function effectiveClientId(s: Session): string | null {
   return s.assignedClientId ?? (s.clientId === '' ? null : s.clientId);
@@ -118,10 +134,10 @@ export class SessionTracker {
       version: null, clientId: null, assignedClientId: null, username: null, cleanStart: null,
       sessionPresent: null, keepAlive: null, maxPacketSize: null, will: null, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
-      subscriptions: new Map(), unsubscribed: [], lastClientTime: time, lastClientFrame: 0,
+      subscriptions: NO_SUBSCRIPTIONS, unsubscribed: [], lastClientTime: time, lastClientFrame: 0,
       keepaliveReported: false, takenOverBy: null, tookOver: [], packets: { c2s: 0, s2c: 0 },
       lastGap: { c2s: null, s2c: null }, connectRec: null, lastClientRec: null,
-      pendingSubscribe: new Map(), pendingTakeover: [],
+      pendingSubscribe: NO_PENDING, pendingTakeover: [],
     };
     const prev = this.byConn.get(conn.id);
     if (prev) this.open_.delete(prev);
@@ -164,7 +180,7 @@ export class SessionTracker {
     switch (sum.type) {
       case 1: if (rec.dir === 'c2s') this.connect(s, rec); break;
       case 2: if (rec.dir === 's2c') this.connack(s, rec); break;
-      case 8: if (rec.dir === 'c2s' && sum.packetId !== null) s.pendingSubscribe.set(sum.packetId, { rec, time: rec.time }); break;
+      case 8: if (rec.dir === 'c2s' && sum.packetId !== null) pendingOf(s).set(sum.packetId, { rec, time: rec.time }); break;
       case 9: if (rec.dir === 's2c') this.suback(s, rec); break;
       case 10: if (rec.dir === 'c2s') this.unsubscribe(s, rec); break;
       case 14: this.disconnect(s, rec); break;
@@ -248,7 +264,7 @@ export class SessionTracker {
       const prev = this.all.filter((o) => o !== s && effectiveClientId(o) === cid && o.connectFrame !== null).pop();
       if (prev) {
         for (const sub of prev.subscriptions.values()) {
-          if (!s.subscriptions.has(sub.filter)) s.subscriptions.set(sub.filter, { ...sub, grantedAt: rec.time, inherited: true });
+          if (!s.subscriptions.has(sub.filter)) subscriptionsOf(s).set(sub.filter, { ...sub, grantedAt: rec.time, inherited: true });
         }
       }
     }
@@ -267,7 +283,7 @@ export class SessionTracker {
       const code = codes[i];
       if (code === undefined || isFailure(T_SUBACK, code, version)) return;
       const pf = parseFilter(r.filter);
-      s.subscriptions.set(r.filter, {
+      subscriptionsOf(s).set(r.filter, {
         filter: r.filter, topicFilter: pf.topicFilter, shareGroup: pf.shareGroup,
         requestedQos: r.qos, grantedQos: code, noLocal: r.noLocal, retainAsPublished: r.retainAsPublished,
         retainHandling: r.retainHandling, subscribeFrame: req.rec.frame, subackFrame: rec.frame,

@@ -418,7 +418,8 @@ export class CaptureSession {
       dir: new TcpDirection(new SideSink(this, conn, idx), this.reasm),
       synSeen: false, start: [], startLen: 0, broken: false, rejected: false,
     });
-    conn.sides = [mkSide(seg.srcHost, seg.srcPort, 0), mkSide(seg.dstHost, seg.dstPort, 1)];
+    // Flat strings (trim() flattens the template's rope): they are kept for the connection's life.
+    conn.sides = [mkSide(seg.srcHost.trim(), seg.srcPort, 0), mkSide(seg.dstHost.trim(), seg.dstPort, 1)];
     const synOnly = (seg.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     const serverBy = (set: Set<number>): 0 | 1 | null => {
       const a = set.has(seg.srcPort);
@@ -518,7 +519,8 @@ export class CaptureSession {
     conn.client = client;
     const cli = conn.sides[client].ep;
     const srv = conn.sides[client === 0 ? 1 : 0].ep;
-    const meta: ConnMeta = { id: connId(cli, srv), client: cli, server: srv, transport };
+    // Flattened: the id is kept by sessions and counters long after the connection.
+    const meta: ConnMeta = { id: connId(cli, srv).trim(), client: cli, server: srv, transport };
     conn.meta = meta;
     this.stats.mqttConnections++;
     if (transport === 'ws') {

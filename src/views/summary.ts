@@ -48,8 +48,17 @@ export class SummaryCounter {
   readonly findings: Finding[] = [];
   bytes = 0;
   packetCount = 0;
-  firstTime: number | null = null;
-  lastTime: number | null = null;
+  // Kept as plain numbers (a null-or-number field boxes every time stored).
+  private first = Infinity;
+  private last = -Infinity;
+
+  get firstTime(): number | null {
+    return this.first === Infinity ? null : this.first;
+  }
+
+  get lastTime(): number | null {
+    return this.last === -Infinity ? null : this.last;
+  }
   private readonly maxKeys: number;
   private readonly maxFindings: number;
 
@@ -92,8 +101,8 @@ export class SummaryCounter {
     if (type === 1 && rec.dir === 'c2s') this.clients.add(cid || clientLabel(rec));
     else if (cid && cid !== this.lastClient) { this.clients.add(cid); this.lastClient = cid; }
     const time = rec.time;
-    if (this.firstTime === null || time < this.firstTime) this.firstTime = time;
-    if (this.lastTime === null || time > this.lastTime) this.lastTime = time;
+    if (time < this.first) this.first = time;
+    if (time > this.last) this.last = time;
     const label = cid ? cid : clientLabel(rec);
     let c = this.perClient.get(label);
     if (!c) {
@@ -125,8 +134,8 @@ export class SummaryCounter {
   }
 
   private seen(t: number): void {
-    if (this.firstTime === null || t < this.firstTime) this.firstTime = t;
-    if (this.lastTime === null || t > this.lastTime) this.lastTime = t;
+    if (t < this.first) this.first = t;
+    if (t > this.last) this.last = t;
   }
 
   /** The contract's summary record; `extra` holds per-client, per-topic counts and the time span. */
