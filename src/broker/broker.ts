@@ -33,7 +33,10 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const acl = typeof opts.acl === 'string' ? await loadAclFile(opts.acl) : opts.acl ?? null;
   const allowAnonymous = opts.allowAnonymous ?? passwd === null;
   const hooks = createSecurityHooks({ passwd, acl, allowAnonymous }, opts.onEvent);
-  const aedes = await Aedes.createBroker({ ...hooks });
+  // aedes drops a client whose packets pile up while its CONNECT is being
+  // authenticated (queueLimit, default 42): a client that sends CONNECT and a burst
+  // of PUBLISHes without waiting for CONNACK is valid MQTT, and mosquitto takes it.
+  const aedes = await Aedes.createBroker({ ...hooks, queueLimit: 65_536 });
   const sockets = new Set<Socket>();
   const server: Server = createServer((sock) => {
     sockets.add(sock);
