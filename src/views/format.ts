@@ -15,12 +15,20 @@ function pad(n: number, w: number): string {
 export function isoMicros(us: number): string {
   if (!Number.isFinite(us)) us = 0;
   const whole = Math.floor(us);
-  const ms = Math.floor(whole / 1000);
-  const micro = whole - ms * 1000;
-  const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return '1970-01-01T00:00:00.000000Z';
-  return `${d.toISOString().slice(0, 23)}${pad(micro, 3)}Z`;
+  const sec = Math.floor(whole / 1_000_000);
+  const frac = whole - sec * 1_000_000;
+  // Packets come in bursts within one second: reuse the "YYYY-MM-DDTHH:MM:SS." prefix.
+  if (sec !== cachedSec) {
+    const d = new Date(sec * 1000);
+    if (Number.isNaN(d.getTime())) return '1970-01-01T00:00:00.000000Z';
+    cachedPrefix = d.toISOString().slice(0, 20);
+    cachedSec = sec;
+  }
+  return `${cachedPrefix}${pad(frac, 6)}Z`;
 }
+
+let cachedSec = Number.NaN;
+let cachedPrefix = '';
 
 export interface ClockOptions {
   /** Show UTC instead of local time. */

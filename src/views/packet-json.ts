@@ -13,14 +13,9 @@ export interface PacketJsonOptions {
   showSecrets?: boolean;
 }
 
-/** ISO 8601 UTC with microseconds from µs since the epoch: `2026-11-23T18:00:01.512913Z`. */
-export function isoMicros(us: number): string {
-  const ms = Math.floor(us / 1000);
-  const micro = Math.floor(us - ms * 1000);
-  const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return '1970-01-01T00:00:00.000000Z';
-  return `${d.toISOString().slice(0, 23)}${String(micro).padStart(3, '0')}Z`;
-}
+// One definition of the time format, in format.ts (re-exported for existing importers).
+export { isoMicros } from './format.js';
+import { isoMicros } from './format.js';
 
 function noteJson(n: Note): Record<string, unknown> {
   const o: Record<string, unknown> = { severity: n.severity, code: n.code, text: n.text };
