@@ -114,10 +114,7 @@ export type FindingCode =
   | 'keepalive-timeout'
   | 'will-published'
   | 'session-takeover'
-  | 'stream-gap'
-  | 'packet-id-reuse'
-  | 'unknown-ack'
-  | 'dup-retransmission';
+  | 'stream-gap';
 
 export interface Finding {
   kind: 'finding';
