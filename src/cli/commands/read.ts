@@ -16,6 +16,7 @@ import type { AnalysisSnapshot } from '../../analysis/index.js';
 import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
+import { HeapGuard } from '../heap.js';
 
 export const summary = 'read pcap/pcapng captures';
 
@@ -239,6 +240,7 @@ async function readOne(file: string, o: Opts, emit: (r: OutputRecord) => void, o
   };
   const reader = createCaptureReader({ engine, ports: o.ports, onNote: noteSink });
   let done = 0;
+  const heap = new HeapGuard();
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   try {
     for await (const chunk of stream) {
@@ -246,6 +248,7 @@ async function readOne(file: string, o: Opts, emit: (r: OutputRecord) => void, o
       done += b.length;
       reader.push(b);
       progress.update(done, engine.packetCount);
+      heap.consumed(done);
       await out.flushAndDrain();
       if (out.broken) { stream.destroy(); break; }
     }
