@@ -1,4 +1,5 @@
-// MQTT topic-filter matching as mosquitto_topic_matches_sub() does it.
+// MQTT topic-filter matching as mosquitto_topic_matches_sub() does it, with reasons.
+import { topicMatches as matches } from '../protocol/topic-match.js';
 
 /**
  * True when `topic` (a topic name) matches `filter` (a subscription filter).
@@ -7,7 +8,7 @@
  * level is a wildcard [MQTT-4.7.2-1].
  */
 export function topicMatches(filter: string, topic: string): boolean {
-  return explainTopicMatch(filter, topic).matched;
+  return matches(filter, topic);
 }
 
 export interface TopicMatch {

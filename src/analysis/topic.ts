@@ -1,24 +1,6 @@
 // Topic-filter matching for delivery correlation [MQTT-4.7].
 
-/**
- * True when topic name `topic` matches subscription filter `filter`.
- * `+` matches one level; a trailing `#` matches the parent level and everything
- * below it. A wildcard at the first level never matches a topic starting with
- * '$' [MQTT-4.7.2-1].
- */
-export function topicMatches(filter: string, topic: string): boolean {
-  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false;
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    const fl = f[i]!;
-    if (fl === '#') return i === f.length - 1;
-    const tl = t[i];
-    if (tl === undefined) return false;
-    if (fl !== '+' && fl !== tl) return false;
-  }
-  return f.length === t.length;
-}
+export { topicMatches } from '../protocol/topic-match.js';
 
 export interface ParsedFilter {
   /** Share name of a `$share/{name}/{filter}` subscription, else null [MQTT-4.8.2]. */

@@ -6,7 +6,7 @@
 import type { Finding, PacketRecord } from '../model/packet.js';
 import type { CmpOp, FieldRef, Literal, Node } from './ast.js';
 import type { FieldVal, Value } from './fields.js';
-import { topicMatcher } from './topic-match.js';
+import { topicMatcher } from '../protocol/topic-match.js';
 
 type Getter<R> = (r: R) => FieldVal;
 type Pred<R> = (r: R) => boolean;

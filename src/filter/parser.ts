@@ -5,7 +5,7 @@ import type { CmpOp, FieldRef, Literal, Node } from './ast.js';
 import { FilterSyntaxError, type FilterErrorCode } from './errors.js';
 import { lookupField, suggest, typeByName } from './fields.js';
 import { tokenize, type Token } from './lexer.js';
-import { topicFilterProblem } from './topic-match.js';
+import { topicFilterProblem } from '../protocol/topic-match.js';
 
 const CMP_WORDS: Record<string, CmpOp> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
 const KEYWORDS = new Set(['and', 'or', 'not', 'contains', 'matches', 'in', ...Object.keys(CMP_WORDS)]);

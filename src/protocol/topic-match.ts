@@ -1,4 +1,6 @@
-// MQTT topic-filter matching for `topic matches "home/+/temp"` [MQTT 3.1.1 §4.7].
+// MQTT topic-filter matching [MQTT 3.1.1 §4.7], the one implementation shared by
+// the display filter (`topic matches "home/+/temp"`), delivery correlation and
+// the ACL evaluator.
 // `+` matches exactly one level, `#` matches the rest (including the parent
 // level: `a/#` matches `a`), and a filter starting with a wildcard does not
 // match topics starting with `$` [MQTT-4.7.2-1].
@@ -33,7 +35,7 @@ export function topicMatcher(filter: string): (topic: string) => boolean {
     let pos = 0;
     for (let li = 0; li < levels.length; li++) {
       const lv = levels[li]!;
-      if (lv === '#') return true; // also matches the parent level [MQTT-4.7.1-2]
+      if (lv === '#') return li === levels.length - 1; // also matches the parent level [MQTT-4.7.1-2]; only valid last
       if (pos > topic.length) {
         return false;
       }
