@@ -190,6 +190,7 @@ export function formatSummaryLine(s: SummaryRecord): string {
 
 export function createLineView(opts: ViewOptions): View {
   let clientWidth = 10;
+  const inferredSaid = new Set<string>();
   const lo = (): LineOptions => ({
     color: opts.color, showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, clientWidth,
   });
@@ -201,7 +202,13 @@ export function createLineView(opts: ViewOptions): View {
       }
       const w = Math.min(24, printable(clientLabel(r)).length);
       if (w > clientWidth) clientWidth = w;
-      opts.out.write(formatPacketLine(r, lo()) + '\n');
+      let line = formatPacketLine(r, lo());
+      // No CONNECT seen on this connection: say once which version was inferred.
+      if (r.versionInferred && !inferredSaid.has(r.conn.id)) {
+        inferredSaid.add(r.conn.id);
+        line += `  (MQTT ${r.version === 5 ? '5' : r.version === 4 ? '3.1.1' : '3.1'} inferred: no CONNECT captured)`;
+      }
+      opts.out.write(line + '\n');
     },
     end(summary) {
       if (summary) opts.out.write(formatSummaryLine(summary) + '\n');

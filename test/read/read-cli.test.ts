@@ -61,6 +61,14 @@ describe('read', () => {
     expect(rs.filter((r) => r['kind'] === 'finding').map((f) => f['code']).sort()).toEqual(['connect-refused', 'undelivered-publish', 'undelivered-publish']);
   });
 
+  it('says once per connection that the version was inferred when no CONNECT was captured', () => {
+    const r = mqttscope(['read', resolve(ROOT, 'test/fixtures/suricata-verify/tests/mqtt-midstream-split/mqtt-midstream-split.pcap')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/MQTT 5 inferred: no CONNECT captured/g)).toHaveLength(1);
+    const json = readJsonRecords(resolve(ROOT, 'test/fixtures/suricata-verify/tests/mqtt-midstream-split/mqtt-midstream-split.pcap'), []);
+    expect(json.filter((x) => x['kind'] === 'packet').every((x) => x['version'] === 5 && x['version_inferred'] === true)).toBe(true);
+  });
+
   it('json output passes the contract checker', () => {
     const r = mqttscope(['read', CAP('mqtt5-properties.pcap'), CAP('acl.pcap'), '--format', 'json']);
     expect(r.code).toBe(0);
