@@ -50,6 +50,15 @@ export function topicMatcher(filter: string): (topic: string) => boolean {
   };
 }
 
+/** Compiled matchers by filter: subscriptions are few and matched on every publish. */
+const compiled = new Map<string, (topic: string) => boolean>();
+
 export function topicMatches(filter: string, topic: string): boolean {
-  return topicMatcher(filter)(topic);
+  let m = compiled.get(filter);
+  if (!m) {
+    if (compiled.size >= 4096) compiled.clear();
+    m = topicMatcher(filter);
+    compiled.set(filter, m);
+  }
+  return m(topic);
 }
