@@ -60,7 +60,10 @@ async function child(role, opt) {
       engineOpts: { observers },
       log: () => {},
     });
-    setInterval(() => p.engine.tick(Date.now() * 1000), 1000).unref();
+    // As src/cli/live.ts does: tick the analysis clock and collect after every 32 MiB.
+    const { HeapGuard } = await import(join(DIST, 'cli/heap.js'));
+    const heap = new HeapGuard(32 << 20);
+    setInterval(() => { p.engine.tick(Date.now() * 1000); heap.consumed(p.engine.bytes); }, 1000).unref();
     process.on('message', (m) => {
       if (m === 'stats') { const u = process.memoryUsage(); send({ rss: u.rss, packets, heap: u.heapUsed, heapTotal: u.heapTotal, external: u.external }); }
     });

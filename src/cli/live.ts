@@ -3,6 +3,7 @@
 // clock tick (the core never touches timers), and a clean SIGINT/SIGTERM
 // shutdown: stop listening, close connections, engine.end(), flush the pcap
 // file, end the view, exit 0.
+import { HeapGuard } from './heap.js';
 import { Analyzer } from '../analysis/index.js';
 import { AclFileError, loadAclFile, loadPasswordFile, type AclFile } from '../acl/index.js';
 import type { EngineObserver } from '../engine/engine.js';
@@ -280,9 +281,13 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
     if (cfg.format === 'tui') errOut.write('mqttscope: (no terminal UI yet; showing the line view)\n');
   }
 
+  // Once a second: advance the analysis clock, and after every 32 MiB of traffic run a
+  // full collection so RSS follows the (small) live set rather than V8's lazy growth.
+  const heap = new HeapGuard(32 << 20);
   const timer = setInterval(() => {
     try {
       proxy.engine.tick(now());
+      heap.consumed(proxy.engine.bytes);
     } catch (e) {
       log(`analysis tick failed: ${(e as Error).message}`);
     }
