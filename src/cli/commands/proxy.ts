@@ -112,10 +112,12 @@ export function listenLines(p: ProxyHandle, tls: boolean): string[] {
   return lines;
 }
 
-export function clientHint(p: ProxyHandle, tls: boolean): string {
+export function clientHint(p: ProxyHandle, tls: boolean, needsLogin = false): string {
   const port = p.port === 1883 ? '' : ` -p ${p.port}`;
   const host = p.address.host === '127.0.0.1' || p.address.host === '0.0.0.0' || p.address.host === '::' ? '' : ` -h ${p.address.host}`;
-  return `try: mosquitto_pub${host}${port}${tls ? ' --cafile ca.crt' : ''} -t Room1/Light -m "Turn On"`;
+  // With a password_file and no anonymous access, an anonymous client is refused (CONNACK 5).
+  const login = needsLogin ? ' -u USER -P PASSWORD' : '';
+  return `try: mosquitto_pub${host}${port}${tls ? ' --cafile ca.crt' : ''}${login} -t Room1/Light -m "Turn On"`;
 }
 
 export async function run(argv: string[]): Promise<number> {

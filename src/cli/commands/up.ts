@@ -105,7 +105,7 @@ export async function run(argv: string[]): Promise<number> {
         ? `forwarding to the broker at ${endpointString(backend!.at)}`
         : `${backend!.kind} broker on ${endpointString(backend!.at)} (private; connect through the proxy)`,
       ...listenLines(p, Boolean(settings.tls)),
-      clientHint(p, Boolean(settings.tls)),
+      clientHint(p, Boolean(settings.tls), values.passwd !== undefined && !values['allow-anonymous']),
       'Ctrl-C to stop',
     ],
     stop: async () => { await backend?.close(); },
