@@ -1,5 +1,6 @@
 // Is this TCP conversation MQTT, and which side is the client?
 // Heuristics look at the first bytes a side sends.
+import { decodeVarint } from '../protocol/varint.js';
 
 export type Verdict = 'yes' | 'no' | 'more';
 
@@ -14,20 +15,11 @@ export const DEFAULT_TLS_PORTS: readonly number[] = [8883];
 export function looksLikeConnect(b: Uint8Array): Verdict {
   if (b.length === 0) return 'more';
   if (b[0] !== 0x10) return 'no';
-  let len = 0;
-  let mul = 1;
-  let i = 1;
-  for (;;) {
-    if (i >= b.length) return 'more';
-    const d = b[i]!;
-    len += (d & 0x7f) * mul;
-    i++;
-    if ((d & 0x80) === 0) break;
-    if (i > 4) return 'no'; // at most four bytes [MQTT-1.5.5]
-    mul *= 128;
-  }
-  if (len < 10) return 'no';
-  const body = i;
+  const rl = decodeVarint(b, 1);
+  if (rl === 'more') return 'more';
+  if (rl === 'invalid') return 'no'; // at most four bytes [MQTT-1.5.5]
+  if (rl.value < 10) return 'no';
+  const body = rl.next;
   if (b.length < body + 2) return 'more';
   const nameLen = (b[body]! << 8) | b[body + 1]!;
   if (nameLen !== 4 && nameLen !== 6) return 'no';

@@ -1,41 +1,14 @@
 // Rewrite the Client Identifier of a CONNECT packet and re-encode it with the
 // correct Remaining Length [MQTT-1.5.5] and string length prefix [MQTT-1.5.4].
+import { decodeVarint, encodeVarint } from '../protocol/varint.js';
 
-/** Decode the Remaining Length varint at offset 1. */
-function readRemaining(b: Uint8Array): { value: number; end: number } | null {
-  let value = 0, mul = 1, i = 1;
-  for (;;) {
-    if (i >= b.length || i > 4) return null;
-    const d = b[i]!;
-    value += (d & 0x7f) * mul;
-    i++;
-    if ((d & 0x80) === 0) return { value, end: i };
-    mul *= 128;
-  }
-}
-
-export function encodeRemainingLength(n: number): Uint8Array {
-  const out: number[] = [];
-  do {
-    let d = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) d |= 0x80;
-    out.push(d);
-  } while (n > 0);
-  return Uint8Array.from(out);
-}
+/** Encode a Remaining Length (kept under this name for replay's callers). */
+export const encodeRemainingLength = encodeVarint;
 
 /** Skip an MQTT 5 property block (varint length + bytes) at `o`; returns the offset after it. */
 function skipProperties(b: Uint8Array, o: number): number {
-  let len = 0, mul = 1, i = o;
-  for (let k = 0; k < 4; k++) {
-    const d = b[i++];
-    if (d === undefined) return -1;
-    len += (d & 0x7f) * mul;
-    if ((d & 0x80) === 0) return i + len;
-    mul *= 128;
-  }
-  return -1;
+  const len = decodeVarint(b, o);
+  return typeof len === 'object' ? len.next + len.value : -1;
 }
 
 /**
@@ -44,8 +17,10 @@ function skipProperties(b: Uint8Array, o: number): number {
  */
 export function rewriteClientId(connect: Uint8Array, fn: (id: string) => string): Uint8Array | null {
   if (connect[0] !== 0x10) return null;
-  const rl = readRemaining(connect);
-  if (!rl || rl.end + rl.value > connect.length) return null;
+  const v = decodeVarint(connect, 1);
+  if (typeof v !== 'object') return null;
+  const rl = { value: v.value, end: v.next };
+  if (rl.end + rl.value > connect.length) return null;
   let o = rl.end;
   const nameLen = ((connect[o] ?? 0) << 8) | (connect[o + 1] ?? 0);
   o += 2 + nameLen;

@@ -4,6 +4,7 @@
 // the chunk when they lie inside it (zero copy), or as a fresh buffer when
 // they were assembled from several chunks.
 import type { Note } from '../model/types.js';
+import { decodeVarint } from '../protocol/varint.js';
 
 /** The protocol limit: a Remaining Length of ff ff ff 7f. */
 export const MAX_REMAINING_LENGTH = 268_435_455;
@@ -292,17 +293,10 @@ const HEADER_INVALID = -2;
 
 /** Total packet size from a header at `pos`, or HEADER_INCOMPLETE / HEADER_INVALID. */
 export function readHeader(buf: Uint8Array, pos: number, end: number): number {
-  let len = 0;
-  let mul = 1;
-  for (let k = 0; k < 4; k++) {
-    const i = pos + 1 + k;
-    if (i >= end) return HEADER_INCOMPLETE;
-    const b = buf[i]!;
-    len += (b & 0x7f) * mul;
-    mul *= 128;
-    if ((b & 0x80) === 0) return 2 + k + len;
-  }
-  return HEADER_INVALID;
+  const v = decodeVarint(buf, pos + 1, end);
+  if (v === 'more') return HEADER_INCOMPLETE;
+  if (v === 'invalid') return HEADER_INVALID;
+  return v.next - pos + v.value;
 }
 
 const PLAUSIBLE = 0;
@@ -379,31 +373,20 @@ function plausibleBody(buf: Uint8Array, type: number, qos: number, body: number,
 
 function plausibleAt(buf: Uint8Array, pos: number, end: number, max: number, typeMask: number): number {
   if (!plausibleHeader(buf, pos, typeMask)) return IMPLAUSIBLE;
-  const total = readHeader(buf, pos, end);
-  if (total === HEADER_INVALID) return IMPLAUSIBLE;
-  if (total === HEADER_INCOMPLETE) return UNDECIDED;
+  const v = decodeVarint(buf, pos + 1, end);
+  if (v === 'invalid') return IMPLAUSIBLE;
+  if (v === 'more') return UNDECIDED;
+  const rl = v.value;
+  const body = v.next;
+  const total = body - pos + rl;
   if (total > max) return IMPLAUSIBLE;
   const b0 = buf[pos]!;
-  const rl = remainingOf(buf, pos);
-  const body = pos + (total - rl);
   const shape = plausibleBody(buf, b0 >> 4, (b0 >> 1) & 3, body, rl, end);
   if (shape === IMPLAUSIBLE) return IMPLAUSIBLE;
   const next = pos + total;
   if (next > end || shape === UNDECIDED) return total <= RESYNC_CONFIRM_LIMIT ? UNDECIDED : PLAUSIBLE;
   if (next === end) return PLAUSIBLE;
   return plausibleHeader(buf, next, typeMask) ? PLAUSIBLE : IMPLAUSIBLE;
-}
-
-function remainingOf(buf: Uint8Array, pos: number): number {
-  let len = 0;
-  let mul = 1;
-  for (let k = 0; k < 4; k++) {
-    const b = buf[pos + 1 + k]!;
-    len += (b & 0x7f) * mul;
-    mul *= 128;
-    if ((b & 0x80) === 0) break;
-  }
-  return len;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -1,5 +1,6 @@
 // Test helpers: build pcap / pcapng files and link-layer frames in code, and a
 // recording stand-in for the Engine.
+import { encodeVarint } from '../../src/protocol/varint.js';
 import type { EngineLike } from '../../src/capture/capture-session.js';
 import { ethernetFrame, ipTcpPacket, MAC_CLIENT, MAC_SERVER, parseIPv4, type TcpFields } from '../../src/capture/frame-builder.js';
 import type { ConnMeta, Direction } from '../../src/model/types.js';
@@ -207,14 +208,7 @@ export function connectPacket(id = 'c1', level = 4): Buffer {
 }
 
 export function varint(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let d = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) d |= 0x80;
-    out.push(d);
-  } while (n > 0);
-  return Buffer.from(out);
+  return Buffer.from(encodeVarint(n));
 }
 
 export function publishPacket(topic: string, payload: Buffer): Buffer {
