@@ -3,6 +3,7 @@ import { packetTypeName } from '../../protocol/packet-types.js';
 import { reasonName } from '../../protocol/reason-codes.js';
 import { NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { hexByte } from '../utf8.js';
+import { readProperties } from '../properties.js';
 import type { Walker } from '../walker.js';
 
 /** Packet Identifier; non-zero is required [MQTT-2.3.1-1]. Returns -1 when missing. */
@@ -43,4 +44,21 @@ export function checkReason(w: Walker, type: number, code: number, at: number): 
     w.note(NOTE_DEFS.invalidReason, `0x${hexByte(code)} is not a valid ${w.version >= 5 ? 'reason' : 'return'} code for ${packetTypeName(type)} in MQTT ${w.version === 5 ? '5' : w.version === 4 ? '3.1.1' : '3.1'}`, at,
       w.version >= 5 ? 'MQTT-2.4' : type === 2 ? 'MQTT-3.2.2-3' : 'MQTT-3.9.3');
   }
+}
+
+/**
+ * The MQTT 5 tail shared by the acks, DISCONNECT and AUTH: an optional Reason Code
+ * (absent means 0x00 Success) followed by optional properties.
+ */
+export function optionalReasonAndProps(w: Walker): void {
+  const s = w.s;
+  if (w.pos >= w.end) {
+    s.reasonCodes = [0];
+    return;
+  }
+  const rc = reasonCode(w);
+  if (rc < 0) return;
+  s.reasonCodes = [rc];
+  if (w.pos >= w.end) return;
+  s.properties = readProperties(w, s.type);
 }

@@ -1,9 +1,8 @@
 // Packets with little or no body: PINGREQ, PINGRESP [§3.12, §3.13], DISCONNECT
 // [§3.14] and AUTH [MQTT 5.0 §3.15], and the reserved type 0.
-import { readProperties } from '../properties.js';
 import { hexOf } from '../utf8.js';
 import type { Walker } from '../walker.js';
-import { reasonCode } from './common.js';
+import { optionalReasonAndProps } from './common.js';
 
 /** PINGREQ, PINGRESP and 3.1.1 DISCONNECT have no variable header; anything after is trailing. */
 export function walkEmpty(_w: Walker): void {
@@ -12,17 +11,8 @@ export function walkEmpty(_w: Walker): void {
 
 /** MQTT 5 DISCONNECT and AUTH: optional Reason Code (absent = 0x00), optional properties. */
 export function walkReasonProps(w: Walker): void {
-  const s = w.s;
-  if (w.version < 5 && s.type === 14) return;
-  if (w.pos >= w.end) {
-    s.reasonCodes = [0];
-    return;
-  }
-  const rc = reasonCode(w);
-  if (rc < 0) return;
-  s.reasonCodes = [rc];
-  if (w.pos >= w.end) return;
-  s.properties = readProperties(w, s.type);
+  if (w.version < 5 && w.s.type === 14) return;
+  optionalReasonAndProps(w);
 }
 
 /** Type 0: nothing can be decoded; show the body as undecoded bytes. */
