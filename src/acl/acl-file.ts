@@ -4,8 +4,7 @@
 //   user NAME                                   (following `topic` lines belong to NAME)
 //   pattern [read|write|readwrite|deny] TOPIC   (applies to every client; %u, %c)
 // `topic` lines before the first `user` line apply to clients without a username.
-import { readFile } from 'node:fs/promises';
-import { AclFileError } from './errors.js';
+import { AclFileError, readConfigText } from './errors.js';
 
 export type AclAccess = 'read' | 'write' | 'readwrite' | 'deny';
 
@@ -103,11 +102,5 @@ export function parseAclFile(text: string, path: string): AclFile {
 }
 
 export async function loadAclFile(path: string): Promise<AclFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new AclFileError(path, 0, `cannot read acl file: ${(err as Error).message}`);
-  }
-  return parseAclFile(text, path);
+  return parseAclFile(await readConfigText(path, 'acl file'), path);
 }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 /** A malformed password_file, acl_file or mosquitto.conf line. `file:line: message`. */
 export class AclFileError extends Error {
   readonly code = 'acl-file-error';
@@ -8,5 +9,18 @@ export class AclFileError extends Error {
     this.name = 'AclFileError';
     this.file = file;
     this.line = line;
+  }
+}
+
+/** Read a mosquitto-style file, turning an I/O failure into a file error ("cannot read acl file: …"). */
+export async function readConfigText(
+  path: string,
+  what: string,
+  makeError: (file: string, line: number, message: string) => AclFileError = (f, l, m) => new AclFileError(f, l, m),
+): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw makeError(path, 0, `cannot read ${what}: ${(err as Error).message}`);
   }
 }

@@ -3,8 +3,7 @@
 // `$6$<salt b64>$<hash b64>` (SHA-512 of password bytes then salt bytes).
 // Plain-text passwords are accepted here too (mosquitto 2.0 itself refuses them).
 import { createHash, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { AclFileError } from './errors.js';
+import { AclFileError, readConfigText } from './errors.js';
 
 export type PasswordEntry =
   | { username: string; kind: 'plain'; password: string; line: number }
@@ -75,13 +74,7 @@ export function parsePasswordFile(text: string, path: string): PasswordFile {
 }
 
 export async function loadPasswordFile(path: string): Promise<PasswordFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new AclFileError(path, 0, `cannot read password file: ${(err as Error).message}`);
-  }
-  return parsePasswordFile(text, path);
+  return parsePasswordFile(await readConfigText(path, 'password file'), path);
 }
 
 /** Check one password against one entry (constant-time comparison of digests). */

@@ -2,8 +2,7 @@
 //   listener PORT [HOST] · port PORT · allow_anonymous true|false
 //   password_file PATH · acl_file PATH
 // Unknown directives are reported as warnings; malformed known ones are errors naming file:line.
-import { readFile } from 'node:fs/promises';
-import { AclFileError } from '../acl/errors.js';
+import { AclFileError, readConfigText } from '../acl/errors.js';
 
 export interface MosquittoConfig {
   path: string;
@@ -76,11 +75,5 @@ export function parseMosquittoConf(text: string, path: string): MosquittoConfig 
 }
 
 export async function loadMosquittoConf(path: string): Promise<MosquittoConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigFileError(path, 0, `cannot read config file: ${(err as Error).message}`);
-  }
-  return parseMosquittoConf(text, path);
+  return parseMosquittoConf(await readConfigText(path, 'config file', (f, l, m) => new ConfigFileError(f, l, m)), path);
 }
