@@ -244,6 +244,7 @@ class Packet implements PacketRecord {
   readonly notes: PacketRecord['notes'];
   readonly findings: string[] = [];
   private tree_: DissectResult | null = null;
+  readonly size: number;
   constructor(
     readonly seq: number,
     readonly frame: number,
@@ -260,6 +261,7 @@ class Packet implements PacketRecord {
     private readonly ctx: DissectContext,
   ) {
     this.notes = summary.notes;
+    this.size = bytes.length;
   }
 
   tree(): DissectResult {

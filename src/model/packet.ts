@@ -93,6 +93,8 @@ export interface PacketRecord {
   versionInferred: boolean;
   /** Exact bytes of the packet, fixed header included. */
   bytes: Uint8Array;
+  /** bytes.length, without touching `bytes` (the engine creates that view on first use). */
+  size: number;
   summary: PacketSummary;
   /** The real topic after resolving a topic alias (equals summary.topic otherwise). */
   topic: string | null;

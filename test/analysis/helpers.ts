@@ -72,10 +72,11 @@ export class Scenario {
 
   feed(c: Client, dir: Direction, s: PacketSummary, bytes?: Uint8Array, topic?: string | null): PacketRecord {
     const seq = ++this.seq;
+    const raw = bytes ?? new Uint8Array([s.type << 4, 0]);
     const rec: PacketRecord = {
       kind: 'packet', seq, frame: seq, time: this.time, conn: c.meta, dir,
       clientId: c.clientId, username: c.username, version: c.version, versionInferred: false,
-      bytes: bytes ?? new Uint8Array([s.type << 4, 0]), summary: s, topic: topic !== undefined ? topic : s.topic,
+      bytes: raw, size: raw.length, summary: s, topic: topic !== undefined ? topic : s.topic,
       notes: [], findings: [], tree: () => ({ fields: [], notes: [] }),
     };
     this.records.push(rec);

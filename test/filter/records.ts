@@ -44,6 +44,7 @@ function base(bytes: Uint8Array, summary: PacketSummary, tree: PacketRecord['tre
     version: o.version ?? 4,
     versionInferred: false,
     bytes,
+    size: bytes.length,
     summary,
     topic: summary.topic,
     notes: summary.notes,

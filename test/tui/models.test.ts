@@ -20,7 +20,7 @@ function rec(bytes: Uint8Array, seq: number): PacketRecord {
   const summary = summarize(bytes, { version: 4 });
   return {
     kind: 'packet', seq, frame: seq, time: seq * 50, conn, dir: 'c2s', clientId: 'p1', username: null, version: 4,
-    versionInferred: false, bytes, summary, topic: summary.topic, notes: summary.notes, findings: [],
+    versionInferred: false, bytes, size: bytes.length, summary, topic: summary.topic, notes: summary.notes, findings: [],
     tree: () => dissect(bytes, { version: 4 }),
   };
 }

@@ -105,7 +105,7 @@ export function decodeStream(input: Uint8Array, version: ProtocolVersion): { pac
         kind: 'packet', seq, frame: seq, time: 0, conn: PLACEHOLDER_CONN,
         dir: info.direction === 's2c' ? 's2c' : 'c2s',
         clientId, username, version: ver, versionInferred: false,
-        bytes, summary: s, topic, notes: s.notes, findings: [],
+        bytes, size: bytes.length, summary: s, topic, notes: s.notes, findings: [],
         tree: () => (tree ??= dissect(bytes, snap)),
       },
     });
