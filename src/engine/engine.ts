@@ -3,6 +3,7 @@
 // the capture reader and the tests all drive the same engine.
 import { Framer } from '../stream/framer.js';
 import { dissect, summarize } from '../dissect/index.js';
+import { summarizePublishFast, TopicCache } from '../dissect/fast-publish.js';
 import type { DissectContext, DissectResult, Finding, OutputRecord, PacketRecord, PacketSummary } from '../model/packet.js';
 import type { ConnMeta, Direction, Note, ProtocolVersion } from '../model/types.js';
 
@@ -31,6 +32,7 @@ export interface EngineOptions {
 interface DirState {
   framer: Framer;
   ctx: DissectContext;
+  topics: TopicCache;
 }
 
 interface ConnState {
@@ -103,14 +105,16 @@ export class Engine {
   private makeDir(st: ConnState, dir: Direction): DirState {
     // The alias map is made when the first Topic Alias shows up (most connections never use one).
     const ctx: DissectContext = { version: st.version, topicAliases: undefined };
+    const topics = new TopicCache();
     const framer = new Framer(
       {
-        packet: (bytes) => this.packet(st, dir, ctx, bytes),
+        packet: (bytes) => this.packet(st, dir, ctx, topics, bytes, 0, bytes.length),
+        packetAt: (buf, off, len) => this.packet(st, dir, ctx, topics, buf, off, len),
         note: (note) => this.streamNote(st, dir, note),
       },
       { maxPacketSize: this.maxPacketSize, dir },
     );
-    return { framer, ctx };
+    return { framer, ctx, topics };
   }
 
   /** Bytes seen in one direction. `frame` is the capture frame number (live: omit). */
@@ -157,11 +161,18 @@ export class Engine {
     for (const o of this.observers) o.end?.(time);
   }
 
-  private packet(st: ConnState, dir: Direction, ctx: DissectContext, bytes: Uint8Array): void {
-    const type = bytes[0]! >> 4;
-    if (!st.versionKnown && type !== 1) this.inferVersion(st, bytes);
-    ctx.version = st.version;
-    const summary = summarize(bytes, ctx);
+  private packet(st: ConnState, dir: Direction, ctx: DissectContext, topics: TopicCache, buf: Uint8Array, off: number, len: number): void {
+    const type = buf[off]! >> 4;
+    // The common case first: a clean PUBLISH on a connection whose version is known
+    // is summarised without a view of its bytes (the record makes one when asked).
+    let summary = type === 3 && st.versionKnown ? summarizePublishFast(buf, off, len, st.version, topics) : null;
+    let bytes: Uint8Array | null = null;
+    if (summary === null) {
+      bytes = off === 0 && len === buf.length ? buf : buf.subarray(off, off + len);
+      if (!st.versionKnown && type !== 1) this.inferVersion(st, bytes);
+      ctx.version = st.version;
+      summary = summarize(bytes, ctx);
+    }
     if (type === 1 && summary.connect) {
       const lvl = summary.connect.protocolLevel;
       if (lvl === 3 || lvl === 4 || lvl === 5) {
@@ -194,7 +205,7 @@ export class Engine {
       : VERSION_CTX[st.version];
     const rec = new Packet(
       seq, st.curFrame || seq, st.curTime, st.meta, dir, st.clientId, st.username, st.version,
-      !st.versionKnown, bytes, summary, topic, snap,
+      !st.versionKnown, buf, off, len, bytes, summary, topic, snap,
     );
     this.onRecord(rec);
     for (const o of this.observers) o.packet?.(rec);
@@ -238,13 +249,16 @@ const VERSION_CTX: Record<ProtocolVersion, DissectContext> = {
   5: { version: 5 },
 };
 
-/** A packet record; the class keeps per-packet cost low (no closure per record). */
+/**
+ * A packet record; the class keeps per-packet cost low (no closure per record).
+ * `bytes` is a view made on first use: analysis and the line views need only
+ * the summary and `size`.
+ */
 class Packet implements PacketRecord {
   readonly kind = 'packet' as const;
   readonly notes: PacketRecord['notes'];
   readonly findings: string[] = [];
   private tree_: DissectResult | null = null;
-  readonly size: number;
   constructor(
     readonly seq: number,
     readonly frame: number,
@@ -255,13 +269,23 @@ class Packet implements PacketRecord {
     readonly username: string | null,
     readonly version: ProtocolVersion,
     readonly versionInferred: boolean,
-    readonly bytes: Uint8Array,
+    private readonly buf: Uint8Array,
+    private readonly off: number,
+    readonly size: number,
+    private bytes_: Uint8Array | null,
     readonly summary: PacketSummary,
     readonly topic: string | null,
     private readonly ctx: DissectContext,
   ) {
     this.notes = summary.notes;
-    this.size = bytes.length;
+  }
+
+  get bytes(): Uint8Array {
+    if (this.bytes_ === null) {
+      const b = this.buf;
+      this.bytes_ = this.off === 0 && this.size === b.length ? b : b.subarray(this.off, this.off + this.size);
+    }
+    return this.bytes_;
   }
 
   tree(): DissectResult {

@@ -12,6 +12,11 @@ export const MAX_REMAINING_LENGTH = 268_435_455;
 export interface FramerSink {
   /** A complete packet, fixed header included. */
   packet(bytes: Uint8Array): void;
+  /**
+   * Optional: a complete packet as `buf[off, off+len)`, so that a sink that may not
+   * need the bytes does not pay for a view. Used instead of packet() when present.
+   */
+  packetAt?(buf: Uint8Array, off: number, len: number): void;
   /** A framing problem; `skipped` bytes were not framed as packets. */
   note(note: Note, skipped: number): void;
 }
@@ -43,8 +48,11 @@ export class Framer {
   /** Total bytes discarded while resyncing, reported once aligned again. */
   private resyncSkipped = 0;
 
+  private readonly byOffset: boolean;
+
   constructor(sink: FramerSink, opts: FramerOptions = {}) {
     this.sink = sink;
+    this.byOffset = typeof sink.packetAt === 'function';
     this.maxPacketSize = Math.max(2, opts.maxPacketSize ?? MAX_REMAINING_LENGTH + 5);
     this.typeMask = opts.dir === 'c2s' ? C2S_TYPES : opts.dir === 's2c' ? S2C_TYPES : ALL_TYPES;
   }
@@ -136,8 +144,9 @@ export class Framer {
         return;
       }
       if (pos + total <= end) {
+        if (this.byOffset) this.sink.packetAt!(chunk, pos, total);
         // A chunk that is exactly one packet is handed out as is (no view object).
-        this.sink.packet(pos === 0 && total === end ? chunk : chunk.subarray(pos, pos + total));
+        else this.sink.packet(pos === 0 && total === end ? chunk : chunk.subarray(pos, pos + total));
         pos += total;
       } else {
         this.startCarry(chunk, pos, total);
@@ -216,7 +225,8 @@ export class Framer {
     if (this.carryLen === this.carryTotal) {
       const pkt = this.carry!;
       this.carry = null; this.carryLen = 0; this.carryTotal = -1;
-      this.sink.packet(pkt);
+      if (this.byOffset) this.sink.packetAt!(pkt, 0, pkt.length);
+      else this.sink.packet(pkt);
     }
     return pos;
   }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { readCaptureBuffer } from '../../src/capture/read-capture.js';
+import { dissect, summarize } from '../../src/dissect/index.js';
 import type { Finding, OutputRecord, PacketRecord } from '../../src/model/packet.js';
 import type { ConnMeta } from '../../src/model/types.js';
 
@@ -85,5 +87,45 @@ describe('Engine', () => {
       ['c2s', 14, null],
     ]);
     expect(packets[1]?.bytes.length).toBe(35771);
+  });
+
+  it('property: records are the same however the stream is cut (fast-path and walker PUBLISHes alike)', () => {
+    const stream = hex([
+      '10 10 0004 4d515454 04 02 003c 0004 70312d31', // CONNECT 3.1.1, client "p1-1"
+      '30 0d 0004 612f6231 68656c6c6f 2121', //          PUBLISH q0 "a/b1" "hello!!" (fast path)
+      '30 0d 0004 612f6231 776f726c64 2121', //          same topic, other payload (cached topic)
+      '32 0b 0004 612f6232 0007 6869 21', //            PUBLISH q1 id 7 "a/b2" "hi!" (fast path)
+      '30 07 0003 612f2b 7878', //                        PUBLISH q0 "a/+": wildcard, walker + note
+      '30 08 0004 c3a9c3a9 7878', //                      PUBLISH q0 "éé": non-ASCII topic, walker
+      '32 08 0004 612f6231 0000', //                      PUBLISH q1 id 0: walker + note
+      'c0 00', //                                         PINGREQ
+    ].join(''));
+    const feed = (cuts: number[]) => run((e) => {
+      e.open(META, 1);
+      let prev = 0;
+      for (const p of [...new Set(cuts)].sort((a, b) => a - b).concat(stream.length)) {
+        // Fresh copies: records must not depend on the caller's buffer staying put.
+        e.data(META.id, 'c2s', Uint8Array.from(stream.subarray(prev, p)), 2);
+        prev = p;
+      }
+      e.end(3);
+    }).packets;
+    const whole = feed([]);
+    expect(whole).toHaveLength(8);
+    expect(whole.map((r) => r.topic)).toEqual([null, 'a/b1', 'a/b1', 'a/b2', 'a/+', 'éé', 'a/b1', null]);
+    // Each record's bytes, size, summary and tree match a decode of its own bytes.
+    let off = 0;
+    for (const r of whole) {
+      const own = stream.subarray(off, off + r.size);
+      off += r.size;
+      expect(Buffer.from(r.bytes).toString('hex')).toBe(Buffer.from(own).toString('hex'));
+      expect(r.summary).toEqual(summarize(own, { version: 4 }));
+      expect(r.tree()).toEqual(dissect(own, { version: 4 }));
+    }
+    expect(off).toBe(stream.length);
+    const key = (rs: PacketRecord[]) => rs.map((r) => [Buffer.from(r.bytes).toString('hex'), r.size, r.topic, r.summary]);
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: stream.length }), { maxLength: 30 }), (cuts) => {
+      expect(key(feed(cuts))).toEqual(key(whole));
+    }), { numRuns: 300 });
   });
 });
