@@ -154,7 +154,7 @@ const PSEUDO: FieldSpec[] = [
   { name: 'severity', fast: true, packet: (r) => nonEmpty(r.notes.map((n) => n.severity)), finding: (f) => f.severity },
   { name: 'version', fast: true, packet: (r) => r.version },
   { name: 'rc', fast: true, packet: (r) => nonEmpty(r.summary.reasonCodes) },
-  { name: 'size', fast: true, packet: (r) => r.bytes.length },
+  { name: 'size', fast: true, packet: (r) => r.size },
   alias('qos', 'mqtt.qos'),
   alias('dup', 'mqtt.dupflag'),
   alias('retain', 'mqtt.retain'),

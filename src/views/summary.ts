@@ -92,7 +92,7 @@ export class SummaryCounter {
     const sum = rec.summary;
     const type = sum.type;
     this.typeCounts[type & 15]!++;
-    const n = rec.bytes.length;
+    const n = rec.size;
     this.bytes += n;
     const conn = rec.conn.id;
     if (conn !== this.lastConn) { this.connections.add(conn); this.lastConn = conn; }
