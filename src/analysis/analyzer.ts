@@ -149,6 +149,7 @@ export class Analyzer implements EngineObserver {
     const s = this.sessions.close(conn, time, how);
     if (!s) return;
     this.flows.close(s, how);
+    this.delivery.closed(s.connId);
     if (how !== 'end') this.wills.closed(s, time);
   }
 
@@ -184,7 +185,7 @@ export class Analyzer implements EngineObserver {
       time: this.ctx.now,
       sessions,
       clients: [...clients.values()],
-      topics: [...this.topics.topics.values()].map((t) => ({ ...t, retained: t.retained ? { ...t.retained } : null })),
+      topics: this.topics.snapshot(),
       untrackedTopicPublishes: this.topics.untracked,
       flows: { inFlight: this.flows.inFlight().map(flowSnapshot), recent: this.flows.recent.map(flowSnapshot), stats },
       pendingDeliveries: this.delivery.pendingCount,

@@ -75,6 +75,25 @@ export function payloadOf(rec: PacketRecord): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset + off, len);
 }
 
+/** payloadOf(rec).length, from the summary and `rec.size` (no bytes view made). */
+export function payloadLength(rec: PacketRecord): number {
+  const off = rec.summary.payloadOffset;
+  if (off < 0) return 0;
+  return rec.summary.payloadLength ?? rec.size - off;
+}
+
+/** Whether two PUBLISH records carry the same payload, compared in place (no views made). */
+export function samePayload(a: PacketRecord, b: PacketRecord): boolean {
+  const n = payloadLength(a);
+  if (n !== payloadLength(b)) return false;
+  if (n === 0) return true;
+  const x = a.bytes, y = b.bytes;
+  let i = a.summary.payloadOffset, j = b.summary.payloadOffset;
+  const end = i + n;
+  for (; i < end; i++, j++) if (x[i] !== y[j]) return false;
+  return true;
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -2,10 +2,10 @@
 // subscribers should get it, and whether the broker delivered it to them
 // within the window. Catches mosquitto's ACL "silent drops".
 import type { PacketRecord } from '../model/packet.js';
-import { type AnalysisContext, bytesEqual, payloadOf, who } from './context.js';
-import { DeadlineHeap } from './heap.js';
+import { type AnalysisContext, payloadLength, samePayload, who } from './context.js';
+import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { isFailure } from './reasons.js';
-import { effectiveClientId, type Session, type SessionTracker } from './sessions.js';
+import { effectiveClientId, isLive, type Session, type SessionTracker, type Subscription } from './sessions.js';
 import { topicMatches } from './topic.js';
 
 export interface AclVerdict {
@@ -37,16 +37,19 @@ interface Expectation {
   /** `cid:<client id>`, `conn:<id>` or `share:<group>/<filter>`. */
   key: string;
   shareGroup: string | null;
+  /** The client id of a `cid:` expectation, else null. */
+  cid: string | null;
   members: Session[];
   filters: string[];
   delivered: PacketRecord | null;
 }
 
-interface Pending {
+interface Pending extends HeapEntry {
   rec: PacketRecord;
   time: number;
   topic: string;
-  payload: Uint8Array;
+  /** The topic's state, whose `pending` list holds this message. */
+  entry: TopicState;
   qos: number;
   publisher: Session;
   packetId: number | null;
@@ -60,10 +63,51 @@ interface Pending {
   expectations: Expectation[];
 }
 
+/**
+ * A granted subscription of a live session whose filter matches a topic: one step
+ * of the topic's route. What depends on the publish (the time it was granted, the
+ * subscriber's Maximum Packet Size, no-local) is checked per publish.
+ */
+interface Candidate {
+  session: Session;
+  sub: Subscription;
+  /** The expectation it counts towards: its key and that key's index in the route. */
+  key: string;
+  group: number;
+  /** effectiveClientId(session) when the route was built. */
+  cid: string | null;
+  /** Expectation.cid for its key (null for share: and conn: keys). */
+  keyCid: string | null;
+}
+
+/** Per topic: the pending messages, and who a publish on it is routed to. */
+interface TopicState {
+  topic: string;
+  pending: Pending[];
+  route: Candidate[];
+  /** Number of distinct expectation keys in `route`. */
+  groups: number;
+  /** SessionTracker.generation `route` was built for (-1: never). */
+  routeGen: number;
+}
+
+const NO_EXPECTATIONS: Expectation[] = [];
+const NO_EXPECTATION: Expectation = { key: '', shareGroup: null, cid: null, members: [], filters: [], delivered: null };
+/** Topic states without pending messages are forgotten once there are this many (or twice as many as after the last sweep). */
+const SWEEP_MIN = 1024;
+
 export class DeliveryCorrelator {
-  private readonly byTopic = new Map<string, Pending[]>();
-  private readonly byId = new Map<string, Pending>();
+  private readonly byTopic = new Map<string, TopicState>();
+  /** The state of the previous publish or delivery: runs of one topic skip the map lookup. */
+  private lastTopic: TopicState | null = null;
+  private sweepAt = SWEEP_MIN;
+  /** QoS 1/2 messages awaiting their ack or PUBREL, by connection id and packet id. */
+  private readonly byId = new Map<string, Map<number, Pending>>();
   private readonly heap = new DeadlineHeap<Pending>();
+  /** Scratch space of expected(): the expectation of each route group in the current call. */
+  private readonly slotStamp: number[] = [];
+  private readonly slotExp: Expectation[] = [];
+  private stamp = 0;
 
   constructor(
     private readonly ctx: AnalysisContext,
@@ -71,6 +115,7 @@ export class DeliveryCorrelator {
     private readonly opts: DeliveryOptions,
   ) {}
 
+  /** Messages whose delivery window is still open. */
   get pendingCount(): number {
     return this.heap.size;
   }
@@ -105,6 +150,12 @@ export class DeliveryCorrelator {
     }
   }
 
+  /** A connection closed: forget its (empty) packet-id table. */
+  closed(connId: string): void {
+    const m = this.byId.get(connId);
+    if (m && m.size === 0) this.byId.delete(connId);
+  }
+
   /** Returns true when an s2c PUBLISH was matched to a client's publish. */
   packet(rec: PacketRecord, s: Session): boolean {
     const sum = rec.summary;
@@ -116,58 +167,141 @@ export class DeliveryCorrelator {
     return false;
   }
 
+  private idGet(connId: string, id: number): Pending | undefined {
+    return this.byId.get(connId)?.get(id);
+  }
+
+  private idSet(connId: string, id: number, p: Pending): void {
+    let m = this.byId.get(connId);
+    if (!m) this.byId.set(connId, (m = new Map()));
+    m.set(id, p);
+  }
+
+  private idDelete(s: Session, id: number): void {
+    const m = this.byId.get(s.connId);
+    if (!m) return;
+    m.delete(id);
+    // Kept while the connection is open (it is about to be used again); closed() forgets it.
+    if (m.size === 0 && s.closedAt !== null) this.byId.delete(s.connId);
+  }
+
   private publish(rec: PacketRecord, pub: Session): void {
     const sum = rec.summary;
     const topic = rec.topic;
     if (topic === null || topic === '') return;
     // The broker only routes publishes of an accepted connection (or one whose CONNECT we missed).
     if (pub.state !== 'connected' && !(pub.state === 'open' && pub.connectFrame === null)) return;
-    const idKey = sum.qos > 0 && sum.packetId !== null ? `${pub.connId}|${sum.packetId}` : null;
-    if (idKey && sum.dup && this.byId.has(idKey)) return; // re-send of a message already tracked
-    const expectations = this.expected(topic, pub, rec.time, rec.bytes.length);
+    const id = sum.qos > 0 ? sum.packetId : null;
+    if (id !== null && sum.dup && this.idGet(pub.connId, id) !== undefined) return; // re-send of a message already tracked
+    const ts = this.topicState(topic);
+    const expectations = this.expected(ts, pub, rec.time, rec.size);
     if (expectations.length === 0) return;
     const p: Pending = {
-      rec, time: rec.time, topic, payload: payloadOf(rec), qos: sum.qos, publisher: pub,
+      rec, time: rec.time, topic, entry: ts, qos: sum.qos, publisher: pub,
       packetId: sum.packetId, ack: null, released: sum.qos < 2, readyAt: rec.time, deadline: rec.time + this.opts.windowUs,
-      done: false, expectations,
+      done: false, expectations, heapKey: 0, heapSeq: 0, heapIndex: -1,
     };
-    if (idKey) this.byId.set(idKey, p);
-    const list = this.byTopic.get(topic);
-    if (list) list.push(p); else this.byTopic.set(topic, [p]);
+    if (id !== null) this.idSet(pub.connId, id, p);
+    ts.pending.push(p);
     this.heap.push(p.deadline, p);
   }
 
-  /** Subscribers of live connections whose granted subscriptions match `topic` now. */
-  private expected(topic: string, pub: Session, time: number, size: number): Expectation[] {
-    const out = new Map<string, Expectation>();
-    const pubCid = effectiveClientId(pub);
-    for (const s of this.sessions.live()) {
-      if (s.state !== 'connected' && !(s.state === 'open' && s.connectFrame === null)) continue;
+  /** The state of `topic`, created when missing. */
+  private topicState(topic: string): TopicState {
+    const last = this.lastTopic;
+    if (last !== null && last.topic === topic) return last;
+    let ts = this.byTopic.get(topic);
+    if (ts === undefined) {
+      if (this.byTopic.size >= this.sweepAt) this.sweep();
+      ts = { topic, pending: [], route: [], groups: 0, routeGen: -1 };
+      this.byTopic.set(topic, ts);
+    }
+    this.lastTopic = ts;
+    return ts;
+  }
+
+  /** Forget the states of topics without pending messages (their routes are rebuilt when needed). */
+  private sweep(): void {
+    for (const [k, ts] of this.byTopic) if (ts.pending.length === 0) this.byTopic.delete(k);
+    this.lastTopic = null;
+    this.sweepAt = Math.max(SWEEP_MIN, 2 * this.byTopic.size);
+  }
+
+  /**
+   * Subscribers of live connections whose granted subscriptions match the topic now.
+   * The matching part is cached per topic until SessionTracker.generation moves;
+   * only the grant time, Maximum Packet Size and no-local are checked per publish.
+   */
+  private expected(ts: TopicState, pub: Session, time: number, size: number): Expectation[] {
+    const gen = this.sessions.generation;
+    if (ts.routeGen !== gen) this.route(ts, gen);
+    const route = ts.route;
+    const n = route.length;
+    if (n === 0) return NO_EXPECTATIONS;
+    const stamp = ++this.stamp;
+    const slotStamp = this.slotStamp, slotExp = this.slotExp;
+    let out: Expectation[] | null = null;
+    let pubCid: string | null | undefined;
+    for (let i = 0; i < n; i++) {
+      const c = route[i]!;
+      const s = c.session;
       // [MQTT-3.1.2-25]: a message larger than the client's Maximum Packet Size is discarded for it.
       if (s.maxPacketSize !== null && size > s.maxPacketSize) continue;
+      const sub = c.sub;
+      if (sub.grantedAt > time) continue;
+      // [MQTT-3.8.3-3] no-local: not sent back to the connection that published it.
+      if (sub.noLocal && sub.shareGroup === null) {
+        if (pubCid === undefined) pubCid = effectiveClientId(pub);
+        if (s === pub || (c.cid !== null && c.cid === pubCid)) continue;
+      }
+      const g = c.group;
+      if (slotStamp[g] !== stamp) {
+        const e: Expectation = { key: c.key, shareGroup: sub.shareGroup, cid: c.keyCid, members: [s], filters: [sub.filter], delivered: null };
+        slotStamp[g] = stamp;
+        slotExp[g] = e;
+        (out ??= []).push(e);
+        continue;
+      }
+      const e = slotExp[g]!;
+      // A session's candidates are adjacent in the route, so only the last member can be `s`.
+      if (e.members[e.members.length - 1] !== s) e.members.push(s);
+      if (!e.filters.includes(sub.filter)) e.filters.push(sub.filter);
+    }
+    return out ?? NO_EXPECTATIONS;
+  }
+
+  /** Rebuild the route of a topic: every granted subscription of a live, accepted session matching it. */
+  private route(ts: TopicState, gen: number): void {
+    const topic = ts.topic;
+    const route: Candidate[] = [];
+    let groups: Map<string, number> | null = null;
+    for (const s of this.sessions.openSessions) {
+      if (!isLive(s)) continue;
+      if (s.state !== 'connected' && !(s.state === 'open' && s.connectFrame === null)) continue;
+      if (s.subscriptions.size === 0) continue;
       const cid = effectiveClientId(s);
       for (const sub of s.subscriptions.values()) {
-        if (sub.grantedAt > time || !topicMatches(sub.topicFilter, topic)) continue;
+        if (!topicMatches(sub.topicFilter, topic)) continue;
         let key: string;
+        let keyCid: string | null = null;
         if (sub.shareGroup !== null) key = `share:${sub.shareGroup}/${sub.topicFilter}`;
-        else {
-          // [MQTT-3.8.3-3] no-local: not sent back to the connection that published it.
-          if (sub.noLocal && (s === pub || (cid !== null && cid === pubCid))) continue;
-          key = cid !== null ? `cid:${cid}` : `conn:${s.connId}`;
-        }
-        let e = out.get(key);
-        if (!e) { e = { key, shareGroup: sub.shareGroup, members: [], filters: [], delivered: null }; out.set(key, e); }
-        if (!e.members.includes(s)) e.members.push(s);
-        if (!e.filters.includes(sub.filter)) e.filters.push(sub.filter);
+        else if (cid !== null) { key = `cid:${cid}`; keyCid = cid; } else key = `conn:${s.connId}`;
+        groups ??= new Map();
+        let group = groups.get(key);
+        if (group === undefined) groups.set(key, (group = groups.size));
+        route.push({ session: s, sub, key, group, cid, keyCid });
       }
     }
-    return [...out.values()];
+    ts.route = route;
+    ts.groups = groups?.size ?? 0;
+    ts.routeGen = gen;
+    while (this.slotStamp.length < ts.groups) { this.slotStamp.push(0); this.slotExp.push(NO_EXPECTATION); }
   }
 
   private ack(rec: PacketRecord, s: Session): void {
     const id = rec.summary.packetId;
     if (id === null) return;
-    const p = this.byId.get(`${s.connId}|${id}`);
+    const p = this.idGet(s.connId, id);
     if (!p || p.ack) return;
     const code = rec.summary.reasonCodes?.[0] ?? 0;
     const type = rec.summary.type;
@@ -178,16 +312,15 @@ export class DeliveryCorrelator {
       this.drop(p);
       return;
     }
-    if (type === 4) this.byId.delete(`${s.connId}|${id}`);
+    if (type === 4) this.idDelete(s, id);
   }
 
   private release(rec: PacketRecord, s: Session): void {
     const id = rec.summary.packetId;
     if (id === null) return;
-    const k = `${s.connId}|${id}`;
-    const p = this.byId.get(k);
+    const p = this.idGet(s.connId, id);
     if (!p || p.qos !== 2 || !p.ack) return;
-    this.byId.delete(k);
+    this.idDelete(s, id);
     p.released = true;
     p.readyAt = rec.time;
     p.deadline = Math.max(p.deadline, rec.time + this.opts.windowUs);
@@ -196,15 +329,21 @@ export class DeliveryCorrelator {
   private delivery(rec: PacketRecord, sub: Session): boolean {
     const topic = rec.topic;
     if (topic === null) return false;
-    const list = this.byTopic.get(topic);
-    if (!list) return false;
-    const payload = payloadOf(rec);
+    let ts = this.lastTopic;
+    if (ts === null || ts.topic !== topic) {
+      ts = this.byTopic.get(topic) ?? null;
+      if (ts === null) return false;
+      this.lastTopic = ts;
+    }
+    const list = ts.pending;
+    if (list.length === 0) return false;
     const cid = effectiveClientId(sub);
-    for (const p of list) {
-      if (p.done || p.time > rec.time || !bytesEqual(p.payload, payload)) continue;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
+      if (p.done || p.time > rec.time || !samePayload(p.rec, rec)) continue;
       for (const e of p.expectations) {
         if (e.delivered) continue;
-        if (e.members.includes(sub) || (cid !== null && e.key === `cid:${cid}`) || this.inGroup(e, sub)) {
+        if (e.members.includes(sub) || (cid !== null && e.cid === cid) || this.inGroup(e, sub)) {
           e.delivered = rec;
           // Every expected subscriber got it: nothing left to decide, so retire it now
           // (keeps the per-topic list short; it was O(n²) while the window was open).
@@ -225,16 +364,12 @@ export class DeliveryCorrelator {
 
   private drop(p: Pending): void {
     p.done = true;
-    const list = this.byTopic.get(p.topic);
-    if (list) {
-      const i = list.indexOf(p);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) this.byTopic.delete(p.topic);
-    }
-    if (p.packetId !== null) {
-      const k = `${p.publisher.connId}|${p.packetId}`;
-      if (this.byId.get(k) === p) this.byId.delete(k);
-    }
+    const list = p.entry.pending;
+    // Usually the oldest (delivered first) or the newest one.
+    const i = list[0] === p ? 0 : list.lastIndexOf(p);
+    if (i >= 0) list.splice(i, 1);
+    this.heap.remove(p);
+    if (p.packetId !== null && this.idGet(p.publisher.connId, p.packetId) === p) this.idDelete(p.publisher, p.packetId);
   }
 
   /** The window is over: was the message accepted, and who did not get it? */
@@ -285,7 +420,7 @@ export class DeliveryCorrelator {
       subscribers: missing.map(subscriberJson),
       qos: p.qos,
       packet_id: p.packetId,
-      payload_length: p.payload.length,
+      payload_length: payloadLength(p.rec),
       window_us: this.opts.windowUs,
     };
     if (p.ack) extra['ack_reason_code'] = p.ack.code;

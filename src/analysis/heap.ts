@@ -1,51 +1,96 @@
-// A small binary min-heap of (deadline, item) used for delivery windows.
+// A small binary min-heap of deadlines used for delivery windows. Entries carry
+// their own position, so one can be removed as soon as it is settled (a delivered
+// message leaves at once instead of waiting out its window). Equal deadlines come
+// out in the order they went in.
 
-export class DeadlineHeap<T> {
-  private readonly keys: number[] = [];
+/** What an entry of the heap carries (set by the heap). */
+export interface HeapEntry {
+  heapKey: number;
+  heapSeq: number;
+  /** Position in the heap, -1 when not in it. */
+  heapIndex: number;
+}
+
+export class DeadlineHeap<T extends HeapEntry> {
   private readonly items: T[] = [];
+  private seq = 0;
 
   get size(): number {
-    return this.keys.length;
+    return this.items.length;
   }
 
   peekKey(): number | undefined {
-    return this.keys[0];
+    return this.items.length > 0 ? this.items[0]!.heapKey : undefined;
   }
 
   push(key: number, item: T): void {
-    this.keys.push(key);
+    item.heapKey = key;
+    item.heapSeq = this.seq++;
+    const i = this.items.length;
     this.items.push(item);
-    let i = this.keys.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (this.keys[p]! <= key) break;
-      this.swap(i, p);
-      i = p;
-    }
+    item.heapIndex = i;
+    this.up(i);
   }
 
   pop(): T | undefined {
-    const n = this.keys.length;
-    if (n === 0) return undefined;
-    const top = this.items[0]!;
-    this.swap(0, n - 1);
-    this.keys.pop();
-    this.items.pop();
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1, r = l + 1;
-      let m = i;
-      if (l < this.keys.length && this.keys[l]! < this.keys[m]!) m = l;
-      if (r < this.keys.length && this.keys[r]! < this.keys[m]!) m = r;
-      if (m === i) break;
-      this.swap(i, m);
-      i = m;
+    const items = this.items;
+    if (items.length === 0) return undefined;
+    const top = items[0]!;
+    const last = items.pop()!;
+    top.heapIndex = -1;
+    if (last !== top) {
+      items[0] = last;
+      last.heapIndex = 0;
+      this.down(0);
     }
     return top;
   }
 
-  private swap(a: number, b: number): void {
-    const k = this.keys[a]!; this.keys[a] = this.keys[b]!; this.keys[b] = k;
-    const t = this.items[a]!; this.items[a] = this.items[b]!; this.items[b] = t;
+  /** Take `item` out wherever it is; false when it is not in the heap. */
+  remove(item: T): boolean {
+    const i = item.heapIndex;
+    const items = this.items;
+    if (i < 0 || items[i] !== item) return false;
+    item.heapIndex = -1;
+    const last = items.pop()!;
+    if (last === item) return true; // it was the last one (the usual case: the newest message)
+    items[i] = last;
+    last.heapIndex = i;
+    if (i > 0 && before(last, items[(i - 1) >> 1]!)) this.up(i); else this.down(i);
+    return true;
   }
+
+  private up(i: number): void {
+    const items = this.items;
+    const x = items[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const y = items[p]!;
+      if (!before(x, y)) break;
+      items[i] = y; y.heapIndex = i;
+      i = p;
+    }
+    items[i] = x; x.heapIndex = i;
+  }
+
+  private down(i: number): void {
+    const items = this.items;
+    const n = items.length;
+    const x = items[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(items[r]!, items[l]!) ? r : l;
+      const y = items[c]!;
+      if (!before(y, x)) break;
+      items[i] = y; y.heapIndex = i;
+      i = c;
+    }
+    items[i] = x; x.heapIndex = i;
+  }
+}
+
+function before(a: HeapEntry, b: HeapEntry): boolean {
+  return a.heapKey < b.heapKey || (a.heapKey === b.heapKey && a.heapSeq < b.heapSeq);
 }

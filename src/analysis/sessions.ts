@@ -109,6 +109,14 @@ export function isLive(s: Session): boolean {
 
 const KEEPALIVE_SCAN_US = 1_000_000;
 
+/**
+ * Packet types after which the set of live subscriptions (who a publish is routed
+ * to) is unchanged: PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, PINGREQ, PINGRESP.
+ * Any other type (CONNECT, CONNACK, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK,
+ * DISCONNECT, AUTH, reserved) bumps SessionTracker.generation.
+ */
+const ROUTING_NEUTRAL = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 12) | (1 << 13);
+
 export class SessionTracker {
   /** Current session per connection id. */
   private readonly byConn = new Map<string, Session>();
@@ -117,6 +125,15 @@ export class SessionTracker {
   /** Sessions not yet closed: what live() walks on every publish, kept apart from the closed ones. */
   private readonly open_ = new Set<Session>();
   private lastScan = -Infinity;
+  /** The session of the previous packet: runs on one connection skip the map lookup. */
+  private lastSession: Session | null = null;
+  /**
+   * Bumped whenever anything a routing decision depends on may have changed:
+   * sessions opened or closed, gaps, client ids, CONNECT/CONNACK/SUBSCRIBE/SUBACK/
+   * UNSUBSCRIBE/DISCONNECT/AUTH packets (takeovers happen at CONNACK). Caches of
+   * "who should get a publish on this topic" are valid while it stays the same.
+   */
+  generation = 0;
 
   constructor(private readonly ctx: AnalysisContext, private readonly opts: { maxClosed?: number } = {}) {}
 
@@ -126,6 +143,11 @@ export class SessionTracker {
 
   *live(): Iterable<Session> {
     for (const s of this.open_) if (isLive(s)) yield s;
+  }
+
+  /** Sessions not yet closed (refused ones included: filter with isLive), without a generator. */
+  get openSessions(): ReadonlySet<Session> {
+    return this.open_;
   }
 
   open(conn: ConnMeta, time: number): Session {
@@ -141,6 +163,8 @@ export class SessionTracker {
     };
     const prev = this.byConn.get(conn.id);
     if (prev) this.open_.delete(prev);
+    this.generation++;
+    this.lastSession = null;
     this.byConn.set(conn.id, s);
     this.open_.add(s);
     this.all.push(s);
@@ -150,33 +174,40 @@ export class SessionTracker {
 
   /** The session of a record's connection, created when the open was not seen. */
   ensure(rec: PacketRecord): Session {
+    const last = this.lastSession;
+    if (last !== null && last.connId === rec.conn.id && last.closedAt === null) return last;
     const s = this.byConn.get(rec.conn.id);
-    if (s && s.closedAt === null) return s;
+    if (s && s.closedAt === null) { this.lastSession = s; return s; }
     const n = this.open(rec.conn, rec.time);
     n.clientId = rec.clientId;
     n.username = rec.username;
     n.version = rec.version;
+    this.lastSession = n;
     return n;
   }
 
   gap(conn: ConnMeta, dir: Direction, time: number): void {
     const s = this.byConn.get(conn.id);
     if (s) s.lastGap[dir] = time;
+    this.generation++;
   }
 
   packet(rec: PacketRecord): Session {
     const s = this.ensure(rec);
     const sum = rec.summary;
-    s.packets[rec.dir]++;
     if (rec.dir === 'c2s') {
-      this.checkKeepalive(s, rec.time);
+      s.packets.c2s++;
+      if (!s.keepaliveReported && s.keepAlive) this.checkKeepalive(s, rec.time);
       s.lastClientTime = rec.time;
       s.lastClientFrame = rec.frame;
       s.lastClientRec = rec;
       s.keepaliveReported = false;
+    } else {
+      s.packets.s2c++;
     }
-    if (s.clientId === null && rec.clientId !== null) s.clientId = rec.clientId;
+    if (s.clientId === null && rec.clientId !== null) { s.clientId = rec.clientId; this.generation++; }
     if (s.username === null && rec.username !== null) s.username = rec.username;
+    if (((ROUTING_NEUTRAL >> sum.type) & 1) === 0) this.generation++;
     switch (sum.type) {
       case 1: if (rec.dir === 'c2s') this.connect(s, rec); break;
       case 2: if (rec.dir === 's2c') this.connack(s, rec); break;
@@ -317,6 +348,7 @@ export class SessionTracker {
     s.closedAt = time;
     s.closeHow = how;
     this.open_.delete(s);
+    this.generation++;
     if (s.state !== 'refused') s.state = 'closed';
     s.pendingSubscribe.clear();
     s.pendingTakeover = [];
@@ -330,7 +362,7 @@ export class SessionTracker {
   scan(time: number, force = false): void {
     if (!force && time - this.lastScan < KEEPALIVE_SCAN_US) return;
     this.lastScan = time;
-    for (const s of this.live()) this.checkKeepalive(s, time);
+    for (const s of this.open_) if (isLive(s)) this.checkKeepalive(s, time);
   }
 
   /** [MQTT-3.1.2-24]: the server must disconnect a client silent for 1.5 × keep-alive. */
