@@ -42,7 +42,12 @@ export interface Flow {
   totalUs: number | null;
   /** Records involved, held only while in flight. */
   recs: PacketRecord[];
+  /** When it went in flight, relative to the others (the order inFlight() lists). */
+  seq: number;
 }
+
+/** The recs of every finished flow (nothing is added to a finished flow). */
+const NO_RECS: PacketRecord[] = [];
 
 export interface FlowStats {
   count: number;
@@ -66,45 +71,64 @@ const AWAIT: Record<FlowState, string> = {
 export class FlowTracker {
   /** Flows in flight per connection id, by key(dir, packet id). */
   private readonly byConn = new Map<string, Map<number, Flow>>();
-  /** Every flow in flight, in the order it went in flight (what inFlight() lists). */
-  private readonly inflight = new Set<Flow>();
+  /** The connection of the previous lookup and its map: runs on one connection skip the outer lookup. */
+  private lastConn: string | null = null;
+  private lastMap: Map<number, Flow> | undefined = undefined;
+  /** Counts flows going in flight (Flow.seq). */
+  private seq = 0;
   private readonly pings = new Map<string, Flow[]>();
-  /** Finished flows, newest last; trimmed in batches to the last keepRecent. */
-  private readonly finished: Flow[] = [];
+  /**
+   * The last keepRecent finished flows, in slots that are reused once there are
+   * keepRecent of them (slot `ringNext` is then the oldest). See keep().
+   */
+  private readonly ring: Flow[] = [];
+  private ringNext = 0;
+  private readonly keepRecent: number;
   readonly stats: Record<FlowKind, FlowStats> = {
     'publish-qos1': newStats(), 'publish-qos2': newStats(), subscribe: newStats(), unsubscribe: newStats(), ping: newStats(),
   };
 
-  constructor(private readonly ctx: AnalysisContext, private readonly opts: { keepRecent?: number } = {}) {}
+  constructor(private readonly ctx: AnalysisContext, opts: { keepRecent?: number } = {}) {
+    this.keepRecent = Math.max(0, Math.ceil(opts.keepRecent ?? 1000));
+  }
 
-  /** The most recently finished flows (at most keepRecent, default 1000), newest last. */
+  /**
+   * The most recently finished flows (at most keepRecent, default 1000), newest last.
+   * The objects are reused for later flows: copy what you need before the next packet.
+   */
   get recent(): Flow[] {
-    const max = this.opts.keepRecent ?? 1000;
-    const f = this.finished;
-    return f.length > max ? f.slice(f.length - max) : f;
+    const r = this.ring;
+    return this.ringNext === 0 ? r.slice() : [...r.slice(this.ringNext), ...r.slice(0, this.ringNext)];
+  }
+
+  private mapOf(conn: string): Map<number, Flow> | undefined {
+    if (conn === this.lastConn) return this.lastMap;
+    const m = this.byConn.get(conn);
+    this.lastConn = conn;
+    this.lastMap = m;
+    return m;
   }
 
   private get(conn: string, k: number): Flow | undefined {
-    return this.byConn.get(conn)?.get(k);
+    return this.mapOf(conn)?.get(k);
   }
 
   private set(conn: string, k: number, f: Flow): void {
-    let m = this.byConn.get(conn);
-    if (!m) this.byConn.set(conn, (m = new Map()));
+    let m = this.mapOf(conn);
+    if (!m) { this.byConn.set(conn, (m = new Map())); this.lastMap = m; }
+    f.seq = this.seq++;
     m.set(k, f);
-    this.inflight.add(f);
   }
 
   private delete(conn: string, k: number): void {
-    const m = this.byConn.get(conn);
-    const f = m?.get(k);
-    if (!f) return;
-    m!.delete(k);
-    this.inflight.delete(f);
+    this.mapOf(conn)?.delete(k);
   }
 
+  /** Flows in flight, in the order they went in flight, then the PINGREQs awaiting PINGRESP. */
   inFlight(): Flow[] {
-    const out = [...this.inflight];
+    const out: Flow[] = [];
+    for (const m of this.byConn.values()) for (const f of m.values()) out.push(f);
+    out.sort((a, b) => a.seq - b.seq);
     for (const q of this.pings.values()) out.push(...q);
     return out;
   }
@@ -142,7 +166,7 @@ export class FlowTracker {
 
   private publish(rec: PacketRecord, s: Session, id: number): void {
     const cur = this.get(s.connId, key(rec.dir, id));
-    if (cur && rec.summary.dup && cur.kind.startsWith('publish')) {
+    if (cur && rec.summary.dup && (cur.kind === 'publish-qos1' || cur.kind === 'publish-qos2')) {
       // A DUP re-send of the PUBLISH still in flight [MQTT-3.3.1-1].
       cur.retransmissions++;
       this.step(cur, rec);
@@ -172,9 +196,9 @@ export class FlowTracker {
   private newFlow(rec: PacketRecord, s: Session, id: number | null, kind: FlowKind, state: FlowState): Flow {
     return {
       conn: s.connId, clientId: effectiveClientId(s), dir: rec.dir, packetId: id, kind, state,
-      topic: kind.startsWith('publish') ? rec.topic : rec.summary.subscriptions?.map((x) => x.filter).join(', ') ?? rec.summary.unsubscriptions?.join(', ') ?? null,
+      topic: kind === 'publish-qos1' || kind === 'publish-qos2' ? rec.topic : rec.summary.subscriptions?.map((x) => x.filter).join(', ') ?? rec.summary.unsubscriptions?.join(', ') ?? null,
       steps: [{ type: NAMES[rec.summary.type] ?? '?', dir: rec.dir, frame: rec.frame, time: rec.time, latencyUs: 0, reasonCodes: null }],
-      retransmissions: 0, startedAt: rec.time, endedAt: null, totalUs: null, recs: [rec],
+      retransmissions: 0, startedAt: rec.time, endedAt: null, totalUs: null, recs: [rec], seq: 0,
     };
   }
 
@@ -280,15 +304,51 @@ export class FlowTracker {
     f.state = state;
     f.endedAt = f.steps[f.steps.length - 1]?.time ?? f.startedAt;
     f.totalUs = f.endedAt - f.startedAt;
-    f.recs = [];
+    f.recs = NO_RECS;
     const st = this.stats[f.kind];
     if (state === 'complete') { st.complete++; st.totalUs += f.totalUs; st.maxUs = Math.max(st.maxUs, f.totalUs); }
     else if (state === 'rejected') st.rejected++;
     else st.incomplete++;
-    this.finished.push(f);
-    // Trim in batches (amortised O(1)); `recent` only shows the last keepRecent.
-    const max = this.opts.keepRecent ?? 1000;
-    if (this.finished.length >= 2 * max + 64) this.finished.splice(0, this.finished.length - max);
+    this.keep(f);
+  }
+
+  /**
+   * Copy a finished flow into the ring of recent ones. The ring's objects are its
+   * own, not the in-flight ones: V8 decides per allocation site whether to allocate
+   * straight in the old generation, and the first thousand finished flows all
+   * survive, so keeping the objects newFlow() makes would get that site (and the
+   * `recs` arrays holding packet records) old-allocated, promoting every record and
+   * making the young collections of a busy capture expensive. This way in-flight
+   * flows die young, and once the ring is full finishing a flow allocates nothing.
+   */
+  private keep(f: Flow): void {
+    const max = this.keepRecent;
+    if (max === 0) return;
+    let slot: Flow;
+    if (this.ring.length < max) {
+      slot = {
+        conn: '', clientId: null, dir: 'c2s', packetId: null, kind: 'ping', state: 'complete', topic: null,
+        steps: [], retransmissions: 0, startedAt: 0, endedAt: null, totalUs: null, recs: NO_RECS, seq: 0,
+      };
+      this.ring.push(slot);
+    } else {
+      slot = this.ring[this.ringNext]!;
+      this.ringNext = this.ringNext + 1 === max ? 0 : this.ringNext + 1;
+    }
+    slot.conn = f.conn; slot.clientId = f.clientId; slot.dir = f.dir; slot.packetId = f.packetId; slot.kind = f.kind;
+    slot.state = f.state; slot.topic = f.topic; slot.retransmissions = f.retransmissions; slot.startedAt = f.startedAt;
+    slot.endedAt = f.endedAt; slot.totalUs = f.totalUs; slot.seq = f.seq;
+    const from = f.steps, to = slot.steps;
+    for (let i = 0; i < from.length; i++) {
+      const a = from[i]!;
+      const b = to[i];
+      if (b === undefined) {
+        to.push({ type: a.type, dir: a.dir, frame: a.frame, time: a.time, latencyUs: a.latencyUs, reasonCodes: a.reasonCodes });
+      } else {
+        b.type = a.type; b.dir = a.dir; b.frame = a.frame; b.time = a.time; b.latencyUs = a.latencyUs; b.reasonCodes = a.reasonCodes;
+      }
+    }
+    to.length = from.length;
   }
 
   /** The connection closed: flows still in flight were cut short. */
@@ -296,8 +356,9 @@ export class FlowTracker {
     const cut: Flow[] = [];
     const m = this.byConn.get(s.connId);
     if (m) {
-      for (const f of m.values()) { cut.push(f); this.inflight.delete(f); }
+      for (const f of m.values()) cut.push(f);
       this.byConn.delete(s.connId);
+      if (this.lastConn === s.connId) { this.lastConn = null; this.lastMap = undefined; }
     }
     this.pings.delete(s.connId);
     if (cut.length === 0) return;
