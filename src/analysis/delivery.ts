@@ -4,6 +4,7 @@
 import type { PacketRecord } from '../model/packet.js';
 import { type AnalysisContext, payloadLength, samePayload, who } from './context.js';
 import { DeadlineHeap, type HeapEntry } from './heap.js';
+import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
 import { effectiveClientId, isLive, type Session, type SessionTracker, type Subscription } from './sessions.js';
 import { topicMatches } from './topic.js';
@@ -102,7 +103,7 @@ export class DeliveryCorrelator {
   private lastTopic: TopicState | null = null;
   private sweepAt = SWEEP_MIN;
   /** QoS 1/2 messages awaiting their ack or PUBREL, by connection id and packet id. */
-  private readonly byId = new Map<string, Map<number, Pending>>();
+  private readonly byId = new Map<string, IntMap<Pending>>();
   private readonly heap = new DeadlineHeap<Pending>();
   /** Scratch space of expected(): the expectation of each route group in the current call. */
   private readonly slotStamp: number[] = [];
@@ -173,7 +174,7 @@ export class DeliveryCorrelator {
 
   private idSet(connId: string, id: number, p: Pending): void {
     let m = this.byId.get(connId);
-    if (!m) this.byId.set(connId, (m = new Map()));
+    if (!m) this.byId.set(connId, (m = new IntMap()));
     m.set(id, p);
   }
 

@@ -6,6 +6,7 @@ import type { PacketRecord } from '../model/packet.js';
 import type { Direction } from '../model/types.js';
 import { type AnalysisContext, who } from './context.js';
 import { codeName, codeString, isFailure, T_PUBACK, T_PUBREC, T_SUBACK, T_UNSUBACK } from './reasons.js';
+import { IntMap } from './intmap.js';
 import { effectiveClientId, type Session } from './sessions.js';
 
 export type FlowKind = 'publish-qos1' | 'publish-qos2' | 'subscribe' | 'unsubscribe' | 'ping';
@@ -70,10 +71,10 @@ const AWAIT: Record<FlowState, string> = {
 
 export class FlowTracker {
   /** Flows in flight per connection id, by key(dir, packet id). */
-  private readonly byConn = new Map<string, Map<number, Flow>>();
+  private readonly byConn = new Map<string, IntMap<Flow>>();
   /** The connection of the previous lookup and its map: runs on one connection skip the outer lookup. */
   private lastConn: string | null = null;
-  private lastMap: Map<number, Flow> | undefined = undefined;
+  private lastMap: IntMap<Flow> | undefined = undefined;
   /** Counts flows going in flight (Flow.seq). */
   private seq = 0;
   private readonly pings = new Map<string, Flow[]>();
@@ -101,7 +102,7 @@ export class FlowTracker {
     return this.ringNext === 0 ? r.slice() : [...r.slice(this.ringNext), ...r.slice(0, this.ringNext)];
   }
 
-  private mapOf(conn: string): Map<number, Flow> | undefined {
+  private mapOf(conn: string): IntMap<Flow> | undefined {
     if (conn === this.lastConn) return this.lastMap;
     const m = this.byConn.get(conn);
     this.lastConn = conn;
@@ -115,7 +116,7 @@ export class FlowTracker {
 
   private set(conn: string, k: number, f: Flow): void {
     let m = this.mapOf(conn);
-    if (!m) { this.byConn.set(conn, (m = new Map())); this.lastMap = m; }
+    if (!m) { this.byConn.set(conn, (m = new IntMap())); this.lastMap = m; }
     f.seq = this.seq++;
     m.set(k, f);
   }
@@ -165,19 +166,21 @@ export class FlowTracker {
   }
 
   private publish(rec: PacketRecord, s: Session, id: number): void {
-    const cur = this.get(s.connId, key(rec.dir, id));
+    const k = key(rec.dir, id);
+    const cur = this.get(s.connId, k);
     if (cur && rec.summary.dup && (cur.kind === 'publish-qos1' || cur.kind === 'publish-qos2')) {
       // A DUP re-send of the PUBLISH still in flight [MQTT-3.3.1-1].
       cur.retransmissions++;
       this.step(cur, rec);
       return;
     }
-    this.start(rec, s, id, rec.summary.qos === 1 ? 'publish-qos1' : 'publish-qos2', rec.summary.qos === 1 ? 'awaiting-puback' : 'awaiting-pubrec');
+    this.start(rec, s, id, rec.summary.qos === 1 ? 'publish-qos1' : 'publish-qos2', rec.summary.qos === 1 ? 'awaiting-puback' : 'awaiting-pubrec', k, cur);
   }
 
-  private start(rec: PacketRecord, s: Session, id: number, kind: FlowKind, state: FlowState): void {
-    const k = key(rec.dir, id);
-    const cur = this.get(s.connId, k);
+  private start(
+    rec: PacketRecord, s: Session, id: number, kind: FlowKind, state: FlowState,
+    k = key(rec.dir, id), cur = this.get(s.connId, k),
+  ): void {
     if (cur) {
       // [MQTT-2.2.1-3]: a packet id is not reused while its flow is in flight.
       this.ctx.emit({
@@ -348,7 +351,7 @@ export class FlowTracker {
         b.type = a.type; b.dir = a.dir; b.frame = a.frame; b.time = a.time; b.latencyUs = a.latencyUs; b.reasonCodes = a.reasonCodes;
       }
     }
-    to.length = from.length;
+    if (to.length !== from.length) to.length = from.length;
   }
 
   /** The connection closed: flows still in flight were cut short. */
@@ -357,6 +360,8 @@ export class FlowTracker {
     const m = this.byConn.get(s.connId);
     if (m) {
       for (const f of m.values()) cut.push(f);
+      // In the order they went in flight (the map does not keep it), then by start time.
+      cut.sort((a, b) => a.seq - b.seq);
       this.byConn.delete(s.connId);
       if (this.lastConn === s.connId) { this.lastConn = null; this.lastMap = undefined; }
     }
