@@ -94,6 +94,17 @@ export function samePayload(a: PacketRecord, b: PacketRecord): boolean {
   return true;
 }
 
+/** Whether a PUBLISH record's payload equals `p`, compared in place (no view made). */
+export function payloadIs(rec: PacketRecord, p: Uint8Array): boolean {
+  const n = payloadLength(rec);
+  if (n !== p.length) return false;
+  if (n === 0) return true;
+  const x = rec.bytes;
+  const off = rec.summary.payloadOffset;
+  for (let i = 0; i < n; i++) if (x[off + i] !== p[i]) return false;
+  return true;
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -197,7 +197,9 @@ export class SessionTracker {
     const sum = rec.summary;
     if (rec.dir === 'c2s') {
       s.packets.c2s++;
-      if (!s.keepaliveReported && s.keepAlive) this.checkKeepalive(s, rec.time);
+      // checkKeepalive's test, first: most packets come well within the keep-alive.
+      const ka = s.keepAlive;
+      if (ka && !s.keepaliveReported && rec.time - s.lastClientTime > ka * 1.5 * 1e6) this.checkKeepalive(s, rec.time);
       s.lastClientTime = rec.time;
       s.lastClientFrame = rec.frame;
       s.lastClientRec = rec;

@@ -2,7 +2,7 @@
 // broker→client PUBLISH with the will's topic and payload is the will being
 // published [MQTT-3.1.2-8].
 import type { PacketRecord } from '../model/packet.js';
-import { type AnalysisContext, bytesEqual, payloadOf, seconds, who } from './context.js';
+import { type AnalysisContext, payloadIs, seconds, who } from './context.js';
 import { effectiveClientId, type Session } from './sessions.js';
 
 interface Candidate {
@@ -16,23 +16,32 @@ interface Candidate {
   why: string;
 }
 
-interface Recent {
-  rec: PacketRecord;
-  payload: Uint8Array;
-}
+/** Unmatched broker→client PUBLISHes remembered at most. */
+const MAX_RECENT = 1000;
 
 export class WillTracker {
   private candidates: Candidate[] = [];
-  /** Recent unmatched broker→client PUBLISHes: the will may go out before we see the close. */
-  private recent: Recent[] = [];
+  /**
+   * Recent unmatched broker→client PUBLISHes, oldest first: the will may go out
+   * before we see the close. A ring: `recent[(head + i) % MAX_RECENT]` for i < count.
+   */
+  private readonly recent: (PacketRecord | null)[] = [];
+  private head = 0;
+  private count = 0;
 
   constructor(private readonly ctx: AnalysisContext, private readonly windowUs: number) {}
 
   advance(time: number): void {
-    if (this.candidates.length) this.candidates = this.candidates.filter((c) => c.until >= time);
-    let i = 0;
-    while (i < this.recent.length && this.recent[i]!.rec.time < time - this.windowUs) i++;
-    if (i) this.recent.splice(0, i);
+    const cs = this.candidates;
+    for (let i = 0; i < cs.length; i++) {
+      if (cs[i]!.until < time) { this.candidates = cs.filter((c) => c.until >= time); break; }
+    }
+    const r = this.recent;
+    while (this.count > 0 && r[this.head]!.time < time - this.windowUs) {
+      r[this.head] = null;
+      this.head = this.head + 1 === MAX_RECENT ? 0 : this.head + 1;
+      this.count--;
+    }
   }
 
   /** A session ended: arm its will unless a normal DISCONNECT discarded it [MQTT-3.1.2-10]. */
@@ -53,20 +62,32 @@ export class WillTracker {
             : 'closed without a DISCONNECT';
     const c: Candidate = { session: s, topic: w.topic, payload: w.payload, since: s.lastClientTime, until: time + this.windowUs + delay, published: false, why };
     this.candidates.push(c);
-    for (const r of this.recent) if (this.matches(c, r.rec, r.payload)) this.publish(c, r.rec);
+    for (let i = 0; i < this.count; i++) {
+      const rec = this.recent[(this.head + i) % MAX_RECENT]!;
+      if (this.matches(c, rec)) this.publish(c, rec);
+    }
   }
 
   /** A broker→client PUBLISH that no client publish explains. */
   delivery(rec: PacketRecord): void {
-    const payload = payloadOf(rec);
-    for (const c of this.candidates) if (this.matches(c, rec, payload)) this.publish(c, rec);
-    // A view: record bytes are never reused (see payloadOf).
-    this.recent.push({ rec, payload });
-    if (this.recent.length > 1000) this.recent.shift();
+    for (let i = 0; i < this.candidates.length; i++) {
+      const c = this.candidates[i]!;
+      if (this.matches(c, rec)) this.publish(c, rec);
+    }
+    // The record itself (its payload is compared in place when a will is armed): record bytes are never reused.
+    const r = this.recent;
+    if (this.count === MAX_RECENT) {
+      r[this.head] = rec; // the oldest goes
+      this.head = this.head + 1 === MAX_RECENT ? 0 : this.head + 1;
+    } else {
+      const at = (this.head + this.count) % MAX_RECENT;
+      if (at === r.length) r.push(rec); else r[at] = rec;
+      this.count++;
+    }
   }
 
-  private matches(c: Candidate, rec: PacketRecord, payload: Uint8Array): boolean {
-    return rec.conn.id !== c.session.connId && rec.time >= c.since && rec.topic === c.topic && bytesEqual(c.payload, payload);
+  private matches(c: Candidate, rec: PacketRecord): boolean {
+    return rec.conn.id !== c.session.connId && rec.time >= c.since && rec.topic === c.topic && payloadIs(rec, c.payload);
   }
 
   private publish(c: Candidate, rec: PacketRecord): void {
