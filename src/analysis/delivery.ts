@@ -342,13 +342,17 @@ export class DeliveryCorrelator {
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
       if (p.done || p.time > rec.time || !samePayload(p.rec, rec)) continue;
-      for (const e of p.expectations) {
+      const es = p.expectations;
+      for (let j = 0; j < es.length; j++) {
+        const e = es[j]!;
         if (e.delivered) continue;
         if (e.members.includes(sub) || (cid !== null && e.cid === cid) || this.inGroup(e, sub)) {
           e.delivered = rec;
           // Every expected subscriber got it: nothing left to decide, so retire it now
           // (keeps the per-topic list short; it was O(n²) while the window was open).
-          if (p.expectations.every((x) => x.delivered !== null)) this.drop(p);
+          let all = true;
+          for (let k = 0; k < es.length; k++) if (es[k]!.delivered === null) { all = false; break; }
+          if (all) this.drop(p);
           return true;
         }
       }
