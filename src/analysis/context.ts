@@ -1,5 +1,5 @@
 // Shared plumbing of the trackers: the analysis clock and finding emission.
-import type { Finding, FindingCode, PacketRecord } from '../model/packet.js';
+import { type Finding, type FindingCode, markFinding, type PacketRecord } from '../model/packet.js';
 import type { Severity } from '../model/types.js';
 
 export interface FindingDraft {
@@ -29,7 +29,7 @@ export class AnalysisContext {
     for (const r of d.recs ?? []) {
       if (!r) continue;
       frames.add(r.frame);
-      if (!r.findings.includes(d.code)) r.findings.push(d.code);
+      markFinding(r, d.code);
     }
     const f: Finding = {
       kind: 'finding',

@@ -1,7 +1,7 @@
 // Will messages: after a connection dies without a normal DISCONNECT, a
 // broker→client PUBLISH with the will's topic and payload is the will being
 // published [MQTT-3.1.2-8].
-import type { PacketRecord } from '../model/packet.js';
+import { markFinding, type PacketRecord } from '../model/packet.js';
 import { type AnalysisContext, payloadIs, seconds, who } from './context.js';
 import { effectiveClientId, type Session } from './sessions.js';
 
@@ -92,7 +92,7 @@ export class WillTracker {
 
   private publish(c: Candidate, rec: PacketRecord): void {
     if (c.published) {
-      if (!rec.findings.includes('will-published')) rec.findings.push('will-published');
+      markFinding(rec, 'will-published');
       return;
     }
     c.published = true;

@@ -4,7 +4,7 @@
 import { Framer } from '../stream/framer.js';
 import { dissect, summarize } from '../dissect/index.js';
 import { summarizePublishFast, TopicCache } from '../dissect/fast-publish.js';
-import type { DissectContext, DissectResult, Finding, OutputRecord, PacketRecord, PacketSummary } from '../model/packet.js';
+import { type DissectContext, type DissectResult, type Finding, NO_FINDINGS, type OutputRecord, type PacketRecord, type PacketSummary } from '../model/packet.js';
 import type { ConnMeta, Direction, Note, ProtocolVersion } from '../model/types.js';
 
 export type CloseHow = 'fin' | 'reset' | 'error' | 'end';
@@ -257,7 +257,7 @@ const VERSION_CTX: Record<ProtocolVersion, DissectContext> = {
 class Packet implements PacketRecord {
   readonly kind = 'packet' as const;
   readonly notes: PacketRecord['notes'];
-  readonly findings: string[] = [];
+  findings: string[] = NO_FINDINGS;
   private tree_: DissectResult | null = null;
   constructor(
     readonly seq: number,

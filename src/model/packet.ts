@@ -147,3 +147,17 @@ export interface SummaryRecord {
 }
 
 export type OutputRecord = PacketRecord | Finding;
+
+/**
+ * The findings list of a record with none: shared and frozen, so a record costs no
+ * array until a finding involves it. Add codes with markFinding(), never push().
+ */
+export const NO_FINDINGS: string[] = Object.freeze([]) as unknown as string[];
+
+/** Note that finding `code` involves this packet (once per code). */
+export function markFinding(rec: PacketRecord, code: string): void {
+  const f = rec.findings;
+  if (f.includes(code)) return;
+  if (Object.isFrozen(f)) rec.findings = [code];
+  else f.push(code);
+}
