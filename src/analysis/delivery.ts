@@ -46,6 +46,8 @@ interface Expectation {
 }
 
 interface Pending extends HeapEntry {
+  /** Publish order across all topics: what a subscriber's delivery cursor compares. */
+  seq: number;
   rec: PacketRecord;
   time: number;
   topic: string;
@@ -84,7 +86,20 @@ interface Candidate {
 /** Per topic: the pending messages, and who a publish on it is routed to. */
 interface TopicState {
   topic: string;
+  /**
+   * Messages in publish order. Decided ones are marked done and left in place;
+   * `head` skips the decided prefix and the list is compacted when mostly done.
+   */
   pending: Pending[];
+  head: number;
+  /** Done entries at or after `head`. */
+  dead: number;
+  /**
+   * Per subscriber: the seq of the last message its deliveries matched. Brokers
+   * deliver a topic's messages in order, so the next delivery is looked for after
+   * it first (a dropped message in front then costs nothing per delivery).
+   */
+  cursors: Map<Session, number>;
   route: Candidate[];
   /** Number of distinct expectation keys in `route`. */
   groups: number;
@@ -102,6 +117,9 @@ export class DeliveryCorrelator {
   /** The state of the previous publish or delivery: runs of one topic skip the map lookup. */
   private lastTopic: TopicState | null = null;
   private sweepAt = SWEEP_MIN;
+  private seq = 0;
+  /** Pending-list entries visited by delivery matching and compaction (a complexity gauge for tests). */
+  work = 0;
   /** QoS 1/2 messages awaiting their ack or PUBREL, by connection id and packet id. */
   private readonly byId = new Map<string, IntMap<Pending>>();
   private readonly heap = new DeadlineHeap<Pending>();
@@ -198,7 +216,7 @@ export class DeliveryCorrelator {
     const expectations = this.expected(ts, pub, rec.time, rec.size);
     if (expectations.length === 0) return;
     const p: Pending = {
-      rec, time: rec.time, topic, entry: ts, qos: sum.qos, publisher: pub,
+      seq: ++this.seq, rec, time: rec.time, topic, entry: ts, qos: sum.qos, publisher: pub,
       packetId: sum.packetId, ack: null, released: sum.qos < 2, readyAt: rec.time, deadline: rec.time + this.opts.windowUs,
       done: false, expectations, heapKey: 0, heapSeq: 0, heapIndex: -1,
     };
@@ -214,7 +232,7 @@ export class DeliveryCorrelator {
     let ts = this.byTopic.get(topic);
     if (ts === undefined) {
       if (this.byTopic.size >= this.sweepAt) this.sweep();
-      ts = { topic, pending: [], route: [], groups: 0, routeGen: -1 };
+      ts = { topic, pending: [], head: 0, dead: 0, cursors: new Map(), route: [], groups: 0, routeGen: -1 };
       this.byTopic.set(topic, ts);
     }
     this.lastTopic = ts;
@@ -223,7 +241,7 @@ export class DeliveryCorrelator {
 
   /** Forget the states of topics without pending messages (their routes are rebuilt when needed). */
   private sweep(): void {
-    for (const [k, ts] of this.byTopic) if (ts.pending.length === 0) this.byTopic.delete(k);
+    for (const [k, ts] of this.byTopic) if (ts.pending.length === 0) this.byTopic.delete(k); // drop() empties a fully decided list
     this.lastTopic = null;
     this.sweepAt = Math.max(SWEEP_MIN, 2 * this.byTopic.size);
   }
@@ -337,10 +355,38 @@ export class DeliveryCorrelator {
       this.lastTopic = ts;
     }
     const list = ts.pending;
-    if (list.length === 0) return false;
+    const n = list.length;
+    if (n - ts.head - ts.dead === 0) return false;
     const cid = effectiveClientId(sub);
-    for (let i = 0; i < list.length; i++) {
+    // Start after this subscriber's last matched message (binary search on seq);
+    // look before it only when nothing after it matches (out-of-order delivery).
+    let start = ts.head;
+    const cur = ts.cursors.get(sub);
+    if (cur !== undefined) {
+      let hi = n;
+      while (start < hi) {
+        const mid = (start + hi) >>> 1;
+        if (list[mid]!.seq <= cur) start = mid + 1;
+        else hi = mid;
+      }
+    }
+    let p = this.match(list, start, n, rec, sub, cid);
+    if (p === null && start > ts.head) p = this.match(list, ts.head, start, rec, sub, cid);
+    if (p === null) return false;
+    ts.cursors.set(sub, p.seq);
+    // Every expected subscriber got it: nothing left to decide, so retire it now.
+    const es = p.expectations;
+    let all = true;
+    for (let k = 0; k < es.length; k++) if (es[k]!.delivered === null) { all = false; break; }
+    if (all) this.drop(p);
+    return true;
+  }
+
+  /** The first message in list[from, to) this delivery can be for; marks its expectation delivered. */
+  private match(list: Pending[], from: number, to: number, rec: PacketRecord, sub: Session, cid: string | null): Pending | null {
+    for (let i = from; i < to; i++) {
       const p = list[i]!;
+      this.work++;
       if (p.done || p.time > rec.time || !samePayload(p.rec, rec)) continue;
       const es = p.expectations;
       for (let j = 0; j < es.length; j++) {
@@ -348,16 +394,11 @@ export class DeliveryCorrelator {
         if (e.delivered) continue;
         if (e.members.includes(sub) || (cid !== null && e.cid === cid) || this.inGroup(e, sub)) {
           e.delivered = rec;
-          // Every expected subscriber got it: nothing left to decide, so retire it now
-          // (keeps the per-topic list short; it was O(n²) while the window was open).
-          let all = true;
-          for (let k = 0; k < es.length; k++) if (es[k]!.delivered === null) { all = false; break; }
-          if (all) this.drop(p);
-          return true;
+          return p;
         }
       }
     }
-    return false;
+    return null;
   }
 
   private inGroup(e: Expectation, s: Session): boolean {
@@ -368,11 +409,27 @@ export class DeliveryCorrelator {
   }
 
   private drop(p: Pending): void {
+    if (p.done) return;
     p.done = true;
-    const list = p.entry.pending;
-    // Usually the oldest (delivered first) or the newest one.
-    const i = list[0] === p ? 0 : list.lastIndexOf(p);
-    if (i >= 0) list.splice(i, 1);
+    const ts = p.entry;
+    const list = ts.pending;
+    ts.dead++;
+    while (ts.head < list.length && list[ts.head]!.done) { ts.head++; ts.dead--; }
+    if (ts.head === list.length) {
+      // All decided: start afresh (what sweep() looks for).
+      list.length = 0;
+      ts.head = 0;
+      ts.dead = 0;
+      ts.cursors.clear();
+    } else if (ts.head + ts.dead > 64 && 2 * (ts.head + ts.dead) > list.length) {
+      // Mostly decided: keep the undecided ones, in order (amortised O(1) per message).
+      let w = 0;
+      this.work += list.length - ts.head;
+      for (let r = ts.head; r < list.length; r++) { const q = list[r]!; if (!q.done) list[w++] = q; }
+      list.length = w;
+      ts.head = 0;
+      ts.dead = 0;
+    }
     this.heap.remove(p);
     if (p.packetId !== null && this.idGet(p.publisher.connId, p.packetId) === p) this.idDelete(p.publisher, p.packetId);
   }

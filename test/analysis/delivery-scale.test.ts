@@ -1,0 +1,42 @@
+// Delivery matching stays O(1) per delivery when the broker drops messages:
+// undecided messages pile up in the topic's pending list for a whole window,
+// and neither matching nor retiring a message may walk that list each time.
+import { describe, expect, it } from 'vitest';
+import { Scenario } from './helpers.js';
+
+function work(sc: Scenario): number {
+  return (sc.analyzer as unknown as { delivery: { work: number } }).delivery.work;
+}
+
+describe('delivery correlation at scale', () => {
+  it('identical payloads with every other delivery dropped: constant work per delivery, every drop reported', () => {
+    const sc = new Scenario();
+    const watcher = sc.client('watcher').login({ username: null }).sub(1, ['#']);
+    const pub = sc.client('p1').login({ username: 'user1' });
+    const N = 20_000;
+    let delivered = 0;
+    for (let i = 0; i < N; i++) {
+      pub.publish({ topic: 'a/b', payload: 'same' });
+      // The first half loses every other delivery (as a congested broker drops QoS 0).
+      if (i >= N / 2 || i % 2 === 0) { watcher.deliver({ topic: 'a/b', payload: 'same' }); delivered++; }
+      sc.wait(0.01);
+    }
+    // Before the fix, retiring a matched message spliced it out of the front of a
+    // list of up to N/4 undecided ones, and the old code did ~N²/16 moves here.
+    expect(work(sc)).toBeLessThan(4 * delivered);
+    sc.wait(6000).tick();
+    expect(sc.codes().filter((c) => c === 'undelivered-publish')).toHaveLength(N / 4);
+  });
+
+  it('distinct payloads delivered in order: each is found right after the previous one', () => {
+    const sc = new Scenario();
+    const watcher = sc.client('watcher').login({ username: null }).sub(1, ['#']);
+    const pub = sc.client('p1').login({ username: 'user1' });
+    for (let i = 0; i < 2000; i++) pub.publish({ topic: 'a/b', payload: `m${i}` });
+    // Delivered in order: each is found right after the previous one.
+    for (let i = 0; i < 2000; i++) watcher.deliver({ topic: 'a/b', payload: `m${i}` });
+    expect(work(sc)).toBeLessThan(3 * 2000);
+    sc.wait(6000).tick();
+    expect(sc.findings).toEqual([]);
+  });
+});
