@@ -90,7 +90,7 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     if (o.tui) {
       const { createTuiView } = await import('../views/tui/index.js');
       tuiView = createTuiView({
-        live: true, title: `lab ${lab.name}: ${lab.title}`, help: lab.explanation,
+        live: true, title: `lab ${lab.name}: ${lab.title}`, help: lab.tuiHint ? `${lab.explanation}\n\n${lab.tuiHint}` : lab.explanation,
         snapshot: () => analyzer.snapshot(), showSecrets: o.showSecrets ?? false,
       });
       view = tuiView;
@@ -98,7 +98,8 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
       say = (text) => tv.say(text);
     } else {
       view = createView('line', { out, color: o.color ?? false, showSecrets: o.showSecrets ?? false });
-      out.write(`# lab ${lab.name}: ${lab.title}\n#\n${lab.explanation.split('\n').map((l) => `#   ${l}`.trimEnd()).join('\n')}\n#\n`);
+      const text = lab.lineHint ? `${lab.explanation}\n\n${lab.lineHint}` : lab.explanation;
+      out.write(`# lab ${lab.name}: ${lab.title}\n#\n${text.split('\n').map((l) => `#   ${l}`.trimEnd()).join('\n')}\n#\n`);
       say = (text) => out.write(`# --- ${text}\n`);
     }
     for (const r of early) view.record(r);

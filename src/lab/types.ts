@@ -18,6 +18,10 @@ export interface Lab {
   summary: string;
   /** What to look at, shown in the TUI (`h`) and printed before the line view. */
   explanation: string;
+  /** Where to look in the TUI (its keys); appended to the explanation there only. */
+  tuiHint?: string;
+  /** Where to look in the line view; appended to the explanation there only. */
+  lineHint?: string;
   security?: LabSecurity;
   /** Finding codes the scenario must produce (checked by the tests, listed in docs). */
   expectFindings: FindingCode[];

@@ -29,9 +29,9 @@ export const aclLab: Lab = {
     '   accepts the QoS 0 publish and silently drops it, as mosquitto does: nothing on',
     '   the wire says so. mqttscope sees that the matching subscriber (watcher) got',
     '   nothing and raises undelivered-publish with the ACL explanation.',
-    '',
-    'Press 5 (findings), select the undelivered-publish and press enter to see the packet.',
   ].join('\n'),
+  tuiHint: 'Press 5 (findings), select the undelivered-publish and press enter to see the packet.',
+  lineHint: 'The connect-refused and undelivered-publish findings are the `!!` lines; they name their packets by number (#13).',
   expectFindings: ['connect-refused', 'undelivered-publish'],
   async script(ctx) {
     await ctx.step('"watcher" logs in as admin and subscribes to #');

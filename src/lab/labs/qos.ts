@@ -14,8 +14,9 @@ export const qosLab: Lab = {
     '  PUBREL has fixed-header flags 0010 [MQTT-3.6.1-1]: select it and open Header Flags.',
     '',
     'Each hop is its own flow: client→broker and broker→client use their own packet ids.',
-    'Press 4 (flows) to see each flow with its state and latency, then 1 to come back.',
   ].join('\n'),
+  tuiHint: 'Press 4 (flows) to see each flow with its state and latency, then 1 to come back.',
+  lineHint: 'Follow id=N: the packets of one flow share one packet id.',
   expectFindings: [],
   expectPackets: ['PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP'],
   async script(ctx) {

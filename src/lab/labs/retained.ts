@@ -14,9 +14,9 @@ export const retainedLab: Lab = {
     '3. "door-sensor" publishes an EMPTY payload with RETAIN=1: that deletes the retained',
     '   message [MQTT-3.3.1-10] (Remaining Length is just the topic and packet id).',
     '4. "later-app" subscribes and gets nothing.',
-    '',
-    'Press 3 (topics) to see the topic tree with its retained value before and after step 3.',
   ].join('\n'),
+  tuiHint: 'Press 3 (topics) to see the topic tree with its retained value before and after step 3.',
+  lineHint: 'Watch r1 in the flags (d0 q0 r0) of steps 1 and 3, and of what each subscriber gets.',
   expectFindings: [],
   async script(ctx) {
     await ctx.step('"door-sensor" connects');

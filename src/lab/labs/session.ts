@@ -12,8 +12,9 @@ export const sessionLab: Lab = {
     '',
     'When "sleeper" comes back with Clean Session=0, the CONNACK has Session Present=1',
     '[MQTT-3.2.2-2] and the queued messages follow at once, without a new SUBSCRIBE.',
-    'Press 2 (clients) to compare the two connections of "sleeper".',
   ].join('\n'),
+  tuiHint: 'Press 2 (clients) to compare the two connections of "sleeper".',
+  lineHint: 'Compare the two CONNACKs of "sleeper": session present 0, then 1.',
   expectFindings: [],
   async script(ctx) {
     await ctx.step('"sleeper" connects with clean session off and subscribes to lab/session/inbox (QoS 1)');

@@ -12,9 +12,10 @@ export const willLab: Lab = {
     '',
     'Then its TCP connection is destroyed: no DISCONNECT is sent. The broker must publish',
     'the will [MQTT-3.1.2-8]: look for the broker→client PUBLISH to "watcher" right after',
-    'the connection of fragile ends, and for the will-published finding (press 5).',
+    'the connection of fragile ends, and for the will-published finding.',
     'A clean DISCONNECT would have discarded the will [MQTT-3.1.2-10].',
   ].join('\n'),
+  tuiHint: 'Press 5 (findings) to see the will-published finding.',
   expectFindings: ['will-published'],
   async script(ctx) {
     await ctx.step('"watcher" connects and subscribes to lab/will/#');
