@@ -100,6 +100,8 @@ interface TopicState {
    * it first (a dropped message in front then costs nothing per delivery).
    */
   cursors: Map<Session, number>;
+  /** Size of `cursors` at which the entries of closed sessions are dropped. */
+  cursorSweepAt: number;
   route: Candidate[];
   /** Number of distinct expectation keys in `route`. */
   groups: number;
@@ -111,6 +113,8 @@ const NO_EXPECTATIONS: Expectation[] = [];
 const NO_EXPECTATION: Expectation = { key: '', shareGroup: null, cid: null, members: [], filters: [], delivered: null };
 /** Topic states without pending messages are forgotten once there are this many (or twice as many as after the last sweep). */
 const SWEEP_MIN = 1024;
+/** A topic's delivery cursors are swept of closed sessions once there are this many (or twice as many as after the last sweep). */
+const CURSOR_SWEEP_MIN = 256;
 
 export class DeliveryCorrelator {
   private readonly byTopic = new Map<string, TopicState>();
@@ -232,7 +236,7 @@ export class DeliveryCorrelator {
     let ts = this.byTopic.get(topic);
     if (ts === undefined) {
       if (this.byTopic.size >= this.sweepAt) this.sweep();
-      ts = { topic, pending: [], head: 0, dead: 0, cursors: new Map(), route: [], groups: 0, routeGen: -1 };
+      ts = { topic, pending: [], head: 0, dead: 0, cursors: new Map(), cursorSweepAt: CURSOR_SWEEP_MIN, route: [], groups: 0, routeGen: -1 };
       this.byTopic.set(topic, ts);
     }
     this.lastTopic = ts;
@@ -374,6 +378,11 @@ export class DeliveryCorrelator {
     if (p === null && start > ts.head) p = this.match(list, ts.head, start, rec, sub, cid);
     if (p === null) return false;
     ts.cursors.set(sub, p.seq);
+    if (ts.cursors.size >= ts.cursorSweepAt) {
+      // Many subscribers came and went while the list never emptied: forget the closed ones.
+      for (const s of ts.cursors.keys()) if (s.closedAt !== null) ts.cursors.delete(s);
+      ts.cursorSweepAt = Math.max(CURSOR_SWEEP_MIN, 2 * ts.cursors.size);
+    }
     // Every expected subscriber got it: nothing left to decide, so retire it now.
     const es = p.expectations;
     let all = true;

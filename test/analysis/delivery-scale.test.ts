@@ -39,4 +39,23 @@ describe('delivery correlation at scale', () => {
     sc.wait(6000).tick();
     expect(sc.findings).toEqual([]);
   });
+
+  it('short-lived subscribers on a topic whose pending list never empties: their cursors are forgotten', () => {
+    const sc = new Scenario();
+    // The watcher never gets anything, so every message stays pending for the whole window.
+    sc.client('watcher').login({ username: null }).sub(1, ['#']);
+    const pub = sc.client('p1').login({ username: 'user1' });
+    for (let i = 0; i < 2000; i++) {
+      const sub = sc.client(`s${i}`).login().sub(1, ['a/b']);
+      pub.publish({ topic: 'a/b', payload: `m${i}` });
+      sub.deliver({ topic: 'a/b', payload: `m${i}` });
+      sub.close();
+      sc.wait(1);
+    }
+    const delivery = (sc.analyzer as unknown as { delivery: { byTopic: Map<string, { cursors: Map<unknown, number> }> } }).delivery;
+    expect(delivery.byTopic.get('a/b')!.cursors.size).toBeLessThan(600);
+    sc.wait(6000).tick();
+    expect(sc.codes().filter((c) => c === 'withheld-delivery').length).toBe(2000);
+  });
 });
+
