@@ -116,3 +116,35 @@ export function summarizePublishFast(b: Uint8Array, off: number, len: number, ve
     notes: NO_NOTES,
   };
 }
+
+/** The implied Reason Code of an MQTT 5 ack without one: 0x00 Success. */
+const IMPLIED_SUCCESS: number[] = Object.freeze([0]) as unknown as number[];
+
+/**
+ * The other common small packets: a 4-byte PUBACK, PUBREC, PUBREL or PUBCOMP
+ * (no reason code, so success in MQTT 5) with correct flags and a non-zero
+ * packet id, and a 2-byte PINGREQ or PINGRESP. Exactly what summarize() gives,
+ * or null for anything else.
+ */
+export function summarizeSmallFast(b: Uint8Array, off: number, len: number, version: ProtocolVersion): PacketSummary | null {
+  const b0 = b[off]!;
+  const type = b0 >> 4;
+  if (len === 4) {
+    if (type < 4 || type > 7 || (b0 & 0x0f) !== (type === 6 ? 2 : 0) || b[off + 1] !== 2) return null;
+    const id = (b[off + 2]! << 8) | b[off + 3]!;
+    if (id === 0) return null;
+    return {
+      type, flags: b0 & 0x0f, dup: false, qos: 0, retain: false, remainingLength: 2, headerLength: 2,
+      packetId: id, topic: null, topicAlias: null, payloadOffset: -1, payloadLength: null,
+      reasonCodes: version === 5 ? IMPLIED_SUCCESS : null, properties: null, notes: NO_NOTES,
+    };
+  }
+  if (len === 2 && (b0 === 0xc0 || b0 === 0xd0) && b[off + 1] === 0) {
+    return {
+      type, flags: 0, dup: false, qos: 0, retain: false, remainingLength: 0, headerLength: 2,
+      packetId: null, topic: null, topicAlias: null, payloadOffset: -1, payloadLength: null,
+      reasonCodes: null, properties: null, notes: NO_NOTES,
+    };
+  }
+  return null;
+}

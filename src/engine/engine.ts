@@ -3,7 +3,7 @@
 // the capture reader and the tests all drive the same engine.
 import { Framer } from '../stream/framer.js';
 import { dissect, summarize } from '../dissect/index.js';
-import { summarizePublishFast, TopicCache } from '../dissect/fast-publish.js';
+import { summarizePublishFast, summarizeSmallFast, TopicCache } from '../dissect/fast-publish.js';
 import { type DissectContext, type DissectResult, type Finding, NO_FINDINGS, type OutputRecord, type PacketRecord, type PacketSummary } from '../model/packet.js';
 import type { ConnMeta, Direction, Note, ProtocolVersion } from '../model/types.js';
 
@@ -163,9 +163,12 @@ export class Engine {
 
   private packet(st: ConnState, dir: Direction, ctx: DissectContext, topics: TopicCache, buf: Uint8Array, off: number, len: number): void {
     const type = buf[off]! >> 4;
-    // The common case first: a clean PUBLISH on a connection whose version is known
-    // is summarised without a view of its bytes (the record makes one when asked).
-    let summary = type === 3 && st.versionKnown ? summarizePublishFast(buf, off, len, st.version, topics) : null;
+    // The common cases first: on a connection whose version is known, a clean PUBLISH,
+    // a plain ack or a ping is summarised without the walker and without a view of
+    // its bytes (the record makes one when asked).
+    let summary = !st.versionKnown ? null
+      : type === 3 ? summarizePublishFast(buf, off, len, st.version, topics)
+      : len <= 4 ? summarizeSmallFast(buf, off, len, st.version) : null;
     let bytes: Uint8Array | null = null;
     if (summary === null) {
       bytes = off === 0 && len === buf.length ? buf : buf.subarray(off, off + len);

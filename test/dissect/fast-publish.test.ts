@@ -2,7 +2,7 @@
 // step aside (null) and leave the packet to the walker.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { summarizePublishFast, TopicCache } from '../../src/dissect/fast-publish.js';
+import { summarizePublishFast, summarizeSmallFast, TopicCache } from '../../src/dissect/fast-publish.js';
 import { summarize } from '../../src/dissect/index.js';
 import type { ProtocolVersion } from '../../src/model/types.js';
 
@@ -101,3 +101,32 @@ describe('summarizePublishFast', () => {
     }
   });
 });
+
+describe('summarizeSmallFast', () => {
+  it('agrees with summarize() on every 2-byte packet and on 4-byte ones over all first bytes', () => {
+    let answered = 0;
+    const check = (bytes: Uint8Array, v: ProtocolVersion) => {
+      const fast = summarizeSmallFast(bytes, 0, bytes.length, v);
+      if (fast === null) return;
+      answered++;
+      const slow = summarize(bytes, { version: v });
+      expect(fast, Buffer.from(bytes).toString('hex')).toEqual(slow);
+      expect(slow.notes).toEqual([]);
+    };
+    for (const v of [3, 4, 5] as ProtocolVersion[]) {
+      for (let b0 = 0; b0 < 256; b0++) {
+        for (let b1 = 0; b1 < 256; b1++) check(Uint8Array.of(b0, b1), v);
+        for (const b1 of [0, 1, 2, 3, 255]) for (const id of [0, 1, 0x1234, 0xffff]) check(Uint8Array.of(b0, b1, id >> 8, id & 255), v);
+      }
+    }
+    // PINGREQ and PINGRESP (2 × 3 versions), and the four acks with ids 1, 0x1234, 0xffff (4 × 3 × 3).
+    expect(answered).toBe(6 + 36);
+  });
+
+  it('answers in the middle of a buffer', () => {
+    const buf = Uint8Array.of(0xff, 0x40, 0x02, 0x00, 0x07, 0xff);
+    expect(summarizeSmallFast(buf, 1, 4, 4)).toMatchObject({ type: 4, packetId: 7, reasonCodes: null });
+    expect(summarizeSmallFast(buf, 1, 4, 5)).toMatchObject({ type: 4, packetId: 7, reasonCodes: [0] });
+  });
+});
+
