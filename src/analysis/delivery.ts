@@ -81,6 +81,9 @@ interface Candidate {
   cid: string | null;
   /** Expectation.cid for its key (null for share: and conn: keys). */
   keyCid: string | null;
+  /** [session] and [sub.filter]: what an expectation with only this candidate holds (shared, copied before growing). */
+  members1: Session[];
+  filters1: string[];
 }
 
 /** Per topic: the pending messages, and who a publish on it is routed to. */
@@ -279,7 +282,8 @@ export class DeliveryCorrelator {
       }
       const g = c.group;
       if (slotStamp[g] !== stamp) {
-        const e: Expectation = { key: c.key, shareGroup: sub.shareGroup, cid: c.keyCid, members: [s], filters: [sub.filter], delivered: null };
+        // The candidate's one-member arrays are shared until a second candidate joins the group.
+        const e: Expectation = { key: c.key, shareGroup: sub.shareGroup, cid: c.keyCid, members: c.members1, filters: c.filters1, delivered: null };
         slotStamp[g] = stamp;
         slotExp[g] = e;
         (out ??= []).push(e);
@@ -287,8 +291,14 @@ export class DeliveryCorrelator {
       }
       const e = slotExp[g]!;
       // A session's candidates are adjacent in the route, so only the last member can be `s`.
-      if (e.members[e.members.length - 1] !== s) e.members.push(s);
-      if (!e.filters.includes(sub.filter)) e.filters.push(sub.filter);
+      if (e.members[e.members.length - 1] !== s) {
+        if (e.members.length === 1) e.members = [e.members[0]!];
+        e.members.push(s);
+      }
+      if (!e.filters.includes(sub.filter)) {
+        if (e.filters.length === 1) e.filters = [e.filters[0]!];
+        e.filters.push(sub.filter);
+      }
     }
     return out ?? NO_EXPECTATIONS;
   }
@@ -312,7 +322,7 @@ export class DeliveryCorrelator {
         groups ??= new Map();
         let group = groups.get(key);
         if (group === undefined) groups.set(key, (group = groups.size));
-        route.push({ session: s, sub, key, group, cid, keyCid });
+        route.push({ session: s, sub, key, group, cid, keyCid, members1: [s], filters1: [sub.filter] });
       }
     }
     ts.route = route;
@@ -425,11 +435,12 @@ export class DeliveryCorrelator {
     ts.dead++;
     while (ts.head < list.length && list[ts.head]!.done) { ts.head++; ts.dead--; }
     if (ts.head === list.length) {
-      // All decided: start afresh (what sweep() looks for).
-      list.length = 0;
+      // All decided: start afresh (what sweep() looks for). Cursors stay valid (they
+      // are publish seqs; closed sessions' ones are swept when they pile up).
+      if (list.length === 1) list.pop();
+      else list.length = 0;
       ts.head = 0;
       ts.dead = 0;
-      ts.cursors.clear();
     } else if (ts.head + ts.dead > 64 && 2 * (ts.head + ts.dead) > list.length) {
       // Mostly decided: keep the undecided ones, in order (amortised O(1) per message).
       let w = 0;
