@@ -37,10 +37,24 @@ function asciiTopic(b: Uint8Array, s: number, e: number): string | null {
   return out;
 }
 
+/** A note-free summary, fields in emptySummary()'s order (one hidden class for all summaries). */
+function clean(
+  type: number, flags: number, remainingLength: number, headerLength: number, packetId: number | null, topic: string | null,
+  payloadOffset: number, payloadLength: number | null, reasonCodes: number[] | null, properties: Record<string, unknown> | null,
+): PacketSummary {
+  // Only PUBLISH has DUP, QoS and RETAIN bits; summarize() reports them as 0 for the rest.
+  const pub = type === 3;
+  return {
+    type, flags, dup: pub && (flags & 0x08) !== 0, qos: pub ? (flags >> 1) & 3 : 0, retain: pub && (flags & 1) !== 0, remainingLength, headerLength,
+    packetId, topic, topicAlias: null, payloadOffset, payloadLength, reasonCodes, properties, notes: NO_NOTES,
+  };
+}
+
 /**
  * Summary of the PUBLISH at `b[off, off+len)`, or null when the full walker must
  * decide (malformed, flagged, non-ASCII topic, properties, empty topic).
- * `len` is the framed size: fixed header included.
+ * `len` is the framed size (fixed header included), so the Remaining Length is
+ * known to match it and is not decoded again: only its bytes are counted.
  */
 export function summarizePublishFast(b: Uint8Array, off: number, len: number, version: ProtocolVersion, cache: TopicCache): PacketSummary | null {
   const end = off + len;
@@ -48,20 +62,13 @@ export function summarizePublishFast(b: Uint8Array, off: number, len: number, ve
   if (b0 >> 4 !== 3) return null;
   const qos = (b0 >> 1) & 3;
   if (qos === 3 || (qos === 0 && (b0 & 8) !== 0)) return null;
-  // Remaining Length, shortest encoding only.
+  // The Remaining Length's bytes: up to the first without a continuation bit. A
+  // longer encoding than needed ends in 0x00 and gets a note [MQTT-1.5.5].
   let p = off + 1;
-  let rl = 0;
-  let mul = 1;
-  let x = 0;
-  for (let k = 0; ; k++) {
-    if (k === 4 || p >= end) return null;
-    x = b[p++]!;
-    rl += (x & 0x7f) * mul;
-    mul *= 128;
-    if ((x & 0x80) === 0) break;
-  }
+  while (p < end && p - off < 5 && (b[p]! & 0x80) !== 0) p++;
+  if (p >= end || p - off >= 5 || (p - off > 1 && b[p] === 0)) return null;
+  p++;
   const hl = p - off;
-  if ((hl > 2 && x === 0) || hl + rl !== len) return null;
   if (p + 2 > end) return null;
   const tlen = (b[p]! << 8) | b[p + 1]!;
   p += 2;
@@ -97,24 +104,7 @@ export function summarizePublishFast(b: Uint8Array, off: number, len: number, ve
     properties = {};
     p++;
   }
-  // Same fields in the same order as emptySummary(): one hidden class for all summaries.
-  return {
-    type: 3,
-    flags: b0 & 0x0f,
-    dup: (b0 & 0x08) !== 0,
-    qos,
-    retain: (b0 & 1) !== 0,
-    remainingLength: rl,
-    headerLength: hl,
-    packetId,
-    topic,
-    topicAlias: null,
-    payloadOffset: p - off,
-    payloadLength: end - p,
-    reasonCodes: null,
-    properties,
-    notes: NO_NOTES,
-  };
+  return clean(3, b0 & 0x0f, len - hl, hl, packetId, topic, p - off, end - p, null, properties);
 }
 
 /** The implied Reason Code of an MQTT 5 ack without one: 0x00 Success. */
@@ -133,18 +123,10 @@ export function summarizeSmallFast(b: Uint8Array, off: number, len: number, vers
     if (type < 4 || type > 7 || (b0 & 0x0f) !== (type === 6 ? 2 : 0) || b[off + 1] !== 2) return null;
     const id = (b[off + 2]! << 8) | b[off + 3]!;
     if (id === 0) return null;
-    return {
-      type, flags: b0 & 0x0f, dup: false, qos: 0, retain: false, remainingLength: 2, headerLength: 2,
-      packetId: id, topic: null, topicAlias: null, payloadOffset: -1, payloadLength: null,
-      reasonCodes: version === 5 ? IMPLIED_SUCCESS : null, properties: null, notes: NO_NOTES,
-    };
+    return clean(type, b0 & 0x0f, 2, 2, id, null, -1, null, version === 5 ? IMPLIED_SUCCESS : null, null);
   }
   if (len === 2 && (b0 === 0xc0 || b0 === 0xd0) && b[off + 1] === 0) {
-    return {
-      type, flags: 0, dup: false, qos: 0, retain: false, remainingLength: 0, headerLength: 2,
-      packetId: null, topic: null, topicAlias: null, payloadOffset: -1, payloadLength: null,
-      reasonCodes: null, properties: null, notes: NO_NOTES,
-    };
+    return clean(type, 0, 0, 2, null, null, -1, null, null, null);
   }
   return null;
 }
