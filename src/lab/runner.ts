@@ -90,7 +90,7 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     if (o.tui) {
       const { createTuiView } = await import('../views/tui/index.js');
       tuiView = createTuiView({
-        live: true, title: `lab ${lab.name}: ${lab.title}`, help: lab.tuiHint ? `${lab.explanation}\n\n${lab.tuiHint}` : lab.explanation,
+        live: true, title: `lab ${lab.name}: ${lab.title}`, help: explain(lab, lab.tuiHint),
         snapshot: () => analyzer.snapshot(), showSecrets: o.showSecrets ?? false,
       });
       view = tuiView;
@@ -98,8 +98,7 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
       say = (text) => tv.say(text);
     } else {
       view = createView('line', { out, color: o.color ?? false, showSecrets: o.showSecrets ?? false });
-      const text = lab.lineHint ? `${lab.explanation}\n\n${lab.lineHint}` : lab.explanation;
-      out.write(`# lab ${lab.name}: ${lab.title}\n#\n${text.split('\n').map((l) => `#   ${l}`.trimEnd()).join('\n')}\n#\n`);
+      out.write(`# lab ${lab.name}: ${lab.title}\n#\n${explain(lab, lab.lineHint).split('\n').map((l) => `#   ${l}`.trimEnd()).join('\n')}\n#\n`);
       say = (text) => out.write(`# --- ${text}\n`);
     }
     for (const r of early) view.record(r);
@@ -137,4 +136,9 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     await broker?.close().catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The lab's explanation, followed by the hint for the view in use. */
+function explain(lab: Lab, hint: string | undefined): string {
+  return hint ? `${lab.explanation}\n\n${hint}` : lab.explanation;
 }
