@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Engine } from '../dist/engine/engine.js';
 import { Analyzer } from '../dist/analysis/index.js';
+import { connackPacket as CONNACK, connectPacket as connect, publishPacket as publish, pubackPacket as puback, subackPacket as suback, subscribePacket as subscribe } from './packets.mjs';
 
 const require = createRequire(import.meta.url);
 const mqtt = require('mqtt-packet');
@@ -15,14 +16,6 @@ const writeDoc = process.argv.includes('--write-doc');
 const QUICK = process.argv.includes('--quick');
 const REPS = 5;
 
-function str(s) { const b = Buffer.from(s); return Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]); }
-function pkt(h, body) { return Buffer.concat([Buffer.from([h, body.length]), body]); }
-const connect = (id) => pkt(0x10, Buffer.concat([str('MQTT'), Buffer.from([4, 2, 0, 60]), str(id)]));
-const CONNACK = Buffer.from([0x20, 2, 0, 0]);
-const subscribe = (topic, qos) => pkt(0x82, Buffer.concat([Buffer.from([0, 1]), str(topic), Buffer.from([qos])]));
-const suback = (qos) => Buffer.from([0x90, 3, 0, 1, qos]);
-const publish = (topic, payload, qos = 0, id = 0) => pkt(0x30 | (qos << 1), Buffer.concat([str(topic), qos ? Buffer.from([id >> 8, id & 255]) : Buffer.alloc(0), payload]));
-const puback = (id) => Buffer.from([0x40, 2, id >> 8, id & 255]);
 
 const meta = (port) => ({ id: `127.0.0.1:${port}-127.0.0.1:1883`, client: { host: '127.0.0.1', port }, server: { host: '127.0.0.1', port: 1883 }, transport: 'tcp' });
 const PUB = meta(40001);

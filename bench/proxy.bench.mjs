@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connectPacket, disconnectPacket, publishPacket, subscribePacket } from './packets.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -88,27 +89,6 @@ function kill(c) {
   c.proc.kill('SIGKILL');
 }
 
-// ---------------------------------------------------------------- packets
-function varint(n) {
-  const out = [];
-  do { let b = n % 128; n = Math.floor(n / 128); if (n > 0) b |= 0x80; out.push(b); } while (n > 0);
-  return out;
-}
-function str(s) { const b = Buffer.from(s); return Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]); }
-function packet(first, body) { return Buffer.concat([Buffer.from([first, ...varint(body.length)]), body]); }
-function connectPacket(id) {
-  return packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([4, 0x02, 0, 60]), str(id)]));
-}
-function publishPacket(topic, payload, qos = 0, pid = 1) {
-  const parts = [str(topic)];
-  if (qos) parts.push(Buffer.from([pid >> 8, pid & 255]));
-  parts.push(payload);
-  return packet(0x30 | (qos << 1), Buffer.concat(parts));
-}
-function subscribePacket(filter, qos, pid = 1) {
-  return packet(0x82, Buffer.concat([Buffer.from([pid >> 8, pid & 255]), str(filter), Buffer.from([qos])]));
-}
-const disconnectPacket = Buffer.from([0xe0, 0]);
 
 /** Resolve when `n` more bytes arrived on a socket (a simple byte counter). */
 function byteWaiter(sock) {
