@@ -82,33 +82,28 @@ export function payloadLength(rec: PacketRecord): number {
   return rec.summary.payloadLength ?? rec.size - off;
 }
 
+/** x[xo, xo+n) equals y[yo, yo+n). */
+function equalAt(x: Uint8Array, xo: number, y: Uint8Array, yo: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (x[xo + i] !== y[yo + i]) return false;
+  return true;
+}
+
 /** Whether two PUBLISH records carry the same payload, compared in place (no views made). */
 export function samePayload(a: PacketRecord, b: PacketRecord): boolean {
   const n = payloadLength(a);
   if (n !== payloadLength(b)) return false;
-  if (n === 0) return true;
-  const x = a.bytes, y = b.bytes;
-  let i = a.summary.payloadOffset, j = b.summary.payloadOffset;
-  const end = i + n;
-  for (; i < end; i++, j++) if (x[i] !== y[j]) return false;
-  return true;
+  return n === 0 || equalAt(a.bytes, a.summary.payloadOffset, b.bytes, b.summary.payloadOffset, n);
 }
 
 /** Whether a PUBLISH record's payload equals `p`, compared in place (no view made). */
 export function payloadIs(rec: PacketRecord, p: Uint8Array): boolean {
   const n = payloadLength(rec);
   if (n !== p.length) return false;
-  if (n === 0) return true;
-  const x = rec.bytes;
-  const off = rec.summary.payloadOffset;
-  for (let i = 0; i < n; i++) if (x[off + i] !== p[i]) return false;
-  return true;
+  return n === 0 || equalAt(rec.bytes, rec.summary.payloadOffset, p, 0, n);
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return a.length === b.length && equalAt(a, 0, b, 0, a.length);
 }
 
 /** Printable preview of a payload: UTF-8 text when it is text, else hex. */
