@@ -102,10 +102,6 @@ export function payloadIs(rec: PacketRecord, p: Uint8Array): boolean {
   return n === 0 || equalAt(rec.bytes, rec.summary.payloadOffset, p, 0, n);
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && equalAt(a, 0, b, 0, a.length);
-}
-
 /** Printable preview of a payload: UTF-8 text when it is text, else hex. */
 export function payloadPreview(p: Uint8Array, max = 64): string {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(p.subarray(0, max * 4));
