@@ -33,7 +33,12 @@ export interface DeliveryOptions {
   acl?: AclCheck;
 }
 
-/** A subscriber (or a shared-subscription group) that should receive a message. */
+/**
+ * A subscriber (or a shared-subscription group) that should receive a message.
+ * Immutable, so the usual set (every matching subscription of the route) is
+ * made once per route and shared by its publishes; what was delivered is
+ * kept on the Pending.
+ */
 interface Expectation {
   /** `cid:<client id>`, `conn:<id>` or `share:<group>/<filter>`. */
   key: string;
@@ -42,7 +47,6 @@ interface Expectation {
   cid: string | null;
   members: Session[];
   filters: string[];
-  delivered: PacketRecord | null;
 }
 
 interface Pending extends HeapEntry {
@@ -64,6 +68,9 @@ interface Pending extends HeapEntry {
   deadline: number;
   done: boolean;
   expectations: Expectation[];
+  /** The delivery of expectations[0], and of the others (made when there are others). */
+  got0: PacketRecord | null;
+  gotRest: (PacketRecord | null)[] | null;
 }
 
 /**
@@ -108,12 +115,14 @@ interface TopicState {
   route: Candidate[];
   /** Number of distinct expectation keys in `route`. */
   groups: number;
+  /** The expectations when every candidate of `route` applies (the usual case), made on first use. */
+  full: Expectation[] | null;
   /** SessionTracker.generation `route` was built for (-1: never). */
   routeGen: number;
 }
 
 const NO_EXPECTATIONS: Expectation[] = [];
-const NO_EXPECTATION: Expectation = { key: '', shareGroup: null, cid: null, members: [], filters: [], delivered: null };
+const NO_EXPECTATION: Expectation = { key: '', shareGroup: null, cid: null, members: [], filters: [] };
 /** Topic states without pending messages are forgotten once there are this many (or twice as many as after the last sweep). */
 const SWEEP_MIN = 1024;
 /** A topic's delivery cursors are swept of closed sessions once there are this many (or twice as many as after the last sweep). */
@@ -225,7 +234,8 @@ export class DeliveryCorrelator {
     const p: Pending = {
       seq: ++this.seq, rec, time: rec.time, topic, entry: ts, qos: sum.qos, publisher: pub,
       packetId: sum.packetId, ack: null, released: sum.qos < 2, readyAt: rec.time, deadline: rec.time + this.opts.windowUs,
-      done: false, expectations, heapKey: 0, heapSeq: 0, heapIndex: -1,
+      done: false, expectations, got0: null, gotRest: expectations.length > 1 ? new Array<PacketRecord | null>(expectations.length - 1).fill(null) : null,
+      heapKey: 0, heapSeq: 0, heapIndex: -1,
     };
     if (id !== null) this.idSet(pub.connId, id, p);
     ts.pending.push(p);
@@ -239,7 +249,7 @@ export class DeliveryCorrelator {
     let ts = this.byTopic.get(topic);
     if (ts === undefined) {
       if (this.byTopic.size >= this.sweepAt) this.sweep();
-      ts = { topic, pending: [], head: 0, dead: 0, cursors: new Map(), cursorSweepAt: CURSOR_SWEEP_MIN, route: [], groups: 0, routeGen: -1 };
+      ts = { topic, pending: [], head: 0, dead: 0, cursors: new Map(), cursorSweepAt: CURSOR_SWEEP_MIN, route: [], groups: 0, full: null, routeGen: -1 };
       this.byTopic.set(topic, ts);
     }
     this.lastTopic = ts;
@@ -264,26 +274,41 @@ export class DeliveryCorrelator {
     const route = ts.route;
     const n = route.length;
     if (n === 0) return NO_EXPECTATIONS;
+    let i0 = 0;
+    while (i0 < n && this.applies(route[i0]!, pub, time, size)) i0++;
+    if (i0 === n) return (ts.full ??= this.build(route, pub, time, size, true));
+    return this.build(route, pub, time, size, false);
+  }
+
+  /** Whether candidate `c` gets a publish from `pub` at `time` of `size` bytes. */
+  private applies(c: Candidate, pub: Session, time: number, size: number): boolean {
+    const s = c.session;
+    // [MQTT-3.1.2-25]: a message larger than the client's Maximum Packet Size is discarded for it.
+    if (s.maxPacketSize !== null && size > s.maxPacketSize) return false;
+    const sub = c.sub;
+    if (sub.grantedAt > time) return false;
+    // [MQTT-3.8.3-3] no-local: not sent back to the connection that published it.
+    if (sub.noLocal && sub.shareGroup === null) {
+      if (s === pub || (c.cid !== null && c.cid === effectiveClientId(pub))) return false;
+    }
+    return true;
+  }
+
+  /** The expectations of the candidates that apply (all of them when `all`), one per route group. */
+  private build(route: Candidate[], pub: Session, time: number, size: number, all: boolean): Expectation[] {
+    const n = route.length;
     const stamp = ++this.stamp;
     const slotStamp = this.slotStamp, slotExp = this.slotExp;
     let out: Expectation[] | null = null;
-    let pubCid: string | null | undefined;
     for (let i = 0; i < n; i++) {
       const c = route[i]!;
+      if (!all && !this.applies(c, pub, time, size)) continue;
       const s = c.session;
-      // [MQTT-3.1.2-25]: a message larger than the client's Maximum Packet Size is discarded for it.
-      if (s.maxPacketSize !== null && size > s.maxPacketSize) continue;
       const sub = c.sub;
-      if (sub.grantedAt > time) continue;
-      // [MQTT-3.8.3-3] no-local: not sent back to the connection that published it.
-      if (sub.noLocal && sub.shareGroup === null) {
-        if (pubCid === undefined) pubCid = effectiveClientId(pub);
-        if (s === pub || (c.cid !== null && c.cid === pubCid)) continue;
-      }
       const g = c.group;
       if (slotStamp[g] !== stamp) {
         // The candidate's one-member arrays are shared until a second candidate joins the group.
-        const e: Expectation = { key: c.key, shareGroup: sub.shareGroup, cid: c.keyCid, members: c.members1, filters: c.filters1, delivered: null };
+        const e: Expectation = { key: c.key, shareGroup: sub.shareGroup, cid: c.keyCid, members: c.members1, filters: c.filters1 };
         slotStamp[g] = stamp;
         slotExp[g] = e;
         (out ??= []).push(e);
@@ -326,6 +351,7 @@ export class DeliveryCorrelator {
       }
     }
     ts.route = route;
+    ts.full = null;
     ts.groups = groups?.size ?? 0;
     ts.routeGen = gen;
     while (this.slotStamp.length < ts.groups) { this.slotStamp.push(0); this.slotExp.push(NO_EXPECTATION); }
@@ -394,9 +420,9 @@ export class DeliveryCorrelator {
       ts.cursorSweepAt = Math.max(CURSOR_SWEEP_MIN, 2 * ts.cursors.size);
     }
     // Every expected subscriber got it: nothing left to decide, so retire it now.
-    const es = p.expectations;
-    let all = true;
-    for (let k = 0; k < es.length; k++) if (es[k]!.delivered === null) { all = false; break; }
+    let all = p.got0 !== null;
+    const rest = p.gotRest;
+    if (rest !== null) for (let k = 0; all && k < rest.length; k++) all = rest[k] !== null;
     if (all) this.drop(p);
     return true;
   }
@@ -409,10 +435,10 @@ export class DeliveryCorrelator {
       if (p.done || p.time > rec.time || !samePayload(p.rec, rec)) continue;
       const es = p.expectations;
       for (let j = 0; j < es.length; j++) {
+        if (gotOf(p, j) !== null) continue;
         const e = es[j]!;
-        if (e.delivered) continue;
         if (e.members.includes(sub) || (cid !== null && e.cid === cid) || this.inGroup(e, sub)) {
-          e.delivered = rec;
+          if (j === 0) p.got0 = rec; else p.gotRest![j - 1] = rec;
           return p;
         }
       }
@@ -457,13 +483,13 @@ export class DeliveryCorrelator {
   /** The window is over: was the message accepted, and who did not get it? */
   private evaluate(p: Pending): void {
     if (p.qos > 0 && (!p.ack || !p.released)) return; // never accepted (or rejected)
-    const delivered: Expectation[] = [];
+    const delivered: Delivered[] = [];
     const missing: Expectation[] = [];
-    for (const e of p.expectations) {
-      if (e.delivered) { delivered.push(e); continue; }
-      if (this.excused(e, p)) continue;
-      missing.push(e);
-    }
+    p.expectations.forEach((e, j) => {
+      const rec = gotOf(p, j);
+      if (rec !== null) delivered.push({ e, rec });
+      else if (!this.excused(e, p)) missing.push(e);
+    });
     if (missing.length === 0) return;
     if (delivered.length === 0) this.undelivered(p, missing);
     else for (const e of missing) this.withheld(p, e, delivered);
@@ -528,10 +554,10 @@ export class DeliveryCorrelator {
     });
   }
 
-  private withheld(p: Pending, e: Expectation, delivered: Expectation[]): void {
+  private withheld(p: Pending, e: Expectation, delivered: Delivered[]): void {
     const pub = p.publisher;
     const sub = e.members[0]!;
-    const got = delivered.map(subName).join(', ');
+    const got = delivered.map((d) => subName(d.e)).join(', ');
     const filters = e.filters.map((f) => `'${f}'`).join(', ');
     const subUser = e.shareGroup !== null ? `the group's members` : who(sub);
     const aclHint = this.opts.brokerKind === 'mosquitto'
@@ -542,7 +568,7 @@ export class DeliveryCorrelator {
       publisher: { client_id: effectiveClientId(pub), username: pub.username },
       subscriber: subscriberJson(e),
       subscribers: [subscriberJson(e)],
-      delivered_to: delivered.map(subscriberJson),
+      delivered_to: delivered.map((d) => subscriberJson(d.e)),
       qos: p.qos,
       packet_id: p.packetId,
       window_us: this.opts.windowUs,
@@ -560,7 +586,7 @@ export class DeliveryCorrelator {
     }
     this.ctx.emit({
       code: 'withheld-delivery', severity: 'warn', conn: sub.connId, clientId: effectiveClientId(sub), username: sub.username,
-      recs: [p.rec, p.ack?.rec, ...delivered.map((d) => d.delivered)], topic: p.topic, text, extra,
+      recs: [p.rec, p.ack?.rec, ...delivered.map((d) => d.rec)], topic: p.topic, text, extra,
     });
   }
 
@@ -569,6 +595,14 @@ export class DeliveryCorrelator {
     if (!m || !this.opts.acl) return null;
     return this.opts.acl({ username: m.username, clientId: effectiveClientId(m), access: 'read', topic });
   }
+}
+
+/** An expectation that was met, and the delivery that met it. */
+interface Delivered { e: Expectation; rec: PacketRecord }
+
+/** The delivery that met p.expectations[j], or null. */
+function gotOf(p: Pending, j: number): PacketRecord | null {
+  return j === 0 ? p.got0 : p.gotRest![j - 1]!;
 }
 
 function subName(e: Expectation): string {

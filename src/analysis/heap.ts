@@ -1,31 +1,61 @@
 // A small binary min-heap of deadlines used for delivery windows. Entries carry
 // their own position, so one can be removed as soon as it is settled (a delivered
 // message leaves at once instead of waiting out its window). Equal deadlines come
-// out in the order they went in.
+// out in the order they went in. Deadlines mostly arrive in time order, so those
+// skip the heap: they queue in an in-order lane that costs O(1) each way.
 
 /** What an entry of the heap carries (set by the heap). */
 export interface HeapEntry {
   heapKey: number;
   heapSeq: number;
-  /** Position in the heap, -1 when not in it. */
+  /** Position in the heap; -2 in the in-order lane, -1 when in neither. */
   heapIndex: number;
 }
+
+/** heapIndex of an entry held by the in-order lane. */
+const IN_LANE = -2;
 
 export class DeadlineHeap<T extends HeapEntry> {
   private readonly items: T[] = [];
   private seq = 0;
+  /**
+   * The in-order lane: entries pushed with a key no smaller than the previous
+   * lane entry's (delivery windows opened in time order, the usual case) are
+   * appended here instead of being sifted into the heap, and leave from the
+   * front in O(1). An entry removed elsewhere in the lane is only marked (its
+   * heapIndex reset); the lane skips it at the front and is compacted when
+   * mostly made of such entries. A slot is live while its entry's heapIndex is
+   * IN_LANE and its heapSeq equals the slot's.
+   */
+  private lane: (T | undefined)[] = [];
+  private laneSeq: number[] = [];
+  private laneHead = 0;
+  /** Removed entries at or after laneHead. */
+  private laneDead = 0;
+  private laneLastKey = -Infinity;
 
   get size(): number {
-    return this.items.length;
+    return this.items.length + this.lane.length - this.laneHead - this.laneDead;
   }
 
   peekKey(): number | undefined {
-    return this.items.length > 0 ? this.items[0]!.heapKey : undefined;
+    const h = this.items.length > 0 ? this.items[0]! : undefined;
+    const l = this.laneHead < this.lane.length ? this.lane[this.laneHead]! : undefined;
+    if (h === undefined) return l?.heapKey;
+    if (l === undefined) return h.heapKey;
+    return before(l, h) ? l.heapKey : h.heapKey;
   }
 
   push(key: number, item: T): void {
     item.heapKey = key;
     item.heapSeq = this.seq++;
+    if (key >= this.laneLastKey || this.laneHead === this.lane.length) {
+      this.laneLastKey = key;
+      item.heapIndex = IN_LANE;
+      this.lane.push(item);
+      this.laneSeq.push(item.heapSeq);
+      return;
+    }
     const i = this.items.length;
     this.items.push(item);
     item.heapIndex = i;
@@ -34,6 +64,13 @@ export class DeadlineHeap<T extends HeapEntry> {
 
   pop(): T | undefined {
     const items = this.items;
+    const l = this.laneHead < this.lane.length ? this.lane[this.laneHead]! : undefined;
+    if (l !== undefined && (items.length === 0 || before(l, items[0]!))) {
+      l.heapIndex = -1;
+      this.lane[this.laneHead++] = undefined;
+      this.settleLane();
+      return l;
+    }
     if (items.length === 0) return undefined;
     const top = items[0]!;
     const last = items.pop()!;
@@ -49,6 +86,12 @@ export class DeadlineHeap<T extends HeapEntry> {
   /** Take `item` out wherever it is; false when it is not in the heap. */
   remove(item: T): boolean {
     const i = item.heapIndex;
+    if (i === IN_LANE) {
+      item.heapIndex = -1;
+      this.laneDead++;
+      this.settleLane();
+      return true;
+    }
     const items = this.items;
     if (i < 0 || items[i] !== item) return false;
     item.heapIndex = -1;
@@ -58,6 +101,39 @@ export class DeadlineHeap<T extends HeapEntry> {
     last.heapIndex = i;
     if (i > 0 && before(last, items[(i - 1) >> 1]!)) this.up(i); else this.down(i);
     return true;
+  }
+
+  /** Skip removed entries at the lane's front; compact the lane when mostly removed. */
+  private settleLane(): void {
+    const lane = this.lane, seqs = this.laneSeq;
+    while (this.laneHead < lane.length && !this.laneLive(this.laneHead)) {
+      lane[this.laneHead++] = undefined;
+      this.laneDead--;
+    }
+    const n = lane.length;
+    if (this.laneHead === n) {
+      lane.length = 0;
+      seqs.length = 0;
+      this.laneHead = 0;
+      this.laneDead = 0;
+      this.laneLastKey = -Infinity;
+    } else if (this.laneHead + this.laneDead > 64 && 2 * (this.laneHead + this.laneDead) > n) {
+      let w = 0;
+      for (let r = this.laneHead; r < n; r++) {
+        if (!this.laneLive(r)) continue;
+        lane[w] = lane[r];
+        seqs[w++] = seqs[r]!;
+      }
+      lane.length = w;
+      seqs.length = w;
+      this.laneHead = 0;
+      this.laneDead = 0;
+    }
+  }
+
+  private laneLive(i: number): boolean {
+    const x = this.lane[i];
+    return x !== undefined && x.heapIndex === IN_LANE && x.heapSeq === this.laneSeq[i];
   }
 
   private up(i: number): void {
