@@ -181,3 +181,26 @@ describe('delivery correlation: cached routes follow subscription changes', () =
     expect(sc.end().map((x) => x.code)).toEqual(['connect-refused']);
   });
 });
+
+describe('delivery correlation: the shared expectation set', () => {
+  it('what one publish got is not carried over to the next publish of the same route', () => {
+    const sc = new Scenario();
+    const pub = sc.client('p').login();
+    const a = sc.client('a').login().sub(1, ['t/#']);
+    const b = sc.client('b').login().sub(1, ['t/+']);
+    // One: delivered to both. Two: only to a. Three: to nobody.
+    pub.publish({ topic: 't/x', payload: 'one' });
+    a.deliver({ topic: 't/x', payload: 'one' });
+    b.deliver({ topic: 't/x', payload: 'one' });
+    sc.wait(1);
+    pub.publish({ topic: 't/x', payload: 'two' });
+    a.deliver({ topic: 't/x', payload: 'two' });
+    sc.wait(1);
+    pub.publish({ topic: 't/x', payload: 'three' });
+    const f = sc.end();
+    expect(f.map((x) => x.code)).toEqual(['withheld-delivery', 'undelivered-publish']);
+    expect(f[0]!.text).toContain("to a but not to b (filter 't/+')");
+    expect(f[1]!.extra['payload_length']).toBe('three'.length);
+    expect(f[1]!.text).toContain('none of the 2 subscriber(s)');
+  });
+});
