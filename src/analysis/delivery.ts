@@ -49,28 +49,46 @@ interface Expectation {
   filters: string[];
 }
 
-interface Pending extends HeapEntry {
-  /** Publish order across all topics: what a subscriber's delivery cursor compares. */
-  seq: number;
-  rec: PacketRecord;
-  time: number;
-  topic: string;
-  /** The topic's state, whose `pending` list holds this message. */
-  entry: TopicState;
-  qos: number;
-  publisher: Session;
-  packetId: number | null;
-  ack: { rec: PacketRecord; type: number; code: number } | null;
+/**
+ * A publish awaiting its deliveries. A class: many may be held at once (as many as
+ * the broker has in flight), so what the record already says (time, topic, QoS,
+ * packet id) is read from it rather than copied.
+ */
+class Pending implements HeapEntry {
+  ack: { rec: PacketRecord; type: number; code: number } | null = null;
   /** QoS 2: PUBREL time; mosquitto routes the message on PUBREL. */
   released: boolean;
   /** When the broker could route the message: the PUBLISH, or PUBREL for QoS 2. */
   readyAt: number;
   deadline: number;
-  done: boolean;
-  expectations: Expectation[];
+  done = false;
   /** The delivery of expectations[0], and of the others (made when there are others). */
-  got0: PacketRecord | null;
+  got0: PacketRecord | null = null;
   gotRest: (PacketRecord | null)[] | null;
+  heapKey = 0;
+  heapSeq = 0;
+  heapIndex = -1;
+
+  constructor(
+    /** Publish order across all topics: what a subscriber's delivery cursor compares. */
+    readonly seq: number,
+    readonly rec: PacketRecord,
+    /** The topic's state, whose `pending` list holds this message. */
+    readonly entry: TopicState,
+    readonly publisher: Session,
+    readonly expectations: Expectation[],
+    windowUs: number,
+  ) {
+    this.released = rec.summary.qos < 2;
+    this.readyAt = rec.time;
+    this.deadline = rec.time + windowUs;
+    this.gotRest = expectations.length > 1 ? new Array<PacketRecord | null>(expectations.length - 1).fill(null) : null;
+  }
+
+  get time(): number { return this.rec.time; }
+  get topic(): string { return this.rec.topic!; }
+  get qos(): number { return this.rec.summary.qos; }
+  get packetId(): number | null { return this.rec.summary.packetId; }
 }
 
 /**
@@ -231,12 +249,7 @@ export class DeliveryCorrelator {
     const ts = this.topicState(topic);
     const expectations = this.expected(ts, pub, rec.time, rec.size);
     if (expectations.length === 0) return;
-    const p: Pending = {
-      seq: ++this.seq, rec, time: rec.time, topic, entry: ts, qos: sum.qos, publisher: pub,
-      packetId: sum.packetId, ack: null, released: sum.qos < 2, readyAt: rec.time, deadline: rec.time + this.opts.windowUs,
-      done: false, expectations, got0: null, gotRest: expectations.length > 1 ? new Array<PacketRecord | null>(expectations.length - 1).fill(null) : null,
-      heapKey: 0, heapSeq: 0, heapIndex: -1,
-    };
+    const p = new Pending(++this.seq, rec, ts, pub, expectations, this.opts.windowUs);
     if (id !== null) this.idSet(pub.connId, id, p);
     ts.pending.push(p);
     this.heap.push(p.deadline, p);
