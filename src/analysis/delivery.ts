@@ -58,9 +58,13 @@ class Pending implements HeapEntry {
   ack: { rec: PacketRecord; type: number; code: number } | null = null;
   /** QoS 2: PUBREL time; mosquitto routes the message on PUBREL. */
   released: boolean;
-  /** When the broker could route the message: the PUBLISH, or PUBREL for QoS 2. */
-  readyAt: number;
-  deadline: number;
+  /**
+   * When the broker could route the message (the PUBLISH, or PUBREL for QoS 2) and
+   * when its window ends, as µs after the PUBLISH: small integers are stored
+   * unboxed, absolute times would cost each pending message two boxed numbers.
+   */
+  readyAfter = 0;
+  closesAfter: number;
   done = false;
   /** The delivery of expectations[0], and of the others (made when there are others). */
   got0: PacketRecord | null = null;
@@ -80,11 +84,12 @@ class Pending implements HeapEntry {
     windowUs: number,
   ) {
     this.released = rec.summary.qos < 2;
-    this.readyAt = rec.time;
-    this.deadline = rec.time + windowUs;
+    this.closesAfter = windowUs;
     this.gotRest = expectations.length > 1 ? new Array<PacketRecord | null>(expectations.length - 1).fill(null) : null;
   }
 
+  get readyAt(): number { return this.rec.time + this.readyAfter; }
+  get deadline(): number { return this.rec.time + this.closesAfter; }
   get time(): number { return this.rec.time; }
   get topic(): string { return this.rec.topic!; }
   get qos(): number { return this.rec.summary.qos; }
@@ -394,8 +399,8 @@ export class DeliveryCorrelator {
     if (!p || p.qos !== 2 || !p.ack) return;
     this.idDelete(s, id);
     p.released = true;
-    p.readyAt = rec.time;
-    p.deadline = Math.max(p.deadline, rec.time + this.opts.windowUs);
+    p.readyAfter = rec.time - p.time;
+    p.closesAfter = Math.max(p.closesAfter, p.readyAfter + this.opts.windowUs);
   }
 
   private delivery(rec: PacketRecord, sub: Session): boolean {

@@ -6,6 +6,7 @@
 
 /** What an entry of the heap carries (set by the heap). */
 export interface HeapEntry {
+  /** The key while in the heap part (lane entries keep theirs in the lane, unboxed). */
   heapKey: number;
   heapSeq: number;
   /** Position in the heap; -2 in the in-order lane, -1 when in neither. */
@@ -25,10 +26,13 @@ export class DeadlineHeap<T extends HeapEntry> {
    * front in O(1). An entry removed elsewhere in the lane is only marked (its
    * heapIndex reset); the lane skips it at the front and is compacted when
    * mostly made of such entries. A slot is live while its entry's heapIndex is
-   * IN_LANE and its heapSeq equals the slot's.
+   * IN_LANE and its heapSeq equals the slot's. Keys are kept in `laneKey`, an
+   * array of doubles, rather than on the entries (a double field costs each
+   * entry a boxed number, and lane entries can be held by the hundred thousand).
    */
   private lane: (T | undefined)[] = [];
   private laneSeq: number[] = [];
+  private laneKey: number[] = [];
   private laneHead = 0;
   /** Removed entries at or after laneHead. */
   private laneDead = 0;
@@ -40,22 +44,29 @@ export class DeadlineHeap<T extends HeapEntry> {
 
   peekKey(): number | undefined {
     const h = this.items.length > 0 ? this.items[0]! : undefined;
-    const l = this.laneHead < this.lane.length ? this.lane[this.laneHead]! : undefined;
-    if (h === undefined) return l?.heapKey;
-    if (l === undefined) return h.heapKey;
-    return before(l, h) ? l.heapKey : h.heapKey;
+    if (this.laneHead === this.lane.length) return h?.heapKey;
+    const lk = this.laneKey[this.laneHead]!;
+    if (h === undefined) return lk;
+    return this.laneFirst(h) ? lk : h.heapKey;
+  }
+
+  /** The lane's front comes out before heap entry `h` (the lane is not empty). */
+  private laneFirst(h: T): boolean {
+    const lk = this.laneKey[this.laneHead]!;
+    return lk < h.heapKey || (lk === h.heapKey && this.laneSeq[this.laneHead]! < h.heapSeq);
   }
 
   push(key: number, item: T): void {
-    item.heapKey = key;
     item.heapSeq = this.seq++;
     if (key >= this.laneLastKey || this.laneHead === this.lane.length) {
       this.laneLastKey = key;
       item.heapIndex = IN_LANE;
       this.lane.push(item);
       this.laneSeq.push(item.heapSeq);
+      this.laneKey.push(key);
       return;
     }
+    item.heapKey = key;
     const i = this.items.length;
     this.items.push(item);
     item.heapIndex = i;
@@ -65,7 +76,7 @@ export class DeadlineHeap<T extends HeapEntry> {
   pop(): T | undefined {
     const items = this.items;
     const l = this.laneHead < this.lane.length ? this.lane[this.laneHead]! : undefined;
-    if (l !== undefined && (items.length === 0 || before(l, items[0]!))) {
+    if (l !== undefined && (items.length === 0 || this.laneFirst(items[0]!))) {
       l.heapIndex = -1;
       this.lane[this.laneHead++] = undefined;
       this.settleLane();
@@ -105,7 +116,7 @@ export class DeadlineHeap<T extends HeapEntry> {
 
   /** Skip removed entries at the lane's front; compact the lane when mostly removed. */
   private settleLane(): void {
-    const lane = this.lane, seqs = this.laneSeq;
+    const lane = this.lane, seqs = this.laneSeq, keys = this.laneKey;
     while (this.laneHead < lane.length && !this.laneLive(this.laneHead)) {
       lane[this.laneHead++] = undefined;
       this.laneDead--;
@@ -114,6 +125,7 @@ export class DeadlineHeap<T extends HeapEntry> {
     if (this.laneHead === n) {
       lane.length = 0;
       seqs.length = 0;
+      keys.length = 0;
       this.laneHead = 0;
       this.laneDead = 0;
       this.laneLastKey = -Infinity;
@@ -122,10 +134,12 @@ export class DeadlineHeap<T extends HeapEntry> {
       for (let r = this.laneHead; r < n; r++) {
         if (!this.laneLive(r)) continue;
         lane[w] = lane[r];
+        keys[w] = keys[r]!;
         seqs[w++] = seqs[r]!;
       }
       lane.length = w;
       seqs.length = w;
+      keys.length = w;
       this.laneHead = 0;
       this.laneDead = 0;
     }
