@@ -52,7 +52,8 @@ async function child(role, opt) {
       view = createView('line', { out: { write: (s) => writeSync(fd, s) }, color: false, showSecrets: false });
     }
     const onRecord = (r) => { if (r.kind === 'packet') packets++; if (view) view.record(r); };
-    const analyzer = new Analyzer(onRecord, {});
+    // As `up`/`proxy` run it with the line, table or json view (src/cli/live.ts).
+    const analyzer = new Analyzer(onRecord, { keepRecords: false });
     const observers = opt.analysis === false ? [] : [analyzer];
     const p = await startProxy({
       listen: { host: '127.0.0.1', port: 0 },

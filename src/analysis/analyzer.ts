@@ -23,6 +23,15 @@ export interface AnalyzerOptions {
   brokerKind?: 'mosquitto' | 'aedes' | 'unknown';
   /** Finished flows kept for the snapshot. Default 1000. */
   keepFlows?: number;
+  /**
+   * Hold the record of every PUBLISH awaiting its deliveries, so that an
+   * undelivered-publish or withheld-delivery finding also marks it
+   * (`rec.findings`; its frame is in the finding either way). Default true.
+   * Views that never look at a record again after showing it turn this off:
+   * with a broker holding many messages in flight, those records are most of
+   * what analysis keeps in memory, and copying them costs the GC.
+   */
+  keepRecords?: boolean;
 }
 
 export const DEFAULT_DELIVERY_WINDOW_US = 5_000_000;
@@ -112,6 +121,7 @@ export class Analyzer implements EngineObserver {
     this.flows = new FlowTracker(this.ctx, { keepRecent: opts.keepFlows });
     this.delivery = new DeliveryCorrelator(this.ctx, this.sessions, {
       windowUs, settleUs: opts.settleUs, brokerKind: opts.brokerKind ?? 'unknown', acl: opts.acl ? aclCheck(opts.acl) : undefined,
+      keepRecords: opts.keepRecords ?? true,
     });
     this.wills = new WillTracker(this.ctx, windowUs);
   }

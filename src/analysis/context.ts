@@ -88,11 +88,14 @@ function equalAt(x: Uint8Array, xo: number, y: Uint8Array, yo: number, n: number
   return true;
 }
 
-/** Whether two PUBLISH records carry the same payload, compared in place (no views made). */
-export function samePayload(a: PacketRecord, b: PacketRecord): boolean {
-  const n = payloadLength(a);
-  if (n !== payloadLength(b)) return false;
-  return n === 0 || equalAt(a.bytes, a.summary.payloadOffset, b.bytes, b.summary.payloadOffset, n);
+/** Whether a PUBLISH record's payload equals buf[off, off+n), compared in place (no views made). */
+export function payloadEquals(rec: PacketRecord, buf: Uint8Array, off: number, n: number): boolean {
+  if (n !== payloadLength(rec)) return false;
+  if (n === 0) return true;
+  const chunk = rec.chunk;
+  return chunk !== undefined
+    ? equalAt(chunk, (rec.chunkOffset ?? 0) + rec.summary.payloadOffset, buf, off, n)
+    : equalAt(rec.bytes, rec.summary.payloadOffset, buf, off, n);
 }
 
 /** Whether a PUBLISH record's payload equals `p`, compared in place (no view made). */

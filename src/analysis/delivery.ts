@@ -2,7 +2,7 @@
 // subscribers should get it, and whether the broker delivered it to them
 // within the window. Catches mosquitto's ACL "silent drops".
 import type { PacketRecord } from '../model/packet.js';
-import { type AnalysisContext, payloadLength, samePayload, who } from './context.js';
+import { type AnalysisContext, payloadEquals, payloadLength, who } from './context.js';
 import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
@@ -31,6 +31,8 @@ export interface DeliveryOptions {
   settleUs?: number;
   brokerKind: 'mosquitto' | 'aedes' | 'unknown';
   acl?: AclCheck;
+  /** Hold each awaited PUBLISH's record, so that a later finding marks it (AnalyzerOptions.keepRecords). */
+  keepRecords: boolean;
 }
 
 /**
@@ -50,9 +52,10 @@ interface Expectation {
 }
 
 /**
- * A publish awaiting its deliveries. A class: many may be held at once (as many as
- * the broker has in flight), so what the record already says (time, topic, QoS,
- * packet id) is read from it rather than copied.
+ * A publish awaiting its deliveries. Many may be held at once (as many as the
+ * broker has in flight), so a Pending keeps only what matching and findings need:
+ * where its payload lies in the buffer the engine framed it in, and its record
+ * only when `keepRecords` is on (for whoever marks records with later findings).
  */
 class Pending implements HeapEntry {
   ack: { rec: PacketRecord; type: number; code: number } | null = null;
@@ -72,28 +75,45 @@ class Pending implements HeapEntry {
   heapKey = 0;
   heapSeq = 0;
   heapIndex = -1;
+  readonly time: number;
+  readonly topic: string;
+  readonly qos: number;
+  readonly packetId: number | null;
+  readonly frame: number;
+  /** The payload: buf[payOff, payOff + payLen). */
+  readonly buf: Uint8Array;
+  readonly payOff: number;
+  readonly payLen: number;
 
   constructor(
     /** Publish order across all topics: what a subscriber's delivery cursor compares. */
     readonly seq: number,
-    readonly rec: PacketRecord,
+    publish: PacketRecord,
+    /** The PUBLISH's record, when records are kept. */
+    readonly rec: PacketRecord | null,
     /** The topic's state, whose `pending` list holds this message. */
     readonly entry: TopicState,
     readonly publisher: Session,
     readonly expectations: Expectation[],
     windowUs: number,
   ) {
-    this.released = rec.summary.qos < 2;
+    const sum = publish.summary;
+    this.released = sum.qos < 2;
     this.closesAfter = windowUs;
     this.gotRest = expectations.length > 1 ? new Array<PacketRecord | null>(expectations.length - 1).fill(null) : null;
+    this.time = publish.time;
+    this.topic = publish.topic!;
+    this.qos = sum.qos;
+    this.packetId = sum.packetId;
+    this.frame = publish.frame;
+    const chunk = publish.chunk;
+    this.buf = chunk ?? publish.bytes;
+    this.payOff = (chunk !== undefined ? publish.chunkOffset ?? 0 : 0) + Math.max(0, sum.payloadOffset);
+    this.payLen = payloadLength(publish);
   }
 
-  get readyAt(): number { return this.rec.time + this.readyAfter; }
-  get deadline(): number { return this.rec.time + this.closesAfter; }
-  get time(): number { return this.rec.time; }
-  get topic(): string { return this.rec.topic!; }
-  get qos(): number { return this.rec.summary.qos; }
-  get packetId(): number | null { return this.rec.summary.packetId; }
+  get readyAt(): number { return this.time + this.readyAfter; }
+  get deadline(): number { return this.time + this.closesAfter; }
 }
 
 /**
@@ -254,7 +274,7 @@ export class DeliveryCorrelator {
     const ts = this.topicState(topic);
     const expectations = this.expected(ts, pub, rec.time, rec.size);
     if (expectations.length === 0) return;
-    const p = new Pending(++this.seq, rec, ts, pub, expectations, this.opts.windowUs);
+    const p = new Pending(++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs);
     if (id !== null) this.idSet(pub.connId, id, p);
     ts.pending.push(p);
     this.heap.push(p.deadline, p);
@@ -420,7 +440,10 @@ export class DeliveryCorrelator {
     // look before it only when nothing after it matches (out-of-order delivery).
     let start = ts.head;
     const cur = ts.cursors.get(sub);
-    if (cur !== undefined) {
+    // The usual case needs no search: in-order deliveries retire each message as they
+    // go, so the first undecided one is already past the cursor. (A search would touch
+    // a dozen long-held messages, each a cache miss when many are in flight.)
+    if (cur !== undefined && list[start]!.seq <= cur) {
       let hi = n;
       while (start < hi) {
         const mid = (start + hi) >>> 1;
@@ -450,7 +473,7 @@ export class DeliveryCorrelator {
     for (let i = from; i < to; i++) {
       const p = list[i]!;
       this.work++;
-      if (p.done || p.time > rec.time || !samePayload(p.rec, rec)) continue;
+      if (p.done || p.time > rec.time || !payloadEquals(rec, p.buf, p.payOff, p.payLen)) continue;
       const es = p.expectations;
       for (let j = 0; j < es.length; j++) {
         if (gotOf(p, j) !== null) continue;
@@ -546,7 +569,7 @@ export class DeliveryCorrelator {
       subscribers: missing.map(subscriberJson),
       qos: p.qos,
       packet_id: p.packetId,
-      payload_length: payloadLength(p.rec),
+      payload_length: p.payLen,
       window_us: this.opts.windowUs,
     };
     if (p.ack) extra['ack_reason_code'] = p.ack.code;
@@ -568,7 +591,7 @@ export class DeliveryCorrelator {
     }
     this.ctx.emit({
       code: 'undelivered-publish', severity: 'warn', conn: pub.connId, clientId: effectiveClientId(pub), username: pub.username,
-      recs: [p.rec, p.ack?.rec], topic: p.topic, text, extra,
+      recs: [p.rec, p.ack?.rec], frames: [p.frame], topic: p.topic, text, extra,
     });
   }
 
@@ -604,7 +627,7 @@ export class DeliveryCorrelator {
     }
     this.ctx.emit({
       code: 'withheld-delivery', severity: 'warn', conn: sub.connId, clientId: effectiveClientId(sub), username: sub.username,
-      recs: [p.rec, p.ack?.rec, ...delivered.map((d) => d.rec)], topic: p.topic, text, extra,
+      recs: [p.rec, p.ack?.rec, ...delivered.map((d) => d.rec)], frames: [p.frame], topic: p.topic, text, extra,
     });
   }
 

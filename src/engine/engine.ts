@@ -272,8 +272,8 @@ class Packet implements PacketRecord {
     readonly username: string | null,
     readonly version: ProtocolVersion,
     readonly versionInferred: boolean,
-    private readonly buf: Uint8Array,
-    private readonly off: number,
+    readonly chunk: Uint8Array,
+    readonly chunkOffset: number,
     readonly size: number,
     private bytes_: Uint8Array | null,
     readonly summary: PacketSummary,
@@ -285,8 +285,8 @@ class Packet implements PacketRecord {
 
   get bytes(): Uint8Array {
     if (this.bytes_ === null) {
-      const b = this.buf;
-      this.bytes_ = this.off === 0 && this.size === b.length ? b : b.subarray(this.off, this.off + this.size);
+      const b = this.chunk;
+      this.bytes_ = this.chunkOffset === 0 && this.size === b.length ? b : b.subarray(this.chunkOffset, this.chunkOffset + this.size);
     }
     return this.bytes_;
   }

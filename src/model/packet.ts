@@ -95,6 +95,13 @@ export interface PacketRecord {
   bytes: Uint8Array;
   /** bytes.length, without touching `bytes` (the engine creates that view on first use). */
   size: number;
+  /**
+   * The buffer the packet was framed in and where in it the packet starts:
+   * `bytes` without making a view (the buffer may hold other packets too).
+   * Records made elsewhere than the Engine may leave them out; use `bytes` then.
+   */
+  chunk?: Uint8Array;
+  chunkOffset?: number;
   summary: PacketSummary;
   /** The real topic after resolving a topic alias (equals summary.topic otherwise). */
   topic: string | null;

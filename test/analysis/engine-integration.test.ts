@@ -138,3 +138,50 @@ describe('Analyzer on the real Engine', () => {
     expect(snap.topics).toEqual([expect.objectContaining({ topic: OWN1, published: 2, delivered: 2 })]);
   });
 });
+
+describe('delivery correlation without held records (keepRecords: false, as the line/table/json views run it)', () => {
+  /** Eight QoS 0 publishes in one read, their deliveries in another with the sixth missing. */
+  function run(keepRecords: boolean) {
+    const h = new Harness({ keepRecords });
+    const sub = h.conn().login('sub', 'sub').sub(1, 'm/#');
+    const pub = h.conn().login('pub', 'pub');
+    const gen = (i: number) => mqtt.generate({ cmd: 'publish', topic: `m/${i % 2}`, payload: Buffer.from(`payload-${i}`.repeat(i + 1)), qos: 0, retain: false, dup: false } as mqtt.Packet);
+    const pubChunk = Buffer.concat(Array.from({ length: 8 }, (_, i) => gen(i)));
+    const before = h.records.length;
+    h.engine.data(pub.meta.id, 'c2s', new Uint8Array(pubChunk), h.time, ++h.frame);
+    const pubs = h.records.slice(before);
+    h.wait(2);
+    // Deliveries with the same payload lengths but one byte changed would not match: use the real ones.
+    const delChunk = Buffer.concat([0, 1, 2, 3, 4, 6, 7].map(gen));
+    h.engine.data(sub.meta.id, 's2c', new Uint8Array(delChunk), h.time, ++h.frame);
+    h.wait(10_000);
+    h.engine.end(h.time);
+    return { h, pubs };
+  }
+
+  for (const keep of [true, false]) {
+    it(`finds the one missing delivery in multi-packet reads (keepRecords: ${keep})`, () => {
+      const { h, pubs } = run(keep);
+      expect(pubs).toHaveLength(8);
+      expect(h.findings.map((f) => f.code)).toEqual(['undelivered-publish']);
+      const f = h.findings[0]!;
+      expect(f.topic).toBe('m/1');
+      expect(f.frames).toEqual([pubs[5]!.frame]);
+      expect(f.extra['payload_length']).toBe('payload-5'.length * 6);
+      // Only held records are marked; without them the frame still names the packet.
+      expect(pubs[5]!.findings).toEqual(keep ? ['undelivered-publish'] : []);
+    });
+  }
+
+  it('a delivery whose payload differs in one byte from the publish is not taken for it', () => {
+    const h = new Harness({ keepRecords: false });
+    const sub = h.conn().login('sub', 'sub').sub(1, 't');
+    const pub = h.conn().login('pub', 'pub');
+    pub.c({ cmd: 'publish', topic: 't', payload: Buffer.from('abcdef'), qos: 0, retain: false, dup: false });
+    h.wait(1);
+    sub.s({ cmd: 'publish', topic: 't', payload: Buffer.from('abcdeF'), qos: 0, retain: false, dup: false });
+    h.wait(10_000);
+    h.engine.end(h.time);
+    expect(h.findings.map((f) => f.code)).toEqual(['undelivered-publish']);
+  });
+});
