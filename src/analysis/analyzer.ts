@@ -32,6 +32,12 @@ export interface AnalyzerOptions {
    * what analysis keeps in memory, and copying them costs the GC.
    */
   keepRecords?: boolean;
+  /**
+   * Most publishes awaited at once by delivery correlation; beyond that, new ones
+   * are not checked (counted in the snapshot's untrackedDeliveryPublishes) until
+   * the backlog drains. Default 250,000 (about 70 MiB without held records).
+   */
+  maxPendingDeliveries?: number;
 }
 
 export const DEFAULT_DELIVERY_WINDOW_US = 5_000_000;
@@ -103,6 +109,8 @@ export interface AnalysisSnapshot {
   flows: { inFlight: FlowSnapshot[]; recent: FlowSnapshot[]; stats: Record<FlowKind, FlowStats & { avgUs: number | null }> };
   /** Messages still inside their delivery window. */
   pendingDeliveries: number;
+  /** Publishes not checked for delivery because maxPendingDeliveries were already awaited. */
+  untrackedDeliveryPublishes: number;
   findings: Record<string, number>;
 }
 
@@ -122,6 +130,7 @@ export class Analyzer implements EngineObserver {
     this.delivery = new DeliveryCorrelator(this.ctx, this.sessions, {
       windowUs, settleUs: opts.settleUs, brokerKind: opts.brokerKind ?? 'unknown', acl: opts.acl ? aclCheck(opts.acl) : undefined,
       keepRecords: opts.keepRecords ?? true,
+      maxPending: opts.maxPendingDeliveries ?? 250_000,
     });
     this.wills = new WillTracker(this.ctx, windowUs);
   }
@@ -199,6 +208,7 @@ export class Analyzer implements EngineObserver {
       untrackedTopicPublishes: this.topics.untracked,
       flows: { inFlight: this.flows.inFlight().map(flowSnapshot), recent: this.flows.recent.map(flowSnapshot), stats },
       pendingDeliveries: this.delivery.pendingCount,
+      untrackedDeliveryPublishes: this.delivery.untracked,
       findings: { ...this.ctx.counts },
     };
   }

@@ -33,6 +33,8 @@ export interface DeliveryOptions {
   acl?: AclCheck;
   /** Hold each awaited PUBLISH's record, so that a later finding marks it (AnalyzerOptions.keepRecords). */
   keepRecords: boolean;
+  /** Most publishes awaited at once (AnalyzerOptions.maxPendingDeliveries). */
+  maxPending: number;
 }
 
 /**
@@ -179,6 +181,8 @@ export class DeliveryCorrelator {
   private seq = 0;
   /** Pending-list entries visited by delivery matching and compaction (a complexity gauge for tests). */
   work = 0;
+  /** Publishes not checked for delivery because `maxPending` were already awaited. */
+  untracked = 0;
   /** QoS 1/2 messages awaiting their ack or PUBREL, by connection id and packet id. */
   private readonly byId = new Map<string, IntMap<Pending>>();
   private readonly heap = new DeadlineHeap<Pending>();
@@ -274,6 +278,8 @@ export class DeliveryCorrelator {
     const ts = this.topicState(topic);
     const expectations = this.expected(ts, pub, rec.time, rec.size);
     if (expectations.length === 0) return;
+    // Bounded memory when a broker (or a hostile client) keeps a huge number in flight.
+    if (this.heap.size >= this.opts.maxPending) { this.untracked++; return; }
     const p = new Pending(++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs);
     if (id !== null) this.idSet(pub.connId, id, p);
     ts.pending.push(p);

@@ -176,6 +176,8 @@ export interface SummarySnapshot {
     stats?: Readonly<Record<string, { count: number; complete: number; rejected: number; incomplete: number; avgUs?: number | null; maxUs?: number }>>;
   };
   pendingDeliveries?: number;
+  /** Publishes delivery correlation did not check (too many awaited at once). */
+  untrackedDeliveryPublishes?: number;
 }
 
 export interface SummaryRenderOptions extends ClockOptions {
@@ -257,6 +259,10 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
       }
       if (list.length < nFind) out.push(`  … ${nFind - list.length} more not listed`);
     }
+  }
+  const untracked = opts.snapshot?.untrackedDeliveryPublishes ?? 0;
+  if (untracked > 0) {
+    out.push(`  ${p.bold('note')}: ${untracked} publish${untracked === 1 ? ' was' : 'es were'} not checked for silent drops: too many were awaiting their deliveries at once (a memory bound)`);
   }
 
   const stats = opts.snapshot?.flows?.stats;

@@ -59,3 +59,25 @@ describe('delivery correlation at scale', () => {
   });
 });
 
+
+describe('delivery correlation under a backlog it cannot hold', () => {
+  it('awaits at most maxPendingDeliveries publishes; the rest are counted, not checked, and tracking resumes once it drains', () => {
+    const sc = new Scenario({ maxPendingDeliveries: 100 });
+    const watcher = sc.client('watcher').login({ username: null }).sub(1, ['#']);
+    const pub = sc.client('p1').login({ username: 'user1' });
+    for (let i = 0; i < 150; i++) pub.publish({ topic: 'a/b', payload: `m${i}` });
+    let snap = sc.analyzer.snapshot();
+    expect(snap.pendingDeliveries).toBe(100);
+    expect(snap.untrackedDeliveryPublishes).toBe(50);
+    // The broker delivers the first 100; the 50 untracked ones are never delivered and not reported.
+    for (let i = 0; i < 100; i++) watcher.deliver({ topic: 'a/b', payload: `m${i}` });
+    expect(sc.analyzer.snapshot().pendingDeliveries).toBe(0);
+    // Room again: a later publish that goes undelivered is reported.
+    pub.publish({ topic: 'a/b', payload: 'late' });
+    sc.wait(6000).tick();
+    snap = sc.analyzer.snapshot();
+    expect(snap.untrackedDeliveryPublishes).toBe(50);
+    expect(sc.findings.map((f) => f.code)).toEqual(['undelivered-publish']);
+    expect(sc.findings[0]!.extra['payload_length']).toBe('late'.length);
+  });
+});

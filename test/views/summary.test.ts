@@ -38,6 +38,13 @@ describe('SummaryCounter', () => {
 });
 
 describe('renderSummary', () => {
+  it('says when delivery correlation skipped publishes (too many awaited at once), and only then', () => {
+    const c = counted();
+    const note = /note: 3 publishes were not checked for silent drops: too many were awaiting their deliveries at once/;
+    expect(renderSummary(c.toRecord(), { snapshot: { untrackedDeliveryPublishes: 3 } })).toMatch(note);
+    expect(renderSummary(c.toRecord(), { snapshot: { untrackedDeliveryPublishes: 0 } })).not.toMatch(/not checked for silent drops/);
+  });
+
   it('prints counts per type, client, topic and the findings list', () => {
     const c = counted();
     const text = renderSummary(c.toRecord(), { findings: c.findings, utc: true });

@@ -215,6 +215,7 @@ function mergeSnapshots(snaps: AnalysisSnapshot[]): SummarySnapshot | undefined 
     topics: snaps.flatMap((s) => s.topics),
     flows: { inFlight: snaps.flatMap((s) => s.flows.inFlight), stats },
     pendingDeliveries: snaps.reduce((n, s) => n + s.pendingDeliveries, 0),
+    untrackedDeliveryPublishes: snaps.reduce((n, s) => n + s.untrackedDeliveryPublishes, 0),
   };
 }
 
