@@ -4,6 +4,11 @@ import { DeadlineHeap, type HeapEntry } from '../../src/analysis/heap.js';
 interface Item extends HeapEntry { id: number }
 const item = (id: number): Item => ({ id, heapKey: 0, heapSeq: 0, heapIndex: -1 });
 
+/** A seeded pseudo-random source in [0, 1], so failures repeat. */
+function seeded(seed: number): () => number {
+  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+}
+
 describe('DeadlineHeap', () => {
   it('pops by deadline, equal deadlines in the order they were pushed', () => {
     const h = new DeadlineHeap<Item>();
@@ -15,8 +20,7 @@ describe('DeadlineHeap', () => {
   });
 
   it('removes entries anywhere and stays ordered (random operations against a sorted list)', () => {
-    let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = seeded(7);
     const h = new DeadlineHeap<Item>();
     const ref: { key: number; seq: number; it: Item }[] = [];
     let seq = 0;
@@ -44,8 +48,7 @@ describe('DeadlineHeap', () => {
 
 describe('DeadlineHeap in-order lane', () => {
   it('mixes lane and heap entries correctly (mostly increasing keys, removals, re-pushes)', () => {
-    let seed = 11;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = seeded(11);
     const h = new DeadlineHeap<Item>();
     const ref: { key: number; seq: number; it: Item }[] = [];
     let seq = 0;
