@@ -57,8 +57,23 @@ export class TmuxSession {
     throw new Error(`timed out waiting for ${what}; screen was:\n${last}`);
   }
 
+  /**
+   * The screen once it shows `text` and has stopped changing: blessed may draw a
+   * screen in more than one frame (the list first, the bars after), so the first
+   * capture that shows `text` may lack what a test checks next. Waits at most a
+   * second for two equal captures in a row (a live view may never settle).
+   */
   async waitText(text: string, timeoutMs?: number): Promise<string> {
-    return this.waitFor((s) => s.includes(text), JSON.stringify(text), timeoutMs);
+    let screen = await this.waitFor((s) => s.includes(text), JSON.stringify(text), timeoutMs);
+    const until = Date.now() + 1000;
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 60));
+      const next = this.capture();
+      if (next === screen) break;
+      if (!next.includes(text)) break; // moved on (a transient state): keep the screen that showed it
+      screen = next;
+    }
+    return screen;
   }
 
   kill(): void {
