@@ -503,10 +503,16 @@ export class DeliveryCorrelator {
   private drop(p: Pending): void {
     if (p.done) return;
     p.done = true;
+    // Decided: nothing reads what it got any more. Released now, since a decided
+    // message can stay in its topic's list (behind others) until the list is compacted.
+    p.got0 = null;
+    p.gotRest = null;
     const ts = p.entry;
     const list = ts.pending;
     ts.dead++;
-    while (ts.head < list.length && list[ts.head]!.done) { ts.head++; ts.dead--; }
+    // Slots behind the head are never read again: clear them, or every decided
+    // message would stay reachable until the next compaction (half a list later).
+    while (ts.head < list.length && list[ts.head]!.done) { (list as (Pending | undefined)[])[ts.head++] = undefined; ts.dead--; }
     if (ts.head === list.length) {
       // All decided: start afresh (what sweep() looks for). Cursors stay valid (they
       // are publish seqs; closed sessions' ones are swept when they pile up).

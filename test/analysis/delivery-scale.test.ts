@@ -81,3 +81,24 @@ describe('delivery correlation under a backlog it cannot hold', () => {
     expect(sc.findings[0]!.extra['payload_length']).toBe('late'.length);
   });
 });
+
+describe('delivery correlation lets decided messages go', () => {
+  it('a backlog delivered in order keeps no decided message (nor its delivery record) reachable from the topic list', () => {
+    const sc = new Scenario({ keepRecords: false });
+    const watcher = sc.client('watcher').login({ username: null }).sub(1, ['#']);
+    const pub = sc.client('p1').login({ username: 'user1' });
+    for (let i = 0; i < 1000; i++) pub.publish({ topic: 'a/b', payload: `m${i}` });
+    for (let i = 0; i < 600; i++) watcher.deliver({ topic: 'a/b', payload: `m${i}` });
+    const d = (sc.analyzer as unknown as { delivery: { byTopic: Map<string, { pending: ({ done: boolean; got0: unknown } | undefined)[]; head: number }> } }).delivery;
+    const ts = d.byTopic.get('a/b')!;
+    const held = ts.pending.filter((p) => p !== undefined);
+    // Only the 400 undecided ones (compaction may have moved them to the front).
+    expect(held).toHaveLength(400);
+    expect(held.every((p) => !p.done && p.got0 === null)).toBe(true);
+    expect(sc.analyzer.snapshot().pendingDeliveries).toBe(400);
+    for (let i = 600; i < 1000; i++) watcher.deliver({ topic: 'a/b', payload: `m${i}` });
+    expect(sc.analyzer.snapshot().pendingDeliveries).toBe(0);
+    sc.wait(6000).tick();
+    expect(sc.findings).toEqual([]);
+  });
+});
