@@ -9,6 +9,13 @@ function publishes(sc: Scenario, pub: ReturnType<Scenario['client']>, topic: str
   for (let i = 0; i < n; i++) { pub.publish({ topic, payload }); sc.wait(1); }
 }
 
+/** One message on 't' from `pub`, delivered to `sub`: the topic's route is now cached. */
+function cacheRoute(sc: Scenario, pub: ReturnType<Scenario['client']>, sub: ReturnType<Scenario['client']>): void {
+  pub.publish({ topic: 't', payload: 'one' });
+  sub.deliver({ topic: 't', payload: 'one' });
+  sc.wait(1);
+}
+
 describe('delivery correlation: cached routes follow subscription changes', () => {
   it('a subscription granted after earlier publishes on the topic is expected for the next publish', () => {
     const sc = new Scenario();
@@ -45,9 +52,7 @@ describe('delivery correlation: cached routes follow subscription changes', () =
       const sc = new Scenario();
       const pub = sc.client('p').login();
       const sub = sc.client('s').login().sub(1, ['#']);
-      pub.publish({ topic: 't', payload: 'one' });
-      sub.deliver({ topic: 't', payload: 'one' });
-      sc.wait(1);
+      cacheRoute(sc, pub, sub);
       if (how === 'disconnect') sub.disconnect();
       sub.close();
       sc.wait(1);
@@ -60,9 +65,7 @@ describe('delivery correlation: cached routes follow subscription changes', () =
     const sc = new Scenario();
     const pub = sc.client('p').login();
     const sub = sc.client('s').login().sub(1, ['t']);
-    pub.publish({ topic: 't', payload: 'one' });
-    sub.deliver({ topic: 't', payload: 'one' });
-    sc.wait(1);
+    cacheRoute(sc, pub, sub);
     expect(sc.analyzer.snapshot().pendingDeliveries).toBe(0);
     sub.close();
     sc.wait(1);
@@ -75,9 +78,7 @@ describe('delivery correlation: cached routes follow subscription changes', () =
     const sc = new Scenario();
     const pub = sc.client('p').login();
     const sub = sc.client('s').login().sub(1, ['t']);
-    pub.publish({ topic: 't', payload: 'one' });
-    sub.deliver({ topic: 't', payload: 'one' });
-    sc.wait(1);
+    cacheRoute(sc, pub, sub);
     sc.analyzer.open(sub.meta, sc.time); // same connection id, no close seen: a new, unsubscribed session
     sc.wait(1);
     publishes(sc, pub, 't', 2, 'two');
@@ -89,9 +90,7 @@ describe('delivery correlation: cached routes follow subscription changes', () =
     const sc = new Scenario();
     const pub = sc.client('p').login();
     const s1 = sc.client('s1').login().sub(1, ['t']);
-    pub.publish({ topic: 't', payload: 'one' });
-    s1.deliver({ topic: 't', payload: 'one' });
-    sc.wait(1);
+    cacheRoute(sc, pub, s1);
     sc.client('s2').login().sub(1, ['t']);
     sc.wait(1);
     pub.publish({ topic: 't', payload: 'two' });
@@ -122,9 +121,7 @@ describe('delivery correlation: cached routes follow subscription changes', () =
     const sc = new Scenario();
     const pub = sc.client('p').login();
     const first = sc.client('s').login({ clientId: 'sub' }).sub(1, ['t']);
-    pub.publish({ topic: 't', payload: 'one' });
-    first.deliver({ topic: 't', payload: 'one' });
-    sc.wait(1);
+    cacheRoute(sc, pub, first);
     const second = sc.client('s2').login({ clientId: 'sub' }); // takes 'sub' over, no subscription of its own
     sc.wait(1);
     pub.publish({ topic: 't', payload: 'two' });
@@ -169,9 +166,7 @@ describe('delivery correlation: cached routes follow subscription changes', () =
     const sc = new Scenario();
     const pub = sc.client('p').login();
     const s1 = sc.client('s1').login().sub(1, ['t']);
-    pub.publish({ topic: 't', payload: 'one' });
-    s1.deliver({ topic: 't', payload: 'one' });
-    sc.wait(1);
+    cacheRoute(sc, pub, s1);
     const bad = sc.client('s1');
     bad.connect({ clientId: 's1' });
     bad.connack(5);
