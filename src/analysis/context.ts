@@ -88,14 +88,20 @@ function equalAt(x: Uint8Array, xo: number, y: Uint8Array, yo: number, n: number
   return true;
 }
 
+/** The buffer holding a record's bytes, without making a view: the engine's read buffer when known. */
+export function bufferOf(rec: PacketRecord): Uint8Array {
+  return rec.chunk ?? rec.bytes;
+}
+
+/** Where a PUBLISH record's payload starts in bufferOf(rec). */
+export function payloadStart(rec: PacketRecord): number {
+  return (rec.chunk !== undefined ? rec.chunkOffset ?? 0 : 0) + Math.max(0, rec.summary.payloadOffset);
+}
+
 /** Whether a PUBLISH record's payload equals buf[off, off+n), compared in place (no views made). */
 export function payloadEquals(rec: PacketRecord, buf: Uint8Array, off: number, n: number): boolean {
   if (n !== payloadLength(rec)) return false;
-  if (n === 0) return true;
-  const chunk = rec.chunk;
-  return chunk !== undefined
-    ? equalAt(chunk, (rec.chunkOffset ?? 0) + rec.summary.payloadOffset, buf, off, n)
-    : equalAt(rec.bytes, rec.summary.payloadOffset, buf, off, n);
+  return n === 0 || equalAt(bufferOf(rec), payloadStart(rec), buf, off, n);
 }
 
 /** Whether a PUBLISH record's payload equals `p`, compared in place (no view made). */

@@ -2,7 +2,7 @@
 // subscribers should get it, and whether the broker delivered it to them
 // within the window. Catches mosquitto's ACL "silent drops".
 import type { PacketRecord } from '../model/packet.js';
-import { type AnalysisContext, payloadEquals, payloadLength, who } from './context.js';
+import { type AnalysisContext, bufferOf, payloadEquals, payloadLength, payloadStart, who } from './context.js';
 import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
@@ -108,9 +108,8 @@ class Pending implements HeapEntry {
     this.qos = sum.qos;
     this.packetId = sum.packetId;
     this.frame = publish.frame;
-    const chunk = publish.chunk;
-    this.buf = chunk ?? publish.bytes;
-    this.payOff = (chunk !== undefined ? publish.chunkOffset ?? 0 : 0) + Math.max(0, sum.payloadOffset);
+    this.buf = bufferOf(publish);
+    this.payOff = payloadStart(publish);
     this.payLen = payloadLength(publish);
   }
 
