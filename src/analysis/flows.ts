@@ -47,6 +47,77 @@ export interface Flow {
   seq: number;
 }
 
+/**
+ * A flow in flight. Its steps are its packets' records, so a step costs no
+ * object of its own; the two steps of a QoS 1 flow are held inline. The Flow
+ * shape (with FlowStep objects) is made only when a flow is listed or kept.
+ */
+class Live {
+  retransmissions = 0;
+  seq = 0;
+  r1: PacketRecord | null = null;
+  more: PacketRecord[] | null = null;
+  constructor(
+    readonly conn: string,
+    readonly clientId: string | null,
+    readonly dir: Direction,
+    readonly packetId: number | null,
+    readonly kind: FlowKind,
+    public state: FlowState,
+    readonly topic: string | null,
+    readonly r0: PacketRecord,
+  ) {}
+
+  add(rec: PacketRecord): void {
+    if (this.r1 === null) this.r1 = rec;
+    else (this.more ??= []).push(rec);
+  }
+
+  get last(): PacketRecord {
+    const m = this.more;
+    return m !== null ? m[m.length - 1]! : this.r1 ?? this.r0;
+  }
+
+  get stepCount(): number {
+    return this.r1 === null ? 1 : 2 + (this.more?.length ?? 0);
+  }
+
+  rec(i: number): PacketRecord {
+    return i === 0 ? this.r0 : i === 1 ? this.r1! : this.more![i - 2]!;
+  }
+
+  recs(): PacketRecord[] {
+    const out = [this.r0];
+    if (this.r1 !== null) out.push(this.r1);
+    if (this.more !== null) out.push(...this.more);
+    return out;
+  }
+
+  /** Step `i` written into `to` (a reused object) or a new one. */
+  step(i: number, to?: FlowStep): FlowStep {
+    const r = this.rec(i);
+    const t = r.summary.type;
+    // The opening packet is named plainly; a PUBLISH sent again inside the flow is marked.
+    const type = i > 0 && t === 3 && r.summary.dup ? 'PUBLISH (DUP)' : NAMES[t] ?? '?';
+    const latencyUs = i === 0 ? 0 : r.time - this.rec(i - 1).time;
+    const reasonCodes = i === 0 ? null : r.summary.reasonCodes;
+    if (to === undefined) return { type, dir: r.dir, frame: r.frame, time: r.time, latencyUs, reasonCodes };
+    to.type = type; to.dir = r.dir; to.frame = r.frame; to.time = r.time; to.latencyUs = latencyUs; to.reasonCodes = reasonCodes;
+    return to;
+  }
+
+  /** The Flow shape of a flow still in flight. */
+  toFlow(): Flow {
+    const steps: FlowStep[] = [];
+    for (let i = 0; i < this.stepCount; i++) steps.push(this.step(i));
+    return {
+      conn: this.conn, clientId: this.clientId, dir: this.dir, packetId: this.packetId, kind: this.kind, state: this.state,
+      topic: this.topic, steps, retransmissions: this.retransmissions, startedAt: this.r0.time, endedAt: null, totalUs: null,
+      recs: this.recs(), seq: this.seq,
+    };
+  }
+}
+
 /** The recs of every finished flow (nothing is added to a finished flow). */
 const NO_RECS: PacketRecord[] = [];
 
@@ -71,13 +142,13 @@ const AWAIT: Record<FlowState, string> = {
 
 export class FlowTracker {
   /** Flows in flight per connection id, by key(dir, packet id). */
-  private readonly byConn = new Map<string, IntMap<Flow>>();
+  private readonly byConn = new Map<string, IntMap<Live>>();
   /** The connection of the previous lookup and its map: runs on one connection skip the outer lookup. */
   private lastConn: string | null = null;
-  private lastMap: IntMap<Flow> | undefined = undefined;
+  private lastMap: IntMap<Live> | undefined = undefined;
   /** Counts flows going in flight (Flow.seq). */
   private seq = 0;
-  private readonly pings = new Map<string, Flow[]>();
+  private readonly pings = new Map<string, Live[]>();
   /**
    * The last keepRecent finished flows, in slots that are reused once there are
    * keepRecent of them (slot `ringNext` is then the oldest). See keep().
@@ -102,7 +173,7 @@ export class FlowTracker {
     return this.ringNext === 0 ? r.slice() : [...r.slice(this.ringNext), ...r.slice(0, this.ringNext)];
   }
 
-  private mapOf(conn: string): IntMap<Flow> | undefined {
+  private mapOf(conn: string): IntMap<Live> | undefined {
     if (conn === this.lastConn) return this.lastMap;
     const m = this.byConn.get(conn);
     this.lastConn = conn;
@@ -110,11 +181,11 @@ export class FlowTracker {
     return m;
   }
 
-  private get(conn: string, k: number): Flow | undefined {
+  private get(conn: string, k: number): Live | undefined {
     return this.mapOf(conn)?.get(k);
   }
 
-  private set(conn: string, k: number, f: Flow): void {
+  private set(conn: string, k: number, f: Live): void {
     let m = this.mapOf(conn);
     if (!m) { this.byConn.set(conn, (m = new IntMap())); this.lastMap = m; }
     f.seq = this.seq++;
@@ -127,11 +198,11 @@ export class FlowTracker {
 
   /** Flows in flight, in the order they went in flight, then the PINGREQs awaiting PINGRESP. */
   inFlight(): Flow[] {
-    const out: Flow[] = [];
-    for (const m of this.byConn.values()) for (const f of m.values()) out.push(f);
-    out.sort((a, b) => a.seq - b.seq);
-    for (const q of this.pings.values()) out.push(...q);
-    return out;
+    const live: Live[] = [];
+    for (const m of this.byConn.values()) for (const f of m.values()) live.push(f);
+    live.sort((a, b) => a.seq - b.seq);
+    for (const q of this.pings.values()) live.push(...q);
+    return live.map((f) => f.toFlow());
   }
 
   packet(rec: PacketRecord, s: Session): void {
@@ -185,9 +256,9 @@ export class FlowTracker {
       // [MQTT-2.2.1-3]: a packet id is not reused while its flow is in flight.
       this.ctx.emit({
         code: 'protocol-violation', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
-        recs: [...cur.recs, rec],
-        text: `Packet id ${id} reused by ${NAMES[rec.summary.type]} while its ${flowLabel(cur)} (frame ${cur.steps[0]?.frame}) is still ${cur.state.replace('-', ' ')}; a packet id must not be reused until its flow completes [MQTT-2.2.1-3]`,
-        extra: { violation: 'packet-id-reuse', packet_id: id, dir: rec.dir, previous_frame: cur.steps[0]?.frame ?? null, spec: 'MQTT-2.2.1-3' },
+        recs: [...cur.recs(), rec],
+        text: `Packet id ${id} reused by ${NAMES[rec.summary.type]} while its ${flowLabel(cur)} (frame ${cur.r0.frame}) is still ${cur.state.replace('-', ' ')}; a packet id must not be reused until its flow completes [MQTT-2.2.1-3]`,
+        extra: { violation: 'packet-id-reuse', packet_id: id, dir: rec.dir, previous_frame: cur.r0.frame, spec: 'MQTT-2.2.1-3' },
       });
       this.delete(s.connId, k);
       this.finish(cur, 'incomplete');
@@ -196,23 +267,14 @@ export class FlowTracker {
     this.stats[kind].count++;
   }
 
-  private newFlow(rec: PacketRecord, s: Session, id: number | null, kind: FlowKind, state: FlowState): Flow {
-    return {
-      conn: s.connId, clientId: effectiveClientId(s), dir: rec.dir, packetId: id, kind, state,
-      topic: kind === 'publish-qos1' || kind === 'publish-qos2' ? rec.topic : rec.summary.subscriptions?.map((x) => x.filter).join(', ') ?? rec.summary.unsubscriptions?.join(', ') ?? null,
-      steps: [{ type: NAMES[rec.summary.type] ?? '?', dir: rec.dir, frame: rec.frame, time: rec.time, latencyUs: 0, reasonCodes: null }],
-      retransmissions: 0, startedAt: rec.time, endedAt: null, totalUs: null, recs: [rec], seq: 0,
-    };
+  private newFlow(rec: PacketRecord, s: Session, id: number | null, kind: FlowKind, state: FlowState): Live {
+    const topic = kind === 'publish-qos1' || kind === 'publish-qos2' ? rec.topic
+      : rec.summary.subscriptions?.map((x) => x.filter).join(', ') ?? rec.summary.unsubscriptions?.join(', ') ?? null;
+    return new Live(s.connId, effectiveClientId(s), rec.dir, id, kind, state, topic, rec);
   }
 
-  private step(f: Flow, rec: PacketRecord): void {
-    const prev = f.steps[f.steps.length - 1];
-    const name = NAMES[rec.summary.type] ?? '?';
-    f.steps.push({
-      type: rec.summary.dup && rec.summary.type === 3 ? `${name} (DUP)` : name, dir: rec.dir, frame: rec.frame, time: rec.time,
-      latencyUs: prev ? rec.time - prev.time : 0, reasonCodes: rec.summary.reasonCodes,
-    });
-    f.recs.push(rec);
+  private step(f: Live, rec: PacketRecord): void {
+    f.add(rec);
   }
 
   /** An ack travelling opposite to the flow's first packet. */
@@ -272,7 +334,7 @@ export class FlowTracker {
     });
   }
 
-  private publishRejected(f: Flow, rec: PacketRecord, s: Session, code: number, version: number): void {
+  private publishRejected(f: Live, rec: PacketRecord, s: Session, code: number, version: number): void {
     const type = rec.summary.type;
     const name = codeName(type, code, version);
     const qos = f.kind === 'publish-qos1' ? 1 : 2;
@@ -280,14 +342,14 @@ export class FlowTracker {
     const rs = rec.summary.properties?.['reason_string'];
     this.ctx.emit({
       code: 'publish-rejected', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
-      recs: [...f.recs], topic: f.topic,
+      recs: f.recs(), topic: f.topic,
       text: `The ${pub ? 'broker' : 'client'} rejected this QoS ${qos} publish${pub ? ` from ${who(s)}` : ` to ${who(s)}`} on '${f.topic ?? ''}' with ${NAMES[type]} ${codeString(type, code, version)} (${name})${typeof rs === 'string' ? ` ("${rs}")` : ''}${code === 0x87 && pub ? '. With a mosquitto acl_file this is a denied write; MQTT 5 lets the broker say so, 3.1.1 clients are not told' : ''}.`,
       extra: { reason_code: code, reason: name, packet_id: f.packetId, qos, dir: f.dir },
     });
   }
 
-  private subscribeRejected(f: Flow, rec: PacketRecord, s: Session, version: number): boolean {
-    const req = f.recs[0]?.summary.subscriptions ?? [];
+  private subscribeRejected(f: Live, rec: PacketRecord, s: Session, version: number): boolean {
+    const req = f.r0.summary.subscriptions ?? [];
     const codes = rec.summary.reasonCodes ?? [];
     const rejected = codes
       .map((code, i) => ({ filter: req[i]?.filter ?? null, reason_code: code, reason: codeName(T_SUBACK, code, version) }))
@@ -296,20 +358,18 @@ export class FlowTracker {
     const list = rejected.map((r) => `'${r.filter ?? '?'}' → ${codeString(T_SUBACK, r.reason_code, version)} (${r.reason})`).join(', ');
     this.ctx.emit({
       code: 'subscribe-rejected', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
-      recs: [...f.recs], topic: rejected[0]?.filter ?? null,
+      recs: f.recs(), topic: rejected[0]?.filter ?? null,
       text: `The broker refused ${rejected.length} of ${codes.length} subscription(s) of ${who(s)} in SUBSCRIBE id ${f.packetId}: ${list}. Nothing will be delivered for ${rejected.length === 1 ? 'that filter' : 'those filters'}.`,
       extra: { packet_id: f.packetId, rejected, reason_code: rejected[0]?.reason_code, reason: rejected[0]?.reason },
     });
     return true;
   }
 
-  private finish(f: Flow, state: FlowState): void {
+  private finish(f: Live, state: FlowState): void {
     f.state = state;
-    f.endedAt = f.steps[f.steps.length - 1]?.time ?? f.startedAt;
-    f.totalUs = f.endedAt - f.startedAt;
-    f.recs = NO_RECS;
+    const totalUs = f.last.time - f.r0.time;
     const st = this.stats[f.kind];
-    if (state === 'complete') { st.complete++; st.totalUs += f.totalUs; st.maxUs = Math.max(st.maxUs, f.totalUs); }
+    if (state === 'complete') { st.complete++; st.totalUs += totalUs; st.maxUs = Math.max(st.maxUs, totalUs); }
     else if (state === 'rejected') st.rejected++;
     else st.incomplete++;
     this.keep(f);
@@ -324,7 +384,7 @@ export class FlowTracker {
    * making the young collections of a busy capture expensive. This way in-flight
    * flows die young, and once the ring is full finishing a flow allocates nothing.
    */
-  private keep(f: Flow): void {
+  private keep(f: Live): void {
     const max = this.keepRecent;
     if (max === 0) return;
     let slot: Flow;
@@ -339,24 +399,20 @@ export class FlowTracker {
       this.ringNext = this.ringNext + 1 === max ? 0 : this.ringNext + 1;
     }
     slot.conn = f.conn; slot.clientId = f.clientId; slot.dir = f.dir; slot.packetId = f.packetId; slot.kind = f.kind;
-    slot.state = f.state; slot.topic = f.topic; slot.retransmissions = f.retransmissions; slot.startedAt = f.startedAt;
-    slot.endedAt = f.endedAt; slot.totalUs = f.totalUs; slot.seq = f.seq;
-    const from = f.steps, to = slot.steps;
-    for (let i = 0; i < from.length; i++) {
-      const a = from[i]!;
+    slot.state = f.state; slot.topic = f.topic; slot.retransmissions = f.retransmissions; slot.startedAt = f.r0.time;
+    slot.endedAt = f.last.time; slot.totalUs = slot.endedAt - slot.startedAt; slot.seq = f.seq;
+    const n = f.stepCount, to = slot.steps;
+    for (let i = 0; i < n; i++) {
       const b = to[i];
-      if (b === undefined) {
-        to.push({ type: a.type, dir: a.dir, frame: a.frame, time: a.time, latencyUs: a.latencyUs, reasonCodes: a.reasonCodes });
-      } else {
-        b.type = a.type; b.dir = a.dir; b.frame = a.frame; b.time = a.time; b.latencyUs = a.latencyUs; b.reasonCodes = a.reasonCodes;
-      }
+      if (b === undefined) to.push(f.step(i));
+      else f.step(i, b);
     }
-    if (to.length !== from.length) to.length = from.length;
+    if (to.length !== n) to.length = n;
   }
 
   /** The connection closed: flows still in flight were cut short. */
   close(s: Session, how: CloseHow): void {
-    const cut: Flow[] = [];
+    const cut: Live[] = [];
     const m = this.byConn.get(s.connId);
     if (m) {
       for (const f of m.values()) cut.push(f);
@@ -367,10 +423,10 @@ export class FlowTracker {
     }
     this.pings.delete(s.connId);
     if (cut.length === 0) return;
-    cut.sort((a, b) => a.startedAt - b.startedAt);
-    const recs = cut.flatMap((f) => f.recs);
+    cut.sort((a, b) => a.r0.time - b.r0.time);
+    const recs = cut.flatMap((f) => f.recs());
     const flows = cut.map((f) => ({
-      kind: f.kind, dir: f.dir, packet_id: f.packetId, state: f.state, topic: f.topic, frames: f.steps.map((x) => x.frame),
+      kind: f.kind, dir: f.dir, packet_id: f.packetId, state: f.state, topic: f.topic, frames: f.recs().map((x) => x.frame),
     }));
     const list = cut.map((f) => `${flowLabel(f)} id ${f.packetId} ${f.dir === 'c2s' ? 'from the client' : 'from the broker'} (${f.state.replace('-', ' ')})`).join('; ');
     const why = how === 'end' ? 'the capture ended' : s.disconnect ? `the connection closed after DISCONNECT from the ${s.disconnect.by}` : `the connection closed (${how})`;
@@ -389,7 +445,7 @@ function newStats(): FlowStats {
   return { count: 0, complete: 0, rejected: 0, incomplete: 0, totalUs: 0, maxUs: 0 };
 }
 
-function flowLabel(f: Flow): string {
+function flowLabel(f: { kind: FlowKind }): string {
   switch (f.kind) {
     case 'publish-qos1': return 'QoS 1 PUBLISH';
     case 'publish-qos2': return 'QoS 2 PUBLISH';
