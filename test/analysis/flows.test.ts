@@ -52,4 +52,47 @@ describe('flow tracker', () => {
     c.ack('PUBREC', 9, 's2c');
     expect(sc.analyzer.snapshot().flows.inFlight).toEqual([expect.objectContaining({ packetId: 9, state: 'awaiting-pubrel' })]);
   });
+
+  it('a QoS 2 flow lists every step, with its frame, latency and reason codes, in flight and once finished', () => {
+    const sc = new Scenario();
+    const c = sc.client('c', { version: 5 }).login();
+    const pub = c.publish({ topic: 't', payload: 'x', qos: 2, id: 4 });
+    sc.wait(2);
+    const rec = c.ack('PUBREC', 4, 's2c', 0x10);
+    sc.wait(3);
+    const rel1 = c.ack('PUBREL', 4, 'c2s');
+    sc.wait(5);
+    const rel2 = c.ack('PUBREL', 4, 'c2s'); // sent again before PUBCOMP: a retransmission, kept as a step
+    const inFlight = sc.analyzer.snapshot().flows.inFlight;
+    expect(inFlight).toHaveLength(1);
+    expect(inFlight[0]!.steps).toEqual([
+      { type: 'PUBLISH', dir: 'c2s', frame: pub.frame, time: pub.time, latencyUs: 0, reasonCodes: null },
+      { type: 'PUBREC', dir: 's2c', frame: rec.frame, time: rec.time, latencyUs: 2000, reasonCodes: [0x10] },
+      { type: 'PUBREL', dir: 'c2s', frame: rel1.frame, time: rel1.time, latencyUs: 3000, reasonCodes: rel1.summary.reasonCodes },
+      { type: 'PUBREL', dir: 'c2s', frame: rel2.frame, time: rel2.time, latencyUs: 5000, reasonCodes: rel2.summary.reasonCodes },
+    ]);
+    sc.wait(7);
+    const comp = c.ack('PUBCOMP', 4, 's2c');
+    const { recent, inFlight: after, stats } = sc.analyzer.snapshot().flows;
+    expect(after).toEqual([]);
+    expect(recent).toHaveLength(1);
+    expect(recent[0]).toMatchObject({ kind: 'publish-qos2', state: 'complete', retransmissions: 1, startedAt: pub.time, totalUs: 17000 });
+    expect(recent[0]!.steps.map((x) => [x.type, x.frame, x.latencyUs])).toEqual([
+      ['PUBLISH', pub.frame, 0], ['PUBREC', rec.frame, 2000], ['PUBREL', rel1.frame, 3000], ['PUBREL', rel2.frame, 5000], ['PUBCOMP', comp.frame, 7000],
+    ]);
+    expect(stats['publish-qos2']).toMatchObject({ count: 1, complete: 1, totalUs: 17000, maxUs: 17000 });
+  });
+
+  it('a kept flow slot reused by a shorter flow shows only that flow\'s steps', () => {
+    const sc = new Scenario({ keepFlows: 1 });
+    const c = sc.client('c').login();
+    c.publish({ topic: 't', payload: 'x', qos: 2, id: 1 });
+    c.ack('PUBREC', 1, 's2c');
+    c.ack('PUBREL', 1, 'c2s');
+    c.ack('PUBCOMP', 1, 's2c');
+    c.publish({ topic: 'u', payload: 'y', qos: 1, id: 2 });
+    c.puback(2);
+    const recent = sc.analyzer.snapshot().flows.recent;
+    expect(recent.map((f) => [f.kind, f.topic, f.steps.map((x) => x.type)])).toEqual([['publish-qos1', 'u', ['PUBLISH', 'PUBACK']]]);
+  });
 });
