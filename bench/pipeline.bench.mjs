@@ -91,7 +91,7 @@ function runEngine(steps, analysis) {
   let packets = 0;
   let findings = 0;
   const onRecord = (r) => { if (r.kind === 'packet') packets++; else findings++; };
-  const engine = new Engine({ onRecord, observers: analysis ? [new Analyzer(onRecord, { keepRecords: false })] : [] });
+  const engine = new Engine({ onRecord, observers: analysis ? [new Analyzer(onRecord, { keepRecords: false, keepFlows: 0 })] : [] });
   let t = 1_700_000_000_000_000;
   engine.open(PUB, t);
   engine.open(SUB, t);

@@ -53,7 +53,7 @@ async function child(role, opt) {
     }
     const onRecord = (r) => { if (r.kind === 'packet') packets++; if (view) view.record(r); };
     // As `up`/`proxy` run it with the line, table or json view (src/cli/live.ts).
-    const analyzer = new Analyzer(onRecord, { keepRecords: false });
+    const analyzer = new Analyzer(onRecord, { keepRecords: false, keepFlows: 0 });
     const observers = opt.analysis === false ? [] : [analyzer];
     const p = await startProxy({
       listen: { host: '127.0.0.1', port: 0 },

@@ -231,9 +231,11 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
     ...(cfg.deliveryWindowUs !== undefined ? { deliveryWindowUs: cfg.deliveryWindowUs } : {}),
     ...(acl ? { acl } : {}),
     brokerKind: hooks.brokerKind ?? 'unknown',
-    // Only the TUI looks at a record again after showing it (its findings marker);
-    // the line, table and json views print each packet as it comes.
+    // Only the TUI looks at a record again after showing it (its findings marker)
+    // and lists finished flows; the line, table and json views print each packet
+    // and finding as it comes.
     keepRecords: cfg.format === 'tui',
+    ...(cfg.format === 'tui' ? {} : { keepFlows: 0 }),
   });
 
   let pcap: PcapTap | null = null;

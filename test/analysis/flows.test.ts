@@ -95,4 +95,19 @@ describe('flow tracker', () => {
     const recent = sc.analyzer.snapshot().flows.recent;
     expect(recent.map((f) => [f.kind, f.topic, f.steps.map((x) => x.type)])).toEqual([['publish-qos1', 'u', ['PUBLISH', 'PUBACK']]]);
   });
+
+  it('with keepFlows 0 (the live line, table and json views) finished flows are counted, not kept', () => {
+    const sc = new Scenario({ keepFlows: 0 });
+    const c = sc.client('c').login();
+    c.publish({ topic: 't', payload: 'x', qos: 1, id: 1 });
+    c.puback(1);
+    c.publish({ topic: 't', payload: 'x', qos: 1, id: 2 });
+    c.puback(2, 0x87);
+    c.publish({ topic: 't', payload: 'x', qos: 2, id: 3 });
+    const { recent, inFlight, stats } = sc.analyzer.snapshot().flows;
+    expect(recent).toEqual([]);
+    expect(inFlight.map((f) => [f.packetId, f.state])).toEqual([[3, 'awaiting-pubrec']]);
+    expect(stats['publish-qos1']).toMatchObject({ count: 2, complete: 1, rejected: 1 });
+    expect(sc.codes()).toEqual(['publish-rejected']);
+  });
 });
