@@ -82,8 +82,20 @@ export function payloadLength(rec: PacketRecord): number {
   return rec.summary.payloadLength ?? rec.size - off;
 }
 
+/** Buffer's native range compare; it takes any Uint8Array as `this` and as the target. */
+const compareRange = Buffer.prototype.compare as (
+  this: Uint8Array, target: Uint8Array, targetStart: number, targetEnd: number, sourceStart: number, sourceEnd: number,
+) => number;
+
+/**
+ * Up to this many bytes a loop in JS is cheaper than the native call (about
+ * 100 ns however long the range, against about 2 ns a byte for the loop).
+ */
+const NATIVE_COMPARE_FROM = 56;
+
 /** x[xo, xo+n) equals y[yo, yo+n). */
 function equalAt(x: Uint8Array, xo: number, y: Uint8Array, yo: number, n: number): boolean {
+  if (n >= NATIVE_COMPARE_FROM) return compareRange.call(x, y, yo, yo + n, xo, xo + n) === 0;
   for (let i = 0; i < n; i++) if (x[xo + i] !== y[yo + i]) return false;
   return true;
 }
