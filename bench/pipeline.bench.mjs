@@ -160,6 +160,8 @@ if (writeDoc && !QUICK) {
     'The "dropped" row is the case that used to collapse: when a broker drops some of a run of identical QoS 0 messages, the undecided ones',
     'stay in the topic\'s pending list for the whole delivery window; retiring a matched message no longer walks that list',
     '(decided messages stay in place behind a head index, and each subscriber is matched from a cursor).',
+    'Each delivery is matched by comparing its payload with the held publish, in place. The 512-byte row shows why payloads of 56 bytes',
+    'or more use Buffer\'s native range compare (about 100 ns flat, against about 2 ns a byte in a JS loop): in an A/B run the row went from 0.91 M to 1.55 M packets/s with analysis.',
     'The last row holds 50,000 publishes at a time, as the proxy does when a publisher outruns aedes: what each held message costs',
     '(its record, and what delivery correlation keeps for it) outlives V8\'s young generation, so it is copied and promoted by the GC.',
     'Runs on this shared 2-core VM vary by up to 1.5× even as best of 5: the QoS 0 pairs row gave 1.12 M and 1.65 M packets/s with analysis in two consecutive runs.',
