@@ -18,15 +18,16 @@ export interface Palette {
 const wrap = (open: number, close: number) => (s: string): string => (s === '' ? s : `\x1b[${open}m${s}\x1b[${close}m`);
 const id = (s: string): string => s;
 
+const PLAIN: Palette = Object.freeze({ enabled: false, bold: id, dim: id, red: id, yellow: id, green: id, cyan: id, magenta: id, blue: id, inverse: id });
+const ANSI: Palette = Object.freeze({
+  enabled: true,
+  bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), yellow: wrap(33, 39), green: wrap(32, 39),
+  cyan: wrap(36, 39), magenta: wrap(35, 39), blue: wrap(34, 39), inverse: wrap(7, 27),
+});
+
+/** The colours (or the identity functions); views ask once per line, so both are made once. */
 export function palette(enabled: boolean): Palette {
-  if (!enabled) {
-    return { enabled, bold: id, dim: id, red: id, yellow: id, green: id, cyan: id, magenta: id, blue: id, inverse: id };
-  }
-  return {
-    enabled,
-    bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), yellow: wrap(33, 39), green: wrap(32, 39),
-    cyan: wrap(36, 39), magenta: wrap(35, 39), blue: wrap(34, 39), inverse: wrap(7, 27),
-  };
+  return enabled ? ANSI : PLAIN;
 }
 
 /** Colour for a stream: honours NO_COLOR and FORCE_COLOR, else only on a TTY. */

@@ -47,12 +47,25 @@ export function clockTime(us: number, opts: ClockOptions = {}): string {
     return `${d < 0 ? '-' : '+'}${Math.abs(d).toFixed(digits)}`;
   }
   const ms = Math.floor(us / 1000);
-  const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return '--:--:--.' + '-'.repeat(digits);
-  const [h, m, s] = opts.utc ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()] : [d.getHours(), d.getMinutes(), d.getSeconds()];
-  const frac = digits === 6 ? pad(Math.floor(us) - Math.floor(us / 1e6) * 1e6, 6) : pad(ms - Math.floor(ms / 1000) * 1000, 3);
-  return `${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${frac}`;
+  const sec = Math.floor(ms / 1000);
+  const utc = opts.utc === true;
+  // Packets come in bursts within one second: the `HH:MM:SS` of a whole second is
+  // reused (a time zone's offset changes only on whole seconds).
+  if (sec !== clockSec || utc !== clockUtc) {
+    const d = new Date(ms);
+    if (Number.isNaN(d.getTime())) return '--:--:--.' + '-'.repeat(digits);
+    const [h, m, s] = utc ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()] : [d.getHours(), d.getMinutes(), d.getSeconds()];
+    clockPrefix = `${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.`;
+    clockSec = sec;
+    clockUtc = utc;
+  }
+  const frac = digits === 6 ? pad(Math.floor(us) - Math.floor(us / 1e6) * 1e6, 6) : pad(ms - sec * 1000, 3);
+  return clockPrefix + frac;
 }
+
+let clockSec = Number.NaN;
+let clockUtc = false;
+let clockPrefix = '';
 
 /** Duration in µs as a short human string: `850µs`, `12.3ms`, `4.20s`. */
 export function duration(us: number): string {
@@ -126,7 +139,39 @@ export function payloadBytes(rec: PacketRecord): Uint8Array {
   return rec.bytes.subarray(s.payloadOffset, Math.min(rec.bytes.length, s.payloadOffset + s.payloadLength));
 }
 
+/** payloadPreview(payloadBytes(rec), max), read in place from the buffer the packet was framed in. */
+export function publishPreview(rec: PacketRecord, max = 32): string {
+  const s = rec.summary;
+  if (s.type !== PUBLISH || s.payloadOffset < 0 || !s.payloadLength) return '';
+  const inChunk = rec.chunk !== undefined;
+  const buf = inChunk ? rec.chunk! : rec.bytes;
+  const start = (inChunk ? rec.chunkOffset ?? 0 : 0) + s.payloadOffset;
+  const len = Math.min(s.payloadLength, (inChunk ? rec.size : buf.length) - s.payloadOffset);
+  return len > 0 && plainText(buf, start, start + Math.min(len, max * 4)) ? textPreview(buf, start, len, max) : payloadPreview(payloadBytes(rec), max);
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, s: number, e: number) => string }).latin1Slice;
+
+/** Whether b[s, e) is all printable ASCII, tab, LF, VT, FF or CR: text shown one character per byte. */
+function plainText(b: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (c > 0x7e || (c < 0x20 && (c < 0x09 || c > 0x0d))) return false;
+  }
+  return true;
+}
+
+/** The preview of a payload b[start, start+len) whose first min(len, 4·max) bytes are plainText. */
+function textPreview(b: Uint8Array, start: number, len: number, max: number): string {
+  const seen = Math.min(len, max * 4);
+  const n = Math.min(seen, max);
+  let text: string;
+  if (latin1Slice !== undefined) text = latin1Slice.call(b, start, start + n);
+  else { text = ''; for (let i = start; i < start + n; i++) text += String.fromCharCode(b[i]!); }
+  return JSON.stringify(text) + (len > max ? '…' : '');
+}
 
 /**
  * A short preview of a payload: JSON-quoted text when it is printable UTF-8,
@@ -134,6 +179,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function payloadPreview(p: Uint8Array, max = 32): string {
   if (p.length === 0) return '';
+  // The usual JSON or text payload needs no decoder and no split into characters.
+  if (plainText(p, 0, Math.min(p.length, max * 4))) return textPreview(p, 0, p.length, max);
   const slice = p.subarray(0, Math.min(p.length, max * 4));
   let text: string | null;
   try {

@@ -9,7 +9,7 @@ import type { Finding, PacketRecord, SummaryRecord } from '../model/packet.js';
 import type { Note } from '../model/types.js';
 import { palette, type Palette } from './color.js';
 import {
-  clientLabel, clockTime, ellipsis, payloadBytes, payloadPreview, reasonCodeString, reasonFailed, reasonWords,
+  clientLabel, clockTime, ellipsis, payloadPreview, publishPreview, reasonCodeString, reasonFailed, reasonWords,
   printable, severityMark, typeName, versionName, type ClockOptions,
 } from './format.js';
 import type { View, ViewOptions } from './index.js';
@@ -69,7 +69,7 @@ export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketP
     topic = t === null ? '' : quoteTopic(t);
     if (s.topicAlias !== null) topic = `${topic}${topic ? ' ' : ''}(alias ${s.topicAlias})`;
     if (s.payloadLength !== null) {
-      const prev = payloadPreview(payloadBytes(rec), opts.previewChars ?? 32);
+      const prev = publishPreview(rec, opts.previewChars ?? 32);
       payload = `payload=${s.payloadLength}${prev ? ` ${prev}` : ''}`;
     }
   } else if (type === SUBSCRIBE && s.subscriptions) {
@@ -152,17 +152,18 @@ export function formatPacketLine(rec: PacketRecord, opts: LineOptions = {}): str
   const cw = opts.clientWidth ?? 10;
   const client = ellipsis(x.client, 24).padEnd(cw);
   const typeCol = x.type.padEnd(11);
-  const tail: string[] = [];
-  if (x.flags) tail.push(x.flags);
-  if (x.id) tail.push(x.id);
-  if (x.detail) tail.push(x.detail);
-  if (x.topic) tail.push(p.bold(x.topic));
-  tail.push(p.dim(x.len));
-  if (x.payload) tail.push(x.payload);
-  if (x.reason) tail.push(x.failed ? p.red(x.reason) : x.reason);
-  if (x.notes) tail.push(severityColor(p, x.noteSeverity ?? 'warn')(x.notes));
+  // The columns after the type, two spaces apart (built in place: this runs for every packet).
+  let tail = '';
+  if (x.flags) tail += x.flags + '  ';
+  if (x.id) tail += x.id + '  ';
+  if (x.detail) tail += x.detail + '  ';
+  if (x.topic) tail += p.bold(x.topic) + '  ';
+  tail += p.dim(x.len);
+  if (x.payload) tail += '  ' + x.payload;
+  if (x.reason) tail += '  ' + (x.failed ? p.red(x.reason) : x.reason);
+  if (x.notes) tail += '  ' + severityColor(p, x.noteSeverity ?? 'warn')(x.notes);
   const typeColored = x.type === 'PUBLISH' ? p.green(typeCol) : x.failed ? p.red(typeCol) : p.cyan(typeCol);
-  return `${p.dim(x.time)} ${p.dim(x.frame.padEnd(5))} ${client} ${x.arrow} ${typeColored} ${tail.join('  ')}`.trimEnd();
+  return `${p.dim(x.time)} ${p.dim(x.frame.padEnd(5))} ${client} ${x.arrow} ${typeColored} ${tail}`.trimEnd();
 }
 
 /** One highlighted line for a finding (no trailing newline). */
@@ -191,7 +192,9 @@ export function formatSummaryLine(s: SummaryRecord): string {
 export function createLineView(opts: ViewOptions): View {
   let clientWidth = 10;
   const inferredSaid = new Set<string>();
-  const lo = (): LineOptions => ({
+  // The line options change only when the client column widens.
+  let lineOpts: LineOptions | null = null;
+  const lo = (): LineOptions => (lineOpts ??= {
     color: opts.color, showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, clientWidth,
   });
   return {
@@ -201,7 +204,7 @@ export function createLineView(opts: ViewOptions): View {
         return;
       }
       const w = Math.min(24, printable(clientLabel(r)).length);
-      if (w > clientWidth) clientWidth = w;
+      if (w > clientWidth) { clientWidth = w; lineOpts = null; }
       let line = formatPacketLine(r, lo());
       // No CONNECT seen on this connection: say once which version was inferred.
       if (r.versionInferred && !inferredSaid.has(r.conn.id)) {
