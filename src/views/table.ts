@@ -1,11 +1,13 @@
-// The table view: cli-table3 tables of packets, streamed in batches (one table
-// per `batchSize` records, on an idle pause, and at the end) so it works live.
-// Findings of a batch follow its packet table as their own table.
+// The table view: tables of packets (drawn as cli-table3 draws them, by
+// grid.ts), streamed in batches (one table per `batchSize` records, on an idle
+// pause, and at the end) so it works live. Findings of a batch follow its
+// packet table as their own cli-table3 table.
 import Table from 'cli-table3';
 import type { Finding, PacketRecord, SummaryRecord } from '../model/packet.js';
 import { palette, type Palette } from './color.js';
 import { clockTime, ellipsis, printable } from './format.js';
 import type { View, ViewOptions } from './index.js';
+import { renderGrid } from './grid.js';
 import { formatSummaryLine, packetParts, severityColor } from './line.js';
 
 export const PACKET_COLUMNS = ['#', 'Time', 'Client', '', 'Type', 'Flags', 'Id', 'Topic', 'Len', 'Payload', 'Details', 'Notes'] as const;
@@ -18,21 +20,18 @@ export interface TableViewOptions extends ViewOptions {
   flushMs?: number;
 }
 
-/** No rule between body rows: one line per packet. */
-const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
-
 function style(p: Palette): { head: string[]; border: string[] } {
   return p.enabled ? { head: ['cyan', 'bold'], border: ['grey'] } : { head: [], border: [] };
 }
 
-/** Rows of packets as one cli-table3 table. */
+/** Rows of packets as one table, drawn as cli-table3 draws it (grid.ts says why not by cli-table3 itself). */
 export function renderPacketTable(recs: PacketRecord[], opts: Omit<ViewOptions, 'out'> = {}): string {
   const p = palette(opts.color ?? false);
-  const t = new Table({ head: [...PACKET_COLUMNS], style: style(p), chars: COMPACT });
+  const rows: string[][] = [];
   for (const rec of recs) {
     const x = packetParts(rec, { showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, previewChars: 24 });
     const details = [x.detail, x.failed ? p.red(x.reason) : x.reason].filter(Boolean).join(' ');
-    t.push([
+    rows.push([
       String(rec.frame), x.time, ellipsis(x.client, 24), x.arrow, x.type, x.flags,
       rec.summary.packetId === null ? '' : String(rec.summary.packetId),
       ellipsis(x.topic, 40), String(rec.summary.remainingLength),
@@ -40,7 +39,7 @@ export function renderPacketTable(recs: PacketRecord[], opts: Omit<ViewOptions, 
       x.notes ? severityColor(p, x.noteSeverity ?? 'warn')(x.notes) : '',
     ]);
   }
-  return t.toString();
+  return renderGrid(PACKET_COLUMNS, rows, p.enabled);
 }
 
 /** Findings as one cli-table3 table; the text column wraps at word boundaries. */
