@@ -24,22 +24,23 @@ function style(p: Palette): { head: string[]; border: string[] } {
   return p.enabled ? { head: ['cyan', 'bold'], border: ['grey'] } : { head: [], border: [] };
 }
 
+/** The packet table's cells for one record (PACKET_COLUMNS). */
+export function packetRow(rec: PacketRecord, opts: Omit<ViewOptions, 'out'>, p: Palette): string[] {
+  const x = packetParts(rec, { showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, previewChars: 24 });
+  const details = [x.detail, x.failed ? p.red(x.reason) : x.reason].filter(Boolean).join(' ');
+  return [
+    String(rec.frame), x.time, ellipsis(x.client, 24), x.arrow, x.type, x.flags,
+    rec.summary.packetId === null ? '' : String(rec.summary.packetId),
+    ellipsis(x.topic, 40), String(rec.summary.remainingLength),
+    x.payload.replace(/^payload=/, ''), details,
+    x.notes ? severityColor(p, x.noteSeverity ?? 'warn')(x.notes) : '',
+  ];
+}
+
 /** Rows of packets as one table, drawn as cli-table3 draws it (grid.ts says why not by cli-table3 itself). */
 export function renderPacketTable(recs: PacketRecord[], opts: Omit<ViewOptions, 'out'> = {}): string {
   const p = palette(opts.color ?? false);
-  const rows: string[][] = [];
-  for (const rec of recs) {
-    const x = packetParts(rec, { showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, previewChars: 24 });
-    const details = [x.detail, x.failed ? p.red(x.reason) : x.reason].filter(Boolean).join(' ');
-    rows.push([
-      String(rec.frame), x.time, ellipsis(x.client, 24), x.arrow, x.type, x.flags,
-      rec.summary.packetId === null ? '' : String(rec.summary.packetId),
-      ellipsis(x.topic, 40), String(rec.summary.remainingLength),
-      x.payload.replace(/^payload=/, ''), details,
-      x.notes ? severityColor(p, x.noteSeverity ?? 'warn')(x.notes) : '',
-    ]);
-  }
-  return renderGrid(PACKET_COLUMNS, rows, p.enabled);
+  return renderGrid(PACKET_COLUMNS, recs.map((rec) => packetRow(rec, opts, p)), p.enabled);
 }
 
 /** Findings as one cli-table3 table; the text column wraps at word boundaries. */
