@@ -2,6 +2,7 @@
 // the same rows and options: cli-table3 is the oracle here.
 import Table from 'cli-table3';
 import fc from 'fast-check';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { palette } from '../../src/views/color.js';
 import { cellWidth, renderGrid } from '../../src/views/grid.js';
@@ -10,10 +11,23 @@ import { sampleRecords } from './sample.js';
 
 const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
+/**
+ * cli-table3 colours through @colors/colors, which decides at load time from the
+ * terminal and the environment (CI=true without a TTY turns it off): switch it on
+ * for the coloured oracle, so the comparison does not depend on where tests run.
+ */
+const colors = createRequire(import.meta.url)('@colors/colors/safe') as { enabled: boolean };
+
 function oracle(head: string[], rows: string[][], coloured: boolean): string {
-  const t = new Table({ head, chars: COMPACT, style: coloured ? { head: ['cyan', 'bold'], border: ['grey'] } : { head: [], border: [] } });
-  for (const r of rows) t.push(r);
-  return t.toString();
+  const was = colors.enabled;
+  colors.enabled = coloured;
+  try {
+    const t = new Table({ head, chars: COMPACT, style: coloured ? { head: ['cyan', 'bold'], border: ['grey'] } : { head: [], border: [] } });
+    for (const r of rows) t.push(r);
+    return t.toString();
+  } finally {
+    colors.enabled = was;
+  }
 }
 
 const P = palette(true);
