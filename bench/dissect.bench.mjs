@@ -4,8 +4,8 @@
 // Framer + summarize + dissect (full tree). Needs `npx tsc -p .` first.
 // usage: node bench/dissect.bench.mjs [PACKETS] [--write-doc]
 import { createRequire } from 'node:module';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
+import { writeDocSection } from './doc.mjs';
 import { Framer } from '../dist/stream/framer.js';
 import { summarize, dissect } from '../dist/dissect/index.js';
 
@@ -109,7 +109,6 @@ for (const [name, r] of rows) {
 }
 
 if (writeDoc) {
-  const path = new URL('../docs/benchmarks.md', import.meta.url);
   const section = [
     '## Dissector (issue 2)',
     '',
@@ -129,9 +128,6 @@ if (writeDoc) {
     '(one `Buffer.subarray` per packet, i.e. a FastBuffer construction) and about a third in summarize (mostly the topic string).',
     '',
   ].join('\n');
-  let doc = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\n';
-  const re = /## Dissector \(issue 2\)\n[\s\S]*?(?=\n## |$)/;
-  doc = re.test(doc) ? doc.replace(re, section) : doc.trimEnd() + '\n\n' + section;
-  writeFileSync(path, doc.trimEnd() + '\n');
+  writeDocSection(section);
   console.log('updated docs/benchmarks.md');
 }

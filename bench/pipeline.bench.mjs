@@ -4,11 +4,11 @@
 // mqtt-packet's parser on the same bytes, in one run. Needs `npx tsc -p .` first.
 // usage: node bench/pipeline.bench.mjs [--write-doc] [--quick]
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Engine } from '../dist/engine/engine.js';
 import { Analyzer } from '../dist/analysis/index.js';
 import { connackPacket as CONNACK, connectPacket as connect, publishPacket as publish, pubackPacket as puback, subackPacket as suback, subscribePacket as subscribe } from './packets.mjs';
+import { writeDocSection } from './doc.mjs';
 
 const require = createRequire(import.meta.url);
 const mqtt = require('mqtt-packet');
@@ -144,7 +144,6 @@ for (const w of workloads) {
 }
 
 if (writeDoc && !QUICK) {
-  const path = new URL('../docs/benchmarks.md', import.meta.url);
   const section = [
     '## Live pipeline in one process (issues 3 and 5)',
     '',
@@ -167,9 +166,6 @@ if (writeDoc && !QUICK) {
     'Runs on this shared 2-core VM vary by up to 1.5× even as best of 5: the QoS 0 pairs row gave 1.12 M and 1.65 M packets/s with analysis in two consecutive runs.',
     '',
   ].join('\n');
-  let doc = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\n';
-  const re = /## Live pipeline in one process \(issues 3 and 5\)\n[\s\S]*?(?=\n## |$)/;
-  doc = re.test(doc) ? doc.replace(re, section) : doc.trimEnd() + '\n\n' + section;
-  writeFileSync(path, doc.trimEnd() + '\n');
+  writeDocSection(section);
   console.log('updated docs/benchmarks.md');
 }

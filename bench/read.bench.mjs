@@ -10,7 +10,8 @@
 // Needs `npm run build` first and tshark installed.
 // usage: node bench/read.bench.mjs [MIN_PACKETS] [--write-doc] [--keep]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, closeSync, writeSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, rmSync, statSync, closeSync, writeSync } from 'node:fs';
+import { writeDocSection } from './doc.mjs';
 import os from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,7 +118,6 @@ const jsonRatio = tsh.sec / rows[0].sec, sumRatio = tsh.sec / rows[1].sec;
 console.log(`targets: --summary ≥ 10× tshark: ${sumRatio.toFixed(1)}× ${sumRatio >= 10 ? 'met' : 'NOT met'}; --format json ≥ 4×: ${jsonRatio.toFixed(1)}× ${jsonRatio >= 4 ? 'met' : 'NOT met'}`);
 
 if (writeDoc) {
-  const doc = join(ROOT, 'docs/benchmarks.md');
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const section = [
     '## Reading captures (issue 4)',
@@ -133,11 +133,7 @@ if (writeDoc) {
     `Targets: \`read --summary\` ≥ 10× tshark (${sumRatio.toFixed(1)}×, ${sumRatio >= 10 ? 'met' : 'not met'}); \`read --format json\` ≥ 4× (${jsonRatio.toFixed(1)}×, ${jsonRatio >= 4 ? 'met' : 'not met'}). tshark: \`tshark -r F -d tcp.port==1883,mqtt -T fields -e frame.number -e mqtt.msgtype -e mqtt.topic > /dev/null\`.`,
     '',
   ].join('\n');
-  let text = existsSync(doc) ? readFileSync(doc, 'utf8') : '# Benchmarks\n\n';
-  const re = /## Reading captures \(issue 4\)\n[\s\S]*?(?=\n## |$)/;
-  text = re.test(text) ? text.replace(re, section.trimEnd() + '\n') : text.trimEnd() + '\n\n' + section;
-  writeFileSync(doc, text);
-  console.log(`wrote ${doc}`);
+  console.log(`wrote ${writeDocSection(section)}`);
 }
 if (!keep) rmSync(dir, { recursive: true, force: true });
 else console.log(`kept ${file}`);

@@ -6,7 +6,6 @@
 // names for tables), in the same run. Needs `npx tsc -p .` first.
 // usage: node bench/views.bench.mjs [--write-doc] [--quick]
 import Table from 'cli-table3';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Analyzer } from '../dist/analysis/index.js';
 import { Engine } from '../dist/engine/engine.js';
@@ -14,6 +13,7 @@ import { palette } from '../dist/views/color.js';
 import { createView } from '../dist/views/index.js';
 import { PACKET_COLUMNS, packetRow } from '../dist/views/table.js';
 import { connackPacket, connectPacket, publishPacket, subackPacket, subscribePacket } from './packets.mjs';
+import { writeDocSection } from './doc.mjs';
 
 const writeDoc = process.argv.includes('--write-doc');
 const QUICK = process.argv.includes('--quick');
@@ -93,7 +93,6 @@ console.log(`peer: cli-table3 drawing the table view's rows: ${fmtNs(peerNs)} pe
 for (const { f, ns } of rows) console.log(`${f} view: ${fmtNs(ns)} per packet (${Math.round(1e9 / ns).toLocaleString('en-US')} packets/s), ${(peerNs / ns).toFixed(1)}× the peer`);
 
 if (writeDoc) {
-  const path = new URL('../docs/benchmarks.md', import.meta.url);
   const section = [
     '## Live views (issue 3)',
     '',
@@ -115,9 +114,6 @@ if (writeDoc) {
     'through the UTF-8 decoder and a split into characters, and the clock reused its `HH:MM:SS` within a second.',
     '',
   ].join('\n');
-  let doc = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\n';
-  const re = /## Live views \(issue 3\)\n[\s\S]*?(?=\n## |$)/;
-  doc = re.test(doc) ? doc.replace(re, section) : doc.trimEnd() + '\n\n' + section;
-  writeFileSync(path, doc.trimEnd() + '\n');
+  writeDocSection(section);
   console.log('updated docs/benchmarks.md');
 }
