@@ -147,7 +147,7 @@ export function publishPreview(rec: PacketRecord, max = 32): string {
   const buf = inChunk ? rec.chunk! : rec.bytes;
   const start = (inChunk ? rec.chunkOffset ?? 0 : 0) + s.payloadOffset;
   const len = Math.min(s.payloadLength, (inChunk ? rec.size : buf.length) - s.payloadOffset);
-  return len > 0 && plainText(buf, start, start + Math.min(len, max * 4)) ? textPreview(buf, start, len, max) : payloadPreview(payloadBytes(rec), max);
+  return previewAt(buf, start, Math.max(0, len), max);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -163,25 +163,28 @@ function plainText(b: Uint8Array, s: number, e: number): boolean {
   return true;
 }
 
-/** The preview of a payload b[start, start+len) whose first min(len, 4·max) bytes are plainText. */
-function textPreview(b: Uint8Array, start: number, len: number, max: number): string {
-  const seen = Math.min(len, max * 4);
-  const n = Math.min(seen, max);
-  let text: string;
-  if (latin1Slice !== undefined) text = latin1Slice.call(b, start, start + n);
-  else { text = ''; for (let i = start; i < start + n; i++) text += String.fromCharCode(b[i]!); }
-  return JSON.stringify(text) + (len > max ? '…' : '');
-}
-
 /**
  * A short preview of a payload: JSON-quoted text when it is printable UTF-8,
  * otherwise hex. Longer payloads are cut with `…`.
  */
 export function payloadPreview(p: Uint8Array, max = 32): string {
-  if (p.length === 0) return '';
+  return previewAt(p, 0, p.length, max);
+}
+
+/** payloadPreview() of b[start, start+len), without a view unless the payload is not plain text. */
+function previewAt(b: Uint8Array, start: number, len: number, max: number): string {
+  if (len === 0) return '';
+  const seen = Math.min(len, max * 4);
   // The usual JSON or text payload needs no decoder and no split into characters.
-  if (plainText(p, 0, Math.min(p.length, max * 4))) return textPreview(p, 0, p.length, max);
-  const slice = p.subarray(0, Math.min(p.length, max * 4));
+  if (plainText(b, start, start + seen)) {
+    const n = Math.min(seen, max);
+    let text: string;
+    if (latin1Slice !== undefined) text = latin1Slice.call(b, start, start + n);
+    else { text = ''; for (let i = start; i < start + n; i++) text += String.fromCharCode(b[i]!); }
+    return JSON.stringify(text) + (len > max ? '…' : '');
+  }
+  const p = start === 0 && len === b.length ? b : b.subarray(start, start + len);
+  const slice = p.subarray(0, seen);
   let text: string | null;
   try {
     text = utf8.decode(slice);

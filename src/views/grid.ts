@@ -40,9 +40,9 @@ export function cellWidth(s: string): number {
  */
 export function renderGrid(head: readonly string[], rows: readonly (readonly string[])[], coloured: boolean): string {
   const n = head.length;
-  const widths = new Array<number>(n);
+  const headWidths = head.map(cellWidth);
+  const widths = headWidths.slice();
   const rowWidths: number[][] = [];
-  for (let j = 0; j < n; j++) widths[j] = cellWidth(head[j]!);
   for (const r of rows) {
     const ws = new Array<number>(n);
     for (let j = 0; j < n; j++) {
@@ -70,7 +70,7 @@ export function renderGrid(head: readonly string[], rows: readonly (readonly str
     }
     return out + bar;
   };
-  const lines = [rule('┌', '┬', '┐'), line(head, head.map(cellWidth), true)];
+  const lines = [rule('┌', '┬', '┐'), line(head, headWidths, true)];
   rows.forEach((r, i) => lines.push(line(r, rowWidths[i]!, false)));
   lines.push(rule('└', '┴', '┘'));
   return lines.join('\n');
