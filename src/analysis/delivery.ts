@@ -58,51 +58,62 @@ interface Expectation {
  * broker has in flight), so a Pending keeps only what matching and findings need:
  * where its payload lies in the buffer the engine framed it in, and its record
  * only when `keepRecords` is on (for whoever marks records with later findings).
+ *
+ * Pendings are reused (DeliveryCorrelator.recycle): with a broker tens of
+ * thousands of messages behind, each one outlives V8's young generation, and a
+ * new object per publish was copied and promoted by the GC. One is reused only
+ * once it is decided and neither its topic's list nor the deadline queue holds
+ * it (the queue's lane tells a reused entry from its old slot by heapSeq).
  */
 class Pending implements HeapEntry {
   ack: { rec: PacketRecord; type: number; code: number } | null = null;
   /** QoS 2: PUBREL time; mosquitto routes the message on PUBREL. */
-  released: boolean;
+  released = false;
   /**
    * When the broker could route the message (the PUBLISH, or PUBREL for QoS 2) and
    * when its window ends, as µs after the PUBLISH: small integers are stored
    * unboxed, absolute times would cost each pending message two boxed numbers.
    */
   readyAfter = 0;
-  closesAfter: number;
+  closesAfter = 0;
   done = false;
+  /** Held by its topic's `pending` list (set on push, cleared when the list lets go of it). */
+  inList = false;
   /** The delivery of expectations[0], and of the others (made when there are others). */
   got0: PacketRecord | null = null;
-  gotRest: (PacketRecord | null)[] | null;
+  gotRest: (PacketRecord | null)[] | null = null;
   heapKey = 0;
   heapSeq = 0;
   heapIndex = -1;
-  readonly time: number;
-  readonly topic: string;
-  readonly qos: number;
-  readonly packetId: number | null;
-  readonly frame: number;
+  /** Publish order across all topics: what a subscriber's delivery cursor compares. */
+  seq = 0;
+  time = 0;
+  topic = '';
+  qos = 0;
+  packetId: number | null = null;
+  frame = 0;
   /** The payload: buf[payOff, payOff + payLen). */
-  readonly buf: Uint8Array;
-  readonly payOff: number;
-  readonly payLen: number;
+  buf: Uint8Array = NO_BYTES;
+  payOff = 0;
+  payLen = 0;
+  /** The PUBLISH's record, when records are kept. */
+  rec: PacketRecord | null = null;
+  /** The topic's state, whose `pending` list holds this message. */
+  entry: TopicState = NO_TOPIC;
+  publisher: Session = NO_SESSION;
+  expectations: Expectation[] = NO_EXPECTATIONS;
 
-  constructor(
-    /** Publish order across all topics: what a subscriber's delivery cursor compares. */
-    readonly seq: number,
-    publish: PacketRecord,
-    /** The PUBLISH's record, when records are kept. */
-    readonly rec: PacketRecord | null,
-    /** The topic's state, whose `pending` list holds this message. */
-    readonly entry: TopicState,
-    readonly publisher: Session,
-    readonly expectations: Expectation[],
-    windowUs: number,
-  ) {
+  /** Make this the pending state of `publish` (a new or a recycled Pending). */
+  init(seq: number, publish: PacketRecord, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number): this {
     const sum = publish.summary;
+    this.ack = null;
     this.released = sum.qos < 2;
+    this.readyAfter = 0;
     this.closesAfter = windowUs;
+    this.done = false;
+    this.got0 = null;
     this.gotRest = expectations.length > 1 ? new Array<PacketRecord | null>(expectations.length - 1).fill(null) : null;
+    this.seq = seq;
     this.time = publish.time;
     this.topic = publish.topic!;
     this.qos = sum.qos;
@@ -111,6 +122,23 @@ class Pending implements HeapEntry {
     this.buf = bufferOf(publish);
     this.payOff = payloadStart(publish);
     this.payLen = payloadLength(publish);
+    this.rec = rec;
+    this.entry = entry;
+    this.publisher = publisher;
+    this.expectations = expectations;
+    return this;
+  }
+
+  /** Let go of everything it refers to (it waits in the pool). */
+  clear(): void {
+    this.ack = null;
+    this.got0 = null;
+    this.gotRest = null;
+    this.buf = NO_BYTES;
+    this.rec = null;
+    this.entry = NO_TOPIC;
+    this.publisher = NO_SESSION;
+    this.expectations = NO_EXPECTATIONS;
   }
 
   get readyAt(): number { return this.time + this.readyAfter; }
@@ -167,6 +195,12 @@ interface TopicState {
 
 const NO_EXPECTATIONS: Expectation[] = [];
 const NO_EXPECTATION: Expectation = { key: '', shareGroup: null, cid: null, members: [], filters: [] };
+/** What a pooled Pending refers to instead of a real buffer, topic and publisher. */
+const NO_BYTES = new Uint8Array(0);
+const NO_TOPIC: TopicState = { topic: '', pending: [], head: 0, dead: 0, cursors: new Map(), cursorSweepAt: 0, route: [], groups: 0, full: null, routeGen: -1 };
+const NO_SESSION = {} as Session;
+/** Most decided Pendings kept for reuse (enough for a steady backlog; a burst's excess goes to the GC). */
+const POOL_MAX = 16_384;
 /** Topic states without pending messages are forgotten once there are this many (or twice as many as after the last sweep). */
 const SWEEP_MIN = 1024;
 /** A topic's delivery cursors are swept of closed sessions once there are this many (or twice as many as after the last sweep). */
@@ -185,6 +219,8 @@ export class DeliveryCorrelator {
   /** QoS 1/2 messages awaiting their ack or PUBREL, by connection id and packet id. */
   private readonly byId = new Map<string, IntMap<Pending>>();
   private readonly heap = new DeadlineHeap<Pending>();
+  /** Decided Pendings no list or queue holds any more, for reuse. */
+  private readonly pool: Pending[] = [];
   /** Scratch space of expected(): the expectation of each route group in the current call. */
   private readonly slotStamp: number[] = [];
   private readonly slotExp: Expectation[] = [];
@@ -279,9 +315,10 @@ export class DeliveryCorrelator {
     if (expectations.length === 0) return;
     // Bounded memory when a broker (or a hostile client) keeps a huge number in flight.
     if (this.heap.size >= this.opts.maxPending) { this.untracked++; return; }
-    const p = new Pending(++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs);
+    const p = (this.pool.pop() ?? new Pending()).init(++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs);
     if (id !== null) this.idSet(pub.connId, id, p);
     ts.pending.push(p);
+    p.inList = true;
     this.heap.push(p.deadline, p);
   }
 
@@ -506,12 +543,18 @@ export class DeliveryCorrelator {
     // message can stay in its topic's list (behind others) until the list is compacted.
     p.got0 = null;
     p.gotRest = null;
+    this.heap.remove(p);
+    if (p.packetId !== null && this.idGet(p.publisher.connId, p.packetId) === p) this.idDelete(p.publisher, p.packetId);
     const ts = p.entry;
     const list = ts.pending;
     ts.dead++;
     // Slots behind the head are never read again: clear them, or every decided
     // message would stay reachable until the next compaction (half a list later).
-    while (ts.head < list.length && list[ts.head]!.done) { (list as (Pending | undefined)[])[ts.head++] = undefined; ts.dead--; }
+    while (ts.head < list.length && list[ts.head]!.done) {
+      this.leaveList(list[ts.head]!);
+      (list as (Pending | undefined)[])[ts.head++] = undefined;
+      ts.dead--;
+    }
     if (ts.head === list.length) {
       // All decided: start afresh (what sweep() looks for). Cursors stay valid (they
       // are publish seqs; closed sessions' ones are swept when they pile up).
@@ -523,13 +566,24 @@ export class DeliveryCorrelator {
       // Mostly decided: keep the undecided ones, in order (amortised O(1) per message).
       let w = 0;
       this.work += list.length - ts.head;
-      for (let r = ts.head; r < list.length; r++) { const q = list[r]!; if (!q.done) list[w++] = q; }
+      for (let r = ts.head; r < list.length; r++) {
+        const q = list[r]!;
+        if (!q.done) list[w++] = q;
+        else this.leaveList(q);
+      }
       list.length = w;
       ts.head = 0;
       ts.dead = 0;
     }
-    this.heap.remove(p);
-    if (p.packetId !== null && this.idGet(p.publisher.connId, p.packetId) === p) this.idDelete(p.publisher, p.packetId);
+  }
+
+  /** A decided message left its topic's list: nothing holds it any more, so it is kept for reuse. */
+  private leaveList(p: Pending): void {
+    p.inList = false;
+    // Out of the deadline queue already (drop() took it out before any list let go of it).
+    if (p.heapIndex !== -1) return;
+    p.clear();
+    if (this.pool.length < POOL_MAX) this.pool.push(p);
   }
 
   /** The window is over: was the message accepted, and who did not get it? */
