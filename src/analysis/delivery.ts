@@ -77,8 +77,6 @@ class Pending implements HeapEntry {
   readyAfter = 0;
   closesAfter = 0;
   done = false;
-  /** Held by its topic's `pending` list (set on push, cleared when the list lets go of it). */
-  inList = false;
   /** The delivery of expectations[0], and of the others (made when there are others). */
   got0: PacketRecord | null = null;
   gotRest: (PacketRecord | null)[] | null = null;
@@ -318,7 +316,6 @@ export class DeliveryCorrelator {
     const p = (this.pool.pop() ?? new Pending()).init(++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs);
     if (id !== null) this.idSet(pub.connId, id, p);
     ts.pending.push(p);
-    p.inList = true;
     this.heap.push(p.deadline, p);
   }
 
@@ -579,7 +576,6 @@ export class DeliveryCorrelator {
 
   /** A decided message left its topic's list: nothing holds it any more, so it is kept for reuse. */
   private leaveList(p: Pending): void {
-    p.inList = false;
     // Out of the deadline queue already (drop() took it out before any list let go of it).
     if (p.heapIndex !== -1) return;
     p.clear();
