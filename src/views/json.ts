@@ -1,6 +1,7 @@
 // The json view: NDJSON per the JSON contract (DESIGN.md). Packets come from
 // packetToJson; findings and the summary are serialised here.
-import type { Finding, SummaryRecord } from '../model/packet.js';
+import type { Finding, PacketRecord, SummaryRecord } from '../model/packet.js';
+import { hexByte, hexOf } from '../dissect/utf8.js';
 import { isoMicros } from './format.js';
 import type { View, ViewOptions } from './index.js';
 import { packetToJson } from './packet-json.js';
@@ -58,11 +59,27 @@ export function jsonSafe(v: unknown): unknown {
   return v;
 }
 
+/**
+ * Bytes framed as a packet of the reserved type 0 are not an MQTT Control Packet,
+ * and the contract's `type` is a spec name, so the json view reports them as a
+ * `protocol-violation` finding that keeps what the packet record would have said.
+ */
+export function reservedTypeFinding(r: PacketRecord): Finding {
+  const s = r.summary;
+  const spec = s.notes.find((n) => n.code === 'reserved-packet-type')?.spec;
+  return {
+    kind: 'finding', code: 'protocol-violation', severity: 'error', time: r.time, conn: r.conn.id,
+    clientId: r.clientId, username: r.username, frames: [r.frame], topic: null,
+    text: `${r.dir === 'c2s' ? 'client→broker' : 'broker→client'}: ${r.size} byte(s) framed as a packet of the reserved type 0 (first byte 0x${hexByte(r.bytes[0] ?? 0)}, Remaining Length ${s.remainingLength}); type 0 is forbidden, so this is not an MQTT Control Packet`,
+    extra: { dir: r.dir, note: 'reserved-packet-type', ...(spec ? { spec } : {}), packet_type: 0, length: s.remainingLength, bytes: hexOf(r.bytes, 0, Math.min(r.bytes.length, 64)) },
+  };
+}
+
 export function createJsonView(opts: ViewOptions): View {
   const po = { fields: opts.fields ?? false, showSecrets: opts.showSecrets ?? false };
   return {
     record(r) {
-      const o = r.kind === 'packet' ? packetToJson(r, po) : findingToJson(r);
+      const o = r.kind === 'finding' ? findingToJson(r) : r.summary.type === 0 ? findingToJson(reservedTypeFinding(r)) : packetToJson(r, po);
       opts.out.write(JSON.stringify(o) + '\n');
     },
     end(summary) {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createView, findingToJson, SummaryCounter, summaryToJson } from '../../src/views/index.js';
 import type { OutputRecord } from '../../src/model/packet.js';
-import { finding, T0 } from '../filter/records.js';
+import { finding, hex, real, T0 } from '../filter/records.js';
 import { sampleRecords } from './sample.js';
 
 import { CONTRACT_CHECKER as CHECKER } from '../helpers/contract.js';
@@ -36,6 +36,23 @@ describe('json view', () => {
       expect(r.stdout).toMatch(/^0 problems; records: finding=2, packet=11, summary=1/m);
       expect(r.status).toBe(0);
     }
+  });
+
+  it('bytes framed as the reserved packet type 0 become a protocol-violation finding, not a packet with a non-spec type', () => {
+    const rec = real(hex(
+      '00' + // byte 1: type 0 (reserved), flags 0
+      '03' + // Remaining Length 3
+      '616263', // three bytes of whatever followed
+    ), { frame: 7 });
+    const out = ndjson([rec], {}, false);
+    const o = JSON.parse(out) as Record<string, unknown>;
+    expect(o).toMatchObject({
+      kind: 'finding', code: 'protocol-violation', severity: 'error', frames: [7],
+      dir: 'c2s', note: 'reserved-packet-type', spec: 'MQTT-2.2.1', packet_type: 0, length: 3, bytes: '0003616263',
+    });
+    expect(o['text']).toMatch(/5 byte\(s\) framed as a packet of the reserved type 0 \(first byte 0x00, Remaining Length 3\)/);
+    const r = check(out);
+    expect(r.stdout).toMatch(/^0 problems; records: finding=1$/m);
   });
 
   it('the checker does catch a broken record (the test can fail)', () => {
