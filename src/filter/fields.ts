@@ -33,6 +33,9 @@ export function typeByName(name: string): number | undefined {
 
 const coerceType = (text: string): Value | undefined => TYPE_NUM.get(text.toLowerCase());
 
+/** The packet type names a type field accepts, lower case (for suggestions). */
+export const TYPE_NAMES: readonly string[] = [...TYPE_NUM.keys()];
+
 const PUBLISH = 3, CONNECT = 1, CONNACK = 2, SUBSCRIBE = 8, UNSUBSCRIBE = 10;
 
 function payload(rec: PacketRecord): FieldVal {
@@ -216,9 +219,9 @@ export function lookupField(written: string): FieldSpec | undefined {
 }
 
 /** Closest known name for a suggestion ("did you mean"), or undefined. */
-export function suggest(written: string): string | undefined {
+export function suggest(written: string, pool?: Iterable<string>): string | undefined {
   const name = written.toLowerCase();
-  const pool = name.startsWith('mqtt.') ? [...KNOWN_IDS] : [...PSEUDO_FIELDS, ...TYPE_NUM.keys()];
+  pool ??= name.startsWith('mqtt.') ? [...KNOWN_IDS] : [...PSEUDO_FIELDS, ...TYPE_NUM.keys()];
   let best: string | undefined;
   let bestD = Math.max(2, Math.floor(name.length / 4)) + 1;
   for (const c of pool) {

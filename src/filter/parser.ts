@@ -3,7 +3,7 @@
 // type name) or a parenthesised expression.
 import type { CmpOp, FieldRef, Literal, Node } from './ast.js';
 import { FilterSyntaxError, type FilterErrorCode } from './errors.js';
-import { lookupField, suggest, typeByName } from './fields.js';
+import { lookupField, suggest, TYPE_NAMES, typeByName } from './fields.js';
 import { tokenize, type Token } from './lexer.js';
 import { topicFilterProblem } from '../protocol/topic-match.js';
 
@@ -142,8 +142,13 @@ class Parser {
       return { t: 'exists', field };
     }
     this.next();
-    if (opKw === 'in') return { t: 'in', field, values: this.set(op) };
+    if (opKw === 'in') {
+      const values = this.set(op);
+      for (const v of values) this.checkValue(field, v);
+      return { t: 'in', field, values };
+    }
     const value = this.literal(op);
+    if (opKw !== 'contains' && opKw !== 'matches') this.checkValue(field, value);
     if (opKw === 'matches') {
       if (value.kind === 'number') this.fail('bad-operand', "'matches' needs a topic filter in double quotes, e.g. \"home/+/temp\"", value.pos);
       const prob = topicFilterProblem(value.text);
@@ -157,6 +162,14 @@ class Parser {
     if (opKw === 'contains') return { t: 'contains', field, value };
     const cmp = op.kind === 'op' ? (op.text as CmpOp) : CMP_WORDS[opKw!]!;
     return { t: 'cmp', op: cmp, field, value };
+  }
+
+  /** A word compared with a packet-type field must name a type: `type == publsh` would match nothing. */
+  private checkValue(field: FieldRef, v: Literal): void {
+    if (!field.spec.coerce || v.kind === 'number' || field.spec.coerce(v.text) !== undefined) return;
+    if (v.kind === 'string' && /^\s*\d+\s*$/.test(v.text)) return;
+    const s = suggest(v.text, TYPE_NAMES);
+    this.fail('bad-operand', `'${v.text}' is not a packet type${s ? `; did you mean '${s}'?` : ' (connect, connack, publish, puback, … auth, or a number 0-15)'}`, v.pos);
   }
 
   private literal(op: Token): Literal {
@@ -183,7 +196,12 @@ class Parser {
         this.next();
         return out;
       }
-      if (t.kind === ',' && out.length > 0) { this.next(); continue; }
+      if (t.kind === ',' && out.length > 0) {
+        this.next();
+        const n = this.peek();
+        if (n.kind === '}' || n.kind === ',') this.fail('unexpected-token', `expected a value after ',', found ${describe(n)}`, n.pos);
+        continue;
+      }
       if (t.kind === 'eof') this.fail('unclosed-paren', `missing '}' to close the '{' at position ${open.pos + 1}`, t.pos);
       out.push(this.literal(out.length === 0 ? op : { ...op, text: out[out.length - 1]!.text }));
     }

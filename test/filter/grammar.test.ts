@@ -236,6 +236,11 @@ describe('syntax errors point at the failing character', () => {
     ['type in {publish', 16, 'unclosed-paren'],
     ['mqtt.qos == == 1', 12, 'unexpected-token'],
     ['publish @ x', 8, 'unexpected-char'],
+    ['type == publsh', 8, 'bad-operand'],
+    ['mqtt.msgtype in {publish conect}', 25, 'bad-operand'],
+    ['type != "pubrek"', 8, 'bad-operand'],
+    ['type in {publish, }', 18, 'unexpected-token'],
+    ['type in {publish,, puback}', 17, 'unexpected-token'],
   ];
   it.each(cases)('%j fails at %i (%s)', (expr, pos, code) => {
     const e = syntaxError(expr);
@@ -252,6 +257,12 @@ describe('syntax errors point at the failing character', () => {
     expect(syntaxError('publsh').reason).toContain("did you mean 'publish'");
     expect(syntaxError('mqtt.topc == "x"').reason).toContain("did you mean 'mqtt.topic'");
     expect(syntaxError('clinet == "x"').reason).toContain("did you mean 'client'");
+    expect(syntaxError('type == publsh').reason).toBe("'publsh' is not a packet type; did you mean 'publish'?");
+  });
+  it('packet-type values: names in any case, numbers and numeric strings are accepted', () => {
+    for (const ok of ['type == PUBLISH', 'type == 3', 'type == "3"', 'mqtt.msgtype in {connect, connack}', 'type != auth']) {
+      expect(() => compileFilter(ok), ok).not.toThrow();
+    }
   });
 });
 
