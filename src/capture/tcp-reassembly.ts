@@ -3,9 +3,16 @@
 // and overlaps are trimmed, and bytes that never show up become a gap.
 
 export interface TcpDirectionSink {
-  /** In-order bytes; `frame`/`timeUs` are those of the segment that completed them. */
+  /**
+   * In-order bytes; `frame`/`timeUs` are those of the segment that carried them
+   * (a segment held out of order keeps its own frame and time).
+   */
   data(bytes: Uint8Array, frame: number, timeUs: number): void;
-  /** `lost` bytes were never captured before the next delivered byte. */
+  /**
+   * `lost` bytes were never captured before the next delivered byte. The frame is
+   * the segment right after the hole when one was held (where tshark reports
+   * "previous segment not captured"), else the one that showed the hole.
+   */
   gap(lost: number, frame: number, timeUs: number): void;
 }
 
@@ -19,6 +26,9 @@ export interface TcpReassemblyOptions {
 interface Held {
   seq: number;
   data: Uint8Array;
+  /** The frame and time that carried the segment. */
+  frame: number;
+  timeUs: number;
 }
 
 /** Signed distance a - b in 32-bit sequence space. */
@@ -101,17 +111,17 @@ export class TcpDirection {
       this.lost += missing;
       this.sink.gap(missing, frame, timeUs);
       this.nextSeq = end;
-      this.drain(frame, timeUs);
+      this.drain();
     }
     // The peer already acknowledged past a hole: the missing bytes were not captured.
-    if (this.held.length > 0 && this.peerAck !== null && seqDiff(this.peerAck, this.held[0]!.seq) >= 0) this.forceGap(frame, timeUs);
+    if (this.held.length > 0 && this.peerAck !== null && seqDiff(this.peerAck, this.held[0]!.seq) >= 0) this.forceGap();
   }
 
   /** The peer acknowledged everything before `ack`. */
   acked(ack: number, frame: number, timeUs: number): void {
     if (this.nextSeq === null) return;
     if (this.peerAck === null || seqDiff(ack, this.peerAck) > 0) this.peerAck = ack;
-    if (this.held.length > 0 && seqDiff(ack, this.held[0]!.seq) >= 0) this.forceGap(frame, timeUs);
+    if (this.held.length > 0 && seqDiff(ack, this.held[0]!.seq) >= 0) this.forceGap();
     // Nothing held, yet the peer acknowledges bytes we never saw: they were not captured.
     const unseen = seqDiff(ack, this.nextSeq);
     if (this.held.length === 0 && unseen > 0 && (this.finSeq === null || seqDiff(ack, this.finSeq) <= 0)) {
@@ -123,7 +133,7 @@ export class TcpDirection {
 
   /** Give up waiting: deliver everything held, reporting holes as gaps (end of capture, RST). */
   flush(frame: number, timeUs: number): void {
-    while (this.held.length > 0) this.forceGap(frame, timeUs);
+    while (this.held.length > 0) this.forceGap();
     // Bytes seen on the wire but not captured at the very end (snap length, lost last segment).
     if (this.nextSeq !== null) {
       const target = this.finSeq ?? this.highSeq;
@@ -147,11 +157,11 @@ export class TcpDirection {
     }
     if (rel <= 0) {
       this.deliver(rel === 0 ? payload : payload.subarray(-rel), frame, timeUs);
-      this.drain(frame, timeUs);
+      this.drain();
       return;
     }
-    this.hold(seq, payload);
-    if (this.heldBytes > this.maxBytes || this.held.length > this.maxSegs) this.forceGap(frame, timeUs);
+    this.hold(seq, payload, frame, timeUs);
+    if (this.heldBytes > this.maxBytes || this.held.length > this.maxSegs) this.forceGap();
   }
 
   private deliver(bytes: Uint8Array, frame: number, timeUs: number): void {
@@ -160,7 +170,7 @@ export class TcpDirection {
     this.sink.data(bytes, frame, timeUs);
   }
 
-  private hold(seq: number, data: Uint8Array): void {
+  private hold(seq: number, data: Uint8Array, frame: number, timeUs: number): void {
     // Sorted by distance from nextSeq; equal starts keep the longer one.
     const next = this.nextSeq!;
     const rel = seqDiff(seq, next);
@@ -174,15 +184,17 @@ export class TcpDirection {
       }
       this.heldBytes -= prev.data.length;
       prev.data = data;
+      prev.frame = frame;
+      prev.timeUs = timeUs;
       this.heldBytes += data.length;
       return;
     }
-    this.held.splice(i, 0, { seq, data });
+    this.held.splice(i, 0, { seq, data, frame, timeUs });
     this.heldBytes += data.length;
   }
 
-  /** Deliver held segments that now start at or before nextSeq. */
-  private drain(frame: number, timeUs: number): void {
+  /** Deliver held segments that now start at or before nextSeq, each with its own frame and time. */
+  private drain(): void {
     while (this.held.length > 0) {
       const h = this.held[0]!;
       const rel = seqDiff(h.seq, this.nextSeq!);
@@ -193,20 +205,23 @@ export class TcpDirection {
         this.retransmitted += h.data.length;
         continue;
       }
-      this.deliver(rel === 0 ? h.data : h.data.subarray(-rel), frame, timeUs);
+      this.deliver(rel === 0 ? h.data : h.data.subarray(-rel), h.frame, h.timeUs);
     }
   }
 
-  /** Skip the hole before the first held segment and deliver from there. */
-  private forceGap(frame: number, timeUs: number): void {
+  /**
+   * Skip the hole before the first held segment and deliver from there. The gap
+   * is stamped with that segment's frame: it is where the hole shows in the capture.
+   */
+  private forceGap(): void {
     const h = this.held[0];
     if (!h) return;
     const lost = seqDiff(h.seq, this.nextSeq!);
     if (lost > 0) {
       this.lost += lost;
-      this.sink.gap(lost, frame, timeUs);
+      this.sink.gap(lost, h.frame, h.timeUs);
       this.nextSeq = h.seq;
     }
-    this.drain(frame, timeUs);
+    this.drain();
   }
 }

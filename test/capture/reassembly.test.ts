@@ -20,13 +20,40 @@ function dir(): { d: TcpDirection; out: Out } {
 const bytes = (s: string) => Buffer.from(s);
 
 describe('TcpDirection', () => {
-  it('reorders out-of-order segments; the delivered chunk carries the completing frame', () => {
+  it('reorders out-of-order segments; each delivered chunk carries the frame that carried it', () => {
     const { d, out } = dir();
     d.syn(99);
     d.segment(105, bytes('world'), 5, false, 2, 0);
     d.segment(100, bytes('hello'), 5, false, 3, 0);
     expect(Buffer.concat(out.data).toString()).toBe('helloworld');
-    expect(out.frames).toEqual([3, 3]);
+    expect(out.frames).toEqual([3, 2]);
+  });
+
+  it('segments held behind a hole keep their own frame and time when the gap is declared later', () => {
+    const out: { s: string; frame: number; time: number }[] = [];
+    const gaps: [number, number, number][] = [];
+    const d = new TcpDirection({
+      data: (b, frame, time) => out.push({ s: Buffer.from(b).toString(), frame, time }),
+      gap: (lost, frame, time) => gaps.push([lost, frame, time]),
+    });
+    d.syn(0);
+    d.segment(1, bytes('ab'), 2, false, 4, 400);
+    // 3..6 never captured
+    d.segment(7, bytes('cd'), 2, false, 6, 600);
+    d.segment(9, bytes('ef'), 2, false, 7, 700);
+    d.acked(11, 8, 5_000_800); // the peer's ack 5 s later declares the hole
+    expect(gaps).toEqual([[4, 6, 600]]);
+    expect(out).toEqual([{ s: 'ab', frame: 4, time: 400 }, { s: 'cd', frame: 6, time: 600 }, { s: 'ef', frame: 7, time: 700 }]);
+  });
+
+  it('the held-segment cap on a one-way stream keeps every segment\'s own frame', () => {
+    const out: number[] = [];
+    const d = new TcpDirection({ data: (_b, frame) => out.push(frame), gap: () => {} }, { maxHeldSegments: 4 });
+    d.syn(0);
+    // a hole at 1..10, then ten 1-byte segments in frames 20..29 with no ack from the peer
+    for (let i = 0; i < 10; i++) d.segment(11 + i, bytes('x'), 1, false, 20 + i, (20 + i) * 1000);
+    d.flush(99, 99_000);
+    expect(out).toEqual([20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
   });
 
   it('drops retransmissions and trims overlaps without duplicating bytes', () => {
@@ -49,7 +76,8 @@ describe('TcpDirection', () => {
     d.segment(9, bytes('cccc'), 4, false, 3, 0); // 5..8 never captured
     expect(out.gaps).toEqual([]);
     d.acked(13, 4, 0);
-    expect(out.gaps).toEqual([[4, 4]]);
+    // Reported at the segment after the hole (tshark: "previous segment not captured").
+    expect(out.gaps).toEqual([[4, 3]]);
     expect(Buffer.concat(out.data).toString()).toBe('aaaacccc');
   });
 
@@ -68,7 +96,7 @@ describe('TcpDirection', () => {
     d.segment(1, bytes('ab'), 2, false, 1, 0);
     d.segment(5, bytes('ef'), 2, true, 2, 0);
     d.flush(9, 0);
-    expect(out.gaps).toEqual([[2, 9]]);
+    expect(out.gaps).toEqual([[2, 2]]);
     expect(Buffer.concat(out.data).toString()).toBe('abef');
     expect(d.finished).toBe(true);
   });
