@@ -233,6 +233,10 @@ export class Engine {
       text: `${dir === 'c2s' ? 'client→broker' : 'broker→client'}: ${note.text}`,
       extra: { dir, note: note.code, ...(note.spec ? { spec: note.spec } : {}) },
     }, st.curTime);
+    // Every framer note means bytes that were not decoded as packets (skipped as too
+    // large, unframeable, or cut off): to the observers that is a gap in this direction,
+    // so an ack or a delivery whose packet was skipped is not taken for a violation.
+    for (const o of this.observers) o.gap?.(st.meta, dir, st.curTime, st.curFrame);
   }
 
   private emitFinding(

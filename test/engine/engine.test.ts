@@ -128,4 +128,29 @@ describe('Engine', () => {
       expect(key(feed(cuts))).toEqual(key(whole));
     }), { numRuns: 300 });
   });
+
+  it('tells observers about bytes the framer could not decode (a packet over the decode limit, garbage skipped by a resync)', () => {
+    const gaps: string[] = [];
+    const out: OutputRecord[] = [];
+    const engine = new Engine({
+      onRecord: (r) => out.push(r),
+      maxPacketSize: 16,
+      observers: [{ gap: (conn, dir, time, frame) => gaps.push(`${conn.id} ${dir} ${time} ${frame}`) }],
+    });
+    engine.open(META, 1);
+    engine.data(META.id, 'c2s', hex(
+      '32 16' + // PUBLISH QoS 1, Remaining Length 22: over the 16-byte limit
+      '0001 74' + // Topic Name length 1, "t"
+      '0007' + // Packet Identifier 7
+      '00'.repeat(17), // payload
+    ), 100, 5);
+    engine.data(META.id, 's2c', hex('40 02 0007'), 200, 6); // PUBACK 7: its PUBLISH was skipped
+    expect(out.filter((r) => r.kind === 'finding').map((r) => (r as Finding).extra['note'])).toEqual(['packet-too-large']);
+    expect(gaps).toEqual([`${META.id} c2s 100 5`]);
+    // Mid-stream garbage: the framer resyncs past it, and the skipped bytes are a gap too.
+    const engine2 = new Engine({ onRecord: () => {}, observers: [{ gap: (_c, dir, time) => gaps.push(`${dir} ${time}`) }] });
+    engine2.open(META, 1, { midstream: true });
+    engine2.data(META.id, 's2c', hex('ff ff ff' + 'd0 00'), 300); // three stray bytes, then PINGRESP
+    expect(gaps.slice(1)).toEqual(['s2c 300']);
+  });
 });
