@@ -1,6 +1,6 @@
 // Fixed header [MQTT 3.1.1 §2.2, MQTT 5.0 §2.1]: byte 1 (type + flags) and the
 // Remaining Length variable byte integer.
-import { packetTypeName, REQUIRED_FLAGS } from '../protocol/packet-types.js';
+import { flagsSpecFor, packetTypeName, REQUIRED_FLAGS } from '../protocol/packet-types.js';
 import { NOTE_DEFS } from '../protocol/spec-refs.js';
 import { hexOf } from './utf8.js';
 import { varintByteFields, type Walker } from './walker.js';
@@ -34,15 +34,16 @@ export function fixedHeader(w: Walker): boolean {
     if (s.dup && s.qos === 0) w.note(NOTE_DEFS.dupQos0, 'DUP flag is set on a QoS 0 PUBLISH; it must be 0', 0);
   } else {
     s.dup = false; s.qos = 0; s.retain = false;
+    if (type === 15 && w.version < 5) {
+      w.note(NOTE_DEFS.authNotV5, `AUTH (type 15) is only defined in MQTT 5, but this connection uses protocol level ${w.version}; decoded as MQTT 5`, 0);
+      // From here on the packet is read, checked and cited as MQTT 5.
+      w.version = 5;
+    }
     const req = REQUIRED_FLAGS[type]!;
     if (type === 0) {
       w.note(NOTE_DEFS.reservedType, 'packet type 0 is reserved and must not be used', 0);
     } else if (req >= 0 && flags !== req) {
-      const spec = type === 8 ? 'MQTT-3.8.1-1' : type === 10 ? 'MQTT-3.10.1-1' : type === 6 ? 'MQTT-3.6.1-1' : 'MQTT-2.2.2-1';
-      w.note(NOTE_DEFS.reservedFlags, `${packetTypeName(type)} fixed-header flags are ${nibble(flags)}; they must be ${nibble(req)}`, 0, spec);
-    }
-    if (type === 15 && w.version < 5) {
-      w.note(NOTE_DEFS.authNotV5, `AUTH (type 15) is only defined in MQTT 5, but this connection uses protocol level ${w.version}; decoded as MQTT 5`, 0);
+      w.note(NOTE_DEFS.reservedFlags, `${packetTypeName(type)} fixed-header flags are ${nibble(flags)}; they must be ${nibble(req)}`, 0, flagsSpecFor(type, w.version));
     }
   }
   if (w.tree) {
@@ -89,7 +90,8 @@ export function fixedHeader(w: Walker): boolean {
   s.remainingLength = v;
   s.headerLength = i;
   if (n > 1 && last === 0) {
-    w.note(NOTE_DEFS.lengthNotMinimal, `Remaining Length ${v} is encoded in ${n} bytes (${hexOf(b, 1, i)}); the shortest encoding must be used`, 1);
+    // 5.0 requires the shortest form [MQTT-1.5.5-1]; 3.1.1 §2.2.3 only implies it.
+    w.note(NOTE_DEFS.lengthNotMinimal, `Remaining Length ${v} is encoded in ${n} bytes (${hexOf(b, 1, i)}); the shortest encoding ${w.version >= 5 ? 'must' : 'should'} be used`, 1);
   }
   if (w.tree) {
     const f = w.add('mqtt.len', 'Remaining Length', 1, n, v, `${v < 1000 ? v : v.toLocaleString('en-US')} (${n} byte${n === 1 ? '' : 's'})`);

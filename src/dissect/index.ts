@@ -39,7 +39,7 @@ function run(bytes: Uint8Array, ctx: DissectContext, tree: boolean): Walker {
     const total = s.headerLength + s.remainingLength;
     if (bytes.length > total) {
       const n = bytes.length - total;
-      w.note(NOTE_DEFS.trailing, `${n} byte(s) after the end of the packet (Remaining Length ${s.remainingLength})`, total, 'MQTT-2.2.3');
+      w.note(NOTE_DEFS.trailing, `${n} byte(s) after the end of the packet (Remaining Length ${s.remainingLength})`, total, w.ref('MQTT-2.2.3', 'MQTT-2.1.4'));
       if (tree) w.add('mqtt.trailing', 'Trailing Bytes', total, n, hexOf(bytes, total, bytes.length), hexOf(bytes, total, bytes.length));
     }
   }
@@ -96,7 +96,11 @@ function undecoded(bytes: Uint8Array, s: number, e: number): Field {
   return { id: 'mqtt.undecoded', label: 'Undecoded', offset: s, length: e - s, value: hex, display: hex };
 }
 
-/** Attach each note to the deepest (non-bit) field that contains its offset. */
+/**
+ * Attach each note to the deepest field that contains its offset, leaving out
+ * bit fields and a property's identifier byte (a note about a property belongs
+ * to the property).
+ */
 function attachNotes(fields: Field[], notes: Note[]): void {
   for (const n of notes) {
     if (n.offset === undefined) continue;
@@ -105,7 +109,7 @@ function attachNotes(fields: Field[], notes: Note[]): void {
     while (list) {
       let next: Field[] | undefined;
       for (const f of list) {
-        if (f.mask === undefined && n.offset >= f.offset && n.offset < f.offset + f.length) {
+        if (f.mask === undefined && f.id !== 'mqtt.property_id' && n.offset >= f.offset && n.offset < f.offset + f.length) {
           best = f;
           next = f.children;
           break;

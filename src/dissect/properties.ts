@@ -7,13 +7,41 @@ import type { Field } from '../model/types.js';
 import { packetTypeName } from '../protocol/packet-types.js';
 import { PROPERTY_BY_ID, propertyAllowed, WILL_PLACE, type PropertyInfo } from '../protocol/properties.js';
 import { NOTE_DEFS } from '../protocol/spec-refs.js';
-import { decodeUtf8, hexByte, hexOf, utf8Status, UTF8_INVALID, UTF8_NUL, quote } from './utf8.js';
+import { decodeUtf8, hexByte, hexOf, utf8Status, UTF8_INVALID, UTF8_NUL, UTF8_WILDCARD, quote } from './utf8.js';
 import { binaryField, type Walker } from './walker.js';
 
 export { WILL_PLACE };
 
 function placeName(place: number): string {
   return place === WILL_PLACE ? 'the Will Properties of CONNECT' : packetTypeName(place);
+}
+
+/**
+ * Where the property whose identifier is at `at` ends, from its own encoding,
+ * or -1 when that cannot be told from the bytes before `end` (a length prefix
+ * or varint cut off).
+ */
+function propertyEnd(b: Uint8Array, at: number, end: number, info: PropertyInfo): number {
+  const p = at + 1;
+  switch (info.type) {
+    case 'byte': return p + 1;
+    case 'two-byte-int': return p + 2;
+    case 'four-byte-int': return p + 4;
+    case 'varint': {
+      for (let k = 0; k < 4; k++) {
+        if (p + k >= end) return -1;
+        if ((b[p + k]! & 0x80) === 0) return p + k + 1;
+      }
+      return p + 4; // too long: varint() reads 4 bytes and notes it
+    }
+    case 'utf8': case 'binary':
+      return p + 2 > end ? -1 : p + 2 + ((b[p]! << 8) | b[p + 1]!);
+    case 'utf8-pair': {
+      if (p + 2 > end) return -1;
+      const q = p + 2 + ((b[p]! << 8) | b[p + 1]!);
+      return q + 2 > end ? -1 : q + 2 + ((b[q]! << 8) | b[q + 1]!);
+    }
+  }
 }
 
 /**
@@ -67,6 +95,29 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
     }
     if (!propertyAllowed(id, place)) {
       w.note(NOTE_DEFS.propertyNotAllowed, `${info.specName} (0x${hexByte(id)}) is not allowed in ${placeName(place)}`, at);
+    }
+    // A property that runs past the block: Property Length is too small, or the
+    // property's own length is wrong. If it fits in the packet, trust it and carry
+    // on after it; otherwise show the rest of the block undecoded and carry on
+    // after the block.
+    if (blockEnd < savedEnd) {
+      const pEnd = propertyEnd(w.b, at, savedEnd, info);
+      if (pEnd > blockEnd && pEnd <= savedEnd) {
+        w.note(NOTE_DEFS.propertyPastEnd, `${info.specName} (0x${hexByte(id)}) at offset ${at} runs ${pEnd - blockEnd} byte(s) past the end of the property block (Property Length ${len} ends it at offset ${blockEnd}); decoded in full, and decoding goes on after it`, at);
+        blockEnd = pEnd;
+        w.end = pEnd;
+      } else if (pEnd < 0 || pEnd > blockEnd) {
+        w.note(NOTE_DEFS.propertyPastEnd, `${info.specName} (0x${hexByte(id)}) at offset ${at} runs past the end of the property block (Property Length ${len} ends it at offset ${blockEnd}) and past the end of the packet; the rest of the block is not decoded`, at);
+        if (w.tree) {
+          const f = w.add(`mqtt.property.${info.name}`, info.specName, at, blockEnd - at, hexOf(w.b, at, blockEnd), `(runs past the property block: ${hexOf(w.b, at, blockEnd)})`);
+          w.open(f);
+          w.add('mqtt.property_id', 'Property Identifier', at, 1, id, `0x${hexByte(id)} (${info.specName})`);
+          if (blockEnd - at > 1) w.add('mqtt.property.undecoded', 'Undecoded', at + 1, blockEnd - at - 1, hexOf(w.b, at + 1, blockEnd), hexOf(w.b, at + 1, blockEnd));
+          w.close();
+        }
+        w.pos = blockEnd;
+        break;
+      }
     }
     w.pos++;
     let node: Field | null = null;
@@ -131,50 +182,56 @@ function valueRangeCheck(w: Walker, info: PropertyInfo, v: number, at: number): 
   if (bad) w.note(NOTE_DEFS.propertyValue, `${info.specName} has the value ${v}, which is not allowed`, at);
 }
 
-/** Read one property value; undefined when truncated. */
+/** Read one property value; undefined when truncated. Notes name the property. */
 function readValue(w: Walker, info: PropertyInfo): unknown {
   const at = w.pos;
   const vid = `mqtt.property.${info.name}.value`;
+  const what = info.specName;
   switch (info.type) {
     case 'byte': {
-      if (!w.need(1, vid, 'Value')) return undefined;
+      if (!w.need(1, vid, 'Value', what)) return undefined;
       const v = w.u8();
       if (w.tree) w.add(vid, 'Value', at, 1, v, String(v));
       valueRangeCheck(w, info, v, at);
       return v;
     }
     case 'two-byte-int': {
-      if (!w.need(2, vid, 'Value')) return undefined;
+      if (!w.need(2, vid, 'Value', what)) return undefined;
       const v = w.u16();
       if (w.tree) w.add(vid, 'Value', at, 2, v, String(v));
       valueRangeCheck(w, info, v, at);
       return v;
     }
     case 'four-byte-int': {
-      if (!w.need(4, vid, 'Value')) return undefined;
+      if (!w.need(4, vid, 'Value', what)) return undefined;
       const v = w.u32();
       if (w.tree) w.add(vid, 'Value', at, 4, v, String(v));
       valueRangeCheck(w, info, v, at);
       return v;
     }
     case 'varint': {
-      const v = w.varint(vid, 'Value', true);
+      const v = w.varint(vid, 'Value', true, what);
       if (v < 0) return undefined;
       valueRangeCheck(w, info, v, at);
       return v;
     }
     case 'utf8': {
-      const v = w.str(`mqtt.property.${info.name}.len`, vid, 'Value');
-      return v === null ? undefined : v;
+      const v = w.str(`mqtt.property.${info.name}.len`, vid, 'Value', what);
+      if (v === null) return undefined;
+      // The Response Topic is a Topic Name: no wildcards [MQTT-3.3.2-14].
+      if (info.id === 0x08 && (w.strStatus & UTF8_WILDCARD) !== 0) {
+        w.note(NOTE_DEFS.wildcardTopic, `Response Topic ${quote(v)} contains a wildcard character (+ or #)`, at + 2, 'MQTT-3.3.2-14');
+      }
+      return v;
     }
     case 'binary': {
-      const start = w.bin(`mqtt.property.${info.name}.len`, vid, 'Value');
+      const start = w.bin(`mqtt.property.${info.name}.len`, vid, 'Value', what);
       return start < 0 ? undefined : hexOf(w.b, start, w.pos);
     }
     case 'utf8-pair': {
-      const k = w.str('mqtt.property.user_property.key_len', 'mqtt.property.user_property.key', 'Key');
+      const k = w.str('mqtt.property.user_property.key_len', 'mqtt.property.user_property.key', 'Key', `${what} key`);
       if (k === null) return undefined;
-      const v = w.str('mqtt.property.user_property.value_len', 'mqtt.property.user_property.value', 'Value');
+      const v = w.str('mqtt.property.user_property.value_len', 'mqtt.property.user_property.value', 'Value', `${what} value`);
       if (v === null) return undefined;
       return [k, v];
     }

@@ -1,6 +1,8 @@
 // UTF-8 string decoding for MQTT strings [MQTT-1.5.4]. The fast path checks an
 // all-ASCII run without allocating and slices it with latin1; anything else is
-// validated by hand (overlongs, surrogates, > U+10FFFF are errors).
+// validated by hand (overlongs, surrogates, > U+10FFFF are errors). The same
+// loops flag the code points a string SHOULD NOT contain: controls and
+// noncharacters [MQTT 5.0 §1.5.4, 3.1.1 §1.5.3].
 import { Buffer } from 'node:buffer';
 
 /** Bits set by the last decodeUtf8 call. */
@@ -8,6 +10,8 @@ export const UTF8_INVALID = 1;
 export const UTF8_NUL = 2;
 /** The string contains `+` or `#` (wildcards, matter for PUBLISH topics). */
 export const UTF8_WILDCARD = 4;
+/** A control character (U+0001-U+001F, U+007F-U+009F) or a noncharacter (U+FDD0-U+FDEF, U+xFFFE/U+xFFFF). */
+export const UTF8_DISCOURAGED = 8;
 
 /** Status bits of the last decodeUtf8 / checkUtf8 call (avoids allocating a result object). */
 export let utf8Status = 0;
@@ -15,7 +19,8 @@ export let utf8Status = 0;
 type Slicer = (this: Uint8Array, start: number, end: number) => string;
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Slicer }).latin1Slice;
 const utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: Slicer }).utf8Slice;
-const lossy = new TextDecoder('utf-8', { fatal: false });
+// ignoreBOM: a leading U+FEFF is part of the string and MUST NOT be stripped [MQTT-1.5.4-3].
+const lossy = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** Validate bytes [s, e) as MQTT UTF-8; returns status bits, also left in utf8Status. */
 export function checkUtf8(b: Uint8Array, s: number, e: number): number {
@@ -24,8 +29,10 @@ export function checkUtf8(b: Uint8Array, s: number, e: number): number {
   while (i < e) {
     const c = b[i]!;
     if (c < 0x80) {
-      if (c === 0) st |= UTF8_NUL;
-      else if (c === 0x23 || c === 0x2b) st |= UTF8_WILDCARD;
+      if (c < 0x30) {
+        if (c === 0x23 || c === 0x2b) st |= UTF8_WILDCARD;
+        else if (c < 0x20) st |= c === 0 ? UTF8_NUL : UTF8_DISCOURAGED;
+      } else if (c === 0x7f) st |= UTF8_DISCOURAGED;
       i++;
       continue;
     }
@@ -50,6 +57,14 @@ export function checkUtf8(b: Uint8Array, s: number, e: number): number {
       if (ck < 0x80 || ck > 0xbf) { ok = false; break; }
     }
     if (!ok) { st |= UTF8_INVALID; i++; continue; }
+    if (n === 1) {
+      if (c === 0xc2 && c1 < 0xa0) st |= UTF8_DISCOURAGED; // U+0080-U+009F
+    } else if (n === 2) {
+      // U+FDD0-U+FDEF (ef b7 90-af) and U+FFFE/U+FFFF (ef bf be/bf)
+      if (c === 0xef && ((c1 === 0xb7 && b[i + 2]! >= 0x90 && b[i + 2]! <= 0xaf) || (c1 === 0xbf && b[i + 2]! >= 0xbe))) st |= UTF8_DISCOURAGED;
+    } else if ((c1 & 0x0f) === 0x0f && b[i + 2] === 0xbf && b[i + 3]! >= 0xbe) {
+      st |= UTF8_DISCOURAGED; // U+1FFFE ... U+10FFFF: the last two of every plane
+    }
     i += n + 1;
   }
   utf8Status = st;
@@ -63,9 +78,14 @@ export function decodeUtf8(b: Uint8Array, s: number, e: number): string {
   let i = s;
   for (; i < e; i++) {
     const c = b[i]!;
-    if (c >= 0x80) break;
-    if (c === 0x23 || c === 0x2b) st |= UTF8_WILDCARD;
-    else if (c === 0) st |= UTF8_NUL;
+    // Most topic bytes are letters, digits or '/': two comparisons each.
+    if (c < 0x30) {
+      if (c === 0x23 || c === 0x2b) st |= UTF8_WILDCARD;
+      else if (c < 0x20) st |= c === 0 ? UTF8_NUL : UTF8_DISCOURAGED;
+    } else if (c >= 0x7f) {
+      if (c >= 0x80) break;
+      st |= UTF8_DISCOURAGED;
+    }
   }
   if (i === e) {
     utf8Status = st;

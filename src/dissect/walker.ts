@@ -4,8 +4,11 @@
 // can never disagree. Nothing here throws: problems become notes.
 import type { DissectContext, PacketSummary } from '../model/packet.js';
 import type { Field, FieldValue, Note, ProtocolVersion } from '../model/types.js';
-import { NOTE_DEFS, type NoteDef } from '../protocol/spec-refs.js';
-import { decodeUtf8, hexOf, utf8Status, UTF8_INVALID, UTF8_NUL, quote } from './utf8.js';
+import { NOTE_DEFS, specFor, type NoteDef } from '../protocol/spec-refs.js';
+import { decodeUtf8, hexOf, utf8Status, UTF8_DISCOURAGED, UTF8_INVALID, UTF8_NUL, quote } from './utf8.js';
+
+/** Status bits that produce a note on a string. */
+const UTF8_NOTED = UTF8_INVALID | UTF8_NUL | UTF8_DISCOURAGED;
 
 const NO_FIELDS: Field[] = Object.freeze([]) as unknown as Field[];
 const NO_STACK: Field[][] = Object.freeze([]) as unknown as Field[][];
@@ -27,6 +30,8 @@ export class Walker {
   private readonly stack: Field[][];
   /** Set when a read ran past the end; later reads return at once. */
   truncated = false;
+  /** utf8Status of the last string read by str() (wildcards, controls …). */
+  strStatus = 0;
 
   constructor(b: Uint8Array, ctx: DissectContext, tree: boolean, s: PacketSummary) {
     this.b = b;
@@ -45,9 +50,10 @@ export class Walker {
 
   // ---- notes -------------------------------------------------------------
 
+  /** Add a note; its reference fits the protocol level unless `spec` overrides it. */
   note(def: NoteDef, text: string, offset: number, spec?: string): void {
     const n: Note = { severity: def.severity, code: def.code, text, offset };
-    const sp = spec ?? def.spec;
+    const sp = spec ?? specFor(def, this.version);
     if (sp !== undefined) n.spec = sp;
     this.notes.push(n);
   }
@@ -88,15 +94,21 @@ export class Walker {
 
   // ---- reads ---------------------------------------------------------------
 
+  /** Pick the 3.1/3.1.1 or the MQTT 5 reference for a per-call override. */
+  ref(spec311: string, spec5: string): string {
+    return this.version >= 5 ? spec5 : spec311;
+  }
+
   /**
    * Check that n bytes remain. If not, note it, (tree) cover what is left with a
-   * truncated field, move to the end and return false.
+   * truncated field, move to the end and return false. `what` names the field in
+   * the note when the label alone is too vague (a property's `Value`).
    */
-  need(n: number, id: string, label: string): boolean {
+  need(n: number, id: string, label: string, what = label): boolean {
     if (this.pos + n <= this.end) return true;
     const have = this.end - this.pos;
     if (!this.truncated) {
-      this.note(NOTE_DEFS.truncated, `${label} needs ${n} byte(s) at offset ${this.pos} but only ${have} remain in the packet`, this.pos);
+      this.note(NOTE_DEFS.truncated, `${what} needs ${n} byte(s) at offset ${this.pos} but only ${have} remain in the packet`, this.pos);
     }
     if (this.tree && have > 0) {
       this.add(id, label, this.pos, have, hexOf(this.b, this.pos, this.end), `${hexOf(this.b, this.pos, this.end)} (truncated: ${have} of ${n} bytes)`);
@@ -144,7 +156,7 @@ export class Walker {
    * Read a Variable Byte Integer [MQTT-1.5.5]. Returns -1 when truncated or too
    * long. In tree mode adds `id` with one `${id}.byte` child per byte when byteIds.
    */
-  varint(id: string, label: string, byteIds: boolean): number {
+  varint(id: string, label: string, byteIds: boolean, what = label): number {
     const b = this.b;
     const start = this.pos;
     let v = 0, mul = 1, i = start, last = -1, done = false;
@@ -156,17 +168,17 @@ export class Walker {
     }
     if (!done) {
       if (i - start >= 4) {
-        this.note(NOTE_DEFS.varintTooLong, `${label}: the 4th byte of the variable byte integer has its continuation bit set`, start);
+        this.note(NOTE_DEFS.varintTooLong, `${what}: the 4th byte of the variable byte integer has its continuation bit set`, start);
         if (this.tree) this.add(id, label, start, i - start, null, `${hexOf(b, start, i)} (invalid: longer than 4 bytes)`);
         this.pos = i;
         return -1;
       }
-      this.need(i - start + 1, id, label);
+      this.need(i - start + 1, id, label, what);
       return -1;
     }
     const n = i - start;
     if (n > 1 && last === 0) {
-      this.note(NOTE_DEFS.varintNotMinimal, `${label} ${v} is encoded in ${n} bytes (${hexOf(b, start, i)}); the shortest encoding must be used`, start);
+      this.note(NOTE_DEFS.varintNotMinimal, `${what} ${v} is encoded in ${n} bytes (${hexOf(b, start, i)}); the shortest encoding must be used`, start);
     }
     this.pos = i;
     if (this.tree) {
@@ -182,34 +194,40 @@ export class Walker {
 
   /**
    * A length-prefixed UTF-8 string: fields `${lenId}` and `id`. Returns null
-   * when truncated. Notes invalid UTF-8 and U+0000.
+   * when truncated. Notes invalid UTF-8, U+0000 and discouraged code points;
+   * the status bits stay in `strStatus`. `what` names the string in notes.
    */
-  str(lenId: string, id: string, label: string): string | null {
-    if (!this.need(2, lenId, `${label} Length`)) return null;
+  str(lenId: string, id: string, label: string, what = label): string | null {
+    this.strStatus = 0;
+    if (!this.need(2, lenId, `${label} Length`, `${what} Length`)) return null;
     const len = this.u16();
     const lenAt = this.pos - 2;
     if (this.tree) this.add(lenId, `${label} Length`, lenAt, 2, len, numText(len));
-    if (!this.need(len, id, label)) return null;
+    if (!this.need(len, id, label, what)) return null;
     const start = this.pos;
     const v = decodeUtf8(this.b, start, start + len);
     this.pos = start + len;
     const st = utf8Status;
-    if (st & (UTF8_INVALID | UTF8_NUL)) this.utf8Notes(st, label, start);
+    this.strStatus = st;
+    if (st & UTF8_NOTED) this.utf8Notes(st, what, start);
     if (this.tree) this.add(id, label, start, len, v, quote(v));
     return v;
   }
 
-  utf8Notes(st: number, label: string, at: number): void {
-    if (st & UTF8_INVALID) this.note(NOTE_DEFS.invalidUtf8, `${label} is not well-formed UTF-8 (ill-formed sequence or UTF-16 surrogate)`, at);
-    if (st & UTF8_NUL) this.note(NOTE_DEFS.utf8Null, `${label} contains the null character U+0000`, at);
+  utf8Notes(st: number, what: string, at: number): void {
+    if (st & UTF8_INVALID) this.note(NOTE_DEFS.invalidUtf8, `${what} is not well-formed UTF-8 (ill-formed sequence or UTF-16 surrogate)`, at);
+    if (st & UTF8_NUL) this.note(NOTE_DEFS.utf8Null, `${what} contains the null character U+0000`, at);
+    if (st & UTF8_DISCOURAGED) {
+      this.note(NOTE_DEFS.utf8Discouraged, `${what} contains a control character (U+0001-U+001F, U+007F-U+009F) or a noncharacter (e.g. U+FFFF), which it should not; a receiver may treat the packet as malformed`, at);
+    }
   }
 
-  /** A length-prefixed binary field. Returns [start, end) or null when truncated. */
-  bin(lenId: string, id: string, label: string): number {
-    if (!this.need(2, lenId, `${label} Length`)) return -1;
+  /** A length-prefixed binary field. Returns its start, or -1 when truncated. */
+  bin(lenId: string, id: string, label: string, what = label): number {
+    if (!this.need(2, lenId, `${label} Length`, `${what} Length`)) return -1;
     const len = this.u16();
     if (this.tree) this.add(lenId, `${label} Length`, this.pos - 2, 2, len, String(len));
-    if (!this.need(len, id, label)) return -1;
+    if (!this.need(len, id, label, what)) return -1;
     const start = this.pos;
     this.pos = start + len;
     if (this.tree) binaryField(this, id, label, start, len);

@@ -80,7 +80,7 @@ export const CONNACK_RETURN_CODES_V4: Readonly<Record<number, string>> = {
   5: 'Connection Refused, not authorized',
 };
 
-/** MQTT 3.1.1 SUBACK return codes [MQTT 3.1.1 §3.9.3]. 0x80 is new in 3.1.1. */
+/** MQTT 3.1.1 SUBACK return codes [MQTT-3.9.3-2]. 0x80 (Failure) is new in 3.1.1; 3.1 has only 0-2. */
 export const SUBACK_RETURN_CODES_V4: Readonly<Record<number, string>> = {
   0x00: 'Success - Maximum QoS 0',
   0x01: 'Success - Maximum QoS 1',
@@ -95,7 +95,7 @@ export const SUBACK_RETURN_CODES_V4: Readonly<Record<number, string>> = {
 export function reasonName(type: number, code: number, version: number): string | undefined {
   if (version >= 5) return V5[code]?.[type];
   if (type === CONNACK) return CONNACK_RETURN_CODES_V4[code];
-  if (type === SUBACK) return SUBACK_RETURN_CODES_V4[code];
+  if (type === SUBACK) return version === 3 && code === 0x80 ? undefined : SUBACK_RETURN_CODES_V4[code];
   return undefined;
 }
 
@@ -108,7 +108,7 @@ export function reasonValid(type: number, code: number, version: number): boolea
 export function reasonCodesFor(type: number, version: number): number[] {
   if (version >= 5) return REASON_CODES_V5.filter((r) => r.names[type] !== undefined).map((r) => r.code);
   if (type === CONNACK) return [0, 1, 2, 3, 4, 5];
-  if (type === SUBACK) return [0, 1, 2, 0x80];
+  if (type === SUBACK) return version === 3 ? [0, 1, 2] : [0, 1, 2, 0x80];
   return [];
 }
 

@@ -25,6 +25,29 @@ export function topicFilterProblem(filter: string): { index: number; reason: str
   return null;
 }
 
+/** `#` somewhere other than alone in the last level [MQTT-4.7.1-2] (5.0: -1). */
+export const FILTER_BAD_HASH = 1;
+/** `+` sharing a level with other characters [MQTT-4.7.1-3] (5.0: -2). */
+export const FILTER_BAD_PLUS = 2;
+
+/** Every wildcard misuse in a topic filter, as FILTER_BAD_* bits (0 when none). */
+export function filterWildcardProblems(filter: string): number {
+  let bad = 0;
+  const n = filter.length;
+  for (let i = 0; i < n; i++) {
+    const c = filter.charCodeAt(i);
+    if (c !== 0x23 && c !== 0x2b) continue;
+    // The wildcard must be alone between separators (or the string ends).
+    const alone = (i === 0 || filter.charCodeAt(i - 1) === 0x2f) && (i + 1 === n || filter.charCodeAt(i + 1) === 0x2f);
+    if (c === 0x23) {
+      if (!alone || i + 1 !== n) bad |= FILTER_BAD_HASH;
+    } else if (!alone) {
+      bad |= FILTER_BAD_PLUS;
+    }
+  }
+  return bad;
+}
+
 /** Compile a (valid) topic filter into a matcher. */
 export function topicMatcher(filter: string): (topic: string) => boolean {
   const levels = filter.split('/');

@@ -12,6 +12,8 @@ export interface TreeOptions {
   maxHexBytes?: number;
   /** Header line printed before the fields. */
   title?: string;
+  /** Protocol level the packet was decoded with; when absent it is told from the tree. */
+  version?: number;
 }
 
 /** The bit pattern of `value` under `mask`, e.g. mask 0xf0, value 0x30 → `0011 ....`. */
@@ -44,6 +46,9 @@ export function renderTree(bytes: Uint8Array, result: DissectResult, opts: TreeO
   const lines: string[] = [];
   if (opts.title) lines.push(opts.title);
   const shown = new Set<Note>();
+  // Only MQTT 5 packets have a property block at the top level (PUBLISH always does).
+  const v5 = opts.version !== undefined ? opts.version >= 5 : fields.some((f) => f.id === 'mqtt.properties');
+  const noPacketId = `(no Packet Identifier: a QoS 0 PUBLISH carries none [${v5 ? 'MQTT-2.2.1-2' : 'MQTT-2.3.1-5'}])`;
   const walk = (fs: Field[], depth: number, parentByte: number | null): void => {
     const pad = '  '.repeat(depth);
     for (const f of fs) {
@@ -58,7 +63,7 @@ export function renderTree(bytes: Uint8Array, result: DissectResult, opts: TreeO
       for (const n of f.notes ?? []) { lines.push(`${pad}    ${noteLine(n)}`); shown.add(n); }
       if (f.children) walk(f.children, depth + 1, f.length === 1 ? bytes[f.offset] ?? null : null);
       if (f.id === 'mqtt.topic' && depth === 0 && (bytes[0]! >> 4) === 3 && ((bytes[0]! >> 1) & 3) === 0) {
-        lines.push(`${pad}(no Packet Identifier: a QoS 0 PUBLISH carries none [MQTT-2.3.1-5])`);
+        lines.push(`${pad}${noPacketId}`);
       }
     }
   };

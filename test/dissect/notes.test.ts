@@ -33,25 +33,31 @@ describe('notes', () => {
     expect(notesOf('30 05 00 03 61 2f 2b')).toContain('wildcard-in-topic MQTT-3.3.2-2');
   });
   it('invalid UTF-8, U+0000 and surrogates', () => {
-    expect(notesOf('30 04 00 02 c3 28')).toContain('invalid-utf8 MQTT-1.5.4-1');
-    expect(notesOf('30 04 00 02 c0 80')).toContain('invalid-utf8 MQTT-1.5.4-1'); // overlong NUL
-    expect(notesOf('30 05 00 03 ed a0 80')).toContain('invalid-utf8 MQTT-1.5.4-1'); // U+D800
-    expect(notesOf('30 04 00 02 61 00')).toContain('utf8-null MQTT-1.5.4-2');
+    expect(notesOf('30 04 00 02 c3 28')).toContain('invalid-utf8 MQTT-1.5.3-1');
+    expect(notesOf('30 04 00 02 c0 80')).toContain('invalid-utf8 MQTT-1.5.3-1'); // overlong NUL
+    expect(notesOf('30 05 00 03 ed a0 80')).toContain('invalid-utf8 MQTT-1.5.3-1'); // U+D800
+    expect(notesOf('30 04 00 02 61 00')).toContain('utf8-null MQTT-1.5.3-2');
+    expect(notesOf('30 05 00 02 c3 28 00', 5)).toContain('invalid-utf8 MQTT-1.5.4-1'); // 5.0 numbering
+    expect(notesOf('30 05 00 02 61 00 00', 5)).toContain('utf8-null MQTT-1.5.4-2');
     expect(notesOf('30 06 00 04 f0 9f 98 80')).toEqual([]); // U+1F600 is fine
   });
   it('Remaining Length longer than 4 bytes', () => {
-    expect(notesOf('30 ff ff ff ff 01')).toContain('remaining-length-too-long MQTT-1.5.5');
+    expect(notesOf('30 ff ff ff ff 01')).toContain('remaining-length-too-long MQTT-2.2.3'); // 3.1.1 §2.2.3
+    expect(notesOf('30 ff ff ff ff 01', 5)).toContain('remaining-length-too-long MQTT-1.5.5');
   });
   it('Remaining Length not minimally encoded (80 00)', () => {
-    expect(notesOf('c0 80 00')).toContain('remaining-length-not-minimal MQTT-1.5.5');
+    expect(notesOf('c0 80 00')).toContain('remaining-length-not-minimal MQTT-2.2.3');
+    expect(notesOf('c0 80 00', 5)).toContain('remaining-length-not-minimal MQTT-1.5.5-1');
   });
   it('a field running past the packet end', () => {
     expect(notesOf('30 05 00 09 61 62 63')).toContain('field-past-end MQTT-2.1');
     expect(notesOf('30 0a 00 01')).toContain('remaining-length-mismatch MQTT-2.2.3');
+    expect(notesOf('30 0a 00 01', 5)).toContain('remaining-length-mismatch MQTT-2.1.4');
   });
   it('trailing bytes, inside and after the Remaining Length', () => {
     expect(notesOf('40 03 00 01 ff')).toContain('trailing-bytes MQTT-2.1');
     expect(notesOf('c0 00 aa bb')).toContain('trailing-bytes MQTT-2.2.3');
+    expect(notesOf('c0 00 aa bb', 5)).toContain('trailing-bytes MQTT-2.1.4');
     const t = dissect(hex('c0 00 aa bb'), { version: 4 });
     expect(t.fields.at(-1)).toMatchObject({ id: 'mqtt.trailing', offset: 2, length: 2 });
   });
@@ -68,12 +74,13 @@ describe('notes', () => {
     expect(notesOf('30 09 00 01 61 05 11 00 00 00 01', 5)).toContain('property-not-allowed MQTT-2.2.2.2');
   });
   it('reason code not valid for the packet', () => {
-    expect(notesOf('40 03 00 01 8e', 5)).toContain('invalid-reason-code MQTT-2.4'); // Session taken over in PUBACK
-    expect(notesOf('20 02 00 06', 4)).toContain('invalid-reason-code MQTT-3.2.2-3'); // CONNACK 6 in 3.1.1
-    expect(notesOf('90 03 00 01 03', 4)).toContain('invalid-reason-code MQTT-3.9.3');
+    expect(notesOf('40 03 00 01 8e', 5)).toContain('invalid-reason-code MQTT-3.4.2-1'); // Session taken over in PUBACK
+    expect(notesOf('20 02 00 06', 4)).toContain('invalid-reason-code MQTT-3.2.2-6'); // CONNACK 6 in 3.1.1
+    expect(notesOf('90 03 00 01 03', 4)).toContain('invalid-reason-code MQTT-3.9.3-2');
   });
   it('packet id 0 where one is required', () => {
     expect(notesOf('40 02 00 00')).toContain('packet-id-zero MQTT-2.3.1-1');
+    expect(notesOf('40 02 00 00', 5)).toContain('packet-id-zero MQTT-2.2.1-3');
     expect(notesOf('32 05 00 01 61 00 00')).toContain('packet-id-zero MQTT-2.3.1-1');
     expect(notesOf('82 06 00 00 00 01 61 00')).toContain('packet-id-zero MQTT-2.3.1-1');
   });
@@ -92,6 +99,7 @@ describe('notes', () => {
   });
   it('SUBSCRIBE: no topic filters, QoS 3', () => {
     expect(notesOf('82 02 00 01')).toContain('no-topic-filters MQTT-3.8.3-3');
+    expect(notesOf('82 03 00 01 00', 5)).toContain('no-topic-filters MQTT-3.8.3-2');
     expect(notesOf('82 06 00 01 00 01 61 03')).toContain('subscribe-options MQTT-3.8.3-4');
   });
   it('every note has severity, code, text and an offset inside the packet', () => {

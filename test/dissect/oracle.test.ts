@@ -134,7 +134,11 @@ function packetArb(v5: boolean): fc.Arbitrary<Obj> {
       if (p.clientId === '' && !p.clean) q['clientId'] = 'c'; // mqtt-packet's parser rejects this combination
       return q;
     }),
-    fc.record({ cmd: fc.constant('connack'), sessionPresent: fc.boolean(), ...(v5 ? { reasonCode: rcs([0, 0x80, 0x86, 0x87, 0x9c]), properties: P(2) } : { returnCode: rcs([0, 1, 2, 3, 4, 5]) }) }),
+    ((v5
+      ? fc.record({ cmd: fc.constant('connack'), sessionPresent: fc.boolean(), reasonCode: rcs([0, 0x80, 0x86, 0x87, 0x9c]), properties: P(2) })
+      : fc.record({ cmd: fc.constant('connack'), sessionPresent: fc.boolean(), returnCode: rcs([0, 1, 2, 3, 4, 5]) })) as fc.Arbitrary<Obj>)
+      // A refusal carries Session Present 0 [MQTT-3.2.2-4] (5.0: [MQTT-3.2.2-6]).
+      .map((p) => ({ ...p, sessionPresent: p['sessionPresent'] === true && (p['reasonCode'] ?? p['returnCode']) === 0 })),
     fc.record({
       cmd: fc.constant('publish'), topic: topicName, payload: buf, qos: fc.integer({ min: 0, max: 2 }), retain: fc.boolean(), dup: fc.boolean(),
       messageId: pid, properties: P(3),

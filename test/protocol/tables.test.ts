@@ -1,9 +1,10 @@
 // Spec tables: packet types, flag rules, the 27 MQTT 5 properties, reason codes.
 import { describe, expect, it } from 'vitest';
 import {
-  NOTE_DEFS, PACKET_TYPES, PROPERTIES, REQUIRED_FLAGS, packetTypeByName, packetTypeName, propertyAllowed, propertyById,
-  propertyByName, reasonCodesFor, reasonIsFailure, reasonName, WILL_PLACE,
+  NOTE_DEFS, PACKET_TYPES, PROPERTIES, REQUIRED_FLAGS, flagsSpecFor, invalidReasonSpec, packetTypeByName, packetTypeName, propertyAllowed, propertyById,
+  propertyByName, reasonCodesFor, reasonIsFailure, reasonName, specFor, WILL_PLACE,
 } from '../../src/protocol/index.js';
+import { FILTER_BAD_HASH, FILTER_BAD_PLUS, filterWildcardProblems } from '../../src/protocol/topic-match.js';
 
 describe('packet types', () => {
   it('names all 16 types with spec names', () => {
@@ -19,6 +20,14 @@ describe('packet types', () => {
     for (const t of [6, 8, 10]) expect(REQUIRED_FLAGS[t]).toBe(2);
     for (const t of [1, 2, 4, 5, 7, 9, 11, 12, 13, 14, 15]) expect(REQUIRED_FLAGS[t]).toBe(0);
     expect(PACKET_TYPES[8]!.flagsSpec).toBe('MQTT-3.8.1-1');
+  });
+  it('flag rule references per version', () => {
+    expect(flagsSpecFor(4, 4)).toBe('MQTT-2.2.2-1');
+    expect(flagsSpecFor(4, 3)).toBe('MQTT-2.2.2-1');
+    expect(flagsSpecFor(4, 5)).toBe('MQTT-2.1.3-1');
+    expect(flagsSpecFor(14, 4)).toBe('MQTT-3.14.1-1');
+    expect(flagsSpecFor(15, 5)).toBe('MQTT-3.15.1-1');
+    expect(flagsSpecFor(10, 5)).toBe('MQTT-3.10.1-1');
   });
 });
 
@@ -53,15 +62,44 @@ describe('reason codes', () => {
     expect(reasonName(2, 5, 4)).toBe('Connection Refused, not authorized');
     expect(reasonName(2, 6, 4)).toBeUndefined();
     expect(reasonName(9, 0x80, 4)).toBe('Failure');
+    expect(reasonName(9, 0x80, 3)).toBeUndefined(); // Failure is new in 3.1.1
+    expect(reasonCodesFor(9, 3)).toEqual([0, 1, 2]);
     expect(reasonCodesFor(2, 4)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(reasonCodesFor(6, 5)).toEqual([0, 0x92]);
     expect(reasonIsFailure(2, 5, 4)).toBe(true);
     expect(reasonIsFailure(4, 0x10, 5)).toBe(false);
   });
-  it('every note definition has a code and severity', () => {
+  it('every note definition has a code, a severity and a reference in some version', () => {
     for (const d of Object.values(NOTE_DEFS)) {
       expect(d.code).toMatch(/^[a-z0-9-]+$/);
       expect(['info', 'warn', 'error']).toContain(d.severity);
+      expect(specFor(d, 4) ?? specFor(d, 5), d.code).toMatch(/^MQTT-\d+(\.\d+)*(-\d+)?$/);
     }
+  });
+  it('references fit the version', () => {
+    expect(specFor(NOTE_DEFS.invalidUtf8, 4)).toBe('MQTT-1.5.3-1');
+    expect(specFor(NOTE_DEFS.invalidUtf8, 3)).toBe('MQTT-1.5.3-1');
+    expect(specFor(NOTE_DEFS.invalidUtf8, 5)).toBe('MQTT-1.5.4-1');
+    expect(specFor(NOTE_DEFS.reservedFlags, 5)).toBe('MQTT-2.1.3-1');
+    expect(specFor(NOTE_DEFS.packetIdZero, 5)).toBe('MQTT-2.2.1-3');
+    expect(specFor(NOTE_DEFS.connackReserved, 4)).toBe('MQTT-3.2.2.1');
+    expect(specFor(NOTE_DEFS.qos3, 5)).toBe('MQTT-3.3.1-4'); // same number in both
+    expect(specFor(NOTE_DEFS.unknownProperty, 4)).toBeUndefined(); // MQTT 5 only
+    expect(invalidReasonSpec(2, 4)).toBe('MQTT-3.2.2-6');
+    expect(invalidReasonSpec(9, 4)).toBe('MQTT-3.9.3-2');
+    expect(invalidReasonSpec(2, 5)).toBe('MQTT-3.2.2-8');
+    expect(invalidReasonSpec(15, 5)).toBe('MQTT-3.15.2-1');
+  });
+});
+
+describe('topic filter wildcards', () => {
+  it('finds # that is not alone in the last level and + that shares a level', () => {
+    for (const ok of ['#', '+', 'a/#', '+/b/#', '/+', 'a//+/', '$share/g/a/+', 'plain']) expect(filterWildcardProblems(ok), ok).toBe(0);
+    expect(filterWildcardProblems('a/#/b')).toBe(FILTER_BAD_HASH);
+    expect(filterWildcardProblems('a#')).toBe(FILTER_BAD_HASH);
+    expect(filterWildcardProblems('#/')).toBe(FILTER_BAD_HASH);
+    expect(filterWildcardProblems('a+')).toBe(FILTER_BAD_PLUS);
+    expect(filterWildcardProblems('+a/b')).toBe(FILTER_BAD_PLUS);
+    expect(filterWildcardProblems('a+/b#')).toBe(FILTER_BAD_HASH | FILTER_BAD_PLUS);
   });
 });

@@ -1,12 +1,12 @@
 // Pieces several packet modules share: Packet Identifier and reason codes.
 import { packetTypeName } from '../../protocol/packet-types.js';
 import { reasonName } from '../../protocol/reason-codes.js';
-import { NOTE_DEFS } from '../../protocol/spec-refs.js';
+import { invalidReasonSpec, NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { hexByte } from '../utf8.js';
 import { readProperties } from '../properties.js';
 import type { Walker } from '../walker.js';
 
-/** Packet Identifier; non-zero is required [MQTT-2.3.1-1]. Returns -1 when missing. */
+/** Packet Identifier; non-zero is required [MQTT-2.3.1-1] (5.0: [MQTT-2.2.1-3]). Returns -1 when missing. */
 export function packetId(w: Walker): number {
   const at = w.pos;
   const v = w.u16Field('mqtt.msgid', 'Packet Identifier', (x) => `${x} (0x${x.toString(16).padStart(4, '0')})`);
@@ -41,8 +41,10 @@ export function reasonCode(w: Walker, label = 'Reason Code'): number {
 
 export function checkReason(w: Walker, type: number, code: number, at: number): void {
   if (reasonName(type, code, w.version) === undefined) {
-    w.note(NOTE_DEFS.invalidReason, `0x${hexByte(code)} is not a valid ${w.version >= 5 ? 'reason' : 'return'} code for ${packetTypeName(type)} in MQTT ${w.version === 5 ? '5' : w.version === 4 ? '3.1.1' : '3.1'}`, at,
-      w.version >= 5 ? 'MQTT-2.4' : type === 2 ? 'MQTT-3.2.2-3' : 'MQTT-3.9.3');
+    const v = w.version;
+    const why = v === 3 && type === 9 && code === 0x80 ? ' (0x80 Failure was added in 3.1.1)' : '';
+    w.note(NOTE_DEFS.invalidReason, `0x${hexByte(code)} is not a valid ${v >= 5 ? 'reason' : 'return'} code for ${packetTypeName(type)} in MQTT ${v === 5 ? '5' : v === 4 ? '3.1.1' : '3.1'}${why}`, at,
+      invalidReasonSpec(type, v));
   }
 }
 

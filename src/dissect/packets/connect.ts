@@ -5,7 +5,7 @@ import type { ProtocolVersion } from '../../model/types.js';
 import { protocolVersionName } from '../../protocol/packet-types.js';
 import { NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { readProperties, WILL_PLACE } from '../properties.js';
-import { hexByte, quote } from '../utf8.js';
+import { hexByte, quote, UTF8_WILDCARD } from '../utf8.js';
 import type { Walker } from '../walker.js';
 
 export function walkConnect(w: Walker): void {
@@ -40,10 +40,13 @@ export function walkConnect(w: Walker): void {
   const willQos = (fl >> 3) & 3, willFlag = (fl & 0x04) !== 0, clean = (fl & 0x02) !== 0;
   info.cleanSession = clean;
   if (fl & 1) w.note(NOTE_DEFS.connectReserved, 'CONNECT flags reserved bit 0 is set; it must be 0', fAt);
-  if (!willFlag && (willQos !== 0 || willRetain)) {
-    w.note(NOTE_DEFS.willFlags, `Will Flag is 0 but Will ${willQos !== 0 ? 'QoS' : 'Retain'} is set; both must be 0`, fAt, willQos !== 0 ? (v5 ? 'MQTT-3.1.2-11' : 'MQTT-3.1.2-13') : (v5 ? 'MQTT-3.1.2-13' : 'MQTT-3.1.2-15'));
+  if (!willFlag) {
+    // Will QoS [MQTT-3.1.2-13] (5.0: -11) and Will Retain [MQTT-3.1.2-15] (5.0: -13) must be 0.
+    if (willQos !== 0) w.note(NOTE_DEFS.willFlags, `Will Flag is 0 but Will QoS is ${willQos}; it must be 0`, fAt);
+    if (willRetain) w.note(NOTE_DEFS.willFlags, 'Will Flag is 0 but Will Retain is set; it must be 0', fAt, w.ref('MQTT-3.1.2-15', 'MQTT-3.1.2-13'));
+  } else if (willQos === 3) {
+    w.note(NOTE_DEFS.willFlags, 'Will QoS is 3; it must be 0, 1 or 2', fAt, w.ref('MQTT-3.1.2-14', 'MQTT-3.1.2-12'));
   }
-  if (willQos === 3) w.note(NOTE_DEFS.willFlags, 'Will QoS is 3; it must be 0, 1 or 2', fAt, v5 ? 'MQTT-3.1.2-12' : 'MQTT-3.1.2-14');
   if (!v5 && passwd && !uname) w.note(NOTE_DEFS.passwordWithoutUser, 'Password Flag is set but User Name Flag is not', fAt);
   if (w.tree) {
     const f = w.add('mqtt.conflags', 'Connect Flags', fAt, 1, fl, `0x${hexByte(fl)}`);
@@ -66,9 +69,14 @@ export function walkConnect(w: Walker): void {
     if (s.properties === null) return;
   }
   // Payload: Client Identifier, Will Properties, Will Topic, Will Payload, User Name, Password
+  const cidAt = w.pos;
   const cid = w.str('mqtt.clientid_len', 'mqtt.clientid', 'Client ID');
   if (cid === null) return;
   info.clientId = cid;
+  // 3.1/3.1.1: a zero-byte ClientId needs CleanSession 1 [MQTT-3.1.3-7]; MQTT 5 lets the Server assign one.
+  if (!v5 && cid.length === 0 && !clean) {
+    w.note(NOTE_DEFS.emptyClientId, 'Client ID is empty (zero bytes) but CleanSession is 0; an empty ClientId requires CleanSession 1', cidAt);
+  }
   if (willFlag) {
     const will: WillInfo = { topic: '', payload: new Uint8Array(0), qos: willQos, retain: willRetain, properties: null };
     info.will = will;
@@ -76,9 +84,14 @@ export function walkConnect(w: Walker): void {
       will.properties = readProperties(w, WILL_PLACE);
       if (will.properties === null) return;
     }
+    const wtAt = w.pos + 2;
     const wt = w.str('mqtt.willtopic_len', 'mqtt.willtopic', 'Will Topic');
     if (wt === null) return;
     will.topic = wt;
+    // No wildcards in a Topic Name [MQTT-4.7.1-1] (5.0: [MQTT-4.7.0-1]).
+    if (w.strStatus & UTF8_WILDCARD) {
+      w.note(NOTE_DEFS.wildcardTopic, `Will Topic ${quote(wt)} contains a wildcard character (+ or #)`, wtAt, w.ref('MQTT-4.7.1-1', 'MQTT-4.7.0-1'));
+    }
     const ws = w.bin('mqtt.willmsg_len', 'mqtt.willmsg', 'Will Message');
     if (ws < 0) return;
     will.payload = w.b.subarray(ws, w.pos);

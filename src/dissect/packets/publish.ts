@@ -2,7 +2,7 @@
 // (QoS > 0 only), properties (5), application message.
 import { NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { readProperties } from '../properties.js';
-import { decodeUtf8, utf8Status, UTF8_INVALID, UTF8_NUL, UTF8_WILDCARD, quote } from '../utf8.js';
+import { decodeUtf8, utf8Status, UTF8_DISCOURAGED, UTF8_INVALID, UTF8_NUL, UTF8_WILDCARD, quote } from '../utf8.js';
 import { binaryField, numText, type Walker } from '../walker.js';
 import { packetId } from './common.js';
 
@@ -21,7 +21,7 @@ export function walkPublish(w: Walker): void {
   w.pos = ts + tlen;
   s.topic = topic;
   if (st !== 0) {
-    if (st & (UTF8_INVALID | UTF8_NUL)) w.utf8Notes(st, 'Topic Name', ts);
+    if (st & (UTF8_INVALID | UTF8_NUL | UTF8_DISCOURAGED)) w.utf8Notes(st, 'Topic Name', ts);
     if (st & UTF8_WILDCARD) w.note(NOTE_DEFS.wildcardTopic, `PUBLISH Topic Name ${quote(topic)} contains a wildcard character (+ or #)`, ts);
   }
   if (w.tree) w.add('mqtt.topic', 'Topic', ts, tlen, topic, quote(topic));
@@ -36,7 +36,8 @@ export function walkPublish(w: Walker): void {
     if (typeof ta === 'number') s.topicAlias = ta;
   }
   if (tlen === 0 && s.topicAlias === null && !w.truncated) {
-    w.note(NOTE_DEFS.emptyTopic, 'PUBLISH has an empty Topic Name and no Topic Alias', ts - 2, w.version === 5 ? 'MQTT-3.3.2-1' : 'MQTT-4.7.3-1');
+    // 3.1.1 [MQTT-4.7.3-1]; 5.0 §3.3.2.1: a Protocol Error without a Topic Alias
+    w.note(NOTE_DEFS.emptyTopic, 'PUBLISH has an empty Topic Name and no Topic Alias', ts - 2);
   }
   const po = w.pos;
   s.payloadOffset = po;

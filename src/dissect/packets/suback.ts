@@ -19,7 +19,9 @@ export function walkSuback(w: Walker): void {
   const id = reasonFieldId(type);
   const label = type === 9 && w.version < 5 ? 'Return Code' : 'Reason Code';
   if (w.pos >= w.end) {
-    w.note(NOTE_DEFS.noTopicFilters, `${type === 9 ? 'SUBACK' : 'UNSUBACK'} has no ${label.toLowerCase()}s; it needs one per topic filter`, w.pos, type === 9 ? 'MQTT-3.9.3' : 'MQTT-3.11.3');
+    // One code per Topic Filter: SUBACK [MQTT-3.8.4-5] (5.0: [MQTT-3.8.4-6]); UNSUBACK 5.0 §3.11.3.
+    w.note(NOTE_DEFS.noTopicFilters, `${type === 9 ? 'SUBACK' : 'UNSUBACK'} has no ${label.toLowerCase()}s; it needs one per topic filter`, w.pos,
+      type === 9 ? w.ref('MQTT-3.8.4-5', 'MQTT-3.8.4-6') : 'MQTT-3.11.3');
   }
   while (w.pos < w.end) {
     const at = w.pos;

@@ -2,10 +2,27 @@
 // then topic filters (with subscription options for SUBSCRIBE).
 import type { SubscriptionRequest } from '../../model/packet.js';
 import { NOTE_DEFS } from '../../protocol/spec-refs.js';
+import { FILTER_BAD_HASH, FILTER_BAD_PLUS, filterWildcardProblems } from '../../protocol/topic-match.js';
 import { readProperties } from '../properties.js';
-import { hexByte, quote } from '../utf8.js';
+import { hexByte, quote, UTF8_WILDCARD } from '../utf8.js';
 import type { Walker } from '../walker.js';
 import { packetId } from './common.js';
+
+/** Topic filter rules: not empty [MQTT-4.7.3-1], wildcards only as whole levels [MQTT-4.7.1-2, -3]. */
+function checkFilter(w: Walker, filter: string, at: number, packet: string): void {
+  if (filter.length === 0) {
+    w.note(NOTE_DEFS.emptyFilter, `${packet} Topic Filter is empty`, at);
+    return;
+  }
+  if ((w.strStatus & UTF8_WILDCARD) === 0) return;
+  const bad = filterWildcardProblems(filter);
+  if (bad & FILTER_BAD_HASH) {
+    w.note(NOTE_DEFS.invalidFilter, `${packet} Topic Filter ${quote(filter)}: '#' must be a level of its own and the last one (e.g. "a/#")`, at + 2);
+  }
+  if (bad & FILTER_BAD_PLUS) {
+    w.note(NOTE_DEFS.invalidFilter, `${packet} Topic Filter ${quote(filter)}: '+' must fill a whole level (e.g. "a/+/b")`, at + 2, w.ref('MQTT-4.7.1-3', 'MQTT-4.7.1-2'));
+  }
+}
 
 const RH = ['send retained on subscribe', 'send retained only if new subscription', 'do not send retained', 'invalid'];
 
@@ -28,7 +45,7 @@ export function walkSubscribe(w: Walker): void {
     const fAt = w.pos;
     const filter = w.str('mqtt.topic_len', 'mqtt.topic', 'Topic Filter');
     if (filter === null) { if (g) w.closeGroup(g); return; }
-    if (filter.length === 0) w.note(NOTE_DEFS.emptyFilter, 'SUBSCRIBE Topic Filter is empty', fAt);
+    checkFilter(w, filter, fAt, 'SUBSCRIBE');
     if (!w.need(1, 'mqtt.subscription_options', 'Subscription Options')) { if (g) w.closeGroup(g, filter, quote(filter)); return; }
     const oAt = w.pos;
     const o = w.u8();
@@ -41,9 +58,14 @@ export function walkSubscribe(w: Walker): void {
     };
     subs.push(req);
     const reservedMask = v5 ? 0xc0 : 0xfc;
-    if (qos === 3 || (o & reservedMask) !== 0 || (v5 && req.retainHandling === 3)) {
-      w.note(NOTE_DEFS.subscribeOptions, `subscription options 0x${hexByte(o)} for ${quote(filter)}: ${qos === 3 ? 'QoS 3 is invalid' : req.retainHandling === 3 && v5 ? 'Retain Handling 3 is invalid' : 'reserved bits are set'}`, oAt,
-        qos === 3 ? (v5 ? 'MQTT-3.8.3-4' : 'MQTT-3.8.3-4') : v5 ? 'MQTT-3.8.3-5' : 'MQTT-3.8.3-4');
+    const what = `subscription options 0x${hexByte(o)} for ${quote(filter)}`;
+    // 3.1.1: [MQTT-3.8.3-4] for all three. 5.0: QoS 3 and Retain Handling 3 are
+    // Protocol Errors (§3.8.3.1, no number); reserved bits [MQTT-3.8.3-5].
+    if (qos === 3) w.note(NOTE_DEFS.subscribeOptions, `${what}: QoS 3 is invalid`, oAt, w.ref('MQTT-3.8.3-4', 'MQTT-3.8.3.1'));
+    if (v5 && req.retainHandling === 3) w.note(NOTE_DEFS.subscribeOptions, `${what}: Retain Handling 3 is invalid`, oAt, 'MQTT-3.8.3.1');
+    if ((o & reservedMask) !== 0) w.note(NOTE_DEFS.subscribeOptions, `${what}: reserved bits are set`, oAt);
+    if (req.noLocal && filter.startsWith('$share/')) {
+      w.note(NOTE_DEFS.noLocalShared, `No Local is set on the shared subscription ${quote(filter)}; that is a Protocol Error`, oAt);
     }
     if (w.tree) {
       const f = w.add(v5 ? 'mqtt.subscription_options' : 'mqtt.sub.qos', v5 ? 'Subscription Options' : 'Requested QoS', oAt, 1, v5 ? o : qos, v5 ? `0x${hexByte(o)}` : `${qos}${o & 0xfc ? ` (byte 0x${hexByte(o)}, reserved bits set)` : ''}`);
@@ -78,7 +100,7 @@ export function walkUnsubscribe(w: Walker): void {
     const at = w.pos;
     const f = w.str('mqtt.topic_len', 'mqtt.topic', 'Topic Filter');
     if (f === null) return;
-    if (f.length === 0) w.note(NOTE_DEFS.emptyFilter, 'UNSUBSCRIBE Topic Filter is empty', at);
+    checkFilter(w, f, at, 'UNSUBSCRIBE');
     filters.push(f);
   }
 }
