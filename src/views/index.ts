@@ -54,7 +54,7 @@ const registry = new Map<string, ViewFactory>([
   ['line', createLineView],
   ['table', createTableView],
   ['json', createJsonView],
-  ['tree', bodyView((r, o) => renderTree(r.bytes, r.tree(), { showSecrets: o.showSecrets }))],
+  ['tree', bodyView((r, o) => renderTree(r.bytes, r.tree(), { showSecrets: o.showSecrets, version: r.version }))],
   ['hex', bodyView((r, o) => renderHex(r.bytes, r.tree(), { showSecrets: o.showSecrets }))],
 ]);
 

@@ -156,7 +156,7 @@ export async function run(argv: string[]): Promise<number> {
     const s = rec.summary;
     const title = `${packets.length > 1 ? `#${rec.seq} ` : ''}${packetTypeName(s.type)}, ${p.bytes.length} bytes at input offset ${p.offset}, MQTT ${rec.version === 5 ? '5.0' : rec.version === 4 ? '3.1.1' : '3.1'}`;
     if (format === 'tree') {
-      out.push(renderTree(p.bytes, t, { showSecrets, title }));
+      out.push(renderTree(p.bytes, t, { showSecrets, title, version: rec.version }));
       out.push('');
       out.push('Hex dump (every byte with its field):');
       out.push(renderHex(p.bytes, t, { showSecrets }));
