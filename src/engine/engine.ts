@@ -187,7 +187,8 @@ export class Engine {
         st.c2s.ctx.topicAliases = undefined;
         st.s2c.ctx.topicAliases = undefined;
       }
-      st.clientId = summary.connect.clientId;
+      // A CONNECT cut off before its Client Identifier names no client (not the empty id).
+      st.clientId = summary.connect.clientIdMissing === true ? null : summary.connect.clientId;
       st.username = summary.connect.username;
     }
     if (type === 2 && summary.properties && typeof summary.properties['assigned_client_identifier'] === 'string') {

@@ -23,6 +23,8 @@ export interface ConnectInfo {
   cleanSession: boolean;
   keepAlive: number;
   clientId: string;
+  /** True when the packet ended (or was malformed) before its Client Identifier: `clientId` is then '' but unknown. */
+  clientIdMissing?: boolean;
   username: string | null;
   /** The password as sent (views mask it unless --show-secrets). null when absent. */
   password: Uint8Array | null;

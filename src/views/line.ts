@@ -80,7 +80,8 @@ export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketP
   if (type === CONNECT && s.connect) {
     const c = s.connect;
     const bits = [`MQTT ${versionName(c.protocolLevel)}`, c.cleanSession ? (c.protocolLevel >= 5 ? 'clean-start' : 'clean') : 'persistent', `ka=${c.keepAlive}`];
-    if (c.clientId === '') bits.push('client-id=""');
+    if (c.clientIdMissing === true) bits.push('client-id=?');
+    else if (c.clientId === '') bits.push('client-id=""');
     if (c.username !== null) bits.push(`user=${c.username}`);
     if (c.password !== null) bits.push(`pw=${opts.showSecrets ? payloadPreview(c.password, 64) : '********'}`);
     if (c.will) bits.push(`will=${quoteTopic(c.will.topic)} q${c.will.qos}${c.will.retain ? ' r1' : ''}`);

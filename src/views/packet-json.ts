@@ -67,7 +67,7 @@ export function packetToJson(rec: PacketRecord, opts: PacketJsonOptions = {}): R
       protocol_level: c.protocolLevel,
       clean_session: c.cleanSession,
       keep_alive: c.keepAlive,
-      client_id: c.clientId,
+      client_id: c.clientIdMissing === true ? null : c.clientId,
       username: c.username,
       password: c.password === null ? null : opts.showSecrets ? hexOf(c.password) : MASK,
       will: c.will === null ? null : {

@@ -6,6 +6,7 @@ import { readCaptureBuffer } from '../../src/capture/read-capture.js';
 import { dissect, summarize } from '../../src/dissect/index.js';
 import type { Finding, OutputRecord, PacketRecord } from '../../src/model/packet.js';
 import type { ConnMeta } from '../../src/model/types.js';
+import { packetToJson } from '../../src/views/packet-json.js';
 
 const META: ConnMeta = {
   id: '127.0.0.1:50000-127.0.0.1:1883',
@@ -152,5 +153,31 @@ describe('Engine', () => {
     engine2.open(META, 1, { midstream: true });
     engine2.data(META.id, 's2c', hex('ff ff ff' + 'd0 00'), 300); // three stray bytes, then PINGRESP
     expect(gaps.slice(1)).toEqual(['s2c 300']);
+  });
+
+  it('a CONNECT cut off before its Client Identifier names no client: client id null, not the empty id', () => {
+    const { packets } = run((e) => {
+      e.open(META, 1);
+      e.data(META.id, 'c2s', hex(
+        '10 0e' + // CONNECT, Remaining Length 14
+        '0004 4d515454' + // Protocol Name "MQTT"
+        '04' + // Protocol Level 4 (3.1.1)
+        'c2' + // Connect Flags: user name, password, clean session
+        '003c' + // Keep Alive 60
+        '0005 6162', // Client ID length 5, but only "ab" follows: the packet ends inside it
+      ), 2);
+    });
+    expect(packets).toHaveLength(1);
+    expect(packets[0]!.summary.connect).toMatchObject({ clientId: '', clientIdMissing: true, username: null });
+    expect(packets[0]!.clientId).toBeNull();
+    expect((packetToJson(packets[0]!)['connect'] as Record<string, unknown>)['client_id']).toBeNull();
+    expect(packets[0]!.notes.map((n) => n.code)).toContain('field-past-end');
+    // An empty Client ID that was sent stays the empty id.
+    const sent = run((e) => {
+      e.open(META, 1);
+      e.data(META.id, 'c2s', hex('10 0c 0004 4d515454 04 02 003c 0000'), 2); // CONNECT, clean session, Client ID length 0
+    });
+    expect(sent.packets[0]!.clientId).toBe('');
+    expect(sent.packets[0]!.summary.connect!.clientIdMissing).toBe(false);
   });
 });

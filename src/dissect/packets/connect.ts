@@ -28,7 +28,7 @@ export function walkConnect(w: Walker): void {
   }
   const v5 = w.version === 5;
   const info: ConnectInfo = {
-    protocolName, protocolLevel: level, cleanSession: false, keepAlive: 0, clientId: '',
+    protocolName, protocolLevel: level, cleanSession: false, keepAlive: 0, clientId: '', clientIdMissing: true,
     username: null, password: null, will: null,
   };
   s.connect = info;
@@ -73,6 +73,7 @@ export function walkConnect(w: Walker): void {
   const cid = w.str('mqtt.clientid_len', 'mqtt.clientid', 'Client ID');
   if (cid === null) return;
   info.clientId = cid;
+  info.clientIdMissing = false;
   // 3.1/3.1.1: a zero-byte ClientId needs CleanSession 1 [MQTT-3.1.3-7]; MQTT 5 lets the Server assign one.
   if (!v5 && cid.length === 0 && !clean) {
     w.note(NOTE_DEFS.emptyClientId, 'Client ID is empty (zero bytes) but CleanSession is 0; an empty ClientId requires CleanSession 1', cidAt);
