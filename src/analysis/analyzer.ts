@@ -38,6 +38,12 @@ export interface AnalyzerOptions {
    * the backlog drains. Default 250,000 (about 70 MiB without held records).
    */
   maxPendingDeliveries?: number;
+  /**
+   * Most payload bytes awaited publishes hold in place for delivery matching.
+   * Past it, a publish keeps a SHA-256 of its payload instead (counted in the
+   * snapshot's digestedDeliveryPublishes). Default 64 MiB.
+   */
+  maxPendingPayloadBytes?: number;
 }
 
 export const DEFAULT_DELIVERY_WINDOW_US = 5_000_000;
@@ -111,6 +117,9 @@ export interface AnalysisSnapshot {
   pendingDeliveries: number;
   /** Publishes not checked for delivery because maxPendingDeliveries were already awaited. */
   untrackedDeliveryPublishes: number;
+  /** Payload bytes awaited publishes hold, and publishes that kept a digest because that budget was spent. */
+  heldDeliveryBytes: number;
+  digestedDeliveryPublishes: number;
   findings: Record<string, number>;
 }
 
@@ -131,6 +140,7 @@ export class Analyzer implements EngineObserver {
       windowUs, settleUs: opts.settleUs, brokerKind: opts.brokerKind ?? 'unknown', acl: opts.acl ? aclCheck(opts.acl) : undefined,
       keepRecords: opts.keepRecords ?? true,
       maxPending: opts.maxPendingDeliveries ?? 250_000,
+      maxPendingBytes: opts.maxPendingPayloadBytes ?? 64 * 1024 * 1024,
     });
     this.wills = new WillTracker(this.ctx, windowUs);
   }
@@ -209,6 +219,8 @@ export class Analyzer implements EngineObserver {
       flows: { inFlight: this.flows.inFlight().map(flowSnapshot), recent: this.flows.recent.map(flowSnapshot), stats },
       pendingDeliveries: this.delivery.pendingCount,
       untrackedDeliveryPublishes: this.delivery.untracked,
+      heldDeliveryBytes: this.delivery.heldBytes,
+      digestedDeliveryPublishes: this.delivery.digested,
       findings: { ...this.ctx.counts },
     };
   }

@@ -1,6 +1,7 @@
 // Delivery correlation: for each PUBLISH a client sends, which observed
 // subscribers should get it, and whether the broker delivered it to them
 // within the window. Catches mosquitto's ACL "silent drops".
+import { createHash } from 'node:crypto';
 import type { PacketRecord } from '../model/packet.js';
 import { type AnalysisContext, bufferOf, payloadEquals, payloadLength, payloadStart, who } from './context.js';
 import { DeadlineHeap, type HeapEntry } from './heap.js';
@@ -35,6 +36,12 @@ export interface DeliveryOptions {
   keepRecords: boolean;
   /** Most publishes awaited at once (AnalyzerOptions.maxPendingDeliveries). */
   maxPending: number;
+  /**
+   * Most payload bytes held in place by awaited publishes (AnalyzerOptions.maxPendingPayloadBytes).
+   * Past it, a publish keeps a SHA-256 of its payload instead of its bytes, so large
+   * payloads that nobody receives (a stalled subscriber, a denied write) cannot pile up.
+   */
+  maxPendingBytes: number;
 }
 
 /**
@@ -94,6 +101,8 @@ class Pending implements HeapEntry {
   buf: Uint8Array = NO_BYTES;
   payOff = 0;
   payLen = 0;
+  /** Instead of `buf`, when the held-bytes budget was spent: the payload's SHA-256. */
+  digest: Uint8Array | null = null;
   /** The PUBLISH's record, when records are kept. */
   rec: PacketRecord | null = null;
   /** The topic's state, whose `pending` list holds this message. */
@@ -102,7 +111,7 @@ class Pending implements HeapEntry {
   expectations: Expectation[] = NO_EXPECTATIONS;
 
   /** Make this the pending state of `publish` (a new or a recycled Pending). */
-  init(seq: number, publish: PacketRecord, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number): this {
+  init(seq: number, publish: PacketRecord, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number, digest: Uint8Array | null): this {
     const sum = publish.summary;
     this.ack = null;
     this.released = sum.qos < 2;
@@ -117,7 +126,8 @@ class Pending implements HeapEntry {
     this.qos = sum.qos;
     this.packetId = sum.packetId;
     this.frame = publish.frame;
-    this.buf = bufferOf(publish);
+    this.digest = digest;
+    this.buf = digest === null ? bufferOf(publish) : NO_BYTES;
     this.payOff = payloadStart(publish);
     this.payLen = payloadLength(publish);
     this.rec = rec;
@@ -133,6 +143,7 @@ class Pending implements HeapEntry {
     this.got0 = null;
     this.gotRest = null;
     this.buf = NO_BYTES;
+    this.digest = null;
     this.rec = null;
     this.entry = NO_TOPIC;
     this.publisher = NO_SESSION;
@@ -214,6 +225,13 @@ export class DeliveryCorrelator {
   work = 0;
   /** Publishes not checked for delivery because `maxPending` were already awaited. */
   untracked = 0;
+  /** Payload bytes awaited publishes hold in place (at most `maxPendingBytes`). */
+  heldBytes = 0;
+  /** Publishes that kept a digest instead of their payload, the budget being spent. */
+  digested = 0;
+  /** The delivery whose payload digest was computed last (a delivery is compared with several publishes). */
+  private digestRec: PacketRecord | null = null;
+  private digestVal: Uint8Array = NO_BYTES;
   /** QoS 1/2 messages awaiting their ack or PUBREL, by connection id and packet id. */
   private readonly byId = new Map<string, IntMap<Pending>>();
   private readonly heap = new DeadlineHeap<Pending>();
@@ -313,7 +331,11 @@ export class DeliveryCorrelator {
     if (expectations.length === 0) return;
     // Bounded memory when a broker (or a hostile client) keeps a huge number in flight.
     if (this.heap.size >= this.opts.maxPending) { this.untracked++; return; }
-    const p = (this.pool.pop() ?? new Pending()).init(++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs);
+    const len = payloadLength(rec);
+    let digest: Uint8Array | null = null;
+    if (this.heldBytes + len <= this.opts.maxPendingBytes) this.heldBytes += len;
+    else { digest = payloadDigest(rec); this.digested++; }
+    const p = (this.pool.pop() ?? new Pending()).init(++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs, digest);
     if (id !== null) this.idSet(pub.connId, id, p);
     ts.pending.push(p);
     this.heap.push(p.deadline, p);
@@ -512,7 +534,7 @@ export class DeliveryCorrelator {
     for (let i = from; i < to; i++) {
       const p = list[i]!;
       this.work++;
-      if (p.done || p.time > rec.time || !payloadEquals(rec, p.buf, p.payOff, p.payLen)) continue;
+      if (p.done || p.time > rec.time || !this.samePayload(rec, p)) continue;
       const es = p.expectations;
       for (let j = 0; j < es.length; j++) {
         if (gotOf(p, j) !== null) continue;
@@ -524,6 +546,17 @@ export class DeliveryCorrelator {
       }
     }
     return null;
+  }
+
+  /** Whether a delivery carries the publish's payload: compared in place, or by digest past the budget. */
+  private samePayload(rec: PacketRecord, p: Pending): boolean {
+    if (p.digest === null) return payloadEquals(rec, p.buf, p.payOff, p.payLen);
+    if (payloadLength(rec) !== p.payLen) return false;
+    if (this.digestRec !== rec) {
+      this.digestRec = rec;
+      this.digestVal = payloadDigest(rec);
+    }
+    return equalBytes(this.digestVal, p.digest);
   }
 
   private inGroup(e: Expectation, s: Session): boolean {
@@ -540,6 +573,9 @@ export class DeliveryCorrelator {
     // message can stay in its topic's list (behind others) until the list is compacted.
     p.got0 = null;
     p.gotRest = null;
+    // Nothing compares its payload any more: let go of the bytes (and of their budget).
+    if (p.digest === null) this.heldBytes -= p.payLen;
+    p.buf = NO_BYTES;
     this.heap.remove(p);
     if (p.packetId !== null && this.idGet(p.publisher.connId, p.packetId) === p) this.idDelete(p.publisher, p.packetId);
     const ts = p.entry;
@@ -731,4 +767,17 @@ function subscriberJson(e: Expectation): Record<string, unknown> {
     o['members'] = e.members.map((x) => effectiveClientId(x));
   }
   return o;
+}
+
+/** SHA-256 of a PUBLISH record's payload (what a publish keeps once the held-bytes budget is spent). */
+function payloadDigest(rec: PacketRecord): Uint8Array {
+  const b = bufferOf(rec);
+  const off = payloadStart(rec);
+  return createHash('sha256').update(b.subarray(off, off + payloadLength(rec))).digest();
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
