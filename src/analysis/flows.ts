@@ -326,11 +326,18 @@ export class FlowTracker {
   private unknownAck(rec: PacketRecord, s: Session, id: number): void {
     const name = NAMES[rec.summary.type] ?? '?';
     const midstream = s.connectFrame === null;
+    // Bytes of this connection went missing from the capture before the ack (either
+    // direction: the packet that opened its flow may be in the hole, and a resync after
+    // one may have framed the ack itself): the flow was most likely lost, not broken.
+    const g = s.lastGap;
+    const afterGap = (g.c2s !== null && g.c2s <= rec.time) || (g.s2c !== null && g.s2c <= rec.time);
+    const why = midstream ? ' (the capture started mid-connection, so its flow may predate it)'
+      : afterGap ? ' (bytes of this connection are missing from the capture before it, so its flow was probably in the lost part)' : '';
     this.ctx.emit({
-      code: 'protocol-violation', severity: midstream ? 'info' : 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      code: 'protocol-violation', severity: midstream || afterGap ? 'info' : 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
       recs: [rec],
-      text: `${name} for packet id ${id}, which has no matching flow in flight on this connection${midstream ? ' (the capture started mid-connection, so its flow may predate it)' : ''}`,
-      extra: { violation: 'unknown-ack', packet_id: id, dir: rec.dir, packet_type: name },
+      text: `${name} for packet id ${id}, which has no matching flow in flight on this connection${why}`,
+      extra: { violation: 'unknown-ack', packet_id: id, dir: rec.dir, packet_type: name, ...(afterGap && !midstream ? { after_gap: true } : {}) },
     });
   }
 

@@ -28,6 +28,26 @@ describe('protocol-violation (flows)', () => {
     expect(sc.findings[0]!.text).toContain('capture started mid-connection');
   });
 
+  it('unknown ack after a stream gap on the connection is only info, with the reason', () => {
+    const sc = new Scenario();
+    const c = sc.client('c').login();
+    // The PUBLISH id 10 fell into a hole of the client's stream; its PUBACK arrives.
+    c.gap('c2s');
+    const ack = c.puback(10);
+    expect(sc.findings).toMatchObject([{ code: 'protocol-violation', severity: 'info', frames: [ack.frame], extra: { violation: 'unknown-ack', packet_id: 10, after_gap: true } }]);
+    expect(sc.findings[0]!.text).toContain('bytes of this connection are missing from the capture before it');
+  });
+
+  it('a gap in the other direction counts too (a PUBREL whose PUBREC was lost); a gap on another connection does not', () => {
+    const sc = new Scenario();
+    const a = sc.client('a').login();
+    const b = sc.client('b').login();
+    a.gap('s2c');
+    a.ack('PUBREL', 3, 'c2s');
+    b.puback(4);
+    expect(sc.findings.map((f) => [f.clientId, f.severity])).toEqual([['a', 'info'], ['b', 'warn']]);
+  });
+
   it('PUBREL for a QoS 1 flow is unknown; repeated PUBREC/PUBREL are tolerated', () => {
     const sc = new Scenario();
     const c = sc.client('c').login();
