@@ -32,6 +32,12 @@ const enum Mode { Aligned, Skip, Resync }
 
 /** Largest packet we are willing to buffer to confirm a resync candidate. */
 const RESYNC_CONFIRM_LIMIT = 65_536;
+/**
+ * First allocation for a packet carried over chunks. The buffer then grows as
+ * bytes arrive, so a bogus Remaining Length (up to 256 MiB) costs only what the
+ * stream really carries.
+ */
+const CARRY_START = 65_536;
 
 export class Framer {
   private readonly sink: FramerSink;
@@ -166,7 +172,7 @@ export class Framer {
 
   private startCarry(chunk: Uint8Array, pos: number, total: number): void {
     const have = chunk.length - pos;
-    const cap = total > 0 ? total : 8;
+    const cap = total > 0 ? Math.min(total, Math.max(CARRY_START, have * 2)) : 8;
     this.carry = new Uint8Array(Math.max(cap, have));
     this.carry.set(chunk.subarray(pos), 0);
     this.carryLen = have;
@@ -210,7 +216,7 @@ export class Framer {
           else return end;
           return pos;
         }
-        const grown = new Uint8Array(total);
+        const grown = new Uint8Array(Math.min(total, Math.max(CARRY_START, this.carryLen)));
         grown.set(carry.subarray(0, this.carryLen));
         this.carry = grown;
         this.carryTotal = total;
@@ -219,6 +225,12 @@ export class Framer {
     }
     const need = this.carryTotal - this.carryLen;
     const n = Math.min(need, end - pos);
+    if (this.carryLen + n > this.carry!.length) {
+      // Grow by doubling (at most to the declared size).
+      const grown = new Uint8Array(Math.min(this.carryTotal, Math.max(this.carryLen + n, this.carry!.length * 2)));
+      grown.set(this.carry!.subarray(0, this.carryLen));
+      this.carry = grown;
+    }
     this.carry!.set(chunk.subarray(pos, pos + n), this.carryLen);
     this.carryLen += n;
     pos += n;
@@ -285,16 +297,48 @@ export class Framer {
     return true;
   }
 
-  /** End of stream: report what was left unframed. */
+  /**
+   * End of stream: report what was left unframed. A packet whose declared
+   * Remaining Length was never reached gets a note saying so; when the bytes
+   * after its header frame exactly into complete, plausible packets up to the
+   * end of the stream, the length was bogus and those packets are handed out
+   * (the sink sees them now, at the end of the stream).
+   */
   flush(): void {
-    const left = this.carryLen + (this.pendingResync?.length ?? 0);
+    const carry = this.carry;
+    const carried = this.carryLen;
+    const total = this.carryTotal;
+    const held = this.pendingResync?.length ?? 0;
+    this.carry = null; this.carryLen = 0; this.carryTotal = -1; this.pendingResync = null;
+    if (carry !== null && carried > 0 && total > carried) {
+      this.unfinishedPacket(carry.subarray(0, carried), total);
+      return;
+    }
+    const left = carried + held;
     if (left > 0) {
       this.sink.note({
         severity: 'warn', code: 'truncated-packet',
-        text: `stream ended with ${left} byte(s) of an incomplete packet${this.carryTotal > 0 ? ` (expected ${this.carryTotal})` : ''}`,
+        text: `stream ended with ${left} byte(s) of an incomplete packet${total > 0 ? ` (expected ${total})` : ''}`,
       }, left);
     }
-    this.carry = null; this.carryLen = 0; this.carryTotal = -1; this.pendingResync = null;
+  }
+
+  private unfinishedPacket(bytes: Uint8Array, total: number): void {
+    const v = decodeVarint(bytes, 1, bytes.length);
+    const hdr = v === 'more' || v === 'invalid' ? 2 : v.next;
+    const rl = total - hdr;
+    const name = TYPE_NAMES[bytes[0]! >> 4] ?? 'packet';
+    const from = chainToEnd(bytes, 1, this.maxPacketSize, this.typeMask);
+    this.sink.note({
+      severity: 'warn', code: 'truncated-packet',
+      text: `${name} declares Remaining Length ${rl} (expected ${total} bytes in all) but the stream ended after ${bytes.length - hdr} byte(s) of its body; `
+        + (from > 0
+          ? `the length is bogus: its last ${bytes.length - from} byte(s) frame as packets up to the end of the stream and are decoded from there (stamped with where the stream ended)`
+          : 'the packet is cut, or its length is bogus and what followed could not be framed'),
+    }, from < 0 ? bytes.length : from);
+    if (from < 0) return;
+    this.mode = Mode.Aligned;
+    this.frameAligned(bytes.slice(from), 0);
   }
 }
 
@@ -397,6 +441,71 @@ function plausibleAt(buf: Uint8Array, pos: number, end: number, max: number, typ
   if (next > end || shape === UNDECIDED) return total <= RESYNC_CONFIRM_LIMIT ? UNDECIDED : PLAUSIBLE;
   if (next === end) return PLAUSIBLE;
   return plausibleHeader(buf, next, typeMask) ? PLAUSIBLE : IMPLAUSIBLE;
+}
+
+const TYPE_NAMES = ['reserved type 0', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
+
+/**
+ * The earliest offset >= `start` from which buf frames exactly into one or more
+ * complete, plausible packets ending at buf's end, or -1. Worked backwards (each
+ * offset asks only whether the offset after its packet chains), so it is linear.
+ */
+function chainToEnd(buf: Uint8Array, start: number, max: number, typeMask: number): number {
+  const end = buf.length;
+  // ok[i]: a chain runs from i to the end (ok[end] by definition).
+  const ok = new Uint8Array(end + 1);
+  ok[end] = 1;
+  let best = -1;
+  /** The nearest chain start after p. */
+  let nextOk = end;
+  for (let p = end - 1; p >= start; p--) {
+    if (!plausibleHeader(buf, p, typeMask)) continue;
+    const v = decodeVarint(buf, p + 1, end);
+    if (v === 'more') continue;
+    if (v === 'invalid') {
+      // A header whose Remaining Length has 5 bytes: the framer notes it and resyncs
+      // from the next byte, so a chain may pass over it (but not start with it).
+      if (nextOk < end) { ok[p] = 1; nextOk = p; }
+      continue;
+    }
+    const next = v.next + v.value;
+    if (next > end || next - p > max || ok[next] !== 1) continue;
+    const b0 = buf[p]!;
+    if (plausibleBody(buf, b0 >> 4, (b0 >> 1) & 3, v.next, v.value, end) !== PLAUSIBLE) continue;
+    if (!consistentBody(buf, b0 >> 4, v.next, v.value)) continue;
+    ok[p] = 1;
+    nextOk = p;
+    best = p;
+  }
+  return best;
+}
+
+/**
+ * Checks stricter than plausibleBody, for a body that is all there: where a
+ * packet ends in MQTT 5 properties, their length must account for the rest of
+ * the body exactly (acks [MQTT-3.4.2.1], CONNACK, DISCONNECT; an ack without
+ * properties has 2 or 3 bytes), and a PUBLISH topic holds no control characters.
+ */
+function consistentBody(buf: Uint8Array, type: number, body: number, rl: number): boolean {
+  /** The property length at `at` ends the body exactly. */
+  const propsFill = (at: number): boolean => {
+    const v = decodeVarint(buf, at, body + rl);
+    return v !== 'more' && v !== 'invalid' && v.next + v.value === body + rl;
+  };
+  switch (type) {
+    case 4: case 5: case 6: case 7: return rl <= 3 || propsFill(body + 3);
+    case 2: return rl === 2 || propsFill(body + 2);
+    case 14: return rl <= 1 || propsFill(body + 1);
+    case 3: {
+      const tl = (buf[body]! << 8) | buf[body + 1]!;
+      for (let i = body + 2; i < body + 2 + tl; i++) {
+        const c = buf[i]!;
+        if (c < 0x20 || c === 0x7f) return false;
+      }
+      return true;
+    }
+    default: return true;
+  }
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -148,6 +148,56 @@ describe('Framer', () => {
     expect(packets).toEqual([PUBACK, PUBLISH_ROOM]);
   });
 
+  it('a bogus Remaining Length that swallows the rest of the stream: noted at the end, and the packets after it recovered', () => {
+    const { framer, packets, notes } = collect();
+    framer.push(hex(CONNECT));
+    // PUBLISH claiming the largest Remaining Length, then 40 bytes of text, then real packets up to the end.
+    framer.push(hex('30 ff ff ff 7f 0003 612f62' + Buffer.from('garbage '.repeat(5)).toString('hex')));
+    framer.push(hex(PUBLISH_ROOM));
+    framer.push(hex('30 ff ff ff ff 01')); // a 5-byte Remaining Length on the way
+    framer.push(hex(PUBACK + 'e000'));
+    expect(packets).toEqual([CONNECT]);
+    framer.flush();
+    expect(packets).toEqual([CONNECT, PUBLISH_ROOM, PUBACK, 'e000']);
+    expect(notes[0]).toMatchObject({ code: 'truncated-packet' });
+    expect(notes[0]!.text).toMatch(/^PUBLISH declares Remaining Length 268435455 .* but the stream ended after 79 byte\(s\) of its body; the length is bogus/);
+    expect(notes.map((n) => n.code)).toEqual(['truncated-packet', 'remaining-length-too-long', 'resync']);
+  });
+
+  it('a PUBLISH cut at the end of the stream (its payload holding no packets) is only noted', () => {
+    const { framer, packets, notes } = collect();
+    framer.push(hex(PUBLISH_509).subarray(0, 300));
+    framer.flush();
+    expect(packets).toEqual([]);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.text).toMatch(/^PUBLISH declares Remaining Length 509 \(expected 512 bytes in all\) but the stream ended after 297 byte\(s\) of its body; the packet is cut/);
+  });
+
+  it('a huge declared length holds only the bytes that came, not the declared size', () => {
+    const { framer } = collect();
+    const before = process.memoryUsage().arrayBuffers;
+    const keep: Framer[] = [];
+    for (let i = 0; i < 8; i++) {
+      const f = new Framer({ packet: () => {}, note: () => {} });
+      f.push(hex('30 ff ff ff 7f 0003 612f62'));
+      keep.push(f);
+    }
+    framer.push(hex('30 ff ff ff 7f 0003 612f62'));
+    // Eight 256 MiB buffers would be 2 GiB.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
+    expect(keep[0]!.buffered).toBe(10);
+  });
+
+  it('property: a cut at the end never yields packets that were not sent', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 508 }), (cut) => {
+      const { framer, packets } = collect();
+      const stream = hex(CONNECT + PUBLISH_509);
+      framer.push(stream.subarray(0, CONNECT.length / 2 + cut));
+      framer.flush();
+      expect(packets).toEqual([CONNECT]);
+    }), { numRuns: 200 });
+  });
+
   it('reports an incomplete packet at end of stream', () => {
     const { framer, notes } = collect();
     framer.push(hex(PUBLISH_ROOM).subarray(0, 10));
