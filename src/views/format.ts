@@ -11,17 +11,27 @@ function pad(n: number, w: number): string {
   return String(n).padStart(w, '0');
 }
 
-/** ISO 8601 UTC with microseconds from µs since the epoch: `2026-11-23T18:00:01.512913Z`. */
+/** The earliest and latest instants a Date can hold, in µs [ECMA-262 §21.4.1.1]. */
+const MIN_US = -8.64e18;
+const MAX_US = 8.64e18;
+
+/**
+ * ISO 8601 UTC with microseconds from µs since the epoch: `2026-11-23T18:00:01.512913Z`.
+ * Times before 1970 work; years outside 0000-9999 use the expanded form JS uses
+ * (`-032819-09-25T…`, `+275760-…`), and times beyond what a Date can hold are clamped.
+ */
 export function isoMicros(us: number): string {
-  if (!Number.isFinite(us)) us = 0;
+  if (!Number.isFinite(us)) us = us > 0 ? MAX_US : us < 0 ? MIN_US : 0;
+  else if (us > MAX_US) us = MAX_US;
+  else if (us < MIN_US) us = MIN_US;
   const whole = Math.floor(us);
   const sec = Math.floor(whole / 1_000_000);
   const frac = whole - sec * 1_000_000;
   // Packets come in bursts within one second: reuse the "YYYY-MM-DDTHH:MM:SS." prefix.
   if (sec !== cachedSec) {
-    const d = new Date(sec * 1000);
-    if (Number.isNaN(d.getTime())) return '1970-01-01T00:00:00.000000Z';
-    cachedPrefix = d.toISOString().slice(0, 20);
+    const iso = new Date(sec * 1000).toISOString();
+    // Everything up to and including the '.' before the milliseconds ("sssZ" is 4 characters).
+    cachedPrefix = iso.slice(0, iso.length - 4);
     cachedSec = sec;
   }
   return `${cachedPrefix}${pad(frac, 6)}Z`;
@@ -67,12 +77,23 @@ let clockSec = Number.NaN;
 let clockUtc = false;
 let clockPrefix = '';
 
-/** Duration in µs as a short human string: `850µs`, `12.3ms`, `4.20s`. */
+/**
+ * Duration in µs as a short human string: `850µs`, `12.3ms`, `4.20s`, then whole
+ * seconds with minutes and hours as Go prints them: `2m5s`, `3h0m0s`.
+ */
 export function duration(us: number): string {
-  if (us < 1000) return `${Math.round(us)}µs`;
-  if (us < 1e6) return `${(us / 1000).toFixed(us < 1e4 ? 2 : 1)}ms`;
-  if (us < 6e7) return `${(us / 1e6).toFixed(2)}s`;
-  return `${Math.floor(us / 6e7)}m${Math.round((us % 6e7) / 1e6)}s`;
+  if (!Number.isFinite(us)) return '-';
+  if (us < 0) return `-${duration(-us)}`;
+  // Each unit only while its rounded value stays below the next unit (no `1000µs`, `60.00s`).
+  if (us < 999.5) return `${Math.round(us)}µs`;
+  if (us < 9_995) return `${(us / 1000).toFixed(2)}ms`;
+  if (us < 999_950) return `${(us / 1000).toFixed(1)}ms`;
+  if (us < 59_995_000) return `${(us / 1e6).toFixed(2)}s`;
+  const total = Math.round(us / 1e6);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  return h > 0 ? `${h}h${m}m${sec}s` : `${m}m${sec}s`;
 }
 
 /** Byte count: `512 B`, `1.5 kB`, `12.0 MB`. */

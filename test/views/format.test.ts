@@ -46,7 +46,20 @@ describe('time formatting', () => {
     expect(isoMicros(999_999)).toBe('1970-01-01T00:00:00.999999Z');
     expect(isoMicros(1_000_000.7)).toBe('1970-01-01T00:00:01.000000Z');
     expect(isoMicros(Number.NaN)).toBe('1970-01-01T00:00:00.000000Z');
-    expect(isoMicros(1e20)).toBe('1970-01-01T00:00:00.000000Z'); // out of Date's range: still valid output
+    // Out of Date's range: clamped to the last instant a Date holds, still valid ISO 8601.
+    expect(isoMicros(1e20)).toBe('+275760-09-13T00:00:00.000000Z');
+    expect(isoMicros(-1e20)).toBe('-271821-04-20T00:00:00.000000Z');
+  });
+
+  it('isoMicros: times before 1970 and years beyond 4 digits stay valid ISO 8601', () => {
+    expect(isoMicros(-1)).toBe('1969-12-31T23:59:59.999999Z');
+    expect(isoMicros(-1_500_000)).toBe('1969-12-31T23:59:58.500000Z');
+    expect(isoMicros(Date.UTC(1900, 0, 1) * 1000 + 7)).toBe('1900-01-01T00:00:00.000007Z');
+    // A pcapng if_tsoffset of -2^40 s (the QA capture): a 6-digit year with its sign.
+    const t = -1_097_811_627_776_001_000;
+    expect(isoMicros(t).slice(0, 20)).toBe('-032819-09-25T21:37:');
+    expect(isoMicros(t)).toMatch(/^-\d{6}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    for (const us of [t, -1, 0, 1e18, 8.64e18]) expect(Number.isNaN(Date.parse(isoMicros(us).replace(/(\.\d{3})\d{3}Z$/, '$1Z')))).toBe(false);
   });
   it('clock time, UTC or relative', () => {
     const t = Date.UTC(2026, 0, 2, 3, 4, 5) * 1000 + 678_901;
@@ -73,6 +86,19 @@ describe('time formatting', () => {
     expect(duration(12_345)).toBe('12.3ms');
     expect(duration(4_200_000)).toBe('4.20s');
     expect(duration(125_000_000)).toBe('2m5s');
+  });
+
+  it('durations near unit boundaries and over an hour', () => {
+    expect(duration(999.4)).toBe('999µs');
+    expect(duration(999.6)).toBe('1.00ms');
+    expect(duration(999_960)).toBe('1.00s');
+    expect(duration(59_994_000)).toBe('59.99s');
+    expect(duration(119_999_000)).toBe('2m0s'); // was 1m60s
+    expect(duration(59_999_000)).toBe('1m0s');
+    expect(duration(180 * 60e6)).toBe('3h0m0s'); // was 180m0s
+    expect(duration(3_723_000_000)).toBe('1h2m3s');
+    expect(duration(100 * 3600e6 + 59_600_000)).toBe('100h1m0s');
+    expect(duration(-1500)).toBe('-1.50ms');
     expect(byteSize(512)).toBe('512 B');
     expect(byteSize(1500)).toBe('1.5 kB');
   });
