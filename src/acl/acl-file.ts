@@ -1,10 +1,12 @@
 // mosquitto acl_file parser, following mosquitto 2.0's aclfile__parse():
-//   # comment
+//   # comment                                   ('#' in the first column only)
 //   topic [read|write|readwrite|deny] TOPIC     (no access word = readwrite)
 //   user NAME                                   (following `topic` lines belong to NAME)
 //   pattern [read|write|readwrite|deny] TOPIC   (applies to every client; %u, %c)
 // `topic` lines before the first `user` line apply to clients without a username.
+// Fields are separated by single spaces (strtok " "): a tab is part of a word.
 import { AclFileError, readConfigText } from './errors.js';
+import { firstWord, keywordProblem, showWord, strayWhitespace, trimC, trimEndC } from './mosquitto-text.js';
 
 export type AclAccess = 'read' | 'write' | 'readwrite' | 'deny';
 
@@ -49,42 +51,66 @@ export function filterProblem(filter: string): string | null {
   return null;
 }
 
+/**
+ * Parse acl_file text the way mosquitto 2.0.11 reads it (checked against the real
+ * broker): trailing whitespace is dropped, a line is a comment only when '#' is its
+ * first character, and fields are separated by spaces only. Every line mosquitto
+ * refuses to start with is an AclFileError naming FILE:LINE and the reason; lines
+ * it accepts but reads differently from how they look (a tab inside the topic)
+ * are parsed as mosquitto does and reported in `warnings`.
+ */
 export function parseAclFile(text: string, path: string): AclFile {
   const acl: AclFile = { path, rules: [], anonymous: [], users: new Map(), patterns: [], warnings: [] };
   let user: string | null = null;
-  const lines = text.split(/\r?\n/);
+  // fgets() splits on '\n' only; a trailing '\r' goes with the trailing whitespace.
+  const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
-    const line = lines[i]!.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^(\S+)(?:\s+(.*))?$/.exec(line)!;
-    const keyword = m[1]!;
-    const rest = (m[2] ?? '').trim();
+    const raw = lines[i]!;
+    const line = trimEndC(raw);
+    if (line.startsWith('#')) continue;
+    const first = firstWord(line);
+    if (first === null) continue; // empty, or spaces only
+    const fail = (message: string): never => { throw new AclFileError(path, lineNo, message); };
+    const { word: keyword, rest } = first;
     if (keyword === 'user') {
-      if (rest === '') throw new AclFileError(path, lineNo, `'user' needs a username`);
-      user = rest;
-      if (!acl.users.has(user)) acl.users.set(user, []);
+      const name = rest === null ? '' : trimC(rest);
+      if (name === '') fail(`'user' needs a username`);
+      user = name;
+      if (!acl.users.has(name)) acl.users.set(name, []);
       continue;
     }
     if (keyword !== 'topic' && keyword !== 'pattern') {
-      throw new AclFileError(path, lineNo, `unknown keyword '${keyword}' (expected topic, pattern or user)`);
+      fail(keywordProblem(keyword, lineNo, raw) ?? `unknown keyword '${showWord(keyword)}' (expected topic, pattern or user)`);
     }
-    if (rest === '') throw new AclFileError(path, lineNo, `'${keyword}' needs a topic`);
-    // Like mosquitto: one word is the topic; otherwise the first word is the access.
-    const am = /^(\S+)\s+(.+)$/.exec(rest);
+    // mosquitto: the next space-separated word is the access, and whatever follows
+    // it is the topic; with nothing after it, that word is the topic (readwrite).
+    const second = rest === null ? null : firstWord(rest);
+    if (second === null) fail(`'${keyword}' needs a topic`);
     let access: AclAccess = 'readwrite';
-    let topic = rest;
-    if (am) {
-      if (!ACCESS.has(am[1]!)) {
-        throw new AclFileError(path, lineNo, `invalid access '${am[1]}' (expected read, write, readwrite or deny)`);
+    let topic: string;
+    if (second!.rest !== null) {
+      const word = second!.word;
+      if (!ACCESS.has(word)) {
+        const stray = strayWhitespace(word);
+        fail(stray
+          ? `invalid access '${showWord(word)}': ${stray.name} follows it, and mosquitto separates fields with spaces only`
+          : `invalid access '${showWord(word)}' (expected read, write, readwrite or deny)`);
       }
-      access = am[1] as AclAccess;
-      topic = am[2]!.trim();
+      access = word as AclAccess;
+      topic = trimC(second!.rest);
+    } else {
+      topic = second!.word;
     }
     const problem = filterProblem(topic);
-    if (problem) throw new AclFileError(path, lineNo, `invalid ACL topic '${topic}': ${problem}`);
+    if (problem) fail(`invalid ACL topic '${showWord(topic)}': ${problem}`);
+    const stray = strayWhitespace(topic);
+    if (stray) {
+      acl.warnings.push(`${path}:${lineNo}: the topic '${showWord(topic)}' contains ${stray.name}; mosquitto separates fields with spaces only, so this line gives ${access} on that exact topic`);
+    }
     const rule: AclRule = {
-      kind: keyword, access, topic, user: keyword === 'topic' ? user : null, file: path, line: lineNo, text: line,
+      kind: keyword as 'topic' | 'pattern', access, topic, user: keyword === 'topic' ? user : null,
+      file: path, line: lineNo, text: line.replace(/^ +/, ''),
     };
     acl.rules.push(rule);
     if (keyword === 'pattern') {

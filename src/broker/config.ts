@@ -1,8 +1,14 @@
 // The subset of mosquitto.conf that the bundled broker understands:
-//   listener PORT [HOST] · port PORT · allow_anonymous true|false
+//   listener PORT [HOST] · port PORT · allow_anonymous true|false|1|0
 //   password_file PATH · acl_file PATH
-// Unknown directives are reported as warnings; malformed known ones are errors naming file:line.
+// Lines are read as mosquitto 2.0.11 reads them (config__read_file_core): '#'
+// starts a comment only in the first column, words are separated by spaces only.
+// What mosquitto refuses (an unknown variable, an indented comment, a tab glued to a
+// word, a duplicate acl_file, ...) is an error naming FILE:LINE; variables mosquitto
+// knows but the bundled broker does not implement are warnings.
 import { AclFileError, readConfigText } from '../acl/errors.js';
+import { firstWord, keywordProblem, showWord, trimC } from '../acl/mosquitto-text.js';
+import { isMosquittoDirective } from './mosquitto-directives.js';
 
 export interface MosquittoConfig {
   path: string;
@@ -23,52 +29,80 @@ export class ConfigFileError extends AclFileError {
   }
 }
 
-function parsePort(s: string | undefined, path: string, line: number): number {
-  const n = Number(s);
-  if (s === undefined || !/^\d+$/.test(s) || n < 0 || n > 65535) {
-    throw new ConfigFileError(path, line, `invalid port '${s ?? ''}'`);
-  }
-  return n;
+/** C atoi(): leading whitespace, an optional sign, then digits; anything after them is ignored. */
+function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  return m ? Number.parseInt(m[1]!, 10) : 0;
 }
 
 export function parseMosquittoConf(text: string, path: string): MosquittoConfig {
   const cfg: MosquittoConfig = { path, listeners: [], allowAnonymous: undefined, passwordFile: undefined, aclFile: undefined, warnings: [] };
-  const lines = text.split(/\r?\n/);
+  const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
-    const line = lines[i]!.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const [key, ...args] = line.split(/\s+/);
-    const need = (n: number, what: string): void => {
-      if (args.length < n) throw new ConfigFileError(path, lineNo, `'${key}' needs ${what}`);
+    const raw = lines[i]!;
+    // mosquitto skips a line whose first character is '#', '\n' or '\r', and strips only
+    // trailing '\r'/'\n' from the others.
+    if (raw === '' || raw[0] === '#' || raw[0] === '\r') continue;
+    const line = raw.replace(/\r+$/, '');
+    const first = firstWord(line);
+    if (first === null) continue; // spaces only
+    const { word: key, rest } = first;
+    const fail = (message: string): never => { throw new ConfigFileError(path, lineNo, message); };
+    // The next space-separated word (strtok " "), as mosquitto reads ports and booleans.
+    const nextWord = (): string | null => (rest === null ? null : firstWord(rest)?.word ?? null);
+    // The rest of the line without surrounding whitespace (conf__parse_string).
+    const value = (): string => {
+      const v = rest === null ? '' : trimC(rest);
+      if (v === '') fail(`'${key}' needs a value (mosquitto: Empty ${key} value in configuration)`);
+      return v;
+    };
+    const port = (s: string, listener: boolean): number => {
+      const n = atoi(s);
+      if (n === 0 && listener) fail(`listener port ${showWord(s)} is 0: mosquitto takes that as a Unix socket listener, which the bundled broker does not support`);
+      if (n < 1 || n > 65535) fail(`invalid port '${showWord(s)}' (mosquitto reads it as ${n}; expected 1-65535)`);
+      return n;
     };
     switch (key) {
-      case 'listener':
-        need(1, 'a port');
-        if (args.length > 2) throw new ConfigFileError(path, lineNo, `'listener' takes PORT [HOST], got '${args.join(' ')}'`);
-        cfg.listeners.push({ port: parsePort(args[0], path, lineNo), host: args[1], line: lineNo });
-        break;
-      case 'port':
-        need(1, 'a port');
-        cfg.listeners.push({ port: parsePort(args[0], path, lineNo), host: undefined, line: lineNo });
-        break;
-      case 'allow_anonymous':
-        need(1, 'true or false');
-        if (args[0] !== 'true' && args[0] !== 'false') {
-          throw new ConfigFileError(path, lineNo, `allow_anonymous must be true or false, got '${args[0]}'`);
+      case 'listener': {
+        const words = rest === null ? [] : rest.split(' ').filter((w) => w !== '');
+        if (words.length === 0) fail(`'listener' needs a port`);
+        if (words.length > 2) {
+          cfg.warnings.push(`${path}:${lineNo}: 'listener' takes PORT [HOST]; mosquitto ignores '${words.slice(2).join(' ')}'`);
         }
-        cfg.allowAnonymous = args[0] === 'true';
+        cfg.listeners.push({ port: port(words[0]!, true), host: words[1], line: lineNo });
         break;
+      }
+      case 'port': {
+        const w = nextWord();
+        if (w === null) fail(`'port' needs a port`);
+        cfg.listeners.push({ port: port(w!, false), host: undefined, line: lineNo });
+        break;
+      }
+      case 'allow_anonymous': {
+        const w = nextWord();
+        if (w === null) fail(`'allow_anonymous' needs true or false`);
+        if (w === 'true' || w === '1') cfg.allowAnonymous = true;
+        else if (w === 'false' || w === '0') cfg.allowAnonymous = false;
+        else fail(`allow_anonymous must be true or false, got '${showWord(w!)}'${/\s/u.test(w!) ? ' (mosquitto separates fields with spaces only)' : ''}`);
+        break;
+      }
       case 'password_file':
-        need(1, 'a path');
-        cfg.passwordFile = line.slice(key.length).trim();
+      case 'acl_file': {
+        const v = value();
+        const field = key === 'acl_file' ? 'aclFile' : 'passwordFile';
+        if (cfg[field] !== undefined) fail(`duplicate ${key} (mosquitto refuses a second one)`);
+        cfg[field] = v;
         break;
-      case 'acl_file':
-        need(1, 'a path');
-        cfg.aclFile = line.slice(key.length).trim();
-        break;
-      default:
-        cfg.warnings.push(`${path}:${lineNo}: '${key}' is not supported by the bundled broker and is ignored`);
+      }
+      default: {
+        if (isMosquittoDirective(key)) {
+          cfg.warnings.push(`${path}:${lineNo}: '${key}' is not supported by the bundled broker and is ignored`);
+          break;
+        }
+        const why = keywordProblem(key, lineNo, raw);
+        fail(why ?? `unknown configuration variable '${showWord(key)}' (mosquitto refuses to start)`);
+      }
     }
   }
   return cfg;

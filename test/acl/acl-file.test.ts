@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { parseAclFile, AclFileError } from '../../src/acl/index.js';
+import { mosquittoVerdict } from '../broker/mosquitto-verdict.js';
 
 describe('acl_file parser', () => {
   it('parses the tutorial file with line numbers and sections', () => {
@@ -38,4 +39,65 @@ describe('acl_file parser', () => {
     expect(err).toMatchObject({ code: 'acl-file-error', file: 'acl', line: 3 });
     expect((err as Error).message).toContain(message);
   });
+});
+
+// Lines as mosquitto 2.0.11 reads them: only a space separates fields, '#' is a
+// comment only in the first column, trailing whitespace is dropped. Each case is
+// also given to the real mosquitto, which must start exactly when we parse it.
+const WHITESPACE_CASES: Array<[string, string, string | Array<[string, string, string | null]>]> = [
+  ['tab between access and topic', 'topic read\tfoo\n', [['readwrite', 'read\tfoo', null]]],
+  ['tab after the keyword', 'topic\tread foo\n', "a tab character in 'topic\\tread'"],
+  ['tab before the keyword', '\ttopic read foo\n', "a tab character in '\\ttopic'"],
+  ['leading spaces', '  topic read foo\n', [['read', 'foo', null]]],
+  ['indented comment', 'topic a\n  # note\n', "a comment must have '#' in the first column"],
+  ['tab-indented comment', 'topic a\n\t# note\n', "a comment must have '#' in the first column"],
+  ['UTF-8 BOM before a rule', '\ufefftopic read foo\n', 'UTF-8 byte order mark'],
+  ['UTF-8 BOM before a comment', '\ufeff# acl\ntopic read foo\n', 'UTF-8 byte order mark'],
+  ['trailing tab', 'topic read foo\t\n', [['read', 'foo', null]]],
+  ['space then tab before the topic', 'topic read \tfoo\n', [['read', 'foo', null]]],
+  ['tab glued to the access word', 'topic read\t foo\n', "invalid access 'read\\t': a tab character follows it"],
+  ['a line holding only a tab', '\t\ntopic a\n', [['readwrite', 'a', null]]],
+  ['tab inside the user line', 'user\tbob\ntopic a\n', "a tab character in 'user\\tbob'"],
+  ['user name with surrounding tabs', 'user \tbob\t\ntopic a\n', [['readwrite', 'a', 'bob']]],
+  ['no-break space between access and topic', 'topic read\u00a0foo\n', [['readwrite', 'read\u00a0foo', null]]],
+  ['no-break space after the keyword', 'topic\u00a0read foo\n', 'a no-break space (U+00A0)'],
+  ['CRLF line ends', 'topic read foo\r\nuser u\r\ntopic write bar\r\n', [['read', 'foo', null], ['write', 'bar', 'u']]],
+  ['one word after topic is the topic', 'topic read\t\n', [['readwrite', 'read', null]]],
+  ['several spaces', 'topic  read   foo bar\n', [['read', 'foo bar', null]]],
+];
+
+describe('acl_file whitespace and comments (as mosquitto 2.0.11 reads them)', () => {
+  it.each(WHITESPACE_CASES)('%s', (_name, text, expected) => {
+    if (typeof expected === 'string') {
+      let err: unknown;
+      try { parseAclFile(text, 'acl'); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(AclFileError);
+      expect((err as Error).message).toMatch(/^acl:\d+: /);
+      expect((err as Error).message).toContain(expected);
+    } else {
+      const acl = parseAclFile(text, 'acl');
+      expect(acl.rules.map((r) => [r.access, r.topic, r.user])).toEqual(expected);
+    }
+  });
+
+  it('warns when a topic holds a tab or a no-break space', () => {
+    expect(parseAclFile('topic read\tfoo\n', 'acl').warnings).toEqual([
+      "acl:1: the topic 'read\\tfoo' contains a tab character; mosquitto separates fields with spaces only, so this line gives readwrite on that exact topic",
+    ]);
+    expect(parseAclFile('topic read\u00a0foo\n', 'acl').warnings[0]).toContain('no-break space (U+00A0)');
+    expect(parseAclFile('topic read foo\n', 'acl').warnings).toEqual([]);
+  });
+
+  it('names the line of the error', () => {
+    expect(() => parseAclFile('# ok\ntopic a\n\n  # indented\n', 'x.acl')).toThrow(/^x\.acl:4: a comment must have/);
+  });
+
+  it('the real mosquitto starts exactly with the files the parser accepts', async () => {
+    const disagreements: string[] = [];
+    for (const [name, text, expected] of WHITESPACE_CASES) {
+      const v = await mosquittoVerdict('listener PORT 127.0.0.1\nallow_anonymous true\nacl_file DIR/acl\n', { acl: text });
+      if (v.started !== (typeof expected !== 'string')) disagreements.push(`${name}: mosquitto ${v.started ? 'started' : `refused (${v.errors})`}`);
+    }
+    expect(disagreements).toEqual([]);
+  }, 60_000);
 });
