@@ -4,6 +4,7 @@
 // Plain-text passwords are accepted here too (mosquitto 2.0 itself refuses them).
 import { createHash, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
 import { AclFileError, readConfigText } from './errors.js';
+import { showWord, trimC } from './mosquitto-text.js';
 
 export type PasswordEntry =
   | { username: string; kind: 'plain'; password: string; line: number }
@@ -25,6 +26,16 @@ function decodeB64(s: string, what: string, path: string, line: number): Buffer 
   return Buffer.from(s, 'base64');
 }
 
+/** mosquitto 2.0.11's pw__parse refuses any other salt length ("Unable to decode password salt ..., removing entry"). */
+const SALT_BYTES = 12;
+
+function checkSalt(salt: Buffer, kind: string, username: string, path: string, line: number): void {
+  if (salt.length !== SALT_BYTES) {
+    throw new AclFileError(path, line, `${kind} salt for user '${username}' is ${salt.length} bytes; mosquitto 2.0 accepts only ${SALT_BYTES}-byte salts `
+      + `(it logs "Unable to decode password salt for user ${username}, removing entry" and refuses that user)`);
+  }
+}
+
 function parseSecret(username: string, secret: string, path: string, line: number): PasswordEntry {
   if (!secret.startsWith('$')) return { username, kind: 'plain', password: secret, line };
   const parts = secret.split('$'); // ['', '7', iter, salt, hash] or ['', '6', salt, hash]
@@ -37,6 +48,7 @@ function parseSecret(username: string, secret: string, path: string, line: numbe
       throw new AclFileError(path, line, `malformed $7$ hash for user '${username}': iterations '${parts[2]}' is not a positive integer`);
     }
     const salt = decodeB64(parts[3]!, `salt for user '${username}'`, path, line);
+    checkSalt(salt, '$7$', username, path, line);
     const hash = decodeB64(parts[4]!, `hash for user '${username}'`, path, line);
     if (hash.length !== 64) throw new AclFileError(path, line, `$7$ hash for user '${username}' is ${hash.length} bytes, expected 64`);
     return { username, kind: 'pbkdf2-sha512', iterations, salt, hash, line };
@@ -46,6 +58,7 @@ function parseSecret(username: string, secret: string, path: string, line: numbe
       throw new AclFileError(path, line, `malformed $6$ hash for user '${username}': expected $6$SALT$HASH`);
     }
     const salt = decodeB64(parts[2]!, `salt for user '${username}'`, path, line);
+    checkSalt(salt, '$6$', username, path, line);
     const hash = decodeB64(parts[3]!, `hash for user '${username}'`, path, line);
     if (hash.length !== 64) throw new AclFileError(path, line, `$6$ hash for user '${username}' is ${hash.length} bytes, expected 64`);
     return { username, kind: 'sha512', salt, hash, line };
@@ -53,20 +66,27 @@ function parseSecret(username: string, secret: string, path: string, line: numbe
   throw new AclFileError(path, line, `unknown password hash type '$${parts[1] ?? ''}$' for user '${username}' (mosquitto 2.0 writes $7$ or $6$)`);
 }
 
-/** Parse password_file text. Malformed lines throw AclFileError naming path:line. */
+/**
+ * Parse password_file text. Malformed lines throw AclFileError naming path:line.
+ * Whitespace is what mosquitto trims (C isspace around the username and the
+ * secret); a no-break space or a BOM stays part of the username, as in mosquitto.
+ */
 export function parsePasswordFile(text: string, path: string): PasswordFile {
   const users = new Map<string, PasswordEntry>();
-  const lines = text.split(/\r?\n/);
+  const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     const raw = lines[i]!;
-    if (raw.trim() === '' || raw.startsWith('#')) continue;
+    if (trimC(raw) === '' || raw.startsWith('#')) continue;
+    if (lineNo === 1 && raw.startsWith('\ufeff')) {
+      throw new AclFileError(path, lineNo, `the file starts with a UTF-8 byte order mark (BOM), which mosquitto reads as part of the first username ('${showWord(raw.slice(0, Math.max(raw.indexOf(':'), 1)))}'): save the file without a BOM`);
+    }
     const colon = raw.indexOf(':');
     if (colon < 0) throw new AclFileError(path, lineNo, `expected USER:PASSWORD, found no ':'`);
-    const username = raw.slice(0, colon).trim();
+    const username = trimC(raw.slice(0, colon));
     if (username === '') throw new AclFileError(path, lineNo, 'empty username');
     // mosquitto splits with strtok(":"), so the secret ends at the next ':'.
-    const secret = (raw.slice(colon + 1).split(':')[0] ?? '').trim();
+    const secret = trimC(raw.slice(colon + 1).split(':')[0] ?? '');
     if (secret === '') throw new AclFileError(path, lineNo, `empty password for user '${username}'`);
     users.set(username, parseSecret(username, secret, path, lineNo));
   }
@@ -103,6 +123,7 @@ export function verifyPassword(entry: PasswordEntry, password: string | Buffer):
 export function authenticate(file: PasswordFile, username: string, password: string | Buffer | undefined): AuthResult {
   const entry = file.users.get(username);
   if (!entry) return 'unknown-user';
-  if (password === undefined) return 'no-password';
+  // mosquitto reads a zero-length password field as no password at all.
+  if (password === undefined || password.length === 0) return 'no-password';
   return verifyPassword(entry, password) ? 'ok' : 'bad-password';
 }
