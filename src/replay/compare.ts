@@ -1,20 +1,39 @@
 // Compare the broker's answers now with the ones in the capture. Answers are
 // matched by type + packet id (PUBLISH deliveries by topic), and by order of
 // occurrence among equal keys, which is how CONNACK, SUBACK and PINGRESP pair up.
+// The broker picks the ids of its own deliveries, so its PUBRELs (which carry
+// them) are matched by the delivery they release instead.
 import { packetTypeName } from '../protocol/packet-types.js';
 import { answerLabel, type Answer } from './answer.js';
+import { DeliveryTracker } from './deliveries.js';
 
 export interface Difference {
-  kind: 'changed' | 'missing' | 'extra';
-  /** Captured frame (changed/missing). */
+  /**
+   * changed/missing/extra: answers; closed: the broker closed the connection
+   * (or did not) unlike in the capture; late/not-sent: a client ack whose
+   * delivery came late or never.
+   */
+  kind: 'changed' | 'missing' | 'extra' | 'closed' | 'late' | 'not-sent';
+  /** Captured frame (changed/missing/late/not-sent). */
   frame: number | null;
   text: string;
 }
 
-function key(a: Answer): string {
-  if (a.type === 3) return `3|${a.topic ?? ''}`;
-  if (a.packetId !== null) return `${a.type}|${a.packetId}`;
-  return String(a.type);
+/** Matching keys of a connection's answers, in order. */
+function keys(list: readonly Answer[]): string[] {
+  const deliveries = new DeliveryTracker();
+  return list.map((a) => {
+    if (a.type === 3) {
+      if (a.qos > 0 && a.packetId !== null) deliveries.publish(a.topic ?? '', a.qos, a.packetId);
+      return `3|${a.topic ?? ''}`;
+    }
+    if (a.type === 6 && a.packetId !== null) {
+      const d = deliveries.pubrel(a.packetId);
+      if (d) return `6|delivery ${d.key}#${d.ordinal}`;
+    }
+    if (a.packetId !== null) return `${a.type}|${a.packetId}`;
+    return String(a.type);
+  });
 }
 
 function hex(n: number): string {
@@ -67,15 +86,17 @@ function compareOne(was: Answer, now: Answer): string[] {
 /** Differences between captured answers and the answers received now. */
 export function compareAnswers(captured: readonly Answer[], received: readonly Answer[]): Difference[] {
   const pending = new Map<string, Answer[]>();
-  for (const r of received) {
-    const k = key(r);
+  const receivedKeys = keys(received);
+  received.forEach((r, i) => {
+    const k = receivedKeys[i]!;
     const list = pending.get(k);
     if (list) list.push(r);
     else pending.set(k, [r]);
-  }
+  });
+  const capturedKeys = keys(captured);
   const diffs: Difference[] = [];
-  for (const was of captured) {
-    const now = pending.get(key(was))?.shift();
+  for (const [i, was] of captured.entries()) {
+    const now = pending.get(capturedKeys[i]!)?.shift();
     if (!now) {
       diffs.push({ kind: 'missing', frame: was.frame, text: `${answerLabel(was)} (capture frame ${was.frame}) was not sent now` });
       continue;

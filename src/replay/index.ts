@@ -5,3 +5,5 @@ export { compareAnswers, type Difference } from './compare.js';
 export { answerOf, answerLabel, type Answer } from './answer.js';
 export { rewriteClientId, encodeRemainingLength } from './client-id.js';
 export { formatReport } from './report.js';
+export { capturedEnd, type BrokerClose, type CapturedEnd } from './closing.js';
+export { DeliveryTracker, withPacketId, type Delivery } from './deliveries.js';

@@ -6,6 +6,7 @@ import type { CaptureNote } from '../capture/notes.js';
 import type { PacketRecord } from '../model/packet.js';
 import type { ConnMeta } from '../model/types.js';
 import { answerOf, type Answer } from './answer.js';
+import { DeliveryTracker, type Delivery } from './deliveries.js';
 
 export interface ScriptPacket {
   /** Exact packet bytes as captured (a private copy). */
@@ -14,6 +15,10 @@ export interface ScriptPacket {
   time: number;
   frame: number;
   type: number;
+  /** For PUBACK, PUBREC and PUBCOMP: the captured broker delivery this packet acknowledges. */
+  acks?: Delivery;
+  /** Codes of the error notes the dissector attached (a broker may close the connection over them). */
+  errors: string[];
 }
 
 export interface ConnScript {
@@ -41,26 +46,39 @@ export interface LoadedCapture {
 }
 
 export async function loadCapture(path: string, opts: { ports?: number[]; onProgress?: (done: number, total: number) => void } = {}): Promise<LoadedCapture> {
-  const byId = new Map<string, ConnScript>();
+  // Keyed by the ConnMeta object, not its id: a 4-tuple reused after a close
+  // (a new SYN) is a new connection with a new meta but the same id.
+  const scripts = new Map<ConnMeta, { script: ConnScript; deliveries: DeliveryTracker }>();
   const order: ConnScript[] = [];
   let startTime = Number.POSITIVE_INFINITY;
-  const get = (meta: ConnMeta, time: number): ConnScript => {
-    let c = byId.get(meta.id);
+  const get = (meta: ConnMeta, time: number): { script: ConnScript; deliveries: DeliveryTracker } => {
+    let c = scripts.get(meta);
     if (!c) {
-      c = { index: order.length + 1, meta, clientId: null, version: 4, openTime: time, close: null, sent: [], answers: [] };
-      byId.set(meta.id, c);
-      order.push(c);
+      const script: ConnScript = { index: order.length + 1, meta, clientId: null, version: 4, openTime: time, close: null, sent: [], answers: [] };
+      c = { script, deliveries: new DeliveryTracker() };
+      scripts.set(meta, c);
+      order.push(script);
     }
     return c;
   };
   const onPacket = (rec: PacketRecord): void => {
-    const c = get(rec.conn, rec.time);
+    const { script: c, deliveries } = get(rec.conn, rec.time);
     startTime = Math.min(startTime, rec.time);
+    const s = rec.summary;
     if (rec.dir === 'c2s') {
-      c.sent.push({ bytes: rec.bytes.slice(), time: rec.time, frame: rec.frame, type: rec.summary.type });
-      if (rec.summary.type === 1 && rec.summary.connect) c.clientId = rec.summary.connect.clientId;
+      const p: ScriptPacket = {
+        bytes: new Uint8Array(rec.bytes), time: rec.time, frame: rec.frame, type: s.type,
+        errors: rec.notes.filter((n) => n.severity === 'error').map((n) => n.code),
+      };
+      // PUBACK / PUBREC / PUBCOMP from a client answer the broker's delivery with that id.
+      if ((s.type === 4 || s.type === 5 || s.type === 7) && s.packetId !== null) p.acks = deliveries.ofId(s.packetId);
+      c.sent.push(p);
+      if (s.type === 1 && s.connect) c.clientId = s.connect.clientId;
     } else {
-      c.answers.push(answerOf(rec));
+      const a = answerOf(rec);
+      if (a.type === 3 && a.qos > 0 && a.packetId !== null) deliveries.publish(a.topic ?? '', a.qos, a.packetId, a.frame);
+      else if (a.type === 6 && a.packetId !== null) deliveries.pubrel(a.packetId);
+      c.answers.push(a);
     }
     c.version = rec.version;
   };
@@ -69,14 +87,12 @@ export async function loadCapture(path: string, opts: { ports?: number[]; onProg
     observers: [{
       open: (meta, time) => { get(meta, time); startTime = Math.min(startTime, time); },
       close: (meta, time, how) => {
-        const c = byId.get(meta.id);
-        if (c && how !== 'end') c.close = { time, how };
+        const c = scripts.get(meta);
+        if (c && how !== 'end') c.script.close = { time, how };
       },
     }],
   });
   const res = await readCaptureFile(path, { engine, ports: opts.ports, onProgress: opts.onProgress });
-  // A connection may appear again (same 4-tuple reused): the engine keys by id,
-  // so a reused tuple continues the script; good enough for replays.
   const conns = order.filter((c) => c.sent.length > 0);
   return { conns, notes: res.notes, hadErrors: res.hadErrors, startTime: Number.isFinite(startTime) ? startTime : 0 };
 }

@@ -5,10 +5,13 @@ import net from 'node:net';
 import { Engine } from '../engine/engine.js';
 import type { ConnMeta } from '../model/types.js';
 import { connId } from '../model/types.js';
+import { packetTypeName } from '../protocol/packet-types.js';
 import { answerOf, type Answer } from './answer.js';
 import { rewriteClientId } from './client-id.js';
+import { capturedEnd, describeBrokerClose, refusedConnack, type BrokerClose } from './closing.js';
 import { compareAnswers, type Difference } from './compare.js';
-import type { ConnScript, LoadedCapture } from './load.js';
+import { DeliveryTracker, withPacketId, type Delivery } from './deliveries.js';
+import type { ConnScript, LoadedCapture, ScriptPacket } from './load.js';
 
 export interface ReplayOptions {
   host: string;
@@ -21,20 +24,42 @@ export interface ReplayOptions {
   answerTimeoutMs?: number;
   /** Quiet time after the last event before the sockets are closed. Default 300 ms. */
   settleMs?: number;
+  /**
+   * Longest time the broker gets to react to a connection's unanswered last
+   * packets before the client sends DISCONNECT or closes, so that a broker that
+   * drops the connection over one of them is seen doing so. The wait is three
+   * times the connection's CONNECT → first answer time, at least 20 ms and at
+   * most this. Default 100 ms (never more than the answer timeout).
+   */
+  closeGraceMs?: number;
   onProgress?: (doneBytes: number, packets: number) => void;
 }
 
 export interface ConnResult {
   script: ConnScript;
   received: Answer[];
+  /** Script packets actually written to the broker. */
+  sent: number;
   diffs: Difference[];
   /** Problems with the connection itself (refused, reset). */
   errors: string[];
+  /** The live broker closed the connection before the client was done with it. */
+  brokerClose: BrokerClose | null;
 }
 
 export interface ReplayResult {
   conns: ConnResult[];
   identical: boolean;
+}
+
+type Ev = { time: number; conn: Live; kind: 'send'; i: number } | { time: number; conn: Live; kind: 'close'; how: string };
+
+interface Held {
+  ev: Ev;
+  /** When this packet became the head of the queue (performance.now()). */
+  since: number;
+  /** The ack whose delivery did not come in time, which started the queue. */
+  timedOut: boolean;
 }
 
 interface Live {
@@ -48,9 +73,31 @@ interface Live {
   deficit: number;
   /** Captured answers with time ≤ t, by prefix count. */
   answerTimes: number[];
+  /** The live broker's deliveries on this connection. */
+  deliveries: DeliveryTracker;
+  sent: number;
+  openedAt: number;
+  firstWrite: number;
+  lastWrite: number;
+  lastAnswer: number;
+  /** When a packet the dissector flagged with an error was written (0: none since the last answer). */
+  flaggedWrite: number;
+  /** Milliseconds from the first packet written to the first answer (null: no answer yet). */
+  roundTrip: number | null;
+  /** The replay closed (or is closing) the socket. */
+  ending: boolean;
+  disconnectSent: boolean;
+  brokerClose: BrokerClose | null;
+  /**
+   * Packets held back because an ack's delivery had not arrived in time: the
+   * rest of this connection's script waits behind it, in order.
+   */
+  held: Held[];
+  drainScheduled: boolean;
+  drainTimer: NodeJS.Timeout | null;
+  /** Differences found while playing (late or unsent acks). */
+  playDiffs: Difference[];
 }
-
-type Ev = { time: number; conn: Live; kind: 'send'; i: number } | { time: number; conn: Live; kind: 'close'; how: string };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -64,12 +111,30 @@ function countUpTo(times: number[], t: number): number {
   return lo;
 }
 
+/** What a client ack waits for: the live delivery (PUBACK, PUBREC) or its PUBREL (PUBCOMP). */
+function ackTarget(l: Live, p: ScriptPacket): Delivery | null {
+  if (!p.acks) return null;
+  const d = l.deliveries.counterpart(p.acks);
+  if (!d) return null;
+  return p.type === 7 && !d.pubrel ? null : d;
+}
+
+function awaited(p: ScriptPacket): string {
+  const d = p.acks!;
+  return p.type === 7
+    ? `the broker's PUBREL for '${d.topic}' QoS ${d.qos} (delivered in capture frame ${d.frame})`
+    : `the broker's delivery of '${d.topic}' QoS ${d.qos} (capture frame ${d.frame})`;
+}
+
 export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promise<ReplayResult> {
   const timeout = opts.answerTimeoutMs ?? 1500;
   const settle = opts.settleMs ?? 300;
+  const grace = Math.min(opts.closeGraceMs ?? 100, timeout);
   const lives: Live[] = capture.conns.map((script) => ({
     script, sock: null, meta: null, received: [], errors: [], closed: false, deficit: 0,
     answerTimes: script.answers.map((a) => a.time),
+    deliveries: new DeliveryTracker(), sent: 0, openedAt: 0, firstWrite: 0, lastWrite: 0, lastAnswer: 0, flaggedWrite: 0, roundTrip: null,
+    ending: false, disconnectSent: false, brokerClose: null, held: [], drainScheduled: false, drainTimer: null, playDiffs: [],
   }));
   const byMeta = new Map<string, Live>();
   let wake: (() => void) | null = null;
@@ -78,7 +143,15 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
     onRecord: (rec) => {
       if (rec.kind !== 'packet' || rec.dir !== 's2c') return;
       const l = byMeta.get(rec.conn.id);
-      if (l) { l.received.push(answerOf(rec)); poke(); }
+      if (!l) return;
+      const a = answerOf(rec);
+      l.lastAnswer = performance.now();
+      if (l.roundTrip === null && l.firstWrite > 0) l.roundTrip = l.lastAnswer - l.firstWrite;
+      if (a.type === 3 && a.qos > 0 && a.packetId !== null) l.deliveries.publish(a.topic ?? '', a.qos, a.packetId);
+      else if (a.type === 6 && a.packetId !== null) l.deliveries.pubrel(a.packetId);
+      l.received.push(a);
+      scheduleDrain(l);
+      poke();
     },
   });
 
@@ -89,19 +162,26 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
   }
   events.sort((a, b) => a.time - b.time || a.conn.script.index - b.conn.script.index || (a.kind === 'send' ? 0 : 1) - (b.kind === 'send' ? 0 : 1));
 
-  /** Wait until every open connection has the answers the capture had by time t. */
-  const waitAnswers = async (t: number): Promise<void> => {
-    const deadline = Date.now() + timeout;
+  /** Wait until `cond` holds or the deadline passes; true when it holds. */
+  const waitFor = async (cond: () => boolean, deadline: number): Promise<boolean> => {
     for (;;) {
-      const behind = lives.filter((l) => l.sock && !l.closed && l.received.length < countUpTo(l.answerTimes, t) - l.deficit);
-      if (behind.length === 0) return;
+      if (cond()) return true;
       const left = deadline - Date.now();
-      if (left <= 0) {
-        for (const l of behind) l.deficit = countUpTo(l.answerTimes, t) - l.received.length;
-        return;
-      }
+      if (left <= 0) return false;
       await new Promise<void>((r) => { wake = r; setTimeout(r, Math.min(left, 50)); });
     }
+  };
+
+  /** Wait until every open connection has the answers the capture had by time t. */
+  const waitAnswers = async (t: number, deadline: number): Promise<void> => {
+    const behind = (l: Live): boolean => l.sock !== null && !l.closed && l.held.length === 0 && l.received.length < countUpTo(l.answerTimes, t) - l.deficit;
+    if (await waitFor(() => !lives.some(behind), deadline)) return;
+    for (const l of lives.filter(behind)) l.deficit = countUpTo(l.answerTimes, t) - l.received.length;
+  };
+
+  const brokerClosed = (l: Live, how: 'fin' | 'reset'): void => {
+    if (l.ending || l.disconnectSent || l.brokerClose) return;
+    l.brokerClose = { how, afterMs: Math.round(performance.now() - l.openedAt), afterSent: l.sent };
   };
 
   const openConn = (l: Live): Promise<void> => new Promise((resolve) => {
@@ -113,6 +193,7 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
       const server = { host: opts.host, port: opts.port };
       const meta: ConnMeta = { id: `${l.script.index}/${connId(client, server)}`, client, server, transport: 'tcp' };
       l.meta = meta;
+      l.openedAt = performance.now();
       byMeta.set(meta.id, l);
       engine.open(meta, Date.now() * 1000);
       resolve();
@@ -120,49 +201,169 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
     sock.on('data', (chunk: Buffer) => {
       if (l.meta) engine.data(l.meta.id, 's2c', chunk, Date.now() * 1000);
     });
+    sock.on('end', () => { brokerClosed(l, 'fin'); poke(); });
     sock.on('error', (err) => {
-      l.errors.push(`${(err as NodeJS.ErrnoException).code ?? err.message}`);
+      const code = (err as NodeJS.ErrnoException).code ?? err.message;
+      if (code === 'ECONNRESET' && l.meta) brokerClosed(l, 'reset');
+      l.errors.push(code);
       l.closed = true;
       resolve();
       poke();
     });
-    sock.on('close', () => { l.closed = true; poke(); });
+    sock.on('close', () => { l.closed = true; scheduleDrain(l); poke(); });
   });
+
+  let sentBytes = 0, sentPackets = 0;
+  /** Write one script packet, with the live ids for acks; false when the socket is gone. */
+  const write = (l: Live, i: number): boolean => {
+    const p = l.script.sent[i]!;
+    if (!l.sock || l.closed || l.brokerClose || !l.sock.writable) return false;
+    let bytes = p.bytes;
+    if (p.type === 1 && opts.clientIdSuffix) {
+      const sfx = opts.clientIdSuffix;
+      bytes = rewriteClientId(bytes, (id) => (id === '' ? id : id + sfx)) ?? bytes;
+    }
+    const target = ackTarget(l, p);
+    if (target && target.packetId !== p.acks!.packetId) bytes = withPacketId(bytes, target.packetId);
+    l.sock.write(bytes);
+    if (l.meta) engine.data(l.meta.id, 'c2s', bytes, Date.now() * 1000);
+    l.sent++;
+    l.lastWrite = performance.now();
+    if (l.firstWrite === 0) l.firstWrite = l.lastWrite;
+    if (p.errors.length > 0) l.flaggedWrite = l.lastWrite;
+    if (p.type === 14) l.disconnectSent = true;
+    sentBytes += bytes.length;
+    sentPackets++;
+    opts.onProgress?.(sentBytes, sentPackets);
+    return true;
+  };
+
+  const endSocket = (l: Live, how: string): void => {
+    if (!l.sock || l.closed) return;
+    l.ending = true;
+    if (how === 'reset') l.sock.resetAndDestroy();
+    else l.sock.end();
+  };
+
+  const notSent = (l: Live, p: ScriptPacket, why: string): void => {
+    l.playDiffs.push({ kind: 'not-sent', frame: p.frame, text: `${packetTypeName(p.type)} (capture frame ${p.frame}): ${why}` });
+  };
+
+  /**
+   * Send what a held connection can send now. An ack at the head waits for its
+   * delivery up to the answer timeout (from when it reached the head), then it
+   * is dropped; `force` (end of the replay) drops it at once.
+   */
+  const drain = (l: Live, force = false): void => {
+    while (l.held.length > 0) {
+      const h = l.held[0]!;
+      if (h.ev.kind === 'close') {
+        l.held.shift();
+        endSocket(l, h.ev.how);
+        continue;
+      }
+      const p = l.script.sent[h.ev.i]!;
+      if (p.acks && !l.closed && !ackTarget(l, p)) {
+        const left = h.since + timeout - performance.now();
+        if (!force && left > 0) {
+          if (!l.drainTimer) l.drainTimer = setTimeout(() => { l.drainTimer = null; drain(l); poke(); }, Math.ceil(left));
+          return;
+        }
+        l.held.shift();
+        notSent(l, p, `${awaited(p)} did not come within the ${timeout} ms answer timeout`);
+      } else {
+        l.held.shift();
+        const late = Math.round(performance.now() - h.since);
+        if (write(l, h.ev.i) && h.timedOut) {
+          l.playDiffs.push({
+            kind: 'late', frame: p.frame,
+            text: `${packetTypeName(p.type)} (capture frame ${p.frame}) answers ${awaited(p)}, which the broker had not sent ${timeout} ms after the capture's order called for it; it came ${late} ms after that and the ${packetTypeName(p.type)} was held back until then`,
+          });
+        }
+      }
+      if (l.held[0]) l.held[0].since = performance.now();
+    }
+  };
+  function scheduleDrain(l: Live): void {
+    if (l.held.length === 0 || l.drainScheduled) return;
+    l.drainScheduled = true;
+    // Not from inside the engine's callback: writing feeds the engine again.
+    setImmediate(() => { l.drainScheduled = false; drain(l); poke(); });
+  }
+
+  /**
+   * Give the broker a moment to react to unanswered last packets before the
+   * client ends the connection (a broker that drops it over a malformed packet
+   * would otherwise get the DISCONNECT first, and the close would look normal).
+   */
+  const closeGrace = async (l: Live): Promise<void> => {
+    await flaggedGrace(l);
+    if (l.disconnectSent || l.lastAnswer >= l.lastWrite) return;
+    const wait = l.roundTrip === null ? grace : Math.min(grace, Math.max(20, 3 * l.roundTrip));
+    const until = l.lastWrite + wait;
+    while (!l.closed && !l.brokerClose && performance.now() < until) {
+      await new Promise<void>((r) => { wake = r; setTimeout(r, Math.max(1, until - performance.now())); });
+    }
+  };
+
+  /**
+   * After a packet the dissector flagged as malformed, a broker is likely to
+   * close the connection [MQTT-4.8.0-1]: before the next packet, wait up to the
+   * answer timeout for the close or for any answer that shows it carried on.
+   */
+  const flaggedGrace = async (l: Live): Promise<void> => {
+    if (l.flaggedWrite === 0 || l.lastAnswer > l.flaggedWrite) return;
+    const since = l.flaggedWrite;
+    await waitFor(() => l.closed || l.brokerClose !== null || l.lastAnswer > since, Date.now() + timeout);
+    l.flaggedWrite = 0;
+  };
 
   const t0 = capture.startTime;
   const wall0 = performance.now();
-  let sentBytes = 0, sentPackets = 0;
   for (const ev of events) {
     if (opts.speed !== 'max') {
       const due = wall0 + (ev.time - t0) / 1000 / opts.speed;
       const d = due - performance.now();
       if (d > 0) await sleep(d);
     }
-    await waitAnswers(ev.time - 1);
     const l = ev.conn;
+    const deadline = Date.now() + timeout;
+    await waitAnswers(ev.time - 1, deadline);
+    if (l.held.length > 0) {
+      l.held.push({ ev, since: performance.now(), timedOut: false });
+      continue;
+    }
     if (ev.kind === 'close') {
-      if (l.sock && !l.closed) {
-        if (ev.how === 'reset') l.sock.resetAndDestroy();
-        else l.sock.end();
+      if (!l.sock || l.closed) continue;
+      // A captured broker that closed (refused CONNACK, DISCONNECT): when the
+      // live broker gave the same answer, it should close too.
+      if (capturedEnd(l.script).by === 'broker' && l.received.some((a) => refusedConnack(a) || a.type === 14)) {
+        await waitFor(() => l.closed || l.brokerClose !== null, deadline);
       }
+      await closeGrace(l);
+      endSocket(l, ev.how);
       continue;
     }
     if (!l.sock) await openConn(l);
-    if (l.closed || !l.sock) continue;
     const p = l.script.sent[ev.i]!;
-    let bytes = p.bytes;
-    if (p.type === 1 && opts.clientIdSuffix) {
-      const sfx = opts.clientIdSuffix;
-      bytes = rewriteClientId(bytes, (id) => (id === '' ? id : id + sfx)) ?? bytes;
+    if (l.closed || l.brokerClose || !l.sock) continue;
+    if (p.acks && !(await waitFor(() => l.closed || ackTarget(l, p) !== null, deadline))) {
+      l.held.push({ ev, since: performance.now(), timedOut: true });
+      continue;
     }
-    l.sock.write(bytes);
-    if (l.meta) engine.data(l.meta.id, 'c2s', bytes, Date.now() * 1000);
-    sentBytes += bytes.length;
-    sentPackets++;
-    opts.onProgress?.(sentBytes, sentPackets);
+    if (p.type === 14) await closeGrace(l);
+    else await flaggedGrace(l);
+    if (l.closed || l.brokerClose) continue;
+    write(l, ev.i);
   }
-  // Let the last answers arrive, then wait for quiet.
-  await waitAnswers(Number.POSITIVE_INFINITY);
+  // Let the last answers arrive (and held packets go out), then wait for quiet.
+  const end = Date.now() + timeout;
+  await waitAnswers(Number.POSITIVE_INFINITY, end);
+  await waitFor(() => lives.every((l) => l.held.length === 0), end);
+  for (const l of lives) {
+    if (l.drainTimer) clearTimeout(l.drainTimer);
+    drain(l, true);
+  }
   let lastCount = -1;
   for (;;) {
     const n = lives.reduce((s, l) => s + l.received.length, 0);
@@ -171,15 +372,23 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
     await sleep(settle);
   }
   for (const l of lives) {
-    if (l.sock && !l.closed) l.sock.destroy();
+    if (l.sock && !l.closed) { l.ending = true; l.sock.destroy(); }
     if (l.meta) engine.close(l.meta.id, Date.now() * 1000, 'end');
   }
-  const conns: ConnResult[] = lives.map((l) => ({
-    script: l.script,
-    received: l.received,
-    diffs: compareAnswers(l.script.answers, l.received),
-    // A reset by the broker shows up as missing answers; only report other socket errors.
-    errors: l.errors.filter((e) => e !== 'ECONNRESET' && e !== 'EPIPE'),
-  }));
+  const conns: ConnResult[] = lives.map((l) => {
+    const diffs: Difference[] = [];
+    const closeText = l.sock && l.meta ? describeBrokerClose(l.script, l.brokerClose, l.ending) : null;
+    if (closeText) diffs.push({ kind: 'closed', frame: null, text: closeText });
+    diffs.push(...l.playDiffs, ...compareAnswers(l.script.answers, l.received));
+    return {
+      script: l.script,
+      received: l.received,
+      sent: l.sent,
+      diffs,
+      // A reset by the broker is reported as a close; only report other socket errors.
+      errors: l.errors.filter((e) => e !== 'ECONNRESET' && e !== 'EPIPE'),
+      brokerClose: l.brokerClose,
+    };
+  });
   return { conns, identical: conns.every((c) => c.diffs.length === 0 && c.errors.length === 0) };
 }

@@ -1,5 +1,10 @@
 // Human report of a replay: one block per connection, then a verdict line.
+import type { Difference } from './compare.js';
 import type { ReplayResult } from './player.js';
+
+const PREFIX: Record<Difference['kind'], string> = {
+  changed: '~ ', missing: '- missing: ', extra: '+ extra: ', closed: '! ', late: '~ late: ', 'not-sent': '- not sent: ',
+};
 
 export function formatReport(res: ReplayResult, target: string): string {
   const lines: string[] = [];
@@ -7,7 +12,9 @@ export function formatReport(res: ReplayResult, target: string): string {
   for (const c of res.conns) {
     const s = c.script;
     const who = `#${s.index} ${s.meta.id}${s.clientId !== null ? ` client '${s.clientId}'` : ''}`;
-    const summary = `${s.sent.length} packet(s) sent, ${s.answers.length} answer(s) in the capture, ${c.received.length} now`;
+    // What was written to the broker, which falls short of the script when the broker closed first.
+    const sent = c.sent === s.sent.length ? `${c.sent}` : `${c.sent} of ${s.sent.length}`;
+    const summary = `${sent} packet(s) sent, ${s.answers.length} answer(s) in the capture, ${c.received.length} now`;
     if (c.diffs.length === 0 && c.errors.length === 0) {
       lines.push(`${who}: same answers (${summary})`);
       continue;
@@ -15,7 +22,7 @@ export function formatReport(res: ReplayResult, target: string): string {
     differing++;
     lines.push(`${who}: DIFFERENT (${summary})`);
     for (const e of c.errors) lines.push(`  connection to ${target}: ${e}`);
-    for (const d of c.diffs) lines.push(`  ${d.kind === 'missing' ? '- missing: ' : d.kind === 'extra' ? '+ extra: ' : '~ '}${d.text}`);
+    for (const d of c.diffs) lines.push(`  ${PREFIX[d.kind]}${d.text}`);
   }
   lines.push(res.conns.length === 0
     ? 'no MQTT client connections in the capture'

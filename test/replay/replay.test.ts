@@ -1,14 +1,12 @@
 // replay: CONNECT re-encoding, answer comparison, and end-to-end replays of
 // captures/ against the bundled broker (same answers) and a differently
 // configured one (differences reported, exit 1).
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { resolve } from 'node:path';
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareAnswers, rewriteClientId, type Answer } from '../../src/replay/index.js';
-import { freePort } from '../helpers/peers.js';
 import { mqttscope, ROOT } from '../read/run.js';
+import { runCli as runAsync, startBundledBroker, type Peer } from './helpers.js';
 
 function parse(b: Uint8Array, version = 4): mqttPacket.Packet {
   const parser = mqttPacket.parser({ protocolVersion: version });
@@ -84,27 +82,14 @@ describe('compareAnswers', () => {
   });
 });
 
-function startBroker(port: number, extra: string[] = []): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [resolve(ROOT, 'bin/mqttscope'), 'broker', '--port', String(port), '--allow-anonymous', ...extra], { stdio: 'ignore' });
-  return new Promise((res, rej) => {
-    let tries = 0;
-    const probe = (): void => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); res(child); });
-      s.once('error', () => { if (++tries > 100) rej(new Error('broker did not start')); else setTimeout(probe, 50); });
-    };
-    probe();
-  });
-}
-
 describe('replay end to end (bundled broker)', () => {
-  let broker: ChildProcess;
+  let broker: Peer;
   let port: number;
   beforeAll(async () => {
-    port = await freePort();
-    broker = await startBroker(port);
+    broker = await startBundledBroker();
+    port = broker.port;
   });
-  afterAll(() => { broker?.kill('SIGTERM'); });
+  afterAll(async () => { await broker?.stop(); });
 
   it('a capture the proxy recorded in front of the bundled broker replays with the same answers', async () => {
     const r = await runAsync(['replay', resolve(ROOT, 'captures/bundled-broker-proxy.pcap'), '--to', `127.0.0.1:${port}`, '--speed', 'max', '--suffix-client-ids=-r1']);
@@ -141,13 +126,3 @@ describe('replay usage', () => {
     expect(r.code).toBe(2);
   });
 });
-
-function runAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const c = spawn(process.execPath, [resolve(ROOT, 'bin/mqttscope'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    c.stdout.on('data', (d) => { stdout += d; });
-    c.stderr.on('data', (d) => { stderr += d; });
-    c.on('exit', (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}

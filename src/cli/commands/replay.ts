@@ -9,9 +9,11 @@ export const summary = 'replay the client side of a capture against a broker';
 
 export const usage = `usage: mqttscope replay FILE --to HOST:PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]] [--port N]...
 
-Re-sends what every captured MQTT client sent (packet by packet, packet ids kept)
+Re-sends what every captured MQTT client sent (packet by packet, packet ids kept,
+except that acks of the broker's deliveries take the ids the live broker used)
 to another broker, collects the broker's answers and reports, per connection,
-how they differ from the captured ones. Exit 0 when identical, 1 when different.
+how they differ from the captured ones, and connections the broker closed.
+Exit 0 when identical, 1 when different.
 
 Options:
   --to HOST:PORT            broker to replay against (required)
@@ -19,7 +21,8 @@ Options:
   --suffix-client-ids[=S]   append S (default "-replay") to every client id, so the
                             replay does not take over live sessions
   --port N                  extra TCP port carrying MQTT in the capture (repeatable)
-  --timeout MS              longest wait for an expected answer (default 1500)
+  --timeout MS              longest wait for an expected answer, a delivery to
+                            acknowledge or a close (default 1500)
 
 Example:
   mqttscope proxy --listen 1884 --upstream 127.0.0.1:1883 --write seed.pcap
@@ -74,7 +77,10 @@ export async function run(argv: string[]): Promise<number> {
     loadProgress.clear();
   }
   for (const n of loaded.notes) {
-    if (n.severity !== 'info') process.stderr.write(`mqttscope replay: ${file}: frame ${n.frame}: ${n.text}\n`);
+    // Most capture notes already start with "frame N:"; add it only where missing.
+    if (n.severity === 'info') continue;
+    const where = n.frame > 0 && !/^frame \d+:/.test(n.text) ? `frame ${n.frame}: ` : '';
+    process.stderr.write(`mqttscope replay: ${file}: ${where}${n.text}\n`);
   }
   const total = loaded.conns.reduce((s, c) => s + c.sent.reduce((x, p) => x + p.bytes.length, 0), 0);
   const progress = new Progress({ label: `replay → ${values.to}`, total });

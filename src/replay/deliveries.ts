@@ -1,0 +1,72 @@
+// Packet ids of the broker's own deliveries. A broker picks the id of every
+// QoS 1/2 PUBLISH it sends to a client [MQTT-2.2.1-3], so a replayed client
+// must acknowledge the id the live broker used, not the captured one. A
+// delivery is identified across runs by its topic, QoS and its position among
+// the deliveries with that topic and QoS on the connection.
+
+import { decodeVarint } from '../protocol/varint.js';
+
+export interface Delivery {
+  /** `topic|qos`: deliveries with equal keys are told apart by `ordinal`. */
+  key: string;
+  ordinal: number;
+  topic: string;
+  qos: number;
+  packetId: number;
+  /** Captured frame (0 for a live delivery). */
+  frame: number;
+  /** The broker's PUBREL for this QoS 2 delivery was seen. */
+  pubrel: boolean;
+}
+
+export function deliveryKey(topic: string, qos: number): string {
+  return `${topic}|${qos}`;
+}
+
+/** The deliveries of one connection, in the order the broker sent them. */
+export class DeliveryTracker {
+  private readonly byKey = new Map<string, Delivery[]>();
+  /** Latest delivery per packet id (ids are reused once a flow completes). */
+  private readonly byId = new Map<number, Delivery>();
+
+  /** A broker → client PUBLISH with QoS 1 or 2. */
+  publish(topic: string, qos: number, packetId: number, frame = 0): Delivery {
+    const key = deliveryKey(topic, qos);
+    let list = this.byKey.get(key);
+    if (!list) this.byKey.set(key, (list = []));
+    const d: Delivery = { key, ordinal: list.length, topic, qos, packetId, frame, pubrel: false };
+    list.push(d);
+    this.byId.set(packetId, d);
+    return d;
+  }
+
+  /** A broker → client PUBREL: marks the QoS 2 delivery it releases. */
+  pubrel(packetId: number): Delivery | undefined {
+    const d = this.byId.get(packetId);
+    if (d) d.pubrel = true;
+    return d;
+  }
+
+  /** The delivery a packet id currently refers to. */
+  ofId(packetId: number): Delivery | undefined {
+    return this.byId.get(packetId);
+  }
+
+  /** The delivery in the same position as `d` (from another run), if it happened. */
+  counterpart(d: Pick<Delivery, 'key' | 'ordinal'>): Delivery | undefined {
+    return this.byKey.get(d.key)?.[d.ordinal];
+  }
+}
+
+/**
+ * A copy of an ack (PUBACK, PUBREC, PUBREL, PUBCOMP) carrying `packetId`. The
+ * id follows the fixed header in all of them [MQTT-3.4.2], so the length is unchanged.
+ */
+export function withPacketId(ack: Uint8Array, packetId: number): Uint8Array {
+  const rl = decodeVarint(ack, 1);
+  if (typeof rl !== 'object' || rl.next + 2 > ack.length) return ack;
+  const out = new Uint8Array(ack); // a copy (Buffer#slice would share memory)
+  out[rl.next] = packetId >> 8;
+  out[rl.next + 1] = packetId & 0xff;
+  return out;
+}
