@@ -11,22 +11,27 @@ function pad(n: number, w: number): string {
   return String(n).padStart(w, '0');
 }
 
-/** The earliest and latest instants a Date can hold, in µs [ECMA-262 §21.4.1.1]. */
-const MIN_US = -8.64e18;
-const MAX_US = 8.64e18;
+/**
+ * The first and last microsecond with a 4-digit year, 0000-01-01T00:00:00.000000Z
+ * and 9999-12-31T23:59:59.999999Z: the JSON contract's time has a 4-digit year.
+ */
+const MIN_SEC = -62_167_219_200;
+const MAX_SEC = 253_402_300_799;
 
 /**
  * ISO 8601 UTC with microseconds from µs since the epoch: `2026-11-23T18:00:01.512913Z`.
- * Times before 1970 work; years outside 0000-9999 use the expanded form JS uses
- * (`-032819-09-25T…`, `+275760-…`), and times beyond what a Date can hold are clamped.
+ * Times before 1970 work. Times outside the years 0000-9999 (only a broken capture
+ * clock gives them; the capture reader notes them) are clamped to that range, so
+ * the string always has the contract's form.
  */
 export function isoMicros(us: number): string {
-  if (!Number.isFinite(us)) us = us > 0 ? MAX_US : us < 0 ? MIN_US : 0;
-  else if (us > MAX_US) us = MAX_US;
-  else if (us < MIN_US) us = MIN_US;
+  if (Number.isNaN(us)) us = 0;
   const whole = Math.floor(us);
-  const sec = Math.floor(whole / 1_000_000);
-  const frac = whole - sec * 1_000_000;
+  let sec = Math.floor(whole / 1_000_000);
+  // Beyond 2^53 µs (year 2255) a double's steps exceed 1 µs: keep the fraction in range.
+  let frac = Math.min(999_999, Math.max(0, whole - sec * 1_000_000));
+  if (sec > MAX_SEC) { sec = MAX_SEC; frac = 999_999; }
+  else if (sec < MIN_SEC) { sec = MIN_SEC; frac = 0; }
   // Packets come in bursts within one second: reuse the "YYYY-MM-DDTHH:MM:SS." prefix.
   if (sec !== cachedSec) {
     const iso = new Date(sec * 1000).toISOString();
