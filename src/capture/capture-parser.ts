@@ -40,7 +40,8 @@ export interface CaptureFrameView {
   interfaceId: number;
 }
 
-export type CaptureFormat = 'pcap' | 'pcap-ns' | 'pcapng';
+/** `pcap-modified`: Alexey Kuznetsov's patched libpcap (`editcap -F modpcap`), 8 more bytes per record header. */
+export type CaptureFormat = 'pcap' | 'pcap-ns' | 'pcap-modified' | 'pcapng';
 
 export interface CaptureParserOptions {
   onFrame: (f: CaptureFrame) => void;
@@ -65,6 +66,10 @@ interface Iface {
 
 const PCAP_US = 0xa1b2c3d4;
 const PCAP_NS = 0xa1b23c4d;
+const PCAP_MODIFIED = 0xa1b2cd34;
+/** Times outside the years 0000-9999 (µs): a broken clock or if_tsoffset, noted once. */
+const MIN_SANE_US = -62_167_219_200_000_000;
+const MAX_SANE_US = 253_402_300_800_000_000;
 const SHB = 0x0a0d0d0a;
 const BOM = 0x1a2b3c4d;
 
@@ -84,6 +89,9 @@ export class CaptureParser {
   private nanos = false;
   private pcapLink = 0;
   private pcapSnap = 0;
+  /** Bytes in a classic pcap record header: 16, or 24 in modified pcap. */
+  private recHdr = 16;
+  private oddTimeNoted = false;
   private ifaces: Iface[] = [];
   private lastTimeUs = 0;
   private readonly unknownBlocks = new Set<number>();
@@ -120,6 +128,13 @@ export class CaptureParser {
     if (this.state === 'dead') return;
     if (this.state === 'magic' && this.q.length < 4) {
       this.note(0, 'error', 'not-a-capture', this.q.length === 0 && this.offset === 0 ? 'the file is empty' : 'the file is too short to be a pcap or pcapng capture');
+    } else if (this.state === 'magic') {
+      // Only a pcap magic waits for more bytes here: the 24-byte file header is incomplete.
+      this.note(0, 'error', 'truncated-header',
+        `the file ends inside the 24-byte pcap file header (only ${this.q.length} byte(s)); the file was cut short and holds no packets`);
+    } else if (this.state === 'pcapng' && this.offset === 0 && this.q.length > 0) {
+      this.note(0, 'error', 'truncated-header',
+        `the file ends inside the pcapng section header block (only ${this.q.length} byte(s)); the file was cut short and holds no packets`);
     } else if (this.q.length > 0) {
       this.note(this.frames + 1, 'warn', 'truncated-record',
         `the capture ends in the middle of a record at byte offset ${this.offset} (${this.q.length} byte(s) of an incomplete record dropped); the file was probably cut short`);
@@ -154,12 +169,15 @@ export class CaptureParser {
       this.format = 'pcapng';
       return true;
     }
-    if (be === PCAP_US || be === PCAP_NS || le === PCAP_US || le === PCAP_NS) {
+    if (be === PCAP_US || be === PCAP_NS || be === PCAP_MODIFIED || le === PCAP_US || le === PCAP_NS || le === PCAP_MODIFIED) {
       const g = this.q.peek(24);
       if (!g) return false;
-      this.le = le === PCAP_US || le === PCAP_NS;
-      this.nanos = (this.le ? le : be) === PCAP_NS;
-      this.format = this.nanos ? 'pcap-ns' : 'pcap';
+      this.le = le === PCAP_US || le === PCAP_NS || le === PCAP_MODIFIED;
+      const magic = this.le ? le : be;
+      this.nanos = magic === PCAP_NS;
+      // Modified pcap: ifindex (4), protocol (2), pkt_type (1) and a pad byte follow the usual 16.
+      this.recHdr = magic === PCAP_MODIFIED ? 24 : 16;
+      this.format = this.nanos ? 'pcap-ns' : magic === PCAP_MODIFIED ? 'pcap-modified' : 'pcap';
       this.pcapSnap = this.u32(g, 16);
       // The upper bits of the link-type field may carry an FCS length [pcap spec 'LinkType and additional information'].
       this.pcapLink = this.u32(g, 20) & 0x0fffffff;
@@ -167,7 +185,13 @@ export class CaptureParser {
       this.state = 'pcap';
       return true;
     }
-    return this.die('not-a-capture', `unknown file magic ${h.toString('hex')} (not pcap or pcapng)`);
+    // About the file as a whole: frame 0.
+    this.note(0, 'error', 'not-a-capture', h[0] === 0x1f && h[1] === 0x8b
+      ? 'the data is gzip-compressed; decompress it first (gunzip)'
+      : `unknown file magic ${h.toString('hex')} (not pcap, pcapng or modified pcap)`);
+    this.q.clear();
+    this.state = 'dead';
+    return false;
   }
 
   private u32(b: Buffer, o: number): number {
@@ -179,24 +203,25 @@ export class CaptureParser {
   }
 
   private readPcapRecord(): boolean {
-    const h = this.q.peek(16);
+    const hl = this.recHdr;
+    const h = this.q.peek(hl);
     if (!h) return false;
     const sec = this.u32(h, 0);
     const frac = this.u32(h, 4);
     const caplen = this.u32(h, 8);
     const origlen = this.u32(h, 12);
     if (caplen > this.maxRecord) return this.die('corrupt-record', `record header claims ${caplen} captured bytes`);
-    const rec = this.q.peek(16 + caplen);
+    const rec = this.q.peek(hl + caplen);
     if (!rec) return false;
     const timeUs = sec * 1_000_000 + (this.nanos ? Math.floor(frac / 1000) : frac);
     if (this.onFrameView !== null) {
       // The view stays valid during the call: the queue is only consumed afterwards.
-      this.emitView(timeUs, this.pcapLink, rec, 16, 16 + caplen, origlen, 0);
-      this.take(16 + caplen);
+      this.emitView(timeUs, this.pcapLink, rec, hl, hl + caplen, origlen, 0);
+      this.take(hl + caplen);
       return true;
     }
-    const data = Buffer.from(rec.subarray(16, 16 + caplen));
-    this.take(16 + caplen);
+    const data = Buffer.from(rec.subarray(hl, hl + caplen));
+    this.take(hl + caplen);
     this.emit(timeUs, this.pcapLink, data, origlen, 0);
     return true;
   }
@@ -214,17 +239,18 @@ export class CaptureParser {
     const le = this.le;
     const max = this.maxRecord;
     const nanos = this.nanos;
+    const hl = this.recHdr;
     let h = first;
-    while (len - h >= 16) {
+    while (len - h >= hl) {
       const caplen = le ? u32le(c, h + 8) : u32be(c, h + 8);
-      if (caplen > max || len - h - 16 < caplen) break;
+      if (caplen > max || len - h - hl < caplen) break;
       const sec = le ? u32le(c, h) : u32be(c, h);
       const frac = le ? u32le(c, h + 4) : u32be(c, h + 4);
       const origlen = le ? u32le(c, h + 12) : u32be(c, h + 12);
       const timeUs = sec * 1_000_000 + (nanos ? Math.floor(frac / 1000) : frac);
-      this.emitView(timeUs, this.pcapLink, c, h + 16, h + 16 + caplen, origlen, 0);
-      h += 16 + caplen;
-      this.offset += 16 + caplen;
+      this.emitView(timeUs, this.pcapLink, c, h + hl, h + hl + caplen, origlen, 0);
+      h += hl + caplen;
+      this.offset += hl + caplen;
       if (this.state !== 'pcap') break;
     }
     if (h === first) return false;
@@ -235,6 +261,7 @@ export class CaptureParser {
   private emitView(timeUs: number, linkType: number, buf: Buffer, start: number, end: number, origLen: number, interfaceId: number): void {
     const frame = ++this.frames;
     this.lastTimeUs = timeUs;
+    if ((timeUs < MIN_SANE_US || timeUs >= MAX_SANE_US) && !this.oddTimeNoted) this.oddTime(frame, timeUs);
     const caplen = end - start;
     const truncated = caplen < origLen;
     if (truncated) {
@@ -257,12 +284,21 @@ export class CaptureParser {
   private emit(timeUs: number, linkType: number, data: Buffer, origLen: number, interfaceId: number): void {
     const frame = ++this.frames;
     this.lastTimeUs = timeUs;
+    if ((timeUs < MIN_SANE_US || timeUs >= MAX_SANE_US) && !this.oddTimeNoted) this.oddTime(frame, timeUs);
     const truncated = data.length < origLen;
     if (truncated) {
       this.note(frame, 'warn', 'snaplen-truncated',
         `frame ${frame}: only ${data.length} of ${origLen} bytes were captured (snap length too short); bytes at the end of this packet are missing`);
     }
     this.onFrame({ frame, timeUs, linkType, data, origLen: Math.max(origLen, data.length), truncated, interfaceId });
+  }
+
+  /** Once per file: a timestamp no clock produces (pcap times are unsigned, so this is pcapng's if_tsoffset or resolution). */
+  private oddTime(frame: number, timeUs: number): void {
+    this.oddTimeNoted = true;
+    const year = new Date(Math.max(-8.64e15, Math.min(8.64e15, timeUs / 1000))).getUTCFullYear();
+    this.note(frame, 'info', 'timestamp-out-of-range',
+      `frame ${frame}: its timestamp falls in the year ${Number.isNaN(year) ? '?' : year}, outside 0000-9999 (check the interface's if_tsoffset and if_tsresol); such times are shown clamped to 0000-01-01 or 9999-12-31`);
   }
 
   /** A pcapng packet: a view in view mode, else a private copy. */

@@ -86,6 +86,14 @@ interface Conn {
   client: 0 | 1;
   meta: ConnMeta | null;
   ws: [WebSocketDeframer, WebSocketDeframer] | null;
+  /**
+   * MQTT over WebSocket: whether the server accepted the upgrade. The client's
+   * frame payloads are held (with their frames and times) until its answer: a
+   * 101 lets them through, any other status drops them.
+   */
+  wsUpgrade: 'pending' | 'accepted' | 'refused';
+  wsHeld: Ev[];
+  wsHeldBytes: number;
   pending: Ev[];
   pendingBytes: number;
   firstTime: number;
@@ -96,6 +104,8 @@ interface Conn {
 }
 
 const DETECT_LIMIT = 64 * 1024;
+/** Client WebSocket payload held while the server's answer to the upgrade is unknown. */
+const WS_HOLD_LIMIT = 1024 * 1024;
 const START_KEEP = 16 * 1024;
 const SWEEP_EVERY = 4096;
 const CLOSED_LINGER_US = 120_000_000;
@@ -169,7 +179,7 @@ export class CaptureSession {
   private slab = new ArrayBuffer(SLAB_SIZE);
   private slabUsed = 0;
   private readonly ip = new IpDecoder();
-  private readonly noteCounts = new Map<string, number>();
+  private readonly noteCountsByCode = new Map<string, number>();
   private lastTime = 0;
   private lastFrame = 0;
   private finished = false;
@@ -192,6 +202,11 @@ export class CaptureSession {
     this.maxConnections = opts.maxConnections ?? 65_536;
   }
 
+  /** Notes made per code, including the ones beyond the per-code limit. */
+  get noteCounts(): ReadonlyMap<string, number> {
+    return this.noteCountsByCode;
+  }
+
   /** Connections currently tracked (for tests and memory checks). */
   get trackedConnections(): number {
     return this.conns.size;
@@ -200,8 +215,8 @@ export class CaptureSession {
   /** Record a note (reader notes go through here too, so the per-code limit applies). */
   note(n: CaptureNote): void {
     this.stats.notes[n.severity]++;
-    const c = (this.noteCounts.get(n.code) ?? 0) + 1;
-    this.noteCounts.set(n.code, c);
+    const c = (this.noteCountsByCode.get(n.code) ?? 0) + 1;
+    this.noteCountsByCode.set(n.code, c);
     if (c > this.maxNotesPerCode) return;
     this.notes.push(n);
     this.onNote(n);
@@ -246,12 +261,13 @@ export class CaptureSession {
         conn.sides[0].dir.flush(this.lastFrame, this.lastTime);
         conn.sides[1].dir.flush(this.lastFrame, this.lastTime);
       }
+      if (conn.status === 'mqtt' && conn.ws) this.wsAnswered(conn, true);
     }
     this.conns.clear();
     this.buckets.fill(null);
     this.v4Count = 0;
     this.v6Conns.clear();
-    for (const [code, n] of this.noteCounts) {
+    for (const [code, n] of this.noteCountsByCode) {
       if (n > this.maxNotesPerCode) {
         const extra: CaptureNote = { frame: 0, severity: 'info', code: 'notes-suppressed', text: `${n - this.maxNotesPerCode} more '${code}' note(s) were not listed` };
         this.notes.push(extra);
@@ -410,7 +426,7 @@ export class CaptureSession {
     const conn: Conn = {
       key, ip0: seg.src4, port0: seg.srcPort, ip1: seg.dst4, port1: seg.dstPort, next: null,
       sides: undefined as unknown as [Side, Side],
-      status: 'detecting', portServer: null, client: 0, meta: null, ws: null,
+      status: 'detecting', portServer: null, client: 0, meta: null, ws: null, wsUpgrade: 'pending', wsHeld: [], wsHeldBytes: 0,
       pending: [], pendingBytes: 0, firstTime: time, lastTime: time, curFrame: frame, curTime: time, fin: [false, false],
     };
     const mkSide = (host: string, port: number, idx: 0 | 1): Side => ({
@@ -526,8 +542,16 @@ export class CaptureSession {
     if (transport === 'ws') {
       this.stats.wsConnections++;
       const mk = (dir: Direction) => new WebSocketDeframer({
-        data: (bytes) => this.engine.data(meta.id, dir, bytes, conn.curTime, conn.curFrame),
-        note: (n) => this.note({ frame: conn.curFrame, severity: n.severity, code: n.code, text: `frame ${conn.curFrame}: ${meta.id} ${dir}: ${n.text}` }),
+        data: dir === 'c2s'
+          ? (bytes) => this.wsClientData(conn, bytes)
+          : (bytes) => this.engine.data(meta.id, dir, bytes, conn.curTime, conn.curFrame),
+        note: (n) => {
+          // After a refused upgrade the client's bytes are not WebSocket frames to judge.
+          if (dir === 'c2s' && conn.wsUpgrade === 'refused') return;
+          this.note({ frame: conn.curFrame, severity: n.severity, code: n.code, text: `frame ${conn.curFrame}: ${meta.id} ${dir}: ${n.text}` });
+        },
+        // Only the server's answer decides; a first line that is not an HTTP status (null) is let through.
+        upgraded: dir === 's2c' ? (status) => this.wsAnswered(conn, status === null || status === 101) : undefined,
       });
       conn.ws = client === 0 ? [mk('c2s'), mk('s2c')] : [mk('s2c'), mk('c2s')];
     }
@@ -540,6 +564,30 @@ export class CaptureSession {
     for (const ev of pending) this.forward(conn, ev);
   }
 
+  /** Client payload of an MQTT-over-WebSocket connection: held until the server accepts the upgrade. */
+  private wsClientData(conn: Conn, bytes: Uint8Array): void {
+    if (conn.wsUpgrade === 'accepted') return this.engine.data(conn.meta!.id, 'c2s', bytes, conn.curTime, conn.curFrame);
+    if (conn.wsUpgrade === 'refused') return;
+    conn.wsHeld.push({ kind: 'data', side: conn.client, bytes, frame: conn.curFrame, time: conn.curTime });
+    conn.wsHeldBytes += bytes.length;
+    // Never answered within the bound (the server side not captured?): decode rather than hold more.
+    if (conn.wsHeldBytes > WS_HOLD_LIMIT) this.wsAnswered(conn, true);
+  }
+
+  /**
+   * The server accepted (101) or refused the upgrade, or the decision is forced
+   * (close, gap, end, hold limit: accepted, as the best guess).
+   */
+  private wsAnswered(conn: Conn, accepted: boolean): void {
+    if (conn.wsUpgrade !== 'pending') return;
+    conn.wsUpgrade = accepted ? 'accepted' : 'refused';
+    const held = conn.wsHeld;
+    conn.wsHeld = [];
+    conn.wsHeldBytes = 0;
+    if (!accepted) return;
+    for (const ev of held) if (ev.kind === 'data') this.engine.data(conn.meta!.id, 'c2s', ev.bytes, ev.time, ev.frame);
+  }
+
   private forward(conn: Conn, ev: Ev): void {
     const meta = conn.meta!;
     const dir: Direction = ev.side === conn.client ? 'c2s' : 's2c';
@@ -549,7 +597,11 @@ export class CaptureSession {
       if (conn.ws) conn.ws[ev.side].push(ev.bytes);
       else this.engine.data(meta.id, dir, ev.bytes, ev.time, ev.frame);
     } else {
-      conn.ws?.[ev.side].gap();
+      if (conn.ws) {
+        // The server's answer may be what was lost: decode the client's frames as the best guess.
+        if (dir === 's2c') this.wsAnswered(conn, true);
+        conn.ws[ev.side].gap();
+      }
       this.engine.gap(meta.id, dir, ev.time, ev.frame, ev.lost);
     }
   }
@@ -560,7 +612,10 @@ export class CaptureSession {
       conn.sides[1].dir.flush(frame, time);
     }
     if (conn.status === 'detecting') this.ignore(conn);
-    if (conn.status === 'mqtt') this.engine.close(conn.meta!.id, time, how);
+    if (conn.status === 'mqtt') {
+      if (conn.ws) this.wsAnswered(conn, true);
+      this.engine.close(conn.meta!.id, time, how);
+    }
     this.tombstone(conn);
   }
 
@@ -569,6 +624,7 @@ export class CaptureSession {
     conn.status = 'closed';
     conn.pending = NO_EVENTS;
     conn.ws = null;
+    conn.wsHeld = NO_EVENTS;
     // A closed connection only needs its addresses, status and time: let its
     // reassembly state go now (while still young) instead of with the tombstone.
     conn.sides = closedSides();
@@ -593,6 +649,7 @@ export class CaptureSession {
     if (conn.status === 'mqtt') {
       conn.sides[0].dir.flush(this.lastFrame, conn.lastTime);
       conn.sides[1].dir.flush(this.lastFrame, conn.lastTime);
+      if (conn.ws) this.wsAnswered(conn, true);
       this.engine.close(conn.meta!.id, conn.lastTime, 'end');
       this.note({ frame: this.lastFrame, severity: 'info', code: 'connection-idle', text: `connection ${conn.meta!.id} had no traffic for ${Math.round((this.lastTime - conn.lastTime) / 1e6)} s of capture time; it is no longer tracked` });
     }

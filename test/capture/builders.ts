@@ -73,14 +73,22 @@ export class PcapngBuilder {
     return this;
   }
 
-  /** tsresol byte as in if_tsresol (e.g. 6 = µs, 9 = ns, 0x80|20 = 2^-20). */
-  iface(linkType: number, tsresol?: number, snap = 0): this {
+  /** tsresol byte as in if_tsresol (e.g. 6 = µs, 9 = ns, 0x80|20 = 2^-20); tsoffset is if_tsoffset in seconds. */
+  iface(linkType: number, tsresol?: number, snap = 0, tsoffset?: bigint): this {
     const opts: Buffer[] = [];
     if (tsresol !== undefined) {
       const o = Buffer.alloc(8);
       this.w16(o, 9, 0);
       this.w16(o, 1, 2);
       o[4] = tsresol;
+      opts.push(o);
+    }
+    if (tsoffset !== undefined) {
+      const o = Buffer.alloc(12);
+      this.w16(o, 14, 0);
+      this.w16(o, 8, 2);
+      if (this.le) o.writeBigInt64LE(tsoffset, 4);
+      else o.writeBigInt64BE(tsoffset, 4);
       opts.push(o);
     }
     const end = Buffer.alloc(4);
