@@ -3,10 +3,13 @@
 // for every rule considered.
 //
 // Order, as in mosquitto:
+//  0. An empty username is no username: mosquitto reads a zero-length string
+//     from CONNECT as absent, so the client is anonymous.
 //  1. '$' topics: writing $SYS/... is denied (except $SYS/broker/connection/+/state),
 //     reading or writing $share/... is denied; SUBSCRIBE is always allowed here.
-//  2. SUBSCRIBE/UNSUBSCRIBE: the acl_file plugin does not check them (granted);
-//     every message is checked for read access when it is delivered.
+//  2. SUBSCRIBE/UNSUBSCRIBE: an invalid filter closes the connection; otherwise the
+//     acl_file plugin does not check them (granted) and every message is checked
+//     for read access when it is delivered.
 //  3. The client's own list: `user NAME` rules for its username, or the rules
 //     before the first `user` line when it has no username. Deny rules first
 //     (mosquitto puts them at the head of the list), then grants in file order.
@@ -15,13 +18,13 @@
 //  5. Patterns, deny first, then grants, with %u and %c substituted; a pattern
 //     with %u is skipped for clients without a username.
 //  6. Nothing decided: denied.
-import type { AclFile, AclRule } from './acl-file.js';
+import { filterProblem, type AclFile, type AclRule } from './acl-file.js';
 import { explainTopicMatch, hasWildcard, topicMatches } from './topic.js';
 
 export type CheckAccess = 'read' | 'write' | 'subscribe';
 
 export interface AclRequest {
-  /** null/undefined = the client sent no username. */
+  /** null/undefined = the client sent no username; '' is the same to mosquitto. */
   username?: string | null;
   /** undefined = unknown; patterns using %c are then reported and skipped. */
   clientId?: string;
@@ -40,11 +43,25 @@ export interface ExplainStep {
   reason: string;
 }
 
+/** What another client id would change, when none was given and %c patterns were skipped. */
+export interface ClientIdAlternative {
+  clientId: string;
+  allowed: boolean;
+  decidingRule: AclRule | null;
+}
+
 export interface Explanation {
+  /** The verdict; without a client id, the verdict for a client id that no skipped %c pattern matches. */
   allowed: boolean;
   decidingRule: AclRule | null;
   steps: ExplainStep[];
   text: string;
+  /** %c patterns that were skipped because no client id was given, and would have been checked. */
+  clientIdSkipped: AclRule[];
+  /** Some client id gives the other verdict (see `alternatives`). */
+  dependsOnClientId: boolean;
+  /** Client ids that make a skipped pattern match, each with its verdict. */
+  alternatives: ClientIdAlternative[];
 }
 
 /** Display form of a rule, e.g. "pattern readwrite +/+/+/%u". */
@@ -77,9 +94,14 @@ export function substitutePattern(topic: string, username: string | null, client
   return out;
 }
 
+/** mosquitto reads a zero-length username as none: the client is anonymous. */
+export function effectiveUsername(username: string | null | undefined): string | null {
+  return username === undefined || username === '' ? null : username;
+}
+
 function who(req: AclRequest): string {
-  const u = req.username ?? null;
-  const name = u === null ? 'an anonymous client' : u;
+  const u = effectiveUsername(req.username);
+  const name = u !== null ? u : req.username === '' ? 'an anonymous client (empty username)' : 'an anonymous client';
   return req.clientId !== undefined ? `${name} (client id ${req.clientId})` : name;
 }
 
@@ -88,20 +110,90 @@ export function isAllowed(acl: AclFile | null, req: AclRequest): boolean {
   return evaluate(acl, req, false).allowed;
 }
 
-/** The verdict with every rule considered, why it matched or not, and a printable text. */
+/**
+ * The verdict with every rule considered, why it matched or not, and a printable
+ * text. Without a client id, %c patterns cannot be evaluated: the verdict is then
+ * given for a client id none of them matches, and client ids that make each one
+ * match are tried to say whether (and how) the client id changes it.
+ */
 export function explain(acl: AclFile | null, req: AclRequest): Explanation {
-  return evaluate(acl, req, true);
+  const ex = evaluate(acl, req, true);
+  if (!acl || req.clientId !== undefined || ex.clientIdSkipped.length === 0) return ex;
+  const username = effectiveUsername(req.username);
+  const seen = new Set<string>();
+  for (const rule of ex.clientIdSkipped) {
+    for (const clientId of clientIdsMatching(rule.topic, username, req.topic)) {
+      if (seen.has(clientId)) continue;
+      seen.add(clientId);
+      const alt = evaluate(acl, { ...req, clientId }, false);
+      ex.alternatives.push({ clientId, allowed: alt.allowed, decidingRule: alt.decidingRule });
+    }
+  }
+  ex.dependsOnClientId = ex.alternatives.some((a) => a.allowed !== ex.allowed);
+  const lines = ex.clientIdSkipped.map((r) => r.line).join(', ');
+  const verdictAt = ex.text.lastIndexOf('\nVerdict: ');
+  const head = ex.text.slice(0, verdictAt);
+  const base = ex.text.slice(verdictAt + '\nVerdict: '.length);
+  const describeAlt = (a: ClientIdAlternative): string =>
+    `with client id '${a.clientId}' it is ${a.allowed ? 'ALLOWED' : 'DENIED'}${a.decidingRule ? ` by line ${a.decidingRule.line} (${ruleLabel(a.decidingRule)})` : ''}`;
+  if (ex.dependsOnClientId) {
+    const flip = ex.alternatives.filter((a) => a.allowed !== ex.allowed);
+    ex.text = `${head}\nVerdict: DEPENDS ON THE CLIENT ID. Without a client id that makes line${ex.clientIdSkipped.length > 1 ? 's' : ''} ${lines} match: ${base}`
+      + `\n  But ${flip.map(describeAlt).join('; ')}.`
+      + `\n  Line${ex.clientIdSkipped.length > 1 ? 's' : ''} ${lines} use${ex.clientIdSkipped.length > 1 ? '' : 's'} %c and ${ex.clientIdSkipped.length > 1 ? 'were' : 'was'} skipped: give --client-id to decide.`;
+  } else {
+    const tried = ex.alternatives.length > 0 ? ` (${ex.alternatives.map(describeAlt).join('; ')})` : '';
+    ex.text = `${head}\nVerdict: ${base}\n  Line${ex.clientIdSkipped.length > 1 ? 's' : ''} ${lines} use${ex.clientIdSkipped.length > 1 ? '' : 's'} %c and ${ex.clientIdSkipped.length > 1 ? 'were' : 'was'} skipped (no --client-id); `
+      + (ex.alternatives.length > 0 ? `the client ids that make them match give the same verdict${tried}.` : `no client id makes ${ex.clientIdSkipped.length > 1 ? 'them' : 'it'} match ${req.topic}.`);
+  }
+  return ex;
+}
+
+/**
+ * Client ids for which pattern `pattern` (with %u substituted) matches `topic`: the
+ * pattern becomes a regular expression in which every %c is the same string (no '+'
+ * or '#'; it may contain '/', as substitution is textual). The shortest and the longest
+ * reading give up to two candidates; the caller evaluates each in full.
+ */
+export function clientIdsMatching(pattern: string, username: string | null, topic: string): string[] {
+  const concrete = username === null ? pattern : pattern.replaceAll('%u', username);
+  const out = new Set<string>();
+  for (const lazy of [true, false]) {
+    let first = true;
+    const levels = concrete.split('/');
+    const parts: string[] = [];
+    let tail = '';
+    for (let i = 0; i < levels.length; i++) {
+      const l = levels[i]!;
+      if (l === '#' && i === levels.length - 1) { tail = parts.length === 0 ? '.*' : '(?:/.*)?'; break; }
+      if (l === '+') { parts.push('[^/]*'); continue; }
+      parts.push(l.split('%c').map((lit) => lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\u0000'));
+    }
+    const body = parts.join('/').replace(/\u0000/g, () => {
+      if (!first) return '\\k<c>';
+      first = false;
+      return lazy ? '(?<c>[^+#]+?)' : '(?<c>[^+#]+)';
+    });
+    const m = new RegExp(`^${body}${tail}$`, 'su').exec(topic);
+    const c = m?.groups?.['c'];
+    if (c !== undefined && c !== '') out.add(c);
+  }
+  return [...out];
 }
 
 function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Explanation {
   const steps: ExplainStep[] = [];
-  const username = req.username ?? null;
+  const clientIdSkipped: AclRule[] = [];
+  const username = effectiveUsername(req.username);
   const { access, topic } = req;
   const verb = access === 'subscribe' ? `subscribe to ${topic}` : `${access} ${topic}`;
   const question = `Can ${who(req)} ${verb}?`;
+  /** Set when a check before the rules decided: why the remaining rules were never looked at. */
+  let notChecked: string | null = null;
 
   const finish = (allowed: boolean, decidingRule: AclRule | null, verdict: string): Explanation => {
-    if (!detailed) return { allowed, decidingRule, steps, text: '' };
+    const base = { allowed, decidingRule, steps, clientIdSkipped, dependsOnClientId: false, alternatives: [] };
+    if (!detailed) return { ...base, text: '' };
     if (acl) {
       // Rules that never applied to this client, for completeness.
       for (const rule of acl.rules) {
@@ -113,6 +205,8 @@ function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Expl
             : `${ruleLabel(rule)} in section 'user ${rule.user}' does not apply to ${username ?? 'an anonymous client'}`;
         } else if (access === 'subscribe') {
           reason = `${ruleLabel(rule)} is not consulted for SUBSCRIBE`;
+        } else if (notChecked !== null) {
+          reason = `${ruleLabel(rule)} was not checked: ${notChecked}`;
         } else {
           reason = `${ruleLabel(rule)} was not reached: the decision was already made`;
         }
@@ -126,8 +220,13 @@ function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Expl
       lines.push(`  ${where}  ${mark}  ${s.reason}`);
     }
     lines.push(`Verdict: ${allowed ? 'ALLOWED' : 'DENIED'}. ${verdict}`);
-    return { allowed, decidingRule, steps, text: lines.join('\n') };
+    return { ...base, text: lines.join('\n') };
   };
+
+  if (req.username === '') {
+    steps.push({ rule: null, line: null, matched: false, decided: false,
+      reason: `the username is empty, which mosquitto reads as no username: the client is anonymous` });
+  }
 
   // 1. '$' topics (acl__check_dollar).
   if (topic.startsWith('$SYS')) {
@@ -136,22 +235,38 @@ function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Expl
       steps.push({ rule: null, line: null, matched: true, decided: !ok, reason: ok
         ? `${topic} is a bridge state topic, which mosquitto lets clients write before the ACL rules`
         : `mosquitto denies every client write to $SYS topics before looking at the ACL rules` });
-      if (!ok) return finish(false, null, `mosquitto never lets a client publish to ${topic}; the PUBLISH is acknowledged and dropped.`);
+      if (!ok) {
+        notChecked = 'mosquitto refuses client writes to $SYS before the acl_file';
+        return finish(false, null, `mosquitto never lets a client publish to ${topic}; the PUBLISH is acknowledged and dropped.`);
+      }
     }
   } else if (topic.startsWith('$share')) {
     if (access !== 'subscribe') {
       steps.push({ rule: null, line: null, matched: true, decided: true,
         reason: `mosquitto allows $share topics only in SUBSCRIBE/UNSUBSCRIBE` });
+      notChecked = 'mosquitto refuses $share topics outside SUBSCRIBE before the acl_file';
       return finish(false, null, `${topic} cannot be ${access === 'read' ? 'read' : 'published to'} directly.`);
     }
   }
 
-  // 2. SUBSCRIBE is not checked by the acl_file plugin.
+  // 2. SUBSCRIBE is not checked by the acl_file plugin; an invalid filter ends the connection.
   if (access === 'subscribe') {
+    const problem = topic === '$share' ? `'$share' needs a group name and a filter ($share/GROUP/FILTER)` : filterProblem(topic);
+    if (problem) {
+      steps.push({ rule: null, line: null, matched: true, decided: true,
+        reason: `${topic} is not a valid topic filter: ${problem}` });
+      return finish(false, null,
+        `A SUBSCRIBE with an invalid filter is a protocol violation: mosquitto closes the connection without a SUBACK [MQTT-4.8.0-1], and so does the bundled broker.`);
+    }
     steps.push({ rule: null, line: null, matched: false, decided: true,
       reason: `mosquitto 2.0's acl_file check does not look at SUBSCRIBE: the SUBACK grants ${topic} whatever the rules say` });
-    return finish(true, null,
-      `The subscription is granted; each message on a topic matching ${topic} is then checked for read access when it is delivered, and silently withheld if read is denied (use --read TOPIC).`);
+    const shared = /^\$share\/([^/]*)\/(.+)$/.exec(topic);
+    const how = shared
+      ? `The shared subscription is granted: each message on a topic matching ${shared[2]} goes to one member of group '${shared[1]}' in turn, is checked for read access for that member when it is delivered, and is lost for the group if that member may not read it`
+      : topic.startsWith('$share/')
+        ? `The subscription is granted, but ${topic} has no filter after the group name, so no message ever matches it`
+        : `The subscription is granted; each message on a topic matching ${topic} is then checked for read access when it is delivered, and silently withheld if read is denied`;
+    return finish(true, null, `${how} (use --read TOPIC).`);
   }
 
   if (hasWildcard(topic)) {
@@ -209,6 +324,7 @@ function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Expl
       if (value !== null && /[+#]/.test(value)) {
         steps.push({ rule: null, line: null, matched: true, decided: true,
           reason: `the ${what} '${value}' contains '+' or '#', so mosquitto denies it everything the patterns could decide` });
+        notChecked = `mosquitto does not check patterns for a ${what} containing '+' or '#'`;
         return finish(false, null, `mosquitto refuses pattern checks for a ${what} with wildcards. ${consequence}`);
       }
     }
@@ -224,7 +340,8 @@ function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Expl
     }
     if (rule.topic.includes('%c') && req.clientId === undefined) {
       steps.push({ rule, line: rule.line, matched: false, decided: false,
-        reason: `${label} uses %c and no client id was given (--client-id), so it is not evaluated` });
+        reason: `${label} uses %c and the client id is not known (--client-id), so it is not evaluated` });
+      clientIdSkipped.push(rule);
       continue;
     }
     const concrete = substitutePattern(rule.topic, username, req.clientId ?? '');

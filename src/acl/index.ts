@@ -7,6 +7,6 @@ export {
 } from './password-file.js';
 export { parseAclFile, loadAclFile, filterProblem, type AclFile, type AclRule, type AclAccess } from './acl-file.js';
 export {
-  explain, isAllowed, ruleLabel, substitutePattern,
-  type AclRequest, type CheckAccess, type Explanation, type ExplainStep,
+  explain, isAllowed, ruleLabel, substitutePattern, effectiveUsername, clientIdsMatching,
+  type AclRequest, type CheckAccess, type Explanation, type ExplainStep, type ClientIdAlternative,
 } from './explain.js';

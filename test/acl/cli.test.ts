@@ -25,6 +25,8 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mqttscope-aclcli-'));
   writeFileSync(join(dir, 'acl.txt'), 'pattern readwrite +/+/+/%u\nuser admin\ntopic readwrite #\n');
   writeFileSync(join(dir, 'bad.txt'), 'user admin\ntopic readwrit #\n');
+  writeFileSync(join(dir, 'dev.txt'), 'topic readwrite anon/#\npattern readwrite dev/%c/#\n');
+  writeFileSync(join(dir, 'tab.txt'), 'topic read\tfoo\n');
 });
 
 async function cli(...args: string[]): Promise<number> {
@@ -55,6 +57,37 @@ describe('mqttscope acl explain', () => {
   it('reports acl file errors as FILE:LINE with exit 1', async () => {
     expect(await cli('acl', 'explain', '--acl', join(dir, 'bad.txt'), '--user', 'u', '--read', 'x')).toBe(1);
     expect(err, err).toContain(`${join(dir, "bad.txt")}:2: invalid access 'readwrit'`);
+  });
+
+  it("--user '' is an anonymous client, as in mosquitto", async () => {
+    expect(await cli('acl', 'explain', '--acl', join(dir, 'dev.txt'), '--user', '', '--client-id', 'c', '--write', 'anon/1')).toBe(0);
+    expect(out).toContain('Can an anonymous client (empty username) (client id c) write anon/1?');
+    expect(out).toContain('Verdict: ALLOWED. Allowed by line 1.');
+    expect(await cli('acl', 'explain', '--acl', join(dir, 'dev.txt'), '--user', '', '--client-id', 'c', '--write', 'anon/1', '--json')).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ allowed: true, username: null });
+  });
+
+  it('without --client-id a %c pattern makes the verdict depend on the client id (text and JSON)', async () => {
+    expect(await cli('acl', 'explain', '--acl', join(dir, 'dev.txt'), '--user', 'bob', '--write', 'dev/x/1')).toBe(0);
+    expect(out).toContain('Verdict: DEPENDS ON THE CLIENT ID.');
+    expect(out).toContain("with client id 'x' it is ALLOWED by line 2 (pattern readwrite dev/%c/#)");
+    expect(await cli('acl', 'explain', '--acl', join(dir, 'dev.txt'), '--user', 'bob', '--write', 'dev/x/1', '--json')).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({
+      allowed: false, depends_on_client_id: true, client_id_skipped_lines: [2],
+      client_id_examples: [{ client_id: 'x', allowed: true, deciding_line: 2 }, { client_id: 'x/1', allowed: true, deciding_line: 2 }],
+    });
+  });
+
+  it('an invalid SUBSCRIBE filter is explained as a closed connection', async () => {
+    expect(await cli('acl', 'explain', '--acl', join(dir, 'acl.txt'), '--user', 'u', '--subscribe', 'a/#/b')).toBe(0);
+    expect(out).toContain("a/#/b is not a valid topic filter: '#' must be a whole level and the last one");
+    expect(out).toContain('Verdict: DENIED. A SUBSCRIBE with an invalid filter is a protocol violation');
+  });
+
+  it('warns about a tab inside a topic (mosquitto reads it as part of the topic)', async () => {
+    expect(await cli('acl', 'explain', '--acl', join(dir, 'tab.txt'), '--read', 'foo')).toBe(0);
+    expect(err).toContain("tab.txt:1: the topic 'read\\tfoo' contains a tab character");
+    expect(out).toContain('Verdict: DENIED.');
   });
 
   it('usage errors exit 2', async () => {

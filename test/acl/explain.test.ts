@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseAclFile, explain } from '../../src/acl/index.js';
+import { parseAclFile, explain, isAllowed, clientIdsMatching } from '../../src/acl/index.js';
 
 // The Spanish tutorial: users admin, user1, user2.
 const TUTORIAL = '# tutorial\npattern readwrite +/+/+/%u\n\nuser admin\ntopic readwrite #\n';
@@ -100,5 +100,88 @@ describe('explain (mosquitto ordering)', () => {
 
   it('no acl file allows everything', () => {
     expect(explain(null, { access: 'write', topic: 'a' }).allowed).toBe(true);
+  });
+});
+
+describe('explain: what mosquitto decides before the rules', () => {
+  it('an empty username is no username (mosquitto reads a zero-length string as absent)', () => {
+    const a = parseAclFile('topic readwrite anon/#\npattern readwrite pu/%u/#\nuser x\ntopic readwrite #\n', 'a');
+    const ex = explain(a, { username: '', clientId: 'c', access: 'write', topic: 'anon/1' });
+    expect(ex).toMatchObject({ allowed: true, decidingRule: { line: 1 } });
+    expect(ex.text).toContain('Can an anonymous client (empty username) (client id c) write anon/1?');
+    expect(ex.steps[0]!.reason).toBe('the username is empty, which mosquitto reads as no username: the client is anonymous');
+    expect(explain(a, { username: '', clientId: 'c', access: 'write', topic: 'pu//x' }).allowed).toBe(false);
+    expect(isAllowed(a, { username: '', clientId: 'c', access: 'read', topic: 'anon/1' })).toBe(true);
+  });
+
+  it('rules after a $SYS write or a wildcard username are "not checked", with the reason', () => {
+    const sys = explain(acl, { username: 'admin', clientId: 'a', access: 'write', topic: '$SYS/x' });
+    expect(sys.steps.slice(1).map((s) => s.reason)).toEqual([
+      'pattern readwrite +/+/+/%u was not checked: mosquitto refuses client writes to $SYS before the acl_file',
+      'topic readwrite # was not checked: mosquitto refuses client writes to $SYS before the acl_file',
+    ]);
+    const wild = explain(acl, { username: 'a#b', clientId: 'a', access: 'write', topic: 'x/y/z/a' });
+    expect(wild.steps.find((s) => s.line === 2)!.reason)
+      .toBe("pattern readwrite +/+/+/%u was not checked: mosquitto does not check patterns for a username containing '+' or '#'");
+  });
+
+  it.each([
+    ['a/#/b', "'#' must be a whole level and the last one"],
+    ['a+', "'+' must be a whole level"],
+    ['#/x', "'#' must be a whole level and the last one"],
+    ['$share', "'$share' needs a group name and a filter ($share/GROUP/FILTER)"],
+    ['$share/g+/t', "'+' must be a whole level"],
+  ])('SUBSCRIBE to the invalid filter %s: the connection is closed', (filter, problem) => {
+    const ex = explain(acl, { username: 'user1', access: 'subscribe', topic: filter });
+    expect(ex.allowed).toBe(false);
+    expect(ex.steps[0]!.reason).toBe(`${filter} is not a valid topic filter: ${problem}`);
+    expect(ex.text).toContain('mosquitto closes the connection without a SUBACK');
+  });
+
+  it('SUBSCRIBE to a shared subscription explains the round robin', () => {
+    const ex = explain(acl, { username: 'user1', access: 'subscribe', topic: '$share/g/t/#' });
+    expect(ex.allowed).toBe(true);
+    expect(ex.text).toContain("each message on a topic matching t/# goes to one member of group 'g' in turn");
+    expect(explain(acl, { access: 'subscribe', topic: '$share/g' }).text).toContain('no message ever matches it');
+  });
+});
+
+describe('explain without a client id: %c patterns', () => {
+  const grant = parseAclFile('pattern readwrite dev/%c/#\n', 'grant.acl');
+  const deny = parseAclFile('pattern deny dev/%c/secret\npattern readwrite dev/#\n', 'deny.acl');
+
+  it('a %c grant that could match: the verdict depends on the client id', () => {
+    const ex = explain(grant, { username: 'bob', access: 'write', topic: 'dev/x/1' });
+    expect(ex).toMatchObject({ allowed: false, dependsOnClientId: true });
+    expect(ex.clientIdSkipped.map((r) => r.line)).toEqual([1]);
+    expect(ex.alternatives[0]).toMatchObject({ clientId: 'x', allowed: true, decidingRule: { line: 1 } });
+    expect(ex.text).toContain('Verdict: DEPENDS ON THE CLIENT ID. Without a client id that makes line 1 match: DENIED.');
+    expect(ex.text).toContain("But with client id 'x' it is ALLOWED by line 1 (pattern readwrite dev/%c/#)");
+    expect(ex.text).toContain('Line 1 uses %c and was skipped: give --client-id to decide.');
+    // With the client id there is nothing left to depend on.
+    expect(explain(grant, { username: 'bob', clientId: 'x', access: 'write', topic: 'dev/x/1' }))
+      .toMatchObject({ allowed: true, dependsOnClientId: false, clientIdSkipped: [] });
+  });
+
+  it('a %c deny that could match: an ALLOWED verdict depends on the client id too', () => {
+    const ex = explain(deny, { username: 'bob', access: 'write', topic: 'dev/x/secret' });
+    expect(ex).toMatchObject({ allowed: true, dependsOnClientId: true, decidingRule: { line: 2 } });
+    expect(ex.text).toContain("But with client id 'x' it is DENIED by line 1 (pattern deny dev/%c/secret)");
+    expect(explain(deny, { username: 'bob', clientId: 'x', access: 'write', topic: 'dev/x/secret' }).allowed).toBe(false);
+    expect(explain(deny, { username: 'bob', clientId: 'y', access: 'write', topic: 'dev/x/secret' }).allowed).toBe(true);
+  });
+
+  it('a %c pattern that no client id can make match does not make the verdict depend on it', () => {
+    const ex = explain(deny, { username: 'bob', access: 'write', topic: 'dev/x/other' });
+    expect(ex).toMatchObject({ allowed: true, dependsOnClientId: false, alternatives: [] });
+    expect(ex.text).toContain('Line 1 uses %c and was skipped (no --client-id); no client id makes it match dev/x/other.');
+  });
+
+  it('clientIdsMatching reads %c textually, the same string every time', () => {
+    expect(clientIdsMatching('dev/%c/#', null, 'dev/x/1')).toEqual(['x', 'x/1']);
+    expect(clientIdsMatching('%c/in/%c', null, 'a/in/a')).toEqual(['a']);
+    expect(clientIdsMatching('%c/in/%c', null, 'a/in/b')).toEqual([]);
+    expect(clientIdsMatching('u/%u/%c', 'bob', 'u/bob/k')).toEqual(['k']);
+    expect(clientIdsMatching('+/%c', null, 'a/b.c')).toEqual(['b.c']);
   });
 });

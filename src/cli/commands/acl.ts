@@ -1,7 +1,7 @@
 // `mqttscope acl explain`: why a mosquitto acl_file allows or denies one access.
 import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
-import { AclFileError, explain, loadAclFile, type CheckAccess } from '../../acl/index.js';
+import { AclFileError, effectiveUsername, explain, loadAclFile, type CheckAccess } from '../../acl/index.js';
 
 export const summary = 'explain mosquitto ACL decisions (acl explain ...)';
 
@@ -12,11 +12,14 @@ mosquitto checks them, why each one matched or not, and the verdict.
 
 Options:
   --acl FILE          the mosquitto acl_file
-  --user U            the client's username (omit for a client without one)
-  --client-id C       the client id, for patterns with %c
+  --user U            the client's username (omit, or give '', for a client
+                      without one: mosquitto reads an empty username as none)
+  --client-id C       the client id, for patterns with %c; without it the
+                      verdict says whether (and how) the client id changes it
   --read TOPIC        may the client receive messages on TOPIC?
   --write TOPIC       may the client publish to TOPIC?
-  --subscribe FILTER  is a SUBSCRIBE to FILTER granted? (always, in mosquitto 2.0)
+  --subscribe FILTER  is a SUBSCRIBE to FILTER granted? (always, in mosquitto 2.0,
+                      unless the filter is invalid: then the connection is closed)
   --json              print the explanation as one JSON object
   -h, --help          this help
 
@@ -70,9 +73,12 @@ export async function run(argv: string[]): Promise<number> {
       allowed: ex.allowed,
       access,
       topic,
-      username: values.user ?? null,
+      username: effectiveUsername(values.user),
       client_id: values['client-id'] ?? null,
       deciding_rule: ex.decidingRule && { line: ex.decidingRule.line, text: ex.decidingRule.text },
+      depends_on_client_id: ex.dependsOnClientId,
+      client_id_skipped_lines: ex.clientIdSkipped.map((r) => r.line),
+      client_id_examples: ex.alternatives.map((a) => ({ client_id: a.clientId, allowed: a.allowed, deciding_line: a.decidingRule?.line ?? null })),
       steps: ex.steps.map((s) => ({ line: s.line, rule: s.rule?.text ?? null, matched: s.matched, decided: s.decided, reason: s.reason })),
     }) + '\n');
   } else {

@@ -1,0 +1,62 @@
+// The acl_file verdicts that undelivered-publish / withheld-delivery findings quote
+// (src/analysis/acl-check.ts), driven through the analyzer with packet records.
+import { describe, expect, it } from 'vitest';
+import { parseAclFile } from '../../src/acl/index.js';
+import { aclCheck } from '../../src/analysis/acl-check.js';
+import { Scenario } from '../analysis/helpers.js';
+
+describe('findings explained by the acl_file', () => {
+  it('an empty username is anonymous: top-of-file rules apply, %u patterns do not', () => {
+    // The QA scenario: mosquitto_pub -u "" ... with allow_anonymous true.
+    const acl = parseAclFile('topic readwrite anon/#\npattern readwrite pu/%u/#\n', 'acl');
+    const sc = new Scenario({ brokerKind: 'mosquitto', acl });
+    const esub = sc.client('esub').login({ username: '' }).sub(1, ['#']);
+    const asub = sc.client('asub').login({ username: null }).sub(1, ['#']);
+    const pub = sc.client('pe').login({ username: '' });
+    pub.publish({ topic: 'anon/1', payload: 'empty-anon1' });
+    esub.deliver({ topic: 'anon/1', payload: 'empty-anon1' });
+    asub.deliver({ topic: 'anon/1', payload: 'empty-anon1' });
+    sc.wait(500);
+    pub.publish({ topic: 'pu//x', payload: 'empty-pu' });
+    const findings = sc.end();
+    expect(findings.map((f) => f.code)).toEqual(['undelivered-publish']); // no withheld-delivery for anon/1
+    const f = findings[0]!;
+    expect(f.topic).toBe('pu//x');
+    expect(f.extra['acl_confirmed']).toBe(true);
+    expect(f.extra['acl_write_allowed']).toBe(false);
+    expect(f.text).toContain("The acl_file confirms a denied write: write DENIED for an anonymous client (empty username) on 'pu//x': no rule grants it");
+    expect(f.text).toContain('pattern readwrite pu/%u/# uses %u and the client has no username, so mosquitto skips it');
+  });
+
+  it('a $SYS write names the $SYS rule, not every rule as unreached', () => {
+    const acl = parseAclFile('pattern readwrite +/+/+/%u\nuser admin\ntopic readwrite #\ntopic readwrite $SYS/#\n', 'acl');
+    const sc = new Scenario({ brokerKind: 'mosquitto', acl });
+    sc.client('watch').login({ username: 'admin' }).sub(1, ['$SYS/#']);
+    sc.client('adm').login({ username: 'admin' }).publish({ topic: '$SYS/mine/x', payload: 'x' });
+    const [f, ...rest] = sc.end();
+    expect(rest).toEqual([]);
+    expect(f!.text).toContain("The acl_file confirms a denied write: write DENIED for admin on '$SYS/mine/x': mosquitto denies every client write to $SYS topics before looking at the ACL rules.");
+    expect(f!.text).not.toContain('was not reached');
+    expect(String(f!.extra['acl_explanation'])).toContain('line   3    -    topic readwrite # was not checked: mosquitto refuses client writes to $SYS before the acl_file');
+  });
+
+  it('a username with + or # names the wildcard rule', () => {
+    const acl = parseAclFile('pattern readwrite +/+/+/%u\nuser a+b\ntopic read x/#\n', 'acl');
+    const sc = new Scenario({ brokerKind: 'mosquitto', acl });
+    sc.client('watch').login({ username: null }).sub(1, ['#']);
+    sc.client('ab').login({ username: 'a+b' }).publish({ topic: 'x/1', payload: 'x' });
+    const [f] = sc.end();
+    expect(f!.text).toContain("write DENIED for a+b on 'x/1': the username 'a+b' contains '+' or '#', so mosquitto denies it everything the patterns could decide (line 3: topic read x/# in section 'user a+b' matches x/1 but grants only read, not write)");
+    expect(f!.text).not.toContain('was not reached');
+    expect(f!.text).not.toContain('line 1:');
+  });
+
+  it('an unknown client id that decides a %c pattern is said to decide it', () => {
+    const check = aclCheck(parseAclFile('pattern readwrite dev/%c/#\n', 'acl'));
+    const v = check({ username: 'bob', clientId: null, access: 'write', topic: 'dev/x/1' });
+    expect(v.allowed).toBe(false);
+    expect(v.text).toContain("the client id is unknown and decides it (client id 'x' would be allowed by line 1");
+    expect(check({ username: 'bob', clientId: 'x', access: 'write', topic: 'dev/x/1' }).text)
+      .toBe("write ALLOWED for bob on 'dev/x/1' by line 1: pattern readwrite dev/%c/#");
+  });
+});
