@@ -4,9 +4,10 @@
 // QoS flows and sessions when an analysis snapshot is given. The snapshot is
 // typed structurally (SummarySnapshot) so this file does not depend on analysis/.
 import type { Finding, OutputRecord, PacketRecord, SummaryRecord } from '../model/packet.js';
+import type { ConnMeta, Direction } from '../model/types.js';
 import { packetTypeName, PACKET_TYPES } from '../protocol/packet-types.js';
 import { palette } from './color.js';
-import { byteSize, clientLabel, clockTime, duration, ellipsis, printable, type ClockOptions } from './format.js';
+import { byteSize, clientLabel, clockTime, duration, ellipsis, printable, reasonFailed, type ClockOptions } from './format.js';
 import { severityColor } from './line.js';
 
 export interface ClientCounts {
@@ -43,8 +44,22 @@ export class SummaryCounter {
   readonly findingCounts = new Map<string, number>();
   readonly perClient = new Map<string, ClientCounts>();
   readonly perTopic = new Map<string, TopicCounts>();
-  readonly connections = new Set<string>();
+  /**
+   * The connection (ConnMeta) last seen per connection id. The engine makes one
+   * ConnMeta per connection it opens, so a new one under a known id is a new
+   * connection on the same addresses and ports (port reuse), counted again.
+   */
+  private readonly connMeta = new Map<string, ConnMeta>();
+  /** Ids known only from findings so far (no packet of theirs counted yet). */
+  private readonly findingOnlyConns = new Set<string>();
+  private connCount = 0;
   readonly clients = new Set<string>();
+  /**
+   * Connections whose CONNECT had an empty client id, by connection id, with the
+   * label their packets are counted under (the client address) until the broker
+   * assigns an id [MQTT-3.2.2-16]; then they move to that id.
+   */
+  private readonly anonymous = new Map<string, string>();
   readonly findings: Finding[] = [];
   bytes = 0;
   packetCount = 0;
@@ -72,8 +87,18 @@ export class SummaryCounter {
     else this.finding(r);
   }
 
-  private lastConn: string | null = null;
+  private lastConn: ConnMeta | null = null;
   private lastClient: string | null = null;
+
+  /** Connections counted: each opened connection once, also when its addresses and ports were used before. */
+  get connections(): number {
+    return this.connCount;
+  }
+
+  /** Whether anything on the connection with this id was counted. */
+  hasConnection(id: string): boolean {
+    return this.connMeta.has(id) || this.findingOnlyConns.has(id);
+  }
 
   /** Packets per type name. */
   get packets(): Map<string, number> {
@@ -94,12 +119,22 @@ export class SummaryCounter {
     this.typeCounts[type & 15]!++;
     const n = rec.size;
     this.bytes += n;
-    const conn = rec.conn.id;
-    if (conn !== this.lastConn) { this.connections.add(conn); this.lastConn = conn; }
+    const meta = rec.conn;
+    if (meta !== this.lastConn) { this.countConnection(meta); this.lastConn = meta; }
     const cid = rec.clientId;
-    // A client with an empty client id (allowed with clean session) counts by its address.
-    if (type === 1 && rec.dir === 'c2s') this.clients.add(cid || clientLabel(rec));
-    else if (cid && cid !== this.lastClient) { this.clients.add(cid); this.lastClient = cid; }
+    // A client with an empty client id (allowed with clean session) counts by its address
+    // until the broker assigns it one (MQTT 5 Assigned Client Identifier).
+    if (type === 1 && rec.dir === 'c2s') {
+      if (cid) this.clients.add(cid);
+      else {
+        const label = clientLabel(rec);
+        this.clients.add(label);
+        this.anonymous.set(meta.id, label);
+      }
+    } else if (cid) {
+      if (this.anonymous.size !== 0 && this.anonymous.has(meta.id)) this.adopt(meta.id, cid);
+      if (cid !== this.lastClient) { this.clients.add(cid); this.lastClient = cid; }
+    }
     const time = rec.time;
     if (time < this.first) this.first = time;
     if (time > this.last) this.last = time;
@@ -126,10 +161,39 @@ export class SummaryCounter {
     }
   }
 
+  private countConnection(meta: ConnMeta): void {
+    const id = meta.id;
+    const prev = this.connMeta.get(id);
+    if (prev === meta) return;
+    this.connMeta.set(id, meta);
+    // A connection first counted through a finding is the same one.
+    if (prev === undefined && this.findingOnlyConns.delete(id)) return;
+    this.connCount++;
+    // A new connection on reused ports starts without the old one's client id.
+    if (prev !== undefined) this.anonymous.delete(id);
+  }
+
+  /** The broker assigned `cid` to an anonymous client: move what was counted under its address. */
+  private adopt(connId: string, cid: string): void {
+    const label = this.anonymous.get(connId)!;
+    this.anonymous.delete(connId);
+    if (label === cid) return;
+    this.clients.delete(label);
+    const from = this.perClient.get(label);
+    if (!from) return;
+    this.perClient.delete(label);
+    const to = this.perClient.get(cid);
+    if (!to) { this.perClient.set(cid, from); return; }
+    to.packets += from.packets; to.sent += from.sent; to.received += from.received; to.bytes += from.bytes;
+  }
+
   finding(f: Finding): void {
     this.findingCounts.set(f.code, (this.findingCounts.get(f.code) ?? 0) + 1);
     if (this.findings.length < this.maxFindings) this.findings.push(f);
-    this.connections.add(f.conn);
+    if (!this.connMeta.has(f.conn) && !this.findingOnlyConns.has(f.conn)) {
+      this.findingOnlyConns.add(f.conn);
+      this.connCount++;
+    }
     this.seen(f.time);
   }
 
@@ -150,7 +214,7 @@ export class SummaryCounter {
       kind: 'summary',
       packets,
       findings: Object.fromEntries([...this.findingCounts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
-      connections: this.connections.size,
+      connections: this.connCount,
       clients: [...this.clients].sort(),
       bytes: this.bytes,
       extra: {
@@ -162,6 +226,129 @@ export class SummaryCounter {
       },
     };
   }
+}
+
+/** Flow statistics as the summary prints them (the shape of the analysis snapshot's). */
+export type FlowStatsTable = Record<string, { count: number; complete: number; rejected: number; incomplete: number; avgUs: number | null; maxUs: number }>;
+
+type FlowKindName = 'publish-qos1' | 'publish-qos2' | 'subscribe' | 'unsubscribe' | 'ping';
+type FlowWait = 4 | 5 | 6 | 7 | 9 | 11 | 13;
+
+interface CountedFlow {
+  kind: FlowKindName;
+  /** Type of the packet that moves the flow on. */
+  awaits: FlowWait;
+  /** Whether the packet that opened it passed the filter. */
+  counted: boolean;
+  start: number;
+}
+
+/**
+ * The QoS flow table of a filtered --summary: the flows whose first packet
+ * (PUBLISH QoS 1/2, SUBSCRIBE, UNSUBSCRIBE, PINGREQ) passed the filter, with the
+ * outcome the analysis gives them (complete, rejected by a failure reason code,
+ * or incomplete). It is fed every packet in order, passed or not, because the
+ * acks that finish a flow need not pass the filter themselves.
+ */
+export class FilteredFlowCounter {
+  /** Flows in flight per connection, by initiating direction and packet id. */
+  private readonly live = new Map<ConnMeta, Map<number, CountedFlow>>();
+  private readonly pings = new Map<ConnMeta, CountedFlow[]>();
+  private readonly table: Record<FlowKindName, { count: number; complete: number; rejected: number; incomplete: number; totalUs: number; maxUs: number }> = {
+    'publish-qos1': newFlowStats(), 'publish-qos2': newFlowStats(), subscribe: newFlowStats(), unsubscribe: newFlowStats(), ping: newFlowStats(),
+  };
+
+  packet(rec: PacketRecord, passed: boolean): void {
+    const sum = rec.summary;
+    const id = sum.packetId;
+    switch (sum.type) {
+      case 3:
+        if (sum.qos === 0 || id === null) return;
+        // A DUP re-send of a PUBLISH in flight is part of that flow [MQTT-3.3.1-1].
+        if (sum.dup && this.get(rec.conn, rec.dir, id)?.kind.startsWith('publish')) return;
+        return this.open(rec, id, sum.qos === 1 ? 'publish-qos1' : 'publish-qos2', sum.qos === 1 ? 4 : 5, passed);
+      case 8: if (id !== null) this.open(rec, id, 'subscribe', 9, passed); return;
+      case 10: if (id !== null) this.open(rec, id, 'unsubscribe', 11, passed); return;
+      case 12: {
+        const f: CountedFlow = { kind: 'ping', awaits: 13, counted: passed, start: rec.time };
+        if (passed) this.table.ping.count++;
+        const q = this.pings.get(rec.conn);
+        if (q) q.push(f); else this.pings.set(rec.conn, [f]);
+        return;
+      }
+      case 13: {
+        const f = this.pings.get(rec.conn)?.shift();
+        if (f) this.finish(f, 'complete', rec.time);
+        return;
+      }
+      case 4: case 5: case 7: case 9: case 11: {
+        if (id === null) return;
+        const initiator: Direction = rec.dir === 'c2s' ? 's2c' : 'c2s';
+        const f = this.get(rec.conn, initiator, id);
+        if (!f || f.awaits !== sum.type) return;
+        const codes = sum.reasonCodes ?? [];
+        const failed = codes.some((c) => reasonFailed(sum.type, c, rec.version));
+        if (sum.type === 5 && !failed) { f.awaits = 6; return; }
+        this.live.get(rec.conn)!.delete(key(initiator, id));
+        this.finish(f, failed ? 'rejected' : 'complete', rec.time);
+        return;
+      }
+      case 6: {
+        if (id === null) return;
+        const f = this.get(rec.conn, rec.dir, id);
+        if (f && f.awaits === 6) f.awaits = 7;
+        return;
+      }
+    }
+  }
+
+  /**
+   * The table: flows still open at the end were cut short (incomplete), as in the
+   * analysis, which counts a PINGREQ without PINGRESP in `count` only.
+   */
+  stats(): FlowStatsTable {
+    const out: FlowStatsTable = {};
+    for (const [k, v] of Object.entries(this.table) as [FlowKindName, (typeof this.table)[FlowKindName]][]) {
+      let incomplete = v.incomplete;
+      for (const m of this.live.values()) for (const f of m.values()) if (f.counted && f.kind === k) incomplete++;
+      out[k] = { count: v.count, complete: v.complete, rejected: v.rejected, incomplete, avgUs: v.complete ? v.totalUs / v.complete : null, maxUs: v.maxUs };
+    }
+    return out;
+  }
+
+  private get(conn: ConnMeta, dir: Direction, id: number): CountedFlow | undefined {
+    return this.live.get(conn)?.get(key(dir, id));
+  }
+
+  private open(rec: PacketRecord, id: number, kind: FlowKindName, awaits: FlowWait, passed: boolean): void {
+    let m = this.live.get(rec.conn);
+    if (!m) this.live.set(rec.conn, (m = new Map()));
+    const k = key(rec.dir, id);
+    // A packet id reused while its flow is in flight cuts that flow short [MQTT-2.2.1-3].
+    const cur = m.get(k);
+    if (cur) this.finish(cur, 'incomplete', rec.time);
+    m.set(k, { kind, awaits, counted: passed, start: rec.time });
+    if (passed) this.table[kind].count++;
+  }
+
+  private finish(f: CountedFlow, how: 'complete' | 'rejected' | 'incomplete', time: number): void {
+    if (!f.counted) return;
+    const t = this.table[f.kind];
+    if (how === 'complete') {
+      const us = time - f.start;
+      t.complete++; t.totalUs += us;
+      if (us > t.maxUs) t.maxUs = us;
+    } else if (how === 'rejected') t.rejected++;
+    else t.incomplete++;
+  }
+}
+
+function key(dir: Direction, id: number): number {
+  return (dir === 'c2s' ? 0 : 0x10000) | id;
+}
+
+function newFlowStats(): { count: number; complete: number; rejected: number; incomplete: number; totalUs: number; maxUs: number } {
+  return { count: 0, complete: 0, rejected: 0, incomplete: 0, totalUs: 0, maxUs: 0 };
 }
 
 /** What renderSummary reads from an analysis snapshot (Analyzer.snapshot() fits). */
@@ -180,8 +367,21 @@ export interface SummarySnapshot {
   untrackedDeliveryPublishes?: number;
 }
 
+/** Problems met while reading a capture, per code (a capture note's severity is info, warn or error). */
+export interface CaptureNoteCount {
+  code: string;
+  severity: 'info' | 'warn' | 'error';
+  count: number;
+  /** The first note's text, as an example. */
+  text: string;
+}
+
 export interface SummaryRenderOptions extends ClockOptions {
   color?: boolean;
+  /** Capture notes (TLS not decoded, unsupported link types, …): they explain missing traffic. */
+  captureNotes?: readonly CaptureNoteCount[];
+  /** The display filter every section was restricted to. */
+  filter?: string;
   /** The findings to list (SummaryCounter.findings). */
   findings?: readonly Finding[];
   snapshot?: SummarySnapshot;
@@ -216,6 +416,15 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
   const last = s.extra['last_time'];
   const span = typeof first === 'number' && typeof last === 'number' ? `, ${duration(last - first)}` : '';
   out.push(p.bold('Summary') + `: ${total} packets, ${byteSize(s.bytes)}, ${s.connections} connection${s.connections === 1 ? '' : 's'}, ${s.clients.length} client${s.clients.length === 1 ? '' : 's'}, ${nFind} finding${nFind === 1 ? '' : 's'}${span}`);
+  if (opts.filter !== undefined) out.push(`  filter: ${printable(opts.filter)} (every section counts only what passes it)`);
+
+  const notes = opts.captureNotes ?? [];
+  if (notes.length) {
+    // Right after the totals: these say why traffic is missing from everything below.
+    h('Capture notes');
+    const rows = notes.map((n) => [severityColor(p, n.severity)(n.severity), n.code, String(n.count), ellipsis(printable(n.text.replace(/^frame \d+: /, '')), 100)]);
+    out.push(columns(rows, [false, false, true, false]));
+  }
 
   h('Packets by type');
   const types = Object.entries(s.packets);

@@ -1,17 +1,17 @@
 // `mqttscope read FILE... [--format ...] [--filter EXPR] [--port N]... [--summary]`
 // capture file → CaptureSession → Engine (+ Analyzer) → filter → view, with stdout
 // written in large chunks and progress on stderr when it is a TTY.
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { loadAclFile, type AclFile } from '../../acl/index.js';
 import { Analyzer, DEFAULT_DELIVERY_WINDOW_US } from '../../analysis/index.js';
-import { createCaptureReader } from '../../capture/read-capture.js';
+import { captureFileChunks, createCaptureReader } from '../../capture/read-capture.js';
 import type { CaptureNote } from '../../capture/notes.js';
 import { Engine } from '../../engine/engine.js';
 import { FilterSyntaxError, RecordFilter } from '../../filter/index.js';
 import type { OutputRecord } from '../../model/packet.js';
 import { shouldColor } from '../../views/color.js';
 import { createView, type View } from '../../views/index.js';
-import { renderSummary, SummaryCounter, type SummarySnapshot } from '../../views/summary.js';
+import { type CaptureNoteCount, FilteredFlowCounter, renderSummary, SummaryCounter, type SummarySnapshot } from '../../views/summary.js';
 import type { AnalysisSnapshot } from '../../analysis/index.js';
 import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
@@ -25,12 +25,13 @@ type Format = (typeof FORMATS)[number];
 
 export const usage = `usage: mqttscope read FILE... [--format line|table|json|tree|hex|tui] [--filter EXPR] [--port N]... [--summary]
 
-Reads pcap (µs or ns) and pcapng captures: reassembles TCP, finds MQTT (port 1883,
-any --port, and by content on any port, also over WebSocket), decodes every packet
-and runs the analysis (QoS flows, silent drops, wills, take-overs).
+Reads pcap (µs or ns, also modified pcap) and pcapng captures, gzip-compressed or
+not: reassembles TCP, finds MQTT (port 1883, any --port, and by content on any port,
+also over WebSocket), decodes every packet and runs the analysis (QoS flows, silent
+drops, wills, take-overs). Capture notes (TLS not decoded, …) go to stderr.
 
 Options:
-  --format F            line (default), table, json (NDJSON), tree, hex, tui
+  --format F            line (default), table, json (NDJSON), tree, hex, tui (needs a terminal)
   --filter EXPR         display filter, e.g. 'publish && topic matches "home/+/temp"'
   --port N              another TCP port that carries MQTT (repeatable)
   --summary             print only the summary: packets per type, per client and per
@@ -130,6 +131,8 @@ function parse(argv: string[]): { files: string[]; o: Opts; aclPath: string | un
     deliveryWindowUs = Math.round(s * 1_000_000);
   }
   if (format === 'tui' && positionals.length > 1) throw new UsageError('--format tui reads one FILE at a time');
+  // The viewer draws with escape sequences: into a pipe or file they are garbage.
+  if (format === 'tui' && !process.stdout.isTTY) throw new UsageError('--format tui needs a terminal on stdout; use --format line, table or json when piping or redirecting');
   const color = values['no-color'] ? false : values.color ? true : shouldColor(process.stdout);
   return {
     files: positionals,
@@ -141,8 +144,34 @@ function parse(argv: string[]): { files: string[]; o: Opts; aclPath: string | un
   };
 }
 
+/** `mqttscope read: FILE: frame N: text` (note texts may already start with their `frame N:`). */
 function noteLine(file: string, n: CaptureNote): string {
-  return `mqttscope read: ${file}: ${n.frame > 0 ? `frame ${n.frame}: ` : ''}${n.text}`;
+  const text = n.text.startsWith('frame ') ? n.text.replace(/^frame \d+: /, '') : n.text;
+  return `mqttscope read: ${file}: ${n.frame > 0 ? `frame ${n.frame}: ` : ''}${text}`;
+}
+
+/** Capture notes per code over all files, for --summary. */
+class NoteTally {
+  private readonly byCode = new Map<string, CaptureNoteCount>();
+
+  /** The first note of a code gives the example text and severity. */
+  seen(n: CaptureNote): void {
+    // notes-suppressed only says that others were cut: the counts here are complete.
+    if (n.code === 'notes-suppressed' || this.byCode.has(n.code)) return;
+    this.byCode.set(n.code, { code: n.code, severity: n.severity, count: 0, text: n.text });
+  }
+
+  /** The full counts of one file (the per-code limit of its notes does not apply to them). */
+  add(counts: ReadonlyMap<string, number>): void {
+    for (const [code, n] of counts) {
+      const c = this.byCode.get(code);
+      if (c) c.count += n;
+    }
+  }
+
+  list(): CaptureNoteCount[] {
+    return [...this.byCode.values()].filter((c) => c.count > 0);
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -162,6 +191,9 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.stdout.on('error', onPipeError);
   const counter = new SummaryCounter();
+  const notes = new NoteTally();
+  // A filtered summary counts the QoS flows whose first packet passes the filter.
+  const flowCounter = o.summary && o.filter ? new FilteredFlowCounter() : null;
   // --summary prints only the summary; otherwise the chosen view gets every record.
   const view: View | null = o.summary && o.format !== 'json' ? null : createView(o.format, {
     out, color: o.color, showSecrets: o.showSecrets, fields: o.fields,
@@ -169,7 +201,9 @@ export async function run(argv: string[]): Promise<number> {
   let failed = false;
   const analyzers: Analyzer[] = [];
   const show = (r: OutputRecord): void => {
-    if (o.filter && !o.filter.test(r)) return;
+    const passed = !o.filter || o.filter.test(r);
+    if (flowCounter && r.kind === 'packet') flowCounter.packet(r, passed);
+    if (!passed) return;
     counter.record(r);
     if (view && !o.summary) view.record(r);
   };
@@ -180,16 +214,30 @@ export async function run(argv: string[]): Promise<number> {
     : null;
   for (const file of files) {
     if (out.broken) break;
-    const res = await readOne(file, o, hold ? (r) => hold.push(r) : show, out, (a) => analyzers.push(a));
+    const res = await readOne(file, o, hold ? (r) => hold.push(r) : show, out, (a) => analyzers.push(a), notes);
     hold?.flush();
     if (res) failed = true;
   }
+  const noteList = notes.list();
+  const extra = o.summary && noteList.length > 0 ? { capture_notes: Object.fromEntries(noteList.map((n) => [n.code, n.count])) } : {};
   if (view) {
     // json: the summary record only with --summary (NDJSON stays one record per packet otherwise).
-    view.end(o.summary || o.format !== 'json' ? counter.toRecord() : undefined);
+    view.end(o.summary || o.format !== 'json' ? counter.toRecord(extra) : undefined);
   } else {
-    const snap = mergeSnapshots(analyzers.map((a) => a.snapshot()));
-    out.write(renderSummary(counter.toRecord(), { color: o.color, findings: counter.findings, snapshot: snap }).replace(/\n?$/, '\n'));
+    let snap = mergeSnapshots(analyzers.map((a) => a.snapshot()));
+    if (o.filter && snap) {
+      // Every section counts only what passes the filter: sessions with a passing record,
+      // topics from the passing PUBLISHes (the counter's), flows whose first packet passed.
+      snap = {
+        ...snap,
+        sessions: snap.sessions?.filter((x) => counter.hasConnection(x.conn)),
+        topics: undefined,
+        flows: { inFlight: [], stats: flowCounter!.stats() },
+      };
+    }
+    out.write(renderSummary(counter.toRecord(extra), {
+      color: o.color, findings: counter.findings, snapshot: snap, captureNotes: noteList, filter: o.filter?.filter.source,
+    }).replace(/\n?$/, '\n'));
   }
   await out.flushAndDrain();
   process.stdout.off('error', onPipeError);
@@ -220,7 +268,9 @@ function mergeSnapshots(snaps: AnalysisSnapshot[]): SummarySnapshot | undefined 
 }
 
 /** Read one capture into a fresh engine. Returns true when the file had errors. */
-async function readOne(file: string, o: Opts, emit: (r: OutputRecord) => void, out: ChunkedOut, keep: (a: Analyzer) => void): Promise<boolean> {
+async function readOne(
+  file: string, o: Opts, emit: (r: OutputRecord) => void, out: ChunkedOut, keep: (a: Analyzer) => void, tally?: NoteTally,
+): Promise<boolean> {
   let total: number;
   try {
     const st = statSync(file);
@@ -234,33 +284,45 @@ async function readOne(file: string, o: Opts, emit: (r: OutputRecord) => void, o
   keep(analyzer);
   const engine = new Engine({ onRecord: emit, observers: [analyzer] });
   const progress = new Progress({ label: file, total });
+  // Every note goes to stderr, info ones too: they say why traffic was not decoded
+  // (TLS, an unknown block, notes cut after the per-code limit). The per-code limit
+  // of the capture session keeps a long run of one problem to 100 lines and a count.
   const noteSink = (n: CaptureNote): void => {
-    if (n.severity === 'info') return;
+    tally?.seen(n);
     progress.clear();
     process.stderr.write(noteLine(file, n) + '\n');
   };
   const reader = createCaptureReader({ engine, ports: o.ports, onNote: noteSink });
-  let done = 0;
   const heap = new HeapGuard();
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  let failed = false;
+  let chunks;
   try {
-    for await (const chunk of stream) {
-      const b = chunk as Buffer;
-      done += b.length;
-      reader.push(b);
-      progress.update(done, engine.packetCount);
-      heap.consumed(done);
-      await out.flushAndDrain();
-      if (out.broken) { stream.destroy(); break; }
-    }
+    chunks = captureFileChunks(file, 1 << 20);
   } catch (err) {
-    progress.clear();
     process.stderr.write(`mqttscope read: ${file}: ${(err as Error).message}\n`);
     return true;
   }
+  let inflated = 0;
+  try {
+    for await (const b of chunks) {
+      inflated += b.length;
+      reader.push(b);
+      progress.update(chunks.fileBytesRead, engine.packetCount);
+      // The heap guard weighs what was decoded, which for a gzip file is more than the file.
+      heap.consumed(inflated);
+      await out.flushAndDrain();
+      if (out.broken) { chunks.destroy(); break; }
+    }
+  } catch (err) {
+    // A read error or a damaged gzip stream: say so, then decode what was read.
+    progress.clear();
+    process.stderr.write(`mqttscope read: ${file}: ${(err as Error).message}\n`);
+    failed = true;
+  }
   const res = reader.end();
+  tally?.add(reader.session.noteCounts);
   progress.clear();
-  return res.hadErrors;
+  return res.hadErrors || failed;
 }
 
 async function runTui(file: string, o: Opts): Promise<number> {

@@ -1,0 +1,166 @@
+// SummaryCounter's connection and client counts, the filtered QoS flow table
+// (held to the analysis's own on random flows), and the capture notes section.
+import fc from 'fast-check';
+import mqttPacket from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import { Analyzer } from '../../src/analysis/analyzer.js';
+import { Engine } from '../../src/engine/engine.js';
+import type { OutputRecord, PacketRecord } from '../../src/model/packet.js';
+import type { ConnMeta } from '../../src/model/types.js';
+import { FilteredFlowCounter, renderSummary, SummaryCounter } from '../../src/views/summary.js';
+import { conn, finding, gen, T0 } from '../filter/records.js';
+
+const g = (p: object, version = 4): Uint8Array => new Uint8Array(mqttPacket.generate(p as mqttPacket.Packet, { protocolVersion: version }));
+
+describe('SummaryCounter: connections', () => {
+  it('counts each opened connection, also a second one on the same addresses and ports', () => {
+    const c = new SummaryCounter();
+    const a1 = conn(50000);
+    const b = conn(50001);
+    const a2 = conn(50000); // the same id, a new connection (the engine makes one ConnMeta per open)
+    c.record(gen({ cmd: 'pingreq' }, { conn: a1 }));
+    c.record(gen({ cmd: 'pingreq' }, { conn: b }));
+    c.record(gen({ cmd: 'pingresp' }, { conn: a1, dir: 's2c' })); // interleaved: still the first
+    c.record(gen({ cmd: 'pingreq' }, { conn: a2 }));
+    c.record(gen({ cmd: 'pingreq' }, { conn: a2 }));
+    expect(c.toRecord().connections).toBe(3);
+  });
+
+  it('a connection known first from a finding is counted once; a finding-only connection counts', () => {
+    const c = new SummaryCounter();
+    const a = conn(50000);
+    c.record(finding({ conn: a.id, code: 'stream-gap' }));
+    c.record(gen({ cmd: 'pingreq' }, { conn: a }));
+    c.record(finding({ conn: conn(50009).id, code: 'stream-gap' }));
+    expect(c.toRecord().connections).toBe(2);
+    expect(c.hasConnection(a.id)).toBe(true);
+    expect(c.hasConnection(conn(50010).id)).toBe(false);
+  });
+});
+
+describe('SummaryCounter: a broker-assigned client id', () => {
+  it('moves what was counted under the client address to the assigned id: one client', () => {
+    const counter = new SummaryCounter();
+    const engine = new Engine({ onRecord: (r) => counter.record(r) });
+    const c = conn(37716, '::1');
+    engine.open(c, T0);
+    engine.data(c.id, 'c2s', g({ cmd: 'connect', clientId: '', protocolId: 'MQTT', protocolVersion: 5, clean: true, keepalive: 60 }, 5), T0);
+    engine.data(c.id, 's2c', g({ cmd: 'connack', reasonCode: 0, sessionPresent: false, properties: { assignedClientIdentifier: 'auto-6F78' } }, 5), T0 + 1);
+    engine.data(c.id, 'c2s', g({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 0 }, 5), T0 + 2);
+    engine.end(T0 + 3);
+    const s = counter.toRecord();
+    expect(s.clients).toEqual(['auto-6F78']);
+    expect(s.extra['per_client']).toEqual({ 'auto-6F78': { packets: 3, sent: 2, received: 1, bytes: expect.any(Number) } });
+  });
+
+  it('an empty client id that the broker does not replace stays counted by address', () => {
+    const c = new SummaryCounter();
+    const m = conn(40000);
+    c.record(gen({ cmd: 'connect', clientId: '', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60 }, { conn: m, clientId: '' }));
+    c.record(gen({ cmd: 'connack', returnCode: 0, sessionPresent: false }, { conn: m, dir: 's2c', clientId: '' }));
+    expect(c.toRecord().clients).toEqual(['127.0.0.1:40000']);
+  });
+});
+
+type Step =
+  | { t: 'pub'; c: number; qos: 1 | 2; id: number; dup: boolean; dir: 'c2s' | 's2c' }
+  | { t: 'ack'; c: number; type: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp'; id: number; rc: number; dir: 'c2s' | 's2c' }
+  | { t: 'sub'; c: number; id: number }
+  | { t: 'suback'; c: number; id: number; code: number }
+  | { t: 'unsub'; c: number; id: number }
+  | { t: 'unsuback'; c: number; id: number }
+  | { t: 'ping'; c: number }
+  | { t: 'pong'; c: number }
+  | { t: 'close'; c: number };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ t: fc.constant('pub' as const), c: fc.nat(2), qos: fc.constantFrom(1 as const, 2 as const), id: fc.integer({ min: 1, max: 3 }), dup: fc.boolean(), dir: fc.constantFrom('c2s' as const, 's2c' as const) }),
+  fc.record({ t: fc.constant('ack' as const), c: fc.nat(2), type: fc.constantFrom('puback' as const, 'pubrec' as const, 'pubrel' as const, 'pubcomp' as const), id: fc.integer({ min: 1, max: 3 }), rc: fc.constantFrom(0, 0, 0x87), dir: fc.constantFrom('c2s' as const, 's2c' as const) }),
+  fc.record({ t: fc.constant('sub' as const), c: fc.nat(2), id: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ t: fc.constant('suback' as const), c: fc.nat(2), id: fc.integer({ min: 1, max: 3 }), code: fc.constantFrom(0, 1, 0x80) }),
+  fc.record({ t: fc.constant('unsub' as const), c: fc.nat(2), id: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ t: fc.constant('unsuback' as const), c: fc.nat(2), id: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ t: fc.constant('ping' as const), c: fc.nat(2) }),
+  fc.record({ t: fc.constant('pong' as const), c: fc.nat(2) }),
+  fc.record({ t: fc.constant('close' as const), c: fc.nat(2) }),
+);
+
+/** Runs steps through an Engine with an Analyzer, feeding every packet to `onPacket`. */
+function run(steps: Step[], version: 4 | 5, onPacket: (r: PacketRecord) => void): Analyzer {
+  const analyzer = new Analyzer(() => {});
+  const engine = new Engine({ onRecord: (r: OutputRecord) => { if (r.kind === 'packet') onPacket(r); }, observers: [analyzer] });
+  const conns: (ConnMeta | null)[] = [null, null, null];
+  let t = T0;
+  const open = (i: number): ConnMeta => {
+    let m = conns[i];
+    if (m) return m;
+    m = conn(41000 + i);
+    conns[i] = m;
+    engine.open(m, t);
+    engine.data(m.id, 'c2s', g({ cmd: 'connect', clientId: `c${i}`, protocolId: 'MQTT', protocolVersion: version, clean: true, keepalive: 60 }, version), t);
+    engine.data(m.id, 's2c', g({ cmd: 'connack', returnCode: 0, reasonCode: 0, sessionPresent: false }, version), t);
+    return m;
+  };
+  for (const s of steps) {
+    t += 1000;
+    if (s.t === 'close') {
+      const m = conns[s.c];
+      if (m) { engine.close(m.id, t, 'fin'); conns[s.c] = null; }
+      continue;
+    }
+    const m = open(s.c);
+    const send = (dir: 'c2s' | 's2c', p: object): void => engine.data(m.id, dir, g(p, version), t);
+    switch (s.t) {
+      case 'pub': send(s.dir, { cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: s.qos, messageId: s.id, dup: s.dup }); break;
+      case 'ack': send(s.dir, { cmd: s.type, messageId: s.id, ...(version === 5 && s.rc ? { reasonCode: s.rc } : {}) }); break;
+      case 'sub': send('c2s', { cmd: 'subscribe', messageId: s.id, subscriptions: [{ topic: 'a/#', qos: 1 }] }); break;
+      case 'suback': send('s2c', { cmd: 'suback', messageId: s.id, granted: [s.code] }); break;
+      case 'unsub': send('c2s', { cmd: 'unsubscribe', messageId: s.id, unsubscriptions: ['a/#'] }); break;
+      case 'unsuback': send('s2c', { cmd: 'unsuback', messageId: s.id, ...(version === 5 ? { granted: [0] } : {}) }); break;
+      case 'ping': send('c2s', { cmd: 'pingreq' }); break;
+      case 'pong': send('s2c', { cmd: 'pingresp' }); break;
+    }
+  }
+  engine.end(t + 1000);
+  return analyzer;
+}
+
+describe('FilteredFlowCounter', () => {
+  it('with every packet passing, its table equals the analysis\'s flow statistics (random flows, 3.1.1 and 5)', () => {
+    fc.assert(fc.property(fc.array(step, { maxLength: 60 }), fc.constantFrom(4 as const, 5 as const), (steps, version) => {
+      const counter = new FilteredFlowCounter();
+      const analyzer = run(steps, version, (r) => counter.packet(r, true));
+      const theirs = analyzer.snapshot().flows.stats;
+      const ours = counter.stats();
+      for (const [k, v] of Object.entries(theirs)) {
+        expect(ours[k], k).toEqual({ count: v.count, complete: v.complete, rejected: v.rejected, incomplete: v.incomplete, avgUs: v.avgUs, maxUs: v.maxUs });
+      }
+    }), { numRuns: 300 });
+  });
+
+  it('counts only the flows whose first packet passed, with the outcome their acks gave', () => {
+    const counter = new FilteredFlowCounter();
+    run([
+      { t: 'sub', c: 0, id: 1 }, { t: 'suback', c: 0, id: 1, code: 0x80 },
+      { t: 'pub', c: 0, qos: 1, id: 2, dup: false, dir: 'c2s' }, { t: 'ack', c: 0, type: 'puback', id: 2, rc: 0, dir: 's2c' },
+      { t: 'pub', c: 1, qos: 2, id: 2, dup: false, dir: 'c2s' }, { t: 'ack', c: 1, type: 'pubrec', id: 2, rc: 0, dir: 's2c' },
+    ], 4, (r) => counter.packet(r, r.summary.type === 3));
+    const s = counter.stats();
+    expect(s['subscribe']).toMatchObject({ count: 0, rejected: 0 });
+    expect(s['publish-qos1']).toMatchObject({ count: 1, complete: 1 });
+    expect(s['publish-qos2']).toMatchObject({ count: 1, complete: 0, incomplete: 1 });
+  });
+});
+
+describe('renderSummary: capture notes and the filter', () => {
+  it('lists capture notes per code right after the totals, and names the filter', () => {
+    const text = renderSummary(new SummaryCounter().toRecord(), {
+      filter: 'publish',
+      captureNotes: [
+        { code: 'tls-not-decoded', severity: 'info', count: 2, text: 'frame 1: connection a-b is on the MQTT-over-TLS port 8883; it is encrypted and not decoded' },
+        { code: 'unsupported-link-type', severity: 'warn', count: 480, text: 'frame 1: link type 147 is not supported; frame skipped' },
+      ],
+    });
+    expect(text).toMatch(/^Summary: 0 packets.*\n {2}filter: publish \(every section counts only what passes it\)\n\nCapture notes\n {2}info +tls-not-decoded +2 +connection a-b is on the MQTT-over-TLS port 8883; it is encrypted and not decoded\n {2}warn +unsupported-link-type +480 +link type 147/);
+  });
+});
