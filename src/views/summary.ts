@@ -134,6 +134,12 @@ export class SummaryCounter {
     } else if (cid) {
       if (this.anonymous.size !== 0 && this.anonymous.has(meta.id)) this.adopt(meta.id, cid);
       if (cid !== this.lastClient) { this.clients.add(cid); this.lastClient = cid; }
+    } else if (!this.anonymous.has(meta.id)) {
+      // No client id known (its CONNECT was filtered out or not captured): it still
+      // counts, under the address its packets are listed by.
+      const label = clientLabel(rec);
+      this.clients.add(label);
+      this.anonymous.set(meta.id, label);
     }
     const time = rec.time;
     if (time < this.first) this.first = time;

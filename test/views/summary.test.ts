@@ -4,7 +4,7 @@ import { Analyzer } from '../../src/analysis/analyzer.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { OutputRecord } from '../../src/model/packet.js';
 import { renderSummary, stripAnsi, SummaryCounter, type SummarySnapshot } from '../../src/views/index.js';
-import { conn, T0 } from '../filter/records.js';
+import { conn, gen, T0 } from '../filter/records.js';
 import { sampleRecords } from './sample.js';
 
 function counted(): SummaryCounter {
@@ -28,6 +28,16 @@ describe('SummaryCounter', () => {
     const perTopic = s.extra['per_topic'] as Record<string, { published: number; bytes: number }>;
     expect(perTopic['panama/colon/user1']).toEqual({ published: 1, delivered: 0, bytes: 5 });
     expect(s.extra['first_time']).toBe(T0);
+  });
+
+  it('a client whose CONNECT is not counted (filtered out, or before the capture) counts under its address, as per_client lists it', () => {
+    const c = new SummaryCounter();
+    const c9 = conn(52999);
+    // Only the PUBLISH of an anonymous client passes a topic filter: no CONNECT, no client id.
+    c.record(gen({ cmd: 'publish', topic: 'Room1/Light', payload: Buffer.from('Turn On'), qos: 0 }, { conn: c9, time: T0, frame: 6, clientId: null }));
+    const s = c.toRecord();
+    expect(s.clients).toEqual(['127.0.0.1:52999']);
+    expect(Object.keys(s.extra['per_client'] as object)).toEqual(s.clients);
   });
 
   it('caps the number of distinct topics', () => {
