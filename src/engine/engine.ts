@@ -2,6 +2,7 @@
 // gap, closed, clock tick), records out (packets and findings). The proxy,
 // the capture reader and the tests all drive the same engine.
 import { Framer } from '../stream/framer.js';
+import { NOTE_DEFS, specFor } from '../protocol/spec-refs.js';
 import { dissect, summarize } from '../dissect/index.js';
 import { summarizePublishFast, summarizeSmallFast, TopicCache } from '../dissect/fast-publish.js';
 import { type DissectContext, type DissectResult, type Finding, NO_FINDINGS, type OutputRecord, type PacketRecord, type PacketSummary } from '../model/packet.js';
@@ -228,11 +229,14 @@ export class Engine {
   }
 
   private streamNote(st: ConnState, dir: Direction, note: Note): void {
-    const code = note.code === 'remaining-length-too-long' ? 'protocol-violation' : note.code === 'packet-too-large' ? 'protocol-violation' : 'stream-gap';
+    const badLength = note.code === 'remaining-length-too-long';
+    const code = badLength || note.code === 'packet-too-large' ? 'protocol-violation' : 'stream-gap';
+    // The framer does not know the version; the rule's number does (3.1.1 §2.2.3, 5.0 §1.5.5).
+    const spec = badLength ? specFor(NOTE_DEFS.lengthTooLong, st.version) : note.spec;
     this.emitFinding(st, {
       code, severity: note.severity, frames: st.curFrame ? [st.curFrame] : [],
       text: `${dir === 'c2s' ? 'client→broker' : 'broker→client'}: ${note.text}`,
-      extra: { dir, note: note.code, ...(note.spec ? { spec: note.spec } : {}) },
+      extra: { dir, note: note.code, ...(spec ? { spec } : {}) },
     }, st.curTime);
     // Every framer note means bytes that were not decoded as packets (skipped as too
     // large, unframeable, or cut off): to the observers that is a gap in this direction,

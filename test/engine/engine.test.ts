@@ -180,4 +180,14 @@ describe('Engine', () => {
     expect(sent.packets[0]!.clientId).toBe('');
     expect(sent.packets[0]!.summary.connect!.clientIdMissing).toBe(false);
   });
+
+  it("cites the version's rule for a Remaining Length over 4 bytes (3.1.1 §2.2.3, 5.0 §1.5.5)", () => {
+    const specOf = (level: string) => run((e) => {
+      e.open(META, 1);
+      e.data(META.id, 'c2s', hex('10 0a 0004 4d515454 ' + level + ' 02 003c 0000'), 2); // CONNECT at protocol level `level`, empty Client ID
+      e.data(META.id, 'c2s', hex('30 ff ff ff ff 01'), 3); // PUBLISH whose Remaining Length has a 5th byte
+    }).findings.find((f) => f.extra['note'] === 'remaining-length-too-long')?.extra['spec'];
+    expect(specOf('04')).toBe('MQTT-2.2.3');
+    expect(specOf('05')).toBe('MQTT-1.5.5');
+  });
 });
