@@ -3,7 +3,7 @@
 // seq/ack numbers, correct checksums, FIN or RST at the end.
 // PcapConversationEncoder is sans-io (events in, Buffers out); PcapFileSink is
 // the only part that touches files and timers.
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Direction, Endpoint } from '../model/types.js';
 import { ethernetFrame, ipTcpPacket, MAC_CLIENT, MAC_SERVER } from './frame-builder.js';
@@ -151,12 +151,22 @@ export interface PcapFileSinkOptions {
   flushIntervalMs?: number;
   /** Flush early when this many bytes are buffered. Default 1 MiB. */
   maxBuffered?: number;
+  /**
+   * Called once when writing fails after the file was opened (disk full, I/O
+   * error). The sink then stops: it cuts the file after the last whole record
+   * that reached it, closes it, and drops what it is given from then on.
+   */
+  onError?: (err: NodeJS.ErrnoException) => void;
 }
 
 /**
  * Appends records to a pcap file. The global header is written at once; data
  * is flushed at least every second, so the file is readable while it grows
  * and a crash loses at most about a second.
+ *
+ * Opening the file and writing its header throw (a start-up error). After that
+ * no method throws: the first write error stops the sink and goes to `onError`,
+ * because a recorder that fails must not take the traffic it watches down with it.
  */
 export class PcapFileSink {
   private fd: number | null;
@@ -164,14 +174,24 @@ export class PcapFileSink {
   private bufLen = 0;
   private readonly maxBuffered: number;
   private readonly timer: NodeJS.Timeout;
+  private readonly onError: ((err: NodeJS.ErrnoException) => void) | undefined;
   /** Bytes written to the file so far. */
   written = 0;
+  /** The error that stopped the sink, if one did. */
+  failed: NodeJS.ErrnoException | null = null;
 
   constructor(readonly path: string, opts: PcapFileSinkOptions = {}) {
     this.maxBuffered = opts.maxBuffered ?? 1024 * 1024;
-    this.fd = openSync(path, 'w');
+    this.onError = opts.onError;
+    const fd = openSync(path, 'w');
     const h = pcapGlobalHeader();
-    writeSync(this.fd, h);
+    try {
+      writeAll(fd, h);
+    } catch (err) {
+      closeQuietly(fd);
+      throw err;
+    }
+    this.fd = fd;
     this.written = h.length;
     this.timer = setInterval(() => this.flush(), opts.flushIntervalMs ?? 1000);
     this.timer.unref();
@@ -186,24 +206,79 @@ export class PcapFileSink {
 
   flush(): void {
     if (this.fd === null || this.bufLen === 0) return;
-    const all = this.buf.length === 1 ? this.buf[0]! : Buffer.concat(this.buf, this.bufLen);
+    const parts = this.buf;
+    const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.bufLen);
     this.buf = [];
     this.bufLen = 0;
-    let off = 0;
-    while (off < all.length) off += writeSync(this.fd, all, off, all.length - off);
-    this.written += all.length;
+    const progress = { done: 0 };
+    try {
+      writeAll(this.fd, all, progress);
+      this.written += all.length;
+    } catch (err) {
+      // Keep the whole pieces (each write() is whole records) that reached the file.
+      let kept = 0;
+      for (const p of parts) {
+        if (kept + p.length > progress.done) break;
+        kept += p.length;
+      }
+      this.written += kept;
+      this.fail(err as NodeJS.ErrnoException);
+    }
   }
 
   close(): void {
     if (this.fd === null) return;
     clearInterval(this.timer);
     this.flush();
+    if (this.fd === null) return; // the last flush failed and closed the file
     try {
       fsyncSync(this.fd);
     } catch {
       // fsync is best effort (pipes, some file systems)
     }
-    closeSync(this.fd);
+    const fd = this.fd;
     this.fd = null;
+    try {
+      closeSync(fd);
+    } catch (err) {
+      // close(2) can report a failed delayed write (NFS, a full disk).
+      this.fail(err as NodeJS.ErrnoException);
+    }
+  }
+
+  private fail(err: NodeJS.ErrnoException): void {
+    if (this.failed) return;
+    this.failed = err;
+    clearInterval(this.timer);
+    this.buf = [];
+    this.bufLen = 0;
+    if (this.fd !== null) {
+      // Cut a partly written flush off, so the file ends after a whole record.
+      try {
+        ftruncateSync(this.fd, this.written);
+      } catch {
+        // not a regular file (a pipe), or truncating failed too
+      }
+      closeQuietly(this.fd);
+    }
+    this.fd = null;
+    try {
+      this.onError?.(err);
+    } catch {
+      // The report failed too; the sink is stopped either way.
+    }
+  }
+}
+
+/** Write all of `b` (writeSync may write less than asked), counting in `progress`; throws on an error. */
+function writeAll(fd: number, b: Buffer, progress = { done: 0 }): void {
+  while (progress.done < b.length) progress.done += writeSync(fd, b, progress.done, b.length - progress.done);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already failing; nothing more to report
   }
 }

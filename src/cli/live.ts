@@ -6,15 +6,13 @@
 import { HeapGuard } from './heap.js';
 import { Analyzer } from '../analysis/index.js';
 import { AclFileError, loadAclFile, loadPasswordFile, type AclFile } from '../acl/index.js';
-import type { EngineObserver } from '../engine/engine.js';
 import { FilterSyntaxError, RecordFilter } from '../filter/index.js';
 import type { OutputRecord, SummaryRecord } from '../model/packet.js';
-import type { ConnMeta } from '../model/types.js';
-import { packetTypeName } from '../protocol/packet-types.js';
 import { nowUs } from '../proxy/clock.js';
-import { PcapTap } from '../proxy/pcap-tap.js';
+import { describeFsError, PcapTap } from '../proxy/pcap-tap.js';
 import { DEFAULT_MAX_PACKET_SIZE, type ConnectionTap, type ProxyHandle, type ProxyOptions } from '../proxy/types.js';
 import { createView } from '../views/index.js';
+import { SummaryCounter } from '../views/summary.js';
 import type { OptionSpec } from './args.js';
 import { CliError, UsageError } from './errors.js';
 
@@ -136,25 +134,6 @@ interface LiveView {
   done?: Promise<void>;
 }
 
-/** Counts for the summary record. */
-class Counter implements EngineObserver {
-  readonly packets: Record<string, number> = {};
-  readonly findings: Record<string, number> = {};
-  readonly clients = new Set<string>();
-  connections = 0;
-  open(_c: ConnMeta): void {
-    this.connections++;
-  }
-  packet(rec: Parameters<NonNullable<EngineObserver['packet']>>[0]): void {
-    const name = packetTypeName(rec.summary.type);
-    this.packets[name] = (this.packets[name] ?? 0) + 1;
-    if (rec.clientId) this.clients.add(rec.clientId);
-  }
-  finding(code: string): void {
-    this.findings[code] = (this.findings[code] ?? 0) + 1;
-  }
-}
-
 async function loadAcl(path: string): Promise<AclFile> {
   try {
     return await loadAclFile(path);
@@ -201,8 +180,10 @@ async function makeView(cfg: LiveConfig, hooks: LiveHooks, analyzer: Analyzer, q
  */
 export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number> {
   const errOut = hooks.err ?? process.stderr;
+  // Compiled for every format, the TUI's too: a bad expression is a usage error
+  // before anything starts (the TUI then applies the same expression itself).
   let filter: RecordFilter | null = null;
-  if (cfg.filter && cfg.format !== 'tui') {
+  if (cfg.filter) {
     try {
       filter = new RecordFilter(cfg.filter);
     } catch (e) {
@@ -213,13 +194,17 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   const acl = cfg.aclPath ? await loadAcl(cfg.aclPath) : undefined;
   if (cfg.passwdPath) await checkPasswd(cfg.passwdPath);
 
-  const counter = new Counter();
+  // The summary counts what the filter shows, as `read` does.
+  const counter = new SummaryCounter();
   let view: LiveView | null = null;
   let viewFailed = false;
+  // Set once the view exists: the TUI filters by itself (and its filter can be changed).
+  let viewFilters = false;
   const sink = (r: OutputRecord): void => {
-    if (r.kind === 'finding') counter.finding(r.code);
+    const passed = !filter || filter.test(r);
+    if (passed) counter.record(r);
     if (viewFailed || view === null) return;
-    if (filter && !filter.test(r)) return;
+    if (!passed && !viewFilters) return;
     try {
       view.record(r);
     } catch (e) {
@@ -238,15 +223,6 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
     ...(cfg.format === 'tui' ? {} : { keepFlows: 0 }),
   });
 
-  let pcap: PcapTap | null = null;
-  if (cfg.write) {
-    try {
-      pcap = new PcapTap(cfg.write);
-    } catch (e) {
-      throw new CliError(`cannot write ${cfg.write}: ${(e as Error).message}`, { code: 'write-failed' });
-    }
-  }
-
   // The TUI owns the terminal: keep diagnostics until it is gone.
   const held: string[] = [];
   const log = (line: string): void => {
@@ -258,6 +234,15 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
     }
   };
 
+  let pcap: PcapTap | null = null;
+  if (cfg.write) {
+    try {
+      pcap = new PcapTap(cfg.write, { onError: log });
+    } catch (e) {
+      throw new CliError(`--write: cannot write ${cfg.write}: ${describeFsError(e as NodeJS.ErrnoException)}`, { code: 'write-failed' });
+    }
+  }
+
   let resolveStop!: () => void;
   const stopped = new Promise<void>((r) => { resolveStop = r; });
   const onSignal = (): void => resolveStop();
@@ -267,7 +252,7 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   try {
     proxy = await hooks.start({
       onRecord: sink,
-      engineOpts: { observers: [counter, analyzer] },
+      engineOpts: { observers: [analyzer] },
       taps: pcap ? [pcap] : [],
       frameSource: pcap ? () => pcap.frames : undefined,
       maxPacketSize: cfg.maxPacketSize,
@@ -281,6 +266,7 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   }
 
   view = await makeView(cfg, hooks, analyzer, onSignal);
+  viewFilters = cfg.format === 'tui' && view.destroy !== undefined; // not the line view it falls back to
   if (cfg.format !== 'tui' || !view.destroy) {
     for (const line of hooks.banner?.(proxy) ?? []) errOut.write(`mqttscope: ${line}\n`);
     if (cfg.format === 'tui') errOut.write('mqttscope: (no terminal UI yet; showing the line view)\n');
@@ -322,16 +308,12 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   } catch (e) {
     log(`analysis failed at the end: ${(e as Error).message}`);
   }
-  pcap?.finish(t);
-  const summary: SummaryRecord = {
-    kind: 'summary',
-    packets: counter.packets,
-    findings: counter.findings,
-    connections: counter.connections,
-    clients: [...counter.clients].sort(),
-    bytes: proxy.engine.bytes,
-    extra: { proxy: proxy.stats(), ...(pcap ? { pcap: cfg.write } : {}) },
-  };
+  pcap?.finish(t); // never throws: a failure is logged and stops only the recording
+  const summary: SummaryRecord = counter.toRecord({
+    proxy: proxy.stats(),
+    ...(pcap ? { pcap: cfg.write } : {}),
+    ...(pcap?.failed ? { pcap_error: describeFsError(pcap.failed) } : {}),
+  });
   if (view.destroy) view.destroy();
   else if (!viewFailed) await view.end(summary);
   for (const line of held) errOut.write(`mqttscope: ${line}\n`);

@@ -2,8 +2,8 @@
 // made with the openssl binary (for --tls-cert/--tls-key and mosquitto_pub --cafile).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, constants, mkdir, rm, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { access, constants, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -24,6 +24,41 @@ export class OpensslMissingError extends Error {
   }
 }
 
+/** The output directory cannot be made or written (a file in the way, no permission). */
+export class CertDirError extends Error {
+  readonly code = 'cert-dir';
+  /** The path that is the problem: `dir` itself or the ancestor that is not a directory. */
+  constructor(readonly path: string, readonly problem: string) {
+    super(`${path}: ${problem}`);
+    this.name = 'CertDirError';
+  }
+}
+
+/** mkdir -p, with the failure blamed on the path that causes it. */
+async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOTDIR' || e.code === 'EEXIST') {
+      // Walk up to the nearest existing path: that one is a file, not a directory.
+      for (let p = dir; ; p = dirname(p)) {
+        const st = await stat(p).catch(() => null);
+        if (st && !st.isDirectory()) throw new CertDirError(p, 'is a file, not a directory');
+        if (st || dirname(p) === p) break;
+      }
+    }
+    if (e.code === 'EACCES' || e.code === 'EPERM') throw new CertDirError(dir, 'cannot be created (permission denied)');
+    if (e.code === 'EROFS') throw new CertDirError(dir, 'cannot be created (read-only file system)');
+    throw new CertDirError(dir, `cannot be created (${e.code ?? e.message})`);
+  }
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new CertDirError(dir, 'is not writable (permission denied)');
+  }
+}
+
 /** Absolute path of openssl on PATH, or null. */
 export async function findOpenssl(): Promise<string | null> {
   for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
@@ -39,7 +74,7 @@ export async function findOpenssl(): Promise<string | null> {
 export async function generateCerts(dir: string, opts: { days?: number; hosts?: string[] } = {}): Promise<GeneratedCerts> {
   const openssl = await findOpenssl();
   if (!openssl) throw new OpensslMissingError();
-  await mkdir(dir, { recursive: true });
+  await makeDir(dir);
   const days = String(opts.days ?? 30);
   const hosts = opts.hosts ?? ['localhost', '127.0.0.1', '::1'];
   const san = hosts.map((h) => (/^[\d.]+$/.test(h) || h.includes(':') ? `IP:${h}` : `DNS:${h}`)).join(',');

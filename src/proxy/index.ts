@@ -6,4 +6,4 @@ export {
   type ConnectionTap, type ProxyOptions, type ProxyHandle, type ProxyStats, type ProxyConnectionInfo,
 } from './types.js';
 export { PcapTap } from './pcap-tap.js';
-export { generateCerts, findOpenssl, OpensslMissingError, type GeneratedCerts } from './cert.js';
+export { generateCerts, findOpenssl, CertDirError, OpensslMissingError, type GeneratedCerts } from './cert.js';

@@ -18,7 +18,8 @@ export interface LinkHooks {
 /** Callbacks a pending upstream connection reports to. */
 export interface UpstreamAttempt {
   connected(up: End): void;
-  failed(err: NodeJS.ErrnoException): void;
+  /** `duringTls`: the TCP connection was up and the TLS handshake had started. */
+  failed(err: NodeJS.ErrnoException, duringTls?: boolean): void;
 }
 
 export class Link {
@@ -63,7 +64,7 @@ export class Link {
     });
     this.abortConnect = connect({
       connected: (up) => this.attach(up),
-      failed: (err) => this.upstreamFailed(err),
+      failed: (err, duringTls) => this.upstreamFailed(err, duringTls ?? false),
     });
   }
 
@@ -79,10 +80,15 @@ export class Link {
     };
   }
 
-  /** Proxy shutdown: close both sides now. */
+  /**
+   * Proxy shutdown: close both sides now. Unless a side had already ended, the
+   * proxy closes first; to the client that is the server side (`s2c`), which is
+   * how the pcap file records it.
+   */
   shutdown(): void {
     if (this.done) return;
     if (this.how === 'fin') this.how = 'end';
+    this.first('s2c');
     this.abortConnect?.();
     this.abortConnect = null;
     this.upstream?.destroy();
@@ -166,14 +172,13 @@ export class Link {
     if (this.clientEndPending) up.end();
   }
 
-  private upstreamFailed(err: NodeJS.ErrnoException): void {
+  private upstreamFailed(err: NodeJS.ErrnoException, duringTls: boolean): void {
     this.abortConnect = null;
     this.upstreamGone = true;
     if (this.done) return;
     if (this.how === 'fin' || this.how === 'end') this.how = 'error';
     this.first('s2c');
-    const why = err.code === 'ECONNREFUSED' ? 'refused the connection' : `could not be reached (${err.code ?? err.message})`;
-    this.hooks.log(`upstream ${this.hooks.upstreamLabel} ${why}; closing client ${endpoint(this.meta)}`);
+    this.hooks.log(`upstream ${this.hooks.upstreamLabel} ${upstreamFailure(err, duringTls)}; closing client ${endpoint(this.meta)}`);
     this.held = [];
     this.heldBytes = 0;
     this.client.destroy();
@@ -226,6 +231,36 @@ export class Link {
     this.hooks.tap.close(this.meta.id, this.hooks.now(), this.how, this.by ?? 'c2s');
     this.hooks.closed(this);
   }
+}
+
+/** Certificate checks (OpenSSL verify results) that mean the broker's chain is not trusted. */
+const UNTRUSTED = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE', 'INVALID_CA', 'CERT_CHAIN_TOO_LONG', 'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE',
+]);
+
+/** Why the broker connection failed, as the rest of `upstream HOST:PORT ...`. */
+export function upstreamFailure(err: NodeJS.ErrnoException & { reason?: string }, duringTls = false): string {
+  const code = err.code ?? '';
+  if (code === 'ECONNREFUSED') return 'refused the connection';
+  if (UNTRUSTED.has(code)) {
+    return `sent a TLS certificate that is not trusted (${code}); give the CA that signed it with --cafile`;
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return `sent a TLS certificate that is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'} (${code})`;
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    const detail = (err.reason ?? err.message).replace(/:\s*$/, '');
+    return `sent a TLS certificate for another name (${code}: ${detail}); use the host name the certificate lists in --upstream`;
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(err.message)) {
+    return 'did not answer in TLS (is this a plain MQTT port? then leave out --upstream-tls and --cafile)';
+  }
+  if (duringTls && (code === 'ECONNRESET' || code === 'EPIPE' || /TLS|secure/i.test(err.message))) {
+    return 'closed the connection during the TLS handshake (is this a plain MQTT port? then leave out --upstream-tls and --cafile)';
+  }
+  return `could not be reached (${code || err.message})`;
 }
 
 function endpoint(meta: ConnMeta): string {

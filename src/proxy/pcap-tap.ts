@@ -13,8 +13,24 @@ export class PcapTap implements ConnectionTap {
   /** Frames (pcap records) written so far: the number of the last one. */
   frames = 0;
 
-  constructor(path: string, opts: { flushIntervalMs?: number } = {}) {
-    this.sink = new PcapFileSink(path, { flushIntervalMs: opts.flushIntervalMs ?? 1000 });
+  /**
+   * Opening the file throws. A later write failure (disk full) stops the
+   * recording and is reported once through `onError`; forwarding goes on.
+   */
+  constructor(path: string, opts: { flushIntervalMs?: number; maxBuffered?: number; onError?: (line: string) => void } = {}) {
+    const onError = opts.onError;
+    this.sink = new PcapFileSink(path, {
+      flushIntervalMs: opts.flushIntervalMs ?? 1000,
+      ...(opts.maxBuffered !== undefined ? { maxBuffered: opts.maxBuffered } : {}),
+      onError: (err) => {
+        onError?.(`recording to ${path} stopped: ${describeFsError(err)}; the proxy keeps forwarding`);
+      },
+    });
+  }
+
+  /** Why the recording stopped, or null while it goes on. */
+  get failed(): NodeJS.ErrnoException | null {
+    return this.sink.failed;
   }
 
   get path(): string {
@@ -33,6 +49,7 @@ export class PcapTap implements ConnectionTap {
   data(id: string, dir: Direction, chunk: Uint8Array, time: number): void {
     const enc = this.convs.get(id);
     if (!enc) return;
+    // Still encoded after a write failure, so live frame numbers keep counting as the file would have.
     this.dataSegments++;
     this.write(enc.data(dir, chunk, time));
   }
@@ -54,9 +71,15 @@ export class PcapTap implements ConnectionTap {
     this.sink.flush();
   }
 
-  /** Close open conversations (as 'end') and the file. */
+  /** Close open conversations and the file: the proxy ends them, so the server side sends the first FIN. */
   finish(time: number): void {
-    for (const id of [...this.convs.keys()]) this.close(id, time, 'end');
+    for (const id of [...this.convs.keys()]) this.close(id, time, 'end', 's2c');
     this.sink.close();
   }
+}
+
+/** `ENOSPC: no space left on device, write` → `no space left on device (ENOSPC)`. */
+export function describeFsError(err: NodeJS.ErrnoException): string {
+  const text = err.message.replace(/^[A-Z0-9_]+: /, '').replace(/, (write|close|fsync|open)( '[^']*')?$/, '');
+  return err.code && !text.includes(err.code) ? `${text} (${err.code})` : text;
 }

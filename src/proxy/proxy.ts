@@ -13,7 +13,7 @@ import { SocketEnd, WebSocketEnd, type End } from './ends.js';
 import { Link, type UpstreamAttempt } from './link.js';
 import { listenOn, normalizeHost } from './listen.js';
 import {
-  DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PACKET_SIZE,
+  DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PACKET_SIZE, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
   type ProxyHandle, type ProxyOptions, type ProxyStats,
 } from './types.js';
 
@@ -60,14 +60,16 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     const raw = net.connect({ host: opts.upstream.host, port: opts.upstream.port, allowHalfOpen: true });
     raw.setNoDelay(true);
     let settled = false;
+    let tcpUp = false;
+    const utls = opts.upstreamTls;
     const fail = (err: NodeJS.ErrnoException) => {
       if (settled) return;
       settled = true;
       raw.destroy();
-      attempt.failed(err);
+      attempt.failed(err, tcpUp && Boolean(utls));
     };
     raw.on('error', fail);
-    const utls = opts.upstreamTls;
+    raw.once('connect', () => { tcpUp = true; });
     if (utls) {
       const host = opts.upstream.host;
       const sock = tls.connect({
@@ -114,25 +116,76 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   };
 
   const secureContext = opts.tls ? tls.createSecureContext({ cert: opts.tls.cert, key: opts.tls.key }) : null;
+  const handshakeMs = opts.tlsHandshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS;
+  // TLS clients that have not finished their handshake (not yet in `links`): each
+  // entry closes its sockets without a log line, for close().
+  const handshaking = new Set<() => void>();
+
+  const acceptTls = (raw: net.Socket, ctx: tls.SecureContext): void => {
+    const meta = metaOf(raw, 'tls');
+    const who = endpointString(meta.client);
+    let sock: tls.TLSSocket | null = null;
+    let settled = false;
+    const settle = (): void => {
+      settled = true;
+      clearTimeout(timer);
+      handshaking.delete(quiet);
+    };
+    const abort = (line: string | null): void => {
+      if (settled) return;
+      settle();
+      if (line !== null) log(line);
+      sock?.destroy();
+      raw.destroy();
+    };
+    const quiet = (): void => abort(null);
+    handshaking.add(quiet);
+    const timer = setTimeout(() => {
+      abort(`TLS handshake with ${who} did not finish within ${seconds(handshakeMs)}; closing the connection`);
+    }, handshakeMs);
+    timer.unref();
+    raw.on('error', () => { /* reported through the TLS socket, or the close below */ });
+    raw.once('close', quiet);
+    // Look at the first byte before OpenSSL does: a TLS connection starts with a
+    // handshake record (content type 22, 0x16). Anything else gets a clear line.
+    raw.once('data', (first: Buffer) => {
+      if (settled) return;
+      const b = first[0]!;
+      if (b !== 0x16) {
+        abort(b === 0x10
+          ? `client ${who} sent plain MQTT (not TLS) to the TLS listener; closing the connection`
+          : `client ${who} sent bytes that are not TLS (first byte 0x${b.toString(16).padStart(2, '0')}) to the TLS listener; closing the connection`);
+        return;
+      }
+      raw.pause();
+      raw.unshift(first); // TLSSocket takes over bytes already read from `raw`
+      const s = new tls.TLSSocket(raw, { isServer: true, secureContext: ctx });
+      sock = s;
+      const onError = (err: Error): void => abort(`TLS handshake with ${who} failed: ${handshakeFailure(err)}`);
+      s.once('error', onError);
+      // A client that leaves mid-handshake (FIN, with allowHalfOpen) is closed quietly.
+      s.once('end', quiet);
+      s.once('close', quiet);
+      s.once('secure', () => {
+        if (settled) return;
+        settle();
+        s.off('error', onError);
+        s.off('end', quiet);
+        s.off('close', quiet);
+        raw.off('close', quiet);
+        accept(new SocketEnd(s, raw), meta);
+      });
+    });
+  };
+
   const server = net.createServer({ allowHalfOpen: true }, (raw) => {
     raw.setNoDelay(true);
     if (!secureContext) {
       accept(new SocketEnd(raw), metaOf(raw, 'tcp'));
       return;
     }
-    const meta = metaOf(raw, 'tls');
-    const sock = new tls.TLSSocket(raw, { isServer: true, secureContext });
-    const onError = (err: Error) => {
-      log(`TLS handshake with ${endpointString(meta.client)} failed: ${err.message}`);
-      sock.destroy();
-      raw.destroy();
-    };
-    sock.once('error', onError);
-    raw.on('error', () => { /* reported through the TLS socket */ });
-    sock.once('secure', () => {
-      sock.off('error', onError);
-      accept(new SocketEnd(sock, raw), meta);
-    });
+    if (closing) { raw.destroy(); return; }
+    acceptTls(raw, secureContext);
   });
   const address = await listenOn(server, opts.listen, '--listen');
 
@@ -170,6 +223,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     const httpClosed = httpServer ? new Promise<void>((r) => httpServer!.close(() => r())) : Promise.resolve();
     wss?.close();
     const drained = links.size === 0 ? Promise.resolve() : new Promise<void>((r) => { idle = r; });
+    for (const stop of [...handshaking]) stop();
     for (const link of [...links]) link.shutdown();
     for (const c of wss?.clients ?? []) c.terminate();
     httpServer?.closeAllConnections();
@@ -205,4 +259,22 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     connections: () => [...links].map((l) => l.info()),
     close,
   };
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A TLS handshake error as a short reason, without OpenSSL's source locations. */
+export function handshakeFailure(err: Error & { code?: string; reason?: string }): string {
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return 'the client closed the connection during the handshake';
+  const reason = err.reason ?? /:(?:[^:]*):([^:]+):[^:]*\.c:\d+/.exec(err.message)?.[1] ?? err.message.split('\n')[0]!.trim();
+  const alert = /alert (.+)$/i.exec(reason);
+  if (alert) {
+    const what = alert[1]!.toLowerCase();
+    // The client checked our certificate and refused it (unknown CA, bad or expired certificate).
+    if (/certificate|unknown ca/.test(what)) return `the client did not accept the certificate (TLS alert: ${what}; does it trust the CA that signed --tls-cert?)`;
+    return `the client sent TLS alert '${what}'`;
+  }
+  return reason.replace(/\s+/g, ' ').trim() || (err.code ?? 'unknown error');
 }

@@ -42,6 +42,11 @@ export interface ProxyOptions {
    * so live records and findings carry the frame numbers Wireshark shows for the file.
    */
   frameSource?: () => number;
+  /**
+   * A TLS client must finish its handshake within this many milliseconds, or it is
+   * closed (with one log line). Default 10 000.
+   */
+  tlsHandshakeTimeoutMs?: number;
   /** One-line diagnostics (upstream refused, TLS handshake failed). Default: stderr. */
   log?: (line: string) => void;
 }
@@ -85,3 +90,4 @@ export interface ProxyHandle {
 
 export const DEFAULT_MAX_PACKET_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;

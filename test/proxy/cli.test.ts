@@ -1,54 +1,21 @@
 // The built CLI (bin/mqttscope → dist/): `up` and `proxy` print the live view
 // when stdout is not a terminal, exit 0 on SIGINT, and report errors clearly.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/broker/broker.js';
 import { freePort, requireBinary } from '../helpers/peers.js';
+import { cli, interrupt, requireFreshDist, ROOT } from './cli-run.js';
 import { waitFor } from './helpers.js';
 import { pub, runCmd } from './peers.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = join(ROOT, 'bin/mqttscope');
-
-interface Cli {
-  child: ChildProcess;
-  out(): string;
-  err(): string;
-  exited: Promise<number | null>;
-}
-
-function cli(args: string[]): Cli {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
-  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
-  return { child, out: () => out, err: () => err, exited };
-}
-
-async function interrupt(c: Cli): Promise<number | null> {
-  c.child.kill('SIGINT');
-  const t = setTimeout(() => c.child.kill('SIGKILL'), 5000);
-  const code = await c.exited;
-  clearTimeout(t);
-  return code;
-}
-
 beforeAll(() => {
   // These tests run the built CLI; `npm test` builds first.
-  for (const f of ['cli/commands/up.ts', 'cli/commands/proxy.ts', 'cli/live.ts', 'proxy/proxy.ts', 'proxy/link.ts']) {
-    const js = join(ROOT, 'dist', f.replace(/\.ts$/, '.js'));
-    if (!existsSync(js) || statSync(js).mtimeMs < statSync(join(ROOT, 'src', f)).mtimeMs) {
-      throw new Error(`dist/ is missing or older than src/${f}: run npm run build first`);
-    }
-  }
+  requireFreshDist(['cli/commands/up.ts', 'cli/commands/proxy.ts', 'cli/live.ts', 'proxy/proxy.ts', 'proxy/link.ts']);
 });
 
 describe('mqttscope up', () => {

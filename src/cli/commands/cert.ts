@@ -1,6 +1,6 @@
 // `mqttscope cert`: a throwaway CA and a server certificate for localhost.
 import { resolve, relative } from 'node:path';
-import { generateCerts, OpensslMissingError } from '../../proxy/cert.js';
+import { CertDirError, generateCerts, OpensslMissingError } from '../../proxy/cert.js';
 import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 
@@ -38,6 +38,9 @@ export async function run(argv: string[]): Promise<number> {
     c = await generateCerts(dir, { days });
   } catch (err) {
     if (err instanceof OpensslMissingError) throw new CliError(err.message, { code: err.code });
+    if (err instanceof CertDirError) {
+      throw new CliError(`--out ${values.out ?? 'mqttscope-certs'}: ${relative(process.cwd(), err.path) || err.path} ${err.problem}`, { code: err.code, exitCode: 2 });
+    }
     throw new CliError(`openssl failed: ${(err as Error).message.split('\n')[0]}`, { code: 'openssl-failed' });
   }
   const show = (p: string) => relative(process.cwd(), p) || p;

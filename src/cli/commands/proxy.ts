@@ -1,5 +1,7 @@
 // `mqttscope proxy`: the transparent proxy and live view in front of any broker.
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import tls from 'node:tls';
 import { endpointString, type Endpoint } from '../../model/types.js';
 import { startProxy, type ProxyHandle, type ProxyOptions } from '../../proxy/index.js';
 import { parseCommandArgs, parseHostPort, type OptionSpec } from '../args.js';
@@ -23,8 +25,8 @@ export const PROXY_OPTIONS = {
 export const PROXY_USAGE = [
   '  -l, --listen [HOST:]PORT   where clients connect (default 127.0.0.1:1883; a bare port means 127.0.0.1)',
   '  --tls-cert FILE            terminate TLS from clients with this certificate (PEM; see mqttscope cert)',
-  '  --tls-key FILE             ... and this private key',
-  '  --upstream-tls             speak TLS to the broker',
+  '  --tls-key FILE             ... and this private key (PEM, without a passphrase)',
+  '  --upstream-tls             speak TLS to the broker (up: only with --broker HOST:PORT)',
   '  --cafile FILE              CA certificate(s) that signed the broker\'s certificate (implies --upstream-tls)',
   '  --ws-listen [HOST:]PORT    also accept MQTT over WebSocket (ws://HOST:PORT, subprotocol mqtt)',
   '  --max-buffered BYTES       bytes held per connection before reading pauses (default 1M)',
@@ -53,11 +55,89 @@ Examples:
 
 type ProxyValues = { [K in keyof typeof PROXY_OPTIONS]?: (typeof PROXY_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
+/**
+ * A problem with a file given to --tls-cert, --tls-key or --cafile: one line
+ * naming the option, the file and what is wrong; exit 2 like other usage errors.
+ */
+function tlsFileError(flag: string, path: string, problem: string): CliError {
+  return new CliError(`${flag} ${path}: ${problem}`, { code: 'tls-file', exitCode: 2 });
+}
+
 async function readPem(path: string, flag: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    throw new CliError(`${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { code: 'read-failed' });
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw tlsFileError(flag, path, `cannot read it (${why})`);
+  }
+}
+
+const PEM_CERT = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----[\s\S]*?-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g;
+const PEM_CERT_LINE = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----/;
+const PEM_KEY = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/;
+
+/** OpenSSL's reason without the error number and library: `error:0480006C:PEM routines::no start line` → `no start line`. */
+function opensslReason(err: unknown): string {
+  const m = (err as Error).message ?? String(err);
+  return m.replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '').split('\n')[0]!.trim();
+}
+
+/** The PEM certificates in a file, parsed, or a problem that names the file. */
+function certificates(flag: string, path: string, pem: Buffer, what: string): X509Certificate[] {
+  const text = pem.toString('latin1');
+  const blocks = text.match(PEM_CERT) ?? [];
+  if (blocks.length === 0) {
+    if (PEM_KEY.test(text)) {
+      throw tlsFileError(flag, path, `holds a private key, not ${what}${flag === '--tls-cert' ? ' (are --tls-cert and --tls-key swapped?)' : ''}`);
+    }
+    throw tlsFileError(flag, path, `not a PEM certificate file (no -----BEGIN CERTIFICATE----- line)`);
+  }
+  return blocks.map((b, i) => {
+    try {
+      return new X509Certificate(b);
+    } catch (err) {
+      throw tlsFileError(flag, path, `certificate ${i + 1} cannot be parsed (${opensslReason(err)})`);
+    }
+  });
+}
+
+/** Check a --tls-cert/--tls-key pair: each file holds what it should, and the key belongs to the certificate. */
+export function checkServerPair(certPath: string, cert: Buffer, keyPath: string, key: Buffer): void {
+  const leaf = certificates('--tls-cert', certPath, cert, 'a certificate')[0]!;
+  const keyText = key.toString('latin1');
+  if (!PEM_KEY.test(keyText)) {
+    if (PEM_CERT_LINE.test(keyText)) {
+      throw tlsFileError('--tls-key', keyPath, 'holds a certificate, not a private key (are --tls-cert and --tls-key swapped?)');
+    }
+    throw tlsFileError('--tls-key', keyPath, 'not a PEM private key (no -----BEGIN PRIVATE KEY----- line)');
+  }
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(keyText)) {
+    throw tlsFileError('--tls-key', keyPath, 'the private key is protected by a passphrase; give an unencrypted copy (openssl pkey -in KEY -out plain.key)');
+  }
+  let k;
+  try {
+    k = createPrivateKey(key);
+  } catch (err) {
+    throw tlsFileError('--tls-key', keyPath, `the private key cannot be parsed (${opensslReason(err)})`);
+  }
+  if (!leaf.checkPrivateKey(k)) {
+    throw tlsFileError('--tls-key', keyPath, `does not belong to the certificate in ${certPath} (${leaf.subject.replace(/\n/g, ', ')})`);
+  }
+  try {
+    tls.createSecureContext({ cert, key });
+  } catch (err) {
+    throw tlsFileError('--tls-cert', certPath, `cannot be used with ${keyPath} (${opensslReason(err)})`);
+  }
+}
+
+/** Check a --cafile: at least one PEM certificate, every one readable. */
+export function checkCaFile(path: string, ca: Buffer): void {
+  certificates('--cafile', path, ca, 'a CA certificate');
+  try {
+    tls.createSecureContext({ ca });
+  } catch (err) {
+    throw tlsFileError('--cafile', path, `cannot be used (${opensslReason(err)})`);
   }
 }
 
@@ -76,10 +156,19 @@ export async function proxySettings(v: ProxyValues): Promise<ProxySettings> {
     throw new UsageError('--tls-cert and --tls-key go together');
   }
   if (v['tls-cert'] !== undefined && v['tls-key'] !== undefined) {
-    s.tls = { cert: await readPem(v['tls-cert'], '--tls-cert'), key: await readPem(v['tls-key'], '--tls-key') };
+    const cert = await readPem(v['tls-cert'], '--tls-cert');
+    const key = await readPem(v['tls-key'], '--tls-key');
+    checkServerPair(v['tls-cert'], cert, v['tls-key'], key);
+    s.tls = { cert, key };
   }
   if (v['upstream-tls'] || v.cafile !== undefined) {
-    s.upstreamTls = v.cafile !== undefined ? { ca: await readPem(v.cafile, '--cafile') } : {};
+    if (v.cafile !== undefined) {
+      const ca = await readPem(v.cafile, '--cafile');
+      checkCaFile(v.cafile, ca);
+      s.upstreamTls = { ca };
+    } else {
+      s.upstreamTls = {};
+    }
   }
   if (v['ws-listen'] !== undefined) s.wsListen = parseHostPort(v['ws-listen'], '--ws-listen');
   if (v['max-buffered'] !== undefined) s.maxBufferedBytes = parseSize(v['max-buffered'], '--max-buffered');

@@ -86,6 +86,10 @@ export async function run(argv: string[]): Promise<number> {
   if (external && (values.passwd !== undefined || values['allow-anonymous'])) {
     throw new UsageError('--passwd and --allow-anonymous configure the bundled broker; with --broker HOST:PORT configure that broker instead');
   }
+  if (!external && (values['upstream-tls'] || values.cafile !== undefined)) {
+    // The broker `up` starts (aedes, or the managed mosquitto) listens on plain TCP only.
+    throw new UsageError(`--upstream-tls and --cafile are for a broker that speaks TLS, but the ${broker} broker that up starts speaks plain TCP; leave them out, or give a TLS broker with --broker HOST:PORT (--tls-cert/--tls-key offer TLS to clients)`);
+  }
   const settings = await proxySettings(values);
   const cfg = liveConfig(values);
   let backend: Backend | null = null;
