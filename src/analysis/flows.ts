@@ -428,7 +428,11 @@ export class FlowTracker {
       this.byConn.delete(s.connId);
       if (this.lastConn === s.connId) { this.lastConn = null; this.lastMap = undefined; }
     }
+    // A PINGREQ still unanswered was cut short too; it counts in the table, not in the
+    // qos-flow-incomplete finding (no message is lost with it).
+    const pings = this.pings.get(s.connId);
     this.pings.delete(s.connId);
+    if (pings) for (const f of pings) this.finish(f, 'incomplete');
     if (cut.length === 0) return;
     cut.sort((a, b) => a.r0.time - b.r0.time);
     const recs = cut.flatMap((f) => f.recs());

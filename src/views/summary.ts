@@ -308,15 +308,13 @@ export class FilteredFlowCounter {
     }
   }
 
-  /**
-   * The table: flows still open at the end were cut short (incomplete), as in the
-   * analysis, which counts a PINGREQ without PINGRESP in `count` only.
-   */
+  /** The table: flows still open at the end (PINGREQs without PINGRESP too) were cut short (incomplete), as in the analysis. */
   stats(): FlowStatsTable {
     const out: FlowStatsTable = {};
     for (const [k, v] of Object.entries(this.table) as [FlowKindName, (typeof this.table)[FlowKindName]][]) {
       let incomplete = v.incomplete;
       for (const m of this.live.values()) for (const f of m.values()) if (f.counted && f.kind === k) incomplete++;
+      if (k === 'ping') for (const q of this.pings.values()) for (const f of q) if (f.counted) incomplete++;
       out[k] = { count: v.count, complete: v.complete, rejected: v.rejected, incomplete, avgUs: v.complete ? v.totalUs / v.complete : null, maxUs: v.maxUs };
     }
     return out;

@@ -32,6 +32,20 @@ describe('flow tracker', () => {
     expect(stats.ping).toMatchObject({ count: 1, complete: 1 });
   });
 
+  it('a PINGREQ still unanswered when the connection closes counts as incomplete (no qos-flow-incomplete finding: no message is lost)', () => {
+    const sc = new Scenario();
+    const c = sc.client('c').login();
+    c.pingreq();
+    sc.wait(2);
+    c.pingresp();
+    c.pingreq(); // never answered
+    sc.wait(5);
+    c.close('reset');
+    const { stats } = sc.analyzer.snapshot().flows;
+    expect(stats.ping).toMatchObject({ count: 2, complete: 1, incomplete: 1 });
+    expect(sc.findings.filter((f) => f.code === 'qos-flow-incomplete')).toEqual([]);
+  });
+
   it('DUP re-sends are counted as retransmissions of the same flow', () => {
     const sc = new Scenario();
     const c = sc.client('c').login();
