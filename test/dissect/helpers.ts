@@ -1,6 +1,7 @@
 // Shared helpers for the dissector tests.
 import { expect } from 'vitest';
-import type { Field } from '../../src/model/types.js';
+import { dissect, summarize } from '../../src/dissect/index.js';
+import type { Field, ProtocolVersion } from '../../src/model/types.js';
 
 /** Bytes from hex written with spaces, newlines and `#` comments. */
 export function hex(s: string): Uint8Array {
@@ -64,4 +65,17 @@ function childProblem(f: Field): string | null {
     if (p) return p;
   }
   return null;
+}
+
+/**
+ * Decode hex both ways (summary and full tree), check the tree's byte ranges and
+ * that both give the same notes. `codes` is each note as `code spec`.
+ */
+export function decodeBoth(h: string, version: ProtocolVersion = 4) {
+  const b = hex(h);
+  const s = summarize(b, { version });
+  const t = dissect(b, { version });
+  expect(invariantProblem(t.fields, b.length)).toBeNull();
+  expect(t.notes).toEqual(s.notes);
+  return { b, s, f: t.fields, notes: s.notes, codes: s.notes.map((n) => `${n.code} ${n.spec ?? '-'}`) };
 }

@@ -4,18 +4,10 @@
 // flags, AUTH outside MQTT 5, MQTT 3.1 CONNACK/SUBACK, properties running past
 // their block, BOM and discouraged code points. One comment per field.
 import { describe, expect, it } from 'vitest';
-import { dissect, summarize } from '../../src/dissect/index.js';
-import type { Field, Note, ProtocolVersion } from '../../src/model/types.js';
-import { expectField, find, findAll, hex, invariantProblem } from './helpers.js';
+import type { Field, Note } from '../../src/model/types.js';
+import { decodeBoth, expectField, find, findAll, hex } from './helpers.js';
 
-function both(h: string, version: ProtocolVersion) {
-  const b = hex(h);
-  const s = summarize(b, { version });
-  const t = dissect(b, { version });
-  expect(invariantProblem(t.fields, b.length)).toBeNull();
-  expect(t.notes).toEqual(s.notes);
-  return { b, s, f: t.fields, notes: s.notes, codes: s.notes.map((n) => `${n.code} ${n.spec ?? '-'}`) };
-}
+const both = decodeBoth;
 
 /** One byte as two hex digits. */
 function hx(n: number): string {

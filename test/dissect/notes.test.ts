@@ -2,15 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { dissect, summarize } from '../../src/dissect/index.js';
 import type { ProtocolVersion } from '../../src/model/types.js';
-import { hex, invariantProblem } from './helpers.js';
+import { decodeBoth, hex } from './helpers.js';
 
 function notesOf(h: string, version: ProtocolVersion = 4) {
-  const b = hex(h);
-  const s = summarize(b, { version });
-  const t = dissect(b, { version });
-  expect(invariantProblem(t.fields, b.length)).toBeNull();
-  expect(t.notes).toEqual(s.notes);
-  return s.notes.map((n) => `${n.code} ${n.spec ?? '-'}`);
+  return decodeBoth(h, version).codes;
 }
 
 describe('notes', () => {

@@ -2,20 +2,12 @@
 // field, with the expected values and byte ranges.
 import { describe, expect, it } from 'vitest';
 import { dissect, summarize } from '../../src/dissect/index.js';
-import type { ProtocolVersion } from '../../src/model/types.js';
 import {
   CONNECT_V4, CONNECT_WILL_V4, CONNACK_V4, PUBLISH_QOS0, PUBLISH_QOS1_V4, PUBACK_V4, PUBREC_V4, PUBREL_V4, PUBCOMP_V4, SUBSCRIBE_V4, SUBACK_V4, UNSUBSCRIBE_V4, UNSUBACK_V4, PINGREQ, PINGRESP, DISCONNECT_V4, CONNECT_V5, CONNACK_V5, PUBLISH_V5, PUBACK_V5, PUBACK_V5_SHORT, PUBREC_V5, PUBREL_V5, PUBCOMP_V5, SUBSCRIBE_V5, SUBACK_V5, UNSUBSCRIBE_V5, UNSUBACK_V5, DISCONNECT_V5, AUTH_V5,
 } from './vectors.js';
-import { expectField, findAll, hex, invariantProblem } from './helpers.js';
+import { decodeBoth, expectField, findAll, hex, invariantProblem } from './helpers.js';
 
-function both(h: string, version: ProtocolVersion) {
-  const b = hex(h);
-  const s = summarize(b, { version });
-  const t = dissect(b, { version });
-  expect(invariantProblem(t.fields, b.length)).toBeNull();
-  expect(t.notes).toEqual(s.notes);
-  return { b, s, f: t.fields, notes: s.notes };
-}
+const both = decodeBoth;
 
 describe('MQTT 3.1.1 vectors', () => {
   it('CONNECT with user name and password', () => {
