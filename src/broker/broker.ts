@@ -1,9 +1,10 @@
 // The bundled broker: aedes on a TCP listener with mosquitto 2.0 security.
 import { createServer, type Server, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { loadAclFile, type AclFile } from '../acl/acl-file.js';
 import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
-import { createSecurityHooks, type SecurityEvent } from './security.js';
+import { createSecurity, type SecurityEvent } from './security.js';
+import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
 
 export interface BrokerOptions {
   /** Default 127.0.0.1. */
@@ -32,11 +33,34 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const passwd = typeof opts.passwd === 'string' ? await loadPasswordFile(opts.passwd) : opts.passwd ?? null;
   const acl = typeof opts.acl === 'string' ? await loadAclFile(opts.acl) : opts.acl ?? null;
   const allowAnonymous = opts.allowAnonymous ?? passwd === null;
-  const hooks = createSecurityHooks({ passwd, acl, allowAnonymous }, opts.onEvent);
+  const security = createSecurity({ passwd, acl, allowAnonymous }, opts.onEvent);
+  let shared: SharedSubscriptions | null = null;
   // aedes drops a client whose packets pile up while its CONNECT is being
   // authenticated (queueLimit, default 42): a client that sends CONNECT and a burst
   // of PUBLISHes without waiting for CONNACK is valid MQTT, and mosquitto takes it.
-  const aedes = await Aedes.createBroker({ ...hooks, queueLimit: 65_536 });
+  const aedes = await Aedes.createBroker({
+    ...security.hooks,
+    // A granted (or, for a persistent session, restored) $share subscription joins its group.
+    authorizeSubscribe(client, sub, done) {
+      security.hooks.authorizeSubscribe(client, sub, (err, granted) => {
+        const s = !err && granted ? parseSharedFilter(granted.topic) : null;
+        if (s && client) shared?.join(client, s, granted!.qos);
+        done(err, granted);
+      });
+    },
+    queueLimit: 65_536,
+  });
+  shared = new SharedSubscriptions(aedes, { isDenied: security.isDenied, mayQueue: security.mayQueue });
+  // mosquitto checks read access when it queues a message for an offline persistent
+  // session (as the session's last username), not only when it sends it: filter what
+  // aedes queues for sessions that are not connected (its persistence API).
+  const persistence = (aedes as unknown as { persistence: { outgoingEnqueueCombi: (subs: Array<{ clientId: string }>, ...rest: unknown[]) => unknown } }).persistence;
+  const enqueue = persistence.outgoingEnqueueCombi.bind(persistence);
+  const clients = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
+  persistence.outgoingEnqueueCombi = (subs, ...rest) => {
+    const packet = rest[0] as AedesPublishPacket;
+    return enqueue(subs.filter((sub) => clients[sub.clientId] !== undefined || security.mayQueue(sub.clientId, packet)), ...rest);
+  };
   const sockets = new Set<Socket>();
   const server: Server = createServer((sock) => {
     sockets.add(sock);

@@ -2,4 +2,5 @@
 export { startBroker, type BrokerOptions, type RunningBroker } from './broker.js';
 export { startMosquitto, freePort, MosquittoError, type MosquittoOptions, type RunningMosquitto } from './mosquitto.js';
 export { parseMosquittoConf, loadMosquittoConf, ConfigFileError, type MosquittoConfig } from './config.js';
-export { createSecurityHooks, DENIED_BROKER_ID, type SecurityOptions, type SecurityEvent } from './security.js';
+export { createSecurity, createSecurityHooks, DENIED_BROKER_ID, type Security, type SecurityOptions, type SecurityEvent } from './security.js';
+export { SharedSubscriptions, parseSharedFilter, type SharedFilter } from './shared-subscriptions.js';

@@ -149,8 +149,11 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
   await chmod(configPath, 0o644);
 
   let logBuf = '';
+  // mosquitto names the copy of the acl_file it was given; name the user's file instead.
+  const aclCopy = opts.aclFile ? join(dir, 'acl') : null;
   const append = (chunk: Buffer): void => {
-    const text = chunk.toString('utf8');
+    let text = chunk.toString('utf8');
+    if (aclCopy) text = text.replaceAll(aclCopy, opts.aclFile!);
     logBuf = (logBuf + text).slice(-65536);
     opts.onLog?.(text);
   };

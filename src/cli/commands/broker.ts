@@ -3,6 +3,7 @@
 import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { AclFileError } from '../../acl/errors.js';
+import { loadAclFile, type AclFile } from '../../acl/acl-file.js';
 import { loadMosquittoConf } from '../../broker/config.js';
 import { startBroker } from '../../broker/broker.js';
 import { startMosquitto, MosquittoError } from '../../broker/mosquitto.js';
@@ -15,13 +16,16 @@ export const usage = `usage: mqttscope broker [--port N] [--host H] [-c mosquitt
 Runs an MQTT 3.1.1 broker that enforces mosquitto 2.0 password_file and
 acl_file rules the way mosquitto does: refused logins get CONNACK 5, a PUBLISH
 the ACL denies is acknowledged and delivered to nobody, a SUBSCRIBE is always
-granted and each message is checked for read access on delivery.
+granted and each message is checked for read access on delivery (and when it is
+queued for an offline session); $share/GROUP/FILTER shared subscriptions deliver
+each message to one member in turn.
 
 Options:
   --port N            TCP port (default 1883, or the config's listener)
   --host H            address to listen on (default 127.0.0.1)
   -c, --config FILE   mosquitto.conf subset: listener, port, allow_anonymous,
-                      password_file, acl_file (other directives are ignored with a warning)
+                      password_file, acl_file (other mosquitto directives are ignored
+                      with a warning; what mosquitto refuses is an error FILE:LINE)
   --passwd FILE       mosquitto password_file (plain text or $7$/$6$ hashes)
   --acl FILE          mosquitto acl_file
   --allow-anonymous   let clients without a username in (default: only when there is no --passwd)
@@ -39,7 +43,10 @@ function describeEvent(e: SecurityEvent): string {
   switch (e.kind) {
     case 'connect-refused': return `refused CONNECT from ${who}: ${e.reason}; sent CONNACK 5`;
     case 'publish-denied': return `denied PUBLISH from ${who} to '${e.topic}' (QoS ${e.qos}): acknowledged and dropped`;
-    case 'delivery-withheld': return `withheld '${e.topic}' from ${who}: no read access`;
+    case 'delivery-withheld': return e.offline
+      ? `withheld '${e.topic}' from the offline session ${who}: no read access, not queued`
+      : `withheld '${e.topic}' from ${who}: no read access`;
+    case 'connection-closed': return `closed the connection of ${who}: ${e.reason}`;
   }
 }
 
@@ -85,12 +92,42 @@ export async function run(argv: string[]): Promise<number> {
     port ??= 1883;
     host ??= '127.0.0.1';
     const log = (e: SecurityEvent): void => { if (!values.quiet) process.stderr.write(`${describeEvent(e)}\n`); };
-    const running = engine === 'aedes'
-      ? await startBroker({ host, port, passwd, acl, allowAnonymous, onEvent: log })
-      : await startMosquitto({ host, port, passwdFile: passwd, aclFile: acl, allowAnonymous,
+    // The acl_file as mqttscope reads it: warnings for both engines; for mosquitto,
+    // a line-level reason to add to mosquitto's own error if it refuses the file.
+    let aclFile: AclFile | null = null;
+    let aclProblem: string | null = null;
+    if (acl !== undefined) {
+      try {
+        aclFile = await loadAclFile(acl);
+        for (const w of aclFile.warnings) process.stderr.write(`warning: ${w}\n`);
+      } catch (err) {
+        if (engine === 'aedes' || !(err instanceof AclFileError)) throw err;
+        aclProblem = err.message;
+      }
+    }
+    let running;
+    if (engine === 'aedes') {
+      running = await startBroker({ host, port, passwd, acl: aclFile, allowAnonymous, onEvent: log });
+    } else {
+      // mosquitto's start-up log is held until it listens: if it refuses to start, the
+      // error below carries that log, and it is printed once.
+      let held: string | null = '';
+      try {
+        running = await startMosquitto({ host, port, passwdFile: passwd, aclFile: acl, allowAnonymous,
           onExit: (i) => process.stderr.write(`mosquitto exited (${i.signal ?? `code ${i.code}`}); restarting it (at most 3 times)\n`),
-          onLog: (t) => { if (!values.quiet) process.stderr.write(t); },
+          onLog: (t) => {
+            if (values.quiet) return;
+            if (held !== null) held += t;
+            else process.stderr.write(t);
+          },
           restart: true });
+      } catch (err) {
+        if (err instanceof MosquittoError && aclProblem) err.message += `\n(mqttscope reads the acl_file the same way: ${aclProblem})`;
+        throw err;
+      }
+      process.stderr.write(held);
+      held = null;
+    }
     const anon = allowAnonymous ?? passwd === undefined;
     process.stderr.write(`mqttscope broker: ${engine} listening on ${running.host}:${running.port}`
       + ` (password_file ${passwd ?? 'none'}, acl_file ${acl ?? 'none'}, allow_anonymous ${anon})\n`);

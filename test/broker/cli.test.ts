@@ -1,0 +1,57 @@
+// `mqttscope broker` in-process (mirrors src/cli/main.ts's error handling).
+import { describe, it, expect, afterEach, vi } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as brokerCommand from '../../src/cli/commands/broker.js';
+import { CliError } from '../../src/cli/errors.js';
+import { freePort, requireBinary } from '../helpers/peers.js';
+
+let err = '';
+
+async function broker(args: string[], whenListening?: () => void): Promise<number> {
+  err = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    if (whenListening && String(s).includes(' listening on ')) setImmediate(whenListening);
+    return true;
+  });
+  try {
+    return await brokerCommand.run(args);
+  } catch (e) {
+    if (e instanceof CliError) { err += `mqttscope broker: ${e.message}\n`; return e.exitCode; }
+    throw e;
+  }
+}
+
+afterEach(() => { vi.restoreAllMocks(); });
+
+describe('mqttscope broker', () => {
+  it('--broker mosquitto: a refused acl_file is reported once, naming the user\'s file, with the line mqttscope blames', async () => {
+    requireBinary('mosquitto');
+    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-brokercli-'));
+    const acl = join(dir, 'bad.acl');
+    writeFileSync(acl, 'user admin\ntopic\treadwrite #\n');
+    expect(await broker(['--broker', 'mosquitto', '--port', String(await freePort()), '--acl', acl])).toBe(1);
+    expect(err.match(/Invalid line in acl_file/g), err).toHaveLength(1);
+    expect(err).toContain(`Invalid line in acl_file "${acl}"`);
+    expect(err).toContain(`(mqttscope reads the acl_file the same way: ${acl}:2: a tab character in 'topic\\treadwrite'`);
+  });
+
+  it('the bundled broker prints the acl_file warnings and stops on SIGINT', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-brokercli-'));
+    const acl = join(dir, 'tab.acl');
+    writeFileSync(acl, 'topic read\tfoo\n');
+    expect(await broker(['--port', '0', '--acl', acl], () => process.emit('SIGINT'))).toBe(0);
+    expect(err).toContain(`warning: ${acl}:1: the topic 'read\\tfoo' contains a tab character`);
+    expect(err).toContain('aedes listening on 127.0.0.1:');
+  });
+
+  it('-c: an indented comment is an error naming the line, as mosquitto refuses it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-brokercli-'));
+    const conf = join(dir, 'm.conf');
+    writeFileSync(conf, 'listener 1883\n  # a comment\n');
+    expect(await broker(['-c', conf])).toBe(1);
+    expect(err).toContain(`${conf}:2: a comment must have '#' in the first column`);
+  });
+});

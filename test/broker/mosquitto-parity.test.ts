@@ -1,0 +1,214 @@
+// Security and routing cases where aedes on its own differs from mosquitto 2.0,
+// each run against the bundled broker AND a real mosquitto 2.0 with the same
+// files, with the same expectations (mosquitto missing = failure, never a skip).
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBroker, type SecurityEvent } from '../../src/broker/index.js';
+import { startTestMosquitto } from '../helpers/mosquitto.js';
+import { RawClient, type ConnectFields } from './raw-client.js';
+
+interface Peer { port: number; close(): Promise<void> }
+interface Setup { passwd?: string; acl?: string; allowAnonymous: boolean }
+type Start = (s: Setup) => Promise<Peer>;
+
+function files(s: Setup): { passwd?: string; acl?: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'mqttscope-parity-'));
+  const out: { passwd?: string; acl?: string } = {};
+  if (s.passwd !== undefined) writeFileSync(out.passwd = join(dir, 'passwd'), s.passwd);
+  if (s.acl !== undefined) writeFileSync(out.acl = join(dir, 'acl'), s.acl);
+  return out;
+}
+
+const BROKERS: Array<[string, Start]> = [
+  ['bundled broker (aedes)', (s) => {
+    const f = files(s);
+    return startBroker({ port: 0, passwd: f.passwd ?? null, acl: f.acl ?? null, allowAnonymous: s.allowAnonymous });
+  }],
+  ['mosquitto 2.0', (s) => {
+    const f = files(s);
+    return startTestMosquitto({ ...(f.passwd ? { passwdFile: f.passwd } : {}), ...(f.acl ? { aclFile: f.acl } : {}), allowAnonymous: s.allowAnonymous });
+  }],
+];
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function withBroker(start: Start, setup: Setup, body: (port: number, open: (c: ConnectFields) => Promise<RawClient>) => Promise<void>): Promise<void> {
+  const peer = await start(setup);
+  const clients: RawClient[] = [];
+  const open = async (c: ConnectFields): Promise<RawClient> => {
+    const rc = await RawClient.open(peer.port, c);
+    clients.push(rc);
+    return rc;
+  };
+  try {
+    await body(peer.port, open);
+  } finally {
+    for (const c of clients) c.destroy();
+    await peer.close();
+  }
+}
+
+/** A connected client (CONNACK 0 asserted). */
+async function online(open: (c: ConnectFields) => Promise<RawClient>, c: ConnectFields): Promise<RawClient> {
+  const rc = await open(c);
+  expect(await rc.connack(), `CONNACK for ${c.clientId}`).toBe(0);
+  return rc;
+}
+
+describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
+  it('an empty username is anonymous: it logs in when anonymous clients may, whatever the password file holds', async () => {
+    for (const allowAnonymous of [true, false]) {
+      await withBroker(start, { passwd: 'u:p\n', allowAnonymous }, async (_port, open) => {
+        const code = async (c: Omit<ConnectFields, 'clientId'>): Promise<number | 'closed'> => (await open({ clientId: 'c', ...c })).connack();
+        const anon = allowAnonymous ? 0 : 5;
+        expect(await code({ username: '', password: 'p' })).toBe(anon);
+        expect(await code({ username: '' })).toBe(anon);
+        expect(await code({ username: '', password: '' })).toBe(anon);
+        expect(await code({ username: 'u', password: '' })).toBe(5); // an empty password is no password
+        expect(await code({ username: 'u', password: 'p' })).toBe(0);
+      });
+    }
+  });
+
+  it('an empty username gets the anonymous ACL rules, not %u patterns', async () => {
+    await withBroker(start, { acl: 'topic readwrite anon/#\npattern readwrite pu/%u/#\n', allowAnonymous: true }, async (_port, open) => {
+      const esub = await online(open, { clientId: 'esub', username: '' });
+      expect(await esub.subscribe(['#'])).toEqual([0]);
+      const pub = await online(open, { clientId: 'epub', username: '' });
+      await pub.publish('pu//x', 'empty-pu');
+      await pub.publish('anon/1', 'empty-anon');
+      await esub.waitFor(() => (esub.messages().length > 0 ? true : undefined), 'a message');
+      await sleep(200);
+      expect(esub.messages()).toEqual(['anon/1 empty-anon']);
+    });
+  });
+
+  it('a password without a username closes the connection [MQTT-3.1.2-22]', async () => {
+    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: true }, async (_port, open) => {
+      expect(await (await open({ clientId: 'c', password: 'p' })).connack()).toBe('closed');
+    });
+  });
+
+  it.each(['a+', 'a/#/b', '#/x', '$share', '$share/g+/t'])('SUBSCRIBE to the invalid filter %s closes the connection', async (filter) => {
+    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+      const c = await online(open, { clientId: 'bad-sub' });
+      expect(await c.subscribe([filter])).toBe('closed');
+    });
+  });
+
+  it('$share: one member of a group gets each message, in turn; another group gets them all', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+      const a = await online(open, { clientId: 'a' });
+      expect(await a.subscribe(['$share/g/t/#'])).toEqual([0]);
+      const b = await online(open, { clientId: 'b' });
+      expect(await b.subscribe(['$share/g/t/#'])).toEqual([0]);
+      const h = await online(open, { clientId: 'h' });
+      expect(await h.subscribe(['$share/h/t/+'])).toEqual([0]);
+      const inert = await online(open, { clientId: 'inert' });
+      expect(await inert.subscribe(['$share/g', '$share/g/'])).toEqual([0, 0]);
+      const pub = await online(open, { clientId: 'p' });
+      for (let i = 0; i < 4; i++) await pub.publish(`t/${i}`, `m${i}`);
+      await pub.publish('$share/g/t/x', 'direct'); // a client may not publish to $share
+      await h.waitFor(() => (h.messages().length === 4 ? true : undefined), 'group h to get all four');
+      await sleep(300);
+      expect(a.messages()).toEqual(['t/0 m0', 't/2 m2']);
+      expect(b.messages()).toEqual(['t/1 m1', 't/3 m3']);
+      expect(h.messages()).toEqual(['t/0 m0', 't/1 m1', 't/2 m2', 't/3 m3']);
+      expect(inert.messages()).toEqual([]);
+      // After an UNSUBSCRIBE, b is out of the group: a gets everything.
+      await b.unsubscribe(['$share/g/t/#']);
+      for (let i = 4; i < 6; i++) await pub.publish(`t/${i}`, `m${i}`);
+      await a.waitFor(() => (a.messages().length === 4 ? true : undefined), 'a to get the rest');
+      await sleep(200);
+      expect(a.messages().slice(2)).toEqual(['t/4 m4', 't/5 m5']);
+      expect(b.messages()).toHaveLength(2);
+    });
+  });
+
+  it('$share: an offline persistent member keeps its turn (QoS 1 queued, QoS 0 lost)', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+      const off = await online(open, { clientId: 'offm', clean: false });
+      expect(await off.subscribe(['$share/g/t/#'], 1)).toEqual([1]);
+      await off.disconnect();
+      const on = await online(open, { clientId: 'onm' });
+      expect(await on.subscribe(['$share/g/t/#'], 1)).toEqual([1]);
+      const pub = await online(open, { clientId: 'p' });
+      for (let i = 0; i < 4; i++) await pub.publish(`t/${i}`, `q1-${i}`, 1);
+      for (let i = 0; i < 4; i++) await pub.publish(`t/q0/${i}`, `q0-${i}`, 0);
+      await on.waitFor(() => (on.messages().length === 4 ? true : undefined), 'the online member');
+      expect(on.messages()).toEqual(['t/1 q1-1', 't/3 q1-3', 't/q0/1 q0-1', 't/q0/3 q0-3']);
+      on.ackAll();
+      const back = await online(open, { clientId: 'offm', clean: false });
+      await back.waitFor(() => (back.messages().length === 2 ? true : undefined), 'the queued messages');
+      await sleep(200);
+      expect(back.messages()).toEqual(['t/0 q1-0', 't/2 q1-2']);
+    });
+  });
+
+  it('$share: a member that may not read the message uses its turn and the group loses it', async () => {
+    const acl = 'user admin\ntopic readwrite #\nuser r1\ntopic read t/#\nuser r2\ntopic read t/ok\n';
+    await withBroker(start, { passwd: 'admin:a\nr1:p\nr2:p\n', acl, allowAnonymous: false }, async (_port, open) => {
+      const r1 = await online(open, { clientId: 'r1', username: 'r1', password: 'p' });
+      expect(await r1.subscribe(['$share/g/t/#'])).toEqual([0]);
+      const r2 = await online(open, { clientId: 'r2', username: 'r2', password: 'p' });
+      expect(await r2.subscribe(['$share/g/t/#'])).toEqual([0]);
+      const pub = await online(open, { clientId: 'adm', username: 'admin', password: 'a' });
+      for (const t of ['t/a', 't/b', 't/c', 't/d']) await pub.publish(t, t);
+      await r1.waitFor(() => (r1.messages().length === 2 ? true : undefined), 'r1');
+      await sleep(300);
+      expect(r1.messages()).toEqual(['t/a t/a', 't/c t/c']);
+      expect(r2.messages()).toEqual([]); // t/b and t/d were r2's turn: lost
+    });
+  });
+
+  it('a message queued for an offline session is checked for read access as its last user (and again when sent)', async () => {
+    // The QA scenario s13: u2 (read #) owns session pers2; u1 (read ok/#) logs in with
+    // that client id and leaves; messages published now are queued only if u1 may read them.
+    const acl = 'user admin\ntopic readwrite #\nuser u1\ntopic read ok/#\nuser u2\ntopic read #\n';
+    await withBroker(start, { passwd: 'admin:a\nu1:p\nu2:q\n', acl, allowAnonymous: false }, async (_port, open) => {
+      const own = await online(open, { clientId: 'pers2', username: 'u2', password: 'q', clean: false });
+      expect(await own.subscribe(['#'], 1)).toEqual([1]);
+      await own.disconnect();
+      const steal = await online(open, { clientId: 'pers2', username: 'u1', password: 'p', clean: false });
+      await steal.disconnect();
+      const adm = await online(open, { clientId: 'adm', username: 'admin', password: 'a' });
+      await adm.publish('no/2', 'no2', 1);
+      await adm.publish('ok/3', 'ok3', 1);
+      await sleep(200);
+      const back = await online(open, { clientId: 'pers2', username: 'u2', password: 'q', clean: false });
+      await back.waitFor(() => (back.messages().length > 0 ? true : undefined), 'the queued message');
+      await sleep(300);
+      expect(back.messages()).toEqual(['ok/3 ok3']);
+    });
+  });
+});
+
+describe('bundled broker events for these cases', () => {
+  it('logs the closed connections and what an offline session was not queued', async () => {
+    const events: SecurityEvent[] = [];
+    const f = files({ acl: 'topic write #\nuser u1\ntopic read ok/#\n', allowAnonymous: true });
+    const b = await startBroker({ port: 0, acl: f.acl!, allowAnonymous: true, onEvent: (e) => events.push(e) });
+    try {
+      const c = await RawClient.open(b.port, { clientId: 'bad', password: 'x' });
+      expect(await c.connack()).toBe('closed');
+      const s = await RawClient.open(b.port, { clientId: 'sess', username: 'u1', clean: false });
+      expect(await s.connack()).toBe(0);
+      expect(await s.subscribe(['#'], 1)).toEqual([1]);
+      expect(await s.subscribe(['x+'])).toBe('closed');
+      const p = await RawClient.open(b.port, { clientId: 'p' });
+      expect(await p.connack()).toBe(0);
+      await p.publish('no/1', 'n', 1);
+      await p.publish('ok/1', 'o', 1);
+      p.destroy();
+      expect(events).toEqual([
+        { kind: 'connection-closed', clientId: 'bad', username: null, reason: 'password flag set without the username flag [MQTT-3.1.2-22]' },
+        { kind: 'connection-closed', clientId: 'sess', username: 'u1', reason: "invalid SUBSCRIBE filter 'x+': '+' must be a whole level" },
+        { kind: 'delivery-withheld', clientId: 'sess', username: 'u1', topic: 'no/1', offline: true },
+      ]);
+    } finally {
+      await b.close();
+    }
+  });
+});
