@@ -657,9 +657,13 @@ export class DeliveryCorrelator {
     const pubName = who(pub);
     const ackPart = p.ack ? ` (${p.ack.type === 4 ? 'PUBACK' : 'PUBREC'} rc ${p.ack.code})` : '';
     const list = missing.map(describe).join(', ');
-    const aclHint = this.opts.brokerKind === 'mosquitto'
-      ? `With an acl_file this is a denied write for ${pubName}.`
-      : 'With a mosquitto acl_file this is a denied write.';
+    // Only shared subscriptions missed it: a broker without $share support (aedes 1.x
+    // alone) grants them and never delivers, so a denied write is not the only reading.
+    const aclHint = missing.every((e) => e.shareGroup !== null)
+      ? `All of them are shared subscriptions ($share): a broker without shared subscriptions grants them and never delivers on them; with a mosquitto acl_file, a denied write, or a denied read for the member whose turn it was, has the same effect.`
+      : this.opts.brokerKind === 'mosquitto'
+        ? `With an acl_file this is a denied write for ${pubName}.`
+        : 'With a mosquitto acl_file this is a denied write.';
     let text = `${this.broker} ${p.qos === 0 ? 'accepted' : 'acknowledged'} this QoS ${p.qos} publish from ${pubName}${ackPart} on '${p.topic}' but delivered it to none of the ${missing.length} subscriber(s) whose filters match (${list}). ${aclHint}`;
     const extra: Record<string, unknown> = {
       publisher: { client_id: effectiveClientId(pub), username: pub.username },

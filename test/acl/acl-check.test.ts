@@ -59,4 +59,31 @@ describe('findings explained by the acl_file', () => {
     expect(check({ username: 'bob', clientId: 'x', access: 'write', topic: 'dev/x/1' }).text)
       .toBe("write ALLOWED for bob on 'dev/x/1' by line 1: pattern readwrite dev/%c/#");
   });
+
+  it('a publish only shared subscriptions missed is not called a denied write', () => {
+    // A broker without $share support (aedes 1.x alone) grants the SUBSCRIBE and never delivers.
+    for (const brokerKind of ['aedes', 'mosquitto', 'unknown'] as const) {
+      const sc = new Scenario({ brokerKind });
+      sc.client('member').login().sub(1, ['$share/g/t/#']);
+      sc.client('p').login().publish({ topic: 't/1', payload: 'hello' });
+      const [f, ...rest] = sc.end();
+      expect(rest).toEqual([]);
+      expect(f!.code).toBe('undelivered-publish');
+      expect(f!.text).toContain("All of them are shared subscriptions ($share): a broker without shared subscriptions grants them and never delivers on them");
+      expect(f!.text).not.toMatch(/this is a denied write/);
+    }
+    // With an acl_file that allows the write, the ACL is ruled out.
+    const sc = new Scenario({ brokerKind: 'aedes', acl: parseAclFile('topic readwrite #\n', 'acl') });
+    sc.client('member').login({ username: null }).sub(1, ['$share/g/t/#']);
+    sc.client('p').login({ username: null }).publish({ topic: 't/1', payload: 'hello' });
+    const [f] = sc.end();
+    expect(f!.extra['acl_confirmed']).toBe(false);
+    expect(f!.text).toContain("The acl_file allows this write (write ALLOWED for anonymous clients on 't/1' by line 1: topic readwrite #), so the drop is not explained by the ACL.");
+    // A normal subscriber that missed it too keeps the write-denial reading.
+    const mixed = new Scenario({ brokerKind: 'mosquitto' });
+    mixed.client('member').login().sub(1, ['$share/g/t/#']);
+    mixed.client('w').login().sub(1, ['t/#']);
+    mixed.client('p').login({ username: 'u' }).publish({ topic: 't/1', payload: 'x' });
+    expect(mixed.end()[0]!.text).toContain('With an acl_file this is a denied write for u.');
+  });
 });
