@@ -67,13 +67,19 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     sock.on('close', () => sockets.delete(sock));
     aedes.handle(sock);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Nothing listens: stop the broker too, or its timers keep the process alive.
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw err;
+  }
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
   let closing: Promise<void> | null = null;

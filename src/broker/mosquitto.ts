@@ -27,6 +27,8 @@ export interface MosquittoOptions {
   maxRestarts?: number;
   /** Called when the child exits unexpectedly (before any restart). */
   onExit?: (info: { code: number | null; signal: NodeJS.Signals | null; log: string }) => void;
+  /** Called once when the child exited unexpectedly and is not restarted (no restarts asked, or none left). */
+  onGiveUp?: (info: { code: number | null; signal: NodeJS.Signals | null; restarts: number; log: string }) => void;
   /** Everything mosquitto writes to stdout/stderr, as it arrives. */
   onLog?: (text: string) => void;
   /** Milliseconds to wait for the port to accept connections. Default 10000. */
@@ -119,6 +121,11 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
   const bin = opts.bin ?? await findBinary('mosquitto');
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port || await freePort(host);
+  // Readiness is "the port accepts connections": with another server on it, that
+  // would be true at once while mosquitto fails to bind.
+  if (opts.port && await canConnect(host, port)) {
+    throw new MosquittoError(`cannot listen on ${host}:${port}: the port is already in use; pick another with --port`);
+  }
   const dir = await mkdtemp(join(tmpdir(), 'mqttscope-mosquitto-'));
   await chmod(dir, 0o755);
   const allowAnonymous = opts.allowAnonymous ?? opts.passwdFile === undefined;
@@ -173,6 +180,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
       if (opts.restart && restarts < maxRestarts) {
         restarts++;
         child = launch();
+      } else {
+        opts.onGiveUp?.({ code, signal, restarts, log: logBuf });
       }
     });
     return c;

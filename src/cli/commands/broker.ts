@@ -106,6 +106,9 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     let running;
+    // Set when the managed mosquitto died and is not restarted: the command ends with 1.
+    let gaveUp: (() => void) | null = null;
+    let failed = false;
     if (engine === 'aedes') {
       running = await startBroker({ host, port, passwd, acl: aclFile, allowAnonymous, onEvent: log });
     } else {
@@ -114,7 +117,12 @@ export async function run(argv: string[]): Promise<number> {
       let held: string | null = '';
       try {
         running = await startMosquitto({ host, port, passwdFile: passwd, aclFile: acl, allowAnonymous,
-          onExit: (i) => process.stderr.write(`mosquitto exited (${i.signal ?? `code ${i.code}`}); restarting it (at most 3 times)\n`),
+          onExit: (i) => process.stderr.write(`mosquitto exited (${i.signal ?? `code ${i.code}`})\n`),
+          onGiveUp: (i) => {
+            process.stderr.write(`mqttscope broker: mosquitto exited (${i.signal ?? `code ${i.code}`}) after ${i.restarts} restart(s); giving up\n`);
+            failed = true;
+            gaveUp?.();
+          },
           onLog: (t) => {
             if (values.quiet) return;
             if (held !== null) held += t;
@@ -132,16 +140,18 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`mqttscope broker: ${engine} listening on ${running.host}:${running.port}`
       + ` (password_file ${passwd ?? 'none'}, acl_file ${acl ?? 'none'}, allow_anonymous ${anon})\n`);
     await new Promise<void>((resolve) => {
-      const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+      const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); gaveUp = null; resolve(); };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      gaveUp = stop;
     });
     await running.close();
-    return 0;
+    return failed ? 1 : 0;
   } catch (err) {
     if (err instanceof AclFileError || err instanceof MosquittoError) throw new CliError(err.message, { code: err.code, exitCode: 1 });
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
-      throw new CliError(`cannot listen on ${host}:${port}: ${(err as Error).message}`, { code: 'listen-failed', exitCode: 1 });
+      const why = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is already in use; pick another with --port' : (err as Error).message;
+      throw new CliError(`cannot listen on ${host}:${port}: ${why}`, { code: 'listen-failed', exitCode: 1 });
     }
     throw err;
   }

@@ -38,7 +38,7 @@ interface Backend {
   close(): Promise<void>;
 }
 
-async function startBackend(broker: string, opts: { acl?: string; passwd?: string; allowAnonymous?: boolean }): Promise<Backend> {
+async function startBackend(broker: string, opts: { acl?: string; passwd?: string; allowAnonymous?: boolean }, log: (line: string) => void): Promise<Backend> {
   if (broker === 'aedes') {
     try {
       const b = await startBroker({
@@ -60,6 +60,10 @@ async function startBackend(broker: string, opts: { acl?: string; passwd?: strin
         ...(opts.acl ? { aclFile: opts.acl } : {}),
         ...(opts.passwd ? { passwdFile: opts.passwd } : {}),
         ...(opts.allowAnonymous !== undefined ? { allowAnonymous: opts.allowAnonymous } : {}),
+        // Supervised: a mosquitto that dies is said so (with its last log lines) and restarted.
+        restart: true,
+        onExit: (i) => log(`mosquitto exited (${i.signal ?? `code ${i.code}`}); its last log lines:\n${lastLines(i.log, 5)}`),
+        onGiveUp: (i) => log(`mosquitto exited (${i.signal ?? `code ${i.code}`}) after ${i.restarts} restart(s); not restarting it again, so clients will be refused until up is restarted`),
       });
       return { kind: 'mosquitto', at: { host: m.host, port: m.port }, close: () => m.close() };
     } catch (err) {
@@ -101,7 +105,7 @@ export async function run(argv: string[]): Promise<number> {
         ...(values.acl !== undefined ? { acl: values.acl } : {}),
         ...(values.passwd !== undefined ? { passwd: values.passwd } : {}),
         ...(values['allow-anonymous'] ? { allowAnonymous: true } : {}),
-      });
+      }, w.log);
       return startWiredProxy(settings, backend.at, w);
     },
     banner: (p) => [
@@ -114,4 +118,9 @@ export async function run(argv: string[]): Promise<number> {
     ],
     stop: async () => { await backend?.close(); },
   });
+}
+
+/** The last `n` non-empty lines of a log, indented. */
+function lastLines(log: string, n: number): string {
+  return log.trim().split('\n').filter((l) => l.trim() !== '').slice(-n).map((l) => `  ${l}`).join('\n');
 }
