@@ -136,7 +136,10 @@ interface LiveView {
 
 async function loadAcl(path: string): Promise<AclFile> {
   try {
-    return await loadAclFile(path);
+    const acl = await loadAclFile(path);
+    // Lines mosquitto reads differently from what they seem to say (a tab inside a topic).
+    for (const w of acl.warnings) process.stderr.write(`warning: ${w}\n`);
+    return acl;
   } catch (err) {
     if (err instanceof AclFileError) throw new CliError(err.message, { code: 'acl-file' });
     throw new CliError(`cannot read ${path}: ${(err as Error).message}`, { code: 'acl-file' });

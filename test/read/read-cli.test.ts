@@ -61,6 +61,15 @@ describe('read', () => {
     expect(rs.filter((r) => r['kind'] === 'finding').map((f) => f['code']).sort()).toEqual(['connect-refused', 'undelivered-publish', 'undelivered-publish']);
   });
 
+  it('--acl: a line mosquitto reads differently from how it looks gets a warning on stderr', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-aclwarn-'));
+    const acl = join(dir, 'tab.acl');
+    writeFileSync(acl, 'topic read\tfoo\n'); // a tab, not a space: mosquitto makes this readwrite on the topic 'read<TAB>foo'
+    const r = mqttscope(['read', CAP('acl.pcap'), '--acl', acl]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: ${acl}:1: the topic 'read\\tfoo' contains a tab character`);
+  });
+
   it('says once per connection that the version was inferred when no CONNECT was captured', () => {
     const r = mqttscope(['read', resolve(ROOT, 'test/fixtures/suricata-verify/tests/mqtt-midstream-split/mqtt-midstream-split.pcap')]);
     expect(r.code).toBe(0);

@@ -179,6 +179,7 @@ export async function run(argv: string[]): Promise<number> {
   if (aclPath !== undefined) {
     try {
       o.acl = await loadAclFile(aclPath);
+      for (const w of o.acl.warnings) process.stderr.write(`warning: ${w}\n`);
     } catch (err) {
       throw new CliError(`--acl ${aclPath}: ${(err as Error).message}`);
     }
