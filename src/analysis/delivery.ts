@@ -198,6 +198,12 @@ interface TopicState {
   groups: number;
   /** The expectations when every candidate of `route` applies (the usual case), made on first use. */
   full: Expectation[] | null;
+  /**
+   * The publisher of the last message on this topic that reached a subscriber, and its
+   * frame: a drop of another publish by the same connection is then not an ACL denial.
+   */
+  okBy: Session | null;
+  okFrame: number;
   /** SessionTracker.generation `route` was built for (-1: never). */
   routeGen: number;
 }
@@ -206,7 +212,7 @@ const NO_EXPECTATIONS: Expectation[] = [];
 const NO_EXPECTATION: Expectation = { key: '', shareGroup: null, cid: null, members: [], filters: [] };
 /** What a pooled Pending refers to instead of a real buffer, topic and publisher. */
 const NO_BYTES = new Uint8Array(0);
-const NO_TOPIC: TopicState = { topic: '', pending: [], head: 0, dead: 0, cursors: new Map(), cursorSweepAt: 0, route: [], groups: 0, full: null, routeGen: -1 };
+const NO_TOPIC: TopicState = { topic: '', pending: [], head: 0, dead: 0, cursors: new Map(), cursorSweepAt: 0, route: [], groups: 0, full: null, routeGen: -1, okBy: null, okFrame: 0 };
 const NO_SESSION = {} as Session;
 /** Most decided Pendings kept for reuse (enough for a steady backlog; a burst's excess goes to the GC). */
 const POOL_MAX = 16_384;
@@ -348,7 +354,7 @@ export class DeliveryCorrelator {
     let ts = this.byTopic.get(topic);
     if (ts === undefined) {
       if (this.byTopic.size >= this.sweepAt) this.sweep();
-      ts = { topic, pending: [], head: 0, dead: 0, cursors: new Map(), cursorSweepAt: CURSOR_SWEEP_MIN, route: [], groups: 0, full: null, routeGen: -1 };
+      ts = { topic, pending: [], head: 0, dead: 0, cursors: new Map(), cursorSweepAt: CURSOR_SWEEP_MIN, route: [], groups: 0, full: null, routeGen: -1, okBy: null, okFrame: 0 };
       this.byTopic.set(topic, ts);
     }
     this.lastTopic = ts;
@@ -516,6 +522,8 @@ export class DeliveryCorrelator {
     if (p === null && start > ts.head) p = this.match(list, ts.head, start, rec, sub, cid);
     if (p === null) return false;
     ts.cursors.set(sub, p.seq);
+    ts.okBy = p.publisher;
+    ts.okFrame = p.frame;
     if (ts.cursors.size >= ts.cursorSweepAt) {
       // Many subscribers came and went while the list never emptied: forget the closed ones.
       for (const s of ts.cursors.keys()) if (s.closedAt !== null) ts.cursors.delete(s);
@@ -657,9 +665,14 @@ export class DeliveryCorrelator {
     const pubName = who(pub);
     const ackPart = p.ack ? ` (${p.ack.type === 4 ? 'PUBACK' : 'PUBREC'} rc ${p.ack.code})` : '';
     const list = missing.map(describe).join(', ');
+    // An acl_file decides by user, client id and topic: if another publish of this
+    // connection on this topic reached a subscriber, its writes there are allowed.
+    const otherFrame = p.entry.okBy === pub ? p.entry.okFrame : null;
     // Only shared subscriptions missed it: a broker without $share support (aedes 1.x
     // alone) grants them and never delivers, so a denied write is not the only reading.
-    const aclHint = missing.every((e) => e.shareGroup !== null)
+    const aclHint = otherFrame !== null
+      ? `This is not a write denial: another publish by ${pubName} on this topic was delivered (frame ${otherFrame}), and an acl_file decides by user and topic. The broker dropped or held back this one: a subscriber that stopped reading (its queue at the broker full), a broker under load, or a delivery later than the window (--delivery-window).`
+      : missing.every((e) => e.shareGroup !== null)
       ? `All of them are shared subscriptions ($share): a broker without shared subscriptions grants them and never delivers on them; with a mosquitto acl_file, a denied write, or a denied read for the member whose turn it was, has the same effect.`
       : this.opts.brokerKind === 'mosquitto'
         ? `With an acl_file this is a denied write for ${pubName}.`
@@ -674,6 +687,7 @@ export class DeliveryCorrelator {
       window_us: this.opts.windowUs,
     };
     if (p.ack) extra['ack_reason_code'] = p.ack.code;
+    if (otherFrame !== null) extra['delivered_other_frame'] = otherFrame;
     if (this.opts.acl) {
       const w = this.opts.acl({ username: pub.username, clientId: effectiveClientId(pub), access: 'write', topic: p.topic });
       const reads = missing.map((e) => ({ e, v: this.readVerdict(e, p.topic) }));
@@ -702,9 +716,13 @@ export class DeliveryCorrelator {
     const got = delivered.map((d) => subName(d.e)).join(', ');
     const filters = e.filters.map((f) => `'${f}'`).join(', ');
     const subUser = e.shareGroup !== null ? `the group's members` : who(sub);
-    const aclHint = this.opts.brokerKind === 'mosquitto'
-      ? `with an acl_file this is a denied read for ${subUser}.`
-      : 'with a mosquitto acl_file this is a denied read.';
+    // It got other messages on this topic: an acl_file, which decides by user and topic, lets it read here.
+    const gotOthers = e.shareGroup === null && p.entry.cursors.has(sub);
+    const aclHint = gotOthers
+      ? `this is not a read denial: ${subName(e)} received other messages on this topic, and an acl_file decides by user and topic. The broker dropped or held back this one for it: a subscriber that stopped reading (its queue at the broker full), or a delivery later than the window (--delivery-window).`
+      : this.opts.brokerKind === 'mosquitto'
+        ? `with an acl_file this is a denied read for ${subUser}.`
+        : 'with a mosquitto acl_file this is a denied read.';
     let text = `${this.broker} delivered this QoS ${p.qos} publish from ${who(pub)} on '${p.topic}' to ${got} but not to ${subName(e)} (filter ${filters}); ${aclHint}`;
     const extra: Record<string, unknown> = {
       publisher: { client_id: effectiveClientId(pub), username: pub.username },
@@ -715,6 +733,7 @@ export class DeliveryCorrelator {
       packet_id: p.packetId,
       window_us: this.opts.windowUs,
     };
+    if (gotOthers) extra['received_others'] = true;
     if (this.opts.acl) {
       const v = this.readVerdict(e, p.topic);
       if (v) {

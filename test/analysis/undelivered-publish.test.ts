@@ -19,6 +19,26 @@ describe('undelivered-publish', () => {
     expect(sc.findings[0]!.text).toContain("The broker accepted this QoS 0 publish from user1 on 'a/b' but delivered it to none of the 1 subscriber(s) whose filters match (watcher: '#'). With a mosquitto acl_file this is a denied write.");
   });
 
+  it('not a write denial when another publish by the same connection on the topic was delivered (a stalled subscriber, not the ACL)', () => {
+    const { sc, watcher, pub } = base();
+    const first = pub.publish({ topic: 'a/b', payload: 'one' });
+    watcher.deliver({ topic: 'a/b', payload: 'one' });
+    const second = pub.publish({ topic: 'a/b', payload: 'two' }); // the watcher stopped reading: never delivered
+    const f = sc.end();
+    expect(f.map((x) => [x.code, x.frames])).toEqual([['undelivered-publish', [second.frame]]]);
+    expect(f[0]!.text).toContain(`This is not a write denial: another publish by user1 on this topic was delivered (frame ${first.frame}), and an acl_file decides by user and topic.`);
+    expect(f[0]!.text).not.toContain('this is a denied write');
+    expect(f[0]!.extra['delivered_other_frame']).toBe(first.frame);
+    // Another connection's delivered publish on the topic says nothing about this one's writes.
+    const other = base();
+    other.sc.client('p2').login({ username: 'user2' }).publish({ topic: 'a/b', payload: 'one' });
+    other.watcher.deliver({ topic: 'a/b', payload: 'one' });
+    other.pub.publish({ topic: 'a/b', payload: 'two' });
+    const g = other.sc.end();
+    expect(g[0]!.text).toContain('With a mosquitto acl_file this is a denied write.');
+    expect(g[0]!.extra['delivered_other_frame']).toBeUndefined();
+  });
+
   it('fires when a later packet moves the clock past the window', () => {
     const { sc, pub } = base();
     pub.publish({ topic: 'a/b', payload: 'x' });

@@ -17,6 +17,23 @@ describe('withheld-delivery', () => {
     expect(d.findings).toEqual(['withheld-delivery']);
   });
 
+  it('not a read denial when the subscriber received other messages on the topic', () => {
+    const sc = new Scenario();
+    const a = sc.client('a').login().sub(1, ['t/#']);
+    const b = sc.client('b').login({ username: 'bob' }).sub(1, ['t/+']);
+    const pub = sc.client('p').login();
+    pub.publish({ topic: 't/1', payload: 'x' });
+    a.deliver({ topic: 't/1', payload: 'x' });
+    b.deliver({ topic: 't/1', payload: 'x' });
+    pub.publish({ topic: 't/1', payload: 'y' });
+    a.deliver({ topic: 't/1', payload: 'y' }); // bob stopped reading
+    const [f, ...rest] = sc.end();
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ code: 'withheld-delivery', username: 'bob' });
+    expect(f!.text).toBe("The broker delivered this QoS 0 publish from p on 't/1' to a but not to b (filter 't/+'); this is not a read denial: b received other messages on this topic, and an acl_file decides by user and topic. The broker dropped or held back this one for it: a subscriber that stopped reading (its queue at the broker full), or a delivery later than the window (--delivery-window).");
+    expect(f!.extra['received_others']).toBe(true);
+  });
+
   it('one finding per missing subscriber', () => {
     const sc = new Scenario();
     const a = sc.client('a').login().sub(1, ['#']);
