@@ -4,7 +4,7 @@
 // shutdown: stop listening, close connections, engine.end(), flush the pcap
 // file, end the view, exit 0.
 import { HeapGuard } from './heap.js';
-import { Analyzer } from '../analysis/index.js';
+import { Analyzer, DEFAULT_DELIVERY_WINDOW_US } from '../analysis/index.js';
 import { AclFileError, loadAclFile, loadPasswordFile, type AclFile } from '../acl/index.js';
 import { FilterSyntaxError, RecordFilter } from '../filter/index.js';
 import type { OutputRecord, SummaryRecord } from '../model/packet.js';
@@ -13,6 +13,7 @@ import { describeFsError, PcapTap } from '../proxy/pcap-tap.js';
 import { DEFAULT_MAX_PACKET_SIZE, type ConnectionTap, type ProxyHandle, type ProxyOptions } from '../proxy/types.js';
 import { createView } from '../views/index.js';
 import { SummaryCounter } from '../views/summary.js';
+import { HoldBack } from '../views/hold-back.js';
 import type { OptionSpec } from './args.js';
 import { CliError, UsageError } from './errors.js';
 
@@ -203,7 +204,7 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   let viewFailed = false;
   // Set once the view exists: the TUI filters by itself (and its filter can be changed).
   let viewFilters = false;
-  const sink = (r: OutputRecord): void => {
+  const show = (r: OutputRecord): void => {
     const passed = !filter || filter.test(r);
     if (passed) counter.record(r);
     if (viewFailed || view === null) return;
@@ -215,6 +216,14 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
       errOut.write(`mqttscope: the view failed and was stopped: ${(e as Error).message}\n`);
     }
   };
+  // A filter on `finding` must see each packet's findings, which analysis raises up to
+  // the delivery window later: hold records back that long before filtering, as read
+  // does (the TUI keeps its records and marks them when a finding comes).
+  const hold = filter?.filter.mentionsFinding && cfg.format !== 'tui'
+    ? new HoldBack(show, (cfg.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US) + 1_500_000)
+    : null;
+  const sink = hold ? (r: OutputRecord): void => hold.push(r) : show;
+
   const analyzer = new Analyzer(sink, {
     ...(cfg.deliveryWindowUs !== undefined ? { deliveryWindowUs: cfg.deliveryWindowUs } : {}),
     ...(acl ? { acl } : {}),
@@ -222,7 +231,8 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
     // Only the TUI looks at a record again after showing it (its findings marker)
     // and lists finished flows; the line, table and json views print each packet
     // and finding as it comes.
-    keepRecords: cfg.format === 'tui',
+    // A filter on `finding` needs them too: a finding marks its packets before they are let out.
+    keepRecords: cfg.format === 'tui' || hold !== null,
     ...(cfg.format === 'tui' ? {} : { keepFlows: 0 }),
   });
 
@@ -280,7 +290,9 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   const heap = new HeapGuard(32 << 20);
   const timer = setInterval(() => {
     try {
-      proxy.engine.tick(now());
+      const t = now();
+      proxy.engine.tick(t);
+      hold?.release(t);
       heap.consumed(proxy.engine.bytes);
     } catch (e) {
       log(`analysis tick failed: ${(e as Error).message}`);
@@ -311,6 +323,7 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   } catch (e) {
     log(`analysis failed at the end: ${(e as Error).message}`);
   }
+  hold?.flush();
   pcap?.finish(t); // never throws: a failure is logged and stops only the recording
   const summary: SummaryRecord = counter.toRecord({
     proxy: proxy.stats(),

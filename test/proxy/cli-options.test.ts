@@ -5,6 +5,7 @@ import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAclFile } from '../../src/acl/index.js';
 import { startBroker } from '../../src/broker/broker.js';
 import { liveConfig, runLive } from '../../src/cli/live.js';
 import { UsageError } from '../../src/cli/errors.js';
@@ -12,7 +13,7 @@ import { generateCerts, type GeneratedCerts } from '../../src/proxy/index.js';
 import { freePort, requireBinary } from '../helpers/peers.js';
 import { cli, interrupt, requireFreshDist } from './cli-run.js';
 import { connect, waitFor } from './helpers.js';
-import { pub, runCmd } from './peers.js';
+import { pub, runCmd, sub } from './peers.js';
 
 let dir: string;
 let certs: GeneratedCerts;
@@ -130,6 +131,32 @@ describe('live session', () => {
       p.child.kill('SIGKILL');
       await broker.close();
     }
+  });
+
+  it('--filter on finding shows the packets a finding is about, though the finding comes a delivery window later (as read does)', async () => {
+    // Anonymous clients may read everything and write nothing: a publish is acked and dropped.
+    const broker = await startBroker({ host: '127.0.0.1', port: 0, acl: parseAclFile('topic read #\n', 'read-only.acl') });
+    const port = await freePort();
+    const p = cli(['proxy', '--listen', String(port), '--upstream', `127.0.0.1:${broker.port}`, '--format', 'json',
+      '--delivery-window', '0.3', '--filter', 'finding == "undelivered-publish"']);
+    let watcher: ReturnType<typeof sub> | null = null;
+    try {
+      await waitFor(() => p.err().includes('proxy listening on'), 15_000, 'the proxy to listen');
+      watcher = sub(port, ['-i', 'hb-watch', '-t', '#']);
+      await new Promise((r) => setTimeout(r, 500)); // the watcher's SUBSCRIBE is through
+      await pub(port, ['-i', 'hb-pub', '-q', '1', '-t', 'Room1/Light', '-m', 'Turn On']);
+      await waitFor(() => p.out().includes('"undelivered-publish"'), 10_000, 'the finding');
+      await waitFor(() => p.out().includes('"PUBLISH"'), 10_000, 'the held-back PUBLISH');
+      expect(await interrupt(p)).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+      watcher?.child.kill('SIGKILL');
+      await broker.close();
+    }
+    const recs = p.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const shown = recs.filter((r) => r['kind'] !== 'summary').map((r) => (r['kind'] === 'packet' ? `${r['type']} ${r['client_id']}` : r['code']));
+    // The publish and its PUBACK (the packets the finding names), then the finding; nothing else passes.
+    expect(shown).toEqual(['PUBLISH hb-pub', 'PUBACK hb-pub', 'undelivered-publish']);
   });
 
   it('with --filter the summary counts what the filter shows, as read does', async () => {

@@ -17,6 +17,7 @@ import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
 import { HeapGuard } from '../heap.js';
+import { HoldBack } from '../../views/hold-back.js';
 
 export const summary = 'read pcap/pcapng captures';
 
@@ -339,26 +340,4 @@ async function runTui(file: string, o: Opts): Promise<number> {
   void errors;
   await tui.end();
   return failed ? 1 : 0;
-}
-
-/** Delays records by a time span (capture time), in order, holding at most `max` of them. */
-class HoldBack {
-  private readonly q: OutputRecord[] = [];
-  private head = 0;
-  constructor(private readonly emit: (r: OutputRecord) => void, private readonly spanUs: number, private readonly max = 500_000) {}
-
-  push(r: OutputRecord): void {
-    this.q.push(r);
-    const limit = r.time - this.spanUs;
-    while (this.head < this.q.length && (this.q[this.head]!.time < limit || this.q.length - this.head > this.max)) {
-      this.emit(this.q[this.head++]!);
-    }
-    if (this.head > 4096 && this.head * 2 > this.q.length) { this.q.splice(0, this.head); this.head = 0; }
-  }
-
-  flush(): void {
-    while (this.head < this.q.length) this.emit(this.q[this.head++]!);
-    this.q.length = 0;
-    this.head = 0;
-  }
 }
