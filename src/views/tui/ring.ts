@@ -44,6 +44,12 @@ export class Ring<T> {
     return this.buf[abs % this.capacity];
   }
 
+  /** Forget the items from absolute index `end` on (end ≥ first), to push others. */
+  truncate(end: number): void {
+    if (end < this.first || end > this.head) throw new RangeError(`cannot truncate to ${end}`);
+    this.head = end;
+  }
+
   clear(): void {
     this.head = 0;
     this.buf.length = Math.min(this.capacity, 1024);

@@ -48,6 +48,43 @@ export class TuiState {
   addFinding(f: Finding): void {
     if (this.findings.length >= MAX_FINDINGS) { this.findings.shift(); this.findingsDropped++; }
     this.findings.push(f);
+    // Its packets may pass the filter now (`finding`): they were tested on arrival.
+    if (this.filterFn && this.shown !== this.all && f.frames.length > 0) this.admit(f, this.filterFn);
+  }
+
+  /** Insert the kept packets `f` names that now pass `fn`, in capture order. */
+  private admit(f: Finding, fn: Predicate): void {
+    const want = new Set(f.frames);
+    const min = Math.min(...f.frames);
+    const all = this.all;
+    const shown = this.shown;
+    // Walk both rings back from the end (shown is a subsequence of all) as far as
+    // the oldest frame named: frame numbers only grow along the ring.
+    // `old` is the shown index of a packet already shown, -1 for one to add.
+    const walked: { rec: PacketRecord; old: number }[] = [];
+    let oldest = -1;
+    let j = shown.end - 1;
+    for (let i = all.end - 1; i >= all.first; i--) {
+      const rec = all.get(i)!;
+      if (rec.frame < min) break;
+      if (j >= shown.first && shown.get(j) === rec) walked.push({ rec, old: j-- });
+      else if (want.has(rec.frame) && rec.conn.id === f.conn && safe(fn, rec)) { walked.push({ rec, old: -1 }); oldest = walked.length - 1; }
+    }
+    if (oldest < 0) return;
+    const tail = walked.slice(0, oldest + 1).reverse();
+    const added = tail.filter((w) => w.old < 0).length;
+    const keep = this.selected();
+    const cut = shown.end - (tail.length - added);
+    let frozen = -1; // where the frozen end lands: before the first packet that was past it
+    shown.truncate(cut);
+    for (const w of tail) {
+      if (frozen < 0 && w.old >= this.frozenEnd) frozen = shown.end;
+      shown.push(w.rec);
+    }
+    if (this.paused) this.frozenEnd = frozen >= 0 ? frozen : shown.end;
+    else this.frozenEnd = shown.end;
+    if (this.top >= cut) this.top += added;
+    if (keep && !this.selectRecord(keep)) this.sel = -1;
   }
 
   /** First and one-past-last absolute index the list shows. */
