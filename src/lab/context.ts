@@ -5,9 +5,17 @@ import type { LabContext } from './types.js';
 
 type MqttModule = typeof import('mqtt');
 
+/** Thrown into a lab script's pending wait when the user quits. */
+export class LabStopped extends Error {
+  constructor() { super('lab stopped'); }
+}
+
 export class MqttLabContext implements LabContext {
   private readonly clients = new Set<MqttClient>();
   private readonly inbox = new WeakMap<MqttClient, Array<{ topic: string; payload: Buffer; retain: boolean }>>();
+  /** Pending sleeps and how to abort each. */
+  private readonly waits = new Map<NodeJS.Timeout, (err: Error) => void>();
+  private stopped = false;
 
   constructor(
     private readonly mqtt: MqttModule,
@@ -17,17 +25,31 @@ export class MqttLabContext implements LabContext {
   ) {}
 
   say(text: string): void {
-    this.narrate(text);
+    if (!this.stopped) this.narrate(text);
+  }
+
+  /** The user quit: every pending and later wait throws LabStopped, clients are dropped. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const [t, abort] of this.waits) { clearTimeout(t); abort(new LabStopped()); }
+    this.waits.clear();
+    for (const c of this.clients) c.end(true);
+    this.clients.clear();
   }
 
   /** Wait one pace (the previous action's packets show up first), then narrate. */
   async step(text: string): Promise<void> {
     await this.sleep(this.pace);
-    this.narrate(text);
+    this.say(text);
   }
 
   sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, ms));
+    if (this.stopped) return Promise.reject(new LabStopped());
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => { this.waits.delete(t); resolve(); }, ms);
+      this.waits.set(t, reject);
+    });
   }
 
   private options(clientId: string, opts: IClientOptions): IClientOptions {
@@ -35,6 +57,7 @@ export class MqttLabContext implements LabContext {
   }
 
   async connect(clientId: string, opts: IClientOptions = {}): Promise<MqttClient> {
+    if (this.stopped) throw new LabStopped();
     // Listen before CONNACK: a resumed session's queued messages follow it at once.
     const c = this.mqtt.connect(this.url, this.options(clientId, opts));
     this.clients.add(c);
@@ -51,6 +74,7 @@ export class MqttLabContext implements LabContext {
   }
 
   async connectRefused(clientId: string, opts: IClientOptions = {}): Promise<number> {
+    if (this.stopped) throw new LabStopped();
     return new Promise((resolve) => {
       const c = this.mqtt.connect(this.url, this.options(clientId, opts));
       this.clients.add(c);

@@ -104,19 +104,31 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     for (const r of early) view.record(r);
 
     ctx = new MqttLabContext(mqtt, `mqtt://127.0.0.1:${proxy.port}`, pace, say);
-    await lab.script(ctx);
-    // Let delivery windows close while the subscribers are still connected, so
-    // silent drops are reported, then say goodbye.
-    await ctx.sleep(windowUs / 1000 + 150);
-    proxy.engine.tick(nowUs());
-    await ctx.closeAll();
-    await ctx.sleep(100);
-
+    const c = ctx;
+    const play = async (): Promise<void> => {
+      await lab.script(c);
+      // Let delivery windows close while the subscribers are still connected, so
+      // silent drops are reported, then say goodbye.
+      await c.sleep(windowUs / 1000 + 150);
+      p.engine.tick(nowUs());
+      await c.closeAll();
+      await c.sleep(100);
+    };
     if (tuiView) {
-      say('lab script finished: explore the capture (h: explanation, ?: keys), q quits');
-      await tuiView.done;
-      tuiView.destroy();
+      // Quitting mid-script stops it: the user should not wait for the scenario.
+      const tv = tuiView;
+      const played = play().then(() => 'played' as const);
+      played.catch(() => undefined);
+      const how = await Promise.race([played, tv.done.then(() => 'quit' as const)]);
+      if (how === 'quit') c.stop();
+      else {
+        say('lab script finished: explore the capture (h: explanation, ?: keys), q quits');
+        await tv.done;
+      }
+      tv.destroy();
       for (const l of logs) process.stderr.write(`mqttscope proxy: ${l}\n`);
+    } else {
+      await play();
     }
     clearInterval(tick);
     tick = null;
