@@ -308,7 +308,7 @@ export class TuiApp {
   private sideData(): SideData {
     if (this.opts.snapshot) {
       try {
-        return sideDataFromSnapshot(this.opts.snapshot());
+        return sideDataFromSnapshot(this.opts.snapshot(), this.state.side);
       } catch {
         // fall back to what the records tell
       }

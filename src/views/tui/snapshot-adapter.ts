@@ -12,7 +12,12 @@ function flowRow(f: FlowSnapshot): FlowRow {
   };
 }
 
-export function sideDataFromSnapshot(s: AnalysisSnapshot): SideData {
+/**
+ * `local` is the TUI's own SideData from the records: the analysis keeps no
+ * retained value once an empty retained publish removes it, the records tell
+ * that it was cleared ('').
+ */
+export function sideDataFromSnapshot(s: AnalysisSnapshot, local?: SideData): SideData {
   const clients: ClientRow[] = s.sessions.map((x) => ({
     conn: x.conn,
     clientId: x.clientId,
@@ -26,8 +31,13 @@ export function sideDataFromSnapshot(s: AnalysisSnapshot): SideData {
     subscriptions: x.subscriptions.map((u) => `${u.filter} q${u.grantedQos}${u.inherited ? ' (kept)' : ''}`),
     packets: x.packets.c2s + x.packets.s2c,
   }));
+  const cleared = new Set(local?.topics.filter((t) => t.retained === '').map((t) => t.topic));
   const topics: TopicRow[] = s.topics
-    .map((t) => ({ topic: t.topic, messages: t.published, retained: t.retained ? t.retained.preview : null, lastPayload: t.lastPreview }))
+    .map((t) => ({
+      topic: t.topic, messages: t.published,
+      retained: t.retained ? t.retained.preview : cleared.has(t.topic) ? '' : null,
+      lastPayload: t.lastPreview,
+    }))
     .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
   const flows = [...s.flows.recent, ...s.flows.inFlight].sort((a, b) => a.startedAt - b.startedAt).map(flowRow);
   return { clients, topics, flows };
