@@ -267,7 +267,8 @@ export class TuiApp {
       const noted = (row.field.notes?.length ?? 0) > 0;
       if (i === idx) out.push(focus ? `{inverse}${esc(text)}{/inverse}` : `{underline}${esc(text)}{/underline}`);
       else if (noted) out.push(`{yellow-fg}${esc(text)}{/yellow-fg}`);
-      else if (row.field.mask !== undefined) out.push(`{gray-fg}${esc(text)}{/gray-fg}`);
+      // Bit rows in cyan: gray maps to black on 8/16-colour and some 256-colour terminals.
+      else if (row.field.mask !== undefined) out.push(`{cyan-fg}${esc(text)}{/cyan-fg}`);
       else out.push(esc(text));
     }
     for (const n of noteLines.slice(0, Math.max(0, height - out.length))) out.push(`{red-fg}${esc(fit(n, rc.width))}{/red-fg}`);

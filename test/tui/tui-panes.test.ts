@@ -1,0 +1,78 @@
+// The real TUI in tmux over the demo capture: colours, side-view headers,
+// hex paging, focus and small terminals.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDist, removeDist, ROOT } from './build.js';
+import { buildDemoCapture } from './fixture.js';
+import { requireTmux, TmuxSession } from './tmux.js';
+
+let dist = '';
+let dir = '';
+let pcap = '';
+const sessions: TmuxSession[] = [];
+
+beforeAll(() => {
+  requireTmux();
+  dist = buildDist('tui-panes');
+  dir = mkdtempSync(join(tmpdir(), 'mqttscope-tui-panes-'));
+  pcap = join(dir, 'demo.pcap');
+  buildDemoCapture(pcap);
+});
+
+afterAll(() => {
+  for (const s of sessions) s.kill();
+  removeDist(dist);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function open(w = 80, h = 24, term = 'xterm-256color', file = pcap): TmuxSession {
+  const s = new TmuxSession(`TERM=${term} node ${JSON.stringify(join(ROOT, 'test/tui/harness.mjs'))} ${JSON.stringify(dist)} --pcap ${JSON.stringify(file)}`, w, h, dir);
+  sessions.push(s);
+  return s;
+}
+
+/**
+ * The foreground SGR in force where `text` starts in a `capture-pane -e` dump
+ * (tmux writes only changes, so the state carries across lines); '' for default.
+ */
+function fgAt(esc: string, text: string): string | undefined {
+  let fg = '';
+  const re = /\x1b\[([0-9;]*)m/g;
+  let last = 0;
+  for (let m = re.exec(esc); ; m = re.exec(esc)) {
+    const chunk = esc.slice(last, m ? m.index : esc.length);
+    if (chunk.includes(text)) return fg;
+    if (!m) return undefined;
+    last = re.lastIndex;
+    const p = m[1]!.split(';');
+    for (let i = 0; i < p.length; i++) {
+      const n = Number(p[i] || 0);
+      if (n === 0 || n === 39) fg = '';
+      else if ((n >= 30 && n <= 37) || (n >= 90 && n <= 97)) fg = String(n);
+      else if (n === 38) { fg = p.slice(i, i + 3).join(';'); i += 2; }
+      else if (n === 48) i += 2;
+    }
+  }
+}
+
+describe('TUI panes (tmux)', () => {
+  for (const term of ['xterm', 'screen-256color', 'tmux-256color']) {
+    it(`bit-field rows are not drawn black (TERM=${term})`, async () => {
+      const s = open(80, 40, term);
+      await s.waitText('FILE (end)');
+      for (let i = 0; i < 6; i++) s.send('Down');
+      await s.waitText('Packet 7 (frame');
+      s.send('Tab');
+      s.send('*', true);
+      await s.waitText('= Message Type');
+      const esc = s.capture(true);
+      const fg = fgAt(esc, '= DUP:');
+      expect(fg, esc).not.toBeUndefined();
+      // 30 is black, 90 bright black, 38;5;0/8/232-243 dark greys: unreadable on a dark background
+      expect(fg).not.toMatch(/^(?:30|90|38;5;(?:0|8|23[2-9]|24[0-3]))$/);
+      s.send('q');
+    }, 30_000);
+  }
+});
