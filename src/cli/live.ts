@@ -133,6 +133,7 @@ interface LiveView {
   end(summary?: SummaryRecord): void | Promise<void>;
   destroy?(): void;
   done?: Promise<void>;
+  warn?(text: string): void;
 }
 
 async function loadAcl(path: string): Promise<AclFile> {
@@ -156,7 +157,7 @@ async function checkPasswd(path: string): Promise<void> {
   }
 }
 
-async function makeView(cfg: LiveConfig, hooks: LiveHooks, analyzer: Analyzer, quit: () => void): Promise<LiveView> {
+async function makeView(cfg: LiveConfig, hooks: LiveHooks, analyzer: Analyzer, quit: () => void, intro: string[]): Promise<LiveView> {
   const out = hooks.out ?? process.stdout;
   const err = hooks.err ?? process.stderr;
   if (cfg.format === 'tui') {
@@ -168,6 +169,7 @@ async function makeView(cfg: LiveConfig, hooks: LiveHooks, analyzer: Analyzer, q
         snapshot: () => analyzer.snapshot(),
         onQuit: quit,
         showSecrets: cfg.showSecrets,
+        intro,
         ...(cfg.filter ? { filter: cfg.filter } : {}),
       });
     } catch (e) {
@@ -236,12 +238,14 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
     ...(cfg.format === 'tui' ? {} : { keepFlows: 0 }),
   });
 
-  // The TUI owns the terminal: keep diagnostics until it is gone.
+  // The TUI owns the terminal: show diagnostics on its message line, and keep
+  // them for stderr until it is gone.
   const held: string[] = [];
   const log = (line: string): void => {
     if (cfg.format === 'tui' && view?.destroy) {
       held.push(line);
       if (held.length > 200) held.shift();
+      try { view.warn?.(line); } catch { /* the screen is gone */ }
     } else {
       errOut.write(`mqttscope: ${line}\n`);
     }
@@ -278,10 +282,11 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
     throw e;
   }
 
-  view = await makeView(cfg, hooks, analyzer, onSignal);
+  const banner = hooks.banner?.(proxy) ?? [];
+  view = await makeView(cfg, hooks, analyzer, onSignal, banner.filter((l) => l !== 'Ctrl-C to stop'));
   viewFilters = cfg.format === 'tui' && view.destroy !== undefined; // not the line view it falls back to
   if (cfg.format !== 'tui' || !view.destroy) {
-    for (const line of hooks.banner?.(proxy) ?? []) errOut.write(`mqttscope: ${line}\n`);
+    for (const line of banner) errOut.write(`mqttscope: ${line}\n`);
     if (cfg.format === 'tui') errOut.write('mqttscope: (no terminal UI yet; showing the line view)\n');
   }
 

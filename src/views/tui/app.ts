@@ -36,6 +36,8 @@ export interface TuiOptions {
   showSecrets?: boolean;
   /** Initial display filter. */
   filter?: string;
+  /** Where clients connect (live): under "waiting for packets…" and on the message line at start. */
+  intro?: string[];
   /** Streams for the screen (tests); default process.stdin/stdout. */
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
@@ -95,6 +97,7 @@ export class TuiApp {
     this.screen.on('resize', () => { this.applyLayout(); this.renderNow(); });
     if (opts.filter) this.applyFilter(opts.filter);
     if (opts.help) this.flash('Lab running: press h for what to look at, ? for all keys', 'cyan-fg', 15_000);
+    else if (opts.intro?.length) this.flash(opts.intro.join('  ·  '), 'cyan-fg', 30_000);
     this.renderNow();
   }
 
@@ -221,7 +224,10 @@ export class TuiApp {
       if (!rec) continue;
       rows.push(packetRow(rec, { width: W, baseTime: base, selected: i === vp.sel && focusList, current: i === vp.sel && !focusList, marked: s.marked.has(rec.frame) }));
     }
-    if (rows.length === 0) rows.push(esc(s.count() === 0 && s.all.end > 0 ? '  (no packet matches the filter)' : this.opts.live ? '  waiting for packets…' : '  (no packets)'));
+    if (rows.length === 0) {
+      rows.push(esc(s.count() === 0 && s.all.end > 0 ? '  (no packet matches the filter)' : this.opts.live ? '  waiting for packets…' : '  (no packets)'));
+      if (s.all.end === 0) for (const l of this.opts.intro ?? []) rows.push(esc(fit(`  ${l}`, W)));
+    }
     this.set('list', rows);
 
     const rec = s.selected();

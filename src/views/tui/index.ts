@@ -14,6 +14,8 @@ export interface TuiView {
   end(): Promise<void>;
   /** Show a line in the message bar (lab narration, status). */
   say(text: string): void;
+  /** Show a diagnostic in the message bar, in yellow. */
+  warn(text: string): void;
   /** Tear the screen down now and restore the terminal. */
   destroy(): void;
   /** Resolves when the user quits (q / Ctrl-C) or destroy() is called. */
@@ -26,6 +28,7 @@ export function createTuiView(opts: TuiOptions): TuiView {
     record: (r) => app.record(r),
     end: () => { app.end(); return app.done; },
     say: (text) => app.flash(text, 'cyan-fg', 8000),
+    warn: (text) => app.flash(text, 'yellow-fg', 10_000),
     destroy: () => app.destroy(),
     done: app.done,
   };
