@@ -29,7 +29,7 @@ export interface ProxyOptions {
   onRecord: (rec: OutputRecord) => void;
   /** Engine options (observers such as the Analyzer, defaultVersion). */
   engineOpts?: Omit<EngineOptions, 'onRecord' | 'maxPacketSize'>;
-  /** Largest number of bytes held per connection and direction before the reader is paused. Default 1 MiB. */
+  /** Client bytes held while the broker connection is being set up; past this the client is paused until it is. Default 1 MiB. */
   maxBufferedBytes?: number;
   /** Largest packet decoded (larger ones are forwarded, not decoded). Default 16 MiB. */
   maxPacketSize?: number;

@@ -29,7 +29,7 @@ export const PROXY_USAGE = [
   '  --upstream-tls             speak TLS to the broker (up: only with --broker HOST:PORT)',
   '  --cafile FILE              CA certificate(s) that signed the broker\'s certificate (implies --upstream-tls)',
   '  --ws-listen [HOST:]PORT    also accept MQTT over WebSocket (ws://HOST:PORT, subprotocol mqtt)',
-  '  --max-buffered BYTES       bytes held per connection before reading pauses (default 1M)',
+  '  --max-buffered BYTES       client bytes held while the broker connection is set up (default 1M)',
   ...LIVE_USAGE,
 ];
 

@@ -42,6 +42,7 @@ Options:
   --fields              json: add the flat field list of every packet
   --delivery-window S   seconds a publish waits for its deliveries (default 5)
   --no-color            no ANSI colours
+  -h, --help            this help
 
 Exit status: 0 ok, 1 the input had errors (reported on stderr), 2 usage error.
 

@@ -7,7 +7,7 @@ import { loadCapture, replay, formatReport } from '../../replay/index.js';
 
 export const summary = 'replay the client side of a capture against a broker';
 
-export const usage = `usage: mqttscope replay FILE --to HOST:PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]] [--port N]...
+export const usage = `usage: mqttscope replay FILE --to HOST:PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]] [--port N]... [--timeout MS]
 
 Re-sends what every captured MQTT client sent (packet by packet, packet ids kept,
 except that acks of the broker's deliveries take the ids the live broker used)
@@ -23,6 +23,7 @@ Options:
   --port N                  extra TCP port carrying MQTT in the capture (repeatable)
   --timeout MS              longest wait for an expected answer, a delivery to
                             acknowledge or a close (default 1500)
+  -h, --help                this help
 
 Example:
   mqttscope proxy --listen 1884 --upstream 127.0.0.1:1883 --write seed.pcap
