@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 
 export const summary = 'teaching labs (lab --list)';
 
-export const usage = `usage: mqttscope lab NAME [--fast] [--format tui|line] [--show-secrets]
+export const usage = `usage: mqttscope lab NAME [--fast] [--format tui|line] [--show-secrets] [--no-color]
        mqttscope lab --list
 
 Runs a scripted MQTT scenario against the bundled broker, through the proxy,
