@@ -75,4 +75,31 @@ describe('TUI panes (tmux)', () => {
       s.send('q');
     }, 30_000);
   }
+
+  it('side views show their column headers; a finding jump says where the * marks are', async () => {
+    const s = open();
+    await s.waitText('FILE (end)');
+    s.send('2');
+    let screen = await s.waitText('Client id');
+    expect(screen).toMatch(/Client id\s+v\s+User\s+KA/);
+    s.send('4');
+    screen = await s.waitText('Latency');
+    s.send('5');
+    screen = await s.waitText('Sev');
+    expect(screen).toMatch(/Sev\s+Code\s+Client\s+Frames\s+Text/);
+    // A filter that hides the finding's packets: the jump clears it and says both things.
+    s.send('/');
+    s.send('pingreq', true);
+    s.send('Enter');
+    await s.waitText('filter: pingreq');
+    s.send('5');
+    await s.waitText('connect-refused');
+    s.send('Enter');
+    screen = await s.waitText('marked *');
+    expect(screen).toContain('filter cleared');
+    const marked = screen.split('\n').filter((l) => /intruder\s+[→←] CONNECT/.test(l));
+    expect(marked.length).toBeGreaterThan(0);
+    for (const l of marked) expect(l.trimEnd().endsWith('*'), l).toBe(true);
+    s.send('q');
+  }, 30_000);
 });

@@ -137,13 +137,14 @@ export class TuiApp {
     const place = (name: string, rc: Rect): void => {
       const b = this.boxes[name]!;
       b.top = rc.top; b.left = rc.left; b.width = rc.width; b.height = Math.max(1, rc.height);
-      if (rc.height === 0) b.hide();
+      // renderNow() then shows only the middle panes of the current view.
+      if (rc.height === 0) b.hide(); else b.show();
     };
     for (const k of ['title', 'listHead', 'list', 'treeHead', 'tree', 'hexHead', 'hex', 'sideHead', 'side', 'sideDetail', 'message', 'help'] as const) place(k, L[k]);
     const ov = this.boxes.overlay!;
     const W = this.screen.width as number;
     const H = this.screen.height as number;
-    ov.top = 1; ov.left = W > 100 ? Math.floor((W - 96) / 2) : 1; ov.width = Math.min(96, W - 2); ov.height = Math.max(5, H - 3);
+    ov.top = H > 6 ? 1 : 0; ov.left = W > 100 ? Math.floor((W - 96) / 2) : W > 4 ? 1 : 0; ov.width = Math.max(1, Math.min(96, W - 2)); ov.height = Math.max(1, H > 6 ? H - 3 : H);
   }
 
   private renderNow(): void {
@@ -300,7 +301,7 @@ export class TuiApp {
     const h = Math.max(1, rc.height);
     const total = lineCount(rec.bytes.length, rc.width);
     const anchor = focus && this.hexCursor !== null ? this.hexCursor : hl ? hl[0] : 0;
-    const line = lineOf(anchor, rc.width);
+    const line = lineOf(anchor, rc.width, rec.bytes.length);
     if (line < this.hexTop) this.hexTop = line;
     else if (line >= this.hexTop + h) this.hexTop = line - h + 1;
     this.hexTop = Math.max(0, Math.min(this.hexTop, Math.max(0, total - h)));
@@ -512,7 +513,7 @@ export class TuiApp {
   private hexKey(name: string): void {
     const rec = this.treeRec;
     if (!rec || rec.bytes.length === 0) return;
-    const n = bytesPerLine(this.layout.hex.width);
+    const n = bytesPerLine(this.layout.hex.width, rec.bytes.length);
     let c = this.hexCursor ?? 0;
     switch (name) {
       case 'left': case 'h': c--; break;
@@ -569,10 +570,11 @@ export class TuiApp {
     if (frames.length === 0) { this.flash(`${what} names no packet`, 'yellow-fg'); return; }
     const s = this.state;
     let idx = s.findFrame(frames, conn);
+    let cleared = false;
     if (idx < 0 && s.filterExpr) {
       s.setFilter('', null);
       idx = s.findFrame(frames, conn);
-      if (idx >= 0) this.flash('filter cleared to show the packets', 'yellow-fg');
+      cleared = idx >= 0;
     }
     if (idx < 0) { this.flash(`frames ${frames.join(', ')} are no longer kept`, 'yellow-fg'); return; }
     s.marked = new Set(frames);
@@ -580,7 +582,8 @@ export class TuiApp {
     s.follow = false;
     this.mode = 'packets';
     this.focus = 'list';
-    if (!this.message) this.flash(`${what}: frames ${frames.join(', ')} marked with *; Esc clears`);
+    // Always say it: a lasting message (a lab's narration) must not hide where the marks are.
+    this.flash(`frames ${frames.join(', ')} marked * (${what}${cleared ? '; filter cleared' : ''}; Esc clears)`, cleared ? 'yellow-fg' : null, 8000);
   }
 
   private promptKey(ch: string | undefined, key: KeyLike): void {

@@ -16,11 +16,18 @@ export interface HexOptions {
 }
 
 export function lineCount(bytes: number, width: number): number {
-  return Math.ceil(bytes / bytesPerLine(width));
+  return Math.ceil(bytes / bytesPerLine(width, bytes));
 }
 
-export function bytesPerLine(width: number): number {
-  for (const n of [16, 8, 4]) if (6 + n * 3 + (n > 8 ? 1 : 0) + 1 + n <= width) return n;
+/** Hex digits of the offset column for a packet of `size` bytes (at least 4). */
+export function offsetDigits(size: number): number {
+  return Math.max(4, (Math.max(1, size) - 1).toString(16).length);
+}
+
+/** 16, 8 or 4: what fits offset, two spaces, hex, a space and ASCII in `width`. */
+export function bytesPerLine(width: number, size = 0): number {
+  const off = offsetDigits(size) + 2;
+  for (const n of [16, 8, 4]) if (off + n * 3 + (n > 8 ? 1 : 0) + 1 + n <= width) return n;
   return 4;
 }
 
@@ -37,12 +44,13 @@ function ascii(b: number): string {
 }
 
 /** The line index that holds byte `offset`. */
-export function lineOf(offset: number, width: number): number {
-  return Math.floor(offset / bytesPerLine(width));
+export function lineOf(offset: number, width: number, size = 0): number {
+  return Math.floor(offset / bytesPerLine(width, size));
 }
 
 export function hexLines(bytes: Uint8Array, o: HexOptions): string[] {
-  const n = bytesPerLine(o.width);
+  const n = bytesPerLine(o.width, bytes.length);
+  const digits = offsetDigits(bytes.length);
   const lines: string[] = [];
   const masked = (i: number): boolean => !!o.masked?.some((r) => i >= r[0] && i < r[1]);
   const first = (o.fromLine ?? 0) * n;
@@ -67,7 +75,7 @@ export function hexLines(bytes: Uint8Array, o: HexOptions): string[] {
       hex += nextHl ? `${h}{inverse} {/inverse}` : `${h} `;
       asc += a;
     }
-    lines.push(`{blue-fg}${start.toString(16).padStart(4, '0')}{/blue-fg}  ${hex} ${asc}`);
+    lines.push(`{blue-fg}${start.toString(16).padStart(digits, '0')}{/blue-fg}  ${hex} ${asc}`);
   }
   return lines;
 }

@@ -25,15 +25,22 @@ const r = (top: number, left: number, width: number, height: number): Rect => ({
 });
 
 export function computeLayout(cols: number, rows: number): Layout {
-  const W = Math.max(20, cols);
-  const H = Math.max(10, rows);
-  const middleTop = 1;
-  const middle = H - 3; // title, message, help
+  // Lay out within the real size: a tiny terminal drops panes, never the prompt line.
+  const W = Math.max(1, cols);
+  const H = Math.max(1, rows);
+  const bars = Math.min(H, 3); // message, then help, then title
+  const middleTop = bars === 3 ? 1 : 0;
+  const middle = H - bars;
   const split = W >= 150;
   let listH: number;
   let treeH: number;
   let hexH: number;
-  if (split) {
+  if (middle < 8) {
+    // Too short for three panes: the list (its header and rows) only.
+    listH = middle >= 2 ? middle : 0;
+    treeH = 0;
+    hexH = 0;
+  } else if (split) {
     listH = Math.max(3, Math.floor(middle * 0.5));
     treeH = middle - listH;
     hexH = treeH;
@@ -46,20 +53,30 @@ export function computeLayout(cols: number, rows: number): Layout {
   const listTop = middleTop;
   const lowTop = listTop + listH;
   const treeW = split ? Math.floor(W * 0.55) : W;
-  const detailH = Math.min(6, Math.max(3, Math.floor(middle * 0.3)));
+  // Side views: title and column header, rows, details (dropped when short).
+  const detailH = middle >= 10 ? Math.min(6, Math.max(3, Math.floor(middle * 0.3))) : 0;
+  const sideHeadH = middle >= 3 ? 2 : 0;
+  const pane = (top: number, h: number): [Rect, Rect] =>
+    h >= 2 ? [r(top, 0, treeW, 1), r(top + 1, 0, treeW, h - 1)] : [r(0, 0, W, 0), r(0, 0, W, 0)];
+  const [treeHead, tree] = pane(lowTop, treeH);
+  let hexHead: Rect;
+  let hex: Rect;
+  if (hexH < 2) [hexHead, hex] = [r(0, 0, W, 0), r(0, 0, W, 0)];
+  else if (split) [hexHead, hex] = [r(lowTop, treeW, W - treeW, 1), r(lowTop + 1, treeW, W - treeW, hexH - 1)];
+  else [hexHead, hex] = [r(lowTop + treeH, 0, W, 1), r(lowTop + treeH + 1, 0, W, hexH - 1)];
   return {
-    title: r(0, 0, W, 1),
-    listHead: r(listTop, 0, W, 1),
+    title: r(0, 0, W, bars === 3 ? 1 : 0),
+    listHead: r(listTop, 0, W, listH > 0 ? 1 : 0),
     list: r(listTop + 1, 0, W, listH - 1),
-    treeHead: r(lowTop, 0, treeW, 1),
-    tree: r(lowTop + 1, 0, treeW, treeH - 1),
-    hexHead: split ? r(lowTop, treeW, W - treeW, 1) : r(lowTop + treeH, 0, W, 1),
-    hex: split ? r(lowTop + 1, treeW, W - treeW, hexH - 1) : r(lowTop + treeH + 1, 0, W, hexH - 1),
-    sideHead: r(middleTop, 0, W, 1),
-    side: r(middleTop + 1, 0, W, middle - 1 - detailH),
+    treeHead,
+    tree,
+    hexHead,
+    hex,
+    sideHead: r(middleTop, 0, W, sideHeadH),
+    side: r(middleTop + sideHeadH, 0, W, sideHeadH ? middle - sideHeadH - detailH : 0),
     sideDetail: r(middleTop + middle - detailH, 0, W, detailH),
-    message: r(H - 2, 0, W, 1),
-    help: r(H - 1, 0, W, 1),
+    message: r(bars >= 2 ? H - 2 : 0, 0, W, 1),
+    help: r(H - 1, 0, W, bars >= 2 ? 1 : 0),
     split,
   };
 }

@@ -92,10 +92,15 @@ export function packetRow(rec: PacketRecord, o: RowOptions): string {
     esc(fit(s.packetId === null ? '' : String(s.packetId), c.id, 'right')),
     esc(fit(printable(topic), c.topic)),
     esc(fit(String(s.remainingLength), c.len, 'right')),
-    problem ? (o.selected ? '!' : '{red-fg}{bold}!{/bold}{/red-fg}') : o.marked ? '*' : ' ',
+    // A finding jump marks its packets, which mostly have the `!` too: the mark wins (red when both).
+    mark(o.marked ? '*' : problem ? '!' : ' ', problem && !o.selected),
   ];
   const line = cells.join(' ');
   if (o.selected) return `{inverse}${line}{/inverse}`;
   if (o.current || o.marked) return `{underline}${line}{/underline}`;
   return line;
+}
+
+function mark(ch: string, red: boolean): string {
+  return red && ch !== ' ' ? `{red-fg}{bold}${ch}{/bold}{/red-fg}` : ch;
 }
