@@ -128,9 +128,10 @@ describe('TUI over a capture file (tmux 80×24)', () => {
     screen = await s.waitText('Findings (');
     expect(screen).toContain('connect-refused');
     s.send('Enter');
-    // The refused login: its CONNECT is selected, and the row carries the `!` marker.
+    // The refused login: its CONNECT is selected, and the row carries the jump's `*` mark
+    // (in place of its `!`).
     screen = await s.waitText('Packet 11 (frame');
-    expect(screen).toMatch(/11\s+\S+\s+intruder\s+→ CONNECT.*!/);
+    expect(screen).toMatch(/11\s+\S+\s+intruder\s+→ CONNECT.*\*\s*$/m);
     expect(screen).toContain('finding: connect-refused');
     // The password is masked in the hex pane.
     expect(screen).not.toContain('wrong-secret');
