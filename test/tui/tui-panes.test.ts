@@ -102,4 +102,23 @@ describe('TUI panes (tmux)', () => {
     for (const l of marked) expect(l.trimEnd().endsWith('*'), l).toBe(true);
     s.send('q');
   }, 30_000);
+
+  it('PgDn/PgUp move the hex cursor by a page; Esc gives the focus back to the list', async () => {
+    const s = open();
+    await s.waitText('FILE (end)');
+    for (let i = 0; i < 10; i++) s.send('Down');
+    await s.waitText('Packet 11 (frame');
+    s.send('Tab');
+    s.send('Tab');
+    await s.waitText('Bytes 0–0 (1): Header Flags');
+    s.send('PageDown');
+    let screen = await s.waitFor((x) => /Bytes \d+–42 \(\d+\): Password/.test(x), 'the cursor on the last byte');
+    s.send('PageUp');
+    screen = await s.waitText('Bytes 0–0 (1): Header Flags');
+    s.send('Escape');
+    s.send('Down');
+    screen = await s.waitText('Packet 12 (frame');
+    expect(screen).toContain('CONNACK');
+    s.send('q');
+  }, 30_000);
 });

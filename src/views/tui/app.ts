@@ -449,6 +449,7 @@ export class TuiApp {
     }
     if (name === 'escape') {
       this.mode = 'packets';
+      this.focus = 'list';
       this.state.marked.clear();
       return true;
     }
@@ -520,6 +521,8 @@ export class TuiApp {
       case 'right': case 'l': c++; break;
       case 'up': case 'k': c -= n; break;
       case 'down': case 'j': c += n; break;
+      case 'pageup': c -= n * Math.max(1, this.layout.hex.height - 1); break;
+      case 'pagedown': c += n * Math.max(1, this.layout.hex.height - 1); break;
       case 'home': c = 0; break;
       case 'end': c = rec.bytes.length - 1; break;
       default: return;

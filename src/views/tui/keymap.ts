@@ -14,7 +14,7 @@ export const GLOBAL_KEYS: KeyHelp[] = [
   { keys: 'f', what: 'follow new packets (live); scrolling up stops following', bar: 'follow' },
   { keys: 'space', what: 'pause / resume the display (capture continues); in the tree: expand', bar: 'pause' },
   { keys: 'h', what: 'lab explanation (in a lab)' },
-  { keys: 'Esc', what: 'back to the packet list; clear finding marks' },
+  { keys: 'Esc', what: 'back to the packet list (focus on it); clear finding marks' },
   { keys: 'Ctrl-L', what: 'repaint the whole screen' },
 ];
 
