@@ -19,7 +19,7 @@ export const remainingLengthLab: Lab = {
   explanation: [
     'The Remaining Length after byte 1 counts the bytes that follow the fixed header. It is',
     'a variable byte integer: 7 bits per byte, least significant group first; the top bit',
-    '(continuation) says another byte follows [MQTT-1.5.5].',
+    '(continuation) says another byte follows [MQTT-2.2.3].',
     '',
     '  100      → 64            (1 byte,  up to 127)',
     '  321      → c1 02         (2 bytes, up to 16 383)   65 + 2×128',
