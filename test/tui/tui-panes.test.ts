@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDist, removeDist, ROOT } from './build.js';
 import { buildDemoCapture } from './fixture.js';
+import mqtt from 'mqtt-packet';
+import { writeFileSync } from 'node:fs';
+import { PcapConversationEncoder, pcapGlobalHeader } from '../../src/capture/pcap-writer.js';
 import { requireTmux, TmuxSession } from './tmux.js';
 
 let dist = '';
@@ -119,6 +122,30 @@ describe('TUI panes (tmux)', () => {
     s.send('Down');
     screen = await s.waitText('Packet 12 (frame');
     expect(screen).toContain('CONNACK');
+    s.send('q');
+  }, 30_000);
+
+  it('shows wide (CJK) topic characters and keeps the columns aligned', async () => {
+    const file = join(dir, 'cjk.pcap');
+    const c = new PcapConversationEncoder({ host: '127.0.0.1', port: 50010 }, { host: '127.0.0.1', port: 1883 });
+    const gen = (p: object): Buffer => mqtt.generate(p as never);
+    const t = 1_700_000_000_000_000;
+    writeFileSync(file, Buffer.concat([
+      pcapGlobalHeader(), c.open(t),
+      c.data('c2s', gen({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, clientId: 'k1' }), t + 10),
+      c.data('c2s', gen({ cmd: 'publish', topic: 'Zimmer/Küche/温度', payload: Buffer.from('21'), qos: 0 }), t + 20),
+    ]));
+    const s = open(80, 24, 'xterm-256color', file);
+    const screen = await s.waitText('FILE (end)');
+    const head = screen.split('\n').find((l) => l.includes('No.'))!;
+    const row = screen.split('\n').find((l) => l.includes('Zimmer'));
+    expect(row, screen).toContain('Zimmer/Küche/温度');
+    // The Len column ends where its header does (a wide glyph is two columns).
+    const cols = (l: string): number => [...l].reduce((n, ch) => n + (/[\u2E80-\uFFEF]/.test(ch) ? 2 : 1), 0);
+    const lenEnd = cols(head.slice(0, head.indexOf('Len') + 3));
+    const m = /\s(\d+)\s*$/.exec(row!.replace(/\s+$/, ''));
+    expect(m).not.toBeNull();
+    expect(cols(row!.slice(0, row!.lastIndexOf(m![1]!) + m![1]!.length))).toBe(lenEnd);
     s.send('q');
   }, 30_000);
 });

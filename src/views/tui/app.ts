@@ -78,7 +78,8 @@ export class TuiApp {
     this.done = new Promise((resolve) => this.doneResolvers.push(resolve));
     this.screen = blessed.screen({
       smartCSR: true,
-      fullUnicode: false,
+      // Wide glyphs (CJK topics) take two columns; text.ts fit() counts them so.
+      fullUnicode: true,
       title: opts.title ?? 'mqttscope',
       autoPadding: false,
       warnings: false,

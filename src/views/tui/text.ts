@@ -7,12 +7,33 @@ export function printable(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '·');
 }
 
-/** Cut or pad `s` to exactly `w` columns (code points; wide glyphs are not special-cased). */
+// blessed's own width table (the one its fullUnicode screen draws with); untyped in @types/blessed.
+const unicode = (blessed as unknown as { unicode: { charWidth(s: string, i: number): number } }).unicode;
+
+/** Terminal columns of one code point: 2 for wide (CJK) glyphs, 0 for combining marks. */
+function colsOf(cp: string): number {
+  return unicode.charWidth(cp, 0);
+}
+
+/** Cut or pad `s` to exactly `w` terminal columns (wide glyphs count two). */
 export function fit(s: string, w: number, align: 'left' | 'right' = 'left'): string {
   if (w <= 0) return '';
   const cps = Array.from(s);
-  if (cps.length > w) return w === 1 ? '…' : cps.slice(0, w - 1).join('') + '…';
-  const pad = ' '.repeat(w - cps.length);
+  let width = 0;
+  for (const cp of cps) width += colsOf(cp);
+  if (width > w) {
+    if (w === 1) return '…';
+    let out = '';
+    let used = 0;
+    for (const cp of cps) {
+      const c = colsOf(cp);
+      if (used + c > w - 1) break;
+      out += cp;
+      used += c;
+    }
+    return out + ' '.repeat(w - 1 - used) + '…';
+  }
+  const pad = ' '.repeat(w - width);
   return align === 'left' ? s + pad : pad + s;
 }
 
