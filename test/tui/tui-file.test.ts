@@ -1,37 +1,12 @@
 // The real TUI in tmux over a capture file built with the project's pcap writer.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDist, removeDist, ROOT } from './build.js';
-import { buildDemoCapture } from './fixture.js';
-import { requireTmux, TmuxSession } from './tmux.js';
+import { describe, expect, it } from 'vitest';
+import { demoCaptureSuite } from './suite.js';
+import type { TmuxSession } from './tmux.js';
 
-let dist = '';
-let dir = '';
-let pcap = '';
-const sessions: TmuxSession[] = [];
-
-beforeAll(() => {
-  requireTmux();
-  dist = buildDist('tui-file');
-  dir = mkdtempSync(join(tmpdir(), 'mqttscope-tui-'));
-  pcap = join(dir, 'demo.pcap');
-  buildDemoCapture(pcap);
-});
-
-afterAll(() => {
-  for (const s of sessions) s.kill();
-  TmuxSession.killServer();
-  removeDist(dist);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function open(w = 80, h = 24): TmuxSession {
-  const s = new TmuxSession(`node ${JSON.stringify(join(ROOT, 'test/tui/harness.mjs'))} ${JSON.stringify(dist)} --pcap ${JSON.stringify(pcap)}`, w, h, dir);
-  sessions.push(s);
-  return s;
-}
+const suite = demoCaptureSuite('tui-file', { killServer: true });
+const open = (w = 80, h = 24): TmuxSession => suite.open(w, h);
 
 /** Lines of the packet list (rows that start with a packet number). */
 function listRows(screen: string): string[] {
@@ -144,10 +119,10 @@ describe('TUI over a capture file (tmux 80×24)', () => {
     s.send('w');
     await s.waitText('Write pcap to: mqttscope-');
     s.send('C-u');
-    s.send(join(dir, 'out.pcap'), true);
+    s.send(join(suite.dir, 'out.pcap'), true);
     s.send('Enter');
     await s.waitText('wrote 15 packets');
-    expect(statSync(join(dir, 'out.pcap')).size).toBeGreaterThan(24);
+    expect(statSync(join(suite.dir, 'out.pcap')).size).toBeGreaterThan(24);
     s.send('q');
   });
 

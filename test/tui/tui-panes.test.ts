@@ -1,40 +1,15 @@
 // The real TUI in tmux over the demo capture: colours, side-view headers,
 // hex paging, focus and small terminals.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDist, removeDist, ROOT } from './build.js';
-import { buildDemoCapture } from './fixture.js';
-import mqtt from 'mqtt-packet';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
 import { PcapConversationEncoder, pcapGlobalHeader } from '../../src/capture/pcap-writer.js';
-import { requireTmux, TmuxSession } from './tmux.js';
+import { demoCaptureSuite } from './suite.js';
+import type { TmuxSession } from './tmux.js';
 
-let dist = '';
-let dir = '';
-let pcap = '';
-const sessions: TmuxSession[] = [];
-
-beforeAll(() => {
-  requireTmux();
-  dist = buildDist('tui-panes');
-  dir = mkdtempSync(join(tmpdir(), 'mqttscope-tui-panes-'));
-  pcap = join(dir, 'demo.pcap');
-  buildDemoCapture(pcap);
-});
-
-afterAll(() => {
-  for (const s of sessions) s.kill();
-  removeDist(dist);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function open(w = 80, h = 24, term = 'xterm-256color', file = pcap): TmuxSession {
-  const s = new TmuxSession(`TERM=${term} node ${JSON.stringify(join(ROOT, 'test/tui/harness.mjs'))} ${JSON.stringify(dist)} --pcap ${JSON.stringify(file)}`, w, h, dir);
-  sessions.push(s);
-  return s;
-}
+const suite = demoCaptureSuite('tui-panes');
+const open = (w = 80, h = 24, term = 'xterm-256color', file?: string): TmuxSession => suite.open(w, h, { term, ...(file ? { file } : {}) });
 
 /**
  * The foreground SGR in force where `text` starts in a `capture-pane -e` dump
@@ -126,7 +101,7 @@ describe('TUI panes (tmux)', () => {
   }, 30_000);
 
   it('shows wide (CJK) topic characters and keeps the columns aligned', async () => {
-    const file = join(dir, 'cjk.pcap');
+    const file = join(suite.dir, 'cjk.pcap');
     const c = new PcapConversationEncoder({ host: '127.0.0.1', port: 50010 }, { host: '127.0.0.1', port: 1883 });
     const gen = (p: object): Buffer => mqtt.generate(p as never);
     const t = 1_700_000_000_000_000;
