@@ -364,10 +364,13 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
     if (l.drainTimer) clearTimeout(l.drainTimer);
     drain(l, true);
   }
+  // Quiet: nothing new for `settle` ms. A live broker may keep delivering to a
+  // connection the capture left open, so the wait is capped at `timeout`.
   let lastCount = -1;
+  const quietBy = Date.now() + Math.max(timeout, settle);
   for (;;) {
     const n = lives.reduce((s, l) => s + l.received.length, 0);
-    if (n === lastCount) break;
+    if (n === lastCount || Date.now() >= quietBy) break;
     lastCount = n;
     await sleep(settle);
   }
