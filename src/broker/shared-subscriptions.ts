@@ -10,7 +10,10 @@
 //   queued for it (read access checked as it is queued), a QoS 0 copy is lost;
 // - a clean session leaves its groups when it disconnects, an UNSUBSCRIBE leaves one;
 // - a publish denied by the write ACL is routed nowhere, so no turn is used;
-// - no retained messages are sent for a shared subscription.
+// - a SUBSCRIBE to a shared filter gets the retained messages its filter matches,
+//   to that member alone: mosquitto 2.0.11 sends them, although MQTT 5 §4.8.2 says a
+//   new shared subscription gets none; the goal here is mosquitto's behaviour. A
+//   restored session gets none.
 import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes';
 
 export interface SharedFilter {
@@ -69,6 +72,14 @@ export class SharedSubscriptions {
         }
       }
     });
+    // aedes looks retained messages up by the literal "$share/..." filter, which matches
+    // none: send the ones the group's filter matches, as mosquitto does, on SUBSCRIBE only.
+    aedes.on('subscribe', (subs: Array<{ topic: string; qos: number }>, client: Client) => {
+      for (const sub of subs) {
+        const s = sub.qos === 128 ? null : parseSharedFilter(sub.topic);
+        if (s) this.sendRetained(client, s.filter, sub.qos);
+      }
+    });
     aedes.on('client', (client: Client) => {
       for (const [key, g] of this.groups) {
         for (const m of g.members.filter((x) => x.clientId === client.id)) {
@@ -97,6 +108,19 @@ export class SharedSubscriptions {
     } else {
       g.members.push({ clientId: client.id, client, qos });
     }
+  }
+
+  /** The retained messages `filter` matches, to `client`, at the lower QoS, flagged retained (read access checked by Client.publish). */
+  private sendRetained(client: Client, filter: string, qos: number): void {
+    const persistence = (this.aedes as unknown as { persistence: { createRetainedStream(pattern: string): AsyncIterable<AedesPublishPacket> } }).persistence;
+    void (async () => {
+      for await (const r of persistence.createRetainedStream(filter)) {
+        // [MQTT-4.7.2-1]: a filter starting with a wildcard does not match '$' topics.
+        if (client.closed || (r.topic.startsWith('$') && startsWithWildcard(filter))) continue;
+        const copy = { cmd: 'publish', topic: r.topic, payload: r.payload, qos: Math.min(r.qos, qos) as 0 | 1 | 2, retain: true, dup: false };
+        await new Promise<void>((resolve) => client.publish(copy as unknown as PublishPacket, () => resolve()));
+      }
+    })().catch(() => undefined);
   }
 
   private leave(s: SharedFilter, clientId: string): void {

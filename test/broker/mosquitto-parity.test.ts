@@ -127,6 +127,25 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
     });
   });
 
+  it('$share: a SUBSCRIBE gets the retained messages its filter matches, each member its own copy, at the granted QoS', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+      const pub = await online(open, { clientId: 'p' });
+      await pub.publish('ret/a', 'kept', 1, true);
+      await pub.publish('other/b', 'not this', 1, true);
+      const a = await online(open, { clientId: 'a' });
+      expect(await a.subscribe(['$share/g/ret/#'], 0)).toEqual([0]);
+      const b = await online(open, { clientId: 'b' });
+      expect(await b.subscribe(['$share/g/ret/#'], 1)).toEqual([1]);
+      for (const c of [a, b]) await c.waitFor(() => (c.messages().length === 1 ? true : undefined), `${c === a ? 'a' : 'b'} to get the retained message`);
+      await sleep(200);
+      for (const [c, qos] of [[a, 0], [b, 1]] as const) {
+        expect(c.messages()).toEqual(['ret/a kept']);
+        const got = c.packets.find((x) => x.cmd === 'publish') as { retain: boolean; qos: number };
+        expect([got.retain, got.qos]).toEqual([true, qos]);
+      }
+    });
+  });
+
   it('$share: an offline persistent member keeps its turn (QoS 1 queued, QoS 0 lost)', async () => {
     await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
       const off = await online(open, { clientId: 'offm', clean: false });

@@ -107,10 +107,10 @@ export class RawClient {
   }
 
   /** PUBLISH; for QoS 1 waits for the PUBACK. */
-  async publish(topic: string, payload: string, qos: 0 | 1 = 0): Promise<void> {
+  async publish(topic: string, payload: string, qos: 0 | 1 = 0, retain = false): Promise<void> {
     const id = this.nextId++;
     const body = Buffer.concat([str(topic), qos ? Buffer.from([id >> 8, id & 0xff]) : Buffer.alloc(0), Buffer.from(payload)]);
-    this.sock.write(frame(0x30 | (qos << 1), body));
+    this.sock.write(frame(0x30 | (qos << 1) | (retain ? 1 : 0), body));
     if (qos) await this.waitFor(() => (this.packets.some((x) => x.cmd === 'puback' && x.messageId === id) ? true : undefined), 'PUBACK');
   }
 
