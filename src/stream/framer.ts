@@ -456,25 +456,25 @@ function chainToEnd(buf: Uint8Array, start: number, max: number, typeMask: numbe
   const ok = new Uint8Array(end + 1);
   ok[end] = 1;
   let best = -1;
-  /** The nearest chain start after p. */
-  let nextOk = end;
+  // The body checks scan a PUBLISH's topic: hostile bytes can make many offsets
+  // candidates with long topics, so the work is budgeted (linear in the buffer);
+  // past the budget nothing is recovered.
+  let budget = 8 * (end - start) + 65_536;
   for (let p = end - 1; p >= start; p--) {
     if (!plausibleHeader(buf, p, typeMask)) continue;
     const v = decodeVarint(buf, p + 1, end);
+    // A header whose Remaining Length has 5 bytes ends the search: the framer would
+    // resync from the next byte, not necessarily onto this chain.
+    if (v === 'invalid') break;
     if (v === 'more') continue;
-    if (v === 'invalid') {
-      // A header whose Remaining Length has 5 bytes: the framer notes it and resyncs
-      // from the next byte, so a chain may pass over it (but not start with it).
-      if (nextOk < end) { ok[p] = 1; nextOk = p; }
-      continue;
-    }
     const next = v.next + v.value;
     if (next > end || next - p > max || ok[next] !== 1) continue;
     const b0 = buf[p]!;
+    budget -= 16 + ((b0 >> 4) === 3 && v.next + 2 <= end ? ((buf[v.next]! << 8) | buf[v.next + 1]!) : 0);
+    if (budget < 0) return -1;
     if (plausibleBody(buf, b0 >> 4, (b0 >> 1) & 3, v.next, v.value, end) !== PLAUSIBLE) continue;
     if (!consistentBody(buf, b0 >> 4, v.next, v.value)) continue;
     ok[p] = 1;
-    nextOk = p;
     best = p;
   }
   return best;
