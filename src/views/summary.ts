@@ -9,6 +9,7 @@ import { packetTypeName, PACKET_TYPES } from '../protocol/packet-types.js';
 import { palette } from './color.js';
 import { byteSize, clientLabel, clockTime, duration, ellipsis, printable, reasonFailed, type ClockOptions } from './format.js';
 import { severityColor } from './line.js';
+import { reservedTypeFinding } from './json.js';
 
 export interface ClientCounts {
   packets: number;
@@ -38,6 +39,13 @@ export interface SummaryCounterOptions {
 const OTHER = '(other)';
 
 /** Counts packets and findings; usable as an EngineObserver (`packet`) or fed every record (`record`). */
+/** What an anonymous connection counted under its address label (moved to its id if the broker assigns one). */
+interface AnonymousConn { label: string; packets: number; sent: number; received: number; bytes: number }
+
+function newAnonymous(label: string): AnonymousConn {
+  return { label, packets: 0, sent: 0, received: 0, bytes: 0 };
+}
+
 export class SummaryCounter {
   /** Packets per type number (no name lookup per packet). */
   private readonly typeCounts = new Float64Array(16);
@@ -57,9 +65,10 @@ export class SummaryCounter {
   /**
    * Connections whose CONNECT had an empty client id, by connection id, with the
    * label their packets are counted under (the client address) until the broker
-   * assigns an id [MQTT-3.2.2-16]; then they move to that id.
+   * assigns an id [MQTT-3.2.2-16]; then what this connection counted moves to that id
+   * (another connection on the same address and ports keeps its own counts).
    */
-  private readonly anonymous = new Map<string, string>();
+  private readonly anonymous = new Map<string, AnonymousConn>();
   readonly findings: Finding[] = [];
   bytes = 0;
   packetCount = 0;
@@ -83,8 +92,12 @@ export class SummaryCounter {
   }
 
   record(r: OutputRecord): void {
-    if (r.kind === 'packet') this.packet(r);
-    else this.finding(r);
+    // Bytes framed as the reserved type 0 are a protocol-violation finding, not a
+    // packet, as the json stream reports them (so its summary agrees with its records).
+    if (r.kind === 'packet') {
+      if (r.summary.type === 0) this.finding(reservedTypeFinding(r));
+      else this.packet(r);
+    } else this.finding(r);
   }
 
   private lastConn: ConnMeta | null = null;
@@ -129,7 +142,7 @@ export class SummaryCounter {
       else {
         const label = clientLabel(rec);
         this.clients.add(label);
-        this.anonymous.set(meta.id, label);
+        this.anonymous.set(meta.id, newAnonymous(label));
       }
     } else if (cid) {
       if (this.anonymous.size !== 0 && this.anonymous.has(meta.id)) this.adopt(meta.id, cid);
@@ -139,7 +152,7 @@ export class SummaryCounter {
       // counts, under the address its packets are listed by.
       const label = clientLabel(rec);
       this.clients.add(label);
-      this.anonymous.set(meta.id, label);
+      this.anonymous.set(meta.id, newAnonymous(label));
     }
     const time = rec.time;
     if (time < this.first) this.first = time;
@@ -154,6 +167,10 @@ export class SummaryCounter {
     c.packets++;
     if (rec.dir === 'c2s') c.sent++; else c.received++;
     c.bytes += n;
+    if (!cid && this.anonymous.size !== 0) {
+      const a = this.anonymous.get(meta.id);
+      if (a) { a.packets++; if (rec.dir === 'c2s') a.sent++; else a.received++; a.bytes += n; }
+    }
     if (type === 3) {
       const topic = rec.topic ?? sum.topic ?? '';
       let t = this.perTopic.get(topic);
@@ -181,16 +198,21 @@ export class SummaryCounter {
 
   /** The broker assigned `cid` to an anonymous client: move what was counted under its address. */
   private adopt(connId: string, cid: string): void {
-    const label = this.anonymous.get(connId)!;
+    const a = this.anonymous.get(connId)!;
     this.anonymous.delete(connId);
+    const label = a.label;
     if (label === cid) return;
-    this.clients.delete(label);
+    let to = this.perClient.get(cid);
+    if (!to) this.perClient.set(cid, (to = { packets: 0, sent: 0, received: 0, bytes: 0 }));
+    to.packets += a.packets; to.sent += a.sent; to.received += a.received; to.bytes += a.bytes;
     const from = this.perClient.get(label);
-    if (!from) return;
-    this.perClient.delete(label);
-    const to = this.perClient.get(cid);
-    if (!to) { this.perClient.set(cid, from); return; }
-    to.packets += from.packets; to.sent += from.sent; to.received += from.received; to.bytes += from.bytes;
+    if (from) {
+      from.packets -= a.packets; from.sent -= a.sent; from.received -= a.received; from.bytes -= a.bytes;
+      // What is left there is another connection's (same address and ports, earlier).
+      if (from.packets > 0) return;
+      this.perClient.delete(label);
+    }
+    if (![...this.anonymous.values()].some((x) => x.label === label)) this.clients.delete(label);
   }
 
   finding(f: Finding): void {

@@ -4,7 +4,7 @@ import { Analyzer } from '../../src/analysis/analyzer.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { OutputRecord } from '../../src/model/packet.js';
 import { renderSummary, stripAnsi, SummaryCounter, type SummarySnapshot } from '../../src/views/index.js';
-import { conn, gen, T0 } from '../filter/records.js';
+import { conn, gen, hex, real, T0 } from '../filter/records.js';
 import { sampleRecords } from './sample.js';
 
 function counted(): SummaryCounter {
@@ -38,6 +38,30 @@ describe('SummaryCounter', () => {
     const s = c.toRecord();
     expect(s.clients).toEqual(['127.0.0.1:52999']);
     expect(Object.keys(s.extra['per_client'] as object)).toEqual(s.clients);
+  });
+
+  it('port reuse: a broker-assigned id takes over only its own connection\'s counts, not an earlier anonymous one on the same ports', () => {
+    const c = new SummaryCounter();
+    const first = conn(52999);
+    const second = conn(52999); // the same addresses and ports, a new connection
+    c.record(gen({ cmd: 'connect', clientId: '', protocolVersion: 4, clean: true }, { conn: first, time: T0, frame: 1, clientId: '' }));
+    c.record(gen({ cmd: 'publish', topic: 'a', payload: Buffer.from('x'), qos: 0 }, { conn: first, time: T0 + 1, frame: 2, clientId: '' }));
+    c.record(gen({ cmd: 'connect', clientId: '', protocolVersion: 4, clean: true }, { conn: second, time: T0 + 2, frame: 3, clientId: '' }));
+    c.record(gen({ cmd: 'connack', returnCode: 0, sessionPresent: false }, { conn: second, dir: 's2c', time: T0 + 3, frame: 4, clientId: 'auto-1' }));
+    c.record(gen({ cmd: 'publish', topic: 'a', payload: Buffer.from('y'), qos: 0 }, { conn: second, time: T0 + 4, frame: 5, clientId: 'auto-1' }));
+    const s = c.toRecord();
+    expect(s.connections).toBe(2);
+    expect(s.clients).toEqual(['127.0.0.1:52999', 'auto-1']);
+    const per = s.extra['per_client'] as Record<string, { packets: number }>;
+    expect([per['127.0.0.1:52999']?.packets, per['auto-1']?.packets]).toEqual([2, 3]);
+  });
+
+  it('bytes framed as the reserved type 0 count as a protocol-violation finding, as the json stream reports them', () => {
+    const c = new SummaryCounter();
+    c.record(real(hex('00 03 616263'), { frame: 9 })); // type 0, Remaining Length 3
+    const s = c.toRecord();
+    expect(s.packets).toEqual({});
+    expect(s.findings).toEqual({ 'protocol-violation': 1 });
   });
 
   it('caps the number of distinct topics', () => {
