@@ -19,6 +19,7 @@ import { filterProblem, type AclFile } from '../acl/acl-file.js';
 import type { PasswordFile } from '../acl/password-file.js';
 import { authenticate as checkPassword } from '../acl/password-file.js';
 import { isAllowed } from '../acl/explain.js';
+import { topicMatches } from '../protocol/topic-match.js';
 
 export interface SecurityOptions {
   passwd?: PasswordFile | null;
@@ -130,9 +131,9 @@ export function createSecurity(opts: SecurityOptions, onEvent: (e: SecurityEvent
 
     authorizeForward(client, packet) {
       if (isDenied(packet)) return null;
-      if (!opts.acl) return packet;
+      if (!opts.acl) return grantedQos(client, packet);
       const username = userOf(client);
-      if (isAllowed(opts.acl, { username, clientId: client.id, access: 'read', topic: packet.topic })) return packet;
+      if (isAllowed(opts.acl, { username, clientId: client.id, access: 'read', topic: packet.topic })) return grantedQos(client, packet);
       onEvent({ kind: 'delivery-withheld', clientId: client.id, username, topic: packet.topic });
       return null;
     },
@@ -150,4 +151,22 @@ export function createSecurity(opts: SecurityOptions, onEvent: (e: SecurityEvent
       return false;
     },
   };
+}
+
+/**
+ * A delivery at no more than the QoS granted to the client's subscriptions that
+ * match the topic [MQTT-3.8.4-7]. aedes downgrades only for a subscription to the
+ * exact topic: through a wildcard filter granted QoS 1 it sent a QoS 2 publish at
+ * QoS 2 (mosquitto sends QoS 1). Shared subscriptions deliver their own copies.
+ */
+function grantedQos(client: Client, packet: AedesPublishPacket): AedesPublishPacket {
+  if (packet.qos < 2) return packet;
+  const subs = (client as unknown as { subscriptions?: Record<string, { qos: number }> }).subscriptions;
+  if (!subs || subs[packet.topic] !== undefined) return packet;
+  let max = -1;
+  for (const filter of Object.keys(subs)) {
+    if (!filter.startsWith('$share/') && topicMatches(filter, packet.topic)) max = Math.max(max, subs[filter]!.qos);
+  }
+  // QoS 0 subscriptions deliver through aedes' QoS 0 path already; only lower 2 to 1 here.
+  return max === 1 ? { ...packet, qos: 1 } as AedesPublishPacket : packet;
 }

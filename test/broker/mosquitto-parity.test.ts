@@ -146,6 +146,19 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
     });
   });
 
+  it('a QoS 2 publish reaches a wildcard subscription granted QoS 1 at QoS 1 [MQTT-3.8.4-7]', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+      const w = await online(open, { clientId: 'w' });
+      expect(await w.subscribe(['dq/#'], 1)).toEqual([1]);
+      const x = await online(open, { clientId: 'x' });
+      expect(await x.subscribe(['dq/a'], 1)).toEqual([1]);
+      const pub = await online(open, { clientId: 'p' });
+      await pub.publish('dq/a', 'two', 2);
+      for (const c of [w, x]) await c.waitFor(() => (c.messages().length === 1 ? true : undefined), 'the delivery');
+      for (const c of [w, x]) expect((c.packets.find((p) => p.cmd === 'publish') as { qos: number }).qos).toBe(1);
+    });
+  });
+
   it('$share: an offline persistent member keeps its turn (QoS 1 queued, QoS 0 lost)', async () => {
     await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
       const off = await online(open, { clientId: 'offm', clean: false });

@@ -106,12 +106,18 @@ export class RawClient {
     await this.waitFor(() => (this.packets.some((x) => x.cmd === 'unsuback' && x.messageId === id) ? true : undefined), 'UNSUBACK');
   }
 
-  /** PUBLISH; for QoS 1 waits for the PUBACK. */
-  async publish(topic: string, payload: string, qos: 0 | 1 = 0, retain = false): Promise<void> {
+  /** PUBLISH; for QoS 1 waits for the PUBACK, for QoS 2 goes through PUBREC, PUBREL and PUBCOMP. */
+  async publish(topic: string, payload: string, qos: 0 | 1 | 2 = 0, retain = false): Promise<void> {
     const id = this.nextId++;
-    const body = Buffer.concat([str(topic), qos ? Buffer.from([id >> 8, id & 0xff]) : Buffer.alloc(0), Buffer.from(payload)]);
+    const pid = Buffer.from([id >> 8, id & 0xff]);
+    const body = Buffer.concat([str(topic), qos ? pid : Buffer.alloc(0), Buffer.from(payload)]);
     this.sock.write(frame(0x30 | (qos << 1) | (retain ? 1 : 0), body));
-    if (qos) await this.waitFor(() => (this.packets.some((x) => x.cmd === 'puback' && x.messageId === id) ? true : undefined), 'PUBACK');
+    if (qos === 1) await this.waitFor(() => (this.packets.some((x) => x.cmd === 'puback' && x.messageId === id) ? true : undefined), 'PUBACK');
+    if (qos === 2) {
+      await this.waitFor(() => (this.packets.some((x) => x.cmd === 'pubrec' && x.messageId === id) ? true : undefined), 'PUBREC');
+      this.sock.write(frame(0x62, pid));
+      await this.waitFor(() => (this.packets.some((x) => x.cmd === 'pubcomp' && x.messageId === id) ? true : undefined), 'PUBCOMP');
+    }
   }
 
   /** "topic payload" of every PUBLISH received, in order (QoS 1 ones are acknowledged). */
