@@ -102,7 +102,7 @@ class Pending implements HeapEntry {
   payOff = 0;
   payLen = 0;
   /** Instead of `buf`, when the held-bytes budget was spent: the payload's SHA-256. */
-  digest: Uint8Array | null = null;
+  digest: Buffer | null = null;
   /** The PUBLISH's record, when records are kept. */
   rec: PacketRecord | null = null;
   /** The topic's state, whose `pending` list holds this message. */
@@ -111,7 +111,7 @@ class Pending implements HeapEntry {
   expectations: Expectation[] = NO_EXPECTATIONS;
 
   /** Make this the pending state of `publish` (a new or a recycled Pending). */
-  init(seq: number, publish: PacketRecord, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number, digest: Uint8Array | null): this {
+  init(seq: number, publish: PacketRecord, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number, digest: Buffer | null): this {
     const sum = publish.summary;
     this.ack = null;
     this.released = sum.qos < 2;
@@ -237,7 +237,7 @@ export class DeliveryCorrelator {
   digested = 0;
   /** The delivery whose payload digest was computed last (a delivery is compared with several publishes). */
   private digestRec: PacketRecord | null = null;
-  private digestVal: Uint8Array = NO_BYTES;
+  private digestVal: Buffer | null = null;
   /** QoS 1/2 messages awaiting their ack or PUBREL, by connection id and packet id. */
   private readonly byId = new Map<string, IntMap<Pending>>();
   private readonly heap = new DeadlineHeap<Pending>();
@@ -338,7 +338,7 @@ export class DeliveryCorrelator {
     // Bounded memory when a broker (or a hostile client) keeps a huge number in flight.
     if (this.heap.size >= this.opts.maxPending) { this.untracked++; return; }
     const len = payloadLength(rec);
-    let digest: Uint8Array | null = null;
+    let digest: Buffer | null = null;
     if (this.heldBytes + len <= this.opts.maxPendingBytes) this.heldBytes += len;
     else { digest = payloadDigest(rec); this.digested++; }
     const p = (this.pool.pop() ?? new Pending()).init(++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs, digest);
@@ -564,7 +564,7 @@ export class DeliveryCorrelator {
       this.digestRec = rec;
       this.digestVal = payloadDigest(rec);
     }
-    return equalBytes(this.digestVal, p.digest);
+    return this.digestVal!.equals(p.digest);
   }
 
   private inGroup(e: Expectation, s: Session): boolean {
@@ -793,14 +793,8 @@ function subscriberJson(e: Expectation): Record<string, unknown> {
 }
 
 /** SHA-256 of a PUBLISH record's payload (what a publish keeps once the held-bytes budget is spent). */
-function payloadDigest(rec: PacketRecord): Uint8Array {
+function payloadDigest(rec: PacketRecord): Buffer {
   const b = bufferOf(rec);
   const off = payloadStart(rec);
   return createHash('sha256').update(b.subarray(off, off + payloadLength(rec))).digest();
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -4,6 +4,7 @@
 // the chunk when they lie inside it (zero copy), or as a fresh buffer when
 // they were assembled from several chunks.
 import type { Note } from '../model/types.js';
+import { packetTypeName } from '../protocol/packet-types.js';
 import { decodeVarint } from '../protocol/varint.js';
 
 /** The protocol limit: a Remaining Length of ff ff ff 7f. */
@@ -327,7 +328,8 @@ export class Framer {
     const v = decodeVarint(bytes, 1, bytes.length);
     const hdr = v === 'more' || v === 'invalid' ? 2 : v.next;
     const rl = total - hdr;
-    const name = TYPE_NAMES[bytes[0]! >> 4] ?? 'packet';
+    const type = bytes[0]! >> 4;
+    const name = type === 0 ? 'reserved type 0' : packetTypeName(type);
     const from = chainToEnd(bytes, 1, this.maxPacketSize, this.typeMask);
     this.sink.note({
       severity: 'warn', code: 'truncated-packet',
@@ -442,8 +444,6 @@ function plausibleAt(buf: Uint8Array, pos: number, end: number, max: number, typ
   if (next === end) return PLAUSIBLE;
   return plausibleHeader(buf, next, typeMask) ? PLAUSIBLE : IMPLAUSIBLE;
 }
-
-const TYPE_NAMES = ['reserved type 0', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
 
 /**
  * The earliest offset >= `start` from which buf frames exactly into one or more

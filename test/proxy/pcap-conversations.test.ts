@@ -12,6 +12,7 @@ import { PcapTap } from '../../src/proxy/index.js';
 import { requireBinary } from '../helpers/peers.js';
 import { connect, testProxy, typeCounts, waitFor } from './helpers.js';
 import { pub, runCmd } from './peers.js';
+import { packetTypeName } from '../../src/protocol/packet-types.js';
 
 async function tshark(file: string, args: string[]): Promise<string[][]> {
   requireBinary('tshark');
@@ -28,7 +29,6 @@ async function firstFinPorts(file: string): Promise<Map<string, number>> {
   return out;
 }
 
-const NAMES = ['RESERVED', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
 
 describe('proxy pcap: conversations', () => {
   it('a client that disconnects sends the first FIN; at proxy shutdown the server side (the proxy) does', async () => {
@@ -89,7 +89,7 @@ describe('proxy pcap: conversations', () => {
     const names: string[] = [];
     let wsPackets = 0;
     for (const [dst, src, types] of rows) {
-      const list = (types ?? '').split(',').filter(Boolean).map((n) => NAMES[Number(n)]!);
+      const list = (types ?? '').split(',').filter(Boolean).map((n) => packetTypeName(Number(n)));
       names.push(...list);
       if (Number(dst) === proxy.wsPort || Number(src) === proxy.wsPort) wsPackets += list.length;
     }
