@@ -32,6 +32,17 @@ export class TmuxSession {
     tmux(['send-keys', '-t', this.name, ...(literal ? ['-l'] : []), keys]);
   }
 
+  /**
+   * Escape on its own: blessed reads ESC followed by a key in the same read as
+   * Meta+key, so a key sent right after Escape could be swallowed (CI once saw
+   * Escape+q become M-q and the TUI never quit). Waits until the terminal has
+   * surely delivered the ESC before anything else is sent.
+   */
+  async sendEscape(): Promise<void> {
+    this.send('Escape');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
   /** The screen as text (escapes=true keeps SGR attributes: `capture-pane -e`). */
   capture(escapes = false): string {
     return tmux(['capture-pane', '-p', '-t', this.name, ...(escapes ? ['-e'] : [])]);

@@ -77,7 +77,7 @@ describe('TUI over a capture file (tmux 80×24)', () => {
     s.send('Enter'); // refused: the prompt stays open with the error
     screen = await s.waitText('✗');
     expect(screen).toContain('Filter:');
-    s.send('Escape');
+    await s.sendEscape();
     screen = await s.waitFor((x) => !x.includes('✗'), 'error gone after Esc');
     rows = listRows(screen);
     expect(rows.length).toBe(3); // the old filter still applies

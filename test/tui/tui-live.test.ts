@@ -70,7 +70,8 @@ describe('TUI live (tmux)', () => {
     expect(screen).toMatch(/Packet \d+ \(frame \d+\) PUBLISH/);
     s.send('h');
     await s.waitText('What to look at');
-    s.send('Escape');
+    await s.sendEscape();
+    await s.waitFor((x) => !x.includes('What to look at'), 'help closed');
     s.send('q');
     await s.waitFor(() => s.dead(), 'exit after q', 20_000);
   }, 60_000);

@@ -93,7 +93,7 @@ describe('TUI panes (tmux)', () => {
     let screen = await s.waitFor((x) => /Bytes \d+–42 \(\d+\): Password/.test(x), 'the cursor on the last byte');
     s.send('PageUp');
     screen = await s.waitText('Bytes 0–0 (1): Header Flags');
-    s.send('Escape');
+    await s.sendEscape();
     s.send('Down');
     screen = await s.waitText('Packet 12 (frame');
     expect(screen).toContain('CONNACK');
