@@ -32,6 +32,11 @@ export class TmuxSession {
     tmux(['send-keys', '-t', this.name, ...(literal ? ['-l'] : []), keys]);
   }
 
+  /** Several keys in one send-keys call: the program may read them in one chunk. */
+  sendTogether(...keys: string[]): void {
+    tmux(['send-keys', '-t', this.name, ...keys]);
+  }
+
   /**
    * Escape on its own: blessed reads ESC followed by a key in the same read as
    * Meta+key, so a key sent right after Escape could be swallowed (CI once saw

@@ -84,6 +84,20 @@ describe('TUI over a capture file (tmux 80×24)', () => {
     s.send('q');
   });
 
+  it('Escape and the next key read in one chunk (Meta+key to blessed) act as the two keys', async () => {
+    const s = open();
+    await s.waitText('FILE (end)');
+    s.send('?');
+    await s.waitText('any key');
+    s.sendTogether('Escape', 'Down');
+    let screen = await s.waitFor((x) => !x.includes('any key') && x.includes('Packet 2 (frame'), 'keys closed and Down moved');
+    s.send('?');
+    screen = await s.waitText('any key');
+    s.sendTogether('Escape', 'q');
+    await s.waitFor(() => s.dead(), 'exit after Escape+q', 10_000);
+    expect(screen).toContain('any key');
+  });
+
   it('side views: clients, topics, flows and findings (enter jumps to the packet)', async () => {
     const s = open();
     await s.waitText('FILE (end)');

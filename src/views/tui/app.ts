@@ -418,6 +418,16 @@ export class TuiApp {
     // blessed reports CR twice: as 'enter' and then as 'return'. Keep one.
     if (key.name === 'return') return;
     if (key.name === 'linefeed') key = { ...key, name: 'enter' };
+    // ESC and the next key in one read (typed fast, or over a slow link) come
+    // as Meta+key; nothing is bound to Meta, so take them as the two keys.
+    const seq = key.sequence ?? '';
+    if (seq.startsWith('\x1b\x1b') || (key.meta && !key.ctrl && seq.length === 2 && seq[0] === '\x1b')) {
+      this.onKey(undefined, { name: 'escape', sequence: '\x1b' });
+      const rest = seq.slice(1);
+      const again = rest === '\x1b' ? { name: 'escape', sequence: rest } : { ...key, meta: false, sequence: rest };
+      this.onKey(rest.length === 1 && rest !== '\x1b' ? rest : undefined, again);
+      return;
+    }
     const name = key.name ?? '';
     if (key.ctrl && name === 'c') { this.quit(); return; }
     if (key.ctrl && name === 'l') { this.repaint(); return; }
