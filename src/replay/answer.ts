@@ -4,6 +4,8 @@ import { packetTypeName } from '../protocol/packet-types.js';
 
 export interface Answer {
   type: number;
+  /** Protocol version the answer was decoded under (names its reason codes). */
+  version: number;
   frame: number;
   time: number;
   packetId: number | null;
@@ -21,6 +23,7 @@ export function answerOf(rec: PacketRecord): Answer {
   const payload = s.type === 3 && s.payloadOffset >= 0 ? rec.bytes.slice(s.payloadOffset, s.payloadOffset + (s.payloadLength ?? 0)) : null;
   return {
     type: s.type,
+    version: rec.version,
     frame: rec.frame,
     time: rec.time,
     packetId: s.packetId,

@@ -4,6 +4,7 @@
 // The broker picks the ids of its own deliveries, so its PUBRELs (which carry
 // them) are matched by the delivery they release instead.
 import { packetTypeName } from '../protocol/packet-types.js';
+import { reasonName } from '../protocol/reason-codes.js';
 import { answerLabel, type Answer } from './answer.js';
 import { DeliveryTracker } from './deliveries.js';
 
@@ -46,6 +47,24 @@ function codes(a: Answer): number[] {
   return a.type >= 4 && a.type <= 7 || a.type === 14 ? [0] : [];
 }
 
+/**
+ * A reason/return code with its spec name, e.g. `0x87 Not authorized`. A code
+ * that is not valid in the answer's version says so; an MQTT 3.1.1 return code
+ * in a CONNACK to an MQTT 5 CONNECT is named as 3.1.1 names it (a broker that
+ * does not speak MQTT 5 answers 0x01, unacceptable protocol version).
+ */
+function codeText(type: number, code: number, version: number): string {
+  const name = reasonName(type, code, version);
+  if (name !== undefined) return `${hex(code)} ${name}`;
+  // Before MQTT 5 only CONNACK and SUBACK carry codes; the others' implied success stays bare.
+  if (version < 5 && type !== 2 && type !== 9) return hex(code);
+  const v4 = type === 2 && version === 5 ? reasonName(type, code, 4) : undefined;
+  if (v4 !== undefined) {
+    return `${hex(code)} (not an MQTT 5 reason code; as MQTT 3.1.1: ${v4}${code === 1 ? ', so the broker does not speak MQTT 5' : ''})`;
+  }
+  return `${hex(code)} (not a valid ${packetTypeName(type)} code in MQTT ${version === 5 ? '5.0' : version === 3 ? '3.1' : '3.1.1'})`;
+}
+
 function sameBytes(x: Uint8Array | null, y: Uint8Array | null): boolean {
   if (x === null || y === null) return x === y;
   if (x.length !== y.length) return false;
@@ -58,7 +77,11 @@ function compareOne(was: Answer, now: Answer): string[] {
   const name = packetTypeName(was.type);
   if (was.type === 2) {
     const a = codes(was)[0], b = codes(now)[0];
-    if (a !== b) out.push(`CONNACK ${a ?? '?'} in the capture, ${b ?? '?'} now`);
+    if (a !== b) {
+      const at = a === undefined ? 'none' : codeText(2, a, was.version);
+      const bt = b === undefined ? 'none' : codeText(2, b, now.version);
+      out.push(`CONNACK ${at} in the capture, ${bt} now`);
+    }
     if (was.sessionPresent !== now.sessionPresent) {
       out.push(`CONNACK session present ${was.sessionPresent ? 1 : 0} in the capture, ${now.sessionPresent ? 1 : 0} now`);
     }
@@ -76,9 +99,11 @@ function compareOne(was: Answer, now: Answer): string[] {
   const a = codes(was), b = codes(now);
   if (a.join(',') !== b.join(',')) {
     const id = was.packetId !== null ? ` id ${was.packetId}` : '';
-    if (was.type === 9) out.push(`SUBACK${id} granted [${a.map(hex).join(', ')}] → [${b.map(hex).join(', ')}]`);
-    else if (a.length <= 1 && b.length <= 1) out.push(`${name}${id} reason ${a.length ? hex(a[0]!) : 'none'} → ${b.length ? hex(b[0]!) : 'none'}`);
-    else out.push(`${name}${id} reasons [${a.map(hex).join(', ')}] → [${b.map(hex).join(', ')}]`);
+    const wasText = a.map((c) => codeText(was.type, c, was.version));
+    const nowText = b.map((c) => codeText(was.type, c, now.version));
+    if (was.type === 9) out.push(`SUBACK${id} granted [${wasText.join(', ')}] → [${nowText.join(', ')}]`);
+    else if (a.length <= 1 && b.length <= 1) out.push(`${name}${id} reason ${wasText[0] ?? 'none'} → ${nowText[0] ?? 'none'}`);
+    else out.push(`${name}${id} reasons [${wasText.join(', ')}] → [${nowText.join(', ')}]`);
   }
   return out;
 }

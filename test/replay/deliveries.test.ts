@@ -5,7 +5,7 @@ import { compareAnswers, type Answer } from '../../src/replay/index.js';
 import { DeliveryTracker, withPacketId } from '../../src/replay/deliveries.js';
 
 const A = (o: Partial<Answer>): Answer => ({
-  type: 4, frame: 1, time: 0, packetId: null, reasonCodes: null, sessionPresent: null, topic: null, qos: 0, retain: false, dup: false, payload: null, ...o,
+  type: 4, version: 4, frame: 1, time: 0, packetId: null, reasonCodes: null, sessionPresent: null, topic: null, qos: 0, retain: false, dup: false, payload: null, ...o,
 });
 
 describe('DeliveryTracker', () => {

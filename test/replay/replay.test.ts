@@ -49,29 +49,40 @@ describe('rewriteClientId', () => {
 });
 
 const A = (o: Partial<Answer>): Answer => ({
-  type: 4, frame: 1, time: 0, packetId: null, reasonCodes: null, sessionPresent: null, topic: null, qos: 0, retain: false, dup: false, payload: null, ...o,
+  type: 4, version: 4, frame: 1, time: 0, packetId: null, reasonCodes: null, sessionPresent: null, topic: null, qos: 0, retain: false, dup: false, payload: null, ...o,
 });
 
 describe('compareAnswers', () => {
   it('reports changed reason codes, CONNACK codes, missing and extra answers', () => {
     const captured = [
       A({ type: 2, frame: 2, reasonCodes: [0], sessionPresent: false }),
-      A({ type: 4, frame: 5, packetId: 3, reasonCodes: [0] }),
+      A({ type: 4, version: 5, frame: 5, packetId: 3, reasonCodes: [0] }),
       A({ type: 4, frame: 7, packetId: 4 }),
       A({ type: 13, frame: 9 }),
     ];
     const now = [
       A({ type: 2, reasonCodes: [5], sessionPresent: false }),
-      A({ type: 4, packetId: 3, reasonCodes: [0x87] }),
+      A({ type: 4, version: 5, packetId: 3, reasonCodes: [0x87] }),
       A({ type: 13 }),
       A({ type: 3, topic: 'x/y', qos: 0, payload: Uint8Array.of(1) }),
     ];
     const d = compareAnswers(captured, now).map((x) => `${x.kind}: ${x.text}`);
     expect(d).toEqual([
-      'changed: CONNACK 0 in the capture, 5 now (capture frame 2)',
-      'changed: PUBACK id 3 reason 0x00 → 0x87 (capture frame 5)',
+      'changed: CONNACK 0x00 Connection Accepted in the capture, 0x05 Connection Refused, not authorized now (capture frame 2)',
+      'changed: PUBACK id 3 reason 0x00 Success → 0x87 Not authorized (capture frame 5)',
       'missing: PUBACK id 4 (capture frame 7) was not sent now',
       "extra: PUBLISH 'x/y' QoS 0 sent now, not in the capture",
+    ]);
+  });
+
+  it('names a 3.1.1 return code in a CONNACK to an MQTT 5 CONNECT (a broker without MQTT 5) and codes invalid for the packet', () => {
+    const d = compareAnswers(
+      [A({ type: 2, version: 5, frame: 6, reasonCodes: [0], sessionPresent: false }), A({ type: 9, version: 5, frame: 8, packetId: 2, reasonCodes: [1] })],
+      [A({ type: 2, version: 5, reasonCodes: [1], sessionPresent: false }), A({ type: 9, version: 5, packetId: 2, reasonCodes: [0x10] })],
+    ).map((x) => x.text);
+    expect(d).toEqual([
+      'CONNACK 0x00 Success in the capture, 0x01 (not an MQTT 5 reason code; as MQTT 3.1.1: Connection Refused, unacceptable protocol version, so the broker does not speak MQTT 5) now (capture frame 6)',
+      'SUBACK id 2 granted [0x01 Granted QoS 1] → [0x10 (not a valid SUBACK code in MQTT 5.0)] (capture frame 8)',
     ]);
   });
 
@@ -109,7 +120,7 @@ describe('replay end to end (bundled broker)', () => {
     expect(r.code).toBe(1);
     // The wrong password was refused by mosquitto (CONNACK 5); the anonymous bundled broker accepts it.
     expect(r.stdout).toMatch(/client 'p-badpw': DIFFERENT/);
-    expect(r.stdout).toMatch(/CONNACK 5 in the capture, 0 now/);
+    expect(r.stdout).toMatch(/CONNACK 0x05 Connection Refused, not authorized in the capture, 0x00 Connection Accepted now/);
     // mosquitto dropped user1's write to panama/colon/user1 silently; here the admin watcher receives it.
     expect(r.stdout).toMatch(/\+ extra: PUBLISH 'panama\/colon\/user1'/);
   });
