@@ -2,7 +2,7 @@
 // `finding`, …), a fast path for common Wireshark ids read straight from the
 // PacketSummary, and a fallback that searches the lazily built field tree.
 import type { Finding, PacketRecord } from '../model/packet.js';
-import type { Field } from '../model/types.js';
+import type { Endpoint, Field } from '../model/types.js';
 import { PACKET_TYPES } from '../protocol/packet-types.js';
 import { PROPERTIES } from '../protocol/properties.js';
 
@@ -108,6 +108,20 @@ function clientOf(conn: string): string {
   return i < 0 ? conn : conn.slice(0, i);
 }
 
+/** Both ends' hosts or ports of a finding's `CLIENTIP:PORT-SERVERIP:PORT` (IPv6 hosts in brackets). */
+function ends(conn: string, what: 'host' | 'port'): Value[] | undefined {
+  const out: Value[] = [];
+  for (const end of conn.split('-')) {
+    const i = end.lastIndexOf(':');
+    if (i <= 0) return undefined;
+    const host = end.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+    const port = Number(end.slice(i + 1));
+    if (!Number.isInteger(port)) return undefined;
+    out.push(what === 'host' ? host : port);
+  }
+  return out.length === 2 ? out : undefined;
+}
+
 /** Malformed packets (an error note) read from the tree, which shows partial fields the summary drops. */
 function fastOrTree(fast: (rec: PacketRecord) => FieldVal, id: string): (rec: PacketRecord) => FieldVal {
   const slow = fromTree(id);
@@ -158,6 +172,19 @@ const PSEUDO: FieldSpec[] = [
   { name: 'version', fast: true, packet: (r) => r.version },
   { name: 'rc', fast: true, packet: (r) => nonEmpty(r.summary.reasonCodes) },
   { name: 'size', fast: true, packet: (r) => r.size },
+  // Wireshark's network-layer ids, from the connection (the proxy and a capture know both ends).
+  { name: 'tcp.port', fast: true, packet: (r) => [r.conn.client.port, r.conn.server.port], finding: (f) => ends(f.conn, 'port') },
+  { name: 'tcp.srcport', fast: true, packet: (r) => (r.dir === 'c2s' ? r.conn.client : r.conn.server).port },
+  { name: 'tcp.dstport', fast: true, packet: (r) => (r.dir === 'c2s' ? r.conn.server : r.conn.client).port },
+  ...(['ip', 'ipv6'] as const).flatMap((fam): FieldSpec[] => {
+    const v6 = fam === 'ipv6';
+    const host = (e: Endpoint): string | undefined => (e.host.includes(':') === v6 ? e.host : undefined);
+    return [
+      { name: `${fam}.addr`, fast: true, packet: (r) => nonEmpty([host(r.conn.client), host(r.conn.server)].filter((h) => h !== undefined)), finding: (f) => nonEmpty((ends(f.conn, 'host') ?? []).filter((h) => (h as string).includes(':') === v6)) },
+      { name: `${fam}.src`, fast: true, packet: (r) => host(r.dir === 'c2s' ? r.conn.client : r.conn.server) },
+      { name: `${fam}.dst`, fast: true, packet: (r) => host(r.dir === 'c2s' ? r.conn.server : r.conn.client) },
+    ];
+  }),
   alias('qos', 'mqtt.qos'),
   alias('dup', 'mqtt.dupflag'),
   alias('retain', 'mqtt.retain'),
@@ -169,6 +196,7 @@ const PSEUDO: FieldSpec[] = [
 const PSEUDO_ALIASES: Record<string, string> = {
   username: 'user', direction: 'dir', connection: 'conn', msgid: 'id', packet_id: 'id', length: 'len',
   reason: 'rc', findings: 'finding', notes: 'note', clientid: 'client', client_id: 'client',
+  'frame.number': 'frame',
 };
 
 const PSEUDO_BY_NAME = new Map(PSEUDO.map((p) => [p.name, p]));

@@ -36,6 +36,13 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     if (c >= '0' && c <= '9') {
+      // An IPv4 address as Wireshark users write it (`ip.addr == 10.0.0.1`) is a word.
+      const ip = /^\d{1,3}(?:\.\d{1,3}){3}(?![A-Za-z0-9_.:\-])/.exec(src.slice(i, i + 16));
+      if (ip) {
+        i += ip[0].length;
+        out.push({ kind: 'ident', text: ip[0], pos: start, end: i });
+        continue;
+      }
       let value: number;
       if (c === '0' && (src[i + 1] === 'x' || src[i + 1] === 'X')) {
         i += 2;
@@ -125,6 +132,9 @@ export function tokenize(src: string): Token[] {
     if (c === '&') err('unexpected-char', "single '&'; use '&&' (or 'and')", i);
     if (c === '|') err('unexpected-char', "single '|'; use '||' (or 'or')", i);
     if (c === "'") err('unexpected-char', 'strings use double quotes: "..."', i);
+    if (c === '~') {
+      err('unexpected-char', "'~' is Wireshark's regular-expression match, which mqttscope does not have: use 'matches' with an MQTT topic filter (\"home/+/temp\") or 'contains' for a substring", i);
+    }
     err('unexpected-char', `unexpected character ${JSON.stringify(c)}`, i);
   }
   out.push({ kind: 'eof', text: '', pos: n, end: n });

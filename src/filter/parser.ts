@@ -151,6 +151,10 @@ class Parser {
     if (opKw !== 'contains' && opKw !== 'matches') this.checkValue(field, value);
     if (opKw === 'matches') {
       if (value.kind === 'number') this.fail('bad-operand', "'matches' needs a topic filter in double quotes, e.g. \"home/+/temp\"", value.pos);
+      // Wireshark's `matches` takes a regular expression; here it is an MQTT topic filter.
+      if (/^\^|\.\*|\\/.test(value.text)) {
+        this.fail('bad-topic-filter', `'matches' takes an MQTT topic filter (+ one level, # the rest, e.g. "home/+/temp"), not a regular expression as in Wireshark; for a substring use 'contains'`, value.pos);
+      }
       const prob = topicFilterProblem(value.text);
       if (prob) {
         const raw = this.src.slice(value.pos, this.toks[this.i - 1]!.end);

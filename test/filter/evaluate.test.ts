@@ -4,7 +4,8 @@ import { compileFilter, KNOWN_IDS, lookupField, RecordFilter } from '../../src/f
 import { treeValues, type FieldVal } from '../../src/filter/fields.js';
 import type { Field } from '../../src/model/types.js';
 import type { PacketRecord } from '../../src/model/packet.js';
-import { aclScenario, finding, gen, real } from './records.js';
+import { aclScenario, conn, fake, finding, gen, real } from './records.js';
+import type { ConnMeta } from '../../src/model/types.js';
 
 const m = (expr: string, rec: PacketRecord): boolean => compileFilter(expr)(rec);
 
@@ -160,5 +161,38 @@ describe('RecordFilter: findings', () => {
     const f = finding({ code: 'connect-refused', clientId: 'x', extra: { dir: 's2c' } });
     expect(compileFilter('dir == s2c').finding(f)).toBe(true);
     expect(compileFilter('publish').finding(f)).toBe(false);
+  });
+});
+
+describe("Wireshark's frame, tcp and ip ids", () => {
+  const v6: ConnMeta = { id: '[::1]:40000-[::1]:1883', client: { host: '::1', port: 40000 }, server: { host: '::1', port: 1883 }, transport: 'tcp' };
+  const up = fake({ type: 3, topic: 'a/b' }, { conn: conn(52144, '10.0.0.7'), frame: 40 });
+  const down = fake({ type: 4, packetId: 1 }, { conn: conn(52144, '10.0.0.7'), dir: 's2c' });
+  const six = fake({ type: 12 }, { conn: v6 });
+
+  it('frame.number is the frame', () => {
+    expect(m('frame.number == 40', up)).toBe(true);
+    expect(m('frame.number == 41', up)).toBe(false);
+  });
+  it('tcp.port is either end; srcport/dstport follow the direction', () => {
+    expect(m('tcp.port == 1883 && tcp.port == 52144', up)).toBe(true);
+    expect(m('tcp.srcport == 52144 && tcp.dstport == 1883', up)).toBe(true);
+    expect(m('tcp.srcport == 1883 && tcp.dstport == 52144', down)).toBe(true);
+    expect(m('tcp.port == 1884', up)).toBe(false);
+  });
+  it('ip.* for IPv4 ends, written unquoted as in Wireshark; ipv6.* for IPv6 ends', () => {
+    expect(m('ip.src == 10.0.0.7 && ip.dst == 127.0.0.1', up)).toBe(true);
+    expect(m('ip.src == 127.0.0.1 && ip.dst == 10.0.0.7', down)).toBe(true);
+    expect(m('ip.addr == 10.0.0.7 && ip.addr == "127.0.0.1"', up)).toBe(true);
+    expect(m('ip.addr == 10.0.0.8', up)).toBe(false);
+    expect(m('ipv6.addr', up)).toBe(false);
+    expect(m('ipv6.src == "::1" && ipv6.addr == "::1" && !ip.addr', six)).toBe(true);
+  });
+  it('on a finding, tcp.port and ip.addr come from its connection', () => {
+    const f = finding({ code: 'undelivered-publish', conn: '10.0.0.7:52144-127.0.0.1:1883' });
+    expect(compileFilter('tcp.port == 52144 && ip.addr == 10.0.0.7').finding(f)).toBe(true);
+    expect(compileFilter('tcp.port == 1884').finding(f)).toBe(false);
+    const f6 = finding({ code: 'undelivered-publish', conn: '[::1]:40000-[::1]:1883' });
+    expect(compileFilter('tcp.port == 40000 && ipv6.addr == "::1" && !ip.addr').finding(f6)).toBe(true);
   });
 });

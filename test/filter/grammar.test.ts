@@ -285,3 +285,23 @@ describe('robustness', () => {
     expect(parseFilter(' \t')).toBeNull();
   });
 });
+
+describe("Wireshark habits that mean something else here", () => {
+  it("'~' (Wireshark's regex match) is an error that points to matches and contains", () => {
+    const e = syntaxError('mqtt.topic ~ "user"');
+    expect(e.position).toBe(11);
+    expect(e.message).toMatch(/regular-expression match.*'matches' with an MQTT topic filter.*'contains'/);
+  });
+  it("'matches' with a regular expression is an error, not a literal topic that never matches", () => {
+    for (const re of ['"^panama"', '"panama/.*"', '"a\\\\d"']) {
+      expect(syntaxError(`topic matches ${re}`).message, re).toMatch(/MQTT topic filter .* not a regular expression/);
+    }
+    // $SYS topics and plain filters are still fine.
+    expect(() => compileFilter('topic matches "$SYS/#"')).not.toThrow();
+    expect(() => compileFilter('topic matches "a/+/c"')).not.toThrow();
+  });
+  it('an unquoted IPv4 address is one word; a malformed one is still a bad number', () => {
+    expect(tokenize('ip.addr == 10.0.0.1').map((t) => t.kind)).toEqual(['ident', 'op', 'ident', 'eof']);
+    expect(syntaxError('ip.addr == 10.0.0.1.5').code).toBe('bad-number');
+  });
+});
