@@ -1,6 +1,6 @@
 // Fixed header [MQTT 3.1.1 §2.2, MQTT 5.0 §2.1]: byte 1 (type + flags) and the
 // Remaining Length variable byte integer.
-import { flagsSpecFor, packetTypeName, REQUIRED_FLAGS } from '../protocol/packet-types.js';
+import { flagsSpecFor, hasDupQosIn31, packetTypeName, REQUIRED_FLAGS } from '../protocol/packet-types.js';
 import { NOTE_DEFS } from '../protocol/spec-refs.js';
 import { hexOf } from './utf8.js';
 import { varintByteFields, type Walker } from './walker.js';
@@ -42,6 +42,11 @@ export function fixedHeader(w: Walker): boolean {
     const req = REQUIRED_FLAGS[type]!;
     if (type === 0) {
       w.note(NOTE_DEFS.reservedType, 'packet type 0 is reserved and must not be used', 0);
+    } else if (w.version === 3 && hasDupQosIn31(type)) {
+      // 3.1: QoS 1, DUP set on a retry, RETAIN unused (kept at 0 like the other unused bits).
+      if ((flags & 0x07) !== 0x02) {
+        w.note(NOTE_DEFS.reservedFlags, `${packetTypeName(type)} fixed-header flags are ${nibble(flags)}; in MQTT 3.1 they must be 0010 or 1010 (QoS 1, RETAIN 0, DUP set on a retry)`, 0, flagsSpecFor(type, 3));
+      }
     } else if (req >= 0 && flags !== req) {
       w.note(NOTE_DEFS.reservedFlags, `${packetTypeName(type)} fixed-header flags are ${nibble(flags)}; they must be ${nibble(req)}`, 0, flagsSpecFor(type, w.version));
     }
@@ -55,6 +60,11 @@ export function fixedHeader(w: Walker): boolean {
       const q = (b0 >> 1) & 3;
       w.add('mqtt.qos', 'QoS', 0, 1, q, QOS_DISPLAY[q]!, 0x06);
       w.add('mqtt.retain', 'RETAIN', 0, 1, b0 & 1, BIT[b0 & 1]!, 0x01);
+    } else if (w.version === 3 && hasDupQosIn31(type)) {
+      w.add('mqtt.dupflag', 'DUP', 0, 1, (b0 >> 3) & 1, BIT[(b0 >> 3) & 1]!, 0x08);
+      const q = (b0 >> 1) & 3;
+      w.add('mqtt.qos', 'QoS', 0, 1, q, q === 1 ? QOS_DISPLAY[1]! : `${q} (must be 1)`, 0x06);
+      w.add('mqtt.hdrflags.reserved', 'Reserved', 0, 1, b0 & 1, b0 & 1 ? '1 (must be 0)' : '0', 0x01);
     } else {
       const req = REQUIRED_FLAGS[type]!;
       w.add('mqtt.hdrflags.reserved', 'Reserved', 0, 1, flags, req >= 0 && flags !== req ? `${nibble(flags)} (must be ${nibble(req)})` : NIBBLES[flags]!, 0x0f);

@@ -89,6 +89,16 @@ export function flagsSpecFor(type: number, version: number): string {
 /** Required low nibble per type (-1: the flags carry meaning). Flat array for the hot path. */
 export const REQUIRED_FLAGS: Int8Array = Int8Array.from(PACKET_TYPES, (p) => (p.requiredFlags === null ? -1 : p.requiredFlags));
 
+/**
+ * MQTT 3.1 gives PUBREL, SUBSCRIBE and UNSUBSCRIBE a real DUP flag and QoS:
+ * they are sent at QoS 1 and the DUP flag is set on a retry, as for PUBLISH
+ * (MQTT 3.1 §2.1 "DUP", §3.6, §3.8, §3.10); only RETAIN is unused. 3.1.1 made
+ * the whole nibble a fixed 0010 [MQTT-3.6.1-1, MQTT-3.8.1-1, MQTT-3.10.1-1].
+ */
+export function hasDupQosIn31(type: number): boolean {
+  return type === 6 || type === 8 || type === 10;
+}
+
 /** Protocol names and levels [MQTT-3.1.2-1, MQTT-3.1.2-2]. */
 export const PROTOCOL_LEVELS: Readonly<Record<number, { name: string; version: string }>> = {
   3: { name: 'MQIsdp', version: '3.1' },

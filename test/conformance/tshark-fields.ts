@@ -137,6 +137,8 @@ function tsharkProps(group: PdmlNode): Prop[] {
 
 /** tshark field names that are ours under another id. */
 const RENAME: Record<string, string> = {
+  'mqtt.hdr_reserved': 'mqtt.hdrflags.reserved',
+  'mqtt.retain_reserved': 'mqtt.hdrflags.reserved',
   'mqtt.connack.reason_code': 'mqtt.conack.val',
   'mqtt.suback.reason_code': 'mqtt.suback.qos',
   'mqtt.subscription_options_qos': 'mqtt.sub.qos',
@@ -148,13 +150,9 @@ const RENAME: Record<string, string> = {
 
 /**
  * Fields only one side has, left out of the layout: tshark's text views of
- * binary data and its expert placeholders; our per-byte varint breakdown,
- * group nodes and leftover-byte fields. The flag bits of non-PUBLISH packets
- * are left out too (tshark splits them as DUP/QoS/reserved for the types that
- * had them in 3.1, we show one reserved nibble); `hdrflags` compares the byte.
+ * binary data and its expert placeholders (see oursOnly() for our side).
  */
 const TSHARK_ONLY = new Set(['mqtt.msg_text', 'mqtt.willmsg_text', 'mqtt.msg_decoded_as', 'mqtt.unknown_version', 'mqtt.illegal_topic_length', 'mqtt.unknown_topic_alias', 'mqtt.prop_unknown']);
-const FLAG_BITS = new Set(['mqtt.dupflag', 'mqtt.qos', 'mqtt.retain', 'mqtt.retain_reserved', 'mqtt.hdr_reserved', 'mqtt.hdrflags.reserved']);
 
 /** Ids whose value is text or bytes (a client id such as "1234" must not be read as a number). */
 function textId(id: string): boolean {
@@ -168,14 +166,14 @@ function entry(id: string, off: number, len: number, v: unknown): string {
   return `${id}@${off}+${len}${typeof v === 'number' ? `=${v}` : ''}`;
 }
 
-function tsharkLayout(p: PdmlNode, type: number): string[] {
+function tsharkLayout(p: PdmlNode): string[] {
   const out: string[] = [];
   let prop = '';
   const visit = (n: PdmlNode): void => {
     let id = RENAME[n.name] ?? n.name;
     const off = n.pos - p.pos;
     if (n.name === 'mqtt.property_id') prop = PROPERTY_BY_ID[num(n)]?.name ?? 'unknown';
-    if (TSHARK_ONLY.has(id) || (type !== 3 && FLAG_BITS.has(id)) || !id.startsWith('mqtt.')) return;
+    if (TSHARK_ONLY.has(id) || !id.startsWith('mqtt.')) return;
     if (id === 'mqtt.property.content_type') {
       // One FT_UINT_STRING for what we show as length and value.
       out.push(entry(`${id}.len`, off, 2, n.size >= 2 ? (n.size - 2) : undefined), entry(`${id}.value`, off + 2, n.size - 2, undefined));
@@ -204,7 +202,7 @@ export function fromTshark(p: PdmlNode): Decoded {
   const hdr = f('mqtt.hdrflags')!;
   const type = num(f('mqtt.msgtype')!);
   const len = f('mqtt.len')!;
-  const d: Decoded = { type, hdrflags: parseInt(hdr.value, 16), len: num(len), len_bytes: len.value, layout: tsharkLayout(p, type) };
+  const d: Decoded = { type, hdrflags: parseInt(hdr.value, 16), len: num(len), len_bytes: len.value, layout: tsharkLayout(p) };
   const plens: number[] = [];
   walk(p, (n) => { if (n.name === 'mqtt.property_len') plens.push(num(n)); });
   if (plens.length > 0) d.property_len = plens;
@@ -342,15 +340,15 @@ function oursProps(fields: JsonField[], start: number): Prop[] {
   return out;
 }
 
-/** Our fields tshark has no counterpart for (see TSHARK_ONLY for the other side). */
+/** Our fields tshark has no counterpart for: the per-byte varint breakdown, group nodes, leftover bytes. */
 function oursOnly(id: string): boolean {
   // `mqtt.property.<name>` is our per-property node (tshark lists id and value flat);
   // it also covers mqtt.property.unknown and mqtt.property.undecoded.
   return /^mqtt\.(len\.byte|property_len\.byte|subscription|trailing|undecoded|property\.subscription_identifier\.value\.byte|property\.[a-z_]+)$/.test(id);
 }
 
-function oursLayout(fields: JsonField[], type: number): string[] {
-  return fields.filter((f) => !oursOnly(f.id) && !(type !== 3 && FLAG_BITS.has(f.id)))
+function oursLayout(fields: JsonField[]): string[] {
+  return fields.filter((f) => !oursOnly(f.id))
     .map((f) => entry(f.id, f.offset, f.length, textId(f.id) ? undefined : f.value)).sort();
 }
 
@@ -359,7 +357,7 @@ export function fromOurs(p: JsonPacket): Decoded {
   const fields = p.fields;
   const fv = (id: string): unknown => fields.find((f) => f.id === id)?.value;
   const type = TYPES.indexOf(p.type);
-  const d: Decoded = { type, hdrflags: fv('mqtt.hdrflags') as number, len: p['length'] as number, len_bytes: p['length_bytes'] as string, layout: oursLayout(fields, type) };
+  const d: Decoded = { type, hdrflags: fv('mqtt.hdrflags') as number, len: p['length'] as number, len_bytes: p['length_bytes'] as string, layout: oursLayout(fields) };
   const plens = fields.filter((f) => f.id === 'mqtt.property_len').map((f) => f.value as number);
   if (plens.length > 0) d.property_len = plens;
   if (type === 3) { d.dup = p.dup === 1; d.qos = p.qos; d.retain = p.retain === 1; }
