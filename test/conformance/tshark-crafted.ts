@@ -199,9 +199,23 @@ function noConnect5(): Seg[] {
   ];
 }
 
+/** MQTT 3.1 retries: PUBREL, SUBSCRIBE and UNSUBSCRIBE with DUP set (3.1 gives them DUP and QoS 1). */
+function v3Retries(): Seg[] {
+  return [
+    c2s(gen({ cmd: 'connect', protocolId: 'MQIsdp', protocolVersion: 3, clientId: 'retry-3', clean: true, keepalive: 60 }, 3)),
+    s2c(pkt(0x20, '00 00')),
+    c2s(pkt(0x8a, '0001 0003 612f62 01')), // SUBSCRIBE retry: DUP 1, QoS 1, id 1, "a/b" QoS 1
+    s2c(pkt(0x90, '0001 01')),
+    c2s(pkt(0xaa, '0002 0003 612f62')), // UNSUBSCRIBE retry: DUP 1, QoS 1, id 2
+    s2c(pkt(0xb0, '0002')),
+    s2c(pkt(0x6a, '0003')), // PUBREL retry: DUP 1, QoS 1, id 3
+    c2s(pkt(0x70, '0003')),
+  ];
+}
+
 /** The conversations in one pcap, one after another, on client ports 50001 and up. */
 export function craftedCapture(): Buffer {
-  const parts = [v5(), v4(), v3(), v5Edges(), v4Edges(), v4Odd(), v5Odd(), aliases(), noConnect5()].map((segs, i) =>
+  const parts = [v5(), v4(), v3(), v5Edges(), v4Edges(), v4Odd(), v5Odd(), aliases(), noConnect5(), v3Retries()].map((segs, i) =>
     conversation(segs, { clientPort: 50001 + i, serverPort: 1883, t0: 1_700_000_000_000_000 + i * 1_000_000 }));
   // Each conversation() is a whole pcap; keep the first global header only (24 bytes).
   return Buffer.concat(parts.map((p, i) => (i === 0 ? p : p.subarray(24))));

@@ -80,6 +80,7 @@ const EXPECTED: Expected[] = [
   ...['mqtt31-pub-qos1', 'mqtt31-pub-qos2', 'mqtt31-pub-userpass', 'mqtt31-pub-userpass-auto-clientid', 'mqtt31-sub-userpass',
     'mqtt31-unsub-qos1', 'mqtt31-unsub-qos2', 'mqtt31-unsub-userpass'].map((c) => conack31(SVC(c), 6)),
   conack31(CRAFTED_NAME, 45),
+  conack31(CRAFTED_NAME, 126),
   empty(SVC('mqtt-frames-truncated'), 4, 'mqtt.clientid@18+0'),
   empty(SVC('mqtt5-pub-userpass-auto-clientid'), 4, 'mqtt.clientid@18+0'),
   empty('captures/retained-ns.pcap', 37, 'mqtt.msg@15+0'),
