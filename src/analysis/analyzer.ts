@@ -24,6 +24,12 @@ export interface AnalyzerOptions {
   /** Finished flows kept for the snapshot. Default 1000. */
   keepFlows?: number;
   /**
+   * Most packet-id flows (QoS 1/2, SUBSCRIBE, UNSUBSCRIBE) in flight at once, all
+   * connections together; beyond that, new ones are not tracked (counted in the
+   * snapshot's untrackedFlows). Default 250,000 (about 110 MiB).
+   */
+  maxFlowsInFlight?: number;
+  /**
    * Hold the record of every PUBLISH awaiting its deliveries, so that an
    * undelivered-publish or withheld-delivery finding also marks it
    * (`rec.findings`; its frame is in the finding either way). Default true.
@@ -78,7 +84,10 @@ export interface SessionSnapshot {
   closeHow: CloseHow | null;
   disconnect: Session['disconnect'];
   subscriptions: SubscriptionSnapshot[];
+  /** The session's last 100 unsubscribed filters, oldest first. */
   unsubscribed: string[];
+  /** Unsubscriptions before those, not listed. */
+  unsubscribedDropped: number;
   takenOverBy: string | null;
   tookOver: string[];
   packets: { c2s: number; s2c: number };
@@ -108,11 +117,16 @@ export interface FlowSnapshot {
 
 export interface AnalysisSnapshot {
   time: number;
+  /** Every open session and the latest closed ones (10,000 to 20,000 of them). */
   sessions: SessionSnapshot[];
+  /** Closed sessions forgotten to keep the history bounded (not in `sessions` or `clients`). */
+  forgottenSessions: number;
   clients: ClientSnapshot[];
   topics: TopicStats[];
   untrackedTopicPublishes: number;
   flows: { inFlight: FlowSnapshot[]; recent: FlowSnapshot[]; stats: Record<FlowKind, FlowStats & { avgUs: number | null }> };
+  /** Packet-id flows not tracked because maxFlowsInFlight were already in flight. */
+  untrackedFlows: number;
   /** Messages still inside their delivery window. */
   pendingDeliveries: number;
   /** Publishes not checked for delivery because maxPendingDeliveries were already awaited. */
@@ -120,6 +134,9 @@ export interface AnalysisSnapshot {
   /** Payload bytes awaited publishes hold, and publishes that kept a digest because that budget was spent. */
   heldDeliveryBytes: number;
   digestedDeliveryPublishes: number;
+  /** Wills awaiting their publication after an abnormal close, and wills no longer watched because too many were. */
+  armedWills: number;
+  unwatchedWills: number;
   findings: Record<string, number>;
 }
 
@@ -135,7 +152,7 @@ export class Analyzer implements EngineObserver {
     const windowUs = opts.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US;
     this.ctx = new AnalysisContext(emit);
     this.sessions = new SessionTracker(this.ctx);
-    this.flows = new FlowTracker(this.ctx, { keepRecent: opts.keepFlows });
+    this.flows = new FlowTracker(this.ctx, { keepRecent: opts.keepFlows, maxInFlight: opts.maxFlowsInFlight });
     this.delivery = new DeliveryCorrelator(this.ctx, this.sessions, {
       windowUs, settleUs: opts.settleUs, brokerKind: opts.brokerKind ?? 'unknown', acl: opts.acl ? aclCheck(opts.acl) : undefined,
       keepRecords: opts.keepRecords ?? true,
@@ -180,6 +197,7 @@ export class Analyzer implements EngineObserver {
     this.flows.close(s, how);
     this.delivery.closed(s.connId);
     if (how !== 'end') this.wills.closed(s, time);
+    this.sessions.settled(s);
   }
 
   tick(time: number): void {
@@ -213,14 +231,18 @@ export class Analyzer implements EngineObserver {
     return {
       time: this.ctx.now,
       sessions,
+      forgottenSessions: this.sessions.forgotten,
       clients: [...clients.values()],
       topics: this.topics.snapshot(),
       untrackedTopicPublishes: this.topics.untracked,
       flows: { inFlight: this.flows.inFlight().map(flowSnapshot), recent: this.flows.recent.map(flowSnapshot), stats },
+      untrackedFlows: this.flows.untracked,
       pendingDeliveries: this.delivery.pendingCount,
       untrackedDeliveryPublishes: this.delivery.untracked,
       heldDeliveryBytes: this.delivery.heldBytes,
       digestedDeliveryPublishes: this.delivery.digested,
+      armedWills: this.wills.armedCount,
+      unwatchedWills: this.wills.dropped,
       findings: { ...this.ctx.counts },
     };
   }
@@ -230,7 +252,7 @@ function sessionSnapshot(s: Session): SessionSnapshot {
   return {
     conn: s.connId, state: s.state, version: s.version, clientId: effectiveClientId(s), assignedClientId: s.assignedClientId,
     username: s.username, cleanStart: s.cleanStart, sessionPresent: s.sessionPresent, keepAlive: s.keepAlive,
-    will: s.will ? { topic: s.will.topic, qos: s.will.qos, retain: s.will.retain, payloadLength: s.will.payload.length, preview: payloadPreview(s.will.payload) } : null,
+    will: s.will ? { topic: s.will.topic, qos: s.will.qos, retain: s.will.retain, payloadLength: s.willPayloadLength, preview: payloadPreview(s.will.payload) } : null,
     connackCode: s.connackCode, openedAt: s.openedAt, closedAt: s.closedAt, closeHow: s.closeHow,
     disconnect: s.disconnect ? { ...s.disconnect } : null,
     subscriptions: [...s.subscriptions.values()].map((x) => ({
@@ -238,7 +260,7 @@ function sessionSnapshot(s: Session): SessionSnapshot {
       retainAsPublished: x.retainAsPublished, retainHandling: x.retainHandling, grantedAt: x.grantedAt, subackFrame: x.subackFrame,
       inherited: x.inherited,
     })),
-    unsubscribed: s.unsubscribed.map((u) => u.filter),
+    unsubscribed: s.unsubscribed.map((u) => u.filter), unsubscribedDropped: s.unsubscribedDropped,
     takenOverBy: s.takenOverBy, tookOver: [...s.tookOver], packets: { ...s.packets }, lastClientTime: s.lastClientTime,
   };
 }

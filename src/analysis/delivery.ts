@@ -438,7 +438,12 @@ export class DeliveryCorrelator {
     const topic = ts.topic;
     const route: Candidate[] = [];
     let groups: Map<string, number> | null = null;
-    for (const s of this.sessions.openSessions) {
+    // In the order the sessions opened (what the findings list subscribers in).
+    const subscribed = [...this.sessions.subscribedSessions];
+    for (let i = 1; i < subscribed.length; i++) {
+      if (subscribed[i]!.openSeq < subscribed[i - 1]!.openSeq) { subscribed.sort((a, b) => a.openSeq - b.openSeq); break; }
+    }
+    for (const s of subscribed) {
       if (!isLive(s)) continue;
       if (s.state !== 'connected' && !(s.state === 'open' && s.connectFrame === null)) continue;
       if (s.subscriptions.size === 0) continue;

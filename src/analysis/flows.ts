@@ -140,6 +140,11 @@ const AWAIT: Record<FlowState, string> = {
   complete: '', rejected: '', incomplete: '',
 };
 
+/** PINGREQs awaiting a PINGRESP per connection; past it the oldest counts as incomplete. */
+export const MAX_PINGS_IN_FLIGHT = 64;
+/** Packet-id flows in flight across all connections by default (FlowTracker's `maxInFlight`). */
+export const DEFAULT_MAX_FLOWS_IN_FLIGHT = 250_000;
+
 export class FlowTracker {
   /** Flows in flight per connection id, by key(dir, packet id). */
   private readonly byConn = new Map<string, IntMap<Live>>();
@@ -156,12 +161,24 @@ export class FlowTracker {
   private readonly ring: Flow[] = [];
   private ringNext = 0;
   private readonly keepRecent: number;
+  private readonly maxInFlight: number;
+  /** Packet-id flows in flight, all connections together. */
+  private liveCount = 0;
+  /**
+   * Flows not tracked because `maxInFlight` were in flight already: a client that
+   * sends QoS 1 publishes and never reads its socket keeps the broker's PUBACKs
+   * behind backpressure, and each flow holds its records (some 460 bytes).
+   */
+  untracked = 0;
+  /** Connections that had flows left untracked: an ack there may be for one of them. */
+  private readonly skipped = new Set<string>();
   readonly stats: Record<FlowKind, FlowStats> = {
     'publish-qos1': newStats(), 'publish-qos2': newStats(), subscribe: newStats(), unsubscribe: newStats(), ping: newStats(),
   };
 
-  constructor(private readonly ctx: AnalysisContext, opts: { keepRecent?: number } = {}) {
+  constructor(private readonly ctx: AnalysisContext, opts: { keepRecent?: number; maxInFlight?: number } = {}) {
     this.keepRecent = Math.max(0, Math.ceil(opts.keepRecent ?? 1000));
+    this.maxInFlight = Math.max(0, opts.maxInFlight ?? DEFAULT_MAX_FLOWS_IN_FLIGHT);
   }
 
   /**
@@ -189,11 +206,13 @@ export class FlowTracker {
     let m = this.mapOf(conn);
     if (!m) { this.byConn.set(conn, (m = new IntMap())); this.lastMap = m; }
     f.seq = this.seq++;
+    const n = m.size;
     m.set(k, f);
+    this.liveCount += m.size - n;
   }
 
   private delete(conn: string, k: number): void {
-    this.mapOf(conn)?.delete(k);
+    if (this.mapOf(conn)?.delete(k)) this.liveCount--;
   }
 
   /** Flows in flight, in the order they went in flight, then the PINGREQs awaiting PINGRESP. */
@@ -222,9 +241,13 @@ export class FlowTracker {
       case 11: this.ack(rec, s, 'unsubscribe', 'awaiting-unsuback'); break;
       case 12: {
         const f = this.newFlow(rec, s, null, 'ping', 'awaiting-pingresp');
-        const q = this.pings.get(s.connId) ?? [];
-        q.push(f);
-        this.pings.set(s.connId, q);
+        const q = this.pings.get(s.connId);
+        if (q === undefined) this.pings.set(s.connId, [f]);
+        else {
+          // Unanswered PINGREQs piling up (a flood whose PINGRESPs are held back): give up on the oldest.
+          if (q.length >= MAX_PINGS_IN_FLIGHT) this.finish(q.shift()!, 'incomplete');
+          q.push(f);
+        }
         this.stats.ping.count++;
         break;
       }
@@ -263,6 +286,11 @@ export class FlowTracker {
       this.delete(s.connId, k);
       this.finish(cur, 'incomplete');
     }
+    if (this.liveCount >= this.maxInFlight) {
+      this.untracked++;
+      this.skipped.add(s.connId);
+      return;
+    }
     this.set(s.connId, k, this.newFlow(rec, s, id, kind, state));
     this.stats[kind].count++;
   }
@@ -285,6 +313,7 @@ export class FlowTracker {
     const f = this.get(s.connId, k);
     const type = rec.summary.type;
     if (!f || f.kind !== kind || f.state !== expect) {
+      if (!f && this.skipped.has(s.connId)) return; // maybe the ack of a flow left untracked
       // A PUBREC or PUBCOMP repeated for a flow that already moved on is a re-send, not an error.
       if (f && f.kind === kind && (type === 5 && f.state !== 'awaiting-pubrec')) { f.retransmissions++; this.step(f, rec); return; }
       this.unknownAck(rec, s, id);
@@ -316,6 +345,7 @@ export class FlowTracker {
     const id = rec.summary.packetId;
     if (id === null) return;
     const f = this.get(s.connId, key(rec.dir, id));
+    if (!f && this.skipped.has(s.connId)) return;
     if (!f || f.kind !== 'publish-qos2') { this.unknownAck(rec, s, id); return; }
     if (f.state === 'awaiting-pubcomp') { f.retransmissions++; this.step(f, rec); return; }
     if (f.state !== 'awaiting-pubrel') { this.unknownAck(rec, s, id); return; }
@@ -421,7 +451,9 @@ export class FlowTracker {
   close(s: Session, how: CloseHow): void {
     const cut: Live[] = [];
     const m = this.byConn.get(s.connId);
+    this.skipped.delete(s.connId);
     if (m) {
+      this.liveCount -= m.size;
       for (const f of m.values()) cut.push(f);
       // In the order they went in flight (the map does not keep it), then by start time.
       cut.sort((a, b) => a.seq - b.seq);

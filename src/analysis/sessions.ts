@@ -39,6 +39,8 @@ export interface DisconnectInfo {
 
 export interface Session {
   conn: ConnMeta;
+  /** Order of opening among all sessions. */
+  openSeq: number;
   connId: string;
   openedAt: number;
   closedAt: number | null;
@@ -56,6 +58,8 @@ export interface Session {
   /** MQTT 5 maximum_packet_size from CONNECT: larger messages are not sent to it [MQTT-3.1.2-25]. */
   maxPacketSize: number | null;
   will: WillInfo | null;
+  /** Length of the will's payload (`will.payload` keeps only its first WILL_KEEP bytes once the session closed). */
+  willPayloadLength: number;
   connectFrame: number | null;
   connectTime: number | null;
   connackFrame: number | null;
@@ -63,7 +67,10 @@ export interface Session {
   connackCode: number | null;
   disconnect: DisconnectInfo | null;
   subscriptions: Map<string, Subscription>;
+  /** The last MAX_UNSUBSCRIBED unsubscriptions, oldest first. */
   unsubscribed: { filter: string; frame: number; time: number }[];
+  /** Unsubscriptions no longer listed in `unsubscribed`. */
+  unsubscribedDropped: number;
   /** Time of the latest client→broker packet (or the open, before any). */
   lastClientTime: number;
   lastClientFrame: number;
@@ -80,6 +87,10 @@ export interface Session {
   lastClientRec: PacketRecord | null;
   pendingSubscribe: Map<number, { rec: PacketRecord; time: number }>;
   pendingTakeover: Session[];
+  /** The client id this session is indexed under while live (SessionTracker's byCid), or null. */
+  cidKey: string | null;
+  /** Until CONNACK: the previous session that sent a CONNECT with this client id (a persistent session's predecessor). */
+  previous: Session | null;
 }
 
 // Most sessions never subscribe (publishers): they share these empty maps until
@@ -87,11 +98,11 @@ export interface Session {
 // them are no-ops).
 const NO_SUBSCRIPTIONS: Map<string, Subscription> = new Map();
 const NO_PENDING: Map<number, { rec: PacketRecord; time: number }> = new Map();
+// Shared empty arrays, replaced (never pushed to) on first use.
+const NO_UNSUBSCRIBED: Session['unsubscribed'] = [];
+const NO_TOOK_OVER: string[] = [];
+const NO_TAKEOVER: Session[] = [];
 
-function subscriptionsOf(s: Session): Map<string, Subscription> {
-  if (s.subscriptions === NO_SUBSCRIPTIONS) s.subscriptions = new Map();
-  return s.subscriptions;
-}
 
 function pendingOf(s: Session): Map<number, { rec: PacketRecord; time: number }> {
   if (s.pendingSubscribe === NO_PENDING) s.pendingSubscribe = new Map();
@@ -108,6 +119,12 @@ export function isLive(s: Session): boolean {
 }
 
 const KEEPALIVE_SCAN_US = 1_000_000;
+/** Closed sessions kept by default (SessionTracker's `maxClosed`); up to twice as many before the oldest are forgotten. */
+export const DEFAULT_MAX_CLOSED_SESSIONS = 10_000;
+/** Unsubscriptions listed per session. */
+export const MAX_UNSUBSCRIBED = 100;
+/** Bytes of a will's payload a closed session keeps (the snapshot's preview needs no more). */
+export const WILL_KEEP = 256;
 
 /**
  * Packet types after which the set of live subscriptions (who a publish is routed
@@ -124,6 +141,21 @@ export class SessionTracker {
   readonly all: Session[] = [];
   /** Sessions not yet closed: what live() walks on every publish, kept apart from the closed ones. */
   private readonly open_ = new Set<Session>();
+  /**
+   * Open sessions that have subscribed (or inherited subscriptions): who a publish
+   * can be routed to. Delivery correlation walks these, not every open session:
+   * thousands of idle publishers then cost nothing per routing decision.
+   */
+  private readonly subscribed_ = new Set<Session>();
+  private openSeq = 0;
+  /** Closed sessions in `all`: when there are twice `maxClosed`, the oldest are forgotten. */
+  private closedKept = 0;
+  /** Closed sessions forgotten to keep the history bounded. */
+  forgotten = 0;
+  /** Open sessions that sent a CONNECT, by effective client id: who a new CONNECT takes over. */
+  private readonly byCid = new Map<string, Session[]>();
+  /** The latest session in `all` that sent a CONNECT, by client id: a persistent session's predecessor. */
+  private readonly lastByCid = new Map<string, Session>();
   private lastScan = -Infinity;
   /** The session of the previous packet: runs on one connection skip the map lookup. */
   private lastSession: Session | null = null;
@@ -150,25 +182,35 @@ export class SessionTracker {
     return this.open_;
   }
 
+  /** Open sessions with subscriptions (some may have unsubscribed all since), in no particular order. */
+  get subscribedSessions(): ReadonlySet<Session> {
+    return this.subscribed_;
+  }
+
+  private subscriptionsOf(s: Session): Map<string, Subscription> {
+    if (s.subscriptions === NO_SUBSCRIPTIONS) s.subscriptions = new Map();
+    if (s.closedAt === null) this.subscribed_.add(s);
+    return s.subscriptions;
+  }
+
   open(conn: ConnMeta, time: number): Session {
     const s: Session = {
-      conn, connId: conn.id, openedAt: time, closedAt: null, closeHow: null, state: 'open',
+      conn, openSeq: this.openSeq++, connId: conn.id, openedAt: time, closedAt: null, closeHow: null, state: 'open',
       version: null, clientId: null, assignedClientId: null, username: null, cleanStart: null,
-      sessionPresent: null, keepAlive: null, maxPacketSize: null, will: null, connectFrame: null, connectTime: null,
+      sessionPresent: null, keepAlive: null, maxPacketSize: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
-      subscriptions: NO_SUBSCRIPTIONS, unsubscribed: [], lastClientTime: time, lastClientFrame: 0,
-      keepaliveReported: false, takenOverBy: null, tookOver: [], packets: { c2s: 0, s2c: 0 },
+      subscriptions: NO_SUBSCRIPTIONS, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
+      keepaliveReported: false, takenOverBy: null, tookOver: NO_TOOK_OVER, packets: { c2s: 0, s2c: 0 },
       lastGap: { c2s: null, s2c: null }, connectRec: null, lastClientRec: null,
-      pendingSubscribe: NO_PENDING, pendingTakeover: [],
+      pendingSubscribe: NO_PENDING, pendingTakeover: NO_TAKEOVER, cidKey: null, previous: null,
     };
     const prev = this.byConn.get(conn.id);
-    if (prev) this.open_.delete(prev);
+    if (prev) { this.open_.delete(prev); this.subscribed_.delete(prev); }
     this.generation++;
     this.lastSession = null;
     this.byConn.set(conn.id, s);
     this.open_.add(s);
     this.all.push(s);
-    this.trim();
     return s;
   }
 
@@ -243,12 +285,41 @@ export class SessionTracker {
     const mps = rec.summary.properties?.['maximum_packet_size'];
     s.maxPacketSize = typeof mps === 'number' ? mps : null;
     s.will = c.will ? { ...c.will, payload: c.will.payload.slice() } : null;
+    s.willPayloadLength = c.will ? c.will.payload.length : 0;
     s.connectFrame = rec.frame;
     s.connectTime = rec.time;
     s.connectRec = rec;
-    s.pendingTakeover = c.clientId === ''
-      ? []
-      : [...this.live()].filter((o) => o !== s && o.connectFrame !== null && effectiveClientId(o) === c.clientId);
+    const cid = effectiveClientId(s);
+    if (cid !== null) {
+      const others = this.byCid.get(cid);
+      const live = others?.filter(isLive);
+      s.pendingTakeover = c.clientId === '' || !live?.length ? NO_TAKEOVER : live;
+      const prev = this.lastByCid.get(cid);
+      s.previous = prev !== undefined && prev !== s ? prev : null;
+      this.lastByCid.set(cid, s);
+      this.index(s, cid);
+    }
+  }
+
+  /** List an open session under its effective client id (for take-overs). */
+  private index(s: Session, cid: string | null): void {
+    if (s.cidKey === cid) return;
+    this.unindex(s);
+    if (cid === null) return;
+    s.cidKey = cid;
+    const list = this.byCid.get(cid);
+    if (list) list.push(s); else this.byCid.set(cid, [s]);
+  }
+
+  private unindex(s: Session): void {
+    const k = s.cidKey;
+    if (k === null) return;
+    s.cidKey = null;
+    const list = this.byCid.get(k);
+    if (!list) return;
+    const i = list.indexOf(s);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.byCid.delete(k);
   }
 
   private connack(s: Session, rec: PacketRecord): void {
@@ -261,14 +332,27 @@ export class SessionTracker {
     s.sessionPresent = ack.sessionPresent;
     const props = rec.summary.properties;
     if (props) {
-      if (typeof props['assigned_client_identifier'] === 'string') s.assignedClientId = props['assigned_client_identifier'];
+      if (typeof props['assigned_client_identifier'] === 'string') {
+        s.assignedClientId = props['assigned_client_identifier'];
+        if (s.closedAt === null && s.connectFrame !== null) {
+          const cid = effectiveClientId(s);
+          this.index(s, cid);
+          if (cid !== null && this.lastByCid.get(cid) !== s) {
+            const prev = this.lastByCid.get(cid);
+            s.previous = prev ?? null;
+            this.lastByCid.set(cid, s);
+          }
+        }
+      }
       if (typeof props['server_keep_alive'] === 'number') s.keepAlive = props['server_keep_alive'];
     }
+    const previous = s.previous;
+    s.previous = null;
     // Any non-zero CONNACK refuses the connection [MQTT-3.2.2-5] [MQTT-3.2.2-7], even a code
     // that is not valid for this version (e.g. a 3.1.1-style "1" sent to an MQTT 5 client).
     if (ack.returnCode !== 0 || isFailure(T_CONNACK, ack.returnCode, version)) {
       s.state = 'refused';
-      s.pendingTakeover = [];
+      s.pendingTakeover = NO_TAKEOVER;
       const name = codeName(T_CONNACK, ack.returnCode, version);
       const rs = typeof props?.['reason_string'] === 'string' ? ` ("${props['reason_string']}")` : '';
       this.ctx.emit({
@@ -283,6 +367,7 @@ export class SessionTracker {
     const cid = effectiveClientId(s);
     for (const old of s.pendingTakeover) {
       old.takenOverBy = s.connId;
+      if (s.tookOver === NO_TOOK_OVER) s.tookOver = [];
       s.tookOver.push(old.connId);
       this.ctx.emit({
         code: 'session-takeover', severity: 'warn', conn: s.connId, clientId: cid, username: s.username,
@@ -291,13 +376,13 @@ export class SessionTracker {
         extra: { previous_conn: old.connId, previous_username: old.username, spec: 'MQTT-3.1.4-3' },
       });
     }
-    s.pendingTakeover = [];
+    s.pendingTakeover = NO_TAKEOVER;
     // Session present: the broker kept the subscriptions of the last session with this id.
     if (ack.sessionPresent && s.cleanStart === false && cid) {
-      const prev = this.all.filter((o) => o !== s && effectiveClientId(o) === cid && o.connectFrame !== null).pop();
+      const prev = previous !== null && effectiveClientId(previous) === cid ? previous : undefined;
       if (prev) {
         for (const sub of prev.subscriptions.values()) {
-          if (!s.subscriptions.has(sub.filter)) subscriptionsOf(s).set(sub.filter, { ...sub, grantedAt: rec.time, inherited: true });
+          if (!s.subscriptions.has(sub.filter)) this.subscriptionsOf(s).set(sub.filter, { ...sub, grantedAt: rec.time, inherited: true });
         }
       }
     }
@@ -316,7 +401,7 @@ export class SessionTracker {
       const code = codes[i];
       if (code === undefined || isFailure(T_SUBACK, code, version)) return;
       const pf = parseFilter(r.filter);
-      subscriptionsOf(s).set(r.filter, {
+      this.subscriptionsOf(s).set(r.filter, {
         filter: r.filter, topicFilter: pf.topicFilter, shareGroup: pf.shareGroup,
         requestedQos: r.qos, grantedQos: code, noLocal: r.noLocal, retainAsPublished: r.retainAsPublished,
         retainHandling: r.retainHandling, subscribeFrame: req.rec.frame, subackFrame: rec.frame,
@@ -329,6 +414,9 @@ export class SessionTracker {
   private unsubscribe(s: Session, rec: PacketRecord): void {
     for (const f of rec.summary.unsubscriptions ?? []) {
       s.subscriptions.delete(f);
+      if (s.unsubscribed === NO_UNSUBSCRIBED) s.unsubscribed = [];
+      // A client that subscribes and unsubscribes for days keeps only the latest.
+      if (s.unsubscribed.length >= MAX_UNSUBSCRIBED) { s.unsubscribed.shift(); s.unsubscribedDropped++; }
       s.unsubscribed.push({ filter: f, frame: rec.frame, time: rec.time });
     }
   }
@@ -350,14 +438,29 @@ export class SessionTracker {
     s.closedAt = time;
     s.closeHow = how;
     this.open_.delete(s);
+    this.subscribed_.delete(s);
+    this.unindex(s);
     this.generation++;
     if (s.state !== 'refused') s.state = 'closed';
     s.pendingSubscribe.clear();
-    s.pendingTakeover = [];
+    s.pendingTakeover = NO_TAKEOVER;
+    s.previous = null;
     s.lastClientRec = null;
     // Only a CONNACK on this (now closed) session could still use it.
     s.connectRec = null;
+    this.closedKept++;
+    this.trim();
     return s;
+  }
+
+  /**
+   * A closed session's will has been looked at (WillTracker took what it needs):
+   * keep only the start of its payload, for the snapshot's preview. A thousand
+   * clients with a 1 MiB will each would otherwise stay in memory with the history.
+   */
+  settled(s: Session): void {
+    const w = s.will;
+    if (w !== null && w.payload.length > WILL_KEEP) s.will = { ...w, payload: w.payload.slice(0, WILL_KEEP) };
   }
 
   /** Keep-alive check of every live session; cheap enough to call on every event. */
@@ -382,21 +485,31 @@ export class SessionTracker {
     });
   }
 
-  /** Keep the history bounded: forget the oldest closed sessions. */
-  /** Forget the oldest closed sessions beyond `maxClosed`, so memory stays bounded on long captures. */
+  /**
+   * Forget the oldest closed sessions once twice `maxClosed` are kept, down to
+   * `maxClosed`, so memory stays bounded on long captures and long live runs.
+   * Counted by closed sessions (not all of them), so that many open sessions
+   * do not make every open walk the list: one walk per `maxClosed` closes.
+   */
   private trim(): void {
-    const max = this.opts.maxClosed ?? 10_000;
-    if (this.all.length <= max * 2) return;
-    let drop = this.all.length - max;
-    const keep: Session[] = [];
-    for (const s of this.all) {
+    const max = this.opts.maxClosed ?? DEFAULT_MAX_CLOSED_SESSIONS;
+    if (this.closedKept <= max * 2) return;
+    let drop = this.closedKept - max;
+    let w = 0;
+    const all = this.all;
+    for (let r = 0; r < all.length; r++) {
+      const s = all[r]!;
       if (drop > 0 && s.closedAt !== null) {
         drop--;
+        this.closedKept--;
+        this.forgotten++;
         if (this.byConn.get(s.connId) === s) this.byConn.delete(s.connId);
-      } else keep.push(s);
+        const cid = effectiveClientId(s);
+        if (cid !== null && this.lastByCid.get(cid) === s) this.lastByCid.delete(cid);
+        if (s.clientId !== null && this.lastByCid.get(s.clientId) === s) this.lastByCid.delete(s.clientId);
+      } else all[w++] = s;
     }
-    this.all.length = 0;
-    this.all.push(...keep);
+    all.length = w;
   }
 }
 

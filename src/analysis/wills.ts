@@ -3,9 +3,10 @@
 // published [MQTT-3.1.2-8].
 import { markFinding, type PacketRecord } from '../model/packet.js';
 import { type AnalysisContext, payloadIs, seconds, who } from './context.js';
+import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { effectiveClientId, type Session } from './sessions.js';
 
-interface Candidate {
+interface Candidate extends HeapEntry {
   session: Session;
   topic: string;
   payload: Uint8Array;
@@ -18,9 +19,25 @@ interface Candidate {
 
 /** Unmatched broker→client PUBLISHes remembered at most. */
 const MAX_RECENT = 1000;
+/** Wills awaited at once by default (WillTracker's `maxArmed`). */
+export const DEFAULT_MAX_ARMED_WILLS = 10_000;
+/** Will payload bytes the armed wills hold at most by default (`maxArmedBytes`). */
+export const DEFAULT_MAX_ARMED_WILL_BYTES = 64 * 1024 * 1024;
 
 export class WillTracker {
-  private candidates: Candidate[] = [];
+  /**
+   * Armed wills, three ways: by deadline (they leave when their window ends), by
+   * topic (what a delivery is compared with), and in arming order (the oldest
+   * goes first when there are `maxArmed`). A will delay of days (MQTT 5 allows
+   * 136 years) would otherwise keep every such session for that long.
+   */
+  private readonly deadlines = new DeadlineHeap<Candidate>();
+  private readonly byTopic = new Map<string, Candidate[]>();
+  private readonly armed = new Set<Candidate>();
+  /** Payload bytes of the armed wills. */
+  private armedBytes = 0;
+  /** Wills no longer watched because `maxArmed` others (or `maxArmedBytes` of payloads) were armed after them. */
+  dropped = 0;
   /**
    * Recent unmatched broker→client PUBLISHes, oldest first: the will may go out
    * before we see the close. A ring: `recent[(head + i) % MAX_RECENT]` for i < count.
@@ -29,12 +46,21 @@ export class WillTracker {
   private head = 0;
   private count = 0;
 
-  constructor(private readonly ctx: AnalysisContext, private readonly windowUs: number) {}
+  constructor(
+    private readonly ctx: AnalysisContext,
+    private readonly windowUs: number,
+    private readonly maxArmed = DEFAULT_MAX_ARMED_WILLS,
+    private readonly maxArmedBytes = DEFAULT_MAX_ARMED_WILL_BYTES,
+  ) {}
+
+  /** Wills awaiting their publication. */
+  get armedCount(): number {
+    return this.armed.size;
+  }
 
   advance(time: number): void {
-    const cs = this.candidates;
-    for (let i = 0; i < cs.length; i++) {
-      if (cs[i]!.until < time) { this.candidates = cs.filter((c) => c.until >= time); break; }
+    for (let k = this.deadlines.peekKey(); k !== undefined && k < time; k = this.deadlines.peekKey()) {
+      this.disarm(this.deadlines.pop()!);
     }
     const r = this.recent;
     while (this.count > 0 && r[this.head]!.time < time - this.windowUs) {
@@ -42,6 +68,31 @@ export class WillTracker {
       this.head = this.head + 1 === MAX_RECENT ? 0 : this.head + 1;
       this.count--;
     }
+  }
+
+  private arm(c: Candidate): void {
+    while (this.armed.size > 0 && (this.armed.size >= this.maxArmed || this.armedBytes + c.payload.length > this.maxArmedBytes)) {
+      const oldest = this.armed.values().next().value as Candidate;
+      this.deadlines.remove(oldest);
+      this.disarm(oldest);
+      this.dropped++;
+    }
+    this.armed.add(c);
+    this.armedBytes += c.payload.length;
+    this.deadlines.push(c.until, c);
+    const list = this.byTopic.get(c.topic);
+    if (list) list.push(c); else this.byTopic.set(c.topic, [c]);
+  }
+
+  /** Forget an armed will (already out of the deadline queue). */
+  private disarm(c: Candidate): void {
+    if (!this.armed.delete(c)) return;
+    this.armedBytes -= c.payload.length;
+    const list = this.byTopic.get(c.topic);
+    if (!list) return;
+    const i = list.indexOf(c);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.byTopic.delete(c.topic);
   }
 
   /** A session ended: arm its will unless a normal DISCONNECT discarded it [MQTT-3.1.2-10]. */
@@ -60,8 +111,11 @@ export class WillTracker {
           : d?.by === 'server'
             ? `was disconnected by the broker (${d.reason})`
             : 'closed without a DISCONNECT';
-    const c: Candidate = { session: s, topic: w.topic, payload: w.payload, since: s.lastClientTime, until: time + this.windowUs + delay, published: false, why };
-    this.candidates.push(c);
+    const c: Candidate = {
+      session: s, topic: w.topic, payload: w.payload, since: s.lastClientTime, until: time + this.windowUs + delay, published: false, why,
+      heapKey: 0, heapSeq: 0, heapIndex: -1,
+    };
+    this.arm(c);
     for (let i = 0; i < this.count; i++) {
       const rec = this.recent[(this.head + i) % MAX_RECENT]!;
       if (this.matches(c, rec)) this.publish(c, rec);
@@ -70,9 +124,12 @@ export class WillTracker {
 
   /** A broker→client PUBLISH that no client publish explains. */
   delivery(rec: PacketRecord): void {
-    for (let i = 0; i < this.candidates.length; i++) {
-      const c = this.candidates[i]!;
-      if (this.matches(c, rec)) this.publish(c, rec);
+    const list = rec.topic !== null ? this.byTopic.get(rec.topic) : undefined;
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i]!;
+        if (this.matches(c, rec)) this.publish(c, rec);
+      }
     }
     // The record itself (its payload is compared in place when a will is armed): record bytes are never reused.
     const r = this.recent;
