@@ -94,6 +94,8 @@ export class CaptureParser {
   private oddTimeNoted = false;
   private ifaces: Iface[] = [];
   private lastTimeUs = 0;
+  /** Frames whose time is earlier than the frame before them. */
+  private backwards = 0;
   private readonly unknownBlocks = new Set<number>();
   /** Frames handed out so far. */
   frames = 0;
@@ -125,6 +127,10 @@ export class CaptureParser {
 
   /** End of input: report a truncated final record. */
   end(): void {
+    if (this.backwards > 1) {
+      this.note(0, 'info', 'time-backwards', `${this.backwards} frames in all have a timestamp earlier than the frame before them`);
+      this.backwards = 1;
+    }
     if (this.state === 'dead') return;
     if (this.state === 'magic' && this.q.length < 4) {
       this.note(0, 'error', 'not-a-capture', this.q.length === 0 && this.offset === 0 ? 'the file is empty' : 'the file is too short to be a pcap or pcapng capture');
@@ -260,6 +266,7 @@ export class CaptureParser {
 
   private emitView(timeUs: number, linkType: number, buf: Buffer, start: number, end: number, origLen: number, interfaceId: number): void {
     const frame = ++this.frames;
+    if (timeUs < this.lastTimeUs && frame > 1) this.wentBack(frame, timeUs);
     this.lastTimeUs = timeUs;
     if ((timeUs < MIN_SANE_US || timeUs >= MAX_SANE_US) && !this.oddTimeNoted) this.oddTime(frame, timeUs);
     const caplen = end - start;
@@ -283,6 +290,7 @@ export class CaptureParser {
 
   private emit(timeUs: number, linkType: number, data: Buffer, origLen: number, interfaceId: number): void {
     const frame = ++this.frames;
+    if (timeUs < this.lastTimeUs && frame > 1) this.wentBack(frame, timeUs);
     this.lastTimeUs = timeUs;
     if ((timeUs < MIN_SANE_US || timeUs >= MAX_SANE_US) && !this.oddTimeNoted) this.oddTime(frame, timeUs);
     const truncated = data.length < origLen;
@@ -291,6 +299,13 @@ export class CaptureParser {
         `frame ${frame}: only ${data.length} of ${origLen} bytes were captured (snap length too short); bytes at the end of this packet are missing`);
     }
     this.onFrame({ frame, timeUs, linkType, data, origLen: Math.max(origLen, data.length), truncated, interfaceId });
+  }
+
+  /** A frame earlier than the one before it: noted the first time, counted after that. */
+  private wentBack(frame: number, timeUs: number): void {
+    if (this.backwards++ > 0) return;
+    this.note(frame, 'info', 'time-backwards',
+      `frame ${frame}: its timestamp is ${formatSeconds(this.lastTimeUs - timeUs)} earlier than frame ${frame - 1}'s; the capture is not in time order (merged captures? \`reordercap\` sorts one), so durations and time-based findings such as keepalive-timeout may be wrong`);
   }
 
   /** Once per file: a timestamp no clock produces (pcap times are unsigned, so this is pcapng's if_tsoffset or resolution). */
@@ -429,6 +444,11 @@ export class CaptureParser {
     // SPBs carry no timestamp: reuse the previous frame's time.
     this.emitBody(this.lastTimeUs, ifc.linkType, body, 4, 4 + caplen, origlen, 0);
   }
+}
+
+/** A positive µs duration as seconds, e.g. `600.000000 s`. */
+function formatSeconds(us: number): string {
+  return `${(us / 1e6).toFixed(6)} s`;
 }
 
 function u32le(b: Uint8Array, o: number): number {

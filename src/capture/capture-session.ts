@@ -61,6 +61,8 @@ interface Side {
   ep: Endpoint;
   dir: TcpDirection;
   synSeen: boolean;
+  /** Sequence number of this side's SYN (when synSeen). */
+  isn: number;
   /** First bytes this side sent, for detection. */
   start: Uint8Array[];
   startLen: number;
@@ -135,6 +137,15 @@ class SideSink implements TcpDirectionSink {
   gap(lost: number, frame: number, time: number): void {
     this.session.event(this.conn, { kind: 'gap', side: this.idx, lost, frame, time });
   }
+
+  conflict(frame: number): void {
+    const from = this.conn.sides[this.idx].ep;
+    const to = this.conn.sides[this.idx === 0 ? 1 : 0].ep;
+    this.session.note({
+      frame, severity: 'warn', code: 'tcp-retransmission-differs',
+      text: `frame ${frame}: a TCP retransmission from ${epKey(from.host, from.port)} to ${epKey(to.host, to.port)} carries bytes that differ from the earlier copy of the same sequence numbers; the earlier copy is decoded (a receiver keeps the bytes it already has), so a packet there may not be what the sender last meant`,
+    });
+  }
 }
 
 const NO_BYTES = new Uint8Array(0);
@@ -147,7 +158,7 @@ function closedSides(): [Side, Side] {
   if (CLOSED_SIDES) return CLOSED_SIDES;
   const noop: TcpDirectionSink = { data: () => {}, gap: () => {} };
   const mk = (): Side => ({
-    ep: { host: '', port: 0 }, dir: new TcpDirection(noop), synSeen: false, start: [], startLen: 0, broken: false, rejected: false,
+    ep: { host: '', port: 0 }, dir: new TcpDirection(noop), synSeen: false, isn: 0, start: [], startLen: 0, broken: false, rejected: false,
   });
   return (CLOSED_SIDES = [mk(), mk()]);
 }
@@ -261,6 +272,7 @@ export class CaptureSession {
         conn.sides[0].dir.flush(this.lastFrame, this.lastTime);
         conn.sides[1].dir.flush(this.lastFrame, this.lastTime);
       }
+      if (conn.status === 'detecting') this.decideByPort(conn);
       if (conn.status === 'mqtt' && conn.ws) this.wsAnswered(conn, true);
     }
     this.conns.clear();
@@ -352,6 +364,9 @@ export class CaptureSession {
       if (!(syn && !ack)) return;
       this.remove(conn); // port reuse: a new connection
       conn = undefined;
+    } else if (conn && syn && !ack && this.reused(conn, this.foundSide, seg.seq)) {
+      this.replaced(conn, frame, time);
+      conn = undefined;
     }
     let s: 0 | 1 = this.foundSide;
     if (!conn) {
@@ -364,6 +379,10 @@ export class CaptureSession {
     const side = conn.sides[s];
     const peer = conn.sides[s === 0 ? 1 : 0];
     if (conn.status === 'tls' || conn.status === 'ignored') {
+      if (syn && !side.synSeen) {
+        side.synSeen = true;
+        side.isn = seg.seq;
+      }
       if (fin) conn.fin[s] = true;
       if (rst || (conn.fin[0] && conn.fin[1])) this.tombstone(conn);
       return;
@@ -372,6 +391,7 @@ export class CaptureSession {
     conn.curTime = time;
     if (syn) {
       side.synSeen = true;
+      side.isn = seg.seq;
       side.dir.syn(seg.seq);
     }
     // Mid-stream: the peer's next byte is what this side acknowledges.
@@ -389,6 +409,29 @@ export class CaptureSession {
       return;
     }
     if (conn.sides[0].dir.finished && conn.sides[1].dir.finished) this.closeConn(conn, frame, time, 'fin');
+  }
+
+  /**
+   * A SYN on a connection that is still open: a retransmitted SYN repeats the
+   * first one's sequence number; any other is a new connection on the same
+   * addresses and ports, the old one's end not captured (tshark: "TCP port
+   * numbers reused").
+   */
+  private reused(conn: Conn, s: 0 | 1, seq: number): boolean {
+    const side = conn.sides[s];
+    return side.synSeen ? side.isn !== seq : side.dir.started;
+  }
+
+  /** End a connection that a new one on the same ports replaces, then forget it. */
+  private replaced(conn: Conn, frame: number, time: number): void {
+    const wasMqtt = conn.status === 'mqtt' || conn.status === 'detecting';
+    this.closeConn(conn, frame, time, 'end');
+    this.remove(conn);
+    if (!wasMqtt || conn.meta === null) return;
+    this.note({
+      frame, severity: 'info', code: 'tcp-port-reuse',
+      text: `frame ${frame}: a new connection (SYN) reuses the addresses and ports of ${conn.meta.id}, whose end was not captured; the earlier one is ended here`,
+    });
   }
 
   /**
@@ -432,7 +475,7 @@ export class CaptureSession {
     const mkSide = (host: string, port: number, idx: 0 | 1): Side => ({
       ep: { host, port },
       dir: new TcpDirection(new SideSink(this, conn, idx), this.reasm),
-      synSeen: false, start: [], startLen: 0, broken: false, rejected: false,
+      synSeen: false, isn: 0, start: [], startLen: 0, broken: false, rejected: false,
     });
     // Flat strings (trim() flattens the template's rope): they are kept for the connection's life.
     conn.sides = [mkSide(seg.srcHost.trim(), seg.srcPort, 0), mkSide(seg.dstHost.trim(), seg.dstPort, 1)];
@@ -492,7 +535,8 @@ export class CaptureSession {
       const c: 0 | 1 = conn.portServer === 0 ? 1 : 0;
       const cs = conn.sides[c];
       const other = conn.sides[conn.portServer];
-      if (cs.startLen === 0 && other.startLen === 0 && conn.pendingBytes < DETECT_LIMIT) return;
+      // A client whose first bytes were not captured can no longer show an HTTP upgrade: plain MQTT.
+      if (cs.startLen === 0 && !cs.broken && other.startLen === 0 && conn.pendingBytes < DETECT_LIMIT) return;
       let transport: 'tcp' | 'ws' = 'tcp';
       if (cs.startLen > 0 && cs.start[0]![0] === 0x47 /* 'G' */) {
         const v = looksLikeMqttWebSocket(Buffer.concat(cs.start));
@@ -520,6 +564,18 @@ export class CaptureSession {
     const firstTalker = conn.pending.find((e) => e.kind === 'data')?.side;
     const firstRejected = firstTalker !== undefined && conn.sides[firstTalker].rejected;
     if (bothDone || firstRejected || conn.pendingBytes > DETECT_LIMIT) this.ignore(conn);
+  }
+
+  /**
+   * The connection ends while still undecided: on an MQTT port, what it carried
+   * (gaps only, say, when both sides' first segments were lost) is MQTT.
+   */
+  private decideByPort(conn: Conn): void {
+    if (conn.portServer === null || conn.pending.length === 0) return;
+    const c: 0 | 1 = conn.portServer === 0 ? 1 : 0;
+    const cs = conn.sides[c];
+    const ws = cs.startLen > 0 && cs.start[0]![0] === 0x47 && looksLikeMqttWebSocket(Buffer.concat(cs.start)) === 'yes';
+    this.decided(conn, c, ws ? 'ws' : 'tcp');
   }
 
   private ignore(conn: Conn): void {
@@ -611,6 +667,7 @@ export class CaptureSession {
       conn.sides[0].dir.flush(frame, time);
       conn.sides[1].dir.flush(frame, time);
     }
+    if (conn.status === 'detecting') this.decideByPort(conn);
     if (conn.status === 'detecting') this.ignore(conn);
     if (conn.status === 'mqtt') {
       if (conn.ws) this.wsAnswered(conn, true);

@@ -249,7 +249,14 @@ export class IpDecoder {
     if (end - o < 20) return this.bad('short-tcp', 'TCP header cut short');
     const hl = (b[o + 12]! >> 4) * 4;
     if (hl < 20) return this.bad('bad-tcp', 'TCP header length below 20 bytes');
-    if (o + hl > end) return this.bad('short-tcp', 'TCP options cut short');
+    // The snap length cut the options (a SYN's 20 option bytes under `tcpdump -s 64`): the
+    // fixed 20 bytes still give ports, seq, ack and flags, as tshark shows them; every payload
+    // byte is missing. Without a cut, options running past the packet are malformed.
+    let start = o + hl;
+    if (start > end) {
+      if (end >= wireEnd || start > wireEnd) return this.bad('short-tcp', 'TCP options cut short');
+      start = end;
+    }
     const v = this.seg;
     v.srcPort = (b[o]! << 8) | b[o + 1]!;
     v.dstPort = (b[o + 2]! << 8) | b[o + 3]!;
@@ -257,7 +264,7 @@ export class IpDecoder {
     v.ack = u32(b, o + 8);
     v.flags = b[o + 13]!;
     v.buf = b;
-    v.start = o + hl;
+    v.start = start;
     v.end = end;
     v.wireLen = Math.max(0, wireEnd - o - hl);
     return IP_TCP;
@@ -283,7 +290,11 @@ export class IpDecoder {
     fb.parts.push({ off, data });
     fb.bytes += data.length;
     this.fragBytes += data.length;
-    if (!more) fb.total = off + data.length;
+    if (!more) {
+      // Two last fragments that end in different places: the length is unknowable.
+      if (fb.total >= 0 && fb.total !== off + data.length) return this.inconsistent(key, fb, frame);
+      fb.total = off + data.length;
+    }
     while (this.fragBytes > this.maxBytes && this.frags.size > 0) this.dropOldest('IP fragment memory limit reached');
     if (!this.frags.has(key) || fb.total < 0) return null;
     // Complete when the parts cover [0, total).
@@ -294,10 +305,21 @@ export class IpDecoder {
       covered = Math.max(covered, part.off + part.data.length);
     }
     if (covered < fb.total) return null;
+    // A fragment reaching past the end the last fragment gave (RFC 791 reassembly: the datagram is bogus).
+    if (covered > fb.total) return this.inconsistent(key, fb, frame);
     const out = Buffer.alloc(fb.total);
     for (const part of parts) part.data.copy(out, part.off, 0, Math.min(part.data.length, fb.total - part.off));
     this.remove(key);
     return out;
+  }
+
+  private inconsistent(key: string, fb: FragBuf, frame: number): null {
+    this.pendingNotes.push({
+      frame, severity: 'warn', code: 'ip-fragment-inconsistent',
+      text: `frame ${frame}: the fragments of the IP packet from ${fb.header.src} to ${fb.header.dst} (first in frame ${fb.firstFrame}) disagree about where it ends; the packet is dropped`,
+    });
+    this.remove(key);
+    return null;
   }
 
   private remove(key: string): void {

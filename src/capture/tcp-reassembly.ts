@@ -4,8 +4,9 @@
 
 export interface TcpDirectionSink {
   /**
-   * In-order bytes; `frame`/`timeUs` are those of the segment that carried them
-   * (a segment held out of order keeps its own frame and time).
+   * In-order bytes; `frame`/`timeUs` are those of the segment that carried them,
+   * or, for bytes held behind a hole, of the segment that filled the hole (a
+   * segment released because its hole was declared lost keeps its own).
    */
   data(bytes: Uint8Array, frame: number, timeUs: number): void;
   /**
@@ -14,6 +15,11 @@ export interface TcpDirectionSink {
    * "previous segment not captured"), else the one that showed the hole.
    */
   gap(lost: number, frame: number, timeUs: number): void;
+  /**
+   * A retransmission (frame) carries bytes that differ from the copy already
+   * taken at the same sequence numbers; the first copy stays. Called once per direction.
+   */
+  conflict?(frame: number, timeUs: number): void;
 }
 
 export interface TcpReassemblyOptions {
@@ -52,6 +58,9 @@ export class TcpDirection {
   private highSeq: number | null = null;
   /** Highest acknowledgement from the peer. */
   private peerAck: number | null = null;
+  /** The last chunk delivered, ending at nextSeq (null after a gap): retransmissions are compared with it. */
+  private last: Uint8Array | null = null;
+  private conflictSeen = false;
   /** Statistics. */
   delivered = 0;
   retransmitted = 0;
@@ -111,6 +120,7 @@ export class TcpDirection {
       this.lost += missing;
       this.sink.gap(missing, frame, timeUs);
       this.nextSeq = end;
+      this.last = null;
       this.drain();
     }
     // The peer already acknowledged past a hole: the missing bytes were not captured.
@@ -128,6 +138,7 @@ export class TcpDirection {
       this.lost += unseen;
       this.sink.gap(unseen, frame, timeUs);
       this.nextSeq = ack >>> 0;
+      this.last = null;
     }
   }
 
@@ -143,6 +154,7 @@ export class TcpDirection {
           this.lost += missing;
           this.sink.gap(missing, frame, timeUs);
           this.nextSeq = target;
+          this.last = null;
         }
       }
     }
@@ -153,11 +165,13 @@ export class TcpDirection {
     const rel = seqDiff(seq, next);
     if (rel + payload.length <= 0) {
       this.retransmitted += payload.length;
+      if (this.last !== null) this.compareDelivered(seq, payload, frame, timeUs);
       return;
     }
     if (rel <= 0) {
+      if (rel < 0 && this.last !== null) this.compareDelivered(seq, payload, frame, timeUs);
       this.deliver(rel === 0 ? payload : payload.subarray(-rel), frame, timeUs);
-      this.drain();
+      if (this.held.length > 0) this.drain(frame, timeUs);
       return;
     }
     this.hold(seq, payload, frame, timeUs);
@@ -167,7 +181,27 @@ export class TcpDirection {
   private deliver(bytes: Uint8Array, frame: number, timeUs: number): void {
     this.nextSeq = (this.nextSeq! + bytes.length) >>> 0;
     this.delivered += bytes.length;
+    this.last = bytes;
     this.sink.data(bytes, frame, timeUs);
+  }
+
+  /** `payload` at `seq` starts before nextSeq: do the bytes it shares with the last delivered chunk agree? */
+  private compareDelivered(seq: number, payload: Uint8Array, frame: number, timeUs: number): void {
+    const last = this.last!;
+    if (this.conflictSeen) return;
+    const lastStart = (this.nextSeq! - last.length) >>> 0;
+    const skip = seqDiff(lastStart, seq); // > 0: the payload starts before the last chunk
+    const a = skip > 0 ? 0 : -skip; // index into last
+    const b = skip > 0 ? skip : 0; // index into payload
+    const n = Math.min(last.length - a, payload.length - b);
+    for (let i = 0; i < n; i++) {
+      if (last[a + i] !== payload[b + i]) return this.conflict(frame, timeUs);
+    }
+  }
+
+  private conflict(frame: number, timeUs: number): void {
+    this.conflictSeen = true;
+    this.sink.conflict?.(frame, timeUs);
   }
 
   private hold(seq: number, data: Uint8Array, frame: number, timeUs: number): void {
@@ -178,12 +212,25 @@ export class TcpDirection {
     while (i > 0 && seqDiff(this.held[i - 1]!.seq, next) > rel) i--;
     const prev = this.held[i - 1];
     if (prev && prev.seq === seq) {
+      if (!this.conflictSeen) {
+        const n = Math.min(prev.data.length, data.length);
+        for (let k = 0; k < n; k++) {
+          if (prev.data[k] !== data[k]) {
+            this.conflict(frame, timeUs);
+            break;
+          }
+        }
+      }
       if (prev.data.length >= data.length) {
         this.retransmitted += data.length;
         return;
       }
       this.heldBytes -= prev.data.length;
-      prev.data = data;
+      // The longer copy extends the held one; where both have bytes, the first copy's stay.
+      const joined = new Uint8Array(data.length);
+      joined.set(data);
+      joined.set(prev.data);
+      prev.data = joined;
       prev.frame = frame;
       prev.timeUs = timeUs;
       this.heldBytes += data.length;
@@ -193,19 +240,27 @@ export class TcpDirection {
     this.heldBytes += data.length;
   }
 
-  /** Deliver held segments that now start at or before nextSeq, each with its own frame and time. */
-  private drain(): void {
+  /**
+   * Deliver held segments that now start at or before nextSeq. Given a frame,
+   * that segment filled the hole: what was held behind it completes there, as
+   * tshark shows it, and times stay in order. Without one (a hole declared
+   * lost, a snap-length cut) each keeps its own frame and time.
+   */
+  private drain(fillFrame?: number, fillTimeUs?: number): void {
     while (this.held.length > 0) {
       const h = this.held[0]!;
       const rel = seqDiff(h.seq, this.nextSeq!);
       if (rel > 0) return;
       this.held.shift();
       this.heldBytes -= h.data.length;
+      if (rel < 0 && this.last !== null) this.compareDelivered(h.seq, h.data, h.frame, h.timeUs);
       if (rel + h.data.length <= 0) {
         this.retransmitted += h.data.length;
         continue;
       }
-      this.deliver(rel === 0 ? h.data : h.data.subarray(-rel), h.frame, h.timeUs);
+      const bytes = rel === 0 ? h.data : h.data.subarray(-rel);
+      if (fillFrame === undefined) this.deliver(bytes, h.frame, h.timeUs);
+      else this.deliver(bytes, fillFrame, fillTimeUs!);
     }
   }
 
@@ -221,6 +276,7 @@ export class TcpDirection {
       this.lost += lost;
       this.sink.gap(lost, h.frame, h.timeUs);
       this.nextSeq = h.seq;
+      this.last = null;
     }
     this.drain();
   }
