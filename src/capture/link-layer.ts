@@ -1,5 +1,5 @@
-// Link layers down to the IP packet: Ethernet (+802.1Q/QinQ), Linux SLL/SLL2,
-// raw IP, BSD NULL and OpenBSD LOOP.
+// Link layers down to the IP packet: Ethernet (+802.1Q/QinQ, PPPoE sessions,
+// MPLS), Linux SLL/SLL2, raw IP, BSD NULL and OpenBSD LOOP.
 export const LINKTYPE = {
   NULL: 0,
   ETHERNET: 1,
@@ -62,6 +62,29 @@ function u32be(b: Uint8Array, o: number): number {
 }
 
 /**
+ * IP carried one level further down, after an Ethertype that is not IP itself:
+ * a PPPoE session (DSL links) or an MPLS label stack (carrier links).
+ */
+function encapsulated(type: number, b: Uint8Array, p: number, end: number): number {
+  if (type === 0x8864) {
+    // PPPoE session header (6 bytes) then the PPP protocol: 0x0021 IPv4, 0x0057 IPv6 [RFC 2516].
+    if (p + 8 > end) return LINK_SHORT;
+    const proto = u16be(b, p + 6);
+    return proto === 0x0021 ? (p + 8) * 2 : proto === 0x0057 ? (p + 8) * 2 + 1 : LINK_OTHER;
+  }
+  if (type === 0x8847 || type === 0x8848) {
+    // MPLS: 4-byte label stack entries up to the bottom-of-stack bit; IP follows [RFC 3032].
+    for (;;) {
+      if (p + 4 > end) return LINK_SHORT;
+      const bottom = (b[p + 2]! & 1) !== 0;
+      p += 4;
+      if (bottom) return byVersionNibble(b, p, end);
+    }
+  }
+  return LINK_OTHER;
+}
+
+/**
  * The IP packet inside the link-layer frame b[start, end), without allocating:
  * (absolute offset of the IP header) * 2 + (1 for IPv6, 0 for IPv4), or
  * LINK_OTHER / LINK_UNSUPPORTED / LINK_SHORT.
@@ -79,7 +102,8 @@ export function linkIpOffset(linkType: number, b: Uint8Array, start: number, end
         if (off + 2 > end) return LINK_SHORT;
         type = u16be(b, off);
       }
-      return byEthertype(type, off + 2);
+      const ip = byEthertype(type, off + 2);
+      return ip !== LINK_OTHER ? ip : encapsulated(type, b, off + 2, end);
     }
     case LINKTYPE.LINUX_SLL:
       if (len < 16) return LINK_SHORT;

@@ -78,6 +78,7 @@ const SAME_AS_TSHARK: Record<string, string[] | { ooo: true; notes: string[] }> 
   'ng-be-ns-spb.pcapng': ['unknown-block'],
   'ng-two-sections.pcapng': ['time-backwards'],
   'ng-all-linktypes.pcapng': [],
+  'ethernet-pppoe-mpls.pcap': [],
   'ipv6-ext-headers.pcap': [],
   'ipv6-fragments.pcap': [],
   'ipv4-fragments.pcap': [],
