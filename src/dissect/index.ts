@@ -76,12 +76,18 @@ export function dissect(bytes: Uint8Array, ctx: DissectContext): DissectResult {
   return { fields, notes: w.notes };
 }
 
+/** Top-level fields kept when empty (length 0); every other top-level field has bytes. */
+export const KEEP_EMPTY: ReadonlySet<string> = new Set(['mqtt.msg', 'mqtt.clientid', 'mqtt.willmsg', 'mqtt.username', 'mqtt.passwd']);
+
 /** Fill gaps between top-level fields with `mqtt.undecoded` so every byte is covered once. */
 function cover(top: Field[], bytes: Uint8Array): Field[] {
   const out: Field[] = [];
   let cur = 0;
   for (const f of top) {
-    if (f.length === 0) continue; // e.g. a property group with no bytes at the packet end
+    // Zero-length fields are left out (e.g. a property group with no bytes at the
+    // packet end), except empty values a filter asks about, as in Wireshark:
+    // `mqtt.msg == ""` (a retained message cleared), `mqtt.clientid == ""`.
+    if (f.length === 0 && !KEEP_EMPTY.has(f.id)) continue;
     if (f.offset < cur) continue; // cannot happen with the walkers; keep the invariant anyway
     if (f.offset > cur) out.push(undecoded(bytes, cur, f.offset));
     out.push(f);

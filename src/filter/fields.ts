@@ -3,7 +3,7 @@
 // PacketSummary, and a fallback that searches the lazily built field tree.
 import type { Finding, PacketRecord } from '../model/packet.js';
 import type { Endpoint, Field } from '../model/types.js';
-import { PACKET_TYPES } from '../protocol/packet-types.js';
+import { hasDupQosIn31, PACKET_TYPES } from '../protocol/packet-types.js';
 import { PROPERTIES } from '../protocol/properties.js';
 
 /** A single field value as the filter sees it. Binary data (payload, password) is a Uint8Array. */
@@ -40,7 +40,7 @@ const PUBLISH = 3, CONNECT = 1, CONNACK = 2, SUBSCRIBE = 8, UNSUBSCRIBE = 10;
 
 function payload(rec: PacketRecord): FieldVal {
   const s = rec.summary;
-  if (s.type !== PUBLISH || s.payloadOffset < 0 || !s.payloadLength) return undefined;
+  if (s.type !== PUBLISH || s.payloadOffset < 0 || s.payloadLength === null) return undefined;
   return rec.bytes.subarray(s.payloadOffset, s.payloadOffset + s.payloadLength);
 }
 
@@ -55,8 +55,8 @@ function topicFilters(rec: PacketRecord): FieldVal {
 const FAST: Record<string, (rec: PacketRecord) => FieldVal> = {
   'mqtt.hdrflags': (r) => (r.bytes.length > 0 ? r.bytes[0]! : undefined),
   'mqtt.msgtype': (r) => (r.bytes.length > 0 ? r.summary.type : undefined),
-  'mqtt.dupflag': (r) => (r.summary.type === PUBLISH && r.bytes.length > 0 ? (r.bytes[0]! >> 3) & 1 : undefined),
-  'mqtt.qos': (r) => (r.summary.type === PUBLISH && r.bytes.length > 0 ? (r.bytes[0]! >> 1) & 3 : undefined),
+  'mqtt.dupflag': (r) => (dupQos(r) && r.bytes.length > 0 ? (r.bytes[0]! >> 3) & 1 : undefined),
+  'mqtt.qos': (r) => (dupQos(r) && r.bytes.length > 0 ? (r.bytes[0]! >> 1) & 3 : undefined),
   'mqtt.retain': (r) => (r.summary.type === PUBLISH && r.bytes.length > 0 ? r.bytes[0]! & 1 : undefined),
   'mqtt.len': (r) => {
     const hl = r.summary.headerLength;
@@ -70,8 +70,20 @@ const FAST: Record<string, (rec: PacketRecord) => FieldVal> = {
   'mqtt.username': (r) => (r.summary.type === CONNECT ? r.summary.connect?.username ?? undefined : undefined),
   'mqtt.passwd': (r) => (r.summary.type === CONNECT ? r.summary.connect?.password ?? undefined : undefined),
   'mqtt.kalive': (r) => (r.summary.type === CONNECT ? r.summary.connect?.keepAlive : undefined),
-  'mqtt.conack.val': (r) => (r.summary.type === CONNACK && r.summary.connack && r.summary.connack.returnCode >= 0 ? r.summary.connack.returnCode : undefined),
+  // Wireshark's ids for the CONNACK code: Return Code before MQTT 5, Reason Code in 5.
+  'mqtt.conack.val': (r) => (r.version < 5 ? connackCode(r) : undefined),
+  'mqtt.connack.reason_code': (r) => (r.version >= 5 ? connackCode(r) : undefined),
 };
+
+function connackCode(r: PacketRecord): number | undefined {
+  const c = r.summary.type === CONNACK ? r.summary.connack : null;
+  return c && c.returnCode >= 0 ? c.returnCode : undefined;
+}
+
+/** PUBLISH has DUP and QoS; so do MQTT 3.1's PUBREL, SUBSCRIBE and UNSUBSCRIBE (QoS 1, DUP on a retry). */
+function dupQos(r: PacketRecord): boolean {
+  return r.summary.type === PUBLISH || (r.version === 3 && hasDupQosIn31(r.summary.type));
+}
 
 /** Every value of tree nodes with this id, depth-first. */
 export function treeValues(fields: readonly Field[], id: string, out: Value[] = []): Value[] {
@@ -209,9 +221,9 @@ const STATIC_IDS = [
   'mqtt.conflag.retain', 'mqtt.conflag.qos', 'mqtt.conflag.willflag', 'mqtt.conflag.cleansess', 'mqtt.conflag.reserved',
   'mqtt.kalive', 'mqtt.clientid_len', 'mqtt.clientid', 'mqtt.will_properties', 'mqtt.willtopic_len', 'mqtt.willtopic',
   'mqtt.willmsg_len', 'mqtt.willmsg', 'mqtt.username_len', 'mqtt.username', 'mqtt.passwd_len', 'mqtt.passwd',
-  'mqtt.conack.flags', 'mqtt.conack.flags.reserved', 'mqtt.conack.flags.sp', 'mqtt.conack.val',
+  'mqtt.conack.flags', 'mqtt.conack.flags.reserved', 'mqtt.conack.flags.sp', 'mqtt.conack.val', 'mqtt.connack.reason_code',
   'mqtt.subscription', 'mqtt.subscription_options', 'mqtt.subscription_options.reserved',
-  'mqtt.sub.qos', 'mqtt.sub.rh', 'mqtt.sub.rap', 'mqtt.sub.nl', 'mqtt.suback.qos',
+  'mqtt.sub.qos', 'mqtt.sub.rh', 'mqtt.sub.rap', 'mqtt.sub.nl', 'mqtt.suback.qos', 'mqtt.suback.reason_code',
   'mqtt.puback.reason_code', 'mqtt.pubrec.reason_code', 'mqtt.pubrel.reason_code', 'mqtt.pubcomp.reason_code',
   'mqtt.unsuback.reason_code', 'mqtt.disconnect.reason_code', 'mqtt.auth.reason_code',
   'mqtt.properties', 'mqtt.property_len', 'mqtt.property_len.byte', 'mqtt.property_id', 'mqtt.property.unknown', 'mqtt.property.undecoded',

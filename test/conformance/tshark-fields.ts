@@ -139,8 +139,6 @@ function tsharkProps(group: PdmlNode): Prop[] {
 const RENAME: Record<string, string> = {
   'mqtt.hdr_reserved': 'mqtt.hdrflags.reserved',
   'mqtt.retain_reserved': 'mqtt.hdrflags.reserved',
-  'mqtt.connack.reason_code': 'mqtt.conack.val',
-  'mqtt.suback.reason_code': 'mqtt.suback.qos',
   'mqtt.subscription_options_qos': 'mqtt.sub.qos',
   'mqtt.subscription_options_nl': 'mqtt.sub.nl',
   'mqtt.subscription_options_rap': 'mqtt.sub.rap',
@@ -390,7 +388,7 @@ export function fromOurs(p: JsonPacket): Decoded {
     }
     case 2:
       if (fv('mqtt.conack.flags.sp') !== undefined) d.session_present = p.session_present === 1;
-      if (p.reason_codes && fv('mqtt.conack.val') !== undefined) d.reason_codes = p.reason_codes;
+      if (p.reason_codes && (fv('mqtt.conack.val') ?? fv('mqtt.connack.reason_code')) !== undefined) d.reason_codes = p.reason_codes;
       break;
     case 3:
       if (p.topic !== null) d.topic = p.topic;

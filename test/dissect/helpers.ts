@@ -1,6 +1,6 @@
 // Shared helpers for the dissector tests.
 import { expect } from 'vitest';
-import { dissect, summarize } from '../../src/dissect/index.js';
+import { dissect, KEEP_EMPTY, summarize } from '../../src/dissect/index.js';
 import type { Field, ProtocolVersion } from '../../src/model/types.js';
 
 /** Bytes from hex written with spaces, newlines and `#` comments. */
@@ -46,7 +46,7 @@ export function invariantProblem(fields: Field[], length: number): string | null
   let cur = 0;
   for (const f of fields) {
     if (f.offset !== cur) return `top-level ${f.id} starts at ${f.offset}, expected ${cur}`;
-    if (f.length <= 0) return `top-level ${f.id} has length ${f.length}`;
+    if (f.length < 0 || (f.length === 0 && !KEEP_EMPTY.has(f.id))) return `top-level ${f.id} has length ${f.length}`;
     cur += f.length;
     const p = childProblem(f);
     if (p) return p;

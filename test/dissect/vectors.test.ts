@@ -137,7 +137,7 @@ describe('MQTT 5.0 vectors', () => {
     expect(notes).toEqual([]);
     expect(s.connack).toEqual({ sessionPresent: false, returnCode: 0 });
     expect(s.properties).toEqual({ maximum_qos: 1 });
-    expectField(f, 'mqtt.conack.val', 3, 1, 0);
+    expectField(f, 'mqtt.connack.reason_code', 3, 1, 0); // Reason Code: Wireshark's MQTT 5 id (3.1.1: mqtt.conack.val)
     expectField(f, 'mqtt.property.maximum_qos', 5, 2, 1);
   });
   it('PUBLISH with topic alias and user property', () => {

@@ -11,6 +11,7 @@ const m = (expr: string, rec: PacketRecord): boolean => compileFilter(expr)(rec)
 
 const connect = gen({ cmd: 'connect', clientId: 'sensor-1', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 30, username: 'alice', password: Buffer.from('pw') });
 const connack5 = gen({ cmd: 'connack', returnCode: 5, sessionPresent: false }, { dir: 's2c' });
+const connack5v4 = connack5;
 const pub1 = gen({ cmd: 'publish', topic: 'home/kitchen/temp', payload: Buffer.from('21.5 C'), qos: 1, messageId: 0x1234, retain: true, dup: false });
 const sub = gen({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'home/+/temp', qos: 1 }, { topic: 'alerts/#', qos: 0 }] });
 const puback5 = gen({ cmd: 'puback', messageId: 9, reasonCode: 0x87 }, { version: 5, dir: 's2c' });
@@ -194,5 +195,39 @@ describe("Wireshark's frame, tcp and ip ids", () => {
     expect(compileFilter('tcp.port == 1884').finding(f)).toBe(false);
     const f6 = finding({ code: 'undelivered-publish', conn: '[::1]:40000-[::1]:1883' });
     expect(compileFilter('tcp.port == 40000 && ipv6.addr == "::1" && !ip.addr').finding(f6)).toBe(true);
+  });
+});
+
+describe('empty values and MQTT 5 code ids, as Wireshark has them', () => {
+  const clearRetained = gen({ cmd: 'publish', topic: 'home/lamp', payload: Buffer.alloc(0), qos: 0, retain: true });
+  const emptyId = gen({ cmd: 'connect', clientId: '', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 30 });
+  const connack5 = gen({ cmd: 'connack', reasonCode: 0x87, sessionPresent: false }, { version: 5, dir: 's2c' });
+  const suback5 = gen({ cmd: 'suback', messageId: 4, granted: [1, 0x87] }, { version: 5, dir: 's2c' });
+  const suback4 = gen({ cmd: 'suback', messageId: 4, granted: [1, 0x80] }, { dir: 's2c' });
+
+  it('mqtt.msg == "" finds an empty payload (a retained message cleared), on the fast path and in the tree', () => {
+    expect(m('mqtt.retain == 1 && mqtt.msg == ""', clearRetained)).toBe(true);
+    expect(m('mqtt.msg', clearRetained)).toBe(true);
+    expect(m('mqtt.msg == ""', pub1)).toBe(false);
+    expect(treeValues(clearRetained.tree().fields, 'mqtt.msg')).toEqual(['']);
+  });
+  it('mqtt.clientid == "" finds an empty client id', () => {
+    expect(m('mqtt.clientid == ""', emptyId)).toBe(true);
+    expect(treeValues(emptyId.tree().fields, 'mqtt.clientid')).toEqual(['']);
+  });
+  it('MQTT 5 CONNACK and SUBACK codes are mqtt.connack.reason_code and mqtt.suback.reason_code; 3.1.1 keeps mqtt.conack.val and mqtt.suback.qos', () => {
+    expect(m('mqtt.connack.reason_code == 0x87', connack5)).toBe(true);
+    expect(m('mqtt.conack.val', connack5)).toBe(false);
+    expect(m('mqtt.conack.val == 5 && !mqtt.connack.reason_code', connack5v4)).toBe(true);
+    expect(m('mqtt.suback.reason_code == 0x87 && !mqtt.suback.qos', suback5)).toBe(true);
+    expect(m('mqtt.suback.qos == 0x80 && !mqtt.suback.reason_code', suback4)).toBe(true);
+    expect(m('rc == 0x87', connack5) && m('rc == 5', connack5v4)).toBe(true);
+  });
+  it('MQTT 3.1 PUBREL, SUBSCRIBE and UNSUBSCRIBE retries carry mqtt.dupflag and mqtt.qos, as their tree does', () => {
+    const retry = real(Uint8Array.from([0x8a, 0x08, 0x00, 0x01, 0x00, 0x03, 0x61, 0x2f, 0x62, 0x01]), { version: 3 });
+    expect(m('mqtt.dupflag == 1 && mqtt.qos == 1', retry)).toBe(true);
+    expect(treeValues(retry.tree().fields, 'mqtt.dupflag')).toEqual([1]);
+    const v4 = real(Uint8Array.from([0x82, 0x08, 0x00, 0x01, 0x00, 0x03, 0x61, 0x2f, 0x62, 0x01]));
+    expect(m('mqtt.dupflag', v4)).toBe(false);
   });
 });

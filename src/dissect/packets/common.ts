@@ -15,13 +15,16 @@ export function packetId(w: Walker): number {
   return v;
 }
 
-/** Field id of the reason code per packet type (Wireshark names where they exist). */
-export function reasonFieldId(type: number): string {
-  switch (type) {
-    case 2: return 'mqtt.conack.val';
-    case 9: return 'mqtt.suback.qos';
-    default: return `mqtt.${packetTypeName(type).toLowerCase()}.reason_code`;
-  }
+/**
+ * Field id of the reason code per packet type and version, as Wireshark names
+ * them: 3.1/3.1.1 CONNACK and SUBACK carry `mqtt.conack.val` (Return Code) and
+ * `mqtt.suback.qos` (Granted QoS); MQTT 5 makes both Reason Codes,
+ * `mqtt.connack.reason_code` and `mqtt.suback.reason_code`.
+ */
+export function reasonFieldId(type: number, version: number): string {
+  if (version < 5 && type === 2) return 'mqtt.conack.val';
+  if (version < 5 && type === 9) return 'mqtt.suback.qos';
+  return `mqtt.${packetTypeName(type).toLowerCase()}.reason_code`;
 }
 
 export function reasonDisplay(type: number, code: number, version: number): string {
@@ -32,7 +35,7 @@ export function reasonDisplay(type: number, code: number, version: number): stri
 /** Read one reason code byte, check it against the packet type. Returns -1 when missing. */
 export function reasonCode(w: Walker, label = 'Reason Code'): number {
   const type = w.s.type;
-  const id = reasonFieldId(type);
+  const id = reasonFieldId(type, w.version);
   const at = w.pos;
   const v = w.byteField(id, label, w.tree ? (x) => reasonDisplay(type, x, w.version) : undefined);
   if (v >= 0) checkReason(w, type, v, at);

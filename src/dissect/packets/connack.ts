@@ -4,7 +4,7 @@ import { NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { readProperties } from '../properties.js';
 import { hexByte } from '../utf8.js';
 import type { Walker } from '../walker.js';
-import { checkReason, reasonDisplay } from './common.js';
+import { checkReason, reasonDisplay, reasonFieldId } from './common.js';
 
 export function walkConnack(w: Walker): void {
   const s = w.s;
@@ -27,7 +27,7 @@ export function walkConnack(w: Walker): void {
     w.close();
   }
   const rcAt = w.pos;
-  const rc = w.byteField('mqtt.conack.val', w.version >= 5 ? 'Reason Code' : 'Return Code', w.tree ? (x) => reasonDisplay(2, x, w.version) : undefined);
+  const rc = w.byteField(reasonFieldId(2, w.version), w.version >= 5 ? 'Reason Code' : 'Return Code', w.tree ? (x) => reasonDisplay(2, x, w.version) : undefined);
   s.connack = { sessionPresent: sp, returnCode: rc < 0 ? -1 : rc };
   if (rc < 0) return;
   if (sp && rc !== 0) {

@@ -43,5 +43,6 @@ export function walkPublish(w: Walker): void {
   s.payloadOffset = po;
   s.payloadLength = w.end - po;
   w.pos = w.end;
-  if (w.tree && w.end > po) binaryField(w, 'mqtt.msg', 'Message', po, w.end - po);
+  // An empty message is a field too (as in Wireshark, `mqtt.msg == ""` finds it).
+  if (w.tree) binaryField(w, 'mqtt.msg', 'Message', po, w.end - po);
 }

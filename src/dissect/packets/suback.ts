@@ -16,7 +16,7 @@ export function walkSuback(w: Walker): void {
   }
   const codes: number[] = [];
   s.reasonCodes = codes;
-  const id = reasonFieldId(type);
+  const id = reasonFieldId(type, w.version);
   const label = type === 9 && w.version < 5 ? 'Return Code' : 'Reason Code';
   if (w.pos >= w.end) {
     // One code per Topic Filter: SUBACK [MQTT-3.8.4-5] (5.0: [MQTT-3.8.4-6]); UNSUBACK 5.0 §3.11.3.
