@@ -403,7 +403,7 @@ export class CaptureSession {
       // The frame is only lent to us and packet records keep their bytes: copy the payload once.
       side.dir.segment(dataSeq, n > 0 ? this.copyPayload(seg.buf, seg.start, seg.end) : NO_BYTES, seg.wireLen, fin, frame, time);
     }
-    if (ack && !rst) peer.dir.acked(seg.ack, frame, time);
+    if (ack && !rst) peer.dir.acked(seg.ack, frame, time, side.dir.finSent);
     if (rst) {
       this.closeConn(conn, frame, time, 'reset');
       return;

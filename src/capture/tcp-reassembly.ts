@@ -81,6 +81,11 @@ export class TcpDirection {
     return this.finSeq !== null && this.nextSeq !== null && seqDiff(this.nextSeq, this.finSeq) >= 0;
   }
 
+  /** A FIN was seen (or inferred) in this direction. */
+  get finSent(): boolean {
+    return this.finSeq !== null;
+  }
+
   get heldByteCount(): number {
     return this.heldBytes;
   }
@@ -128,12 +133,18 @@ export class TcpDirection {
   }
 
   /** The peer acknowledged everything before `ack`. */
-  acked(ack: number, frame: number, timeUs: number): void {
+  acked(ack: number, frame: number, timeUs: number, peerClosing = false): void {
     if (this.nextSeq === null) return;
     if (this.peerAck === null || seqDiff(ack, this.peerAck) > 0) this.peerAck = ack;
     if (this.held.length > 0 && seqDiff(ack, this.held[0]!.seq) >= 0) this.forceGap();
     // Nothing held, yet the peer acknowledges bytes we never saw: they were not captured.
     const unseen = seqDiff(ack, this.nextSeq);
+    if (unseen === 1 && peerClosing && this.finSeq === null && this.held.length === 0) {
+      // The peer, closing itself, acknowledges one sequence number more than we saw: our FIN,
+      // not captured (a one-way capture's last ACK). No MQTT packet is one byte long.
+      this.finSeq = this.nextSeq;
+      return;
+    }
     if (this.held.length === 0 && unseen > 0 && (this.finSeq === null || seqDiff(ack, this.finSeq) <= 0)) {
       this.lost += unseen;
       this.sink.gap(unseen, frame, timeUs);

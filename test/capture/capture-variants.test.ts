@@ -28,6 +28,8 @@ interface Decoded {
   notes: CaptureNote[];
   conns: string[];
   midstream: boolean[];
+  /** How each connection was closed, in order. */
+  closes: string[];
   /** Frames of the stream-gap findings. */
   gapFrames: number[];
 }
@@ -38,19 +40,20 @@ async function decode(name: string, ports: number[] = []): Promise<Decoded> {
   const engine = new Engine({ onRecord: (r) => recs.push(r), observers: [analyzer] });
   const conns: string[] = [];
   const midstream: boolean[] = [];
+  const closes: string[] = [];
   const res = await readCaptureFile(join(DIR, name), {
     engine: {
       open: (meta, t, o) => { conns.push(meta.id); midstream.push(!!o?.midstream); engine.open(meta, t, o); },
       data: (id, dir, chunk, t, f) => engine.data(id, dir, chunk, t, f),
       gap: (id, dir, t, f, lost) => engine.gap(id, dir, t, f, lost),
-      close: (id, t, how) => engine.close(id, t, how),
+      close: (id, t, how) => { closes.push(how ?? 'fin'); engine.close(id, t, how); },
       end: (t) => engine.end(t),
     },
     ports,
   });
   const packets = recs.filter((r): r is Extract<OutputRecord, { kind: 'packet' }> => r.kind === 'packet');
   return {
-    res, packets, conns, midstream, notes: res.notes,
+    res, packets, conns, midstream, closes, notes: res.notes,
     mqtt: packets.map((p) => [p.frame, p.summary.type]),
     findings: recs.flatMap((r) => (r.kind === 'finding' ? [r.code] : [])),
     gapFrames: recs.flatMap((r) => (r.kind === 'finding' && r.code === 'stream-gap' ? r.frames : [])),
@@ -89,6 +92,7 @@ const SAME_AS_TSHARK: Record<string, string[] | { ooo: true; notes: string[] }> 
   'tcp-midstream.pcap': [],
   'tcp-port-reuse.pcap': ['tcp-port-reuse'],
   'tcp-lost-first-segments.pcap': [],
+  'tcp-one-way.pcap': [],
   'thiszone.pcap': [],
   'time-backwards.pcap': ['time-backwards'],
   'editcap-snap64.pcap': ['snaplen-truncated'],
@@ -169,6 +173,13 @@ describe('capture variants: what tshark does not show is said', () => {
     const d = await decode('tcp-lost-first-segments.pcap');
     expect(d.conns).toHaveLength(1);
     expect(d.findings.filter((f) => f === 'stream-gap')).toHaveLength(2);
+  });
+
+  it('a one-way capture: the broker\'s bytes are gaps, but the ACK of its FIN is not a missing byte', async () => {
+    const d = await decode('tcp-one-way.pcap');
+    // 8 (CONNACK), 4 (PUBREC), 4 (PUBCOMP); the last ACK (frame 9) only acknowledges the broker's FIN.
+    expect(d.gapFrames).toEqual([4, 6, 7]);
+    expect(d.closes).toEqual(['fin']);
   });
 
   it('a clock that jumps back: one info note naming the frame; times are passed on as recorded', async () => {
