@@ -70,6 +70,11 @@ const PCAP_MODIFIED = 0xa1b2cd34;
 /** Times outside the years 0000-9999 (µs): a broken clock or if_tsoffset, noted once. */
 const MIN_SANE_US = -62_167_219_200_000_000;
 const MAX_SANE_US = 253_402_300_800_000_000;
+/**
+ * A frame this much earlier than the one before it is noted. Smaller steps back are common
+ * when dumpcap interleaves several interfaces, and too small to matter to the analysis.
+ */
+const BACK_NOTED_US = 1_000_000;
 const SHB = 0x0a0d0d0a;
 const BOM = 0x1a2b3c4d;
 
@@ -94,7 +99,7 @@ export class CaptureParser {
   private oddTimeNoted = false;
   private ifaces: Iface[] = [];
   private lastTimeUs = 0;
-  /** Frames whose time is earlier than the frame before them. */
+  /** Frames whose time is more than BACK_NOTED_US earlier than the frame before them. */
   private backwards = 0;
   private readonly unknownBlocks = new Set<number>();
   /** Frames handed out so far. */
@@ -128,7 +133,7 @@ export class CaptureParser {
   /** End of input: report a truncated final record. */
   end(): void {
     if (this.backwards > 1) {
-      this.note(0, 'info', 'time-backwards', `${this.backwards} frames in all have a timestamp earlier than the frame before them`);
+      this.note(0, 'info', 'time-backwards', `${this.backwards} frames in all have a timestamp more than a second earlier than the frame before them`);
       this.backwards = 1;
     }
     if (this.state === 'dead') return;
@@ -266,7 +271,7 @@ export class CaptureParser {
 
   private emitView(timeUs: number, linkType: number, buf: Buffer, start: number, end: number, origLen: number, interfaceId: number): void {
     const frame = ++this.frames;
-    if (timeUs < this.lastTimeUs && frame > 1) this.wentBack(frame, timeUs);
+    if (timeUs < this.lastTimeUs - BACK_NOTED_US && frame > 1) this.wentBack(frame, timeUs);
     this.lastTimeUs = timeUs;
     if ((timeUs < MIN_SANE_US || timeUs >= MAX_SANE_US) && !this.oddTimeNoted) this.oddTime(frame, timeUs);
     const caplen = end - start;
@@ -290,7 +295,7 @@ export class CaptureParser {
 
   private emit(timeUs: number, linkType: number, data: Buffer, origLen: number, interfaceId: number): void {
     const frame = ++this.frames;
-    if (timeUs < this.lastTimeUs && frame > 1) this.wentBack(frame, timeUs);
+    if (timeUs < this.lastTimeUs - BACK_NOTED_US && frame > 1) this.wentBack(frame, timeUs);
     this.lastTimeUs = timeUs;
     if ((timeUs < MIN_SANE_US || timeUs >= MAX_SANE_US) && !this.oddTimeNoted) this.oddTime(frame, timeUs);
     const truncated = data.length < origLen;

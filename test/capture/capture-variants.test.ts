@@ -12,6 +12,8 @@ import type { CaptureNote } from '../../src/capture/notes.js';
 import { readCaptureFile, type CaptureReadResult } from '../../src/capture/read-capture.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { OutputRecord } from '../../src/model/packet.js';
+import { CaptureParser } from '../../src/capture/capture-parser.js';
+import { pcapFile } from './builders.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'capture-variants');
 const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8')) as {
@@ -188,6 +190,18 @@ describe('capture variants: what tshark does not show is said', () => {
     expect(d.notes[0]).toMatchObject({ frame: 10, severity: 'info', code: 'time-backwards' });
     expect(d.notes[0]!.text).toContain('599.999000 s earlier than frame 9');
     expect(d.res.hadErrors).toBe(false);
+  });
+
+  it('steps back of a second or less (interleaved interfaces) are not noted; larger ones once, counted at the end', () => {
+    const T = 1_700_000_000_000_000;
+    const notes: CaptureNote[] = [];
+    const p = new CaptureParser({ onFrame: () => {}, onNote: (n) => notes.push(n) });
+    const times = [T, T + 2_000_000, T + 1_000_000, T + 5_000_000, T + 3_000_000, T + 9_000_000, T, T + 10_000_000];
+    p.push(pcapFile(times.map((timeUs) => ({ timeUs, data: Buffer.from('x') }))));
+    p.end();
+    expect(notes.map((n) => [n.frame, n.code])).toEqual([[5, 'time-backwards'], [0, 'time-backwards']]);
+    expect(notes[0]!.text).toContain('2.000000 s earlier than frame 4');
+    expect(notes[1]!.text).toBe('2 frames in all have a timestamp more than a second earlier than the frame before them');
   });
 
   it('thiszone in the pcap header is ignored, as tshark does', async () => {
