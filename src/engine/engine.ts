@@ -202,11 +202,12 @@ export class Engine {
       else topic = aliases.get(summary.topicAlias) ?? topic;
     }
     const seq = ++this.seq;
-    // The tree is decoded later, so it needs the context as it is now. Copying the alias
-    // map is only needed when one exists (MQTT 5 with topic aliases in use).
-    const aliases = ctx.topicAliases;
-    const snap: DissectContext = aliases && aliases.size > 0
-      ? { version: st.version, topicAliases: new Map(aliases) }
+    // The tree is decoded later, so it needs the context as it is now: the version, and
+    // for a PUBLISH that uses a Topic Alias the one alias it uses. (A copy of the whole
+    // alias map per packet cost O(aliases) each: 65,535 aliases made every packet of the
+    // connection copy a 65,535-entry map, and every record kept one.)
+    const snap: DissectContext = type === 3 && summary.topicAlias !== null && topic !== null
+      ? { version: st.version, topicAliases: new Map([[summary.topicAlias, topic]]) }
       : VERSION_CTX[st.version];
     const rec = new Packet(
       seq, st.curFrame || seq, st.curTime, st.meta, dir, st.clientId, st.username, st.version,

@@ -36,6 +36,7 @@ describe('connection churn next to idle connections and a long history', () => {
     const rig = new Rig();
     // 20,000 sessions of history.
     for (let i = 0; i < 20_000; i++) shortConnection(rig, i);
+    rig.advance(10_000_000); // past the delivery and will windows
     const reconnect = (n: number, persistent: boolean): number => {
       const t0 = performance.now();
       for (let i = 0; i < n; i++) {

@@ -124,6 +124,8 @@ export class Rig {
   readonly byCode = new Map<string, number>();
   /** The first few findings, for messages. */
   readonly sample: Finding[] = [];
+  /** Sees every record too (a test that keeps some, as the TUI's ring does). */
+  tap: ((r: OutputRecord) => void) | null = null;
   private port = 0;
 
   constructor(opts: AnalyzerOptions = {}, engineOpts: { maxPacketSize?: number } = {}) {
@@ -134,7 +136,7 @@ export class Rig {
     };
     this.analyzer = new Analyzer(onFinding, { keepFlows: 0, keepRecords: false, ...opts });
     this.engine = new Engine({
-      onRecord: (r: OutputRecord) => { if (r.kind === 'packet') this.packets++; else onFinding(r); },
+      onRecord: (r: OutputRecord) => { if (r.kind === 'packet') this.packets++; else onFinding(r); this.tap?.(r); },
       observers: [this.analyzer],
       ...engineOpts,
     });
