@@ -169,6 +169,7 @@ export class Analyzer implements EngineObserver {
     this.delivery.advance(now);
     this.sessions.scan(now, force);
     this.wills.advance(now);
+    this.topics.advance(now);
   }
 
   open(conn: ConnMeta, time: number): void {

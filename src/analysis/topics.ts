@@ -3,7 +3,10 @@ import type { PacketRecord } from '../model/packet.js';
 import { payloadLength, payloadOf, payloadPreview } from './context.js';
 
 export interface RetainedValue {
+  /** The payload's first PAYLOAD_KEEP bytes (a copy). */
   payload: Uint8Array;
+  /** The payload's length. */
+  length: number;
   preview: string;
   time: number;
   frame: number;
@@ -18,8 +21,13 @@ export interface TopicStats {
   delivered: number;
   bytes: number;
   lastTime: number;
-  /** The last payload seen (a view into its packet's bytes, made when asked for). */
+  /**
+   * The last payload seen: a view into its packet's bytes while the packet is held
+   * (for about a second), then a copy of its first PAYLOAD_KEEP bytes.
+   */
   readonly lastPayload: Uint8Array;
+  /** Its length. */
+  readonly lastLength: number;
   /** Preview of the last payload, made when asked for (not on every publish). */
   readonly lastPreview: string;
   /** The retained message a new subscriber would get, as far as the capture shows. */
@@ -27,11 +35,20 @@ export interface TopicStats {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Bytes of a payload kept once its packet is let go (previews show at most 64 characters). */
+export const PAYLOAD_KEEP = 256;
+/** Topics whose last record is held at most, between releases. */
+const MAX_HELD = 4096;
+/** Held records are let go at least this often (µs of event time). */
+const RELEASE_US = 1_000_000;
 
 /**
  * One topic's counters. The hot path only counts and remembers the last record:
  * the payload view and its preview are made when a snapshot asks for them, so a
- * publish never touches `rec.bytes` unless it is retained.
+ * publish never touches `rec.bytes` unless it is retained. The record is let go
+ * within about a second (TopicTracker.release): it holds the whole read buffer
+ * its packet was framed in, up to 64 KiB for a 10-byte payload, and 10,000 quiet
+ * topics would otherwise each keep one for good.
  */
 class TopicEntry implements TopicStats {
   published = 0;
@@ -39,13 +56,33 @@ class TopicEntry implements TopicStats {
   bytes = 0;
   lastTime = 0;
   retained: RetainedValue | null = null;
-  /** The record whose payload is the last one seen. */
+  /** The record whose payload is the last one seen, until released. */
   lastRec: PacketRecord | null = null;
+  /** Whether it is in TopicTracker's list of entries holding a record. */
+  held = false;
+  /** After release: the start of the last payload, and its length. */
+  lastCopy: Uint8Array = EMPTY;
+  lastLen = 0;
 
   constructor(readonly topic: string) {}
 
   get lastPayload(): Uint8Array {
-    return this.lastRec ? payloadOf(this.lastRec) : EMPTY;
+    return this.lastRec ? payloadOf(this.lastRec) : this.lastCopy;
+  }
+
+  get lastLength(): number {
+    return this.lastRec ? payloadLength(this.lastRec) : this.lastLen;
+  }
+
+  /** Keep the start of the last payload instead of its record. */
+  release(): void {
+    const r = this.lastRec;
+    this.held = false;
+    if (r === null) return;
+    const p = payloadOf(r);
+    this.lastCopy = p.length === 0 ? EMPTY : p.slice(0, PAYLOAD_KEEP);
+    this.lastLen = p.length;
+    this.lastRec = null;
   }
 
   get lastPreview(): string {
@@ -59,6 +96,9 @@ export class TopicTracker {
   untracked = 0;
   /** The entry of the previous publish: runs of one topic skip the map lookup. */
   private last: TopicEntry | null = null;
+  /** Entries holding a record, released together. */
+  private holding: TopicEntry[] = [];
+  private releasedAt = -Infinity;
 
   constructor(private readonly maxTopics = 10_000) {}
 
@@ -82,8 +122,10 @@ export class TopicTracker {
       // [MQTT-3.3.1-6]/[MQTT-3.3.1-10]: a retained PUBLISH replaces the retained message; an empty one removes it.
       if (sum.retain) {
         const payload = payloadOf(rec);
+        // Its start only: 10,000 topics with a retained camera image each would keep them all.
         t.retained = payload.length === 0 ? null : {
-          payload: payload.slice(), preview: payloadPreview(payload), time: rec.time, frame: rec.frame, clientId: rec.clientId,
+          payload: payload.slice(0, PAYLOAD_KEEP), length: payload.length, preview: payloadPreview(payload), time: rec.time, frame: rec.frame,
+          clientId: rec.clientId,
         };
       }
     } else {
@@ -92,6 +134,23 @@ export class TopicTracker {
     t.bytes += payloadLength(rec);
     t.lastTime = rec.time;
     t.lastRec = rec;
+    if (!t.held) {
+      t.held = true;
+      if (this.holding.push(t) >= MAX_HELD) this.release(rec.time);
+    }
+  }
+
+  /** The clock moved: let go of held records once a second. */
+  advance(time: number): void {
+    if (time - this.releasedAt >= RELEASE_US) this.release(time);
+  }
+
+  private release(time: number): void {
+    this.releasedAt = time;
+    const h = this.holding;
+    if (h.length === 0) return;
+    for (let i = 0; i < h.length; i++) h[i]!.release();
+    this.holding = [];
   }
 
   /** Plain copies for a snapshot (the last payload and its preview made now). */
@@ -100,7 +159,7 @@ export class TopicTracker {
     for (const t of this.topics.values()) {
       out.push({
         topic: t.topic, published: t.published, delivered: t.delivered, bytes: t.bytes, lastTime: t.lastTime,
-        lastPayload: t.lastPayload, retained: t.retained ? { ...t.retained } : null, lastPreview: t.lastPreview,
+        lastPayload: t.lastPayload, lastLength: t.lastLength, retained: t.retained ? { ...t.retained } : null, lastPreview: t.lastPreview,
       });
     }
     return out;

@@ -83,8 +83,10 @@ export function publish(topic: string, payload: Uint8Array | string, o: { qos?: 
     else b.push(0);
   }
   const p = typeof payload === 'string' ? enc.encode(payload) : payload;
-  for (const x of p) b.push(x);
-  return packet(0x30 | (qos << 1) | (o.retain ? 1 : 0), b);
+  const body = new Uint8Array(b.length + p.length);
+  body.set(b, 0);
+  body.set(p, b.length);
+  return packet(0x30 | (qos << 1) | (o.retain ? 1 : 0), body);
 }
 
 export function subscribe(id: number, filter: string, qos = 0): Uint8Array {
