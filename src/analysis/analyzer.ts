@@ -45,7 +45,8 @@ export interface AnalyzerOptions {
    */
   maxPendingDeliveries?: number;
   /**
-   * Most payload bytes awaited publishes hold in place for delivery matching.
+   * Most bytes awaited publishes hold for delivery matching: a payload is compared
+   * in place, which keeps the read buffer it came in (charged once per buffer).
    * Past it, a publish keeps a SHA-256 of its payload instead (counted in the
    * snapshot's digestedDeliveryPublishes). Default 64 MiB.
    */
@@ -131,7 +132,7 @@ export interface AnalysisSnapshot {
   pendingDeliveries: number;
   /** Publishes not checked for delivery because maxPendingDeliveries were already awaited. */
   untrackedDeliveryPublishes: number;
-  /** Payload bytes awaited publishes hold, and publishes that kept a digest because that budget was spent. */
+  /** Bytes of read buffers awaited publishes hold, and publishes that kept a digest because that budget was spent. */
   heldDeliveryBytes: number;
   digestedDeliveryPublishes: number;
   /** Wills awaiting their publication after an abnormal close, and wills no longer watched because too many were. */

@@ -37,11 +37,23 @@ export interface DeliveryOptions {
   /** Most publishes awaited at once (AnalyzerOptions.maxPendingDeliveries). */
   maxPending: number;
   /**
-   * Most payload bytes held in place by awaited publishes (AnalyzerOptions.maxPendingPayloadBytes).
+   * Most bytes of read buffers held by awaited publishes (AnalyzerOptions.maxPendingPayloadBytes).
    * Past it, a publish keeps a SHA-256 of its payload instead of its bytes, so large
    * payloads that nobody receives (a stalled subscriber, a denied write) cannot pile up.
    */
   maxPendingBytes: number;
+}
+
+/**
+ * A read buffer that awaited publishes hold their payloads in. A payload kept in
+ * place keeps its whole buffer alive: a 10-byte payload in a 64 KiB socket read
+ * holds 64 KiB. So the held-bytes budget is charged the buffer's size, once for
+ * all the publishes framed in it (they come one after another), and given back
+ * when the last of them is decided.
+ */
+class Charge {
+  refs = 1;
+  constructor(readonly buffer: ArrayBufferLike, readonly size: number) {}
 }
 
 /**
@@ -103,6 +115,8 @@ class Pending implements HeapEntry {
   payLen = 0;
   /** Instead of `buf`, when the held-bytes budget was spent: the payload's SHA-256. */
   digest: Buffer | null = null;
+  /** The budget charge for `buf`'s buffer (null with a digest). */
+  charge: Charge | null = null;
   /** The PUBLISH's record, when records are kept. */
   rec: PacketRecord | null = null;
   /** The topic's state, whose `pending` list holds this message. */
@@ -111,7 +125,10 @@ class Pending implements HeapEntry {
   expectations: Expectation[] = NO_EXPECTATIONS;
 
   /** Make this the pending state of `publish` (a new or a recycled Pending). */
-  init(seq: number, publish: PacketRecord, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number, digest: Buffer | null): this {
+  init(
+    seq: number, publish: PacketRecord, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number,
+    buf: Uint8Array, charge: Charge | null, digest: Buffer | null,
+  ): this {
     const sum = publish.summary;
     this.ack = null;
     this.released = sum.qos < 2;
@@ -127,7 +144,8 @@ class Pending implements HeapEntry {
     this.packetId = sum.packetId;
     this.frame = publish.frame;
     this.digest = digest;
-    this.buf = digest === null ? bufferOf(publish) : NO_BYTES;
+    this.charge = charge;
+    this.buf = digest === null ? buf : NO_BYTES;
     this.payOff = payloadStart(publish);
     this.payLen = payloadLength(publish);
     this.rec = rec;
@@ -144,6 +162,7 @@ class Pending implements HeapEntry {
     this.gotRest = null;
     this.buf = NO_BYTES;
     this.digest = null;
+    this.charge = null;
     this.rec = null;
     this.entry = NO_TOPIC;
     this.publisher = NO_SESSION;
@@ -231,8 +250,10 @@ export class DeliveryCorrelator {
   work = 0;
   /** Publishes not checked for delivery because `maxPending` were already awaited. */
   untracked = 0;
-  /** Payload bytes awaited publishes hold in place (at most `maxPendingBytes`). */
+  /** Bytes of read buffers awaited publishes hold (at most `maxPendingBytes`). */
   heldBytes = 0;
+  /** The charge of the latest publish held in place: the next one from the same buffer shares it. */
+  private lastCharge: Charge | null = null;
   /** Publishes that kept a digest instead of their payload, the budget being spent. */
   digested = 0;
   /** The delivery whose payload digest was computed last (a delivery is compared with several publishes). */
@@ -337,11 +358,22 @@ export class DeliveryCorrelator {
     if (expectations.length === 0) return;
     // Bounded memory when a broker (or a hostile client) keeps a huge number in flight.
     if (this.heap.size >= this.opts.maxPending) { this.untracked++; return; }
-    const len = payloadLength(rec);
+    const buf = bufferOf(rec);
+    const ab = buf.buffer;
     let digest: Buffer | null = null;
-    if (this.heldBytes + len <= this.opts.maxPendingBytes) this.heldBytes += len;
-    else { digest = payloadDigest(rec); this.digested++; }
-    const p = (this.pool.pop() ?? new Pending()).init(++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs, digest);
+    let charge = this.lastCharge;
+    if (charge !== null && charge.buffer === ab) charge.refs++;
+    else if (this.heldBytes + ab.byteLength <= this.opts.maxPendingBytes) {
+      this.heldBytes += ab.byteLength;
+      charge = this.lastCharge = new Charge(ab, ab.byteLength);
+    } else {
+      charge = null;
+      digest = payloadDigest(rec);
+      this.digested++;
+    }
+    const p = (this.pool.pop() ?? new Pending()).init(
+      ++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs, buf, charge, digest,
+    );
     if (id !== null) this.idSet(pub.connId, id, p);
     ts.pending.push(p);
     this.heap.push(p.deadline, p);
@@ -586,8 +618,16 @@ export class DeliveryCorrelator {
     // message can stay in its topic's list (behind others) until the list is compacted.
     p.got0 = null;
     p.gotRest = null;
-    // Nothing compares its payload any more: let go of the bytes (and of their budget).
-    if (p.digest === null) this.heldBytes -= p.payLen;
+    // Nothing compares its payload any more: let go of the bytes (and, with the last
+    // publish held in the same buffer, of their budget).
+    const c = p.charge;
+    if (c !== null) {
+      p.charge = null;
+      if (--c.refs === 0) {
+        this.heldBytes -= c.size;
+        if (this.lastCharge === c) this.lastCharge = null;
+      }
+    }
     p.buf = NO_BYTES;
     this.heap.remove(p);
     if (p.packetId !== null && this.idGet(p.publisher.connId, p.packetId) === p) this.idDelete(p.publisher, p.packetId);
