@@ -126,7 +126,7 @@ export class Rig {
   readonly byCode = new Map<string, number>();
   /** The first few findings, for messages. */
   readonly sample: Finding[] = [];
-  /** Sees every record too (a test that keeps some, as the TUI's ring does). */
+  /** Sees every record and finding too, in order (a test that keeps some, as the TUI's ring does). */
   tap: ((r: OutputRecord) => void) | null = null;
   private port = 0;
 
@@ -135,10 +135,15 @@ export class Rig {
       this.findings++;
       this.byCode.set(f.code, (this.byCode.get(f.code) ?? 0) + 1);
       if (this.sample.length < 5) this.sample.push(f);
+      this.tap?.(f);
     };
     this.analyzer = new Analyzer(onFinding, { keepFlows: 0, keepRecords: false, ...opts });
     this.engine = new Engine({
-      onRecord: (r: OutputRecord) => { if (r.kind === 'packet') this.packets++; else onFinding(r); this.tap?.(r); },
+      onRecord: (r: OutputRecord) => {
+        if (r.kind !== 'packet') { onFinding(r); return; }
+        this.packets++;
+        this.tap?.(r);
+      },
       observers: [this.analyzer],
       ...engineOpts,
     });
