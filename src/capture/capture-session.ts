@@ -697,7 +697,14 @@ export class CaptureSession {
       const idle = now - conn.lastTime;
       if (conn.status === 'closed' && idle > CLOSED_LINGER_US) this.remove(conn);
       else if (conn.status !== 'closed' && idle > this.idleTimeoutUs) this.dropIdle(conn);
-      else if (conn.lastTime < floor) floor = conn.lastTime;
+      else {
+        if (conn.lastTime < floor) floor = conn.lastTime;
+        // Retransmissions come within seconds: a connection quiet this long lets go of its last chunk.
+        if (idle > CLOSED_LINGER_US) {
+          conn.sides[0].dir.releaseLast();
+          conn.sides[1].dir.releaseLast();
+        }
+      }
     }
     this.timeFloor = floor;
   }

@@ -81,6 +81,14 @@ export class TcpDirection {
     return this.finSeq !== null && this.nextSeq !== null && seqDiff(this.nextSeq, this.finSeq) >= 0;
   }
 
+  /**
+   * Stop comparing retransmissions with the last delivered chunk (a quiet
+   * connection should not keep the buffer that chunk lives in).
+   */
+  releaseLast(): void {
+    this.last = null;
+  }
+
   /** A FIN was seen (or inferred) in this direction. */
   get finSent(): boolean {
     return this.finSeq !== null;

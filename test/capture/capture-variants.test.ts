@@ -13,7 +13,8 @@ import { readCaptureFile, type CaptureReadResult } from '../../src/capture/read-
 import { Engine } from '../../src/engine/engine.js';
 import type { OutputRecord } from '../../src/model/packet.js';
 import { CaptureParser } from '../../src/capture/capture-parser.js';
-import { pcapFile } from './builders.js';
+import { readCaptureBuffer } from '../../src/capture/read-capture.js';
+import { ACK, CLIENT, PSH, RecordingEngine, SERVER, SYN, connectPacket, pcapFile, publishPacket, tcpFrame, type Rec } from './builders.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'capture-variants');
 const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8')) as {
@@ -207,5 +208,30 @@ describe('capture variants: what tshark does not show is said', () => {
   it('thiszone in the pcap header is ignored, as tshark does', async () => {
     const d = await decode('thiszone.pcap');
     expect(d.packets[0]!.time).toBe(1_700_000_000_004_000);
+  });
+});
+
+describe('bounds', () => {
+  it('a connection quiet for over two minutes no longer keeps its last chunk for retransmission checks', () => {
+    const T = 1_700_000_000_000_000;
+    const pub = publishPacket('keep', Buffer.alloc(40, 0x61));
+    const other = publishPacket('keep', Buffer.alloc(40, 0x62));
+    const cs = 1001 + connectPacket('q').length;
+    const c2s = (seq: number, flags: number, payload?: Buffer) => tcpFrame(CLIENT, SERVER, { seq, ack: 5001, flags, payload });
+    const base: Rec[] = [
+      { timeUs: T, data: c2s(1000, SYN) },
+      { timeUs: T + 1, data: tcpFrame(SERVER, CLIENT, { seq: 5000, ack: 1001, flags: SYN | ACK }) },
+      { timeUs: T + 2, data: c2s(1001, ACK | PSH, connectPacket('q')) },
+      { timeUs: T + 3, data: c2s(cs, ACK | PSH, pub) },
+    ];
+    // Another connection's 4,096 frames three minutes later make the session sweep.
+    const busy: Rec[] = [];
+    const peer = { host: '10.0.0.9', port: 40000 };
+    for (let i = 0; i < 4096; i++) busy.push({ timeUs: T + 180_000_000 + i, data: tcpFrame(peer, SERVER, { seq: 7 + i, ack: 1, flags: ACK }) });
+    const late = { timeUs: T + 181_000_000, data: c2s(cs, ACK | PSH, other) };
+    const soon = { timeUs: T + 4, data: c2s(cs, ACK | PSH, other) };
+    const codes = (recs: Rec[]) => readCaptureBuffer(pcapFile(recs), { engine: new RecordingEngine() }).notes.map((n) => n.code);
+    expect(codes([...base, soon])).toEqual(['tcp-retransmission-differs']);
+    expect(codes([...base, ...busy, late])).toEqual([]);
   });
 });
