@@ -448,8 +448,11 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
   if (notes.length) {
     // Right after the totals: these say why traffic is missing from everything below.
     h('Capture notes');
-    const rows = notes.map((n) => [severityColor(p, n.severity)(n.severity), n.code, String(n.count), ellipsis(printable(n.text.replace(/^frame \d+: /, '')), 100)]);
-    out.push(columns(rows, [false, false, true, false]));
+    // Code and count, then the first note's whole text (it says what was lost and why).
+    for (const n of notes) {
+      out.push(`  ${severityColor(p, n.severity)(`${n.severity.padEnd(5)} ${n.code}`)}${n.count > 1 ? p.dim(` ×${n.count}`) : ''}`);
+      out.push(`      ${printable(n.text.replace(/^frame \d+: /, ''))}`);
+    }
   }
 
   h('Packets by type');
@@ -480,7 +483,10 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
 
   h(`Findings (${nFind})`);
   if (nFind === 0) {
-    out.push('  none: no refused connections or publishes, no silent drops among the observed subscribers, and no protocol problems');
+    const damaged = notes.filter((n) => n.severity !== 'info').length;
+    out.push(damaged > 0
+      ? '  none among the decoded packets: no refused connections or publishes, no silent drops among the observed subscribers, and no protocol problems; the capture notes above say what could not be decoded'
+      : '  none: no refused connections or publishes, no silent drops among the observed subscribers, and no protocol problems');
   } else {
     out.push(columns(Object.entries(s.findings).map(([c, n]) => [c, String(n)]), [false, true]));
     const list = opts.findings ?? [];

@@ -161,6 +161,6 @@ describe('renderSummary: capture notes and the filter', () => {
         { code: 'unsupported-link-type', severity: 'warn', count: 480, text: 'frame 1: link type 147 is not supported; frame skipped' },
       ],
     });
-    expect(text).toMatch(/^Summary: 0 packets.*\n {2}filter: publish \(every section counts only what passes it\)\n\nCapture notes\n {2}info +tls-not-decoded +2 +connection a-b is on the MQTT-over-TLS port 8883; it is encrypted and not decoded\n {2}warn +unsupported-link-type +480 +link type 147/);
+    expect(text).toMatch(/^Summary: 0 packets.*\n {2}filter: publish \(every section counts only what passes it\)\n\nCapture notes\n {2}info +tls-not-decoded ×2\n {6}connection a-b is on the MQTT-over-TLS port 8883; it is encrypted and not decoded\n {2}warn +unsupported-link-type ×480\n {6}link type 147 is not supported; frame skipped\n/);
   });
 });
