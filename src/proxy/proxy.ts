@@ -24,10 +24,11 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const now = opts.now ?? nowUs;
   const log = opts.log ?? ((line: string) => { process.stderr.write(`mqttscope proxy: ${line}\n`); });
   const maxBufferedBytes = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  const maxPacketSize = opts.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
   const engine = new Engine({
     ...opts.engineOpts,
     onRecord: opts.onRecord,
-    maxPacketSize: opts.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE,
+    maxPacketSize,
   });
   const decode = new DecodeTap(engine, opts.onRecord, opts.frameSource);
   // The pcap tap (if any) writes first, so the decoder can take its frame numbers.
@@ -197,16 +198,27 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
       res.end('This is an MQTT over WebSocket endpoint (subprotocol mqtt).\n');
     });
+    // ws hands a message on only once it has all of it, so the largest message is what
+    // one connection can make the proxy hold (ws's own default is 100 MiB). A packet of
+    // the largest decoded size fits in one message, with room for its fixed header.
+    const maxWsMessage = maxPacketSize + 5;
     wss = new WebSocketServer({
       server: httpServer,
       perMessageDeflate: false,
+      maxPayload: maxWsMessage,
       handleProtocols: (protocols) => WS_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
     });
     // Listen errors are reported by listenOn through the http server; ws re-emits them here.
     wss.on('error', () => {});
     wss.on('connection', (ws: WebSocket, req: http.IncomingMessage) => {
       const sock = req.socket;
-      accept(new WebSocketEnd(ws, 64 * 1024), metaOf(sock, 'ws'));
+      const meta = metaOf(sock, 'ws');
+      ws.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+          log(`client ${endpointString(meta.client)} sent a WebSocket message larger than ${maxWsMessage} bytes (--max-packet-size + 5); closing the connection`);
+        }
+      });
+      accept(new WebSocketEnd(ws, 64 * 1024), meta);
     });
     try {
       wsAddress = await listenOn(httpServer, opts.wsListen, '--ws-listen');
