@@ -309,11 +309,35 @@ export class Framer {
     const carry = this.carry;
     const carried = this.carryLen;
     const total = this.carryTotal;
-    const held = this.pendingResync?.length ?? 0;
+    const pending = this.pendingResync;
+    let held = pending?.length ?? 0;
     this.carry = null; this.carryLen = 0; this.carryTotal = -1; this.pendingResync = null;
     if (carry !== null && carried > 0 && total > carried) {
       this.unfinishedPacket(carry.subarray(0, carried), total);
       return;
+    }
+    if (pending !== null && held > 0) {
+      // Bytes held while a resync was undecided (an early candidate's length pointed
+      // past what had arrived). The stream has ended, so the end decides: framing
+      // resumes at the earliest offset from which complete packets run exactly to it.
+      const from = chainToEnd(pending, 0, this.maxPacketSize, this.typeMask);
+      if (from >= 0) {
+        const skipped = this.resyncSkipped + from;
+        this.resyncSkipped = 0;
+        if (skipped > 0) this.reportResync(skipped);
+        this.mode = Mode.Aligned;
+        this.frameAligned(pending.subarray(from), 0);
+        held = this.carryLen;
+        this.carry = null; this.carryLen = 0; this.carryTotal = -1;
+      }
+    }
+    if (this.resyncSkipped > 0) {
+      // Skipped while looking for a boundary the stream ended before finding.
+      this.sink.note({
+        severity: 'warn', code: 'resync',
+        text: `skipped ${this.resyncSkipped} byte(s) that did not start a plausible MQTT packet; the stream ended before a packet boundary was found`,
+      }, this.resyncSkipped);
+      this.resyncSkipped = 0;
     }
     const left = carried + held;
     if (left > 0) {

@@ -148,6 +148,37 @@ describe('Framer', () => {
     expect(packets).toEqual([PUBACK, PUBLISH_ROOM]);
   });
 
+  it('joins mid-payload near the end of a short stream: the end decides a resync still undecided, nothing after it is lost', () => {
+    for (const split of [false, true]) {
+      const { framer, packets, notes } = collect();
+      framer.startResync();
+      // " world": 0x20 looks like a CONNACK whose Remaining Length (0x77 = 119) reaches past
+      // everything that follows, so the resync waits for more bytes, which never come.
+      const tail = Buffer.from('lo world payload');
+      const rest = hex(PUBLISH_ROOM + PINGREQ + DISCONNECT);
+      if (split) { framer.push(tail); framer.push(rest); } else framer.push(Buffer.concat([tail, rest]));
+      expect(packets).toEqual([]);
+      framer.flush();
+      expect(packets, `split ${split}`).toEqual([PUBLISH_ROOM, PINGREQ, DISCONNECT]);
+      expect(notes.map((n) => n.code)).toEqual(['resync']);
+      expect(notes[0]!.text).toMatch(/^skipped 16 byte\(s\)/);
+      expect(framer.buffered).toBe(0);
+    }
+  });
+
+  it('a held resync whose bytes never frame to the end is still reported as left over', () => {
+    const { framer, packets, notes } = collect();
+    framer.startResync();
+    framer.push(Buffer.from('lo world payload'));
+    framer.push(hex(PUBLISH_ROOM).subarray(0, 10)); // cut off: nothing chains to the end
+    framer.flush();
+    expect(packets).toEqual([]);
+    // Every byte is accounted for: skipped while searching, then held for the last candidate.
+    expect(notes.map((n) => n.code)).toEqual(['resync', 'truncated-packet']);
+    expect(notes[0]!.text).toBe('skipped 9 byte(s) that did not start a plausible MQTT packet; the stream ended before a packet boundary was found');
+    expect(notes[1]!.text).toBe('stream ended with 17 byte(s) of an incomplete packet');
+  });
+
   it('a bogus Remaining Length that swallows the rest of the stream: noted at the end, and the packets after it recovered', () => {
     const { framer, packets, notes } = collect();
     framer.push(hex(CONNECT));
