@@ -45,10 +45,12 @@ export interface AnalyzerOptions {
    */
   maxPendingDeliveries?: number;
   /**
-   * Most bytes awaited publishes hold for delivery matching: a payload is compared
-   * in place, which keeps the read buffer it came in (charged once per buffer).
-   * Past it, a publish keeps a SHA-256 of its payload instead (counted in the
-   * snapshot's digestedDeliveryPublishes). Default 64 MiB.
+   * Most bytes awaited publishes hold for delivery matching: their payloads, and the
+   * read buffers those lie in (a payload is compared in place, which keeps its whole
+   * read alive). Past it, a publish keeps a SHA-256 of its payload instead (counted
+   * in the snapshot's digestedDeliveryPublishes); the buffers are counted each time a
+   * quarter of this in new buffers was taken on, and the oldest publishes give theirs
+   * up. Default 64 MiB.
    */
   maxPendingPayloadBytes?: number;
 }
@@ -132,8 +134,10 @@ export interface AnalysisSnapshot {
   pendingDeliveries: number;
   /** Publishes not checked for delivery because maxPendingDeliveries were already awaited. */
   untrackedDeliveryPublishes: number;
-  /** Bytes of read buffers awaited publishes hold, and publishes that kept a digest because that budget was spent. */
+  /** Payload bytes awaited publishes hold, and publishes that kept a digest because that budget was spent. */
   heldDeliveryBytes: number;
+  /** Bytes of the read buffers those payloads lie in (what holding them costs). */
+  heldDeliveryBufferBytes: number;
   digestedDeliveryPublishes: number;
   /** Wills awaiting their publication after an abnormal close, and wills no longer watched because too many were. */
   armedWills: number;
@@ -170,7 +174,6 @@ export class Analyzer implements EngineObserver {
     this.delivery.advance(now);
     this.sessions.scan(now, force);
     this.wills.advance(now);
-    this.topics.advance(now);
   }
 
   open(conn: ConnMeta, time: number): void {
@@ -204,6 +207,7 @@ export class Analyzer implements EngineObserver {
 
   tick(time: number): void {
     this.advance(time, true);
+    this.topics.advance(this.ctx.now);
   }
 
   end(time: number): void {
@@ -242,6 +246,7 @@ export class Analyzer implements EngineObserver {
       pendingDeliveries: this.delivery.pendingCount,
       untrackedDeliveryPublishes: this.delivery.untracked,
       heldDeliveryBytes: this.delivery.heldBytes,
+      heldDeliveryBufferBytes: this.delivery.bufferBytes(),
       digestedDeliveryPublishes: this.delivery.digested,
       armedWills: this.wills.armedCount,
       unwatchedWills: this.wills.dropped,

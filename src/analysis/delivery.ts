@@ -37,23 +37,11 @@ export interface DeliveryOptions {
   /** Most publishes awaited at once (AnalyzerOptions.maxPendingDeliveries). */
   maxPending: number;
   /**
-   * Most bytes of read buffers held by awaited publishes (AnalyzerOptions.maxPendingPayloadBytes).
+   * Most payload bytes held in place by awaited publishes (AnalyzerOptions.maxPendingPayloadBytes).
    * Past it, a publish keeps a SHA-256 of its payload instead of its bytes, so large
    * payloads that nobody receives (a stalled subscriber, a denied write) cannot pile up.
    */
   maxPendingBytes: number;
-}
-
-/**
- * A read buffer that awaited publishes hold their payloads in. A payload kept in
- * place keeps its whole buffer alive: a 10-byte payload in a 64 KiB socket read
- * holds 64 KiB. So the held-bytes budget is charged the buffer's size, once for
- * all the publishes framed in it (they come one after another), and given back
- * when the last of them is decided.
- */
-class Charge {
-  refs = 1;
-  constructor(readonly buffer: ArrayBufferLike, readonly size: number) {}
 }
 
 /**
@@ -115,8 +103,6 @@ class Pending implements HeapEntry {
   payLen = 0;
   /** Instead of `buf`, when the held-bytes budget was spent: the payload's SHA-256. */
   digest: Buffer | null = null;
-  /** The budget charge for `buf`'s buffer (null with a digest). */
-  charge: Charge | null = null;
   /** The PUBLISH's record, when records are kept. */
   rec: PacketRecord | null = null;
   /** The topic's state, whose `pending` list holds this message. */
@@ -125,10 +111,7 @@ class Pending implements HeapEntry {
   expectations: Expectation[] = NO_EXPECTATIONS;
 
   /** Make this the pending state of `publish` (a new or a recycled Pending). */
-  init(
-    seq: number, publish: PacketRecord, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number,
-    buf: Uint8Array, charge: Charge | null, digest: Buffer | null,
-  ): this {
+  init(seq: number, publish: PacketRecord, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number, digest: Buffer | null): this {
     const sum = publish.summary;
     this.ack = null;
     this.released = sum.qos < 2;
@@ -144,8 +127,7 @@ class Pending implements HeapEntry {
     this.packetId = sum.packetId;
     this.frame = publish.frame;
     this.digest = digest;
-    this.charge = charge;
-    this.buf = digest === null ? buf : NO_BYTES;
+    this.buf = digest === null ? bufferOf(publish) : NO_BYTES;
     this.payOff = payloadStart(publish);
     this.payLen = payloadLength(publish);
     this.rec = rec;
@@ -162,7 +144,6 @@ class Pending implements HeapEntry {
     this.gotRest = null;
     this.buf = NO_BYTES;
     this.digest = null;
-    this.charge = null;
     this.rec = null;
     this.entry = NO_TOPIC;
     this.publisher = NO_SESSION;
@@ -233,6 +214,11 @@ const NO_EXPECTATION: Expectation = { key: '', shareGroup: null, cid: null, memb
 const NO_BYTES = new Uint8Array(0);
 const NO_TOPIC: TopicState = { topic: '', pending: [], head: 0, dead: 0, cursors: new Map(), cursorSweepAt: 0, route: [], groups: 0, full: null, routeGen: -1, okBy: null, okFrame: 0 };
 const NO_SESSION = {} as Session;
+/**
+ * A buffer larger than this plus twice the payload it holds is a read worth counting
+ * (held-bytes audit); a smaller one costs at most this much over its payload.
+ */
+const BIG_READ = 1024;
 /** Most decided Pendings kept for reuse (enough for a steady backlog; a burst's excess goes to the GC). */
 const POOL_MAX = 16_384;
 /** Topic states without pending messages are forgotten once there are this many (or twice as many as after the last sweep). */
@@ -250,12 +236,14 @@ export class DeliveryCorrelator {
   work = 0;
   /** Publishes not checked for delivery because `maxPending` were already awaited. */
   untracked = 0;
-  /** Bytes of read buffers awaited publishes hold (at most `maxPendingBytes`). */
+  /** Payload bytes awaited publishes hold in place (at most `maxPendingBytes`). */
   heldBytes = 0;
-  /** The charge of the latest publish held in place: the next one from the same buffer shares it. */
-  private lastCharge: Charge | null = null;
   /** Publishes that kept a digest instead of their payload, the budget being spent. */
   digested = 0;
+  /** Bytes of new buffers publishes started holding since the last audit (an upper bound). */
+  private newBufferBytes = 0;
+  /** The buffer of the latest publish held in place (the next one is usually in the same read). */
+  private lastBuffer: Uint8Array | null = null;
   /** The delivery whose payload digest was computed last (a delivery is compared with several publishes). */
   private digestRec: PacketRecord | null = null;
   private digestVal: Buffer | null = null;
@@ -358,25 +346,82 @@ export class DeliveryCorrelator {
     if (expectations.length === 0) return;
     // Bounded memory when a broker (or a hostile client) keeps a huge number in flight.
     if (this.heap.size >= this.opts.maxPending) { this.untracked++; return; }
-    const buf = bufferOf(rec);
-    const ab = buf.buffer;
+    const len = payloadLength(rec);
     let digest: Buffer | null = null;
-    let charge = this.lastCharge;
-    if (charge !== null && charge.buffer === ab) charge.refs++;
-    else if (this.heldBytes + ab.byteLength <= this.opts.maxPendingBytes) {
-      this.heldBytes += ab.byteLength;
-      charge = this.lastCharge = new Charge(ab, ab.byteLength);
-    } else {
-      charge = null;
-      digest = payloadDigest(rec);
-      this.digested++;
-    }
-    const p = (this.pool.pop() ?? new Pending()).init(
-      ++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs, buf, charge, digest,
-    );
+    if (this.heldBytes + len <= this.opts.maxPendingBytes) this.heldBytes += len;
+    else { digest = payloadDigest(rec); this.digested++; }
+    const p = (this.pool.pop() ?? new Pending()).init(++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs, digest);
     if (id !== null) this.idSet(pub.connId, id, p);
     ts.pending.push(p);
     this.heap.push(p.deadline, p);
+    // A read much larger than the payload it keeps alive counts towards the next audit
+    // (a read of one packet, the usual case, costs this one compare). Publishes of one
+    // read come one after another, so a read is counted once.
+    const buf = p.buf;
+    if (buf.byteLength > BIG_READ + 2 * p.payLen && digest === null && buf !== this.lastBuffer) {
+      this.lastBuffer = buf;
+      this.newBufferBytes += buf.byteLength;
+      if (this.newBufferBytes > this.opts.maxPendingBytes / 4) this.audit();
+    }
+  }
+
+  /**
+   * Count the read buffers awaited publishes hold; past the budget, the oldest
+   * publishes keep a digest of their payload instead, until three quarters of it
+   * are left. Run once a quarter of the budget in new buffers has been taken on,
+   * so its walk over the awaited publishes is paid for by the traffic that made it.
+   */
+  private audit(): void {
+    this.newBufferBytes = 0;
+    const max = this.opts.maxPendingBytes;
+    let total = this.bufferBytes();
+    // A payload is compared in place, and that keeps its whole read alive: a 10-byte
+    // payload in a 64 KiB socket read holds 64 KiB (`heldBytes` counts payloads).
+    if (total > max) {
+      const target = (max * 3) / 4;
+      let run: ArrayBufferLike | null = null;
+      let stopped = false;
+      for (const p of this.heap.entries()) {
+        if (p.done || p.digest !== null) continue;
+        const ab = p.buf.buffer;
+        if (ab !== run) {
+          // Every publish of the previous run keeps a digest now: its buffer is let go.
+          if (run !== null) {
+            total -= run.byteLength;
+            if (total <= target) { stopped = true; break; }
+          }
+          run = ab;
+        }
+        this.digest(p);
+      }
+      if (!stopped && run !== null) total -= run.byteLength;
+    }
+  }
+
+  /**
+   * Bytes of the read buffers awaited publishes hold. Publishes of one read are
+   * next to each other in the deadline queue's order, so a buffer is counted once
+   * per run of them (more than once only when runs interleave, which errs high).
+   */
+  bufferBytes(): number {
+    let total = 0;
+    let prev: ArrayBufferLike | null = null;
+    for (const p of this.heap.entries()) {
+      if (p.done || p.digest !== null) continue;
+      const ab = p.buf.buffer;
+      if (ab !== prev) { total += ab.byteLength; prev = ab; }
+    }
+    return total;
+  }
+
+  /** Keep a SHA-256 of an awaited publish's payload instead of its place in a buffer. */
+  private digest(p: Pending): void {
+    const b = p.buf;
+    p.digest = createHash('sha256').update(b.subarray(p.payOff, p.payOff + p.payLen)).digest();
+    this.heldBytes -= p.payLen;
+    p.buf = NO_BYTES;
+    this.digested++;
+    if (this.lastBuffer === b) this.lastBuffer = null;
   }
 
   /** The state of `topic`, created when missing. */
@@ -618,16 +663,8 @@ export class DeliveryCorrelator {
     // message can stay in its topic's list (behind others) until the list is compacted.
     p.got0 = null;
     p.gotRest = null;
-    // Nothing compares its payload any more: let go of the bytes (and, with the last
-    // publish held in the same buffer, of their budget).
-    const c = p.charge;
-    if (c !== null) {
-      p.charge = null;
-      if (--c.refs === 0) {
-        this.heldBytes -= c.size;
-        if (this.lastCharge === c) this.lastCharge = null;
-      }
-    }
+    // Nothing compares its payload any more: let go of the bytes (and of their budget).
+    if (p.digest === null) this.heldBytes -= p.payLen;
     p.buf = NO_BYTES;
     this.heap.remove(p);
     if (p.packetId !== null && this.idGet(p.publisher.connId, p.packetId) === p) this.idDelete(p.publisher, p.packetId);

@@ -94,6 +94,15 @@ export class DeadlineHeap<T extends HeapEntry> {
     return top;
   }
 
+  /**
+   * Every entry, those of the in-order lane first in the order they were pushed,
+   * then the others in no particular order. Not for the hot path.
+   */
+  *entries(): IterableIterator<T> {
+    for (let i = this.laneHead; i < this.lane.length; i++) if (this.laneLive(i)) yield this.lane[i]!;
+    yield* this.items;
+  }
+
   /** Take `item` out wherever it is; false when it is not in the heap. */
   remove(item: T): boolean {
     const i = item.heapIndex;

@@ -38,8 +38,8 @@ const EMPTY = new Uint8Array(0);
 /** Bytes of a payload kept once its packet is let go (previews show at most 64 characters). */
 export const PAYLOAD_KEEP = 256;
 /** Topics whose last record is held at most, between releases. */
-const MAX_HELD = 4096;
-/** Held records are let go at least this often (µs of event time). */
+const MAX_HELD = 1024;
+/** Held records are let go after this long (µs of event time), on the next tick or newly held topic. */
 const RELEASE_US = 1_000_000;
 
 /**
@@ -136,11 +136,15 @@ export class TopicTracker {
     t.lastRec = rec;
     if (!t.held) {
       t.held = true;
-      if (this.holding.push(t) >= MAX_HELD) this.release(rec.time);
+      if (this.holding.push(t) >= MAX_HELD || rec.time - this.releasedAt >= RELEASE_US) this.release(rec.time);
     }
   }
 
-  /** The clock moved: let go of held records once a second. */
+  /**
+   * The clock moved (the live tick, once a second): let go of records held for a
+   * second. Not called per packet: the hot path only checks when a topic starts
+   * holding a record (a topic already holding one swaps it for the newer record).
+   */
   advance(time: number): void {
     if (time - this.releasedAt >= RELEASE_US) this.release(time);
   }

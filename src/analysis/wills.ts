@@ -59,8 +59,10 @@ export class WillTracker {
   }
 
   advance(time: number): void {
-    for (let k = this.deadlines.peekKey(); k !== undefined && k < time; k = this.deadlines.peekKey()) {
-      this.disarm(this.deadlines.pop()!);
+    if (this.armed.size !== 0) {
+      for (let k = this.deadlines.peekKey(); k !== undefined && k < time; k = this.deadlines.peekKey()) {
+        this.disarm(this.deadlines.pop()!);
+      }
     }
     const r = this.recent;
     while (this.count > 0 && r[this.head]!.time < time - this.windowUs) {

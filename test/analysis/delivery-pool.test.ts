@@ -112,14 +112,15 @@ describe('delivery correlation reuses decided messages', () => {
   });
 
   it('a digested publish is matched by its payload, not just its length', () => {
-    // Each publish here is its own 5-byte buffer (a 2-byte header and the payload); the budget holds one.
+    // 'aaa' is held in place: 3 payload bytes, in a 5-byte buffer (a 2-byte header first),
+    // within the budget; the others would take the payloads past it.
     const sc = new Scenario({ maxPendingPayloadBytes: 5 });
     const sub = sc.client('s').login().sub(1, ['t']);
     const pub = sc.client('p').login();
-    pub.publish({ topic: 't', payload: 'aaa' }); // held in place (5 bytes: the whole budget)
+    pub.publish({ topic: 't', payload: 'aaa' }); // held in place
     const second = pub.publish({ topic: 't', payload: 'bbb' }); // digested
     const third = pub.publish({ topic: 't', payload: 'ccc' }); // digested
-    expect(sc.analyzer.snapshot()).toMatchObject({ heldDeliveryBytes: 5, digestedDeliveryPublishes: 2 });
+    expect(sc.analyzer.snapshot()).toMatchObject({ heldDeliveryBytes: 3, digestedDeliveryPublishes: 2 });
     sc.wait(1);
     sub.deliver({ topic: 't', payload: 'aaa' });
     sub.deliver({ topic: 't', payload: 'ccc' }); // 'bbb' never arrives
