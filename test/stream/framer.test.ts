@@ -166,6 +166,20 @@ describe('Framer', () => {
     }
   });
 
+  it('a packet split across reads reserves little until its bytes arrive (a trickled header does not pin 64 KiB)', () => {
+    const { framer, packets } = collect();
+    const carried = (): number => (framer as unknown as { carry: Uint8Array | null }).carry?.length ?? 0;
+    framer.push(hex('30 ff ff ff 7f 0003')); // a PUBLISH declaring 256 MiB, 2 bytes of its body
+    expect(carried()).toBeLessThanOrEqual(4096);
+    const big = hex(PUBLISH_509);
+    const { framer: f2, packets: p2 } = collect();
+    f2.push(big.subarray(0, 3));
+    expect((f2 as unknown as { carry: Uint8Array | null }).carry!.length).toBeLessThanOrEqual(4096);
+    for (let i = 3; i < big.length; i += 7) f2.push(big.subarray(i, Math.min(big.length, i + 7))); // then trickled in
+    expect(p2).toEqual([PUBLISH_509]);
+    expect(packets).toEqual([]);
+  });
+
   it('a held resync whose bytes never frame to the end is still reported as left over', () => {
     const { framer, packets, notes } = collect();
     framer.startResync();
