@@ -181,14 +181,22 @@ export function formatFindingLine(f: Finding, opts: LineOptions = {}): string {
   return `${head}\n${' '.repeat(16)}${col(printable(f.text))}`;
 }
 
+/** Distinct clients a summary counted: those listed, and those past the list's cap. */
+export function summaryClientCount(s: SummaryRecord): number {
+  const more = s.extra['clients_not_listed'];
+  return s.clients.length + (typeof more === 'number' ? more : 0);
+}
+
 /** The closing line: `-- 8 packets, 1 finding (undelivered-publish), 2 connections, 3 clients, 512 bytes`. */
 export function formatSummaryLine(s: SummaryRecord): string {
   const packets = Object.values(s.packets).reduce((a, b) => a + b, 0);
   const findings = Object.entries(s.findings);
   const nf = findings.reduce((a, [, n]) => a + n, 0);
   const fl = nf === 0 ? '0 findings' : `${nf} finding${nf === 1 ? '' : 's'} (${findings.map(([c, n]) => (n > 1 ? `${c} ×${n}` : c)).join(', ')})`;
-  return `-- ${packets} packet${packets === 1 ? '' : 's'}, ${fl}, ${s.connections} connection${s.connections === 1 ? '' : 's'}, ${s.clients.length} client${s.clients.length === 1 ? '' : 's'}, ${s.bytes} bytes`;
+  return `-- ${packets} packet${packets === 1 ? '' : 's'}, ${fl}, ${s.connections} connection${s.connections === 1 ? '' : 's'}, ${clients(summaryClientCount(s))}, ${s.bytes} bytes`;
 }
+
+const clients = (n: number): string => `${n} client${n === 1 ? '' : 's'}`;
 
 export function createLineView(opts: ViewOptions): View {
   let clientWidth = 10;

@@ -8,7 +8,7 @@ import type { ConnMeta, Direction } from '../model/types.js';
 import { packetTypeName, PACKET_TYPES } from '../protocol/packet-types.js';
 import { palette } from './color.js';
 import { byteSize, clientLabel, clockTime, duration, ellipsis, printable, reasonFailed, type ClockOptions } from './format.js';
-import { severityColor } from './line.js';
+import { severityColor, summaryClientCount } from './line.js';
 import { reservedTypeFinding } from './json.js';
 
 export interface ClientCounts {
@@ -30,15 +30,40 @@ export interface TopicCounts {
 }
 
 export interface SummaryCounterOptions {
-  /** Most topics / clients tracked individually (default 10 000 each); the rest count as `(other)`. */
+  /**
+   * Most topics / clients tracked individually (default 10 000 each); the rest count
+   * as `(other)`, and client ids beyond it are not listed (`clients_not_listed` estimates how many).
+   */
   maxKeys?: number;
   /** Most findings kept for the findings list (default 1000; counts stay exact). */
   maxFindings?: number;
+  /**
+   * Most connection ids remembered (default 65 536), oldest forgotten first. Packets
+   * still count each connection once however many there are; a finding about a
+   * connection forgotten since (none of its packets among the last this many
+   * connections' first packets) counts it again.
+   */
+  maxConnIds?: number;
 }
 
 const OTHER = '(other)';
 
-/** Counts packets and findings; usable as an EngineObserver (`packet`) or fed every record (`record`). */
+/** Bits in the bitmap that counts client ids past the listed ones (a power of two). */
+const OVERFLOW_BITS = 1 << 20;
+
+/**
+ * 32-bit FNV-1a of a string's UTF-16 code units, then MurmurHash3's finaliser:
+ * FNV alone leaves ids that differ only in their last characters (sensor-1,
+ * sensor-2, ...) clustered in the low bits the bitmap uses.
+ */
+function hashId(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** What an anonymous connection counted under its address label (moved to its id if the broker assigns one). */
 interface AnonymousConn { label: string; packets: number; sent: number; received: number; bytes: number }
 
@@ -46,6 +71,7 @@ function newAnonymous(label: string): AnonymousConn {
   return { label, packets: 0, sent: 0, received: 0, bytes: 0 };
 }
 
+/** Counts packets and findings; usable as an EngineObserver (`packet`) or fed every record (`record`). */
 export class SummaryCounter {
   /** Packets per type number (no name lookup per packet). */
   private readonly typeCounts = new Float64Array(16);
@@ -53,15 +79,28 @@ export class SummaryCounter {
   readonly perClient = new Map<string, ClientCounts>();
   readonly perTopic = new Map<string, TopicCounts>();
   /**
-   * The connection (ConnMeta) last seen per connection id. The engine makes one
-   * ConnMeta per connection it opens, so a new one under a known id is a new
-   * connection on the same addresses and ports (port reuse), counted again.
+   * The connection (ConnMeta) last seen per connection id, the latest maxConnIds
+   * of them. The engine makes one ConnMeta per connection it opens, so a new one
+   * under a known id is a new connection on the same addresses and ports (port
+   * reuse), counted again.
    */
   private readonly connMeta = new Map<string, ConnMeta>();
-  /** Ids known only from findings so far (no packet of theirs counted yet). */
+  /** Every connection counted from its packets (held weakly: a closed connection's meta is collected). */
+  private readonly countedMeta = new WeakSet<ConnMeta>();
+  /** Ids known only from findings so far (no packet of theirs counted yet), the latest maxConnIds. */
   private readonly findingOnlyConns = new Set<string>();
   private connCount = 0;
+  /** Client ids and labels, at most maxKeys; `clientsNotListed` counts the distinct ones past that. */
   readonly clients = new Set<string>();
+  /**
+   * Client ids seen after `clients` was full, as a linear-counting bitmap (128 KiB,
+   * one bit per hash): their number is estimated from the bits still clear, within
+   * about 1% up to a few million ids, in fixed memory.
+   */
+  private overflowBits: Uint32Array | null = null;
+  private overflowSet = 0;
+  /** How many anonymous connections count under each address label (a label stays a client while any does). */
+  private readonly anonymousLabels = new Map<string, number>();
   /**
    * Connections whose CONNECT had an empty client id, by connection id, with the
    * label their packets are counted under (the client address) until the broker
@@ -85,10 +124,52 @@ export class SummaryCounter {
   }
   private readonly maxKeys: number;
   private readonly maxFindings: number;
+  private readonly maxConnIds: number;
 
   constructor(opts: SummaryCounterOptions = {}) {
     this.maxKeys = opts.maxKeys ?? 10_000;
     this.maxFindings = opts.maxFindings ?? 1000;
+    this.maxConnIds = opts.maxConnIds ?? 65_536;
+  }
+
+  /** Distinct client ids seen but not listed in `clients` (it holds maxKeys); estimated, see overflowBits. */
+  get clientsNotListed(): number {
+    const set = this.overflowSet;
+    if (set === 0) return 0;
+    const m = OVERFLOW_BITS;
+    if (set >= m) return Math.round(m * Math.log(m)); // every bit set: the estimate's ceiling
+    return Math.round(-m * Math.log((m - set) / m));
+  }
+
+  private addClient(id: string): void {
+    const cs = this.clients;
+    if (cs.size < this.maxKeys || cs.has(id)) { cs.add(id); return; }
+    const bits = (this.overflowBits ??= new Uint32Array(OVERFLOW_BITS >>> 5));
+    const h = hashId(id) & (OVERFLOW_BITS - 1);
+    const w = h >>> 5;
+    const bit = 1 << (h & 31);
+    if ((bits[w]! & bit) === 0) { bits[w]! |= bit; this.overflowSet++; }
+  }
+
+  private setAnonymous(id: string, label: string): void {
+    const prev = this.anonymous.get(id);
+    if (prev) this.dropAnonymousLabel(prev.label);
+    else if (this.anonymous.size >= this.maxConnIds) this.deleteAnonymous(this.anonymous.keys().next().value as string);
+    this.anonymous.set(id, newAnonymous(label));
+    this.anonymousLabels.set(label, (this.anonymousLabels.get(label) ?? 0) + 1);
+  }
+
+  private deleteAnonymous(id: string): void {
+    const a = this.anonymous.get(id);
+    if (!a) return;
+    this.anonymous.delete(id);
+    this.dropAnonymousLabel(a.label);
+  }
+
+  private dropAnonymousLabel(label: string): void {
+    const n = this.anonymousLabels.get(label)! - 1;
+    if (n > 0) this.anonymousLabels.set(label, n);
+    else this.anonymousLabels.delete(label);
   }
 
   record(r: OutputRecord): void {
@@ -138,21 +219,21 @@ export class SummaryCounter {
     // A client with an empty client id (allowed with clean session) counts by its address
     // until the broker assigns it one (MQTT 5 Assigned Client Identifier).
     if (type === 1 && rec.dir === 'c2s') {
-      if (cid) this.clients.add(cid);
+      if (cid) this.addClient(cid);
       else {
         const label = clientLabel(rec);
-        this.clients.add(label);
-        this.anonymous.set(meta.id, newAnonymous(label));
+        this.addClient(label);
+        this.setAnonymous(meta.id, label);
       }
     } else if (cid) {
       if (this.anonymous.size !== 0 && this.anonymous.has(meta.id)) this.adopt(meta.id, cid);
-      if (cid !== this.lastClient) { this.clients.add(cid); this.lastClient = cid; }
+      if (cid !== this.lastClient) { this.addClient(cid); this.lastClient = cid; }
     } else if (!this.anonymous.has(meta.id)) {
       // No client id known (its CONNECT was filtered out or not captured): it still
       // counts, under the address its packets are listed by.
       const label = clientLabel(rec);
-      this.clients.add(label);
-      this.anonymous.set(meta.id, newAnonymous(label));
+      this.addClient(label);
+      this.setAnonymous(meta.id, label);
     }
     const time = rec.time;
     if (time < this.first) this.first = time;
@@ -188,18 +269,22 @@ export class SummaryCounter {
     const id = meta.id;
     const prev = this.connMeta.get(id);
     if (prev === meta) return;
-    this.connMeta.set(id, meta);
+    const ids = this.connMeta;
+    if (prev === undefined && ids.size >= this.maxConnIds) ids.delete(ids.keys().next().value as string);
+    ids.set(id, meta);
+    if (this.countedMeta.has(meta)) return; // its id was forgotten while it stayed open
+    this.countedMeta.add(meta);
     // A connection first counted through a finding is the same one.
     if (prev === undefined && this.findingOnlyConns.delete(id)) return;
     this.connCount++;
     // A new connection on reused ports starts without the old one's client id.
-    if (prev !== undefined) this.anonymous.delete(id);
+    if (prev !== undefined) this.deleteAnonymous(id);
   }
 
   /** The broker assigned `cid` to an anonymous client: move what was counted under its address. */
   private adopt(connId: string, cid: string): void {
     const a = this.anonymous.get(connId)!;
-    this.anonymous.delete(connId);
+    this.deleteAnonymous(connId);
     const label = a.label;
     if (label === cid) return;
     let to = this.perClient.get(cid);
@@ -212,14 +297,16 @@ export class SummaryCounter {
       if (from.packets > 0) return;
       this.perClient.delete(label);
     }
-    if (![...this.anonymous.values()].some((x) => x.label === label)) this.clients.delete(label);
+    if (!this.anonymousLabels.has(label)) this.clients.delete(label);
   }
 
   finding(f: Finding): void {
     this.findingCounts.set(f.code, (this.findingCounts.get(f.code) ?? 0) + 1);
     if (this.findings.length < this.maxFindings) this.findings.push(f);
     if (!this.connMeta.has(f.conn) && !this.findingOnlyConns.has(f.conn)) {
-      this.findingOnlyConns.add(f.conn);
+      const only = this.findingOnlyConns;
+      if (only.size >= this.maxConnIds) only.delete(only.values().next().value as string);
+      only.add(f.conn);
       this.connCount++;
     }
     this.seen(f.time);
@@ -246,6 +333,7 @@ export class SummaryCounter {
       clients: [...this.clients].sort(),
       bytes: this.bytes,
       extra: {
+        ...(this.overflowSet > 0 ? { clients_not_listed: this.clientsNotListed } : {}),
         per_client: Object.fromEntries(this.perClient),
         per_topic: Object.fromEntries(this.perTopic),
         first_time: this.firstTime,
@@ -438,10 +526,11 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
   const h = (t: string): void => { out.push('', p.bold(t)); };
   const total = Object.values(s.packets).reduce((a, b) => a + b, 0);
   const nFind = Object.values(s.findings).reduce((a, b) => a + b, 0);
+  const nClients = summaryClientCount(s);
   const first = s.extra['first_time'];
   const last = s.extra['last_time'];
   const span = typeof first === 'number' && typeof last === 'number' ? `, ${duration(last - first)}` : '';
-  out.push(p.bold('Summary') + `: ${total} packets, ${byteSize(s.bytes)}, ${s.connections} connection${s.connections === 1 ? '' : 's'}, ${s.clients.length} client${s.clients.length === 1 ? '' : 's'}, ${nFind} finding${nFind === 1 ? '' : 's'}${span}`);
+  out.push(p.bold('Summary') + `: ${total} packets, ${byteSize(s.bytes)}, ${s.connections} connection${s.connections === 1 ? '' : 's'}, ${nClients} client${nClients === 1 ? '' : 's'}, ${nFind} finding${nFind === 1 ? '' : 's'}${span}`);
   if (opts.filter !== undefined) out.push(`  filter: ${printable(opts.filter)} (every section counts only what passes it)`);
 
   const notes = opts.captureNotes ?? [];

@@ -7,6 +7,7 @@ import { Analyzer } from '../../src/analysis/analyzer.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { OutputRecord, PacketRecord } from '../../src/model/packet.js';
 import type { ConnMeta } from '../../src/model/types.js';
+import { formatSummaryLine } from '../../src/views/line.js';
 import { FilteredFlowCounter, renderSummary, SummaryCounter } from '../../src/views/summary.js';
 import { conn, finding, gen, T0 } from '../filter/records.js';
 
@@ -35,6 +36,64 @@ describe('SummaryCounter: connections', () => {
     expect(c.toRecord().connections).toBe(2);
     expect(c.hasConnection(a.id)).toBe(true);
     expect(c.hasConnection(conn(50010).id)).toBe(false);
+  });
+});
+
+describe('SummaryCounter: bounded over a long run with churn', () => {
+  const connect = (clientId: string) => ({ cmd: 'connect', clientId, protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60 });
+
+  it('counts every connection once while remembering only the latest ids', () => {
+    const c = new SummaryCounter({ maxConnIds: 4 });
+    const long = conn(41000); // stays open while 20 others come and go
+    c.record(gen({ cmd: 'pingreq' }, { conn: long }));
+    for (let i = 0; i < 20; i++) {
+      const m = conn(42000 + i);
+      c.record(gen({ cmd: 'pingreq' }, { conn: m }));
+      c.record(gen({ cmd: 'pingresp' }, { conn: m, dir: 's2c' }));
+    }
+    expect(c.hasConnection(conn(42000).id)).toBe(false); // forgotten
+    expect(c.hasConnection(conn(42019).id)).toBe(true);
+    c.record(gen({ cmd: 'pingreq' }, { conn: long })); // its id was forgotten, the connection is the same
+    expect(c.toRecord().connections).toBe(21);
+    expect(Reflect.get(c, 'connMeta').size).toBeLessThanOrEqual(4);
+  });
+
+  it('lists at most maxKeys client ids and counts the rest, each once', () => {
+    const c = new SummaryCounter({ maxKeys: 3 });
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 10; i++) c.record(gen(connect(`mosq-${i}`), { conn: conn(43000 + i), clientId: `mosq-${i}` }));
+    }
+    const s = c.toRecord();
+    expect(s.clients).toEqual(['mosq-0', 'mosq-1', 'mosq-2']);
+    expect(s.extra['clients_not_listed']).toBe(7);
+    expect(formatSummaryLine(s)).toContain('10 clients');
+    expect(renderSummary(s)).toContain('10 clients');
+  });
+
+  it('estimates tens of thousands of unlisted client ids within 1%, in fixed memory', () => {
+    const c = new SummaryCounter({ maxKeys: 100 });
+    const m = conn(46000);
+    for (let i = 0; i < 60_100; i++) c.packet(gen({ cmd: 'pingreq' }, { conn: m, clientId: `sensor-${i}` }));
+    for (let i = 0; i < 60_100; i += 7) c.packet(gen({ cmd: 'pingreq' }, { conn: m, clientId: `sensor-${i}` })); // seen before
+    expect(c.toRecord().clients).toHaveLength(100);
+    expect(Math.abs(c.clientsNotListed - 60_000)).toBeLessThan(300);
+    expect(Reflect.get(c, 'overflowBits').byteLength).toBe(128 * 1024);
+  });
+
+  it('forgets anonymous connections beyond maxConnIds, and a label leaves the clients only when no connection counts under it', () => {
+    const c = new SummaryCounter({ maxConnIds: 5 });
+    for (let i = 0; i < 50; i++) c.record(gen(connect(''), { conn: conn(44000 + i), clientId: '' }));
+    expect(Reflect.get(c, 'anonymous').size).toBe(5);
+    expect(Reflect.get(c, 'anonymousLabels').size).toBe(5);
+    expect(c.toRecord().clients).toHaveLength(50);
+    // The same address and ports reused by a second anonymous connection, then one of the two gets an id:
+    const a1 = conn(45000);
+    const a2 = conn(45000);
+    const e = new SummaryCounter();
+    e.record(gen(connect(''), { conn: a1, clientId: '' }));
+    e.record(gen(connect(''), { conn: a2, clientId: '' }));
+    e.record(gen({ cmd: 'pingreq' }, { conn: a2, clientId: 'assigned-1' }));
+    expect(e.toRecord().clients).toEqual(['127.0.0.1:45000', 'assigned-1']);
   });
 });
 
