@@ -48,6 +48,14 @@ export interface SideData {
 const MAX_CLIENTS = 10_000;
 const MAX_TOPICS = 20_000;
 const MAX_FLOWS = 5_000;
+/**
+ * Flows awaiting an ack, all connections together. A connection that closes with
+ * flows in flight leaves them open here (this model sees packets, not closes), so
+ * the oldest are forgotten past this.
+ */
+const MAX_OPEN_FLOWS = 20_000;
+/** Subscriptions listed per client (the analysis snapshot's session view has them all). */
+const MAX_CLIENT_SUBSCRIPTIONS = 1_000;
 
 export function preview(p: Uint8Array, max = 40): string {
   let s = '';
@@ -130,7 +138,12 @@ export class SideModel implements SideData {
         break;
       case 3: this.publish(rec); break;
       case 8:
-        if (s.packetId !== null && s.subscriptions) this.pendingSubs.set(`${rec.conn.id}|${s.packetId}`, s.subscriptions.map((x) => `${x.filter} q${x.qos}`));
+        if (s.packetId !== null && s.subscriptions) {
+          const pend = this.pendingSubs;
+          // A SUBSCRIBE never answered (its connection closed first) is forgotten past the cap.
+          if (pend.size >= MAX_OPEN_FLOWS) pend.delete(pend.keys().next().value as string);
+          pend.set(`${rec.conn.id}|${s.packetId}`, s.subscriptions.map((x) => `${x.filter} q${x.qos}`));
+        }
         break;
       case 9: {
         const k = `${rec.conn.id}|${s.packetId}`;
@@ -140,7 +153,8 @@ export class SideModel implements SideData {
           subs.forEach((f, i) => {
             const code = s.reasonCodes?.[i];
             const granted = code === undefined ? '' : code < 0x80 ? ` → q${code}` : ` → refused 0x${code.toString(16)}`;
-            if (!c.subscriptions.includes(f + granted)) c.subscriptions.push(f + granted);
+            const line = f + granted;
+            if (c.subscriptions.length < MAX_CLIENT_SUBSCRIPTIONS && !c.subscriptions.includes(line)) c.subscriptions.push(line);
           });
         }
         break;
@@ -183,7 +197,10 @@ export class SideModel implements SideData {
       };
       if (this.flowList.length >= MAX_FLOWS) this.flowList.shift();
       this.flowList.push(row);
-      this.open.set(key, { row, start: rec.time, last: rec.time });
+      const open = this.open;
+      if (prev) open.delete(key); // re-inserted: the newest again
+      else if (open.size >= MAX_OPEN_FLOWS) open.delete(open.keys().next().value as string);
+      open.set(key, { row, start: rec.time, last: rec.time });
       return;
     }
     const f = this.open.get(key);
