@@ -13,7 +13,7 @@ import { describeFsError, PcapTap } from '../proxy/pcap-tap.js';
 import { DEFAULT_MAX_PACKET_SIZE, type ConnectionTap, type ProxyHandle, type ProxyOptions } from '../proxy/types.js';
 import { createView } from '../views/index.js';
 import { SummaryCounter } from '../views/summary.js';
-import { HoldBack } from '../views/hold-back.js';
+import { HoldBack, holdBackWarning } from '../views/hold-back.js';
 import type { OptionSpec } from './args.js';
 import { CliError, UsageError } from './errors.js';
 
@@ -221,8 +221,9 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   // A filter on `finding` must see each packet's findings, which analysis raises up to
   // the delivery window later: hold records back that long before filtering, as read
   // does (the TUI keeps its records and marks them when a finding comes).
+  const holdUs = (cfg.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US) + 1_500_000;
   const hold = filter?.filter.mentionsFinding && cfg.format !== 'tui'
-    ? new HoldBack(show, (cfg.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US) + 1_500_000)
+    ? new HoldBack(show, holdUs, { onEarly: (why) => log(holdBackWarning(why, holdUs)) })
     : null;
   const sink = hold ? (r: OutputRecord): void => hold.push(r) : show;
 

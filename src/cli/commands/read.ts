@@ -17,7 +17,7 @@ import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
 import { HeapGuard } from '../heap.js';
-import { HoldBack } from '../../views/hold-back.js';
+import { HoldBack, holdBackWarning } from '../../views/hold-back.js';
 
 export const summary = 'read pcap/pcapng captures';
 
@@ -212,8 +212,9 @@ export async function run(argv: string[]): Promise<number> {
   };
   // A filter on `finding` must see each packet's findings, which analysis raises up to
   // the delivery window later: hold records back that long (bounded) before filtering.
+  const holdUs = (o.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US) + 1_500_000;
   const hold = o.filter?.filter.mentionsFinding
-    ? new HoldBack(show, (o.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US) + 1_500_000)
+    ? new HoldBack(show, holdUs, { onEarly: (why) => process.stderr.write(`mqttscope read: warning: ${holdBackWarning(why, holdUs)}\n`) })
     : null;
   for (const file of files) {
     if (out.broken) break;
