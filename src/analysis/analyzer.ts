@@ -167,41 +167,47 @@ export class Analyzer implements EngineObserver {
     this.wills = new WillTracker(this.ctx, windowUs);
   }
 
-  /** Move the analysis clock: close delivery windows, check keep-alives. */
-  private advance(time: number, force = false): void {
-    if (time > this.ctx.now) this.ctx.now = time;
-    const now = this.ctx.now;
+  /**
+   * Move the analysis clock to `time` unless it is already later (it never goes
+   * back: see AnalysisContext.now), close delivery windows, check keep-alives.
+   * Returns the analysis clock, which the trackers use instead of event times.
+   */
+  private advance(time: number, force = false): number {
+    const ctx = this.ctx;
+    ctx.eventTime = time;
+    if (time > ctx.now) ctx.now = time;
+    const now = ctx.now;
     this.delivery.advance(now);
     this.sessions.scan(now, force);
     this.wills.advance(now);
+    return now;
   }
 
   open(conn: ConnMeta, time: number): void {
-    this.advance(time);
-    this.sessions.open(conn, time);
+    this.sessions.open(conn, this.advance(time));
   }
 
   packet(rec: PacketRecord): void {
-    this.advance(rec.time);
+    // The trackers take the time from ctx.now, not from rec.time (see advance()).
+    const now = this.advance(rec.time);
     const s = this.sessions.packet(rec);
     this.flows.packet(rec, s);
-    this.topics.packet(rec);
+    this.topics.packet(rec, now);
     const matched = this.delivery.packet(rec, s);
     if (rec.summary.type === 3 && rec.dir === 's2c' && !matched) this.wills.delivery(rec);
   }
 
   gap(conn: ConnMeta, dir: Direction, time: number): void {
-    this.advance(time);
-    this.sessions.gap(conn, dir, time);
+    this.sessions.gap(conn, dir, this.advance(time));
   }
 
   close(conn: ConnMeta, time: number, how: CloseHow): void {
-    this.advance(time);
-    const s = this.sessions.close(conn, time, how);
+    const now = this.advance(time);
+    const s = this.sessions.close(conn, now, how);
     if (!s) return;
     this.flows.close(s, how);
     this.delivery.closed(s.connId);
-    if (how !== 'end') this.wills.closed(s, time);
+    if (how !== 'end') this.wills.closed(s, now);
     this.sessions.settled(s);
   }
 

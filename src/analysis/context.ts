@@ -18,8 +18,17 @@ export interface FindingDraft {
 }
 
 export class AnalysisContext {
-  /** Latest event time seen (µs since the epoch). */
+  /**
+   * The analysis clock (µs since the epoch): the latest event time seen, so it
+   * never goes back. Every time the trackers keep and compare (last client
+   * packet, grant and close times, delivery windows, will windows) is on this
+   * clock, so a step back of the event clock (NTP, a capture not in time order)
+   * cannot make a silence or a window look longer than it was; it waits for the
+   * event clock to catch up instead.
+   */
   now = 0;
+  /** The time of the event being handled, as given: what findings carry. */
+  eventTime = 0;
   readonly counts: Record<string, number> = {};
 
   constructor(private readonly sink: (f: Finding) => void) {}
@@ -35,7 +44,7 @@ export class AnalysisContext {
       kind: 'finding',
       code: d.code,
       severity: d.severity,
-      time: this.now,
+      time: this.eventTime,
       conn: d.conn,
       clientId: d.clientId,
       username: d.username,

@@ -92,6 +92,7 @@ class Pending implements HeapEntry {
   heapIndex = -1;
   /** Publish order across all topics: what a subscriber's delivery cursor compares. */
   seq = 0;
+  /** The analysis clock at the PUBLISH (AnalysisContext.now, not the record's own time). */
   time = 0;
   topic = '';
   qos = 0;
@@ -111,7 +112,7 @@ class Pending implements HeapEntry {
   expectations: Expectation[] = NO_EXPECTATIONS;
 
   /** Make this the pending state of `publish` (a new or a recycled Pending). */
-  init(seq: number, publish: PacketRecord, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number, digest: Buffer | null): this {
+  init(seq: number, publish: PacketRecord, time: number, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number, digest: Buffer | null): this {
     const sum = publish.summary;
     this.ack = null;
     this.released = sum.qos < 2;
@@ -121,7 +122,7 @@ class Pending implements HeapEntry {
     this.got0 = null;
     this.gotRest = expectations.length > 1 ? new Array<PacketRecord | null>(expectations.length - 1).fill(null) : null;
     this.seq = seq;
-    this.time = publish.time;
+    this.time = time;
     this.topic = publish.topic!;
     this.qos = sum.qos;
     this.packetId = sum.packetId;
@@ -342,7 +343,8 @@ export class DeliveryCorrelator {
     const id = sum.qos > 0 ? sum.packetId : null;
     if (id !== null && sum.dup && this.idGet(pub.connId, id) !== undefined) return; // re-send of a message already tracked
     const ts = this.topicState(topic);
-    const expectations = this.expected(ts, pub, rec.time, rec.size);
+    const now = this.ctx.now;
+    const expectations = this.expected(ts, pub, now, rec.size);
     if (expectations.length === 0) return;
     // Bounded memory when a broker (or a hostile client) keeps a huge number in flight.
     if (this.heap.size >= this.opts.maxPending) { this.untracked++; return; }
@@ -350,7 +352,7 @@ export class DeliveryCorrelator {
     let digest: Buffer | null = null;
     if (this.heldBytes + len <= this.opts.maxPendingBytes) this.heldBytes += len;
     else { digest = payloadDigest(rec); this.digested++; }
-    const p = (this.pool.pop() ?? new Pending()).init(++this.seq, rec, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs, digest);
+    const p = (this.pool.pop() ?? new Pending()).init(++this.seq, rec, now, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs, digest);
     if (id !== null) this.idSet(pub.connId, id, p);
     ts.pending.push(p);
     this.heap.push(p.deadline, p);
@@ -568,7 +570,7 @@ export class DeliveryCorrelator {
     if (!p || p.qos !== 2 || !p.ack) return;
     this.idDelete(s, id);
     p.released = true;
-    p.readyAfter = rec.time - p.time;
+    p.readyAfter = this.ctx.now - p.time;
     p.closesAfter = Math.max(p.closesAfter, p.readyAfter + this.opts.windowUs);
   }
 
@@ -624,7 +626,8 @@ export class DeliveryCorrelator {
     for (let i = from; i < to; i++) {
       const p = list[i]!;
       this.work++;
-      if (p.done || p.time > rec.time || !this.samePayload(rec, p)) continue;
+      // (A delivery always comes after its publish on the analysis clock, which never goes back.)
+      if (p.done || !this.samePayload(rec, p)) continue;
       const es = p.expectations;
       for (let j = 0; j < es.length; j++) {
         if (gotOf(p, j) !== null) continue;

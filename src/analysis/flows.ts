@@ -99,7 +99,8 @@ class Live {
     const t = r.summary.type;
     // The opening packet is named plainly; a PUBLISH sent again inside the flow is marked.
     const type = i > 0 && t === 3 && r.summary.dup ? 'PUBLISH (DUP)' : NAMES[t] ?? '?';
-    const latencyUs = i === 0 ? 0 : r.time - this.rec(i - 1).time;
+    // Record times (what the views show); a step back of the clock counts as no time, not as a negative latency.
+    const latencyUs = i === 0 ? 0 : Math.max(0, r.time - this.rec(i - 1).time);
     const reasonCodes = i === 0 ? null : r.summary.reasonCodes;
     if (to === undefined) return { type, dir: r.dir, frame: r.frame, time: r.time, latencyUs, reasonCodes };
     to.type = type; to.dir = r.dir; to.frame = r.frame; to.time = r.time; to.latencyUs = latencyUs; to.reasonCodes = reasonCodes;
@@ -360,7 +361,8 @@ export class FlowTracker {
     // direction: the packet that opened its flow may be in the hole, and a resync after
     // one may have framed the ack itself): the flow was most likely lost, not broken.
     const g = s.lastGap;
-    const afterGap = (g.c2s !== null && g.c2s <= rec.time) || (g.s2c !== null && g.s2c <= rec.time);
+    // (Gap times are on the analysis clock, which never goes back: any gap seen is before this packet.)
+    const afterGap = g.c2s !== null || g.s2c !== null;
     const why = midstream ? ' (the capture started mid-connection, so its flow may predate it)'
       : afterGap ? ' (bytes of this connection are missing from the capture before it, so its flow was probably in the lost part)' : '';
     this.ctx.emit({
@@ -404,7 +406,7 @@ export class FlowTracker {
 
   private finish(f: Live, state: FlowState): void {
     f.state = state;
-    const totalUs = f.last.time - f.r0.time;
+    const totalUs = Math.max(0, f.last.time - f.r0.time);
     const st = this.stats[f.kind];
     if (state === 'complete') { st.complete++; st.totalUs += totalUs; st.maxUs = Math.max(st.maxUs, totalUs); }
     else if (state === 'rejected') st.rejected++;
@@ -437,7 +439,7 @@ export class FlowTracker {
     }
     slot.conn = f.conn; slot.clientId = f.clientId; slot.dir = f.dir; slot.packetId = f.packetId; slot.kind = f.kind;
     slot.state = f.state; slot.topic = f.topic; slot.retransmissions = f.retransmissions; slot.startedAt = f.r0.time;
-    slot.endedAt = f.last.time; slot.totalUs = slot.endedAt - slot.startedAt; slot.seq = f.seq;
+    slot.endedAt = f.last.time; slot.totalUs = Math.max(0, slot.endedAt - slot.startedAt); slot.seq = f.seq;
     const n = f.stepCount, to = slot.steps;
     for (let i = 0; i < n; i++) {
       const b = to[i];

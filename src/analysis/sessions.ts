@@ -1,5 +1,7 @@
 // Session state per connection: identity, CONNECT/CONNACK outcome, keep-alive,
-// will, subscriptions, take-over and disconnect. Time-driven by event timestamps.
+// will, subscriptions, take-over and disconnect. Time-driven by event timestamps;
+// every time kept here is on the analysis clock (AnalysisContext.now), which never
+// goes back, so a step back of the event clock cannot fake a silence.
 import type { CloseHow } from '../engine/engine.js';
 import type { PacketRecord, WillInfo } from '../model/packet.js';
 import type { ConnMeta, Direction, ProtocolVersion } from '../model/types.js';
@@ -220,7 +222,7 @@ export class SessionTracker {
     if (last !== null && last.connId === rec.conn.id && last.closedAt === null) return last;
     const s = this.byConn.get(rec.conn.id);
     if (s && s.closedAt === null) { this.lastSession = s; return s; }
-    const n = this.open(rec.conn, rec.time);
+    const n = this.open(rec.conn, this.ctx.now);
     n.clientId = rec.clientId;
     n.username = rec.username;
     n.version = rec.version;
@@ -234,15 +236,17 @@ export class SessionTracker {
     this.generation++;
   }
 
+  /** A packet, at the analysis clock's time (ctx.now, which the Analyzer moved to it). */
   packet(rec: PacketRecord): Session {
     const s = this.ensure(rec);
     const sum = rec.summary;
+    const now = this.ctx.now;
     if (rec.dir === 'c2s') {
       s.packets.c2s++;
       // checkKeepalive's test, first: most packets come well within the keep-alive.
       const ka = s.keepAlive;
-      if (ka && !s.keepaliveReported && rec.time - s.lastClientTime > ka * 1.5 * 1e6) this.checkKeepalive(s, rec.time);
-      s.lastClientTime = rec.time;
+      if (ka && !s.keepaliveReported && now - s.lastClientTime > ka * 1.5 * 1e6) this.checkKeepalive(s, now);
+      s.lastClientTime = now;
       s.lastClientFrame = rec.frame;
       s.lastClientRec = rec;
       s.keepaliveReported = false;
@@ -255,7 +259,7 @@ export class SessionTracker {
     switch (sum.type) {
       case 1: if (rec.dir === 'c2s') this.connect(s, rec); break;
       case 2: if (rec.dir === 's2c') this.connack(s, rec); break;
-      case 8: if (rec.dir === 'c2s' && sum.packetId !== null) pendingOf(s).set(sum.packetId, { rec, time: rec.time }); break;
+      case 8: if (rec.dir === 'c2s' && sum.packetId !== null) pendingOf(s).set(sum.packetId, { rec, time: now }); break;
       case 9: if (rec.dir === 's2c') this.suback(s, rec); break;
       case 10: if (rec.dir === 'c2s') this.unsubscribe(s, rec); break;
       case 14: this.disconnect(s, rec); break;
@@ -287,7 +291,7 @@ export class SessionTracker {
     s.will = c.will ? { ...c.will, payload: c.will.payload.slice() } : null;
     s.willPayloadLength = c.will ? c.will.payload.length : 0;
     s.connectFrame = rec.frame;
-    s.connectTime = rec.time;
+    s.connectTime = this.ctx.now;
     s.connectRec = rec;
     const cid = effectiveClientId(s);
     if (cid !== null) {
@@ -327,7 +331,7 @@ export class SessionTracker {
     if (!ack) return;
     const version = s.version ?? rec.version;
     s.connackFrame = rec.frame;
-    s.connackTime = rec.time;
+    s.connackTime = this.ctx.now;
     s.connackCode = ack.returnCode;
     s.sessionPresent = ack.sessionPresent;
     const props = rec.summary.properties;
@@ -382,7 +386,7 @@ export class SessionTracker {
       const prev = previous !== null && effectiveClientId(previous) === cid ? previous : undefined;
       if (prev) {
         for (const sub of prev.subscriptions.values()) {
-          if (!s.subscriptions.has(sub.filter)) this.subscriptionsOf(s).set(sub.filter, { ...sub, grantedAt: rec.time, inherited: true });
+          if (!s.subscriptions.has(sub.filter)) this.subscriptionsOf(s).set(sub.filter, { ...sub, grantedAt: this.ctx.now, inherited: true });
         }
       }
     }
@@ -405,7 +409,7 @@ export class SessionTracker {
         filter: r.filter, topicFilter: pf.topicFilter, shareGroup: pf.shareGroup,
         requestedQos: r.qos, grantedQos: code, noLocal: r.noLocal, retainAsPublished: r.retainAsPublished,
         retainHandling: r.retainHandling, subscribeFrame: req.rec.frame, subackFrame: rec.frame,
-        grantedAt: rec.time, inherited: false,
+        grantedAt: this.ctx.now, inherited: false,
       });
     });
   }
@@ -417,7 +421,7 @@ export class SessionTracker {
       if (s.unsubscribed === NO_UNSUBSCRIBED) s.unsubscribed = [];
       // A client that subscribes and unsubscribes for days keeps only the latest.
       if (s.unsubscribed.length >= MAX_UNSUBSCRIBED) { s.unsubscribed.shift(); s.unsubscribedDropped++; }
-      s.unsubscribed.push({ filter: f, frame: rec.frame, time: rec.time });
+      s.unsubscribed.push({ filter: f, frame: rec.frame, time: this.ctx.now });
     }
   }
 
@@ -427,7 +431,7 @@ export class SessionTracker {
     s.disconnect = {
       by: rec.dir === 'c2s' ? 'client' : 'server', reasonCode: code,
       reason: version >= 5 ? codeName(14, code, 5) : 'Normal disconnection',
-      frame: rec.frame, time: rec.time,
+      frame: rec.frame, time: this.ctx.now,
     };
   }
 

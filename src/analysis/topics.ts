@@ -102,7 +102,8 @@ export class TopicTracker {
 
   constructor(private readonly maxTopics = 10_000) {}
 
-  packet(rec: PacketRecord): void {
+  /** A packet at `now` (the analysis clock, which never goes back). */
+  packet(rec: PacketRecord, now: number): void {
     const sum = rec.summary;
     const topic = rec.topic;
     if (sum.type !== 3 || topic === null) return;
@@ -136,7 +137,7 @@ export class TopicTracker {
     t.lastRec = rec;
     if (!t.held) {
       t.held = true;
-      if (this.holding.push(t) >= MAX_HELD || rec.time - this.releasedAt >= RELEASE_US) this.release(rec.time);
+      if (this.holding.push(t) >= MAX_HELD || now - this.releasedAt >= RELEASE_US) this.release(now);
     }
   }
 

@@ -43,6 +43,8 @@ export class WillTracker {
    * before we see the close. A ring: `recent[(head + i) % MAX_RECENT]` for i < count.
    */
   private readonly recent: (PacketRecord | null)[] = [];
+  /** The analysis clock when each of `recent` was seen (same slots). */
+  private readonly recentTime: number[] = [];
   private head = 0;
   private count = 0;
 
@@ -65,7 +67,7 @@ export class WillTracker {
       }
     }
     const r = this.recent;
-    while (this.count > 0 && r[this.head]!.time < time - this.windowUs) {
+    while (this.count > 0 && this.recentTime[this.head]! < time - this.windowUs) {
       r[this.head] = null;
       this.head = this.head + 1 === MAX_RECENT ? 0 : this.head + 1;
       this.count--;
@@ -119,37 +121,42 @@ export class WillTracker {
     };
     this.arm(c);
     for (let i = 0; i < this.count; i++) {
-      const rec = this.recent[(this.head + i) % MAX_RECENT]!;
-      if (this.matches(c, rec)) this.publish(c, rec);
+      const at = (this.head + i) % MAX_RECENT;
+      const rec = this.recent[at]!;
+      const t = this.recentTime[at]!;
+      if (this.matches(c, rec, t)) this.publish(c, rec, t);
     }
   }
 
-  /** A broker→client PUBLISH that no client publish explains. */
+  /** A broker→client PUBLISH that no client publish explains (at the analysis clock's time, ctx.now). */
   delivery(rec: PacketRecord): void {
+    const now = this.ctx.now;
     const list = rec.topic !== null ? this.byTopic.get(rec.topic) : undefined;
     if (list !== undefined) {
       for (let i = 0; i < list.length; i++) {
         const c = list[i]!;
-        if (this.matches(c, rec)) this.publish(c, rec);
+        if (this.matches(c, rec, now)) this.publish(c, rec, now);
       }
     }
     // The record itself (its payload is compared in place when a will is armed): record bytes are never reused.
     const r = this.recent;
     if (this.count === MAX_RECENT) {
       r[this.head] = rec; // the oldest goes
+      this.recentTime[this.head] = now;
       this.head = this.head + 1 === MAX_RECENT ? 0 : this.head + 1;
     } else {
       const at = (this.head + this.count) % MAX_RECENT;
-      if (at === r.length) r.push(rec); else r[at] = rec;
+      if (at === r.length) { r.push(rec); this.recentTime.push(now); } else { r[at] = rec; this.recentTime[at] = now; }
       this.count++;
     }
   }
 
-  private matches(c: Candidate, rec: PacketRecord): boolean {
-    return rec.conn.id !== c.session.connId && rec.time >= c.since && rec.topic === c.topic && payloadIs(rec, c.payload);
+  /** Whether `rec`, seen at `time` (analysis clock), is the will of `c`. */
+  private matches(c: Candidate, rec: PacketRecord, time: number): boolean {
+    return rec.conn.id !== c.session.connId && time >= c.since && rec.topic === c.topic && payloadIs(rec, c.payload);
   }
 
-  private publish(c: Candidate, rec: PacketRecord): void {
+  private publish(c: Candidate, rec: PacketRecord, time: number): void {
     if (c.published) {
       markFinding(rec, 'will-published');
       return;
@@ -157,11 +164,11 @@ export class WillTracker {
     c.published = true;
     const s = c.session;
     const to = rec.clientId ?? rec.conn.id;
-    const after = s.closedAt !== null ? seconds(Math.max(0, rec.time - s.closedAt)) : null;
+    const after = s.closedAt !== null ? seconds(Math.max(0, time - s.closedAt)) : null;
     this.ctx.emit({
       code: 'will-published', severity: 'info', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
       recs: [rec], frames: s.connectFrame !== null ? [s.connectFrame] : [], topic: c.topic,
-      text: `The broker published the will of ${who(s)} on '${c.topic}' (${c.payload.length} byte(s)) to ${to}${after && rec.time >= (s.closedAt ?? 0) ? ` ${after} after the connection ended` : ''}: the client ${c.why} [MQTT-3.1.2-8].`,
+      text: `The broker published the will of ${who(s)} on '${c.topic}' (${c.payload.length} byte(s)) to ${to}${after && time >= (s.closedAt ?? 0) ? ` ${after} after the connection ended` : ''}: the client ${c.why} [MQTT-3.1.2-8].`,
       extra: { will_topic: c.topic, delivered_to: [{ client_id: rec.clientId, conn: rec.conn.id }], cause: c.why, spec: 'MQTT-3.1.2-8' },
     });
   }
