@@ -27,6 +27,8 @@ const ONLY = (args.find((a) => a.startsWith('--only=')) ?? '--only=1,2,3,4').sli
 
 async function child(role, opt) {
   const send = (m) => process.send(m);
+  // CPU time this process has used so far (user and system, µs): (2) reports it per packet.
+  process.on('message', (m) => { if (m === 'cpu') send({ cpu: process.cpuUsage() }); });
   if (role === 'broker') {
     const { startBroker } = await import(join(DIST, 'broker/broker.js'));
     const b = await startBroker({ host: '127.0.0.1', port: 0 });
@@ -91,7 +93,8 @@ function spawnChild(role, opt = {}) {
   if (role === 'engine') { role = 'scope'; opt = { ...opt, analysis: false }; }
   return new Promise((resolve, reject) => {
     const c = fork(fileURLToPath(import.meta.url), ['--child', role, JSON.stringify(opt)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    c.once('message', (m) => setTimeout(() => resolve({ proc: c, port: m.port, ask: () => new Promise((r) => { c.once('message', r); c.send('stats'); }) }), SETTLE_MS));
+    const request = (what) => new Promise((r) => { c.once('message', r); c.send(what); });
+    c.once('message', (m) => setTimeout(() => resolve({ proc: c, port: m.port, ask: () => request('stats'), cpu: async () => (await request('cpu')).cpu }), SETTLE_MS));
     c.once('error', reject);
     c.once('exit', (code) => reject(new Error(`${role} child exited with ${code}`)));
   });
@@ -153,17 +156,23 @@ async function capacityRun(mode) {
   const batch = Buffer.concat(Array.from({ length: 100 }, () => pub));
   const conn = connectPacket('capacity');
   expect = conn.length + CAP_PACKETS * 88;
+  const cpu0 = proxy ? await proxy.cpu() : null;
   const t0 = performance.now();
   await writeAll(src, conn);
   for (let i = 0; i < CAP_PACKETS / 100; i++) await writeAll(src, batch);
   const t1 = await finished;
+  const cpu1 = proxy ? await proxy.cpu() : null;
   const stats = proxy && mode !== 'pipe' ? await proxy.ask() : null;
   src.destroy();
   if (proxy) kill(proxy);
   sink.close();
   if (stats && stats.packets !== CAP_PACKETS + 1) throw new Error(`mqttscope decoded ${stats.packets} packets, expected ${CAP_PACKETS + 1}`);
+  // The proxy process's CPU per packet (ns), user and system: what forwarding and decoding cost it.
+  if (cpu1) capCpu[mode].push({ user: (cpu1.user - cpu0.user) * 1000 / CAP_PACKETS, system: (cpu1.system - cpu0.system) * 1000 / CAP_PACKETS });
   return CAP_PACKETS / ((t1 - t0) / 1000);
 }
+/** CPU per packet of the proxy child in each (2) run, by set-up. */
+const capCpu = { pipe: [], engine: [], scope: [] };
 
 // ---------------------------------------------------------------- (1) throughput
 const TP = { 0: QUICK ? 20_000 : 100_000, 1: QUICK ? 10_000 : 40_000 };
@@ -303,6 +312,12 @@ async function memoryRun() {
 
 // ---------------------------------------------------------------- main
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
+/** Median CPU per packet of set-up `k` in (2): `user + system = total ns`. */
+function cpuText(k) {
+  const u = median(capCpu[k].map((c) => c.user));
+  const sy = median(capCpu[k].map((c) => c.system));
+  return `${Math.round(u)} + ${Math.round(sy)} = ${Math.round(u + sy)} ns`;
+}
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const mb = (n) => `${(n / 1048576).toFixed(1)} MiB`;
 
@@ -324,6 +339,7 @@ async function main() {
   if (ONLY.includes(2)) {
   for (let i = 0; i < R; i++) for (const m of MODES) cap[m].push(await capacityRun(m));
   console.log(`(2) capacity, ${fmt(CAP_PACKETS)} × 88-byte PUBLISH in writes of 100: ${line('', cap, '/s')}`);
+  console.log(`(2) proxy process CPU per packet (median ns, user + system): ${MODES.map((k) => `${NAME[k]} ${cpuText(k)}`).join(', ')}`);
 
   }
 
@@ -390,6 +406,8 @@ async function main() {
       `| (4) RSS over ${fmt(MEM_MESSAGES)} messages after ${fmt(MEM_WARMUP)} of warm-up, analysis + line view → /dev/null (start → peak) | – | – | ${mb(mem.base)} → ${mb(mem.peak)} | +${(mem.growth * 100).toFixed(1)}% | ≤ 10% | ${ok(mem.growth <= 0.1)} |`,
       '',
       `Within single rounds (each round runs every set-up once, one after the other), mqttscope with analysis against the pipe of the same round: (2) ${spread(cap, 'scope')}, (1) QoS 0 ${spread(tp[0], 'scope')} and QoS 1 ${spread(tp[1], 'scope')}, (3) ${addedSpread('scope')} added at the median. The Engine alone: (2) ${spread(cap, 'engine')}, (1) ${spread(tp[0], 'engine')} and ${spread(tp[1], 'engine')}, (3) ${addedSpread('engine')}.`,
+      '',
+      `CPU the proxy process spent per packet in (2) (median of the runs, user + system, from \`process.cpuUsage()\` in the child around each run): pipe ${cpuText('pipe')}, mqttscope engine ${cpuText('engine')}, with analysis ${cpuText('scope')}. For 0.7× the pipe's packets per second at one core, the proxy may spend at most 1/0.7 of the pipe's time per packet when the pipe itself is near a full core.`,
       '',
       `Whole run: ${secs.toFixed(0)} s. RSS samples (MiB; start, then every 10%): ${mem.samples.map((x) => (x / 1048576).toFixed(0)).join(', ')}; JS heap in use at the same points: ${mem.heaps.map((x) => (x / 1048576).toFixed(0)).join(', ')} MiB.`,
       '',
