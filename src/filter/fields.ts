@@ -5,6 +5,7 @@ import type { Finding, PacketRecord } from '../model/packet.js';
 import type { Endpoint, Field } from '../model/types.js';
 import { hasDupQosIn31, PACKET_TYPES } from '../protocol/packet-types.js';
 import { PROPERTIES } from '../protocol/properties.js';
+import { BinaryField } from '../dissect/walker.js';
 
 /** A single field value as the filter sees it. Binary data (payload, password) is a Uint8Array. */
 export type Value = number | string | boolean | Uint8Array | null;
@@ -94,9 +95,32 @@ export function treeValues(fields: readonly Field[], id: string, out: Value[] = 
   return out;
 }
 
+/** Ids of MQTT 5 properties whose value is Binary Data (their tree value is hex). */
+const BINARY_PROPERTY_IDS: ReadonlySet<string> = new Set(
+  PROPERTIES.filter((p) => p.type === 'binary').map((p) => `mqtt.property.${p.name}`),
+);
+
+/**
+ * Values of tree nodes with this id, as the filter compares them. A binary field
+ * (payload, will message, password, correlation/authentication data) is its bytes,
+ * not the hex string the tree shows, so `contains "text"` and `== "text"` work on it
+ * as on the fast path's payload; a binary property's node is the bytes of its value.
+ */
+function treeFilterValues(rec: PacketRecord, fields: readonly Field[], id: string, out: Value[]): Value[] {
+  for (const f of fields) {
+    if (f.id === id) {
+      const bin = f instanceof BinaryField ? f
+        : BINARY_PROPERTY_IDS.has(id) ? f.children?.find((c) => c.id === `${id}.value` && c instanceof BinaryField) : undefined;
+      out.push(bin ? rec.bytes.subarray(bin.offset, bin.offset + bin.length) : f.value);
+    }
+    if (f.children) treeFilterValues(rec, f.children, id, out);
+  }
+  return out;
+}
+
 function fromTree(id: string): (rec: PacketRecord) => FieldVal {
   return (rec) => {
-    const v = treeValues(rec.tree().fields, id);
+    const v = treeFilterValues(rec, rec.tree().fields, id, []);
     return v.length === 0 ? undefined : v.length === 1 ? v[0] : v;
   };
 }

@@ -4,7 +4,7 @@ import { compileFilter, KNOWN_IDS, lookupField, RecordFilter } from '../../src/f
 import { treeValues, type FieldVal } from '../../src/filter/fields.js';
 import type { Field } from '../../src/model/types.js';
 import type { PacketRecord } from '../../src/model/packet.js';
-import { aclScenario, conn, fake, finding, gen, real } from './records.js';
+import { aclScenario, conn, fake, finding, gen, hex, real } from './records.js';
 import type { ConnMeta } from '../../src/model/types.js';
 
 const m = (expr: string, rec: PacketRecord): boolean => compileFilter(expr)(rec);
@@ -228,5 +228,36 @@ describe('empty values and MQTT 5 code ids, as Wireshark has them', () => {
     expect(treeValues(retry.tree().fields, 'mqtt.dupflag')).toEqual([1]);
     const v4 = real(Uint8Array.from([0x82, 0x08, 0x00, 0x01, 0x00, 0x03, 0x61, 0x2f, 0x62, 0x01]));
     expect(m('mqtt.dupflag', v4)).toBe(false);
+  });
+});
+
+describe('binary fields read from the field tree compare as bytes, as the payload does', () => {
+  // The tree shows binary values as hex; the filter must still see the bytes, or
+  // `contains "text"` and `== "text"` never match (docs/filters.md: contains works on binary fields).
+  const will = gen({ cmd: 'connect', clientId: 'sensor-7', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 30,
+    will: { topic: 'status/sensor-7', payload: Buffer.from('offline'), qos: 1, retain: false } });
+  const corr = gen({ cmd: 'publish', topic: 'v5/props', payload: Buffer.from('{}'), qos: 0,
+    properties: { correlationData: Buffer.from('req-1'), responseTopic: 'v5/reply' } }, { version: 5 });
+  const auth = gen({ cmd: 'connect', clientId: 'c', protocolId: 'MQTT', protocolVersion: 5, clean: true, keepalive: 30,
+    properties: { authenticationMethod: 'SCRAM', authenticationData: Buffer.from('token-xyz') } }, { version: 5 });
+  // A PUBLISH cut short (Remaining Length 10, 7 bytes present): an error note sends mqtt.msg to the tree.
+  const cut = real(hex('300a 0003 612f62 6869'));
+
+  it('will message', () => {
+    expect(m('mqtt.willmsg contains "off"', will)).toBe(true);
+    expect(m('mqtt.willmsg == "offline"', will)).toBe(true);
+    expect(m('mqtt.willmsg == "online"', will)).toBe(false);
+  });
+  it('MQTT 5 correlation and authentication data, on the property node and its value', () => {
+    expect(m('mqtt.property.correlation_data contains "req"', corr)).toBe(true);
+    expect(m('mqtt.property.correlation_data == "req-1"', corr)).toBe(true);
+    expect(m('mqtt.property.correlation_data.value == "req-1"', corr)).toBe(true);
+    expect(m('mqtt.property.correlation_data.value contains "xyz"', corr)).toBe(false);
+    expect(m('mqtt.property.authentication_data contains "token"', auth)).toBe(true);
+  });
+  it('the payload of a malformed PUBLISH (read from the tree)', () => {
+    expect(cut.summary.notes.some((n) => n.severity === 'error')).toBe(true);
+    expect(m('payload contains "hi"', cut)).toBe(true);
+    expect(m('mqtt.msg == "hi"', cut)).toBe(true);
   });
 });
