@@ -3,6 +3,17 @@ import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { AclFileError, effectiveUsername, explain, loadAclFile, type CheckAccess } from '../../acl/index.js';
 
+/** Every option `acl explain` accepts (each one is in the usage text). */
+export const options = {
+  acl: { type: 'string' },
+  user: { type: 'string' },
+  'client-id': { type: 'string' },
+  read: { type: 'string' },
+  write: { type: 'string' },
+  subscribe: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
 export const summary = 'explain mosquitto ACL decisions (acl explain ...)';
 
 export const usage = `usage: mqttscope acl explain --acl FILE [--user U] [--client-id C] (--read|--write|--subscribe) TOPIC [--json]
@@ -39,15 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   if (sub !== 'explain') {
     throw new UsageError(sub === undefined ? "missing subcommand 'explain'" : `unknown subcommand '${sub}' (expected 'explain')`);
   }
-  const { values, positionals } = parseCommandArgs(rest, {
-    acl: { type: 'string' },
-    user: { type: 'string' },
-    'client-id': { type: 'string' },
-    read: { type: 'string' },
-    write: { type: 'string' },
-    subscribe: { type: 'string' },
-    json: { type: 'boolean' },
-  }, false);
+  const { values, positionals } = parseCommandArgs(rest, options, false);
   void positionals;
   if (!values.acl) throw new UsageError('--acl FILE is required');
   const chosen = (['read', 'write', 'subscribe'] as const).filter((k) => values[k] !== undefined);

@@ -38,6 +38,18 @@ Example (the Spanish tutorial):
   mosquitto_pub -u user1 -P pass1 -t colombia/cundinamarca/cajica/user1 -m hola   (delivered)
   mosquitto_pub -u user1 -P pass1 -t panama/colon/user1 -m hola                   (acknowledged, dropped)`;
 
+/** Every option `broker` accepts (each one is in the usage text). */
+export const options = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  passwd: { type: 'string' },
+  acl: { type: 'string' },
+  'allow-anonymous': { type: 'boolean' },
+  broker: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
 function describeEvent(e: SecurityEvent): string {
   const who = `${e.clientId || '?'}${e.username !== null ? ` (user ${e.username})` : ' (no username)'}`;
   switch (e.kind) {
@@ -51,16 +63,7 @@ function describeEvent(e: SecurityEvent): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    config: { type: 'string', short: 'c' },
-    passwd: { type: 'string' },
-    acl: { type: 'string' },
-    'allow-anonymous': { type: 'boolean' },
-    broker: { type: 'string' },
-    quiet: { type: 'boolean', short: 'q' },
-  }, false);
+  const { values } = parseCommandArgs(argv, options, false);
   const engine = values.broker ?? 'aedes';
   if (engine !== 'aedes' && engine !== 'mosquitto') throw new UsageError(`--broker must be aedes or mosquitto, got '${engine}'`);
   if (values.config && (values.passwd || values.acl || values['allow-anonymous'])) {

@@ -4,6 +4,12 @@ import { CertDirError, generateCerts, OpensslMissingError } from '../../proxy/ce
 import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 
+/** Every option `cert` accepts (each one is in the usage text). */
+export const options = {
+  out: { type: 'string', short: 'o' },
+  days: { type: 'string' },
+} as const;
+
 export const summary = 'generate a throwaway CA and server certificate';
 
 export const usage = `usage: mqttscope cert [--out DIR] [--days N]
@@ -25,10 +31,7 @@ Example:
   mosquitto_pub -p 8883 --cafile certs/ca.crt -t Room1/Light -m "Turn On"`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
-    out: { type: 'string', short: 'o' },
-    days: { type: 'string' },
-  });
+  const { values, positionals } = parseCommandArgs(argv, options);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const days = values.days === undefined ? 30 : Number(values.days);
   if (!Number.isInteger(days) || days < 1) throw new UsageError(`--days: expected a whole number of days, got '${values.days}'`);

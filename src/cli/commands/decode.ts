@@ -34,7 +34,8 @@ Example (the PUBLISH that mosquitto_pub -t Room1/Light -m "Turn On" sends):
   mqttscope decode 3014000b526f6f6d312f4c696768745475726e204f6e
 `;
 
-const OPTIONS = {
+/** Every option `decode` accepts (each one is in the usage text). */
+export const options = {
   format: { type: 'string' },
   'protocol-version': { type: 'string' },
   'show-secrets': { type: 'boolean' },
@@ -129,7 +130,7 @@ export function decodeStream(input: Uint8Array, version: ProtocolVersion): { pac
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, OPTIONS);
+  const { values, positionals } = parseCommandArgs(argv, options);
   const format = values.format ?? 'tree';
   if (format !== 'tree' && format !== 'hex' && format !== 'json') throw new UsageError(`--format: expected tree, hex or json, got '${format}'`);
   const pv = values['protocol-version'] ?? '4';

@@ -21,18 +21,22 @@ Options:
   --format tui|line the view (default: tui on a terminal, else line)
   --show-secrets    show passwords instead of ********
   --no-color        no ANSI colours in the line view
+  -h, --help        this help
 
 Example: mqttscope lab acl        (then press 5 for the findings)
 `;
 
+/** Every option `lab` accepts (each one is in the usage text). */
+export const options = {
+  list: { type: 'boolean' },
+  fast: { type: 'boolean' },
+  format: { type: 'string' },
+  'show-secrets': { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+} as const;
+
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
-    list: { type: 'boolean' },
-    fast: { type: 'boolean' },
-    format: { type: 'string' },
-    'show-secrets': { type: 'boolean' },
-    'no-color': { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs(argv, options);
   if (values.list) {
     const w = Math.max(...LABS.map((l) => l.name.length));
     for (const l of LABS) process.stdout.write(`${l.name.padEnd(w)}  ${l.summary}\n`);

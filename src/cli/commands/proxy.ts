@@ -41,7 +41,7 @@ QoS flows and findings such as silent ACL drops. Decoding never changes or
 delays what is forwarded.
 
 Options:
-  --upstream HOST:PORT       the broker (required)
+  -u, --upstream HOST:PORT   the broker (required)
 ${PROXY_USAGE.join('\n')}
   -h, --help                 this help
 
@@ -52,6 +52,9 @@ Examples:
   mqttscope cert --out certs
   mqttscope proxy --listen 8883 --upstream 127.0.0.1:1883 --tls-cert certs/server.crt --tls-key certs/server.key
   mosquitto_pub -p 8883 --cafile certs/ca.crt -t Room1/Light -m "Turn On"`;
+
+/** Every option `proxy` accepts (each one is in the usage text). */
+export const options = { ...PROXY_OPTIONS, upstream: { type: 'string', short: 'u' } } as const satisfies OptionSpec;
 
 type ProxyValues = { [K in keyof typeof PROXY_OPTIONS]?: (typeof PROXY_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
@@ -211,7 +214,7 @@ export function clientHint(p: ProxyHandle, tls: boolean, needsLogin = false): st
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { ...PROXY_OPTIONS, upstream: { type: 'string', short: 'u' } });
+  const { values, positionals } = parseCommandArgs(argv, options);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (values.upstream === undefined) throw new UsageError('--upstream HOST:PORT is required (the broker to forward to)');
   const upstream = parseHostPort(values.upstream, '--upstream');

@@ -32,9 +32,9 @@ also over WebSocket), decodes every packet and runs the analysis (QoS flows, sil
 drops, wills, take-overs). Capture notes (TLS not decoded, …) go to stderr.
 
 Options:
-  --format F            line (default), table, json (NDJSON), tree, hex, tui (needs a terminal)
-  --filter EXPR         display filter, e.g. 'publish && topic matches "home/+/temp"'
-  --port N              another TCP port that carries MQTT (repeatable)
+  -f, --format F        line (default), table, json (NDJSON), tree, hex, tui (needs a terminal)
+  -Y, --filter EXPR     display filter, e.g. 'publish && topic matches "home/+/temp"'
+  -p, --port N          another TCP port that carries MQTT (repeatable)
   --summary             print only the summary: packets per type, per client and per
                         topic, findings, QoS flows (with --format json: one summary record)
   --acl FILE            mosquitto acl_file, to explain undelivered/withheld messages
@@ -42,6 +42,7 @@ Options:
   --fields              json: add the flat field list of every packet
   --delivery-window S   seconds a publish waits for its deliveries (default 5)
   --no-color            no ANSI colours
+  --color               ANSI colours even when stdout is not a terminal
   -h, --help            this help
 
 Exit status: 0 ok, 1 the input had errors (reported on stderr), 2 usage error.
@@ -96,19 +97,22 @@ interface Opts {
   color: boolean;
 }
 
+/** Every option `read` accepts (each one is in the usage text; test/cli/help-options.test.ts). */
+export const options = {
+  format: { type: 'string', short: 'f' },
+  filter: { type: 'string', short: 'Y' },
+  port: { type: 'string', multiple: true, short: 'p' },
+  summary: { type: 'boolean' },
+  acl: { type: 'string' },
+  'show-secrets': { type: 'boolean' },
+  fields: { type: 'boolean' },
+  'delivery-window': { type: 'string' },
+  'no-color': { type: 'boolean' },
+  color: { type: 'boolean' },
+} as const;
+
 function parse(argv: string[]): { files: string[]; o: Opts; aclPath: string | undefined } {
-  const { values, positionals } = parseCommandArgs(argv, {
-    format: { type: 'string', short: 'f' },
-    filter: { type: 'string', short: 'Y' },
-    port: { type: 'string', multiple: true, short: 'p' },
-    summary: { type: 'boolean' },
-    acl: { type: 'string' },
-    'show-secrets': { type: 'boolean' },
-    fields: { type: 'boolean' },
-    'delivery-window': { type: 'string' },
-    'no-color': { type: 'boolean' },
-    color: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs(argv, options);
   if (positionals.length === 0) throw new UsageError('expected at least one capture FILE');
   const format = (values.format ?? 'line') as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${values.format}'`);

@@ -30,6 +30,14 @@ Example:
   mosquitto_pub -p 1884 -t Room1/Light -m "Turn On"
   mqttscope replay seed.pcap --to 127.0.0.1:1883 --speed max`;
 
+/** Every option `replay` accepts besides --suffix-client-ids[=S] (each one is in the usage text). */
+export const options = {
+  to: { type: 'string' },
+  speed: { type: 'string' },
+  port: { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+} as const;
+
 export async function run(argv: string[]): Promise<number> {
   // --suffix-client-ids may come bare; node's parseArgs wants a value for strings.
   let suffix: string | undefined;
@@ -39,12 +47,7 @@ export async function run(argv: string[]): Promise<number> {
     else if (a.startsWith('--suffix-client-ids=')) suffix = a.slice('--suffix-client-ids='.length);
     else rest.push(a);
   }
-  const { values, positionals } = parseCommandArgs(rest, {
-    to: { type: 'string' },
-    speed: { type: 'string' },
-    port: { type: 'string', multiple: true },
-    timeout: { type: 'string' },
-  });
+  const { values, positionals } = parseCommandArgs(rest, options);
   if (positionals.length !== 1) throw new UsageError('expected exactly one capture FILE');
   const file = positionals[0]!;
   if (!values.to) throw new UsageError('--to HOST:PORT is required');

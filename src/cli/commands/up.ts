@@ -19,7 +19,7 @@ otherwise one line per packet. Point any MQTT client at the proxy.
 Ctrl-C (SIGINT) or SIGTERM stops everything cleanly and flushes --write.
 
 Options:
-  --broker NAME|HOST:PORT    aedes (bundled, default), mosquitto (runs the mosquitto binary),
+  -b, --broker BROKER        aedes (bundled, default), mosquitto (runs the mosquitto binary),
                              or HOST:PORT of a broker that is already running
   --acl FILE                 mosquitto acl_file, enforced by the bundled broker and used to explain drops
   --passwd FILE              mosquitto password_file for the bundled broker
@@ -31,6 +31,13 @@ Example:
   mqttscope up
   mosquitto_sub -t 'Room1/#' -v &
   mosquitto_pub -t Room1/Light -m "Turn On"`;
+
+/** Every option `up` accepts (each one is in the usage text). */
+export const options = {
+  ...PROXY_OPTIONS,
+  broker: { type: 'string', short: 'b' },
+  'allow-anonymous': { type: 'boolean' },
+} as const;
 
 interface Backend {
   kind: 'aedes' | 'mosquitto' | 'external';
@@ -76,11 +83,7 @@ async function startBackend(broker: string, opts: { acl?: string; passwd?: strin
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
-    ...PROXY_OPTIONS,
-    broker: { type: 'string', short: 'b' },
-    'allow-anonymous': { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs(argv, options);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const broker = values.broker ?? 'aedes';
   if (broker !== 'aedes' && broker !== 'mosquitto' && !/:\d+$/.test(broker)) {
