@@ -21,6 +21,17 @@ export async function readConfigText(
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    throw makeError(path, 0, `cannot read ${what}: ${(err as Error).message}`);
+    throw makeError(path, 0, `cannot read ${what}: ${ioProblem(err as NodeJS.ErrnoException)}`);
+  }
+}
+
+/** The reason of an I/O error without Node's repetition of the path ("ENOENT: …, open 'x'"). */
+function ioProblem(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'ENOENT': return 'no such file';
+    case 'EISDIR': return 'it is a directory';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'ENOTDIR': return 'a part of the path is not a directory';
+    default: return e.code ? `${e.code}: ${e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}` : e.message;
   }
 }

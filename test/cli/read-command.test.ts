@@ -218,6 +218,19 @@ describe('read: --format tui needs a terminal', () => {
   });
 });
 
+describe('read: an --acl file that cannot be used', () => {
+  it('is one line naming the file once (FILE or FILE:LINE), exit 1', () => {
+    const missing = join(tmp, 'no.acl');
+    const r = mqttscope(['read', CAP('acl.pcap'), '--acl', missing]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`mqttscope read: --acl ${missing}: cannot read acl file: no such file\n`);
+    const bad = file('bad.acl', Buffer.from('topic foo bar baz\n'));
+    const b = mqttscope(['read', CAP('acl.pcap'), '--acl', bad]);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toBe(`mqttscope read: --acl ${bad}:1: invalid access 'foo' (expected read, write, readwrite or deny)\n`);
+  });
+});
+
 describe('read: file formats', () => {
   const will = readFileSync(CAP('will.pcap'));
   const plain = mqttscope(['read', CAP('will.pcap'), '--format', 'json']).stdout;

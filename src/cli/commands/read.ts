@@ -187,7 +187,9 @@ export async function run(argv: string[]): Promise<number> {
       o.acl = await loadAclFile(aclPath);
       for (const w of o.acl.warnings) process.stderr.write(`warning: ${w}\n`);
     } catch (err) {
-      throw new CliError(`--acl ${aclPath}: ${(err as Error).message}`);
+      // AclFileError messages start with the file (`FILE:LINE: …`): name it once.
+      const msg = (err as Error).message;
+      throw new CliError(`--acl ${msg.startsWith(aclPath) ? msg : `${aclPath}: ${msg}`}`);
     }
   }
   if (o.format === 'tui') return runTui(files[0]!, o);
