@@ -50,6 +50,11 @@ export interface ConnResult {
 export interface ReplayResult {
   conns: ConnResult[];
   identical: boolean;
+  /**
+   * Set when the broker could not be reached at all: the first connection failed
+   * to connect (the socket error code, e.g. ECONNREFUSED) and the replay stopped there.
+   */
+  unreachable?: string;
 }
 
 type Ev = { time: number; conn: Live; kind: 'send'; i: number } | { time: number; conn: Live; kind: 'close'; how: string };
@@ -320,6 +325,8 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
 
   const t0 = capture.startTime;
   const wall0 = performance.now();
+  let anyConnected = false;
+  let unreachable: string | undefined;
   for (const ev of events) {
     if (opts.speed !== 'max') {
       const due = wall0 + (ev.time - t0) / 1000 / opts.speed;
@@ -344,7 +351,15 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
       endSocket(l, ev.how);
       continue;
     }
-    if (!l.sock) await openConn(l);
+    if (!l.sock) {
+      await openConn(l);
+      if (l.meta) anyConnected = true;
+      else if (!anyConnected) {
+        // Not one connection reached the broker: stop instead of failing every connection in turn.
+        unreachable = l.errors[0] ?? 'no connection';
+        break;
+      }
+    }
     const p = l.script.sent[ev.i]!;
     if (l.closed || l.brokerClose || !l.sock) continue;
     if (p.acks && !(await waitFor(() => l.closed || ackTarget(l, p) !== null, deadline))) {
@@ -393,5 +408,6 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
       brokerClose: l.brokerClose,
     };
   });
-  return { conns, identical: conns.every((c) => c.diffs.length === 0 && c.errors.length === 0) };
+  const identical = unreachable === undefined && conns.every((c) => c.diffs.length === 0 && c.errors.length === 0);
+  return unreachable === undefined ? { conns, identical } : { conns, identical, unreachable };
 }

@@ -97,6 +97,20 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     progress.clear();
   }
+  if (res.unreachable !== undefined) {
+    throw new CliError(`cannot connect to ${values.to}: ${connectProblem(res.unreachable)}; nothing was replayed`, { code: 'unreachable', exitCode: 1 });
+  }
   process.stdout.write(formatReport(res, `${to.host}:${to.port}`));
   return res.identical && !loaded.hadErrors ? 0 : 1;
+}
+
+/** A socket error code as a reason a person can act on. */
+function connectProblem(code: string): string {
+  switch (code) {
+    case 'ECONNREFUSED': return 'connection refused (is a broker listening there?)';
+    case 'ENOTFOUND': case 'EAI_AGAIN': return 'unknown host';
+    case 'EHOSTUNREACH': case 'ENETUNREACH': return 'host unreachable';
+    case 'ETIMEDOUT': return 'the connection timed out';
+    default: return code;
+  }
 }
