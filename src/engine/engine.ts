@@ -43,9 +43,12 @@ interface ConnState {
   clientId: string | null;
   username: string | null;
   version: ProtocolVersion;
+  /** The version is settled (from CONNECT, or inferred beyond doubt): the fast paths apply. */
   versionKnown: boolean;
-  /** Packets decoded before the version was known, for inference. */
-  inferSamples: number;
+  /** No CONNECT has given the version: records carry versionInferred. */
+  versionInferred: boolean;
+  /** Evidence for the version while it is not settled (see inferVersion). */
+  infer: Inference | null;
   /** Frame and time of the chunk being framed. */
   curFrame: number;
   curTime: number;
@@ -88,7 +91,8 @@ export class Engine {
       username: null,
       version: this.defaultVersion,
       versionKnown: false,
-      inferSamples: 0,
+      versionInferred: true,
+      infer: null,
       curFrame: 0,
       curTime: time,
       curDir: 'c2s',
@@ -173,15 +177,17 @@ export class Engine {
     let bytes: Uint8Array | null = null;
     if (summary === null) {
       bytes = off === 0 && len === buf.length ? buf : buf.subarray(off, off + len);
-      if (!st.versionKnown && type !== 1) this.inferVersion(st, bytes);
+      if (!st.versionKnown && type !== 1) summary = this.inferVersion(st, bytes);
       ctx.version = st.version;
-      summary = summarize(bytes, ctx);
+      summary ??= summarize(bytes, ctx);
     }
     if (type === 1 && summary.connect) {
       const lvl = summary.connect.protocolLevel;
       if (lvl === 3 || lvl === 4 || lvl === 5) {
         st.version = lvl;
         st.versionKnown = true;
+        st.versionInferred = false;
+        st.infer = null;
         st.c2s.ctx.version = lvl;
         st.s2c.ctx.version = lvl;
         // A new CONNECT starts fresh alias maps [MQTT-3.3.2-7].
@@ -211,22 +217,63 @@ export class Engine {
       : VERSION_CTX[st.version];
     const rec = new Packet(
       seq, st.curFrame || seq, st.curTime, st.meta, dir, st.clientId, st.username, st.version,
-      !st.versionKnown, buf, off, len, bytes, summary, topic, snap,
+      st.versionInferred, buf, off, len, bytes, summary, topic, snap,
     );
     this.onRecord(rec);
     for (const o of this.observers) o.packet?.(rec);
   }
 
-  /** No CONNECT seen: pick the version under which the packet decodes with fewer notes. */
-  private inferVersion(st: ConnState, bytes: Uint8Array): void {
-    if (st.inferSamples >= 8) { st.versionKnown = false; return; }
-    st.inferSamples++;
-    const v4 = countErrors(summarize(bytes, { version: 4 }));
-    const v5 = countErrors(summarize(bytes, { version: 5 }));
-    if (v5 < v4) st.version = 5;
-    else if (v4 < v5) st.version = 4;
+  /**
+   * No CONNECT seen: weigh the evidence this packet gives about the version, and
+   * set the connection's version to what all the evidence so far says (both
+   * directions count). Returns the packet's summary under that version when it
+   * was decoded for the comparison (null: decode it as usual).
+   *
+   * Evidence comes in three tiers, and a higher tier always wins:
+   * - strong: the packet decodes without errors under one version only (a PUBACK,
+   *   CONNACK, UNSUBACK or DISCONNECT longer than 3.1.1 allows, a SUBACK code or
+   *   a property block only MQTT 5 has, a SUBSCRIBE with MQTT 5 options, a 3.1.1
+   *   PUBLISH whose payload is no MQTT 5 property block, AUTH);
+   * - medium: clean under both, with fewer warnings under one;
+   * - weak: a PUBLISH clean under both: its 3.1.1 payload starts with what MQTT 5
+   *   reads as a property block, most often 0x00 (an empty one: the commonest
+   *   MQTT 5 PUBLISH, and rare as the first byte of every 3.1.1 payload). It
+   *   counts only once WEAK_MIN such PUBLISHes were seen, so one 3.1.1 payload
+   *   that happens to start with 0x00 does not turn the connection to MQTT 5.
+   * Packets that decode alike under both versions (pings, 2-byte acks, an empty
+   * DISCONNECT) are not compared. PUBLISHes are compared up to MAX_PUBLISH_SAMPLES
+   * times; the rarer types always, so late evidence (a SUBSCRIBE an hour in) still
+   * counts. Once the strong evidence for one version leads by SETTLE_LEAD packets,
+   * the version is settled: no more comparisons, and the fast paths apply.
+   */
+  private inferVersion(st: ConnState, bytes: Uint8Array): PacketSummary | null {
+    const type = bytes[0]! >> 4;
+    const n = bytes.length;
+    // Alike under both versions: nothing to learn (and these are the frequent ones).
+    if (type === 12 || type === 13 || (type >= 4 && type <= 7 && n === 4) || (type === 14 && n === 2)) return null;
+    const inf = (st.infer ??= { strong5: 0, strong4: 0, medium: 0, weak: 0, publishes: 0 });
+    if (type === 3 && inf.publishes++ >= MAX_PUBLISH_SAMPLES) return null;
+    const s4 = summarize(bytes, { version: 4 });
+    const s5 = summarize(bytes, { version: 5 });
+    const e4 = countNotes(s4, 'error'), e5 = countNotes(s5, 'error');
+    if (e4 === 0 && e5 > 0) inf.strong4++;
+    else if (e5 === 0 && e4 > 0) inf.strong5++;
+    else if (e4 === 0 && e5 === 0) {
+      const w4 = countNotes(s4, 'warn'), w5 = countNotes(s5, 'warn');
+      if (w4 !== w5) inf.medium += w4 > w5 ? 1 : -1;
+      else if (type === 3) inf.weak++;
+    }
+    const lead = inf.strong5 - inf.strong4;
+    const say = lead !== 0 ? lead : inf.medium !== 0 ? inf.medium : inf.weak >= WEAK_MIN ? 1 : 0;
+    if (say > 0) st.version = 5;
+    else if (say < 0) st.version = 4;
     st.c2s.ctx.version = st.version;
     st.s2c.ctx.version = st.version;
+    if (lead >= SETTLE_LEAD || lead <= -SETTLE_LEAD) {
+      st.versionKnown = true;
+      st.infer = null;
+    }
+    return st.version === 5 ? s5 : st.version === 4 ? s4 : null;
   }
 
   private streamNote(st: ConnState, dir: Direction, note: Note): void {
@@ -306,8 +353,28 @@ class Packet implements PacketRecord {
   }
 }
 
-function countErrors(s: PacketSummary): number {
+/** Evidence for the version of a connection whose CONNECT was not seen (Engine.inferVersion). */
+interface Inference {
+  /** Packets that decode without errors under MQTT 5 only, and under 3.1.1 only. */
+  strong5: number;
+  strong4: number;
+  /** Packets clean under both with fewer warnings under MQTT 5 (+1) or under 3.1.1 (-1), summed. */
+  medium: number;
+  /** PUBLISHes clean under both versions (their 3.1.1 payload starts with an MQTT 5 property block). */
+  weak: number;
+  /** PUBLISHes seen while inferring. */
+  publishes: number;
+}
+
+/** PUBLISHes compared under both versions per connection, at most (they cost two decodes each). */
+const MAX_PUBLISH_SAMPLES = 64;
+/** PUBLISHes clean under both versions, with no other evidence, that make the connection MQTT 5. */
+const WEAK_MIN = 4;
+/** Strong evidence packets by which one version must lead for the version to be settled. */
+const SETTLE_LEAD = 3;
+
+function countNotes(s: PacketSummary, severity: 'error' | 'warn'): number {
   let n = 0;
-  for (const note of s.notes) n += note.severity === 'error' ? 10 : note.severity === 'warn' ? 1 : 0;
+  for (const note of s.notes) if (note.severity === severity) n++;
   return n;
 }
