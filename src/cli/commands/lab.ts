@@ -49,6 +49,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!lab) throw new UsageError(`unknown lab '${name}'; choose one of: ${LABS.map((l) => l.name).join(', ')}`);
   const format = values.format ?? (process.stdout.isTTY && process.stdin.isTTY ? 'tui' : 'line');
   if (format !== 'tui' && format !== 'line') throw new UsageError(`--format: expected tui or line, got '${format}'`);
+  // The TUI into a pipe or a file is escape sequences and a lab that never ends (it waits for q).
+  if (format === 'tui' && !process.stdout.isTTY) throw new UsageError('--format tui needs a terminal on stdout; use --format line when piping or redirecting');
   await runLab(lab, {
     fast: values.fast ?? false,
     tui: format === 'tui',

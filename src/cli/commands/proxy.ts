@@ -6,6 +6,7 @@ import { endpointString, type Endpoint } from '../../model/types.js';
 import { startProxy, type ProxyHandle, type ProxyOptions } from '../../proxy/index.js';
 import { parseCommandArgs, parseHostPort, type OptionSpec } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
+import { compileFilter } from '../../filter/index.js';
 import { LIVE_OPTIONS, LIVE_USAGE, liveConfig, parseSize, runLive, type LiveWiring } from '../live.js';
 
 export const summary = 'transparent MQTT proxy in front of any broker';
@@ -179,6 +180,19 @@ export async function proxySettings(v: ProxyValues): Promise<ProxySettings> {
   return s;
 }
 
+/**
+ * `--format tui` draws with escape sequences and reads keys: into a pipe or a file
+ * that is garbage and a session nobody can quit, so it is a usage error (as for
+ * `read`). A bad --filter is reported first, by the live session, as for every format.
+ */
+export function requireTerminalForTui(format: string | undefined, filter: string | undefined, isTTY = Boolean(process.stdout.isTTY)): void {
+  if (format !== 'tui' || isTTY) return;
+  if (filter !== undefined) {
+    try { compileFilter(filter); } catch { return; }
+  }
+  throw new UsageError('--format tui needs a terminal on stdout; use --format line, table or json when piping or redirecting');
+}
+
 /** startProxy with the live session's wiring. */
 export function startWiredProxy(s: ProxySettings, upstream: Endpoint, w: LiveWiring): Promise<ProxyHandle> {
   return startProxy({
@@ -218,6 +232,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (values.upstream === undefined) throw new UsageError('--upstream HOST:PORT is required (the broker to forward to)');
   const upstream = parseHostPort(values.upstream, '--upstream');
+  requireTerminalForTui(values.format, values.filter);
   const settings = await proxySettings(values);
   const cfg = liveConfig(values);
   return runLive(cfg, {

@@ -7,7 +7,7 @@ import { endpointString, type Endpoint } from '../../model/types.js';
 import { parseCommandArgs, parseHostPort } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { liveConfig, runLive } from '../live.js';
-import { clientHint, listenLines, PROXY_OPTIONS, PROXY_USAGE, proxySettings, startWiredProxy } from './proxy.js';
+import { clientHint, listenLines, PROXY_OPTIONS, PROXY_USAGE, proxySettings, requireTerminalForTui, startWiredProxy } from './proxy.js';
 
 export const summary = 'bundled broker + proxy on 127.0.0.1:1883 + live view (the default)';
 
@@ -97,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
     // The broker `up` starts (aedes, or the managed mosquitto) listens on plain TCP only.
     throw new UsageError(`--upstream-tls and --cafile are for a broker that speaks TLS, but the ${broker} broker that up starts speaks plain TCP; leave them out, or give a TLS broker with --broker HOST:PORT (--tls-cert/--tls-key offer TLS to clients)`);
   }
+  requireTerminalForTui(values.format, values.filter);
   const settings = await proxySettings(values);
   const cfg = liveConfig(values);
   let backend: Backend | null = null;
