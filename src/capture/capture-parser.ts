@@ -94,6 +94,8 @@ export class CaptureParser {
   private nanos = false;
   private pcapLink = 0;
   private pcapSnap = 0;
+  /** Snap length of the interface of the frame being handed out (0: none given). */
+  private snap = 0;
   /** Bytes in a classic pcap record header: 16, or 24 in modified pcap. */
   private recHdr = 16;
   private oddTimeNoted = false;
@@ -190,6 +192,7 @@ export class CaptureParser {
       this.recHdr = magic === PCAP_MODIFIED ? 24 : 16;
       this.format = this.nanos ? 'pcap-ns' : magic === PCAP_MODIFIED ? 'pcap-modified' : 'pcap';
       this.pcapSnap = this.u32(g, 16);
+      this.snap = this.pcapSnap;
       // The upper bits of the link-type field may carry an FCS length [pcap spec 'LinkType and additional information'].
       this.pcapLink = this.u32(g, 20) & 0x0fffffff;
       this.take(24);
@@ -276,10 +279,7 @@ export class CaptureParser {
     if ((timeUs < MIN_SANE_US || timeUs >= MAX_SANE_US) && !this.oddTimeNoted) this.oddTime(frame, timeUs);
     const caplen = end - start;
     const truncated = caplen < origLen;
-    if (truncated) {
-      this.note(frame, 'warn', 'snaplen-truncated',
-        `frame ${frame}: only ${caplen} of ${origLen} bytes were captured (snap length too short); bytes at the end of this packet are missing`);
-    }
+    if (truncated) this.cutNote(frame, caplen, origLen);
     const v = this.view;
     v.frame = frame;
     v.timeUs = timeUs;
@@ -299,11 +299,18 @@ export class CaptureParser {
     this.lastTimeUs = timeUs;
     if ((timeUs < MIN_SANE_US || timeUs >= MAX_SANE_US) && !this.oddTimeNoted) this.oddTime(frame, timeUs);
     const truncated = data.length < origLen;
-    if (truncated) {
-      this.note(frame, 'warn', 'snaplen-truncated',
-        `frame ${frame}: only ${data.length} of ${origLen} bytes were captured (snap length too short); bytes at the end of this packet are missing`);
-    }
+    if (truncated) this.cutNote(frame, data.length, origLen);
     this.onFrame({ frame, timeUs, linkType, data, origLen: Math.max(origLen, data.length), truncated, interfaceId });
+  }
+
+  /** caplen < origlen: the frame was cut, normally by the snap length of its interface. */
+  private cutNote(frame: number, caplen: number, origLen: number): void {
+    const snap = this.snap;
+    const why = caplen >= snap && snap > 0 ? `cut by the capture's snap length of ${snap} bytes`
+      : snap > 0 ? `cut below the capture's snap length of ${snap} bytes, so when the file was written or edited, e.g. by editcap -s`
+      : 'the capture sets no snap length, so the record was cut when the file was written or edited';
+    this.note(frame, 'warn', 'snaplen-truncated',
+      `frame ${frame}: only ${caplen} of ${origLen} bytes were captured (${why}); the last ${origLen - caplen} byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap`);
   }
 
   /** A frame earlier than the one before it: noted the first time, counted after that. */
@@ -425,6 +432,7 @@ export class CaptureParser {
     const caplen = this.u32(body, 12);
     const origlen = this.u32(body, 16);
     const avail = Math.min(caplen, body.length - 20);
+    this.snap = ifc.snapLen;
     this.emitBody(this.ts(ifc, this.u32(body, 4), this.u32(body, 8)), ifc.linkType, body, 20, 20 + avail, origlen, this.u32(body, 0));
   }
 
@@ -436,6 +444,7 @@ export class CaptureParser {
     const caplen = this.u32(body, 12);
     const origlen = this.u32(body, 16);
     const avail = Math.min(caplen, body.length - 20);
+    this.snap = ifc.snapLen;
     this.emitBody(this.ts(ifc, this.u32(body, 4), this.u32(body, 8)), ifc.linkType, body, 20, 20 + avail, origlen, id);
   }
 
@@ -446,6 +455,7 @@ export class CaptureParser {
     const origlen = this.u32(body, 0);
     let caplen = Math.min(origlen, body.length - 4);
     if (ifc.snapLen > 0) caplen = Math.min(caplen, ifc.snapLen);
+    this.snap = ifc.snapLen;
     // SPBs carry no timestamp: reuse the previous frame's time.
     this.emitBody(this.lastTimeUs, ifc.linkType, body, 4, 4 + caplen, origlen, 0);
   }

@@ -103,6 +103,15 @@ interface Conn {
   curFrame: number;
   curTime: number;
   fin: [boolean, boolean];
+  /** Directions not one segment of which was captured (TcpDirectionSink.uncaptured), noted once the connection is decided. */
+  unseen: Unseen[] | null;
+}
+
+interface Unseen {
+  side: 0 | 1;
+  bytes: number;
+  first: number;
+  last: number;
 }
 
 const DETECT_LIMIT = 64 * 1024;
@@ -145,6 +154,10 @@ class SideSink implements TcpDirectionSink {
       frame, severity: 'warn', code: 'tcp-retransmission-differs',
       text: `frame ${frame}: a TCP retransmission from ${epKey(from.host, from.port)} to ${epKey(to.host, to.port)} carries bytes that differ from the earlier copy of the same sequence numbers; the earlier copy is decoded (a receiver keeps the bytes it already has), so a packet there may not be what the sender last meant`,
     });
+  }
+
+  uncaptured(bytes: number, first: number, last: number): void {
+    (this.conn.unseen ??= []).push({ side: this.idx, bytes, first, last });
   }
 }
 
@@ -255,10 +268,17 @@ export class CaptureSession {
       const ip = this.ip;
       const r = ip.decodeAt((link & 1) === 1, buf, link >> 1, end, frame, timeUs, truncated);
       if (ip.pendingNotes.length > 0) this.drainIpNotes();
-      if (r === IP_BAD) this.note({ frame, ...ip.badNote!, text: `frame ${frame}: ${ip.badNote!.text}; frame skipped` });
+      if (r === IP_BAD) this.badIp(frame, truncated);
       else if (r === IP_TCP) this.segment(ip.seg, frame, timeUs);
     }
     if (this.stats.frames % SWEEP_EVERY === 0) this.sweep();
+  }
+
+  /** A frame whose IP or TCP header could not be used. Headers cut short in a cut frame: the snap length did it. */
+  private badIp(frame: number, truncated: boolean): void {
+    const bad = this.ip.badNote!;
+    const why = truncated && bad.code.startsWith('short-') ? ' by the capture\'s snap length' : '';
+    this.note({ frame, ...bad, text: `frame ${frame}: ${bad.text}${why}; frame skipped` });
   }
 
   /** End of input: flush reassembly, close every connection, end the engine. */
@@ -273,6 +293,7 @@ export class CaptureSession {
         conn.sides[1].dir.flush(this.lastFrame, this.lastTime);
       }
       if (conn.status === 'detecting') this.decideByPort(conn);
+      if (conn.unseen !== null) this.noteUnseen(conn);
       if (conn.status === 'mqtt' && conn.ws) this.wsAnswered(conn, true);
     }
     this.conns.clear();
@@ -471,6 +492,7 @@ export class CaptureSession {
       sides: undefined as unknown as [Side, Side],
       status: 'detecting', portServer: null, client: 0, meta: null, ws: null, wsUpgrade: 'pending', wsHeld: [], wsHeldBytes: 0,
       pending: [], pendingBytes: 0, firstTime: time, lastTime: time, curFrame: frame, curTime: time, fin: [false, false],
+      unseen: null,
     };
     const mkSide = (host: string, port: number, idx: 0 | 1): Side => ({
       ep: { host, port },
@@ -662,6 +684,27 @@ export class CaptureSession {
     }
   }
 
+  /**
+   * One note per direction of an MQTT connection that was never captured (a
+   * one-way capture): instead of a stream-gap per ACK, one gap and this.
+   */
+  private noteUnseen(conn: Conn): void {
+    const unseen = conn.unseen!;
+    conn.unseen = null;
+    if (conn.status !== 'mqtt') return;
+    const meta = conn.meta!;
+    for (const u of unseen) {
+      const c2s = u.side === conn.client;
+      const [lost, seen] = c2s ? ['client→broker', 'broker→client'] : ['broker→client', 'client→broker'];
+      const [sender, receiver] = c2s ? ['client', 'broker'] : ['broker', 'client'];
+      const frames = u.first === u.last ? `frame ${u.first}` : `frames ${u.first}-${u.last}`;
+      this.note({
+        frame: u.first, severity: 'info', code: 'tcp-direction-not-captured',
+        text: `frame ${u.first}: ${meta.id}: not one ${lost} segment was captured, yet the ${receiver}'s ACKs show the ${sender} sent ${u.bytes} byte(s) (${frames}): a one-way capture (a span port, tap or capture filter that saw only ${seen} traffic), so the ${sender}'s packets cannot be decoded; reported as one stream-gap (frame ${u.first}), not one per ACK`,
+      });
+    }
+  }
+
   private closeConn(conn: Conn, frame: number, time: number, how: CloseHow): void {
     if (conn.status === 'detecting' || conn.status === 'mqtt') {
       conn.sides[0].dir.flush(frame, time);
@@ -669,6 +712,7 @@ export class CaptureSession {
     }
     if (conn.status === 'detecting') this.decideByPort(conn);
     if (conn.status === 'detecting') this.ignore(conn);
+    if (conn.unseen !== null) this.noteUnseen(conn);
     if (conn.status === 'mqtt') {
       if (conn.ws) this.wsAnswered(conn, true);
       this.engine.close(conn.meta!.id, time, how);
@@ -713,6 +757,7 @@ export class CaptureSession {
     if (conn.status === 'mqtt') {
       conn.sides[0].dir.flush(this.lastFrame, conn.lastTime);
       conn.sides[1].dir.flush(this.lastFrame, conn.lastTime);
+      if (conn.unseen !== null) this.noteUnseen(conn);
       if (conn.ws) this.wsAnswered(conn, true);
       this.engine.close(conn.meta!.id, conn.lastTime, 'end');
       this.note({ frame: this.lastFrame, severity: 'info', code: 'connection-idle', text: `connection ${conn.meta!.id} had no traffic for ${Math.round((this.lastTime - conn.lastTime) / 1e6)} s of capture time; it is no longer tracked` });

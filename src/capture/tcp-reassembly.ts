@@ -20,6 +20,12 @@ export interface TcpDirectionSink {
    * taken at the same sequence numbers; the first copy stays. Called once per direction.
    */
   conflict?(frame: number, timeUs: number): void;
+  /**
+   * At flush: not one segment of this direction was captured (a one-way capture),
+   * yet the peer acknowledged `bytes` of it, first at `firstFrame`, last at
+   * `lastFrame`. Only the first of those holes was passed to `gap`. Called at most once.
+   */
+  uncaptured?(bytes: number, firstFrame: number, lastFrame: number): void;
 }
 
 export interface TcpReassemblyOptions {
@@ -61,6 +67,18 @@ export class TcpDirection {
   /** The last chunk delivered, ending at nextSeq (null after a gap): retransmissions are compared with it. */
   private last: Uint8Array | null = null;
   private conflictSeen = false;
+  /** A segment of this direction (SYN, data, pure ACK, FIN or RST) was captured. */
+  private seen = false;
+  /**
+   * While no segment was seen: bytes the peer acknowledged anyway, the frames
+   * where that was first and last seen, and the part not yet passed to `gap`
+   * (only the first hole is: a one-way capture would otherwise get a gap per
+   * ACK). Counters only, whatever the number of ACKs.
+   */
+  private unseenBytes = 0;
+  private unseenFirst = 0;
+  private unseenLast = 0;
+  private unseenQuiet = 0;
   /** Statistics. */
   delivered = 0;
   retransmitted = 0;
@@ -100,6 +118,7 @@ export class TcpDirection {
 
   /** A SYN with sequence number `seq`: data starts at seq+1. */
   syn(seq: number): void {
+    this.seen = true;
     if (this.nextSeq === null || (this.delivered === 0 && this.held.length === 0)) {
       this.nextSeq = (seq + 1) >>> 0;
       this.midstream = false;
@@ -118,6 +137,8 @@ export class TcpDirection {
    * is the payload length on the wire (larger when the snap length cut it).
    */
   segment(seq: number, payload: Uint8Array, wireLen: number, fin: boolean, frame: number, timeUs: number): void {
+    // The first segment after bytes skipped quietly: they become a gap here, before it.
+    if (!this.seen) this.firstSeen(frame, timeUs);
     if (this.nextSeq === null) {
       if (payload.length === 0 && !fin) return;
       this.nextSeq = seq;
@@ -154,6 +175,8 @@ export class TcpDirection {
       return;
     }
     if (this.held.length === 0 && unseen > 0 && (this.finSeq === null || seqDiff(ack, this.finSeq) <= 0)) {
+      // Not one segment of this direction was captured: one gap, then only counted.
+      if (!this.seen) return this.skipUnseen(unseen, ack, frame, timeUs);
       this.lost += unseen;
       this.sink.gap(unseen, frame, timeUs);
       this.nextSeq = ack >>> 0;
@@ -177,6 +200,41 @@ export class TcpDirection {
         }
       }
     }
+    if (this.unseenBytes > 0) {
+      const n = this.unseenBytes;
+      this.unseenBytes = 0;
+      this.unseenQuiet = 0;
+      this.sink.uncaptured?.(n, this.unseenFirst, this.unseenLast);
+    }
+  }
+
+  /**
+   * The peer acknowledged `n` bytes up to `to` of a direction not one segment of
+   * which was captured. The first such hole is a gap (the framer resyncs, the
+   * analysis knows bytes are missing from then on); later ones are only counted,
+   * for one `uncaptured` at flush.
+   */
+  private skipUnseen(n: number, to: number, frame: number, timeUs: number): void {
+    const first = this.unseenBytes === 0;
+    this.lost += n;
+    this.unseenBytes += n;
+    this.unseenLast = frame;
+    this.nextSeq = to >>> 0;
+    this.last = null;
+    if (first) {
+      this.unseenFirst = frame;
+      this.sink.gap(n, frame, timeUs);
+    } else {
+      this.unseenQuiet += n;
+    }
+  }
+
+  /** The direction's first captured segment: bytes skipped quietly before it are a gap after all. */
+  private firstSeen(frame: number, timeUs: number): void {
+    this.seen = true;
+    if (this.unseenQuiet > 0) this.sink.gap(this.unseenQuiet, frame, timeUs);
+    this.unseenQuiet = 0;
+    this.unseenBytes = 0;
   }
 
   private accept(seq: number, payload: Uint8Array, frame: number, timeUs: number): void {

@@ -95,7 +95,9 @@ const SAME_AS_TSHARK: Record<string, string[] | { ooo: true; notes: string[] }> 
   'tcp-midstream.pcap': [],
   'tcp-port-reuse.pcap': ['tcp-port-reuse'],
   'tcp-lost-first-segments.pcap': [],
-  'tcp-one-way.pcap': [],
+  'tcp-one-way.pcap': ['tcp-direction-not-captured'],
+  'tcp-one-way-publisher.pcap': ['tcp-direction-not-captured'],
+  'tcp-one-way-subscriber.pcap': ['tcp-direction-not-captured'],
   'thiszone.pcap': [],
   'time-backwards.pcap': ['time-backwards'],
   'editcap-snap64.pcap': ['snaplen-truncated'],
@@ -146,6 +148,11 @@ describe('capture variants: what tshark does not show is said', () => {
     expect(expected.files['editcap-snap72.pcap']!.mqtt).toEqual([[4, 1], [5, 2], [6, 3], [8, 3], [10, 12], [11, 13], [12, 14]]);
     expect(d.mqtt).toEqual([[5, 2], [10, 12], [11, 13], [12, 14]]);
     expect(d.gapFrames).toEqual([4, 6, 8]);
+    // editcap -s cut the records but left the interface's snap length at 262144: the note says both.
+    expect(d.notes.find((n) => n.frame === 4)!.text).toBe(
+      'frame 4: only 72 of 84 bytes were captured (cut below the capture\'s snap length of 262144 bytes, so when the file was written or edited, e.g. by editcap -s); '
+      + 'the last 12 byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap',
+    );
   });
 
   it('a retransmission with different bytes: the first copy is decoded (as the receiver keeps it) and a note says so', async () => {
@@ -178,11 +185,41 @@ describe('capture variants: what tshark does not show is said', () => {
     expect(d.findings.filter((f) => f === 'stream-gap')).toHaveLength(2);
   });
 
-  it('a one-way capture: the broker\'s bytes are gaps, but the ACK of its FIN is not a missing byte', async () => {
+  it('a one-way capture: one gap and one note for the broker\'s bytes; the ACK of its FIN is not a missing byte', async () => {
     const d = await decode('tcp-one-way.pcap');
-    // 8 (CONNACK), 4 (PUBREC), 4 (PUBCOMP); the last ACK (frame 9) only acknowledges the broker's FIN.
-    expect(d.gapFrames).toEqual([4, 6, 7]);
+    // The client's ACKs show 8 (CONNACK), 4 (PUBREC), 4 (PUBCOMP) bytes; only the first hole is a gap.
+    // The last ACK (frame 9) only acknowledges the broker's FIN.
+    expect(d.gapFrames).toEqual([4]);
+    expect(d.notes.map((n) => [n.frame, n.severity, n.code])).toEqual([[4, 'info', 'tcp-direction-not-captured']]);
+    expect(d.notes[0]!.text).toBe(
+      'frame 4: [::1]:37844-[::1]:1883: not one broker→client segment was captured, yet the client\'s ACKs show the broker sent 16 byte(s) (frames 4-7): '
+      + 'a one-way capture (a span port, tap or capture filter that saw only client→broker traffic), so the broker\'s packets cannot be decoded; '
+      + 'reported as one stream-gap (frame 4), not one per ACK',
+    );
     expect(d.closes).toEqual(['fin']);
+    expect(d.res.hadErrors).toBe(false);
+  });
+
+  it('a one-way capture of a long publisher session (client→broker only): one stream-gap, not one per ACK', async () => {
+    const d = await decode('tcp-one-way-publisher.pcap');
+    // 112 of the client's segments acknowledge broker bytes never seen; before, each was a stream-gap.
+    expect(d.gapFrames).toEqual([4]);
+    expect(d.notes).toHaveLength(1);
+    // CONNACK 4 + 100 PUBACKs of 4 + PINGRESP 2.
+    expect(d.notes[0]).toMatchObject({ frame: 4, code: 'tcp-direction-not-captured' });
+    expect(d.notes[0]!.text).toContain('not one broker→client segment was captured, yet the client\'s ACKs show the broker sent 406 byte(s) (frames 4-115)');
+    expect(d.packets).toHaveLength(103);
+    expect(d.closes).toEqual(['fin']);
+  });
+
+  it('a one-way capture of a subscriber (broker→client only): one stream-gap on the client\'s side, every delivery decoded', async () => {
+    const d = await decode('tcp-one-way-subscriber.pcap');
+    expect(d.gapFrames).toEqual([2]);
+    expect(d.notes.map((n) => [n.frame, n.code])).toEqual([[2, 'tcp-direction-not-captured']]);
+    // CONNECT 24, SUBSCRIBE 10, 4 PINGREQs, DISCONNECT 2, and the client's FIN (acknowledged with the DISCONNECT).
+    expect(d.notes[0]!.text).toContain('not one client→broker segment was captured, yet the broker\'s ACKs show the client sent 45 byte(s) (frames 2-108)');
+    expect(d.notes[0]!.text).toContain('saw only broker→client traffic');
+    expect(d.packets.filter((p) => p.summary.type === 3)).toHaveLength(100);
   });
 
   it('a clock that jumps back: one info note naming the frame; times are passed on as recorded', async () => {

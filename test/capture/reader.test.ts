@@ -224,6 +224,53 @@ function retag(frame: Buffer, vlans: number[]): Buffer {
   return Buffer.concat([frame.subarray(0, 12), ...tags, frame.subarray(12)]);
 }
 
+describe('frames cut by the snap length', () => {
+  it('a note names the frame, the bytes captured of how many and the snap length; the next packet is decoded', () => {
+    const big = publishPacket('t', Buffer.alloc(200, 1));
+    const small = publishPacket('t', Buffer.from('after'));
+    const recs = conversation([{ dir: 'c2s', bytes: connectPacket('s') }, { dir: 'c2s', bytes: big }, { dir: 'c2s', bytes: small }]);
+    const cut = recs.map((r) => (r.data.length > 96 ? { ...r, data: r.data.subarray(0, 96), origLen: r.data.length } : r));
+    const engine = new RecordingEngine();
+    const res = readCaptureBuffer(pcapFile(cut, { snap: 96 }), { engine });
+    const wire = recs[4]!.data.length;
+    expect(res.notes.map((n) => [n.frame, n.severity, n.code])).toEqual([[5, 'warn', 'snaplen-truncated']]);
+    expect(res.notes[0]!.text).toBe(
+      `frame 5: only 96 of ${wire} bytes were captured (cut by the capture's snap length of 96 bytes); `
+      + `the last ${wire - 96} byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap`,
+    );
+    expect(engine.of('gap').map((g) => [g.frame, g.lost])).toEqual([[5, wire - 96]]);
+    // Decoding carries on: the next PUBLISH arrives whole after the gap.
+    expect(engine.stream('c2s').subarray(-small.length)).toEqual(small);
+    expect(res.hadErrors).toBe(true);
+  });
+
+  it('pcapng: the snap length is the interface\'s; a record cut below it or without one says so', () => {
+    const frame = Buffer.alloc(120, 7);
+    const b = new PcapngBuilder().section()
+      .iface(1, 6, 64).iface(1, 6, 0).iface(1, 6, 262144)
+      .epb(0, 1n, frame.subarray(0, 64), 120)
+      .epb(1, 2n, frame.subarray(0, 80), 120)
+      .epb(2, 3n, frame.subarray(0, 72), 120)
+      .build();
+    const { notes } = parse(b);
+    expect(notes.map((n) => n.text)).toEqual([
+      'frame 1: only 64 of 120 bytes were captured (cut by the capture\'s snap length of 64 bytes); the last 56 byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap',
+      'frame 2: only 80 of 120 bytes were captured (the capture sets no snap length, so the record was cut when the file was written or edited); the last 40 byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap',
+      'frame 3: only 72 of 120 bytes were captured (cut below the capture\'s snap length of 262144 bytes, so when the file was written or edited, e.g. by editcap -s); the last 48 byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap',
+    ]);
+  });
+
+  it('a snap length that cuts the TCP header: the header note says the snap length did it', () => {
+    const recs = conversation([{ dir: 'c2s', bytes: connectPacket('h') }]);
+    const cut = recs.map((r) => ({ ...r, data: r.data.subarray(0, 40), origLen: r.data.length }));
+    const res = readCaptureBuffer(pcapFile(cut, { snap: 40 }), { engine: new RecordingEngine() });
+    expect(res.notes.slice(0, 2).map((n) => [n.frame, n.code, n.text])).toEqual([
+      [1, 'snaplen-truncated', 'frame 1: only 40 of 54 bytes were captured (cut by the capture\'s snap length of 40 bytes); the last 14 byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap'],
+      [1, 'short-tcp', 'frame 1: TCP header cut short by the capture\'s snap length; frame skipped'],
+    ]);
+  });
+});
+
 it('snap length cut inside the TCP payload becomes a gap for the engine', () => {
   const pub = publishPacket('t', Buffer.alloc(200, 1));
   const recs = conversation([{ dir: 'c2s', bytes: connectPacket('s') }, { dir: 'c2s', bytes: pub }, { dir: 'c2s', bytes: pub }]);

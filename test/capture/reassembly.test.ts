@@ -102,6 +102,50 @@ describe('TcpDirection', () => {
     expect(d.finished).toBe(true);
   });
 
+  it('a direction not one segment of which was captured: one gap for the first ACK past it, the rest counted for one uncaptured() at flush', () => {
+    const gaps: [number, number][] = [];
+    const unseen: [number, number, number][] = [];
+    const d = new TcpDirection({ data: () => {}, gap: (lost, f) => gaps.push([lost, f]), uncaptured: (n, first, last) => unseen.push([n, first, last]) });
+    d.startAt(100); // learnt from the peer's first ACK
+    for (let i = 1; i <= 10_000; i++) d.acked(100 + i * 4, 10 + i, i);
+    expect(gaps).toEqual([[4, 11]]);
+    expect(unseen).toEqual([]);
+    d.flush(20_000, 0);
+    expect(unseen).toEqual([[40_000, 11, 10_010]]);
+    expect(d.lost).toBe(40_000);
+    d.flush(20_001, 0);
+    expect(unseen).toHaveLength(1);
+  });
+
+  it('bytes skipped quietly become one gap when the direction\'s first segment shows up; no uncaptured() then', () => {
+    const gaps: [number, number][] = [];
+    const out: string[] = [];
+    const unseen: number[] = [];
+    const d = new TcpDirection({ data: (b) => out.push(Buffer.from(b).toString()), gap: (lost, f) => gaps.push([lost, f]), uncaptured: (n) => unseen.push(n) });
+    d.startAt(0);
+    d.acked(4, 2, 0);
+    d.acked(10, 3, 0);
+    d.acked(12, 4, 0);
+    d.segment(12, bytes('late'), 4, false, 5, 0);
+    d.acked(20, 6, 0); // 16..19 lost in a direction that is captured: a gap as usual
+    d.flush(7, 0);
+    expect(gaps).toEqual([[4, 2], [8, 5], [4, 6]]);
+    expect(out).toEqual(['late']);
+    expect(unseen).toEqual([]);
+  });
+
+  it('a direction whose segments are captured keeps a gap per ACK past lost bytes', () => {
+    const gaps: [number, number][] = [];
+    const unseen: number[] = [];
+    const d = new TcpDirection({ data: () => {}, gap: (lost, f) => gaps.push([lost, f]), uncaptured: (n) => unseen.push(n) });
+    d.syn(0); // its SYN was captured: this direction is not missing from the capture
+    d.acked(5, 2, 0);
+    d.acked(9, 3, 0);
+    d.flush(4, 0);
+    expect(gaps).toEqual([[4, 2], [4, 3]]);
+    expect(unseen).toEqual([]);
+  });
+
   it('sequence numbers wrap around 2^32', () => {
     const { d, out } = dir();
     d.syn(0xfffffffd);
@@ -204,6 +248,40 @@ describe('capture session reassembly', () => {
     expect(gaps[0]).toMatchObject({ dir: 'c2s', lost: 50 });
     expect(lostFrame).toBeDefined();
     expect(engine.stream('c2s').length).toBe(connectPacket('l').length + 2 * pub.length - 50);
+  });
+
+  it('a one-way capture (client→broker only): one gap and one tcp-direction-not-captured note, however many ACKs', () => {
+    const pub = publishPacket('one/way', Buffer.from('x'));
+    const recs: Rec[] = [];
+    let t = 1_700_000_000_000_000;
+    let cs = 1000;
+    recs.push({ timeUs: t, data: tcpFrame(CLIENT, SERVER, { seq: cs++, ack: 0, flags: SYN }) });
+    // The broker's SYN-ACK (ISN 5000) and everything else it sent are not in the capture.
+    recs.push({ timeUs: ++t, data: tcpFrame(CLIENT, SERVER, { seq: cs, ack: 5001, flags: ACK }) });
+    recs.push({ timeUs: ++t, data: tcpFrame(CLIENT, SERVER, { seq: cs, ack: 5001, flags: ACK | PSH, payload: connectPacket('ow') }) });
+    cs += connectPacket('ow').length;
+    let ss = 5001 + CONNACK.length;
+    for (let i = 0; i < 2000; i++) {
+      recs.push({ timeUs: ++t, data: tcpFrame(CLIENT, SERVER, { seq: cs, ack: ss, flags: ACK | PSH, payload: pub }) });
+      cs += pub.length;
+      ss += 2; // a PINGRESP-sized answer each time
+    }
+    const engine = new RecordingEngine();
+    const res = readCaptureBuffer(pcapFile(recs), { engine });
+    expect(engine.of('gap').map((g) => [g.dir, g.frame, g.lost])).toEqual([['s2c', 4, 4]]);
+    expect(res.notes.map((n) => [n.frame, n.severity, n.code])).toEqual([[4, 'info', 'tcp-direction-not-captured']]);
+    expect(res.notes[0]!.text).toContain(`the client's ACKs show the broker sent ${4 + 2 * 1999} byte(s) (frames 4-2003)`);
+    expect(engine.stream('c2s').length).toBe(connectPacket('ow').length + 2000 * pub.length);
+    expect(res.hadErrors).toBe(false);
+  });
+
+  it('a lost segment in a captured direction is still a gap (and no one-way note)', () => {
+    const recs = conversation([{ dir: 'c2s', bytes: connectPacket('g') }, { dir: 's2c', bytes: CONNACK }, { dir: 's2c', bytes: CONNACK }, { dir: 'c2s', bytes: connectPacket('g') }]);
+    recs.splice(5, 1); // the second CONNACK: acknowledged by the client's next segment
+    const engine = new RecordingEngine();
+    const res = readCaptureBuffer(pcapFile(recs), { engine });
+    expect(engine.of('gap').map((g) => [g.dir, g.lost])).toEqual([['s2c', 4]]);
+    expect(res.notes).toEqual([]);
   });
 
   it('mid-stream start: no SYN, the first seen sequence is the start, opened with midstream', () => {

@@ -99,6 +99,29 @@ describe('read', () => {
     expect(j[0]).toMatchObject({ kind: 'summary', connections: 4 });
   });
 
+  it('a one-way capture: one note on stderr and one stream-gap, not one per ACK; --summary lists the note', () => {
+    const file = resolve(ROOT, 'test/fixtures/capture-variants/tcp-one-way-publisher.pcap');
+    const r = mqttscope(['read', file]);
+    expect(r.code).toBe(0); // an info note: the file itself is sound
+    const notes = r.stderr.trim().split('\n');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain(`${file}: frame 4: 10.0.0.1:40001-10.0.0.2:1883: not one broker→client segment was captured, yet the client's ACKs show the broker sent 406 byte(s)`);
+    expect(r.stdout.match(/!! stream-gap/g)).toHaveLength(1);
+    const j = readJsonRecords(file);
+    expect(j.filter((x) => x['kind'] === 'finding' && x['code'] === 'stream-gap')).toHaveLength(1);
+    const sum = mqttscope(['read', file, '--summary']);
+    expect(sum.stdout).toMatch(/Capture notes\n\s+info\s+tcp-direction-not-captured\n/);
+  });
+
+  it('a capture cut by its snap length: each cut frame is named with the bytes captured and the snap length', () => {
+    const file = resolve(ROOT, 'test/fixtures/capture-variants/editcap-snap72.pcap');
+    const r = mqttscope(['read', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}: frame 4: only 72 of 84 bytes were captured (cut below the capture's snap length of 262144 bytes, so when the file was written or edited, e.g. by editcap -s); the last 12 byte(s) of this packet are missing`);
+    const sum = mqttscope(['read', file, '--summary']);
+    expect(sum.stdout).toMatch(/warn\s+snaplen-truncated ×5\n\s+only 72 of 74 bytes were captured \(cut below the capture's snap length of 262144 bytes/);
+  });
+
   it('reads pcapng, nanosecond pcap and WebSocket captures', () => {
     const ns = readJsonRecords(CAP('retained-ns.pcap')).filter((r) => r['kind'] === 'packet');
     expect(ns.length).toBeGreaterThan(5);
