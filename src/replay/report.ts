@@ -1,6 +1,7 @@
 // Human report of a replay: one block per connection, then a verdict line.
 import type { Difference } from './compare.js';
 import type { ReplayResult } from './player.js';
+import { packetTypeName } from '../protocol/packet-types.js';
 
 const PREFIX: Record<Difference['kind'], string> = {
   changed: '~ ', missing: '- missing: ', extra: '+ extra: ', closed: '! ', late: '~ late: ', 'not-sent': '- not sent: ',
@@ -21,6 +22,11 @@ export function formatReport(res: ReplayResult, target: string): string {
     }
     differing++;
     lines.push(`${who}: DIFFERENT (${summary})`);
+    const first = s.sent[0];
+    if (first && first.type !== 1) {
+      // A capture that began mid-connection: replaying it cannot reproduce the session.
+      lines.push(`  note: the capture has no CONNECT on this connection (it began mid-connection, first packet ${packetTypeName(first.type)} in capture frame ${first.frame}); a broker closes a connection whose first packet is not a CONNECT [MQTT-3.1.0-1], so its answers cannot match`);
+    }
     for (const e of c.errors) lines.push(`  connection to ${target}: ${e}`);
     for (const d of c.diffs) lines.push(`  ${PREFIX[d.kind]}${d.text}`);
   }
