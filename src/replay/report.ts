@@ -31,7 +31,7 @@ export function formatReport(res: ReplayResult, target: string): string {
     for (const d of c.diffs) lines.push(`  ${PREFIX[d.kind]}${d.text}`);
   }
   lines.push(res.conns.length === 0
-    ? 'no MQTT client connections in the capture'
+    ? 'no MQTT client connections in the capture: nothing was replayed (MQTT is found on port 1883, on each --port N, and on other ports where the client\'s CONNECT was captured)'
     : differing === 0
       ? `${res.conns.length} connection(s) replayed against ${target}: the broker answered exactly as in the capture`
       : `${differing} of ${res.conns.length} connection(s) replayed against ${target} got different answers`);

@@ -13,7 +13,7 @@ Re-sends what every captured MQTT client sent (packet by packet, packet ids kept
 except that acks of the broker's deliveries take the ids the live broker used)
 to another broker, collects the broker's answers and reports, per connection,
 how they differ from the captured ones, and connections the broker closed.
-Exit 0 when identical, 1 when different.
+Exit 0 when identical, 1 when different or when nothing could be replayed.
 
 Options:
   --to HOST:PORT            broker to replay against (required)
@@ -82,7 +82,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   for (const n of loaded.notes) {
     // Most capture notes already start with "frame N:"; add it only where missing.
-    if (n.severity === 'info') continue;
+    // Informational notes (a TLS connection not decoded, ...) matter only when they explain why nothing is replayed.
+    if (n.severity === 'info' && loaded.conns.length > 0) continue;
     const where = n.frame > 0 && !/^frame \d+:/.test(n.text) ? `frame ${n.frame}: ` : '';
     process.stderr.write(`mqttscope replay: ${file}: ${where}${n.text}\n`);
   }
@@ -101,7 +102,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`cannot connect to ${values.to}: ${connectProblem(res.unreachable)}; nothing was replayed`, { code: 'unreachable', exitCode: 1 });
   }
   process.stdout.write(formatReport(res, `${to.host}:${to.port}`));
-  return res.identical && !loaded.hadErrors ? 0 : 1;
+  // Nothing replayed is not "the same answers".
+  return res.identical && !loaded.hadErrors && res.conns.length > 0 ? 0 : 1;
 }
 
 /** A socket error code as a reason a person can act on. */
