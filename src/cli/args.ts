@@ -11,7 +11,12 @@ export function parseCommandArgs<O extends OptionSpec>(argv: string[], options: 
     // Node's message for an unknown option adds advice about '--' that confuses here.
     const msg = (err as Error).message;
     const unknown = /^Unknown option '([^']+)'/.exec(msg);
-    throw new UsageError(unknown ? `unknown option ${unknown[1]}` : msg);
+    if (unknown) throw new UsageError(`unknown option ${unknown[1]}`);
+    // An option followed by something starting with '-' (a negative number, another option):
+    // Node explains it in three lines; one is enough.
+    const ambiguous = /^Option '([^']+)' argument is ambiguous\.[\s\S]*?use '(--[^=']+)=/.exec(msg);
+    if (ambiguous) throw new UsageError(`${ambiguous[1]} needs a value; for a value that starts with '-', write ${ambiguous[2]}=VALUE`);
+    throw new UsageError(msg.split('\n')[0]!);
   }
 }
 

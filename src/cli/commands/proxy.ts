@@ -61,7 +61,7 @@ type ProxyValues = { [K in keyof typeof PROXY_OPTIONS]?: (typeof PROXY_OPTIONS)[
 
 /**
  * A problem with a file given to --tls-cert, --tls-key or --cafile: one line
- * naming the option, the file and what is wrong; exit 2 like other usage errors.
+ * naming the option, the file and what is wrong; exit 1 (an input error, as for a bad --acl file).
  */
 function tlsFileError(flag: string, path: string, problem: string): CliError {
   // A file given on the command line that cannot be used is an input error (exit 1), as a bad --acl or --passwd line is.

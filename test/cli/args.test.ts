@@ -1,0 +1,30 @@
+// Usage errors from argument parsing are one line (DESIGN.md: "one clear line").
+import { describe, expect, it } from 'vitest';
+import { parseCommandArgs } from '../../src/cli/args.js';
+import { UsageError } from '../../src/cli/errors.js';
+
+const OPTS = { 'delivery-window': { type: 'string' }, filter: { type: 'string', short: 'Y' }, summary: { type: 'boolean' } } as const;
+
+function usageError(argv: string[]): string {
+  try {
+    parseCommandArgs(argv, OPTS);
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    return (err as Error).message;
+  }
+  throw new Error('no usage error');
+}
+
+describe('parseCommandArgs errors', () => {
+  it('a value that starts with a dash: one line saying how to give it', () => {
+    expect(usageError(['--delivery-window', '-1'])).toBe("--delivery-window needs a value; for a value that starts with '-', write --delivery-window=VALUE");
+    expect(usageError(['-Y', '-x'])).toBe("-Y needs a value; for a value that starts with '-', write --filter=VALUE");
+  });
+  it('unknown options and other problems stay one line', () => {
+    expect(usageError(['--nope'])).toBe('unknown option --nope');
+    for (const argv of [['--filter'], ['--summary=3'], ['--delivery-window', '-1']]) expect(usageError(argv)).not.toContain('\n');
+  });
+  it('--delivery-window=-1 still parses (the command then rejects the value)', () => {
+    expect(parseCommandArgs(['--delivery-window=-1'], OPTS).values['delivery-window']).toBe('-1');
+  });
+});
