@@ -218,6 +218,26 @@ describe('read: --format tui needs a terminal', () => {
   });
 });
 
+describe('read: --protocol-version for connections whose CONNECT was not captured', () => {
+  it('an MQTT 5 PUBLISH with properties, joined mid-connection, decodes its properties with --protocol-version 5', () => {
+    const c = new Conv(T0); // no handshake, no CONNECT: the capture joined late
+    const pub = gen({ cmd: 'publish', topic: 'v5/t', payload: 'x', qos: 0, retain: false, dup: false,
+      properties: { contentType: 'text/plain', userProperties: { k: 'v' } } }, 5);
+    c.send(true, pub).send(true, pub).fin();
+    const f = file('mid-v5.pcap', pcapFile(c.recs));
+    const inferred = packets(readJsonRecords(f)).filter((r) => r.type === 'PUBLISH');
+    // Without the option the first packets read as 3.1.1: the property block looks like payload.
+    expect(inferred[0]!.payload_length).not.toBe(1);
+    const v5 = packets(readJsonRecords(f, ['--protocol-version', '5'])).filter((r) => r.type === 'PUBLISH');
+    expect(v5.map((r) => [r.version, r.payload_length, (r.properties as Record<string, unknown>).content_type])).toEqual([[5, 1, 'text/plain'], [5, 1, 'text/plain']]);
+  });
+  it('anything but 3, 4 or 5 is a usage error', () => {
+    const r = mqttscope(['read', CAP('will.pcap'), '--protocol-version', '6']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mqttscope read: --protocol-version: expected 3, 4 or 5, got '6'\n/);
+  });
+});
+
 describe('read: an --acl file that cannot be used', () => {
   it('is one line naming the file once (FILE or FILE:LINE), exit 1', () => {
     const missing = join(tmp, 'no.acl');

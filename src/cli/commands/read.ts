@@ -9,6 +9,7 @@ import type { CaptureNote } from '../../capture/notes.js';
 import { Engine } from '../../engine/engine.js';
 import { FilterSyntaxError, RecordFilter } from '../../filter/index.js';
 import type { OutputRecord } from '../../model/packet.js';
+import type { ProtocolVersion } from '../../model/types.js';
 import { shouldColor } from '../../views/color.js';
 import { createView, type View } from '../../views/index.js';
 import { type CaptureNoteCount, FilteredFlowCounter, renderSummary, SummaryCounter, type SummarySnapshot } from '../../views/summary.js';
@@ -40,6 +41,8 @@ Options:
   --acl FILE            mosquitto acl_file, to explain undelivered/withheld messages
   --show-secrets        show passwords instead of ********
   --fields              json: add the flat field list of every packet
+  --protocol-version V  3, 4 or 5: the version assumed on connections whose CONNECT was
+                        not captured (default: inferred from the packets, starting from 4)
   --delivery-window S   seconds a publish waits for its deliveries (default 5)
   --no-color            no ANSI colours
   --color               ANSI colours even when stdout is not a terminal
@@ -95,6 +98,8 @@ interface Opts {
   fields: boolean;
   deliveryWindowUs: number | undefined;
   color: boolean;
+  /** Version assumed where no CONNECT was captured (the engine still infers from the packets). */
+  defaultVersion: ProtocolVersion | undefined;
 }
 
 /** Every option `read` accepts (each one is in the usage text; test/cli/help-options.test.ts). */
@@ -109,6 +114,7 @@ export const options = {
   'delivery-window': { type: 'string' },
   'no-color': { type: 'boolean' },
   color: { type: 'boolean' },
+  'protocol-version': { type: 'string' },
 } as const;
 
 function parse(argv: string[]): { files: string[]; o: Opts; aclPath: string | undefined } {
@@ -136,6 +142,8 @@ function parse(argv: string[]): { files: string[]; o: Opts; aclPath: string | un
     if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--delivery-window: expected seconds > 0, got '${values['delivery-window']}'`);
     deliveryWindowUs = Math.round(s * 1_000_000);
   }
+  const pv = values['protocol-version'];
+  if (pv !== undefined && pv !== '3' && pv !== '4' && pv !== '5') throw new UsageError(`--protocol-version: expected 3, 4 or 5, got '${pv}'`);
   if (format === 'tui' && positionals.length > 1) throw new UsageError('--format tui reads one FILE at a time');
   // The viewer draws with escape sequences: into a pipe or file they are garbage.
   if (format === 'tui' && !process.stdout.isTTY) throw new UsageError('--format tui needs a terminal on stdout; use --format line, table or json when piping or redirecting');
@@ -146,6 +154,7 @@ function parse(argv: string[]): { files: string[]; o: Opts; aclPath: string | un
     o: {
       format, filter, ports, summary: values.summary ?? false, acl: undefined,
       showSecrets: values['show-secrets'] ?? false, fields: values.fields ?? false, deliveryWindowUs, color,
+      defaultVersion: pv === undefined ? undefined : Number(pv) as ProtocolVersion,
     },
   };
 }
@@ -292,7 +301,7 @@ async function readOne(
   }
   const analyzer = new Analyzer((f) => emit(f), { deliveryWindowUs: o.deliveryWindowUs, acl: o.acl });
   keep(analyzer);
-  const engine = new Engine({ onRecord: emit, observers: [analyzer] });
+  const engine = new Engine({ onRecord: emit, observers: [analyzer], ...(o.defaultVersion ? { defaultVersion: o.defaultVersion } : {}) });
   const progress = new Progress({ label: file, total });
   // Every note goes to stderr, info ones too: they say why traffic was not decoded
   // (TLS, an unknown block, notes cut after the per-code limit). The per-code limit
