@@ -116,8 +116,18 @@ export class Engine {
         packet: (bytes) => this.packet(st, dir, ctx, topics, bytes, 0, bytes.length),
         packetAt: (buf, off, len) => this.packet(st, dir, ctx, topics, buf, off, len),
         note: (note) => this.streamNote(st, dir, note),
+        // Recovered at the end of the stream from held bytes: stamped with the chunk that brought its last byte.
+        recovered: (buf, off, len, time, frame) => {
+          const t = st.curTime, f = st.curFrame;
+          st.curTime = time;
+          st.curFrame = frame;
+          this.packet(st, dir, ctx, topics, buf, off, len);
+          st.curTime = t;
+          st.curFrame = f;
+        },
       },
-      { maxPacketSize: this.maxPacketSize, dir },
+      // The framer reads the chunk's time and frame from here, only while it holds bytes back.
+      { maxPacketSize: this.maxPacketSize, dir, clock: st },
     );
     return { framer, ctx, topics };
   }

@@ -20,6 +20,21 @@ export interface FramerSink {
   packetAt?(buf: Uint8Array, off: number, len: number): void;
   /** A framing problem; `skipped` bytes were not framed as packets. */
   note(note: Note, skipped: number): void;
+  /**
+   * Optional: a packet framed late from bytes that were held back in earlier chunks
+   * (while a resync was undecided, or behind a Remaining Length that the end of the
+   * stream showed to be bogus), with the time and frame (read from
+   * FramerOptions.clock) of the chunk that brought its last byte. Without it (or
+   * without a clock) such packets go to packetAt()/packet(), and the sink stamps them
+   * with the chunk being pushed (or the end of the stream).
+   */
+  recovered?(buf: Uint8Array, off: number, len: number, time: number, frame: number): void;
+}
+
+/** Where the framer reads the time and frame of the chunk being pushed (only when it holds bytes back). */
+export interface FramerClock {
+  readonly curTime: number;
+  readonly curFrame: number;
 }
 
 export interface FramerOptions {
@@ -27,6 +42,8 @@ export interface FramerOptions {
   maxPacketSize?: number;
   /** Which side sends this stream; lets resync reject types that side never sends. */
   dir?: 'c2s' | 's2c';
+  /** The time and frame of the chunk being pushed: packets recovered at the end are stamped from it (FramerSink.recovered). */
+  clock?: FramerClock;
 }
 
 const enum Mode { Aligned, Skip, Resync }
@@ -41,6 +58,13 @@ const RESYNC_CONFIRM_LIMIT = 65_536;
  * 640 MiB when this was 64 KiB.
  */
 const CARRY_START = 4096;
+/**
+ * Most chunks remembered for the bytes held back; past it every other one is
+ * forgotten, so a packet recovered at the end may get the stamp of a chunk a
+ * little before its own (only when over a thousand chunks trickled into a
+ * packet whose length turned out bogus).
+ */
+const MAX_MARKS = 1024;
 
 export class Framer {
   private readonly sink: FramerSink;
@@ -58,10 +82,20 @@ export class Framer {
   private resyncSkipped = 0;
 
   private readonly byOffset: boolean;
+  private readonly clock: FramerClock | null;
+  /**
+   * Where the held bytes (the carried packet, or the bytes held for a resync) came
+   * from: triples [offset in them, time, frame], one per chunk, offsets increasing.
+   * Kept only with a clock; read only when the end of the stream recovers packets.
+   */
+  private marks: number[] | null = null;
+  /** The marks of a buffer being framed that joins held bytes and a new chunk (null: the new chunk alone). */
+  private work: number[] | null = null;
 
   constructor(sink: FramerSink, opts: FramerOptions = {}) {
     this.sink = sink;
     this.byOffset = typeof sink.packetAt === 'function';
+    this.clock = opts.clock !== undefined && typeof sink.recovered === 'function' ? opts.clock : null;
     this.maxPacketSize = Math.max(2, opts.maxPacketSize ?? MAX_REMAINING_LENGTH + 5);
     this.typeMask = opts.dir === 'c2s' ? C2S_TYPES : opts.dir === 's2c' ? S2C_TYPES : ALL_TYPES;
   }
@@ -82,6 +116,8 @@ export class Framer {
     this.carryTotal = -1;
     this.skipLeft = 0;
     this.pendingResync = null;
+    this.marks = null;
+    this.work = null;
     this.mode = Mode.Resync;
   }
 
@@ -174,6 +210,7 @@ export class Framer {
   }
 
   private startCarry(chunk: Uint8Array, pos: number, total: number): void {
+    if (this.clock !== null) this.holdMarks(pos);
     const have = chunk.length - pos;
     const cap = total > 0 ? Math.min(total, Math.max(CARRY_START, have * 2)) : 8;
     this.carry = new Uint8Array(Math.max(cap, have));
@@ -185,6 +222,7 @@ export class Framer {
   /** Append from chunk to the carried packet; returns the new position in chunk. */
   private fillCarry(chunk: Uint8Array, pos: number): number {
     const end = chunk.length;
+    if (this.clock !== null && pos < end) this.markAppend(this.carryLen);
     if (this.carryTotal < 0) {
       // The header is incomplete: take bytes one by one until the varint ends.
       const carry = this.carry!;
@@ -198,13 +236,18 @@ export class Framer {
           this.badLength(bad, 0);
           this.mode = Mode.Resync;
           // Re-examine the bytes after the first one as resync candidates.
+          const marks = this.marks;
+          this.marks = null;
+          this.work = marks !== null ? rebaseMarks(marks, 1) : null;
           this.resync(concat(bad.subarray(1), chunk.subarray(pos)), 0);
+          this.work = null;
           return end;
         }
         const total = hdr;
         if (total > this.maxPacketSize) {
           const have = this.carryLen;
           this.carry = null; this.carryLen = 0; this.carryTotal = -1;
+          this.marks = null;
           this.sink.note({
             severity: 'warn', code: 'packet-too-large',
             text: `packet of ${total} bytes exceeds the maximum decode size of ${this.maxPacketSize} bytes; it was skipped, not decoded`,
@@ -240,6 +283,7 @@ export class Framer {
     if (this.carryLen === this.carryTotal) {
       const pkt = this.carry!;
       this.carry = null; this.carryLen = 0; this.carryTotal = -1;
+      if (this.marks !== null) this.marks.length = 0;
       if (this.byOffset) this.sink.packetAt!(pkt, 0, pkt.length);
       else this.sink.packet(pkt);
     }
@@ -263,13 +307,15 @@ export class Framer {
         if (this.resyncSkipped + (p - pos) > 0) this.reportResync(this.resyncSkipped + (p - pos));
         this.resyncSkipped = 0;
         this.mode = Mode.Aligned;
+        // Bytes held from earlier chunks: packets that ended in them keep those chunks' stamps.
+        if (this.work !== null) p = this.emitHeld(chunk, p);
         this.frameAligned(chunk, p);
         return;
       }
       if (verdict === UNDECIDED && end - p < RESYNC_CONFIRM_LIMIT) {
         // Wait for more bytes, keeping the tail (bounded by the confirm limit).
         this.resyncSkipped += p - pos;
-        this.holdForResync(chunk.subarray(p));
+        this.holdForResync(chunk, p);
         return;
       }
       p++;
@@ -277,9 +323,31 @@ export class Framer {
     this.resyncSkipped += end - pos;
   }
 
-  private holdForResync(tail: Uint8Array): void {
-    // Stored as a "carry" with unknown total; push() will call resync again with it prepended.
-    this.pendingResync = tail.slice();
+  /** Hold `buf` from `from` on (under the confirm limit) until more bytes decide the resync. */
+  private holdForResync(buf: Uint8Array, from: number): void {
+    if (this.clock !== null) this.holdMarks(from);
+    // push() will call resync again with it prepended.
+    this.pendingResync = buf.slice(from);
+  }
+
+  /** The held bytes start at `from` of the buffer being framed: take its marks from there. */
+  private holdMarks(from: number): void {
+    const w = this.work;
+    if (w !== null) { this.marks = rebaseMarks(w, from); return; }
+    const c = this.clock!;
+    const m = (this.marks ??= []);
+    m.length = 0;
+    m.push(0, c.curTime, c.curFrame);
+  }
+
+  /** Bytes of the chunk being pushed join the held bytes at `offset`. */
+  private markAppend(offset: number): void {
+    const c = this.clock!;
+    const m = (this.marks ??= []);
+    const n = m.length;
+    if (n >= 3 && m[n - 2] === c.curTime && m[n - 1] === c.curFrame) return;
+    if (n >= 3 * MAX_MARKS) thinMarks(m);
+    m.push(offset, c.curTime, c.curFrame);
   }
 
   private pendingResync: Uint8Array | null = null;
@@ -293,10 +361,18 @@ export class Framer {
 
   /** Entry used by push() when bytes are held for a resync decision. */
   pushResync(chunk: Uint8Array): boolean {
-    if (this.pendingResync === null) return false;
-    const joined = concat(this.pendingResync, chunk);
+    const pending = this.pendingResync;
+    if (pending === null) return false;
+    const joined = concat(pending, chunk);
     this.pendingResync = null;
+    if (this.clock !== null) {
+      // The joined buffer's marks: the held bytes', then this chunk's.
+      this.markAppend(pending.length);
+      this.work = this.marks;
+      this.marks = null;
+    }
     this.resync(joined, 0);
+    this.work = null;
     return true;
   }
 
@@ -305,17 +381,20 @@ export class Framer {
    * Remaining Length was never reached gets a note saying so; when the bytes
    * after its header frame exactly into complete, plausible packets up to the
    * end of the stream, the length was bogus and those packets are handed out
-   * (the sink sees them now, at the end of the stream).
+   * (the sink sees them now, at the end of the stream; with a clock, each stamped
+   * with the time and frame of the chunk that brought its last byte).
    */
   flush(): void {
     const carry = this.carry;
     const carried = this.carryLen;
     const total = this.carryTotal;
     const pending = this.pendingResync;
+    const marks = this.marks;
     let held = pending?.length ?? 0;
     this.carry = null; this.carryLen = 0; this.carryTotal = -1; this.pendingResync = null;
+    this.marks = null; this.work = null;
     if (carry !== null && carried > 0 && total > carried) {
-      this.unfinishedPacket(carry.subarray(0, carried), total);
+      this.unfinishedPacket(carry.subarray(0, carried), total, marks);
       return;
     }
     if (pending !== null && held > 0) {
@@ -328,9 +407,8 @@ export class Framer {
         this.resyncSkipped = 0;
         if (skipped > 0) this.reportResync(skipped);
         this.mode = Mode.Aligned;
-        this.frameAligned(pending.subarray(from), 0);
-        held = this.carryLen;
-        this.carry = null; this.carryLen = 0; this.carryTotal = -1;
+        this.emitChain(pending, from, marks, 0);
+        held = 0;
       }
     }
     if (this.resyncSkipped > 0) {
@@ -350,7 +428,7 @@ export class Framer {
     }
   }
 
-  private unfinishedPacket(bytes: Uint8Array, total: number): void {
+  private unfinishedPacket(bytes: Uint8Array, total: number, marks: number[] | null): void {
     const v = decodeVarint(bytes, 1, bytes.length);
     const hdr = v === 'more' || v === 'invalid' ? 2 : v.next;
     const rl = total - hdr;
@@ -361,13 +439,77 @@ export class Framer {
       severity: 'warn', code: 'truncated-packet',
       text: `${name} declares Remaining Length ${rl} (expected ${total} bytes in all) but the stream ended after ${bytes.length - hdr} byte(s) of its body; `
         + (from > 0
-          ? `the length is bogus: its last ${bytes.length - from} byte(s) frame as packets up to the end of the stream and are decoded from there (stamped with where the stream ended)`
+          ? `the length is bogus: its last ${bytes.length - from} byte(s) frame as packets up to the end of the stream and are decoded from there (${this.clock !== null ? 'each stamped with the time and frame its last byte arrived in' : 'stamped with where the stream ended'})`
           : 'the packet is cut, or its length is bogus and what followed could not be framed'),
     }, from < 0 ? bytes.length : from);
     if (from < 0) return;
     this.mode = Mode.Aligned;
-    this.frameAligned(bytes.slice(from), 0);
+    // A copy: records must not keep the whole (possibly huge) carried buffer alive.
+    this.emitChain(bytes.slice(from), 0, marks, from);
   }
+
+  /**
+   * A resync decided on a buffer that joins held bytes and the chunk being pushed:
+   * hand out the whole packets from `p` that end before that chunk's bytes, each
+   * stamped (this.work) with the chunk that brought its last byte. Returns where
+   * aligned framing goes on.
+   */
+  private emitHeld(buf: Uint8Array, p: number): number {
+    const w = this.work!;
+    const newFrom = w[w.length - 3]!; // where the bytes of the chunk being pushed start
+    let mi = 0;
+    while (p < newFrom) {
+      const total = readHeader(buf, p, buf.length);
+      if (total <= 0 || total > this.maxPacketSize || p + total > newFrom) break;
+      const last = p + total - 1;
+      while (mi + 3 < w.length && w[mi + 3]! <= last) mi += 3;
+      this.sink.recovered!(buf, p, total, w[mi + 1]!, w[mi + 2]!);
+      p += total;
+    }
+    return p;
+  }
+
+  /**
+   * Hand out the packets that run exactly from buf[from] to its end (chainToEnd
+   * found them), each stamped from `marks` (which give offsets of buf + `base`)
+   * by the chunk that brought its last byte, when the sink takes stamps.
+   */
+  private emitChain(buf: Uint8Array, from: number, marks: number[] | null, base: number): void {
+    const sink = this.sink;
+    const stamped = this.clock !== null && marks !== null && marks.length > 0;
+    const end = buf.length;
+    let mi = 0;
+    for (let p = from; p < end;) {
+      const total = readHeader(buf, p, end);
+      if (total <= 0 || p + total > end) break; // cannot happen after chainToEnd
+      if (stamped) {
+        const last = base + p + total - 1;
+        while (mi + 3 < marks.length && marks[mi + 3]! <= last) mi += 3;
+        sink.recovered!(buf, p, total, marks[mi + 1]!, marks[mi + 2]!);
+      } else if (this.byOffset) sink.packetAt!(buf, p, total);
+      else sink.packet(buf.subarray(p, p + total));
+      p += total;
+    }
+  }
+}
+
+/** Marks of the bytes from `from` on of the buffer `marks` describe, with offsets from there. */
+function rebaseMarks(marks: number[], from: number): number[] {
+  let i = 0;
+  while (i + 3 < marks.length && marks[i + 3]! <= from) i += 3;
+  const out: number[] = [];
+  for (let k = i; k < marks.length; k += 3) out.push(Math.max(0, marks[k]! - from), marks[k + 1]!, marks[k + 2]!);
+  return out;
+}
+
+/** Forget every other mark but the first (the marks still cover every byte, some less precisely). */
+function thinMarks(m: number[]): void {
+  let w = 3;
+  for (let r = 6; r < m.length; r += 6) {
+    m[w] = m[r]!; m[w + 1] = m[r + 1]!; m[w + 2] = m[r + 2]!;
+    w += 3;
+  }
+  m.length = w;
 }
 
 const HEADER_INCOMPLETE = -1;

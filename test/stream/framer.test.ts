@@ -275,3 +275,106 @@ describe('Framer', () => {
     expect(notes[0]?.text).toContain('expected 22');
   });
 });
+
+describe('Framer stamps of packets framed late', () => {
+  /** A framer whose clock is the index of the chunk being pushed; late packets record it. */
+  function stamped() {
+    const clock = { curTime: 0, curFrame: 0 };
+    const out: { hex: string; frame: number | null }[] = [];
+    const framer = new Framer({
+      packet: (b) => out.push({ hex: Buffer.from(b).toString('hex'), frame: null }),
+      recovered: (buf, off, len, time, frame) => {
+        expect(time).toBe(frame * 1000);
+        out.push({ hex: Buffer.from(buf.subarray(off, off + len)).toString('hex'), frame });
+      },
+      note: () => {},
+    }, { clock });
+    const push = (chunk: Uint8Array, frame: number) => {
+      clock.curFrame = frame;
+      clock.curTime = frame * 1000;
+      framer.push(chunk);
+    };
+    return { framer, out, push };
+  }
+
+  const TAIL = [PUBLISH_ROOM, PUBACK, PINGREQ, PUBLISH_509, DISCONNECT];
+  // A PUBLISH declaring the largest Remaining Length and some text, then real packets to the end.
+  const BOGUS = hex('30 ff ff ff 7f 0003 612f62' + Buffer.from('garbage '.repeat(5)).toString('hex') + TAIL.join(''));
+
+  it('property: however the stream is cut, each packet recovered behind a bogus length has the frame of its last byte', () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 1, max: BOGUS.length - 1 }), { maxLength: 40 }), (raw) => {
+      const cuts = [...raw].sort((a, b) => a - b);
+      const { framer, out, push } = stamped();
+      const bounds = [0, ...cuts, BOGUS.length];
+      for (let i = 0; i + 1 < bounds.length; i++) push(BOGUS.subarray(bounds[i]!, bounds[i + 1]!), i + 1);
+      expect(out).toEqual([]);
+      framer.flush();
+      expect(out.map((p) => p.hex)).toEqual(TAIL);
+      // Where each packet ends in the stream, and which chunk (frame) that byte came in.
+      let end = BOGUS.length;
+      const ends: number[] = [];
+      for (const p of [...TAIL].reverse()) { ends.unshift(end); end -= p.length / 2; }
+      const frameOf = (i: number) => bounds.findIndex((b) => b > i);
+      expect(out.map((p) => p.frame)).toEqual(ends.map((e) => frameOf(e - 1)));
+    }), { numRuns: 300 });
+  });
+
+  it('a bogus length trickled in byte by byte: what it remembers of its chunks stays bounded', () => {
+    const { framer, out, push } = stamped();
+    const bytes = hex('30 ff ff ff 7f 0003 612f62' + '61'.repeat(6000) + PUBLISH_ROOM + PINGREQ);
+    bytes.forEach((b, i) => push(Uint8Array.of(b), i + 1));
+    const marks = (framer as unknown as { marks: number[] }).marks;
+    expect(marks.length).toBeLessThanOrEqual(3 * 1024);
+    framer.flush();
+    expect(out.map((p) => p.hex)).toEqual([PUBLISH_ROOM, PINGREQ]);
+    // Past a thousand chunks every other one is forgotten: a stamp can be a little early, never late.
+    const last = [bytes.length - 2, bytes.length];
+    out.forEach((p, k) => {
+      expect(p.frame!).toBeLessThanOrEqual(last[k]!);
+      expect(p.frame!).toBeGreaterThanOrEqual(last[k]! - 8);
+    });
+  });
+
+  it('property: stamping changes no framing, and a late packet is never stamped later than the chunk being pushed', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(CONNECT, PUBLISH_ROOM, PUBACK, PINGREQ, DISCONNECT, PUBLISH_509),
+      fc.constantFrom('30ffffff7f', '30ffffffff01', '207f00', '0003612f62', '6161616161', '00'),
+    );
+    fc.assert(fc.property(fc.array(piece, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), (pieces, rawCuts, mid) => {
+      const stream = hex(pieces.join(''));
+      const bounds = [...new Set([0, ...rawCuts.map((c) => c % (stream.length + 1)), stream.length])].sort((a, b) => a - b);
+      const plain: string[] = [];
+      const late: string[] = [];
+      const clock = { curTime: 0, curFrame: 0 };
+      const a = new Framer({ packet: (x) => plain.push(Buffer.from(x).toString('hex')), note: () => {} });
+      const b = new Framer({
+        packet: (x) => late.push(Buffer.from(x).toString('hex')),
+        recovered: (buf, off, len, time, frame) => {
+          expect(frame).toBeGreaterThanOrEqual(1);
+          expect(frame).toBeLessThanOrEqual(Math.max(1, clock.curFrame));
+          expect(time).toBe(frame * 10);
+          late.push(Buffer.from(buf.subarray(off, off + len)).toString('hex'));
+        },
+        note: () => {},
+      }, { clock });
+      if (mid) { a.startResync(); b.startResync(); }
+      for (let i = 0; i + 1 < bounds.length; i++) {
+        const chunk = stream.subarray(bounds[i]!, bounds[i + 1]!);
+        clock.curFrame = i + 1;
+        clock.curTime = (i + 1) * 10;
+        a.push(chunk);
+        b.push(chunk);
+      }
+      a.flush();
+      b.flush();
+      expect(late).toEqual(plain);
+    }), { numRuns: 500 });
+  });
+
+  it('without a clock, late packets go to packet() as before', () => {
+    const { framer, packets } = collect();
+    framer.push(BOGUS);
+    framer.flush();
+    expect(packets).toEqual(TAIL);
+  });
+});
