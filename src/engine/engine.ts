@@ -276,7 +276,8 @@ export class Engine {
     const lead = inf.strong5 - inf.strong4;
     const say = lead !== 0 ? lead : inf.medium !== 0 ? inf.medium : inf.weak >= WEAK_MIN ? 1 : 0;
     if (say > 0) st.version = 5;
-    else if (say < 0) st.version = 4;
+    // Not MQTT 5: 3.1.1, or 3.1 when that is the version assumed (they frame and read alike past CONNECT).
+    else if (say < 0) st.version = this.defaultVersion === 3 ? 3 : 4;
     st.c2s.ctx.version = st.version;
     st.s2c.ctx.version = st.version;
     if (lead >= SETTLE_LEAD || lead <= -SETTLE_LEAD) {

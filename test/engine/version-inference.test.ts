@@ -31,9 +31,9 @@ const PONG = 'd0 00';
 
 type Step = ['c2s' | 's2c', string];
 
-function feed(steps: Step[]): PacketRecord[] {
+function feed(steps: Step[], defaultVersion?: 3 | 4 | 5): PacketRecord[] {
   const out: OutputRecord[] = [];
-  const e = new Engine({ onRecord: (r) => out.push(r) });
+  const e = new Engine({ onRecord: (r) => out.push(r), defaultVersion });
   e.open(META, 1, { midstream: true });
   let t = 1;
   for (const [dir, h] of steps) e.data(META.id, dir, hex(h), ++t, t);
@@ -89,6 +89,13 @@ describe('version inference without a CONNECT', () => {
     expect(rs.every((r) => r.versionInferred)).toBe(true);
     // Settled records are the fast path's, which must equal the walker's.
     expect(rs[4]!.summary).toEqual(summarize(hex(PUB4_ZERO), { version: 4 }));
+  });
+
+  it('the version assumed (defaultVersion) holds on ties; evidence against MQTT 5 keeps 3.1 when 3.1 is assumed', () => {
+    expect(feed([['c2s', PUB5_EMPTY_PROPS], ['c2s', PUB5_EMPTY_PROPS]], 5).map((r) => [r.version, r.summary.payloadLength])).toEqual([[5, 5], [5, 5]]);
+    expect(feed([['c2s', PUB4_TEXT], ['s2c', SUBACK5]], 5).map((r) => r.version)).toEqual([4, 4]);
+    expect(feed([['c2s', PUB4_TEXT], ['c2s', PUB4_ZERO]], 3).map((r) => r.version)).toEqual([3, 3]);
+    expect(feed([['s2c', PUBACK5]], 3).map((r) => r.version)).toEqual([5]);
   });
 
   it('a CONNECT after inference decides, and its records are no longer marked inferred', () => {
