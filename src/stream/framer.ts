@@ -283,7 +283,8 @@ export class Framer {
     if (this.carryLen === this.carryTotal) {
       const pkt = this.carry!;
       this.carry = null; this.carryLen = 0; this.carryTotal = -1;
-      if (this.marks !== null) this.marks.length = 0;
+      // Kept for the next split packet (two chunks, six numbers), unless a long trickle grew it.
+      if (this.marks !== null) { if (this.marks.length > 24) this.marks = null; else this.marks.length = 0; }
       if (this.byOffset) this.sink.packetAt!(pkt, 0, pkt.length);
       else this.sink.packet(pkt);
     }
