@@ -116,7 +116,8 @@ export class Engine {
         packet: (bytes) => this.packet(st, dir, ctx, topics, bytes, 0, bytes.length),
         packetAt: (buf, off, len) => this.packet(st, dir, ctx, topics, buf, off, len),
         note: (note) => this.streamNote(st, dir, note),
-        // Recovered at the end of the stream from held bytes: stamped with the chunk that brought its last byte.
+        // Framed late from bytes held back (a resync decided later, a bogus length exposed at the
+        // end): stamped with the chunk that brought its last byte, not the current one.
         recovered: (buf, off, len, time, frame) => {
           const t = st.curTime, f = st.curFrame;
           st.curTime = time;

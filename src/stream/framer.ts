@@ -42,7 +42,7 @@ export interface FramerOptions {
   maxPacketSize?: number;
   /** Which side sends this stream; lets resync reject types that side never sends. */
   dir?: 'c2s' | 's2c';
-  /** The time and frame of the chunk being pushed: packets recovered at the end are stamped from it (FramerSink.recovered). */
+  /** The time and frame of the chunk being pushed: packets framed late from held bytes are stamped from it (FramerSink.recovered). */
   clock?: FramerClock;
 }
 
@@ -60,9 +60,8 @@ const RESYNC_CONFIRM_LIMIT = 65_536;
 const CARRY_START = 4096;
 /**
  * Most chunks remembered for the bytes held back; past it every other one is
- * forgotten, so a packet recovered at the end may get the stamp of a chunk a
- * little before its own (only when over a thousand chunks trickled into a
- * packet whose length turned out bogus).
+ * forgotten, so a packet framed late may get the stamp of a chunk a little
+ * before its own (only when over a thousand chunks trickled into held bytes).
  */
 const MAX_MARKS = 1024;
 
@@ -86,7 +85,7 @@ export class Framer {
   /**
    * Where the held bytes (the carried packet, or the bytes held for a resync) came
    * from: triples [offset in them, time, frame], one per chunk, offsets increasing.
-   * Kept only with a clock; read only when the end of the stream recovers packets.
+   * Kept only with a clock; read only when packets are framed late from held bytes.
    */
   private marks: number[] | null = null;
   /** The marks of a buffer being framed that joins held bytes and a new chunk (null: the new chunk alone). */
