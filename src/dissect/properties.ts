@@ -54,6 +54,7 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
   let g: Field | null = null;
   if (w.tree) g = w.group(groupId, groupLabel);
   const out: Record<string, unknown> = {};
+  const lenAt = w.pos;
   const len = w.varint('mqtt.property_len', 'Property Length', true);
   if (len < 0) {
     if (g) w.closeGroup(g, null, '(invalid)');
@@ -61,13 +62,15 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
   }
   let blockEnd = w.pos + len;
   if (blockEnd > w.end) {
-    w.note(NOTE_DEFS.truncated, `Property Length ${len} runs past the end of the packet (${w.end - w.pos} bytes remain)`, w.pos);
+    // The note belongs to the Property Length, which is what is wrong [MQTT 5.0 §2.2.2.1].
+    w.note(NOTE_DEFS.truncated, `Property Length ${len} runs past the end of the packet (only ${w.end - w.pos} byte(s) follow it); the block is decoded up to the end of the packet`, lenAt, 'MQTT-2.2.2.1');
     w.truncated = true;
     blockEnd = w.end;
   }
   // Seen-property bitmap over ids 0..63 as two 32-bit words (no allocation).
   let seenLo = 0, seenHi = 0;
   let count = 0;
+  let authDataAt = -1;
   const savedEnd = w.end;
   w.end = blockEnd;
   while (w.pos < blockEnd) {
@@ -87,6 +90,7 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
       break;
     }
     count++;
+    if (id === 0x16 && authDataAt < 0) authDataAt = at;
     const bit = id & 31;
     const seen = id < 32 ? (seenLo >>> bit) & 1 : (seenHi >>> bit) & 1;
     if (id < 32) seenLo |= 1 << bit; else seenHi |= 1 << bit;
@@ -149,6 +153,10 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
   }
   w.end = savedEnd;
   w.pos = blockEnd;
+  // CONNECT: Authentication Data needs an Authentication Method [MQTT 5.0 §3.1.2.11.10].
+  if (place === 1 && authDataAt >= 0 && (seenLo & (1 << 0x15)) === 0) {
+    w.note(NOTE_DEFS.authDataWithoutMethod, 'CONNECT has Authentication Data but no Authentication Method; that is a Protocol Error', authDataAt);
+  }
   if (g) w.closeGroup(g, count, `${count} propert${count === 1 ? 'y' : 'ies'}, ${len} byte${len === 1 ? '' : 's'}`);
   return out;
 }
@@ -169,17 +177,18 @@ function storeValue(out: Record<string, unknown>, info: PropertyInfo, v: unknown
 }
 
 function valueRangeCheck(w: Walker, info: PropertyInfo, v: number, at: number): void {
-  let bad = false;
+  let allowed: string | null = null;
   switch (info.id) {
-    case 0x01: case 0x17: case 0x19: case 0x25: case 0x28: case 0x29: case 0x2a:
-      bad = v > 1; break;
-    case 0x24: bad = v > 1; break; // Maximum QoS is 0 or 1
-    case 0x0b: bad = v === 0; break;
-    case 0x21: case 0x23: bad = v === 0; break; // Receive Maximum, Topic Alias
-    case 0x27: bad = v === 0; break;
+    // Flags and Maximum QoS: 0 or 1 only
+    case 0x01: case 0x17: case 0x19: case 0x24: case 0x25: case 0x28: case 0x29: case 0x2a:
+      if (v > 1) allowed = '0 or 1'; break;
+    case 0x0b: if (v === 0) allowed = '1 to 268,435,455'; break; // Subscription Identifier
+    case 0x21: case 0x23: case 0x27: if (v === 0) allowed = 'non-zero'; break; // Receive Maximum, Topic Alias, Maximum Packet Size
     default: break;
   }
-  if (bad) w.note(NOTE_DEFS.propertyValue, `${info.specName} has the value ${v}, which is not allowed`, at);
+  if (allowed === null) return;
+  // A Topic Alias of 0 has its own statement [MQTT-3.3.2-8]; the others are Protocol Errors of their section.
+  w.note(NOTE_DEFS.propertyValue, `${info.specName} has the value ${v}; it must be ${allowed}`, at, info.id === 0x23 ? 'MQTT-3.3.2-8' : undefined);
 }
 
 /** Read one property value; undefined when truncated. Notes name the property. */

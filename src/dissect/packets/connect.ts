@@ -5,7 +5,7 @@ import type { ProtocolVersion } from '../../model/types.js';
 import { protocolVersionName } from '../../protocol/packet-types.js';
 import { NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { readProperties, WILL_PLACE } from '../properties.js';
-import { hexByte, quote, UTF8_WILDCARD } from '../utf8.js';
+import { hexByte, hexOf, quote, UTF8_WILDCARD } from '../utf8.js';
 import type { Walker } from '../walker.js';
 
 export function walkConnect(w: Walker): void {
@@ -89,6 +89,8 @@ export function walkConnect(w: Walker): void {
     const wt = w.str('mqtt.willtopic_len', 'mqtt.willtopic', 'Will Topic');
     if (wt === null) return;
     will.topic = wt;
+    // The Will Topic is a Topic Name: at least one character [MQTT-4.7.3-1] (both versions).
+    if (wt.length === 0) w.note(NOTE_DEFS.emptyTopic, 'Will Topic is empty; a Topic Name must be at least one character long', wtAt - 2, 'MQTT-4.7.3-1');
     // No wildcards in a Topic Name [MQTT-4.7.1-1] (5.0: [MQTT-4.7.0-1]).
     if (w.strStatus & UTF8_WILDCARD) {
       w.note(NOTE_DEFS.wildcardTopic, `Will Topic ${quote(wt)} contains a wildcard character (+ or #)`, wtAt, w.ref('MQTT-4.7.1-1', 'MQTT-4.7.0-1'));
@@ -106,5 +108,24 @@ export function walkConnect(w: Walker): void {
     const ps = w.bin('mqtt.passwd_len', 'mqtt.passwd', 'Password');
     if (ps < 0) return;
     info.password = w.b.subarray(ps, w.pos);
+  }
+  if (w.pos < w.end) {
+    // Bytes after the last field the Connect Flags announce: most likely a Password
+    // or User Name sent without its flag. Password Flag 0: no Password may be present
+    // [MQTT-3.1.2-20] (5.0: -18); User Name Flag 0: no User Name [MQTT-3.1.2-18] (5.0: -16).
+    const n = w.end - w.pos;
+    const at = w.pos;
+    let text = `${n} byte(s) left over after the last field of CONNECT (inside the Remaining Length)`;
+    let spec: string | undefined;
+    if (!passwd) {
+      text += `; the Password Flag is 0, so no Password may follow${uname ? ' the User Name' : ''}`;
+      spec = w.ref('MQTT-3.1.2-20', 'MQTT-3.1.2-18');
+    } else if (!uname) {
+      text += '; the User Name Flag is 0, so no User Name may be present (the field read as the Password may be a User Name)';
+      spec = w.ref('MQTT-3.1.2-18', 'MQTT-3.1.2-16');
+    }
+    w.note(NOTE_DEFS.trailing, text, at, spec);
+    if (w.tree) w.add('mqtt.trailing', 'Trailing Bytes', at, n, hexOf(w.b, at, w.end), hexOf(w.b, at, w.end));
+    w.pos = w.end;
   }
 }

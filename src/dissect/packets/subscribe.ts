@@ -8,14 +8,37 @@ import { hexByte, quote, UTF8_WILDCARD } from '../utf8.js';
 import type { Walker } from '../walker.js';
 import { packetId } from './common.js';
 
-/** Topic filter rules: not empty [MQTT-4.7.3-1], wildcards only as whole levels [MQTT-4.7.1-2, -3]. */
+const SHARE = '$share/';
+
+/**
+ * Topic filter rules: not empty [MQTT-4.7.3-1], wildcards only as whole levels
+ * [MQTT-4.7.1-2, -3]; in MQTT 5 a shared subscription is `$share/{ShareName}/{filter}`
+ * with a non-empty ShareName [MQTT-4.8.2-1] without `+` or `#`, followed by `/` and a
+ * Topic Filter [MQTT-4.8.2-2]. The wildcard rules then apply to the filter part.
+ */
 function checkFilter(w: Walker, filter: string, at: number, packet: string): void {
   if (filter.length === 0) {
     w.note(NOTE_DEFS.emptyFilter, `${packet} Topic Filter is empty`, at);
     return;
   }
+  let rest = filter;
+  if (w.version === 5 && filter.startsWith(SHARE)) {
+    const slash = filter.indexOf('/', SHARE.length);
+    const shareName = filter.slice(SHARE.length, slash < 0 ? filter.length : slash);
+    const form = 'a shared subscription is $share/{ShareName}/{filter}';
+    if (shareName.length === 0) {
+      w.note(NOTE_DEFS.invalidFilter, `${packet} Topic Filter ${quote(filter)} has an empty ShareName; ${form}`, at + 2, 'MQTT-4.8.2-1');
+    } else if (shareName.includes('+') || shareName.includes('#')) {
+      w.note(NOTE_DEFS.invalidFilter, `${packet} Topic Filter ${quote(filter)}: the ShareName ${quote(shareName)} must not contain '+' or '#'`, at + 2, 'MQTT-4.8.2-2');
+    }
+    if (slash < 0 || slash + 1 === filter.length) {
+      w.note(NOTE_DEFS.invalidFilter, `${packet} Topic Filter ${quote(filter)}: the ShareName must be followed by '/' and a Topic Filter; ${form}`, at + 2, 'MQTT-4.8.2-2');
+      return;
+    }
+    rest = filter.slice(slash + 1);
+  }
   if ((w.strStatus & UTF8_WILDCARD) === 0) return;
-  const bad = filterWildcardProblems(filter);
+  const bad = filterWildcardProblems(rest);
   if (bad & FILTER_BAD_HASH) {
     w.note(NOTE_DEFS.invalidFilter, `${packet} Topic Filter ${quote(filter)}: '#' must be a level of its own and the last one (e.g. "a/#")`, at + 2);
   }
