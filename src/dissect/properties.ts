@@ -191,6 +191,18 @@ function valueRangeCheck(w: Walker, info: PropertyInfo, v: number, at: number): 
   w.note(NOTE_DEFS.propertyValue, `${info.specName} has the value ${v}; it must be ${allowed}`, at, info.id === 0x23 ? 'MQTT-3.3.2-8' : undefined);
 }
 
+/** Display of an integer property value: units for the intervals and sizes [MQTT 5.0 §3.1.2.11, §3.2.2.3, §3.3.2.3]. */
+function intDisplay(id: number, v: number): string {
+  switch (id) {
+    case 0x11: // Session Expiry Interval
+      return v === 0 ? '0 s (the session ends when the connection closes)' : v === 0xffffffff ? '4294967295 s (the session does not expire)' : `${v} s`;
+    case 0x02: case 0x18: case 0x13: return `${v} s`; // Message Expiry, Will Delay, Server Keep Alive
+    case 0x27: return `${v} bytes`; // Maximum Packet Size
+    case 0x01: return v === 0 ? '0 (unspecified bytes)' : v === 1 ? '1 (UTF-8 encoded character data)' : String(v);
+    default: return String(v);
+  }
+}
+
 /** Read one property value; undefined when truncated. Notes name the property. */
 function readValue(w: Walker, info: PropertyInfo): unknown {
   const at = w.pos;
@@ -200,21 +212,21 @@ function readValue(w: Walker, info: PropertyInfo): unknown {
     case 'byte': {
       if (!w.need(1, vid, 'Value', what)) return undefined;
       const v = w.u8();
-      if (w.tree) w.add(vid, 'Value', at, 1, v, String(v));
+      if (w.tree) w.add(vid, 'Value', at, 1, v, intDisplay(info.id, v));
       valueRangeCheck(w, info, v, at);
       return v;
     }
     case 'two-byte-int': {
       if (!w.need(2, vid, 'Value', what)) return undefined;
       const v = w.u16();
-      if (w.tree) w.add(vid, 'Value', at, 2, v, String(v));
+      if (w.tree) w.add(vid, 'Value', at, 2, v, intDisplay(info.id, v));
       valueRangeCheck(w, info, v, at);
       return v;
     }
     case 'four-byte-int': {
       if (!w.need(4, vid, 'Value', what)) return undefined;
       const v = w.u32();
-      if (w.tree) w.add(vid, 'Value', at, 4, v, String(v));
+      if (w.tree) w.add(vid, 'Value', at, 4, v, intDisplay(info.id, v));
       valueRangeCheck(w, info, v, at);
       return v;
     }

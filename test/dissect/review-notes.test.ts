@@ -4,7 +4,7 @@
 // after the fields its flags announce. One comment per field.
 import { describe, expect, it } from 'vitest';
 import type { Field, Note } from '../../src/model/types.js';
-import { decodeBoth, expectField } from './helpers.js';
+import { decodeBoth, expectField, find } from './helpers.js';
 
 /** The field a note was attached to by dissect(). */
 function holder(fields: Field[], code: string): Field | undefined {
@@ -200,5 +200,71 @@ describe('CONNECT bytes after the fields its flags announce', () => {
       00 02 70 77  # a password "pw" without the Password Flag
     `, 5);
     expect(codes).toEqual(['trailing-bytes MQTT-3.1.2-18']);
+  });
+});
+
+describe('textbook displays: what a bit or a value means', () => {
+  it('MQTT 5 subscription options: each bit says what it does; bits 0-1 are the Maximum QoS', () => {
+    const { f } = decodeBoth(`
+      82 0a        # SUBSCRIBE, RL 10
+      00 01        # packet id 1
+      00           # property length 0
+      00 03 61 2f 62     # filter "a/b"
+      2d           # options 0010 1101: Retain Handling 2, RAP 1, No Local 1, QoS 1
+    `, 5);
+    expect(find(f, 'mqtt.sub.rap')).toMatchObject({ value: 1, display: '1 (RETAIN kept as published)' });
+    expect(find(f, 'mqtt.sub.nl')).toMatchObject({ value: 1, display: '1 (own publications are not delivered to this client)' });
+    expect(find(f, 'mqtt.sub.qos')).toMatchObject({ label: 'Maximum QoS', value: 1, display: '1 (At least once)', mask: 0x03 });
+    expect(find(f, 'mqtt.subscription_options.reserved')).toMatchObject({ value: 0, display: '0' });
+  });
+  it('Will QoS names the level when the Will Flag is set, and says it must be 0 otherwise', () => {
+    const withWill = decodeBoth(`
+      10 17        # CONNECT, RL 23
+      00 04 4d 51 54 54  # protocol name "MQTT"
+      04           # level 4
+      16           # will QoS 2, will flag, clean session
+      00 3c        # keep alive 60
+      00 02 70 31  # client id "p1"
+      00 03 61 2f 62     # will topic "a/b"
+      00 01 6d     # will message "m"
+    `, 4);
+    expect(find(withWill.f, 'mqtt.conflag.qos')).toMatchObject({ value: 2, display: '2 (Exactly once)' });
+    const noWill = decodeBoth(`
+      10 0e        # CONNECT, RL 14
+      00 04 4d 51 54 54  # protocol name "MQTT"
+      04           # level 4
+      0a           # will QoS 1 without the will flag, clean session
+      00 3c        # keep alive 60
+      00 02 70 31  # client id "p1"
+    `, 4);
+    expect(find(noWill.f, 'mqtt.conflag.qos')).toMatchObject({ value: 1, display: '1 (must be 0 without the Will Flag)' });
+    expect(noWill.codes).toEqual(['will-flags MQTT-3.1.2-13']);
+  });
+  it('intervals in seconds, sizes in bytes, Session Expiry 0 and 0xFFFFFFFF explained', () => {
+    const { f, notes } = decodeBoth(`
+      10 19        # CONNECT, RL 25
+      00 04 4d 51 54 54  # protocol name "MQTT"
+      05           # level 5
+      02           # clean start
+      00 3c        # keep alive 60
+      0a           # property length 10
+      11 ff ff ff ff     # session expiry interval 0xFFFFFFFF
+      27 00 00 04 00     # maximum packet size 1024
+      00 02 70 31  # client id "p1"
+    `, 5);
+    expect(find(f, 'mqtt.property.session_expiry_interval.value')?.display).toBe('4294967295 s (the session does not expire)');
+    expect(find(f, 'mqtt.property.session_expiry_interval')?.display).toBe('4294967295 s (the session does not expire)');
+    expect(find(f, 'mqtt.property.maximum_packet_size.value')?.display).toBe('1024 bytes');
+    expect(notes).toEqual([]);
+    const pub = decodeBoth(`
+      30 0b        # PUBLISH QoS 0, RL 11
+      00 01 74     # topic "t"
+      07           # property length 7
+      02 00 00 00 3c     # message expiry interval 60
+      01 01        # payload format indicator 1
+      00           # payload 00
+    `, 5);
+    expect(find(pub.f, 'mqtt.property.message_expiry_interval.value')?.display).toBe('60 s');
+    expect(find(pub.f, 'mqtt.property.payload_format_indicator.value')?.display).toBe('1 (UTF-8 encoded character data)');
   });
 });

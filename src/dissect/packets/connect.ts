@@ -55,7 +55,8 @@ export function walkConnect(w: Walker): void {
     w.add('mqtt.conflag.uname', 'User Name Flag', fAt, 1, uname ? 1 : 0, bit(uname), 0x80);
     w.add('mqtt.conflag.passwd', 'Password Flag', fAt, 1, passwd ? 1 : 0, bit(passwd), 0x40);
     w.add('mqtt.conflag.retain', 'Will Retain', fAt, 1, willRetain ? 1 : 0, bit(willRetain), 0x20);
-    w.add('mqtt.conflag.qos', 'Will QoS', fAt, 1, willQos, String(willQos), 0x18);
+    const wq = willFlag ? ['0 (At most once)', '1 (At least once)', '2 (Exactly once)', '3 (invalid)'][willQos]! : willQos ? `${willQos} (must be 0 without the Will Flag)` : '0';
+    w.add('mqtt.conflag.qos', 'Will QoS', fAt, 1, willQos, wq, 0x18);
     w.add('mqtt.conflag.willflag', 'Will Flag', fAt, 1, willFlag ? 1 : 0, bit(willFlag), 0x04);
     w.add('mqtt.conflag.cleansess', v5 ? 'Clean Start' : 'Clean Session', fAt, 1, clean ? 1 : 0, bit(clean), 0x02);
     w.add('mqtt.conflag.reserved', 'Reserved', fAt, 1, fl & 1, fl & 1 ? '1 (must be 0)' : '0', 0x01);

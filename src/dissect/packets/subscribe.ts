@@ -48,6 +48,10 @@ function checkFilter(w: Walker, filter: string, at: number, packet: string): voi
 }
 
 const RH = ['send retained on subscribe', 'send retained only if new subscription', 'do not send retained', 'invalid'];
+const QOS = ['0 (At most once)', '1 (At least once)', '2 (Exactly once)', '3 (invalid)'];
+// What each option bit means for the subscriber [MQTT 5.0 §3.8.3.1].
+const NL = ['0 (own publications are delivered too)', '1 (own publications are not delivered to this client)'];
+const RAP = ['0 (RETAIN cleared on forwarded messages)', '1 (RETAIN kept as published)'];
 
 export function walkSubscribe(w: Walker): void {
   const s = w.s;
@@ -94,11 +98,12 @@ export function walkSubscribe(w: Walker): void {
       const f = w.add(v5 ? 'mqtt.subscription_options' : 'mqtt.sub.qos', v5 ? 'Subscription Options' : 'Requested QoS', oAt, 1, v5 ? o : qos, v5 ? `0x${hexByte(o)}` : `${qos}${o & 0xfc ? ` (byte 0x${hexByte(o)}, reserved bits set)` : ''}`);
       if (v5) {
         w.open(f);
-        w.add('mqtt.subscription_options.reserved', 'Reserved', oAt, 1, (o >> 6) & 3, String((o >> 6) & 3), 0xc0);
+        const rsv = (o >> 6) & 3;
+        w.add('mqtt.subscription_options.reserved', 'Reserved', oAt, 1, rsv, rsv ? `${rsv} (must be 0)` : '0', 0xc0);
         w.add('mqtt.sub.rh', 'Retain Handling', oAt, 1, req.retainHandling, `${req.retainHandling} (${RH[req.retainHandling]})`, 0x30);
-        w.add('mqtt.sub.rap', 'Retain As Published', oAt, 1, req.retainAsPublished ? 1 : 0, req.retainAsPublished ? '1' : '0', 0x08);
-        w.add('mqtt.sub.nl', 'No Local', oAt, 1, req.noLocal ? 1 : 0, req.noLocal ? '1' : '0', 0x04);
-        w.add('mqtt.sub.qos', 'QoS', oAt, 1, qos, String(qos), 0x03);
+        w.add('mqtt.sub.rap', 'Retain As Published', oAt, 1, req.retainAsPublished ? 1 : 0, RAP[req.retainAsPublished ? 1 : 0]!, 0x08);
+        w.add('mqtt.sub.nl', 'No Local', oAt, 1, req.noLocal ? 1 : 0, NL[req.noLocal ? 1 : 0]!, 0x04);
+        w.add('mqtt.sub.qos', 'Maximum QoS', oAt, 1, qos, QOS[qos]!, 0x03);
         w.close();
       }
       w.closeGroup(g!, filter, `${quote(filter)} QoS ${qos}`);
