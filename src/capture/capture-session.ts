@@ -105,6 +105,13 @@ interface Conn {
   fin: [boolean, boolean];
   /** Directions not one segment of which was captured (TcpDirectionSink.uncaptured), noted once the connection is decided. */
   unseen: Unseen[] | null;
+  /**
+   * On an MQTT-over-TLS port (and no MQTT port): the server side, and the frame the
+   * connection was first seen in. Its client's first bytes decide: a TLS record is
+   * not decoded; a plaintext CONNECT (as in the pcap mqttscope's own TLS proxy writes) is.
+   */
+  tlsServer: 0 | 1 | null;
+  tlsFrame: number;
 }
 
 interface Unseen {
@@ -492,7 +499,7 @@ export class CaptureSession {
       sides: undefined as unknown as [Side, Side],
       status: 'detecting', portServer: null, client: 0, meta: null, ws: null, wsUpgrade: 'pending', wsHeld: [], wsHeldBytes: 0,
       pending: [], pendingBytes: 0, firstTime: time, lastTime: time, curFrame: frame, curTime: time, fin: [false, false],
-      unseen: null,
+      unseen: null, tlsServer: null, tlsFrame: frame,
     };
     const mkSide = (host: string, port: number, idx: 0 | 1): Side => ({
       ep: { host, port },
@@ -511,11 +518,7 @@ export class CaptureSession {
     const tls = serverBy(this.tlsPorts);
     const mqtt = serverBy(this.ports);
     if (mqtt === null && tls !== null) {
-      conn.status = 'tls';
-      this.stats.tlsConnections++;
-      const srv = conn.sides[tls].ep;
-      const cli = conn.sides[tls === 0 ? 1 : 0].ep;
-      this.note({ frame, severity: 'info', code: 'tls-not-decoded', text: `frame ${frame}: connection ${connId(cli, srv)} is on the MQTT-over-TLS port ${srv.port}; it is encrypted and not decoded` });
+      conn.tlsServer = tls; // decided by the client's first bytes (detect)
     } else if (mqtt !== null) {
       conn.portServer = mqtt;
     } else if (!this.heuristics) {
@@ -553,6 +556,7 @@ export class CaptureSession {
   }
 
   private detect(conn: Conn): void {
+    if (conn.tlsServer !== null) return this.detectOnTlsPort(conn, conn.tlsServer);
     if (conn.portServer !== null) {
       const c: 0 | 1 = conn.portServer === 0 ? 1 : 0;
       const cs = conn.sides[c];
@@ -589,10 +593,51 @@ export class CaptureSession {
   }
 
   /**
+   * A connection on an MQTT-over-TLS port: a TLS record (content type 0x16, a
+   * handshake) from the client, or anything that is not a CONNECT, is encrypted and
+   * not decoded; a CONNECT in the clear is plaintext MQTT on that port, decoded.
+   */
+  private detectOnTlsPort(conn: Conn, server: 0 | 1): void {
+    const c: 0 | 1 = server === 0 ? 1 : 0;
+    const cs = conn.sides[c];
+    if (cs.startLen === 0) {
+      if (!cs.broken && conn.pendingBytes < DETECT_LIMIT) return;
+      return this.encrypted(conn, server);
+    }
+    const start = cs.start.length === 1 ? cs.start[0]! : Buffer.concat(cs.start);
+    const v = start[0] === 0x16 ? 'no' : looksLikeConnect(start);
+    if (v === 'more' && !cs.broken && cs.startLen < START_KEEP && conn.pendingBytes < DETECT_LIMIT) return;
+    if (v !== 'yes') return this.encrypted(conn, server);
+    const srv = conn.sides[server].ep;
+    this.note({
+      frame: conn.tlsFrame, severity: 'info', code: 'plaintext-on-tls-port',
+      text: `frame ${conn.tlsFrame}: connection ${connId(cs.ep, srv)} is on the MQTT-over-TLS port ${srv.port} but its client sends a CONNECT in the clear (as in a pcap mqttscope's TLS proxy wrote); decoded as plain MQTT`,
+    });
+    conn.tlsServer = null;
+    this.decided(conn, c, 'tcp');
+  }
+
+  /** A connection on an MQTT-over-TLS port that is not plaintext MQTT: noted, not decoded. */
+  private encrypted(conn: Conn, server: 0 | 1): void {
+    conn.status = 'tls';
+    conn.tlsServer = null;
+    conn.pending = [];
+    conn.pendingBytes = 0;
+    for (const side of conn.sides) side.start = [];
+    this.stats.tlsConnections++;
+    const srv = conn.sides[server].ep;
+    const cli = conn.sides[server === 0 ? 1 : 0].ep;
+    const frame = conn.tlsFrame;
+    this.note({ frame, severity: 'info', code: 'tls-not-decoded', text: `frame ${frame}: connection ${connId(cli, srv)} is on the MQTT-over-TLS port ${srv.port}; it is encrypted and not decoded` });
+  }
+
+  /**
    * The connection ends while still undecided: on an MQTT port, what it carried
-   * (gaps only, say, when both sides' first segments were lost) is MQTT.
+   * (gaps only, say, when both sides' first segments were lost) is MQTT. On a TLS
+   * port, with no CONNECT in the clear seen, it counts as TLS.
    */
   private decideByPort(conn: Conn): void {
+    if (conn.tlsServer !== null) return this.encrypted(conn, conn.tlsServer);
     if (conn.portServer === null || conn.pending.length === 0) return;
     const c: 0 | 1 = conn.portServer === 0 ? 1 : 0;
     const cs = conn.sides[c];

@@ -160,6 +160,32 @@ describe('detection', () => {
     expect(res.hadErrors).toBe(false);
   });
 
+  it('plaintext MQTT on port 8883 (the pcap of mqttscope\'s own TLS proxy) is decoded, with one info note', () => {
+    const pub = publishPacket('x', Buffer.from('1'));
+    const CONNECT = connectPacket('tls-client');
+    const recs = conversation([{ dir: 'c2s', bytes: CONNECT }, { dir: 's2c', bytes: CONNACK }, { dir: 'c2s', bytes: pub }], { server: { host: '10.0.0.2', port: 8883 } });
+    const engine = new RecordingEngine();
+    const res = readCaptureBuffer(pcapFile(recs), { engine });
+    expect(engine.opens().map((o) => o.meta.id)).toEqual(['10.0.0.1:50000-10.0.0.2:8883']);
+    expect(engine.stream('c2s')).toEqual(Buffer.concat([CONNECT, pub]));
+    expect(engine.stream('s2c')).toEqual(CONNACK);
+    expect(res.notes).toMatchObject([{ code: 'plaintext-on-tls-port', severity: 'info', frame: 1 }]);
+    expect(res.notes[0]!.text).toBe('frame 1: connection 10.0.0.1:50000-10.0.0.2:8883 is on the MQTT-over-TLS port 8883 but its client sends a CONNECT in the clear (as in a pcap mqttscope\'s TLS proxy wrote); decoded as plain MQTT');
+    expect(res.stats.tlsConnections).toBe(0);
+    expect(res.stats.mqttConnections).toBe(1);
+  });
+
+  it('on port 8883, a client that sends neither TLS nor a CONNECT, or nothing at all, counts as TLS', () => {
+    for (const first of [Buffer.from('GET / HTTP/1.1\r\n\r\n'), null]) {
+      const recs = conversation(first ? [{ dir: 'c2s', bytes: first }] : [], { server: { host: '10.0.0.2', port: 8883 } });
+      const engine = new RecordingEngine();
+      const res = readCaptureBuffer(pcapFile(recs), { engine });
+      expect(engine.opens()).toHaveLength(0);
+      expect(res.notes).toMatchObject([{ code: 'tls-not-decoded', frame: 1 }]);
+      expect(res.stats.tlsConnections).toBe(1);
+    }
+  });
+
   it('MQTT over WebSocket on any port is detected and deframed', () => {
     const client = { host: '10.9.0.1', port: 41000 };
     const server = { host: '10.9.0.2', port: 8080 };

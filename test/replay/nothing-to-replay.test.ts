@@ -1,17 +1,16 @@
 // A capture with no MQTT client connection the reader can find: replay says so,
-// with the notes that explain it (an MQTT-over-TLS port), and does not exit 0 as
-// if the broker had answered the same.
+// with the notes that explain it (TLS on the MQTT-over-TLS port), and does not
+// exit 0 as if the broker had answered the same.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ACK, PSH, SYN, pcapFile, tcpFrame } from '../capture/builders.js';
-import { CONNECT } from '../read/craft.js';
 import { freePort } from '../helpers/peers.js';
 import { runCli } from './helpers.js';
 
 describe('replay: nothing to replay', () => {
-  it('plaintext MQTT on port 8883 (a proxy --write with TLS clients): the TLS note, a hint, exit 1', async () => {
+  it('a TLS conversation on port 8883: the TLS note, a hint, exit 1', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'replay-none-')), 'tls-port.pcap');
     const c = { host: '127.0.0.1', port: 50000 }, s = { host: '127.0.0.1', port: 8883 };
     const t = 1_700_000_000_000_000;
@@ -19,7 +18,8 @@ describe('replay: nothing to replay', () => {
       { timeUs: t, data: tcpFrame(c, s, { seq: 100, ack: 0, flags: SYN }) },
       { timeUs: t + 1, data: tcpFrame(s, c, { seq: 500, ack: 101, flags: SYN | ACK }) },
       { timeUs: t + 2, data: tcpFrame(c, s, { seq: 101, ack: 501, flags: ACK }) },
-      { timeUs: t + 3, data: tcpFrame(c, s, { seq: 101, ack: 501, flags: PSH | ACK, payload: CONNECT('c1') }) },
+      // A TLS handshake record (content type 0x16, TLS 1.0 record version): a ClientHello's start.
+      { timeUs: t + 3, data: tcpFrame(c, s, { seq: 101, ack: 501, flags: PSH | ACK, payload: Buffer.from('160301002a010000260303', 'hex') }) },
     ]));
     const r = await runCli(['replay', file, '--to', `127.0.0.1:${await freePort()}`, '--speed', 'max']);
     expect(r.stdout).toMatch(/^no MQTT client connections in the capture: nothing was replayed \(MQTT is found on port 1883, on each --port N/);
