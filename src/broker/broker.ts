@@ -1,4 +1,5 @@
 // The bundled broker: aedes on a TCP listener with mosquitto 2.0 security.
+import type { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { loadAclFile, type AclFile } from '../acl/acl-file.js';
@@ -65,7 +66,18 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const server: Server = createServer((sock) => {
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
-    aedes.handle(sock);
+    const client = aedes.handle(sock) as unknown as Client & { _parser?: EventEmitter };
+    // mosquitto closes the connection on an UNSUBSCRIBE with an invalid filter;
+    // aedes answers UNSUBACK for some ('a+', '$share'). aedes has no hook for it,
+    // so the packet is rewritten as it is parsed into one aedes does not know,
+    // which makes aedes close the connection in turn (after the packets before it).
+    client._parser?.prependListener('packet', (packet: { cmd: string; unsubscriptions?: string[] }) => {
+      if (packet.cmd !== 'unsubscribe') return;
+      const reason = security.invalidUnsubscribe(packet.unsubscriptions ?? []);
+      if (reason === null) return;
+      packet.cmd = 'mqttscope:invalid-unsubscribe';
+      sock.once('close', () => security.closedConnection(client, reason));
+    });
   });
   try {
     await new Promise<void>((resolve, reject) => {

@@ -11,6 +11,9 @@
 // - SUBSCRIBE: an invalid filter closes the connection; otherwise always
 //   granted, and each message (including retained ones) is checked for read
 //   access on delivery (authorizeForward returning null).
+// - UNSUBSCRIBE: an invalid filter ('a+', '#/x', '$share' alone) closes the
+//   connection without an UNSUBACK, as for SUBSCRIBE (aedes alone answers
+//   UNSUBACK for 'a+'); see invalidUnsubscribe and startBroker.
 // - A message queued for an offline persistent session is checked for read
 //   access as it is queued, with the username the session last logged in with,
 //   and again when it is sent (mayQueue).
@@ -47,6 +50,19 @@ export interface Security {
    * read access when it queues, as the username the session last logged in with.
    */
   mayQueue(clientId: string, packet: AedesPublishPacket): boolean;
+  /**
+   * Why mosquitto would close the connection on this UNSUBSCRIBE (an invalid
+   * filter), or null. aedes has no UNSUBSCRIBE hook: startBroker asks this
+   * as the packet is parsed and has aedes close the connection instead of answering.
+   */
+  invalidUnsubscribe(filters: readonly string[]): string | null;
+  /** Report a connection the broker closed on its own (for invalidUnsubscribe). */
+  closedConnection(client: Client, reason: string): void;
+}
+
+/** Why mosquitto closes the connection on a SUBSCRIBE or UNSUBSCRIBE of `filter`, or null. */
+export function invalidFilter(filter: string): string | null {
+  return filter === '$share' ? `'$share' needs a group name and a filter` : filterProblem(filter);
 }
 
 /** The aedes hooks alone (see createSecurity for the session checks that go with them). */
@@ -119,7 +135,7 @@ export function createSecurity(opts: SecurityOptions, onEvent: (e: SecurityEvent
       // An invalid filter is a protocol violation: mosquitto closes the connection
       // (aedes' own check lets 'a+' and the like through and grants them).
       const topic = subscription.topic;
-      const problem = topic === '$share' ? `'$share' needs a group name and a filter` : filterProblem(topic);
+      const problem = invalidFilter(topic);
       if (problem) {
         const reason = `invalid SUBSCRIBE filter '${topic}': ${problem}`;
         onEvent({ kind: 'connection-closed', clientId: client?.id ?? '', username: userOf(client), reason });
@@ -142,6 +158,16 @@ export function createSecurity(opts: SecurityOptions, onEvent: (e: SecurityEvent
   return {
     hooks,
     isDenied,
+    invalidUnsubscribe(filters) {
+      for (const f of filters) {
+        const problem = invalidFilter(f);
+        if (problem) return `invalid UNSUBSCRIBE filter '${f}': ${problem}`;
+      }
+      return null;
+    },
+    closedConnection(client, reason) {
+      onEvent({ kind: 'connection-closed', clientId: client.id, username: userOf(client), reason });
+    },
     mayQueue(clientId, packet) {
       if (isDenied(packet)) return false;
       if (!opts.acl) return true;

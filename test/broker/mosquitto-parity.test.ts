@@ -215,6 +215,98 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
       expect(back.messages()).toEqual(['ok/3 ok3']);
     });
   });
+
+  it.each(['a+', 'a/+b', '#/x', '$share', '$share/g+/t'])('UNSUBSCRIBE of the invalid filter %s closes the connection without an UNSUBACK', async (filter) => {
+    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+      const c = await online(open, { clientId: 'bad-unsub' });
+      expect(await c.unsubscribeOrClose([filter])).toBe('closed');
+    });
+  });
+
+  it('UNSUBSCRIBE of valid filters that match nothing is acknowledged', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+      const c = await online(open, { clientId: 'unsub' });
+      for (const filter of ['+', 'a//b', '$share/g', '$share/', '$sharex', '$SYS/#']) {
+        expect(await c.unsubscribeOrClose([filter]), filter).toBe('unsuback');
+      }
+    });
+  });
+
+  it('acl_file semantics: sections, anonymous rules, deny first, read-only, $SYS, leading / and empty levels, %u/%c patterns', async () => {
+    const acl = [
+      'topic read pub/#', // 1: anonymous clients only
+      'topic anon/#', // 2: no access word = readwrite
+      'user admin',
+      'topic readwrite #',
+      'topic read $SYS/#',
+      'topic write $SYS/broker/connection/+/state',
+      'user alice',
+      'topic read a/#', // 8: read does not grant write
+      'topic write a/w/#',
+      'topic deny a/secret/#', // 10: written after the grant, checked first
+      'topic /lead/+',
+      'topic e//+',
+      'topic p/alice/deny/ok', // 13: a user grant beats a pattern deny
+      'pattern readwrite p/%u/#',
+      'pattern deny p/%u/deny/#',
+      'pattern readwrite c/%c/#',
+      '',
+    ].join('\n');
+    const passwd = 'admin:a\nalice:p\na/b:p\nbob:p\n';
+    await withBroker(start, { passwd, acl, allowAnonymous: true }, async (_port, open) => {
+      const admin = await online(open, { clientId: 'adm-sub', username: 'admin', password: 'a' });
+      expect(await admin.subscribe(['#', '$SYS/#'])).toEqual([0, 0]);
+      const alice = await online(open, { clientId: 'alice-sub', username: 'alice', password: 'p' });
+      expect(await alice.subscribe(['#'])).toEqual([0]); // granted: mosquitto filters each message
+      const anon = await online(open, { clientId: 'anon-sub' });
+      expect(await anon.subscribe(['#'])).toEqual([0]);
+      const as = async (c: { clientId: string; username?: string; password?: string }, topics: string[]): Promise<void> => {
+        const pub = await online(open, c);
+        for (const t of topics) await pub.publish(t, c.clientId, 1);
+        await pub.disconnect();
+      };
+      await as({ clientId: 'adm-pub', username: 'admin', password: 'a' },
+        ['a/1', 'a/secret/1', 'pub/1', 'b/1', '$SYS/broker/connection/x/state', '$SYS/x', '$SYSTEM/x']);
+      await as({ clientId: 'al-pub', username: 'alice', password: 'p' },
+        ['a/x', 'a/w/1', 'a/w/secret', 'a/secret/w', '/lead/x', '/lead', 'e//x', 'e/x/y', 'p/alice/1', 'p/alice/deny/ok', 'p/alice/deny/no', 'anon/al']);
+      await as({ clientId: 'anon-pub' }, ['anon/1', 'pub/2', 'p//1']);
+      await as({ clientId: 'ab-pub', username: 'a/b', password: 'p' }, ['p/a/b/1', 'p/a/b/deny/1', 'c/ab-pub/1']);
+      await as({ clientId: 'bob+1', username: 'bob', password: 'p' }, ['p/bob/1']);
+      await as({ clientId: 'bob/1', username: 'bob', password: 'p' }, ['c/bob/1/x', 'p/bob/2']);
+      await as({ clientId: 'adm-end', username: 'admin', password: 'a' }, ['anon/end', 'a/end']);
+      for (const [c, what] of [[admin, 'admin'], [alice, 'alice'], [anon, 'anon']] as const) {
+        await c.waitFor(() => (c.messages().some((m) => m.endsWith('end adm-end')) ? true : undefined), `the end marker for ${what}`);
+      }
+      await sleep(200);
+      // Each broker publishes its own $SYS statistics; only the bridge state topic is a client's.
+      const got = (c: RawClient): string[] => c.messages().filter((m) => !m.startsWith('$SYS/') || m.startsWith('$SYS/broker/connection/'));
+      expect(got(admin)).toEqual([
+        'a/1 adm-pub', 'a/secret/1 adm-pub', 'pub/1 adm-pub', 'b/1 adm-pub', '$SYS/broker/connection/x/state adm-pub',
+        'a/w/1 al-pub', 'a/w/secret al-pub', '/lead/x al-pub', 'e//x al-pub', 'p/alice/1 al-pub', 'p/alice/deny/ok al-pub',
+        'anon/1 anon-pub',
+        'p/a/b/1 ab-pub', 'c/ab-pub/1 ab-pub',
+        'c/bob/1/x bob/1', 'p/bob/2 bob/1',
+        'anon/end adm-end', 'a/end adm-end',
+      ]);
+      expect(got(alice)).toEqual(['a/1 adm-pub', 'a/w/1 al-pub', 'a/w/secret al-pub', '/lead/x al-pub', 'e//x al-pub', 'p/alice/1 al-pub', 'p/alice/deny/ok al-pub', 'a/end adm-end']);
+      expect(got(anon)).toEqual(['pub/1 adm-pub', 'anon/1 anon-pub', 'anon/end adm-end']);
+    });
+  });
+
+  it("a client's will is published only when its user may write the will topic", async () => {
+    const acl = 'user admin\ntopic read #\nuser alice\ntopic write w/#\ntopic deny w/secret/#\n';
+    await withBroker(start, { passwd: 'admin:a\nalice:p\n', acl, allowAnonymous: false }, async (_port, open) => {
+      const admin = await online(open, { clientId: 'watcher', username: 'admin', password: 'a' });
+      expect(await admin.subscribe(['#'])).toEqual([0]);
+      for (const topic of ['w/secret/1', 'x/1', 'w/1']) {
+        const c = await online(open, { clientId: `will-${topic}`, username: 'alice', password: 'p', will: { topic, payload: 'gone' } });
+        c.destroy(); // no DISCONNECT: the will is due
+      }
+      await admin.waitFor(() => (admin.messages().length > 0 ? true : undefined), 'the allowed will');
+      await sleep(300);
+      expect(admin.messages()).toEqual(['w/1 gone']);
+    });
+  });
 });
 
 describe('bundled broker events for these cases', () => {

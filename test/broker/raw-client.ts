@@ -27,6 +27,8 @@ export interface ConnectFields {
   username?: string;
   password?: string;
   clean?: boolean;
+  /** A Last Will (QoS 0, not retained unless said). */
+  will?: { topic: string; payload: string; qos?: 0 | 1 | 2; retain?: boolean };
 }
 
 export class RawClient {
@@ -56,6 +58,10 @@ export class RawClient {
     const rc = new RawClient(sock);
     let flags = c.clean === false ? 0 : 0x02;
     let payload = str(c.clientId);
+    if (c.will) {
+      flags |= 0x04 | ((c.will.qos ?? 0) << 3) | (c.will.retain ? 0x20 : 0);
+      payload = Buffer.concat([payload, str(c.will.topic), str(c.will.payload)]);
+    }
     if (c.username !== undefined) { flags |= 0x80; payload = Buffer.concat([payload, str(c.username)]); }
     if (c.password !== undefined) { flags |= 0x40; payload = Buffer.concat([payload, str(c.password)]); }
     const vh = Buffer.concat([str('MQTT'), Buffer.from([4, flags, 0, 60])]);
@@ -101,9 +107,14 @@ export class RawClient {
 
   /** UNSUBSCRIBE; resolves once the UNSUBACK arrives. */
   async unsubscribe(filters: string[]): Promise<void> {
+    if (await this.unsubscribeOrClose(filters) === 'closed') throw new Error('connection closed while waiting for UNSUBACK');
+  }
+
+  /** UNSUBSCRIBE; resolves to 'unsuback', or 'closed' when the broker closed the connection instead. */
+  async unsubscribeOrClose(filters: string[]): Promise<'unsuback' | 'closed'> {
     const id = this.nextId++;
     this.sock.write(frame(0xa2, Buffer.concat([Buffer.from([id >> 8, id & 0xff]), ...filters.map(str)])));
-    await this.waitFor(() => (this.packets.some((x) => x.cmd === 'unsuback' && x.messageId === id) ? true : undefined), 'UNSUBACK');
+    return this.waitFor(() => (this.packets.some((x) => x.cmd === 'unsuback' && x.messageId === id) ? 'unsuback' as const : undefined), 'UNSUBACK', 3000, true);
   }
 
   /** PUBLISH; for QoS 1 waits for the PUBACK, for QoS 2 goes through PUBREC, PUBREL and PUBCOMP. */
