@@ -11,7 +11,7 @@ import { bytesPerLine, hexLines, lineCount, lineOf } from './hex-model.js';
 import { GLOBAL_KEYS, PACKET_KEYS, PROMPT_KEYS } from './keymap.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
 import { hasProblem, headerRow, packetRow, typeName } from './packet-row.js';
-import { defaultPcapName, writeRecordsPcap } from './pcap-export.js';
+import { defaultPcapName, type PcapExport, pcapWrittenText, writeRecordsPcap } from './pcap-export.js';
 import type { SideData } from './side-model.js';
 import { clientsTable, findingsTable, flowsTable, tableRow, topicsTable, type SideName, type SideTable } from './side-views.js';
 import { sideDataFromSnapshot } from './snapshot-adapter.js';
@@ -28,7 +28,7 @@ export interface TuiOptions {
   /** Packets kept for display; older ones are counted, not kept. Default 100000. */
   ringSize?: number;
   snapshot?: () => AnalysisSnapshot;
-  onWritePcap?: (recs: PacketRecord[], path: string) => Promise<void>;
+  onWritePcap?: (recs: PacketRecord[], path: string) => Promise<PcapExport | void>;
   onQuit?: () => void;
   /** Lab explanation: shown with `h`, and announced in the message line. */
   help?: string;
@@ -636,8 +636,8 @@ export class TuiApp {
   private async writePcap(path: string): Promise<void> {
     const recs = this.state.shownRecords();
     try {
-      await (this.opts.onWritePcap ?? writeRecordsPcap)(recs, path);
-      this.flash(`wrote ${recs.length} packets to ${path}`, 'green-fg', 6000);
+      const res = await (this.opts.onWritePcap ?? writeRecordsPcap)(recs, path);
+      this.flash(res ? pcapWrittenText(path, res) : `wrote ${recs.length} packets to ${path}`, 'green-fg', res?.portsToName.length ? 12000 : 6000);
     } catch (err) {
       this.flash(`could not write ${path}: ${(err as Error).message}`, 'red-fg', 8000);
     }

@@ -1,0 +1,44 @@
+// The TUI's `w`: the shown packets as a pcap that reads back. A filtered export
+// can leave out a connection's CONNECT; on a port other than 1883 a reader then
+// finds no MQTT unless told the port, so the message says which to name.
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readCaptureBuffer } from '../../src/capture/read-capture.js';
+import { Engine } from '../../src/engine/engine.js';
+import { compileFilter } from '../../src/filter/index.js';
+import type { OutputRecord, PacketRecord } from '../../src/model/packet.js';
+import { pcapWrittenText, writeRecordsPcap } from '../../src/views/tui/pcap-export.js';
+import { ROOT } from './build.js';
+
+function records(file: Buffer, ports?: number[]): PacketRecord[] {
+  const recs: PacketRecord[] = [];
+  const engine = new Engine({ onRecord: (r: OutputRecord) => { if (r.kind === 'packet') recs.push(r); } });
+  readCaptureBuffer(file, { engine, ...(ports ? { ports } : {}) });
+  return recs;
+}
+
+describe('TUI pcap export', () => {
+  it('a filtered export on another port than 1883 names the ports to read it back with', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tui-export-'));
+    // The same conversations moved to port 45219, as a capture of a broker on another port.
+    const all = records(readFileSync(join(ROOT, 'captures/acl.pcap')))
+      .map((r) => ({ ...r, conn: { ...r.conn, id: `${r.conn.id}:moved`, server: { ...r.conn.server, port: 45219 } }, bytes: r.bytes }) as PacketRecord);
+    const pubs = all.filter(compileFilter('publish'));
+    expect(pubs.length).toBeGreaterThan(0);
+    const path = join(dir, 'pubs.pcap');
+    const res = await writeRecordsPcap(pubs, path);
+    expect(res).toEqual({ packets: pubs.length, conversations: expect.any(Number), portsToName: [45219] });
+    const file = await readFile(path);
+    expect(records(file)).toHaveLength(0); // what the user saw before: nothing
+    expect(records(file, [45219])).toHaveLength(pubs.length);
+    expect(pcapWrittenText(path, res)).toBe(`wrote ${pubs.length} packets to ${path}; some conversations lack their CONNECT, so read it with --port 45219`);
+    // Unfiltered, each conversation starts with its CONNECT: found on any port.
+    const whole = await writeRecordsPcap(all, join(dir, 'all.pcap'));
+    expect(whole.portsToName).toEqual([]);
+    expect(records(await readFile(join(dir, 'all.pcap')))).toHaveLength(all.length);
+    expect(pcapWrittenText('all.pcap', whole)).toBe(`wrote ${all.length} packets to all.pcap`);
+  });
+});
