@@ -19,7 +19,7 @@
 //     with %u is skipped for clients without a username.
 //  6. Nothing decided: denied.
 import { filterProblem, type AclFile, type AclRule } from './acl-file.js';
-import { explainTopicMatch, hasWildcard, topicMatches } from './topic.js';
+import { explainTopicMatch, filterCovers, filtersOverlap, hasWildcard, topicMatches } from './topic.js';
 
 export type CheckAccess = 'read' | 'write' | 'subscribe';
 
@@ -181,6 +181,79 @@ export function clientIdsMatching(pattern: string, username: string | null, topi
   return [...out];
 }
 
+/**
+ * For a granted SUBSCRIBE: which rules can let the client read topics matching
+ * `filter` (a step per rule that applies to it), and a sentence for the verdict,
+ * so that a subscription the acl_file lets deliver nothing is said to be one.
+ */
+function readableUnder(acl: AclFile, req: AclRequest, username: string | null, filter: string, steps: ExplainStep[]): string {
+  if (topicMatches('$share/#', filter)) return ''; // only '$share/g' (no filter) gets here; it matches nothing
+  const name = who(req);
+  const readers: AclRule[] = [];
+  const denies: AclRule[] = [];
+  const unknown: AclRule[] = [];
+  const own = username === null ? acl.anonymous : acl.users.get(username) ?? [];
+  const section = username === null ? 'the anonymous section' : `section 'user ${username}'`;
+  /** Deny rules that cover the whole filter: in the client's own list (nothing is sent), among the patterns (no pattern grants). */
+  const covering: { own: AclRule[]; patterns: AclRule[] } = { own: [], patterns: [] };
+  const look = (rule: AclRule, concrete: string, label: string): void => {
+    if (rule.access === 'deny' && filterCovers(concrete, filter)) (rule.kind === 'topic' ? covering.own : covering.patterns).push(rule);
+    if (!filtersOverlap(concrete, filter)) {
+      steps.push({ rule, line: rule.line, matched: false, decided: false, reason: `${label}: no topic matches both it and ${filter}` });
+    } else if (rule.access === 'deny') {
+      denies.push(rule);
+      steps.push({ rule, line: rule.line, matched: true, decided: false, reason: `${label} denies the topics it shares with ${filter}` });
+    } else if (grants(rule, 'read')) {
+      readers.push(rule);
+      steps.push({ rule, line: rule.line, matched: true, decided: false, reason: `${label} can grant read on topics that match ${filter}` });
+    } else {
+      steps.push({ rule, line: rule.line, matched: false, decided: false, reason: `${label} shares topics with ${filter} but grants only ${rule.access}` });
+    }
+  };
+  for (const rule of mosquittoOrder(own)) look(rule, rule.topic, `${ruleLabel(rule)} in ${section}`);
+  const wild = acl.patterns.length > 0
+    ? ([['username', username], ['client id', req.clientId ?? null]] as const).find(([, v]) => v !== null && /[+#]/.test(v))
+    : undefined;
+  for (const rule of mosquittoOrder(acl.patterns)) {
+    const label = ruleLabel(rule);
+    if (wild) {
+      steps.push({ rule, line: rule.line, matched: false, decided: false, reason: `${label} is never checked: the ${wild[0]} '${wild[1]}' contains '+' or '#'` });
+    } else if (rule.topic.includes('%u') && username === null) {
+      steps.push({ rule, line: rule.line, matched: false, decided: false, reason: `${label} uses %u and the client has no username, so mosquitto skips it` });
+    } else if (rule.topic.includes('%c') && req.clientId === undefined) {
+      // %c may stand for several levels: compare only the levels before it.
+      const levels = substitutePattern(rule.topic, username, '%c').split('/');
+      const before = levels.slice(0, levels.findIndex((l) => l.includes('%c')));
+      if (rule.access !== 'deny' && grants(rule, 'read') && filtersOverlap([...before, '#'].join('/'), filter)) unknown.push(rule);
+      steps.push({ rule, line: rule.line, matched: false, decided: false, reason: `${label} uses %c and the client id is not known (--client-id), so it is not evaluated` });
+    } else {
+      const concrete = substitutePattern(rule.topic, username, req.clientId ?? '');
+      look(rule, concrete, concrete !== rule.topic ? `${label} becomes ${concrete};` : label);
+    }
+  }
+  const lines = (rules: AclRule[]): string => `line${rules.length > 1 ? 's' : ''} ${rules.map((r) => r.line).join(', ')}`;
+  const tidy = (s: string): string => s.replace(/;:/g, ':').replace(/; (denies|can|shares)/g, '; it $1');
+  for (const st of steps) st.reason = tidy(st.reason);
+  if (covering.own.length > 0) {
+    return ` But line ${covering.own[0]!.line} (${ruleLabel(covering.own[0]!)}) denies every topic that matches ${filter} before any grant is looked at: nothing is ever delivered on this subscription, although the SUBACK grants it.`;
+  }
+  if (covering.patterns.length > 0) {
+    const own = readers.filter((r) => r.kind === 'topic');
+    const lost = readers.length - own.length;
+    readers.splice(0, readers.length, ...own);
+    if (lost > 0 && readers.length === 0) {
+      return ` The patterns that could grant read are overruled by line ${covering.patterns[0]!.line} (${ruleLabel(covering.patterns[0]!)}), which denies every topic that matches ${filter}: nothing is ever delivered on this subscription, although the SUBACK grants it.`;
+    }
+  }
+  if (readers.length > 0) {
+    return ` Of the topics that match ${filter}, ${name} is sent only those that ${lines(readers)} let${readers.length > 1 ? '' : 's'} it read${denies.length > 0 ? ` and ${lines(denies)} do${denies.length > 1 ? '' : 'es'} not deny` : ''}; the others are withheld.`;
+  }
+  if (unknown.length > 0) {
+    return ` No rule lets ${name} read a topic that matches ${filter}, unless the client id makes ${lines(unknown)} grant it: otherwise nothing is ever delivered on this subscription.`;
+  }
+  return ` No rule lets ${name} read a topic that matches ${filter}: nothing is ever delivered on this subscription, although the SUBACK grants it.`;
+}
+
 function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Explanation {
   const steps: ExplainStep[] = [];
   const clientIdSkipped: AclRule[] = [];
@@ -266,7 +339,8 @@ function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Expl
       : topic.startsWith('$share/')
         ? `The subscription is granted, but ${topic} has no filter after the group name, so no message ever matches it`
         : `The subscription is granted; each message on a topic matching ${topic} is then checked for read access when it is delivered, and silently withheld if read is denied`;
-    return finish(true, null, `${how} (use --read TOPIC).`);
+    const reach = acl ? readableUnder(acl, req, username, shared ? shared[2]! : topic, steps) : '';
+    return finish(true, null, `${how} (use --read TOPIC).${reach}`);
   }
 
   if (hasWildcard(topic)) {

@@ -56,3 +56,37 @@ export function explainTopicMatch(filter: string, topic: string): TopicMatch {
 export function hasWildcard(s: string): boolean {
   return s.includes('+') || s.includes('#');
 }
+
+/**
+ * True when some topic name matches both filters (mosquitto's matching: a topic
+ * starting with '$' is matched only by a filter starting with '$'). Used to say
+ * which acl_file rules can grant read access under a SUBSCRIBE filter.
+ */
+export function filtersOverlap(a: string, b: string): boolean {
+  if (a.startsWith('$') !== b.startsWith('$')) return false;
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; ; i++) {
+    const p = x[i];
+    const q = y[i];
+    if (p === '#' || q === '#') return true; // the rest, including the parent level
+    if (p === undefined || q === undefined) return p === q;
+    if (p !== '+' && q !== '+' && p !== q) return false;
+  }
+}
+
+/** True when every topic name that matches `filter` also matches `cover`. */
+export function filterCovers(cover: string, filter: string): boolean {
+  const c = cover.split('/');
+  const f = filter.split('/');
+  if (filter.startsWith('$') !== cover.startsWith('$')) return false;
+  for (let i = 0; ; i++) {
+    const p = c[i];
+    const q = f[i];
+    if (p === '#') return true;
+    if (p === undefined || q === undefined) return p === q;
+    if (q === '#') return false;
+    if (p === '+') continue;
+    if (q === '+' || p !== q) return false;
+  }
+}

@@ -146,6 +146,48 @@ describe('explain: what mosquitto decides before the rules', () => {
   });
 });
 
+describe('explain SUBSCRIBE: what the acl_file lets the subscription deliver', () => {
+  const a = parseAclFile([
+    'user alice', 'topic read a/#', 'topic write a/w/#', 'topic deny a/secret/#', 'topic e//+',
+    'user bob', 'topic readwrite bob/#',
+    'pattern readwrite +/+/+/%u', 'pattern read dev/%c/#', 'pattern deny +/+/+/bob', '',
+  ].join('\n'), 'acl');
+  const sub = (username: string, topic: string, clientId?: string) =>
+    explain(a, { username, access: 'subscribe', topic, ...(clientId !== undefined ? { clientId } : {}) });
+
+  it('a filter broader than the rules: granted, and the rules that can deliver are named', () => {
+    const ex = sub('alice', '#', 'c1');
+    expect(ex.allowed).toBe(true);
+    expect(ex.text).toContain('Of the topics that match #, alice (client id c1) is sent only those that lines 2, 5, 8, 9 let it read and lines 4, 10 do not deny; the others are withheld.');
+    expect(ex.text).toMatch(/line {3}3 {4}- {4}topic write a\/w\/# in section 'user alice' shares topics with # but grants only write/);
+  });
+
+  it('a filter no rule lets the client read: the SUBACK grants it and nothing is ever delivered', () => {
+    expect(sub('alice', 'sensors/+/temp', 'c1').text).toContain('No rule lets alice (client id c1) read a topic that matches sensors/+/temp: nothing is ever delivered on this subscription, although the SUBACK grants it.');
+    // The tutorial: user2 subscribed to user1's topic.
+    const t = explain(acl, { username: 'user2', access: 'subscribe', topic: 'colombia/cundinamarca/cajica/user1' });
+    expect(t.text).toContain('No rule lets user2 read a topic that matches colombia/cundinamarca/cajica/user1: nothing is ever delivered');
+  });
+
+  it('a deny in the client\'s own list that covers the filter wins over every grant', () => {
+    expect(sub('alice', 'a/secret/+', 'c1').text).toContain('But line 4 (topic deny a/secret/#) denies every topic that matches a/secret/+ before any grant is looked at: nothing is ever delivered');
+  });
+
+  it('a pattern deny that covers the filter overrules pattern grants, not the user section', () => {
+    expect(sub('bob', 'x/y/z/bob', 'c1').text).toContain('overruled by line 10 (pattern deny +/+/+/bob)');
+    expect(sub('bob', 'bob/#', 'c1').text).toContain('bob (client id c1) is sent only those that lines 7, 8 let it read and line 10 does not deny');
+  });
+
+  it('%c patterns without a client id: only those that can reach the filter are mentioned', () => {
+    expect(sub('alice', 'dev/+/x').text).toContain('unless the client id makes line 9 grant it');
+    expect(sub('alice', 'sensors/+').text).toContain('No rule lets alice read a topic that matches sensors/+: nothing is ever delivered');
+  });
+
+  it('a shared subscription is judged by its filter', () => {
+    expect(sub('alice', '$share/g/a/secret/#', 'c1').text).toContain('denies every topic that matches a/secret/#');
+  });
+});
+
 describe('explain without a client id: %c patterns', () => {
   const grant = parseAclFile('pattern readwrite dev/%c/#\n', 'grant.acl');
   const deny = parseAclFile('pattern deny dev/%c/secret\npattern readwrite dev/#\n', 'deny.acl');
