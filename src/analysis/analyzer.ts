@@ -197,8 +197,8 @@ export class Analyzer implements EngineObserver {
     if (rec.summary.type === 3 && rec.dir === 's2c' && !matched) this.wills.delivery(rec);
   }
 
-  gap(conn: ConnMeta, dir: Direction, time: number): void {
-    this.sessions.gap(conn, dir, this.advance(time));
+  gap(conn: ConnMeta, dir: Direction, time: number, frame = 0): void {
+    this.sessions.gap(conn, dir, this.advance(time), frame);
   }
 
   close(conn: ConnMeta, time: number, how: CloseHow): void {

@@ -7,7 +7,7 @@ import { type AnalysisContext, bufferOf, payloadEquals, payloadLength, payloadSt
 import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
-import { effectiveClientId, isLive, type Session, type SessionTracker, type Subscription } from './sessions.js';
+import { effectiveClientId, isLive, mayBeUnseen, type Session, type SessionTracker, type Subscription } from './sessions.js';
 import { topicMatches } from './topic.js';
 
 export interface AclVerdict {
@@ -730,13 +730,15 @@ export class DeliveryCorrelator {
    * No false positives: the subscriber left before the broker could reasonably
    * deliver (within the settle time), was taken over, or the capture lost part of
    * its stream. A subscriber that stayed connected past the settle time and got
-   * nothing is not excused, even if it disconnects before the window ends.
+   * nothing is not excused, even if it disconnects before the window ends. A
+   * subscriber whose broker→client stream had a gap after the publish, or is out of
+   * view since an earlier gap (no packet decoded since: a one-way capture), is excused.
    */
   private excused(e: Expectation, p: Pending): boolean {
     const settled = p.readyAt + this.settleUs;
     return e.members.every((m) =>
       (m.closedAt !== null && m.closedAt < settled)
-      || (m.lastGap.s2c !== null && m.lastGap.s2c >= p.time)
+      || mayBeUnseen(m, 's2c', p.time)
       || m.takenOverBy !== null,
     );
   }

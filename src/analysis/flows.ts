@@ -7,7 +7,7 @@ import type { Direction } from '../model/types.js';
 import { type AnalysisContext, who } from './context.js';
 import { codeName, codeString, isFailure, T_PUBACK, T_PUBREC, T_SUBACK, T_UNSUBACK } from './reasons.js';
 import { IntMap } from './intmap.js';
-import { effectiveClientId, type Session } from './sessions.js';
+import { effectiveClientId, gapOf, mayBeUnseen, notInView, type Session } from './sessions.js';
 
 export type FlowKind = 'publish-qos1' | 'publish-qos2' | 'subscribe' | 'unsubscribe' | 'ping';
 export type FlowState =
@@ -119,6 +119,19 @@ class Live {
   }
 }
 
+/** Answers to packets not in view on one connection, counted rather than reported one by one. */
+interface AcksNotInView {
+  count: number;
+  /** By packet type name. */
+  types: Record<string, number>;
+  /** Frames of the first and last counted. */
+  first: number;
+  last: number;
+  /** The direction out of view (that of the packets they answer) and the frame of its gap. */
+  dir: Direction;
+  gapFrame: number;
+}
+
 /** The recs of every finished flow (nothing is added to a finished flow). */
 const NO_RECS: PacketRecord[] = [];
 
@@ -133,6 +146,9 @@ export interface FlowStats {
 
 const NAMES = ['', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
 const opposite = (d: Direction): Direction => (d === 'c2s' ? 's2c' : 'c2s');
+/** The direction a flow's next packet travels in: PUBREL comes from the publisher, every other answer from its peer. */
+const awaitedDir = (f: Live): Direction => (f.state === 'awaiting-pubrel' ? f.dir : opposite(f.dir));
+const DIR_NAME: Record<Direction, string> = { c2s: 'client→broker', s2c: 'broker→client' };
 /** Key of a flow inside its connection's map: initiating direction and packet id. */
 const key = (dir: Direction, id: number): number => (dir === 'c2s' ? 0 : 0x10000) | id;
 const AWAIT: Record<FlowState, string> = {
@@ -173,6 +189,16 @@ export class FlowTracker {
   untracked = 0;
   /** Connections that had flows left untracked: an ack there may be for one of them. */
   private readonly skipped = new Set<string>();
+  /**
+   * Per connection, flows given up without a finding because their packet id was used
+   * again while their answer was out of view (see unseen()); counted in the summary at close.
+   */
+  private readonly reusedUnseen = new Map<string, { c2s: number; s2c: number }>();
+  /**
+   * Per connection, answers for flows whose opening packet travelled in a direction
+   * out of view (after the first, which is reported): summed up at close.
+   */
+  private readonly acksNotInView = new Map<string, AcksNotInView>();
   readonly stats: Record<FlowKind, FlowStats> = {
     'publish-qos1': newStats(), 'publish-qos2': newStats(), subscribe: newStats(), unsubscribe: newStats(), ping: newStats(),
   };
@@ -276,7 +302,15 @@ export class FlowTracker {
     rec: PacketRecord, s: Session, id: number, kind: FlowKind, state: FlowState,
     k = key(rec.dir, id), cur = this.get(s.connId, k),
   ): void {
-    if (cur) {
+    if (cur && this.unseen(cur, s)) {
+      // Its answer may have gone by unseen (a gap, a one-way capture): the id being used
+      // again says it most likely did. No violation; counted in the summary at close.
+      this.delete(s.connId, k);
+      this.finish(cur, 'incomplete');
+      let r = this.reusedUnseen.get(s.connId);
+      if (r === undefined) this.reusedUnseen.set(s.connId, (r = { c2s: 0, s2c: 0 }));
+      r[awaitedDir(cur)]++;
+    } else if (cur) {
       // [MQTT-2.2.1-3]: a packet id is not reused while its flow is in flight.
       this.ctx.emit({
         code: 'protocol-violation', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
@@ -349,13 +383,40 @@ export class FlowTracker {
     if (!f && this.skipped.has(s.connId)) return;
     if (!f || f.kind !== 'publish-qos2') { this.unknownAck(rec, s, id); return; }
     if (f.state === 'awaiting-pubcomp') { f.retransmissions++; this.step(f, rec); return; }
-    if (f.state !== 'awaiting-pubrel') { this.unknownAck(rec, s, id); return; }
+    // The PUBREC went by unseen (its direction had a gap, or is out of view): the PUBREL says it came.
+    const recUnseen = f.state === 'awaiting-pubrec' && this.unseen(f, s);
+    if (f.state !== 'awaiting-pubrel' && !recUnseen) { this.unknownAck(rec, s, id); return; }
     this.step(f, rec);
     f.state = 'awaiting-pubcomp';
   }
 
+  /** The packet a flow awaits may have gone by unseen: its direction had a gap since the flow's last step, or is out of view. */
+  private unseen(f: Live, s: Session): boolean {
+    return mayBeUnseen(s, awaitedDir(f), f.last.time);
+  }
+
   private unknownAck(rec: PacketRecord, s: Session, id: number): void {
     const name = NAMES[rec.summary.type] ?? '?';
+    // The packet that opened the flow (or, for a PUBREL, its PUBREC) travels the other way.
+    const other = opposite(rec.dir);
+    const og = gapOf(s, other);
+    const outOfView = og !== null && notInView(s, other);
+    if (outOfView) {
+      // That direction is out of view since its gap (a one-way capture): every answer
+      // to it would be one more finding. The first is reported, the rest counted and
+      // summed up when the connection closes.
+      if (og.ackReported) {
+        let t = this.acksNotInView.get(s.connId);
+        if (t === undefined) this.acksNotInView.set(s.connId, (t = { count: 0, types: {}, first: rec.frame, last: rec.frame, dir: other, gapFrame: og.frame }));
+        t.count++;
+        t.types[name] = (t.types[name] ?? 0) + 1;
+        t.last = rec.frame;
+        t.dir = other;
+        t.gapFrame = og.frame;
+        return;
+      }
+      og.ackReported = true;
+    }
     const midstream = s.connectFrame === null;
     // Bytes of this connection went missing from the capture before the ack (either
     // direction: the packet that opened its flow may be in the hole, and a resync after
@@ -363,13 +424,16 @@ export class FlowTracker {
     const g = s.lastGap;
     // (Gap times are on the analysis clock, which never goes back: any gap seen is before this packet.)
     const afterGap = g.c2s !== null || g.s2c !== null;
-    const why = midstream ? ' (the capture started mid-connection, so its flow may predate it)'
+    // Not one packet of the other direction in the capture: a one-way capture, not a late start.
+    const absent = outOfView && s.packets[other] === 0;
+    const why = absent ? ` (not one ${DIR_NAME[other]} packet is in the capture: a stream gap${og.frame ? ` at frame ${og.frame}` : ''} and nothing decoded after it, so its flow was not seen)`
+      : midstream ? ' (the capture started mid-connection, so its flow may predate it)'
       : afterGap ? ' (bytes of this connection are missing from the capture before it, so its flow was probably in the lost part)' : '';
     this.ctx.emit({
       code: 'protocol-violation', severity: midstream || afterGap ? 'info' : 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
       recs: [rec],
       text: `${name} for packet id ${id}, which has no matching flow in flight on this connection${why}`,
-      extra: { violation: 'unknown-ack', packet_id: id, dir: rec.dir, packet_type: name, ...(afterGap && !midstream ? { after_gap: true } : {}) },
+      extra: { violation: 'unknown-ack', packet_id: id, dir: rec.dir, packet_type: name, ...(afterGap && (!midstream || absent) ? { after_gap: true } : {}) },
     });
   }
 
@@ -451,7 +515,7 @@ export class FlowTracker {
 
   /** The connection closed: flows still in flight were cut short. */
   close(s: Session, how: CloseHow): void {
-    const cut: Live[] = [];
+    let cut: Live[] = [];
     const m = this.byConn.get(s.connId);
     this.skipped.delete(s.connId);
     if (m) {
@@ -467,7 +531,34 @@ export class FlowTracker {
     const pings = this.pings.get(s.connId);
     this.pings.delete(s.connId);
     if (pings) for (const f of pings) this.finish(f, 'incomplete');
-    if (cut.length === 0) return;
+    const acks = this.acksNotInView.get(s.connId);
+    if (acks !== undefined) {
+      this.acksNotInView.delete(s.connId);
+      const types = Object.entries(acks.types).map(([t, n]) => `${n} ${t}`).join(', ');
+      this.ctx.emit({
+        code: 'protocol-violation', severity: 'info', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+        frames: acks.first === acks.last ? [acks.first] : [acks.first, acks.last],
+        text: `${acks.count} more answer(s) on this connection (${types}, frames ${acks.first} to ${acks.last}) had no matching flow in flight, like the one reported before them: the ${DIR_NAME[acks.dir]} stream is out of view, not one of its packets decoded after its stream gap${acks.gapFrame ? ` at frame ${acks.gapFrame}` : ''} (a one-way capture shows one side only), so the packets they answer were not seen. Counted, not reported one by one.`,
+        extra: { violation: 'unknown-ack', count: acks.count, packet_types: acks.types, dir: opposite(acks.dir), after_gap: true, not_in_view: true },
+      });
+    }
+    const reusedBy = this.reusedUnseen.get(s.connId);
+    this.reusedUnseen.delete(s.connId);
+    const reused = reusedBy === undefined ? 0 : reusedBy.c2s + reusedBy.s2c;
+    // Flows whose answer may have gone by unseen (a gap in its direction since, or that
+    // direction out of view: a one-way capture) are no evidence of a broken flow: they
+    // are summed up in one info finding, not listed as cut short.
+    let unseen: Live[] | null = null;
+    if (reused > 0 || s.c2sGap !== null || s.s2cGap !== null) {
+      unseen = cut.filter((f) => this.unseen(f, s));
+      if (unseen.length > 0) cut = cut.filter((f) => !this.unseen(f, s));
+    }
+    if (cut.length > 0) this.cutShort(s, how, cut);
+    if (unseen !== null && (unseen.length > 0 || reused > 0)) this.answersNotInView(s, how, unseen, reusedBy);
+  }
+
+  /** One qos-flow-incomplete finding for the flows cut short on a closed connection. */
+  private cutShort(s: Session, how: CloseHow, cut: Live[]): void {
     cut.sort((a, b) => a.r0.time - b.r0.time);
     const recs = cut.flatMap((f) => f.recs());
     const flows = cut.map((f) => ({
@@ -483,6 +574,61 @@ export class FlowTracker {
       extra: { flows, awaiting: cut.map((f) => AWAIT[f.state]) },
     });
     for (const f of cut) this.finish(f, 'incomplete');
+  }
+
+  /**
+   * One info finding for the flows of a closed connection whose answer is not in the
+   * capture but may have been sent: its direction had a stream gap since, or is out of
+   * view (a one-way capture). `reusedBy`: more such flows, given up earlier because their
+   * packet id was used again, by the direction of the answer they awaited.
+   */
+  private answersNotInView(s: Session, how: CloseHow, unseen: Live[], reusedBy: { c2s: number; s2c: number } | undefined): void {
+    const reused = reusedBy === undefined ? 0 : reusedBy.c2s + reusedBy.s2c;
+    unseen.sort((a, b) => a.seq - b.seq);
+    // Grouped by kind, direction and state, in order of first appearance.
+    const groups = new Map<string, { f: Live; last: Live; count: number }>();
+    const dirs: Direction[] = [];
+    for (const f of unseen) {
+      const k = `${f.kind} ${f.dir} ${f.state}`;
+      const g = groups.get(k);
+      if (g) { g.last = f; g.count++; } else groups.set(k, { f, last: f, count: 1 });
+      const d = awaitedDir(f);
+      if (!dirs.includes(d)) dirs.push(d);
+    }
+    if (reusedBy !== undefined) for (const d of ['c2s', 's2c'] as const) if (reusedBy[d] > 0 && !dirs.includes(d)) dirs.push(d);
+    const list = [...groups.values()].map(({ f, last, count }) => {
+      const what = `${count} ${flowLabel(f)} from the ${f.dir === 'c2s' ? 'client' : 'broker'} awaiting ${AWAIT[f.state]}`;
+      return count === 1 ? `${what} (id ${f.packetId}, frame ${f.r0.frame})`
+        : `${what} (ids ${f.packetId} to ${last.packetId}, frames ${f.r0.frame} to ${last.r0.frame})`;
+    });
+    if (reused > 0) list.push(`${reused} earlier one(s) whose packet id was used again, so their answer most likely came`);
+    const why = dirs.map((d) => {
+      const g = gapOf(s, d);
+      const at = g !== null && g.frame ? ` at frame ${g.frame}` : '';
+      return notInView(s, d)
+        ? `The ${DIR_NAME[d]} stream is out of view: not one of its packets was decoded after its stream gap${at} (a one-way capture shows one side only)`
+        : `The ${DIR_NAME[d]} stream has a stream gap after they were sent${at}, and their answers may be in the lost bytes`;
+    }).join('. ');
+    const n = unseen.length + reused;
+    const end = how === 'end' ? 'the capture ended' : 'the connection closed';
+    const first = unseen[0], last = unseen[unseen.length - 1];
+    this.ctx.emit({
+      code: 'qos-flow-incomplete', severity: 'info', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      recs: first === undefined ? [] : first === last ? [first.r0] : [first.r0, last!.r0], topic: first?.topic ?? null,
+      text: `${n} flow(s) of ${who(s)} had no answer in the capture when ${end}: ${list.join('; ')}. ${why}. Whether they completed cannot be told, so they are not reported as cut short.`,
+      extra: {
+        not_in_view: true,
+        count: n,
+        dirs,
+        gap_frames: dirs.map((d) => gapOf(s, d)?.frame ?? null),
+        groups: [...groups.values()].map(({ f, last, count }) => ({
+          kind: f.kind, dir: f.dir, state: f.state, awaiting: AWAIT[f.state], count,
+          first_packet_id: f.packetId, last_packet_id: last.packetId, first_frame: f.r0.frame, last_frame: last.r0.frame,
+        })),
+        ...(reused > 0 ? { id_reused: reused } : {}),
+      },
+    });
+    for (const f of unseen) this.finish(f, 'incomplete');
   }
 }
 

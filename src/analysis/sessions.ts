@@ -29,6 +29,16 @@ export interface Subscription {
   inherited: boolean;
 }
 
+/** A stream gap in one direction of a session. */
+export interface GapMark {
+  /** The capture frame the gap was reported at (0 live). */
+  frame: number;
+  /** The session's packet count in that direction when it was reported. */
+  packets: number;
+  /** An answer to a packet of this direction, with no flow, was reported since (FlowTracker). */
+  ackReported: boolean;
+}
+
 export type SessionState = 'open' | 'connecting' | 'connected' | 'refused' | 'closed';
 
 export interface DisconnectInfo {
@@ -84,6 +94,9 @@ export interface Session {
   packets: { c2s: number; s2c: number };
   /** Time of the latest stream gap per direction. */
   lastGap: { c2s: number | null; s2c: number | null };
+  /** The latest stream gap per direction (null: none): see notInView(). */
+  c2sGap: GapMark | null;
+  s2cGap: GapMark | null;
   /** Records still useful for findings; dropped at close. */
   connectRec: PacketRecord | null;
   lastClientRec: PacketRecord | null;
@@ -114,6 +127,33 @@ function pendingOf(s: Session): Map<number, { rec: PacketRecord; time: number }>
 /** The client id findings and snapshots use: the assigned one if the broker assigned it. */
 export function effectiveClientId(s: Session): string | null {
   return s.assignedClientId ?? (s.clientId === '' ? null : s.clientId);
+}
+
+/** The latest stream gap in one direction of a session, or null. */
+export function gapOf(s: Session, dir: Direction): GapMark | null {
+  return dir === 'c2s' ? s.c2sGap : s.s2cGap;
+}
+
+/**
+ * The direction is out of view: it had a stream gap and not one of its packets was
+ * decoded since. A one-way capture (a span port or filter that sees one side) is
+ * reported as one gap at the first ACK past the unseen bytes and nothing after, so
+ * from the gap on the analysis cannot tell what that side sent: an ack or a
+ * delivery missing there is not evidence that it was not sent.
+ */
+export function notInView(s: Session, dir: Direction): boolean {
+  const g = gapOf(s, dir);
+  return g !== null && s.packets[dir] === g.packets;
+}
+
+/**
+ * A packet in `dir` expected after `since` (on the analysis clock) may have been
+ * sent unseen: the direction had a gap at or after `since` (the packet may be in
+ * the lost bytes), or it is out of view (notInView).
+ */
+export function mayBeUnseen(s: Session, dir: Direction, since: number): boolean {
+  const t = s.lastGap[dir];
+  return t !== null && (t >= since || notInView(s, dir));
 }
 
 export function isLive(s: Session): boolean {
@@ -203,7 +243,7 @@ export class SessionTracker {
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
       subscriptions: NO_SUBSCRIPTIONS, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
       keepaliveReported: false, takenOverBy: null, tookOver: NO_TOOK_OVER, packets: { c2s: 0, s2c: 0 },
-      lastGap: { c2s: null, s2c: null }, connectRec: null, lastClientRec: null,
+      lastGap: { c2s: null, s2c: null }, c2sGap: null, s2cGap: null, connectRec: null, lastClientRec: null,
       pendingSubscribe: NO_PENDING, pendingTakeover: NO_TAKEOVER, cidKey: null, previous: null,
     };
     const prev = this.byConn.get(conn.id);
@@ -230,9 +270,13 @@ export class SessionTracker {
     return n;
   }
 
-  gap(conn: ConnMeta, dir: Direction, time: number): void {
+  gap(conn: ConnMeta, dir: Direction, time: number, frame = 0): void {
     const s = this.byConn.get(conn.id);
-    if (s) s.lastGap[dir] = time;
+    if (s) {
+      s.lastGap[dir] = time;
+      const mark: GapMark = { frame, packets: s.packets[dir], ackReported: false };
+      if (dir === 'c2s') s.c2sGap = mark; else s.s2cGap = mark;
+    }
     this.generation++;
   }
 
@@ -477,6 +521,9 @@ export class SessionTracker {
   /** [MQTT-3.1.2-24]: the server must disconnect a client silent for 1.5 × keep-alive. */
   private checkKeepalive(s: Session, time: number): void {
     if (s.keepaliveReported || !s.keepAlive || s.connectTime === null || !isLive(s)) return;
+    // A client→broker gap since its last packet seen (a hole, or a one-way capture that
+    // lost that side): its packets may be in the lost bytes, so its silence is not proven.
+    if (mayBeUnseen(s, 'c2s', s.lastClientTime)) return;
     const limit = s.keepAlive * 1.5 * 1e6;
     const silent = time - s.lastClientTime;
     if (silent <= limit) return;

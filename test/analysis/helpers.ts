@@ -204,7 +204,8 @@ export class Client {
     this.sc.analyzer.close(this.meta, this.sc.time, how);
   }
 
-  gap(dir: Direction): void {
-    this.sc.analyzer.gap(this.meta, dir, this.sc.time, 0);
+  /** A stream gap in one direction, reported at capture frame `frame` (0: live). */
+  gap(dir: Direction, frame = 0): void {
+    this.sc.analyzer.gap(this.meta, dir, this.sc.time, frame);
   }
 }
