@@ -6,7 +6,7 @@
 //   18:00:01.524 #7    p-deny   → PUBLISH     d0 q0 r0  panama/colon/user1  len=25 payload=5 "hello"
 //   18:00:02.024 !! undelivered-publish  The broker accepted this QoS 0 publish … (frame #7)
 import type { Finding, PacketRecord, SummaryRecord } from '../model/packet.js';
-import type { Note } from '../model/types.js';
+import type { ConnMeta, Note, ProtocolVersion } from '../model/types.js';
 import { palette, type Palette } from './color.js';
 import {
   clientLabel, clockTime, ellipsis, payloadPreview, publishPreview, reasonCodeString, reasonFailed, reasonWords,
@@ -198,9 +198,16 @@ export function formatSummaryLine(s: SummaryRecord): string {
 
 const clients = (n: number): string => `${n} client${n === 1 ? '' : 's'}`;
 
+/** How a version is named in the line view's notes. */
+const versionLabel = (v: ProtocolVersion): string => (v === 5 ? '5' : v === 4 ? '3.1.1' : '3.1');
+
 export function createLineView(opts: ViewOptions): View {
   let clientWidth = 10;
-  const inferredSaid = new Set<string>();
+  // The inferred version last said per connection. Keyed by the connection's ConnMeta,
+  // the one object the engine gives every record of a connection: an entry lives as
+  // long as the connection's records (nothing to cap, however many connections come
+  // and go), and a new connection on the same ports is a new key.
+  const inferredSaid = new WeakMap<ConnMeta, ProtocolVersion>();
   // The line options change only when the client column widens.
   let lineOpts: LineOptions | null = null;
   const lo = (): LineOptions => (lineOpts ??= {
@@ -215,10 +222,17 @@ export function createLineView(opts: ViewOptions): View {
       const w = Math.min(24, printable(clientLabel(r)).length);
       if (w > clientWidth) { clientWidth = w; lineOpts = null; }
       let line = formatPacketLine(r, lo());
-      // No CONNECT seen on this connection: say once which version was inferred.
-      if (r.versionInferred && !inferredSaid.has(r.conn.id)) {
-        inferredSaid.add(r.conn.id);
-        line += `  (MQTT ${r.version === 5 ? '5' : r.version === 4 ? '3.1.1' : '3.1'} inferred: no CONNECT captured)`;
+      // No CONNECT seen on this connection: say which version was inferred, once, and
+      // again each time the inference changes its mind (records are not decoded again,
+      // so the earlier ones keep the version they were read with).
+      if (r.versionInferred) {
+        const said = inferredSaid.get(r.conn);
+        if (said !== r.version) {
+          inferredSaid.set(r.conn, r.version);
+          line += said === undefined
+            ? `  (MQTT ${versionLabel(r.version)} inferred: no CONNECT captured)`
+            : `  (now read as MQTT ${versionLabel(r.version)}: inferred from the packets so far, no CONNECT captured; the earlier ones stay decoded as MQTT ${versionLabel(said)})`;
+        }
       }
       opts.out.write(line + '\n');
     },
