@@ -62,6 +62,26 @@ export interface Explanation {
   dependsOnClientId: boolean;
   /** Client ids that make a skipped pattern match, each with its verdict. */
   alternatives: ClientIdAlternative[];
+  /** For `subscribe` with an acl_file: what the subscription can deliver (null otherwise). */
+  reach: SubscribeReach | null;
+}
+
+/** What a granted subscription can deliver under an acl_file (explain --subscribe). */
+export interface SubscribeReach {
+  /** The filter the rules were compared with (FILTER of `$share/GROUP/FILTER`). */
+  filter: string;
+  /** No topic that matches the filter is ever delivered to this client (false when a client id not given could change it). */
+  never: boolean;
+  /** Rules that can grant read on some topics that match the filter (the ones that count). */
+  readers: AclRule[];
+  /** Deny rules sharing topics with the filter. */
+  denies: AclRule[];
+  /** A deny rule covering the whole filter that decides `never` on its own, if that is why. */
+  coveringDeny: AclRule | null;
+  /** %c patterns that could grant read when the client id is not known. */
+  unknownClientId: AclRule[];
+  /** The steps of the rules that apply to this client (its own list and the patterns), each saying why it can or cannot deliver. */
+  considered: ExplainStep[];
 }
 
 /** Display form of a rule, e.g. "pattern readwrite +/+/+/%u". */
@@ -186,8 +206,12 @@ export function clientIdsMatching(pattern: string, username: string | null, topi
  * `filter` (a step per rule that applies to it), and a sentence for the verdict,
  * so that a subscription the acl_file lets deliver nothing is said to be one.
  */
-function readableUnder(acl: AclFile, req: AclRequest, username: string | null, filter: string, steps: ExplainStep[]): string {
-  if (topicMatches('$share/#', filter)) return ''; // only '$share/g' (no filter) gets here; it matches nothing
+function readableUnder(acl: AclFile, req: AclRequest, username: string | null, filter: string, steps: ExplainStep[]): { text: string; reach: SubscribeReach | null } {
+  if (topicMatches('$share/#', filter)) return { text: '', reach: null }; // only '$share/g' (no filter) gets here; it matches nothing
+  const first = steps.length;
+  const reach = (never: boolean, coveringDeny: AclRule | null): SubscribeReach => ({
+    filter, never, readers: [...readers], denies, coveringDeny, unknownClientId: unknown, considered: steps.slice(first),
+  });
   const name = who(req);
   const readers: AclRule[] = [];
   const denies: AclRule[] = [];
@@ -235,23 +259,23 @@ function readableUnder(acl: AclFile, req: AclRequest, username: string | null, f
   const tidy = (s: string): string => s.replace(/;:/g, ':').replace(/; (denies|can|shares)/g, '; it $1');
   for (const st of steps) st.reason = tidy(st.reason);
   if (covering.own.length > 0) {
-    return ` But line ${covering.own[0]!.line} (${ruleLabel(covering.own[0]!)}) denies every topic that matches ${filter} before any grant is looked at: nothing is ever delivered on this subscription, although the SUBACK grants it.`;
+    return { reach: reach(true, covering.own[0]!), text: ` But line ${covering.own[0]!.line} (${ruleLabel(covering.own[0]!)}) denies every topic that matches ${filter} before any grant is looked at: nothing is ever delivered on this subscription, although the SUBACK grants it.` };
   }
   if (covering.patterns.length > 0) {
     const own = readers.filter((r) => r.kind === 'topic');
     const lost = readers.length - own.length;
     readers.splice(0, readers.length, ...own);
     if (lost > 0 && readers.length === 0) {
-      return ` The patterns that could grant read are overruled by line ${covering.patterns[0]!.line} (${ruleLabel(covering.patterns[0]!)}), which denies every topic that matches ${filter}: nothing is ever delivered on this subscription, although the SUBACK grants it.`;
+      return { reach: reach(true, covering.patterns[0]!), text: ` The patterns that could grant read are overruled by line ${covering.patterns[0]!.line} (${ruleLabel(covering.patterns[0]!)}), which denies every topic that matches ${filter}: nothing is ever delivered on this subscription, although the SUBACK grants it.` };
     }
   }
   if (readers.length > 0) {
-    return ` Of the topics that match ${filter}, ${name} is sent only those that ${lines(readers)} let${readers.length > 1 ? '' : 's'} it read${denies.length > 0 ? ` and ${lines(denies)} do${denies.length > 1 ? '' : 'es'} not deny` : ''}; the others are withheld.`;
+    return { reach: reach(false, null), text: ` Of the topics that match ${filter}, ${name} is sent only those that ${lines(readers)} let${readers.length > 1 ? '' : 's'} it read${denies.length > 0 ? ` and ${lines(denies)} do${denies.length > 1 ? '' : 'es'} not deny` : ''}; the others are withheld.` };
   }
   if (unknown.length > 0) {
-    return ` No rule lets ${name} read a topic that matches ${filter}, unless the client id makes ${lines(unknown)} grant it: otherwise nothing is ever delivered on this subscription.`;
+    return { reach: reach(false, null), text: ` No rule lets ${name} read a topic that matches ${filter}, unless the client id makes ${lines(unknown)} grant it: otherwise nothing is ever delivered on this subscription.` };
   }
-  return ` No rule lets ${name} read a topic that matches ${filter}: nothing is ever delivered on this subscription, although the SUBACK grants it.`;
+  return { reach: reach(true, null), text: ` No rule lets ${name} read a topic that matches ${filter}: nothing is ever delivered on this subscription, although the SUBACK grants it.` };
 }
 
 function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Explanation {
@@ -263,9 +287,10 @@ function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Expl
   const question = `Can ${who(req)} ${verb}?`;
   /** Set when a check before the rules decided: why the remaining rules were never looked at. */
   let notChecked: string | null = null;
+  let reach: SubscribeReach | null = null;
 
   const finish = (allowed: boolean, decidingRule: AclRule | null, verdict: string): Explanation => {
-    const base = { allowed, decidingRule, steps, clientIdSkipped, dependsOnClientId: false, alternatives: [] };
+    const base = { allowed, decidingRule, steps, clientIdSkipped, dependsOnClientId: false, alternatives: [], reach };
     if (!detailed) return { ...base, text: '' };
     if (acl) {
       // Rules that never applied to this client, for completeness.
@@ -339,8 +364,9 @@ function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Expl
       : topic.startsWith('$share/')
         ? `The subscription is granted, but ${topic} has no filter after the group name, so no message ever matches it`
         : `The subscription is granted; each message on a topic matching ${topic} is then checked for read access when it is delivered, and silently withheld if read is denied`;
-    const reach = acl ? readableUnder(acl, req, username, shared ? shared[2]! : topic, steps) : '';
-    return finish(true, null, `${how} (use --read TOPIC).${reach}`);
+    const under = acl ? readableUnder(acl, req, username, shared ? shared[2]! : topic, steps) : { text: '', reach: null };
+    reach = under.reach;
+    return finish(true, null, `${how} (use --read TOPIC).${under.text}`);
   }
 
   if (hasWildcard(topic)) {

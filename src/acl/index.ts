@@ -8,5 +8,5 @@ export {
 export { parseAclFile, loadAclFile, filterProblem, type AclFile, type AclRule, type AclAccess } from './acl-file.js';
 export {
   explain, isAllowed, ruleLabel, substitutePattern, effectiveUsername, clientIdsMatching,
-  type AclRequest, type CheckAccess, type Explanation, type ExplainStep, type ClientIdAlternative,
+  type AclRequest, type CheckAccess, type Explanation, type ExplainStep, type ClientIdAlternative, type SubscribeReach,
 } from './explain.js';

@@ -8,7 +8,7 @@ import { aclCheck } from './acl-check.js';
 import { AnalysisContext, payloadPreview } from './context.js';
 import { DeliveryCorrelator } from './delivery.js';
 import { type Flow, type FlowKind, type FlowStats, FlowTracker } from './flows.js';
-import { effectiveClientId, type Session, SessionTracker } from './sessions.js';
+import { type CredentialCheck, effectiveClientId, type Session, SessionTracker } from './sessions.js';
 import { type TopicStats, TopicTracker } from './topics.js';
 import { WillTracker } from './wills.js';
 
@@ -19,6 +19,8 @@ export interface AnalyzerOptions {
   settleUs?: number;
   /** A parsed mosquitto acl_file: undelivered/withheld findings then say whether it explains the drop. */
   acl?: AclFile;
+  /** A password_file (live --passwd): connect-refused findings say what it makes of the user name and password. */
+  credentials?: CredentialCheck;
   /** Wording of the texts; 'mosquitto' names mosquitto and its acl_file. */
   brokerKind?: 'mosquitto' | 'aedes' | 'unknown';
   /** Finished flows kept for the snapshot. Default 1000. */
@@ -156,10 +158,12 @@ export class Analyzer implements EngineObserver {
   constructor(emit: (f: Finding) => void, opts: AnalyzerOptions = {}) {
     const windowUs = opts.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US;
     this.ctx = new AnalysisContext(emit);
-    this.sessions = new SessionTracker(this.ctx);
-    this.flows = new FlowTracker(this.ctx, { keepRecent: opts.keepFlows, maxInFlight: opts.maxFlowsInFlight });
+    this.sessions = new SessionTracker(this.ctx, opts.credentials ? { credentials: opts.credentials } : {});
+    const acl = opts.acl ? aclCheck(opts.acl) : undefined;
+    const brokerKind = opts.brokerKind ?? 'unknown';
+    this.flows = new FlowTracker(this.ctx, { keepRecent: opts.keepFlows, maxInFlight: opts.maxFlowsInFlight, acl, brokerKind });
     this.delivery = new DeliveryCorrelator(this.ctx, this.sessions, {
-      windowUs, settleUs: opts.settleUs, brokerKind: opts.brokerKind ?? 'unknown', acl: opts.acl ? aclCheck(opts.acl) : undefined,
+      windowUs, settleUs: opts.settleUs, brokerKind, acl,
       keepRecords: opts.keepRecords ?? true,
       maxPending: opts.maxPendingDeliveries ?? 250_000,
       maxPendingBytes: opts.maxPendingPayloadBytes ?? 64 * 1024 * 1024,
@@ -220,6 +224,7 @@ export class Analyzer implements EngineObserver {
     this.advance(time, true);
     // The engine closes its connections before end(); close any it did not report.
     for (const s of [...this.sessions.live()]) this.close(s.conn, time, 'end');
+    this.sessions.end(this.ctx.now);
     this.delivery.end(this.ctx.now);
   }
 

@@ -9,13 +9,25 @@ import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
 import { effectiveClientId, isLive, mayBeUnseen, type Session, type SessionTracker, type Subscription } from './sessions.js';
 import { topicMatches } from './topic.js';
+import { aclFields, type AclDecision, type AclRuleRef } from './acl-check.js';
 
 export interface AclVerdict {
   allowed: boolean;
-  /** One line: the verdict and the deciding rule. */
+  /** One line: the verdict and the deciding rule ("by acl.txt line 7: pattern readwrite +/+/+/%u"). */
   text: string;
   /** The full explanation, every rule considered. */
   full?: string;
+  /** The acl_file's path (as given). */
+  file?: string;
+  access?: 'read' | 'write';
+  /** What decided: a line of the file, no line (default deny), or a check before the rules. */
+  decision?: AclDecision;
+  /** The deciding rule, when a line decided. */
+  rule?: AclRuleRef | null;
+  /** Every rule the text cites, with its reason. */
+  cited?: AclRuleRef[];
+  /** When a check before the rules decided: what it was. */
+  reason?: string;
 }
 
 /** Answers "may this user read/write this topic" from an acl_file, if one was given. */
@@ -761,6 +773,8 @@ export class DeliveryCorrelator {
       ? `This is not a write denial: another publish by ${pubName} on this topic was delivered (frame ${otherFrame}), and an acl_file decides by user and topic. The broker dropped or held back this one: a subscriber that stopped reading (its queue at the broker full), a broker under load, or a delivery later than the window (--delivery-window).`
       : missing.every((e) => e.shareGroup !== null)
       ? `All of them are shared subscriptions ($share): a broker without shared subscriptions grants them and never delivers on them; with a mosquitto acl_file, a denied write, or a denied read for the member whose turn it was, has the same effect.`
+      : sysWrite(p.topic)
+      ? sysWriteHint(this.opts.brokerKind)
       : this.opts.brokerKind === 'mosquitto'
         ? `With an acl_file this is a denied write for ${pubName}.`
         : 'With a mosquitto acl_file this is a denied write.';
@@ -784,6 +798,13 @@ export class DeliveryCorrelator {
       extra['acl_explanation'] = [w.full ?? w.text, ...reads.filter((r) => r.v).map((r) => r.v!.full ?? r.v!.text)].join('\n\n');
       extra['acl_confirmed'] = confirmed;
       extra['acl_write_allowed'] = w.allowed;
+      // The structured fields of the verdict that explains it: the write, or (the write
+      // allowed, every read denied) the first subscriber's read, each read listed too.
+      const explaining = w.allowed && allReadsDenied ? reads[0]!.v! : w;
+      Object.assign(extra, aclFields(explaining));
+      if (w.allowed) {
+        extra['acl_reads'] = reads.filter((r) => r.v).map((r) => ({ subscriber: subName(r.e), ...aclFields(r.v!) }));
+      }
       text = text.slice(0, text.length - aclHint.length).trimEnd();
       text += !w.allowed
         ? ` The acl_file confirms a denied write: ${w.text}.`
@@ -826,6 +847,7 @@ export class DeliveryCorrelator {
       if (v) {
         extra['acl_explanation'] = v.full ?? v.text;
         extra['acl_confirmed'] = !v.allowed;
+        Object.assign(extra, aclFields(v));
         text = text.slice(0, text.length - aclHint.length).trimEnd().replace(/;$/, '.');
         text += !v.allowed
           ? ` The acl_file confirms a denied read: ${v.text}.`
@@ -843,6 +865,21 @@ export class DeliveryCorrelator {
     if (!m || !this.opts.acl) return null;
     return this.opts.acl({ username: m.username, clientId: effectiveClientId(m), access: 'read', topic });
   }
+}
+
+/**
+ * mosquitto refuses every client write to a topic starting with $SYS (acl__check_dollar
+ * compares the first 4 characters, so $SYSTEM/x too) before any acl_file or plugin,
+ * except the bridge state topic $SYS/broker/connection/+/state.
+ */
+export function sysWrite(topic: string): boolean {
+  return topic.startsWith('$SYS') && !topicMatches('$SYS/broker/connection/+/state', topic);
+}
+
+/** Why a client write to a $SYS topic went nowhere (sysWrite()), named as a mosquitto rule unless the broker is known to be mosquitto. */
+export function sysWriteHint(brokerKind: DeliveryOptions['brokerKind']): string {
+  const why = 'refuses every client write to a topic starting with $SYS (it compares the first 4 characters, so $SYSTEM/x too), with or without an acl_file and whatever the file grants (even topic readwrite #): no rule of the file is the reason.';
+  return brokerKind === 'mosquitto' ? `mosquitto ${why}` : `With mosquitto this is expected: it ${why}`;
 }
 
 /** An expectation that was met, and the delivery that met it. */

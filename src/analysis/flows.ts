@@ -7,6 +7,8 @@ import type { Direction } from '../model/types.js';
 import { type AnalysisContext, who } from './context.js';
 import { codeName, codeString, isFailure, T_PUBACK, T_PUBREC, T_SUBACK, T_UNSUBACK } from './reasons.js';
 import { IntMap } from './intmap.js';
+import { aclFields } from './acl-check.js';
+import { type AclCheck, sysWrite, sysWriteHint } from './delivery.js';
 import { effectiveClientId, gapOf, mayBeUnseen, notInView, type Session } from './sessions.js';
 
 export type FlowKind = 'publish-qos1' | 'publish-qos2' | 'subscribe' | 'unsubscribe' | 'ping';
@@ -203,7 +205,17 @@ export class FlowTracker {
     'publish-qos1': newStats(), 'publish-qos2': newStats(), subscribe: newStats(), unsubscribe: newStats(), ping: newStats(),
   };
 
-  constructor(private readonly ctx: AnalysisContext, opts: { keepRecent?: number; maxInFlight?: number } = {}) {
+  private readonly acl: AclCheck | undefined;
+  private readonly brokerKind: 'mosquitto' | 'aedes' | 'unknown';
+
+  constructor(private readonly ctx: AnalysisContext, opts: {
+    keepRecent?: number; maxInFlight?: number;
+    /** The acl_file check: a PUBLISH rejected with 0x87 Not authorized then names the rule that denies the write. */
+    acl?: AclCheck;
+    brokerKind?: 'mosquitto' | 'aedes' | 'unknown';
+  } = {}) {
+    this.acl = opts.acl;
+    this.brokerKind = opts.brokerKind ?? 'unknown';
     this.keepRecent = Math.max(0, Math.ceil(opts.keepRecent ?? 1000));
     this.maxInFlight = Math.max(0, opts.maxInFlight ?? DEFAULT_MAX_FLOWS_IN_FLIGHT);
   }
@@ -443,11 +455,28 @@ export class FlowTracker {
     const qos = f.kind === 'publish-qos1' ? 1 : 2;
     const pub = f.dir === 'c2s';
     const rs = rec.summary.properties?.['reason_string'];
+    const extra: Record<string, unknown> = { reason_code: code, reason: name, packet_id: f.packetId, qos, dir: f.dir };
+    let text = `The ${pub ? 'broker' : 'client'} rejected this QoS ${qos} publish${pub ? ` from ${who(s)}` : ` to ${who(s)}`} on '${f.topic ?? ''}' with ${NAMES[type]} ${codeString(type, code, version)} (${name})${typeof rs === 'string' ? ` ("${rs}")` : ''}`;
+    if (code === 0x87 && pub && f.topic !== null) {
+      const topic = f.topic;
+      const v = this.acl?.({ username: s.username, clientId: effectiveClientId(s), access: 'write', topic });
+      if (v) {
+        extra['acl_explanation'] = v.full ?? v.text;
+        extra['acl_confirmed'] = !v.allowed;
+        Object.assign(extra, aclFields(v));
+      }
+      // A $SYS write is refused before any acl_file is looked at: not the file's doing.
+      text += sysWrite(topic)
+        ? `. ${sysWriteHint(this.brokerKind)}`
+        : !v
+          ? '. With a mosquitto acl_file this is a denied write; MQTT 5 lets the broker say so, 3.1.1 clients are not told'
+          : !v.allowed
+            ? `. The acl_file denies this write: ${v.text}. MQTT 5 lets the broker say so; an MQTT 3.1.1 client gets a normal ${NAMES[type]} and is not told`
+            : `. The acl_file allows this write (${v.text}), so it does not explain the rejection: another check of the broker refused it (an auth plugin, or a dynamic-security role)`;
+    }
     this.ctx.emit({
       code: 'publish-rejected', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
-      recs: f.recs(), topic: f.topic,
-      text: `The ${pub ? 'broker' : 'client'} rejected this QoS ${qos} publish${pub ? ` from ${who(s)}` : ` to ${who(s)}`} on '${f.topic ?? ''}' with ${NAMES[type]} ${codeString(type, code, version)} (${name})${typeof rs === 'string' ? ` ("${rs}")` : ''}${code === 0x87 && pub ? '. With a mosquitto acl_file this is a denied write; MQTT 5 lets the broker say so, 3.1.1 clients are not told' : ''}.`,
-      extra: { reason_code: code, reason: name, packet_id: f.packetId, qos, dir: f.dir },
+      recs: f.recs(), topic: f.topic, text: `${text}.`, extra,
     });
   }
 

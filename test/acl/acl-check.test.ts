@@ -46,18 +46,20 @@ describe('findings explained by the acl_file', () => {
     sc.client('watch').login({ username: null }).sub(1, ['#']);
     sc.client('ab').login({ username: 'a+b' }).publish({ topic: 'x/1', payload: 'x' });
     const [f] = sc.end();
-    expect(f!.text).toContain("write DENIED for a+b on 'x/1': the username 'a+b' contains '+' or '#', so mosquitto denies it everything the patterns could decide (line 3: topic read x/# in section 'user a+b' matches x/1 but grants only read, not write)");
+    expect(f!.text).toContain("write DENIED for a+b on 'x/1': the username 'a+b' contains '+' or '#', so mosquitto denies it everything the patterns could decide (acl line 3: topic read x/# in section 'user a+b' matches x/1 but grants only read, not write)");
     expect(f!.text).not.toContain('was not reached');
     expect(f!.text).not.toContain('line 1:');
+    // The deciding check is before the rules: no acl_line, the rule that missed is cited.
+    expect(f!.extra).toMatchObject({ acl_file: 'acl', acl_decision: 'before-rules', acl_line: null, acl_rules: [{ line: 3, rule: 'topic read x/#', section: 'user a+b' }] });
   });
 
   it('an unknown client id that decides a %c pattern is said to decide it', () => {
     const check = aclCheck(parseAclFile('pattern readwrite dev/%c/#\n', 'acl'));
     const v = check({ username: 'bob', clientId: null, access: 'write', topic: 'dev/x/1' });
     expect(v.allowed).toBe(false);
-    expect(v.text).toContain("the client id is unknown and decides it (client id 'x' would be allowed by line 1");
+    expect(v.text).toContain("the client id is unknown and decides it (client id 'x' would be allowed by acl line 1");
     expect(check({ username: 'bob', clientId: 'x', access: 'write', topic: 'dev/x/1' }).text)
-      .toBe("write ALLOWED for bob on 'dev/x/1' by line 1: pattern readwrite dev/%c/#");
+      .toBe("write ALLOWED for bob on 'dev/x/1' by acl line 1: pattern readwrite dev/%c/#");
   });
 
   it('a publish only shared subscriptions missed is not called a denied write', () => {
@@ -78,7 +80,7 @@ describe('findings explained by the acl_file', () => {
     sc.client('p').login({ username: null }).publish({ topic: 't/1', payload: 'hello' });
     const [f] = sc.end();
     expect(f!.extra['acl_confirmed']).toBe(false);
-    expect(f!.text).toContain("The acl_file allows this write (write ALLOWED for anonymous clients on 't/1' by line 1: topic readwrite #), so the drop is not explained by the ACL.");
+    expect(f!.text).toContain("The acl_file allows this write (write ALLOWED for anonymous clients on 't/1' by acl line 1: topic readwrite #), so the drop is not explained by the ACL.");
     // A normal subscriber that missed it too keeps the write-denial reading.
     const mixed = new Scenario({ brokerKind: 'mosquitto' });
     mixed.client('member').login().sub(1, ['$share/g/t/#']);

@@ -134,7 +134,7 @@ describe('Spanish tutorial scenario', () => {
     expect(f!.extra['acl_confirmed']).toBe(true);
     expect(f!.extra['acl_write_allowed']).toBe(false);
     expect(String(f!.extra['acl_explanation'])).toContain('Can user1 (client id user1) write panama/colon/user1?');
-    expect(f!.text).toContain("The acl_file confirms a denied write: write DENIED for user1 on 'panama/colon/user1': no rule grants it (line 1: pattern readwrite +/+/+/%u becomes +/+/+/user1; it has 4 levels and panama/colon/user1 has 3)");
+    expect(f!.text).toContain("The acl_file confirms a denied write: write DENIED for user1 on 'panama/colon/user1': no rule grants it (tutorial.acl line 1: pattern readwrite +/+/+/%u becomes +/+/+/user1; it has 4 levels and panama/colon/user1 has 3)");
   });
 
   it('with the acl_file: the withheld read for user2 is confirmed', () => {
