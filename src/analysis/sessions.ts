@@ -41,6 +41,40 @@ export interface GapMark {
 
 export type SessionState = 'open' | 'connecting' | 'connected' | 'refused' | 'closed';
 
+/**
+ * What a password_file says about a CONNECT's user name and password (PasswordChecker
+ * in src/acl/password-file.ts): `pending` while a slow hash is computed off the hot
+ * path, `too-many` when it was not checked because the budget of slow checks was spent.
+ */
+export type CredentialVerdict = 'ok' | 'unknown-user' | 'bad-password' | 'no-password' | 'pending' | 'too-many';
+
+/** A password_file to explain refused CONNECTs with (`proxy/up --passwd`). check() must never block on a slow hash. */
+export interface CredentialCheck {
+  /** The file's path, for texts. */
+  readonly path: string;
+  check(username: string, password: Uint8Array | null): CredentialVerdict;
+  /** The line of the user's entry, or null. */
+  lineOf(username: string): number | null;
+}
+
+export interface SessionTrackerOptions {
+  /** Closed sessions kept (see DEFAULT_MAX_CLOSED_SESSIONS). */
+  maxClosed?: number;
+  /** A password_file that connect-refused findings consult. */
+  credentials?: CredentialCheck;
+}
+
+/** A refused CONNECT whose password is still being checked: its finding waits (at most CREDENTIAL_WAIT_US). */
+interface AwaitedRefusal {
+  s: Session;
+  recs: (PacketRecord | null)[];
+  head: string;
+  extra: Record<string, unknown>;
+  username: string;
+  password: Uint8Array | null;
+  since: number;
+}
+
 export interface DisconnectInfo {
   by: 'client' | 'server';
   reasonCode: number;
@@ -67,8 +101,16 @@ export interface Session {
   sessionPresent: boolean | null;
   /** Effective keep-alive in seconds (the server_keep_alive of CONNACK wins). */
   keepAlive: number | null;
-  /** MQTT 5 maximum_packet_size from CONNECT: larger messages are not sent to it [MQTT-3.1.2-25]. */
+  /** MQTT 5 maximum_packet_size from CONNECT: larger messages are not sent to it [MQTT-3.1.2-24] [MQTT-3.1.2-25]. */
   maxPacketSize: number | null;
+  /** MQTT 5 maximum_packet_size from CONNACK: the client must not send larger packets [MQTT-3.2.2-15]. */
+  serverMaxPacketSize: number | null;
+  /** MQTT 5 Topic Alias Maximum the broker may use towards the client (CONNECT's; absent is 0), null before a CONNECT. */
+  topicAliasMaxS2c: number | null;
+  /** MQTT 5 Topic Alias Maximum the client may use (CONNACK's; absent is 0), null before a CONNACK. */
+  topicAliasMaxC2s: number | null;
+  /** MQTT 5 session_expiry_interval of the CONNECT (absent is 0), null without an MQTT 5 CONNECT. */
+  connectSessionExpiry: number | null;
   will: WillInfo | null;
   /** Length of the will's payload (`will.payload` keeps only its first WILL_KEEP bytes once the session closed). */
   willPayloadLength: number;
@@ -124,9 +166,17 @@ function pendingOf(s: Session): Map<number, { rec: PacketRecord; time: number }>
   return s.pendingSubscribe;
 }
 
-/** The client id findings and snapshots use: the assigned one if the broker assigned it. */
+/** The client id a client is known by (indexes, snapshots): the assigned one if the broker assigned it; null for an empty one. */
 export function effectiveClientId(s: Session): string | null {
   return s.assignedClientId ?? (s.clientId === '' ? null : s.clientId);
+}
+
+/**
+ * The client id findings carry, as the connection's packets do: the assigned one if the
+ * broker assigned it, else the one sent ('' for an empty client id); null only when unknown.
+ */
+export function findingClientId(s: Session): string | null {
+  return s.assignedClientId ?? s.clientId;
 }
 
 /** The latest stream gap in one direction of a session, or null. */
@@ -209,7 +259,10 @@ export class SessionTracker {
    */
   generation = 0;
 
-  constructor(private readonly ctx: AnalysisContext, private readonly opts: { maxClosed?: number } = {}) {}
+  /** Refused CONNECTs whose password is still being checked (CredentialCheck said `pending`), oldest first. */
+  private awaited: AwaitedRefusal[] = [];
+
+  constructor(private readonly ctx: AnalysisContext, private readonly opts: SessionTrackerOptions = {}) {}
 
   get(connId: string): Session | undefined {
     return this.byConn.get(connId);
@@ -239,7 +292,8 @@ export class SessionTracker {
     const s: Session = {
       conn, openSeq: this.openSeq++, connId: conn.id, openedAt: time, closedAt: null, closeHow: null, state: 'open',
       version: null, clientId: null, assignedClientId: null, username: null, cleanStart: null,
-      sessionPresent: null, keepAlive: null, maxPacketSize: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
+      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
+      connectSessionExpiry: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
       subscriptions: NO_SUBSCRIPTIONS, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
       keepaliveReported: false, takenOverBy: null, tookOver: NO_TOOK_OVER, packets: { c2s: 0, s2c: 0 },
@@ -300,8 +354,12 @@ export class SessionTracker {
     if (s.clientId === null && rec.clientId !== null) { s.clientId = rec.clientId; this.generation++; }
     if (s.username === null && rec.username !== null) s.username = rec.username;
     if (((ROUTING_NEUTRAL >> sum.type) & 1) === 0) this.generation++;
+    // The receiver's Maximum Packet Size (MQTT 5; null until announced).
+    const limit = rec.dir === 'c2s' ? s.serverMaxPacketSize : s.maxPacketSize;
+    if (limit !== null && rec.size > limit) this.tooLarge(s, rec, limit);
     switch (sum.type) {
       case 1: if (rec.dir === 'c2s') this.connect(s, rec); break;
+      case 3: if (sum.properties !== null) this.publishProperties(s, rec, sum.properties); break;
       case 2: if (rec.dir === 's2c') this.connack(s, rec); break;
       case 8: if (rec.dir === 'c2s' && sum.packetId !== null) pendingOf(s).set(sum.packetId, { rec, time: now }); break;
       case 9: if (rec.dir === 's2c') this.suback(s, rec); break;
@@ -316,7 +374,7 @@ export class SessionTracker {
     if (!c) return;
     if (s.connectFrame !== null) {
       this.ctx.emit({
-        code: 'protocol-violation', severity: 'error', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+        code: 'protocol-violation', severity: 'error', conn: s.connId, clientId: findingClientId(s), username: s.username,
         recs: [rec], frames: [s.connectFrame],
         text: `A second CONNECT on the same connection (first in frame ${s.connectFrame}); the broker must treat it as a protocol violation and close the connection [MQTT-3.1.0-2]`,
         extra: { violation: 'second-connect', spec: 'MQTT-3.1.0-2' },
@@ -330,13 +388,24 @@ export class SessionTracker {
     s.username = c.username;
     s.cleanStart = c.cleanSession;
     s.keepAlive = c.keepAlive;
-    const mps = rec.summary.properties?.['maximum_packet_size'];
+    const props = rec.summary.properties;
+    const mps = props?.['maximum_packet_size'];
     s.maxPacketSize = typeof mps === 'number' ? mps : null;
+    if (s.version === 5) {
+      // Absent means 0: no Topic Alias may be sent to the client [MQTT-3.1.2-27]; a session that ends with the connection.
+      const tam = props?.['topic_alias_maximum'];
+      s.topicAliasMaxS2c = typeof tam === 'number' ? tam : 0;
+      const sei = props?.['session_expiry_interval'];
+      s.connectSessionExpiry = typeof sei === 'number' ? sei : 0;
+    }
     s.will = c.will ? { ...c.will, payload: c.will.payload.slice() } : null;
     s.willPayloadLength = c.will ? c.will.payload.length : 0;
     s.connectFrame = rec.frame;
     s.connectTime = this.ctx.now;
     s.connectRec = rec;
+    // A slow (PBKDF2) check starts now, off the hot path, while the broker makes its own.
+    const creds = this.opts.credentials;
+    if (creds !== undefined && c.username && c.password !== null && c.password.length > 0) creds.check(c.username, c.password);
     const cid = effectiveClientId(s);
     if (cid !== null) {
       const others = this.byCid.get(cid);
@@ -393,6 +462,13 @@ export class SessionTracker {
         }
       }
       if (typeof props['server_keep_alive'] === 'number') s.keepAlive = props['server_keep_alive'];
+      const mps = props['maximum_packet_size'];
+      if (typeof mps === 'number') s.serverMaxPacketSize = mps;
+    }
+    // Absent means 0: the client may send no Topic Alias [MQTT-3.2.2-17].
+    if (version === 5) {
+      const tam = props?.['topic_alias_maximum'];
+      s.topicAliasMaxC2s = typeof tam === 'number' ? tam : 0;
     }
     const previous = s.previous;
     s.previous = null;
@@ -403,12 +479,8 @@ export class SessionTracker {
       s.pendingTakeover = NO_TAKEOVER;
       const name = codeName(T_CONNACK, ack.returnCode, version);
       const rs = typeof props?.['reason_string'] === 'string' ? ` ("${props['reason_string']}")` : '';
-      this.ctx.emit({
-        code: 'connect-refused', severity: 'error', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
-        recs: [s.connectRec, rec],
-        text: `The broker refused the connection of ${who(s)}: CONNACK ${codeString(T_CONNACK, ack.returnCode, version)} (${name})${rs}.${refusalHint(ack.returnCode, version)}`,
-        extra: { reason_code: ack.returnCode, reason: name },
-      });
+      this.refused(s, [s.connectRec, rec], `The broker refused the connection of ${who(s)}: CONNACK ${codeString(T_CONNACK, ack.returnCode, version)} (${name})${rs}.`,
+        refusalHint(ack.returnCode, version), { reason_code: ack.returnCode, reason: name }, ack.returnCode, version);
       return;
     }
     s.state = 'connected';
@@ -472,6 +544,18 @@ export class SessionTracker {
   private disconnect(s: Session, rec: PacketRecord): void {
     const version = s.version ?? rec.version;
     const code = rec.summary.reasonCodes?.[0] ?? 0;
+    const sei = rec.summary.properties?.['session_expiry_interval'];
+    if (typeof sei === 'number') {
+      if (rec.dir === 's2c') {
+        this.violation(s, rec, 'error', 'session-expiry-from-server', 'MQTT-3.14.2-2',
+          `The broker sent a Session Expiry Interval (${sei} s) in its DISCONNECT; only the client may [MQTT-3.14.2-2]`, { session_expiry_interval: sei });
+      } else if (sei !== 0 && s.connectSessionExpiry === 0) {
+        // No numbered statement: MQTT 5 §3.14.2.2.2. The broker answers DISCONNECT 0x82 (Protocol Error) and keeps the session expiry of 0.
+        this.violation(s, rec, 'error', 'session-expiry-raised', 'MQTT-3.14.2.2.2',
+          `The DISCONNECT from ${who(s)} sets a Session Expiry Interval of ${sei} s, but its CONNECT${s.connectFrame !== null ? ` (frame ${s.connectFrame})` : ''} had 0 (absent); raising it from 0 at DISCONNECT is a protocol error (MQTT 5 §3.14.2.2.2): the session still ends with the connection`,
+          { session_expiry_interval: sei, connect_session_expiry_interval: 0 }, s.connectFrame);
+      }
+    }
     s.disconnect = {
       by: rec.dir === 'c2s' ? 'client' : 'server', reasonCode: code,
       reason: version >= 5 ? codeName(14, code, 5) : 'Normal disconnection',
@@ -513,9 +597,114 @@ export class SessionTracker {
 
   /** Keep-alive check of every live session; cheap enough to call on every event. */
   scan(time: number, force = false): void {
+    if (this.awaited.length !== 0) this.settleRefusals(time, false);
     if (!force && time - this.lastScan < KEEPALIVE_SCAN_US) return;
     this.lastScan = time;
     for (const s of this.open_) if (isLive(s)) this.checkKeepalive(s, time);
+  }
+
+  /** End of input: refused CONNECTs still waiting for their password check are reported as they stand. */
+  end(time: number): void {
+    if (this.awaited.length !== 0) this.settleRefusals(time, true);
+  }
+
+  /**
+   * A connect-refused finding, explained by the password_file when one was given
+   * (live --passwd). When its check is a slow hash still running, the finding waits
+   * for it (at most CREDENTIAL_WAIT_US, and never past end()), checked on every event.
+   */
+  private refused(s: Session, recs: (PacketRecord | null)[], text: string, hint: string, extra: Record<string, unknown>, code: number, version: number): void {
+    const creds = this.opts.credentials;
+    const c = s.connectRec?.summary.connect;
+    // Without the CONNECT (a capture started later) or for a protocol version refused (1, 0x84) there is nothing to check.
+    if (creds === undefined || c === undefined || code === 1 || code === 0x84) {
+      this.emitRefusal(s, recs, text + hint, extra);
+      return;
+    }
+    // The password_file's word replaces the generic hint, but not the one about a broker without MQTT 5.
+    const head = version >= 5 && code >= 1 && code <= 5 ? text + hint : text;
+    const file = { passwd_file: creds.path };
+    // mosquitto reads an empty user name as none.
+    if (!c.username) {
+      this.emitRefusal(s, recs, head + credentialText('anonymous', '', c.password, creds), { ...extra, ...file, passwd_check: 'anonymous' });
+      return;
+    }
+    const v = creds.check(c.username, c.password);
+    if (v === 'pending' && this.awaited.length < MAX_AWAITED_REFUSALS) {
+      this.awaited.push({ s, recs, head, extra, username: c.username, password: c.password, since: this.ctx.now });
+      return;
+    }
+    this.emitCredentialRefusal(s, recs, head, extra, c.username, c.password, v === 'pending' ? 'too-many' : v);
+  }
+
+  private emitRefusal(s: Session, recs: (PacketRecord | null)[], text: string, extra: Record<string, unknown>): void {
+    this.ctx.emit({ code: 'connect-refused', severity: 'error', conn: s.connId, clientId: findingClientId(s), username: s.username, recs, text, extra });
+  }
+
+  private emitCredentialRefusal(
+    s: Session, recs: (PacketRecord | null)[], head: string, extra: Record<string, unknown>,
+    username: string, password: Uint8Array | null, v: Exclude<CredentialVerdict, 'pending'> | 'too-slow',
+  ): void {
+    const creds = this.opts.credentials!;
+    const line = creds.lineOf(username);
+    const check = v === 'ok' ? 'match' : v === 'too-many' || v === 'too-slow' ? 'not-checked' : v;
+    this.emitRefusal(s, recs, head + credentialText(v, username, password, creds), {
+      ...extra, passwd_file: creds.path, passwd_check: check,
+      ...(line !== null ? { passwd_line: line } : {}),
+      ...(check === 'not-checked' ? { passwd_not_checked: v } : {}),
+    });
+  }
+
+  private settleRefusals(time: number, all: boolean): void {
+    const creds = this.opts.credentials!;
+    const keep: AwaitedRefusal[] = [];
+    for (const a of this.awaited) {
+      const v = creds.check(a.username, a.password);
+      if (v === 'pending' && !all && time - a.since < CREDENTIAL_WAIT_US) { keep.push(a); continue; }
+      this.emitCredentialRefusal(a.s, a.recs, a.head, a.extra, a.username, a.password, v === 'pending' ? 'too-slow' : v);
+    }
+    this.awaited = keep;
+  }
+
+  private violation(
+    s: Session, rec: PacketRecord, severity: 'warn' | 'error', violation: string, spec: string, text: string,
+    extra: Record<string, unknown>, otherFrame: number | null = null,
+  ): void {
+    this.ctx.emit({
+      code: 'protocol-violation', severity, conn: s.connId, clientId: findingClientId(s), username: s.username,
+      recs: [rec], frames: otherFrame !== null ? [otherFrame] : [], topic: rec.summary.type === 3 ? rec.topic : null,
+      text, extra: { violation, dir: rec.dir, ...extra, spec },
+    });
+  }
+
+  /** A packet larger than the Maximum Packet Size its receiver announced (MQTT 5). */
+  private tooLarge(s: Session, rec: PacketRecord, limit: number): void {
+    const c2s = rec.dir === 'c2s';
+    const spec = c2s ? 'MQTT-3.2.2-15' : 'MQTT-3.1.2-24';
+    const from = c2s ? 'CONNACK' : 'CONNECT';
+    const at = c2s ? s.connackFrame : s.connectFrame;
+    this.violation(s, rec, 'error', 'packet-exceeds-maximum-packet-size', spec,
+      `A ${packetName(rec.summary.type)} of ${rec.size} bytes from ${c2s ? who(s) : `the broker to ${who(s)}`} is larger than the Maximum Packet Size of ${limit} bytes the ${c2s ? 'broker' : 'client'} announced in its ${from}${at !== null ? ` (frame ${at})` : ''} [${spec}]; the ${c2s ? 'broker' : 'client'} treats it as a protocol error (DISCONNECT 0x95 Packet too large)`,
+      { size: rec.size, maximum_packet_size: limit, packet_type: packetName(rec.summary.type) }, at);
+  }
+
+  /** Rules on a PUBLISH's properties that depend on its direction and the session (MQTT 5). */
+  private publishProperties(s: Session, rec: PacketRecord, props: Record<string, unknown>): void {
+    const c2s = rec.dir === 'c2s';
+    if (c2s && props['subscription_identifier'] !== undefined) {
+      this.violation(s, rec, 'error', 'subscription-identifier-from-client', 'MQTT-3.3.4-6',
+        `A PUBLISH from ${who(s)} carries a Subscription Identifier; only the broker may put one in a PUBLISH [MQTT-3.3.4-6]`,
+        { subscription_identifier: props['subscription_identifier'] });
+    }
+    const alias = rec.summary.topicAlias;
+    if (alias === null) return;
+    const max = c2s ? s.topicAliasMaxC2s : s.topicAliasMaxS2c;
+    if (max === null || alias <= max) return;
+    const spec = c2s ? 'MQTT-3.3.2-9' : 'MQTT-3.3.2-11';
+    const at = c2s ? s.connackFrame : s.connectFrame;
+    this.violation(s, rec, 'error', 'topic-alias-exceeds-maximum', spec,
+      `A PUBLISH from ${c2s ? who(s) : `the broker to ${who(s)}`} uses Topic Alias ${alias}, more than the Topic Alias Maximum of ${max} the ${c2s ? 'broker' : 'client'} announced in its ${c2s ? 'CONNACK' : 'CONNECT'}${at !== null ? ` (frame ${at})` : ''}${max === 0 ? ' (absent: no aliases at all)' : ''} [${spec}]; the receiver treats it as a protocol error (DISCONNECT 0x94 Topic Alias invalid)`,
+      { topic_alias: alias, topic_alias_maximum: max }, at);
   }
 
   /** [MQTT-3.1.2-24]: the server must disconnect a client silent for 1.5 × keep-alive. */
@@ -529,7 +718,7 @@ export class SessionTracker {
     if (silent <= limit) return;
     s.keepaliveReported = true;
     this.ctx.emit({
-      code: 'keepalive-timeout', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      code: 'keepalive-timeout', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: [s.lastClientRec], frames: s.lastClientFrame ? [s.lastClientFrame] : [],
       text: `No packet from ${who(s)} for ${seconds(silent)}, more than 1.5 × its keep-alive of ${s.keepAlive} s; the broker should close the connection and publish the will, if any [MQTT-3.1.2-24]`,
       extra: { keep_alive: s.keepAlive, silent_us: silent, last_client_frame: s.lastClientFrame || null, spec: 'MQTT-3.1.2-24' },
@@ -561,6 +750,48 @@ export class SessionTracker {
       } else all[w++] = s;
     }
     all.length = w;
+  }
+}
+
+/** How long a refused CONNECT's finding waits for its password check (on the analysis clock). */
+export const CREDENTIAL_WAIT_US = 5_000_000;
+/** Refused CONNECTs waiting at once; more are reported as not checked. */
+const MAX_AWAITED_REFUSALS = 1000;
+
+const PACKET_NAMES = ['reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK',
+  'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
+
+function packetName(type: number): string {
+  return PACKET_NAMES[type] ?? 'reserved';
+}
+
+function cap(x: string): string {
+  return x.charAt(0).toUpperCase() + x.slice(1);
+}
+
+/** What the password_file says, in a sentence. The password itself is never shown (its length at most). */
+function credentialText(
+  v: Exclude<CredentialVerdict, 'pending'> | 'anonymous' | 'too-slow', username: string, password: Uint8Array | null, creds: CredentialCheck,
+): string {
+  const file = creds.path;
+  const line = username ? creds.lineOf(username) : null;
+  const entry = `the entry for '${username}' in ${file}${line !== null ? ` (line ${line})` : ''}`;
+  const given = password !== null && password.length > 0 ? `the password given (${password.length} byte${password.length === 1 ? '' : 's'})` : 'no password';
+  switch (v) {
+    case 'anonymous':
+      return ` No user name was given: the client connected anonymously${password !== null && password.length > 0 ? ' (with a password but no user name)' : ''}, which a broker with a password_file refuses unless anonymous access is allowed (mosquitto: allow_anonymous true).`;
+    case 'unknown-user':
+      return ` User name '${username}' is not in the password file ${file}.`;
+    case 'no-password':
+      return ` '${username}' is in ${file}${line !== null ? ` (line ${line})` : ''}, but the CONNECT gave ${given}; mosquitto refuses a user with an entry and no password.`;
+    case 'bad-password':
+      return ` ${cap(given)} does not match ${entry}.`;
+    case 'ok':
+      return ` ${cap(given)} matches ${entry}, so the refusal is not about the password: look at the broker's other checks (the client id, an ACL or plugin, anonymous access), or the broker reads another password file than ${file}.`;
+    case 'too-many':
+      return ` The password was not checked against ${file}: too many slow ($7$) password checks at once; the analysis limits them so that it never holds up the proxy.`;
+    case 'too-slow':
+      return ` The password was not checked against ${file}: its $7$ hash did not finish within ${CREDENTIAL_WAIT_US / 1e6} s.`;
   }
 }
 

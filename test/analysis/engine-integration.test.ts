@@ -53,9 +53,9 @@ class Conn {
   c(p: Record<string, unknown>): PacketRecord { return this.send('c2s', p); }
   s(p: Record<string, unknown>): PacketRecord { return this.send('s2c', p); }
 
-  login(clientId: string, username: string, rc = 0): this {
+  login(clientId: string, username: string, rc = 0, connackProperties?: Record<string, unknown>): this {
     this.c({ cmd: 'connect', protocolId: this.version === 3 ? 'MQIsdp' : 'MQTT', protocolVersion: this.version, clean: true, clientId, keepalive: 60, username, password: Buffer.from('pw') });
-    this.s({ cmd: 'connack', sessionPresent: false, ...(this.version === 5 ? { reasonCode: rc } : { returnCode: rc }) });
+    this.s({ cmd: 'connack', sessionPresent: false, ...(this.version === 5 ? { reasonCode: rc } : { returnCode: rc }), ...(connackProperties ? { properties: connackProperties } : {}) });
     return this;
   }
 
@@ -118,7 +118,8 @@ describe('Analyzer on the real Engine', () => {
   it('allowed traffic with real bytes: no findings', () => {
     const h = new Harness({ brokerKind: 'mosquitto', acl: ACL });
     const admin = h.conn().login('admin', 'admin').sub(1, '#', 1);
-    const u1 = h.conn(5).login('user1', 'user1');
+    // The broker allows topic aliases (mosquitto announces 10); without it, any alias is a violation [MQTT-3.3.2-9].
+    const u1 = h.conn(5).login('user1', 'user1', 0, { topicAliasMaximum: 10 });
     u1.c({ cmd: 'publish', topic: OWN1, payload: Buffer.from('a'), qos: 1, messageId: 1, retain: false, dup: false, properties: { topicAlias: 1 } });
     u1.s({ cmd: 'puback', messageId: 1, reasonCode: 0 });
     // Second publish uses the alias only: the engine resolves the topic.

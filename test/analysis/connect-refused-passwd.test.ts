@@ -1,0 +1,170 @@
+// connect-refused explained by a password_file (proxy/up --passwd): the same
+// checks the bundled broker makes (src/acl/password-file.ts), never the password.
+import { createHash, pbkdf2Sync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { parsePasswordFile, PasswordChecker } from '../../src/acl/password-file.js';
+import type { CredentialCheck } from '../../src/analysis/sessions.js';
+import type { PacketRecord } from '../../src/model/packet.js';
+import type { ProtocolVersion } from '../../src/model/types.js';
+import { findingToJson } from '../../src/views/json.js';
+import { type Client, Scenario, summary } from './helpers.js';
+
+const SALT = Buffer.from('0123456789ab');
+const sha6 = (pw: string): string => `$6$${SALT.toString('base64')}$${createHash('sha512').update(pw).update(SALT).digest('base64')}`;
+const pbk7 = (pw: string, n: number): string => `$7$${n}$${SALT.toString('base64')}$${pbkdf2Sync(pw, SALT, n, 64, 'sha512').toString('base64')}`;
+
+const FILE = parsePasswordFile([
+  'plain:secret-plain',
+  `six:${sha6('secret-six')}`,
+  `seven:${pbk7('secret-seven', 1000)}`,
+].join('\n'), 'pw.txt');
+
+/** CONNECT with a user name and password, then CONNACK `code`. */
+function attempt(sc: Scenario, c: Client, username: string | null, password: string | null, code: number, clientId = c.name): { connect: PacketRecord; connack: PacketRecord } {
+  c.clientId = clientId;
+  c.username = username;
+  const connect = sc.feed(c, 'c2s', summary(1, {
+    connect: {
+      protocolName: 'MQTT', protocolLevel: c.version, cleanSession: true, keepAlive: 60, clientId, username,
+      password: password === null ? null : new TextEncoder().encode(password), will: null,
+    },
+  }));
+  return { connect, connack: c.connack(code) };
+}
+
+function scenario(opts: { checker?: CredentialCheck } = {}): { sc: Scenario; checker: PasswordChecker } {
+  const checker = new PasswordChecker(FILE);
+  return { sc: new Scenario({ credentials: opts.checker ?? checker }), checker };
+}
+
+function client(sc: Scenario, name: string, version: ProtocolVersion = 4): Client {
+  return sc.client(name, { version });
+}
+
+describe('connect-refused with --passwd', () => {
+  it('the user name is not in the password file', () => {
+    const { sc } = scenario();
+    attempt(sc, client(sc, 'c'), 'nobody', 'whatever', 5);
+    const [f] = sc.findings;
+    expect(f).toMatchObject({ code: 'connect-refused', username: 'nobody', extra: { reason_code: 5, passwd_file: 'pw.txt', passwd_check: 'unknown-user' } });
+    expect(f!.text).toContain("CONNACK 5 (Connection Refused, not authorized). User name 'nobody' is not in the password file pw.txt.");
+  });
+
+  it('the password does not match its entry (plain and $6$), and is never shown', () => {
+    const { sc } = scenario();
+    attempt(sc, client(sc, 'a'), 'plain', 'wrong-one', 5);
+    attempt(sc, client(sc, 'b', 5), 'six', 'wrong-two', 0x86);
+    expect(sc.findings.map((f) => [f.extra['passwd_check'], f.extra['passwd_line']])).toEqual([['bad-password', 1], ['bad-password', 2]]);
+    expect(sc.findings[0]!.text).toContain("The password given (9 bytes) does not match the entry for 'plain' in pw.txt (line 1).");
+    expect(sc.findings[1]!.text).toContain("CONNACK 0x86 (Bad User Name or Password). The password given (9 bytes) does not match the entry for 'six' in pw.txt (line 2).");
+    for (const f of sc.findings) {
+      const json = JSON.stringify(findingToJson(f));
+      expect(json).not.toContain('wrong-');
+      expect(json).not.toContain('secret-');
+    }
+  });
+
+  it('the password matches: the refusal is about something else', () => {
+    const { sc } = scenario();
+    attempt(sc, client(sc, 'a'), 'plain', 'secret-plain', 5);
+    attempt(sc, client(sc, 'b', 5), 'six', 'secret-six', 0x87);
+    expect(sc.findings.map((f) => f.extra['passwd_check'])).toEqual(['match', 'match']);
+    expect(sc.findings[0]!.text).toContain("The password given (12 bytes) matches the entry for 'plain' in pw.txt (line 1), so the refusal is not about the password");
+    expect(sc.findings[0]!.text).toContain('the client id, an ACL or plugin, anonymous access');
+    expect(sc.findings[0]!.text).not.toContain('a wrong username or password');
+  });
+
+  it('no user name (anonymous; an empty one counts as none), and a known user without a password', () => {
+    const { sc } = scenario();
+    attempt(sc, client(sc, 'a'), null, null, 5);
+    attempt(sc, client(sc, 'b', 5), '', null, 0x87);
+    attempt(sc, client(sc, 'c'), 'plain', null, 5);
+    expect(sc.findings.map((f) => f.extra['passwd_check'])).toEqual(['anonymous', 'anonymous', 'no-password']);
+    expect(sc.findings[0]!.text).toContain('No user name was given: the client connected anonymously');
+    expect(sc.findings[0]!.text).toContain('allow_anonymous true');
+    expect(sc.findings[2]!.text).toContain("'plain' is in pw.txt (line 1), but the CONNECT gave no password");
+  });
+
+  it('a $7$ (PBKDF2) entry is checked off the hot path: started at CONNECT, the finding waits for it', async () => {
+    const { sc, checker } = scenario();
+    const c = client(sc, 'c');
+    const { connect } = attempt(sc, c, 'seven', 'nope', 5);
+    // Not known yet at the CONNACK: nothing said until the check is done.
+    expect(sc.findings).toEqual([]);
+    expect(checker.stats.verified).toBe(1);
+    await checker.idle();
+    sc.wait(1).tick();
+    expect(sc.findings).toMatchObject([{ code: 'connect-refused', frames: [connect.frame, connect.frame + 1], extra: { passwd_check: 'bad-password', passwd_line: 3 } }]);
+    // The same (user, password) again: the cached verdict, at once, no second hash.
+    attempt(sc, client(sc, 'd'), 'seven', 'nope', 5);
+    attempt(sc, client(sc, 'e'), 'seven', 'nope', 5);
+    expect(sc.findings.map((f) => f.extra['passwd_check'])).toEqual(['bad-password', 'bad-password', 'bad-password']);
+    attempt(sc, client(sc, 'f'), 'seven', 'secret-seven', 5);
+    await checker.idle();
+    sc.tick();
+    expect(sc.findings.map((f) => f.extra['passwd_check'])).toEqual(['bad-password', 'bad-password', 'bad-password', 'match']);
+    expect(checker.stats.verified).toBe(2);
+  });
+
+  it('slow checks beyond the budget are "not checked: too many"', () => {
+    let now = 0;
+    const checker = new PasswordChecker(FILE, { perSecond: 2, maxRunning: 10, nowMs: () => now });
+    const sc = new Scenario({ credentials: checker });
+    for (let i = 0; i < 4; i++) attempt(sc, client(sc, `c${i}`), 'seven', `guess-${i}`, 5);
+    // Two started (pending), two over the budget reported at once.
+    expect(sc.findings.map((f) => [f.clientId, f.extra['passwd_check'], f.extra['passwd_not_checked']])).toEqual([
+      ['c2', 'not-checked', 'too-many'], ['c3', 'not-checked', 'too-many'],
+    ]);
+    expect(sc.findings[0]!.text).toContain('The password was not checked against pw.txt: too many slow ($7$) password checks at once');
+    expect(checker.stats).toEqual({ verified: 2, tooMany: 4 }); // asked at CONNECT and again at CONNACK
+    now = 1000;
+    attempt(sc, client(sc, 'c4'), 'seven', 'guess-4', 5);
+    expect(checker.stats.verified).toBe(3);
+  });
+
+  it('a check that never finishes: reported as not checked after 5 s, or at the end of input', () => {
+    const never: CredentialCheck = { path: 'slow.txt', check: () => 'pending', lineOf: () => 7 };
+    const sc = new Scenario({ credentials: never });
+    attempt(sc, client(sc, 'a'), 'u', 'p', 5);
+    sc.wait(4000).tick();
+    expect(sc.findings).toEqual([]);
+    sc.wait(1500).tick();
+    expect(sc.findings).toMatchObject([{ clientId: 'a', extra: { passwd_check: 'not-checked', passwd_not_checked: 'too-slow', passwd_line: 7 } }]);
+    expect(sc.findings[0]!.text).toContain('its $7$ hash did not finish within 5 s');
+    attempt(sc, client(sc, 'b'), 'u', 'p', 5);
+    sc.end(1);
+    expect(sc.findings.map((f) => f.clientId)).toEqual(['a', 'b']);
+  });
+
+  it('an MQTT 5 CONNECT answered with a 3.1.1 code keeps the hint that the broker does not speak MQTT 5; code 1 is not explained', () => {
+    const { sc } = scenario();
+    attempt(sc, client(sc, 'a', 5), 'plain', 'bad', 5);
+    attempt(sc, client(sc, 'b', 5), 'plain', 'bad', 1);
+    expect(sc.findings[0]!.text).toContain('the broker does not speak MQTT 5');
+    expect(sc.findings[0]!.extra['passwd_check']).toBe('bad-password');
+    expect(sc.findings[1]!.extra['passwd_check']).toBeUndefined();
+  });
+
+  it('without --passwd nothing changes', () => {
+    const sc = new Scenario();
+    attempt(sc, client(sc, 'a'), 'plain', 'bad', 5);
+    expect(sc.findings[0]!.extra).toEqual({ reason_code: 5, reason: 'Connection Refused, not authorized' });
+    expect(sc.findings[0]!.text).toContain('a wrong username or password');
+  });
+});
+
+describe('connect-refused client id', () => {
+  it('an empty client id is "" in the finding, as in the packets; null only when unknown', () => {
+    const sc = new Scenario();
+    const c = client(sc, 'x');
+    const { connect } = attempt(sc, c, 'u', 'p', 2, '');
+    expect(connect.clientId).toBe('');
+    const [f] = sc.findings;
+    expect(f!.clientId).toBe('');
+    expect(findingToJson(f!)['client_id']).toBe('');
+    // A CONNACK on a connection whose CONNECT was not seen: unknown.
+    const m = sc.client('m', { open: false });
+    m.connack(5);
+    expect(sc.findings[1]!.clientId).toBeNull();
+  });
+});
