@@ -137,38 +137,6 @@ function internalError(bytes: Uint8Array, err: unknown): PacketSummary {
   return s;
 }
 
-/** Ids of fields whose values are secrets; views mask them unless --show-secrets. */
-export const SECRET_FIELD_IDS: ReadonlySet<string> = new Set(['mqtt.passwd']);
-export const MASK = '********';
-
-/** A plain-object copy of the tree with secret values masked (lazy fields are resolved). */
-export function maskSecrets(fields: Field[]): Field[] {
-  return fields.map((f) => {
-    const secret = SECRET_FIELD_IDS.has(f.id);
-    const g: Field = {
-      id: f.id, label: f.label, offset: f.offset, length: f.length,
-      value: secret ? MASK : f.value, display: secret ? MASK : f.display,
-    };
-    if (f.mask !== undefined) g.mask = f.mask;
-    if (f.notes) g.notes = f.notes;
-    if (f.children) g.children = maskSecrets(f.children);
-    return g;
-  });
-}
-
-/** Byte ranges [offset, offset + length) of secret fields (for hex views). */
-export function secretRanges(fields: Field[]): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  const walk = (fs: Field[]): void => {
-    for (const f of fs) {
-      if (SECRET_FIELD_IDS.has(f.id)) out.push([f.offset, f.offset + f.length]);
-      if (f.children) walk(f.children);
-    }
-  };
-  walk(fields);
-  return out;
-}
-
 export interface FlatField {
   id: string;
   offset: number;
@@ -188,4 +156,8 @@ export function flattenFields(fields: Field[], depth = 0, out: FlatField[] = [])
 }
 
 export { Walker } from './walker.js';
+export {
+  CREDENTIAL_PACKET_TYPES, inRanges, isUndecodable, MASK, maskedDisplay, maskProperties, maskSecrets, SECRET_FIELD_IDS,
+  SECRET_PROPERTY_NAMES, secretRanges, UNDECODED_FIELD_IDS, visitSecrets,
+} from './secrets.js';
 export { decodeUtf8, checkUtf8, hexOf } from './utf8.js';

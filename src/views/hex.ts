@@ -3,7 +3,7 @@
 // bytes of the same field are printed up to 16 per line.
 import type { DissectResult } from '../model/packet.js';
 import type { Field } from '../model/types.js';
-import { SECRET_FIELD_IDS } from '../dissect/index.js';
+import { inRanges, secretRanges } from '../dissect/index.js';
 import { hexOf } from '../dissect/utf8.js';
 
 export interface HexOptions {
@@ -28,23 +28,20 @@ export function leafFieldPerByte(length: number, fields: Field[], parents?: Map<
   return owner;
 }
 
-function isSecret(f: Field | undefined, fields: Field[]): boolean {
-  return f !== undefined && SECRET_FIELD_IDS.has(f.id) && fields.length >= 0;
-}
-
 export function renderHex(bytes: Uint8Array, result: DissectResult, opts: HexOptions = {}): string {
   const width = opts.width ?? 16;
   const parents = new Map<Field, Field>();
   const owner = leafFieldPerByte(bytes.length, result.fields, parents);
+  // Secret bytes (passwords, Authentication Data, undecoded bytes of a CONNECT …) as `**`.
+  const masked = opts.showSecrets ? [] : secretRanges(result.fields, bytes);
   const lines: string[] = [];
   let i = 0;
   while (i < bytes.length) {
     const f = owner[i];
     let j = i + 1;
     while (j < bytes.length && owner[j] === f && j - i < width) j++;
-    const secret = !opts.showSecrets && isSecret(f, result.fields);
     const hex: string[] = [];
-    for (let k = i; k < j; k++) hex.push(secret ? '**' : hexOf(bytes, k, k + 1));
+    for (let k = i; k < j; k++) hex.push(masked.length > 0 && inRanges(k, masked) ? '**' : hexOf(bytes, k, k + 1));
     // Generic child labels ("byte 1", "Value", "Key") read better with their parent's label.
     const p = f ? parents.get(f) : undefined;
     const text = f && p && /^(byte \d|Value|Key|Property Identifier|Reserved)/.test(f.label) ? `${p.label}: ${f.label}` : f?.label;

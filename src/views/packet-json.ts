@@ -2,14 +2,14 @@
 // Shared by `decode --format json` and the json view of read/proxy.
 import type { PacketRecord } from '../model/packet.js';
 import type { Note } from '../model/types.js';
-import { flattenFields, MASK, maskSecrets } from '../dissect/index.js';
+import { flattenFields, MASK, maskProperties, maskSecrets } from '../dissect/index.js';
 import { hexOf } from '../dissect/utf8.js';
 import { packetTypeName } from '../protocol/packet-types.js';
 
 export interface PacketJsonOptions {
   /** Add the flat `fields` array (builds the tree). */
   fields?: boolean;
-  /** Show passwords instead of masking them. */
+  /** Show passwords and Authentication Data instead of masking them. */
   showSecrets?: boolean;
 }
 
@@ -24,9 +24,10 @@ function noteJson(n: Note): Record<string, unknown> {
   return o;
 }
 
-/** A JSON-safe copy of a properties object (binary values are already hex strings). */
-function propsJson(p: Record<string, unknown>): Record<string, unknown> {
+/** A JSON-safe copy of a properties object (binary values are already hex strings); Authentication Data masked unless showSecrets. */
+function propsJson(p: Record<string, unknown>, showSecrets: boolean | undefined): Record<string, unknown> {
   const o: Record<string, unknown> = {};
+  if (!showSecrets) p = maskProperties(p);
   for (const k of Object.keys(p)) {
     const v = p[k];
     o[k] = v instanceof Uint8Array ? hexOf(v) : v;
@@ -59,7 +60,7 @@ export function packetToJson(rec: PacketRecord, opts: PacketJsonOptions = {}): R
   };
   if (isPublish && s.topicAlias !== null) o['topic_alias'] = s.topicAlias;
   if (s.reasonCodes !== null) o['reason_codes'] = s.reasonCodes;
-  if (s.properties !== null) o['properties'] = propsJson(s.properties);
+  if (s.properties !== null) o['properties'] = propsJson(s.properties, opts.showSecrets);
   if (s.connect) {
     const c = s.connect;
     o['connect'] = {
@@ -73,7 +74,7 @@ export function packetToJson(rec: PacketRecord, opts: PacketJsonOptions = {}): R
       will: c.will === null ? null : {
         topic: c.will.topic, qos: c.will.qos, retain: c.will.retain ? 1 : 0,
         payload_length: c.will.payload.length,
-        ...(c.will.properties ? { properties: propsJson(c.will.properties) } : {}),
+        ...(c.will.properties ? { properties: propsJson(c.will.properties, opts.showSecrets) } : {}),
       },
     };
   }
@@ -90,7 +91,7 @@ export function packetToJson(rec: PacketRecord, opts: PacketJsonOptions = {}): R
   o['notes'] = rec.notes.map(noteJson);
   if (opts.fields) {
     const t = rec.tree();
-    const fields = opts.showSecrets ? t.fields : maskSecrets(t.fields);
+    const fields = opts.showSecrets ? t.fields : maskSecrets(t.fields, rec.bytes);
     o['fields'] = flattenFields(fields).map((f) => ({ id: f.id, offset: f.offset, length: f.length, value: f.value, display: f.display }));
   }
   return o;

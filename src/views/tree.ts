@@ -3,7 +3,7 @@
 // notes under the field they concern.
 import type { DissectResult } from '../model/packet.js';
 import type { Field, Note } from '../model/types.js';
-import { maskSecrets, SECRET_FIELD_IDS, MASK } from '../dissect/index.js';
+import { inRanges, maskSecrets, MASK, secretRanges } from '../dissect/index.js';
 import { hexOf } from '../dissect/utf8.js';
 
 export interface TreeOptions {
@@ -27,11 +27,15 @@ export function bitPattern(byte: number, mask: number, width = 8): string {
   return s;
 }
 
-function bytesText(bytes: Uint8Array, f: Field, max: number, secret: boolean): string {
+/** The field's first `max` bytes in hex; bytes in `masked` (secrets) as `**`. */
+function bytesText(bytes: Uint8Array, f: Field, max: number, masked: Array<[number, number]>): string {
   if (f.length === 0) return '';
   const n = Math.min(f.length, max);
   const parts: string[] = [];
-  for (let i = 0; i < n; i++) parts.push(secret ? '**' : hexOf(bytes, f.offset + i, f.offset + i + 1));
+  for (let i = 0; i < n; i++) {
+    const k = f.offset + i;
+    parts.push(masked.length > 0 && inRanges(k, masked) ? '**' : hexOf(bytes, k, k + 1));
+  }
   return parts.join(' ') + (f.length > n ? ` … (+${f.length - n} bytes)` : '');
 }
 
@@ -42,7 +46,9 @@ function noteLine(n: Note): string {
 /** Render a field tree as text lines. `bytes` are the packet's bytes. */
 export function renderTree(bytes: Uint8Array, result: DissectResult, opts: TreeOptions = {}): string {
   const max = opts.maxHexBytes ?? 16;
-  const fields = opts.showSecrets ? result.fields : maskSecrets(result.fields);
+  const fields = opts.showSecrets ? result.fields : maskSecrets(result.fields, bytes);
+  // Secret bytes are masked in every row that shows them (a property block's row too).
+  const masked = opts.showSecrets ? [] : secretRanges(result.fields, bytes);
   const lines: string[] = [];
   if (opts.title) lines.push(opts.title);
   const shown = new Set<Note>();
@@ -56,7 +62,7 @@ export function renderTree(bytes: Uint8Array, result: DissectResult, opts: TreeO
         lines.push(`${pad}  ${bitPattern(parentByte, f.mask)} = ${f.label}: ${f.display}`);
       } else {
         const where = f.length === 1 ? `[${f.offset}]` : `[${f.offset}, ${f.length} bytes]`;
-        const hex = bytesText(bytes, f, max, !opts.showSecrets && SECRET_FIELD_IDS.has(f.id));
+        const hex = bytesText(bytes, f, max, masked);
         const label = `${f.label}: ${f.display}`;
         lines.push(`${pad}${where} ${hex}  ${label}`);
       }

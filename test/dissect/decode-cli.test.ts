@@ -92,6 +92,25 @@ describe('decode command', () => {
     expect(j.out).not.toContain('70617373');
   });
 
+  it('masks MQTT 5 Authentication Data and the bytes a malformed CONNECT leaves undecoded, in tree, hex and json', async () => {
+    // CONNECT v5: Authentication Method "SCRAM-SHA-1", Authentication Data "TOPSECRETNONCE", client "cid".
+    const auth = '10 2f 00 04 4d 51 54 54 05 02 00 3c 1f 15 00 0b 53 43 52 41 4d 2d 53 48 41 2d 31 16 00 0e 54 4f 50 53 45 43 52 45 54 4e 4f 4e 43 45 00 03 63 69 64';
+    // CONNECT 3.1.1: user "user", Password Flag 0, but a password "hunter2pw" follows.
+    const stray = '10 20 00 04 4d 51 54 54 04 82 00 3c 00 03 63 69 64 00 04 75 73 65 72 00 09 68 75 6e 74 65 72 32 70 77';
+    const secrets = ['544f5053454352455', '54 4f 50 53', 'TOPSECRET', '68756e74657232', '68 75 6e 74', 'hunter2'];
+    for (const format of ['tree', 'hex', 'json']) {
+      const a = await capture(['--format', format, '--fields', auth, stray]);
+      for (const x of secrets) expect(a.out, `${x} (${format})`).not.toContain(x);
+      expect(a.out).toContain('**');
+      const b = await capture(['--format', format, '--fields', '--show-secrets', auth, stray]);
+      expect(b.out).not.toContain('**');
+      expect(b.out).toMatch(format === 'json' ? /544f5053454352455.*68756e74657232/s : /54 4f 50 53.*68 75 6e 74/s);
+    }
+    const t = await capture([auth]);
+    expect(t.out).toContain('Authentication Method: "SCRAM-SHA-1"');
+    expect(t.out).toContain('Authentication Data: ********');
+  });
+
   it('reports bad hex and bad options', async () => {
     expect(() => parseHex('30 1')).toThrow(/odd number/);
     expect(() => parseHex('zz')).toThrow(/not a hex digit/);

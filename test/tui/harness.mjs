@@ -2,6 +2,7 @@
 //   node harness.mjs DIST --pcap FILE [--width-test]
 //   node harness.mjs DIST --live N      (N packets fed over time, live mode)
 // DIST is a compiled copy of src/ (see build.ts). Exits when the user quits.
+// SHOW_SECRETS=1 in the environment runs it as with --show-secrets.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,7 +22,7 @@ const engine = new Engine({ onRecord: emit, observers: [analyzer] });
 
 if (mode === '--pcap') {
   const { readCaptureBuffer } = await load('capture/read-capture.js');
-  view = createTuiView({ title: arg, live: false, snapshot: () => analyzer.snapshot(), onQuit: () => process.exit(0) });
+  view = createTuiView({ title: arg, live: false, showSecrets: process.env.SHOW_SECRETS === '1', snapshot: () => analyzer.snapshot(), onQuit: () => process.exit(0) });
   readCaptureBuffer(readFileSync(arg), { engine });
   for (const r of pending) view.record(r);
   await view.end();

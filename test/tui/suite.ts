@@ -13,7 +13,7 @@ export interface DemoSuite {
   readonly dir: string;
   readonly pcap: string;
   /** The TUI on `file` (default the demo capture) in a w×h tmux window, with TERM set when given. */
-  open(w?: number, h?: number, opts?: { term?: string; file?: string }): TmuxSession;
+  open(w?: number, h?: number, opts?: { term?: string; file?: string; showSecrets?: boolean }): TmuxSession;
 }
 
 export function demoCaptureSuite(name: string, opts: { killServer?: boolean } = {}): DemoSuite {
@@ -36,7 +36,7 @@ export function demoCaptureSuite(name: string, opts: { killServer?: boolean } = 
     get dir() { return dir; },
     get pcap() { return join(dir, 'demo.pcap'); },
     open(w = 80, h = 24, o = {}) {
-      const env = o.term ? `TERM=${o.term} ` : '';
+      const env = `${o.term ? `TERM=${o.term} ` : ''}${o.showSecrets ? 'SHOW_SECRETS=1 ' : ''}`;
       const cmd = `${env}node ${JSON.stringify(join(ROOT, 'test/tui/harness.mjs'))} ${JSON.stringify(dist)} --pcap ${JSON.stringify(o.file ?? join(dir, 'demo.pcap'))}`;
       const s = new TmuxSession(cmd, w, h, dir);
       sessions.push(s);

@@ -24,7 +24,8 @@ Options:
   --format tree|hex|json     tree: field tree then labelled hex dump (default);
                              hex: labelled hex dump only; json: one NDJSON packet record per packet
   --protocol-version 3|4|5   version for packets before any CONNECT (default 4; 5 decodes properties)
-  --show-secrets             show passwords instead of masking them
+  --show-secrets             show passwords, MQTT 5 Authentication Data and the undecoded
+                             bytes of a CONNECT, CONNACK or AUTH instead of masking them
   --fields                   with --format json: add the flat 'fields' array
   -h, --help                 this help
 
