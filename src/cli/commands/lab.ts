@@ -19,7 +19,7 @@ Options:
   --list            list the labs
   --fast            no pauses between the steps (tests, CI)
   --format tui|line the view (default: tui on a terminal, else line)
-  --show-secrets    show passwords instead of ********
+  --show-secrets    show passwords and MQTT 5 Authentication Data instead of ********
   --no-color        no ANSI colours in the line view
   -h, --help        this help
 

@@ -39,7 +39,8 @@ Options:
   --summary             print only the summary: packets per type, per client and per
                         topic, findings, QoS flows (with --format json: one summary record)
   --acl FILE            mosquitto acl_file, to explain undelivered/withheld messages
-  --show-secrets        show passwords instead of ********
+  --show-secrets        show passwords, MQTT 5 Authentication Data and the undecoded
+                        bytes of a CONNECT, CONNACK or AUTH instead of ********
   --fields              json: add the flat field list of every packet
   --protocol-version V  3, 4 or 5: the version assumed on connections whose CONNECT was
                         not captured (default: inferred from the packets, starting from 4)
