@@ -11,6 +11,7 @@ import { type Flow, type FlowKind, type FlowStats, FlowTracker } from './flows.j
 import { type CredentialCheck, effectiveClientId, type Session, SessionTracker } from './sessions.js';
 import { type TopicStats, TopicTracker } from './topics.js';
 import { WillTracker } from './wills.js';
+import { GrantWatch } from './grants.js';
 
 export interface AnalyzerOptions {
   /** How long after a publish its deliveries are awaited, in µs. Default 5 s. */
@@ -154,6 +155,7 @@ export class Analyzer implements EngineObserver {
   private readonly delivery: DeliveryCorrelator;
   private readonly wills: WillTracker;
   private readonly topics = new TopicTracker();
+  private readonly grants: GrantWatch;
 
   constructor(emit: (f: Finding) => void, opts: AnalyzerOptions = {}) {
     const windowUs = opts.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US;
@@ -161,7 +163,11 @@ export class Analyzer implements EngineObserver {
     this.sessions = new SessionTracker(this.ctx, opts.credentials ? { credentials: opts.credentials } : {});
     const acl = opts.acl ? aclCheck(opts.acl) : undefined;
     const brokerKind = opts.brokerKind ?? 'unknown';
-    this.flows = new FlowTracker(this.ctx, { keepRecent: opts.keepFlows, maxInFlight: opts.maxFlowsInFlight, acl, brokerKind });
+    this.flows = new FlowTracker(this.ctx, {
+      keepRecent: opts.keepFlows, maxInFlight: opts.maxFlowsInFlight, acl, brokerKind,
+      onRejected: (topic, conn, packetId) => this.topics.rejected(topic, conn, packetId),
+    });
+    this.grants = new GrantWatch(this.ctx, this.sessions, this.topics, { windowUs, settleUs: opts.settleUs, brokerKind, acl: opts.acl, aclCheck: acl });
     this.delivery = new DeliveryCorrelator(this.ctx, this.sessions, {
       windowUs, settleUs: opts.settleUs, brokerKind, acl,
       keepRecords: opts.keepRecords ?? true,
@@ -182,6 +188,7 @@ export class Analyzer implements EngineObserver {
     if (time > ctx.now) ctx.now = time;
     const now = ctx.now;
     this.delivery.advance(now);
+    if (now > this.grants.nextDeadline) this.grants.advance(now);
     this.sessions.scan(now, force);
     this.wills.advance(now);
     return now;
@@ -194,11 +201,19 @@ export class Analyzer implements EngineObserver {
   packet(rec: PacketRecord): void {
     // The trackers take the time from ctx.now, not from rec.time (see advance()).
     const now = this.advance(rec.time);
+    const type = rec.summary.type;
+    // A SUBACK: what its SUBSCRIBE asked for and replaced, before the session takes it in.
+    const granting = type === 9 && rec.dir === 's2c' ? this.grants.before(rec) : null;
     const s = this.sessions.packet(rec);
+    if (granting !== null) this.grants.suback(rec, s, granting);
     this.flows.packet(rec, s);
     this.topics.packet(rec, now);
     const matched = this.delivery.packet(rec, s);
-    if (rec.summary.type === 3 && rec.dir === 's2c' && !matched) this.wills.delivery(rec);
+    if (type === 3 && rec.dir === 's2c') {
+      if (!matched) this.wills.delivery(rec);
+      // Retained copies owed to new subscriptions (or sent before their SUBACK).
+      if (this.grants.waiting !== 0 || s.pendingSubscribe.size !== 0) this.grants.delivery(rec, s);
+    }
   }
 
   gap(conn: ConnMeta, dir: Direction, time: number, frame = 0): void {
@@ -226,6 +241,7 @@ export class Analyzer implements EngineObserver {
     for (const s of [...this.sessions.live()]) this.close(s.conn, time, 'end');
     this.sessions.end(this.ctx.now);
     this.delivery.end(this.ctx.now);
+    this.grants.end(this.ctx.now);
   }
 
   /** State for the TUI and --summary. */

@@ -127,6 +127,13 @@ export function payloadEquals(rec: PacketRecord, buf: Uint8Array, off: number, n
   return n === 0 || equalAt(bufferOf(rec), payloadStart(rec), buf, off, n);
 }
 
+/** Whether a PUBLISH record's payload starts with `p`, compared in place (no view made). */
+export function payloadStartsWith(rec: PacketRecord, p: Uint8Array): boolean {
+  const n = p.length;
+  if (payloadLength(rec) < n) return false;
+  return n === 0 || equalAt(bufferOf(rec), payloadStart(rec), p, 0, n);
+}
+
 /** Whether a PUBLISH record's payload equals `p`, compared in place (no view made). */
 export function payloadIs(rec: PacketRecord, p: Uint8Array): boolean {
   const n = payloadLength(rec);

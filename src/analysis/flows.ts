@@ -206,6 +206,7 @@ export class FlowTracker {
   };
 
   private readonly acl: AclCheck | undefined;
+  private readonly onRejected: ((topic: string, conn: string, packetId: number | null) => void) | undefined;
   private readonly brokerKind: 'mosquitto' | 'aedes' | 'unknown';
 
   constructor(private readonly ctx: AnalysisContext, opts: {
@@ -213,7 +214,10 @@ export class FlowTracker {
     /** The acl_file check: a PUBLISH rejected with 0x87 Not authorized then names the rule that denies the write. */
     acl?: AclCheck;
     brokerKind?: 'mosquitto' | 'aedes' | 'unknown';
+    /** A client's PUBLISH was rejected (reason code ≥ 0x80): the broker did not take it (nor retain it). */
+    onRejected?: (topic: string, conn: string, packetId: number | null) => void;
   } = {}) {
+    this.onRejected = opts.onRejected;
     this.acl = opts.acl;
     this.brokerKind = opts.brokerKind ?? 'unknown';
     this.keepRecent = Math.max(0, Math.ceil(opts.keepRecent ?? 1000));
@@ -456,6 +460,7 @@ export class FlowTracker {
     const pub = f.dir === 'c2s';
     const rs = rec.summary.properties?.['reason_string'];
     const extra: Record<string, unknown> = { reason_code: code, reason: name, packet_id: f.packetId, qos, dir: f.dir };
+    if (pub && f.topic !== null) this.onRejected?.(f.topic, s.connId, f.packetId);
     let text = `The ${pub ? 'broker' : 'client'} rejected this QoS ${qos} publish${pub ? ` from ${who(s)}` : ` to ${who(s)}`} on '${f.topic ?? ''}' with ${NAMES[type]} ${codeString(type, code, version)} (${name})${typeof rs === 'string' ? ` ("${rs}")` : ''}`;
     if (code === 0x87 && pub && f.topic !== null) {
       const topic = f.topic;
@@ -467,7 +472,7 @@ export class FlowTracker {
       }
       // A $SYS write is refused before any acl_file is looked at: not the file's doing.
       text += sysWrite(topic)
-        ? `. ${sysWriteHint(this.brokerKind)}`
+        ? `. ${sysWriteHint(this.brokerKind).replace(/\.$/, '')}`
         : !v
           ? '. With a mosquitto acl_file this is a denied write; MQTT 5 lets the broker say so, 3.1.1 clients are not told'
           : !v.allowed

@@ -1,8 +1,9 @@
 // Per-topic statistics: messages published and delivered, last value, retained value.
 import type { PacketRecord } from '../model/packet.js';
-import { payloadLength, payloadOf, payloadPreview } from './context.js';
+import { payloadLength, payloadOf, payloadPreview, payloadStartsWith } from './context.js';
 
 export interface RetainedValue {
+  topic: string;
   /** The payload's first PAYLOAD_KEEP bytes (a copy). */
   payload: Uint8Array;
   /** The payload's length. */
@@ -11,6 +12,24 @@ export interface RetainedValue {
   time: number;
   frame: number;
   clientId: string | null;
+  /** The publisher's username (what an acl_file decides the write by). */
+  username: string | null;
+  /** Its connection. */
+  conn: string;
+  /** The PUBLISH's size in bytes (a subscriber's Maximum Packet Size may rule it out). */
+  size: number;
+  qos: number;
+  packetId: number | null;
+  /** MQTT 5 Message Expiry Interval (s), or null. */
+  expiry: number | null;
+  /** The analysis clock at the PUBLISH. */
+  at: number;
+  /**
+   * A client was sent a PUBLISH on this topic with this payload since: the broker
+   * routed the message, so it also took it as the retained one (a denied write is
+   * routed to nobody and not retained either).
+   */
+  confirmed: boolean;
 }
 
 export interface TopicStats {
@@ -32,6 +51,11 @@ export interface TopicStats {
   readonly lastPreview: string;
   /** The retained message a new subscriber would get, as far as the capture shows. */
   retained: RetainedValue | null;
+}
+
+/** A topic's retained message and what it replaced, while that can still be undone (a rejected publish). */
+interface Retained extends RetainedValue {
+  replaced: RetainedValue | null;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -98,6 +122,8 @@ export class TopicTracker {
   private last: TopicEntry | null = null;
   /** Entries holding a record, released together. */
   private holding: TopicEntry[] = [];
+  /** Entries with a retained message. */
+  private readonly withRetained = new Set<TopicEntry>();
   private releasedAt = -Infinity;
 
   constructor(private readonly maxTopics = 10_000) {}
@@ -123,14 +149,24 @@ export class TopicTracker {
       // [MQTT-3.3.1-6]/[MQTT-3.3.1-10]: a retained PUBLISH replaces the retained message; an empty one removes it.
       if (sum.retain) {
         const payload = payloadOf(rec);
+        const exp = sum.properties?.['message_expiry_interval'];
         // Its start only: 10,000 topics with a retained camera image each would keep them all.
-        t.retained = payload.length === 0 ? null : {
-          payload: payload.slice(0, PAYLOAD_KEEP), length: payload.length, preview: payloadPreview(payload), time: rec.time, frame: rec.frame,
-          clientId: rec.clientId,
+        const r: Retained | null = payload.length === 0 ? null : {
+          topic, payload: payload.slice(0, PAYLOAD_KEEP), length: payload.length, preview: payloadPreview(payload), time: rec.time, frame: rec.frame,
+          clientId: rec.clientId, username: rec.username, conn: rec.conn.id, size: rec.size, qos: sum.qos, packetId: sum.packetId,
+          expiry: typeof exp === 'number' ? exp : null, at: now, confirmed: false, replaced: t.retained,
         };
+        t.retained = r;
+        if (r === null) this.withRetained.delete(t); else this.withRetained.add(t);
       }
     } else {
       t.delivered++;
+      const r = t.retained;
+      // The first delivery of the retained payload: the broker took it (one null check per delivery otherwise).
+      if (r !== null && !r.confirmed && r.length === payloadLength(rec) && payloadStartsWith(rec, r.payload)) {
+        r.confirmed = true;
+        (r as Retained).replaced = null;
+      }
     }
     t.bytes += payloadLength(rec);
     t.lastTime = rec.time;
@@ -139,6 +175,28 @@ export class TopicTracker {
       t.held = true;
       if (this.holding.push(t) >= MAX_HELD || now - this.releasedAt >= RELEASE_US) this.release(now);
     }
+  }
+
+  /** Topics with a retained message, and that message (as far as the capture shows). */
+  *retainedValues(): Iterable<RetainedValue> {
+    for (const t of this.withRetained) if (t.retained !== null) yield t.retained;
+  }
+
+  /** The retained message of `topic` now, or null. */
+  retainedOf(topic: string): RetainedValue | null {
+    return this.topics.get(topic)?.retained ?? null;
+  }
+
+  /**
+   * The broker rejected a publish (MQTT 5 reason code ≥ 0x80): if it was the retained
+   * message of its topic, the broker kept the one it would have replaced.
+   */
+  rejected(topic: string, conn: string, packetId: number | null): void {
+    const t = this.topics.get(topic) as TopicEntry | undefined;
+    const r = t?.retained as Retained | null | undefined;
+    if (!t || !r || r.conn !== conn || r.packetId !== packetId || r.confirmed) return;
+    t.retained = r.replaced;
+    if (t.retained === null) this.withRetained.delete(t);
   }
 
   /**
@@ -164,9 +222,14 @@ export class TopicTracker {
     for (const t of this.topics.values()) {
       out.push({
         topic: t.topic, published: t.published, delivered: t.delivered, bytes: t.bytes, lastTime: t.lastTime,
-        lastPayload: t.lastPayload, lastLength: t.lastLength, retained: t.retained ? { ...t.retained } : null, lastPreview: t.lastPreview,
+        lastPayload: t.lastPayload, lastLength: t.lastLength, retained: t.retained ? retainedCopy(t.retained) : null, lastPreview: t.lastPreview,
       });
     }
     return out;
   }
+}
+
+function retainedCopy(r: RetainedValue): RetainedValue {
+  const { replaced: _replaced, ...rest } = r as Retained;
+  return rest;
 }

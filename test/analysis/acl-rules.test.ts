@@ -117,7 +117,8 @@ describe('undelivered-publish and withheld-delivery name the file and carry the 
     const h = new Harness({ acl });
     h.conn().login('a', 'a').sub(1, 't');
     h.conn().login('p', 'p').publish({ topic: 't', payload: 'x' });
-    const [f] = h.end();
+    const [atSub, f] = h.end(); // a's subscription was said to deliver nothing at its SUBACK
+    expect(atSub!.extra['at_subscribe']).toBe(true);
     expect(f!.extra).toMatchObject({
       acl_confirmed: true, acl_write_allowed: true, acl_access: 'read', acl_allowed: false,
       acl_reads: [{ subscriber: 'a', acl_access: 'read', acl_allowed: false, acl_rules: [{ line: 4, rule: 'topic write t', section: 'user a' }] }],

@@ -103,13 +103,16 @@ describe('Analyzer on the real Engine', () => {
     h.engine.end(h.time);
 
     const codes = h.findings.map((f) => f.code).sort();
-    expect(codes).toEqual(['connect-refused', 'publish-rejected', 'undelivered-publish', 'withheld-delivery']);
+    // withheld-delivery twice for user2-sub: its filter can never deliver (info, at its SUBACK), and the message it lost.
+    expect(codes).toEqual(['connect-refused', 'publish-rejected', 'undelivered-publish', 'withheld-delivery', 'withheld-delivery']);
     const und = h.findings.find((f) => f.code === 'undelivered-publish')!;
     expect(und.text).toContain("mosquitto acknowledged this QoS 1 publish from user1 (PUBACK rc 0) on 'panama/colon/user1' but delivered it to none of the 1 subscriber(s) whose filters match (admin: '#')");
     expect(und.frames).toEqual([pub.frame, ack.frame]);
     expect(und.extra['acl_confirmed']).toBe(true);
     expect(pub.findings).toEqual(['undelivered-publish']);
-    const wh = h.findings.find((f) => f.code === 'withheld-delivery')!;
+    const atSub = h.findings.find((f) => f.code === 'withheld-delivery' && f.extra['at_subscribe'])!;
+    expect(atSub).toMatchObject({ severity: 'info', clientId: 'user2-sub', topic: OWN1, extra: { acl_file: 'tutorial.acl', acl_rules: [{ line: 1 }] } });
+    const wh = h.findings.find((f) => f.code === 'withheld-delivery' && !f.extra['at_subscribe'])!;
     expect(wh).toMatchObject({ clientId: 'user2-sub', username: 'user2', topic: OWN1, extra: { acl_confirmed: true } });
     expect(h.findings.find((f) => f.code === 'connect-refused')!.text).toContain('CONNACK 5 (Connection Refused, not authorized)');
     expect(h.findings.find((f) => f.code === 'publish-rejected')!.text).toContain('PUBACK 0x87 (Not authorized)');

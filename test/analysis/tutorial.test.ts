@@ -130,7 +130,11 @@ describe('Spanish tutorial scenario', () => {
     const { sc, user1 } = setup({ acl: true });
     user1.publish({ topic: 'panama/colon/user1', payload: 'x', qos: 1, id: 1 });
     user1.puback(1);
-    const [f] = sc.end();
+    // user2's subscription to user1's topic was said to be useless at its SUBACK (info), before any message.
+    const [atSub, f, ...rest] = sc.end();
+    expect(rest).toEqual([]);
+    expect(atSub).toMatchObject({ code: 'withheld-delivery', severity: 'info', clientId: 'user2-sub', topic: OWN1, extra: { at_subscribe: true, acl_line: null } });
+    expect(f!.code).toBe('undelivered-publish');
     expect(f!.extra['acl_confirmed']).toBe(true);
     expect(f!.extra['acl_write_allowed']).toBe(false);
     expect(String(f!.extra['acl_explanation'])).toContain('Can user1 (client id user1) write panama/colon/user1?');
@@ -141,8 +145,13 @@ describe('Spanish tutorial scenario', () => {
     const { sc, admin, user1 } = setup({ acl: true });
     user1.publish({ topic: OWN1, payload: 'hola' });
     admin.deliver({ topic: OWN1, payload: 'hola' });
-    const [f] = sc.end();
+    // The SUBACK-time finding about the filter, then the message it actually lost.
+    const [atSub, f, ...rest] = sc.end();
+    expect(rest).toEqual([]);
+    expect(atSub!.extra['at_subscribe']).toBe(true);
     expect(f!.code).toBe('withheld-delivery');
+    expect(f!.severity).toBe('warn');
+    expect(f!.extra['at_subscribe']).toBeUndefined();
     expect(f!.extra['acl_confirmed']).toBe(true);
     expect(String(f!.extra['acl_explanation'])).toContain('Can user2 (client id user2-sub) read colombia/cundinamarca/cajica/user1?');
     expect(f!.text).toContain('The acl_file confirms a denied read: read DENIED for user2');

@@ -110,7 +110,9 @@ describe('withheld-delivery', () => {
     const sc = new Scenario({ acl });
     sc.client('a').login({ username: 'a' }).sub(1, ['t']);
     sc.client('p').login({ username: 'p' }).publish({ topic: 't', payload: 'x' });
-    const [f] = sc.end();
+    // a's subscription can never deliver (it may only write t): said at its SUBACK, then the drop.
+    const [atSub, f] = sc.end();
+    expect(atSub).toMatchObject({ code: 'withheld-delivery', severity: 'info', extra: { at_subscribe: true, acl_line: null } });
     expect(f).toMatchObject({ code: 'undelivered-publish', extra: { acl_confirmed: true, acl_write_allowed: true } });
     expect(f!.text).toContain('denies the read of every matching subscriber');
   });

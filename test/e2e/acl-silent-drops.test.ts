@@ -97,6 +97,8 @@ const TUTORIAL: Array<[Version, string, string[]]> = [
     `undelivered-publish u1-deny-q0-v311 ${FOREIGN}`,
     `undelivered-publish u1-deny-q1-v311 ${FOREIGN}`,
     `undelivered-publish u1-deny-q2-v311 ${FOREIGN}`,
+    // At user2-sub's SUBACK (its filter can never deliver), and for the message it lost.
+    `withheld-delivery user2-sub-v311 ${OWN}`,
     `withheld-delivery user2-sub-v311 ${OWN}`,
   ]],
   ['mqttv5', 'v5', [
@@ -104,6 +106,7 @@ const TUTORIAL: Array<[Version, string, string[]]> = [
     `publish-rejected u1-deny-q1-v5 ${FOREIGN}`,
     `publish-rejected u1-deny-q2-v5 ${FOREIGN}`,
     `undelivered-publish u1-deny-q0-v5 ${FOREIGN}`,
+    `withheld-delivery user2-sub-v5 ${OWN}`,
     `withheld-delivery user2-sub-v5 ${OWN}`,
   ]],
 ];
@@ -136,8 +139,18 @@ describe.each(TUTORIAL)('the tutorial scenario with -V %s through mqttscope prox
     expect(refused!['username']).toBe('user1');
     expect(refused!['text']).toContain(version === 'mqttv5' ? 'CONNACK 0x87 (Not authorized)' : 'CONNACK 5 (Connection Refused, not authorized)');
 
-    const [withheld] = byCode('withheld-delivery');
+    // At its SUBACK, before any message: user2-sub's filter is user1's topic, which user2 may never read.
+    const [atSub, withheld, ...more] = byCode('withheld-delivery');
+    expect(more).toEqual([]);
+    expect(atSub).toMatchObject({
+      severity: 'info', username: 'user2', at_subscribe: true, filter: OWN, acl_file: files.acl, acl_access: 'read', acl_allowed: false,
+      acl_decision: 'no-rule', acl_line: null, acl_rules: [{ line: 1, rule: 'pattern readwrite +/+/+/%u', section: 'pattern' }],
+    });
+    expect(atSub!['text']).toContain(`The broker granted user2-sub-${tag} the subscription '${OWN}' (granted QoS 0), but the acl_file lets user2 read no topic that matches it: nothing will ever be delivered on it`);
+    expect(atSub!['text']).toContain(`(acl line 1: pattern readwrite +/+/+/%u becomes +/+/+/user2: no topic matches both it and ${OWN})`);
+    expect(withheld!['severity']).toBe('warn');
     expect(withheld!['username']).toBe('user2');
+    expect(withheld!['acl_rules']).toMatchObject([{ line: 1, rule: 'pattern readwrite +/+/+/%u', section: 'pattern' }]);
     expect(withheld!['publisher']).toEqual({ client_id: `u1-own-${tag}`, username: 'user1' });
     expect(withheld!['subscribers']).toMatchObject([{ client_id: `user2-sub-${tag}`, filter: OWN }]);
     expect(withheld!['acl_confirmed']).toBe(true);
@@ -156,6 +169,9 @@ describe.each(TUTORIAL)('the tutorial scenario with -V %s through mqttscope prox
       expect(u['text']).toContain("write DENIED for user1 on 'panama/colon/user1': no rule grants it");
       expect(u['text']).toContain('pattern readwrite +/+/+/%u becomes +/+/+/user1; it has 4 levels and panama/colon/user1 has 3');
       expect(u['acl_explanation']).toContain('+/+/+/user1');
+      // The file's name (written as 'acl') with the line, and the rule as fields.
+      expect(u['text']).toContain('(acl line 1: pattern readwrite +/+/+/%u becomes +/+/+/user1;');
+      expect(u).toMatchObject({ acl_file: files.acl, acl_access: 'write', acl_allowed: false, acl_decision: 'no-rule', acl_rules: [{ line: 1, section: 'pattern' }] });
     }
     if (version === 'mqttv311') {
       // 3.1.1: mosquitto acknowledged the denied QoS 1/2 publishes normally.
@@ -172,6 +188,11 @@ describe.each(TUTORIAL)('the tutorial scenario with -V %s through mqttscope prox
       ]);
       expect(rejected[0]!['text']).toContain('PUBACK 0x87 (Not authorized)');
       expect(rejected[1]!['text']).toContain('PUBREC 0x87 (Not authorized)');
+      // With --acl the rejection names the rule that leaves the write denied.
+      for (const r of rejected) {
+        expect(r['text']).toContain("The acl_file denies this write: write DENIED for user1 on 'panama/colon/user1': no rule grants it (acl line 1: pattern readwrite +/+/+/%u becomes +/+/+/user1; it has 4 levels and panama/colon/user1 has 3)");
+        expect(r).toMatchObject({ acl_confirmed: true, acl_file: files.acl, acl_decision: 'no-rule', acl_rules: [{ line: 1, rule: 'pattern readwrite +/+/+/%u' }] });
+      }
     }
   });
 
