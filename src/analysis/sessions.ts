@@ -643,11 +643,11 @@ export class SessionTracker {
 
   private emitCredentialRefusal(
     s: Session, recs: (PacketRecord | null)[], head: string, extra: Record<string, unknown>,
-    username: string, password: Uint8Array | null, v: Exclude<CredentialVerdict, 'pending'> | 'too-slow',
+    username: string, password: Uint8Array | null, v: Exclude<CredentialVerdict, 'pending'> | 'too-slow' | 'unfinished',
   ): void {
     const creds = this.opts.credentials!;
     const line = creds.lineOf(username);
-    const check = v === 'ok' ? 'match' : v === 'too-many' || v === 'too-slow' ? 'not-checked' : v;
+    const check = v === 'ok' ? 'match' : v === 'too-many' || v === 'too-slow' || v === 'unfinished' ? 'not-checked' : v;
     this.emitRefusal(s, recs, head + credentialText(v, username, password, creds), {
       ...extra, passwd_file: creds.path, passwd_check: check,
       ...(line !== null ? { passwd_line: line } : {}),
@@ -661,7 +661,7 @@ export class SessionTracker {
     for (const a of this.awaited) {
       const v = creds.check(a.username, a.password);
       if (v === 'pending' && !all && time - a.since < CREDENTIAL_WAIT_US) { keep.push(a); continue; }
-      this.emitCredentialRefusal(a.s, a.recs, a.head, a.extra, a.username, a.password, v === 'pending' ? 'too-slow' : v);
+      this.emitCredentialRefusal(a.s, a.recs, a.head, a.extra, a.username, a.password, v !== 'pending' ? v : all ? 'unfinished' : 'too-slow');
     }
     this.awaited = keep;
   }
@@ -771,7 +771,7 @@ function cap(x: string): string {
 
 /** What the password_file says, in a sentence. The password itself is never shown (its length at most). */
 function credentialText(
-  v: Exclude<CredentialVerdict, 'pending'> | 'anonymous' | 'too-slow', username: string, password: Uint8Array | null, creds: CredentialCheck,
+  v: Exclude<CredentialVerdict, 'pending'> | 'anonymous' | 'too-slow' | 'unfinished', username: string, password: Uint8Array | null, creds: CredentialCheck,
 ): string {
   const file = creds.path;
   const line = username ? creds.lineOf(username) : null;
@@ -792,6 +792,8 @@ function credentialText(
       return ` The password was not checked against ${file}: too many slow ($7$) password checks at once; the analysis limits them so that it never holds up the proxy.`;
     case 'too-slow':
       return ` The password was not checked against ${file}: its $7$ hash did not finish within ${CREDENTIAL_WAIT_US / 1e6} s.`;
+    case 'unfinished':
+      return ` The password was not checked against ${file}: its $7$ hash had not finished when the input ended.`;
   }
 }
 

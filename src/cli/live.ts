@@ -6,6 +6,7 @@
 import { HeapGuard } from './heap.js';
 import { Analyzer, DEFAULT_DELIVERY_WINDOW_US } from '../analysis/index.js';
 import { AclFileError, loadAclFile, loadPasswordFile, type AclFile } from '../acl/index.js';
+import { PasswordChecker } from '../acl/password-file.js';
 import { FilterSyntaxError, RecordFilter } from '../filter/index.js';
 import type { OutputRecord, SummaryRecord } from '../model/packet.js';
 import { nowUs } from '../proxy/clock.js';
@@ -40,7 +41,7 @@ export const LIVE_USAGE = [
   '  -w, --write FILE.pcap      also record the traffic as pcap (flushed every second)',
   '  --show-secrets             show passwords instead of ********',
   '  --acl FILE                 mosquitto acl_file, to explain silent drops',
-  '  --passwd FILE              mosquitto password_file',
+  '  --passwd FILE              mosquitto password_file, to explain refused CONNECTs',
   '  --delivery-window SECONDS  how long a publish waits for its deliveries (default 5)',
   '  --max-packet-size BYTES    largest packet decoded, e.g. 16M (larger ones are forwarded, not decoded)',
   '  --no-color                 no ANSI colours in the line/table views',
@@ -148,9 +149,10 @@ async function loadAcl(path: string): Promise<AclFile> {
   }
 }
 
-async function checkPasswd(path: string): Promise<void> {
+/** The password_file, as a checker that connect-refused findings consult (never blocking on a $7$ hash). */
+async function loadPasswd(path: string): Promise<PasswordChecker> {
   try {
-    await loadPasswordFile(path);
+    return new PasswordChecker(await loadPasswordFile(path));
   } catch (err) {
     if (err instanceof AclFileError) throw new CliError(err.message, { code: 'passwd-file' });
     throw new CliError(`cannot read ${path}: ${(err as Error).message}`, { code: 'passwd-file' });
@@ -198,7 +200,7 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
     }
   }
   const acl = cfg.aclPath ? await loadAcl(cfg.aclPath) : undefined;
-  if (cfg.passwdPath) await checkPasswd(cfg.passwdPath);
+  const credentials = cfg.passwdPath ? await loadPasswd(cfg.passwdPath) : undefined;
 
   // The summary counts what the filter shows, as `read` does.
   const counter = new SummaryCounter();
@@ -230,6 +232,7 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   const analyzer = new Analyzer(sink, {
     ...(cfg.deliveryWindowUs !== undefined ? { deliveryWindowUs: cfg.deliveryWindowUs } : {}),
     ...(acl ? { acl } : {}),
+    ...(credentials ? { credentials } : {}),
     brokerKind: hooks.brokerKind ?? 'unknown',
     // Only the TUI looks at a record again after showing it (its findings marker)
     // and lists finished flows; the line, table and json views print each packet

@@ -133,7 +133,8 @@ describe('connect-refused with --passwd', () => {
     expect(sc.findings[0]!.text).toContain('its $7$ hash did not finish within 5 s');
     attempt(sc, client(sc, 'b'), 'u', 'p', 5);
     sc.end(1);
-    expect(sc.findings.map((f) => f.clientId)).toEqual(['a', 'b']);
+    expect(sc.findings.map((f) => [f.clientId, f.extra['passwd_not_checked']])).toEqual([['a', 'too-slow'], ['b', 'unfinished']]);
+    expect(sc.findings[1]!.text).toContain('its $7$ hash had not finished when the input ended');
   });
 
   it('an MQTT 5 CONNECT answered with a 3.1.1 code keeps the hint that the broker does not speak MQTT 5; code 1 is not explained', () => {
