@@ -72,7 +72,7 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     const analyzer = new Analyzer(sink, {
       deliveryWindowUs: windowUs,
       brokerKind: 'aedes',
-      ...(lab.security?.acl ? { acl: parseAclFile(lab.security.acl, 'lab acl_file') } : {}),
+      ...(lab.security?.acl ? { acl: parseAclFile(lab.security.acl, 'the ACL file above,') } : {}),
     });
     const logs: string[] = [];
     proxy = await startProxy({
