@@ -61,6 +61,18 @@ describe('read', () => {
     expect(rs.filter((r) => r['kind'] === 'finding').map((f) => f['code']).sort()).toEqual(['connect-refused', 'undelivered-publish', 'undelivered-publish']);
   });
 
+  it('--acl names mosquitto as the broker whose acl_file it is, and the file and line of the rule', () => {
+    const rs = readJsonRecords(CAP('acl.pcap'), ['--acl', CAP('acl.acl'), '--filter', 'finding == "undelivered-publish"']);
+    const fs = rs.filter((r) => r['kind'] === 'finding');
+    expect(fs).toHaveLength(2);
+    for (const f of fs) {
+      expect(f['text']).toMatch(/^mosquitto (accepted|acknowledged) this QoS [01] publish/);
+      expect(f['text']).toContain('(acl.acl line 4: pattern readwrite +/+/+/%u becomes');
+      // No rule grants the write: the rule that came closest is listed, none decided it.
+      expect(f).toMatchObject({ acl_file: CAP('acl.acl'), acl_access: 'write', acl_allowed: false, acl_decision: 'no-rule', acl_rules: [expect.objectContaining({ line: 4, rule: 'pattern readwrite +/+/+/%u' })] });
+    }
+  });
+
   it('--acl: a line mosquitto reads differently from how it looks gets a warning on stderr', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mqttscope-aclwarn-'));
     const acl = join(dir, 'tab.acl');

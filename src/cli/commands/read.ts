@@ -300,7 +300,9 @@ async function readOne(
     process.stderr.write(`mqttscope read: ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}\n`);
     return true;
   }
-  const analyzer = new Analyzer((f) => emit(f), { deliveryWindowUs: o.deliveryWindowUs, acl: o.acl });
+  // An acl_file is mosquitto's: whoever passes one says the captured broker was mosquitto,
+  // and the texts then name it (as `up --broker mosquitto` does).
+  const analyzer = new Analyzer((f) => emit(f), { deliveryWindowUs: o.deliveryWindowUs, acl: o.acl, ...(o.acl ? { brokerKind: 'mosquitto' as const } : {}) });
   keep(analyzer);
   const engine = new Engine({ onRecord: emit, observers: [analyzer], ...(o.defaultVersion ? { defaultVersion: o.defaultVersion } : {}) });
   const progress = new Progress({ label: file, total });
