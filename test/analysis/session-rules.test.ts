@@ -2,6 +2,7 @@
 // (the dissector sees one packet and cannot tell them): MQTT 5 only.
 import { describe, expect, it } from 'vitest';
 import type { PacketRecord, PacketSummary } from '../../src/model/packet.js';
+import { Harness } from './engine-harness.js';
 import { type Client, Scenario, summary } from './helpers.js';
 
 function publish(sc: Scenario, c: Client, dir: 'c2s' | 's2c', p: Partial<PacketSummary> = {}, size = 12): PacketRecord {
@@ -116,5 +117,27 @@ describe('protocol-violation: rules that need direction or session state', () =>
     publish(sc, c, 'c2s', {}, 5000);
     c.disconnect();
     expect(sc.end()).toEqual([]);
+  });
+});
+
+describe('the same rules on real bytes (Engine + dissector + Analyzer)', () => {
+  it('Subscription Identifier, Topic Alias, Maximum Packet Size and DISCONNECT Session Expiry as mqtt-packet encodes them', () => {
+    const h = new Harness();
+    const c = h.conn(5);
+    c.c({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'rb', keepalive: 60, properties: { topicAliasMaximum: 1, maximumPacketSize: 200 } });
+    c.s({ cmd: 'connack', sessionPresent: false, reasonCode: 0, properties: { topicAliasMaximum: 2, maximumPacketSize: 100 } });
+    c.c({ cmd: 'publish', topic: 'a', payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties: { subscriptionIdentifier: 7 } });
+    c.c({ cmd: 'publish', topic: 'b', payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties: { topicAlias: 3 } });
+    c.s({ cmd: 'publish', topic: 'c', payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties: { topicAlias: 2, subscriptionIdentifier: 1 } });
+    c.c({ cmd: 'publish', topic: 'd', payload: Buffer.alloc(120), qos: 0, retain: false, dup: false });
+    c.s({ cmd: 'publish', topic: 'd', payload: Buffer.alloc(120), qos: 0, retain: false, dup: false });
+    c.c({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 10 } });
+    expect(h.byCode('protocol-violation').map((f) => [f.extra['violation'], f.extra['dir'], f.extra['spec']])).toEqual([
+      ['subscription-identifier-from-client', 'c2s', 'MQTT-3.3.4-6'],
+      ['topic-alias-exceeds-maximum', 'c2s', 'MQTT-3.3.2-9'],
+      ['topic-alias-exceeds-maximum', 's2c', 'MQTT-3.3.2-11'],
+      ['packet-exceeds-maximum-packet-size', 'c2s', 'MQTT-3.2.2-15'],
+      ['session-expiry-raised', 'c2s', 'MQTT-3.14.2.2.2'],
+    ]);
   });
 });
