@@ -7,7 +7,7 @@ import { type AnalysisContext, bufferOf, payloadEquals, payloadLength, payloadSt
 import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
-import { effectiveClientId, isLive, mayBeUnseen, type Session, type SessionTracker, type Subscription } from './sessions.js';
+import { effectiveClientId, findingClientId, isLive, mayBeUnseen, type Session, type SessionTracker, type Subscription } from './sessions.js';
 import { topicMatches } from './topic.js';
 import { aclFields, type AclDecision, type AclRuleRef } from './acl-check.js';
 
@@ -780,7 +780,7 @@ export class DeliveryCorrelator {
         : 'With a mosquitto acl_file this is a denied write.';
     let text = `${this.broker} ${p.qos === 0 ? 'accepted' : 'acknowledged'} this QoS ${p.qos} publish from ${pubName}${ackPart} on '${p.topic}' but delivered it to none of the ${missing.length} subscriber(s) whose filters match (${list}). ${aclHint}`;
     const extra: Record<string, unknown> = {
-      publisher: { client_id: effectiveClientId(pub), username: pub.username },
+      publisher: { client_id: findingClientId(pub), username: pub.username },
       subscribers: missing.map(subscriberJson),
       qos: p.qos,
       packet_id: p.packetId,
@@ -813,7 +813,7 @@ export class DeliveryCorrelator {
           : ` The acl_file allows this write (${w.text}), so the drop is not explained by the ACL.`;
     }
     this.ctx.emit({
-      code: 'undelivered-publish', severity: 'warn', conn: pub.connId, clientId: effectiveClientId(pub), username: pub.username,
+      code: 'undelivered-publish', severity: 'warn', conn: pub.connId, clientId: findingClientId(pub), username: pub.username,
       recs: [p.rec, p.ack?.rec], frames: [p.frame], topic: p.topic, text, extra,
     });
   }
@@ -833,7 +833,7 @@ export class DeliveryCorrelator {
         : 'with a mosquitto acl_file this is a denied read.';
     let text = `${this.broker} delivered this QoS ${p.qos} publish from ${who(pub)} on '${p.topic}' to ${got} but not to ${subName(e)} (filter ${filters}); ${aclHint}`;
     const extra: Record<string, unknown> = {
-      publisher: { client_id: effectiveClientId(pub), username: pub.username },
+      publisher: { client_id: findingClientId(pub), username: pub.username },
       subscriber: subscriberJson(e),
       subscribers: [subscriberJson(e)],
       delivered_to: delivered.map((d) => subscriberJson(d.e)),
@@ -855,7 +855,7 @@ export class DeliveryCorrelator {
       }
     }
     this.ctx.emit({
-      code: 'withheld-delivery', severity: 'warn', conn: sub.connId, clientId: effectiveClientId(sub), username: sub.username,
+      code: 'withheld-delivery', severity: 'warn', conn: sub.connId, clientId: findingClientId(sub), username: sub.username,
       recs: [p.rec, p.ack?.rec, ...delivered.map((d) => d.rec)], frames: [p.frame], topic: p.topic, text, extra,
     });
   }

@@ -9,7 +9,7 @@ import { codeName, codeString, isFailure, T_PUBACK, T_PUBREC, T_SUBACK, T_UNSUBA
 import { IntMap } from './intmap.js';
 import { aclFields } from './acl-check.js';
 import { type AclCheck, sysWrite, sysWriteHint } from './delivery.js';
-import { effectiveClientId, gapOf, mayBeUnseen, notInView, type Session } from './sessions.js';
+import { effectiveClientId, findingClientId, gapOf, mayBeUnseen, notInView, type Session } from './sessions.js';
 
 export type FlowKind = 'publish-qos1' | 'publish-qos2' | 'subscribe' | 'unsubscribe' | 'ping';
 export type FlowState =
@@ -329,7 +329,7 @@ export class FlowTracker {
     } else if (cur) {
       // [MQTT-2.2.1-3]: a packet id is not reused while its flow is in flight.
       this.ctx.emit({
-        code: 'protocol-violation', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+        code: 'protocol-violation', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
         recs: [...cur.recs(), rec],
         text: `Packet id ${id} reused by ${NAMES[rec.summary.type]} while its ${flowLabel(cur)} (frame ${cur.r0.frame}) is still ${cur.state.replace('-', ' ')}; a packet id must not be reused until its flow completes [MQTT-2.2.1-3]`,
         extra: { violation: 'packet-id-reuse', packet_id: id, dir: rec.dir, previous_frame: cur.r0.frame, spec: 'MQTT-2.2.1-3' },
@@ -446,7 +446,7 @@ export class FlowTracker {
       : midstream ? ' (the capture started mid-connection, so its flow may predate it)'
       : afterGap ? ' (bytes of this connection are missing from the capture before it, so its flow was probably in the lost part)' : '';
     this.ctx.emit({
-      code: 'protocol-violation', severity: midstream || afterGap ? 'info' : 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      code: 'protocol-violation', severity: midstream || afterGap ? 'info' : 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: [rec],
       text: `${name} for packet id ${id}, which has no matching flow in flight on this connection${why}`,
       extra: { violation: 'unknown-ack', packet_id: id, dir: rec.dir, packet_type: name, ...(afterGap && (!midstream || absent) ? { after_gap: true } : {}) },
@@ -480,7 +480,7 @@ export class FlowTracker {
             : `. The acl_file allows this write (${v.text}), so it does not explain the rejection: another check of the broker refused it (an auth plugin, or a dynamic-security role)`;
     }
     this.ctx.emit({
-      code: 'publish-rejected', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      code: 'publish-rejected', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: f.recs(), topic: f.topic, text: `${text}.`, extra,
     });
   }
@@ -494,7 +494,7 @@ export class FlowTracker {
     if (rejected.length === 0) return false;
     const list = rejected.map((r) => `'${r.filter ?? '?'}' → ${codeString(T_SUBACK, r.reason_code, version)} (${r.reason})`).join(', ');
     this.ctx.emit({
-      code: 'subscribe-rejected', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      code: 'subscribe-rejected', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: f.recs(), topic: rejected[0]?.filter ?? null,
       text: `The broker refused ${rejected.length} of ${codes.length} subscription(s) of ${who(s)} in SUBSCRIBE id ${f.packetId}: ${list}. Nothing will be delivered for ${rejected.length === 1 ? 'that filter' : 'those filters'}.`,
       extra: { packet_id: f.packetId, rejected, reason_code: rejected[0]?.reason_code, reason: rejected[0]?.reason },
@@ -570,7 +570,7 @@ export class FlowTracker {
       this.acksNotInView.delete(s.connId);
       const types = Object.entries(acks.types).map(([t, n]) => `${n} ${t}`).join(', ');
       this.ctx.emit({
-        code: 'protocol-violation', severity: 'info', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+        code: 'protocol-violation', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
         frames: acks.first === acks.last ? [acks.first] : [acks.first, acks.last],
         text: `${acks.count} more answer(s) on this connection (${types}, frames ${acks.first} to ${acks.last}) had no matching flow in flight, like the one reported before them: the ${DIR_NAME[acks.dir]} stream is out of view, not one of its packets decoded after its stream gap${acks.gapFrame ? ` at frame ${acks.gapFrame}` : ''} (a one-way capture shows one side only), so the packets they answer were not seen. Counted, not reported one by one.`,
         extra: { violation: 'unknown-ack', count: acks.count, packet_types: acks.types, dir: opposite(acks.dir), after_gap: true, not_in_view: true },
@@ -602,7 +602,7 @@ export class FlowTracker {
     const why = how === 'end' ? 'the capture ended' : s.disconnect ? `the connection closed after DISCONNECT from the ${s.disconnect.by}` : `the connection closed (${how})`;
     const persist = s.cleanStart === false ? ' The session is persistent, so the flows should resume when the client reconnects.' : ' With a clean session they are lost.';
     this.ctx.emit({
-      code: 'qos-flow-incomplete', severity: how === 'end' ? 'info' : 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      code: 'qos-flow-incomplete', severity: how === 'end' ? 'info' : 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs, topic: cut[0]?.topic ?? null,
       text: `${cut.length} flow(s) of ${who(s)} were cut short when ${why}: ${list}.${how === 'end' ? '' : persist}`,
       extra: { flows, awaiting: cut.map((f) => AWAIT[f.state]) },
@@ -647,7 +647,7 @@ export class FlowTracker {
     const end = how === 'end' ? 'the capture ended' : 'the connection closed';
     const first = unseen[0], last = unseen[unseen.length - 1];
     this.ctx.emit({
-      code: 'qos-flow-incomplete', severity: 'info', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      code: 'qos-flow-incomplete', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: first === undefined ? [] : first === last ? [first.r0] : [first.r0, last!.r0], topic: first?.topic ?? null,
       text: `${n} flow(s) of ${who(s)} had no answer in the capture when ${end}: ${list.join('; ')}. ${why}. Whether they completed cannot be told, so they are not reported as cut short.`,
       extra: {

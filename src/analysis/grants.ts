@@ -11,7 +11,7 @@ import { type AclFile } from '../acl/index.js';
 import { aclFields, type SubscribeCheck, subscribeCheck } from './acl-check.js';
 import { type AnalysisContext, seconds, who } from './context.js';
 import type { AclCheck, AclVerdict } from './delivery.js';
-import { effectiveClientId, mayBeUnseen, type Session, type SessionTracker, type Subscription } from './sessions.js';
+import { effectiveClientId, findingClientId, mayBeUnseen, type Session, type SessionTracker, type Subscription } from './sessions.js';
 import { topicMatches } from './topic.js';
 import type { RetainedValue, TopicTracker } from './topics.js';
 
@@ -163,9 +163,9 @@ export class GrantWatch {
       ? `each message of the shared group '${sub.shareGroup}' whose turn falls on ${name} will be lost for the whole group`
       : `nothing will ever be delivered on it, and ${this.opts.brokerKind === 'mosquitto' ? 'mosquitto' : 'the broker'} will not say so`;
     const text = `${this.broker} granted ${name} the subscription '${sub.filter}' (granted QoS ${sub.grantedQos}), but the acl_file lets ${reader} read no topic that matches it: ${loss}. ${capital(v.text)}.`;
-    const subscriber = { client_id: effectiveClientId(s), username: s.username, filter: sub.filter, conn: s.connId };
+    const subscriber = { client_id: findingClientId(s), username: s.username, filter: sub.filter, conn: s.connId };
     this.ctx.emit({
-      code: 'withheld-delivery', severity: 'info', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      code: 'withheld-delivery', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: [subscribe, suback], topic: sub.filter, text,
       extra: {
         at_subscribe: true, filter: sub.filter, granted_qos: sub.grantedQos, subscriber, subscribers: [subscriber],
@@ -256,7 +256,7 @@ export class GrantWatch {
       const allowed = reads.filter((o) => o.read!.allowed);
       text += ` The acl_file allows ${allowed.length === reads.length ? 'this read' : `the read of ${allowed.map((o) => `'${o.topic}'`).join(', ')}`} (${allowed[0]!.read!.text}), so the ACL does not explain ${allowed.length === reads.length ? 'it' : 'those'}.`;
     }
-    const subscriber = { client_id: effectiveClientId(s), username: s.username, filter: sub.filter, conn: s.connId };
+    const subscriber = { client_id: findingClientId(s), username: s.username, filter: sub.filter, conn: s.connId };
     const extra: Record<string, unknown> = {
       retained: true, filter: sub.filter, subscriber, subscribers: [subscriber],
       publisher: { client_id: first.value.clientId, username: first.value.username },
@@ -273,7 +273,7 @@ export class GrantWatch {
       Object.assign(extra, aclFields(main.read!));
     }
     this.ctx.emit({
-      code: 'withheld-delivery', severity: 'warn', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      code: 'withheld-delivery', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: [w.subscribe, w.suback], frames: missing.map((o) => o.value.frame), topic: one ? first.topic : sub.filter, text, extra,
     });
   }

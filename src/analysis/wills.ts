@@ -4,7 +4,7 @@
 import { markFinding, type PacketRecord } from '../model/packet.js';
 import { type AnalysisContext, payloadIs, seconds, who } from './context.js';
 import { DeadlineHeap, type HeapEntry } from './heap.js';
-import { effectiveClientId, type Session } from './sessions.js';
+import { effectiveClientId, findingClientId, type Session } from './sessions.js';
 
 interface Candidate extends HeapEntry {
   session: Session;
@@ -166,7 +166,7 @@ export class WillTracker {
     const to = rec.clientId ?? rec.conn.id;
     const after = s.closedAt !== null ? seconds(Math.max(0, time - s.closedAt)) : null;
     this.ctx.emit({
-      code: 'will-published', severity: 'info', conn: s.connId, clientId: effectiveClientId(s), username: s.username,
+      code: 'will-published', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: [rec], frames: s.connectFrame !== null ? [s.connectFrame] : [], topic: c.topic,
       text: `The broker published the will of ${who(s)} on '${c.topic}' (${c.payload.length} byte(s)) to ${to}${after && time >= (s.closedAt ?? 0) ? ` ${after} after the connection ended` : ''}: the client ${c.why} [MQTT-3.1.2-8].`,
       extra: { will_topic: c.topic, delivered_to: [{ client_id: rec.clientId, conn: rec.conn.id }], cause: c.why, spec: 'MQTT-3.1.2-8' },

@@ -169,3 +169,24 @@ describe('connect-refused client id', () => {
     expect(sc.findings[1]!.clientId).toBeNull();
   });
 });
+
+describe('an empty client id in the other findings', () => {
+  it('qos-flow-incomplete and undelivered-publish say "" for a client that connected with an empty id', () => {
+    const sc = new Scenario();
+    const sub = sc.client('sub').login({ clientId: 'watcher' }).sub(1, ['#']);
+    const anon = sc.client('anon').login({ clientId: '' });
+    anon.publish({ topic: 'a/b', payload: 'lost' }); // delivered to nobody
+    anon.publish({ topic: 'a/c', qos: 1, id: 7 }); // never acked
+    sc.wait(6000).tick();
+    anon.close('reset');
+    sc.end();
+    void sub;
+    for (const code of ['undelivered-publish', 'qos-flow-incomplete']) {
+      const f = sc.byCode(code).find((x) => x.conn === anon.meta.id);
+      expect(f, code).toBeDefined();
+      expect(f!.clientId, code).toBe('');
+      expect(findingToJson(f!)['client_id'], code).toBe('');
+    }
+  });
+});
+
