@@ -233,7 +233,9 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
     ...(cfg.deliveryWindowUs !== undefined ? { deliveryWindowUs: cfg.deliveryWindowUs } : {}),
     ...(acl ? { acl } : {}),
     ...(credentials ? { credentials } : {}),
-    brokerKind: hooks.brokerKind ?? 'unknown',
+    // An acl_file or password_file is mosquitto's: with either, an upstream of unknown kind is taken
+    // for mosquitto, and the texts name it.
+    brokerKind: hooks.brokerKind ?? (acl || credentials ? 'mosquitto' : 'unknown'),
     // Only the TUI looks at a record again after showing it (its findings marker)
     // and lists finished flows; the line, table and json views print each packet
     // and finding as it comes.

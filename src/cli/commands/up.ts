@@ -22,7 +22,8 @@ Options:
   -b, --broker BROKER        aedes (bundled, default), mosquitto (runs the mosquitto binary),
                              or HOST:PORT of a broker that is already running
   --acl FILE                 mosquitto acl_file, enforced by the bundled broker and used to explain drops
-  --passwd FILE              mosquitto password_file for the bundled broker
+  --passwd FILE              mosquitto password_file: the broker up starts checks logins with it, and
+                             refused CONNECTs say what it makes of the user name and password
   --allow-anonymous          let clients without a username in (default: only when there is no --passwd)
 ${PROXY_USAGE.filter((l) => !/--acl |--passwd /.test(l)).join('\n')}
   -h, --help                 this help
