@@ -1,5 +1,6 @@
 // The real Engine, the real dissector and real packet bytes (mqtt-packet's
-// generate) driving an Analyzer: what the ACL findings' tests feed.
+// generate) driving an Analyzer: what the ACL findings' tests and the engine
+// integration tests feed.
 import mqtt from 'mqtt-packet';
 import { expect } from 'vitest';
 import { Analyzer, type AnalyzerOptions } from '../../src/analysis/index.js';
@@ -77,12 +78,15 @@ export class Conn {
   c(p: Record<string, unknown>): PacketRecord { return this.send('c2s', p); }
   s(p: Record<string, unknown>): PacketRecord { return this.send('s2c', p); }
 
-  login(clientId: string, username: string | undefined, rc = 0): this {
+  login(clientId: string, username: string | undefined, rc = 0, connackProperties?: Record<string, unknown>): this {
     this.c({
       cmd: 'connect', protocolId: this.version === 3 ? 'MQIsdp' : 'MQTT', protocolVersion: this.version, clean: true, clientId, keepalive: 60,
       ...(username !== undefined ? { username, password: Buffer.from('pw') } : {}),
     });
-    this.s({ cmd: 'connack', sessionPresent: false, ...(this.version === 5 ? { reasonCode: rc } : { returnCode: rc }) });
+    this.s({
+      cmd: 'connack', sessionPresent: false, ...(this.version === 5 ? { reasonCode: rc } : { returnCode: rc }),
+      ...(connackProperties ? { properties: connackProperties } : {}),
+    });
     return this;
   }
 

@@ -3,72 +3,7 @@
 import mqtt from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { parseAclFile } from '../../src/acl/index.js';
-import { Analyzer, type AnalyzerOptions } from '../../src/analysis/index.js';
-import { Engine } from '../../src/engine/engine.js';
-import type { Finding, OutputRecord, PacketRecord } from '../../src/model/packet.js';
-import type { ConnMeta } from '../../src/model/types.js';
-
-const T0 = 1_790_000_000_000_000;
-
-class Harness {
-  time = T0;
-  frame = 0;
-  private port = 40000;
-  readonly records: PacketRecord[] = [];
-  readonly findings: Finding[] = [];
-  readonly engine: Engine;
-  readonly analyzer: Analyzer;
-
-  constructor(opts: AnalyzerOptions = {}) {
-    this.analyzer = new Analyzer((f) => this.findings.push(f), opts);
-    this.engine = new Engine({
-      onRecord: (r: OutputRecord) => { if (r.kind === 'packet') this.records.push(r); else this.findings.push(r); },
-      observers: [this.analyzer],
-    });
-  }
-
-  conn(version: 3 | 4 | 5 = 4): Conn {
-    const port = ++this.port;
-    const meta: ConnMeta = { id: `10.0.0.2:${port}-10.0.0.1:1883`, client: { host: '10.0.0.2', port }, server: { host: '10.0.0.1', port: 1883 }, transport: 'tcp' };
-    this.engine.open(meta, this.time);
-    return new Conn(this, meta, version);
-  }
-
-  wait(ms: number): void {
-    this.time += ms * 1000;
-  }
-}
-
-class Conn {
-  constructor(private readonly h: Harness, readonly meta: ConnMeta, readonly version: 3 | 4 | 5) {}
-
-  private send(dir: 'c2s' | 's2c', p: Record<string, unknown>): PacketRecord {
-    const bytes = mqtt.generate(p as unknown as mqtt.Packet, { protocolVersion: this.version });
-    const before = this.h.records.length;
-    this.h.engine.data(this.meta.id, dir, new Uint8Array(bytes), this.h.time, ++this.h.frame);
-    expect(this.h.records.length).toBe(before + 1);
-    return this.h.records[before]!;
-  }
-
-  c(p: Record<string, unknown>): PacketRecord { return this.send('c2s', p); }
-  s(p: Record<string, unknown>): PacketRecord { return this.send('s2c', p); }
-
-  login(clientId: string, username: string, rc = 0, connackProperties?: Record<string, unknown>): this {
-    this.c({ cmd: 'connect', protocolId: this.version === 3 ? 'MQIsdp' : 'MQTT', protocolVersion: this.version, clean: true, clientId, keepalive: 60, username, password: Buffer.from('pw') });
-    this.s({ cmd: 'connack', sessionPresent: false, ...(this.version === 5 ? { reasonCode: rc } : { returnCode: rc }), ...(connackProperties ? { properties: connackProperties } : {}) });
-    return this;
-  }
-
-  sub(id: number, topic: string, qos = 0): this {
-    this.c({ cmd: 'subscribe', messageId: id, subscriptions: [{ topic, qos }] });
-    this.s({ cmd: 'suback', messageId: id, granted: [qos] });
-    return this;
-  }
-
-  close(): void {
-    this.h.engine.close(this.meta.id, this.h.time, 'fin');
-  }
-}
+import { Harness } from './engine-harness.js';
 
 const ACL = parseAclFile('pattern readwrite +/+/+/%u\n\nuser admin\ntopic readwrite #\n', 'tutorial.acl');
 const OWN1 = 'colombia/cundinamarca/cajica/user1';
@@ -120,7 +55,7 @@ describe('Analyzer on the real Engine', () => {
 
   it('allowed traffic with real bytes: no findings', () => {
     const h = new Harness({ brokerKind: 'mosquitto', acl: ACL });
-    const admin = h.conn().login('admin', 'admin').sub(1, '#', 1);
+    const admin = h.conn().login('admin', 'admin').sub(1, '#', { qos: 1 });
     // The broker allows topic aliases (mosquitto announces 10); without it, any alias is a violation [MQTT-3.3.2-9].
     const u1 = h.conn(5).login('user1', 'user1', 0, { topicAliasMaximum: 10 });
     u1.c({ cmd: 'publish', topic: OWN1, payload: Buffer.from('a'), qos: 1, messageId: 1, retain: false, dup: false, properties: { topicAlias: 1 } });
