@@ -5,15 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import type { Finding, OutputRecord, PacketRecord } from '../../src/model/packet.js';
-import type { ConnMeta } from '../../src/model/types.js';
+import { hex, midstreamMeta } from './midstream-vectors.js';
 
-const META: ConnMeta = {
-  id: '10.0.0.2:50000-10.0.0.1:1883',
-  client: { host: '10.0.0.2', port: 50000 },
-  server: { host: '10.0.0.1', port: 1883 },
-  transport: 'tcp',
-};
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+const META = midstreamMeta();
 
 const CONNECT = '10 0e 0004 4d515454 04 02 000a 0002 6b31'; // CONNECT 3.1.1, keep-alive 10, "k1"
 const PUBLISH_ROOM = '30 14 000b 526f6f6d312f4c69676874 5475726e204f6e'; // PUBLISH q0 "Room1/Light" "Turn On"

@@ -4,29 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { summarize } from '../../src/dissect/index.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { OutputRecord, PacketRecord } from '../../src/model/packet.js';
-import type { ConnMeta } from '../../src/model/types.js';
+import { hex, midstreamMeta, PING, PUB4_TEXT, PUB5_EMPTY_PROPS, PUBACK5 } from './midstream-vectors.js';
 
-const META: ConnMeta = {
-  id: '10.0.0.2:50000-10.0.0.1:1883',
-  client: { host: '10.0.0.2', port: 50000 },
-  server: { host: '10.0.0.1', port: 1883 },
-  transport: 'tcp',
-};
+const META = midstreamMeta();
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
-
-// MQTT 5 PUBLISH QoS 0 "a/b", property length 0, payload "hello": also a valid
-// 3.1.1 PUBLISH whose payload is "\0hello".
-const PUB5_EMPTY_PROPS = '30 0b 0003 612f62 00 68656c6c6f';
-// 3.1.1 PUBLISH QoS 0 "a/b", payload "hello": MQTT 5 would read 'h' (104) as a property length.
-const PUB4_TEXT = '30 0a 0003 612f62 68656c6c6f';
 // 3.1.1 PUBLISH QoS 0 "a/b", payload 00 01 02: MQTT 5 reads it as an empty property block and 01 02.
 const PUB4_ZERO = '30 08 0003 612f62 000102';
-// PUBACK id 7 with reason code 0x10 (No matching subscribers): only MQTT 5 has a 3-byte PUBACK.
-const PUBACK5 = '40 03 0007 10';
 // SUBACK id 1, property length 0, reason code 0x87: 0x87 is no 3.1.1 SUBACK code.
 const SUBACK5 = '90 04 0001 00 87';
-const PING = 'c0 00';
 const PONG = 'd0 00';
 
 type Step = ['c2s' | 's2c', string];

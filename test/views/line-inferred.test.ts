@@ -4,23 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import type { ConnMeta } from '../../src/model/types.js';
+import { hex, midstreamMeta, PING, PUB4_TEXT, PUB5_EMPTY_PROPS, PUBACK5 } from '../engine/midstream-vectors.js';
 import { createView } from '../../src/views/index.js';
 
-const meta = (): ConnMeta => ({
-  id: '10.0.0.2:50000-10.0.0.1:1883',
-  client: { host: '10.0.0.2', port: 50000 },
-  server: { host: '10.0.0.1', port: 1883 },
-  transport: 'tcp',
-});
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
-
-// MQTT 5 PUBLISH "a/b" with an empty property block (also a 3.1.1 PUBLISH of "\0hello").
-const PUB5_EMPTY_PROPS = '30 0b 0003 612f62 00 68656c6c6f';
-// 3.1.1 PUBLISH "a/b" "hello": MQTT 5 would read 'h' as a property length (strong for 3.1.1).
-const PUB4_TEXT = '30 0a 0003 612f62 68656c6c6f';
-// PUBACK id 7, reason code 0x10: only MQTT 5 has a 3-byte PUBACK (strong for 5).
-const PUBACK5 = '40 03 0007 10';
-const PING = 'c0 00';
+const meta = midstreamMeta;
 
 type Step = ['c2s' | 's2c', string];
 
