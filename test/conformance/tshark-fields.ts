@@ -345,8 +345,14 @@ function oursOnly(id: string): boolean {
   return /^mqtt\.(len\.byte|property_len\.byte|subscription|trailing|undecoded|property\.subscription_identifier\.value\.byte|property\.[a-z_]+)$/.test(id);
 }
 
-function oursLayout(fields: JsonField[]): string[] {
-  return fields.filter((f) => !oursOnly(f.id))
+/**
+ * The 3.1/3.1.1 Requested QoS byte: tshark has one mqtt.sub.qos item for it,
+ * we show the byte with a reserved (bits 7-2) and an mqtt.sub.qos (bits 1-0) child.
+ */
+const SUB_BYTE_V4 = new Set(['mqtt.subscription_options', 'mqtt.subscription_options.reserved']);
+
+function oursLayout(fields: JsonField[], version: number): string[] {
+  return fields.filter((f) => !oursOnly(f.id) && !(version < 5 && SUB_BYTE_V4.has(f.id)))
     .map((f) => entry(f.id, f.offset, f.length, textId(f.id) ? undefined : f.value)).sort();
 }
 
@@ -355,7 +361,7 @@ export function fromOurs(p: JsonPacket): Decoded {
   const fields = p.fields;
   const fv = (id: string): unknown => fields.find((f) => f.id === id)?.value;
   const type = TYPES.indexOf(p.type);
-  const d: Decoded = { type, hdrflags: fv('mqtt.hdrflags') as number, len: p['length'] as number, len_bytes: p['length_bytes'] as string, layout: oursLayout(fields) };
+  const d: Decoded = { type, hdrflags: fv('mqtt.hdrflags') as number, len: p['length'] as number, len_bytes: p['length_bytes'] as string, layout: oursLayout(fields, p.version as number) };
   const plens = fields.filter((f) => f.id === 'mqtt.property_len').map((f) => f.value as number);
   if (plens.length > 0) d.property_len = plens;
   if (type === 3) { d.dup = p.dup === 1; d.qos = p.qos; d.retain = p.retain === 1; }

@@ -95,8 +95,8 @@ export function walkSubscribe(w: Walker): void {
       w.note(NOTE_DEFS.noLocalShared, `No Local is set on the shared subscription ${quote(filter)}; that is a Protocol Error`, oAt);
     }
     if (w.tree) {
-      const f = w.add(v5 ? 'mqtt.subscription_options' : 'mqtt.sub.qos', v5 ? 'Subscription Options' : 'Requested QoS', oAt, 1, v5 ? o : qos, v5 ? `0x${hexByte(o)}` : `${qos}${o & 0xfc ? ` (byte 0x${hexByte(o)}, reserved bits set)` : ''}`);
       if (v5) {
+        const f = w.add('mqtt.subscription_options', 'Subscription Options', oAt, 1, o, `0x${hexByte(o)}`);
         w.open(f);
         const rsv = (o >> 6) & 3;
         w.add('mqtt.subscription_options.reserved', 'Reserved', oAt, 1, rsv, rsv ? `${rsv} (must be 0)` : '0', 0xc0);
@@ -104,6 +104,14 @@ export function walkSubscribe(w: Walker): void {
         w.add('mqtt.sub.rap', 'Retain As Published', oAt, 1, req.retainAsPublished ? 1 : 0, RAP[req.retainAsPublished ? 1 : 0]!, 0x08);
         w.add('mqtt.sub.nl', 'No Local', oAt, 1, req.noLocal ? 1 : 0, NL[req.noLocal ? 1 : 0]!, 0x04);
         w.add('mqtt.sub.qos', 'Maximum QoS', oAt, 1, qos, QOS[qos]!, 0x03);
+        w.close();
+      } else {
+        // 3.1/3.1.1 "Requested QoS byte": bits 7-2 reserved, must be 0 [MQTT-3.8.3-4]; bits 1-0 QoS.
+        const f = w.add('mqtt.subscription_options', 'Requested QoS Byte', oAt, 1, o, `0x${hexByte(o)}`);
+        w.open(f);
+        const rsv = o >> 2;
+        w.add('mqtt.subscription_options.reserved', 'Reserved', oAt, 1, rsv, rsv ? `${rsv} (must be 0)` : '0', 0xfc);
+        w.add('mqtt.sub.qos', 'Requested QoS', oAt, 1, qos, QOS[qos]!, 0x03);
         w.close();
       }
       w.closeGroup(g!, filter, `${quote(filter)} QoS ${qos}`);
