@@ -1,7 +1,7 @@
 // The analysis observer: sessions, QoS flows, delivery correlation, wills and
 // topics, driven only by event timestamps (tick/end advance the clock).
 import type { AclFile } from '../acl/index.js';
-import type { CloseHow, EngineObserver } from '../engine/engine.js';
+import type { CloseHow, EngineObserver, GapReason } from '../engine/engine.js';
 import type { Finding, PacketRecord } from '../model/packet.js';
 import type { ConnMeta, Direction } from '../model/types.js';
 import { aclCheck } from './acl-check.js';
@@ -216,8 +216,8 @@ export class Analyzer implements EngineObserver {
     }
   }
 
-  gap(conn: ConnMeta, dir: Direction, time: number, frame = 0): void {
-    this.sessions.gap(conn, dir, this.advance(time), frame);
+  gap(conn: ConnMeta, dir: Direction, time: number, frame = 0, reason: GapReason = 'lost'): void {
+    this.sessions.gap(conn, dir, this.advance(time), frame, reason);
   }
 
   close(conn: ConnMeta, time: number, how: CloseHow): void {

@@ -9,7 +9,7 @@ import { codeName, codeString, isFailure, T_PUBACK, T_PUBREC, T_SUBACK, T_UNSUBA
 import { IntMap } from './intmap.js';
 import { aclFields } from './acl-check.js';
 import { type AclCheck, sysWrite, sysWriteHint } from './delivery.js';
-import { effectiveClientId, findingClientId, gapOf, mayBeUnseen, notInView, type Session } from './sessions.js';
+import { effectiveClientId, findingClientId, gapOf, mayBeUnseen, notInView, silentSinceGap, type Session } from './sessions.js';
 
 export type FlowKind = 'publish-qos1' | 'publish-qos2' | 'subscribe' | 'unsubscribe' | 'ping';
 export type FlowState =
@@ -132,6 +132,8 @@ interface AcksNotInView {
   /** The direction out of view (that of the packets they answer) and the frame of its gap. */
   dir: Direction;
   gapFrame: number;
+  /** That direction was never captured (its gap is `not-captured`). */
+  oneWay: boolean;
 }
 
 /** The recs of every finished flow (nothing is added to a finished flow). */
@@ -141,7 +143,14 @@ export interface FlowStats {
   count: number;
   complete: number;
   rejected: number;
+  /** Cut short: their answer's direction was in view and it did not come. */
   incomplete: number;
+  /**
+   * Given up without an answer in the capture that may have been sent unseen: its
+   * direction had a stream gap after the flow's last step, or was never captured (a
+   * one-way capture). Not counted in `incomplete` (see answersNotInView).
+   */
+  unobserved: number;
   totalUs: number;
   maxUs: number;
 }
@@ -288,7 +297,7 @@ export class FlowTracker {
         if (q === undefined) this.pings.set(s.connId, [f]);
         else {
           // Unanswered PINGREQs piling up (a flood whose PINGRESPs are held back): give up on the oldest.
-          if (q.length >= MAX_PINGS_IN_FLIGHT) this.finish(q.shift()!, 'incomplete');
+          if (q.length >= MAX_PINGS_IN_FLIGHT) { const old = q.shift()!; this.finish(old, 'incomplete', this.unseen(old, s)); }
           q.push(f);
         }
         this.stats.ping.count++;
@@ -322,7 +331,7 @@ export class FlowTracker {
       // Its answer may have gone by unseen (a gap, a one-way capture): the id being used
       // again says it most likely did. No violation; counted in the summary at close.
       this.delete(s.connId, k);
-      this.finish(cur, 'incomplete');
+      this.finish(cur, 'incomplete', true);
       let r = this.reusedUnseen.get(s.connId);
       if (r === undefined) this.reusedUnseen.set(s.connId, (r = { c2s: 0, s2c: 0 }));
       r[awaitedDir(cur)]++;
@@ -416,19 +425,20 @@ export class FlowTracker {
     // The packet that opened the flow (or, for a PUBREL, its PUBREC) travels the other way.
     const other = opposite(rec.dir);
     const og = gapOf(s, other);
-    const outOfView = og !== null && notInView(s, other);
+    const outOfView = og !== null && silentSinceGap(s, other);
     if (outOfView) {
-      // That direction is out of view since its gap (a one-way capture): every answer
-      // to it would be one more finding. The first is reported, the rest counted and
-      // summed up when the connection closes.
+      // Not one packet of that direction was decoded since its gap (a one-way capture,
+      // or bytes lost): every answer to it would be one more finding. The first is
+      // reported, the rest counted and summed up when the connection closes.
       if (og.ackReported) {
         let t = this.acksNotInView.get(s.connId);
-        if (t === undefined) this.acksNotInView.set(s.connId, (t = { count: 0, types: {}, first: rec.frame, last: rec.frame, dir: other, gapFrame: og.frame }));
+        if (t === undefined) this.acksNotInView.set(s.connId, (t = { count: 0, types: {}, first: rec.frame, last: rec.frame, dir: other, gapFrame: og.frame, oneWay: false }));
         t.count++;
         t.types[name] = (t.types[name] ?? 0) + 1;
         t.last = rec.frame;
         t.dir = other;
         t.gapFrame = og.frame;
+        t.oneWay = og.reason === 'not-captured';
         return;
       }
       og.ackReported = true;
@@ -502,12 +512,14 @@ export class FlowTracker {
     return true;
   }
 
-  private finish(f: Live, state: FlowState): void {
+  /** `unobserved`: an incomplete flow whose answer may have gone by unseen (FlowStats.unobserved). */
+  private finish(f: Live, state: FlowState, unobserved = false): void {
     f.state = state;
     const totalUs = Math.max(0, f.last.time - f.r0.time);
     const st = this.stats[f.kind];
     if (state === 'complete') { st.complete++; st.totalUs += totalUs; st.maxUs = Math.max(st.maxUs, totalUs); }
     else if (state === 'rejected') st.rejected++;
+    else if (unobserved) st.unobserved++;
     else st.incomplete++;
     this.keep(f);
   }
@@ -560,11 +572,12 @@ export class FlowTracker {
       this.byConn.delete(s.connId);
       if (this.lastConn === s.connId) { this.lastConn = null; this.lastMap = undefined; }
     }
-    // A PINGREQ still unanswered was cut short too; it counts in the table, not in the
-    // qos-flow-incomplete finding (no message is lost with it).
+    // A PINGREQ still unanswered was cut short too (or unobserved, when its PINGRESP may
+    // have gone by unseen); it counts in the table, not in the qos-flow-incomplete
+    // finding (no message is lost with it).
     const pings = this.pings.get(s.connId);
     this.pings.delete(s.connId);
-    if (pings) for (const f of pings) this.finish(f, 'incomplete');
+    if (pings) for (const f of pings) this.finish(f, 'incomplete', this.unseen(f, s));
     const acks = this.acksNotInView.get(s.connId);
     if (acks !== undefined) {
       this.acksNotInView.delete(s.connId);
@@ -572,7 +585,7 @@ export class FlowTracker {
       this.ctx.emit({
         code: 'protocol-violation', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
         frames: acks.first === acks.last ? [acks.first] : [acks.first, acks.last],
-        text: `${acks.count} more answer(s) on this connection (${types}, frames ${acks.first} to ${acks.last}) had no matching flow in flight, like the one reported before them: the ${DIR_NAME[acks.dir]} stream is out of view, not one of its packets decoded after its stream gap${acks.gapFrame ? ` at frame ${acks.gapFrame}` : ''} (a one-way capture shows one side only), so the packets they answer were not seen. Counted, not reported one by one.`,
+        text: `${acks.count} more answer(s) on this connection (${types}, frames ${acks.first} to ${acks.last}) had no matching flow in flight, like the one reported before them: the ${DIR_NAME[acks.dir]} stream is out of view, not one of its packets decoded after its stream gap${acks.gapFrame ? ` at frame ${acks.gapFrame}` : ''}${acks.oneWay ? ' (a one-way capture shows one side only)' : ''}, so the packets they answer were not seen. Counted, not reported one by one.`,
         extra: { violation: 'unknown-ack', count: acks.count, packet_types: acks.types, dir: opposite(acks.dir), after_gap: true, not_in_view: true },
       });
     }
@@ -662,12 +675,12 @@ export class FlowTracker {
         ...(reused > 0 ? { id_reused: reused } : {}),
       },
     });
-    for (const f of unseen) this.finish(f, 'incomplete');
+    for (const f of unseen) this.finish(f, 'incomplete', true);
   }
 }
 
 function newStats(): FlowStats {
-  return { count: 0, complete: 0, rejected: 0, incomplete: 0, totalUs: 0, maxUs: 0 };
+  return { count: 0, complete: 0, rejected: 0, incomplete: 0, unobserved: 0, totalUs: 0, maxUs: 0 };
 }
 
 function flowLabel(f: { kind: FlowKind }): string {

@@ -2,7 +2,7 @@
 // will, subscriptions, take-over and disconnect. Time-driven by event timestamps;
 // every time kept here is on the analysis clock (AnalysisContext.now), which never
 // goes back, so a step back of the event clock cannot fake a silence.
-import type { CloseHow } from '../engine/engine.js';
+import type { CloseHow, GapReason } from '../engine/engine.js';
 import type { PacketRecord, WillInfo } from '../model/packet.js';
 import type { ConnMeta, Direction, ProtocolVersion } from '../model/types.js';
 import { type AnalysisContext, seconds, who } from './context.js';
@@ -35,6 +35,8 @@ export interface GapMark {
   frame: number;
   /** The session's packet count in that direction when it was reported. */
   packets: number;
+  /** Why the bytes are missing: only `not-captured` (a one-way capture) puts the direction out of view (notInView). */
+  reason: GapReason;
   /** An answer to a packet of this direction, with no flow, was reported since (FlowTracker). */
   ackReported: boolean;
 }
@@ -185,21 +187,35 @@ export function gapOf(s: Session, dir: Direction): GapMark | null {
 }
 
 /**
- * The direction is out of view: it had a stream gap and not one of its packets was
- * decoded since. A one-way capture (a span port or filter that sees one side) is
- * reported as one gap at the first ACK past the unseen bytes and nothing after, so
- * from the gap on the analysis cannot tell what that side sent: an ack or a
- * delivery missing there is not evidence that it was not sent.
+ * The direction had a stream gap and not one of its packets was decoded since,
+ * whatever the gap's reason. Answers to it are then counted, not reported one by one
+ * (FlowTracker's unknown acks); nothing is excused by this alone.
  */
-export function notInView(s: Session, dir: Direction): boolean {
+export function silentSinceGap(s: Session, dir: Direction): boolean {
   const g = gapOf(s, dir);
   return g !== null && s.packets[dir] === g.packets;
 }
 
 /**
+ * The direction is out of view: not one segment of it was captured when its latest
+ * gap was reported (`not-captured`: a one-way capture, a span port or filter that
+ * sees one side, reported as one gap at the first ACK past the unseen bytes and
+ * nothing after), and not one of its packets was decoded since. From the gap on the
+ * analysis cannot tell what that side sent: an ack or a delivery missing there is not
+ * evidence that it was not sent. After an ordinary gap (`lost` or `skipped`) the
+ * direction is still captured: what it sends later is seen, so its silence is.
+ */
+export function notInView(s: Session, dir: Direction): boolean {
+  const g = gapOf(s, dir);
+  return g !== null && g.reason === 'not-captured' && s.packets[dir] === g.packets;
+}
+
+/**
  * A packet in `dir` expected after `since` (on the analysis clock) may have been
- * sent unseen: the direction had a gap at or after `since` (the packet may be in
- * the lost bytes), or it is out of view (notInView).
+ * sent unseen: the direction had a gap at or after `since` (a gap is reported at or
+ * after the bytes it lost were sent, so the packet may be in them), or it is out of
+ * view (notInView: never captured). A gap before `since` in a direction still
+ * captured excuses nothing: a packet sent after it would have been seen.
  */
 export function mayBeUnseen(s: Session, dir: Direction, since: number): boolean {
   const t = s.lastGap[dir];
@@ -324,11 +340,11 @@ export class SessionTracker {
     return n;
   }
 
-  gap(conn: ConnMeta, dir: Direction, time: number, frame = 0): void {
+  gap(conn: ConnMeta, dir: Direction, time: number, frame = 0, reason: GapReason = 'lost'): void {
     const s = this.byConn.get(conn.id);
     if (s) {
       s.lastGap[dir] = time;
-      const mark: GapMark = { frame, packets: s.packets[dir], ackReported: false };
+      const mark: GapMark = { frame, packets: s.packets[dir], ackReported: false, reason };
       if (dir === 'c2s') s.c2sGap = mark; else s.s2cGap = mark;
     }
     this.generation++;
@@ -340,10 +356,12 @@ export class SessionTracker {
     const sum = rec.summary;
     const now = this.ctx.now;
     if (rec.dir === 'c2s') {
-      s.packets.c2s++;
-      // checkKeepalive's test, first: most packets come well within the keep-alive.
+      // checkKeepalive's test, first: most packets come well within the keep-alive. The
+      // silence is the one before this packet, so it is checked before it is counted (a
+      // stream out of view until this packet stays so for the check).
       const ka = s.keepAlive;
       if (ka && !s.keepaliveReported && now - s.lastClientTime > ka * 1.5 * 1e6) this.checkKeepalive(s, now);
+      s.packets.c2s++;
       s.lastClientTime = now;
       s.lastClientFrame = rec.frame;
       s.lastClientRec = rec;
@@ -710,18 +728,28 @@ export class SessionTracker {
   /** [MQTT-3.1.2-24]: the server must disconnect a client silent for 1.5 × keep-alive. */
   private checkKeepalive(s: Session, time: number): void {
     if (s.keepaliveReported || !s.keepAlive || s.connectTime === null || !isLive(s)) return;
-    // A client→broker gap since its last packet seen (a hole, or a one-way capture that
-    // lost that side): its packets may be in the lost bytes, so its silence is not proven.
-    if (mayBeUnseen(s, 'c2s', s.lastClientTime)) return;
+    // A client→broker stream never captured (a one-way capture): its silence is not seen.
+    if (notInView(s, 'c2s')) return;
+    // A client→broker gap since its last packet seen: its packets may be in the lost
+    // bytes, which were sent before the gap was reported, so the silence proven starts
+    // at the gap. The direction is still captured: a silence after it is seen.
+    const g = s.lastGap.c2s;
+    const afterGap = g !== null && g > s.lastClientTime;
+    const from = afterGap ? g : s.lastClientTime;
     const limit = s.keepAlive * 1.5 * 1e6;
-    const silent = time - s.lastClientTime;
+    const silent = time - from;
     if (silent <= limit) return;
     s.keepaliveReported = true;
+    const gapFrame = afterGap ? s.c2sGap?.frame ?? 0 : 0;
+    const since = afterGap ? ` since the client→broker stream gap${gapFrame ? ` at frame ${gapFrame}` : ''} (its packets may be in the lost bytes, so the silence is counted from there)` : '';
     this.ctx.emit({
       code: 'keepalive-timeout', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: [s.lastClientRec], frames: s.lastClientFrame ? [s.lastClientFrame] : [],
-      text: `No packet from ${who(s)} for ${seconds(silent)}, more than 1.5 × its keep-alive of ${s.keepAlive} s; the broker should close the connection and publish the will, if any [MQTT-3.1.2-24]`,
-      extra: { keep_alive: s.keepAlive, silent_us: silent, last_client_frame: s.lastClientFrame || null, spec: 'MQTT-3.1.2-24' },
+      text: `No packet from ${who(s)} for ${seconds(silent)}${since}, more than 1.5 × its keep-alive of ${s.keepAlive} s; the broker should close the connection and publish the will, if any [MQTT-3.1.2-24]`,
+      extra: {
+        keep_alive: s.keepAlive, silent_us: silent, last_client_frame: s.lastClientFrame || null,
+        ...(afterGap ? { after_gap: true, gap_frame: gapFrame || null } : {}), spec: 'MQTT-3.1.2-24',
+      },
     });
   }
 

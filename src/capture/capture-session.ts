@@ -1,7 +1,7 @@
 // Glue from capture frames to the sans-io Engine: link layer → IP → TCP →
 // per-connection reassembly → MQTT detection → (WebSocket deframing) → engine
 // open/data/gap/close/end with µs timestamps and frame numbers.
-import type { CloseHow } from '../engine/engine.js';
+import type { CloseHow, GapReason } from '../engine/engine.js';
 import { connId, type ConnMeta, type Direction, type Endpoint } from '../model/types.js';
 import { WebSocketDeframer } from '../stream/websocket.js';
 import type { CaptureFrame, CaptureFrameView } from './capture-parser.js';
@@ -15,7 +15,7 @@ import { TcpDirection, type TcpDirectionSink, type TcpReassemblyOptions } from '
 export interface EngineLike {
   open(meta: ConnMeta, time: number, opts?: { midstream?: boolean }): void;
   data(id: string, dir: Direction, chunk: Uint8Array, time: number, frame?: number): void;
-  gap(id: string, dir: Direction, time: number, frame: number, lost?: number): void;
+  gap(id: string, dir: Direction, time: number, frame: number, lost?: number, reason?: GapReason): void;
   close(id: string, time: number, how?: CloseHow): void;
   end(time: number): void;
 }
@@ -55,7 +55,7 @@ type Status = 'detecting' | 'mqtt' | 'tls' | 'ignored' | 'closed';
 
 type Ev =
   | { kind: 'data'; side: 0 | 1; bytes: Uint8Array; frame: number; time: number }
-  | { kind: 'gap'; side: 0 | 1; lost: number; frame: number; time: number };
+  | { kind: 'gap'; side: 0 | 1; lost: number; frame: number; time: number; reason: GapReason };
 
 interface Side {
   ep: Endpoint;
@@ -150,8 +150,8 @@ class SideSink implements TcpDirectionSink {
     else this.session.event(conn, { kind: 'data', side: this.idx, bytes, frame, time });
   }
 
-  gap(lost: number, frame: number, time: number): void {
-    this.session.event(this.conn, { kind: 'gap', side: this.idx, lost, frame, time });
+  gap(lost: number, frame: number, time: number, notCaptured = false): void {
+    this.session.event(this.conn, { kind: 'gap', side: this.idx, lost, frame, time, reason: notCaptured ? 'not-captured' : 'lost' });
   }
 
   conflict(frame: number): void {
@@ -725,7 +725,7 @@ export class CaptureSession {
         if (dir === 's2c') this.wsAnswered(conn, true);
         conn.ws[ev.side].gap();
       }
-      this.engine.gap(meta.id, dir, ev.time, ev.frame, ev.lost);
+      this.engine.gap(meta.id, dir, ev.time, ev.frame, ev.lost, ev.reason);
     }
   }
 

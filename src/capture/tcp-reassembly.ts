@@ -13,8 +13,10 @@ export interface TcpDirectionSink {
    * `lost` bytes were never captured before the next delivered byte. The frame is
    * the segment right after the hole when one was held (where tshark reports
    * "previous segment not captured"), else the one that showed the hole.
+   * `notCaptured`: not one segment of this direction was captured so far (the
+   * first ACK past its bytes, see skipUnseen); otherwise a hole in a captured direction.
    */
-  gap(lost: number, frame: number, timeUs: number): void;
+  gap(lost: number, frame: number, timeUs: number, notCaptured?: boolean): void;
   /**
    * A retransmission (frame) carries bytes that differ from the copy already
    * taken at the same sequence numbers; the first copy stays. Called once per direction.
@@ -223,7 +225,7 @@ export class TcpDirection {
     this.last = null;
     if (first) {
       this.unseenFirst = frame;
-      this.sink.gap(n, frame, timeUs);
+      this.sink.gap(n, frame, timeUs, true);
     } else {
       this.unseenQuiet += n;
     }

@@ -10,11 +10,25 @@ import type { ConnMeta, Direction, Note, ProtocolVersion } from '../model/types.
 
 export type CloseHow = 'fin' | 'reset' | 'error' | 'end';
 
+/**
+ * Why bytes of a direction are missing (Engine.gap, EngineObserver.gap):
+ * - `lost`: bytes missing inside a direction that was captured (a hole, a segment
+ *   cut by the snap length, bytes ACKed but not captured);
+ * - `skipped`: bytes the framer did not decode as packets (too large, unframeable,
+ *   skipped while resyncing, cut off at the end);
+ * - `not-captured`: not one segment of this direction was captured (a one-way
+ *   capture): the capture reader reports it once, at the first ACK past its bytes.
+ * After `lost` or `skipped` the direction is still captured, so what it sends later
+ * is seen; after `not-captured` nothing of it is, until a segment of it shows up.
+ */
+export type GapReason = 'lost' | 'skipped' | 'not-captured';
+
 /** Something that watches the engine's packets (analysis, statistics). */
 export interface EngineObserver {
   open?(conn: ConnMeta, time: number): void;
   packet?(rec: PacketRecord): void;
-  gap?(conn: ConnMeta, dir: Direction, time: number, frame: number): void;
+  /** Bytes of `dir` are missing (see GapReason; framer notes are `skipped`). */
+  gap?(conn: ConnMeta, dir: Direction, time: number, frame: number, reason: GapReason): void;
   close?(conn: ConnMeta, time: number, how: CloseHow): void;
   tick?(time: number): void;
   end?(time: number): void;
@@ -144,8 +158,8 @@ export class Engine {
     (dir === 'c2s' ? st.c2s : st.s2c).framer.push(chunk);
   }
 
-  /** Bytes were lost in one direction (capture gap). */
-  gap(id: string, dir: Direction, time: number, frame: number, lost?: number): void {
+  /** Bytes were lost in one direction (capture gap); `reason` says how (default `lost`). */
+  gap(id: string, dir: Direction, time: number, frame: number, lost?: number, reason: GapReason = 'lost'): void {
     const st = this.conns.get(id);
     if (!st) return;
     (dir === 'c2s' ? st.c2s : st.s2c).framer.gap();
@@ -154,7 +168,7 @@ export class Engine {
       text: `${lost !== undefined ? `${lost} byte(s)` : 'bytes'} missing from the ${dir === 'c2s' ? 'client→broker' : 'broker→client'} stream (segment not captured); packets around the gap may be lost and framing resyncs at the next plausible packet`,
       extra: { dir, ...(lost !== undefined ? { lost_bytes: lost } : {}) },
     }, time);
-    for (const o of this.observers) o.gap?.(st.meta, dir, time, frame);
+    for (const o of this.observers) o.gap?.(st.meta, dir, time, frame, reason);
   }
 
   close(id: string, time: number, how: CloseHow = 'fin'): void {
@@ -301,7 +315,7 @@ export class Engine {
     // Every framer note means bytes that were not decoded as packets (skipped as too
     // large, unframeable, or cut off): to the observers that is a gap in this direction,
     // so an ack or a delivery whose packet was skipped is not taken for a violation.
-    for (const o of this.observers) o.gap?.(st.meta, dir, st.curTime, st.curFrame);
+    for (const o of this.observers) o.gap?.(st.meta, dir, st.curTime, st.curFrame, 'skipped');
   }
 
   private emitFinding(

@@ -344,8 +344,12 @@ export class SummaryCounter {
   }
 }
 
-/** Flow statistics as the summary prints them (the shape of the analysis snapshot's). */
-export type FlowStatsTable = Record<string, { count: number; complete: number; rejected: number; incomplete: number; avgUs: number | null; maxUs: number }>;
+/**
+ * Flow statistics as the summary prints them (the shape of the analysis snapshot's).
+ * `unobserved`: flows given up whose answer may have gone by unseen (a stream gap after
+ * them, or a direction never captured), not counted as incomplete.
+ */
+export type FlowStatsTable = Record<string, { count: number; complete: number; rejected: number; incomplete: number; unobserved?: number; avgUs: number | null; maxUs: number }>;
 
 type FlowKindName = 'publish-qos1' | 'publish-qos2' | 'subscribe' | 'unsubscribe' | 'ping';
 type FlowWait = 4 | 5 | 6 | 7 | 9 | 11 | 13;
@@ -474,7 +478,7 @@ export interface SummarySnapshot {
   topics?: ReadonlyArray<{ topic: string; published: number; delivered: number; bytes: number }>;
   flows?: {
     inFlight?: ReadonlyArray<{ kind: string; clientId: string | null; packetId: number | null; state: string; topic: string | null; startedAt: number }>;
-    stats?: Readonly<Record<string, { count: number; complete: number; rejected: number; incomplete: number; avgUs?: number | null; maxUs?: number }>>;
+    stats?: Readonly<Record<string, { count: number; complete: number; rejected: number; incomplete: number; unobserved?: number; avgUs?: number | null; maxUs?: number }>>;
   };
   pendingDeliveries?: number;
   /** Publishes delivery correlation did not check (too many awaited at once). */
@@ -598,13 +602,16 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
   const stats = opts.snapshot?.flows?.stats;
   if (stats && Object.values(stats).some((v) => v.count > 0)) {
     h('QoS flows');
-    const rows = [['flow', 'count', 'complete', 'rejected', 'incomplete', 'avg', 'max']];
+    // Flows whose answer may have gone by unseen (a gap, a one-way capture) are not
+    // incomplete: their own column, shown only when there are any.
+    const unobserved = Object.values(stats).some((v) => (v.unobserved ?? 0) > 0);
+    const rows = [['flow', 'count', 'complete', 'rejected', 'incomplete', ...(unobserved ? ['unobserved'] : []), 'avg', 'max']];
     for (const [k, v] of Object.entries(stats)) {
       if (v.count === 0) continue;
-      rows.push([k, String(v.count), String(v.complete), String(v.rejected), String(v.incomplete),
+      rows.push([k, String(v.count), String(v.complete), String(v.rejected), String(v.incomplete), ...(unobserved ? [String(v.unobserved ?? 0)] : []),
         v.avgUs === null || v.avgUs === undefined ? '-' : duration(v.avgUs), v.maxUs ? duration(v.maxUs) : '-']);
     }
-    out.push(columns(rows, [false, true, true, true, true, true, true]));
+    out.push(columns(rows, [false, true, true, true, true, true, true, ...(unobserved ? [true] : [])]));
     const inflight = opts.snapshot?.flows?.inFlight ?? [];
     if (inflight.length) {
       out.push('', `  still in flight (${inflight.length}):`);

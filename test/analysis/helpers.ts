@@ -1,7 +1,7 @@
 // Event-in / record-out test helper: builds PacketRecords straight from
 // summaries (no dissector) and feeds them to an Analyzer.
 import { Analyzer, type AnalyzerOptions } from '../../src/analysis/index.js';
-import type { CloseHow } from '../../src/engine/engine.js';
+import type { CloseHow, GapReason } from '../../src/engine/engine.js';
 import type { Finding, PacketRecord, PacketSummary, SubscriptionRequest, WillInfo } from '../../src/model/packet.js';
 import type { ConnMeta, Direction, ProtocolVersion } from '../../src/model/types.js';
 
@@ -204,8 +204,12 @@ export class Client {
     this.sc.analyzer.close(this.meta, this.sc.time, how);
   }
 
-  /** A stream gap in one direction, reported at capture frame `frame` (0: live). */
-  gap(dir: Direction, frame = 0): void {
-    this.sc.analyzer.gap(this.meta, dir, this.sc.time, frame);
+  /**
+   * A stream gap in one direction, reported at capture frame `frame` (0: live):
+   * `lost` bytes of a captured direction by default, `not-captured` for the one gap
+   * of a direction not one segment of which was captured (a one-way capture).
+   */
+  gap(dir: Direction, frame = 0, reason: GapReason = 'lost'): void {
+    this.sc.analyzer.gap(this.meta, dir, this.sc.time, frame, reason);
   }
 }

@@ -8,15 +8,20 @@ import { Analyzer } from '../../src/analysis/analyzer.js';
 import { readCaptureFile } from '../../src/capture/read-capture.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { Finding, OutputRecord } from '../../src/model/packet.js';
+import { renderSummary, stripAnsi, SummaryCounter } from '../../src/views/index.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'capture-variants');
 
-async function findings(name: string): Promise<Finding[]> {
+async function read(name: string): Promise<{ findings: Finding[]; analyzer: Analyzer }> {
   const recs: OutputRecord[] = [];
   const analyzer = new Analyzer((f) => recs.push(f));
   const engine = new Engine({ onRecord: (r) => recs.push(r), observers: [analyzer] });
   await readCaptureFile(join(DIR, name), { engine });
-  return recs.filter((r): r is Finding => r.kind === 'finding');
+  return { findings: recs.filter((r): r is Finding => r.kind === 'finding'), analyzer };
+}
+
+async function findings(name: string): Promise<Finding[]> {
+  return (await read(name)).findings;
 }
 
 describe('one-way captures through the analysis', () => {
@@ -31,6 +36,14 @@ describe('one-way captures through the analysis', () => {
     expect(q.extra['flows']).toBeUndefined();
     expect(q.text).toContain("100 flow(s) of client 'oneway-pub' had no answer in the capture when the connection closed: 100 QoS 1 PUBLISH from the client awaiting PUBACK (ids 1 to 100");
     expect(q.text).toContain('The broker→client stream is out of view: not one of its packets was decoded after its stream gap at frame 4');
+  });
+
+  it('the flow statistics count the 100 publishes as unobserved, not incomplete, and the --summary table says so', async () => {
+    const { analyzer } = await read('tcp-one-way-publisher.pcap');
+    const snap = analyzer.snapshot();
+    expect(snap.flows.stats['publish-qos1']).toMatchObject({ count: 100, complete: 0, rejected: 0, incomplete: 0, unobserved: 100 });
+    const text = stripAnsi(renderSummary(new SummaryCounter().toRecord(), { snapshot: snap }));
+    expect(text).toMatch(/QoS flows\n {2}flow +count +complete +rejected +incomplete +unobserved +avg +max\n {2}publish-qos1 +100 +0 +0 +0 +100 +- +-\n/);
   });
 
   it('broker→client only (a subscriber): one stream-gap; the SUBACK whose SUBSCRIBE is not captured is info and says why', async () => {

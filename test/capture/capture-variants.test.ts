@@ -35,6 +35,8 @@ interface Decoded {
   closes: string[];
   /** Frames of the stream-gap findings. */
   gapFrames: number[];
+  /** The reason the capture gave each gap (Engine.gap), in order. */
+  gapReasons: (string | undefined)[];
 }
 
 async function decode(name: string, ports: number[] = []): Promise<Decoded> {
@@ -44,11 +46,12 @@ async function decode(name: string, ports: number[] = []): Promise<Decoded> {
   const conns: string[] = [];
   const midstream: boolean[] = [];
   const closes: string[] = [];
+  const gapReasons: (string | undefined)[] = [];
   const res = await readCaptureFile(join(DIR, name), {
     engine: {
       open: (meta, t, o) => { conns.push(meta.id); midstream.push(!!o?.midstream); engine.open(meta, t, o); },
       data: (id, dir, chunk, t, f) => engine.data(id, dir, chunk, t, f),
-      gap: (id, dir, t, f, lost) => engine.gap(id, dir, t, f, lost),
+      gap: (id, dir, t, f, lost, reason) => { gapReasons.push(reason); engine.gap(id, dir, t, f, lost, reason); },
       close: (id, t, how) => { closes.push(how ?? 'fin'); engine.close(id, t, how); },
       end: (t) => engine.end(t),
     },
@@ -56,7 +59,7 @@ async function decode(name: string, ports: number[] = []): Promise<Decoded> {
   });
   const packets = recs.filter((r): r is Extract<OutputRecord, { kind: 'packet' }> => r.kind === 'packet');
   return {
-    res, packets, conns, midstream, closes, notes: res.notes,
+    res, packets, conns, midstream, closes, gapReasons, notes: res.notes,
     mqtt: packets.map((p) => [p.frame, p.summary.type]),
     findings: recs.flatMap((r) => (r.kind === 'finding' ? [r.code] : [])),
     gapFrames: recs.flatMap((r) => (r.kind === 'finding' && r.code === 'stream-gap' ? r.frames : [])),
@@ -148,6 +151,8 @@ describe('capture variants: what tshark does not show is said', () => {
     expect(expected.files['editcap-snap72.pcap']!.mqtt).toEqual([[4, 1], [5, 2], [6, 3], [8, 3], [10, 12], [11, 13], [12, 14]]);
     expect(d.mqtt).toEqual([[5, 2], [10, 12], [11, 13], [12, 14]]);
     expect(d.gapFrames).toEqual([4, 6, 8]);
+    // Holes in a direction that was captured: ordinary gaps, not a one-way capture.
+    expect(d.gapReasons).toEqual(['lost', 'lost', 'lost']);
     // editcap -s cut the records but left the interface's snap length at 262144: the note says both.
     expect(d.notes.find((n) => n.frame === 4)!.text).toBe(
       'frame 4: only 72 of 84 bytes were captured (cut below the capture\'s snap length of 262144 bytes, so when the file was written or edited, e.g. by editcap -s); '
@@ -183,6 +188,7 @@ describe('capture variants: what tshark does not show is said', () => {
     const d = await decode('tcp-lost-first-segments.pcap');
     expect(d.conns).toHaveLength(1);
     expect(d.findings.filter((f) => f === 'stream-gap')).toHaveLength(2);
+    expect(d.gapReasons).toEqual(['lost', 'lost']);
   });
 
   it('a one-way capture: one gap and one note for the broker\'s bytes; the ACK of its FIN is not a missing byte', async () => {
@@ -190,6 +196,8 @@ describe('capture variants: what tshark does not show is said', () => {
     // The client's ACKs show 8 (CONNACK), 4 (PUBREC), 4 (PUBCOMP) bytes; only the first hole is a gap.
     // The last ACK (frame 9) only acknowledges the broker's FIN.
     expect(d.gapFrames).toEqual([4]);
+    // The analysis is told that this direction was never captured, not that bytes of it were lost.
+    expect(d.gapReasons).toEqual(['not-captured']);
     expect(d.notes.map((n) => [n.frame, n.severity, n.code])).toEqual([[4, 'info', 'tcp-direction-not-captured']]);
     expect(d.notes[0]!.text).toBe(
       'frame 4: [::1]:37844-[::1]:1883: not one broker→client segment was captured, yet the client\'s ACKs show the broker sent 16 byte(s) (frames 4-7): '
