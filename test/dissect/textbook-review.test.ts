@@ -36,3 +36,31 @@ describe('3.1/3.1.1 SUBSCRIBE: the Requested QoS byte has a bit breakdown', () =
     }
   });
 });
+
+describe('labels give the spec name, with Wireshark\'s in brackets where it differs', () => {
+  const connect = (name: string, level: string): string => `
+    10 ${name === 'MQTT' ? '0c' : '0e'}  # CONNECT, RL 12 ("MQTT") or 14 ("MQIsdp")
+    ${name === 'MQTT' ? '00 04 4d 51 54 54' : '00 06 4d 51 49 73 64 70'}  # protocol name
+    ${level}           # protocol level
+    02           # connect flags: clean session
+    00 3c        # keep alive 60
+    00 00        # client id ""
+  `;
+  it('CONNECT byte "Protocol Level" in 3.1.1, "Protocol Version" in 3.1 and 5.0; id mqtt.ver', () => {
+    const v4 = decodeBoth(connect('MQTT', '04'), 4);
+    expect(find(v4.f, 'mqtt.ver')).toMatchObject({ label: 'Protocol Level (Version)', offset: 8, length: 1, value: 4, display: '4 (MQTT 3.1.1)' });
+    const v31 = decodeBoth(connect('MQIsdp', '03'), 4);
+    expect(find(v31.f, 'mqtt.ver')).toMatchObject({ label: 'Protocol Version', offset: 10, value: 3 });
+    const v5 = decodeBoth(connect('MQTT', '05').replace('00 00        # client id', '00 00 00     # no properties, client id').replace('10 0c', '10 0d'), 5);
+    expect(find(v5.f, 'mqtt.ver')).toMatchObject({ label: 'Protocol Version', offset: 8, value: 5 });
+    // An unknown level is shown under the 3.1.1 name
+    const v9 = decodeBoth(connect('MQTT', '09'), 4);
+    expect(find(v9.f, 'mqtt.ver')).toMatchObject({ label: 'Protocol Level (Version)', value: 9 });
+  });
+  it('CONNACK byte 1 is the "Connect Acknowledge Flags" (3.1.1, 5.0), reserved in 3.1; id mqtt.conack.flags', () => {
+    const ack = '20 02  # CONNACK, RL 2\n 01  # flags: session present\n 00  # accepted';
+    expect(find(decodeBoth(ack, 4).f, 'mqtt.conack.flags')).toMatchObject({ label: 'Connect Acknowledge Flags (Acknowledge Flags)', offset: 2, value: 1 });
+    expect(find(decodeBoth('20 03 00 00 00  # CONNACK, flags 0, Success, no properties', 5).f, 'mqtt.conack.flags')).toMatchObject({ label: 'Connect Acknowledge Flags (Acknowledge Flags)' });
+    expect(find(decodeBoth('20 02 00 00  # CONNACK, reserved byte 0, accepted', 3).f, 'mqtt.conack.flags')).toMatchObject({ label: 'Reserved (Acknowledge Flags)' });
+  });
+});

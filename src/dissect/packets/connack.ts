@@ -8,7 +8,10 @@ import { checkReason, reasonDisplay, reasonFieldId } from './common.js';
 
 export function walkConnack(w: Walker): void {
   const s = w.s;
-  if (!w.need(1, 'mqtt.conack.flags', 'Acknowledge Flags')) return;
+  // The spec's name with Wireshark's ("Acknowledge Flags") in brackets: 3.1.1 and 5.0
+  // §3.2.2.1 "Connect Acknowledge Flags"; in 3.1 the byte is reserved.
+  const label = w.version === 3 ? 'Reserved (Acknowledge Flags)' : 'Connect Acknowledge Flags (Acknowledge Flags)';
+  if (!w.need(1, 'mqtt.conack.flags', label)) return;
   const at = w.pos;
   const fl = w.u8();
   // 3.1 has a reserved byte here; 3.1.1 and 5 define bit 0 as Session Present.
@@ -20,7 +23,7 @@ export function walkConnack(w: Walker): void {
     w.note(NOTE_DEFS.connackReserved, `CONNACK acknowledge flags are 0x${hexByte(fl)}; bits 7-${v31 ? 0 : 1} are reserved and must be 0`, at);
   }
   if (w.tree) {
-    const f = w.add('mqtt.conack.flags', 'Acknowledge Flags', at, 1, fl, `0x${hexByte(fl)}`);
+    const f = w.add('mqtt.conack.flags', label, at, 1, fl, `0x${hexByte(fl)}`);
     w.open(f);
     w.add('mqtt.conack.flags.reserved', 'Reserved', at, 1, fl & reservedMask, String(fl & reservedMask), reservedMask);
     if (!v31) w.add('mqtt.conack.flags.sp', 'Session Present', at, 1, fl & 1, fl & 1 ? '1 (set)' : '0 (not set)', 0x01);

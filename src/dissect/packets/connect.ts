@@ -13,7 +13,10 @@ export function walkConnect(w: Walker): void {
   const protocolName = w.str('mqtt.proto_len', 'mqtt.protoname', 'Protocol Name');
   if (protocolName === null) return;
   const lvAt = w.pos;
-  const level = w.byteField('mqtt.ver', 'Version', (v) => `${v} (MQTT ${protocolVersionName(v)})`);
+  // The spec's name, with Wireshark's ("Version") in brackets where it differs: 3.1.1
+  // §3.1.2.2 "Protocol Level"; 3.1 and 5.0 §3.1.2.2 call the byte "Protocol Version".
+  const lv = w.b[lvAt];
+  const level = w.byteField('mqtt.ver', lv === 3 || lv === 5 ? 'Protocol Version' : 'Protocol Level (Version)', (v) => `${v} (MQTT ${protocolVersionName(v)})`);
   if (level < 0) return;
   if (protocolName !== 'MQTT' && protocolName !== 'MQIsdp') {
     w.note(NOTE_DEFS.unknownProtocolName, `protocol name ${quote(protocolName)} is neither "MQTT" (3.1.1, 5) nor "MQIsdp" (3.1)`, 2);
