@@ -145,7 +145,9 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
           node.display = last ? last.display : String(v);
         }
       } else {
-        node.display = '(truncated)';
+        // Cut off by the end of the packet, or a Variable Byte Integer of more than
+        // 4 bytes, which is malformed [MQTT 5.0 §1.5.5] (varint() does not truncate).
+        node.display = w.truncated ? '(truncated)' : '(invalid: Variable Byte Integer longer than 4 bytes)';
       }
     }
     if (v === undefined) break;

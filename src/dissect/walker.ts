@@ -168,7 +168,7 @@ export class Walker {
     }
     if (!done) {
       if (i - start >= 4) {
-        this.note(NOTE_DEFS.varintTooLong, `${what}: the 4th byte of the variable byte integer has its continuation bit set`, start);
+        this.note(NOTE_DEFS.varintTooLong, `${what}: the 4th byte of the Variable Byte Integer has its continuation bit set; one of more than 4 bytes is malformed`, start);
         if (this.tree) this.add(id, label, start, i - start, null, `${hexOf(b, start, i)} (invalid: longer than 4 bytes)`);
         this.pos = i;
         return -1;

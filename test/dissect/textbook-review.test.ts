@@ -64,3 +64,32 @@ describe('labels give the spec name, with Wireshark\'s in brackets where it diff
     expect(find(decodeBoth('20 02 00 00  # CONNACK, reserved byte 0, accepted', 3).f, 'mqtt.conack.flags')).toMatchObject({ label: 'Reserved (Acknowledge Flags)' });
   });
 });
+
+describe('a Subscription Identifier longer than 4 bytes is invalid, not truncated', () => {
+  it('its node says invalid and the note says malformed', () => {
+    const { f, codes, notes } = decodeBoth(`
+      82 0d        # SUBSCRIBE, RL 13
+      00 01        # packet id 1
+      06           # property length 6
+      0b           # Subscription Identifier
+      ff ff ff ff 01  # varint of 5 bytes: the 4th still has its continuation bit
+      00 01 61     # filter "a"
+      01           # options: QoS 1
+    `, 5);
+    expect(codes).toEqual(['varint-too-long MQTT-1.5.5']);
+    expect(notes[0]!.text).toBe('Subscription Identifier: the 4th byte of the Variable Byte Integer has its continuation bit set; one of more than 4 bytes is malformed');
+    expect(find(f, 'mqtt.property.subscription_identifier')).toMatchObject({ offset: 5, length: 5, display: '(invalid: Variable Byte Integer longer than 4 bytes)' });
+    expect(find(f, 'mqtt.property.subscription_identifier.value')).toMatchObject({ offset: 6, length: 4, display: 'ffffffff (invalid: longer than 4 bytes)' });
+  });
+  it('one cut off by the end of the packet is still truncated', () => {
+    const { f, codes } = decodeBoth(`
+      82 06        # SUBSCRIBE, RL 6
+      00 01        # packet id 1
+      03           # property length 3
+      0b           # Subscription Identifier
+      ff ff        # varint cut off by the end of the packet
+    `, 5);
+    expect(codes).toEqual(['field-past-end MQTT-2.1', 'no-topic-filters MQTT-3.8.3-2']);
+    expect(find(f, 'mqtt.property.subscription_identifier')!.display).toBe('(truncated)');
+  });
+});
