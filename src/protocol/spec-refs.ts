@@ -53,7 +53,9 @@ export const NOTE_DEFS = {
   connectReserved: d('connect-reserved-flag', 'error', 'MQTT-3.1.2-3', undefined, 'CONNECT flags reserved bit set'),
   willFlags: d('will-flags', 'error', 'MQTT-3.1.2-13', 'MQTT-3.1.2-11', 'Will QoS/Retain set while the Will Flag is 0, or Will QoS 3'),
   passwordWithoutUser: d('password-without-username', 'error', 'MQTT-3.1.2-22', undefined, 'Password flag set without User Name flag (3.1.1)'),
-  emptyClientId: d('empty-client-id', 'error', 'MQTT-3.1.3-7', undefined, 'zero-byte ClientId with CleanSession 0 (3.1, 3.1.1)'),
+  emptyClientId: d('empty-client-id', 'error', 'MQTT-3.1.3-7', undefined, 'zero-byte ClientId with CleanSession 0 (3.1.1)'),
+  // MQTT 3.1 has no numbered statements: cited by its section, §3.1 CONNECT (Payload).
+  clientIdLength31: d('client-id-length', 'error', 'MQTT-3.1', undefined, 'MQTT 3.1 ClientId empty or longer than 23 characters'),
   connackReserved: d('connack-reserved-flags', 'error', 'MQTT-3.2.2.1', 'MQTT-3.2.2-1', 'CONNACK acknowledge flags bits 7-1 set'),
   sessionPresentOnRefusal: d('session-present-on-refusal', 'error', 'MQTT-3.2.2-4', 'MQTT-3.2.2-6', 'CONNACK with Session Present 1 and a non-zero return/reason code'),
   unknownProperty: d('unknown-property', 'error', undefined, 'MQTT-2.2.2.2', 'property identifier not defined by MQTT 5'),

@@ -93,3 +93,42 @@ describe('a Subscription Identifier longer than 4 bytes is invalid, not truncate
     expect(find(f, 'mqtt.property.subscription_identifier')!.display).toBe('(truncated)');
   });
 });
+
+describe('MQTT 3.1 Client ID: 1 to 23 characters', () => {
+  /** A 3.1 CONNECT with this client id (ASCII) and the given connect flags. */
+  const connect31 = (cid: string, flags = '02'): string => {
+    const id = Buffer.from(cid).toString('hex').replace(/(..)/g, '$1 ');
+    const rl = (14 + cid.length).toString(16).padStart(2, '0');
+    return `
+      10 ${rl}     # CONNECT, RL 14 + client id length
+      00 06 4d 51 49 73 64 70  # protocol name "MQIsdp"
+      03           # protocol version 3
+      ${flags}     # connect flags
+      00 3c        # keep alive 60
+      00 ${cid.length.toString(16).padStart(2, '0')}  # client id length
+      ${id}        # client id
+    `;
+  };
+  it('an empty Client ID is an error in 3.1, cited by its section (3.1 has no numbered rules)', () => {
+    const { notes, codes } = decodeBoth(connect31(''), 3);
+    expect(codes).toEqual(['client-id-length MQTT-3.1']);
+    expect(notes[0]).toMatchObject({ severity: 'error', offset: 14, text: 'Client ID is empty; MQTT 3.1 requires 1 to 23 characters (the empty ClientId came with 3.1.1)' });
+    // With CleanSession 0 it is the same note, not the 3.1.1 rule [MQTT-3.1.3-7]
+    expect(decodeBoth(connect31('', '00'), 3).codes).toEqual(['client-id-length MQTT-3.1']);
+  });
+  it('24 characters are too many; 23 and 1 are fine', () => {
+    const { notes, codes } = decodeBoth(connect31('a'.repeat(24)), 3);
+    expect(codes).toEqual(['client-id-length MQTT-3.1']);
+    expect(notes[0]!.text).toBe('Client ID is 24 characters long; MQTT 3.1 allows at most 23 (a 3.1 server answers CONNACK 0x02 Identifier Rejected)');
+    expect(decodeBoth(connect31('a'.repeat(23)), 3).codes).toEqual([]);
+    expect(decodeBoth(connect31('c'), 3).codes).toEqual([]);
+  });
+  it('3.1.1 keeps its own rules: an empty id with CleanSession 1 is fine, long ids are allowed', () => {
+    const v4 = (cid: string, flags = '02'): string => connect31(cid, flags)
+      .replace('00 06 4d 51 49 73 64 70', '00 04 4d 51 54 54').replace('03           # protocol version 3', '04  # level 4')
+      .replace(/10 (..)/, (_m, rl: string) => `10 ${(parseInt(rl, 16) - 2).toString(16).padStart(2, '0')}`);
+    expect(decodeBoth(v4(''), 4).codes).toEqual([]);
+    expect(decodeBoth(v4('a'.repeat(30)), 4).codes).toEqual([]);
+    expect(decodeBoth(v4('', '00'), 4).codes).toEqual(['empty-client-id MQTT-3.1.3-7']);
+  });
+});

@@ -78,8 +78,17 @@ export function walkConnect(w: Walker): void {
   if (cid === null) return;
   info.clientId = cid;
   info.clientIdMissing = false;
-  // 3.1/3.1.1: a zero-byte ClientId needs CleanSession 1 [MQTT-3.1.3-7]; MQTT 5 lets the Server assign one.
-  if (!v5 && cid.length === 0 && !clean) {
+  if (w.version === 3) {
+    // 3.1 §3.1 (Payload): the Client Identifier is 1 to 23 characters; a longer one
+    // gets CONNACK 0x02 Identifier Rejected. 3.1 has no empty ClientId.
+    const n = cid.length > 23 ? [...cid].length : cid.length;
+    if (n === 0 || n > 23) {
+      w.note(NOTE_DEFS.clientIdLength31, n === 0
+        ? 'Client ID is empty; MQTT 3.1 requires 1 to 23 characters (the empty ClientId came with 3.1.1)'
+        : `Client ID is ${n} characters long; MQTT 3.1 allows at most 23 (a 3.1 server answers CONNACK 0x02 Identifier Rejected)`, cidAt);
+    }
+  } else if (!v5 && cid.length === 0 && !clean) {
+    // 3.1.1: a zero-byte ClientId needs CleanSession 1 [MQTT-3.1.3-7]; MQTT 5 lets the Server assign one.
     w.note(NOTE_DEFS.emptyClientId, 'Client ID is empty (zero bytes) but CleanSession is 0; an empty ClientId requires CleanSession 1', cidAt);
   }
   if (willFlag) {
