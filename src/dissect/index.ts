@@ -6,6 +6,7 @@ import type { Field, Note } from '../model/types.js';
 import { NOTE_DEFS } from '../protocol/spec-refs.js';
 import { fixedHeader } from './header.js';
 import { walkPubAck } from './packets/ack.js';
+import { IMPLIED_REASON_IDS } from './packets/common.js';
 import { walkConnack } from './packets/connack.js';
 import { walkConnect } from './packets/connect.js';
 import { walkPublish } from './packets/publish.js';
@@ -77,7 +78,7 @@ export function dissect(bytes: Uint8Array, ctx: DissectContext): DissectResult {
 }
 
 /** Top-level fields kept when empty (length 0); every other top-level field has bytes. */
-export const KEEP_EMPTY: ReadonlySet<string> = new Set(['mqtt.msg', 'mqtt.clientid', 'mqtt.willmsg', 'mqtt.username', 'mqtt.passwd']);
+export const KEEP_EMPTY: ReadonlySet<string> = new Set(['mqtt.msg', 'mqtt.clientid', 'mqtt.willmsg', 'mqtt.username', 'mqtt.passwd', ...IMPLIED_REASON_IDS]);
 
 /** Fill gaps between top-level fields with `mqtt.undecoded` so every byte is covered once. */
 function cover(top: Field[], bytes: Uint8Array): Field[] {
@@ -86,7 +87,8 @@ function cover(top: Field[], bytes: Uint8Array): Field[] {
   for (const f of top) {
     // Zero-length fields are left out (e.g. a property group with no bytes at the
     // packet end), except empty values a filter asks about, as in Wireshark:
-    // `mqtt.msg == ""` (a retained message cleared), `mqtt.clientid == ""`.
+    // `mqtt.msg == ""` (a retained message cleared), `mqtt.clientid == ""`, and the
+    // implied Reason Code of an MQTT 5 ack without one (`mqtt.puback.reason_code == 0`).
     if (f.length === 0 && !KEEP_EMPTY.has(f.id)) continue;
     if (f.offset < cur) continue; // cannot happen with the walkers; keep the invariant anyway
     if (f.offset > cur) out.push(undecoded(bytes, cur, f.offset));

@@ -351,8 +351,13 @@ function oursOnly(id: string): boolean {
  */
 const SUB_BYTE_V4 = new Set(['mqtt.subscription_options', 'mqtt.subscription_options.reserved']);
 
+/** The zero-length Reason Code we show where an MQTT 5 ack, DISCONNECT or AUTH leaves it out (0x00 implied). */
+function impliedReason(f: JsonField): boolean {
+  return f.length === 0 && f.id.endsWith('.reason_code');
+}
+
 function oursLayout(fields: JsonField[], version: number): string[] {
-  return fields.filter((f) => !oursOnly(f.id) && !(version < 5 && SUB_BYTE_V4.has(f.id)))
+  return fields.filter((f) => !oursOnly(f.id) && !(version < 5 && SUB_BYTE_V4.has(f.id)) && !impliedReason(f))
     .map((f) => entry(f.id, f.offset, f.length, textId(f.id) ? undefined : f.value)).sort();
 }
 
@@ -412,7 +417,7 @@ export function fromOurs(p: JsonPacket): Decoded {
     default:
       // An MQTT 5 ack, DISCONNECT or AUTH may leave its Reason Code out (0x00
       // implied, our JSON says [0]); tshark shows only codes on the wire.
-      if (p.reason_codes && fields.some((f) => /^mqtt\.(suback\.qos|\w+\.reason_code)$/.test(f.id))) d.reason_codes = p.reason_codes;
+      if (p.reason_codes && fields.some((f) => /^mqtt\.(suback\.qos|\w+\.reason_code)$/.test(f.id) && !impliedReason(f))) d.reason_codes = p.reason_codes;
   }
   return d;
 }

@@ -59,6 +59,9 @@ export function optionalReasonAndProps(w: Walker): void {
   const s = w.s;
   if (w.pos >= w.end) {
     s.reasonCodes = [0];
+    // Left out on purpose (the Remaining Length ends here, not the bytes given): an
+    // explanatory field without bytes, as Wireshark shows generated values.
+    if (w.tree && w.pos === s.headerLength + s.remainingLength) impliedReason(w);
     return;
   }
   const rc = reasonCode(w);
@@ -66,4 +69,20 @@ export function optionalReasonAndProps(w: Walker): void {
   s.reasonCodes = [rc];
   if (w.pos >= w.end) return;
   s.properties = readProperties(w, s.type);
+}
+
+/** Where each packet type says the Reason Code may be left out [MQTT 5.0 §3.4.2.1 … §3.15.2.1]. */
+const OMIT_SECTION: Readonly<Record<number, string>> = {
+  4: 'MQTT-3.4.2.1', 5: 'MQTT-3.5.2.1', 6: 'MQTT-3.6.2.1', 7: 'MQTT-3.7.2.1', 14: 'MQTT-3.14.2.1', 15: 'MQTT-3.15.2.1',
+};
+
+/** Ids of the zero-length implied Reason Code fields (kept at the top level though empty). */
+export const IMPLIED_REASON_IDS: readonly string[] = [4, 5, 6, 7, 14, 15].map((t) => reasonFieldId(t, 5));
+
+/** The implied 0x00 of an MQTT 5 ack, DISCONNECT or AUTH without a Reason Code: a field of no bytes. */
+function impliedReason(w: Walker): void {
+  const type = w.s.type;
+  const rl = w.s.remainingLength;
+  w.add(reasonFieldId(type, 5), 'Reason Code', w.pos, 0, 0,
+    `${reasonDisplay(type, 0, 5)}, implied: with a Remaining Length of ${rl} the Reason Code is left out [${OMIT_SECTION[type] ?? 'MQTT-2.4'}]`);
 }
