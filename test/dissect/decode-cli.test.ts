@@ -99,10 +99,11 @@ describe('decode command', () => {
     const stray = '10 20 00 04 4d 51 54 54 04 82 00 3c 00 03 63 69 64 00 04 75 73 65 72 00 09 68 75 6e 74 65 72 32 70 77';
     const secrets = ['544f5053454352455', '54 4f 50 53', 'TOPSECRET', '68756e74657232', '68 75 6e 74', 'hunter2'];
     for (const format of ['tree', 'hex', 'json']) {
-      const a = await capture(['--format', format, '--fields', auth, stray]);
+      const fields = format === 'json' ? ['--fields'] : [];
+      const a = await capture(['--format', format, ...fields, auth, stray]);
       for (const x of secrets) expect(a.out, `${x} (${format})`).not.toContain(x);
       expect(a.out).toContain('**');
-      const b = await capture(['--format', format, '--fields', '--show-secrets', auth, stray]);
+      const b = await capture(['--format', format, ...fields, '--show-secrets', auth, stray]);
       expect(b.out).not.toContain('**');
       expect(b.out).toMatch(format === 'json' ? /544f5053454352455.*68756e74657232/s : /54 4f 50 53.*68 75 6e 74/s);
     }
@@ -116,6 +117,10 @@ describe('decode command', () => {
     expect(() => parseHex('zz')).toThrow(/not a hex digit/);
     await expect(run(['--format', 'xml', SEED])).rejects.toThrow(/--format/);
     await expect(run(['--protocol-version', '6', SEED])).rejects.toThrow(/--protocol-version/);
+    // --fields only shapes the JSON record: without --format json it is a usage error (exit 2)
+    for (const f of [[], ['--format', 'tree'], ['--format', 'hex']]) {
+      await expect(run([...f, '--fields', SEED])).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^--fields needs --format json/) });
+    }
   });
 
   it('frames a stream with a trailing incomplete packet', () => {

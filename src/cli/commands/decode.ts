@@ -26,7 +26,7 @@ Options:
   --protocol-version 3|4|5   version for packets before any CONNECT (default 4; 5 decodes properties)
   --show-secrets             show passwords, MQTT 5 Authentication Data and the undecoded
                              bytes of a CONNECT, CONNACK or AUTH instead of masking them
-  --fields                   with --format json: add the flat 'fields' array
+  --fields                   needs --format json: add the flat 'fields' array
   -h, --help                 this help
 
 Exit status: 0 decoded cleanly, 1 the input had protocol errors (reported), 2 usage error.
@@ -134,6 +134,10 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, options);
   const format = values.format ?? 'tree';
   if (format !== 'tree' && format !== 'hex' && format !== 'json') throw new UsageError(`--format: expected tree, hex or json, got '${format}'`);
+  // --fields only shapes the JSON record; the tree and hex views show every field anyway.
+  if (values.fields === true && format !== 'json') {
+    throw new UsageError(`--fields needs --format json (it adds the flat 'fields' array to each JSON record); --format ${format} already shows every field`);
+  }
   const pv = values['protocol-version'] ?? '4';
   if (pv !== '3' && pv !== '4' && pv !== '5') throw new UsageError(`--protocol-version: expected 3, 4 or 5, got '${pv}'`);
   if (positionals.length === 0) throw new UsageError('missing HEX (or - to read hex from stdin)');
