@@ -123,6 +123,11 @@ describe('read', () => {
     expect(j.filter((x) => x['kind'] === 'finding' && x['code'] === 'stream-gap')).toHaveLength(1);
     const sum = mqttscope(['read', file, '--summary']);
     expect(sum.stdout).toMatch(/Capture notes\n\s+info\s+tcp-direction-not-captured\n/);
+    // Its flows had no answer in view: unobserved, not incomplete; also when two files' statistics are merged.
+    expect(sum.stdout).toMatch(/publish-qos1 +100 +0 +0 +0 +100 /);
+    const two = mqttscope(['read', file, file, '--summary']);
+    expect(two.stdout).toMatch(/flow +count +complete +rejected +incomplete +unobserved/);
+    expect(two.stdout).toMatch(/publish-qos1 +200 +0 +0 +0 +200 /);
   });
 
   it('a capture cut by its snap length: each cut frame is named with the bytes captured and the snap length', () => {

@@ -267,12 +267,14 @@ export async function run(argv: string[]): Promise<number> {
 /** One snapshot for the summary over several files (each file has its own analysis). */
 function mergeSnapshots(snaps: AnalysisSnapshot[]): SummarySnapshot | undefined {
   if (snaps.length <= 1) return snaps[0];
-  const stats: Record<string, { count: number; complete: number; rejected: number; incomplete: number; avgUs?: number | null; maxUs?: number }> = {};
+  type Row = { count: number; complete: number; rejected: number; incomplete: number; unobserved?: number; avgUs?: number | null; maxUs?: number };
+  const stats: Record<string, Row> = {};
   for (const s of snaps) {
-    for (const [k, v] of Object.entries(s.flows.stats) as [string, { count: number; complete: number; rejected: number; incomplete: number; avgUs: number | null; maxUs?: number }][]) {
-      const t = stats[k] ?? { count: 0, complete: 0, rejected: 0, incomplete: 0, avgUs: null, maxUs: 0 };
+    for (const [k, v] of Object.entries(s.flows.stats) as [string, Row][]) {
+      const t = stats[k] ?? { count: 0, complete: 0, rejected: 0, incomplete: 0, unobserved: 0, avgUs: null, maxUs: 0 };
       const sum = (t.avgUs ?? 0) * t.complete + (v.avgUs ?? 0) * v.complete;
       t.count += v.count; t.complete += v.complete; t.rejected += v.rejected; t.incomplete += v.incomplete;
+      t.unobserved = (t.unobserved ?? 0) + (v.unobserved ?? 0);
       t.avgUs = t.complete > 0 ? sum / t.complete : null;
       t.maxUs = Math.max(t.maxUs ?? 0, v.maxUs ?? 0);
       stats[k] = t;
