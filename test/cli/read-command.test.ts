@@ -94,6 +94,18 @@ describe('read: frame numbers and times after a TCP hole', () => {
   });
 });
 
+describe('read: --fields', () => {
+  it('needs --format json: a usage error otherwise, as for decode', () => {
+    for (const [format, hint] of [['line', 'use --format tree'], ['tree', 'already shows every field']]) {
+      const r = mqttscope(['read', CAP('acl.pcap'), '--format', format!, '--fields']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--fields needs --format json (it adds the flat 'fields' array to each JSON record); --format ${format}`);
+      expect(r.stderr).toContain(hint!);
+    }
+    expect(mqttscope(['read', CAP('acl.pcap'), '--format', 'json', '--fields']).code).toBe(0);
+  });
+});
+
 describe('read: capture notes', () => {
   it('a TLS conversation on 8883 says why nothing was decoded, on stderr and in --summary; exit 0', () => {
     const c = new Conv(T0, undefined, { host: '10.0.0.2', port: 8883 }).handshake();

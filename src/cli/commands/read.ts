@@ -41,7 +41,7 @@ Options:
   --acl FILE            mosquitto acl_file, to explain undelivered/withheld messages
   --show-secrets        show passwords, MQTT 5 Authentication Data and the undecoded
                         bytes of a CONNECT, CONNACK or AUTH instead of ********
-  --fields              json: add the flat field list of every packet
+  --fields              with --format json: add the flat field list of every packet
   --protocol-version V  3, 4 or 5: the version assumed on connections whose CONNECT was
                         not captured (default: inferred from the packets, starting from 4)
   --delivery-window S   seconds a publish waits for its deliveries (default 5)
@@ -145,6 +145,9 @@ function parse(argv: string[]): { files: string[]; o: Opts; aclPath: string | un
   }
   const pv = values['protocol-version'];
   if (pv !== undefined && pv !== '3' && pv !== '4' && pv !== '5') throw new UsageError(`--protocol-version: expected 3, 4 or 5, got '${pv}'`);
+  if (values.fields && format !== 'json') {
+    throw new UsageError(`--fields needs --format json (it adds the flat 'fields' array to each JSON record); --format ${format} ${format === 'tree' || format === 'hex' || format === 'tui' ? 'already shows every field' : 'has no place for them: use --format tree for every field'}`);
+  }
   if (format === 'tui' && positionals.length > 1) throw new UsageError('--format tui reads one FILE at a time');
   // The viewer draws with escape sequences: into a pipe or file they are garbage.
   if (format === 'tui' && !process.stdout.isTTY) throw new UsageError('--format tui needs a terminal on stdout; use --format line, table or json when piping or redirecting');
