@@ -163,10 +163,15 @@ export class Engine {
     const st = this.conns.get(id);
     if (!st) return;
     (dir === 'c2s' ? st.c2s : st.s2c).framer.gap();
+    const stream = dir === 'c2s' ? 'client→broker' : 'broker→client';
+    const bytes = lost !== undefined ? `${lost} byte(s)` : 'bytes';
     this.emitFinding(st, {
       code: 'stream-gap', severity: 'warn', frames: [frame],
-      text: `${lost !== undefined ? `${lost} byte(s)` : 'bytes'} missing from the ${dir === 'c2s' ? 'client→broker' : 'broker→client'} stream (segment not captured); packets around the gap may be lost and framing resyncs at the next plausible packet`,
-      extra: { dir, ...(lost !== undefined ? { lost_bytes: lost } : {}) },
+      text: reason === 'not-captured'
+        // lost is only what the first ACK past it implies; the capture note counts them all.
+        ? `the ${stream} stream is not in the capture: not one segment of this direction was captured (a one-way capture), so its packets cannot be decoded`
+        : `${bytes} missing from the ${stream} stream (segment not captured); packets around the gap may be lost and framing resyncs at the next plausible packet`,
+      extra: { dir, ...(lost !== undefined ? { lost_bytes: lost } : {}), ...(reason !== 'lost' ? { reason } : {}) },
     }, time);
     for (const o of this.observers) o.gap?.(st.meta, dir, time, frame, reason);
   }

@@ -120,7 +120,11 @@ describe('read', () => {
     expect(notes[0]).toContain(`${file}: frame 4: 10.0.0.1:40001-10.0.0.2:1883: not one broker→client segment was captured, yet the client's ACKs show the broker sent 406 byte(s)`);
     expect(r.stdout.match(/!! stream-gap/g)).toHaveLength(1);
     const j = readJsonRecords(file);
-    expect(j.filter((x) => x['kind'] === 'finding' && x['code'] === 'stream-gap')).toHaveLength(1);
+    const gaps = j.filter((x) => x['kind'] === 'finding' && x['code'] === 'stream-gap');
+    expect(gaps).toHaveLength(1);
+    // The gap says why: not a lost segment, a direction the capture never had.
+    expect(gaps[0]).toMatchObject({ dir: 's2c', reason: 'not-captured' });
+    expect(gaps[0]!['text']).toBe('the broker→client stream is not in the capture: not one segment of this direction was captured (a one-way capture), so its packets cannot be decoded');
     const sum = mqttscope(['read', file, '--summary']);
     expect(sum.stdout).toMatch(/Capture notes\n\s+info\s+tcp-direction-not-captured\n/);
     // Its flows had no answer in view: unobserved, not incomplete; also when two files' statistics are merged.
