@@ -358,6 +358,8 @@ interface CountedFlow {
   kind: FlowKindName;
   /** Type of the packet that moves the flow on. */
   awaits: FlowWait;
+  /** Direction of the packet that opened it. */
+  dir: Direction;
   /** Whether the packet that opened it passed the filter. */
   counted: boolean;
   start: number;
@@ -374,6 +376,12 @@ export class FilteredFlowCounter {
   /** Flows in flight per connection, by initiating direction and packet id. */
   private readonly live = new Map<ConnMeta, Map<number, CountedFlow>>();
   private readonly pings = new Map<ConnMeta, CountedFlow[]>();
+  /**
+   * Directions of a connection the capture never had (a `not-captured` gap): a flow
+   * still waiting for a packet from there at the end was not seen to end, so it
+   * counts as unobserved, not incomplete, as in the analysis's statistics.
+   */
+  private readonly notCaptured = new Map<ConnMeta, Set<Direction>>();
   private readonly table: Record<FlowKindName, { count: number; complete: number; rejected: number; incomplete: number; totalUs: number; maxUs: number }> = {
     'publish-qos1': newFlowStats(), 'publish-qos2': newFlowStats(), subscribe: newFlowStats(), unsubscribe: newFlowStats(), ping: newFlowStats(),
   };
@@ -390,7 +398,7 @@ export class FilteredFlowCounter {
       case 8: if (id !== null) this.open(rec, id, 'subscribe', 9, passed); return;
       case 10: if (id !== null) this.open(rec, id, 'unsubscribe', 11, passed); return;
       case 12: {
-        const f: CountedFlow = { kind: 'ping', awaits: 13, counted: passed, start: rec.time };
+        const f: CountedFlow = { kind: 'ping', awaits: 13, dir: 'c2s', counted: passed, start: rec.time };
         if (passed) this.table.ping.count++;
         const q = this.pings.get(rec.conn);
         if (q) q.push(f); else this.pings.set(rec.conn, [f]);
@@ -422,14 +430,33 @@ export class FilteredFlowCounter {
     }
   }
 
-  /** The table: flows still open at the end (PINGREQs without PINGRESP too) were cut short (incomplete), as in the analysis. */
+  /** As an engine observer's gap(): remembers the directions a capture never had. */
+  gap(conn: ConnMeta, dir: Direction, reason: string): void {
+    if (reason !== 'not-captured') return;
+    const s = this.notCaptured.get(conn);
+    if (s) s.add(dir); else this.notCaptured.set(conn, new Set([dir]));
+  }
+
+  /** The table: flows still open at the end (PINGREQs without PINGRESP too) were cut short (incomplete), as in the analysis; unobserved when their answer's direction was never captured. */
   stats(): FlowStatsTable {
     const out: FlowStatsTable = {};
+    const unseen = (conn: ConnMeta, f: CountedFlow): boolean => {
+      const dirs = this.notCaptured.get(conn);
+      if (!dirs) return false;
+      // PUBREL comes from the publisher; every other awaited packet from its peer.
+      const from: Direction = f.awaits === 6 ? f.dir : f.dir === 'c2s' ? 's2c' : 'c2s';
+      return dirs.has(from);
+    };
     for (const [k, v] of Object.entries(this.table) as [FlowKindName, (typeof this.table)[FlowKindName]][]) {
       let incomplete = v.incomplete;
-      for (const m of this.live.values()) for (const f of m.values()) if (f.counted && f.kind === k) incomplete++;
-      if (k === 'ping') for (const q of this.pings.values()) for (const f of q) if (f.counted) incomplete++;
-      out[k] = { count: v.count, complete: v.complete, rejected: v.rejected, incomplete, avgUs: v.complete ? v.totalUs / v.complete : null, maxUs: v.maxUs };
+      let unobserved = 0;
+      const open = (conn: ConnMeta, f: CountedFlow): void => {
+        if (!f.counted || f.kind !== k) return;
+        if (unseen(conn, f)) unobserved++; else incomplete++;
+      };
+      for (const [conn, m] of this.live) for (const f of m.values()) open(conn, f);
+      if (k === 'ping') for (const [conn, q] of this.pings) for (const f of q) open(conn, f);
+      out[k] = { count: v.count, complete: v.complete, rejected: v.rejected, incomplete, ...(unobserved ? { unobserved } : {}), avgUs: v.complete ? v.totalUs / v.complete : null, maxUs: v.maxUs };
     }
     return out;
   }
@@ -445,7 +472,7 @@ export class FilteredFlowCounter {
     // A packet id reused while its flow is in flight cuts that flow short [MQTT-2.2.1-3].
     const cur = m.get(k);
     if (cur) this.finish(cur, 'incomplete', rec.time);
-    m.set(k, { kind, awaits, counted: passed, start: rec.time });
+    m.set(k, { kind, awaits, dir: rec.dir, counted: passed, start: rec.time });
     if (passed) this.table[kind].count++;
   }
 

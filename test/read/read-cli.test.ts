@@ -132,6 +132,9 @@ describe('read', () => {
     const two = mqttscope(['read', file, file, '--summary']);
     expect(two.stdout).toMatch(/flow +count +complete +rejected +incomplete +unobserved/);
     expect(two.stdout).toMatch(/publish-qos1 +200 +0 +0 +0 +200 /);
+    // With a filter the table is counted from the passing packets, and knows the missing direction too.
+    const filtered = mqttscope(['read', file, '--summary', '--filter', 'publish']);
+    expect(filtered.stdout).toMatch(/publish-qos1 +100 +0 +0 +0 +100 /);
   });
 
   it('a capture cut by its snap length: each cut frame is named with the bytes captured and the snap length', () => {

@@ -6,7 +6,7 @@ import { loadAclFile, type AclFile } from '../../acl/index.js';
 import { Analyzer, DEFAULT_DELIVERY_WINDOW_US } from '../../analysis/index.js';
 import { captureFileChunks, createCaptureReader } from '../../capture/read-capture.js';
 import type { CaptureNote } from '../../capture/notes.js';
-import { Engine } from '../../engine/engine.js';
+import { Engine, type EngineObserver } from '../../engine/engine.js';
 import { FilterSyntaxError, RecordFilter } from '../../filter/index.js';
 import type { OutputRecord } from '../../model/packet.js';
 import type { ProtocolVersion } from '../../model/types.js';
@@ -237,7 +237,9 @@ export async function run(argv: string[]): Promise<number> {
     : null;
   for (const file of files) {
     if (out.broken) break;
-    const res = await readOne(file, o, hold ? (r) => hold.push(r) : show, out, (a) => analyzers.push(a), notes);
+    // The filtered flow table learns of directions a capture never had, as the analysis does.
+    const gaps: EngineObserver[] = flowCounter ? [{ gap: (m, d, _t, _f, why) => flowCounter.gap(m, d, why) }] : [];
+    const res = await readOne(file, o, hold ? (r) => hold.push(r) : show, out, (a) => analyzers.push(a), notes, gaps);
     hold?.flush();
     if (res) failed = true;
   }
@@ -295,6 +297,7 @@ function mergeSnapshots(snaps: AnalysisSnapshot[]): SummarySnapshot | undefined 
 /** Read one capture into a fresh engine. Returns true when the file had errors. */
 async function readOne(
   file: string, o: Opts, emit: (r: OutputRecord) => void, out: ChunkedOut, keep: (a: Analyzer) => void, tally?: NoteTally,
+  observers: EngineObserver[] = [],
 ): Promise<boolean> {
   let total: number;
   try {
@@ -309,7 +312,7 @@ async function readOne(
   // and the texts then name it (as `up --broker mosquitto` does).
   const analyzer = new Analyzer((f) => emit(f), { deliveryWindowUs: o.deliveryWindowUs, acl: o.acl, ...(o.acl ? { brokerKind: 'mosquitto' as const } : {}) });
   keep(analyzer);
-  const engine = new Engine({ onRecord: emit, observers: [analyzer], ...(o.defaultVersion ? { defaultVersion: o.defaultVersion } : {}) });
+  const engine = new Engine({ onRecord: emit, observers: [analyzer, ...observers], ...(o.defaultVersion ? { defaultVersion: o.defaultVersion } : {}) });
   const progress = new Progress({ label: file, total });
   // Every note goes to stderr, info ones too: they say why traffic was not decoded
   // (TLS, an unknown block, notes cut after the per-code limit). The per-code limit
