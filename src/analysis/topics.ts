@@ -150,6 +150,11 @@ export class TopicTracker {
       if (sum.retain) {
         const payload = payloadOf(rec);
         const exp = sum.properties?.['message_expiry_interval'];
+        // One level of undo (rejected()): the value being replaced lets go of its own
+        // predecessor, or a topic retained over and over with nobody subscribed (nothing
+        // confirms it) would keep a chain of every value it ever had.
+        const prev = t.retained as Retained | null;
+        if (prev !== null) prev.replaced = null;
         // Its start only: 10,000 topics with a retained camera image each would keep them all.
         const r: Retained | null = payload.length === 0 ? null : {
           topic, payload: payload.slice(0, PAYLOAD_KEEP), length: payload.length, preview: payloadPreview(payload), time: rec.time, frame: rec.frame,

@@ -93,4 +93,22 @@ describe('the topics table over a long run', () => {
     expect(t.retained?.payload.length).toBe(256);
     expect(t.retained?.preview).toBe(`${'C'.repeat(64)}…`);
   });
+
+  it('a topic retained over and over with nobody subscribed keeps one value and one to undo, not every value it had', () => {
+    const rig = new Rig();
+    const pub = rig.open();
+    rig.c(pub, connect('status'));
+    rig.s(pub, connack());
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < 20_000; i++) parts.push(publish('dev/1/state', `state-${i}`, { retain: true }));
+    rig.c(pub, concat(parts));
+    // Walk the undo links of the topic's retained value: at most one (the value it replaced).
+    const topics = Reflect.get(rig.analyzer, 'topics');
+    let r = topics.retainedOf('dev/1/state');
+    expect(r.preview).toContain('state-19999');
+    let depth = 0;
+    while (r !== null && r !== undefined) { depth++; r = r.replaced; }
+    expect(depth).toBeLessThanOrEqual(2);
+  });
 });
+
