@@ -133,6 +133,8 @@ export interface AnalysisSnapshot {
   flows: { inFlight: FlowSnapshot[]; recent: FlowSnapshot[]; stats: Record<FlowKind, FlowStats & { avgUs: number | null }> };
   /** Packet-id flows not tracked because maxFlowsInFlight were already in flight. */
   untrackedFlows: number;
+  /** Granted subscriptions whose owed retained messages were not watched (10,000 windows open, or 16 of that session's). */
+  untrackedRetainedGrants: number;
   /** Messages still inside their delivery window. */
   pendingDeliveries: number;
   /** Publishes not checked for delivery because maxPendingDeliveries were already awaited. */
@@ -270,6 +272,7 @@ export class Analyzer implements EngineObserver {
       untrackedTopicPublishes: this.topics.untracked,
       flows: { inFlight: this.flows.inFlight().map(flowSnapshot), recent: this.flows.recent.map(flowSnapshot), stats },
       untrackedFlows: this.flows.untracked,
+      untrackedRetainedGrants: this.grants.untracked,
       pendingDeliveries: this.delivery.pendingCount,
       untrackedDeliveryPublishes: this.delivery.untracked,
       heldDeliveryBytes: this.delivery.heldBytes,

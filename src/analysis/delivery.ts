@@ -903,7 +903,7 @@ function describe(e: Expectation): string {
 function subscriberJson(e: Expectation): Record<string, unknown> {
   const m = e.members[0];
   const o: Record<string, unknown> = {
-    client_id: m ? effectiveClientId(m) : null,
+    client_id: m ? findingClientId(m) : null,
     username: m?.username ?? null,
     filter: e.filters[0] ?? null,
     conn: m?.connId ?? null,

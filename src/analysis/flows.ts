@@ -59,6 +59,8 @@ class Live {
   seq = 0;
   r1: PacketRecord | null = null;
   more: PacketRecord[] | null = null;
+  /** The analysis clock (AnalysisContext.now) at the latest step: gaps are compared on that clock, not on record times. */
+  lastAt = 0;
   constructor(
     readonly conn: string,
     readonly clientId: string | null,
@@ -358,11 +360,14 @@ export class FlowTracker {
   private newFlow(rec: PacketRecord, s: Session, id: number | null, kind: FlowKind, state: FlowState): Live {
     const topic = kind === 'publish-qos1' || kind === 'publish-qos2' ? rec.topic
       : rec.summary.subscriptions?.map((x) => x.filter).join(', ') ?? rec.summary.unsubscriptions?.join(', ') ?? null;
-    return new Live(s.connId, effectiveClientId(s), rec.dir, id, kind, state, topic, rec);
+    const f = new Live(s.connId, effectiveClientId(s), rec.dir, id, kind, state, topic, rec);
+    f.lastAt = this.ctx.now;
+    return f;
   }
 
   private step(f: Live, rec: PacketRecord): void {
     f.add(rec);
+    f.lastAt = this.ctx.now;
   }
 
   /** An ack travelling opposite to the flow's first packet. */
@@ -417,7 +422,7 @@ export class FlowTracker {
 
   /** The packet a flow awaits may have gone by unseen: its direction had a gap since the flow's last step, or is out of view. */
   private unseen(f: Live, s: Session): boolean {
-    return mayBeUnseen(s, awaitedDir(f), f.last.time);
+    return mayBeUnseen(s, awaitedDir(f), f.lastAt);
   }
 
   private unknownAck(rec: PacketRecord, s: Session, id: number): void {

@@ -52,14 +52,21 @@ interface Wait {
 
 /** Retained messages looked at per granted subscription (a '#' subscriber on a broker with 100,000 of them). */
 const MAX_OWED = 256;
+/** Windows open at once, all sessions together, and per session (each delivery to it looks at its windows). */
+const MAX_WAITS = 10_000;
+const MAX_WAITS_PER_SESSION = 16;
 
 export class GrantWatch {
   /** Windows in the order they close (grant time plus a constant window: FIFO). */
   private queue: Wait[] = [];
   private head = 0;
   private readonly bySession = new Map<Session, Wait[]>();
-  /** Retained copies sent to a session between its SUBSCRIBE and the SUBACK (brokers may send them first). */
-  private readonly early = new Map<Session, Set<string>>();
+  /**
+   * Retained copies sent to a session between its SUBSCRIBE and the SUBACK (brokers may
+   * send them first). Weak: a session whose SUBACK never came (closed first, or lost in
+   * a gap) must not be kept by it.
+   */
+  private readonly early = new WeakMap<Session, Set<string>>();
   /** Filters already reported as never delivering, per connection. */
   private readonly neverSaid = new WeakMap<Session, Set<string>>();
   private readonly subscribeCheck: SubscribeCheck | null;
@@ -67,6 +74,8 @@ export class GrantWatch {
   nextDeadline = Infinity;
   /** Open windows: deliveries are looked at only while there are some. */
   waiting = 0;
+  /** Granted subscriptions owed retained messages that were not watched because MAX_WAITS (or the session's share) were open. */
+  untracked = 0;
 
   constructor(
     private readonly ctx: AnalysisContext,
@@ -178,8 +187,9 @@ export class GrantWatch {
   /** The retained messages a new subscription is owed: awaited for the delivery window. */
   private retained(suback: PacketRecord, s: Session, sub: Subscription, subscribe: PacketRecord, existed: boolean, early: Set<string> | undefined): void {
     // MQTT 5 Retain Handling: 2 = never sent, 1 = only for a new subscription. A shared
-    // subscription is never sent retained messages [MQTT-3.8.4-?: MQTT 5 §4.8.2].
+    // subscription is never sent retained messages (MQTT 5 §4.8.2, Shared Subscriptions).
     if (sub.shareGroup !== null || sub.retainHandling === 2 || (sub.retainHandling === 1 && existed)) return;
+    if (this.waiting >= MAX_WAITS || (this.bySession.get(s)?.length ?? 0) >= MAX_WAITS_PER_SESSION) { this.untracked++; return; }
     const now = this.ctx.now;
     const cid = effectiveClientId(s);
     const owed: Owed[] = [];

@@ -14,6 +14,25 @@ function stepBack(sc: Scenario, ms: number): void {
 }
 
 describe('clock steps', () => {
+  it('a broker→client gap before a step back does not excuse a flow started after the clock had moved past the gap', () => {
+    const sc = new Scenario();
+    const c = sc.client('c').login({ clientId: 'c1' });
+    sc.wait(10_000);
+    c.gap('s2c', 0); // on the analysis clock at T0+10 s
+    sc.wait(2000);
+    c.pingreq(); c.pingresp(); // the analysis clock is now T0+12 s
+    stepBack(sc, 7000); // records now say T0+5 s: before the gap, by their own times
+    c.publish({ topic: 'a', qos: 1, id: 5 }); // never acked, though the broker→client stream is back
+    sc.wait(1000);
+    c.pingreq(); c.pingresp();
+    c.close();
+    sc.end();
+    const f = sc.byCode('qos-flow-incomplete');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.severity).toBe('warn');
+    expect(f[0]!.extra['not_in_view']).toBeUndefined();
+  });
+
   it('a step back between pings gives no keepalive-timeout', () => {
     const sc = new Scenario();
     const c = sc.client('c').login({ keepAlive: 10 });

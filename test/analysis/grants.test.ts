@@ -192,3 +192,29 @@ describe('a retained message withheld at SUBSCRIBE time', () => {
     expect(t.retained).toMatchObject({ preview: 'first', length: 5 });
   });
 });
+
+describe('bounds of the retained-at-SUBSCRIBE watch', () => {
+  it('a session subscribing over and over has at most 16 windows open; the rest are counted', () => {
+    const h = new Harness({ brokerKind: 'mosquitto', deliveryWindowUs: 5_000_000, acl: SITE });
+    const admin = h.conn().login('admin-pub', 'admin');
+    admin.publish({ topic: 'b/ret', payload: 'kept', retain: true });
+    h.wait(50);
+    const alice = h.conn().login('alice-sub', 'alice');
+    for (let i = 1; i <= 40; i++) alice.sub(i, `b/#`, { qos: i % 2 });
+    const grants = Reflect.get(h.analyzer, 'grants');
+    expect(grants.waiting).toBe(16);
+    expect(h.analyzer.snapshot().untrackedRetainedGrants).toBe(24);
+  });
+
+  it('retained copies seen before a SUBACK that never comes are held weakly, by session (closed sessions are not kept)', () => {
+    const h = new Harness({ brokerKind: 'mosquitto' });
+    for (let i = 0; i < 50; i++) {
+      const c = h.conn().login(`early-${i}`, 'u');
+      c.subscribe(1, 'a/#');
+      c.deliver({ topic: 'a/r', payload: 'x', retain: true }); // a retained copy before the SUBACK
+      c.close(); // no SUBACK
+    }
+    // A Map here kept all 50 closed sessions (and their subscriptions) for good.
+    expect(Reflect.get(Reflect.get(h.analyzer, 'grants'), 'early')).toBeInstanceOf(WeakMap);
+  });
+});
