@@ -62,10 +62,14 @@ function packetType(fields: readonly Field[], bytes?: Uint8Array): number {
   return -1;
 }
 
-/** Whether undecodable bytes of this packet are masked: it may carry credentials, or its type is unknown. */
+/**
+ * Whether undecodable bytes of this packet are masked: it may carry credentials, or
+ * its type is unknown. The reserved type 0 is as unknown as none: its bytes are
+ * often a real packet framed from a wrong boundary (a CONNECT and its password).
+ */
 function undecodedAreSecret(fields: readonly Field[], bytes?: Uint8Array): boolean {
   const t = packetType(fields, bytes);
-  return t < 0 || CREDENTIAL_PACKET_TYPES.has(t);
+  return t <= 0 || CREDENTIAL_PACKET_TYPES.has(t);
 }
 
 /**

@@ -64,14 +64,20 @@ export function jsonSafe(v: unknown): unknown {
  * and the contract's `type` is a spec name, so the json view reports them as a
  * `protocol-violation` finding that keeps what the packet record would have said.
  */
-export function reservedTypeFinding(r: PacketRecord): Finding {
+/**
+ * The finding a packet of the reserved type 0 is written as. Its `bytes` are its first
+ * 64 with --show-secrets, else only the fixed header: what follows is undecodable and
+ * may be a CONNECT framed from a wrong boundary, password included.
+ */
+export function reservedTypeFinding(r: PacketRecord, showSecrets = false): Finding {
   const s = r.summary;
+  const shown = showSecrets ? Math.min(r.bytes.length, 64) : Math.min(r.bytes.length, s.headerLength);
   const spec = s.notes.find((n) => n.code === 'reserved-packet-type')?.spec;
   return {
     kind: 'finding', code: 'protocol-violation', severity: 'error', time: r.time, conn: r.conn.id,
     clientId: r.clientId, username: r.username, frames: [r.frame], topic: null,
     text: `${r.dir === 'c2s' ? 'client→broker' : 'broker→client'}: ${r.size} byte(s) framed as a packet of the reserved type 0 (first byte 0x${hexByte(r.bytes[0] ?? 0)}, Remaining Length ${s.remainingLength}); type 0 is forbidden, so this is not an MQTT Control Packet`,
-    extra: { dir: r.dir, note: 'reserved-packet-type', ...(spec ? { spec } : {}), packet_type: 0, length: s.remainingLength, bytes: hexOf(r.bytes, 0, Math.min(r.bytes.length, 64)) },
+    extra: { dir: r.dir, note: 'reserved-packet-type', ...(spec ? { spec } : {}), packet_type: 0, length: s.remainingLength, bytes: hexOf(r.bytes, 0, shown) },
   };
 }
 
@@ -79,7 +85,7 @@ export function createJsonView(opts: ViewOptions): View {
   const po = { fields: opts.fields ?? false, showSecrets: opts.showSecrets ?? false };
   return {
     record(r) {
-      const o = r.kind === 'finding' ? findingToJson(r) : r.summary.type === 0 ? findingToJson(reservedTypeFinding(r)) : packetToJson(r, po);
+      const o = r.kind === 'finding' ? findingToJson(r) : r.summary.type === 0 ? findingToJson(reservedTypeFinding(r, po.showSecrets)) : packetToJson(r, po);
       opts.out.write(JSON.stringify(o) + '\n');
     },
     end(summary) {

@@ -48,11 +48,31 @@ describe('json view', () => {
     const o = JSON.parse(out) as Record<string, unknown>;
     expect(o).toMatchObject({
       kind: 'finding', code: 'protocol-violation', severity: 'error', frames: [7],
-      dir: 'c2s', note: 'reserved-packet-type', spec: 'MQTT-2.2.1', packet_type: 0, length: 3, bytes: '0003616263',
+      // Only the fixed header: what follows cannot be decoded and may hold a password (below).
+      dir: 'c2s', note: 'reserved-packet-type', spec: 'MQTT-2.2.1', packet_type: 0, length: 3, bytes: '0003',
     });
     expect(o['text']).toMatch(/5 byte\(s\) framed as a packet of the reserved type 0 \(first byte 0x00, Remaining Length 3\)/);
     const r = check(out);
     expect(r.stdout).toMatch(/^0 problems; records: finding=1$/m);
+    expect(JSON.parse(ndjson([rec], { showSecrets: true }, false))['bytes']).toBe('0003616263');
+  });
+
+  it('a CONNECT swallowed by a type-0 packet (a stray 00 21 before it) shows no password, in the finding or the tree', () => {
+    const rec = real(hex(
+      '00 21' + // type 0, Remaining Length 33: the next 33 bytes are its "body"
+      '10 1f 0004 4d515454 04 c2 003c 0003 636964 0004 75736572 0008 5345435245545057', // CONNECT cid/user, password SECRETPW
+    ));
+    for (const out of [ndjson([rec], {}, false), ndjson([rec], { fields: true }, false)]) {
+      expect(out).not.toContain('5345435245545057');
+      expect(out).not.toContain('SECRETPW');
+    }
+    for (const view of ['tree', 'hex', 'line']) {
+      let text = '';
+      const v = createView(view, { out: { write: (x: string) => { text += x; } } });
+      v.record(rec);
+      v.end();
+      expect(text, view).not.toMatch(/53 ?45 ?43 ?52 ?45 ?54 ?50 ?57|SECRETPW/);
+    }
   });
 
   it('the checker does catch a broken record (the test can fail)', () => {
