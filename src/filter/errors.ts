@@ -1,6 +1,8 @@
 // The one error the filter compiler throws. It carries a stable `code`, the
 // 0-based `position` in the expression where parsing failed, and a message
-// that repeats the expression with a caret under that character.
+// that repeats the expression with a caret under that character (a literal
+// compared with a password is masked there: see secrets.ts).
+import { maskFilterSecrets } from './secrets.js';
 
 export type FilterErrorCode =
   | 'unexpected-char'
@@ -35,6 +37,6 @@ export class FilterSyntaxError extends Error {
 
 /** The expression on one line and a caret under character `pos` (tabs/newlines shown as spaces). */
 export function caretLines(expression: string, pos: number): string {
-  const flat = expression.replace(/[\t\r\n]/g, ' ');
+  const flat = maskFilterSecrets(expression).replace(/[\t\r\n]/g, ' ');
   return `  ${flat}\n  ${' '.repeat(pos)}^`;
 }

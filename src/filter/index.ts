@@ -5,6 +5,7 @@ import { compileNode } from './compile.js';
 import { parseFilter } from './parser.js';
 
 export { FilterSyntaxError, caretLines, type FilterErrorCode } from './errors.js';
+export { maskFilterSecrets } from './secrets.js';
 export { topicMatches, topicMatcher, topicFilterProblem } from '../protocol/topic-match.js';
 export { KNOWN_IDS, PSEUDO_FIELDS, lookupField, typeByName, type Value, type FieldVal } from './fields.js';
 export { parseFilter } from './parser.js';

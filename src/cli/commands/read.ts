@@ -7,7 +7,7 @@ import { Analyzer, DEFAULT_DELIVERY_WINDOW_US } from '../../analysis/index.js';
 import { captureFileChunks, createCaptureReader } from '../../capture/read-capture.js';
 import type { CaptureNote } from '../../capture/notes.js';
 import { Engine, type EngineObserver } from '../../engine/engine.js';
-import { FilterSyntaxError, RecordFilter } from '../../filter/index.js';
+import { FilterSyntaxError, maskFilterSecrets, RecordFilter } from '../../filter/index.js';
 import type { OutputRecord } from '../../model/packet.js';
 import type { ProtocolVersion } from '../../model/types.js';
 import { shouldColor } from '../../views/color.js';
@@ -261,7 +261,8 @@ export async function run(argv: string[]): Promise<number> {
       };
     }
     out.write(renderSummary(counter.toRecord(extra), {
-      color: o.color, findings: counter.findings, snapshot: snap, captureNotes: noteList, filter: o.filter?.filter.source,
+      color: o.color, findings: counter.findings, snapshot: snap, captureNotes: noteList,
+      filter: o.filter ? (o.showSecrets ? o.filter.filter.source : maskFilterSecrets(o.filter.filter.source)) : undefined,
     }).replace(/\n?$/, '\n'));
   }
   await out.flushAndDrain();

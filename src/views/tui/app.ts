@@ -4,7 +4,7 @@
 import blessed from 'blessed';
 import type { AnalysisSnapshot } from '../../analysis/index.js';
 import { maskSecrets, secretRanges } from '../../dissect/index.js';
-import { compileFilter, FilterSyntaxError } from '../../filter/index.js';
+import { compileFilter, FilterSyntaxError, maskFilterSecrets } from '../../filter/index.js';
 import type { Finding, OutputRecord, PacketRecord } from '../../model/packet.js';
 import type { Field } from '../../model/types.js';
 import { bytesPerLine, hexLines, lineCount, lineOf } from './hex-model.js';
@@ -184,7 +184,7 @@ export class TuiApp {
       `${s.all.end} pkts${s.all.dropped ? ` (${s.all.dropped} older not kept)` : ''}`,
       s.filterExpr ? `shown ${s.count()}` : '',
       `${s.findings.length} findings`,
-      s.filterExpr ? `filter: ${s.filterExpr}` : '',
+      s.filterExpr ? `filter: ${this.opts.showSecrets ? s.filterExpr : maskFilterSecrets(s.filterExpr)}` : '',
       this.opts.title ?? '',
     ].filter(Boolean);
     void kept;
