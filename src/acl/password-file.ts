@@ -146,8 +146,8 @@ export function authenticate(file: PasswordFile, username: string, password: str
 /**
  * What a password_file says about a (user name, password) pair, for explanations
  * (`proxy/up --passwd`): authenticate()'s results, or `pending` while a slow `$7$`
- * hash is being computed off the event loop, or `too-many` when it was not started
- * because the budget of slow checks was spent.
+ * hash is being computed off the event loop (or waits, with priority, for a free slot),
+ * or `too-many` when it could not even be queued because the budget of slow checks was spent.
  */
 export type PasswordVerdict = AuthResult | 'pending' | 'too-many';
 
@@ -158,37 +158,55 @@ export interface PasswordCheckerOptions {
   perSecond?: number;
   /** `$7$` verifications running at once at most. Default 2. */
   maxRunning?: number;
-  /** Clock in ms (tests). Default Date.now. */
+  /** `$7$` checks asked for by check() waiting for a slot at most; more are answered `too-many`. Default 1000. */
+  maxQueued?: number;
+  /** Clock in ms (tests). Default Date.now: the budget limits real CPU time. */
   nowMs?: () => number;
 }
+
+interface Queued { entry: PasswordEntry & { kind: 'pbkdf2-sha512' }; password: Uint8Array }
 
 /**
  * Checks credentials against a password file with authenticate()'s rules and
  * verifyPassword's hashing, without ever blocking the caller on a slow hash:
  * a `$7$` (PBKDF2) entry is verified once per distinct (user, password) on the
  * thread pool, and the verdict is remembered in a small cache keyed by a SHA-256
- * of the pair (the password itself is not kept). The number of such checks is
- * bounded per second and at once, so a flood of CONNECTs with new passwords
- * costs at most that many hashes.
+ * of the pair (the password itself is not kept once checked). The number of such
+ * checks is bounded per second and at once, so a flood of CONNECTs with new
+ * passwords costs at most that many hashes.
+ *
+ * Two kinds of callers share that budget. prefetch() (at CONNECT, before the broker
+ * answers) starts a check only when a slot is free right now, and never counts as
+ * `too-many`. check() (at a refusal, the only thing explained) goes first: when no slot
+ * is free it queues the check, and queued checks start before any prefetch as slots free
+ * and the per-second window allows. `completed` counts finished verifications, so a caller
+ * waiting for verdicts need only look again when it changed.
  */
 export class PasswordChecker {
   readonly path: string;
   private readonly cache = new Map<string, boolean>();
   private readonly running = new Set<string>();
+  /** check() requests waiting for a slot, oldest first (they start before any prefetch). */
+  private readonly queue = new Map<string, Queued>();
   private readonly cacheSize: number;
   private readonly perSecond: number;
   private readonly maxRunning: number;
+  private readonly maxQueued: number;
   private readonly nowMs: () => number;
   private windowStart = -Infinity;
   private startedInWindow = 0;
-  /** Slow verifications started, and checks answered `too-many`. */
-  readonly stats = { verified: 0, tooMany: 0 };
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Verifications finished (whatever their verdict). */
+  completed = 0;
+  /** Slow verifications started (of which `prefetched` by prefetch()), and checks answered `too-many`. */
+  readonly stats = { verified: 0, prefetched: 0, tooMany: 0 };
 
   constructor(private readonly file: PasswordFile, opts: PasswordCheckerOptions = {}) {
     this.path = file.path;
     this.cacheSize = opts.cacheSize ?? 256;
     this.perSecond = opts.perSecond ?? 8;
     this.maxRunning = opts.maxRunning ?? 2;
+    this.maxQueued = opts.maxQueued ?? 1000;
     this.nowMs = opts.nowMs ?? Date.now;
   }
 
@@ -197,37 +215,102 @@ export class PasswordChecker {
     return this.file.users.get(username)?.line ?? null;
   }
 
-  /** The verdict now; for a `$7$` entry not yet verified this starts the verification and says `pending`. */
-  check(username: string, password: Uint8Array | null): PasswordVerdict {
+  /** The cache key of a pair (a SHA-256: the password is not kept); pass it back to check() to skip hashing it again. */
+  keyOf(username: string, password: Uint8Array): string {
+    return createHash('sha256').update(username, 'utf8').update('\0').update(password).digest('base64');
+  }
+
+  /**
+   * At CONNECT: start the `$7$` verification of this pair now if a slot is free, the
+   * per-second budget allows and no refusal's check is waiting; otherwise do nothing
+   * (not counted as `too-many`). Nothing for unknown users and cheap (plain, `$6$`) entries.
+   */
+  prefetch(username: string, password: Uint8Array | null): void {
+    if (password === null || password.length === 0) return;
+    const entry = this.file.users.get(username);
+    if (entry?.kind !== 'pbkdf2-sha512') return;
+    if (this.queue.size !== 0 || this.running.size >= this.maxRunning || !this.rateAllows()) return;
+    const key = this.keyOf(username, password);
+    if (this.cache.has(key) || this.running.has(key)) return;
+    this.stats.prefetched++;
+    this.start(key, entry, password);
+  }
+
+  /**
+   * The verdict now (at a refusal). Cheap entries are checked on the spot. A `$7$` entry
+   * not yet verified is started, or queued with priority when no slot is free: `pending`
+   * either way; `too-many` only when the queue is full. `key` is keyOf(username, password).
+   */
+  check(username: string, password: Uint8Array | null, key?: string): PasswordVerdict {
     const entry = this.file.users.get(username);
     if (entry?.kind !== 'pbkdf2-sha512') return authenticate(this.file, username, password ?? undefined);
     if (password === null || password.length === 0) return 'no-password';
-    const key = createHash('sha256').update(username, 'utf8').update('\0').update(password).digest('base64');
-    const hit = this.cache.get(key);
+    const k = key ?? this.keyOf(username, password);
+    const hit = this.cache.get(k);
     if (hit !== undefined) return hit ? 'ok' : 'bad-password';
-    if (this.running.has(key)) return 'pending';
-    const now = this.nowMs();
-    if (now - this.windowStart >= 1000) { this.windowStart = now; this.startedInWindow = 0; }
-    if (this.running.size >= this.maxRunning || this.startedInWindow >= this.perSecond) {
-      this.stats.tooMany++;
-      return 'too-many';
-    }
-    this.startedInWindow++;
-    this.stats.verified++;
-    this.running.add(key);
-    verifyPasswordAsync(entry, password).then((ok) => {
-      this.running.delete(key);
-      if (this.cache.size >= this.cacheSize) {
-        const oldest = this.cache.keys().next();
-        if (!oldest.done) this.cache.delete(oldest.value);
+    if (this.running.has(k)) return 'pending';
+    if (!this.queue.has(k)) {
+      if (this.queue.size >= this.maxQueued) {
+        this.stats.tooMany++;
+        return 'too-many';
       }
-      this.cache.set(key, ok);
-    }, () => { this.running.delete(key); });
+      this.queue.set(k, { entry, password });
+    }
+    this.drain();
     return 'pending';
   }
 
-  /** Resolves once no verification is running (tests). */
+  /** Drop a queued check nobody waits for any more (its refusal was reported as not checked); a running one finishes. */
+  abandon(key: string): void {
+    this.queue.delete(key);
+  }
+
+  /** Resolves once no verification is running or queued (tests). */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await new Promise((r) => setTimeout(r, 1));
+    while (this.running.size > 0 || this.queue.size > 0) {
+      this.drain();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+
+  private rateAllows(): boolean {
+    const now = this.nowMs();
+    if (now - this.windowStart >= 1000) { this.windowStart = now; this.startedInWindow = 0; }
+    return this.startedInWindow < this.perSecond;
+  }
+
+  /** Start queued checks while slots and the per-second budget allow; wake up at the next window when only the rate holds them. */
+  private drain(): void {
+    for (const [key, q] of this.queue) {
+      if (this.running.size >= this.maxRunning) return;
+      if (!this.rateAllows()) {
+        if (this.timer === null) {
+          this.timer = setTimeout(() => { this.timer = null; this.drain(); }, Math.max(1, this.windowStart + 1000 - this.nowMs()));
+          this.timer.unref?.();
+        }
+        return;
+      }
+      this.queue.delete(key);
+      this.start(key, q.entry, q.password);
+    }
+  }
+
+  private start(key: string, entry: PasswordEntry & { kind: 'pbkdf2-sha512' }, password: Uint8Array): void {
+    this.startedInWindow++;
+    this.stats.verified++;
+    this.running.add(key);
+    const done = (ok: boolean | null): void => {
+      this.running.delete(key);
+      if (ok !== null) {
+        if (this.cache.size >= this.cacheSize) {
+          const oldest = this.cache.keys().next();
+          if (!oldest.done) this.cache.delete(oldest.value);
+        }
+        this.cache.set(key, ok);
+      }
+      this.completed++;
+      this.drain();
+    };
+    verifyPasswordAsync(entry, password).then(done, () => done(null));
   }
 }

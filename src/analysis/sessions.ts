@@ -46,7 +46,8 @@ export type SessionState = 'open' | 'connecting' | 'connected' | 'refused' | 'cl
 /**
  * What a password_file says about a CONNECT's user name and password (PasswordChecker
  * in src/acl/password-file.ts): `pending` while a slow hash is computed off the hot
- * path, `too-many` when it was not checked because the budget of slow checks was spent.
+ * path (or waits for a slot), `too-many` when it could not be started or queued because
+ * the budget of slow checks was spent (a refusal then waits and asks again, like `pending`).
  */
 export type CredentialVerdict = 'ok' | 'unknown-user' | 'bad-password' | 'no-password' | 'pending' | 'too-many';
 
@@ -54,7 +55,16 @@ export type CredentialVerdict = 'ok' | 'unknown-user' | 'bad-password' | 'no-pas
 export interface CredentialCheck {
   /** The file's path, for texts. */
   readonly path: string;
-  check(username: string, password: Uint8Array | null): CredentialVerdict;
+  /** Slow checks finished so far: refusals waiting for a verdict are looked at again only when this changed (or a wait ran out). */
+  readonly completed: number;
+  /** At CONNECT: start a slow check early if the budget allows right now (never counted as too many, nothing for cheap entries). */
+  prefetch?(username: string, password: Uint8Array | null): void;
+  /** A key for the pair, passed back to check() so that a waiting refusal does not hash it again. */
+  keyOf?(username: string, password: Uint8Array): string;
+  /** A refusal waiting on this key was reported as not checked: a check still queued for it need not run. */
+  abandon?(key: string): void;
+  /** At a refusal: the verdict now, starting (with priority) a slow check not yet done. */
+  check(username: string, password: Uint8Array | null, key?: string): CredentialVerdict;
   /** The line of the user's entry, or null. */
   lineOf(username: string): number | null;
 }
@@ -74,7 +84,10 @@ interface AwaitedRefusal {
   extra: Record<string, unknown>;
   username: string;
   password: Uint8Array | null;
-  since: number;
+  /** CredentialCheck.keyOf of (username, password), computed once. */
+  key: string | undefined;
+  /** Reported as not checked at this time (the analysis clock) if no verdict came. */
+  deadline: number;
 }
 
 export interface DisconnectInfo {
@@ -275,8 +288,12 @@ export class SessionTracker {
    */
   generation = 0;
 
-  /** Refused CONNECTs whose password is still being checked (CredentialCheck said `pending`), oldest first. */
-  private awaited: AwaitedRefusal[] = [];
+  /** Refused CONNECTs whose password is still being checked (CredentialCheck said `pending` or `too-many`), oldest first. */
+  private readonly awaited: AwaitedRefusal[] = [];
+  /** CredentialCheck.completed when the awaited refusals were last looked at. */
+  private settledCompleted = -1;
+  /** The earliest deadline of the awaited refusals. */
+  private awaitedDeadline = Infinity;
 
   constructor(private readonly ctx: AnalysisContext, private readonly opts: SessionTrackerOptions = {}) {}
 
@@ -421,9 +438,10 @@ export class SessionTracker {
     s.connectFrame = rec.frame;
     s.connectTime = this.ctx.now;
     s.connectRec = rec;
-    // A slow (PBKDF2) check starts now, off the hot path, while the broker makes its own.
+    // A slow (PBKDF2) check may start now, off the hot path, while the broker makes its own, but only
+    // if the budget has room right now: most CONNECTs are accepted, and only refusals are explained.
     const creds = this.opts.credentials;
-    if (creds !== undefined && c.username && c.password !== null && c.password.length > 0) creds.check(c.username, c.password);
+    if (creds?.prefetch !== undefined && c.username && c.password !== null && c.password.length > 0) creds.prefetch(c.username, c.password);
     const cid = effectiveClientId(s);
     if (cid !== null) {
       const others = this.byCid.get(cid);
@@ -615,7 +633,10 @@ export class SessionTracker {
 
   /** Keep-alive check of every live session; cheap enough to call on every event. */
   scan(time: number, force = false): void {
-    if (this.awaited.length !== 0) this.settleRefusals(time, false);
+    // Awaited refusals are looked at only when a check finished or a wait ran out: scan runs on every event.
+    if (this.awaited.length !== 0 && (time >= this.awaitedDeadline || this.opts.credentials!.completed !== this.settledCompleted)) {
+      this.settleRefusals(time, false);
+    }
     if (!force && time - this.lastScan < KEEPALIVE_SCAN_US) return;
     this.lastScan = time;
     for (const s of this.open_) if (isLive(s)) this.checkKeepalive(s, time);
@@ -628,8 +649,9 @@ export class SessionTracker {
 
   /**
    * A connect-refused finding, explained by the password_file when one was given
-   * (live --passwd). When its check is a slow hash still running, the finding waits
-   * for it (at most CREDENTIAL_WAIT_US, and never past end()), checked on every event.
+   * (live --passwd). When its check is a slow hash still running or waiting for a slot,
+   * the finding waits for it (at most CREDENTIAL_WAIT_US, and never past end()), looked at
+   * again when a check finishes.
    */
   private refused(s: Session, recs: (PacketRecord | null)[], text: string, hint: string, extra: Record<string, unknown>, code: number, version: number): void {
     const creds = this.opts.credentials;
@@ -648,8 +670,12 @@ export class SessionTracker {
       return;
     }
     const v = creds.check(c.username, c.password);
-    if (v === 'pending' && this.awaited.length < MAX_AWAITED_REFUSALS) {
-      this.awaited.push({ s, recs, head, extra, username: c.username, password: c.password, since: this.ctx.now });
+    if ((v === 'pending' || v === 'too-many') && this.awaited.length < MAX_AWAITED_REFUSALS) {
+      const key = c.password !== null && c.password.length > 0 ? creds.keyOf?.(c.username, c.password) : undefined;
+      const deadline = this.ctx.now + CREDENTIAL_WAIT_US;
+      if (this.awaited.length === 0) this.settledCompleted = creds.completed;
+      this.awaited.push({ s, recs, head, extra, username: c.username, password: c.password, key, deadline });
+      if (deadline < this.awaitedDeadline) this.awaitedDeadline = deadline;
       return;
     }
     this.emitCredentialRefusal(s, recs, head, extra, c.username, c.password, v === 'pending' ? 'too-many' : v);
@@ -673,15 +699,27 @@ export class SessionTracker {
     });
   }
 
+  /** Report the awaited refusals whose verdict came or whose wait ran out (all of them at the end); compacts in place. */
   private settleRefusals(time: number, all: boolean): void {
     const creds = this.opts.credentials!;
-    const keep: AwaitedRefusal[] = [];
-    for (const a of this.awaited) {
-      const v = creds.check(a.username, a.password);
-      if (v === 'pending' && !all && time - a.since < CREDENTIAL_WAIT_US) { keep.push(a); continue; }
-      this.emitCredentialRefusal(a.s, a.recs, a.head, a.extra, a.username, a.password, v !== 'pending' ? v : all ? 'unfinished' : 'too-slow');
+    const aw = this.awaited;
+    this.settledCompleted = creds.completed;
+    let deadline = Infinity;
+    let w = 0;
+    for (let i = 0; i < aw.length; i++) {
+      const a = aw[i]!;
+      const v = creds.check(a.username, a.password, a.key);
+      const waiting = v === 'pending' || v === 'too-many';
+      if (waiting && !all && time < a.deadline) {
+        aw[w++] = a;
+        if (a.deadline < deadline) deadline = a.deadline;
+        continue;
+      }
+      if (waiting && a.key !== undefined) creds.abandon?.(a.key);
+      this.emitCredentialRefusal(a.s, a.recs, a.head, a.extra, a.username, a.password, v === 'too-many' ? 'too-many' : v !== 'pending' ? v : all ? 'unfinished' : 'too-slow');
     }
-    this.awaited = keep;
+    aw.length = w;
+    this.awaitedDeadline = deadline;
   }
 
   private violation(
@@ -783,7 +821,7 @@ export class SessionTracker {
 
 /** How long a refused CONNECT's finding waits for its password check (on the analysis clock). */
 export const CREDENTIAL_WAIT_US = 5_000_000;
-/** Refused CONNECTs waiting at once; more are reported as not checked. */
+/** Refused CONNECTs waiting at once; more are reported as not checked (too many). */
 const MAX_AWAITED_REFUSALS = 1000;
 
 const PACKET_NAMES = ['reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK',

@@ -3,7 +3,7 @@
 import { createHash, pbkdf2Sync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parsePasswordFile, PasswordChecker } from '../../src/acl/password-file.js';
-import type { CredentialCheck } from '../../src/analysis/sessions.js';
+import type { CredentialCheck, CredentialVerdict } from '../../src/analysis/sessions.js';
 import type { PacketRecord } from '../../src/model/packet.js';
 import type { ProtocolVersion } from '../../src/model/types.js';
 import { findingToJson } from '../../src/views/json.js';
@@ -85,7 +85,7 @@ describe('connect-refused with --passwd', () => {
     expect(sc.findings[2]!.text).toContain("'plain' is in pw.txt (line 1), but the CONNECT gave no password");
   });
 
-  it('a $7$ (PBKDF2) entry is checked off the hot path: started at CONNECT, the finding waits for it', async () => {
+  it('a $7$ (PBKDF2) entry is checked off the hot path: prefetched at CONNECT, the finding waits for it', async () => {
     const { sc, checker } = scenario();
     const c = client(sc, 'c');
     const { connect } = attempt(sc, c, 'seven', 'nope', 5);
@@ -106,24 +106,117 @@ describe('connect-refused with --passwd', () => {
     expect(checker.stats.verified).toBe(2);
   });
 
-  it('slow checks beyond the budget are "not checked: too many"', () => {
+  it('slow checks beyond the per-second budget wait for the next second instead of being "too many" at once', async () => {
     let now = 0;
     const checker = new PasswordChecker(FILE, { perSecond: 2, maxRunning: 10, nowMs: () => now });
     const sc = new Scenario({ credentials: checker });
     for (let i = 0; i < 4; i++) attempt(sc, client(sc, `c${i}`), 'seven', `guess-${i}`, 5);
-    // Two started (pending), two over the budget reported at once.
-    expect(sc.findings.map((f) => [f.clientId, f.extra['passwd_check'], f.extra['passwd_not_checked']])).toEqual([
-      ['c2', 'not-checked', 'too-many'], ['c3', 'not-checked', 'too-many'],
-    ]);
-    expect(sc.findings[0]!.text).toContain('The password was not checked against pw.txt: too many slow ($7$) password checks at once');
-    expect(checker.stats).toEqual({ verified: 2, tooMany: 4 }); // asked at CONNECT and again at CONNACK
+    // Two prefetched at CONNECT, two queued at the refusal: all four wait, none is "too many".
+    expect(sc.findings).toEqual([]);
+    expect(checker.stats).toEqual({ verified: 2, prefetched: 2, tooMany: 0 });
     now = 1000;
-    attempt(sc, client(sc, 'c4'), 'seven', 'guess-4', 5);
-    expect(checker.stats.verified).toBe(3);
+    await checker.idle();
+    sc.tick();
+    expect(sc.findings.map((f) => [f.clientId, f.extra['passwd_check']])).toEqual([
+      ['c0', 'bad-password'], ['c1', 'bad-password'], ['c2', 'bad-password'], ['c3', 'bad-password'],
+    ]);
+    expect(checker.stats).toEqual({ verified: 4, prefetched: 2, tooMany: 0 });
+  });
+
+  it('a refusal reported as not checked at the end of input drops its queued check', () => {
+    const checker = new PasswordChecker(FILE, { perSecond: 100, maxRunning: 1 });
+    const sc = new Scenario({ credentials: checker });
+    for (let i = 0; i < 5; i++) attempt(sc, client(sc, `c${i}`), 'seven', `guess-${i}`, 5);
+    expect(checker.stats.verified).toBe(1); // one slot: the others are queued
+    sc.end(1);
+    expect(sc.findings.map((f) => f.extra['passwd_not_checked'])).toEqual(Array(5).fill('unfinished'));
+    return checker.idle().then(() => expect(checker.stats.verified).toBe(1));
+  });
+
+  it('accepted $7$ logins do not spend the budget that a refused CONNECT needs (a reconnect storm)', async () => {
+    const users = Array.from({ length: 10 }, (_, i) => `u${i}:${pbk7(`pw-${i}`, 1000)}`);
+    const checker = new PasswordChecker(parsePasswordFile([...users, `seven:${pbk7('secret-seven', 1000)}`].join('\n'), 'pw.txt'),
+      { maxRunning: 2, perSecond: 8 });
+    const sc = new Scenario({ credentials: checker });
+    for (let i = 0; i < 10; i++) attempt(sc, client(sc, `ok${i}`), `u${i}`, `pw-${i}`, 0);
+    expect(checker.stats.tooMany).toBe(0);
+    expect(checker.stats.verified).toBeLessThanOrEqual(2); // prefetched only while a slot was free
+    attempt(sc, client(sc, 'bad'), 'seven', 'wrong', 5);
+    for (let t = 0; t < 200 && sc.findings.length === 0; t++) {
+      await checker.idle();
+      sc.wait(1).tick();
+    }
+    expect(sc.findings).toMatchObject([{ clientId: 'bad', extra: { passwd_check: 'bad-password', passwd_line: 11 } }]);
+    expect(sc.findings[0]!.extra['passwd_not_checked']).toBeUndefined();
+  });
+
+  it('accepted CONNECTs with a plain or $6$ entry cost no check at all; a refused one is checked at the refusal', () => {
+    const calls: string[] = [];
+    const real = new PasswordChecker(FILE);
+    const spy: CredentialCheck = {
+      path: 'pw.txt', completed: 0, lineOf: (u) => real.lineOf(u),
+      prefetch: (u, p) => { calls.push(`prefetch ${u}`); real.prefetch(u, p); },
+      check: (u, p, k) => { calls.push(`check ${u}`); return real.check(u, p, k); },
+    };
+    const sc = new Scenario({ credentials: spy });
+    attempt(sc, client(sc, 'a'), 'plain', 'secret-plain', 0);
+    attempt(sc, client(sc, 'b'), 'six', 'secret-six', 0);
+    expect(calls).toEqual(['prefetch plain', 'prefetch six']);
+    expect(real.stats).toEqual({ verified: 0, prefetched: 0, tooMany: 0 });
+    attempt(sc, client(sc, 'c'), 'six', 'nope', 5);
+    expect(calls.slice(2)).toEqual(['prefetch six', 'check six']);
+    expect(sc.findings.map((f) => f.extra['passwd_check'])).toEqual(['bad-password']);
+  });
+
+  it('"too many" is waited out like "pending": the check is asked again when one finishes, until 5 s have passed', () => {
+    let answers: CredentialVerdict[] = ['too-many', 'too-many', 'bad-password'];
+    const stub = { path: 'pw.txt', completed: 0, lineOf: () => 3, check: (): CredentialVerdict => answers.shift() ?? 'too-many' };
+    const sc = new Scenario({ credentials: stub });
+    attempt(sc, client(sc, 'a'), 'seven', 'nope', 5);
+    expect(sc.findings).toEqual([]);
+    stub.completed++;
+    sc.tick();
+    expect(sc.findings).toEqual([]);
+    stub.completed++;
+    sc.tick();
+    expect(sc.findings).toMatchObject([{ clientId: 'a', extra: { passwd_check: 'bad-password' } }]);
+    // Never a slot within 5 s: not checked, too many.
+    answers = [];
+    attempt(sc, client(sc, 'b'), 'seven', 'nope', 5);
+    sc.wait(4000).tick();
+    expect(sc.findings).toHaveLength(1);
+    sc.wait(1500).tick();
+    expect(sc.findings[1]).toMatchObject({ clientId: 'b', extra: { passwd_check: 'not-checked', passwd_not_checked: 'too-many' } });
+    expect(sc.findings[1]!.text).toContain('The password was not checked against pw.txt: too many slow ($7$) password checks at once');
+  });
+
+  it('refusals waiting for a check are not re-checked on every packet: only when a check finished or a wait ran out', () => {
+    let checks = 0;
+    let keys = 0;
+    const stub = {
+      path: 'slow.txt', completed: 0, lineOf: () => 7,
+      keyOf: () => { keys++; return 'k'; },
+      check: (_u: string, _p: Uint8Array | null, k?: string): CredentialVerdict => { checks++; if (checks > N) expect(k).toBe('k'); return 'pending'; },
+    };
+    const N = 50;
+    const sc = new Scenario({ credentials: stub });
+    for (let i = 0; i < N; i++) attempt(sc, client(sc, `r${i}`), 'u', `p${i}`, 5);
+    expect([checks, keys]).toEqual([N, N]);
+    const busy = sc.client('busy').login();
+    for (let i = 0; i < 10_000; i++) busy.publish({ topic: 't', payload: 'x' });
+    expect(checks).toBe(N);
+    stub.completed++; // a check finished: every waiting refusal is asked once
+    for (let i = 0; i < 100; i++) busy.publish({ topic: 't', payload: 'x' });
+    expect(checks).toBe(2 * N);
+    sc.wait(5100).tick(); // the waits ran out
+    expect(checks).toBe(3 * N);
+    expect(sc.findings.filter((f) => f.code === 'connect-refused').map((f) => f.extra['passwd_not_checked'])).toEqual(Array(N).fill('too-slow'));
+    for (let i = 0; i < 1000; i++) busy.publish({ topic: 't', payload: 'x' });
+    expect([checks, keys]).toEqual([3 * N, N]);
   });
 
   it('a check that never finishes: reported as not checked after 5 s, or at the end of input', () => {
-    const never: CredentialCheck = { path: 'slow.txt', check: () => 'pending', lineOf: () => 7 };
+    const never: CredentialCheck = { path: 'slow.txt', completed: 0, check: () => 'pending', lineOf: () => 7 };
     const sc = new Scenario({ credentials: never });
     attempt(sc, client(sc, 'a'), 'u', 'p', 5);
     sc.wait(4000).tick();

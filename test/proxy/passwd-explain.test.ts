@@ -140,8 +140,10 @@ describe('--passwd explains refused CONNECTs', () => {
     expect(findings).toHaveLength(N);
     const verdicts = new Map<string, number>();
     for (const f of findings) verdicts.set(`${f['passwd_check']}/${f['passwd_not_checked'] ?? ''}`, (verdicts.get(`${f['passwd_check']}/${f['passwd_not_checked'] ?? ''}`) ?? 0) + 1);
-    // At most 2 hashes at once and 8 a second were started; every other CONNECT says so.
-    expect(verdicts.get('not-checked/too-many') ?? 0).toBeGreaterThanOrEqual(N - 16);
+    // At most 2 hashes at once and 8 a second were started; the other refusals waited for a slot
+    // (refusals first) and, the input ending before their turn came, say they were not checked.
+    for (const v of verdicts.keys()) expect(['bad-password/', 'not-checked/unfinished', 'not-checked/too-slow']).toContain(v);
+    expect(N - (verdicts.get('bad-password/') ?? 0)).toBeGreaterThanOrEqual(N - 16);
     if (process.env['MQTTSCOPE_PRINT_LAG']) console.log(`flood of ${N} CONNECTs: ${elapsed.toFixed(0)} ms, worst event-loop lag ${worst.toFixed(1)} ms, verdicts ${JSON.stringify([...verdicts])}`);
     expect(worst, `event loop stalled ${worst.toFixed(0)} ms (flood took ${elapsed.toFixed(0)} ms)`).toBeLessThan(1000); // hashing on the event loop: 60 × ~100 ms
   }, 30_000);
