@@ -382,13 +382,15 @@ export class FilteredFlowCounter {
    * counts as unobserved, not incomplete, as in the analysis's statistics.
    */
   private readonly notCaptured = new Map<ConnMeta, Set<Direction>>();
-  private readonly table: Record<FlowKindName, { count: number; complete: number; rejected: number; incomplete: number; totalUs: number; maxUs: number }> = {
+  private readonly table: Record<FlowKindName, { count: number; complete: number; rejected: number; incomplete: number; unobserved: number; totalUs: number; maxUs: number }> = {
     'publish-qos1': newFlowStats(), 'publish-qos2': newFlowStats(), subscribe: newFlowStats(), unsubscribe: newFlowStats(), ping: newFlowStats(),
   };
 
   packet(rec: PacketRecord, passed: boolean): void {
     const sum = rec.summary;
     const id = sum.packetId;
+    // A packet of a direction thought never captured: it is in view from here on (as in the analysis).
+    if (this.notCaptured.size !== 0) this.notCaptured.get(rec.conn)?.delete(rec.dir);
     switch (sum.type) {
       case 3:
         if (sum.qos === 0 || id === null) return;
@@ -430,6 +432,35 @@ export class FilteredFlowCounter {
     }
   }
 
+  /**
+   * As an engine observer's close(): the connection's open flows are settled as they
+   * would be at the end (incomplete, or unobserved) and its entries let go, so a
+   * capture of millions of short connections does not keep them all.
+   */
+  close(conn: ConnMeta): void {
+    const m = this.live.get(conn);
+    if (m) for (const f of m.values()) this.settleOpen(conn, f);
+    for (const f of this.pings.get(conn) ?? []) this.settleOpen(conn, f);
+    this.live.delete(conn);
+    this.pings.delete(conn);
+    this.notCaptured.delete(conn);
+  }
+
+  private settleOpen(conn: ConnMeta, f: CountedFlow): void {
+    if (!f.counted) return;
+    if (this.awaitsUnseen(conn, f)) this.table[f.kind].unobserved++;
+    else this.table[f.kind].incomplete++;
+  }
+
+  /** Whether the packet `f` waits for comes from a direction the capture never had. */
+  private awaitsUnseen(conn: ConnMeta, f: CountedFlow): boolean {
+    const dirs = this.notCaptured.get(conn);
+    if (!dirs || dirs.size === 0) return false;
+    // PUBREL comes from the publisher; every other awaited packet from its peer.
+    const from: Direction = f.awaits === 6 ? f.dir : f.dir === 'c2s' ? 's2c' : 'c2s';
+    return dirs.has(from);
+  }
+
   /** As an engine observer's gap(): remembers the directions a capture never had. */
   gap(conn: ConnMeta, dir: Direction, reason: string): void {
     if (reason !== 'not-captured') return;
@@ -440,19 +471,12 @@ export class FilteredFlowCounter {
   /** The table: flows still open at the end (PINGREQs without PINGRESP too) were cut short (incomplete), as in the analysis; unobserved when their answer's direction was never captured. */
   stats(): FlowStatsTable {
     const out: FlowStatsTable = {};
-    const unseen = (conn: ConnMeta, f: CountedFlow): boolean => {
-      const dirs = this.notCaptured.get(conn);
-      if (!dirs) return false;
-      // PUBREL comes from the publisher; every other awaited packet from its peer.
-      const from: Direction = f.awaits === 6 ? f.dir : f.dir === 'c2s' ? 's2c' : 'c2s';
-      return dirs.has(from);
-    };
     for (const [k, v] of Object.entries(this.table) as [FlowKindName, (typeof this.table)[FlowKindName]][]) {
       let incomplete = v.incomplete;
-      let unobserved = 0;
+      let unobserved = v.unobserved;
       const open = (conn: ConnMeta, f: CountedFlow): void => {
         if (!f.counted || f.kind !== k) return;
-        if (unseen(conn, f)) unobserved++; else incomplete++;
+        if (this.awaitsUnseen(conn, f)) unobserved++; else incomplete++;
       };
       for (const [conn, m] of this.live) for (const f of m.values()) open(conn, f);
       if (k === 'ping') for (const [conn, q] of this.pings) for (const f of q) open(conn, f);
@@ -492,8 +516,8 @@ function key(dir: Direction, id: number): number {
   return (dir === 'c2s' ? 0 : 0x10000) | id;
 }
 
-function newFlowStats(): { count: number; complete: number; rejected: number; incomplete: number; totalUs: number; maxUs: number } {
-  return { count: 0, complete: 0, rejected: 0, incomplete: 0, totalUs: 0, maxUs: 0 };
+function newFlowStats(): { count: number; complete: number; rejected: number; incomplete: number; unobserved: number; totalUs: number; maxUs: number } {
+  return { count: 0, complete: 0, rejected: 0, incomplete: 0, unobserved: 0, totalUs: 0, maxUs: 0 };
 }
 
 /** What renderSummary reads from an analysis snapshot (Analyzer.snapshot() fits). */

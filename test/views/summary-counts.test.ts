@@ -184,6 +184,30 @@ function run(steps: Step[], version: 4 | 5, onPacket: (r: PacketRecord) => void)
   return analyzer;
 }
 
+describe('FilteredFlowCounter over many connections', () => {
+  it('settles a closed connection\'s open flows and lets it go (incomplete; unobserved when the answer\'s direction was never captured)', () => {
+    const f = new FilteredFlowCounter();
+    for (let i = 0; i < 1000; i++) {
+      const m = conn(30000 + i);
+      f.packet(gen({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId: 1 }, { conn: m }), true);
+      if (i % 2 === 0) f.gap(m, 's2c', 'not-captured');
+      f.close(m);
+    }
+    expect(Reflect.get(f, 'live').size).toBe(0);
+    expect(Reflect.get(f, 'notCaptured').size).toBe(0);
+    expect(f.stats()['publish-qos1']).toMatchObject({ count: 1000, incomplete: 500, unobserved: 500 });
+  });
+
+  it('a direction thought never captured is in view again from its next packet', () => {
+    const f = new FilteredFlowCounter();
+    const m = conn(31000);
+    f.gap(m, 's2c', 'not-captured');
+    f.packet(gen({ cmd: 'pingresp' }, { conn: m, dir: 's2c' }), true);
+    f.packet(gen({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId: 2 }, { conn: m }), true);
+    expect(f.stats()['publish-qos1']).toMatchObject({ count: 1, incomplete: 1 });
+  });
+});
+
 describe('FilteredFlowCounter', () => {
   it('with every packet passing, its table equals the analysis\'s flow statistics (random flows, 3.1.1 and 5)', () => {
     fc.assert(fc.property(fc.array(step, { maxLength: 60 }), fc.constantFrom(4 as const, 5 as const), (steps, version) => {

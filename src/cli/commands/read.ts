@@ -237,8 +237,9 @@ export async function run(argv: string[]): Promise<number> {
     : null;
   for (const file of files) {
     if (out.broken) break;
-    // The filtered flow table learns of directions a capture never had, as the analysis does.
-    const gaps: EngineObserver[] = flowCounter ? [{ gap: (m, d, _t, _f, why) => flowCounter.gap(m, d, why) }] : [];
+    // The filtered flow table learns of directions a capture never had, as the analysis does,
+    // and settles a connection's flows when it closes.
+    const gaps: EngineObserver[] = flowCounter ? [{ gap: (m, d, _t, _f, why) => flowCounter.gap(m, d, why), close: (m) => flowCounter.close(m) }] : [];
     const res = await readOne(file, o, hold ? (r) => hold.push(r) : show, out, (a) => analyzers.push(a), notes, gaps);
     hold?.flush();
     if (res) failed = true;
