@@ -169,7 +169,7 @@ export class Engine {
       code: 'stream-gap', severity: 'warn', frames: [frame],
       text: reason === 'not-captured'
         // lost is only what the first ACK past it implies; the capture note counts them all.
-        ? `the ${stream} stream is not in the capture: not one segment of this direction was captured (a one-way capture), so its packets cannot be decoded`
+        ? `the ${stream} stream is missing from the capture: not one segment of this direction has been captured so far (a one-way capture, or its start was lost), so its packets cannot be decoded`
         : `${bytes} missing from the ${stream} stream (segment not captured); packets around the gap may be lost and framing resyncs at the next plausible packet`,
       extra: { dir, ...(lost !== undefined ? { lost_bytes: lost } : {}), ...(reason !== 'lost' ? { reason } : {}) },
     }, time);

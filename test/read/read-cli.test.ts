@@ -124,7 +124,7 @@ describe('read', () => {
     expect(gaps).toHaveLength(1);
     // The gap says why: not a lost segment, a direction the capture never had.
     expect(gaps[0]).toMatchObject({ dir: 's2c', reason: 'not-captured' });
-    expect(gaps[0]!['text']).toBe('the broker→client stream is not in the capture: not one segment of this direction was captured (a one-way capture), so its packets cannot be decoded');
+    expect(gaps[0]!['text']).toBe('the broker→client stream is missing from the capture: not one segment of this direction has been captured so far (a one-way capture, or its start was lost), so its packets cannot be decoded');
     const sum = mqttscope(['read', file, '--summary']);
     expect(sum.stdout).toMatch(/Capture notes\n\s+info\s+tcp-direction-not-captured\n/);
     // Its flows had no answer in view: unobserved, not incomplete; also when two files' statistics are merged.
