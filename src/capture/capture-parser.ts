@@ -307,10 +307,10 @@ export class CaptureParser {
   private cutNote(frame: number, caplen: number, origLen: number): void {
     const snap = this.snap;
     const why = caplen >= snap && snap > 0 ? `cut by the capture's snap length of ${snap} bytes`
-      : snap > 0 ? `cut below the capture's snap length of ${snap} bytes, so when the file was written or edited, e.g. by editcap -s`
+      : snap > 0 ? `cut when the file was written or edited, e.g. by editcap -s: below the capture's snap length of ${snap} bytes`
       : 'the capture sets no snap length, so the record was cut when the file was written or edited';
     this.note(frame, 'warn', 'snaplen-truncated',
-      `frame ${frame}: only ${caplen} of ${origLen} bytes were captured (${why}); the last ${origLen - caplen} byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap`);
+      `frame ${frame}: only ${caplen} of ${origLen} bytes were captured (${why}); the last ${origLen - caplen} byte(s) of this packet are missing, and TCP payload among them is reported as a stream-gap (a frame cut inside its IP or TCP header is skipped instead)`);
   }
 
   /** A frame earlier than the one before it: noted the first time, counted after that. */

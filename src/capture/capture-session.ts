@@ -284,7 +284,8 @@ export class CaptureSession {
   /** A frame whose IP or TCP header could not be used. Headers cut short in a cut frame: the snap length did it. */
   private badIp(frame: number, truncated: boolean): void {
     const bad = this.ip.badNote!;
-    const why = truncated && bad.code.startsWith('short-') ? ' by the capture\'s snap length' : '';
+    // The frame's own snaplen-truncated note says what cut it (the snap length, or an edit).
+    const why = truncated && bad.code.startsWith('short-') ? ' (the frame was cut: see its snaplen-truncated note)' : '';
     this.note({ frame, ...bad, text: `frame ${frame}: ${bad.text}${why}; frame skipped` });
   }
 

@@ -136,9 +136,12 @@ export class Engine {
           const t = st.curTime, f = st.curFrame;
           st.curTime = time;
           st.curFrame = frame;
-          this.packet(st, dir, ctx, topics, buf, off, len);
-          st.curTime = t;
-          st.curFrame = f;
+          try {
+            this.packet(st, dir, ctx, topics, buf, off, len);
+          } finally {
+            st.curTime = t; // an observer that throws must not leave the connection on the old stamp
+            st.curFrame = f;
+          }
         },
       },
       // The framer reads the chunk's time and frame from here, only while it holds bytes back.

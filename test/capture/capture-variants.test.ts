@@ -155,8 +155,8 @@ describe('capture variants: what tshark does not show is said', () => {
     expect(d.gapReasons).toEqual(['lost', 'lost', 'lost']);
     // editcap -s cut the records but left the interface's snap length at 262144: the note says both.
     expect(d.notes.find((n) => n.frame === 4)!.text).toBe(
-      'frame 4: only 72 of 84 bytes were captured (cut below the capture\'s snap length of 262144 bytes, so when the file was written or edited, e.g. by editcap -s); '
-      + 'the last 12 byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap',
+      'frame 4: only 72 of 84 bytes were captured (cut when the file was written or edited, e.g. by editcap -s: below the capture\'s snap length of 262144 bytes); '
+      + 'the last 12 byte(s) of this packet are missing, and TCP payload among them is reported as a stream-gap (a frame cut inside its IP or TCP header is skipped instead)',
     );
   });
 

@@ -236,7 +236,7 @@ describe('frames cut by the snap length', () => {
     expect(res.notes.map((n) => [n.frame, n.severity, n.code])).toEqual([[5, 'warn', 'snaplen-truncated']]);
     expect(res.notes[0]!.text).toBe(
       `frame 5: only 96 of ${wire} bytes were captured (cut by the capture's snap length of 96 bytes); `
-      + `the last ${wire - 96} byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap`,
+      + `the last ${wire - 96} byte(s) of this packet are missing, and TCP payload among them is reported as a stream-gap (a frame cut inside its IP or TCP header is skipped instead)`,
     );
     expect(engine.of('gap').map((g) => [g.frame, g.lost])).toEqual([[5, wire - 96]]);
     // Decoding carries on: the next PUBLISH arrives whole after the gap.
@@ -254,19 +254,19 @@ describe('frames cut by the snap length', () => {
       .build();
     const { notes } = parse(b);
     expect(notes.map((n) => n.text)).toEqual([
-      'frame 1: only 64 of 120 bytes were captured (cut by the capture\'s snap length of 64 bytes); the last 56 byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap',
-      'frame 2: only 80 of 120 bytes were captured (the capture sets no snap length, so the record was cut when the file was written or edited); the last 40 byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap',
-      'frame 3: only 72 of 120 bytes were captured (cut below the capture\'s snap length of 262144 bytes, so when the file was written or edited, e.g. by editcap -s); the last 48 byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap',
+      'frame 1: only 64 of 120 bytes were captured (cut by the capture\'s snap length of 64 bytes); the last 56 byte(s) of this packet are missing, and TCP payload among them is reported as a stream-gap (a frame cut inside its IP or TCP header is skipped instead)',
+      'frame 2: only 80 of 120 bytes were captured (the capture sets no snap length, so the record was cut when the file was written or edited); the last 40 byte(s) of this packet are missing, and TCP payload among them is reported as a stream-gap (a frame cut inside its IP or TCP header is skipped instead)',
+      'frame 3: only 72 of 120 bytes were captured (cut when the file was written or edited, e.g. by editcap -s: below the capture\'s snap length of 262144 bytes); the last 48 byte(s) of this packet are missing, and TCP payload among them is reported as a stream-gap (a frame cut inside its IP or TCP header is skipped instead)',
     ]);
   });
 
-  it('a snap length that cuts the TCP header: the header note says the snap length did it', () => {
+  it('a snap length that cuts the TCP header: the header note points at the frame's snaplen-truncated note', () => {
     const recs = conversation([{ dir: 'c2s', bytes: connectPacket('h') }]);
     const cut = recs.map((r) => ({ ...r, data: r.data.subarray(0, 40), origLen: r.data.length }));
     const res = readCaptureBuffer(pcapFile(cut, { snap: 40 }), { engine: new RecordingEngine() });
     expect(res.notes.slice(0, 2).map((n) => [n.frame, n.code, n.text])).toEqual([
-      [1, 'snaplen-truncated', 'frame 1: only 40 of 54 bytes were captured (cut by the capture\'s snap length of 40 bytes); the last 14 byte(s) of this packet are missing, and any TCP payload among them is reported as a stream-gap'],
-      [1, 'short-tcp', 'frame 1: TCP header cut short by the capture\'s snap length; frame skipped'],
+      [1, 'snaplen-truncated', 'frame 1: only 40 of 54 bytes were captured (cut by the capture\'s snap length of 40 bytes); the last 14 byte(s) of this packet are missing, and TCP payload among them is reported as a stream-gap (a frame cut inside its IP or TCP header is skipped instead)'],
+      [1, 'short-tcp', 'frame 1: TCP header cut short (the frame was cut: see its snaplen-truncated note); frame skipped'],
     ]);
   });
 });

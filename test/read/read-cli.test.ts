@@ -141,9 +141,9 @@ describe('read', () => {
     const file = resolve(ROOT, 'test/fixtures/capture-variants/editcap-snap72.pcap');
     const r = mqttscope(['read', file]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${file}: frame 4: only 72 of 84 bytes were captured (cut below the capture's snap length of 262144 bytes, so when the file was written or edited, e.g. by editcap -s); the last 12 byte(s) of this packet are missing`);
+    expect(r.stderr).toContain(`${file}: frame 4: only 72 of 84 bytes were captured (cut when the file was written or edited, e.g. by editcap -s: below the capture's snap length of 262144 bytes); the last 12 byte(s) of this packet are missing`);
     const sum = mqttscope(['read', file, '--summary']);
-    expect(sum.stdout).toMatch(/warn\s+snaplen-truncated ×5\n\s+only 72 of 74 bytes were captured \(cut below the capture's snap length of 262144 bytes/);
+    expect(sum.stdout).toMatch(/warn\s+snaplen-truncated ×5\n\s+only 72 of 74 bytes were captured \(cut when the file was written or edited, e\.g\. by editcap -s: below the capture's snap length of 262144 bytes/);
   });
 
   it('reads pcapng, nanosecond pcap and WebSocket captures', () => {
