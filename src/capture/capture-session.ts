@@ -800,6 +800,8 @@ export class CaptureSession {
   }
 
   private dropIdle(conn: Conn): void {
+    // Still waiting on a TLS port for its client's first bytes: it counts (and is noted) as TLS.
+    if (conn.status === 'detecting' && conn.tlsServer !== null) this.encrypted(conn, conn.tlsServer);
     if (conn.status === 'mqtt') {
       conn.sides[0].dir.flush(this.lastFrame, conn.lastTime);
       conn.sides[1].dir.flush(this.lastFrame, conn.lastTime);

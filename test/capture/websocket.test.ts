@@ -186,6 +186,18 @@ describe('detection', () => {
     }
   });
 
+  it('on port 8883, a handshake with no data that goes idle is counted and noted as TLS when dropped', () => {
+    const idle = conversation([], { server: { host: '10.0.0.2', port: 8883 }, fin: false });
+    // Over 4,096 frames of another connection two hours later: the idle sweep runs and drops it.
+    const later = conversation(Array.from({ length: 4200 }, () => ({ dir: 'c2s' as const, bytes: Buffer.from('x') })), {
+      client: { host: '10.0.0.9', port: 51000 }, server: { host: '10.0.0.3', port: 9999 }, t0: 1_700_000_000_000_000 + 7_300_000_000,
+    });
+    const engine = new RecordingEngine();
+    const res = readCaptureBuffer(pcapFile([...idle, ...later]), { engine, heuristics: false, idleTimeoutUs: 3_600_000_000 });
+    expect(res.notes.filter((n) => n.code === 'tls-not-decoded')).toMatchObject([{ frame: 1 }]);
+    expect(res.stats.tlsConnections).toBe(1);
+  });
+
   it('MQTT over WebSocket on any port is detected and deframed', () => {
     const client = { host: '10.9.0.1', port: 41000 };
     const server = { host: '10.9.0.2', port: 8080 };
