@@ -260,7 +260,7 @@ describe('frames cut by the snap length', () => {
     ]);
   });
 
-  it('a snap length that cuts the TCP header: the header note points at the frame's snaplen-truncated note', () => {
+  it('a snap length that cuts the TCP header: the header note points at the snaplen-truncated note of its frame', () => {
     const recs = conversation([{ dir: 'c2s', bytes: connectPacket('h') }]);
     const cut = recs.map((r) => ({ ...r, data: r.data.subarray(0, 40), origLen: r.data.length }));
     const res = readCaptureBuffer(pcapFile(cut, { snap: 40 }), { engine: new RecordingEngine() });
