@@ -1,7 +1,7 @@
 // Shared helpers for the dissector tests.
 import { expect } from 'vitest';
 import { dissect, KEEP_EMPTY, summarize } from '../../src/dissect/index.js';
-import type { Field, ProtocolVersion } from '../../src/model/types.js';
+import type { Field, Note, ProtocolVersion } from '../../src/model/types.js';
 
 /** Bytes from hex written with spaces, newlines and `#` comments. */
 export function hex(s: string): Uint8Array {
@@ -78,4 +78,14 @@ export function decodeBoth(h: string, version: ProtocolVersion = 4) {
   expect(invariantProblem(t.fields, b.length)).toBeNull();
   expect(t.notes).toEqual(s.notes);
   return { b, s, f: t.fields, notes: s.notes, codes: s.notes.map((n) => `${n.code} ${n.spec ?? '-'}`) };
+}
+
+/** The field a note was attached to by dissect(). */
+export function holder(fields: Field[], code: string): Field | undefined {
+  for (const f of fields) {
+    if (f.notes?.some((n: Note) => n.code === code)) return f;
+    const c = f.children ? holder(f.children, code) : undefined;
+    if (c) return c;
+  }
+  return undefined;
 }

@@ -4,24 +4,13 @@
 // flags, AUTH outside MQTT 5, MQTT 3.1 CONNACK/SUBACK, properties running past
 // their block, BOM and discouraged code points. One comment per field.
 import { describe, expect, it } from 'vitest';
-import type { Field, Note } from '../../src/model/types.js';
-import { decodeBoth, expectField, find, findAll, hex } from './helpers.js';
+import { decodeBoth, expectField, find, findAll, hex, holder } from './helpers.js';
 
 const both = decodeBoth;
 
 /** One byte as two hex digits. */
 function hx(n: number): string {
   return n.toString(16).padStart(2, '0');
-}
-
-/** The field a note was attached to by dissect(). */
-function holder(fields: Field[], code: string): Field | undefined {
-  for (const f of fields) {
-    if (f.notes?.some((n: Note) => n.code === code)) return f;
-    const c = f.children ? holder(f.children, code) : undefined;
-    if (c) return c;
-  }
-  return undefined;
 }
 
 describe('topic filter grammar in SUBSCRIBE and UNSUBSCRIBE', () => {

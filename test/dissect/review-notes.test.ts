@@ -3,18 +3,7 @@
 // an empty Will Topic, the shared subscription grammar, and CONNECT bytes left
 // after the fields its flags announce. One comment per field.
 import { describe, expect, it } from 'vitest';
-import type { Field, Note } from '../../src/model/types.js';
-import { decodeBoth, expectField, find } from './helpers.js';
-
-/** The field a note was attached to by dissect(). */
-function holder(fields: Field[], code: string): Field | undefined {
-  for (const f of fields) {
-    if (f.notes?.some((n: Note) => n.code === code)) return f;
-    const c = f.children ? holder(f.children, code) : undefined;
-    if (c) return c;
-  }
-  return undefined;
-}
+import { decodeBoth, expectField, find, holder } from './helpers.js';
 
 describe('MQTT 5 Property Length running past the end of the packet', () => {
   it('is noted on the Property Length with the 5.0 Property Length rule [MQTT-2.2.2.1]', () => {
