@@ -16,6 +16,11 @@ export function parseCommandArgs<O extends OptionSpec>(argv: string[], options: 
     // Node explains it in three lines; one is enough.
     const ambiguous = /^Option '([^']+)' argument is ambiguous\.[\s\S]*?use '(--[^=']+)=/.exec(msg);
     if (ambiguous) throw new UsageError(`${ambiguous[1]} needs a value; for a value that starts with '-', write ${ambiguous[2]}=VALUE`);
+    // "Option '-Y, --filter <value>' argument missing": said as the other value errors are.
+    const missing = /^Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(msg);
+    if (missing) throw new UsageError(`${missing[1]} needs a value`);
+    const noValue = /^Option '(--[\w-]+)' does not take an argument/.exec(msg);
+    if (noValue) throw new UsageError(`${noValue[1]} takes no value`);
     throw new UsageError(msg.split('\n')[0]!);
   }
 }

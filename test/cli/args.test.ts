@@ -24,6 +24,11 @@ describe('parseCommandArgs errors', () => {
     expect(usageError(['--nope'])).toBe('unknown option --nope');
     for (const argv of [['--filter'], ['--summary=3'], ['--delivery-window', '-1']]) expect(usageError(argv)).not.toContain('\n');
   });
+  it('a missing value, or a value given to a flag, is said in the same words (not Node\'s "Option \'-Y, --filter <value>\' argument missing")', () => {
+    expect(usageError(['--filter'])).toBe('--filter needs a value');
+    expect(usageError(['-Y'])).toBe('--filter needs a value');
+    expect(usageError(['--summary=3'])).toBe('--summary takes no value');
+  });
   it('--delivery-window=-1 still parses (the command then rejects the value)', () => {
     expect(parseCommandArgs(['--delivery-window=-1'], OPTS).values['delivery-window']).toBe('-1');
   });
