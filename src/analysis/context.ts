@@ -66,6 +66,11 @@ export function who(s: { username: string | null; clientId: string | null; connI
   return `the client on ${s.connId}`;
 }
 
+/** `s` with its first character upper-cased (a sentence made of a lower-case clause). */
+export function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 export function seconds(us: number): string {
   return `${(us / 1e6).toFixed(1)} s`;
 }

@@ -9,7 +9,7 @@
 import type { PacketRecord } from '../model/packet.js';
 import { type AclFile } from '../acl/index.js';
 import { aclFields, type SubscribeCheck, subscribeCheck } from './acl-check.js';
-import { type AnalysisContext, seconds, who } from './context.js';
+import { type AnalysisContext, capitalize, seconds, who } from './context.js';
 import type { AclCheck, AclVerdict } from './delivery.js';
 import { effectiveClientId, findingClientId, mayBeUnseen, type Session, type SessionTracker, type Subscription } from './sessions.js';
 import { topicMatches } from './topic.js';
@@ -171,7 +171,7 @@ export class GrantWatch {
     const loss = sub.shareGroup !== null
       ? `each message of the shared group '${sub.shareGroup}' whose turn falls on ${name} will be lost for the whole group`
       : `nothing will ever be delivered on it, and ${this.opts.brokerKind === 'mosquitto' ? 'mosquitto' : 'the broker'} will not say so`;
-    const text = `${this.broker} granted ${name} the subscription '${sub.filter}' (granted QoS ${sub.grantedQos}), but the acl_file lets ${reader} read no topic that matches it: ${loss}. ${capital(v.text)}.`;
+    const text = `${this.broker} granted ${name} the subscription '${sub.filter}' (granted QoS ${sub.grantedQos}), but the acl_file lets ${reader} read no topic that matches it: ${loss}. ${capitalize(v.text)}.`;
     const subscriber = { client_id: findingClientId(s), username: s.username, filter: sub.filter, conn: s.connId };
     this.ctx.emit({
       code: 'withheld-delivery', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
@@ -289,7 +289,4 @@ export class GrantWatch {
   }
 }
 
-function capital(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
 

@@ -5,7 +5,7 @@
 import type { CloseHow, GapReason } from '../engine/engine.js';
 import type { PacketRecord, WillInfo } from '../model/packet.js';
 import type { ConnMeta, Direction, ProtocolVersion } from '../model/types.js';
-import { type AnalysisContext, seconds, who } from './context.js';
+import { type AnalysisContext, capitalize, seconds, who } from './context.js';
 import { codeName, codeString, isFailure, T_CONNACK, T_SUBACK } from './reasons.js';
 import { parseFilter } from './topic.js';
 
@@ -831,10 +831,6 @@ function packetName(type: number): string {
   return PACKET_NAMES[type] ?? 'reserved';
 }
 
-function cap(x: string): string {
-  return x.charAt(0).toUpperCase() + x.slice(1);
-}
-
 /** What the password_file says, in a sentence. The password itself is never shown (its length at most). */
 function credentialText(
   v: Exclude<CredentialVerdict, 'pending'> | 'anonymous' | 'too-slow' | 'unfinished', username: string, password: Uint8Array | null, creds: CredentialCheck,
@@ -851,9 +847,9 @@ function credentialText(
     case 'no-password':
       return ` '${username}' is in ${file}${line !== null ? ` (line ${line})` : ''}, but the CONNECT gave ${given}; mosquitto refuses a user with an entry and no password.`;
     case 'bad-password':
-      return ` ${cap(given)} does not match ${entry}.`;
+      return ` ${capitalize(given)} does not match ${entry}.`;
     case 'ok':
-      return ` ${cap(given)} matches ${entry}, so the refusal is not about the password: look at the broker's other checks (the client id, an ACL or plugin, anonymous access), or the broker reads another password file than ${file}.`;
+      return ` ${capitalize(given)} matches ${entry}, so the refusal is not about the password: look at the broker's other checks (the client id, an ACL or plugin, anonymous access), or the broker reads another password file than ${file}.`;
     case 'too-many':
       return ` The password was not checked against ${file}: too many slow ($7$) password checks at once; the analysis limits them so that it never holds up the proxy.`;
     case 'too-slow':
