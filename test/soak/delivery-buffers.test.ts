@@ -3,14 +3,7 @@
 // receives (a denied write) in each 64 KiB read, among messages for topics
 // without subscribers, must not keep a window's worth of reads alive.
 import { describe, expect, it } from 'vitest';
-import { connack, connect, MiB, publish, retainedBuffers, Rig, subscribe, suback } from './wire.js';
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
+import { concat, connack, connect, MiB, publish, retainedBuffers, Rig, suback, subscribe } from './wire.js';
 
 describe('read buffers held by publishes awaiting delivery', () => {
   it('count against the held-bytes budget: past it the oldest publishes keep a digest and let their reads go', () => {

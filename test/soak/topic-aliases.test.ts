@@ -3,14 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PacketRecord } from '../../src/model/packet.js';
 import { budget } from './churn.js';
-import { connack, connect, publish, Rig } from './wire.js';
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
+import { concat, connack, connect, publish, Rig } from './wire.js';
 
 describe('topic aliases', () => {
   it('after 60,000 aliases, a packet costs what it costs on a connection without them', () => {

@@ -3,14 +3,7 @@
 // payloads. The table is capped in entries, and an entry in bytes.
 import { describe, expect, it } from 'vitest';
 import { budget } from './churn.js';
-import { connack, connect, MiB, publish, retainedBuffers, retainedHeap, Rig, subscribe, suback } from './wire.js';
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
+import { concat, connack, connect, MiB, publish, retainedBuffers, retainedHeap, Rig, suback, subscribe } from './wire.js';
 
 /** A PUBLISH on `u/NNNNNNN` (7 digits) with a 1-byte payload, written into a template. */
 const TEMPLATE = publish('u/0000000', 'x');

@@ -9,6 +9,14 @@ import type { ConnMeta } from '../../src/model/types.js';
 
 const enc = new TextEncoder();
 
+/** Packets back to back, as one read. */
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
 function varint(n: number, out: number[]): void {
   do {
     let b = n % 128;
