@@ -172,7 +172,7 @@ export class GrantWatch {
       ? `each message of the shared group '${sub.shareGroup}' whose turn falls on ${name} will be lost for the whole group`
       : `nothing will ever be delivered on it, and ${this.opts.brokerKind === 'mosquitto' ? 'mosquitto' : 'the broker'} will not say so`;
     const text = `${this.broker} granted ${name} the subscription '${sub.filter}' (granted QoS ${sub.grantedQos}), but the acl_file lets ${reader} read no topic that matches it: ${loss}. ${capitalize(v.text)}.`;
-    const subscriber = { client_id: findingClientId(s), username: s.username, filter: sub.filter, conn: s.connId };
+    const subscriber = subscriberOf(s, sub);
     this.ctx.emit({
       code: 'withheld-delivery', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: [subscribe, suback], topic: sub.filter, text,
@@ -266,7 +266,7 @@ export class GrantWatch {
       const allowed = reads.filter((o) => o.read!.allowed);
       text += ` The acl_file allows ${allowed.length === reads.length ? 'this read' : `the read of ${allowed.map((o) => `'${o.topic}'`).join(', ')}`} (${allowed[0]!.read!.text}), so the ACL does not explain ${allowed.length === reads.length ? 'it' : 'those'}.`;
     }
-    const subscriber = { client_id: findingClientId(s), username: s.username, filter: sub.filter, conn: s.connId };
+    const subscriber = subscriberOf(s, sub);
     const extra: Record<string, unknown> = {
       retained: true, filter: sub.filter, subscriber, subscribers: [subscriber],
       publisher: { client_id: first.value.clientId, username: first.value.username },
@@ -289,4 +289,7 @@ export class GrantWatch {
   }
 }
 
-
+/** A finding's `subscriber` (and `subscribers` entry): who holds the subscription. */
+function subscriberOf(s: Session, sub: Subscription): Record<string, unknown> {
+  return { client_id: findingClientId(s), username: s.username, filter: sub.filter, conn: s.connId };
+}
