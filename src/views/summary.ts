@@ -363,6 +363,8 @@ interface CountedFlow {
   /** Whether the packet that opened it passed the filter. */
   counted: boolean;
   start: number;
+  /** Packets fed before its latest step (FilteredFlowCounter.seq), to order it against gaps. */
+  at: number;
 }
 
 /**
@@ -382,6 +384,14 @@ export class FilteredFlowCounter {
    * counts as unobserved, not incomplete, as in the analysis's statistics.
    */
   private readonly notCaptured = new Map<ConnMeta, Set<Direction>>();
+  /**
+   * Per connection, the packets fed (seq) when each direction last had a stream gap,
+   * whatever its reason: a flow whose latest step came before it may have had its
+   * answer in the lost bytes (unobserved, as the analysis's mayBeUnseen says).
+   */
+  private readonly lastGap = new Map<ConnMeta, { c2s: number; s2c: number }>();
+  /** Packets fed so far: the order of steps and gaps. */
+  private seq = 0;
   private readonly table: Record<FlowKindName, { count: number; complete: number; rejected: number; incomplete: number; unobserved: number; totalUs: number; maxUs: number }> = {
     'publish-qos1': newFlowStats(), 'publish-qos2': newFlowStats(), subscribe: newFlowStats(), unsubscribe: newFlowStats(), ping: newFlowStats(),
   };
@@ -389,18 +399,20 @@ export class FilteredFlowCounter {
   packet(rec: PacketRecord, passed: boolean): void {
     const sum = rec.summary;
     const id = sum.packetId;
+    this.seq++;
     // A packet of a direction thought never captured: it is in view from here on (as in the analysis).
     if (this.notCaptured.size !== 0) this.notCaptured.get(rec.conn)?.delete(rec.dir);
     switch (sum.type) {
       case 3:
         if (sum.qos === 0 || id === null) return;
-        // A DUP re-send of a PUBLISH in flight is part of that flow [MQTT-3.3.1-1].
-        if (sum.dup && this.get(rec.conn, rec.dir, id)?.kind.startsWith('publish')) return;
+        // A DUP re-send of a PUBLISH in flight is a step of that flow [MQTT-3.3.1-1].
+        const cur = sum.dup ? this.get(rec.conn, rec.dir, id) : undefined;
+        if (cur?.kind.startsWith('publish')) { cur.at = this.seq; return; }
         return this.open(rec, id, sum.qos === 1 ? 'publish-qos1' : 'publish-qos2', sum.qos === 1 ? 4 : 5, passed);
       case 8: if (id !== null) this.open(rec, id, 'subscribe', 9, passed); return;
       case 10: if (id !== null) this.open(rec, id, 'unsubscribe', 11, passed); return;
       case 12: {
-        const f: CountedFlow = { kind: 'ping', awaits: 13, dir: 'c2s', counted: passed, start: rec.time };
+        const f: CountedFlow = { kind: 'ping', awaits: 13, dir: 'c2s', counted: passed, start: rec.time, at: this.seq };
         if (passed) this.table.ping.count++;
         const q = this.pings.get(rec.conn);
         if (q) q.push(f); else this.pings.set(rec.conn, [f]);
@@ -415,10 +427,12 @@ export class FilteredFlowCounter {
         if (id === null) return;
         const initiator: Direction = rec.dir === 'c2s' ? 's2c' : 'c2s';
         const f = this.get(rec.conn, initiator, id);
+        // A PUBREC repeated for a flow that moved on is a re-send: a step, not an answer.
+        if (f && sum.type === 5 && f.kind === 'publish-qos2' && f.awaits !== 5) { f.at = this.seq; return; }
         if (!f || f.awaits !== sum.type) return;
         const codes = sum.reasonCodes ?? [];
         const failed = codes.some((c) => reasonFailed(sum.type, c, rec.version));
-        if (sum.type === 5 && !failed) { f.awaits = 6; return; }
+        if (sum.type === 5 && !failed) { f.awaits = 6; f.at = this.seq; return; }
         this.live.get(rec.conn)!.delete(key(initiator, id));
         this.finish(f, failed ? 'rejected' : 'complete', rec.time);
         return;
@@ -426,7 +440,9 @@ export class FilteredFlowCounter {
       case 6: {
         if (id === null) return;
         const f = this.get(rec.conn, rec.dir, id);
-        if (f && f.awaits === 6) f.awaits = 7;
+        // A PUBREL for a flow still awaiting its PUBREC says the PUBREC went by unseen
+        // when that may be (a gap in its direction since), as in the analysis.
+        if (f && (f.awaits === 6 || f.awaits === 7 || (f.awaits === 5 && this.awaitsUnseen(rec.conn, f)))) { f.awaits = 7; f.at = this.seq; }
         return;
       }
     }
@@ -444,6 +460,7 @@ export class FilteredFlowCounter {
     this.live.delete(conn);
     this.pings.delete(conn);
     this.notCaptured.delete(conn);
+    this.lastGap.delete(conn);
   }
 
   private settleOpen(conn: ConnMeta, f: CountedFlow): void {
@@ -452,18 +469,26 @@ export class FilteredFlowCounter {
     else this.table[f.kind].incomplete++;
   }
 
-  /** Whether the packet `f` waits for comes from a direction the capture never had. */
+  /**
+   * Whether the packet `f` waits for may have gone by unseen: its direction had a
+   * stream gap since the flow's latest step, or was never captured (and nothing of
+   * it decoded since). A gap before the step excuses nothing: what the direction sent
+   * after it was seen.
+   */
   private awaitsUnseen(conn: ConnMeta, f: CountedFlow): boolean {
-    const dirs = this.notCaptured.get(conn);
-    if (!dirs || dirs.size === 0) return false;
+    const g = this.lastGap.get(conn);
+    if (g === undefined) return false;
     // PUBREL comes from the publisher; every other awaited packet from its peer.
     const from: Direction = f.awaits === 6 ? f.dir : f.dir === 'c2s' ? 's2c' : 'c2s';
-    return dirs.has(from);
+    return g[from] >= f.at || this.notCaptured.get(conn)?.has(from) === true;
   }
 
-  /** As an engine observer's gap(): remembers the directions a capture never had. */
+  /** As an engine observer's gap(): when each direction last had a gap, and the directions a capture never had. */
   gap(conn: ConnMeta, dir: Direction, reason: string): void {
-    if (reason !== 'not-captured') return;
+    const g = this.lastGap.get(conn);
+    if (g) g[dir] = this.seq; else this.lastGap.set(conn, dir === 'c2s' ? { c2s: this.seq, s2c: -1 } : { c2s: -1, s2c: this.seq });
+    // Out of view is what the latest gap says: an ordinary gap means the direction is captured.
+    if (reason !== 'not-captured') { this.notCaptured.get(conn)?.delete(dir); return; }
     const s = this.notCaptured.get(conn);
     if (s) s.add(dir); else this.notCaptured.set(conn, new Set([dir]));
   }
@@ -494,13 +519,14 @@ export class FilteredFlowCounter {
     if (!m) this.live.set(rec.conn, (m = new Map()));
     const k = key(rec.dir, id);
     // A packet id reused while its flow is in flight cuts that flow short [MQTT-2.2.1-3].
+    // Unless its answer may have gone by unseen: then the reuse says it most likely came.
     const cur = m.get(k);
-    if (cur) this.finish(cur, 'incomplete', rec.time);
-    m.set(k, { kind, awaits, dir: rec.dir, counted: passed, start: rec.time });
+    if (cur) this.finish(cur, this.awaitsUnseen(rec.conn, cur) ? 'unobserved' : 'incomplete', rec.time);
+    m.set(k, { kind, awaits, dir: rec.dir, counted: passed, start: rec.time, at: this.seq });
     if (passed) this.table[kind].count++;
   }
 
-  private finish(f: CountedFlow, how: 'complete' | 'rejected' | 'incomplete', time: number): void {
+  private finish(f: CountedFlow, how: 'complete' | 'rejected' | 'incomplete' | 'unobserved', time: number): void {
     if (!f.counted) return;
     const t = this.table[f.kind];
     if (how === 'complete') {
@@ -508,6 +534,7 @@ export class FilteredFlowCounter {
       t.complete++; t.totalUs += us;
       if (us > t.maxUs) t.maxUs = us;
     } else if (how === 'rejected') t.rejected++;
+    else if (how === 'unobserved') t.unobserved++;
     else t.incomplete++;
   }
 }
