@@ -8,6 +8,7 @@ import type { ConnMeta, Direction, ProtocolVersion } from '../model/types.js';
 import { type AnalysisContext, capitalize, seconds, who } from './context.js';
 import { codeName, codeString, isFailure, T_CONNACK, T_SUBACK } from './reasons.js';
 import { parseFilter } from './topic.js';
+import { packetTypeName } from '../protocol/packet-types.js';
 
 export interface Subscription {
   /** The filter as sent, `$share/{group}/` prefix included. */
@@ -824,11 +825,10 @@ export const CREDENTIAL_WAIT_US = 5_000_000;
 /** Refused CONNECTs waiting at once; more are reported as not checked (too many). */
 const MAX_AWAITED_REFUSALS = 1000;
 
-const PACKET_NAMES = ['reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK',
-  'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
-
+/** The spec name of a packet type, as the findings spell it (`reserved` for type 0). */
 function packetName(type: number): string {
-  return PACKET_NAMES[type] ?? 'reserved';
+  const name = packetTypeName(type);
+  return name === 'RESERVED' ? 'reserved' : name;
 }
 
 /** What the password_file says, in a sentence. The password itself is never shown (its length at most). */
