@@ -129,6 +129,26 @@ describe('decode command', () => {
     expect(packets[2]!.record.notes.map((n) => n.code)).toContain('remaining-length-mismatch');
   });
 
+  it('decodes the bytes the framer skips after a Remaining Length of 5 bytes instead of dropping them', async () => {
+    // 30          PUBLISH, flags 0000
+    // ff ff ff ff Remaining Length: the continuation bit is still set in the 4th byte
+    // 7f          a 5th length byte (the framer resyncs from here)
+    // c0 00       PINGREQ
+    const { packets } = decodeStream(hex('30 ff ff ff ff 7f c0 00'), 4);
+    expect(packets.map((p) => [p.offset, p.bytes.length, p.unframed ?? false])).toEqual([[0, 6, true], [6, 2, false]]);
+    expect(packets[0]!.record.notes.map((n) => n.code)).toContain('remaining-length-too-long');
+    const r = await capture(['30 ff ff ff ff 7f c0 00']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('#1 PUBLISH, 6 bytes at input offset 0, MQTT 3.1.1 (bytes the framer skipped: decoded as far as they go)');
+    expect(r.out).toContain('byte 4: 0xff = 1 1111111 → value 127 × 2097152 = 266338304, continuation 1 (more bytes follow)');
+    expect(r.out).toContain('#2 PINGREQ, 2 bytes at input offset 6');
+    // A bad length with nothing framable after it: the whole input is still shown.
+    const alone = await capture(['30 ff ff ff ff 7f']);
+    expect(alone.out).toContain('PUBLISH, 6 bytes at input offset 0');
+    expect(alone.out).toContain('remaining-length-too-long');
+    expect(alone.err).toContain('Remaining Length ff ff ff ff has its continuation bit set');
+  });
+
   it('formats microsecond timestamps', () => {
     expect(isoMicros(Date.UTC(2026, 10, 23, 18, 0, 1) * 1000 + 512_913)).toBe('2026-11-23T18:00:01.512913Z');
   });

@@ -72,6 +72,8 @@ export interface DecodedPacket {
   offset: number;
   bytes: Uint8Array;
   record: PacketRecord;
+  /** Bytes the framer could not frame as a packet (skipped while resyncing), decoded as far as they go. */
+  unframed?: true;
 }
 
 /** Frame and decode a byte stream (no I/O). CONNECT sets the version for later packets. */
@@ -83,7 +85,7 @@ export function decodeStream(input: Uint8Array, version: ProtocolVersion): { pac
   let username: string | null = null;
   let consumed = 0;
   const aliases = new Map<number, string>();
-  const handle = (bytes: Uint8Array, offset: number): void => {
+  const handle = (bytes: Uint8Array, offset: number, unframed = false): void => {
     const ctx: DissectContext = { version: ver, topicAliases: aliases };
     const s = summarize(bytes, ctx);
     if (s.type === 1 && s.connect) {
@@ -102,7 +104,7 @@ export function decodeStream(input: Uint8Array, version: ProtocolVersion): { pac
     const info = PACKET_TYPES[s.type]!;
     const seq = packets.length + 1;
     packets.push({
-      offset, bytes,
+      offset, bytes, ...(unframed ? { unframed: true as const } : {}),
       record: {
         kind: 'packet', seq, frame: seq, time: 0, conn: PLACEHOLDER_CONN,
         dir: info.direction === 's2c' ? 's2c' : 'c2s',
@@ -116,17 +118,19 @@ export function decodeStream(input: Uint8Array, version: ProtocolVersion): { pac
     packet(bytes) {
       // Zero-copy packets are views into input; anything else follows the last one.
       const at = bytes.buffer === input.buffer ? bytes.byteOffset - input.byteOffset : consumed;
+      // Bytes the framer skipped (a Remaining Length of more than 4 bytes, then a
+      // resync) are decoded too, as far as they go, so the tree explains them.
+      if (at > consumed) handle(input.subarray(consumed, at), consumed, true);
       handle(bytes, at);
       consumed = at + bytes.length;
     },
     note(note) { streamNotes.push(note); },
   });
+  // One push: the whole input is there, so every packet is a view into it. What is
+  // left after the last packet (an incomplete packet, or bytes skipped while
+  // resyncing that reach the end) is decoded as far as it goes, so the notes explain it.
   framer.push(input);
-  const left = framer.buffered;
-  if (left > 0) {
-    // An incomplete last packet: decode what is there so the notes explain it.
-    handle(input.subarray(input.length - left), input.length - left);
-  }
+  if (consumed < input.length) handle(input.subarray(consumed), consumed, framer.buffered === 0);
   return { packets, streamNotes };
 }
 
@@ -160,7 +164,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const t = rec.tree();
     const s = rec.summary;
-    const title = `${packets.length > 1 ? `#${rec.seq} ` : ''}${packetTypeName(s.type)}, ${p.bytes.length} bytes at input offset ${p.offset}, MQTT ${rec.version === 5 ? '5.0' : rec.version === 4 ? '3.1.1' : '3.1'}`;
+    const title = `${packets.length > 1 ? `#${rec.seq} ` : ''}${packetTypeName(s.type)}, ${p.bytes.length} bytes at input offset ${p.offset}, MQTT ${rec.version === 5 ? '5.0' : rec.version === 4 ? '3.1.1' : '3.1'}${p.unframed ? ' (bytes the framer skipped: decoded as far as they go)' : ''}`;
     if (format === 'tree') {
       out.push(renderTree(p.bytes, t, { showSecrets, title, version: rec.version }));
       out.push('');
