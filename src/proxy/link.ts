@@ -12,6 +12,8 @@ export interface LinkHooks {
   log(line: string): void;
   closed(link: Link): void;
   upstreamLabel: string;
+  /** A CA was given for the broker's certificate (--cafile): an untrusted certificate was not signed by it. */
+  upstreamCa?: boolean;
   maxBufferedBytes: number;
 }
 
@@ -178,7 +180,7 @@ export class Link {
     if (this.done) return;
     if (this.how === 'fin' || this.how === 'end') this.how = 'error';
     this.first('s2c');
-    this.hooks.log(`upstream ${this.hooks.upstreamLabel} ${upstreamFailure(err, duringTls)}; closing client ${endpoint(this.meta)}`);
+    this.hooks.log(`upstream ${this.hooks.upstreamLabel} ${upstreamFailure(err, duringTls, this.hooks.upstreamCa)}; closing client ${endpoint(this.meta)}`);
     this.held = [];
     this.heldBytes = 0;
     this.client.destroy();
@@ -241,11 +243,14 @@ const UNTRUSTED = new Set([
 ]);
 
 /** Why the broker connection failed, as the rest of `upstream HOST:PORT ...`. */
-export function upstreamFailure(err: NodeJS.ErrnoException & { reason?: string }, duringTls = false): string {
+export function upstreamFailure(err: NodeJS.ErrnoException & { reason?: string }, duringTls = false, caGiven = false): string {
   const code = err.code ?? '';
   if (code === 'ECONNREFUSED') return 'refused the connection';
   if (UNTRUSTED.has(code)) {
-    return `sent a TLS certificate that is not trusted (${code}); give the CA that signed it with --cafile`;
+    // With --cafile, telling the user to give --cafile is no help: that CA is the wrong one.
+    return caGiven
+      ? `sent a TLS certificate that the --cafile CA did not sign (${code}); give the CA that signed the broker's certificate with --cafile`
+      : `sent a TLS certificate that is not trusted (${code}); give the CA that signed it with --cafile`;
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
     return `sent a TLS certificate that is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'} (${code})`;

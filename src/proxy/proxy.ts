@@ -54,6 +54,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       if (links.size === 0) idle?.();
     },
     upstreamLabel,
+    upstreamCa: opts.upstreamTls?.ca !== undefined,
     maxBufferedBytes,
   };
 

@@ -199,7 +199,7 @@ describe('proxy TLS', () => {
       client.write('hi');
       await waitFor(() => client.destroyed || client.readableEnded);
       await waitFor(() => proxy.logs.length > 0);
-      expect(proxy.logs[0]).toMatch(/^upstream 127\.0\.0\.1:\d+ sent a TLS certificate that is not trusted \([A-Z_]+\); give the CA that signed it with --cafile; closing client/);
+      expect(proxy.logs[0]).toMatch(/^upstream 127\.0\.0\.1:\d+ sent a TLS certificate that the --cafile CA did not sign \([A-Z_]+\); give the CA that signed the broker's certificate with --cafile; closing client/);
     } finally {
       await proxy.close();
       echo.close();

@@ -155,6 +155,14 @@ describe('TLS to the broker (--upstream-tls), a real mosquitto with a TLS listen
     expect(r.logs[0]).toMatch(new RegExp(`^upstream 127\\.0\\.0\\.1:${m.port} sent a TLS certificate that is not trusted \\(SELF_SIGNED_CERT_IN_CHAIN\\); give the CA that signed it with --cafile; closing client 127\\.0\\.0\\.1:\\d+$`));
   });
 
+  it('with the wrong CA in --cafile, says that CA did not sign it (not "give --cafile")', async () => {
+    const other = await generateCerts(join(certs.dir, 'other-ca'));
+    const r = await attempt({ ca: await readFile(other.caCert) });
+    expect(r.code).not.toBe(0);
+    expect(r.logs).toHaveLength(1);
+    expect(r.logs[0]).toMatch(new RegExp(`^upstream 127\\.0\\.0\\.1:${m.port} sent a TLS certificate that the --cafile CA did not sign \\([A-Z_]+\\); give the CA that signed the broker's certificate with --cafile; closing client 127\\.0\\.0\\.1:\\d+$`));
+  });
+
   it('works with the CA given', async () => {
     const r = await attempt({ ca });
     expect(r.code).toBe(0);
