@@ -232,9 +232,9 @@ describe('AUTH on a 3.1/3.1.1 connection is decoded as MQTT 5', () => {
     const { s, f, codes } = both(`
       f0 02        # AUTH, RL 2
       18           # Continue authentication
-      00           # no properties
+      00           # no properties: not even the Authentication Method (MQTT 5 rules apply)
     `, 4);
-    expect(codes).toEqual(['auth-not-v5 MQTT-2.2.1']);
+    expect(codes).toEqual(['auth-not-v5 MQTT-2.2.1', 'auth-method-missing MQTT-3.15.2.2.2']);
     expect(s.reasonCodes).toEqual([0x18]);
     expect(s.properties).toEqual({});
     expect(expectField(f, 'mqtt.auth.reason_code', 2, 1, 0x18).display).toBe('0x18 (Continue authentication)');
@@ -248,8 +248,9 @@ describe('AUTH on a 3.1/3.1.1 connection is decoded as MQTT 5', () => {
   });
   it('its flags and reason codes are checked against the MQTT 5 rules', () => {
     expect(both('f1 00  # AUTH with flags 0001', 4).codes).toEqual(['auth-not-v5 MQTT-2.2.1', 'reserved-flags MQTT-3.15.1-1']);
-    expect(both('f0 01 00  # AUTH, Success', 4).codes).toEqual(['auth-not-v5 MQTT-2.2.1']);
-    expect(both('f0 01 80  # AUTH, 0x80 is not an AUTH code', 4).codes).toEqual(['auth-not-v5 MQTT-2.2.1', 'invalid-reason-code MQTT-3.15.2-1']);
+    expect(both('f0 00  # AUTH, Success implied', 4).codes).toEqual(['auth-not-v5 MQTT-2.2.1']);
+    expect(both('f0 08 00 06 15 00 03 53 43 52  # AUTH, Success, method "SCR"', 4).codes).toEqual(['auth-not-v5 MQTT-2.2.1']);
+    expect(both('f0 08 80 06 15 00 03 53 43 52  # AUTH, 0x80 is not an AUTH code', 4).codes).toEqual(['auth-not-v5 MQTT-2.2.1', 'invalid-reason-code MQTT-3.15.2-1']);
   });
 });
 

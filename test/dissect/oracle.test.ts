@@ -154,7 +154,8 @@ function packetArb(v5: boolean): fc.Arbitrary<Obj> {
     fc.record({ cmd: fc.constant('unsuback'), messageId: pid, ...(v5 ? { granted: fc.array(rcs([0, 0x11, 0x80]), { minLength: 1, maxLength: 3 }), properties: P(11) } : {}) }),
     fc.record({ cmd: fc.constantFrom('pingreq', 'pingresp') }),
     fc.record({ cmd: fc.constant('disconnect'), ...(v5 ? { reasonCode: rcs([0, 4, 0x80, 0x8e]), properties: P(14) } : {}) }),
-    ...(v5 ? [fc.record({ cmd: fc.constant('auth'), reasonCode: rcs([0, 0x18, 0x19]), properties: P(15) })] : []),
+    // An AUTH that has properties must name its Authentication Method [MQTT 5.0 §3.15.2.2.2].
+    ...(v5 ? [fc.record({ cmd: fc.constant('auth'), reasonCode: rcs([0, 0x18, 0x19]), properties: fc.tuple(P(15), str).map(([q, m]) => ({ ...q, authenticationMethod: m })) })] : []),
   ).map((p) => {
     const o: Obj = { ...p };
     for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];

@@ -75,7 +75,7 @@ describe('reason codes per packet type (MQTT 5)', () => {
     ['SUBACK', '90 04 00 01 00 11', 'MQTT-3.9.3-2'],
     ['UNSUBACK', 'b0 04 00 01 00 01', 'MQTT-3.11.3-2'],
     ['DISCONNECT', 'e0 01 18', 'MQTT-3.14.2-1'],
-    ['AUTH', 'f0 01 04', 'MQTT-3.15.2-1'],
+    ['AUTH', 'f0 08 04 06 15 00 03 53 43 52', 'MQTT-3.15.2-1'], // with its Authentication Method "SCR"
   ])('%s', (_n, h, spec) => {
     expect(refs(h, 5)).toEqual([`invalid-reason-code ${spec}`]);
   });
