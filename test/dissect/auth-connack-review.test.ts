@@ -1,7 +1,7 @@
 // Rules and displays found missing or wrong in the second packet-structure
 // review. One comment per field.
 import { describe, expect, it } from 'vitest';
-import { decodeBoth, holder } from './helpers.js';
+import { decodeBoth, find, holder } from './helpers.js';
 
 describe('AUTH without an Authentication Method [MQTT 5.0 §3.15.2.2.2]', () => {
   it('is a Protocol Error when the properties leave it out; the note sits on the Reason Code', () => {
@@ -48,5 +48,31 @@ describe('AUTH without an Authentication Method [MQTT 5.0 §3.15.2.2.2]', () => 
       7f 00 01 61  # unknown property 0x7f: the rest cannot be decoded
     `, 5);
     expect(unknown.notes.map((n) => n.code)).toEqual(['unknown-property']);
+  });
+});
+
+describe('CONNACK acknowledge flags: the reserved bits', () => {
+  it('show the value of bits 7-1 (not the byte masked) and say they must be 0, as the other reserved bit fields do', () => {
+    const { f } = decodeBoth(`
+      20 03        # CONNACK, RL 3
+      03           # acknowledge flags: reserved bits 7-1 = 0000001, Session Present 1
+      00           # Success
+      00           # property length 0
+    `, 5);
+    const r = find(f, 'mqtt.conack.flags.reserved')!;
+    expect({ value: r.value, display: r.display, mask: r.mask }).toEqual({ value: 1, display: '1 (must be 0)', mask: 0xfe });
+    expect(find(f, 'mqtt.conack.flags.sp')!.value).toBe(1);
+  });
+  it('3.1: the whole byte is reserved', () => {
+    const { f } = decodeBoth(`
+      20 02        # CONNACK, RL 2
+      81           # reserved byte 0x81
+      00           # Connection Accepted
+    `, 3);
+    const r = find(f, 'mqtt.conack.flags.reserved')!;
+    expect({ value: r.value, display: r.display, mask: r.mask }).toEqual({ value: 0x81, display: '129 (must be 0)', mask: 0xff });
+  });
+  it('a clean byte shows 0', () => {
+    expect(find(decodeBoth('20 02 01 00  # SP 1, accepted', 4).f, 'mqtt.conack.flags.reserved')!.display).toBe('0');
   });
 });

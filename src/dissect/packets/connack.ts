@@ -25,7 +25,9 @@ export function walkConnack(w: Walker): void {
   if (w.tree) {
     const f = w.add('mqtt.conack.flags', label, at, 1, fl, `0x${hexByte(fl)}`);
     w.open(f);
-    w.add('mqtt.conack.flags.reserved', 'Reserved', at, 1, fl & reservedMask, String(fl & reservedMask), reservedMask);
+    // The value of the masked bits, as for every bit field (bits 7-1 of 0x03 are 0000001: 1).
+    const rsv = v31 ? fl : fl >> 1;
+    w.add('mqtt.conack.flags.reserved', 'Reserved', at, 1, rsv, rsv ? `${rsv} (must be 0)` : '0', reservedMask);
     if (!v31) w.add('mqtt.conack.flags.sp', 'Session Present', at, 1, fl & 1, fl & 1 ? '1 (set)' : '0 (not set)', 0x01);
     w.close();
   }
