@@ -28,6 +28,23 @@ export function leafFieldPerByte(length: number, fields: Field[], parents?: Map<
   return owner;
 }
 
+const GENERIC = /^(byte \d|Value|Key|Property Identifier|Reserved)/;
+
+/**
+ * A generic label ("byte 1", "Value", "Key") reads better with its parent's, and
+ * the parent's with its own while that is generic too: a Subscription Identifier's
+ * varint byte is "Subscription Identifier: Value: byte 1", not "Value: byte 1".
+ */
+function qualifiedLabel(f: Field, parents: Map<Field, Field>): string {
+  let text = f.label;
+  let cur = f;
+  for (let p = parents.get(cur); p !== undefined && GENERIC.test(cur.label); p = parents.get(cur)) {
+    text = `${p.label}: ${text}`;
+    cur = p;
+  }
+  return text;
+}
+
 export function renderHex(bytes: Uint8Array, result: DissectResult, opts: HexOptions = {}): string {
   const width = opts.width ?? 16;
   const parents = new Map<Field, Field>();
@@ -42,10 +59,7 @@ export function renderHex(bytes: Uint8Array, result: DissectResult, opts: HexOpt
     while (j < bytes.length && owner[j] === f && j - i < width) j++;
     const hex: string[] = [];
     for (let k = i; k < j; k++) hex.push(masked.length > 0 && inRanges(k, masked) ? '**' : hexOf(bytes, k, k + 1));
-    // Generic child labels ("byte 1", "Value", "Key") read better with their parent's label.
-    const p = f ? parents.get(f) : undefined;
-    const text = f && p && /^(byte \d|Value|Key|Property Identifier|Reserved)/.test(f.label) ? `${p.label}: ${f.label}` : f?.label;
-    const label = f ? `${text} (${f.id})` : '(not decoded)';
+    const label = f ? `${qualifiedLabel(f, parents)} (${f.id})` : '(not decoded)';
     lines.push(`${i.toString(16).padStart(4, '0')}  ${hex.join(' ').padEnd(width * 3 - 1)}  ${label}`);
     i = j;
   }
