@@ -9,11 +9,16 @@ import type { ConnectionTap, ProxyConnectionInfo } from './types.js';
 export interface LinkHooks {
   now(): number;
   tap: ConnectionTap;
+  /** A failure to reach the broker (counted as an upstream failure). */
   log(line: string): void;
+  /** Any other one-line diagnostic. */
+  notice(line: string): void;
   closed(link: Link): void;
   upstreamLabel: string;
   /** A CA was given for the broker's certificate (--cafile): an untrusted certificate was not signed by it. */
   upstreamCa?: boolean;
+  /** The broker connection is TLS (--upstream-tls). */
+  upstreamTls?: boolean;
   maxBufferedBytes: number;
 }
 
@@ -40,6 +45,8 @@ export class Link {
   /** The side that ended or failed first. */
   private by: Direction | null = null;
   private done = false;
+  /** shutdown() closed the connection (the proxy, not the broker). */
+  private shutDown = false;
   bytesC2S = 0;
   bytesS2C = 0;
   /** Client bytes held while connecting, in total. */
@@ -89,6 +96,7 @@ export class Link {
    */
   shutdown(): void {
     if (this.done) return;
+    this.shutDown = true;
     if (this.how === 'fin') this.how = 'end';
     this.first('s2c');
     this.abortConnect?.();
@@ -230,6 +238,15 @@ export class Link {
     if (this.done || !this.clientClosed) return;
     if (!(this.upstreamClosed || this.upstreamGone)) return;
     this.done = true;
+    if (this.by === 's2c' && this.upstream !== null && !this.shutDown && this.bytesS2C === 0 && this.bytesC2S > 0) {
+      // The broker hung up on the client's first bytes without a word: say so, or the
+      // user sees only a CONNECT and a client saying "connection lost".
+      this.hooks.notice(`upstream ${this.hooks.upstreamLabel} closed the connection without answering `
+        + `(client ${endpoint(this.meta)} sent ${this.bytesC2S} bytes, the broker none); `
+        + (this.hooks.upstreamTls
+          ? `the broker's log should say why`
+          : `if that port expects TLS, add --upstream-tls (and --cafile); otherwise the broker's log should say why`));
+    }
     this.hooks.tap.close(this.meta.id, this.hooks.now(), this.how, this.by ?? 'c2s');
     this.hooks.closed(this);
   }

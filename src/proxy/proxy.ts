@@ -46,6 +46,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       counters.upstreamFailures++;
       log(line);
     },
+    notice: log,
     closed: (link: Link) => {
       links.delete(link);
       counters.bytesC2S += link.bytesC2S;
@@ -55,6 +56,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     },
     upstreamLabel,
     upstreamCa: opts.upstreamTls?.ca !== undefined,
+    upstreamTls: opts.upstreamTls !== undefined,
     maxBufferedBytes,
   };
 

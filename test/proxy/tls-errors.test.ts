@@ -163,6 +163,14 @@ describe('TLS to the broker (--upstream-tls), a real mosquitto with a TLS listen
     expect(r.logs[0]).toMatch(new RegExp(`^upstream 127\\.0\\.0\\.1:${m.port} sent a TLS certificate that the --cafile CA did not sign \\([A-Z_]+\\); give the CA that signed the broker's certificate with --cafile; closing client 127\\.0\\.0\\.1:\\d+$`));
   });
 
+  it('without --upstream-tls, says the broker hung up without answering and suggests --upstream-tls', async () => {
+    const r = await attempt(undefined);
+    expect(r.code).not.toBe(0);
+    // mosquitto drops the plain CONNECT on its TLS listener; before, the proxy said nothing at all.
+    expect(r.logs).toHaveLength(1);
+    expect(r.logs[0]).toMatch(new RegExp(`^upstream 127\\.0\\.0\\.1:${m.port} closed the connection without answering \\(client 127\\.0\\.0\\.1:\\d+ sent \\d+ bytes, the broker none\\); if that port expects TLS, add --upstream-tls \\(and --cafile\\); otherwise the broker's log should say why$`));
+  });
+
   it('works with the CA given', async () => {
     const r = await attempt({ ca });
     expect(r.code).toBe(0);
