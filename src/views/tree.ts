@@ -10,6 +10,8 @@ export interface TreeOptions {
   showSecrets?: boolean;
   /** Most bytes of a field shown in hex before eliding (default 16). */
   maxHexBytes?: number;
+  /** Most characters of a field's display before eliding (default 240); a 64 KiB payload is one line otherwise. */
+  maxDisplayChars?: number;
   /** Header line printed before the fields. */
   title?: string;
   /** Protocol level the packet was decoded with; when absent it is told from the tree. */
@@ -39,6 +41,20 @@ function bytesText(bytes: Uint8Array, f: Field, max: number, masked: Array<[numb
   return parts.join(' ') + (f.length > n ? ` … (+${f.length - n} bytes)` : '');
 }
 
+/**
+ * A display cut to `max` characters: `"xxxx…" (70000 bytes; display cut to 240
+ * characters)`. The size a payload display ends with is kept.
+ */
+export function clipDisplay(display: string, max: number): string {
+  if (display.length <= max) return display;
+  const m = / \(([\d,]+ bytes?)\)$/.exec(display);
+  let n = max;
+  const c = display.charCodeAt(n - 1);
+  if (c >= 0xd800 && c <= 0xdbff) n--; // do not split a surrogate pair
+  const head = display.slice(0, n);
+  return m ? `${head}… (${m[1]}; display cut to ${max} characters)` : `${head}… (display cut to ${max} of ${display.length} characters)`;
+}
+
 function noteLine(n: Note): string {
   return `! ${n.severity} ${n.code}: ${n.text}${n.spec ? ` [${n.spec}]` : ''}`;
 }
@@ -46,6 +62,7 @@ function noteLine(n: Note): string {
 /** Render a field tree as text lines. `bytes` are the packet's bytes. */
 export function renderTree(bytes: Uint8Array, result: DissectResult, opts: TreeOptions = {}): string {
   const max = opts.maxHexBytes ?? 16;
+  const maxText = opts.maxDisplayChars ?? 240;
   const fields = opts.showSecrets ? result.fields : maskSecrets(result.fields, bytes);
   // Secret bytes are masked in every row that shows them (a property block's row too).
   const masked = opts.showSecrets ? [] : secretRanges(result.fields, bytes);
@@ -63,7 +80,7 @@ export function renderTree(bytes: Uint8Array, result: DissectResult, opts: TreeO
       } else {
         const where = f.length === 1 ? `[${f.offset}]` : `[${f.offset}, ${f.length} bytes]`;
         const hex = bytesText(bytes, f, max, masked);
-        const label = `${f.label}: ${f.display}`;
+        const label = `${f.label}: ${clipDisplay(f.display, maxText)}`;
         lines.push(`${pad}${where} ${hex}  ${label}`);
       }
       for (const n of f.notes ?? []) { lines.push(`${pad}    ${noteLine(n)}`); shown.add(n); }
