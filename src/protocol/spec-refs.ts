@@ -64,6 +64,7 @@ export const NOTE_DEFS = {
   propertyValue: d('property-value', 'error', undefined, 'MQTT-2.2.2.2', 'property value out of range'),
   authDataWithoutMethod: d('auth-data-without-method', 'error', undefined, 'MQTT-3.1.2.11.10', 'CONNECT Authentication Data without an Authentication Method'),
   authMethodMissing: d('auth-method-missing', 'error', undefined, 'MQTT-3.15.2.2.2', 'AUTH (other than the Remaining Length 0 form) without an Authentication Method'),
+  payloadFormatInvalid: d('payload-format-invalid', 'error', undefined, 'MQTT-3.3.2.3.2', 'Payload Format Indicator 1 but the payload (or Will Message) is not well-formed UTF-8'),
   invalidReason: d('invalid-reason-code', 'error', undefined, 'MQTT-2.4', 'reason code not valid for this packet type'),
   packetIdZero: d('packet-id-zero', 'error', 'MQTT-2.3.1-1', 'MQTT-2.2.1-3', 'Packet Identifier 0 where a non-zero one is required'),
   noTopicFilters: d('no-topic-filters', 'error', 'MQTT-3.8.3-3', 'MQTT-3.8.3-2', 'SUBSCRIBE/UNSUBSCRIBE without any topic filter'),

@@ -76,3 +76,40 @@ describe('CONNACK acknowledge flags: the reserved bits', () => {
     expect(find(decodeBoth('20 02 01 00  # SP 1, accepted', 4).f, 'mqtt.conack.flags.reserved')!.display).toBe('0');
   });
 });
+
+describe('Payload Format Indicator 1 with a payload that is not UTF-8 [MQTT 5.0 §3.3.2.3.2, §3.1.3.2.3]', () => {
+  it('PUBLISH: noted on the payload', () => {
+    const { f, notes } = decodeBoth(`
+      30 08        # PUBLISH QoS 0, RL 8
+      00 01 61     # topic "a"
+      02           # property length 2
+      01 01        # payload format indicator 1 (UTF-8 Encoded Character Data)
+      ff fe        # payload: not UTF-8
+    `, 5);
+    expect(notes.map((n) => `${n.code} ${n.spec} ${n.offset}`)).toEqual(['payload-format-invalid MQTT-3.3.2.3.2 8']);
+    expect(notes[0]!.text).toBe('the Payload Format Indicator is 1 (UTF-8 Encoded Character Data) but the payload is not well-formed UTF-8; a receiver may refuse it with PUBACK, PUBREC or DISCONNECT 0x99 (Payload format invalid)');
+    expect(holder(f, 'payload-format-invalid')?.id).toBe('mqtt.msg');
+  });
+  it('PUBLISH: fine with UTF-8, or with the indicator 0', () => {
+    expect(decodeBoth('30 09 00 01 61 02 01 01 c3 a9 21  # PFI 1, payload "é!"', 5).notes).toEqual([]);
+    expect(decodeBoth('30 08 00 01 61 02 01 00 ff fe  # PFI 0, binary payload', 5).notes).toEqual([]);
+  });
+  it('CONNECT: the Will Message, noted on it', () => {
+    const { f, notes } = decodeBoth(`
+      10 1a        # CONNECT, RL 26
+      00 04 4d 51 54 54  # protocol name "MQTT"
+      05           # level 5
+      06           # will flag, clean start
+      00 3c        # keep alive 60
+      00           # property length 0
+      00 01 63     # client id "c"
+      02           # will property length 2
+      01 01        # payload format indicator 1
+      00 03 77 2f 74     # will topic "w/t"
+      00 02 c3 28  # will message: c3 28 is not UTF-8
+    `, 5);
+    expect(notes.map((n) => `${n.code} ${n.spec} ${n.offset}`)).toEqual(['payload-format-invalid MQTT-3.1.3.2.3 26']);
+    expect(notes[0]!.text).toContain('the Will Message is not well-formed UTF-8; a receiver may refuse it with CONNACK 0x99');
+    expect(holder(f, 'payload-format-invalid')?.id).toBe('mqtt.willmsg');
+  });
+});

@@ -116,6 +116,11 @@ function propsFor(place: number) {
   });
 }
 
+/** With Payload Format Indicator 1 the payload MUST be well-formed UTF-8 [MQTT 5.0 §3.3.2.3.2]: its bytes as hex text then. */
+function utf8IfIndicated(payload: Buffer, props: Obj | undefined): Buffer {
+  return props?.['payloadFormatIndicator'] === true ? Buffer.from(payload.toString('hex')) : payload;
+}
+
 function packetArb(v5: boolean): fc.Arbitrary<Obj> {
   const P = (place: number) => (v5 ? propsFor(place) : fc.constant(undefined));
   const pid = u16;
@@ -132,6 +137,7 @@ function packetArb(v5: boolean): fc.Arbitrary<Obj> {
       const q: Obj = { ...p };
       if (p.password !== undefined && p.username === undefined) q['username'] = 'u';
       if (p.clientId === '' && !p.clean) q['clientId'] = 'c'; // mqtt-packet's parser rejects this combination
+      if (p.will) q['will'] = { ...p.will, payload: utf8IfIndicated(p.will.payload, p.will.properties) };
       return q;
     }),
     ((v5
@@ -142,7 +148,7 @@ function packetArb(v5: boolean): fc.Arbitrary<Obj> {
     fc.record({
       cmd: fc.constant('publish'), topic: topicName, payload: buf, qos: fc.integer({ min: 0, max: 2 }), retain: fc.boolean(), dup: fc.boolean(),
       messageId: pid, properties: P(3),
-    }).map((p) => ({ ...p, dup: p.qos === 0 ? false : p.dup })),
+    }).map((p) => ({ ...p, dup: p.qos === 0 ? false : p.dup, payload: utf8IfIndicated(p.payload, p.properties) })),
     fc.record({ cmd: fc.constantFrom('puback', 'pubrec'), messageId: pid, ...(v5 ? { reasonCode: rcs([0, 0x10, 0x80, 0x87, 0x97]), properties: P(4) } : {}) }),
     fc.record({ cmd: fc.constantFrom('pubrel', 'pubcomp'), messageId: pid, ...(v5 ? { reasonCode: rcs([0, 0x92]), properties: P(6) } : {}) }),
     fc.record({

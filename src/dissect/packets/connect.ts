@@ -7,6 +7,7 @@ import { NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { readProperties, WILL_PLACE } from '../properties.js';
 import { hexByte, hexOf, quote, UTF8_WILDCARD } from '../utf8.js';
 import type { Walker } from '../walker.js';
+import { payloadFormatCheck } from './publish.js';
 
 export function walkConnect(w: Walker): void {
   const s = w.s;
@@ -111,6 +112,9 @@ export function walkConnect(w: Walker): void {
     const ws = w.bin('mqtt.willmsg_len', 'mqtt.willmsg', 'Will Message');
     if (ws < 0) return;
     will.payload = w.b.subarray(ws, w.pos);
+    if (will.properties !== null && will.properties['payload_format_indicator'] === 1) {
+      payloadFormatCheck(w, ws, w.pos, 'Will Message', 'MQTT-3.1.3.2.3', 'CONNACK');
+    }
   }
   if (uname) {
     const u = w.str('mqtt.username_len', 'mqtt.username', 'User Name');

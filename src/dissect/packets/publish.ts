@@ -2,7 +2,7 @@
 // (QoS > 0 only), properties (5), application message.
 import { NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { readProperties } from '../properties.js';
-import { decodeUtf8, utf8Status, UTF8_DISCOURAGED, UTF8_INVALID, UTF8_NUL, UTF8_WILDCARD, quote } from '../utf8.js';
+import { checkUtf8, decodeUtf8, utf8Status, UTF8_DISCOURAGED, UTF8_INVALID, UTF8_NUL, UTF8_WILDCARD, quote } from '../utf8.js';
 import { binaryField, numText, type Walker } from '../walker.js';
 import { packetId } from './common.js';
 
@@ -42,7 +42,20 @@ export function walkPublish(w: Walker): void {
   const po = w.pos;
   s.payloadOffset = po;
   s.payloadLength = w.end - po;
+  if (s.properties !== null && s.properties['payload_format_indicator'] === 1 && !w.truncated) {
+    payloadFormatCheck(w, po, w.end, 'payload', 'MQTT-3.3.2.3.2', 'PUBACK, PUBREC or DISCONNECT');
+  }
   w.pos = w.end;
   // An empty message is a field too (as in Wireshark, `mqtt.msg == ""` finds it).
   if (w.tree) binaryField(w, 'mqtt.msg', 'Message', po, w.end - po);
+}
+
+/**
+ * Payload Format Indicator 1: the payload (or Will Message) MUST be well-formed
+ * UTF-8; a receiver MAY check and refuse it with 0x99 Payload format invalid
+ * [MQTT 5.0 §3.3.2.3.2, §3.1.3.2.3].
+ */
+export function payloadFormatCheck(w: Walker, start: number, end: number, what: string, spec: string, refusal: string): void {
+  if ((checkUtf8(w.b, start, end) & UTF8_INVALID) === 0) return;
+  w.note(NOTE_DEFS.payloadFormatInvalid, `the Payload Format Indicator is 1 (UTF-8 Encoded Character Data) but the ${what} is not well-formed UTF-8; a receiver may refuse it with ${refusal} 0x99 (Payload format invalid)`, start, spec);
 }
