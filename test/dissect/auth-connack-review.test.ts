@@ -113,3 +113,32 @@ describe('Payload Format Indicator 1 with a payload that is not UTF-8 [MQTT 5.0 
     expect(holder(f, 'payload-format-invalid')?.id).toBe('mqtt.willmsg');
   });
 });
+
+describe('the SUBSCRIBE options byte is named as each version names it', () => {
+  it('3.1.1: "Requested QoS byte" in the notes, as in the tree', () => {
+    const bad = decodeBoth(`
+      82 06        # SUBSCRIBE, RL 6
+      00 01        # packet identifier 1
+      00 01 63     # topic filter "c"
+      05           # requested QoS byte: reserved bit 2 set, QoS 1
+    `, 4);
+    expect(bad.notes.map((n) => n.text)).toEqual(['Requested QoS byte 0x05 for "c": reserved bits are set']);
+    expect(find(bad.f, 'mqtt.subscription_options')!.label).toBe('Requested QoS Byte');
+    const cut = decodeBoth(`
+      82 05        # SUBSCRIBE, RL 5
+      00 01        # packet identifier 1
+      00 01 63     # topic filter "c", then no requested QoS byte
+    `, 4);
+    expect(cut.notes.map((n) => n.text)).toEqual(['Requested QoS Byte needs 1 byte(s) at offset 7 but only 0 remain in the packet']);
+  });
+  it('5.0: "subscription options"', () => {
+    const { notes } = decodeBoth(`
+      82 07        # SUBSCRIBE, RL 7
+      00 01        # packet identifier 1
+      00           # property length 0
+      00 01 63     # topic filter "c"
+      c1           # subscription options: reserved bits 7-6 set, QoS 1
+    `, 5);
+    expect(notes.map((n) => n.text)).toEqual(['subscription options 0xc1 for "c": reserved bits are set']);
+  });
+});

@@ -73,7 +73,8 @@ export function walkSubscribe(w: Walker): void {
     const filter = w.str('mqtt.topic_len', 'mqtt.topic', 'Topic Filter');
     if (filter === null) { if (g) w.closeGroup(g); return; }
     checkFilter(w, filter, fAt, 'SUBSCRIBE');
-    if (!w.need(1, 'mqtt.subscription_options', 'Subscription Options')) { if (g) w.closeGroup(g, filter, quote(filter)); return; }
+    // 3.1/3.1.1 call the byte "Requested QoS" (§3.8.3); 5.0 "Subscription Options" (§3.8.3.1).
+    if (!w.need(1, 'mqtt.subscription_options', v5 ? 'Subscription Options' : 'Requested QoS Byte')) { if (g) w.closeGroup(g, filter, quote(filter)); return; }
     const oAt = w.pos;
     const o = w.u8();
     const qos = o & 3;
@@ -85,7 +86,7 @@ export function walkSubscribe(w: Walker): void {
     };
     subs.push(req);
     const reservedMask = v5 ? 0xc0 : 0xfc;
-    const what = `subscription options 0x${hexByte(o)} for ${quote(filter)}`;
+    const what = `${v5 ? 'subscription options' : 'Requested QoS byte'} 0x${hexByte(o)} for ${quote(filter)}`;
     // 3.1.1: [MQTT-3.8.3-4] for all three. 5.0: QoS 3 and Retain Handling 3 are
     // Protocol Errors (§3.8.3.1, no number); reserved bits [MQTT-3.8.3-5].
     if (qos === 3) w.note(NOTE_DEFS.subscribeOptions, `${what}: QoS 3 is invalid`, oAt, w.ref('MQTT-3.8.3-4', 'MQTT-3.8.3.1'));
