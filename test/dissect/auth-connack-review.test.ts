@@ -1,7 +1,9 @@
 // Rules and displays found missing or wrong in the second packet-structure
 // review. One comment per field.
 import { describe, expect, it } from 'vitest';
-import { decodeBoth, find, holder } from './helpers.js';
+import { decodeStream } from '../../src/cli/commands/decode.js';
+import { dissect } from '../../src/dissect/index.js';
+import { decodeBoth, find, hex, holder } from './helpers.js';
 
 describe('AUTH without an Authentication Method [MQTT 5.0 §3.15.2.2.2]', () => {
   it('is a Protocol Error when the properties leave it out; the note sits on the Reason Code', () => {
@@ -140,5 +142,41 @@ describe('the SUBSCRIBE options byte is named as each version names it', () => {
       c1           # subscription options: reserved bits 7-6 set, QoS 1
     `, 5);
     expect(notes.map((n) => n.text)).toEqual(['subscription options 0xc1 for "c": reserved bits are set']);
+  });
+});
+
+describe('Topic Alias: the tree says what the alias stands for [MQTT 5.0 §3.3.2.3.4]', () => {
+  const SETS = `
+    30 0a        # PUBLISH QoS 0, RL 10
+    00 03 61 2f 62     # topic "a/b"
+    03           # property length 3
+    23 00 01     # topic alias 1
+    78           # payload "x"
+  `;
+  const USES = `
+    30 07        # PUBLISH QoS 0, RL 7
+    00 00        # topic length 0: the alias stands in for the topic
+    03           # property length 3
+    23 00 01     # topic alias 1
+    79           # payload "y"
+  `;
+  it('a PUBLISH with a Topic Name sets the alias', () => {
+    const { f } = decodeBoth(SETS, 5);
+    expect(find(f, 'mqtt.property.topic_alias')!.display).toBe('1 (sets Topic Alias 1 to "a/b" for the PUBLISH packets after it)');
+  });
+  it('an empty Topic Name takes the topic from the context the connection gives', () => {
+    const b = hex(USES);
+    const known = dissect(b, { version: 5, topicAliases: new Map([[1, 'a/b']]) });
+    expect(find(known.fields, 'mqtt.topic_len')!.display).toBe('0 (no Topic Name: the topic is "a/b", which an earlier PUBLISH set Topic Alias 1 to)');
+    expect(find(known.fields, 'mqtt.property.topic_alias')!.display).toBe('1 (stands for "a/b")');
+    const unknown = dissect(b, { version: 5 });
+    expect(find(unknown.fields, 'mqtt.topic_len')!.display).toBe('0 (no Topic Name: the topic is whatever an earlier PUBLISH set Topic Alias 1 to (none in what was decoded))');
+    expect(find(unknown.fields, 'mqtt.property.topic_alias')!.display).toBe('1 (not set by an earlier PUBLISH in what was decoded)');
+    expect(known.notes).toEqual([]);
+  });
+  it('mqttscope decode passes the alias on from one PUBLISH to the next', () => {
+    const { packets } = decodeStream(hex(SETS + USES), 5);
+    const t = packets[1]!.record.tree();
+    expect(find(t.fields, 'mqtt.topic_len')!.display).toBe('0 (no Topic Name: the topic is "a/b", which an earlier PUBLISH set Topic Alias 1 to)');
   });
 });

@@ -99,7 +99,10 @@ export function decodeStream(input: Uint8Array, version: ProtocolVersion): { pac
       if (topic) aliases.set(s.topicAlias, topic);
       else topic = aliases.get(s.topicAlias) ?? topic;
     }
-    const snap: DissectContext = { version: ver };
+    // The tree is decoded later: give it the alias this PUBLISH uses, as it stands now.
+    const snap: DissectContext = s.type === 3 && s.topicAlias !== null && topic
+      ? { version: ver, topicAliases: new Map([[s.topicAlias, topic]]) }
+      : { version: ver };
     let tree: DissectResult | null = null;
     const info = PACKET_TYPES[s.type]!;
     const seq = packets.length + 1;

@@ -3,6 +3,7 @@
 import { NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { readProperties } from '../properties.js';
 import { checkUtf8, decodeUtf8, utf8Status, UTF8_DISCOURAGED, UTF8_INVALID, UTF8_NUL, UTF8_WILDCARD, quote } from '../utf8.js';
+import type { Field } from '../../model/types.js';
 import { binaryField, numText, type Walker } from '../walker.js';
 import { packetId } from './common.js';
 
@@ -13,7 +14,7 @@ export function walkPublish(w: Walker): void {
   if (!w.need(2, 'mqtt.topic_len', 'Topic Length')) return;
   const tlen = (b[w.pos]! << 8) | b[w.pos + 1]!;
   w.pos += 2;
-  if (w.tree) w.add('mqtt.topic_len', 'Topic Length', w.pos - 2, 2, tlen, numText(tlen));
+  const tlf = w.tree ? w.add('mqtt.topic_len', 'Topic Length', w.pos - 2, 2, tlen, numText(tlen)) : null;
   if (!w.need(tlen, 'mqtt.topic', 'Topic')) return;
   const ts = w.pos;
   const topic = decodeUtf8(b, ts, ts + tlen);
@@ -34,6 +35,7 @@ export function walkPublish(w: Walker): void {
     if (props === null) return;
     const ta = props['topic_alias'];
     if (typeof ta === 'number') s.topicAlias = ta;
+    if (tlf !== null && s.topicAlias !== null && s.topicAlias > 0) explainAlias(w, tlf, s.topicAlias, tlen === 0 ? null : topic);
   }
   if (tlen === 0 && s.topicAlias === null && !w.truncated) {
     // 3.1.1 [MQTT-4.7.3-1]; 5.0 §3.3.2.1: a Protocol Error without a Topic Alias
@@ -58,4 +60,24 @@ export function walkPublish(w: Walker): void {
 export function payloadFormatCheck(w: Walker, start: number, end: number, what: string, spec: string, refusal: string): void {
   if ((checkUtf8(w.b, start, end) & UTF8_INVALID) === 0) return;
   w.note(NOTE_DEFS.payloadFormatInvalid, `the Payload Format Indicator is 1 (UTF-8 Encoded Character Data) but the ${what} is not well-formed UTF-8; a receiver may refuse it with ${refusal} 0x99 (Payload format invalid)`, start, spec);
+}
+
+/**
+ * Tree only: say what a Topic Alias does [MQTT 5.0 §3.3.2.3.4]. With a Topic Name it
+ * sets the alias; with an empty one the topic is the one the alias was last set to,
+ * which only the connection's earlier packets tell (the context's alias map).
+ */
+function explainAlias(w: Walker, topicLength: Field, alias: number, topic: string | null): void {
+  const props = w.top.find((f) => f.id === 'mqtt.properties');
+  const node = props?.children?.find((f) => f.id === 'mqtt.property.topic_alias');
+  if (topic !== null) {
+    if (node) node.display = `${alias} (sets Topic Alias ${alias} to ${quote(topic)} for the PUBLISH packets after it)`;
+    return;
+  }
+  const known = w.ctx.topicAliases?.get(alias);
+  const what = known !== undefined && known !== ''
+    ? `the topic is ${quote(known)}, which an earlier PUBLISH set Topic Alias ${alias} to`
+    : `the topic is whatever an earlier PUBLISH set Topic Alias ${alias} to (none in what was decoded)`;
+  topicLength.display = `0 (no Topic Name: ${what})`;
+  if (node) node.display = known !== undefined && known !== '' ? `${alias} (stands for ${quote(known)})` : `${alias} (not set by an earlier PUBLISH in what was decoded)`;
 }
