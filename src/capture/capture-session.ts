@@ -127,6 +127,8 @@ const WS_HOLD_LIMIT = 1024 * 1024;
 const START_KEEP = 16 * 1024;
 const SWEEP_EVERY = 4096;
 const CLOSED_LINGER_US = 120_000_000;
+/** Endpoints remembered for the not-decoded hint (and broker endpoints learned), at most. */
+const HINT_ENDPOINTS = 256;
 
 function epKey(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -214,6 +216,16 @@ export class CaptureSession {
   private lastTime = 0;
   private lastFrame = 0;
   private finished = false;
+  /**
+   * Connections left undecoded because their start was not captured (no SYN, or
+   * the first bytes lost) on a port not known to carry MQTT: they may be MQTT that
+   * only --port can show. Counted per endpoint (bounded) for one note at the end.
+   */
+  private unstarted = 0;
+  private unstartedFrame = 0;
+  private readonly unstartedEps = new Map<string, { ep: Endpoint; n: number; frame: number }>();
+  /** Server endpoints of decoded MQTT connections (bounded): a broker seen elsewhere in the capture. */
+  private readonly brokers = new Map<string, number>();
   readonly stats: CaptureStats = {
     frames: 0, tcpSegments: 0, mqttConnections: 0, wsConnections: 0, tlsConnections: 0, otherConnections: 0,
     notes: { info: 0, warn: 0, error: 0 },
@@ -301,9 +313,11 @@ export class CaptureSession {
         conn.sides[1].dir.flush(this.lastFrame, this.lastTime);
       }
       if (conn.status === 'detecting') this.decideByPort(conn);
+      if (conn.status === 'detecting') this.recordUnstarted(conn);
       if (conn.unseen !== null) this.noteUnseen(conn);
       if (conn.status === 'mqtt' && conn.ws) this.wsAnswered(conn, true);
     }
+    this.noteUnstarted();
     this.conns.clear();
     this.buckets.fill(null);
     this.v4Count = 0;
@@ -647,6 +661,7 @@ export class CaptureSession {
   }
 
   private ignore(conn: Conn): void {
+    this.recordUnstarted(conn);
     conn.status = 'ignored';
     conn.pending = [];
     conn.pendingBytes = 0;
@@ -663,6 +678,9 @@ export class CaptureSession {
     const meta: ConnMeta = { id: connId(cli, srv).trim(), client: cli, server: srv, transport };
     conn.meta = meta;
     this.stats.mqttConnections++;
+    const bk = epKey(srv.host, srv.port);
+    const nb = this.brokers.get(bk);
+    if (nb !== undefined || this.brokers.size < HINT_ENDPOINTS) this.brokers.set(bk, (nb ?? 0) + 1);
     if (transport === 'ws') {
       this.stats.wsConnections++;
       const mk = (dir: Direction) => new WebSocketDeframer({
@@ -799,7 +817,54 @@ export class CaptureSession {
     this.timeFloor = floor;
   }
 
+  /**
+   * A connection about to be given up undecoded: when it carried bytes but its
+   * start was not captured (no SYN from either side, or a gap before its first
+   * bytes), and no port said MQTT, it may be MQTT that heuristics cannot see.
+   */
+  private recordUnstarted(conn: Conn): void {
+    if (conn.status !== 'detecting' || conn.portServer !== null || conn.tlsServer !== null || !this.heuristics) return;
+    const [a, b] = conn.sides;
+    if (a.startLen === 0 && b.startLen === 0 && !a.broken && !b.broken) return;
+    if ((a.synSeen || b.synSeen) && !a.broken && !b.broken) return;
+    if (this.unstarted++ === 0) this.unstartedFrame = conn.tlsFrame;
+    for (const side of conn.sides) {
+      const k = epKey(side.ep.host, side.ep.port);
+      const e = this.unstartedEps.get(k);
+      if (e) e.n++;
+      else if (this.unstartedEps.size < HINT_ENDPOINTS) this.unstartedEps.set(k, { ep: side.ep, n: 1, frame: conn.tlsFrame });
+    }
+  }
+
+  /**
+   * One note per capture for the connections recordUnstarted kept, when they are
+   * likely MQTT: one end is the broker of decoded MQTT connections, or nothing at
+   * all was decoded (the user would see 0 packets and no reason).
+   */
+  private noteUnstarted(): void {
+    if (this.unstarted === 0) return;
+    const eps = [...this.unstartedEps.entries()];
+    const known = eps.filter(([k]) => this.brokers.has(k));
+    if (known.length === 0 && this.stats.mqttConnections > 0) return;
+    // The likely server: a known broker; else the end shared by most connections, then the lower port.
+    const cands = (known.length > 0 ? known : eps)
+      .sort(([, x], [, y]) => y.n - x.n || x.ep.port - y.ep.port || x.frame - y.frame)
+      .slice(0, known.length > 0 ? 3 : 1);
+    const plural = (k: number, one: string, many: string): string => `${k} ${k === 1 ? one : many}`;
+    const what = cands.map(([k, e]) => {
+      const b = this.brokers.get(k);
+      return `${k} (${plural(e.n, 'connection', 'connections')}, the first at frame ${e.frame}${b !== undefined ? `; it is the broker of ${plural(b, 'decoded MQTT connection', 'decoded MQTT connections')} in this capture` : ''})`;
+    }).join(', ');
+    const ports = [...new Set(cands.map(([, e]) => e.ep.port))].map((p) => `--port ${p}`).join(' ');
+    const n = this.unstarted;
+    this.note({
+      frame: this.unstartedFrame, severity: 'info', code: 'start-not-captured',
+      text: `frame ${this.unstartedFrame}: ${n === 1 ? '1 TCP connection whose start was not captured was' : `${n} TCP connections whose start was not captured were`} not decoded: without a captured CONNECT, MQTT is only recognised on port 1883 and each --port N. Likely server: ${what}; if ${n === 1 ? 'it carries' : 'they carry'} MQTT, run again with ${ports}`,
+    });
+  }
+
   private dropIdle(conn: Conn): void {
+    if (conn.status === 'detecting') this.recordUnstarted(conn);
     // Still waiting on a TLS port for its client's first bytes: it counts (and is noted) as TLS.
     if (conn.status === 'detecting' && conn.tlsServer !== null) this.encrypted(conn, conn.tlsServer);
     if (conn.status === 'mqtt') {
