@@ -352,7 +352,10 @@ export class TuiApp {
     const p = this.prompt;
     if (p) {
       const label = p.kind === 'filter' ? 'Filter: ' : 'Write pcap to: ';
-      const v = p.editor.value;
+      // A literal compared with the password is drawn as asterisks, as in a password field
+      // (the editor keeps the real text; the mask keeps every position, so the cursor and an
+      // error position still point at the same character).
+      const v = p.kind === 'filter' && !this.opts.showSecrets ? maskFilterSecrets(p.editor.value) : p.editor.value;
       const room = Math.max(4, W - label.length - 1);
       const start = Math.max(0, p.editor.cursor - room + 1);
       const shown = v.slice(start, start + room);
