@@ -12,6 +12,16 @@ import { binaryField, type Walker } from './walker.js';
 
 export { WILL_PLACE };
 
+/** The spec's name of each value type [MQTT 5.0 §1.5, Table 2-4]. */
+const TYPE_NAMES: Readonly<Record<PropertyInfo['type'], string>> = {
+  'byte': 'Byte', 'two-byte-int': 'Two Byte Integer', 'four-byte-int': 'Four Byte Integer', 'varint': 'Variable Byte Integer',
+  'utf8': 'UTF-8 Encoded String', 'binary': 'Binary Data', 'utf8-pair': 'UTF-8 String Pair',
+};
+
+function idDisplay(id: number, info: PropertyInfo): string {
+  return `0x${hexByte(id)} (${info.specName}, ${TYPE_NAMES[info.type]})`;
+}
+
 function placeName(place: number): string {
   return place === WILL_PLACE ? 'the Will Properties of CONNECT' : packetTypeName(place);
 }
@@ -115,7 +125,7 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
         if (w.tree) {
           const f = w.add(`mqtt.property.${info.name}`, info.specName, at, blockEnd - at, hexOf(w.b, at, blockEnd), `(runs past the property block: ${hexOf(w.b, at, blockEnd)})`);
           w.open(f);
-          w.add('mqtt.property_id', 'Property Identifier', at, 1, id, `0x${hexByte(id)} (${info.specName})`);
+          w.add('mqtt.property_id', 'Property Identifier', at, 1, id, idDisplay(id, info));
           if (blockEnd - at > 1) w.add('mqtt.property.undecoded', 'Undecoded', at + 1, blockEnd - at - 1, hexOf(w.b, at + 1, blockEnd), hexOf(w.b, at + 1, blockEnd));
           w.close();
         }
@@ -128,7 +138,7 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
     if (w.tree) {
       node = w.add(`mqtt.property.${info.name}`, info.specName, at, 0, null, '');
       w.open(node);
-      w.add('mqtt.property_id', 'Property Identifier', at, 1, id, `0x${hexByte(id)} (${info.specName})`);
+      w.add('mqtt.property_id', 'Property Identifier', at, 1, id, idDisplay(id, info));
     }
     const v = readValue(w, info);
     if (node) {
@@ -193,6 +203,10 @@ function valueRangeCheck(w: Walker, info: PropertyInfo, v: number, at: number): 
   w.note(NOTE_DEFS.propertyValue, `${info.specName} has the value ${v}; it must be ${allowed}`, at, info.id === 0x23 ? 'MQTT-3.3.2-8' : undefined);
 }
 
+function flag(v: number, off: string, on: string): string {
+  return v === 0 ? `0 (${off})` : v === 1 ? `1 (${on})` : String(v);
+}
+
 /** Display of an integer property value: units for the intervals and sizes [MQTT 5.0 §3.1.2.11, §3.2.2.3, §3.3.2.3]. */
 function intDisplay(id: number, v: number): string {
   switch (id) {
@@ -201,6 +215,16 @@ function intDisplay(id: number, v: number): string {
     case 0x02: case 0x18: case 0x13: return `${v} s`; // Message Expiry, Will Delay, Server Keep Alive
     case 0x27: return `${v} bytes`; // Maximum Packet Size
     case 0x01: return v === 0 ? '0 (unspecified bytes)' : v === 1 ? '1 (UTF-8 encoded character data)' : String(v);
+    // What the flags and limits mean [MQTT 5.0 §3.1.2.11, §3.2.2.3].
+    case 0x17: return flag(v, 'Reason String and User Properties only on PUBLISH, CONNACK and DISCONNECT', 'Reason String and User Properties on any packet');
+    case 0x19: return flag(v, 'no Response Information in CONNACK', 'Response Information in CONNACK is welcome');
+    case 0x21: return `${v} (at most ${v} QoS 1 and QoS 2 PUBLISH packets unacknowledged at once)`; // Receive Maximum
+    case 0x22: return v === 0 ? '0 (no Topic Alias accepted)' : `${v} (Topic Aliases 1 to ${v} accepted)`; // Topic Alias Maximum
+    case 0x24: return v === 0 ? '0 (QoS 0 only)' : v === 1 ? '1 (QoS 0 and 1; no QoS 2)' : String(v); // Maximum QoS
+    case 0x25: return flag(v, 'retained messages not supported', 'retained messages supported');
+    case 0x28: return flag(v, 'wildcard subscriptions not supported', 'wildcard subscriptions supported');
+    case 0x29: return flag(v, 'Subscription Identifiers not supported', 'Subscription Identifiers supported');
+    case 0x2a: return flag(v, 'shared subscriptions not supported', 'shared subscriptions supported');
     default: return String(v);
   }
 }

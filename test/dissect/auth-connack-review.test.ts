@@ -180,3 +180,59 @@ describe('Topic Alias: the tree says what the alias stands for [MQTT 5.0 §3.3.2
     expect(find(t.fields, 'mqtt.topic_len')!.display).toBe('0 (no Topic Name: the topic is "a/b", which an earlier PUBLISH set Topic Alias 1 to)');
   });
 });
+
+describe('MQTT 5 properties: the value type and what a flag or limit means', () => {
+  it('the Property Identifier names the data type; flags and limits say what they mean', () => {
+    const { f } = decodeBoth(`
+      20 0d        # CONNACK, RL 13
+      00           # acknowledge flags 0
+      00           # Success
+      0a           # property length 10
+      24 00        # maximum QoS 0
+      25 01        # retain available 1
+      21 00 0a     # receive maximum 10
+      22 00 00     # topic alias maximum 0
+    `, 5);
+    const ids = f.find((x) => x.id === 'mqtt.properties')!.children!.filter((x) => x.id.startsWith('mqtt.property.'));
+    expect(ids.map((x) => `${x.label}: ${x.display} | ${x.children![0]!.display}`)).toEqual([
+      'Maximum QoS: 0 (QoS 0 only) | 0x24 (Maximum QoS, Byte)',
+      'Retain Available: 1 (retained messages supported) | 0x25 (Retain Available, Byte)',
+      'Receive Maximum: 10 (at most 10 QoS 1 and QoS 2 PUBLISH packets unacknowledged at once) | 0x21 (Receive Maximum, Two Byte Integer)',
+      'Topic Alias Maximum: 0 (no Topic Alias accepted) | 0x22 (Topic Alias Maximum, Two Byte Integer)',
+    ]);
+  });
+  it('every value type has its spec name', () => {
+    const sub = decodeBoth(`
+      82 10        # SUBSCRIBE, RL 16
+      00 01        # packet identifier 1
+      09           # property length 9
+      0b 05        # subscription identifier 5 (Variable Byte Integer)
+      26 00 01 6b 00 01 76  # user property k=v (UTF-8 String Pair)
+      00 01 61 00  # topic filter "a", QoS 0
+    `, 5).f;
+    const con = decodeBoth(`
+      10 1b        # CONNECT, RL 27
+      00 04 4d 51 54 54  # protocol name "MQTT"
+      05           # level 5
+      02           # clean start
+      00 00        # keep alive 0
+      0f           # property length 15
+      15 00 01 6d  # authentication method "m" (UTF-8 Encoded String)
+      16 00 01 01  # authentication data 01 (Binary Data)
+      11 00 00 00 3c     # session expiry interval 60 (Four Byte Integer)
+      17 01        # request problem information 1 (Byte)
+      00 01 63     # client id "c"
+    `, 5).f;
+    const pid = (f: typeof sub, id: string): string => find(f, id)!.children![0]!.display;
+    expect([
+      pid(sub, 'mqtt.property.subscription_identifier'), pid(sub, 'mqtt.property.user_property'),
+      pid(con, 'mqtt.property.authentication_method'), pid(con, 'mqtt.property.authentication_data'),
+      pid(con, 'mqtt.property.session_expiry_interval'), pid(con, 'mqtt.property.request_problem_information'),
+    ]).toEqual([
+      '0x0b (Subscription Identifier, Variable Byte Integer)', '0x26 (User Property, UTF-8 String Pair)',
+      '0x15 (Authentication Method, UTF-8 Encoded String)', '0x16 (Authentication Data, Binary Data)',
+      '0x11 (Session Expiry Interval, Four Byte Integer)', '0x17 (Request Problem Information, Byte)',
+    ]);
+    expect(find(con, 'mqtt.property.request_problem_information')!.display).toBe('1 (Reason String and User Properties on any packet)');
+  });
+});
