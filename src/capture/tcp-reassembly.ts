@@ -149,7 +149,11 @@ export class TcpDirection {
     const end = (seq + wireLen) >>> 0;
     if (this.highSeq === null || seqDiff(end, this.highSeq) > 0) this.highSeq = end;
     if (fin && this.finSeq === null) this.finSeq = end;
-    if (payload.length > 0) this.accept(seq, payload, frame, timeUs);
+    if (payload.length === 1 && wireLen === 1 && !fin && seqDiff(seq, this.nextSeq) === -1) {
+      // A TCP keep-alive: one garbage byte (Windows sends 0x00) at the last acknowledged
+      // sequence number (tshark: "TCP Keep-Alive"). Not data, and no retransmission to compare.
+      this.retransmitted++;
+    } else if (payload.length > 0) this.accept(seq, payload, frame, timeUs);
     if (payload.length < wireLen && this.nextSeq === ((seq + payload.length) >>> 0)) {
       // The snap length cut this segment: its tail is lost for good.
       const missing = wireLen - payload.length;
