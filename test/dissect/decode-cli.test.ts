@@ -147,6 +147,7 @@ describe('decode command', () => {
     expect(alone.out).toContain('PUBLISH, 6 bytes at input offset 0');
     expect(alone.out).toContain('remaining-length-too-long');
     expect(alone.err).toContain('Remaining Length ff ff ff ff has its continuation bit set');
+    expect(alone.err).toContain('(the bytes it skips are decoded as far as they go, titled "bytes the framer skipped")');
   });
 
   it('formats microsecond timestamps', () => {

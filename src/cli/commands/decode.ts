@@ -156,7 +156,9 @@ export async function run(argv: string[]): Promise<number> {
   let errors = 0;
   for (const n of streamNotes) {
     if (n.severity === 'error') errors++;
-    process.stderr.write(`mqttscope decode: input: ${n.text}\n`);
+    // decodeStream() decodes what the framer skips: say where to find it.
+    const shown = n.code === 'resync' || n.code === 'remaining-length-too-long' ? ' (the bytes it skips are decoded as far as they go, titled "bytes the framer skipped")' : '';
+    process.stderr.write(`mqttscope decode: input: ${n.text}${shown}\n`);
   }
   for (const p of packets) {
     const rec = p.record;
