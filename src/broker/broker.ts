@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { loadAclFile, type AclFile } from '../acl/acl-file.js';
 import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
-import { createSecurity, type SecurityEvent } from './security.js';
+import { createSecurity, type ParsedPacket, type SecurityEvent } from './security.js';
 import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
 
 export interface BrokerOptions {
@@ -50,6 +50,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
       });
     },
     queueLimit: 65_536,
+    // aedes refuses an MQTT 3.1 client id over 23 characters with CONNACK 2; mosquitto 2.0.11 takes it.
+    maxClientsIdLength: 65_535,
   });
   shared = new SharedSubscriptions(aedes, { isDenied: security.isDenied, mayQueue: security.mayQueue });
   // mosquitto checks read access when it queues a message for an offline persistent
@@ -67,15 +69,19 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
     const client = aedes.handle(sock) as unknown as Client & { _parser?: EventEmitter };
-    // mosquitto closes the connection on an UNSUBSCRIBE with an invalid filter;
-    // aedes answers UNSUBACK for some ('a+', '$share'). aedes has no hook for it,
-    // so the packet is rewritten as it is parsed into one aedes does not know,
-    // which makes aedes close the connection in turn (after the packets before it).
-    client._parser?.prependListener('packet', (packet: { cmd: string; unsubscriptions?: string[] }) => {
-      if (packet.cmd !== 'unsubscribe') return;
-      const reason = security.invalidUnsubscribe(packet.unsubscriptions ?? []);
+    // mosquitto closes the connection on an UNSUBSCRIBE with an invalid filter, and
+    // on packets aedes takes (packet identifier 0, a control character in a topic, ...;
+    // see packetProblem). aedes has no hook for UNSUBSCRIBE, and an error from its
+    // PUBLISH hook comes too late for QoS 0, so the packet is rewritten as it is
+    // parsed into one aedes does not know, which makes aedes close the connection
+    // in turn (after the packets before it).
+    client._parser?.prependListener('packet', (packet: ParsedPacket) => {
+      const cmd = packet.cmd;
+      if (cmd !== 'publish' && cmd !== 'subscribe' && cmd !== 'unsubscribe') return;
+      const reason = security.packetProblem(packet)
+        ?? (cmd === 'unsubscribe' ? security.invalidUnsubscribe(packet.unsubscriptions ?? []) : null);
       if (reason === null) return;
-      packet.cmd = 'mqttscope:invalid-unsubscribe';
+      packet.cmd = `mqttscope:invalid-${cmd}`;
       sock.once('close', () => security.closedConnection(client, reason));
     });
   });

@@ -14,6 +14,13 @@
 // - UNSUBSCRIBE: an invalid filter ('a+', '#/x', '$share' alone) closes the
 //   connection without an UNSUBACK, as for SUBSCRIBE (aedes alone answers
 //   UNSUBACK for 'a+'); see invalidUnsubscribe and startBroker.
+// - Strings: mosquitto closes the connection on a topic, filter, client id,
+//   username or will topic holding a control character (U+0000-U+001F,
+//   U+007F-U+009F) or a non-character (U+FDD0-U+FDEF, U+xFFFE/xFFFF), on a
+//   packet identifier 0, on an UNSUBSCRIBE without filters, and on a will with
+//   QoS 3, an empty topic or a wildcard; aedes takes them all (packetProblem, preConnect).
+// - An empty client id with CleanSession 0 (or any empty id in MQTT 3.1) is
+//   CONNACK 2 "identifier rejected", before the password is looked at.
 // - A message queued for an offline persistent session is checked for read
 //   access as it is queued, with the username the session last logged in with,
 //   and again when it is sent (mayQueue).
@@ -31,7 +38,7 @@ export interface SecurityOptions {
 }
 
 export type SecurityEvent =
-  | { kind: 'connect-refused'; clientId: string; username: string | null; reason: string }
+  | { kind: 'connect-refused'; clientId: string; username: string | null; reason: string; /** The CONNACK return code: 5, or 2 for a rejected client id. */ returnCode: number }
   | { kind: 'connection-closed'; clientId: string; username: string | null; reason: string }
   | { kind: 'publish-denied'; clientId: string; username: string | null; topic: string; qos: number }
   | { kind: 'delivery-withheld'; clientId: string; username: string | null; topic: string; offline?: boolean };
@@ -56,6 +63,12 @@ export interface Security {
    * as the packet is parsed and has aedes close the connection instead of answering.
    */
   invalidUnsubscribe(filters: readonly string[]): string | null;
+  /**
+   * Why mosquitto would close the connection on this PUBLISH, SUBSCRIBE or
+   * UNSUBSCRIBE from a client, or null (see packetProblem). startBroker asks this
+   * as each packet is parsed.
+   */
+  packetProblem(packet: ParsedPacket): string | null;
   /** Report a connection the broker closed on its own (for invalidUnsubscribe). */
   closedConnection(client: Client, reason: string): void;
 }
@@ -65,6 +78,88 @@ export function invalidFilter(filter: string): string | null {
   return filter === '$share' ? `'$share' needs a group name and a filter` : filterProblem(filter);
 }
 
+/** Control characters and non-characters: mosquitto 2.0 (mosquitto_validate_utf8) refuses every string holding one. */
+const REFUSED_CHAR = /[\p{Cc}\p{Noncharacter_Code_Point}]/u;
+
+/**
+ * Why mosquitto 2.0.11 refuses `what` (a UTF-8 string of a packet), or null.
+ * U+0000 is forbidden by [MQTT-1.5.3-2]; for the other control characters and the
+ * non-characters MQTT 3.1.1 §1.5.3 lets a receiver close the connection, and mosquitto does.
+ */
+export function stringProblem(what: string, value: string): string | null {
+  const m = REFUSED_CHAR.exec(value);
+  if (m === null) return null;
+  const cp = m[0].codePointAt(0)!;
+  const u = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (cp === 0) return `${what} holds U+0000 [MQTT-1.5.3-2]`;
+  const kind = cp <= 0x9f ? 'the control character' : 'the non-character';
+  return `${what} holds ${kind} ${u} (MQTT 3.1.1 §1.5.3 lets a receiver close the connection; mosquitto does)`;
+}
+
+/** The fields of a parsed client packet that packetProblem looks at. */
+export interface ParsedPacket {
+  cmd: string;
+  qos?: number;
+  messageId?: number;
+  topic?: string;
+  subscriptions?: Array<{ topic: string }>;
+  unsubscriptions?: string[];
+}
+
+/**
+ * Why mosquitto closes the connection on this PUBLISH, SUBSCRIBE or UNSUBSCRIBE
+ * (beyond what aedes itself refuses), or null.
+ */
+export function packetProblem(packet: ParsedPacket): string | null {
+  const name = packet.cmd.toUpperCase();
+  const idZero = `${name} with packet identifier 0 [MQTT-2.3.1-1]`;
+  switch (packet.cmd) {
+    case 'publish':
+      if ((packet.qos ?? 0) > 0 && packet.messageId === 0) return idZero;
+      return stringProblem(`PUBLISH topic '${packet.topic ?? ''}'`, packet.topic ?? '');
+    case 'subscribe':
+      if (packet.messageId === 0) return idZero;
+      for (const s of packet.subscriptions ?? []) {
+        const p = stringProblem(`SUBSCRIBE filter '${s.topic}'`, s.topic);
+        if (p) return p;
+      }
+      return null;
+    case 'unsubscribe': {
+      if (packet.messageId === 0) return idZero;
+      const filters = packet.unsubscriptions ?? [];
+      if (filters.length === 0) return 'UNSUBSCRIBE without a topic filter [MQTT-3.10.3-2]';
+      for (const f of filters) {
+        const p = stringProblem(`UNSUBSCRIBE filter '${f}'`, f);
+        if (p) return p;
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Why mosquitto closes the connection on this CONNECT without a CONNACK (a protocol error), or null. */
+function connectProblem(packet: { clientId?: string; username?: string; will?: { topic?: string; qos?: number } | null }): string | null {
+  const will = packet.will ?? null;
+  if (will && will.qos === 3) return 'will QoS 3 [MQTT-3.1.2-14]';
+  const id = stringProblem(`client id '${packet.clientId ?? ''}'`, packet.clientId ?? '');
+  if (id) return id;
+  return null;
+}
+
+function willProblem(packet: { username?: string; will?: { topic?: string } | null }): string | null {
+  const topic = packet.will?.topic;
+  if (packet.will && topic !== undefined) {
+    if (topic === '') return 'empty will topic [MQTT-4.7.3-1]';
+    if (topic.includes('+') || topic.includes('#')) return `will topic '${topic}' holds a wildcard [MQTT-3.3.2-2]`;
+    const p = stringProblem(`will topic '${topic}'`, topic);
+    if (p) return p;
+  }
+  if (packet.username !== undefined) return stringProblem(`username '${packet.username}'`, packet.username);
+  return null;
+}
+
 /** The aedes hooks alone (see createSecurity for the session checks that go with them). */
 export function createSecurityHooks(opts: SecurityOptions, onEvent: (e: SecurityEvent) => void = () => {}): Hooks {
   return createSecurity(opts, onEvent).hooks;
@@ -72,6 +167,8 @@ export function createSecurityHooks(opts: SecurityOptions, onEvent: (e: Security
 
 export function createSecurity(opts: SecurityOptions, onEvent: (e: SecurityEvent) => void = () => {}): Security {
   const usernames = new WeakMap<Client, string | null>();
+  /** Clients whose CONNECT gets CONNACK 2 (an empty client id mosquitto does not take). */
+  const idRejected = new WeakSet<Client>();
   /** Client id → username of the last successful login with it (what mosquitto keeps with the session). */
   const sessionUser = new Map<string, string | null>();
   let deniedCounter = 0;
@@ -79,7 +176,7 @@ export function createSecurity(opts: SecurityOptions, onEvent: (e: SecurityEvent
   const isDenied = (packet: { brokerId?: string }): boolean => packet.brokerId === DENIED_BROKER_ID;
 
   const refuse = (client: Client, username: string | null, reason: string, done: (e: AuthenticateError | null, ok: boolean | null) => void): void => {
-    onEvent({ kind: 'connect-refused', clientId: client.id, username, reason });
+    onEvent({ kind: 'connect-refused', clientId: client.id, username, reason, returnCode: 5 });
     const err = new Error(`not authorized: ${reason}`) as AuthenticateError;
     (err as { returnCode: number }).returnCode = 5; // mosquitto 2.0 uses 5 for every refusal
     done(err, false);
@@ -92,16 +189,39 @@ export function createSecurity(opts: SecurityOptions, onEvent: (e: SecurityEvent
 
   const hooks: Hooks = {
     preConnect(client, packet, done) {
+      const close = (reason: string): void => {
+        onEvent({ kind: 'connection-closed', clientId: packet.clientId ?? '', username: packet.username ?? null, reason });
+        done(new Error(reason), false);
+      };
+      // In mosquitto's order: will flags, client id, then (unless the id is
+      // rejected with CONNACK 2) will topic, username and password.
+      const early = connectProblem(packet);
+      if (early) return close(early);
+      const level = packet.protocolVersion ?? 4;
+      if (packet.clientId === '' && (level === 3 || (level === 4 && !packet.clean))) {
+        // CONNACK 2, sent from authenticate (aedes sends only 2-5 from there).
+        idRejected.add(client);
+        return done(null, true);
+      }
+      const late = willProblem(packet);
+      if (late) return close(late);
       // [MQTT-3.1.2-22]: in 3.1/3.1.1 a password needs the username flag; mosquitto closes the connection.
-      if (packet.password !== undefined && packet.username === undefined && (packet.protocolVersion ?? 4) <= 4) {
-        const reason = 'password flag set without the username flag [MQTT-3.1.2-22]';
-        onEvent({ kind: 'connection-closed', clientId: packet.clientId ?? '', username: null, reason });
-        return done(new Error(reason), false);
+      if (packet.password !== undefined && packet.username === undefined && level <= 4) {
+        return close('password flag set without the username flag [MQTT-3.1.2-22]');
       }
       done(null, true);
     },
 
     authenticate(client, username, password, done) {
+      if (idRejected.has(client)) {
+        const reason = client.version === 3
+          ? 'identifier rejected: an empty client id (MQTT 3.1 needs 1-23 characters)'
+          : 'identifier rejected: an empty client id needs CleanSession 1 [MQTT-3.1.3-8]';
+        onEvent({ kind: 'connect-refused', clientId: '', username: username ? username : null, reason, returnCode: 2 });
+        const err = new Error(reason) as AuthenticateError;
+        (err as { returnCode: number }).returnCode = 2;
+        return done(err, false);
+      }
       // mosquitto reads a zero-length username or password as absent.
       const user = username ? username : null;
       const pw = password && password.length > 0 ? password : undefined;
@@ -158,6 +278,7 @@ export function createSecurity(opts: SecurityOptions, onEvent: (e: SecurityEvent
   return {
     hooks,
     isDenied,
+    packetProblem,
     invalidUnsubscribe(filters) {
       for (const f of filters) {
         const problem = invalidFilter(f);

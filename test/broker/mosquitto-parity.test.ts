@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type SecurityEvent } from '../../src/broker/index.js';
 import { startTestMosquitto } from '../helpers/mosquitto.js';
-import { RawClient, type ConnectFields } from './raw-client.js';
+import { RawClient, str, type ConnectFields } from './raw-client.js';
 
 interface Peer { port: number; close(): Promise<void> }
 interface Setup { passwd?: string; acl?: string; allowAnonymous: boolean }
@@ -88,6 +88,67 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   it('a password without a username closes the connection [MQTT-3.1.2-22]', async () => {
     await withBroker(start, { passwd: 'u:p\n', allowAnonymous: true }, async (_port, open) => {
       expect(await (await open({ clientId: 'c', password: 'p' })).connack()).toBe('closed');
+    });
+  });
+
+  it('an empty client id without CleanSession, or any in MQTT 3.1, is CONNACK 2 before the password is checked [MQTT-3.1.3-8]', async () => {
+    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: false }, async (_port, open) => {
+      const code = async (c: ConnectFields): Promise<number | 'closed'> => (await open(c)).connack();
+      expect(await code({ clientId: '', username: 'u', password: 'p', clean: false })).toBe(2);
+      expect(await code({ clientId: '', username: 'u', password: 'wrong', clean: false })).toBe(2);
+      expect(await code({ clientId: '', clean: false })).toBe(2);
+      expect(await code({ clientId: '', username: 'u', password: 'p', level: 3 })).toBe(2);
+      expect(await code({ clientId: '', username: 'u', password: 'p' })).toBe(0);
+      // MQTT 3.1 asks for at most 23 characters; mosquitto takes more (aedes alone: CONNACK 2).
+      expect(await code({ clientId: 'abcdefghijklmnopqrstuvwxyz', username: 'u', password: 'p', level: 3 })).toBe(0);
+    });
+  });
+
+  it('a will with QoS 3, an empty topic or a wildcard closes the connection without a CONNACK', async () => {
+    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: false }, async (_port, open) => {
+      const code = async (will: ConnectFields['will'], password = 'p'): Promise<number | 'closed'> =>
+        (await open({ clientId: 'w', username: 'u', password, will })).connack();
+      expect(await code({ topic: 'w/1', payload: 'x', qos: 3 })).toBe('closed');
+      expect(await code({ topic: '', payload: 'x' })).toBe('closed');
+      expect(await code({ topic: 'w/#', payload: 'x' })).toBe('closed');
+      expect(await code({ topic: 'w/+/x', payload: 'x' }, 'wrong')).toBe('closed'); // before the password
+      expect(await code({ topic: 'w/1', payload: 'x', qos: 2 })).toBe(0);
+    });
+  });
+
+  // mosquitto_validate_utf8: control characters and non-characters are refused in every string it reads.
+  const REFUSED = [['U+0000', '\u0000'], ['a tab', '\t'], ['U+007F', '\u007f'], ['U+0085', '\u0085'], ['U+FDD0', '\ufdd0'], ['U+FFFF', '\uffff'], ['U+10FFFE', '\u{10fffe}']];
+  it.each(REFUSED)('%s in a topic, filter, client id, username or will topic closes the connection', async (_name, ch) => {
+    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: false }, async (_port, open) => {
+      const code = async (c: Omit<ConnectFields, 'password'>): Promise<number | 'closed'> => (await open({ password: 'p', ...c })).connack();
+      expect(await code({ clientId: `c${ch}`, username: 'u' }), 'client id').toBe('closed');
+      expect(await code({ clientId: 'c', username: `u${ch}` }), 'username').toBe('closed');
+      expect(await code({ clientId: 'c', username: 'u', will: { topic: `w/${ch}`, payload: 'x' } }), 'will topic').toBe('closed');
+      const pub = await online(open, { clientId: 'p', username: 'u', password: 'p' });
+      expect(await pub.send(0x30, Buffer.concat([str(`t/${ch}`), Buffer.from('x')])), 'QoS 0 PUBLISH').toBe('closed');
+      const sub = await online(open, { clientId: 's', username: 'u', password: 'p' });
+      expect(await sub.subscribe([`t/${ch}`]), 'SUBSCRIBE').toBe('closed');
+    });
+  });
+
+  it('characters mosquitto takes: é, U+FFFD and U+1F600 in the same places', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+      for (const ch of ['é', '\ufffd', '\u{1f600}']) {
+        const c = await online(open, { clientId: `c${ch}`, username: `u${ch}`, will: { topic: `w/${ch}`, payload: 'x' } });
+        expect(await c.subscribe([`t/${ch}`])).toEqual([0]);
+        expect(await c.send(0x32, Buffer.concat([str(`p/${ch}`), Buffer.from([0, 7]), Buffer.from('x')]))).toBe('puback');
+      }
+    });
+  });
+
+  it('packet identifier 0 (PUBLISH QoS 1, SUBSCRIBE, UNSUBSCRIBE) and an UNSUBSCRIBE without filters close the connection', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+      const answer = async (header: number, body: Buffer): Promise<string> => (await online(open, { clientId: 'z' })).send(header, body);
+      expect(await answer(0x32, Buffer.concat([str('t'), Buffer.from([0, 0]), Buffer.from('x')])), 'PUBLISH').toBe('closed');
+      expect(await answer(0x82, Buffer.concat([Buffer.from([0, 0]), str('t'), Buffer.from([0])])), 'SUBSCRIBE').toBe('closed');
+      expect(await answer(0xa2, Buffer.concat([Buffer.from([0, 0]), str('t')])), 'UNSUBSCRIBE').toBe('closed');
+      expect(await answer(0xa2, Buffer.from([0, 1])), 'UNSUBSCRIBE without filters').toBe('closed');
+      expect(await answer(0xa2, Buffer.concat([Buffer.from([0, 1]), str('t')])), 'a valid UNSUBSCRIBE').toBe('unsuback');
     });
   });
 

@@ -4,7 +4,7 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 
-const str = (s: string): Buffer => {
+export const str = (s: string): Buffer => {
   const b = Buffer.from(s, 'utf8');
   return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
 };
@@ -27,8 +27,10 @@ export interface ConnectFields {
   username?: string;
   password?: string;
   clean?: boolean;
-  /** A Last Will (QoS 0, not retained unless said). */
-  will?: { topic: string; payload: string; qos?: 0 | 1 | 2; retain?: boolean };
+  /** A Last Will (QoS 0, not retained unless said; QoS 3 to send the invalid value). */
+  will?: { topic: string; payload: string; qos?: 0 | 1 | 2 | 3; retain?: boolean };
+  /** 3: MQTT 3.1 ("MQIsdp", level 3); default 4 (MQTT 3.1.1). */
+  level?: 3 | 4;
 }
 
 export class RawClient {
@@ -64,7 +66,7 @@ export class RawClient {
     }
     if (c.username !== undefined) { flags |= 0x80; payload = Buffer.concat([payload, str(c.username)]); }
     if (c.password !== undefined) { flags |= 0x40; payload = Buffer.concat([payload, str(c.password)]); }
-    const vh = Buffer.concat([str('MQTT'), Buffer.from([4, flags, 0, 60])]);
+    const vh = Buffer.concat([str(c.level === 3 ? 'MQIsdp' : 'MQTT'), Buffer.from([c.level ?? 4, flags, 0, 60])]);
     sock.write(frame(0x10, Buffer.concat([vh, payload])));
     return rc;
   }
@@ -128,6 +130,22 @@ export class RawClient {
       await this.waitFor(() => (this.packets.some((x) => x.cmd === 'pubrec' && x.messageId === id) ? true : undefined), 'PUBREC');
       this.sock.write(frame(0x62, pid));
       await this.waitFor(() => (this.packets.some((x) => x.cmd === 'pubcomp' && x.messageId === id) ? true : undefined), 'PUBCOMP');
+    }
+  }
+
+  /**
+   * Send a packet as given (fixed header byte, then the body) and report the
+   * broker's answer: the first packet it sends after this, 'closed' when it closes
+   * the connection without one, or 'none' when neither happens within `ms`.
+   */
+  async send(header: number, body: Buffer, ms = 500): Promise<string> {
+    const seen = this.packets.length;
+    this.sock.write(frame(header, body));
+    try {
+      const r = await this.waitFor(() => this.packets[seen]?.cmd, 'an answer', ms, true);
+      return r;
+    } catch {
+      return 'none';
     }
   }
 
