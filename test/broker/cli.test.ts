@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as brokerCommand from '../../src/cli/commands/broker.js';
 import { CliError } from '../../src/cli/errors.js';
 import { freePort, requireBinary } from '../helpers/peers.js';
+import { RawClient } from './raw-client.js';
 
 let err = '';
 
@@ -53,5 +54,24 @@ describe('mqttscope broker', () => {
     writeFileSync(conf, 'listener 1883\n  # a comment\n');
     expect(await broker(['-c', conf])).toBe(1);
     expect(err).toContain(`${conf}:2: a comment must have '#' in the first column`);
+  });
+
+  it('logs CONNACK 2 for a rejected client id, and shows control characters from clients as escapes, not raw to the terminal', async () => {
+    const code = await broker(['--port', '0', '--allow-anonymous'], () => {
+      void (async () => {
+        const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(err)![1]);
+        const a = await RawClient.open(port, { clientId: '', clean: false });
+        await a.connack();
+        const b = await RawClient.open(port, { clientId: 'evil', username: 'x\u001b[2Jy' });
+        await b.connack();
+        a.destroy();
+        b.destroy();
+        process.emit('SIGINT');
+      })();
+    });
+    expect(code).toBe(0);
+    expect(err).toContain('refused CONNECT from (empty client id) (no username): identifier rejected: an empty client id needs CleanSession 1 [MQTT-3.1.3-8]; sent CONNACK 2\n');
+    expect(err).toContain("closed the connection of evil (user x\\x1b[2Jy): username 'x\\x1b[2Jy' holds the control character U+001B");
+    expect(err).not.toContain('\u001b');
   });
 });

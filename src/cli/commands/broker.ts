@@ -50,10 +50,15 @@ export const options = {
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
+/** Control characters a client put in a topic, client id or username, shown as escapes rather than sent to the terminal. */
+const CONTROL = /\p{Cc}/gu;
+const escapeControls = (s: string): string =>
+  s.replace(CONTROL, (c) => `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`);
+
 function describeEvent(e: SecurityEvent): string {
-  const who = `${e.clientId || '?'}${e.username !== null ? ` (user ${e.username})` : ' (no username)'}`;
+  const who = `${e.clientId === '' ? '(empty client id)' : e.clientId}${e.username !== null ? ` (user ${e.username})` : ' (no username)'}`;
   switch (e.kind) {
-    case 'connect-refused': return `refused CONNECT from ${who}: ${e.reason}; sent CONNACK 5`;
+    case 'connect-refused': return `refused CONNECT from ${who}: ${e.reason}; sent CONNACK ${e.returnCode}`;
     case 'publish-denied': return `denied PUBLISH from ${who} to '${e.topic}' (QoS ${e.qos}): acknowledged and dropped`;
     case 'delivery-withheld': return e.offline
       ? `withheld '${e.topic}' from the offline session ${who}: no read access, not queued`
@@ -94,7 +99,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     port ??= 1883;
     host ??= '127.0.0.1';
-    const log = (e: SecurityEvent): void => { if (!values.quiet) process.stderr.write(`${describeEvent(e)}\n`); };
+    const log = (e: SecurityEvent): void => { if (!values.quiet) process.stderr.write(`${escapeControls(describeEvent(e))}\n`); };
     // The acl_file as mqttscope reads it: warnings for both engines; for mosquitto,
     // a line-level reason to add to mosquitto's own error if it refuses the file.
     let aclFile: AclFile | null = null;
