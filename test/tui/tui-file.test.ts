@@ -88,14 +88,14 @@ describe('TUI over a capture file (tmux 80×24)', () => {
     const s = open();
     await s.waitText('FILE (end)');
     s.send('?');
-    await s.waitText('any key');
+    await s.waitText('mqttscope keys');
     s.sendTogether('Escape', 'Down');
-    let screen = await s.waitFor((x) => !x.includes('any key') && x.includes('Packet 2 (frame'), 'keys closed and Down moved');
+    let screen = await s.waitFor((x) => !x.includes('mqttscope keys') && x.includes('Packet 2 (frame'), 'keys closed and Down moved');
     s.send('?');
-    screen = await s.waitText('any key');
+    screen = await s.waitText('mqttscope keys');
     s.sendTogether('Escape', 'q');
     await s.waitFor(() => s.dead(), 'exit after Escape+q', 10_000);
-    expect(screen).toContain('any key');
+    expect(screen).toContain('mqttscope keys');
   });
 
   it('side views: clients, topics, flows and findings (enter jumps to the packet)', async () => {

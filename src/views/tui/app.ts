@@ -18,7 +18,7 @@ import { sideDataFromSnapshot } from './snapshot-adapter.js';
 import { TuiState } from './state.js';
 import { esc, fit } from './text.js';
 import { rowText, TreeModel } from './tree-model.js';
-import { helpBar, helpLines } from './widgets/help-bar.js';
+import { helpBar, helpLines, type OverlayLine, reflow, wrapLine } from './widgets/help-bar.js';
 import { LineEditor, type KeyLike } from './widgets/line-editor.js';
 import { Viewport } from './widgets/viewport.js';
 
@@ -58,6 +58,10 @@ export class TuiApp {
   private focus: Focus = 'list';
   private prompt: Prompt | null = null;
   private overlay: 'keys' | 'lab' | null = null;
+  /** First body line of the overlay on screen, and how far it can scroll (0: it all fits). */
+  private overlayTop = 0;
+  private overlayMax = 0;
+  private overlayRoom = 1;
   private readonly tree = new TreeModel();
   private treeRec: PacketRecord | null = null;
   private treeTop = 0;
@@ -88,7 +92,9 @@ export class TuiApp {
     });
     this.layout = computeLayout(this.screen.width as number, this.screen.height as number);
     for (const name of ['title', 'listHead', 'list', 'treeHead', 'tree', 'hexHead', 'hex', 'sideHead', 'side', 'sideDetail', 'message', 'help', 'overlay']) {
-      this.boxes[name] = blessed.box({ parent: this.screen, tags: true, wrap: false, top: 0, left: 0, width: 1, height: 1 });
+      // The overlay's border is set here: blessed fills in its sides only at creation
+      // (one assigned later reserves the columns but draws nothing).
+      this.boxes[name] = blessed.box({ parent: this.screen, tags: true, wrap: false, top: 0, left: 0, width: 1, height: 1, ...(name === 'overlay' ? { border: { type: 'line' } } : {}) });
     }
     const ov = this.boxes.overlay!;
     ov.style = { bg: 'black', fg: 'white', border: { fg: 'cyan' } } as never;
@@ -399,14 +405,43 @@ export class TuiApp {
   private drawOverlay(): void {
     const ov = this.boxes.overlay!;
     if (!this.overlay) { ov.hide(); return; }
-    const lines = this.overlay === 'lab'
-      ? [`{bold}What to look at{/bold}  (any key closes)`, '', ...(this.opts.help ?? '').split('\n').map(esc)]
-      : [`{bold}mqttscope keys{/bold}  (any key closes)`, '',
-        ...helpLines([{ title: 'Everywhere', items: GLOBAL_KEYS }, { title: 'Packets view', items: PACKET_KEYS }, { title: 'Filter and path prompts', items: PROMPT_KEYS }])];
-    ov.setContent(lines.join('\n'));
-    ov.border = { type: 'line' } as never;
+    const body: OverlayLine[] = this.overlay === 'lab'
+      ? reflow(this.opts.help ?? '')
+      : helpLines([{ title: 'Everywhere', items: GLOBAL_KEYS }, { title: 'Packets view', items: PACKET_KEYS }, { title: 'Filter and path prompts', items: PROMPT_KEYS }]);
+    // Inside the border: wrap long lines to the width, and scroll what does not fit in the height.
+    const inner = Math.max(1, (ov.width as number) - 2);
+    while (body.length > 0 && body[body.length - 1]!.text === '') body.pop();
+    const lines = body.flatMap((l) => wrapLine(l.text, inner, l.indent).map((text) => ({ text, bold: l.bold })));
+    const room = Math.max(1, (ov.height as number) - 2 - 2); // the title line and a blank line
+    this.overlayRoom = room;
+    this.overlayMax = Math.max(0, lines.length - room);
+    this.overlayTop = Math.max(0, Math.min(this.overlayTop, this.overlayMax));
+    const top = this.overlayTop;
+    const title = this.overlay === 'lab' ? 'What to look at' : 'mqttscope keys';
+    const hint = this.overlayMax > 0
+      ? `↑ ↓ PgUp PgDn scroll (${top + 1}–${Math.min(lines.length, top + room)} of ${lines.length}), any other key closes`
+      : 'any key closes';
+    const shown = lines.slice(top, top + room).map((l) => (l.bold ? `{bold}${esc(l.text)}{/bold}` : esc(l.text)));
+    ov.setContent([`{bold}${esc(title)}{/bold}  ${esc(hint)}`, '', ...shown].join('\n'));
     ov.show();
     ov.setFront();
+  }
+
+  /** ↑ ↓ PgUp PgDn Home End scroll an overlay that does not fit; false when it fits (any key closes it). */
+  private scrollOverlay(name: string): boolean {
+    if (this.overlayMax === 0) return false;
+    const page = Math.max(1, this.overlayRoom - 1);
+    switch (name) {
+      case 'up': this.overlayTop--; break;
+      case 'down': this.overlayTop++; break;
+      case 'pageup': this.overlayTop -= page; break;
+      case 'pagedown': this.overlayTop += page; break;
+      case 'home': this.overlayTop = 0; break;
+      case 'end': this.overlayTop = this.overlayMax; break;
+      default: return false;
+    }
+    this.overlayTop = Math.max(0, Math.min(this.overlayTop, this.overlayMax));
+    return true;
   }
 
   flash(text: string, colour: string | null = null, ms = 4000): void {
@@ -435,7 +470,11 @@ export class TuiApp {
     const name = key.name ?? '';
     if (key.ctrl && name === 'c') { this.quit(); return; }
     if (key.ctrl && name === 'l') { this.repaint(); return; }
-    if (this.overlay) { this.overlay = null; this.renderNow(); return; }
+    if (this.overlay) {
+      if (!this.scrollOverlay(key.name ?? '')) { this.overlay = null; this.overlayTop = 0; }
+      this.renderNow();
+      return;
+    }
     if (this.prompt) { this.promptKey(ch, key); this.renderNow(); return; }
     if (this.globalKey(ch, name)) { this.renderNow(); return; }
     if (this.mode === 'packets') this.packetKey(ch, name, key);
@@ -446,8 +485,8 @@ export class TuiApp {
   private globalKey(ch: string | undefined, name: string): boolean {
     switch (ch) {
       case 'q': this.quit(); return true;
-      case '?': this.overlay = 'keys'; return true;
-      case 'h': if (this.opts.help) { this.overlay = 'lab'; return true; } return false;
+      case '?': this.overlay = 'keys'; this.overlayTop = 0; return true;
+      case 'h': if (this.opts.help) { this.overlay = 'lab'; this.overlayTop = 0; return true; } return false;
       case '/': this.prompt = { kind: 'filter', editor: new LineEditor('filter', this.state.filterExpr), error: null }; return true;
       case 'w': this.prompt = { kind: 'write', editor: new LineEditor('path', defaultPcapName()), error: null }; return true;
       case 'f': this.state.follow = true; this.state.setPaused(false); this.flash('following new packets'); return true;
