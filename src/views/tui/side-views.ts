@@ -31,6 +31,22 @@ function wrap(text: string, width: number): string[] {
   return out;
 }
 
+/**
+ * How a row names its client: the client id, or for an empty (or not yet seen) one the
+ * client's port, as the packet list does (`:50432`), never a bare `?` or a blank.
+ */
+export function clientLabel(clientId: string | null | undefined, conn: string): string {
+  if (clientId) return clientId;
+  const port = /^(?:\[[^\]]*\]|[^-]*?):(\d+)-/.exec(conn)?.[1];
+  return port ? `:${port}` : conn;
+}
+
+/** The client id as the details line says it. */
+function clientIdText(clientId: string | null, known: boolean): string {
+  if (clientId) return JSON.stringify(clientId);
+  return known ? '"" (empty)' : '(no CONNECT seen)';
+}
+
 export function clientsTable(d: SideData, width: number): SideTable {
   const cs = d.clients;
   const idW = Math.max(10, Math.min(24, Math.floor(width / 5)));
@@ -40,7 +56,7 @@ export function clientsTable(d: SideData, width: number): SideTable {
     title: `Clients / sessions (${cs.length})`,
     header: `${fit('Client id', idW)} ${fit('v', 3)} ${fit('User', userW)} ${fit('KA', 5, 'right')} ${fit('Clean', 5)} ${fit('State', 12)} ${fit('Subscriptions / will', rest)}`,
     rows: cs.map((c) => [
-      fit(printable(c.clientId ?? '?'), idW), fit(c.version === null ? '?' : String(c.version), 3), fit(printable(c.username ?? '-'), userW),
+      fit(printable(clientLabel(c.clientId, c.conn)), idW), fit(c.version === null ? '?' : String(c.version), 3), fit(printable(c.username ?? '-'), userW),
       fit(c.keepAlive === null ? '' : String(c.keepAlive), 5, 'right'), fit(c.cleanSession === null ? '' : c.cleanSession ? 'yes' : 'no', 5),
       fit(c.state, 12),
       fit(printable([c.subscriptions.join(' '), c.will ? `will: ${c.will}` : ''].filter(Boolean).join('  ')), rest),
@@ -50,7 +66,7 @@ export function clientsTable(d: SideData, width: number): SideTable {
       const c = cs[i];
       if (!c) return [];
       return [
-        `connection ${c.conn}   client id ${JSON.stringify(c.clientId)}   protocol ${c.version ?? '?'}   user ${c.username ?? '(none)'}`,
+        `connection ${c.conn}   client id ${clientIdText(c.clientId, c.version !== null)}   protocol ${c.version ?? '?'}   user ${c.username ?? '(none)'}`,
         `keep-alive ${c.keepAlive ?? '?'} s   clean session ${c.cleanSession ?? '?'}   session present ${c.sessionPresent ?? '?'}   state ${c.state}   packets ${c.packets}`,
         `will: ${c.will ?? '(none)'}`,
         ...wrap(`subscriptions: ${c.subscriptions.length ? c.subscriptions.join(', ') : '(none)'}`, w),
@@ -108,7 +124,7 @@ export function flowsTable(d: SideData, width: number): SideTable {
     title: `QoS / packet-id flows (${fs.length})`,
     header: `${fit('Client', 12)} ${fit('PktId', 6, 'right')} ${fit('Kind', 14)} ${fit('State', 18)} ${fit('Latency', 9, 'right')} ${fit('Steps', stepsW)}`,
     rows: fs.map((f) => [
-      fit(printable(f.clientId ?? '?'), 12), fit(f.packetId === null ? '' : String(f.packetId), 6, 'right'), fit(f.kind, 14),
+      fit(printable(clientLabel(f.clientId, f.conn)), 12), fit(f.packetId === null ? '' : String(f.packetId), 6, 'right'), fit(f.kind, 14),
       fit(f.state, 18), fit(f.latencyMs === null ? '' : `${f.latencyMs.toFixed(1)}ms`, 9, 'right'), fit(f.steps, stepsW),
     ].join(' ')),
     colours: fs.map((f) => (f.state === 'complete' ? null : f.state === 'rejected' || f.state === 'incomplete' ? 'red-fg' : 'yellow-fg')),
@@ -116,7 +132,7 @@ export function flowsTable(d: SideData, width: number): SideTable {
       const f = fs[i];
       if (!f) return [];
       return [
-        `${f.kind} packet id ${f.packetId ?? '-'} on ${f.conn} (client ${f.clientId ?? '?'})${f.topic ? ` topic ${f.topic}` : ''}`,
+        `${f.kind} packet id ${f.packetId ?? '-'} on ${f.conn} (client ${clientLabel(f.clientId, f.conn)})${f.topic ? ` topic ${f.topic}` : ''}`,
         ...wrap(`steps: ${f.steps}   state: ${f.state}${f.latencyMs !== null ? `   total ${f.latencyMs.toFixed(3)} ms` : ''}   frames ${f.frames.join(', ')}`, w),
       ].map(printable);
     },
@@ -131,7 +147,7 @@ export function findingsTable(fs: readonly Finding[], width: number): SideTable 
     title: `Findings (${fs.length})  enter: jump to its packets`,
     header: `${fit('Sev', 6)} ${fit('Code', 20)} ${fit('Client', 12)} ${fit('Frames', 10)} ${fit('Text', textW)}`,
     rows: fs.map((f) => [
-      fit(f.severity, 6), fit(f.code, 20), fit(printable(f.clientId ?? '?'), 12), fit(f.frames.join(','), 10), fit(printable(f.text), textW),
+      fit(f.severity, 6), fit(f.code, 20), fit(printable(clientLabel(f.clientId, f.conn)), 12), fit(f.frames.join(','), 10), fit(printable(f.text), textW),
     ].join(' ')),
     colours: fs.map((f) => SEV[f.severity] ?? null),
     detail: (i, w) => {
@@ -139,7 +155,7 @@ export function findingsTable(fs: readonly Finding[], width: number): SideTable 
       if (!f) return [];
       const extra = Object.entries(f.extra).filter(([, v]) => v !== undefined && typeof v !== 'object').map(([k, v]) => `${k}=${String(v)}`).join('  ');
       return [
-        `${f.severity} ${f.code}  client ${f.clientId ?? '?'}  user ${f.username ?? '-'}  conn ${f.conn}  frames ${f.frames.join(', ')}${f.topic ? `  topic ${f.topic}` : ''}`,
+        `${f.severity} ${f.code}  client ${clientLabel(f.clientId, f.conn)}  user ${f.username ?? '-'}  conn ${f.conn}  frames ${f.frames.join(', ')}${f.topic ? `  topic ${f.topic}` : ''}`,
         ...wrap(f.text, w),
         ...(extra ? wrap(extra, w) : []),
       ].map(printable);
