@@ -6,7 +6,7 @@
 // `topic` lines before the first `user` line apply to clients without a username.
 // Fields are separated by single spaces (strtok " "): a tab is part of a word.
 import { AclFileError, readConfigText } from './errors.js';
-import { firstWord, keywordProblem, showWord, strayWhitespace, trimC, trimEndC } from './mosquitto-text.js';
+import { firstWord, keywordProblem, refusedCharacter, showWord, strayWhitespace, trimC, trimEndC } from './mosquitto-text.js';
 
 export type AclAccess = 'read' | 'write' | 'readwrite' | 'deny';
 
@@ -105,8 +105,15 @@ export function parseAclFile(text: string, path: string): AclFile {
     const problem = filterProblem(topic);
     if (problem) fail(`invalid ACL topic '${showWord(topic)}': ${problem}`);
     const stray = strayWhitespace(topic);
+    // A control character in the topic: no client can ever send a topic that matches it.
+    const refused = refusedCharacter(topic);
+    const never = refused
+      ? `, which no client can send: mosquitto closes the connection of a client that puts ${refused.name} in a topic`
+      : '';
     if (stray) {
-      acl.warnings.push(`${path}:${lineNo}: the topic '${showWord(topic)}' contains ${stray.name}; mosquitto separates fields with spaces only, so this line gives ${access} on that exact topic`);
+      acl.warnings.push(`${path}:${lineNo}: the topic '${showWord(topic)}' contains ${stray.name}; mosquitto separates fields with spaces only, so this line gives ${access} on that exact topic${never}`);
+    } else if (refused) {
+      acl.warnings.push(`${path}:${lineNo}: the topic '${showWord(topic)}' contains ${refused.name}, so the line never applies: no client can send such a topic (mosquitto closes the connection of a client that does)`);
     }
     const rule: AclRule = {
       kind: keyword as 'topic' | 'pattern', access, topic, user: keyword === 'topic' ? user : null,

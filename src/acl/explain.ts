@@ -20,6 +20,7 @@
 //  6. Nothing decided: denied.
 import { filterProblem, type AclFile, type AclRule } from './acl-file.js';
 import { explainTopicMatch, filterCovers, filtersOverlap, hasWildcard, topicMatches } from './topic.js';
+import { refusedCharacter } from './mosquitto-text.js';
 
 export type CheckAccess = 'read' | 'write' | 'subscribe';
 
@@ -324,6 +325,22 @@ function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Expl
   if (req.username === '') {
     steps.push({ rule: null, line: null, matched: false, decided: false,
       reason: `the username is empty, which mosquitto reads as no username: the client is anonymous` });
+  }
+
+  // 0. A string mosquitto refuses outright: the client never gets to the rules.
+  for (const [what, value] of [['username', username], ['client id', req.clientId ?? null], [access === 'subscribe' ? 'filter' : 'topic', topic]] as const) {
+    const bad = value === null ? null : refusedCharacter(value);
+    if (bad === null) continue;
+    steps.push({ rule: null, line: null, matched: true, decided: true,
+      reason: `the ${what} ${value} holds ${bad.name}, which mosquitto refuses in any MQTT string${bad.cp === 0 ? ' [MQTT-1.5.3-2]' : ''}` });
+    notChecked = `mosquitto refuses ${bad.name} in the ${what} before the acl_file`;
+    return finish(false, null, what === 'username' || what === 'client id'
+      ? `mosquitto closes the connection at CONNECT, without a CONNACK: a client with this ${what} never logs in, and so does the bundled broker.`
+      : access === 'subscribe'
+        ? `mosquitto closes the connection on such a SUBSCRIBE, without a SUBACK, and so does the bundled broker.`
+        : access === 'write'
+          ? `mosquitto closes the connection on such a PUBLISH, without acknowledging it, and so does the bundled broker.`
+          : `No PUBLISH to this topic is ever accepted (mosquitto closes the publisher's connection), so nothing on it is delivered.`);
   }
 
   // 1. '$' topics (acl__check_dollar).

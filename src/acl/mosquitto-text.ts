@@ -60,7 +60,7 @@ export function strayWhitespace(s: string): { ch: string; name: string } | null 
 
 /** Printable form of a word for messages: control and invisible characters as \t, \u{feff}, … */
 export function showWord(s: string): string {
-  return s.replace(/[\t\v\f\r]|[^\P{White_Space}\u0020]|\ufeff|\u200b/gu, (ch) => {
+  return s.replace(/[\t\v\f\r]|\p{Cc}|[^\P{White_Space}\u0020]|\ufeff|\u200b/gu, (ch) => {
     if (ch === '\t') return '\\t';
     if (ch === '\v') return '\\v';
     if (ch === '\f') return '\\f';
@@ -86,4 +86,25 @@ export function keywordProblem(word: string, lineNo: number, raw: string): strin
     return `${stray.name} in '${showWord(word)}': mosquitto separates fields with spaces only, so it is part of the word`;
   }
   return null;
+}
+
+/** Control characters and non-characters: mosquitto 2.0 (mosquitto_validate_utf8) refuses every packet string holding one. */
+const REFUSED_CHAR = /[\p{Cc}\p{Noncharacter_Code_Point}]/u;
+
+/**
+ * The first character of `s` that makes mosquitto 2.0.11 close the connection when
+ * it is in a topic, filter, client id, username or will topic, described
+ * ('the control character U+0009'), with its code point; null when there is none.
+ */
+export function refusedCharacter(s: string): { cp: number; name: string } | null {
+  const m = REFUSED_CHAR.exec(s);
+  if (m === null) return null;
+  const cp = m[0].codePointAt(0)!;
+  const u = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return { cp, name: `${cp <= 0x9f ? 'the control character' : 'the non-character'} ${u}` };
+}
+
+/** Control characters shown as `\x09`-style escapes, for text written to a terminal (a client's topic or username could move the cursor or clear the screen). */
+export function escapeControls(s: string): string {
+  return s.replace(/\p{Cc}/gu, (c) => `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`);
 }

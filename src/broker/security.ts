@@ -26,6 +26,7 @@
 //   and again when it is sent (mayQueue).
 import type { AedesOptions, AedesPublishPacket, AuthenticateError, Client } from 'aedes';
 import { filterProblem, type AclFile } from '../acl/acl-file.js';
+import { refusedCharacter } from '../acl/mosquitto-text.js';
 import type { PasswordFile } from '../acl/password-file.js';
 import { authenticate as checkPassword } from '../acl/password-file.js';
 import { isAllowed } from '../acl/explain.js';
@@ -78,22 +79,16 @@ export function invalidFilter(filter: string): string | null {
   return filter === '$share' ? `'$share' needs a group name and a filter` : filterProblem(filter);
 }
 
-/** Control characters and non-characters: mosquitto 2.0 (mosquitto_validate_utf8) refuses every string holding one. */
-const REFUSED_CHAR = /[\p{Cc}\p{Noncharacter_Code_Point}]/u;
-
 /**
  * Why mosquitto 2.0.11 refuses `what` (a UTF-8 string of a packet), or null.
  * U+0000 is forbidden by [MQTT-1.5.3-2]; for the other control characters and the
  * non-characters MQTT 3.1.1 §1.5.3 lets a receiver close the connection, and mosquitto does.
  */
 export function stringProblem(what: string, value: string): string | null {
-  const m = REFUSED_CHAR.exec(value);
-  if (m === null) return null;
-  const cp = m[0].codePointAt(0)!;
-  const u = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-  if (cp === 0) return `${what} holds U+0000 [MQTT-1.5.3-2]`;
-  const kind = cp <= 0x9f ? 'the control character' : 'the non-character';
-  return `${what} holds ${kind} ${u} (MQTT 3.1.1 §1.5.3 lets a receiver close the connection; mosquitto does)`;
+  const bad = refusedCharacter(value);
+  if (bad === null) return null;
+  if (bad.cp === 0) return `${what} holds U+0000 [MQTT-1.5.3-2]`;
+  return `${what} holds ${bad.name} (MQTT 3.1.1 §1.5.3 lets a receiver close the connection; mosquitto does)`;
 }
 
 /** The fields of a parsed client packet that packetProblem looks at. */

@@ -82,7 +82,11 @@ describe('acl_file whitespace and comments (as mosquitto 2.0.11 reads them)', ()
 
   it('warns when a topic holds a tab or a no-break space', () => {
     expect(parseAclFile('topic read\tfoo\n', 'acl').warnings).toEqual([
-      "acl:1: the topic 'read\\tfoo' contains a tab character; mosquitto separates fields with spaces only, so this line gives readwrite on that exact topic",
+      "acl:1: the topic 'read\\tfoo' contains a tab character; mosquitto separates fields with spaces only, so this line gives readwrite on that exact topic, which no client can send: mosquitto closes the connection of a client that puts the control character U+0009 in a topic",
+    ]);
+    // Any other control character: the line can never apply, and the warning does not print it raw.
+    expect(parseAclFile('topic read a\u0001b\n', 'acl').warnings).toEqual([
+      "acl:1: the topic 'a\\u{1}b' contains the control character U+0001, so the line never applies: no client can send such a topic (mosquitto closes the connection of a client that does)",
     ]);
     expect(parseAclFile('topic read\u00a0foo\n', 'acl').warnings[0]).toContain('no-break space (U+00A0)');
     expect(parseAclFile('topic read foo\n', 'acl').warnings).toEqual([]);

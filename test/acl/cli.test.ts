@@ -90,6 +90,13 @@ describe('mqttscope acl explain', () => {
     expect(out).toContain('Verdict: DENIED.');
   });
 
+  it('a control character in the topic or username is shown as an escape and explained as a closed connection', async () => {
+    expect(await cli('acl', 'explain', '--acl', join(dir, 'acl.txt'), '--user', 'x\u001b[2J', '--read', 'a\u0007')).toBe(0);
+    expect(out).toContain('Can x\\x1b[2J read a\\x07?');
+    expect(out).toContain('a client with this username never logs in');
+    expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  });
+
   it('usage errors exit 2', async () => {
     expect(await cli('acl', 'explain', '--acl', join(dir, 'acl.txt'), '--read', 'a', '--write', 'b')).toBe(2);
     expect(await cli('acl', 'explain', '--user', 'u', '--read', 'a')).toBe(2);

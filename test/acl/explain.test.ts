@@ -125,6 +125,22 @@ describe('explain: what mosquitto decides before the rules', () => {
       .toBe("pattern readwrite +/+/+/%u was not checked: mosquitto does not check patterns for a username containing '+' or '#'");
   });
 
+  it('a control character or non-character in the topic, username or client id: mosquitto closes the connection, no rule is checked', () => {
+    const w = explain(acl, { username: 'admin', clientId: 'a', access: 'write', topic: 'a\tb' });
+    expect(w).toMatchObject({ allowed: false, decidingRule: null });
+    expect(w.steps[0]!.reason).toBe('the topic a\tb holds the control character U+0009, which mosquitto refuses in any MQTT string');
+    expect(w.steps.slice(1).map((s) => s.reason)).toContain('topic readwrite # was not checked: mosquitto refuses the control character U+0009 in the topic before the acl_file');
+    expect(w.text).toContain('Verdict: DENIED. mosquitto closes the connection on such a PUBLISH, without acknowledging it');
+    expect(explain(acl, { username: 'admin', access: 'read', topic: 'a\u0000' }).steps[0]!.reason).toContain('U+0000, which mosquitto refuses in any MQTT string [MQTT-1.5.3-2]');
+    expect(explain(acl, { username: 'admin', access: 'subscribe', topic: 'a/\ufdd0' }).text).toContain('the filter a/\ufdd0 holds the non-character U+FDD0');
+    const u = explain(acl, { username: 'ad\u007fmin', clientId: 'a', access: 'read', topic: 'x' });
+    expect(u.allowed).toBe(false);
+    expect(u.text).toContain('a client with this username never logs in');
+    expect(explain(acl, { username: 'admin', clientId: 'c\u0085', access: 'read', topic: 'x' }).text).toContain('a client with this client id never logs in');
+    // Characters mosquitto takes change nothing.
+    expect(explain(acl, { username: 'admin', clientId: 'é', access: 'write', topic: 'a/\ufffd/\u{1f600}' }).allowed).toBe(true);
+  });
+
   it.each([
     ['a/#/b', "'#' must be a whole level and the last one"],
     ['a+', "'+' must be a whole level"],

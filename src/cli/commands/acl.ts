@@ -2,6 +2,7 @@
 import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { AclFileError, effectiveUsername, explain, loadAclFile, type CheckAccess } from '../../acl/index.js';
+import { escapeControls } from '../../acl/mosquitto-text.js';
 
 /** Every option `acl explain` accepts (each one is in the usage text). */
 export const options = {
@@ -85,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
       steps: ex.steps.map((s) => ({ line: s.line, rule: s.rule?.text ?? null, matched: s.matched, decided: s.decided, reason: s.reason })),
     }) + '\n');
   } else {
-    process.stdout.write(`${values.acl}:\n${ex.text}\n`);
+    process.stdout.write(`${values.acl}:\n${ex.text.split('\n').map(escapeControls).join('\n')}\n`);
   }
   return 0;
 }

@@ -4,6 +4,7 @@ import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { AclFileError } from '../../acl/errors.js';
 import { loadAclFile, type AclFile } from '../../acl/acl-file.js';
+import { escapeControls } from '../../acl/mosquitto-text.js';
 import { loadMosquittoConf } from '../../broker/config.js';
 import { startBroker } from '../../broker/broker.js';
 import { startMosquitto, MosquittoError } from '../../broker/mosquitto.js';
@@ -49,11 +50,6 @@ export const options = {
   broker: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
-
-/** Control characters a client put in a topic, client id or username, shown as escapes rather than sent to the terminal. */
-const CONTROL = /\p{Cc}/gu;
-const escapeControls = (s: string): string =>
-  s.replace(CONTROL, (c) => `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`);
 
 function describeEvent(e: SecurityEvent): string {
   const who = `${e.clientId === '' ? '(empty client id)' : e.clientId}${e.username !== null ? ` (user ${e.username})` : ' (no username)'}`;
