@@ -67,6 +67,12 @@ interface Iface {
 const PCAP_US = 0xa1b2c3d4;
 const PCAP_NS = 0xa1b23c4d;
 const PCAP_MODIFIED = 0xa1b2cd34;
+/**
+ * A classic pcap record longer than this and than the file's snap length is corrupt, as
+ * libpcap and tshark judge it (262144 is their largest snap length): a damaged length would
+ * otherwise swallow the records after it as one frame and derail every header that follows.
+ */
+const PCAP_MAX_SANE_RECORD = 262_144;
 /** Times outside the years 0000-9999 (µs): a broken clock or if_tsoffset, noted once. */
 const MIN_SANE_US = -62_167_219_200_000_000;
 const MAX_SANE_US = 253_402_300_800_000_000;
@@ -96,6 +102,8 @@ export class CaptureParser {
   private pcapSnap = 0;
   /** Snap length of the interface of the frame being handed out (0: none given). */
   private snap = 0;
+  /** Largest captured length a classic pcap record may claim (see PCAP_MAX_SANE_RECORD). */
+  private pcapMaxCap = 0;
   /** Bytes in a classic pcap record header: 16, or 24 in modified pcap. */
   private recHdr = 16;
   private oddTimeNoted = false;
@@ -193,6 +201,7 @@ export class CaptureParser {
       this.format = this.nanos ? 'pcap-ns' : magic === PCAP_MODIFIED ? 'pcap-modified' : 'pcap';
       this.pcapSnap = this.u32(g, 16);
       this.snap = this.pcapSnap;
+      this.pcapMaxCap = Math.min(this.maxRecord, Math.max(this.pcapSnap, PCAP_MAX_SANE_RECORD));
       // The upper bits of the link-type field may carry an FCS length [pcap spec 'LinkType and additional information'].
       this.pcapLink = this.u32(g, 20) & 0x0fffffff;
       this.take(24);
@@ -224,7 +233,14 @@ export class CaptureParser {
     const frac = this.u32(h, 4);
     const caplen = this.u32(h, 8);
     const origlen = this.u32(h, 12);
-    if (caplen > this.maxRecord) return this.die('corrupt-record', `record header claims ${caplen} captured bytes`);
+    if (caplen > this.pcapMaxCap) {
+      const limit = this.pcapSnap > PCAP_MAX_SANE_RECORD && this.pcapSnap <= this.maxRecord ? `the file's snap length of ${this.pcapSnap}` : `${this.pcapMaxCap} (the largest snap length libpcap writes)`;
+      this.note(this.frames + 1, 'error', 'corrupt-record',
+        `frame ${this.frames + 1}: the record header at byte offset ${this.offset} claims ${caplen} captured bytes, more than ${limit}, so it is damaged; the rest of the file is not read (the frames before it are decoded)`);
+      this.q.clear();
+      this.state = 'dead';
+      return false;
+    }
     const rec = this.q.peek(hl + caplen);
     if (!rec) return false;
     const timeUs = sec * 1_000_000 + (this.nanos ? Math.floor(frac / 1000) : frac);
@@ -251,7 +267,7 @@ export class CaptureParser {
     const first = this.q.firstOffset();
     const len = c.length;
     const le = this.le;
-    const max = this.maxRecord;
+    const max = this.pcapMaxCap;
     const nanos = this.nanos;
     const hl = this.recHdr;
     let h = first;
