@@ -141,17 +141,23 @@ function internalError(bytes: Uint8Array, err: unknown): PacketSummary {
 
 export interface FlatField {
   id: string;
+  label: string;
   offset: number;
   length: number;
   value: Field['value'];
   display: string;
+  /** Nesting level in the tree (0: a packet's top-level field); a field's parent is the nearest earlier one a level up. */
   depth: number;
+  /** For bit fields: the mask within the parent field's bytes. */
+  mask?: number;
 }
 
 /** Depth-first flat list of every field (the JSON `fields` array). */
 export function flattenFields(fields: Field[], depth = 0, out: FlatField[] = []): FlatField[] {
   for (const f of fields) {
-    out.push({ id: f.id, offset: f.offset, length: f.length, value: f.value, display: f.display, depth });
+    const flat: FlatField = { id: f.id, label: f.label, offset: f.offset, length: f.length, value: f.value, display: f.display, depth };
+    if (f.mask !== undefined) flat.mask = f.mask;
+    out.push(flat);
     if (f.children) flattenFields(f.children, depth + 1, out);
   }
   return out;

@@ -92,7 +92,11 @@ export function packetToJson(rec: PacketRecord, opts: PacketJsonOptions = {}): R
   if (opts.fields) {
     const t = rec.tree();
     const fields = opts.showSecrets ? t.fields : maskSecrets(t.fields, rec.bytes);
-    o['fields'] = flattenFields(fields).map((f) => ({ id: f.id, offset: f.offset, length: f.length, value: f.value, display: f.display }));
+    // The contract's keys first; label, depth and (bit fields) mask let a reader rebuild the tree and tie each bit to its byte.
+    o['fields'] = flattenFields(fields).map((f) => ({
+      id: f.id, offset: f.offset, length: f.length, value: f.value, display: f.display, label: f.label, depth: f.depth,
+      ...(f.mask !== undefined ? { mask: f.mask } : {}),
+    }));
   }
   return o;
 }

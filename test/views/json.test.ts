@@ -111,6 +111,25 @@ describe('json view', () => {
     expect(first.fields.map((f) => f.id)).toContain('mqtt.clientid');
   });
 
+  it('--fields entries carry label and depth, and bit fields their mask, so the tree and each bit can be rebuilt', () => {
+    const [rec] = sampleRecords().filter((r) => r.kind === 'packet' && r.summary.type === 1);
+    const line = JSON.parse(ndjson([rec!], { fields: true }).split('\n')[0]!) as { fields: Array<{ id: string; label: string; depth: number; mask?: number; offset: number }> };
+    const f = line.fields;
+    const at = (id: string) => f.findIndex((x) => x.id === id);
+    // The fixed header byte: a top-level field with the four bit fields under it.
+    expect(f[at('mqtt.hdrflags')]).toMatchObject({ label: 'Header Flags', depth: 0, offset: 0 });
+    expect(f[at('mqtt.msgtype')]).toMatchObject({ depth: 1, mask: 0xf0 });
+    // The CONNECT flags byte: the password flag is bit 6 of it, one level down.
+    const flags = at('mqtt.conflags');
+    const pw = at('mqtt.conflag.passwd');
+    expect(f[flags]!.depth + 1).toBe(f[pw]!.depth);
+    expect(f[pw]!.mask).toBe(0x40);
+    expect(pw).toBeGreaterThan(flags);
+    // A field that is no bit field has no mask.
+    expect(f[at('mqtt.clientid')]).not.toHaveProperty('mask');
+    expect(f[at('mqtt.clientid')]!.label).toBe('Client ID');
+  });
+
   it('end() without a summary writes nothing more', () => {
     expect(ndjson([], {}, false)).toBe('');
   });
