@@ -282,6 +282,12 @@ export function upstreamFailure(err: NodeJS.ErrnoException & { reason?: string }
   if (duringTls && (code === 'ECONNRESET' || code === 'EPIPE' || /TLS|secure/i.test(err.message))) {
     return 'closed the connection during the TLS handshake (is this a plain MQTT port? then leave out --upstream-tls and --cafile)';
   }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return `could not be reached: its host name does not resolve (${code}${code === 'EAI_AGAIN' ? ', DNS did not answer' : ''}); check the HOST in --upstream`;
+  }
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT') {
+    return `could not be reached (${code}: ${code === 'ETIMEDOUT' ? 'no answer to the connection attempt' : 'no route to that address'})`;
+  }
   return `could not be reached (${code || err.message})`;
 }
 

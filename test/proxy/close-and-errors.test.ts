@@ -153,6 +153,22 @@ describe('proxy resets and errors', () => {
   });
 });
 
+describe('upstream host names', () => {
+  it('a host name that does not resolve is named as such, with the flag to fix', async () => {
+    // .invalid never resolves (RFC 2606); without DNS at all the lookup fails with EAI_AGAIN.
+    const proxy = await testProxy(1883, { upstream: { host: 'mqttscope-no-such-host.invalid', port: 1883 } });
+    try {
+      const client = await connect(proxy.port);
+      client.on('error', () => {});
+      client.write('hello?');
+      await waitFor(() => proxy.logs.length > 0);
+      expect(proxy.logs[0]).toMatch(/^upstream mqttscope-no-such-host\.invalid:1883 could not be reached: its host name does not resolve \((ENOTFOUND|EAI_AGAIN, DNS did not answer)\); check the HOST in --upstream; closing client 127\.0\.0\.1:\d+$/);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe('proxy TLS', () => {
   it('terminates TLS from clients and speaks TLS to the broker, holding early bytes', async () => {
     requireBinary('openssl');
