@@ -11,6 +11,8 @@ import { Engine } from '../../src/engine/engine.js';
 import { compileFilter } from '../../src/filter/index.js';
 import type { OutputRecord, PacketRecord } from '../../src/model/packet.js';
 import { pcapWrittenText, writeRecordsPcap } from '../../src/views/tui/pcap-export.js';
+import { execFileSync } from 'node:child_process';
+import { requireBinary } from '../helpers/peers.js';
 import { ROOT } from './build.js';
 
 function records(file: Buffer, ports?: number[]): PacketRecord[] {
@@ -30,15 +32,30 @@ describe('TUI pcap export', () => {
     expect(pubs.length).toBeGreaterThan(0);
     const path = join(dir, 'pubs.pcap');
     const res = await writeRecordsPcap(pubs, path);
-    expect(res).toEqual({ packets: pubs.length, conversations: expect.any(Number), portsToName: [45219] });
+    expect(res).toEqual({ packets: pubs.length, conversations: expect.any(Number), portsToName: [45219], otherPorts: [45219] });
     const file = await readFile(path);
     expect(records(file)).toHaveLength(0); // what the user saw before: nothing
     expect(records(file, [45219])).toHaveLength(pubs.length);
-    expect(pcapWrittenText(path, res)).toBe(`wrote ${pubs.length} packets to ${path}; some conversations lack their CONNECT, so read it with --port 45219`);
+    expect(pcapWrittenText(path, res)).toBe(`wrote ${pubs.length} packets to ${path}; some conversations lack their CONNECT, so read it with --port 45219; Wireshark needs Decode As: tshark -d tcp.port==45219,mqtt`);
     // Unfiltered, each conversation starts with its CONNECT: found on any port.
     const whole = await writeRecordsPcap(all, join(dir, 'all.pcap'));
     expect(whole.portsToName).toEqual([]);
     expect(records(await readFile(join(dir, 'all.pcap')))).toHaveLength(all.length);
-    expect(pcapWrittenText('all.pcap', whole)).toBe(`wrote ${all.length} packets to all.pcap`);
+    // Wireshark has no heuristic for MQTT: on 45219 it shows TCP only, until told the port.
+    expect(pcapWrittenText('all.pcap', whole)).toBe(`wrote ${all.length} packets to all.pcap; Wireshark needs Decode As: tshark -d tcp.port==45219,mqtt`);
+    const tshark = requireBinary('tshark');
+    const mqttFrames = (extra: string[]): number => execFileSync(tshark, ['-r', join(dir, 'all.pcap'), ...extra, '-Y', 'mqtt'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n').filter((l) => l.trim()).length;
+    expect(mqttFrames([])).toBe(0);
+    expect(mqttFrames(['-d', 'tcp.port==45219,mqtt'])).toBeGreaterThan(0);
+  });
+
+  it('says nothing about ports when every conversation is on 1883', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tui-export-'));
+    const all = records(readFileSync(join(ROOT, 'captures/acl.pcap')))
+      .map((r) => ({ ...r, conn: { ...r.conn, server: { ...r.conn.server, port: 1883 } }, bytes: r.bytes }) as PacketRecord);
+    const res = await writeRecordsPcap(all, join(dir, 'std.pcap'));
+    expect(res.otherPorts).toEqual([]);
+    expect(pcapWrittenText('std.pcap', res)).toBe(`wrote ${all.length} packets to std.pcap`);
   });
 });

@@ -137,6 +137,14 @@ describe('TUI over a capture file (tmux 80×24)', () => {
     s.send('Enter');
     await s.waitText('wrote 15 packets');
     expect(statSync(join(suite.dir, 'out.pcap')).size).toBeGreaterThan(24);
+    // A path that cannot be written: the reason in words, not Node's 'EISDIR: …, open '…''.
+    s.send('w');
+    await s.waitText('Write pcap to: mqttscope-');
+    s.send('C-u');
+    s.send(suite.dir, true);
+    s.send('Enter');
+    const screen = await s.waitText('could not write');
+    expect(screen).toContain(`could not write ${suite.dir}: illegal operation on a director`);
     s.send('q');
   });
 

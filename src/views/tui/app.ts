@@ -11,6 +11,7 @@ import { bytesPerLine, hexLines, lineCount, lineOf } from './hex-model.js';
 import { GLOBAL_KEYS, PACKET_KEYS, PROMPT_KEYS } from './keymap.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
 import { hasProblem, headerRow, packetRow, typeName } from './packet-row.js';
+import { describeFsError } from '../../proxy/pcap-tap.js';
 import { defaultPcapName, type PcapExport, pcapWrittenText, writeRecordsPcap } from './pcap-export.js';
 import type { SideData } from './side-model.js';
 import { clientsTable, findingsTable, flowsTable, tableRow, topicsTable, type SideName, type SideTable } from './side-views.js';
@@ -679,9 +680,9 @@ export class TuiApp {
     const recs = this.state.shownRecords();
     try {
       const res = await (this.opts.onWritePcap ?? writeRecordsPcap)(recs, path);
-      this.flash(res ? pcapWrittenText(path, res) : `wrote ${recs.length} packets to ${path}`, 'green-fg', res?.portsToName.length ? 12000 : 6000);
+      this.flash(res ? pcapWrittenText(path, res) : `wrote ${recs.length} packets to ${path}`, 'green-fg', res?.portsToName.length || res?.otherPorts?.length ? 12000 : 6000);
     } catch (err) {
-      this.flash(`could not write ${path}: ${(err as Error).message}`, 'red-fg', 8000);
+      this.flash(`could not write ${path}: ${describeFsError(err as NodeJS.ErrnoException)}`, 'red-fg', 8000);
     }
   }
 

@@ -13,6 +13,11 @@ export interface PcapExport {
    * (`mqttscope read --port N`, `tshark -d tcp.port==N,mqtt`).
    */
   portsToName: number[];
+  /**
+   * Every server port other than 1883 in the file. Wireshark and tshark decode MQTT on
+   * 1883 only (no heuristic finds it elsewhere), so they need `Decode As` / `-d`.
+   */
+  otherPorts?: number[];
 }
 
 export async function writeRecordsPcap(recs: PacketRecord[], path: string): Promise<PcapExport> {
@@ -29,21 +34,30 @@ export async function writeRecordsPcap(recs: PacketRecord[], path: string): Prom
     c.last = r.time;
   }
   const ports = new Set<number>();
+  const other = new Set<number>();
   for (const c of convs.values()) {
     parts.push(c.enc.close(c.last, 'end'));
+    if (c.port !== 1883) other.add(c.port);
     if (!c.connect && c.port !== 1883) ports.add(c.port);
   }
   await writeFile(path, Buffer.concat(parts));
-  return { packets: recs.length, conversations: convs.size, portsToName: [...ports].sort((a, b) => a - b) };
+  const sorted = (x: Set<number>): number[] => [...x].sort((a, b) => a - b);
+  return { packets: recs.length, conversations: convs.size, portsToName: sorted(ports), otherPorts: sorted(other) };
 }
 
 /** What the TUI says after `w`: how much was written, and how to read it back when a port must be named. */
 export function pcapWrittenText(path: string, r: PcapExport): string {
   const what = `wrote ${r.packets} packet${r.packets === 1 ? '' : 's'} to ${path}`;
-  if (r.portsToName.length === 0) return what;
-  const shown = r.portsToName.slice(0, 4);
-  const more = r.portsToName.length > shown.length ? ` (and ${r.portsToName.length - shown.length} more ports)` : '';
-  return `${what}; some conversations lack their CONNECT, so read it with ${shown.map((p) => `--port ${p}`).join(' ')}${more}`;
+  const list = (ports: number[], each: (p: number) => string): string => {
+    const shown = ports.slice(0, 4);
+    const more = ports.length > shown.length ? ` (and ${ports.length - shown.length} more ports)` : '';
+    return `${shown.map(each).join(' ')}${more}`;
+  };
+  // Wireshark finds MQTT on 1883 only: name the other ports the way tshark takes them.
+  const other = r.otherPorts ?? [];
+  const wireshark = other.length ? `; Wireshark needs Decode As: tshark ${list(other, (p) => `-d tcp.port==${p},mqtt`)}` : '';
+  if (r.portsToName.length === 0) return `${what}${wireshark}`;
+  return `${what}; some conversations lack their CONNECT, so read it with ${list(r.portsToName, (p) => `--port ${p}`)}${wireshark}`;
 }
 
 export function defaultPcapName(d = new Date()): string {
