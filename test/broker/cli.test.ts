@@ -74,4 +74,26 @@ describe('mqttscope broker', () => {
     expect(err).toContain("closed the connection of evil (user x\\x1b[2Jy): username 'x\\x1b[2Jy' holds the control character U+001B");
     expect(err).not.toContain('\u001b');
   });
+
+  it('-c without a listener: allow_anonymous defaults to true, as in mosquitto\'s local only mode, even with a password_file', async () => {
+    // Checked by hand: mosquitto 2.0.11 -c (this file) -p PORT logs "Starting in local only mode"
+    // and takes an anonymous client (CONNACK 0) while a wrong password still gets CONNACK 5.
+    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-brokercli-'));
+    writeFileSync(join(dir, 'pw'), 'u:p\n');
+    writeFileSync(join(dir, 'm.conf'), `password_file ${join(dir, 'pw')}\n`);
+    const codes: Array<number | 'closed'> = [];
+    expect(await broker(['-c', join(dir, 'm.conf'), '--port', '0'], () => {
+      void (async () => {
+        const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(err)![1]);
+        for (const c of [{ clientId: 'anon' }, { clientId: 'bad', username: 'u', password: 'x' }, { clientId: 'ok', username: 'u', password: 'p' }]) {
+          const rc = await RawClient.open(port, c);
+          codes.push(await rc.connack());
+          rc.destroy();
+        }
+        process.emit('SIGINT');
+      })();
+    })).toBe(0);
+    expect(err).toContain('allow_anonymous true');
+    expect(codes).toEqual([0, 5, 0]);
+  });
 });

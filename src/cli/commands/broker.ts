@@ -90,8 +90,10 @@ export async function run(argv: string[]): Promise<number> {
       host ??= first?.host;
       passwd = cfg.passwordFile;
       acl = cfg.aclFile;
-      // mosquitto 2.0: allow_anonymous defaults to false once a listener is declared.
-      allowAnonymous = cfg.allowAnonymous ?? (first ? false : undefined);
+      // mosquitto 2.0: allow_anonymous defaults to false once a listener is declared; a file
+      // without one starts mosquitto in "local only mode", where it defaults to true
+      // (password_file or not: users in it must still give their password).
+      allowAnonymous = cfg.allowAnonymous ?? !first;
     }
     port ??= 1883;
     host ??= '127.0.0.1';
