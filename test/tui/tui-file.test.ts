@@ -63,6 +63,9 @@ describe('TUI over a capture file (tmux 80×24)', () => {
     await s.waitText('FILE (end)');
     s.send('/');
     s.send('publish', true);
+    // The prompt's key bar: one word per key.
+    const bar = (await s.waitText('Filter: publish')).split('\n').at(-2)!;
+    expect(bar).toMatch(/^Enter apply\s+Esc cancel\s+← → Home End move\s+Ctrl-U clear/);
     s.send('Enter');
     let screen = await s.waitText('filter: publish');
     let rows = listRows(screen);
@@ -131,7 +134,7 @@ describe('TUI over a capture file (tmux 80×24)', () => {
     const s = open();
     await s.waitText('FILE (end)');
     s.send('w');
-    await s.waitText('Write pcap to: mqttscope-');
+    expect(await s.waitText('Write pcap to: mqttscope-')).toMatch(/^Enter write\s+Esc cancel/m);
     s.send('C-u');
     s.send(join(suite.dir, 'out.pcap'), true);
     s.send('Enter');

@@ -22,11 +22,11 @@ describe('keys overlay (tmux 80×24)', () => {
     // The top border right above the title row.
     expect(lines[title - 1], screen).toMatch(/[q─]{20}/);
     expect(screen).toMatch(/scroll \(1–\d+ of \d+\)/);
-    expect(overlayRows(screen).some((l) => l.includes('Ctrl-U clears to the start'))).toBe(false);
+    expect(overlayRows(screen).some((l) => l.includes('clear to the start'))).toBe(false);
     // A long description wraps under its own column instead of being cut at the border.
     expect(screen).toMatch(/display filter \(Wireshark-style, e\.g\. publish && topic\s*[x│]\n.?[x│]\s+matches "home\/#"\)/);
     s.send('End');
-    screen = await s.waitText('Ctrl-U clears to the start');
+    screen = await s.waitText('clear to the start');
     expect(screen).toContain('Tab / S-Tab');
     expect(screen).toContain('mqttscope keys');
     // PgUp scrolls back; a key that does not scroll closes it.
@@ -43,7 +43,7 @@ describe('keys overlay (tmux 80×24)', () => {
     const s = suite.open(200, 60);
     await s.waitText('FILE (end)');
     s.send('?');
-    const screen = await s.waitText('Ctrl-U clears to the start');
+    const screen = await s.waitText('clear to the start');
     expect(screen).toContain('any key closes');
     s.send('Down');
     await s.waitFor((x) => !x.includes('mqttscope keys'), 'overlay closed by Down');

@@ -399,7 +399,7 @@ export class TuiApp {
       this.set('help', [`{red-fg}{bold}${esc(fit(`✗ ${p.error.text} (at position ${p.error.position + 1})`, W))}{/bold}{/red-fg}`]);
       return;
     }
-    if (p) { this.set('help', [helpBar(PROMPT_KEYS.map((k) => ({ ...k, bar: k.what.split(' ')[0] })), W)]); return; }
+    if (p) { this.set('help', [helpBar(PROMPT_KEYS.map((k) => (p.kind === 'write' && k.keys === 'Enter' ? { ...k, bar: 'write' } : k)), W)]); return; }
     this.set('help', [helpBar(GLOBAL_KEYS, W)]);
   }
 

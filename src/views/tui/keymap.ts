@@ -29,7 +29,8 @@ export const PACKET_KEYS: KeyHelp[] = [
 ];
 
 export const PROMPT_KEYS: KeyHelp[] = [
-  { keys: 'Enter', what: 'apply (an empty filter shows everything)' },
-  { keys: 'Esc', what: 'cancel' },
-  { keys: '← → Home End', what: 'move; Ctrl-U clears to the start' },
+  { keys: 'Enter', what: 'apply (an empty filter shows everything)', bar: 'apply' },
+  { keys: 'Esc', what: 'cancel', bar: 'cancel' },
+  { keys: '← → Home End', what: 'move the cursor', bar: 'move' },
+  { keys: 'Ctrl-U', what: 'clear to the start', bar: 'clear' },
 ];
