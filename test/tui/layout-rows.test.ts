@@ -20,6 +20,18 @@ describe('computeLayout', () => {
     }
   });
 
+  it('shows side-view rows however short the terminal (a 5-row one showed a blank middle)', () => {
+    for (const h of [4, 5, 6, 12, 24]) {
+      const L = computeLayout(80, h);
+      const middle = h - 3;
+      expect(L.side.height, `rows at 80×${h}`).toBeGreaterThanOrEqual(1);
+      expect(L.sideHead.height + L.side.height + L.sideDetail.height, `80×${h}`).toBe(middle);
+      expect(L.side.top).toBe(L.sideHead.top + L.sideHead.height);
+    }
+    expect(computeLayout(80, 5).sideHead.height).toBe(1);
+    expect(computeLayout(80, 4).sideHead.height).toBe(0);
+  });
+
   it('keeps every pane inside terminals under 10 rows or 20 columns, the prompt line first', () => {
     for (const [w, h] of [[80, 24], [20, 10], [19, 9], [12, 6], [40, 4], [40, 3], [10, 2], [30, 1]] as const) {
       const L = computeLayout(w, h);

@@ -345,7 +345,9 @@ export class TuiApp {
     const vp = this.sideVp[name];
     vp.setHeight(this.layout.side.height);
     vp.setCount(t.rows.length);
-    this.set('sideHead', [this.paneHead(t.title, W, true), `{bold}{underline}${esc(fit(t.header, W))}{/underline}{/bold}`]);
+    const columns = `{bold}{underline}${esc(fit(t.header, W))}{/underline}{/bold}`;
+    // One line (a 5-row terminal): the column header says which view this is.
+    this.set('sideHead', this.layout.sideHead.height === 1 ? [columns] : [this.paneHead(t.title, W, true), columns]);
     const out: string[] = [];
     for (const i of vp.visible()) out.push(tableRow(t.rows[i]!, W, i === vp.sel, t.colours?.[i]));
     if (out.length === 0) out.push(esc(`  (nothing yet)`));

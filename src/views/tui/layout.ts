@@ -55,7 +55,8 @@ export function computeLayout(cols: number, rows: number): Layout {
   const treeW = split ? Math.floor(W * 0.55) : W;
   // Side views: title and column header, rows, details (dropped when short).
   const detailH = middle >= 10 ? Math.min(6, Math.max(3, Math.floor(middle * 0.3))) : 0;
-  const sideHeadH = middle >= 3 ? 2 : 0;
+  // Title and column header above the rows; with 2 rows the column header and one row, with 1 a row only.
+  const sideHeadH = middle >= 3 ? 2 : middle === 2 ? 1 : 0;
   const pane = (top: number, h: number): [Rect, Rect] =>
     h >= 2 ? [r(top, 0, treeW, 1), r(top + 1, 0, treeW, h - 1)] : [r(0, 0, W, 0), r(0, 0, W, 0)];
   const [treeHead, tree] = pane(lowTop, treeH);
@@ -73,7 +74,7 @@ export function computeLayout(cols: number, rows: number): Layout {
     hexHead,
     hex,
     sideHead: r(middleTop, 0, W, sideHeadH),
-    side: r(middleTop + sideHeadH, 0, W, sideHeadH ? middle - sideHeadH - detailH : 0),
+    side: r(middleTop + sideHeadH, 0, W, middle - sideHeadH - detailH),
     sideDetail: r(middleTop + middle - detailH, 0, W, detailH),
     message: r(bars >= 2 ? H - 2 : 0, 0, W, 1),
     help: r(H - 1, 0, W, bars >= 2 ? 1 : 0),
