@@ -49,6 +49,7 @@ type Mode = 'packets' | SideName;
 interface Prompt { kind: 'filter' | 'write'; editor: LineEditor; error: { text: string; position: number } | null }
 
 const FRAME_MS = 100; // ≤ 10 renders per second
+const NO_DETAIL_PANES = 'the field tree and hex panes need a terminal of 11 rows or more';
 
 export class TuiApp {
   readonly state: TuiState;
@@ -149,6 +150,8 @@ export class TuiApp {
       if (rc.height === 0) b.hide(); else b.show();
     };
     for (const k of ['title', 'listHead', 'list', 'treeHead', 'tree', 'hexHead', 'hex', 'sideHead', 'side', 'sideDetail', 'message', 'help'] as const) place(k, L[k]);
+    // A pane the new size drops gives the focus back to the list.
+    if (!this.focusable().includes(this.focus)) this.focus = 'list';
     const ov = this.boxes.overlay!;
     const W = this.screen.width as number;
     const H = this.screen.height as number;
@@ -515,9 +518,11 @@ export class TuiApp {
 
   private packetKey(ch: string | undefined, name: string, key: KeyLike): void {
     if (name === 'tab') {
-      const order: Focus[] = ['list', 'tree', 'hex'];
-      const i = order.indexOf(this.focus);
-      this.focus = order[(i + (key.shift ? 2 : 1)) % 3]!;
+      // Only the panes on screen take the focus (a short terminal shows the list only).
+      const order = this.focusable();
+      if (order.length === 1) { this.flash(NO_DETAIL_PANES, 'yellow-fg'); return; }
+      const i = Math.max(0, order.indexOf(this.focus));
+      this.focus = order[(i + (key.shift ? order.length - 1 : 1)) % order.length]!;
       if (this.focus === 'hex' && this.hexCursor === null) this.hexCursor = this.highlight()?.[0] ?? 0;
       return;
     }
@@ -525,6 +530,11 @@ export class TuiApp {
     if (this.focus === 'list') this.listKey(ch, name);
     else if (this.focus === 'tree') this.treeKey(ch, name);
     else this.hexKey(name);
+  }
+
+  /** The packet-view panes on screen, in Tab order. */
+  private focusable(): Focus[] {
+    return (['list', 'tree', 'hex'] as const).filter((f) => f === 'list' || this.layout[f].height > 0);
   }
 
   private listKey(ch: string | undefined, name: string): void {
@@ -538,7 +548,10 @@ export class TuiApp {
       case 'pagedown': vp.page(1); break;
       case 'home': vp.home(); break;
       case 'end': vp.end(); s.follow = true; break;
-      case 'enter': this.focus = 'tree'; return;
+      case 'enter':
+        if (this.layout.tree.height > 0) this.focus = 'tree';
+        else this.flash(NO_DETAIL_PANES, 'yellow-fg');
+        return;
       default:
         if (ch === 'g') vp.home();
         else if (ch === 'G') { vp.end(); s.follow = true; }
