@@ -222,9 +222,9 @@ export class Analyzer implements EngineObserver {
     this.sessions.gap(conn, dir, this.advance(time), frame, reason);
   }
 
-  close(conn: ConnMeta, time: number, how: CloseHow): void {
+  close(conn: ConnMeta, time: number, how: CloseHow, by?: Direction): void {
     const now = this.advance(time);
-    const s = this.sessions.close(conn, now, how);
+    const s = this.sessions.close(conn, now, how, by);
     if (!s) return;
     this.flows.close(s, how);
     this.delivery.closed(s.connId);

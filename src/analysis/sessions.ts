@@ -4,7 +4,7 @@
 // goes back, so a step back of the event clock cannot fake a silence.
 import type { CloseHow, GapReason } from '../engine/engine.js';
 import type { PacketRecord, WillInfo } from '../model/packet.js';
-import type { ConnMeta, Direction, ProtocolVersion } from '../model/types.js';
+import type { ConnMeta, Direction, Note, ProtocolVersion } from '../model/types.js';
 import { type AnalysisContext, capitalize, seconds, who } from './context.js';
 import { codeName, codeString, isFailure, T_CONNACK, T_SUBACK } from './reasons.js';
 import { parseFilter } from './topic.js';
@@ -600,10 +600,15 @@ export class SessionTracker {
     };
   }
 
-  close(conn: ConnMeta, time: number, how: CloseHow): Session | undefined {
+  /** `by`: the side that closed first, when known (the proxy and captures know it). */
+  close(conn: ConnMeta, time: number, how: CloseHow, by?: Direction): Session | undefined {
     const s = this.byConn.get(conn.id);
     if (!s || s.closedAt !== null) return undefined;
     this.checkKeepalive(s, time);
+    // The broker hung up on a CONNECT it never answered, with its whole direction in view.
+    if (s.state === 'connecting' && by === 's2c' && (how === 'fin' || how === 'reset') && s.connectRec !== null && s.packets.s2c === 0 && s.lastGap.s2c === null) {
+      this.unanswered(s, how);
+    }
     s.closedAt = time;
     s.closeHow = how;
     this.open_.delete(s);
@@ -680,6 +685,26 @@ export class SessionTracker {
       return;
     }
     this.emitCredentialRefusal(s, recs, head, extra, c.username, c.password, v === 'pending' ? 'too-many' : v);
+  }
+
+  /**
+   * The broker closed the connection after the CONNECT without a CONNACK: a refusal
+   * with no reason code. The spec has the server do this for a CONNECT that breaks
+   * the protocol [MQTT-3.1.4-1]; mosquitto also does it for what it refuses outright.
+   */
+  private unanswered(s: Session, how: CloseHow): void {
+    const rec = s.connectRec!;
+    s.state = 'refused';
+    const closed = how === 'reset' ? 'reset the connection (RST)' : 'closed the connection (FIN)';
+    const errors = rec.notes.filter((n) => n.severity === 'error');
+    const warnings = rec.notes.filter((n) => n.severity === 'warn');
+    const list = (ns: readonly Note[]): string => ns.map((n) => `${n.text}${n.spec ? ` [${n.spec}]` : ''}`).join('; ');
+    const cause = errors.length > 0
+      ? ` The CONNECT breaks the protocol: ${list(errors)}. A server closes the connection without a CONNACK when a CONNECT does not conform [MQTT-3.1.4-1].`
+      : `${warnings.length > 0 ? ` The CONNECT has what a broker may refuse: ${list(warnings)}.` : ''} A broker does this to a CONNECT it will not answer [MQTT-3.1.4-1]: mosquitto closes the connection when the client id, user name or will topic has characters it refuses (control characters, U+0000, non-characters), the will has QoS 3 or a wildcard or empty topic, or the bytes are not well-formed UTF-8; its log says which.`;
+    this.emitRefusal(s, [rec], `The broker ${closed} after the CONNECT of ${who(s)} without sending a CONNACK: the connection was refused with no reason code.${cause}`, {
+      no_connack: true, closed_by: 'broker', close: how, ...(errors.length > 0 ? { connect_errors: errors.map((n) => n.code) } : {}),
+    });
   }
 
   private emitRefusal(s: Session, recs: (PacketRecord | null)[], text: string, extra: Record<string, unknown>): void {

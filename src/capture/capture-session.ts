@@ -16,7 +16,7 @@ export interface EngineLike {
   open(meta: ConnMeta, time: number, opts?: { midstream?: boolean }): void;
   data(id: string, dir: Direction, chunk: Uint8Array, time: number, frame?: number): void;
   gap(id: string, dir: Direction, time: number, frame: number, lost?: number, reason?: GapReason): void;
-  close(id: string, time: number, how?: CloseHow): void;
+  close(id: string, time: number, how?: CloseHow, by?: Direction): void;
   end(time: number): void;
 }
 
@@ -103,6 +103,8 @@ interface Conn {
   curFrame: number;
   curTime: number;
   fin: [boolean, boolean];
+  /** The side whose FIN or RST was captured first: the side that closed the connection. */
+  closedFirst: 0 | 1 | null;
   /** Directions not one segment of which was captured (TcpDirectionSink.uncaptured), noted once the connection is decided. */
   unseen: Unseen[] | null;
   /**
@@ -432,6 +434,7 @@ export class CaptureSession {
     }
     conn.curFrame = frame;
     conn.curTime = time;
+    if ((fin || rst) && conn.closedFirst === null) conn.closedFirst = s;
     if (syn) {
       side.synSeen = true;
       side.isn = seg.seq;
@@ -513,7 +516,7 @@ export class CaptureSession {
       key, ip0: seg.src4, port0: seg.srcPort, ip1: seg.dst4, port1: seg.dstPort, next: null,
       sides: undefined as unknown as [Side, Side],
       status: 'detecting', portServer: null, client: 0, meta: null, ws: null, wsUpgrade: 'pending', wsHeld: [], wsHeldBytes: 0,
-      pending: [], pendingBytes: 0, firstTime: time, lastTime: time, curFrame: frame, curTime: time, fin: [false, false],
+      pending: [], pendingBytes: 0, firstTime: time, lastTime: time, curFrame: frame, curTime: time, fin: [false, false], closedFirst: null,
       unseen: null, tlsServer: null, tlsFrame: frame,
     };
     const mkSide = (host: string, port: number, idx: 0 | 1): Side => ({
@@ -779,7 +782,8 @@ export class CaptureSession {
     if (conn.unseen !== null) this.noteUnseen(conn);
     if (conn.status === 'mqtt') {
       if (conn.ws) this.wsAnswered(conn, true);
-      this.engine.close(conn.meta!.id, time, how);
+      const first = conn.closedFirst;
+      this.engine.close(conn.meta!.id, time, how, first === null || how === 'end' ? undefined : first === conn.client ? 'c2s' : 's2c');
     }
     this.tombstone(conn);
   }

@@ -29,7 +29,8 @@ export interface EngineObserver {
   packet?(rec: PacketRecord): void;
   /** Bytes of `dir` are missing (see GapReason; framer notes are `skipped`). */
   gap?(conn: ConnMeta, dir: Direction, time: number, frame: number, reason: GapReason): void;
-  close?(conn: ConnMeta, time: number, how: CloseHow): void;
+  /** `by`: the side that closed first (its FIN or RST came first), when known. */
+  close?(conn: ConnMeta, time: number, how: CloseHow, by?: Direction): void;
   tick?(time: number): void;
   end?(time: number): void;
 }
@@ -179,13 +180,14 @@ export class Engine {
     for (const o of this.observers) o.gap?.(st.meta, dir, time, frame, reason);
   }
 
-  close(id: string, time: number, how: CloseHow = 'fin'): void {
+  /** The connection closed; `by` is the side that closed first (its FIN or RST came first), when known. */
+  close(id: string, time: number, how: CloseHow = 'fin', by?: Direction): void {
     const st = this.conns.get(id);
     if (!st) return;
     st.curTime = time;
     st.c2s.framer.flush();
     st.s2c.framer.flush();
-    for (const o of this.observers) o.close?.(st.meta, time, how);
+    for (const o of this.observers) o.close?.(st.meta, time, how, by);
     this.conns.delete(id);
   }
 

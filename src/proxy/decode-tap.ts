@@ -36,11 +36,11 @@ export class DecodeTap implements ConnectionTap {
     }
   }
 
-  close(id: string, time: number, how: CloseHow): void {
+  close(id: string, time: number, how: CloseHow, by?: Direction): void {
     this.metas.delete(id);
     if (this.failed.delete(id)) return;
     try {
-      this.engine.close(id, time, how);
+      this.engine.close(id, time, how, by);
     } catch {
       // Already reported per connection where it mattered; closing must not throw.
     }

@@ -129,7 +129,8 @@ export class Conn {
     return this.c({ cmd: 'disconnect', ...(this.version === 5 ? { reasonCode: 0 } : {}) });
   }
 
-  close(): void {
-    this.h.engine.close(this.meta.id, this.h.time, 'fin');
+  /** `by`: the side that closed first, as the proxy and captures tell the engine. */
+  close(how: 'fin' | 'reset' = 'fin', by?: 'c2s' | 's2c'): void {
+    this.h.engine.close(this.meta.id, this.h.time, how, by);
   }
 }

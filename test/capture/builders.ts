@@ -245,8 +245,8 @@ export class RecordingEngine implements EngineLike {
   gap(id: string, dir: Direction, time: number, frame: number, lost?: number): void {
     this.events.push({ ev: 'gap', id, dir, time, frame, lost });
   }
-  close(id: string, time: number, how?: string): void {
-    this.events.push({ ev: 'close', id, time, how });
+  close(id: string, time: number, how?: string, by?: Direction): void {
+    this.events.push({ ev: 'close', id, time, how, ...(by !== undefined ? { by } : {}) });
   }
   end(time: number): void {
     this.events.push({ ev: 'end', time });
