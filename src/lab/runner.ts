@@ -72,7 +72,7 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     const analyzer = new Analyzer(sink, {
       deliveryWindowUs: windowUs,
       brokerKind: 'aedes',
-      ...(lab.security?.acl ? { acl: parseAclFile(lab.security.acl, 'the ACL file above,') } : {}),
+      ...(lab.security?.acl ? { acl: parseAclFile(lab.security.acl, 'the lab\'s ACL file,') } : {}),
     });
     const logs: string[] = [];
     proxy = await startProxy({

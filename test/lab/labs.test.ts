@@ -42,7 +42,7 @@ describe('mqttscope lab', () => {
     retained: [/door-sensor → PUBLISH\s+d0 q1 r1\s+id=\d+\s+lab\/retained\/door .*"open"/, /late-app\s+← PUBLISH\s+d0 q1 r1 .*"open"/, /door-sensor → PUBLISH\s+d0 q1 r1 .*payload=0/],
     will: [/will=lab\/will\/fragile/, /!! will-published .*fragile/],
     session: [/sleeper\s+→ CONNECT\s+MQTT 3\.1\.1 persistent/, /sleeper\s+← CONNACK\s+sp=1/, /sleeper\s+← PUBLISH .*"message 3 of 3"/],
-    acl: [/rc=5 Not authorized/, /!! connect-refused /, /!! undelivered-publish .*panama\/colon\/user1/, /user=user1 pw=\*{8}/, /\(the ACL file above, line 2: pattern readwrite \+\/\+\/\+\/%u becomes/],
+    acl: [/rc=5 Not authorized/, /!! connect-refused /, /!! undelivered-publish .*panama\/colon\/user1/, /user=user1 pw=\*{8}/, /\(the lab.s ACL file, line 2: pattern readwrite \+\/\+\/\+\/%u becomes/],
     'remaining-length': [/len=100 /, /len=321 /, /len=20000 /, /len=2097152 /],
   };
 
