@@ -44,6 +44,12 @@ describe('notes', () => {
     expect(notesOf('c0 80 00')).toContain('remaining-length-not-minimal MQTT-2.2.3');
     expect(notesOf('c0 80 00', 5)).toContain('remaining-length-not-minimal MQTT-1.5.5-1');
   });
+  it('Remaining Length bytes are quoted one by one (80 00, not the number 8000)', () => {
+    const text = (h: string, code: string) => summarize(hex(h), { version: 4 }).notes.find((n) => n.code === code)?.text;
+    expect(text('c0 80 00', 'remaining-length-not-minimal')).toBe('Remaining Length 0 is encoded in 2 bytes (80 00); the shortest encoding should be used');
+    expect(text('30 ff ff ff ff 01', 'remaining-length-too-long')).toMatch(/^Remaining Length ff ff ff ff has its continuation bit set in the 4th byte/);
+    expect(text('30 ff ff', 'field-past-end')).toBe('Remaining Length ff ff is cut off by the end of the packet');
+  });
   it('a field running past the packet end', () => {
     expect(notesOf('30 05 00 09 61 62 63')).toContain('field-past-end MQTT-2.1');
     expect(notesOf('30 0a 00 01')).toContain('remaining-length-mismatch MQTT-2.2.3');
