@@ -17,6 +17,12 @@ export interface FieldRef {
   pos: number;
 }
 
+/** A numeric range in a set, both ends included (`{1..5}`). */
+export interface InRange {
+  lo: number;
+  hi: number;
+}
+
 export type Node =
   | { t: 'or'; a: Node; b: Node }
   | { t: 'and'; a: Node; b: Node }
@@ -26,4 +32,4 @@ export type Node =
   | { t: 'cmp'; op: CmpOp; field: FieldRef; value: Literal }
   | { t: 'contains'; field: FieldRef; value: Literal }
   | { t: 'matches'; field: FieldRef; value: Literal }
-  | { t: 'in'; field: FieldRef; values: Literal[] };
+  | { t: 'in'; field: FieldRef; values: Literal[]; ranges: InRange[] };

@@ -157,7 +157,13 @@ export function compileNode(node: Node): Compiled {
       case 'in': {
         const g = getters(n.field)[side] as Getter<R>;
         const ps = n.values.map((l) => prepare(l, n.field));
-        const member = (v: Value): boolean => ps.some((p) => eq(v, p));
+        const ranges = n.ranges;
+        const inRange = (v: Value): boolean => {
+          if (v === null || v instanceof Uint8Array || ranges.length === 0) return false;
+          const x = asNum(v);
+          return !Number.isNaN(x) && ranges.some((r) => x >= r.lo && x <= r.hi);
+        };
+        const member = (v: Value): boolean => ps.some((p) => eq(v, p)) || inRange(v);
         return (r) => any(g(r), member);
       }
     }

@@ -23,6 +23,8 @@ export interface FieldSpec {
   coerce?(text: string): Value | undefined;
   /** True when the value comes from the summary (no tree needed). */
   fast: boolean;
+  /** A protocol name (`tcp`, `ip`) that can only be tested for: the message for a comparison. */
+  testOnly?: string;
 }
 
 const TYPE_NUM = new Map<string, number>(PACKET_TYPES.slice(1).map((p) => [p.name.toLowerCase(), p.type]));
@@ -182,7 +184,25 @@ function alias(name: string, id: string): FieldSpec {
   return { ...mqttField(id), name };
 }
 
+/** A protocol layer every packet (or, for `ip`/`ipv6`, every packet of that address family) has. */
+function protocol(name: string, fields: string, packet: (r: PacketRecord) => boolean, finding: (f: Finding) => boolean): FieldSpec {
+  return {
+    name, fast: true,
+    packet: (r) => (packet(r) ? true : undefined),
+    finding: (f) => (finding(f) ? true : undefined),
+    testOnly: `'${name}' is a protocol: write it alone to test for it, or compare one of its fields (${fields})`,
+  };
+}
+
+const isV6 = (host: string): boolean => host.includes(':');
+
 const PSEUDO: FieldSpec[] = [
+  // Wireshark's protocol names. Every record is an MQTT packet over TCP; `mqtt` is the
+  // packet's bytes, as Wireshark's protocol field is (`mqtt contains "Room1"`).
+  { name: 'mqtt', fast: true, packet: (r) => r.bytes },
+  protocol('tcp', 'tcp.port, tcp.srcport, tcp.dstport', () => true, (f) => ends(f.conn, 'port') !== undefined),
+  protocol('ip', 'ip.addr, ip.src, ip.dst', (r) => !isV6(r.conn.client.host), (f) => (ends(f.conn, 'host') ?? []).some((h) => !isV6(h as string))),
+  protocol('ipv6', 'ipv6.addr, ipv6.src, ipv6.dst', (r) => isV6(r.conn.client.host), (f) => (ends(f.conn, 'host') ?? []).some((h) => isV6(h as string))),
   { name: 'type', fast: true, packet: (r) => r.summary.type, coerce: coerceType },
   {
     name: 'topic', fast: true,
@@ -237,6 +257,48 @@ const PSEUDO_ALIASES: Record<string, string> = {
 
 const PSEUDO_BY_NAME = new Map(PSEUDO.map((p) => [p.name, p]));
 
+/**
+ * Wireshark 4.x ids for fields mqttscope names otherwise: the same bytes and value.
+ * `version5`: Wireshark has the id only on MQTT 5 packets (the 3.1.1 Requested QoS is mqtt.sub.qos).
+ */
+const WIRESHARK_IDS: Record<string, { id: string; version5?: true }> = {
+  'mqtt.hdr_reserved': { id: 'mqtt.hdrflags.reserved' },
+  'mqtt.msg_text': { id: 'mqtt.msg' },
+  'mqtt.willmsg_text': { id: 'mqtt.willmsg' },
+  'mqtt.prop_key': { id: 'mqtt.property.user_property.key' },
+  'mqtt.prop_key_len': { id: 'mqtt.property.user_property.key_len' },
+  'mqtt.prop_value': { id: 'mqtt.property.user_property.value' },
+  'mqtt.prop_value_len': { id: 'mqtt.property.user_property.value_len' },
+  'mqtt.prop_unknown': { id: 'mqtt.property.unknown' },
+  'mqtt.property.max_qos': { id: 'mqtt.property.maximum_qos' },
+  'mqtt.subscription_options_qos': { id: 'mqtt.sub.qos', version5: true },
+  'mqtt.subscription_options_nl': { id: 'mqtt.sub.nl', version5: true },
+  'mqtt.subscription_options_rap': { id: 'mqtt.sub.rap', version5: true },
+  'mqtt.subscription_options_retain': { id: 'mqtt.sub.rh', version5: true },
+  'mqtt.subscription_options_reserved': { id: 'mqtt.subscription_options.reserved', version5: true },
+};
+
+/** Wireshark ids with no single counterpart here, and what to write instead. */
+const WIRESHARK_HINTS: Record<string, string> = {
+  'mqtt.prop_string': "Wireshark's catch-all for string properties; here each property has its own id: mqtt.property.NAME.value (e.g. mqtt.property.response_topic.value, mqtt.property.reason_string.value)",
+  'mqtt.prop_string_len': "Wireshark's catch-all for string property lengths; here each property has its own id: mqtt.property.NAME.len (e.g. mqtt.property.response_topic.len)",
+  'mqtt.prop_number': "Wireshark's catch-all for numeric properties; here each property has its own id: mqtt.property.NAME (e.g. mqtt.property.message_expiry_interval, mqtt.property.receive_maximum)",
+  'mqtt.retain_reserved': 'the reserved bits of the fixed header are mqtt.hdrflags.reserved here',
+};
+
+/** What to say about an unknown Wireshark id instead of a spelling suggestion, or undefined. */
+export function wiresharkHint(written: string): string | undefined {
+  return WIRESHARK_HINTS[written.toLowerCase()];
+}
+
+function wiresharkField(name: string): FieldSpec | undefined {
+  const w = WIRESHARK_IDS[name];
+  if (!w) return undefined;
+  const base = mqttField(w.id);
+  const get = base.packet;
+  return { ...base, name, packet: w.version5 ? (r) => (r.version >= 5 ? get(r) : undefined) : get };
+}
+
 /** Wireshark-style ids the dissector produces (kept in sync by a test that harvests the tree). */
 const STATIC_IDS = [
   'mqtt.hdrflags', 'mqtt.hdrflags.reserved', 'mqtt.msgtype', 'mqtt.dupflag', 'mqtt.qos', 'mqtt.retain',
@@ -274,7 +336,7 @@ export function lookupField(written: string): FieldSpec | undefined {
   if (hit) return hit;
   let spec: FieldSpec | undefined;
   if (name.startsWith('mqtt.')) {
-    if (KNOWN_IDS.has(name)) spec = mqttField(name);
+    spec = KNOWN_IDS.has(name) ? mqttField(name) : wiresharkField(name);
   } else {
     spec = PSEUDO_BY_NAME.get(PSEUDO_ALIASES[name] ?? name);
   }
@@ -285,7 +347,7 @@ export function lookupField(written: string): FieldSpec | undefined {
 /** Closest known name for a suggestion ("did you mean"), or undefined. */
 export function suggest(written: string, pool?: Iterable<string>): string | undefined {
   const name = written.toLowerCase();
-  pool ??= name.startsWith('mqtt.') ? [...KNOWN_IDS] : [...PSEUDO_FIELDS, ...TYPE_NUM.keys()];
+  pool ??= name.startsWith('mqtt.') ? [...KNOWN_IDS, ...Object.keys(WIRESHARK_IDS)] : [...PSEUDO_FIELDS, ...TYPE_NUM.keys()];
   let best: string | undefined;
   let bestD = Math.max(2, Math.floor(name.length / 4)) + 1;
   for (const c of pool) {

@@ -58,7 +58,8 @@ export function tokenize(src: string): Token[] {
         }
         value = Number(src.slice(start, i));
       }
-      if (i < n && IDENT_CHAR.test(src[i]!)) {
+      // `8..9`: a range in a set ends the number at '..'.
+      if (i < n && IDENT_CHAR.test(src[i]!) && src.slice(i, i + 2) !== '..') {
         err('bad-number', `invalid number '${src.slice(start, i + 1)}'; quote it if it is a string`, i);
       }
       out.push({ kind: 'number', text: src.slice(start, i), num: value, pos: start, end: i });
@@ -113,6 +114,11 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     const two = src.slice(i, i + 2);
+    if (two === '..') {
+      i += 2;
+      out.push({ kind: 'op', text: two, pos: start, end: i });
+      continue;
+    }
     if (two === '==' || two === '!=' || two === '<=' || two === '>=' || two === '&&' || two === '||') {
       i += 2;
       out.push({ kind: 'op', text: two, pos: start, end: i });
@@ -135,6 +141,8 @@ export function tokenize(src: string): Token[] {
     if (c === '~') {
       err('unexpected-char', "'~' is Wireshark's regular-expression match, which mqttscope does not have: use 'matches' with an MQTT topic filter (\"home/+/temp\") or 'contains' for a substring", i);
     }
+    if (c === '[') err('unexpected-char', "slices (field[i:j]) are not supported: compare the whole field, or use 'contains' or 'matches'", i);
+    if (c === '/') err('unexpected-char', 'unexpected \'/\': quote a value that contains \'/\', such as a topic ("Room1/Light")', i);
     err('unexpected-char', `unexpected character ${JSON.stringify(c)}`, i);
   }
   out.push({ kind: 'eof', text: '', pos: n, end: n });

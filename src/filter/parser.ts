@@ -1,9 +1,9 @@
 // Recursive-descent parser. Precedence, lowest first: `||`/`or`, `&&`/`and`,
 // `!`/`not`, then a test (`field`, `field OP value`, `field in {…}`, a packet
 // type name) or a parenthesised expression.
-import type { CmpOp, FieldRef, Literal, Node } from './ast.js';
+import type { CmpOp, FieldRef, InRange, Literal, Node } from './ast.js';
 import { FilterSyntaxError, type FilterErrorCode } from './errors.js';
-import { lookupField, suggest, TYPE_NAMES, typeByName } from './fields.js';
+import { lookupField, suggest, TYPE_NAMES, typeByName, wiresharkHint } from './fields.js';
 import { tokenize, type Token } from './lexer.js';
 import { topicFilterProblem } from '../protocol/topic-match.js';
 
@@ -118,8 +118,9 @@ class Parser {
   private field(t: Token): FieldRef {
     const spec = lookupField(t.text);
     if (!spec) {
-      const s = suggest(t.text);
-      this.fail('unknown-field', `unknown field or packet type '${t.text}'${s ? `; did you mean '${s}'?` : ''}`, t.pos);
+      const hint = wiresharkHint(t.text);
+      const s = hint ? undefined : suggest(t.text);
+      this.fail('unknown-field', `unknown field or packet type '${t.text}'${hint ? `: ${hint}` : s ? `; did you mean '${s}'?` : ''}`, t.pos);
     }
     return { spec, written: t.text, pos: t.pos };
   }
@@ -135,6 +136,17 @@ class Parser {
       return { t: 'type', type, pos: t.pos };
     }
     const field = this.field(t);
+    if (field.spec.testOnly && (isRel || (opKw === 'not' && kw(this.toks[this.i + 1]!) === 'in'))) {
+      this.fail('bad-operand', field.spec.testOnly, op.pos);
+    }
+    // Wireshark's `x not in {…}` is `!(x in {…})`: true also where x is absent.
+    if (opKw === 'not' && kw(this.toks[this.i + 1]!) === 'in') {
+      this.next();
+      const inOp = this.next();
+      const set = this.set(inOp);
+      for (const v of set.values) this.checkValue(field, v);
+      return { t: 'not', a: { t: 'in', field, ...set } };
+    }
     if (!isRel) {
       if (op.kind === 'ident' || op.kind === 'string' || op.kind === 'number') {
         this.fail('unexpected-token', `expected an operator (==, !=, <, <=, >, >=, contains, matches, in), '&&', '||' or the end after '${t.text}', found ${describe(op)}`, op.pos);
@@ -143,9 +155,9 @@ class Parser {
     }
     this.next();
     if (opKw === 'in') {
-      const values = this.set(op);
-      for (const v of values) this.checkValue(field, v);
-      return { t: 'in', field, values };
+      const set = this.set(op);
+      for (const v of set.values) this.checkValue(field, v);
+      return { t: 'in', field, ...set };
     }
     const value = this.literal(op);
     if (opKw !== 'contains' && opKw !== 'matches') this.checkValue(field, value);
@@ -185,29 +197,43 @@ class Parser {
     return this.fail('unexpected-token', `expected a value (a number, a "string" or a word) after '${op.text}', found ${describe(v)}`, v.pos);
   }
 
-  private set(op: Token): Literal[] {
+  /** `{ v1 v2, lo..hi }`: values and numeric ranges (both ends included), as in Wireshark. */
+  private set(op: Token): { values: Literal[]; ranges: InRange[] } {
     const open = this.peek();
     if (open.kind !== '{') {
       if (open.kind === 'eof') this.fail('unexpected-end', "expected '{' after 'in'", open.pos);
       this.fail('unexpected-token', `expected '{' after 'in' (e.g. type in {publish puback}), found ${describe(open)}`, open.pos);
     }
     this.next();
-    const out: Literal[] = [];
+    const values: Literal[] = [];
+    const ranges: InRange[] = [];
+    let last: Literal | null = null;
     for (;;) {
       const t = this.peek();
       if (t.kind === '}') {
-        if (out.length === 0) this.fail('unexpected-token', "a set needs at least one value: 'in {…}'", t.pos);
+        if (last === null) this.fail('unexpected-token', "a set needs at least one value: 'in {…}'", t.pos);
         this.next();
-        return out;
+        return { values, ranges };
       }
-      if (t.kind === ',' && out.length > 0) {
+      if (t.kind === ',' && last !== null) {
         this.next();
         const n = this.peek();
         if (n.kind === '}' || n.kind === ',') this.fail('unexpected-token', `expected a value after ',', found ${describe(n)}`, n.pos);
         continue;
       }
       if (t.kind === 'eof') this.fail('unclosed-paren', `missing '}' to close the '{' at position ${open.pos + 1}`, t.pos);
-      out.push(this.literal(out.length === 0 ? op : { ...op, text: out[out.length - 1]!.text }));
+      const lo = this.literal(last === null ? op : { ...op, text: last.text });
+      last = lo;
+      const dots = this.peek();
+      if (dots.kind !== 'op' || dots.text !== '..') { values.push(lo); continue; }
+      this.next();
+      const hi = this.literal(dots);
+      last = hi;
+      if (lo.kind !== 'number' || hi.kind !== 'number') {
+        this.fail('bad-operand', `a range in a set takes two numbers (e.g. {1..5}), found '${lo.kind === 'number' ? hi.text : lo.text}'`, lo.kind === 'number' ? hi.pos : lo.pos);
+      }
+      if (lo.num! > hi.num!) this.fail('bad-operand', `the range ${lo.text}..${hi.text} is empty: write the smaller number first`, lo.pos);
+      ranges.push({ lo: lo.num!, hi: hi.num! });
     }
   }
 }
