@@ -1,7 +1,7 @@
 // Field resolution for the filter: pseudo-fields (`topic`, `client`, `dir`,
 // `finding`, …), a fast path for common Wireshark ids read straight from the
 // PacketSummary, and a fallback that searches the lazily built field tree.
-import type { Finding, PacketRecord } from '../model/packet.js';
+import type { Finding, FindingCode, PacketRecord } from '../model/packet.js';
 import type { Endpoint, Field } from '../model/types.js';
 import { hasDupQosIn31, PACKET_TYPES } from '../protocol/packet-types.js';
 import { PROPERTIES } from '../protocol/properties.js';
@@ -25,6 +25,10 @@ export interface FieldSpec {
   fast: boolean;
   /** A protocol name (`tcp`, `ip`) that can only be tested for: the message for a comparison. */
   testOnly?: string;
+  /** Every value is a number: a literal that is not one can never match (an error, as in Wireshark). */
+  numeric?: boolean;
+  /** The text values the field can have (`dir`: c2s, s2c): any other can never match. */
+  values?: readonly string[];
 }
 
 const TYPE_NUM = new Map<string, number>(PACKET_TYPES.slice(1).map((p) => [p.name.toLowerCase(), p.type]));
@@ -170,12 +174,21 @@ function fastOrTree(fast: (rec: PacketRecord) => FieldVal, id: string): (rec: Pa
   };
 }
 
+/** Field ids whose value is text or bytes; every other id of the tree is a number. */
+const TEXT_IDS: ReadonlySet<string> = new Set([
+  'mqtt.topic', 'mqtt.msg', 'mqtt.protoname', 'mqtt.clientid', 'mqtt.willtopic', 'mqtt.willmsg', 'mqtt.username',
+  'mqtt.passwd', 'mqtt.subscription', 'mqtt.trailing', 'mqtt.undecoded', 'mqtt.property.unknown', 'mqtt.property.undecoded',
+  'mqtt.property.user_property', 'mqtt.property.user_property.key', 'mqtt.property.user_property.value',
+  ...PROPERTIES.filter((p) => p.type === 'utf8' || p.type === 'binary').flatMap((p) => [`mqtt.property.${p.name}`, `mqtt.property.${p.name}.value`]),
+]);
+
 function mqttField(id: string): FieldSpec {
   const fast = FAST[id];
   return {
     name: id,
     packet: fast ? fastOrTree(fast, id) : fromTree(id),
     fast: fast !== undefined,
+    numeric: !TEXT_IDS.has(id),
     ...(id === 'mqtt.msgtype' ? { coerce: coerceType } : {}),
   };
 }
@@ -196,6 +209,14 @@ function protocol(name: string, fields: string, packet: (r: PacketRecord) => boo
 
 const isV6 = (host: string): boolean => host.includes(':');
 
+/** Every finding code (the compiler checks the list against FindingCode both ways). */
+const FINDING_CODES = [
+  'connect-refused', 'publish-rejected', 'subscribe-rejected', 'undelivered-publish', 'withheld-delivery',
+  'qos-flow-incomplete', 'protocol-violation', 'keepalive-timeout', 'will-published', 'session-takeover', 'stream-gap',
+] as const satisfies readonly FindingCode[];
+const ALL_FINDING_CODES: [Exclude<FindingCode, (typeof FINDING_CODES)[number]>] extends [never] ? true : never = true;
+void ALL_FINDING_CODES;
+
 const PSEUDO: FieldSpec[] = [
   // Wireshark's protocol names. Every record is an MQTT packet over TCP; `mqtt` is the
   // packet's bytes, as Wireshark's protocol field is (`mqtt contains "Room1"`).
@@ -203,7 +224,7 @@ const PSEUDO: FieldSpec[] = [
   protocol('tcp', 'tcp.port, tcp.srcport, tcp.dstport', () => true, (f) => ends(f.conn, 'port') !== undefined),
   protocol('ip', 'ip.addr, ip.src, ip.dst', (r) => !isV6(r.conn.client.host), (f) => (ends(f.conn, 'host') ?? []).some((h) => !isV6(h as string))),
   protocol('ipv6', 'ipv6.addr, ipv6.src, ipv6.dst', (r) => isV6(r.conn.client.host), (f) => (ends(f.conn, 'host') ?? []).some((h) => isV6(h as string))),
-  { name: 'type', fast: true, packet: (r) => r.summary.type, coerce: coerceType },
+  { name: 'type', fast: true, numeric: true, packet: (r) => r.summary.type, coerce: coerceType },
   {
     name: 'topic', fast: true,
     packet: (r) => (r.summary.type === PUBLISH ? r.topic ?? r.summary.topic ?? undefined : topicFilters(r)),
@@ -218,20 +239,20 @@ const PSEUDO: FieldSpec[] = [
     finding: (f) => (f.clientId !== null && f.clientId !== '' ? [f.clientId, clientOf(f.conn)] : clientOf(f.conn)),
   },
   { name: 'user', fast: true, packet: (r) => r.username ?? undefined, finding: (f) => f.username ?? undefined },
-  { name: 'dir', fast: true, packet: (r) => r.dir, finding: (f) => (typeof f.extra['dir'] === 'string' ? f.extra['dir'] : undefined) },
+  { name: 'dir', fast: true, values: ['c2s', 's2c'], packet: (r) => r.dir, finding: (f) => (typeof f.extra['dir'] === 'string' ? f.extra['dir'] : undefined) },
   { name: 'conn', fast: true, packet: (r) => r.conn.id, finding: (f) => f.conn },
-  { name: 'frame', fast: true, packet: (r) => r.frame, finding: (f) => nonEmpty(f.frames) },
-  { name: 'seq', fast: true, packet: (r) => r.seq },
-  { name: 'finding', fast: true, packet: (r) => nonEmpty(r.findings), finding: (f) => f.code },
+  { name: 'frame', fast: true, numeric: true, packet: (r) => r.frame, finding: (f) => nonEmpty(f.frames) },
+  { name: 'seq', fast: true, numeric: true, packet: (r) => r.seq },
+  { name: 'finding', fast: true, values: FINDING_CODES, packet: (r) => nonEmpty(r.findings), finding: (f) => f.code },
   { name: 'note', fast: true, packet: (r) => nonEmpty(r.notes.map((n) => n.code)), finding: (f) => (typeof f.extra['note'] === 'string' ? f.extra['note'] : undefined) },
-  { name: 'severity', fast: true, packet: (r) => nonEmpty(r.notes.map((n) => n.severity)), finding: (f) => f.severity },
-  { name: 'version', fast: true, packet: (r) => r.version },
-  { name: 'rc', fast: true, packet: (r) => nonEmpty(r.summary.reasonCodes) },
-  { name: 'size', fast: true, packet: (r) => r.size },
+  { name: 'severity', fast: true, values: ['info', 'warn', 'error'], packet: (r) => nonEmpty(r.notes.map((n) => n.severity)), finding: (f) => f.severity },
+  { name: 'version', fast: true, numeric: true, packet: (r) => r.version },
+  { name: 'rc', fast: true, numeric: true, packet: (r) => nonEmpty(r.summary.reasonCodes) },
+  { name: 'size', fast: true, numeric: true, packet: (r) => r.size },
   // Wireshark's network-layer ids, from the connection (the proxy and a capture know both ends).
-  { name: 'tcp.port', fast: true, packet: (r) => [r.conn.client.port, r.conn.server.port], finding: (f) => ends(f.conn, 'port') },
-  { name: 'tcp.srcport', fast: true, packet: (r) => (r.dir === 'c2s' ? r.conn.client : r.conn.server).port },
-  { name: 'tcp.dstport', fast: true, packet: (r) => (r.dir === 'c2s' ? r.conn.server : r.conn.client).port },
+  { name: 'tcp.port', fast: true, numeric: true, packet: (r) => [r.conn.client.port, r.conn.server.port], finding: (f) => ends(f.conn, 'port') },
+  { name: 'tcp.srcport', fast: true, numeric: true, packet: (r) => (r.dir === 'c2s' ? r.conn.client : r.conn.server).port },
+  { name: 'tcp.dstport', fast: true, numeric: true, packet: (r) => (r.dir === 'c2s' ? r.conn.server : r.conn.client).port },
   ...(['ip', 'ipv6'] as const).flatMap((fam): FieldSpec[] => {
     const v6 = fam === 'ipv6';
     const host = (e: Endpoint): string | undefined => (e.host.includes(':') === v6 ? e.host : undefined);

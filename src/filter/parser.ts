@@ -161,6 +161,9 @@ class Parser {
     }
     const value = this.literal(op);
     if (opKw !== 'contains' && opKw !== 'matches') this.checkValue(field, value);
+    else if (field.spec.numeric) {
+      this.fail('bad-operand', `'${opKw}' needs a text field; ${t.text} is a number: compare it with ==, <, … or 'in'`, op.pos);
+    }
     if (opKw === 'matches') {
       if (value.kind === 'number') this.fail('bad-operand', "'matches' needs a topic filter in double quotes, e.g. \"home/+/temp\"", value.pos);
       // Wireshark's `matches` takes a regular expression; here it is an MQTT topic filter.
@@ -182,10 +185,26 @@ class Parser {
 
   /** A word compared with a packet-type field must name a type: `type == publsh` would match nothing. */
   private checkValue(field: FieldRef, v: Literal): void {
-    if (!field.spec.coerce || v.kind === 'number' || field.spec.coerce(v.text) !== undefined) return;
-    if (v.kind === 'string' && /^\s*\d+\s*$/.test(v.text)) return;
-    const s = suggest(v.text, TYPE_NAMES);
-    this.fail('bad-operand', `'${v.text}' is not a packet type${s ? `; did you mean '${s}'?` : ' (connect, connack, publish, puback, … auth, or a number 0-15)'}`, v.pos);
+    const spec = field.spec;
+    if (v.kind === 'number') return;
+    if (spec.coerce) {
+      if (spec.coerce(v.text) !== undefined) return;
+      if (v.kind === 'string' && /^\s*\d+\s*$/.test(v.text)) return;
+      const s = suggest(v.text, TYPE_NAMES);
+      this.fail('bad-operand', `'${v.text}' is not a packet type${s ? `; did you mean '${s}'?` : ' (connect, connack, publish, puback, … auth, or a number 0-15)'}`, v.pos);
+    }
+    // A number field compared with text it can never equal (`retain == yes`, `mqtt.qos == high`).
+    if (spec.numeric) {
+      if (v.text.trim() !== '' && Number.isFinite(Number(v.text))) return;
+      if (v.kind === 'word' && /^(true|false)$/i.test(v.text)) return;
+      this.fail('bad-operand', `${field.written} is a number: '${v.text}' can never match it (write a number such as 1 or 0x1a${/^(mqtt\.(retain|dupflag|conflag\.\w+|sub\.(nl|rap))|retain|dup)$/i.test(field.written) ? ', or true/false' : ''})`, v.pos);
+    }
+    // A field with a closed set of values (`dir`, `finding`, `severity`) compared with another.
+    if (spec.values && !spec.values.includes(v.text)) {
+      const low = v.text.toLowerCase();
+      const s = suggest(v.text, spec.values) ?? spec.values.find((x) => low !== '' && (low.startsWith(x) || x.startsWith(low)));
+      this.fail('bad-operand', `'${v.text}' is not a value of ${field.written}${s ? `; did you mean '${s}'?` : ''} (${spec.values.join(', ')})`, v.pos);
+    }
   }
 
   private literal(op: Token): Literal {

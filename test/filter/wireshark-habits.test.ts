@@ -136,3 +136,31 @@ describe('Wireshark syntax that is not supported says so', () => {
     expect(e.position).toBe(19);
   });
 });
+
+describe('a value the field can never have is an error, not a filter that matches nothing', () => {
+  it('text compared with a number field', () => {
+    const e = syntaxError('retain == yes');
+    expect(e.code).toBe('bad-operand');
+    expect(e.reason).toBe("retain is a number: 'yes' can never match it (write a number such as 1 or 0x1a, or true/false)");
+    expect(e.position).toBe(10);
+    expect(syntaxError('mqtt.qos == high').reason).toBe("mqtt.qos is a number: 'high' can never match it (write a number such as 1 or 0x1a)");
+    expect(syntaxError('mqtt.msgid in {1 "abc"}').position).toBe(17);
+    expect(syntaxError('tcp.port == 10.0.0.1').code).toBe('bad-operand');
+    expect(syntaxError('mqtt.property.receive_maximum.value == "x"').code).toBe('bad-operand');
+    // Numbers, numeric strings, true/false and type names still work.
+    expect(m('mqtt.qos == "1" && retain == false && mqtt.retain != true && mqtt.msgtype == publish', pub)).toBe(true);
+    // Text fields take any text.
+    expect(m('mqtt.topic != "z" && mqtt.prop_key != "y"', pub5)).toBe(true);
+  });
+  it('contains and matches on a number field', () => {
+    expect(syntaxError('mqtt.qos contains "1"').reason).toBe("'contains' needs a text field; mqtt.qos is a number: compare it with ==, <, … or 'in'");
+    expect(syntaxError('type matches "pub"').code).toBe('bad-operand');
+  });
+  it('dir, finding and severity take only their values, with a suggestion', () => {
+    expect(syntaxError('dir == c2c').reason).toBe("'c2c' is not a value of dir; did you mean 'c2s'? (c2s, s2c)");
+    expect(syntaxError('finding == "undelivered-publsh"').reason).toMatch(/^'undelivered-publsh' is not a value of finding; did you mean 'undelivered-publish'\? \(connect-refused, /);
+    expect(syntaxError('severity == warning').reason).toBe("'warning' is not a value of severity; did you mean 'warn'? (info, warn, error)");
+    expect(syntaxError('dir in {c2s sc2}').position).toBe(12);
+    expect(m('dir == c2s && dir != "s2c" && !(finding == "session-takeover") && !(severity in {warn error})', pub)).toBe(true);
+  });
+});
