@@ -2,7 +2,7 @@
 // 0-based `position` in the expression where parsing failed, and a message
 // that repeats the expression with a caret under that character (a literal
 // compared with a password is masked there: see secrets.ts).
-import { maskFilterSecrets } from './secrets.js';
+import { maskFilterSecrets, maskSecretsInReason } from './secrets.js';
 
 export type FilterErrorCode =
   | 'unexpected-char'
@@ -27,6 +27,8 @@ export class FilterSyntaxError extends Error {
 
   constructor(code: FilterErrorCode, reason: string, expression: string, position: number) {
     const pos = Math.max(0, Math.min(position, expression.length));
+    // A reason that quotes the bad token must not print a password compared in the expression.
+    reason = maskSecretsInReason(reason, expression);
     super(`${reason} (at position ${pos + 1})\n${caretLines(expression, pos)}`);
     this.code = code;
     this.position = pos;

@@ -9,16 +9,29 @@ const SECRET_FIELD = String.raw`mqtt\.passwd|mqtt\.property\.authentication_data
 /** A secret field, a comparison, and the literal compared with it (a quoted string, or a bare token). */
 const COMPARED = new RegExp(String.raw`(\b(?:${SECRET_FIELD})\s*(?:==|!=|>=|<=|>|<|\beq\b|\bne\b|\bcontains\b|\bmatches\b|~)\s*)("(?:[^"\\]|\\.)*"?|[^\s()&|!]+)`, 'g');
 
-/** The expression with every literal compared with a secret field replaced by asterisks of the same length (quotes kept). */
-export function maskFilterSecrets(expr: string): string {
-  // Where string literals are: a field name inside one ("topic == \"mqtt.passwd == x\"") is text.
+/** A secret field tested for membership, and the set it is tested against (`in {"a" "b"}`, `not in {…}`). */
+const IN_SET = new RegExp(String.raw`(\b(?:${SECRET_FIELD})\s+(?:not\s+)?in\s*)(\{(?:"(?:[^"\\]|\\.)*"?|[^}"])*\}?)`, 'g');
+
+/** Where string literals are: a field name inside one (`topic == "mqtt.passwd == x"`) is text. */
+function stringMap(expr: string): boolean[] {
   const inString: boolean[] = [];
   for (let i = 0, q = false; i < expr.length; i++) {
     inString[i] = q;
     if (expr[i] === '\\' && q) { inString[++i] = true; continue; }
     if (expr[i] === '"') q = !q;
   }
-  return expr.replace(COMPARED, (m: string, head: string, lit: string, at: number) => {
+  return inString;
+}
+
+/** The literals of a set, masked: every character but the braces, separators and quotes. */
+function maskSet(set: string): string {
+  return set.replace(/[^{}\s,"]/g, '*');
+}
+
+/** The expression with every literal compared with a secret field replaced by asterisks of the same length (quotes kept). */
+export function maskFilterSecrets(expr: string): string {
+  const inString = stringMap(expr);
+  const masked = expr.replace(COMPARED, (m: string, head: string, lit: string, at: number) => {
     if (inString[at]) return m;
     if (lit.startsWith('"')) {
       const closed = lit.length > 1 && lit.endsWith('"');
@@ -26,5 +39,33 @@ export function maskFilterSecrets(expr: string): string {
       return `${head}"${'*'.repeat(inner)}${closed ? '"' : ''}`;
     }
     return head + '*'.repeat(lit.length);
+  });
+  return masked.replace(IN_SET, (m: string, head: string, set: string, at: number) => (inString[at] ? m : head + maskSet(set)));
+}
+
+/**
+ * An error's reason with the secret literals of `expr` masked where it quotes them
+ * (`invalid number '12345x'` for `mqtt.passwd == 12345x`): the reason is shown on its
+ * own line in the TUI and on stderr, without the masked expression next to it.
+ */
+export function maskSecretsInReason(reason: string, expr: string): string {
+  const plain = maskFilterSecrets(expr);
+  if (plain === expr) return reason;
+  // The masked spans of the expression, as the literals (quotes and braces taken off) they hid.
+  const secrets = new Set<string>();
+  let i = 0;
+  while (i < expr.length) {
+    if (plain[i] === expr[i]) { i++; continue; }
+    let j = i;
+    while (j < expr.length && plain[j] !== expr[j]) j++;
+    secrets.add(expr.slice(i, j));
+    i = j;
+  }
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  // Only inside what the reason quotes: a one-letter password must not mask the words around it.
+  return reason.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, (quoted) => {
+    let q = quoted;
+    for (const lit of ordered) q = q.split(lit).join('*'.repeat(lit.length));
+    return q;
   });
 }

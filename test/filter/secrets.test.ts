@@ -17,6 +17,9 @@ describe('maskFilterSecrets', () => {
     ['(mqtt.property.authentication_data == 01:02:03)', '(mqtt.property.authentication_data == ********)'],
     ['mqtt.property.authentication_data.value != "tok"', 'mqtt.property.authentication_data.value != "***"'],
     ['mqtt.passwd == "unterminated', 'mqtt.passwd == "************'],
+    ['mqtt.passwd in {"hunter2" "pw"}', 'mqtt.passwd in {"*******" "**"}'],
+    ['mqtt.passwd not in {"a", "bc"} && publish', 'mqtt.passwd not in {"*", "**"} && publish'],
+    ['mqtt.property.authentication_data in {01:02 "t"}', 'mqtt.property.authentication_data in {***** "*"}'],
   ])('%s', (expr, masked) => {
     expect(maskFilterSecrets(expr)).toBe(masked);
     expect(maskFilterSecrets(expr)).toHaveLength(expr.length);
@@ -26,6 +29,22 @@ describe('maskFilterSecrets', () => {
     for (const e of ['mqtt.username == "admin"', 'mqtt.passwd', 'mqtt.passwd_len > 4', 'topic == "mqtt.passwd == x"', 'mqtt.msg contains "pass"']) {
       expect(maskFilterSecrets(e)).toBe(e);
     }
+  });
+
+  it('an error whose reason quotes the bad token does not print it when it is compared with the password', () => {
+    const reasonOf = (expr: string): string => {
+      try { compileFilter(expr); } catch (e) { return (e as FilterSyntaxError).reason + '\n' + (e as Error).message; }
+      throw new Error(`${expr} compiled`);
+    };
+    const r = reasonOf('mqtt.passwd == 12345x');
+    expect(r).not.toContain('12345x');
+    expect(r).toContain('******');
+    // The token is masked only where the reason quotes it; a one-letter secret leaves the words alone.
+    const one = reasonOf('mqtt.passwd == "a" && topic == 5x');
+    expect(one).toContain('5x');
+    expect(one).toMatch(/number/);
+    // A token compared with any other field is shown as typed.
+    expect(reasonOf('mqtt.qos == 12345x')).toContain('12345x');
   });
 
   it('a syntax error repeats the expression masked, the caret where it was', () => {
