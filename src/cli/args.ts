@@ -25,8 +25,11 @@ export function parseCommandArgs<O extends OptionSpec>(argv: string[], options: 
   }
 }
 
-/** Parse `[HOST:]PORT`; a bare port means 127.0.0.1. */
-export function parseHostPort(s: string, what: string, defaultHost = '127.0.0.1'): { host: string; port: number } {
+/**
+ * Parse `[HOST:]PORT`; a bare port means 127.0.0.1. Port 0 is a listener's "any free
+ * port"; an address to connect to (`connect`) cannot be port 0.
+ */
+export function parseHostPort(s: string, what: string, defaultHost = '127.0.0.1', connect = false): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s);
   const host = m ? (m[1] ?? m[2] ?? defaultHost) || defaultHost : defaultHost;
   const portStr = m ? m[3]! : s;
@@ -34,5 +37,6 @@ export function parseHostPort(s: string, what: string, defaultHost = '127.0.0.1'
   if (!/^\d+$/.test(portStr) || port < 0 || port > 65535) {
     throw new UsageError(`${what}: expected [HOST:]PORT, got '${s}'`);
   }
+  if (connect && port === 0) throw new UsageError(`${what}: port 0 cannot be connected to (it means "any free port" only for a listener); give the broker's port, e.g. ${host}:1883`);
   return { host, port };
 }

@@ -1,6 +1,7 @@
 // Usage errors from argument parsing are one line (DESIGN.md: "one clear line").
 import { describe, expect, it } from 'vitest';
-import { parseCommandArgs } from '../../src/cli/args.js';
+import { parseCommandArgs, parseHostPort } from '../../src/cli/args.js';
+import { mqttscope } from '../read/run.js';
 import { UsageError } from '../../src/cli/errors.js';
 
 const OPTS = { 'delivery-window': { type: 'string' }, filter: { type: 'string', short: 'Y' }, summary: { type: 'boolean' } } as const;
@@ -31,5 +32,22 @@ describe('parseCommandArgs errors', () => {
   });
   it('--delivery-window=-1 still parses (the command then rejects the value)', () => {
     expect(parseCommandArgs(['--delivery-window=-1'], OPTS).values['delivery-window']).toBe('-1');
+  });
+});
+
+describe('parseHostPort', () => {
+  it('a listener may take port 0 (any free port); an address to connect to may not', () => {
+    expect(parseHostPort('0', '--listen')).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(() => parseHostPort('127.0.0.1:0', '--upstream', undefined, true)).toThrow(UsageError);
+    expect(() => parseHostPort('127.0.0.1:0', '--upstream', undefined, true)).toThrow(/^--upstream: port 0 cannot be connected to/);
+    expect(parseHostPort('[::1]:1883', '--upstream', undefined, true)).toEqual({ host: '::1', port: 1883 });
+  });
+
+  it('the commands that connect refuse port 0 with a usage error (exit 2)', () => {
+    for (const argv of [['proxy', '--upstream', '127.0.0.1:0'], ['replay', 'captures/acl.pcap', '--to', '127.0.0.1:0'], ['up', '--broker', '127.0.0.1:0']]) {
+      const r = mqttscope(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toMatch(/port 0 cannot be connected to/);
+    }
   });
 });

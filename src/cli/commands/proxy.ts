@@ -231,7 +231,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, options);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (values.upstream === undefined) throw new UsageError('--upstream HOST:PORT is required (the broker to forward to)');
-  const upstream = parseHostPort(values.upstream, '--upstream');
+  const upstream = parseHostPort(values.upstream, '--upstream', undefined, true);
   requireTerminalForTui(values.format, values.filter);
   const settings = await proxySettings(values);
   const cfg = liveConfig(values);

@@ -51,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('expected exactly one capture FILE');
   const file = positionals[0]!;
   if (!values.to) throw new UsageError('--to HOST:PORT is required');
-  const to = parseHostPort(values.to, '--to');
+  const to = parseHostPort(values.to, '--to', undefined, true);
   let speed: number | 'max' = 1;
   if (values.speed !== undefined) {
     if (values.speed === 'max') speed = 'max';

@@ -80,7 +80,7 @@ async function startBackend(broker: string, opts: { acl?: string; passwd?: strin
     }
   }
   if (!/:\d+$/.test(broker)) throw new UsageError(`--broker: expected aedes, mosquitto or HOST:PORT, got '${broker}'`);
-  return { kind: 'external', at: parseHostPort(broker, '--broker'), close: async () => {} };
+  return { kind: 'external', at: parseHostPort(broker, '--broker', undefined, true), close: async () => {} };
 }
 
 export async function run(argv: string[]): Promise<number> {
