@@ -612,7 +612,7 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
   const first = s.extra['first_time'];
   const last = s.extra['last_time'];
   const span = typeof first === 'number' && typeof last === 'number' ? `, ${duration(last - first)}` : '';
-  out.push(p.bold('Summary') + `: ${total} packets, ${byteSize(s.bytes)}, ${s.connections} connection${s.connections === 1 ? '' : 's'}, ${nClients} client${nClients === 1 ? '' : 's'}, ${nFind} finding${nFind === 1 ? '' : 's'}${span}`);
+  out.push(p.bold('Summary') + `: ${total} packet${total === 1 ? '' : 's'}, ${byteSize(s.bytes)}, ${s.connections} connection${s.connections === 1 ? '' : 's'}, ${nClients} client${nClients === 1 ? '' : 's'}, ${nFind} finding${nFind === 1 ? '' : 's'}${span}`);
   if (opts.filter !== undefined) out.push(`  filter: ${printable(opts.filter)} (every section counts only what passes it)`);
 
   const notes = opts.captureNotes ?? [];

@@ -258,6 +258,17 @@ describe('FilteredFlowCounter', () => {
   });
 });
 
+describe('renderSummary: the totals line', () => {
+  it('says 1 packet, not 1 packets', () => {
+    const c = new SummaryCounter();
+    const m = conn(32000);
+    c.record(gen({ cmd: 'pingreq' }, { conn: m }));
+    expect(renderSummary(c.toRecord())).toMatch(/^Summary: 1 packet, /);
+    c.record(gen({ cmd: 'pingresp' }, { conn: m, dir: 's2c' }));
+    expect(renderSummary(c.toRecord())).toMatch(/^Summary: 2 packets, /);
+  });
+});
+
 describe('renderSummary: capture notes and the filter', () => {
   it('lists capture notes per code right after the totals, and names the filter', () => {
     const text = renderSummary(new SummaryCounter().toRecord(), {
