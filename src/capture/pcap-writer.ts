@@ -3,7 +3,7 @@
 // seq/ack numbers, correct checksums, FIN or RST at the end.
 // PcapConversationEncoder is sans-io (events in, Buffers out); PcapFileSink is
 // the only part that touches files and timers.
-import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Direction, Endpoint } from '../model/types.js';
 import { ethernetFrame, ipTcpPacket, MAC_CLIENT, MAC_SERVER } from './frame-builder.js';
@@ -157,6 +157,14 @@ export interface PcapFileSinkOptions {
    * that reached it, closes it, and drops what it is given from then on.
    */
   onError?: (err: NodeJS.ErrnoException) => void;
+  /**
+   * Write to a staging file beside `path` until place() moves it there (rename keeps
+   * the open file), so a start-up that fails after the sink was made (a port in use)
+   * neither leaves a header-only file nor truncates a capture already at `path`:
+   * discard() removes the staging file. Only for a regular file or a new one; a FIFO
+   * or device path is opened as it is.
+   */
+  staged?: boolean;
 }
 
 /**
@@ -180,10 +188,14 @@ export class PcapFileSink {
   /** The error that stopped the sink, if one did. */
   failed: NodeJS.ErrnoException | null = null;
 
+  /** The staging file written until place(), or null (written at `path`). */
+  private staging: string | null;
+
   constructor(readonly path: string, opts: PcapFileSinkOptions = {}) {
     this.maxBuffered = opts.maxBuffered ?? 1024 * 1024;
     this.onError = opts.onError;
-    const fd = openSync(path, 'w');
+    this.staging = opts.staged === true && regularOrMissing(path) ? `${path}.${process.pid}.partial` : null;
+    const fd = openSync(this.staging ?? path, 'w');
     const h = pcapGlobalHeader();
     try {
       writeAll(fd, h);
@@ -195,6 +207,27 @@ export class PcapFileSink {
     this.written = h.length;
     this.timer = setInterval(() => this.flush(), opts.flushIntervalMs ?? 1000);
     this.timer.unref();
+  }
+
+  /** Move the staging file to `path` (the file stays open and keeps growing there). Throws when it cannot. */
+  place(): void {
+    if (this.staging === null) return;
+    renameSync(this.staging, this.path);
+    this.staging = null;
+  }
+
+  /** Close and remove the staging file (start-up failed); what was at `path` is left as it was. */
+  discard(): void {
+    const staging = this.staging;
+    this.staging = null;
+    this.close();
+    if (staging !== null) {
+      try {
+        unlinkSync(staging);
+      } catch {
+        // already gone
+      }
+    }
   }
 
   write(b: Buffer): void {
@@ -280,5 +313,14 @@ function closeQuietly(fd: number): void {
     closeSync(fd);
   } catch {
     // already failing; nothing more to report
+  }
+}
+
+/** Whether `path` is a regular file or does not exist (a staging file may stand in for it). */
+function regularOrMissing(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
   }
 }

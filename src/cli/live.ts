@@ -260,7 +260,8 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   let pcap: PcapTap | null = null;
   if (cfg.write) {
     try {
-      pcap = new PcapTap(cfg.write, { onError: log });
+      // Staged beside the path until the proxy listens: a failed start leaves no header-only file and truncates nothing.
+      pcap = new PcapTap(cfg.write, { onError: log, staged: true });
     } catch (e) {
       throw new CliError(`--write: cannot write ${cfg.write}: ${describeFsError(e as NodeJS.ErrnoException)}`, { code: 'write-failed' });
     }
@@ -283,9 +284,19 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
       log,
     });
   } catch (e) {
-    pcap?.finish(now());
+    pcap?.discard();
     await hooks.stop?.().catch(() => undefined);
     throw e;
+  }
+  if (pcap) {
+    try {
+      pcap.place();
+    } catch (e) {
+      pcap.discard();
+      await proxy.close().catch(() => undefined);
+      await hooks.stop?.().catch(() => undefined);
+      throw new CliError(`--write: cannot write ${cfg.write}: ${describeFsError(e as NodeJS.ErrnoException)}`, { code: 'write-failed' });
+    }
   }
 
   const banner = hooks.banner?.(proxy) ?? [];

@@ -17,9 +17,10 @@ export class PcapTap implements ConnectionTap {
    * Opening the file throws. A later write failure (disk full) stops the
    * recording and is reported once through `onError`; forwarding goes on.
    */
-  constructor(path: string, opts: { flushIntervalMs?: number; maxBuffered?: number; onError?: (line: string) => void } = {}) {
+  constructor(path: string, opts: { flushIntervalMs?: number; maxBuffered?: number; onError?: (line: string) => void; staged?: boolean } = {}) {
     const onError = opts.onError;
     this.sink = new PcapFileSink(path, {
+      ...(opts.staged ? { staged: true } : {}),
       flushIntervalMs: opts.flushIntervalMs ?? 1000,
       ...(opts.maxBuffered !== undefined ? { maxBuffered: opts.maxBuffered } : {}),
       onError: (err) => {
@@ -69,6 +70,16 @@ export class PcapTap implements ConnectionTap {
 
   flush(): void {
     this.sink.flush();
+  }
+
+  /** A staged recording (opts.staged) moves to its path: call once the proxy is listening. Throws when it cannot. */
+  place(): void {
+    this.sink.place();
+  }
+
+  /** The proxy did not start: drop a staged recording, leaving the path as it was. */
+  discard(): void {
+    this.sink.discard();
   }
 
   /** Close open conversations and the file: the proxy ends them, so the server side sends the first FIN. */

@@ -3,6 +3,8 @@
 // The failure is real: the pcap goes into a FIFO whose reader (`head -c 24`)
 // takes the global header and exits, so the next write gets EPIPE from the kernel.
 import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +13,8 @@ import { PcapFileSink } from '../../src/capture/pcap-writer.js';
 import { nowUs } from '../../src/proxy/clock.js';
 import { PcapTap } from '../../src/proxy/index.js';
 import { describeFsError } from '../../src/proxy/pcap-tap.js';
-import { requireBinary } from '../helpers/peers.js';
+import { freePort, requireBinary } from '../helpers/peers.js';
+import { cli, interrupt } from './cli-run.js';
 import { collect, connect, prng, randomBytes, randomChunks, rawServer, sha256, testProxy, waitFor, writeChunks } from './helpers.js';
 
 /** A FIFO whose reader reads the 24-byte pcap header and exits. Open it (for writing) after calling this. */
@@ -91,5 +94,44 @@ describe('--write failures', () => {
     expect(describeFsError(e)).toBe('no space left on device (ENOSPC)');
     const o = Object.assign(new Error("EACCES: permission denied, open '/x.pcap'"), { code: 'EACCES' });
     expect(describeFsError(o)).toBe('permission denied (EACCES)');
+  });
+});
+
+describe('--write when the proxy cannot start', () => {
+  it('a port in use leaves no header-only file behind and does not truncate a capture already at the path', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const dir = await mkdtemp(join(tmpdir(), 'mqttscope-write-start-'));
+    try {
+      const fresh = join(dir, 'new.pcap');
+      const kept = join(dir, 'seed.pcap');
+      const before = Buffer.from('an earlier capture the user wants to keep');
+      writeFileSync(kept, before);
+      for (const path of [fresh, kept]) {
+        const run = cli(['proxy', '--listen', `127.0.0.1:${port}`, '--upstream', '127.0.0.1:1883', '--write', path]);
+        expect(await run.exited).not.toBe(0);
+        expect(run.err()).toContain('is already in use');
+      }
+      expect(existsSync(fresh)).toBe(false);
+      expect(readFileSync(kept)).toEqual(before);
+      expect(readdirSync(dir).sort()).toEqual(['seed.pcap']); // no staging file left either
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('once listening, the recording is at the path itself and readable while it grows', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mqttscope-write-start-'));
+    const path = join(dir, 'live.pcap');
+    const port = await freePort();
+    const run = cli(['proxy', '--listen', `127.0.0.1:${port}`, '--upstream', '127.0.0.1:1883', '--write', path]);
+    try {
+      await waitFor(() => run.err().includes('proxy listening'));
+      expect(readdirSync(dir)).toEqual(['live.pcap']);
+      expect(readFileSync(path).subarray(0, 4)).toEqual(Buffer.from([0xd4, 0xc3, 0xb2, 0xa1])); // pcap magic, microseconds
+    } finally {
+      await interrupt(run);
+    }
   });
 });
