@@ -218,6 +218,10 @@ export class CaptureSession {
   private lastTime = 0;
   private lastFrame = 0;
   private finished = false;
+  /** Unsupported link types met: the first frame of each and how many frames it had. */
+  private readonly unsupportedLinks = new Map<number, { first: number; count: number }>();
+  /** Frames of unsupported link types beyond MAX_LINK_TYPES_NOTED distinct ones. */
+  private otherLinkFrames = 0;
   /**
    * Connections left undecoded because their start was not captured (no SYN, or
    * the first bytes lost) on a port not known to carry MQTT: they may be MQTT that
@@ -282,7 +286,7 @@ export class CaptureSession {
     this.lastFrame = frame;
     const link = linkIpOffset(linkType, buf, start, end);
     if (link === LINK_UNSUPPORTED) {
-      this.note({ frame, severity: 'warn', code: 'unsupported-link-type', text: `frame ${frame}: link type ${linkType} is not supported; frame skipped` });
+      this.unsupportedLink(linkType, frame);
     } else if (link === LINK_SHORT) {
       this.note({ frame, severity: 'warn', code: 'short-frame', text: `frame ${frame}: link-layer header cut short; frame skipped` });
     } else if (link >= 0) {
@@ -293,6 +297,33 @@ export class CaptureSession {
       else if (r === IP_TCP) this.segment(ip.seg, frame, timeUs);
     }
     if (this.stats.frames % SWEEP_EVERY === 0) this.sweep();
+  }
+
+  /**
+   * A frame of a link type mqttscope does not decode: one note the first time each
+   * link type is met (a pcapng may have a radiotap or USB interface beside the one
+   * that carries MQTT), the frames counted, and the totals said at the end.
+   */
+  private unsupportedLink(linkType: number, frame: number): void {
+    const seen = this.unsupportedLinks.get(linkType);
+    if (seen !== undefined) { seen.count++; return; }
+    if (this.unsupportedLinks.size >= MAX_LINK_TYPES_NOTED) { this.otherLinkFrames++; return; }
+    this.unsupportedLinks.set(linkType, { first: frame, count: 1 });
+    this.note({
+      frame, severity: 'warn', code: 'unsupported-link-type',
+      text: `frame ${frame}: link type ${linkTypeLabel(linkType)} is not supported, so its frames are skipped (mqttscope reads Ethernet, Linux cooked SLL and SLL2, raw IPv4/IPv6 and BSD loopback); the count is given at the end`,
+    });
+  }
+
+  /** The frames each unsupported link type had, once the input ended. */
+  private noteUnsupportedTotals(): void {
+    for (const [linkType, { first, count }] of this.unsupportedLinks) {
+      if (count < 2) continue;
+      this.note({ frame: 0, severity: 'info', code: 'unsupported-link-type-frames', text: `link type ${linkTypeLabel(linkType)}: ${count} frames skipped in all, the first at frame ${first}` });
+    }
+    if (this.otherLinkFrames > 0) {
+      this.note({ frame: 0, severity: 'warn', code: 'unsupported-link-type-frames', text: `${this.otherLinkFrames} more frames of further unsupported link types skipped (only the first ${MAX_LINK_TYPES_NOTED} link types are named)` });
+    }
   }
 
   /** A frame whose IP or TCP header could not be used. Headers cut short in a cut frame: the snap length did it. */
@@ -320,6 +351,7 @@ export class CaptureSession {
       if (conn.status === 'mqtt' && conn.ws) this.wsAnswered(conn, true);
     }
     this.noteUnstarted();
+    this.noteUnsupportedTotals();
     this.conns.clear();
     this.buckets.fill(null);
     this.v4Count = 0;
@@ -915,4 +947,20 @@ export class CaptureSession {
       else if (conn.lastTime === cut && atCut > 0) { atCut--; this.dropIdle(conn, true); }
     }
   }
+}
+
+/** Distinct unsupported link types named in notes (a hostile pcapng may declare thousands of interfaces). */
+const MAX_LINK_TYPES_NOTED = 32;
+
+/** Names of link types met in MQTT captures that mqttscope does not decode (tcpdump.org's LINKTYPE_ list). */
+const LINK_TYPE_NAMES: Record<number, string> = {
+  9: 'PPP', 10: 'FDDI', 50: 'PPP_HDLC', 104: 'C_HDLC', 105: 'IEEE802_11', 119: 'PRISM_HEADER', 127: 'IEEE802_11_RADIOTAP',
+  163: 'IEEE802_11_AVS', 189: 'USB_LINUX', 192: 'PPI', 195: 'IEEE802_15_4', 201: 'BLUETOOTH_HCI_H4_WITH_PHDR',
+  220: 'USB_LINUX_MMAPPED', 249: 'USBPCAP', 252: 'WIRESHARK_UPPER_PDU', 253: 'NETLINK', 263: 'NETANALYZER',
+};
+
+/** `147 (USER0)`, `127 (IEEE802_11_RADIOTAP)`, or the bare number. */
+function linkTypeLabel(linkType: number): string {
+  const name = LINK_TYPE_NAMES[linkType] ?? (linkType >= 147 && linkType <= 162 ? `USER${linkType - 147}` : null);
+  return name !== null ? `${linkType} (${name})` : String(linkType);
 }

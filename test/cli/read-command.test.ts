@@ -125,19 +125,35 @@ describe('read: capture notes', () => {
 
   it('notes beyond the per-code limit are counted on stderr and in the summary; no note repeats its frame prefix', () => {
     const recs: Rec[] = [];
-    for (let i = 0; i < 150; i++) recs.push({ timeUs: T0 + i, data: Buffer.alloc(40) });
-    const f = file('lt147.pcap', pcapFile(recs, { linkType: 147 }));
+    // Ethernet frames of 10 bytes: each too short for an Ethernet header, one short-frame note each.
+    for (let i = 0; i < 150; i++) recs.push({ timeUs: T0 + i, data: Buffer.alloc(10) });
+    const f = file('short.pcap', pcapFile(recs));
     const r = mqttscope(['read', f]);
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(101);
-    expect(lines[0]).toBe(`mqttscope read: ${f}: frame 1: link type 147 is not supported; frame skipped`);
-    expect(lines[100]).toBe(`mqttscope read: ${f}: 50 more 'unsupported-link-type' note(s) were not listed`);
+    expect(lines[0]).toBe(`mqttscope read: ${f}: frame 1: link-layer header cut short; frame skipped`);
+    expect(lines[100]).toBe(`mqttscope read: ${f}: 50 more 'short-frame' note(s) were not listed`);
     expect(r.stderr).not.toMatch(/frame \d+: frame \d+:/);
     const s = mqttscope(['read', f, '--summary']);
-    expect(s.stdout).toMatch(/warn +unsupported-link-type ×150\n {6}link type 147 is not supported; frame skipped\n/);
+    expect(s.stdout).toMatch(/warn +short-frame ×150\n {6}link-layer header cut short; frame skipped\n/);
     // A warning means traffic was lost: the findings line says so.
     expect(s.stdout).toMatch(/none among the decoded packets: .*; the capture notes above say what could not be decoded/);
+  });
+
+  it('an unsupported link type is one note naming it, and one total of its frames at the end (not a note per frame)', () => {
+    const recs: Rec[] = [];
+    for (let i = 0; i < 150; i++) recs.push({ timeUs: T0 + i, data: Buffer.alloc(40) });
+    const f = file('lt147.pcap', pcapFile(recs, { linkType: 147 }));
+    const r = mqttscope(['read', f]);
+    expect(r.code).toBe(1); // frames were skipped: traffic may be lost
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `mqttscope read: ${f}: frame 1: link type 147 (USER0) is not supported, so its frames are skipped (mqttscope reads Ethernet, Linux cooked SLL and SLL2, raw IPv4/IPv6 and BSD loopback); the count is given at the end`,
+      `mqttscope read: ${f}: link type 147 (USER0): 150 frames skipped in all, the first at frame 1`,
+    ]);
+    const s = mqttscope(['read', f, '--summary']);
+    expect(s.stdout).toMatch(/warn +unsupported-link-type\n {6}link type 147 \(USER0\) is not supported/);
+    expect(s.stdout).toMatch(/info +unsupported-link-type-frames\n {6}link type 147 \(USER0\): 150 frames skipped in all/);
   });
 
   it('an unknown pcapng block type is reported (info: exit 0)', () => {
