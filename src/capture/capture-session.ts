@@ -318,8 +318,8 @@ export class CaptureSession {
   /** The frames each unsupported link type had, once the input ended. */
   private noteUnsupportedTotals(): void {
     for (const [linkType, { first, count }] of this.unsupportedLinks) {
-      if (count < 2) continue;
-      this.note({ frame: 0, severity: 'info', code: 'unsupported-link-type-frames', text: `link type ${linkTypeLabel(linkType)}: ${count} frames skipped in all, the first at frame ${first}` });
+      const frames = count === 1 ? `1 frame skipped in all, frame ${first}` : `${count} frames skipped in all, the first at frame ${first}`;
+      this.note({ frame: 0, severity: 'info', code: 'unsupported-link-type-frames', text: `link type ${linkTypeLabel(linkType)}: ${frames}` });
     }
     if (this.otherLinkFrames > 0) {
       this.note({ frame: 0, severity: 'warn', code: 'unsupported-link-type-frames', text: `${this.otherLinkFrames} more frames of further unsupported link types skipped (only the first ${MAX_LINK_TYPES_NOTED} link types are named)` });

@@ -182,7 +182,10 @@ describe('link layers', () => {
     const engine = new RecordingEngine();
     const res = readCaptureBuffer(b.build(), { engine });
     expect(file.length).toBeGreaterThan(0);
-    expect(res.notes).toMatchObject([{ frame: 3, code: 'unsupported-link-type', severity: 'warn' }]);
+    expect(res.notes).toMatchObject([
+      { frame: 3, code: 'unsupported-link-type', severity: 'warn' },
+      { code: 'unsupported-link-type-frames', severity: 'info', text: 'link type 147 (USER0): 1 frame skipped in all, frame 3' },
+    ]);
     expect(res.hadErrors).toBe(true);
     expect(engine.stream('s2c')).toEqual(CONNACK);
   });
