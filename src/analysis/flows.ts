@@ -2,7 +2,7 @@
 // PUBLISH→PUBACK, PUBLISH→PUBREC→PUBREL→PUBCOMP, SUBSCRIBE→SUBACK,
 // UNSUBSCRIBE→UNSUBACK, plus PINGREQ→PINGRESP per connection.
 import type { CloseHow } from '../engine/engine.js';
-import type { PacketRecord } from '../model/packet.js';
+import { markFinding, type PacketRecord } from '../model/packet.js';
 import type { Direction } from '../model/types.js';
 import { type AnalysisContext, who } from './context.js';
 import { codeName, codeString, isFailure, T_PUBACK, T_PUBREC, T_SUBACK, T_UNSUBACK } from './reasons.js';
@@ -164,6 +164,11 @@ const awaitedDir = (f: Live): Direction => (f.state === 'awaiting-pubrel' ? f.di
 const DIR_NAME: Record<Direction, string> = { c2s: 'client→broker', s2c: 'broker→client' };
 /** Key of a flow inside its connection's map: initiating direction and packet id. */
 const key = (dir: Direction, id: number): number => (dir === 'c2s' ? 0 : 0x10000) | id;
+/** Flows of a cut-short finding named one by one in its text; the rest are summed up by kind. */
+const CUT_NAMED = 20;
+/** Flows a cut-short finding lists in extra.flows (and frames); the rest are counted (flows_not_listed). */
+const CUT_LISTED = 100;
+
 const AWAIT: Record<FlowState, string> = {
   'awaiting-puback': 'PUBACK', 'awaiting-pubrec': 'PUBREC', 'awaiting-pubrel': 'PUBREL', 'awaiting-pubcomp': 'PUBCOMP',
   'awaiting-suback': 'SUBACK', 'awaiting-unsuback': 'UNSUBACK', 'awaiting-pingresp': 'PINGRESP',
@@ -612,18 +617,43 @@ export class FlowTracker {
   /** One qos-flow-incomplete finding for the flows cut short on a closed connection. */
   private cutShort(s: Session, how: CloseHow, cut: Live[]): void {
     cut.sort((a, b) => a.r0.time - b.r0.time);
-    const recs = cut.flatMap((f) => f.recs());
-    const flows = cut.map((f) => ({
+    // A client can leave up to 65,535 flows per direction open: the finding names the
+    // first ones and sums up the rest, so its size (and what a view or the summary
+    // keeps of it) is bounded. Every flow's packets are still marked with the code.
+    const listed = cut.length > CUT_LISTED ? cut.slice(0, CUT_LISTED) : cut;
+    const rest = cut.length > CUT_LISTED ? cut.slice(CUT_LISTED) : [];
+    const recs = listed.flatMap((f) => f.recs());
+    for (const f of rest) for (const r of f.recs()) markFinding(r, 'qos-flow-incomplete');
+    const last = rest[rest.length - 1];
+    if (last !== undefined) recs.push(last.r0);
+    const flows = listed.map((f) => ({
       kind: f.kind, dir: f.dir, packet_id: f.packetId, state: f.state, topic: f.topic, frames: f.recs().map((x) => x.frame),
     }));
-    const list = cut.map((f) => `${flowLabel(f)} id ${f.packetId} ${f.dir === 'c2s' ? 'from the client' : 'from the broker'} (${f.state.replace('-', ' ')})`).join('; ');
+    const named = cut.length > CUT_NAMED ? cut.slice(0, CUT_NAMED) : cut;
+    let list = named.map((f) => `${flowLabel(f)} id ${f.packetId} ${f.dir === 'c2s' ? 'from the client' : 'from the broker'} (${f.state.replace('-', ' ')})`).join('; ');
+    if (cut.length > CUT_NAMED) {
+      // The others grouped by kind, direction and state, in order of first appearance.
+      const groups = new Map<string, { f: Live; last: Live; count: number }>();
+      for (const f of cut.slice(CUT_NAMED)) {
+        const k = `${f.kind} ${f.dir} ${f.state}`;
+        const g = groups.get(k);
+        if (g) { g.last = f; g.count++; } else groups.set(k, { f, last: f, count: 1 });
+      }
+      list += `; and ${cut.length - CUT_NAMED} more: ` + [...groups.values()].map(({ f, last: l, count }) => {
+        const what = `${count} ${flowLabel(f)} from the ${f.dir === 'c2s' ? 'client' : 'broker'} (${f.state.replace('-', ' ')})`;
+        return count === 1 ? `${what} (id ${f.packetId}, frame ${f.r0.frame})` : `${what} (ids ${f.packetId} to ${l.packetId}, frames ${f.r0.frame} to ${l.r0.frame})`;
+      }).join('; ');
+    }
     const why = how === 'end' ? 'the capture ended' : s.disconnect ? `the connection closed after DISCONNECT from the ${s.disconnect.by}` : `the connection closed (${how})`;
     const persist = s.cleanStart === false ? ' The session is persistent, so the flows should resume when the client reconnects.' : ' With a clean session they are lost.';
     this.ctx.emit({
       code: 'qos-flow-incomplete', severity: how === 'end' ? 'info' : 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs, topic: cut[0]?.topic ?? null,
       text: `${cut.length} flow(s) of ${who(s)} were cut short when ${why}: ${list}.${how === 'end' ? '' : persist}`,
-      extra: { flows, awaiting: cut.map((f) => AWAIT[f.state]) },
+      extra: {
+        flows, awaiting: listed.map((f) => AWAIT[f.state]),
+        ...(rest.length > 0 ? { count: cut.length, flows_not_listed: rest.length } : {}),
+      },
     });
     for (const f of cut) this.finish(f, 'incomplete');
   }
