@@ -44,7 +44,35 @@ export interface FramerOptions {
   dir?: 'c2s' | 's2c';
   /** The time and frame of the chunk being pushed: packets framed late from held bytes are stamped from it (FramerSink.recovered). */
   clock?: FramerClock;
+  /**
+   * What the framers sharing it may hold of unfinished packets, all together
+   * (default: framerMemory, one for the process; null: no limit).
+   */
+  memory?: FramerMemory | null;
 }
+
+/** Bytes of unfinished packets held by the framers that share it, and how many they may hold. */
+export interface FramerMemory {
+  limit: number;
+  used: number;
+}
+
+/**
+ * The process's framers, together, buffer at most this much of unfinished
+ * packets. --max-packet-size caps one packet, but not how many connections each
+ * hold one: 40 connections each sending 15 MiB of a 16 MiB packet held 640 MiB.
+ * Past the limit a new or growing packet is skipped (forwarded, not decoded) with a
+ * `decoder-memory-full` note; packets up to FREE_CARRY are never refused, and a
+ * framer that holds all of it may still grow (so one packet up to the largest size
+ * is decoded whatever the limit).
+ */
+export const framerMemory: FramerMemory = { limit: 256 * 1024 * 1024, used: 0 };
+
+/** A carried packet buffer up to this size is never refused (ordinary packets, and 10,000 connections trickling a header cost 40 MiB). */
+const FREE_CARRY = 65_536;
+
+/** A framer dropped while it held bytes (not flushed) gives its share back when collected. */
+const dropped = new FinalizationRegistry<{ n: number; m: FramerMemory }>((a) => { a.m.used -= a.n; a.n = 0; });
 
 const enum Mode { Aligned, Skip, Resync }
 
@@ -90,6 +118,9 @@ export class Framer {
   private marks: number[] | null = null;
   /** The marks of a buffer being framed that joins held bytes and a new chunk (null: the new chunk alone). */
   private work: number[] | null = null;
+  private readonly memory: FramerMemory | null;
+  /** What this framer has charged to `memory` (the carry buffer's size), shared with the finalizer. */
+  private acct: { n: number; m: FramerMemory } | null = null;
 
   constructor(sink: FramerSink, opts: FramerOptions = {}) {
     this.sink = sink;
@@ -97,6 +128,43 @@ export class Framer {
     this.clock = opts.clock !== undefined && typeof sink.recovered === 'function' ? opts.clock : null;
     this.maxPacketSize = Math.max(2, opts.maxPacketSize ?? MAX_REMAINING_LENGTH + 5);
     this.typeMask = opts.dir === 'c2s' ? C2S_TYPES : opts.dir === 's2c' ? S2C_TYPES : ALL_TYPES;
+    this.memory = opts.memory === undefined ? framerMemory : opts.memory;
+  }
+
+  /** The carried packet's buffer is now `buf`: charge (or give back) the difference. */
+  private setCarry(buf: Uint8Array | null): void {
+    this.carry = buf;
+    const m = this.memory;
+    if (m === null) return;
+    const n = buf === null ? 0 : buf.length;
+    let a = this.acct;
+    if (a === null) {
+      if (n === 0) return;
+      a = this.acct = { n: 0, m };
+      dropped.register(this, a);
+    }
+    m.used += n - a.n;
+    a.n = n;
+  }
+
+  /** Whether a carry buffer of `size` bytes may be held (see framerMemory). */
+  private mayHold(size: number): boolean {
+    const m = this.memory;
+    if (m === null || size <= FREE_CARRY) return true;
+    const mine = this.acct?.n ?? 0;
+    if (m.used - mine <= 0) return true;
+    return m.used - mine + size <= m.limit;
+  }
+
+  /** The packet of `total` bytes cannot be held: say so (its bytes are skipped from here). */
+  private memoryFull(total: number): void {
+    const m = this.memory!;
+    const mib = (n: number): string => `${(n / 1048576).toFixed(n < 10 * 1048576 ? 1 : 0)} MiB`;
+    this.sink.note({
+      severity: 'warn', code: 'decoder-memory-full',
+      text: `packet of ${total} bytes was not decoded: unfinished packets already hold ${mib(m.used - (this.acct?.n ?? 0))} of the ${mib(m.limit)} the decoder buffers for all connections together; it was skipped, not decoded`,
+      offset: 0,
+    }, total);
   }
 
   /** Bytes currently held back waiting for the rest of a packet. */
@@ -110,7 +178,7 @@ export class Framer {
 
   /** Bytes were lost before the next chunk: drop any partial packet and resync. */
   gap(): void {
-    this.carry = null;
+    this.setCarry(null);
     this.carryLen = 0;
     this.carryTotal = -1;
     this.skipLeft = 0;
@@ -209,11 +277,17 @@ export class Framer {
   }
 
   private startCarry(chunk: Uint8Array, pos: number, total: number): void {
-    if (this.clock !== null) this.holdMarks(pos);
     const have = chunk.length - pos;
-    const cap = total > 0 ? Math.min(total, Math.max(CARRY_START, have * 2)) : 8;
-    this.carry = new Uint8Array(Math.max(cap, have));
-    this.carry.set(chunk.subarray(pos), 0);
+    const cap = Math.max(total > 0 ? Math.min(total, Math.max(CARRY_START, have * 2)) : 8, have);
+    if (!this.mayHold(cap)) {
+      this.memoryFull(total);
+      this.skipLeft = total - have;
+      this.mode = Mode.Skip;
+      return;
+    }
+    if (this.clock !== null) this.holdMarks(pos);
+    this.setCarry(new Uint8Array(cap));
+    this.carry!.set(chunk.subarray(pos), 0);
     this.carryLen = have;
     this.carryTotal = total;
   }
@@ -231,7 +305,7 @@ export class Framer {
         if (hdr === HEADER_INCOMPLETE) continue;
         if (hdr === HEADER_INVALID) {
           const bad = carry.slice(0, this.carryLen);
-          this.carry = null; this.carryLen = 0; this.carryTotal = -1;
+          this.setCarry(null); this.carryLen = 0; this.carryTotal = -1;
           this.badLength(bad, 0);
           this.mode = Mode.Resync;
           // Re-examine the bytes after the first one as resync candidates.
@@ -245,7 +319,7 @@ export class Framer {
         const total = hdr;
         if (total > this.maxPacketSize) {
           const have = this.carryLen;
-          this.carry = null; this.carryLen = 0; this.carryTotal = -1;
+          this.setCarry(null); this.carryLen = 0; this.carryTotal = -1;
           this.marks = null;
           this.sink.note({
             severity: 'warn', code: 'packet-too-large',
@@ -263,7 +337,7 @@ export class Framer {
         }
         const grown = new Uint8Array(Math.min(total, Math.max(CARRY_START, this.carryLen)));
         grown.set(carry.subarray(0, this.carryLen));
-        this.carry = grown;
+        this.setCarry(grown);
         this.carryTotal = total;
       }
       if (this.carryTotal < 0) return pos;
@@ -272,16 +346,31 @@ export class Framer {
     const n = Math.min(need, end - pos);
     if (this.carryLen + n > this.carry!.length) {
       // Grow by doubling (at most to the declared size).
-      const grown = new Uint8Array(Math.min(this.carryTotal, Math.max(this.carryLen + n, this.carry!.length * 2)));
+      const size = Math.min(this.carryTotal, Math.max(this.carryLen + n, this.carry!.length * 2));
+      if (!this.mayHold(size)) {
+        // Skip the rest of this packet: what was held and what is still to come.
+        this.memoryFull(this.carryTotal);
+        this.skipLeft = this.carryTotal - this.carryLen;
+        this.setCarry(null); this.carryLen = 0; this.carryTotal = -1;
+        this.marks = null;
+        this.mode = Mode.Skip;
+        const k = Math.min(this.skipLeft, end - pos);
+        this.skipLeft -= k;
+        pos += k;
+        if (this.skipLeft > 0) return end;
+        this.mode = Mode.Aligned;
+        return pos;
+      }
+      const grown = new Uint8Array(size);
       grown.set(this.carry!.subarray(0, this.carryLen));
-      this.carry = grown;
+      this.setCarry(grown);
     }
     this.carry!.set(chunk.subarray(pos, pos + n), this.carryLen);
     this.carryLen += n;
     pos += n;
     if (this.carryLen === this.carryTotal) {
       const pkt = this.carry!;
-      this.carry = null; this.carryLen = 0; this.carryTotal = -1;
+      this.setCarry(null); this.carryLen = 0; this.carryTotal = -1;
       // Kept for the next split packet (two chunks, six numbers), unless a long trickle grew it.
       if (this.marks !== null) { if (this.marks.length > 24) this.marks = null; else this.marks.length = 0; }
       if (this.byOffset) this.sink.packetAt!(pkt, 0, pkt.length);
@@ -391,7 +480,7 @@ export class Framer {
     const pending = this.pendingResync;
     const marks = this.marks;
     let held = pending?.length ?? 0;
-    this.carry = null; this.carryLen = 0; this.carryTotal = -1; this.pendingResync = null;
+    this.setCarry(null); this.carryLen = 0; this.carryTotal = -1; this.pendingResync = null;
     this.marks = null; this.work = null;
     if (carry !== null && carried > 0 && total > carried) {
       this.unfinishedPacket(carry.subarray(0, carried), total, marks);
