@@ -186,6 +186,8 @@ function closedSides(): [Side, Side] {
   });
   return (CLOSED_SIDES = [mk(), mk()]);
 }
+/** Out-of-order bytes held for all connections together (TcpReassemblyOptions.shared). */
+const MAX_HELD_TOTAL = 256 * 1024 * 1024;
 const SLAB_SIZE = 8192;
 const SLAB_MAX = SLAB_SIZE / 2;
 
@@ -246,7 +248,8 @@ export class CaptureSession {
     this.heuristics = opts.heuristics ?? true;
     this.onNote = opts.onNote ?? (() => {});
     this.maxNotesPerCode = opts.maxNotesPerCode ?? 100;
-    this.reasm = opts.reassembly ?? {};
+    // One pool for every connection's out-of-order bytes (a direction alone holds at most 4 MiB).
+    this.reasm = { ...opts.reassembly, shared: opts.reassembly?.shared ?? { limit: MAX_HELD_TOTAL, used: 0 } };
     this.idleTimeoutUs = opts.idleTimeoutUs ?? 7_200_000_000;
     this.maxConnections = opts.maxConnections ?? 65_536;
   }
@@ -400,6 +403,8 @@ export class CaptureSession {
 
   private remove(conn: Conn): void {
     if (!this.conns.delete(conn)) return;
+    conn.sides[0].dir.discard();
+    conn.sides[1].dir.discard();
     if (conn.key !== null) { this.v6Conns.delete(conn.key); return; }
     const i = hash4(conn.ip0, conn.port0, conn.ip1, conn.port1) & (this.buckets.length - 1);
     let c: Conn | null = this.buckets[i]!;
@@ -828,6 +833,8 @@ export class CaptureSession {
     conn.wsHeld = NO_EVENTS;
     // A closed connection only needs its addresses, status and time: let its
     // reassembly state go now (while still young) instead of with the tombstone.
+    conn.sides[0].dir.discard();
+    conn.sides[1].dir.discard();
     conn.sides = closedSides();
   }
 

@@ -35,6 +35,19 @@ export interface TcpReassemblyOptions {
   maxHeldBytes?: number;
   /** Most out-of-order segments held per direction. Default 1024. */
   maxHeldSegments?: number;
+  /**
+   * Out-of-order bytes held by all the directions that share it (a capture's
+   * connections): a direction that holds more while it is over `limit` gives up
+   * on its holes (they become gaps), as at its own cap. The per-direction caps
+   * alone let 65,536 connections hold 4 MiB each.
+   */
+  shared?: HeldPool;
+}
+
+/** Out-of-order bytes held by the directions sharing it, and the most they may hold together. */
+export interface HeldPool {
+  limit: number;
+  used: number;
 }
 
 interface Held {
@@ -90,6 +103,22 @@ export class TcpDirection {
     this.sink = sink;
     this.maxBytes = opts.maxHeldBytes ?? 4 * 1024 * 1024;
     this.maxSegs = opts.maxHeldSegments ?? 1024;
+    this.pool = opts.shared ?? null;
+  }
+
+  private readonly pool: HeldPool | null;
+
+  private addHeld(n: number): void {
+    this.heldBytes += n;
+    if (this.pool !== null) this.pool.used += n;
+  }
+
+  /** The direction is dropped with its connection: let go of what it holds (and its share of the pool). */
+  discard(): void {
+    if (this.pool !== null) this.pool.used -= this.heldBytes;
+    this.heldBytes = 0;
+    this.held = [];
+    this.last = null;
   }
 
   get started(): boolean {
@@ -259,6 +288,9 @@ export class TcpDirection {
     }
     this.hold(seq, payload, frame, timeUs);
     if (this.heldBytes > this.maxBytes || this.held.length > this.maxSegs) this.forceGap();
+    // All connections together hold too much: this one, adding to it, gives up on its holes.
+    const pool = this.pool;
+    if (pool !== null) while (pool.used > pool.limit && this.held.length > 0) this.forceGap();
   }
 
   private deliver(bytes: Uint8Array, frame: number, timeUs: number): void {
@@ -308,7 +340,7 @@ export class TcpDirection {
         this.retransmitted += data.length;
         return;
       }
-      this.heldBytes -= prev.data.length;
+      this.addHeld(-prev.data.length);
       // The longer copy extends the held one; where both have bytes, the first copy's stay.
       const joined = new Uint8Array(data.length);
       joined.set(data);
@@ -316,11 +348,11 @@ export class TcpDirection {
       prev.data = joined;
       prev.frame = frame;
       prev.timeUs = timeUs;
-      this.heldBytes += data.length;
+      this.addHeld(data.length);
       return;
     }
     this.held.splice(i, 0, { seq, data, frame, timeUs });
-    this.heldBytes += data.length;
+    this.addHeld(data.length);
   }
 
   /**
@@ -335,7 +367,7 @@ export class TcpDirection {
       const rel = seqDiff(h.seq, this.nextSeq!);
       if (rel > 0) return;
       this.held.shift();
-      this.heldBytes -= h.data.length;
+      this.addHeld(-h.data.length);
       if (rel < 0 && this.last !== null) this.compareDelivered(h.seq, h.data, h.frame, h.timeUs);
       if (rel + h.data.length <= 0) {
         this.retransmitted += h.data.length;
