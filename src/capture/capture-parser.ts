@@ -86,6 +86,16 @@ const BOM = 0x1a2b3c4d;
 
 type State = 'magic' | 'pcap' | 'pcapng' | 'dead';
 
+/** Block types whose content is read: section and interface headers, packets. */
+const NEEDED_BLOCKS = new Set([0x0a0d0d0a, 1, 2, 3, 6]);
+/** Known block types that are skipped without a note (names, statistics, secrets, custom). */
+const KNOWN_SKIPPED = new Set([4, 5, 10, 0x00000bad, 0x40000bad]);
+const BLOCK_NAMES: Record<number, string> = {
+  0x0a0d0d0a: 'Section Header Block', 1: 'Interface Description Block', 2: 'Packet Block', 3: 'Simple Packet Block', 6: 'Enhanced Packet Block',
+};
+/** tshark's largest pcapng block (wiretap MAX_BLOCK_SIZE: 128 MiB of packet plus room for the rest). */
+const PCAPNG_MAX_BLOCK = 134_348_832;
+
 export class CaptureParser {
   private readonly q = new ByteQueue();
   private readonly onFrame: (f: CaptureFrame) => void;
@@ -132,7 +142,7 @@ export class CaptureParser {
       const progressed =
         this.state === 'magic' ? this.readMagic()
         : this.state === 'pcap' ? (this.onFrameView !== null && this.readPcapViews()) || this.readPcapRecord()
-        : this.state === 'pcapng' ? this.readBlock()
+        : this.state === 'pcapng' ? (this.skipLeft > 0 ? this.skipBlock() : this.readBlock())
         : false;
       if (!progressed) break;
     }
@@ -156,6 +166,9 @@ export class CaptureParser {
     } else if (this.state === 'pcapng' && this.offset === 0 && this.q.length > 0) {
       this.note(0, 'error', 'truncated-header',
         `the file ends inside the pcapng section header block (only ${this.q.length} byte(s)); the file was cut short and holds no packets`);
+    } else if (this.skipLeft > 0) {
+      this.note(this.frames + 1, 'warn', 'truncated-record',
+        `the capture ends in the middle of a ${this.skipLeft + this.skipFrom}-byte pcapng block skipped from byte offset ${this.skipAt} (${this.skipLeft} byte(s) of it missing); the file was probably cut short`);
     } else if (this.q.length > 0) {
       this.note(this.frames + 1, 'warn', 'truncated-record',
         `the capture ends in the middle of a record at byte offset ${this.offset} (${this.q.length} byte(s) of an incomplete record dropped); the file was probably cut short`);
@@ -364,7 +377,22 @@ export class CaptureParser {
     }
     const type = this.u32(h, 0);
     const len = this.u32(h, 4);
-    if (len < 12 || len % 4 !== 0 || len > this.maxRecord) return this.die('corrupt-block', `pcapng block of type 0x${type.toString(16)} with invalid length ${len}`);
+    if (len < 12 || len % 4 !== 0) {
+      return this.die('corrupt-block', `pcapng block of type 0x${type.toString(16)} with invalid length ${len} (a block has at least 12 bytes, a multiple of 4)`);
+    }
+    if (len > this.maxRecord) {
+      // A block whose content is not needed (statistics, names, secrets, custom, unknown) is
+      // skipped as it streams by, up to tshark's largest block: nothing of it is held.
+      if (!NEEDED_BLOCKS.has(type) && len <= PCAPNG_MAX_BLOCK) {
+        this.skipped(type);
+        this.skipAt = this.offset;
+        this.skipFrom = 0;
+        this.skipLeft = len;
+        return this.skipBlock();
+      }
+      const name = BLOCK_NAMES[type];
+      return this.die('corrupt-block', `pcapng block of type 0x${type.toString(16)}${name ? ` (${name})` : ''} claiming ${len} bytes (more than the ${len > PCAPNG_MAX_BLOCK ? `${PCAPNG_MAX_BLOCK} tshark reads in one block` : `${this.maxRecord} mqttscope reads in one block`}: its length is damaged, or the block is larger than capture tools write)`);
+    }
     const b = this.q.peek(len);
     if (!b) return false;
     // Copy the body: the queue's view is only valid until the next consume.
@@ -392,14 +420,33 @@ export class CaptureParser {
       case 0x40000bad: // custom blocks
         break;
       default:
-        if (!this.unknownBlocks.has(type)) {
-          this.unknownBlocks.add(type);
-          this.note(this.frames + 1, 'info', 'unknown-block', `skipped pcapng block(s) of unknown type 0x${type.toString(16)} (first at byte offset ${this.offset})`);
-        }
+        this.skipped(type);
     }
     this.take(len);
     return true;
   }
+
+  /** A block of a type mqttscope does not read: one note per unknown type. */
+  private skipped(type: number): void {
+    if (KNOWN_SKIPPED.has(type) || this.unknownBlocks.has(type)) return;
+    this.unknownBlocks.add(type);
+    this.note(this.frames + 1, 'info', 'unknown-block', `skipped pcapng block(s) of unknown type 0x${type.toString(16)} (first at byte offset ${this.offset})`);
+  }
+
+  /** Consume what has arrived of a block being skipped (skipLeft bytes still to go). */
+  private skipBlock(): boolean {
+    const n = Math.min(this.skipLeft, this.q.length);
+    if (n === 0) return false;
+    this.take(n);
+    this.skipLeft -= n;
+    this.skipFrom += n;
+    return true;
+  }
+
+  /** Bytes still to skip of a large block whose content is not needed, where it started, and how much is behind. */
+  private skipLeft = 0;
+  private skipAt = 0;
+  private skipFrom = 0;
 
   private readIdb(body: Buffer): void {
     if (body.length < 8) {
