@@ -215,8 +215,31 @@ export class Framer {
     this.frameAligned(chunk, pos);
   }
 
-  /** Fast path: frame packets starting at `pos` of an aligned chunk. */
-  private frameAligned(chunk: Uint8Array, start: number): void {
+  /**
+   * Frame `chunk` from `pos`, aligned (or resyncing), alternating as framing
+   * needs. A loop, not the two calling each other: a chunk of packets each
+   * followed by a 5-byte Remaining Length resyncs thousands of times, and
+   * the recursion overflowed the stack ("Maximum call stack size exceeded":
+   * 9,000 resyncs in one 64 KiB read).
+   */
+  private frameAligned(chunk: Uint8Array, pos: number, aligned = true): void {
+    let p = pos;
+    let a = aligned;
+    while (p >= 0) {
+      p = a ? this.alignedStep(chunk, p) : this.resyncStep(chunk, p);
+      a = !a;
+    }
+  }
+
+  private resync(chunk: Uint8Array, pos: number): void {
+    this.frameAligned(chunk, pos, false);
+  }
+
+  /**
+   * Fast path: frame packets starting at `pos` of an aligned chunk. Returns -1
+   * when the chunk is used up (framed, carried or skipped), or where to resync from.
+   */
+  private alignedStep(chunk: Uint8Array, start: number): number {
     const end = chunk.length;
     let pos = start;
     while (pos < end) {
@@ -237,10 +260,11 @@ export class Framer {
         if (i - pos >= 5) {
           // Four continuation bits in a row: no valid length can follow.
           this.badLength(chunk, pos);
-          return this.resync(chunk, pos + 1);
+          this.mode = Mode.Resync;
+          return pos + 1;
         }
         this.startCarry(chunk, pos, -1);
-        return;
+        return -1;
       }
       const total = i - pos + len;
       if (total > this.maxPacketSize) {
@@ -253,7 +277,7 @@ export class Framer {
         if (avail >= total) { pos += total; continue; }
         this.skipLeft = total - avail;
         this.mode = Mode.Skip;
-        return;
+        return -1;
       }
       if (pos + total <= end) {
         if (this.byOffset) this.sink.packetAt!(chunk, pos, total);
@@ -262,9 +286,10 @@ export class Framer {
         pos += total;
       } else {
         this.startCarry(chunk, pos, total);
-        return;
+        return -1;
       }
     }
+    return -1;
   }
 
   private badLength(chunk: Uint8Array, pos: number): void {
@@ -384,7 +409,7 @@ export class Framer {
    * needs a valid type/flags byte, a valid Remaining Length, a body that fits
    * its type, and (when the bytes are there) a plausible header right after it.
    */
-  private resync(chunk: Uint8Array, pos: number): void {
+  private resyncStep(chunk: Uint8Array, pos: number): number {
     const end = chunk.length;
     // Keep at most RESYNC_CONFIRM_LIMIT bytes pending while undecided.
     // The earliest candidate that is not refuted wins: a later "confirmed"
@@ -398,18 +423,18 @@ export class Framer {
         this.mode = Mode.Aligned;
         // Bytes held from earlier chunks: packets that ended in them keep those chunks' stamps.
         if (this.work !== null) p = this.emitHeld(chunk, p);
-        this.frameAligned(chunk, p);
-        return;
+        return p;
       }
       if (verdict === UNDECIDED && end - p < RESYNC_CONFIRM_LIMIT) {
         // Wait for more bytes, keeping the tail (bounded by the confirm limit).
         this.resyncSkipped += p - pos;
         this.holdForResync(chunk, p);
-        return;
+        return -1;
       }
       p++;
     }
     this.resyncSkipped += end - pos;
+    return -1;
   }
 
   /** Hold `buf` from `from` on (under the confirm limit) until more bytes decide the resync. */

@@ -378,3 +378,34 @@ describe('Framer stamps of packets framed late', () => {
     expect(packets).toEqual(TAIL);
   });
 });
+
+describe('Framer: many bad lengths in one read', () => {
+  it('a 64 KiB read of packets each followed by a 5-byte Remaining Length is framed without overflowing the stack', () => {
+    // c0 00: PINGREQ; 30 ff ff ff ff: PUBLISH header whose Remaining Length has a 5th byte.
+    const unit = hex('c000' + '30ffffffff');
+    const n = Math.floor(65_536 / unit.length);
+    const chunk = new Uint8Array(n * unit.length);
+    for (let i = 0; i < n; i++) chunk.set(unit, i * unit.length);
+    const { framer, packets, notes } = collect();
+    // Each bad length resynced by framing from inside the one before: 9,362 deep here.
+    expect(() => framer.push(chunk)).not.toThrow();
+    framer.flush();
+    expect(packets).toHaveLength(n);
+    expect(packets.every((p) => p === 'c000')).toBe(true);
+    // One note per bad length, and one per resync that skipped its 4 bytes.
+    expect(notes.filter((x) => x.code === 'remaining-length-too-long')).toHaveLength(n);
+    expect(notes.filter((x) => x.code === 'resync')).toHaveLength(n);
+  });
+
+  it('a bad length whose resync runs to the end of the read goes on resyncing in the next read', () => {
+    const { framer, packets, notes } = collect();
+    framer.push(hex(PINGREQ + '30ffffffff' + '000000'));
+    // Aligned, 00 00 would be framed as a packet of reserved type 0; resyncing, it is skipped.
+    framer.push(hex('0000' + PINGREQ));
+    framer.flush();
+    expect(packets).toEqual([PINGREQ, PINGREQ]);
+    expect(notes.map((x) => x.code)).toEqual(['remaining-length-too-long', 'resync']);
+    // The bytes after the bad header's first: ff ff ff ff 00 00 00, then 00 00.
+    expect(notes[1]!.text).toBe('skipped 9 byte(s) that did not start a plausible MQTT packet before finding the next packet boundary');
+  });
+});
