@@ -26,6 +26,9 @@ export interface WebSocketDeframerOptions {
 
 const enum St { Http, Header, Payload, Control, Closed, Lost }
 
+/** Most payload bytes a control frame may have [RFC 6455 §5.5]; only a close frame's first two are read. */
+const MAX_CONTROL = 125;
+
 export class WebSocketDeframer {
   private readonly sink: WebSocketSink;
   private readonly maxHttp: number;
@@ -81,7 +84,11 @@ export class WebSocketDeframer {
           if (this.st === St.Payload) {
             if (plain.length) this.sink.data(plain);
           } else {
-            for (const b of plain) this.control.push(b);
+            // A control frame carries at most 125 bytes [RFC 6455 §5.5]; past that (a bad
+            // length, a reserved opcode's payload) the bytes are skipped, not kept: they
+            // were held one array element each, whatever the frame's 64-bit length said.
+            const room = MAX_CONTROL - this.control.length;
+            for (let k = 0; k < plain.length && k < room; k++) this.control.push(plain[k]!);
           }
           if (this.left === 0) this.frameDone();
           break;
@@ -169,7 +176,9 @@ export class WebSocketDeframer {
     this.left = len;
     const op = this.opcode;
     if (op >= 8) {
-      if (!fin || len > 125) this.note('warn', 'websocket-bad-control', `WebSocket control frame (opcode ${op}) is fragmented or longer than 125 bytes [RFC 6455 §5.5]`);
+      // 0xb to 0xf are reserved control opcodes [RFC 6455 §5.2]: said as such, the payload skipped.
+      if (op > 10) this.note('warn', 'websocket-bad-opcode', `WebSocket frame with reserved opcode ${op}; its payload is skipped`);
+      else if (!fin || len > 125) this.note('warn', 'websocket-bad-control', `WebSocket control frame (opcode ${op}) is fragmented or longer than 125 bytes [RFC 6455 §5.5]`);
       this.control = [];
       this.st = St.Control;
     } else {
