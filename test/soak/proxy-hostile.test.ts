@@ -174,8 +174,9 @@ describe('hostile clients through the proxy', () => {
     await waitFor(() => server!.accepted.length === N, 10_000, 'every upstream connection');
     await waitFor(() => server!.accepted.reduce((n, s) => n + s.bytesRead, 0) >= N * 1000, 10_000, 'the trickle to be forwarded');
     const grown = retainedBuffers() - base;
-    // The framer starts a packet split across reads in a 64 KiB buffer and grows it with what
-    // arrives (never to the declared size); a skipped packet costs nothing.
+    // The framer starts a packet split across reads in a 4 KiB buffer and grows it with what
+    // arrives (never to the declared size); a skipped packet costs nothing. (All connections'
+    // unfinished packets together are capped too: test/hostile/framer-memory.test.ts.)
     expect(grown / (N / 2)).toBeLessThan(80 * 1024);
     const tooLarge = proxy.findings().filter((f) => f.extra['note'] === 'packet-too-large');
     expect(tooLarge.length).toBe(N / 2);
