@@ -3,6 +3,7 @@
 // WebSocket upgrade, --format tui into a pipe, a filtered --summary, gzip and
 // modified pcap, cut file headers and pre-1970 timestamps. Captures are built
 // here byte by byte (no files outside the repository).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -349,3 +350,18 @@ function toModifiedPcap(pcap: Buffer): Buffer {
   }
   return Buffer.concat(out);
 }
+
+describe('read into a pipe that closes early (| head)', () => {
+  it('stops quietly: no note calling the file cut short, exit 0', () => {
+    // About 3 MB of PUBLISHes in one conversation: more than the 1 MiB the reader takes at a time.
+    const c = new Conv(T0).handshake();
+    c.send(true, CONNECT('piped')).send(false, CONNACK());
+    for (let i = 0; i < 20_000; i++) c.send(true, PUBLISH(`p/${i}`, 'x'.repeat(80)));
+    c.fin();
+    const f = file('piped.pcap', pcapFile(c.recs));
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${resolve(ROOT, 'bin/mqttscope')}" read "${f}" | head -n 2 >/dev/null; echo "status \${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/cut short|ends in the middle of a record/);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('status 0');
+  });
+});

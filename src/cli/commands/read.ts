@@ -351,6 +351,12 @@ async function readOne(
     process.stderr.write(`mqttscope read: ${file}: ${(err as Error).message}\n`);
     failed = true;
   }
+  if (out.broken) {
+    // The reader of our output went away (| head): the rest of the file was not read on
+    // purpose, so ending the reader would call it cut short. Stop quietly.
+    progress.clear();
+    return failed;
+  }
   const res = reader.end();
   tally?.add(reader.session.noteCounts);
   progress.clear();
