@@ -125,6 +125,8 @@ export interface LiveHooks {
   signal?: AbortSignal;
   /** Where the line/table/json views write. Default process.stdout. */
   out?: NodeJS.WritableStream;
+  /** Bytes `out` may fall behind by before records are dropped (default VIEW_OUTPUT_LIMIT). */
+  outLimit?: number;
   /** Diagnostics. Default process.stderr. */
   err?: NodeJS.WritableStream;
 }
@@ -159,9 +161,45 @@ async function loadPasswd(path: string): Promise<PasswordChecker> {
   }
 }
 
+/**
+ * The views' output, bounded: when whoever reads it (a pipe into a slow program, a
+ * terminal scrolled back) falls behind by more than `limit` bytes, writes are dropped
+ * until it catches up, with a line on stderr each way. Forwarding never waits for the
+ * view, and without this Node would queue every unwritten line in memory.
+ */
+export class BoundedOut {
+  /** Writes dropped since the output fell behind (0 while it keeps up). */
+  private dropping = 0;
+  /** Writes dropped in all. */
+  dropped = 0;
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly err: NodeJS.WritableStream,
+    private readonly limit = VIEW_OUTPUT_LIMIT,
+  ) {}
+
+  write(s: string): void {
+    const behind = (this.out as { writableLength?: number }).writableLength ?? 0;
+    if (behind > this.limit) {
+      if (this.dropping === 0) this.err.write(`mqttscope: the output is not read fast enough (${Math.round(behind / 1048576)} MiB waiting): records are not shown until it catches up; forwarding goes on\n`);
+      this.dropping++;
+      this.dropped++;
+      return;
+    }
+    if (this.dropping > 0) {
+      this.err.write(`mqttscope: the output caught up; ${this.dropping} record(s) were not shown\n`);
+      this.dropping = 0;
+    }
+    this.out.write(s);
+  }
+}
+
+/** Bytes the views' output may fall behind by before records are dropped (BoundedOut). */
+export const VIEW_OUTPUT_LIMIT = 16 * 1024 * 1024;
+
 async function makeView(cfg: LiveConfig, hooks: LiveHooks, analyzer: Analyzer, quit: () => void, intro: string[]): Promise<LiveView> {
-  const out = hooks.out ?? process.stdout;
   const err = hooks.err ?? process.stderr;
+  const out = new BoundedOut(hooks.out ?? process.stdout, err, hooks.outLimit);
   if (cfg.format === 'tui') {
     try {
       const tui = await import('../views/tui/index.js');
