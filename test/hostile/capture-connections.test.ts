@@ -6,44 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { readCaptureBuffer } from '../../src/capture/read-capture.js';
 import type { CaptureNote } from '../../src/capture/notes.js';
 import { RecordingEngine } from '../capture/builders.js';
+import { ACK, pcapHeader, PSH, segment, SYN } from './raw-pcap.js';
 
-const SYN = 0x02, ACK = 0x10, PSH = 0x08;
-
-/** A classic pcap of raw IPv4 frames (link type 101), built without checksums (the reader does not check them). */
+/** A whole capture: the header, then the segments added. */
 class RawPcap {
-  private readonly parts: Buffer[] = [];
-  constructor() {
-    const h = Buffer.alloc(24);
-    h.writeUInt32LE(0xa1b2c3d4, 0); // magic: microseconds, little-endian
-    h.writeUInt16LE(2, 4); // version 2.4
-    h.writeUInt16LE(4, 6);
-    h.writeUInt32LE(262_144, 16); // snap length
-    h.writeUInt32LE(101, 20); // LINKTYPE_RAW
-    this.parts.push(h);
-  }
+  private readonly parts: Buffer[] = [pcapHeader()];
 
   /** One TCP segment from src:sport to dst:dport at `us` microseconds. */
   tcp(us: number, src: number, sport: number, dst: number, dport: number, seq: number, ack: number, flags: number, payload = Buffer.alloc(0)): void {
-    const f = Buffer.alloc(16 + 40 + payload.length);
-    f.writeUInt32LE(Math.floor(us / 1e6), 0); // ts_sec
-    f.writeUInt32LE(us % 1e6, 4); // ts_usec
-    f.writeUInt32LE(40 + payload.length, 8); // incl_len
-    f.writeUInt32LE(40 + payload.length, 12); // orig_len
-    f[16] = 0x45; // IPv4, header of 5 words
-    f.writeUInt16BE(40 + payload.length, 18); // total length
-    f[24] = 64; // TTL
-    f[25] = 6; // protocol TCP
-    f.writeUInt32BE(src >>> 0, 28);
-    f.writeUInt32BE(dst >>> 0, 32);
-    f.writeUInt16BE(sport, 36);
-    f.writeUInt16BE(dport, 38);
-    f.writeUInt32BE(seq >>> 0, 40);
-    f.writeUInt32BE(ack >>> 0, 44);
-    f[48] = 0x50; // data offset 5 words
-    f[49] = flags;
-    f.writeUInt16BE(65_535, 50); // window
-    payload.copy(f, 56);
-    this.parts.push(f);
+    this.parts.push(segment(us, src, sport, dst, dport, seq, ack, flags, payload));
   }
 
   file(): Buffer {
