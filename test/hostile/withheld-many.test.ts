@@ -7,24 +7,29 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/packet.js';
 import { connack, connect, publish, Rig, suback, subscribe } from '../soak/wire.js';
 
+/** `n` subscribers to '#' and a publisher, connected; the withheld-delivery findings collected. */
+function subscribed(n: number): { rig: Rig; findings: Finding[]; subs: string[]; pub: string; msg: Uint8Array } {
+  const rig = new Rig({ deliveryWindowUs: 1_000_000 });
+  const findings: Finding[] = [];
+  rig.tap = (r) => { if (r.kind === 'finding' && r.code === 'withheld-delivery') findings.push(r); };
+  const subs: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = rig.open();
+    rig.c(id, connect(`s${i}`));
+    rig.s(id, connack());
+    rig.c(id, subscribe(1, '#'));
+    rig.s(id, suback(1));
+    subs.push(id);
+  }
+  const pub = rig.open();
+  rig.c(pub, connect('pub'));
+  rig.s(pub, connack());
+  return { rig, findings, subs, pub, msg: publish('t/x', 'hello') };
+}
+
 describe('withheld-delivery with many subscribers on each side', () => {
   it('400 subscribers, 200 of them get the message: 200 findings, each naming 20 that got it and counting the rest', () => {
-    const rig = new Rig({ deliveryWindowUs: 1_000_000 });
-    const findings: Finding[] = [];
-    rig.tap = (r) => { if (r.kind === 'finding' && r.code === 'withheld-delivery') findings.push(r); };
-    const subs: string[] = [];
-    for (let i = 0; i < 400; i++) {
-      const id = rig.open();
-      rig.c(id, connect(`s${i}`));
-      rig.s(id, connack());
-      rig.c(id, subscribe(1, '#'));
-      rig.s(id, suback(1));
-      subs.push(id);
-    }
-    const pub = rig.open();
-    rig.c(pub, connect('pub'));
-    rig.s(pub, connack());
-    const msg = publish('t/x', 'hello');
+    const { rig, findings, subs, pub, msg } = subscribed(400);
     rig.time += 1000;
     rig.c(pub, msg);
     for (let i = 0; i < 200; i++) rig.s(subs[i]!, msg);
@@ -41,22 +46,7 @@ describe('withheld-delivery with many subscribers on each side', () => {
   });
 
   it('with 20 or fewer that got it, all are listed and no count is added', () => {
-    const rig = new Rig({ deliveryWindowUs: 1_000_000 });
-    const findings: Finding[] = [];
-    rig.tap = (r) => { if (r.kind === 'finding' && r.code === 'withheld-delivery') findings.push(r); };
-    const subs: string[] = [];
-    for (let i = 0; i < 21; i++) {
-      const id = rig.open();
-      rig.c(id, connect(`s${i}`));
-      rig.s(id, connack());
-      rig.c(id, subscribe(1, '#'));
-      rig.s(id, suback(1));
-      subs.push(id);
-    }
-    const pub = rig.open();
-    rig.c(pub, connect('pub'));
-    rig.s(pub, connack());
-    const msg = publish('t/x', 'hello');
+    const { rig, findings, subs, pub, msg } = subscribed(21);
     rig.c(pub, msg);
     for (let i = 0; i < 20; i++) rig.s(subs[i]!, msg);
     for (let k = 0; k < 3; k++) rig.advance(1_000_000);
