@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compileFilter, FilterSyntaxError, parseFilter } from '../../src/filter/index.js';
 import { tokenize } from '../../src/filter/lexer.js';
 import { fake } from './records.js';
+import { syntaxError } from './errors.js';
 
 const pub = fake({ type: 3, qos: 1, packetId: 7, topic: 'home/kitchen/temp', remainingLength: 30 }, { clientId: 'sensor-1', username: 'alice' });
 const pub0 = fake({ type: 3, qos: 0, topic: 'home/hall/temp', remainingLength: 20 }, { clientId: 'sensor-2' });
@@ -11,15 +12,6 @@ const connect = fake({ type: 1 }, { clientId: 'sensor-1' });
 
 const m = (expr: string, rec = pub): boolean => compileFilter(expr)(rec);
 
-function syntaxError(expr: string): FilterSyntaxError {
-  try {
-    compileFilter(expr);
-  } catch (e) {
-    expect(e).toBeInstanceOf(FilterSyntaxError);
-    return e as FilterSyntaxError;
-  }
-  throw new Error(`expected a FilterSyntaxError for ${JSON.stringify(expr)}`);
-}
 
 describe('lexer', () => {
   it('numbers in decimal and hex', () => {

@@ -6,18 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { compileFilter, FilterSyntaxError, RecordFilter } from '../../src/filter/index.js';
 import { conn, finding, gen } from './records.js';
+import { syntaxError } from './errors.js';
 
 const m = (expr: string, rec: Parameters<ReturnType<typeof compileFilter>>[0]): boolean => compileFilter(expr)(rec);
 
-function syntaxError(expr: string): FilterSyntaxError {
-  try {
-    compileFilter(expr);
-  } catch (e) {
-    expect(e).toBeInstanceOf(FilterSyntaxError);
-    return e as FilterSyntaxError;
-  }
-  throw new Error(`expected a FilterSyntaxError for ${JSON.stringify(expr)}`);
-}
 
 const pub = gen({ cmd: 'publish', topic: 'Room1/Light', payload: Buffer.from('Turn On'), qos: 1, messageId: 5, retain: false, dup: false });
 const connect = gen({ cmd: 'connect', clientId: 'lamp', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60 });
