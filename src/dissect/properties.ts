@@ -3,14 +3,33 @@
 // name: integers as numbers, strings as strings, binary data as lower-case hex
 // strings, user_property as an array of [key, value] pairs, and a repeated
 // subscription_identifier (PUBLISH) as an array of numbers.
-import type { Field } from '../model/types.js';
+import type { Field, Note } from '../model/types.js';
 import { packetTypeName } from '../protocol/packet-types.js';
 import { PROPERTY_BY_ID, propertyAllowed, WILL_PLACE, type PropertyInfo } from '../protocol/properties.js';
-import { NOTE_DEFS } from '../protocol/spec-refs.js';
+import { NOTE_DEFS, type NoteDef } from '../protocol/spec-refs.js';
 import { decodeUtf8, hexByte, hexOf, utf8Status, UTF8_INVALID, UTF8_NUL, UTF8_WILDCARD, quote } from './utf8.js';
 import { binaryField, type Walker } from './walker.js';
 
 export { WILL_PLACE };
+
+/**
+ * A property block may hold millions of properties (a 13 MiB PUBLISH holds 2M
+ * User Properties). The first PROPERTIES_ITEMISED are fields of the tree; the
+ * rest are walked and checked without fields and summed up in one field and one
+ * `properties-not-itemised` note. The properties object keeps at most
+ * REPEATS_KEPT User Properties (and Subscription Identifiers); every other
+ * property keeps its last value as before.
+ */
+export const PROPERTIES_ITEMISED = 1000;
+export const REPEATS_KEPT = 1000;
+/** Notes the properties past the cap may add before the rest are only counted. */
+const TAIL_NOTES = 100;
+
+/** Info: the properties past PROPERTIES_ITEMISED (not in the protocol table: no spec reference). */
+export const NOT_ITEMISED: NoteDef = {
+  code: 'properties-not-itemised', severity: 'info',
+  summary: 'a property block with more than 1,000 properties: the rest are checked but not itemised',
+};
 
 /** The spec's name of each value type [MQTT 5.0 §1.5, Table 2-4]. */
 const TYPE_NAMES: Readonly<Record<PropertyInfo['type'], string>> = {
@@ -79,14 +98,36 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
   }
   // Seen-property bitmap over ids 0..63 as two 32-bit words (no allocation).
   let seenLo = 0, seenHi = 0;
+  // Per identifier: how many times it appears, and its one duplicate-property /
+  // property-not-allowed note (allocated at the first such note).
+  let times: number[] | null = null;
+  let dupNotes: (Note | undefined)[] | null = null;
+  let notAllowedSeen: boolean[] | null = null;
   let count = 0;
   let authDataAt = -1;
+  // Past the cap: where the first property not itemised starts, its field and note.
+  let tailAt = -1;
+  let tailField: Field | null = null;
+  let tailNote: Note | null = null;
+  let tailNotesFrom = 0;
+  const tree = w.tree;
+  const mutedBefore = w.mutedNotes;
   const savedEnd = w.end;
   w.end = blockEnd;
   while (w.pos < blockEnd) {
     const at = w.pos;
     const id = w.b[at]!;
     const info = PROPERTY_BY_ID[id];
+    if (count === PROPERTIES_ITEMISED && tailAt < 0) {
+      tailAt = at;
+      if (tree) {
+        tailField = w.add('mqtt.property.not_itemised', 'Properties Not Itemised', at, 0, 0, '');
+        w.tree = false;
+      }
+      w.note(NOT_ITEMISED, '', at);
+      tailNote = w.notes[w.notes.length - 1]!;
+      tailNotesFrom = w.notes.length;
+    }
     if (info === undefined) {
       w.note(NOTE_DEFS.unknownProperty, `unknown property identifier 0x${hexByte(id)} at offset ${at}; the rest of the property block cannot be decoded`, at);
       if (w.tree) {
@@ -105,11 +146,27 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
     const seen = id < 32 ? (seenLo >>> bit) & 1 : (seenHi >>> bit) & 1;
     if (id < 32) seenLo |= 1 << bit; else seenHi |= 1 << bit;
     if (seen && !(info.repeatable && (id === 0x26 || place === 3))) {
-      w.note(NOTE_DEFS.duplicateProperty, `${info.specName} appears more than once in ${placeName(place)}; that is a Protocol Error`, at);
+      // One note per identifier, however often it repeats; its count is filled in below.
+      times ??= new Array<number>(64).fill(1);
+      dupNotes ??= new Array<Note | undefined>(64);
+      times[id]!++;
+      if (dupNotes[id] === undefined) {
+        const wasMuted = w.muted;
+        w.muted = false;
+        w.note(NOTE_DEFS.duplicateProperty, `${info.specName} appears more than once in ${placeName(place)}; that is a Protocol Error`, at);
+        w.muted = wasMuted;
+        dupNotes[id] = w.notes[w.notes.length - 1];
+      }
     }
-    if (!propertyAllowed(id, place)) {
+    if (!propertyAllowed(id, place) && !(notAllowedSeen?.[id] ?? false)) {
+      (notAllowedSeen ??= new Array<boolean>(64).fill(false))[id] = true;
+      const wasMuted = w.muted;
+      w.muted = false;
       w.note(NOTE_DEFS.propertyNotAllowed, `${info.specName} (0x${hexByte(id)}) is not allowed in ${placeName(place)}`, at);
+      w.muted = wasMuted;
     }
+    // Past the cap, once the block's share of notes is given, the rest are counted.
+    if (tailAt >= 0 && !w.muted && w.notes.length - tailNotesFrom >= TAIL_NOTES) w.muted = true;
     // A property that runs past the block: Property Length is too small, or the
     // property's own length is wrong. If it fits in the packet, trust it and carry
     // on after it; otherwise show the rest of the block undecoded and carry on
@@ -117,10 +174,12 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
     if (blockEnd < savedEnd) {
       const pEnd = propertyEnd(w.b, at, savedEnd, info);
       if (pEnd > blockEnd && pEnd <= savedEnd) {
+        w.muted = false;
         w.note(NOTE_DEFS.propertyPastEnd, `${info.specName} (0x${hexByte(id)}) at offset ${at} runs ${pEnd - blockEnd} byte(s) past the end of the property block (Property Length ${len} ends it at offset ${blockEnd}); decoded in full, and decoding goes on after it`, at);
         blockEnd = pEnd;
         w.end = pEnd;
       } else if (pEnd < 0 || pEnd > blockEnd) {
+        w.muted = false;
         w.note(NOTE_DEFS.propertyPastEnd, `${info.specName} (0x${hexByte(id)}) at offset ${at} runs past the end of the property block (Property Length ${len} ends it at offset ${blockEnd}) and past the end of the packet; the rest of the block is not decoded`, at);
         if (w.tree) {
           const f = w.add(`mqtt.property.${info.name}`, info.specName, at, blockEnd - at, hexOf(w.b, at, blockEnd), `(runs past the property block: ${hexOf(w.b, at, blockEnd)})`);
@@ -165,6 +224,27 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
   }
   w.end = savedEnd;
   w.pos = blockEnd;
+  w.tree = tree;
+  w.muted = false;
+  if (times !== null && dupNotes !== null) {
+    for (let id = 0; id < 64; id++) {
+      const n = dupNotes[id];
+      if (n !== undefined && times[id]! > 2) n.text = `${PROPERTY_BY_ID[id]!.specName} appears ${times[id]} times in ${placeName(place)}; more than once is a Protocol Error`;
+    }
+  }
+  if (tailNote !== null) {
+    const more = count - PROPERTIES_ITEMISED;
+    const bytes = blockEnd - tailAt;
+    const what = `${more} more propert${more === 1 ? 'y' : 'ies'} (${bytes} byte${bytes === 1 ? '' : 's'}, offsets ${tailAt} to ${blockEnd - 1})`;
+    const muted = w.mutedNotes - mutedBefore;
+    tailNote.text = `${what} not itemised: only the first ${PROPERTIES_ITEMISED} properties of the block are fields, and the properties object keeps at most ${REPEATS_KEPT} User Properties and Subscription Identifiers; the rest are still checked (repeats, values, UTF-8)`
+      + (muted > 0 ? `, and ${muted} further note(s) on them are not listed` : '');
+    if (tailField !== null) {
+      tailField.length = bytes;
+      tailField.value = more;
+      tailField.display = `${what} not itemised`;
+    }
+  }
   // CONNECT: Authentication Data needs an Authentication Method [MQTT 5.0 §3.1.2.11.10].
   if (place === 1 && authDataAt >= 0 && (seenLo & (1 << 0x15)) === 0) {
     w.note(NOTE_DEFS.authDataWithoutMethod, 'CONNECT has Authentication Data but no Authentication Method; that is a Protocol Error', authDataAt);
@@ -177,12 +257,14 @@ function storeValue(out: Record<string, unknown>, info: PropertyInfo, v: unknown
   const name = info.name;
   if (info.id === 0x26) {
     const arr = out[name] as [string, string][] | undefined;
-    if (arr) arr.push(v as [string, string]); else out[name] = [v];
+    if (!arr) out[name] = [v];
+    else if (arr.length < REPEATS_KEPT) arr.push(v as [string, string]);
     return;
   }
   if (info.id === 0x0b && place === 3 && out[name] !== undefined) {
     const prev = out[name];
-    if (Array.isArray(prev)) prev.push(v); else out[name] = [prev, v];
+    if (!Array.isArray(prev)) out[name] = [prev, v];
+    else if (prev.length < REPEATS_KEPT) prev.push(v);
     return;
   }
   out[name] = v;

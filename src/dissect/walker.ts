@@ -19,7 +19,8 @@ export class Walker {
   end: number;
   pos: number;
   version: ProtocolVersion;
-  readonly tree: boolean;
+  /** Build fields. Cleared while a property block walks the properties past its itemised cap. */
+  tree: boolean;
   readonly s: PacketSummary;
   readonly notes: Note[];
   readonly ctx: DissectContext;
@@ -32,6 +33,13 @@ export class Walker {
   truncated = false;
   /** utf8Status of the last string read by str() (wildcards, controls …). */
   strStatus = 0;
+  /**
+   * While set, note() counts notes in `mutedNotes` instead of keeping them
+   * (a field running past the end is still noted): the properties past a
+   * block's cap once it has given its share of notes.
+   */
+  muted = false;
+  mutedNotes = 0;
 
   constructor(b: Uint8Array, ctx: DissectContext, tree: boolean, s: PacketSummary) {
     this.b = b;
@@ -52,6 +60,10 @@ export class Walker {
 
   /** Add a note; its reference fits the protocol level unless `spec` overrides it. */
   note(def: NoteDef, text: string, offset: number, spec?: string): void {
+    if (this.muted && def !== NOTE_DEFS.truncated) {
+      this.mutedNotes++;
+      return;
+    }
     const n: Note = { severity: def.severity, code: def.code, text, offset };
     const sp = spec ?? specFor(def, this.version);
     if (sp !== undefined) n.spec = sp;
