@@ -3,7 +3,7 @@
 // type, so they always agree. Neither throws: malformed input becomes notes.
 import type { DissectContext, DissectResult, PacketSummary } from '../model/packet.js';
 import type { Field, Note } from '../model/types.js';
-import { NOTE_DEFS } from '../protocol/spec-refs.js';
+import { NOTE_DEFS, type NoteDef } from '../protocol/spec-refs.js';
 import { fixedHeader } from './header.js';
 import { walkPubAck } from './packets/ack.js';
 import { IMPLIED_REASON_IDS } from './packets/common.js';
@@ -14,7 +14,7 @@ import { walkEmpty, walkReasonProps, walkReserved } from './packets/simple.js';
 import { walkSuback } from './packets/suback.js';
 import { walkSubscribe, walkUnsubscribe } from './packets/subscribe.js';
 import { hexOf } from './utf8.js';
-import { emptySummary, Walker } from './walker.js';
+import { emptySummary, MAX_NOTES_PER_PACKET, Walker } from './walker.js';
 
 export type PacketWalker = (w: Walker) => void;
 
@@ -44,8 +44,17 @@ function run(bytes: Uint8Array, ctx: DissectContext, tree: boolean): Walker {
       if (tree) w.add('mqtt.trailing', 'Trailing Bytes', total, n, hexOf(bytes, total, bytes.length), hexOf(bytes, total, bytes.length));
     }
   }
+  if (w.overflowNotes > 0) {
+    w.noteAlways(NOTES_NOT_LISTED, `${w.overflowNotes} more note(s) on this packet not listed: the first ${MAX_NOTES_PER_PACKET} are`, 0);
+  }
   return w;
 }
+
+/** Info: the notes of one packet past MAX_NOTES_PER_PACKET (not in the protocol table: no spec reference). */
+export const NOTES_NOT_LISTED: NoteDef = {
+  code: 'notes-not-listed', severity: 'info',
+  summary: 'a packet with more than 1,000 notes: the rest are counted in this one',
+};
 
 const TYPE_NAMES = ['RESERVED', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
 function typeName(t: number): string {
@@ -116,7 +125,11 @@ function attachNotes(fields: Field[], notes: Note[]): void {
     let best: Field | undefined;
     while (list) {
       let next: Field[] | undefined;
-      for (const f of list) {
+      // A long list (a SUBSCRIBE of thousands of filters) sorted by offset: start near the
+      // note instead of at the front, so many notes over many fields stay cheap.
+      const from = list.length > LONG_LIST && sortedByOffset(list) ? firstAtOrAfter(list, n.offset) : 0;
+      for (let i = from; i < list.length; i++) {
+        const f = list[i]!;
         if (f.mask === undefined && f.id !== 'mqtt.property_id' && n.offset >= f.offset && n.offset < f.offset + f.length) {
           best = f;
           next = f.children;
@@ -127,6 +140,37 @@ function attachNotes(fields: Field[], notes: Note[]): void {
     }
     if (best) (best.notes ??= []).push(n);
   }
+}
+
+/** Lists longer than this are searched from near the note (attachNotes). */
+const LONG_LIST = 64;
+const SORTED = new WeakMap<Field[], boolean>();
+
+/** Fields in offset order, each ending where the next starts or before (so no earlier field can hold a later offset). */
+function sortedByOffset(list: Field[]): boolean {
+  let v = SORTED.get(list);
+  if (v === undefined) {
+    v = true;
+    for (let i = 1; i < list.length && v; i++) {
+      const prev = list[i - 1]!;
+      if (list[i]!.offset < prev.offset + prev.length) v = false;
+    }
+    SORTED.set(list, v);
+  }
+  return v;
+}
+
+/** In a sortedByOffset list: the index of the first field that ends after `off` (the only one that can hold it). */
+function firstAtOrAfter(list: Field[], off: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const f = list[mid]!;
+    if (f.offset + f.length <= off) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function internalError(bytes: Uint8Array, err: unknown): PacketSummary {

@@ -124,7 +124,7 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
         tailField = w.add('mqtt.property.not_itemised', 'Properties Not Itemised', at, 0, 0, '');
         w.tree = false;
       }
-      w.note(NOT_ITEMISED, '', at);
+      w.noteAlways(NOT_ITEMISED, '', at);
       tailNote = w.notes[w.notes.length - 1]!;
       tailNotesFrom = w.notes.length;
     }

@@ -40,6 +40,8 @@ export class Walker {
    */
   muted = false;
   mutedNotes = 0;
+  /** Notes past MAX_NOTES_PER_PACKET, counted, not kept (run() adds one note saying how many). */
+  overflowNotes = 0;
 
   constructor(b: Uint8Array, ctx: DissectContext, tree: boolean, s: PacketSummary) {
     this.b = b;
@@ -64,6 +66,21 @@ export class Walker {
       this.mutedNotes++;
       return;
     }
+    // A packet of millions of bad entries (a 16 MiB SUBSCRIBE of 4M filters with bad options)
+    // would otherwise make millions of notes: a gigabyte in summarize(), on the proxy's hot path.
+    if (this.notes.length >= MAX_NOTES_PER_PACKET && def !== NOTE_DEFS.truncated) {
+      this.overflowNotes++;
+      return;
+    }
+    this.push(def, text, offset, spec);
+  }
+
+  /** A note that sums up others (a cap's own note): kept past every cap. */
+  noteAlways(def: NoteDef, text: string, offset: number): void {
+    this.push(def, text, offset);
+  }
+
+  private push(def: NoteDef, text: string, offset: number, spec?: string): void {
     const n: Note = { severity: def.severity, code: def.code, text, offset };
     const sp = spec ?? specFor(def, this.version);
     if (sp !== undefined) n.spec = sp;
@@ -373,3 +390,6 @@ const SMALL_NUMS: string[] = Array.from({ length: 1024 }, (_, i) => String(i));
 export function numText(n: number): string {
   return n >= 0 && n < 1024 ? SMALL_NUMS[n]! : String(n);
 }
+
+/** Notes kept per packet; the rest are counted in one `notes-not-listed` note. */
+export const MAX_NOTES_PER_PACKET = 1000;
