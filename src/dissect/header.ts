@@ -2,7 +2,7 @@
 // Remaining Length variable byte integer.
 import { flagsSpecFor, hasDupQosIn31, packetTypeName, REQUIRED_FLAGS } from '../protocol/packet-types.js';
 import { NOTE_DEFS } from '../protocol/spec-refs.js';
-import { hexOf } from './utf8.js';
+import { varintBytesHex } from '../protocol/varint.js';
 import { varintByteFields, type Walker } from './walker.js';
 
 const HDR_DISPLAY: string[] = Array.from({ length: 256 }, (_, b0) => `0x${b0.toString(16).padStart(2, '0')} (${packetTypeName(b0 >> 4)})`);
@@ -84,13 +84,13 @@ export function fixedHeader(w: Walker): boolean {
   w.pos = i;
   if (!done) {
     if (n >= 4) {
-      w.note(NOTE_DEFS.lengthTooLong, `Remaining Length ${spacedHex(b, 1, 5)} has its continuation bit set in the 4th byte; a valid length has at most 4 bytes`, 1);
+      w.note(NOTE_DEFS.lengthTooLong, `Remaining Length ${varintBytesHex(b, 1, 5)} has its continuation bit set in the 4th byte; a valid length has at most 4 bytes`, 1);
     } else {
-      w.note(NOTE_DEFS.truncated, n === 0 ? 'packet ends before the Remaining Length' : `Remaining Length ${spacedHex(b, 1, i)} is cut off by the end of the packet`, 1);
+      w.note(NOTE_DEFS.truncated, n === 0 ? 'packet ends before the Remaining Length' : `Remaining Length ${varintBytesHex(b, 1, i)} is cut off by the end of the packet`, 1);
     }
     s.headerLength = i;
     if (w.tree && n > 0) {
-      const f = w.add('mqtt.len', 'Remaining Length', 1, n, null, `${spacedHex(b, 1, i)} (invalid)`);
+      const f = w.add('mqtt.len', 'Remaining Length', 1, n, null, `${varintBytesHex(b, 1, i)} (invalid)`);
       w.open(f);
       varintByteFields(w, 'mqtt.len.byte', b, 1, n);
       w.close();
@@ -101,7 +101,7 @@ export function fixedHeader(w: Walker): boolean {
   s.headerLength = i;
   if (n > 1 && last === 0) {
     // 5.0 requires the shortest form [MQTT-1.5.5-1]; 3.1.1 §2.2.3 only implies it.
-    w.note(NOTE_DEFS.lengthNotMinimal, `Remaining Length ${v} is encoded in ${n} bytes (${spacedHex(b, 1, i)}); the shortest encoding ${w.version >= 5 ? 'must' : 'should'} be used`, 1);
+    w.note(NOTE_DEFS.lengthNotMinimal, `Remaining Length ${v} is encoded in ${n} bytes (${varintBytesHex(b, 1, i)}); the shortest encoding ${w.version >= 5 ? 'must' : 'should'} be used`, 1);
   }
   if (w.tree) {
     const f = w.add('mqtt.len', 'Remaining Length', 1, n, v, `${v < 1000 ? v : v.toLocaleString('en-US')} (${n} byte${n === 1 ? '' : 's'})`);
@@ -117,11 +117,4 @@ export function fixedHeader(w: Walker): boolean {
     w.end = n0;
   }
   return true;
-}
-
-/** Bytes as `ff ff 7f`: a Remaining Length's bytes read as bytes, not as one number (as the framer writes them). */
-function spacedHex(b: Uint8Array, s: number, e: number): string {
-  const out: string[] = [];
-  for (let i = s; i < e; i++) out.push(hexOf(b, i, i + 1));
-  return out.join(' ');
 }

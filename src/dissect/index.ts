@@ -3,6 +3,7 @@
 // type, so they always agree. Neither throws: malformed input becomes notes.
 import type { DissectContext, DissectResult, PacketSummary } from '../model/packet.js';
 import type { Field, Note } from '../model/types.js';
+import { packetTypeName } from '../protocol/packet-types.js';
 import { NOTE_DEFS, type NoteDef } from '../protocol/spec-refs.js';
 import { fixedHeader } from './header.js';
 import { walkPubAck } from './packets/ack.js';
@@ -33,7 +34,7 @@ function run(bytes: Uint8Array, ctx: DissectContext, tree: boolean): Walker {
     WALKERS[s.type]!(w);
     if (w.pos < w.end && !w.truncated) {
       const n = w.end - w.pos;
-      w.note(NOTE_DEFS.trailing, `${n} byte(s) left over after the last field of ${typeName(s.type)} (inside the Remaining Length)`, w.pos);
+      w.note(NOTE_DEFS.trailing, `${n} byte(s) left over after the last field of ${packetTypeName(s.type)} (inside the Remaining Length)`, w.pos);
       if (tree) w.add('mqtt.trailing', 'Trailing Bytes', w.pos, n, hexOf(bytes, w.pos, w.end), hexOf(bytes, w.pos, w.end));
       w.pos = w.end;
     }
@@ -56,10 +57,6 @@ export const NOTES_NOT_LISTED: NoteDef = {
   summary: 'a packet with more than 1,000 notes: the rest are counted in this one',
 };
 
-const TYPE_NAMES = ['RESERVED', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
-function typeName(t: number): string {
-  return TYPE_NAMES[t] ?? 'RESERVED';
-}
 
 /** The cheap decode: every PacketSummary field, no field tree. Never throws. */
 export function summarize(bytes: Uint8Array, ctx: DissectContext): PacketSummary {

@@ -29,3 +29,10 @@ export function encodeVarint(n: number): Uint8Array {
   } while (n > 0);
   return Uint8Array.from(out);
 }
+
+/** A Variable Byte Integer's bytes `b[s, e)` as bytes, `ff ff 7f` (in notes, so they do not read as one number). */
+export function varintBytesHex(b: Uint8Array, s: number, e: number): string {
+  const out: string[] = [];
+  for (let i = s; i < e; i++) out.push(b[i]!.toString(16).padStart(2, '0'));
+  return out.join(' ');
+}

@@ -5,7 +5,7 @@
 // they were assembled from several chunks.
 import type { Note } from '../model/types.js';
 import { packetTypeName } from '../protocol/packet-types.js';
-import { decodeVarint } from '../protocol/varint.js';
+import { decodeVarint, varintBytesHex } from '../protocol/varint.js';
 
 /** The protocol limit: a Remaining Length of ff ff ff 7f. */
 export const MAX_REMAINING_LENGTH = 268_435_455;
@@ -293,10 +293,9 @@ export class Framer {
   }
 
   private badLength(chunk: Uint8Array, pos: number): void {
-    const hex = Array.from(chunk.subarray(pos + 1, pos + 5), (x) => x.toString(16).padStart(2, '0')).join(' ');
     this.sink.note({
       severity: 'error', code: 'remaining-length-too-long',
-      text: `Remaining Length ${hex} has its continuation bit set in the 4th byte; a valid length has at most 4 bytes. Resyncing`,
+      text: `Remaining Length ${varintBytesHex(chunk, pos + 1, pos + 5)} has its continuation bit set in the 4th byte; a valid length has at most 4 bytes. Resyncing`,
       spec: 'MQTT-1.5.5', offset: 1,
     }, 0);
   }
