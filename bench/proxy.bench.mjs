@@ -68,9 +68,17 @@ async function child(role, opt) {
     // As src/cli/live.ts does: tick the analysis clock and collect after every 32 MiB.
     const { HeapGuard } = await import(join(DIST, 'cli/heap.js'));
     const heap = new HeapGuard(32 << 20);
-    setInterval(() => { p.engine.tick(Date.now() * 1000); heap.consumed(p.engine.bytes); }, 1000).unref();
+    setInterval(() => { p.tick(Date.now() * 1000); heap.consumed(p.engine.bytes); }, 1000).unref();
     process.on('message', (m) => {
-      if (m === 'stats') { const u = process.memoryUsage(); send({ rss: u.rss, packets, heap: u.heapUsed, heapTotal: u.heapTotal, external: u.external }); }
+      if (m !== 'stats') return;
+      // Decoding runs in time-boxed slices and may still be behind the forwarded bytes:
+      // answer once it has caught up, with the time it did (on the shared wall clock).
+      const answer = () => {
+        if (p.stats().decodeQueuedBytes > 0) { setImmediate(answer); return; }
+        const u = process.memoryUsage();
+        send({ rss: u.rss, packets, heap: u.heapUsed, heapTotal: u.heapTotal, external: u.external, decodedAt: performance.timeOrigin + performance.now() });
+      };
+      answer();
     });
     send({ port: p.port });
   }
@@ -160,9 +168,11 @@ async function capacityRun(mode) {
   const t0 = performance.now();
   await writeAll(src, conn);
   for (let i = 0; i < CAP_PACKETS / 100; i++) await writeAll(src, batch);
-  const t1 = await finished;
-  const cpu1 = proxy ? await proxy.cpu() : null;
+  let t1 = await finished;
+  // mqttscope is done when the sink has every byte and the decoder has seen them all.
   const stats = proxy && mode !== 'pipe' ? await proxy.ask() : null;
+  if (stats) t1 = Math.max(t1, stats.decodedAt - performance.timeOrigin);
+  const cpu1 = proxy ? await proxy.cpu() : null;
   src.destroy();
   if (proxy) kill(proxy);
   sink.close();

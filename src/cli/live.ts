@@ -351,7 +351,7 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   const timer = setInterval(() => {
     try {
       const t = now();
-      proxy.engine.tick(t);
+      proxy.tick(t);
       hold?.release(t);
       heap.consumed(proxy.engine.bytes);
     } catch (e) {

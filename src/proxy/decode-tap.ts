@@ -1,24 +1,274 @@
 // The engine as a ConnectionTap. Decoding is an observer of the forwarded
 // bytes: if it throws on a connection, that connection stops being decoded
 // (with one finding saying so) and forwarding is not affected.
+//
+// Decoding runs on the thread that forwards, so it is time-boxed. Bytes are
+// decoded at once while decoding has used less than `sliceMs` since the event
+// loop last had a turn for I/O. Past that, the rest of the chunk and what comes
+// after it (chunks, and opens, closes and ticks, so that the engine sees every
+// event in arrival order across connections) wait in one queue, decoded in
+// slices of `sliceMs` between the loop's turns. A chunk is fed to the engine in
+// pieces sized to take about a millisecond each (a 64 KiB read of PINGREQs is
+// 32,768 packets, 100 ms with the line view), so the time box holds within a
+// chunk too, give or take a piece. One client flooding the proxy therefore delays other connections'
+// bytes by a slice or two, not by the time its backlog takes to decode. A
+// connection whose queued bytes pass `maxQueuedPerConn` (or any connection adding
+// to a queue over `maxQueuedTotal`) has its sending side paused until the
+// decoder catches up: every byte is still decoded, and the queue stays bounded.
 import type { CloseHow, Engine } from '../engine/engine.js';
 import type { OutputRecord } from '../model/packet.js';
 import type { ConnMeta, Direction } from '../model/types.js';
 import type { ConnectionTap } from './types.js';
 
+export interface DecodeScheduleOptions {
+  /** Longest stretch of decoding between two turns of the event loop (ms). Default 5. */
+  sliceMs?: number;
+  /** Queued bytes of one connection and direction past which its sender is paused. Default 1 MiB. */
+  maxQueuedPerConn?: number;
+  /** Queued bytes in all past which any sender adding to the queue is paused. Default 64 MiB. */
+  maxQueuedTotal?: number;
+  /** Milliseconds, for the time box (default performance.now). */
+  clock?: () => number;
+  /** Runs `f` after the current turn's I/O (default setImmediate). */
+  defer?: (f: () => void) => void;
+}
+
+/** Pause (true) or resume (false) the side that sends `dir` on connection `id`. */
+export type Throttle = (id: string, dir: Direction, paused: boolean) => void;
+
+const OPEN = 0, DATA = 1, CLOSE = 2, TICK = 3;
+
+/**
+ * What one piece of a chunk should take to decode (ms), and the bounds of a piece
+ * (bytes). The estimate is the last piece's cost per byte, whichever connection it
+ * was; at the upper bound a piece of PINGREQs with the line view takes about 25 ms.
+ */
+const PIECE_MS = 1;
+const PIECE_MIN = 256;
+const PIECE_MAX = 16_384;
+const PIECE_START = 4096;
+
+/** One event waiting for the engine. Fields unused by an op stay at their defaults. */
+interface Queued {
+  op: number;
+  id: string;
+  meta: ConnMeta | null;
+  dir: Direction;
+  chunk: Uint8Array | null;
+  /** How far into `chunk` the engine has been fed. */
+  off: number;
+  time: number;
+  frame: number | undefined;
+  how: CloseHow;
+  by: Direction | undefined;
+}
+
+/** Queued bytes of one connection, per direction, and whether its senders are paused. */
+interface ConnQueue {
+  c2s: number;
+  s2c: number;
+  heldC2S: boolean;
+  heldS2C: boolean;
+}
+
 export class DecodeTap implements ConnectionTap {
   private readonly failed = new Map<string, ConnMeta>();
   private readonly metas = new Map<string, ConnMeta>();
   failures = 0;
+  /** Set by the proxy: pauses and resumes a connection's sender. */
+  throttle: Throttle | null = null;
+
+  private readonly sliceMs: number;
+  private readonly maxPerConn: number;
+  private readonly maxTotal: number;
+  private readonly clock: () => number;
+  private readonly defer: (f: () => void) => void;
+  private q: Queued[] = [];
+  private head = 0;
+  /** Bytes of the chunks in the queue not yet fed to the engine. */
+  private queued = 0;
+  private readonly perConn = new Map<string, ConnQueue>();
+  /** Connections with a paused sender. */
+  private readonly held = new Set<string>();
+  /** Decoding time used since the loop last had a turn (ms). */
+  private used = 0;
+  private turnScheduled = false;
+  /** Bytes per engine call, adapted so that a call takes about PIECE_MS. */
+  private piece = PIECE_START;
+  /** Most bytes the queue has held at once. */
+  peakQueued = 0;
 
   constructor(
     private readonly engine: Engine,
     private readonly onRecord: (rec: OutputRecord) => void,
     private readonly frameSource?: () => number,
-  ) {}
+    opts: DecodeScheduleOptions = {},
+  ) {
+    this.sliceMs = opts.sliceMs ?? 5;
+    this.maxPerConn = opts.maxQueuedPerConn ?? 1 << 20;
+    this.maxTotal = opts.maxQueuedTotal ?? 64 << 20;
+    this.clock = opts.clock ?? (() => performance.now());
+    this.defer = opts.defer ?? setImmediate;
+  }
+
+  /** Bytes waiting to be decoded. */
+  get queuedBytes(): number {
+    return this.queued;
+  }
 
   open(meta: ConnMeta, time: number): void {
     this.metas.set(meta.id, meta);
+    if (this.head < this.q.length) this.push(OPEN, meta.id, meta, 'c2s', null, time, undefined, 'fin', undefined);
+    else this.runOpen(meta, time);
+  }
+
+  data(id: string, dir: Direction, chunk: Uint8Array, time: number): void {
+    if (this.failed.has(id)) return;
+    const frame = this.frameSource?.();
+    let off = 0;
+    if (this.head === this.q.length && this.used < this.sliceMs) {
+      off = this.feed(id, dir, chunk, 0, time, frame);
+      if (!this.turnScheduled) this.scheduleTurn();
+      if (off === chunk.length) return;
+    }
+    const e = this.push(DATA, id, null, dir, chunk, time, frame, 'fin', undefined);
+    e.off = off;
+    const len = chunk.length - off;
+    this.queued += len;
+    if (this.queued > this.peakQueued) this.peakQueued = this.queued;
+    let cq = this.perConn.get(id);
+    if (cq === undefined) this.perConn.set(id, cq = { c2s: 0, s2c: 0, heldC2S: false, heldS2C: false });
+    const mine = dir === 'c2s' ? (cq.c2s += len) : (cq.s2c += len);
+    if ((mine > this.maxPerConn || this.queued > this.maxTotal) && !(dir === 'c2s' ? cq.heldC2S : cq.heldS2C)) {
+      if (dir === 'c2s') cq.heldC2S = true;
+      else cq.heldS2C = true;
+      this.held.add(id);
+      this.throttle?.(id, dir, true);
+    }
+  }
+
+  close(id: string, time: number, how: CloseHow, by?: Direction): void {
+    if (this.head < this.q.length) this.push(CLOSE, id, null, 'c2s', null, time, undefined, how, by);
+    else this.runClose(id, time, how, by);
+  }
+
+  /** Advance the analysis clock, in order with the events still waiting. */
+  tick(time: number): void {
+    if (this.head < this.q.length) this.push(TICK, '', null, 'c2s', null, time, undefined, 'fin', undefined);
+    else this.engine.tick(time);
+  }
+
+  /** Decode everything still waiting, now (at shutdown, before the engine ends). */
+  flush(): void {
+    while (this.head < this.q.length) this.step(Infinity);
+    this.compact();
+  }
+
+  private push(op: number, id: string, meta: ConnMeta | null, dir: Direction, chunk: Uint8Array | null, time: number, frame: number | undefined, how: CloseHow, by: Direction | undefined): Queued {
+    const e: Queued = { op, id, meta, dir, chunk, off: 0, time, frame, how, by };
+    this.q.push(e);
+    if (!this.turnScheduled) this.scheduleTurn();
+    return e;
+  }
+
+  private scheduleTurn(): void {
+    this.turnScheduled = true;
+    this.defer(() => this.turn());
+  }
+
+  /** After the loop's I/O: decode queued events for one slice, then give the budget back. */
+  private turn(): void {
+    this.turnScheduled = false;
+    this.used = 0;
+    while (this.head < this.q.length && this.used < this.sliceMs) this.step(this.sliceMs);
+    this.compact();
+    if (this.head < this.q.length) this.scheduleTurn();
+    this.used = 0;
+  }
+
+  /**
+   * Feed `chunk` from `off` to the engine in pieces until it is all fed or this
+   * turn's decoding time reaches `budget`; returns how far it got.
+   */
+  private feed(id: string, dir: Direction, chunk: Uint8Array, off: number, time: number, frame: number | undefined, budget = this.sliceMs): number {
+    const n = chunk.length;
+    while (off < n) {
+      const len = Math.min(this.piece, n - off);
+      const part = off === 0 && len === n ? chunk : chunk.subarray(off, off + len);
+      const t0 = this.clock();
+      this.runData(id, dir, part, time, frame);
+      const spent = this.clock() - t0;
+      off += len;
+      this.used += spent;
+      // The next piece takes about PIECE_MS at this piece's cost per byte.
+      this.piece = spent <= 0 ? PIECE_MAX : Math.max(PIECE_MIN, Math.min(PIECE_MAX, Math.round(len * PIECE_MS / spent)));
+      if (this.used >= budget) break;
+    }
+    return off;
+  }
+
+  private step(budget: number): void {
+    const e = this.q[this.head]!;
+    if (e.op === DATA) {
+      const chunk = e.chunk!;
+      const from = e.off;
+      e.off = this.failed.has(e.id) ? chunk.length : this.feed(e.id, e.dir, chunk, from, e.time, e.frame, budget);
+      const len = e.off - from;
+      this.queued -= len;
+      const cq = this.perConn.get(e.id);
+      if (cq !== undefined) {
+        if (e.dir === 'c2s') cq.c2s -= len;
+        else cq.s2c -= len;
+        this.release(e.id, cq);
+      }
+      if (e.off < chunk.length) return; // the budget ran out within the chunk
+    } else if (e.op === OPEN) {
+      this.runOpen(e.meta!, e.time);
+    } else if (e.op === CLOSE) {
+      const cq = this.perConn.get(e.id);
+      this.perConn.delete(e.id);
+      if (cq !== undefined && this.held.delete(e.id)) {
+        // Closed while held: nothing is left to resume, but the Link hears it.
+        if (cq.heldC2S) this.throttle?.(e.id, 'c2s', false);
+        if (cq.heldS2C) this.throttle?.(e.id, 's2c', false);
+      }
+      this.runClose(e.id, e.time, e.how, e.by);
+    } else {
+      this.engine.tick(e.time);
+    }
+    this.q[this.head++] = undefined as unknown as Queued; // let the chunk go
+    if (this.held.size > 0 && this.queued <= this.maxTotal / 2) this.releaseAll();
+  }
+
+  /** Resume a connection's senders once its own queue is small and the total is well under the cap. */
+  private release(id: string, cq: ConnQueue): void {
+    if (!cq.heldC2S && !cq.heldS2C) return;
+    if (this.queued > this.maxTotal / 2) return;
+    const low = this.maxPerConn / 4;
+    if (cq.heldC2S && cq.c2s <= low) { cq.heldC2S = false; this.throttle?.(id, 'c2s', false); }
+    if (cq.heldS2C && cq.s2c <= low) { cq.heldS2C = false; this.throttle?.(id, 's2c', false); }
+    if (!cq.heldC2S && !cq.heldS2C) this.held.delete(id);
+  }
+
+  private releaseAll(): void {
+    for (const id of [...this.held]) {
+      const cq = this.perConn.get(id);
+      if (cq !== undefined) this.release(id, cq);
+      else this.held.delete(id);
+    }
+  }
+
+  private compact(): void {
+    if (this.head === this.q.length) {
+      this.q = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.q.length) {
+      this.q = this.q.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private runOpen(meta: ConnMeta, time: number): void {
     try {
       this.engine.open(meta, time);
     } catch (err) {
@@ -26,17 +276,17 @@ export class DecodeTap implements ConnectionTap {
     }
   }
 
-  data(id: string, dir: Direction, chunk: Uint8Array, time: number): void {
+  private runData(id: string, dir: Direction, chunk: Uint8Array, time: number, frame: number | undefined): void {
     if (this.failed.has(id)) return;
     try {
-      this.engine.data(id, dir, chunk, time, this.frameSource?.());
+      this.engine.data(id, dir, chunk, time, frame);
     } catch (err) {
       const meta = this.metas.get(id);
       if (meta) this.fail(meta, err, time);
     }
   }
 
-  close(id: string, time: number, how: CloseHow, by?: Direction): void {
+  private runClose(id: string, time: number, how: CloseHow, by: Direction | undefined): void {
     this.metas.delete(id);
     if (this.failed.delete(id)) return;
     try {

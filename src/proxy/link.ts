@@ -36,8 +36,12 @@ export class Link {
   private heldBytes = 0;
   private heldPaused = false;
   private clientEndPending = false;
+  /** The client / the broker is paused because the other side's writes are backed up. */
   private clientPaused = false;
   private upstreamPaused = false;
+  /** The client / the broker is paused until the decoder catches up with its bytes. */
+  private clientHeldForDecoder = false;
+  private upstreamHeldForDecoder = false;
   private clientClosed = false;
   private upstreamClosed = false;
   private upstreamGone = false;
@@ -67,7 +71,7 @@ export class Link {
       drain: () => {
         if (this.upstreamPaused) {
           this.upstreamPaused = false;
-          this.upstream?.resume();
+          this.resumeUpstream();
         }
       },
     });
@@ -167,7 +171,7 @@ export class Link {
       drain: () => {
         if (this.clientPaused) {
           this.clientPaused = false;
-          this.client.resume();
+          this.resumeClient();
         }
       },
     });
@@ -177,9 +181,38 @@ export class Link {
     for (const chunk of held) this.forward(up, this.client, 'c2s', chunk);
     if (this.heldPaused) {
       this.heldPaused = false;
-      if (!this.clientPaused) this.client.resume();
+      this.resumeClient();
     }
     if (this.clientEndPending) up.end();
+  }
+
+  /**
+   * The decoder has fallen behind on the bytes this connection sends in `dir`
+   * (paused = true), or caught up again: pause or resume that sender. Its bytes
+   * already read are forwarded as always; the peer just reads more slowly.
+   */
+  holdForDecoder(dir: Direction, paused: boolean): void {
+    if (this.done) return;
+    if (dir === 'c2s') {
+      if (paused === this.clientHeldForDecoder) return;
+      this.clientHeldForDecoder = paused;
+      if (paused) this.client.pause();
+      else this.resumeClient();
+    } else {
+      if (paused === this.upstreamHeldForDecoder) return;
+      this.upstreamHeldForDecoder = paused;
+      if (paused) this.upstream?.pause();
+      else this.resumeUpstream();
+    }
+  }
+
+  /** Resume the client unless something else still holds it. */
+  private resumeClient(): void {
+    if (!this.clientPaused && !this.heldPaused && !this.clientHeldForDecoder) this.client.resume();
+  }
+
+  private resumeUpstream(): void {
+    if (!this.upstreamPaused && !this.upstreamHeldForDecoder) this.upstream?.resume();
   }
 
   private upstreamFailed(err: NodeJS.ErrnoException, duringTls: boolean): void {

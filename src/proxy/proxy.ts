@@ -30,7 +30,9 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     onRecord: opts.onRecord,
     maxPacketSize,
   });
-  const decode = new DecodeTap(engine, opts.onRecord, opts.frameSource);
+  const decode = new DecodeTap(engine, opts.onRecord, opts.frameSource, opts.decodeSchedule);
+  const byId = new Map<string, Link>();
+  decode.throttle = (id, dir, paused) => byId.get(id)?.holdForDecoder(dir, paused);
   // The pcap tap (if any) writes first, so the decoder can take its frame numbers.
   const tap = new TapSet([...(opts.taps ?? []), decode], log);
   const links = new Set<Link>();
@@ -49,6 +51,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     notice: log,
     closed: (link: Link) => {
       links.delete(link);
+      if (byId.get(link.meta.id) === link) byId.delete(link.meta.id);
       counters.bytesC2S += link.bytesC2S;
       counters.bytesS2C += link.bytesS2C;
       counters.held += link.heldTotal;
@@ -110,7 +113,9 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const accept = (client: End, meta: ConnMeta) => {
     counters.accepted++;
     if (closing) { client.destroy(); return; }
-    links.add(new Link(meta, client, hooks, connectUpstream));
+    const link = new Link(meta, client, hooks, connectUpstream);
+    links.add(link);
+    byId.set(meta.id, link);
   };
 
   const metaOf = (sock: net.Socket, transport: ConnMeta['transport']): ConnMeta => {
@@ -246,6 +251,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       Promise.all([serverClosed, httpClosed, drained]),
       new Promise((r) => setTimeout(r, 2000).unref()),
     ]);
+    // What the decoder has not reached yet is decoded now, before the caller ends the engine.
+    decode.flush();
   };
 
   const stats = (): ProxyStats => {
@@ -261,6 +268,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       decodeFailures: decode.failures,
       upstreamFailures: counters.upstreamFailures,
       heldBytes: held,
+      decodeQueuedBytes: decode.queuedBytes,
+      decodeQueuedPeak: decode.peakQueued,
     };
   };
 
@@ -270,6 +279,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     wsAddress,
     wsPort: wsAddress?.port ?? null,
     engine,
+    tick: (time: number) => decode.tick(time),
     stats,
     connections: () => [...links].map((l) => l.info()),
     close,

@@ -1,6 +1,7 @@
 import type { CloseHow, EngineOptions, Engine } from '../engine/engine.js';
 import type { OutputRecord } from '../model/packet.js';
 import type { ConnMeta, Direction, Endpoint } from '../model/types.js';
+import type { DecodeScheduleOptions } from './decode-tap.js';
 
 /**
  * Something that watches the forwarded bytes of every proxied connection
@@ -49,6 +50,12 @@ export interface ProxyOptions {
   tlsHandshakeTimeoutMs?: number;
   /** One-line diagnostics (upstream refused, TLS handshake failed). Default: stderr. */
   log?: (line: string) => void;
+  /**
+   * How decoding shares the thread with forwarding: the longest stretch of decoding
+   * between turns of the event loop, and the queued bytes past which a sender is
+   * paused until the decoder catches up (src/proxy/decode-tap.ts; defaults suit most uses).
+   */
+  decodeSchedule?: DecodeScheduleOptions;
 }
 
 export interface ProxyConnectionInfo {
@@ -73,6 +80,10 @@ export interface ProxyStats {
   upstreamFailures: number;
   /** Client bytes that arrived before their upstream connection was up (held, then forwarded). */
   heldBytes: number;
+  /** Forwarded bytes waiting to be decoded (the decoder runs in time-boxed slices). */
+  decodeQueuedBytes: number;
+  /** Most bytes that have waited to be decoded at once. */
+  decodeQueuedPeak: number;
 }
 
 export interface ProxyHandle {
@@ -82,6 +93,8 @@ export interface ProxyHandle {
   wsAddress: Endpoint | null;
   wsPort: number | null;
   engine: Engine;
+  /** Advance the analysis clock (µs), after the events the decoder has not reached yet. */
+  tick(time: number): void;
   stats(): ProxyStats;
   connections(): ProxyConnectionInfo[];
   /** Stop listening, close every proxied connection (both sides) and record the closes. */

@@ -152,7 +152,9 @@ describe('many connections each sending most of a large packet, through the prox
     expect(framerMemory.used).toBe(usedBefore);
     // A new connection's large packet is decoded again.
     const c = await connect(proxy.port);
-    const s = await server.next();
+    // The new connection's upstream side (next() would hand out the first of the N above, never taken).
+    await waitFor(() => server!.accepted.length === N + 1, 10_000, 'the new upstream connection');
+    const s = server.accepted[N]!;
     s.resume();
     const before = proxy.packets().length;
     const whole = Buffer.concat([Buffer.from(pkt.head), Buffer.alloc(pkt.bodyLen, 0x62)]);
