@@ -83,7 +83,7 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
       log: (line) => (tuiView ? logs.push(line) : out.write(`# proxy: ${line}\n`)),
     });
     const p = proxy;
-    tick = setInterval(() => p.engine.tick(nowUs()), o.fast ? 50 : 250);
+    tick = setInterval(() => p.tick(nowUs()), o.fast ? 50 : 250);
     tick.unref();
 
     let say: (text: string) => void;
@@ -110,7 +110,7 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
       // Let delivery windows close while the subscribers are still connected, so
       // silent drops are reported, then say goodbye.
       await c.sleep(windowUs / 1000 + 150);
-      p.engine.tick(nowUs());
+      p.tick(nowUs());
       await c.closeAll();
       await c.sleep(100);
     };
