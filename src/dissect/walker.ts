@@ -19,7 +19,7 @@ export class Walker {
   end: number;
   pos: number;
   version: ProtocolVersion;
-  /** Build fields. Cleared while a property block walks the properties past its itemised cap. */
+  /** Build fields. Cleared while a property block, or the list of a SUBSCRIBE, UNSUBSCRIBE, SUBACK or UNSUBACK, walks the entries past its itemised cap. */
   tree: boolean;
   readonly s: PacketSummary;
   readonly notes: Note[];

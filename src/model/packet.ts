@@ -61,6 +61,12 @@ export interface PacketSummary {
   connack?: { sessionPresent: boolean; returnCode: number };
   subscriptions?: SubscriptionRequest[];
   unsubscriptions?: string[];
+  /**
+   * Topic filters of a SUBSCRIBE/UNSUBSCRIBE, or reason codes of a SUBACK/UNSUBACK,
+   * counted but not in the list (`subscriptions`/`unsubscriptions`/`reasonCodes`
+   * keep the first 10,000); absent when everything is listed.
+   */
+  filtersNotListed?: number;
   /** Protocol violations found while summarising. */
   notes: Note[];
 }

@@ -4,6 +4,7 @@ import { NOTE_DEFS } from '../../protocol/spec-refs.js';
 import { readProperties } from '../properties.js';
 import type { Walker } from '../walker.js';
 import { checkReason, packetId, reasonDisplay, reasonFieldId } from './common.js';
+import { ENTRIES_ITEMISED, ENTRIES_LISTED, ListTail, REASON_CODES_NOT_ITEMISED } from './list-cap.js';
 
 export function walkSuback(w: Walker): void {
   const s = w.s;
@@ -23,12 +24,19 @@ export function walkSuback(w: Walker): void {
     w.note(NOTE_DEFS.noTopicFilters, `${type === 9 ? 'SUBACK' : 'UNSUBACK'} has no ${label.toLowerCase()}s; it needs one per topic filter`, w.pos,
       type === 9 ? w.ref('MQTT-3.8.4-5', 'MQTT-3.8.4-6') : 'MQTT-3.11.3');
   }
+  const tail = new ListTail(w);
+  let count = 0;
   while (w.pos < w.end) {
+    if (count === ENTRIES_ITEMISED) tail.begin(w, REASON_CODES_NOT_ITEMISED, 'mqtt.reason_codes.not_itemised', `${label}s Not Itemised`);
+    count++;
     const at = w.pos;
     const c = w.u8();
-    codes.push(c);
+    if (codes.length < ENTRIES_LISTED) codes.push(c);
     checkReason(w, type, c, at);
     if (w.tree) w.add(id, label, at, 1, c, reasonDisplay(type, c, w.version));
   }
+  const unit = label.toLowerCase();
+  tail.end(w, count, codes.length, unit, `${unit}s`, type === 9 ? 'SUBACK' : 'UNSUBACK', `whether each is a valid ${unit} of ${type === 9 ? 'SUBACK' : 'UNSUBACK'}`);
+  if (count > codes.length) s.filtersNotListed = count - codes.length;
 }
 

@@ -7,6 +7,7 @@ import { readProperties } from '../properties.js';
 import { hexByte, quote, UTF8_WILDCARD } from '../utf8.js';
 import type { Walker } from '../walker.js';
 import { packetId } from './common.js';
+import { ENTRIES_ITEMISED, ENTRIES_LISTED, FILTERS_NOT_ITEMISED, ListTail } from './list-cap.js';
 
 const SHARE = '$share/';
 
@@ -67,32 +68,37 @@ export function walkSubscribe(w: Walker): void {
     return;
   }
   const v5 = w.version === 5;
+  const tail = new ListTail(w);
+  let count = 0;
+  let notListed = 0;
   while (w.pos < w.end) {
+    if (count === ENTRIES_ITEMISED) tail.begin(w, FILTERS_NOT_ITEMISED, 'mqtt.topic_filters.not_itemised', 'Topic Filters Not Itemised');
+    count++;
     const g = w.tree ? w.group('mqtt.subscription', 'Subscription') : null;
     const fAt = w.pos;
     const filter = w.str('mqtt.topic_len', 'mqtt.topic', 'Topic Filter');
-    if (filter === null) { if (g) w.closeGroup(g); return; }
+    if (filter === null) { if (g) w.closeGroup(g); break; }
     checkFilter(w, filter, fAt, 'SUBSCRIBE');
     // 3.1/3.1.1 call the byte "Requested QoS" (§3.8.3); 5.0 "Subscription Options" (§3.8.3.1).
-    if (!w.need(1, 'mqtt.subscription_options', v5 ? 'Subscription Options' : 'Requested QoS Byte')) { if (g) w.closeGroup(g, filter, quote(filter)); return; }
+    if (!w.need(1, 'mqtt.subscription_options', v5 ? 'Subscription Options' : 'Requested QoS Byte')) { if (g) w.closeGroup(g, filter, quote(filter)); break; }
     const oAt = w.pos;
     const o = w.u8();
     const qos = o & 3;
-    const req: SubscriptionRequest = {
-      filter, qos,
-      noLocal: v5 && (o & 0x04) !== 0,
-      retainAsPublished: v5 && (o & 0x08) !== 0,
-      retainHandling: v5 ? (o >> 4) & 3 : 0,
-    };
-    subs.push(req);
+    const noLocal = v5 && (o & 0x04) !== 0;
+    const retainAsPublished = v5 && (o & 0x08) !== 0;
+    const retainHandling = v5 ? (o >> 4) & 3 : 0;
+    if (subs.length < ENTRIES_LISTED) subs.push({ filter, qos, noLocal, retainAsPublished, retainHandling });
+    else notListed++;
     const reservedMask = v5 ? 0xc0 : 0xfc;
-    const what = `${v5 ? 'subscription options' : 'Requested QoS byte'} 0x${hexByte(o)} for ${quote(filter)}`;
     // 3.1.1: [MQTT-3.8.3-4] for all three. 5.0: QoS 3 and Retain Handling 3 are
     // Protocol Errors (§3.8.3.1, no number); reserved bits [MQTT-3.8.3-5].
-    if (qos === 3) w.note(NOTE_DEFS.subscribeOptions, `${what}: QoS 3 is invalid`, oAt, w.ref('MQTT-3.8.3-4', 'MQTT-3.8.3.1'));
-    if (v5 && req.retainHandling === 3) w.note(NOTE_DEFS.subscribeOptions, `${what}: Retain Handling 3 is invalid`, oAt, 'MQTT-3.8.3.1');
-    if ((o & reservedMask) !== 0) w.note(NOTE_DEFS.subscribeOptions, `${what}: reserved bits are set`, oAt);
-    if (req.noLocal && filter.startsWith('$share/')) {
+    if (qos === 3 || (v5 && retainHandling === 3) || (o & reservedMask) !== 0) {
+      const what = `${v5 ? 'subscription options' : 'Requested QoS byte'} 0x${hexByte(o)} for ${quote(filter)}`;
+      if (qos === 3) w.note(NOTE_DEFS.subscribeOptions, `${what}: QoS 3 is invalid`, oAt, w.ref('MQTT-3.8.3-4', 'MQTT-3.8.3.1'));
+      if (v5 && retainHandling === 3) w.note(NOTE_DEFS.subscribeOptions, `${what}: Retain Handling 3 is invalid`, oAt, 'MQTT-3.8.3.1');
+      if ((o & reservedMask) !== 0) w.note(NOTE_DEFS.subscribeOptions, `${what}: reserved bits are set`, oAt);
+    }
+    if (noLocal && filter.startsWith('$share/')) {
       w.note(NOTE_DEFS.noLocalShared, `No Local is set on the shared subscription ${quote(filter)}; that is a Protocol Error`, oAt);
     }
     if (w.tree) {
@@ -101,9 +107,9 @@ export function walkSubscribe(w: Walker): void {
         w.open(f);
         const rsv = (o >> 6) & 3;
         w.add('mqtt.subscription_options.reserved', 'Reserved', oAt, 1, rsv, rsv ? `${rsv} (must be 0)` : '0', 0xc0);
-        w.add('mqtt.sub.rh', 'Retain Handling', oAt, 1, req.retainHandling, `${req.retainHandling} (${RH[req.retainHandling]})`, 0x30);
-        w.add('mqtt.sub.rap', 'Retain As Published', oAt, 1, req.retainAsPublished ? 1 : 0, RAP[req.retainAsPublished ? 1 : 0]!, 0x08);
-        w.add('mqtt.sub.nl', 'No Local', oAt, 1, req.noLocal ? 1 : 0, NL[req.noLocal ? 1 : 0]!, 0x04);
+        w.add('mqtt.sub.rh', 'Retain Handling', oAt, 1, retainHandling, `${retainHandling} (${RH[retainHandling]})`, 0x30);
+        w.add('mqtt.sub.rap', 'Retain As Published', oAt, 1, retainAsPublished ? 1 : 0, RAP[retainAsPublished ? 1 : 0]!, 0x08);
+        w.add('mqtt.sub.nl', 'No Local', oAt, 1, noLocal ? 1 : 0, NL[noLocal ? 1 : 0]!, 0x04);
         w.add('mqtt.sub.qos', 'Maximum QoS', oAt, 1, qos, QOS[qos]!, 0x03);
         w.close();
       } else {
@@ -118,6 +124,8 @@ export function walkSubscribe(w: Walker): void {
       w.closeGroup(g!, filter, `${quote(filter)} QoS ${qos}`);
     }
   }
+  tail.end(w, count, subs.length, 'topic filter', 'topic filters', 'SUBSCRIBE', `filter syntax, UTF-8, ${v5 ? 'subscription options' : 'Requested QoS byte'}`);
+  if (notListed > 0) s.filtersNotListed = notListed;
 }
 
 export function walkUnsubscribe(w: Walker): void {
@@ -133,11 +141,19 @@ export function walkUnsubscribe(w: Walker): void {
     w.note(NOTE_DEFS.noTopicFilters, 'UNSUBSCRIBE contains no Topic Filter; at least one is required', w.pos, 'MQTT-3.10.3-2');
     return;
   }
+  const tail = new ListTail(w);
+  let count = 0;
+  let notListed = 0;
   while (w.pos < w.end) {
+    if (count === ENTRIES_ITEMISED) tail.begin(w, FILTERS_NOT_ITEMISED, 'mqtt.topic_filters.not_itemised', 'Topic Filters Not Itemised');
+    count++;
     const at = w.pos;
     const f = w.str('mqtt.topic_len', 'mqtt.topic', 'Topic Filter');
-    if (f === null) return;
+    if (f === null) break;
     checkFilter(w, f, at, 'UNSUBSCRIBE');
-    filters.push(f);
+    if (filters.length < ENTRIES_LISTED) filters.push(f);
+    else notListed++;
   }
+  tail.end(w, count, filters.length, 'topic filter', 'topic filters', 'UNSUBSCRIBE', 'filter syntax, UTF-8');
+  if (notListed > 0) s.filtersNotListed = notListed;
 }
