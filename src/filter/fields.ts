@@ -6,6 +6,7 @@ import type { Endpoint, Field } from '../model/types.js';
 import { hasDupQosIn31, PACKET_TYPES } from '../protocol/packet-types.js';
 import { PROPERTIES } from '../protocol/properties.js';
 import { BinaryField } from '../dissect/walker.js';
+import { ENTRIES_ITEMISED } from '../dissect/packets/list-cap.js';
 
 /** A single field value as the filter sees it. Binary data (payload, password) is a Uint8Array. */
 export type Value = number | string | boolean | Uint8Array | null;
@@ -166,11 +167,29 @@ function ends(conn: string, what: 'host' | 'port'): Value[] | undefined {
 
 /** Malformed packets (an error note) read from the tree, which shows partial fields the summary drops. */
 function fastOrTree(fast: (rec: PacketRecord) => FieldVal, id: string): (rec: PacketRecord) => FieldVal {
-  const slow = fromTree(id);
+  const slow = id === 'mqtt.topic' ? topicsFromTree(fromTree(id)) : fromTree(id);
   return (rec) => {
     const notes = rec.summary.notes;
     for (let i = 0; i < notes.length; i++) if (notes[i]!.severity === 'error') return slow(rec);
     return fast(rec);
+  };
+}
+
+/**
+ * `mqtt.topic` of a malformed SUBSCRIBE or UNSUBSCRIBE: the tree itemises only its
+ * first ENTRIES_ITEMISED filters (docs/dissector.md), so the filters past them come
+ * from the summary's list, as they do for a packet without errors. Otherwise a
+ * filter past the first thousand would match or not depending on whether some
+ * other filter of the packet was invalid.
+ */
+function topicsFromTree(tree: (rec: PacketRecord) => FieldVal): (rec: PacketRecord) => FieldVal {
+  return (rec) => {
+    const v = tree(rec);
+    const s = rec.summary;
+    const listed = s.type === SUBSCRIBE ? s.subscriptions?.map((x) => x.filter) : s.type === UNSUBSCRIBE ? s.unsubscriptions : undefined;
+    if (listed === undefined || listed.length <= ENTRIES_ITEMISED) return v;
+    const head = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    return [...head, ...listed.slice(ENTRIES_ITEMISED)];
   };
 }
 
