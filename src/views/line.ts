@@ -73,9 +73,9 @@ export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketP
       payload = `payload=${s.payloadLength}${prev ? ` ${prev}` : ''}`;
     }
   } else if (type === SUBSCRIBE && s.subscriptions) {
-    topic = s.subscriptions.map((x) => `${quoteTopic(x.filter)} q${x.qos}`).join(', ');
+    topic = shortList(s.subscriptions, s.filtersNotListed, (x) => `${quoteTopic(x.filter)} q${x.qos}`);
   } else if (type === UNSUBSCRIBE && s.unsubscriptions) {
-    topic = s.unsubscriptions.map(quoteTopic).join(', ');
+    topic = shortList(s.unsubscriptions, s.filtersNotListed, quoteTopic);
   }
   if (type === CONNECT && s.connect) {
     const c = s.connect;
@@ -97,7 +97,7 @@ export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketP
     const codes = s.reasonCodes;
     failed = codes.some((c) => reasonFailed(type, c, v));
     if (type === SUBACK || codes.length > 1) {
-      reason = 'rc=' + codes.map((c) => `${reasonCodeString(type, c, v)} ${reasonWords(type, c, v)}`).join(', ');
+      reason = 'rc=' + shortList(codes, s.filtersNotListed, (c) => `${reasonCodeString(type, c, v)} ${reasonWords(type, c, v)}`);
     } else {
       reason = `rc=${reasonCodeString(type, codes[0]!, v)} ${reasonWords(type, codes[0]!, v)}`;
     }
@@ -240,4 +240,18 @@ export function createLineView(opts: ViewOptions): View {
       if (summary) opts.out.write(formatSummaryLine(summary) + '\n');
     },
   };
+}
+
+/** Entries a line shows of a SUBSCRIBE's filters or a SUBACK's codes; the rest are counted. */
+export const LINE_LIST_MAX = 20;
+
+/**
+ * The first LINE_LIST_MAX entries, then how many more there are (those listed
+ * past them plus `notListed`, which the summary counted without listing): a
+ * SUBSCRIBE of 200,000 filters is one readable line, not 6 MB.
+ */
+export function shortList<T>(items: readonly T[], notListed: number | undefined, show: (x: T) => string): string {
+  const more = Math.max(0, items.length - LINE_LIST_MAX) + (notListed ?? 0);
+  const shown = (items.length > LINE_LIST_MAX ? items.slice(0, LINE_LIST_MAX) : items).map(show).join(', ');
+  return more > 0 ? `${shown}, … +${more} more` : shown;
 }

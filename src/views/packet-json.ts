@@ -86,6 +86,8 @@ export function packetToJson(rec: PacketRecord, opts: PacketJsonOptions = {}): R
     }));
   }
   if (s.unsubscriptions) o['unsubscriptions'] = s.unsubscriptions;
+  // Filters (or SUBACK/UNSUBACK reason codes) past the 10,000 the summary lists (docs/dissector.md).
+  if (s.filtersNotListed !== undefined) o['filters_not_listed'] = s.filtersNotListed;
   if (rec.versionInferred) o['version_inferred'] = true;
   if (rec.findings.length > 0) o['findings'] = rec.findings;
   o['notes'] = rec.notes.map(noteJson);

@@ -3,6 +3,7 @@
 import type { PacketRecord } from '../../model/packet.js';
 import { PACKET_TYPES } from '../../protocol/packet-types.js';
 import { esc, fit, printable, tag } from './text.js';
+import { shortList } from '../line.js';
 
 export const TYPE_COLOURS: Record<string, string> = {
   CONNECT: 'green-fg', CONNACK: 'green-fg', DISCONNECT: 'green-fg', AUTH: 'green-fg',
@@ -80,7 +81,8 @@ export function packetRow(rec: PacketRecord, o: RowOptions): string {
   const name = typeName(s.type);
   // An empty client id (allowed with clean session) shows the client port instead.
   const client = rec.clientId || `:${rec.conn.client.port}`;
-  const topic = rec.topic ?? (s.subscriptions ? s.subscriptions.map((x) => x.filter).join(',') : s.unsubscriptions?.join(',') ?? '');
+  const topic = rec.topic ?? (s.subscriptions ? shortList(s.subscriptions, s.filtersNotListed, (x) => x.filter)
+    : s.unsubscriptions ? shortList(s.unsubscriptions, s.filtersNotListed, (x) => x) : '');
   const problem = hasProblem(rec);
   const cells = [
     esc(fit(String(rec.seq), c.no, 'right')),
