@@ -3,8 +3,8 @@
 // (with one finding saying so) and forwarding is not affected.
 //
 // Decoding runs on the thread that forwards, so it is time-boxed. Bytes are
-// decoded at once while decoding has used less than `sliceMs` since the event
-// loop last had a turn for I/O. Past that, the rest of the chunk and what comes
+// decoded at once until `sliceMs` has passed since the first decoding of this
+// turn of the event loop (one clock read per chunk). Past that, the rest of the chunk and what comes
 // after it (chunks, and opens, closes and ticks, so that the engine sees every
 // event in arrival order across connections) wait in one queue, decoded in
 // slices of `sliceMs` between the loop's turns. A chunk is fed to the engine in
@@ -46,7 +46,7 @@ const OPEN = 0, DATA = 1, CLOSE = 2, TICK = 3;
 const PIECE_MS = 1;
 const PIECE_MIN = 256;
 const PIECE_MAX = 16_384;
-const PIECE_START = 4096;
+const PIECE_START = 1024;
 
 /** One event waiting for the engine. Fields unused by an op stay at their defaults. */
 interface Queued {
@@ -90,8 +90,8 @@ export class DecodeTap implements ConnectionTap {
   private readonly perConn = new Map<string, ConnQueue>();
   /** Connections with a paused sender. */
   private readonly held = new Set<string>();
-  /** Decoding time used since the loop last had a turn (ms). */
-  private used = 0;
+  /** Clock at the first decoding of this turn of the event loop (-1: none yet). */
+  private turnStart = -1;
   private turnScheduled = false;
   /** Bytes per engine call, adapted so that a call takes about PIECE_MS. */
   private piece = PIECE_START;
@@ -126,11 +126,23 @@ export class DecodeTap implements ConnectionTap {
     if (this.failed.has(id)) return;
     const frame = this.frameSource?.();
     let off = 0;
-    if (this.head === this.q.length && this.used < this.sliceMs) {
-      off = this.feed(id, dir, chunk, 0, time, frame);
-      if (!this.turnScheduled) this.scheduleTurn();
-      if (off === chunk.length) return;
+    if (this.head === this.q.length) {
+      // One clock read per chunk: the first of a turn notes the turn's start, the others compare with it.
+      const first = this.turnStart < 0;
+      if (first) this.startTurn();
+      if (first || this.clock() - this.turnStart < this.sliceMs) {
+        if (chunk.length <= this.piece) {
+          this.runData(id, dir, chunk, time, frame);
+          return;
+        }
+        off = this.feed(id, dir, chunk, 0, time, frame, this.turnStart + this.sliceMs);
+        if (off === chunk.length) return;
+      }
     }
+    this.enqueue(id, dir, chunk, off, time, frame);
+  }
+
+  private enqueue(id: string, dir: Direction, chunk: Uint8Array, off: number, time: number, frame: number | undefined): void {
     const e = this.push(DATA, id, null, dir, chunk, time, frame, 'fin', undefined);
     e.off = off;
     const len = chunk.length - off;
@@ -176,43 +188,61 @@ export class DecodeTap implements ConnectionTap {
     this.defer(() => this.turn());
   }
 
+  /** The first decoding since the loop's last turn: note the time, and reset the budget after this turn's I/O. */
+  private startTurn(): void {
+    this.turnStart = this.clock();
+    if (!this.turnScheduled) this.scheduleTurn();
+  }
+
+  /** The next piece takes about PIECE_MS at this cost (`bytes` decoded in `ms`). */
+  private adapt(bytes: number, ms: number): void {
+    this.piece = ms <= 0 ? PIECE_MAX : Math.max(PIECE_MIN, Math.min(PIECE_MAX, Math.round(bytes * PIECE_MS / ms)));
+  }
+
   /** After the loop's I/O: decode queued events for one slice, then give the budget back. */
   private turn(): void {
     this.turnScheduled = false;
-    this.used = 0;
-    while (this.head < this.q.length && this.used < this.sliceMs) this.step(this.sliceMs);
-    this.compact();
-    if (this.head < this.q.length) this.scheduleTurn();
-    this.used = 0;
+    if (this.head < this.q.length) {
+      this.startTurn();
+      const deadline = this.turnStart + this.sliceMs;
+      while (this.head < this.q.length && this.step(deadline) && this.clock() < deadline);
+      this.compact();
+      if (this.head < this.q.length && !this.turnScheduled) this.scheduleTurn();
+    }
+    this.turnStart = -1;
   }
 
   /**
-   * Feed `chunk` from `off` to the engine in pieces until it is all fed or this
-   * turn's decoding time reaches `budget`; returns how far it got.
+   * Feed `chunk` from `off` to the engine in pieces until it is all fed or the
+   * clock reaches `deadline`; returns how far it got.
    */
-  private feed(id: string, dir: Direction, chunk: Uint8Array, off: number, time: number, frame: number | undefined, budget = this.sliceMs): number {
+  private feed(id: string, dir: Direction, chunk: Uint8Array, off: number, time: number, frame: number | undefined, deadline: number): number {
     const n = chunk.length;
+    let t0 = this.clock();
     while (off < n) {
       const len = Math.min(this.piece, n - off);
       const part = off === 0 && len === n ? chunk : chunk.subarray(off, off + len);
-      const t0 = this.clock();
       this.runData(id, dir, part, time, frame);
-      const spent = this.clock() - t0;
+      const t1 = this.clock();
       off += len;
-      this.used += spent;
-      // The next piece takes about PIECE_MS at this piece's cost per byte.
-      this.piece = spent <= 0 ? PIECE_MAX : Math.max(PIECE_MIN, Math.min(PIECE_MAX, Math.round(len * PIECE_MS / spent)));
-      if (this.used >= budget) break;
+      this.adapt(len, t1 - t0);
+      t0 = t1;
+      if (t1 >= deadline) break;
     }
     return off;
   }
 
-  private step(budget: number): void {
+  /** Run the event at the head of the queue; false when the deadline came within a chunk (it stays at the head). */
+  private step(deadline: number): boolean {
     const e = this.q[this.head]!;
     if (e.op === DATA) {
       const chunk = e.chunk!;
       const from = e.off;
-      e.off = this.failed.has(e.id) ? chunk.length : this.feed(e.id, e.dir, chunk, from, e.time, e.frame, budget);
+      if (this.failed.has(e.id)) e.off = chunk.length;
+      else if (chunk.length - from <= this.piece) {
+        this.runData(e.id, e.dir, from === 0 ? chunk : chunk.subarray(from), e.time, e.frame);
+        e.off = chunk.length;
+      } else e.off = this.feed(e.id, e.dir, chunk, from, e.time, e.frame, deadline);
       const len = e.off - from;
       this.queued -= len;
       const cq = this.perConn.get(e.id);
@@ -221,7 +251,7 @@ export class DecodeTap implements ConnectionTap {
         else cq.s2c -= len;
         this.release(e.id, cq);
       }
-      if (e.off < chunk.length) return; // the budget ran out within the chunk
+      if (e.off < chunk.length) return false; // the deadline came within the chunk
     } else if (e.op === OPEN) {
       this.runOpen(e.meta!, e.time);
     } else if (e.op === CLOSE) {
@@ -238,6 +268,7 @@ export class DecodeTap implements ConnectionTap {
     }
     this.q[this.head++] = undefined as unknown as Queued; // let the chunk go
     if (this.held.size > 0 && this.queued <= this.maxTotal / 2) this.releaseAll();
+    return true;
   }
 
   /** Resume a connection's senders once its own queue is small and the total is well under the cap. */
