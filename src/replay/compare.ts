@@ -6,7 +6,9 @@
 import { packetTypeName } from '../protocol/packet-types.js';
 import { reasonName } from '../protocol/reason-codes.js';
 import { answerLabel, type Answer } from './answer.js';
+import { createHash } from 'node:crypto';
 import { DeliveryTracker } from './deliveries.js';
+import { FirstN, Fifo } from './queue.js';
 
 export interface Difference {
   /**
@@ -20,21 +22,22 @@ export interface Difference {
   text: string;
 }
 
-/** Matching keys of a connection's answers, in order. */
-function keys(list: readonly Answer[]): string[] {
-  const deliveries = new DeliveryTracker();
-  return list.map((a) => {
+/** The matching key of each answer of one connection, given in order. */
+class Keyer {
+  // Only ids and counts: the key of a PUBREL is the delivery its id names.
+  private readonly deliveries = new DeliveryTracker(false);
+  key(a: Answer): string {
     if (a.type === 3) {
-      if (a.qos > 0 && a.packetId !== null) deliveries.publish(a.topic ?? '', a.qos, a.packetId);
+      if (a.qos > 0 && a.packetId !== null) this.deliveries.publish(a.topic ?? '', a.qos, a.packetId);
       return `3|${a.topic ?? ''}`;
     }
     if (a.type === 6 && a.packetId !== null) {
-      const d = deliveries.pubrel(a.packetId);
+      const d = this.deliveries.pubrel(a.packetId);
       if (d) return `6|delivery ${d.key}#${d.ordinal}`;
     }
     if (a.packetId !== null) return `${a.type}|${a.packetId}`;
     return String(a.type);
-  });
+  }
 }
 
 function hex(n: number): string {
@@ -65,6 +68,24 @@ function codeText(type: number, code: number, version: number): string {
   return `${hex(code)} (not a valid ${packetTypeName(type)} code in MQTT ${version === 5 ? '5.0' : version === 3 ? '3.1' : '3.1.1'})`;
 }
 
+/**
+ * An answer waiting for its counterpart keeps, instead of a PUBLISH payload, its
+ * length and a fingerprint: the payload itself up to 20 bytes, its SHA-1 beyond.
+ * Two payloads of equal length thus always have fingerprints of the same kind.
+ */
+interface Kept {
+  a: Answer;
+  payloadLength: number | null;
+  fingerprint: Uint8Array | null;
+  seq: number;
+}
+
+function keep(a: Answer, seq: number): Kept {
+  const p = a.payload;
+  const fingerprint = p === null ? null : p.length <= 20 ? Uint8Array.from(p) : createHash('sha1').update(p).digest();
+  return { a: p === null ? a : { ...a, payload: null }, payloadLength: p === null ? null : p.length, fingerprint, seq };
+}
+
 function sameBytes(x: Uint8Array | null, y: Uint8Array | null): boolean {
   if (x === null || y === null) return x === y;
   if (x.length !== y.length) return false;
@@ -72,7 +93,12 @@ function sameBytes(x: Uint8Array | null, y: Uint8Array | null): boolean {
   return true;
 }
 
-function compareOne(was: Answer, now: Answer): string[] {
+function samePayload(x: Kept, y: Kept): boolean {
+  return x.payloadLength === y.payloadLength && sameBytes(x.fingerprint, y.fingerprint);
+}
+
+function compareOne(wasK: Kept, nowK: Kept): string[] {
+  const was = wasK.a, now = nowK.a;
   const out: string[] = [];
   const name = packetTypeName(was.type);
   if (was.type === 2) {
@@ -91,8 +117,8 @@ function compareOne(was: Answer, now: Answer): string[] {
     const what = `PUBLISH '${was.topic ?? ''}'`;
     if (was.qos !== now.qos) out.push(`${what} QoS ${was.qos} → ${now.qos}`);
     if (was.retain !== now.retain) out.push(`${what} retain ${was.retain ? 1 : 0} → ${now.retain ? 1 : 0}`);
-    if (!sameBytes(was.payload, now.payload)) {
-      out.push(`${what} payload differs (${was.payload?.length ?? 0} bytes in the capture, ${now.payload?.length ?? 0} now)`);
+    if (!samePayload(wasK, nowK)) {
+      out.push(`${what} payload differs (${wasK.payloadLength ?? 0} bytes in the capture, ${nowK.payloadLength ?? 0} now)`);
     }
     return out;
   }
@@ -108,29 +134,103 @@ function compareOne(was: Answer, now: Answer): string[] {
   return out;
 }
 
+type Keyed = Difference & { seq: number; time: number };
+
+/**
+ * Compares a connection's captured answers with the ones received now while
+ * both come in (the captured ones as the capture is read, the live ones as the
+ * broker sends them). The n-th captured answer with a key pairs with the n-th
+ * received one with that key; a pair is compared and let go at once, so only
+ * answers still waiting for their counterpart are kept (without their payloads).
+ * At most `maxListed` differences are kept; the rest are counted.
+ */
+export class AnswerMatcher {
+  private readonly capturedKeys = new Keyer();
+  private readonly receivedKeys = new Keyer();
+  private readonly waitingCaptured = new Map<string, Fifo<Kept>>();
+  private readonly waitingReceived = new Map<string, Fifo<Kept>>();
+  /** Changed answers, by captured order. */
+  private readonly changed: FirstN<Keyed>;
+  capturedCount = 0;
+  receivedCount = 0;
+  private finished: { diffs: Difference[]; notListed: number } | null = null;
+
+  constructor(private readonly maxListed = Number.POSITIVE_INFINITY) {
+    this.changed = new FirstN<Keyed>(maxListed, (x, y) => x.seq - y.seq);
+  }
+
+  /** Captured answers and received answers still waiting for their counterpart. */
+  get waiting(): number {
+    let n = 0;
+    for (const q of this.waitingCaptured.values()) n += q.length;
+    for (const q of this.waitingReceived.values()) n += q.length;
+    return n;
+  }
+
+  captured(a: Answer): void {
+    const k = this.capturedKeys.key(a);
+    const kept = keep(a, this.capturedCount++);
+    const now = take(this.waitingReceived, k);
+    if (now) this.pair(kept, now);
+    else put(this.waitingCaptured, k, kept);
+  }
+
+  received(a: Answer): void {
+    const k = this.receivedKeys.key(a);
+    const kept = keep(a, this.receivedCount++);
+    const was = take(this.waitingCaptured, k);
+    if (was) this.pair(was, kept);
+    else put(this.waitingReceived, k, kept);
+  }
+
+  private pair(was: Kept, now: Kept): void {
+    for (const t of compareOne(was, now)) {
+      this.changed.add({ kind: 'changed', frame: was.a.frame, text: `${t} (capture frame ${was.a.frame})`, seq: was.seq, time: 0 });
+    }
+  }
+
+  /**
+   * The differences: changed and missing answers in captured order, then extra
+   * ones in the order they came. Called once both sides are complete; what
+   * was waiting is let go.
+   */
+  finish(): { diffs: Difference[]; notListed: number } {
+    if (this.finished) return this.finished;
+    const answers = new FirstN<Keyed>(this.maxListed, (x, y) => x.seq - y.seq);
+    for (const d of this.changed.list()) answers.add(d);
+    for (const q of this.waitingCaptured.values()) {
+      for (const w of q) answers.add({ kind: 'missing', frame: w.a.frame, text: `${answerLabel(w.a)} (capture frame ${w.a.frame}) was not sent now`, seq: w.seq, time: 0 });
+    }
+    const extra = new FirstN<Keyed>(this.maxListed, (x, y) => x.time - y.time || x.seq - y.seq);
+    for (const q of this.waitingReceived.values()) {
+      for (const r of q) extra.add({ kind: 'extra', frame: null, text: `${answerLabel(r.a)} sent now, not in the capture`, seq: r.seq, time: r.a.time });
+    }
+    this.waitingCaptured.clear();
+    this.waitingReceived.clear();
+    const listed = [...answers.list(), ...extra.list()].map(({ kind, frame, text }) => ({ kind, frame, text }));
+    this.finished = { diffs: listed, notListed: this.changed.dropped + answers.dropped + extra.dropped };
+    return this.finished;
+  }
+}
+
+function take(m: Map<string, Fifo<Kept>>, k: string): Kept | undefined {
+  const q = m.get(k);
+  if (!q) return undefined;
+  const x = q.shift();
+  if (q.length === 0) m.delete(k);
+  return x;
+}
+
+function put(m: Map<string, Fifo<Kept>>, k: string, x: Kept): void {
+  let q = m.get(k);
+  if (!q) m.set(k, (q = new Fifo<Kept>()));
+  q.push(x);
+}
+
 /** Differences between captured answers and the answers received now. */
 export function compareAnswers(captured: readonly Answer[], received: readonly Answer[]): Difference[] {
-  const pending = new Map<string, Answer[]>();
-  const receivedKeys = keys(received);
-  received.forEach((r, i) => {
-    const k = receivedKeys[i]!;
-    const list = pending.get(k);
-    if (list) list.push(r);
-    else pending.set(k, [r]);
-  });
-  const capturedKeys = keys(captured);
-  const diffs: Difference[] = [];
-  for (const [i, was] of captured.entries()) {
-    const now = pending.get(capturedKeys[i]!)?.shift();
-    if (!now) {
-      diffs.push({ kind: 'missing', frame: was.frame, text: `${answerLabel(was)} (capture frame ${was.frame}) was not sent now` });
-      continue;
-    }
-    for (const t of compareOne(was, now)) diffs.push({ kind: 'changed', frame: was.frame, text: `${t} (capture frame ${was.frame})` });
-  }
-  const extra: Answer[] = [];
-  for (const list of pending.values()) extra.push(...list);
-  extra.sort((x, y) => x.time - y.time);
-  for (const now of extra) diffs.push({ kind: 'extra', frame: null, text: `${answerLabel(now)} sent now, not in the capture` });
-  return diffs;
+  const m = new AnswerMatcher();
+  for (const a of captured) m.captured(a);
+  for (const a of received) m.received(a);
+  return m.finish().diffs;
 }

@@ -26,16 +26,29 @@ export function deliveryKey(topic: string, qos: number): string {
 /** The deliveries of one connection, in the order the broker sent them. */
 export class DeliveryTracker {
   private readonly byKey = new Map<string, Delivery[]>();
+  /** Deliveries so far per key (all that is kept without `keepAll`). */
+  private readonly counts = new Map<string, number>();
   /** Latest delivery per packet id (ids are reused once a flow completes). */
   private readonly byId = new Map<number, Delivery>();
+
+  /**
+   * @param keepAll keep every delivery, for `counterpart`. Without it only the
+   * latest delivery per packet id is kept (at most 65,535) and a count per
+   * topic and QoS, which is all that naming a delivery by its id needs.
+   */
+  constructor(private readonly keepAll = true) {}
 
   /** A broker → client PUBLISH with QoS 1 or 2. */
   publish(topic: string, qos: number, packetId: number, frame = 0): Delivery {
     const key = deliveryKey(topic, qos);
-    let list = this.byKey.get(key);
-    if (!list) this.byKey.set(key, (list = []));
-    const d: Delivery = { key, ordinal: list.length, topic, qos, packetId, frame, pubrel: false };
-    list.push(d);
+    const ordinal = this.counts.get(key) ?? 0;
+    this.counts.set(key, ordinal + 1);
+    const d: Delivery = { key, ordinal, topic, qos, packetId, frame, pubrel: false };
+    if (this.keepAll) {
+      let list = this.byKey.get(key);
+      if (!list) this.byKey.set(key, (list = []));
+      list.push(d);
+    }
     this.byId.set(packetId, d);
     return d;
   }
@@ -52,7 +65,7 @@ export class DeliveryTracker {
     return this.byId.get(packetId);
   }
 
-  /** The delivery in the same position as `d` (from another run), if it happened. */
+  /** The delivery in the same position as `d` (from another run), if it happened (needs `keepAll`). */
   counterpart(d: Pick<Delivery, 'key' | 'ordinal'>): Delivery | undefined {
     return this.byKey.get(d.key)?.[d.ordinal];
   }

@@ -1,9 +1,12 @@
 // Public API of replay/: load a capture's client side, play it against a broker, compare answers.
-export { loadCapture, type ConnScript, type LoadedCapture, type ScriptPacket } from './load.js';
+export {
+  openCapture, CaptureScripts, ITEM_OVERHEAD, MAX_DIFFERENCES_LISTED,
+  type ConnScript, type OpenCaptureOptions, type PacketRef, type ReadAheadStats, type ScriptEvent, type ScriptPacket,
+} from './load.js';
 export { replay, type ReplayOptions, type ReplayResult, type ConnResult } from './player.js';
-export { compareAnswers, type Difference } from './compare.js';
+export { AnswerMatcher, compareAnswers, type Difference } from './compare.js';
 export { answerOf, answerLabel, type Answer } from './answer.js';
 export { rewriteClientId, encodeRemainingLength } from './client-id.js';
 export { formatReport } from './report.js';
-export { capturedEnd, type BrokerClose, type CapturedEnd } from './closing.js';
+export { capturedEnd, type BrokerClose, type CapturedEnd, type PlayTrail } from './closing.js';
 export { DeliveryTracker, withPacketId, type Delivery } from './deliveries.js';

@@ -6,12 +6,13 @@ import { Engine } from '../engine/engine.js';
 import type { ConnMeta } from '../model/types.js';
 import { connId } from '../model/types.js';
 import { packetTypeName } from '../protocol/packet-types.js';
-import { answerOf, type Answer } from './answer.js';
+import { answerOf } from './answer.js';
 import { rewriteClientId } from './client-id.js';
-import { capturedEnd, describeBrokerClose, refusedConnack, type BrokerClose } from './closing.js';
-import { compareAnswers, type Difference } from './compare.js';
+import { capturedEnd, describeBrokerClose, newTrail, refusedConnack, type BrokerClose, type PlayTrail } from './closing.js';
+import type { Difference } from './compare.js';
 import { DeliveryTracker, withPacketId, type Delivery } from './deliveries.js';
-import type { ConnScript, LoadedCapture, ScriptPacket } from './load.js';
+import { MAX_DIFFERENCES_LISTED, type CaptureScripts, type ConnScript, type ScriptEvent, type ScriptPacket } from './load.js';
+import { FirstN } from './queue.js';
 
 export interface ReplayOptions {
   host: string;
@@ -32,15 +33,20 @@ export interface ReplayOptions {
    * most this. Default 100 ms (never more than the answer timeout).
    */
   closeGraceMs?: number;
+  /** Bytes and packets written so far. */
   onProgress?: (doneBytes: number, packets: number) => void;
 }
 
 export interface ConnResult {
   script: ConnScript;
-  received: Answer[];
+  /** Answers the broker sent now. */
+  received: number;
   /** Script packets actually written to the broker. */
   sent: number;
+  /** The differences, at most MAX_DIFFERENCES_LISTED of them. */
   diffs: Difference[];
+  /** Differences past those listed. */
+  diffsNotListed: number;
   /** Problems with the connection itself (refused, reset). */
   errors: string[];
   /** The live broker closed the connection before the client was done with it. */
@@ -57,10 +63,8 @@ export interface ReplayResult {
   unreachable?: string;
 }
 
-type Ev = { time: number; conn: Live; kind: 'send'; i: number } | { time: number; conn: Live; kind: 'close'; how: string };
-
 interface Held {
-  ev: Ev;
+  ev: ScriptEvent;
   /** When this packet became the head of the queue (performance.now()). */
   since: number;
   /** The ack whose delivery did not come in time, which started the queue. */
@@ -71,13 +75,12 @@ interface Live {
   script: ConnScript;
   sock: net.Socket | null;
   meta: ConnMeta | null;
-  received: Answer[];
+  /** Answers received now (compared with the captured ones by script.answers as they come). */
+  received: number;
   errors: string[];
   closed: boolean;
   /** Answers given up on after a timeout, subtracted from later expectations. */
   deficit: number;
-  /** Captured answers with time ≤ t, by prefix count. */
-  answerTimes: number[];
   /** The live broker's deliveries on this connection. */
   deliveries: DeliveryTracker;
   sent: number;
@@ -101,20 +104,16 @@ interface Live {
   drainScheduled: boolean;
   drainTimer: NodeJS.Timeout | null;
   /** Differences found while playing (late or unsent acks). */
-  playDiffs: Difference[];
+  playDiffs: FirstN<Difference>;
+  /** What the report on a close needs of the packets written. */
+  trail: PlayTrail;
+  /** The live broker refused the CONNECT or sent DISCONNECT. */
+  brokerEnded: boolean;
+  /** Writes are being gathered (socket.cork) until the next turn of the event loop. */
+  corked: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function countUpTo(times: number[], t: number): number {
-  let lo = 0, hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (times[mid]! <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** What a client ack waits for: the live delivery (PUBACK, PUBREC) or its PUBREL (PUBCOMP). */
 function ackTarget(l: Live, p: ScriptPacket): Delivery | null {
@@ -131,16 +130,33 @@ function awaited(p: ScriptPacket): string {
     : `the broker's delivery of '${d.topic}' QoS ${d.qos} (capture frame ${d.frame})`;
 }
 
-export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promise<ReplayResult> {
+/**
+ * Play a capture, read as it is played (see CaptureScripts), against a broker.
+ * Connections are opened when their first packet is due; answers are compared
+ * as they come, so what is kept per connection is counts and the differences.
+ */
+export async function replay(capture: CaptureScripts, opts: ReplayOptions): Promise<ReplayResult> {
   const timeout = opts.answerTimeoutMs ?? 1500;
   const settle = opts.settleMs ?? 300;
   const grace = Math.min(opts.closeGraceMs ?? 100, timeout);
-  const lives: Live[] = capture.conns.map((script) => ({
-    script, sock: null, meta: null, received: [], errors: [], closed: false, deficit: 0,
-    answerTimes: script.answers.map((a) => a.time),
-    deliveries: new DeliveryTracker(), sent: 0, openedAt: 0, firstWrite: 0, lastWrite: 0, lastAnswer: 0, flaggedWrite: 0, roundTrip: null,
-    ending: false, disconnectSent: false, brokerClose: null, held: [], drainScheduled: false, drainTimer: null, playDiffs: [],
-  }));
+  const lives: Live[] = [];
+  const liveOf = new Map<ConnScript, Live>();
+  /** Connections whose socket is open (the ones answers are awaited on). */
+  const open = new Set<Live>();
+  const live = (script: ConnScript): Live => {
+    let l = liveOf.get(script);
+    if (!l) {
+      l = {
+        script, sock: null, meta: null, received: 0, errors: [], closed: false, deficit: 0,
+        deliveries: new DeliveryTracker(), sent: 0, openedAt: 0, firstWrite: 0, lastWrite: 0, lastAnswer: 0, flaggedWrite: 0, roundTrip: null,
+        ending: false, disconnectSent: false, brokerClose: null, held: [], drainScheduled: false, drainTimer: null,
+        playDiffs: new FirstN<Difference>(MAX_DIFFERENCES_LISTED), trail: newTrail(), brokerEnded: false, corked: false,
+      };
+      liveOf.set(script, l);
+      lives.push(l);
+    }
+    return l;
+  };
   const byMeta = new Map<string, Live>();
   let wake: (() => void) | null = null;
   const poke = (): void => { const w = wake; wake = null; w?.(); };
@@ -154,18 +170,13 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
       if (l.roundTrip === null && l.firstWrite > 0) l.roundTrip = l.lastAnswer - l.firstWrite;
       if (a.type === 3 && a.qos > 0 && a.packetId !== null) l.deliveries.publish(a.topic ?? '', a.qos, a.packetId);
       else if (a.type === 6 && a.packetId !== null) l.deliveries.pubrel(a.packetId);
-      l.received.push(a);
+      l.received++;
+      if (refusedConnack(a) || a.type === 14) l.brokerEnded = true;
+      l.script.answers.received(a);
       scheduleDrain(l);
       poke();
     },
   });
-
-  const events: Ev[] = [];
-  for (const l of lives) {
-    l.script.sent.forEach((p, i) => events.push({ time: p.time, conn: l, kind: 'send', i }));
-    if (l.script.close) events.push({ time: l.script.close.time, conn: l, kind: 'close', how: l.script.close.how });
-  }
-  events.sort((a, b) => a.time - b.time || a.conn.script.index - b.conn.script.index || (a.kind === 'send' ? 0 : 1) - (b.kind === 'send' ? 0 : 1));
 
   /** Wait until `cond` holds or the deadline passes; true when it holds. */
   const waitFor = async (cond: () => boolean, deadline: number): Promise<boolean> => {
@@ -179,9 +190,21 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
 
   /** Wait until every open connection has the answers the capture had by time t. */
   const waitAnswers = async (t: number, deadline: number): Promise<void> => {
-    const behind = (l: Live): boolean => l.sock !== null && !l.closed && l.held.length === 0 && l.received.length < countUpTo(l.answerTimes, t) - l.deficit;
-    if (await waitFor(() => !lives.some(behind), deadline)) return;
-    for (const l of lives.filter(behind)) l.deficit = countUpTo(l.answerTimes, t) - l.received.length;
+    const behind = (l: Live): boolean => !l.closed && l.held.length === 0 && l.received < capture.dueAnswers(l.script, t) - l.deficit;
+    const anyBehind = (): boolean => {
+      for (const l of open) if (behind(l)) return true;
+      return false;
+    };
+    if (await waitFor(() => !anyBehind(), deadline)) return;
+    for (const l of open) if (behind(l)) l.deficit = capture.dueAnswers(l.script, t) - l.received;
+  };
+
+  /** The socket is gone: no answers are awaited on it any more. */
+  const gone = (l: Live): void => {
+    l.closed = true;
+    open.delete(l);
+    l.script.awaitingAnswers = false;
+    while (l.script.pendingAnswerTimes.length > 0) l.script.pendingAnswerTimes.shift();
   };
 
   const brokerClosed = (l: Live, how: 'fin' | 'reset'): void => {
@@ -193,6 +216,7 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
     const sock = net.connect({ host: opts.host, port: opts.port });
     sock.setNoDelay(true);
     l.sock = sock;
+    open.add(l);
     sock.once('connect', () => {
       const client = { host: sock.localAddress ?? '127.0.0.1', port: sock.localPort ?? 0 };
       const server = { host: opts.host, port: opts.port };
@@ -211,18 +235,31 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
       const code = (err as NodeJS.ErrnoException).code ?? err.message;
       if (code === 'ECONNRESET' && l.meta) brokerClosed(l, 'reset');
       l.errors.push(code);
-      l.closed = true;
+      gone(l);
       resolve();
       poke();
     });
-    sock.on('close', () => { l.closed = true; scheduleDrain(l); poke(); });
+    sock.on('drain', poke);
+    sock.on('close', () => { gone(l); scheduleDrain(l); poke(); });
   });
 
   let sentBytes = 0, sentPackets = 0;
+  /**
+   * A packet the player is done with without writing it: the report lists it
+   * as not sent when the broker had closed the connection.
+   */
+  const skipped = (l: Live, p: ScriptPacket): void => {
+    if (!l.brokerClose) return;
+    if (l.trail.unsent.length < 3) l.trail.unsent.push({ type: p.type, frame: p.frame });
+    l.trail.unsentCount++;
+  };
+
   /** Write one script packet, with the live ids for acks; false when the socket is gone. */
-  const write = (l: Live, i: number): boolean => {
-    const p = l.script.sent[i]!;
-    if (!l.sock || l.closed || l.brokerClose || !l.sock.writable) return false;
+  const write = (l: Live, p: ScriptPacket): boolean => {
+    if (!l.sock || l.closed || l.brokerClose || !l.sock.writable) {
+      skipped(l, p);
+      return false;
+    }
     let bytes = p.bytes;
     if (p.type === 1 && opts.clientIdSuffix) {
       const sfx = opts.clientIdSuffix;
@@ -230,6 +267,14 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
     }
     const target = ackTarget(l, p);
     if (target && target.packetId !== p.acks!.packetId) bytes = withPacketId(bytes, target.packetId);
+    // Writes are gathered until the player yields to the event loop (one system
+    // call for a run of packets sent back to back, as at max speed).
+    if (!l.corked) {
+      const sock = l.sock;
+      sock.cork();
+      l.corked = true;
+      setImmediate(() => { if (l.corked) { l.corked = false; sock.uncork(); } });
+    }
     l.sock.write(bytes);
     if (l.meta) engine.data(l.meta.id, 'c2s', bytes, Date.now() * 1000);
     l.sent++;
@@ -237,6 +282,9 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
     if (l.firstWrite === 0) l.firstWrite = l.lastWrite;
     if (p.errors.length > 0) l.flaggedWrite = l.lastWrite;
     if (p.type === 14) l.disconnectSent = true;
+    const ref = { type: p.type, frame: p.frame, errors: p.errors };
+    l.trail.lastWritten = ref;
+    if (p.errors.length > 0 && !l.trail.firstFlagged) l.trail.firstFlagged = ref;
     sentBytes += bytes.length;
     sentPackets++;
     opts.onProgress?.(sentBytes, sentPackets);
@@ -246,12 +294,14 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
   const endSocket = (l: Live, how: string): void => {
     if (!l.sock || l.closed) return;
     l.ending = true;
+    if (l.corked) { l.corked = false; l.sock.uncork(); }
     if (how === 'reset') l.sock.resetAndDestroy();
     else l.sock.end();
   };
 
   const notSent = (l: Live, p: ScriptPacket, why: string): void => {
-    l.playDiffs.push({ kind: 'not-sent', frame: p.frame, text: `${packetTypeName(p.type)} (capture frame ${p.frame}): ${why}` });
+    skipped(l, p);
+    l.playDiffs.add({ kind: 'not-sent', frame: p.frame, text: `${packetTypeName(p.type)} (capture frame ${p.frame}): ${why}` });
   };
 
   /**
@@ -264,10 +314,11 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
       const h = l.held[0]!;
       if (h.ev.kind === 'close') {
         l.held.shift();
+        capture.release(h.ev);
         endSocket(l, h.ev.how);
         continue;
       }
-      const p = l.script.sent[h.ev.i]!;
+      const p = h.ev.packet;
       if (p.acks && !l.closed && !ackTarget(l, p)) {
         const left = h.since + timeout - performance.now();
         if (!force && left > 0) {
@@ -275,12 +326,14 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
           return;
         }
         l.held.shift();
+        capture.release(h.ev);
         notSent(l, p, `${awaited(p)} did not come within the ${timeout} ms answer timeout`);
       } else {
         l.held.shift();
+        capture.release(h.ev);
         const late = Math.round(performance.now() - h.since);
-        if (write(l, h.ev.i) && h.timedOut) {
-          l.playDiffs.push({
+        if (write(l, p) && h.timedOut) {
+          l.playDiffs.add({
             kind: 'late', frame: p.frame,
             text: `${packetTypeName(p.type)} (capture frame ${p.frame}) answers ${awaited(p)}, which the broker had not sent ${timeout} ms after the capture's order called for it; it came ${late} ms after that and the ${packetTypeName(p.type)} was held back until then`,
           });
@@ -323,17 +376,22 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
     l.flaggedWrite = 0;
   };
 
-  const t0 = capture.startTime;
-  const wall0 = performance.now();
+  let t0 = 0;
+  let wall0 = 0;
   let anyConnected = false;
   let unreachable: string | undefined;
-  for (const ev of events) {
+  try {
+  for (let ev = await capture.next(); ev !== null; ev = await capture.next()) {
+    if (capture.stats.eventsOut === 1) {
+      t0 = capture.startTime;
+      wall0 = performance.now();
+    }
     if (opts.speed !== 'max') {
       const due = wall0 + (ev.time - t0) / 1000 / opts.speed;
       const d = due - performance.now();
       if (d > 0) await sleep(d);
     }
-    const l = ev.conn;
+    const l = live(ev.script);
     const deadline = Date.now() + timeout;
     await waitAnswers(ev.time - 1, deadline);
     if (l.held.length > 0) {
@@ -341,10 +399,11 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
       continue;
     }
     if (ev.kind === 'close') {
+      capture.release(ev);
       if (!l.sock || l.closed) continue;
       // A captured broker that closed (refused CONNACK, DISCONNECT): when the
       // live broker gave the same answer, it should close too.
-      if (capturedEnd(l.script).by === 'broker' && l.received.some((a) => refusedConnack(a) || a.type === 14)) {
+      if (capturedEnd(l.script).by === 'broker' && l.brokerEnded) {
         await waitFor(() => l.closed || l.brokerClose !== null, deadline);
       }
       await closeGrace(l);
@@ -357,19 +416,30 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
       else if (!anyConnected) {
         // Not one connection reached the broker: stop instead of failing every connection in turn.
         unreachable = l.errors[0] ?? 'no connection';
+        capture.release(ev);
         break;
       }
     }
-    const p = l.script.sent[ev.i]!;
-    if (l.closed || l.brokerClose || !l.sock) continue;
+    const p = ev.packet;
+    if (l.closed || l.brokerClose || !l.sock) {
+      skipped(l, p);
+      capture.release(ev);
+      continue;
+    }
     if (p.acks && !(await waitFor(() => l.closed || ackTarget(l, p) !== null, deadline))) {
       l.held.push({ ev, since: performance.now(), timedOut: true });
       continue;
     }
     if (p.type === 14) await closeGrace(l);
     else await flaggedGrace(l);
-    if (l.closed || l.brokerClose) continue;
-    write(l, ev.i);
+    // Backpressure: at max speed the broker may read slower than the script is written.
+    const sock = l.sock;
+    if (sock.writableNeedDrain) await waitFor(() => l.closed || !sock.writableNeedDrain, Date.now() + timeout);
+    write(l, p);
+    capture.release(ev);
+  }
+  } finally {
+    capture.destroy();
   }
   // Let the last answers arrive (and held packets go out), then wait for quiet.
   const end = Date.now() + timeout;
@@ -384,7 +454,7 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
   let lastCount = -1;
   const quietBy = Date.now() + Math.max(timeout, settle);
   for (;;) {
-    const n = lives.reduce((s, l) => s + l.received.length, 0);
+    const n = lives.reduce((s, l) => s + l.received, 0);
     if (n === lastCount || Date.now() >= quietBy) break;
     lastCount = n;
     await sleep(settle);
@@ -393,21 +463,29 @@ export async function replay(capture: LoadedCapture, opts: ReplayOptions): Promi
     if (l.sock && !l.closed) { l.ending = true; l.sock.destroy(); }
     if (l.meta) engine.close(l.meta.id, Date.now() * 1000, 'end');
   }
+  lives.sort((a, b) => a.script.index - b.script.index);
   const conns: ConnResult[] = lives.map((l) => {
     const diffs: Difference[] = [];
-    const closeText = l.sock && l.meta ? describeBrokerClose(l.script, l.brokerClose, l.ending) : null;
+    const closeText = l.sock && l.meta ? describeBrokerClose(l.script, l.brokerClose, l.ending, l.trail) : null;
     if (closeText) diffs.push({ kind: 'closed', frame: null, text: closeText });
-    diffs.push(...l.playDiffs, ...compareAnswers(l.script.answers, l.received));
+    const answers = l.script.answers.finish();
+    diffs.push(...l.playDiffs.list(), ...answers.diffs);
+    let notListed = l.playDiffs.dropped + answers.notListed;
+    if (diffs.length > MAX_DIFFERENCES_LISTED) {
+      notListed += diffs.length - MAX_DIFFERENCES_LISTED;
+      diffs.length = MAX_DIFFERENCES_LISTED;
+    }
     return {
       script: l.script,
       received: l.received,
       sent: l.sent,
       diffs,
+      diffsNotListed: notListed,
       // A reset by the broker is reported as a close; only report other socket errors.
       errors: l.errors.filter((e) => e !== 'ECONNRESET' && e !== 'EPIPE'),
       brokerClose: l.brokerClose,
     };
   });
-  const identical = unreachable === undefined && conns.every((c) => c.diffs.length === 0 && c.errors.length === 0);
+  const identical = unreachable === undefined && conns.every((c) => c.diffs.length === 0 && c.diffsNotListed === 0 && c.errors.length === 0);
   return unreachable === undefined ? { conns, identical } : { conns, identical, unreachable };
 }

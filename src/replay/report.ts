@@ -14,21 +14,22 @@ export function formatReport(res: ReplayResult, target: string): string {
     const s = c.script;
     const who = `#${s.index} ${s.meta.id}${s.clientId !== null ? ` client '${s.clientId}'` : ''}`;
     // What was written to the broker, which falls short of the script when the broker closed first.
-    const sent = c.sent === s.sent.length ? `${c.sent}` : `${c.sent} of ${s.sent.length}`;
-    const summary = `${sent} packet(s) sent, ${s.answers.length} answer(s) in the capture, ${c.received.length} now`;
-    if (c.diffs.length === 0 && c.errors.length === 0) {
+    const sent = c.sent === s.sentCount ? `${c.sent}` : `${c.sent} of ${s.sentCount}`;
+    const summary = `${sent} packet(s) sent, ${s.answerCount} answer(s) in the capture, ${c.received} now`;
+    if (c.diffs.length === 0 && c.diffsNotListed === 0 && c.errors.length === 0) {
       lines.push(`${who}: same answers (${summary})`);
       continue;
     }
     differing++;
     lines.push(`${who}: DIFFERENT (${summary})`);
-    const first = s.sent[0];
+    const first = s.firstSent;
     if (first && first.type !== 1) {
       // A capture that began mid-connection: replaying it cannot reproduce the session.
       lines.push(`  note: the capture has no CONNECT on this connection (it began mid-connection, first packet ${packetTypeName(first.type)} in capture frame ${first.frame}); a broker closes a connection whose first packet is not a CONNECT [MQTT-3.1.0-1], so its answers cannot match`);
     }
     for (const e of c.errors) lines.push(`  connection to ${target}: ${e}`);
     for (const d of c.diffs) lines.push(`  ${PREFIX[d.kind]}${d.text}`);
+    if (c.diffsNotListed > 0) lines.push(`  … and ${c.diffsNotListed} more difference(s), not listed`);
   }
   lines.push(res.conns.length === 0
     ? 'no MQTT client connections in the capture: nothing was replayed (MQTT is found on port 1883, on each --port N, and on other ports where the client\'s CONNECT was captured)'

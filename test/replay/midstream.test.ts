@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/broker/broker.js';
-import { formatReport, loadCapture, replay } from '../../src/replay/index.js';
+import { formatReport, openCapture, replay } from '../../src/replay/index.js';
 import { ROOT } from '../read/run.js';
 
 const MIDSTREAM = resolve(ROOT, 'test/fixtures/capture-variants/tcp-midstream.pcap');
@@ -16,12 +16,12 @@ describe('replaying a connection captured without its CONNECT', () => {
   afterAll(async () => { await broker.close(); });
 
   it('the report notes the missing CONNECT under that connection', async () => {
-    const res = await replay(await loadCapture(MIDSTREAM, {}), { host: broker.host, port: broker.port, speed: 'max' });
+    const res = await replay(openCapture(MIDSTREAM), { host: broker.host, port: broker.port, speed: 'max' });
     const text = formatReport(res, `${broker.host}:${broker.port}`);
     expect(text).toMatch(/DIFFERENT[^\n]*\n  note: the capture has no CONNECT on this connection \(it began mid-connection, first packet PINGREQ in capture frame 2\); a broker closes a connection whose first packet is not a CONNECT \[MQTT-3\.1\.0-1\]/);
   });
   it('connections with their CONNECT get no such note', async () => {
-    const res = await replay(await loadCapture(WHOLE, {}), { host: broker.host, port: broker.port, speed: 'max' });
+    const res = await replay(openCapture(WHOLE), { host: broker.host, port: broker.port, speed: 'max' });
     expect(formatReport(res, 'x')).not.toContain('no CONNECT');
   });
 });

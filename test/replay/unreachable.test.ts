@@ -2,7 +2,7 @@
 // "DIFFERENT ... ECONNREFUSED" block per captured connection on stdout.
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCapture, replay } from '../../src/replay/index.js';
+import { openCapture, replay } from '../../src/replay/index.js';
 import { freePort } from '../helpers/peers.js';
 import { ROOT } from '../read/run.js';
 import { runCli } from './helpers.js';
@@ -12,7 +12,7 @@ const CAP = resolve(ROOT, 'captures/acl.pcap'); // 5 connections
 describe('replay against a port where nothing listens', () => {
   it('the player stops at the first connection and says why', async () => {
     const port = await freePort();
-    const res = await replay(await loadCapture(CAP, {}), { host: '127.0.0.1', port, speed: 'max' });
+    const res = await replay(openCapture(CAP), { host: '127.0.0.1', port, speed: 'max' });
     expect(res.unreachable).toBe('ECONNREFUSED');
     expect(res.identical).toBe(false);
   });

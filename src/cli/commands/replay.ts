@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { parseCommandArgs, parseHostPort } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
-import { loadCapture, replay, formatReport } from '../../replay/index.js';
+import { openCapture, replay, formatReport } from '../../replay/index.js';
 
 export const summary = 'replay the client side of a capture against a broker';
 
@@ -73,37 +73,32 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!existsSync(file)) throw new CliError(`${file}: no such file`);
 
-  const loadProgress = new Progress({ label: `loading ${file}`, total: 0 });
-  let loaded;
-  try {
-    loaded = await loadCapture(file, { ports, onProgress: (d, t) => { loadProgress.setTotal(t); loadProgress.update(d, 0); } });
-  } finally {
-    loadProgress.clear();
-  }
-  for (const n of loaded.notes) {
-    // Most capture notes already start with "frame N:"; add it only where missing.
-    // Informational notes (a TLS connection not decoded, ...) matter only when they explain why nothing is replayed.
-    if (n.severity === 'info' && loaded.conns.length > 0) continue;
-    const where = n.frame > 0 && !/^frame \d+:/.test(n.text) ? `frame ${n.frame}: ` : '';
-    process.stderr.write(`mqttscope replay: ${file}: ${where}${n.text}\n`);
-  }
-  const total = loaded.conns.reduce((s, c) => s + c.sent.reduce((x, p) => x + p.bytes.length, 0), 0);
-  const progress = new Progress({ label: `replay → ${values.to}`, total });
+  // The capture is read as it is played (a bounded read-ahead): the progress is the file read so far.
+  const capture = openCapture(file, { ports });
+  const progress = new Progress({ label: `replay ${file} → ${values.to}`, total: capture.stats.fileSize });
   let res;
   try {
-    res = await replay(loaded, {
+    res = await replay(capture, {
       host: to.host, port: to.port, speed, clientIdSuffix: suffix, answerTimeoutMs: timeout,
-      onProgress: (d, n) => progress.update(d, n),
+      onProgress: (_d, n) => progress.update(capture.stats.fileBytesRead, n),
     });
   } finally {
     progress.clear();
   }
+  for (const n of capture.notes) {
+    // Most capture notes already start with "frame N:"; add it only where missing.
+    // Informational notes (a TLS connection not decoded, ...) matter only when they explain why nothing is replayed.
+    if (n.severity === 'info' && res.conns.length > 0) continue;
+    const where = n.frame > 0 && !/^frame \d+:/.test(n.text) ? `frame ${n.frame}: ` : '';
+    process.stderr.write(`mqttscope replay: ${file}: ${where}${n.text}\n`);
+  }
+  if (capture.readError !== null) process.stderr.write(`mqttscope replay: ${file}: ${capture.readError}\n`);
   if (res.unreachable !== undefined) {
     throw new CliError(`cannot connect to ${values.to}: ${connectProblem(res.unreachable)}; nothing was replayed`, { code: 'unreachable', exitCode: 1 });
   }
   process.stdout.write(formatReport(res, `${to.host}:${to.port}`));
   // Nothing replayed is not "the same answers".
-  return res.identical && !loaded.hadErrors && res.conns.length > 0 ? 0 : 1;
+  return res.identical && !capture.hadErrors && res.conns.length > 0 ? 0 : 1;
 }
 
 /** A socket error code as a reason a person can act on. */
