@@ -89,7 +89,24 @@ export interface SessionSnapshot {
   closedAt: number | null;
   closeHow: CloseHow | null;
   disconnect: Session['disconnect'];
+  /** The first SNAPSHOT_SUBSCRIPTIONS (100) of the subscriptions the analysis keeps, in the order they were first granted. */
   subscriptions: SubscriptionSnapshot[];
+  /**
+   * Subscriptions of the session not in `subscriptions`: the kept ones past the first 100,
+   * plus `subscriptionsNotKept`.
+   */
+  subscriptionsNotListed: number;
+  /**
+   * Grants the analysis did not keep: past the 10,000 subscriptions it keeps per session
+   * (MAX_SUBSCRIPTIONS), or filters of a SUBSCRIBE its summary did not list. Counted per
+   * grant (a filter granted twice counts twice).
+   */
+  subscriptionsNotKept: number;
+  /**
+   * The analysis does not know every subscription of the session (a grant not kept, an
+   * UNSUBSCRIBE with filters not listed, or inherited so): no delivery to it is expected.
+   */
+  subscriptionsIncomplete: boolean;
   /** The session's last 100 unsubscribed filters, oldest first. */
   unsubscribed: string[];
   /** Unsubscriptions before those, not listed. */
@@ -133,6 +150,10 @@ export interface AnalysisSnapshot {
   flows: { inFlight: FlowSnapshot[]; recent: FlowSnapshot[]; stats: Record<FlowKind, FlowStats & { avgUs: number | null }> };
   /** Packet-id flows not tracked because maxFlowsInFlight were already in flight. */
   untrackedFlows: number;
+  /** Subscriptions not kept, all sessions together (SessionSnapshot.subscriptionsNotKept summed, forgotten sessions too). */
+  untrackedSubscriptions: number;
+  /** Sessions whose subscriptions the analysis stopped knowing in full (SessionSnapshot.subscriptionsIncomplete), forgotten ones too. */
+  incompleteSubscriptionSessions: number;
   /** Granted subscriptions whose owed retained messages were not watched (10,000 windows open, or 16 of that session's). */
   untrackedRetainedGrants: number;
   /** Messages still inside their delivery window. */
@@ -272,6 +293,8 @@ export class Analyzer implements EngineObserver {
       untrackedTopicPublishes: this.topics.untracked,
       flows: { inFlight: this.flows.inFlight().map(flowSnapshot), recent: this.flows.recent.map(flowSnapshot), stats },
       untrackedFlows: this.flows.untracked,
+      untrackedSubscriptions: this.sessions.subscriptionsNotKept,
+      incompleteSubscriptionSessions: this.sessions.incompleteSessions,
       untrackedRetainedGrants: this.grants.untracked,
       pendingDeliveries: this.delivery.pendingCount,
       untrackedDeliveryPublishes: this.delivery.untracked,
@@ -285,6 +308,23 @@ export class Analyzer implements EngineObserver {
   }
 }
 
+/** Subscriptions a session's snapshot lists (the rest are counted in subscriptionsNotListed). */
+export const SNAPSHOT_SUBSCRIPTIONS = 100;
+
+/** The first SNAPSHOT_SUBSCRIPTIONS subscriptions of a session (a session may keep 10,000; the TUI takes a snapshot every second). */
+function subscriptionsSnapshot(s: Session): SubscriptionSnapshot[] {
+  const out: SubscriptionSnapshot[] = [];
+  for (const x of s.subscriptions.values()) {
+    if (out.length >= SNAPSHOT_SUBSCRIPTIONS) break;
+    out.push({
+      filter: x.filter, shareGroup: x.shareGroup, requestedQos: x.requestedQos, grantedQos: x.grantedQos, noLocal: x.noLocal,
+      retainAsPublished: x.retainAsPublished, retainHandling: x.retainHandling, grantedAt: x.grantedAt, subackFrame: x.subackFrame,
+      inherited: x.inherited,
+    });
+  }
+  return out;
+}
+
 function sessionSnapshot(s: Session): SessionSnapshot {
   return {
     conn: s.connId, state: s.state, version: s.version, clientId: effectiveClientId(s), assignedClientId: s.assignedClientId,
@@ -292,11 +332,10 @@ function sessionSnapshot(s: Session): SessionSnapshot {
     will: s.will ? { topic: s.will.topic, qos: s.will.qos, retain: s.will.retain, payloadLength: s.willPayloadLength, preview: payloadPreview(s.will.payload) } : null,
     connackCode: s.connackCode, openedAt: s.openedAt, closedAt: s.closedAt, closeHow: s.closeHow,
     disconnect: s.disconnect ? { ...s.disconnect } : null,
-    subscriptions: [...s.subscriptions.values()].map((x) => ({
-      filter: x.filter, shareGroup: x.shareGroup, requestedQos: x.requestedQos, grantedQos: x.grantedQos, noLocal: x.noLocal,
-      retainAsPublished: x.retainAsPublished, retainHandling: x.retainHandling, grantedAt: x.grantedAt, subackFrame: x.subackFrame,
-      inherited: x.inherited,
-    })),
+    subscriptions: subscriptionsSnapshot(s),
+    subscriptionsNotListed: s.subscriptions.size - Math.min(s.subscriptions.size, SNAPSHOT_SUBSCRIPTIONS) + s.subscriptionsNotKept,
+    subscriptionsNotKept: s.subscriptionsNotKept,
+    subscriptionsIncomplete: s.subscriptionsIncompleteAt !== null,
     unsubscribed: s.unsubscribed.map((u) => u.filter), unsubscribedDropped: s.unsubscribedDropped,
     takenOverBy: s.takenOverBy, tookOver: [...s.tookOver], packets: { ...s.packets }, lastClientTime: s.lastClientTime,
   };

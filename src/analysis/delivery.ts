@@ -272,6 +272,9 @@ export class DeliveryCorrelator {
   private readonly slotStamp: number[] = [];
   private readonly slotExp: Expectation[] = [];
   private stamp = 0;
+  /** Scratch space of route(): the subscriptions the index found. */
+  private readonly found: { s: Session; sub: Subscription }[] = [];
+  private readonly collect = (s: Session, sub: Subscription): void => { this.found.push({ s, sub }); };
 
   constructor(
     private readonly ctx: AnalysisContext,
@@ -527,33 +530,48 @@ export class DeliveryCorrelator {
     return out ?? NO_EXPECTATIONS;
   }
 
-  /** Rebuild the route of a topic: every granted subscription of a live, accepted session matching it. */
+  /**
+   * Rebuild the route of a topic: every granted subscription of a live, accepted session
+   * matching it. The sessions' subscription index (SessionTracker.subIndex) gives the
+   * matching ones, so the cost is that of the filters that share the topic's levels,
+   * not one topic match per subscription of every session. Sessions whose subscriptions
+   * the analysis does not know in full are not in the index (Session.subscriptionsIncompleteAt).
+   */
   private route(ts: TopicState, gen: number): void {
     const topic = ts.topic;
     const route: Candidate[] = [];
     let groups: Map<string, number> | null = null;
-    // In the order the sessions opened (what the findings list subscribers in).
-    const subscribed = [...this.sessions.subscribedSessions];
-    for (let i = 1; i < subscribed.length; i++) {
-      if (subscribed[i]!.openSeq < subscribed[i - 1]!.openSeq) { subscribed.sort((a, b) => a.openSeq - b.openSeq); break; }
-    }
-    for (const s of subscribed) {
-      if (!isLive(s)) continue;
-      if (s.state !== 'connected' && !(s.state === 'open' && s.connectFrame === null)) continue;
-      if (s.subscriptions.size === 0) continue;
-      const cid = effectiveClientId(s);
-      for (const sub of s.subscriptions.values()) {
-        if (!topicMatches(sub.topicFilter, topic)) continue;
-        let key: string;
-        let keyCid: string | null = null;
-        if (sub.shareGroup !== null) key = `share:${sub.shareGroup}/${sub.topicFilter}`;
-        else if (cid !== null) { key = `cid:${cid}`; keyCid = cid; } else key = `conn:${s.connId}`;
-        groups ??= new Map();
-        let group = groups.get(key);
-        if (group === undefined) groups.set(key, (group = groups.size));
-        route.push({ session: s, sub, key, group, cid, keyCid, members1: [s], filters1: [sub.filter] });
+    const found = this.found;
+    found.length = 0;
+    this.sessions.subIndex.match(topic, this.collect);
+    // In the order the sessions opened (what the findings list subscribers in), and a
+    // session's subscriptions in the order of its entries.
+    for (let i = 1; i < found.length; i++) {
+      const a = found[i - 1]!, b = found[i]!;
+      if (b.s.openSeq < a.s.openSeq || (b.s === a.s && b.sub.order < a.sub.order)) {
+        found.sort((x, y) => x.s.openSeq - y.s.openSeq || x.sub.order - y.sub.order);
+        break;
       }
     }
+    let last: Session | null = null;
+    let cid: string | null = null;
+    for (const { s, sub } of found) {
+      if (s !== last) {
+        last = s;
+        cid = effectiveClientId(s);
+      }
+      if (!isLive(s)) continue;
+      if (s.state !== 'connected' && !(s.state === 'open' && s.connectFrame === null)) continue;
+      let key: string;
+      let keyCid: string | null = null;
+      if (sub.shareGroup !== null) key = `share:${sub.shareGroup}/${sub.topicFilter}`;
+      else if (cid !== null) { key = `cid:${cid}`; keyCid = cid; } else key = `conn:${s.connId}`;
+      groups ??= new Map();
+      let group = groups.get(key);
+      if (group === undefined) groups.set(key, (group = groups.size));
+      route.push({ session: s, sub, key, group, cid, keyCid, members1: [s], filters1: [sub.filter] });
+    }
+    found.length = 0;
     ts.route = route;
     ts.full = null;
     ts.groups = groups?.size ?? 0;
@@ -644,14 +662,21 @@ export class DeliveryCorrelator {
       // (A delivery always comes after its publish on the analysis clock, which never goes back.)
       if (p.done || !this.samePayload(rec, p)) continue;
       const es = p.expectations;
+      // A receiver whose subscriptions the analysis does not know in full may be a
+      // member of any shared group, and may have got this copy for any of them: it
+      // meets every expectation it can be for (which errs towards no finding).
+      const loose = sub.subscriptionsIncompleteAt !== null;
+      let met = false;
       for (let j = 0; j < es.length; j++) {
         if (gotOf(p, j) !== null) continue;
         const e = es[j]!;
-        if (e.members.includes(sub) || (cid !== null && e.cid === cid) || this.inGroup(e, sub)) {
+        if (e.members.includes(sub) || (cid !== null && e.cid === cid) || (loose ? e.shareGroup !== null : this.inGroup(e, sub))) {
           if (j === 0) p.got0 = rec; else p.gotRest![j - 1] = rec;
-          return p;
+          if (!loose) return p;
+          met = true;
         }
       }
+      if (met) return p;
     }
     return null;
   }

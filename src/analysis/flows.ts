@@ -9,7 +9,7 @@ import { codeName, codeString, isFailure, T_PUBACK, T_PUBREC, T_SUBACK, T_UNSUBA
 import { IntMap } from './intmap.js';
 import { aclFields } from './acl-check.js';
 import { type AclCheck, sysWrite, sysWriteHint } from './delivery.js';
-import { effectiveClientId, findingClientId, gapOf, mayBeUnseen, notInView, silentSinceGap, type Session } from './sessions.js';
+import { effectiveClientId, filtersNotListed, findingClientId, gapOf, mayBeUnseen, notInView, silentSinceGap, type Session } from './sessions.js';
 
 export type FlowKind = 'publish-qos1' | 'publish-qos2' | 'subscribe' | 'unsubscribe' | 'ping';
 export type FlowState =
@@ -166,6 +166,21 @@ const DIR_NAME: Record<Direction, string> = { c2s: 'client→broker', s2c: 'brok
 const key = (dir: Direction, id: number): number => (dir === 'c2s' ? 0 : 0x10000) | id;
 /** Flows of a cut-short finding named one by one in its text; the rest are summed up by kind. */
 const CUT_NAMED = 20;
+/** Refused filters a subscribe-rejected finding lists in extra.rejected (the rest are counted: rejected_count), and names in its text. */
+const REJECTED_LISTED = 100;
+const REJECTED_NAMED = 20;
+/** Filters a SUBSCRIBE/UNSUBSCRIBE flow's `topic` names; the rest are counted ('…, +N more'). */
+const FLOW_FILTERS_NAMED = 20;
+
+/** A SUBSCRIBE/UNSUBSCRIBE flow's `topic`: its first filters, then how many more (those listed and those its summary did not list). */
+function filterList<T>(items: readonly T[], notListed: number, filter: (x: T) => string): string {
+  const n = Math.min(items.length, FLOW_FILTERS_NAMED);
+  const more = items.length - n + notListed;
+  let out = '';
+  for (let i = 0; i < n; i++) out += (i > 0 ? ', ' : '') + filter(items[i]!);
+  return out + (more > 0 ? `, … +${more.toLocaleString('en-US')} more` : '');
+}
+
 /** Flows a cut-short finding lists in extra.flows (and frames); the rest are counted (flows_not_listed). */
 const CUT_LISTED = 100;
 
@@ -363,8 +378,10 @@ export class FlowTracker {
   }
 
   private newFlow(rec: PacketRecord, s: Session, id: number | null, kind: FlowKind, state: FlowState): Live {
+    const sum = rec.summary;
     const topic = kind === 'publish-qos1' || kind === 'publish-qos2' ? rec.topic
-      : rec.summary.subscriptions?.map((x) => x.filter).join(', ') ?? rec.summary.unsubscriptions?.join(', ') ?? null;
+      : sum.subscriptions ? filterList(sum.subscriptions, filtersNotListed(rec), (x) => x.filter)
+      : sum.unsubscriptions ? filterList(sum.unsubscriptions, filtersNotListed(rec), (x) => x) : null;
     const f = new Live(s.connId, effectiveClientId(s), rec.dir, id, kind, state, topic, rec);
     f.lastAt = this.ctx.now;
     return f;
@@ -508,16 +525,34 @@ export class FlowTracker {
   private subscribeRejected(f: Live, rec: PacketRecord, s: Session, version: number): boolean {
     const req = f.r0.summary.subscriptions ?? [];
     const codes = rec.summary.reasonCodes ?? [];
-    const rejected = codes
-      .map((code, i) => ({ filter: req[i]?.filter ?? null, reason_code: code, reason: codeName(T_SUBACK, code, version) }))
-      .filter((r) => isFailure(T_SUBACK, r.reason_code, version));
-    if (rejected.length === 0) return false;
-    const list = rejected.map((r) => `'${r.filter ?? '?'}' → ${codeString(T_SUBACK, r.reason_code, version)} (${r.reason})`).join(', ');
+    // The summaries list the first 10,000 filters and codes (filtersNotListed counts the
+    // rest): listed code i answers listed filter i; refusals among the others are not known.
+    const unlisted = filtersNotListed(rec);
+    const total = codes.length + unlisted;
+    const rejected: { filter: string | null; reason_code: number; reason: string }[] = [];
+    let count = 0;
+    for (let i = 0; i < codes.length; i++) {
+      const code = codes[i]!;
+      if (!isFailure(T_SUBACK, code, version)) continue;
+      if (++count <= REJECTED_LISTED) rejected.push({ filter: req[i]?.filter ?? null, reason_code: code, reason: codeName(T_SUBACK, code, version) });
+    }
+    if (count === 0) return false;
+    const named = rejected.slice(0, REJECTED_NAMED);
+    const list = named.map((r) => `'${r.filter ?? '?'}' → ${codeString(T_SUBACK, r.reason_code, version)} (${r.reason})`).join(', ')
+      + (count > named.length ? ` and ${(count - named.length).toLocaleString('en-US')} more` : '');
+    const of = unlisted > 0
+      ? `${count.toLocaleString('en-US')} of the first ${codes.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} subscription(s)`
+      : `${count} of ${total} subscription(s)`;
+    const rest = unlisted > 0 ? ` The other ${unlisted.toLocaleString('en-US')} codes of the SUBACK are not listed in its summary, so refusals among them are not named.` : '';
     this.ctx.emit({
       code: 'subscribe-rejected', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: f.recs(), topic: rejected[0]?.filter ?? null,
-      text: `The broker refused ${rejected.length} of ${codes.length} subscription(s) of ${who(s)} in SUBSCRIBE id ${f.packetId}: ${list}. Nothing will be delivered for ${rejected.length === 1 ? 'that filter' : 'those filters'}.`,
-      extra: { packet_id: f.packetId, rejected, reason_code: rejected[0]?.reason_code, reason: rejected[0]?.reason },
+      text: `The broker refused ${of} of ${who(s)} in SUBSCRIBE id ${f.packetId}: ${list}. Nothing will be delivered for ${count === 1 ? 'that filter' : 'those filters'}.${rest}`,
+      extra: {
+        packet_id: f.packetId, rejected, reason_code: rejected[0]?.reason_code, reason: rejected[0]?.reason,
+        ...(count > rejected.length ? { rejected_count: count } : {}),
+        ...(unlisted > 0 ? { codes_not_listed: unlisted } : {}),
+      },
     });
     return true;
   }

@@ -189,6 +189,10 @@ export class GrantWatch {
     // MQTT 5 Retain Handling: 2 = never sent, 1 = only for a new subscription. A shared
     // subscription is never sent retained messages (MQTT 5 §4.8.2, Shared Subscriptions).
     if (sub.shareGroup !== null || sub.retainHandling === 2 || (sub.retainHandling === 1 && existed)) return;
+    // The analysis does not know every subscription of the session (Session.subscriptionsIncompleteAt):
+    // whether the filter existed (Retain Handling 1), or was granted again with other options
+    // by filters its summary did not list, is not known.
+    if (s.subscriptionsIncompleteAt !== null) return;
     if (this.waiting >= MAX_WAITS || (this.bySession.get(s)?.length ?? 0) >= MAX_WAITS_PER_SESSION) { this.untracked++; return; }
     const now = this.ctx.now;
     const cid = effectiveClientId(s);
@@ -232,6 +236,9 @@ export class GrantWatch {
     const s = w.sub;
     // Excused as for live deliveries: left within the settle time, taken over, or a stream gap.
     if ((s.closedAt !== null && s.closedAt < w.grantedAt + this.settleUs) || s.takenOverBy !== null || mayBeUnseen(s, 's2c', w.grantedAt)) return;
+    // Its subscriptions stopped being known in full within the settle time (an UNSUBSCRIBE
+    // whose filters were not all listed may have removed this one): not known to be owed.
+    if (s.subscriptionsIncompleteAt !== null && s.subscriptionsIncompleteAt < w.grantedAt + this.settleUs) return;
     // Unsubscribed within the settle time: a copy may not have been due any more.
     const f = w.subscription.filter;
     if (s.unsubscribed.some((u) => u.filter === f && u.time >= w.grantedAt && u.time < w.grantedAt + this.settleUs)) return;

@@ -8,6 +8,7 @@ import type { ConnMeta, Direction, Note, ProtocolVersion } from '../model/types.
 import { type AnalysisContext, capitalize, seconds, who } from './context.js';
 import { codeName, codeString, isFailure, T_CONNACK, T_SUBACK } from './reasons.js';
 import { parseFilter } from './topic.js';
+import { SubscriptionIndex } from './sub-index.js';
 import { packetTypeName } from '../protocol/packet-types.js';
 
 export interface Subscription {
@@ -28,6 +29,8 @@ export interface Subscription {
   grantedAt: number;
   /** Carried over from an earlier connection because CONNACK said session present. */
   inherited: boolean;
+  /** Order of the filter's entry in its session's map (kept when it is granted again): routes list a session's subscriptions in it. */
+  order: number;
 }
 
 /** A stream gap in one direction of a session. */
@@ -136,7 +139,24 @@ export interface Session {
   connackTime: number | null;
   connackCode: number | null;
   disconnect: DisconnectInfo | null;
+  /** Granted subscriptions, at most MAX_SUBSCRIPTIONS of them (see subscriptionsIncompleteAt). */
   subscriptions: Map<string, Subscription>;
+  /**
+   * Subscriptions the session may hold that are not in `subscriptions`: filters granted
+   * when it already held MAX_SUBSCRIPTIONS, and filters of its SUBSCRIBEs that the
+   * packet summary did not list (PacketSummary.filtersNotListed; granted or not, the
+   * SUBACK's codes for them are not listed either). Counted per grant, not kept.
+   */
+  subscriptionsNotKept: number;
+  /**
+   * When (analysis clock) the analysis stopped knowing every subscription of the
+   * session, or null while it knows them all: a grant not kept (see above), an
+   * UNSUBSCRIBE with filters not listed (which of the kept ones it removed is not
+   * known), or subscriptions inherited from a session that was incomplete. From then on
+   * the session is no one's expected subscriber (delivery correlation and retained
+   * messages owed), and its deliveries may count for any shared group.
+   */
+  subscriptionsIncompleteAt: number | null;
   /** The last MAX_UNSUBSCRIBED unsubscriptions, oldest first. */
   unsubscribed: { filter: string; frame: number; time: number }[];
   /** Unsubscriptions no longer listed in `unsubscribed`. */
@@ -167,7 +187,7 @@ export interface Session {
 }
 
 // Most sessions never subscribe (publishers): they share these empty maps until
-// their first entry (only subscriptionsOf/pendingOf add entries; delete/clear on
+// their first entry (only put/pendingOf add entries; delete/clear on
 // them are no-ops).
 const NO_SUBSCRIPTIONS: Map<string, Subscription> = new Map();
 const NO_PENDING: Map<number, { rec: PacketRecord; time: number }> = new Map();
@@ -243,6 +263,17 @@ export function isLive(s: Session): boolean {
 const KEEPALIVE_SCAN_US = 1_000_000;
 /** Closed sessions kept by default (SessionTracker's `maxClosed`); up to twice as many before the oldest are forgotten. */
 export const DEFAULT_MAX_CLOSED_SESSIONS = 10_000;
+/**
+ * Subscriptions kept per session. mosquitto has no limit of its own, and one 16 MiB
+ * SUBSCRIBE holds about 4 million filters: each kept one costs about 600 bytes (its
+ * entry, its index entry and nodes, its filter string) and was matched against every
+ * new topic. 10,000 is far more than any real client holds (a gateway bridging a few
+ * thousand devices uses one filter per device or a wildcard) while a session at the
+ * cap costs about 6 MB; past it, grants are counted (Session.subscriptionsNotKept) and
+ * the session is marked incomplete (Session.subscriptionsIncompleteAt), once, with an
+ * info finding. The dissector lists the same number of a SUBSCRIBE's filters.
+ */
+export const MAX_SUBSCRIPTIONS = 10_000;
 /** Unsubscriptions listed per session. */
 export const MAX_UNSUBSCRIBED = 100;
 /** Bytes of a will's payload a closed session keeps (the snapshot's preview needs no more). */
@@ -264,11 +295,23 @@ export class SessionTracker {
   /** Sessions not yet closed: what live() walks on every publish, kept apart from the closed ones. */
   private readonly open_ = new Set<Session>();
   /**
-   * Open sessions that have subscribed (or inherited subscriptions): who a publish
-   * can be routed to. Delivery correlation walks these, not every open session:
-   * thousands of idle publishers then cost nothing per routing decision.
+   * Open sessions whose subscriptions are in `subIndex`: those that have subscribed (or
+   * inherited subscriptions) and whose subscriptions the analysis knows in full
+   * (subscriptionsIncompleteAt null). Who a publish can be routed to.
    */
   private readonly subscribed_ = new Set<Session>();
+  /**
+   * The subscriptions of the sessions in `subscribed_`, by filter level: delivery
+   * correlation asks it who a topic is routed to, instead of matching the topic
+   * against every subscription of every session.
+   */
+  readonly subIndex = new SubscriptionIndex();
+  /** Order given to the next new subscription entry (Subscription.order). */
+  private subOrder = 0;
+  /** Subscriptions not kept, all sessions together (Session.subscriptionsNotKept summed). */
+  subscriptionsNotKept = 0;
+  /** Sessions whose subscriptions the analysis stopped knowing in full. */
+  incompleteSessions = 0;
   private openSeq = 0;
   /** Closed sessions in `all`: when there are twice `maxClosed`, the oldest are forgotten. */
   private closedKept = 0;
@@ -311,15 +354,71 @@ export class SessionTracker {
     return this.open_;
   }
 
-  /** Open sessions with subscriptions (some may have unsubscribed all since), in no particular order. */
+  /** Open sessions with subscriptions in the index (some may have unsubscribed all since), in no particular order. */
   get subscribedSessions(): ReadonlySet<Session> {
     return this.subscribed_;
   }
 
-  private subscriptionsOf(s: Session): Map<string, Subscription> {
+  /**
+   * Keep a granted subscription (a new one, or one replacing the entry of its filter):
+   * false when the session already holds MAX_SUBSCRIPTIONS other filters, and the
+   * grant is then counted and the session marked incomplete.
+   */
+  private put(s: Session, rec: PacketRecord | null, sub: Omit<Subscription, 'order'>): boolean {
     if (s.subscriptions === NO_SUBSCRIPTIONS) s.subscriptions = new Map();
-    if (s.closedAt === null) this.subscribed_.add(s);
-    return s.subscriptions;
+    const map = s.subscriptions;
+    const old = map.get(sub.filter);
+    if (old === undefined && map.size >= MAX_SUBSCRIPTIONS) {
+      this.notKept(s, rec, 1, 'cap');
+      return false;
+    }
+    const full = sub as Subscription;
+    full.order = old !== undefined ? old.order : ++this.subOrder;
+    map.set(full.filter, full);
+    if (s.closedAt === null && s.subscriptionsIncompleteAt === null) {
+      if (old !== undefined && this.subscribed_.has(s)) this.subIndex.remove(old);
+      this.subscribed_.add(s);
+      this.subIndex.add(s, full);
+    }
+    return true;
+  }
+
+  /** Take a session's subscriptions out of the index (it closed, or they are no longer all known). */
+  private unindexSubscriptions(s: Session): void {
+    if (!this.subscribed_.delete(s)) return;
+    for (const sub of s.subscriptions.values()) this.subIndex.remove(sub);
+  }
+
+  /**
+   * `n` subscriptions of the session are not kept (`why`: the cap was reached, the
+   * SUBSCRIBE's summary did not list them, or they were inherited so), or an
+   * UNSUBSCRIBE did not list what it removed (`n` 0): from now on the analysis does not
+   * know every subscription of the session. Said once per session, with an info finding.
+   */
+  private notKept(s: Session, rec: PacketRecord | null, n: number, why: 'cap' | 'subscribe-not-listed' | 'unsubscribe-not-listed' | 'inherited', also: PacketRecord[] = []): void {
+    s.subscriptionsNotKept += n;
+    this.subscriptionsNotKept += n;
+    if (s.subscriptionsIncompleteAt !== null) return;
+    s.subscriptionsIncompleteAt = this.ctx.now;
+    this.incompleteSessions++;
+    this.unindexSubscriptions(s);
+    this.generation++;
+    const cause = why === 'cap'
+      ? `the SUBACK${rec ? ` (frame ${rec.frame})` : ''} granted it more than the ${MAX_SUBSCRIPTIONS.toLocaleString('en-US')} subscriptions the analysis keeps per session; further new filters are counted, not kept`
+      : why === 'subscribe-not-listed'
+        ? `its SUBSCRIBE${rec ? ` (frame ${rec.frame})` : ''} has ${n.toLocaleString('en-US')} filter(s) past the ${MAX_SUBSCRIPTIONS.toLocaleString('en-US')} the packet summary lists, and their SUBACK codes are not listed either, so which of them were granted (and with what options) is not known`
+        : why === 'unsubscribe-not-listed'
+          ? `its UNSUBSCRIBE${rec ? ` (frame ${rec.frame})` : ''} has filters past the ${MAX_SUBSCRIPTIONS.toLocaleString('en-US')} the packet summary lists, so which subscriptions it removed is not known`
+          : `it took over the subscriptions of an earlier session (CONNACK session present) whose subscriptions the analysis did not know in full`;
+    this.ctx.emit({
+      code: 'stream-gap', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
+      recs: rec ? [rec, ...also] : also,
+      text: `The analysis no longer knows every subscription of ${who(s)}: ${cause}. From here on no undelivered-publish or withheld-delivery finding expects a delivery to this connection (that needs all of its subscriptions), and what it receives may count for any shared subscription group; its ${s.subscriptions.size.toLocaleString('en-US')} kept subscription(s) stay in the snapshot.`,
+      extra: {
+        note: 'subscriptions-not-tracked', reason: why, subscriptions_kept: s.subscriptions.size,
+        subscriptions_not_kept: s.subscriptionsNotKept, max_subscriptions: MAX_SUBSCRIPTIONS,
+      },
+    });
   }
 
   open(conn: ConnMeta, time: number): Session {
@@ -329,13 +428,13 @@ export class SessionTracker {
       sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
       connectSessionExpiry: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
-      subscriptions: NO_SUBSCRIPTIONS, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
+      subscriptions: NO_SUBSCRIPTIONS, subscriptionsNotKept: 0, subscriptionsIncompleteAt: null, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
       keepaliveReported: false, takenOverBy: null, tookOver: NO_TOOK_OVER, packets: { c2s: 0, s2c: 0 },
       lastGap: { c2s: null, s2c: null }, c2sGap: null, s2cGap: null, connectRec: null, lastClientRec: null,
       pendingSubscribe: NO_PENDING, pendingTakeover: NO_TAKEOVER, cidKey: null, previous: null,
     };
     const prev = this.byConn.get(conn.id);
-    if (prev) { this.open_.delete(prev); this.subscribed_.delete(prev); }
+    if (prev) { this.open_.delete(prev); this.unindexSubscriptions(prev); }
     this.generation++;
     this.lastSession = null;
     this.byConn.set(conn.id, s);
@@ -539,8 +638,10 @@ export class SessionTracker {
       const prev = previous !== null && effectiveClientId(previous) === cid ? previous : undefined;
       if (prev) {
         for (const sub of prev.subscriptions.values()) {
-          if (!s.subscriptions.has(sub.filter)) this.subscriptionsOf(s).set(sub.filter, { ...sub, grantedAt: this.ctx.now, inherited: true });
+          if (!s.subscriptions.has(sub.filter)) this.put(s, rec, { ...sub, grantedAt: this.ctx.now, inherited: true });
         }
+        // What the earlier session held beyond what the analysis kept is held by this one too.
+        if (prev.subscriptionsIncompleteAt !== null) this.notKept(s, rec, prev.subscriptionsNotKept, 'inherited');
       }
     }
   }
@@ -554,27 +655,51 @@ export class SessionTracker {
     const subs = req.rec.summary.subscriptions ?? [];
     const codes = rec.summary.reasonCodes ?? [];
     const version = s.version ?? rec.version;
-    subs.forEach((r, i) => {
-      const code = codes[i];
-      if (code === undefined || isFailure(T_SUBACK, code, version)) return;
+    // The summaries list a SUBSCRIBE's first 10,000 filters and a SUBACK's first 10,000
+    // codes (PacketSummary.filtersNotListed counts the rest): listed filter i is answered
+    // by listed code i; the rest are counted.
+    const n = Math.min(subs.length, codes.length);
+    for (let i = 0; i < n; i++) {
+      const r = subs[i]!;
+      const code = codes[i]!;
+      if (isFailure(T_SUBACK, code, version)) continue;
       const pf = parseFilter(r.filter);
-      this.subscriptionsOf(s).set(r.filter, {
+      this.put(s, rec, {
         filter: r.filter, topicFilter: pf.topicFilter, shareGroup: pf.shareGroup,
         requestedQos: r.qos, grantedQos: code, noLocal: r.noLocal, retainAsPublished: r.retainAsPublished,
         retainHandling: r.retainHandling, subscribeFrame: req.rec.frame, subackFrame: rec.frame,
         grantedAt: this.ctx.now, inherited: false,
       });
-    });
+    }
+    const unlisted = filtersNotListed(req.rec);
+    if (unlisted > 0) this.notKept(s, req.rec, unlisted, 'subscribe-not-listed', [rec]);
   }
 
   /** Subscriptions are dropped at UNSUBSCRIBE time: from then on nothing is expected for them. */
   private unsubscribe(s: Session, rec: PacketRecord): void {
-    for (const f of rec.summary.unsubscriptions ?? []) {
+    const list = rec.summary.unsubscriptions ?? [];
+    const indexed = this.subscribed_.has(s);
+    for (const f of list) {
+      const old = s.subscriptions.get(f);
+      if (old === undefined) continue;
       s.subscriptions.delete(f);
+      if (indexed) this.subIndex.remove(old);
+    }
+    // A client that subscribes and unsubscribes for days keeps only the latest (of
+    // a 10,000-filter UNSUBSCRIBE, only the last MAX_UNSUBSCRIBED are looked at).
+    const from = Math.max(0, list.length - MAX_UNSUBSCRIBED);
+    s.unsubscribedDropped += from;
+    for (let i = from; i < list.length; i++) {
       if (s.unsubscribed === NO_UNSUBSCRIBED) s.unsubscribed = [];
-      // A client that subscribes and unsubscribes for days keeps only the latest.
       if (s.unsubscribed.length >= MAX_UNSUBSCRIBED) { s.unsubscribed.shift(); s.unsubscribedDropped++; }
-      s.unsubscribed.push({ filter: f, frame: rec.frame, time: this.ctx.now });
+      s.unsubscribed.push({ filter: list[i]!, frame: rec.frame, time: this.ctx.now });
+    }
+    // Filters the summary did not list: unsubscribed, not listed, and which of the kept
+    // subscriptions they removed is not known.
+    const unlisted = filtersNotListed(rec);
+    if (unlisted > 0) {
+      s.unsubscribedDropped += unlisted;
+      this.notKept(s, rec, 0, 'unsubscribe-not-listed');
     }
   }
 
@@ -612,7 +737,7 @@ export class SessionTracker {
     s.closedAt = time;
     s.closeHow = how;
     this.open_.delete(s);
-    this.subscribed_.delete(s);
+    this.unindexSubscriptions(s);
     this.unindex(s);
     this.generation++;
     if (s.state !== 'refused') s.state = 'closed';
@@ -843,6 +968,12 @@ export class SessionTracker {
     }
     all.length = w;
   }
+}
+
+/** Filters of a SUBSCRIBE/UNSUBSCRIBE (codes of a SUBACK/UNSUBACK) its summary counted but did not list. */
+export function filtersNotListed(rec: PacketRecord): number {
+  const n = (rec.summary as { filtersNotListed?: number }).filtersNotListed;
+  return typeof n === 'number' && n > 0 ? n : 0;
 }
 
 /** How long a refused CONNECT's finding waits for its password check (on the analysis clock). */
