@@ -24,6 +24,13 @@ export interface AnalyzerOptions {
   credentials?: CredentialCheck;
   /** Wording of the texts; 'mosquitto' names mosquitto and its acl_file. */
   brokerKind?: 'mosquitto' | 'aedes' | 'unknown';
+  /**
+   * Most subscriptions kept by all sessions together, open and closed (a session keeps at
+   * most 10,000 of its own). Past it, the oldest closed sessions keep only their first
+   * 100; when open sessions hold them all, new grants are counted, not kept (the session's
+   * subscriptions are then incomplete). Default 1,000,000 (at most about 600 MB).
+   */
+  maxSubscriptions?: number;
   /** Finished flows kept for the snapshot. Default 1000. */
   keepFlows?: number;
   /**
@@ -183,7 +190,10 @@ export class Analyzer implements EngineObserver {
   constructor(emit: (f: Finding) => void, opts: AnalyzerOptions = {}) {
     const windowUs = opts.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US;
     this.ctx = new AnalysisContext(emit);
-    this.sessions = new SessionTracker(this.ctx, opts.credentials ? { credentials: opts.credentials } : {});
+    this.sessions = new SessionTracker(this.ctx, {
+      ...(opts.credentials ? { credentials: opts.credentials } : {}),
+      ...(opts.maxSubscriptions !== undefined ? { maxSubscriptions: opts.maxSubscriptions } : {}),
+    });
     const acl = opts.acl ? aclCheck(opts.acl) : undefined;
     const brokerKind = opts.brokerKind ?? 'unknown';
     this.flows = new FlowTracker(this.ctx, {

@@ -76,6 +76,8 @@ export interface CredentialCheck {
 export interface SessionTrackerOptions {
   /** Closed sessions kept (see DEFAULT_MAX_CLOSED_SESSIONS). */
   maxClosed?: number;
+  /** Subscriptions kept by all sessions together (see DEFAULT_MAX_TOTAL_SUBSCRIPTIONS). */
+  maxSubscriptions?: number;
   /** A password_file that connect-refused findings consult. */
   credentials?: CredentialCheck;
 }
@@ -274,6 +276,17 @@ export const DEFAULT_MAX_CLOSED_SESSIONS = 10_000;
  * info finding. The dissector lists the same number of a SUBSCRIBE's filters.
  */
 export const MAX_SUBSCRIPTIONS = 10_000;
+/**
+ * Subscriptions kept by all sessions together, open and closed (about 600 MB at most).
+ * Closed sessions keep theirs (the snapshot, and a persistent session resumed later
+ * inherits them): 20,000 closed sessions of 10,000 subscriptions each would be 200
+ * million. When a new one would pass this, the oldest closed sessions keep only their
+ * first CLOSED_KEEP (and are marked incomplete); when open sessions hold them all, the
+ * grant is not kept, as past MAX_SUBSCRIPTIONS.
+ */
+export const DEFAULT_MAX_TOTAL_SUBSCRIPTIONS = 1_000_000;
+/** Subscriptions a closed session keeps when room is made for new ones (what the snapshot lists). */
+const CLOSED_KEEP = 100;
 /** Unsubscriptions listed per session. */
 export const MAX_UNSUBSCRIBED = 100;
 /** Bytes of a will's payload a closed session keeps (the snapshot's preview needs no more). */
@@ -310,6 +323,11 @@ export class SessionTracker {
   private subOrder = 0;
   /** Subscriptions not kept, all sessions together (Session.subscriptionsNotKept summed). */
   subscriptionsNotKept = 0;
+  /** Subscriptions kept, all sessions in `all` together (at most maxSubscriptions). */
+  subscriptionsKept = 0;
+  /** Closed sessions that keep more than CLOSED_KEEP subscriptions, oldest closed first (from closedHead): where room is made. */
+  private closedWithSubs: (Session | undefined)[] = [];
+  private closedHead = 0;
   /** Sessions whose subscriptions the analysis stopped knowing in full. */
   incompleteSessions = 0;
   private openSeq = 0;
@@ -368,9 +386,18 @@ export class SessionTracker {
     if (s.subscriptions === NO_SUBSCRIPTIONS) s.subscriptions = new Map();
     const map = s.subscriptions;
     const old = map.get(sub.filter);
-    if (old === undefined && map.size >= MAX_SUBSCRIPTIONS) {
-      this.notKept(s, rec, 1, 'cap');
-      return false;
+    if (old === undefined) {
+      if (map.size >= MAX_SUBSCRIPTIONS) {
+        this.notKept(s, rec, 1, 'cap');
+        return false;
+      }
+      const max = this.opts.maxSubscriptions ?? DEFAULT_MAX_TOTAL_SUBSCRIPTIONS;
+      if (this.subscriptionsKept >= max) this.makeRoom(max);
+      if (this.subscriptionsKept >= max) {
+        this.notKept(s, rec, 1, 'total');
+        return false;
+      }
+      this.subscriptionsKept++;
     }
     const full = sub as Subscription;
     full.order = old !== undefined ? old.order : ++this.subOrder;
@@ -381,6 +408,34 @@ export class SessionTracker {
       this.subIndex.add(s, full);
     }
     return true;
+  }
+
+  /**
+   * Below `max` subscriptions kept in all: the oldest closed sessions keep only their first
+   * CLOSED_KEEP (the rest counted as not kept, the session marked incomplete, so that a
+   * persistent session resumed from it is incomplete too).
+   */
+  private makeRoom(max: number): void {
+    const q = this.closedWithSubs;
+    while (this.subscriptionsKept >= max && this.closedHead < q.length) {
+      const c = q[this.closedHead]!;
+      q[this.closedHead++] = undefined;
+      const n = c.subscriptions.size;
+      if (n <= CLOSED_KEEP) continue; // forgotten since, or unsubscribed
+      const kept = new Map<string, Subscription>();
+      for (const [k, v] of c.subscriptions) {
+        if (kept.size >= CLOSED_KEEP) break;
+        kept.set(k, v);
+      }
+      c.subscriptions = kept;
+      const dropped = n - CLOSED_KEEP;
+      this.subscriptionsKept -= dropped;
+      c.subscriptionsNotKept += dropped;
+      this.subscriptionsNotKept += dropped;
+      if (c.subscriptionsIncompleteAt === null) { c.subscriptionsIncompleteAt = this.ctx.now; this.incompleteSessions++; }
+    }
+    if (this.closedHead === q.length) { this.closedWithSubs = []; this.closedHead = 0; }
+    else if (this.closedHead > 1024 && this.closedHead * 2 > q.length) { this.closedWithSubs = q.slice(this.closedHead); this.closedHead = 0; }
   }
 
   /** Take a session's subscriptions out of the index (it closed, or they are no longer all known). */
@@ -395,7 +450,7 @@ export class SessionTracker {
    * UNSUBSCRIBE did not list what it removed (`n` 0): from now on the analysis does not
    * know every subscription of the session. Said once per session, with an info finding.
    */
-  private notKept(s: Session, rec: PacketRecord | null, n: number, why: 'cap' | 'subscribe-not-listed' | 'unsubscribe-not-listed' | 'inherited', also: PacketRecord[] = []): void {
+  private notKept(s: Session, rec: PacketRecord | null, n: number, why: 'cap' | 'total' | 'subscribe-not-listed' | 'unsubscribe-not-listed' | 'inherited', also: PacketRecord[] = []): void {
     s.subscriptionsNotKept += n;
     this.subscriptionsNotKept += n;
     if (s.subscriptionsIncompleteAt !== null) return;
@@ -405,6 +460,8 @@ export class SessionTracker {
     this.generation++;
     const cause = why === 'cap'
       ? `the SUBACK${rec ? ` (frame ${rec.frame})` : ''} granted it more than the ${MAX_SUBSCRIPTIONS.toLocaleString('en-US')} subscriptions the analysis keeps per session; further new filters are counted, not kept`
+      : why === 'total'
+      ? `the SUBACK${rec ? ` (frame ${rec.frame})` : ''} granted it a subscription while open sessions already held the ${(this.opts.maxSubscriptions ?? DEFAULT_MAX_TOTAL_SUBSCRIPTIONS).toLocaleString('en-US')} the analysis keeps in all; further new filters are counted, not kept`
       : why === 'subscribe-not-listed'
         ? `its SUBSCRIBE${rec ? ` (frame ${rec.frame})` : ''} has ${n.toLocaleString('en-US')} filter(s) past the ${MAX_SUBSCRIPTIONS.toLocaleString('en-US')} the packet summary lists, and their SUBACK codes are not listed either, so which of them were granted (and with what options) is not known`
         : why === 'unsubscribe-not-listed'
@@ -683,6 +740,7 @@ export class SessionTracker {
       const old = s.subscriptions.get(f);
       if (old === undefined) continue;
       s.subscriptions.delete(f);
+      this.subscriptionsKept--;
       if (indexed) this.subIndex.remove(old);
     }
     // A client that subscribes and unsubscribes for days keeps only the latest (of
@@ -738,6 +796,7 @@ export class SessionTracker {
     s.closeHow = how;
     this.open_.delete(s);
     this.unindexSubscriptions(s);
+    if (s.subscriptions.size > CLOSED_KEEP) this.closedWithSubs.push(s);
     this.unindex(s);
     this.generation++;
     if (s.state !== 'refused') s.state = 'closed';
@@ -960,6 +1019,8 @@ export class SessionTracker {
         drop--;
         this.closedKept--;
         this.forgotten++;
+        this.subscriptionsKept -= s.subscriptions.size;
+        s.subscriptions = NO_SUBSCRIPTIONS;
         if (this.byConn.get(s.connId) === s) this.byConn.delete(s.connId);
         const cid = effectiveClientId(s);
         if (cid !== null && this.lastByCid.get(cid) === s) this.lastByCid.delete(cid);

@@ -236,6 +236,61 @@ describe('subscriptions kept per session', () => {
   });
 });
 
+describe('subscriptions kept by all sessions together', () => {
+  it('a churn of closed sessions of 10,000 subscriptions each: the oldest keep 100, the total stays under the cap', () => {
+    const sc = new Scenario({ maxSubscriptions: 50_000 });
+    const codes = zeros(MAX_SUBSCRIPTIONS);
+    const first = sc.client('c0').login({ clientId: 'dev0', clean: false });
+    subscribeMany(sc, first, 1, range(MAX_SUBSCRIPTIONS, (i) => `a/${i}`));
+    subackMany(sc, first, 1, codes);
+    first.close();
+    for (let k = 1; k < 30; k++) {
+      const c = sc.client(`c${k}`).login();
+      subscribeMany(sc, c, 1, range(MAX_SUBSCRIPTIONS, (i) => `s/${k}/${i}`));
+      subackMany(sc, c, 1, codes);
+      c.close();
+    }
+    const t = tracker(sc);
+    expect(t.subscriptionsKept).toBeLessThanOrEqual(50_000);
+    const kept = t.all.reduce((n, x) => n + x.subscriptions.size, 0);
+    expect(kept).toBe(t.subscriptionsKept);
+    // Every closed session still accounts for all of its subscriptions in the snapshot.
+    const snap = sc.analyzer.snapshot();
+    for (const x of snap.sessions) expect(x.subscriptions.length + x.subscriptionsNotListed).toBe(MAX_SUBSCRIPTIONS);
+    const old = snap.sessions[0]!;
+    expect(old).toMatchObject({ subscriptionsIncomplete: true, subscriptionsNotKept: MAX_SUBSCRIPTIONS - 100 });
+    // No open session lost anything: no finding.
+    expect(capNotes(sc)).toEqual([]);
+    // The first client resumes its session: what it inherits is incomplete, and said so.
+    const again = sc.client('again');
+    again.connect({ clientId: 'dev0', clean: false });
+    again.connack(0, { sessionPresent: true });
+    expect(sessionOf(sc, again).subscriptions.size).toBe(100);
+    expect(capNotes(sc).map((n) => n.extra['reason'])).toEqual(['inherited']);
+  });
+
+  it('open sessions holding the whole budget: a new grant elsewhere is not kept, and said once', () => {
+    const sc = new Scenario({ maxSubscriptions: 20_000 });
+    const codes = zeros(MAX_SUBSCRIPTIONS);
+    for (let k = 0; k < 2; k++) {
+      const c = sc.client(`c${k}`).login();
+      subscribeMany(sc, c, 1, range(MAX_SUBSCRIPTIONS, (i) => `s/${k}/${i}`));
+      subackMany(sc, c, 1, codes);
+    }
+    const late = sc.client('late').login().sub(1, ['t/1', 't/2']);
+    expect(sessionOf(sc, late).subscriptions.size).toBe(0);
+    expect(sessionOf(sc, late).subscriptionsNotKept).toBe(2);
+    const notes = capNotes(sc);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatchObject({ conn: late.meta.id, extra: { reason: 'total', subscriptions_kept: 0 } });
+    expect(notes[0]!.text).toContain('already held the 20,000 the analysis keeps in all');
+    // Not expected, so not reported.
+    sc.client('p').login().publish({ topic: 't/1', payload: 'x' });
+    sc.end();
+    expect(sc.codes().filter((c) => c !== 'stream-gap')).toEqual([]);
+  });
+});
+
 describe('routes from the subscription index', () => {
   it('100 sessions of 2,000 subscriptions each: a route rebuilt after each SUBSCRIBE stays cheap', () => {
     const sc = new Scenario();
