@@ -692,11 +692,11 @@ export class DeliveryCorrelator {
     return this.digestVal!.equals(p.digest);
   }
 
+  /** Whether `s` holds the shared subscription of `e` (its filter is `$share/{group}/{topic filter}`: one look-up, not a walk of up to 10,000). */
   private inGroup(e: Expectation, s: Session): boolean {
-    if (e.shareGroup === null) return false;
-    const tf = e.key.slice(`share:${e.shareGroup}/`.length);
-    for (const sub of s.subscriptions.values()) if (sub.shareGroup === e.shareGroup && sub.topicFilter === tf) return true;
-    return false;
+    if (e.shareGroup === null || s.subscriptions.size === 0) return false;
+    const prefix = `share:${e.shareGroup}/`;
+    return s.subscriptions.get(`$share/${e.shareGroup}/${e.key.slice(prefix.length)}`)?.shareGroup === e.shareGroup;
   }
 
   private drop(p: Pending): void {

@@ -328,6 +328,22 @@ describe('routes from the subscription index', () => {
     expect(new Set(withheld.map((f) => f.conn))).toEqual(new Set([subs[7]!.meta.id]));
   });
 
+  it('a delivery to a group member that joined after the publish counts for the group (found by its filter, not by a walk)', () => {
+    const sc = new Scenario();
+    const m1 = sc.client('m1', { version: 5 }).login().sub(1, ['$share/g/a/+']);
+    const m2 = sc.client('m2', { version: 5 }).login();
+    subscribeMany(sc, m2, 1, range(5000, (i) => `other/${i}`));
+    subackMany(sc, m2, 1, zeros(5000));
+    const p = sc.client('p', { version: 5 }).login();
+    p.publish({ topic: 'a/b', payload: 'x' });
+    sc.wait(1);
+    m2.sub(2, ['$share/g/a/+']);
+    m2.deliver({ topic: 'a/b', payload: 'x' });
+    sc.end();
+    expect(sc.codes()).toEqual([]);
+    void m1;
+  });
+
   it('the route lists the same subscriptions, in the same order, as matching every subscription of every open session', () => {
     const filters = ['a', 'a/b', 'a/+', '#', '+/b', 'a/#', '$share/g/a/b', '$share/g/+/b', '$SYS/#', 'a/b/c'];
     const topics = ['a', 'a/b', 'a/b/c', 'x/b', '$SYS/x'];
