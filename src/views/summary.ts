@@ -551,7 +551,7 @@ function newFlowStats(): { count: number; complete: number; rejected: number; in
 export interface SummarySnapshot {
   sessions?: ReadonlyArray<{
     conn: string; clientId: string | null; username: string | null; state: string;
-    connackCode?: number | null; subscriptions?: ReadonlyArray<{ filter: string; grantedQos: number }>;
+    connackCode?: number | null; subscriptions?: ReadonlyArray<{ filter: string; grantedQos: number }>; subscriptionsNotListed?: number;
   }>;
   topics?: ReadonlyArray<{ topic: string; published: number; delivered: number; bytes: number }>;
   flows?: {
@@ -706,7 +706,9 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
     const rows = [['client', 'user', 'state', 'subscriptions']];
     for (const x of sessions.slice(0, top)) {
       const subs = (x.subscriptions ?? []).map((y) => `${y.filter} q${y.grantedQos}`).join(', ');
-      rows.push([printable(x.clientId ?? x.conn), printable(x.username ?? '-'), x.state, ellipsis(printable(subs) || '-', 60)]);
+      // Those the snapshot did not list (past 100) are counted outside the cut, so the count always shows.
+      const more = (x.subscriptionsNotListed ?? 0) > 0 ? ` (+${x.subscriptionsNotListed} more)` : '';
+      rows.push([printable(x.clientId ?? x.conn), printable(x.username ?? '-'), x.state, ellipsis(printable(subs) || '-', 60 - more.length) + more]);
     }
     out.push(columns(rows));
     if (sessions.length > top) out.push(`  … ${sessions.length - top} more`);

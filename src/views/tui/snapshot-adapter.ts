@@ -28,7 +28,12 @@ export function sideDataFromSnapshot(s: AnalysisSnapshot, local?: SideData): Sid
     sessionPresent: x.sessionPresent,
     will: x.will ? `${x.will.topic} = ${x.will.preview} q${x.will.qos}${x.will.retain ? ' r' : ''}` : null,
     state: x.state === 'refused' && x.connackCode !== null ? `refused (${x.connackCode})` : x.state,
-    subscriptions: x.subscriptions.map((u) => `${u.filter} q${u.grantedQos}${u.inherited ? ' (kept)' : ''}`),
+    subscriptions: [
+      ...x.subscriptions.map((u) => `${u.filter} q${u.grantedQos}${u.inherited ? ' (kept)' : ''}`),
+      // The snapshot lists 100; past its caps the analysis does not know them all (docs/analysis.md).
+      ...(x.subscriptionsNotListed > 0 ? [`… +${x.subscriptionsNotListed} more`] : []),
+      ...(x.subscriptionsIncomplete ? ['(not all known to the analysis)'] : []),
+    ],
     packets: x.packets.c2s + x.packets.s2c,
   }));
   const cleared = new Set(local?.topics.filter((t) => t.retained === '').map((t) => t.topic));
