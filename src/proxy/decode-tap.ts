@@ -23,7 +23,7 @@ import type { ConnectionTap } from './types.js';
 export interface DecodeScheduleOptions {
   /** Longest stretch of decoding between two turns of the event loop (ms). Default 5. */
   sliceMs?: number;
-  /** Queued bytes of one connection and direction past which its sender is paused. Default 1 MiB. */
+  /** Queued bytes of one connection and direction past which its sender is paused. Default 256 KiB. */
   maxQueuedPerConn?: number;
   /** Queued bytes in all past which any sender adding to the queue is paused. Default 64 MiB. */
   maxQueuedTotal?: number;
@@ -105,7 +105,7 @@ export class DecodeTap implements ConnectionTap {
     opts: DecodeScheduleOptions = {},
   ) {
     this.sliceMs = opts.sliceMs ?? 5;
-    this.maxPerConn = opts.maxQueuedPerConn ?? 1 << 20;
+    this.maxPerConn = opts.maxQueuedPerConn ?? 256 << 10;
     this.maxTotal = opts.maxQueuedTotal ?? 64 << 20;
     this.clock = opts.clock ?? (() => performance.now());
     this.defer = opts.defer ?? setImmediate;

@@ -127,14 +127,14 @@ describe('decoding in slices: a flooding client does not hold up the others', ()
     try {
       const { rtts, sent, flooder } = await floodAndProbe(r.proxy.port, 15, r.pings);
       // The flood really outran the decoder: bytes waited in the queue.
-      expect(r.proxy.stats().decodeQueuedPeak).toBeGreaterThan(256 * 1024);
+      expect(r.proxy.stats().decodeQueuedPeak).toBeGreaterThan(64 * 1024);
       // Measured 1.5 s at the median with decoding after every write; a few ms with slices.
       expect(median(rtts)).toBeLessThan(150);
       flooder.end();
       await waitFor(() => r.proxy.stats().active === 0, 20_000, 'the connections to close');
       await waitFor(() => r.pings() === sent, 20_000, `all ${sent} PINGREQs decoded (have ${r.pings()})`);
       // Queue bounded: the flooder was paused while the decoder caught up.
-      expect(r.proxy.stats().decodeQueuedPeak).toBeLessThan(8 << 20);
+      expect(r.proxy.stats().decodeQueuedPeak).toBeLessThan(2 << 20);
       expect(r.proxy.stats().decodeQueuedBytes).toBe(0);
       expect(r.viewLines()).toBeGreaterThan(sent);
     } finally {
