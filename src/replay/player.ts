@@ -428,6 +428,10 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
     }
     if (p.acks && !(await waitFor(() => l.closed || ackTarget(l, p) !== null, deadline))) {
       l.held.push({ ev, since: performance.now(), timedOut: true });
+      // Arm the give-up timer now: no answer may ever come on this connection
+      // to schedule a drain, and once held packets fill the read-ahead cap the
+      // reader waits for one of them to be let go.
+      drain(l);
       continue;
     }
     if (p.type === 14) await closeGrace(l);

@@ -1,0 +1,62 @@
+// A connection whose script waits behind an ack (the broker's delivery it
+// answers did not come) holds the rest of its packets. When those held packets
+// fill the read-ahead cap, reading stops until some are let go: the held ack
+// must still be given up after the answer timeout even though no answer comes
+// on that connection, or the replay never ends.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker } from '../../src/broker/broker.js';
+import { openCapture, replay, type ReplayResult } from '../../src/replay/index.js';
+import { CONNACK, connectPacket, conversation, pcapFile, publishPacket } from '../capture/builders.js';
+
+const PUBLISHES = 40;
+
+describe('replay: held packets that fill the read-ahead cap', () => {
+  let broker: Awaited<ReturnType<typeof startBroker>>;
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    broker = await startBroker({ host: '127.0.0.1', port: 0 });
+    dir = await mkdtemp(join(tmpdir(), 'replay-held-'));
+    const delivery = Buffer.concat([
+      Buffer.from([0x32, 2 + 8 + 2 + 1]), // PUBLISH QoS 1, remaining length
+      Buffer.from([0, 8]), Buffer.from('nobody/t'), // topic
+      Buffer.from([0, 7]), // packet id 7
+      Buffer.from('x'), // payload
+    ]);
+    const chunks = [
+      { dir: 'c2s' as const, bytes: connectPacket('held-cap') },
+      { dir: 's2c' as const, bytes: CONNACK },
+      // The captured broker delivered a message nobody publishes in the replay...
+      { dir: 's2c' as const, bytes: delivery },
+      // ...and the client acknowledged it: this PUBACK waits for a delivery that never comes.
+      { dir: 'c2s' as const, bytes: Buffer.from([0x40, 0x02, 0x00, 0x07]) },
+    ];
+    // Then 40 QoS 0 PUBLISHes of 300 bytes each: about 18 KiB of script, over a 4 KiB cap.
+    for (let i = 0; i < PUBLISHES; i++) chunks.push({ dir: 'c2s', bytes: publishPacket('held/t', Buffer.alloc(300, i)) });
+    chunks.push({ dir: 'c2s', bytes: Buffer.from([0xe0, 0x00]) });
+    file = join(dir, 'held.pcap');
+    await writeFile(file, pcapFile(conversation(chunks)));
+  });
+  afterAll(async () => {
+    await broker?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('gives up the ack after the answer timeout and plays the rest (no stall)', async () => {
+    const capture = openCapture(file, { maxBufferedBytes: 4096, chunkSize: 512 });
+    const run = replay(capture, { host: broker.host, port: broker.port, speed: 'max', answerTimeoutMs: 200, settleMs: 50 });
+    const stalled = new Promise<'stalled'>((r) => setTimeout(() => r('stalled'), 8000).unref());
+    const res = await Promise.race([run, stalled]);
+    expect(res).not.toBe('stalled');
+    const r = res as ReplayResult;
+    expect(capture.stats.eof).toBe(true);
+    expect(capture.stats.bufferedBytes).toBe(0);
+    expect(r.conns).toHaveLength(1);
+    // CONNECT, the 40 PUBLISHes and the DISCONNECT were written; the PUBACK was not.
+    expect(r.conns[0]!.sent).toBe(PUBLISHES + 2);
+    expect(r.conns[0]!.diffs.some((d) => d.kind === 'not-sent' && /PUBACK/.test(d.text) && /did not come within the 200 ms/.test(d.text))).toBe(true);
+  }, 15_000);
+});
