@@ -186,6 +186,8 @@ const capCpu = { pipe: [], engine: [], scope: [] };
 
 // ---------------------------------------------------------------- (1) throughput
 const TP = { 0: QUICK ? 20_000 : 100_000, 1: QUICK ? 10_000 : 40_000 };
+/** CPU (µs) the proxy child spent per message in each (1) run, by QoS and set-up. */
+const tpCpu = {};
 const TP_LIMIT_MS = QUICK ? 3000 : 6000;
 
 /** Publisher → aedes → subscriber with raw sockets; messages per second delivered. */
@@ -358,14 +360,18 @@ async function main() {
   const tp = {};
   for (const qos of ONLY.includes(1) ? [0, 1] : []) {
     tp[qos] = Object.fromEntries(['direct', ...MODES].map((m) => [m, []]));
+    tpCpu[qos] = Object.fromEntries(MODES.map((m) => [m, []]));
     for (let i = 0; i < R; i++) {
       for (const m of ['direct', ...MODES]) {
         const px = m === 'direct' ? null : await spawnChild(m, { upstream: broker.port });
+        const cpu0 = px ? await px.cpu() : null;
         tp[qos][m].push(await throughputRun(px ? px.port : broker.port, qos));
+        if (px) { const cpu1 = await px.cpu(); tpCpu[qos][m].push(((cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)) / TP[qos]); }
         if (px) kill(px);
       }
     }
     console.log(`(1) QoS ${qos} publisher→aedes→subscriber, 64-byte payloads: direct ${fmt(median(tp[qos].direct))}/s, ${line('', tp[qos], '/s')}`);
+    console.log(`(1) QoS ${qos} proxy process CPU per message (median µs, user + system): ${MODES.map((k) => `${NAME[k]} ${median(tpCpu[qos][k]).toFixed(2)}`).join(', ')}`);
   }
   const lat = Object.fromEntries(MODES.map((m) => [m, []]));
   for (let i = 0; i < (ONLY.includes(3) ? R : 0); i++) {
@@ -418,6 +424,8 @@ async function main() {
       `Within single rounds (each round runs every set-up once, one after the other), mqttscope with analysis against the pipe of the same round: (2) ${spread(cap, 'scope')}, (1) QoS 0 ${spread(tp[0], 'scope')} and QoS 1 ${spread(tp[1], 'scope')}, (3) ${addedSpread('scope')} added at the median. The Engine alone: (2) ${spread(cap, 'engine')}, (1) ${spread(tp[0], 'engine')} and ${spread(tp[1], 'engine')}, (3) ${addedSpread('engine')}.`,
       '',
       `CPU the proxy process spent per packet in (2) (median of the runs, user + system, from \`process.cpuUsage()\` in the child around each run): pipe ${cpuText('pipe')}, mqttscope engine ${cpuText('engine')}, with analysis ${cpuText('scope')}. For 0.7× the pipe's packets per second at one core, the proxy may spend at most 1/0.7 of the pipe's time per packet when the pipe itself is near a full core.`,
+      '',
+      `CPU the proxy process spent per message in (1) (median µs, user + system; a QoS 0 message is two packets through the proxy, a QoS 1 message four): ${[0, 1].map((q) => `QoS ${q}: pipe ${median(tpCpu[q].pipe).toFixed(2)}, mqttscope engine ${median(tpCpu[q].engine).toFixed(2)}, with analysis ${median(tpCpu[q].scope).toFixed(2)}`).join('; ')}. Through aedes every process shares the two cores, so what the proxy spends beyond the pipe comes off the broker's share.`,
       '',
       `Whole run: ${secs.toFixed(0)} s. RSS samples (MiB; start, then every 10%): ${mem.samples.map((x) => (x / 1048576).toFixed(0)).join(', ')}; JS heap in use at the same points: ${mem.heaps.map((x) => (x / 1048576).toFixed(0)).join(', ')} MiB.`,
       '',
