@@ -44,7 +44,7 @@ const coerceType = (text: string): Value | undefined => TYPE_NUM.get(text.toLowe
 /** The packet type names a type field accepts, lower case (for suggestions). */
 export const TYPE_NAMES: readonly string[] = [...TYPE_NUM.keys()];
 
-const PUBLISH = 3, CONNECT = 1, CONNACK = 2, SUBSCRIBE = 8, UNSUBSCRIBE = 10;
+const PUBLISH = 3, CONNECT = 1, CONNACK = 2, SUBSCRIBE = 8, SUBACK = 9, UNSUBSCRIBE = 10, UNSUBACK = 11;
 
 function payload(rec: PacketRecord): FieldVal {
   const s = rec.summary;
@@ -125,6 +125,12 @@ function treeFilterValues(rec: PacketRecord, fields: readonly Field[], id: strin
   return out;
 }
 
+/** An id read from the tree (with a long list's entries past the tree's from the summary). */
+function treeField(id: string): (rec: PacketRecord) => FieldVal {
+  const entries = LIST_ENTRY_VALUES[id];
+  return entries ? withListTail(fromTree(id), entries) : fromTree(id);
+}
+
 function fromTree(id: string): (rec: PacketRecord) => FieldVal {
   return (rec) => {
     const v = treeFilterValues(rec, rec.tree().fields, id, []);
@@ -167,7 +173,7 @@ function ends(conn: string, what: 'host' | 'port'): Value[] | undefined {
 
 /** Malformed packets (an error note) read from the tree, which shows partial fields the summary drops. */
 function fastOrTree(fast: (rec: PacketRecord) => FieldVal, id: string): (rec: PacketRecord) => FieldVal {
-  const slow = id === 'mqtt.topic' ? topicsFromTree(fromTree(id)) : fromTree(id);
+  const slow = treeField(id);
   return (rec) => {
     const notes = rec.summary.notes;
     for (let i = 0; i < notes.length; i++) if (notes[i]!.severity === 'error') return slow(rec);
@@ -176,20 +182,42 @@ function fastOrTree(fast: (rec: PacketRecord) => FieldVal, id: string): (rec: Pa
 }
 
 /**
- * `mqtt.topic` of a malformed SUBSCRIBE or UNSUBSCRIBE: the tree itemises only its
- * first ENTRIES_ITEMISED filters (docs/dissector.md), so the filters past them come
- * from the summary's list, as they do for a packet without errors. Otherwise a
- * filter past the first thousand would match or not depending on whether some
- * other filter of the packet was invalid.
+ * Ids of the entries of a SUBSCRIBE, UNSUBSCRIBE, SUBACK or UNSUBACK list, and
+ * each entry's value from the summary. The tree itemises only the first
+ * ENTRIES_ITEMISED entries of such a list (docs/dissector.md); the summary
+ * lists the first ENTRIES_LISTED. Without the summary's entries, a filter on
+ * entry 1,501 would not match (`mqtt.suback.qos == 0x80`, while `rc == 0x80`
+ * did), and `mqtt.topic` would match or not depending on whether some other
+ * filter of the packet was invalid (an error note makes it read the tree).
  */
-function topicsFromTree(tree: (rec: PacketRecord) => FieldVal): (rec: PacketRecord) => FieldVal {
+const LIST_ENTRY_VALUES: Record<string, (s: PacketRecord['summary']) => Value[] | undefined> = {
+  'mqtt.topic': (s) => (s.type === SUBSCRIBE ? s.subscriptions?.map((x) => x.filter) : s.type === UNSUBSCRIBE ? s.unsubscriptions : undefined),
+  'mqtt.subscription': (s) => (s.type === SUBSCRIBE ? s.subscriptions?.map((x) => x.filter) : undefined),
+  'mqtt.sub.qos': (s) => (s.type === SUBSCRIBE ? s.subscriptions?.map((x) => x.qos) : undefined),
+  'mqtt.sub.nl': (s) => (s.type === SUBSCRIBE ? s.subscriptions?.map((x) => (x.noLocal ? 1 : 0)) : undefined),
+  'mqtt.sub.rap': (s) => (s.type === SUBSCRIBE ? s.subscriptions?.map((x) => (x.retainAsPublished ? 1 : 0)) : undefined),
+  'mqtt.sub.rh': (s) => (s.type === SUBSCRIBE ? s.subscriptions?.map((x) => x.retainHandling) : undefined),
+  'mqtt.suback.qos': (s) => (s.type === SUBACK ? s.reasonCodes ?? undefined : undefined),
+  'mqtt.suback.reason_code': (s) => (s.type === SUBACK ? s.reasonCodes ?? undefined : undefined),
+  'mqtt.unsuback.reason_code': (s) => (s.type === UNSUBACK ? s.reasonCodes ?? undefined : undefined),
+};
+
+/**
+ * The tree's values of a list entry id, and past the first ENTRIES_ITEMISED
+ * entries the summary's. Only where the tree has the id at all: the version
+ * decides which ids a packet has (`mqtt.suback.qos` in 3.1.1,
+ * `mqtt.suback.reason_code` in 5; the option bits other than QoS only in 5).
+ */
+function withListTail(tree: (rec: PacketRecord) => FieldVal, entries: (s: PacketRecord['summary']) => Value[] | undefined): (rec: PacketRecord) => FieldVal {
   return (rec) => {
     const v = tree(rec);
+    if (v === undefined) return v;
     const s = rec.summary;
-    const listed = s.type === SUBSCRIBE ? s.subscriptions?.map((x) => x.filter) : s.type === UNSUBSCRIBE ? s.unsubscriptions : undefined;
-    if (listed === undefined || listed.length <= ENTRIES_ITEMISED) return v;
-    const head = v === undefined ? [] : Array.isArray(v) ? v : [v];
-    return [...head, ...listed.slice(ENTRIES_ITEMISED)];
+    const n = (s.type === SUBSCRIBE ? s.subscriptions : s.type === UNSUBSCRIBE ? s.unsubscriptions : s.reasonCodes)?.length ?? 0;
+    if (n <= ENTRIES_ITEMISED) return v;
+    const listed = entries(s);
+    if (listed === undefined) return v;
+    return [...(Array.isArray(v) ? v : [v]), ...listed.slice(ENTRIES_ITEMISED)];
   };
 }
 
@@ -205,7 +233,7 @@ function mqttField(id: string): FieldSpec {
   const fast = FAST[id];
   return {
     name: id,
-    packet: fast ? fastOrTree(fast, id) : fromTree(id),
+    packet: fast ? fastOrTree(fast, id) : treeField(id),
     fast: fast !== undefined,
     numeric: !TEXT_IDS.has(id),
     ...(id === 'mqtt.msgtype' ? { coerce: coerceType } : {}),
