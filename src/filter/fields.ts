@@ -384,6 +384,8 @@ const STATIC_IDS = [
   'mqtt.property.user_property.key_len', 'mqtt.property.user_property.key',
   'mqtt.property.user_property.value_len', 'mqtt.property.user_property.value',
   'mqtt.trailing', 'mqtt.undecoded',
+  // The summing fields of a long list or property block (value: how many entries were not itemised).
+  'mqtt.topic_filters.not_itemised', 'mqtt.reason_codes.not_itemised', 'mqtt.property.not_itemised',
 ];
 
 /** All field ids the filter accepts. */

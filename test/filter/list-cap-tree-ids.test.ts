@@ -87,3 +87,22 @@ describe('tree ids past the entries the tree itemises', () => {
     expect(matches('mqtt.subscription == "f/1999"', rec)).toBe(true);
   });
 });
+
+describe('the summing fields of a long list are filter ids', () => {
+  it('mqtt.topic_filters.not_itemised, mqtt.reason_codes.not_itemised and mqtt.property.not_itemised compile and match by count', () => {
+    const sub = real(subscribe(Array.from({ length: 1600 }, (_, i): [string, number] => [`f/${i}`, 0x00]), false));
+    const sub1000 = real(subscribe(Array.from({ length: 1000 }, (_, i): [string, number] => [`f/${i}`, 0x00]), false));
+    expect(matches('mqtt.topic_filters.not_itemised', sub)).toBe(true);
+    expect(matches('mqtt.topic_filters.not_itemised == 600', sub)).toBe(true);
+    expect(matches('mqtt.topic_filters.not_itemised', sub1000)).toBe(false);
+    const suback = real(ack(9, Array(1001).fill(0), true), { version: 5 });
+    expect(matches('mqtt.reason_codes.not_itemised == 1', suback)).toBe(true);
+    // A SUBACK (MQTT 5) whose property block holds 1,001 User Properties "k" = "v".
+    const props: number[] = [];
+    for (let i = 0; i < 1001; i++) props.push(0x26, 0x00, 0x01, 0x6b, 0x00, 0x01, 0x76); // User Property: key length 1, "k", value length 1, "v"
+    const plen = props.length; // 7007: Property Length as a Variable Byte Integer (2 bytes)
+    const big = real(frame(0x90, [0x00, 0x07, (plen & 0x7f) | 0x80, plen >> 7, ...props, 0x00]), { version: 5 }); // packet id 7, properties, one code 0x00
+    expect(matches('mqtt.property.not_itemised == 1', big)).toBe(true);
+    expect(matches('mqtt.property.not_itemised', suback)).toBe(false);
+  });
+});
