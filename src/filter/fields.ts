@@ -319,7 +319,7 @@ const PSEUDO: FieldSpec[] = [
 
 const PSEUDO_ALIASES: Record<string, string> = {
   username: 'user', direction: 'dir', connection: 'conn', msgid: 'id', packet_id: 'id', length: 'len',
-  reason: 'rc', findings: 'finding', notes: 'note', clientid: 'client', client_id: 'client',
+  reason: 'rc', reason_code: 'rc', return_code: 'rc', findings: 'finding', notes: 'note', clientid: 'client', client_id: 'client',
   'frame.number': 'frame',
 };
 
@@ -352,6 +352,9 @@ const WIRESHARK_HINTS: Record<string, string> = {
   'mqtt.prop_string_len': "Wireshark's catch-all for string property lengths; here each property has its own id: mqtt.property.NAME.len (e.g. mqtt.property.response_topic.len)",
   'mqtt.prop_number': "Wireshark's catch-all for numeric properties; here each property has its own id: mqtt.property.NAME (e.g. mqtt.property.message_expiry_interval, mqtt.property.receive_maximum)",
   'mqtt.retain_reserved': 'the reserved bits of the fixed header are mqtt.hdrflags.reserved here',
+  // Not a Wireshark id either: Wireshark names the code per packet type, and so does the tree.
+  'mqtt.reason_code': 'the reason code has one id per packet type, as in Wireshark (mqtt.connack.reason_code, mqtt.puback.reason_code, mqtt.suback.reason_code, mqtt.unsuback.reason_code, mqtt.disconnect.reason_code, …); rc matches the reason or return code of any packet',
+  'mqtt.return_code': 'the 3.1.1 return codes are mqtt.conack.val (CONNACK) and mqtt.suback.qos (SUBACK), as in Wireshark; rc matches the reason or return code of any packet',
 };
 
 /** What to say about an unknown Wireshark id instead of a spelling suggestion, or undefined. */

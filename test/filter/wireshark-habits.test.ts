@@ -111,6 +111,17 @@ describe('Wireshark 4 ids for fields named otherwise here', () => {
     expect(e.reason).toContain('mqtt.property.NAME.value (e.g. mqtt.property.response_topic.value');
     expect(syntaxError('mqtt.prop_number == 1').reason).toContain('mqtt.property.message_expiry_interval');
   });
+  it('mqtt.reason_code (no such id in Wireshark or here) names the per-type ids and rc; reason_code is rc', () => {
+    const e = syntaxError('mqtt.reason_code == 0x80');
+    expect(e.code).toBe('unknown-field');
+    expect(e.reason).toContain('mqtt.suback.reason_code');
+    expect(e.reason).toContain('rc matches the reason or return code of any packet');
+    expect(syntaxError('mqtt.return_code == 0x80').reason).toContain('mqtt.suback.qos (SUBACK)');
+    const suback = gen({ cmd: 'suback', messageId: 2, granted: [1, 0x80] });
+    expect(m('reason_code == 0x80', suback)).toBe(true);
+    expect(m('return_code == 0x80', suback)).toBe(true);
+    expect(m('reason_code == 2', suback)).toBe(false);
+  });
   it('a misspelt Wireshark id is suggested', () => {
     expect(syntaxError('mqtt.prop_kye == "a"').reason).toBe("unknown field or packet type 'mqtt.prop_kye'; did you mean 'mqtt.prop_key'?");
   });
