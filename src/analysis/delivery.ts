@@ -110,6 +110,8 @@ class Pending implements HeapEntry {
   qos = 0;
   packetId: number | null = null;
   frame = 0;
+  /** The PUBLISH's size in bytes (a subscriber's Maximum Packet Size rules it out; looked at again at PUBREL). */
+  size = 0;
   /** The payload: buf[payOff, payOff + payLen). */
   buf: Uint8Array = NO_BYTES;
   payOff = 0;
@@ -139,6 +141,7 @@ class Pending implements HeapEntry {
     this.qos = sum.qos;
     this.packetId = sum.packetId;
     this.frame = publish.frame;
+    this.size = publish.size;
     this.digest = digest;
     this.buf = digest === null ? bufferOf(publish) : NO_BYTES;
     this.payOff = payloadStart(publish);
@@ -605,6 +608,47 @@ export class DeliveryCorrelator {
     p.released = true;
     p.readyAfter = this.ctx.now - p.time;
     p.closesAfter = Math.max(p.closesAfter, p.readyAfter + this.opts.windowUs);
+    if (!p.done) this.reroute(p);
+  }
+
+  /**
+   * QoS 2, at PUBREL: mosquitto and aedes route the message now, not at the PUBLISH
+   * (mosquitto's handle__pubrel queues it to the subscriptions it finds then), so a
+   * subscriber that unsubscribed, or whose subscriptions stopped being known in full,
+   * between the two is not owed it, and one granted in between is. Expectations are
+   * the route at PUBREL; one met by a delivery before it (a broker that delivers on
+   * receipt) stays met. With a broker not known to route at PUBREL, a subscriber that
+   * was not routed to at the PUBLISH is not expected either (either time may be the one).
+   */
+  private reroute(p: Pending): void {
+    const old = p.expectations;
+    const now = this.ctx.now;
+    const fresh = this.expected(p.entry, p.publisher, now, p.size);
+    const atPubrel = this.opts.brokerKind === 'mosquitto' || this.opts.brokerKind === 'aedes';
+    const es: Expectation[] = [];
+    const got: (PacketRecord | null)[] = [];
+    const left = new Map<string, number>();
+    for (let j = 0; j < old.length; j++) left.set(old[j]!.key, j);
+    for (const e of fresh) {
+      const j = left.get(e.key);
+      if (j !== undefined) {
+        left.delete(e.key);
+        es.push(e);
+        got.push(gotOf(p, j));
+      } else if (atPubrel) {
+        es.push(e);
+        got.push(null);
+      }
+    }
+    for (const j of left.values()) {
+      const r = gotOf(p, j);
+      if (r !== null) { es.push(old[j]!); got.push(r); }
+    }
+    p.expectations = es;
+    p.got0 = got[0] ?? null;
+    p.gotRest = es.length > 1 ? got.slice(1) : null;
+    // Nothing owed any more, or everything owed already delivered: decided.
+    if (got.every((r) => r !== null)) this.drop(p);
   }
 
   private delivery(rec: PacketRecord, sub: Session): boolean {
@@ -779,8 +823,36 @@ export class DeliveryCorrelator {
     return e.members.every((m) =>
       (m.closedAt !== null && m.closedAt < settled)
       || mayBeUnseen(m, 's2c', p.time)
-      || m.takenOverBy !== null,
+      || m.takenOverBy !== null
+      || this.leftRoute(m, e, p, settled),
     );
+  }
+
+  /**
+   * Its subscriptions changed within the settle time after the message became
+   * routable, as a close would: the broker may have taken that UNSUBSCRIBE (from
+   * another socket) before routing the message. Excused when it unsubscribed one of
+   * the expectation's filters then and holds none of them since the routing, or its
+   * subscriptions stopped being known in full then (an UNSUBSCRIBE whose filters were
+   * not all listed may have removed the one that matched).
+   */
+  private leftRoute(m: Session, e: Expectation, p: Pending, settled: number): boolean {
+    const inc = m.subscriptionsIncompleteAt;
+    if (inc !== null && inc >= p.time && inc < settled) return true;
+    const us = m.unsubscribed;
+    let left = false;
+    for (let i = us.length - 1; i >= 0 && !left; i--) {
+      const u = us[i]!;
+      if (u.time < p.time) break;
+      left = u.time < settled && e.filters.includes(u.filter);
+    }
+    if (!left) return false;
+    const ready = p.readyAt;
+    for (const f of e.filters) {
+      const sub = m.subscriptions.get(f);
+      if (sub !== undefined && sub.grantedAt <= ready) return false;
+    }
+    return true;
   }
 
   private get broker(): string {

@@ -1,0 +1,132 @@
+// Real mosquitto, real sockets, and the bytes each client sends and receives fed to
+// an Engine + Analyzer as they go (a tap at the client side, with real times): what
+// the broker really did, and what the analysis makes of it. mosquitto missing is a
+// failure (startTestMosquitto throws), never a skip.
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt-packet';
+import { parseAclFile } from '../../src/acl/index.js';
+import { Analyzer, type AnalyzerOptions } from '../../src/analysis/index.js';
+import { Engine } from '../../src/engine/engine.js';
+import type { Finding, OutputRecord, PacketRecord } from '../../src/model/packet.js';
+import type { ConnMeta } from '../../src/model/types.js';
+import { startTestMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
+
+const nowUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class Tap {
+  readonly findings: Finding[] = [];
+  readonly records: PacketRecord[] = [];
+  readonly engine: Engine;
+  readonly analyzer: Analyzer;
+  private frame = 0;
+  private readonly clients: TapClient[] = [];
+
+  private constructor(readonly broker: RunningMosquitto, private readonly dir: string, opts: AnalyzerOptions) {
+    this.analyzer = new Analyzer((f) => this.findings.push(f), opts);
+    this.engine = new Engine({
+      onRecord: (r: OutputRecord) => { if (r.kind === 'packet') this.records.push(r); else this.findings.push(r); },
+      observers: [this.analyzer],
+    });
+  }
+
+  /** mosquitto (anonymous clients allowed, so any username is taken as given) with `acl` as its acl_file; the Analyzer gets the same file. */
+  static async start(acl: string | null, opts: AnalyzerOptions = {}): Promise<Tap> {
+    const dir = await mkdtemp(join(tmpdir(), 'mqttscope-tap-'));
+    await chmod(dir, 0o755);
+    let aclFile: string | undefined;
+    if (acl !== null) {
+      aclFile = join(dir, 'acl.txt');
+      await writeFile(aclFile, acl, { mode: 0o644 });
+    }
+    const broker = await startTestMosquitto({ allowAnonymous: true, ...(aclFile ? { aclFile } : {}) });
+    return new Tap(broker, dir, {
+      brokerKind: 'mosquitto', ...(aclFile && acl !== null ? { acl: parseAclFile(acl, aclFile) } : {}), ...opts,
+    });
+  }
+
+  feed(meta: ConnMeta, dir: 'c2s' | 's2c', bytes: Uint8Array): void {
+    this.engine.data(meta.id, dir, bytes, nowUs(), ++this.frame);
+  }
+
+  async client(clientId: string, username: string, version: 4 | 5 = 4): Promise<TapClient> {
+    const c = new TapClient(this, clientId, version);
+    this.clients.push(c);
+    await c.open();
+    c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clean: true, clientId, keepalive: 60, username });
+    await c.waitFor('connack');
+    return c;
+  }
+
+  /** Close every client, end the input `afterMs` later (past the delivery window), stop mosquitto. */
+  async end(afterMs: number): Promise<Finding[]> {
+    for (const c of this.clients) c.close();
+    await sleep(50);
+    this.engine.end(nowUs() + afterMs * 1000);
+    await this.broker.close();
+    await rm(this.dir, { recursive: true, force: true });
+    return this.findings;
+  }
+}
+
+export class TapClient {
+  readonly got: mqtt.Packet[] = [];
+  meta!: ConnMeta;
+  private sock!: Socket;
+  private readonly parser: mqtt.Parser;
+
+  constructor(private readonly tap: Tap, readonly clientId: string, readonly version: 4 | 5) {
+    this.parser = mqtt.parser({ protocolVersion: version });
+    this.parser.on('packet', (p) => this.got.push(p));
+  }
+
+  open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const b = this.tap.broker;
+      this.sock = connect(b.port, b.host, () => {
+        const a = this.sock;
+        this.meta = {
+          id: `${a.localAddress}:${a.localPort}-${b.host}:${b.port}`,
+          client: { host: a.localAddress!, port: a.localPort! }, server: { host: b.host, port: b.port }, transport: 'tcp',
+        };
+        this.tap.engine.open(this.meta, nowUs());
+        resolve();
+      });
+      this.sock.once('error', reject);
+      this.sock.on('data', (d: Buffer) => {
+        this.tap.feed(this.meta, 's2c', new Uint8Array(d));
+        this.parser.parse(d);
+      });
+    });
+  }
+
+  send(p: Record<string, unknown>): void {
+    const bytes = mqtt.generate(p as unknown as mqtt.Packet, { protocolVersion: this.version });
+    this.tap.feed(this.meta, 'c2s', new Uint8Array(bytes));
+    this.sock.write(bytes);
+  }
+
+  /** Wait (at most 2 s) until a packet of this kind has come since `from` (an index into `got`). */
+  async waitFor(cmd: string, from = 0): Promise<mqtt.Packet> {
+    for (let i = 0; i < 200; i++) {
+      const p = this.got.slice(from).find((x) => x.cmd === cmd);
+      if (p) return p;
+      await sleep(10);
+    }
+    throw new Error(`${this.clientId}: no ${cmd} from mosquitto`);
+  }
+
+  /** Payloads of the PUBLISHes mosquitto sent this client. */
+  payloads(): string[] {
+    return this.got.filter((p): p is mqtt.IPublishPacket => p.cmd === 'publish').map((p) => Buffer.from(p.payload).toString());
+  }
+
+  close(): void {
+    if (this.sock.destroyed) return;
+    this.sock.end();
+    this.tap.engine.close(this.meta.id, nowUs(), 'fin', 'c2s');
+  }
+}
