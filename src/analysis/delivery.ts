@@ -612,19 +612,19 @@ export class DeliveryCorrelator {
   }
 
   /**
-   * QoS 2, at PUBREL: mosquitto and aedes route the message now, not at the PUBLISH
-   * (mosquitto's handle__pubrel queues it to the subscriptions it finds then), so a
-   * subscriber that unsubscribed, or whose subscriptions stopped being known in full,
-   * between the two is not owed it, and one granted in between is. Expectations are
-   * the route at PUBREL; one met by a delivery before it (a broker that delivers on
-   * receipt) stays met. With a broker not known to route at PUBREL, a subscriber that
-   * was not routed to at the PUBLISH is not expected either (either time may be the one).
+   * QoS 2, at PUBREL: mosquitto routes the message now, not at the PUBLISH (its
+   * handle__pubrel queues it to the subscriptions it finds then), so a subscriber that
+   * unsubscribed, or whose subscriptions stopped being known in full, between the two
+   * is not owed it, and one granted in between is. Expectations are the route at
+   * PUBREL; one met by a delivery before it (a broker that routes on receipt, as aedes
+   * does, before its PUBREC) stays met. With any other broker, a subscriber that was
+   * not routed to at the PUBLISH is not expected either (either time may be the one).
    */
   private reroute(p: Pending): void {
     const old = p.expectations;
     const now = this.ctx.now;
     const fresh = this.expected(p.entry, p.publisher, now, p.size);
-    const atPubrel = this.opts.brokerKind === 'mosquitto' || this.opts.brokerKind === 'aedes';
+    const atPubrel = this.opts.brokerKind === 'mosquitto';
     const es: Expectation[] = [];
     const got: (PacketRecord | null)[] = [];
     const left = new Map<string, number>();
