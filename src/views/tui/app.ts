@@ -18,7 +18,7 @@ import { clientsTable, findingsTable, flowsTable, tableRow, topicsTable, type Si
 import { sideDataFromSnapshot } from './snapshot-adapter.js';
 import { TuiState } from './state.js';
 import { esc, fit } from './text.js';
-import { rowText, TreeModel } from './tree-model.js';
+import { noteLines, rowText, TreeModel } from './tree-model.js';
 import { helpBar, helpLines, type OverlayLine, reflow, wrapLine } from './widgets/help-bar.js';
 import { LineEditor, type KeyLike } from './widgets/line-editor.js';
 import { Viewport } from './widgets/viewport.js';
@@ -269,10 +269,10 @@ export class TuiApp {
     this.set('treeHead', [this.paneHead(head, this.layout.treeHead.width, focus)]);
     const rows = this.tree.rows();
     const idx = this.tree.selectedIndex();
-    const noteLines = rec ? packetNotes(rec) : [];
     const height = Math.max(1, rc.height);
+    const problems = rec ? noteLines(packetNotes(rec), height) : [];
     const vp = new Viewport();
-    vp.height = Math.max(1, height - Math.min(noteLines.length, Math.max(0, height - 2)));
+    vp.height = Math.max(1, height - Math.min(problems.length, Math.max(0, height - 2)));
     vp.setCount(rows.length);
     vp.top = this.treeTop;
     vp.sel = idx;
@@ -289,7 +289,7 @@ export class TuiApp {
       else if (row.field.mask !== undefined) out.push(`{cyan-fg}${esc(text)}{/cyan-fg}`);
       else out.push(esc(text));
     }
-    for (const n of noteLines.slice(0, Math.max(0, height - out.length))) out.push(`{red-fg}${esc(fit(n, rc.width))}{/red-fg}`);
+    for (const n of problems.slice(0, Math.max(0, height - out.length))) out.push(`{red-fg}${esc(fit(n, rc.width))}{/red-fg}`);
     this.set('tree', out);
   }
 

@@ -199,3 +199,25 @@ export function rowText(row: TreeRow, bytes: Uint8Array): string {
   }
   return `${'  '.repeat(row.depth)}${marker}${text}`;
 }
+
+/**
+ * The problem lines shown under the field tree, for a pane `height` rows high:
+ * identical lines once with a count (`! 50× error: …`), and at most a third of the pane
+ * (at least one line), so the tree keeps most of its rows. When lines are left
+ * out, the last line says how many, and where they are: a note sits on its
+ * field, which the tree draws in yellow. A SUBSCRIBE of a thousand filters with
+ * bad options has a thousand notes; before, they took every row but two.
+ */
+export function noteLines(lines: readonly string[], height: number): string[] {
+  const counts = new Map<string, number>();
+  for (const l of lines) counts.set(l, (counts.get(l) ?? 0) + 1);
+  // The count goes first: a long line is cut at the pane's width.
+  const distinct = [...counts].map(([l, n]) => (n === 1 ? l : l.startsWith('! ') ? `! ${n}× ${l.slice(2)}` : `${n}× ${l}`));
+  const max = Math.max(1, Math.floor(height / 3));
+  if (distinct.length <= max) return distinct;
+  const shown = distinct.slice(0, max - 1);
+  let rest = lines.length;
+  for (const [, n] of [...counts].slice(0, max - 1)) rest -= n;
+  shown.push(`! … ${rest} more ${rest === 1 ? 'problem' : 'problems'} not shown: the yellow rows of the tree carry the notes (n N: next / previous packet with one)`);
+  return shown;
+}
