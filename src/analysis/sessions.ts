@@ -602,7 +602,9 @@ export class SessionTracker {
     const cid = effectiveClientId(s);
     if (cid !== null) {
       const others = this.byCid.get(cid);
-      const live = others?.filter(isLive);
+      // A connection that already sent or got a DISCONNECT is ending: the broker does not
+      // take it over (a client that disconnects and reconnects at once, its FIN seen late).
+      const live = others?.filter((o) => isLive(o) && o.disconnect === null);
       s.pendingTakeover = c.clientId === '' || !live?.length ? NO_TAKEOVER : live;
       const prev = this.lastByCid.get(cid);
       s.previous = prev !== undefined && prev !== s ? prev : null;
@@ -679,6 +681,9 @@ export class SessionTracker {
     s.state = 'connected';
     const cid = effectiveClientId(s);
     for (const old of s.pendingTakeover) {
+      // Its client sent DISCONNECT while this CONNECT was being answered: it ended the
+      // connection itself (which came first at the broker is not known).
+      if (old.disconnect?.by === 'client') continue;
       old.takenOverBy = s.connId;
       if (s.tookOver === NO_TOOK_OVER) s.tookOver = [];
       s.tookOver.push(old.connId);

@@ -31,3 +31,37 @@ describe('session-takeover', () => {
     expect(sc.codes()).toEqual(['connect-refused']);
   });
 });
+
+describe('session-takeover after a DISCONNECT', () => {
+  it('a client that sent DISCONNECT and reconnects at once (its FIN seen after the new CONNECT) is not taken over', () => {
+    const sc = new Scenario();
+    const a = sc.client('a').login({ clientId: 'pers', clean: false });
+    a.disconnect();
+    const b = sc.client('b');
+    b.connect({ clientId: 'pers', clean: false });
+    a.close();
+    b.connack(0, { sessionPresent: true });
+    expect(sc.codes()).toEqual([]);
+    expect(sc.analyzer.snapshot().sessions[0]!.takenOverBy).toBe(null);
+  });
+
+  it('nor when its DISCONNECT comes between the new CONNECT and its CONNACK', () => {
+    const sc = new Scenario();
+    const a = sc.client('a').login({ clientId: 'pers' });
+    const b = sc.client('b');
+    b.connect({ clientId: 'pers' });
+    a.disconnect();
+    b.connack(0);
+    expect(sc.codes()).toEqual([]);
+  });
+
+  it('a broker DISCONNECT (MQTT 5 0x8E Session taken over) between them is still a take-over', () => {
+    const sc = new Scenario();
+    const a = sc.client('a', { version: 5 }).login({ clientId: 'pers' });
+    const b = sc.client('b', { version: 5 });
+    b.connect({ clientId: 'pers' });
+    a.disconnect(0x8e, 's2c');
+    b.connack(0);
+    expect(sc.codes()).toEqual(['session-takeover']);
+  });
+});
