@@ -359,8 +359,10 @@ export class DeliveryCorrelator {
     const sum = rec.summary;
     const topic = rec.topic;
     if (topic === null || topic === '') return;
-    // The broker only routes publishes of an accepted connection (or one whose CONNECT we missed).
-    if (pub.state !== 'connected' && !(pub.state === 'open' && pub.connectFrame === null)) return;
+    // The broker only routes publishes of an accepted connection (or one whose CONNECT we
+    // missed). A client may send them right after its CONNECT, before the CONNACK
+    // [MQTT-3.1.4-5]: awaited, and decided only if the CONNACK accepted it (evaluate()).
+    if (pub.state !== 'connected' && pub.state !== 'connecting' && !(pub.state === 'open' && pub.connectFrame === null)) return;
     const id = sum.qos > 0 ? sum.packetId : null;
     if (id !== null && sum.dup && this.idGet(pub.connId, id) !== undefined) return; // re-send of a message already tracked
     const ts = this.topicState(topic);
@@ -798,6 +800,9 @@ export class DeliveryCorrelator {
   /** The window is over: was the message accepted, and who did not get it? */
   private evaluate(p: Pending): void {
     if (p.qos > 0 && (!p.ack || !p.released)) return; // never accepted (or rejected)
+    // Sent before the CONNACK: the broker processes it only if it accepted the CONNECT [MQTT-3.1.4-5].
+    const pub = p.publisher;
+    if (pub.connectFrame !== null && pub.connackCode !== 0) return;
     const delivered: Delivered[] = [];
     const missing: Expectation[] = [];
     p.expectations.forEach((e, j) => {
