@@ -224,21 +224,28 @@ export class Walker {
   /**
    * A length-prefixed UTF-8 string: fields `${lenId}` and `id`. Returns null
    * when truncated. Notes invalid UTF-8, U+0000 and discouraged code points;
-   * the status bits stay in `strStatus`. `what` names the string in notes.
+   * the status bits stay in `strStatus`. `what` names the string in notes;
+   * `nth`, when not 0, is added to it (`Topic Filter 1002`) only when a note is made.
    */
-  str(lenId: string, id: string, label: string, what = label): string | null {
+  str(lenId: string, id: string, label: string, what = label, nth = 0): string | null {
     this.strStatus = 0;
-    if (!this.need(2, lenId, `${label} Length`, `${what} Length`)) return null;
+    if (this.pos + 2 > this.end) {
+      this.need(2, lenId, `${label} Length`, `${nth ? `${what} ${nth}` : what} Length`);
+      return null;
+    }
     const len = this.u16();
     const lenAt = this.pos - 2;
     if (this.tree) this.add(lenId, `${label} Length`, lenAt, 2, len, numText(len));
-    if (!this.need(len, id, label, what)) return null;
+    if (this.pos + len > this.end) {
+      this.need(len, id, label, nth ? `${what} ${nth}` : what);
+      return null;
+    }
     const start = this.pos;
     const v = decodeUtf8(this.b, start, start + len);
     this.pos = start + len;
     const st = utf8Status;
     this.strStatus = st;
-    if (st & UTF8_NOTED) this.utf8Notes(st, what, start);
+    if (st & UTF8_NOTED) this.utf8Notes(st, nth ? `${what} ${nth}` : what, start);
     if (this.tree) this.add(id, label, start, len, v, quote(v));
     return v;
   }

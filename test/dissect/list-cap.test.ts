@@ -96,7 +96,7 @@ describe('SUBSCRIBE at the itemised cap (byte vectors)', () => {
     expect(codes).toEqual(['filters-not-itemised -', 'subscribe-options MQTT-3.8.3.1']);
     expect(notes[0]!.text).toBe('1 more topic filter (4 bytes, offsets 4006 to 4009) not itemised: only the first 1000 topic filters of the SUBSCRIBE are fields, '
       + 'and the summary lists all 1001; the rest are still checked (filter syntax, UTF-8, subscription options)');
-    expect(notes[1]).toMatchObject({ offset: 4009, text: 'subscription options 0x31 for "b": Retain Handling 3 is invalid' });
+    expect(notes[1]).toMatchObject({ offset: 4009, text: 'subscription options 0x31 for topic filter 1001 "b": Retain Handling 3 is invalid' });
     expect(findAll(f, 'mqtt.subscription')).toHaveLength(1000);
     const rest = find(f, 'mqtt.topic_filters.not_itemised')!;
     expect([rest.offset, rest.length, rest.value]).toEqual([4006, 4, 1]);

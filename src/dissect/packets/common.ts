@@ -42,11 +42,17 @@ export function reasonCode(w: Walker, label = 'Reason Code'): number {
   return v;
 }
 
-export function checkReason(w: Walker, type: number, code: number, at: number): void {
+/**
+ * `entry`: the code's place in a SUBACK/UNSUBACK list when it has no field of
+ * its own (past the codes the tree itemises), so the note says which topic
+ * filter it answers; 0 otherwise.
+ */
+export function checkReason(w: Walker, type: number, code: number, at: number, entry = 0): void {
   if (reasonName(type, code, w.version) === undefined) {
     const v = w.version;
     const why = v === 3 && type === 9 && code === 0x80 ? ' (0x80 Failure was added in 3.1.1)' : '';
-    w.note(NOTE_DEFS.invalidReason, `0x${hexByte(code)} is not a valid ${v >= 5 ? 'reason' : 'return'} code for ${packetTypeName(type)} in MQTT ${v === 5 ? '5' : v === 4 ? '3.1.1' : '3.1'}${why}`, at,
+    const which = entry > 0 ? ` (code ${entry} of the list: the answer to topic filter ${entry} of the ${type === 9 ? 'SUBSCRIBE' : 'UNSUBSCRIBE'})` : '';
+    w.note(NOTE_DEFS.invalidReason, `0x${hexByte(code)} is not a valid ${v >= 5 ? 'reason' : 'return'} code for ${packetTypeName(type)} in MQTT ${v === 5 ? '5' : v === 4 ? '3.1.1' : '3.1'}${why}${which}`, at,
       invalidReasonSpec(type, v));
   }
 }

@@ -32,7 +32,7 @@ export function walkSuback(w: Walker): void {
     const at = w.pos;
     const c = w.u8();
     if (codes.length < ENTRIES_LISTED) codes.push(c);
-    checkReason(w, type, c, at);
+    checkReason(w, type, c, at, count > ENTRIES_ITEMISED ? count : 0);
     if (w.tree) w.add(id, label, at, 1, c, reasonDisplay(type, c, w.version));
   }
   const unit = label.toLowerCase();

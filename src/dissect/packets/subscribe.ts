@@ -17,9 +17,9 @@ const SHARE = '$share/';
  * with a non-empty ShareName [MQTT-4.8.2-1] without `+` or `#`, followed by `/` and a
  * Topic Filter [MQTT-4.8.2-2]. The wildcard rules then apply to the filter part.
  */
-function checkFilter(w: Walker, filter: string, at: number, packet: string): void {
+function checkFilter(w: Walker, filter: string, at: number, packet: string, nth: number): void {
   if (filter.length === 0) {
-    w.note(NOTE_DEFS.emptyFilter, `${packet} Topic Filter is empty`, at);
+    w.note(NOTE_DEFS.emptyFilter, `${packet} ${filterName(nth)} is empty`, at);
     return;
   }
   let rest = filter;
@@ -28,12 +28,12 @@ function checkFilter(w: Walker, filter: string, at: number, packet: string): voi
     const shareName = filter.slice(SHARE.length, slash < 0 ? filter.length : slash);
     const form = 'a shared subscription is $share/{ShareName}/{filter}';
     if (shareName.length === 0) {
-      w.note(NOTE_DEFS.invalidFilter, `${packet} Topic Filter ${quote(filter)} has an empty ShareName; ${form}`, at + 2, 'MQTT-4.8.2-1');
+      w.note(NOTE_DEFS.invalidFilter, `${packet} ${filterName(nth)} ${quote(filter)} has an empty ShareName; ${form}`, at + 2, 'MQTT-4.8.2-1');
     } else if (shareName.includes('+') || shareName.includes('#')) {
-      w.note(NOTE_DEFS.invalidFilter, `${packet} Topic Filter ${quote(filter)}: the ShareName ${quote(shareName)} must not contain '+' or '#'`, at + 2, 'MQTT-4.8.2-2');
+      w.note(NOTE_DEFS.invalidFilter, `${packet} ${filterName(nth)} ${quote(filter)}: the ShareName ${quote(shareName)} must not contain '+' or '#'`, at + 2, 'MQTT-4.8.2-2');
     }
     if (slash < 0 || slash + 1 === filter.length) {
-      w.note(NOTE_DEFS.invalidFilter, `${packet} Topic Filter ${quote(filter)}: the ShareName must be followed by '/' and a Topic Filter; ${form}`, at + 2, 'MQTT-4.8.2-2');
+      w.note(NOTE_DEFS.invalidFilter, `${packet} ${filterName(nth)} ${quote(filter)}: the ShareName must be followed by '/' and a Topic Filter; ${form}`, at + 2, 'MQTT-4.8.2-2');
       return;
     }
     rest = filter.slice(slash + 1);
@@ -41,11 +41,16 @@ function checkFilter(w: Walker, filter: string, at: number, packet: string): voi
   if ((w.strStatus & UTF8_WILDCARD) === 0) return;
   const bad = filterWildcardProblems(rest);
   if (bad & FILTER_BAD_HASH) {
-    w.note(NOTE_DEFS.invalidFilter, `${packet} Topic Filter ${quote(filter)}: '#' must be a level of its own and the last one (e.g. "a/#")`, at + 2);
+    w.note(NOTE_DEFS.invalidFilter, `${packet} ${filterName(nth)} ${quote(filter)}: '#' must be a level of its own and the last one (e.g. "a/#")`, at + 2);
   }
   if (bad & FILTER_BAD_PLUS) {
-    w.note(NOTE_DEFS.invalidFilter, `${packet} Topic Filter ${quote(filter)}: '+' must fill a whole level (e.g. "a/+/b")`, at + 2, w.ref('MQTT-4.7.1-3', 'MQTT-4.7.1-2'));
+    w.note(NOTE_DEFS.invalidFilter, `${packet} ${filterName(nth)} ${quote(filter)}: '+' must fill a whole level (e.g. "a/+/b")`, at + 2, w.ref('MQTT-4.7.1-3', 'MQTT-4.7.1-2'));
   }
+}
+
+/** How notes name a topic filter: with its number `nth` when not 0. Called only for a note (there may be 4M filters). */
+function filterName(nth: number): string {
+  return nth > 0 ? `Topic Filter ${nth}` : 'Topic Filter';
 }
 
 const RH = ['send retained on subscribe', 'send retained only if new subscription', 'do not send retained', 'invalid'];
@@ -74,13 +79,21 @@ export function walkSubscribe(w: Walker): void {
   while (w.pos < w.end) {
     if (count === ENTRIES_ITEMISED) tail.begin(w, FILTERS_NOT_ITEMISED, 'mqtt.topic_filters.not_itemised', 'Topic Filters Not Itemised');
     count++;
+    // Past the filters the tree itemises there is no field to show where a note
+    // belongs, so notes give the filter's number (`Topic Filter 1002`).
+    const nth = count > ENTRIES_ITEMISED ? count : 0;
     const g = w.tree ? w.group('mqtt.subscription', 'Subscription') : null;
     const fAt = w.pos;
-    const filter = w.str('mqtt.topic_len', 'mqtt.topic', 'Topic Filter');
+    const filter = w.str('mqtt.topic_len', 'mqtt.topic', 'Topic Filter', 'Topic Filter', nth);
     if (filter === null) { if (g) w.closeGroup(g); break; }
-    checkFilter(w, filter, fAt, 'SUBSCRIBE');
+    checkFilter(w, filter, fAt, 'SUBSCRIBE', nth);
     // 3.1/3.1.1 call the byte "Requested QoS" (§3.8.3); 5.0 "Subscription Options" (§3.8.3.1).
-    if (!w.need(1, 'mqtt.subscription_options', v5 ? 'Subscription Options' : 'Requested QoS Byte')) { if (g) w.closeGroup(g, filter, quote(filter)); break; }
+    if (w.pos >= w.end) {
+      const oLabel = v5 ? 'Subscription Options' : 'Requested QoS Byte';
+      w.need(1, 'mqtt.subscription_options', oLabel, nth ? `${oLabel} of topic filter ${nth} ${quote(filter)}` : oLabel);
+      if (g) w.closeGroup(g, filter, quote(filter));
+      break;
+    }
     const oAt = w.pos;
     const o = w.u8();
     const qos = o & 3;
@@ -93,7 +106,7 @@ export function walkSubscribe(w: Walker): void {
     // 3.1.1: [MQTT-3.8.3-4] for all three. 5.0: QoS 3 and Retain Handling 3 are
     // Protocol Errors (§3.8.3.1, no number); reserved bits [MQTT-3.8.3-5].
     if (qos === 3 || (v5 && retainHandling === 3) || (o & reservedMask) !== 0) {
-      const what = `${v5 ? 'subscription options' : 'Requested QoS byte'} 0x${hexByte(o)} for ${quote(filter)}`;
+      const what = `${v5 ? 'subscription options' : 'Requested QoS byte'} 0x${hexByte(o)} for ${nth ? `topic filter ${nth} ` : ''}${quote(filter)}`;
       if (qos === 3) w.note(NOTE_DEFS.subscribeOptions, `${what}: QoS 3 is invalid`, oAt, w.ref('MQTT-3.8.3-4', 'MQTT-3.8.3.1'));
       if (v5 && retainHandling === 3) w.note(NOTE_DEFS.subscribeOptions, `${what}: Retain Handling 3 is invalid`, oAt, 'MQTT-3.8.3.1');
       if ((o & reservedMask) !== 0) w.note(NOTE_DEFS.subscribeOptions, `${what}: reserved bits are set`, oAt);
@@ -147,10 +160,11 @@ export function walkUnsubscribe(w: Walker): void {
   while (w.pos < w.end) {
     if (count === ENTRIES_ITEMISED) tail.begin(w, FILTERS_NOT_ITEMISED, 'mqtt.topic_filters.not_itemised', 'Topic Filters Not Itemised');
     count++;
+    const nth = count > ENTRIES_ITEMISED ? count : 0; // notes give the number past the itemised filters
     const at = w.pos;
-    const f = w.str('mqtt.topic_len', 'mqtt.topic', 'Topic Filter');
+    const f = w.str('mqtt.topic_len', 'mqtt.topic', 'Topic Filter', 'Topic Filter', nth);
     if (f === null) break;
-    checkFilter(w, f, at, 'UNSUBSCRIBE');
+    checkFilter(w, f, at, 'UNSUBSCRIBE', nth);
     if (filters.length < ENTRIES_LISTED) filters.push(f);
     else notListed++;
   }
