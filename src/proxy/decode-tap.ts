@@ -77,6 +77,11 @@ export class DecodeTap implements ConnectionTap {
   failures = 0;
   /** Set by the proxy: pauses and resumes a connection's sender. */
   throttle: Throttle | null = null;
+  /**
+   * Set by the proxy: the analysis clock's tick threw (an observer or the view failed).
+   * A tick runs from the queue, between the loop's turns, so it must not throw out.
+   */
+  tickFailed: ((err: unknown) => void) | null = null;
 
   private readonly sliceMs: number;
   private readonly maxPerConn: number;
@@ -167,7 +172,7 @@ export class DecodeTap implements ConnectionTap {
   /** Advance the analysis clock, in order with the events still waiting. */
   tick(time: number): void {
     if (this.head < this.q.length) this.push(TICK, '', null, 'c2s', null, time, undefined, 'fin', undefined);
-    else this.engine.tick(time);
+    else this.runTick(time);
   }
 
   /** Decode everything still waiting, now (at shutdown, before the engine ends). */
@@ -264,7 +269,7 @@ export class DecodeTap implements ConnectionTap {
       }
       this.runClose(e.id, e.time, e.how, e.by);
     } else {
-      this.engine.tick(e.time);
+      this.runTick(e.time);
     }
     this.q[this.head++] = undefined as unknown as Queued; // let the chunk go
     if (this.held.size > 0 && this.queued <= this.maxTotal / 2) this.releaseAll();
@@ -314,6 +319,18 @@ export class DecodeTap implements ConnectionTap {
     } catch (err) {
       const meta = this.metas.get(id);
       if (meta) this.fail(meta, err, time);
+    }
+  }
+
+  private runTick(time: number): void {
+    try {
+      this.engine.tick(time);
+    } catch (err) {
+      try {
+        this.tickFailed?.(err);
+      } catch {
+        // Reporting failed too; decoding and forwarding go on.
+      }
     }
   }
 

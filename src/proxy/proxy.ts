@@ -33,6 +33,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const decode = new DecodeTap(engine, opts.onRecord, opts.frameSource, opts.decodeSchedule);
   const byId = new Map<string, Link>();
   decode.throttle = (id, dir, paused) => byId.get(id)?.holdForDecoder(dir, paused);
+  decode.tickFailed = (err) => log(`analysis tick failed: ${err instanceof Error ? err.message : String(err)}`);
   // The pcap tap (if any) writes first, so the decoder can take its frame numbers.
   const tap = new TapSet([...(opts.taps ?? []), decode], log);
   const links = new Set<Link>();

@@ -93,7 +93,11 @@ export interface ProxyHandle {
   wsAddress: Endpoint | null;
   wsPort: number | null;
   engine: Engine;
-  /** Advance the analysis clock (µs), after the events the decoder has not reached yet. */
+  /**
+   * Advance the analysis clock (µs), after the events the decoder has not reached yet.
+   * Never throws: an analysis that fails in its tick is reported through `log`
+   * (`analysis tick failed: ...`), now or when the queue reaches the tick.
+   */
   tick(time: number): void;
   stats(): ProxyStats;
   connections(): ProxyConnectionInfo[];

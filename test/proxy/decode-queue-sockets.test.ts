@@ -1,0 +1,118 @@
+// The time-boxed decoder (src/proxy/decode-tap.ts) through the real proxy and real
+// sockets, in the cases the fake-engine tests do not reach. The decoder's queue is
+// made to fill on purpose: a clock that says every chunk after the first of a turn
+// is over the time box, and a `defer` the test runs by hand, so the test decides
+// when the queued events are decoded.
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineObserver } from '../../src/engine/engine.js';
+import { collect, connect, rawServer, testProxy, waitFor, type RawServer, type TestProxy } from './helpers.js';
+
+/** CONNECT, MQTT 3.1.1, clean session, keep-alive 60 s, the given client id. */
+function connectPacket(clientId: string): Buffer {
+  const id = Buffer.from(clientId);
+  const vh = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c]);
+  const rest = Buffer.concat([vh, Buffer.from([id.length >> 8, id.length & 0xff]), id]);
+  return Buffer.concat([Buffer.from([0x10, rest.length]), rest]);
+}
+
+/** PUBLISH QoS 0 to topic `t` with `n` payload bytes (`n` < 120: one-byte Remaining Length). */
+function publish(n: number): Buffer {
+  return Buffer.concat([Buffer.from([0x30, 3 + n, 0x00, 0x01, 0x74]), Buffer.alloc(n, 0x61)]);
+}
+
+/** A decode schedule whose queue the test drains: `run()` runs the deferred turns. */
+function heldSchedule(): { opts: { clock: () => number; defer: (f: () => void) => void; sliceMs: number }; pending: () => number; run(): void } {
+  let now = 0;
+  let deferred: (() => void)[] = [];
+  return {
+    // Each clock read is 10 ms later: the first chunk of a turn is decoded, the rest waits.
+    opts: { clock: () => (now += 10), defer: (f) => { deferred.push(f); }, sliceMs: 5 },
+    pending: () => deferred.length,
+    run() {
+      for (let i = 0; i < 10_000 && deferred.length > 0; i++) {
+        const fs = deferred;
+        deferred = [];
+        for (const f of fs) f();
+      }
+    },
+  };
+}
+
+let up: RawServer | null = null;
+let proxy: TestProxy | null = null;
+const socks: net.Socket[] = [];
+
+afterEach(async () => {
+  for (const s of socks.splice(0)) s.destroy();
+  await proxy?.close().catch(() => undefined);
+  await up?.close();
+  proxy = null;
+  up = null;
+});
+
+describe('decode queue through the proxy: failures of the analysis clock', () => {
+  it('an analysis whose tick throws, with events queued, is reported and does not stop decoding or forwarding', async () => {
+    up = await rawServer();
+    const sched = heldSchedule();
+    let ticks = 0;
+    const failing: EngineObserver = { tick: () => { ticks++; throw new Error('tick exploded'); } };
+    proxy = await testProxy(up.port, { decodeSchedule: sched.opts, engineOpts: { observers: [failing] } });
+    const c = await connect(proxy.port);
+    socks.push(c);
+    const srv = await up.next();
+    const got = collect(srv);
+    c.write(connectPacket('ticker'));
+    await waitFor(() => got.bytes() >= 16, 5000, 'the CONNECT upstream');
+    sched.run(); // a new turn: the next chunk is decoded at once, the ones after it wait
+    c.write(publish(10));
+    await waitFor(() => got.bytes() >= 16 + 15, 5000, 'the first PUBLISH upstream');
+    c.write(publish(20));
+    await waitFor(() => got.bytes() >= 16 + 15 + 25, 5000, 'the second PUBLISH upstream');
+    expect(proxy.stats().decodeQueuedBytes).toBe(25);
+    proxy.tick(1_000_000); // waits behind the queued PUBLISH
+    c.write(publish(30));
+    await waitFor(() => got.bytes() >= 16 + 15 + 25 + 35, 5000, 'the third PUBLISH upstream');
+    // The turn that reaches the tick: before, the engine's exception escaped from the
+    // deferred turn (an uncaught exception in `up`, which ends the process).
+    expect(() => sched.run()).not.toThrow();
+    expect(ticks).toBe(1);
+    expect(proxy.logs).toEqual(['analysis tick failed: tick exploded']);
+    expect(proxy.stats().decodeQueuedBytes).toBe(0);
+    // Every packet, the ones queued after the tick included, was decoded.
+    expect(proxy.packets().map((p) => p.summary.type)).toEqual([1, 3, 3, 3]);
+    // Forwarding goes on.
+    c.write(publish(5));
+    await waitFor(() => got.bytes() >= 16 + 15 + 25 + 35 + 10, 5000, 'a PUBLISH after the failed tick');
+  });
+
+  it('a tick that throws while close() decodes what is queued does not make close() fail', async () => {
+    up = await rawServer();
+    const sched = heldSchedule();
+    const failing: EngineObserver = { tick: () => { throw new Error('tick exploded'); } };
+    proxy = await testProxy(up.port, { decodeSchedule: sched.opts, engineOpts: { observers: [failing] } });
+    const c = await connect(proxy.port);
+    socks.push(c);
+    const got = collect(await up.next());
+    c.write(connectPacket('closer'));
+    await waitFor(() => got.bytes() >= 16, 5000, 'the CONNECT upstream');
+    c.write(publish(10));
+    await waitFor(() => got.bytes() >= 16 + 15, 5000, 'the PUBLISH upstream');
+    expect(proxy.stats().decodeQueuedBytes).toBe(15);
+    proxy.tick(1_000_000);
+    c.write(publish(20));
+    await waitFor(() => got.bytes() >= 16 + 15 + 25, 5000, 'the second PUBLISH upstream');
+    await expect(proxy.close()).resolves.toBeUndefined();
+    expect(proxy.logs).toEqual(['analysis tick failed: tick exploded']);
+    expect(proxy.packets().map((p) => p.summary.type)).toEqual([1, 3, 3]);
+    expect(proxy.stats().decodeQueuedBytes).toBe(0);
+  });
+
+  it('a tick that throws with nothing queued is reported the same way, not thrown at the caller', async () => {
+    up = await rawServer();
+    const failing: EngineObserver = { tick: () => { throw new Error('tick exploded'); } };
+    proxy = await testProxy(up.port, { engineOpts: { observers: [failing] } });
+    expect(() => proxy!.tick(1_000_000)).not.toThrow();
+    expect(proxy.logs).toEqual(['analysis tick failed: tick exploded']);
+  });
+});
