@@ -952,28 +952,57 @@ export class DeliveryCorrelator {
       window_us: this.opts.windowUs,
     };
     if (gotOthers) extra['received_others'] = true;
+    // The finding is the subscriber's; for a shared group, the member the acl_file denies (if one).
+    let owner = sub;
     if (this.opts.acl) {
-      const v = this.readVerdict(e, p.topic);
-      if (v) {
+      const r = this.readCheck(e, p.topic);
+      if (r) {
+        const v = r.v;
         extra['acl_explanation'] = v.full ?? v.text;
         extra['acl_confirmed'] = !v.allowed;
         Object.assign(extra, aclFields(v));
         text = text.slice(0, text.length - aclHint.length).trimEnd().replace(/;$/, '.');
+        const group = e.shareGroup !== null;
+        if (group && !v.allowed) {
+          owner = r.m;
+          extra['denied_member'] = { client_id: findingClientId(r.m), username: r.m.username, conn: r.m.connId };
+        }
         text += !v.allowed
-          ? ` The acl_file confirms a denied read: ${v.text}.`
-          : ` The acl_file allows this read (${v.text}), so the drop is not explained by the ACL.`;
+          ? group
+            ? ` The acl_file confirms a denied read for ${effectiveClientId(r.m) ?? r.m.connId}, a member of the group: ${v.text}. mosquitto sends each message of a shared subscription to one member, and when that member may not read it the whole group loses it.`
+            : ` The acl_file confirms a denied read: ${v.text}.`
+          : ` The acl_file allows ${group ? `the read of every member of the group (${v.text})` : `this read (${v.text})`}, so the drop is not explained by the ACL.`;
       }
     }
     this.ctx.emit({
-      code: 'withheld-delivery', severity: 'warn', conn: sub.connId, clientId: findingClientId(sub), username: sub.username,
+      code: 'withheld-delivery', severity: 'warn', conn: owner.connId, clientId: findingClientId(owner), username: owner.username,
       recs: [p.rec, p.ack?.rec, ...shown.map((d) => d.rec)], frames: [p.frame], topic: p.topic, text, extra,
     });
   }
 
   private readVerdict(e: Expectation, topic: string): AclVerdict | null {
-    const m = e.members[0];
-    if (!m || !this.opts.acl) return null;
-    return this.opts.acl({ username: m.username, clientId: effectiveClientId(m), access: 'read', topic });
+    return this.readCheck(e, topic)?.v ?? null;
+  }
+
+  /**
+   * The subscriber's read verdict, and whose it is. For a shared group, the first member
+   * the acl_file denies, else the first member's: mosquitto sends each message of the
+   * group to one member and, when that member may not read it, the whole group loses it
+   * (it does not try another member), so one member denied explains the loss.
+   */
+  private readCheck(e: Expectation, topic: string): { v: AclVerdict; m: Session } | null {
+    const acl = this.opts.acl;
+    const first = e.members[0];
+    if (!first || !acl) return null;
+    const check = (m: Session): AclVerdict => acl({ username: m.username, clientId: effectiveClientId(m), access: 'read', topic });
+    const v0 = check(first);
+    if (e.shareGroup === null || !v0.allowed) return { v: v0, m: first };
+    for (let i = 1; i < e.members.length; i++) {
+      const m = e.members[i]!;
+      const v = check(m);
+      if (!v.allowed) return { v, m };
+    }
+    return { v: v0, m: first };
   }
 }
 
