@@ -98,6 +98,13 @@ export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketP
     failed = codes.some((c) => reasonFailed(type, c, v));
     if (type === SUBACK || codes.length > 1) {
       reason = 'rc=' + shortList(codes, s.filtersNotListed, (c) => `${reasonCodeString(type, c, v)} ${reasonWords(type, c, v)}`);
+      // The codes past the shown ones are only counted: say how many of them failed, so a
+      // SUBACK whose refusals all come after code 20 does not read as all granted.
+      let hiddenFailed = 0;
+      for (let i = LINE_LIST_MAX; i < codes.length; i++) if (reasonFailed(type, codes[i]!, v)) hiddenFailed++;
+      if (hiddenFailed > 0) {
+        reason += ` (${s.filtersNotListed ? 'at least ' : ''}${hiddenFailed} of them ${type === SUBACK ? 'refused' : 'failed'})`;
+      }
     } else {
       reason = `rc=${reasonCodeString(type, codes[0]!, v)} ${reasonWords(type, codes[0]!, v)}`;
     }

@@ -47,3 +47,21 @@ describe('long filter and reason-code lists', () => {
     expect(row).not.toContain('f/20,');
   });
 });
+
+describe('failures among the codes a line does not show', () => {
+  it('a SUBACK whose refusals come after code 20 says how many were refused', () => {
+    const granted = Array.from({ length: 1500 }, (_, i) => (i >= 1400 ? 0x80 : 1)); // 100 refusals, codes 1401-1500
+    const line = stripAnsi(formatPacketLine(gen({ cmd: 'suback', messageId: 3, granted }), { utc: true }));
+    expect(line).toContain('… +1480 more (100 of them refused)');
+    const shown = stripAnsi(formatPacketLine(gen({ cmd: 'suback', messageId: 3, granted: granted.map((c, i) => (i === 3 ? 0x80 : i >= 1400 ? 1 : c)) }), { utc: true }));
+    expect(shown).toContain('0x80 Failure');
+    expect(shown).not.toContain('of them refused');
+  });
+
+  it('an MQTT 5 UNSUBACK: failures past the shown codes, at least that many when codes were not listed', () => {
+    const rec = gen({ cmd: 'unsuback', messageId: 4, granted: Array.from({ length: 30 }, (_, i) => (i === 25 ? 0x87 : 0x00)) }, { version: 5 });
+    expect(stripAnsi(formatPacketLine(rec, { utc: true }))).toContain('… +10 more (1 of them failed)');
+    rec.summary.filtersNotListed = 5;
+    expect(stripAnsi(formatPacketLine(rec, { utc: true }))).toContain('… +15 more (at least 1 of them failed)');
+  });
+});
