@@ -70,7 +70,8 @@ describe('notes under the field tree', () => {
       expect(rows.length, screen).toBeGreaterThanOrEqual(pane.length - Math.floor(pane.length / 3));
       expect(screen).toContain('Packet Identifier: 5');
       expect(screen).toMatch(/Subscription: "a(0)?\/#\/b" QoS 1/);
-      if (identical) expect(notes.join('\n')).toContain('! 50× error: SUBSCRIBE Topic Filter "a/#/b"');
+      // The 34 among the first 1,000 filters are identical; past them a note gives the filter's number.
+      if (identical) expect(notes.join('\n')).toContain('! 34× error: SUBSCRIBE Topic Filter "a/#/b"');
       else expect(notes.join('\n')).toMatch(/more problems not shown/);
       s.send('q');
       await s.waitFor(() => s.dead(), 'exit after q');
