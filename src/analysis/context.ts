@@ -96,6 +96,28 @@ export function payloadLength(rec: PacketRecord): number {
   return rec.summary.payloadLength ?? rec.size - off;
 }
 
+/**
+ * Bytes a broker's copy of a PUBLISH may have more than the PUBLISH as the client sent
+ * it, topic aside: a Subscription Identifier property (1 byte of id, up to 4 of value)
+ * and up to 2 bytes more of Remaining Length and Property Length as they grow.
+ */
+const COPY_EXTRA = 7;
+
+/**
+ * An upper bound of the size of the copy a broker sends a subscriber of a client's
+ * PUBLISH: what a subscriber's MQTT 5 Maximum Packet Size is compared with. The copy
+ * carries the whole topic (a topic alias the publisher used is resolved; mosquitto sends
+ * none of its own) and may carry a Subscription Identifier, so it can be larger than the
+ * PUBLISH received: mosquitto drops a copy larger than the subscriber's maximum without
+ * a word [MQTT-3.1.2-25], and a subscriber near its limit is not known to be owed it.
+ */
+export function copySizeBound(rec: PacketRecord): number {
+  const resolved = rec.topic;
+  const sent = rec.summary.topic;
+  const aliasExtra = resolved !== null && resolved !== sent ? Buffer.byteLength(resolved) - Buffer.byteLength(sent ?? '') : 0;
+  return rec.size + COPY_EXTRA + Math.max(0, aliasExtra);
+}
+
 /** Buffer's native range compare; it takes any Uint8Array as `this` and as the target. */
 const compareRange = Buffer.prototype.compare as (
   this: Uint8Array, target: Uint8Array, targetStart: number, targetEnd: number, sourceStart: number, sourceEnd: number,

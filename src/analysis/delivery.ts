@@ -3,7 +3,7 @@
 // within the window. Catches mosquitto's ACL "silent drops".
 import { createHash } from 'node:crypto';
 import type { PacketRecord } from '../model/packet.js';
-import { type AnalysisContext, bufferOf, payloadEquals, payloadLength, payloadStart, who } from './context.js';
+import { type AnalysisContext, bufferOf, copySizeBound, payloadEquals, payloadLength, payloadStart, who } from './context.js';
 import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
@@ -110,7 +110,7 @@ class Pending implements HeapEntry {
   qos = 0;
   packetId: number | null = null;
   frame = 0;
-  /** The PUBLISH's size in bytes (a subscriber's Maximum Packet Size rules it out; looked at again at PUBREL). */
+  /** copySizeBound of the PUBLISH (a subscriber's Maximum Packet Size may rule it out; looked at again at PUBREL). */
   size = 0;
   /** The payload: buf[payOff, payOff + payLen). */
   buf: Uint8Array = NO_BYTES;
@@ -126,7 +126,7 @@ class Pending implements HeapEntry {
   expectations: Expectation[] = NO_EXPECTATIONS;
 
   /** Make this the pending state of `publish` (a new or a recycled Pending). */
-  init(seq: number, publish: PacketRecord, time: number, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number, digest: Buffer | null): this {
+  init(seq: number, publish: PacketRecord, time: number, rec: PacketRecord | null, entry: TopicState, publisher: Session, expectations: Expectation[], windowUs: number, digest: Buffer | null, size: number): this {
     const sum = publish.summary;
     this.ack = null;
     this.released = sum.qos < 2;
@@ -141,7 +141,7 @@ class Pending implements HeapEntry {
     this.qos = sum.qos;
     this.packetId = sum.packetId;
     this.frame = publish.frame;
-    this.size = publish.size;
+    this.size = size;
     this.digest = digest;
     this.buf = digest === null ? bufferOf(publish) : NO_BYTES;
     this.payOff = payloadStart(publish);
@@ -367,7 +367,9 @@ export class DeliveryCorrelator {
     if (id !== null && sum.dup && this.idGet(pub.connId, id) !== undefined) return; // re-send of a message already tracked
     const ts = this.topicState(topic);
     const now = this.ctx.now;
-    const expectations = this.expected(ts, pub, now, rec.size);
+    // Compared with subscribers' Maximum Packet Size: the copy they are sent may be larger.
+    const size = copySizeBound(rec);
+    const expectations = this.expected(ts, pub, now, size);
     if (expectations.length === 0) return;
     // Bounded memory when a broker (or a hostile client) keeps a huge number in flight.
     if (this.heap.size >= this.opts.maxPending) { this.untracked++; return; }
@@ -375,7 +377,7 @@ export class DeliveryCorrelator {
     let digest: Buffer | null = null;
     if (this.heldBytes + len <= this.opts.maxPendingBytes) this.heldBytes += len;
     else { digest = payloadDigest(rec); this.digested++; }
-    const p = (this.pool.pop() ?? new Pending()).init(++this.seq, rec, now, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs, digest);
+    const p = (this.pool.pop() ?? new Pending()).init(++this.seq, rec, now, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs, digest, size);
     if (id !== null) this.idSet(pub.connId, id, p);
     ts.pending.push(p);
     this.heap.push(p.deadline, p);
@@ -490,7 +492,8 @@ export class DeliveryCorrelator {
   /** Whether candidate `c` gets a publish from `pub` at `time` of `size` bytes. */
   private applies(c: Candidate, pub: Session, time: number, size: number): boolean {
     const s = c.session;
-    // [MQTT-3.1.2-25]: a message larger than the client's Maximum Packet Size is discarded for it.
+    // [MQTT-3.1.2-25]: a message larger than the client's Maximum Packet Size is discarded for it
+    // (`size` is at most what the copy to it weighs: near the limit it is not known to fit).
     if (s.maxPacketSize !== null && size > s.maxPacketSize) return false;
     const sub = c.sub;
     if (sub.grantedAt > time) return false;

@@ -1,6 +1,6 @@
 // Per-topic statistics: messages published and delivered, last value, retained value.
 import type { PacketRecord } from '../model/packet.js';
-import { payloadLength, payloadOf, payloadPreview, payloadStartsWith } from './context.js';
+import { copySizeBound, payloadLength, payloadOf, payloadPreview, payloadStartsWith } from './context.js';
 
 export interface RetainedValue {
   topic: string;
@@ -16,7 +16,7 @@ export interface RetainedValue {
   username: string | null;
   /** Its connection. */
   conn: string;
-  /** The PUBLISH's size in bytes (a subscriber's Maximum Packet Size may rule it out). */
+  /** At most the size of the copy a subscriber is sent (copySizeBound): a subscriber's Maximum Packet Size may rule it out. */
   size: number;
   qos: number;
   packetId: number | null;
@@ -158,7 +158,7 @@ export class TopicTracker {
         // Its start only: 10,000 topics with a retained camera image each would keep them all.
         const r: Retained | null = payload.length === 0 ? null : {
           topic, payload: payload.slice(0, PAYLOAD_KEEP), length: payload.length, preview: payloadPreview(payload), time: rec.time, frame: rec.frame,
-          clientId: rec.clientId, username: rec.username, conn: rec.conn.id, size: rec.size, qos: sum.qos, packetId: sum.packetId,
+          clientId: rec.clientId, username: rec.username, conn: rec.conn.id, size: copySizeBound(rec), qos: sum.qos, packetId: sum.packetId,
           expiry: typeof exp === 'number' ? exp : null, at: now, confirmed: false, replaced: t.retained,
         };
         t.retained = r;

@@ -138,21 +138,21 @@ describe('delivery correlation: cached routes follow subscription changes', () =
 
   it('Maximum Packet Size and no-local are decided per publish on a cached route', () => {
     const sc = new Scenario();
-    const small = sc.client('small', { version: 5 }).login({ properties: { maximum_packet_size: 10 } }).sub(1, ['t']);
+    const small = sc.client('small', { version: 5 }).login({ properties: { maximum_packet_size: 20 } }).sub(1, ['t']);
     const nl = sc.client('nl', { version: 5 }).login().sub(1, [{ filter: 't', nl: true }]);
     const other = sc.client('other', { version: 5 }).login();
     // From nl itself, small payload: only `small` is expected (no-local), and it gets it.
     nl.publish({ topic: 't', payload: 'ab' });
     small.deliver({ topic: 't', payload: 'ab' });
     sc.wait(1);
-    // From another client, too large for `small`: only `nl` is expected, and it gets it.
+    // From another client, too large for `small` (a 33-byte PUBLISH): only `nl` is expected, and it gets it.
     other.publish({ topic: 't', payload: 'a payload larger than ten bytes' });
     nl.deliver({ topic: 't', payload: 'a payload larger than ten bytes' });
     sc.wait(1);
     expect(sc.end()).toEqual([]);
     // The same with nothing delivered: one finding each, naming only the expected subscriber.
     const sc2 = new Scenario();
-    sc2.client('small', { version: 5 }).login({ properties: { maximum_packet_size: 10 } }).sub(1, ['t']);
+    sc2.client('small', { version: 5 }).login({ properties: { maximum_packet_size: 20 } }).sub(1, ['t']);
     const nl2 = sc2.client('nl', { version: 5 }).login().sub(1, [{ filter: 't', nl: true }]);
     const other2 = sc2.client('other', { version: 5 }).login();
     nl2.publish({ topic: 't', payload: 'ab' });
