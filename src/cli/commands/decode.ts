@@ -182,6 +182,10 @@ export async function run(argv: string[]): Promise<number> {
     }
     out.push('');
   }
+  // A reader that goes away early (| head) ends the output, not the program with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') process.stderr.write(`mqttscope decode: cannot write the output: ${err.message}\n`);
+  });
   process.stdout.write(out.join('\n') + (out.length && format === 'json' ? '\n' : ''));
   return errors > 0 ? 1 : 0;
 }
