@@ -7,7 +7,7 @@ import { type AnalysisContext, bufferOf, copySizeBound, payloadEquals, payloadLe
 import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
-import { effectiveClientId, findingClientId, isLive, mayBeUnseen, type Session, type SessionTracker, type Subscription } from './sessions.js';
+import { effectiveClientId, findingClientId, isLive, mayBeUnseen, type Session, type SessionTracker, type Subscription, usernameUnknown, usernameUnknownText } from './sessions.js';
 import { topicMatches } from './topic.js';
 import { aclFields, type AclDecision, type AclRuleRef } from './acl-check.js';
 
@@ -898,27 +898,33 @@ export class DeliveryCorrelator {
     if (p.ack) extra['ack_reason_code'] = p.ack.code;
     if (otherFrame !== null) extra['delivered_other_frame'] = otherFrame;
     if (this.opts.acl) {
-      const w = this.opts.acl({ username: pub.username, clientId: effectiveClientId(pub), access: 'write', topic: p.topic });
+      // Without the publisher's CONNECT its username is unknown: its write is not asked (it would be the anonymous verdict).
+      const w = usernameUnknown(pub) ? null : this.opts.acl({ username: pub.username, clientId: effectiveClientId(pub), access: 'write', topic: p.topic });
       const reads = missing.map((e) => ({ e, v: this.readVerdict(e, p.topic) }));
       const allReadsDenied = reads.every((r) => r.v && !r.v.allowed);
-      const confirmed = !w.allowed || allReadsDenied;
-      const parts = [`write by ${pubName}: ${w.text}`, ...reads.filter((r) => r.v).map((r) => `read by ${subName(r.e)}: ${r.v!.text}`)];
-      extra['acl_explanation'] = [w.full ?? w.text, ...reads.filter((r) => r.v).map((r) => r.v!.full ?? r.v!.text)].join('\n\n');
+      const writeDenied = w !== null && !w.allowed;
+      const confirmed = writeDenied || allReadsDenied;
+      const readParts = reads.filter((r) => r.v).map((r) => `read by ${subName(r.e)}: ${r.v!.text}`);
+      extra['acl_explanation'] = [...(w ? [w.full ?? w.text] : []), ...reads.filter((r) => r.v).map((r) => r.v!.full ?? r.v!.text)].join('\n\n');
       extra['acl_confirmed'] = confirmed;
-      extra['acl_write_allowed'] = w.allowed;
+      if (w !== null) extra['acl_write_allowed'] = w.allowed;
+      else extra['acl_not_checked'] = 'username-unknown';
       // The structured fields of the verdict that explains it: the write, or (the write
-      // allowed, every read denied) the first subscriber's read, each read listed too.
-      const explaining = w.allowed && allReadsDenied ? reads[0]!.v! : w;
-      Object.assign(extra, aclFields(explaining));
-      if (w.allowed) {
+      // allowed or not asked, every read denied) the first subscriber's read, each read listed too.
+      const explaining = !writeDenied && allReadsDenied ? reads[0]!.v! : w;
+      if (explaining !== null) Object.assign(extra, aclFields(explaining));
+      if (!writeDenied) {
         extra['acl_reads'] = reads.filter((r) => r.v).map((r) => ({ subscriber: subName(r.e), ...aclFields(r.v!) }));
       }
-      text = text.slice(0, text.length - aclHint.length).trimEnd();
-      text += !w.allowed
+      const unknown = w === null ? ` The acl_file was not asked about the write: ${usernameUnknownText(pubName)}.` : '';
+      if (w !== null || allReadsDenied) text = text.slice(0, text.length - aclHint.length).trimEnd();
+      text += writeDenied
         ? ` The acl_file confirms a denied write: ${w.text}.`
         : allReadsDenied
-          ? ` The acl_file allows the write but denies the read of every matching subscriber: ${parts.slice(1).join('; ')}.`
-          : ` The acl_file allows this write (${w.text}), so the drop is not explained by the ACL.`;
+          ? ` The acl_file ${w !== null ? 'allows the write but ' : ''}denies the read of every matching subscriber: ${readParts.join('; ')}.${unknown}`
+          : w !== null
+            ? ` The acl_file allows this write (${w.text}), so the drop is not explained by the ACL.`
+            : unknown;
     }
     this.ctx.emit({
       code: 'undelivered-publish', severity: 'warn', conn: pub.connId, clientId: findingClientId(pub), username: pub.username,
@@ -959,7 +965,11 @@ export class DeliveryCorrelator {
     let owner = sub;
     if (this.opts.acl) {
       const r = this.readCheck(e, p.topic);
-      if (r) {
+      if (r === null) {
+        // No member's username is known (their CONNECTs are not in the capture).
+        extra['acl_not_checked'] = 'username-unknown';
+        text += ` The acl_file was not asked about the read: ${usernameUnknownText(subName(e))}.`;
+      } else {
         const v = r.v;
         extra['acl_explanation'] = v.full ?? v.text;
         extra['acl_confirmed'] = !v.allowed;
@@ -998,14 +1008,15 @@ export class DeliveryCorrelator {
     const first = e.members[0];
     if (!first || !acl) return null;
     const check = (m: Session): AclVerdict => acl({ username: m.username, clientId: effectiveClientId(m), access: 'read', topic });
-    const v0 = check(first);
-    if (e.shareGroup === null || !v0.allowed) return { v: v0, m: first };
-    for (let i = 1; i < e.members.length; i++) {
-      const m = e.members[i]!;
+    // Members whose username is not known (usernameUnknown) are not asked: it would be the anonymous verdict.
+    let found: { v: AclVerdict; m: Session } | null = null;
+    for (const m of e.shareGroup === null ? [first] : e.members) {
+      if (usernameUnknown(m)) continue;
       const v = check(m);
       if (!v.allowed) return { v, m };
+      found ??= { v, m };
     }
-    return { v: v0, m: first };
+    return found;
   }
 }
 

@@ -9,7 +9,7 @@ import { codeName, codeString, isFailure, T_PUBACK, T_PUBREC, T_SUBACK, T_UNSUBA
 import { IntMap } from './intmap.js';
 import { aclFields } from './acl-check.js';
 import { type AclCheck, sysWrite, sysWriteHint } from './delivery.js';
-import { effectiveClientId, filtersNotListed, findingClientId, gapOf, mayBeUnseen, notInView, silentSinceGap, type Session } from './sessions.js';
+import { effectiveClientId, filtersNotListed, findingClientId, gapOf, mayBeUnseen, notInView, silentSinceGap, type Session, usernameUnknown, usernameUnknownText } from './sessions.js';
 
 export type FlowKind = 'publish-qos1' | 'publish-qos2' | 'subscribe' | 'unsubscribe' | 'ping';
 export type FlowState =
@@ -501,7 +501,10 @@ export class FlowTracker {
     let text = `The ${pub ? 'broker' : 'client'} rejected this QoS ${qos} publish${pub ? ` from ${who(s)}` : ` to ${who(s)}`} on '${f.topic ?? ''}' with ${NAMES[type]} ${codeString(type, code, version)} (${name})${typeof rs === 'string' ? ` ("${rs}")` : ''}`;
     if (code === 0x87 && pub && f.topic !== null) {
       const topic = f.topic;
-      const v = this.acl?.({ username: s.username, clientId: effectiveClientId(s), access: 'write', topic });
+      // Without its CONNECT the username is unknown: the file is not asked (it would be the anonymous verdict).
+      const unknown = this.acl !== undefined && usernameUnknown(s);
+      if (unknown) extra['acl_not_checked'] = 'username-unknown';
+      const v = unknown ? undefined : this.acl?.({ username: s.username, clientId: effectiveClientId(s), access: 'write', topic });
       if (v) {
         extra['acl_explanation'] = v.full ?? v.text;
         extra['acl_confirmed'] = !v.allowed;
@@ -511,7 +514,7 @@ export class FlowTracker {
       text += sysWrite(topic)
         ? `. ${sysWriteHint(this.brokerKind).replace(/\.$/, '')}`
         : !v
-          ? '. With a mosquitto acl_file this is a denied write; MQTT 5 lets the broker say so, 3.1.1 clients are not told'
+          ? `. With a mosquitto acl_file this is a denied write; MQTT 5 lets the broker say so, 3.1.1 clients are not told${unknown ? `. The acl_file was not asked: ${usernameUnknownText(who(s))}` : ''}`
           : !v.allowed
             ? `. The acl_file denies this write: ${v.text}. MQTT 5 lets the broker say so; an MQTT 3.1.1 client gets a normal ${NAMES[type]} and is not told`
             : `. The acl_file allows this write (${v.text}), so it does not explain the rejection: another check of the broker refused it (an auth plugin, or a dynamic-security role)`;

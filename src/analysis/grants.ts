@@ -11,7 +11,7 @@ import { type AclFile } from '../acl/index.js';
 import { aclFields, type SubscribeCheck, subscribeCheck } from './acl-check.js';
 import { type AnalysisContext, capitalize, seconds, who } from './context.js';
 import type { AclCheck, AclVerdict } from './delivery.js';
-import { effectiveClientId, findingClientId, mayBeUnseen, type Session, type SessionTracker, type Subscription } from './sessions.js';
+import { effectiveClientId, findingClientId, mayBeUnseen, type Session, type SessionTracker, type Subscription, usernameUnknown } from './sessions.js';
 import { topicMatches } from './topic.js';
 import type { RetainedValue, TopicTracker } from './topics.js';
 
@@ -159,7 +159,8 @@ export class GrantWatch {
   /** With an acl_file: a subscription that can never deliver anything is said to be one, once per connection and filter. */
   private never(suback: PacketRecord, s: Session, sub: Subscription, subscribe: PacketRecord): void {
     const check = this.subscribeCheck;
-    if (check === null) return;
+    // Without its CONNECT the username is unknown: the file is not asked (it would be the anonymous verdict).
+    if (check === null || usernameUnknown(s)) return;
     let said = this.neverSaid.get(s);
     if (said?.has(sub.filter)) return;
     const v = check({ username: s.username, clientId: effectiveClientId(s), filter: sub.filter });
@@ -211,7 +212,7 @@ export class GrantWatch {
       if (check) {
         // A write the acl_file denies was never retained (mosquitto drops it before storing it).
         if (!check({ username: value.username, clientId: value.clientId, access: 'write', topic }).allowed) continue;
-        read = check({ username: s.username, clientId: cid, access: 'read', topic });
+        if (!usernameUnknown(s)) read = check({ username: s.username, clientId: cid, access: 'read', topic });
       }
       owed.push({ value, topic, read, got: early?.has(topic) ?? false });
     }

@@ -258,6 +258,20 @@ export function mayBeUnseen(s: Session, dir: Direction, since: number): boolean 
   return t !== null && (t >= since || notInView(s, dir));
 }
 
+/**
+ * The session's username is not known: its CONNECT is not in the capture (it began
+ * mid-connection) and no packet told it. An acl_file decides by username, so its
+ * verdict for such a client is not asked (it would be the anonymous one).
+ */
+export function usernameUnknown(s: Session): boolean {
+  return s.connectFrame === null && s.username === null;
+}
+
+/** What a finding says when the acl_file was not consulted for `name` (usernameUnknown). */
+export function usernameUnknownText(name: string): string {
+  return `the CONNECT of ${name} is not in the capture, so the username the acl_file decides by is unknown`;
+}
+
 export function isLive(s: Session): boolean {
   return s.closedAt === null && s.state !== 'refused';
 }
