@@ -570,6 +570,8 @@ export class DeliveryCorrelator {
       }
       if (!isLive(s)) continue;
       if (s.state !== 'connected' && !(s.state === 'open' && s.connectFrame === null)) continue;
+      // After a DISCONNECT (either side) the broker sends nothing more, however late the close is seen.
+      if (s.disconnect !== null) continue;
       let key: string;
       let keyCid: string | null = null;
       if (sub.shareGroup !== null) key = `share:${sub.shareGroup}/${sub.topicFilter}`;
@@ -830,6 +832,7 @@ export class DeliveryCorrelator {
     const settled = p.readyAt + this.settleUs;
     return e.members.every((m) =>
       (m.closedAt !== null && m.closedAt < settled)
+      || (m.disconnect !== null && m.disconnect.time < settled)
       || mayBeUnseen(m, 's2c', p.time)
       || m.takenOverBy !== null
       || this.leftRoute(m, e, p, settled),

@@ -237,6 +237,8 @@ export class GrantWatch {
     const s = w.sub;
     // Excused as for live deliveries: left within the settle time, taken over, or a stream gap.
     if ((s.closedAt !== null && s.closedAt < w.grantedAt + this.settleUs) || s.takenOverBy !== null || mayBeUnseen(s, 's2c', w.grantedAt)) return;
+    // A DISCONNECT within it ends the connection as a close does, however late the close is seen.
+    if (s.disconnect !== null && s.disconnect.time < w.grantedAt + this.settleUs) return;
     // Its subscriptions stopped being known in full within the settle time (an UNSUBSCRIBE
     // whose filters were not all listed may have removed this one): not known to be owed.
     if (s.subscriptionsIncompleteAt !== null && s.subscriptionsIncompleteAt < w.grantedAt + this.settleUs) return;

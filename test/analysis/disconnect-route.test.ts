@@ -1,0 +1,76 @@
+// After a DISCONNECT (from either side) the broker sends nothing more on the
+// connection, however late its close is seen (a client that keeps its half of the
+// socket open, a proxy that reports the close when both sides are done). Such a
+// subscriber is not owed a message published after it, nor one published just before
+// (within the settle time), as for a close.
+import { describe, expect, it } from 'vitest';
+import { Scenario } from './helpers.js';
+
+const drops = (sc: Scenario) => sc.findings.filter((f) => f.code === 'withheld-delivery' || f.code === 'undelivered-publish');
+
+describe('a subscriber that sent DISCONNECT', () => {
+  it('is not expected for a publish after its DISCONNECT, its close seen a second later', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    const a = sc.client('a').login().sub(1, ['t']);
+    const b = sc.client('b').login().sub(1, ['t']);
+    const p = sc.client('p').login();
+    b.disconnect();
+    sc.wait(10);
+    p.publish({ topic: 't', payload: 'x' });
+    a.deliver({ topic: 't', payload: 'x' });
+    sc.wait(1000);
+    b.close();
+    sc.end();
+    expect(drops(sc)).toEqual([]);
+  });
+
+  it('nor for one published within the settle time before it; still for one published long before', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    const a = sc.client('a').login().sub(1, ['t']);
+    const b = sc.client('b').login().sub(1, ['t']);
+    const p = sc.client('p').login();
+    p.publish({ topic: 't', payload: 'early' });
+    a.deliver({ topic: 't', payload: 'early' });
+    sc.wait(1000);
+    p.publish({ topic: 't', payload: 'late' });
+    a.deliver({ topic: 't', payload: 'late' });
+    sc.wait(5);
+    b.disconnect();
+    sc.wait(2000);
+    b.close();
+    sc.end();
+    expect(drops(sc).map((f) => [f.code, (f as { conn: string }).conn, f.frames.length > 0])).toEqual([['withheld-delivery', b.meta.id, true]]);
+    expect(drops(sc)[0]!.text).toContain("'t'");
+  });
+
+  it('a server DISCONNECT (MQTT 5) ends the route too', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    const a = sc.client('a', { version: 5 }).login().sub(1, ['t']);
+    const b = sc.client('b', { version: 5 }).login().sub(1, ['t']);
+    const p = sc.client('p', { version: 5 }).login();
+    b.disconnect(0x8d, 's2c');
+    p.publish({ topic: 't', payload: 'x' });
+    a.deliver({ topic: 't', payload: 'x' });
+    sc.wait(3000);
+    b.close();
+    sc.end();
+    expect(drops(sc)).toEqual([]);
+  });
+});
+
+describe('a new subscription owed a retained message', () => {
+  it('is excused when its DISCONNECT comes within the settle time, its close seen later', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    const p = sc.client('p').login();
+    p.publish({ topic: 'r', payload: 'kept', retain: true });
+    const w = sc.client('w').login().sub(1, ['r']);
+    w.deliver({ topic: 'r', payload: 'kept', retain: true }); // the broker holds it
+    const n = sc.client('n').login().sub(1, ['r']);
+    sc.wait(5);
+    n.disconnect();
+    sc.wait(3000);
+    n.close();
+    sc.end();
+    expect(drops(sc)).toEqual([]);
+  });
+});
