@@ -363,6 +363,8 @@ export class DeliveryCorrelator {
     // missed). A client may send them right after its CONNECT, before the CONNACK
     // [MQTT-3.1.4-5]: awaited, and decided only if the CONNACK accepted it (evaluate()).
     if (pub.state !== 'connected' && pub.state !== 'connecting' && !(pub.state === 'open' && pub.connectFrame === null)) return;
+    // Sent after a DISCONNECT: the client must send nothing more [MQTT-3.14.4-2], and the broker, which closes the connection, routes none of it.
+    if (pub.disconnect !== null) return;
     const id = sum.qos > 0 ? sum.packetId : null;
     if (id !== null && sum.dup && this.idGet(pub.connId, id) !== undefined) return; // re-send of a message already tracked
     const ts = this.topicState(topic);

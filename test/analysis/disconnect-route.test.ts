@@ -74,3 +74,17 @@ describe('a new subscription owed a retained message', () => {
     expect(drops(sc)).toEqual([]);
   });
 });
+
+describe('a publish after its own DISCONNECT', () => {
+  it('is not processed by the broker: no undelivered-publish', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    sc.client('a').login().sub(1, ['t']);
+    const p = sc.client('p').login();
+    p.disconnect();
+    p.publish({ topic: 't', payload: 'too late' });
+    sc.wait(1000);
+    p.close();
+    sc.end();
+    expect(drops(sc)).toEqual([]);
+  });
+});
