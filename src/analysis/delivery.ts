@@ -924,7 +924,10 @@ export class DeliveryCorrelator {
       const unknown = w === null ? ` The acl_file was not asked about the write: ${usernameUnknownText(pubName)}.` : '';
       if (w !== null || allReadsDenied) text = text.slice(0, text.length - aclHint.length).trimEnd();
       text += writeDenied
-        ? ` The acl_file confirms a denied write: ${w.text}.`
+        ? w.decision === 'before-rules' && sysWrite(p.topic)
+          // mosquitto refuses a client write to $SYS before reading the file: the file confirms nothing.
+          ? ` mosquitto refuses this write before the acl_file: ${w.text}.`
+          : ` The acl_file confirms a denied write: ${w.text}.`
         : allReadsDenied
           ? ` The acl_file ${w !== null ? 'allows the write but ' : ''}denies the read of every matching subscriber: ${readParts.join('; ')}.${unknown}`
           : w !== null
