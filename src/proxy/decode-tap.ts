@@ -52,7 +52,10 @@ const PIECE_START = 1024;
 interface Queued {
   op: number;
   id: string;
+  /** The connection (open, data, close): a later connection may reuse its id. */
   meta: ConnMeta | null;
+  /** Data: the connection's queued-bytes count, taken down as the chunk is decoded. */
+  cq: ConnQueue | null;
   dir: Direction;
   chunk: Uint8Array | null;
   /** How far into `chunk` the engine has been fed. */
@@ -65,6 +68,7 @@ interface Queued {
 
 /** Queued bytes of one connection, per direction, and whether its senders are paused. */
 interface ConnQueue {
+  id: string;
   c2s: number;
   s2c: number;
   heldC2S: boolean;
@@ -72,7 +76,12 @@ interface ConnQueue {
 }
 
 export class DecodeTap implements ConnectionTap {
-  private readonly failed = new Map<string, ConnMeta>();
+  /**
+   * Connections whose decoding failed. Per connection, not per id: the proxy can open a
+   * connection with the id of one whose events still wait (its address and port reused).
+   */
+  private readonly failed = new Set<ConnMeta>();
+  /** The connection open under each id (from open() to close()). */
   private readonly metas = new Map<string, ConnMeta>();
   failures = 0;
   /** Set by the proxy: pauses and resumes a connection's sender. */
@@ -92,9 +101,10 @@ export class DecodeTap implements ConnectionTap {
   private head = 0;
   /** Bytes of the chunks in the queue not yet fed to the engine. */
   private queued = 0;
+  /** The queued-bytes count of the connection open under each id. */
   private readonly perConn = new Map<string, ConnQueue>();
   /** Connections with a paused sender. */
-  private readonly held = new Set<string>();
+  private readonly held = new Set<ConnQueue>();
   /** Clock at the first decoding of this turn of the event loop (-1: none yet). */
   private turnStart = -1;
   private turnScheduled = false;
@@ -128,7 +138,8 @@ export class DecodeTap implements ConnectionTap {
   }
 
   data(id: string, dir: Direction, chunk: Uint8Array, time: number): void {
-    if (this.failed.has(id)) return;
+    const meta = this.metas.get(id);
+    if (meta === undefined || this.failed.has(meta)) return;
     const frame = this.frameSource?.();
     let off = 0;
     if (this.head === this.q.length) {
@@ -137,36 +148,50 @@ export class DecodeTap implements ConnectionTap {
       if (first) this.startTurn();
       if (first || this.clock() - this.turnStart < this.sliceMs) {
         if (chunk.length <= this.piece) {
-          this.runData(id, dir, chunk, time, frame);
+          this.runData(meta, dir, chunk, time, frame);
           return;
         }
-        off = this.feed(id, dir, chunk, 0, time, frame, this.turnStart + this.sliceMs);
+        off = this.feed(meta, dir, chunk, 0, time, frame, this.turnStart + this.sliceMs);
         if (off === chunk.length) return;
       }
     }
-    this.enqueue(id, dir, chunk, off, time, frame);
+    this.enqueue(meta, dir, chunk, off, time, frame);
   }
 
-  private enqueue(id: string, dir: Direction, chunk: Uint8Array, off: number, time: number, frame: number | undefined): void {
-    const e = this.push(DATA, id, null, dir, chunk, time, frame, 'fin', undefined);
+  private enqueue(meta: ConnMeta, dir: Direction, chunk: Uint8Array, off: number, time: number, frame: number | undefined): void {
+    const id = meta.id;
+    const e = this.push(DATA, id, meta, dir, chunk, time, frame, 'fin', undefined);
     e.off = off;
     const len = chunk.length - off;
     this.queued += len;
     if (this.queued > this.peakQueued) this.peakQueued = this.queued;
     let cq = this.perConn.get(id);
-    if (cq === undefined) this.perConn.set(id, cq = { c2s: 0, s2c: 0, heldC2S: false, heldS2C: false });
+    if (cq === undefined) this.perConn.set(id, cq = { id, c2s: 0, s2c: 0, heldC2S: false, heldS2C: false });
+    e.cq = cq;
     const mine = dir === 'c2s' ? (cq.c2s += len) : (cq.s2c += len);
     if ((mine > this.maxPerConn || this.queued > this.maxTotal) && !(dir === 'c2s' ? cq.heldC2S : cq.heldS2C)) {
       if (dir === 'c2s') cq.heldC2S = true;
       else cq.heldS2C = true;
-      this.held.add(id);
+      this.held.add(cq);
       this.throttle?.(id, dir, true);
     }
   }
 
   close(id: string, time: number, how: CloseHow, by?: Direction): void {
-    if (this.head < this.q.length) this.push(CLOSE, id, null, 'c2s', null, time, undefined, how, by);
-    else this.runClose(id, time, how, by);
+    const meta = this.metas.get(id) ?? null;
+    this.metas.delete(id);
+    const cq = this.perConn.get(id);
+    if (cq !== undefined) {
+      // The connection is gone, so nothing of it is left to pause: its holds end now (the
+      // Link hears it), and its bytes still queued are counted on `cq`, not on the id,
+      // which a new connection may take before they are decoded.
+      this.perConn.delete(id);
+      this.held.delete(cq);
+      if (cq.heldC2S) { cq.heldC2S = false; this.throttle?.(id, 'c2s', false); }
+      if (cq.heldS2C) { cq.heldS2C = false; this.throttle?.(id, 's2c', false); }
+    }
+    if (this.head < this.q.length) this.push(CLOSE, id, meta, 'c2s', null, time, undefined, how, by);
+    else this.runClose(id, meta, time, how, by);
   }
 
   /** Advance the analysis clock, in order with the events still waiting. */
@@ -182,7 +207,7 @@ export class DecodeTap implements ConnectionTap {
   }
 
   private push(op: number, id: string, meta: ConnMeta | null, dir: Direction, chunk: Uint8Array | null, time: number, frame: number | undefined, how: CloseHow, by: Direction | undefined): Queued {
-    const e: Queued = { op, id, meta, dir, chunk, off: 0, time, frame, how, by };
+    const e: Queued = { op, id, meta, cq: null, dir, chunk, off: 0, time, frame, how, by };
     this.q.push(e);
     if (!this.turnScheduled) this.scheduleTurn();
     return e;
@@ -221,13 +246,13 @@ export class DecodeTap implements ConnectionTap {
    * Feed `chunk` from `off` to the engine in pieces until it is all fed or the
    * clock reaches `deadline`; returns how far it got.
    */
-  private feed(id: string, dir: Direction, chunk: Uint8Array, off: number, time: number, frame: number | undefined, deadline: number): number {
+  private feed(meta: ConnMeta, dir: Direction, chunk: Uint8Array, off: number, time: number, frame: number | undefined, deadline: number): number {
     const n = chunk.length;
     let t0 = this.clock();
     while (off < n) {
       const len = Math.min(this.piece, n - off);
       const part = off === 0 && len === n ? chunk : chunk.subarray(off, off + len);
-      this.runData(id, dir, part, time, frame);
+      this.runData(meta, dir, part, time, frame);
       const t1 = this.clock();
       off += len;
       this.adapt(len, t1 - t0);
@@ -243,31 +268,23 @@ export class DecodeTap implements ConnectionTap {
     if (e.op === DATA) {
       const chunk = e.chunk!;
       const from = e.off;
-      if (this.failed.has(e.id)) e.off = chunk.length;
+      const meta = e.meta!;
+      if (this.failed.has(meta)) e.off = chunk.length;
       else if (chunk.length - from <= this.piece) {
-        this.runData(e.id, e.dir, from === 0 ? chunk : chunk.subarray(from), e.time, e.frame);
+        this.runData(meta, e.dir, from === 0 ? chunk : chunk.subarray(from), e.time, e.frame);
         e.off = chunk.length;
-      } else e.off = this.feed(e.id, e.dir, chunk, from, e.time, e.frame, deadline);
+      } else e.off = this.feed(meta, e.dir, chunk, from, e.time, e.frame, deadline);
       const len = e.off - from;
       this.queued -= len;
-      const cq = this.perConn.get(e.id);
-      if (cq !== undefined) {
-        if (e.dir === 'c2s') cq.c2s -= len;
-        else cq.s2c -= len;
-        this.release(e.id, cq);
-      }
+      const cq = e.cq!;
+      if (e.dir === 'c2s') cq.c2s -= len;
+      else cq.s2c -= len;
+      this.release(cq);
       if (e.off < chunk.length) return false; // the deadline came within the chunk
     } else if (e.op === OPEN) {
       this.runOpen(e.meta!, e.time);
     } else if (e.op === CLOSE) {
-      const cq = this.perConn.get(e.id);
-      this.perConn.delete(e.id);
-      if (cq !== undefined && this.held.delete(e.id)) {
-        // Closed while held: nothing is left to resume, but the Link hears it.
-        if (cq.heldC2S) this.throttle?.(e.id, 'c2s', false);
-        if (cq.heldS2C) this.throttle?.(e.id, 's2c', false);
-      }
-      this.runClose(e.id, e.time, e.how, e.by);
+      this.runClose(e.id, e.meta, e.time, e.how, e.by);
     } else {
       this.runTick(e.time);
     }
@@ -277,21 +294,17 @@ export class DecodeTap implements ConnectionTap {
   }
 
   /** Resume a connection's senders once its own queue is small and the total is well under the cap. */
-  private release(id: string, cq: ConnQueue): void {
+  private release(cq: ConnQueue): void {
     if (!cq.heldC2S && !cq.heldS2C) return;
     if (this.queued > this.maxTotal / 2) return;
     const low = this.maxPerConn / 4;
-    if (cq.heldC2S && cq.c2s <= low) { cq.heldC2S = false; this.throttle?.(id, 'c2s', false); }
-    if (cq.heldS2C && cq.s2c <= low) { cq.heldS2C = false; this.throttle?.(id, 's2c', false); }
-    if (!cq.heldC2S && !cq.heldS2C) this.held.delete(id);
+    if (cq.heldC2S && cq.c2s <= low) { cq.heldC2S = false; this.throttle?.(cq.id, 'c2s', false); }
+    if (cq.heldS2C && cq.s2c <= low) { cq.heldS2C = false; this.throttle?.(cq.id, 's2c', false); }
+    if (!cq.heldC2S && !cq.heldS2C) this.held.delete(cq);
   }
 
   private releaseAll(): void {
-    for (const id of [...this.held]) {
-      const cq = this.perConn.get(id);
-      if (cq !== undefined) this.release(id, cq);
-      else this.held.delete(id);
-    }
+    for (const cq of [...this.held]) this.release(cq);
   }
 
   private compact(): void {
@@ -312,13 +325,12 @@ export class DecodeTap implements ConnectionTap {
     }
   }
 
-  private runData(id: string, dir: Direction, chunk: Uint8Array, time: number, frame: number | undefined): void {
-    if (this.failed.has(id)) return;
+  private runData(meta: ConnMeta, dir: Direction, chunk: Uint8Array, time: number, frame: number | undefined): void {
+    if (this.failed.has(meta)) return;
     try {
-      this.engine.data(id, dir, chunk, time, frame);
+      this.engine.data(meta.id, dir, chunk, time, frame);
     } catch (err) {
-      const meta = this.metas.get(id);
-      if (meta) this.fail(meta, err, time);
+      this.fail(meta, err, time);
     }
   }
 
@@ -334,9 +346,8 @@ export class DecodeTap implements ConnectionTap {
     }
   }
 
-  private runClose(id: string, time: number, how: CloseHow, by: Direction | undefined): void {
-    this.metas.delete(id);
-    if (this.failed.delete(id)) return;
+  private runClose(id: string, meta: ConnMeta | null, time: number, how: CloseHow, by: Direction | undefined): void {
+    if (meta !== null && this.failed.delete(meta)) return;
     try {
       this.engine.close(id, time, how, by);
     } catch {
@@ -346,7 +357,7 @@ export class DecodeTap implements ConnectionTap {
 
   private fail(meta: ConnMeta, err: unknown, time: number): void {
     this.failures++;
-    this.failed.set(meta.id, meta);
+    this.failed.add(meta);
     const msg = err instanceof Error ? err.message : String(err);
     try {
       this.onRecord({

@@ -49,6 +49,8 @@ export class Link {
   /** The side that ended or failed first. */
   private by: Direction | null = null;
   private done = false;
+  /** The taps have heard this connection's close (see supersede()). */
+  private tapClosed = false;
   /** shutdown() closed the connection (the proxy, not the broker). */
   private shutDown = false;
   bytesC2S = 0;
@@ -136,7 +138,7 @@ export class Link {
     const ok = dst.write(chunk);
     if (dir === 'c2s') this.bytesC2S += chunk.length;
     else this.bytesS2C += chunk.length;
-    this.hooks.tap.data(this.meta.id, dir, chunk, this.hooks.now());
+    if (!this.tapClosed) this.hooks.tap.data(this.meta.id, dir, chunk, this.hooks.now());
     if (!ok) {
       if (dir === 'c2s') {
         if (!this.clientPaused) { this.clientPaused = true; src.pause(); }
@@ -184,6 +186,25 @@ export class Link {
       this.resumeClient();
     }
     if (this.clientEndPending) up.end();
+  }
+
+  /**
+   * A new connection arrived with this one's id before this one was seen to close: the
+   * client's address and port were reused (the kernel allows that once this connection
+   * is over, after a reset) or neither could be read (a client gone before it was
+   * accepted). The taps hear this one's close now, before the new one's open, so the
+   * engine and the pcap file do not take the new connection's bytes for this one's; this
+   * one's sockets are still forwarded and closed as usual, no longer seen by the taps.
+   * Nothing having been seen from either side means the client reset.
+   */
+  supersede(): void {
+    if (this.done || this.tapClosed) return;
+    this.tapClosed = true;
+    const how: CloseHow = this.how === 'fin' && this.by === null ? 'reset' : this.how;
+    this.hooks.tap.close(this.meta.id, this.hooks.now(), how, this.by ?? 'c2s');
+    // No decoder holds any more: read on to the close.
+    this.holdForDecoder('c2s', false);
+    this.holdForDecoder('s2c', false);
   }
 
   /**
@@ -280,7 +301,10 @@ export class Link {
           ? `the broker's log should say why`
           : `if that port expects TLS, add --upstream-tls (and --cafile); otherwise the broker's log should say why`));
     }
-    this.hooks.tap.close(this.meta.id, this.hooks.now(), this.how, this.by ?? 'c2s');
+    if (!this.tapClosed) {
+      this.tapClosed = true;
+      this.hooks.tap.close(this.meta.id, this.hooks.now(), this.how, this.by ?? 'c2s');
+    }
     this.hooks.closed(this);
   }
 }

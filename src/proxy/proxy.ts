@@ -114,6 +114,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const accept = (client: End, meta: ConnMeta) => {
     counters.accepted++;
     if (closing) { client.destroy(); return; }
+    // Another connection open under this id is over (see Link.supersede): it closes first.
+    byId.get(meta.id)?.supersede();
     const link = new Link(meta, client, hooks, connectUpstream);
     links.add(link);
     byId.set(meta.id, link);

@@ -116,3 +116,76 @@ describe('decode queue through the proxy: failures of the analysis clock', () =>
     expect(proxy.logs).toEqual(['analysis tick failed: tick exploded']);
   });
 });
+
+/** Connect from a given local port, retrying while the kernel still holds it. */
+async function connectFrom(port: number, localPort: number): Promise<net.Socket> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.1', localPort, allowHalfOpen: true }, () => { s.off('error', reject); resolve(s); });
+        s.once('error', reject);
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+describe('decode queue through the proxy: a client port reused while the old connection is paused', () => {
+  it('a client that resets while paused and reconnects from the same port gets a connection of its own, and the old one closes', async () => {
+    up = await rawServer();
+    const sched = heldSchedule();
+    const seen: string[] = [];
+    const observer: EngineObserver = {
+      open: (m) => { seen.push(`open ${m.client.port}`); },
+      close: (m, _t, how) => { seen.push(`close ${m.client.port} ${how}`); },
+    };
+    proxy = await testProxy(up.port, { decodeSchedule: { ...sched.opts, maxQueuedPerConn: 1000 }, engineOpts: { observers: [observer] } });
+    const a = await connectFrom(proxy.port, 0);
+    a.on('error', () => {});
+    socks.push(a);
+    const port = a.localPort!;
+    const srvA = await up.next();
+    srvA.on('end', () => srvA.end()); // a broker closes when its client does
+    const upA = collect(srvA);
+    upA.ended.catch(() => {});
+    a.write(connectPacket('a'));
+    await waitFor(() => upA.bytes() >= 11, 5000, 'the CONNECT of a upstream');
+    // Queued past the cap: the decoder pauses a's sender. What a sends next fills the
+    // socket's buffer, so the proxy stops reading from it and does not see its reset.
+    a.write(publish(100));
+    await waitFor(() => upA.bytes() >= 11 + 105, 5000, 'the PUBLISH of a upstream');
+    for (let i = 0; i < 11; i++) a.write(publish(100));
+    await waitFor(() => proxy!.stats().decodeQueuedBytes > 1000, 5000, 'a queue past the cap');
+    a.write(Buffer.alloc(1 << 20, 0)); // more than the proxy reads while paused
+    await new Promise((r) => setTimeout(r, 50));
+    a.resetAndDestroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(proxy.stats().active).toBe(1); // the proxy has not seen the reset
+
+    // The same address and port: the same connection id, the old connection still open in the proxy.
+    const b = await connectFrom(proxy.port, port);
+    socks.push(b);
+    const upB = collect(await up.next());
+    b.write(Buffer.concat([connectPacket('b'), publish(5)]));
+    await waitFor(() => upB.bytes() >= 11 + 10, 5000, 'the packets of b upstream');
+    sched.run();
+    // The old connection was let go and closes (before, the decoder's resume went to the
+    // new connection, and the old one stayed paused until the proxy stopped).
+    await waitFor(() => proxy!.stats().active === 1, 5000, 'the old connection to close');
+    b.write(publish(6));
+    await waitFor(() => upB.bytes() >= 11 + 10 + 11, 5000, 'the second PUBLISH of b upstream');
+    sched.run();
+    // The engine closed the old connection before it opened the new one, so b's CONNECT is
+    // b's own (before, it went into a's state: a second CONNECT on a's connection, and b's
+    // packets carried a's session).
+    expect(seen).toEqual([`open ${port}`, `close ${port} reset`, `open ${port}`]);
+    const b2 = proxy.packets().filter((p) => p.clientId === 'b').map((p) => p.summary.type);
+    expect(b2).toEqual([1, 3, 3]);
+    expect(proxy.findings()).toEqual([]);
+    b.end();
+    upB.ended.catch(() => {});
+    await waitFor(() => upB.chunks.length > 0 && proxy!.stats().active === 1, 5000, 'b still open');
+  });
+});

@@ -162,6 +162,37 @@ describe('DecodeTap time box', () => {
     expect(r.tap.failures).toBe(1);
   });
 
+  it('a connection that reuses the id of one whose events still wait is decoded, paused and resumed on its own', () => {
+    const r = new Rig({ sliceMs: 1, maxQueuedPerConn: 1000 });
+    const first = meta('x');
+    const second = meta('x'); // the same address and port, a new connection
+    r.tap.open(first, 0);
+    r.tap.data('x', 'c2s', bytes('a'.repeat(1500)), 1); // uses the budget; the rest waits
+    r.tap.data('x', 'c2s', bytes('!' + 'a'.repeat(3000)), 2); // its decoder fails on this one
+    expect(r.throttles).toEqual(['pause x c2s']);
+    r.tap.close('x', 3, 'reset', 'c2s');
+    // Closed: its hold ends now, not when the queue reaches the close.
+    expect(r.throttles).toEqual(['pause x c2s', 'resume x c2s']);
+    r.tap.open(second, 4);
+    r.throwOn = '!';
+    r.turn(); // the first connection fails, and the turn's slice is used up on that piece
+    expect(r.records).toHaveLength(1);
+    expect(r.tap.queuedBytes).toBeGreaterThan(0);
+    // The new connection's bytes, past the cap: its own count pauses it.
+    r.tap.data('x', 'c2s', bytes('b'.repeat(1200)), 5);
+    expect(r.throttles).toEqual(['pause x c2s', 'resume x c2s', 'pause x c2s']);
+    r.runAll();
+    expect(r.throttles).toEqual(['pause x c2s', 'resume x c2s', 'pause x c2s', 'resume x c2s']);
+    // Before, the first connection's failure was looked up by id, so the second one's bytes were dropped.
+    expect(r.seen.get('x c2s')).toBe('a'.repeat(1500) + 'b'.repeat(1200));
+    // The first connection's state was dropped when its decoder failed, so its close is not passed on again.
+    expect(r.calls.filter((c) => !c.startsWith('data'))).toEqual(['open x', 'close x', 'open x']);
+    expect(r.records).toHaveLength(1);
+    expect(r.tap.queuedBytes).toBe(0);
+    r.tap.close('x', 6, 'fin');
+    expect(r.calls.at(-1)).toBe('close x');
+  });
+
   it('property: whatever the costs and turns, the engine sees every byte and every event once, in arrival order', () => {
     const ev = fc.oneof(
       fc.record({ kind: fc.constant('data' as const), conn: fc.integer({ min: 0, max: 2 }), s2c: fc.boolean(), len: fc.integer({ min: 1, max: 3000 }) }),
