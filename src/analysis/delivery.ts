@@ -112,6 +112,8 @@ class Pending implements HeapEntry {
   frame = 0;
   /** copySizeBound of the PUBLISH (a subscriber's Maximum Packet Size may rule it out; looked at again at PUBREL). */
   size = 0;
+  /** Sent before its connection's CONNACK [MQTT-3.1.4-5]: processed only if the CONNACK accepts it (unprocessed()). */
+  early = false;
   /** The payload: buf[payOff, payOff + payLen). */
   buf: Uint8Array = NO_BYTES;
   payOff = 0;
@@ -142,6 +144,7 @@ class Pending implements HeapEntry {
     this.packetId = sum.packetId;
     this.frame = publish.frame;
     this.size = size;
+    this.early = publisher.state === 'connecting';
     this.digest = digest;
     this.buf = digest === null ? bufferOf(publish) : NO_BYTES;
     this.payOff = payloadStart(publish);
@@ -713,7 +716,9 @@ export class DeliveryCorrelator {
       const p = list[i]!;
       this.work++;
       // (A delivery always comes after its publish on the analysis clock, which never goes back.)
-      if (p.done || !this.samePayload(rec, p)) continue;
+      // One sent before a CONNACK that refused it (or that never came) was never routed: a
+      // delivery of the same payload is another publisher's, which it must not take.
+      if (p.done || (p.early && unprocessed(p)) || !this.samePayload(rec, p)) continue;
       const es = p.expectations;
       // A receiver whose subscriptions the analysis does not know in full may be a
       // member of any shared group, and may have got this copy for any of them: it
@@ -1045,6 +1050,15 @@ export function sysWriteHint(brokerKind: DeliveryOptions['brokerKind']): string 
 
 /** An expectation that was met, and the delivery that met it. */
 interface Delivered { e: Expectation; rec: PacketRecord }
+
+/**
+ * A publish sent before the CONNACK that the broker never processed: the CONNACK refused
+ * the connection, or the connection closed without one [MQTT-3.1.4-5].
+ */
+function unprocessed(p: Pending): boolean {
+  const s = p.publisher;
+  return s.connackCode !== 0 && (s.connackCode !== null || s.closedAt !== null);
+}
 
 /** The delivery that met p.expectations[j], or null. */
 function gotOf(p: Pending, j: number): PacketRecord | null {

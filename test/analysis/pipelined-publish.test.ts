@@ -53,6 +53,23 @@ describe('publishes sent before the CONNACK', () => {
     expect(drops(sc.findings)).toEqual([]);
   });
 
+  it('one of a refused or unanswered CONNECT does not take the delivery of the same payload published by another client', () => {
+    for (const refuse of [true, false]) {
+      const sc = new Scenario({ brokerKind: 'mosquitto' });
+      const s = sc.client('s').login().sub(1, ['t']);
+      const r = sc.client('r');
+      r.connect();
+      r.publish({ topic: 't', payload: 'on' }); // never processed: the broker refuses (or drops) the connection
+      if (refuse) r.connack(5);
+      r.close();
+      const b = sc.client('b').login();
+      b.publish({ topic: 't', payload: 'on' });
+      s.deliver({ topic: 't', payload: 'on' }); // b's message
+      sc.end();
+      expect(drops(sc.findings)).toEqual([]);
+    }
+  });
+
   it('against a real mosquitto 2 with an acl_file: a denied write pipelined behind the CONNECT is reported and confirmed', async () => {
     const acl = 'user admin\ntopic readwrite #\n\nuser u1\ntopic readwrite a/#\n';
     const tap = await Tap.start(acl, { deliveryWindowUs: 1_000_000, settleUs: 100_000 });
