@@ -795,6 +795,10 @@ export class SessionTracker {
           { session_expiry_interval: sei, connect_session_expiry_interval: 0 }, s.connectFrame);
       }
     }
+    // The first DISCONNECT ends the connection (its sender may send nothing after it, and
+    // the broker reads nothing after the client's): a second one, from either side, does
+    // not change when it ended, by whom, or whether the will was discarded.
+    if (s.disconnect !== null) return;
     s.disconnect = {
       by: rec.dir === 'c2s' ? 'client' : 'server', reasonCode: code,
       reason: version >= 5 ? codeName(14, code, 5) : 'Normal disconnection',

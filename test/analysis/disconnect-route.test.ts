@@ -58,6 +58,38 @@ describe('a subscriber that sent DISCONNECT', () => {
   });
 });
 
+describe('a second DISCONNECT on the same connection', () => {
+  it('does not move the first: a subscriber that sent DISCONNECT within the settle time stays excused', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    const a = sc.client('a', { version: 5 }).login().sub(1, ['t']);
+    const b = sc.client('b', { version: 5 }).login().sub(1, ['t']);
+    const p = sc.client('p', { version: 5 }).login();
+    p.publish({ topic: 't', payload: 'x' });
+    a.deliver({ topic: 't', payload: 'x' });
+    sc.wait(5);
+    b.disconnect(); // ends the connection, 5 ms after the publish
+    sc.wait(1000);
+    b.disconnect(0x8b, 's2c'); // a stray second one, a second later
+    sc.wait(1000);
+    b.close();
+    sc.end();
+    expect(drops(sc)).toEqual([]);
+    const info = sc.analyzer.snapshot().sessions.find((s) => s.conn === b.meta.id);
+    expect(info?.disconnect).toMatchObject({ by: 'client', reasonCode: 0 });
+  });
+
+  it('a normal DISCONNECT discarded the will: a DISCONNECT 0x04 after it does not bring it back', () => {
+    const sc = new Scenario();
+    const w = sc.client('w', { version: 5 }).login().sub(1, ['#']);
+    const c = sc.client('c', { version: 5 }).login({ will: { topic: 'status/c', payload: 'offline' } });
+    c.disconnect();
+    c.disconnect(0x04);
+    c.close();
+    w.deliver({ topic: 'status/c', payload: 'offline' }); // another client's, not the will
+    expect(sc.end().map((f) => f.code)).toEqual([]);
+  });
+});
+
 describe('a new subscription owed a retained message', () => {
   it('is excused when its DISCONNECT comes within the settle time, its close seen later', () => {
     const sc = new Scenario({ brokerKind: 'mosquitto' });
