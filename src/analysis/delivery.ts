@@ -614,6 +614,9 @@ export class DeliveryCorrelator {
   private release(rec: PacketRecord, s: Session): void {
     const id = rec.summary.packetId;
     if (id === null) return;
+    // Sent after a DISCONNECT (either side): the broker reads nothing more, so it never
+    // releases the message (as for a publish then); the window ends it undecided.
+    if (s.disconnect !== null) return;
     const p = this.idGet(s.connId, id);
     if (!p || p.qos !== 2 || !p.ack) return;
     this.idDelete(s, id);

@@ -120,3 +120,33 @@ describe('a publish after its own DISCONNECT', () => {
     expect(drops(sc)).toEqual([]);
   });
 });
+
+describe('a PUBREL after its own DISCONNECT', () => {
+  it('does not release the QoS 2 message: the broker reads nothing after the DISCONNECT, no undelivered-publish', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    sc.client('a').login().sub(1, ['t']);
+    const p = sc.client('p').login();
+    p.publish({ topic: 't', payload: 'q2', qos: 2, id: 3 });
+    p.ack('PUBREC', 3, 's2c');
+    p.disconnect();
+    p.ack('PUBREL', 3, 'c2s'); // too late: mosquitto closed the connection at the DISCONNECT
+    sc.wait(3000);
+    p.close();
+    sc.end();
+    expect(drops(sc)).toEqual([]);
+  });
+
+  it('one before it does: the message was owed', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    sc.client('a').login().sub(1, ['t']);
+    const p = sc.client('p').login();
+    p.publish({ topic: 't', payload: 'q2', qos: 2, id: 3 });
+    p.ack('PUBREC', 3, 's2c');
+    p.ack('PUBREL', 3, 'c2s');
+    p.disconnect();
+    sc.wait(3000);
+    p.close();
+    sc.end();
+    expect(drops(sc).map((f) => [f.code, (f as { conn: string }).conn])).toEqual([['undelivered-publish', p.meta.id]]);
+  });
+});
