@@ -639,6 +639,9 @@ export class DeliveryCorrelator {
     const old = p.expectations;
     const now = this.ctx.now;
     const fresh = this.expected(p.entry, p.publisher, now, p.size);
+    // The route did not change since the PUBLISH (its cached expectations, the usual
+    // case): nothing to redo, and no Map or arrays made per QoS 2 message.
+    if (fresh === old) return;
     const atPubrel = this.opts.brokerKind === 'mosquitto';
     const es: Expectation[] = [];
     const got: (PacketRecord | null)[] = [];

@@ -198,3 +198,27 @@ describe('against a real mosquitto 2 (acl_file: c may not read t)', () => {
     expect(d[0]!.text).toContain('The acl_file confirms a denied read');
   }, 20_000);
 });
+
+describe('QoS 2 at PUBREL, cost', () => {
+  it('a route unchanged since the PUBLISH keeps the expectations it had (none rebuilt per message)', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    const a = sc.client('a').login().sub(1, ['t']);
+    sc.client('b').login().sub(1, ['t/#', 't']);
+    const p = sc.client('p').login();
+    p.publish({ topic: 't', payload: 'q2', qos: 2, id: 3 });
+    p.ack('PUBREC', 3, 's2c');
+    type P = { expectations: unknown[]; done: boolean };
+    const heap = (sc.analyzer as unknown as { delivery: { heap: { entries(): Iterable<P> } } }).delivery.heap;
+    const [pending] = [...heap.entries()];
+    const before = pending!.expectations;
+    expect(before.length).toBe(2);
+    p.ack('PUBREL', 3, 'c2s');
+    expect(pending!.done).toBe(false);
+    expect(pending!.expectations).toBe(before);
+    a.deliver({ topic: 't', payload: 'q2', qos: 1, id: 1 });
+    sc.end();
+    // b never got it: still owed, and reported.
+    expect(sc.findings.filter((f) => f.code === 'withheld-delivery').map((f) => (f as { conn: string }).conn)).toHaveLength(1);
+  });
+});
+
