@@ -8,7 +8,7 @@ import { aclCheck } from './acl-check.js';
 import { AnalysisContext, payloadPreview } from './context.js';
 import { DeliveryCorrelator } from './delivery.js';
 import { type Flow, type FlowKind, type FlowStats, FlowTracker } from './flows.js';
-import { type CredentialCheck, effectiveClientId, type Session, SessionTracker } from './sessions.js';
+import { type CredentialCheck, effectiveClientId, type Session, SessionTracker, usernameUnknown } from './sessions.js';
 import { type TopicStats, TopicTracker } from './topics.js';
 import { WillTracker } from './wills.js';
 import { GrantWatch } from './grants.js';
@@ -240,7 +240,7 @@ export class Analyzer implements EngineObserver {
     const s = this.sessions.packet(rec);
     if (granting !== null) this.grants.suback(rec, s, granting);
     this.flows.packet(rec, s);
-    this.topics.packet(rec, now);
+    this.topics.packet(rec, now, type === 3 && rec.summary.retain && usernameUnknown(s));
     const matched = this.delivery.packet(rec, s);
     if (type === 3 && rec.dir === 's2c') {
       if (!matched) this.wills.delivery(rec);

@@ -36,6 +36,8 @@ interface Owed {
   topic: string;
   /** The subscriber's read verdict (with an acl_file). */
   read: AclVerdict | null;
+  /** With an acl_file: the publisher's write was not asked (its username is unknown), so the message may never have been retained. */
+  writeUnknown: boolean;
   got: boolean;
 }
 
@@ -208,13 +210,17 @@ export class GrantWatch {
       if (value.expiry !== null && now - value.at >= value.expiry * 1e6) continue;
       if (sub.noLocal && cid !== null && value.clientId === cid) continue;
       let read: AclVerdict | null = null;
+      let writeUnknown = false;
       const check = this.opts.aclCheck;
       if (check) {
         // A write the acl_file denies was never retained (mosquitto drops it before storing it).
-        if (!check({ username: value.username, clientId: value.clientId, access: 'write', topic }).allowed) continue;
+        // Without the publisher's CONNECT its username is unknown: the file is not asked (the
+        // anonymous verdict would stand in for it), and only a routed copy shows it was kept.
+        if (value.usernameUnknown) writeUnknown = true;
+        else if (!check({ username: value.username, clientId: value.clientId, access: 'write', topic }).allowed) continue;
         if (!usernameUnknown(s)) read = check({ username: s.username, clientId: cid, access: 'read', topic });
       }
-      owed.push({ value, topic, read, got: early?.has(topic) ?? false });
+      owed.push({ value, topic, read, writeUnknown, got: early?.has(topic) ?? false });
     }
     if (owed.length === 0 || owed.every((o) => o.got)) return;
     const w: Wait = { sub: s, subscription: sub, subscribe, suback, grantedAt: now, deadline: now + this.opts.windowUs, owed, done: false };
@@ -251,7 +257,7 @@ export class GrantWatch {
       if (this.topics.retainedOf(o.topic) !== o.value) return false;
       // Known to be held by the broker: routed to a subscriber since it was published, or
       // (with an acl_file) a write the file allows that the subscriber may not read.
-      return o.value.confirmed || (o.read !== null && !o.read.allowed);
+      return o.value.confirmed || (!o.writeUnknown && o.read !== null && !o.read.allowed);
     });
     if (missing.length > 0) this.report(w, missing);
   }

@@ -14,6 +14,8 @@ export interface RetainedValue {
   clientId: string | null;
   /** The publisher's username (what an acl_file decides the write by). */
   username: string | null;
+  /** The publisher's CONNECT was not seen, so `username` null means unknown, not anonymous (usernameUnknown). */
+  usernameUnknown: boolean;
   /** Its connection. */
   conn: string;
   /** At most the size of the copy a subscriber is sent (copySizeBound): a subscriber's Maximum Packet Size may rule it out. */
@@ -129,7 +131,8 @@ export class TopicTracker {
   constructor(private readonly maxTopics = 10_000) {}
 
   /** A packet at `now` (the analysis clock, which never goes back). */
-  packet(rec: PacketRecord, now: number): void {
+  /** `usernameUnknown`: the sending client's CONNECT was not seen (sessions.ts usernameUnknown). */
+  packet(rec: PacketRecord, now: number, usernameUnknown = false): void {
     const sum = rec.summary;
     const topic = rec.topic;
     if (sum.type !== 3 || topic === null) return;
@@ -158,7 +161,7 @@ export class TopicTracker {
         // Its start only: 10,000 topics with a retained camera image each would keep them all.
         const r: Retained | null = payload.length === 0 ? null : {
           topic, payload: payload.slice(0, PAYLOAD_KEEP), length: payload.length, preview: payloadPreview(payload), time: rec.time, frame: rec.frame,
-          clientId: rec.clientId, username: rec.username, conn: rec.conn.id, size: copySizeBound(rec), qos: sum.qos, packetId: sum.packetId,
+          clientId: rec.clientId, username: rec.username, usernameUnknown, conn: rec.conn.id, size: copySizeBound(rec), qos: sum.qos, packetId: sum.packetId,
           expiry: typeof exp === 'number' ? exp : null, at: now, confirmed: false, replaced: t.retained,
         };
         t.retained = r;
