@@ -375,7 +375,9 @@ export class DeliveryCorrelator {
     // Compared with subscribers' Maximum Packet Size: the copy they are sent may be larger.
     const size = copySizeBound(rec);
     const expectations = this.expected(ts, pub, now, size);
-    if (expectations.length === 0) return;
+    // Nobody to deliver to. mosquitto routes a QoS 2 message at its PUBREL, though, so a
+    // subscriber granted before then is owed it: such a message waits for its PUBREL.
+    if (expectations.length === 0 && !(sum.qos === 2 && this.opts.brokerKind === 'mosquitto')) return;
     // Bounded memory when a broker (or a hostile client) keeps a huge number in flight.
     if (this.heap.size >= this.opts.maxPending) { this.untracked++; return; }
     const len = payloadLength(rec);
@@ -640,8 +642,12 @@ export class DeliveryCorrelator {
     const now = this.ctx.now;
     const fresh = this.expected(p.entry, p.publisher, now, p.size);
     // The route did not change since the PUBLISH (its cached expectations, the usual
-    // case): nothing to redo, and no Map or arrays made per QoS 2 message.
-    if (fresh === old) return;
+    // case): nothing to redo, and no Map or arrays made per QoS 2 message. Still nobody
+    // to deliver to (a message kept for its PUBREL only): decided.
+    if (fresh === old || (fresh.length === 0 && old.length === 0)) {
+      if (old.length === 0) this.drop(p);
+      return;
+    }
     const atPubrel = this.opts.brokerKind === 'mosquitto';
     const es: Expectation[] = [];
     const got: (PacketRecord | null)[] = [];

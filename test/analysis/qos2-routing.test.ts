@@ -87,6 +87,35 @@ describe('QoS 2: the route at PUBREL', () => {
     expect(d.map((f) => [f.code, (f as { conn: string }).conn])).toEqual([['withheld-delivery', c.meta.id]]);
   });
 
+  it('with mosquitto, a message nobody was subscribed to at its PUBLISH is owed to one granted before its PUBREL', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    const p = sc.client('p').login();
+    p.publish({ topic: 't', payload: 'x', qos: 2, id: 5 });
+    p.ack('PUBREC', 5, 's2c');
+    const c = sc.client('c').login();
+    sc.wait(100);
+    c.sub(1, ['t']);
+    sc.wait(1000);
+    p.ack('PUBREL', 5, 'c2s');
+    p.ack('PUBCOMP', 5, 's2c');
+    sc.wait(2000);
+    sc.end();
+    expect(drops(sc).map((f) => [f.code, f.severity])).toEqual([['undelivered-publish', 'warn']]);
+  });
+
+  it('with mosquitto, a QoS 2 message with nobody subscribed at PUBLISH or PUBREL gives nothing, and is let go at PUBREL', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    const p = sc.client('p').login();
+    p.publish({ topic: 't', payload: 'x', qos: 2, id: 5 });
+    p.ack('PUBREC', 5, 's2c');
+    expect(sc.analyzer.snapshot().pendingDeliveries).toBe(1);
+    p.ack('PUBREL', 5, 'c2s');
+    expect(sc.analyzer.snapshot().pendingDeliveries).toBe(0);
+    sc.wait(2000);
+    sc.end();
+    expect(drops(sc)).toEqual([]);
+  });
+
   it.each(['unknown', 'aedes'] as const)('with broker kind %s, one granted in between is not expected (aedes routes on receipt)', (kind) => {
     const { sc, a, b, p } = qos2Setup(kind);
     const c = sc.client('c').login();
