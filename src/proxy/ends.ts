@@ -27,6 +27,11 @@ export interface End {
   /** Bytes queued here and not yet written to the kernel. */
   readonly buffered: number;
   readonly destroyed: boolean;
+  /**
+   * False when bytes written now would be dropped, not sent (a WebSocket that is
+   * closing). Absent: writes are taken while the End is not destroyed.
+   */
+  readonly writable?: boolean;
   listen(ev: EndEvents): void;
 }
 
@@ -125,6 +130,10 @@ export class WebSocketEnd implements End {
   }
   get destroyed(): boolean {
     return this.closed || this.ws.readyState === this.ws.CLOSED;
+  }
+  /** A closing WebSocket sends nothing more: what write() is given then is dropped. */
+  get writable(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
   }
   listen(ev: EndEvents): void {
     this.ev = ev;

@@ -134,7 +134,9 @@ export class Link {
   }
 
   private forward(dst: End, src: End, dir: Direction, chunk: Buffer): void {
-    if (dst.destroyed) return; // the other side is gone; the bytes have nowhere to go
+    // The other side is gone, or takes no more bytes (a WebSocket closing): the bytes have
+    // nowhere to go, so they are neither counted nor given to the decoder and the pcap file.
+    if (dst.destroyed || dst.writable === false) return;
     const ok = dst.write(chunk);
     if (dir === 'c2s') this.bytesC2S += chunk.length;
     else this.bytesS2C += chunk.length;
