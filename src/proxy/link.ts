@@ -92,6 +92,8 @@ export class Link {
       bufferedToClient: this.client.buffered,
       bytesC2S: this.bytesC2S,
       bytesS2C: this.bytesS2C,
+      clientPausedForDecoder: this.clientHeldForDecoder,
+      brokerPausedForDecoder: this.upstreamHeldForDecoder,
     };
   }
 

@@ -68,6 +68,9 @@ export interface ProxyConnectionInfo {
   bufferedToClient: number;
   bytesC2S: number;
   bytesS2C: number;
+  /** The client / the broker is paused until the time-boxed decoder catches up with what it sent (docs/proxy.md). */
+  clientPausedForDecoder: boolean;
+  brokerPausedForDecoder: boolean;
 }
 
 export interface ProxyStats {

@@ -76,6 +76,16 @@ describe('Link: decoder holds and write backpressure together', () => {
     expect(upstream.paused).toBe(false);
   });
 
+  it('info() says which side is paused for the decoder', () => {
+    const { link } = rig();
+    expect(link.info()).toMatchObject({ clientPausedForDecoder: false, brokerPausedForDecoder: false });
+    link.holdForDecoder('s2c', true);
+    expect(link.info()).toMatchObject({ clientPausedForDecoder: false, brokerPausedForDecoder: true });
+    link.holdForDecoder('c2s', true);
+    link.holdForDecoder('s2c', false);
+    expect(link.info()).toMatchObject({ clientPausedForDecoder: true, brokerPausedForDecoder: false });
+  });
+
   it('repeated holds and releases pause and resume once each', () => {
     const { link, client } = rig();
     link.holdForDecoder('c2s', true);
