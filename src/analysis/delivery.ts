@@ -862,12 +862,13 @@ export class DeliveryCorrelator {
    * Its subscriptions changed within the settle time after the message became
    * routable, as a close would: the broker may have taken that UNSUBSCRIBE (from
    * another socket) before routing the message. Excused when it unsubscribed one of
-   * the expectation's filters then and holds none of them since the routing, or its
-   * subscriptions stopped being known in full then (an UNSUBSCRIBE whose filters were
-   * not all listed may have removed the one that matched).
+   * the expectation's filters then and holds none of them since the routing, or a packet
+   * then may have removed or changed a kept subscription unseen (an UNSUBSCRIBE whose
+   * filters were not all listed: Session.subscriptionsUnseenChangeAt). Crossing the
+   * subscription cap then does not excuse: it removes no kept subscription.
    */
   private leftRoute(m: Session, e: Expectation, p: Pending, settled: number): boolean {
-    const inc = m.subscriptionsIncompleteAt;
+    const inc = m.subscriptionsUnseenChangeAt;
     if (inc !== null && inc >= p.time && inc < settled) return true;
     const us = m.unsubscribed;
     let left = false;

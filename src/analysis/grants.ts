@@ -245,9 +245,10 @@ export class GrantWatch {
     if ((s.closedAt !== null && s.closedAt < w.grantedAt + this.settleUs) || s.takenOverBy !== null || mayBeUnseen(s, 's2c', w.grantedAt)) return;
     // A DISCONNECT within it ends the connection as a close does, however late the close is seen.
     if (s.disconnect !== null && s.disconnect.time < w.grantedAt + this.settleUs) return;
-    // Its subscriptions stopped being known in full within the settle time (an UNSUBSCRIBE
-    // whose filters were not all listed may have removed this one): not known to be owed.
-    if (s.subscriptionsIncompleteAt !== null && s.subscriptionsIncompleteAt < w.grantedAt + this.settleUs) return;
+    // A packet within the settle time may have removed or changed this subscription unseen (an
+    // UNSUBSCRIBE whose filters were not all listed): not known to be owed. Crossing the cap
+    // then (a new filter not kept) leaves this one as it was, so it does not excuse.
+    if (s.subscriptionsUnseenChangeAt !== null && s.subscriptionsUnseenChangeAt < w.grantedAt + this.settleUs) return;
     // Unsubscribed within the settle time: a copy may not have been due any more.
     const f = w.subscription.filter;
     if (s.unsubscribed.some((u) => u.filter === f && u.time >= w.grantedAt && u.time < w.grantedAt + this.settleUs)) return;

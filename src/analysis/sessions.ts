@@ -159,6 +159,18 @@ export interface Session {
    * messages owed), and its deliveries may count for any shared group.
    */
   subscriptionsIncompleteAt: number | null;
+  /** Why the subscriptions first stopped being known in full (null while they are). */
+  subscriptionsIncompleteReason: IncompleteReason | null;
+  /**
+   * When (analysis clock) a packet last may have removed or changed a kept subscription
+   * without the analysis knowing which: an UNSUBSCRIBE whose filters were not all listed,
+   * a SUBSCRIBE whose unlisted filters may have granted a kept one again with other
+   * options (no-local), or subscriptions inherited from an incomplete session. Set at each
+   * such packet, also after the first. Past the cap (`cap`, `total`) a new filter is only
+   * not kept: the kept ones, the matching one included, stay as they were, so that does
+   * not set it. A subscriber is excused a delivery only for this (delivery.ts leftRoute).
+   */
+  subscriptionsUnseenChangeAt: number | null;
   /** The last MAX_UNSUBSCRIBED unsubscriptions, oldest first. */
   unsubscribed: { filter: string; frame: number; time: number }[];
   /** Unsubscriptions no longer listed in `unsubscribed`. */
@@ -290,6 +302,8 @@ export const DEFAULT_MAX_CLOSED_SESSIONS = 10_000;
  * info finding. The dissector lists the same number of a SUBSCRIBE's filters.
  */
 export const MAX_SUBSCRIPTIONS = 10_000;
+/** Why a session's subscriptions stopped being known in full (the `reason` of its stream-gap note). */
+export type IncompleteReason = 'cap' | 'total' | 'subscribe-not-listed' | 'unsubscribe-not-listed' | 'inherited';
 /**
  * Subscriptions kept by all sessions together, open and closed (about 600 MB at most).
  * Closed sessions keep theirs (the snapshot, and a persistent session resumed later
@@ -446,7 +460,7 @@ export class SessionTracker {
       this.subscriptionsKept -= dropped;
       c.subscriptionsNotKept += dropped;
       this.subscriptionsNotKept += dropped;
-      if (c.subscriptionsIncompleteAt === null) { c.subscriptionsIncompleteAt = this.ctx.now; this.incompleteSessions++; }
+      if (c.subscriptionsIncompleteAt === null) { c.subscriptionsIncompleteAt = this.ctx.now; c.subscriptionsIncompleteReason = 'total'; this.incompleteSessions++; }
     }
     if (this.closedHead === q.length) { this.closedWithSubs = []; this.closedHead = 0; }
     else if (this.closedHead > 1024 && this.closedHead * 2 > q.length) { this.closedWithSubs = q.slice(this.closedHead); this.closedHead = 0; }
@@ -464,11 +478,14 @@ export class SessionTracker {
    * UNSUBSCRIBE did not list what it removed (`n` 0): from now on the analysis does not
    * know every subscription of the session. Said once per session, with an info finding.
    */
-  private notKept(s: Session, rec: PacketRecord | null, n: number, why: 'cap' | 'total' | 'subscribe-not-listed' | 'unsubscribe-not-listed' | 'inherited', also: PacketRecord[] = []): void {
+  private notKept(s: Session, rec: PacketRecord | null, n: number, why: IncompleteReason, also: PacketRecord[] = []): void {
     s.subscriptionsNotKept += n;
     this.subscriptionsNotKept += n;
+    // Past the cap, kept subscriptions are unchanged; the other reasons may have removed or changed one.
+    if (why !== 'cap' && why !== 'total') s.subscriptionsUnseenChangeAt = this.ctx.now;
     if (s.subscriptionsIncompleteAt !== null) return;
     s.subscriptionsIncompleteAt = this.ctx.now;
+    s.subscriptionsIncompleteReason = why;
     this.incompleteSessions++;
     this.unindexSubscriptions(s);
     this.generation++;
@@ -499,7 +516,7 @@ export class SessionTracker {
       sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
       connectSessionExpiry: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
-      subscriptions: NO_SUBSCRIPTIONS, subscriptionsNotKept: 0, subscriptionsIncompleteAt: null, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
+      subscriptions: NO_SUBSCRIPTIONS, subscriptionsNotKept: 0, subscriptionsIncompleteAt: null, subscriptionsIncompleteReason: null, subscriptionsUnseenChangeAt: null, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
       keepaliveReported: false, takenOverBy: null, tookOver: NO_TOOK_OVER, packets: { c2s: 0, s2c: 0 },
       lastGap: { c2s: null, s2c: null }, c2sGap: null, s2cGap: null, connectRec: null, lastClientRec: null,
       pendingSubscribe: NO_PENDING, pendingTakeover: NO_TAKEOVER, cidKey: null, previous: null,

@@ -391,3 +391,77 @@ describe('routes from the subscription index', () => {
   });
 });
 
+
+// Within the settle time after a publish, a subscriber is excused only by a packet that
+// may have removed (or changed) the subscription that matched: an UNSUBSCRIBE whose
+// filters were not all listed, not a SUBACK crossing the cap (which only leaves a new
+// filter unkept).
+describe('subscriptions that stop being known in full within the settle time', () => {
+  /** `a` holds 't/1' and 9,999 more (at the cap), `b` holds 't/1'; p publishes on 't/1' and only b gets it. */
+  function atCap(): { sc: Scenario; a: Client; b: Client } {
+    const sc = new Scenario();
+    const a = sc.client('a').login();
+    subscribeMany(sc, a, 1, ['t/1', ...range(MAX_SUBSCRIPTIONS - 1, (i) => `k/${i}`)]);
+    subackMany(sc, a, 1, zeros(MAX_SUBSCRIPTIONS));
+    const b = sc.client('b').login().sub(1, ['t/1']);
+    const p = sc.client('p').login();
+    p.publish({ topic: 't/1', payload: 'x' });
+    b.deliver({ topic: 't/1', payload: 'x' });
+    sc.wait(50);
+    return { sc, a, b };
+  }
+
+  it('a SUBACK crossing the cap 50 ms after the publish does not excuse the missing delivery', () => {
+    const { sc, a } = atCap();
+    a.subscribe(2, ['new/filter']);
+    a.suback(2, [0]);
+    sc.end();
+    expect(capNotes(sc).map((n) => n.extra['reason'])).toEqual(['cap']);
+    expect(sessionOf(sc, a).subscriptionsIncompleteReason).toBe('cap');
+    expect(sessionOf(sc, a).subscriptionsUnseenChangeAt).toBeNull();
+    const w = sc.byCode('withheld-delivery');
+    expect(w).toHaveLength(1);
+    expect(w[0]!.conn).toBe(a.meta.id);
+  });
+
+  it('an UNSUBSCRIBE with filters not listed 50 ms after the publish excuses it (it may have removed t/1)', () => {
+    const { sc, a } = atCap();
+    unsubscribeMany(sc, a, 2, ['k/0'], 3);
+    a.unsuback(2);
+    sc.end();
+    expect(capNotes(sc).map((n) => n.extra['reason'])).toEqual(['unsubscribe-not-listed']);
+    expect(sc.codes().filter((c) => c === 'withheld-delivery' || c === 'undelivered-publish')).toEqual([]);
+  });
+
+  it('past the cap, then an UNSUBSCRIBE with filters not listed, both within the settle time: excused', () => {
+    const { sc, a } = atCap();
+    a.subscribe(2, ['new/filter']);
+    a.suback(2, [0]); // incomplete: reason cap
+    sc.wait(10);
+    unsubscribeMany(sc, a, 3, ['k/0'], 3); // may have removed t/1, though already incomplete
+    a.unsuback(3);
+    expect(sessionOf(sc, a).subscriptionsIncompleteReason).toBe('cap');
+    expect(sessionOf(sc, a).subscriptionsUnseenChangeAt).not.toBeNull();
+    sc.end();
+    expect(capNotes(sc).map((n) => n.extra['reason'])).toEqual(['cap']);
+    expect(sc.codes().filter((c) => c === 'withheld-delivery' || c === 'undelivered-publish')).toEqual([]);
+  });
+
+  it('a retained message owed to a new subscription: a SUBACK crossing the cap within the settle time does not excuse it', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    const pub = sc.client('pub').login();
+    pub.publish({ topic: 'r/1', payload: 'kept', retain: true });
+    const w = sc.client('w').login().sub(1, ['r/#']);
+    w.deliver({ topic: 'r/1', payload: 'kept', retain: true }); // the broker holds it (delivered)
+    const a = sc.client('a').login();
+    subscribeMany(sc, a, 1, range(MAX_SUBSCRIPTIONS - 1, (i) => `k/${i}`));
+    subackMany(sc, a, 1, zeros(MAX_SUBSCRIPTIONS - 1));
+    a.sub(2, ['r/#']); // the 10,000th: kept, owed 'r/1'
+    sc.wait(50);
+    a.sub(3, ['new/filter']); // past the cap
+    sc.end();
+    expect(capNotes(sc).map((n) => n.extra['reason'])).toEqual(['cap']);
+    const f = sc.byCode('withheld-delivery').filter((x) => x.extra['retained'] === true);
+    expect(f.map((x) => x.conn)).toEqual([a.meta.id]);
+  });
+});
