@@ -89,6 +89,13 @@ class Pending implements HeapEntry {
   /** QoS 2: PUBREL time; mosquitto routes the message on PUBREL. */
   released = false;
   /**
+   * QoS 2: a PUBREL the client sent before the broker's PUBREC was seen (a protocol
+   * violation: MQTT 3.1.1 [MQTT-4.3.3-1], MQTT 5 [MQTT-4.3.3-4]; mosquitto releases the
+   * message all the same): the analysis
+   * clock at it, or -1. Applied when the PUBREC comes (release()).
+   */
+  earlyRelease = -1;
+  /**
    * When the broker could route the message (the PUBLISH, or PUBREL for QoS 2) and
    * when its window ends, as µs after the PUBLISH: small integers are stored
    * unboxed, absolute times would cost each pending message two boxed numbers.
@@ -132,6 +139,7 @@ class Pending implements HeapEntry {
     const sum = publish.summary;
     this.ack = null;
     this.released = sum.qos < 2;
+    this.earlyRelease = -1;
     this.readyAfter = 0;
     this.closesAfter = windowUs;
     this.done = false;
@@ -611,6 +619,9 @@ export class DeliveryCorrelator {
       return;
     }
     if (type === 4) this.idDelete(s, id);
+    // Its PUBREL came first (the client broke the QoS 2 order; mosquitto, which sent this
+    // PUBREC on receipt, released the message at that PUBREL): released as of then.
+    else if (p.earlyRelease >= 0) this.applyRelease(p, s, id, p.earlyRelease);
   }
 
   private release(rec: PacketRecord, s: Session): void {
@@ -620,12 +631,26 @@ export class DeliveryCorrelator {
     // releases the message (as for a publish then); the window ends it undecided.
     if (s.disconnect !== null) return;
     const p = this.idGet(s.connId, id);
-    if (!p || p.qos !== 2 || !p.ack) return;
+    if (!p || p.qos !== 2 || p.released) return;
+    // Before the PUBREC was seen: a protocol violation by the client (the flow tracker
+    // reports it), but mosquitto releases a QoS 2 message on any PUBREL for an id it holds
+    // (db__message_release_incoming looks at no state), and it sent its PUBREC as it read
+    // the PUBLISH. The first such PUBREL is kept and applied when the PUBREC arrives: a
+    // rejecting PUBREC (>= 0x80) still decides it as rejected.
+    if (!p.ack) {
+      if (p.earlyRelease < 0) p.earlyRelease = this.ctx.now;
+      return;
+    }
+    this.applyRelease(p, s, id, this.ctx.now);
+  }
+
+  /** QoS 2: the message is released (routed, for mosquitto) at `at`, on the analysis clock. */
+  private applyRelease(p: Pending, s: Session, id: number, at: number): void {
     this.idDelete(s, id);
     p.released = true;
-    p.readyAfter = this.ctx.now - p.time;
+    p.readyAfter = at - p.time;
     p.closesAfter = Math.max(p.closesAfter, p.readyAfter + this.opts.windowUs);
-    if (!p.done) this.reroute(p);
+    if (!p.done) this.reroute(p, at);
   }
 
   /**
@@ -637,9 +662,8 @@ export class DeliveryCorrelator {
    * does, before its PUBREC) stays met. With any other broker, a subscriber that was
    * not routed to at the PUBLISH is not expected either (either time may be the one).
    */
-  private reroute(p: Pending): void {
+  private reroute(p: Pending, now: number): void {
     const old = p.expectations;
-    const now = this.ctx.now;
     const fresh = this.expected(p.entry, p.publisher, now, p.size);
     // The route did not change since the PUBLISH (its cached expectations, the usual
     // case): nothing to redo, and no Map or arrays made per QoS 2 message. Still nobody

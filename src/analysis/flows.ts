@@ -4,7 +4,7 @@
 import type { CloseHow } from '../engine/engine.js';
 import { markFinding, type PacketRecord } from '../model/packet.js';
 import type { Direction } from '../model/types.js';
-import { type AnalysisContext, who } from './context.js';
+import { type AnalysisContext, capitalize, who } from './context.js';
 import { codeName, codeString, isFailure, T_PUBACK, T_PUBREC, T_SUBACK, T_UNSUBACK } from './reasons.js';
 import { IntMap } from './intmap.js';
 import { aclFields } from './acl-check.js';
@@ -61,6 +61,8 @@ class Live {
   more: PacketRecord[] | null = null;
   /** The analysis clock (AnalysisContext.now) at the latest step: gaps are compared on that clock, not on record times. */
   lastAt = 0;
+  /** QoS 2: the publisher sent its PUBREL before the PUBREC was seen (a protocol violation); the PUBREC then moves it to awaiting-pubcomp. */
+  earlyRel = false;
   constructor(
     readonly conn: string,
     readonly clientId: string | null,
@@ -416,7 +418,7 @@ export class FlowTracker {
         this.finish(f, 'rejected');
         return;
       }
-      if (type === 4) { this.delete(s.connId, k); this.finish(f, 'complete'); } else f.state = 'awaiting-pubrel';
+      if (type === 4) { this.delete(s.connId, k); this.finish(f, 'complete'); } else f.state = f.earlyRel ? 'awaiting-pubcomp' : 'awaiting-pubrel';
       return;
     }
     this.delete(s.connId, k);
@@ -434,12 +436,38 @@ export class FlowTracker {
     const f = this.get(s.connId, key(rec.dir, id));
     if (!f && this.skipped.has(s.connId)) return;
     if (!f || f.kind !== 'publish-qos2') { this.unknownAck(rec, s, id); return; }
-    if (f.state === 'awaiting-pubcomp') { f.retransmissions++; this.step(f, rec); return; }
+    if (f.state === 'awaiting-pubcomp' || (f.state === 'awaiting-pubrec' && f.earlyRel)) { f.retransmissions++; this.step(f, rec); return; }
     // The PUBREC went by unseen (its direction had a gap, or is out of view): the PUBREL says it came.
     const recUnseen = f.state === 'awaiting-pubrec' && this.unseen(f, s);
+    if (f.state === 'awaiting-pubrec' && !recUnseen) { this.pubrelBeforePubrec(f, rec, s, id); return; }
     if (f.state !== 'awaiting-pubrel' && !recUnseen) { this.unknownAck(rec, s, id); return; }
     this.step(f, rec);
     f.state = 'awaiting-pubcomp';
+  }
+
+  /**
+   * A PUBREL for a QoS 2 flow whose PUBREC has not been seen, though its direction is in
+   * view: the publisher released the message before it was acknowledged. A sender sends
+   * PUBREL when it receives the PUBREC (MQTT 3.1.1 [MQTT-4.3.3-1], MQTT 5 [MQTT-4.3.3-4]).
+   * The flow goes on: its PUBREC and PUBCOMP are expected (mosquitto, which sends PUBREC as
+   * it reads the PUBLISH, releases the message at this PUBREL and answers both).
+   */
+  private pubrelBeforePubrec(f: Live, rec: PacketRecord, s: Session, id: number): void {
+    f.earlyRel = true;
+    this.step(f, rec);
+    const v5 = (s.version ?? rec.version) === 5;
+    const spec = v5 ? 'MQTT-4.3.3-4' : 'MQTT-4.3.3-1';
+    const sender = f.dir === 'c2s' ? who(s) : 'the broker';
+    const receiver = f.dir === 'c2s' ? (this.brokerKind === 'mosquitto' ? 'mosquitto' : 'the broker') : who(s);
+    const releases = f.dir === 'c2s' && this.brokerKind === 'mosquitto'
+      ? ' mosquitto still releases the message at this PUBREL (it looks only for the packet id) and answers PUBREC then PUBCOMP, so it is delivered.'
+      : ` ${capitalize(receiver)} may release the message now, or ignore the PUBREL.`;
+    this.ctx.emit({
+      code: 'protocol-violation', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
+      recs: [f.r0, rec],
+      text: `PUBREL for packet id ${id} sent by ${sender} before ${receiver}'s PUBREC for its QoS 2 PUBLISH (frame ${f.r0.frame}): a QoS 2 sender sends PUBREL when it receives the PUBREC [${spec}].${releases}`,
+      extra: { violation: 'pubrel-before-pubrec', packet_id: id, dir: rec.dir, publish_frame: f.r0.frame, spec },
+    });
   }
 
   /** The packet a flow awaits may have gone by unseen: its direction had a gap since the flow's last step, or is out of view. */
