@@ -1025,7 +1025,11 @@ export class SessionTracker {
     const afterGap = g !== null && g > s.lastClientTime;
     const from = afterGap ? g : s.lastClientTime;
     const limit = s.keepAlive * 1.5 * 1e6;
-    const silent = time - from;
+    // After a DISCONNECT (either side) the client sends nothing more [MQTT-3.14.4-2] and the
+    // keep-alive no longer runs: only the silence before it counts, however late the close is
+    // seen (a capture exported with a display filter has no FIN).
+    const d = s.disconnect;
+    const silent = (d !== null && d.time < time ? d.time : time) - from;
     if (silent <= limit) return;
     s.keepaliveReported = true;
     const gapFrame = afterGap ? s.c2sGap?.frame ?? 0 : 0;

@@ -49,4 +49,30 @@ describe('keepalive-timeout', () => {
     sc.wait(16_000).tick();
     expect(sc.findings.map((f) => f.clientId)).toEqual(['b']);
   });
+
+  it('after a DISCONNECT (client or broker) whose close is not seen, the silence is not a timeout', () => {
+    // A capture exported with the display filter "mqtt" has no FIN or RST: the connection
+    // seems to stay open after its DISCONNECT, and the client rightly sends nothing more.
+    const sc = new Scenario();
+    const c = sc.client('c').login({ keepAlive: 2 });
+    sc.wait(1000);
+    c.disconnect();
+    const d = sc.client('d', { version: 5 }).login({ keepAlive: 2 });
+    sc.wait(1000);
+    d.disconnect(0x8b, 's2c'); // Server shutting down
+    sc.wait(60_000).tick();
+    expect(sc.end()).toEqual([]);
+  });
+
+  it('a silence past the limit before the DISCONNECT still counts (the DISCONNECT ends it)', () => {
+    const sc = new Scenario();
+    const c = sc.client('c', { version: 5 }).login({ keepAlive: 2 });
+    sc.wait(3500);
+    c.disconnect(0x8d, 's2c'); // Keep Alive timeout, from the broker
+    sc.wait(60_000);
+    c.close();
+    const f = sc.end();
+    expect(f.map((x) => x.code)).toEqual(['keepalive-timeout']);
+    expect(f[0]!.extra['silent_us']).toBe(3_500_000);
+  });
 });
