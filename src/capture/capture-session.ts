@@ -114,6 +114,16 @@ interface Conn {
    */
   tlsServer: 0 | 1 | null;
   tlsFrame: number;
+  /**
+   * Once closed (its sides are let go): each side's SYN sequence number, or -1 when
+   * its SYN was not captured, and the time of the close. A SYN that repeats it,
+   * stamped before the close, is a copy of the connection's own SYN (the same packet
+   * captured again on another interface, as `dumpcap -i lo -i any` writes it), not a
+   * new connection; one stamped after the close is a new connection (crafted
+   * captures reuse sequence numbers too).
+   */
+  closedIsn: [number, number];
+  closedTime: number;
 }
 
 interface Unseen {
@@ -444,6 +454,9 @@ export class CaptureSession {
     if (conn && conn.status === 'closed') {
       conn.lastTime = time;
       if (!(syn && !ack)) return;
+      // The connection's own SYN again, from its lifetime (tshark: "TCP Retransmission"), not port reuse.
+      // Either side's: foundSide is not known for a closed IPv6 connection (its sides are gone).
+      if ((conn.closedIsn[0] === seg.seq || conn.closedIsn[1] === seg.seq) && time < conn.closedTime) return;
       this.remove(conn); // port reuse: a new connection
       conn = undefined;
     } else if (conn && syn && !ack && this.reused(conn, this.foundSide, seg.seq)) {
@@ -554,7 +567,7 @@ export class CaptureSession {
       sides: undefined as unknown as [Side, Side],
       status: 'detecting', portServer: null, client: 0, meta: null, ws: null, wsUpgrade: 'pending', wsHeld: [], wsHeldBytes: 0,
       pending: [], pendingBytes: 0, firstTime: time, lastTime: time, curFrame: frame, curTime: time, fin: [false, false], closedFirst: null,
-      unseen: null, tlsServer: null, tlsFrame: frame,
+      unseen: null, tlsServer: null, tlsFrame: frame, closedIsn: [-1, -1], closedTime: 0,
     };
     const mkSide = (host: string, port: number, idx: 0 | 1): Side => ({
       ep: { host, port },
@@ -828,6 +841,8 @@ export class CaptureSession {
   /** Keep a small closed marker so late ACKs and retransmissions don't start a new connection. */
   private tombstone(conn: Conn): void {
     conn.status = 'closed';
+    for (const i of [0, 1] as const) conn.closedIsn[i] = conn.sides[i].synSeen ? conn.sides[i].isn : -1;
+    conn.closedTime = conn.lastTime;
     conn.pending = NO_EVENTS;
     conn.ws = null;
     conn.wsHeld = NO_EVENTS;

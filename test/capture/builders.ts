@@ -269,12 +269,16 @@ export class RecordingEngine implements EngineLike {
  */
 export function conversation(
   chunks: { dir: Direction; bytes: Buffer }[],
-  o: { client?: { host: string; port: number }; server?: { host: string; port: number }; handshake?: boolean; fin?: boolean; wrap?: (ip: Buffer) => Buffer; t0?: number } = {},
+  o: {
+    client?: { host: string; port: number }; server?: { host: string; port: number }; handshake?: boolean; fin?: boolean; wrap?: (ip: Buffer) => Buffer; t0?: number;
+    /** Initial sequence numbers (default 1000 and 5000): a real new connection on the same ports has others. */
+    isn?: { client: number; server: number };
+  } = {},
 ): Rec[] {
   const c = o.client ?? CLIENT;
   const s = o.server ?? SERVER;
-  let cs = 1000;
-  let ss = 5000;
+  let cs = o.isn?.client ?? 1000;
+  let ss = o.isn?.server ?? 5000;
   let t = o.t0 ?? 1_700_000_000_000_000;
   const recs: Rec[] = [];
   const mk = (dir: Direction, flags: number, payload?: Buffer) => {
