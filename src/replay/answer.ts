@@ -39,7 +39,7 @@ export function answerOf(rec: PacketRecord): Answer {
 
 export function answerLabel(a: Answer): string {
   const name = packetTypeName(a.type);
-  if (a.type === 3) return `PUBLISH '${a.topic ?? ''}' QoS ${a.qos}${a.packetId !== null ? ` id ${a.packetId}` : ''}`;
+  if (a.type === 3) return `${a.retain ? 'retained ' : ''}PUBLISH '${a.topic ?? ''}' QoS ${a.qos}${a.packetId !== null ? ` id ${a.packetId}` : ''}`;
   if (a.packetId !== null) return `${name} id ${a.packetId}`;
   return name;
 }

@@ -2,12 +2,16 @@
 // QoS 1/2 PUBLISH it sends to a client [MQTT-2.2.1-3], so a replayed client
 // must acknowledge the id the live broker used, not the captured one. A
 // delivery is identified across runs by its topic, QoS and its position among
-// the deliveries with that topic and QoS on the connection.
+// the deliveries with that topic and QoS on the connection. A retained message the
+// broker sends on a new subscription (retain flag 1) is another delivery than a
+// live one on the same topic (retain 0): it is counted apart, so that a retained
+// message left on the broker by an earlier run is not taken for the first live
+// delivery (and acknowledged in its place).
 
 import { decodeVarint } from '../protocol/varint.js';
 
 export interface Delivery {
-  /** `topic|qos`: deliveries with equal keys are told apart by `ordinal`. */
+  /** `topic|qos` (`topic|qos|retained` for retain 1): deliveries with equal keys are told apart by `ordinal`. */
   key: string;
   ordinal: number;
   topic: string;
@@ -19,8 +23,8 @@ export interface Delivery {
   pubrel: boolean;
 }
 
-export function deliveryKey(topic: string, qos: number): string {
-  return `${topic}|${qos}`;
+export function deliveryKey(topic: string, qos: number, retain = false): string {
+  return retain ? `${topic}|${qos}|retained` : `${topic}|${qos}`;
 }
 
 /** The deliveries of one connection, in the order the broker sent them. */
@@ -39,8 +43,8 @@ export class DeliveryTracker {
   constructor(private readonly keepAll = true) {}
 
   /** A broker → client PUBLISH with QoS 1 or 2. */
-  publish(topic: string, qos: number, packetId: number, frame = 0): Delivery {
-    const key = deliveryKey(topic, qos);
+  publish(topic: string, qos: number, packetId: number, frame = 0, retain = false): Delivery {
+    const key = deliveryKey(topic, qos, retain);
     const ordinal = this.counts.get(key) ?? 0;
     this.counts.set(key, ordinal + 1);
     const d: Delivery = { key, ordinal, topic, qos, packetId, frame, pubrel: false };

@@ -208,7 +208,7 @@ export class CaptureScripts {
       this.queue({ kind: 'send', time, script: c, packet: p, seq: this.seq++ });
     } else {
       const a = answerOf(rec);
-      if (a.type === 3 && a.qos > 0 && a.packetId !== null) deliveries.publish(a.topic ?? '', a.qos, a.packetId, a.frame);
+      if (a.type === 3 && a.qos > 0 && a.packetId !== null) deliveries.publish(a.topic ?? '', a.qos, a.packetId, a.frame, a.retain);
       else if (a.type === 6 && a.packetId !== null) deliveries.pubrel(a.packetId);
       if (a.type === 14 && c.brokerDisconnectFrame === null) c.brokerDisconnectFrame = a.frame;
       if (refusedConnack(a) && c.refusedConnackFrame === null) c.refusedConnackFrame = a.frame;

@@ -168,7 +168,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       const a = answerOf(rec);
       l.lastAnswer = performance.now();
       if (l.roundTrip === null && l.firstWrite > 0) l.roundTrip = l.lastAnswer - l.firstWrite;
-      if (a.type === 3 && a.qos > 0 && a.packetId !== null) l.deliveries.publish(a.topic ?? '', a.qos, a.packetId);
+      if (a.type === 3 && a.qos > 0 && a.packetId !== null) l.deliveries.publish(a.topic ?? '', a.qos, a.packetId, 0, a.retain);
       else if (a.type === 6 && a.packetId !== null) l.deliveries.pubrel(a.packetId);
       l.received++;
       if (refusedConnack(a) || a.type === 14) l.brokerEnded = true;

@@ -16,8 +16,8 @@ function batchKinds(captured: Answer[], received: Answer[]): string[] {
     const d = new DeliveryTracker();
     return list.map((a) => {
       if (a.type === 3) {
-        if (a.qos > 0 && a.packetId !== null) d.publish(a.topic ?? '', a.qos, a.packetId);
-        return `3|${a.topic ?? ''}`;
+        if (a.qos > 0 && a.packetId !== null) d.publish(a.topic ?? '', a.qos, a.packetId, 0, a.retain);
+        return `3|${a.retain ? 'retained|' : ''}${a.topic ?? ''}`;
       }
       if (a.type === 6 && a.packetId !== null) {
         const x = d.pubrel(a.packetId);
@@ -63,6 +63,7 @@ const answerArb = fc.record({
   type: fc.constantFrom(3, 4, 6, 13),
   topic: fc.constantFrom('a', 'b'),
   qos: fc.constantFrom(0, 1, 2),
+  retain: fc.boolean(),
   packetId: fc.integer({ min: 1, max: 3 }),
   code: fc.constantFrom(0, 0x10),
   payload: fc.oneof(fc.uint8Array({ maxLength: 4 }), fc.constantFrom(new Uint8Array(40), new Uint8Array(40).fill(1))),
@@ -70,6 +71,7 @@ const answerArb = fc.record({
   type: r.type,
   topic: r.type === 3 ? r.topic : null,
   qos: r.type === 3 ? r.qos : 0,
+  retain: r.type === 3 && r.retain,
   packetId: r.type === 13 || (r.type === 3 && r.qos === 0) ? null : r.packetId,
   reasonCodes: r.type === 4 ? [r.code] : null,
   payload: r.type === 3 ? r.payload : null,
