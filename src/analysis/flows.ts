@@ -192,6 +192,13 @@ const AWAIT: Record<FlowState, string> = {
   complete: '', rejected: '', incomplete: '',
 };
 
+/** Client ids of closed persistent sessions whose QoS 2 flows awaiting a PUBREL or PUBCOMP are remembered (the oldest go first). */
+export const MAX_PARKED_SESSIONS = 10_000;
+/** Packet ids those remember in all; past it a session's are not kept (any re-sent PUBREL is then taken as resuming). */
+export const MAX_PARKED_FLOWS = 250_000;
+/** A persistent session that closed with no QoS 2 flow awaiting PUBREL or PUBCOMP (never added to). */
+const NO_PARKED: ReadonlySet<number> = new Set<number>();
+
 /** PINGREQs awaiting a PINGRESP per connection; past it the oldest counts as incomplete. */
 export const MAX_PINGS_IN_FLIGHT = 64;
 /** Packet-id flows in flight across all connections by default (FlowTracker's `maxInFlight`). */
@@ -234,6 +241,15 @@ export class FlowTracker {
    * out of view (after the first, which is reported): summed up at close.
    */
   private readonly acksNotInView = new Map<string, AcksNotInView>();
+  /**
+   * Per client id of a persistent session (clean session 0 / Clean Start 0) that closed:
+   * the keys of its QoS 2 flows cut short awaiting PUBREL or PUBCOMP, or null when they
+   * were not all kept. When the client reconnects and the CONNACK says session present,
+   * both sides re-send their unacknowledged PUBRELs with the original packet ids
+   * [MQTT-4.4.0-1]: such a PUBREL resumes the flow on the new connection (resumed()).
+   */
+  private readonly parked = new Map<string, ReadonlySet<number> | null>();
+  private parkedKeys = 0;
   readonly stats: Record<FlowKind, FlowStats> = {
     'publish-qos1': newStats(), 'publish-qos2': newStats(), subscribe: newStats(), unsubscribe: newStats(), ping: newStats(),
   };
@@ -435,6 +451,7 @@ export class FlowTracker {
     if (id === null) return;
     const f = this.get(s.connId, key(rec.dir, id));
     if (!f && this.skipped.has(s.connId)) return;
+    if (!f && this.resumed(rec, s, id)) return;
     if (!f || f.kind !== 'publish-qos2') { this.unknownAck(rec, s, id); return; }
     if (f.state === 'awaiting-pubcomp' || (f.state === 'awaiting-pubrec' && f.earlyRel)) { f.retransmissions++; this.step(f, rec); return; }
     // The PUBREC went by unseen (its direction had a gap, or is out of view): the PUBREL says it came.
@@ -443,6 +460,66 @@ export class FlowTracker {
     if (f.state !== 'awaiting-pubrel' && !recUnseen) { this.unknownAck(rec, s, id); return; }
     this.step(f, rec);
     f.state = 'awaiting-pubcomp';
+  }
+
+  /**
+   * A PUBREL with no flow on this connection, on a resumed persistent session (CONNACK
+   * session present after a CONNECT with clean session 0): the re-send of an
+   * unacknowledged PUBREL the spec requires on reconnect [MQTT-4.4.0-1], when the previous
+   * connection of this client id closed with that flow awaiting PUBREL or PUBCOMP (or that
+   * connection was not seen, or its flows not kept). It opens a flow awaiting PUBCOMP.
+   */
+  private resumed(rec: PacketRecord, s: Session, id: number): boolean {
+    if (s.sessionPresent !== true || s.cleanStart !== false) return false;
+    const cid = effectiveClientId(s);
+    if (cid === null) return false;
+    const k = key(rec.dir, id);
+    // (A take-over: the connection it resumes from is not closed yet, so its flows are not parked.)
+    const p = s.tookOver.length > 0 ? undefined : this.parked.get(cid);
+    if (p !== undefined && p !== null) {
+      if (!p.has(k)) return false;
+      (p as Set<number>).delete(k);
+      this.parkedKeys--;
+    }
+    if (this.liveCount >= this.maxInFlight) {
+      this.untracked++;
+      this.skipped.add(s.connId);
+      return true;
+    }
+    this.set(s.connId, k, this.newFlow(rec, s, id, 'publish-qos2', 'awaiting-pubcomp'));
+    this.stats['publish-qos2'].count++;
+    return true;
+  }
+
+  /** A persistent session closed: remember its QoS 2 flows awaiting PUBREL or PUBCOMP, which the next connection resumes. */
+  private park(s: Session, m: IntMap<Live> | undefined): void {
+    const cid = effectiveClientId(s);
+    if (cid === null) return;
+    const old = this.parked.get(cid);
+    if (old !== undefined) {
+      this.parked.delete(cid);
+      if (old !== null) this.parkedKeys -= old.size;
+    }
+    let keys: Set<number> | null = null;
+    if (m !== undefined) {
+      for (const f of m.values()) {
+        if (f.kind !== 'publish-qos2' || f.packetId === null) continue;
+        if (f.state !== 'awaiting-pubrel' && f.state !== 'awaiting-pubcomp' && !(f.state === 'awaiting-pubrec' && f.earlyRel)) continue;
+        keys ??= new Set();
+        keys.add(key(f.dir, f.packetId));
+      }
+    }
+    let kept: ReadonlySet<number> | null = keys ?? NO_PARKED;
+    if (keys !== null) {
+      if (this.parkedKeys + keys.size > MAX_PARKED_FLOWS) kept = null;
+      else this.parkedKeys += keys.size;
+    }
+    this.parked.set(cid, kept);
+    if (this.parked.size > MAX_PARKED_SESSIONS) {
+      const [oldest, v] = this.parked.entries().next().value as [string, ReadonlySet<number> | null];
+      this.parked.delete(oldest);
+      if (v !== null) this.parkedKeys -= v.size;
+    }
   }
 
   /**
@@ -640,6 +717,7 @@ export class FlowTracker {
     let cut: Live[] = [];
     const m = this.byConn.get(s.connId);
     this.skipped.delete(s.connId);
+    if (s.cleanStart === false && s.connackCode === 0) this.park(s, m);
     if (m) {
       this.liveCount -= m.size;
       for (const f of m.values()) cut.push(f);
