@@ -55,11 +55,12 @@ export class Tap {
   /** A client that has its CONNACK; `pipelined` packets are sent right after the CONNECT, before it [MQTT-3.1.4-5]. */
   async client(
     clientId: string, username: string, version: 4 | 5 = 4, pipelined: Record<string, unknown>[] = [], properties?: Record<string, unknown>,
+    clean = true,
   ): Promise<TapClient> {
     const c = new TapClient(this, clientId, version);
     this.clients.push(c);
     await c.open();
-    c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clean: true, clientId, keepalive: 60, username, ...(properties ? { properties } : {}) });
+    c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clean, clientId, keepalive: 60, username, ...(properties ? { properties } : {}) });
     for (const p of pipelined) c.send(p);
     await c.waitFor('connack');
     return c;

@@ -2,8 +2,9 @@
 // sides re-send their unacknowledged PUBRELs with the original packet ids
 // [MQTT-4.4.0-1]. Such a PUBREL continues the QoS 2 flow that the previous connection
 // left awaiting PUBREL or PUBCOMP: it is no ack for an unknown packet id.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Scenario } from './helpers.js';
+import { sleep, Tap } from './mosquitto-tap.js';
 
 function cutQos2() {
   const sc = new Scenario({ brokerKind: 'mosquitto' });
@@ -94,4 +95,30 @@ describe('QoS 2 flows resumed with a persistent session', () => {
     sc.end();
     expect(violations(sc)).toEqual([]);
   });
+});
+
+describe('against a real mosquitto 2', () => {
+  let tap: Tap | null = null;
+  afterAll(async () => { await tap?.broker.close(); });
+
+  it('a publisher that lost its connection after PUBREC resumes with session present and re-sends its PUBREL: mosquitto answers PUBCOMP, no unknown-ack', async () => {
+    tap = await Tap.start(null);
+    const s = await tap.client('s', 'us');
+    s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 't', qos: 0 }] });
+    await s.waitFor('suback');
+    const p = await tap.client('pub', 'up', 4, [], undefined, false);
+    p.send({ cmd: 'publish', topic: 't', payload: Buffer.from('m'), qos: 2, messageId: 5, retain: false, dup: false });
+    await p.waitFor('pubrec');
+    p.close(); // no DISCONNECT: the flow is cut awaiting PUBREL
+    await sleep(100);
+    const p2 = await tap.client('pub', 'up', 4, [], undefined, false);
+    expect(p2.got[0]).toMatchObject({ cmd: 'connack', sessionPresent: true });
+    p2.send({ cmd: 'pubrel', messageId: 5 });
+    await p2.waitFor('pubcomp');
+    await s.waitFor('publish'); // mosquitto released it at the re-sent PUBREL
+    const findings = await tap.end(6000);
+    tap = null;
+    expect(findings.filter((f) => f.code === 'protocol-violation')).toEqual([]);
+    expect(findings.filter((f) => f.code === 'qos-flow-incomplete').map((f) => f.conn)).toEqual([p.meta.id]);
+  }, 20_000);
 });
