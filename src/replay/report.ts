@@ -7,12 +7,14 @@ const PREFIX: Record<Difference['kind'], string> = {
   changed: '~ ', missing: '- missing: ', extra: '+ extra: ', closed: '! ', late: '~ late: ', 'not-sent': '- not sent: ',
 };
 
-export function formatReport(res: ReplayResult, target: string): string {
+/** `clientIdSuffix`: what --suffix-client-ids appended to every non-empty client id, named next to the captured one. */
+export function formatReport(res: ReplayResult, target: string, clientIdSuffix?: string): string {
   const lines: string[] = [];
   let differing = 0;
   for (const c of res.conns) {
     const s = c.script;
-    const who = `#${s.index} ${s.meta.id}${s.clientId !== null ? ` client '${s.clientId}'` : ''}`;
+    const sentAs = clientIdSuffix && s.clientId ? ` (sent as '${s.clientId}${clientIdSuffix}')` : '';
+    const who = `#${s.index} ${s.meta.id}${s.clientId !== null ? ` client '${s.clientId}'${sentAs}` : ''}`;
     // What was written to the broker, which falls short of the script when the broker closed first.
     const sent = c.sent === s.sentCount ? `${c.sent}` : `${c.sent} of ${s.sentCount}`;
     const summary = `${sent} packet(s) sent, ${s.answerCount} answer(s) in the capture, ${c.received} now`;

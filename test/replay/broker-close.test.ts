@@ -41,7 +41,8 @@ describe('replay reports a connection the broker closed', () => {
 
   it('a broker that keeps open a connection the captured broker closed (refused CONNECT) is reported', async () => {
     const r = await runCli(['replay', resolve(ROOT, 'captures/acl.pcap'), '--to', `127.0.0.1:${aedes.port}`, '--speed', 'max', '--suffix-client-ids=-close']);
-    expect(r.stdout).toMatch(/client 'p-badpw': DIFFERENT \(1 packet\(s\) sent/);
+    // The report names the client id the broker saw, with the --suffix-client-ids suffix.
+    expect(r.stdout).toMatch(/client 'p-badpw' \(sent as 'p-badpw-close'\): DIFFERENT \(1 packet\(s\) sent/);
     expect(r.stdout).toMatch(/! in the capture the broker refused the CONNECT \(capture frame 55\) and closed it; now the broker kept the connection open until the replay closed it/);
     expect(r.code).toBe(1);
   });

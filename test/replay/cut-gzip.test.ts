@@ -24,7 +24,7 @@ describe('replay of a cut gzip-compressed capture', () => {
     const r = await runCli(['replay', file, '--to', `127.0.0.1:${broker.port}`, '--speed', 'max', '--suffix-client-ids=-cut']);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(r.stderr).toContain(`mqttscope replay: ${file}: the gzip-compressed file ends early (it was cut short); what came before is decoded\n`);
-    expect(r.stdout).toMatch(/client 'p-ok': same answers/);
+    expect(r.stdout).toMatch(/client 'p-ok' \(sent as 'p-ok-cut'\): same answers/);
     expect(r.stdout).toMatch(/connection\(s\) replayed against/);
     expect(r.code).toBe(1);
   });

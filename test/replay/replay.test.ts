@@ -119,7 +119,7 @@ describe('replay end to end (bundled broker)', () => {
     const r = await runAsync(['replay', resolve(ROOT, 'captures/acl.pcap'), '--to', `127.0.0.1:${port}`, '--speed', 'max', '--suffix-client-ids=-r2']);
     expect(r.code).toBe(1);
     // The wrong password was refused by mosquitto (CONNACK 5); the anonymous bundled broker accepts it.
-    expect(r.stdout).toMatch(/client 'p-badpw': DIFFERENT/);
+    expect(r.stdout).toMatch(/client 'p-badpw' \(sent as 'p-badpw-r2'\): DIFFERENT/);
     expect(r.stdout).toMatch(/CONNACK 0x05 Connection Refused, not authorized in the capture, 0x00 Connection Accepted now/);
     // mosquitto dropped user1's write to panama/colon/user1 silently; here the admin watcher receives it.
     expect(r.stdout).toMatch(/\+ extra: PUBLISH 'panama\/colon\/user1'/);

@@ -96,7 +96,7 @@ export async function run(argv: string[]): Promise<number> {
   if (res.unreachable !== undefined) {
     throw new CliError(`cannot connect to ${values.to}: ${connectProblem(res.unreachable)}; nothing was replayed`, { code: 'unreachable', exitCode: 1 });
   }
-  process.stdout.write(formatReport(res, `${to.host}:${to.port}`));
+  process.stdout.write(formatReport(res, `${to.host}:${to.port}`, suffix));
   // Nothing replayed is not "the same answers".
   return res.identical && !capture.hadErrors && res.conns.length > 0 ? 0 : 1;
 }
