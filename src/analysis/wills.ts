@@ -99,15 +99,21 @@ export class WillTracker {
     if (list.length === 0) this.byTopic.delete(c.topic);
   }
 
-  /** A session ended: arm its will unless a normal DISCONNECT discarded it [MQTT-3.1.2-10]. */
+  /**
+   * A session ended: arm its will unless a normal DISCONNECT (reason code 0x00, the only
+   * one in 3.1.1) discarded it [MQTT-3.1.2-10, MQTT-3.14.4-3]. An MQTT 5 DISCONNECT with
+   * any other code leaves the will to the broker: 0x04 asks for it, and the spec discards
+   * it only on 0x00, so a broker may publish it after an error code too (mosquitto does
+   * not). Arming only lets a matching delivery be recognised as the will.
+   */
   closed(s: Session, time: number): void {
     const w = s.will;
     if (!w || s.state === 'refused' || s.connackCode === null) return;
     const d = s.disconnect;
-    if (d && d.by === 'client' && d.reasonCode !== 0x04) return;
+    if (d && d.by === 'client' && d.reasonCode === 0x00) return;
     const delay = typeof w.properties?.['will_delay_interval'] === 'number' ? (w.properties['will_delay_interval'] as number) * 1e6 : 0;
     const why = d?.by === 'client'
-      ? 'sent DISCONNECT 0x04 (Disconnect with Will Message)'
+      ? `sent DISCONNECT 0x${d.reasonCode.toString(16).padStart(2, '0')} (${d.reason})`
       : s.keepaliveReported
         ? 'went silent past its keep-alive'
         : s.takenOverBy

@@ -43,6 +43,28 @@ describe('will-published', () => {
     expect(sc.end().map((f) => f.code)).toEqual(['will-published']);
   });
 
+  it('MQTT 5 DISCONNECT with an error code (0x80) leaves the will to the broker: its delivery is the will', () => {
+    const sc = new Scenario();
+    const w = sc.client('w').login().sub(1, ['#']);
+    const c = sc.client('c', { version: 5 }).login({ will: WILL });
+    c.disconnect(0x80);
+    c.close();
+    w.deliver({ topic: 'status/c', payload: 'offline' });
+    const f = sc.end();
+    expect(f.map((x) => x.code)).toEqual(['will-published']);
+    expect(f[0]!.text).toContain('sent DISCONNECT 0x80 (Unspecified error)');
+  });
+
+  it('MQTT 5 DISCONNECT 0x00 discards the will', () => {
+    const sc = new Scenario();
+    const w = sc.client('w').login().sub(1, ['#']);
+    const c = sc.client('c', { version: 5 }).login({ will: WILL });
+    c.disconnect(0x00);
+    c.close();
+    w.deliver({ topic: 'status/c', payload: 'offline' });
+    expect(sc.end()).toEqual([]);
+  });
+
   it('a normal DISCONNECT discards the will: a matching delivery is not the will', () => {
     const sc = new Scenario();
     const w = sc.client('w').login().sub(1, ['#']);
