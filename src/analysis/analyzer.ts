@@ -207,7 +207,8 @@ export class Analyzer implements EngineObserver {
       maxPending: opts.maxPendingDeliveries ?? 250_000,
       maxPendingBytes: opts.maxPendingPayloadBytes ?? 64 * 1024 * 1024,
     });
-    this.wills = new WillTracker(this.ctx, windowUs);
+    this.wills = new WillTracker(this.ctx, windowUs, undefined, undefined,
+      acl ? { check: acl, route: (topic, s) => this.delivery.routeNow(topic, s) } : null);
   }
 
   /**

@@ -337,6 +337,14 @@ export class DeliveryCorrelator {
     if (m && m.size === 0) this.byId.delete(connId);
   }
 
+  /**
+   * The subscribers (described as in findings: name and filters) a publish by `pub` on
+   * `topic` would be routed to now: for a will the broker did not publish.
+   */
+  routeNow(topic: string, pub: Session): string[] {
+    return this.expected(this.topicState(topic), pub, this.ctx.now, 0).map(describe);
+  }
+
   /** Returns true when an s2c PUBLISH was matched to a client's publish. */
   packet(rec: PacketRecord, s: Session): boolean {
     const sum = rec.summary;

@@ -2,9 +2,18 @@
 // broker→client PUBLISH with the will's topic and payload is the will being
 // published [MQTT-3.1.2-8].
 import { markFinding, type PacketRecord } from '../model/packet.js';
+import { aclFields } from './acl-check.js';
 import { type AnalysisContext, payloadIs, seconds, who } from './context.js';
+import type { AclCheck, AclVerdict } from './delivery.js';
 import { DeadlineHeap, type HeapEntry } from './heap.js';
-import { effectiveClientId, findingClientId, type Session } from './sessions.js';
+import { effectiveClientId, findingClientId, type Session, usernameUnknown } from './sessions.js';
+
+/** With an acl_file: what a will the file denies is checked against. */
+export interface WillAcl {
+  check: AclCheck;
+  /** The subscribers a publish on `topic` by `s` would be routed to now, described as in findings. */
+  route: (topic: string, s: Session) => string[];
+}
 
 interface Candidate extends HeapEntry {
   session: Session;
@@ -15,6 +24,8 @@ interface Candidate extends HeapEntry {
   until: number;
   published: boolean;
   why: string;
+  /** With an acl_file: the verdict that denies the will's write (mosquitto then never publishes it), else null. */
+  denied: AclVerdict | null;
 }
 
 /** Unmatched broker→client PUBLISHes remembered at most. */
@@ -53,6 +64,7 @@ export class WillTracker {
     private readonly windowUs: number,
     private readonly maxArmed = DEFAULT_MAX_ARMED_WILLS,
     private readonly maxArmedBytes = DEFAULT_MAX_ARMED_WILL_BYTES,
+    private readonly acl: WillAcl | null = null,
   ) {}
 
   /** Wills awaiting their publication. */
@@ -63,7 +75,9 @@ export class WillTracker {
   advance(time: number): void {
     if (this.armed.size !== 0) {
       for (let k = this.deadlines.peekKey(); k !== undefined && k < time; k = this.deadlines.peekKey()) {
-        this.disarm(this.deadlines.pop()!);
+        const c = this.deadlines.pop()!;
+        if (c.denied !== null && !c.published && this.armed.has(c)) this.notPublished(c);
+        this.disarm(c);
       }
     }
     const r = this.recent;
@@ -121,8 +135,13 @@ export class WillTracker {
           : d?.by === 'server'
             ? `was disconnected by the broker (${d.reason})`
             : 'closed without a DISCONNECT';
+    // mosquitto checks a will against the acl_file as a publish by its client, and drops a denied one silently.
+    const v = this.acl !== null && !usernameUnknown(s)
+      ? this.acl.check({ username: s.username, clientId: effectiveClientId(s), access: 'write', topic: w.topic })
+      : null;
     const c: Candidate = {
       session: s, topic: w.topic, payload: w.payload, since: s.lastClientTime, until: time + this.windowUs + delay, published: false, why,
+      denied: v !== null && !v.allowed ? v : null,
       heapKey: 0, heapSeq: 0, heapIndex: -1,
     };
     this.arm(c);
@@ -160,6 +179,25 @@ export class WillTracker {
   /** Whether `rec`, seen at `time` (analysis clock), is the will of `c`. */
   private matches(c: Candidate, rec: PacketRecord, time: number): boolean {
     return rec.conn.id !== c.session.connId && time >= c.since && rec.topic === c.topic && payloadIs(rec, c.payload);
+  }
+
+  /**
+   * The window of a will the acl_file denies ended and nobody got it: mosquitto dropped
+   * it, and no client is told. An undelivered-publish (will: true) when subscribers
+   * match its topic; nothing when nobody would have got it anyway.
+   */
+  private notPublished(c: Candidate): void {
+    const s = c.session;
+    const route = this.acl!.route(c.topic, s);
+    if (route.length === 0) return;
+    const v = c.denied!;
+    this.ctx.emit({
+      code: 'undelivered-publish', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
+      frames: s.connectFrame !== null ? [s.connectFrame] : [], topic: c.topic,
+      text: `The will of ${who(s)} on '${c.topic}' (${c.payload.length} byte(s)) was due when the client ${c.why}, but the broker delivered it to none of the ${route.length} subscriber(s) whose filters match (${route.join('; ')}). `
+        + `The acl_file denies the will's write: ${v.text}. mosquitto checks a will as a publish by its client and drops a denied one without telling anyone.`,
+      extra: { will: true, will_topic: c.topic, cause: c.why, subscribers: route, acl_confirmed: true, acl_write_allowed: false, ...aclFields(v) },
+    });
   }
 
   private publish(c: Candidate, rec: PacketRecord, time: number): void {
