@@ -26,7 +26,11 @@ interface Candidate extends HeapEntry {
   why: string;
   /** With an acl_file: the verdict that denies the will's write (mosquitto then never publishes it), else null. */
   denied: AclVerdict | null;
+  /** For a denied will: the subscribers it would have gone to when it fell due (described as in findings). */
+  route: string[];
 }
+
+const NO_ROUTE: string[] = [];
 
 /** Unmatched broker→client PUBLISHes remembered at most. */
 const MAX_RECENT = 1000;
@@ -142,6 +146,8 @@ export class WillTracker {
     const c: Candidate = {
       session: s, topic: w.topic, payload: w.payload, since: s.lastClientTime, until: time + this.windowUs + delay, published: false, why,
       denied: v !== null && !v.allowed ? v : null,
+      // Routed when it falls due (now): those subscribers are the ones that miss it.
+      route: v !== null && !v.allowed ? this.acl!.route(w.topic, s) : NO_ROUTE,
       heapKey: 0, heapSeq: 0, heapIndex: -1,
     };
     this.arm(c);
@@ -188,7 +194,7 @@ export class WillTracker {
    */
   private notPublished(c: Candidate): void {
     const s = c.session;
-    const route = this.acl!.route(c.topic, s);
+    const route = c.route;
     if (route.length === 0) return;
     const v = c.denied!;
     this.ctx.emit({

@@ -55,12 +55,15 @@ export class Tap {
   /** A client that has its CONNACK; `pipelined` packets are sent right after the CONNECT, before it [MQTT-3.1.4-5]. */
   async client(
     clientId: string, username: string, version: 4 | 5 = 4, pipelined: Record<string, unknown>[] = [], properties?: Record<string, unknown>,
-    clean = true,
+    clean = true, will?: { topic: string; payload: string },
   ): Promise<TapClient> {
     const c = new TapClient(this, clientId, version);
     this.clients.push(c);
     await c.open();
-    c.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clean, clientId, keepalive: 60, username, ...(properties ? { properties } : {}) });
+    c.send({
+      cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clean, clientId, keepalive: 60, username, ...(properties ? { properties } : {}),
+      ...(will ? { will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 0, retain: false } } : {}),
+    });
     for (const p of pipelined) c.send(p);
     await c.waitFor('connack');
     return c;
@@ -133,5 +136,12 @@ export class TapClient {
     if (this.sock.destroyed) return;
     this.sock.end();
     this.tap.engine.close(this.meta.id, nowUs(), 'fin', 'c2s');
+  }
+
+  /** Drop the connection with a TCP reset (no DISCONNECT): the broker then owes the will. */
+  reset(): void {
+    if (this.sock.destroyed) return;
+    this.sock.resetAndDestroy();
+    this.tap.engine.close(this.meta.id, nowUs(), 'reset', 'c2s');
   }
 }

@@ -2,12 +2,14 @@
 // and, when the connection is lost, drops the will without telling anyone (checked
 // on mosquitto 2.0.11). With --acl the analysis says so once the will's window ends:
 // an undelivered-publish marked will: true, naming the rule.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseAclFile } from '../../src/acl/index.js';
 import { Scenario } from './helpers.js';
+import { sleep, Tap } from './mosquitto-tap.js';
 
 // sensor may write only sensors/#; its will is on status/sensor. admin reads everything.
-const ACL = parseAclFile('user admin\ntopic readwrite #\n\nuser sensor\ntopic write sensors/#\n', 'site.acl');
+const ACL_TEXT = 'user admin\ntopic readwrite #\n\nuser sensor\ntopic write sensors/#\n';
+const ACL = parseAclFile(ACL_TEXT, 'site.acl');
 const WILL = { topic: 'status/sensor', payload: 'offline' };
 
 describe('a will the acl_file denies', () => {
@@ -61,5 +63,36 @@ describe('a will the acl_file denies', () => {
     sc.client('sensor').login({ username: 'sensor', will: WILL }).close('reset');
     sc.wait(10_000);
     expect(sc.end()).toEqual([]);
+  });
+});
+
+describe('a will the acl_file denies, against a real mosquitto 2', () => {
+  let tap: Tap | null = null;
+  afterAll(async () => { await tap?.end(0).catch(() => {}); });
+
+  it('mosquitto publishes the allowed will and drops the denied one; the analysis reports only the denied one', async () => {
+    tap = await Tap.start(ACL_TEXT, { deliveryWindowUs: 500_000 });
+    const admin = await tap.client('admin', 'admin');
+    admin.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'status/#', qos: 0 }, { topic: 'sensors/#', qos: 0 }] });
+    await admin.waitFor('suback');
+    const denied = await tap.client('sensor-a', 'sensor', 4, [], undefined, true, { topic: 'status/sensor-a', payload: 'offline-a' });
+    const allowed = await tap.client('sensor-b', 'sensor', 4, [], undefined, true, { topic: 'sensors/b/status', payload: 'offline-b' });
+    denied.reset();
+    allowed.reset();
+    await admin.waitFor('publish'); // the allowed will
+    await sleep(300);
+    // What mosquitto did: the allowed will came, the denied one never did.
+    expect(admin.payloads()).toEqual(['offline-b']);
+    const t = tap;
+    tap = null;
+    // Every client closes first, then the input ends past the window: the will is judged
+    // by the subscribers it had when it fell due.
+    const f = await t.end(2000);
+    const wills = f.filter((x) => x.code === 'undelivered-publish' || x.code === 'will-published');
+    expect(wills.map((x) => [x.code, x.clientId, x.topic])).toEqual([
+      ['will-published', 'sensor-b', 'sensors/b/status'],
+      ['undelivered-publish', 'sensor-a', 'status/sensor-a'],
+    ]);
+    expect(wills[1]!.extra).toMatchObject({ will: true, acl_write_allowed: false });
   });
 });
