@@ -36,25 +36,23 @@ describe('one connection captured on two interfaces', () => {
     expect(r.notes.map((n) => n.code)).toEqual([]);
   });
 
-  it('the same sequence numbers in a SYN stamped after the close are a new connection (as crafted captures have them)', () => {
+  /** Conversation 'one', closed, then conversation 'two' on the same ports (`second` options): both must be decoded, each once. */
+  function expectTwoConnections(second: Parameters<typeof conversation>[1]): void {
     const first = conversation([{ dir: 'c2s', bytes: connectPacket('one') }]);
-    const second = conversation([{ dir: 'c2s', bytes: connectPacket('two') }], { t0: first.at(-1)!.timeUs + 10 });
+    const next = conversation([{ dir: 'c2s', bytes: connectPacket('two') }], second ?? { t0: first.at(-1)!.timeUs + 10 });
     const b = new PcapngBuilder().section().iface(1);
-    for (const r of [...first, ...second]) b.epb(0, BigInt(r.timeUs), r.data);
+    for (const r of [...first, ...next]) b.epb(0, BigInt(r.timeUs), r.data);
     const engine = new RecordingEngine();
     readCaptureBuffer(b.build(), { engine });
     expect(engine.opens()).toHaveLength(2);
     expect(engine.stream('c2s')).toEqual(Buffer.concat([connectPacket('one'), connectPacket('two')]));
+  }
+
+  it('the same sequence numbers in a SYN stamped after the close are a new connection (as crafted captures have them)', () => {
+    expectTwoConnections(undefined); // same ISNs, 10 µs after the first one's last packet
   });
 
   it('a SYN with a new sequence number on the same ports after the close is still a new connection', () => {
-    const first = conversation([{ dir: 'c2s', bytes: connectPacket('one') }]);
-    const second = conversation([{ dir: 'c2s', bytes: connectPacket('two') }], { t0: 1_700_000_001_000_000, isn: { client: 8777, server: 12777 } });
-    const b = new PcapngBuilder().section().iface(1);
-    for (const r of [...first, ...second]) b.epb(0, BigInt(r.timeUs), r.data);
-    const engine = new RecordingEngine();
-    readCaptureBuffer(b.build(), { engine });
-    expect(engine.opens()).toHaveLength(2);
-    expect(engine.stream('c2s')).toEqual(Buffer.concat([connectPacket('one'), connectPacket('two')]));
+    expectTwoConnections({ t0: 1_700_000_001_000_000, isn: { client: 8777, server: 12777 } });
   });
 });
