@@ -168,7 +168,7 @@ if (writeDoc && !QUICK) {
     'Later the same day the "dropped" row gave 2.14× and 2.23× in two runs (2.41× before): each of its 50,000 findings now also says whether',
     'another publish of the same connection on the topic got through (then the drop is not an ACL denial), a longer text per finding.',
     'Runs on this shared 2-core VM vary by up to 1.5× even as best of 5: the QoS 0 pairs row gave 1.12 M and 1.65 M packets/s with analysis in two consecutive runs.',
-    "The recorded run of 2026-11-24 (after that day's analysis fixes: QoS 2 routed at PUBREL, DISCONNECT and pipelined-publish handling) gave the \"dropped\" row 1.37×, down from 2.18×. The machine was slow during it: mqtt-packet ran at 229k–669k packets/s across rows. An A/B of that row right after it, alternating the build before the fixes (55d7066) and the current one twice, gave 647k and 613k against 590k and 606k packets/s with analysis (mqtt-packet about 230k in all four), so the fixes cost at most a few percent there.",
+    "After that day's analysis fixes (QoS 2 routed at PUBREL, DISCONNECT and pipelined-publish handling, PUBREL before PUBREC, persistent-session PUBRELs, denied wills), a run on a slow machine (mqtt-packet at 229k–669k packets/s across rows) gave the \"dropped\" row 1.37×, against 2.18× in the run before the fixes. An A/B of that row right after it, alternating the build before the fixes (55d7066) and the current one twice, gave 647k and 613k against 590k and 606k packets/s with analysis (mqtt-packet about 230k in all four), so the fixes cost at most a few percent there. The recorded run above was made later, on a quieter machine (mqtt-packet at 374k–618k), and gave 1.96×.",
     '',
   ].join('\n');
   writeDocSection(section);
