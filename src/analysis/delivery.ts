@@ -7,7 +7,7 @@ import { type AnalysisContext, bufferOf, copySizeBound, payloadEquals, payloadLe
 import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
-import { effectiveClientId, findingClientId, isLive, mayBeUnseen, type Session, type SessionTracker, type Subscription, usernameUnknown, usernameUnknownText } from './sessions.js';
+import { effectiveClientId, findingClientId, goneBy, isLive, type Session, type SessionTracker, type Subscription, usernameUnknown, usernameUnknownText } from './sessions.js';
 import { topicMatches } from './topic.js';
 import { aclFields, type AclDecision, type AclRuleRef } from './acl-check.js';
 
@@ -881,13 +881,7 @@ export class DeliveryCorrelator {
    */
   private excused(e: Expectation, p: Pending): boolean {
     const settled = p.readyAt + this.settleUs;
-    return e.members.every((m) =>
-      (m.closedAt !== null && m.closedAt < settled)
-      || (m.disconnect !== null && m.disconnect.time < settled)
-      || mayBeUnseen(m, 's2c', p.time)
-      || m.takenOverBy !== null
-      || this.leftRoute(m, e, p, settled),
-    );
+    return e.members.every((m) => goneBy(m, p.time, settled) || this.leftRoute(m, e, p, settled));
   }
 
   /**

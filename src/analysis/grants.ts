@@ -11,7 +11,7 @@ import { type AclFile } from '../acl/index.js';
 import { aclFields, type SubscribeCheck, subscribeCheck } from './acl-check.js';
 import { type AnalysisContext, capitalize, seconds, who } from './context.js';
 import type { AclCheck, AclVerdict } from './delivery.js';
-import { effectiveClientId, findingClientId, mayBeUnseen, type Session, type SessionTracker, type Subscription, usernameUnknown } from './sessions.js';
+import { effectiveClientId, findingClientId, goneBy, type Session, type SessionTracker, type Subscription, usernameUnknown } from './sessions.js';
 import { topicMatches } from './topic.js';
 import type { RetainedValue, TopicTracker } from './topics.js';
 
@@ -241,10 +241,8 @@ export class GrantWatch {
     if (list.length === 0) this.bySession.delete(w.sub);
     if (undecided) return;
     const s = w.sub;
-    // Excused as for live deliveries: left within the settle time, taken over, or a stream gap.
-    if ((s.closedAt !== null && s.closedAt < w.grantedAt + this.settleUs) || s.takenOverBy !== null || mayBeUnseen(s, 's2c', w.grantedAt)) return;
-    // A DISCONNECT within it ends the connection as a close does, however late the close is seen.
-    if (s.disconnect !== null && s.disconnect.time < w.grantedAt + this.settleUs) return;
+    // Excused as for live deliveries: closed or disconnected within the settle time, taken over, or a stream gap.
+    if (goneBy(s, w.grantedAt, w.grantedAt + this.settleUs)) return;
     // A packet within the settle time may have removed or changed this subscription unseen (an
     // UNSUBSCRIBE whose filters were not all listed): not known to be owed. Crossing the cap
     // then (a new filter not kept) leaves this one as it was, so it does not excuse.

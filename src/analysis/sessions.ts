@@ -271,6 +271,19 @@ export function mayBeUnseen(s: Session, dir: Direction, since: number): boolean 
 }
 
 /**
+ * Whether `s` may not have been sent a message that became due at `since`: it closed
+ * or sent or got a DISCONNECT before `settled` (however late its close is seen), was
+ * taken over, or its broker→client stream may have lost packets since `since`. Used for
+ * live deliveries (DeliveryCorrelator) and retained copies (GrantWatch) alike.
+ */
+export function goneBy(s: Session, since: number, settled: number): boolean {
+  return (s.closedAt !== null && s.closedAt < settled)
+    || (s.disconnect !== null && s.disconnect.time < settled)
+    || s.takenOverBy !== null
+    || mayBeUnseen(s, 's2c', since);
+}
+
+/**
  * The session's username is not known: its CONNECT is not in the capture (it began
  * mid-connection) and no packet told it. An acl_file decides by username, so its
  * verdict for such a client is not asked (it would be the anonymous one).
