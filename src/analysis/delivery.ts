@@ -121,6 +121,11 @@ class Pending implements HeapEntry {
   size = 0;
   /** Sent before its connection's CONNACK [MQTT-3.1.4-5]: processed only if the CONNACK accepts it (unprocessed()). */
   early = false;
+  /**
+   * QoS 2 released by a PUBREL re-sent on a resumed persistent session: the connection
+   * the PUBLISH and PUBREC were on ('' otherwise). `publisher` is then the resumed one.
+   */
+  resumedFrom = '';
   /** The payload: buf[payOff, payOff + payLen). */
   buf: Uint8Array = NO_BYTES;
   payOff = 0;
@@ -153,6 +158,7 @@ class Pending implements HeapEntry {
     this.frame = publish.frame;
     this.size = size;
     this.early = publisher.state === 'connecting';
+    this.resumedFrom = '';
     this.digest = digest;
     this.buf = digest === null ? bufferOf(publish) : NO_BYTES;
     this.payOff = payloadStart(publish);
@@ -248,6 +254,11 @@ const NO_SESSION = {} as Session;
 const BIG_READ = 1024;
 /** Most decided Pendings kept for reuse (enough for a steady backlog; a burst's excess goes to the GC). */
 const POOL_MAX = 16_384;
+/**
+ * QoS 2 messages kept, in all, for the PUBREL a persistent session re-sends when it
+ * resumes (DeliveryCorrelator.park()); past it the oldest are let go undecided.
+ */
+export const MAX_PARKED_MESSAGES = 10_000;
 /** Topic states without pending messages are forgotten once there are this many (or twice as many as after the last sweep). */
 const SWEEP_MIN = 1024;
 /** A topic's delivery cursors are swept of closed sessions once there are this many (or twice as many as after the last sweep). */
@@ -279,6 +290,12 @@ export class DeliveryCorrelator {
   private digestVal: Buffer | null = null;
   /** QoS 1/2 messages awaiting their ack or PUBREL, by connection id and packet id. */
   private readonly byId = new Map<string, IntMap<Pending>>();
+  /** Per client id of a closed persistent session, its parked QoS 2 messages by packet id (park()). */
+  private readonly parked = new Map<string, Map<number, Pending>>();
+  /** Parked messages in the order they were parked (entries behind parkedHead, or no longer parked, are stale). */
+  private parkedOrder: { cid: string; id: number; p: Pending }[] = [];
+  private parkedHead = 0;
+  private parkedCount = 0;
   private readonly heap = new DeadlineHeap<Pending>();
   /** Decided Pendings no list or queue holds any more, for reuse. */
   private readonly pool: Pending[] = [];
@@ -331,10 +348,79 @@ export class DeliveryCorrelator {
     }
   }
 
-  /** A connection closed: forget its (empty) packet-id table. */
-  closed(connId: string): void {
-    const m = this.byId.get(connId);
-    if (m && m.size === 0) this.byId.delete(connId);
+  /**
+   * A connection closed: forget its (empty) packet-id table. A persistent session's
+   * QoS 2 messages the broker acknowledged with PUBREC but that were not released yet
+   * are parked for its next connection (park()).
+   */
+  closed(s: Session): void {
+    const m = this.byId.get(s.connId);
+    if (m === undefined) return;
+    if (m.size > 0 && s.cleanStart === false) this.park(s, m);
+    if (m.size === 0) this.byId.delete(s.connId);
+  }
+
+  /**
+   * Keep `s`'s acknowledged, unreleased QoS 2 messages past their window: the broker
+   * holds such a message in the session and routes it when the client, on resuming
+   * the session, re-sends its PUBREL [MQTT-4.4.0-1] (release()). Parked messages
+   * leave the deadline queue (nothing is decided while the client is away) and keep
+   * a digest of their payload, not the read it came in. At most MAX_PARKED_MESSAGES
+   * in all; the oldest go first.
+   */
+  private park(s: Session, m: IntMap<Pending>): void {
+    const cid = effectiveClientId(s);
+    if (cid === null) return;
+    for (const p of [...m.values()]) {
+      const id = p.packetId!;
+      if (p.done || p.qos !== 2 || p.released || p.ack === null || p.earlyRelease >= 0) continue;
+      m.delete(id);
+      this.heap.remove(p);
+      if (p.digest === null) this.digest(p);
+      let byId = this.parked.get(cid);
+      if (byId === undefined) this.parked.set(cid, (byId = new Map()));
+      const old = byId.get(id);
+      if (old !== undefined) this.unpark(old, cid, id);
+      byId.set(id, p);
+      this.parkedOrder.push({ cid, id, p });
+      this.parkedCount++;
+    }
+    while (this.parkedCount > MAX_PARKED_MESSAGES) {
+      const o = this.parkedOrder[this.parkedHead]!;
+      (this.parkedOrder as unknown[])[this.parkedHead++] = undefined;
+      if (this.parked.get(o.cid)?.get(o.id) === o.p) this.unpark(o.p, o.cid, o.id);
+    }
+    if (this.parkedHead > 1024 && 2 * this.parkedHead > this.parkedOrder.length) {
+      this.parkedOrder = this.parkedOrder.slice(this.parkedHead).filter((o) => this.parked.get(o.cid)?.get(o.id) === o.p);
+      this.parkedHead = 0;
+    }
+  }
+
+  /** A parked message is let go undecided (never released, or its session was not resumed). */
+  private unpark(p: Pending, cid: string, id: number): void {
+    const byId = this.parked.get(cid)!;
+    byId.delete(id);
+    if (byId.size === 0) this.parked.delete(cid);
+    this.parkedCount--;
+    this.drop(p);
+  }
+
+  /**
+   * A CONNACK accepted a connection of `s`'s client id: unless it resumed a persistent
+   * session (session present after clean session 0), the broker discarded that
+   * session's messages, so its parked ones are let go.
+   */
+  connected(s: Session): void {
+    if (this.parkedCount === 0) return;
+    const cid = effectiveClientId(s);
+    if (cid === null || (s.sessionPresent === true && s.cleanStart === false)) return;
+    const byId = this.parked.get(cid);
+    if (byId !== undefined) for (const [id, p] of [...byId]) this.unpark(p, cid, id);
+  }
+
+  /** Messages kept for a resumed session's PUBREL (park()). */
+  get parkedMessages(): number {
+    return this.parkedCount;
   }
 
   /**
@@ -638,7 +724,7 @@ export class DeliveryCorrelator {
     // Sent after a DISCONNECT (either side): the broker reads nothing more, so it never
     // releases the message (as for a publish then); the window ends it undecided.
     if (s.disconnect !== null) return;
-    const p = this.idGet(s.connId, id);
+    const p = this.idGet(s.connId, id) ?? this.resumed(s, id);
     if (!p || p.qos !== 2 || p.released) return;
     // Before the PUBREC was seen: a protocol violation by the client (the flow tracker
     // reports it), but mosquitto releases a QoS 2 message on any PUBREL for an id it holds
@@ -652,6 +738,41 @@ export class DeliveryCorrelator {
     this.applyRelease(p, s, id, this.ctx.now);
   }
 
+  /**
+   * A PUBREL with no message on this connection, on a resumed persistent session
+   * (CONNACK session present after clean session 0): the re-send [MQTT-4.4.0-1] of one
+   * the client's previous connection left unsent, whose message the broker kept and
+   * routes now. That message is parked (park()), or, after a take-over whose older
+   * connection has not closed yet, still on that connection. It moves to this one.
+   */
+  private resumed(s: Session, id: number): Pending | undefined {
+    if (s.sessionPresent !== true || s.cleanStart !== false) return undefined;
+    const cid = effectiveClientId(s);
+    if (cid === null) return undefined;
+    let p: Pending | undefined;
+    const byId = this.parked.get(cid);
+    const parked = byId?.get(id);
+    if (parked !== undefined) {
+      byId!.delete(id);
+      if (byId!.size === 0) this.parked.delete(cid);
+      this.parkedCount--;
+      p = parked;
+    } else {
+      for (const old of s.tookOver) {
+        const q = this.idGet(old, id);
+        if (q === undefined || q.qos !== 2 || q.released || q.ack === null) continue;
+        this.byId.get(old)!.delete(id);
+        p = q;
+        break;
+      }
+    }
+    if (p === undefined || p.done) return undefined;
+    if (p.resumedFrom === '') p.resumedFrom = p.publisher.connId;
+    p.publisher = s;
+    this.idSet(s.connId, id, p);
+    return p;
+  }
+
   /** QoS 2: the message is released (routed, for mosquitto) at `at`, on the analysis clock. */
   private applyRelease(p: Pending, s: Session, id: number, at: number): void {
     this.idDelete(s, id);
@@ -659,6 +780,8 @@ export class DeliveryCorrelator {
     p.readyAfter = at - p.time;
     p.closesAfter = Math.max(p.closesAfter, p.readyAfter + this.opts.windowUs);
     if (!p.done) this.reroute(p, at);
+    // Resumed from a parked message: back in the deadline queue, with its new window.
+    if (!p.done && p.heapIndex === -1) this.heap.push(p.deadline, p);
   }
 
   /**
@@ -919,7 +1042,7 @@ export class DeliveryCorrelator {
   private undelivered(p: Pending, missing: Expectation[]): void {
     const pub = p.publisher;
     const pubName = who(pub);
-    const ackPart = p.ack ? ` (${p.ack.type === 4 ? 'PUBACK' : 'PUBREC'} rc ${p.ack.code})` : '';
+    const ackPart = (p.ack ? ` (${p.ack.type === 4 ? 'PUBACK' : 'PUBREC'} rc ${p.ack.code})` : '') + resumedText(p);
     const list = missing.map(describe).join(', ');
     // An acl_file decides by user, client id and topic: if another publish of this
     // connection on this topic reached a subscriber, its writes there are allowed.
@@ -945,6 +1068,7 @@ export class DeliveryCorrelator {
       window_us: this.opts.windowUs,
     };
     if (p.ack) extra['ack_reason_code'] = p.ack.code;
+    if (p.resumedFrom !== '') extra['published_on_conn'] = p.resumedFrom;
     if (otherFrame !== null) extra['delivered_other_frame'] = otherFrame;
     if (this.opts.acl) {
       // Without the publisher's CONNECT its username is unknown: its write is not asked (it would be the anonymous verdict).
@@ -1001,7 +1125,7 @@ export class DeliveryCorrelator {
       : this.opts.brokerKind === 'mosquitto'
         ? `with an acl_file this is a denied read for ${subUser}.`
         : 'with a mosquitto acl_file this is a denied read.';
-    let text = `${this.broker} delivered this QoS ${p.qos} publish from ${who(pub)} on '${p.topic}' to ${got} but not to ${subName(e)} (filter ${filters}); ${aclHint}`;
+    let text = `${this.broker} delivered this QoS ${p.qos} publish from ${who(pub)}${resumedText(p)} on '${p.topic}' to ${got} but not to ${subName(e)} (filter ${filters}); ${aclHint}`;
     const extra: Record<string, unknown> = {
       publisher: { client_id: findingClientId(pub), username: pub.username },
       subscriber: subscriberJson(e),
@@ -1013,6 +1137,7 @@ export class DeliveryCorrelator {
       window_us: this.opts.windowUs,
     };
     if (gotOthers) extra['received_others'] = true;
+    if (p.resumedFrom !== '') extra['published_on_conn'] = p.resumedFrom;
     // The finding is the subscriber's; for a shared group, the member the acl_file denies (if one).
     let owner = sub;
     if (this.opts.acl) {
@@ -1108,6 +1233,11 @@ function subName(e: Expectation): string {
   if (e.shareGroup !== null) return `shared group '${e.shareGroup}'`;
   const m = e.members[0];
   return m ? (effectiveClientId(m) ?? m.connId) : e.key;
+}
+
+/** For a message released by a PUBREL re-sent on a resumed session: where it was published. */
+function resumedText(p: Pending): string {
+  return p.resumedFrom === '' ? '' : `, released by the PUBREL re-sent when the session resumed on ${p.publisher.connId} (PUBLISH and PUBREC on ${p.resumedFrom})`;
 }
 
 function describe(e: Expectation): string {
