@@ -5,7 +5,7 @@
 // subscription_identifier (PUBLISH) as an array of numbers.
 import type { Field, Note } from '../model/types.js';
 import { packetTypeName } from '../protocol/packet-types.js';
-import { PROPERTY_BY_ID, propertyAllowed, WILL_PLACE, type PropertyInfo } from '../protocol/properties.js';
+import { PROPERTY_BY_ID, propertyAllowed, propertySection, WILL_PLACE, type PropertyInfo } from '../protocol/properties.js';
 import { NOTE_DEFS, type NoteDef } from '../protocol/spec-refs.js';
 import { decodeUtf8, hexByte, hexOf, utf8Status, UTF8_INVALID, UTF8_NUL, UTF8_WILDCARD, quote } from './utf8.js';
 import { binaryField, type Walker } from './walker.js';
@@ -153,7 +153,8 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
       if (dupNotes[id] === undefined) {
         const wasMuted = w.muted;
         w.muted = false;
-        w.note(NOTE_DEFS.duplicateProperty, `${info.specName} appears more than once in ${placeName(place)}; that is a Protocol Error`, at);
+        // The property's own section says it may appear only once (e.g. MQTT-3.2.2.3.4 for Maximum QoS in CONNACK).
+        w.note(NOTE_DEFS.duplicateProperty, `${info.specName} appears more than once in ${placeName(place)}; that is a Protocol Error`, at, propertySection(id, place));
         w.muted = wasMuted;
         dupNotes[id] = w.notes[w.notes.length - 1];
       }
@@ -199,7 +200,7 @@ export function readProperties(w: Walker, place: number): Record<string, unknown
       w.open(node);
       w.add('mqtt.property_id', 'Property Identifier', at, 1, id, idDisplay(id, info));
     }
-    const v = readValue(w, info);
+    const v = readValue(w, info, place);
     if (node) {
       node.length = w.pos - at;
       w.close();
@@ -270,7 +271,7 @@ function storeValue(out: Record<string, unknown>, info: PropertyInfo, v: unknown
   out[name] = v;
 }
 
-function valueRangeCheck(w: Walker, info: PropertyInfo, v: number, at: number): void {
+function valueRangeCheck(w: Walker, info: PropertyInfo, v: number, at: number, place: number): void {
   let allowed: string | null = null;
   switch (info.id) {
     // Flags and Maximum QoS: 0 or 1 only
@@ -281,12 +282,14 @@ function valueRangeCheck(w: Walker, info: PropertyInfo, v: number, at: number): 
     default: break;
   }
   if (allowed === null) return;
-  // A Topic Alias of 0 has its own statement [MQTT-3.3.2-8]; the others are Protocol Errors of their section.
-  w.note(NOTE_DEFS.propertyValue, `${info.specName} has the value ${v}; it must be ${allowed}`, at, info.id === 0x23 ? 'MQTT-3.3.2-8' : undefined);
+  // A Topic Alias of 0 has its own statement [MQTT-3.3.2-8]; the others are Protocol Errors stated
+  // in the property's own section (Receive Maximum in CONNACK: MQTT-3.2.2.3.3), or MQTT-2.2.2.2
+  // when the property is not allowed in this packet at all.
+  w.note(NOTE_DEFS.propertyValue, `${info.specName} has the value ${v}; it must be ${allowed}`, at, info.id === 0x23 ? 'MQTT-3.3.2-8' : propertySection(info.id, place));
 }
 
 function flag(v: number, off: string, on: string): string {
-  return v === 0 ? `0 (${off})` : v === 1 ? `1 (${on})` : String(v);
+  return v === 0 ? `0 (${off})` : v === 1 ? `1 (${on})` : `${v} (invalid: must be 0 or 1)`;
 }
 
 /** Display of an integer property value: units for the intervals and sizes [MQTT 5.0 §3.1.2.11, §3.2.2.3, §3.3.2.3]. */
@@ -295,14 +298,14 @@ function intDisplay(id: number, v: number): string {
     case 0x11: // Session Expiry Interval
       return v === 0 ? '0 s (the session ends when the connection closes)' : v === 0xffffffff ? '4294967295 s (the session does not expire)' : `${v} s`;
     case 0x02: case 0x18: case 0x13: return `${v} s`; // Message Expiry, Will Delay, Server Keep Alive
-    case 0x27: return `${v} bytes`; // Maximum Packet Size
-    case 0x01: return v === 0 ? '0 (unspecified bytes)' : v === 1 ? '1 (UTF-8 encoded character data)' : String(v);
+    case 0x27: return v === 0 ? '0 bytes (invalid: must be non-zero)' : `${v} bytes`; // Maximum Packet Size
+    case 0x01: return flag(v, 'unspecified bytes', 'UTF-8 encoded character data');
     // What the flags and limits mean [MQTT 5.0 §3.1.2.11, §3.2.2.3].
     case 0x17: return flag(v, 'Reason String and User Properties only on PUBLISH, CONNACK and DISCONNECT', 'Reason String and User Properties on any packet');
     case 0x19: return flag(v, 'no Response Information in CONNACK', 'Response Information in CONNACK is welcome');
-    case 0x21: return `${v} (at most ${v} QoS 1 and QoS 2 PUBLISH packets unacknowledged at once)`; // Receive Maximum
+    case 0x21: return v === 0 ? '0 (invalid: must be 1 to 65535)' : `${v} (at most ${v} QoS 1 and QoS 2 PUBLISH packets unacknowledged at once)`; // Receive Maximum
     case 0x22: return v === 0 ? '0 (no Topic Alias accepted)' : `${v} (Topic Aliases 1 to ${v} accepted)`; // Topic Alias Maximum
-    case 0x24: return v === 0 ? '0 (QoS 0 only)' : v === 1 ? '1 (QoS 0 and 1; no QoS 2)' : String(v); // Maximum QoS
+    case 0x24: return flag(v, 'QoS 0 only', 'QoS 0 and 1; no QoS 2'); // Maximum QoS
     case 0x25: return flag(v, 'retained messages not supported', 'retained messages supported');
     case 0x28: return flag(v, 'wildcard subscriptions not supported', 'wildcard subscriptions supported');
     case 0x29: return flag(v, 'Subscription Identifiers not supported', 'Subscription Identifiers supported');
@@ -312,7 +315,7 @@ function intDisplay(id: number, v: number): string {
 }
 
 /** Read one property value; undefined when truncated. Notes name the property. */
-function readValue(w: Walker, info: PropertyInfo): unknown {
+function readValue(w: Walker, info: PropertyInfo, place: number): unknown {
   const at = w.pos;
   const vid = `mqtt.property.${info.name}.value`;
   const what = info.specName;
@@ -321,27 +324,27 @@ function readValue(w: Walker, info: PropertyInfo): unknown {
       if (!w.need(1, vid, 'Value', what)) return undefined;
       const v = w.u8();
       if (w.tree) w.add(vid, 'Value', at, 1, v, intDisplay(info.id, v));
-      valueRangeCheck(w, info, v, at);
+      valueRangeCheck(w, info, v, at, place);
       return v;
     }
     case 'two-byte-int': {
       if (!w.need(2, vid, 'Value', what)) return undefined;
       const v = w.u16();
       if (w.tree) w.add(vid, 'Value', at, 2, v, intDisplay(info.id, v));
-      valueRangeCheck(w, info, v, at);
+      valueRangeCheck(w, info, v, at, place);
       return v;
     }
     case 'four-byte-int': {
       if (!w.need(4, vid, 'Value', what)) return undefined;
       const v = w.u32();
       if (w.tree) w.add(vid, 'Value', at, 4, v, intDisplay(info.id, v));
-      valueRangeCheck(w, info, v, at);
+      valueRangeCheck(w, info, v, at, place);
       return v;
     }
     case 'varint': {
       const v = w.varint(vid, 'Value', true, what);
       if (v < 0) return undefined;
-      valueRangeCheck(w, info, v, at);
+      valueRangeCheck(w, info, v, at, place);
       return v;
     }
     case 'utf8': {

@@ -83,3 +83,38 @@ for (const q of PROPERTIES) for (const pl of q.places) ALLOWED[(pl === 'will' ? 
 export function propertyAllowed(id: number, place: number): boolean {
   return ALLOWED[place * 256 + (id & 0xff)] === 1;
 }
+
+/**
+ * Where each packet's property list is specified [MQTT 5.0]: its section and the
+ * properties in the order of their subsections (subsection .1 is the Property Length,
+ * so the first property is .2). Each property's subsection states its allowed values
+ * and that including it more than once is a Protocol Error (User Property excepted).
+ */
+const PROPERTY_SECTIONS: Readonly<Record<number, readonly [string, readonly number[]]>> = {
+  1: ['3.1.2.11', [0x11, 0x21, 0x27, 0x22, 0x19, 0x17, 0x26, 0x15, 0x16]],
+  2: ['3.2.2.3', [0x11, 0x21, 0x24, 0x25, 0x27, 0x12, 0x22, 0x1f, 0x26, 0x28, 0x29, 0x2a, 0x13, 0x1a, 0x1c, 0x15, 0x16]],
+  3: ['3.3.2.3', [0x01, 0x02, 0x23, 0x08, 0x09, 0x26, 0x0b, 0x03]],
+  4: ['3.4.2.2', [0x1f, 0x26]],
+  5: ['3.5.2.2', [0x1f, 0x26]],
+  6: ['3.6.2.2', [0x1f, 0x26]],
+  7: ['3.7.2.2', [0x1f, 0x26]],
+  8: ['3.8.2.1', [0x0b, 0x26]],
+  9: ['3.9.2.1', [0x1f, 0x26]],
+  10: ['3.10.2.1', [0x26]],
+  11: ['3.11.2.1', [0x1f, 0x26]],
+  14: ['3.14.2.2', [0x11, 0x1f, 0x26, 0x1c]],
+  15: ['3.15.2.2', [0x15, 0x16, 0x1f, 0x26]],
+  [WILL_PLACE]: ['3.1.3.2', [0x18, 0x01, 0x02, 0x03, 0x08, 0x09, 0x26]],
+};
+
+/**
+ * The MQTT 5.0 section that specifies property `id` in `place` (packet type or
+ * WILL_PLACE), e.g. Maximum QoS in CONNACK → `MQTT-3.2.2.3.4`; undefined when the
+ * property is not allowed there.
+ */
+export function propertySection(id: number, place: number): string | undefined {
+  const s = PROPERTY_SECTIONS[place];
+  if (s === undefined) return undefined;
+  const i = s[1].indexOf(id);
+  return i < 0 ? undefined : `MQTT-${s[0]}.${i + 2}`;
+}

@@ -70,7 +70,7 @@ describe('notes', () => {
     // PUBACK v5 with property 0x7f (unknown)
     expect(notesOf('40 06 00 01 00 02 7f 00', 5)).toContain('unknown-property MQTT-2.2.2.2');
     // PUBLISH v5 with topic alias twice
-    expect(notesOf('30 0b 00 01 61 06 23 00 01 23 00 02', 5)).toContain('duplicate-property MQTT-2.2.2.2');
+    expect(notesOf('30 0b 00 01 61 06 23 00 01 23 00 02', 5)).toContain('duplicate-property MQTT-3.3.2.3.4');
     // PUBLISH v5 with session expiry interval (CONNECT/CONNACK/DISCONNECT only)
     expect(notesOf('30 09 00 01 61 05 11 00 00 00 01', 5)).toContain('property-not-allowed MQTT-2.2.2.2');
   });

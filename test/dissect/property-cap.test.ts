@@ -98,7 +98,7 @@ describe('property blocks past the itemised cap', () => {
     const s = summarize(pkt, { version: 5 });
     const t = dissect(pkt, { version: 5 });
     expect(t.notes).toEqual(s.notes);
-    expect(s.notes.map((n) => `${n.code} ${n.spec ?? '-'}`)).toEqual(['duplicate-property MQTT-2.2.2.2', 'properties-not-itemised -']);
+    expect(s.notes.map((n) => `${n.code} ${n.spec ?? '-'}`)).toEqual(['duplicate-property MQTT-3.3.2.3.4', 'properties-not-itemised -']);
     expect(s.notes[0]!.text).toBe('Topic Alias appears 300000 times in PUBLISH; more than once is a Protocol Error');
     expect(s.notes[0]!.offset).toBe(13); // the second Topic Alias
     expect(s.topicAlias).toBe(5);

@@ -34,7 +34,7 @@ describe('property values', () => {
     expect(notes[0]!.text).toBe('Topic Alias has the value 0; it must be non-zero');
     expect(s.topicAlias).toBe(0);
   });
-  it('the other out-of-range values keep the section reference and name the allowed values', () => {
+  it('the other out-of-range values cite the section of the property in that packet and name the allowed values', () => {
     const { notes } = decodeBoth(`
       20 05        # CONNACK, RL 5
       00           # acknowledge flags 0
@@ -42,7 +42,7 @@ describe('property values', () => {
       02           # property length 2
       24 02        # maximum QoS 2
     `, 5);
-    expect(notes.map((n) => `${n.code} ${n.spec}`)).toEqual(['property-value MQTT-2.2.2.2']);
+    expect(notes.map((n) => `${n.code} ${n.spec}`)).toEqual(['property-value MQTT-3.2.2.3.4']);
     expect(notes[0]!.text).toBe('Maximum QoS has the value 2; it must be 0 or 1');
   });
 });
