@@ -390,7 +390,9 @@ export class DeliveryCorrelator {
       (this.parkedOrder as unknown[])[this.parkedHead++] = undefined;
       if (this.parked.get(o.cid)?.get(o.id) === o.p) this.unpark(o.p, o.cid, o.id);
     }
-    if (this.parkedHead > 1024 && 2 * this.parkedHead > this.parkedOrder.length) {
+    // Entries of messages no longer parked (resumed, let go) are stale: drop them once they
+    // outnumber the parked ones, so the list stays within twice the cap however many come and go.
+    if (this.parkedOrder.length - this.parkedHead > 2 * this.parkedCount + 1024) {
       this.parkedOrder = this.parkedOrder.slice(this.parkedHead).filter((o) => this.parked.get(o.cid)?.get(o.id) === o.p);
       this.parkedHead = 0;
     }

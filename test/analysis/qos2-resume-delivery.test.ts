@@ -155,3 +155,25 @@ describe('against a real mosquitto 2 with an acl_file', () => {
     expect(d[0]!.extra['acl_line']).toBe(null);
   }, 30_000);
 });
+
+describe('parking over a long run', () => {
+  it('sessions that park and resume again and again do not grow the parking order list', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    sc.client('a').login().sub(1, [{ filter: 't', qos: 2 }]);
+    for (let i = 0; i < 5000; i++) {
+      const p = sc.client(`p${i}`).login({ clientId: 'pub', clean: false });
+      p.publish({ topic: 't', payload: `m${i}`, qos: 2, id: 1 });
+      p.ack('PUBREC', 1, 's2c');
+      p.close('reset');
+      const r = sc.client(`r${i}`);
+      r.connect({ clientId: 'pub', clean: false });
+      r.connack(0, { sessionPresent: true });
+      r.ack('PUBREL', 1, 'c2s');
+      r.ack('PUBCOMP', 1, 's2c');
+      r.close();
+    }
+    const delivery = (sc.analyzer as unknown as { delivery: { parkedMessages: number; parkedOrder: unknown[]; parkedHead: number } }).delivery;
+    expect(delivery.parkedMessages).toBe(0);
+    expect(delivery.parkedOrder.length - delivery.parkedHead).toBeLessThanOrEqual(1025);
+  }, 60_000);
+});
