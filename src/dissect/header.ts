@@ -113,7 +113,8 @@ export function fixedHeader(w: Walker): boolean {
   if (total < n0) {
     w.end = total; // extra bytes are reported as trailing by finish()
   } else if (total > n0) {
-    w.note(NOTE_DEFS.lengthMismatch, `Remaining Length says ${v} bytes follow the fixed header but only ${n0 - i} are present`, i);
+    // The note is about the Remaining Length: it sits there, not on whatever field happens to come first.
+    w.note(NOTE_DEFS.lengthMismatch, `Remaining Length says ${v} bytes follow the fixed header but only ${n0 - i} are present`, 1);
     w.end = n0;
   }
   return true;
