@@ -1,6 +1,6 @@
 // The subset of mosquitto.conf that the bundled broker understands:
 //   listener PORT [HOST] · port PORT · allow_anonymous true|false|1|0
-//   password_file PATH · acl_file PATH
+//   password_file PATH · acl_file PATH · per_listener_settings true|false
 // Lines are read as mosquitto 2.0.11 reads them (config__read_file_core): '#'
 // starts a comment only in the first column, words are separated by spaces only.
 // What mosquitto refuses (an unknown variable, an indented comment, a tab glued to a
@@ -17,8 +17,19 @@ export interface MosquittoConfig {
   allowAnonymous: boolean | undefined;
   passwordFile: string | undefined;
   aclFile: string | undefined;
+  /**
+   * `per_listener_settings true`: allow_anonymous, password_file and acl_file belong to the
+   * listener they follow (before the first `listener` line: to the `port` listener, or to
+   * mosquitto's local only mode). The three fields above are then those of the listener used.
+   */
+  perListenerSettings: boolean;
   warnings: string[];
 }
+
+interface Security { allowAnonymous: boolean | undefined; passwordFile: string | undefined; aclFile: string | undefined; line: number; /** Lines that set something here. */ at: number[] }
+
+/** Variables that make mosquitto 2.0.11 refuse a later `per_listener_settings true` (checked on the real broker). */
+const SECURITY_VARIABLES = new Set(['allow_anonymous', 'password_file', 'acl_file', 'allow_zero_length_clientid', 'auto_id_prefix', 'psk_file']);
 
 /** Thrown for a malformed mosquitto.conf line (same shape and code family as AclFileError). */
 export class ConfigFileError extends AclFileError {
@@ -36,7 +47,18 @@ function atoi(s: string): number {
 }
 
 export function parseMosquittoConf(text: string, path: string): MosquittoConfig {
-  const cfg: MosquittoConfig = { path, listeners: [], allowAnonymous: undefined, passwordFile: undefined, aclFile: undefined, warnings: [] };
+  const cfg: MosquittoConfig = { path, listeners: [], allowAnonymous: undefined, passwordFile: undefined, aclFile: undefined, perListenerSettings: false, warnings: [] };
+  const fresh = (line: number): Security => ({ allowAnonymous: undefined, passwordFile: undefined, aclFile: undefined, line, at: [] });
+  // mosquitto's default listener (the `port` one, or local only mode) takes the settings
+  // before the first `listener` line; with per_listener_settings each `listener` line starts its own.
+  const defaultScope = fresh(0);
+  // Without per_listener_settings, every security setting is global, wherever it is.
+  const global = fresh(0);
+  const scopes: Security[] = [];
+  /** Each listener's scope, in cfg.listeners order. */
+  const listenerScope: Security[] = [];
+  let listenerCur = defaultScope;
+  let securitySeen = false;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
@@ -63,6 +85,9 @@ export function parseMosquittoConf(text: string, path: string): MosquittoConfig 
       if (n < 1 || n > 65535) fail(`invalid port '${showWord(s)}' (mosquitto reads it as ${n}; expected 1-65535)`);
       return n;
     };
+    if (SECURITY_VARIABLES.has(key)) securitySeen = true;
+    const current = cfg.perListenerSettings ? listenerCur : global;
+    if (key === 'allow_anonymous' || key === 'password_file' || key === 'acl_file') current.at.push(lineNo);
     switch (key) {
       case 'listener': {
         const words = rest === null ? [] : rest.split(' ').filter((w) => w !== '');
@@ -71,19 +96,33 @@ export function parseMosquittoConf(text: string, path: string): MosquittoConfig 
           cfg.warnings.push(`${path}:${lineNo}: 'listener' takes PORT [HOST]; mosquitto ignores '${words.slice(2).join(' ')}'`);
         }
         cfg.listeners.push({ port: port(words[0]!, true), host: words[1], line: lineNo });
+        listenerCur = fresh(lineNo);
+        scopes.push(listenerCur);
+        listenerScope.push(listenerCur);
         break;
       }
       case 'port': {
         const w = nextWord();
         if (w === null) fail(`'port' needs a port`);
         cfg.listeners.push({ port: port(w!, false), host: undefined, line: lineNo });
+        listenerScope.push(defaultScope);
+        break;
+      }
+      case 'per_listener_settings': {
+        const w = nextWord();
+        if (w === null) fail(`'per_listener_settings' needs true or false`);
+        if (w !== 'true' && w !== '1' && w !== 'false' && w !== '0') fail(`per_listener_settings must be true or false, got '${showWord(w!)}'`);
+        cfg.perListenerSettings = w === 'true' || w === '1';
+        if (cfg.perListenerSettings && securitySeen) {
+          fail('per_listener_settings must be set before any other security settings (allow_anonymous, password_file, acl_file, ...): mosquitto refuses to start');
+        }
         break;
       }
       case 'allow_anonymous': {
         const w = nextWord();
         if (w === null) fail(`'allow_anonymous' needs true or false`);
-        if (w === 'true' || w === '1') cfg.allowAnonymous = true;
-        else if (w === 'false' || w === '0') cfg.allowAnonymous = false;
+        if (w === 'true' || w === '1') current.allowAnonymous = true;
+        else if (w === 'false' || w === '0') current.allowAnonymous = false;
         else fail(`allow_anonymous must be true or false, got '${showWord(w!)}'${/\s/u.test(w!) ? ' (mosquitto separates fields with spaces only)' : ''}`);
         break;
       }
@@ -91,8 +130,8 @@ export function parseMosquittoConf(text: string, path: string): MosquittoConfig 
       case 'acl_file': {
         const v = value();
         const field = key === 'acl_file' ? 'aclFile' : 'passwordFile';
-        if (cfg[field] !== undefined) fail(`duplicate ${key} (mosquitto refuses a second one)`);
-        cfg[field] = v;
+        if (current[field] !== undefined) fail(`duplicate ${key} (mosquitto refuses a second one${cfg.perListenerSettings ? ' for the same listener' : ''})`);
+        current[field] = v;
         break;
       }
       default: {
@@ -103,6 +142,22 @@ export function parseMosquittoConf(text: string, path: string): MosquittoConfig 
         const why = keywordProblem(key, lineNo, raw);
         fail(why ?? `unknown configuration variable '${showWord(key)}' (mosquitto refuses to start)`);
       }
+    }
+  }
+  // The listener the bundled broker uses (the first one), or local only mode.
+  const used = cfg.perListenerSettings ? listenerScope[0] ?? defaultScope : global;
+  cfg.allowAnonymous = used.allowAnonymous;
+  cfg.passwordFile = used.passwordFile;
+  cfg.aclFile = used.aclFile;
+  if (cfg.perListenerSettings) {
+    const where = (s: Security): string => (s === defaultScope ? 'before the first listener line' : `under the listener at line ${s.line}`);
+    for (const s of [defaultScope, ...scopes]) {
+      if (s === used) continue;
+      const set = (['allowAnonymous', 'passwordFile', 'aclFile'] as const).filter((k) => s[k] !== undefined);
+      if (set.length === 0) continue;
+      const names = set.map((k) => ({ allowAnonymous: 'allow_anonymous', passwordFile: 'password_file', aclFile: 'acl_file' })[k]).join(', ');
+      cfg.warnings.push(`${path}:${s.at[0]}: per_listener_settings is true, so the ${names} ${where(s)} (line${s.at.length > 1 ? 's' : ''} ${s.at.join(', ')}) ${set.length > 1 ? 'do' : 'does'} not apply to the listener used `
+        + `(${used === defaultScope && cfg.listeners.length === 0 ? 'local only mode' : `line ${cfg.listeners[0]!.line}`})`);
     }
   }
   return cfg;

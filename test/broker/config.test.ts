@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { parseMosquittoConf, ConfigFileError } from '../../src/broker/index.js';
 import { MOSQUITTO_DIRECTIVES } from '../../src/broker/mosquitto-directives.js';
-import { mosquittoVerdict } from './mosquitto-verdict.js';
+import { mosquittoVerdict, startConfMosquitto } from './mosquitto-verdict.js';
+import { startBroker } from '../../src/broker/broker.js';
+import { RawClient } from './raw-client.js';
 
 describe('mosquitto.conf subset', () => {
   it('reads listener, allow_anonymous, password_file and acl_file; warns on the rest', () => {
@@ -92,4 +94,62 @@ describe('mosquitto.conf whitespace, comments and names (as mosquitto 2.0.11 rea
     expect(unknown).toEqual([]);
     expect((await mosquittoVerdict('acl_fil DIR/x\n')).errors).toContain('Unknown configuration variable "acl_fil"');
   }, 120_000);
+});
+
+// per_listener_settings true: allow_anonymous, password_file and acl_file belong to the
+// listener they follow; the ones before the first `listener` line go to mosquitto's
+// default listener (`port`, or local only mode), not to the listener declared after them.
+const PER_LISTENER: Array<[string, string, { allowAnonymous: boolean | undefined; warns: boolean }]> = [
+  ['anonymous allowed before the listener: not for it', 'per_listener_settings true\nallow_anonymous true\nlistener PORT 127.0.0.1\n', { allowAnonymous: undefined, warns: true }],
+  ['anonymous allowed after the listener', 'per_listener_settings true\nlistener PORT 127.0.0.1\nallow_anonymous true\n', { allowAnonymous: true, warns: false }],
+  ['per_listener_settings after the listener line, before the setting', 'listener PORT 127.0.0.1\nper_listener_settings true\nallow_anonymous true\n', { allowAnonymous: true, warns: false }],
+  ['without per_listener_settings, a setting before the listener is global', 'allow_anonymous true\nlistener PORT 127.0.0.1\n', { allowAnonymous: true, warns: false }],
+  ['per_listener_settings false', 'per_listener_settings false\nallow_anonymous true\nlistener PORT 127.0.0.1\n', { allowAnonymous: true, warns: false }],
+];
+
+describe('per_listener_settings (as mosquitto 2.0.11 reads it)', () => {
+  it.each(PER_LISTENER)('%s', (_name, conf, expected) => {
+    const cfg = parseMosquittoConf(conf.replaceAll('PORT', '1998'), 'm.conf');
+    expect(cfg.allowAnonymous).toBe(expected.allowAnonymous);
+    expect(cfg.warnings.some((w) => w.includes('per_listener_settings is true'))).toBe(expected.warns);
+  });
+
+  it('names the lines whose settings do not reach the listener used', () => {
+    const cfg = parseMosquittoConf('per_listener_settings true\nallow_anonymous true\nacl_file /a\nlistener 1998\nacl_file /a\n', 'm.conf');
+    expect(cfg).toMatchObject({ perListenerSettings: true, allowAnonymous: undefined, aclFile: '/a' });
+    expect(cfg.warnings).toEqual(['m.conf:2: per_listener_settings is true, so the allow_anonymous, acl_file before the first listener line (lines 2, 3) do not apply to the listener used (line 4)']);
+  });
+
+  it('after a security setting it is an error naming the line, as mosquitto refuses to start', async () => {
+    for (const first of ['allow_anonymous true', 'acl_file /a', 'password_file /p', 'auto_id_prefix x']) {
+      const conf = `${first}\nper_listener_settings true\nlistener PORT 127.0.0.1\n`;
+      expect(() => parseMosquittoConf(conf, 'm.conf')).toThrow('m.conf:2: per_listener_settings must be set before any other security settings');
+      expect((await mosquittoVerdict(conf)).errors).toContain('per_listener_settings must be set before any other security settings');
+    }
+    expect(() => parseMosquittoConf('per_listener_settings yes\n', 'm.conf')).toThrow("m.conf:1: per_listener_settings must be true or false, got 'yes'");
+  }, 30_000);
+
+  it('an anonymous client gets the same CONNACK from the bundled broker as from the real mosquitto', async () => {
+    for (const [name, conf] of PER_LISTENER) {
+      const m = await startConfMosquitto(conf);
+      expect(m, `${name}: mosquitto started`).not.toBeNull();
+      let fromMosquitto: number | 'closed';
+      try {
+        const c = await RawClient.open(m!.port, { clientId: 'anon' });
+        fromMosquitto = await c.connack();
+        c.destroy();
+      } finally {
+        await m!.close();
+      }
+      const cfg = parseMosquittoConf(conf.replaceAll('PORT', '1998'), 'm.conf');
+      const b = await startBroker({ port: 0, allowAnonymous: cfg.allowAnonymous ?? cfg.listeners.length === 0 });
+      try {
+        const c = await RawClient.open(b.port, { clientId: 'anon' });
+        expect(await c.connack(), name).toBe(fromMosquitto);
+        c.destroy();
+      } finally {
+        await b.close();
+      }
+    }
+  }, 30_000);
 });
