@@ -48,7 +48,9 @@ export function checkUtf8(b: Uint8Array, s: number, e: number): number {
     else if (c >= 0xf1 && c <= 0xf3) n = 3;
     else if (c === 0xf4) { n = 3; hi = 0x8f; }
     else { st |= UTF8_INVALID; i++; continue; }
-    if (i + n >= e) { st |= UTF8_INVALID; break; } // sequence cut off by the string end
+    // A sequence cut off by the string end: go on with the next byte, as for any other
+    // ill-formed byte, so a `+`, U+0000 or control in the bytes left (`e2 2b`) is noted.
+    if (i + n >= e) { st |= UTF8_INVALID; i++; continue; }
     const c1 = b[i + 1]!;
     if (c1 < lo || c1 > hi) { st |= UTF8_INVALID; i++; continue; }
     let ok = true;
