@@ -1,6 +1,7 @@
 // The bundled broker: aedes on a TCP listener with mosquitto 2.0 security.
 import type { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { loadAclFile, type AclFile } from '../acl/acl-file.js';
 import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
@@ -64,6 +65,19 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     const packet = rest[0] as AedesPublishPacket;
     return enqueue(subs.filter((sub) => clients[sub.clientId] !== undefined || security.mayQueue(sub.clientId, packet)), ...rest);
   };
+  // aedes sends a new subscriber the retained messages its filters match with its own
+  // matcher, which lets '#' and '+/...' match topics starting with '$' ('$foo/x'):
+  // mosquitto does not [MQTT-4.7.2-1]. Each filter gets only what it matches under
+  // that rule (live messages are already routed that way).
+  const retained = persistence as unknown as { createRetainedStream(pattern: string): AsyncIterable<AedesPublishPacket>; createRetainedStreamCombi(patterns: string[]): Readable };
+  retained.createRetainedStreamCombi = (patterns) => Readable.from((async function* () {
+    for (const pattern of patterns) {
+      const wild = pattern.startsWith('+') || pattern.startsWith('#');
+      for await (const packet of retained.createRetainedStream(pattern)) {
+        if (!(wild && packet.topic.startsWith('$'))) yield packet;
+      }
+    }
+  })());
   const sockets = new Set<Socket>();
   const server: Server = createServer((sock) => {
     sockets.add(sock);

@@ -1,0 +1,190 @@
+// More acl_file / retained / will / $-topic cases run against the bundled broker
+// AND a real mosquitto 2.0 with the same files, with the same expectations
+// (mosquitto missing = failure, never a skip).
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBroker } from '../../src/broker/index.js';
+import { startTestMosquitto } from '../helpers/mosquitto.js';
+import { RawClient, str, type ConnectFields } from './raw-client.js';
+
+interface Peer { port: number; close(): Promise<void> }
+interface Setup { passwd?: string; acl?: string; allowAnonymous: boolean }
+type Start = (s: Setup) => Promise<Peer>;
+
+function files(s: Setup): { passwd?: string; acl?: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'mqttscope-parity2-'));
+  const out: { passwd?: string; acl?: string } = {};
+  if (s.passwd !== undefined) writeFileSync(out.passwd = join(dir, 'passwd'), s.passwd);
+  if (s.acl !== undefined) writeFileSync(out.acl = join(dir, 'acl'), s.acl);
+  return out;
+}
+
+const BROKERS: Array<[string, Start]> = [
+  ['bundled broker (aedes)', (s) => {
+    const f = files(s);
+    return startBroker({ port: 0, passwd: f.passwd ?? null, acl: f.acl ?? null, allowAnonymous: s.allowAnonymous });
+  }],
+  ['mosquitto 2.0', (s) => {
+    const f = files(s);
+    return startTestMosquitto({ ...(f.passwd ? { passwdFile: f.passwd } : {}), ...(f.acl ? { aclFile: f.acl } : {}), allowAnonymous: s.allowAnonymous });
+  }],
+];
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+type Open = (c: ConnectFields) => Promise<RawClient>;
+
+async function withBroker(start: Start, setup: Setup, body: (open: Open) => Promise<void>): Promise<void> {
+  const peer = await start(setup);
+  const clients: RawClient[] = [];
+  const open = async (c: ConnectFields): Promise<RawClient> => {
+    const rc = await RawClient.open(peer.port, c);
+    clients.push(rc);
+    return rc;
+  };
+  try {
+    await body(open);
+  } finally {
+    for (const c of clients) c.destroy();
+    await peer.close();
+  }
+}
+
+async function online(open: Open, c: ConnectFields): Promise<RawClient> {
+  const rc = await open(c);
+  expect(await rc.connack(), `CONNACK for ${c.clientId}`).toBe(0);
+  return rc;
+}
+
+/** Messages (retain flag shown as [r]) a fresh subscriber to `filter` gets within a short time. */
+async function retainedFor(open: Open, c: ConnectFields, filter: string): Promise<string[]> {
+  const s = await online(open, c);
+  expect(await s.subscribe([filter], 1)).toEqual([1]);
+  await sleep(400);
+  const out = s.packets.filter((p) => p.cmd === 'publish').map((p) => {
+    const pub = p as { topic: string; payload: Buffer; retain: boolean };
+    return `${pub.topic} ${pub.payload.toString()}${pub.retain ? ' [r]' : ''}`;
+  });
+  await s.disconnect();
+  return out;
+}
+
+describe.each(BROKERS)('%s behaves like mosquitto 2.0 (more)', (_name, start) => {
+  it('a denied retained PUBLISH neither replaces nor clears the retained message', async () => {
+    const acl = 'user admin\ntopic readwrite #\nuser eve\ntopic read #\n';
+    await withBroker(start, { passwd: 'admin:a\neve:e\n', acl, allowAnonymous: false }, async (open) => {
+      const adm = await online(open, { clientId: 'adm', username: 'admin', password: 'a' });
+      await adm.publish('r/1', 'kept', 1, true);
+      await adm.publish('r/2', 'kept2', 1, true);
+      const eve = await online(open, { clientId: 'eve', username: 'eve', password: 'e' });
+      await eve.publish('r/1', 'evil', 1, true);
+      await eve.publish('r/2', '', 2, true);
+      await eve.publish('r/3', 'new', 0, true);
+      expect(await retainedFor(open, { clientId: 'late', username: 'admin', password: 'a' }, 'r/#')).toEqual(['r/1 kept [r]', 'r/2 kept2 [r]']);
+    });
+  });
+
+  it('a retained will is kept only when its user may write the topic', async () => {
+    const acl = 'user admin\ntopic readwrite #\nuser alice\ntopic write w/ok\n';
+    await withBroker(start, { passwd: 'admin:a\nalice:p\n', acl, allowAnonymous: false }, async (open) => {
+      for (const topic of ['w/ok', 'w/no']) {
+        const c = await online(open, { clientId: `will-${topic}`, username: 'alice', password: 'p', will: { topic, payload: 'gone', retain: true, qos: 1 } });
+        c.destroy();
+      }
+      await sleep(300);
+      expect(await retainedFor(open, { clientId: 'late', username: 'admin', password: 'a' }, 'w/#')).toEqual(['w/ok gone [r]']);
+    });
+  });
+
+  it('$-topics other than $SYS: # does not grant them, a $ rule does; # subscribers do not get them', async () => {
+    const acl = 'user all\ntopic readwrite #\nuser dol\ntopic readwrite $foo/#\ntopic readwrite #\n';
+    await withBroker(start, { passwd: 'all:p\ndol:p\n', acl, allowAnonymous: false }, async (open) => {
+      const allSub = await online(open, { clientId: 'all-sub', username: 'all', password: 'p' });
+      expect(await allSub.subscribe(['#', '$foo/#', '+/x'])).toEqual([0, 0, 0]);
+      const dolSub = await online(open, { clientId: 'dol-sub', username: 'dol', password: 'p' });
+      expect(await dolSub.subscribe(['#', '$foo/#', '+/x'])).toEqual([0, 0, 0]);
+      const all = await online(open, { clientId: 'all-pub', username: 'all', password: 'p' });
+      await all.publish('$foo/x', 'from-all', 1);
+      const dol = await online(open, { clientId: 'dol-pub', username: 'dol', password: 'p' });
+      await dol.publish('$foo/x', 'from-dol', 1);
+      await dol.publish('$sharex/y', 'sharex', 1);
+      await dol.publish('$SYSx/y', 'sysx', 1);
+      await dol.publish('end', 'end', 1);
+      for (const c of [allSub, dolSub]) await c.waitFor(() => (c.messages().includes('end end') ? true : undefined), 'end');
+      await sleep(200);
+      const got = (c: RawClient): string[] => c.messages().filter((m) => !m.startsWith('$SYS/'));
+      expect(got(allSub)).toEqual(['end end']);
+      expect(got(dolSub)).toEqual(['$foo/x from-dol', 'end end']);
+    });
+  });
+
+  it('+ or # in a username or client id: own rules still apply, patterns deny', async () => {
+    const acl = 'user a+b\ntopic readwrite own/#\nuser admin\ntopic readwrite #\npattern readwrite p/%c/#\npattern readwrite any/#\n';
+    await withBroker(start, { passwd: 'a+b:p\nadmin:a\nc#d:p\n', acl, allowAnonymous: false }, async (open) => {
+      const adm = await online(open, { clientId: 'adm', username: 'admin', password: 'a' });
+      expect(await adm.subscribe(['#'])).toEqual([0]);
+      const ab = await online(open, { clientId: 'ab', username: 'a+b', password: 'p' });
+      await ab.publish('own/1', 'ab-own');
+      await ab.publish('any/1', 'ab-any');
+      await ab.publish('p/ab/1', 'ab-p');
+      const cd = await online(open, { clientId: 'c#d', username: 'c#d', password: 'p' });
+      await cd.publish('any/2', 'cd-any');
+      const cid = await online(open, { clientId: 'x+y', username: 'admin', password: 'a' });
+      await cid.publish('any/3', 'xy-admin');
+      const cid2 = await online(open, { clientId: 'x#y', username: 'c#d', password: 'p' });
+      await cid2.publish('any/4', 'xy-cd');
+      await adm.publish('end', 'end');
+      await adm.waitFor(() => (adm.messages().includes('end end') ? true : undefined), 'end');
+      await sleep(200);
+      expect(adm.messages().filter((m) => !m.startsWith('$SYS/'))).toEqual(['own/1 ab-own', 'any/3 xy-admin', 'end end']);
+    });
+  });
+
+  it('a wildcard or an empty topic in PUBLISH closes the connection', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      for (const t of ['a/+', 'a/#', '#', '']) {
+        const c = await online(open, { clientId: 'wp' });
+        expect(await c.send(0x30, Buffer.concat([str(t), Buffer.from('x')])), t).toBe('closed');
+      }
+    });
+  });
+
+  // [MQTT-4.7.2-1]; aedes alone sent retained '$foo/x' to a new '#' subscriber.
+  it('retained $-topics are not sent to # or +/x subscribers', async () => {
+    const acl = 'user dol\ntopic readwrite $foo/#\ntopic readwrite #\n';
+    await withBroker(start, { passwd: 'dol:p\n', acl, allowAnonymous: false }, async (open) => {
+      const dol = await online(open, { clientId: 'dol-pub', username: 'dol', password: 'p' });
+      await dol.publish('$foo/x', 'ret', 1, true);
+      await dol.publish('a/x', 'ret', 1, true);
+      const c = { clientId: 'late', username: 'dol', password: 'p' };
+      expect(await retainedFor(open, c, '#')).toEqual(['a/x ret [r]']);
+      expect(await retainedFor(open, c, '+/x')).toEqual(['a/x ret [r]']);
+      expect(await retainedFor(open, c, '+/#')).toEqual(['a/x ret [r]']);
+      expect(await retainedFor(open, c, '$foo/+')).toEqual(['$foo/x ret [r]']);
+      expect(await retainedFor(open, c, '$SYS/broker/nothing/#')).toEqual([]);
+    });
+  });
+
+  it('# subscribers of a long-lived connection get no $SYS messages', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const s = await online(open, { clientId: 'sysw' });
+      expect(await s.subscribe(['#', '+/#', '+'])).toEqual([0, 0, 0]);
+      await online(open, { clientId: 'another' }); // aedes announces it under $SYS
+      await sleep(500);
+      expect(s.messages().filter((m) => m.startsWith('$'))).toEqual([]);
+    });
+  });
+
+  it('overlapping subscriptions of one client get one copy of each message', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const s = await online(open, { clientId: 'ov' });
+      expect(await s.subscribe(['o/#', 'o/+', 'o/1'])).toEqual([0, 0, 0]);
+      const p = await online(open, { clientId: 'p' });
+      await p.publish('o/1', 'x');
+      await p.publish('end', 'e');
+      await sleep(400);
+      expect(s.messages()).toEqual(['o/1 x']);
+    });
+  });
+});
