@@ -68,6 +68,10 @@ export class PcapConversationEncoder {
   private ipId = 1;
   private opened = false;
   private closed = false;
+  /** The side whose FIN was written first by fin() (a half-close), or null. */
+  private firstFin: Direction | null = null;
+  /** The other side's FIN was written by fin() as well. */
+  private bothFin = false;
 
   constructor(client: Endpoint, server: Endpoint, opts: { clientIsn?: number; serverIsn?: number } = {}) {
     const v6 = isV6(client.host) || isV6(server.host);
@@ -107,21 +111,44 @@ export class PcapConversationEncoder {
     return Buffer.concat(out);
   }
 
-  /** End of the conversation: FIN exchange started by `by`, or an RST from `by`. */
+  /**
+   * One side shut down its sending half (a half-close): its FIN now, and the other
+   * side's ACK of it, as a TCP stack sends it at once. The other side may go on
+   * sending; close() later writes only the FIN still missing.
+   */
+  fin(dir: Direction, timeUs: number): Buffer {
+    if (this.closed || this.firstFin === dir || this.bothFin) return Buffer.alloc(0);
+    const out: Buffer[] = this.opened ? [] : [this.open(timeUs)];
+    out.push(this.seg(dir, TCP_FIN | TCP_ACK, undefined, timeUs));
+    this.bump(dir);
+    out.push(this.seg(dir === 'c2s' ? 's2c' : 'c2s', TCP_ACK, undefined, timeUs));
+    if (this.firstFin === null) this.firstFin = dir;
+    else this.bothFin = true;
+    return Buffer.concat(out);
+  }
+
+  /**
+   * End of the conversation: FIN exchange started by `by` (or by the side that
+   * half-closed first, see fin()), or an RST from `by`.
+   */
   close(timeUs: number, how: 'fin' | 'reset' | 'error' | 'end' = 'fin', by: Direction = 'c2s'): Buffer {
     if (this.closed) return Buffer.alloc(0);
     const out: Buffer[] = this.opened ? [] : [this.open(timeUs)];
     this.closed = true;
-    const other: Direction = by === 'c2s' ? 's2c' : 'c2s';
     if (how === 'reset' || how === 'error') {
       out.push(this.seg(by, TCP_RST | TCP_ACK, undefined, timeUs));
       return Buffer.concat(out);
     }
-    out.push(this.seg(by, TCP_FIN | TCP_ACK, undefined, timeUs));
-    this.bump(by);
+    if (this.bothFin) return Buffer.concat(out);
+    const first = this.firstFin ?? by;
+    const other: Direction = first === 'c2s' ? 's2c' : 'c2s';
+    if (this.firstFin === null) {
+      out.push(this.seg(first, TCP_FIN | TCP_ACK, undefined, timeUs));
+      this.bump(first);
+    }
     out.push(this.seg(other, TCP_FIN | TCP_ACK, undefined, timeUs));
     this.bump(other);
-    out.push(this.seg(by, TCP_ACK, undefined, timeUs));
+    out.push(this.seg(first, TCP_ACK, undefined, timeUs));
     return Buffer.concat(out);
   }
 

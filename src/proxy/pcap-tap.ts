@@ -55,6 +55,13 @@ export class PcapTap implements ConnectionTap {
     this.write(enc.data(dir, chunk, time));
   }
 
+  /** One side half-closed (its FIN reached the proxy and was passed on): written at once, with its ACK. */
+  end(id: string, dir: Direction, time: number): void {
+    const enc = this.convs.get(id);
+    if (!enc) return;
+    this.write(enc.fin(dir, time));
+  }
+
   close(id: string, time: number, how: CloseHow, by: Direction = 'c2s'): void {
     const enc = this.convs.get(id);
     if (!enc) return;

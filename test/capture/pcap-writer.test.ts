@@ -98,4 +98,47 @@ describe('pcap writer', () => {
     expect(readFileSync(f).readUInt32LE(0)).toBe(0xa1b2c3d4);
     sink.close();
   });
+
+  it('a half-close is written when it happens: the FIN and its ACK before the data the other side still sends', () => {
+    haveTshark();
+    const f = join(dir, 'half-close.pcap');
+    const sink = new PcapFileSink(f);
+    const enc = new PcapConversationEncoder({ host: '127.0.0.1', port: 50200 }, { host: '127.0.0.1', port: 1883 });
+    let t = 1_700_000_000_000_000;
+    sink.write(enc.open(t));
+    sink.write(enc.data('c2s', connectPacket('hc'), (t += 100)));
+    sink.write(enc.fin('c2s', (t += 100))); // the client shuts down its sending half
+    sink.write(enc.data('s2c', CONNACK, (t += 100))); // the broker still answers
+    sink.write(enc.close((t += 100), 'fin', 's2c')); // then closes: only its FIN is left
+    sink.close();
+    const rows = tshark(f, ['-d', 'tcp.port==1883,mqtt', '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.flags.str', '-e', 'tcp.seq', '-e', 'tcp.ack', '-e', 'mqtt.msgtype', '-e', 'tcp.analysis.flags'])
+      .split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+    expect(rows.slice(3)).toEqual([
+      ['50200', '·······AP···', '1', '1', '1', ''], // CONNECT
+      ['50200', '·······A···F', '17', '1', '', ''], // the client FIN, at the time it came
+      ['1883', '·······A····', '1', '18', '', ''], // the broker ACKs it
+      ['1883', '·······AP···', '1', '18', '2', ''], // CONNACK after the client FIN
+      ['1883', '·······A···F', '5', '18', '', ''], // the broker FIN
+      ['50200', '·······A····', '18', '6', '', ''], // the last ACK
+    ]);
+    const expert = tshark(f, ['-d', 'tcp.port==1883,mqtt', '-q', '-z', 'expert']);
+    expect(expert).not.toMatch(/previous segment not captured|out-of-order|retransmission|ACKed unseen|dup ack/i);
+  });
+
+  it('when both sides half-closed, close() adds nothing; an RST after a half-close comes from the side that reset', () => {
+    const a = new PcapConversationEncoder({ host: '127.0.0.1', port: 50201 }, { host: '127.0.0.1', port: 1883 });
+    a.open(1e15);
+    expect(a.fin('s2c', 1e15 + 1).length).toBeGreaterThan(0);
+    expect(a.fin('s2c', 1e15 + 2).length).toBe(0); // a second FIN from the same side is not written
+    expect(a.fin('c2s', 1e15 + 3).length).toBeGreaterThan(0);
+    expect(a.close(1e15 + 4, 'fin', 'c2s').length).toBe(0);
+    const b = new PcapConversationEncoder({ host: '127.0.0.1', port: 50202 }, { host: '127.0.0.1', port: 1883 });
+    b.open(1e15);
+    b.fin('c2s', 1e15 + 1);
+    const rst = b.close(1e15 + 2, 'reset', 's2c');
+    // One record: 16-byte record header, 14 Ethernet, 20 IPv4, then the TCP flags at byte 13 of the TCP header.
+    expect(rst.length).toBe(16 + 14 + 20 + 20);
+    expect(rst[16 + 14 + 20 + 13]).toBe(0x14); // RST | ACK
+    expect(rst.readUInt16BE(16 + 14 + 20)).toBe(1883); // from the server side
+  });
 });
