@@ -3,7 +3,7 @@
 import { flagsSpecFor, hasDupQosIn31, packetTypeName, REQUIRED_FLAGS } from '../protocol/packet-types.js';
 import { NOTE_DEFS } from '../protocol/spec-refs.js';
 import { varintBytesHex } from '../protocol/varint.js';
-import { varintByteFields, type Walker } from './walker.js';
+import { overlongEnd, varintByteFields, type Walker } from './walker.js';
 
 const HDR_DISPLAY: string[] = Array.from({ length: 256 }, (_, b0) => `0x${b0.toString(16).padStart(2, '0')} (${packetTypeName(b0 >> 4)})`);
 const TYPE_DISPLAY: string[] = Array.from({ length: 16 }, (_, t) => `${t} (${packetTypeName(t)})`);
@@ -90,9 +90,12 @@ export function fixedHeader(w: Walker): boolean {
     }
     s.headerLength = i;
     if (w.tree && n > 0) {
-      const f = w.add('mqtt.len', 'Remaining Length', 1, n, null, `${varintBytesHex(b, 1, i)} (invalid)`);
+      // A length of more than 4 bytes: its 5th and later bytes are shown as its own (as
+      // tshark's Msg Len covers them), each saying it is one too many.
+      const e = n >= 4 ? overlongEnd(b, i, n0) : i;
+      const f = w.add('mqtt.len', 'Remaining Length', 1, e - 1, null, `${varintBytesHex(b, 1, e)} (invalid: ${n >= 4 ? 'longer than 4 bytes' : 'cut off'})`);
       w.open(f);
-      varintByteFields(w, 'mqtt.len.byte', b, 1, n);
+      varintByteFields(w, 'mqtt.len.byte', b, 1, e - 1);
       w.close();
     }
     return false;

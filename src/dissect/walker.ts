@@ -198,8 +198,11 @@ export class Walker {
     if (!done) {
       if (i - start >= 4) {
         this.note(NOTE_DEFS.varintTooLong, `${what}: the 4th byte of the Variable Byte Integer has its continuation bit set; one of more than 4 bytes is malformed`, start);
-        if (this.tree) this.add(id, label, start, i - start, null, `${hexOf(b, start, i)} (invalid: longer than 4 bytes)`);
-        this.pos = i;
+        // Its 5th and later bytes belong to it too (tshark reads them as part of it), not to
+        // what follows. No byte children: in a CONNECT such bytes may be a password (see secrets.ts).
+        const e = overlongEnd(b, i, this.end);
+        if (this.tree) this.add(id, label, start, e - start, null, `${hexOf(b, start, e)} (invalid: longer than 4 bytes)`);
+        this.pos = e;
         return -1;
       }
       this.need(i - start + 1, id, label, what);
@@ -344,6 +347,19 @@ function bits7(x: number): string {
 
 const ONE_BYTE_DISPLAY: string[] = [];
 
+/**
+ * Where an over-long Variable Byte Integer ends: `from` is its 5th byte; it runs
+ * to its first byte without a continuation bit, at most 4 bytes more (8 in all)
+ * and not past `end`. tshark reads such an integer the same way (up to its limit).
+ */
+export function overlongEnd(b: Uint8Array, from: number, end: number): number {
+  let i = from;
+  while (i < end && i - from < 4) {
+    if ((b[i++]! & 0x80) === 0) break;
+  }
+  return i;
+}
+
 function varintByteDisplay(x: number, mul: number): string {
   if (mul === 1) {
     const c = ONE_BYTE_DISPLAY[x];
@@ -364,7 +380,8 @@ export function varintByteFields(w: Walker, id: string, b: Uint8Array, start: nu
   let mul = 1;
   for (let k = 0; k < n; k++) {
     const x = b[start + k]!;
-    w.add(id, BYTE_LABELS[k] ?? `byte ${k + 1}`, start + k, 1, x, varintByteDisplay(x, mul));
+    const d = varintByteDisplay(x, mul);
+    w.add(id, BYTE_LABELS[k] ?? `byte ${k + 1}`, start + k, 1, x, k < 4 ? d : `${d}; not allowed: a Variable Byte Integer has at most 4 bytes`);
     mul *= 128;
   }
 }

@@ -1,7 +1,9 @@
 // A teacher's review of the annotation tree: findings that came out of reading
 // the tree byte by byte against the specs and tshark 4.0. One comment per field.
 import { describe, expect, it } from 'vitest';
-import { decodeBoth } from './helpers.js';
+import { dissect, secretRanges } from '../../src/dissect/index.js';
+import { renderTree } from '../../src/views/tree.js';
+import { decodeBoth, find, hex } from './helpers.js';
 
 describe('UTF-8: a multi-byte sequence cut off by the end of the string', () => {
   it('a + after it is still a wildcard in a PUBLISH Topic Name (MQTT-3.3.2-2)', () => {
@@ -31,5 +33,61 @@ describe('UTF-8: a multi-byte sequence cut off by the end of the string', () => 
       e2 23        # topic filter: a cut-off lead byte e2, then "#" (not a level of its own)
     `, 4);
     expect(codes).toEqual(['invalid-utf8 MQTT-1.5.3-1', 'invalid-topic-filter MQTT-4.7.1-2']);
+  });
+});
+
+describe('a Variable Byte Integer of more than 4 bytes keeps its 5th byte (tshark reads it too)', () => {
+  it('Remaining Length 80 80 80 80 01: five byte fields, the 5th saying it is one too many', () => {
+    const { f, codes } = decodeBoth(`
+      30           # PUBLISH QoS 0
+      80 80 80 80  # Remaining Length bytes 1-4, each with its continuation bit set
+      01           # a 5th Remaining Length byte (continuation 0)
+      00           # a byte after it
+    `, 4);
+    expect(codes).toEqual(['remaining-length-too-long MQTT-2.2.3']);
+    const len = find(f, 'mqtt.len')!;
+    expect(len).toMatchObject({ offset: 1, length: 5, value: null, display: '80 80 80 80 01 (invalid: longer than 4 bytes)' });
+    expect(len.children!.map((c) => c.label)).toEqual(['byte 1', 'byte 2', 'byte 3', 'byte 4', 'byte 5']);
+    expect(len.children![4]!.display).toBe('0x01 = 0 0000001 → value 1 × 268435456 = 268435456, continuation 0 (last byte); not allowed: a Variable Byte Integer has at most 4 bytes');
+    expect(f.map((x) => [x.id, x.offset, x.length])).toEqual([['mqtt.hdrflags', 0, 1], ['mqtt.len', 1, 5], ['mqtt.undecoded', 6, 1]]);
+  });
+
+  it('a Remaining Length cut off by the end of the bytes says so', () => {
+    const { f } = decodeBoth(`
+      30           # PUBLISH QoS 0
+      80 80        # Remaining Length bytes 1-2, continuation set, then the bytes end
+    `, 4);
+    expect(find(f, 'mqtt.len')).toMatchObject({ offset: 1, length: 2, display: '80 80 (invalid: cut off)' });
+  });
+
+  it('an MQTT 5 Property Length of 5 bytes: its 5th byte is not taken for trailing bytes', () => {
+    const { f, notes } = decodeBoth(`
+      40 09        # PUBACK, Remaining Length 9
+      00 01        # packet identifier 1
+      00           # reason code 0x00 Success
+      ff ff ff ff  # Property Length bytes 1-4, each with its continuation bit set
+      01           # a 5th Property Length byte
+      00           # a byte after it
+    `, 5);
+    expect(notes.map((n) => n.code)).toEqual(['varint-too-long', 'trailing-bytes']);
+    expect(notes[1]!.text).toBe('1 byte(s) left over after the last field of PUBACK (inside the Remaining Length)');
+    expect(find(f, 'mqtt.property_len')).toMatchObject({ offset: 5, length: 5, display: 'ffffffff01 (invalid: longer than 4 bytes)' });
+  });
+
+  it('in a CONNECT the over-long Property Length stays masked, its 5th byte too', () => {
+    const b = hex(`
+      10 14        # CONNECT, Remaining Length 20
+      00 04 4d 51 54 54  # protocol name "MQTT"
+      05           # protocol version 5
+      02           # connect flags: Clean Start
+      00 3c        # keep alive 60 s
+      ff ff ff ff  # Property Length bytes 1-4, each with its continuation bit set
+      01           # a 5th Property Length byte
+      00 01 63     # what would be the client id "c"
+      00 00        # two bytes after it
+    `);
+    const t = dissect(b, { version: 5 });
+    expect(secretRanges(t.fields, b)).toEqual([[12, 22]]);
+    expect(renderTree(b, t)).toContain('[12, 5 bytes] ** ** ** ** **  Property Length: ******** (invalid: longer than 4 bytes)');
   });
 });

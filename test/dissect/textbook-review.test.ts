@@ -78,8 +78,9 @@ describe('a Subscription Identifier longer than 4 bytes is invalid, not truncate
     `, 5);
     expect(codes).toEqual(['varint-too-long MQTT-1.5.5']);
     expect(notes[0]!.text).toBe('Subscription Identifier: the 4th byte of the Variable Byte Integer has its continuation bit set; one of more than 4 bytes is malformed');
-    expect(find(f, 'mqtt.property.subscription_identifier')).toMatchObject({ offset: 5, length: 5, display: '(invalid: Variable Byte Integer longer than 4 bytes)' });
-    expect(find(f, 'mqtt.property.subscription_identifier.value')).toMatchObject({ offset: 6, length: 4, display: 'ffffffff (invalid: longer than 4 bytes)' });
+    // The 5th byte (01) belongs to the over-long integer, as tshark reads it.
+    expect(find(f, 'mqtt.property.subscription_identifier')).toMatchObject({ offset: 5, length: 6, display: '(invalid: Variable Byte Integer longer than 4 bytes)' });
+    expect(find(f, 'mqtt.property.subscription_identifier.value')).toMatchObject({ offset: 6, length: 5, display: 'ffffffff01 (invalid: longer than 4 bytes)' });
   });
   it('one cut off by the end of the packet is still truncated', () => {
     const { f, codes } = decodeBoth(`
