@@ -1,5 +1,5 @@
 // `mqttscope cert`: a throwaway CA and a server certificate for localhost.
-import { resolve, relative } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { CertDirError, generateCerts, OpensslMissingError } from '../../proxy/cert.js';
 import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
@@ -42,11 +42,10 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof OpensslMissingError) throw new CliError(err.message, { code: err.code });
     if (err instanceof CertDirError) {
-      throw new CliError(`--out ${values.out ?? 'mqttscope-certs'}: ${relative(process.cwd(), err.path) || err.path} ${err.problem}`, { code: err.code, exitCode: 2 });
+      throw new CliError(`--out ${values.out ?? 'mqttscope-certs'}: ${show(err.path)} ${err.problem}`, { code: err.code, exitCode: 2 });
     }
     throw new CliError(`openssl failed: ${(err as Error).message.split('\n')[0]}`, { code: 'openssl-failed' });
   }
-  const show = (p: string) => relative(process.cwd(), p) || p;
   process.stdout.write([
     `CA certificate:     ${show(c.caCert)}   (give this to clients: --cafile)`,
     `CA key:             ${show(c.caKey)}`,
@@ -59,4 +58,10 @@ export async function run(argv: string[]): Promise<number> {
     '',
   ].join('\n'));
   return 0;
+}
+
+/** A path as the user would type it: relative below the working directory, else absolute (never `../../tmp/x`). */
+function show(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel === '' || rel === '..' || rel.startsWith('../') || rel.startsWith('..\\') || isAbsolute(rel) ? p : rel;
 }
