@@ -154,3 +154,13 @@ describe('decode command', () => {
     expect(isoMicros(Date.UTC(2026, 10, 23, 18, 0, 1) * 1000 + 512_913)).toBe('2026-11-23T18:00:01.512913Z');
   });
 });
+
+describe('decode titles', () => {
+  it('a packet of one byte is titled "1 byte", not "1 bytes"', async () => {
+    // c0 00  PINGREQ
+    // 00     a lone byte after it (packet type 0, cut off before its Remaining Length)
+    const r = await capture(['c0 00 00']);
+    expect(r.out).toContain('#1 PINGREQ, 2 bytes at input offset 0, MQTT 3.1.1');
+    expect(r.out).toContain('#2 RESERVED, 1 byte at input offset 2, MQTT 3.1.1');
+  });
+});

@@ -169,7 +169,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const t = rec.tree();
     const s = rec.summary;
-    const title = `${packets.length > 1 ? `#${rec.seq} ` : ''}${packetTypeName(s.type)}, ${p.bytes.length} bytes at input offset ${p.offset}, MQTT ${rec.version === 5 ? '5.0' : rec.version === 4 ? '3.1.1' : '3.1'}${p.unframed ? ' (bytes the framer skipped: decoded as far as they go)' : ''}`;
+    const title = `${packets.length > 1 ? `#${rec.seq} ` : ''}${packetTypeName(s.type)}, ${p.bytes.length} byte${p.bytes.length === 1 ? '' : 's'} at input offset ${p.offset}, MQTT ${rec.version === 5 ? '5.0' : rec.version === 4 ? '3.1.1' : '3.1'}${p.unframed ? ' (bytes the framer skipped: decoded as far as they go)' : ''}`;
     if (format === 'tree') {
       out.push(renderTree(p.bytes, t, { showSecrets, title, version: rec.version }));
       out.push('');
