@@ -91,3 +91,68 @@ describe('a Variable Byte Integer of more than 4 bytes keeps its 5th byte (tshar
     expect(renderTree(b, t)).toContain('[12, 5 bytes] ** ** ** ** **  Property Length: ******** (invalid: longer than 4 bytes)');
   });
 });
+
+describe('CONNECT that ends where a field its flags announce should start', () => {
+  it('3.1.1 User Name Flag 1, no User Name: cites MQTT-3.1.2-19 and names the flag', () => {
+    const { notes } = decodeBoth(`
+      10 0f        # CONNECT, Remaining Length 15
+      00 04 4d 51 54 54  # protocol name "MQTT"
+      04           # protocol level 4
+      82           # connect flags: User Name Flag, Clean Session
+      00 3c        # keep alive 60 s
+      00 03 61 62 63  # client id "abc"; the packet ends here
+    `, 4);
+    expect(notes.map((n) => `${n.code} ${n.spec} ${n.offset}`)).toEqual(['field-past-end MQTT-3.1.2-19 17']);
+    expect(notes[0]!.text).toBe('the User Name Flag is 1, so a User Name must follow, but the packet ends at offset 17');
+  });
+
+  it('5.0 Password Flag 1 without a User Name (allowed in 5.0), no Password: MQTT-3.1.2-19', () => {
+    const { codes } = decodeBoth(`
+      10 10        # CONNECT, Remaining Length 16
+      00 04 4d 51 54 54  # protocol name "MQTT"
+      05           # protocol version 5
+      40           # connect flags: Password Flag
+      00 3c        # keep alive 60 s
+      00           # property length 0
+      00 03 61 62 63  # client id "abc"; the packet ends here
+    `, 5);
+    expect(codes).toEqual(['field-past-end MQTT-3.1.2-19']);
+  });
+
+  it('3.1.1 Password Flag 1, no Password: MQTT-3.1.2-21; 5.0 Will Flag 1, no will: MQTT-3.1.2-9', () => {
+    expect(decodeBoth(`
+      10 12        # CONNECT, Remaining Length 18
+      00 04 4d 51 54 54  # protocol name "MQTT"
+      04           # protocol level 4
+      c2           # connect flags: User Name Flag, Password Flag, Clean Session
+      00 3c        # keep alive 60 s
+      00 03 61 62 63  # client id "abc"
+      00 01 75     # user name "u"; the packet ends here
+    `, 4).codes).toEqual(['field-past-end MQTT-3.1.2-21']);
+    const { notes } = decodeBoth(`
+      10 10        # CONNECT, Remaining Length 16
+      00 04 4d 51 54 54  # protocol name "MQTT"
+      05           # protocol version 5
+      06           # connect flags: Will Flag, Clean Start
+      00 3c        # keep alive 60 s
+      00           # property length 0
+      00 03 61 62 63  # client id "abc"; the packet ends here
+    `, 5);
+    expect(notes.map((n) => `${n.code} ${n.spec}`)).toEqual(['field-past-end MQTT-3.1.2-9']);
+    expect(notes[0]!.text).toBe('the Will Flag is 1, so the Will Properties, Will Topic and Will Message must follow, but the packet ends at offset 18');
+  });
+
+  it('a field cut off part-way still gets the ordinary note', () => {
+    const { notes } = decodeBoth(`
+      10 10        # CONNECT, Remaining Length 16
+      00 04 4d 51 54 54  # protocol name "MQTT"
+      04           # protocol level 4
+      82           # connect flags: User Name Flag, Clean Session
+      00 3c        # keep alive 60 s
+      00 03 61 62 63  # client id "abc"
+      00           # the first byte of the User Name Length; the packet ends here
+    `, 4);
+    expect(notes.map((n) => `${n.code} ${n.spec}`)).toEqual(['field-past-end MQTT-2.1']);
+    expect(notes[0]!.text).toBe('User Name Length needs 2 byte(s) at offset 17 but only 1 remain in the packet');
+  });
+});

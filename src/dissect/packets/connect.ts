@@ -93,6 +93,8 @@ export function walkConnect(w: Walker): void {
     w.note(NOTE_DEFS.emptyClientId, 'Client ID is empty (zero bytes) but CleanSession is 0; an empty ClientId requires CleanSession 1', cidAt);
   }
   if (willFlag) {
+    // [MQTT-3.1.2-9] (both versions): the will's fields must be present.
+    if (flaggedFieldMissing(w, v5 ? 'Will Flag is 1, so the Will Properties, Will Topic and Will Message must follow' : 'Will Flag is 1, so a Will Topic and a Will Message must follow', 'MQTT-3.1.2-9')) return;
     const will: WillInfo = { topic: '', payload: new Uint8Array(0), qos: willQos, retain: willRetain, properties: null };
     info.will = will;
     if (v5) {
@@ -117,11 +119,15 @@ export function walkConnect(w: Walker): void {
     }
   }
   if (uname) {
+    // [MQTT-3.1.2-19] (5.0: -17)
+    if (flaggedFieldMissing(w, 'User Name Flag is 1, so a User Name must follow', w.ref('MQTT-3.1.2-19', 'MQTT-3.1.2-17'))) return;
     const u = w.str('mqtt.username_len', 'mqtt.username', 'User Name');
     if (u === null) return;
     info.username = u;
   }
   if (passwd) {
+    // [MQTT-3.1.2-21] (5.0: -19)
+    if (flaggedFieldMissing(w, 'Password Flag is 1, so a Password must follow', w.ref('MQTT-3.1.2-21', 'MQTT-3.1.2-19'))) return;
     const ps = w.bin('mqtt.passwd_len', 'mqtt.passwd', 'Password');
     if (ps < 0) return;
     info.password = w.b.subarray(ps, w.pos);
@@ -145,4 +151,16 @@ export function walkConnect(w: Walker): void {
     if (w.tree) w.add('mqtt.trailing', 'Trailing Bytes', at, n, hexOf(w.b, at, w.end), hexOf(w.b, at, w.end));
     w.pos = w.end;
   }
+}
+
+/**
+ * The packet ends right where a field the Connect Flags announce would start: say
+ * which flag wants it and cite the flag's rule, rather than only that a length
+ * field runs past the end [MQTT-2.1]. Returns true when it does (decoding stops).
+ */
+function flaggedFieldMissing(w: Walker, why: string, spec: string): boolean {
+  if (w.pos < w.end || w.truncated) return false;
+  w.note(NOTE_DEFS.truncated, `the ${why}, but the packet ends at offset ${w.pos}`, w.pos, spec);
+  w.truncated = true;
+  return true;
 }
