@@ -85,7 +85,9 @@ export function renderTree(bytes: Uint8Array, result: DissectResult, opts: TreeO
       }
       for (const n of f.notes ?? []) { lines.push(`${pad}    ${noteLine(n)}`); shown.add(n); }
       if (f.children) walk(f.children, depth + 1, f.length === 1 ? bytes[f.offset] ?? null : null);
-      if (f.id === 'mqtt.topic' && depth === 0 && (bytes[0]! >> 4) === 3 && ((bytes[0]! >> 1) & 3) === 0) {
+      // After the Topic Name, or after a Topic Length of 0 (an empty topic has no field of its own).
+      const topicEnd = f.id === 'mqtt.topic' || (f.id === 'mqtt.topic_len' && f.value === 0);
+      if (topicEnd && depth === 0 && (bytes[0]! >> 4) === 3 && ((bytes[0]! >> 1) & 3) === 0) {
         lines.push(`${pad}${noPacketId}`);
       }
     }

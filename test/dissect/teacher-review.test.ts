@@ -156,3 +156,32 @@ describe('CONNECT that ends where a field its flags announce should start', () =
     expect(notes[0]!.text).toBe('User Name Length needs 2 byte(s) at offset 17 but only 1 remain in the packet');
   });
 });
+
+describe('tree: a QoS 0 PUBLISH says it has no Packet Identifier, also with an empty Topic Name', () => {
+  it('5.0 with a Topic Alias: the line follows the Topic Length', () => {
+    const b = hex(`
+      30 08        # PUBLISH QoS 0, Remaining Length 8
+      00 00        # topic length 0 (the Topic Alias gives the topic)
+      03           # property length 3
+      23 00 01     # Topic Alias 1
+      68 69        # payload "hi"
+    `);
+    const lines = renderTree(b, dissect(b, { version: 5 }), { version: 5 }).split('\n');
+    const at = lines.findIndex((l) => l.startsWith('[2, 2 bytes] 00 00  Topic Length: 0'));
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toBe('(no Packet Identifier: a QoS 0 PUBLISH carries none [MQTT-2.2.1-2])');
+    expect(lines.filter((l) => l.startsWith('(no Packet Identifier')).length).toBe(1);
+  });
+
+  it('3.1.1 with a Topic Name: once, after the topic', () => {
+    const b = hex(`
+      30 05        # PUBLISH QoS 0, Remaining Length 5
+      00 01        # topic length 1
+      61           # topic "a"
+      68 69        # payload "hi"
+    `);
+    const lines = renderTree(b, dissect(b, { version: 4 }), { version: 4 }).split('\n');
+    expect(lines.filter((l) => l.startsWith('(no Packet Identifier')).length).toBe(1);
+    expect(lines[lines.findIndex((l) => l.includes('Topic: "a"')) + 1]).toBe('(no Packet Identifier: a QoS 0 PUBLISH carries none [MQTT-2.3.1-5])');
+  });
+});
