@@ -6,6 +6,7 @@ import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { loadAclFile, type AclFile } from '../acl/acl-file.js';
 import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
 import { createSecurity, type ParsedPacket, type SecurityEvent } from './security.js';
+import { ReleaseOnPubrel } from './qos2-release.js';
 import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
 
 export interface BrokerOptions {
@@ -78,6 +79,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
       }
     }
   })());
+  // mosquitto routes a client's QoS 2 message at its PUBREL; aedes at the PUBLISH.
+  const release = new ReleaseOnPubrel(aedes as unknown as ConstructorParameters<typeof ReleaseOnPubrel>[0]);
   const sockets = new Set<Socket>();
   const server: Server = createServer((sock) => {
     sockets.add(sock);
@@ -89,12 +92,17 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     // PUBLISH hook comes too late for QoS 0, so the packet is rewritten as it is
     // parsed into one aedes does not know, which makes aedes close the connection
     // in turn (after the packets before it).
-    client._parser?.prependListener('packet', (packet: ParsedPacket) => {
+    sock.on('close', () => release.closed(client));
+    client._parser?.prependListener('packet', (packet: ParsedPacket & { clientId?: string; clean?: boolean }) => {
       const cmd = packet.cmd;
+      if (cmd === 'connect') release.parsed(client, packet);
       if (cmd !== 'publish' && cmd !== 'subscribe' && cmd !== 'unsubscribe') return;
       const reason = security.packetProblem(packet)
         ?? (cmd === 'unsubscribe' ? security.invalidUnsubscribe(packet.unsubscriptions ?? []) : null);
-      if (reason === null) return;
+      if (reason === null) {
+        release.parsed(client, packet);
+        return;
+      }
       packet.cmd = `mqttscope:invalid-${cmd}`;
       sock.once('close', () => security.closedConnection(client, reason));
     });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker } from '../../src/broker/index.js';
 import { startTestMosquitto } from '../helpers/mosquitto.js';
-import { RawClient, str, type ConnectFields } from './raw-client.js';
+import { frame, RawClient, str, type ConnectFields } from './raw-client.js';
 
 interface Peer { port: number; close(): Promise<void> }
 interface Setup { passwd?: string; acl?: string; allowAnonymous: boolean }
@@ -186,5 +186,96 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0 (more)', (_name, start) =>
       await sleep(400);
       expect(s.messages()).toEqual(['o/1 x']);
     });
+  });
+
+  it('%u and %c are replaced anywhere in a pattern, also inside a level; a topic line keeps %u literally', async () => {
+    const acl = 'user bob\ntopic readwrite lit/%u\npattern readwrite in/x%uy\npattern readwrite in2/%u%c\npattern readwrite in3/%%u\nuser admin\ntopic readwrite #\n';
+    await withBroker(start, { passwd: 'bob:p\nadmin:a\n', acl, allowAnonymous: false }, async (open) => {
+      const adm = await online(open, { clientId: 'adm', username: 'admin', password: 'a' });
+      expect(await adm.subscribe(['#'])).toEqual([0]);
+      const bob = await online(open, { clientId: 'cb', username: 'bob', password: 'p' });
+      for (const t of ['lit/%u', 'lit/bob', 'in/xboby', 'in/x%uy', 'in2/bobcb', 'in3/%bob', 'in3/%%u']) await bob.publish(t, t, 1);
+      const adm2 = await online(open, { clientId: 'adm2', username: 'admin', password: 'a' });
+      await adm2.publish('end', 'end');
+      await adm.waitFor(() => (adm.messages().includes('end end') ? true : undefined), 'end');
+      expect(adm.messages().filter((m) => m !== 'end end')).toEqual(['lit/%u lit/%u', 'in/xboby in/xboby', 'in2/bobcb in2/bobcb', 'in3/%bob in3/%bob']);
+    });
+  });
+
+  it('a QoS 2 message is routed at the PUBREL, once, even when the PUBLISH is sent again (DUP) before it', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const s = await online(open, { clientId: 's' });
+      expect(await s.subscribe(['q/#'], 2)).toEqual([2]);
+      const p = await online(open, { clientId: 'p' });
+      const body = Buffer.concat([str('q/1'), Buffer.from([0, 9]), Buffer.from('x')]);
+      expect(await p.send(0x34, body)).toBe('pubrec');
+      expect(await p.send(0x3c, body)).toBe('pubrec');
+      await sleep(300);
+      const before = s.messages().length;
+      expect(await p.send(0x62, Buffer.from([0, 9]))).toBe('pubcomp');
+      await sleep(300);
+      await s.waitFor(() => (s.messages().length > 0 ? true : undefined), 'the delivery');
+      await sleep(200);
+      expect([before, s.messages()]).toEqual([0, ['q/1 x']]);
+    });
+  });
+
+  it('a QoS 2 message whose PUBREL never comes is not routed nor retained; a persistent session releases it after reconnecting', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const s = await online(open, { clientId: 's' });
+      expect(await s.subscribe(['q/#'], 2)).toEqual([2]);
+      const pub = (topic: string, id: number, retain = false): Buffer =>
+        Buffer.concat([str(topic), Buffer.from([0, id]), Buffer.from(topic)]);
+      const gone = await online(open, { clientId: 'gone' });
+      expect(await gone.send(0x35, pub('q/gone', 3, true))).toBe('pubrec'); // retained, QoS 2
+      gone.destroy();
+      const pers = await online(open, { clientId: 'pers', clean: false });
+      expect(await pers.send(0x35, pub('q/pers', 4, true))).toBe('pubrec');
+      pers.destroy();
+      await sleep(300);
+      expect(s.messages()).toEqual([]);
+      expect(await retainedFor(open, { clientId: 'r1' }, 'q/#')).toEqual([]);
+      const back = await online(open, { clientId: 'pers', clean: false });
+      expect(await back.send(0x62, Buffer.from([0, 4]))).toBe('pubcomp');
+      await s.waitFor(() => (s.messages().length > 0 ? true : undefined), 'the released message');
+      await sleep(200);
+      expect(s.messages()).toEqual(['q/pers q/pers']);
+      expect(await retainedFor(open, { clientId: 'r2' }, 'q/#')).toEqual(['q/pers q/pers [r]']);
+      // A CleanSession 1 CONNECT with that id ends the session: a late PUBREL releases nothing.
+      const again = await online(open, { clientId: 'gone2', clean: false });
+      expect(await again.send(0x34, pub('q/again', 5))).toBe('pubrec');
+      again.destroy();
+      const fresh = await online(open, { clientId: 'gone2' });
+      expect(await fresh.send(0x62, Buffer.from([0, 5]))).toBe('pubcomp');
+      await sleep(300);
+      expect(s.messages()).toEqual(['q/pers q/pers']);
+    });
+  });
+});
+
+describe('bundled broker: QoS 2 release', () => {
+  it('a PUBLISH and its PUBREL in one read are routed once each, in order', async () => {
+    const b = await startBroker({ port: 0, allowAnonymous: true });
+    try {
+      const s = await RawClient.open(b.port, { clientId: 's' });
+      expect(await s.connack()).toBe(0);
+      expect(await s.subscribe(['q/#'], 2)).toEqual([2]);
+      const p = await RawClient.open(b.port, { clientId: 'p' });
+      expect(await p.connack()).toBe(0);
+      const both: Buffer[] = [];
+      for (let id = 1; id <= 20; id++) {
+        both.push(frame(0x34, Buffer.concat([str(`q/${id}`), Buffer.from([0, id]), Buffer.from('x')])));
+        both.push(frame(0x62, Buffer.from([0, id])));
+      }
+      p.write(Buffer.concat(both));
+      await p.waitFor(() => (p.packets.filter((x) => x.cmd === 'pubcomp').length === 20 ? true : undefined), 'twenty PUBCOMPs');
+      await s.waitFor(() => (s.messages().length === 20 ? true : undefined), 'twenty deliveries');
+      await sleep(200);
+      expect(s.messages()).toEqual(Array.from({ length: 20 }, (_, i) => `q/${i + 1} x`));
+      p.destroy();
+      s.destroy();
+    } finally {
+      await b.close();
+    }
   });
 });

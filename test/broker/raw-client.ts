@@ -9,7 +9,7 @@ export const str = (s: string): Buffer => {
   return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
 };
 
-function frame(header: number, body: Buffer): Buffer {
+export function frame(header: number, body: Buffer): Buffer {
   const len: number[] = [];
   let n = body.length;
   do {
@@ -147,6 +147,11 @@ export class RawClient {
     } catch {
       return 'none';
     }
+  }
+
+  /** Write bytes as given (several packets in one write reach the broker in one read). */
+  write(bytes: Buffer): void {
+    this.sock.write(bytes);
   }
 
   /** "topic payload" of every PUBLISH received, in order (QoS 1 ones are acknowledged). */
