@@ -87,6 +87,32 @@ export async function generateCerts(dir: string, opts: { days?: number; hosts?: 
   };
   const csr = join(dir, 'server.csr');
   const ext = join(dir, 'server.ext');
+  try {
+    await makeFiles(openssl, out, csr, ext, days, san);
+  } catch (err) {
+    // No half set (a new CA key beside an old certificate): remove what this run wrote.
+    await Promise.all([out.caCert, out.caKey, out.cert, out.key, csr, ext].map((f) => rm(f, { force: true })));
+    throw new OpensslFailedError(err as Error & { stderr?: string });
+  }
+  return out;
+}
+
+/** openssl exited with an error; `reason` is its own error line (not the command line). */
+export class OpensslFailedError extends Error {
+  readonly code = 'openssl-failed';
+  constructor(cause: Error & { stderr?: string; cmd?: string; code?: unknown }) {
+    // openssl prints progress dots while making keys, then its error lines; "Command failed: <the command>" says nothing.
+    const lines = String(cause.stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^[-.+*]+$/.test(l));
+    const said = lines.find((l) => /error/i.test(l)) ?? lines[0];
+    const step = typeof cause.cmd === 'string' ? cause.cmd.split(' ')[1] : undefined;
+    super(said ?? (step !== undefined && typeof cause.code === 'number'
+      ? `openssl ${step} exited with status ${cause.code} without an error message`
+      : cause.message.split('\n')[0]!));
+    this.name = 'OpensslFailedError';
+  }
+}
+
+async function makeFiles(openssl: string, out: GeneratedCerts, csr: string, ext: string, days: string, san: string): Promise<void> {
   const serial = () => `0x${randomBytes(8).toString('hex')}`;
   await run(openssl, [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', days, '-set_serial', serial(),
@@ -107,5 +133,4 @@ export async function generateCerts(dir: string, opts: { days?: number; hosts?: 
   ]);
   await rm(csr, { force: true });
   await rm(ext, { force: true });
-  return out;
 }

@@ -1,6 +1,6 @@
 // `mqttscope cert`: a throwaway CA and a server certificate for localhost.
 import { isAbsolute, relative, resolve } from 'node:path';
-import { CertDirError, generateCerts, OpensslMissingError } from '../../proxy/cert.js';
+import { CertDirError, generateCerts, OpensslFailedError, OpensslMissingError } from '../../proxy/cert.js';
 import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 
@@ -35,6 +35,9 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const days = values.days === undefined ? 30 : Number(values.days);
   if (!Number.isInteger(days) || days < 1) throw new UsageError(`--days: expected a whole number of days, got '${values.days}'`);
+  // X.509 dates end with the year 9999 (RFC 5280 4.1.2.5); openssl fails without a word past it.
+  const maxDays = Math.floor((Date.UTC(9999, 11, 31) - Date.now()) / 86_400_000);
+  if (days > maxDays) throw new UsageError(`--days: ${days} days ends after the year 9999, the last date a certificate can hold; at most ${maxDays}`);
   const dir = resolve(values.out ?? 'mqttscope-certs');
   let c;
   try {
@@ -44,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
     if (err instanceof CertDirError) {
       throw new CliError(`--out ${values.out ?? 'mqttscope-certs'}: ${show(err.path)} ${err.problem}`, { code: err.code, exitCode: 2 });
     }
+    if (err instanceof OpensslFailedError) throw new CliError(`openssl failed: ${err.message}`, { code: err.code });
     throw new CliError(`openssl failed: ${(err as Error).message.split('\n')[0]}`, { code: 'openssl-failed' });
   }
   process.stdout.write([
