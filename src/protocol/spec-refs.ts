@@ -42,7 +42,7 @@ export const NOTE_DEFS = {
   utf8Discouraged: d('utf8-discouraged', 'warn', 'MQTT-1.5.3', 'MQTT-1.5.4', 'UTF-8 string contains a control character or a noncharacter (SHOULD NOT)'),
   lengthTooLong: d('remaining-length-too-long', 'error', 'MQTT-2.2.3', 'MQTT-1.5.5', 'variable byte integer longer than 4 bytes'),
   lengthNotMinimal: d('remaining-length-not-minimal', 'warn', 'MQTT-2.2.3', 'MQTT-1.5.5-1', 'variable byte integer not in its shortest encoding'),
-  varintNotMinimal: d('varint-not-minimal', 'warn', undefined, 'MQTT-1.5.5-1', 'variable byte integer not in its shortest encoding'),
+  varintNotMinimal: d('varint-not-minimal', 'error', undefined, 'MQTT-1.5.5-1', 'variable byte integer not in its shortest encoding'),
   varintTooLong: d('varint-too-long', 'error', undefined, 'MQTT-1.5.5', 'variable byte integer longer than 4 bytes'),
   truncated: d('field-past-end', 'error', 'MQTT-2.1', undefined, 'a field runs past the end of the packet'),
   propertyPastEnd: d('property-past-end', 'error', undefined, 'MQTT-2.2.2.1', 'a property runs past the end of its property block (Property Length too small)'),
