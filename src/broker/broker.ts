@@ -7,6 +7,7 @@ import { loadAclFile, type AclFile } from '../acl/acl-file.js';
 import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
 import { createSecurity, type ParsedPacket, type SecurityEvent } from './security.js';
 import { ReleaseOnPubrel } from './qos2-release.js';
+import { SessionPresence } from './session-present.js';
 import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
 
 export interface BrokerOptions {
@@ -81,6 +82,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   })());
   // mosquitto routes a client's QoS 2 message at its PUBREL; aedes at the PUBLISH.
   const release = new ReleaseOnPubrel(aedes as unknown as ConstructorParameters<typeof ReleaseOnPubrel>[0]);
+  // mosquitto: Session Present 1 for any stored session, with or without subscriptions.
+  const sessions = new SessionPresence();
   const sockets = new Set<Socket>();
   const server: Server = createServer((sock) => {
     sockets.add(sock);
@@ -95,7 +98,10 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     sock.on('close', () => release.closed(client));
     client._parser?.prependListener('packet', (packet: ParsedPacket & { clientId?: string; clean?: boolean }) => {
       const cmd = packet.cmd;
-      if (cmd === 'connect') release.parsed(client, packet);
+      if (cmd === 'connect') {
+        release.parsed(client, packet);
+        sessions.connect(sock, packet);
+      }
       if (cmd !== 'publish' && cmd !== 'subscribe' && cmd !== 'unsubscribe') return;
       const reason = security.packetProblem(packet)
         ?? (cmd === 'unsubscribe' ? security.invalidUnsubscribe(packet.unsubscriptions ?? []) : null);

@@ -236,6 +236,8 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0 (more)', (_name, start) =>
       expect(s.messages()).toEqual([]);
       expect(await retainedFor(open, { clientId: 'r1' }, 'q/#')).toEqual([]);
       const back = await online(open, { clientId: 'pers', clean: false });
+      // A stored session, although it has no subscriptions (aedes alone said 0) [MQTT-3.2.2-2].
+      expect(back.packets.find((p) => p.cmd === 'connack')).toMatchObject({ sessionPresent: true });
       expect(await back.send(0x62, Buffer.from([0, 4]))).toBe('pubcomp');
       await s.waitFor(() => (s.messages().length > 0 ? true : undefined), 'the released message');
       await sleep(200);
@@ -249,6 +251,27 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0 (more)', (_name, start) =>
       expect(await fresh.send(0x62, Buffer.from([0, 5]))).toBe('pubcomp');
       await sleep(300);
       expect(s.messages()).toEqual(['q/pers q/pers']);
+    });
+  });
+  it('Session Present: 1 for a stored session with or without subscriptions, 0 after a CleanSession 1 CONNECT or a refused one [MQTT-3.2.2-2]', async () => {
+    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: false }, async (open) => {
+      const present = async (clean: boolean, password = 'p'): Promise<boolean | number | 'closed'> => {
+        const c = await open({ clientId: 'sp', username: 'u', password, clean });
+        const rc = await c.connack();
+        const connack = c.packets.find((x) => x.cmd === 'connack') as { sessionPresent?: boolean } | undefined;
+        await c.disconnect();
+        return rc === 0 ? !!connack?.sessionPresent : rc;
+      };
+      expect(await present(false, 'wrong')).toBe(5);
+      expect(await present(false)).toBe(false); // nothing stored yet
+      expect(await present(false)).toBe(true); // no subscriptions, still a session
+      expect(await present(true)).toBe(false); // ends it
+      expect(await present(false)).toBe(false);
+      expect(await present(false, 'wrong')).toBe(5);
+      const held = await online(open, { clientId: 'sp', username: 'u', password: 'p', clean: false });
+      const taker = await online(open, { clientId: 'sp', username: 'u', password: 'p', clean: false }); // takes the connection over
+      expect((taker.packets.find((x) => x.cmd === 'connack') as { sessionPresent?: boolean }).sessionPresent).toBe(true);
+      held.destroy();
     });
   });
 });
