@@ -100,4 +100,26 @@ describe('proxy --write, read by tshark', () => {
       await broker.close();
     }
   });
+
+  it('PcapTap.end writes a half-close at once and counts its frames; the close adds only the FIN left', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mqttscope-pcaphalf-'));
+    const file = join(dir, 'half.pcap');
+    const tap = new PcapTap(file);
+    const meta = { id: 'c1', client: { host: '127.0.0.1', port: 50300 }, server: { host: '127.0.0.1', port: 1883 }, transport: 'tcp' } as unknown as Parameters<PcapTap['open']>[0];
+    let t = nowUs();
+    tap.open(meta, t);
+    tap.data('c1', 'c2s', connectPacket('half'), (t += 10));
+    tap.end('c1', 'c2s', (t += 10));
+    expect(tap.frames).toBe(6); // 3 handshake, CONNECT, the client FIN, the broker ACK of it
+    tap.data('c1', 's2c', Buffer.from([0x20, 2, 0, 0]), (t += 10));
+    tap.close('c1', (t += 10), 'fin', 's2c');
+    expect(tap.frames).toBe(9); // CONNACK, the broker FIN, the last ACK
+    tap.finish(t);
+    const rows = await tshark(file, ['-d', 'tcp.port==1883,mqtt', '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.flags.fin', '-e', 'mqtt.msgtype', '-e', 'tcp.analysis.flags']);
+    expect(rows.map((r) => `${r[0]} ${r[1] === '1' || r[1] === 'True' ? 'FIN' : ''}${r[2] ?? ''}`)).toEqual([
+      '50300 ', '1883 ', '50300 ', '50300 1', '50300 FIN', '1883 ', '1883 2', '1883 FIN', '50300 ',
+    ]);
+    expect(rows.filter((r) => (r[3] ?? '') !== '')).toEqual([]);
+  });
 });
+
