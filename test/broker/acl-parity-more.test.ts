@@ -274,6 +274,29 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0 (more)', (_name, start) =>
       held.destroy();
     });
   });
+  it('a will is published when the connection is taken over or closed for a protocol error', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const w = await online(open, { clientId: 'watch' });
+      expect(await w.subscribe(['will/#'])).toEqual([0]);
+      const a = await online(open, { clientId: 'tk', will: { topic: 'will/takeover', payload: 'a' } });
+      await online(open, { clientId: 'tk' });
+      await sleep(200);
+      const b = await online(open, { clientId: 'bad1', will: { topic: 'will/badsub', payload: 'b' } });
+      expect(await b.subscribe(['a+'])).toBe('closed');
+      const c = await online(open, { clientId: 'bad2', will: { topic: 'will/badunsub', payload: 'c' } });
+      expect(await c.unsubscribeOrClose(['a+'])).toBe('closed');
+      const d = await online(open, { clientId: 'bad3', will: { topic: 'will/badpub', payload: 'd' } });
+      expect(await d.send(0x30, Buffer.concat([str('x/\u0001'), Buffer.from('x')]))).toBe('closed');
+      const e = await online(open, { clientId: 'bad4', will: { topic: 'will/wildpub', payload: 'e' } });
+      expect(await e.send(0x30, Buffer.concat([str('x/#'), Buffer.from('x')]))).toBe('closed');
+      const g = await online(open, { clientId: 'bad6', will: { topic: 'will/pid0', payload: 'g' } });
+      expect(await g.send(0x32, Buffer.concat([str('t'), Buffer.from([0, 0]), Buffer.from('x')]))).toBe('closed');
+      await w.waitFor(() => (w.messages().length === 6 ? true : undefined), 'six wills');
+      await sleep(200);
+      expect(w.messages()).toEqual(['will/takeover a', 'will/badsub b', 'will/badunsub c', 'will/badpub d', 'will/wildpub e', 'will/pid0 g']);
+      a.destroy();
+    });
+  });
 });
 
 describe('bundled broker: QoS 2 release', () => {
