@@ -354,6 +354,10 @@ function readValue(w: Walker, info: PropertyInfo, place: number): unknown {
       if (info.id === 0x08 && (w.strStatus & UTF8_WILDCARD) !== 0) {
         w.note(NOTE_DEFS.wildcardTopic, `Response Topic ${quote(v)} contains a wildcard character (+ or #)`, at + 2, 'MQTT-3.3.2-14');
       }
+      // ... and at least one character long [MQTT-4.7.3-1].
+      if (info.id === 0x08 && v.length === 0) {
+        w.note(NOTE_DEFS.emptyTopic, 'Response Topic is empty; it is a Topic Name, which must be at least one character long', at, 'MQTT-4.7.3-1');
+      }
       return v;
     }
     case 'binary': {

@@ -30,7 +30,8 @@ describe('property values', () => {
       23 00 00     # topic alias 0
       68 69        # payload "hi"
     `, 5);
-    expect(notes.map((n) => `${n.code} ${n.spec}`)).toEqual(['property-value MQTT-3.3.2-8']);
+    // An alias of 0 stands in for nothing, so the empty topic is noted too.
+    expect(notes.map((n) => `${n.code} ${n.spec}`)).toEqual(['property-value MQTT-3.3.2-8', 'empty-topic MQTT-3.3.2.1']);
     expect(notes[0]!.text).toBe('Topic Alias has the value 0; it must be non-zero');
     expect(s.topicAlias).toBe(0);
   });

@@ -37,9 +37,10 @@ export function walkPublish(w: Walker): void {
     if (typeof ta === 'number') s.topicAlias = ta;
     if (tlf !== null && s.topicAlias !== null && s.topicAlias > 0) explainAlias(w, tlf, s.topicAlias, tlen === 0 ? null : topic);
   }
-  if (tlen === 0 && s.topicAlias === null && !w.truncated) {
+  if (tlen === 0 && (s.topicAlias === null || s.topicAlias === 0) && !w.truncated) {
     // 3.1.1 [MQTT-4.7.3-1]; 5.0 §3.3.2.1: a Protocol Error without a Topic Alias
-    w.note(NOTE_DEFS.emptyTopic, 'PUBLISH has an empty Topic Name and no Topic Alias', ts - 2);
+    // (Topic Alias 0 is not one: it gets its own property-value note).
+    w.note(NOTE_DEFS.emptyTopic, `PUBLISH has an empty Topic Name and ${s.topicAlias === 0 ? 'no valid Topic Alias (0 is not allowed)' : 'no Topic Alias'}`, ts - 2);
   }
   const po = w.pos;
   s.payloadOffset = po;
