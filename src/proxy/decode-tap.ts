@@ -19,6 +19,7 @@ import type { CloseHow, Engine } from '../engine/engine.js';
 import type { OutputRecord } from '../model/packet.js';
 import type { ConnMeta, Direction } from '../model/types.js';
 import type { ConnectionTap } from './types.js';
+import { MAX_SEGMENT_PAYLOAD } from '../capture/pcap-writer.js';
 
 export interface DecodeScheduleOptions {
   /** Longest stretch of decoding between two turns of the event loop (ms). Default 5. */
@@ -141,6 +142,21 @@ export class DecodeTap implements ConnectionTap {
     const meta = this.metas.get(id);
     if (meta === undefined || this.failed.has(meta)) return;
     const frame = this.frameSource?.();
+    if (frame !== undefined && chunk.length > MAX_SEGMENT_PAYLOAD) {
+      // The pcap writer split this chunk into segments, the last of which is `frame`.
+      // Wireshark numbers a packet by the segment it ends in, so each piece goes
+      // to the engine with its own segment's frame number.
+      const n = Math.ceil(chunk.length / MAX_SEGMENT_PAYLOAD);
+      for (let i = 0; i < n; i++) {
+        const piece = chunk.subarray(i * MAX_SEGMENT_PAYLOAD, Math.min(chunk.length, (i + 1) * MAX_SEGMENT_PAYLOAD));
+        this.dataFramed(meta, dir, piece, time, frame - (n - 1 - i));
+      }
+      return;
+    }
+    this.dataFramed(meta, dir, chunk, time, frame);
+  }
+
+  private dataFramed(meta: ConnMeta, dir: Direction, chunk: Uint8Array, time: number, frame: number | undefined): void {
     let off = 0;
     if (this.head === this.q.length) {
       // One clock read per chunk: the first of a turn notes the turn's start, the others compare with it.
