@@ -32,6 +32,9 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+/** mosquitto 2.0's default max_queued_messages: what an offline persistent session may hold. */
+export const MAX_QUEUED_MESSAGES = 1000;
+
 export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
   const host = opts.host ?? '127.0.0.1';
   const passwd = typeof opts.passwd === 'string' ? await loadPasswordFile(opts.passwd) : opts.passwd ?? null;
@@ -63,9 +66,28 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const persistence = (aedes as unknown as { persistence: { outgoingEnqueueCombi: (subs: Array<{ clientId: string }>, ...rest: unknown[]) => unknown } }).persistence;
   const enqueue = persistence.outgoingEnqueueCombi.bind(persistence);
   const clients = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
+  // mosquitto 2.0 queues at most max_queued_messages (1000) for a session that is not
+  // connected and drops the rest; aedes queues without limit. Counted from the
+  // disconnect (what an earlier connection left unacknowledged is not counted).
+  const queued = new Map<string, { n: number; full: boolean }>();
+  aedes.on('client', (c) => queued.delete(c.id));
   persistence.outgoingEnqueueCombi = (subs, ...rest) => {
     const packet = rest[0] as AedesPublishPacket;
-    return enqueue(subs.filter((sub) => clients[sub.clientId] !== undefined || security.mayQueue(sub.clientId, packet)), ...rest);
+    return enqueue(subs.filter((sub) => {
+      if (clients[sub.clientId] !== undefined) return true;
+      if (!security.mayQueue(sub.clientId, packet)) return false;
+      let q = queued.get(sub.clientId);
+      if (!q) queued.set(sub.clientId, q = { n: 0, full: false });
+      if (q.n < MAX_QUEUED_MESSAGES) {
+        q.n++;
+        return true;
+      }
+      if (!q.full) {
+        q.full = true;
+        security.report({ kind: 'queue-full', clientId: sub.clientId, username: security.sessionUsername(sub.clientId), topic: packet.topic, limit: MAX_QUEUED_MESSAGES });
+      }
+      return false;
+    }), ...rest);
   };
   // aedes sends a new subscriber the retained messages its filters match with its own
   // matcher, which lets '#' and '+/...' match topics starting with '$' ('$foo/x'):

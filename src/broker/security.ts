@@ -42,7 +42,9 @@ export type SecurityEvent =
   | { kind: 'connect-refused'; clientId: string; username: string | null; reason: string; /** The CONNACK return code: 5, or 2 for a rejected client id. */ returnCode: number }
   | { kind: 'connection-closed'; clientId: string; username: string | null; reason: string }
   | { kind: 'publish-denied'; clientId: string; username: string | null; topic: string; qos: number }
-  | { kind: 'delivery-withheld'; clientId: string; username: string | null; topic: string; offline?: boolean };
+  | { kind: 'delivery-withheld'; clientId: string; username: string | null; topic: string; offline?: boolean }
+  /** An offline persistent session already holds `limit` queued messages: this one and the next are dropped (logged once per offline period). */
+  | { kind: 'queue-full'; clientId: string; username: string | null; topic: string; limit: number };
 
 /** Marks a PUBLISH denied by the write ACL; aedes keeps brokerId through Packet copies. */
 export const DENIED_BROKER_ID = 'mqttscope:acl-denied';
@@ -72,6 +74,10 @@ export interface Security {
   packetProblem(packet: ParsedPacket): string | null;
   /** Report a connection the broker closed on its own (for invalidUnsubscribe). */
   closedConnection(client: Client, reason: string): void;
+  /** The username the session `clientId` last logged in with (null: none, or no such session). */
+  sessionUsername(clientId: string): string | null;
+  /** Report an event found outside the hooks (the offline queue limit). */
+  report(e: SecurityEvent): void;
 }
 
 /** Why mosquitto closes the connection on a SUBSCRIBE or UNSUBSCRIBE of `filter`, or null. */
@@ -284,6 +290,8 @@ export function createSecurity(opts: SecurityOptions, onEvent: (e: SecurityEvent
     closedConnection(client, reason) {
       onEvent({ kind: 'connection-closed', clientId: client.id, username: userOf(client), reason });
     },
+    sessionUsername: (clientId) => sessionUser.get(clientId) ?? null,
+    report: (e) => onEvent(e),
     mayQueue(clientId, packet) {
       if (isDenied(packet)) return false;
       if (!opts.acl) return true;

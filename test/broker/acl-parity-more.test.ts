@@ -5,7 +5,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker } from '../../src/broker/index.js';
+import { startBroker, type SecurityEvent } from '../../src/broker/index.js';
 import { startTestMosquitto } from '../helpers/mosquitto.js';
 import { frame, RawClient, str, type ConnectFields } from './raw-client.js';
 
@@ -296,6 +296,60 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0 (more)', (_name, start) =>
       expect(w.messages()).toEqual(['will/takeover a', 'will/badsub b', 'will/badunsub c', 'will/badpub d', 'will/wildpub e', 'will/pid0 g']);
       a.destroy();
     });
+  });
+  it('an offline persistent session is queued QoS 1 messages up to 1000 (max_queued_messages), QoS 0 ones not at all', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const s = await online(open, { clientId: 'off', clean: false });
+      expect(await s.subscribe(['q1/#'], 1)).toEqual([1]);
+      expect(await s.subscribe(['q0/#'], 0)).toEqual([0]);
+      await s.disconnect();
+      const p = await online(open, { clientId: 'p' });
+      await p.publish('q1/a', 'qos0-to-sub1', 0);
+      await p.publish('q0/a', 'qos1-to-sub0', 1);
+      await p.publish('q1/b', 'qos1-to-sub1', 1);
+      for (let i = 0; i < 1100; i++) await p.publish('q1/n', `${i}`, 1);
+      await sleep(300);
+      const back = await online(open, { clientId: 'off', clean: false });
+      let last = -1;
+      for (;;) {
+        await sleep(300);
+        back.ackAll();
+        if (back.messages().length === last) break;
+        last = back.messages().length;
+      }
+      // q1/b, then q1/n 0 to 998: the rest was dropped while the session was away.
+      expect(back.messages()).toEqual(['q1/b qos1-to-sub1', ...Array.from({ length: 999 }, (_, i) => `q1/n ${i}`)]);
+    });
+  });
+});
+
+describe('bundled broker: offline queue limit', () => {
+  it('reports the first message dropped for a full offline queue, and counts again after a reconnect', async () => {
+    const events: SecurityEvent[] = [];
+    const b = await startBroker({ port: 0, allowAnonymous: true, onEvent: (e) => events.push(e) });
+    try {
+      const s = await RawClient.open(b.port, { clientId: 'off', username: 'u', clean: false });
+      expect(await s.connack()).toBe(0);
+      expect(await s.subscribe(['t/#'], 1)).toEqual([1]);
+      await s.disconnect();
+      const p = await RawClient.open(b.port, { clientId: 'p' });
+      expect(await p.connack()).toBe(0);
+      for (let i = 0; i < 1002; i++) await p.publish(`t/${i}`, 'x', 1);
+      expect(events).toEqual([{ kind: 'queue-full', clientId: 'off', username: 'u', topic: 't/1000', limit: 1000 }]);
+      const back = await RawClient.open(b.port, { clientId: 'off', username: 'u', clean: false });
+      expect(await back.connack()).toBe(0);
+      await back.waitFor(() => (back.messages().length === 1000 ? true : undefined), 'the queued messages');
+      await back.disconnect();
+      await p.publish('t/again', 'x', 1);
+      const again = await RawClient.open(b.port, { clientId: 'off', username: 'u', clean: false });
+      expect(await again.connack()).toBe(0);
+      await again.waitFor(() => (again.messages().length === 1 ? true : undefined), 'the new message');
+      expect(again.messages()).toEqual(['t/again x']);
+      expect(events).toHaveLength(1);
+      for (const c of [again, p]) c.destroy();
+    } finally {
+      await b.close();
+    }
   });
 });
 

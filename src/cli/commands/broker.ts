@@ -60,6 +60,7 @@ function describeEvent(e: SecurityEvent): string {
       ? `withheld '${e.topic}' from the offline session ${who}: no read access, not queued`
       : `withheld '${e.topic}' from ${who}: no read access`;
     case 'connection-closed': return `closed the connection of ${who}: ${e.reason}`;
+    case 'queue-full': return `dropping messages for the offline session ${who} from '${e.topic}' on: ${e.limit} are queued (mosquitto's max_queued_messages)`;
   }
 }
 
