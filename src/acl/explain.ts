@@ -177,7 +177,8 @@ export function explain(acl: AclFile | null, req: AclRequest): Explanation {
  * reading give up to two candidates; the caller evaluates each in full.
  */
 export function clientIdsMatching(pattern: string, username: string | null, topic: string): string[] {
-  const concrete = username === null ? pattern : pattern.replaceAll('%u', username);
+  // %c becomes a NUL (no client string holds one), so a '%c' inside the username stays literal, as in mosquitto.
+  const concrete = substitutePattern(pattern, username, '\u0000');
   const out = new Set<string>();
   for (const lazy of [true, false]) {
     let first = true;
@@ -188,7 +189,7 @@ export function clientIdsMatching(pattern: string, username: string | null, topi
       const l = levels[i]!;
       if (l === '#' && i === levels.length - 1) { tail = parts.length === 0 ? '.*' : '(?:/.*)?'; break; }
       if (l === '+') { parts.push('[^/]*'); continue; }
-      parts.push(l.split('%c').map((lit) => lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\u0000'));
+      parts.push(l.split('\u0000').map((lit) => lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\u0000'));
     }
     const body = parts.join('/').replace(/\u0000/g, () => {
       if (!first) return '\\k<c>';
@@ -247,8 +248,8 @@ function readableUnder(acl: AclFile, req: AclRequest, username: string | null, f
       steps.push({ rule, line: rule.line, matched: false, decided: false, reason: `${label} uses %u and the client has no username, so mosquitto skips it` });
     } else if (rule.topic.includes('%c') && req.clientId === undefined) {
       // %c may stand for several levels: compare only the levels before it.
-      const levels = substitutePattern(rule.topic, username, '%c').split('/');
-      const before = levels.slice(0, levels.findIndex((l) => l.includes('%c')));
+      const levels = substitutePattern(rule.topic, username, '\u0000').split('/');
+      const before = levels.slice(0, levels.findIndex((l) => l.includes('\u0000')));
       if (rule.access !== 'deny' && grants(rule, 'read') && filtersOverlap([...before, '#'].join('/'), filter)) unknown.push(rule);
       steps.push({ rule, line: rule.line, matched: false, decided: false, reason: `${label} uses %c and the client id is not known (--client-id), so it is not evaluated` });
     } else {

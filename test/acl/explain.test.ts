@@ -235,6 +235,13 @@ describe('explain without a client id: %c patterns', () => {
     expect(ex.text).toContain('Line 1 uses %c and was skipped (no --client-id); no client id makes it match dev/x/other.');
   });
 
+  it('a %c inside the username is not a client id placeholder (mosquitto substitutes in one pass)', () => {
+    expect(clientIdsMatching('p/%u/%c', '%c', 'p/x/x')).toEqual([]);
+    expect(clientIdsMatching('p/%u/%c', '%c', 'p/%c/y')).toEqual(['y']);
+    const acl = parseAclFile('pattern readwrite p/%u\n', 'acl');
+    expect(explain(acl, { username: '%c', access: 'write', topic: 'p/x' })).toMatchObject({ allowed: false, dependsOnClientId: false, alternatives: [] });
+  });
+
   it('clientIdsMatching reads %c textually, the same string every time', () => {
     expect(clientIdsMatching('dev/%c/#', null, 'dev/x/1')).toEqual(['x', 'x/1']);
     expect(clientIdsMatching('%c/in/%c', null, 'a/in/a')).toEqual(['a']);

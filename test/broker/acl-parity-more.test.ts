@@ -190,15 +190,18 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0 (more)', (_name, start) =>
 
   it('%u and %c are replaced anywhere in a pattern, also inside a level; a topic line keeps %u literally', async () => {
     const acl = 'user bob\ntopic readwrite lit/%u\npattern readwrite in/x%uy\npattern readwrite in2/%u%c\npattern readwrite in3/%%u\nuser admin\ntopic readwrite #\n';
-    await withBroker(start, { passwd: 'bob:p\nadmin:a\n', acl, allowAnonymous: false }, async (open) => {
+    await withBroker(start, { passwd: 'bob:p\nadmin:a\n%c:p\n', acl, allowAnonymous: false }, async (open) => {
       const adm = await online(open, { clientId: 'adm', username: 'admin', password: 'a' });
       expect(await adm.subscribe(['#'])).toEqual([0]);
       const bob = await online(open, { clientId: 'cb', username: 'bob', password: 'p' });
       for (const t of ['lit/%u', 'lit/bob', 'in/xboby', 'in/x%uy', 'in2/bobcb', 'in3/%bob', 'in3/%%u']) await bob.publish(t, t, 1);
+      // The username '%c' is put in as it is: in2/%u%c becomes in2/%cpc for client pc.
+      const pc = await online(open, { clientId: 'pc', username: '%c', password: 'p' });
+      for (const t of ['in2/pcpc', 'in2/%cpc', 'in/xpcy', 'in/x%cy']) await pc.publish(t, t, 1);
       const adm2 = await online(open, { clientId: 'adm2', username: 'admin', password: 'a' });
       await adm2.publish('end', 'end');
       await adm.waitFor(() => (adm.messages().includes('end end') ? true : undefined), 'end');
-      expect(adm.messages().filter((m) => m !== 'end end')).toEqual(['lit/%u lit/%u', 'in/xboby in/xboby', 'in2/bobcb in2/bobcb', 'in3/%bob in3/%bob']);
+      expect(adm.messages().filter((m) => m !== 'end end')).toEqual(['lit/%u lit/%u', 'in/xboby in/xboby', 'in2/bobcb in2/bobcb', 'in3/%bob in3/%bob', 'in2/%cpc in2/%cpc', 'in/x%cy in/x%cy']);
     });
   });
 
