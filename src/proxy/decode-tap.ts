@@ -420,6 +420,9 @@ export class TapSet implements ConnectionTap {
       }
     }
   }
+  end(id: string, dir: Direction, time: number): void {
+    for (const t of this.taps) if (t.end !== undefined) this.guard(t, () => t.end!(id, dir, time));
+  }
   close(id: string, time: number, how: CloseHow, by?: Direction): void {
     for (const t of this.taps) this.guard(t, () => t.close(id, time, how, by));
   }

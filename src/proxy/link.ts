@@ -167,6 +167,7 @@ export class Link {
       end: () => {
         this.first('s2c');
         this.client.end();
+        this.tapEnd('s2c');
       },
       error: (e) => this.upstreamError(e),
       close: () => {
@@ -189,7 +190,15 @@ export class Link {
       this.heldPaused = false;
       this.resumeClient();
     }
-    if (this.clientEndPending) up.end();
+    if (this.clientEndPending) {
+      up.end();
+      this.tapEnd('c2s');
+    }
+  }
+
+  /** A half-close passed on: the taps hear it after the bytes sent before it. */
+  private tapEnd(dir: Direction): void {
+    if (!this.tapClosed) this.hooks.tap.end?.(this.meta.id, dir, this.hooks.now());
   }
 
   /**
@@ -259,8 +268,10 @@ export class Link {
 
   private clientEnd(): void {
     this.first('c2s');
-    if (this.upstream) this.upstream.end();
-    else this.clientEndPending = true;
+    if (this.upstream) {
+      this.upstream.end();
+      this.tapEnd('c2s');
+    } else this.clientEndPending = true;
   }
 
   private clientError(err: NodeJS.ErrnoException): void {

@@ -11,6 +11,8 @@ import type { DecodeScheduleOptions } from './decode-tap.js';
 export interface ConnectionTap {
   open(meta: ConnMeta, time: number): void;
   data(id: string, dir: Direction, chunk: Uint8Array, time: number): void;
+  /** The side sending in `dir` half-closed (its FIN was passed on); the other side may go on sending. */
+  end?(id: string, dir: Direction, time: number): void;
   /** `by`: the side that closed (or reset) first, when known. */
   close(id: string, time: number, how: CloseHow, by?: Direction): void;
 }
