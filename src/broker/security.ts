@@ -310,13 +310,18 @@ export function createSecurity(opts: SecurityOptions, onEvent: (e: SecurityEvent
  * QoS 2 (mosquitto sends QoS 1). Shared subscriptions deliver their own copies.
  */
 function grantedQos(client: Client, packet: AedesPublishPacket): AedesPublishPacket {
-  if (packet.qos < 2) return packet;
+  if (packet.qos === 0) return packet;
   const subs = (client as unknown as { subscriptions?: Record<string, { qos: number }> }).subscriptions;
   if (!subs || subs[packet.topic] !== undefined) return packet;
   let max = -1;
   for (const filter of Object.keys(subs)) {
     if (!filter.startsWith('$share/') && topicMatches(filter, packet.topic)) max = Math.max(max, subs[filter]!.qos);
   }
-  // QoS 0 subscriptions deliver through aedes' QoS 0 path already; only lower 2 to 1 here.
-  return max === 1 ? { ...packet, qos: 1 } as AedesPublishPacket : packet;
+  if (max < 0 || max >= packet.qos) return packet;
+  // Live messages for a QoS 0 subscription go through aedes' QoS 0 path already. The
+  // retained messages aedes sends a new subscriber (retain set, brokerId null: no
+  // shared copy looks like that) did not: a QoS 1/2 retained message reached a QoS 0
+  // wildcard subscription at QoS 1/2 (mosquitto: 0).
+  if (max === 0 && !(packet.retain && packet.brokerId === null)) return packet;
+  return { ...packet, qos: max } as AedesPublishPacket;
 }

@@ -324,6 +324,24 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0 (more)', (_name, start) =>
       expect(back.messages()).toEqual(['q1/b qos1-to-sub1', ...Array.from({ length: 999 }, (_, i) => `q1/n ${i}`)]);
     });
   });
+  it('retained messages reach a new subscription at no more than its granted QoS, also through a wildcard [MQTT-3.8.4-7]', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const p = await online(open, { clientId: 'p' });
+      await p.publish('r/q1', 'one', 1, true);
+      await p.publish('r/q2', 'two', 2, true);
+      const out: string[] = [];
+      for (const [filter, qos] of [['r/#', 0], ['r/#', 1], ['r/+', 1], ['r/q2', 0], ['r/q2', 1], ['#', 2]] as const) {
+        const c = await online(open, { clientId: `c${out.length}` });
+        expect(await c.subscribe([filter], qos)).toEqual([qos]);
+        await c.waitFor(() => (c.messages().length >= (filter === 'r/q2' ? 1 : 2) ? true : undefined), 'retained');
+        await sleep(100);
+        out.push(`${filter}@${qos}: ` + c.packets.filter((x) => x.cmd === 'publish').map((x) => `${(x as { topic: string }).topic}=${x.qos}`).sort().join(','));
+        c.ackAll();
+      }
+      // aedes alone sent r/# granted QoS 0 the retained messages at QoS 1 and 2.
+      expect(out).toEqual(['r/#@0: r/q1=0,r/q2=0', 'r/#@1: r/q1=1,r/q2=1', 'r/+@1: r/q1=1,r/q2=1', 'r/q2@0: r/q2=0', 'r/q2@1: r/q2=1', '#@2: r/q1=1,r/q2=2']);
+    });
+  });
 });
 
 describe('bundled broker: offline queue limit', () => {
