@@ -342,6 +342,31 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0 (more)', (_name, start) =>
       expect(out).toEqual(['r/#@0: r/q1=0,r/q2=0', 'r/#@1: r/q1=1,r/q2=1', 'r/+@1: r/q1=1,r/q2=1', 'r/q2@0: r/q2=0', 'r/q2@1: r/q2=1', '#@2: r/q1=1,r/q2=2']);
     });
   });
+  it('malformed SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PUBREL and DISCONNECT close the connection', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const out: string[] = [];
+      const cases: Array<[string, number, Buffer]> = [
+        ['sub qos3', 0x82, Buffer.concat([Buffer.from([0, 1]), str('t'), Buffer.from([3])])],
+        ['sub reserved bits', 0x82, Buffer.concat([Buffer.from([0, 1]), str('t'), Buffer.from([0x04])])],
+        ['sub header 0x80', 0x80, Buffer.concat([Buffer.from([0, 1]), str('t'), Buffer.from([0])])],
+        ['unsub header 0xa0', 0xa0, Buffer.concat([Buffer.from([0, 1]), str('t')])],
+        ['pub qos3', 0x36, Buffer.concat([str('t'), Buffer.from([0, 1]), Buffer.from('x')])],
+        ['sub no filters', 0x82, Buffer.from([0, 1])],
+        ['pubrel header 0x60', 0x60, Buffer.from([0, 1])],
+        ['pingreq', 0xc0, Buffer.alloc(0)],
+        ['disconnect flags', 0xe1, Buffer.alloc(0)],
+        ['pub qos0 dup', 0x38, Buffer.concat([str('t'), Buffer.from('x')])],
+      ];
+      for (const [name, h, body] of cases) {
+        const c = await online(open, { clientId: 'm' });
+        out.push(`${name}: ${await c.send(h, body)}`);
+      }
+      expect(out).toEqual([
+        'sub qos3: closed', 'sub reserved bits: closed', 'sub header 0x80: closed', 'unsub header 0xa0: closed', 'pub qos3: closed',
+        'sub no filters: closed', 'pubrel header 0x60: closed', 'pingreq: pingresp', 'disconnect flags: closed', 'pub qos0 dup: none',
+      ]);
+    });
+  });
 });
 
 describe('bundled broker: offline queue limit', () => {
