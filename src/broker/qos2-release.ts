@@ -91,13 +91,6 @@ export class ReleaseOnPubrel {
     if (m.size === 0) this.held.delete(key!);
   }
 
-  /** Messages held for the session key of `client` (for tests). */
-  heldCount(): number {
-    let n = 0;
-    for (const m of this.held.values()) n += m.size;
-    return n;
-  }
-
   private entry(client: Client, id: number | undefined): Held | undefined {
     const key = this.keyOf.get(client);
     return key === undefined || id === undefined ? undefined : this.held.get(key)?.get(id);
