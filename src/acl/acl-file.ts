@@ -39,6 +39,8 @@ export interface AclFile {
 
 const ACCESS = new Set<string>(['read', 'write', 'readwrite', 'deny']);
 
+const NO_TRAILING_COMMENT = "mosquitto has no comments after a rule, '#' starts one only in the first column";
+
 /** mosquitto_sub_topic_check(): '+' and '#' must fill a whole level, '#' only last. Returns a problem or null. */
 export function filterProblem(filter: string): string | null {
   if (filter === '') return 'the topic is empty';
@@ -76,6 +78,9 @@ export function parseAclFile(text: string, path: string): AclFile {
     if (keyword === 'user') {
       const name = rest === null ? '' : trimC(rest);
       if (name === '') fail(`'user' needs a username`);
+      if (/\s#/.test(name)) {
+        acl.warnings.push(`${path}:${lineNo}: the username '${showWord(name)}' contains ' #': ${NO_TRAILING_COMMENT}, so this section is for that exact username`);
+      }
       user = name;
       if (!acl.users.has(name)) acl.users.set(name, []);
       continue;
@@ -103,7 +108,7 @@ export function parseAclFile(text: string, path: string): AclFile {
       topic = second!.word;
     }
     const problem = filterProblem(topic);
-    if (problem) fail(`invalid ACL topic '${showWord(topic)}': ${problem}`);
+    if (problem) fail(`invalid ACL topic '${showWord(topic)}': ${problem}${/\s#/.test(topic) ? ` (${NO_TRAILING_COMMENT}: it reads the rest of the line as the topic)` : ''}`);
     const stray = strayWhitespace(topic);
     // A control character in the topic: no client can ever send a topic that matches it.
     const refused = refusedCharacter(topic);

@@ -64,6 +64,8 @@ const WHITESPACE_CASES: Array<[string, string, string | Array<[string, string, s
   ['CRLF line ends', 'topic read foo\r\nuser u\r\ntopic write bar\r\n', [['read', 'foo', null], ['write', 'bar', 'u']]],
   ['one word after topic is the topic', 'topic read\t\n', [['readwrite', 'read', null]]],
   ['several spaces', 'topic  read   foo bar\n', [['read', 'foo bar', null]]],
+  ['comment after a rule', 'topic read a/b # readers\n', "invalid ACL topic 'a/b # readers': '#' must be a whole level and the last one (mosquitto has no comments after a rule"],
+  ['comment after a user name', 'user bob # admins\ntopic a\n', [['readwrite', 'a', 'bob # admins']]],
 ];
 
 describe('acl_file whitespace and comments (as mosquitto 2.0.11 reads them)', () => {
@@ -90,6 +92,12 @@ describe('acl_file whitespace and comments (as mosquitto 2.0.11 reads them)', ()
     ]);
     expect(parseAclFile('topic read\u00a0foo\n', 'acl').warnings[0]).toContain('no-break space (U+00A0)');
     expect(parseAclFile('topic read foo\n', 'acl').warnings).toEqual([]);
+  });
+
+  it('warns when a user name holds what looks like a comment', () => {
+    expect(parseAclFile('user bob # admins\ntopic a\n', 'acl').warnings).toEqual([
+      "acl:1: the username 'bob # admins' contains ' #': mosquitto has no comments after a rule, '#' starts one only in the first column, so this section is for that exact username",
+    ]);
   });
 
   it('names the line of the error', () => {
