@@ -85,6 +85,20 @@ function encapsulated(type: number, b: Uint8Array, p: number, end: number): numb
 }
 
 /**
+ * The IP packet after an Ethertype `type` whose payload starts at `p`: through any number of
+ * 802.1Q / 802.1ad (QinQ) tags, each TCI(2) then the next type, and into PPPoE or MPLS.
+ */
+function afterEthertype(type: number, b: Uint8Array, p: number, end: number): number {
+  while (type === 0x8100 || type === 0x88a8 || type === 0x9100 || type === 0x9200) {
+    if (p + 4 > end) return LINK_SHORT;
+    type = u16be(b, p + 2);
+    p += 4;
+  }
+  const ip = byEthertype(type, p);
+  return ip !== LINK_OTHER ? ip : encapsulated(type, b, p, end);
+}
+
+/**
  * The IP packet inside the link-layer frame b[start, end), without allocating:
  * (absolute offset of the IP header) * 2 + (1 for IPv6, 0 for IPv4), or
  * LINK_OTHER / LINK_UNSUPPORTED / LINK_SHORT.
@@ -94,23 +108,16 @@ export function linkIpOffset(linkType: number, b: Uint8Array, start: number, end
   switch (linkType) {
     case LINKTYPE.ETHERNET: {
       if (len < 14) return LINK_SHORT;
-      let off = start + 12;
-      let type = u16be(b, off);
-      // 802.1Q / 802.1ad (QinQ): each tag is TPID(2) TCI(2), then the next type.
-      while (type === 0x8100 || type === 0x88a8 || type === 0x9100 || type === 0x9200) {
-        off += 4;
-        if (off + 2 > end) return LINK_SHORT;
-        type = u16be(b, off);
-      }
-      const ip = byEthertype(type, off + 2);
-      return ip !== LINK_OTHER ? ip : encapsulated(type, b, off + 2, end);
+      return afterEthertype(u16be(b, start + 12), b, start + 14, end);
     }
+    // Cooked captures carry VLAN tags too: libpcap puts the tag it gets from the kernel
+    // into the SLL protocol field (0x8100, then TCI and the real type), as tshark reads it.
     case LINKTYPE.LINUX_SLL:
       if (len < 16) return LINK_SHORT;
-      return byEthertype(u16be(b, start + 14), start + 16);
+      return afterEthertype(u16be(b, start + 14), b, start + 16, end);
     case LINKTYPE.LINUX_SLL2:
       if (len < 20) return LINK_SHORT;
-      return byEthertype(u16be(b, start), start + 20);
+      return afterEthertype(u16be(b, start), b, start + 20, end);
     case LINKTYPE.RAW:
     case LINKTYPE.RAW_OLD:
       return byVersionNibble(b, start, end);
