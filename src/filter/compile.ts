@@ -24,6 +24,11 @@ interface Prepared {
   bytes: Uint8Array;
   /** The literal is a boolean word/number usable against boolean values. */
   bool: boolean | null;
+  /**
+   * The field is a text field (not `numeric`): its string values compare as text only,
+   * so `topic == "1"` does not match the topics `01`, `1.0` or `0x1`, and `<`/`>` are lexical.
+   */
+  text: boolean;
 }
 
 function prepare(lit: Literal, f: FieldRef): Prepared {
@@ -36,7 +41,7 @@ function prepare(lit: Literal, f: FieldRef): Prepared {
   else if (lit.text.trim() !== '' && Number.isFinite(Number(lit.text))) num = Number(lit.text);
   if (lit.kind === 'number') str = lit.text;
   const bool = num === 1 ? true : num === 0 ? false : null;
-  return { num, str, bytes: enc.encode(str), bool };
+  return { num, str, bytes: enc.encode(str), bool, text: f.spec.numeric !== true };
 }
 
 function asNum(v: Value): number {
@@ -64,7 +69,7 @@ function bytesIndexOf(hay: Uint8Array, needle: Uint8Array): number {
 
 function eq(v: Value, p: Prepared): boolean {
   if (v === null) return false;
-  if (typeof v === 'string') return v === p.str || (!Number.isNaN(p.num) && v.trim() !== '' && Number(v) === p.num);
+  if (typeof v === 'string') return v === p.str || (!p.text && !Number.isNaN(p.num) && v.trim() !== '' && Number(v) === p.num);
   if (typeof v === 'number') return v === p.num;
   if (typeof v === 'boolean') return p.bool !== null && v === p.bool;
   return bytesEqual(v, p.bytes);
@@ -72,7 +77,7 @@ function eq(v: Value, p: Prepared): boolean {
 
 function order(v: Value, p: Prepared, op: CmpOp): boolean {
   if (v === null || v instanceof Uint8Array) return false;
-  const n = asNum(v);
+  const n = typeof v === 'string' && p.text ? NaN : asNum(v);
   let c: number;
   if (!Number.isNaN(n) && !Number.isNaN(p.num)) c = n - p.num;
   else if (typeof v === 'string') c = v < p.str ? -1 : v > p.str ? 1 : 0;
@@ -158,8 +163,9 @@ export function compileNode(node: Node): Compiled {
         const g = getters(n.field)[side] as Getter<R>;
         const ps = n.values.map((l) => prepare(l, n.field));
         const ranges = n.ranges;
+        const textField = n.field.spec.numeric !== true;
         const inRange = (v: Value): boolean => {
-          if (v === null || v instanceof Uint8Array || ranges.length === 0) return false;
+          if (v === null || v instanceof Uint8Array || ranges.length === 0 || (textField && typeof v === 'string')) return false;
           const x = asNum(v);
           return !Number.isNaN(x) && ranges.some((r) => x >= r.lo && x <= r.hi);
         };

@@ -143,7 +143,7 @@ class Parser {
     if (opKw === 'not' && kw(this.toks[this.i + 1]!) === 'in') {
       this.next();
       const inOp = this.next();
-      const set = this.set(inOp);
+      const set = this.set(inOp, field);
       for (const v of set.values) this.checkValue(field, v);
       return { t: 'not', a: { t: 'in', field, ...set } };
     }
@@ -155,7 +155,7 @@ class Parser {
     }
     this.next();
     if (opKw === 'in') {
-      const set = this.set(op);
+      const set = this.set(op, field);
       for (const v of set.values) this.checkValue(field, v);
       return { t: 'in', field, ...set };
     }
@@ -217,7 +217,7 @@ class Parser {
   }
 
   /** `{ v1 v2, lo..hi }`: values and numeric ranges (both ends included), as in Wireshark. */
-  private set(op: Token): { values: Literal[]; ranges: InRange[] } {
+  private set(op: Token, field: FieldRef): { values: Literal[]; ranges: InRange[] } {
     const open = this.peek();
     if (open.kind !== '{') {
       if (open.kind === 'eof') this.fail('unexpected-end', "expected '{' after 'in'", open.pos);
@@ -250,6 +250,10 @@ class Parser {
       last = hi;
       if (lo.kind !== 'number' || hi.kind !== 'number') {
         this.fail('bad-operand', `a range in a set takes two numbers (e.g. {1..5}), found '${lo.kind === 'number' ? hi.text : lo.text}'`, lo.kind === 'number' ? hi.pos : lo.pos);
+      }
+      // A text field compares as text: a numeric range can never hold one of its values.
+      if (field.spec.numeric !== true) {
+        this.fail('bad-operand', `${field.written} is not a number field: a range such as ${lo.text}..${hi.text} can never match it (list the values instead)`, lo.pos);
       }
       if (lo.num! > hi.num!) this.fail('bad-operand', `the range ${lo.text}..${hi.text} is empty: write the smaller number first`, lo.pos);
       ranges.push({ lo: lo.num!, hi: hi.num! });
