@@ -81,15 +81,32 @@ export function reservedTypeFinding(r: PacketRecord, showSecrets = false): Findi
   };
 }
 
+// DEL and the C1 controls (U+0080-U+009F; U+009B is a one-character CSI that
+// terminals such as xterm act on in UTF-8) that JSON.stringify leaves raw.
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u007f-\u009f]/g;
+
+/**
+ * JSON.stringify(o), with DEL and the C1 controls written as `\u00XX` escapes:
+ * the same JSON value, but a topic or client id holding U+009B cannot drive the
+ * terminal that shows `--format json`. (They can only occur inside strings.)
+ */
+export function jsonLine(o: unknown): string {
+  const s = JSON.stringify(o);
+  RAW_CONTROL.lastIndex = 0;
+  if (!RAW_CONTROL.test(s)) return s;
+  return s.replace(RAW_CONTROL, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+}
+
 export function createJsonView(opts: ViewOptions): View {
   const po = { fields: opts.fields ?? false, showSecrets: opts.showSecrets ?? false };
   return {
     record(r) {
       const o = r.kind === 'finding' ? findingToJson(r) : r.summary.type === 0 ? findingToJson(reservedTypeFinding(r, po.showSecrets)) : packetToJson(r, po);
-      opts.out.write(JSON.stringify(o) + '\n');
+      opts.out.write(jsonLine(o) + '\n');
     },
     end(summary) {
-      if (summary) opts.out.write(JSON.stringify(summaryToJson(summary)) + '\n');
+      if (summary) opts.out.write(jsonLine(summaryToJson(summary)) + '\n');
     },
   };
 }
