@@ -118,8 +118,15 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     // parsed into one aedes does not know, which makes aedes close the connection
     // in turn (after the packets before it).
     sock.on('close', () => release.closed(client));
+    let connects = 0;
     client._parser?.prependListener('packet', (packet: ParsedPacket & { clientId?: string; clean?: boolean }) => {
       const cmd = packet.cmd;
+      if (cmd === 'connect' && ++connects > 1) {
+        // A second CONNECT [MQTT-3.1.0-2]: aedes closes the connection and would publish
+        // the will, as for any protocol error; mosquitto 2.0.11 drops the will then.
+        (client as unknown as { _disconnected: boolean })._disconnected = true;
+        return;
+      }
       if (cmd === 'connect') {
         release.parsed(client, packet);
         sessions.connect(sock, packet);

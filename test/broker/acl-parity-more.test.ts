@@ -277,7 +277,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0 (more)', (_name, start) =>
       held.destroy();
     });
   });
-  it('a will is published when the connection is taken over or closed for a protocol error', async () => {
+  it('a will is published when the connection is taken over or closed for a protocol error, except a second CONNECT', async () => {
     await withBroker(start, { allowAnonymous: true }, async (open) => {
       const w = await online(open, { clientId: 'watch' });
       expect(await w.subscribe(['will/#'])).toEqual([0]);
@@ -292,6 +292,9 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0 (more)', (_name, start) =>
       expect(await d.send(0x30, Buffer.concat([str('x/\u0001'), Buffer.from('x')]))).toBe('closed');
       const e = await online(open, { clientId: 'bad4', will: { topic: 'will/wildpub', payload: 'e' } });
       expect(await e.send(0x30, Buffer.concat([str('x/#'), Buffer.from('x')]))).toBe('closed');
+      // A second CONNECT closes the connection too, but mosquitto drops the will then.
+      const f = await online(open, { clientId: 'bad5', will: { topic: 'will/conn2', payload: 'f' } });
+      expect(await f.send(0x10, Buffer.concat([str('MQTT'), Buffer.from([4, 2, 0, 60]), str('x')]))).toBe('closed');
       const g = await online(open, { clientId: 'bad6', will: { topic: 'will/pid0', payload: 'g' } });
       expect(await g.send(0x32, Buffer.concat([str('t'), Buffer.from([0, 0]), Buffer.from('x')]))).toBe('closed');
       await w.waitFor(() => (w.messages().length === 6 ? true : undefined), 'six wills');
