@@ -248,9 +248,13 @@ export function severityMark(s: Severity): string {
   return s === 'error' ? '✖' : s === 'warn' ? '⚠' : 'ℹ';
 }
 
-/** Cut a string to `max` characters with `…`. */
+/** Cut a string to `max` characters with `…` (never between the two halves of a surrogate pair). */
 export function ellipsis(s: string, max: number): string {
-  return s.length <= max ? s : s.slice(0, Math.max(0, max - 1)) + '…';
+  if (s.length <= max) return s;
+  let n = Math.max(0, max - 1);
+  // A lone high surrogate would reach the terminal as U+FFFD.
+  if (n > 0 && (s.charCodeAt(n - 1) & 0xfc00) === 0xd800) n--;
+  return s.slice(0, n) + '…';
 }
 
 /** Protocol level as the spec version: 3 → `3.1`, 4 → `3.1.1`, 5 → `5`. */

@@ -24,10 +24,19 @@ function style(p: Palette): { head: string[]; border: string[] } {
   return p.enabled ? { head: ['cyan', 'bold'], border: ['grey'] } : { head: [], border: [] };
 }
 
+/** Longest CONNECT/CONNACK details and reason text in a packet row (characters). */
+export const DETAIL_MAX = 64;
+/** Frames listed in a finding row (the line view lists as many); the rest become `…`. */
+const FRAMES_MAX = 8;
+
 /** The packet table's cells for one record (PACKET_COLUMNS). */
 export function packetRow(rec: PacketRecord, opts: Omit<ViewOptions, 'out'>, p: Palette): string[] {
   const x = packetParts(rec, { showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, previewChars: 24 });
-  const details = [x.detail, x.failed ? p.red(x.reason) : x.reason].filter(Boolean).join(' ');
+  // A long user name, will topic or reason string is cut (marked `…`) as the topic is: a
+  // column is as wide as its widest cell, so one 4,000-character will topic would
+  // otherwise widen every row of the batch. The field tree shows them whole.
+  const reason = ellipsis(x.reason, DETAIL_MAX);
+  const details = [ellipsis(x.detail, DETAIL_MAX), x.failed ? p.red(reason) : reason].filter(Boolean).join(' ');
   return [
     String(rec.frame), x.time, ellipsis(x.client, 24), x.arrow, x.type, x.flags,
     rec.summary.packetId === null ? '' : String(rec.summary.packetId),
@@ -53,7 +62,8 @@ export function renderFindingTable(fs: Finding[], opts: Omit<ViewOptions, 'out'>
   for (const f of fs) {
     const col = severityColor(p, f.severity);
     t.push([
-      clockTime(f.time, opts), col(f.code), col(f.severity), printable(f.clientId ?? ''), f.frames.map((n) => `#${n}`).join(' '), printable(f.text),
+      clockTime(f.time, opts), col(f.code), col(f.severity), ellipsis(printable(f.clientId ?? ''), 24),
+      f.frames.slice(0, FRAMES_MAX).map((n) => `#${n}`).join(' ') + (f.frames.length > FRAMES_MAX ? ' …' : ''), printable(f.text),
     ]);
   }
   return t.toString();
