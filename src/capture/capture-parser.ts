@@ -215,8 +215,10 @@ export class CaptureParser {
       this.pcapSnap = this.u32(g, 16);
       this.snap = this.pcapSnap;
       this.pcapMaxCap = Math.min(this.maxRecord, Math.max(this.pcapSnap, PCAP_MAX_SANE_RECORD));
-      // The upper bits of the link-type field may carry an FCS length [pcap spec 'LinkType and additional information'].
-      this.pcapLink = this.u32(g, 20) & 0x0fffffff;
+      // Only the low 16 bits are the link type; above them are reserved bits, the P (FCS present)
+      // bit 26 and the FCS length [pcap spec 'LinkType and additional information'], which
+      // libpcap and tshark mask off the same way (a trailing FCS is cut by the IP total length).
+      this.pcapLink = this.u32(g, 20) & 0xffff;
       this.take(24);
       this.state = 'pcap';
       return true;

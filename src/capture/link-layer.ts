@@ -4,6 +4,7 @@ export const LINKTYPE = {
   NULL: 0,
   ETHERNET: 1,
   RAW_OLD: 12, // DLT_RAW on some BSDs, written as-is in old files
+  RAW_OPENBSD: 14, // DLT_RAW on OpenBSD, also written as-is in old files (tshark reads it as raw IP)
   RAW: 101,
   LOOP: 108,
   LINUX_SLL: 113,
@@ -120,6 +121,7 @@ export function linkIpOffset(linkType: number, b: Uint8Array, start: number, end
       return afterEthertype(u16be(b, start), b, start + 20, end);
     case LINKTYPE.RAW:
     case LINKTYPE.RAW_OLD:
+    case LINKTYPE.RAW_OPENBSD:
       return byVersionNibble(b, start, end);
     case LINKTYPE.IPV4:
       return start * 2;
