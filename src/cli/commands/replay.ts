@@ -96,6 +96,15 @@ export async function run(argv: string[]): Promise<number> {
   if (res.unreachable !== undefined) {
     throw new CliError(`cannot connect to ${values.to}: ${connectProblem(res.unreachable)}; nothing was replayed`, { code: 'unreachable', exitCode: 1 });
   }
+  // A file that is no capture at all (or cut inside its file header) holds no connections to look
+  // for: say so, rather than hint at ports as for a capture without MQTT.
+  const unreadable = res.conns.length === 0
+    ? capture.notes.find((n) => n.severity === 'error' && (n.code === 'not-a-capture' || n.code === 'truncated-header'))
+    : undefined;
+  if (unreadable !== undefined) {
+    process.stdout.write(`nothing was replayed: ${file} could not be read as a pcap or pcapng capture (${unreadable.text})\n`);
+    return 1;
+  }
   process.stdout.write(formatReport(res, `${to.host}:${to.port}`, suffix));
   // Nothing replayed is not "the same answers".
   return res.identical && !capture.hadErrors && res.conns.length > 0 ? 0 : 1;
