@@ -276,6 +276,7 @@ export class IpDecoder {
   ): Buffer | null {
     this.expire(timeUs);
     let fb = this.frags.get(key);
+    if (!fb && this.isDoneCopy(key, off, data, more, timeUs)) return null;
     if (!fb) {
       if (this.frags.size >= this.maxSets) this.dropOldest('too many IP fragment sets pending');
       fb = { parts: [], total: -1, bytes: 0, firstFrame: frame, lastSeen: timeUs, header };
@@ -310,7 +311,45 @@ export class IpDecoder {
     const out = Buffer.alloc(fb.total);
     for (const part of parts) part.data.copy(out, part.off, 0, Math.min(part.data.length, fb.total - part.off));
     this.remove(key);
+    this.keepDone(key, out, timeUs);
     return out;
+  }
+
+  /**
+   * Datagrams reassembled lately, by fragment key: a fragment that arrives again after its
+   * datagram was completed (the same packets captured twice, on two interfaces or by a span
+   * port) is a copy, dropped as tshark marks it, not the start of a set that never completes.
+   * Only a fragment whose bytes equal the completed datagram's counts: an IP id used again
+   * for a new datagram starts a new set.
+   */
+  private readonly done = new Map<string, { data: Buffer; timeUs: number }>();
+  private doneBytes = 0;
+
+  private keepDone(key: string, data: Buffer, timeUs: number): void {
+    this.forgetDone(key);
+    this.done.set(key, { data, timeUs });
+    this.doneBytes += data.length;
+    for (const [k, d] of this.done) {
+      if (this.done.size <= DONE_MAX_SETS && this.doneBytes <= DONE_MAX_BYTES && timeUs - d.timeUs <= this.timeoutUs) break;
+      this.forgetDone(k);
+    }
+  }
+
+  private forgetDone(key: string): void {
+    const d = this.done.get(key);
+    if (!d) return;
+    this.doneBytes -= d.data.length;
+    this.done.delete(key);
+  }
+
+  private isDoneCopy(key: string, off: number, data: Buffer, more: boolean, timeUs: number): boolean {
+    const d = this.done.get(key);
+    if (!d) return false;
+    const end = off + data.length;
+    if (timeUs - d.timeUs <= this.timeoutUs && end <= d.data.length && (more || end === d.data.length)
+      && d.data.subarray(off, end).equals(data)) return true;
+    this.forgetDone(key);
+    return false;
   }
 
   private inconsistent(key: string, fb: FragBuf, frame: number): null {
@@ -353,6 +392,10 @@ export class IpDecoder {
     }
   }
 }
+
+/** Completed datagrams remembered to recognise copies of their fragments (see IpDecoder.done). */
+const DONE_MAX_SETS = 256;
+const DONE_MAX_BYTES = 4 * 1024 * 1024;
 
 function u32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
