@@ -22,7 +22,11 @@ export interface AnalyzerOptions {
   acl?: AclFile;
   /** A password_file (live --passwd): connect-refused findings say what it makes of the user name and password. */
   credentials?: CredentialCheck;
-  /** Wording of the texts; 'mosquitto' names mosquitto and its acl_file. */
+  /**
+   * Wording of the texts ('mosquitto' names mosquitto and its acl_file) and when a QoS 2
+   * message is routed: at its PUBREL for 'mosquitto' and 'aedes' (the bundled broker, which
+   * holds a QoS 2 message until its PUBREL as mosquitto does); 'unknown' accepts either.
+   */
   brokerKind?: 'mosquitto' | 'aedes' | 'unknown';
   /**
    * Most subscriptions kept by all sessions together, open and closed (a session keeps at

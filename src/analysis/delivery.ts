@@ -307,11 +307,16 @@ export class DeliveryCorrelator {
   private readonly found: { s: Session; sub: Subscription }[] = [];
   private readonly collect = (s: Session, sub: Subscription): void => { this.found.push({ s, sub }); };
 
+  /** The broker routes a QoS 2 message at its PUBREL (mosquitto, the bundled broker); see reroute(). */
+  private readonly routesAtPubrel: boolean;
+
   constructor(
     private readonly ctx: AnalysisContext,
     private readonly sessions: SessionTracker,
     private readonly opts: DeliveryOptions,
-  ) {}
+  ) {
+    this.routesAtPubrel = opts.brokerKind === 'mosquitto' || opts.brokerKind === 'aedes';
+  }
 
   /** Messages whose delivery window is still open. */
   get pendingCount(): number {
@@ -481,7 +486,7 @@ export class DeliveryCorrelator {
     const expectations = this.expected(ts, pub, now, size);
     // Nobody to deliver to. mosquitto routes a QoS 2 message at its PUBREL, though, so a
     // subscriber granted before then is owed it: such a message waits for its PUBREL.
-    if (expectations.length === 0 && !(sum.qos === 2 && this.opts.brokerKind === 'mosquitto')) return;
+    if (expectations.length === 0 && !(sum.qos === 2 && this.routesAtPubrel)) return;
     // Bounded memory when a broker (or a hostile client) keeps a huge number in flight.
     if (this.heap.size >= this.opts.maxPending) { this.untracked++; return; }
     const len = payloadLength(rec);
@@ -788,12 +793,13 @@ export class DeliveryCorrelator {
 
   /**
    * QoS 2, at PUBREL: mosquitto routes the message now, not at the PUBLISH (its
-   * handle__pubrel queues it to the subscriptions it finds then), so a subscriber that
-   * unsubscribed, or whose subscriptions stopped being known in full, between the two
-   * is not owed it, and one granted in between is. Expectations are the route at
-   * PUBREL; one met by a delivery before it (a broker that routes on receipt, as aedes
-   * does, before its PUBREC) stays met. With any other broker, a subscriber that was
-   * not routed to at the PUBLISH is not expected either (either time may be the one).
+   * handle__pubrel queues it to the subscriptions it finds then), and so does the bundled
+   * broker (src/broker/qos2-release.ts), so a subscriber that unsubscribed, or whose
+   * subscriptions stopped being known in full, between the two is not owed it, and one
+   * granted in between is. Expectations are the route at PUBREL; one met by a delivery
+   * before it (a broker that routes on receipt, as plain aedes does, before its PUBREC)
+   * stays met. With an unknown broker, a subscriber that was not routed to at the PUBLISH
+   * is not expected either (either time may be the one).
    */
   private reroute(p: Pending, now: number): void {
     const old = p.expectations;
@@ -805,7 +811,7 @@ export class DeliveryCorrelator {
       if (old.length === 0) this.drop(p);
       return;
     }
-    const atPubrel = this.opts.brokerKind === 'mosquitto';
+    const atPubrel = this.routesAtPubrel;
     const es: Expectation[] = [];
     const got: (PacketRecord | null)[] = [];
     const left = new Map<string, number>();

@@ -12,7 +12,11 @@ import { Analyzer, type AnalyzerOptions } from '../../src/analysis/index.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { Finding, OutputRecord, PacketRecord } from '../../src/model/packet.js';
 import type { ConnMeta } from '../../src/model/types.js';
-import { startTestMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
+import { startTestMosquitto } from '../helpers/mosquitto.js';
+import { startBroker } from '../../src/broker/broker.js';
+
+/** The broker under the tap: a real mosquitto, or the bundled one. */
+interface TapBroker { host: string; port: number; close(): Promise<void> }
 
 const nowUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -25,7 +29,7 @@ export class Tap {
   private frame = 0;
   private readonly clients: TapClient[] = [];
 
-  private constructor(readonly broker: RunningMosquitto, private readonly dir: string, opts: AnalyzerOptions) {
+  private constructor(readonly broker: TapBroker, private readonly dir: string, opts: AnalyzerOptions) {
     this.analyzer = new Analyzer((f) => this.findings.push(f), opts);
     this.engine = new Engine({
       onRecord: (r: OutputRecord) => { if (r.kind === 'packet') this.records.push(r); else this.findings.push(r); },
@@ -45,6 +49,16 @@ export class Tap {
     const broker = await startTestMosquitto({ allowAnonymous: true, ...(aclFile ? { aclFile } : {}) });
     return new Tap(broker, dir, {
       brokerKind: 'mosquitto', ...(aclFile && acl !== null ? { acl: parseAclFile(acl, aclFile) } : {}), ...opts,
+    });
+  }
+
+  /** The bundled broker (aedes, anonymous clients allowed) with `acl` enforced; the Analyzer gets the same file, and broker kind 'aedes'. */
+  static async startBundled(acl: string | null, opts: AnalyzerOptions = {}): Promise<Tap> {
+    const dir = await mkdtemp(join(tmpdir(), 'mqttscope-tap-'));
+    const aclFile = acl !== null ? parseAclFile(acl, join(dir, 'acl.txt')) : null;
+    const b = await startBroker({ host: '127.0.0.1', port: 0, allowAnonymous: true, acl: aclFile });
+    return new Tap({ host: '127.0.0.1', port: b.port, close: () => b.close() }, dir, {
+      brokerKind: 'aedes', ...(aclFile ? { acl: aclFile } : {}), ...opts,
     });
   }
 

@@ -1,9 +1,9 @@
-// Who is owed a message is decided when the broker routes it. mosquitto routes a
-// QoS 2 publish at its PUBREL, not at the PUBLISH (aedes on receipt): a subscriber that
+// Who is owed a message is decided when the broker routes it. mosquitto and the bundled
+// broker route a QoS 2 publish at its PUBREL, not at the PUBLISH (plain aedes on receipt): a subscriber that
 // unsubscribed in between is not sent it, and one granted in between is. And a
 // subscriber that unsubscribes just after a publish (within the settle time) may
-// have had its UNSUBSCRIBE taken first, as one that closes then. Checked on records
-// and against a real mosquitto.
+// have had its UNSUBSCRIBE taken first, as one that closes then. Checked on records,
+// against a real mosquitto and against the bundled broker.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Scenario, summary } from './helpers.js';
 import { sleep, Tap } from './mosquitto-tap.js';
@@ -122,8 +122,13 @@ describe('QoS 2: the route at PUBREL', () => {
     expect(drops(sc)).toEqual([]);
   });
 
-  it.each(['unknown', 'aedes'] as const)('with broker kind %s, one granted in between is not expected (aedes routes on receipt)', (kind) => {
-    expect(drops(grantedInBetween(kind).sc)).toEqual([]);
+  it('with an unknown broker, one granted in between is not expected (plain aedes routes on receipt)', () => {
+    expect(drops(grantedInBetween('unknown').sc)).toEqual([]);
+  });
+
+  it('with the bundled broker (aedes), one granted in between is owed it too: it routes at the PUBREL as mosquitto does', () => {
+    const { sc, c } = grantedInBetween('aedes');
+    expect(drops(sc).map((f) => [f.code, (f as { conn: string }).conn])).toEqual([['withheld-delivery', c.meta.id]]);
   });
 
   it('a delivery before the PUBREL (a broker that routes on receipt) still counts after it', () => {
@@ -222,6 +227,54 @@ describe('against a real mosquitto 2 (acl_file: c may not read t)', () => {
     expect(d.map((f) => f.code)).toEqual(['withheld-delivery']);
     expect(d[0]).toMatchObject({ conn: c.meta.id, clientId: 'c', topic: 't', extra: { acl_confirmed: true, acl_access: 'read', acl_allowed: false } });
     expect(d[0]!.text).toContain('The acl_file confirms a denied read');
+  }, 20_000);
+});
+
+describe('against the bundled broker (its acl_file: c may not read t)', () => {
+  const ACL = 'user ua\ntopic read t\nuser uc\ntopic write t\nuser up\ntopic write t\n';
+
+  it('QoS 2: c subscribes between PUBLISH and PUBREL, is denied the read and gets nothing; with broker kind aedes that is a withheld-delivery', async () => {
+    const tap = await Tap.startBundled(ACL, { deliveryWindowUs: 1_000_000, settleUs: 100_000 });
+    const a = await tap.client('a', 'ua');
+    const c = await tap.client('c', 'uc');
+    const p = await tap.client('p', 'up');
+    a.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 't', qos: 0 }] });
+    await a.waitFor('suback');
+    p.send({ cmd: 'publish', topic: 't', payload: Buffer.from('late'), qos: 2, messageId: 5, retain: false, dup: false });
+    await p.waitFor('pubrec');
+    c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 't', qos: 0 }] });
+    await c.waitFor('suback');
+    await sleep(300); // past the settle time
+    p.send({ cmd: 'pubrel', messageId: 5 });
+    await p.waitFor('pubcomp');
+    await sleep(300);
+    expect(a.payloads()).toEqual(['late']);
+    expect(c.payloads()).toEqual([]);
+    const d = drops({ findings: await tap.end(2000) });
+    expect(d.map((f) => f.code)).toEqual(['withheld-delivery']);
+    expect(d[0]).toMatchObject({ conn: c.meta.id, clientId: 'c', topic: 't', extra: { acl_confirmed: true, acl_access: 'read', acl_allowed: false } });
+  }, 20_000);
+
+  it('QoS 2: a subscriber that unsubscribes between PUBLISH and PUBREL is not sent it, and no finding says otherwise', async () => {
+    const tap = await Tap.startBundled(null, { deliveryWindowUs: 1_000_000, settleUs: 100_000 });
+    const a = await tap.client('a', 'ua');
+    const b = await tap.client('b', 'ub');
+    const p = await tap.client('p', 'up');
+    for (const x of [a, b]) {
+      x.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 't', qos: 0 }] });
+      await x.waitFor('suback');
+    }
+    p.send({ cmd: 'publish', topic: 't', payload: Buffer.from('late'), qos: 2, messageId: 5, retain: false, dup: false });
+    await p.waitFor('pubrec');
+    b.send({ cmd: 'unsubscribe', messageId: 2, unsubscriptions: ['t'] });
+    await b.waitFor('unsuback');
+    await sleep(300);
+    p.send({ cmd: 'pubrel', messageId: 5 });
+    await p.waitFor('pubcomp');
+    await sleep(300);
+    expect(a.payloads()).toEqual(['late']);
+    expect(b.payloads()).toEqual([]);
+    expect(drops({ findings: await tap.end(2000) })).toEqual([]);
   }, 20_000);
 });
 
