@@ -2,60 +2,9 @@
 // AND a real mosquitto 2.0 with the same files, with the same expectations
 // (mosquitto missing = failure, never a skip).
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startBroker, type SecurityEvent } from '../../src/broker/index.js';
-import { startTestMosquitto } from '../helpers/mosquitto.js';
 import { frame, RawClient, str, type ConnectFields } from './raw-client.js';
-
-interface Peer { port: number; close(): Promise<void> }
-interface Setup { passwd?: string; acl?: string; allowAnonymous: boolean }
-type Start = (s: Setup) => Promise<Peer>;
-
-function files(s: Setup): { passwd?: string; acl?: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'mqttscope-parity2-'));
-  const out: { passwd?: string; acl?: string } = {};
-  if (s.passwd !== undefined) writeFileSync(out.passwd = join(dir, 'passwd'), s.passwd);
-  if (s.acl !== undefined) writeFileSync(out.acl = join(dir, 'acl'), s.acl);
-  return out;
-}
-
-const BROKERS: Array<[string, Start]> = [
-  ['bundled broker (aedes)', (s) => {
-    const f = files(s);
-    return startBroker({ port: 0, passwd: f.passwd ?? null, acl: f.acl ?? null, allowAnonymous: s.allowAnonymous });
-  }],
-  ['mosquitto 2.0', (s) => {
-    const f = files(s);
-    return startTestMosquitto({ ...(f.passwd ? { passwdFile: f.passwd } : {}), ...(f.acl ? { aclFile: f.acl } : {}), allowAnonymous: s.allowAnonymous });
-  }],
-];
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-type Open = (c: ConnectFields) => Promise<RawClient>;
-
-async function withBroker(start: Start, setup: Setup, body: (open: Open) => Promise<void>): Promise<void> {
-  const peer = await start(setup);
-  const clients: RawClient[] = [];
-  const open = async (c: ConnectFields): Promise<RawClient> => {
-    const rc = await RawClient.open(peer.port, c);
-    clients.push(rc);
-    return rc;
-  };
-  try {
-    await body(open);
-  } finally {
-    for (const c of clients) c.destroy();
-    await peer.close();
-  }
-}
-
-async function online(open: Open, c: ConnectFields): Promise<RawClient> {
-  const rc = await open(c);
-  expect(await rc.connack(), `CONNACK for ${c.clientId}`).toBe(0);
-  return rc;
-}
+import { BROKERS, online, sleep, withBroker, type Open } from './parity.js';
 
 /** Messages (retain flag shown as [r]) a fresh subscriber to `filter` gets within a short time. */
 async function retainedFor(open: Open, c: ConnectFields, filter: string): Promise<string[]> {

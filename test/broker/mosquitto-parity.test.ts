@@ -2,65 +2,14 @@
 // each run against the bundled broker AND a real mosquitto 2.0 with the same
 // files, with the same expectations (mosquitto missing = failure, never a skip).
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startBroker, type SecurityEvent } from '../../src/broker/index.js';
-import { startTestMosquitto } from '../helpers/mosquitto.js';
 import { RawClient, str, type ConnectFields } from './raw-client.js';
-
-interface Peer { port: number; close(): Promise<void> }
-interface Setup { passwd?: string; acl?: string; allowAnonymous: boolean }
-type Start = (s: Setup) => Promise<Peer>;
-
-function files(s: Setup): { passwd?: string; acl?: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'mqttscope-parity-'));
-  const out: { passwd?: string; acl?: string } = {};
-  if (s.passwd !== undefined) writeFileSync(out.passwd = join(dir, 'passwd'), s.passwd);
-  if (s.acl !== undefined) writeFileSync(out.acl = join(dir, 'acl'), s.acl);
-  return out;
-}
-
-const BROKERS: Array<[string, Start]> = [
-  ['bundled broker (aedes)', (s) => {
-    const f = files(s);
-    return startBroker({ port: 0, passwd: f.passwd ?? null, acl: f.acl ?? null, allowAnonymous: s.allowAnonymous });
-  }],
-  ['mosquitto 2.0', (s) => {
-    const f = files(s);
-    return startTestMosquitto({ ...(f.passwd ? { passwdFile: f.passwd } : {}), ...(f.acl ? { aclFile: f.acl } : {}), allowAnonymous: s.allowAnonymous });
-  }],
-];
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function withBroker(start: Start, setup: Setup, body: (port: number, open: (c: ConnectFields) => Promise<RawClient>) => Promise<void>): Promise<void> {
-  const peer = await start(setup);
-  const clients: RawClient[] = [];
-  const open = async (c: ConnectFields): Promise<RawClient> => {
-    const rc = await RawClient.open(peer.port, c);
-    clients.push(rc);
-    return rc;
-  };
-  try {
-    await body(peer.port, open);
-  } finally {
-    for (const c of clients) c.destroy();
-    await peer.close();
-  }
-}
-
-/** A connected client (CONNACK 0 asserted). */
-async function online(open: (c: ConnectFields) => Promise<RawClient>, c: ConnectFields): Promise<RawClient> {
-  const rc = await open(c);
-  expect(await rc.connack(), `CONNACK for ${c.clientId}`).toBe(0);
-  return rc;
-}
+import { BROKERS, files, online, sleep, withBroker } from './parity.js';
 
 describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   it('an empty username is anonymous: it logs in when anonymous clients may, whatever the password file holds', async () => {
     for (const allowAnonymous of [true, false]) {
-      await withBroker(start, { passwd: 'u:p\n', allowAnonymous }, async (_port, open) => {
+      await withBroker(start, { passwd: 'u:p\n', allowAnonymous }, async (open) => {
         const code = async (c: Omit<ConnectFields, 'clientId'>): Promise<number | 'closed'> => (await open({ clientId: 'c', ...c })).connack();
         const anon = allowAnonymous ? 0 : 5;
         expect(await code({ username: '', password: 'p' })).toBe(anon);
@@ -73,7 +22,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   });
 
   it('an empty username gets the anonymous ACL rules, not %u patterns', async () => {
-    await withBroker(start, { acl: 'topic readwrite anon/#\npattern readwrite pu/%u/#\n', allowAnonymous: true }, async (_port, open) => {
+    await withBroker(start, { acl: 'topic readwrite anon/#\npattern readwrite pu/%u/#\n', allowAnonymous: true }, async (open) => {
       const esub = await online(open, { clientId: 'esub', username: '' });
       expect(await esub.subscribe(['#'])).toEqual([0]);
       const pub = await online(open, { clientId: 'epub', username: '' });
@@ -86,13 +35,13 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   });
 
   it('a password without a username closes the connection [MQTT-3.1.2-22]', async () => {
-    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: true }, async (_port, open) => {
+    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: true }, async (open) => {
       expect(await (await open({ clientId: 'c', password: 'p' })).connack()).toBe('closed');
     });
   });
 
   it('an empty client id without CleanSession, or any in MQTT 3.1, is CONNACK 2 before the password is checked [MQTT-3.1.3-8]', async () => {
-    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: false }, async (_port, open) => {
+    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: false }, async (open) => {
       const code = async (c: ConnectFields): Promise<number | 'closed'> => (await open(c)).connack();
       expect(await code({ clientId: '', username: 'u', password: 'p', clean: false })).toBe(2);
       expect(await code({ clientId: '', username: 'u', password: 'wrong', clean: false })).toBe(2);
@@ -105,7 +54,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   });
 
   it('a will with QoS 3, an empty topic or a wildcard closes the connection without a CONNACK', async () => {
-    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: false }, async (_port, open) => {
+    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: false }, async (open) => {
       const code = async (will: ConnectFields['will'], password = 'p'): Promise<number | 'closed'> =>
         (await open({ clientId: 'w', username: 'u', password, will })).connack();
       expect(await code({ topic: 'w/1', payload: 'x', qos: 3 })).toBe('closed');
@@ -119,7 +68,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   // mosquitto_validate_utf8: control characters and non-characters are refused in every string it reads.
   const REFUSED = [['U+0000', '\u0000'], ['a tab', '\t'], ['U+007F', '\u007f'], ['U+0085', '\u0085'], ['U+FDD0', '\ufdd0'], ['U+FFFF', '\uffff'], ['U+10FFFE', '\u{10fffe}']];
   it.each(REFUSED)('%s in a topic, filter, client id, username or will topic closes the connection', async (_name, ch) => {
-    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: false }, async (_port, open) => {
+    await withBroker(start, { passwd: 'u:p\n', allowAnonymous: false }, async (open) => {
       const code = async (c: Omit<ConnectFields, 'password'>): Promise<number | 'closed'> => (await open({ password: 'p', ...c })).connack();
       expect(await code({ clientId: `c${ch}`, username: 'u' }), 'client id').toBe('closed');
       expect(await code({ clientId: 'c', username: `u${ch}` }), 'username').toBe('closed');
@@ -132,7 +81,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   });
 
   it('characters mosquitto takes: é, U+FFFD and U+1F600 in the same places', async () => {
-    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
       for (const ch of ['é', '\ufffd', '\u{1f600}']) {
         const c = await online(open, { clientId: `c${ch}`, username: `u${ch}`, will: { topic: `w/${ch}`, payload: 'x' } });
         expect(await c.subscribe([`t/${ch}`])).toEqual([0]);
@@ -142,7 +91,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   });
 
   it('packet identifier 0 (PUBLISH QoS 1, SUBSCRIBE, UNSUBSCRIBE) and an UNSUBSCRIBE without filters close the connection', async () => {
-    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
       const answer = async (header: number, body: Buffer): Promise<string> => (await online(open, { clientId: 'z' })).send(header, body);
       expect(await answer(0x32, Buffer.concat([str('t'), Buffer.from([0, 0]), Buffer.from('x')])), 'PUBLISH').toBe('closed');
       expect(await answer(0x82, Buffer.concat([Buffer.from([0, 0]), str('t'), Buffer.from([0])])), 'SUBSCRIBE').toBe('closed');
@@ -153,14 +102,14 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   });
 
   it.each(['a+', 'a/#/b', '#/x', '$share', '$share/g+/t'])('SUBSCRIBE to the invalid filter %s closes the connection', async (filter) => {
-    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
       const c = await online(open, { clientId: 'bad-sub' });
       expect(await c.subscribe([filter])).toBe('closed');
     });
   });
 
   it('$share: one member of a group gets each message, in turn; another group gets them all', async () => {
-    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
       const a = await online(open, { clientId: 'a' });
       expect(await a.subscribe(['$share/g/t/#'])).toEqual([0]);
       const b = await online(open, { clientId: 'b' });
@@ -189,7 +138,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   });
 
   it('$share: a SUBSCRIBE gets the retained messages its filter matches, each member its own copy, at the granted QoS', async () => {
-    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
       const pub = await online(open, { clientId: 'p' });
       await pub.publish('ret/a', 'kept', 1, true);
       await pub.publish('other/b', 'not this', 1, true);
@@ -208,7 +157,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   });
 
   it('a QoS 2 publish reaches a wildcard subscription granted QoS 1 at QoS 1 [MQTT-3.8.4-7]', async () => {
-    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
       const w = await online(open, { clientId: 'w' });
       expect(await w.subscribe(['dq/#'], 1)).toEqual([1]);
       const x = await online(open, { clientId: 'x' });
@@ -221,7 +170,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   });
 
   it('$share: an offline persistent member keeps its turn (QoS 1 queued, QoS 0 lost)', async () => {
-    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
       const off = await online(open, { clientId: 'offm', clean: false });
       expect(await off.subscribe(['$share/g/t/#'], 1)).toEqual([1]);
       await off.disconnect();
@@ -242,7 +191,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
 
   it('$share: a member that may not read the message uses its turn and the group loses it', async () => {
     const acl = 'user admin\ntopic readwrite #\nuser r1\ntopic read t/#\nuser r2\ntopic read t/ok\n';
-    await withBroker(start, { passwd: 'admin:a\nr1:p\nr2:p\n', acl, allowAnonymous: false }, async (_port, open) => {
+    await withBroker(start, { passwd: 'admin:a\nr1:p\nr2:p\n', acl, allowAnonymous: false }, async (open) => {
       const r1 = await online(open, { clientId: 'r1', username: 'r1', password: 'p' });
       expect(await r1.subscribe(['$share/g/t/#'])).toEqual([0]);
       const r2 = await online(open, { clientId: 'r2', username: 'r2', password: 'p' });
@@ -260,7 +209,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
     // The QA scenario s13: u2 (read #) owns session pers2; u1 (read ok/#) logs in with
     // that client id and leaves; messages published now are queued only if u1 may read them.
     const acl = 'user admin\ntopic readwrite #\nuser u1\ntopic read ok/#\nuser u2\ntopic read #\n';
-    await withBroker(start, { passwd: 'admin:a\nu1:p\nu2:q\n', acl, allowAnonymous: false }, async (_port, open) => {
+    await withBroker(start, { passwd: 'admin:a\nu1:p\nu2:q\n', acl, allowAnonymous: false }, async (open) => {
       const own = await online(open, { clientId: 'pers2', username: 'u2', password: 'q', clean: false });
       expect(await own.subscribe(['#'], 1)).toEqual([1]);
       await own.disconnect();
@@ -278,14 +227,14 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
   });
 
   it.each(['a+', 'a/+b', '#/x', '$share', '$share/g+/t'])('UNSUBSCRIBE of the invalid filter %s closes the connection without an UNSUBACK', async (filter) => {
-    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
       const c = await online(open, { clientId: 'bad-unsub' });
       expect(await c.unsubscribeOrClose([filter])).toBe('closed');
     });
   });
 
   it('UNSUBSCRIBE of valid filters that match nothing is acknowledged', async () => {
-    await withBroker(start, { allowAnonymous: true }, async (_port, open) => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
       const c = await online(open, { clientId: 'unsub' });
       for (const filter of ['+', 'a//b', '$share/g', '$share/', '$sharex', '$SYS/#']) {
         expect(await c.unsubscribeOrClose([filter]), filter).toBe('unsuback');
@@ -314,7 +263,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
       '',
     ].join('\n');
     const passwd = 'admin:a\nalice:p\na/b:p\nbob:p\n';
-    await withBroker(start, { passwd, acl, allowAnonymous: true }, async (_port, open) => {
+    await withBroker(start, { passwd, acl, allowAnonymous: true }, async (open) => {
       const admin = await online(open, { clientId: 'adm-sub', username: 'admin', password: 'a' });
       expect(await admin.subscribe(['#', '$SYS/#'])).toEqual([0, 0]);
       const alice = await online(open, { clientId: 'alice-sub', username: 'alice', password: 'p' });
@@ -356,7 +305,7 @@ describe.each(BROKERS)('%s behaves like mosquitto 2.0', (_name, start) => {
 
   it("a client's will is published only when its user may write the will topic", async () => {
     const acl = 'user admin\ntopic read #\nuser alice\ntopic write w/#\ntopic deny w/secret/#\n';
-    await withBroker(start, { passwd: 'admin:a\nalice:p\n', acl, allowAnonymous: false }, async (_port, open) => {
+    await withBroker(start, { passwd: 'admin:a\nalice:p\n', acl, allowAnonymous: false }, async (open) => {
       const admin = await online(open, { clientId: 'watcher', username: 'admin', password: 'a' });
       expect(await admin.subscribe(['#'])).toEqual([0]);
       for (const topic of ['w/secret/1', 'x/1', 'w/1']) {
