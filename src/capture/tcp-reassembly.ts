@@ -81,6 +81,13 @@ export class TcpDirection {
   private peerAck: number | null = null;
   /** The last chunk delivered, ending at nextSeq (null after a gap): retransmissions are compared with it. */
   private last: Uint8Array | null = null;
+  /**
+   * The tail of the last delivered segment that the snap length cut off, waiting for one
+   * more event: a full copy of that segment (the same traffic captured on a second
+   * interface without the snap length, then merged) fills it; anything else makes it a gap
+   * at the cut frame, as before.
+   */
+  private cut: { from: number; to: number; frame: number; timeUs: number } | null = null;
   private conflictSeen = false;
   /** A segment of this direction (SYN, data, pure ACK, FIN or RST) was captured. */
   private seen = false;
@@ -115,6 +122,7 @@ export class TcpDirection {
 
   /** The direction is dropped with its connection: let go of what it holds (and its share of the pool). */
   discard(): void {
+    this.cut = null;
     if (this.pool !== null) this.pool.used -= this.heldBytes;
     this.heldBytes = 0;
     this.held = [];
@@ -175,6 +183,13 @@ export class TcpDirection {
       this.nextSeq = seq;
       this.midstream = true;
     }
+    if (this.cut !== null) {
+      const c = this.cut;
+      // A full copy of the cut segment: its bytes complete the stream (accept() passes on the tail).
+      const copy = payload.length === wireLen && seqDiff(seq, c.from) <= 0 && seqDiff((seq + payload.length) >>> 0, c.to) >= 0;
+      if (copy) this.cut = null;
+      else this.cutGap();
+    }
     const end = (seq + wireLen) >>> 0;
     if (this.highSeq === null || seqDiff(end, this.highSeq) > 0) this.highSeq = end;
     if (fin && this.finSeq === null) this.finSeq = end;
@@ -184,13 +199,9 @@ export class TcpDirection {
       this.retransmitted++;
     } else if (payload.length > 0) this.accept(seq, payload, frame, timeUs);
     if (payload.length < wireLen && this.nextSeq === ((seq + payload.length) >>> 0)) {
-      // The snap length cut this segment: its tail is lost for good.
-      const missing = wireLen - payload.length;
-      this.lost += missing;
-      this.sink.gap(missing, frame, timeUs);
-      this.nextSeq = end;
-      this.last = null;
-      this.drain();
+      // The snap length cut this segment: its tail is missing, unless a full copy comes next.
+      this.cut = { from: this.nextSeq, to: end, frame, timeUs };
+      if (fin) this.cutGap();
     }
     // The peer already acknowledged past a hole: the missing bytes were not captured.
     if (this.held.length > 0 && this.peerAck !== null && seqDiff(this.peerAck, this.held[0]!.seq) >= 0) this.forceGap();
@@ -199,6 +210,7 @@ export class TcpDirection {
   /** The peer acknowledged everything before `ack`. */
   acked(ack: number, frame: number, timeUs: number, peerClosing = false): void {
     if (this.nextSeq === null) return;
+    if (this.cut !== null && seqDiff(ack, this.cut.from) > 0) this.cutGap();
     if (this.peerAck === null || seqDiff(ack, this.peerAck) > 0) this.peerAck = ack;
     if (this.held.length > 0 && seqDiff(ack, this.held[0]!.seq) >= 0) this.forceGap();
     // Nothing held, yet the peer acknowledges bytes we never saw: they were not captured.
@@ -221,6 +233,7 @@ export class TcpDirection {
 
   /** Give up waiting: deliver everything held, reporting holes as gaps (end of capture, RST). */
   flush(frame: number, timeUs: number): void {
+    if (this.cut !== null) this.cutGap();
     while (this.held.length > 0) this.forceGap();
     // Bytes seen on the wire but not captured at the very end (snap length, lost last segment).
     if (this.nextSeq !== null) {
@@ -262,6 +275,19 @@ export class TcpDirection {
     } else {
       this.unseenQuiet += n;
     }
+  }
+
+  /** The snap-cut tail no copy filled: a gap at the frame that was cut. */
+  private cutGap(): void {
+    const c = this.cut!;
+    this.cut = null;
+    const missing = seqDiff(c.to, this.nextSeq!);
+    if (missing <= 0) return;
+    this.lost += missing;
+    this.sink.gap(missing, c.frame, c.timeUs);
+    this.nextSeq = c.to;
+    this.last = null;
+    this.drain();
   }
 
   /** The direction's first captured segment: bytes skipped quietly before it are a gap after all. */
