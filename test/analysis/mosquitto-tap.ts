@@ -159,3 +159,25 @@ export class TapClient {
     this.tap.engine.close(this.meta.id, nowUs(), 'reset', 'c2s');
   }
 }
+
+/**
+ * A QoS 2 flow cut after its PUBREC and finished on a resumed session: `s` (user us)
+ * subscribes to 't' at `subQos`; 'pub' (user up, CleanSession 0) publishes QoS 2 id 5
+ * to 't', gets PUBREC, loses its connection without DISCONNECT, reconnects (session
+ * present asserted) and re-sends PUBREL, answered by PUBCOMP.
+ */
+export async function resumedPubrel(tap: Tap, subQos: 0 | 1 | 2): Promise<{ s: TapClient; p: TapClient; p2: TapClient }> {
+  const s = await tap.client('s', 'us');
+  s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 't', qos: subQos }] });
+  await s.waitFor('suback');
+  const p = await tap.client('pub', 'up', 4, [], undefined, false);
+  p.send({ cmd: 'publish', topic: 't', payload: Buffer.from('m'), qos: 2, messageId: 5, retain: false, dup: false });
+  await p.waitFor('pubrec');
+  p.close(); // no DISCONNECT: the flow is cut awaiting PUBREL
+  await sleep(100);
+  const p2 = await tap.client('pub', 'up', 4, [], undefined, false);
+  if ((p2.got[0] as { sessionPresent?: boolean } | undefined)?.sessionPresent !== true) throw new Error('the resumed CONNACK did not say session present');
+  p2.send({ cmd: 'pubrel', messageId: 5 });
+  await p2.waitFor('pubcomp');
+  return { s, p, p2 };
+}

@@ -4,7 +4,7 @@
 // left awaiting PUBREL or PUBCOMP: it is no ack for an unknown packet id.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Scenario } from './helpers.js';
-import { sleep, Tap } from './mosquitto-tap.js';
+import { resumedPubrel, Tap } from './mosquitto-tap.js';
 
 function cutQos2() {
   const sc = new Scenario({ brokerKind: 'mosquitto' });
@@ -103,18 +103,7 @@ describe('against a real mosquitto 2', () => {
 
   it('a publisher that lost its connection after PUBREC resumes with session present and re-sends its PUBREL: mosquitto answers PUBCOMP, no unknown-ack', async () => {
     tap = await Tap.start(null);
-    const s = await tap.client('s', 'us');
-    s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 't', qos: 0 }] });
-    await s.waitFor('suback');
-    const p = await tap.client('pub', 'up', 4, [], undefined, false);
-    p.send({ cmd: 'publish', topic: 't', payload: Buffer.from('m'), qos: 2, messageId: 5, retain: false, dup: false });
-    await p.waitFor('pubrec');
-    p.close(); // no DISCONNECT: the flow is cut awaiting PUBREL
-    await sleep(100);
-    const p2 = await tap.client('pub', 'up', 4, [], undefined, false);
-    expect(p2.got[0]).toMatchObject({ cmd: 'connack', sessionPresent: true });
-    p2.send({ cmd: 'pubrel', messageId: 5 });
-    await p2.waitFor('pubcomp');
+    const { s, p } = await resumedPubrel(tap, 0);
     await s.waitFor('publish'); // mosquitto released it at the re-sent PUBREL
     const findings = await tap.end(6000);
     tap = null;

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_PARKED_MESSAGES } from '../../src/analysis/delivery.js';
 import { Scenario } from './helpers.js';
-import { sleep, Tap } from './mosquitto-tap.js';
+import { resumedPubrel, sleep, Tap } from './mosquitto-tap.js';
 
 const drops = (sc: { findings: { code: string; severity: string }[] }) =>
   sc.findings.filter((f) => (f.code === 'withheld-delivery' || f.code === 'undelivered-publish') && f.severity === 'warn');
@@ -131,18 +131,7 @@ describe('against a real mosquitto 2 with an acl_file', () => {
 
   it('a resumed publisher re-sends PUBREL for a topic its subscriber may not read: mosquitto answers PUBCOMP and delivers nothing; mqttscope says so', async () => {
     tap = await Tap.start('user us\ntopic readwrite other/#\n\nuser up\ntopic readwrite #\n');
-    const s = await tap.client('s', 'us');
-    s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 't', qos: 2 }] });
-    await s.waitFor('suback');
-    const p = await tap.client('pub', 'up', 4, [], undefined, false);
-    p.send({ cmd: 'publish', topic: 't', payload: Buffer.from('m'), qos: 2, messageId: 5, retain: false, dup: false });
-    await p.waitFor('pubrec');
-    p.close(); // no DISCONNECT: the flow is cut awaiting PUBREL
-    await sleep(100);
-    const p2 = await tap.client('pub', 'up', 4, [], undefined, false);
-    expect(p2.got[0]).toMatchObject({ cmd: 'connack', sessionPresent: true });
-    p2.send({ cmd: 'pubrel', messageId: 5 });
-    await p2.waitFor('pubcomp');
+    const { s, p, p2 } = await resumedPubrel(tap, 2);
     await sleep(300);
     expect(s.got.filter((x) => x.cmd === 'publish')).toEqual([]);
     const findings = await tap.end(12_000);
