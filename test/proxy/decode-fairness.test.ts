@@ -13,15 +13,8 @@ import { startProxy } from '../../src/proxy/index.js';
 import type { ProxyHandle } from '../../src/proxy/types.js';
 import { createView } from '../../src/views/index.js';
 import { startTestMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
-import { connect, waitFor } from './helpers.js';
+import { connect, connectPacket, waitFor } from './helpers.js';
 
-/** CONNECT, MQTT 3.1.1, clean session, keep-alive 60 s. */
-function connectPacket(clientId: string): Buffer {
-  const id = Buffer.from(clientId);
-  const vh = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c]);
-  const rest = Buffer.concat([vh, Buffer.from([id.length >> 8, id.length & 0xff]), id]);
-  return Buffer.concat([Buffer.from([0x10, rest.length]), rest]);
-}
 
 /** The smallest packets there are: PINGREQs, 2 bytes each, so one read holds tens of thousands. */
 const PINGREQ = Buffer.from([0xc0, 0x00]);

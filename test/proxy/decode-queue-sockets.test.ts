@@ -6,15 +6,8 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineObserver } from '../../src/engine/engine.js';
-import { collect, connect, rawServer, testProxy, waitFor, type RawServer, type TestProxy } from './helpers.js';
+import { collect, connect, connectPacket, rawServer, testProxy, type RawServer, type TestProxy, waitFor } from './helpers.js';
 
-/** CONNECT, MQTT 3.1.1, clean session, keep-alive 60 s, the given client id. */
-function connectPacket(clientId: string): Buffer {
-  const id = Buffer.from(clientId);
-  const vh = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c]);
-  const rest = Buffer.concat([vh, Buffer.from([id.length >> 8, id.length & 0xff]), id]);
-  return Buffer.concat([Buffer.from([0x10, rest.length]), rest]);
-}
 
 /** PUBLISH QoS 0 to topic `t` with `n` payload bytes (`n` < 120: one-byte Remaining Length). */
 function publish(n: number): Buffer {

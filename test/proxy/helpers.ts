@@ -143,3 +143,11 @@ export async function waitFor(cond: () => boolean, ms = 10_000, what = 'conditio
 }
 
 export { randomBytes };
+
+/** CONNECT, MQTT 3.1.1, clean session, keep-alive 60 s, the given client id (under 128 bytes in all). */
+export function connectPacket(clientId: string): Buffer {
+  const id = Buffer.from(clientId);
+  const vh = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c]);
+  const rest = Buffer.concat([vh, Buffer.from([id.length >> 8, id.length & 0xff]), id]);
+  return Buffer.concat([Buffer.from([0x10, rest.length]), rest]);
+}

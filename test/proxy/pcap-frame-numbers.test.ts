@@ -11,15 +11,9 @@ import { startBroker } from '../../src/broker/broker.js';
 import { nowUs } from '../../src/proxy/clock.js';
 import { PcapTap } from '../../src/proxy/index.js';
 import { requireBinary } from '../helpers/peers.js';
-import { testProxy, waitFor } from './helpers.js';
+import { connectPacket, testProxy, waitFor } from './helpers.js';
 import { runCmd } from './peers.js';
 
-/** CONNECT, MQTT 3.1.1, clean session, keep alive 60, client id `id`. */
-function connectPacket(id: string): Buffer {
-  const cid = Buffer.from(id);
-  const body = Buffer.concat([Buffer.from([0, 4]), Buffer.from('MQTT'), Buffer.from([4, 2, 0, 60, 0, cid.length]), cid]);
-  return Buffer.concat([Buffer.from([0x10, body.length]), body]);
-}
 
 /** PUBLISH QoS 0 on `topic` with a payload of `n` bytes (Remaining Length in 1 to 3 bytes). */
 function publish(topic: string, n: number): Buffer {

@@ -14,7 +14,7 @@ import { nowUs } from '../../src/proxy/clock.js';
 import { PcapTap } from '../../src/proxy/index.js';
 import { packetTypeName } from '../../src/protocol/packet-types.js';
 import { requireBinary } from '../helpers/peers.js';
-import { testProxy, typeCounts, waitFor } from './helpers.js';
+import { connectPacket, testProxy, typeCounts, waitFor } from './helpers.js';
 import { runCmd } from './peers.js';
 
 async function tshark(file: string, args: string[]): Promise<string[][]> {
@@ -24,12 +24,6 @@ async function tshark(file: string, args: string[]): Promise<string[][]> {
   return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
 }
 
-/** CONNECT, MQTT 3.1.1, clean session, keep alive 60, client id `id`. */
-function connectPacket(id: string): Buffer {
-  const cid = Buffer.from(id);
-  const body = Buffer.concat([Buffer.from([0, 4]), Buffer.from('MQTT'), Buffer.from([4, 2, 0, 60, 0, cid.length]), cid]);
-  return Buffer.concat([Buffer.from([0x10, body.length]), body]);
-}
 
 /** PUBLISH QoS 0 on `topic` with `n` payload bytes (n + topic < 126: one length byte). */
 function smallPublish(topic: string, n: number): Buffer {
