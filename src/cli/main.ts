@@ -1,5 +1,6 @@
 // Command dispatcher: `mqttscope COMMAND ...`. Each command lives in
 // commands/NAME.ts and exports `run(argv): Promise<number>` plus `usage`.
+import { closest } from './args.js';
 import { CliError, UsageError } from './errors.js';
 
 export interface Command {
@@ -50,7 +51,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {
-    process.stderr.write(`mqttscope: unknown command '${name}'\n${topUsage()}\n`);
+    // One line, as for every usage error: a likely typo is named, otherwise the commands are.
+    const near = closest(name, Object.keys(COMMANDS));
+    const hint = near !== undefined ? `did you mean '${near}'?` : `the commands are ${Object.keys(COMMANDS).join(', ')}`;
+    process.stderr.write(`mqttscope: unknown command '${name}'; ${hint}\nRun 'mqttscope --help' for what each command does.\n`);
     return 2;
   }
   let cmd: Command;

@@ -1,6 +1,6 @@
 // `mqttscope lab NAME [--fast] [--format tui|line]` and `mqttscope lab --list`.
 import { findLab, LABS, runLab } from '../../lab/index.js';
-import { parseCommandArgs } from '../args.js';
+import { closest, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 
 export const summary = 'teaching labs (lab --list)';
@@ -46,7 +46,11 @@ export async function run(argv: string[]): Promise<number> {
   if (name === undefined) throw new UsageError('which lab? (mqttscope lab --list)');
   if (positionals.length > 1) throw new UsageError(`one lab at a time, got ${positionals.join(' ')}`);
   const lab = findLab(name);
-  if (!lab) throw new UsageError(`unknown lab '${name}'; choose one of: ${LABS.map((l) => l.name).join(', ')}`);
+  if (!lab) {
+    const near = closest(name, LABS.map((l) => l.name));
+    const all = LABS.map((l) => l.name).join(', ');
+    throw new UsageError(`unknown lab '${name}'; ${near !== undefined ? `did you mean '${near}'? (the labs: ${all})` : `choose one of: ${all}`}`);
+  }
   const format = values.format ?? (process.stdout.isTTY && process.stdin.isTTY ? 'tui' : 'line');
   if (format !== 'tui' && format !== 'line') throw new UsageError(`--format: expected tui or line, got '${format}'`);
   // The TUI into a pipe or a file is escape sequences and a lab that never ends (it waits for q).
