@@ -27,4 +27,11 @@ describe('replay: a file that is not a capture', () => {
       expect(r.code).toBe(1);
     });
   }
+
+  it('a directory: one line naming it, no stack trace, exit 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'replay-dir-'));
+    const r = await runCli(['replay', dir, '--to', `127.0.0.1:${await freePort()}`]);
+    expect(r.stderr.trim()).toBe(`mqttscope replay: ${dir}: not a regular file`);
+    expect(r.code).toBe(1);
+  });
 });

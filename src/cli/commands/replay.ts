@@ -1,5 +1,5 @@
 // `mqttscope replay FILE --to HOST:PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]]`
-import { existsSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { parseCommandArgs, parseHostPort } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
@@ -71,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     timeout = Number(values.timeout);
     if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout: expected milliseconds, got '${values.timeout}'`);
   }
-  if (!existsSync(file)) throw new CliError(`${file}: no such file`);
+  checkReadable(file);
 
   // The capture is read as it is played (a bounded read-ahead): the progress is the file read so far.
   const capture = openCapture(file, { ports });
@@ -108,6 +108,23 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.write(formatReport(res, `${to.host}:${to.port}`, suffix));
   // Nothing replayed is not "the same answers".
   return res.identical && !capture.hadErrors && res.conns.length > 0 ? 0 : 1;
+}
+
+/**
+ * The capture can be opened and read, or a one-line error naming it (as `read` gives): a
+ * directory or an unreadable file made the reader throw a stack trace.
+ */
+function checkReadable(file: string): void {
+  try {
+    if (!statSync(file).isFile()) throw new CliError(`${file}: not a regular file`);
+    closeSync(openSync(file, 'r'));
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`${file}: no such file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new CliError(`${file}: permission denied`);
+    throw new CliError(`${file}: cannot be opened (${code ?? String(e)})`);
+  }
 }
 
 /** A socket error code as a reason a person can act on. */
