@@ -8,15 +8,22 @@ export const qosLab: Lab = {
   explanation: [
     'A publisher sends the same text at QoS 0, 1 and 2 to a subscriber that asked for QoS 2.',
     '',
-    '* QoS 0 (at most once): one PUBLISH, no packet id, no answer. Flags column: .0.',
+    '* QoS 0 (at most once): one PUBLISH, no packet id, no answer.',
     '* QoS 1 (at least once): PUBLISH with a packet id, answered by PUBACK with the same id.',
     '* QoS 2 (exactly once): PUBLISH → PUBREC → PUBREL → PUBCOMP, all with one packet id.',
-    '  PUBREL has fixed-header flags 0010 [MQTT-3.6.1-1]: select it and open Header Flags.',
+    '  PUBREL has fixed-header flags 0010 [MQTT-3.6.1-1].',
     '',
     'Each hop is its own flow: client→broker and broker→client use their own packet ids.',
   ].join('\n'),
-  tuiHint: 'Press 4 (flows) to see each flow with its state and latency, then 1 to come back.',
-  lineHint: 'Follow id=N: the packets of one flow share one packet id.',
+  tuiHint: [
+    'The Flags column is DUP, QoS, RETAIN: .0. .1. .2. for the three publishes.',
+    'Select a PUBREL and open Header Flags in the tree to see 0010.',
+    'Press 4 (flows) to see each flow with its state and latency, then 1 to come back.',
+  ].join('\n'),
+  lineHint: [
+    'The QoS is q0, q1, q2 in the flags (d0 q1 r0). Follow id=N: the packets of one flow',
+    'share one packet id. A PUBREL bit by bit: mqttscope decode 62020001',
+  ].join('\n'),
   expectFindings: [],
   expectPackets: ['PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP'],
   async script(ctx) {

@@ -25,10 +25,12 @@ export const remainingLengthLab: Lab = {
     '  321      → c1 02         (2 bytes, up to 16 383)   65 + 2×128',
     '  20000    → a0 9c 01      (3 bytes, up to 2 097 151)',
     '  2097152  → 80 80 80 01   (4 bytes, up to 268 435 455)',
-    '',
+  ].join('\n'),
+  tuiHint: [
     'Select each PUBLISH, Tab to the tree, open "Remaining Length": one node per byte shows',
     'its 7 value bits, its weight and its continuation bit; the hex pane highlights it.',
   ].join('\n'),
+  lineHint: 'The line view shows the value as len=N; run the lab on a terminal (the TUI) to open each byte in the tree.',
   expectFindings: [],
   async script(ctx) {
     await ctx.step('"len-pub" connects');

@@ -8,15 +8,17 @@ export const retainedLab: Lab = {
   explanation: [
     'The broker keeps the last retained message of a topic and gives it to every new subscriber.',
     '',
-    '1. "door-sensor" publishes "open" to lab/retained/door with RETAIN=1 (flags column: .1r).',
+    '1. "door-sensor" publishes "open" to lab/retained/door with RETAIN=1.',
     '2. "late-app" subscribes afterwards and still receives it: the broker→client PUBLISH has',
     '   RETAIN=1 because it comes from the store [MQTT-3.3.1-8].',
     '3. "door-sensor" publishes an EMPTY payload with RETAIN=1: that deletes the retained',
     '   message [MQTT-3.3.1-10] (Remaining Length is just the topic and packet id).',
+    '   "late-app", already subscribed, gets that empty message with RETAIN=0: a live',
+    '   delivery, not one from the store [MQTT-3.3.1-9].',
     '4. "later-app" subscribes and gets nothing.',
   ].join('\n'),
-  tuiHint: 'Press 3 (topics) to see the topic tree with its retained value before and after step 3.',
-  lineHint: 'Watch r1 in the flags (d0 q0 r0) of steps 1 and 3, and of what each subscriber gets.',
+  tuiHint: 'The Flags column shows r for RETAIN=1 (.1r). Press 3 (topics) to see the topic tree with its retained value before and after step 3.',
+  lineHint: 'Watch r1 (RETAIN=1) in the flags (d0 q1 r1) of steps 1 and 3, and of what each subscriber gets.',
   expectFindings: [],
   async script(ctx) {
     await ctx.step('"door-sensor" connects');

@@ -6,15 +6,15 @@ export const sessionLab: Lab = {
   title: 'Persistent session: messages queued while away',
   summary: 'clean session off, QoS 1 messages queued while the client is away, session present on return',
   explanation: [
-    '"sleeper" connects with Clean Session=0 (CONNECT → Connect Flags) and subscribes at QoS 1.',
+    '"sleeper" connects with Clean Session=0 and subscribes at QoS 1.',
     'It disconnects; "sender" then publishes three QoS 1 messages. The broker keeps them in',
     'the session of "sleeper" [MQTT-3.1.2-5].',
     '',
     'When "sleeper" comes back with Clean Session=0, the CONNACK has Session Present=1',
     '[MQTT-3.2.2-2] and the queued messages follow at once, without a new SUBSCRIBE.',
   ].join('\n'),
-  tuiHint: 'Press 2 (clients) to compare the two connections of "sleeper".',
-  lineHint: 'Compare the two CONNACKs of "sleeper": session present 0, then 1.',
+  tuiHint: 'Open Connect Flags in a CONNECT of "sleeper" to see Clean Session=0. Press 2 (clients) to compare the two connections of "sleeper".',
+  lineHint: 'persistent on a CONNECT is Clean Session=0. Compare the two CONNACKs of "sleeper": sp=0, then sp=1 (Session Present).',
   expectFindings: [],
   async script(ctx) {
     await ctx.step('"sleeper" connects with clean session off and subscribes to lab/session/inbox (QoS 1)');

@@ -7,7 +7,7 @@ export const willLab: Lab = {
   summary: 'a client with a will loses its socket; the broker publishes the will to the watcher',
   explanation: [
     '"fragile" connects with a Last Will (topic lab/will/fragile, payload "fragile went away").',
-    'Open its CONNECT: Connect Flags has Will Flag=1 and Will QoS; the will topic and',
+    'In its CONNECT, Connect Flags has Will Flag=1 and Will QoS=1; the will topic and',
     'message follow the client id.',
     '',
     'Then its TCP connection is destroyed: no DISCONNECT is sent. The broker must publish',
@@ -15,7 +15,8 @@ export const willLab: Lab = {
     'the connection of fragile ends, and for the will-published finding.',
     'A clean DISCONNECT would have discarded the will [MQTT-3.1.2-10].',
   ].join('\n'),
-  tuiHint: 'Press 5 (findings) to see the will-published finding.',
+  tuiHint: 'Select the CONNECT of fragile and open Connect Flags in the tree. Press 5 (findings) to see the will-published finding.',
+  lineHint: 'The CONNECT of fragile shows will=lab/will/fragile q1; the finding is the !! line.',
   expectFindings: ['will-published'],
   async script(ctx) {
     await ctx.step('"watcher" connects and subscribes to lab/will/#');
