@@ -7,10 +7,11 @@
 /** Field ids whose values are secret (as src/dissect/secrets.ts masks them in views). */
 const SECRET_FIELD = String.raw`mqtt\.passwd|mqtt\.property\.authentication_data(?:\.value)?`;
 /** A secret field, a comparison, and the literal compared with it (a quoted string, or a bare token). */
-const COMPARED = new RegExp(String.raw`(\b(?:${SECRET_FIELD})\s*(?:==|!=|>=|<=|>|<|\beq\b|\bne\b|\bcontains\b|\bmatches\b|~)\s*)("(?:[^"\\]|\\.)*"?|[^\s()&|!]+)`, 'g');
+// Case-insensitive, as the parser reads keywords (`CONTAINS`, `Eq`, `IN`) and ids (`MQTT.PASSWD`).
+const COMPARED = new RegExp(String.raw`(\b(?:${SECRET_FIELD})\s*(?:==|!=|>=|<=|>|<|\b(?:eq|ne|lt|le|gt|ge|contains|matches)\b|~)\s*)("(?:[^"\\]|\\.)*"?|[^\s()&|!]+)`, 'gi');
 
 /** A secret field tested for membership, and the set it is tested against (`in {"a" "b"}`, `not in {…}`). */
-const IN_SET = new RegExp(String.raw`(\b(?:${SECRET_FIELD})\s+(?:not\s+)?in\s*)(\{(?:"(?:[^"\\]|\\.)*"?|[^}"])*\}?)`, 'g');
+const IN_SET = new RegExp(String.raw`(\b(?:${SECRET_FIELD})\s+(?:not\s+)?in\s*)(\{(?:"(?:[^"\\]|\\.)*"?|[^}"])*\}?)`, 'gi');
 
 /** Where string literals are: a field name inside one (`topic == "mqtt.passwd == x"`) is text. */
 function stringMap(expr: string): boolean[] {
