@@ -15,7 +15,7 @@ import { TcpDirection, type TcpDirectionSink, type TcpReassemblyOptions } from '
 export interface EngineLike {
   open(meta: ConnMeta, time: number, opts?: { midstream?: boolean }): void;
   data(id: string, dir: Direction, chunk: Uint8Array, time: number, frame?: number): void;
-  gap(id: string, dir: Direction, time: number, frame: number, lost?: number, reason?: GapReason): void;
+  gap(id: string, dir: Direction, time: number, frame: number, lost?: number, reason?: GapReason, exact?: boolean): void;
   close(id: string, time: number, how?: CloseHow, by?: Direction): void;
   end(time: number): void;
 }
@@ -797,7 +797,7 @@ export class CaptureSession {
         if (dir === 's2c') this.wsAnswered(conn, true);
         conn.ws[ev.side].gap();
       }
-      this.engine.gap(meta.id, dir, ev.time, ev.frame, ev.lost, ev.reason);
+      this.engine.gap(meta.id, dir, ev.time, ev.frame, ev.lost, ev.reason, !conn.ws);
     }
   }
 

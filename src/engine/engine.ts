@@ -162,11 +162,15 @@ export class Engine {
     (dir === 'c2s' ? st.c2s : st.s2c).framer.push(chunk);
   }
 
-  /** Bytes were lost in one direction (capture gap); `reason` says how (default `lost`). */
-  gap(id: string, dir: Direction, time: number, frame: number, lost?: number, reason: GapReason = 'lost'): void {
+  /**
+   * Bytes were lost in one direction (capture gap); `reason` says how (default `lost`).
+   * `exact`: `lost` is exactly the MQTT bytes missing (not so over WebSocket, where it
+   * counts frame bytes), so framing may step over the packet they were part of.
+   */
+  gap(id: string, dir: Direction, time: number, frame: number, lost?: number, reason: GapReason = 'lost', exact = true): void {
     const st = this.conns.get(id);
     if (!st) return;
-    (dir === 'c2s' ? st.c2s : st.s2c).framer.gap();
+    const stepped = (dir === 'c2s' ? st.c2s : st.s2c).framer.gap(exact && reason !== 'not-captured' ? lost : undefined);
     const stream = dir === 'c2s' ? 'client→broker' : 'broker→client';
     const bytes = lost !== undefined ? `${lost} byte(s)` : 'bytes';
     this.emitFinding(st, {
@@ -174,8 +178,10 @@ export class Engine {
       text: reason === 'not-captured'
         // lost is only what the first ACK past it implies; the capture note counts them all.
         ? `the ${stream} stream is missing from the capture: not one segment of this direction has been captured so far (a one-way capture, or its start was lost), so its packets cannot be decoded`
-        : `${bytes} missing from the ${stream} stream (segment not captured); packets around the gap may be lost and framing resyncs at the next plausible packet`,
-      extra: { dir, ...(lost !== undefined ? { lost_bytes: lost } : {}), ...(reason !== 'lost' ? { reason } : {}) },
+        : stepped !== null
+          ? `${bytes} missing from the ${stream} stream (segment not captured); ${stepped}`
+          : `${bytes} missing from the ${stream} stream (segment not captured); packets around the gap may be lost and framing resyncs at the next plausible packet`,
+      extra: { dir, ...(lost !== undefined ? { lost_bytes: lost } : {}), ...(reason !== 'lost' ? { reason } : {}), ...(stepped !== null ? { resync: 'exact' } : {}) },
     }, time);
     for (const o of this.observers) o.gap?.(st.meta, dir, time, frame, reason);
   }

@@ -176,8 +176,35 @@ export class Framer {
     return this.mode === Mode.Resync;
   }
 
-  /** Bytes were lost before the next chunk: drop any partial packet and resync. */
-  gap(): void {
+  /**
+   * Bytes were lost before the next chunk: drop any partial packet and resync. When
+   * the number lost is known (`lost`, exact) and falls inside the packet being read
+   * (carried, with its length known, or skipped), the next packet starts exactly where
+   * that one ends: that packet is dropped and framing stays aligned, instead of guessing
+   * a boundary among its remaining bytes (a lost segment of a long text payload made
+   * thousands of bogus packets). Returns what was dropped so, or null after a resync.
+   */
+  gap(lost?: number): string | null {
+    if (lost !== undefined && lost > 0 && this.pendingResync === null) {
+      if (this.mode === Mode.Skip && lost <= this.skipLeft) {
+        this.skipLeft -= lost;
+        if (this.skipLeft === 0) this.mode = Mode.Aligned;
+        return 'they were inside a packet that was being skipped anyway, so framing resumes right after it';
+      }
+      const total = this.carryTotal;
+      const have = this.carryLen;
+      if (this.mode === Mode.Aligned && have > 0 && total > have && lost <= total - have) {
+        const type = this.carry![0]! >> 4;
+        this.setCarry(null);
+        this.carryLen = 0;
+        this.carryTotal = -1;
+        this.marks = null;
+        this.work = null;
+        this.skipLeft = total - have - lost;
+        if (this.skipLeft > 0) this.mode = Mode.Skip;
+        return `they were inside a ${type === 0 ? 'packet of reserved type 0' : packetTypeName(type)} of ${total} bytes, which is not decoded; framing resumes right after it (${total - have - lost} more of its bytes skipped)`;
+      }
+    }
     this.setCarry(null);
     this.carryLen = 0;
     this.carryTotal = -1;
@@ -186,6 +213,7 @@ export class Framer {
     this.marks = null;
     this.work = null;
     this.mode = Mode.Resync;
+    return null;
   }
 
   /** Start in resync mode (a capture that joins a connection mid-stream). */

@@ -69,7 +69,8 @@ describe('Engine', () => {
     const { packets, findings } = run((e) => {
       e.open(META, 1);
       e.data(META.id, 'c2s', hex('3014000b526f6f6d312f'), 2, 10); // first half of a PUBLISH
-      e.gap(META.id, 'c2s', 3, 11, 12);
+      // How many bytes were lost is not known (a count would let framing step to the PUBLISH's end).
+      e.gap(META.id, 'c2s', 3, 11);
       e.data(META.id, 'c2s', hex('4c696768745475726e204f6e' + 'c000'), 4, 12);
     });
     expect(findings.map((f) => f.code)).toContain('stream-gap');
