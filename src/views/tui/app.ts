@@ -229,12 +229,14 @@ export class TuiApp {
     const [a] = s.range();
     const base = s.baseTime ?? 0;
     const focusList = this.focus === 'list';
-    this.set('listHead', [`{bold}{underline}${esc(fit(headerRow(W), W))}{/underline}{/bold}`]);
+    // Packet numbers run up to the count of packets seen (the running number).
+    const maxNo = s.all.end;
+    this.set('listHead', [`{bold}{underline}${esc(fit(headerRow(W, maxNo), W))}{/underline}{/bold}`]);
     const rows: string[] = [];
     for (const i of vp.visible()) {
       const rec = s.shown.get(a + i);
       if (!rec) continue;
-      rows.push(packetRow(rec, { width: W, baseTime: base, selected: i === vp.sel && focusList, current: i === vp.sel && !focusList, marked: s.marked.has(rec.frame) }));
+      rows.push(packetRow(rec, { width: W, baseTime: base, selected: i === vp.sel && focusList, current: i === vp.sel && !focusList, marked: s.marked.has(rec.frame), maxNo }));
     }
     if (rows.length === 0) {
       rows.push(esc(s.count() === 0 && s.all.end > 0 ? '  (no packet matches the filter)' : this.opts.live ? '  waiting for packets…' : '  (no packets)'));

@@ -43,11 +43,15 @@ export interface Columns {
   flags: number; id: number; topic: number; len: number; mark: number;
 }
 
-/** Column widths for a total width; the topic takes what is left. */
-export function columns(width: number): Columns {
+/**
+ * Column widths for a total width; the topic takes what is left. `maxNo` is the
+ * largest packet number the list can show: No. widens to its digits (a number cut
+ * to `1000…` would read the same for packets 100,000 to 100,099).
+ */
+export function columns(width: number, maxNo = 0): Columns {
   const wide = width >= 120;
   const c: Columns = {
-    no: wide ? 7 : 5, time: wide ? 10 : 8, client: wide ? 18 : width >= 90 ? 12 : 9, dir: 1, type: 11,
+    no: Math.max(wide ? 7 : 5, String(maxNo).length), time: wide ? 10 : 8, client: wide ? 18 : width >= 90 ? 12 : 9, dir: 1, type: 11,
     flags: 3, id: 5, topic: 0, len: wide ? 7 : 5, mark: 1,
   };
   const fixed = c.no + c.time + c.client + c.dir + c.type + c.flags + c.id + c.len + c.mark + 9; // 9 gaps
@@ -55,8 +59,19 @@ export function columns(width: number): Columns {
   return c;
 }
 
-export function headerRow(width: number): string {
-  const c = columns(width);
+/**
+ * A length in at most `w` characters: exact when it fits, else in k or M (1000s),
+ * never cut (`2050…` for 205,008 would read as 2,050).
+ */
+export function lengthCell(n: number, w: number): string {
+  const exact = String(n);
+  if (exact.length <= w) return exact;
+  const k = `${Math.round(n / 1e3)}k`;
+  return k.length <= w ? k : `${Math.round(n / 1e6)}M`;
+}
+
+export function headerRow(width: number, maxNo = 0): string {
+  const c = columns(width, maxNo);
   return [
     fit('No.', c.no, 'right'), fit('Time', c.time, 'right'), fit('Client', c.client), fit('', c.dir),
     fit('Type', c.type), fit('dqr', c.flags), fit('PktId', c.id, 'right'), fit('Topic', c.topic),
@@ -72,11 +87,13 @@ export interface RowOptions {
   marked?: boolean;
   /** Selected while another pane has the focus (underlined, not reversed). */
   current?: boolean;
+  /** The largest packet number the list can show (columns()). */
+  maxNo?: number;
 }
 
 /** A blessed-tagged row exactly `width` columns wide. */
 export function packetRow(rec: PacketRecord, o: RowOptions): string {
-  const c = columns(o.width);
+  const c = columns(o.width, o.maxNo);
   const s = rec.summary;
   const name = typeName(s.type);
   // An empty client id (allowed with clean session) shows the client port instead.
@@ -93,7 +110,7 @@ export function packetRow(rec: PacketRecord, o: RowOptions): string {
     esc(fit(flagString(rec), c.flags)),
     esc(fit(s.packetId === null ? '' : String(s.packetId), c.id, 'right')),
     esc(fit(printable(topic), c.topic)),
-    esc(fit(String(s.remainingLength), c.len, 'right')),
+    esc(fit(lengthCell(s.remainingLength, c.len), c.len, 'right')),
     // A finding jump marks its packets, which mostly have the `!` too: the mark wins (red when both).
     mark(o.marked ? '*' : problem ? '!' : ' ', problem && !o.selected),
   ];
