@@ -2,9 +2,12 @@
 // connection [RFC 6455 §5]. Optionally skips the HTTP upgrade request or
 // response first. Data frames (binary, text and their continuations) are
 // unmasked and their payload handed on as it arrives, so one MQTT packet may
-// span frames and one frame may hold several packets. Control frames (ping,
-// pong, close) are consumed. Chunks may split anywhere; memory is bounded
-// (the HTTP header is capped, frame payloads are streamed, not buffered).
+// span frames and one frame may hold several packets. Messages compressed with
+// permessage-deflate [RFC 7692] are collected and inflated when they end. Control
+// frames (ping, pong, close) are consumed. Chunks may split anywhere; memory is
+// bounded (the HTTP header is capped, plain payloads are streamed, a compressed
+// message is held up to 16 MiB, plus a 32 KiB window).
+import { constants as zc, inflateRawSync } from 'node:zlib';
 import type { Note } from '../model/types.js';
 
 export interface WebSocketSink {
@@ -28,6 +31,13 @@ const enum St { Http, Header, Payload, Control, Closed, Lost }
 
 /** Most payload bytes a control frame may have [RFC 6455 §5.5]; only a close frame's first two are read. */
 const MAX_CONTROL = 125;
+/** Largest compressed message held to be inflated, and largest it may inflate to. */
+const MAX_COMPRESSED = 16 * 1024 * 1024;
+const MAX_INFLATED = 64 * 1024 * 1024;
+/** The LZ77 window permessage-deflate may refer back into across messages [RFC 7692 §7.2.3.1]. */
+const WINDOW = 32 * 1024;
+/** What ends every compressed message, removed by the sender [RFC 7692 §7.2.1]. */
+const TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
 
 export class WebSocketDeframer {
   private readonly sink: WebSocketSink;
@@ -46,6 +56,16 @@ export class WebSocketDeframer {
   /** The current data frame has FIN set (its message ends with it). */
   /** Frames seen so far. */
   frames = 0;
+  /**
+   * The message being read is compressed (permessage-deflate, RSV1 on its first frame
+   * [RFC 7692 §6]): its payload is collected here and inflated when it ends.
+   */
+  private deflated: Uint8Array[] | null = null;
+  private deflatedLen = 0;
+  /** The last 32 KiB of inflated output: the window later messages may refer back into. */
+  private window: Buffer | null = null;
+  /** Inflating failed once (a message whose window was not captured): later ones are not tried. */
+  private inflateFailed = false;
 
   constructor(sink: WebSocketSink, opts: WebSocketDeframerOptions = {}) {
     this.sink = sink;
@@ -82,7 +102,8 @@ export class WebSocketDeframer {
           this.left -= n;
           const plain = this.mask ? this.unmask(part) : part;
           if (this.st === St.Payload) {
-            if (plain.length) this.sink.data(plain);
+            if (this.deflated !== null) this.collect(plain);
+            else if (plain.length) this.sink.data(plain);
           } else {
             // A control frame carries at most 125 bytes [RFC 6455 §5.5]; past that (a bad
             // length, a reserved opcode's payload) the bytes are skipped, not kept: they
@@ -187,6 +208,9 @@ export class WebSocketDeframer {
       } else if (op === 1 || op === 2) {
         if (op === 1) this.note('warn', 'websocket-text-frame', 'MQTT sent in a WebSocket text frame; MQTT over WebSocket must use binary frames [MQTT-6.0.0-1]');
         this.msgOpcode = op;
+        // RSV1 on a message's first frame: compressed with permessage-deflate [RFC 7692 §6].
+        this.deflated = (b0 & 0x40) !== 0 ? [] : null;
+        this.deflatedLen = 0;
       } else {
         this.note('warn', 'websocket-bad-opcode', `WebSocket frame with reserved opcode ${op}; its payload is skipped`);
         this.control = [];
@@ -209,9 +233,56 @@ export class WebSocketDeframer {
       this.st = St.Closed;
       return;
     }
-    if (this.st === St.Payload && this.finPending) this.msgOpcode = 0;
+    if (this.st === St.Payload && this.finPending) {
+      this.msgOpcode = 0;
+      if (this.deflated !== null) this.inflateMessage();
+    }
     this.control = [];
     this.st = St.Header;
+  }
+
+  private collect(part: Uint8Array): void {
+    const d = this.deflated!;
+    if (this.deflatedLen + part.length > MAX_COMPRESSED) {
+      if (this.deflatedLen <= MAX_COMPRESSED) {
+        this.note('warn', 'websocket-inflate-failed', `compressed WebSocket message longer than ${MAX_COMPRESSED} bytes; it is not decoded`);
+      }
+      this.deflatedLen = MAX_COMPRESSED + 1;
+      d.length = 0;
+      return;
+    }
+    if (part.length) d.push(part.slice());
+    this.deflatedLen += part.length;
+  }
+
+  /**
+   * A compressed message ended: inflate it as raw DEFLATE with its tail put back, the
+   * window of earlier messages as a preset dictionary (context takeover; harmless when
+   * the sender resets it), and hand the MQTT bytes on.
+   */
+  private inflateMessage(): void {
+    const parts = this.deflated!;
+    const len = this.deflatedLen;
+    this.deflated = null;
+    this.deflatedLen = 0;
+    if (len > MAX_COMPRESSED || this.inflateFailed) return;
+    let out: Buffer;
+    try {
+      out = inflateRawSync(Buffer.concat([...parts, TAIL]), {
+        finishFlush: zc.Z_SYNC_FLUSH,
+        maxOutputLength: MAX_INFLATED,
+        ...(this.window !== null ? { dictionary: this.window } : {}),
+      });
+    } catch (err) {
+      this.inflateFailed = true;
+      const why = err instanceof Error ? err.message : String(err);
+      this.note('warn', 'websocket-inflate-failed', `a compressed (permessage-deflate) WebSocket message could not be inflated (${why}); it refers back to bytes not in the capture, or is damaged. This direction's compressed messages are not decoded from here on`);
+      return;
+    }
+    const w = this.window;
+    this.window = out.length >= WINDOW ? out.subarray(out.length - WINDOW)
+      : w === null ? out : Buffer.concat([w, out]).subarray(Math.max(0, w.length + out.length - WINDOW));
+    if (out.length) this.sink.data(out);
   }
 
   private unmask(part: Uint8Array): Uint8Array {
