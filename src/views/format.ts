@@ -219,7 +219,7 @@ function previewAt(b: Uint8Array, start: number, len: number, max: number): stri
     try { text = slice.length < p.length ? utf8.decode(slice.subarray(0, slice.length - 3)) : null; } catch { text = null; }
   }
   // eslint-disable-next-line no-control-regex
-  if (text !== null && !/[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/.test(text)) {
+  if (text !== null && !/[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(text)) {
     const chars = [...text];
     const cut = chars.length > max || slice.length < p.length;
     return JSON.stringify(chars.slice(0, max).join('')) + (cut ? '…' : '');
@@ -230,17 +230,28 @@ function previewAt(b: Uint8Array, start: number, len: number, max: number): stri
   return `0x${hex}${n < p.length ? '…' : ''}`;
 }
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+/**
+ * C0 and C1 controls and DEL, and the bidirectional formatting characters (U+061C,
+ * U+200E, U+200F, U+202A-U+202E, U+2066-U+2069): a terminal that lays out
+ * bidirectional text would let U+202E show the rest of the line reversed
+ * (`a/‮nimda` reading as `a/admin`; the Trojan Source trick, CVE-2021-42574).
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Network data (client ids, topics, user names) made safe for a terminal:
  * control characters, ESC included, become `\xHH` so a peer cannot inject
- * escape sequences into the operator's terminal.
+ * escape sequences into the operator's terminal, and bidirectional formatting
+ * characters become `\uHHHH` so they cannot reorder what is shown.
  */
 export function printable(s: string): string {
   CONTROL.lastIndex = 0;
   if (!CONTROL.test(s)) return s;
-  return s.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return s.replace(CONTROL, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
 }
 
 /** Symbol for a severity. */
