@@ -573,7 +573,7 @@ export class TuiApp {
       case 'pagedown': t.move(Math.max(1, this.layout.tree.height - 1)); break;
       case 'enter': case 'space': t.toggle(); break;
       case 'right': case 'l': t.right(); break;
-      case 'left': t.left(); break;
+      case 'left': case 'h': t.left(); break;
       default:
         if (ch === '*') t.expandAll(true);
         else if (ch === '-') t.expandAll(false);
