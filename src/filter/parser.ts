@@ -186,10 +186,17 @@ class Parser {
   /** A word compared with a packet-type field must name a type: `type == publsh` would match nothing. */
   private checkValue(field: FieldRef, v: Literal): void {
     const spec = field.spec;
+    // The packet type is 4 bits: 16 or 3.5 can never match (Wireshark refuses them too).
+    if (v.kind === 'number' && spec.coerce && !(Number.isInteger(v.num) && v.num! >= 0 && v.num! <= 15)) {
+      this.fail('bad-operand', `${field.written} is a 4-bit packet type: '${v.text}' can never match it (0-15, or a name such as publish)`, v.pos);
+    }
     if (v.kind === 'number') return;
     if (spec.coerce) {
       if (spec.coerce(v.text) !== undefined) return;
-      if (v.kind === 'string' && /^\s*\d+\s*$/.test(v.text)) return;
+      if (v.kind === 'string' && /^\s*\d+\s*$/.test(v.text)) {
+        if (Number(v.text) <= 15) return;
+        this.fail('bad-operand', `${field.written} is a 4-bit packet type: '${v.text.trim()}' can never match it (0-15, or a name such as publish)`, v.pos);
+      }
       const s = suggest(v.text, TYPE_NAMES);
       this.fail('bad-operand', `'${v.text}' is not a packet type${s ? `; did you mean '${s}'?` : ' (connect, connack, publish, puback, … auth, or a number 0-15)'}`, v.pos);
     }
