@@ -2,6 +2,7 @@
 // path, bit fields rendered Wireshark-style (`0011 .... = Message Type: ...`),
 // and the byte → node lookup that links the hex pane back to the tree.
 import type { Field, Note } from '../../model/types.js';
+import { printable } from './text.js';
 
 export interface TreeRow {
   field: Field;
@@ -197,7 +198,9 @@ export function rowText(row: TreeRow, bytes: Uint8Array): string {
     for (let k = 0; k < f.length; k++) v = v * 256 + (bytes[f.offset + k] ?? 0);
     text = `${bitPattern(v, f.mask, f.length)} = ${text}`;
   }
-  return `${'  '.repeat(row.depth)}${marker}${text}`;
+  // The dissector's display escapes C0 controls but keeps C1 and bidirectional
+  // formatting characters (U+009B, U+202E) as they are: not for the terminal.
+  return `${'  '.repeat(row.depth)}${marker}${printable(text)}`;
 }
 
 /**
