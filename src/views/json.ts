@@ -82,20 +82,22 @@ export function reservedTypeFinding(r: PacketRecord, showSecrets = false): Findi
 }
 
 // DEL and the C1 controls (U+0080-U+009F; U+009B is a one-character CSI that
-// terminals such as xterm act on in UTF-8) that JSON.stringify leaves raw.
+// terminals such as xterm act on in UTF-8), and the bidirectional formatting
+// characters (U+202E shows the rest of a line reversed), that JSON.stringify leaves raw.
 // eslint-disable-next-line no-control-regex
-const RAW_CONTROL = /[\u007f-\u009f]/g;
+const RAW_CONTROL = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
- * JSON.stringify(o), with DEL and the C1 controls written as `\u00XX` escapes:
- * the same JSON value, but a topic or client id holding U+009B cannot drive the
- * terminal that shows `--format json`. (They can only occur inside strings.)
+ * JSON.stringify(o), with DEL, the C1 controls and the bidirectional formatting
+ * characters written as `\uXXXX` escapes: the same JSON value, but a topic or client
+ * id holding U+009B or U+202E cannot drive or reorder the terminal that shows
+ * `--format json`. (They can only occur inside strings.)
  */
 export function jsonLine(o: unknown): string {
   const s = JSON.stringify(o);
   RAW_CONTROL.lastIndex = 0;
   if (!RAW_CONTROL.test(s)) return s;
-  return s.replace(RAW_CONTROL, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  return s.replace(RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function createJsonView(opts: ViewOptions): View {

@@ -5,6 +5,7 @@ import type { DissectResult } from '../model/packet.js';
 import type { Field, Note } from '../model/types.js';
 import { inRanges, maskSecrets, MASK, secretRanges } from '../dissect/index.js';
 import { hexOf } from '../dissect/utf8.js';
+import { printable } from './format.js';
 
 export interface TreeOptions {
   showSecrets?: boolean;
@@ -96,7 +97,10 @@ export function renderTree(bytes: Uint8Array, result: DissectResult, opts: TreeO
   const rest = result.notes.filter((n) => !shown.has(n));
   for (const n of rest) lines.push(noteLine(n));
   if (result.notes.length === 0) lines.push('(no protocol violations)');
-  return lines.join('\n');
+  // The dissector escapes C0 controls in what it displays; C1 controls (U+009B is a
+  // one-character CSI) and bidirectional overrides (U+202E) are escaped here, so a
+  // topic or client id cannot drive or reorder the terminal.
+  return lines.map(printable).join('\n');
 }
 
 export { MASK };

@@ -3,6 +3,7 @@ import { parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { AclFileError, effectiveUsername, explain, loadAclFile, type CheckAccess } from '../../acl/index.js';
 import { escapeControls } from '../../acl/mosquitto-text.js';
+import { jsonLine } from '../../views/json.js';
 
 /** Every option `acl explain` accepts (each one is in the usage text). */
 export const options = {
@@ -73,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const w of acl.warnings) process.stderr.write(`warning: ${w}\n`);
   const ex = explain(acl, { username: values.user ?? null, clientId: values['client-id'], access, topic });
   if (values.json) {
-    process.stdout.write(JSON.stringify({
+    process.stdout.write(jsonLine({
       allowed: ex.allowed,
       access,
       topic,

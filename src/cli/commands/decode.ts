@@ -9,6 +9,7 @@ import { packetTypeName, PACKET_TYPES } from '../../protocol/packet-types.js';
 import { renderTree } from '../../views/tree.js';
 import { renderHex } from '../../views/hex.js';
 import { packetToJson } from '../../views/packet-json.js';
+import { jsonLine } from '../../views/json.js';
 
 export const summary = 'decode packets given as hex';
 
@@ -164,7 +165,7 @@ export async function run(argv: string[]): Promise<number> {
     const rec = p.record;
     for (const n of rec.notes) if (n.severity === 'error') errors++;
     if (format === 'json') {
-      out.push(JSON.stringify(packetToJson(rec, { fields: values.fields === true, showSecrets })));
+      out.push(jsonLine(packetToJson(rec, { fields: values.fields === true, showSecrets })));
       continue;
     }
     const t = rec.tree();
