@@ -60,7 +60,9 @@ export function tokenize(src: string): Token[] {
       }
       // `8..9`: a range in a set ends the number at '..'.
       if (i < n && IDENT_CHAR.test(src[i]!) && src.slice(i, i + 2) !== '..') {
-        err('bad-number', `invalid number '${src.slice(start, i + 1)}'; quote it if it is a string`, i);
+        let e = i;
+        while (e < n && IDENT_CHAR.test(src[e]!)) e++;
+        err('bad-number', `invalid number '${src.slice(start, e)}'; quote it if it is a string`, i);
       }
       out.push({ kind: 'number', text: src.slice(start, i), num: value, pos: start, end: i });
       continue;

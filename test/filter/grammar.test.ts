@@ -245,6 +245,10 @@ describe('syntax errors point at the failing character', () => {
     expect(lines[0]).toContain(`position ${pos + 1}`);
     expect(e.reason).toBe(lines[0]!.replace(/ \(at position \d+\)$/, ''));
   });
+  it('an invalid number is quoted whole in the message', () => {
+    expect(syntaxError('mqtt.qos == 1e3').reason).toBe("invalid number '1e3'; quote it if it is a string");
+    expect(syntaxError('mqtt.msgid == 12ab').reason).toBe("invalid number '12ab'; quote it if it is a string");
+  });
   it('suggests the nearest name', () => {
     expect(syntaxError('publsh').reason).toContain("did you mean 'publish'");
     expect(syntaxError('mqtt.topc == "x"').reason).toContain("did you mean 'mqtt.topic'");
