@@ -28,6 +28,8 @@ export interface LabRunOptions {
 export interface LabResult {
   findings: Finding[];
   packets: Record<string, number>;
+  /** The signal (SIGINT, SIGTERM) that stopped the lab before its script ended. */
+  stoppedBy?: NodeJS.Signals;
 }
 
 export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult> {
@@ -43,6 +45,21 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
   let proxy: ProxyHandle | null = null;
   let tick: NodeJS.Timeout | null = null;
   let ctx: MqttLabContext | null = null;
+  // Ctrl-C or SIGTERM stops the script as q does in the TUI: the clients, proxy and
+  // broker close, the line view ends with its summary line, and the temporary
+  // password/ACL files go. A second signal exits at once.
+  let stoppedBy: NodeJS.Signals | null = null;
+  let signalled: () => void = () => undefined;
+  const onSignalled = new Promise<'signal'>((resolve) => { signalled = () => resolve('signal'); });
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (stoppedBy) { removeSignals(); process.kill(process.pid, sig); return; }
+    stoppedBy = sig;
+    ctx?.stop();
+    signalled();
+  };
+  const removeSignals = (): void => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const mqtt = await import('mqtt').catch((e: Error) => {
       throw new Error(`the labs need the 'mqtt' package (MQTT.js): ${e.message}`);
@@ -105,6 +122,7 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
 
     ctx = new MqttLabContext(mqtt, `mqtt://127.0.0.1:${proxy.port}`, pace, say);
     const c = ctx;
+    if (stoppedBy) c.stop();
     const play = async (): Promise<void> => {
       await lab.script(c);
       // Let delivery windows close while the subscribers are still connected, so
@@ -119,16 +137,19 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
       const tv = tuiView;
       const played = play().then(() => 'played' as const);
       played.catch(() => undefined);
-      const how = await Promise.race([played, tv.done.then(() => 'quit' as const)]);
-      if (how === 'quit') c.stop();
+      const how = await Promise.race([played, tv.done.then(() => 'quit' as const), onSignalled]);
+      if (how !== 'played') c.stop();
       else {
         say('lab script finished: explore the capture (h: explanation, ?: keys), q quits');
-        await tv.done;
+        await Promise.race([tv.done, onSignalled]);
       }
       tv.destroy();
       for (const l of logs) process.stderr.write(`mqttscope proxy: ${l}\n`);
     } else {
-      await play();
+      const played = play();
+      played.catch(() => undefined);
+      // A stopped script ends in LabStopped (or a client error): the signal says why.
+      await Promise.race([played, onSignalled]).catch((err: unknown) => { if (!stoppedBy) throw err; });
     }
     clearInterval(tick);
     tick = null;
@@ -138,10 +159,12 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     if (!tuiView) {
       view.end();
       const codes = [...new Set(findings.map((f) => f.code))];
-      out.write(`# lab ${lab.name} finished: ${Object.values(packets).reduce((a, b) => a + b, 0)} packets, findings: ${codes.length ? codes.join(', ') : 'none'}\n`);
+      const how = stoppedBy ? `stopped by ${stoppedBy}` : 'finished';
+      out.write(`# lab ${lab.name} ${how}: ${Object.values(packets).reduce((a, b) => a + b, 0)} packets, findings: ${codes.length ? codes.join(', ') : 'none'}\n`);
     }
-    return { findings, packets };
+    return { findings, packets, ...(stoppedBy ? { stoppedBy } : {}) };
   } finally {
+    removeSignals();
     if (tick) clearInterval(tick);
     await ctx?.closeAll().catch(() => undefined);
     await proxy?.close().catch(() => undefined);
