@@ -13,12 +13,14 @@ import { SocketEnd, WebSocketEnd, type End } from './ends.js';
 import { Link, type UpstreamAttempt } from './link.js';
 import { listenOn, normalizeHost } from './listen.js';
 import {
-  DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PACKET_SIZE, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PACKET_SIZE, DEFAULT_MAX_WS_UNFINISHED_BYTES, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
   type ProxyHandle, type ProxyOptions, type ProxyStats,
 } from './types.js';
 
 /** WebSocket subprotocols MQTT clients ask for: `mqtt` (3.1.1, 5) and `mqttv3.1`. */
 const WS_PROTOCOLS = ['mqtt', 'mqttv3.1'];
+/** An unfinished WebSocket message up to this size is never refused (as the framer's packets). */
+const WS_FREE_UNFINISHED = 64 * 1024;
 
 export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const now = opts.now ?? nowUs;
@@ -201,6 +203,41 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   });
   const address = await listenOn(server, opts.listen, '--listen');
 
+  // What all WebSocket clients together make the proxy hold in unfinished messages
+  // (maxPayload caps one message, not how many connections hold one), as the framer
+  // caps unfinished packets over TCP. ws keeps a message's received frames and the
+  // bytes of the frame under way (Receiver._messageLength, _bufferedBytes) until the
+  // message is complete; these are read after ws has taken each chunk of the socket.
+  // Past the cap, a connection whose own unfinished message passes 64 KiB is closed
+  // (1009, message too big): a message cannot be forwarded before it is complete.
+  const wsCap = opts.maxWsUnfinishedBytes ?? DEFAULT_MAX_WS_UNFINISHED_BYTES;
+  let wsUnfinished = 0;
+  const watchUnfinished = (ws: WebSocket, sock: net.Socket, meta: ConnMeta): void => {
+    const r = (ws as unknown as { _receiver?: { _bufferedBytes?: unknown; _messageLength?: unknown } })._receiver;
+    if (r === undefined || typeof r._bufferedBytes !== 'number' || typeof r._messageLength !== 'number') return;
+    const rx = r as { _bufferedBytes: number; _messageLength: number };
+    let mine = 0;
+    const check = (): void => {
+      const now = rx._bufferedBytes + rx._messageLength;
+      wsUnfinished += now - mine;
+      mine = now;
+      if (wsUnfinished > wsCap && now > WS_FREE_UNFINISHED && wsUnfinished > now) {
+        log(`client ${endpointString(meta.client)} holds an unfinished WebSocket message of ${now} bytes while all WebSocket clients hold ${wsUnfinished} (more than ${wsCap}); closing the connection`);
+        release();
+        ws.close(1009, 'unfinished messages over the proxy limit');
+        // ws would go on reading until the client answers the close: stop holding now.
+        ws.terminate();
+      }
+    };
+    const release = (): void => {
+      sock.off('data', check);
+      wsUnfinished -= mine;
+      mine = 0;
+    };
+    sock.on('data', check);
+    ws.once('close', release);
+  };
+
   let httpServer: http.Server | null = null;
   let wss: WebSocketServer | null = null;
   let wsAddress: Endpoint | null = null;
@@ -224,6 +261,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     wss.on('connection', (ws: WebSocket, req: http.IncomingMessage) => {
       const sock = req.socket;
       const meta = metaOf(sock, 'ws');
+      watchUnfinished(ws, sock, meta);
       ws.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
           log(`client ${endpointString(meta.client)} sent a WebSocket message larger than ${maxWsMessage} bytes (--max-packet-size + 5); closing the connection`);

@@ -36,6 +36,11 @@ export interface ProxyOptions {
   maxBufferedBytes?: number;
   /** Largest packet decoded (larger ones are forwarded, not decoded). Default 16 MiB. */
   maxPacketSize?: number;
+  /**
+   * Bytes of unfinished WebSocket messages all WebSocket clients together may make the
+   * proxy hold; past it, a client whose unfinished message passes 64 KiB is closed. Default 256 MiB.
+   */
+  maxWsUnfinishedBytes?: number;
   /** Clock in microseconds since the epoch. */
   now?: () => number;
   /** Extra byte watchers (the pcap writer). They see each chunk before the decoder does. */
@@ -112,4 +117,5 @@ export interface ProxyHandle {
 
 export const DEFAULT_MAX_PACKET_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_WS_UNFINISHED_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;

@@ -1,0 +1,93 @@
+// WebSocket clients that each start a big message and never finish it. ws hands a
+// message on only once it is complete, so until then the proxy holds it: maxPayload
+// caps one message, not how many connections hold one. 30 clients each holding 15 MiB
+// of a 16 MiB message took the proxy from 60 MiB to 540 MiB of RSS. All WebSocket
+// clients together are now capped (256 MiB by default, 1 MiB here): past it, a client
+// whose unfinished message passes 64 KiB is closed, with one log line.
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { rawServer, testProxy, waitFor, type RawServer, type TestProxy } from '../proxy/helpers.js';
+
+const KiB = 1024;
+let proxy: TestProxy | null = null;
+let broker: RawServer | null = null;
+const socks: net.Socket[] = [];
+
+afterEach(async () => {
+  for (const s of socks.splice(0)) s.destroy();
+  await proxy?.close();
+  await broker?.close();
+  proxy = null;
+  broker = null;
+});
+
+/** A raw WebSocket client (subprotocol mqtt), after the upgrade. */
+async function wsClient(port: number): Promise<{ sock: net.Socket; closed: Promise<void> }> {
+  const sock = net.connect(port, '127.0.0.1');
+  socks.push(sock);
+  sock.on('error', () => { /* a reset is what a closed client may see */ });
+  const closed = new Promise<void>((r) => sock.once('close', () => r()));
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  sock.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+    + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n');
+  await new Promise<void>((r) => sock.once('data', () => r()));
+  return { sock, closed };
+}
+
+/** One masked frame with an all-zero mask (so the payload goes as is). */
+function frame(opcode: number, fin: boolean, payload: Buffer): Buffer {
+  const h = Buffer.alloc(14);
+  // FIN bit and opcode (2: binary, 0: continuation).
+  h[0] = (fin ? 0x80 : 0) | opcode;
+  // MASK bit, 127: a 64-bit length follows.
+  h[1] = 0x80 | 127;
+  // The payload length.
+  h.writeBigUInt64BE(BigInt(payload.length), 2);
+  // The masking key, 00 00 00 00.
+  h.writeUInt32BE(0, 10);
+  return Buffer.concat([h, payload]);
+}
+
+describe('unfinished WebSocket messages across connections', () => {
+  it('closes the client that takes the total over the cap, and keeps the others', async () => {
+    broker = await rawServer();
+    proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 }, maxWsUnfinishedBytes: 1024 * KiB });
+    const clients = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await wsClient(proxy.wsPort!);
+      // The first fragment of a binary message, 400 KiB, without FIN.
+      c.sock.write(frame(2, false, Buffer.alloc(400 * KiB, 0x41)));
+      clients.push(c);
+      await waitFor(() => proxy!.connections().length === i + 1 || proxy!.logs.length > 0, 5000, 'the connection');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // 400 + 400 KiB fit under 1 MiB; the third client takes it to 1200 KiB.
+    await Promise.race([clients[2]!.closed, new Promise((_, no) => setTimeout(() => no(new Error('the third client was not closed')), 5000))]);
+    expect(proxy.logs).toHaveLength(1);
+    expect(proxy.logs[0]).toMatch(/^client 127\.0\.0\.1:\d+ holds an unfinished WebSocket message of \d+ bytes while all WebSocket clients hold \d+ \(more than 1048576\); closing the connection$/);
+    await waitFor(() => proxy!.connections().length === 2, 5000, 'the close');
+    // The first client finishes its message: all of it reaches the broker.
+    const up = await broker.next();
+    const got: Buffer[] = [];
+    up.on('data', (c: Buffer) => got.push(c));
+    clients[0]!.sock.write(frame(0, true, Buffer.alloc(100 * KiB, 0x42)));
+    await waitFor(() => got.reduce((n, c) => n + c.length, 0) === 500 * KiB, 5000, 'the message');
+    const want = Buffer.concat([Buffer.alloc(400 * KiB, 0x41), Buffer.alloc(100 * KiB, 0x42)]);
+    expect(createHash('sha256').update(Buffer.concat(got)).digest('hex')).toBe(createHash('sha256').update(want).digest('hex'));
+  });
+
+  it('never closes one client on its own, even with a message larger than the cap', async () => {
+    broker = await rawServer();
+    proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 }, maxWsUnfinishedBytes: 256 * KiB });
+    const c = await wsClient(proxy.wsPort!);
+    const up = await broker.next();
+    const got: Buffer[] = [];
+    up.on('data', (x: Buffer) => got.push(x));
+    // 1 MiB in four fragments of 256 KiB.
+    for (let i = 0; i < 4; i++) c.sock.write(frame(i === 0 ? 2 : 0, i === 3, Buffer.alloc(256 * KiB, 0x30 + i)));
+    await waitFor(() => got.reduce((n, x) => n + x.length, 0) === 1024 * KiB, 5000, 'the message');
+    expect(proxy.logs).toEqual([]);
+    expect(proxy.connections()).toHaveLength(1);
+  });
+});
