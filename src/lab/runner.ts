@@ -51,12 +51,23 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
   let stoppedBy: NodeJS.Signals | null = null;
   let signalled: () => void = () => undefined;
   const onSignalled = new Promise<'signal'>((resolve) => { signalled = () => resolve('signal'); });
+  let halted = false;
+  const halt = (): void => { halted = true; ctx?.stop(); signalled(); };
   const onSignal = (sig: NodeJS.Signals): void => {
     if (stoppedBy) { removeSignals(); process.kill(process.pid, sig); return; }
     stoppedBy = sig;
-    ctx?.stop();
-    signalled();
+    halt();
   };
+  // The reader of the line view went away (`| head`): stop quietly, as read and up do,
+  // instead of dying on EPIPE and leaving the lab's files behind.
+  let outBroken = false;
+  const onOutError = (e: NodeJS.ErrnoException): void => {
+    if (outBroken) return;
+    outBroken = true;
+    if (e.code !== 'EPIPE') process.stderr.write(`mqttscope lab: cannot write the output: ${e.message}\n`);
+    halt();
+  };
+  out.on('error', onOutError);
   const removeSignals = (): void => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -122,7 +133,7 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
 
     ctx = new MqttLabContext(mqtt, `mqtt://127.0.0.1:${proxy.port}`, pace, say);
     const c = ctx;
-    if (stoppedBy) c.stop();
+    if (halted) c.stop();
     const play = async (): Promise<void> => {
       await lab.script(c);
       // Let delivery windows close while the subscribers are still connected, so
@@ -149,14 +160,14 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
       const played = play();
       played.catch(() => undefined);
       // A stopped script ends in LabStopped (or a client error): the signal says why.
-      await Promise.race([played, onSignalled]).catch((err: unknown) => { if (!stoppedBy) throw err; });
+      await Promise.race([played, onSignalled]).catch((err: unknown) => { if (!halted) throw err; });
     }
     clearInterval(tick);
     tick = null;
     await proxy.close();
     proxy.engine.end(nowUs());
     proxy = null;
-    if (!tuiView) {
+    if (!tuiView && !outBroken) {
       view.end();
       const codes = [...new Set(findings.map((f) => f.code))];
       const how = stoppedBy ? `stopped by ${stoppedBy}` : 'finished';
@@ -165,6 +176,8 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     return { findings, packets, ...(stoppedBy ? { stoppedBy } : {}) };
   } finally {
     removeSignals();
+    // Once broken, late write errors may still come: the listener stays to swallow them.
+    if (!outBroken) out.removeListener('error', onOutError);
     if (tick) clearInterval(tick);
     await ctx?.closeAll().catch(() => undefined);
     await proxy?.close().catch(() => undefined);
