@@ -207,6 +207,7 @@ export class Analyzer implements EngineObserver {
     this.grants = new GrantWatch(this.ctx, this.sessions, this.topics, { windowUs, settleUs: opts.settleUs, brokerKind, acl: opts.acl, aclCheck: acl });
     this.delivery = new DeliveryCorrelator(this.ctx, this.sessions, {
       windowUs, settleUs: opts.settleUs, brokerKind, acl,
+      unacknowledged: (s) => this.flows.unacknowledged(s),
       keepRecords: opts.keepRecords ?? true,
       maxPending: opts.maxPendingDeliveries ?? 250_000,
       maxPendingBytes: opts.maxPendingPayloadBytes ?? 64 * 1024 * 1024,

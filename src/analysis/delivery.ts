@@ -3,7 +3,7 @@
 // within the window. Catches mosquitto's ACL "silent drops".
 import { createHash } from 'node:crypto';
 import type { PacketRecord } from '../model/packet.js';
-import { type AnalysisContext, bufferOf, copySizeBound, payloadEquals, payloadLength, payloadStart, who } from './context.js';
+import { type AnalysisContext, bufferOf, capitalize, copySizeBound, payloadEquals, payloadLength, payloadStart, who } from './context.js';
 import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
@@ -44,6 +44,8 @@ export interface DeliveryOptions {
   settleUs?: number;
   brokerKind: 'mosquitto' | 'aedes' | 'unknown';
   acl?: AclCheck;
+  /** The broker→client QoS 1/2 PUBLISHes a connection has not acknowledged (FlowTracker.unacknowledged): asked only when a finding is made. */
+  unacknowledged?: (s: Session) => { count: number; oldestFrame: number; oldestTime: number } | null;
   /** Hold each awaited PUBLISH's record, so that a later finding marks it (AnalyzerOptions.keepRecords). */
   keepRecords: boolean;
   /** Most publishes awaited at once (AnalyzerOptions.maxPendingDeliveries). */
@@ -62,6 +64,23 @@ export interface DeliveryOptions {
  * made once per route and shared by its publishes; what was delivered is
  * kept on the Pending.
  */
+/** mosquitto's max_inflight_messages by default: the limit for an MQTT 3.1.1 client, or an MQTT 5 one that announced no Receive Maximum. */
+const MOSQUITTO_MAX_INFLIGHT = 20;
+
+interface HeldBack { m: Session; count: number; oldestFrame: number; limit: number; announced: boolean }
+
+/** Why a subscriber held back by flow control did not get the message (heldBack()). */
+function heldBackText(h: HeldBack, name: string): string {
+  const n = `${h.count} QoS 1/2 publish${h.count === 1 ? '' : 'es'} from the broker unacknowledged (the oldest frame ${h.oldestFrame})`;
+  return h.announced
+    ? `this is flow control, not a denial: ${name} had ${n}, as many as its Receive Maximum (${h.limit}) allows, and the broker sends no more QoS 1/2 publishes until it acknowledges one [MQTT-3.3.4-9]; the broker queues this one (or drops it once its queue is full).`
+    : `this is most likely flow control, not a denial: ${name} had ${n}, and mosquitto keeps at most max_inflight_messages (20 by default) in flight to a client that announced no Receive Maximum, queueing the rest until it acknowledges (or dropping them once its queue is full).`;
+}
+
+function heldBackJson(h: HeldBack): Record<string, unknown> {
+  return { client_id: findingClientId(h.m), unacknowledged: h.count, oldest_frame: h.oldestFrame, limit: h.limit, receive_maximum: h.announced ? h.limit : null };
+}
+
 interface Expectation {
   /** `cid:<client id>`, `conn:<id>` or `share:<group>/<filter>`. */
   key: string;
@@ -1043,6 +1062,33 @@ export class DeliveryCorrelator {
     return true;
   }
 
+  /**
+   * Flow control, not a denial: the subscriber had as many QoS 1/2 publishes from the
+   * broker unacknowledged as it may have (its MQTT 5 Receive Maximum, else mosquitto's
+   * max_inflight_messages, 20 by default), the oldest sent before this message could be
+   * routed, and still unacknowledged when the window ended. The broker holds the rest
+   * back until the client acknowledges [MQTT-3.3.4-9] (mosquitto 2.0.11 does: a real one
+   * shows it, test/analysis/flow-control.test.ts). Only for a copy owed at QoS 1 or 2: a
+   * QoS 0 copy is sent whatever is in flight. Not for shared groups.
+   */
+  private heldBack(e: Expectation, p: Pending): HeldBack | null {
+    const q = this.opts.unacknowledged;
+    if (q === undefined || e.shareGroup !== null || p.qos === 0) return null;
+    for (const m of e.members) {
+      let granted = 0;
+      for (const f of e.filters) granted = Math.max(granted, m.subscriptions.get(f)?.grantedQos ?? 0);
+      if (granted === 0) continue;
+      const u = q(m);
+      if (u === null || u.oldestTime > p.readyAt + this.settleUs) continue;
+      const announced = m.version === 5 && m.receiveMaximum !== null;
+      // The default of 20 is mosquitto's; the bundled broker sets no such limit of its own.
+      if (!announced && this.opts.brokerKind === 'aedes') continue;
+      const limit = announced ? m.receiveMaximum! : MOSQUITTO_MAX_INFLIGHT;
+      if (u.count >= limit) return { m, count: u.count, oldestFrame: u.oldestFrame, limit, announced };
+    }
+    return null;
+  }
+
   private get broker(): string {
     return this.opts.brokerKind === 'mosquitto' ? 'mosquitto' : 'The broker';
   }
@@ -1055,9 +1101,19 @@ export class DeliveryCorrelator {
     // An acl_file decides by user, client id and topic: if another publish of this
     // connection on this topic reached a subscriber, its writes there are allowed.
     const otherFrame = p.entry.okBy === pub ? p.entry.okFrame : null;
+    // Every subscriber that missed it was at its in-flight limit: flow control, not a denied write.
+    let held: HeldBack[] | null = [];
+    for (const e of missing) {
+      const h = this.heldBack(e, p);
+      if (h === null) { held = null; break; }
+      held.push(h);
+    }
+    const heldHint = held === null ? '' : held.map((h) => capitalize(heldBackText(h, effectiveClientId(h.m) ?? h.m.connId))).join(' ');
     // Only shared subscriptions missed it: a broker without $share support (aedes 1.x
     // alone) grants them and never delivers, so a denied write is not the only reading.
-    const aclHint = otherFrame !== null
+    const aclHint = held !== null
+      ? heldHint
+      : otherFrame !== null
       ? `This is not a write denial: another publish by ${pubName} on this topic was delivered (frame ${otherFrame}), and an acl_file decides by user and topic. The broker dropped or held back this one: a subscriber that stopped reading (its queue at the broker full), a broker under load, or a delivery later than the window (--delivery-window).`
       : missing.every((e) => e.shareGroup !== null)
       ? `All of them are shared subscriptions ($share): a broker without shared subscriptions grants them and never delivers on them; with a mosquitto acl_file, a denied write, or a denied read for the member whose turn it was, has the same effect.`
@@ -1078,6 +1134,7 @@ export class DeliveryCorrelator {
     if (p.ack) extra['ack_reason_code'] = p.ack.code;
     if (p.resumedFrom !== '') extra['published_on_conn'] = p.resumedFrom;
     if (otherFrame !== null) extra['delivered_other_frame'] = otherFrame;
+    if (held !== null) extra['held_back'] = held.map(heldBackJson);
     if (this.opts.acl) {
       // Without the publisher's CONNECT its username is unknown: its write is not asked (it would be the anonymous verdict).
       const w = usernameUnknown(pub) ? null : this.opts.acl({ username: pub.username, clientId: effectiveClientId(pub), access: 'write', topic: p.topic });
@@ -1106,9 +1163,9 @@ export class DeliveryCorrelator {
           : ` The acl_file confirms a denied write: ${w.text}.`
         : allReadsDenied
           ? ` The acl_file ${w !== null ? 'allows the write but ' : ''}denies the read of every matching subscriber: ${readParts.join('; ')}.${unknown}`
-          : w !== null
+          : (w !== null
             ? ` The acl_file allows this write (${w.text}), so the drop is not explained by the ACL.`
-            : unknown;
+            : unknown) + (held !== null ? ` ${heldHint}` : '');
     }
     this.ctx.emit({
       code: 'undelivered-publish', severity: 'warn', conn: pub.connId, clientId: findingClientId(pub), username: pub.username,
@@ -1128,7 +1185,10 @@ export class DeliveryCorrelator {
     const subUser = e.shareGroup !== null ? `the group's members` : who(sub);
     // It got other messages on this topic: an acl_file, which decides by user and topic, lets it read here.
     const gotOthers = e.shareGroup === null && p.entry.cursors.has(sub);
-    const aclHint = gotOthers
+    const held = this.heldBack(e, p);
+    const aclHint = held !== null
+      ? heldBackText(held, subName(e))
+      : gotOthers
       ? `this is not a read denial: ${subName(e)} received other messages on this topic, and an acl_file decides by user and topic. The broker dropped or held back this one for it: a subscriber that stopped reading (its queue at the broker full), or a delivery later than the window (--delivery-window).`
       : this.opts.brokerKind === 'mosquitto'
         ? `with an acl_file this is a denied read for ${subUser}.`
@@ -1145,6 +1205,7 @@ export class DeliveryCorrelator {
       window_us: this.opts.windowUs,
     };
     if (gotOthers) extra['received_others'] = true;
+    if (held !== null) extra['held_back'] = heldBackJson(held);
     if (p.resumedFrom !== '') extra['published_on_conn'] = p.resumedFrom;
     // The finding is the subscriber's; for a shared group, the member the acl_file denies (if one).
     let owner = sub;
@@ -1169,7 +1230,8 @@ export class DeliveryCorrelator {
           ? group
             ? ` The acl_file confirms a denied read for ${effectiveClientId(r.m) ?? r.m.connId}, a member of the group: ${v.text}. mosquitto sends each message of a shared subscription to one member, and when that member may not read it the whole group loses it.`
             : ` The acl_file confirms a denied read: ${v.text}.`
-          : ` The acl_file allows ${group ? `the read of every member of the group (${v.text})` : `this read (${v.text})`}, so the drop is not explained by the ACL.`;
+          : ` The acl_file allows ${group ? `the read of every member of the group (${v.text})` : `this read (${v.text})`}, so the drop is not explained by the ACL.`
+            + (held !== null ? ` ${capitalize(aclHint)}` : '');
       }
     }
     this.ctx.emit({

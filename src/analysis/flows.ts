@@ -165,6 +165,19 @@ const opposite = (d: Direction): Direction => (d === 'c2s' ? 's2c' : 'c2s');
 const awaitedDir = (f: Live): Direction => (f.state === 'awaiting-pubrel' ? f.dir : opposite(f.dir));
 const DIR_NAME: Record<Direction, string> = { c2s: 'client→broker', s2c: 'broker→client' };
 /** Key of a flow inside its connection's map: initiating direction and packet id. */
+/** Broker→client QoS 1/2 PUBLISHes not yet acknowledged on a connection (FlowTracker.unacknowledged). */
+export interface Unacknowledged { count: number; oldestFrame: number; oldestTime: number }
+
+function unackedOf(m: IntMap<Live>): Unacknowledged | null {
+  let count = 0, oldest: Live | null = null;
+  for (const f of m.values()) {
+    if (f.dir !== 's2c' || (f.kind !== 'publish-qos1' && f.kind !== 'publish-qos2')) continue;
+    count++;
+    if (oldest === null || f.seq < oldest.seq) oldest = f;
+  }
+  return oldest === null ? null : { count, oldestFrame: oldest.r0.frame, oldestTime: oldest.r0.time };
+}
+
 const key = (dir: Direction, id: number): number => (dir === 'c2s' ? 0 : 0x10000) | id;
 /** Flows of a cut-short finding named one by one in its text; the rest are summed up by kind. */
 const CUT_NAMED = 20;
@@ -305,6 +318,19 @@ export class FlowTracker {
 
   private delete(conn: string, k: number): void {
     if (this.mapOf(conn)?.delete(k)) this.liveCount--;
+  }
+
+  /**
+   * The broker→client QoS 1/2 PUBLISHes of `conn` not yet acknowledged (no PUBACK, no
+   * PUBCOMP, no PUBREC ≥ 0x80): what counts against the client's Receive Maximum
+   * [MQTT-3.3.4-9], and mosquitto's max_inflight_messages. Walks that connection's
+   * flows: asked only when a delivery finding is about to be made, never per packet.
+   * A closed connection's are those it had when it closed (Session.unackedAtClose).
+   */
+  unacknowledged(s: Session): Unacknowledged | null {
+    if (s.closedAt !== null) return s.unackedAtClose;
+    const m = this.byConn.get(s.connId);
+    return m === undefined ? null : unackedOf(m);
   }
 
   /** Flows in flight, in the order they went in flight, then the PINGREQs awaiting PINGRESP. */
@@ -719,6 +745,7 @@ export class FlowTracker {
     this.skipped.delete(s.connId);
     if (s.cleanStart === false && s.connackCode === 0) this.park(s, m);
     if (m) {
+      s.unackedAtClose = unackedOf(m);
       this.liveCount -= m.size;
       for (const f of m.values()) cut.push(f);
       // In the order they went in flight (the map does not keep it), then by start time.

@@ -132,6 +132,10 @@ export interface Session {
   topicAliasMaxC2s: number | null;
   /** MQTT 5 session_expiry_interval of the CONNECT (absent is 0), null without an MQTT 5 CONNECT. */
   connectSessionExpiry: number | null;
+  /** MQTT 5 Receive Maximum of the CONNECT: the broker's QoS 1/2 PUBLISHes it may leave unacknowledged [MQTT-3.3.4-9]; null when absent (mosquitto 2.0.11 then keeps to its max_inflight_messages, 20 by default, as for MQTT 3.1.1). */
+  receiveMaximum: number | null;
+  /** The broker→client QoS 1/2 PUBLISHes it left unacknowledged when it closed (FlowTracker.close), for delivery findings decided later. */
+  unackedAtClose: { count: number; oldestFrame: number; oldestTime: number } | null;
   will: WillInfo | null;
   /** Length of the will's payload (`will.payload` keeps only its first WILL_KEEP bytes once the session closed). */
   willPayloadLength: number;
@@ -527,7 +531,7 @@ export class SessionTracker {
       conn, openSeq: this.openSeq++, connId: conn.id, openedAt: time, closedAt: null, closeHow: null, state: 'open',
       version: null, clientId: null, assignedClientId: null, username: null, cleanStart: null,
       sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
-      connectSessionExpiry: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
+      connectSessionExpiry: null, receiveMaximum: null, unackedAtClose: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
       subscriptions: NO_SUBSCRIPTIONS, subscriptionsNotKept: 0, subscriptionsIncompleteAt: null, subscriptionsIncompleteReason: null, subscriptionsUnseenChangeAt: null, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
       keepaliveReported: false, takenOverBy: null, tookOver: NO_TOOK_OVER, packets: { c2s: 0, s2c: 0 },
@@ -633,6 +637,8 @@ export class SessionTracker {
       s.topicAliasMaxS2c = typeof tam === 'number' ? tam : 0;
       const sei = props?.['session_expiry_interval'];
       s.connectSessionExpiry = typeof sei === 'number' ? sei : 0;
+      const rm = props?.['receive_maximum'];
+      s.receiveMaximum = typeof rm === 'number' && rm > 0 ? rm : null;
     }
     s.will = c.will ? { ...c.will, payload: c.will.payload.slice() } : null;
     s.willPayloadLength = c.will ? c.will.payload.length : 0;
