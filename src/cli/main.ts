@@ -1,5 +1,6 @@
 // Command dispatcher: `mqttscope COMMAND ...`. Each command lives in
 // commands/NAME.ts and exports `run(argv): Promise<number>` plus `usage`.
+import { readFileSync } from 'node:fs';
 import { closest } from './args.js';
 import { CliError, UsageError } from './errors.js';
 
@@ -37,7 +38,7 @@ function topUsage(): string {
     '  lab       teaching labs (lab --list)',
     '  cert      generate a throwaway CA and server certificate',
     '',
-    "Run 'mqttscope COMMAND --help' for a command's options.",
+    "Run 'mqttscope COMMAND --help' for a command's options; 'mqttscope --version' for the version.",
     'Example: mqttscope up   then   mosquitto_pub -t Room1/Light -m "Turn On"',
   ].join('\n');
 }
@@ -46,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
   let [name, ...rest] = argv;
   if (name === undefined || name.startsWith('-')) {
     if (name === '--help' || name === '-h') { process.stdout.write(topUsage() + '\n'); return 0; }
+    // Before, --version went to up as an option and came back as "mqttscope up: unknown option".
+    if (name === '--version') { process.stdout.write(`mqttscope ${version()}\n`); return 0; }
     rest = name === undefined ? [] : argv;
     name = 'up';
   }
@@ -80,5 +83,14 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     throw err;
+  }
+}
+
+/** The version in package.json (dist/cli and src/cli both sit two levels below it). */
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
   }
 }
