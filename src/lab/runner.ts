@@ -6,13 +6,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAclFile } from '../acl/index.js';
+import { CliError } from '../cli/errors.js';
 import { Analyzer } from '../analysis/index.js';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import type { Finding, OutputRecord, SummaryRecord } from '../model/packet.js';
 import { packetTypeName } from '../protocol/packet-types.js';
 import { nowUs, startProxy, type ProxyHandle } from '../proxy/index.js';
 import { createView } from '../views/index.js';
-import { MqttLabContext } from './context.js';
+import { LabStopped, MqttLabContext } from './context.js';
 import type { Lab } from './types.js';
 
 export interface LabRunOptions {
@@ -73,7 +74,7 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
   process.on('SIGTERM', onSignal);
   try {
     const mqtt = await import('mqtt').catch((e: Error) => {
-      throw new Error(`the labs need the 'mqtt' package (MQTT.js): ${e.message}`);
+      throw new CliError(`the labs need the 'mqtt' package (MQTT.js; npm install): ${e.message}`, { code: 'lab-failed' });
     });
     let passwd: string | null = null;
     let aclPath: string | null = null;
@@ -135,7 +136,11 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     const c = ctx;
     if (halted) c.stop();
     const play = async (): Promise<void> => {
-      await lab.script(c);
+      // A scenario that cannot go on (a client refused or cut off) is one line and exit 1, not a stack trace.
+      await lab.script(c).catch((err: unknown) => {
+        if (halted || err instanceof LabStopped) throw err;
+        throw new CliError(`lab ${lab.name}: the scenario could not go on: ${(err as Error)?.message ?? String(err)}`, { code: 'lab-failed' });
+      });
       // Let delivery windows close while the subscribers are still connected, so
       // silent drops are reported, then say goodbye.
       await c.sleep(windowUs / 1000 + 150);
@@ -148,7 +153,9 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
       const tv = tuiView;
       const played = play().then(() => 'played' as const);
       played.catch(() => undefined);
-      const how = await Promise.race([played, tv.done.then(() => 'quit' as const), onSignalled]);
+      // A failed scenario leaves the TUI first, so its one-line error lands on a normal terminal.
+      const how = await Promise.race([played, tv.done.then(() => 'quit' as const), onSignalled])
+        .catch((err: unknown) => { tv.destroy(); throw err; });
       if (how !== 'played') c.stop();
       else {
         say('lab script finished: explore the capture (h: explanation, ?: keys), q quits');
