@@ -56,7 +56,12 @@ export async function main(argv: string[]): Promise<number> {
   if (!load) {
     // One line, as for every usage error: a likely typo is named, otherwise the commands are.
     const near = closest(name, Object.keys(COMMANDS));
-    const hint = near !== undefined ? `did you mean '${near}'?` : `the commands are ${Object.keys(COMMANDS).join(', ')}`;
+    // A capture file or a hex packet given without its command.
+    const meant = near !== undefined ? near
+      : /\.(pcap|pcapng|cap)$/i.test(name) ? `read ${name}`
+      : /^(?:[0-9a-f]{2}){2,}$/i.test(name) && /\d/.test(name) ? `decode ${name}`
+      : undefined;
+    const hint = meant !== undefined ? `did you mean '${near !== undefined ? near : `mqttscope ${meant}`}'?` : `the commands are ${Object.keys(COMMANDS).join(', ')}`;
     process.stderr.write(`mqttscope: unknown command '${name}'; ${hint}\nRun 'mqttscope --help' for what each command does.\n`);
     return 2;
   }

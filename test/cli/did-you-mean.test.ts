@@ -45,3 +45,17 @@ describe('the CLI names the likely typo', () => {
     expect(r.stderr.split('\n')[0]).toBe("mqttscope lab: unknown lab 'qso'; did you mean 'qos'? (the labs: qos, retained, will, session, acl, remaining-length)");
   });
 });
+
+describe('a capture file or a hex packet given without its command', () => {
+  it('a capture file: did you mean mqttscope read FILE', () => {
+    const r = mqttscope(['captures/acl.pcap']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe("mqttscope: unknown command 'captures/acl.pcap'; did you mean 'mqttscope read captures/acl.pcap'?");
+  });
+  it('hex bytes: did you mean mqttscope decode HEX; a word made of hex letters only is not taken for one', () => {
+    const r = mqttscope(['c000']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe("mqttscope: unknown command 'c000'; did you mean 'mqttscope decode c000'?");
+    expect(mqttscope(['face']).stderr.split('\n')[0]).toMatch(/the commands are /);
+  });
+});
