@@ -23,7 +23,9 @@ export function formatBytes(n: number): string {
   let v = n / 1024;
   let i = 0;
   while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
+  // Digits chosen on the rounded value: 1048575 B is 1.00 MiB, not 1024 KiB; 10239 B is 10.0 KiB, not 10.00.
+  if (Number(v.toFixed(0)) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${Number(v.toFixed(2)) < 10 ? v.toFixed(2) : Number(v.toFixed(1)) < 100 ? v.toFixed(1) : v.toFixed(0)} ${units[i]}`;
 }
 
 export function formatDuration(sec: number): string {
