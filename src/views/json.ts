@@ -39,7 +39,10 @@ export function summaryToJson(s: SummaryRecord): Record<string, unknown> {
     bytes: s.bytes,
   };
   for (const k of Object.keys(s.extra)) {
-    if (!(k in o)) o[k] = jsonSafe(s.extra[k]);
+    if (k in o) continue;
+    const v = s.extra[k];
+    // The time span is kept in µs for the text summary; JSON times are ISO 8601 like every record's `time`.
+    o[k] = (k === 'first_time' || k === 'last_time') && typeof v === 'number' ? isoMicros(v) : jsonSafe(v);
   }
   return o;
 }

@@ -5,6 +5,8 @@ import type { Note } from '../model/types.js';
 import { flattenFields, MASK, maskProperties, maskSecrets } from '../dissect/index.js';
 import { hexOf } from '../dissect/utf8.js';
 import { packetTypeName } from '../protocol/packet-types.js';
+// A cycle with json.ts (which imports packetToJson); both sides use the other only at call time.
+import { findingToJson, reservedTypeFinding } from './json.js';
 
 export interface PacketJsonOptions {
   /** Add the flat `fields` array (builds the tree). */
@@ -35,9 +37,14 @@ function propsJson(p: Record<string, unknown>, showSecrets: boolean | undefined)
   return o;
 }
 
-/** Build the `packet` object of the JSON contract for one record. */
+/**
+ * Build the `packet` object of the JSON contract for one record. Bytes framed as the
+ * reserved type 0 have no spec name for `type`, so they become the same
+ * `protocol-violation` finding the json view writes (docs/architecture.md).
+ */
 export function packetToJson(rec: PacketRecord, opts: PacketJsonOptions = {}): Record<string, unknown> {
   const s = rec.summary;
+  if (s.type === 0) return findingToJson(reservedTypeFinding(rec, opts.showSecrets ?? false));
   const isPublish = s.type === 3;
   const o: Record<string, unknown> = {
     kind: 'packet',

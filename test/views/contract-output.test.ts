@@ -1,0 +1,46 @@
+// The JSON contract (DESIGN.md) across the ways records are written: the json view,
+// summaryToJson, and packetToJson as `decode --format json` uses it.
+import { describe, expect, it } from 'vitest';
+import { packetToJson } from '../../src/views/packet-json.js';
+import { SummaryCounter, summaryToJson } from '../../src/views/index.js';
+import { hex, real, T0 } from '../filter/records.js';
+
+describe('JSON contract: record shapes', () => {
+  it('packetToJson (decode --format json) writes reserved type 0 as the same protocol-violation finding as the json view', () => {
+    const rec = real(hex(
+      '00' + // byte 1: type 0 (reserved), flags 0
+      '02' + // Remaining Length 2
+      '00 01', // 2 bytes the dissector cannot decode
+    ));
+    const o = packetToJson(rec);
+    expect(o['kind']).toBe('finding');
+    expect(o['code']).toBe('protocol-violation');
+    expect(o['note']).toBe('reserved-packet-type');
+    expect(o['packet_type']).toBe(0);
+    // No packet record with a type that is not a spec name.
+    expect(o['type']).toBeUndefined();
+    // Only the fixed header without --show-secrets.
+    expect(o['bytes']).toBe('0002');
+  });
+
+  it('summary first_time and last_time are ISO 8601 with microseconds, like every record time', () => {
+    const c = new SummaryCounter();
+    c.record(real(hex(
+      'e0' + // DISCONNECT, flags 0
+      '00', // Remaining Length 0
+    ), { time: T0 }));
+    c.record(real(hex(
+      'e0' + // DISCONNECT, flags 0
+      '00', // Remaining Length 0
+    ), { time: T0 + 1_000_001 }));
+    const o = summaryToJson(c.toRecord());
+    expect(o['first_time']).toBe('2026-11-23T18:00:01.512913Z');
+    expect(o['last_time']).toBe('2026-11-23T18:00:02.512914Z');
+  });
+
+  it('an empty summary has null first_time and last_time', () => {
+    const o = summaryToJson(new SummaryCounter().toRecord());
+    expect(o['first_time']).toBeNull();
+    expect(o['last_time']).toBeNull();
+  });
+});
