@@ -1,8 +1,9 @@
 // A managed mosquitto 2.0 child process, configured like the bundled broker.
-// mosquitto started as root drops privileges to the `mosquitto` user, so the
-// generated files live in a 0755 temp dir and are 0644.
+// The generated files (password hashes included) are private to the user mosquitto
+// runs as: a 0700 temp dir with 0600 files, given to the `mosquitto` user when we
+// are root (mosquitto started as root drops to it before reading them).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,28 @@ export class MosquittoError extends Error {
   }
 }
 
+/**
+ * The uid/gid mosquitto reads its files as: started as root, mosquitto 2.0 drops to
+ * the `mosquitto` user (its default `user`) before it reads password_file and
+ * acl_file. Null when we are not root (mosquitto stays our user) or that user is unknown.
+ */
+async function mosquittoOwner(): Promise<{ uid: number; gid: number } | null> {
+  if (process.getuid?.() !== 0) return null;
+  try {
+    for (const line of (await readFile('/etc/passwd', 'utf8')).split('\n')) {
+      const f = line.split(':');
+      if (f[0] === 'mosquitto' && f[2] && f[3]) return { uid: Number(f[2]), gid: Number(f[3]) };
+    }
+  } catch { /* no /etc/passwd: leave the files ours */ }
+  return null;
+}
+
+/** Make a generated file private to the user mosquitto reads it as. */
+async function privateFile(path: string, owner: { uid: number; gid: number } | null): Promise<void> {
+  await chmod(path, 0o600);
+  if (owner) await chown(path, owner.uid, owner.gid);
+}
+
 async function findBinary(name: string): Promise<string> {
   const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/local/sbin'].filter(Boolean);
   const { access, constants } = await import('node:fs/promises');
@@ -90,7 +113,7 @@ function canConnect(host: string, port: number): Promise<boolean> {
  * hashed with `mosquitto_passwd -U` (mosquitto 2.0 refuses plain text);
  * lines that are already $6$/$7$ hashes are kept as they are.
  */
-async function preparePasswordFile(src: string, dir: string): Promise<string> {
+async function preparePasswordFile(src: string, dir: string, owner: { uid: number; gid: number } | null): Promise<string> {
   const text = await readFile(src, 'utf8');
   const parsed = parsePasswordFile(text, src); // errors name src:line
   const hashed: string[] = [];
@@ -112,8 +135,8 @@ async function preparePasswordFile(src: string, dir: string): Promise<string> {
     hashed.push(...(await readFile(tmp, 'utf8')).split('\n').filter((l) => l.trim() !== ''));
     await rm(tmp, { force: true });
   }
-  await writeFile(out, hashed.join('\n') + '\n');
-  await chmod(out, 0o644);
+  await writeFile(out, hashed.join('\n') + '\n', { mode: 0o600 });
+  await privateFile(out, owner);
   return out;
 }
 
@@ -126,8 +149,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
   if (opts.port && await canConnect(host, port)) {
     throw new MosquittoError(`cannot listen on ${host}:${port}: the port is already in use; pick another with --port`);
   }
-  const dir = await mkdtemp(join(tmpdir(), 'mqttscope-mosquitto-'));
-  await chmod(dir, 0o755);
+  const dir = await mkdtemp(join(tmpdir(), 'mqttscope-mosquitto-')); // 0700
+  const owner = await mosquittoOwner();
   const allowAnonymous = opts.allowAnonymous ?? opts.passwdFile === undefined;
   const conf = [
     `listener ${port} ${host}`,
@@ -140,11 +163,12 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
     'log_type information',
   ];
   try {
-    if (opts.passwdFile) conf.push(`password_file ${await preparePasswordFile(opts.passwdFile, dir)}`);
+    if (owner) await chown(dir, owner.uid, owner.gid);
+    if (opts.passwdFile) conf.push(`password_file ${await preparePasswordFile(opts.passwdFile, dir, owner)}`);
     if (opts.aclFile) {
       const acl = join(dir, 'acl');
-      await writeFile(acl, await readFile(opts.aclFile));
-      await chmod(acl, 0o644);
+      await writeFile(acl, await readFile(opts.aclFile), { mode: 0o600 });
+      await privateFile(acl, owner);
       conf.push(`acl_file ${acl}`);
     }
   } catch (err) {
@@ -152,8 +176,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
     throw err;
   }
   const configPath = join(dir, 'mosquitto.conf');
-  await writeFile(configPath, conf.join('\n') + '\n');
-  await chmod(configPath, 0o644);
+  await writeFile(configPath, conf.join('\n') + '\n', { mode: 0o600 });
+  await privateFile(configPath, owner);
 
   let logBuf = '';
   // mosquitto names the copy of the acl_file it was given; name the user's file instead.
