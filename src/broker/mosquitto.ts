@@ -198,7 +198,10 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
     const c = spawn(bin, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     c.stdout!.on('data', append);
     c.stderr!.on('data', append);
-    c.on('exit', (code, signal) => {
+    let gone = false;
+    const died = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (gone) return; // 'exit' may follow 'error'
+      gone = true;
       if (closing || !ready || c !== child) return;
       opts.onExit?.({ code, signal, log: logBuf });
       if (opts.restart && restarts < maxRestarts) {
@@ -207,6 +210,13 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
       } else {
         opts.onGiveUp?.({ code, signal, restarts, log: logBuf });
       }
+    };
+    c.on('exit', died);
+    // A restart that cannot be spawned (the binary removed or replaced meanwhile) is an
+    // 'error' event: without a listener it would end the whole process.
+    c.on('error', (err) => {
+      if (ready) append(Buffer.from(`mosquitto could not be started: ${err.message}\n`)); // else waitReady reports it
+      if (c.pid === undefined) died(null, null);
     });
     return c;
   };
