@@ -19,14 +19,17 @@ describe('TUI over a capture file (tmux 80×24)', () => {
     let screen = await s.waitText('FILE (end)');
     const rows = listRows(screen);
     expect(rows.length).toBeGreaterThanOrEqual(5);
-    expect(rows[0]).toMatch(/^\s*1\s+0\.000\s+sub1\s+→ CONNECT/);
+    // No. is the frame number (the line view's and Wireshark's), not the running packet number.
+    expect(rows[0]).toMatch(/^\s*\d+\s+0\.000\s+sub1\s+→ CONNECT/);
+    expect(Number(rows[0]!.trim().split(/\s+/)[0])).toBeGreaterThan(1); // the TCP handshake frames come first
     expect(screen).toContain('No.');
     expect(screen).toMatch(/\? keys/);
 
     // Packet 7 is `30 14 00 0b Room1/Light Turn On`.
     for (let i = 0; i < 6; i++) s.send('Down');
     screen = await s.waitText('Packet 7 (frame');
-    expect(screen).toMatch(/7\s+\S+\s+p1\s+→ PUBLISH\s+\.0\.\s+Room1\/Light/);
+    const f7 = /Packet 7 \(frame (\d+)\)/.exec(screen)![1];
+    expect(screen).toMatch(new RegExp(`^\\s*${f7}\\s+\\S+\\s+p1\\s+→ PUBLISH\\s+\\.0\\.\\s+Room1\\/Light`, 'm'));
     expect(screen).toContain('Remaining Length: 20');
 
     // Focus the tree, move to Remaining Length (second top-level node).
@@ -123,7 +126,10 @@ describe('TUI over a capture file (tmux 80×24)', () => {
     // The refused login: its CONNECT is selected, and the row carries the jump's `*` mark
     // (in place of its `!`).
     screen = await s.waitText('Packet 11 (frame');
-    expect(screen).toMatch(/11\s+\S+\s+intruder\s+→ CONNECT.*\*\s*$/m);
+    const f11 = /Packet 11 \(frame (\d+)\)/.exec(screen)![1];
+    expect(screen).toMatch(new RegExp(`^\\s*${f11}\\s+\\S+\\s+intruder\\s+→ CONNECT.*\\*\\s*$`, 'm'));
+    // The findings pane named the same frame.
+    expect(screen).toMatch(new RegExp(`frames ${f11}\\b|\\b${f11},`));
     expect(screen).toContain('finding: connect-refused');
     // The password is masked in the hex pane.
     expect(screen).not.toContain('wrong-secret');

@@ -8,10 +8,15 @@ import type { TmuxSession } from './tmux.js';
 
 const suite = demoCaptureSuite('tui-small');
 
-/** The packet number of the row drawn in reverse video (the selection, list focused). */
+/**
+ * Which packet row (1-based, from the top of the list) is drawn in reverse video (the
+ * selection, list focused). The rows show frame numbers, so the position is what tells.
+ */
 function selectedRow(s: TmuxSession): number | null {
-  const m = /\x1b\[(?:[\d;]*;)?7m(?:\x1b\[\d+m)*\s*(\d+)\s+\d+\.\d{3}/.exec(s.capture(true));
-  return m ? Number(m[1]) : null;
+  // eslint-disable-next-line no-control-regex
+  const rows = s.capture(true).split('\n').filter((l) => /^(?:\x1b\[[\d;]*m)*\s*\d+\s+\d+\.\d{3}\s/.test(l));
+  const i = rows.findIndex((l) => /^(?:\x1b\[[\d;]*m)*\x1b\[(?:[\d;]*;)?7m/.test(l));
+  return i < 0 ? null : i + 1;
 }
 
 describe('TUI at 80×10 (list only)', () => {

@@ -229,8 +229,8 @@ export class TuiApp {
     const [a] = s.range();
     const base = s.baseTime ?? 0;
     const focusList = this.focus === 'list';
-    // Packet numbers run up to the count of packets seen (the running number).
-    const maxNo = s.all.end;
+    // The No. column shows frame numbers, which only grow: the newest packet's is the widest.
+    const maxNo = Math.max(s.all.end, s.all.get(s.all.end - 1)?.frame ?? 0);
     this.set('listHead', [`{bold}{underline}${esc(fit(headerRow(W, maxNo), W))}{/underline}{/bold}`]);
     const rows: string[] = [];
     for (const i of vp.visible()) {

@@ -102,7 +102,8 @@ export function packetRow(rec: PacketRecord, o: RowOptions): string {
     : s.unsubscriptions ? shortList(s.unsubscriptions, s.filtersNotListed, (x) => x) : '');
   const problem = hasProblem(rec);
   const cells = [
-    esc(fit(String(rec.seq), c.no, 'right')),
+    // The frame number, as the line view, findings and Wireshark give it (live without --write: the running number).
+    esc(fit(String(rec.frame), c.no, 'right')),
     esc(fit(relTime(rec.time, o.baseTime), c.time, 'right')),
     esc(fit(printable(client), c.client)),
     rec.dir === 'c2s' ? '→' : '←',
