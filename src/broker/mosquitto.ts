@@ -3,6 +3,7 @@
 // runs as: a 0700 temp dir with 0600 files, given to the `mosquitto` user when we
 // are root (mosquitto started as root drops to it before reading them).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -75,6 +76,45 @@ async function mosquittoOwner(): Promise<{ uid: number; gid: number } | null> {
 async function privateFile(path: string, owner: { uid: number; gid: number } | null): Promise<void> {
   await chmod(path, 0o600);
   if (owner) await chown(path, owner.uid, owner.gid);
+}
+
+/**
+ * Cleanups of the running mosquittos, for when this process ends without close():
+ * process.exit(), an uncaught exception, or SIGHUP (the terminal closed). SIGHUP
+ * reaches mosquitto too, which only reloads its config on it, so without this the
+ * child would outlive us on the port with its temp dir. Each cleanup is synchronous:
+ * SIGTERM to the child and removal of the dir.
+ */
+const orphanCleanups = new Set<() => void>();
+
+function runOrphanCleanups(): void {
+  for (const c of [...orphanCleanups]) c();
+  orphanCleanups.clear();
+  process.off('exit', runOrphanCleanups);
+  process.off('SIGHUP', onHangup);
+}
+
+function onHangup(): void {
+  // Another SIGHUP listener means the program handles it (and will close() us).
+  if (process.listenerCount('SIGHUP') > 1) return;
+  runOrphanCleanups();
+  // Die of SIGHUP as the process would have without our listener.
+  process.kill(process.pid, 'SIGHUP');
+}
+
+function watchForOrphan(cleanup: () => void): () => void {
+  if (orphanCleanups.size === 0) {
+    process.on('exit', runOrphanCleanups);
+    process.on('SIGHUP', onHangup);
+  }
+  orphanCleanups.add(cleanup);
+  return () => {
+    orphanCleanups.delete(cleanup);
+    if (orphanCleanups.size === 0) {
+      process.off('exit', runOrphanCleanups);
+      process.off('SIGHUP', onHangup);
+    }
+  };
 }
 
 async function findBinary(name: string): Promise<string> {
@@ -250,6 +290,13 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
     throw err;
   }
 
+  const unwatch = watchForOrphan(() => {
+    closing = true;
+    const c = child;
+    if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort at exit */ }
+  });
+
   return {
     host,
     port,
@@ -258,6 +305,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
     async close() {
       if (closing) return;
       closing = true;
+      unwatch();
       const c = child;
       if (c && c.exitCode === null && c.signalCode === null) {
         await new Promise<void>((resolve) => {
