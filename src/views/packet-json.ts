@@ -46,6 +46,11 @@ export function packetToJson(rec: PacketRecord, opts: PacketJsonOptions = {}): R
   const s = rec.summary;
   if (s.type === 0) return findingToJson(reservedTypeFinding(rec, opts.showSecrets ?? false));
   const isPublish = s.type === 3;
+  const headerEnd = Math.max(1, Math.min(s.headerLength, rec.bytes.length));
+  // A Remaining Length cut off by the end of the input, or with its continuation bit set
+  // in a 4th byte (`decode` shows such bytes as a packet), has no value: null, not 0.
+  const last = rec.bytes[headerEnd - 1] ?? 0x80;
+  const lengthRead = headerEnd >= 2 && headerEnd <= 5 && (last & 0x80) === 0;
   const o: Record<string, unknown> = {
     kind: 'packet',
     frame: rec.frame,
@@ -59,8 +64,8 @@ export function packetToJson(rec: PacketRecord, opts: PacketJsonOptions = {}): R
     dup: isPublish && s.dup ? 1 : 0,
     qos: isPublish ? s.qos : 0,
     retain: isPublish && s.retain ? 1 : 0,
-    length: s.remainingLength,
-    length_bytes: hexOf(rec.bytes, 1, Math.max(1, Math.min(s.headerLength, rec.bytes.length))),
+    length: lengthRead ? s.remainingLength : null,
+    length_bytes: hexOf(rec.bytes, 1, headerEnd),
     packet_id: s.packetId,
     topic: isPublish ? (rec.topic ?? s.topic) : null,
     payload_length: s.payloadLength,

@@ -23,6 +23,28 @@ describe('JSON contract: record shapes', () => {
     expect(o['bytes']).toBe('0002');
   });
 
+  it('a Remaining Length that cannot be read is length null, and length_bytes shows its bytes', () => {
+    const tooLong = packetToJson(real(hex(
+      '30' + // PUBLISH, QoS 0
+      'ff ff ff ff' + // Remaining Length: continuation bit still set in the 4th byte
+      '01', // a fifth length byte
+    )));
+    expect(tooLong['length']).toBeNull();
+    expect(tooLong['length_bytes']).toBe('ffffffff');
+    const cut = packetToJson(real(hex(
+      '30' + // PUBLISH, QoS 0
+      '80', // Remaining Length: first byte says more follow, and the input ends
+    )));
+    expect(cut['length']).toBeNull();
+    expect(cut['length_bytes']).toBe('80');
+    const nonMinimal = packetToJson(real(hex(
+      'e0' + // DISCONNECT
+      '80 00', // Remaining Length 0 in two bytes (not minimal, but a value)
+    )));
+    expect(nonMinimal['length']).toBe(0);
+    expect(nonMinimal['length_bytes']).toBe('8000');
+  });
+
   it('summary first_time and last_time are ISO 8601 with microseconds, like every record time', () => {
     const c = new SummaryCounter();
     c.record(real(hex(
