@@ -24,9 +24,11 @@ export interface MosquittoOptions {
   allowAnonymous?: boolean;
   /** Path of the mosquitto binary (default: found on PATH or /usr/sbin). */
   bin?: string;
-  /** Restart mosquitto if it dies unexpectedly (at most `maxRestarts`, default 3). */
+  /** Restart mosquitto if it dies unexpectedly (at most `maxRestarts` in a row, default 3). */
   restart?: boolean;
   maxRestarts?: number;
+  /** A mosquitto that ran this long (ms) before dying starts a new count of restarts. Default 60000. */
+  stableMs?: number;
   /** Called when the child exits unexpectedly (before any restart). */
   onExit?: (info: { code: number | null; signal: NodeJS.Signals | null; log: string }) => void;
   /** Called once when the child exited unexpectedly and is not restarted (no restarts asked, or none left). */
@@ -239,10 +241,13 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
     c.stdout!.on('data', append);
     c.stderr!.on('data', append);
     let gone = false;
+    const startedAt = Date.now();
     const died = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (gone) return; // 'exit' may follow 'error'
       gone = true;
       if (closing || !ready || c !== child) return;
+      // maxRestarts stops a crash loop, not a long-running broker's third crash in a week.
+      if (Date.now() - startedAt >= (opts.stableMs ?? 60_000)) restarts = 0;
       opts.onExit?.({ code, signal, log: logBuf });
       if (opts.restart && restarts < maxRestarts) {
         restarts++;

@@ -43,4 +43,35 @@ describe('startMosquitto supervision', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a mosquitto that ran for stableMs before dying is restarted again: maxRestarts counts crashes in a row', async () => {
+    requireBinary('mosquitto');
+    requireBinary('pgrep');
+    const before = new Set(ourMosquittos());
+    let gaveUp = false;
+    let exits = 0;
+    const m = await startMosquitto({ bin: requireBinary('mosquitto'), restart: true, maxRestarts: 1, stableMs: 300,
+      onExit: () => { exits++; }, onGiveUp: () => { gaveUp = true; } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        // Wait for this round's mosquitto, let it run past stableMs, then kill it.
+        let pid: number | undefined;
+        const until = Date.now() + 5000;
+        while (pid === undefined && Date.now() < until) {
+          pid = ourMosquittos().find((p) => !before.has(p));
+          if (pid === undefined) await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(pid).toBeDefined();
+        await new Promise((r) => setTimeout(r, 500));
+        before.add(pid!);
+        process.kill(pid!, 'SIGKILL');
+        const seen = exits;
+        while (exits === seen && Date.now() < until + 5000) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(exits).toBe(3);
+      expect(gaveUp).toBe(false);
+    } finally {
+      await m.close();
+    }
+  });
 });
