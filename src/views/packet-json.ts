@@ -20,8 +20,8 @@ export { isoMicros } from './format.js';
 import { isoMicros } from './format.js';
 
 function noteJson(n: Note): Record<string, unknown> {
-  const o: Record<string, unknown> = { severity: n.severity, code: n.code, text: n.text };
-  if (n.spec !== undefined) o['spec'] = n.spec;
+  // The contract's four keys are always there: a note no spec rule backs has `spec: null`.
+  const o: Record<string, unknown> = { severity: n.severity, code: n.code, text: n.text, spec: n.spec ?? null };
   if (n.offset !== undefined) o['offset'] = n.offset;
   return o;
 }

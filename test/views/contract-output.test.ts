@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { packetToJson } from '../../src/views/packet-json.js';
 import { SummaryCounter, summaryToJson } from '../../src/views/index.js';
-import { hex, real, T0 } from '../filter/records.js';
+import { fake, hex, real, T0 } from '../filter/records.js';
 
 describe('JSON contract: record shapes', () => {
   it('packetToJson (decode --format json) writes reserved type 0 as the same protocol-violation finding as the json view', () => {
@@ -43,6 +43,12 @@ describe('JSON contract: record shapes', () => {
     )));
     expect(nonMinimal['length']).toBe(0);
     expect(nonMinimal['length_bytes']).toBe('8000');
+  });
+
+  it('every note has the contract keys severity, code, text and spec (null when no spec rule backs it)', () => {
+    const rec = fake({ type: 14, notes: [{ severity: 'error', code: 'dissector-error', text: 'internal error while decoding' }] });
+    const o = packetToJson(rec);
+    expect(o['notes']).toEqual([{ severity: 'error', code: 'dissector-error', text: 'internal error while decoding', spec: null }]);
   });
 
   it('summary first_time and last_time are ISO 8601 with microseconds, like every record time', () => {
