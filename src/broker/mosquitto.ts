@@ -272,10 +272,15 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
     const onExit = (code: number | null, signal: string | null): void => { exited = `exited with ${signal ?? `code ${code}`}`; };
     c.once('exit', onExit);
     c.once('error', (err) => { exited = `could not be started: ${err.message}`; });
+    const start = Date.now();
     try {
       while (Date.now() < deadline) {
         if (exited) throw new MosquittoError(`mosquitto ${exited}:\n${logBuf.trim()}`);
-        if (await canConnect(host, port)) return;
+        // mosquitto logs this once its listener is open: ready, without a probe connection
+        // (which its log would show the user as a client that connected and left).
+        if (/mosquitto version \S+ running/.test(logBuf)) return;
+        // Only if that line is late (another log setup), ask the port.
+        if (Date.now() - start >= 2000 && await canConnect(host, port)) return;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new MosquittoError(`mosquitto did not accept connections on ${host}:${port} within ${opts.startTimeoutMs ?? 10_000} ms:\n${logBuf.trim()}`);
