@@ -265,6 +265,12 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       ws.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
           log(`client ${endpointString(meta.client)} sent a WebSocket message larger than ${maxWsMessage} bytes (--max-packet-size + 5); closing the connection`);
+        } else if (err.code?.startsWith('WS_ERR_')) {
+          // A frame ws refuses (no mask, a reserved opcode or RSV bit, a continuation with no
+          // message, a bad close frame): ws closes the connection, which resets the broker's.
+          // Without a line the user saw only a dropped client.
+          const why = err.message.replace(/^(?:Invalid|Unsupported) WebSocket frame: /, '');
+          log(`client ${endpointString(meta.client)} broke the WebSocket protocol (${why}; ${err.code}); closing the connection`);
         }
       });
       accept(new WebSocketEnd(ws, 64 * 1024), meta);
