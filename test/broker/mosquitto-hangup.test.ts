@@ -40,15 +40,16 @@ describe('broker --broker mosquitto and SIGHUP', () => {
       const deadline = Date.now() + 10_000;
       while (!err.includes('listening on') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(err).toContain('listening on');
-      mosq = childrenOf(p.pid!)[0];
-      expect(mosq).toBeDefined();
+      const found = childrenOf(p.pid!)[0];
+      expect(found).toBeDefined();
+      mosq = found!;
       conf = readFileSync(`/proc/${mosq}/cmdline`, 'utf8').split('\0')[2]!;
       expect(conf).toMatch(/mqttscope-mosquitto-.*\/mosquitto\.conf$/);
       process.kill(-p.pid!, 'SIGHUP');
       expect(await exited).toBe('SIGHUP');
       const until = Date.now() + 5000;
-      while (alive(mosq) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-      expect(alive(mosq)).toBe(false);
+      while (alive(found!) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(found!)).toBe(false);
       expect(existsSync(conf)).toBe(false);
     } finally {
       if (mosq !== undefined && alive(mosq)) process.kill(mosq, 'SIGKILL');
