@@ -53,6 +53,8 @@ export class Link {
   private tapClosed = false;
   /** shutdown() closed the connection (the proxy, not the broker). */
   private shutDown = false;
+  /** When the broker connection was asked for (µs). */
+  private connectStart = 0;
   bytesC2S = 0;
   bytesS2C = 0;
   /** Client bytes held while connecting, in total. */
@@ -77,6 +79,7 @@ export class Link {
         }
       },
     });
+    this.connectStart = hooks.now();
     this.abortConnect = connect({
       connected: (up) => this.attach(up),
       failed: (err, duringTls) => this.upstreamFailed(err, duringTls ?? false),
@@ -278,11 +281,25 @@ export class Link {
     this.first('c2s');
     this.how = err.code === 'ECONNRESET' ? 'reset' : 'error';
     if (this.upstream) this.upstream.reset();
-    else {
-      this.abortConnect?.();
-      this.abortConnect = null;
-      this.upstreamGone = true;
+    else this.giveUpConnect();
+  }
+
+  /**
+   * The client left before the broker connection was up. An unreachable broker (packets
+   * dropped) takes the kernel about two minutes to give up on, and a client usually gives
+   * up first: without a line the user saw only clients that kept failing. A client that
+   * leaves within a second (a port check) is not worth one.
+   */
+  private giveUpConnect(): void {
+    if (this.abortConnect !== null && !this.shutDown) {
+      const waited = (this.hooks.now() - this.connectStart) / 1e6;
+      if (waited >= CONNECT_WAIT_NOTED_S) {
+        this.hooks.log(`upstream ${this.hooks.upstreamLabel} did not answer the connection attempt within ${waited.toFixed(1)} s, when client ${endpoint(this.meta)} gave up (is the broker's address right, and is it reachable?)`);
+      }
     }
+    this.abortConnect?.();
+    this.abortConnect = null;
+    this.upstreamGone = true;
   }
 
   private upstreamError(err: NodeJS.ErrnoException): void {
@@ -293,11 +310,8 @@ export class Link {
 
   private clientClose(): void {
     this.clientClosed = true;
-    if (this.upstream === null) {
-      this.abortConnect?.();
-      this.abortConnect = null;
-      this.upstreamGone = true;
-    } else if (this.how !== 'fin' && !this.upstream.destroyed) {
+    if (this.upstream === null) this.giveUpConnect();
+    else if (this.how !== 'fin' && !this.upstream.destroyed) {
       this.upstream.destroy();
     }
     this.maybeFinish();
@@ -323,6 +337,9 @@ export class Link {
     this.hooks.closed(this);
   }
 }
+
+/** A client that gave up on a broker connection for this long gets a line saying so (s). */
+const CONNECT_WAIT_NOTED_S = 1;
 
 /** Certificate checks (OpenSSL verify results) that mean the broker's chain is not trusted. */
 const UNTRUSTED = new Set([
