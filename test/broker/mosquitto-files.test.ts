@@ -1,7 +1,7 @@
 // The files startMosquitto generates: private to the user mosquitto reads them as,
 // and still readable by it (a login and an ACL decision work).
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import mqtt from 'mqtt';
@@ -44,6 +44,7 @@ describe('startMosquitto generated files', () => {
       expect(m.log()).not.toMatch(/Unable to open|Error opening/i);
     } finally {
       await m.close();
+      rmSync(src, { recursive: true, force: true });
     }
   });
 });
