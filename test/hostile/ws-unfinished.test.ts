@@ -77,6 +77,29 @@ describe('unfinished WebSocket messages across connections', () => {
     expect(createHash('sha256').update(Buffer.concat(got)).digest('hex')).toBe(createHash('sha256').update(want).digest('hex'));
   });
 
+  it('what closed clients held is given back: later clients are measured against the cap afresh', async () => {
+    broker = await rawServer();
+    proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 }, maxWsUnfinishedBytes: 1024 * KiB });
+    // 20 clients one after the other, each 200 KiB into a message, then gone (4000 KiB in all).
+    for (let i = 0; i < 20; i++) {
+      const c = await wsClient(proxy.wsPort!);
+      c.sock.write(frame(2, false, Buffer.alloc(200 * KiB, 0x41)));
+      await waitFor(() => proxy!.connections().length === 1, 5000, 'the connection');
+      await new Promise((r) => setTimeout(r, 20));
+      c.sock.destroy();
+      await waitFor(() => proxy!.connections().length === 0, 5000, 'the close');
+    }
+    // 900 + 100 KiB is under 1 MiB: neither is closed.
+    const a = await wsClient(proxy.wsPort!);
+    a.sock.write(frame(2, false, Buffer.alloc(900 * KiB, 0x41)));
+    await new Promise((r) => setTimeout(r, 100));
+    const b = await wsClient(proxy.wsPort!);
+    b.sock.write(frame(2, false, Buffer.alloc(100 * KiB, 0x41)));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(proxy.logs).toEqual([]);
+    expect(proxy.connections()).toHaveLength(2);
+  });
+
   it('never closes one client on its own, even with a message larger than the cap', async () => {
     broker = await rawServer();
     proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 }, maxWsUnfinishedBytes: 256 * KiB });
