@@ -1,6 +1,6 @@
 // Shared wiring of a live session (proxy, up, and later the TUI and labs):
 // Engine observers + Analyzer + filter + view + optional pcap file, a 1 s
-// clock tick (the core never touches timers), and a clean SIGINT/SIGTERM
+// clock tick (the core never touches timers), and a clean SIGINT/SIGTERM/SIGHUP
 // shutdown: stop listening, close connections, engine.end(), flush the pcap
 // file, end the view, exit 0.
 import { HeapGuard } from './heap.js';
@@ -221,7 +221,7 @@ async function makeView(cfg: LiveConfig, hooks: LiveHooks, analyzer: Analyzer, q
 }
 
 /**
- * Run a live session until SIGINT/SIGTERM (or hooks.signal). Resolves with the
+ * Run a live session until SIGINT/SIGTERM/SIGHUP (or hooks.signal). Resolves with the
  * exit code: 0 after a clean shutdown.
  */
 export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number> {
@@ -362,6 +362,8 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
 
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // The terminal closed (or the session's leader left): stop as for SIGTERM, flushing --write.
+  process.once('SIGHUP', onSignal);
   hooks.signal?.addEventListener('abort', onSignal, { once: true });
   const out = hooks.out ?? process.stdout;
   const onOutError = (e: NodeJS.ErrnoException): void => {
@@ -375,6 +377,7 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
 
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
   clearInterval(timer);
   await proxy.close();
   const t = now();

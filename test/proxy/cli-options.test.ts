@@ -133,6 +133,27 @@ describe('live session', () => {
     }
   });
 
+  it('SIGHUP (the terminal closed) stops up as SIGTERM does: --write is flushed and complete, the summary printed', async () => {
+    requireBinary('tshark');
+    const port = await freePort();
+    const pcap = join(dir, 'hup.pcap');
+    const p = cli(['up', '--listen', String(port), '--format', 'line', '--write', pcap], dir);
+    try {
+      await waitFor(() => p.err().includes('proxy listening on'), 15_000, 'the proxy to listen');
+      const r = await pub(port, ['-t', 'hup/x', '-m', 'before the hangup', '-q', '1']);
+      expect(r.code).toBe(0);
+      const code = await interrupt(p, 'SIGHUP', 5000);
+      expect(code).toBe(0);
+      expect(p.out()).toMatch(/^-- 5 packets/m);
+      // Every packet is in the file (tshark agrees), the connection closed in it.
+      const t = await runCmd('tshark', ['-n', '-r', pcap, '-d', `tcp.port==${port},mqtt`, '-T', 'fields', '-e', 'mqtt.msgtype'], 30_000);
+      expect(t.code, t.stderr).toBe(0);
+      expect(t.stdout.split('\n').filter(Boolean).join(' ')).toBe('1 2 3 4 14');
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+  });
+
   it('--filter on finding shows the packets a finding is about, though the finding comes a delivery window later (as read does)', async () => {
     // Anonymous clients may read everything and write nothing: a publish is acked and dropped.
     const broker = await startBroker({ host: '127.0.0.1', port: 0, acl: parseAclFile('topic read #\n', 'read-only.acl') });

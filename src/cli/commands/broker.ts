@@ -147,9 +147,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`mqttscope broker: ${engine} listening on ${running.host}:${running.port}`
       + ` (password_file ${passwd ?? 'none'}, acl_file ${acl ?? 'none'}, allow_anonymous ${anon})\n`);
     await new Promise<void>((resolve) => {
-      const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); gaveUp = null; resolve(); };
+      const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); process.off('SIGHUP', stop); gaveUp = null; resolve(); };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      process.on('SIGHUP', stop); // the terminal closed: stop as cleanly as on SIGTERM
       gaveUp = stop;
     });
     await running.close();

@@ -16,7 +16,7 @@ export const usage = `usage: mqttscope up [--listen [HOST:]PORT] [--broker aedes
 Starts a broker on a private loopback port, the proxy in front of it on
 127.0.0.1:1883, and the live view: the terminal UI when stdout is a terminal,
 otherwise one line per packet. Point any MQTT client at the proxy.
-Ctrl-C (SIGINT) or SIGTERM stops everything cleanly and flushes --write.
+Ctrl-C (SIGINT), SIGTERM or SIGHUP (the terminal closed) stops everything cleanly and flushes --write.
 
 Options:
   -b, --broker BROKER        aedes (bundled, default), mosquitto (runs the mosquitto binary),
