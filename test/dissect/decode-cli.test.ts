@@ -73,6 +73,20 @@ describe('decode command', () => {
     expect(recs[1].time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
+  it('a CONNECT cut before its Client Identifier has client_id null, as connect.client_id, not ""', async () => {
+    const { out } = await capture(['--format', 'json', [
+      '10 0c', //       CONNECT, Remaining Length 12
+      '00 04 4d 51 54 54', // Protocol Name "MQTT"
+      '04', //          Protocol Level 4
+      '02', //          Connect Flags: Clean Session
+      '00 3c', //       Keep Alive 60
+      '', //            (no Client Identifier: the packet ends)
+    ].join(' ')]);
+    const rec = JSON.parse(out.trim().split('\n')[0]!);
+    expect(rec.connect.client_id).toBeNull();
+    expect(rec.client_id).toBeNull();
+  });
+
   it('the seed packet in JSON matches the contract example', async () => {
     const { out } = await capture(['--format', 'json', '--fields', SEED]);
     const r = JSON.parse(out);

@@ -92,7 +92,7 @@ export function decodeStream(input: Uint8Array, version: ProtocolVersion): { pac
     if (s.type === 1 && s.connect) {
       const lvl = s.connect.protocolLevel;
       if (lvl === 3 || lvl === 4 || lvl === 5) ver = lvl;
-      clientId = s.connect.clientId;
+      clientId = s.connect.clientIdMissing === true ? null : s.connect.clientId;
       username = s.connect.username;
     }
     let topic = s.topic;
