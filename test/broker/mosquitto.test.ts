@@ -1,6 +1,6 @@
-import { describe, it, expect } from 'vitest';
+import { afterAll, describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import mqtt from 'mqtt';
@@ -16,9 +16,14 @@ function connectCode(port: number, username: string, password: string): Promise<
   });
 }
 
+/** The source files' directories, removed when the file's tests end. */
+const dirs: string[] = [];
+const sourceDir = (): string => { const d = mkdtempSync(join(tmpdir(), 'mqttscope-mosq-')); dirs.push(d); return d; };
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
 describe('startMosquitto', () => {
   it('accepts a password file mixing $7$ hashes and plain text (hashed with mosquitto_passwd -U)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-mosq-'));
+    const dir = sourceDir();
     const file = join(dir, 'passwd');
     execFileSync(requireBinary('mosquitto_passwd'), ['-c', '-b', file, 'hashed', 'h-pass']);
     writeFileSync(file, readFileSync(file, 'utf8') + 'plain:p-pass\n');
@@ -36,7 +41,7 @@ describe('startMosquitto', () => {
   });
 
   it("reports mosquitto's own error when it cannot start", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-mosq-'));
+    const dir = sourceDir();
     const acl = join(dir, 'acl');
     writeFileSync(acl, 'toppic read x\n');
     const err = await startTestMosquitto({ aclFile: acl }).then(() => null, (e: unknown) => e);
