@@ -47,6 +47,13 @@ export class SocketEnd implements End {
   }
   reset(): void {
     if (this.raw.destroyed) { this.sock.destroy(); return; }
+    // Our FIN to this side is still under way (end() was called, its shutdown has not
+    // completed): libuv refuses a reset then (EINVAL), and Node reports the error but
+    // never closes the socket, so it stayed open for good, and its peer with it (a client
+    // that half-closed, then reset while the broker was sending, left the broker's
+    // connection open and the link in the proxy's count). Closing is all that is left:
+    // the kernel still sends a reset if bytes from the peer are unread.
+    if (this.raw.writableEnded && !this.raw.writableFinished) { this.destroy(); return; }
     try {
       this.raw.resetAndDestroy();
     } catch {
