@@ -53,7 +53,8 @@ export class SocketEnd implements End {
     // that half-closed, then reset while the broker was sending, left the broker's
     // connection open and the link in the proxy's count). Closing is all that is left:
     // the kernel still sends a reset if bytes from the peer are unread.
-    if (this.raw.writableEnded && !this.raw.writableFinished) { this.destroy(); return; }
+    // Over TLS the shutdown is the TLS socket's (on the same handle).
+    if (shutting(this.raw) || shutting(this.sock)) { this.destroy(); return; }
     try {
       this.raw.resetAndDestroy();
     } catch {
@@ -85,6 +86,11 @@ export class SocketEnd implements End {
     s.on('close', ev.close);
     s.on('drain', ev.drain);
   }
+}
+
+/** end() was called and the shutdown it asked for has not completed. */
+function shutting(s: net.Socket): boolean {
+  return s.writableEnded && !s.writableFinished;
 }
 
 /**

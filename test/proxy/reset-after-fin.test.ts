@@ -3,11 +3,17 @@
 // and never closes the socket. So a client that half-closed and then reset (it closed
 // while the broker was still sending) left the broker connection open for good and
 // the link counted as active: 66 of 300 such clients in a run. Such a side is now
-// closed instead.
+// closed instead, over TLS as well (where the pending shutdown is the TLS socket's).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SocketEnd } from '../../src/proxy/ends.js';
+import { requireBinary } from '../helpers/peers.js';
+import { generateCerts } from '../../src/proxy/index.js';
 import { testProxy, waitFor, type TestProxy } from './helpers.js';
 
 const cleanup: (() => void)[] = [];
@@ -33,6 +39,29 @@ describe('a reset right after a half-close', () => {
     end.end();
     end.reset();
     expect(await closed).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('over TLS too: end() then reset() closes the TLS socket and the TCP socket under it', async () => {
+    requireBinary('openssl');
+    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-reset-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const c = await generateCerts(dir);
+    const server = tls.createServer({ cert: readFileSync(c.cert), key: readFileSync(c.key), allowHalfOpen: true }, (s) => { s.resume(); s.on('error', () => {}); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanup.push(() => server.close());
+    const raw = net.connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true });
+    const sock = tls.connect({ socket: raw, ca: readFileSync(c.caCert), servername: 'localhost' });
+    cleanup.push(() => { sock.destroy(); raw.destroy(); });
+    await new Promise<void>((r) => sock.once('secureConnect', () => r()));
+    const errors: string[] = [];
+    sock.on('error', (e: NodeJS.ErrnoException) => errors.push(`tls ${e.code} ${e.syscall}`));
+    raw.on('error', (e: NodeJS.ErrnoException) => errors.push(`tcp ${e.code} ${e.syscall}`));
+    const rawClosed = new Promise<boolean>((r) => { raw.once('close', () => r(true)); setTimeout(() => r(false), 2000); });
+    const end = new SocketEnd(sock, raw);
+    end.end();
+    end.reset();
+    expect(await rawClosed).toBe(true);
     expect(errors).toEqual([]);
   });
 
