@@ -5,8 +5,6 @@ import type { Note } from '../model/types.js';
 import { flattenFields, MASK, maskProperties, maskSecrets } from '../dissect/index.js';
 import { hexOf } from '../dissect/utf8.js';
 import { packetTypeName } from '../protocol/packet-types.js';
-// A cycle with json.ts (which imports packetToJson); both sides use the other only at call time.
-import { findingToJson, reservedTypeFinding } from './json.js';
 
 export interface PacketJsonOptions {
   /** Add the flat `fields` array (builds the tree). */
@@ -39,12 +37,11 @@ function propsJson(p: Record<string, unknown>, showSecrets: boolean | undefined)
 
 /**
  * Build the `packet` object of the JSON contract for one record. Bytes framed as the
- * reserved type 0 have no spec name for `type`, so they become the same
- * `protocol-violation` finding the json view writes (docs/architecture.md).
+ * reserved type 0 have no spec name for `type`: the json view and `decode --format json`
+ * write them as a `protocol-violation` finding instead (json.ts, reservedTypeFinding).
  */
 export function packetToJson(rec: PacketRecord, opts: PacketJsonOptions = {}): Record<string, unknown> {
   const s = rec.summary;
-  if (s.type === 0) return findingToJson(reservedTypeFinding(rec, opts.showSecrets ?? false));
   const isPublish = s.type === 3;
   const headerEnd = Math.max(1, Math.min(s.headerLength, rec.bytes.length));
   // A Remaining Length cut off by the end of the input, or with its continuation bit set

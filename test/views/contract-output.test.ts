@@ -1,18 +1,19 @@
 // The JSON contract (DESIGN.md) across the ways records are written: the json view,
-// summaryToJson, and packetToJson as `decode --format json` uses it.
+// summaryToJson, packetToJson, and `decode --format json`.
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { packetToJson } from '../../src/views/packet-json.js';
 import { SummaryCounter, summaryToJson } from '../../src/views/index.js';
 import { fake, hex, real, T0 } from '../filter/records.js';
 
 describe('JSON contract: record shapes', () => {
-  it('packetToJson (decode --format json) writes reserved type 0 as the same protocol-violation finding as the json view', () => {
-    const rec = real(hex(
-      '00' + // byte 1: type 0 (reserved), flags 0
-      '02' + // Remaining Length 2
+  it('decode --format json writes reserved type 0 as the same protocol-violation finding as the json view', () => {
+    const r = spawnSync(process.execPath, ['bin/mqttscope', 'decode', '--format', 'json', [
+      '00', // byte 1: type 0 (reserved), flags 0
+      '02', // Remaining Length 2
       '00 01', // 2 bytes the dissector cannot decode
-    ));
-    const o = packetToJson(rec);
+    ].join(' ')], { encoding: 'utf8' });
+    const o = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
     expect(o['kind']).toBe('finding');
     expect(o['code']).toBe('protocol-violation');
     expect(o['note']).toBe('reserved-packet-type');

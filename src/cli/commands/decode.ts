@@ -9,7 +9,7 @@ import { packetTypeName, PACKET_TYPES } from '../../protocol/packet-types.js';
 import { renderTree } from '../../views/tree.js';
 import { renderHex } from '../../views/hex.js';
 import { packetToJson } from '../../views/packet-json.js';
-import { jsonLine } from '../../views/json.js';
+import { findingToJson, jsonLine, reservedTypeFinding } from '../../views/json.js';
 
 export const summary = 'decode packets given as hex';
 
@@ -165,7 +165,8 @@ export async function run(argv: string[]): Promise<number> {
     const rec = p.record;
     for (const n of rec.notes) if (n.severity === 'error') errors++;
     if (format === 'json') {
-      out.push(jsonLine(packetToJson(rec, { fields: values.fields === true, showSecrets })));
+      // The reserved type 0 has no spec name for `type`: the finding the json view writes for it.
+      out.push(jsonLine(rec.summary.type === 0 ? findingToJson(reservedTypeFinding(rec, showSecrets)) : packetToJson(rec, { fields: values.fields === true, showSecrets })));
       continue;
     }
     const t = rec.tree();
