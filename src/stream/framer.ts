@@ -107,6 +107,8 @@ export class Framer {
   private skipLeft = 0;
   /** Total bytes discarded while resyncing, reported once aligned again. */
   private resyncSkipped = 0;
+  /** The last packet framed aligned was of the reserved type 0. */
+  private afterReserved = false;
 
   private readonly byOffset: boolean;
   private readonly clock: FramerClock | null;
@@ -271,6 +273,17 @@ export class Framer {
     const end = chunk.length;
     let pos = start;
     while (pos < end) {
+      // A packet of the reserved type 0 is framed (and reported); a second one right after it
+      // means the bytes are not MQTT here (garbage after a skipped packet framed 01 01 01 ...
+      // as millions of them): resync instead, which never takes type 0 for a boundary.
+      if (chunk[pos]! < 0x10) {
+        if (this.afterReserved) {
+          this.afterReserved = false;
+          this.mode = Mode.Resync;
+          return pos;
+        }
+        this.afterReserved = true;
+      } else if (this.afterReserved) this.afterReserved = false;
       // Decode the Remaining Length varint inline [MQTT-1.5.5].
       let len = 0;
       let mul = 1;
