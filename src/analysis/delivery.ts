@@ -7,7 +7,7 @@ import { type AnalysisContext, bufferOf, capitalize, copySizeBound, payloadEqual
 import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
-import { effectiveClientId, findingClientId, goneBy, isLive, type Session, type SessionTracker, type Subscription, usernameUnknown, usernameUnknownText } from './sessions.js';
+import { effectiveClientId, findingClientId, goneBy, isLive, outlivesConnection, type Session, type SessionTracker, type Subscription, usernameUnknown, usernameUnknownText } from './sessions.js';
 import { topicMatches } from './topic.js';
 import { aclFields, type AclDecision, type AclRuleRef } from './acl-check.js';
 
@@ -380,7 +380,7 @@ export class DeliveryCorrelator {
   closed(s: Session): void {
     const m = this.byId.get(s.connId);
     if (m === undefined) return;
-    if (m.size > 0 && s.cleanStart === false) this.park(s, m);
+    if (m.size > 0 && outlivesConnection(s)) this.park(s, m);
     if (m.size === 0) this.byId.delete(s.connId);
   }
 

@@ -9,7 +9,7 @@ import { codeName, codeString, isFailure, T_PUBACK, T_PUBREC, T_SUBACK, T_UNSUBA
 import { IntMap } from './intmap.js';
 import { aclFields } from './acl-check.js';
 import { type AclCheck, sysWrite, sysWriteHint } from './delivery.js';
-import { effectiveClientId, filtersNotListed, findingClientId, gapOf, mayBeUnseen, notInView, silentSinceGap, type Session, usernameUnknown, usernameUnknownText } from './sessions.js';
+import { effectiveClientId, filtersNotListed, findingClientId, gapOf, mayBeUnseen, notInView, outlivesConnection, silentSinceGap, type Session, usernameUnknown, usernameUnknownText } from './sessions.js';
 
 export type FlowKind = 'publish-qos1' | 'publish-qos2' | 'subscribe' | 'unsubscribe' | 'ping';
 export type FlowState =
@@ -743,7 +743,7 @@ export class FlowTracker {
     let cut: Live[] = [];
     const m = this.byConn.get(s.connId);
     this.skipped.delete(s.connId);
-    if (s.cleanStart === false && s.connackCode === 0) this.park(s, m);
+    if (s.connackCode === 0 && outlivesConnection(s)) this.park(s, m);
     if (m) {
       s.unackedAtClose = unackedOf(m);
       this.liveCount -= m.size;
@@ -816,7 +816,10 @@ export class FlowTracker {
       }).join('; ');
     }
     const why = how === 'end' ? 'the capture ended' : s.disconnect ? `the connection closed after DISCONNECT from the ${s.disconnect.by}` : `the connection closed (${how})`;
-    const persist = s.cleanStart === false ? ' The session is persistent, so the flows should resume when the client reconnects.' : ' With a clean session they are lost.';
+    const v5 = s.version === 5 && s.sessionExpiry !== null;
+    const persist = outlivesConnection(s)
+      ? ` The session is persistent${v5 ? ` (Session Expiry Interval ${s.sessionExpiry} s)` : ''}, so the flows should resume when the client reconnects.`
+      : v5 ? ' The session ends with the connection (Session Expiry Interval 0), so they are lost.' : ' With a clean session they are lost.';
     this.ctx.emit({
       code: 'qos-flow-incomplete', severity: how === 'end' ? 'info' : 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs, topic: cut[0]?.topic ?? null,

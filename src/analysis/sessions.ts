@@ -132,6 +132,12 @@ export interface Session {
   topicAliasMaxC2s: number | null;
   /** MQTT 5 session_expiry_interval of the CONNECT (absent is 0), null without an MQTT 5 CONNECT. */
   connectSessionExpiry: number | null;
+  /**
+   * MQTT 5 Session Expiry Interval in force: the CONNECT's, the CONNACK's when the broker
+   * sent its own (MQTT 5 §3.2.2.3.2), then a client DISCONNECT's (not one raised from 0, which
+   * the broker refuses); null without an MQTT 5 CONNECT. See outlivesConnection().
+   */
+  sessionExpiry: number | null;
   /** MQTT 5 Receive Maximum of the CONNECT: the broker's QoS 1/2 PUBLISHes it may leave unacknowledged [MQTT-3.3.4-9]; null when absent (mosquitto 2.0.11 then keeps to its max_inflight_messages, 20 by default, as for MQTT 3.1.1). */
   receiveMaximum: number | null;
   /** The broker→client QoS 1/2 PUBLISHes it left unacknowledged when it closed (FlowTracker.close), for delivery findings decided later. */
@@ -221,6 +227,17 @@ function pendingOf(s: Session): Map<number, { rec: PacketRecord; time: number }>
 }
 
 /** The client id a client is known by (indexes, snapshots): the assigned one if the broker assigned it; null for an empty one. */
+/**
+ * Whether the broker keeps the session after the connection ends: MQTT 3.1.1 by clean
+ * session 0; MQTT 5 by a Session Expiry Interval above 0 [MQTT-3.1.2-23], whatever
+ * Clean Start says (Clean Start 0 with no Session Expiry Interval ends the session with
+ * the connection; Clean Start 1 with one keeps the new session: mosquitto 2.0.11 then
+ * resumes it, session present 1).
+ */
+export function outlivesConnection(s: Session): boolean {
+  return s.version === 5 && s.sessionExpiry !== null ? s.sessionExpiry > 0 : s.cleanStart === false;
+}
+
 export function effectiveClientId(s: Session): string | null {
   return s.assignedClientId ?? (s.clientId === '' ? null : s.clientId);
 }
@@ -531,7 +548,7 @@ export class SessionTracker {
       conn, openSeq: this.openSeq++, connId: conn.id, openedAt: time, closedAt: null, closeHow: null, state: 'open',
       version: null, clientId: null, assignedClientId: null, username: null, cleanStart: null,
       sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
-      connectSessionExpiry: null, receiveMaximum: null, unackedAtClose: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
+      connectSessionExpiry: null, sessionExpiry: null, receiveMaximum: null, unackedAtClose: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
       subscriptions: NO_SUBSCRIPTIONS, subscriptionsNotKept: 0, subscriptionsIncompleteAt: null, subscriptionsIncompleteReason: null, subscriptionsUnseenChangeAt: null, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
       keepaliveReported: false, takenOverBy: null, tookOver: NO_TOOK_OVER, packets: { c2s: 0, s2c: 0 },
@@ -637,6 +654,7 @@ export class SessionTracker {
       s.topicAliasMaxS2c = typeof tam === 'number' ? tam : 0;
       const sei = props?.['session_expiry_interval'];
       s.connectSessionExpiry = typeof sei === 'number' ? sei : 0;
+      s.sessionExpiry = s.connectSessionExpiry;
       const rm = props?.['receive_maximum'];
       s.receiveMaximum = typeof rm === 'number' && rm > 0 ? rm : null;
     }
@@ -714,6 +732,9 @@ export class SessionTracker {
     if (version === 5) {
       const tam = props?.['topic_alias_maximum'];
       s.topicAliasMaxC2s = typeof tam === 'number' ? tam : 0;
+      // The broker's own Session Expiry Interval replaces the client's.
+      const sei = props?.['session_expiry_interval'];
+      if (typeof sei === 'number' && s.sessionExpiry !== null) s.sessionExpiry = sei;
     }
     const previous = s.previous;
     s.previous = null;
@@ -829,6 +850,8 @@ export class SessionTracker {
         this.violation(s, rec, 'error', 'session-expiry-raised', 'MQTT-3.14.2.2.2',
           `The DISCONNECT from ${who(s)} sets a Session Expiry Interval of ${sei} s, but its CONNECT${s.connectFrame !== null ? ` (frame ${s.connectFrame})` : ''} had 0 (absent); raising it from 0 at DISCONNECT is a protocol error (MQTT 5 §3.14.2.2.2): the session still ends with the connection`,
           { session_expiry_interval: sei, connect_session_expiry_interval: 0 }, s.connectFrame);
+      } else if (s.disconnect === null && s.sessionExpiry !== null) {
+        s.sessionExpiry = sei;
       }
     }
     // The first DISCONNECT ends the connection (its sender may send nothing after it, and

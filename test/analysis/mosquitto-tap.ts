@@ -152,6 +152,13 @@ export class TapClient {
     this.tap.engine.close(this.meta.id, nowUs(), 'fin', 'c2s');
   }
 
+  /** Wait (at most 2 s) until the broker has closed the connection, and feed that close, by the broker, to the engine. */
+  async closedByBroker(): Promise<void> {
+    for (let i = 0; i < 200 && !this.sock.destroyed; i++) await sleep(10);
+    if (!this.sock.destroyed) throw new Error(`${this.clientId}: mosquitto did not close the connection`);
+    this.tap.engine.close(this.meta.id, nowUs(), 'fin', 's2c');
+  }
+
   /** Drop the connection with a TCP reset (no DISCONNECT): the broker then owes the will. */
   reset(): void {
     if (this.sock.destroyed) return;
