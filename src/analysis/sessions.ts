@@ -238,6 +238,15 @@ export function outlivesConnection(s: Session): boolean {
   return s.version === 5 && s.sessionExpiry !== null ? s.sessionExpiry > 0 : s.cleanStart === false;
 }
 
+/**
+ * A client PUBLISH the broker refuses for its Topic Alias: 0 [MQTT-3.3.2-8], or above the
+ * Topic Alias Maximum of the CONNACK [MQTT-3.3.2-9]. mosquitto 2.0.11 answers DISCONNECT
+ * 0x94 (Topic Alias invalid) and routes nothing, whatever the QoS.
+ */
+export function clientAliasRefused(s: Session, alias: number): boolean {
+  return alias === 0 || (s.topicAliasMaxC2s !== null && alias > s.topicAliasMaxC2s);
+}
+
 export function effectiveClientId(s: Session): string | null {
   return s.assignedClientId ?? (s.clientId === '' ? null : s.clientId);
 }
@@ -1046,6 +1055,14 @@ export class SessionTracker {
     }
     const alias = rec.summary.topicAlias;
     if (alias === null) return;
+    // An empty Topic Name with an alias no PUBLISH of this direction set since the CONNECT
+    // (alias maps start empty with each connection [MQTT-3.3.2-7]). Not when the CONNECT
+    // was not seen or the direction lost bytes: the PUBLISH that set it may be unseen.
+    if (rec.topic === '' && alias !== 0 && s.connectFrame !== null && s.lastGap[rec.dir] === null) {
+      this.violation(s, rec, 'error', 'topic-alias-not-set', 'MQTT-3.3.2.3.4',
+        `A PUBLISH from ${c2s ? who(s) : `the broker to ${who(s)}`} has an empty Topic Name and Topic Alias ${alias}, which no earlier PUBLISH ${c2s ? 'from the client' : 'from the broker'} on this connection set (MQTT 5 §3.3.2.3.4): the ${c2s ? 'broker' : 'client'} cannot tell its topic and treats it as a protocol error${c2s ? ' (mosquitto 2.0.11 answers DISCONNECT 0x82 Protocol Error and routes nothing)' : ''}`,
+        { topic_alias: alias }, s.connectFrame);
+    }
     const max = c2s ? s.topicAliasMaxC2s : s.topicAliasMaxS2c;
     if (max === null || alias <= max) return;
     const spec = c2s ? 'MQTT-3.3.2-9' : 'MQTT-3.3.2-11';
