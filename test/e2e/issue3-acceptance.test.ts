@@ -244,6 +244,36 @@ c.on('error', (e) => { console.error(e.message); process.exit(3); });`;
         expect(conns).toHaveLength(2);
         expect(of(p, id('persist'), T.SUBSCRIBE).map((x) => x.conn.id)).toEqual([conns[0]]);
       });
+
+      if (v === 5) {
+        // test/proxy/e2e.test.ts does these two with MQTT.js at 3.1.1 only.
+        it('MQTT.js v5: keep-alive 1 s gives PINGREQ/PINGRESP while idle, and no keepalive-timeout', async () => {
+          const p = r.proxy;
+          const c = await js(p.port, { clientId: id('pinger'), protocolVersion: 5, keepalive: 1 });
+          await waitFor(() => of(p, id('pinger'), T.PINGRESP, 's2c').length >= 2, 10_000, 'two PINGRESPs');
+          await c.endAsync();
+          expect(of(p, id('pinger'), T.CONNECT)[0]!.summary.connect!.keepAlive).toBe(1);
+          expect(of(p, id('pinger'), T.PINGREQ, 'c2s').length).toBeGreaterThanOrEqual(2);
+          expect(r.findings.filter((f) => f.code === 'keepalive-timeout' && f.clientId === id('pinger'))).toEqual([]);
+        });
+
+        it('MQTT.js v5: a second client with the same id takes the session over', async () => {
+          const p = r.proxy;
+          const opts: IClientOptions = { clientId: id('takeover'), protocolVersion: 5 };
+          const a = await js(p.port, opts);
+          const aClosed = new Promise<void>((res) => a.once('close', () => res()));
+          const b = await js(p.port, opts);
+          await aClosed;
+          expect(b.connected).toBe(true);
+          await b.endAsync();
+          await waitFor(() => of(p, id('takeover'), T.DISCONNECT, 'c2s').length === 1, 5000, 'DISCONNECT');
+          const connects = of(p, id('takeover'), T.CONNECT);
+          expect(connects).toHaveLength(2);
+          expect(of(p, id('takeover'), T.CONNACK).map((x) => x.summary.connack?.returnCode)).toEqual([0, 0]);
+          // Only the second connection said DISCONNECT; the first was ended by the broker.
+          expect(of(p, id('takeover'), T.DISCONNECT).map((x) => `${x.dir} ${x.conn.id === connects[1]!.conn.id ? 'second' : 'first'}`)).toEqual(['c2s second']);
+        });
+      }
     }
 
     const cliVersions = broker === 'aedes' ? ['mqttv311'] : ['mqttv311', 'mqttv5'];
