@@ -245,7 +245,7 @@ export class Analyzer implements EngineObserver {
     const granting = type === 9 && rec.dir === 's2c' ? this.grants.before(rec) : null;
     const s = this.sessions.packet(rec);
     if (granting !== null) this.grants.suback(rec, s, granting);
-    if (type === 2 && s.state === 'connected') this.delivery.connected(s);
+    if (type === 2 && s.state === 'connected') { this.delivery.connected(s); this.wills.connected(s); }
     this.flows.packet(rec, s);
     this.topics.packet(rec, now, type === 3 && rec.summary.retain && usernameUnknown(s));
     const matched = this.delivery.packet(rec, s);

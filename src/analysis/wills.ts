@@ -21,6 +21,8 @@ interface Candidate extends HeapEntry {
   payload: Uint8Array;
   /** Earliest time a delivery counts (the client's last packet). */
   since: number;
+  /** When the broker sends it: the close plus its Will Delay Interval (MQTT 5), or the session's end if sooner. */
+  dueAt: number;
   until: number;
   published: boolean;
   why: string;
@@ -49,6 +51,8 @@ export class WillTracker {
   private readonly deadlines = new DeadlineHeap<Candidate>();
   private readonly byTopic = new Map<string, Candidate[]>();
   private readonly armed = new Set<Candidate>();
+  /** Armed wills still inside their Will Delay Interval, by client id: a new connection of that client id cancels them. */
+  private readonly delayed = new Map<string, Candidate>();
   /** Payload bytes of the armed wills. */
   private armedBytes = 0;
   /** Wills no longer watched because `maxArmed` others (or `maxArmedBytes` of payloads) were armed after them. */
@@ -110,6 +114,10 @@ export class WillTracker {
   private disarm(c: Candidate): void {
     if (!this.armed.delete(c)) return;
     this.armedBytes -= c.payload.length;
+    if (this.delayed.size !== 0) {
+      const cid = effectiveClientId(c.session);
+      if (cid !== null && this.delayed.get(cid) === c) this.delayed.delete(cid);
+    }
     const list = this.byTopic.get(c.topic);
     if (!list) return;
     const i = list.indexOf(c);
@@ -129,7 +137,9 @@ export class WillTracker {
     if (!w || s.state === 'refused' || s.connackCode === null) return;
     const d = s.disconnect;
     if (d && d.by === 'client' && d.reasonCode === 0x00) return;
-    const delay = typeof w.properties?.['will_delay_interval'] === 'number' ? (w.properties['will_delay_interval'] as number) * 1e6 : 0;
+    // Sent after its Will Delay Interval, or when the session ends if sooner [MQTT-3.1.3-9].
+    const wdi = typeof w.properties?.['will_delay_interval'] === 'number' ? (w.properties['will_delay_interval'] as number) : 0;
+    const delay = (s.sessionExpiry !== null ? Math.min(wdi, s.sessionExpiry) : wdi) * 1e6;
     const why = d?.by === 'client'
       ? `sent DISCONNECT 0x${d.reasonCode.toString(16).padStart(2, '0')} (${d.reason})`
       : s.keepaliveReported
@@ -144,19 +154,36 @@ export class WillTracker {
       ? this.acl.check({ username: s.username, clientId: effectiveClientId(s), access: 'write', topic: w.topic })
       : null;
     const c: Candidate = {
-      session: s, topic: w.topic, payload: w.payload, since: s.lastClientTime, until: time + this.windowUs + delay, published: false, why,
+      session: s, topic: w.topic, payload: w.payload, since: s.lastClientTime, dueAt: time + delay, until: time + this.windowUs + delay, published: false, why,
       denied: v !== null && !v.allowed ? v : null,
       // Routed when it falls due (now): those subscribers are the ones that miss it.
       route: v !== null && !v.allowed ? this.acl!.route(w.topic, s) : NO_ROUTE,
       heapKey: 0, heapSeq: 0, heapIndex: -1,
     };
     this.arm(c);
+    const cid = effectiveClientId(s);
+    if (delay > 0 && cid !== null) this.delayed.set(cid, c);
     for (let i = 0; i < this.count; i++) {
       const at = (this.head + i) % MAX_RECENT;
       const rec = this.recent[at]!;
       const t = this.recentTime[at]!;
       if (this.matches(c, rec, t)) this.publish(c, rec, t);
     }
+  }
+
+  /**
+   * A connection of `s`'s client id was accepted: a will still inside its Will Delay
+   * Interval is not sent [MQTT-3.1.3-9] (mosquitto 2.0.11 sends it neither when the
+   * session resumes nor when Clean Start 1 starts a new one), so it is no longer awaited,
+   * and a will the acl_file denies is not reported as dropped.
+   */
+  connected(s: Session): void {
+    if (this.delayed.size === 0) return;
+    const cid = effectiveClientId(s);
+    const c = cid !== null ? this.delayed.get(cid) : undefined;
+    if (c === undefined || c.session === s || this.ctx.now >= c.dueAt) return;
+    this.deadlines.remove(c);
+    this.disarm(c);
   }
 
   /** A broker→client PUBLISH that no client publish explains (at the analysis clock's time, ctx.now). */

@@ -69,14 +69,14 @@ export class Tap {
   /** A client that has its CONNACK; `pipelined` packets are sent right after the CONNECT, before it [MQTT-3.1.4-5]. */
   async client(
     clientId: string, username: string, version: 4 | 5 = 4, pipelined: Record<string, unknown>[] = [], properties?: Record<string, unknown>,
-    clean = true, will?: { topic: string; payload: string },
+    clean = true, will?: { topic: string; payload: string; properties?: Record<string, unknown> },
   ): Promise<TapClient> {
     const c = new TapClient(this, clientId, version);
     this.clients.push(c);
     await c.open();
     c.send({
       cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clean, clientId, keepalive: 60, username, ...(properties ? { properties } : {}),
-      ...(will ? { will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 0, retain: false } } : {}),
+      ...(will ? { will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 0, retain: false, ...(will.properties ? { properties: will.properties } : {}) } } : {}),
     });
     for (const p of pipelined) c.send(p);
     await c.waitFor('connack');
