@@ -754,8 +754,10 @@ export class SessionTracker {
       s.pendingTakeover = NO_TAKEOVER;
       const name = codeName(T_CONNACK, ack.returnCode, version);
       const rs = typeof props?.['reason_string'] === 'string' ? ` ("${props['reason_string']}")` : '';
+      const am = s.connectRec?.summary.properties?.['authentication_method'];
+      const method = typeof am === 'string' ? am : null;
       this.refused(s, [s.connectRec, rec], `The broker refused the connection of ${who(s)}: CONNACK ${codeString(T_CONNACK, ack.returnCode, version)} (${name})${rs}.`,
-        refusalHint(ack.returnCode, version), { reason_code: ack.returnCode, reason: name }, ack.returnCode, version);
+        refusalHint(ack.returnCode, version, method), { reason_code: ack.returnCode, reason: name, ...(method !== null ? { authentication_method: method } : {}) }, ack.returnCode, version);
       return;
     }
     s.state = 'connected';
@@ -1179,7 +1181,12 @@ function credentialText(
   }
 }
 
-function refusalHint(code: number, version: number): string {
+function refusalHint(code: number, version: number, method: string | null): string {
+  if (version >= 5 && code === 0x8c) {
+    return method !== null
+      ? ` The CONNECT asked for enhanced authentication with the Authentication Method '${method}' (MQTT 5 §4.12), which the broker does not support: mosquitto answers 0x8C to every method unless an auth plugin handles it. Connect without an Authentication Method (a username and password), or give the broker a plugin for '${method}'.`
+      : ' The broker does not support the Authentication Method of the CONNECT (MQTT 5 §4.12): mosquitto answers 0x8C to every method unless an auth plugin handles it.';
+  }
   if (version >= 5 && code >= 1 && code <= 5) {
     return ` That is an MQTT 3.1.1 return code answering an MQTT 5 CONNECT: the broker does not speak MQTT 5${code === 1 ? ' (1 = unacceptable protocol version; aedes, the bundled broker, is 3.1.1-only: use --broker mosquitto)' : ''}.`;
   }

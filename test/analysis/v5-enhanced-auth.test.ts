@@ -1,0 +1,18 @@
+// MQTT 5 enhanced authentication against a real mosquitto 2.0.11 with no auth plugin:
+// a CONNECT with an Authentication Method is refused with CONNACK 0x8C (Bad
+// authentication method), and connect-refused says what that means.
+import { describe, expect, it } from 'vitest';
+import { Tap } from './mosquitto-tap.js';
+
+describe('Authentication Method (mosquitto 2.0.11, no auth plugin)', () => {
+  it('CONNACK 0x8C: connect-refused names the method and says the broker has no plugin for it', async () => {
+    const tap = await Tap.start(null);
+    const c = await tap.client('e', 'ue', 5, [], { authenticationMethod: 'SCRAM-SHA-1', authenticationData: Buffer.from('n,,n=ue,r=abc') });
+    expect((c.got[0] as { reasonCode?: number }).reasonCode).toBe(0x8c);
+    await c.closedByBroker();
+    const f = (await tap.end(1000)).filter((x) => x.code === 'connect-refused');
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ clientId: 'e', extra: { reason_code: 0x8c, reason: 'Bad authentication method', authentication_method: 'SCRAM-SHA-1' } });
+    expect(f[0]!.text).toBe("The broker refused the connection of ue: CONNACK 0x8c (Bad authentication method). The CONNECT asked for enhanced authentication with the Authentication Method 'SCRAM-SHA-1' (MQTT 5 §4.12), which the broker does not support: mosquitto answers 0x8C to every method unless an auth plugin handles it. Connect without an Authentication Method (a username and password), or give the broker a plugin for 'SCRAM-SHA-1'.");
+  }, 20000);
+});
