@@ -12,6 +12,8 @@ export const T_DISCONNECT = 14;
 
 /** Spec name of a code, or a generic fallback. */
 export function codeName(type: number, code: number, version: number): string {
+  // 1-5 in a CONNACK to an MQTT 5 client: a 3.1.1-only broker's return code (connack-v311-format).
+  if (type === T_CONNACK && version >= 5 && code >= 1 && code <= 5) return reasonName(type, code, 4) ?? 'unknown code';
   return reasonName(type, code, version)
     ?? (version >= 5 ? reasonName(type, code, 5) : undefined)
     ?? (code >= 0x80 ? 'unknown failure code' : 'unknown code');
@@ -19,7 +21,7 @@ export function codeName(type: number, code: number, version: number): string {
 
 /** `0x87` for MQTT 5 codes, the decimal return code for 3.1.1 CONNACK (`5`). */
 export function codeString(type: number, code: number, version: number): string {
-  if (version < 5 && type === T_CONNACK) return String(code);
+  if (type === T_CONNACK && (version < 5 || (code >= 1 && code <= 5))) return String(code);
   return `0x${code.toString(16).padStart(2, '0')}`;
 }
 

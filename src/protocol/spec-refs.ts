@@ -57,6 +57,8 @@ export const NOTE_DEFS = {
   // MQTT 3.1 has no numbered statements: cited by its section, §3.1 CONNECT (Payload).
   clientIdLength31: d('client-id-length', 'error', 'MQTT-3.1', undefined, 'MQTT 3.1 ClientId empty or longer than 23 characters'),
   connackReserved: d('connack-reserved-flags', 'error', 'MQTT-3.2.2.1', 'MQTT-3.2.2-1', 'CONNACK acknowledge flags bits 7-1 set'),
+  // A 3.1.1-only server answers an MQTT 5 CONNECT with its own CONNACK: 3.1.1's [MQTT-3.1.2-2] (return code 0x01, then close).
+  connackV311Format: d('connack-v311-format', 'warn', undefined, 'MQTT-3.1.2-2', 'a CONNACK in the MQTT 3.1.1 format (no properties, a 3.1.1 return code) answering an MQTT 5 CONNECT: the server does not speak MQTT 5'),
   sessionPresentOnRefusal: d('session-present-on-refusal', 'error', 'MQTT-3.2.2-4', 'MQTT-3.2.2-6', 'CONNACK with Session Present 1 and a non-zero return/reason code'),
   unknownProperty: d('unknown-property', 'error', undefined, 'MQTT-2.2.2.2', 'property identifier not defined by MQTT 5'),
   duplicateProperty: d('duplicate-property', 'error', undefined, 'MQTT-2.2.2.2', 'property appears more than once'),

@@ -111,12 +111,14 @@ export function byteSize(n: number): string {
 
 /** `0x87`, or the decimal return code for a 3.1/3.1.1 CONNACK (`5`). */
 export function reasonCodeString(type: number, code: number, version: number): string {
-  if (version < 5 && type === CONNACK) return String(code);
+  if (type === CONNACK && (version < 5 || (code >= 1 && code <= 5))) return String(code);
   return `0x${code.toString(16).padStart(2, '0')}`;
 }
 
 /** Short words for a reason / return code: `Not authorized`, `Granted QoS 1`. */
 export function reasonWords(type: number, code: number, version: number): string {
+  // 1-5 in a CONNACK to an MQTT 5 client: a 3.1.1-only broker's return code, named as such.
+  if (type === CONNACK && version >= 5 && code >= 1 && code <= 5) version = 4;
   const name = reasonName(type, code, version) ?? (version < 5 ? reasonName(type, code, 5) : undefined);
   if (name === undefined) return code >= 0x80 ? 'unknown failure' : 'unknown code';
   if (version < 5 && type === CONNACK && code !== 0) {

@@ -32,9 +32,19 @@ export function walkConnack(w: Walker): void {
     w.close();
   }
   const rcAt = w.pos;
-  const rc = w.byteField(reasonFieldId(2, w.version), w.version >= 5 ? 'Reason Code' : 'Return Code', w.tree ? (x) => reasonDisplay(2, x, w.version) : undefined);
+  // An MQTT 5 CONNECT answered by a 3.1.1-only server (aedes, mosquitto 1.5): a 2-byte
+  // CONNACK with a 3.1.1 return code and no Property Length. Read as what it is, with one
+  // note, not as a v5 CONNACK with an invalid reason code and a missing Property Length.
+  const v311 = w.version === 5 && w.end - rcAt === 1 && w.b[rcAt]! >= 1 && w.b[rcAt]! <= 5;
+  const shownAs = v311 ? 4 : w.version;
+  const rc = w.byteField(reasonFieldId(2, shownAs), w.version >= 5 && !v311 ? 'Reason Code' : 'Return Code', w.tree ? (x) => reasonDisplay(2, x, shownAs) : undefined);
   s.connack = { sessionPresent: sp, returnCode: rc < 0 ? -1 : rc };
   if (rc < 0) return;
+  if (v311) {
+    w.note(NOTE_DEFS.connackV311Format, `a 2-byte MQTT 3.1.1 CONNACK (return code 0x${hexByte(rc)}${rc === 1 ? ', unacceptable protocol version' : ''}) answering an MQTT 5 CONNECT: the server does not speak MQTT 5 and refuses the connection as a 3.1.1 server must`, rcAt);
+    s.reasonCodes = [rc];
+    return;
+  }
   if (sp && rc !== 0) {
     w.note(NOTE_DEFS.sessionPresentOnRefusal, `CONNACK has Session Present 1 with the non-zero ${w.version >= 5 ? 'reason' : 'return'} code 0x${hexByte(rc)}; a refusal must have Session Present 0`, at);
   }
