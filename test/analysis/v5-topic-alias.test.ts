@@ -68,6 +68,36 @@ describe('MQTT 5 Topic Alias (mosquitto 2.0.11)', () => {
     expect(f[0]!.text).toBe('A PUBLISH from up has an empty Topic Name and Topic Alias 3, which no earlier PUBLISH from the client on this connection set (MQTT 5 §3.3.2.3.4): the broker cannot tell its topic and treats it as a protocol error (mosquitto 2.0.11 answers DISCONNECT 0x82 Protocol Error and routes nothing)');
   }, 20000);
 
+  it('broker to client aliases (a broker that sends them): a copy with an empty topic counts for the topic its alias stands for', () => {
+    const h = new Harness({ brokerKind: 'mosquitto' });
+    const s = h.conn(5);
+    s.c({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 's', keepalive: 60, properties: { topicAliasMaximum: 2 } });
+    s.s({ cmd: 'connack', sessionPresent: false, reasonCode: 0 });
+    s.sub(1, 'a/#');
+    const p = h.conn(5).login('p', undefined);
+    p.publish({ topic: 'a/1', payload: 'm1' });
+    s.deliver({ topic: 'a/1', payload: 'm1', properties: { topicAlias: 1 } }); // sets alias 1 = a/1
+    p.publish({ topic: 'a/1', payload: 'm2' });
+    s.deliver({ topic: '', payload: 'm2', properties: { topicAlias: 1 } }); // alias 1 = a/1
+    p.publish({ topic: 'a/2', payload: 'm3' });
+    s.deliver({ topic: 'a/2', payload: 'm3', properties: { topicAlias: 1 } }); // alias 1 set again: a/2
+    p.publish({ topic: 'a/2', payload: 'm4' });
+    s.deliver({ topic: '', payload: 'm4', properties: { topicAlias: 1 } }); // alias 1 = a/2
+    expect(h.records.filter((r) => r.summary.type === 3 && r.dir === 's2c').map((r) => r.topic)).toEqual(['a/1', 'a/1', 'a/2', 'a/2']);
+    expect(h.end().filter((f) => f.code !== 'qos-flow-incomplete')).toEqual([]);
+  });
+
+  it('broker to client: an empty topic with an alias the broker never set is the broker breaking the rule', () => {
+    const h = new Harness();
+    const s = h.conn(5);
+    s.c({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 's', keepalive: 60, properties: { topicAliasMaximum: 2 } });
+    s.s({ cmd: 'connack', sessionPresent: false, reasonCode: 0 });
+    s.deliver({ topic: '', payload: 'm', properties: { topicAlias: 2 } });
+    const f = h.end().filter((x) => x.code === 'protocol-violation');
+    expect(f.map((x) => x.extra)).toEqual([{ violation: 'topic-alias-not-set', dir: 's2c', topic_alias: 2, spec: 'MQTT-3.3.2.3.4' }]);
+    expect(f[0]!.text).toContain('A PUBLISH from the broker to client 's' has an empty Topic Name and Topic Alias 2, which no earlier PUBLISH from the broker on this connection set (MQTT 5 §3.3.2.3.4): the client cannot tell its topic');
+  });
+
   it('not when the capture began after the CONNECT: the PUBLISH that set the alias may be before it', () => {
     const h = new Harness();
     const c = h.conn(5); // no CONNECT seen
