@@ -95,7 +95,7 @@ describe('MQTT 5 Topic Alias (mosquitto 2.0.11)', () => {
     s.deliver({ topic: '', payload: 'm', properties: { topicAlias: 2 } });
     const f = h.end().filter((x) => x.code === 'protocol-violation');
     expect(f.map((x) => x.extra)).toEqual([{ violation: 'topic-alias-not-set', dir: 's2c', topic_alias: 2, spec: 'MQTT-3.3.2.3.4' }]);
-    expect(f[0]!.text).toContain('A PUBLISH from the broker to client 's' has an empty Topic Name and Topic Alias 2, which no earlier PUBLISH from the broker on this connection set (MQTT 5 §3.3.2.3.4): the client cannot tell its topic');
+    expect(f[0]!.text).toContain("A PUBLISH from the broker to client 's' has an empty Topic Name and Topic Alias 2, which no earlier PUBLISH from the broker on this connection set (MQTT 5 §3.3.2.3.4): the client cannot tell its topic");
   });
 
   it('not when the capture began after the CONNECT: the PUBLISH that set the alias may be before it', () => {
