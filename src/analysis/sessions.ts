@@ -626,6 +626,7 @@ export class SessionTracker {
     switch (sum.type) {
       case 1: if (rec.dir === 'c2s') this.connect(s, rec); break;
       case 3: if (sum.properties !== null) this.publishProperties(s, rec, sum.properties); break;
+      case 15: this.auth(s, rec); break;
       case 2: if (rec.dir === 's2c') this.connack(s, rec); break;
       case 8: if (rec.dir === 'c2s' && sum.packetId !== null) pendingOf(s).set(sum.packetId, { rec, time: now }); break;
       case 9: if (rec.dir === 's2c') this.suback(s, rec); break;
@@ -1045,6 +1046,21 @@ export class SessionTracker {
     this.violation(s, rec, 'error', 'packet-exceeds-maximum-packet-size', spec,
       `A ${packetName(rec.summary.type)} of ${rec.size} bytes from ${c2s ? who(s) : `the broker to ${who(s)}`} is larger than the Maximum Packet Size of ${limit} bytes the ${c2s ? 'broker' : 'client'} announced in its ${from}${at !== null ? ` (frame ${at})` : ''} [${spec}]; the ${c2s ? 'broker' : 'client'} treats it as a protocol error (DISCONNECT 0x95 Packet too large)`,
       { size: rec.size, maximum_packet_size: limit, packet_type: packetName(rec.summary.type) }, at);
+  }
+
+  /**
+   * An AUTH packet on a connection whose CONNECT named no Authentication Method: neither
+   * side may send one then (MQTT 5 §4.12, no numbered statement). mosquitto 2.0.11 closes
+   * the connection at once, without a DISCONNECT, so the finding is the only explanation.
+   */
+  private auth(s: Session, rec: PacketRecord): void {
+    const connect = s.connectRec;
+    if (connect === null || s.version !== 5 || typeof connect.summary.properties?.['authentication_method'] === 'string') return;
+    const c2s = rec.dir === 'c2s';
+    const code = rec.summary.reasonCodes?.[0] ?? 0;
+    this.violation(s, rec, 'error', 'auth-without-method', 'MQTT-4.12',
+      `An AUTH packet (reason code 0x${code.toString(16).padStart(2, '0')} ${codeName(15, code, 5)}) from ${c2s ? who(s) : `the broker to ${who(s)}`}, whose CONNECT (frame ${connect.frame}) named no Authentication Method: AUTH belongs to enhanced authentication, which only a CONNECT with an Authentication Method starts (MQTT 5 §4.12), so this is a protocol error${c2s ? ' (mosquitto 2.0.11 closes the connection without a DISCONNECT)' : ''}`,
+      { reason_code: code }, connect.frame);
   }
 
   /** Rules on a PUBLISH's properties that depend on its direction and the session (MQTT 5). */
