@@ -860,7 +860,7 @@ export class SessionTracker {
       } else if (sei !== 0 && s.connectSessionExpiry === 0) {
         // No numbered statement: MQTT 5 §3.14.2.2.2. The broker answers DISCONNECT 0x82 (Protocol Error) and keeps the session expiry of 0.
         this.violation(s, rec, 'error', 'session-expiry-raised', 'MQTT-3.14.2.2.2',
-          `The DISCONNECT from ${who(s)} sets a Session Expiry Interval of ${sei} s, but its CONNECT${s.connectFrame !== null ? ` (frame ${s.connectFrame})` : ''} had 0 (absent); raising it from 0 at DISCONNECT is a protocol error (MQTT 5 §3.14.2.2.2): the session still ends with the connection`,
+          `The DISCONNECT from ${who(s)} sets a Session Expiry Interval of ${sei} s, but its CONNECT${s.connectFrame !== null ? ` (frame ${s.connectFrame})` : ''} had 0${s.connectRec?.summary.properties?.['session_expiry_interval'] === undefined ? ' (absent)' : ''}; raising it from 0 at DISCONNECT is a protocol error (MQTT 5 §3.14.2.2.2): the session still ends with the connection (mosquitto 2.0.11 answers DISCONNECT 0x82 Protocol Error)`,
           { session_expiry_interval: sei, connect_session_expiry_interval: 0 }, s.connectFrame);
       } else if (s.disconnect === null && s.sessionExpiry !== null) {
         s.sessionExpiry = sei;

@@ -47,7 +47,13 @@ describe('protocol-violation: rules that need direction or session state', () =>
       frames: [conn.frame, d.frame],
       extra: { violation: 'session-expiry-raised', spec: 'MQTT-3.14.2.2.2', session_expiry_interval: 3600, connect_session_expiry_interval: 0 },
     }]);
-    expect(sc.findings[0]!.text).toContain('The DISCONNECT from a sets a Session Expiry Interval of 3600 s, but its CONNECT (frame 1) had 0');
+    expect(sc.findings[0]!.text).toContain('The DISCONNECT from a sets a Session Expiry Interval of 3600 s, but its CONNECT (frame 1) had 0 (absent); raising it');
+    expect(sc.findings[0]!.text).toContain('the session still ends with the connection (mosquitto 2.0.11 answers DISCONNECT 0x82 Protocol Error)');
+    // A CONNECT that gave 0 itself: not called absent.
+    const e = sc.client('e', { version: 5 }).login({ properties: { session_expiry_interval: 0 } });
+    sc.feed(e, 'c2s', summary(14, { reasonCodes: [0], properties: { session_expiry_interval: 10 } }));
+    expect(sc.findings[1]!.text).toContain('but its CONNECT (frame 4) had 0; raising it');
+    sc.findings.pop();
     // Lowering or keeping it, or changing a non-zero one, is allowed.
     const b = sc.client('b', { version: 5 }).login({ properties: { session_expiry_interval: 60 } });
     sc.feed(b, 'c2s', summary(14, { reasonCodes: [0], properties: { session_expiry_interval: 7200 } }));
