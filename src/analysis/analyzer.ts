@@ -266,7 +266,7 @@ export class Analyzer implements EngineObserver {
     if (!s) return;
     this.flows.close(s, how);
     this.delivery.closed(s);
-    if (how !== 'end') this.wills.closed(s, now);
+    if (how !== 'end') this.wills.closed(s, now, s.will !== null ? this.sessions.takingOver(s) : null);
     this.sessions.settled(s);
   }
 

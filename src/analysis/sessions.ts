@@ -877,6 +877,19 @@ export class SessionTracker {
     };
   }
 
+  /**
+   * The connection whose CONNECT, not answered yet, takes `s`'s client id over, or null.
+   * The broker closes the older connection as it takes the CONNECT, so that close may
+   * be seen before the CONNACK.
+   */
+  takingOver(s: Session): Session | null {
+    const cid = effectiveClientId(s);
+    const list = cid !== null ? this.byCid.get(cid) : undefined;
+    if (list === undefined) return null;
+    for (const o of list) if (o !== s && o.state === 'connecting' && o.pendingTakeover.includes(s)) return o;
+    return null;
+  }
+
   /** `by`: the side that closed first, when known (the proxy and captures know it). */
   close(conn: ConnMeta, time: number, how: CloseHow, by?: Direction): Session | undefined {
     const s = this.byConn.get(conn.id);

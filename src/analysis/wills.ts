@@ -132,7 +132,7 @@ export class WillTracker {
    * it only on 0x00, so a broker may publish it after an error code too (mosquitto does
    * not). Arming only lets a matching delivery be recognised as the will.
    */
-  closed(s: Session, time: number): void {
+  closed(s: Session, time: number, takingOver: Session | null = null): void {
     const w = s.will;
     if (!w || s.state === 'refused' || s.connackCode === null) return;
     const d = s.disconnect;
@@ -144,8 +144,8 @@ export class WillTracker {
       ? `sent DISCONNECT 0x${d.reasonCode.toString(16).padStart(2, '0')} (${d.reason})`
       : s.keepaliveReported
         ? 'went silent past its keep-alive'
-        : s.takenOverBy
-          ? `was taken over by ${s.takenOverBy}`
+        : s.takenOverBy !== null || takingOver !== null
+          ? `was taken over by ${s.takenOverBy ?? takingOver!.connId}`
           : d?.by === 'server'
             ? `was disconnected by the broker (${d.reason})`
             : 'closed without a DISCONNECT';
