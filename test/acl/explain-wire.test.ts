@@ -1,5 +1,6 @@
 // `acl explain` verdicts compared with what a real mosquitto 2.0.11 does on the wire
 // for the tricky cases: deny lines, merged `user` sections, anonymous `topic` lines,
+// `topic` lines after `pattern` lines (still the last user's), one-word `topic`,
 // %u / %c holding '/', '+' or '#', `$` topics, read vs write.
 // A write is judged by the MQTT 5 PUBACK (0x87 = denied); a read by whether a
 // message the admin publishes reaches a subscriber on that exact topic.
@@ -27,6 +28,9 @@ const ACL = [
   'pattern read c/%c/#',
   'pattern deny p/%u/locked',
   'pattern readwrite %u/own/#',
+  'topic read after/#',
+  'topic deny',
+  'topic nosp/#',
   'user admin',
   'topic readwrite #',
   'topic readwrite $u/#',
@@ -61,6 +65,11 @@ const CASES: Case[] = [
   { user: '$u', cid: 'do2', access: 'read', topic: '$u/own/1' },
   { user: '%c', cid: 'zz', access: 'write', topic: 'p/%c/x' },
   { user: '%c', cid: 'zz2', access: 'write', topic: 'p/zz2/x' },
+  { user: 'nobody', cid: 'no1', access: 'read', topic: 'anon/x' },
+  { user: 'alice', cid: 'al6', access: 'read', topic: 'after/x' },
+  { user: 'alice', cid: 'al7', access: 'write', topic: 'after/x' },
+  { user: 'alice', cid: 'al8', access: 'write', topic: 'deny' },
+  { user: 'alice', cid: 'al9', access: 'write', topic: 'nosp/1' },
   { user: 'admin', cid: 'ad1', access: 'write', topic: '$SYS/mine' },
   { user: 'admin', cid: 'ad2', access: 'write', topic: '$SYSTEM/mine' },
 ];

@@ -85,6 +85,17 @@ export async function run(argv: string[]): Promise<number> {
       client_id_skipped_lines: ex.clientIdSkipped.map((r) => r.line),
       client_id_examples: ex.alternatives.map((a) => ({ client_id: a.clientId, allowed: a.allowed, deciding_line: a.decidingRule?.line ?? null })),
       steps: ex.steps.map((s) => ({ line: s.line, rule: s.rule?.text ?? null, matched: s.matched, decided: s.decided, reason: s.reason })),
+      // The sentences after "Verdict:" (for --subscribe, what the granted subscription can deliver).
+      verdict: ex.text.slice(ex.text.indexOf('\nVerdict: ') + '\nVerdict: '.length),
+      // --subscribe: whether anything can ever be delivered on the granted filter, and which lines decide it.
+      delivers: ex.reach && {
+        filter: ex.reach.filter,
+        never: ex.reach.never,
+        reader_lines: ex.reach.readers.map((r) => r.line),
+        deny_lines: ex.reach.denies.map((r) => r.line),
+        covering_deny_line: ex.reach.coveringDeny?.line ?? null,
+        client_id_lines: ex.reach.unknownClientId.map((r) => r.line),
+      },
     }) + '\n');
   } else {
     process.stdout.write(`${values.acl}:\n${ex.text.split('\n').map(escapeControls).join('\n')}\n`);
