@@ -102,3 +102,14 @@ describe('counts the tutorial states', () => {
     expect(numbers.indexOf(said![1]!)).toBe(Number(live![1]));
   });
 });
+
+describe('the one-command setup of the tutorial', () => {
+  it('mqttscope up listens where the clients of the page connect', () => {
+    const page = readFileSync(join(ROOT, 'docs/acl-silent-drops.md'), 'utf8');
+    const ups = [...page.matchAll(/`(mqttscope up [^`]*)`/g)].map((m) => m[1]!);
+    expect(ups.length).toBeGreaterThan(0);
+    const port = /mosquitto_pub -p (\d+)/.exec(page)![1]!;
+    // `up` listens on 1883 unless told otherwise.
+    for (const cmd of ups) expect(words(cmd)).toEqual(expect.arrayContaining(['--listen', port]));
+  });
+});
