@@ -62,6 +62,11 @@ describe('docs/filters.md', () => {
     for (const e of fine) expect(() => compileFilter(e), e).not.toThrow();
   });
 
+  it('field ids, type names and keywords are case-insensitive, as the Grammar says', () => {
+    expect(doc('filters.md').replace(/\s+/g, ' ')).toContain('type names and field ids are case-insensitive (`MQTT.QOS` is `mqtt.qos`');
+    for (const e of ['MQTT.QOS == 1', 'Topic == "x"', 'TYPE == PUBLISH', 'Publish AND qos EQ 1']) expect(() => compileFilter(e), e).not.toThrow();
+  });
+
   it('lists every FilterSyntaxError code', () => {
     const src = readFileSync(join(ROOT, 'src/filter/errors.ts'), 'utf8');
     const union = /export type FilterErrorCode =([^;]+);/.exec(src)![1]!;
