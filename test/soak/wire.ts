@@ -48,6 +48,8 @@ export interface ConnectOpts {
   keepAlive?: number;
   will?: { topic: string; payload: Uint8Array; delaySeconds?: number };
   username?: string;
+  /** MQTT 5 Session Expiry Interval (seconds): a will's delay ends with the session at the latest. */
+  sessionExpiry?: number;
 }
 
 export function connect(clientId: string, o: ConnectOpts = {}): Uint8Array {
@@ -59,7 +61,12 @@ export function connect(clientId: string, o: ConnectOpts = {}): Uint8Array {
   if (o.will) flags |= 0x04;
   if (o.username !== undefined) flags |= 0x80;
   b.push(flags, (o.keepAlive ?? 60) >> 8, (o.keepAlive ?? 60) & 0xff);
-  if (v === 5) b.push(0); // no CONNECT properties
+  if (v === 5) {
+    const e = o.sessionExpiry;
+    // CONNECT properties: none, or Session Expiry Interval (0x11, four bytes).
+    if (e === undefined) b.push(0);
+    else b.push(5, 0x11, (e >>> 24) & 0xff, (e >>> 16) & 0xff, (e >>> 8) & 0xff, e & 0xff);
+  }
   str(clientId, b);
   if (o.will) {
     if (v === 5) {
