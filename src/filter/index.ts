@@ -50,7 +50,8 @@ export function compileFilter(expr: string): PacketFilter {
  * - otherwise, unless the expression mentions `finding`, the finding also passes
  *   when any of the packets it involves passed the filter earlier.
  * So `client == "p1"` and `publish` show the findings about what they show,
- * and `!finding` hides every finding.
+ * and `!finding` hides every finding and the packets involved in one.
+ * "Passed earlier" covers the latest `rememberFrames` (200,000) packets that passed.
  */
 export class RecordFilter {
   readonly filter: PacketFilter;
