@@ -25,6 +25,8 @@ export function parseCommandArgs<O extends OptionSpec>(argv: string[], options: 
     if (missing) throw new UsageError(`${missing[1]} needs a value`);
     const noValue = /^Option '(--[\w-]+)' does not take an argument/.exec(msg);
     if (noValue) throw new UsageError(`${noValue[1]} takes no value`);
+    const positional = /^Unexpected argument '(.*)'\. This command does not take positional arguments/.exec(msg);
+    if (positional) throw new UsageError(`unexpected argument '${positional[1]}' (this command takes options only)`);
     throw new UsageError(msg.split('\n')[0]!);
   }
 }

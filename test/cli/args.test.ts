@@ -30,6 +30,15 @@ describe('parseCommandArgs errors', () => {
     expect(usageError(['-Y'])).toBe('--filter needs a value');
     expect(usageError(['--summary=3'])).toBe('--summary takes no value');
   });
+  it('a stray argument to a command without positionals is said in the same words as the others', () => {
+    try {
+      parseCommandArgs(['extra'], OPTS, false);
+      throw new Error('no usage error');
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toBe("unexpected argument 'extra' (this command takes options only)");
+    }
+  });
   it('--delivery-window=-1 still parses (the command then rejects the value)', () => {
     expect(parseCommandArgs(['--delivery-window=-1'], OPTS).values['delivery-window']).toBe('-1');
   });
