@@ -130,7 +130,12 @@ describe('replay usage', () => {
   it('needs --to', () => {
     const r = mqttscope(['replay', resolve(ROOT, 'captures/will.pcap')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--to HOST:PORT is required/);
+    expect(r.stderr).toMatch(/--to \[HOST:\]PORT is required/);
+  });
+  it('refuses an empty --suffix-client-ids=, which would replay under the captured client ids', () => {
+    const r = mqttscope(['replay', resolve(ROOT, 'captures/will.pcap'), '--to', '1', '--suffix-client-ids=']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--suffix-client-ids=: the suffix is empty/);
   });
   it('rejects a bad --speed', () => {
     const r = mqttscope(['replay', 'x.pcap', '--to', '127.0.0.1:1', '--speed', 'fast']);

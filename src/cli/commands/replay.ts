@@ -1,4 +1,4 @@
-// `mqttscope replay FILE --to HOST:PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]]`
+// `mqttscope replay FILE --to [HOST:]PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]]`
 import { closeSync, openSync, statSync } from 'node:fs';
 import { parseCommandArgs, parseHostPort } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
@@ -7,7 +7,7 @@ import { openCapture, replay, formatReport } from '../../replay/index.js';
 
 export const summary = 'replay the client side of a capture against a broker';
 
-export const usage = `usage: mqttscope replay FILE --to HOST:PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]] [--port N]... [--timeout MS]
+export const usage = `usage: mqttscope replay FILE --to [HOST:]PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]] [--port N]... [--timeout MS]
 
 Re-sends what every captured MQTT client sent (packet by packet, packet ids kept,
 except that acks of the broker's deliveries take the ids the live broker used)
@@ -16,7 +16,7 @@ how they differ from the captured ones, and connections the broker closed.
 Exit 0 when identical, 1 when different or when nothing could be replayed.
 
 Options:
-  --to HOST:PORT            broker to replay against (required)
+  --to [HOST:]PORT          broker to replay against (required; HOST defaults to 127.0.0.1)
   --speed N|max             timing: N times the original speed (default 1), or max
   --suffix-client-ids[=S]   append S (default "-replay") to every client id, so the
                             replay does not take over live sessions
@@ -44,13 +44,17 @@ export async function run(argv: string[]): Promise<number> {
   const rest: string[] = [];
   for (const a of argv) {
     if (a === '--suffix-client-ids') suffix = '-replay';
-    else if (a.startsWith('--suffix-client-ids=')) suffix = a.slice('--suffix-client-ids='.length);
+    else if (a.startsWith('--suffix-client-ids=')) {
+      suffix = a.slice('--suffix-client-ids='.length);
+      // An empty suffix would change nothing, so the replay would take over the captured (maybe live) sessions.
+      if (suffix === '') throw new UsageError('--suffix-client-ids=: the suffix is empty; give one (--suffix-client-ids=-r1) or none for "-replay"');
+    }
     else rest.push(a);
   }
   const { values, positionals } = parseCommandArgs(rest, options);
   if (positionals.length !== 1) throw new UsageError('expected exactly one capture FILE');
   const file = positionals[0]!;
-  if (!values.to) throw new UsageError('--to HOST:PORT is required');
+  if (!values.to) throw new UsageError('--to [HOST:]PORT is required');
   const to = parseHostPort(values.to, '--to', undefined, true);
   let speed: number | 'max' = 1;
   if (values.speed !== undefined) {
