@@ -5,21 +5,9 @@
 // second or more gets one line naming the upstream. Fake Ends and a fake clock.
 import { describe, expect, it } from 'vitest';
 import type { ConnMeta } from '../../src/model/types.js';
-import type { End, EndEvents } from '../../src/proxy/ends.js';
+import { FakeEnd } from './helpers.js';
 import { Link } from '../../src/proxy/link.js';
 
-class FakeEnd implements End {
-  ev: EndEvents | null = null;
-  buffered = 0;
-  destroyed = false;
-  write(): boolean { return true; }
-  end(): void {}
-  reset(): void { this.destroyed = true; }
-  destroy(): void { this.destroyed = true; }
-  pause(): void {}
-  resume(): void {}
-  listen(ev: EndEvents): void { this.ev = ev; }
-}
 
 const meta: ConnMeta = { id: 'c', client: { host: '127.0.0.1', port: 5000 }, server: { host: '127.0.0.1', port: 1883 }, transport: 'tcp' };
 

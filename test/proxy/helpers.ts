@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { Finding, OutputRecord, PacketRecord } from '../../src/model/packet.js';
 import { startProxy, type ProxyHandle, type ProxyOptions } from '../../src/proxy/index.js';
+import type { End, EndEvents } from '../../src/proxy/ends.js';
 
 export function sha256(chunks: Buffer[]): string {
   const h = createHash('sha256');
@@ -150,4 +151,20 @@ export function connectPacket(clientId: string): Buffer {
   const vh = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c]);
   const rest = Buffer.concat([vh, Buffer.from([id.length >> 8, id.length & 0xff]), id]);
   return Buffer.concat([Buffer.from([0x10, rest.length]), rest]);
+}
+
+/** A stand-in for a socket End, for Link tests: counts what is written, records its listeners. */
+export class FakeEnd implements End {
+  ev: EndEvents | null = null;
+  written = 0;
+  buffered = 0;
+  destroyed = false;
+  writable: boolean | undefined = undefined;
+  write(chunk: Buffer): boolean { this.written += chunk.length; return true; }
+  end(): void {}
+  reset(): void { this.destroyed = true; }
+  destroy(): void { this.destroyed = true; }
+  pause(): void {}
+  resume(): void {}
+  listen(ev: EndEvents): void { this.ev = ev; }
 }

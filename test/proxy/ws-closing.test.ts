@@ -3,23 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { ConnMeta, Direction } from '../../src/model/types.js';
-import { type End, type EndEvents, WebSocketEnd } from '../../src/proxy/ends.js';
+import { WebSocketEnd } from '../../src/proxy/ends.js';
+import { FakeEnd } from './helpers.js';
 import { Link } from '../../src/proxy/link.js';
 
-class FakeEnd implements End {
-  ev: EndEvents | null = null;
-  written = 0;
-  buffered = 0;
-  destroyed = false;
-  writable: boolean | undefined = undefined;
-  write(chunk: Buffer): boolean { this.written += chunk.length; return true; }
-  end(): void {}
-  reset(): void { this.destroyed = true; }
-  destroy(): void { this.destroyed = true; }
-  pause(): void {}
-  resume(): void {}
-  listen(ev: EndEvents): void { this.ev = ev; }
-}
 
 const meta: ConnMeta = { id: 'c', client: { host: '127.0.0.1', port: 5000 }, server: { host: '127.0.0.1', port: 8080 }, transport: 'ws' };
 
