@@ -1,6 +1,7 @@
 // Security and routing cases where aedes on its own differs from mosquitto 2.0,
 // each run against the bundled broker AND a real mosquitto 2.0 with the same
 // files, with the same expectations (mosquitto missing = failure, never a skip).
+import { rmSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { startBroker, type SecurityEvent } from '../../src/broker/index.js';
 import { RawClient, str, type ConnectFields } from './raw-client.js';
@@ -343,6 +344,7 @@ describe('bundled broker events for these cases', () => {
       ]);
     } finally {
       await b.close();
+      rmSync(f.dir, { recursive: true, force: true });
     }
   });
 });

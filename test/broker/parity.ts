@@ -2,7 +2,7 @@
 // a real mosquitto 2.0 (mosquitto missing = failure, never a skip), each started with
 // the same password and acl files.
 import { expect } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker } from '../../src/broker/index.js';
@@ -14,23 +14,35 @@ export interface Setup { passwd?: string; acl?: string; allowAnonymous: boolean 
 export type Start = (s: Setup) => Promise<Peer>;
 export type Open = (c: ConnectFields) => Promise<RawClient>;
 
-/** The setup's password and acl files, written to a fresh directory. */
-export function files(s: Setup): { passwd?: string; acl?: string } {
+/** The setup's password and acl files, written to a fresh directory (`dir`: the caller removes it). */
+export function files(s: Setup): { dir: string; passwd?: string; acl?: string } {
   const dir = mkdtempSync(join(tmpdir(), 'mqttscope-parity-'));
-  const out: { passwd?: string; acl?: string } = {};
+  const out: { dir: string; passwd?: string; acl?: string } = { dir };
   if (s.passwd !== undefined) writeFileSync(out.passwd = join(dir, 'passwd'), s.passwd);
   if (s.acl !== undefined) writeFileSync(out.acl = join(dir, 'acl'), s.acl);
   return out;
 }
 
+/** A started peer whose close also removes the directory of its files. */
+async function cleaned(dir: string, start: Promise<Peer>): Promise<Peer> {
+  let peer: Peer;
+  try {
+    peer = await start;
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return { port: peer.port, close: async () => { try { await peer.close(); } finally { rmSync(dir, { recursive: true, force: true }); } } };
+}
+
 export const BROKERS: Array<[string, Start]> = [
   ['bundled broker (aedes)', (s) => {
     const f = files(s);
-    return startBroker({ port: 0, passwd: f.passwd ?? null, acl: f.acl ?? null, allowAnonymous: s.allowAnonymous });
+    return cleaned(f.dir, startBroker({ port: 0, passwd: f.passwd ?? null, acl: f.acl ?? null, allowAnonymous: s.allowAnonymous }));
   }],
   ['mosquitto 2.0', (s) => {
     const f = files(s);
-    return startTestMosquitto({ ...(f.passwd ? { passwdFile: f.passwd } : {}), ...(f.acl ? { aclFile: f.acl } : {}), allowAnonymous: s.allowAnonymous });
+    return cleaned(f.dir, startTestMosquitto({ ...(f.passwd ? { passwdFile: f.passwd } : {}), ...(f.acl ? { aclFile: f.acl } : {}), allowAnonymous: s.allowAnonymous }));
   }],
 ];
 
