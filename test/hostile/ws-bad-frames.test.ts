@@ -4,6 +4,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawServer, testProxy, waitFor, type RawServer, type TestProxy } from '../proxy/helpers.js';
+import { wsClient } from './ws-client.js';
 
 let proxy: TestProxy | null = null;
 let broker: RawServer | null = null;
@@ -17,16 +18,9 @@ afterEach(async () => {
   broker = null;
 });
 
-/** A raw WebSocket client (subprotocol mqtt) that sends `frames` after the upgrade. */
+/** A raw WebSocket client that sends `frames` after the upgrade. */
 async function send(port: number, frames: Buffer): Promise<void> {
-  const sock = net.connect(port, '127.0.0.1');
-  socks.push(sock);
-  sock.on('error', () => { /* the proxy closes it */ });
-  await new Promise<void>((r) => sock.once('connect', () => r()));
-  sock.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
-    + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n');
-  await new Promise<void>((r) => sock.once('data', () => r()));
-  sock.write(frames);
+  (await wsClient(port, socks)).sock.write(frames);
 }
 
 describe('WebSocket protocol errors from a client', () => {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawServer, testProxy, waitFor, type RawServer, type TestProxy } from '../proxy/helpers.js';
+import { wsClient } from './ws-client.js';
 
 const KiB = 1024;
 let proxy: TestProxy | null = null;
@@ -21,19 +22,6 @@ afterEach(async () => {
   proxy = null;
   broker = null;
 });
-
-/** A raw WebSocket client (subprotocol mqtt), after the upgrade. */
-async function wsClient(port: number): Promise<{ sock: net.Socket; closed: Promise<void> }> {
-  const sock = net.connect(port, '127.0.0.1');
-  socks.push(sock);
-  sock.on('error', () => { /* a reset is what a closed client may see */ });
-  const closed = new Promise<void>((r) => sock.once('close', () => r()));
-  await new Promise<void>((r) => sock.once('connect', () => r()));
-  sock.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
-    + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n');
-  await new Promise<void>((r) => sock.once('data', () => r()));
-  return { sock, closed };
-}
 
 /** One masked frame with an all-zero mask (so the payload goes as is). */
 function frame(opcode: number, fin: boolean, payload: Buffer): Buffer {
@@ -55,7 +43,7 @@ describe('unfinished WebSocket messages across connections', () => {
     proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 }, maxWsUnfinishedBytes: 1024 * KiB });
     const clients = [];
     for (let i = 0; i < 3; i++) {
-      const c = await wsClient(proxy.wsPort!);
+      const c = await wsClient(proxy.wsPort!, socks);
       // The first fragment of a binary message, 400 KiB, without FIN.
       c.sock.write(frame(2, false, Buffer.alloc(400 * KiB, 0x41)));
       clients.push(c);
@@ -82,7 +70,7 @@ describe('unfinished WebSocket messages across connections', () => {
     proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 }, maxWsUnfinishedBytes: 1024 * KiB });
     // 20 clients one after the other, each 200 KiB into a message, then gone (4000 KiB in all).
     for (let i = 0; i < 20; i++) {
-      const c = await wsClient(proxy.wsPort!);
+      const c = await wsClient(proxy.wsPort!, socks);
       c.sock.write(frame(2, false, Buffer.alloc(200 * KiB, 0x41)));
       await waitFor(() => proxy!.connections().length === 1, 5000, 'the connection');
       await new Promise((r) => setTimeout(r, 20));
@@ -90,10 +78,10 @@ describe('unfinished WebSocket messages across connections', () => {
       await waitFor(() => proxy!.connections().length === 0, 5000, 'the close');
     }
     // 900 + 100 KiB is under 1 MiB: neither is closed.
-    const a = await wsClient(proxy.wsPort!);
+    const a = await wsClient(proxy.wsPort!, socks);
     a.sock.write(frame(2, false, Buffer.alloc(900 * KiB, 0x41)));
     await new Promise((r) => setTimeout(r, 100));
-    const b = await wsClient(proxy.wsPort!);
+    const b = await wsClient(proxy.wsPort!, socks);
     b.sock.write(frame(2, false, Buffer.alloc(100 * KiB, 0x41)));
     await new Promise((r) => setTimeout(r, 200));
     expect(proxy.logs).toEqual([]);
@@ -103,7 +91,7 @@ describe('unfinished WebSocket messages across connections', () => {
   it('never closes one client on its own, even with a message larger than the cap', async () => {
     broker = await rawServer();
     proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 }, maxWsUnfinishedBytes: 256 * KiB });
-    const c = await wsClient(proxy.wsPort!);
+    const c = await wsClient(proxy.wsPort!, socks);
     const up = await broker.next();
     const got: Buffer[] = [];
     up.on('data', (x: Buffer) => got.push(x));
