@@ -3,11 +3,10 @@
 // `2050…` (which reads as 2,050 for 205,008).
 import blessed from 'blessed';
 import { describe, expect, it } from 'vitest';
-import { dissect, summarize } from '../../src/dissect/index.js';
 import type { ConnMeta } from '../../src/model/types.js';
 import type { PacketRecord } from '../../src/model/packet.js';
 import { headerRow, lengthCell, packetRow } from '../../src/views/tui/packet-row.js';
-import { conn as makeConn } from '../filter/records.js';
+import { conn as makeConn, real } from '../filter/records.js';
 
 const conn: ConnMeta = makeConn(50001);
 
@@ -26,14 +25,8 @@ function publish(payloadBytes: number): Uint8Array {
   ]);
 }
 
-function rec(bytes: Uint8Array, seq: number): PacketRecord {
-  const summary = summarize(bytes, { version: 4 });
-  return {
-    kind: 'packet', seq, frame: seq, time: seq * 50, conn, dir: 'c2s', clientId: 'p1', username: null, version: 4,
-    versionInferred: false, bytes, size: bytes.length, summary, topic: summary.topic, notes: summary.notes, findings: [],
-    tree: () => dissect(bytes, { version: 4 }),
-  };
-}
+/** A record shown as number `no` (the frame number, which the list shows). */
+const rec = (bytes: Uint8Array, no: number): PacketRecord => real(bytes, { frame: no, time: no * 50, conn });
 
 const plain = (s: string): string => blessed.stripTags(s);
 
