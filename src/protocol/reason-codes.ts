@@ -99,6 +99,21 @@ export function reasonName(type: number, code: number, version: number): string 
   return undefined;
 }
 
+/**
+ * The version whose table names `code` in a packet of `type`: a 3.1.1 return code (1-5)
+ * in a CONNACK on an MQTT 5 connection is a 3.1.1-only broker refusing the CONNECT
+ * (the dissector's connack-v311-format), so it is named, and written, as 3.1.1's.
+ */
+export function namingVersion(type: number, code: number, version: number): number {
+  return type === CONNACK && version >= 5 && code >= 1 && code <= 5 ? 4 : version;
+}
+
+/** `0x87`, or the decimal return code of a 3.1/3.1.1 CONNACK (`5`). */
+export function reasonCodeString(type: number, code: number, version: number): string {
+  if (type === CONNACK && namingVersion(type, code, version) < 5) return String(code);
+  return `0x${code.toString(16).padStart(2, '0')}`;
+}
+
 /** Whether the code is valid for the packet type in this version. */
 export function reasonValid(type: number, code: number, version: number): boolean {
   return reasonName(type, code, version) !== undefined;

@@ -3,7 +3,7 @@
 import type { Finding, PacketRecord } from '../model/packet.js';
 import type { Severity } from '../model/types.js';
 import { packetTypeName } from '../protocol/packet-types.js';
-import { reasonName } from '../protocol/reason-codes.js';
+import { namingVersion, reasonCodeString, reasonName } from '../protocol/reason-codes.js';
 
 const CONNACK = 2, PUBLISH = 3, SUBACK = 9;
 
@@ -109,16 +109,11 @@ export function byteSize(n: number): string {
   return `${(n / 1e9).toFixed(2)} GB`;
 }
 
-/** `0x87`, or the decimal return code for a 3.1/3.1.1 CONNACK (`5`). */
-export function reasonCodeString(type: number, code: number, version: number): string {
-  if (type === CONNACK && (version < 5 || (code >= 1 && code <= 5))) return String(code);
-  return `0x${code.toString(16).padStart(2, '0')}`;
-}
+export { reasonCodeString };
 
 /** Short words for a reason / return code: `Not authorized`, `Granted QoS 1`. */
 export function reasonWords(type: number, code: number, version: number): string {
-  // 1-5 in a CONNACK to an MQTT 5 client: a 3.1.1-only broker's return code, named as such.
-  if (type === CONNACK && version >= 5 && code >= 1 && code <= 5) version = 4;
+  version = namingVersion(type, code, version);
   const name = reasonName(type, code, version) ?? (version < 5 ? reasonName(type, code, 5) : undefined);
   if (name === undefined) return code >= 0x80 ? 'unknown failure' : 'unknown code';
   if (version < 5 && type === CONNACK && code !== 0) {
@@ -220,8 +215,7 @@ function previewAt(b: Uint8Array, start: number, len: number, max: number): stri
     // A multi-byte sequence cut at the slice end is still text.
     try { text = slice.length < p.length ? utf8.decode(slice.subarray(0, slice.length - 3)) : null; } catch { text = null; }
   }
-  // eslint-disable-next-line no-control-regex
-  if (text !== null && !/[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(text)) {
+  if (text !== null && !UNSAFE_IN_TEXT.test(text)) {
     const chars = [...text];
     const cut = chars.length > max || slice.length < p.length;
     return JSON.stringify(chars.slice(0, max).join('')) + (cut ? '…' : '');
@@ -233,13 +227,17 @@ function previewAt(b: Uint8Array, start: number, len: number, max: number): stri
 }
 
 /**
- * C0 and C1 controls and DEL, and the bidirectional formatting characters (U+061C,
- * U+200E, U+200F, U+202A-U+202E, U+2066-U+2069): a terminal that lays out
+ * The bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069), as the body of a regex character class: a terminal that lays out
  * bidirectional text would let U+202E show the rest of the line reversed
  * (`a/‮nimda` reading as `a/admin`; the Trojan Source trick, CVE-2021-42574).
  */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+export const BIDI_CLASS = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+
+/** C0 and C1 controls, DEL and the bidirectional formatting characters: nothing from the network may reach a terminal raw. */
+export const UNSAFE_CHARS = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI_CLASS}]`, 'g');
+/** The same but for tab, line feed, vertical tab, form feed and carriage return: text with line breaks is still text in a payload preview. */
+const UNSAFE_IN_TEXT = new RegExp(`[\\u0000-\\u0008\\u000e-\\u001f\\u007f-\\u009f${BIDI_CLASS}]`);
 
 /**
  * Network data (client ids, topics, user names) made safe for a terminal:
@@ -248,9 +246,9 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u206
  * characters become `\uHHHH` so they cannot reorder what is shown.
  */
 export function printable(s: string): string {
-  CONTROL.lastIndex = 0;
-  if (!CONTROL.test(s)) return s;
-  return s.replace(CONTROL, (c) => {
+  UNSAFE_CHARS.lastIndex = 0;
+  if (!UNSAFE_CHARS.test(s)) return s;
+  return s.replace(UNSAFE_CHARS, (c) => {
     const n = c.charCodeAt(0);
     return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
   });

@@ -2,9 +2,9 @@
 // packetToJson; findings and the summary are serialised here.
 import type { Finding, PacketRecord, SummaryRecord } from '../model/packet.js';
 import { hexByte, hexOf } from '../dissect/utf8.js';
-import { isoMicros } from './format.js';
+import { BIDI_CLASS, isoMicros } from './format.js';
 import type { View, ViewOptions } from './index.js';
-import { packetToJson } from './packet-json.js';
+import { packetToJson, type PacketJsonOptions } from './packet-json.js';
 
 const FINDING_KEYS = new Set(['kind', 'code', 'severity', 'time', 'conn', 'client_id', 'username', 'frames', 'topic', 'text']);
 
@@ -87,8 +87,7 @@ export function reservedTypeFinding(r: PacketRecord, showSecrets = false): Findi
 // DEL and the C1 controls (U+0080-U+009F; U+009B is a one-character CSI that
 // terminals such as xterm act on in UTF-8), and the bidirectional formatting
 // characters (U+202E shows the rest of a line reversed), that JSON.stringify leaves raw.
-// eslint-disable-next-line no-control-regex
-const RAW_CONTROL = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const RAW_CONTROL = new RegExp(`[\\u007f-\\u009f${BIDI_CLASS}]`, 'g');
 
 /**
  * JSON.stringify(o), with DEL, the C1 controls and the bidirectional formatting
@@ -103,11 +102,19 @@ export function jsonLine(o: unknown): string {
   return s.replace(RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * The JSON object for a packet record: the contract's `packet`, or, for bytes framed as
+ * the reserved type 0 (which has no spec name for `type`), the finding that stands for it.
+ */
+export function packetRecordJson(r: PacketRecord, po: PacketJsonOptions): Record<string, unknown> {
+  return r.summary.type === 0 ? findingToJson(reservedTypeFinding(r, po.showSecrets ?? false)) : packetToJson(r, po);
+}
+
 export function createJsonView(opts: ViewOptions): View {
   const po = { fields: opts.fields ?? false, showSecrets: opts.showSecrets ?? false };
   return {
     record(r) {
-      const o = r.kind === 'finding' ? findingToJson(r) : r.summary.type === 0 ? findingToJson(reservedTypeFinding(r, po.showSecrets)) : packetToJson(r, po);
+      const o = r.kind === 'finding' ? findingToJson(r) : packetRecordJson(r, po);
       opts.out.write(jsonLine(o) + '\n');
     },
     end(summary) {

@@ -8,8 +8,7 @@ import type { ConnMeta, Note, ProtocolVersion } from '../../model/types.js';
 import { packetTypeName, PACKET_TYPES } from '../../protocol/packet-types.js';
 import { renderTree } from '../../views/tree.js';
 import { renderHex } from '../../views/hex.js';
-import { packetToJson } from '../../views/packet-json.js';
-import { findingToJson, jsonLine, reservedTypeFinding } from '../../views/json.js';
+import { jsonLine, packetRecordJson } from '../../views/json.js';
 
 export const summary = 'decode packets given as hex';
 
@@ -165,8 +164,7 @@ export async function run(argv: string[]): Promise<number> {
     const rec = p.record;
     for (const n of rec.notes) if (n.severity === 'error') errors++;
     if (format === 'json') {
-      // The reserved type 0 has no spec name for `type`: the finding the json view writes for it.
-      out.push(jsonLine(rec.summary.type === 0 ? findingToJson(reservedTypeFinding(rec, showSecrets)) : packetToJson(rec, { fields: values.fields === true, showSecrets })));
+      out.push(jsonLine(packetRecordJson(rec, { fields: values.fields === true, showSecrets })));
       continue;
     }
     const t = rec.tree();

@@ -1,13 +1,13 @@
 // Small text helpers for blessed tag content: width-exact padding and escaping.
 import blessed from 'blessed';
+import { UNSAFE_CHARS } from '../format.js';
 
 /**
  * Replace control characters so one record can never break a row, and the
  * bidirectional formatting characters (U+202E and kin) so none can show a row reversed.
  */
 export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '·');
+  return s.replace(UNSAFE_CHARS, '·');
 }
 
 // blessed's own width table (the one its fullUnicode screen draws with); untyped in @types/blessed.
