@@ -47,6 +47,11 @@ export interface Columns {
  * Column widths for a total width; the topic takes what is left. `maxNo` is the
  * largest packet number the list can show: No. widens to its digits (a number cut
  * to `1000…` would read the same for packets 100,000 to 100,099).
+ *
+ * Under 80 columns (a split tmux pane, a phone) there is not room for all of them:
+ * the time goes first, then the packet id, the flags and the length (the field tree
+ * has them all), then the client narrows, so that the topic keeps a readable width
+ * and the `!` marker stays on screen. A dropped column has width 0 and no gap.
  */
 export function columns(width: number, maxNo = 0): Columns {
   const wide = width >= 120;
@@ -54,9 +59,25 @@ export function columns(width: number, maxNo = 0): Columns {
     no: Math.max(wide ? 7 : 5, String(maxNo).length), time: wide ? 10 : 8, client: wide ? 18 : width >= 90 ? 12 : 9, dir: 1, type: 11,
     flags: 3, id: 5, topic: 0, len: wide ? 7 : 5, mark: 1,
   };
-  const fixed = c.no + c.time + c.client + c.dir + c.type + c.flags + c.id + c.len + c.mark + 9; // 9 gaps
-  c.topic = Math.max(4, width - fixed);
+  const fixed = (): number => {
+    const ws = [c.no, c.time, c.client, c.dir, c.type, c.flags, c.id, c.len, c.mark].filter((x) => x > 0);
+    return ws.reduce((a, b) => a + b, 0) + ws.length; // one gap before the topic and each of the others but the first
+  };
+  for (const drop of ['time', 'id', 'flags', 'len'] as const) {
+    if (width - fixed() >= MIN_TOPIC) break;
+    c[drop] = 0;
+  }
+  while (width - fixed() < MIN_TOPIC && c.client > 6) c.client--;
+  c.topic = Math.max(4, width - fixed());
   return c;
+}
+
+/** The narrowest topic column before other columns are dropped to make room. */
+const MIN_TOPIC = 12;
+
+/** Cells whose column is on screen (width > 0), joined with one space. */
+function joinCells(cells: Array<[number, string]>): string {
+  return cells.filter(([w]) => w > 0).map(([, s]) => s).join(' ');
 }
 
 /**
@@ -72,11 +93,12 @@ export function lengthCell(n: number, w: number): string {
 
 export function headerRow(width: number, maxNo = 0): string {
   const c = columns(width, maxNo);
-  return [
-    fit('No.', c.no, 'right'), fit('Time', c.time, 'right'), fit('Client', c.client), fit('', c.dir),
-    fit('Type', c.type), fit('dqr', c.flags), fit('PktId', c.id, 'right'), fit('Topic', c.topic),
-    fit('Len', c.len, 'right'), fit('!', c.mark),
-  ].join(' ');
+  return joinCells([
+    [c.no, fit('No.', c.no, 'right')], [c.time, fit('Time', c.time, 'right')], [c.client, fit('Client', c.client)],
+    [c.dir, fit('', c.dir)], [c.type, fit('Type', c.type)], [c.flags, fit('dqr', c.flags)],
+    [c.id, fit('PktId', c.id, 'right')], [c.topic, fit('Topic', c.topic)], [c.len, fit('Len', c.len, 'right')],
+    [c.mark, fit('!', c.mark)],
+  ]);
 }
 
 export interface RowOptions {
@@ -101,21 +123,20 @@ export function packetRow(rec: PacketRecord, o: RowOptions): string {
   const topic = rec.topic ?? (s.subscriptions ? shortList(s.subscriptions, s.filtersNotListed, (x) => x.filter)
     : s.unsubscriptions ? shortList(s.unsubscriptions, s.filtersNotListed, (x) => x) : '');
   const problem = hasProblem(rec);
-  const cells = [
+  const line = joinCells([
     // The frame number, as the line view, findings and Wireshark give it (live without --write: the running number).
-    esc(fit(String(rec.frame), c.no, 'right')),
-    esc(fit(relTime(rec.time, o.baseTime), c.time, 'right')),
-    esc(fit(printable(client), c.client)),
-    rec.dir === 'c2s' ? '→' : '←',
-    o.selected ? esc(fit(name, c.type)) : tag(TYPE_COLOURS[name], esc(fit(name, c.type))),
-    esc(fit(flagString(rec), c.flags)),
-    esc(fit(s.packetId === null ? '' : String(s.packetId), c.id, 'right')),
-    esc(fit(printable(topic), c.topic)),
-    esc(fit(lengthCell(s.remainingLength, c.len), c.len, 'right')),
+    [c.no, esc(fit(String(rec.frame), c.no, 'right'))],
+    [c.time, esc(fit(relTime(rec.time, o.baseTime), c.time, 'right'))],
+    [c.client, esc(fit(printable(client), c.client))],
+    [c.dir, rec.dir === 'c2s' ? '→' : '←'],
+    [c.type, o.selected ? esc(fit(name, c.type)) : tag(TYPE_COLOURS[name], esc(fit(name, c.type)))],
+    [c.flags, esc(fit(flagString(rec), c.flags))],
+    [c.id, esc(fit(s.packetId === null ? '' : String(s.packetId), c.id, 'right'))],
+    [c.topic, esc(fit(printable(topic), c.topic))],
+    [c.len, esc(fit(lengthCell(s.remainingLength, c.len), c.len, 'right'))],
     // A finding jump marks its packets, which mostly have the `!` too: the mark wins (red when both).
-    mark(o.marked ? '*' : problem ? '!' : ' ', problem && !o.selected),
-  ];
-  const line = cells.join(' ');
+    [c.mark, mark(o.marked ? '*' : problem ? '!' : ' ', problem && !o.selected)],
+  ]);
   if (o.selected) return `{inverse}${line}{/inverse}`;
   if (o.current || o.marked) return `{underline}${line}{/underline}`;
   return line;
