@@ -682,7 +682,9 @@ export class SessionTracker {
       const others = this.byCid.get(cid);
       // A connection that already sent or got a DISCONNECT is ending: the broker does not
       // take it over (a client that disconnects and reconnects at once, its FIN seen late).
-      const live = others?.filter((o) => isLive(o) && o.disconnect === null);
+      // One already taken over is not taken over again: it is no longer the session's
+      // connection, even when its close is never seen (a capture with no FINs).
+      const live = others?.filter((o) => isLive(o) && o.disconnect === null && o.takenOverBy === null);
       s.pendingTakeover = c.clientId === '' || !live?.length ? NO_TAKEOVER : live;
       const prev = this.lastByCid.get(cid);
       s.previous = prev !== undefined && prev !== s ? prev : null;
@@ -767,7 +769,13 @@ export class SessionTracker {
       // Its client sent DISCONNECT while this CONNECT was being answered: it ended the
       // connection itself (which came first at the broker is not known).
       if (old.disconnect?.by === 'client') continue;
+      // Taken over already, by another CONNECT answered first: this one takes over that one.
+      if (old.takenOverBy !== null) continue;
       old.takenOverBy = s.connId;
+      // No longer listed under the client id: a client that reconnects in a loop while the
+      // old closes go unseen would otherwise make each CONNECT cost (and report) every
+      // connection before it.
+      this.unindex(old);
       if (s.tookOver === NO_TOOK_OVER) s.tookOver = [];
       s.tookOver.push(old.connId);
       this.ctx.emit({
