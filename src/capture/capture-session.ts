@@ -493,11 +493,13 @@ export class CaptureSession {
     // Mid-stream: the peer's next byte is what this side acknowledges.
     if (ack && !rst && !peer.dir.started && !peer.synSeen) peer.dir.startAt(seg.ack);
     const dataSeq = syn ? (seg.seq + 1) >>> 0 : seg.seq;
-    const n = seg.end - seg.start;
+    // Data on a RST is a diagnostic text, not stream bytes [RFC 9293 3.5.3; tshark shows it as
+    // the reset cause]: it is not passed on, or it would be framed as MQTT.
+    const n = rst ? 0 : seg.end - seg.start;
     // Pure ACKs go in too: their sequence number shows how far this side has sent.
     if (!syn || n > 0) {
       // The frame is only lent to us and packet records keep their bytes: copy the payload once.
-      side.dir.segment(dataSeq, n > 0 ? this.copyPayload(seg.buf, seg.start, seg.end) : NO_BYTES, seg.wireLen, fin, frame, time);
+      side.dir.segment(dataSeq, n > 0 ? this.copyPayload(seg.buf, seg.start, seg.end) : NO_BYTES, rst ? 0 : seg.wireLen, fin, frame, time);
     }
     if (ack && !rst) peer.dir.acked(seg.ack, frame, time, side.dir.finSent);
     if (rst) {

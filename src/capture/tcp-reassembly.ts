@@ -234,6 +234,7 @@ export class TcpDirection {
   /** Give up waiting: deliver everything held, reporting holes as gaps (end of capture, RST). */
   flush(frame: number, timeUs: number): void {
     if (this.cut !== null) this.cutGap();
+    if (this.finSeq !== null) this.dropBeyondFin();
     while (this.held.length > 0) this.forceGap();
     // Bytes seen on the wire but not captured at the very end (snap length, lost last segment).
     if (this.nextSeq !== null) {
@@ -275,6 +276,31 @@ export class TcpDirection {
     } else {
       this.unseenQuiet += n;
     }
+  }
+
+  /**
+   * Held bytes at or past the FIN's sequence number are no part of the stream: the sender
+   * said it ends there. They come from an out-of-window segment (a damaged sequence number,
+   * a stray segment of an earlier connection on the same ports, an injection attempt), which
+   * a receiver drops; delivering them would report a hole as large as the distance to them
+   * and frame garbage as MQTT. The part of a held segment before the FIN stays.
+   */
+  private dropBeyondFin(): void {
+    const fin = this.finSeq!;
+    const kept: Held[] = [];
+    for (const h of this.held) {
+      const room = seqDiff(fin, h.seq);
+      if (room >= h.data.length) {
+        kept.push(h);
+        continue;
+      }
+      this.addHeld(room > 0 ? room - h.data.length : -h.data.length);
+      if (room > 0) {
+        h.data = h.data.subarray(0, room);
+        kept.push(h);
+      }
+    }
+    this.held = kept;
   }
 
   /** The snap-cut tail no copy filled: a gap at the frame that was cut. */
