@@ -571,6 +571,8 @@ export class TuiApp {
       case 'down': case 'j': t.move(1); break;
       case 'pageup': t.move(-Math.max(1, this.layout.tree.height - 1)); break;
       case 'pagedown': t.move(Math.max(1, this.layout.tree.height - 1)); break;
+      case 'home': t.move(-Number.MAX_SAFE_INTEGER); break;
+      case 'end': t.move(Number.MAX_SAFE_INTEGER); break;
       case 'enter': case 'space': t.toggle(); break;
       case 'right': case 'l': t.right(); break;
       case 'left': case 'h': t.left(); break;
