@@ -7,7 +7,7 @@ import { WebSocketDeframer } from '../stream/websocket.js';
 import type { CaptureFrame, CaptureFrameView } from './capture-parser.js';
 import { DEFAULT_MQTT_PORTS, DEFAULT_TLS_PORTS, looksLikeConnect, looksLikeMqttWebSocket } from './detect.js';
 import { IP_BAD, IP_TCP, IpDecoder, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegmentView } from './ip-tcp.js';
-import { LINK_SHORT, LINK_UNSUPPORTED, linkIpOffset } from './link-layer.js';
+import { LINK_NOT_IP, LINK_SHORT, LINK_UNSUPPORTED, linkIpOffset } from './link-layer.js';
 import type { CaptureNote, NoteSink } from './notes.js';
 import { TcpDirection, type TcpDirectionSink, type TcpReassemblyOptions } from './tcp-reassembly.js';
 
@@ -234,6 +234,9 @@ export class CaptureSession {
   private readonly unsupportedLinks = new Map<number, { first: number; count: number }>();
   /** Frames of unsupported link types beyond MAX_LINK_TYPES_NOTED distinct ones. */
   private otherLinkFrames = 0;
+  /** Raw-IP frames that were not IP (LINK_NOT_IP), and the first of them. */
+  private notIpFrames = 0;
+  private notIpFirst = 0;
   /**
    * Connections left undecoded because their start was not captured (no SYN, or
    * the first bytes lost) on a port not known to carry MQTT: they may be MQTT that
@@ -302,6 +305,8 @@ export class CaptureSession {
       this.unsupportedLink(linkType, frame);
     } else if (link === LINK_SHORT) {
       this.note({ frame, severity: 'warn', code: 'short-frame', text: `frame ${frame}: link-layer header cut short; frame skipped` });
+    } else if (link === LINK_NOT_IP) {
+      this.notIp(linkType, buf, start, end, frame);
     } else if (link >= 0) {
       const ip = this.ip;
       const r = ip.decodeAt((link & 1) === 1, buf, link >> 1, end, frame, timeUs, truncated);
@@ -328,8 +333,32 @@ export class CaptureSession {
     });
   }
 
+  /**
+   * A frame of a raw-IP link type that does not start with an IPv4 or IPv6 header (tshark:
+   * "bogus version"). Noted once, counted after that; most often the whole file has the wrong
+   * link type (editcap -T rawip on Ethernet frames), which the note then says.
+   */
+  private notIp(linkType: number, buf: Uint8Array, start: number, end: number, frame: number): void {
+    if (this.notIpFrames++ > 0) return;
+    this.notIpFirst = frame;
+    const first = start < end ? `0x${buf[start]!.toString(16).padStart(2, '0')}` : 'none';
+    const eth = end - start >= 34 && buf[start + 12] === 0x08 && buf[start + 13] === 0x00 && buf[start + 14]! >> 4 === 4;
+    const eth6 = end - start >= 54 && buf[start + 12] === 0x86 && buf[start + 13] === 0xdd && buf[start + 14]! >> 4 === 6;
+    const hint = eth || eth6
+      ? `; it looks like an Ethernet frame (IP${eth ? 'v4' : 'v6'} at byte 14), so the file's link type is probably wrong: \`editcap -T ether\` fixes it`
+      : '';
+    this.note({
+      frame, severity: 'warn', code: 'not-ip',
+      text: `frame ${frame}: the link type is raw IP (${linkType}), but the frame does not start with an IPv4 or IPv6 header (first byte ${first}), so it is skipped${hint}; the count is given at the end`,
+    });
+  }
+
   /** The frames each unsupported link type had, once the input ended. */
   private noteUnsupportedTotals(): void {
+    if (this.notIpFrames > 0) {
+      const n = this.notIpFrames;
+      this.note({ frame: 0, severity: 'info', code: 'not-ip-frames', text: `raw IP frames without an IP header: ${n === 1 ? `1 frame skipped in all, frame ${this.notIpFirst}` : `${n} frames skipped in all, the first at frame ${this.notIpFirst}`}` });
+    }
     for (const [linkType, { first, count }] of this.unsupportedLinks) {
       const frames = count === 1 ? `1 frame skipped in all, frame ${first}` : `${count} frames skipped in all, the first at frame ${first}`;
       this.note({ frame: 0, severity: 'info', code: 'unsupported-link-type-frames', text: `link type ${linkTypeLabel(linkType)}: ${frames}` });

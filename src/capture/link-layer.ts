@@ -31,6 +31,8 @@ export function isSupportedLinkType(lt: number): boolean {
 export const LINK_OTHER = -1;
 export const LINK_UNSUPPORTED = -2;
 export const LINK_SHORT = -3;
+/** A raw-IP frame that does not start with an IPv4 or IPv6 header: the file's link type is likely wrong. */
+export const LINK_NOT_IP = -4;
 
 // Encoded result: (absolute offset of the IP header) * 2, plus 1 for IPv6.
 function byEthertype(type: number, offset: number): number {
@@ -121,8 +123,11 @@ export function linkIpOffset(linkType: number, b: Uint8Array, start: number, end
       return afterEthertype(u16be(b, start), b, start + 20, end);
     case LINKTYPE.RAW:
     case LINKTYPE.RAW_OLD:
-    case LINKTYPE.RAW_OPENBSD:
-      return byVersionNibble(b, start, end);
+    case LINKTYPE.RAW_OPENBSD: {
+      // Nothing but IP is carried here: any other version nibble is no IP header at all.
+      const r = byVersionNibble(b, start, end);
+      return r === LINK_OTHER ? LINK_NOT_IP : r;
+    }
     case LINKTYPE.IPV4:
       return start * 2;
     case LINKTYPE.IPV6:
