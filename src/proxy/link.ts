@@ -352,6 +352,10 @@ const UNTRUSTED = new Set([
 export function upstreamFailure(err: NodeJS.ErrnoException & { reason?: string }, duringTls = false, caGiven = false): string {
   const code = err.code ?? '';
   if (code === 'ECONNREFUSED') return 'refused the connection';
+  // Not the broker's doing: mqttscope could not open a socket (each connection takes two).
+  if (code === 'EMFILE' || code === 'ENFILE') {
+    return `could not be connected to: mqttscope has too many files open (${code}); raise the open-file limit (ulimit -n) before starting it`;
+  }
   if (UNTRUSTED.has(code)) {
     // With --cafile, telling the user to give --cafile is no help: that CA is the wrong one.
     return caGiven

@@ -11,6 +11,7 @@ import { nowUs } from './clock.js';
 import { DecodeTap, TapSet } from './decode-tap.js';
 import { SocketEnd, WebSocketEnd, type End } from './ends.js';
 import { Link, type UpstreamAttempt } from './link.js';
+import { FdWatch } from './fd-limit.js';
 import { listenOn, normalizeHost } from './listen.js';
 import {
   DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PACKET_SIZE, DEFAULT_MAX_WS_UNFINISHED_BYTES, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
@@ -113,6 +114,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     };
   };
 
+  const fds = new FdWatch();
   const accept = (client: End, meta: ConnMeta) => {
     counters.accepted++;
     if (closing) { client.destroy(); return; }
@@ -121,6 +123,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     const link = new Link(meta, client, hooks, connectUpstream);
     links.add(link);
     byId.set(meta.id, link);
+    const nearLimit = fds.check(links.size);
+    if (nearLimit !== null) log(nearLimit);
   };
 
   const metaOf = (sock: net.Socket, transport: ConnMeta['transport']): ConnMeta => {
