@@ -200,7 +200,7 @@ export class GrantWatch {
     const now = this.ctx.now;
     const cid = effectiveClientId(s);
     const owed: Owed[] = [];
-    for (const value of this.topics.retainedValues()) {
+    for (const value of this.topics.retainedCandidates(sub.topicFilter)) {
       if (owed.length >= MAX_OWED) break;
       const topic = value.topic;
       if (!topicMatches(sub.topicFilter, topic)) continue;

@@ -89,6 +89,8 @@ class TopicEntry implements TopicStats {
   /** After release: the start of the last payload, and its length. */
   lastCopy: Uint8Array = EMPTY;
   lastLen = 0;
+  /** The node of RetainedIndex that lists it while it has a retained message, else null. */
+  retainedNode: RetainedNode | null = null;
 
   constructor(readonly topic: string) {}
 
@@ -116,6 +118,92 @@ class TopicEntry implements TopicStats {
   }
 }
 
+/** Topic levels a RetainedIndex node is keyed by at most: deeper levels are matched by the caller. */
+export const RETAINED_INDEX_LEVELS = 16;
+
+class RetainedNode {
+  children: Map<string, RetainedNode> | null = null;
+  /** Topics with exactly this node's levels, or at the deepest node, every topic that starts with them. */
+  readonly here = new Set<TopicEntry>();
+  constructor(readonly parent: RetainedNode | null, readonly key: string) {}
+}
+
+/**
+ * The topics holding a retained message, in a trie by their first RETAINED_INDEX_LEVELS
+ * levels, so a new subscription looks at the topics that share its filter's levels, not
+ * at every retained topic (10,000 of them, times every filter of every SUBSCRIBE). A
+ * bounded depth keeps a topic of thousands of levels at 16 nodes; below it, and for the
+ * rules on `$` topics, the caller confirms each candidate with topicMatches().
+ */
+class RetainedIndex {
+  private readonly root = new RetainedNode(null, '');
+
+  add(t: TopicEntry): void {
+    if (t.retainedNode !== null) return;
+    const topic = t.topic;
+    let n = this.root;
+    let start = 0;
+    for (let depth = 1; ; depth++) {
+      const i = topic.indexOf('/', start);
+      const level = i < 0 ? topic.slice(start) : topic.slice(start, i);
+      if (n.children === null) n.children = new Map();
+      let c = n.children.get(level);
+      if (c === undefined) n.children.set(level, (c = new RetainedNode(n, level)));
+      n = c;
+      if (i < 0 || depth === RETAINED_INDEX_LEVELS) break;
+      start = i + 1;
+    }
+    n.here.add(t);
+    t.retainedNode = n;
+  }
+
+  remove(t: TopicEntry): void {
+    let n = t.retainedNode;
+    if (n === null) return;
+    t.retainedNode = null;
+    n.here.delete(t);
+    while (n.parent !== null && n.here.size === 0 && (n.children === null || n.children.size === 0)) {
+      n.parent.children!.delete(n.key);
+      n = n.parent;
+    }
+  }
+
+  /** Every topic `filter` may match (and, below the indexed levels or for `$` topics, some it does not). */
+  *candidates(filter: string): Generator<TopicEntry> {
+    const levels: string[] = [];
+    let start = 0;
+    while (levels.length < RETAINED_INDEX_LEVELS) {
+      const i = filter.indexOf('/', start);
+      levels.push(i < 0 ? filter.slice(start) : filter.slice(start, i));
+      if (i < 0) break;
+      start = i + 1;
+    }
+    yield* this.walk(this.root, levels, 0);
+  }
+
+  private *walk(n: RetainedNode, levels: string[], depth: number): Generator<TopicEntry> {
+    // The filter ends here, or the index does (the caller matches the deeper levels).
+    if (depth === levels.length || depth === RETAINED_INDEX_LEVELS) { yield* n.here; return; }
+    const f = levels[depth]!;
+    if (f === '#') { yield* subtree(n, depth === 0); return; }
+    if (n.children === null) return;
+    if (f === '+') {
+      // A filter that starts with a wildcard matches no `$` topic [MQTT-4.7.2-1].
+      for (const [k, c] of n.children) if (depth > 0 || !k.startsWith('$')) yield* this.walk(c, levels, depth + 1);
+      return;
+    }
+    const c = n.children.get(f);
+    if (c !== undefined) yield* this.walk(c, levels, depth + 1);
+  }
+}
+
+/** The topics at `n` and below ('#' also matches the parent level: 'a/#' matches 'a'). */
+function* subtree(n: RetainedNode, root: boolean): Generator<TopicEntry> {
+  yield* n.here;
+  if (n.children === null) return;
+  for (const [k, c] of n.children) if (!root || !k.startsWith('$')) yield* subtree(c, false);
+}
+
 export class TopicTracker {
   readonly topics = new Map<string, TopicStats>();
   /** Publishes on topics not tracked because the table was full. */
@@ -124,8 +212,8 @@ export class TopicTracker {
   private last: TopicEntry | null = null;
   /** Entries holding a record, released together. */
   private holding: TopicEntry[] = [];
-  /** Entries with a retained message. */
-  private readonly withRetained = new Set<TopicEntry>();
+  /** Entries with a retained message, by topic level (the retained messages a new subscription is owed). */
+  private readonly retainedIndex = new RetainedIndex();
   private releasedAt = -Infinity;
 
   constructor(private readonly maxTopics = 10_000) {}
@@ -165,7 +253,7 @@ export class TopicTracker {
           expiry: typeof exp === 'number' ? exp : null, at: now, confirmed: false, replaced: t.retained,
         };
         t.retained = r;
-        if (r === null) this.withRetained.delete(t); else this.withRetained.add(t);
+        if (r === null) this.retainedIndex.remove(t); else this.retainedIndex.add(t);
       }
     } else {
       t.delivered++;
@@ -185,9 +273,13 @@ export class TopicTracker {
     }
   }
 
-  /** Topics with a retained message, and that message (as far as the capture shows). */
-  *retainedValues(): Iterable<RetainedValue> {
-    for (const t of this.withRetained) if (t.retained !== null) yield t.retained;
+  /**
+   * The retained messages whose topic `filter` may match: every one it matches, and
+   * perhaps some it does not (levels past the index's depth), so confirm each with
+   * topicMatches(). Costs what the topics sharing the filter's levels cost.
+   */
+  *retainedCandidates(filter: string): Iterable<RetainedValue> {
+    for (const t of this.retainedIndex.candidates(filter)) if (t.retained !== null) yield t.retained;
   }
 
   /** The retained message of `topic` now, or null. */
@@ -204,7 +296,7 @@ export class TopicTracker {
     const r = t?.retained as Retained | null | undefined;
     if (!t || !r || r.conn !== conn || r.packetId !== packetId || r.confirmed) return;
     t.retained = r.replaced;
-    if (t.retained === null) this.withRetained.delete(t);
+    if (t.retained === null) this.retainedIndex.remove(t);
   }
 
   /**
