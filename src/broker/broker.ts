@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { loadAclFile, type AclFile } from '../acl/acl-file.js';
 import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
-import { createSecurity, type ParsedPacket, type SecurityEvent } from './security.js';
+import { createSecurity, protocolProblem, type ParsedPacket, type SecurityEvent } from './security.js';
 import { ReleaseOnPubrel } from './qos2-release.js';
 import { SessionPresence } from './session-present.js';
 import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
@@ -119,7 +119,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     // in turn (after the packets before it).
     sock.on('close', () => release.closed(client));
     let connects = 0;
-    client._parser?.prependListener('packet', (packet: ParsedPacket & { clientId?: string; clean?: boolean }) => {
+    client._parser?.prependListener('packet', (packet: ParsedPacket & { clientId?: string; clean?: boolean; protocolId?: string; protocolVersion?: number }) => {
       const cmd = packet.cmd;
       if (cmd === 'connect' && ++connects > 1) {
         // A second CONNECT [MQTT-3.1.0-2]: aedes closes the connection and would publish
@@ -127,6 +127,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
         (client as unknown as { _disconnected: boolean })._disconnected = true;
         return;
       }
+      // A CONNECT answered CONNACK 1 (see protocolProblem) must not touch the session its client id names.
+      if (cmd === 'connect' && protocolProblem(packet) !== null) return;
       if (cmd === 'connect') {
         release.parsed(client, packet);
         sessions.connect(sock, packet);

@@ -19,6 +19,8 @@
 //   U+007F-U+009F) or a non-character (U+FDD0-U+FDEF, U+xFFFE/xFFFF), on a
 //   packet identifier 0, on an UNSUBSCRIBE without filters, and on a will with
 //   QoS 3, an empty topic or a wildcard; aedes takes them all (packetProblem, preConnect).
+// - CONNECT with protocol name "MQIsdp" and a level other than 3, or "MQTT" and
+//   level 3: CONNACK 1 before anything else is checked (protocolProblem).
 // - An empty client id with CleanSession 0 (or any empty id in MQTT 3.1) is
 //   CONNACK 2 "identifier rejected", before the password is looked at.
 // - A message queued for an offline persistent session is checked for read
@@ -39,7 +41,7 @@ export interface SecurityOptions {
 }
 
 export type SecurityEvent =
-  | { kind: 'connect-refused'; clientId: string; username: string | null; reason: string; /** The CONNACK return code: 5, or 2 for a rejected client id. */ returnCode: number }
+  | { kind: 'connect-refused'; clientId: string; username: string | null; reason: string; /** The CONNACK return code: 5, 2 for a rejected client id, 1 for an unacceptable protocol name and level. */ returnCode: number }
   | { kind: 'connection-closed'; clientId: string; username: string | null; reason: string }
   | { kind: 'publish-denied'; clientId: string; username: string | null; topic: string; qos: number }
   | { kind: 'delivery-withheld'; clientId: string; username: string | null; topic: string; offline?: boolean }
@@ -140,6 +142,22 @@ export function packetProblem(packet: ParsedPacket): string | null {
   }
 }
 
+/**
+ * Why mosquitto 2.0.11 answers this CONNECT with CONNACK 1 (unacceptable protocol
+ * version) and closes the connection, or null. It reads the level with the protocol
+ * name: "MQIsdp" (MQTT 3.1) goes only with level 3, "MQTT" only with 4 or 5 [MQTT-3.1.2-2].
+ * aedes alone looks at the level only, so it took "MQIsdp" level 4 and "MQTT" level 3.
+ * (mqtt-packet has already stripped the bridge bit 0x80 from the level, as mosquitto does.)
+ */
+export function protocolProblem(packet: { cmd?: string; protocolId?: string; protocolVersion?: number }): string | null {
+  const name = packet.protocolId;
+  const level = packet.protocolVersion;
+  if (name === undefined || level === undefined) return null;
+  if (name === 'MQIsdp' && level !== 3) return `unacceptable protocol version: protocol name MQIsdp (MQTT 3.1) with level ${level} (MQIsdp needs level 3)`;
+  if (name === 'MQTT' && level === 3) return 'unacceptable protocol version: protocol name MQTT with level 3 (MQTT 3.1 is MQIsdp level 3; MQTT needs level 4 or 5)';
+  return null;
+}
+
 /** Why mosquitto closes the connection on this CONNECT without a CONNACK (a protocol error), or null. */
 function connectProblem(packet: { clientId?: string; username?: string; will?: { topic?: string; qos?: number } | null }): string | null {
   const will = packet.will ?? null;
@@ -194,6 +212,14 @@ export function createSecurity(opts: SecurityOptions, onEvent: (e: SecurityEvent
         onEvent({ kind: 'connection-closed', clientId: packet.clientId ?? '', username: packet.username ?? null, reason });
         done(new Error(reason), false);
       };
+      // mosquitto looks at the protocol name and level first: CONNACK 1, nothing else checked.
+      const protocol = protocolProblem(packet);
+      if (protocol) {
+        onEvent({ kind: 'connect-refused', clientId: packet.clientId ?? '', username: packet.username ? packet.username : null, reason: protocol, returnCode: 1 });
+        // aedes answers CONNACK 1 (and closes the connection) for a level it does not take.
+        (packet as { protocolVersion: number }).protocolVersion = 0;
+        return done(null, true);
+      }
       // In mosquitto's order: will flags, client id, then (unless the id is
       // rejected with CONNACK 2) will topic, username and password.
       const early = connectProblem(packet);
