@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { loadAclFile, type AclFile } from '../acl/acl-file.js';
 import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
-import { createSecurity, protocolProblem, type ParsedPacket, type SecurityEvent } from './security.js';
+import { createSecurity, levelProblem, protocolProblem, type ParsedPacket, type SecurityEvent } from './security.js';
 import { ReleaseOnPubrel } from './qos2-release.js';
 import { SessionPresence } from './session-present.js';
 import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
@@ -59,6 +59,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     // aedes refuses an MQTT 3.1 client id over 23 characters with CONNACK 2; mosquitto 2.0.11 takes it.
     maxClientsIdLength: 65_535,
   });
+  const aedesMaxLevels = (aedes as unknown as { maxTopicLevels?: number }).maxTopicLevels ?? 100;
   shared = new SharedSubscriptions(aedes, { isDenied: security.isDenied, mayQueue: security.mayQueue });
   // mosquitto checks read access when it queues a message for an offline persistent
   // session (as the session's last username), not only when it sends it: filter what
@@ -137,6 +138,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
       const reason = security.packetProblem(packet)
         ?? (cmd === 'unsubscribe' ? security.invalidUnsubscribe(packet.unsubscriptions ?? []) : null);
       if (reason === null) {
+        // aedes closes the connection on a topic deeper than it can match, silently: say why.
+        const deep = levelProblem(packet, aedesMaxLevels);
+        if (deep !== null) {
+          sock.once('close', () => security.closedConnection(client, deep));
+          return;
+        }
         release.parsed(client, packet);
         return;
       }

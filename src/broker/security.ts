@@ -158,6 +158,29 @@ export function protocolProblem(packet: { cmd?: string; protocolId?: string; pro
   return null;
 }
 
+/** The most topic levels mosquitto 2.0.11 takes in a topic or filter (200 '/'); it closes the connection beyond. */
+export const MOSQUITTO_MAX_LEVELS = 201;
+
+/**
+ * Why aedes will close the connection on this PUBLISH, SUBSCRIBE or UNSUBSCRIBE because
+ * a topic or filter has more than `aedesMax` levels (its matcher cannot hold more), or
+ * null. aedes closes such a connection without saying why; this is the reason to log.
+ */
+export function levelProblem(packet: ParsedPacket, aedesMax: number): string | null {
+  const topics = packet.cmd === 'publish' ? [packet.topic ?? '']
+    : packet.cmd === 'subscribe' ? (packet.subscriptions ?? []).map((s) => s.topic)
+    : packet.cmd === 'unsubscribe' ? packet.unsubscriptions ?? [] : [];
+  for (const t of topics) {
+    const levels = t.split('/').length;
+    if (levels <= aedesMax) continue;
+    const what = `${packet.cmd === 'publish' ? 'PUBLISH topic' : `${packet.cmd.toUpperCase()} filter`} '${t.length > 40 ? `${t.slice(0, 40)}...` : t}' has ${levels} levels`;
+    return levels > MOSQUITTO_MAX_LEVELS
+      ? `${what}; mosquitto takes at most ${MOSQUITTO_MAX_LEVELS}`
+      : `${what}; the bundled broker (aedes) takes at most ${aedesMax} (mosquitto 2.0.11 takes up to ${MOSQUITTO_MAX_LEVELS}: use --broker mosquitto)`;
+  }
+  return null;
+}
+
 /** Why mosquitto closes the connection on this CONNECT without a CONNACK (a protocol error), or null. */
 function connectProblem(packet: { clientId?: string; username?: string; will?: { topic?: string; qos?: number } | null }): string | null {
   const will = packet.will ?? null;
