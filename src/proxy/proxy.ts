@@ -206,6 +206,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     acceptTls(raw, secureContext);
   });
   const address = await listenOn(server, opts.listen, '--listen');
+  warnIfOpen(address, '--listen', upstreamLabel, log);
 
   // What all WebSocket clients together make the proxy hold in unfinished messages
   // (maxPayload caps one message, not how many connections hold one), as the framer
@@ -281,6 +282,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     });
     try {
       wsAddress = await listenOn(httpServer, opts.wsListen, '--ws-listen');
+      warnIfOpen(wsAddress, '--ws-listen', upstreamLabel, log);
     } catch (err) {
       server.close();
       throw err;
@@ -335,6 +337,16 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     connections: () => [...links].map((l) => l.info()),
     close,
   };
+}
+
+/**
+ * A wildcard listen address lets other hosts in: say so once, as the default (127.0.0.1)
+ * does not. Clients reach the broker through the proxy whatever the broker itself listens on.
+ */
+function warnIfOpen(at: Endpoint, flag: string, upstream: string, log: (line: string) => void): void {
+  if (at.host !== '0.0.0.0' && at.host !== '::') return;
+  log(`${flag} ${endpointString(at)} accepts clients from other hosts (all interfaces), and they reach the broker ${upstream} through it; `
+    + `${flag} 127.0.0.1:${at.port} keeps it to this machine`);
 }
 
 function seconds(ms: number): string {
