@@ -19,7 +19,7 @@
 //     with %u is skipped for clients without a username.
 //  6. Nothing decided: denied.
 import { filterProblem, type AclFile, type AclRule } from './acl-file.js';
-import { explainTopicMatch, filterCovers, filtersOverlap, hasWildcard, topicMatches } from './topic.js';
+import { AEDES_MAX_TOPIC_LEVELS, MOSQUITTO_MAX_TOPIC_LEVELS, explainTopicMatch, filterCovers, filtersOverlap, hasWildcard, topicMatches } from './topic.js';
 import { refusedCharacter } from './mosquitto-text.js';
 
 export type CheckAccess = 'read' | 'write' | 'subscribe';
@@ -342,6 +342,24 @@ function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Expl
         : access === 'write'
           ? `mosquitto closes the connection on such a PUBLISH, without acknowledging it, and so does the bundled broker.`
           : `No PUBLISH to this topic is ever accepted (mosquitto closes the publisher's connection), so nothing on it is delivered.`);
+  }
+
+  // 0b. A topic deeper than mosquitto takes: the connection is closed before the rules.
+  const what = access === 'subscribe' ? 'filter' : 'topic';
+  const depth = topic.split('/').length;
+  if (depth > MOSQUITTO_MAX_TOPIC_LEVELS) {
+    steps.push({ rule: null, line: null, matched: true, decided: true,
+      reason: `the ${what} has ${depth} levels, and mosquitto takes at most ${MOSQUITTO_MAX_TOPIC_LEVELS} (${MOSQUITTO_MAX_TOPIC_LEVELS - 1} '/')` });
+    notChecked = `mosquitto refuses a ${what} of more than ${MOSQUITTO_MAX_TOPIC_LEVELS} levels before the acl_file`;
+    return finish(false, null, access === 'subscribe'
+      ? `mosquitto closes the connection on such a SUBSCRIBE, without a SUBACK, and so does the bundled broker.`
+      : access === 'write'
+        ? `mosquitto closes the connection on such a PUBLISH, without acknowledging it, and so does the bundled broker.`
+        : `No PUBLISH to this topic is ever accepted (mosquitto closes the publisher's connection), so nothing on it is delivered.`);
+  }
+  if (depth > AEDES_MAX_TOPIC_LEVELS) {
+    steps.push({ rule: null, line: null, matched: false, decided: false,
+      reason: `the ${what} has ${depth} levels: mosquitto takes it, but the bundled broker (aedes) closes the connection on more than ${AEDES_MAX_TOPIC_LEVELS}` });
   }
 
   // 1. '$' topics (acl__check_dollar).

@@ -52,6 +52,15 @@ export function explainTopicMatch(filter: string, topic: string): TopicMatch {
   return { matched: true, reason: `${filter} matches ${topic}` };
 }
 
+/**
+ * The most levels mosquitto 2.0.11 takes in a topic or filter (200 '/'): it closes the
+ * connection on a PUBLISH, SUBSCRIBE or UNSUBSCRIBE with more (checked on the wire).
+ */
+export const MOSQUITTO_MAX_TOPIC_LEVELS = 201;
+
+/** The most levels the bundled broker (aedes, whose matcher is built for 100 words) takes; it closes the connection beyond. */
+export const AEDES_MAX_TOPIC_LEVELS = 100;
+
 /** True when a topic name or filter contains a wildcard character. */
 export function hasWildcard(s: string): boolean {
   return s.includes('+') || s.includes('#');

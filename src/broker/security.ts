@@ -33,6 +33,7 @@ import type { PasswordFile } from '../acl/password-file.js';
 import { authenticate as checkPassword } from '../acl/password-file.js';
 import { isAllowed } from '../acl/explain.js';
 import { topicMatches } from '../protocol/topic-match.js';
+import { MOSQUITTO_MAX_TOPIC_LEVELS } from '../acl/topic.js';
 
 export interface SecurityOptions {
   passwd?: PasswordFile | null;
@@ -158,9 +159,6 @@ export function protocolProblem(packet: { cmd?: string; protocolId?: string; pro
   return null;
 }
 
-/** The most topic levels mosquitto 2.0.11 takes in a topic or filter (200 '/'); it closes the connection beyond. */
-export const MOSQUITTO_MAX_LEVELS = 201;
-
 /**
  * Why aedes will close the connection on this PUBLISH, SUBSCRIBE or UNSUBSCRIBE because
  * a topic or filter has more than `aedesMax` levels (its matcher cannot hold more), or
@@ -174,9 +172,9 @@ export function levelProblem(packet: ParsedPacket, aedesMax: number): string | n
     const levels = t.split('/').length;
     if (levels <= aedesMax) continue;
     const what = `${packet.cmd === 'publish' ? 'PUBLISH topic' : `${packet.cmd.toUpperCase()} filter`} '${t.length > 40 ? `${t.slice(0, 40)}...` : t}' has ${levels} levels`;
-    return levels > MOSQUITTO_MAX_LEVELS
-      ? `${what}; mosquitto takes at most ${MOSQUITTO_MAX_LEVELS}`
-      : `${what}; the bundled broker (aedes) takes at most ${aedesMax} (mosquitto 2.0.11 takes up to ${MOSQUITTO_MAX_LEVELS}: use --broker mosquitto)`;
+    return levels > MOSQUITTO_MAX_TOPIC_LEVELS
+      ? `${what}; mosquitto takes at most ${MOSQUITTO_MAX_TOPIC_LEVELS}`
+      : `${what}; the bundled broker (aedes) takes at most ${aedesMax} (mosquitto 2.0.11 takes up to ${MOSQUITTO_MAX_TOPIC_LEVELS}: use --broker mosquitto)`;
   }
   return null;
 }
