@@ -117,6 +117,8 @@ export class CaptureParser {
   /** Bytes in a classic pcap record header: 16, or 24 in modified pcap. */
   private recHdr = 16;
   private oddTimeNoted = false;
+  /** The frame being handed out had its own damage note (a packet block shorter than its captured length): no snaplen note too. */
+  private damaged = false;
   private ifaces: Iface[] = [];
   private lastTimeUs = 0;
   /** Frames whose time is more than BACK_NOTED_US earlier than the frame before them. */
@@ -310,7 +312,7 @@ export class CaptureParser {
     if ((timeUs < MIN_SANE_US || timeUs >= MAX_SANE_US) && !this.oddTimeNoted) this.oddTime(frame, timeUs);
     const caplen = end - start;
     const truncated = caplen < origLen;
-    if (truncated) this.cutNote(frame, caplen, origLen);
+    if (truncated && !this.damaged) this.cutNote(frame, caplen, origLen);
     const v = this.view;
     v.frame = frame;
     v.timeUs = timeUs;
@@ -330,7 +332,7 @@ export class CaptureParser {
     this.lastTimeUs = timeUs;
     if ((timeUs < MIN_SANE_US || timeUs >= MAX_SANE_US) && !this.oddTimeNoted) this.oddTime(frame, timeUs);
     const truncated = data.length < origLen;
-    if (truncated) this.cutNote(frame, data.length, origLen);
+    if (truncated && !this.damaged) this.cutNote(frame, data.length, origLen);
     this.onFrame({ frame, timeUs, linkType, data, origLen: Math.max(origLen, data.length), truncated, interfaceId });
   }
 
@@ -496,9 +498,24 @@ export class CaptureParser {
     if (!ifc) return;
     const caplen = this.u32(body, 12);
     const origlen = this.u32(body, 16);
-    const avail = Math.min(caplen, body.length - 20);
+    const avail = this.shortBlock('enhanced packet block', caplen, body.length - 20);
     this.snap = ifc.snapLen;
-    this.emitBody(this.ts(ifc, this.u32(body, 4), this.u32(body, 8)), ifc.linkType, body, 20, 20 + avail, origlen, this.u32(body, 0));
+    this.emitBody(this.ts(ifc, this.u32(body, 4), this.u32(body, 8)), ifc.linkType, body, 20, 20 + avail, Math.max(origlen, caplen), this.u32(body, 0));
+    this.damaged = false;
+  }
+
+  /**
+   * A packet block whose length leaves less room than the captured length it states: the block
+   * is damaged (tshark stops reading there: "total block length … is too small for … bytes of
+   * packet data"). What it holds is decoded, the rest counts as missing. Returns the bytes to take.
+   */
+  private shortBlock(what: string, caplen: number, room: number, framing = 32): number {
+    if (caplen <= room) return caplen;
+    const frame = this.frames + 1;
+    this.damaged = true;
+    this.note(frame, 'warn', 'corrupt-block',
+      `frame ${frame}: the ${what} at byte offset ${this.offset} states ${caplen} captured bytes, but its block length of ${room + framing} leaves room for ${Math.max(0, room)}; the block is damaged, so the ${Math.max(0, room)} byte(s) it holds are decoded and the other ${caplen - Math.max(0, room)} count as missing (a stream-gap when they were TCP payload)`);
+    return Math.max(0, room);
   }
 
   private readPb(body: Buffer): void {
@@ -508,9 +525,10 @@ export class CaptureParser {
     if (!ifc) return;
     const caplen = this.u32(body, 12);
     const origlen = this.u32(body, 16);
-    const avail = Math.min(caplen, body.length - 20);
+    const avail = this.shortBlock('packet block', caplen, body.length - 20);
     this.snap = ifc.snapLen;
-    this.emitBody(this.ts(ifc, this.u32(body, 4), this.u32(body, 8)), ifc.linkType, body, 20, 20 + avail, origlen, id);
+    this.emitBody(this.ts(ifc, this.u32(body, 4), this.u32(body, 8)), ifc.linkType, body, 20, 20 + avail, Math.max(origlen, caplen), id);
+    this.damaged = false;
   }
 
   private readSpb(body: Buffer): void {
@@ -518,11 +536,13 @@ export class CaptureParser {
     const ifc = this.iface(0);
     if (!ifc) return;
     const origlen = this.u32(body, 0);
-    let caplen = Math.min(origlen, body.length - 4);
-    if (ifc.snapLen > 0) caplen = Math.min(caplen, ifc.snapLen);
+    // The block holds the packet up to the interface's snap length.
+    const stated = ifc.snapLen > 0 ? Math.min(origlen, ifc.snapLen) : origlen;
+    const caplen = this.shortBlock('simple packet block', stated, body.length - 4, 16);
     this.snap = ifc.snapLen;
     // SPBs carry no timestamp: reuse the previous frame's time.
     this.emitBody(this.lastTimeUs, ifc.linkType, body, 4, 4 + caplen, origlen, 0);
+    this.damaged = false;
   }
 }
 
