@@ -46,15 +46,18 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
   let proxy: ProxyHandle | null = null;
   let tick: NodeJS.Timeout | null = null;
   let ctx: MqttLabContext | null = null;
-  // Ctrl-C or SIGTERM stops the script as q does in the TUI: the clients, proxy and
-  // broker close, the line view ends with its summary line, and the temporary
-  // password/ACL files go. A second signal exits at once.
+  // Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops the script as q does in the
+  // TUI: the clients, proxy and broker close, the line view ends with its summary line,
+  // and the temporary password/ACL files go. A second signal exits at once.
   let stoppedBy: NodeJS.Signals | null = null;
   let signalled: () => void = () => undefined;
   const onSignalled = new Promise<'signal'>((resolve) => { signalled = () => resolve('signal'); });
   let halted = false;
   const halt = (): void => { halted = true; ctx?.stop(); signalled(); };
   const onSignal = (sig: NodeJS.Signals): void => {
+    // A closed terminal may send SIGHUP twice (to the job and from its shell): only a
+    // second Ctrl-C or SIGTERM means "exit now".
+    if (stoppedBy && sig === 'SIGHUP') return;
     if (stoppedBy) { removeSignals(); process.kill(process.pid, sig); return; }
     stoppedBy = sig;
     halt();
@@ -65,13 +68,14 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
   const onOutError = (e: NodeJS.ErrnoException): void => {
     if (outBroken) return;
     outBroken = true;
-    if (e.code !== 'EPIPE') process.stderr.write(`mqttscope lab: cannot write the output: ${e.message}\n`);
+    // EPIPE: the reader left; EIO: the terminal closed (SIGHUP follows or came first).
+    if (e.code !== 'EPIPE' && e.code !== 'EIO') process.stderr.write(`mqttscope lab: cannot write the output: ${e.message}\n`);
     halt();
   };
   out.on('error', onOutError);
-  const removeSignals = (): void => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const removeSignals = (): void => { for (const s of STOP_SIGNALS) process.off(s, onSignal); };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   try {
     const mqtt = await import('mqtt').catch((e: Error) => {
       throw new CliError(`the labs need the 'mqtt' package (MQTT.js; npm install): ${e.message}`, { code: 'lab-failed' });
@@ -182,7 +186,6 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     }
     return { findings, packets, ...(stoppedBy ? { stoppedBy } : {}) };
   } finally {
-    removeSignals();
     // Once broken, late write errors may still come: the listener stays to swallow them.
     if (!outBroken) out.removeListener('error', onOutError);
     if (tick) clearInterval(tick);
@@ -190,6 +193,8 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     await proxy?.close().catch(() => undefined);
     await broker?.close().catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
+    // Only now: a signal during the cleanup above must not kill it half-way.
+    removeSignals();
   }
 }
 

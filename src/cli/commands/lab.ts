@@ -11,7 +11,8 @@ export const usage = `usage: mqttscope lab NAME [--fast] [--format tui|line] [--
 Runs a scripted MQTT scenario against the bundled broker, through the proxy,
 and shows it: the TUI with an explanation of what to look at when stdout is a
 terminal, otherwise the line view (the lab then exits when its script ends).
-q (in the TUI), Ctrl-C or SIGTERM stops a lab early; it cleans up and exits 0.
+q (in the TUI), Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops a lab early;
+it cleans up and exits 0.
 
 Labs:
 ${LABS.map((l) => `  ${l.name.padEnd(17)} ${l.summary}`).join('\n')}
