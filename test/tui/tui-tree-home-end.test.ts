@@ -1,5 +1,5 @@
-// Home and End move to the first and last field of the tree when it has the focus,
-// as the help says for the focused pane (they did nothing there).
+// Home and End (and g G) move to the first and last field of the tree when it has
+// the focus, as the help says for the focused pane (they did nothing there).
 import { describe, expect, it } from 'vitest';
 import { demoCaptureSuite } from './suite.js';
 
@@ -16,6 +16,11 @@ describe('TUI tree Home / End (tmux)', () => {
     // Packet 1 is a CONNECT: its last field is the Client ID.
     expect(end).toMatch(/ Bytes \d+–\d+ \(\d+\): Client ID *$/m);
     s.send('Home');
+    await s.waitText('Bytes 0–0 (1): Header Flags');
+    // g and G do the same, as in the list.
+    s.send('G', true);
+    await s.waitFor((x) => / Bytes \d+–\d+ \(\d+\): Client ID *$/m.test(x), 'G: the last field');
+    s.send('g', true);
     await s.waitText('Bytes 0–0 (1): Header Flags');
     s.send('q');
     await s.waitFor(() => s.dead(), 'exit after q');

@@ -531,7 +531,7 @@ export class TuiApp {
     if (ch === 'n' || ch === 'N') { this.nextProblem(ch === 'n' ? 1 : -1); return; }
     if (this.focus === 'list') this.listKey(ch, name);
     else if (this.focus === 'tree') this.treeKey(ch, name);
-    else this.hexKey(name);
+    else this.hexKey(ch === 'g' ? 'home' : ch === 'G' ? 'end' : name);
   }
 
   /** The packet-view panes on screen, in Tab order. */
@@ -579,6 +579,8 @@ export class TuiApp {
       default:
         if (ch === '*') t.expandAll(true);
         else if (ch === '-') t.expandAll(false);
+        else if (ch === 'g') t.move(-Number.MAX_SAFE_INTEGER);
+        else if (ch === 'G') t.move(Number.MAX_SAFE_INTEGER);
         else return;
     }
     const hl = this.highlight();

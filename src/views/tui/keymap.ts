@@ -21,7 +21,7 @@ export const GLOBAL_KEYS: KeyHelp[] = [
 export const PACKET_KEYS: KeyHelp[] = [
   { keys: 'Tab / S-Tab', what: 'move focus: list → tree → hex' },
   { keys: '↑ ↓ PgUp PgDn', what: 'move in the focused pane (also k j)' },
-  { keys: 'Home End g G', what: 'first / last packet (End and G resume following); Home End in the tree and hex: first / last field or byte' },
+  { keys: 'Home End g G', what: 'first / last (in the list End and G resume following)' },
   { keys: 'Enter', what: 'list: go to the field tree; tree: expand or collapse the node' },
   { keys: '→ ←', what: 'tree: expand / collapse (or go to child / parent); hex: move the byte cursor (also l h, but h is the lab explanation in a lab)' },
   { keys: '* -', what: 'tree: expand all / collapse all' },
