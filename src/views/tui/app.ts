@@ -240,6 +240,9 @@ export class TuiApp {
     }
     if (rows.length === 0) {
       rows.push(esc(s.count() === 0 && s.all.end > 0 ? '  (no packet matches the filter)' : this.opts.live ? '  waiting for packets…' : '  (no packets)'));
+      // A capture with no decodable MQTT (cut by a snap length, one-way, not MQTT) says why in its findings.
+      const nf = s.findings.length + s.findingsDropped;
+      if (s.all.end === 0 && nf > 0) rows.push(esc(fit(`  ${nf} finding${nf === 1 ? '' : 's'} may say why: press 5 or x to list ${nf === 1 ? 'it' : 'them'}`, W)));
       if (s.all.end === 0) for (const l of this.opts.intro ?? []) rows.push(esc(fit(`  ${l}`, W)));
     }
     this.set('list', rows);
