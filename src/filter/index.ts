@@ -55,7 +55,12 @@ export function compileFilter(expr: string): PacketFilter {
  */
 export class RecordFilter {
   readonly filter: PacketFilter;
-  private readonly passed = new Set<string>();
+  /**
+   * Frame numbers of the packets that passed. Not keyed by connection: a finding's frames
+   * may be on other connections than its own (a withheld-delivery is the subscriber's and
+   * names the publisher's PUBLISH). Frame numbers are unique in one capture or live session.
+   */
+  private readonly passed = new Set<number>();
   private readonly limit: number;
 
   constructor(expr: string | PacketFilter, opts: { rememberFrames?: number } = {}) {
@@ -68,17 +73,17 @@ export class RecordFilter {
     if (f.matchAll) return true;
     if (r.kind === 'packet') {
       const ok = f(r);
-      if (ok && !f.mentionsFinding) this.remember(`${r.conn.id}#${r.frame}`);
+      if (ok && !f.mentionsFinding) this.remember(r.frame);
       return ok;
     }
     if (f.finding(r)) return true;
     if (f.mentionsFinding) return false;
-    for (const fr of r.frames) if (this.passed.has(`${r.conn}#${fr}`)) return true;
+    for (const fr of r.frames) if (this.passed.has(fr)) return true;
     return false;
   }
 
-  private remember(key: string): void {
-    this.passed.add(key);
+  private remember(frame: number): void {
+    this.passed.add(frame);
     if (this.passed.size > this.limit) {
       // Drop the oldest entry (Sets iterate in insertion order).
       const first = this.passed.values().next();
