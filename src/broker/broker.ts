@@ -94,15 +94,28 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   // matcher, which lets '#' and '+/...' match topics starting with '$' ('$foo/x'):
   // mosquitto does not [MQTT-4.7.2-1]. Each filter gets only what it matches under
   // that rule (live messages are already routed that way).
+  // Each filter's retained messages go at no more than the QoS granted to that filter,
+  // as mosquitto sends them: aedes capped them only by the highest QoS of all the
+  // client's matching subscriptions, so re-subscribing 'r/#' at QoS 0 next to 'r/+' at
+  // QoS 1 sent r/1 at QoS 1 (mosquitto: 0). aedes emits 'subscribe' with the granted
+  // QoS of each filter just before it looks the retained messages up, in the same tick.
+  let grants = new Map<string, number>();
+  aedes.on('subscribe', (subs) => { grants = new Map(subs.map((s) => [s.topic, s.qos])); });
   const retained = persistence as unknown as { createRetainedStream(pattern: string): AsyncIterable<AedesPublishPacket>; createRetainedStreamCombi(patterns: string[]): Readable };
-  retained.createRetainedStreamCombi = (patterns) => Readable.from((async function* () {
-    for (const pattern of patterns) {
-      const wild = pattern.startsWith('+') || pattern.startsWith('#');
-      for await (const packet of retained.createRetainedStream(pattern)) {
-        if (!(wild && packet.topic.startsWith('$'))) yield packet;
+  retained.createRetainedStreamCombi = (patterns) => {
+    const granted = grants;
+    grants = new Map();
+    return Readable.from((async function* () {
+      for (const pattern of patterns) {
+        const wild = pattern.startsWith('+') || pattern.startsWith('#');
+        const qos = granted.get(pattern) ?? 2;
+        for await (const packet of retained.createRetainedStream(pattern)) {
+          if (wild && packet.topic.startsWith('$')) continue;
+          yield packet.qos > qos ? { ...packet, qos } as AedesPublishPacket : packet;
+        }
       }
-    }
-  })());
+    })());
+  };
   // mosquitto routes a client's QoS 2 message at its PUBREL; aedes at the PUBLISH.
   const release = new ReleaseOnPubrel(aedes as unknown as ConstructorParameters<typeof ReleaseOnPubrel>[0]);
   // mosquitto: Session Present 1 for any stored session, with or without subscriptions.
