@@ -125,6 +125,16 @@ class Pending implements HeapEntry {
   /** The delivery of expectations[0], and of the others (made when there are others). */
   got0: PacketRecord | null = null;
   gotRest: (PacketRecord | null)[] | null = null;
+  /** Expectations not met yet (every one met: decided at once). */
+  missing = 0;
+  /**
+   * With many expectations (a publish with 10,000 subscribers): which of them each member
+   * session and client id may meet, and the shared groups', made at the first delivery, so
+   * a delivery does not walk them all (which made a publish cost the square of its
+   * subscribers). null: not made (or few expectations).
+   */
+  esIndex: Map<Session | string, number | number[]> | null = null;
+  esShared: number[] | null = null;
   heapKey = 0;
   heapSeq = 0;
   heapIndex = -1;
@@ -169,6 +179,9 @@ class Pending implements HeapEntry {
     this.done = false;
     this.got0 = null;
     this.gotRest = expectations.length > 1 ? new Array<PacketRecord | null>(expectations.length - 1).fill(null) : null;
+    this.missing = expectations.length;
+    this.esIndex = null;
+    this.esShared = null;
     this.seq = seq;
     this.time = time;
     this.topic = publish.topic!;
@@ -194,6 +207,8 @@ class Pending implements HeapEntry {
     this.ack = null;
     this.got0 = null;
     this.gotRest = null;
+    this.esIndex = null;
+    this.esShared = null;
     this.buf = NO_BYTES;
     this.digest = null;
     this.rec = null;
@@ -294,6 +309,8 @@ export class DeliveryCorrelator {
   private seq = 0;
   /** Pending-list entries visited by delivery matching and compaction (a complexity gauge for tests). */
   work = 0;
+  /** Expectations a delivery looked at to find the one it meets (a complexity gauge for tests). */
+  expectationWork = 0;
   /** Publishes not checked for delivery because `maxPending` were already awaited. */
   untracked = 0;
   /** Payload bytes awaited publishes hold in place (at most `maxPendingBytes`). */
@@ -855,6 +872,10 @@ export class DeliveryCorrelator {
     p.expectations = es;
     p.got0 = got[0] ?? null;
     p.gotRest = es.length > 1 ? got.slice(1) : null;
+    p.missing = 0;
+    for (const r of got) if (r === null) p.missing++;
+    p.esIndex = null;
+    p.esShared = null;
     // Nothing owed any more, or everything owed already delivered: decided.
     if (got.every((r) => r !== null)) this.drop(p);
   }
@@ -899,10 +920,7 @@ export class DeliveryCorrelator {
       ts.cursorSweepAt = Math.max(CURSOR_SWEEP_MIN, 2 * ts.cursors.size);
     }
     // Every expected subscriber got it: nothing left to decide, so retire it now.
-    let all = p.got0 !== null;
-    const rest = p.gotRest;
-    if (rest !== null) for (let k = 0; all && k < rest.length; k++) all = rest[k] !== null;
-    if (all) this.drop(p);
+    if (p.missing === 0) this.drop(p);
     return true;
   }
 
@@ -920,12 +938,30 @@ export class DeliveryCorrelator {
       // member of any shared group, and may have got this copy for any of them: it
       // meets every expectation it can be for (which errs towards no finding).
       const loose = sub.subscriptionsIncompleteAt !== null;
+      if (!loose && es.length > INDEX_EXPECTATIONS) {
+        // The expectations it can meet, from the index, looked at in the same order.
+        const js = candidatesOf(p, sub, cid);
+        for (let k = 0; k < js.length; k++) {
+          const j = js[k]!;
+          this.expectationWork++;
+          if (gotOf(p, j) !== null) continue;
+          const e = es[j]!;
+          if (e.members.includes(sub) || (cid !== null && e.cid === cid) || this.inGroup(e, sub)) {
+            if (j === 0) p.got0 = rec; else p.gotRest![j - 1] = rec;
+            p.missing--;
+            return p;
+          }
+        }
+        continue;
+      }
       let met = false;
       for (let j = 0; j < es.length; j++) {
+        this.expectationWork++;
         if (gotOf(p, j) !== null) continue;
         const e = es[j]!;
         if (e.members.includes(sub) || (cid !== null && e.cid === cid) || (loose ? e.shareGroup !== null : this.inGroup(e, sub))) {
           if (j === 0) p.got0 = rec; else p.gotRest![j - 1] = rec;
+          p.missing--;
           if (!loose) return p;
           met = true;
         }
@@ -1295,6 +1331,46 @@ function unprocessed(p: Pending): boolean {
   const s = p.publisher;
   return s.connackCode !== 0 && (s.connackCode !== null || s.closedAt !== null);
 }
+
+/** Expectations a publish has before a delivery looks them up in an index (Pending.esIndex) instead of walking them. */
+const INDEX_EXPECTATIONS = 16;
+
+/** The indexes of the expectations of `p` that a delivery to `sub` (client id `cid`) may meet, in order. */
+function candidatesOf(p: Pending, sub: Session, cid: string | null): number[] {
+  let index = p.esIndex;
+  if (index === null) {
+    index = new Map();
+    const shared: number[] = [];
+    // One index per key in the usual case (a number); an array when a key is in several.
+    const add = (k: Session | string, j: number): void => {
+      const l = index!.get(k);
+      if (l === undefined) index!.set(k, j);
+      else if (typeof l === 'number') { if (l !== j) index!.set(k, [l, j]); }
+      else if (l[l.length - 1] !== j) l.push(j);
+    };
+    p.expectations.forEach((e, j) => {
+      for (const m of e.members) add(m, j);
+      if (e.cid !== null) add(e.cid, j);
+      if (e.shareGroup !== null) shared.push(j);
+    });
+    p.esIndex = index;
+    p.esShared = shared;
+  }
+  const a = index.get(sub);
+  const b = cid !== null ? index.get(cid) : undefined;
+  const c = p.esShared!;
+  if (c.length === 0) {
+    // The usual case: the session and its client id name the same expectation.
+    if (b === undefined || b === a) return a === undefined ? NO_INDEXES : typeof a === 'number' ? [a] : a;
+    if (a === undefined) return typeof b === 'number' ? [b] : b;
+  }
+  const all = [...asList(a), ...asList(b), ...c];
+  return all.sort((x, y) => x - y);
+}
+function asList(v: number | number[] | undefined): number[] {
+  return v === undefined ? NO_INDEXES : typeof v === 'number' ? [v] : v;
+}
+const NO_INDEXES: number[] = [];
 
 /** The delivery that met p.expectations[j], or null. */
 function gotOf(p: Pending, j: number): PacketRecord | null {
