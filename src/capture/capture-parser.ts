@@ -399,6 +399,13 @@ export class CaptureParser {
     }
     const b = this.q.peek(len);
     if (!b) return false;
+    const trailer = this.u32(b, len - 4);
+    if (trailer !== len) {
+      // The length is repeated at the end of every block; tshark stops at a mismatch too. Reading
+      // on from a damaged length would take the middle of a block for the next block header.
+      const name = BLOCK_NAMES[type];
+      return this.die('corrupt-block', `pcapng block of type 0x${type.toString(16)}${name ? ` (${name})` : ''} whose length reads ${len} at its start but ${trailer} in the copy at its end (the block is damaged)`);
+    }
     // Copy the body: the queue's view is only valid until the next consume.
     const body = b.subarray(8, len - 4);
     switch (type) {
