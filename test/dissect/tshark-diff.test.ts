@@ -7,6 +7,8 @@
 // compared field by field with the helpers of test/conformance/tshark-fields.ts.
 // The same bytes go through mqtt-packet's parser, which is held to our records too.
 // Differences the spec decides against tshark are listed in THEIRS with a reason.
+// A few malformed packets ride along in their own connections: there tshark
+// must agree too, each must get its notes, and mqtt-packet must refuse them.
 // tshark missing is a failure (requireBinary), not a skip.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,7 +133,8 @@ function packetArb(v: 3 | 4 | 5): fc.Arbitrary<[Dir, Obj]> {
     fc.tuple(fc.constant<Dir>('s2c'), v5
       ? fc.record({ cmd: fc.constant('connack'), sessionPresent: fc.boolean(), reasonCode: rc([0, 0x80, 0x84, 0x86, 0x87, 0x88, 0x9c, 0x9d, 0x9f]), properties: P('connack') })
       : fc.record({ cmd: fc.constant('connack'), sessionPresent: fc.boolean(), returnCode: rc([0, 1, 2, 3, 4, 5]) }))
-      .map(([d, p]) => [d, { ...p, sessionPresent: p.sessionPresent && v > 3 && (p['reasonCode' as keyof typeof p] ?? p['returnCode' as keyof typeof p]) === 0 }]),
+      // A refusal carries Session Present 0 [MQTT-3.2.2-4]; 3.1 has no Session Present.
+      .map(([d, p]) => { const q = p as Obj; return [d, { ...q, sessionPresent: q['sessionPresent'] === true && v > 3 && (q['reasonCode'] ?? q['returnCode']) === 0 }]; }),
     fc.tuple(dir, fc.record({
       cmd: fc.constant('publish'), topic, payload: bin, qos: fc.constantFrom(0, 1, 2), retain: fc.boolean(), dup: fc.boolean(), messageId: pid, properties: P('publish'),
     })).map(([d, p]) => [d, { ...p, dup: p.qos > 0 && p.dup, payload: utf8If(p.payload, p.properties) }]),
@@ -201,6 +204,50 @@ function edges(v: 3 | 4 | 5): [Dir, Obj | Buffer][] {
   return e;
 }
 
+/**
+ * Malformed packets, one connection per version: each must get exactly its
+ * notes, decode field for field as tshark does, and be refused by mqtt-packet's
+ * parser with the given error (`accepted` where it takes the packet).
+ */
+const MALFORMED: Record<4 | 5, { dir: Dir; hex: string; notes: string[]; mqttPacket: string }[]> = {
+  5: [
+    // CONNACK: flags 0, reason 0, Property Length 9, Topic Alias 5 (not allowed in CONNACK), Receive Maximum 1, Receive Maximum 2 (twice).
+    { dir: 's2c', hex: '20 0c 00 00 09 23 0005 21 0001 21 0002', notes: ['duplicate-property', 'property-not-allowed'], mqttPacket: 'accepted' },
+    // PUBLISH QoS 3: topic "a", packet id 1, Property Length 0.
+    { dir: 's2c', hex: '36 06 0001 61 0001 00', notes: ['qos-3'], mqttPacket: 'Packet must not have both QoS bits set to 1' },
+    // PUBLISH: topic "a", Property Length 7, Subscription Identifier 0, Session Expiry Interval 1 (not allowed in PUBLISH), payload "x".
+    { dir: 'c2s', hex: '30 0c 0001 61 07 0b 00 11 00000001 78', notes: ['property-not-allowed', 'property-value'], mqttPacket: 'accepted' },
+    // SUBSCRIBE: packet id 1, Property Length 0, filter "a", options 0xf2 (reserved bits, Retain Handling 3).
+    { dir: 'c2s', hex: '82 07 0001 00 0001 61 f2', notes: ['subscribe-options'], mqttPacket: 'Invalid subscribe topic flag bits, bits 7-6 must be 0' },
+    // SUBACK: packet id 1, Property Length 0, reason code 0x05 (not a SUBACK code).
+    { dir: 's2c', hex: '90 04 0001 00 05', notes: ['invalid-reason-code'], mqttPacket: 'Invalid suback code' },
+    // PUBACK: packet id 1, reason code 0x01 (not a PUBACK code), Property Length 0.
+    { dir: 's2c', hex: '40 04 0001 01 00', notes: ['invalid-reason-code'], mqttPacket: 'Invalid puback reason code' },
+    // DISCONNECT: reason 0x8e, Property Length 4, Reason String of one byte 0xff (not UTF-8).
+    { dir: 's2c', hex: 'e0 06 8e 04 1f 0001 ff', notes: ['invalid-utf8'], mqttPacket: 'accepted' },
+    // PUBREL with fixed-header flags 0000 (must be 0010), packet id 1.
+    { dir: 'c2s', hex: '60 02 0001', notes: ['reserved-flags'], mqttPacket: 'Invalid header flag bits, must be 0x2 for pubrel packet' },
+    // UNSUBSCRIBE: packet id 1, Property Length 0, no Topic Filter.
+    { dir: 'c2s', hex: 'a2 03 0001 00', notes: ['no-topic-filters'], mqttPacket: 'accepted' },
+    // PUBLISH: topic "a", Property Length 2, property id 0x30 (unknown), then "xy".
+    { dir: 'c2s', hex: '30 08 0001 61 02 30 00 78 79', notes: ['unknown-property'], mqttPacket: 'Unknown property' },
+  ],
+  4: [
+    // CONNACK: Session Present 1 with return code 3.
+    { dir: 's2c', hex: '20 02 01 03', notes: ['session-present-on-refusal'], mqttPacket: 'accepted' },
+    // SUBSCRIBE with fixed-header flags 0000: packet id 1, filter "a", QoS 1.
+    { dir: 'c2s', hex: '80 06 0001 0001 61 01', notes: ['reserved-flags'], mqttPacket: 'Invalid header flag bits, must be 0x2 for subscribe packet' },
+    // PUBLISH QoS 0 with DUP: topic "a".
+    { dir: 'c2s', hex: '38 03 0001 61', notes: ['dup-on-qos0'], mqttPacket: 'accepted' },
+    // SUBACK: packet id 1, return code 0x03.
+    { dir: 's2c', hex: '90 03 0001 03', notes: ['invalid-reason-code'], mqttPacket: 'Invalid suback QoS, must be 0, 1, 2 or 128' },
+    // PINGREQ with Remaining Length 1.
+    { dir: 'c2s', hex: 'c0 01 00', notes: ['trailing-bytes'], mqttPacket: 'accepted' },
+  ],
+};
+/** Client port of the malformed connection of a version. */
+const MALFORMED_PORT: Record<4 | 5, number> = { 4: 38_004, 5: 38_005 };
+
 // ---- the capture --------------------------------------------------------------
 
 interface Conn { version: 3 | 4 | 5; port: number; packets: [Dir, Buffer][] }
@@ -217,6 +264,11 @@ function build(): Conn[] {
       if (c === 0) list.push(...edges(v));
       conns.push({ version: v, port: port++, packets: list.map(([d, p]) => [d, Buffer.isBuffer(p) ? p : mqtt.generate(p, { protocolVersion: v }) as Buffer]) });
     }
+  }
+  for (const v of [4, 5] as const) {
+    // CONNECT: "MQTT", level v, clean, keep alive 10, (Property Length 0,) client id "m".
+    const connect = v === 5 ? hex('10 0e 0004 4d515454 05 02 000a 00 0001 6d') : hex('10 0d 0004 4d515454 04 02 000a 0001 6d');
+    conns.push({ version: v, port: MALFORMED_PORT[v], packets: [['c2s', connect], ...MALFORMED[v].map((m): [Dir, Buffer] => [m.dir, hex(m.hex)])] });
   }
   // Every CONNECT string and binary field at its longest (65,535 bytes) [MQTT 1.5.3, 1.5.6].
   const long = (c: string): string => c.repeat(MAX);
@@ -550,6 +602,7 @@ describe('seeded mqtt-packet traffic: mqttscope reads what mqtt-packet parses', 
   it('every packet, every version', () => {
     const bad: string[] = [];
     for (const c of CONNS) {
+      if (c.port === MALFORMED_PORT[4] || c.port === MALFORMED_PORT[5]) continue;
       const mine = ours.filter((p) => p.conn.startsWith(`10.0.0.1:${c.port}-`));
       const next = { c2s: mine.filter((p) => p.dir === 'c2s'), s2c: mine.filter((p) => p.dir === 's2c') };
       for (const [d, bytes] of c.packets) {
@@ -568,7 +621,16 @@ describe('seeded mqtt-packet traffic: mqttscope reads what mqtt-packet parses', 
     expect(emptyFirstValues).toBeGreaterThan(0);
   });
 
-  it('no note on any of these valid packets', () => {
-    expect(ours.flatMap((p) => p.notes.map((n) => `frame ${p.frame} ${p.type}: ${n.code} ${n.text}`))).toEqual([]);
+  it('no note on any of the valid packets', () => {
+    const valid = ours.filter((p) => !Object.values(MALFORMED_PORT).some((port) => p.conn.startsWith(`10.0.0.1:${port}-`) || p.conn.startsWith(`10.0.0.1:${port + CUT}-`)));
+    expect(valid.flatMap((p) => p.notes.map((n) => `frame ${p.frame} ${p.type}: ${n.code} ${n.text}`))).toEqual([]);
+  });
+
+  it('each malformed packet gets its notes, and mqtt-packet refuses it with its error', () => {
+    for (const v of [4, 5] as const) {
+      const recs = ours.filter((p) => p.conn.startsWith(`10.0.0.1:${MALFORMED_PORT[v]}-`)).slice(1);
+      expect(recs.map((p) => [...new Set(p.notes.map((n) => n.code))].sort())).toEqual(MALFORMED[v].map((m) => m.notes));
+      expect(MALFORMED[v].map((m) => { const x = parse(hex(m.hex), v); return x instanceof Error ? x.message : 'accepted'; })).toEqual(MALFORMED[v].map((m) => m.mqttPacket));
+    }
   });
 });
