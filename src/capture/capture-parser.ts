@@ -356,7 +356,10 @@ export class CaptureParser {
   /** Once per file: a timestamp no clock produces (pcap times are unsigned, so this is pcapng's if_tsoffset or resolution). */
   private oddTime(frame: number, timeUs: number): void {
     this.oddTimeNoted = true;
-    const year = new Date(Math.max(-8.64e15, Math.min(8.64e15, timeUs / 1000))).getUTCFullYear();
+    // Past what a Date holds (±8.64e15 ms, about the years ±275,000) the year is worked out
+    // from the mean Gregorian year, as tshark shows such times (year 586517 for nearly 2^64 µs).
+    const ms = timeUs / 1000;
+    const year = Math.abs(ms) <= 8.64e15 ? new Date(ms).getUTCFullYear() : Math.floor(1970 + timeUs / 31_556_952_000_000);
     this.note(frame, 'info', 'timestamp-out-of-range',
       `frame ${frame}: its timestamp falls in the year ${Number.isNaN(year) ? '?' : year}, outside 0000-9999 (check the interface's if_tsoffset and if_tsresol); such times are shown clamped to 0000-01-01 or 9999-12-31`);
   }
