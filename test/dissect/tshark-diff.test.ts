@@ -8,7 +8,8 @@
 // The same bytes go through mqtt-packet's parser, which is held to our records too.
 // Differences the spec decides against tshark are listed in THEIRS with a reason.
 // A few malformed packets ride along in their own connections: there tshark
-// must agree too, each must get its notes, and mqtt-packet must refuse them.
+// must agree too, each must get its notes, and which ones mqtt-packet's parser
+// refuses is pinned.
 // tshark missing is a failure (requireBinary), not a skip.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -167,7 +168,8 @@ function packetArb(v: 3 | 4 | 5): fc.Arbitrary<[Dir, Obj]> {
   });
 }
 
-const hex = (h: string): Buffer => Buffer.from(h.replace(/ /g, ''), 'hex');
+/** Hex with spaces, newlines and `# comment` to the end of a line. */
+const hex = (h: string): Buffer => Buffer.from(h.replace(/#.*$/gm, '').replace(/\s+/g, ''), 'hex');
 
 /** The last packets of each connection: the sizes and edges random values rarely reach. */
 function edges(v: 3 | 4 | 5): [Dir, Obj | Buffer][] {
@@ -189,16 +191,33 @@ function edges(v: 3 | 4 | 5): [Dir, Obj | Buffer][] {
       // Reason Code 0x00 with an empty Authentication Method (an AUTH with properties names one [MQTT 5.0 §3.15.2.2.2]).
       ['c2s', { cmd: 'auth', reasonCode: 0, properties: { authenticationMethod: '' } }],
       // The short forms [MQTT 5.0 §3.4.2.1, §3.14.2.1, §3.15.2.1], hand-made: mqtt-packet writes the long ones.
-      // PUBACK, Remaining Length 2: Reason Code 0x00 and no properties implied.
-      ['s2c', hex('40 02 ff ff')],
-      // PUBREC, Remaining Length 3: Reason Code 0x10, no Property Length.
-      ['s2c', hex('50 03 00 01 10')],
-      // PUBREL, Remaining Length 4: Reason Code 0x92, Property Length 0.
-      ['c2s', hex('62 04 00 01 92 00')],
-      // AUTH, Remaining Length 0 (Success, no properties).
-      ['s2c', hex('f0 00')],
-      // DISCONNECT, Remaining Length 1: Reason Code 0x04 (Disconnect with Will Message), no Property Length.
-      ['c2s', hex('e0 01 04')],
+      ['s2c', hex(`
+        40     # PUBACK
+        02     # Remaining Length 2: Reason Code 0x00 and no properties implied
+        ff ff  # packet id 65535
+      `)],
+      ['s2c', hex(`
+        50     # PUBREC
+        03     # Remaining Length 3: no Property Length
+        00 01  # packet id 1
+        10     # Reason Code 0x10 No matching subscribers
+      `)],
+      ['c2s', hex(`
+        62     # PUBREL, flags 0010
+        04     # Remaining Length 4
+        00 01  # packet id 1
+        92     # Reason Code 0x92 Packet Identifier not found
+        00     # Property Length 0
+      `)],
+      ['s2c', hex(`
+        f0     # AUTH
+        00     # Remaining Length 0: Success, no properties
+      `)],
+      ['c2s', hex(`
+        e0     # DISCONNECT
+        01     # Remaining Length 1: no Property Length
+        04     # Reason Code 0x04 Disconnect with Will Message
+      `)],
     );
   } else e.push(['c2s', { cmd: 'disconnect' }]);
   return e;
@@ -206,43 +225,154 @@ function edges(v: 3 | 4 | 5): [Dir, Obj | Buffer][] {
 
 /**
  * Malformed packets, one connection per version: each must get exactly its
- * notes, decode field for field as tshark does, and be refused by mqtt-packet's
- * parser with the given error (`accepted` where it takes the packet).
+ * notes and decode field for field as tshark does; mqtt-packet's parser
+ * refuses it with the given error, or takes it (`accepted`).
  */
 const MALFORMED: Record<4 | 5, { dir: Dir; hex: string; notes: string[]; mqttPacket: string }[]> = {
   5: [
-    // CONNACK: flags 0, reason 0, Property Length 9, Topic Alias 5 (not allowed in CONNACK), Receive Maximum 1, Receive Maximum 2 (twice).
-    { dir: 's2c', hex: '20 0c 00 00 09 23 0005 21 0001 21 0002', notes: ['duplicate-property', 'property-not-allowed'], mqttPacket: 'accepted' },
-    // PUBLISH QoS 3: topic "a", packet id 1, Property Length 0.
-    { dir: 's2c', hex: '36 06 0001 61 0001 00', notes: ['qos-3'], mqttPacket: 'Packet must not have both QoS bits set to 1' },
-    // PUBLISH: topic "a", Property Length 7, Subscription Identifier 0, Session Expiry Interval 1 (not allowed in PUBLISH), payload "x".
-    { dir: 'c2s', hex: '30 0c 0001 61 07 0b 00 11 00000001 78', notes: ['property-not-allowed', 'property-value'], mqttPacket: 'accepted' },
-    // SUBSCRIBE: packet id 1, Property Length 0, filter "a", options 0xf2 (reserved bits, Retain Handling 3).
-    { dir: 'c2s', hex: '82 07 0001 00 0001 61 f2', notes: ['subscribe-options'], mqttPacket: 'Invalid subscribe topic flag bits, bits 7-6 must be 0' },
-    // SUBACK: packet id 1, Property Length 0, reason code 0x05 (not a SUBACK code).
-    { dir: 's2c', hex: '90 04 0001 00 05', notes: ['invalid-reason-code'], mqttPacket: 'Invalid suback code' },
-    // PUBACK: packet id 1, reason code 0x01 (not a PUBACK code), Property Length 0.
-    { dir: 's2c', hex: '40 04 0001 01 00', notes: ['invalid-reason-code'], mqttPacket: 'Invalid puback reason code' },
-    // DISCONNECT: reason 0x8e, Property Length 4, Reason String of one byte 0xff (not UTF-8).
-    { dir: 's2c', hex: 'e0 06 8e 04 1f 0001 ff', notes: ['invalid-utf8'], mqttPacket: 'accepted' },
-    // PUBREL with fixed-header flags 0000 (must be 0010), packet id 1.
-    { dir: 'c2s', hex: '60 02 0001', notes: ['reserved-flags'], mqttPacket: 'Invalid header flag bits, must be 0x2 for pubrel packet' },
-    // UNSUBSCRIBE: packet id 1, Property Length 0, no Topic Filter.
-    { dir: 'c2s', hex: 'a2 03 0001 00', notes: ['no-topic-filters'], mqttPacket: 'accepted' },
-    // PUBLISH: topic "a", Property Length 2, property id 0x30 (unknown), then "xy".
-    { dir: 'c2s', hex: '30 08 0001 61 02 30 00 78 79', notes: ['unknown-property'], mqttPacket: 'Unknown property' },
+    {
+      dir: 's2c', notes: ['duplicate-property', 'property-not-allowed'], mqttPacket: 'accepted', hex: `
+        20        # CONNACK
+        0c        # Remaining Length 12
+        00        # acknowledge flags
+        00        # Reason Code 0x00 Success
+        09        # Property Length 9
+        23 00 05  # Topic Alias 5: not allowed in CONNACK
+        21 00 01  # Receive Maximum 1
+        21 00 02  # Receive Maximum 2: given twice
+      `,
+    },
+    {
+      dir: 's2c', notes: ['qos-3'], mqttPacket: 'Packet must not have both QoS bits set to 1', hex: `
+        36        # PUBLISH, QoS bits 11
+        06        # Remaining Length 6
+        00 01     # topic length
+        61        # topic "a"
+        00 01     # packet id 1
+        00        # Property Length 0
+      `,
+    },
+    {
+      dir: 'c2s', notes: ['property-not-allowed', 'property-value'], mqttPacket: 'accepted', hex: `
+        30        # PUBLISH, QoS 0
+        0c        # Remaining Length 12
+        00 01     # topic length
+        61        # topic "a"
+        07        # Property Length 7
+        0b 00     # Subscription Identifier 0: must be 1 or more
+        11 00 00 00 01  # Session Expiry Interval 1: not allowed in PUBLISH
+        78        # payload "x"
+      `,
+    },
+    {
+      dir: 'c2s', notes: ['subscribe-options'], mqttPacket: 'Invalid subscribe topic flag bits, bits 7-6 must be 0', hex: `
+        82        # SUBSCRIBE, flags 0010
+        07        # Remaining Length 7
+        00 01     # packet id 1
+        00        # Property Length 0
+        00 01     # filter length
+        61        # filter "a"
+        f2        # options: reserved bits 11, Retain Handling 3, QoS 2
+      `,
+    },
+    {
+      dir: 's2c', notes: ['invalid-reason-code'], mqttPacket: 'Invalid suback code', hex: `
+        90        # SUBACK
+        04        # Remaining Length 4
+        00 01     # packet id 1
+        00        # Property Length 0
+        05        # reason code 0x05: not a SUBACK code
+      `,
+    },
+    {
+      dir: 's2c', notes: ['invalid-reason-code'], mqttPacket: 'Invalid puback reason code', hex: `
+        40        # PUBACK
+        04        # Remaining Length 4
+        00 01     # packet id 1
+        01        # Reason Code 0x01: not a PUBACK code
+        00        # Property Length 0
+      `,
+    },
+    {
+      dir: 's2c', notes: ['invalid-utf8'], mqttPacket: 'accepted', hex: `
+        e0        # DISCONNECT
+        06        # Remaining Length 6
+        8e        # Reason Code 0x8e Session taken over
+        04        # Property Length 4
+        1f        # Reason String
+        00 01     # string length 1
+        ff        # 0xff: not UTF-8
+      `,
+    },
+    {
+      dir: 'c2s', notes: ['reserved-flags'], mqttPacket: 'Invalid header flag bits, must be 0x2 for pubrel packet', hex: `
+        60        # PUBREL with flags 0000 (must be 0010)
+        02        # Remaining Length 2
+        00 01     # packet id 1
+      `,
+    },
+    {
+      dir: 'c2s', notes: ['no-topic-filters'], mqttPacket: 'accepted', hex: `
+        a2        # UNSUBSCRIBE, flags 0010
+        03        # Remaining Length 3
+        00 01     # packet id 1
+        00        # Property Length 0, and no Topic Filter
+      `,
+    },
+    {
+      dir: 'c2s', notes: ['unknown-property'], mqttPacket: 'Unknown property', hex: `
+        30        # PUBLISH, QoS 0
+        08        # Remaining Length 8
+        00 01     # topic length
+        61        # topic "a"
+        02        # Property Length 2
+        30 00     # property id 0x30: unknown
+        78 79     # payload "xy"
+      `,
+    },
   ],
   4: [
-    // CONNACK: Session Present 1 with return code 3.
-    { dir: 's2c', hex: '20 02 01 03', notes: ['session-present-on-refusal'], mqttPacket: 'accepted' },
-    // SUBSCRIBE with fixed-header flags 0000: packet id 1, filter "a", QoS 1.
-    { dir: 'c2s', hex: '80 06 0001 0001 61 01', notes: ['reserved-flags'], mqttPacket: 'Invalid header flag bits, must be 0x2 for subscribe packet' },
-    // PUBLISH QoS 0 with DUP: topic "a".
-    { dir: 'c2s', hex: '38 03 0001 61', notes: ['dup-on-qos0'], mqttPacket: 'accepted' },
-    // SUBACK: packet id 1, return code 0x03.
-    { dir: 's2c', hex: '90 03 0001 03', notes: ['invalid-reason-code'], mqttPacket: 'Invalid suback QoS, must be 0, 1, 2 or 128' },
-    // PINGREQ with Remaining Length 1.
-    { dir: 'c2s', hex: 'c0 01 00', notes: ['trailing-bytes'], mqttPacket: 'accepted' },
+    {
+      dir: 's2c', notes: ['session-present-on-refusal'], mqttPacket: 'accepted', hex: `
+        20        # CONNACK
+        02        # Remaining Length 2
+        01        # Session Present 1
+        03        # return code 0x03 Server unavailable
+      `,
+    },
+    {
+      dir: 'c2s', notes: ['reserved-flags'], mqttPacket: 'Invalid header flag bits, must be 0x2 for subscribe packet', hex: `
+        80        # SUBSCRIBE with flags 0000 (must be 0010)
+        06        # Remaining Length 6
+        00 01     # packet id 1
+        00 01     # filter length
+        61        # filter "a"
+        01        # Requested QoS 1
+      `,
+    },
+    {
+      dir: 'c2s', notes: ['dup-on-qos0'], mqttPacket: 'accepted', hex: `
+        38        # PUBLISH, DUP 1, QoS 0
+        03        # Remaining Length 3
+        00 01     # topic length
+        61        # topic "a"
+      `,
+    },
+    {
+      dir: 's2c', notes: ['invalid-reason-code'], mqttPacket: 'Invalid suback QoS, must be 0, 1, 2 or 128', hex: `
+        90        # SUBACK
+        03        # Remaining Length 3
+        00 01     # packet id 1
+        03        # return code 0x03: not a SUBACK code
+      `,
+    },
+    {
+      dir: 'c2s', notes: ['trailing-bytes'], mqttPacket: 'accepted', hex: `
+        c0        # PINGREQ
+        01        # Remaining Length 1 (must be 0)
+        00        # a byte left over
+      `,
+    },
   ],
 };
 /** Client port of the malformed connection of a version. */
@@ -266,8 +396,18 @@ function build(): Conn[] {
     }
   }
   for (const v of [4, 5] as const) {
-    // CONNECT: "MQTT", level v, clean, keep alive 10, (Property Length 0,) client id "m".
-    const connect = v === 5 ? hex('10 0e 0004 4d515454 05 02 000a 00 0001 6d') : hex('10 0d 0004 4d515454 04 02 000a 0001 6d');
+    const connect = hex(`
+      10           # CONNECT
+      ${v === 5 ? '0e' : '0d'}           # Remaining Length
+      00 04        # protocol name length
+      4d 51 54 54  # protocol name "MQTT"
+      0${v}           # protocol level
+      02           # connect flags: clean session
+      00 0a        # keep alive 10
+      ${v === 5 ? '00' : ''}           # Property Length 0 (MQTT 5 only)
+      00 01        # client id length
+      6d           # client id "m"
+    `);
     conns.push({ version: v, port: MALFORMED_PORT[v], packets: [['c2s', connect], ...MALFORMED[v].map((m): [Dir, Buffer] => [m.dir, hex(m.hex)])] });
   }
   // Every CONNECT string and binary field at its longest (65,535 bytes) [MQTT 1.5.3, 1.5.6].
@@ -289,10 +429,27 @@ function build(): Conn[] {
   // MQTT 5.0 allows a Password without a User Name [MQTT 5.0 §3.1.2.9]; mqtt-packet will not write one.
   conns.push({
     version: 5, port: port++, packets: [
-      // CONNECT: protocol name "MQTT", level 5, flags 0x42 (password, clean start), keep alive 10,
-      // Property Length 0, client id "c", password 01 02.
-      ['c2s', hex('10 12 0004 4d515454 05 42 000a 00 0001 63 0002 0102')],
-      ['s2c', hex('20 03 00 00 00')],
+      ['c2s', hex(`
+        10           # CONNECT
+        12           # Remaining Length 18
+        00 04        # protocol name length
+        4d 51 54 54  # protocol name "MQTT"
+        05           # protocol level 5
+        42           # connect flags: password, clean start (no user name)
+        00 0a        # keep alive 10
+        00           # Property Length 0
+        00 01        # client id length
+        63           # client id "c"
+        00 02        # password length
+        01 02        # password
+      `)],
+      ['s2c', hex(`
+        20           # CONNACK
+        03           # Remaining Length 3
+        00           # acknowledge flags
+        00           # Reason Code 0x00 Success
+        00           # Property Length 0
+      `)],
     ],
   });
   return conns;
