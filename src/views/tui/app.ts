@@ -17,7 +17,7 @@ import type { SideData } from './side-model.js';
 import { clientsTable, findingsTable, flowsTable, tableRow, topicsTable, type SideName, type SideTable } from './side-views.js';
 import { sideDataFromSnapshot } from './snapshot-adapter.js';
 import { TuiState } from './state.js';
-import { esc, fit } from './text.js';
+import { colsOfText, esc, fit } from './text.js';
 import { noteLines, rowText, TreeModel } from './tree-model.js';
 import { helpBar, helpLines, type OverlayLine, reflow, wrapLine } from './widgets/help-bar.js';
 import { LineEditor, type KeyLike } from './widgets/line-editor.js';
@@ -374,15 +374,28 @@ export class TuiApp {
       // error position still point at the same character).
       const v = p.kind === 'filter' && !this.opts.showSecrets ? maskFilterSecrets(p.editor.value) : p.editor.value;
       const room = Math.max(4, W - label.length - 1);
-      const start = Math.max(0, p.editor.cursor - room + 1);
-      const shown = v.slice(start, start + room);
-      const cur = p.editor.cursor - start;
-      const errPos = p.error ? p.error.position - start : -1;
+      // By characters, not UTF-16 units (an emoji is two): a cursor or error mark
+      // wrapped around half of one would break it. Cursor and error positions are units.
+      const chars: Array<{ at: number; ch: string }> = [];
+      for (let at = 0; at < v.length;) {
+        const ch = String.fromCodePoint(v.codePointAt(at)!);
+        chars.push({ at, ch });
+        at += ch.length;
+      }
+      chars.push({ at: v.length, ch: ' ' });
+      const curIdx = Math.max(0, chars.findIndex((c) => c.at >= p.editor.cursor));
+      // Scroll so the cursor stays on screen, counting wide characters as two columns.
+      let start = curIdx;
+      for (let used = colsOfText(chars[curIdx]!.ch); start > 0 && used + colsOfText(chars[start - 1]!.ch) <= room;) used += colsOfText(chars[--start]!.ch);
+      const errAt = p.error ? p.error.position : -1;
       let body = '';
-      for (let i = 0; i <= shown.length; i++) {
-        const ch = i < shown.length ? esc(shown[i]!) : ' ';
-        if (i === cur) body += `{inverse}${ch}{/inverse}`;
-        else if (i === errPos) body += `{red-bg}${ch}{/red-bg}`;
+      for (let i = start, used = 0; i < chars.length; i++) {
+        const c = chars[i]!;
+        used += colsOfText(c.ch);
+        if (used > room) break;
+        const ch = esc(c.ch);
+        if (i === curIdx) body += `{inverse}${ch}{/inverse}`;
+        else if (c.at === errAt) body += `{red-bg}${ch}{/red-bg}`;
         else body += ch;
       }
       const colour = p.error ? 'red-fg' : p.kind === 'filter' && v.trim() ? 'green-fg' : null;

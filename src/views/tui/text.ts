@@ -108,6 +108,13 @@ function colsOf(cp: string): number {
   return unicode.charWidth(cp, 0);
 }
 
+/** Terminal columns of a string (wide glyphs two, combining marks none). */
+export function colsOfText(s: string): number {
+  let n = 0;
+  for (const cp of s) n += colsOf(cp);
+  return n;
+}
+
 /** Cut or pad `s` to exactly `w` terminal columns (wide glyphs count two). */
 export function fit(s: string, w: number, align: 'left' | 'right' = 'left'): string {
   if (w <= 0) return '';

@@ -23,19 +23,22 @@ export class LineEditor {
     const name = key.name ?? '';
     if (name === 'enter' || name === 'linefeed') return 'submit';
     if (name === 'escape' || (key.ctrl && name === 'g')) return 'cancel';
+    // An emoji (or any character past U+FFFF) is two UTF-16 units: the cursor steps
+    // over both and Backspace / Delete remove both, never leave half of it.
     if (name === 'backspace') {
       if (this.cursor === 0) return 'ignored';
-      this.value = this.value.slice(0, this.cursor - 1) + this.value.slice(this.cursor);
-      this.cursor--;
+      const from = this.cursor - this.unitsBefore();
+      this.value = this.value.slice(0, from) + this.value.slice(this.cursor);
+      this.cursor = from;
       return 'changed';
     }
     if (name === 'delete' || (key.ctrl && name === 'd')) {
       if (this.cursor >= this.value.length) return 'ignored';
-      this.value = this.value.slice(0, this.cursor) + this.value.slice(this.cursor + 1);
+      this.value = this.value.slice(0, this.cursor) + this.value.slice(this.cursor + this.unitsAfter());
       return 'changed';
     }
-    if (name === 'left' || (key.ctrl && name === 'b')) { this.cursor = Math.max(0, this.cursor - 1); return 'moved'; }
-    if (name === 'right' || (key.ctrl && name === 'f')) { this.cursor = Math.min(this.value.length, this.cursor + 1); return 'moved'; }
+    if (name === 'left' || (key.ctrl && name === 'b')) { this.cursor = Math.max(0, this.cursor - this.unitsBefore()); return 'moved'; }
+    if (name === 'right' || (key.ctrl && name === 'f')) { this.cursor = Math.min(this.value.length, this.cursor + this.unitsAfter()); return 'moved'; }
     if (name === 'home' || (key.ctrl && name === 'a')) { this.cursor = 0; return 'moved'; }
     if (name === 'end' || (key.ctrl && name === 'e')) { this.cursor = this.value.length; return 'moved'; }
     if (key.ctrl && name === 'u') { this.value = this.value.slice(this.cursor); this.cursor = 0; return 'changed'; }
@@ -47,4 +50,19 @@ export class LineEditor {
     }
     return 'ignored';
   }
+
+  /** UTF-16 units of the character before the cursor (2 for a surrogate pair). */
+  private unitsBefore(): number {
+    const c = this.cursor;
+    return c >= 2 && isHigh(this.value.charCodeAt(c - 2)) && isLow(this.value.charCodeAt(c - 1)) ? 2 : 1;
+  }
+
+  /** UTF-16 units of the character at the cursor. */
+  private unitsAfter(): number {
+    const c = this.cursor;
+    return isHigh(this.value.charCodeAt(c)) && isLow(this.value.charCodeAt(c + 1)) ? 2 : 1;
+  }
 }
+
+const isHigh = (u: number): boolean => u >= 0xd800 && u <= 0xdbff;
+const isLow = (u: number): boolean => u >= 0xdc00 && u <= 0xdfff;
