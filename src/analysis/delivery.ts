@@ -300,6 +300,8 @@ const CURSOR_SWEEP_MIN = 256;
 
 /** Subscribers that got a message a withheld-delivery finding names (and lists in delivered_to); the rest are counted. */
 const DELIVERED_LISTED = 20;
+/** ACL verdicts an undelivered-publish quotes in its text (acl_explanation has them all). */
+const READS_QUOTED = 5;
 
 export class DeliveryCorrelator {
   private readonly byTopic = new Map<string, TopicState>();
@@ -1135,7 +1137,9 @@ export class DeliveryCorrelator {
     const pub = p.publisher;
     const pubName = who(pub);
     const ackPart = (p.ack ? ` (${p.ack.type === 4 ? 'PUBACK' : 'PUBREC'} rc ${p.ack.code})` : '') + resumedText(p);
-    const list = missing.map(describe).join(', ');
+    // The text names the first DELIVERED_LISTED (`subscribers` in extra has them all): a
+    // publish to 10,000 subscribers made a text of 10,000 names for each one dropped.
+    const list = missing.slice(0, DELIVERED_LISTED).map(describe).join(', ') + (missing.length > DELIVERED_LISTED ? ` and ${missing.length - DELIVERED_LISTED} more` : '');
     // An acl_file decides by user, client id and topic: if another publish of this
     // connection on this topic reached a subscriber, its writes there are allowed.
     const otherFrame = p.entry.okBy === pub ? p.entry.okFrame : null;
@@ -1180,7 +1184,17 @@ export class DeliveryCorrelator {
       const allReadsDenied = reads.every((r) => r.v && !r.v.allowed);
       const writeDenied = w !== null && !w.allowed;
       const confirmed = writeDenied || allReadsDenied;
-      const readParts = reads.filter((r) => r.v).map((r) => `read by ${subName(r.e)}: ${r.v!.text}`);
+      // The verdicts the text quotes (acl_explanation and acl_reads have every one).
+      const quote = (rs: typeof reads): string => rs.slice(0, READS_QUOTED).map((r) => `read by ${subName(r.e)}: ${r.v!.text}`).join('; ')
+        + (rs.length > READS_QUOTED ? `; and ${rs.length - READS_QUOTED} more` : '');
+      const readParts = quote(reads.filter((r) => r.v));
+      // Some reads denied, some allowed: those denied are named with their rule, and the
+      // drop is unexplained only for the others.
+      const deniedReads = reads.filter((r) => r.v && !r.v.allowed);
+      const allowedNames = reads.filter((r) => r.v && r.v.allowed).map((r) => subName(r.e));
+      const partly = deniedReads.length > 0 && !allReadsDenied
+        ? ` It denies the read of ${deniedReads.length} of them (${quote(deniedReads)}), so those would not get it anyway${allowedNames.length > 0 ? `; it allows ${allowedNames.length === 1 ? 'the read of ' + allowedNames[0] : `the reads of ${allowedNames.slice(0, READS_QUOTED).join(', ')}${allowedNames.length > READS_QUOTED ? ` and ${allowedNames.length - READS_QUOTED} more` : ''}`}, whose loss it does not explain` : ''}.`
+        : '';
       extra['acl_explanation'] = [...(w ? [w.full ?? w.text] : []), ...reads.filter((r) => r.v).map((r) => r.v!.full ?? r.v!.text)].join('\n\n');
       extra['acl_confirmed'] = confirmed;
       if (w !== null) extra['acl_write_allowed'] = w.allowed;
@@ -1200,10 +1214,10 @@ export class DeliveryCorrelator {
           ? ` mosquitto refuses this write before the acl_file: ${w.text}.`
           : ` The acl_file confirms a denied write: ${w.text}.`
         : allReadsDenied
-          ? ` The acl_file ${w !== null ? 'allows the write but ' : ''}denies the read of every matching subscriber: ${readParts.join('; ')}.${unknown}`
+          ? ` The acl_file ${w !== null ? 'allows the write but ' : ''}denies the read of every matching subscriber: ${readParts}.${unknown}`
           : (w !== null
             ? ` The acl_file allows this write (${w.text}), so the drop is not explained by the ACL.`
-            : unknown) + (held !== null ? ` ${heldHint}` : '');
+            : unknown) + partly + (held !== null ? ` ${heldHint}` : '');
     }
     this.ctx.emit({
       code: 'undelivered-publish', severity: 'warn', conn: pub.connId, clientId: findingClientId(pub), username: pub.username,
