@@ -1,6 +1,7 @@
 // Tokens of the display-filter language. Identifiers may contain dots and
 // hyphens (`mqtt.conack.flags.sp`, `undelivered-publish`); strings use double
 // quotes with C/JSON-style escapes; numbers are decimal or 0x hex.
+import { isIPv6 } from 'node:net';
 import { FilterSyntaxError } from './errors.js';
 
 export type TokenKind = 'ident' | 'string' | 'number' | 'op' | '(' | ')' | '{' | '}' | ',' | 'eof';
@@ -29,6 +30,14 @@ export function tokenize(src: string): Token[] {
     const c = src[i]!;
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') { i++; continue; }
     const start = i;
+    // An IPv6 address as Wireshark users write it (`ipv6.addr == ::1`, `fe80::1`) is a word,
+    // in the form the connection's addresses have (lowercase, zeros compressed).
+    const v6 = ipv6At(src, i);
+    if (v6 !== null) {
+      out.push({ kind: 'ident', text: v6.text, pos: start, end: v6.end });
+      i = v6.end;
+      continue;
+    }
     if (IDENT_START.test(c)) {
       i++;
       while (i < n && IDENT_CHAR.test(src[i]!)) i++;
@@ -149,4 +158,17 @@ export function tokenize(src: string): Token[] {
   }
   out.push({ kind: 'eof', text: '', pos: n, end: n });
   return out;
+}
+
+/** An unquoted IPv6 address at `i` (two colons at least), or null. */
+function ipv6At(src: string, i: number): { text: string; end: number } | null {
+  const m = /^[0-9A-Fa-f:.]+/.exec(src.slice(i, i + 64));
+  if (!m || !/:.*:/.test(m[0])) return null;
+  const end = i + m[0].length;
+  if (end < src.length && IDENT_CHAR.test(src[end]!)) return null;
+  if (!isIPv6(m[0])) return null;
+  // With an embedded IPv4 part (::ffff:10.0.0.1) the text is kept, in lowercase;
+  // otherwise RFC 5952's form, which is how Node and the capture reader print addresses.
+  const text = m[0].includes('.') ? m[0].toLowerCase() : new URL(`http://[${m[0]}]/`).hostname.slice(1, -1);
+  return { text, end };
 }
