@@ -487,10 +487,14 @@ export class CaptureParser {
     this.ifaces.push(iface);
   }
 
-  private iface(id: number): Iface | null {
+  private iface(id: number, what: string): Iface | null {
     const i = this.ifaces[id];
     if (!i) {
-      this.note(this.frames + 1, 'warn', 'unknown-interface', `packet block refers to interface ${id}, which was not described in this section; packet skipped`);
+      const n = this.ifaces.length;
+      const described = n === 0 ? 'no interface' : n === 1 ? 'only interface 0' : `only interfaces 0-${n - 1}`;
+      // tshark stops reading here ("interface index … is not less than interface count …").
+      this.note(this.frames + 1, 'warn', 'unknown-interface',
+        `the ${what} at byte offset ${this.offset} refers to interface ${id}, but its section describes ${described} (an Interface Description Block is missing or the id is damaged); the packet is skipped and not counted as a frame`);
       return null;
     }
     return i;
@@ -504,7 +508,7 @@ export class CaptureParser {
 
   private readEpb(body: Buffer): void {
     if (body.length < 20) return void this.note(this.frames + 1, 'warn', 'corrupt-block', `enhanced packet block too short at byte offset ${this.offset}`);
-    const ifc = this.iface(this.u32(body, 0));
+    const ifc = this.iface(this.u32(body, 0), 'enhanced packet block');
     if (!ifc) return;
     const caplen = this.u32(body, 12);
     const origlen = this.u32(body, 16);
@@ -531,7 +535,7 @@ export class CaptureParser {
   private readPb(body: Buffer): void {
     if (body.length < 20) return void this.note(this.frames + 1, 'warn', 'corrupt-block', `packet block too short at byte offset ${this.offset}`);
     const id = this.u16(body, 0);
-    const ifc = this.iface(id);
+    const ifc = this.iface(id, 'packet block');
     if (!ifc) return;
     const caplen = this.u32(body, 12);
     const origlen = this.u32(body, 16);
@@ -543,7 +547,7 @@ export class CaptureParser {
 
   private readSpb(body: Buffer): void {
     if (body.length < 4) return void this.note(this.frames + 1, 'warn', 'corrupt-block', `simple packet block too short at byte offset ${this.offset}`);
-    const ifc = this.iface(0);
+    const ifc = this.iface(0, 'simple packet block');
     if (!ifc) return;
     const origlen = this.u32(body, 0);
     // The block holds the packet up to the interface's snap length.
