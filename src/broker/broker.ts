@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { loadAclFile, type AclFile } from '../acl/acl-file.js';
 import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
-import { createSecurity, levelProblem, protocolProblem, type ParsedPacket, type SecurityEvent } from './security.js';
+import { createSecurity, firstSubscription, levelProblem, protocolProblem, type ParsedPacket, type SecurityEvent } from './security.js';
 import { ReleaseOnPubrel } from './qos2-release.js';
 import { SessionPresence } from './session-present.js';
 import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
@@ -116,6 +116,26 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
       }
     })());
   };
+  // A message several subscriptions of one client match: mosquitto sends one copy,
+  // through the subscription firstSubscription() names, at its QoS; aedes sent it through
+  // whichever its matcher called first ('x/#' at QoS 0 before 'x/+' at QoS 2 gave QoS 0,
+  // mosquitto 2). Each client subscription's handler lets only that one through, before
+  // aedes' per-client de-duplication sees the message.
+  const live = new Set<Client>();
+  type Deliver = (packet: AedesPublishPacket, cb: () => void) => void;
+  const wrapped = new WeakMap<Deliver, Deliver>();
+  const mq = aedes as unknown as { subscribe(topic: string, func: Deliver, done: () => void): void; unsubscribe(topic: string, func: Deliver, done?: () => void): void };
+  const subscribe = mq.subscribe.bind(aedes);
+  const unsubscribe = mq.unsubscribe.bind(aedes);
+  mq.subscribe = (topic, func, done) => {
+    const owner = [...live].find((c) => (c as unknown as { subscriptions: Record<string, { func?: Deliver }> }).subscriptions?.[topic]?.func === func);
+    if (!owner) return subscribe(topic, func, done);
+    const subs = (owner as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
+    const only: Deliver = (packet, cb) => (firstSubscription(Object.keys(subs), packet.topic) === topic ? func(packet, cb) : cb());
+    wrapped.set(func, only);
+    return subscribe(topic, only, done);
+  };
+  mq.unsubscribe = (topic, func, done) => unsubscribe(topic, wrapped.get(func) ?? func, done);
   // mosquitto routes a client's QoS 2 message at its PUBREL; aedes at the PUBLISH.
   const release = new ReleaseOnPubrel(aedes as unknown as ConstructorParameters<typeof ReleaseOnPubrel>[0]);
   // mosquitto: Session Present 1 for any stored session, with or without subscriptions.
@@ -125,6 +145,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
     const client = aedes.handle(sock) as unknown as Client & { _parser?: EventEmitter };
+    live.add(client);
+    sock.on('close', () => live.delete(client));
     // mosquitto closes the connection on an UNSUBSCRIBE with an invalid filter, and
     // on packets aedes takes (packet identifier 0, a control character in a topic, ...;
     // see packetProblem). aedes has no hook for UNSUBSCRIBE, and an error from its

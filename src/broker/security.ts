@@ -351,24 +351,50 @@ export function createSecurity(opts: SecurityOptions, onEvent: (e: SecurityEvent
 }
 
 /**
- * A delivery at no more than the QoS granted to the client's subscriptions that
- * match the topic [MQTT-3.8.4-7]. aedes downgrades only for a subscription to the
- * exact topic: through a wildcard filter granted QoS 1 it sent a QoS 2 publish at
+ * Of a client's subscriptions (filter → granted QoS), the one mosquitto 2.0.11 delivers
+ * `topic` through when several match: it sends an MQTT 3.1/3.1.1 client one copy, through
+ * the first match of its walk of the subscription tree, which at each level visits the
+ * literal level, then '+', then '#', and, after the topic's last level, a trailing '#'
+ * before the filter that ends there. Shared subscriptions ($share/...) are not counted
+ * (they deliver their own copies). null when none matches.
+ */
+export function firstSubscription(filters: Iterable<string>, topic: string): string | null {
+  const n = topic.split('/').length;
+  const key = (filter: string): number[] => {
+    const levels = filter.split('/');
+    const k = levels.map((l, i) => (i >= n ? 0 : l === '#' ? 2 : l === '+' ? 1 : 0));
+    if (levels.length === n) k.push(1);
+    return k;
+  };
+  let best: string | null = null;
+  let bestKey: number[] = [];
+  for (const f of filters) {
+    if (f.startsWith('$share/') || !topicMatches(f, topic)) continue;
+    const k = key(f);
+    let cmp = 0;
+    for (let i = 0; cmp === 0 && i < Math.max(k.length, bestKey.length); i++) cmp = (k[i] ?? -1) - (bestKey[i] ?? -1);
+    if (best === null || cmp < 0) { best = f; bestKey = k; }
+  }
+  return best;
+}
+
+/**
+ * A delivery at no more than the QoS granted to the subscription mosquitto delivers it
+ * through (firstSubscription) [MQTT-3.8.4-7]. aedes downgrades only for a subscription to
+ * the exact topic: through a wildcard filter granted QoS 1 it sent a QoS 2 publish at
  * QoS 2 (mosquitto sends QoS 1). Shared subscriptions deliver their own copies.
  */
 function grantedQos(client: Client, packet: AedesPublishPacket): AedesPublishPacket {
   if (packet.qos === 0) return packet;
   const subs = (client as unknown as { subscriptions?: Record<string, { qos: number }> }).subscriptions;
   if (!subs || subs[packet.topic] !== undefined) return packet;
-  let max = -1;
-  for (const filter of Object.keys(subs)) {
-    if (!filter.startsWith('$share/') && topicMatches(filter, packet.topic)) max = Math.max(max, subs[filter]!.qos);
-  }
-  if (max < 0 || max >= packet.qos) return packet;
-  // Live messages for a QoS 0 subscription go through aedes' QoS 0 path already. The
-  // retained messages aedes sends a new subscriber (retain set, brokerId null: no
-  // shared copy looks like that) did not: a QoS 1/2 retained message reached a QoS 0
-  // wildcard subscription at QoS 1/2 (mosquitto: 0).
-  if (max === 0 && !(packet.retain && packet.brokerId === null)) return packet;
-  return { ...packet, qos: max } as AedesPublishPacket;
+  // The retained messages aedes sends a new subscriber (retain set, brokerId null: no
+  // shared copy looks like that) are capped per filter as they are looked up (startBroker).
+  if (packet.retain && packet.brokerId === null) return packet;
+  const first = firstSubscription(Object.keys(subs), packet.topic);
+  if (first === null) return packet;
+  const qos = subs[first]!.qos;
+  // A QoS 0 subscription delivers through aedes' QoS 0 path already.
+  if (qos === 0 || qos >= packet.qos) return packet;
+  return { ...packet, qos } as AedesPublishPacket;
 }
