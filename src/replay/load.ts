@@ -27,6 +27,12 @@ export interface ScriptPacket {
   acks?: Delivery;
   /** Codes of the error notes the dissector attached (a broker may close the connection over them). */
   errors: string[];
+  /**
+   * For an MQTT 5 PUBLISH with a Topic Alias: the alias and the topic it stands
+   * for (resolved from the connection's earlier packets), so that it can be sent
+   * with the topic instead to a broker that allows fewer aliases.
+   */
+  topicAlias?: { alias: number; topic: string };
 }
 
 /** A packet named in a report: its type and capture frame. */
@@ -199,6 +205,7 @@ export class CaptureScripts {
       };
       // PUBACK / PUBREC / PUBCOMP from a client answer the broker's delivery with that id.
       if ((s.type === 4 || s.type === 5 || s.type === 7) && s.packetId !== null) p.acks = deliveries.ofId(s.packetId);
+      if (s.type === 3 && s.topicAlias !== null && rec.topic) p.topicAlias = { alias: s.topicAlias, topic: rec.topic };
       if (c.sentCount++ === 0) {
         c.firstSent = { type: s.type, frame: rec.frame };
         this.conns.push(c);

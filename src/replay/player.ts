@@ -8,6 +8,7 @@ import { connId } from '../model/types.js';
 import { packetTypeName } from '../protocol/packet-types.js';
 import { answerOf } from './answer.js';
 import { rewriteClientId } from './client-id.js';
+import { withoutTopicAlias } from './topic-alias.js';
 import { capturedEnd, describeBrokerClose, newTrail, refusedConnack, type BrokerClose, type PlayTrail } from './closing.js';
 import type { Difference } from './compare.js';
 import { DeliveryTracker, withPacketId, type Delivery } from './deliveries.js';
@@ -111,6 +112,8 @@ interface Live {
   brokerEnded: boolean;
   /** Writes are being gathered (socket.cork) until the next turn of the event loop. */
   corked: boolean;
+  /** Topic Alias Maximum of the live broker's CONNACK (0 when it has none; null: no CONNACK yet). */
+  topicAliasMax: number | null;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -150,7 +153,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
         script, sock: null, meta: null, received: 0, errors: [], closed: false, deficit: 0,
         deliveries: new DeliveryTracker(), sent: 0, openedAt: 0, firstWrite: 0, lastWrite: 0, lastAnswer: 0, flaggedWrite: 0, roundTrip: null,
         ending: false, disconnectSent: false, brokerClose: null, held: [], drainScheduled: false, drainTimer: null,
-        playDiffs: new FirstN<Difference>(MAX_DIFFERENCES_LISTED), trail: newTrail(), brokerEnded: false, corked: false,
+        playDiffs: new FirstN<Difference>(MAX_DIFFERENCES_LISTED), trail: newTrail(), brokerEnded: false, corked: false, topicAliasMax: null,
       };
       liveOf.set(script, l);
       lives.push(l);
@@ -172,6 +175,10 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       else if (a.type === 6 && a.packetId !== null) l.deliveries.pubrel(a.packetId);
       l.received++;
       if (refusedConnack(a) || a.type === 14) l.brokerEnded = true;
+      if (a.type === 2) {
+        const max = rec.summary.properties?.['topic_alias_maximum'];
+        l.topicAliasMax = typeof max === 'number' ? max : 0;
+      }
       l.script.answers.received(a);
       scheduleDrain(l);
       poke();
@@ -265,6 +272,10 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       const sfx = opts.clientIdSuffix;
       bytes = rewriteClientId(bytes, (id) => (id === '' ? id : id + sfx)) ?? bytes;
     }
+    // A Topic Alias above the live broker's maximum would make it close the
+    // connection (DISCONNECT 0x94): send the topic it stands for instead.
+    const ta = p.topicAlias;
+    if (ta && l.topicAliasMax !== null && ta.alias > l.topicAliasMax) bytes = withoutTopicAlias(bytes, ta.topic) ?? bytes;
     const target = ackTarget(l, p);
     if (target && target.packetId !== p.acks!.packetId) bytes = withPacketId(bytes, target.packetId);
     // Writes are gathered until the player yields to the event loop (one system
