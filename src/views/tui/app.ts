@@ -310,7 +310,7 @@ export class TuiApp {
     const focus = this.focus === 'hex';
     const hl = this.highlight();
     const f = this.tree.selectedField();
-    const head = hl && f ? `Bytes ${hl[0]}–${hl[1] - 1} (${hl[1] - hl[0]}): ${f.label}`
+    const head = hl && f ? `Bytes ${hl[0]}–${hl[1] - 1} (${hl[1] - hl[0]}): ${this.tree.selectedTitle() ?? f.label}`
       : f && f.length === 0 ? `Bytes: ${f.label} is empty (0 bytes at offset ${f.offset})` : 'Bytes';
     this.set('hexHead', [this.paneHead(head, this.layout.hexHead.width, focus)]);
     if (!rec) { this.set('hex', []); return; }

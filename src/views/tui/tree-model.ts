@@ -136,6 +136,20 @@ export class TreeModel {
    * fields over bit fields (a byte belongs to its field, not to one bit).
    * Ancestors are expanded so the node is visible.
    */
+  /**
+   * The selected field's name for the hex pane's title, with its parent's when it has
+   * one: `byte 2` or `Value` alone do not say which field they belong to
+   * (`Remaining Length › byte 2`, `Session Expiry Interval › Value`).
+   */
+  selectedTitle(): string | undefined {
+    if (this.selected === null) return undefined;
+    const f = this.fieldAt(this.selected);
+    if (!f) return undefined;
+    const dot = this.selected.lastIndexOf('.');
+    const parent = dot < 0 ? undefined : this.fieldAt(this.selected.slice(0, dot));
+    return parent ? `${parent.label} › ${f.label}` : f.label;
+  }
+
   selectByte(offset: number): void {
     const path = nodeForByte(this.fields, offset);
     if (path === null) return;
