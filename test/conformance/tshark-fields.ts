@@ -323,7 +323,9 @@ function oursProps(fields: JsonField[], start: number): Prop[] {
     const id = f.value as number;
     const info = PROPERTY_BY_ID[id];
     const kids: JsonField[] = [];
-    for (let j = i + 1; j < fields.length && fields[j]!.id !== 'mqtt.property_id' && fields[j]!.offset < end; j++) kids.push(fields[j]!);
+    // A property's last field may be an empty string that ends the block: it sits at `end` with length 0.
+    const inBlock = (x: JsonField): boolean => x.offset < end || (x.offset === end && x.length === 0);
+    for (let j = i + 1; j < fields.length && fields[j]!.id !== 'mqtt.property_id' && inBlock(fields[j]!); j++) kids.push(fields[j]!);
     let v: PropValue | undefined;
     if (info?.type === 'utf8-pair') {
       const k = kids.find((x) => x.id === 'mqtt.property.user_property.key');

@@ -80,13 +80,14 @@ export function walkConnect(w: Walker): void {
   info.clientId = cid;
   info.clientIdMissing = false;
   if (w.version === 3) {
-    // 3.1 §3.1 (Payload): the Client Identifier is 1 to 23 characters; a longer one
-    // gets CONNACK 0x02 Identifier Rejected. 3.1 has no empty ClientId.
+    // 3.1 §3.1 (Payload): the Client Identifier is 1 to 23 characters; a server may
+    // refuse a longer one with CONNACK 0x02 Identifier Rejected (mosquitto 2.0.11 accepts
+    // it). 3.1 has no empty ClientId.
     const n = cid.length > 23 ? [...cid].length : cid.length;
     if (n === 0 || n > 23) {
       w.note(NOTE_DEFS.clientIdLength31, n === 0
         ? 'Client ID is empty; MQTT 3.1 requires 1 to 23 characters (the empty ClientId came with 3.1.1)'
-        : `Client ID is ${n} characters long; MQTT 3.1 allows at most 23 (a 3.1 server answers CONNACK 0x02 Identifier Rejected)`, cidAt);
+        : `Client ID is ${n} characters long; MQTT 3.1 allows at most 23 (a strict 3.1 server refuses it with CONNACK 0x02 Identifier Rejected; mosquitto 2.0.11 accepts it)`, cidAt);
     }
   } else if (!v5 && cid.length === 0 && !clean) {
     // 3.1.1: a zero-byte ClientId needs CleanSession 1 [MQTT-3.1.3-7]; MQTT 5 lets the Server assign one.
