@@ -446,7 +446,14 @@ export class TuiApp {
       ? `↑ ↓ PgUp PgDn scroll (${top + 1}–${Math.min(lines.length, top + room)} of ${lines.length}), any other key closes`
       : 'any key closes';
     const shown = lines.slice(top, top + room).map((l) => (l.bold ? `{bold}${esc(l.text)}{/bold}` : esc(l.text)));
-    ov.setContent([`{bold}${esc(title)}{/bold}  ${esc(hint)}`, '', ...shown].join('\n'));
+    // Too narrow for title and hint on one line (40 columns cut "any other key closes"):
+    // a shorter hint on the line under the title, which is blank otherwise.
+    const head = colsOfText(`${title}  ${hint}`) <= inner
+      ? [`{bold}${esc(title)}{/bold}  ${esc(hint)}`, '']
+      : [`{bold}${esc(title)}{/bold}`, esc(this.overlayMax > 0
+        ? `${top + 1}–${Math.min(lines.length, top + room)}/${lines.length} ↑↓ scroll, other key closes`
+        : 'any key closes')];
+    ov.setContent([...head, ...shown].join('\n'));
     ov.show();
     ov.setFront();
   }
