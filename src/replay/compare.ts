@@ -7,8 +7,7 @@
 // The broker picks the ids of its own deliveries, so its PUBRELs (which carry
 // them) are matched by the delivery they release instead.
 import { packetTypeName } from '../protocol/packet-types.js';
-import { reasonName } from '../protocol/reason-codes.js';
-import { answerLabel, type Answer } from './answer.js';
+import { answerLabel, codeText, type Answer } from './answer.js';
 import { createHash } from 'node:crypto';
 import { DeliveryTracker } from './deliveries.js';
 import { FirstN, Fifo } from './queue.js';
@@ -43,32 +42,10 @@ class Keyer {
   }
 }
 
-function hex(n: number): string {
-  return `0x${n.toString(16).padStart(2, '0')}`;
-}
-
 /** PUBACK…PUBCOMP and DISCONNECT may omit a success reason code (MQTT 5 §3.4.2.1). */
 function codes(a: Answer): number[] {
   if (a.reasonCodes && a.reasonCodes.length > 0) return a.reasonCodes;
   return a.type >= 4 && a.type <= 7 || a.type === 14 ? [0] : [];
-}
-
-/**
- * A reason/return code with its spec name, e.g. `0x87 Not authorized`. A code
- * that is not valid in the answer's version says so; an MQTT 3.1.1 return code
- * in a CONNACK to an MQTT 5 CONNECT is named as 3.1.1 names it (a broker that
- * does not speak MQTT 5 answers 0x01, unacceptable protocol version).
- */
-function codeText(type: number, code: number, version: number): string {
-  const name = reasonName(type, code, version);
-  if (name !== undefined) return `${hex(code)} ${name}`;
-  // Before MQTT 5 only CONNACK and SUBACK carry codes; the others' implied success stays bare.
-  if (version < 5 && type !== 2 && type !== 9) return hex(code);
-  const v4 = type === 2 && version === 5 ? reasonName(type, code, 4) : undefined;
-  if (v4 !== undefined) {
-    return `${hex(code)} (not an MQTT 5 reason code; as MQTT 3.1.1: ${v4}${code === 1 ? ', so the broker does not speak MQTT 5' : ''})`;
-  }
-  return `${hex(code)} (not a valid ${packetTypeName(type)} code in MQTT ${version === 5 ? '5.0' : version === 3 ? '3.1' : '3.1.1'})`;
 }
 
 /**
