@@ -166,17 +166,33 @@ export class CaptureParser {
       this.note(0, 'error', 'truncated-header',
         `the file ends inside the 24-byte pcap file header (only ${this.q.length} byte(s)); the file was cut short and holds no packets`);
     } else if (this.state === 'pcapng' && this.offset === 0 && this.q.length > 0) {
-      this.note(0, 'error', 'truncated-header',
-        `the file ends inside the pcapng section header block (only ${this.q.length} byte(s)); the file was cut short and holds no packets`);
+      const claimed = this.claimedLength();
+      this.note(0, 'error', 'truncated-header', claimed !== null && this.q.length >= 28
+        ? `the pcapng section header block claims ${claimed} bytes, but the file has only ${this.q.length}; its length is damaged, or the file was cut short, and no packets are read`
+        : `the file ends inside the pcapng section header block (only ${this.q.length} byte(s)); the file was cut short and holds no packets`);
     } else if (this.skipLeft > 0) {
       this.note(this.frames + 1, 'warn', 'truncated-record',
         `the capture ends in the middle of a ${this.skipLeft + this.skipFrom}-byte pcapng block skipped from byte offset ${this.skipAt} (${this.skipLeft} byte(s) of it missing); the file was probably cut short`);
     } else if (this.q.length > 0) {
+      const claimed = this.claimedLength();
+      // The length the record states tells a cut file from a damaged length: a few bytes short, or far past the end.
+      const why = claimed === null ? '' : `; its header claims ${claimed} bytes in all, ${claimed - this.q.length} more than the file has left`;
       this.note(this.frames + 1, 'warn', 'truncated-record',
-        `the capture ends in the middle of a record at byte offset ${this.offset} (${this.q.length} byte(s) of an incomplete record dropped); the file was probably cut short`);
+        `the capture ends in the middle of a record at byte offset ${this.offset} (${this.q.length} byte(s) of an incomplete record dropped${why}); the file was probably cut short${claimed !== null && claimed - this.q.length > 65_536 ? ', or that length is damaged' : ''}`);
     }
     this.q.clear();
     this.state = 'dead';
+  }
+
+  /** Bytes the record or block waiting in the queue says it has (header included), when its header is there. */
+  private claimedLength(): number | null {
+    if (this.state === 'pcapng') {
+      const h = this.q.peek(8);
+      return h === null ? null : this.u32(h, 4);
+    }
+    if (this.state !== 'pcap') return null;
+    const h = this.q.peek(this.recHdr);
+    return h === null ? null : this.recHdr + this.u32(h, 8);
   }
 
   private note(frame: number, severity: CaptureNote['severity'], code: string, text: string): void {
