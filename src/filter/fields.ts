@@ -355,7 +355,21 @@ const WIRESHARK_HINTS: Record<string, string> = {
   // Not a Wireshark id either: Wireshark names the code per packet type, and so does the tree.
   'mqtt.reason_code': 'the reason code has one id per packet type, as in Wireshark (mqtt.connack.reason_code, mqtt.puback.reason_code, mqtt.suback.reason_code, mqtt.unsuback.reason_code, mqtt.disconnect.reason_code, …); rc matches the reason or return code of any packet',
   'mqtt.return_code': 'the 3.1.1 return codes are mqtt.conack.val (CONNACK) and mqtt.suback.qos (SUBACK), as in Wireshark; rc matches the reason or return code of any packet',
+  // Names from the MQTT spec's vocabulary, too far from Wireshark's for a spelling suggestion
+  // (mqtt.user came out as 'did you mean mqtt.ver?').
+  ...hints(['mqtt.payload', 'mqtt.message', 'mqtt.data'], 'the payload is mqtt.msg, as in Wireshark (or payload)'),
+  ...hints(['mqtt.type', 'mqtt.packet_type', 'mqtt.msg_type'], 'the packet type is mqtt.msgtype, as in Wireshark (mqtt.msgtype == 3, or the bare name publish)'),
+  ...hints(['mqtt.packet_id', 'mqtt.packetid', 'mqtt.message_id', 'mqtt.msg_id'], 'the packet identifier is mqtt.msgid, as in Wireshark (or id)'),
+  ...hints(['mqtt.keep_alive'], 'the keep alive is mqtt.kalive, as in Wireshark'),
+  ...hints(['mqtt.user', 'mqtt.user_name'], "the CONNECT's user name is mqtt.username, as in Wireshark; user matches the connection's user name on every packet"),
+  ...hints(['mqtt.dup'], 'the DUP flag is mqtt.dupflag, as in Wireshark (or dup)'),
+  ...hints(['mqtt.session_present'], 'Session Present is mqtt.conack.flags.sp, as in Wireshark'),
+  ...hints(['tcp.stream'], 'there is no TCP stream index here: name the connection with conn == "CLIENTIP:PORT-SERVERIP:PORT" (as the json view writes it) or tcp.port == CLIENTPORT'),
 };
+
+function hints(names: string[], text: string): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [n, text]));
+}
 
 /** What to say about an unknown Wireshark id instead of a spelling suggestion, or undefined. */
 export function wiresharkHint(written: string): string | undefined {
