@@ -404,6 +404,9 @@ export class SessionTracker {
   private openSeq = 0;
   /** Closed sessions in `all`: when there are twice `maxClosed`, the oldest are forgotten. */
   private closedKept = 0;
+  /** Sessions closed so far, and that count at the last emptyClosed() walk. */
+  private closes = 0;
+  private closesAtRoomWalk = -1;
   /** Closed sessions forgotten to keep the history bounded. */
   forgotten = 0;
   /** Open sessions that sent a CONNECT, by effective client id: who a new CONNECT takes over. */
@@ -507,6 +510,35 @@ export class SessionTracker {
     }
     if (this.closedHead === q.length) { this.closedWithSubs = []; this.closedHead = 0; }
     else if (this.closedHead > 1024 && this.closedHead * 2 > q.length) { this.closedWithSubs = q.slice(this.closedHead); this.closedHead = 0; }
+    if (this.subscriptionsKept >= max && this.closes !== this.closesAtRoomWalk) this.emptyClosed(max);
+  }
+
+  /**
+   * Closed sessions of CLOSED_KEEP subscriptions or fewer still hold the budget (a client
+   * of 100 filters that reconnected 10,000 times with a persistent session: each closed
+   * connection keeps its 100), which would leave every new grant of an open session
+   * unkept. The oldest closed sessions then keep none, down to 1% below the budget (one
+   * walk per 1% of it): first those a resume no longer inherits from (a later connection
+   * of their client id exists), then the others (a resume from one is incomplete).
+   * Not walked again until a session has closed since a walk.
+   */
+  private emptyClosed(max: number): void {
+    this.closesAtRoomWalk = this.closes;
+    const target = max - Math.max(1, Math.floor(max / 100));
+    for (const superseded of [true, false]) {
+      for (const c of this.all) {
+        if (this.subscriptionsKept <= target) return;
+        if (c.closedAt === null || c.subscriptions.size === 0) continue;
+        const cid = effectiveClientId(c);
+        if (superseded && cid !== null && this.lastByCid.get(cid) === c) continue;
+        const n = c.subscriptions.size;
+        c.subscriptions = NO_SUBSCRIPTIONS;
+        this.subscriptionsKept -= n;
+        c.subscriptionsNotKept += n;
+        this.subscriptionsNotKept += n;
+        if (c.subscriptionsIncompleteAt === null) { c.subscriptionsIncompleteAt = this.ctx.now; c.subscriptionsIncompleteReason = 'total'; this.incompleteSessions++; }
+      }
+    }
   }
 
   /** Take a session's subscriptions out of the index (it closed, or they are no longer all known). */
@@ -922,6 +954,7 @@ export class SessionTracker {
     // Only a CONNACK on this (now closed) session could still use it.
     s.connectRec = null;
     this.closedKept++;
+    this.closes++;
     this.trim();
     return s;
   }
