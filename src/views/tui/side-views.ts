@@ -41,6 +41,14 @@ export function clientLabel(clientId: string | null | undefined, conn: string): 
   return port ? `:${port}` : conn;
 }
 
+/**
+ * The MQTT version a CONNECT's protocol level stands for: the level of MQTT 3.1.1 is 4,
+ * which a student reads as "MQTT 4" when shown bare.
+ */
+function versionText(level: number | null): string {
+  return level === null ? '?' : level === 3 ? '3.1' : level === 4 ? '3.1.1' : level === 5 ? '5.0' : `?${level}`;
+}
+
 /** The client id as the details line says it. */
 function clientIdText(clientId: string | null, known: boolean): string {
   if (clientId) return JSON.stringify(clientId);
@@ -51,12 +59,12 @@ export function clientsTable(d: SideData, width: number): SideTable {
   const cs = d.clients;
   const idW = Math.max(10, Math.min(24, Math.floor(width / 5)));
   const userW = 10;
-  const rest = Math.max(10, width - idW - userW - 3 - 5 - 6 - 12 - 6);
+  const rest = Math.max(10, width - idW - userW - 5 - 5 - 6 - 12 - 6);
   return {
     title: `Clients / sessions (${cs.length})`,
-    header: `${fit('Client id', idW)} ${fit('v', 3)} ${fit('User', userW)} ${fit('KA', 5, 'right')} ${fit('Clean', 5)} ${fit('State', 12)} ${fit('Subscriptions / will', rest)}`,
+    header: `${fit('Client id', idW)} ${fit('MQTT', 5)} ${fit('User', userW)} ${fit('KA', 5, 'right')} ${fit('Clean', 5)} ${fit('State', 12)} ${fit('Subscriptions / will', rest)}`,
     rows: cs.map((c) => [
-      fit(printable(clientLabel(c.clientId, c.conn)), idW), fit(c.version === null ? '?' : String(c.version), 3), fit(printable(c.username ?? '-'), userW),
+      fit(printable(clientLabel(c.clientId, c.conn)), idW), fit(versionText(c.version), 5), fit(printable(c.username ?? '-'), userW),
       fit(c.keepAlive === null ? '' : String(c.keepAlive), 5, 'right'), fit(c.cleanSession === null ? '' : c.cleanSession ? 'yes' : 'no', 5),
       fit(c.state, 12),
       fit(printable([c.subscriptions.join(' '), c.will ? `will: ${c.will}` : ''].filter(Boolean).join('  ')), rest),
@@ -66,8 +74,9 @@ export function clientsTable(d: SideData, width: number): SideTable {
       const c = cs[i];
       if (!c) return [];
       return [
-        `connection ${c.conn}   client id ${clientIdText(c.clientId, c.version !== null)}   protocol ${c.version ?? '?'}   user ${c.username ?? '(none)'}`,
-        `keep-alive ${c.keepAlive ?? '?'} s   clean session ${c.cleanSession ?? '?'}   session present ${c.sessionPresent ?? '?'}   state ${c.state}   packets ${c.packets}`,
+        `connection ${c.conn}   client id ${clientIdText(c.clientId, c.version !== null)}   MQTT ${versionText(c.version)}${c.version === null ? '' : ` (protocol level ${c.version})`}   user ${c.username ?? '(none)'}`,
+        // MQTT 5 renamed the flag: Clean Start (the session's lifetime is the Session Expiry Interval).
+        `keep-alive ${c.keepAlive ?? '?'} s   ${c.version === 5 ? 'clean start' : 'clean session'} ${c.cleanSession ?? '?'}   session present ${c.sessionPresent ?? '?'}   state ${c.state}   packets ${c.packets}`,
         `will: ${c.will ?? '(none)'}`,
         ...wrap(`subscriptions: ${c.subscriptions.length ? c.subscriptions.join(', ') : '(none)'}`, w),
       ].map(printable);
