@@ -64,7 +64,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   // mosquitto checks read access when it queues a message for an offline persistent
   // session (as the session's last username), not only when it sends it: filter what
   // aedes queues for sessions that are not connected (its persistence API).
-  const persistence = (aedes as unknown as { persistence: { outgoingEnqueueCombi: (subs: Array<{ clientId: string }>, ...rest: unknown[]) => unknown } }).persistence;
+  const persistence = (aedes as unknown as { persistence: { outgoingEnqueueCombi: (subs: Array<{ clientId: string; topic?: string; qos?: number }>, ...rest: unknown[]) => unknown } }).persistence;
   const enqueue = persistence.outgoingEnqueueCombi.bind(persistence);
   const clients = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
   // mosquitto 2.0 queues at most max_queued_messages (1000) for a session that is not
@@ -74,8 +74,18 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   aedes.on('client', (c) => queued.delete(c.id));
   persistence.outgoingEnqueueCombi = (subs, ...rest) => {
     const packet = rest[0] as AedesPublishPacket;
-    return enqueue(subs.filter((sub) => {
+    // One copy per offline session, as for a connected client (firstSubscription): aedes
+    // queued one for each of the session's QoS 1/2 subscriptions that match.
+    const filtersOf = new Map<string, string[]>();
+    for (const sub of subs) {
+      if (clients[sub.clientId] === undefined && typeof sub.topic === 'string') {
+        filtersOf.set(sub.clientId, [...filtersOf.get(sub.clientId) ?? [], sub.topic]);
+      }
+    }
+    const first = new Map([...filtersOf].map(([id, filters]) => [id, filters.length > 1 ? firstSubscription(filters, packet.topic) : filters[0]]));
+    const kept = subs.filter((sub) => {
       if (clients[sub.clientId] !== undefined) return true;
+      if (first.has(sub.clientId) && first.get(sub.clientId) !== sub.topic) return false;
       if (!security.mayQueue(sub.clientId, packet)) return false;
       let q = queued.get(sub.clientId);
       if (!q) queued.set(sub.clientId, q = { n: 0, full: false });
@@ -88,7 +98,15 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
         security.report({ kind: 'queue-full', clientId: sub.clientId, username: security.sessionUsername(sub.clientId), topic: packet.topic, limit: MAX_QUEUED_MESSAGES });
       }
       return false;
-    }), ...rest);
+    });
+    // Queued at no more than the subscription's QoS (aedes queued the publish's QoS and
+    // sent it so after the reconnect: z/# QoS 2 next to z/+ QoS 1 got a QoS 2 z/1; mosquitto 1).
+    const sameQos = kept.filter((sub) => typeof sub.qos !== 'number' || sub.qos >= packet.qos);
+    const lower = kept.filter((sub) => !sameQos.includes(sub));
+    return Promise.all([
+      enqueue(sameQos, ...rest),
+      ...lower.map((sub) => enqueue([sub], { ...packet, qos: sub.qos } as AedesPublishPacket, ...rest.slice(1))),
+    ]).then(() => undefined);
   };
   // aedes sends a new subscriber the retained messages its filters match with its own
   // matcher, which lets '#' and '+/...' match topics starting with '$' ('$foo/x'):

@@ -47,6 +47,27 @@ describe.each(BROKERS)('%s: overlapping subscriptions of one client with differe
   });
 });
 
+describe.each(BROKERS)('%s: overlapping subscriptions of an offline persistent session', (_name, start) => {
+  it('one copy is queued, at the QoS of the subscription met first', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const away = await online(open, { clientId: 'away', clean: false });
+      expect(await away.send(0x82, subscribeBody(1, [['x/#', 0], ['x/+', 1], ['y/+', 2], ['y/#', 1], ['z/#', 2], ['z/+', 1]]))).toBe('suback');
+      await away.disconnect();
+      const pub = await online(open, { clientId: 'pub' });
+      await pub.publish('x/1', 'x1', 1);
+      await pub.publish('y/1', 'y1', 2);
+      await pub.publish('z/1', 'z1', 2);
+      await pub.publish('x/1/2', 'x12', 1);
+      await sleep(200);
+      const back = await online(open, { clientId: 'away', clean: false });
+      await back.waitFor(() => (got(back.packets).length >= 3 ? true : undefined), 'the queued messages');
+      await sleep(300);
+      back.ackAll();
+      expect(got(back.packets)).toEqual(['x/1 x1 q1', 'y/1 y1 q2', 'z/1 z1 q1']);
+    });
+  });
+});
+
 describe('firstSubscription (mosquitto 2.0.11 subscription tree order)', () => {
   it.each([
     [['x/#', 'x/+'], 'x/1', 'x/+'],
