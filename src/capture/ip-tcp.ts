@@ -166,8 +166,11 @@ export class IpDecoder {
   private v4(b: Buffer, o: number, bufEnd: number, frame: number, timeUs: number, truncated: boolean): number {
     if (bufEnd < o + 20) return this.bad('short-ip', 'IPv4 header cut short');
     const ihl = (b[o]! & 0x0f) * 4;
-    if (b[o]! >> 4 !== 4 || ihl < 20) return this.bad('bad-ip', 'not a valid IPv4 header');
+    // What tshark calls a bogus version, header length or total length, said by field.
+    if (b[o]! >> 4 !== 4) return this.bad('bad-ip', `not a valid IPv4 header: its version field is ${b[o]! >> 4}, not 4`);
+    if (ihl < 20) return this.bad('bad-ip', `not a valid IPv4 header: its header length is ${ihl} bytes, below the minimum of 20`);
     let total = (b[o + 2]! << 8) | b[o + 3]!;
+    if (total !== 0 && total < ihl) return this.bad('bad-ip', `not a valid IPv4 header: its total length ${total} is less than its header length ${ihl}`);
     // Total length 0 happens with TCP segmentation offload: use what was captured.
     if (total === 0) total = bufEnd - o;
     const proto = b[o + 9]!;
