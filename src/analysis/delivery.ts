@@ -1365,14 +1365,15 @@ function candidatesOf(p: Pending, sub: Session, cid: string | null): number[] {
     p.expectations.forEach((e, j) => {
       for (const m of e.members) add(m, j);
       if (e.cid !== null) add(e.cid, j);
-      if (e.shareGroup !== null) shared.push(j);
+      // Also by key (`share:{group}/{filter}`): a member not routed to at the publish is found from its own subscriptions.
+      if (e.shareGroup !== null) { shared.push(j); add(e.key, j); }
     });
     p.esIndex = index;
     p.esShared = shared;
   }
   const a = index.get(sub);
   const b = cid !== null ? index.get(cid) : undefined;
-  const c = p.esShared!;
+  const c = sharedOf(p, sub, index);
   if (c.length === 0) {
     // The usual case: the session and its client id name the same expectation.
     if (b === undefined || b === a) return a === undefined ? NO_INDEXES : typeof a === 'number' ? [a] : a;
@@ -1381,6 +1382,26 @@ function candidatesOf(p: Pending, sub: Session, cid: string | null): number[] {
   const all = [...asList(a), ...asList(b), ...c];
   return all.sort((x, y) => x - y);
 }
+/**
+ * The shared groups' expectations `sub` may be a member of: those of its own shared
+ * subscriptions (looked up by key), or all of them when it holds more shared
+ * subscriptions than the publish has groups. A publish to 10,000 groups of one member
+ * would otherwise look at all 10,000 for each delivery.
+ */
+function sharedOf(p: Pending, sub: Session, index: Map<Session | string, number | number[]>): number[] {
+  const all = p.esShared!;
+  if (all.length === 0) return all;
+  let out: number[] | null = null;
+  let seen = 0;
+  for (const s of sub.subscriptions.values()) {
+    if (s.shareGroup === null) continue;
+    if (++seen > all.length) return all;
+    const j = index.get(`share:${s.filter.slice('$share/'.length)}`);
+    if (j !== undefined) (out ??= []).push(...asList(j));
+  }
+  return out ?? NO_INDEXES;
+}
+
 function asList(v: number | number[] | undefined): number[] {
   return v === undefined ? NO_INDEXES : typeof v === 'number' ? [v] : v;
 }

@@ -84,4 +84,27 @@ describe('a publish with thousands of subscribers', () => {
     expect((f[0]!.extra?.['subscriber'] as { share_group: string }).share_group).toBe('g3');
     expect(f[0]!.extra?.['delivered_count']).toBe(29);
   });
+
+  it('looks at a handful of expectations per delivery with 2,000 shared groups of one member each', () => {
+    const h = new Harness({ brokerKind: 'mosquitto' });
+    const n = 2000;
+    const subs = Array.from({ length: n }, (_, k) => {
+      const c = h.conn();
+      c.login(`grp${k}`, 'u');
+      c.sub(1, `$share/g${k}/grp/#`);
+      return c;
+    });
+    const pub = h.conn();
+    pub.login('publisher', 'p');
+    const copy = new Uint8Array(mqtt.generate({ cmd: 'publish', topic: 'grp/x', payload: Buffer.from('g'), qos: 0, retain: false, dup: false }));
+    pub.publish({ topic: 'grp/x', payload: 'g' });
+    // Every group but the last gets its copy.
+    subs.slice(0, n - 1).forEach((c) => h.engine.data(c.meta.id, 's2c', copy, h.time, ++h.frame));
+    const work = (h.analyzer as unknown as { delivery: { expectationWork: number } }).delivery.expectationWork;
+    // One or two per delivery now; every group's expectation (2,000) per delivery before.
+    expect(work).toBeLessThan(3 * n);
+    const f = h.end().filter((x) => x.code === 'withheld-delivery');
+    expect(f).toHaveLength(1);
+    expect((f[0]!.extra?.['subscriber'] as { share_group: string }).share_group).toBe(`g${n - 1}`);
+  });
 });
