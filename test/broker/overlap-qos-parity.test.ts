@@ -68,6 +68,23 @@ describe.each(BROKERS)('%s: overlapping subscriptions of an offline persistent s
   });
 });
 
+describe.each(BROKERS)('%s: overlapping subscriptions restored with a persistent session', (_name, start) => {
+  it('after the reconnect, a live message still goes at the QoS of the subscription met first', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const first = await online(open, { clientId: 'p', clean: false });
+      expect(await first.send(0x82, subscribeBody(1, [['x/#', 0], ['x/+', 2]]))).toBe('suback');
+      await first.disconnect();
+      const back = await online(open, { clientId: 'p', clean: false });
+      const pub = await online(open, { clientId: 'pub' });
+      await pub.publish('x/1', 'x1', 2);
+      await back.waitFor(() => (got(back.packets).length >= 1 ? true : undefined), 'the message');
+      await sleep(200);
+      back.ackAll();
+      expect(got(back.packets)).toEqual(['x/1 x1 q2']);
+    });
+  });
+});
+
 describe('firstSubscription (mosquitto 2.0.11 subscription tree order)', () => {
   it.each([
     [['x/#', 'x/+'], 'x/1', 'x/+'],
