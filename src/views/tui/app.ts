@@ -72,7 +72,7 @@ export class TuiApp {
   private readonly sideVp: Record<SideName, Viewport> = {
     clients: new Viewport(), topics: new Viewport(), flows: new Viewport(), findings: new Viewport(),
   };
-  private message: { text: string; colour: string | null; until: number } | null = null;
+  private message: { text: string; colour: string | null; until: number; wrap: boolean } | null = null;
   private lastRender = 0;
   private timer: NodeJS.Timeout | null = null;
   private destroyed = false;
@@ -105,8 +105,8 @@ export class TuiApp {
     this.screen.on('keypress', (ch: string | undefined, key: KeyLike) => this.onKey(ch, key));
     this.screen.on('resize', () => { this.applyLayout(); this.renderNow(); });
     if (opts.filter) this.applyFilter(opts.filter);
-    if (opts.help) this.flash('Lab running: press h for what to look at, ? for all keys', 'cyan-fg', 15_000);
-    else if (opts.intro?.length) this.flash(opts.intro.join('  ·  '), 'cyan-fg', 30_000);
+    if (opts.help) this.flash('Lab running: press h for what to look at, ? for all keys', 'cyan-fg', 15_000, false);
+    else if (opts.intro?.length) this.flash(opts.intro.join('  ·  '), 'cyan-fg', 30_000, false);
     this.renderNow();
   }
 
@@ -404,7 +404,7 @@ export class TuiApp {
     }
     const m = this.message;
     if (m && m.until > Date.now()) {
-      const t = esc(fit(m.text, W));
+      const t = esc(fit(this.messageLines(W)[0] ?? '', W));
       this.set('message', [m.colour ? `{${m.colour}}${t}{/${m.colour}}` : t]);
       return;
     }
@@ -414,9 +414,27 @@ export class TuiApp {
     this.set('message', [probs.length ? `{yellow-fg}${esc(fit(probs[0]!, W))}{/yellow-fg}` : '']);
   }
 
+  /** The current message in at most two lines of `width` (one when it fits, or may not wrap, or no key bar is shown). */
+  private messageLines(width: number): string[] {
+    const m = this.message;
+    if (!m) return [];
+    if (!m.wrap || this.layout.help.height === 0 || colsOfText(m.text) <= width) return [m.text];
+    const lines = wrapLine(m.text, width);
+    return lines.length <= 2 ? lines : [lines[0]!, lines.slice(1).join(' ')];
+  }
+
   private drawHelp(): void {
     const W = this.layout.help.width;
     const p = this.prompt;
+    const m = this.message;
+    if (!p && m && m.until > Date.now()) {
+      const rest = this.messageLines(W)[1];
+      if (rest !== undefined) {
+        const t = esc(fit(rest, W));
+        this.set('help', [m.colour ? `{${m.colour}}${t}{/${m.colour}}` : t]);
+        return;
+      }
+    }
     if (p?.error) {
       // The filter error is the one line that matters while typing.
       this.set('help', [`{red-fg}{bold}${esc(fit(`✗ ${p.error.text} (at position ${p.error.position + 1})`, W))}{/bold}{/red-fg}`]);
@@ -475,8 +493,13 @@ export class TuiApp {
     return true;
   }
 
-  flash(text: string, colour: string | null = null, ms = 4000): void {
-    this.message = { text, colour, until: Date.now() + ms };
+  /**
+   * One message on the message line for `ms`. Too long for it (a written pcap's
+   * `tshark -d tcp.port==1884,mqtt`, an upstream error), it goes on over the key bar
+   * while it shows, unless `wrap` is false (the start-up hint: the key bar matters more).
+   */
+  flash(text: string, colour: string | null = null, ms = 4000, wrap = true): void {
+    this.message = { text, colour, until: Date.now() + ms, wrap };
     this.requestRender();
     setTimeout(() => this.requestRender(), ms + 10).unref?.();
   }
