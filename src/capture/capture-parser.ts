@@ -88,8 +88,14 @@ type State = 'magic' | 'pcap' | 'pcapng' | 'dead';
 
 /** Block types whose content is read: section and interface headers, packets. */
 const NEEDED_BLOCKS = new Set([0x0a0d0d0a, 1, 2, 3, 6]);
-/** Known block types that are skipped without a note (names, statistics, secrets, custom). */
-const KNOWN_SKIPPED = new Set([4, 5, 10, 0x00000bad, 0x40000bad]);
+/** Known block types that are skipped without a note (names, statistics, secrets, systemd journal, custom). */
+const KNOWN_SKIPPED = new Set([4, 5, 9, 10, 0x00000bad, 0x40000bad]);
+/**
+ * Blocks that are records of their own, not packets: tshark 4.0 numbers each as a frame
+ * (a systemd journal entry, the data of a custom block), so they take a frame number here
+ * too, or every frame after one would be numbered one lower than tshark's.
+ */
+const FRAME_BLOCKS = new Set([9, 0x00000bad, 0x40000bad]);
 const BLOCK_NAMES: Record<number, string> = {
   0x0a0d0d0a: 'Section Header Block', 1: 'Interface Description Block', 2: 'Packet Block', 3: 'Simple Packet Block', 6: 'Enhanced Packet Block',
 };
@@ -408,6 +414,7 @@ export class CaptureParser {
       // skipped as it streams by, up to tshark's largest block: nothing of it is held.
       if (!NEEDED_BLOCKS.has(type) && len <= PCAPNG_MAX_BLOCK) {
         this.skipped(type);
+        if (FRAME_BLOCKS.has(type)) this.recordBlock();
         this.skipAt = this.offset;
         this.skipFrom = 0;
         this.skipLeft = len;
@@ -446,14 +453,22 @@ export class CaptureParser {
       case 4: // Name Resolution
       case 5: // Interface Statistics
       case 10: // Decryption Secrets
+        break;
+      case 9: // systemd Journal Export
       case 0x00000bad:
       case 0x40000bad: // custom blocks
+        this.recordBlock();
         break;
       default:
         this.skipped(type);
     }
     this.take(len);
     return true;
+  }
+
+  /** A block that tshark numbers as a frame but that holds no packet: it takes the number, nothing is handed out. */
+  private recordBlock(): void {
+    this.frames++;
   }
 
   /** A block of a type mqttscope does not read: one note per unknown type. */
