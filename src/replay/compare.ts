@@ -171,14 +171,15 @@ export class AnswerMatcher {
   /**
    * The differences: changed and missing answers in captured order, then extra
    * ones in the order they came. Called once both sides are complete; what
-   * was waiting is let go.
+   * was waiting is let go. `until` (a replay stopped early): captured answers
+   * later than this capture time were never due, and are not missing.
    */
-  finish(): { diffs: Difference[]; notListed: number } {
+  finish(until = Number.POSITIVE_INFINITY): { diffs: Difference[]; notListed: number } {
     if (this.finished) return this.finished;
     const answers = new FirstN<Keyed>(this.maxListed, (x, y) => x.seq - y.seq);
     for (const d of this.changed.list()) answers.add(d);
     for (const q of this.waitingCaptured.values()) {
-      for (const w of q) answers.add({ kind: 'missing', frame: w.a.frame, text: `${answerLabel(w.a)} (capture frame ${w.a.frame}) was not sent now`, seq: w.seq, time: 0 });
+      for (const w of q) if (w.a.time <= until) answers.add({ kind: 'missing', frame: w.a.frame, text: `${answerLabel(w.a)} (capture frame ${w.a.frame}) was not sent now`, seq: w.seq, time: 0 });
     }
     const extra = new FirstN<Keyed>(this.maxListed, (x, y) => x.time - y.time || x.seq - y.seq);
     for (const q of this.waitingReceived.values()) {

@@ -36,6 +36,11 @@ export interface ReplayOptions {
   closeGraceMs?: number;
   /** Bytes and packets written so far. */
   onProgress?: (doneBytes: number, packets: number) => void;
+  /**
+   * Stops the replay early (Ctrl-C): nothing more is sent, held acks are given
+   * up, the sockets are closed at once and the result covers what was played.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ConnResult {
@@ -62,6 +67,8 @@ export interface ReplayResult {
    * to connect (the socket error code, e.g. ECONNREFUSED) and the replay stopped there.
    */
   unreachable?: string;
+  /** Set when `signal` stopped the replay before the end of the capture. */
+  interrupted?: boolean;
 }
 
 interface Held {
@@ -116,7 +123,6 @@ interface Live {
   topicAliasMax: number | null;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** What a client ack waits for: the live delivery (PUBACK, PUBREC) or its PUBREL (PUBCOMP). */
 function ackTarget(l: Live, p: ScriptPacket): Delivery | null {
@@ -163,6 +169,16 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
   const byMeta = new Map<string, Live>();
   let wake: (() => void) | null = null;
   const poke = (): void => { const w = wake; wake = null; w?.(); };
+  const stopped = (): boolean => opts.signal?.aborted === true;
+  /** Ends the current sleep early when the replay is stopped. */
+  let sleeping: (() => void) | null = null;
+  const sleep = (ms: number): Promise<void> => new Promise((r) => {
+    if (stopped()) { r(); return; }
+    const t = setTimeout(() => { sleeping = null; r(); }, ms);
+    sleeping = () => { clearTimeout(t); sleeping = null; r(); };
+  });
+  const onAbort = (): void => { sleeping?.(); poke(); };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   const engine = new Engine({
     onRecord: (rec) => {
       if (rec.kind !== 'packet' || rec.dir !== 's2c') return;
@@ -189,6 +205,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
   const waitFor = async (cond: () => boolean, deadline: number): Promise<boolean> => {
     for (;;) {
       if (cond()) return true;
+      if (stopped()) return false;
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await new Promise<void>((r) => { wake = r; setTimeout(r, Math.min(left, 50)); });
@@ -321,6 +338,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
    * is dropped; `force` (end of the replay) drops it at once.
    */
   const drain = (l: Live, force = false): void => {
+    if (stopped()) return;
     while (l.held.length > 0) {
       const h = l.held[0]!;
       if (h.ev.kind === 'close') {
@@ -388,6 +406,8 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
   };
 
   let t0 = 0;
+  /** Capture time of the last event played (a stopped replay compares the answers due by then). */
+  let playedUntil = Number.NEGATIVE_INFINITY;
   let wall0 = 0;
   let anyConnected = false;
   let unreachable: string | undefined;
@@ -402,6 +422,11 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       const d = due - performance.now();
       if (d > 0) await sleep(d);
     }
+    if (stopped()) {
+      capture.release(ev);
+      break;
+    }
+    playedUntil = ev.time;
     const l = live(ev.script);
     const deadline = Date.now() + timeout;
     await waitAnswers(ev.time - 1, deadline);
@@ -463,6 +488,8 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
   for (const l of lives) {
     if (l.drainTimer) clearTimeout(l.drainTimer);
     drain(l, true);
+    // Stopped: the held packets are not sent.
+    for (const h of l.held.splice(0)) capture.release(h.ev);
   }
   // Quiet: nothing new for `settle` ms. A live broker may keep delivering to a
   // connection the capture left open, so the wait is capped at `timeout`.
@@ -470,10 +497,12 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
   const quietBy = Date.now() + Math.max(timeout, settle);
   for (;;) {
     const n = lives.reduce((s, l) => s + l.received, 0);
-    if (n === lastCount || Date.now() >= quietBy) break;
+    if (n === lastCount || Date.now() >= quietBy || stopped()) break;
     lastCount = n;
     await sleep(settle);
   }
+  opts.signal?.removeEventListener('abort', onAbort);
+  const interrupted = stopped();
   for (const l of lives) {
     if (l.sock && !l.closed) { l.ending = true; l.sock.destroy(); }
     if (l.meta) engine.close(l.meta.id, Date.now() * 1000, 'end');
@@ -483,7 +512,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
     const diffs: Difference[] = [];
     const closeText = l.sock && l.meta ? describeBrokerClose(l.script, l.brokerClose, l.ending, l.trail) : null;
     if (closeText) diffs.push({ kind: 'closed', frame: null, text: closeText });
-    const answers = l.script.answers.finish();
+    const answers = l.script.answers.finish(interrupted ? playedUntil : undefined);
     diffs.push(...l.playDiffs.list(), ...answers.diffs);
     let notListed = l.playDiffs.dropped + answers.notListed;
     if (diffs.length > MAX_DIFFERENCES_LISTED) {
@@ -501,6 +530,9 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       brokerClose: l.brokerClose,
     };
   });
-  const identical = unreachable === undefined && conns.every((c) => c.diffs.length === 0 && c.diffsNotListed === 0 && c.errors.length === 0);
-  return unreachable === undefined ? { conns, identical } : { conns, identical, unreachable };
+  const identical = !interrupted && unreachable === undefined && conns.every((c) => c.diffs.length === 0 && c.diffsNotListed === 0 && c.errors.length === 0);
+  const res: ReplayResult = { conns, identical };
+  if (unreachable !== undefined) res.unreachable = unreachable;
+  if (interrupted) res.interrupted = true;
+  return res;
 }

@@ -33,6 +33,11 @@ export function formatReport(res: ReplayResult, target: string, clientIdSuffix?:
     for (const d of c.diffs) lines.push(`  ${PREFIX[d.kind]}${d.text}`);
     if (c.diffsNotListed > 0) lines.push(`  … and ${c.diffsNotListed} more difference(s), not listed`);
   }
+  if (res.interrupted) {
+    // Stopped early (Ctrl-C): say so first, and never call it the same answers.
+    lines.push(`replay stopped before the end of the capture: ${res.conns.length} connection(s) started, ${differing} of them with different answers so far (answers the capture shows after the last packet played are not counted as missing; connections that had not started are not listed)`);
+    return lines.join('\n') + '\n';
+  }
   lines.push(res.conns.length === 0
     ? 'no MQTT client connections in the capture: nothing was replayed (MQTT is found on port 1883, on each --port N, and on other ports where the client\'s CONNECT was captured)'
     : differing === 0
