@@ -59,7 +59,7 @@ describe('TUI panes (tmux)', () => {
     await s.waitText('FILE (end)');
     s.send('2');
     let screen = await s.waitText('Client id');
-    expect(screen).toMatch(/Client id\s+v\s+User\s+KA/);
+    expect(screen).toMatch(/Client id\s+MQTT\s+User\s+KA/);
     s.send('4');
     screen = await s.waitText('Latency');
     s.send('5');
