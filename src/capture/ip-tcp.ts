@@ -179,7 +179,7 @@ export class IpDecoder {
     const fragOff = (flagsFrag & 0x1fff) * 8;
     // Ethernet pads short frames: trust the IP total length, not the frame length.
     const end = Math.min(bufEnd, o + total);
-    const wireEnd = o + total;
+    const wireEnd = truncated ? o + total : this.wholeFrame(o + total, bufEnd, frame, 'IPv4 total length', total);
     if (more || fragOff > 0) {
       if (proto !== 6) return IP_NONE;
       const src = ipv4String(b, o + 12);
@@ -205,7 +205,8 @@ export class IpDecoder {
     let next = b[o + 6]!;
     const src = ipv6String(b, o + 8);
     const dst = ipv6String(b, o + 24);
-    const wireEnd = o + 40 + (plen === 0 ? bufEnd - o - 40 : plen); // 0: jumbogram or TSO
+    const claimed = o + 40 + (plen === 0 ? bufEnd - o - 40 : plen); // 0: jumbogram or TSO
+    const wireEnd = truncated ? claimed : this.wholeFrame(claimed, bufEnd, frame, 'IPv6 payload length', plen);
     const end = Math.min(bufEnd, wireEnd);
     let p = o + 40;
     let frag: { off: number; more: boolean; id: number } | null = null;
@@ -245,6 +246,21 @@ export class IpDecoder {
       return this.tcp(whole, 0, whole.length, whole.length);
     }
     return this.tcp(b, p, end, wireEnd);
+  }
+
+  /**
+   * Where an IP packet ends when its frame was captured whole (not cut by a snap length): a
+   * length field claiming more than the frame holds is wrong, not bytes that went missing
+   * (tshark: "IPv4 total length exceeds packet length", and it decodes what is there). Taking
+   * it at its word made a stream-gap that cost the packets after it their framing.
+   */
+  private wholeFrame(claimedEnd: number, bufEnd: number, frame: number, field: string, value: number): number {
+    if (claimedEnd <= bufEnd) return claimedEnd;
+    this.pendingNotes.push({
+      frame, severity: 'warn', code: 'ip-length-exceeds-frame',
+      text: `frame ${frame}: the ${field} (${value}) claims ${claimedEnd - bufEnd} byte(s) more than the frame holds, yet the frame was captured whole; the length field is wrong, so the captured bytes are taken as the whole packet${field.startsWith('IPv4') ? ' (tshark: "IPv4 total length exceeds packet length")' : ''}`,
+    });
+    return bufEnd;
   }
 
   /** Parse the TCP header at `o` into `seg`; `end` is where captured bytes stop, `wireEnd` where the packet really ends. */
