@@ -43,10 +43,21 @@ function topUsage(): string {
   ].join('\n');
 }
 
+/** `--help`, `-h`, and `-help` as Go and Java programs take it (parsed as -h -e -l -p, it was "unknown option -h"). */
+const isHelp = (a: string): boolean => a === '--help' || a === '-h' || a === '-help';
+
 export async function main(argv: string[]): Promise<number> {
   let [name, ...rest] = argv;
+  // `mqttscope help` and `mqttscope help COMMAND [...]`, as in git and npm.
+  if (name === 'help') {
+    if (rest[0] === undefined) { process.stdout.write(topUsage() + '\n'); return 0; }
+    name = rest[0];
+    rest = ['--help'];
+  }
+  /** An option given before any command: `up` gets it, but it may be a mistyped --help or --version. */
+  const topOption = name !== undefined && name.startsWith('-') ? name : undefined;
   if (name === undefined || name.startsWith('-')) {
-    if (name === '--help' || name === '-h') { process.stdout.write(topUsage() + '\n'); return 0; }
+    if (isHelp(name ?? '')) { process.stdout.write(topUsage() + '\n'); return 0; }
     // Before, --version went to up as an option and came back as "mqttscope up: unknown option".
     if (name === '--version') { process.stdout.write(`mqttscope ${version()}\n`); return 0; }
     rest = name === undefined ? [] : argv;
@@ -61,7 +72,9 @@ export async function main(argv: string[]): Promise<number> {
       : /\.(pcap|pcapng|cap)$/i.test(name) ? `read ${name}`
       : /^(?:[0-9a-f]{2}){2,}$/i.test(name) && /\d/.test(name) ? `decode ${name}`
       : undefined;
-    const hint = meant !== undefined ? `did you mean '${near !== undefined ? near : `mqttscope ${meant}`}'?` : `the commands are ${Object.keys(COMMANDS).join(', ')}`;
+    const hint = meant !== undefined ? `did you mean '${near !== undefined ? near : `mqttscope ${meant}`}'?`
+      : name === 'version' ? "the version is 'mqttscope --version'"
+      : `the commands are ${Object.keys(COMMANDS).join(', ')}`;
     process.stderr.write(`mqttscope: unknown command '${name}'; ${hint}\nRun 'mqttscope --help' for what each command does.\n`);
     return 2;
   }
@@ -72,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mqttscope: command '${name}' is not available: ${(err as Error).message}\n`);
     return 1;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (rest.some(isHelp)) {
     process.stdout.write(cmd.usage.trimEnd() + '\n');
     return 0;
   }
@@ -80,6 +93,12 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
+      // `mqttscope --verison` or `-V`: up does not know the option, and it is not up's.
+      const top = topOption !== undefined && err.message === `unknown option ${topOption}` ? topLevelTypo(topOption) : undefined;
+      if (top !== undefined) {
+        process.stderr.write(`mqttscope: unknown option ${topOption}; did you mean 'mqttscope ${top}'?\nRun 'mqttscope --help' for what each command does.\n`);
+        return 2;
+      }
       process.stderr.write(`mqttscope ${name}: ${err.message}\n${cmd.usage.split('\n')[0]}\n`);
       return 2;
     }
@@ -89,6 +108,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+/** `--version` or `--help` for a near miss of either (`-v` and `-V` are the version in many tools). */
+function topLevelTypo(written: string): string | undefined {
+  if (written === '-v' || written === '-V') return '--version';
+  if (!written.startsWith('--')) return undefined;
+  const near = closest(written.slice(2), ['help', 'version']);
+  return near !== undefined ? `--${near}` : undefined;
 }
 
 /** The version in package.json (dist/cli and src/cli both sit two levels below it). */
