@@ -187,18 +187,26 @@ export class TuiApp {
     const s = this.state;
     const W = this.layout.title.width;
     const kept = s.all.size;
-    const parts = [
-      'mqttscope',
+    const mode = [
       this.opts.live ? 'LIVE' : s.ended ? 'FILE (end)' : 'FILE (reading)',
       s.paused ? `PAUSED (+${s.shown.end - s.frozenEnd})` : this.opts.live ? (s.follow ? 'FOLLOW' : 'NOT FOLLOWING (f)') : '',
+    ];
+    const counts = [
       `${s.all.end} pkts${s.all.dropped ? ` (${s.all.dropped} older not kept)` : ''}`,
       s.filterExpr ? `shown ${s.count()}` : '',
       `${s.findings.length} findings`,
+    ];
+    const rest = [
       s.filterExpr ? `filter: ${this.opts.showSecrets ? s.filterExpr : maskFilterSecrets(s.filterExpr)}` : '',
       this.opts.title ?? '',
-    ].filter(Boolean);
+    ];
+    const line = (ps: string[]): string => ' ' + ps.filter(Boolean).join(' | ');
+    // On a narrow terminal (a 40-column pane) the counts come first: they were cut off
+    // behind "mqttscope | LIVE | NOT FOLLOWING (f)".
+    const usual = ['mqttscope', ...mode, ...counts];
+    const parts = colsOfText(line(usual)) <= W ? [...usual, ...rest] : [...counts, ...mode, ...rest];
     void kept;
-    this.set('title', [`{inverse}${esc(fit(' ' + parts.join(' | '), W))}{/inverse}`]);
+    this.set('title', [`{inverse}${esc(fit(line(parts), W))}{/inverse}`]);
   }
 
   private listVp(): Viewport {
