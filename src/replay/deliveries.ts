@@ -29,7 +29,9 @@ export function deliveryKey(topic: string, qos: number, retain = false): string 
 
 /** The deliveries of one connection, in the order the broker sent them. */
 export class DeliveryTracker {
-  private readonly byKey = new Map<string, Delivery[]>();
+  /** With `keepAll`: the deliveries not yet done, per key, by ordinal. */
+  private readonly byKey = new Map<string, Map<number, Delivery>>();
+  private keptCount = 0;
   /** Deliveries so far per key (all that is kept without `keepAll`). */
   private readonly counts = new Map<string, number>();
   /** Latest delivery per packet id (ids are reused once a flow completes). */
@@ -49,9 +51,10 @@ export class DeliveryTracker {
     this.counts.set(key, ordinal + 1);
     const d: Delivery = { key, ordinal, topic, qos, packetId, frame, pubrel: false };
     if (this.keepAll) {
-      let list = this.byKey.get(key);
-      if (!list) this.byKey.set(key, (list = []));
-      list.push(d);
+      let m = this.byKey.get(key);
+      if (!m) this.byKey.set(key, (m = new Map()));
+      m.set(ordinal, d);
+      this.keptCount++;
     }
     this.byId.set(packetId, d);
     return d;
@@ -71,7 +74,25 @@ export class DeliveryTracker {
 
   /** The delivery in the same position as `d` (from another run), if it happened (needs `keepAll`). */
   counterpart(d: Pick<Delivery, 'key' | 'ordinal'>): Delivery | undefined {
-    return this.byKey.get(d.key)?.[d.ordinal];
+    return this.byKey.get(d.key)?.get(d.ordinal);
+  }
+
+  /**
+   * The client has completed this delivery (its PUBACK, or its PUBCOMP for QoS 2
+   * was sent): no later ack can name it, so it is let go. Without this a
+   * subscriber receiving a million QoS 1 messages kept a record of each.
+   */
+  done(d: Delivery): void {
+    const m = this.byKey.get(d.key);
+    if (!m || m.get(d.ordinal) !== d) return;
+    m.delete(d.ordinal);
+    this.keptCount--;
+    if (m.size === 0) this.byKey.delete(d.key);
+  }
+
+  /** Deliveries kept for `counterpart` (those not done yet). */
+  get kept(): number {
+    return this.keptCount;
   }
 }
 

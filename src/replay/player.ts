@@ -57,6 +57,8 @@ export interface ConnResult {
   errors: string[];
   /** The live broker closed the connection before the client was done with it. */
   brokerClose: BrokerClose | null;
+  /** Live QoS 1/2 deliveries still kept at the end because the script had not completed them. */
+  deliveriesKept: number;
 }
 
 export interface ReplayResult {
@@ -304,6 +306,8 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       setImmediate(() => { if (l.corked) { l.corked = false; sock.uncork(); } });
     }
     l.sock.write(bytes);
+    // A PUBACK, or a PUBCOMP, ends the delivery's flow: nothing later names it.
+    if (target && (p.type === 4 || p.type === 7)) l.deliveries.done(target);
     if (l.meta) engine.data(l.meta.id, 'c2s', bytes, Date.now() * 1000);
     l.sent++;
     l.lastWrite = performance.now();
@@ -528,6 +532,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       // A reset by the broker is reported as a close; only report other socket errors.
       errors: l.errors.filter((e) => e !== 'ECONNRESET' && e !== 'EPIPE'),
       brokerClose: l.brokerClose,
+      deliveriesKept: l.deliveries.kept,
     };
   });
   const identical = !interrupted && unreachable === undefined && conns.every((c) => c.diffs.length === 0 && c.diffsNotListed === 0 && c.errors.length === 0);
