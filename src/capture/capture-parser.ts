@@ -435,9 +435,16 @@ export class CaptureParser {
     // Copy the body: the queue's view is only valid until the next consume.
     const body = b.subarray(8, len - 4);
     switch (type) {
-      case SHB:
+      case SHB: {
+        // Version 1.x is the only pcapng there is (1.0 and the old 1.2 read alike); tshark
+        // refuses any other major version, since its blocks cannot be assumed to read alike.
+        const major = this.u16(body, 4);
+        if (major !== 1) {
+          return this.die('corrupt-block', `pcapng section header of version ${major}.${this.u16(body, 6)} (only version 1 exists and can be read; tshark refuses it too: the file is damaged, or written by a tool for a newer format)`);
+        }
         this.ifaces = []; // interface ids are per section
         break;
+      }
       case 1:
         this.readIdb(body);
         break;

@@ -371,8 +371,9 @@ export class CaptureSession {
   /** A frame whose IP or TCP header could not be used. Headers cut short in a cut frame: the snap length did it. */
   private badIp(frame: number, truncated: boolean): void {
     const bad = this.ip.badNote!;
-    // The frame's own snaplen-truncated note says what cut it (the snap length, or an edit).
-    const why = truncated && bad.code.startsWith('short-') ? ' (the frame was cut: see its snaplen-truncated note)' : '';
+    // The frame's own note says what cut it: snaplen-truncated (the snap length, or an edit)
+    // or corrupt-block (a pcapng packet block shorter than the length it states).
+    const why = truncated && bad.code.startsWith('short-') ? ' (the frame was cut: its snaplen-truncated or corrupt-block note says why)' : '';
     this.note({ frame, ...bad, text: `frame ${frame}: ${bad.text}${why}; frame skipped` });
   }
 

@@ -269,7 +269,7 @@ describe('frames cut by the snap length', () => {
     const res = readCaptureBuffer(pcapFile(cut, { snap: 40 }), { engine: new RecordingEngine() });
     expect(res.notes.slice(0, 2).map((n) => [n.frame, n.code, n.text])).toEqual([
       [1, 'snaplen-truncated', 'frame 1: only 40 of 54 bytes were captured (cut by the capture\'s snap length of 40 bytes); the last 14 byte(s) of this packet are missing, and TCP payload among them is reported as a stream-gap (a frame cut inside its IP or TCP header is skipped instead)'],
-      [1, 'short-tcp', 'frame 1: TCP header cut short (the frame was cut: see its snaplen-truncated note); frame skipped'],
+      [1, 'short-tcp', 'frame 1: TCP header cut short (the frame was cut: its snaplen-truncated or corrupt-block note says why); frame skipped'],
     ]);
   });
 });
