@@ -222,7 +222,9 @@ export class PcapFileSink {
     this.maxBuffered = opts.maxBuffered ?? 1024 * 1024;
     this.onError = opts.onError;
     this.staging = opts.staged === true && regularOrMissing(path) ? `${path}.${process.pid}.partial` : null;
-    const fd = openSync(this.staging ?? path, 'w');
+    // 0600, as dumpcap creates its files: a capture holds CONNECT passwords and the plaintext
+    // of terminated TLS. (An existing file written in place keeps its mode.)
+    const fd = openSync(this.staging ?? path, 'w', 0o600);
     const h = pcapGlobalHeader();
     try {
       writeAll(fd, h);
