@@ -1,15 +1,17 @@
 // Every key of the TUI, once: the help bar and the `?` overlay read this table.
+// The bar names the views by their digits only (the letters are in the overlay), so
+// that at 80 columns it reaches `5 findings` and `w write`.
 import type { KeyHelp } from './widgets/help-bar.js';
 
 export const GLOBAL_KEYS: KeyHelp[] = [
   { keys: '?', what: 'show all keys', bar: 'keys' },
   { keys: 'q', what: 'quit (also Ctrl-C); the terminal is restored', bar: 'quit' },
   { keys: '/', what: 'display filter (Wireshark-style, e.g. publish && topic matches "home/#")', bar: 'filter' },
-  { keys: '1 p', what: 'packets: list, field tree, hex', bar: 'pkts' },
-  { keys: '2 c', what: 'clients and sessions (version, user, keep-alive, will, subscriptions)', bar: 'clients' },
-  { keys: '3 t', what: 'topic tree with message counts and retained values', bar: 'topics' },
-  { keys: '4 o', what: 'QoS / packet-id flows with state and latency', bar: 'flows' },
-  { keys: '5 x', what: 'findings; enter jumps to the packets involved', bar: 'findings' },
+  { keys: '1 p', what: 'packets: list, field tree, hex', bar: 'pkts', barKeys: '1' },
+  { keys: '2 c', what: 'clients and sessions (version, user, keep-alive, will, subscriptions)', bar: 'clients', barKeys: '2' },
+  { keys: '3 t', what: 'topic tree with message counts and retained values', bar: 'topics', barKeys: '3' },
+  { keys: '4 o', what: 'QoS / packet-id flows with state and latency', bar: 'flows', barKeys: '4' },
+  { keys: '5 x', what: 'findings; enter jumps to the packets involved', bar: 'findings', barKeys: '5' },
   { keys: 'w', what: 'write the shown packets to a pcap file (asks for a path)', bar: 'write' },
   { keys: 'f', what: 'follow new packets (live); scrolling up stops following', bar: 'follow' },
   { keys: 'space', what: 'pause / resume the display (capture continues); in the tree: expand', bar: 'pause' },

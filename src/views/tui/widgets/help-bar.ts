@@ -6,6 +6,8 @@ export interface KeyHelp {
   what: string;
   /** Shown in the one-line bar (short form), not only in the overlay. */
   bar?: string;
+  /** The keys as the bar names them, when shorter than `keys` (`1` for `1 p`). */
+  barKeys?: string;
 }
 
 /** The bar: as many hints as fit `width`, in table order. */
@@ -14,9 +16,10 @@ export function helpBar(items: KeyHelp[], width: number): string {
   let used = 0;
   for (const k of items) {
     if (!k.bar) continue;
-    const plain = `${k.keys} ${k.bar}`;
+    const keys = k.barKeys ?? k.keys;
+    const plain = `${keys} ${k.bar}`;
     if (used + plain.length + (used ? 2 : 0) > width) break;
-    out += `${used ? '  ' : ''}{bold}${esc(k.keys)}{/bold} ${esc(k.bar)}`;
+    out += `${used ? '  ' : ''}{bold}${esc(keys)}{/bold} ${esc(k.bar)}`;
     used += plain.length + (used ? 2 : 0);
   }
   return out;
