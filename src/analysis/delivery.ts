@@ -302,6 +302,40 @@ const CURSOR_SWEEP_MIN = 256;
 const DELIVERED_LISTED = 20;
 /** ACL verdicts an undelivered-publish quotes in its text (acl_explanation has them all). */
 const READS_QUOTED = 5;
+/**
+ * Publishes reported undelivered or withheld that a late delivery is still looked for
+ * (late()): the latest ones, and for each the first subscribers its finding named.
+ */
+const MAX_MISSED = 1_000;
+const MAX_MISSED_SUBSCRIBERS = 100;
+
+/** A subscriber a finding said missed a message, remembered by value (no Session kept alive). */
+interface MissedSub {
+  conn: string;
+  cid: string | null;
+  /** `$share/{group}/{filter}` for a shared group, else null. */
+  shareFilter: string | null;
+  name: string;
+  json: Record<string, unknown>;
+}
+
+/** A publish an undelivered-publish or withheld-delivery reported: a copy that comes after all is late, not dropped. */
+interface Missed {
+  code: 'undelivered-publish' | 'withheld-delivery';
+  frame: number;
+  /** The analysis clock when the message could be routed (PUBLISH, or PUBREL for QoS 2). */
+  readyAt: number;
+  topic: string;
+  qos: number;
+  digest: Buffer;
+  payLen: number;
+  publisher: { client_id: string | null; username: string | null };
+  publisherName: string;
+  /** The subscribers not yet seen to get it late. */
+  subs: MissedSub[];
+  /** No longer looked for. */
+  gone: boolean;
+}
 
 export class DeliveryCorrelator {
   private readonly byTopic = new Map<string, TopicState>();
@@ -347,6 +381,11 @@ export class DeliveryCorrelator {
 
   /** The broker routes a QoS 2 message at its PUBREL (mosquitto, the bundled broker); see reroute(). */
   private readonly routesAtPubrel: boolean;
+  /** Reported publishes by topic, oldest first (late()), and all of them in the order reported. */
+  private readonly missed = new Map<string, Missed[]>();
+  private missedOrder: Missed[] = [];
+  private missedHead = 0;
+  private missedCount = 0;
 
   constructor(
     private readonly ctx: AnalysisContext,
@@ -883,6 +922,11 @@ export class DeliveryCorrelator {
   }
 
   private delivery(rec: PacketRecord, sub: Session): boolean {
+    if (this.deliveryOf(rec, sub)) return true;
+    return this.missedCount !== 0 && this.late(rec, sub);
+  }
+
+  private deliveryOf(rec: PacketRecord, sub: Session): boolean {
     const topic = rec.topic;
     if (topic === null) return false;
     let ts = this.lastTopic;
@@ -1059,6 +1103,100 @@ export class DeliveryCorrelator {
     if (missing.length === 0) return;
     if (delivered.length === 0) this.undelivered(p, missing);
     else for (const e of missing) this.withheld(p, e, delivered);
+    this.remember(p, missing, delivered.length === 0 ? 'undelivered-publish' : 'withheld-delivery');
+  }
+
+  /**
+   * Remember a reported publish (its payload's digest and the subscribers it named, by
+   * value), so that a copy the broker sends after the window is reported as late, not
+   * dropped: a broker frozen for longer than the window (kill -STOP, swapping, a blocked
+   * disk) delivers everything when it resumes, and the finding, a line of NDJSON already
+   * written, cannot be taken back. The latest MAX_MISSED publishes, each with its first
+   * MAX_MISSED_SUBSCRIBERS subscribers.
+   */
+  private remember(p: Pending, missing: Expectation[], code: Missed['code']): void {
+    const digest = p.digest ?? createHash('sha256').update(p.buf.subarray(p.payOff, p.payOff + p.payLen)).digest();
+    const pub = p.publisher;
+    const m: Missed = {
+      code, frame: p.frame, readyAt: p.readyAt, topic: p.topic, qos: p.qos, digest, payLen: p.payLen,
+      publisher: { client_id: findingClientId(pub), username: pub.username }, publisherName: who(pub), gone: false,
+      subs: missing.slice(0, MAX_MISSED_SUBSCRIBERS).map((e) => {
+        const first = e.members[0];
+        return {
+          conn: first?.connId ?? '', cid: e.cid,
+          shareFilter: e.shareGroup !== null ? `$share/${e.key.slice('share:'.length)}` : null,
+          name: subName(e), json: subscriberJson(e),
+        };
+      }),
+    };
+    let list = this.missed.get(p.topic);
+    if (list === undefined) this.missed.set(p.topic, (list = []));
+    list.push(m);
+    this.missedOrder.push(m);
+    this.missedCount++;
+    while (this.missedCount > MAX_MISSED) this.forget(this.missedOrder[this.missedHead++]!);
+    if (this.missedHead > 1024 && 2 * this.missedHead > this.missedOrder.length) {
+      this.missedOrder = this.missedOrder.slice(this.missedHead).filter((x) => !x.gone);
+      this.missedHead = 0;
+    }
+  }
+
+  /** A reported publish is no longer looked for (every subscriber it named got it late, or it is among the oldest). */
+  private forget(m: Missed): void {
+    if (m.gone) return;
+    m.gone = true;
+    m.subs = [];
+    this.missedCount--;
+    const list = this.missed.get(m.topic);
+    if (list === undefined) return;
+    const i = list.indexOf(m);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.missed.delete(m.topic);
+  }
+
+  /**
+   * A broker→client PUBLISH that no awaited publish explains: the copy of a reported
+   * publish (same topic and payload) for a subscriber its finding said missed it? Then
+   * the finding was about a late delivery: a follow-up with the same code, severity
+   * info, `late: true`, names the publish's frame and the delay. Returns true when so.
+   */
+  private late(rec: PacketRecord, sub: Session): boolean {
+    const topic = rec.topic;
+    if (topic === null) return false;
+    const list = this.missed.get(topic);
+    if (list === undefined) return false;
+    const cid = effectiveClientId(sub);
+    const len = payloadLength(rec);
+    for (const m of list) {
+      if (m.payLen !== len) continue;
+      const i = m.subs.findIndex((x) => x.conn === sub.connId || (x.shareFilter === null && cid !== null && x.cid === cid)
+        || (x.shareFilter !== null && sub.subscriptions.has(x.shareFilter)));
+      if (i < 0) continue;
+      if (this.digestRec !== rec) {
+        this.digestRec = rec;
+        this.digestVal = payloadDigest(rec);
+      }
+      if (!this.digestVal!.equals(m.digest)) continue;
+      const x = m.subs[i]!;
+      m.subs.splice(i, 1);
+      if (m.subs.length === 0) this.forget(m);
+      const delay = this.ctx.now - m.readyAt;
+      const window = this.opts.windowUs;
+      const ms = (us: number): string => `${Math.round(us / 1000)} ms`;
+      this.ctx.emit({
+        code: m.code, severity: 'info', conn: sub.connId, clientId: findingClientId(sub), username: sub.username,
+        recs: [rec], frames: [m.frame], topic,
+        text: `Late, not dropped: ${this.broker} delivered the QoS ${m.qos} publish from ${m.publisherName} on '${topic}' (frame ${m.frame}) to ${x.name} after all, in frame ${rec.frame}. `
+          + `The ${m.code} reported for frame ${m.frame} counted it missing because ${this.opts.brokerKind === 'mosquitto' ? 'mosquitto' : 'the broker'} had not sent it ${ms(window)} after it could be routed (the delivery window); it came ${ms(Math.max(0, delay - window))} after that, ${ms(delay)} in all. `
+          + `An ACL denial never delivers, so that finding's ACL reading does not hold for ${x.name}: the broker was slow or stalled (stopped, swapping, blocked on a disk or a bridge), or --delivery-window is too short for it.`,
+        extra: {
+          late: true, reported_frame: m.frame, delay_us: delay, window_us: window,
+          publisher: m.publisher, subscriber: x.json, qos: m.qos,
+        },
+      });
+      return true;
+    }
+    return false;
   }
 
   /**
