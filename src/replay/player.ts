@@ -179,7 +179,16 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
     const t = setTimeout(() => { sleeping = null; r(); }, ms);
     sleeping = () => { clearTimeout(t); sleeping = null; r(); };
   });
-  const onAbort = (): void => { sleeping?.(); poke(); };
+  const onAbort = (): void => {
+    // Held packets are given up now: when they fill the read-ahead cap, the
+    // reader waits for one of them to be let go before it hands out anything.
+    for (const l of lives) {
+      if (l.drainTimer) { clearTimeout(l.drainTimer); l.drainTimer = null; }
+      for (const h of l.held.splice(0)) capture.release(h.ev);
+    }
+    sleeping?.();
+    poke();
+  };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const engine = new Engine({
     onRecord: (rec) => {

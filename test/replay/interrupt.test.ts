@@ -1,9 +1,13 @@
 // A replay stopped early (Ctrl-C: ReplayOptions.signal) stops sending at once,
 // closes its sockets and reports what was played, without calling answers that
 // were never due missing.
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatReport, openCapture, replay } from '../../src/replay/index.js';
+import { startBroker } from '../../src/broker/broker.js';
+import { formatReport, openCapture, replay, type ReplayResult } from '../../src/replay/index.js';
+import { CONNACK, connectPacket, conversation, pcapFile, publishPacket } from '../capture/builders.js';
 import { ROOT } from '../read/run.js';
 import { startVerboseMosquitto, type Peer } from './helpers.js';
 
@@ -36,4 +40,51 @@ describe('replay stopped by its signal', () => {
     expect(report).toMatch(/^replay stopped before the end of the capture: 2 connection\(s\) started, 0 of them with different answers so far/m);
     expect(report).not.toMatch(/the broker answered exactly as in the capture/);
   });
+});
+
+describe('replay stopped while held packets fill the read-ahead cap', () => {
+  let broker: Awaited<ReturnType<typeof startBroker>>;
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    broker = await startBroker({ host: '127.0.0.1', port: 0 });
+    dir = await mkdtemp(join(tmpdir(), 'replay-stop-held-'));
+    const delivery = Buffer.concat([
+      Buffer.from([0x32, 2 + 8 + 2 + 1]), // PUBLISH QoS 1, remaining length
+      Buffer.from([0, 8]), Buffer.from('nobody/t'), // topic
+      Buffer.from([0, 7]), // packet id 7
+      Buffer.from('x'), // payload
+    ]);
+    const chunks = [
+      { dir: 'c2s' as const, bytes: connectPacket('stop-held') },
+      { dir: 's2c' as const, bytes: CONNACK },
+      // A delivery nobody publishes in the replay, and the client PUBACK that waits for it.
+      { dir: 's2c' as const, bytes: delivery },
+      { dir: 'c2s' as const, bytes: Buffer.from([0x40, 0x02, 0x00, 0x07]) },
+    ];
+    // 40 PUBLISHes of 300 bytes held behind the PUBACK: over the 4 KiB cap, so reading waits for them.
+    for (let i = 0; i < 40; i++) chunks.push({ dir: 'c2s', bytes: publishPacket('held/t', Buffer.alloc(300, i)) });
+    chunks.push({ dir: 'c2s', bytes: Buffer.from([0xe0, 0x00]) });
+    file = join(dir, 'held.pcap');
+    await writeFile(file, pcapFile(conversation(chunks)));
+  });
+  afterAll(async () => {
+    await broker?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('ends at once instead of waiting for the held packets forever', async () => {
+    const capture = openCapture(file, { maxBufferedBytes: 4096, chunkSize: 512 });
+    const ac = new AbortController();
+    // The PUBACK waits 1 s for its delivery, then is held (with all after it) for 1 s more; stop in between.
+    setTimeout(() => ac.abort(), 1300);
+    const run = replay(capture, { host: broker.host, port: broker.port, speed: 'max', answerTimeoutMs: 1000, signal: ac.signal });
+    const stalled = new Promise<'stalled'>((r) => setTimeout(() => r('stalled'), 2500).unref());
+    const res = await Promise.race([run, stalled]);
+    expect(res).not.toBe('stalled');
+    const r = res as ReplayResult;
+    expect(r.interrupted).toBe(true);
+    // Only the CONNECT was written: the PUBACK and what waited behind it were given up.
+    expect(r.conns[0]!.sent).toBe(1);
+  }, 15_000);
 });
