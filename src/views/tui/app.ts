@@ -244,7 +244,7 @@ export class TuiApp {
     for (const i of vp.visible()) {
       const rec = s.shown.get(a + i);
       if (!rec) continue;
-      rows.push(packetRow(rec, { width: W, baseTime: base, selected: i === vp.sel && focusList, current: i === vp.sel && !focusList, marked: s.marked.has(rec.frame), maxNo }));
+      rows.push(packetRow(rec, { width: W, baseTime: base, selected: i === vp.sel && focusList, current: i === vp.sel && !focusList, marked: s.marked.has(rec.frame), maxNo, inFinding: s.inFinding(rec) }));
     }
     if (rows.length === 0) {
       rows.push(esc(s.count() === 0 && s.all.end > 0 ? '  (no packet matches the filter)' : this.opts.live ? '  waiting for packets…' : '  (no packets)'));
@@ -667,7 +667,7 @@ export class TuiApp {
     const [a, b] = s.range();
     for (let i = s.sel + dir; i >= a && i < b; i += dir) {
       const r = s.shown.get(i);
-      if (r && hasProblem(r)) { s.sel = i; s.follow = false; this.focus = 'list'; return; }
+      if (r && (hasProblem(r) || s.inFinding(r))) { s.sel = i; s.follow = false; this.focus = 'list'; return; }
     }
     this.flash('no further packet with a finding or note');
   }

@@ -111,6 +111,8 @@ export interface RowOptions {
   current?: boolean;
   /** The largest packet number the list can show (columns()). */
   maxNo?: number;
+  /** A finding names the packet's frame without having marked the record itself. */
+  inFinding?: boolean;
 }
 
 /** A blessed-tagged row exactly `width` columns wide. */
@@ -122,7 +124,7 @@ export function packetRow(rec: PacketRecord, o: RowOptions): string {
   const client = rec.clientId || `:${rec.conn.client.port}`;
   const topic = rec.topic ?? (s.subscriptions ? shortList(s.subscriptions, s.filtersNotListed, (x) => x.filter)
     : s.unsubscriptions ? shortList(s.unsubscriptions, s.filtersNotListed, (x) => x) : '');
-  const problem = hasProblem(rec);
+  const problem = hasProblem(rec) || o.inFinding === true;
   const line = joinCells([
     // The frame number, as the line view, findings and Wireshark give it (live without --write: the running number).
     [c.no, esc(fit(String(rec.frame), c.no, 'right'))],

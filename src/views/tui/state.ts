@@ -17,6 +17,13 @@ export class TuiState {
   private filterFn: Predicate | null = null;
   readonly findings: Finding[] = [];
   findingsDropped = 0;
+  /**
+   * Frames named by the kept findings, with how many name each. The analysis marks the
+   * records it hands a finding (`rec.findings`), but a finding may name frames by number
+   * only, often packets shown long before (the older connection's CONNECT in a session
+   * takeover): those get their `!` from here.
+   */
+  private readonly findingFrames = new Map<number, number>();
   readonly side = new SideModel();
   /** Time of the first packet: the zero of the relative time column. */
   baseTime: number | null = null;
@@ -46,8 +53,17 @@ export class TuiState {
   }
 
   addFinding(f: Finding): void {
-    if (this.findings.length >= MAX_FINDINGS) { this.findings.shift(); this.findingsDropped++; }
+    if (this.findings.length >= MAX_FINDINGS) {
+      const gone = this.findings.shift()!;
+      this.findingsDropped++;
+      for (const n of gone.frames) {
+        const c = (this.findingFrames.get(n) ?? 0) - 1;
+        if (c > 0) this.findingFrames.set(n, c);
+        else this.findingFrames.delete(n);
+      }
+    }
     this.findings.push(f);
+    for (const n of f.frames) this.findingFrames.set(n, (this.findingFrames.get(n) ?? 0) + 1);
     // Its packets may pass the filter now (`finding`): they were tested on arrival.
     if (this.filterFn && this.shown !== this.all && f.frames.length > 0) this.admit(f, this.filterFn);
   }
@@ -144,6 +160,11 @@ export class TuiState {
       if (want.has(r.frame) && (conn === undefined || r.conn.id === conn)) return i;
     }
     return -1;
+  }
+
+  /** Whether a kept finding names this packet's frame. */
+  inFinding(rec: PacketRecord): boolean {
+    return this.findingFrames.has(rec.frame);
   }
 
   /** Records currently shown, oldest first (what `w` writes). */
