@@ -57,6 +57,15 @@ const MAX_OWED = 256;
 /** Windows open at once, all sessions together, and per session (each delivery to it looks at its windows). */
 const MAX_WAITS = 10_000;
 const MAX_WAITS_PER_SESSION = 16;
+/**
+ * Distinct topics of retained copies remembered per session between a SUBSCRIBE and its
+ * SUBACK. Past it (a SUBACK that never comes while the broker keeps sending retained
+ * copies), the set is let go and marked full: a subscription it granted is not watched
+ * (any retained message may have been sent before the SUBACK), counted in `untracked`.
+ */
+export const MAX_EARLY_TOPICS = 1024;
+/** A session's early set past MAX_EARLY_TOPICS. */
+const EARLY_FULL: ReadonlySet<string> = new Set();
 
 export class GrantWatch {
   /** Windows in the order they close (grant time plus a constant window: FIFO). */
@@ -68,7 +77,7 @@ export class GrantWatch {
    * send them first). Weak: a session whose SUBACK never came (closed first, or lost in
    * a gap) must not be kept by it.
    */
-  private readonly early = new WeakMap<Session, Set<string>>();
+  private readonly early = new WeakMap<Session, Set<string> | typeof EARLY_FULL>();
   /** Filters already reported as never delivering, per connection. */
   private readonly neverSaid = new WeakMap<Session, Set<string>>();
   private readonly subscribeCheck: SubscribeCheck | null;
@@ -125,9 +134,12 @@ export class GrantWatch {
     const topic = rec.topic;
     if (topic === null) return;
     if (s.pendingSubscribe.size > 0 && rec.summary.retain) {
-      let set = this.early.get(s);
-      if (!set) this.early.set(s, (set = new Set()));
-      set.add(topic);
+      const set = this.early.get(s);
+      if (set === undefined) this.early.set(s, new Set([topic]));
+      else if (set !== EARLY_FULL) {
+        (set as Set<string>).add(topic);
+        if (set.size > MAX_EARLY_TOPICS) this.early.set(s, EARLY_FULL);
+      }
     }
     const waits = this.bySession.get(s);
     if (!waits) return;
@@ -188,7 +200,7 @@ export class GrantWatch {
   }
 
   /** The retained messages a new subscription is owed: awaited for the delivery window. */
-  private retained(suback: PacketRecord, s: Session, sub: Subscription, subscribe: PacketRecord, existed: boolean, early: Set<string> | undefined): void {
+  private retained(suback: PacketRecord, s: Session, sub: Subscription, subscribe: PacketRecord, existed: boolean, early: ReadonlySet<string> | undefined): void {
     // MQTT 5 Retain Handling: 2 = never sent, 1 = only for a new subscription. A shared
     // subscription is never sent retained messages (MQTT 5 §4.8.2, Shared Subscriptions).
     if (sub.shareGroup !== null || sub.retainHandling === 2 || (sub.retainHandling === 1 && existed)) return;
@@ -196,6 +208,8 @@ export class GrantWatch {
     // whether the filter existed (Retain Handling 1), or was granted again with other options
     // by filters its summary did not list, is not known.
     if (s.subscriptionsIncompleteAt !== null) return;
+    // More retained copies came before the SUBACK than were remembered: which it was sent is not known.
+    if (early === EARLY_FULL) { this.untracked++; return; }
     if (this.waiting >= MAX_WAITS || (this.bySession.get(s)?.length ?? 0) >= MAX_WAITS_PER_SESSION) { this.untracked++; return; }
     const now = this.ctx.now;
     const cid = effectiveClientId(s);
