@@ -298,7 +298,11 @@ const SWEEP_MIN = 1024;
 /** A topic's delivery cursors are swept of closed sessions once there are this many (or twice as many as after the last sweep). */
 const CURSOR_SWEEP_MIN = 256;
 
-/** Subscribers that got a message a withheld-delivery finding names (and lists in delivered_to); the rest are counted. */
+/**
+ * Subscribers a finding names in its text and lists in its extra fields (a withheld-delivery's
+ * delivered_to; an undelivered-publish's subscribers, acl_reads and acl_explanation); the rest
+ * are counted: one dropped publish to 10,000 subscribers made a line of megabytes.
+ */
 const DELIVERED_LISTED = 20;
 /** ACL verdicts an undelivered-publish quotes in its text (acl_explanation has them all). */
 const READS_QUOTED = 5;
@@ -1275,8 +1279,8 @@ export class DeliveryCorrelator {
     const pub = p.publisher;
     const pubName = who(pub);
     const ackPart = (p.ack ? ` (${p.ack.type === 4 ? 'PUBACK' : 'PUBREC'} rc ${p.ack.code})` : '') + resumedText(p);
-    // The text names the first DELIVERED_LISTED (`subscribers` in extra has them all): a
-    // publish to 10,000 subscribers made a text of 10,000 names for each one dropped.
+    // The text and `subscribers` name the first DELIVERED_LISTED (`subscriber_count` counts
+    // them all): a publish to 10,000 subscribers made 10,000 names for each one dropped.
     const list = missing.slice(0, DELIVERED_LISTED).map(describe).join(', ') + (missing.length > DELIVERED_LISTED ? ` and ${missing.length - DELIVERED_LISTED} more` : '');
     // An acl_file decides by user, client id and topic: if another publish of this
     // connection on this topic reached a subscriber, its writes there are allowed.
@@ -1305,7 +1309,8 @@ export class DeliveryCorrelator {
     let text = `${this.broker} ${p.qos === 0 ? 'accepted' : 'acknowledged'} this QoS ${p.qos} publish from ${pubName}${ackPart} on '${p.topic}' but delivered it to none of the ${missing.length} subscriber(s) whose filters match (${list}). ${aclHint}`;
     const extra: Record<string, unknown> = {
       publisher: { client_id: findingClientId(pub), username: pub.username },
-      subscribers: missing.map(subscriberJson),
+      subscribers: missing.slice(0, DELIVERED_LISTED).map(subscriberJson),
+      ...(missing.length > DELIVERED_LISTED ? { subscriber_count: missing.length } : {}),
       qos: p.qos,
       packet_id: p.packetId,
       payload_length: p.payLen,
@@ -1322,7 +1327,7 @@ export class DeliveryCorrelator {
       const allReadsDenied = reads.every((r) => r.v && !r.v.allowed);
       const writeDenied = w !== null && !w.allowed;
       const confirmed = writeDenied || allReadsDenied;
-      // The verdicts the text quotes (acl_explanation and acl_reads have every one).
+      // The verdicts the text quotes (acl_explanation and acl_reads have up to DELIVERED_LISTED).
       const quote = (rs: typeof reads): string => rs.slice(0, READS_QUOTED).map((r) => `read by ${subName(r.e)}: ${r.v!.text}`).join('; ')
         + (rs.length > READS_QUOTED ? `; and ${rs.length - READS_QUOTED} more` : '');
       const readParts = quote(reads.filter((r) => r.v));
@@ -1333,7 +1338,14 @@ export class DeliveryCorrelator {
       const partly = deniedReads.length > 0 && !allReadsDenied
         ? ` It denies the read of ${deniedReads.length} of them (${quote(deniedReads)}), so those would not get it anyway${allowedNames.length > 0 ? `; it allows ${allowedNames.length === 1 ? 'the read of ' + allowedNames[0] : `the reads of ${allowedNames.slice(0, READS_QUOTED).join(', ')}${allowedNames.length > READS_QUOTED ? ` and ${allowedNames.length - READS_QUOTED} more` : ''}`}, whose loss it does not explain` : ''}.`
         : '';
-      extra['acl_explanation'] = [...(w ? [w.full ?? w.text] : []), ...reads.filter((r) => r.v).map((r) => r.v!.full ?? r.v!.text)].join('\n\n');
+      // acl_reads and acl_explanation list DELIVERED_LISTED reads at most, those denied first
+      // (they explain the loss) when there are more; the counts say how many were asked.
+      const asked = reads.filter((r) => r.v);
+      const listed = asked.length <= DELIVERED_LISTED ? asked
+        : [...deniedReads, ...asked.filter((r) => r.v!.allowed)].slice(0, DELIVERED_LISTED);
+      const more = asked.length - listed.length;
+      extra['acl_explanation'] = [...(w ? [w.full ?? w.text] : []), ...listed.map((r) => r.v!.full ?? r.v!.text),
+        ...(more > 0 ? [`(${more} more subscribers' read verdicts not listed: ${deniedReads.length} of the ${asked.length} reads asked are denied.)`] : [])].join('\n\n');
       extra['acl_confirmed'] = confirmed;
       if (w !== null) extra['acl_write_allowed'] = w.allowed;
       else extra['acl_not_checked'] = 'username-unknown';
@@ -1342,7 +1354,8 @@ export class DeliveryCorrelator {
       const explaining = !writeDenied && allReadsDenied ? reads[0]!.v! : w;
       if (explaining !== null) Object.assign(extra, aclFields(explaining));
       if (!writeDenied) {
-        extra['acl_reads'] = reads.filter((r) => r.v).map((r) => ({ subscriber: subName(r.e), ...aclFields(r.v!) }));
+        extra['acl_reads'] = listed.map((r) => ({ subscriber: subName(r.e), ...aclFields(r.v!) }));
+        if (more > 0) { extra['acl_reads_count'] = asked.length; extra['acl_reads_denied'] = deniedReads.length; }
       }
       const unknown = w === null ? ` The acl_file was not asked about the write: ${usernameUnknownText(pubName)}.` : '';
       if (w !== null || allReadsDenied) text = text.slice(0, text.length - aclHint.length).trimEnd();

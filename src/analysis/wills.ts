@@ -15,6 +15,9 @@ export interface WillAcl {
   route: (topic: string, s: Session) => string[];
 }
 
+/** Subscribers a denied will's finding names (text and `subscribers`); the rest are counted (`subscriber_count`), as for other undelivered publishes. */
+const ROUTE_LISTED = 20;
+
 interface Candidate extends HeapEntry {
   session: Session;
   topic: string;
@@ -30,6 +33,8 @@ interface Candidate extends HeapEntry {
   denied: AclVerdict | null;
   /** For a denied will: the subscribers it would have gone to when it fell due (described as in findings). */
   route: string[];
+  /** How many subscribers the route had (`route` keeps the first ROUTE_LISTED). */
+  routeCount: number;
 }
 
 const NO_ROUTE: string[] = [];
@@ -157,9 +162,14 @@ export class WillTracker {
       session: s, topic: w.topic, payload: w.payload, since: s.lastClientTime, dueAt: time + delay, until: time + this.windowUs + delay, published: false, why,
       denied: v !== null && !v.allowed ? v : null,
       // Routed when it falls due (now): those subscribers are the ones that miss it.
-      route: v !== null && !v.allowed ? this.acl!.route(w.topic, s) : NO_ROUTE,
+      route: NO_ROUTE, routeCount: 0,
       heapKey: 0, heapSeq: 0, heapIndex: -1,
     };
+    if (v !== null && !v.allowed) {
+      const r = this.acl!.route(w.topic, s);
+      c.route = r.length > ROUTE_LISTED ? r.slice(0, ROUTE_LISTED) : r;
+      c.routeCount = r.length;
+    }
     this.arm(c);
     const cid = effectiveClientId(s);
     if (delay > 0 && cid !== null) this.delayed.set(cid, c);
@@ -227,9 +237,9 @@ export class WillTracker {
     this.ctx.emit({
       code: 'undelivered-publish', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       frames: s.connectFrame !== null ? [s.connectFrame] : [], topic: c.topic,
-      text: `The will of ${who(s)} on '${c.topic}' (${c.payload.length} byte(s)) was due when the client ${c.why}, but the broker delivered it to none of the ${route.length} subscriber(s) whose filters match (${route.join('; ')}). `
+      text: `The will of ${who(s)} on '${c.topic}' (${c.payload.length} byte(s)) was due when the client ${c.why}, but the broker delivered it to none of the ${c.routeCount} subscriber(s) whose filters match (${route.join('; ')}${c.routeCount > route.length ? ` and ${c.routeCount - route.length} more` : ''}). `
         + `The acl_file denies the will's write: ${v.text}. mosquitto checks a will as a publish by its client and drops a denied one without telling anyone.`,
-      extra: { will: true, will_topic: c.topic, cause: c.why, subscribers: route, acl_confirmed: true, acl_write_allowed: false, ...aclFields(v) },
+      extra: { will: true, will_topic: c.topic, cause: c.why, subscribers: route, ...(c.routeCount > route.length ? { subscriber_count: c.routeCount } : {}), acl_confirmed: true, acl_write_allowed: false, ...aclFields(v) },
     });
   }
 

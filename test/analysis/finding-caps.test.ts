@@ -1,0 +1,68 @@
+// An undelivered-publish lists at most 20 subscribers in its extra fields (subscribers,
+// acl_reads, acl_explanation), as its text does, and counts the rest: one dropped publish
+// to thousands of subscribers made an NDJSON line of megabytes.
+import { describe, expect, it } from 'vitest';
+import { parseAclFile } from '../../src/acl/index.js';
+import { Scenario } from './helpers.js';
+
+describe('undelivered-publish to many subscribers', () => {
+  it('subscribers lists the first 20; subscriber_count gives how many missed it', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    for (let k = 0; k < 30; k++) sc.client(`s${k}`).login().sub(1, ['m/#']);
+    sc.client('p').login().publish({ topic: 'm/x', payload: 'v' });
+    const [f] = sc.end();
+    expect(f!.code).toBe('undelivered-publish');
+    const subs = f!.extra['subscribers'] as { client_id: string }[];
+    expect(subs.map((x) => x.client_id)).toEqual(Array.from({ length: 20 }, (_, k) => `s${k}`));
+    expect(f!.extra['subscriber_count']).toBe(30);
+  });
+
+  it('20 or fewer: listed in full, no count', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    for (let k = 0; k < 20; k++) sc.client(`s${k}`).login().sub(1, ['m/#']);
+    sc.client('p').login().publish({ topic: 'm/x', payload: 'v' });
+    const [f] = sc.end();
+    expect(f!.extra['subscribers']).toHaveLength(20);
+    expect(f!.extra['subscriber_count']).toBeUndefined();
+  });
+
+  it('with --acl: acl_reads lists 20, the denied ones first, with the counts; the line stays small', () => {
+    // Everyone may write and read m/#, except user bad, who may read nothing there.
+    const acl = parseAclFile('pattern readwrite m/#\n\nuser bad\ntopic deny m/#\n', 'big.acl');
+    const sc = new Scenario({ brokerKind: 'mosquitto', acl });
+    for (let k = 0; k < 1000; k++) sc.client(`s${k}`).login({ username: `u${k}` }).sub(1, ['m/#']);
+    sc.client('bad1').login({ username: 'bad' }).sub(1, ['m/#']);
+    sc.client('bad2').login({ username: 'bad' }).sub(1, ['m/#']);
+    sc.client('p').login({ username: 'w' }).publish({ topic: 'm/x', payload: 'v' });
+    const [f] = sc.end().filter((x) => x.code === 'undelivered-publish'); // bad's SUBACKs are withheld-delivery at_subscribe
+    expect(f!.code).toBe('undelivered-publish');
+    const reads = f!.extra['acl_reads'] as { subscriber: string; acl_allowed: boolean }[];
+    expect(reads).toHaveLength(20);
+    expect(reads.slice(0, 2).map((r) => [r.subscriber, r.acl_allowed])).toEqual([['bad1', false], ['bad2', false]]);
+    expect(reads.slice(2).every((r) => r.acl_allowed)).toBe(true);
+    expect(f!.extra).toMatchObject({ acl_reads_count: 1002, acl_reads_denied: 2, subscriber_count: 1002, acl_confirmed: false });
+    expect(f!.extra['subscribers']).toHaveLength(20);
+    const explanation = f!.extra['acl_explanation'] as string;
+    expect(explanation).toContain("(982 more subscribers' read verdicts not listed: 2 of the 1002 reads asked are denied.)");
+    // About 1,000 subscribers' worth of JSON before (over 300 KB); now a few kilobytes.
+    expect(JSON.stringify(f).length).toBeLessThan(40_000);
+  });
+
+  it('a will the acl_file denies, due to 30 subscribers: 20 listed in text and extra, the rest counted', () => {
+    const acl = parseAclFile('user admin\ntopic readwrite #\n\nuser sensor\ntopic write sensors/#\n', 'site.acl');
+    const sc = new Scenario({ brokerKind: 'mosquitto', acl });
+    for (let k = 0; k < 30; k++) sc.client(`a${k}`).login({ username: 'admin' }).sub(1, ['status/#']);
+    const c = sc.client('sensor');
+    c.connect({ username: 'sensor', will: { topic: 'status/sensor', payload: 'offline' } });
+    c.connack(0);
+    sc.wait(10);
+    c.close('reset');
+    const f = sc.end().filter((x) => x.code === 'undelivered-publish');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.extra['subscribers']).toHaveLength(20);
+    expect(f[0]!.extra['subscriber_count']).toBe(30);
+    expect(f[0]!.text).toContain("none of the 30 subscriber(s) whose filters match (a0: 'status/#'; ");
+    expect(f[0]!.text).toContain("a19: 'status/#' and 10 more)");
+    expect(f[0]!.text).not.toContain('a20:');
+  });
+});
