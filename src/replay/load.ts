@@ -60,6 +60,12 @@ export interface ConnScript {
   answerCount: number;
   firstSent: PacketRef | null;
   lastSent: PacketRef | null;
+  /**
+   * Capture frame of a gap in the client's stream (bytes not captured: a snap
+   * length, a lost segment) before its first packet: the CONNECT was lost there,
+   * the connection did not begin mid-way.
+   */
+  gapBeforeFirstSent: number | null;
   /** Capture frame of the broker's first DISCONNECT, of its first refusing CONNACK. */
   brokerDisconnectFrame: number | null;
   refusedConnackFrame: number | null;
@@ -157,6 +163,10 @@ export class CaptureScripts {
       onRecord: (rec) => { if (rec.kind === 'packet') this.onPacket(rec); },
       observers: [{
         open: (meta, time) => { this.get(meta, time); this.seen(time); },
+        gap: (meta, dir, _time, frame) => {
+          const c = this.scripts.get(meta);
+          if (c && dir === 'c2s' && c.script.sentCount === 0 && c.script.gapBeforeFirstSent === null) c.script.gapBeforeFirstSent = frame;
+        },
         close: (meta, closeTime, how) => {
           const c = this.scripts.get(meta);
           if (!c) return;
@@ -183,7 +193,7 @@ export class CaptureScripts {
     if (!c) {
       const script: ConnScript = {
         index: ++this.indexes, meta, clientId: null, version: 4, openTime: time, close: null,
-        sentCount: 0, answerCount: 0, firstSent: null, lastSent: null, brokerDisconnectFrame: null, refusedConnackFrame: null,
+        sentCount: 0, answerCount: 0, firstSent: null, lastSent: null, gapBeforeFirstSent: null, brokerDisconnectFrame: null, refusedConnackFrame: null,
         answers: new AnswerMatcher(MAX_DIFFERENCES_LISTED), pendingAnswerTimes: new Fifo<number>(), answersDue: 0, awaitingAnswers: true, lastTime: time,
       };
       // Only packet ids and counts: acks name their delivery by its position.

@@ -25,7 +25,10 @@ export function formatReport(res: ReplayResult, target: string, clientIdSuffix?:
     differing++;
     lines.push(`${who}: DIFFERENT (${summary})`);
     const first = s.firstSent;
-    if (first && first.type !== 1) {
+    if (first && first.type !== 1 && s.gapBeforeFirstSent !== null) {
+      // The CONNECT was not captured (snap length, lost segments): the capture did see the connection start.
+      lines.push(`  note: the client's first bytes on this connection are missing from the capture (a gap in capture frame ${s.gapBeforeFirstSent}: cut by the snap length or segments not captured), so its CONNECT was not captured and the first packet sent is ${packetTypeName(first.type)} (capture frame ${first.frame}); a broker closes a connection whose first packet is not a CONNECT [MQTT-3.1.0-1], so its answers cannot match`);
+    } else if (first && first.type !== 1) {
       // A capture that began mid-connection: replaying it cannot reproduce the session.
       lines.push(`  note: the capture has no CONNECT on this connection (it began mid-connection, first packet ${packetTypeName(first.type)} in capture frame ${first.frame}); a broker closes a connection whose first packet is not a CONNECT [MQTT-3.1.0-1], so its answers cannot match`);
     }
