@@ -823,7 +823,15 @@ export class SessionTracker {
       const prev = previous !== null && effectiveClientId(previous) === cid ? previous : undefined;
       if (prev) {
         for (const sub of prev.subscriptions.values()) {
-          if (!s.subscriptions.has(sub.filter)) this.put(s, rec, { ...sub, grantedAt: this.ctx.now, inherited: true });
+          // A literal of the same shape as a SUBACK's (suback()), not a spread: one hidden class for every subscription.
+          if (!s.subscriptions.has(sub.filter)) {
+            this.put(s, rec, {
+              filter: sub.filter, topicFilter: sub.topicFilter, shareGroup: sub.shareGroup,
+              requestedQos: sub.requestedQos, grantedQos: sub.grantedQos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished,
+              retainHandling: sub.retainHandling, subscribeFrame: sub.subscribeFrame, subackFrame: sub.subackFrame,
+              grantedAt: this.ctx.now, inherited: true,
+            });
+          }
         }
         // What the earlier session held beyond what the analysis kept is held by this one too.
         if (prev.subscriptionsIncompleteAt !== null) this.notKept(s, rec, prev.subscriptionsNotKept, 'inherited');
