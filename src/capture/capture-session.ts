@@ -164,8 +164,8 @@ class SideSink implements TcpDirectionSink {
     else this.session.event(conn, { kind: 'data', side: this.idx, bytes, frame, time });
   }
 
-  gap(lost: number, frame: number, time: number, notCaptured = false): void {
-    this.session.event(this.conn, { kind: 'gap', side: this.idx, lost, frame, time, reason: notCaptured ? 'not-captured' : 'lost' });
+  gap(lost: number, frame: number, time: number, kind?: 'not-captured' | 'snap-cut'): void {
+    this.session.event(this.conn, { kind: 'gap', side: this.idx, lost, frame, time, reason: kind ?? 'lost' });
   }
 
   conflict(frame: number): void {

@@ -13,10 +13,12 @@ export interface TcpDirectionSink {
    * `lost` bytes were never captured before the next delivered byte. The frame is
    * the segment right after the hole when one was held (where tshark reports
    * "previous segment not captured"), else the one that showed the hole.
-   * `notCaptured`: not one segment of this direction was captured so far (the
-   * first ACK past its bytes, see skipUnseen); otherwise a hole in a captured direction.
+   * `kind`: `not-captured` when not one segment of this direction was captured so far
+   * (the first ACK past its bytes, see skipUnseen); `snap-cut` when the bytes are the
+   * tail of a segment cut short in the capture (`frame`, cut by the snap length or a
+   * damaged block; see cutGap); otherwise (undefined) a hole in a captured direction.
    */
-  gap(lost: number, frame: number, timeUs: number, notCaptured?: boolean): void;
+  gap(lost: number, frame: number, timeUs: number, kind?: 'not-captured' | 'snap-cut'): void;
   /**
    * A retransmission (frame) carries bytes that differ from the copy already
    * taken at the same sequence numbers; the first copy stays. Called once per direction.
@@ -272,7 +274,7 @@ export class TcpDirection {
     this.last = null;
     if (first) {
       this.unseenFirst = frame;
-      this.sink.gap(n, frame, timeUs, true);
+      this.sink.gap(n, frame, timeUs, 'not-captured');
     } else {
       this.unseenQuiet += n;
     }
@@ -310,7 +312,7 @@ export class TcpDirection {
     const missing = seqDiff(c.to, this.nextSeq!);
     if (missing <= 0) return;
     this.lost += missing;
-    this.sink.gap(missing, c.frame, c.timeUs);
+    this.sink.gap(missing, c.frame, c.timeUs, 'snap-cut');
     this.nextSeq = c.to;
     this.last = null;
     this.drain();

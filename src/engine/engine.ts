@@ -12,16 +12,18 @@ export type CloseHow = 'fin' | 'reset' | 'error' | 'end';
 
 /**
  * Why bytes of a direction are missing (Engine.gap, EngineObserver.gap):
- * - `lost`: bytes missing inside a direction that was captured (a hole, a segment
- *   cut by the snap length, bytes ACKed but not captured);
+ * - `lost`: bytes missing inside a direction that was captured (a hole, bytes ACKed
+ *   but not captured);
+ * - `snap-cut`: the tail of a segment the capture cut short (the snap length, or a
+ *   damaged pcapng block), which no full copy filled; `frame` is the cut frame;
  * - `skipped`: bytes the framer did not decode as packets (too large, unframeable,
  *   skipped while resyncing, cut off at the end);
  * - `not-captured`: not one segment of this direction was captured (a one-way
  *   capture): the capture reader reports it once, at the first ACK past its bytes.
- * After `lost` or `skipped` the direction is still captured, so what it sends later
+ * After `lost`, `snap-cut` or `skipped` the direction is still captured, so what it sends later
  * is seen; after `not-captured` nothing of it is, until a segment of it shows up.
  */
-export type GapReason = 'lost' | 'skipped' | 'not-captured';
+export type GapReason = 'lost' | 'skipped' | 'not-captured' | 'snap-cut';
 
 /** Something that watches the engine's packets (analysis, statistics). */
 export interface EngineObserver {
@@ -178,9 +180,10 @@ export class Engine {
       text: reason === 'not-captured'
         // lost is only what the first ACK past it implies; the capture note counts them all.
         ? `the ${stream} stream is missing from the capture: not one segment of this direction has been captured so far (a one-way capture, or its start was lost), so its packets cannot be decoded`
-        : stepped !== null
-          ? `${bytes} missing from the ${stream} stream (segment not captured); ${stepped}`
-          : `${bytes} missing from the ${stream} stream (segment not captured); packets around the gap may be lost and framing resyncs at the next plausible packet`,
+        : `${bytes} missing from the ${stream} stream (${reason === 'snap-cut'
+          // The segment was captured, but not all of it: the frame's own note says what cut it.
+          ? `frame ${frame} was cut short in the capture: its snaplen-truncated or corrupt-block note says why`
+          : 'segment not captured'}); ${stepped ?? 'packets around the gap may be lost and framing resyncs at the next plausible packet'}`,
       extra: { dir, ...(lost !== undefined ? { lost_bytes: lost } : {}), ...(reason !== 'lost' ? { reason } : {}), ...(stepped !== null ? { resync: 'exact' } : {}) },
     }, time);
     for (const o of this.observers) o.gap?.(st.meta, dir, time, frame, reason);

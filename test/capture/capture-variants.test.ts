@@ -151,8 +151,9 @@ describe('capture variants: what tshark does not show is said', () => {
     expect(expected.files['editcap-snap72.pcap']!.mqtt).toEqual([[4, 1], [5, 2], [6, 3], [8, 3], [10, 12], [11, 13], [12, 14]]);
     expect(d.mqtt).toEqual([[5, 2], [10, 12], [11, 13], [12, 14]]);
     expect(d.gapFrames).toEqual([4, 6, 8]);
-    // Holes in a direction that was captured: ordinary gaps, not a one-way capture.
-    expect(d.gapReasons).toEqual(['lost', 'lost', 'lost']);
+    // Tails cut by the snap length in a direction that was captured: not a one-way capture,
+    // and not segments missing from the capture (each stream-gap names the cut frame).
+    expect(d.gapReasons).toEqual(['snap-cut', 'snap-cut', 'snap-cut']);
     // editcap -s cut the records but left the interface's snap length at 262144: the note says both.
     expect(d.notes.find((n) => n.frame === 4)!.text).toBe(
       'frame 4: only 72 of 84 bytes were captured (cut when the file was written or edited, e.g. by editcap -s: below the capture\'s snap length of 262144 bytes); '
