@@ -9,6 +9,7 @@ import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
 import { clientAliasRefused, effectiveClientId, findingClientId, goneBy, isLive, outlivesConnection, type Session, type SessionTracker, type Subscription, usernameUnknown, usernameUnknownText } from './sessions.js';
 import { topicMatches } from './topic.js';
+import { packetTypeName } from '../protocol/packet-types.js';
 import { aclFields, type AclDecision, type AclRuleRef } from './acl-check.js';
 
 export interface AclVerdict {
@@ -390,6 +391,17 @@ export class DeliveryCorrelator {
   private missedOrder: Missed[] = [];
   private missedHead = 0;
   private missedCount = 0;
+  /** The analysis clock at the latest broker→client packet, on any connection (-1: none yet). */
+  private brokerAt = -1;
+  /**
+   * The first client request that awaits an answer (CONNECT, QoS 1/2 PUBLISH, PUBREL,
+   * SUBSCRIBE, UNSUBSCRIBE, PINGREQ) since that packet: its frame (0: none), time, type
+   * and connection. A broker that answers nothing anywhere while one waits is stalled.
+   */
+  private requestFrame = 0;
+  private requestAt = 0;
+  private requestType = 0;
+  private requestBy: Session = NO_SESSION;
 
   constructor(
     private readonly ctx: AnalysisContext,
@@ -522,6 +534,13 @@ export class DeliveryCorrelator {
   /** Returns true when an s2c PUBLISH was matched to a client's publish. */
   packet(rec: PacketRecord, s: Session): boolean {
     const sum = rec.summary;
+    if (rec.dir === 's2c') { this.brokerAt = this.ctx.now; if (this.requestFrame !== 0) { this.requestFrame = 0; this.requestBy = NO_SESSION; } }
+    else if (this.requestFrame === 0 && awaitsAnswer(sum.type, sum.qos)) {
+      this.requestFrame = rec.frame;
+      this.requestAt = this.ctx.now;
+      this.requestType = sum.type;
+      this.requestBy = s;
+    }
     switch (sum.type) {
       case 3: if (rec.dir === 'c2s') this.publish(rec, s); else return this.delivery(rec, s); break;
       case 4: case 5: if (rec.dir === 's2c') this.ack(rec, s); break;
@@ -1275,6 +1294,21 @@ export class DeliveryCorrelator {
     return this.opts.brokerKind === 'mosquitto' ? 'mosquitto' : 'The broker';
   }
 
+  /**
+   * The broker looks stalled when this window closes: it sent nothing, on any connection,
+   * since before the message could be routed, while a client request (one it answers at
+   * once: a PINGREQ, a QoS 1 PUBLISH, a CONNECT…) waited at least the settle time for its
+   * answer on a connection that stayed open and in view. Then a missing delivery is more
+   * likely late (a stopped or overloaded broker) than denied. Null when not.
+   */
+  private stalled(p: Pending): { frame: number; type: number; by: Session; us: number } | null {
+    if (this.requestFrame === 0 || this.brokerAt > p.readyAt) return null;
+    const waited = p.deadline - this.requestAt;
+    const by = this.requestBy;
+    if (waited < this.settleUs || goneBy(by, this.requestAt, p.deadline)) return null;
+    return { frame: this.requestFrame, type: this.requestType, by, us: waited };
+  }
+
   private undelivered(p: Pending, missing: Expectation[]): void {
     const pub = p.publisher;
     const pubName = who(pub);
@@ -1293,10 +1327,15 @@ export class DeliveryCorrelator {
       held.push(h);
     }
     const heldHint = held === null ? '' : held.map((h) => capitalize(heldBackText(h, effectiveClientId(h.m) ?? h.m.connId))).join(' ');
+    const stall = held === null ? this.stalled(p) : null;
+    const stallHint = stall === null ? ''
+      : `The broker looks stalled rather than denying: it sent nothing on any connection from before this publish until the window closed, and left the ${packetTypeName(stall.type)} of ${who(stall.by)} (frame ${stall.frame}) unanswered for ${Math.round(stall.us / 1000)} ms. A stopped or overloaded broker delivers late; a copy that still comes is reported as late (the same code, severity info).`;
     // Only shared subscriptions missed it: a broker without $share support (aedes 1.x
     // alone) grants them and never delivers, so a denied write is not the only reading.
     const aclHint = held !== null
       ? heldHint
+      : stall !== null
+      ? stallHint
       : otherFrame !== null
       ? `This is not a write denial: another publish by ${pubName} on this topic was delivered (frame ${otherFrame}), and an acl_file decides by user and topic. The broker dropped or held back this one: a subscriber that stopped reading (its queue at the broker full), a broker under load, or a delivery later than the window (--delivery-window).`
       : missing.every((e) => e.shareGroup !== null)
@@ -1320,6 +1359,7 @@ export class DeliveryCorrelator {
     if (p.resumedFrom !== '') extra['published_on_conn'] = p.resumedFrom;
     if (otherFrame !== null) extra['delivered_other_frame'] = otherFrame;
     if (held !== null) extra['held_back'] = held.map(heldBackJson);
+    if (stall !== null) extra['broker_stalled'] = { request_frame: stall.frame, request_type: packetTypeName(stall.type), conn: stall.by.connId, unanswered_us: stall.us };
     if (this.opts.acl) {
       // Without the publisher's CONNECT its username is unknown: its write is not asked (it would be the anonymous verdict).
       const w = usernameUnknown(pub) ? null : this.opts.acl({ username: pub.username, clientId: effectiveClientId(pub), access: 'write', topic: p.topic });
@@ -1368,7 +1408,7 @@ export class DeliveryCorrelator {
           ? ` The acl_file ${w !== null ? 'allows the write but ' : ''}denies the read of every matching subscriber: ${readParts}.${unknown}`
           : (w !== null
             ? ` The acl_file allows this write (${w.text}), so the drop is not explained by the ACL.`
-            : unknown) + partly + (held !== null ? ` ${heldHint}` : '');
+            : unknown) + partly + (held !== null ? ` ${heldHint}` : '') + (stall !== null ? ` ${stallHint}` : '');
     }
     this.ctx.emit({
       code: 'undelivered-publish', severity: 'warn', conn: pub.connId, clientId: findingClientId(pub), username: pub.username,
@@ -1483,6 +1523,11 @@ export function sysWrite(topic: string): boolean {
 export function sysWriteHint(brokerKind: DeliveryOptions['brokerKind']): string {
   const why = 'refuses every client write to a topic starting with $SYS (it compares the first 4 characters, so $SYSTEM/x too), with or without an acl_file and whatever the file grants (even topic readwrite #): no rule of the file is the reason.';
   return brokerKind === 'mosquitto' ? `mosquitto ${why}` : `With mosquitto this is expected: it ${why}`;
+}
+
+/** A client→broker packet the broker answers: CONNECT, QoS 1/2 PUBLISH, PUBREL, SUBSCRIBE, UNSUBSCRIBE, PINGREQ. */
+function awaitsAnswer(type: number, qos: number): boolean {
+  return type === 1 || (type === 3 && qos > 0) || type === 6 || type === 8 || type === 10 || type === 12;
 }
 
 /** An expectation that was met, and the delivery that met it. */

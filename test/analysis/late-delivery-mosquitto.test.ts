@@ -1,7 +1,8 @@
 // A real mosquitto 2 stopped (SIGSTOP) for longer than the delivery window: a QoS 0
 // publish sent meanwhile is reported undelivered when the window closes, and when the
 // broker resumes (SIGCONT) it delivers it. The late copy gets a follow-up saying it was
-// late, not dropped. mosquitto missing is a failure (requireBinary), never a skip.
+// late, not dropped; and a PINGREQ left unanswered meanwhile makes the first finding say the
+// broker looks stalled. mosquitto missing is a failure (requireBinary), never a skip.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
@@ -84,9 +85,13 @@ describe('a mosquitto stopped past the delivery window', () => {
 
     process.kill(broker.pid!, 'SIGSTOP');
     pub.send({ cmd: 'publish', topic: 'late/x', payload: Buffer.from('hello'), qos: 0, retain: false });
-    await sleep(1500);
+    await sleep(100);
+    sub.send({ cmd: 'pingreq' }); // left unanswered while the broker is stopped
+    await sleep(1400);
     engine.tick(nowUs());
     expect(findings.map((f) => [f.code, f.severity])).toEqual([['undelivered-publish', 'warn']]);
+    expect(findings[0]!.text).toContain('The broker looks stalled rather than denying: it sent nothing on any connection from before this publish until the window closed, and left the PINGREQ of client \'watcher\'');
+    expect(findings[0]!.extra['broker_stalled']).toMatchObject({ request_type: 'PINGREQ' });
 
     process.kill(broker.pid!, 'SIGCONT');
     await waitUntil(() => sub.got.some((p) => p.cmd === 'publish'), 'the late delivery');

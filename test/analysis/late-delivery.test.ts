@@ -72,3 +72,47 @@ describe('a delivery after its window closed', () => {
     expect(sc.codes()).toEqual(['undelivered-publish', 'undelivered-publish']);
   });
 });
+
+describe('a broker that answers nothing while the window runs', () => {
+  it('a PINGREQ left unanswered and nothing from the broker anywhere: stalled, not a denied write', () => {
+    const { sc, watcher, pub } = base();
+    const p = pub.publish({ topic: 'a/b', payload: 'x' });
+    sc.wait(100);
+    const ping = watcher.pingreq();
+    sc.wait(1000).tick();
+    const [f] = sc.findings;
+    expect(f!.code).toBe('undelivered-publish');
+    expect(f!.frames).toEqual([p.frame]);
+    expect(f!.text).toContain(`The broker looks stalled rather than denying: it sent nothing on any connection from before this publish until the window closed, and left the PINGREQ of admin (frame ${ping.frame}) unanswered for 900 ms. `
+      + 'A stopped or overloaded broker delivers late; a copy that still comes is reported as late (the same code, severity info).');
+    expect(f!.text).not.toContain('denied write');
+    expect(f!.extra['broker_stalled']).toEqual({ request_frame: ping.frame, request_type: 'PINGREQ', conn: watcher.meta.id, unanswered_us: 900_000 });
+  });
+
+  it('not stalled: the PINGREQ answered, or waiting less than the settle time, or its connection gone', () => {
+    const answered = base();
+    answered.pub.publish({ topic: 'a/b', payload: 'x' });
+    answered.sc.wait(100);
+    answered.watcher.pingreq();
+    answered.watcher.pingresp();
+    answered.sc.wait(1000).tick();
+    const late = base();
+    late.pub.publish({ topic: 'a/b', payload: 'x' });
+    late.sc.wait(900);
+    late.watcher.pingreq(); // 100 ms before the window closes
+    late.sc.wait(200).tick();
+    const gone = base();
+    const other = gone.sc.client('other').login({ username: 'u9' });
+    gone.pub.publish({ topic: 'a/b', payload: 'x' });
+    gone.sc.wait(100);
+    other.pingreq();
+    other.close('reset');
+    gone.sc.wait(1000).tick();
+    for (const { sc } of [answered, late, gone]) {
+      const [f] = sc.findings;
+      expect(f!.code).toBe('undelivered-publish');
+      expect(f!.text).toContain('With an acl_file this is a denied write for user1.');
+      expect(f!.extra['broker_stalled']).toBeUndefined();
+    }
+  });
+});
