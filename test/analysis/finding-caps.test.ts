@@ -48,6 +48,18 @@ describe('undelivered-publish to many subscribers', () => {
     expect(JSON.stringify(f).length).toBeLessThan(40_000);
   });
 
+  it('a shared group of 30 members lists the first 20 of them and counts the rest', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    for (let k = 0; k < 30; k++) sc.client(`g${k}`).login().sub(1, ['$share/g/m/#']);
+    sc.client('p').login().publish({ topic: 'm/x', payload: 'v' });
+    const [f] = sc.end();
+    expect(f!.code).toBe('undelivered-publish');
+    const [group] = f!.extra['subscribers'] as { share_group: string; members: string[]; member_count?: number }[];
+    expect(group!.share_group).toBe('g');
+    expect(group!.members).toEqual(Array.from({ length: 20 }, (_, k) => `g${k}`));
+    expect(group!.member_count).toBe(30);
+  });
+
   it('a will the acl_file denies, due to 30 subscribers: 20 listed in text and extra, the rest counted', () => {
     const acl = parseAclFile('user admin\ntopic readwrite #\n\nuser sensor\ntopic write sensors/#\n', 'site.acl');
     const sc = new Scenario({ brokerKind: 'mosquitto', acl });
