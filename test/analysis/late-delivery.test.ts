@@ -116,3 +116,18 @@ describe('a broker that answers nothing while the window runs', () => {
     }
   });
 });
+
+describe('reported publishes remembered for a late copy', () => {
+  it('the latest 1,000: an older one is no longer looked for', () => {
+    const { sc, watcher, pub } = base();
+    for (let k = 0; k < 1005; k++) pub.publish({ topic: 'a/b', payload: `m${k}` });
+    sc.wait(1500).tick();
+    expect(sc.findings).toHaveLength(1005);
+    const correlator = (sc.analyzer as unknown as { delivery: { missedCount: number } }).delivery;
+    expect(correlator.missedCount).toBe(1000);
+    watcher.deliver({ topic: 'a/b', payload: 'm0' }); // forgotten
+    watcher.deliver({ topic: 'a/b', payload: 'm1004' });
+    expect(sc.findings.slice(1005).map((f) => [f.severity, f.extra['reported_frame']])).toEqual([['info', sc.findings[1004]!.frames[0]]]);
+    expect(correlator.missedCount).toBe(999);
+  });
+});
