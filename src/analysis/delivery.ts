@@ -1304,9 +1304,11 @@ export class DeliveryCorrelator {
    */
   private stalled(p: Pending): { frame: number; type: number; by: Session; us: number } | null {
     if (this.requestFrame === 0 || this.brokerAt > p.readyAt) return null;
-    const waited = p.deadline - this.requestAt;
+    // Until the window closed, or the input ended (end() decides windows still open).
+    const until = Math.min(p.deadline, this.ctx.now);
+    const waited = until - this.requestAt;
     const by = this.requestBy;
-    if (waited < this.settleUs || goneBy(by, this.requestAt, p.deadline)) return null;
+    if (waited < this.settleUs || goneBy(by, this.requestAt, until)) return null;
     return { frame: this.requestFrame, type: this.requestType, by, us: waited };
   }
 

@@ -131,3 +131,18 @@ describe('reported publishes remembered for a late copy', () => {
     expect(correlator.missedCount).toBe(999);
   });
 });
+
+describe('a stall seen at the end of the input', () => {
+  it('counts the wait up to the end, not up to the window it did not reach', () => {
+    const { sc, watcher, pub } = base();
+    pub.publish({ topic: 'a/b', payload: 'x' });
+    sc.wait(100);
+    const ping = watcher.pingreq();
+    sc.wait(400);
+    sc.analyzer.end(sc.time); // 500 ms in: the window (1 s) is decided at the end
+    const [f] = sc.findings;
+    expect(f!.code).toBe('undelivered-publish');
+    expect(f!.extra['broker_stalled']).toEqual({ request_frame: ping.frame, request_type: 'PINGREQ', conn: watcher.meta.id, unanswered_us: 400_000 });
+    expect(f!.text).toContain('unanswered for 400 ms.');
+  });
+});
