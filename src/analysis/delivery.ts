@@ -1332,7 +1332,7 @@ export class DeliveryCorrelator {
     const heldHint = held === null ? '' : held.map((h) => capitalize(heldBackText(h, effectiveClientId(h.m) ?? h.m.connId))).join(' ');
     const stall = held === null ? this.stalled(p) : null;
     const stallHint = stall === null ? ''
-      : `The broker looks stalled rather than denying: it sent nothing on any connection from before this publish until the window closed, and left the ${packetTypeName(stall.type)} of ${who(stall.by)} (frame ${stall.frame}) unanswered for ${Math.round(stall.us / 1000)} ms. A stopped or overloaded broker delivers late; a copy that still comes is reported as late (the same code, severity info).`;
+      : `The broker looks stalled rather than denying: it sent nothing on any connection since before this publish, and left the ${packetTypeName(stall.type)} of ${who(stall.by)} (frame ${stall.frame}) unanswered for ${Math.round(stall.us / 1000)} ms. A stopped or overloaded broker delivers late; a copy that still comes is reported as late (the same code, severity info).`;
     // Only shared subscriptions missed it: a broker without $share support (aedes 1.x
     // alone) grants them and never delivers, so a denied write is not the only reading.
     const aclHint = held !== null

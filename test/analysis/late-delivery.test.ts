@@ -83,7 +83,7 @@ describe('a broker that answers nothing while the window runs', () => {
     const [f] = sc.findings;
     expect(f!.code).toBe('undelivered-publish');
     expect(f!.frames).toEqual([p.frame]);
-    expect(f!.text).toContain(`The broker looks stalled rather than denying: it sent nothing on any connection from before this publish until the window closed, and left the PINGREQ of admin (frame ${ping.frame}) unanswered for 900 ms. `
+    expect(f!.text).toContain(`The broker looks stalled rather than denying: it sent nothing on any connection since before this publish, and left the PINGREQ of admin (frame ${ping.frame}) unanswered for 900 ms. `
       + 'A stopped or overloaded broker delivers late; a copy that still comes is reported as late (the same code, severity info).');
     expect(f!.text).not.toContain('denied write');
     expect(f!.extra['broker_stalled']).toEqual({ request_frame: ping.frame, request_type: 'PINGREQ', conn: watcher.meta.id, unanswered_us: 900_000 });
