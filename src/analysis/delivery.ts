@@ -1329,7 +1329,10 @@ export class DeliveryCorrelator {
       if (h === null) { held = null; break; }
       held.push(h);
     }
-    const heldHint = held === null ? '' : held.map((h) => capitalize(heldBackText(h, effectiveClientId(h.m) ?? h.m.connId))).join(' ');
+    // The first READS_QUOTED in the text, DELIVERED_LISTED in held_back: 10,000 subscribers held back made a text of megabytes.
+    const heldHint = held === null ? ''
+      : held.slice(0, READS_QUOTED).map((h) => capitalize(heldBackText(h, effectiveClientId(h.m) ?? h.m.connId))).join(' ')
+        + (held.length > READS_QUOTED ? ` The other ${held.length - READS_QUOTED} subscribers that missed it were held back the same way (held_back).` : '');
     const stall = held === null ? this.stalled(p) : null;
     const stallHint = stall === null ? ''
       : `The broker looks stalled rather than denying: it sent nothing on any connection since before this publish, and left the ${packetTypeName(stall.type)} of ${who(stall.by)} (frame ${stall.frame}) unanswered for ${Math.round(stall.us / 1000)} ms. A stopped or overloaded broker delivers late; a copy that still comes is reported as late (the same code, severity info).`;
@@ -1361,7 +1364,10 @@ export class DeliveryCorrelator {
     if (p.ack) extra['ack_reason_code'] = p.ack.code;
     if (p.resumedFrom !== '') extra['published_on_conn'] = p.resumedFrom;
     if (otherFrame !== null) extra['delivered_other_frame'] = otherFrame;
-    if (held !== null) extra['held_back'] = held.map(heldBackJson);
+    if (held !== null) {
+      extra['held_back'] = (held.length > DELIVERED_LISTED ? held.slice(0, DELIVERED_LISTED) : held).map(heldBackJson);
+      if (held.length > DELIVERED_LISTED) extra['held_back_count'] = held.length;
+    }
     if (stall !== null) extra['broker_stalled'] = { request_frame: stall.frame, request_type: packetTypeName(stall.type), conn: stall.by.connId, unanswered_us: stall.us };
     if (this.opts.acl) {
       // Without the publisher's CONNECT its username is unknown: its write is not asked (it would be the anonymous verdict).

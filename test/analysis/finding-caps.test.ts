@@ -48,6 +48,25 @@ describe('undelivered-publish to many subscribers', () => {
     expect(JSON.stringify(f).length).toBeLessThan(40_000);
   });
 
+  it('30 subscribers held back by flow control: 5 explained in the text, 20 in held_back, the count', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    const subs = Array.from({ length: 30 }, (_, k) => sc.client(`h${k}`, { version: 5 }).login({ properties: { receive_maximum: 1 } }).sub(1, [{ filter: 'r/#', qos: 1 }]));
+    const p = sc.client('p', { version: 5 }).login();
+    p.publish({ topic: 'r/0', payload: 'm0', qos: 1, id: 1 });
+    p.puback(1);
+    for (const c of subs) c.deliver({ topic: 'r/0', payload: 'm0', qos: 1, id: 1 }); // none acknowledged
+    sc.wait(10);
+    p.publish({ topic: 'r/1', payload: 'm1', qos: 1, id: 2 });
+    p.puback(2);
+    const [f] = sc.end().filter((x) => x.code === 'undelivered-publish');
+    expect(f!.topic).toBe('r/1');
+    expect(f!.extra['held_back']).toHaveLength(20);
+    expect(f!.extra['held_back_count']).toBe(30);
+    expect(f!.text.split('This is flow control, not a denial').length - 1).toBe(5);
+    expect(f!.text).toContain('The other 25 subscribers that missed it were held back the same way (held_back).');
+    expect(f!.text.length).toBeLessThan(5_000);
+  });
+
   it('a shared group of 30 members lists the first 20 of them and counts the rest', () => {
     const sc = new Scenario({ brokerKind: 'mosquitto' });
     for (let k = 0; k < 30; k++) sc.client(`g${k}`).login().sub(1, ['$share/g/m/#']);
