@@ -79,6 +79,19 @@ describe('undelivered-publish to many subscribers', () => {
     expect(group!.member_count).toBe(30);
   });
 
+  it('with --acl and the write denied: only the reads it lists are asked', () => {
+    const acl = parseAclFile('pattern readwrite m/%u/#\n\nuser admin\ntopic readwrite #\n', 'big.acl');
+    const sc = new Scenario({ brokerKind: 'mosquitto', acl });
+    for (let k = 0; k < 2000; k++) sc.client(`s${k}`).login({ username: 'admin' }).sub(1, ['m/#']);
+    sc.client('p').login({ username: 'w' }).publish({ topic: 'm/x', payload: 'v' });
+    const [f] = sc.end().filter((x) => x.code === 'undelivered-publish');
+    expect(f!.extra).toMatchObject({ acl_confirmed: true, acl_write_allowed: false, subscriber_count: 2000 });
+    expect(f!.extra['acl_reads']).toBeUndefined();
+    const explanation = (f!.extra['acl_explanation'] as string).split('\n\n');
+    expect(explanation).toHaveLength(1 + 20 + 1); // the write, 20 reads, the count
+    expect(explanation[21]).toBe('(The reads of the other 1980 subscribers were not asked: the denied write explains the loss.)');
+  });
+
   it('a will the acl_file denies, due to 30 subscribers: 20 listed in text and extra, the rest counted', () => {
     const acl = parseAclFile('user admin\ntopic readwrite #\n\nuser sensor\ntopic write sensors/#\n', 'site.acl');
     const sc = new Scenario({ brokerKind: 'mosquitto', acl });
