@@ -1185,7 +1185,9 @@ export class DeliveryCorrelator {
    */
   private late(rec: PacketRecord, sub: Session): boolean {
     const topic = rec.topic;
-    if (topic === null) return false;
+    // A copy with the retain flag is one sent for a new subscription (a retained message,
+    // maybe another publisher's with the same payload), not the routed message coming late.
+    if (topic === null || rec.summary.retain) return false;
     const list = this.missed.get(topic);
     if (list === undefined) return false;
     const cid = effectiveClientId(sub);

@@ -61,6 +61,21 @@ describe('a delivery after its window closed', () => {
     expect(sc.codes()).toEqual(['undelivered-publish']);
   });
 
+  it('a retained copy (sent for a new subscription) is not a late copy', () => {
+    const { sc, watcher, pub } = base();
+    pub.publish({ topic: 'a/b', payload: 'on' });
+    sc.wait(1500).tick();
+    // Another publisher retains the same payload; the watcher subscribes again and is sent it.
+    const other = sc.client('other').login({ username: 'user3' });
+    other.publish({ topic: 'a/b', payload: 'on', retain: true });
+    watcher.deliver({ topic: 'a/b', payload: 'on' });
+    sc.wait(10);
+    watcher.sub(2, ['a/#']);
+    watcher.deliver({ topic: 'a/b', payload: 'on', retain: true });
+    sc.end();
+    expect(sc.findings.map((f) => [f.code, f.severity])).toEqual([['undelivered-publish', 'warn']]);
+  });
+
   it('a late copy is explained by the publish: not taken for a will', () => {
     const sc = new Scenario({ brokerKind: 'mosquitto', deliveryWindowUs: 1_000_000 });
     const watcher = sc.client('watcher').login().sub(1, ['#']);
