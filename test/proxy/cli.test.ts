@@ -93,7 +93,9 @@ describe('mqttscope proxy', () => {
     expect(recs.filter((r) => r['kind'] === 'packet').every((r) => r['client_id'] === 'json-pub')).toBe(true);
     expect(recs.at(-1)!['kind']).toBe('summary');
     const check = join(ROOT, '../shared/tools/check-json-contract.py');
-    if (existsSync(check)) {
+    // Never skipped: the checker sits in ../shared beside the checkout, locally and in CI.
+    expect(existsSync(check), `JSON contract checker not found at ${check}`).toBe(true);
+    {
       const r = await new Promise<{ code: number | null; out: string }>((res) => {
         const py = spawn('python3', [check], { stdio: ['pipe', 'pipe', 'pipe'] });
         let out = '';
