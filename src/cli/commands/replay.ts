@@ -1,5 +1,6 @@
 // `mqttscope replay FILE --to [HOST:]PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]]`
 import { closeSync, openSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { parseCommandArgs, parseHostPort } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
@@ -14,6 +15,8 @@ except that acks of the broker's deliveries take the ids the live broker used)
 to another broker, collects the broker's answers and reports, per connection,
 how they differ from the captured ones, and connections the broker closed.
 Exit 0 when identical, 1 when different or when nothing could be replayed.
+Ctrl-C, SIGTERM or SIGHUP stops it: the report of what was played, exit 128 + the
+signal number (130 for Ctrl-C).
 
 Options:
   --to [HOST:]PORT          broker to replay against (required; HOST defaults to 127.0.0.1)
@@ -80,39 +83,69 @@ export async function run(argv: string[]): Promise<number> {
   // The capture is read as it is played (a bounded read-ahead): the progress is the file read so far.
   const capture = openCapture(file, { ports });
   const progress = new Progress({ label: `replay ${file} → ${values.to}`, total: capture.stats.fileSize });
-  let res;
-  try {
-    res = await replay(capture, {
-      host: to.host, port: to.port, speed, clientIdSuffix: suffix, answerTimeoutMs: timeout,
-      onProgress: (_d, n) => progress.update(capture.stats.fileBytesRead, n),
-    });
-  } finally {
+  // Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops the replay: nothing more is sent,
+  // the sockets close, and the report of what was played is printed. A second Ctrl-C or
+  // SIGTERM exits at once; a second SIGHUP (a closing terminal may send two) is ignored.
+  const stop = new AbortController();
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (stoppedBy && sig === 'SIGHUP') return;
+    if (stoppedBy) { removeSignals(); process.kill(process.pid, sig); return; }
+    stoppedBy = sig;
     progress.clear();
+    process.stderr.write(`mqttscope replay: stopping (${sig}): closing the replayed connections\n`);
+    stop.abort();
+  };
+  const removeSignals = (): void => { for (const s of STOP_SIGNALS) process.off(s, onSignal); };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  try {
+    return await runReplay();
+  } finally {
+    // Only now: a signal while the report is written must not cut it.
+    removeSignals();
   }
-  for (const n of capture.notes) {
-    // Most capture notes already start with "frame N:"; add it only where missing.
-    // Informational notes (a TLS connection not decoded, ...) matter only when they explain why nothing is replayed.
-    if (n.severity === 'info' && res.conns.length > 0) continue;
-    const where = n.frame > 0 && !/^frame \d+:/.test(n.text) ? `frame ${n.frame}: ` : '';
-    process.stderr.write(`mqttscope replay: ${file}: ${where}${n.text}\n`);
+
+  async function runReplay(): Promise<number> {
+    let res;
+    try {
+      res = await replay(capture, {
+        host: to.host, port: to.port, speed, clientIdSuffix: suffix, answerTimeoutMs: timeout,
+        onProgress: (_d, n) => progress.update(capture.stats.fileBytesRead, n),
+        signal: stop.signal,
+      });
+    } finally {
+      progress.clear();
+    }
+    for (const n of capture.notes) {
+      // Most capture notes already start with "frame N:"; add it only where missing.
+      // Informational notes (a TLS connection not decoded, ...) matter only when they explain why nothing is replayed.
+      if (n.severity === 'info' && res.conns.length > 0) continue;
+      const where = n.frame > 0 && !/^frame \d+:/.test(n.text) ? `frame ${n.frame}: ` : '';
+      process.stderr.write(`mqttscope replay: ${file}: ${where}${n.text}\n`);
+    }
+    if (capture.readError !== null) process.stderr.write(`mqttscope replay: ${file}: ${capture.readError}\n`);
+    if (res.unreachable !== undefined) {
+      throw new CliError(`cannot connect to ${values.to}: ${connectProblem(res.unreachable)}; nothing was replayed`, { code: 'unreachable', exitCode: 1 });
+    }
+    // A file that is no capture at all (or cut inside its file header) holds no connections to look
+    // for: say so, rather than hint at ports as for a capture without MQTT.
+    const unreadable = res.conns.length === 0
+      ? capture.notes.find((n) => n.severity === 'error' && (n.code === 'not-a-capture' || n.code === 'truncated-header'))
+      : undefined;
+    if (unreadable !== undefined) {
+      process.stdout.write(`nothing was replayed: ${file} could not be read as a pcap or pcapng capture (${unreadable.text})\n`);
+      return 1;
+    }
+    process.stdout.write(formatReport(res, `${to.host}:${to.port}`, suffix));
+    // Stopped by a signal: 128 + its number, as a shell reports a command the signal ended
+    // (0 would say "same answers", 1 "different"; neither is known).
+    if (stoppedBy !== null) return 128 + osConstants.signals[stoppedBy];
+    // Nothing replayed is not "the same answers".
+    return res.identical && !capture.hadErrors && res.conns.length > 0 ? 0 : 1;
   }
-  if (capture.readError !== null) process.stderr.write(`mqttscope replay: ${file}: ${capture.readError}\n`);
-  if (res.unreachable !== undefined) {
-    throw new CliError(`cannot connect to ${values.to}: ${connectProblem(res.unreachable)}; nothing was replayed`, { code: 'unreachable', exitCode: 1 });
-  }
-  // A file that is no capture at all (or cut inside its file header) holds no connections to look
-  // for: say so, rather than hint at ports as for a capture without MQTT.
-  const unreadable = res.conns.length === 0
-    ? capture.notes.find((n) => n.severity === 'error' && (n.code === 'not-a-capture' || n.code === 'truncated-header'))
-    : undefined;
-  if (unreadable !== undefined) {
-    process.stdout.write(`nothing was replayed: ${file} could not be read as a pcap or pcapng capture (${unreadable.text})\n`);
-    return 1;
-  }
-  process.stdout.write(formatReport(res, `${to.host}:${to.port}`, suffix));
-  // Nothing replayed is not "the same answers".
-  return res.identical && !capture.hadErrors && res.conns.length > 0 ? 0 : 1;
 }
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * The capture can be opened and read, or a one-line error naming it (as `read` gives): a
