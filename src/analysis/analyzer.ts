@@ -4,7 +4,7 @@ import type { AclFile } from '../acl/index.js';
 import type { CloseHow, EngineObserver, GapReason } from '../engine/engine.js';
 import type { Finding, PacketRecord } from '../model/packet.js';
 import type { ConnMeta, Direction } from '../model/types.js';
-import { aclCheck } from './acl-check.js';
+import { aclAllowedCheck, aclCheck } from './acl-check.js';
 import { AnalysisContext, payloadPreview } from './context.js';
 import { DeliveryCorrelator } from './delivery.js';
 import { type Flow, type FlowKind, type FlowStats, FlowTracker } from './flows.js';
@@ -206,7 +206,7 @@ export class Analyzer implements EngineObserver {
     });
     this.grants = new GrantWatch(this.ctx, this.sessions, this.topics, { windowUs, settleUs: opts.settleUs, brokerKind, acl: opts.acl, aclCheck: acl });
     this.delivery = new DeliveryCorrelator(this.ctx, this.sessions, {
-      windowUs, settleUs: opts.settleUs, brokerKind, acl,
+      windowUs, settleUs: opts.settleUs, brokerKind, acl, ...(opts.acl ? { aclAllowed: aclAllowedCheck(opts.acl) } : {}),
       unacknowledged: (s) => this.flows.unacknowledged(s),
       keepRecords: opts.keepRecords ?? true,
       maxPending: opts.maxPendingDeliveries ?? 250_000,

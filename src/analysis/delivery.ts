@@ -45,6 +45,8 @@ export interface DeliveryOptions {
   settleUs?: number;
   brokerKind: 'mosquitto' | 'aedes' | 'unknown';
   acl?: AclCheck;
+  /** The verdict of `acl` alone, without its explanation (much cheaper): asked for every subscriber of a drop, the explanation only for those a finding lists. */
+  aclAllowed?: (q: Parameters<AclCheck>[0]) => boolean;
   /** The broker→client QoS 1/2 PUBLISHes a connection has not acknowledged (FlowTracker.unacknowledged): asked only when a finding is made. */
   unacknowledged?: (s: Session) => { count: number; oldestFrame: number; oldestTime: number } | null;
   /** Hold each awaited PUBLISH's record, so that a later finding marks it (AnalyzerOptions.keepRecords). */
@@ -1379,25 +1381,26 @@ export class DeliveryCorrelator {
       // dropped publish to 10,000 subscribers asked the file 10,000 times, 125 ms, for
       // verdicts no field showed; 2 ms now).
       const readsAsked = writeDenied && missing.length > DELIVERED_LISTED ? missing.slice(0, DELIVERED_LISTED) : missing;
-      const reads = readsAsked.map((e) => ({ e, v: this.readVerdict(e, p.topic) }));
-      const allReadsDenied = reads.every((r) => r.v && !r.v.allowed);
+      // Every read's verdict, but its explanation (the costly part) only for those quoted or listed.
+      const reads = readsAsked.map((e) => this.lazyRead(e, p.topic));
+      const allReadsDenied = reads.every((r) => r.m !== null && !r.allowed);
       const confirmed = writeDenied || allReadsDenied;
       // The verdicts the text quotes (acl_explanation and acl_reads have up to DELIVERED_LISTED).
       const quote = (rs: typeof reads): string => rs.slice(0, READS_QUOTED).map((r) => `read by ${subName(r.e)}: ${r.v!.text}`).join('; ')
         + (rs.length > READS_QUOTED ? `; and ${rs.length - READS_QUOTED} more` : '');
-      const readParts = quote(reads.filter((r) => r.v));
+      const readParts = quote(reads.filter((r) => r.m !== null));
       // Some reads denied, some allowed: those denied are named with their rule, and the
       // drop is unexplained only for the others.
-      const deniedReads = reads.filter((r) => r.v && !r.v.allowed);
-      const allowedNames = reads.filter((r) => r.v && r.v.allowed).map((r) => subName(r.e));
+      const deniedReads = reads.filter((r) => r.m !== null && !r.allowed);
+      const allowedNames = reads.filter((r) => r.m !== null && r.allowed).map((r) => subName(r.e));
       const partly = deniedReads.length > 0 && !allReadsDenied
         ? ` It denies the read of ${deniedReads.length} of them (${quote(deniedReads)}), so those would not get it anyway${allowedNames.length > 0 ? `; it allows ${allowedNames.length === 1 ? 'the read of ' + allowedNames[0] : `the reads of ${allowedNames.slice(0, READS_QUOTED).join(', ')}${allowedNames.length > READS_QUOTED ? ` and ${allowedNames.length - READS_QUOTED} more` : ''}`}, whose loss it does not explain` : ''}.`
         : '';
       // acl_reads and acl_explanation list DELIVERED_LISTED reads at most, those denied first
       // (they explain the loss) when there are more; the counts say how many were asked.
-      const asked = reads.filter((r) => r.v);
+      const asked = reads.filter((r) => r.m !== null);
       const listed = asked.length <= DELIVERED_LISTED ? asked
-        : [...deniedReads, ...asked.filter((r) => r.v!.allowed)].slice(0, DELIVERED_LISTED);
+        : [...deniedReads, ...asked.filter((r) => r.allowed)].slice(0, DELIVERED_LISTED);
       const more = asked.length - listed.length;
       extra['acl_explanation'] = [...(w ? [w.full ?? w.text] : []), ...listed.map((r) => r.v!.full ?? r.v!.text),
         ...(more > 0 ? [`(${more} more subscribers' read verdicts not listed: ${deniedReads.length} of the ${asked.length} reads asked are denied.)`] : []),
@@ -1499,8 +1502,26 @@ export class DeliveryCorrelator {
     });
   }
 
-  private readVerdict(e: Expectation, topic: string): AclVerdict | null {
-    return this.readCheck(e, topic)?.v ?? null;
+  /**
+   * The subscriber's read, as readCheck() decides whose it is, with the verdict alone
+   * (DeliveryOptions.aclAllowed) and its explanation made on first use: a drop to 10,000
+   * subscribers needs every verdict but quotes and lists 20 explanations.
+   */
+  private lazyRead(e: Expectation, topic: string): LazyRead {
+    const acl = this.opts.acl!;
+    const allowedOf = this.opts.aclAllowed ?? ((q: Parameters<AclCheck>[0]): boolean => acl(q).allowed);
+    const first = e.members[0];
+    let found: Session | null = null;
+    let allowed = false;
+    if (first) {
+      for (const m of e.shareGroup === null ? [first] : e.members) {
+        if (usernameUnknown(m)) continue;
+        const a = allowedOf({ username: m.username, clientId: effectiveClientId(m), access: 'read', topic });
+        if (!a) { found = m; allowed = false; break; }
+        if (found === null) { found = m; allowed = true; }
+      }
+    }
+    return new LazyRead(e, found, allowed, topic, acl);
   }
 
   /**
@@ -1544,6 +1565,17 @@ export function sysWriteHint(brokerKind: DeliveryOptions['brokerKind']): string 
 /** A client→broker packet the broker answers: CONNECT, QoS 1/2 PUBLISH, PUBREL, SUBSCRIBE, UNSUBSCRIBE, PINGREQ. */
 function awaitsAnswer(type: number, qos: number): boolean {
   return type === 1 || (type === 3 && qos > 0) || type === 6 || type === 8 || type === 10 || type === 12;
+}
+
+/** A subscriber's read of a dropped publish: whose it is (null: not asked), the verdict, and its explanation on first use. */
+class LazyRead {
+  private full: AclVerdict | null = null;
+  constructor(readonly e: Expectation, readonly m: Session | null, readonly allowed: boolean, private readonly topic: string, private readonly acl: AclCheck) {}
+  get v(): AclVerdict | null {
+    const m = this.m;
+    if (m === null) return null;
+    return (this.full ??= this.acl({ username: m.username, clientId: effectiveClientId(m), access: 'read', topic: this.topic }));
+  }
 }
 
 /** An expectation that was met, and the delivery that met it. */
