@@ -60,6 +60,11 @@ class ChunkedOut {
   private parts: string[] = [];
   private size = 0;
   broken = false;
+  /**
+   * Called before each write to the stream: the progress line on stderr clears itself
+   * there when stdout is the same terminal, so no output is glued to its end.
+   */
+  beforeWrite: (() => void) | null = null;
   constructor(private readonly stream: NodeJS.WritableStream, private readonly limit = 1 << 20) {}
 
   write(s: string): void {
@@ -75,6 +80,7 @@ class ChunkedOut {
     const s = this.parts.join('');
     this.parts = [];
     this.size = 0;
+    this.beforeWrite?.();
     return this.stream.write(s);
   }
 
@@ -316,6 +322,10 @@ async function readOne(
   keep(analyzer);
   const engine = new Engine({ onRecord: emit, observers: [analyzer, ...observers], ...(o.defaultVersion ? { defaultVersion: o.defaultVersion } : {}) });
   const progress = new Progress({ label: file, total });
+  // stdout on a terminal too (the line view in a shell): the progress line is drawn after
+  // the output and erased before more is written, or the next line would follow it.
+  const sharesTerminal = Boolean(process.stdout.isTTY) && progress.enabled;
+  if (sharesTerminal) out.beforeWrite = () => progress.clear();
   // Every note goes to stderr, info ones too: they say why traffic was not decoded
   // (TLS, an unknown block, notes cut after the per-code limit). The per-code limit
   // of the capture session keeps a long run of one problem to 100 lines and a count.
@@ -339,11 +349,11 @@ async function readOne(
     for await (const b of chunks) {
       inflated += b.length;
       reader.push(b);
-      progress.update(chunks.fileBytesRead, engine.packetCount);
       // The heap guard weighs what was decoded, which for a gzip file is more than the file.
       heap.consumed(inflated);
       await out.flushAndDrain();
       if (out.broken) { chunks.destroy(); break; }
+      progress.update(chunks.fileBytesRead, engine.packetCount);
     }
   } catch (err) {
     // A read error or a damaged gzip stream: say so, then decode what was read.
