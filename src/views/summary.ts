@@ -76,6 +76,11 @@ export class SummaryCounter {
   /** Packets per type number (no name lookup per packet). */
   private readonly typeCounts = new Float64Array(16);
   readonly findingCounts = new Map<string, number>();
+  /**
+   * Of those, the follow-ups (`late: true`) saying that a copy an earlier finding reported
+   * missing arrived after the window: they correct a count, so they are shown apart.
+   */
+  readonly lateCounts = new Map<string, number>();
   readonly perClient = new Map<string, ClientCounts>();
   readonly perTopic = new Map<string, TopicCounts>();
   /**
@@ -302,6 +307,7 @@ export class SummaryCounter {
 
   finding(f: Finding): void {
     this.findingCounts.set(f.code, (this.findingCounts.get(f.code) ?? 0) + 1);
+    if (f.extra?.['late'] === true) this.lateCounts.set(f.code, (this.lateCounts.get(f.code) ?? 0) + 1);
     if (this.findings.length < this.maxFindings) this.findings.push(f);
     if (!this.connMeta.has(f.conn) && !this.findingOnlyConns.has(f.conn)) {
       const only = this.findingOnlyConns;
@@ -334,6 +340,7 @@ export class SummaryCounter {
       bytes: this.bytes,
       extra: {
         ...(this.overflowSet > 0 ? { clients_not_listed: this.clientsNotListed } : {}),
+        ...(this.lateCounts.size > 0 ? { late_findings: Object.fromEntries(this.lateCounts) } : {}),
         per_client: Object.fromEntries(this.perClient),
         per_topic: Object.fromEntries(this.perTopic),
         first_time: this.firstTime,
@@ -659,7 +666,12 @@ export function renderSummary(s: SummaryRecord, opts: SummaryRenderOptions = {})
       ? '  none among the decoded packets: no refused connections or publishes, no silent drops among the observed subscribers, and no protocol problems; the capture notes above say what could not be decoded'
       : '  none: no refused connections or publishes, no silent drops among the observed subscribers, and no protocol problems');
   } else {
-    out.push(columns(Object.entries(s.findings).map(([c, n]) => [c, String(n)]), [false, true]));
+    const late = rec(s.extra['late_findings'] as Record<string, unknown> | undefined);
+    out.push(columns(Object.entries(s.findings).map(([c, n]) => {
+      // A late follow-up is a record of its code, but it takes back part of an earlier report.
+      const l = typeof late[c] === 'number' ? late[c] as number : 0;
+      return l > 0 ? [c, String(n), `(${l} of them: a copy reported missing arrived late)`] : [c, String(n)];
+    }), [false, true, false]));
     const list = opts.findings ?? [];
     if (list.length) {
       out.push('');
