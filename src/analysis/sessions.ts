@@ -812,7 +812,9 @@ export class SessionTracker {
       s.tookOver.push(old.connId);
       this.ctx.emit({
         code: 'session-takeover', severity: 'warn', conn: s.connId, clientId: cid, username: s.username,
-        recs: [s.connectRec, rec], frames: old.connectFrame !== null ? [old.connectFrame] : [],
+        // The older CONNECT too, while it is held (its connection is open): the record then lists
+        // the finding, so a filter on `finding` and the TUI's marks find it, not only its frame.
+        recs: [s.connectRec, rec, old.connectRec], frames: old.connectFrame !== null ? [old.connectFrame] : [],
         text: `Client id '${cid}' connected again on ${s.connId} while ${old.connId} was still connected; the broker closes the older connection and hands the session over [MQTT-3.1.4-3]. Two clients sharing one client id keep kicking each other off.`,
         extra: { previous_conn: old.connId, previous_username: old.username, spec: 'MQTT-3.1.4-3' },
       });
