@@ -360,24 +360,40 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   }, 1000);
   timer.unref();
 
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  // The terminal closed (or the session's leader left): stop as for SIGTERM, flushing --write.
-  process.once('SIGHUP', onSignal);
+  // SIGHUP: the terminal closed (or the session's leader left): stop as for SIGTERM, flushing
+  // --write. The handlers stay until the cleanup is done: a second Ctrl-C or SIGTERM exits at
+  // once, a second SIGHUP (a closing terminal may send two) is ignored rather than left to
+  // its default action, which would cut the --write flush.
+  let signalled = false;
+  const onProcessSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) {
+      if (sig === 'SIGHUP') return;
+      removeSignals();
+      process.kill(process.pid, sig);
+      return;
+    }
+    signalled = true;
+    onSignal();
+  };
+  const removeSignals = (): void => { for (const s of STOP_SIGNALS) process.off(s, onProcessSignal); };
+  for (const s of STOP_SIGNALS) process.on(s, onProcessSignal);
   hooks.signal?.addEventListener('abort', onSignal, { once: true });
   const out = hooks.out ?? process.stdout;
+  let outGone = false;
   const onOutError = (e: NodeJS.ErrnoException): void => {
-    // Reader went away (`| head`): stop quietly.
-    if (e.code === 'EPIPE') { viewFailed = true; resolveStop(); }
+    // The reader of the output went away (`| head`): stop, and say why, or the session
+    // just ends and clients are refused with no hint.
+    if (e.code !== 'EPIPE' || outGone) return;
+    outGone = true;
+    viewFailed = true;
+    errOut.write(`mqttscope: stopping: the output pipe closed (the program reading stdout exited), so the proxy stops accepting clients${pcap ? ` and finishes ${cfg.write}` : ''}\n`);
+    resolveStop();
   };
   out.on('error', onOutError);
   if (view.done) void view.done.then(onSignal);
 
   await stopped;
 
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
   clearInterval(timer);
   await proxy.close();
   const t = now();
@@ -397,6 +413,11 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   else if (!viewFailed) await view.end(summary);
   for (const line of held) errOut.write(`mqttscope: ${line}\n`);
   await hooks.stop?.().catch((e: Error) => { errOut.write(`mqttscope: stopping the broker failed: ${e.message}\n`); });
-  out.off('error', onOutError);
+  // Once broken, late write errors may still come: the listener stays to swallow them.
+  if (!outGone) out.off('error', onOutError);
+  // Only now: a signal during the cleanup above must not cut it.
+  removeSignals();
   return 0;
 }
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
