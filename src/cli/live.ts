@@ -116,6 +116,11 @@ export interface LiveHooks {
   start(w: LiveWiring): Promise<ProxyHandle>;
   /** Lines for stderr once started (where to connect, an example). */
   banner?(proxy: ProxyHandle): string[];
+  /**
+   * Called once the view is up and the banner shown, with the session's diagnostics line
+   * (the TUI's message line, else stderr); lines given after the session began stopping are dropped.
+   */
+  started?(log: (line: string) => void): void;
   /** Stop what start() started besides the proxy (the bundled broker). */
   stop?(): Promise<void>;
   /** Wording of findings. */
@@ -392,7 +397,11 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
   out.on('error', onOutError);
   if (view.done) void view.done.then(onSignal);
 
+  let ending = false;
+  hooks.started?.((line) => { if (!ending) log(line); });
+
   await stopped;
+  ending = true;
 
   clearInterval(timer);
   await proxy.close();

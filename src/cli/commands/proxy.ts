@@ -1,9 +1,11 @@
 // `mqttscope proxy`: the transparent proxy and live view in front of any broker.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import tls from 'node:tls';
 import { endpointString, type Endpoint } from '../../model/types.js';
 import { startProxy, type ProxyHandle, type ProxyOptions } from '../../proxy/index.js';
+import { upstreamFailure } from '../../proxy/link.js';
 import { parseCommandArgs, parseHostPort, type OptionSpec } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { compileFilter } from '../../filter/index.js';
@@ -243,5 +245,60 @@ export async function run(argv: string[]): Promise<number> {
       `forwarding to ${settings.upstreamTls ? 'mqtts://' : ''}${endpointString(upstream)}`,
       clientHint(p, Boolean(settings.tls)),
     ],
+    // Say now, not at the first client, when nothing answers there; the session goes on
+    // (the broker may come up later).
+    started: (log) => {
+      void probeUpstream(upstream, settings.upstreamTls).then((why) => {
+        if (why !== null) {
+          log(`warning: upstream ${settings.upstreamTls ? 'mqtts://' : ''}${endpointString(upstream)} ${why} (checked at start); `
+            + 'clients are dropped until a broker answers there; the proxy keeps listening');
+        }
+      });
+    },
+  });
+}
+
+/** How long the start-up check of the upstream waits for the TCP connect (and TLS handshake). */
+export const UPSTREAM_PROBE_TIMEOUT_MS = 3000;
+
+/**
+ * One connection to the upstream, straight from here (not through the proxy, so it is in
+ * neither the analysis nor the --write file): a TCP connect, and with TLS the handshake,
+ * then closed at once without a byte of MQTT. Resolves with why it failed (the words of
+ * the proxy's own upstream errors), or null when the upstream answered.
+ */
+export function probeUpstream(upstream: Endpoint, upstreamTls: ProxySettings['upstreamTls'], timeoutMs = UPSTREAM_PROBE_TIMEOUT_MS): Promise<string | null> {
+  return new Promise((resolve) => {
+    const raw = net.connect({ host: upstream.host, port: upstream.port });
+    let sock: net.Socket = raw;
+    let tcpUp = false;
+    let settled = false;
+    const done = (why: string | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      sock.destroy();
+      raw.destroy();
+      resolve(why);
+    };
+    const fail = (err: NodeJS.ErrnoException): void => done(upstreamFailure(err, tcpUp && upstreamTls !== undefined, upstreamTls?.ca !== undefined));
+    const timer = setTimeout(() => {
+      done(tcpUp
+        ? `did not finish the TLS handshake within ${timeoutMs / 1000} s`
+        : `could not be reached (no answer to the connection attempt within ${timeoutMs / 1000} s)`);
+    }, timeoutMs);
+    // Never what keeps the process alive.
+    timer.unref();
+    raw.unref();
+    raw.on('error', fail);
+    raw.once('connect', () => { tcpUp = true; });
+    if (upstreamTls) {
+      const host = upstream.host;
+      sock = tls.connect({ socket: raw, host, servername: net.isIP(host) ? undefined : host, ca: upstreamTls.ca, rejectUnauthorized: upstreamTls.rejectUnauthorized ?? true });
+      sock.on('error', fail);
+      sock.once('secureConnect', () => done(null));
+    } else {
+      raw.once('connect', () => done(null));
+    }
   });
 }
