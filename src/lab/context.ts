@@ -5,6 +5,9 @@ import type { LabContext } from './types.js';
 
 type MqttModule = typeof import('mqtt');
 
+/** The longest a step waits for the view to show what the clients wrote. */
+export const CATCH_UP_MAX_MS = 3000;
+
 /** Thrown into a lab script's pending wait when the user quits. */
 export class LabStopped extends Error {
   constructor() { super('lab stopped'); }
@@ -16,12 +19,21 @@ export class MqttLabContext implements LabContext {
   /** Pending sleeps and how to abort each. */
   private readonly waits = new Map<NodeJS.Timeout, (err: Error) => void>();
   private stopped = false;
+  /** Every client socket made, for the bytes the clients have written (closed ones too). */
+  private readonly streams: Array<{ bytesWritten: number }> = [];
+  /** Bytes written that the proxy never showed (a connection cut with data in flight). */
+  private lost = 0;
 
+  /**
+   * `shown` (when given) counts the client-to-broker bytes the view has been given, as whole
+   * packets: a step waits for it to reach what the clients wrote (at most CATCH_UP_MAX_MS).
+   */
   constructor(
     private readonly mqtt: MqttModule,
     readonly url: string,
     readonly pace: number,
     private readonly narrate: (text: string) => void,
+    private readonly shown?: () => number,
   ) {}
 
   say(text: string): void {
@@ -38,10 +50,36 @@ export class MqttLabContext implements LabContext {
     this.clients.clear();
   }
 
-  /** Wait one pace (the previous action's packets show up first), then narrate. */
+  /**
+   * Wait one pace, and until the view has shown every packet the clients wrote (a 2 MB
+   * PUBLISH is written by the client long before the proxy has read it all), then narrate:
+   * the narration never comes before the packets of the action before it.
+   */
   async step(text: string): Promise<void> {
     await this.sleep(this.pace);
+    await this.caughtUp();
     this.say(text);
+  }
+
+  /** Bytes the clients have written (handed to their sockets). */
+  written(): number {
+    let n = 0;
+    for (const s of this.streams) n += s.bytesWritten;
+    return n;
+  }
+
+  private async caughtUp(): Promise<void> {
+    const shown = this.shown;
+    if (!shown) return;
+    const until = Date.now() + CATCH_UP_MAX_MS;
+    while (shown() < this.written() - this.lost) {
+      if (Date.now() >= until) {
+        // Never shown (cut off with data in flight): later steps do not wait for it again.
+        this.lost = this.written() - shown();
+        return;
+      }
+      await this.sleep(5);
+    }
   }
 
   sleep(ms: number): Promise<void> {
@@ -61,6 +99,7 @@ export class MqttLabContext implements LabContext {
     // Listen before CONNACK: a resumed session's queued messages follow it at once.
     const c = this.mqtt.connect(this.url, this.options(clientId, opts));
     this.clients.add(c);
+    this.track(c);
     const box: Array<{ topic: string; payload: Buffer; retain: boolean }> = [];
     this.inbox.set(c, box);
     c.on('message', (topic, payload, packet) => box.push({ topic, payload, retain: packet.retain }));
@@ -78,11 +117,17 @@ export class MqttLabContext implements LabContext {
     return new Promise((resolve) => {
       const c = this.mqtt.connect(this.url, this.options(clientId, opts));
       this.clients.add(c);
+      this.track(c);
       const done = (code: number): void => { c.end(true); resolve(code); };
       c.once('connect', () => done(0));
       c.once('error', (err: Error & { code?: unknown }) => done(typeof err.code === 'number' ? err.code : -1));
       c.once('close', () => done(-1));
     });
+  }
+
+  private track(c: MqttClient): void {
+    const stream = (c as unknown as { stream?: { bytesWritten?: number } }).stream;
+    if (stream && typeof stream.bytesWritten === 'number') this.streams.push(stream as { bytesWritten: number });
   }
 
   async received(client: MqttClient, n: number, timeoutMs = 3000): Promise<Array<{ topic: string; payload: Buffer; retain: boolean }>> {

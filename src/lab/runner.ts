@@ -96,9 +96,15 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     let view: { record(r: OutputRecord): void; end(s?: SummaryRecord): unknown } | null = null;
     let tuiView: import('../views/tui/index.js').TuiView | null = null;
     const early: OutputRecord[] = [];
+    // What the clients sent, as far as it has been shown: a step waits for it to catch up.
+    let c2sShown = 0;
     const sink = (r: OutputRecord): void => {
       if (r.kind === 'finding') findings.push(r);
-      else { const n = packetTypeName(r.summary.type); packets[n] = (packets[n] ?? 0) + 1; }
+      else {
+        const n = packetTypeName(r.summary.type);
+        packets[n] = (packets[n] ?? 0) + 1;
+        if (r.dir === 'c2s') c2sShown += r.size;
+      }
       if (view) view.record(r);
       else early.push(r);
     };
@@ -136,7 +142,7 @@ export async function runLab(lab: Lab, o: LabRunOptions = {}): Promise<LabResult
     }
     for (const r of early) view.record(r);
 
-    ctx = new MqttLabContext(mqtt, `mqtt://127.0.0.1:${proxy.port}`, pace, say);
+    ctx = new MqttLabContext(mqtt, `mqtt://127.0.0.1:${proxy.port}`, pace, say, () => c2sShown);
     const c = ctx;
     if (halted) c.stop();
     const play = async (): Promise<void> => {
