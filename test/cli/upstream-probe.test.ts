@@ -26,9 +26,9 @@ async function until(cond: () => boolean, what: string, ms = 10_000): Promise<vo
 
 interface Proc { child: ChildProcess; port: number; out: () => string; err: () => string; exited: Promise<number | null> }
 
-async function proxy(upstream: string, extra: string[] = []): Promise<Proc> {
+async function proxy(upstream: string, extra: string[] = [], cmd: 'proxy' | 'up' = 'proxy'): Promise<Proc> {
   const port = await freePort();
-  const child = spawn(process.execPath, [resolve(ROOT, 'bin/mqttscope'), 'proxy', '--listen', String(port), '--upstream', upstream, '--format', 'line', ...extra],
+  const child = spawn(process.execPath, [resolve(ROOT, 'bin/mqttscope'), cmd, '--listen', String(port), cmd === 'proxy' ? '--upstream' : '--broker', upstream, '--format', 'line', ...extra],
     { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -67,6 +67,14 @@ describe('proxy: the upstream checked at start', () => {
     expect(p.err().split('\n').filter((l) => l.includes('warning'))).toEqual([
       `mqttscope: warning: upstream 127.0.0.1:${dead} refused the connection (checked at start); clients are dropped until a broker answers there; the proxy keeps listening`,
     ]);
+    expect(await stop(p)).toBe(0);
+  }, 20_000);
+
+  it('up --broker HOST:PORT with nothing listening there: the same warning', async () => {
+    const dead = await freePort();
+    const p = await proxy(`127.0.0.1:${dead}`, [], 'up');
+    await until(() => p.err().includes('warning'), 'the warning');
+    expect(p.err()).toContain(`mqttscope: warning: upstream 127.0.0.1:${dead} refused the connection (checked at start); clients are dropped until a broker answers there; the proxy keeps listening\n`);
     expect(await stop(p)).toBe(0);
   }, 20_000);
 

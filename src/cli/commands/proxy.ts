@@ -247,14 +247,17 @@ export async function run(argv: string[]): Promise<number> {
     ],
     // Say now, not at the first client, when nothing answers there; the session goes on
     // (the broker may come up later).
-    started: (log) => {
-      void probeUpstream(upstream, settings.upstreamTls).then((why) => {
-        if (why !== null) {
-          log(`warning: upstream ${settings.upstreamTls ? 'mqtts://' : ''}${endpointString(upstream)} ${why} (checked at start); `
-            + 'clients are dropped until a broker answers there; the proxy keeps listening');
-        }
-      });
-    },
+    started: (log) => warnIfUpstreamDown(upstream, settings.upstreamTls, log),
+  });
+}
+
+/** Check the upstream once (probeUpstream) and give one warning line when it does not answer. */
+export function warnIfUpstreamDown(upstream: Endpoint, upstreamTls: ProxySettings['upstreamTls'], log: (line: string) => void): void {
+  void probeUpstream(upstream, upstreamTls).then((why) => {
+    if (why !== null) {
+      log(`warning: upstream ${upstreamTls ? 'mqtts://' : ''}${endpointString(upstream)} ${why} (checked at start); `
+        + 'clients are dropped until a broker answers there; the proxy keeps listening');
+    }
   });
 }
 

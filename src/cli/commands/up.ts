@@ -7,7 +7,7 @@ import { endpointString, type Endpoint } from '../../model/types.js';
 import { parseCommandArgs, parseHostPort } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { liveConfig, runLive } from '../live.js';
-import { clientHint, listenLines, PROXY_OPTIONS, PROXY_USAGE, proxySettings, requireTerminalForTui, startWiredProxy } from './proxy.js';
+import { clientHint, listenLines, PROXY_OPTIONS, PROXY_USAGE, proxySettings, requireTerminalForTui, startWiredProxy, warnIfUpstreamDown } from './proxy.js';
 
 export const summary = 'bundled broker + proxy on 127.0.0.1:1883 + live view (the default)';
 
@@ -121,6 +121,8 @@ export async function run(argv: string[]): Promise<number> {
       clientHint(p, Boolean(settings.tls), values.passwd !== undefined && !values['allow-anonymous']),
       'Ctrl-C to stop',
     ],
+    // A broker of the user's (--broker HOST:PORT) may be down: say so now, not at the first client.
+    started: (log) => { if (backend?.kind === 'external') warnIfUpstreamDown(backend.at, settings.upstreamTls, log); },
     stop: async () => { await backend?.close(); },
   });
 }
