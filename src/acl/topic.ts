@@ -24,9 +24,12 @@ export function explainTopicMatch(filter: string, topic: string): TopicMatch {
   if (filter.startsWith('$') !== topic.startsWith('$')) {
     return {
       matched: false,
-      reason: topic.startsWith('$')
-        ? `${topic} starts with '$' and wildcards at the first level never match '$' topics`
-        : `${filter} starts with '$' and ${topic} does not`,
+      reason: !topic.startsWith('$')
+        ? `${filter} starts with '$' and ${topic} does not`
+        : filter.split('/')[0] === '#' || filter.split('/')[0] === '+'
+          ? `${topic} starts with '$' and wildcards at the first level never match '$' topics`
+          // No wildcard there: the first levels simply differ.
+          : `level 1 is '${filter.split('/')[0]}' and ${topic} has '${topic.split('/')[0]}' there`,
     };
   }
   const f = filter.split('/');

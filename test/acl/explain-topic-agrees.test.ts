@@ -11,6 +11,12 @@ describe('explainTopicMatch agrees with topicMatches', () => {
     expect(explainTopicMatch('+', 'a/b').matched).toBe(false);
   });
 
+  it('a $ topic against a filter with no wildcard at level 1 says the first levels differ, not that wildcards skip $', () => {
+    expect(explainTopicMatch('x/#', '$SYS/broker/uptime')).toEqual({ matched: false, reason: "level 1 is 'x' and $SYS/broker/uptime has '$SYS' there" });
+    expect(explainTopicMatch('#', '$SYS/a')).toEqual({ matched: false, reason: "$SYS/a starts with '$' and wildcards at the first level never match '$' topics" });
+    expect(explainTopicMatch('+/a', '$SYS/a').reason).toBe("$SYS/a starts with '$' and wildcards at the first level never match '$' topics");
+  });
+
   it('on random filters and topics', () => {
     const level = fc.constantFrom('a', 'b', '', '$x');
     const topic = fc.array(level, { minLength: 1, maxLength: 4 }).map((l) => l.join('/'));
