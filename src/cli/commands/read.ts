@@ -239,7 +239,7 @@ export async function run(argv: string[]): Promise<number> {
   // the delivery window later: hold records back that long (bounded) before filtering.
   const holdUs = (o.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US) + 1_500_000;
   const hold = o.filter?.filter.mentionsFinding
-    ? new HoldBack(show, holdUs, { onEarly: (why) => process.stderr.write(`mqttscope read: warning: ${holdBackWarning(why, holdUs)}\n`) })
+    ? new HoldBack(show, holdUs, { onEarly: (why) => { shownProgress?.clear(); process.stderr.write(`mqttscope read: warning: ${holdBackWarning(why, holdUs)}\n`); } })
     : null;
   for (const file of files) {
     if (out.broken) break;
@@ -302,6 +302,9 @@ function mergeSnapshots(snaps: AnalysisSnapshot[]): SummarySnapshot | undefined 
   };
 }
 
+/** The progress line of the file being read: erased before any other stderr line. */
+let shownProgress: Progress | null = null;
+
 /** Read one capture into a fresh engine. Returns true when the file had errors. */
 async function readOne(
   file: string, o: Opts, emit: (r: OutputRecord) => void, out: ChunkedOut, keep: (a: Analyzer) => void, tally?: NoteTally,
@@ -322,6 +325,7 @@ async function readOne(
   keep(analyzer);
   const engine = new Engine({ onRecord: emit, observers: [analyzer, ...observers], ...(o.defaultVersion ? { defaultVersion: o.defaultVersion } : {}) });
   const progress = new Progress({ label: file, total });
+  shownProgress = progress;
   // stdout on a terminal too (the line view in a shell): the progress line is drawn after
   // the output and erased before more is written, or the next line would follow it.
   const sharesTerminal = Boolean(process.stdout.isTTY) && progress.enabled;
