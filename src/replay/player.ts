@@ -123,6 +123,8 @@ interface Live {
   corked: boolean;
   /** Topic Alias Maximum of the live broker's CONNACK (0 when it has none; null: no CONNACK yet). */
   topicAliasMax: number | null;
+  /** The live broker accepted the CONNECT (a CONNACK with code 0). */
+  accepted: boolean;
 }
 
 
@@ -139,6 +141,35 @@ function awaited(p: ScriptPacket): string {
   return p.type === 7
     ? `the broker's PUBREL for '${d.topic}' QoS ${d.qos} (delivered in capture frame ${d.frame})`
     : `the broker's delivery of '${d.topic}' QoS ${d.qos} (capture frame ${d.frame})`;
+}
+
+/** DISCONNECT with no reason code: in MQTT 5 a Remaining Length of 0 means 0x00 Normal disconnection [MQTT 5.0 §3.14.2.1]. */
+const DISCONNECT = Uint8Array.from([0xe0, 0x00]);
+/** Longest wait, when stopped, for the broker to close the connections sent a DISCONNECT. */
+const STOP_CLOSE_MS = 1000;
+
+/**
+ * A replay stopped early: a connection the broker accepted and that the script
+ * had not ended yet is sent DISCONNECT before it is closed, so that the broker
+ * discards its will [MQTT-3.1.2-10] (a plain close would publish it on the
+ * user's broker). MQTT 5 reason 0x00 (Normal), not 0x04 (with will message).
+ * The sockets still open after a short wait are destroyed by the caller.
+ */
+async function disconnectStopped(lives: Live[]): Promise<void> {
+  const ending: Promise<void>[] = [];
+  for (const l of lives) {
+    const sock = l.sock;
+    if (!sock || l.closed || l.ending || !l.accepted || l.disconnectSent || l.brokerEnded || l.brokerClose || !sock.writable) continue;
+    l.ending = true;
+    l.disconnectSent = true;
+    if (l.corked) { l.corked = false; sock.uncork(); }
+    ending.push(new Promise<void>((r) => { if (l.closed) r(); else sock.once('close', () => r()); }));
+    sock.end(DISCONNECT);
+  }
+  if (ending.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(ending), new Promise<void>((r) => { timer = setTimeout(r, STOP_CLOSE_MS); })]);
+  clearTimeout(timer);
 }
 
 /**
@@ -161,7 +192,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
         script, sock: null, meta: null, received: 0, errors: [], closed: false, deficit: 0,
         deliveries: new DeliveryTracker(), sent: 0, openedAt: 0, firstWrite: 0, lastWrite: 0, lastAnswer: 0, flaggedWrite: 0, roundTrip: null,
         ending: false, disconnectSent: false, brokerClose: null, held: [], drainScheduled: false, drainTimer: null,
-        playDiffs: new FirstN<Difference>(MAX_DIFFERENCES_LISTED), trail: newTrail(), brokerEnded: false, corked: false, topicAliasMax: null,
+        playDiffs: new FirstN<Difference>(MAX_DIFFERENCES_LISTED), trail: newTrail(), brokerEnded: false, corked: false, topicAliasMax: null, accepted: false,
       };
       liveOf.set(script, l);
       lives.push(l);
@@ -203,6 +234,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       l.received++;
       if (refusedConnack(a) || a.type === 14) l.brokerEnded = true;
       if (a.type === 2) {
+        l.accepted = !refusedConnack(a);
         const max = rec.summary.properties?.['topic_alias_maximum'];
         l.topicAliasMax = typeof max === 'number' ? max : 0;
       }
@@ -516,6 +548,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
   }
   opts.signal?.removeEventListener('abort', onAbort);
   const interrupted = stopped();
+  if (interrupted) await disconnectStopped(lives);
   for (const l of lives) {
     if (l.sock && !l.closed) { l.ending = true; l.sock.destroy(); }
     if (l.meta) engine.close(l.meta.id, Date.now() * 1000, 'end');
