@@ -5,7 +5,7 @@
 //
 //   18:00:01.524 #7    p-deny   → PUBLISH     d0 q0 r0  panama/colon/user1  len=25 payload=5 "hello"
 //   18:00:02.024 !! undelivered-publish  The broker accepted this QoS 0 publish … (frame #7)
-import type { Finding, PacketRecord, SummaryRecord } from '../model/packet.js';
+import type { Finding, PacketRecord, SubscriptionRequest, SummaryRecord } from '../model/packet.js';
 import type { ConnMeta, Note, ProtocolVersion } from '../model/types.js';
 import { palette, type Palette } from './color.js';
 import {
@@ -56,6 +56,15 @@ function quoteTopic(t: string): string {
   return t === '' || /[\s"]/.test(t) ? JSON.stringify(t) : t;
 }
 
+/**
+ * The MQTT 5 subscription options that differ from their defaults, as MQTT.js names
+ * them: ` nl` (No Local), ` rap` (Retain As Published), ` rh=1`/` rh=2` (Retain
+ * Handling) [MQTT-3.8.3.1]. Each changes what the broker delivers, so the line names them.
+ */
+function subscriptionOptions(x: SubscriptionRequest): string {
+  return `${x.noLocal ? ' nl' : ''}${x.retainAsPublished ? ' rap' : ''}${x.retainHandling !== 0 ? ` rh=${x.retainHandling}` : ''}`;
+}
+
 /** Split a packet into display parts (no colour). */
 export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketParts {
   const s = rec.summary;
@@ -73,7 +82,7 @@ export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketP
       payload = `payload=${s.payloadLength}${prev ? ` ${prev}` : ''}`;
     }
   } else if (type === SUBSCRIBE && s.subscriptions) {
-    topic = shortList(s.subscriptions, s.filtersNotListed, (x) => `${quoteTopic(x.filter)} q${x.qos}`);
+    topic = shortList(s.subscriptions, s.filtersNotListed, (x) => `${quoteTopic(x.filter)} q${x.qos}${v >= 5 ? subscriptionOptions(x) : ''}`);
   } else if (type === UNSUBSCRIBE && s.unsubscriptions) {
     topic = shortList(s.unsubscriptions, s.filtersNotListed, quoteTopic);
   }
@@ -84,7 +93,8 @@ export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketP
     else if (c.clientId === '') bits.push('client-id=""');
     if (c.username !== null) bits.push(`user=${c.username}`);
     if (c.password !== null) bits.push(`pw=${opts.showSecrets ? payloadPreview(c.password, 64) : '********'}`);
-    if (c.will) bits.push(`will=${quoteTopic(c.will.topic)} q${c.will.qos}${c.will.retain ? ' r1' : ''}`);
+    // The will's payload size as mosquitto's log gives it: `Will message specified (4 bytes) (r1, q1).`
+    if (c.will) bits.push(`will=${quoteTopic(c.will.topic)} q${c.will.qos}${c.will.retain ? ' r1' : ''} (${c.will.payload.length} bytes)`);
     detail = bits.join(' ');
   } else if (type === CONNACK && s.connack) {
     detail = `sp=${s.connack.sessionPresent ? 1 : 0}`;

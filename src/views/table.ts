@@ -5,10 +5,12 @@
 import Table from 'cli-table3';
 import type { Finding, PacketRecord, SummaryRecord } from '../model/packet.js';
 import { palette, type Palette } from './color.js';
-import { clockTime, ellipsis, printable } from './format.js';
+import { clockTime, ellipsis, printable, reasonCodeString, reasonFailed } from './format.js';
 import type { View, ViewOptions } from './index.js';
 import { renderGrid } from './grid.js';
 import { formatSummaryLine, packetParts, severityColor } from './line.js';
+
+const SUBACK = 9;
 
 export const PACKET_COLUMNS = ['#', 'Time', 'Client', '', 'Type', 'Flags', 'Id', 'Topic', 'Len', 'Payload', 'Details', 'Notes'] as const;
 export const FINDING_COLUMNS = ['Time', 'Finding', 'Severity', 'Client', 'Frames', 'What happened'] as const;
@@ -29,13 +31,35 @@ export const DETAIL_MAX = 64;
 /** Frames listed in a finding row (the line view lists as many); the rest become `…`. */
 const FRAMES_MAX = 8;
 
+/**
+ * The reason text of a row, at most DETAIL_MAX characters. A SUBACK or UNSUBACK whose
+ * codes with their words do not fit lists the codes alone (`rc=0x02, 0x02, 0x80`, as
+ * mosquitto_sub prints `Subscribed (mid: 1): 2, 2, 128`) and ends with how many failed,
+ * so a refusal past the cut is never hidden behind the `…`.
+ */
+function tableReason(rec: PacketRecord, full: string): string {
+  const s = rec.summary;
+  const codes = s.reasonCodes;
+  if (full.length <= DETAIL_MAX || codes === null || codes.length < 2) return ellipsis(full, DETAIL_MAX);
+  let failed = 0;
+  for (const c of codes) if (reasonFailed(s.type, c, rec.version)) failed++;
+  const verb = s.type === SUBACK ? 'refused' : 'failed';
+  const suffix = failed > 0 ? ` (${s.filtersNotListed ? 'at least ' : ''}${failed} of ${codes.length + (s.filtersNotListed ?? 0)} ${verb})` : '';
+  let list = 'rc=';
+  for (let i = 0; i < codes.length && list.length <= DETAIL_MAX; i++) list += (i > 0 ? ', ' : '') + reasonCodeString(s.type, codes[i]!, rec.version);
+  if (s.filtersNotListed) list += ', …';
+  const head = ellipsis(list, DETAIL_MAX - suffix.length) + suffix;
+  const rs = s.properties?.['reason_string'];
+  return typeof rs === 'string' ? ellipsis(`${head} (${printable(JSON.stringify(rs))})`, DETAIL_MAX) : head;
+}
+
 /** The packet table's cells for one record (PACKET_COLUMNS). */
 export function packetRow(rec: PacketRecord, opts: Omit<ViewOptions, 'out'>, p: Palette): string[] {
   const x = packetParts(rec, { showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, previewChars: 24 });
   // A long user name, will topic or reason string is cut (marked `…`) as the topic is: a
   // column is as wide as its widest cell, so one 4,000-character will topic would
   // otherwise widen every row of the batch. The field tree shows them whole.
-  const reason = ellipsis(x.reason, DETAIL_MAX);
+  const reason = tableReason(rec, x.reason);
   const details = [ellipsis(x.detail, DETAIL_MAX), x.failed ? p.red(reason) : reason].filter(Boolean).join(' ');
   return [
     String(rec.frame), x.time, ellipsis(x.client, 24), x.arrow, x.type, x.flags,
