@@ -527,11 +527,15 @@ export class CaptureSession {
     // the reset cause]: it is not passed on, or it would be framed as MQTT.
     const n = rst ? 0 : seg.end - seg.start;
     // Pure ACKs go in too: their sequence number shows how far this side has sent.
-    if (!syn || n > 0) {
+    const takes = !syn || n > 0;
+    // The acknowledgement first: it covers what the peer sent before this segment, so peer
+    // bytes it releases (held behind a hole it shows lost) come before this payload, as on
+    // the wire (a PUBACK must not come before the PUBLISH it acknowledges).
+    if (ack && !rst) peer.dir.acked(seg.ack, frame, time, side.dir.finSent || (fin && takes));
+    if (takes) {
       // The frame is only lent to us and packet records keep their bytes: copy the payload once.
       side.dir.segment(dataSeq, n > 0 ? this.copyPayload(seg.buf, seg.start, seg.end) : NO_BYTES, rst ? 0 : seg.wireLen, fin, frame, time);
     }
-    if (ack && !rst) peer.dir.acked(seg.ack, frame, time, side.dir.finSent);
     if (rst) {
       this.closeConn(conn, frame, time, 'reset');
       return;

@@ -77,6 +77,9 @@ export class TcpDirection {
   private heldBytes = 0;
   /** Sequence number of the FIN, when seen. */
   private finSeq: number | null = null;
+  /** The frame and time of that FIN's segment (null when it was inferred, not captured). */
+  private finFrame: number | null = null;
+  private finTimeUs = 0;
   /** Highest sequence number seen on the wire (end of any segment). */
   private highSeq: number | null = null;
   /** Highest acknowledgement from the peer. */
@@ -194,7 +197,11 @@ export class TcpDirection {
     }
     const end = (seq + wireLen) >>> 0;
     if (this.highSeq === null || seqDiff(end, this.highSeq) > 0) this.highSeq = end;
-    if (fin && this.finSeq === null) this.finSeq = end;
+    if (fin && this.finSeq === null) {
+      this.finSeq = end;
+      this.finFrame = frame;
+      this.finTimeUs = timeUs;
+    }
     if (payload.length === 1 && wireLen === 1 && !fin && seqDiff(seq, this.nextSeq) === -1) {
       // A TCP keep-alive: one garbage byte (Windows sends 0x00) at the last acknowledged
       // sequence number (tshark: "TCP Keep-Alive"). Not data, and no retransmission to compare.
@@ -223,6 +230,13 @@ export class TcpDirection {
       this.finSeq = this.nextSeq;
       return;
     }
+    if (this.held.length === 0 && unseen > 0 && this.finSeq !== null && this.finFrame !== null && seqDiff(this.nextSeq, this.finSeq) < 0) {
+      // A hole before a captured FIN: the FIN is the segment right after it (tshark: "previous
+      // segment not captured" on the FIN), so, as for a held segment, the hole is lost once the
+      // peer acknowledges up to the FIN (usually the ACK of the FIN itself), stamped with the FIN.
+      if (seqDiff(ack, this.finSeq) >= 0) this.finGap();
+      return;
+    }
     if (this.held.length === 0 && unseen > 0 && (this.finSeq === null || seqDiff(ack, this.finSeq) <= 0)) {
       // Not one segment of this direction was captured: one gap, then only counted.
       if (!this.seen) return this.skipUnseen(unseen, ack, frame, timeUs);
@@ -241,7 +255,8 @@ export class TcpDirection {
     // Bytes seen on the wire but not captured at the very end (snap length, lost last segment).
     if (this.nextSeq !== null) {
       const target = this.finSeq ?? this.highSeq;
-      if (target !== null) {
+      if (this.finSeq !== null && this.finFrame !== null && seqDiff(this.nextSeq, this.finSeq) < 0) this.finGap();
+      else if (target !== null) {
         const missing = seqDiff(target, this.nextSeq);
         if (missing > 0) {
           this.lost += missing;
@@ -303,6 +318,15 @@ export class TcpDirection {
       }
     }
     this.held = kept;
+  }
+
+  /** Nothing held, bytes missing before the captured FIN: a gap up to it, at the FIN's frame. */
+  private finGap(): void {
+    const missing = seqDiff(this.finSeq!, this.nextSeq!);
+    this.lost += missing;
+    this.sink.gap(missing, this.finFrame!, this.finTimeUs);
+    this.nextSeq = this.finSeq;
+    this.last = null;
   }
 
   /** The snap-cut tail no copy filled: a gap at the frame that was cut. */
