@@ -8,6 +8,7 @@ import { connId } from '../model/types.js';
 import { packetTypeName } from '../protocol/packet-types.js';
 import { answerOf } from './answer.js';
 import { rewriteClientId } from './client-id.js';
+import { withCredentials, type Credentials } from './credentials.js';
 import { withoutTopicAlias } from './topic-alias.js';
 import { capturedEnd, describeBrokerClose, newTrail, refusedConnack, type BrokerClose, type PlayTrail } from './closing.js';
 import type { Difference } from './compare.js';
@@ -22,6 +23,8 @@ export interface ReplayOptions {
   speed: number | 'max';
   /** Append this to every non-empty client id. */
   clientIdSuffix?: string;
+  /** User name and password put in every CONNECT instead of the captured ones. */
+  credentials?: Credentials;
   /** Longest wait for an expected answer before moving on. Default 1500 ms. */
   answerTimeoutMs?: number;
   /** Quiet time after the last event before the sockets are closed. Default 300 ms. */
@@ -331,6 +334,16 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
     if (p.type === 1 && opts.clientIdSuffix) {
       const sfx = opts.clientIdSuffix;
       bytes = rewriteClientId(bytes, (id) => (id === '' ? id : id + sfx)) ?? bytes;
+    }
+    if (p.type === 1 && opts.credentials) {
+      const withCreds = withCredentials(bytes, opts.credentials);
+      if (!withCreds) {
+        // Sent as captured it would carry the captured credentials to this broker.
+        notSent(l, p, 'the CONNECT could not be parsed to its end to put the given user name and password in, and as captured it would carry the captured ones; the connection was closed');
+        endSocket(l, 'fin');
+        return false;
+      }
+      bytes = withCreds;
     }
     // A Topic Alias above the live broker's maximum would make it close the
     // connection (DISCONNECT 0x94): send the topic it stands for instead.

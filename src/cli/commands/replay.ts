@@ -1,14 +1,15 @@
-// `mqttscope replay FILE --to [HOST:]PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]]`
-import { closeSync, openSync, statSync } from 'node:fs';
+// `mqttscope replay FILE --to [HOST:]PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]] [--username U [--password-file F]]`
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { parseCommandArgs, parseHostPort } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
-import { openCapture, replay, formatReport } from '../../replay/index.js';
+import { openCapture, replay, formatReport, type Credentials } from '../../replay/index.js';
 
 export const summary = 'replay the client side of a capture against a broker';
 
-export const usage = `usage: mqttscope replay FILE --to [HOST:]PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]] [--port N]... [--timeout MS]
+export const usage = `usage: mqttscope replay FILE --to [HOST:]PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]]
+       [--username U [--password-file F | --password P]] [--port N]... [--timeout MS]
 
 Re-sends what every captured MQTT client sent (packet by packet, packet ids kept,
 except that acks of the broker's deliveries take the ids the live broker used)
@@ -23,6 +24,11 @@ Options:
   --speed N|max             timing: N times the original speed (default 1), or max
   --suffix-client-ids[=S]   append S (default "-replay") to every client id, so the
                             replay does not take over live sessions
+  --username U              user name sent in every CONNECT instead of the captured one
+                            (the captured password is dropped unless one is given)
+  --password-file F         password sent with --username: the first line of F (its
+                            line end not included); kept out of ps, unlike --password
+  --password P              password sent with --username, given on the command line
   --port N                  extra TCP port carrying MQTT in the capture (repeatable)
   --timeout MS              longest wait for an expected answer, a delivery to
                             acknowledge or a close (default 1500)
@@ -39,6 +45,9 @@ export const options = {
   speed: { type: 'string' },
   port: { type: 'string', multiple: true },
   timeout: { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  'password-file': { type: 'string' },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -78,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
     timeout = Number(values.timeout);
     if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout: expected milliseconds, got '${values.timeout}'`);
   }
+  const credentials = credentialsOf(values.username, values.password, values['password-file']);
   checkReadable(file);
 
   // The capture is read as it is played (a bounded read-ahead): the progress is the file read so far.
@@ -109,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
     let res;
     try {
       res = await replay(capture, {
-        host: to.host, port: to.port, speed, clientIdSuffix: suffix, answerTimeoutMs: timeout,
+        host: to.host, port: to.port, speed, clientIdSuffix: suffix, answerTimeoutMs: timeout, credentials,
         onProgress: (_d, n) => progress.update(capture.stats.fileBytesRead, n),
         signal: stop.signal,
       });
@@ -146,6 +156,38 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * --username, --password / --password-file as the credentials of every replayed CONNECT.
+ * Error messages never repeat the password.
+ */
+function credentialsOf(username: string | undefined, password: string | undefined, passwordFile: string | undefined): Credentials | undefined {
+  if (password !== undefined && passwordFile !== undefined) throw new UsageError('give either --password or --password-file, not both');
+  if (username === undefined) {
+    // MQTT 3.1/3.1.1 allow a password only with a user name [MQTT-3.1.2-22].
+    if (password !== undefined || passwordFile !== undefined) throw new UsageError(`--${password !== undefined ? 'password' : 'password-file'} needs --username (a CONNECT may only carry a password with a user name)`);
+    return undefined;
+  }
+  if (username === '') throw new UsageError('--username: the user name is empty (brokers such as mosquitto take an empty one as anonymous); leave --username off to send the captured one');
+  if (passwordFile === undefined) return { username, password: password === undefined ? null : Buffer.from(password, 'utf8') };
+  let text: Buffer;
+  try {
+    if (!statSync(passwordFile).isFile()) throw new CliError(`--password-file ${passwordFile}: not a regular file`);
+    text = readFileSync(passwordFile);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`--password-file ${passwordFile}: no such file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new CliError(`--password-file ${passwordFile}: permission denied`);
+    throw new CliError(`--password-file ${passwordFile}: cannot be read (${code ?? String(e)})`);
+  }
+  // The first line, without its line end (\n or \r\n), as bytes: a password need not be UTF-8.
+  let end = text.indexOf(0x0a);
+  if (end < 0) end = text.length;
+  if (end > 0 && text[end - 1] === 0x0d) end--;
+  if (end === 0) throw new CliError(`--password-file ${passwordFile}: its first line is empty (the password is the first line of the file)`);
+  return { username, password: Uint8Array.from(text.subarray(0, end)) };
+}
 
 /**
  * The capture can be opened and read, or a one-line error naming it (as `read` gives): a
