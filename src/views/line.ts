@@ -14,7 +14,7 @@ import {
 } from './format.js';
 import type { View, ViewOptions } from './index.js';
 
-const CONNECT = 1, CONNACK = 2, PUBLISH = 3, SUBACK = 9, SUBSCRIBE = 8, UNSUBSCRIBE = 10;
+const CONNECT = 1, CONNACK = 2, PUBLISH = 3, SUBACK = 9, SUBSCRIBE = 8, UNSUBSCRIBE = 10, DISCONNECT = 14;
 
 /** The parts of a packet line, also used as table columns. */
 export interface PacketParts {
@@ -49,6 +49,12 @@ export interface PartsOptions extends ClockOptions {
   showSecrets?: boolean;
   /** Longest payload preview in characters (default 32). */
   previewChars?: number;
+  /**
+   * Longest user name, will topic and assigned client id in `detail` (default: whole),
+   * each cut with `…` on its own, so the flags after them (a will's QoS, retain and
+   * size) stay in a table cell of bounded width.
+   */
+  valueChars?: number;
 }
 
 function quoteTopic(t: string): string {
@@ -63,6 +69,12 @@ function quoteTopic(t: string): string {
  */
 function subscriptionOptions(x: SubscriptionRequest): string {
   return `${x.noLocal ? ' nl' : ''}${x.retainAsPublished ? ' rap' : ''}${x.retainHandling !== 0 ? ` rh=${x.retainHandling}` : ''}`;
+}
+
+/** `expiry=300` (`never` for 0xFFFFFFFF) from an MQTT 5 Session Expiry Interval property, or ''. */
+function expiry(rec: PacketRecord): string {
+  const sei = rec.summary.properties?.['session_expiry_interval'];
+  return typeof sei === 'number' ? `expiry=${sei === 0xffffffff ? 'never' : sei}` : '';
 }
 
 /** Split a packet into display parts (no colour). */
@@ -88,18 +100,32 @@ export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketP
   }
   if (type === CONNECT && s.connect) {
     const c = s.connect;
-    const bits = [`MQTT ${versionName(c.protocolLevel)}`, c.cleanSession ? (c.protocolLevel >= 5 ? 'clean-start' : 'clean') : 'persistent', `ka=${c.keepAlive}`];
+    const cut = (x: string): string => (opts.valueChars === undefined ? x : ellipsis(x, opts.valueChars));
+    const v5 = c.protocolLevel >= 5;
+    // MQTT 5 splits 3.1.1's Clean Session in two: Clean Start, and the Session Expiry
+    // Interval (absent = 0: the session ends with the connection [MQTT-3.1.2-23]). A
+    // Clean Start 0 CONNECT without one is not a persistent session, so 5.0 is not
+    // called `persistent`: it names the flag and the interval.
+    const bits = [`MQTT ${versionName(c.protocolLevel)}`, v5 ? (c.cleanSession ? 'clean-start' : 'no-clean-start') : c.cleanSession ? 'clean' : 'persistent', `ka=${c.keepAlive}`];
+    const exp = v5 ? expiry(rec) : '';
+    if (exp) bits.push(exp);
     if (c.clientIdMissing === true) bits.push('client-id=?');
     else if (c.clientId === '') bits.push('client-id=""');
-    if (c.username !== null) bits.push(`user=${c.username}`);
+    if (c.username !== null) bits.push(`user=${cut(c.username)}`);
     if (c.password !== null) bits.push(`pw=${opts.showSecrets ? payloadPreview(c.password, 64) : '********'}`);
     // The will's payload size as mosquitto's log gives it: `Will message specified (4 bytes) (r1, q1).`
-    if (c.will) bits.push(`will=${quoteTopic(c.will.topic)} q${c.will.qos}${c.will.retain ? ' r1' : ''} (${c.will.payload.length} bytes)`);
+    if (c.will) bits.push(`will=${quoteTopic(cut(c.will.topic))} q${c.will.qos}${c.will.retain ? ' r1' : ''} (${c.will.payload.length} bytes)`);
     detail = bits.join(' ');
   } else if (type === CONNACK && s.connack) {
     detail = `sp=${s.connack.sessionPresent ? 1 : 0}`;
     const aci = s.properties?.['assigned_client_identifier'];
-    if (typeof aci === 'string') detail += ` assigned-id=${aci}`;
+    const exp = expiry(rec);
+    if (exp) detail += ` ${exp}`;
+    if (typeof aci === 'string') detail += ` assigned-id=${opts.valueChars === undefined ? aci : ellipsis(aci, opts.valueChars)}`;
+  }
+  else if (type === DISCONNECT) {
+    // A client may change the interval as it leaves (MQTT 5 §3.14.2.2.2; 0 ends the session now).
+    detail = expiry(rec);
   }
   let reason = '';
   let failed = false;

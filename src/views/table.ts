@@ -26,8 +26,15 @@ function style(p: Palette): { head: string[]; border: string[] } {
   return p.enabled ? { head: ['cyan', 'bold'], border: ['grey'] } : { head: [], border: [] };
 }
 
-/** Longest CONNECT/CONNACK details and reason text in a packet row (characters). */
+/** Longest reason text in a packet row (characters). */
 export const DETAIL_MAX = 64;
+/** Longest user name, will topic and assigned client id in Details (characters). */
+const VALUE_MAX = 24;
+/**
+ * Longest CONNECT/CONNACK details: the fixed words, three VALUE_MAX values, and a
+ * password: only a --show-secrets password or values full of `\xHH` escapes are cut.
+ */
+const CONNECT_DETAIL_MAX = 140;
 /** Frames listed in a finding row (the line view lists as many); the rest become `…`. */
 const FRAMES_MAX = 8;
 
@@ -55,12 +62,12 @@ function tableReason(rec: PacketRecord, full: string): string {
 
 /** The packet table's cells for one record (PACKET_COLUMNS). */
 export function packetRow(rec: PacketRecord, opts: Omit<ViewOptions, 'out'>, p: Palette): string[] {
-  const x = packetParts(rec, { showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, previewChars: 24 });
+  const x = packetParts(rec, { showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, previewChars: 24, valueChars: VALUE_MAX });
   // A long user name, will topic or reason string is cut (marked `…`) as the topic is: a
   // column is as wide as its widest cell, so one 4,000-character will topic would
   // otherwise widen every row of the batch. The field tree shows them whole.
   const reason = tableReason(rec, x.reason);
-  const details = [ellipsis(x.detail, DETAIL_MAX), x.failed ? p.red(reason) : reason].filter(Boolean).join(' ');
+  const details = [ellipsis(x.detail, CONNECT_DETAIL_MAX), x.failed ? p.red(reason) : reason].filter(Boolean).join(' ');
   return [
     String(rec.frame), x.time, ellipsis(x.client, 24), x.arrow, x.type, x.flags,
     rec.summary.packetId === null ? '' : String(rec.summary.packetId),

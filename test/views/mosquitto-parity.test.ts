@@ -72,3 +72,22 @@ describe('table view keeps every refusal of a SUBACK', () => {
     expect(renderPacketTable([ack], { utc: true })).toContain('rc=0x01 Granted QoS 1, 0x80 Failure');
   });
 });
+
+describe('table view keeps the flags after a long CONNECT value', () => {
+  it('a will topic of 60 characters is cut on its own: the will QoS, retain and size stay', () => {
+    const c = gen({
+      cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 45, clientId: 'p0', username: 'u1',
+      password: Buffer.from('pw1'), will: { topic: `home/${'x'.repeat(55)}`, payload: Buffer.from('dead'), qos: 1, retain: true },
+    });
+    const t = renderPacketTable([c], { utc: true });
+    expect(t).toMatch(/will=home\/x+… q1 r1 \(4 bytes\)/);
+  });
+
+  it('an ordinary user, will and 3.1.1 words fit whole', () => {
+    const c = gen({
+      cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 45, clientId: 'p0', username: 'u1',
+      password: Buffer.from('pw1'), will: { topic: 'ok/will', payload: Buffer.from('dead'), qos: 1, retain: true },
+    });
+    expect(renderPacketTable([c], { utc: true })).toContain('MQTT 3.1.1 clean ka=45 user=u1 pw=******** will=ok/will q1 r1 (4 bytes)');
+  });
+});
