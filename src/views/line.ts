@@ -57,7 +57,7 @@ export interface PartsOptions extends ClockOptions {
   valueChars?: number;
 }
 
-function quoteTopic(t: string): string {
+export function quoteTopic(t: string): string {
   // Plain topics read best unquoted; quote when empty or when spaces would confuse.
   return t === '' || /[\s"]/.test(t) ? JSON.stringify(t) : t;
 }
@@ -77,6 +77,11 @@ function expiry(rec: PacketRecord): string {
   return typeof sei === 'number' ? `expiry=${sei === 0xffffffff ? 'never' : sei}` : '';
 }
 
+/** One filter of a SUBSCRIBE as a line shows it: `ok/x q1 nl rap rh=2`. */
+export function subscriptionEntry(x: SubscriptionRequest, v: ProtocolVersion): string {
+  return `${quoteTopic(x.filter)} q${x.qos}${v >= 5 ? subscriptionOptions(x) : ''}`;
+}
+
 /** Split a packet into display parts (no colour). */
 export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketParts {
   const s = rec.summary;
@@ -94,7 +99,7 @@ export function packetParts(rec: PacketRecord, opts: PartsOptions = {}): PacketP
       payload = `payload=${s.payloadLength}${prev ? ` ${prev}` : ''}`;
     }
   } else if (type === SUBSCRIBE && s.subscriptions) {
-    topic = shortList(s.subscriptions, s.filtersNotListed, (x) => `${quoteTopic(x.filter)} q${x.qos}${v >= 5 ? subscriptionOptions(x) : ''}`);
+    topic = shortList(s.subscriptions, s.filtersNotListed, (x) => subscriptionEntry(x, v));
   } else if (type === UNSUBSCRIBE && s.unsubscriptions) {
     topic = shortList(s.unsubscriptions, s.filtersNotListed, quoteTopic);
   }

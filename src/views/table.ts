@@ -8,9 +8,9 @@ import { palette, type Palette } from './color.js';
 import { clockTime, ellipsis, printable, reasonCodeString, reasonFailed } from './format.js';
 import type { View, ViewOptions } from './index.js';
 import { renderGrid } from './grid.js';
-import { formatSummaryLine, packetParts, severityColor } from './line.js';
+import { formatSummaryLine, packetParts, quoteTopic, severityColor, subscriptionEntry } from './line.js';
 
-const SUBACK = 9;
+const SUBSCRIBE = 8, SUBACK = 9, UNSUBSCRIBE = 10;
 
 export const PACKET_COLUMNS = ['#', 'Time', 'Client', '', 'Type', 'Flags', 'Id', 'Topic', 'Len', 'Payload', 'Details', 'Notes'] as const;
 export const FINDING_COLUMNS = ['Time', 'Finding', 'Severity', 'Client', 'Frames', 'What happened'] as const;
@@ -28,6 +28,8 @@ function style(p: Palette): { head: string[]; border: string[] } {
 
 /** Longest reason text in a packet row (characters). */
 export const DETAIL_MAX = 64;
+/** Longest Topic cell (characters). */
+const TOPIC_MAX = 40;
 /** Longest user name, will topic and assigned client id in Details (characters). */
 const VALUE_MAX = 24;
 /**
@@ -60,6 +62,35 @@ function tableReason(rec: PacketRecord, full: string): string {
   return typeof rs === 'string' ? ellipsis(`${head} (${printable(JSON.stringify(rs))})`, DETAIL_MAX) : head;
 }
 
+/**
+ * The Topic cell, at most TOPIC_MAX characters. The filters of a SUBSCRIBE or
+ * UNSUBSCRIBE that do not fit are counted (`ok/a q2, ok/b q2, … +3 more`) rather
+ * than cut inside a filter, so the row says how many there are, as its SUBACK
+ * row has one code per filter.
+ */
+function tableTopic(rec: PacketRecord, full: string): string {
+  if (full.length <= TOPIC_MAX) return full;
+  const s = rec.summary;
+  const subs = s.type === SUBSCRIBE ? s.subscriptions : undefined;
+  const unsubs = s.type === UNSUBSCRIBE ? s.unsubscriptions : undefined;
+  const count = subs?.length ?? unsubs?.length ?? 0;
+  if (count < 2) return ellipsis(full, TOPIC_MAX);
+  const total = count + (s.filtersNotListed ?? 0);
+  const entry = (i: number): string => printable(subs ? subscriptionEntry(subs[i]!, rec.version) : quoteTopic(unsubs![i]!));
+  const more = (shown: number): string => `, … +${total - shown} more`;
+  let out = '';
+  let n = 0;
+  while (n < count) {
+    const next = (n > 0 ? `${out}, ` : '') + entry(n);
+    if ((next + (n + 1 < total ? more(n + 1) : '')).length > TOPIC_MAX) break;
+    out = next;
+    n++;
+  }
+  // Not even the first filter fits beside the count: cut it, keep the count.
+  if (n === 0) return ellipsis(entry(0), TOPIC_MAX - more(1).length) + more(1);
+  return n < total ? out + more(n) : out;
+}
+
 /** The packet table's cells for one record (PACKET_COLUMNS). */
 export function packetRow(rec: PacketRecord, opts: Omit<ViewOptions, 'out'>, p: Palette): string[] {
   const x = packetParts(rec, { showSecrets: opts.showSecrets, relativeTo: opts.relativeTo, utc: opts.utc, previewChars: 24, valueChars: VALUE_MAX });
@@ -71,7 +102,7 @@ export function packetRow(rec: PacketRecord, opts: Omit<ViewOptions, 'out'>, p: 
   return [
     String(rec.frame), x.time, ellipsis(x.client, 24), x.arrow, x.type, x.flags,
     rec.summary.packetId === null ? '' : String(rec.summary.packetId),
-    ellipsis(x.topic, 40), String(rec.summary.remainingLength),
+    tableTopic(rec, x.topic), String(rec.summary.remainingLength),
     x.payload.replace(/^payload=/, ''), details,
     x.notes ? severityColor(p, x.noteSeverity ?? 'warn')(x.notes) : '',
   ];

@@ -91,3 +91,25 @@ describe('table view keeps the flags after a long CONNECT value', () => {
     expect(renderPacketTable([c], { utc: true })).toContain('MQTT 3.1.1 clean ka=45 user=u1 pw=******** will=ok/will q1 r1 (4 bytes)');
   });
 });
+
+describe('table view counts the SUBSCRIBE filters it cannot show', () => {
+  it('five filters of which three fit: the row says +2 more instead of cutting the fourth', () => {
+    const sub = gen({ cmd: 'subscribe', messageId: 1, subscriptions: ['ok/a', 'ok/b', 'deny/x', 'forbidden/y', '$SYS/#'].map((topic) => ({ topic, qos: 2 })) });
+    const t = renderPacketTable([sub], { utc: true });
+    expect(t).toContain('ok/a q2, ok/b q2, deny/x q2, … +2 more');
+    expect(t).not.toContain('forbidden/…');
+  });
+
+  it('an UNSUBSCRIBE whose first filter is too long keeps the count', () => {
+    const un = gen({ cmd: 'unsubscribe', messageId: 2, unsubscriptions: [`a/${'b'.repeat(60)}`, 'c'] });
+    const t = renderPacketTable([un], { utc: true });
+    expect(t).toMatch(/a\/b+…, … \+1 more/);
+    const cell = t.split('\n').find((l) => l.includes('UNSUBSCRIBE'))!.split('│')[8]!.trim();
+    expect(cell.length).toBeLessThanOrEqual(40);
+  });
+
+  it('filters that fit are shown whole, options included', () => {
+    const sub = gen({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'ok/x', qos: 1, nl: true }, { topic: 'ok/y', qos: 0 }] }, { version: 5 });
+    expect(renderPacketTable([sub], { utc: true })).toContain('ok/x q1 nl, ok/y q0');
+  });
+});
