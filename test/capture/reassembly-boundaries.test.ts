@@ -104,3 +104,129 @@ describe('an ACK that shows a hole lost', () => {
     expect(res.hadErrors).toBe(false);
   });
 });
+
+describe('a one-way capture: the broker FIN acknowledges the uncaptured client FIN', () => {
+  it('in the same segment: the ACK is read as closing (FIN applied with it), not as one lost byte', () => {
+    const recs: Rec[] = [];
+    let t = 1_700_000_000_000_000;
+    const s = (seq: number, ack: number, flags: number, payload?: Buffer) => recs.push({ timeUs: (t += 1000), data: tcpFrame(SERVER, CLIENT, { seq, ack, flags, payload }) });
+    const connect = connectPacket('b1');
+    s(5000, 1001, SYN | ACK); // 1: broker SYN+ACK (the client's SYN was not captured)
+    s(5001, 1001 + connect.length, ACK | PSH, CONNACK); // 2: CONNACK, acknowledging the uncaptured CONNECT
+    s(5005, 1001 + connect.length + 1, FIN | ACK); // 3: broker FIN, acknowledging the uncaptured client FIN too
+    const engine = new RecordingEngine();
+    const res = readCaptureBuffer(pcapFile(recs), { engine });
+    expect(engine.of('gap').map((g) => [g.dir, g.frame, g.lost])).toEqual([['c2s', 2, connect.length]]);
+    expect(res.notes.map((n) => n.text).join('')).toContain(`the client sent ${connect.length} byte(s) (frame 2)`);
+    expect(engine.of('close')).toMatchObject([{ how: 'fin' }]);
+  });
+});
+
+const PINGREQ = Buffer.from([0xc0, 0x00]);
+const PINGRESP = Buffer.from([0xd0, 0x00]);
+
+describe('TCP keep-alive: one byte at the sequence number before the next, nothing else', () => {
+  /** After CONNECT/CONNACK and a broker ACK, the client sends `bytes` at next + `off`, then a PINGREQ from where that leaves it. */
+  function probe(off: number, bytes: number[]) {
+    const b = builder();
+    b.s(b.ss, b.cs, ACK); // 6: broker ACK
+    b.c(b.cs + off, b.ss, ACK, Buffer.from(bytes)); // 7: the probe
+    const next = b.cs + Math.max(0, off + bytes.length);
+    b.s(b.ss, next, ACK); // 8: broker ACK of it
+    const rest = PINGREQ.subarray(next - b.cs);
+    b.c(next, b.ss, ACK | PSH, rest); // 9: the rest of a PINGREQ
+    b.s(b.ss, next + rest.length, ACK | PSH, PINGRESP); // 10: PINGRESP
+    const pcap = b.pcap();
+    const engine = new RecordingEngine();
+    const res = readCaptureBuffer(pcap, { engine });
+    return { pcap, engine, res };
+  }
+
+  it('at next - 1 with one byte: a keep-alive (tshark too), not data, not compared', () => {
+    const { pcap, engine, res } = probe(-1, [0x00]);
+    const ts = tshark(pcap, 'ka');
+    expect(ts[6]).toMatchObject({ frame: 7, keepAlive: true, retrans: false });
+    expect(res.notes).toEqual([]);
+    expect(engine.stream('c2s').subarray(-2)).toEqual(PINGREQ);
+    expect(engine.of('gap')).toEqual([]);
+  });
+
+  it('at next - 2 with one byte: a retransmission (tshark too), compared with what was delivered', () => {
+    const { pcap, res } = probe(-2, [0x41]); // 0x41 where the CONNECT had 0x62 ("b" of "b1")
+    const ts = tshark(pcap, 'ka-2');
+    expect(ts[6]).toMatchObject({ frame: 7, keepAlive: false, retrans: true });
+    expect(res.notes.map((n) => [n.code, n.frame])).toEqual([['tcp-retransmission-differs', 7]]);
+  });
+
+  it('at next - 1 with two bytes: its new byte is data (tshark 4.0 calls the frame malformed instead)', () => {
+    const { pcap, engine, res } = probe(-1, [0x31, 0xc0]); // the last CONNECT byte again, then the first PINGREQ byte
+    const ts = tshark(pcap, 'ka2');
+    expect(ts[6]).toMatchObject({ frame: 7, keepAlive: false });
+    expect(res.notes).toEqual([]);
+    expect(engine.of('gap')).toEqual([]);
+    expect(engine.stream('c2s')).toEqual(Buffer.concat([connectPacket('b1'), PINGREQ]));
+  });
+});
+
+describe('the held-segments cap (1024 per direction; tshark has none)', () => {
+  /** A lost PINGREQ, `n` PINGREQs held behind it, then the lost one retransmitted. */
+  function held(n: number) {
+    const b = builder();
+    for (let i = 1; i <= n; i++) b.c(b.cs + 2 * i, b.ss, ACK | PSH, PINGREQ); // 6..: held behind the hole
+    b.c(b.cs, b.ss, ACK | PSH, PINGREQ); // the hole, filled late
+    const engine = new RecordingEngine();
+    readCaptureBuffer(b.pcap(), { engine });
+    return engine;
+  }
+
+  it('1024 held segments wait for the hole to be filled', () => {
+    const engine = held(1024);
+    expect(engine.of('gap')).toEqual([]);
+    expect(engine.stream('c2s').length).toBe(connectPacket('b1').length + 2 * 1025);
+  });
+
+  it('the 1025th gives up on the hole: a gap at the first held frame, the late copy is dropped', () => {
+    const engine = held(1025);
+    expect(engine.of('gap').map((g) => [g.frame, g.lost])).toEqual([[6, 2]]);
+    expect(engine.stream('c2s').length).toBe(connectPacket('b1').length + 2 * 1025);
+  });
+});
+
+describe('TcpDirection boundaries', () => {
+  function rec() {
+    const ev: string[] = [];
+    const sink: TcpDirectionSink = {
+      data: (b, f) => ev.push(`data ${Buffer.from(b).toString()} @${f}`),
+      gap: (n, f) => ev.push(`gap ${n} @${f}`),
+    };
+    return { ev, sink };
+  }
+
+  it('held bytes: exactly maxHeldBytes are kept, one more gives up on the hole', () => {
+    const released = ['data ab @1', 'gap 2 @2', 'data 0123456789 @2', 'data x @3'];
+    // 10 bytes held, then 1 more: over a cap of 10, not over a cap of 11.
+    for (const [max, want] of [[10, released], [11, ['data ab @1']]] as const) {
+      const { ev, sink } = rec();
+      const d = new TcpDirection(sink, { maxHeldBytes: max });
+      d.syn(0);
+      d.segment(1, Buffer.from('ab'), 2, false, 1, 1); // in order
+      d.segment(5, Buffer.from('0123456789'), 10, false, 2, 2); // held behind a 2-byte hole: 10 bytes
+      d.segment(15, Buffer.from('x'), 1, false, 3, 3); // one more byte held
+      expect(ev).toEqual(want);
+    }
+  });
+
+  it('a segment arriving after the peer acknowledged up to its start ends the hole before it at once', () => {
+    // ack one short of the segment: the hole may still be filled; ack at or past it: it is lost.
+    for (const [ack, lost] of [[8, false], [9, true], [10, true]] as const) {
+      const { ev, sink } = rec();
+      const d = new TcpDirection(sink);
+      d.syn(0);
+      d.segment(1, Buffer.from('ab'), 2, false, 1, 1); // 1..2 delivered
+      d.segment(12, Buffer.from('zz'), 2, false, 2, 2); // held
+      d.acked(ack, 3, 3); // the peer acknowledged up to ack
+      d.segment(9, Buffer.from('yyy'), 3, false, 4, 4); // 9..11, behind the hole 3..8
+      expect(ev).toEqual(lost ? ['data ab @1', 'gap 6 @4', 'data yyy @4', 'data zz @2'] : ['data ab @1']);
+    }
+  });
+});
