@@ -89,8 +89,9 @@ export class TcpDirection {
   /**
    * The tail of the last delivered segment that the snap length cut off, waiting for one
    * more event: a full copy of that segment (the same traffic captured on a second
-   * interface without the snap length, then merged) fills it; anything else makes it a gap
-   * at the cut frame, as before.
+   * interface without the snap length, then merged) fills it, or a whole segment from at or
+   * before the cut fills part of it and the rest waits again; anything else makes what is
+   * left a gap at the cut frame.
    */
   private cut: { from: number; to: number; frame: number; timeUs: number } | null = null;
   private conflictSeen = false;
@@ -188,12 +189,18 @@ export class TcpDirection {
       this.nextSeq = seq;
       this.midstream = true;
     }
-    if (this.cut !== null) {
-      const c = this.cut;
-      // A full copy of the cut segment: its bytes complete the stream (accept() passes on the tail).
-      const copy = payload.length === wireLen && seqDiff(seq, c.from) <= 0 && seqDiff((seq + payload.length) >>> 0, c.to) >= 0;
-      if (copy) this.cut = null;
-      else this.cutGap();
+    const c = this.cut;
+    let filled = false;
+    if (c !== null) {
+      // A segment captured whole that starts at or before the cut and carries bytes past it:
+      // the cut segment's full copy, or the first of the smaller segments it was made of (a
+      // GRO/TSO segment cut on one interface, the wire's segments captured on another).
+      // accept() passes on what it covers; the rest of the tail waits for the next one.
+      const fills = payload.length === wireLen && seqDiff(seq, c.from) <= 0 && seqDiff((seq + payload.length) >>> 0, c.from) > 0;
+      if (fills) {
+        this.cut = null;
+        filled = true;
+      } else this.cutGap();
     }
     const end = (seq + wireLen) >>> 0;
     if (this.highSeq === null || seqDiff(end, this.highSeq) > 0) this.highSeq = end;
@@ -207,6 +214,11 @@ export class TcpDirection {
       // sequence number (tshark: "TCP Keep-Alive"). Not data, and no retransmission to compare.
       this.retransmitted++;
     } else if (payload.length > 0) this.accept(seq, payload, frame, timeUs);
+    // Part of a cut tail filled: the rest is still missing, unless the next segment fills it.
+    if (filled && seqDiff(c!.to, this.nextSeq) > 0) {
+      // Still the cut frame's bytes, but not stamped before what was just passed on.
+      this.cut = { from: this.nextSeq, to: c!.to, frame: c!.frame, timeUs: Math.max(c!.timeUs, timeUs) };
+    }
     if (payload.length < wireLen && this.nextSeq === ((seq + payload.length) >>> 0)) {
       // The snap length cut this segment: its tail is missing, unless a full copy comes next.
       this.cut = { from: this.nextSeq, to: end, frame, timeUs };

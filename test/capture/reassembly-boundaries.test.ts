@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readCaptureBuffer } from '../../src/capture/read-capture.js';
 import { TcpDirection, type TcpDirectionSink } from '../../src/capture/tcp-reassembly.js';
 import { requireBinary } from '../helpers/peers.js';
-import { ACK, CLIENT, CONNACK, FIN, PSH, RecordingEngine, SERVER, SYN, connectPacket, pcapFile, publishPacket, tcpFrame, type Rec } from './builders.js';
+import { ACK, CLIENT, CONNACK, FIN, PcapngBuilder, PSH, RecordingEngine, SERVER, SYN, connectPacket, pcapFile, publishPacket, tcpFrame, type Rec } from './builders.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mqttscope-reasm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -228,5 +228,57 @@ describe('TcpDirection boundaries', () => {
       d.segment(9, Buffer.from('yyy'), 3, false, 4, 4); // 9..11, behind the hole 3..8
       expect(ev).toEqual(lost ? ['data ab @1', 'gap 6 @4', 'data yyy @4', 'data zz @2'] : ['data ab @1']);
     }
+  });
+});
+
+describe('a snap-cut segment and the segments captured whole after it (merged captures)', () => {
+  const SNAP = 96;
+  const BIG = publishPacket('big', Buffer.alloc(2900, 0x40)); // 0x40: reads as PUBACK headers from the middle
+  const AFTER = publishPacket('a/after', Buffer.from('x'));
+
+  /**
+   * The client sends BIG as one 2908-byte segment (GRO on the host), cut to 96 bytes on
+   * interface 0; interface 1 (no snap length) saw it as `pieces` ([offset, length] in
+   * BIG), then AFTER, captured whole on both.
+   */
+  function merged(pieces: [number, number][]) {
+    const b = builder();
+    const png = new PcapngBuilder().section().iface(1, undefined, SNAP).iface(1);
+    for (const r of b.recs) png.epb(1, BigInt(r.timeUs), r.data); // 1-5: handshake, CONNECT, CONNACK
+    let t = BigInt(b.recs.at(-1)!.timeUs);
+    const big = tcpFrame(CLIENT, SERVER, { seq: b.cs, ack: b.ss, flags: ACK | PSH, payload: BIG });
+    png.epb(0, (t += 1000n), big.subarray(0, SNAP), big.length); // 6: BIG, cut at 96 bytes
+    for (const [off, len] of pieces) png.epb(1, t, tcpFrame(CLIENT, SERVER, { seq: b.cs + off, ack: b.ss, flags: ACK | PSH, payload: BIG.subarray(off, off + len) })); // 7..: the pieces
+    png.epb(1, (t += 1000n), tcpFrame(CLIENT, SERVER, { seq: b.cs + BIG.length, ack: b.ss, flags: ACK | PSH, payload: AFTER })); // then AFTER
+    const engine = new RecordingEngine();
+    readCaptureBuffer(png.build(), { engine });
+    return engine;
+  }
+  const CUT_AT = SNAP - 54; // payload bytes captured in frame 6 (54 header bytes)
+
+  it('a whole copy, or one of only the tail from the cut on, fills it', () => {
+    for (const pieces of [[[0, BIG.length]], [[CUT_AT, BIG.length - CUT_AT]]] as [number, number][][]) {
+      const engine = merged(pieces);
+      expect(engine.of('gap')).toEqual([]);
+      expect(engine.stream('c2s')).toEqual(Buffer.concat([connectPacket('b1'), BIG, AFTER]));
+    }
+  });
+
+  it('a copy starting one byte after the cut does not: the tail is a gap at the cut frame', () => {
+    const engine = merged([[CUT_AT + 1, BIG.length - CUT_AT - 1]]);
+    expect(engine.of('gap').map((g) => [g.frame, g.lost])).toEqual([[6, BIG.length - CUT_AT]]);
+    expect(engine.stream('c2s').subarray(-AFTER.length)).toEqual(AFTER);
+  });
+
+  it('the smaller segments it was made of fill it, in turn', () => {
+    const engine = merged([[0, 1000], [1000, 1000], [2000, BIG.length - 2000]]);
+    expect(engine.of('gap')).toEqual([]);
+    expect(engine.stream('c2s')).toEqual(Buffer.concat([connectPacket('b1'), BIG, AFTER]));
+  });
+
+  it('when the last of them is missing, only its bytes are a gap, at the cut frame', () => {
+    const engine = merged([[0, 1000], [1000, 1000]]);
+    expect(engine.of('gap').map((g) => [g.frame, g.lost])).toEqual([[6, BIG.length - 2000]]);
+    expect(engine.stream('c2s').subarray(-AFTER.length)).toEqual(AFTER);
   });
 });
