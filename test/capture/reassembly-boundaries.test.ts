@@ -57,7 +57,7 @@ const LOST = publishPacket('a/b', Buffer.from('hello')); // never captured
 describe('a segment lost right before the FIN', () => {
   // The broker acknowledges the client's FIN seq + d: one short, exactly the FIN, the FIN itself.
   for (const d of [-1, 0, 1]) {
-    it(`is one hole at the FIN frame, as tshark shows it, and the connection closes (broker ack = FIN seq ${d < 0 ? '- 1' : d > 0 ? '+ 1' : ''})`, () => {
+    it(`is one hole at the FIN frame, as tshark shows it, and the connection closes (broker ack = ${d < 0 ? 'FIN seq - 1' : d > 0 ? 'FIN seq + 1' : 'FIN seq'})`, () => {
       const b = builder();
       const finSeq = b.cs + LOST.length;
       b.c(finSeq, b.ss, FIN | ACK); // 6: client FIN after the lost PUBLISH
