@@ -9,6 +9,7 @@ import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/broker/broker.js';
 import { withCredentials } from '../../src/replay/credentials.js';
+import { formatReport, openCapture, replay } from '../../src/replay/index.js';
 import { CONNACK, conversation, pcapFile, publishPacket } from '../capture/builders.js';
 import { runCli } from './helpers.js';
 
@@ -109,6 +110,24 @@ describe('mqttscope replay --username --password-file', () => {
     expect(r.stdout).toMatch(/client 'cred-c': same answers \(3 packet\(s\) sent, 1 answer\(s\) in the capture, 1 now\)/);
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(/secret/);
+  });
+
+  it('a CONNECT that cannot take the credentials is not sent with the captured ones', async () => {
+    const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, clientId: 'cut-c', username: 'prod', password: Buffer.from('prod-secret') });
+    const cut = Buffer.from(connect.subarray(0, connect.length - 3));
+    cut[1] = cut.length - 2; // Remaining Length of the cut packet (one byte here)
+    const bad = join(dir, 'cut.pcap');
+    await writeFile(bad, pcapFile(conversation([
+      { dir: 'c2s', bytes: cut },
+      { dir: 's2c', bytes: CONNACK },
+      { dir: 'c2s', bytes: Buffer.from([0xe0, 0x00]) }, // DISCONNECT
+    ])));
+    const res = await replay(openCapture(bad), { host: '127.0.0.1', port: broker.port, speed: 'max', answerTimeoutMs: 300,
+      credentials: { username: 'tester', password: Uint8Array.from(Buffer.from('test-secret')) } });
+    expect(res.conns[0]!.sent).toBe(0);
+    const report = formatReport(res, `127.0.0.1:${broker.port}`);
+    expect(report).toMatch(/- not sent: CONNECT \(capture frame \d+\): the CONNECT could not be parsed to its end to put the given user name and password in/);
+    expect(report).not.toMatch(/secret/);
   });
 
   it('usage errors: a password without a user name, both password options, an empty password file', async () => {
