@@ -148,17 +148,18 @@ function awaited(p: ScriptPacket): string {
 
 /** DISCONNECT with no reason code: in MQTT 5 a Remaining Length of 0 means 0x00 Normal disconnection [MQTT 5.0 §3.14.2.1]. */
 const DISCONNECT = Uint8Array.from([0xe0, 0x00]);
-/** Longest wait, when stopped, for the broker to close the connections sent a DISCONNECT. */
-const STOP_CLOSE_MS = 1000;
+/** Longest wait, at the end, for the broker to close the connections sent a DISCONNECT. */
+const END_CLOSE_MS = 1000;
 
 /**
- * A replay stopped early: a connection the broker accepted and that the script
- * had not ended yet is sent DISCONNECT before it is closed, so that the broker
- * discards its will [MQTT-3.1.2-10] (a plain close would publish it on the
- * user's broker). MQTT 5 reason 0x00 (Normal), not 0x04 (with will message).
- * The sockets still open after a short wait are destroyed by the caller.
+ * The end of a replay, stopped early or with connections the capture left open:
+ * a connection the broker accepted and that the script had not ended is sent
+ * DISCONNECT before it is closed, so that the broker discards its will
+ * [MQTT-3.1.2-10] (a plain close would publish it on the user's broker, which
+ * the capture never showed). MQTT 5 reason 0x00 (Normal), not 0x04 (with will
+ * message). The sockets still open after a short wait are destroyed by the caller.
  */
-async function disconnectStopped(lives: Live[]): Promise<void> {
+async function disconnectOpen(lives: Live[]): Promise<void> {
   const ending: Promise<void>[] = [];
   for (const l of lives) {
     const sock = l.sock;
@@ -171,7 +172,7 @@ async function disconnectStopped(lives: Live[]): Promise<void> {
   }
   if (ending.length === 0) return;
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([Promise.all(ending), new Promise<void>((r) => { timer = setTimeout(r, STOP_CLOSE_MS); })]);
+  await Promise.race([Promise.all(ending), new Promise<void>((r) => { timer = setTimeout(r, END_CLOSE_MS); })]);
   clearTimeout(timer);
 }
 
@@ -561,7 +562,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
   }
   opts.signal?.removeEventListener('abort', onAbort);
   const interrupted = stopped();
-  if (interrupted) await disconnectStopped(lives);
+  await disconnectOpen(lives);
   for (const l of lives) {
     if (l.sock && !l.closed) { l.ending = true; l.sock.destroy(); }
     if (l.meta) engine.close(l.meta.id, Date.now() * 1000, 'end');

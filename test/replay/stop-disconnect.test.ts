@@ -1,7 +1,8 @@
-// A replay stopped early (Ctrl-C: ReplayOptions.signal) sends DISCONNECT on every
-// connection the broker accepted before closing it, so the broker discards the
-// replayed clients' wills [MQTT-3.1.2-10] instead of publishing them on the
-// user's broker. MQTT 5: reason 0x00 Normal (0x04 would publish the will).
+// A replay stopped early (Ctrl-C: ReplayOptions.signal), or ending with connections
+// the capture left open, sends DISCONNECT on every such connection the broker accepted
+// before closing it, so the broker discards the replayed clients' wills [MQTT-3.1.2-10]
+// instead of publishing them on the user's broker. MQTT 5: reason 0x00 Normal (0x04
+// would publish the will).
 // Checked against a real mosquitto with mosquitto_sub on the will topics.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -92,5 +93,22 @@ describe('replay stopped by its signal sends DISCONNECT', () => {
     // mosquitto saw a DISCONNECT from each (its log names the client).
     expect(mosq.log()).toMatch(/Received DISCONNECT from will-v4/);
     expect(mosq.log()).toMatch(/Received DISCONNECT from will-v5/);
+  }, 20_000);
+
+  it('a connection still open at the end of the capture: mosquitto publishes no will', async () => {
+    // CONNECT with a will, CONNACK, a PUBLISH, and the capture ends (no DISCONNECT, no FIN).
+    const open = conversation([
+      { dir: 'c2s', bytes: connectWithWill('will-open', 4) },
+      { dir: 's2c', bytes: Buffer.from([0x20, 0x02, 0x00, 0x00]) }, // CONNACK, return code 0
+      { dir: 'c2s', bytes: publishPacket('still/open', Buffer.from('x')) },
+    ], { fin: false });
+    const openFile = join(dir, 'open.pcap');
+    await writeFile(openFile, pcapFile(open));
+    const watch = await watchWills(mosq);
+    const res = await replay(openCapture(openFile), { host: '127.0.0.1', port: mosq.port, speed: 'max' });
+    expect(res.identical).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await watch.stop()).not.toMatch(/died/);
+    expect(mosq.log()).toMatch(/Received DISCONNECT from will-open/);
   }, 20_000);
 });
