@@ -48,7 +48,15 @@ const T0 = 1_700_000_000_000_000;
 type Chunk = { dir: 'c2s' | 's2c'; bytes: Buffer };
 const connect = (clientId: string): Buffer => mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, clientId });
 const publish = (k: number): Buffer => mqttPacket.generate({ cmd: 'publish', topic: 'q1/t', payload: Buffer.from(`m${k}`), qos: 1, messageId: k, retain: false, dup: false });
-const puback = (k: number): Buffer => Buffer.from([0x40, 0x02, k >> 8, k & 0xff]);
+const puback = (k: number): Buffer => Buffer.from([
+  0x40, // PUBACK
+  0x02, // Remaining Length
+  k >> 8, k & 0xff, // Packet Identifier
+]);
+const DISCONNECT = Buffer.from([
+  0xe0, // DISCONNECT
+  0x00, // Remaining Length
+]);
 
 /**
  * A subscriber (QoS 1) and a publisher that sends two PUBLISHes at a time: the broker
@@ -60,7 +68,12 @@ function pairsCapture(): Buffer {
     { dir: 'c2s', bytes: connect('q1sub') },
     { dir: 's2c', bytes: CONNACK },
     { dir: 'c2s', bytes: mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q1/t', qos: 1 }] }) },
-    { dir: 's2c', bytes: Buffer.from([0x90, 0x03, 0x00, 0x01, 0x01]) },
+    { dir: 's2c', bytes: Buffer.from([
+      0x90, // SUBACK
+      0x03, // Remaining Length
+      0x00, 0x01, // Packet Identifier 1
+      0x01, // Return Code: granted QoS 1
+    ]) },
   ];
   // Frame times: the handshake and setup first (subscriber, then publisher), then each pair 10 ms apart.
   const pubTimes = [10, 11, 12, 13, 14].map((ms) => T0 + ms * 1000);
@@ -72,8 +85,8 @@ function pairsCapture(): Buffer {
     sub.push({ dir: 's2c', bytes: publish(i) }, { dir: 's2c', bytes: publish(i + 1) }, { dir: 'c2s', bytes: puback(i) }, { dir: 'c2s', bytes: puback(i + 1) });
     subTimes.push(at + 400, at + 500, at + 600, at + 700);
   }
-  pub.push({ dir: 'c2s', bytes: Buffer.from([0xe0, 0x00]) });
-  sub.push({ dir: 'c2s', bytes: Buffer.from([0xe0, 0x00]) });
+  pub.push({ dir: 'c2s', bytes: DISCONNECT });
+  sub.push({ dir: 'c2s', bytes: DISCONNECT });
   const end = T0 + 20_000 + (N + 2) * 10_000;
   const p = conversation(pub, { client: { host: '10.0.0.1', port: 50002 } });
   const s = conversation(sub, { client: { host: '10.0.0.1', port: 50001 } });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCapture, replay } from '../../src/replay/index.js';
-import { conversation, pcapFile, publishPacket, type Rec } from '../capture/builders.js';
+import { CONNACK, conversation, pcapFile, publishPacket, type Rec } from '../capture/builders.js';
 import { requireBinary } from '../helpers/peers.js';
 import { startVerboseMosquitto, type Peer } from './helpers.js';
 
@@ -25,12 +25,30 @@ function connectWithWill(clientId: string, protocolVersion: 4 | 5): Buffer {
 /** One client connection: CONNECT with a will, CONNACK, a PUBLISH, and its DISCONNECT a minute later. */
 function willConversation(clientId: string, protocolVersion: 4 | 5, clientPort: number, t0: number): Rec[] {
   const connack = protocolVersion === 5
-    ? Buffer.from([0x20, 0x03, 0x00, 0x00, 0x00]) // CONNACK, session present 0, reason 0x00, no properties
-    : Buffer.from([0x20, 0x02, 0x00, 0x00]); // CONNACK, session present 0, return code 0
+    ? Buffer.from([
+      0x20, // CONNACK
+      0x03, // Remaining Length
+      0x00, // Connect Acknowledge Flags: session present 0
+      0x00, // Reason Code 0x00 Success
+      0x00, // Property Length 0
+    ])
+    : Buffer.from([
+      0x20, // CONNACK
+      0x02, // Remaining Length
+      0x00, // Connect Acknowledge Flags: session present 0
+      0x00, // Return Code 0 Connection Accepted
+    ]);
+  const publishV5 = Buffer.concat([
+    Buffer.from([0x30]), // PUBLISH, QoS 0
+    Buffer.from([2 + 8 + 1 + 1]), // Remaining Length
+    Buffer.from([0, 8]), Buffer.from('stop/now'), // Topic Name
+    Buffer.from([0]), // Property Length 0
+    Buffer.from('x'), // Payload
+  ]);
   const recs = conversation([
     { dir: 'c2s', bytes: connectWithWill(clientId, protocolVersion) },
     { dir: 's2c', bytes: connack },
-    { dir: 'c2s', bytes: protocolVersion === 5 ? Buffer.concat([Buffer.from([0x30, 2 + 8 + 1 + 1]), Buffer.from([0, 8]), Buffer.from('stop/now'), Buffer.from([0]), Buffer.from('x')]) : publishPacket('stop/now', Buffer.from('x')) },
+    { dir: 'c2s', bytes: protocolVersion === 5 ? publishV5 : publishPacket('stop/now', Buffer.from('x')) },
     { dir: 'c2s', bytes: Buffer.from([0xe0, 0x00]) }, // DISCONNECT
   ], { client: { host: '10.0.0.1', port: clientPort }, t0 });
   const disconnect = recs.findIndex((r) => r.data.subarray(-2).equals(Buffer.from([0xe0, 0x00])));
@@ -99,7 +117,7 @@ describe('replay stopped by its signal sends DISCONNECT', () => {
     // CONNECT with a will, CONNACK, a PUBLISH, and the capture ends (no DISCONNECT, no FIN).
     const open = conversation([
       { dir: 'c2s', bytes: connectWithWill('will-open', 4) },
-      { dir: 's2c', bytes: Buffer.from([0x20, 0x02, 0x00, 0x00]) }, // CONNACK, return code 0
+      { dir: 's2c', bytes: CONNACK },
       { dir: 'c2s', bytes: publishPacket('still/open', Buffer.from('x')) },
     ], { fin: false });
     const openFile = join(dir, 'open.pcap');
