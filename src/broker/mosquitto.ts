@@ -198,6 +198,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
     `listener ${port} ${host}`,
     `allow_anonymous ${allowAnonymous}`,
     'persistence false',
+    // Packets written back to back (two deliveries) must not wait ~40 ms for the peer's delayed
+    // ACK (Nagle); the bundled broker sets TCP_NODELAY too (docs/broker.md).
+    'set_tcp_nodelay true',
     'log_dest stderr',
     'log_type error',
     'log_type warning',
