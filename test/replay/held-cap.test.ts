@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/broker/broker.js';
 import { openCapture, replay, type ReplayResult } from '../../src/replay/index.js';
-import { CONNACK, connectPacket, conversation, pcapFile, publishPacket } from '../capture/builders.js';
+import { heldBehindAckCapture } from './helpers.js';
 
 const PUBLISHES = 40;
 
@@ -20,25 +20,8 @@ describe('replay: held packets that fill the read-ahead cap', () => {
   beforeAll(async () => {
     broker = await startBroker({ host: '127.0.0.1', port: 0 });
     dir = await mkdtemp(join(tmpdir(), 'replay-held-'));
-    const delivery = Buffer.concat([
-      Buffer.from([0x32, 2 + 8 + 2 + 1]), // PUBLISH QoS 1, remaining length
-      Buffer.from([0, 8]), Buffer.from('nobody/t'), // topic
-      Buffer.from([0, 7]), // packet id 7
-      Buffer.from('x'), // payload
-    ]);
-    const chunks = [
-      { dir: 'c2s' as const, bytes: connectPacket('held-cap') },
-      { dir: 's2c' as const, bytes: CONNACK },
-      // The captured broker delivered a message nobody publishes in the replay...
-      { dir: 's2c' as const, bytes: delivery },
-      // ...and the client acknowledged it: this PUBACK waits for a delivery that never comes.
-      { dir: 'c2s' as const, bytes: Buffer.from([0x40, 0x02, 0x00, 0x07]) },
-    ];
-    // Then 40 QoS 0 PUBLISHes of 300 bytes each: about 18 KiB of script, over a 4 KiB cap.
-    for (let i = 0; i < PUBLISHES; i++) chunks.push({ dir: 'c2s', bytes: publishPacket('held/t', Buffer.alloc(300, i)) });
-    chunks.push({ dir: 'c2s', bytes: Buffer.from([0xe0, 0x00]) });
     file = join(dir, 'held.pcap');
-    await writeFile(file, pcapFile(conversation(chunks)));
+    await writeFile(file, heldBehindAckCapture('held-cap', PUBLISHES));
   });
   afterAll(async () => {
     await broker?.close();

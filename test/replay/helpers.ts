@@ -7,6 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import mqttPacket from 'mqtt-packet';
+import { CONNACK, connectPacket, conversation, pcapFile, publishPacket } from '../capture/builders.js';
 import { freePort, requireBinary } from '../helpers/peers.js';
 import { ROOT } from '../read/run.js';
 
@@ -113,4 +114,37 @@ export async function startRecordingProxy(upstreamPort: number): Promise<{ port:
     port, seen,
     stop: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
   };
+}
+
+/**
+ * One connection whose script waits behind an ack: the captured broker delivered a QoS 1
+ * message (packet id 7) that nobody publishes in the replay, and the client's PUBACK for it
+ * is followed by `publishes` QoS 0 PUBLISHes of 300 bytes and a DISCONNECT (40 make about
+ * 18 KiB, over a 4 KiB read-ahead cap). Returns the pcap file's bytes.
+ */
+export function heldBehindAckCapture(clientId: string, publishes: number): Buffer {
+  const delivery = Buffer.concat([
+    Buffer.from([0x32, 2 + 8 + 2 + 1]), // PUBLISH QoS 1, remaining length
+    Buffer.from([0, 8]), Buffer.from('nobody/t'), // topic
+    Buffer.from([0, 7]), // packet id 7
+    Buffer.from('x'), // payload
+  ]);
+  const chunks = [
+    { dir: 'c2s' as const, bytes: connectPacket(clientId) },
+    { dir: 's2c' as const, bytes: CONNACK },
+    // The delivery nobody publishes in the replay...
+    { dir: 's2c' as const, bytes: delivery },
+    // ...and the client's PUBACK: it waits for a delivery that never comes.
+    { dir: 'c2s' as const, bytes: Buffer.from([
+      0x40, // PUBACK
+      0x02, // Remaining Length
+      0x00, 0x07, // Packet Identifier 7
+    ]) },
+  ];
+  for (let i = 0; i < publishes; i++) chunks.push({ dir: 'c2s', bytes: publishPacket('held/t', Buffer.alloc(300, i)) });
+  chunks.push({ dir: 'c2s', bytes: Buffer.from([
+    0xe0, // DISCONNECT
+    0x00, // Remaining Length
+  ]) });
+  return pcapFile(conversation(chunks));
 }

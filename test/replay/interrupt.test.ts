@@ -7,9 +7,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/broker/broker.js';
 import { formatReport, openCapture, replay, type ReplayResult } from '../../src/replay/index.js';
-import { CONNACK, connectPacket, conversation, pcapFile, publishPacket } from '../capture/builders.js';
 import { ROOT } from '../read/run.js';
-import { startVerboseMosquitto, type Peer } from './helpers.js';
+import { heldBehindAckCapture, startVerboseMosquitto, type Peer } from './helpers.js';
 
 // tshark capture (see topic-alias.test.ts): 'ta-sub' CONNECT at 0 ms, SUBSCRIBE at 4 ms,
 // 'ta-pub' CONNECT at 7 ms, its first PUBLISH at 12 ms; the last packet at 314 ms.
@@ -49,24 +48,8 @@ describe('replay stopped while held packets fill the read-ahead cap', () => {
   beforeAll(async () => {
     broker = await startBroker({ host: '127.0.0.1', port: 0 });
     dir = await mkdtemp(join(tmpdir(), 'replay-stop-held-'));
-    const delivery = Buffer.concat([
-      Buffer.from([0x32, 2 + 8 + 2 + 1]), // PUBLISH QoS 1, remaining length
-      Buffer.from([0, 8]), Buffer.from('nobody/t'), // topic
-      Buffer.from([0, 7]), // packet id 7
-      Buffer.from('x'), // payload
-    ]);
-    const chunks = [
-      { dir: 'c2s' as const, bytes: connectPacket('stop-held') },
-      { dir: 's2c' as const, bytes: CONNACK },
-      // A delivery nobody publishes in the replay, and the client PUBACK that waits for it.
-      { dir: 's2c' as const, bytes: delivery },
-      { dir: 'c2s' as const, bytes: Buffer.from([0x40, 0x02, 0x00, 0x07]) },
-    ];
-    // 40 PUBLISHes of 300 bytes held behind the PUBACK: over the 4 KiB cap, so reading waits for them.
-    for (let i = 0; i < 40; i++) chunks.push({ dir: 'c2s', bytes: publishPacket('held/t', Buffer.alloc(300, i)) });
-    chunks.push({ dir: 'c2s', bytes: Buffer.from([0xe0, 0x00]) });
     file = join(dir, 'held.pcap');
-    await writeFile(file, pcapFile(conversation(chunks)));
+    await writeFile(file, heldBehindAckCapture('stop-held', 40));
   });
   afterAll(async () => {
     await broker?.close();
