@@ -1,6 +1,6 @@
 // The default `w` action: write the shown packets as a pcap, one synthetic TCP
 // conversation per connection (the capture writer's encoder), in record order.
-import { writeFile } from 'node:fs/promises';
+import { chmod, stat, writeFile } from 'node:fs/promises';
 import { PcapConversationEncoder, pcapGlobalHeader } from '../../capture/pcap-writer.js';
 import type { PacketRecord } from '../../model/packet.js';
 
@@ -40,7 +40,10 @@ export async function writeRecordsPcap(recs: PacketRecord[], path: string): Prom
     if (c.port !== 1883) other.add(c.port);
     if (!c.connect && c.port !== 1883) ports.add(c.port);
   }
-  await writeFile(path, Buffer.concat(parts));
+  // 0600, as --write and dumpcap: the file holds CONNECT passwords and decrypted TLS. A regular
+  // file that was there already gets that mode too (a FIFO or device is left as it is).
+  await writeFile(path, Buffer.concat(parts), { mode: 0o600 });
+  if ((await stat(path)).isFile()) await chmod(path, 0o600);
   const sorted = (x: Set<number>): number[] => [...x].sort((a, b) => a - b);
   return { packets: recs.length, conversations: convs.size, portsToName: sorted(ports), otherPorts: sorted(other) };
 }
