@@ -21,7 +21,7 @@ describe('read on a terminal: the progress line and the line view', () => {
     const t = new TmuxSession(`${process.execPath} ${resolve(ROOT, 'bin/mqttscope')} read ${file} --format line --no-color`, 300, 60, ROOT);
     try {
       await t.waitFor(() => t.dead(), 'the read to end');
-      const rows = t.capture().split('\n').filter((r) => r.trim() !== '');
+      const rows = t.captureAll().split('\n').filter((r) => r.trim() !== '');
       // The packet lines are all there, each at the start of its own row.
       const packets = rows.filter((r) => /\d\d:\d\d:\d\d\.\d{3} #\d+ /.test(r));
       expect(packets.length).toBeGreaterThan(5);
@@ -54,7 +54,7 @@ describe('read on a terminal: the progress line and stderr warnings', () => {
       const t = new TmuxSession(`${process.execPath} ${resolve(ROOT, 'bin/mqttscope')} read ${file} --filter finding > /dev/null`, 400, 30, ROOT);
       try {
         await t.waitFor(() => t.dead(), 'the read to end', 30_000);
-        const rows = t.capture().split('\n').filter((r) => r.includes('mqttscope read: warning:'));
+        const rows = t.captureAll().split('\n').filter((r) => r.includes('mqttscope read: warning:'));
         expect(rows.length).toBe(1);
         expect(rows[0]).toMatch(/^mqttscope read: warning: the filter uses `finding`/);
       } finally {

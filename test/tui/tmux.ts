@@ -53,6 +53,15 @@ export class TmuxSession {
     return tmux(['capture-pane', '-p', '-t', this.name, ...(escapes ? ['-e'] : [])]);
   }
 
+  /**
+   * The screen and the scrollback above it. A short-lived command's output can end up in the
+   * scrollback: tmux may scroll it off a detached session's screen (seen with a 400-column
+   * session whose command exited within a second), so what it printed is checked here.
+   */
+  captureAll(): string {
+    return tmux(['capture-pane', '-p', '-S', '-', '-t', this.name]);
+  }
+
   resize(w: number, h: number): void {
     tmux(['resize-window', '-t', this.name, '-x', String(w), '-y', String(h)]);
   }
