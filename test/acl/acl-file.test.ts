@@ -111,5 +111,5 @@ describe('acl_file whitespace and comments (as mosquitto 2.0.11 reads them)', ()
       if (v.started !== (typeof expected !== 'string')) disagreements.push(`${name}: mosquitto ${v.started ? 'started' : `refused (${v.errors})`}`);
     }
     expect(disagreements).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });

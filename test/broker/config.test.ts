@@ -82,7 +82,7 @@ describe('mosquitto.conf whitespace, comments and names (as mosquitto 2.0.11 rea
       if (v.started !== (typeof expected !== 'string')) disagreements.push(`${name}: mosquitto ${v.started ? 'started' : `refused (${v.errors})`}`);
     }
     expect(disagreements).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it('every variable the parser knows is known to the real mosquitto, and a typo is not', async () => {
     const unknown: string[] = [];

@@ -20,10 +20,12 @@ export interface ConfMosquitto {
   close(): Promise<void>;
 }
 
+// Bounded: on a machine loaded enough, a connect may wait on a SYN for seconds.
 const canConnect = (port: number): Promise<boolean> => new Promise((resolve) => {
   const s = connect({ host: '127.0.0.1', port });
-  s.once('connect', () => { s.destroy(); resolve(true); });
-  s.once('error', () => { s.destroy(); resolve(false); });
+  const timer = setTimeout(() => { s.destroy(); resolve(false); }, 1000);
+  s.once('connect', () => { clearTimeout(timer); s.destroy(); resolve(true); });
+  s.once('error', () => { clearTimeout(timer); s.destroy(); resolve(false); });
 });
 
 const errorLines = (log: string): string =>
@@ -57,7 +59,10 @@ export async function startConfMosquitto(conf: string, files: Record<string, str
   const close = async (): Promise<void> => {
     if (!exited) {
       child.kill('SIGTERM');
+      // A mosquitto that has not set up its signal handling yet, or is stuck, gets SIGKILL.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await gone;
+      clearTimeout(timer);
     }
     await rm(dir, { recursive: true, force: true });
   };
