@@ -7,7 +7,7 @@ import { type AnalysisContext, bufferOf, capitalize, copySizeBound, payloadEqual
 import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
-import { clientAliasRefused, effectiveClientId, findingClientId, goneBy, isLive, outlivesConnection, type Session, type SessionTracker, type Subscription, usernameUnknown, usernameUnknownText } from './sessions.js';
+import { effectiveClientId, findingClientId, goneBy, isLive, outlivesConnection, publishRefused, type Session, type SessionTracker, type Subscription, usernameUnknown, usernameUnknownText } from './sessions.js';
 import { topicMatches } from './topic.js';
 import { packetTypeName } from '../protocol/packet-types.js';
 import { aclFields, type AclDecision, type AclRuleRef } from './acl-check.js';
@@ -579,8 +579,10 @@ export class DeliveryCorrelator {
     if (pub.state !== 'connected' && pub.state !== 'connecting' && !(pub.state === 'open' && pub.connectFrame === null)) return;
     // Sent after a DISCONNECT: the client must send nothing more [MQTT-3.14.4-2], and the broker, which closes the connection, routes none of it.
     if (pub.disconnect !== null) return;
-    // A Topic Alias the broker refuses: it disconnects the client and routes nothing (a QoS 0 one was taken as delivered-to-nobody).
-    if (sum.topicAlias !== null && clientAliasRefused(pub, sum.topicAlias)) return;
+    // A PUBLISH that breaks a limit of the broker's CONNACK (Maximum QoS, Retain Available,
+    // Maximum Packet Size, Topic Alias Maximum): it disconnects the client and routes
+    // nothing (a QoS 0 one was taken as delivered-to-nobody, a denied write).
+    if (publishRefused(pub, rec)) return;
     const id = sum.qos > 0 ? sum.packetId : null;
     if (id !== null && sum.dup && this.idGet(pub.connId, id) !== undefined) return; // re-send of a message already tracked
     const ts = this.topicState(topic);

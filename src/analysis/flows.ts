@@ -9,7 +9,7 @@ import { codeName, codeString, isFailure, T_PUBACK, T_PUBREC, T_SUBACK, T_UNSUBA
 import { IntMap } from './intmap.js';
 import { aclFields } from './acl-check.js';
 import { type AclCheck, sysWrite, sysWriteHint } from './delivery.js';
-import { effectiveClientId, filtersNotListed, findingClientId, gapOf, mayBeUnseen, notInView, outlivesConnection, silentSinceGap, type Session, usernameUnknown, usernameUnknownText } from './sessions.js';
+import { effectiveClientId, filtersNotListed, findingClientId, gapOf, mayBeUnseen, notInView, outlivesConnection, publishRefused, silentSinceGap, type Session, usernameUnknown, usernameUnknownText } from './sessions.js';
 
 export type FlowKind = 'publish-qos1' | 'publish-qos2' | 'subscribe' | 'unsubscribe' | 'ping';
 export type FlowState =
@@ -347,7 +347,9 @@ export class FlowTracker {
     const id = sum.packetId;
     switch (sum.type) {
       case 3:
-        if (sum.qos > 0 && id !== null) this.publish(rec, s, id);
+        // One the broker refuses for a limit of its CONNACK gets no answer but a DISCONNECT
+        // (sessions reports it as a protocol violation): no flow is cut short.
+        if (sum.qos > 0 && id !== null && !(rec.dir === 'c2s' && publishRefused(s, rec))) this.publish(rec, s, id);
         break;
       case 4: this.ack(rec, s, 'publish-qos1', 'awaiting-puback'); break;
       case 5: this.ack(rec, s, 'publish-qos2', 'awaiting-pubrec'); break;

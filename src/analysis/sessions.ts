@@ -126,6 +126,10 @@ export interface Session {
   maxPacketSize: number | null;
   /** MQTT 5 maximum_packet_size from CONNACK: the client must not send larger packets [MQTT-3.2.2-15]. */
   serverMaxPacketSize: number | null;
+  /** MQTT 5 Maximum QoS of the CONNACK (absent is 2, also before a CONNACK): the client must not publish above it [MQTT-3.2.2-11]. */
+  serverMaxQos: number;
+  /** MQTT 5 Retain Available of the CONNACK (absent is 1, also before a CONNACK): at 0 the client must not publish with RETAIN 1 [MQTT-3.2.2-14]. */
+  retainAvailable: boolean;
   /** MQTT 5 Topic Alias Maximum the broker may use towards the client (CONNECT's; absent is 0), null before a CONNECT. */
   topicAliasMaxS2c: number | null;
   /** MQTT 5 Topic Alias Maximum the client may use (CONNACK's; absent is 0), null before a CONNACK. */
@@ -245,6 +249,19 @@ export function outlivesConnection(s: Session): boolean {
  */
 export function clientAliasRefused(s: Session, alias: number): boolean {
   return alias === 0 || (s.topicAliasMaxC2s !== null && alias > s.topicAliasMaxC2s);
+}
+
+/**
+ * A client PUBLISH that breaks a limit of the broker's CONNACK, which the broker does not
+ * route: above its Maximum QoS [MQTT-3.2.2-11], RETAIN 1 when Retain Available is 0
+ * [MQTT-3.2.2-14], or larger than its Maximum Packet Size [MQTT-3.2.2-15], or a Topic Alias
+ * it refuses. mosquitto 2.0.11 answers DISCONNECT 0x9B, 0x9A, 0x95 or 0x94 (checked on the wire).
+ */
+export function publishRefused(s: Session, rec: PacketRecord): boolean {
+  const sum = rec.summary;
+  return sum.qos > s.serverMaxQos || (sum.retain && !s.retainAvailable)
+    || (s.serverMaxPacketSize !== null && rec.size > s.serverMaxPacketSize)
+    || (sum.topicAlias !== null && clientAliasRefused(s, sum.topicAlias));
 }
 
 export function effectiveClientId(s: Session): string | null {
@@ -588,7 +605,7 @@ export class SessionTracker {
     const s: Session = {
       conn, openSeq: this.openSeq++, connId: conn.id, openedAt: time, closedAt: null, closeHow: null, state: 'open',
       version: null, clientId: null, assignedClientId: null, username: null, cleanStart: null,
-      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
+      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, serverMaxQos: 2, retainAvailable: true, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
       connectSessionExpiry: null, sessionExpiry: null, receiveMaximum: null, unackedAtClose: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
       subscriptions: NO_SUBSCRIPTIONS, subscriptionsNotKept: 0, subscriptionsIncompleteAt: null, subscriptionsIncompleteReason: null, subscriptionsUnseenChangeAt: null, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
@@ -657,7 +674,10 @@ export class SessionTracker {
     if (limit !== null && rec.size > limit) this.tooLarge(s, rec, limit);
     switch (sum.type) {
       case 1: if (rec.dir === 'c2s') this.connect(s, rec); break;
-      case 3: if (sum.properties !== null) this.publishProperties(s, rec, sum.properties); break;
+      case 3:
+        if (rec.dir === 'c2s' && (sum.qos > s.serverMaxQos || (sum.retain && !s.retainAvailable))) this.publishOverCapability(s, rec);
+        if (sum.properties !== null) this.publishProperties(s, rec, sum.properties);
+        break;
       case 15: this.auth(s, rec); break;
       case 2: if (rec.dir === 's2c') this.connack(s, rec); break;
       case 8: if (rec.dir === 'c2s' && sum.packetId !== null) pendingOf(s).set(sum.packetId, { rec, time: now }); break;
@@ -771,6 +791,9 @@ export class SessionTracker {
       if (typeof props['server_keep_alive'] === 'number') s.keepAlive = props['server_keep_alive'];
       const mps = props['maximum_packet_size'];
       if (typeof mps === 'number') s.serverMaxPacketSize = mps;
+      const mq = props['maximum_qos'];
+      if (mq === 0 || mq === 1) s.serverMaxQos = mq;
+      if (props['retain_available'] === 0 || props['retain_available'] === false) s.retainAvailable = false;
     }
     // Absent means 0: the client may send no Topic Alias [MQTT-3.2.2-17].
     if (version === 5) {
@@ -1110,6 +1133,27 @@ export class SessionTracker {
     this.violation(s, rec, 'error', 'packet-exceeds-maximum-packet-size', spec,
       `A ${packetName(rec.summary.type)} of ${rec.size} bytes from ${c2s ? who(s) : `the broker to ${who(s)}`} is larger than the Maximum Packet Size of ${limit} bytes the ${c2s ? 'broker' : 'client'} announced in its ${from}${at !== null ? ` (frame ${at})` : ''} [${spec}]; the ${c2s ? 'broker' : 'client'} treats it as a protocol error (DISCONNECT 0x95 Packet too large)`,
       { size: rec.size, maximum_packet_size: limit, packet_type: packetName(rec.summary.type) }, at);
+  }
+
+  /**
+   * A client PUBLISH above the Maximum QoS, or with RETAIN 1 against Retain Available 0, of
+   * the broker's CONNACK. mosquitto 2.0.11 (max_qos, retain_available false) answers
+   * DISCONNECT 0x9B QoS not supported or 0x9A Retain not supported and routes nothing.
+   */
+  private publishOverCapability(s: Session, rec: PacketRecord): void {
+    const sum = rec.summary;
+    const at = s.connackFrame;
+    const frame = at !== null ? ` (frame ${at})` : '';
+    if (sum.qos > s.serverMaxQos && sum.qos <= 2) {
+      this.violation(s, rec, 'error', 'publish-qos-exceeds-maximum', 'MQTT-3.2.2-11',
+        `A QoS ${sum.qos} PUBLISH from ${who(s)}, above the Maximum QoS of ${s.serverMaxQos} the broker announced in its CONNACK${frame} [MQTT-3.2.2-11]: the broker does not route it and treats it as a protocol error (mosquitto 2.0.11, max_qos ${s.serverMaxQos}, answers DISCONNECT 0x9B QoS not supported); publish at QoS ${s.serverMaxQos} or less`,
+        { qos: sum.qos, maximum_qos: s.serverMaxQos }, at);
+    }
+    if (sum.retain && !s.retainAvailable) {
+      this.violation(s, rec, 'error', 'retain-not-available', 'MQTT-3.2.2-14',
+        `A PUBLISH with RETAIN 1 from ${who(s)}, but the broker announced Retain Available 0 in its CONNACK${frame} [MQTT-3.2.2-14]: the broker does not route it and treats it as a protocol error (mosquitto 2.0.11, retain_available false, answers DISCONNECT 0x9A Retain not supported); publish with RETAIN 0`,
+        { retain_available: 0 }, at);
+    }
   }
 
   /**

@@ -1,0 +1,101 @@
+// The limits an MQTT 5 broker announces in its CONNACK (Maximum QoS, Retain Available,
+// Maximum Packet Size), broken by a client. mosquitto 2.0.11 with max_qos 1,
+// retain_available false and max_packet_size 200 answers DISCONNECT 0x9B, 0x9A and 0x95
+// and routes nothing: the analysis names the limit and the CONNACK that announced it,
+// and does not report the message as a drop (undelivered-publish reads as a denied write).
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/model/packet.js';
+import { startConfMosquitto } from '../broker/mosquitto-verdict.js';
+import { Harness } from './engine-harness.js';
+import { sleep, Tap } from './mosquitto-tap.js';
+
+const CAPS_CONF = [
+  'listener PORT 127.0.0.1', 'allow_anonymous true', 'max_packet_size 200', 'max_inflight_messages 3',
+  'max_topic_alias 2', 'retain_available false', 'max_qos 1', 'max_keepalive 30', '',
+].join('\n');
+
+// What mosquitto 2.0.11 sends with CAPS_CONF (seen on the wire).
+const caps = { maximumQoS: 1, retainAvailable: false, maximumPacketSize: 200, topicAliasMaximum: 2, receiveMaximum: 3, serverKeepAlive: 30 };
+
+const violations = (fs: Finding[]) => fs.filter((f) => f.code === 'protocol-violation').map((f) => f.extra?.['violation']);
+const drops = (fs: Finding[]) => fs.filter((f) => f.code === 'undelivered-publish' || f.code === 'withheld-delivery');
+
+/** A Tap (real sockets, the analysis fed as they go) on a mosquitto run with `conf`. */
+async function confTap(conf: string): Promise<Tap> {
+  const m = await startConfMosquitto(conf);
+  if (m === null) throw new Error('mosquitto did not start with the capabilities conf');
+  // Tap's constructor is private; it takes the broker, a directory to remove at the end, and the analysis options.
+  const TapCtor = Tap as unknown as new (b: { host: string; port: number; close(): Promise<void> }, dir: string, o: object) => Tap;
+  return new TapCtor({ host: '127.0.0.1', port: m.port, close: () => m.close() }, '/nonexistent-mqttscope-tap', { brokerKind: 'mosquitto' });
+}
+
+describe('a client breaks a limit of the CONNACK (engine)', () => {
+  it('QoS above Maximum QoS, RETAIN against Retain Available 0 and a packet over Maximum Packet Size are protocol violations, not drops', () => {
+    for (const [pub, want] of [
+      [{ topic: 'a/1', payload: 'm', qos: 1 as const, id: 1 }, 'publish-qos-exceeds-maximum'],
+      [{ topic: 'a/1', payload: 'm', retain: true }, 'retain-not-available'],
+      [{ topic: 'a/1', payload: 'x'.repeat(300) }, 'packet-exceeds-maximum-packet-size'],
+    ] as const) {
+      const h = new Harness({ brokerKind: 'mosquitto' });
+      h.conn(5).login('s', undefined, 0, caps).sub(1, 'a/#');
+      // Maximum QoS 0 for the QoS 1 case, 1 otherwise.
+      const p = h.conn(5).login('p', undefined, 0, { ...caps, maximumQoS: want === 'publish-qos-exceeds-maximum' ? 0 : 1 });
+      p.publish(pub);
+      p.s({ cmd: 'disconnect', reasonCode: want === 'retain-not-available' ? 0x9a : want === 'publish-qos-exceeds-maximum' ? 0x9b : 0x95 });
+      p.close('fin', 's2c');
+      h.end();
+      expect(violations(h.findings), want).toEqual([want]);
+      expect(drops(h.findings), want).toEqual([]);
+    }
+  });
+
+  it('without those CONNACK properties (QoS 2 and retain allowed), the same publishes are routed and a missed one is a drop', () => {
+    const h = new Harness({ brokerKind: 'mosquitto' });
+    h.conn(5).login('s', undefined).sub(1, 'a/#');
+    const p = h.conn(5).login('p', undefined);
+    p.publish({ topic: 'a/1', payload: 'm', retain: true });
+    h.end();
+    expect(violations(h.findings)).toEqual([]);
+    expect(h.byCode('undelivered-publish').map((f) => f.topic)).toEqual(['a/1']);
+  });
+});
+
+describe('against mosquitto 2.0.11 with max_qos 1, retain_available false, max_packet_size 200', () => {
+  it('each broken limit is named with the CONNACK that announced it; the respected ones give no finding', async () => {
+    const tap = await confTap(CAPS_CONF);
+    // Subscribing at QoS 2 is not refused: mosquitto grants QoS 1 (its max_qos).
+    const s = await tap.client('sub', 'u', 5);
+    s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a/#', qos: 2, nl: false, rap: false, rh: 0 }] });
+    const suback = await s.waitFor('suback') as { granted: number[] };
+    expect(suback.granted).toEqual([1]);
+    const connack = s.got[0] as { properties?: Record<string, unknown> };
+    expect(connack.properties).toMatchObject({ maximumQoS: 1, retainAvailable: false, maximumPacketSize: 200 });
+
+    const cases = [
+      { id: 'q', pub: { qos: 2, messageId: 1 }, code: 0x9b, violation: 'publish-qos-exceeds-maximum' },
+      { id: 'r', pub: { qos: 0, retain: true }, code: 0x9a, violation: 'retain-not-available' },
+      { id: 'b', pub: { qos: 0, payload: Buffer.from('x'.repeat(300)) }, code: 0x95, violation: 'packet-exceeds-maximum-packet-size' },
+    ];
+    for (const k of cases) {
+      const p = await tap.client(k.id, 'u', 5);
+      p.send({ cmd: 'publish', topic: `a/${k.id}`, payload: Buffer.from('m'), retain: false, dup: false, ...k.pub });
+      const d = await p.waitFor('disconnect') as { reasonCode: number };
+      expect(d.reasonCode, k.id).toBe(k.code);
+      await p.closedByBroker();
+    }
+    // Within every limit: QoS 1, RETAIN 0, 199 bytes or less.
+    const ok = await tap.client('ok', 'u', 5);
+    ok.send({ cmd: 'publish', topic: 'a/ok', payload: Buffer.from('fine'), qos: 1, messageId: 2, retain: false, dup: false });
+    await ok.waitFor('puback');
+    await s.waitFor('publish');
+    s.send({ cmd: 'puback', messageId: (s.got.find((x) => x.cmd === 'publish') as { messageId: number }).messageId });
+    await sleep(100);
+    expect(s.payloads()).toEqual(['fine']);
+    const fs = await tap.end(3000);
+    const pv = fs.filter((f) => f.code === 'protocol-violation');
+    expect(pv.map((f) => [f.clientId, f.extra?.['violation']])).toEqual(cases.map((k) => [k.id, k.violation]));
+    expect(pv[0]!.text).toContain('Maximum QoS of 1 the broker announced in its CONNACK');
+    expect(pv[1]!.text).toContain('Retain Available 0 in its CONNACK');
+    expect(fs.filter((f) => f.code !== 'protocol-violation').map((f) => f.text)).toEqual([]);
+  });
+});
