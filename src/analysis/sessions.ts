@@ -815,7 +815,7 @@ export class SessionTracker {
       const am = s.connectRec?.summary.properties?.['authentication_method'];
       const method = typeof am === 'string' ? am : null;
       this.refused(s, [s.connectRec, rec], `The broker refused the connection of ${who(s)}: CONNACK ${codeString(T_CONNACK, ack.returnCode, version)} (${name})${rs}.`,
-        refusalHint(ack.returnCode, version, method), { reason_code: ack.returnCode, reason: name, ...(method !== null ? { authentication_method: method } : {}) }, ack.returnCode, version);
+        refusalHint(ack.returnCode, version, method, s.will, props?.['maximum_qos']), { reason_code: ack.returnCode, reason: name, ...(method !== null ? { authentication_method: method } : {}) }, ack.returnCode, version);
       return;
     }
     s.state = 'connected';
@@ -1066,7 +1066,7 @@ export class SessionTracker {
     const list = (ns: readonly Note[]): string => ns.map((n) => `${n.text}${n.spec ? ` [${n.spec}]` : ''}`).join('; ');
     const cause = errors.length > 0
       ? ` The CONNECT breaks the protocol: ${list(errors)}. A server closes the connection without a CONNACK when a CONNECT does not conform [MQTT-3.1.4-1].`
-      : `${warnings.length > 0 ? ` The CONNECT has what a broker may refuse: ${list(warnings)}.` : ''} A broker does this to a CONNECT it will not answer [MQTT-3.1.4-1]: mosquitto closes the connection when the client id, user name or will topic has characters it refuses (control characters, U+0000, non-characters), the will has QoS 3 or a wildcard or empty topic, or the bytes are not well-formed UTF-8; its log says which.`;
+      : `${warnings.length > 0 ? ` The CONNECT has what a broker may refuse: ${list(warnings)}.` : ''} A broker does this to a CONNECT it will not answer [MQTT-3.1.4-1]: mosquitto closes the connection when the client id, user name or will topic has characters it refuses (control characters, U+0000, non-characters), the will has QoS 3 or a wildcard or empty topic, or the bytes are not well-formed UTF-8; its log says which.${willCapabilityHint(s)}`;
     this.emitRefusal(s, [rec], `The broker ${closed} after the CONNECT of ${who(s)} without sending a CONNACK: the connection was refused with no reason code.${cause}`, {
       no_connack: true, closed_by: 'broker', close: how, ...(errors.length > 0 ? { connect_errors: errors.map((n) => n.code) } : {}),
     });
@@ -1305,7 +1305,31 @@ function credentialText(
   }
 }
 
-function refusalHint(code: number, version: number, method: string | null): string {
+/**
+ * A will that a broker with fewer capabilities refuses: mosquitto 2.0.11 closes an MQTT 3.1.1
+ * connection without a CONNACK when the will has RETAIN 1 and retain_available is false, or
+ * a QoS above max_qos (checked on the wire); an MQTT 5 client gets CONNACK 0x9A or 0x9B.
+ */
+function willCapabilityHint(s: Session): string {
+  const w = s.will;
+  if (w === null || s.version === 5 || (!w.retain && w.qos === 0)) return '';
+  const what = [...(w.retain ? ['RETAIN 1 (refused with retain_available false)'] : []), ...(w.qos > 0 ? [`QoS ${w.qos} (refused when above max_qos)`] : [])];
+  return ` The will (topic '${w.topic}') has ${what.join(' and ')}: mosquitto 2.0.11 closes the connection of an MQTT 3.1.1 client this way when its configuration does not allow it (an MQTT 5 client gets CONNACK 0x9A or 0x9B).`;
+}
+
+function refusalHint(code: number, version: number, method: string | null, will: WillInfo | null, maxQos: unknown): string {
+  // The will breaks a capability of the broker: it refuses the CONNECT [MQTT-3.2.2-12] [MQTT-3.2.2-13].
+  if (version >= 5 && code === 0x9a) {
+    return will?.retain === true
+      ? ` The CONNECT's will (topic '${will.topic}') has RETAIN 1 and the broker does not keep retained messages (mosquitto: retain_available false) [MQTT-3.2.2-13]: connect with Will Retain 0.`
+      : ' The broker keeps no retained messages (mosquitto: retain_available false) and refuses a CONNECT whose will has RETAIN 1 [MQTT-3.2.2-13].';
+  }
+  if (version >= 5 && code === 0x9b) {
+    const max = typeof maxQos === 'number' ? `${maxQos}` : null;
+    return will !== null
+      ? ` The CONNECT's will (topic '${will.topic}') has QoS ${will.qos}, above what the broker supports${max !== null ? ` (its CONNACK says Maximum QoS ${max})` : ''} (mosquitto: max_qos) [MQTT-3.2.2-12]: connect with a will of QoS ${max ?? 'the broker supports'} or less.`
+      : ` The broker refuses a CONNECT whose will has a QoS above what it supports${max !== null ? ` (its CONNACK says Maximum QoS ${max})` : ''} (mosquitto: max_qos) [MQTT-3.2.2-12].`;
+  }
   if (version >= 5 && code === 0x8c) {
     return method !== null
       ? ` The CONNECT asked for enhanced authentication with the Authentication Method '${method}' (MQTT 5 §4.12), which the broker does not support: mosquitto answers 0x8C to every method unless an auth plugin handles it. Connect without an Authentication Method (a username and password), or give the broker a plugin for '${method}'.`

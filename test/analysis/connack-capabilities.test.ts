@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/packet.js';
 import { startConfMosquitto } from '../broker/mosquitto-verdict.js';
 import { Harness } from './engine-harness.js';
-import { sleep, Tap } from './mosquitto-tap.js';
+import { sleep, Tap, TapClient } from './mosquitto-tap.js';
 
 const CAPS_CONF = [
   'listener PORT 127.0.0.1', 'allow_anonymous true', 'max_packet_size 200', 'max_inflight_messages 3',
@@ -97,5 +97,36 @@ describe('against mosquitto 2.0.11 with max_qos 1, retain_available false, max_p
     expect(pv[0]!.text).toContain('Maximum QoS of 1 the broker announced in its CONNACK');
     expect(pv[1]!.text).toContain('Retain Available 0 in its CONNACK');
     expect(fs.filter((f) => f.code !== 'protocol-violation').map((f) => f.text)).toEqual([]);
+  });
+});
+
+describe('a will the broker cannot take (mosquitto 2.0.11, max_qos 1, retain_available false)', () => {
+  const cases = [
+    { id: 'wr5', version: 5 as const, will: { qos: 0, retain: true }, connack: 0x9a, says: "will (topic 'w/wr5') has RETAIN 1 and the broker does not keep retained messages" },
+    { id: 'wq5', version: 5 as const, will: { qos: 2, retain: false }, connack: 0x9b, says: "will (topic 'w/wq5') has QoS 2, above what the broker supports (its CONNACK says Maximum QoS 1)" },
+    { id: 'wr4', version: 4 as const, will: { qos: 0, retain: true }, connack: null, says: "will (topic 'w/wr4') has RETAIN 1 (refused with retain_available false)" },
+    { id: 'wq4', version: 4 as const, will: { qos: 2, retain: false }, connack: null, says: "will (topic 'w/wq4') has QoS 2 (refused when above max_qos)" },
+  ];
+  it('connect-refused names the will and the capability it breaks', async () => {
+    const tap = await confTap(CAPS_CONF);
+    for (const k of cases) {
+      const c = new TapClient(tap, k.id, k.version);
+      await c.open();
+      c.send({
+        cmd: 'connect', protocolId: 'MQTT', protocolVersion: k.version, clean: true, clientId: k.id, keepalive: 20,
+        will: { topic: `w/${k.id}`, payload: Buffer.from('gone'), ...k.will },
+      });
+      if (k.connack !== null) {
+        const ack = await c.waitFor('connack') as { reasonCode: number };
+        expect(ack.reasonCode, k.id).toBe(k.connack);
+      }
+      await c.closedByBroker();
+      // An MQTT 3.1.1 client gets no CONNACK at all: the broker just closes.
+      if (k.connack === null) expect(c.got, k.id).toEqual([]);
+    }
+    const fs = await tap.end(100);
+    const refused = fs.filter((f) => f.code === 'connect-refused');
+    expect(refused.map((f) => f.clientId)).toEqual(cases.map((k) => k.id));
+    refused.forEach((f, i) => expect(f.text, cases[i]!.id).toContain(cases[i]!.says));
   });
 });
