@@ -81,6 +81,14 @@ export function keywordProblem(word: string, lineNo: number, raw: string): strin
   if (trimC(raw).startsWith('#') && raw[0] !== '#') {
     return `a comment must have '#' in the first column: mosquitto reads an indented '#' as a word and refuses the line`;
   }
+  // No acl_file or mosquitto.conf keyword holds a ':'; a password_file line does
+  // (USER:PASSWORD or USER:$7$…): the files were swapped. Quoting the word would print
+  // the password, or its hash, on the terminal and in logs: the user name only.
+  const colon = word.indexOf(':');
+  if (colon >= 0) {
+    return `unknown keyword '${showWord(word.slice(0, colon))}:…' (no keyword holds a ':'; fields are separated by spaces). `
+      + 'It looks like a password_file line (USER:PASSWORD), so the rest is not shown: was the password_file given in the place of this file?';
+  }
   const stray = strayWhitespace(word);
   if (stray) {
     return `${stray.name} in '${showWord(word)}': mosquitto separates fields with spaces only, so it is part of the word`;

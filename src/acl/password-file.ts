@@ -63,7 +63,14 @@ function parseSecret(username: string, secret: string, path: string, line: numbe
     if (hash.length !== 64) throw new AclFileError(path, line, `$6$ hash for user '${username}' is ${hash.length} bytes, expected 64`);
     return { username, kind: 'sha512', salt, hash, line };
   }
-  throw new AclFileError(path, line, `unknown password hash type '$${parts[1] ?? ''}$' for user '${username}' (mosquitto 2.0 writes $7$ or $6$)`);
+  // A short crypt(3) id ($5$, $2b$, $y$) names a hash scheme and is quoted. Anything else is
+  // most likely a plain-text password that starts with '$': quoting it would print it.
+  const id = parts[1] ?? '';
+  if (parts.length > 2 && /^[0-9a-z]{1,2}$/.test(id)) {
+    throw new AclFileError(path, line, `unknown password hash type '$${id}$' for user '${username}' (mosquitto 2.0 writes $7$ or $6$)`);
+  }
+  throw new AclFileError(path, line, `the password of user '${username}' starts with '$' but is not a $7$ or $6$ hash (not shown): `
+    + 'a password that starts with \'$\' is read as a hash; store it hashed: mosquitto_passwd -b FILE USER PASSWORD');
 }
 
 /**
