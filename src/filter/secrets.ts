@@ -5,10 +5,17 @@
 // a caret under the expression still points at the same place.
 
 /** Field ids whose values are secret (as src/dissect/secrets.ts masks them in views). */
-const SECRET_FIELD = String.raw`mqtt\.passwd|mqtt\.property\.authentication_data(?:\.value)?`;
+const SECRET_FIELD = String.raw`mqtt\.passwd(?:\.value)?|mqtt\.property\.authentication_data(?:\.value)?`;
 /** A secret field, a comparison, and the literal compared with it (a quoted string, or a bare token). */
 // Case-insensitive, as the parser reads keywords (`CONTAINS`, `Eq`, `IN`) and ids (`MQTT.PASSWD`).
-const COMPARED = new RegExp(String.raw`(\b(?:${SECRET_FIELD})\s*(?:==|!=|>=|<=|>|<|\b(?:eq|ne|lt|le|gt|ge|contains|matches)\b|~)\s*)("(?:[^"\\]|\\.)*"?|[^\s()&|!]+)`, 'gi');
+// Also what the parser refuses but a syntax error echoes: a slice (`mqtt.passwd[0:3]`), a
+// function call (`lower(mqtt.passwd)`), Wireshark's `===`, `!==` and `!~`.
+const SECRET_OPERAND = String.raw`\b(?:${SECRET_FIELD})(?:\s*\[[^\]]*\]?)?(?:\s*\))?`;
+const OPERATOR = String.raw`(?:===|!==|==|!=|>=|<=|>|<|!~|~|\b(?:eq|ne|lt|le|gt|ge|contains|matches)\b)`;
+const COMPARED = new RegExp(String.raw`(${SECRET_OPERAND}\s*${OPERATOR}\s*)("(?:[^"\\]|\\.)*"?|[^\s()&|!]+)`, 'gi');
+
+/** A literal compared with a secret field written on the right (`"hunter2" == mqtt.passwd`, a syntax error the parser echoes). */
+const COMPARED_REVERSED = new RegExp(String.raw`("(?:[^"\\]|\\.)*"|[^\s()&|!"{}]+)(\s*${OPERATOR}\s*(?:\w+\s*\(\s*)?\b(?:${SECRET_FIELD})\b)`, 'gi');
 
 /** A secret field tested for membership, and the set it is tested against (`in {"a" "b"}`, `not in {…}`). */
 const IN_SET = new RegExp(String.raw`(\b(?:${SECRET_FIELD})\s+(?:not\s+)?in\s*)(\{(?:"(?:[^"\\]|\\.)*"?|[^}"])*\}?)`, 'gi');
@@ -41,7 +48,11 @@ export function maskFilterSecrets(expr: string): string {
     }
     return head + '*'.repeat(lit.length);
   });
-  return masked.replace(IN_SET, (m: string, head: string, set: string, at: number) => (inString[at] ? m : head + maskSet(set)));
+  const sets = masked.replace(IN_SET, (m: string, head: string, set: string, at: number) => (inString[at] ? m : head + maskSet(set)));
+  return sets.replace(COMPARED_REVERSED, (m: string, lit: string, tail: string, at: number) => {
+    if (inString[at]) return m;
+    return (lit.startsWith('"') ? `"${'*'.repeat(lit.length - 2)}"` : '*'.repeat(lit.length)) + tail;
+  });
 }
 
 /**
