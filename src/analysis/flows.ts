@@ -632,6 +632,18 @@ export class FlowTracker {
     const extra: Record<string, unknown> = { reason_code: code, reason: name, packet_id: f.packetId, qos, dir: f.dir };
     if (pub && f.topic !== null) this.onRejected?.(f.topic, s.connId, f.packetId);
     let text = `The ${pub ? 'broker' : 'client'} rejected this QoS ${qos} publish${pub ? ` from ${who(s)}` : ` to ${who(s)}`} on '${f.topic ?? ''}' with ${NAMES[type]} ${codeString(type, code, version)} (${name})${typeof rs === 'string' ? ` ("${rs}")` : ''}`;
+    if (code === 0x97 && pub && s.serverReceiveMaximum !== null) {
+      // Quota exceeded: the client's QoS 1/2 publishes sent before this one and not completed yet.
+      let n = 0;
+      const m = this.byConn.get(s.connId);
+      if (m) for (const o of m.values()) if (o.dir === 'c2s' && o.seq < f.seq && (o.kind === 'publish-qos1' || o.kind === 'publish-qos2')) n++;
+      const rm = s.serverReceiveMaximum;
+      if (n >= rm) {
+        extra['receive_maximum'] = rm;
+        extra['unacknowledged'] = n;
+        text += `. The client had ${n} QoS 1/2 publish(es) not yet completed (no PUBACK or PUBCOMP) when it sent this one, as many as the Receive Maximum of ${rm} the broker announced in its CONNACK${s.connackFrame !== null ? ` (frame ${s.connackFrame})` : ''}, and a client must not send more [MQTT-3.3.4-7]: this is flow control, the message is not routed (mosquitto 2.0.11, whose max_inflight_messages sets that Receive Maximum, answers 0x97 rather than DISCONNECT 0x93). Wait for the PUBACK or PUBCOMP of an earlier one`;
+      }
+    }
     if (code === 0x87 && pub && f.topic !== null) {
       const topic = f.topic;
       // Without its CONNECT the username is unknown: the file is not asked (it would be the anonymous verdict).

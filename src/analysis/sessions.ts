@@ -130,6 +130,8 @@ export interface Session {
   serverMaxQos: number;
   /** MQTT 5 Retain Available of the CONNACK (absent is 1, also before a CONNACK): at 0 the client must not publish with RETAIN 1 [MQTT-3.2.2-14]. */
   retainAvailable: boolean;
+  /** MQTT 5 Receive Maximum of the CONNACK: the client's QoS 1/2 PUBLISHes the broker takes unacknowledged [MQTT-3.3.4-7]; null when absent (65,535) or not seen. */
+  serverReceiveMaximum: number | null;
   /** MQTT 5 Topic Alias Maximum the broker may use towards the client (CONNECT's; absent is 0), null before a CONNECT. */
   topicAliasMaxS2c: number | null;
   /** MQTT 5 Topic Alias Maximum the client may use (CONNACK's; absent is 0), null before a CONNACK. */
@@ -605,7 +607,7 @@ export class SessionTracker {
     const s: Session = {
       conn, openSeq: this.openSeq++, connId: conn.id, openedAt: time, closedAt: null, closeHow: null, state: 'open',
       version: null, clientId: null, assignedClientId: null, username: null, cleanStart: null,
-      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, serverMaxQos: 2, retainAvailable: true, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
+      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, serverMaxQos: 2, retainAvailable: true, serverReceiveMaximum: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
       connectSessionExpiry: null, sessionExpiry: null, receiveMaximum: null, unackedAtClose: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
       subscriptions: NO_SUBSCRIPTIONS, subscriptionsNotKept: 0, subscriptionsIncompleteAt: null, subscriptionsIncompleteReason: null, subscriptionsUnseenChangeAt: null, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
@@ -794,6 +796,8 @@ export class SessionTracker {
       const mq = props['maximum_qos'];
       if (mq === 0 || mq === 1) s.serverMaxQos = mq;
       if (props['retain_available'] === 0 || props['retain_available'] === false) s.retainAvailable = false;
+      const rm = props['receive_maximum'];
+      if (typeof rm === 'number' && rm > 0) s.serverReceiveMaximum = rm;
     }
     // Absent means 0: the client may send no Topic Alias [MQTT-3.2.2-17].
     if (version === 5) {

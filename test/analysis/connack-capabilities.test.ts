@@ -130,3 +130,26 @@ describe('a will the broker cannot take (mosquitto 2.0.11, max_qos 1, retain_ava
     refused.forEach((f, i) => expect(f.text, cases[i]!.id).toContain(cases[i]!.says));
   });
 });
+
+describe('the broker Receive Maximum (mosquitto 2.0.11, max_inflight_messages 3)', () => {
+  it('a QoS 2 publish past it, rejected with PUBREC 0x97, is explained as flow control by the CONNACK Receive Maximum', async () => {
+    const tap = await confTap(['listener PORT 127.0.0.1', 'allow_anonymous true', 'max_inflight_messages 3', ''].join('\n'));
+    const s = await tap.client('sub', 'u', 5);
+    s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 't', qos: 0, nl: false, rap: false, rh: 0 }] });
+    await s.waitFor('suback');
+    const p = await tap.client('pub', 'u', 5);
+    expect((p.got[0] as { properties?: Record<string, unknown> }).properties).toMatchObject({ receiveMaximum: 3 });
+    for (let id = 1; id <= 4; id++) p.send({ cmd: 'publish', topic: 't', payload: Buffer.from(`m${id}`), qos: 2, messageId: id, retain: false, dup: false });
+    for (let i = 0; i < 200 && p.got.filter((x) => x.cmd === 'pubrec').length < 4; i++) await sleep(10);
+    const recs = p.got.filter((x) => x.cmd === 'pubrec') as { messageId: number; reasonCode?: number }[];
+    expect(recs.map((r) => [r.messageId, r.reasonCode ?? 0])).toEqual([[1, 0], [2, 0], [3, 0], [4, 0x97]]);
+    for (let id = 1; id <= 3; id++) p.send({ cmd: 'pubrel', messageId: id });
+    for (let i = 0; i < 200 && p.got.filter((x) => x.cmd === 'pubcomp').length < 3; i++) await sleep(10);
+    await sleep(100);
+    expect(s.payloads()).toEqual(['m1', 'm2', 'm3']);
+    const fs = await tap.end(3000);
+    expect(fs.map((f) => f.code)).toEqual(['publish-rejected']);
+    expect(fs[0]!.text).toContain('as many as the Receive Maximum of 3 the broker announced in its CONNACK');
+    expect(fs[0]!.extra).toMatchObject({ receive_maximum: 3, unacknowledged: 3, packet_id: 4 });
+  });
+});
