@@ -130,6 +130,8 @@ export interface Session {
   serverMaxQos: number;
   /** MQTT 5 Retain Available of the CONNACK (absent is 1, also before a CONNACK): at 0 the client must not publish with RETAIN 1 [MQTT-3.2.2-14]. */
   retainAvailable: boolean;
+  /** MQTT 5 Server Keep Alive of the CONNACK, which replaces the CONNECT's keep-alive [MQTT-3.2.2-21]; null when absent. */
+  serverKeepAlive: number | null;
   /** MQTT 5 Receive Maximum of the CONNACK: the client's QoS 1/2 PUBLISHes the broker takes unacknowledged [MQTT-3.3.4-7]; null when absent (65,535) or not seen. */
   serverReceiveMaximum: number | null;
   /** MQTT 5 Topic Alias Maximum the broker may use towards the client (CONNECT's; absent is 0), null before a CONNECT. */
@@ -607,7 +609,7 @@ export class SessionTracker {
     const s: Session = {
       conn, openSeq: this.openSeq++, connId: conn.id, openedAt: time, closedAt: null, closeHow: null, state: 'open',
       version: null, clientId: null, assignedClientId: null, username: null, cleanStart: null,
-      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, serverMaxQos: 2, retainAvailable: true, serverReceiveMaximum: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
+      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, serverMaxQos: 2, retainAvailable: true, serverReceiveMaximum: null, serverKeepAlive: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
       connectSessionExpiry: null, sessionExpiry: null, receiveMaximum: null, unackedAtClose: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
       subscriptions: NO_SUBSCRIPTIONS, subscriptionsNotKept: 0, subscriptionsIncompleteAt: null, subscriptionsIncompleteReason: null, subscriptionsUnseenChangeAt: null, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
@@ -790,7 +792,7 @@ export class SessionTracker {
           }
         }
       }
-      if (typeof props['server_keep_alive'] === 'number') s.keepAlive = props['server_keep_alive'];
+      if (typeof props['server_keep_alive'] === 'number') s.keepAlive = s.serverKeepAlive = props['server_keep_alive'];
       const mps = props['maximum_packet_size'];
       if (typeof mps === 'number') s.serverMaxPacketSize = mps;
       const mq = props['maximum_qos'];
@@ -1226,9 +1228,9 @@ export class SessionTracker {
     this.ctx.emit({
       code: 'keepalive-timeout', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: [s.lastClientRec], frames: s.lastClientFrame ? [s.lastClientFrame] : [],
-      text: `No packet from ${who(s)} for ${seconds(silent)}${since}, more than 1.5 × its keep-alive of ${s.keepAlive} s; the broker should close the connection and publish the will, if any [MQTT-3.1.2-24]`,
+      text: `No packet from ${who(s)} for ${seconds(silent)}${since}, more than 1.5 × its keep-alive of ${s.keepAlive} s${serverKeepAliveText(s)}; the broker should close the connection and publish the will, if any [MQTT-3.1.2-24]`,
       extra: {
-        keep_alive: s.keepAlive, silent_us: silent, last_client_frame: s.lastClientFrame || null,
+        keep_alive: s.keepAlive, ...(serverKeepAlive(s) !== null ? { connect_keep_alive: s.connectRec?.summary.connect?.keepAlive ?? null } : {}), silent_us: silent, last_client_frame: s.lastClientFrame || null,
         ...(afterGap ? { after_gap: true, gap_frame: gapFrame || null } : {}), spec: 'MQTT-3.1.2-24',
       },
     });
@@ -1307,6 +1309,20 @@ function credentialText(
     case 'unfinished':
       return ` The password was not checked against ${file}: its $7$ hash had not finished when the input ended.`;
   }
+}
+
+/** The CONNACK's Server Keep Alive when it replaced a different keep-alive of the CONNECT, else null. */
+function serverKeepAlive(s: Session): number | null {
+  const ska = s.serverKeepAlive;
+  const own = s.connectRec?.summary.connect?.keepAlive;
+  return ska !== null && own !== undefined && own !== ska ? ska : null;
+}
+
+/** Where the keep-alive came from when the broker set it [MQTT-3.2.2-21] (mosquitto 2.0.11: max_keepalive). */
+function serverKeepAliveText(s: Session): string {
+  if (serverKeepAlive(s) === null) return '';
+  const own = s.connectRec!.summary.connect!.keepAlive;
+  return ` (the Server Keep Alive of the broker's CONNACK${s.connackFrame !== null ? `, frame ${s.connackFrame}` : ''}, which the client must use instead of the ${own === 0 ? '0 (none)' : `${own} s`} of its CONNECT [MQTT-3.2.2-21]; mosquitto sets it from max_keepalive)`;
 }
 
 /**

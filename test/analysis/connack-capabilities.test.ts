@@ -153,3 +153,20 @@ describe('the broker Receive Maximum (mosquitto 2.0.11, max_inflight_messages 3)
     expect(fs[0]!.extra).toMatchObject({ receive_maximum: 3, unacknowledged: 3, packet_id: 4 });
   });
 });
+
+describe('Server Keep Alive (mosquitto 2.0.11 max_keepalive 30 sends 30 to a CONNECT with 60 or 0)', () => {
+  for (const own of [60, 0]) {
+    it(`a client that sent keep-alive ${own} is held to the 30 s of the CONNACK, and the text says so`, () => {
+      const h = new Harness({ brokerKind: 'mosquitto' });
+      const c = h.conn(5);
+      c.c({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'k', keepalive: own });
+      const ack = c.s({ cmd: 'connack', sessionPresent: false, reasonCode: 0, properties: { serverKeepAlive: 30 } });
+      h.wait(45_000).tick();
+      expect(h.findings).toEqual([]);
+      h.wait(1_000).tick();
+      const [f] = h.byCode('keepalive-timeout');
+      expect(f!.extra).toMatchObject({ keep_alive: 30, connect_keep_alive: own });
+      expect(f!.text).toContain(`keep-alive of 30 s (the Server Keep Alive of the broker's CONNACK, frame ${ack.frame}, which the client must use instead of the ${own === 0 ? '0 (none)' : '60 s'} of its CONNECT [MQTT-3.2.2-21]`);
+    });
+  }
+});
