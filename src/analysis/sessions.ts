@@ -1072,7 +1072,7 @@ export class SessionTracker {
     const list = (ns: readonly Note[]): string => ns.map((n) => `${n.text}${n.spec ? ` [${n.spec}]` : ''}`).join('; ');
     const cause = errors.length > 0
       ? ` The CONNECT breaks the protocol: ${list(errors)}. A server closes the connection without a CONNACK when a CONNECT does not conform [MQTT-3.1.4-1].`
-      : `${warnings.length > 0 ? ` The CONNECT has what a broker may refuse: ${list(warnings)}.` : ''} A broker does this to a CONNECT it will not answer [MQTT-3.1.4-1]: mosquitto closes the connection when the client id, user name or will topic has characters it refuses (control characters, U+0000, non-characters), the will has QoS 3 or a wildcard or empty topic, or the bytes are not well-formed UTF-8; its log says which.${willCapabilityHint(s)}`;
+      : `${warnings.length > 0 ? ` The CONNECT has what a broker may refuse: ${list(warnings)}.` : ''} A broker does this to a CONNECT it will not answer [MQTT-3.1.4-1]: mosquitto closes the connection when the client id, user name or will topic has characters it refuses (control characters, U+0000, non-characters), the will has QoS 3 or a wildcard or empty topic, or the bytes are not well-formed UTF-8; its log says which.${willCapabilityHint(s)}${oversizeHint(s, rec, how)}`;
     this.emitRefusal(s, [rec], `The broker ${closed} after the CONNECT of ${who(s)} without sending a CONNACK: the connection was refused with no reason code.${cause}`, {
       no_connack: true, closed_by: 'broker', close: how, ...(errors.length > 0 ? { connect_errors: errors.map((n) => n.code) } : {}),
     });
@@ -1309,6 +1309,17 @@ function credentialText(
     case 'unfinished':
       return ` The password was not checked against ${file}: its $7$ hash had not finished when the input ended.`;
   }
+}
+
+/**
+ * A reset (not a FIN) right after a CONNECT, the only packet the client sent: the broker
+ * closed before reading all of it. mosquitto 2.0.11 does so to a CONNECT larger than its
+ * max_packet_size, MQTT 3.1.1 or 5, without a CONNACK (checked on the wire: a 300-byte
+ * CONNECT against max_packet_size 200; its log says "disconnected due to oversize packet").
+ */
+function oversizeHint(s: Session, rec: PacketRecord, how: CloseHow): string {
+  if (how !== 'reset' || s.packets.c2s !== 1) return '';
+  return ` A reset rather than a FIN means the broker closed before it had read all the client sent: mosquitto does that to a CONNECT larger than its max_packet_size (this one is ${rec.size} bytes), and its log then says "disconnected due to oversize packet".`;
 }
 
 /** The CONNACK's Server Keep Alive when it replaced a different keep-alive of the CONNECT, else null. */

@@ -3,6 +3,8 @@
 // retain_available false and max_packet_size 200 answers DISCONNECT 0x9B, 0x9A and 0x95
 // and routes nothing: the analysis names the limit and the CONNACK that announced it,
 // and does not report the message as a drop (undelivered-publish reads as a denied write).
+import { createConnection } from 'node:net';
+import mqtt from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/packet.js';
 import { startConfMosquitto } from '../broker/mosquitto-verdict.js';
@@ -169,4 +171,47 @@ describe('Server Keep Alive (mosquitto 2.0.11 max_keepalive 30 sends 30 to a CON
       expect(f!.text).toContain(`keep-alive of 30 s (the Server Keep Alive of the broker's CONNACK, frame ${ack.frame}, which the client must use instead of the ${own === 0 ? '0 (none)' : '60 s'} of its CONNECT [MQTT-3.2.2-21]`);
     });
   }
+});
+
+describe('a CONNECT over the broker max_packet_size (mosquitto 2.0.11, max_packet_size 200)', () => {
+  it('mosquitto resets the connection without a CONNACK, and connect-refused says the CONNECT may be too large', async () => {
+    const tap = await confTap(CAPS_CONF);
+    const port = (tap.broker as { port: number }).port;
+    const now = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
+    const results: string[] = [];
+    for (const [version, payload] of [[4, 300], [5, 300], [4, 10]] as const) {
+      const sock = createConnection(port, '127.0.0.1');
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      const meta = {
+        id: `${sock.localAddress}:${sock.localPort}-127.0.0.1:${port}`,
+        client: { host: sock.localAddress!, port: sock.localPort! }, server: { host: '127.0.0.1', port }, transport: 'tcp' as const,
+      };
+      tap.engine.open(meta, now());
+      const got: Buffer[] = [];
+      sock.on('data', (d: Buffer) => { got.push(d); tap.feed(meta, 's2c', new Uint8Array(d)); });
+      const closed = new Promise<string>((r) => {
+        sock.once('error', (e: NodeJS.ErrnoException) => r(e.code ?? 'error'));
+        sock.once('close', () => r('fin'));
+      });
+      // The will, QoS 0 and RETAIN 0, makes the CONNECT large; 10 bytes keep it under the limit, and a will QoS 2 gets it refused for max_qos 1.
+      const bytes = mqtt.generate({
+        cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clean: true, clientId: `big${version}-${payload}`, keepalive: 20,
+        will: { topic: 'w', payload: Buffer.alloc(payload, 0x61), qos: payload === 10 ? 2 : 0, retain: false },
+      } as mqtt.Packet, { protocolVersion: version });
+      tap.feed(meta, 'c2s', new Uint8Array(bytes));
+      sock.write(bytes);
+      const how = await closed;
+      results.push(`${version}/${payload}: ${how} ${got.length}`);
+      tap.engine.close(meta.id, now(), how === 'ECONNRESET' ? 'reset' : 'fin', 's2c');
+      sock.destroy();
+    }
+    // Wire: the oversized CONNECTs are reset unread; the small one is read, refused and closed with a FIN.
+    expect(results).toEqual(['4/300: ECONNRESET 0', '5/300: ECONNRESET 0', '4/10: fin 0']);
+    const fs = await tap.end(100);
+    const refused = fs.filter((f) => f.code === 'connect-refused');
+    expect(refused.map((f) => f.clientId)).toEqual(['big4-300', 'big5-300', 'big4-10']);
+    expect(refused[0]!.text).toMatch(/mosquitto does that to a CONNECT larger than its max_packet_size \(this one is 3\d\d bytes\)/);
+    expect(refused[1]!.text).toContain('larger than its max_packet_size');
+    expect(refused[2]!.text).not.toContain('max_packet_size');
+  });
 });
