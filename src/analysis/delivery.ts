@@ -153,6 +153,9 @@ class Pending implements HeapEntry {
   size = 0;
   /** Sent before its connection's CONNACK [MQTT-3.1.4-5]: processed only if the CONNACK accepts it (unprocessed()). */
   early = false;
+  /** Of an early one: RETAIN and the size as sent, checked against the CONNACK when it is decided. */
+  earlyRetain = false;
+  earlySize = 0;
   /**
    * QoS 2 released by a PUBREL re-sent on a resumed persistent session: the connection
    * the PUBLISH and PUBREC were on ('' otherwise). `publisher` is then the resumed one.
@@ -193,6 +196,8 @@ class Pending implements HeapEntry {
     this.frame = publish.frame;
     this.size = size;
     this.early = publisher.state === 'connecting';
+    this.earlyRetain = this.early && sum.retain;
+    this.earlySize = this.early ? publish.size : 0;
     this.resumedFrom = '';
     this.digest = digest;
     this.buf = digest === null ? bufferOf(publish) : NO_BYTES;
@@ -1120,6 +1125,8 @@ export class DeliveryCorrelator {
     // Sent before the CONNACK: the broker processes it only if it accepted the CONNECT [MQTT-3.1.4-5].
     const pub = p.publisher;
     if (pub.connectFrame !== null && pub.connackCode !== 0) return;
+    // Sent before the CONNACK and breaking a limit it then announced: refused (publishRefused()).
+    if (p.early && (p.qos > pub.serverMaxQos || (p.earlyRetain && !pub.retainAvailable) || (pub.serverMaxPacketSize !== null && p.earlySize > pub.serverMaxPacketSize))) return;
     const delivered: Delivered[] = [];
     const missing: Expectation[] = [];
     p.expectations.forEach((e, j) => {

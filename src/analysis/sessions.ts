@@ -130,6 +130,8 @@ export interface Session {
   serverMaxQos: number;
   /** MQTT 5 Retain Available of the CONNACK (absent is 1, also before a CONNACK): at 0 the client must not publish with RETAIN 1 [MQTT-3.2.2-14]. */
   retainAvailable: boolean;
+  /** Client PUBLISHes sent before the CONNACK [MQTT-3.1.4-5] (at most EARLY_KEPT), checked against its limits when it comes; null otherwise. */
+  earlyPublishes: PacketRecord[] | null;
   /** MQTT 5 Server Keep Alive of the CONNACK, which replaces the CONNECT's keep-alive [MQTT-3.2.2-21]; null when absent. */
   serverKeepAlive: number | null;
   /** MQTT 5 Receive Maximum of the CONNACK: the client's QoS 1/2 PUBLISHes the broker takes unacknowledged [MQTT-3.3.4-7]; null when absent (65,535) or not seen. */
@@ -353,6 +355,8 @@ export function isLive(s: Session): boolean {
 }
 
 const KEEPALIVE_SCAN_US = 1_000_000;
+/** Client PUBLISHes sent before the CONNACK that are checked against its limits when it comes. */
+const EARLY_KEPT = 16;
 /** Closed sessions kept by default (SessionTracker's `maxClosed`); up to twice as many before the oldest are forgotten. */
 export const DEFAULT_MAX_CLOSED_SESSIONS = 10_000;
 /**
@@ -609,7 +613,7 @@ export class SessionTracker {
     const s: Session = {
       conn, openSeq: this.openSeq++, connId: conn.id, openedAt: time, closedAt: null, closeHow: null, state: 'open',
       version: null, clientId: null, assignedClientId: null, username: null, cleanStart: null,
-      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, serverMaxQos: 2, retainAvailable: true, serverReceiveMaximum: null, serverKeepAlive: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
+      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, serverMaxQos: 2, retainAvailable: true, serverReceiveMaximum: null, serverKeepAlive: null, earlyPublishes: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
       connectSessionExpiry: null, sessionExpiry: null, receiveMaximum: null, unackedAtClose: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
       subscriptions: NO_SUBSCRIPTIONS, subscriptionsNotKept: 0, subscriptionsIncompleteAt: null, subscriptionsIncompleteReason: null, subscriptionsUnseenChangeAt: null, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
@@ -680,6 +684,10 @@ export class SessionTracker {
       case 1: if (rec.dir === 'c2s') this.connect(s, rec); break;
       case 3:
         if (rec.dir === 'c2s' && (sum.qos > s.serverMaxQos || (sum.retain && !s.retainAvailable))) this.publishOverCapability(s, rec);
+        if (rec.dir === 'c2s' && s.state === 'connecting') {
+          const early = (s.earlyPublishes ??= []);
+          if (early.length < EARLY_KEPT) early.push(rec);
+        }
         if (sum.properties !== null) this.publishProperties(s, rec, sum.properties);
         break;
       case 15: this.auth(s, rec); break;
@@ -774,6 +782,8 @@ export class SessionTracker {
     const ack = rec.summary.connack;
     if (!ack) return;
     const version = s.version ?? rec.version;
+    const early = s.earlyPublishes;
+    s.earlyPublishes = null;
     s.connackFrame = rec.frame;
     s.connackTime = this.ctx.now;
     s.connackCode = ack.returnCode;
@@ -825,6 +835,13 @@ export class SessionTracker {
       return;
     }
     s.state = 'connected';
+    // PUBLISHes sent before this CONNACK: the broker reads them after it, against its limits.
+    if (early !== null) {
+      for (const r of early) {
+        if (r.summary.qos > s.serverMaxQos || (r.summary.retain && !s.retainAvailable)) this.publishOverCapability(s, r);
+        if (s.serverMaxPacketSize !== null && r.size > s.serverMaxPacketSize) this.tooLarge(s, r, s.serverMaxPacketSize);
+      }
+    }
     const cid = effectiveClientId(s);
     for (const old of s.pendingTakeover) {
       // Its client sent DISCONNECT while this CONNECT was being answered: it ended the
@@ -980,6 +997,7 @@ export class SessionTracker {
     }
     s.closedAt = time;
     s.closeHow = how;
+    s.earlyPublishes = null;
     this.open_.delete(s);
     this.unindexSubscriptions(s);
     if (s.subscriptions.size > CLOSED_KEEP) this.closedWithSubs.push(s);

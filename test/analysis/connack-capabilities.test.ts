@@ -215,3 +215,27 @@ describe('a CONNECT over the broker max_packet_size (mosquitto 2.0.11, max_packe
     expect(refused[2]!.text).not.toContain('max_packet_size');
   });
 });
+
+describe('a PUBLISH sent before the CONNACK that breaks its limits (mosquitto 2.0.11)', () => {
+  it('is checked when the CONNACK comes: a protocol violation, not a drop', async () => {
+    const tap = await confTap(CAPS_CONF);
+    const s = await tap.client('sub', 'u', 5);
+    s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'e/#', qos: 0, nl: false, rap: false, rh: 0 }] });
+    await s.waitFor('suback');
+    const cases = [
+      { id: 'er', pub: { retain: true, payload: Buffer.from('m') }, code: 0x9a, violation: 'retain-not-available' },
+      { id: 'eb', pub: { retain: false, payload: Buffer.alloc(300, 0x61) }, code: 0x95, violation: 'packet-exceeds-maximum-packet-size' },
+    ];
+    for (const k of cases) {
+      // Pipelined right after the CONNECT [MQTT-3.1.4-5]: the broker reads it after sending its CONNACK.
+      const p = await tap.client(k.id, 'u', 5, [{ cmd: 'publish', topic: `e/${k.id}`, qos: 0, dup: false, ...k.pub }]);
+      const d = await p.waitFor('disconnect') as { reasonCode: number };
+      expect(d.reasonCode, k.id).toBe(k.code);
+      await p.closedByBroker();
+    }
+    await sleep(100);
+    expect(s.payloads()).toEqual([]);
+    const fs = await tap.end(3000);
+    expect(fs.map((f) => [f.code, f.clientId, f.extra?.['violation']])).toEqual(cases.map((k) => ['protocol-violation', k.id, k.violation]));
+  });
+});
