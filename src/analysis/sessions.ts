@@ -356,7 +356,7 @@ export function isLive(s: Session): boolean {
 
 const KEEPALIVE_SCAN_US = 1_000_000;
 /** Client PUBLISHes sent before the CONNACK that are checked against its limits when it comes. */
-const EARLY_KEPT = 16;
+const EARLY_KEPT = 8;
 /** Closed sessions kept by default (SessionTracker's `maxClosed`); up to twice as many before the oldest are forgotten. */
 export const DEFAULT_MAX_CLOSED_SESSIONS = 10_000;
 /**
@@ -684,7 +684,8 @@ export class SessionTracker {
       case 1: if (rec.dir === 'c2s') this.connect(s, rec); break;
       case 3:
         if (rec.dir === 'c2s' && (sum.qos > s.serverMaxQos || (sum.retain && !s.retainAvailable))) this.publishOverCapability(s, rec);
-        if (rec.dir === 'c2s' && s.state === 'connecting') {
+        // Only MQTT 5 CONNACKs announce such limits.
+        if (rec.dir === 'c2s' && s.state === 'connecting' && s.version === 5) {
           const early = (s.earlyPublishes ??= []);
           if (early.length < EARLY_KEPT) early.push(rec);
         }
