@@ -5,6 +5,12 @@
 // Length [MQTT-1.5.5]; everything else (client id, will, properties) is kept.
 // Payload order: Client Identifier, [MQTT 5: Will Properties,] Will Topic, Will
 // Message (when the Will Flag, bit 2, is set), User Name, Password [MQTT 3.1.3].
+// MQTT 5: the Authentication Method (0x15) and Authentication Data (0x16) of the CONNECT
+// Properties [MQTT 5.0 §3.1.2.11.9-10] are credentials too (a token, a SCRAM proof):
+// they are dropped, so the captured ones do not reach the replay's broker and the
+// given user name and password are what it authenticates (a broker without that
+// enhanced authentication method would refuse the CONNECT with 0x8C anyway).
+import { propertyById } from '../protocol/properties.js';
 import { decodeVarint, encodeVarint } from '../protocol/varint.js';
 
 export interface Credentials {
@@ -40,7 +46,8 @@ export function withCredentials(connect: Uint8Array, creds: Credentials): Uint8A
     const v = decodeVarint(connect, at, end);
     return typeof v === 'object' && v.next + v.value <= end ? v.next + v.value : -1;
   };
-  if (level === 5) o = props(o); // CONNECT Properties
+  let propsAt = -1;
+  if (level === 5) { propsAt = o; o = props(o); } // CONNECT Properties
   o = field(o); // Client Identifier
   if (o < 0) return null;
   if (flags & 0x04) {
@@ -55,7 +62,14 @@ export function withCredentials(connect: Uint8Array, creds: Credentials): Uint8A
   const user = Buffer.from(creds.username, 'utf8');
   const pass = creds.password;
   if (user.length > 0xffff || (pass && pass.length > 0xffff)) return null;
-  const before = connect.subarray(rl.next, credsAt);
+  let before = connect.subarray(rl.next, credsAt);
+  if (propsAt >= 0) {
+    const stripped = withoutAuthProperties(connect, propsAt, end);
+    if (!stripped) return null;
+    // Protocol Name … Keep Alive, the new Property Length and properties, then Client Identifier … Will.
+    const propsEnd = props(propsAt);
+    before = concat(connect.subarray(rl.next, propsAt), stripped, connect.subarray(propsEnd, credsAt));
+  }
   const after = connect.subarray(o, end); // bytes past the password (none in a well-formed CONNECT), kept
   const bodyLen = before.length + 2 + user.length + (pass ? 2 + pass.length : 0) + after.length;
   const rlBytes = encodeVarint(bodyLen);
@@ -76,4 +90,52 @@ export function withCredentials(connect: Uint8Array, creds: Credentials): Uint8A
   }
   out.set(after, w);
   return out;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let w = 0;
+  for (const p of parts) { out.set(p, w); w += p.length; }
+  return out;
+}
+
+/** Bytes of a property value of `type` at `o` (-1 when it runs past `end`). */
+function valueEnd(b: Uint8Array, o: number, type: string, end: number): number {
+  const two = (at: number): number => (at + 2 <= end ? at + 2 + ((b[at]! << 8) | b[at + 1]!) : end + 1);
+  let next: number;
+  switch (type) {
+    case 'byte': next = o + 1; break;
+    case 'two-byte-int': next = o + 2; break;
+    case 'four-byte-int': next = o + 4; break;
+    case 'varint': { const v = decodeVarint(b, o, end); next = typeof v === 'object' ? v.next : end + 1; break; }
+    case 'utf8': case 'binary': next = two(o); break;
+    case 'utf8-pair': { const k = two(o); next = k <= end ? two(k) : end + 1; break; }
+    default: next = end + 1;
+  }
+  return next <= end ? next : -1;
+}
+
+/**
+ * The Property Length and properties of the block at `at`, without Authentication
+ * Method (0x15) and Authentication Data (0x16); null when the block does not parse.
+ */
+function withoutAuthProperties(b: Uint8Array, at: number, end: number): Uint8Array | null {
+  const len = decodeVarint(b, at, end);
+  if (typeof len !== 'object') return null;
+  const blockEnd = len.next + len.value;
+  if (blockEnd > end) return null;
+  const kept: Uint8Array[] = [];
+  let o = len.next;
+  while (o < blockEnd) {
+    const id = decodeVarint(b, o, blockEnd);
+    if (typeof id !== 'object') return null;
+    const info = propertyById(id.value);
+    if (!info) return null;
+    const next = valueEnd(b, id.next, info.type, blockEnd);
+    if (next < 0) return null;
+    if (id.value !== 0x15 && id.value !== 0x16) kept.push(b.subarray(o, next));
+    o = next;
+  }
+  const body = concat(...kept);
+  return concat(encodeVarint(body.length), body);
 }

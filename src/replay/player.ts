@@ -331,6 +331,12 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       skipped(l, p);
       return false;
     }
+    if (p.type === 15 && opts.credentials) {
+      // The CONNECT went without the captured Authentication Method and Data (credentials.ts):
+      // this AUTH would send the captured Authentication Data to this broker.
+      notSent(l, p, 'it carries the captured Authentication Data, which --username replaces (the CONNECT was sent without Authentication Method and Data)');
+      return false;
+    }
     let bytes = p.bytes;
     if (p.type === 1 && opts.clientIdSuffix) {
       const sfx = opts.clientIdSuffix;

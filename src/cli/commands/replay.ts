@@ -25,7 +25,8 @@ Options:
   --suffix-client-ids[=S]   append S (default "-replay") to every client id, so the
                             replay does not take over live sessions
   --username U              user name sent in every CONNECT instead of the captured one
-                            (the captured password is dropped unless one is given)
+                            (the captured password is dropped unless one is given; so are
+                            MQTT 5 Authentication Method/Data and the client's AUTH packets)
   --password-file F         password sent with --username: the first line of F (its
                             line end not included); kept out of ps, unlike --password
   --password P              password sent with --username, given on the command line
