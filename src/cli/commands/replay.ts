@@ -170,7 +170,15 @@ function credentialsOf(username: string | undefined, password: string | undefine
     return undefined;
   }
   if (username === '') throw new UsageError('--username: the user name is empty (brokers such as mosquitto take an empty one as anonymous); leave --username off to send the captured one');
-  if (passwordFile === undefined) return { username, password: password === undefined ? null : Buffer.from(password, 'utf8') };
+  // Both are sent with a two-byte length [MQTT 3.1.1 §1.5.3, §3.1.3.5]: longer, no CONNECT
+  // could carry them, and every one would be reported as not parsable instead.
+  const userBytes = Buffer.byteLength(username, 'utf8');
+  if (userBytes > MAX_FIELD) throw new UsageError(`--username: the user name is ${userBytes} bytes; an MQTT CONNECT carries at most ${MAX_FIELD}`);
+  if (passwordFile === undefined) {
+    const pw = password === undefined ? null : Buffer.from(password, 'utf8');
+    if (pw && pw.length > MAX_FIELD) throw new UsageError(`--password: the password is ${pw.length} bytes; an MQTT CONNECT carries at most ${MAX_FIELD}`);
+    return { username, password: pw };
+  }
   let text: Buffer;
   try {
     if (!statSync(passwordFile).isFile()) throw new CliError(`--password-file ${passwordFile}: not a regular file`);
@@ -187,8 +195,12 @@ function credentialsOf(username: string | undefined, password: string | undefine
   if (end < 0) end = text.length;
   if (end > 0 && text[end - 1] === 0x0d) end--;
   if (end === 0) throw new CliError(`--password-file ${passwordFile}: its first line is empty (the password is the first line of the file)`);
+  if (end > MAX_FIELD) throw new CliError(`--password-file ${passwordFile}: its first line (the password) is ${end} bytes; an MQTT CONNECT carries at most ${MAX_FIELD}`);
   return { username, password: Uint8Array.from(text.subarray(0, end)) };
 }
+
+/** The longest User Name or Password a CONNECT can carry (two-byte length prefix). */
+const MAX_FIELD = 0xffff;
 
 /**
  * The capture can be opened and read, or a one-line error naming it (as `read` gives): a
