@@ -6,6 +6,7 @@
 import type { Finding, OutputRecord, PacketRecord, SummaryRecord } from '../model/packet.js';
 import type { ConnMeta, Direction } from '../model/types.js';
 import { packetTypeName, PACKET_TYPES } from '../protocol/packet-types.js';
+import { KeyQueue } from '../model/key-queue.js';
 import { palette } from './color.js';
 import { byteSize, clientLabel, clockTime, duration, ellipsis, printable, reasonFailed, type ClockOptions } from './format.js';
 import { severityColor, summaryClientCount } from './line.js';
@@ -90,6 +91,13 @@ export class SummaryCounter {
    * reuse), counted again.
    */
   private readonly connMeta = new Map<string, ConnMeta>();
+  /** connMeta's, anonymous' and findingOnlyConns' ids in the order added (the oldest is evicted first). */
+  private readonly connOrder = new KeyQueue<string>();
+  private readonly anonymousOrder = new KeyQueue<string>();
+  private readonly findingOnlyOrder = new KeyQueue<string>();
+  private readonly hasConnMeta = (id: string): boolean => this.connMeta.has(id);
+  private readonly hasAnonymous = (id: string): boolean => this.anonymous.has(id);
+  private readonly hasFindingOnly = (id: string): boolean => this.findingOnlyConns.has(id);
   /** Every connection counted from its packets (held weakly: a closed connection's meta is collected). */
   private readonly countedMeta = new WeakSet<ConnMeta>();
   /** Ids known only from findings so far (no packet of theirs counted yet), the latest maxConnIds. */
@@ -159,8 +167,9 @@ export class SummaryCounter {
   private setAnonymous(id: string, label: string): void {
     const prev = this.anonymous.get(id);
     if (prev) this.dropAnonymousLabel(prev.label);
-    else if (this.anonymous.size >= this.maxConnIds) this.deleteAnonymous(this.anonymous.keys().next().value as string);
+    else if (this.anonymous.size >= this.maxConnIds) this.deleteAnonymous(this.anonymousOrder.oldest(this.hasAnonymous)!);
     this.anonymous.set(id, newAnonymous(label));
+    if (!prev) this.anonymousOrder.add(id, this.hasAnonymous, this.anonymous.size);
     this.anonymousLabels.set(label, (this.anonymousLabels.get(label) ?? 0) + 1);
   }
 
@@ -275,8 +284,9 @@ export class SummaryCounter {
     const prev = this.connMeta.get(id);
     if (prev === meta) return;
     const ids = this.connMeta;
-    if (prev === undefined && ids.size >= this.maxConnIds) ids.delete(ids.keys().next().value as string);
+    if (prev === undefined && ids.size >= this.maxConnIds) ids.delete(this.connOrder.oldest(this.hasConnMeta)!);
     ids.set(id, meta);
+    if (prev === undefined) this.connOrder.add(id, this.hasConnMeta, ids.size);
     if (this.countedMeta.has(meta)) return; // its id was forgotten while it stayed open
     this.countedMeta.add(meta);
     // A connection first counted through a finding is the same one.
@@ -311,8 +321,9 @@ export class SummaryCounter {
     if (this.findings.length < this.maxFindings) this.findings.push(f);
     if (!this.connMeta.has(f.conn) && !this.findingOnlyConns.has(f.conn)) {
       const only = this.findingOnlyConns;
-      if (only.size >= this.maxConnIds) only.delete(only.values().next().value as string);
+      if (only.size >= this.maxConnIds) only.delete(this.findingOnlyOrder.oldest(this.hasFindingOnly)!);
       only.add(f.conn);
+      this.findingOnlyOrder.add(f.conn, this.hasFindingOnly, only.size);
       this.connCount++;
     }
     this.seen(f.time);
