@@ -7,14 +7,12 @@ import { createConnection } from 'node:net';
 import mqtt from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/packet.js';
-import { startConfMosquitto } from '../broker/mosquitto-verdict.js';
 import { Harness } from './engine-harness.js';
 import { sleep, Tap, TapClient } from './mosquitto-tap.js';
 
 const CAPS_CONF = [
-  'listener PORT 127.0.0.1', 'allow_anonymous true', 'max_packet_size 200', 'max_inflight_messages 3',
-  'max_topic_alias 2', 'retain_available false', 'max_qos 1', 'max_keepalive 30', '',
-].join('\n');
+  'max_packet_size 200', 'max_inflight_messages 3', 'max_topic_alias 2', 'retain_available false', 'max_qos 1', 'max_keepalive 30',
+];
 
 // What mosquitto 2.0.11 sends with CAPS_CONF (seen on the wire).
 const caps = { maximumQoS: 1, retainAvailable: false, maximumPacketSize: 200, topicAliasMaximum: 2, receiveMaximum: 3, serverKeepAlive: 30 };
@@ -22,14 +20,8 @@ const caps = { maximumQoS: 1, retainAvailable: false, maximumPacketSize: 200, to
 const violations = (fs: Finding[]) => fs.filter((f) => f.code === 'protocol-violation').map((f) => f.extra?.['violation']);
 const drops = (fs: Finding[]) => fs.filter((f) => f.code === 'undelivered-publish' || f.code === 'withheld-delivery');
 
-/** A Tap (real sockets, the analysis fed as they go) on a mosquitto run with `conf`. */
-async function confTap(conf: string): Promise<Tap> {
-  const m = await startConfMosquitto(conf);
-  if (m === null) throw new Error('mosquitto did not start with the capabilities conf');
-  // Tap's constructor is private; it takes the broker, a directory to remove at the end, and the analysis options.
-  const TapCtor = Tap as unknown as new (b: { host: string; port: number; close(): Promise<void> }, dir: string, o: object) => Tap;
-  return new TapCtor({ host: '127.0.0.1', port: m.port, close: () => m.close() }, '/nonexistent-mqttscope-tap', { brokerKind: 'mosquitto' });
-}
+/** A Tap (real sockets, the analysis fed as they go) on a mosquitto run with `extra` configuration lines. */
+const confTap = (extra: readonly string[]): Promise<Tap> => Tap.startConf(extra);
 
 describe('a client breaks a limit of the CONNACK (engine)', () => {
   it('QoS above Maximum QoS, RETAIN against Retain Available 0 and a packet over Maximum Packet Size are protocol violations, not drops', () => {
@@ -135,7 +127,7 @@ describe('a will the broker cannot take (mosquitto 2.0.11, max_qos 1, retain_ava
 
 describe('the broker Receive Maximum (mosquitto 2.0.11, max_inflight_messages 3)', () => {
   it('a QoS 2 publish past it, rejected with PUBREC 0x97, is explained as flow control by the CONNACK Receive Maximum', async () => {
-    const tap = await confTap(['listener PORT 127.0.0.1', 'allow_anonymous true', 'max_inflight_messages 3', ''].join('\n'));
+    const tap = await confTap(['max_inflight_messages 3']);
     const s = await tap.client('sub', 'u', 5);
     s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 't', qos: 0, nl: false, rap: false, rh: 0 }] });
     await s.waitFor('suback');

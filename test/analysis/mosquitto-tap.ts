@@ -13,6 +13,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { Finding, OutputRecord, PacketRecord } from '../../src/model/packet.js';
 import type { ConnMeta } from '../../src/model/types.js';
 import { startTestMosquitto } from '../helpers/mosquitto.js';
+import { startConfMosquitto } from '../broker/mosquitto-verdict.js';
 import { startBroker } from '../../src/broker/broker.js';
 
 /** The broker under the tap: a real mosquitto, or the bundled one. */
@@ -50,6 +51,21 @@ export class Tap {
     return new Tap(broker, dir, {
       brokerKind: 'mosquitto', ...(aclFile && acl !== null ? { acl: parseAclFile(acl, aclFile) } : {}), ...opts,
     });
+  }
+
+  /**
+   * mosquitto on a free port of 127.0.0.1, anonymous clients allowed, with `extra` lines
+   * added to its configuration (e.g. 'max_inflight_messages 3', 'max_packet_size 200');
+   * the Analyzer gets broker kind 'mosquitto' and `opts`. A mosquitto that does not start
+   * (a line it refuses) is an error that quotes its log.
+   */
+  static async startConf(extra: readonly string[], opts: AnalyzerOptions = {}): Promise<Tap> {
+    const conf = ['listener PORT 127.0.0.1', 'allow_anonymous true', ...extra, ''].join('\n');
+    const exitLog = { text: '' };
+    const m = await startConfMosquitto(conf, {}, exitLog);
+    if (m === null) throw new Error(`mosquitto did not start with the extra lines ${JSON.stringify(extra)}: ${exitLog.text.trim()}`);
+    const dir = await mkdtemp(join(tmpdir(), 'mqttscope-tap-'));
+    return new Tap({ host: '127.0.0.1', port: m.port, close: () => m.close() }, dir, { brokerKind: 'mosquitto', ...opts });
   }
 
   /** The bundled broker (aedes, anonymous clients allowed) with `acl` enforced; the Analyzer gets the same file, and broker kind 'aedes'. */
