@@ -1,6 +1,7 @@
 // Display filters: `compileFilter(expr)` turns a Wireshark-style expression
 // into a predicate over packet records (see docs/filters.md).
 import type { Finding, OutputRecord, PacketRecord } from '../model/packet.js';
+import { KeyQueue } from '../model/key-queue.js';
 import { compileNode } from './compile.js';
 import { parseFilter } from './parser.js';
 
@@ -61,6 +62,9 @@ export class RecordFilter {
    * names the publisher's PUBLISH). Frame numbers are unique in one capture or live session.
    */
   private readonly passed = new Set<number>();
+  /** passed's frames in the order added: the oldest goes first, in O(1) (see KeyQueue). */
+  private readonly order = new KeyQueue<number>();
+  private readonly hasPassed = (f: number): boolean => this.passed.has(f);
   private readonly limit: number;
 
   constructor(expr: string | PacketFilter, opts: { rememberFrames?: number } = {}) {
@@ -83,11 +87,9 @@ export class RecordFilter {
   }
 
   private remember(frame: number): void {
+    if (this.passed.has(frame)) return;
     this.passed.add(frame);
-    if (this.passed.size > this.limit) {
-      // Drop the oldest entry (Sets iterate in insertion order).
-      const first = this.passed.values().next();
-      if (!first.done) this.passed.delete(first.value);
-    }
+    this.order.add(frame, this.hasPassed, this.passed.size);
+    if (this.passed.size > this.limit) this.passed.delete(this.order.oldest(this.hasPassed)!);
   }
 }
