@@ -2,16 +2,14 @@
 // The generated files (password hashes included) are private to the user mosquitto
 // runs as: a 0700 temp dir with 0600 files, given to the `mosquitto` user when we
 // are root (mosquitto started as root drops to it before reading them).
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parsePasswordFile } from '../acl/password-file.js';
-
-const execFileP = promisify(execFile);
 
 export interface MosquittoOptions {
   /** 0 or undefined picks a free port. */
@@ -150,36 +148,37 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** mosquitto 2.0.11's `mosquitto_passwd` defaults for `$7$`: PBKDF2-HMAC-SHA512, 101 iterations, a 12-byte salt, a 64-byte key. */
+const PBKDF2_ITERATIONS = 101;
+const SALT_BYTES = 12;
+const KEY_BYTES = 64;
+
+/** A `$7$` password_file secret for `password`, as `mosquitto_passwd` writes it: `$7$101$<salt b64>$<hash b64>`. */
+export function hashMosquittoPassword(password: string): string {
+  const salt = randomBytes(SALT_BYTES);
+  const hash = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, PBKDF2_ITERATIONS, KEY_BYTES, 'sha512');
+  return `$7$${PBKDF2_ITERATIONS}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
 /**
  * Copy a password file for mosquitto: plain-text `user:password` lines are
- * hashed with `mosquitto_passwd -U` (mosquitto 2.0 refuses plain text);
+ * hashed here (mosquitto 2.0 refuses plain text), in memory, so no clear-text
+ * password is ever written to disk (before, a plain copy was written for
+ * `mosquitto_passwd -U`, and stayed there if mqttscope was killed meanwhile);
  * lines that are already $6$/$7$ hashes are kept as they are.
  */
 async function preparePasswordFile(src: string, dir: string, owner: { uid: number; gid: number } | null): Promise<string> {
   const text = await readFile(src, 'utf8');
   const parsed = parsePasswordFile(text, src); // errors name src:line
-  const hashed: string[] = [];
-  const plain: string[] = [];
+  const lines = text.split(/\r?\n/);
+  const out: string[] = [];
   for (const e of parsed.users.values()) {
-    if (e.kind === 'plain') plain.push(`${e.username}:${e.password}`);
-    else hashed.push(text.split(/\r?\n/)[e.line - 1]!.trim());
+    out.push(e.kind === 'plain' ? `${e.username}:${hashMosquittoPassword(e.password)}` : lines[e.line - 1]!.trim());
   }
-  const out = join(dir, 'passwd');
-  if (plain.length > 0) {
-    const tmp = join(dir, 'passwd.plain');
-    await writeFile(tmp, plain.join('\n') + '\n', { mode: 0o600 });
-    const bin = await findBinary('mosquitto_passwd');
-    try {
-      await execFileP(bin, ['-U', tmp]);
-    } catch (err) {
-      throw new MosquittoError(`mosquitto_passwd -U failed on a copy of ${src}: ${(err as Error).message}`);
-    }
-    hashed.push(...(await readFile(tmp, 'utf8')).split('\n').filter((l) => l.trim() !== ''));
-    await rm(tmp, { force: true });
-  }
-  await writeFile(out, hashed.join('\n') + '\n', { mode: 0o600 });
-  await privateFile(out, owner);
-  return out;
+  const path = join(dir, 'passwd');
+  await writeFile(path, out.join('\n') + '\n', { mode: 0o600 });
+  await privateFile(path, owner);
+  return path;
 }
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<RunningMosquitto> {
