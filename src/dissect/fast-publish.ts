@@ -20,7 +20,8 @@ const CACHE_MAX = 128;
  * handing out the same string object keeps Map lookups keyed by it cheap.
  */
 export class TopicCache {
-  readonly bytes = new Uint8Array(CACHE_MAX);
+  /** Made at the first topic (a direction that carries no PUBLISH never needs one). */
+  bytes: Uint8Array | null = null;
   len = -1;
   str = '';
 }
@@ -75,7 +76,7 @@ export function summarizePublishFast(b: Uint8Array, off: number, len: number, ve
   if (tlen === 0 || p + tlen > end) return null;
   let topic: string | null = null;
   if (tlen === cache.len) {
-    const cb = cache.bytes;
+    const cb = cache.bytes!; // len is -1 until bytes are stored
     let i = 0;
     while (i < tlen && cb[i] === b[p + i]) i++;
     if (i === tlen) topic = cache.str;
@@ -84,7 +85,7 @@ export function summarizePublishFast(b: Uint8Array, off: number, len: number, ve
     topic = asciiTopic(b, p, p + tlen);
     if (topic === null) return null;
     if (tlen <= CACHE_MAX) {
-      const cb = cache.bytes;
+      const cb = (cache.bytes ??= new Uint8Array(CACHE_MAX));
       for (let i = 0; i < tlen; i++) cb[i] = b[p + i]!;
       cache.len = tlen;
       cache.str = topic;
