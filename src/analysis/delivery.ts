@@ -7,7 +7,7 @@ import { type AnalysisContext, bufferOf, capitalize, copySizeBound, payloadEqual
 import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
-import { effectiveClientId, findingClientId, goneBy, isLive, outlivesConnection, publishRefused, type Session, type SessionTracker, type Subscription, usernameUnknown, usernameUnknownText } from './sessions.js';
+import { clientAliasRefused, effectiveClientId, findingClientId, goneBy, isLive, outlivesConnection, publishRefused, type Session, type SessionTracker, type Subscription, usernameUnknown, usernameUnknownText } from './sessions.js';
 import { topicMatches } from './topic.js';
 import { packetTypeName } from '../protocol/packet-types.js';
 import { aclFields, type AclDecision, type AclRuleRef } from './acl-check.js';
@@ -155,6 +155,8 @@ class Pending implements HeapEntry {
   early = false;
   /** Of an early one: RETAIN and the size as sent, checked against the CONNACK when it is decided. */
   earlyRetain = false;
+  /** Of an early one: its Topic Alias (0 when none), checked against the CONNACK's Topic Alias Maximum. */
+  earlyAlias = 0;
   earlySize = 0;
   /**
    * QoS 2 released by a PUBREL re-sent on a resumed persistent session: the connection
@@ -197,6 +199,7 @@ class Pending implements HeapEntry {
     this.size = size;
     this.early = publisher.state === 'connecting';
     this.earlyRetain = this.early && sum.retain;
+    this.earlyAlias = this.early ? sum.topicAlias ?? 0 : 0;
     this.earlySize = this.early ? publish.size : 0;
     this.resumedFrom = '';
     this.digest = digest;
@@ -1126,7 +1129,8 @@ export class DeliveryCorrelator {
     const pub = p.publisher;
     if (pub.connectFrame !== null && pub.connackCode !== 0) return;
     // Sent before the CONNACK and breaking a limit it then announced: refused (publishRefused()).
-    if (p.early && (p.qos > pub.serverMaxQos || (p.earlyRetain && !pub.retainAvailable) || (pub.serverMaxPacketSize !== null && p.earlySize > pub.serverMaxPacketSize))) return;
+    if (p.early && (p.qos > pub.serverMaxQos || (p.earlyRetain && !pub.retainAvailable) || (pub.serverMaxPacketSize !== null && p.earlySize > pub.serverMaxPacketSize)
+      || (p.earlyAlias !== 0 && clientAliasRefused(pub, p.earlyAlias)))) return;
     const delivered: Delivered[] = [];
     const missing: Expectation[] = [];
     p.expectations.forEach((e, j) => {

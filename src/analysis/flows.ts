@@ -784,6 +784,9 @@ export class FlowTracker {
         extra: { violation: 'unknown-ack', count: acks.count, packet_types: acks.types, dir: opposite(acks.dir), after_gap: true, not_in_view: true },
       });
     }
+    // A client PUBLISH the broker refused with its DISCONNECT is explained by the
+    // protocol-violation sessions reported for it: not also a flow cut short.
+    if (cut.length > 0) cut = this.withoutRefused(s, cut);
     const reusedBy = this.reusedUnseen.get(s.connId);
     this.reusedUnseen.delete(s.connId);
     const reused = reusedBy === undefined ? 0 : reusedBy.c2s + reusedBy.s2c;
@@ -797,6 +800,30 @@ export class FlowTracker {
     }
     if (cut.length > 0) this.cutShort(s, how, cut);
     if (unseen !== null && (unseen.length > 0 || reused > 0)) this.answersNotInView(s, how, unseen, reusedBy);
+  }
+
+  /**
+   * The flows of `cut` that are not client PUBLISHes the broker refused, the others finished
+   * as rejected. Refused: one sent before the CONNACK that breaks a limit the CONNACK then
+   * announced (publishRefused() with the limits known now; mosquitto 2.0.11 reads it after
+   * its CONNACK and answers DISCONNECT 0x95/0x9A/0x9B/0x94), or one unanswered, marked with a
+   * protocol-violation, on a connection the broker ended with DISCONNECT 0x82 (Protocol
+   * Error) or 0x94 (Topic Alias invalid): mosquitto answers a Topic Alias never set 0x82.
+   */
+  private withoutRefused(s: Session, cut: Live[]): Live[] {
+    const d = s.disconnect;
+    const byError = d !== null && d.by === 'server' && (d.reasonCode === 0x82 || d.reasonCode === 0x94);
+    let kept: Live[] | null = null;
+    for (let i = 0; i < cut.length; i++) {
+      const f = cut[i]!;
+      const refused = f.dir === 'c2s' && (f.state === 'awaiting-puback' || (f.state === 'awaiting-pubrec' && !f.earlyRel))
+        && (publishRefused(s, f.r0) || (byError && f.r0.findings.includes('protocol-violation')));
+      if (refused) {
+        kept ??= cut.slice(0, i);
+        this.finish(f, 'rejected');
+      } else if (kept !== null) kept.push(f);
+    }
+    return kept ?? cut;
   }
 
   /** One qos-flow-incomplete finding for the flows cut short on a closed connection. */

@@ -841,6 +841,9 @@ export class SessionTracker {
       for (const r of early) {
         if (r.summary.qos > s.serverMaxQos || (r.summary.retain && !s.retainAvailable)) this.publishOverCapability(s, r);
         if (s.serverMaxPacketSize !== null && r.size > s.serverMaxPacketSize) this.tooLarge(s, r, s.serverMaxPacketSize);
+        // Its Topic Alias against the Topic Alias Maximum now known (absent: 0).
+        const a = r.summary.topicAlias;
+        if (a !== null && s.topicAliasMaxC2s !== null && a > s.topicAliasMaxC2s) this.aliasOverMaximum(s, r, a, s.topicAliasMaxC2s);
       }
     }
     const cid = effectiveClientId(s);
@@ -1216,6 +1219,12 @@ export class SessionTracker {
     }
     const max = c2s ? s.topicAliasMaxC2s : s.topicAliasMaxS2c;
     if (max === null || alias <= max) return;
+    this.aliasOverMaximum(s, rec, alias, max);
+  }
+
+  /** A PUBLISH whose Topic Alias is above the Topic Alias Maximum its receiver announced. */
+  private aliasOverMaximum(s: Session, rec: PacketRecord, alias: number, max: number): void {
+    const c2s = rec.dir === 'c2s';
     const spec = c2s ? 'MQTT-3.3.2-9' : 'MQTT-3.3.2-11';
     const at = c2s ? s.connackFrame : s.connectFrame;
     this.violation(s, rec, 'error', 'topic-alias-exceeds-maximum', spec,
