@@ -23,6 +23,11 @@ export interface BrokerOptions {
   allowAnonymous?: boolean;
   /** Security decisions, for logs and tests. */
   onEvent?: (e: SecurityEvent) => void;
+  /**
+   * mosquitto's `max_queued_messages`: QoS 1/2 messages an offline persistent session may be
+   * queued (default 1000, mosquitto's; 0: no limit).
+   */
+  maxQueuedMessages?: number;
 }
 
 export interface RunningBroker {
@@ -67,9 +72,10 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const persistence = (aedes as unknown as { persistence: { outgoingEnqueueCombi: (subs: Array<{ clientId: string; topic?: string; qos?: number }>, ...rest: unknown[]) => unknown } }).persistence;
   const enqueue = persistence.outgoingEnqueueCombi.bind(persistence);
   const clients = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
-  // mosquitto 2.0 queues at most max_queued_messages (1000) for a session that is not
+  // mosquitto 2.0 queues at most max_queued_messages (default 1000) for a session that is not
   // connected and drops the rest; aedes queues without limit. Counted from the
   // disconnect (what an earlier connection left unacknowledged is not counted).
+  const maxQueued = opts.maxQueuedMessages ?? MAX_QUEUED_MESSAGES;
   const queued = new Map<string, { n: number; full: boolean }>();
   aedes.on('client', (c) => queued.delete(c.id));
   persistence.outgoingEnqueueCombi = (subs, ...rest) => {
@@ -89,13 +95,13 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
       if (!security.mayQueue(sub.clientId, packet)) return false;
       let q = queued.get(sub.clientId);
       if (!q) queued.set(sub.clientId, q = { n: 0, full: false });
-      if (q.n < MAX_QUEUED_MESSAGES) {
+      if (maxQueued <= 0 || q.n < maxQueued) {
         q.n++;
         return true;
       }
       if (!q.full) {
         q.full = true;
-        security.report({ kind: 'queue-full', clientId: sub.clientId, username: security.sessionUsername(sub.clientId), topic: packet.topic, limit: MAX_QUEUED_MESSAGES });
+        security.report({ kind: 'queue-full', clientId: sub.clientId, username: security.sessionUsername(sub.clientId), topic: packet.topic, limit: maxQueued });
       }
       return false;
     });

@@ -1,6 +1,7 @@
 // The subset of mosquitto.conf that the bundled broker understands:
 //   listener PORT [HOST] · port PORT · allow_anonymous true|false|1|0
 //   password_file PATH · acl_file PATH · per_listener_settings true|false
+//   max_queued_messages N
 // Lines are read as mosquitto 2.0.11 reads them (config__read_file_core): '#'
 // starts a comment only in the first column, words are separated by spaces only.
 // What mosquitto refuses (an unknown variable, an indented comment, a tab glued to a
@@ -23,6 +24,11 @@ export interface MosquittoConfig {
    * mosquitto's local only mode). The three fields above are then those of the listener used.
    */
   perListenerSettings: boolean;
+  /**
+   * `max_queued_messages` (undefined when the file does not say: mosquitto's default, 1000).
+   * 0 means no limit, as in mosquitto; read like C atoi, a negative value is 0 too.
+   */
+  maxQueuedMessages: number | undefined;
   warnings: string[];
 }
 
@@ -47,7 +53,7 @@ function atoi(s: string): number {
 }
 
 export function parseMosquittoConf(text: string, path: string): MosquittoConfig {
-  const cfg: MosquittoConfig = { path, listeners: [], allowAnonymous: undefined, passwordFile: undefined, aclFile: undefined, perListenerSettings: false, warnings: [] };
+  const cfg: MosquittoConfig = { path, listeners: [], allowAnonymous: undefined, passwordFile: undefined, aclFile: undefined, perListenerSettings: false, maxQueuedMessages: undefined, warnings: [] };
   const fresh = (line: number): Security => ({ allowAnonymous: undefined, passwordFile: undefined, aclFile: undefined, line, at: [] });
   // mosquitto's default listener (the `port` one, or local only mode) takes the settings
   // before the first `listener` line; with per_listener_settings each `listener` line starts its own.
@@ -134,6 +140,17 @@ export function parseMosquittoConf(text: string, path: string): MosquittoConfig 
         current[field] = v;
         break;
       }
+      case 'max_queued_messages': {
+        const w = nextWord();
+        if (w === null) fail(`'max_queued_messages' needs a number (mosquitto: Empty max_queued_messages value in configuration)`);
+        cfg.maxQueuedMessages = Math.max(0, atoi(w!));
+        break;
+      }
+      case 'max_inflight_messages':
+        // Not a silent "ignored": a user who set it expects deliveries to wait past N unacknowledged ones.
+        cfg.warnings.push(`${path}:${lineNo}: 'max_inflight_messages' is not applied by the bundled broker: it sends a client every QoS 1/2 message at once, `
+          + `with no limit on unacknowledged ones (mosquitto holds deliveries past ${showWord(nextWord() ?? '20')}); use --broker mosquitto to test flow control`);
+        break;
       default: {
         if (isMosquittoDirective(key)) {
           cfg.warnings.push(`${path}:${lineNo}: '${key}' is not supported by the bundled broker and is ignored`);

@@ -20,6 +20,8 @@ export interface MosquittoOptions {
   aclFile?: string;
   /** Default: true without a password file, false with one (as for the bundled broker). */
   allowAnonymous?: boolean;
+  /** `max_queued_messages` for the generated mosquitto.conf (default: mosquitto's, 1000; 0: no limit). */
+  maxQueuedMessages?: number;
   /** Path of the mosquitto binary (default: found on PATH or /usr/sbin). */
   bin?: string;
   /** Restart mosquitto if it dies unexpectedly (at most `maxRestarts` in a row, default 3). */
@@ -200,6 +202,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
     // Packets written back to back (two deliveries) must not wait ~40 ms for the peer's delayed
     // ACK (Nagle); the bundled broker sets TCP_NODELAY too (docs/broker.md).
     'set_tcp_nodelay true',
+    ...(opts.maxQueuedMessages !== undefined ? [`max_queued_messages ${Math.max(0, Math.trunc(opts.maxQueuedMessages))}`] : []),
     'log_dest stderr',
     'log_type error',
     'log_type warning',
