@@ -263,6 +263,8 @@ export class FlowTracker {
    */
   private readonly parked = new Map<string, ReadonlySet<number> | null>();
   private parkedKeys = 0;
+  /** Connections already reported for a broker past the client's Receive Maximum (checkReceiveMaximum). */
+  private readonly receiveMaxReported = new WeakSet<Session>();
   readonly stats: Record<FlowKind, FlowStats> = {
     'publish-qos1': newStats(), 'publish-qos2': newStats(), subscribe: newStats(), unsubscribe: newStats(), ping: newStats(),
   };
@@ -388,7 +390,31 @@ export class FlowTracker {
       this.step(cur, rec);
       return;
     }
+    if (rec.dir === 's2c' && s.receiveMaximum !== null && s.version === 5 && cur === undefined) this.checkReceiveMaximum(rec, s, s.receiveMaximum);
     this.start(rec, s, id, rec.summary.qos === 1 ? 'publish-qos1' : 'publish-qos2', rec.summary.qos === 1 ? 'awaiting-puback' : 'awaiting-pubrec', k, cur);
+  }
+
+  /**
+   * [MQTT-3.3.4-9]: the broker must not send a client more QoS 1/2 PUBLISHes not yet
+   * acknowledged (no PUBACK, no PUBCOMP) than the Receive Maximum of its CONNECT. Once per
+   * connection; the connection's flows are counted only when there are at least as many
+   * as the limit. Not when an answer of the client may have gone by unseen (a gap in the
+   * client→broker stream, or that stream not captured), nor when flows were not tracked.
+   */
+  private checkReceiveMaximum(rec: PacketRecord, s: Session, rm: number): void {
+    const m = this.mapOf(s.connId);
+    if (m === undefined || m.size < rm || this.receiveMaxReported.has(s) || this.skipped.has(s.connId)) return;
+    if (s.c2sGap !== null || notInView(s, 'c2s')) return;
+    const u = unackedOf(m);
+    if (u === null || u.count < rm) return;
+    this.receiveMaxReported.add(s);
+    const at = s.connectFrame;
+    this.ctx.emit({
+      code: 'protocol-violation', severity: 'error', conn: s.connId, clientId: findingClientId(s), username: s.username,
+      recs: [rec], frames: at !== null ? [at, u.oldestFrame] : [u.oldestFrame], topic: rec.topic,
+      text: `The broker sent ${who(s)} a QoS ${rec.summary.qos} PUBLISH (packet id ${rec.summary.packetId}) while ${u.count} QoS 1/2 PUBLISH(es) it sent were not yet acknowledged (the oldest at frame ${u.oldestFrame}): the Receive Maximum of ${rm} in the client's CONNECT${at !== null ? ` (frame ${at})` : ''} allows no more [MQTT-3.3.4-9]. A client may treat it as a protocol error (DISCONNECT 0x93 Receive Maximum exceeded). Reported once per connection.`,
+      extra: { violation: 'receive-maximum-exceeded', dir: 's2c', receive_maximum: rm, unacknowledged: u.count, oldest_frame: u.oldestFrame, connect_frame: at, spec: 'MQTT-3.3.4-9' },
+    });
   }
 
   private start(
