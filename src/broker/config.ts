@@ -146,11 +146,19 @@ export function parseMosquittoConf(text: string, path: string): MosquittoConfig 
         cfg.maxQueuedMessages = Math.max(0, atoi(w!));
         break;
       }
-      case 'max_inflight_messages':
-        // Not a silent "ignored": a user who set it expects deliveries to wait past N unacknowledged ones.
-        cfg.warnings.push(`${path}:${lineNo}: 'max_inflight_messages' is not applied by the bundled broker: it sends a client every QoS 1/2 message at once, `
-          + `with no limit on unacknowledged ones (mosquitto holds deliveries past ${showWord(nextWord() ?? '20')}); use --broker mosquitto to test flow control`);
+      case 'max_inflight_messages': {
+        const w = nextWord();
+        if (w === null) fail(`'max_inflight_messages' needs a number (mosquitto: Empty max_inflight_messages value in configuration)`);
+        const n = atoi(w!);
+        if (n > 65535) fail(`max_inflight_messages must be <= 65535, got '${showWord(w!)}' (mosquitto refuses to start)`);
+        // 0, a negative value and 65535 are "no limit" to mosquitto 2.0.11 (checked): as the bundled broker.
+        // Any other value is not a silent "ignored": a user who set it expects deliveries to wait.
+        if (n > 0 && n < 65535) {
+          cfg.warnings.push(`${path}:${lineNo}: 'max_inflight_messages' is not applied by the bundled broker: it sends a client every QoS 1/2 message at once, `
+            + `where mosquitto holds deliveries past ${n} unacknowledged ones; use --broker mosquitto to test flow control`);
+        }
         break;
+      }
       default: {
         if (isMosquittoDirective(key)) {
           cfg.warnings.push(`${path}:${lineNo}: '${key}' is not supported by the bundled broker and is ignored`);
