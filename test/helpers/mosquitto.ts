@@ -7,6 +7,5 @@ export type { RunningMosquitto };
 
 export async function startTestMosquitto(opts: Omit<MosquittoOptions, 'bin'> = {}): Promise<RunningMosquitto> {
   const bin = requireBinary('mosquitto');
-  if (opts.passwdFile) requireBinary('mosquitto_passwd');
   return startMosquitto({ ...opts, bin });
 }

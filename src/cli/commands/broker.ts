@@ -81,6 +81,8 @@ export async function run(argv: string[]): Promise<number> {
   let passwd = values.passwd;
   let acl = values.acl;
   let allowAnonymous: boolean | undefined = values['allow-anonymous'] ? true : undefined;
+  // max_queued_messages from -c (mosquitto's default, 1,000, when absent).
+  let maxQueuedMessages: number | undefined;
   try {
     if (values.config) {
       const cfg = await loadMosquittoConf(values.config);
@@ -91,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
       host ??= first?.host;
       passwd = cfg.passwordFile;
       acl = cfg.aclFile;
+      maxQueuedMessages = cfg.maxQueuedMessages;
       // mosquitto 2.0: allow_anonymous defaults to false once a listener is declared; a file
       // without one starts mosquitto in "local only mode", where it defaults to true
       // (password_file or not: users in it must still give their password).
@@ -117,13 +120,13 @@ export async function run(argv: string[]): Promise<number> {
     let gaveUp: (() => void) | null = null;
     let failed = false;
     if (engine === 'aedes') {
-      running = await startBroker({ host, port, passwd, acl: aclFile, allowAnonymous, onEvent: log });
+      running = await startBroker({ host, port, passwd, acl: aclFile, allowAnonymous, onEvent: log, ...(maxQueuedMessages !== undefined ? { maxQueuedMessages } : {}) });
     } else {
       // mosquitto's start-up log is held until it listens: if it refuses to start, the
       // error below carries that log, and it is printed once.
       let held: string | null = '';
       try {
-        running = await startMosquitto({ host, port, passwdFile: passwd, aclFile: acl, allowAnonymous,
+        running = await startMosquitto({ host, port, passwdFile: passwd, aclFile: acl, allowAnonymous, ...(maxQueuedMessages !== undefined ? { maxQueuedMessages } : {}),
           onExit: (i) => process.stderr.write(`mosquitto exited (${i.signal ?? `code ${i.code}`})\n`),
           onGiveUp: (i) => {
             process.stderr.write(`mqttscope broker: mosquitto exited (${i.signal ?? `code ${i.code}`}) after ${i.restarts} restart(s); giving up\n`);
