@@ -155,13 +155,14 @@ export function parseMosquittoConf(text: string, path: string): MosquittoConfig 
         // Any other value is not a silent "ignored": a user who set it expects deliveries to wait.
         if (n > 0 && n < 65535) {
           cfg.warnings.push(`${path}:${lineNo}: 'max_inflight_messages' is not applied by the bundled broker: it sends a client every QoS 1/2 message at once, `
-            + `where mosquitto holds deliveries past ${n} unacknowledged ones; use --broker mosquitto to test flow control`);
+            + `where mosquitto holds deliveries past ${n} unacknowledged ones (--broker mosquitto does not get it either); to test flow control, run mosquitto -c ${path} yourself with mqttscope proxy in front of it`);
         }
         break;
       }
       default: {
         if (isMosquittoDirective(key)) {
-          cfg.warnings.push(`${path}:${lineNo}: '${key}' is not supported by the bundled broker and is ignored`);
+          // Not the bundled broker only: a managed mosquitto gets a config of its own, made from the keys above.
+          cfg.warnings.push(`${path}:${lineNo}: '${key}' is ignored: mqttscope applies only listener, port, allow_anonymous, password_file, acl_file, per_listener_settings and max_queued_messages, also with --broker mosquitto; for the rest, run mosquitto -c ${path} yourself with mqttscope proxy in front of it`);
           break;
         }
         const why = keywordProblem(key, lineNo, raw);

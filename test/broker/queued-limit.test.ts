@@ -28,7 +28,7 @@ describe('max_queued_messages in mosquitto.conf', () => {
   it('warns that max_inflight_messages is not applied by the bundled broker, naming file and line', () => {
     const cfg = parseMosquittoConf('listener 1884\nmax_inflight_messages 5\n', 'm.conf');
     expect(cfg.warnings).toHaveLength(1);
-    expect(cfg.warnings[0]).toMatch(/^m\.conf:2: 'max_inflight_messages' is not applied by the bundled broker: .* past 5\b.*--broker mosquitto/);
+    expect(cfg.warnings[0]).toMatch(/^m\.conf:2: 'max_inflight_messages' is not applied by the bundled broker: .* past 5\b.*mqttscope proxy in front of it$/);
   });
 });
 
