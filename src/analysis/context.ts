@@ -101,7 +101,7 @@ export function payloadLength(rec: PacketRecord): number {
  * it, topic aside: a Subscription Identifier property (1 byte of id, up to 4 of value)
  * and up to 2 bytes more of Remaining Length and Property Length as they grow.
  */
-const COPY_EXTRA = 7;
+export const COPY_EXTRA = 7;
 
 /**
  * An upper bound of the size of the copy a broker sends a subscriber of a client's

@@ -3,7 +3,7 @@
 // within the window. Catches mosquitto's ACL "silent drops".
 import { createHash } from 'node:crypto';
 import type { PacketRecord } from '../model/packet.js';
-import { type AnalysisContext, bufferOf, capitalize, copySizeBound, payloadEquals, payloadLength, payloadStart, who } from './context.js';
+import { type AnalysisContext, bufferOf, capitalize, COPY_EXTRA, copySizeBound, payloadEquals, payloadLength, payloadStart, who } from './context.js';
 import { DeadlineHeap, type HeapEntry } from './heap.js';
 import { IntMap } from './intmap.js';
 import { isFailure } from './reasons.js';
@@ -155,6 +155,14 @@ class Pending implements HeapEntry {
   early = false;
   /** Of an early one: RETAIN and the size as sent, checked against the CONNACK when it is decided. */
   earlyRetain = false;
+  /**
+   * Subscribers (the first TOO_BIG_LISTED, each with the filter that matched) the broker
+   * does not send it to because it is larger than the Maximum Packet Size of their
+   * CONNECT [MQTT-3.1.2-25]; `tooBigCount` counts them all. Reported when it is decided,
+   * if the broker took it (tooBigReport()).
+   */
+  tooBig: TooBig[] | null = null;
+  tooBigCount = 0;
   /** Of an early one: its Topic Alias (0 when none), checked against the CONNACK's Topic Alias Maximum. */
   earlyAlias = 0;
   earlySize = 0;
@@ -200,6 +208,8 @@ class Pending implements HeapEntry {
     this.early = publisher.state === 'connecting';
     this.earlyRetain = this.early && sum.retain;
     this.earlyAlias = this.early ? sum.topicAlias ?? 0 : 0;
+    this.tooBig = null;
+    this.tooBigCount = 0;
     this.earlySize = this.early ? publish.size : 0;
     this.resumedFrom = '';
     this.digest = digest;
@@ -216,6 +226,7 @@ class Pending implements HeapEntry {
   /** Let go of everything it refers to (it waits in the pool). */
   clear(): void {
     this.ack = null;
+    this.tooBig = null;
     this.got0 = null;
     this.gotRest = null;
     this.esIndex = null;
@@ -231,6 +242,11 @@ class Pending implements HeapEntry {
   get readyAt(): number { return this.time + this.readyAfter; }
   get deadline(): number { return this.time + this.closesAfter; }
 }
+
+/** A subscriber a publish is too large for: its session and the filter that matched. */
+interface TooBig { s: Session; filter: string }
+/** Subscribers a too-large publish is reported for by name (the rest are counted). */
+const TOO_BIG_LISTED = 20;
 
 /**
  * A granted subscription of a live session whose filter matches a topic: one step
@@ -390,6 +406,10 @@ export class DeliveryCorrelator {
   private readonly slotStamp: number[] = [];
   private readonly slotExp: Expectation[] = [];
   private stamp = 0;
+  /** What the last expected() ruled out by Maximum Packet Size alone (Pending.tooBig). */
+  private readonly tooBigFound: TooBig[] = [];
+  private tooBigFoundCount = 0;
+  private tooBigLast: Session | null = null;
   /** Scratch space of route(): the subscriptions the index found. */
   private readonly found: { s: Session; sub: Subscription }[] = [];
   private readonly collect = (s: Session, sub: Subscription): void => { this.found.push({ s, sub }); };
@@ -600,7 +620,7 @@ export class DeliveryCorrelator {
     const expectations = this.expected(ts, pub, now, size);
     // Nobody to deliver to. mosquitto routes a QoS 2 message at its PUBREL, though, so a
     // subscriber granted before then is owed it: such a message waits for its PUBREL.
-    if (expectations.length === 0 && !(sum.qos === 2 && this.routesAtPubrel)) return;
+    if (expectations.length === 0 && !(sum.qos === 2 && this.routesAtPubrel) && this.tooBigFoundCount === 0) return;
     // Bounded memory when a broker (or a hostile client) keeps a huge number in flight.
     if (this.heap.size >= this.opts.maxPending) { this.untracked++; return; }
     const len = payloadLength(rec);
@@ -608,6 +628,7 @@ export class DeliveryCorrelator {
     if (this.heldBytes + len <= this.opts.maxPendingBytes) this.heldBytes += len;
     else { digest = payloadDigest(rec); this.digested++; }
     const p = (this.pool.pop() ?? new Pending()).init(++this.seq, rec, now, this.opts.keepRecords ? rec : null, ts, pub, expectations, this.opts.windowUs, digest, size);
+    this.takeTooBig(p);
     if (id !== null) this.idSet(pub.connId, id, p);
     ts.pending.push(p);
     this.heap.push(p.deadline, p);
@@ -708,6 +729,9 @@ export class DeliveryCorrelator {
    * only the grant time, Maximum Packet Size and no-local are checked per publish.
    */
   private expected(ts: TopicState, pub: Session, time: number, size: number): Expectation[] {
+    this.tooBigFound.length = 0;
+    this.tooBigFoundCount = 0;
+    this.tooBigLast = null;
     const gen = this.sessions.generation;
     if (ts.routeGen !== gen) this.route(ts, gen);
     const route = ts.route;
@@ -742,7 +766,20 @@ export class DeliveryCorrelator {
     let out: Expectation[] | null = null;
     for (let i = 0; i < n; i++) {
       const c = route[i]!;
-      if (!all && !this.applies(c, pub, time, size)) continue;
+      if (!all && !this.applies(c, pub, time, size)) {
+        // Ruled out by its Maximum Packet Size alone (not for a shared group: another member may get it).
+        const ms = c.session.maxPacketSize;
+        if (ms !== null && size > ms && c.sub.shareGroup === null && this.applies(c, pub, time, 0)) {
+          const found = this.tooBigFound;
+          const lastS = found.length > 0 ? found[found.length - 1]!.s : null;
+          if (lastS !== c.session && this.tooBigLast !== c.session) {
+            this.tooBigFoundCount++;
+            if (found.length < TOO_BIG_LISTED) found.push({ s: c.session, filter: c.sub.filter });
+          }
+          this.tooBigLast = c.session;
+        }
+        continue;
+      }
       const s = c.session;
       const sub = c.sub;
       const g = c.group;
@@ -918,6 +955,7 @@ export class DeliveryCorrelator {
   private reroute(p: Pending, now: number): void {
     const old = p.expectations;
     const fresh = this.expected(p.entry, p.publisher, now, p.size);
+    this.takeTooBig(p);
     // The route did not change since the PUBLISH (its cached expectations, the usual
     // case): nothing to redo, and no Map or arrays made per QoS 2 message. Still nobody
     // to deliver to (a message kept for its PUBREL only): decided.
@@ -1073,6 +1111,7 @@ export class DeliveryCorrelator {
   private drop(p: Pending): void {
     if (p.done) return;
     p.done = true;
+    if (p.tooBig !== null) { this.tooBigReport(p); p.tooBig = null; }
     // Decided: nothing reads what it got any more. Released now, since a decided
     // message can stay in its topic's list (behind others) until the list is compacted.
     p.got0 = null;
@@ -1120,6 +1159,58 @@ export class DeliveryCorrelator {
     if (p.heapIndex !== -1) return;
     p.clear();
     if (this.pool.length < POOL_MAX) this.pool.push(p);
+  }
+
+  /** Keep on `p` the subscribers the last expected() ruled out by their Maximum Packet Size. */
+  private takeTooBig(p: Pending): void {
+    if (this.tooBigFoundCount === 0) { p.tooBig = null; p.tooBigCount = 0; return; }
+    p.tooBig = this.tooBigFound.slice();
+    p.tooBigCount = this.tooBigFoundCount;
+  }
+
+  /**
+   * A publish the broker took (QoS 0 not refused, PUBACK/PUBREC below 0x80 and, for QoS 2,
+   * its PUBREL) that some subscribers were not owed because it is larger than the Maximum
+   * Packet Size of their CONNECT: the broker discards it for them without a word to anyone
+   * [MQTT-3.1.2-25] (mosquitto 2.0.11 does, checked on the wire). One info withheld-delivery
+   * (cause 'maximum-packet-size'), the first subscriber's, naming up to 20.
+   */
+  private tooBigReport(p: Pending): void {
+    const list = p.tooBig!;
+    if (list.length === 0) return;
+    // Taken: acknowledged (and released), or a copy already reached another subscriber
+    // (retired then, before the PUBACK the broker may send after its copies).
+    const copied = p.got0 !== null || (p.gotRest !== null && p.gotRest.some((r) => r !== null));
+    if (p.qos > 0 && !copied && (p.ack === null || !p.released || p.ack.code >= 0x80)) return;
+    const pub = p.publisher;
+    if (pub.connectFrame !== null && pub.connackCode !== 0) return;
+    if (p.early && (unprocessed(p) || p.qos > pub.serverMaxQos || (p.earlyRetain && !pub.retainAvailable) || (pub.serverMaxPacketSize !== null && p.earlySize > pub.serverMaxPacketSize)
+      || (p.earlyAlias !== 0 && clientAliasRefused(pub, p.earlyAlias)))) return;
+    const copy = p.size - COPY_EXTRA;
+    const json = (t: TooBig) => ({
+      client_id: findingClientId(t.s), username: t.s.username, conn: t.s.connId, filter: t.filter,
+      maximum_packet_size: t.s.maxPacketSize, connect_frame: t.s.connectFrame,
+    });
+    const first = list[0]!, fs = first.s, max = fs.maxPacketSize!;
+    // The copy as published would fit: only what the broker adds (a Subscription Identifier) may make it too large.
+    const near = copy <= max;
+    const more = p.tooBigCount - 1;
+    const names = list.slice(1, 6).map((t) => `${who(t.s)} (${t.s.maxPacketSize})`).join(', ');
+    const cid = effectiveClientId(fs);
+    const text = `The PUBLISH of frame ${p.frame} from ${who(pub)} on '${p.topic}' was not sent to ${who(fs)}${fs.username && cid !== null ? ` (client id '${cid}')` : ''}, subscribed with '${first.filter}': its copy would be about ${copy} bytes${near ? ' (up to ' + p.size + ' with what the broker may add)' : ''}, `
+      + `${near ? 'which may exceed' : 'larger than'} the Maximum Packet Size of ${max} bytes in the CONNECT of ${who(fs)}${fs.connectFrame !== null ? ` (frame ${fs.connectFrame})` : ''}, so the broker ${near ? 'may discard' : 'discards'} it for that client and tells nobody [MQTT-3.1.2-25]. `
+      + `This is not an ACL drop: the client asked for packets no larger than that. Raise its Maximum Packet Size or send smaller messages.`
+      + (more > 0 ? ` ${more} more subscriber(s) ${near ? 'may' : 'did'} miss it for the same reason${names !== '' ? `: ${names}${more > 5 ? ', …' : ''}` : ''}.` : '');
+    this.ctx.emit({
+      code: 'withheld-delivery', severity: 'info', conn: fs.connId, clientId: findingClientId(fs), username: fs.username,
+      recs: [p.rec, p.ack?.rec], frames: fs.connectFrame !== null ? [p.frame, fs.connectFrame] : [p.frame], topic: p.topic, text,
+      extra: {
+        cause: 'maximum-packet-size', publisher: { client_id: findingClientId(pub), username: pub.username },
+        subscriber: json(first), subscribers: list.map(json), ...(p.tooBigCount > list.length ? { subscriber_count: p.tooBigCount } : {}),
+        maximum_packet_size: max, copy_size: copy, copy_size_max: p.size, ...(near ? { near_limit: true } : {}),
+        qos: p.qos, packet_id: p.packetId, acl_drop: false, spec: 'MQTT-3.1.2-25',
+      },
+    });
   }
 
   /** The window is over: was the message accepted, and who did not get it? */
