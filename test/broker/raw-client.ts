@@ -172,6 +172,20 @@ export class RawClient {
     }
   }
 
+  /**
+   * Acknowledge what arrives until nothing more has come for `quietMs` (a reconnected
+   * session's queued messages, released as they are acknowledged); then `messages()`.
+   */
+  async drain(quietMs = 300): Promise<string[]> {
+    let last = -1;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, quietMs));
+      this.ackAll();
+      if (this.messages().length === last) return this.messages();
+      last = this.messages().length;
+    }
+  }
+
   /** DISCONNECT and wait for the close. */
   async disconnect(): Promise<void> {
     if (this.closed) return;
