@@ -11,21 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCredentials } from '../../src/replay/credentials.js';
 import { formatReport, openCapture, replay } from '../../src/replay/index.js';
 import { conversation, pcapFile } from '../capture/builders.js';
+import { parseConnect } from './helpers.js';
 
 const TOKEN = 'PROD-TOKEN-XYZ';
 const NEW = { username: 'tester', password: Uint8Array.from(Buffer.from('test-pw')) };
 
-function parse(bytes: Uint8Array): mqttPacket.IConnectPacket {
-  const parser = mqttPacket.parser({ protocolVersion: 5 });
-  const got: mqttPacket.Packet[] = [];
-  const errors: Error[] = [];
-  parser.on('packet', (p) => got.push(p));
-  parser.on('error', (e) => errors.push(e));
-  parser.parse(Buffer.from(bytes));
-  expect(errors).toEqual([]);
-  expect(got).toHaveLength(1);
-  return got[0] as mqttPacket.IConnectPacket;
-}
+const parse = (bytes: Uint8Array): mqttPacket.IConnectPacket => parseConnect(bytes, 5);
 
 const connect5 = mqttPacket.generate({
   cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, keepalive: 30, clientId: 'tok-c',

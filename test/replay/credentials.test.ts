@@ -11,19 +11,9 @@ import { startBroker } from '../../src/broker/broker.js';
 import { withCredentials } from '../../src/replay/credentials.js';
 import { formatReport, openCapture, replay } from '../../src/replay/index.js';
 import { CONNACK, conversation, pcapFile, publishPacket } from '../capture/builders.js';
-import { runCli } from './helpers.js';
+import { parseConnect, runCli } from './helpers.js';
 
-function parse(bytes: Uint8Array, protocolVersion: number): mqttPacket.IConnectPacket {
-  const parser = mqttPacket.parser({ protocolVersion });
-  const got: mqttPacket.Packet[] = [];
-  const errors: Error[] = [];
-  parser.on('packet', (p) => got.push(p));
-  parser.on('error', (e) => errors.push(e));
-  parser.parse(Buffer.from(bytes));
-  expect(errors).toEqual([]);
-  expect(got).toHaveLength(1);
-  return got[0] as mqttPacket.IConnectPacket;
-}
+const parse = parseConnect;
 
 const will = { topic: 'w/t', payload: Buffer.from('gone'), qos: 1 as const, retain: true };
 const NEW = { username: 'tester', password: Uint8Array.from(Buffer.from('test-secret')) };

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import mqttPacket from 'mqtt-packet';
+import { expect } from 'vitest';
 import { CONNACK, connectPacket, conversation, pcapFile, publishPacket } from '../capture/builders.js';
 import { freePort, requireBinary } from '../helpers/peers.js';
 import { ROOT } from '../read/run.js';
@@ -147,4 +148,17 @@ export function heldBehindAckCapture(clientId: string, publishes: number): Buffe
     0x00, // Remaining Length
   ]) });
   return pcapFile(conversation(chunks));
+}
+
+/** The one CONNECT in `bytes`, as mqtt-packet parses it; the test fails if it does not parse whole. */
+export function parseConnect(bytes: Uint8Array, protocolVersion: number): mqttPacket.IConnectPacket {
+  const parser = mqttPacket.parser({ protocolVersion });
+  const got: mqttPacket.Packet[] = [];
+  const errors: Error[] = [];
+  parser.on('packet', (p) => got.push(p));
+  parser.on('error', (e) => errors.push(e));
+  parser.parse(Buffer.from(bytes));
+  expect(errors).toEqual([]);
+  expect(got).toHaveLength(1);
+  return got[0] as mqttPacket.IConnectPacket;
 }
