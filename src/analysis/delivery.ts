@@ -729,7 +729,9 @@ export class DeliveryCorrelator {
    * only the grant time, Maximum Packet Size and no-local are checked per publish.
    */
   private expected(ts: TopicState, pub: Session, time: number, size: number): Expectation[] {
-    this.tooBigFound.length = 0;
+    // Setting an array's length is a runtime call in V8 (6% of the capacity load's time when
+    // done for every publish): only when there is something to drop.
+    if (this.tooBigFound.length !== 0) this.tooBigFound.length = 0;
     this.tooBigFoundCount = 0;
     this.tooBigLast = null;
     const gen = this.sessions.generation;
