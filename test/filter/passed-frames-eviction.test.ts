@@ -15,17 +15,20 @@ describe('RecordFilter: the frames it remembers', () => {
   });
 
   it('costs the same per packet at 4x the packets past its limit', () => {
-    const run = (n: number): number => {
+    // One record, its frame number changed: nothing is held that a major collection would
+    // have to move while the loop is timed (CI runs other test files at the same time).
+    const rec = gen({ cmd: 'publish', topic: 't', payload: 'x' }, { frame: 1 }) as { frame: number };
+    const once = (n: number): number => {
       const f = new RecordFilter('publish', { rememberFrames: 50_000 });
-      const recs = Array.from({ length: n }, (_, i) => gen({ cmd: 'publish', topic: 't', payload: 'x' }, { frame: i + 1 }));
       const t = performance.now();
-      for (const r of recs) f.test(r);
+      for (let i = 1; i <= n; i++) { rec.frame = i; f.test(rec as never); }
       return performance.now() - t;
     };
-    run(60_000); // warm up
-    const small = Math.max(run(100_000), 1);
-    const large = run(400_000);
-    // Linear: about 4x; with Set.values().next() it grew much faster.
+    const best = (n: number): number => Math.min(once(n), once(n), once(n));
+    once(60_000); // warm up
+    const small = Math.max(best(100_000), 1);
+    const large = best(400_000);
+    // Linear: about 4x; with Set.values().next() it grew much faster (18x here).
     expect(large / small).toBeLessThan(8);
   }, 60_000);
 });
