@@ -615,6 +615,12 @@ export class Framer {
     while (p < newFrom) {
       const total = readHeader(buf, p, buf.length);
       if (total <= 0 || total > this.maxPacketSize || p + total > newFrom) break;
+      // As alignedStep does: a second reserved-type-0 packet in a row is left to it, which
+      // resyncs there (without this, framing with a clock framed it where framing without did not).
+      if (buf[p]! < 0x10) {
+        if (this.afterReserved) break;
+        this.afterReserved = true;
+      } else this.afterReserved = false;
       const last = p + total - 1;
       while (mi + 3 < w.length && w[mi + 3]! <= last) mi += 3;
       this.sink.recovered!(buf, p, total, w[mi + 1]!, w[mi + 2]!);
