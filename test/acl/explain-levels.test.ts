@@ -2,12 +2,9 @@
 // connection on a topic or filter of more than 201 levels before any acl_file rule
 // (checked here on the wire), and the bundled broker (aedes) on more than 100.
 // Fails (never skips) when mosquitto is missing.
-import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain, parseAclFile } from '../../src/acl/index.js';
-import { startTestMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
+import { startAclMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
 import { RawClient } from '../broker/raw-client.js';
 
 const ACL = 'topic read r/#\n';
@@ -42,18 +39,8 @@ describe('acl explain: topic depth', () => {
 
 describe('acl explain agrees with mosquitto 2.0.11 on deep topics', () => {
   let broker: RunningMosquitto;
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'explain-levels-'));
-    await chmod(dir, 0o755);
-    const aclPath = join(dir, 'acl');
-    await writeFile(aclPath, ACL, { mode: 0o644 });
-    broker = await startTestMosquitto({ aclFile: aclPath, allowAnonymous: true });
-  }, 20000);
-  afterAll(async () => {
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  beforeAll(async () => { broker = await startAclMosquitto(ACL); }, 20000);
+  afterAll(async () => { await broker?.close(); });
 
   it('a denied write of 201 levels is acknowledged; one of 202 levels closes the connection', async () => {
     for (const [n, closed] of [[201, false], [202, true]] as const) {

@@ -5,13 +5,10 @@
 // A write is judged by the MQTT 5 PUBACK (0x87 = denied); a read by whether a
 // message the admin publishes reaches a subscriber on that exact topic.
 // Fails (never skips) when mosquitto is missing.
-import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain, parseAclFile } from '../../src/acl/index.js';
-import { startTestMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
+import { startAclMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
 
 const ACL = [
   'topic read anon/#',
@@ -75,20 +72,9 @@ const CASES: Case[] = [
 ];
 
 let broker: RunningMosquitto;
-let dir: string;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'explain-wire-'));
-  await chmod(dir, 0o755);
-  const aclPath = join(dir, 'acl');
-  await writeFile(aclPath, ACL, { mode: 0o644 });
-  broker = await startTestMosquitto({ aclFile: aclPath, allowAnonymous: true });
-}, 20000);
-
-afterAll(async () => {
-  await broker?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+beforeAll(async () => { broker = await startAclMosquitto(ACL); }, 20000);
+afterAll(async () => { await broker?.close(); });
 
 async function client(user: string | null, cid: string): Promise<mqtt.MqttClient> {
   return mqtt.connectAsync({
