@@ -5,27 +5,16 @@
 // - SIGHUP twice (a closing terminal may send two): the second one does not kill it half
 //   way through its cleanup (before, the first SIGHUP was handled with process.once, so the
 //   second took the default action and the --write file lost what was not yet flushed).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/broker/broker.js';
 import { connectPacket } from '../capture/builders.js';
-import { freePort } from '../helpers/peers.js';
-import { ROOT } from '../read/run.js';
+import { type LiveChild, sleep, startLive, until } from './live-child.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** CONNECT through the proxy and (unless told not to) wait for the CONNACK (4 bytes); the socket stays open. */
 async function connectThrough(port: number, id: string, waitAck = true): Promise<net.Socket> {
@@ -51,17 +40,8 @@ describe('mqttscope proxy stopping', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function start(pcap: string): Promise<{ child: ChildProcess; port: number; err: () => string; exited: Promise<[number | null, NodeJS.Signals | null]> }> {
-    const port = await freePort();
-    const child = spawn(process.execPath, [resolve(ROOT, 'bin/mqttscope'), 'proxy', '--listen', String(port), '--upstream', `127.0.0.1:${broker.port}`,
-      '--format', 'line', '--write', pcap], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => { err += String(d); });
-    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    void exited.then(() => clearTimeout(guard));
-    await until(() => err.includes('proxy listening on'), 'the proxy to listen');
-    return { child, port, err: () => err, exited };
+  function start(pcap: string): Promise<LiveChild> {
+    return startLive('proxy', ['--upstream', `127.0.0.1:${broker.port}`, '--format', 'line', '--write', pcap]);
   }
 
   it('the output reader exits: one line says why, --write is finished, exit 0', async () => {

@@ -3,47 +3,25 @@
 // it does not, and keeps running. Before, the user learnt it only when the first client
 // was dropped. The check goes straight to the broker, so it is in neither the analysis
 // nor the --write file.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/broker/broker.js';
 import { freePort } from '../helpers/peers.js';
-import { ROOT } from '../read/run.js';
+import { type LiveChild, sleep, startLive, until } from './live-child.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+type Proc = LiveChild;
 
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-interface Proc { child: ChildProcess; port: number; out: () => string; err: () => string; exited: Promise<number | null> }
-
-async function proxy(upstream: string, extra: string[] = [], cmd: 'proxy' | 'up' = 'proxy'): Promise<Proc> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [resolve(ROOT, 'bin/mqttscope'), cmd, '--listen', String(port), cmd === 'proxy' ? '--upstream' : '--broker', upstream, '--format', 'line', ...extra],
-    { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += String(d); });
-  child.stderr!.on('data', (d: Buffer) => { err += String(d); });
-  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  void exited.then(() => clearTimeout(guard));
-  await until(() => err.includes('proxy listening on'), 'the proxy to listen');
-  return { child, port, out: () => out, err: () => err, exited };
+function proxy(upstream: string, extra: string[] = [], cmd: 'proxy' | 'up' = 'proxy'): Promise<Proc> {
+  return startLive(cmd, [cmd === 'proxy' ? '--upstream' : '--broker', upstream, '--format', 'line', ...extra]);
 }
 
 async function stop(p: Proc): Promise<number | null> {
   p.child.kill('SIGINT');
-  return p.exited;
+  return (await p.exited)[0];
 }
 
 describe('proxy: the upstream checked at start', () => {
