@@ -9,6 +9,7 @@ import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { parsePasswordFile } from '../acl/password-file.js';
 
 export interface MosquittoOptions {
@@ -183,6 +184,33 @@ async function preparePasswordFile(src: string, dir: string, owner: { uid: numbe
   return path;
 }
 
+/**
+ * Run by `/bin/sh -c SUPERVISE BIN CONF DIR` with a pipe from us on fd 3: a background
+ * watcher blocks reading that pipe, then the shell execs mosquitto, which keeps the pid
+ * we spawned (signals, exit status and `pgrep -P` see mosquitto itself). Node cannot set
+ * a parent-death signal, so this is what ends mosquitto when mqttscope dies without running
+ * any code (SIGKILL, the OOM killer): the kernel closes our end, the watcher reads EOF,
+ * sends mosquitto SIGTERM (SIGKILL if it is still there 5 s later) and removes DIR.
+ * When mosquitto exits while we live, we write a line instead and the watcher just leaves
+ * (a kill then could hit a process that reused the pid). The watcher runs as we do, so it
+ * may signal a mosquitto that dropped root for the `mosquitto` user; it ignores SIGHUP
+ * and SIGINT (a closing terminal, ^C), which mqttscope handles itself.
+ */
+const SUPERVISE = [
+  'p=$$',
+  '[ -x "$0" ] || { echo "mosquitto could not be started: $0 is missing or not executable" >&2; exit 127; }',
+  '(',
+  '  trap "" HUP INT',
+  '  read -r _ <&3 && exit 0',
+  '  kill -TERM "$p" 2>/dev/null || { rm -rf "$2"; exit 0; }',
+  '  i=0',
+  '  while kill -0 "$p" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done',
+  '  [ "$i" -lt 50 ] || kill -KILL "$p" 2>/dev/null',
+  '  rm -rf "$2"',
+  ') </dev/null >/dev/null 2>&1 &',
+  'exec "$0" -c "$1" 3<&-',
+].join('\n');
+
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<RunningMosquitto> {
   const bin = opts.bin ?? await findBinary('mosquitto');
   const host = opts.host ?? '127.0.0.1';
@@ -242,14 +270,19 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
   const maxRestarts = opts.maxRestarts ?? 3;
 
   const launch = (): ChildProcess => {
-    const c = spawn(bin, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The child is `sh`, which starts a watcher on fd 3 and then execs mosquitto (same pid).
+    const c = spawn('/bin/sh', ['-c', SUPERVISE, bin, configPath, dir], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     c.stdout!.on('data', append);
     c.stderr!.on('data', append);
+    const watch = c.stdio[3] as Writable | null;
+    watch?.on('error', () => { /* the watcher is gone already: nothing to tell it */ });
     let gone = false;
     const startedAt = Date.now();
     const died = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (gone) return; // 'exit' may follow 'error'
       gone = true;
+      // Tell the watcher mosquitto ended here (a line, not EOF): it leaves without a kill.
+      watch?.end('\n');
       if (closing || !ready || c !== child) return;
       // maxRestarts stops a crash loop, not a long-running broker's third crash in a week.
       if (Date.now() - startedAt >= (opts.stableMs ?? 60_000)) restarts = 0;
