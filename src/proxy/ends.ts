@@ -93,18 +93,33 @@ function shutting(s: net.Socket): boolean {
   return s.writableEnded && !s.writableFinished;
 }
 
+/** Close code sent to a client that sent a text frame: RFC 6455 1003, a kind of data not accepted. */
+export const WS_CLOSE_TEXT_FRAME = 1003;
+
 /**
  * A WebSocket carrying MQTT: each binary message's payload is a piece of the
  * byte stream, and bytes written here go out as one binary message each.
  * A WebSocket has no half-close; a close frame ends both directions.
+ *
+ * MQTT goes in binary frames only, and the receiver of any other data frame must
+ * close the network connection [MQTT-6.0.0-1]. The proxy is that receiver (it ends
+ * the WebSocket): a text message is not forwarded, `onTextFrame` is told its size,
+ * the client gets a close frame 1003, and the side reports an error
+ * (code `WS_ERR_TEXT_FRAME`), so the broker connection is reset. What arrives
+ * after it is dropped.
  */
 export class WebSocketEnd implements End {
   private pending = 0;
   private waitingDrain = false;
   private ev: EndEvents | null = null;
   private closed = false;
+  private refused = false;
 
-  constructor(private readonly ws: WebSocket, private readonly highWaterMark: number) {}
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly highWaterMark: number,
+    private readonly onTextFrame?: (bytes: number) => void,
+  ) {}
 
   write(chunk: Buffer): boolean {
     if (this.ws.readyState !== this.ws.OPEN) return true; // dropped: the socket is closing
@@ -150,10 +165,26 @@ export class WebSocketEnd implements End {
   }
   listen(ev: EndEvents): void {
     this.ev = ev;
-    this.ws.on('message', (msg: Buffer | ArrayBuffer | Buffer[]) => {
-      ev.data(Array.isArray(msg) ? Buffer.concat(msg) : Buffer.isBuffer(msg) ? msg : Buffer.from(msg));
-    });
     let errored = false;
+    this.ws.on('message', (msg: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      if (this.refused) return;
+      const bytes = Array.isArray(msg) ? Buffer.concat(msg) : Buffer.isBuffer(msg) ? msg : Buffer.from(msg);
+      if (isBinary === false) {
+        this.refused = true;
+        errored = true;
+        try {
+          this.onTextFrame?.(bytes.length);
+        } catch {
+          // Reporting must not keep the connection from closing.
+        }
+        if (this.ws.readyState === this.ws.OPEN) this.ws.close(WS_CLOSE_TEXT_FRAME, 'MQTT needs binary frames [MQTT-6.0.0-1]');
+        const err: NodeJS.ErrnoException = new Error(`WebSocket text frame of ${bytes.length} bytes; MQTT must be sent in binary frames [MQTT-6.0.0-1]`);
+        err.code = 'WS_ERR_TEXT_FRAME';
+        ev.error(err);
+        return;
+      }
+      ev.data(bytes);
+    });
     this.ws.on('error', (err: NodeJS.ErrnoException) => {
       errored = true;
       ev.error(err);

@@ -278,7 +278,26 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
           log(`client ${endpointString(meta.client)} broke the WebSocket protocol (${why}; ${err.code}); closing the connection`);
         }
       });
-      accept(new WebSocketEnd(ws, 64 * 1024), meta);
+      // A text frame is not MQTT [MQTT-6.0.0-1]: WebSocketEnd closes the client (1003) and
+      // forwards none of it; the finding follows the packets decoded before it.
+      const onTextFrame = (bytes: number): void => {
+        log(`client ${endpointString(meta.client)} sent a WebSocket text frame (${bytes} bytes); MQTT over WebSocket must use binary frames [MQTT-6.0.0-1]; closing the connection (1003), the frame was not forwarded`);
+        decode.flush();
+        opts.onRecord({
+          kind: 'finding',
+          code: 'protocol-violation',
+          severity: 'error',
+          time: now(),
+          conn: meta.id,
+          clientId: null,
+          username: null,
+          frames: [],
+          topic: null,
+          text: `the client sent a WebSocket text frame of ${bytes} bytes; MQTT over WebSocket must be sent in binary frames [MQTT-6.0.0-1]. mqttscope did not forward it to the broker and closed the WebSocket (1003)`,
+          extra: { note: 'websocket-text-frame', spec: 'MQTT-6.0.0-1', bytes },
+        });
+      };
+      accept(new WebSocketEnd(ws, 64 * 1024, onTextFrame), meta);
     });
     try {
       wsAddress = await listenOn(httpServer, opts.wsListen, '--ws-listen');
