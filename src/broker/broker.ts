@@ -6,6 +6,7 @@ import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { loadAclFile, type AclFile } from '../acl/acl-file.js';
 import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
 import { createSecurity, firstSubscription, levelProblem, protocolProblem, type ParsedPacket, type SecurityEvent } from './security.js';
+import { Mqtt31Flags } from './mqtt31-flags.js';
 import { ReleaseOnPubrel } from './qos2-release.js';
 import { SessionPresence } from './session-present.js';
 import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
@@ -171,8 +172,19 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     sock.setNoDelay(true);
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
-    const client = aedes.handle(sock) as unknown as Client & { _parser?: EventEmitter };
+    const client = aedes.handle(sock) as unknown as Client & { _parser?: EventEmitter & { parse?: (buf: Buffer) => unknown } };
     live.add(client);
+    // MQTT 3.1 packets with reserved flag bits mosquitto ignores there (src/broker/mqtt31-flags.ts).
+    const parser = client._parser;
+    if (parser?.parse) {
+      const parse = parser.parse.bind(parser);
+      const v31 = new Mqtt31Flags();
+      parser.parse = (buf: Buffer) => {
+        const r = parse(v31.feed(buf));
+        if (v31.done) delete parser.parse; // back to mqtt-packet's own, for the rest of the connection
+        return r;
+      };
+    }
     sock.on('close', () => live.delete(client));
     // mosquitto closes the connection on an UNSUBSCRIBE with an invalid filter, and
     // on packets aedes takes (packet identifier 0, a control character in a topic, ...;

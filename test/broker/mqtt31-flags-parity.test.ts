@@ -1,0 +1,91 @@
+// MQTT 3.1 ("MQIsdp", level 3) clients with reserved flag bits that MQTT 3.1.1 fixes, run
+// against the bundled broker AND a real mosquitto 2.0.11 with the same expectations
+// (mosquitto missing = failure, never a skip). mosquitto checks those bits only for 3.1.1
+// and 5, so old 3.1 clients that send SUBSCRIBE/UNSUBSCRIBE/PUBREL with flags 0 work there.
+import { connect as tcpConnect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { frame, str } from './raw-client.js';
+import { BROKERS, online, sleep, withBroker, type Start } from './parity.js';
+
+/** A 2-byte packet identifier. */
+const pid = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
+
+describe.each(BROKERS)('%s: MQTT 3.1 fixed-header flags', (_name, start) => {
+  it('SUBSCRIBE, UNSUBSCRIBE and PUBREL with flags 0, and PINGREQ with flags 1, are answered', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const c = await online(open, { clientId: 'old31', level: 3 });
+      expect(await c.send(0x80, Buffer.concat([
+        pid(1), // packet identifier 1
+        str('t31/a'), // topic filter
+        Buffer.from([1]), // requested QoS 1
+      ]))).toBe('suback');
+      expect(await c.send(0x34, Buffer.concat([
+        str('t31/a'), // topic (PUBLISH QoS 2)
+        pid(2), // packet identifier 2
+        Buffer.from('hello'), // payload
+      ]))).toBe('pubrec');
+      c.write(Buffer.from([0x60, 0x02, 0x00, 0x02])); // PUBREL with flags 0, remaining length 2, packet identifier 2
+      // (PUBCOMP and the delivery to this same client may come in either order.)
+      await c.waitFor(() => (c.packets.some((p) => p.cmd === 'pubcomp' && p.messageId === 2) ? true : undefined), 'PUBCOMP');
+      // Released at the PUBREL: delivered to the subscription made with flags 0.
+      await c.waitFor(() => (c.messages().includes('t31/a hello') ? true : undefined), 'the message');
+      expect(await c.send(0xa0, Buffer.concat([
+        pid(3), // packet identifier 3
+        str('t31/a'), // topic filter
+      ]))).toBe('unsuback');
+      expect(await c.send(0xc1, Buffer.alloc(0))).toBe('pingresp'); // PINGREQ, flags 1
+    });
+  });
+
+  it('a DISCONNECT with flags 1 is a normal disconnect: the will is not published', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const watcher = await online(open, { clientId: 'watch31' });
+      expect(await watcher.subscribe(['will31/#'])).toEqual([0]);
+      const c = await online(open, { clientId: 'will31', level: 3, will: { topic: 'will31/gone', payload: 'bye' } });
+      c.write(Buffer.from([0xe1, 0x00])); // DISCONNECT, flags 1, remaining length 0
+      await c.waitFor(() => undefined, 'close', 3000, true);
+      await sleep(300);
+      expect(c.closed).toBe(true);
+      expect(watcher.messages()).toEqual([]);
+    });
+  });
+
+  it('a CONNECT with the reserved connect flag set is accepted', async () => {
+    let port = 0;
+    const remember: Start = async (s) => { const p = await start(s); port = p.port; return p; };
+    await withBroker(remember, { allowAnonymous: true }, async () => {
+      const sock = tcpConnect({ host: '127.0.0.1', port });
+      await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+      const got: Buffer[] = [];
+      sock.on('data', (d) => got.push(d));
+      sock.on('error', () => { /* a close is what we look for */ });
+      try {
+        sock.write(frame(0x10, Buffer.concat([
+          str('MQIsdp'), // protocol name
+          Buffer.from([3]), // protocol level 3
+          Buffer.from([0x03]), // connect flags: CleanSession 1, reserved bit 0 set
+          Buffer.from([0, 60]), // keep alive: 60 s
+          str('rsv31'), // client id
+        ])));
+        sock.write(Buffer.from([0xc0, 0x00])); // PINGREQ, remaining length 0
+        const end = Date.now() + 2000;
+        while (Buffer.concat(got).length < 6 && !sock.destroyed && Date.now() < end) await sleep(20);
+        // CONNACK (return code 0), then PINGRESP.
+        expect(Buffer.concat(got).toString('hex')).toBe('20020000d000');
+      } finally {
+        sock.destroy();
+      }
+    });
+  });
+
+  it('MQTT 3.1.1 for contrast: a SUBSCRIBE with flags 0 closes the connection', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const c = await online(open, { clientId: 'new311' });
+      expect(await c.send(0x80, Buffer.concat([
+        pid(1), // packet identifier 1
+        str('t/a'), // topic filter
+        Buffer.from([0]), // requested QoS 0
+      ]), 1500)).toBe('closed');
+    });
+  });
+});
