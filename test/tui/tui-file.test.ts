@@ -35,7 +35,7 @@ describe('TUI over a capture file (tmux 80×24)', () => {
     // Focus the tree, move to Remaining Length (second top-level node).
     s.send('Tab');
     s.send('Down');
-    screen = await s.waitText('Bytes 1–1 (1): Remaining Length');
+    screen = await s.waitText('Bytes 1–1 of 22 (1): Remaining Length');
     const esc = s.capture(true);
     // The hex pane: byte 2 (offset 1, 0x14) in reverse video, and only that byte.
     const hexLine = esc.split('\n').find((l) => l.includes('0000') && /14/.test(l) && l.includes('Room1'));
@@ -53,9 +53,9 @@ describe('TUI over a capture file (tmux 80×24)', () => {
     for (let i = 0; i < 5; i++) s.send('Right');
     // Keys are processed one by one; wait for the final selection rather than
     // the first frame that happens to show the topic line.
-    screen = await s.waitText('Bytes 4–14 (11): Topic');
+    screen = await s.waitText('Bytes 4–14 of 22 (11): Topic');
     expect(screen).toContain('Topic: "Room1/Light"');
-    expect(screen).not.toContain('Bytes 2–3 (2): Topic Length');
+    expect(screen).not.toContain('Bytes 2–3 of 22 (2): Topic Length');
 
     s.send('q');
     await s.waitFor(() => s.dead(), 'exit after q');

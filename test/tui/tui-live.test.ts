@@ -89,7 +89,7 @@ describe('TUI live (tmux)', () => {
     s.send('Enter');
     screen = await s.waitText('byte 4: 0x01');
     for (const b of ['byte 1: 0x80', 'byte 2: 0x80', 'byte 3: 0x80']) expect(screen).toContain(b);
-    expect(screen).toContain('Bytes 1–4 (4): Remaining Length');
+    expect(screen).toContain('Bytes 1–4 of 2097157 (4): Remaining Length');
     // The hex pane highlights exactly bytes 1..4 (80 80 80 01), not byte 0 (30) or 5.
     const esc = s.capture(true);
     const line = esc.split('\n').find((l) => l.includes('0000') && l.includes('lab/len'));

@@ -88,11 +88,11 @@ describe('TUI panes (tmux)', () => {
     await s.waitText('Packet 11 (frame');
     s.send('Tab');
     s.send('Tab');
-    await s.waitText('Bytes 0–0 (1): Header Flags');
+    await s.waitFor((x) => /Bytes 0–0 of \d+ \(1\): Header Flags/.test(x), 'Header Flags');
     s.send('PageDown');
-    let screen = await s.waitFor((x) => /Bytes \d+–42 \(\d+\): Password/.test(x), 'the cursor on the last byte');
+    let screen = await s.waitFor((x) => /Bytes \d+–42 of 43 \(\d+\): Password/.test(x), 'the cursor on the last byte');
     s.send('PageUp');
-    screen = await s.waitText('Bytes 0–0 (1): Header Flags');
+    screen = await s.waitFor((x) => /Bytes 0–0 of \d+ \(1\): Header Flags/.test(x), 'Header Flags');
     await s.sendEscape();
     s.send('Down');
     screen = await s.waitText('Packet 12 (frame');

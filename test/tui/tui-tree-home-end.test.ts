@@ -12,16 +12,16 @@ describe('TUI tree Home / End (tmux)', () => {
     s.send('Enter');
     await s.waitText('▸ Header Flags');
     s.send('End');
-    const end = await s.waitFor((x) => !/Bytes 0–0 \(1\): Header Flags/.test(x), 'a field other than Header Flags');
+    const end = await s.waitFor((x) => !/Bytes 0–0 of \d+ \(1\): Header Flags/.test(x), 'a field other than Header Flags');
     // Packet 1 is a CONNECT: its last field is the Client ID.
-    expect(end).toMatch(/ Bytes \d+–\d+ \(\d+\): Client ID *$/m);
+    expect(end).toMatch(/ Bytes \d+–\d+ of \d+ \(\d+\): Client ID *$/m);
     s.send('Home');
-    await s.waitText('Bytes 0–0 (1): Header Flags');
+    await s.waitFor((x) => /Bytes 0–0 of \d+ \(1\): Header Flags/.test(x), 'Header Flags');
     // g and G do the same, as in the list.
     s.send('G', true);
-    await s.waitFor((x) => / Bytes \d+–\d+ \(\d+\): Client ID *$/m.test(x), 'G: the last field');
+    await s.waitFor((x) => / Bytes \d+–\d+ of \d+ \(\d+\): Client ID *$/m.test(x), 'G: the last field');
     s.send('g', true);
-    await s.waitText('Bytes 0–0 (1): Header Flags');
+    await s.waitFor((x) => /Bytes 0–0 of \d+ \(1\): Header Flags/.test(x), 'Header Flags');
     s.send('q');
     await s.waitFor(() => s.dead(), 'exit after q');
   }, 30_000);

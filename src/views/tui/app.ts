@@ -7,7 +7,7 @@ import { maskSecrets, secretRanges } from '../../dissect/index.js';
 import { compileFilter, FilterSyntaxError, maskFilterSecrets } from '../../filter/index.js';
 import type { Finding, OutputRecord, PacketRecord } from '../../model/packet.js';
 import type { Field } from '../../model/types.js';
-import { bytesPerLine, hexLines, lineCount, lineOf } from './hex-model.js';
+import { bytesPerLine, hexLines, hexTitle, lineCount, lineOf } from './hex-model.js';
 import { GLOBAL_KEYS, PACKET_KEYS, PROMPT_KEYS } from './keymap.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
 import { hasProblem, headerRow, packetRow, typeName } from './packet-row.js';
@@ -317,9 +317,7 @@ export class TuiApp {
     const rec = this.treeRec;
     const focus = this.focus === 'hex';
     const hl = this.highlight();
-    const f = this.tree.selectedField();
-    const head = hl && f ? `Bytes ${hl[0]}–${hl[1] - 1} (${hl[1] - hl[0]}): ${this.tree.selectedTitle() ?? f.label}`
-      : f && f.length === 0 ? `Bytes: ${f.label} is empty (0 bytes at offset ${f.offset})` : 'Bytes';
+    const head = hexTitle(this.tree.selectedField(), this.tree.selectedTitle(), rec?.bytes.length ?? 0);
     this.set('hexHead', [this.paneHead(head, this.layout.hexHead.width, focus)]);
     if (!rec) { this.set('hex', []); return; }
     const masked = this.opts.showSecrets ? [] : secretRanges(this.tree.fields);

@@ -79,3 +79,15 @@ export function hexLines(bytes: Uint8Array, o: HexOptions): string[] {
   }
   return lines;
 }
+
+/**
+ * The hex pane's title: the selected field's bytes as offsets into the packet, with
+ * the packet's size (`Bytes 4–14 of 22 (11): Topic`), so a field is placed in the
+ * packet without scrolling the dump. `size` is the packet's length in bytes.
+ */
+export function hexTitle(field: { offset: number; length: number; label: string } | null | undefined, name: string | undefined, size: number): string {
+  if (!field) return size > 0 ? `Bytes (${size})` : 'Bytes';
+  if (field.length === 0) return `Bytes: ${field.label} is empty (0 bytes at offset ${field.offset} of ${size})`;
+  const end = field.offset + field.length - 1;
+  return `Bytes ${field.offset}–${end} of ${size} (${field.length}): ${name ?? field.label}`;
+}
