@@ -4,8 +4,15 @@
 // The literal compared with a secret field is masked, character for character, so
 // a caret under the expression still points at the same place.
 
-/** Field ids whose values are secret (as src/dissect/secrets.ts masks them in views). */
-const SECRET_FIELD = String.raw`mqtt\.passwd(?:\.value)?|mqtt\.property\.authentication_data(?:\.value)?`;
+/**
+ * Field ids whose values are secret or can hold a secret: the credentials (as
+ * src/dissect/secrets.ts masks them in views), `mqtt` (the whole packet's bytes, which
+ * hold a CONNECT's password: `mqtt contains "hunter2"` is how one looks for it, as in
+ * Wireshark), and the undecoded bytes the views mask in packets that carry credentials
+ * (an echo cannot tell which packet a literal was meant for). An id ends where no
+ * `.` or word character follows: `mqtt.topic`, `mqtt.passwd_len` are not secret.
+ */
+const SECRET_FIELD = String.raw`(?<![\w.])(?:mqtt\.passwd(?:\.value)?|mqtt\.property\.authentication_data(?:\.value)?|mqtt|mqtt\.undecoded|mqtt\.trailing|mqtt\.property\.unknown|mqtt\.property\.undecoded)(?![\w.])`;
 /** A secret field, a comparison, and the literal compared with it (a quoted string, or a bare token). */
 // Case-insensitive, as the parser reads keywords (`CONTAINS`, `Eq`, `IN`) and ids (`MQTT.PASSWD`).
 // Also what the parser refuses but a syntax error echoes: a slice (`mqtt.passwd[0:3]`), a
