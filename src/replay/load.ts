@@ -126,8 +126,6 @@ export const ITEM_OVERHEAD = 160;
 
 /** The client side of a capture, read as it is played. */
 export class CaptureScripts {
-  /** Connections with at least one client packet, in capture order (complete once the end is reached). */
-  readonly conns: ConnScript[] = [];
   notes: CaptureNote[] = [];
   hadErrors = false;
   /** Time of the first event (set when the first event is handed out). */
@@ -216,10 +214,7 @@ export class CaptureScripts {
       // PUBACK / PUBREC / PUBCOMP from a client answer the broker's delivery with that id.
       if ((s.type === 4 || s.type === 5 || s.type === 7) && s.packetId !== null) p.acks = deliveries.ofId(s.packetId);
       if (s.type === 3 && s.topicAlias !== null && rec.topic) p.topicAlias = { alias: s.topicAlias, topic: rec.topic };
-      if (c.sentCount++ === 0) {
-        c.firstSent = { type: s.type, frame: rec.frame };
-        this.conns.push(c);
-      }
+      if (c.sentCount++ === 0) c.firstSent = { type: s.type, frame: rec.frame };
       c.lastSent = { type: s.type, frame: rec.frame };
       if (s.type === 1 && s.connect) c.clientId = s.connect.clientId;
       this.queue({ kind: 'send', time, script: c, packet: p, seq: this.seq++ });
@@ -311,7 +306,6 @@ export class CaptureScripts {
       this.stats.eof = true;
       // What was not closed by the end: its script is complete now.
       this.scripts.clear();
-      this.conns.sort((a, b) => a.index - b.index);
       return;
     }
     this.reader.push(r.value);

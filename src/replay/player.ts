@@ -46,8 +46,11 @@ export interface ReplayOptions {
   signal?: AbortSignal;
 }
 
+/** What the report needs of a connection's script, kept once the connection is done (not its answers or queues). */
+export type ConnSummary = Pick<ConnScript, 'index' | 'meta' | 'clientId' | 'version' | 'sentCount' | 'answerCount' | 'firstSent' | 'gapBeforeFirstSent'>;
+
 export interface ConnResult {
-  script: ConnScript;
+  script: ConnSummary;
   /** Answers the broker sent now. */
   received: number;
   /** Script packets actually written to the broker. */
@@ -128,6 +131,8 @@ interface Live {
   topicAliasMax: number | null;
   /** The live broker accepted the CONNECT (a CONNACK with code 0). */
   accepted: boolean;
+  /** The capture's close of this connection was played: no more of its script will come. */
+  closePlayed: boolean;
 }
 
 
@@ -159,7 +164,7 @@ const END_CLOSE_MS = 1000;
  * the capture never showed). MQTT 5 reason 0x00 (Normal), not 0x04 (with will
  * message). The sockets still open after a short wait are destroyed by the caller.
  */
-async function disconnectOpen(lives: Live[]): Promise<void> {
+async function disconnectOpen(lives: Iterable<Live>): Promise<void> {
   const ending: Promise<void>[] = [];
   for (const l of lives) {
     const sock = l.sock;
@@ -185,7 +190,8 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
   const timeout = opts.answerTimeoutMs ?? 1500;
   const settle = opts.settleMs ?? 300;
   const grace = Math.min(opts.closeGraceMs ?? 100, timeout);
-  const lives: Live[] = [];
+  /** Connections started and not done yet (see finishIfDone). */
+  const lives = new Set<Live>();
   const liveOf = new Map<ConnScript, Live>();
   /** Connections whose socket is open (the ones answers are awaited on). */
   const open = new Set<Live>();
@@ -196,10 +202,10 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
         script, sock: null, meta: null, received: 0, errors: [], closed: false, deficit: 0,
         deliveries: new DeliveryTracker(), sent: 0, openedAt: 0, firstWrite: 0, lastWrite: 0, lastAnswer: 0, flaggedWrite: 0, roundTrip: null,
         ending: false, disconnectSent: false, brokerClose: null, held: [], drainScheduled: false, drainTimer: null,
-        playDiffs: new FirstN<Difference>(MAX_DIFFERENCES_LISTED), trail: newTrail(), brokerEnded: false, corked: false, topicAliasMax: null, accepted: false,
+        playDiffs: new FirstN<Difference>(MAX_DIFFERENCES_LISTED), trail: newTrail(), brokerEnded: false, corked: false, topicAliasMax: null, accepted: false, closePlayed: false,
       };
       liveOf.set(script, l);
-      lives.push(l);
+      lives.add(l);
     }
     return l;
   };
@@ -278,6 +284,30 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
     while (l.script.pendingAnswerTimes.length > 0) l.script.pendingAnswerTimes.shift();
   };
 
+  /** Results of the connections already done, and the answers they received (for the final quiet wait). */
+  const done: ConnResult[] = [];
+  let receivedDone = 0;
+  /**
+   * A connection whose captured close was played, whose socket is closed and
+   * which holds nothing back cannot change any more: its result is made now and
+   * everything else about it (socket, decoder state, trackers, the script's
+   * queues) is let go, so that memory does not grow with the number of
+   * connections in the capture (only the report's record of each is kept).
+   */
+  const finishIfDone = (l: Live): void => {
+    if (!l.closePlayed || !l.closed || l.held.length > 0 || !liveOf.has(l.script)) return;
+    if (l.drainTimer) { clearTimeout(l.drainTimer); l.drainTimer = null; }
+    if (l.meta) {
+      engine.close(l.meta.id, Date.now() * 1000, 'end');
+      byMeta.delete(l.meta.id);
+    }
+    liveOf.delete(l.script);
+    lives.delete(l);
+    receivedDone += l.received;
+    // Every captured answer is earlier than the close just played: none is later than playedUntil.
+    done.push(resultOf(l, undefined));
+  };
+
   const brokerClosed = (l: Live, how: 'fin' | 'reset'): void => {
     if (l.ending || l.disconnectSent || l.brokerClose) return;
     l.brokerClose = { how, afterMs: Math.round(performance.now() - l.openedAt), afterSent: l.sent };
@@ -311,7 +341,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       poke();
     });
     sock.on('drain', poke);
-    sock.on('close', () => { gone(l); scheduleDrain(l); poke(); });
+    sock.on('close', () => { gone(l); scheduleDrain(l); finishIfDone(l); poke(); });
   });
 
   let sentBytes = 0, sentPackets = 0;
@@ -435,6 +465,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       }
       if (l.held[0]) l.held[0].since = performance.now();
     }
+    finishIfDone(l);
   };
   function scheduleDrain(l: Live): void {
     if (l.held.length === 0 || l.drainScheduled) return;
@@ -496,12 +527,14 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
     const deadline = Date.now() + timeout;
     await waitAnswers(ev.time - 1, deadline);
     if (l.held.length > 0) {
+      if (ev.kind === 'close') l.closePlayed = true;
       l.held.push({ ev, since: performance.now(), timedOut: false });
       continue;
     }
     if (ev.kind === 'close') {
       capture.release(ev);
-      if (!l.sock || l.closed) continue;
+      l.closePlayed = true;
+      if (!l.sock || l.closed) { finishIfDone(l); continue; }
       // A captured broker that closed (refused CONNACK, DISCONNECT): when the
       // live broker gave the same answer, it should close too.
       if (capturedEnd(l.script).by === 'broker' && l.brokerEnded) {
@@ -549,7 +582,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
   // Let the last answers arrive (and held packets go out), then wait for quiet.
   const end = Date.now() + timeout;
   await waitAnswers(Number.POSITIVE_INFINITY, end);
-  await waitFor(() => lives.every((l) => l.held.length === 0), end);
+  await waitFor(() => [...lives].every((l) => l.held.length === 0), end);
   for (const l of lives) {
     if (l.drainTimer) clearTimeout(l.drainTimer);
     drain(l, true);
@@ -561,7 +594,8 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
   let lastCount = -1;
   const quietBy = Date.now() + Math.max(timeout, settle);
   for (;;) {
-    const n = lives.reduce((s, l) => s + l.received, 0);
+    let n = receivedDone;
+    for (const l of lives) n += l.received;
     if (n === lastCount || Date.now() >= quietBy || stopped()) break;
     lastCount = n;
     await sleep(settle);
@@ -573,33 +607,41 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
     if (l.sock && !l.closed) { l.ending = true; l.sock.destroy(); }
     if (l.meta) engine.close(l.meta.id, Date.now() * 1000, 'end');
   }
-  lives.sort((a, b) => a.script.index - b.script.index);
-  const conns: ConnResult[] = lives.map((l) => {
-    const diffs: Difference[] = [];
-    const closeText = l.sock && l.meta ? describeBrokerClose(l.script, l.brokerClose, l.ending, l.trail) : null;
-    if (closeText) diffs.push({ kind: 'closed', frame: null, text: closeText });
-    const answers = l.script.answers.finish(interrupted ? playedUntil : undefined);
-    diffs.push(...l.playDiffs.list(), ...answers.diffs);
-    let notListed = l.playDiffs.dropped + answers.notListed;
-    if (diffs.length > MAX_DIFFERENCES_LISTED) {
-      notListed += diffs.length - MAX_DIFFERENCES_LISTED;
-      diffs.length = MAX_DIFFERENCES_LISTED;
-    }
-    return {
-      script: l.script,
-      received: l.received,
-      sent: l.sent,
-      diffs,
-      diffsNotListed: notListed,
-      // A reset by the broker is reported as a close; only report other socket errors.
-      errors: l.errors.filter((e) => e !== 'ECONNRESET' && e !== 'EPIPE'),
-      brokerClose: l.brokerClose,
-      deliveriesKept: l.deliveries.kept,
-    };
-  });
+  const conns = done;
+  for (const l of lives) conns.push(resultOf(l, interrupted ? playedUntil : undefined));
+  conns.sort((a, b) => a.script.index - b.script.index);
   const identical = !interrupted && unreachable === undefined && conns.every((c) => c.diffs.length === 0 && c.diffsNotListed === 0 && c.errors.length === 0);
   const res: ReplayResult = { conns, identical };
   if (unreachable !== undefined) res.unreachable = unreachable;
   if (interrupted) res.interrupted = true;
   return res;
+}
+
+/** A connection's result; `until`: a stopped replay's last capture time played. */
+function resultOf(l: Live, until: number | undefined): ConnResult {
+  const diffs: Difference[] = [];
+  const closeText = l.sock && l.meta ? describeBrokerClose(l.script, l.brokerClose, l.ending, l.trail) : null;
+  if (closeText) diffs.push({ kind: 'closed', frame: null, text: closeText });
+  const answers = l.script.answers.finish(until);
+  diffs.push(...l.playDiffs.list(), ...answers.diffs);
+  let notListed = l.playDiffs.dropped + answers.notListed;
+  if (diffs.length > MAX_DIFFERENCES_LISTED) {
+    notListed += diffs.length - MAX_DIFFERENCES_LISTED;
+    diffs.length = MAX_DIFFERENCES_LISTED;
+  }
+  const s = l.script;
+  return {
+    script: {
+      index: s.index, meta: s.meta, clientId: s.clientId, version: s.version, sentCount: s.sentCount,
+      answerCount: s.answerCount, firstSent: s.firstSent, gapBeforeFirstSent: s.gapBeforeFirstSent,
+    },
+    received: l.received,
+    sent: l.sent,
+    diffs,
+    diffsNotListed: notListed,
+    // A reset by the broker is reported as a close; only report other socket errors.
+    errors: l.errors.filter((e) => e !== 'ECONNRESET' && e !== 'EPIPE'),
+    brokerClose: l.brokerClose,
+    deliveriesKept: l.deliveries.kept,
+  };
 }
