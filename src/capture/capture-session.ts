@@ -6,7 +6,7 @@ import { connId, type ConnMeta, type Direction, type Endpoint } from '../model/t
 import { WebSocketDeframer } from '../stream/websocket.js';
 import type { CaptureFrame, CaptureFrameView } from './capture-parser.js';
 import { DEFAULT_MQTT_PORTS, DEFAULT_TLS_PORTS, looksLikeConnect, looksLikeMqttWebSocket } from './detect.js';
-import { IP_BAD, IP_TCP, IpDecoder, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegmentView } from './ip-tcp.js';
+import { IP_BAD, IP_TCP, IpDecoder, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type TcpSegmentView } from './ip-tcp.js';
 import { LINK_NOT_IP, LINK_SHORT, LINK_UNSUPPORTED, linkIpOffset } from './link-layer.js';
 import type { CaptureNote, NoteSink } from './notes.js';
 import { TcpDirection, type TcpDirectionSink, type TcpReassemblyOptions } from './tcp-reassembly.js';
@@ -534,7 +534,7 @@ export class CaptureSession {
     if (ack && !rst) peer.dir.acked(seg.ack, frame, time, side.dir.finSent || (fin && takes));
     if (takes) {
       // The frame is only lent to us and packet records keep their bytes: copy the payload once.
-      side.dir.segment(dataSeq, n > 0 ? this.copyPayload(seg.buf, seg.start, seg.end) : NO_BYTES, rst ? 0 : seg.wireLen, fin, frame, time);
+      side.dir.segment(dataSeq, n > 0 ? this.copyPayload(seg.buf, seg.start, seg.end) : NO_BYTES, rst ? 0 : seg.wireLen, fin, frame, time, (flags & TCP_PSH) !== 0);
     }
     if (rst) {
       this.closeConn(conn, frame, time, 'reset');

@@ -95,6 +95,13 @@ export class TcpDirection {
    */
   private cut: { from: number; to: number; frame: number; timeUs: number } | null = null;
   private conflictSeen = false;
+  /**
+   * Not one segment of this direction captured, the closing peer acknowledged several
+   * sequence numbers of it at once: the last one is this direction's FIN, or one more
+   * byte (the peer closed first, acknowledging data only; our FIN comes later). nextSeq stops
+   * before it until a later ACK past it (a byte, then) or the end (the FIN) tells which.
+   */
+  private finMaybe = false;
   /** A segment of this direction (SYN, data, pure ACK, FIN or RST) was captured. */
   private seen = false;
   /**
@@ -180,14 +187,32 @@ export class TcpDirection {
   /**
    * A segment. `payload` holds the captured bytes; `wireLen` (>= payload.length)
    * is the payload length on the wire (larger when the snap length cut it).
+   * `push`: the segment has PSH set (false only tells a keep-alive from data, see below).
    */
-  segment(seq: number, payload: Uint8Array, wireLen: number, fin: boolean, frame: number, timeUs: number): void {
+  segment(seq: number, payload: Uint8Array, wireLen: number, fin: boolean, frame: number, timeUs: number, push = true): void {
+    if (this.finMaybe) {
+      // The sequence number that might have been our FIN: a FIN there says it was; any other
+      // segment shows it was a byte, skipped with the rest.
+      this.finMaybe = false;
+      if (!(fin && payload.length === 0 && seq === this.nextSeq)) this.skipUnseen(1, (this.nextSeq! + 1) >>> 0, frame, timeUs);
+    }
     // The first segment after bytes skipped quietly: they become a gap here, before it.
     if (!this.seen) this.firstSeen(frame, timeUs);
     if (this.nextSeq === null) {
       if (payload.length === 0 && !fin) return;
-      this.nextSeq = seq;
       this.midstream = true;
+      if (payload.length === 1 && wireLen === 1 && !fin && !push) {
+        // Mid-stream, the direction's first segment is one byte without PSH: a TCP keep-alive
+        // (one garbage byte at the last acknowledged sequence number; Windows sends 0x00, other
+        // stacks send none), not data: a sender's last segment of a write carries PSH, and no
+        // MQTT packet is one byte long. The stream starts after it, as it does after a keep-alive
+        // whose sequence number the peer's ACK told first (tshark: "TCP Keep-Alive").
+        this.nextSeq = (seq + 1) >>> 0;
+        this.highSeq = this.nextSeq;
+        this.retransmitted++;
+        return;
+      }
+      this.nextSeq = seq;
     }
     const c = this.cut;
     let filled = false;
@@ -235,7 +260,14 @@ export class TcpDirection {
     if (this.peerAck === null || seqDiff(ack, this.peerAck) > 0) this.peerAck = ack;
     if (this.held.length > 0 && seqDiff(ack, this.held[0]!.seq) >= 0) this.forceGap();
     // Nothing held, yet the peer acknowledges bytes we never saw: they were not captured.
-    const unseen = seqDiff(ack, this.nextSeq);
+    let unseen = seqDiff(ack, this.nextSeq);
+    if (this.finMaybe) {
+      if (unseen <= 1) return;
+      // Acknowledged past the sequence number that might have been our FIN: it was a byte.
+      this.finMaybe = false;
+      this.lostBefore(1, (this.nextSeq + 1) >>> 0, frame, timeUs);
+      unseen--;
+    }
     if (unseen === 1 && peerClosing && this.finSeq === null && this.held.length === 0) {
       // The peer, closing itself, acknowledges one sequence number more than we saw: our FIN,
       // not captured (a one-way capture's last ACK). No MQTT packet is one byte long.
@@ -250,17 +282,36 @@ export class TcpDirection {
       return;
     }
     if (this.held.length === 0 && unseen > 0 && (this.finSeq === null || seqDiff(ack, this.finSeq) <= 0)) {
-      // Not one segment of this direction was captured: one gap, then only counted.
-      if (!this.seen) return this.skipUnseen(unseen, ack, frame, timeUs);
-      this.lost += unseen;
-      this.sink.gap(unseen, frame, timeUs);
-      this.nextSeq = ack >>> 0;
-      this.last = null;
+      if (unseen > 1 && peerClosing && this.finSeq === null && !this.seen) {
+        // A one-way capture: the closing peer acknowledges data and perhaps our FIN (its
+        // sequence number is the last one acknowledged): the data before it is not captured;
+        // the last one waits (finMaybe). (With segments of this direction captured, the next
+        // one tells; the hole is counted whole, as before.)
+        this.lostBefore(unseen - 1, (ack - 1) >>> 0, frame, timeUs);
+        this.finMaybe = true;
+        return;
+      }
+      this.lostBefore(unseen, ack, frame, timeUs);
     }
+  }
+
+  /** Nothing held: the `n` sequence numbers before `to` were not captured. */
+  private lostBefore(n: number, to: number, frame: number, timeUs: number): void {
+    // Not one segment of this direction was captured: one gap, then only counted.
+    if (!this.seen) return this.skipUnseen(n, to, frame, timeUs);
+    this.lost += n;
+    this.sink.gap(n, frame, timeUs);
+    this.nextSeq = to >>> 0;
+    this.last = null;
   }
 
   /** Give up waiting: deliver everything held, reporting holes as gaps (end of capture, RST). */
   flush(frame: number, timeUs: number): void {
+    if (this.finMaybe) {
+      // No ACK went past it: the last sequence number the closing peer acknowledged was our FIN.
+      this.finMaybe = false;
+      this.finSeq = this.nextSeq;
+    }
     if (this.cut !== null) this.cutGap();
     if (this.finSeq !== null) this.dropBeyondFin();
     while (this.held.length > 0) this.forceGap();

@@ -225,8 +225,9 @@ describe('capture variants: what tshark does not show is said', () => {
     const d = await decode('tcp-one-way-subscriber.pcap');
     expect(d.gapFrames).toEqual([2]);
     expect(d.notes.map((n) => [n.frame, n.code])).toEqual([[2, 'tcp-direction-not-captured']]);
-    // CONNECT 24, SUBSCRIBE 10, 4 PINGREQs, DISCONNECT 2, and the client's FIN (acknowledged with the DISCONNECT).
-    expect(d.notes[0]!.text).toContain('not one client→broker segment was captured, yet the broker\'s ACKs show the client sent 45 byte(s) (frames 2-108)');
+    // CONNECT 24, SUBSCRIBE 10, 4 PINGREQs, DISCONNECT 2: 44 bytes. The broker's FIN (frame 108, ack 1046)
+    // also acknowledges the client's FIN (sequence number 1045), which is no byte.
+    expect(d.notes[0]!.text).toContain('not one client→broker segment was captured, yet the broker\'s ACKs show the client sent 44 byte(s) (frames 2-108)');
     expect(d.notes[0]!.text).toContain('saw only broker→client traffic');
     expect(d.packets.filter((p) => p.summary.type === 3)).toHaveLength(100);
   });
