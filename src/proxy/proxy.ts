@@ -259,6 +259,10 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       server: httpServer,
       perMessageDeflate: false,
       maxPayload: maxWsMessage,
+      // A text frame is refused as such (WebSocketEnd, [MQTT-6.0.0-1]); MQTT in one is
+      // rarely valid UTF-8 (c0 00 is a PINGREQ), and ws's UTF-8 check would report it as a
+      // broken WebSocket instead of naming the text frame.
+      skipUTF8Validation: true,
       handleProtocols: (protocols) => WS_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
     });
     // Listen errors are reported by listenOn through the http server; ws re-emits them here.

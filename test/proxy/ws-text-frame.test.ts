@@ -61,4 +61,19 @@ describe('a WebSocket text frame from a client', () => {
     expect(proxy.logs.some((l) => /^client 127\.0\.0\.1:\d+ sent a WebSocket text frame \(5 bytes\).*\[MQTT-6\.0\.0-1\]/.test(l))).toBe(true);
     expect(proxy.packets().filter((p) => p.type === 'PUBLISH')).toHaveLength(0);
   });
+
+  it('a text frame that is not valid UTF-8 (binary MQTT in it) is named as a text frame too', async () => {
+    broker = await rawServer();
+    proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 } });
+    client = await open(proxy.wsPort!);
+    const closed = new Promise<number>((r) => client!.once('close', (code) => r(code)));
+    // A PINGREQ as text: c0 PINGREQ; 00 Remaining Length 0. Not valid UTF-8.
+    client.send(Buffer.from([0xc0, 0x00]), { binary: false });
+    expect(await closed).toBe(1003);
+    await waitFor(() => proxy!.connections().length === 0, 5000, 'the link closed');
+    const f = proxy.findings().find((x) => x.extra.note === 'websocket-text-frame');
+    expect(f?.extra.bytes).toBe(2);
+    expect(proxy.logs.join('\n')).not.toContain('broke the WebSocket protocol');
+    expect(proxy.logs.some((l) => l.includes('sent a WebSocket text frame (2 bytes)'))).toBe(true);
+  });
 });
