@@ -436,6 +436,10 @@ export class CaptureParser {
     const body = b.subarray(8, len - 4);
     switch (type) {
       case SHB: {
+        // Byte-order magic, version and section length: 16 bytes, 28 with the block's framing.
+        if (body.length < 16) {
+          return this.die('corrupt-block', `pcapng section header block of length ${len}, less than the 28 bytes every section header has (byte-order magic, version, section length); the block is damaged`);
+        }
         // Version 1.x is the only pcapng there is (1.0 and the old 1.2 read alike); tshark
         // refuses any other major version, since its blocks cannot be assumed to read alike.
         const major = this.u16(body, 4);
