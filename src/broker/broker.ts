@@ -6,7 +6,7 @@ import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { loadAclFile, type AclFile } from '../acl/acl-file.js';
 import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
 import { createSecurity, firstSubscription, levelProblem, protocolProblem, type ParsedPacket, type SecurityEvent } from './security.js';
-import { Mqtt31Flags } from './mqtt31-flags.js';
+import { ReservedFlags } from './reserved-flags.js';
 import { ReleaseOnPubrel } from './qos2-release.js';
 import { SessionPresence } from './session-present.js';
 import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
@@ -174,14 +174,14 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     sock.on('close', () => sockets.delete(sock));
     const client = aedes.handle(sock) as unknown as Client & { _parser?: EventEmitter & { parse?: (buf: Buffer) => unknown } };
     live.add(client);
-    // MQTT 3.1 packets with reserved flag bits mosquitto ignores there (src/broker/mqtt31-flags.ts).
+    // Reserved flag bits mosquitto does not check (src/broker/reserved-flags.ts).
     const parser = client._parser;
     if (parser?.parse) {
       const parse = parser.parse.bind(parser);
-      const v31 = new Mqtt31Flags();
+      const flags = new ReservedFlags();
       parser.parse = (buf: Buffer) => {
-        const r = parse(v31.feed(buf));
-        if (v31.done) delete parser.parse; // back to mqtt-packet's own, for the rest of the connection
+        const r = parse(flags.feed(buf));
+        if (flags.done) delete parser.parse; // framing lost: mqtt-packet's own, which closes the connection
         return r;
       };
     }

@@ -1,7 +1,8 @@
-// MQTT 3.1 ("MQIsdp", level 3) clients with reserved flag bits that MQTT 3.1.1 fixes, run
-// against the bundled broker AND a real mosquitto 2.0.11 with the same expectations
-// (mosquitto missing = failure, never a skip). mosquitto checks those bits only for 3.1.1
-// and 5, so old 3.1 clients that send SUBSCRIBE/UNSUBSCRIBE/PUBREL with flags 0 work there.
+// Reserved fixed-header flag bits, run against the bundled broker AND a real mosquitto
+// 2.0.11 with the same expectations (mosquitto missing = failure, never a skip). mosquitto
+// checks the flags of PUBREL, SUBSCRIBE, UNSUBSCRIBE and DISCONNECT only for MQTT 3.1.1 and
+// 5 (old 3.1 clients that send SUBSCRIBE with flags 0 work there), and those of PUBACK,
+// PUBREC, PUBCOMP and PINGREQ at no level.
 import { connect as tcpConnect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { frame, str } from './raw-client.js';
@@ -10,7 +11,7 @@ import { BROKERS, online, sleep, withBroker, type Start } from './parity.js';
 /** A 2-byte packet identifier. */
 const pid = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
 
-describe.each(BROKERS)('%s: MQTT 3.1 fixed-header flags', (_name, start) => {
+describe.each(BROKERS)('%s: reserved fixed-header flags', (_name, start) => {
   it('SUBSCRIBE, UNSUBSCRIBE and PUBREL with flags 0, and PINGREQ with flags 1, are answered', async () => {
     await withBroker(start, { allowAnonymous: true }, async (open) => {
       const c = await online(open, { clientId: 'old31', level: 3 });
@@ -78,7 +79,22 @@ describe.each(BROKERS)('%s: MQTT 3.1 fixed-header flags', (_name, start) => {
     });
   });
 
-  it('MQTT 3.1.1 for contrast: a SUBSCRIBE with flags 0 closes the connection', async () => {
+  it('MQTT 3.1.1: PUBACK, PUBREC, PUBCOMP and PINGREQ with flags 0xF are taken as they would be with 0', async () => {
+    await withBroker(start, { allowAnonymous: true }, async (open) => {
+      const c = await online(open, { clientId: 'any311' });
+      expect(await c.subscribe(['a311/#'], 1)).toEqual([1]);
+      await c.publish('a311/x', 'one', 1);
+      const delivery = await c.waitFor(() => c.packets.find((p) => p.cmd === 'publish'), 'the delivery');
+      const id = (delivery as { messageId: number }).messageId;
+      c.write(Buffer.from([0x4f, 0x02, id >> 8, id & 0xff])); // PUBACK with flags 0xF, remaining length 2, its packet identifier
+      expect(await c.send(0x5f, pid(7))).toBe('pubrel'); // PUBREC with flags 0xF, packet identifier 7 (unknown): PUBREL 7
+      c.write(Buffer.from([0x7f, 0x02, 0x00, 0x08])); // PUBCOMP with flags 0xF, remaining length 2, packet identifier 8 (unknown: no answer)
+      expect(await c.send(0xcf, Buffer.alloc(0))).toBe('pingresp'); // PINGREQ with flags 0xF
+      expect(c.closed).toBe(false);
+    });
+  });
+
+  it('MQTT 3.1.1 for contrast: a SUBSCRIBE with flags 0, or a PUBREL with flags 0xF, closes the connection', async () => {
     await withBroker(start, { allowAnonymous: true }, async (open) => {
       const c = await online(open, { clientId: 'new311' });
       expect(await c.send(0x80, Buffer.concat([
@@ -86,6 +102,8 @@ describe.each(BROKERS)('%s: MQTT 3.1 fixed-header flags', (_name, start) => {
         str('t/a'), // topic filter
         Buffer.from([0]), // requested QoS 0
       ]), 1500)).toBe('closed');
+      const d = await online(open, { clientId: 'new311b' });
+      expect(await d.send(0x6f, pid(2), 1500)).toBe('closed'); // PUBREL with flags 0xF, packet identifier 2
     });
   });
 });

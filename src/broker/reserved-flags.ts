@@ -1,21 +1,29 @@
-// MQTT 3.1 ("MQIsdp", level 3) clients and reserved flag bits. mosquitto 2.0.11 checks the
-// fixed-header flags of PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, UNSUBSCRIBE, PINGREQ and
-// DISCONNECT, and the CONNECT's reserved flag (bit 0), only for MQTT 3.1.1 and 5: a 3.1
-// client's SUBSCRIBE with flags 0 gets its SUBACK, a DISCONNECT 0xE1 is a normal disconnect
-// (no will). The bundled broker's parser (mqtt-packet) refuses all of those for every level,
-// before any aedes hook sees the packet, so for a 3.1 connection the bytes are given the
-// flags mqtt-packet requires as they reach it. MQTT 3.1.1 and 5 connections are left alone
-// (and stop being scanned after their CONNECT).
+// Reserved fixed-header flag bits mosquitto 2.0.11 does not check, so that a client that sets
+// them works there (checked on the real broker, test/broker/reserved-flags-parity.test.ts):
+// - under every protocol level, the flags of PUBACK, PUBREC, PUBCOMP and PINGREQ (0x4F is
+//   taken as a PUBACK, 0xC1 answered with PINGRESP);
+// - under MQTT 3.1 ("MQIsdp", level 3) also those of PUBREL, SUBSCRIBE, UNSUBSCRIBE and
+//   DISCONNECT (a SUBSCRIBE with flags 0, as some old 3.1 clients send it, gets its SUBACK;
+//   a DISCONNECT 0xE1 is a normal disconnect, without the will), and the CONNECT's
+//   reserved flag (bit 0). mosquitto checks those for MQTT 3.1.1 and 5 only.
+// The bundled broker's parser (mqtt-packet) refuses all of them before any aedes hook sees
+// the packet, so the bytes are given the flags mqtt-packet requires as they reach it.
+// PUBLISH flags carry the QoS, DUP and RETAIN and are never touched.
 
-/** Types a client sends whose flags mosquitto ignores under MQTT 3.1 → the flags mqtt-packet requires. */
-const REQUIRED_FLAGS: ReadonlyMap<number, number> = new Map([
+/** Types whose flags mosquitto ignores whatever the level → the flags mqtt-packet requires. */
+const ANY_LEVEL: ReadonlyMap<number, number> = new Map([
   [4, 0], // PUBACK
   [5, 0], // PUBREC
-  [6, 2], // PUBREL
   [7, 0], // PUBCOMP
+  [12, 0], // PINGREQ
+]);
+
+/** Under MQTT 3.1: those, and the types mosquitto checks for 3.1.1 and 5 only. */
+const MQTT31: ReadonlyMap<number, number> = new Map([
+  ...ANY_LEVEL,
+  [6, 2], // PUBREL
   [8, 2], // SUBSCRIBE
   [10, 2], // UNSUBSCRIBE
-  [12, 0], // PINGREQ
   [14, 0], // DISCONNECT
 ]);
 
@@ -23,10 +31,10 @@ const REQUIRED_FLAGS: ReadonlyMap<number, number> = new Map([
 const MQISDP = [0x00, 0x06, 0x4d, 0x51, 0x49, 0x73, 0x64, 0x70];
 
 /**
- * Follows the packets of one client connection byte by byte (chunks may split them anywhere)
- * and, once its CONNECT says MQTT 3.1, rewrites the reserved bits mosquitto ignores there.
+ * Follows the packets of one client connection (chunks may split them anywhere) and rewrites
+ * the reserved bits mosquitto ignores, by the protocol level its CONNECT gives.
  */
-export class Mqtt31Flags {
+export class ReservedFlags {
   private state: 'header' | 'length' | 'body' = 'header';
   private remaining = 0;
   private multiplier = 1;
@@ -36,7 +44,7 @@ export class Mqtt31Flags {
   /** The first bytes of the CONNECT's variable header, up to the connect flags. */
   private readonly head: number[] = [];
   private v31 = false;
-  /** Nothing more to do: not MQTT 3.1, or a framing this scanner cannot follow. */
+  /** Nothing more to do: a framing this scanner cannot follow (the parser closes the connection). */
   done = false;
 
   /** Rewrites `buf` in place where needed and returns it. */
@@ -46,7 +54,7 @@ export class Mqtt31Flags {
       if (this.state === 'header') {
         if (!this.first) {
           const type = buf[i]! >> 4;
-          const flags = REQUIRED_FLAGS.get(type);
+          const flags = (this.v31 ? MQTT31 : ANY_LEVEL).get(type);
           if (flags !== undefined) buf[i] = (type << 4) | flags;
         }
         this.state = 'length';
@@ -76,7 +84,6 @@ export class Mqtt31Flags {
           this.head.push(buf[i + k]!);
           if (this.head.length === 9) {
             this.v31 = MQISDP.every((v, j) => this.head[j] === v) && (this.head[8]! & 0x7f) === 3;
-            if (!this.v31) this.done = true;
           }
         }
       }
@@ -89,9 +96,6 @@ export class Mqtt31Flags {
 
   private endPacket(): void {
     this.state = 'header';
-    if (this.first) {
-      this.first = false;
-      if (!this.v31) this.done = true; // a CONNECT too short to say
-    }
+    this.first = false;
   }
 }
