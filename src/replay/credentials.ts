@@ -139,3 +139,50 @@ function withoutAuthProperties(b: Uint8Array, at: number, end: number): Uint8Arr
   const body = concat(...kept);
   return concat(encodeVarint(body.length), body);
 }
+
+/**
+ * Per-connection credentials (replay --credentials): given the captured User Name
+ * of a connection's CONNECT (null: none), what to send instead, or null to send
+ * the CONNECT as captured.
+ */
+export type CredentialsFor = (capturedUsername: string | null) => Credentials | null;
+
+/** The longest User Name or Password a CONNECT can carry (two-byte length prefix). */
+const MAX_FIELD = 0xffff;
+
+/**
+ * A --credentials file: one `USER:PASSWORD` line per captured user name, the
+ * plain format of a mosquitto password file before `mosquitto_passwd -U` hashes
+ * it. The user name ends at the first ':', the password is the rest of the line
+ * (bytes as they are, ':' included) without its line end (\n or \r\n); empty
+ * lines and lines starting with '#' are skipped. Throws an Error naming the line
+ * (never a password) when a line cannot be used.
+ */
+export function parseCredentialsFile(text: Uint8Array): Map<string, Uint8Array> {
+  const buf = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  const out = new Map<string, Uint8Array>();
+  let start = 0;
+  for (let n = 1; start < buf.length; n++) {
+    let end = buf.indexOf(0x0a, start);
+    const next = end < 0 ? buf.length : end + 1;
+    if (end < 0) end = buf.length;
+    if (end > start && buf[end - 1] === 0x0d) end--;
+    const line = buf.subarray(start, end);
+    start = next;
+    if (line.length === 0 || line[0] === 0x23 /* # */) continue;
+    const colon = line.indexOf(0x3a);
+    if (colon < 0) throw new Error(`line ${n} has no ':' (expected USER:PASSWORD)`);
+    if (colon === 0) throw new Error(`line ${n}: the user name before ':' is empty`);
+    const user = line.subarray(0, colon).toString('utf8');
+    const pass = Uint8Array.from(line.subarray(colon + 1));
+    if (colon > MAX_FIELD) throw new Error(`line ${n}: the user name is ${colon} bytes; an MQTT CONNECT carries at most ${MAX_FIELD}`);
+    if (pass.length > MAX_FIELD) throw new Error(`line ${n}: the password of '${user}' is ${pass.length} bytes; an MQTT CONNECT carries at most ${MAX_FIELD}`);
+    // mosquitto_passwd writes $6$ (SHA-512) or $7$ (PBKDF2-SHA512) hashes: sent as a password, every CONNECT would be refused.
+    if (pass.length > 3 && pass[0] === 0x24 && (pass[1] === 0x36 || pass[1] === 0x37) && pass[2] === 0x24) {
+      throw new Error(`line ${n}: the password of '${user}' is a mosquitto password hash ($${String.fromCharCode(pass[1]!)}$…); --credentials needs the plain passwords (the file as it was before mosquitto_passwd -U)`);
+    }
+    if (out.has(user)) throw new Error(`line ${n}: user name '${user}' is already on an earlier line`);
+    out.set(user, pass);
+  }
+  return out;
+}

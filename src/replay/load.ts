@@ -49,6 +49,8 @@ export interface ConnScript {
   index: number;
   meta: ConnMeta;
   clientId: string | null;
+  /** User Name of the captured CONNECT (null: none, or no CONNECT read yet). */
+  username: string | null;
   version: number;
   /** Time the connection was first seen. */
   openTime: number;
@@ -190,7 +192,7 @@ export class CaptureScripts {
     let c = this.scripts.get(meta);
     if (!c) {
       const script: ConnScript = {
-        index: ++this.indexes, meta, clientId: null, version: 4, openTime: time, close: null,
+        index: ++this.indexes, meta, clientId: null, username: null, version: 4, openTime: time, close: null,
         sentCount: 0, answerCount: 0, firstSent: null, lastSent: null, gapBeforeFirstSent: null, brokerDisconnectFrame: null, refusedConnackFrame: null,
         answers: new AnswerMatcher(MAX_DIFFERENCES_LISTED), pendingAnswerTimes: new Fifo<number>(), answersDue: 0, awaitingAnswers: true, lastTime: time,
       };
@@ -216,7 +218,7 @@ export class CaptureScripts {
       if (s.type === 3 && s.topicAlias !== null && rec.topic) p.topicAlias = { alias: s.topicAlias, topic: rec.topic };
       if (c.sentCount++ === 0) c.firstSent = { type: s.type, frame: rec.frame };
       c.lastSent = { type: s.type, frame: rec.frame };
-      if (s.type === 1 && s.connect) c.clientId = s.connect.clientId;
+      if (s.type === 1 && s.connect) { c.clientId = s.connect.clientId; c.username = s.connect.username; }
       this.queue({ kind: 'send', time, script: c, packet: p, seq: this.seq++ });
     } else {
       const a = answerOf(rec);

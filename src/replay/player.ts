@@ -8,7 +8,7 @@ import { connId } from '../model/types.js';
 import { packetTypeName } from '../protocol/packet-types.js';
 import { answerOf } from './answer.js';
 import { rewriteClientId } from './client-id.js';
-import { withCredentials, type Credentials } from './credentials.js';
+import { withCredentials, type Credentials, type CredentialsFor } from './credentials.js';
 import { withoutTopicAlias } from './topic-alias.js';
 import { capturedEnd, describeBrokerClose, newTrail, refusedConnack, type BrokerClose, type PlayTrail } from './closing.js';
 import type { Difference } from './compare.js';
@@ -23,8 +23,12 @@ export interface ReplayOptions {
   speed: number | 'max';
   /** Append this to every non-empty client id. */
   clientIdSuffix?: string;
-  /** User name and password put in every CONNECT instead of the captured ones. */
-  credentials?: Credentials;
+  /**
+   * User name and password put in every CONNECT instead of the captured ones; or,
+   * per connection, a function of the captured user name (null from it: the
+   * CONNECT is sent as captured).
+   */
+  credentials?: Credentials | CredentialsFor;
   /** Longest wait for an expected answer before moving on. Default 1500 ms. */
   answerTimeoutMs?: number;
   /** Quiet time after the last event before the sockets are closed. Default 300 ms. */
@@ -133,6 +137,8 @@ interface Live {
   accepted: boolean;
   /** The capture's close of this connection was played: no more of its script will come. */
   closePlayed: boolean;
+  /** The CONNECT was sent with other credentials than the captured ones (its AUTH packets are not sent). */
+  credsReplaced: boolean;
 }
 
 
@@ -202,7 +208,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
         script, sock: null, meta: null, received: 0, errors: [], closed: false, deficit: 0,
         deliveries: new DeliveryTracker(), sent: 0, openedAt: 0, firstWrite: 0, lastWrite: 0, lastAnswer: 0, flaggedWrite: 0, roundTrip: null,
         ending: false, disconnectSent: false, brokerClose: null, held: [], drainScheduled: false, drainTimer: null,
-        playDiffs: new FirstN<Difference>(MAX_DIFFERENCES_LISTED), trail: newTrail(), brokerEnded: false, corked: false, topicAliasMax: null, accepted: false, closePlayed: false,
+        playDiffs: new FirstN<Difference>(MAX_DIFFERENCES_LISTED), trail: newTrail(), brokerEnded: false, corked: false, topicAliasMax: null, accepted: false, closePlayed: false, credsReplaced: false,
       };
       liveOf.set(script, l);
       lives.add(l);
@@ -361,7 +367,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       skipped(l, p);
       return false;
     }
-    if (p.type === 15 && opts.credentials) {
+    if (p.type === 15 && l.credsReplaced) {
       // The CONNECT went without the captured Authentication Method and Data (credentials.ts):
       // this AUTH would send the captured Authentication Data to this broker.
       notSent(l, p, 'it carries the captured Authentication Data, which --username replaces (the CONNECT was sent without Authentication Method and Data)');
@@ -372,8 +378,11 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       const sfx = opts.clientIdSuffix;
       bytes = rewriteClientId(bytes, (id) => (id === '' ? id : id + sfx)) ?? bytes;
     }
-    if (p.type === 1 && opts.credentials) {
-      const withCreds = withCredentials(bytes, opts.credentials);
+    const creds = p.type === 1 && opts.credentials
+      ? (typeof opts.credentials === 'function' ? opts.credentials(l.script.username) : opts.credentials)
+      : null;
+    if (creds) {
+      const withCreds = withCredentials(bytes, creds);
       if (!withCreds) {
         // Sent as captured it would carry the captured credentials to this broker.
         notSent(l, p, 'the CONNECT could not be parsed to its end to put the given user name and password in, and as captured it would carry the captured ones; the connection was closed');
@@ -381,6 +390,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
         return false;
       }
       bytes = withCreds;
+      l.credsReplaced = true;
     }
     // A Topic Alias above the live broker's maximum would make it close the
     // connection (DISCONNECT 0x94): send the topic it stands for instead.

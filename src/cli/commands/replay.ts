@@ -1,15 +1,16 @@
-// `mqttscope replay FILE --to [HOST:]PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]] [--username U [--password-file F]]`
+// `mqttscope replay FILE --to [HOST:]PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]] [--username U [--password-file F] | --credentials F]`
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { parseCommandArgs, parseHostPort } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
-import { openCapture, replay, formatReport, type Credentials } from '../../replay/index.js';
+import { openCapture, replay, formatReport, parseCredentialsFile, type Credentials, type CredentialsFor } from '../../replay/index.js';
 
 export const summary = 'replay the client side of a capture against a broker';
 
 export const usage = `usage: mqttscope replay FILE --to [HOST:]PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]]
-       [--username U [--password-file F | --password P]] [--port N]... [--timeout MS]
+       [--username U [--password-file F | --password P] | --credentials F]
+       [--port N]... [--timeout MS]
 
 Re-sends what every captured MQTT client sent (packet by packet, packet ids kept,
 except that acks of the broker's deliveries take the ids the live broker used)
@@ -30,6 +31,10 @@ Options:
   --password-file F         password sent with --username: the first line of F (its
                             line end not included); kept out of ps, unlike --password
   --password P              password sent with --username, given on the command line
+  --credentials F           a password per captured user name: lines USER:PASSWORD (a
+                            plain mosquitto password file; '#' lines skipped); each
+                            CONNECT keeps its user name and gets that password; one
+                            whose user name is not in F is sent as captured
   --port N                  extra TCP port carrying MQTT in the capture (repeatable)
   --timeout MS              longest wait for an expected answer, a delivery to
                             acknowledge or a close (default 1500)
@@ -49,6 +54,7 @@ export const options = {
   username: { type: 'string' },
   password: { type: 'string' },
   'password-file': { type: 'string' },
+  credentials: { type: 'string' },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -88,7 +94,20 @@ export async function run(argv: string[]): Promise<number> {
     timeout = Number(values.timeout);
     if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout: expected milliseconds, got '${values.timeout}'`);
   }
-  const credentials = credentialsOf(values.username, values.password, values['password-file']);
+  let credentials: Credentials | CredentialsFor | undefined;
+  /** --credentials: captured user names with no line in the file, and how many connections had each. */
+  const unmatched = new Map<string, number>();
+  if (values.credentials !== undefined) {
+    const given = ['username', 'password', 'password-file'].filter((o) => values[o as 'username'] !== undefined);
+    if (given.length > 0) throw new UsageError(`give either --credentials or --${given[0]}, not both (--credentials has a password per captured user name)`);
+    const byUser = credentialsFile(values.credentials);
+    credentials = (user) => {
+      if (user === null) return null;
+      const password = byUser.get(user);
+      if (password === undefined) { unmatched.set(user, (unmatched.get(user) ?? 0) + 1); return null; }
+      return { username: user, password };
+    };
+  } else credentials = credentialsOf(values.username, values.password, values['password-file']);
   checkReadable(file);
 
   // The capture is read as it is played (a bounded read-ahead): the progress is the file read so far.
@@ -135,6 +154,9 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`mqttscope replay: ${file}: ${where}${n.text}\n`);
     }
     if (capture.readError !== null) process.stderr.write(`mqttscope replay: ${file}: ${capture.readError}\n`);
+    for (const [user, n] of unmatched) {
+      process.stderr.write(`mqttscope replay: --credentials ${values.credentials}: no line for user name '${user}' (${n} connection(s)); its CONNECT was sent with the captured password\n`);
+    }
     if (res.unreachable !== undefined) {
       throw new CliError(`cannot connect to ${values.to}: ${connectProblem(res.unreachable)}; nothing was replayed`, { code: 'unreachable', exitCode: 1 });
     }
@@ -197,6 +219,29 @@ function credentialsOf(username: string | undefined, password: string | undefine
   if (end === 0) throw new CliError(`--password-file ${passwordFile}: its first line is empty (the password is the first line of the file)`);
   if (end > MAX_FIELD) throw new CliError(`--password-file ${passwordFile}: its first line (the password) is ${end} bytes; an MQTT CONNECT carries at most ${MAX_FIELD}`);
   return { username, password: Uint8Array.from(text.subarray(0, end)) };
+}
+
+/** --credentials F read and checked; error messages name lines, never a password. */
+function credentialsFile(path: string): Map<string, Uint8Array> {
+  let text: Buffer;
+  try {
+    if (!statSync(path).isFile()) throw new CliError(`--credentials ${path}: not a regular file`);
+    text = readFileSync(path);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`--credentials ${path}: no such file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new CliError(`--credentials ${path}: permission denied`);
+    throw new CliError(`--credentials ${path}: cannot be read (${code ?? String(e)})`);
+  }
+  let byUser: Map<string, Uint8Array>;
+  try {
+    byUser = parseCredentialsFile(text);
+  } catch (e) {
+    throw new CliError(`--credentials ${path}: ${(e as Error).message}`);
+  }
+  if (byUser.size === 0) throw new CliError(`--credentials ${path}: no USER:PASSWORD line in it`);
+  return byUser;
 }
 
 /** The longest User Name or Password a CONNECT can carry (two-byte length prefix). */
