@@ -95,13 +95,8 @@ export class TcpDirection {
    */
   private cut: { from: number; to: number; frame: number; timeUs: number } | null = null;
   private conflictSeen = false;
-  /**
-   * Not one segment of this direction captured, the closing peer acknowledged several
-   * sequence numbers of it at once: the last one is this direction's FIN, or one more
-   * byte (the peer closed first, acknowledging data only; our FIN comes later). nextSeq stops
-   * before it until a later ACK past it (a byte, then) or the end (the FIN) tells which.
-   */
-  private finMaybe = false;
+  /** The peer sent its FIN (an ACK of ours came with or after it). */
+  private peerClosed = false;
   /** A segment of this direction (SYN, data, pure ACK, FIN or RST) was captured. */
   private seen = false;
   /**
@@ -190,12 +185,6 @@ export class TcpDirection {
    * `push`: the segment has PSH set (false only tells a keep-alive from data, see below).
    */
   segment(seq: number, payload: Uint8Array, wireLen: number, fin: boolean, frame: number, timeUs: number, push = true): void {
-    if (this.finMaybe) {
-      // The sequence number that might have been our FIN: a FIN there says it was; any other
-      // segment shows it was a byte, skipped with the rest.
-      this.finMaybe = false;
-      if (!(fin && payload.length === 0 && seq === this.nextSeq)) this.skipUnseen(1, (this.nextSeq! + 1) >>> 0, frame, timeUs);
-    }
     // The first segment after bytes skipped quietly: they become a gap here, before it.
     if (!this.seen) this.firstSeen(frame, timeUs);
     if (this.nextSeq === null) {
@@ -256,18 +245,12 @@ export class TcpDirection {
   /** The peer acknowledged everything before `ack`. */
   acked(ack: number, frame: number, timeUs: number, peerClosing = false): void {
     if (this.nextSeq === null) return;
+    if (peerClosing) this.peerClosed = true;
     if (this.cut !== null && seqDiff(ack, this.cut.from) > 0) this.cutGap();
     if (this.peerAck === null || seqDiff(ack, this.peerAck) > 0) this.peerAck = ack;
     if (this.held.length > 0 && seqDiff(ack, this.held[0]!.seq) >= 0) this.forceGap();
     // Nothing held, yet the peer acknowledges bytes we never saw: they were not captured.
-    let unseen = seqDiff(ack, this.nextSeq);
-    if (this.finMaybe) {
-      if (unseen <= 1) return;
-      // Acknowledged past the sequence number that might have been our FIN: it was a byte.
-      this.finMaybe = false;
-      this.lostBefore(1, (this.nextSeq + 1) >>> 0, frame, timeUs);
-      unseen--;
-    }
+    const unseen = seqDiff(ack, this.nextSeq);
     if (unseen === 1 && peerClosing && this.finSeq === null && this.held.length === 0) {
       // The peer, closing itself, acknowledges one sequence number more than we saw: our FIN,
       // not captured (a one-way capture's last ACK). No MQTT packet is one byte long.
@@ -282,36 +265,17 @@ export class TcpDirection {
       return;
     }
     if (this.held.length === 0 && unseen > 0 && (this.finSeq === null || seqDiff(ack, this.finSeq) <= 0)) {
-      if (unseen > 1 && peerClosing && this.finSeq === null && !this.seen) {
-        // A one-way capture: the closing peer acknowledges data and perhaps our FIN (its
-        // sequence number is the last one acknowledged): the data before it is not captured;
-        // the last one waits (finMaybe). (With segments of this direction captured, the next
-        // one tells; the hole is counted whole, as before.)
-        this.lostBefore(unseen - 1, (ack - 1) >>> 0, frame, timeUs);
-        this.finMaybe = true;
-        return;
-      }
-      this.lostBefore(unseen, ack, frame, timeUs);
+      // Not one segment of this direction was captured: one gap, then only counted.
+      if (!this.seen) return this.skipUnseen(unseen, ack, frame, timeUs);
+      this.lost += unseen;
+      this.sink.gap(unseen, frame, timeUs);
+      this.nextSeq = ack >>> 0;
+      this.last = null;
     }
-  }
-
-  /** Nothing held: the `n` sequence numbers before `to` were not captured. */
-  private lostBefore(n: number, to: number, frame: number, timeUs: number): void {
-    // Not one segment of this direction was captured: one gap, then only counted.
-    if (!this.seen) return this.skipUnseen(n, to, frame, timeUs);
-    this.lost += n;
-    this.sink.gap(n, frame, timeUs);
-    this.nextSeq = to >>> 0;
-    this.last = null;
   }
 
   /** Give up waiting: deliver everything held, reporting holes as gaps (end of capture, RST). */
   flush(frame: number, timeUs: number): void {
-    if (this.finMaybe) {
-      // No ACK went past it: the last sequence number the closing peer acknowledged was our FIN.
-      this.finMaybe = false;
-      this.finSeq = this.nextSeq;
-    }
     if (this.cut !== null) this.cutGap();
     if (this.finSeq !== null) this.dropBeyondFin();
     while (this.held.length > 0) this.forceGap();
@@ -328,6 +292,15 @@ export class TcpDirection {
           this.last = null;
         }
       }
+    }
+    if (this.unseenBytes > 0 && this.peerClosed && this.finSeq === null) {
+      // A one-way capture of a closed connection: the last sequence number the peer acknowledged
+      // was our FIN (say a DISCONNECT and its FIN acknowledged at once, by the peer's FIN or an
+      // ACK before it), which takes a sequence number but is no byte. (Had the peer closed first
+      // acknowledging data only, its ACK of our later FIN would have set finSeq above.)
+      this.unseenBytes--;
+      this.lost--;
+      this.finSeq = (this.nextSeq! - 1) >>> 0;
     }
     if (this.unseenBytes > 0) {
       const n = this.unseenBytes;

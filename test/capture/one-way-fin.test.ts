@@ -112,4 +112,28 @@ describe('a one-way capture: the client FIN is not counted as a byte the client 
     const { sent } = readOneWay(brokerOnly);
     expect(sent).toBe(ts.bytes);
   });
+
+  it('a pure ACK acknowledges the DISCONNECT and the client FIN, then the broker FIN repeats it', () => {
+    const { whole, brokerOnly } = session((c, s) => {
+      c(ACK | PSH, DISCONNECT); // DISCONNECT
+      c(FIN | ACK); // client FIN
+      s(ACK); // broker ACK of both
+      s(FIN | ACK); // broker FIN, the same acknowledgement
+      c(ACK); // client ACK of the broker FIN
+    });
+    const ts = tsharkClient(whole, 'ack-then-fin');
+    const { sent } = readOneWay(brokerOnly);
+    expect(sent).toBe(ts.bytes);
+  });
+
+  it('no FIN from either side before the capture ends: every acknowledged sequence number is a byte', () => {
+    const { whole, brokerOnly } = session((c, s) => {
+      c(ACK | PSH, PINGREQ); // a second PINGREQ
+      s(ACK); // broker ACK of it; the capture ends here
+    });
+    const ts = tsharkClient(whole, 'open');
+    expect(ts.finSeq).toBe(-1);
+    const { sent } = readOneWay(brokerOnly);
+    expect(sent).toBe(ts.bytes);
+  });
 });
