@@ -63,8 +63,14 @@ export interface ConnResult {
   diffs: Difference[];
   /** Differences past those listed. */
   diffsNotListed: number;
-  /** Problems with the connection itself (refused, reset). */
+  /** Problems with the connection itself (refused, reset): socket error codes such as ECONNREFUSED. */
   errors: string[];
+  /**
+   * The TCP connection to the broker was made. When it was not (the broker went
+   * away during the replay), the captured answers are not listed as missing:
+   * the error says it all.
+   */
+  connected: boolean;
   /** The live broker closed the connection before the client was done with it. */
   brokerClose: BrokerClose | null;
   /** Live QoS 1/2 deliveries still kept at the end because the script had not completed them. */
@@ -632,7 +638,8 @@ function resultOf(l: Live, until: number | undefined): ConnResult {
   const diffs: Difference[] = [];
   const closeText = l.sock && l.meta ? describeBrokerClose(l.script, l.brokerClose, l.ending, l.trail) : null;
   if (closeText) diffs.push({ kind: 'closed', frame: null, text: closeText });
-  const answers = l.script.answers.finish(until);
+  const connected = l.meta !== null;
+  const answers = connected ? l.script.answers.finish(until) : { diffs: [], notListed: 0 };
   diffs.push(...l.playDiffs.list(), ...answers.diffs);
   let notListed = l.playDiffs.dropped + answers.notListed;
   if (diffs.length > MAX_DIFFERENCES_LISTED) {
@@ -651,6 +658,7 @@ function resultOf(l: Live, until: number | undefined): ConnResult {
     diffsNotListed: notListed,
     // A reset by the broker is reported as a close; only report other socket errors.
     errors: l.errors.filter((e) => e !== 'ECONNRESET' && e !== 'EPIPE'),
+    connected,
     brokerClose: l.brokerClose,
     deliveriesKept: l.deliveries.kept,
   };

@@ -7,6 +7,17 @@ const PREFIX: Record<Difference['kind'], string> = {
   changed: '~ ', missing: '- missing: ', extra: '+ extra: ', closed: '! ', late: '~ late: ', 'not-sent': '- not sent: ',
 };
 
+/** A socket error code as a reason a person can act on, the code kept for searching. */
+export function socketProblem(code: string): string {
+  switch (code) {
+    case 'ECONNREFUSED': return 'connection refused (is a broker listening there?)';
+    case 'ENOTFOUND': case 'EAI_AGAIN': return 'unknown host';
+    case 'EHOSTUNREACH': case 'ENETUNREACH': return 'host unreachable';
+    case 'ETIMEDOUT': return 'the connection timed out';
+    default: return code;
+  }
+}
+
 /** `clientIdSuffix`: what --suffix-client-ids appended to every non-empty client id, named next to the captured one. */
 export function formatReport(res: ReplayResult, target: string, clientIdSuffix?: string): string {
   const lines: string[] = [];
@@ -32,7 +43,11 @@ export function formatReport(res: ReplayResult, target: string, clientIdSuffix?:
       // A capture that began mid-connection: replaying it cannot reproduce the session.
       lines.push(`  note: the capture has no CONNECT on this connection (it began mid-connection, first packet ${packetTypeName(first.type)} in capture frame ${first.frame}); a broker closes a connection whose first packet is not a CONNECT [MQTT-3.1.0-1], so its answers cannot match`);
     }
-    for (const e of c.errors) lines.push(`  connection to ${target}: ${e}`);
+    for (const e of c.errors) {
+      lines.push(c.connected
+        ? `  connection to ${target}: ${socketProblem(e)}`
+        : `  could not connect to ${target}: ${socketProblem(e)}; nothing of this connection was sent`);
+    }
     for (const d of c.diffs) lines.push(`  ${PREFIX[d.kind]}${d.text}`);
     if (c.diffsNotListed > 0) lines.push(`  … and ${c.diffsNotListed} more difference(s), not listed`);
   }

@@ -4,7 +4,7 @@ import { constants as osConstants } from 'node:os';
 import { parseCommandArgs, parseHostPort } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
-import { openCapture, replay, formatReport, parseCredentialsFile, type Credentials, type CredentialsFor } from '../../replay/index.js';
+import { openCapture, replay, formatReport, parseCredentialsFile, socketProblem, type Credentials, type CredentialsFor } from '../../replay/index.js';
 
 export const summary = 'replay the client side of a capture against a broker';
 
@@ -158,7 +158,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`mqttscope replay: --credentials ${values.credentials}: no line for user name '${user}' (${n} connection(s)); its CONNECT was sent with the captured password\n`);
     }
     if (res.unreachable !== undefined) {
-      throw new CliError(`cannot connect to ${values.to}: ${connectProblem(res.unreachable)}; nothing was replayed`, { code: 'unreachable', exitCode: 1 });
+      throw new CliError(`cannot connect to ${values.to}: ${socketProblem(res.unreachable)}; nothing was replayed`, { code: 'unreachable', exitCode: 1 });
     }
     // A file that is no capture at all (or cut inside its file header) holds no connections to look
     // for: say so, rather than hint at ports as for a capture without MQTT.
@@ -261,16 +261,5 @@ function checkReadable(file: string): void {
     if (code === 'ENOENT') throw new CliError(`${file}: no such file`);
     if (code === 'EACCES' || code === 'EPERM') throw new CliError(`${file}: permission denied`);
     throw new CliError(`${file}: cannot be opened (${code ?? String(e)})`);
-  }
-}
-
-/** A socket error code as a reason a person can act on. */
-function connectProblem(code: string): string {
-  switch (code) {
-    case 'ECONNREFUSED': return 'connection refused (is a broker listening there?)';
-    case 'ENOTFOUND': case 'EAI_AGAIN': return 'unknown host';
-    case 'EHOSTUNREACH': case 'ENETUNREACH': return 'host unreachable';
-    case 'ETIMEDOUT': return 'the connection timed out';
-    default: return code;
   }
 }
