@@ -506,7 +506,7 @@ export class CaptureParser {
 
   private readIdb(body: Buffer): void {
     if (body.length < 8) {
-      this.note(this.frames + 1, 'warn', 'corrupt-block', `pcapng interface description block too short at byte offset ${this.offset}`);
+      this.note(this.frames + 1, 'warn', 'corrupt-block', `the pcapng interface description block at byte offset ${this.offset} is ${body.length + 12} bytes long, less than the 20 that hold its link type and snap length; the block is damaged, so packets on interface ${this.ifaces.length} cannot be decoded (tshark stops reading here)`);
       this.ifaces.push({ linkType: -1, snapLen: 0, unitsPerSec: 1_000_000n, offsetSec: 0n });
       return;
     }

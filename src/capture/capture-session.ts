@@ -329,7 +329,9 @@ export class CaptureSession {
     this.unsupportedLinks.set(linkType, { first: frame, count: 1 });
     this.note({
       frame, severity: 'warn', code: 'unsupported-link-type',
-      text: `frame ${frame}: link type ${linkTypeLabel(linkType)} is not supported, so its frames are skipped (mqttscope reads Ethernet, Linux cooked SLL and SLL2, raw IPv4/IPv6 and BSD loopback); the count is given at the end`,
+      text: linkType < 0
+        ? `frame ${frame}: the interface it was captured on has a damaged description block that gives no link type, so its frames are skipped; the count is given at the end`
+        : `frame ${frame}: link type ${linkTypeLabel(linkType)} is not supported, so its frames are skipped (mqttscope reads Ethernet, Linux cooked SLL and SLL2, raw IPv4/IPv6 and BSD loopback); the count is given at the end`,
     });
   }
 
@@ -1019,6 +1021,7 @@ const LINK_TYPE_NAMES: Record<number, string> = {
 
 /** `147 (USER0)`, `127 (IEEE802_11_RADIOTAP)`, or the bare number. */
 function linkTypeLabel(linkType: number): string {
+  if (linkType < 0) return 'unknown (damaged interface description block)';
   const name = LINK_TYPE_NAMES[linkType] ?? (linkType >= 147 && linkType <= 162 ? `USER${linkType - 147}` : null);
   return name !== null ? `${linkType} (${name})` : String(linkType);
 }
