@@ -69,6 +69,9 @@ async function child(role, opt) {
     const { HeapGuard } = await import(join(DIST, 'cli/heap.js'));
     const heap = new HeapGuard(32 << 20);
     setInterval(() => { p.tick(Date.now() * 1000); heap.consumed(p.engine.bytes); }, 1000).unref();
+    // As src/cli/live.ts does: warm the decoding and analysis code until the first client connects.
+    const { startWarmUp } = await import(join(DIST, 'proxy/warm-up.js'));
+    startWarmUp({ keepRecords: false, keepFlows: 0, brokerKind: 'unknown' }, { busy: () => p.stats().accepted > 0 });
     process.on('message', (m) => {
       if (m !== 'stats') return;
       // Decoding runs in time-boxed slices and may still be behind the forwarded bytes:

@@ -10,6 +10,8 @@ import { PasswordChecker } from '../acl/password-file.js';
 import { FilterSyntaxError, RecordFilter } from '../filter/index.js';
 import type { OutputRecord, SummaryRecord } from '../model/packet.js';
 import { nowUs } from '../proxy/clock.js';
+import { startWarmUp } from '../proxy/warm-up.js';
+import type { WarmUpOptions } from '../analysis/warm-up.js';
 import { describeFsError, PcapTap } from '../proxy/pcap-tap.js';
 import { DEFAULT_MAX_PACKET_SIZE, type ConnectionTap, type ProxyHandle, type ProxyOptions } from '../proxy/types.js';
 import { createView } from '../views/index.js';
@@ -272,10 +274,9 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
     : null;
   const sink = hold ? (r: OutputRecord): void => hold.push(r) : show;
 
-  const analyzer = new Analyzer(sink, {
-    ...(cfg.deliveryWindowUs !== undefined ? { deliveryWindowUs: cfg.deliveryWindowUs } : {}),
+  // What the warm-up's private Analyzer shares with the real one (no password checks).
+  const warmOpts: WarmUpOptions = {
     ...(acl ? { acl } : {}),
-    ...(credentials ? { credentials } : {}),
     // An acl_file or password_file is mosquitto's: with either, an upstream of unknown kind is taken
     // for mosquitto, and the texts name it.
     brokerKind: hooks.brokerKind ?? (acl || credentials ? 'mosquitto' : 'unknown'),
@@ -285,6 +286,11 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
     // A filter on `finding` needs them too: a finding marks its packets before they are let out.
     keepRecords: cfg.format === 'tui' || hold !== null,
     ...(cfg.format === 'tui' ? {} : { keepFlows: 0 }),
+  };
+  const analyzer = new Analyzer(sink, {
+    ...(cfg.deliveryWindowUs !== undefined ? { deliveryWindowUs: cfg.deliveryWindowUs } : {}),
+    ...(credentials ? { credentials } : {}),
+    ...warmOpts,
   });
 
   // The TUI owns the terminal: show diagnostics on its message line, and keep
@@ -364,6 +370,9 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
     }
   }, 1000);
   timer.unref();
+  // While no client has connected yet, run synthetic traffic through a private Engine and
+  // Analyzer so that the first real traffic runs compiled code (docs/proxy.md, "Warm-up").
+  const warm = startWarmUp(warmOpts, { busy: () => proxy.stats().accepted > 0 });
 
   // SIGHUP: the terminal closed (or the session's leader left): stop as for SIGTERM, flushing
   // --write. The handlers stay until the cleanup is done: a second Ctrl-C or SIGTERM exits at
@@ -402,6 +411,7 @@ export async function runLive(cfg: LiveConfig, hooks: LiveHooks): Promise<number
 
   await stopped;
   ending = true;
+  warm.cancel();
 
   clearInterval(timer);
   await proxy.close();
