@@ -37,3 +37,15 @@ export function normalizeHost(h: string | undefined): string {
   if (!h) return '0.0.0.0';
   return h.startsWith('::ffff:') && h.includes('.') ? h.slice(7) : h;
 }
+
+/**
+ * The line for a client whose first bytes on the --ws-listen port are not HTTP: MQTT
+ * over plain TCP (a CONNECT, 0x10: the client was given the WebSocket port) or TLS
+ * (0x16: wss://, which the WebSocket listener does not speak). Without it the client
+ * got an HTTP 400 it cannot read, and the proxy said nothing.
+ */
+export function notHttpLine(first: number, who: string, listen: string): string {
+  if (first === 0x10) return `client ${who} sent plain MQTT (a CONNECT, not a WebSocket upgrade) to the --ws-listen port; MQTT over TCP goes to ${listen} (--listen); closing the connection`;
+  if (first === 0x16) return `client ${who} started TLS (wss://?) on the --ws-listen port, which takes ws:// only; closing the connection`;
+  return `client ${who} sent bytes that are not an HTTP request (first byte 0x${first.toString(16).padStart(2, '0')}) to the --ws-listen port; closing the connection`;
+}

@@ -12,7 +12,7 @@ import { DecodeTap, TapSet } from './decode-tap.js';
 import { SocketEnd, WebSocketEnd, type End } from './ends.js';
 import { Link, type UpstreamAttempt } from './link.js';
 import { FdWatch } from './fd-limit.js';
-import { listenOn, normalizeHost } from './listen.js';
+import { listenOn, normalizeHost, notHttpLine } from './listen.js';
 import {
   DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PACKET_SIZE, DEFAULT_MAX_WS_UNFINISHED_BYTES, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
   type ProxyHandle, type ProxyOptions, type ProxyStats,
@@ -250,6 +250,23 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     httpServer = http.createServer((_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
       res.end('This is an MQTT over WebSocket endpoint (subprotocol mqtt).\n');
+    });
+    // Bytes the HTTP parser refuses. MQTT or TLS sent to this port is a client pointed at the
+    // wrong port or scheme: one line, and the connection closed (an HTTP 400 means nothing to
+    // an MQTT or TLS client). Other request errors keep Node's answer.
+    httpServer.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: net.Socket) => {
+      const first = err.rawPacket?.[0];
+      const printable = first !== undefined && first >= 0x20 && first < 0x7f;
+      if (first !== undefined && !printable && err.code?.startsWith('HPE_')) {
+        log(notHttpLine(first, endpointString({ host: normalizeHost(socket.remoteAddress), port: socket.remotePort ?? 0 }), endpointString(address)));
+        socket.destroy();
+        return;
+      }
+      // Node's own answers when no listener is set.
+      if (!socket.writable || err.code === 'ECONNRESET') { socket.destroy(); return; }
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     });
     // ws hands a message on only once it has all of it, so the largest message is what
     // one connection can make the proxy hold (ws's own default is 100 MiB). A packet of
