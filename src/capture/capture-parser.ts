@@ -549,7 +549,7 @@ export class CaptureParser {
   }
 
   private readEpb(body: Buffer): void {
-    if (body.length < 20) return void this.note(this.frames + 1, 'warn', 'corrupt-block', `enhanced packet block too short at byte offset ${this.offset}`);
+    if (body.length < 20) return this.tooShort('enhanced packet block', body.length, 32, 'interface, timestamp and lengths');
     const ifc = this.iface(this.u32(body, 0), 'enhanced packet block');
     if (!ifc) return;
     const caplen = this.u32(body, 12);
@@ -574,8 +574,14 @@ export class CaptureParser {
     return Math.max(0, room);
   }
 
+  /** A packet block too short for its fixed fields (tshark stops reading there): noted, skipped, not counted as a frame. */
+  private tooShort(what: string, bodyLen: number, min: number, fields: string): void {
+    this.note(this.frames + 1, 'warn', 'corrupt-block',
+      `the pcapng ${what} at byte offset ${this.offset} is ${bodyLen + 12} bytes long, less than the ${min} that hold its ${fields}; the block is damaged, so it is skipped and not counted as a frame (tshark stops reading here)`);
+  }
+
   private readPb(body: Buffer): void {
-    if (body.length < 20) return void this.note(this.frames + 1, 'warn', 'corrupt-block', `packet block too short at byte offset ${this.offset}`);
+    if (body.length < 20) return this.tooShort('packet block', body.length, 32, 'interface, timestamp and lengths');
     const id = this.u16(body, 0);
     const ifc = this.iface(id, 'packet block');
     if (!ifc) return;
@@ -588,7 +594,7 @@ export class CaptureParser {
   }
 
   private readSpb(body: Buffer): void {
-    if (body.length < 4) return void this.note(this.frames + 1, 'warn', 'corrupt-block', `simple packet block too short at byte offset ${this.offset}`);
+    if (body.length < 4) return this.tooShort('simple packet block', body.length, 16, 'packet length');
     const ifc = this.iface(0, 'simple packet block');
     if (!ifc) return;
     const origlen = this.u32(body, 0);

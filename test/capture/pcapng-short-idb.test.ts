@@ -34,3 +34,33 @@ describe('a pcapng interface description block shorter than 20 bytes', () => {
     expect(engine.stream('s2c')).toEqual(CONNACK);
   });
 });
+
+describe('pcapng packet blocks too short for their fixed fields', () => {
+  /** A block of `type` with `len` bytes in all: type, length, zero body, length again. */
+  function block(type: number, len: number): Buffer {
+    const b = Buffer.alloc(len);
+    b.writeUInt32LE(type, 0); // block type
+    b.writeUInt32LE(len, 4); // block total length
+    b.writeUInt32LE(len, len - 4); // block total length again
+    return b;
+  }
+  for (const [type, name, len, min, fields] of [
+    [6, 'enhanced packet block', 28, 32, 'interface, timestamp and lengths'],
+    [2, 'packet block', 16, 32, 'interface, timestamp and lengths'],
+    [3, 'simple packet block', 12, 16, 'packet length'],
+  ] as const) {
+    it(`${name} of ${len} bytes: named with its length and the ${min} it needs; the frames after it decoded`, () => {
+      const recs = conversation([{ dir: 'c2s', bytes: connectPacket('p1') }]);
+      const head = new PcapngBuilder().section().iface(1, 6, 262144).build();
+      const rest = new PcapngBuilder();
+      for (const r of recs) rest.epb(0, BigInt(r.timeUs), r.data);
+      const engine = new RecordingEngine();
+      const res = readCaptureBuffer(Buffer.concat([head, block(type, len), rest.build()]), { engine });
+      expect(res.notes).toEqual([{
+        frame: 1, severity: 'warn', code: 'corrupt-block',
+        text: `the pcapng ${name} at byte offset ${head.length} is ${len} bytes long, less than the ${min} that hold its ${fields}; the block is damaged, so it is skipped and not counted as a frame (tshark stops reading here)`,
+      }]);
+      expect(engine.stream('c2s')).toEqual(connectPacket('p1'));
+    });
+  }
+});
