@@ -21,8 +21,17 @@ export type AuthResult = 'ok' | 'unknown-user' | 'bad-password' | 'no-password';
 
 const B64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
+/**
+ * A hash field's text is never quoted in an error: a line that is not what it seems (a plain
+ * password that happens to start with `$7$`, a hash pasted into the wrong field) would put the
+ * secret on the terminal. The position of the first bad character says where to look.
+ */
 function decodeB64(s: string, what: string, path: string, line: number): Buffer {
-  if (!B64.test(s)) throw new AclFileError(path, line, `${what} is not base64: '${s}'`);
+  if (!B64.test(s)) {
+    const bad = s === '' ? -1 : [...s].findIndex((c, i) => !/[A-Za-z0-9+/=]/.test(c) || (c === '=' && !/^=*$/.test(s.slice(i))));
+    const where = s === '' ? 'is empty' : bad >= 0 ? `has a character that is not base64 at position ${bad + 1} of ${s.length}` : 'is not valid base64 padding';
+    throw new AclFileError(path, line, `${what} is not base64: it ${where} (the text is not shown)`);
+  }
   return Buffer.from(s, 'base64');
 }
 
@@ -45,7 +54,7 @@ function parseSecret(username: string, secret: string, path: string, line: numbe
     }
     const iterations = Number(parts[2]);
     if (!/^\d+$/.test(parts[2]!) || iterations < 1) {
-      throw new AclFileError(path, line, `malformed $7$ hash for user '${username}': iterations '${parts[2]}' is not a positive integer`);
+      throw new AclFileError(path, line, `malformed $7$ hash for user '${username}': the iteration count (the field after $7$) is not a positive integer (the text is not shown)`);
     }
     const salt = decodeB64(parts[3]!, `salt for user '${username}'`, path, line);
     checkSalt(salt, '$7$', username, path, line);

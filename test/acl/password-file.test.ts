@@ -50,7 +50,7 @@ describe('password_file', () => {
     ['user1 pass1', 'plain:2: expected USER:PASSWORD'],
     [':pass', 'plain:2: empty username'],
     ['user1:', "plain:2: empty password for user 'user1'"],
-    ['user1:$7$abc$c2FsdA==$aGFzaA==', "plain:2: malformed $7$ hash for user 'user1': iterations 'abc'"],
+    ['user1:$7$abc$c2FsdA==$aGFzaA==', "plain:2: malformed $7$ hash for user 'user1': the iteration count (the field after $7$) is not a positive integer"],
     ['user1:$6$c2FsdA==', "plain:2: malformed $6$ hash"],
     ['user1:$5$x$y', "plain:2: unknown password hash type '$5$'"],
     ['user1:$6$c2FsdHNhbHRzYWx0$aGFzaA==', "plain:2: $6$ hash for user 'user1' is 4 bytes, expected 64"],
