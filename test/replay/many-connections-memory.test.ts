@@ -100,7 +100,8 @@ describe('replay of a capture with many short connections', () => {
     // Only connections still being played are kept whole (before the fix: every one started so far).
     expect(b.sockets).toBeLessThan(50);
     expect(b.scripts).toBeLessThan(50);
-    // What stays per finished connection is the report record (under 1.5 KB; before the fix about 9 KB).
-    expect((b.heap - a.heap) / (b.conns - a.conns)).toBeLessThan(3000);
+    // Heap per connection played: the report record plus the capture reader's closed-connection
+    // markers, which expire with capture time (about 2 KB here; before the fix about 9 KB).
+    expect((b.heap - a.heap) / (b.conns - a.conns)).toBeLessThan(4500);
   }, 120_000);
 });
