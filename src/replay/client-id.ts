@@ -34,8 +34,14 @@ export function rewriteClientId(connect: Uint8Array, fn: (id: string) => string)
   if (o + 2 > connect.length) return null;
   const idLen = (connect[o]! << 8) | connect[o + 1]!;
   if (o + 2 + idLen > connect.length) return null;
-  const oldId = Buffer.from(connect.subarray(o + 2, o + 2 + idLen)).toString('utf8');
-  const newId = Buffer.from(fn(oldId), 'utf8');
+  const oldBytes = connect.subarray(o + 2, o + 2 + idLen);
+  const oldId = Buffer.from(oldBytes).toString('utf8');
+  const next = fn(oldId);
+  // What fn appended goes after the captured bytes as they are: an id that is not
+  // well-formed UTF-8 (which a broker refuses) must not come out repaired (U+FFFD).
+  const newId = next.startsWith(oldId)
+    ? Buffer.concat([oldBytes, Buffer.from(next.slice(oldId.length), 'utf8')])
+    : Buffer.from(next, 'utf8');
   if (newId.length > 0xffff) return null;
   const end = rl.end + rl.value;
   const head = connect.subarray(rl.end, o);

@@ -1,0 +1,50 @@
+// --suffix-client-ids appends to the captured client id bytes as they are: a
+// captured id that is not well-formed UTF-8 (a broker refuses it [MQTT-1.5.3-1])
+// was decoded and re-encoded, so it went out repaired with U+FFFD (EF BF BD) and
+// the live broker accepted a CONNECT the captured one refused.
+import { describe, expect, it } from 'vitest';
+import { rewriteClientId } from '../../src/replay/index.js';
+
+describe('rewriteClientId', () => {
+  it('keeps the captured id bytes when they are not UTF-8, and appends the suffix', () => {
+    const connect = Uint8Array.from([
+      0x10, // CONNECT
+      0x0e, // Remaining Length 14
+      0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, // Protocol Name "MQTT"
+      0x04, // Protocol Level 4 (3.1.1)
+      0x02, // Connect Flags: Clean Session
+      0x00, 0x3c, // Keep Alive 60
+      0x00, 0x02, // Client Identifier length 2
+      0x61, 0xff, // Client Identifier "a" and a byte that is not UTF-8
+    ]);
+    const out = rewriteClientId(connect, (id) => `${id}-r`)!;
+    expect(Buffer.from(out).toString('hex')).toBe(Buffer.from([
+      0x10, // CONNECT
+      0x10, // Remaining Length 16
+      0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, // Protocol Name "MQTT"
+      0x04, // Protocol Level 4 (3.1.1)
+      0x02, // Connect Flags: Clean Session
+      0x00, 0x3c, // Keep Alive 60
+      0x00, 0x04, // Client Identifier length 4
+      0x61, 0xff, 0x2d, 0x72, // Client Identifier: the captured bytes, then "-r"
+    ]).toString('hex'));
+  });
+
+  it('an id replaced by another (not appended to) is encoded as given', () => {
+    const connect = Uint8Array.from([
+      0x10, // CONNECT
+      0x0d, // Remaining Length 13
+      0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, // Protocol Name "MQTT"
+      0x04, // Protocol Level 4 (3.1.1)
+      0x02, // Connect Flags: Clean Session
+      0x00, 0x3c, // Keep Alive 60
+      0x00, 0x01, // Client Identifier length 1
+      0x61, // Client Identifier "a"
+    ]);
+    const out = rewriteClientId(connect, () => 'é')!;
+    expect([...out.subarray(12)]).toEqual([
+      0x00, 0x02, // Client Identifier length 2
+      0xc3, 0xa9, // Client Identifier "é" in UTF-8
+    ]);
+  });
+});
