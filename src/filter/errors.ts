@@ -2,6 +2,7 @@
 // 0-based `position` in the expression where parsing failed, and a message
 // that repeats the expression with a caret under that character (a literal
 // compared with a password is masked there: see secrets.ts).
+import stringWidth from 'string-width';
 import { maskFilterSecrets, maskSecretsInReason } from './secrets.js';
 
 export type FilterErrorCode =
@@ -37,8 +38,14 @@ export class FilterSyntaxError extends Error {
   }
 }
 
-/** The expression on one line and a caret under character `pos` (tabs/newlines shown as spaces). */
+/**
+ * The expression on one line and a caret under character `pos`: tabs and newlines are shown
+ * as spaces, other control characters as `·` (a pasted escape must not reach the terminal),
+ * and the caret is placed by terminal columns, so it stays under the bad character after
+ * wide text (`topic == "温度" &&`: each of 温度 takes two columns).
+ */
 export function caretLines(expression: string, pos: number): string {
-  const flat = maskFilterSecrets(expression).replace(/[\t\r\n]/g, ' ');
-  return `  ${flat}\n  ${' '.repeat(pos)}^`;
+  // eslint-disable-next-line no-control-regex
+  const flat = maskFilterSecrets(expression).replace(/[\t\r\n]/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '·');
+  return `  ${flat}\n  ${' '.repeat(stringWidth(flat.slice(0, pos)))}^`;
 }
