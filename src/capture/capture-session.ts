@@ -533,7 +533,7 @@ export class CaptureSession {
     // The acknowledgement first: it covers what the peer sent before this segment, so peer
     // bytes it releases (held behind a hole it shows lost) come before this payload, as on
     // the wire (a PUBACK must not come before the PUBLISH it acknowledges).
-    if (ack && !rst) peer.dir.acked(seg.ack, frame, time, side.dir.finSent || (fin && takes));
+    if (ack && !rst) peer.dir.acked(seg.ack, frame, time, side.dir.finSent || (fin && takes), n > 0);
     if (takes) {
       // The frame is only lent to us and packet records keep their bytes: copy the payload once.
       side.dir.segment(dataSeq, n > 0 ? this.copyPayload(seg.buf, seg.start, seg.end) : NO_BYTES, rst ? 0 : seg.wireLen, fin, frame, time, (flags & TCP_PSH) !== 0);

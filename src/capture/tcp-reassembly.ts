@@ -97,6 +97,13 @@ export class TcpDirection {
   private conflictSeen = false;
   /** The peer sent its FIN (an ACK of ours came with or after it). */
   private peerClosed = false;
+  /**
+   * While no segment of this direction was seen: the last acknowledgement that advanced came
+   * on a segment without payload (a pure ACK or a FIN), and the peer sent no payload since. An
+   * ACK of our FIN looks so: after a DISCONNECT and FIN the broker sends nothing; an answer
+   * (PINGRESP, PUBACK) carries the acknowledgement of what it answers.
+   */
+  private lastAckBare = false;
   /** A segment of this direction (SYN, data, pure ACK, FIN or RST) was captured. */
   private seen = false;
   /**
@@ -243,9 +250,11 @@ export class TcpDirection {
   }
 
   /** The peer acknowledged everything before `ack`. */
-  acked(ack: number, frame: number, timeUs: number, peerClosing = false): void {
+  acked(ack: number, frame: number, timeUs: number, peerClosing = false, peerData = false): void {
     if (this.nextSeq === null) return;
     if (peerClosing) this.peerClosed = true;
+    if (peerData) this.lastAckBare = false;
+    else if (!this.seen && seqDiff(ack, this.nextSeq) > 0) this.lastAckBare = true;
     if (this.cut !== null && seqDiff(ack, this.cut.from) > 0) this.cutGap();
     if (this.peerAck === null || seqDiff(ack, this.peerAck) > 0) this.peerAck = ack;
     if (this.held.length > 0 && seqDiff(ack, this.held[0]!.seq) >= 0) this.forceGap();
@@ -293,11 +302,12 @@ export class TcpDirection {
         }
       }
     }
-    if (this.unseenBytes > 0 && this.peerClosed && this.finSeq === null) {
-      // A one-way capture of a closed connection: the last sequence number the peer acknowledged
-      // was our FIN (say a DISCONNECT and its FIN acknowledged at once, by the peer's FIN or an
-      // ACK before it), which takes a sequence number but is no byte. (Had the peer closed first
-      // acknowledging data only, its ACK of our later FIN would have set finSeq above.)
+    if (this.unseenBytes > 0 && this.peerClosed && this.lastAckBare && this.finSeq === null) {
+      // A one-way capture of a closed connection: the last sequence number the peer acknowledged,
+      // by a segment without payload and with none after it, was our FIN (say a DISCONNECT and
+      // its FIN acknowledged at once, by the peer's FIN or an ACK before it), which takes a
+      // sequence number but is no byte. (Had the peer closed first acknowledging data only, its
+      // ACK of our later FIN would have set finSeq above.)
       this.unseenBytes--;
       this.lost--;
       this.finSeq = (this.nextSeq! - 1) >>> 0;

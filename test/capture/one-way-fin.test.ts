@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCaptureBuffer } from '../../src/capture/read-capture.js';
 import { requireBinary } from '../helpers/peers.js';
-import { ACK, CLIENT, CONNACK, FIN, PSH, RecordingEngine, SERVER, SYN, connectPacket, pcapFile, tcpFrame, type Rec } from './builders.js';
+import { ACK, CLIENT, CONNACK, FIN, PSH, RecordingEngine, RST, SERVER, SYN, connectPacket, pcapFile, tcpFrame, type Rec } from './builders.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mqttscope-one-way-fin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -132,6 +132,17 @@ describe('a one-way capture: the client FIN is not counted as a byte the client 
       s(ACK); // broker ACK of it; the capture ends here
     });
     const ts = tsharkClient(whole, 'open');
+    expect(ts.finSeq).toBe(-1);
+    const { sent } = readOneWay(brokerOnly);
+    expect(sent).toBe(ts.bytes);
+  });
+
+  it('the broker closes after answering (PINGRESP), the client resets: its last acknowledged byte stays a byte', () => {
+    const { whole, brokerOnly } = session((c, s) => {
+      s(FIN | ACK); // broker FIN (say a keep-alive timeout), nothing new to acknowledge
+      c(RST | ACK); // client RST: no FIN, nothing more from the broker
+    });
+    const ts = tsharkClient(whole, 'reset');
     expect(ts.finSeq).toBe(-1);
     const { sent } = readOneWay(brokerOnly);
     expect(sent).toBe(ts.bytes);
