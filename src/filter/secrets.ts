@@ -5,6 +5,14 @@
 // a caret under the expression still points at the same place.
 
 /**
+ * An id named like a credential, known or not (`mqtt.password`, `password`, `mqtt.pass`,
+ * `mqtt.auth_data`): a mistyped id is a syntax error, and the error repeats the expression,
+ * so `mqtt.password == "hunter2"` printed the password next to `did you mean 'mqtt.passwd'?`.
+ * Lengths (`mqtt.passwd_len`) and the CONNECT flag (`mqtt.conflag.passwd`) are numbers, not secrets.
+ */
+const CREDENTIAL_LIKE = String.raw`(?![\w.]*(?:[._]len(?:gth)?|conflags?\.passw(?:or)?d)(?![\w.]))[\w.]*(?:pass|pwd|secret|credential|auth_?data|authentication_data)[\w.]*`;
+
+/**
  * Field ids whose values are secret or can hold a secret: the credentials (as
  * src/dissect/secrets.ts masks them in views), `mqtt` (the whole packet's bytes, which
  * hold a CONNECT's password: `mqtt contains "hunter2"` is how one looks for it, as in
@@ -12,7 +20,9 @@
  * (an echo cannot tell which packet a literal was meant for). An id ends where no
  * `.` or word character follows: `mqtt.topic`, `mqtt.passwd_len` are not secret.
  */
-const SECRET_FIELD = String.raw`(?<![\w.])(?:mqtt\.passwd(?:\.value)?|mqtt\.property\.authentication_data(?:\.value)?|mqtt|mqtt\.undecoded|mqtt\.trailing|mqtt\.property\.unknown|mqtt\.property\.undecoded)(?![\w.])`;
+const KNOWN_SECRET_FIELD = String.raw`(?<![\w.])(?:mqtt\.passwd(?:\.value)?|mqtt\.property\.authentication_data(?:\.value)?|mqtt|mqtt\.undecoded|mqtt\.trailing|mqtt\.property\.unknown|mqtt\.property\.undecoded)(?![\w.])`;
+/** The above, or an id named like a credential: on the left of a comparison only (`topic == bypass` is a bare string on the right). */
+const SECRET_FIELD = String.raw`(?:${KNOWN_SECRET_FIELD}|(?<![\w.])${CREDENTIAL_LIKE}(?![\w.]))`;
 /** A secret field, a comparison, and the literal compared with it (a quoted string, or a bare token). */
 // Case-insensitive, as the parser reads keywords (`CONTAINS`, `Eq`, `IN`) and ids (`MQTT.PASSWD`).
 // Also what the parser refuses but a syntax error echoes: a slice (`mqtt.passwd[0:3]`), a
@@ -22,7 +32,7 @@ const OPERATOR = String.raw`(?:===|!==|==|!=|>=|<=|>|<|!~|~|\b(?:eq|ne|lt|le|gt|
 const COMPARED = new RegExp(String.raw`(${SECRET_OPERAND}\s*${OPERATOR}\s*)("(?:[^"\\]|\\.)*"?|[^\s()&|!]+)`, 'gi');
 
 /** A literal compared with a secret field written on the right (`"hunter2" == mqtt.passwd`, a syntax error the parser echoes). */
-const COMPARED_REVERSED = new RegExp(String.raw`("(?:[^"\\]|\\.)*"|[^\s()&|!"{}]+)(\s*${OPERATOR}\s*(?:\w+\s*\(\s*)?\b(?:${SECRET_FIELD})\b)`, 'gi');
+const COMPARED_REVERSED = new RegExp(String.raw`("(?:[^"\\]|\\.)*"|[^\s()&|!"{}]+)(\s*${OPERATOR}\s*(?:\w+\s*\(\s*)?\b(?:${KNOWN_SECRET_FIELD})\b)`, 'gi');
 
 /** A secret field tested for membership, and the set it is tested against (`in {"a" "b"}`, `not in {…}`). */
 const IN_SET = new RegExp(String.raw`(\b(?:${SECRET_FIELD})\s+(?:not\s+)?in\s*)(\{(?:"(?:[^"\\]|\\.)*"?|[^}"])*\}?)`, 'gi');
@@ -82,7 +92,12 @@ export function maskSecretsInReason(reason: string, expr: string): string {
   }
   const ordered = [...secrets].sort((a, b) => b.length - a.length);
   // Only inside what the reason quotes: a one-letter password must not mask the words around it.
-  return reason.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, (quoted) => {
+  // Nor a quoted id the masked expression shows anyway, or a suggested id: `mqtt.password == "pass"`
+  // said `unknown field 'mqtt.****word'; did you mean 'mqtt.****wd'?`.
+  return reason.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, (quoted: string, at: number) => {
+    const inner = quoted.slice(1, -1);
+    if (inner !== '' && plain.includes(inner)) return quoted;
+    if (/did you mean $/.test(reason.slice(0, at))) return quoted;
     let q = quoted;
     for (const lit of ordered) q = q.split(lit).join('*'.repeat(lit.length));
     return q;
