@@ -96,7 +96,9 @@ export function maskSecretsInReason(reason: string, expr: string): string {
   // said `unknown field 'mqtt.****word'; did you mean 'mqtt.****wd'?`.
   return reason.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, (quoted: string, at: number) => {
     const inner = quoted.slice(1, -1);
-    if (inner !== '' && plain.includes(inner)) return quoted;
+    // An id only: a bad number or string the masked expression shows elsewhere (a topic
+    // literal equal to the password) must still be masked where the reason quotes it.
+    if (/^[A-Za-z_$][\w.$]*$/.test(inner) && plain.includes(inner)) return quoted;
     if (/did you mean $/.test(reason.slice(0, at))) return quoted;
     let q = quoted;
     for (const lit of ordered) q = q.split(lit).join('*'.repeat(lit.length));

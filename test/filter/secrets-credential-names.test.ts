@@ -37,5 +37,8 @@ describe('ids named like a credential', () => {
     expect(err.message).toContain('  mqtt.password == "****"');
     const other = errorOf('mqtt.passwd == "s" && mqtt.qoss == 1');
     expect(other.reason).toContain("'mqtt.qoss'");
+    // A bad token shown unmasked elsewhere in the expression is still masked where it is the password.
+    const same = errorOf('topic == "12345x" && mqtt.passwd == 12345x');
+    expect(same.reason).not.toContain('12345x');
   });
 });
