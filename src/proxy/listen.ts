@@ -10,7 +10,8 @@ export function listenOn(server: net.Server, at: Endpoint, flag: string): Promis
       const where = endpointString(at);
       if (err.code === 'EADDRINUSE') {
         // 1883 is MQTT's own port: a broker installed as a service (mosquitto from apt) holds it.
-        const hint = at.port === 1883 ? ' (1883 is the standard MQTT port: is a broker such as a mosquitto service running? `npm start -- --listen 1884` or `mqttscope up --listen 1884` uses another)' : '';
+        // The example names the flag that failed: `--ws-listen 1883` was told to use `--listen 1884`.
+        const hint = at.port === 1883 ? ` (1883 is the standard MQTT port: is a broker such as a mosquitto service running? \`npm start -- ${flag} 1884\` or \`mqttscope up ${flag} 1884\` uses another)` : '';
         reject(new CliError(`${where} is already in use; pick another with ${flag}${hint}`, { code: 'address-in-use' }));
       } else if (err.code === 'EACCES') {
         reject(new CliError(`not allowed to listen on ${where} (ports below 1024 need privileges); pick another with ${flag}`, { code: 'address-denied' }));
