@@ -317,10 +317,13 @@ export class TuiApp {
     const rec = this.treeRec;
     const focus = this.focus === 'hex';
     const hl = this.highlight();
-    const head = hexTitle(this.tree.selectedField(), this.tree.selectedTitle(), rec?.bytes.length ?? 0);
+    const masked = !rec || this.opts.showSecrets ? [] : secretRanges(this.tree.fields);
+    // The byte under the cursor (hex pane focused): where it is in a long field, and its value.
+    const c = focus && rec && this.hexCursor !== null && this.hexCursor < rec.bytes.length ? this.hexCursor : null;
+    const cursor = c === null ? null : { offset: c, value: rec!.bytes[c]!, masked: masked.some(([a, b]) => c >= a && c < b) };
+    const head = hexTitle(this.tree.selectedField(), this.tree.selectedTitle(), rec?.bytes.length ?? 0, cursor, this.layout.hexHead.width - 1);
     this.set('hexHead', [this.paneHead(head, this.layout.hexHead.width, focus)]);
     if (!rec) { this.set('hex', []); return; }
-    const masked = this.opts.showSecrets ? [] : secretRanges(this.tree.fields);
     const h = Math.max(1, rc.height);
     const total = lineCount(rec.bytes.length, rc.width);
     const anchor = focus && this.hexCursor !== null ? this.hexCursor : hl ? hl[0] : 0;

@@ -1,6 +1,8 @@
 // Hex dump lines (offset, hex, ASCII) with the selected field's bytes in
 // reverse video and an optional byte cursor, as blessed-tagged strings.
 
+import { colsOfText } from './text.js';
+
 export interface HexOptions {
   /** Width available; picks 16, 8 or 4 bytes per line. */
   width: number;
@@ -80,14 +82,43 @@ export function hexLines(bytes: Uint8Array, o: HexOptions): string[] {
   return lines;
 }
 
+/** The byte under the hex pane's cursor, for the title: its offset, its value and whether it is a secret. */
+export interface HexCursorByte { offset: number; value: number; masked?: boolean }
+
 /**
  * The hex pane's title: the selected field's bytes as offsets into the packet, with
  * the packet's size (`Bytes 4–14 of 22 (11): Topic`), so a field is placed in the
  * packet without scrolling the dump. `size` is the packet's length in bytes.
+ * With the byte cursor (hex pane focused) inside a field of more than one byte, or
+ * outside the selected field, the byte under it follows: its offset, its place in the
+ * field, its value in hex and binary and its character
+ * (`… : Topic — cursor 6 (3rd of 11) = 0x6f 0110 1111 'o'`); a secret's value is `**`.
  */
-export function hexTitle(field: { offset: number; length: number; label: string } | null | undefined, name: string | undefined, size: number): string {
-  if (!field) return size > 0 ? `Bytes (${size})` : 'Bytes';
-  if (field.length === 0) return `Bytes: ${field.label} is empty (0 bytes at offset ${field.offset} of ${size})`;
+export function hexTitle(field: { offset: number; length: number; label: string } | null | undefined, name: string | undefined, size: number, cursor?: HexCursorByte | null, width = Infinity): string {
+  const at = cursor && cursor.offset >= 0 && cursor.offset < size ? cursor : null;
+  // Too wide for the pane (80 columns): the binary goes first, then the parent's name,
+  // so that the cursor's byte is not what the ellipsis cuts.
+  const pick = (variants: string[]): string => variants.find((v) => colsOfText(v) <= width) ?? variants[variants.length - 1]!;
+  if (!field) return pick([true, false].map((bin) => (size > 0 ? `Bytes (${size})` : 'Bytes') + (at ? cursorText(at, null, bin) : '')));
+  if (field.length === 0) return pick([true, false].map((bin) => `Bytes: ${field.label} is empty (0 bytes at offset ${field.offset} of ${size})` + (at ? cursorText(at, null, bin) : '')));
   const end = field.offset + field.length - 1;
-  return `Bytes ${field.offset}–${end} of ${size} (${field.length}): ${name ?? field.label}`;
+  const inside = at && at.offset >= field.offset && at.offset <= end;
+  // A one-byte field under the cursor: the title and the tree say it all already.
+  const tail = (bin: boolean): string => (at && !(inside && field.length === 1) ? cursorText(at, inside ? field : null, bin) : '');
+  const head = (n: string): string => `Bytes ${field.offset}–${end} of ${size} (${field.length}): ${n}`;
+  return pick([head(name ?? field.label) + tail(true), head(name ?? field.label) + tail(false), head(field.label) + tail(false)]);
+}
+
+function ordinal(n: number): string {
+  const t = n % 100;
+  const s = t >= 11 && t <= 13 ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th';
+  return `${n}${s}`;
+}
+
+function cursorText(c: HexCursorByte, field: { offset: number; length: number } | null, binary: boolean): string {
+  const where = field ? ` (${ordinal(c.offset - field.offset + 1)} of ${field.length})` : '';
+  if (c.masked) return ` — cursor ${c.offset}${where} = **`;
+  const bits = c.value.toString(2).padStart(8, '0');
+  const ch = c.value >= 0x21 && c.value < 0x7f ? ` '${String.fromCharCode(c.value)}'` : '';
+  return ` — cursor ${c.offset}${where} = 0x${c.value.toString(16).padStart(2, '0')}${binary ? ` ${bits.slice(0, 4)} ${bits.slice(4)}` : ''}${ch}`;
 }
