@@ -244,9 +244,35 @@ class Pending implements HeapEntry {
 }
 
 /** A subscriber a publish is too large for: its session and the filter that matched. */
-interface TooBig { s: Session; filter: string }
+/** `share`: the group, when `filter` is a shared subscription (`$share/{group}/...`) of `s`. */
+interface TooBig { s: Session; filter: string; share: string | null }
 /** Subscribers a too-large publish is reported for by name (the rest are counted). */
 const TOO_BIG_LISTED = 20;
+/**
+ * A subscriber a maximum-packet-size finding named: the messages withheld from it since.
+ * One finding per subscriber (connection), then follow-ups with the count when the total
+ * reaches 10, 100, 1,000, … and when it closes (or at the end): a stream of 10,000 too
+ * large messages made 10,000 lines.
+ */
+interface TooBigTally {
+  /** Messages withheld from it in all (the first included), and at its last finding. */
+  total: number;
+  reported: number;
+  /** The total at which the next follow-up is due. */
+  next: number;
+  filter: string;
+  /** Frames of its first and latest withheld publish. */
+  firstFrame: number;
+  lastFrame: number;
+  /** The first TOO_BIG_TOPICS distinct topics; `otherTopics`: some came on others. */
+  topics: string[];
+  otherTopics: boolean;
+  /** Its connection closed (the follow-up then was written; later decisions still count). */
+  closed: boolean;
+}
+const TOO_BIG_TOPICS = 20;
+/** Tallies of closed subscribers are let go (their count written) past this many tallies. */
+const TOO_BIG_TALLIES = 4096;
 
 /**
  * A granted subscription of a live session whose filter matches a topic: one step
@@ -418,6 +444,8 @@ export class DeliveryCorrelator {
   private readonly routesAtPubrel: boolean;
   /** Reported publishes by topic, oldest first (late()), and all of them in the order reported. */
   private readonly missed = new Map<string, Missed[]>();
+  /** Subscribers named by a maximum-packet-size finding (tooBigReport()). */
+  private readonly tooBigTally = new Map<Session, TooBigTally>();
   private missedOrder: Missed[] = [];
   private missedHead = 0;
   private missedCount = 0;
@@ -474,6 +502,8 @@ export class DeliveryCorrelator {
       if (!p.done && p.released && time >= p.readyAt + this.settleUs) this.evaluate(p);
       this.drop(p);
     }
+    for (const [s, t] of this.tooBigTally) this.tooBigFollowUp(s, t, 'end');
+    this.tooBigTally.clear();
   }
 
   /**
@@ -482,6 +512,8 @@ export class DeliveryCorrelator {
    * are parked for its next connection (park()).
    */
   closed(s: Session): void {
+    const t = this.tooBigTally.size !== 0 ? this.tooBigTally.get(s) : undefined;
+    if (t !== undefined && s.closeHow !== 'end') { this.tooBigFollowUp(s, t, 'close'); t.closed = true; }
     const m = this.byId.get(s.connId);
     if (m === undefined) return;
     if (m.size > 0 && outlivesConnection(s)) this.park(s, m);
@@ -769,14 +801,16 @@ export class DeliveryCorrelator {
     for (let i = 0; i < n; i++) {
       const c = route[i]!;
       if (!all && !this.applies(c, pub, time, size)) {
-        // Ruled out by its Maximum Packet Size alone (not for a shared group: another member may get it).
+        // Ruled out by its Maximum Packet Size alone. A shared group's member too: mosquitto
+        // 2.0.11 hands the group's messages to its members in turn and discards one too large
+        // for the member whose turn it is (tooBigReport() names it only if the group got nothing).
         const ms = c.session.maxPacketSize;
-        if (ms !== null && size > ms && c.sub.shareGroup === null && this.applies(c, pub, time, 0)) {
+        if (ms !== null && size > ms && this.applies(c, pub, time, 0)) {
           const found = this.tooBigFound;
           const lastS = found.length > 0 ? found[found.length - 1]!.s : null;
           if (lastS !== c.session && this.tooBigLast !== c.session) {
             this.tooBigFoundCount++;
-            if (found.length < TOO_BIG_LISTED) found.push({ s: c.session, filter: c.sub.filter });
+            if (found.length < TOO_BIG_LISTED) found.push({ s: c.session, filter: c.sub.filter, share: c.sub.shareGroup });
           }
           this.tooBigLast = c.session;
         }
@@ -1174,11 +1208,14 @@ export class DeliveryCorrelator {
    * A publish the broker took (QoS 0 not refused, PUBACK/PUBREC below 0x80 and, for QoS 2,
    * its PUBREL) that some subscribers were not owed because it is larger than the Maximum
    * Packet Size of their CONNECT: the broker discards it for them without a word to anyone
-   * [MQTT-3.1.2-25] (mosquitto 2.0.11 does, checked on the wire). One info withheld-delivery
-   * (cause 'maximum-packet-size'), the first subscriber's, naming up to 20.
+   * [MQTT-3.1.2-25] (mosquitto 2.0.11 does, checked on the wire). A shared group's member
+   * counts only when the group got nothing: mosquitto 2.0.11 gives the message to the member
+   * whose turn it is and discards it there, without trying another. One info
+   * withheld-delivery (cause 'maximum-packet-size') for the subscribers not named before,
+   * the first one's, naming up to 20; the others are counted (TooBigTally, tooBigFollowUp()).
    */
   private tooBigReport(p: Pending): void {
-    const list = p.tooBig!;
+    let list = p.tooBig!;
     if (list.length === 0) return;
     // Taken: acknowledged (and released), or a copy already reached another subscriber
     // (retired then, before the PUBACK the broker may send after its copies).
@@ -1188,6 +1225,34 @@ export class DeliveryCorrelator {
     if (pub.connectFrame !== null && pub.connackCode !== 0) return;
     if (p.early && (unprocessed(p) || p.qos > pub.serverMaxQos || (p.earlyRetain && !pub.retainAvailable) || (pub.serverMaxPacketSize !== null && p.earlySize > pub.serverMaxPacketSize)
       || (p.earlyAlias !== 0 && clientAliasRefused(pub, p.earlyAlias)))) return;
+    let unlisted = p.tooBigCount - list.length;
+    // A shared group that got the message lost nothing to its too small member.
+    if (list.some((t) => t.share !== null)) list = list.filter((t) => t.share === null || !groupGot(p, t));
+    // Subscribers named before: counted, and a follow-up when their count reaches the next step.
+    const fresh: TooBig[] = [];
+    for (const t of list) {
+      const tally = this.tooBigTally.get(t.s);
+      if (tally === undefined) { fresh.push(t); continue; }
+      tally.total++;
+      tally.lastFrame = p.frame;
+      if (!tally.topics.includes(p.topic)) {
+        if (tally.topics.length < TOO_BIG_TOPICS) tally.topics.push(p.topic);
+        else tally.otherTopics = true;
+      }
+      if (tally.total >= tally.next && !tally.closed) this.tooBigFollowUp(t.s, tally, 'step');
+    }
+    if (fresh.length === 0) return;
+    if (fresh.length < list.length) unlisted = 0; // Those not listed were most likely named before too.
+    list = fresh;
+    for (const t of list) {
+      this.tooBigTally.set(t.s, {
+        total: 1, reported: 1, next: 10, filter: t.filter, firstFrame: p.frame, lastFrame: p.frame, topics: [p.topic], otherTopics: false, closed: t.s.closedAt !== null,
+      });
+    }
+    if (this.tooBigTally.size > TOO_BIG_TALLIES) {
+      for (const [s, t] of this.tooBigTally) if (t.closed) { this.tooBigFollowUp(s, t, 'end'); this.tooBigTally.delete(s); }
+    }
+    const count = list.length + Math.max(0, unlisted);
     const copy = p.size - COPY_EXTRA;
     const json = (t: TooBig) => ({
       client_id: findingClientId(t.s), username: t.s.username, conn: t.s.connId, filter: t.filter,
@@ -1196,21 +1261,54 @@ export class DeliveryCorrelator {
     const first = list[0]!, fs = first.s, max = fs.maxPacketSize!;
     // The copy as published would fit: only what the broker adds (a Subscription Identifier) may make it too large.
     const near = copy <= max;
-    const more = p.tooBigCount - 1;
+    const more = count - 1;
     const names = list.slice(1, 6).map((t) => `${who(t.s)} (${t.s.maxPacketSize})`).join(', ');
     const cid = effectiveClientId(fs);
+    const shared = first.share !== null
+      ? ` It is a member of the shared group '${first.share}', which got nothing: mosquitto 2.0.11 gives each message of a shared group to one member in turn and, when it is too large for that member, discards it instead of trying another.`
+      : '';
     const text = `The PUBLISH of frame ${p.frame} from ${who(pub)} on '${p.topic}' was not sent to ${who(fs)}${fs.username && cid !== null ? ` (client id '${cid}')` : ''}, subscribed with '${first.filter}': its copy would be about ${copy} bytes${near ? ' (up to ' + p.size + ' with what the broker may add)' : ''}, `
-      + `${near ? 'which may exceed' : 'larger than'} the Maximum Packet Size of ${max} bytes in the CONNECT of ${who(fs)}${fs.connectFrame !== null ? ` (frame ${fs.connectFrame})` : ''}, so the broker ${near ? 'may discard' : 'discards'} it for that client and tells nobody [MQTT-3.1.2-25]. `
+      + `${near ? 'which may exceed' : 'larger than'} the Maximum Packet Size of ${max} bytes in the CONNECT of ${who(fs)}${fs.connectFrame !== null ? ` (frame ${fs.connectFrame})` : ''}, so the broker ${near ? 'may discard' : 'discards'} it for that client and tells nobody [MQTT-3.1.2-25].${shared} `
       + `This is not an ACL drop: the client asked for packets no larger than that. Raise its Maximum Packet Size or send smaller messages.`
-      + (more > 0 ? ` ${more} more subscriber(s) ${near ? 'may' : 'did'} miss it for the same reason${names !== '' ? `: ${names}${more > 5 ? ', …' : ''}` : ''}.` : '');
+      + (more > 0 ? ` ${more} more subscriber(s) ${near ? 'may' : 'did'} miss it for the same reason${names !== '' ? `: ${names}${more > 5 ? ', …' : ''}` : ''}.` : '')
+      + ` Further such messages for ${count > 1 ? 'these subscribers' : 'it'} are counted, not reported one by one.`;
     this.ctx.emit({
       code: 'withheld-delivery', severity: 'info', conn: fs.connId, clientId: findingClientId(fs), username: fs.username,
       recs: [p.rec, p.ack?.rec], frames: fs.connectFrame !== null ? [p.frame, fs.connectFrame] : [p.frame], topic: p.topic, text,
       extra: {
         cause: 'maximum-packet-size', publisher: { client_id: findingClientId(pub), username: pub.username },
-        subscriber: json(first), subscribers: list.map(json), ...(p.tooBigCount > list.length ? { subscriber_count: p.tooBigCount } : {}),
+        subscriber: json(first), subscribers: list.map(json), ...(count > list.length ? { subscriber_count: count } : {}),
+        ...(first.share !== null ? { share_group: first.share } : {}),
         maximum_packet_size: max, copy_size: copy, copy_size_max: p.size, ...(near ? { near_limit: true } : {}),
         qos: p.qos, packet_id: p.packetId, acl_drop: false, spec: 'MQTT-3.1.2-25',
+      },
+    });
+  }
+
+  /**
+   * The messages withheld from subscriber `s` by its Maximum Packet Size since its last
+   * finding: one info withheld-delivery with the count (`follow_up: true`), when the total
+   * reaches the next power of ten ('step'), when it closes, or at the end of the input.
+   */
+  private tooBigFollowUp(s: Session, t: TooBigTally, when: 'step' | 'close' | 'end'): void {
+    const n = t.total - t.reported;
+    if (n <= 0) return;
+    while (t.next <= t.total) t.next *= 10;
+    t.reported = t.total;
+    const max = s.maxPacketSize;
+    const topics = t.topics.map((x) => `'${x}'`).join(', ') + (t.otherTopics ? ', …' : '');
+    const at = when === 'close' ? ' (its connection closed)' : when === 'end' ? ' (end of the input)' : '';
+    const text = `${n.toLocaleString('en-US')} more message(s) larger than the Maximum Packet Size of ${max} bytes of ${who(s)} were not sent to it${at}: `
+      + `${t.total.toLocaleString('en-US')} in all since frame ${t.firstFrame}, the latest in frame ${t.lastFrame}, on ${topics}, subscribed with '${t.filter}'. `
+      + `The first one's finding explains why [MQTT-3.1.2-25]; this is not an ACL drop.`;
+    this.ctx.emit({
+      code: 'withheld-delivery', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
+      frames: [t.lastFrame], topic: t.topics.length === 1 && !t.otherTopics ? t.topics[0]! : null, text,
+      extra: {
+        cause: 'maximum-packet-size', follow_up: true, withheld_count: n, withheld_total: t.total,
+        first_frame: t.firstFrame, last_frame: t.lastFrame, topics: t.topics, ...(t.otherTopics ? { topics_not_listed: true } : {}),
+        subscriber: { client_id: findingClientId(s), username: s.username, conn: s.connId, filter: t.filter, maximum_packet_size: max, connect_frame: s.connectFrame },
+        maximum_packet_size: max, acl_drop: false, spec: 'MQTT-3.1.2-25',
       },
     });
   }
@@ -1229,7 +1327,7 @@ export class DeliveryCorrelator {
     p.expectations.forEach((e, j) => {
       const rec = gotOf(p, j);
       if (rec !== null) delivered.push({ e, rec });
-      else if (!this.excused(e, p)) missing.push(e);
+      else if (!this.excused(e, p) && !tooBigGroup(p, e)) missing.push(e);
     });
     if (missing.length === 0) return;
     if (delivered.length === 0) this.undelivered(p, missing);
@@ -1758,6 +1856,30 @@ function asList(v: number | number[] | undefined): number[] {
 const NO_INDEXES: number[] = [];
 
 /** The delivery that met p.expectations[j], or null. */
+/** `t` is a member of the shared group expected by `e` (`share:{group}/{filter}` against `$share/{group}/{filter}`). */
+function sameGroup(t: TooBig, e: Expectation): boolean {
+  return t.share !== null && e.shareGroup === t.share && e.key.length === t.filter.length - 1 && e.key.endsWith(t.filter.slice('$share'.length + 1));
+}
+
+/**
+ * A shared group that did not get `p` while one of its members is too small for it: the
+ * message went to that member in turn and was discarded there (tooBigReport() says so), not
+ * an ACL drop.
+ */
+function tooBigGroup(p: Pending, e: Expectation): boolean {
+  if (e.shareGroup === null || p.tooBig === null) return false;
+  for (const t of p.tooBig) if (sameGroup(t, e)) return true;
+  return false;
+}
+
+/** Whether a shared group of `p`'s expectations holding `t` got `p` (then nothing was lost to the member's limit). */
+function groupGot(p: Pending, t: TooBig): boolean {
+  for (let j = 0; j < p.expectations.length; j++) {
+    if (sameGroup(t, p.expectations[j]!) && gotOf(p, j) !== null) return true;
+  }
+  return false;
+}
+
 function gotOf(p: Pending, j: number): PacketRecord | null {
   return j === 0 ? p.got0 : p.gotRest![j - 1]!;
 }

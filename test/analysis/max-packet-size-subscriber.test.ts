@@ -12,7 +12,7 @@ const SUB_V5 = { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'big/#
 const tooBig = (fs: Finding[]) => fs.filter((f) => f.extra['cause'] === 'maximum-packet-size');
 
 describe('a message larger than the Maximum Packet Size of a subscriber', () => {
-  it('mosquitto: QoS 0, 1 and 2 messages of 300 bytes reach the subscriber without a limit, not the one with 100; each is an info finding for the latter', async () => {
+  it('mosquitto: QoS 0, 1 and 2 messages of 300 bytes reach the subscriber without a limit, not the one with 100; one info finding for the latter, then a count', async () => {
     const tap = await Tap.startConf([]);
     const small = await tap.client('small', 'us', 5, [], { maximumPacketSize: 100 });
     small.send(SUB_V5);
@@ -39,8 +39,12 @@ describe('a message larger than the Maximum Packet Size of a subscriber', () => 
     }
     await sleep(50);
     const fs = await tap.end(1500);
-    const found = tooBig(fs);
-    expect(found.map((f) => f.topic)).toEqual(['big/0', 'big/1', 'big/2']);
+    // One finding for the subscriber (the first message), then one follow-up with the count.
+    const found = tooBig(fs).filter((f) => f.extra['follow_up'] === undefined);
+    expect(found.map((f) => f.topic)).toEqual(['big/0']);
+    const follow = tooBig(fs).filter((f) => f.extra['follow_up'] === true);
+    expect(follow).toHaveLength(1);
+    expect(follow[0]!.extra).toMatchObject({ withheld_count: 2, withheld_total: 3, topics: ['big/0', 'big/1', 'big/2'], acl_drop: false });
     for (const f of found) {
       expect(f).toMatchObject({
         code: 'withheld-delivery', severity: 'info', conn: small.meta.id, clientId: 'small', username: 'us',
