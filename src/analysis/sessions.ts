@@ -601,9 +601,9 @@ export class SessionTracker {
     this.ctx.emit({
       code: 'stream-gap', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: rec ? [rec, ...also] : also,
-      text: `The analysis no longer knows every subscription of ${who(s)}: ${cause}. From here on no undelivered-publish or withheld-delivery finding expects a delivery to this connection (that needs all of its subscriptions), and what it receives may count for any shared subscription group; its ${s.subscriptions.size.toLocaleString('en-US')} kept subscription(s) stay in the snapshot.`,
+      text: `No bytes are missing here (every packet is still decoded and forwarded): the analysis itself no longer knows every subscription of ${who(s)}: ${cause}. From here on no undelivered-publish or withheld-delivery finding expects a delivery to this connection (that needs all of its subscriptions), and what it receives may count for any shared subscription group; its ${s.subscriptions.size.toLocaleString('en-US')} kept subscription(s) stay in the snapshot.`,
       extra: {
-        note: 'subscriptions-not-tracked', reason: why, subscriptions_kept: s.subscriptions.size,
+        note: 'subscriptions-not-tracked', reason: why, lost_bytes: 0, subscriptions_kept: s.subscriptions.size,
         subscriptions_not_kept: s.subscriptionsNotKept, max_subscriptions: MAX_SUBSCRIPTIONS,
       },
     });
