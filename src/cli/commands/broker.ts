@@ -14,9 +14,11 @@ export const summary = 'the bundled broker (aedes) with mosquitto password/ACL f
 
 export const usage = `usage: mqttscope broker [--port N] [--host H] [-c mosquitto.conf | --acl FILE --passwd FILE --allow-anonymous] [--broker aedes|mosquitto]
 
-Runs an MQTT 3.1.1 broker that enforces mosquitto 2.0 password_file and
+Runs the bundled MQTT 3.1.1 broker (aedes), or with --broker mosquitto a managed
+mosquitto (MQTT 3.1.1 and 5), that enforces mosquitto 2.0 password_file and
 acl_file rules the way mosquitto does: refused logins get CONNACK 5, a PUBLISH
-the ACL denies is acknowledged and delivered to nobody, a SUBSCRIBE is always
+the ACL denies is accepted (a normal PUBACK/PUBREC at QoS 1/2, nothing at QoS 0)
+and delivered to nobody, a SUBSCRIBE is always
 granted and each message is checked for read access on delivery (and when it is
 queued for an offline session); $share/GROUP/FILTER shared subscriptions deliver
 each message to one member in turn.
@@ -25,19 +27,21 @@ Options:
   --port N            TCP port (default 1883, or the config's listener)
   --host H            address to listen on (default 127.0.0.1)
   -c, --config FILE   mosquitto.conf subset: listener, port, allow_anonymous,
-                      password_file, acl_file (other mosquitto directives are ignored
-                      with a warning; what mosquitto refuses is an error FILE:LINE)
+                      password_file, acl_file, per_listener_settings, max_queued_messages
+                      (other mosquitto directives are ignored with a warning; what
+                      mosquitto refuses is an error FILE:LINE)
   --passwd FILE       mosquitto password_file (plain text or $7$/$6$ hashes)
   --acl FILE          mosquitto acl_file
   --allow-anonymous   let clients without a username in (default: only when there is no --passwd)
-  --broker NAME       aedes (bundled, default) or mosquitto (runs /usr/sbin/mosquitto with the same files)
+  --broker NAME       aedes (bundled, default) or mosquitto (the mosquitto binary found on PATH or in /usr/sbin, /sbin,
+                      /usr/local/sbin, run with the same files)
   -q, --quiet         do not log refused logins and ACL drops
   -h, --help          this help
 
 Example (the Spanish tutorial):
   mqttscope broker --port 1883 --passwd passwd.txt --acl acl.txt
   mosquitto_pub -u user1 -P pass1 -t colombia/cundinamarca/cajica/user1 -m hola   (delivered)
-  mosquitto_pub -u user1 -P pass1 -t panama/colon/user1 -m hola                   (acknowledged, dropped)`;
+  mosquitto_pub -u user1 -P pass1 -t panama/colon/user1 -m hola                   (accepted, dropped: QoS 0, no ack)`;
 
 /** Every option `broker` accepts (each one is in the usage text). */
 export const options = {

@@ -29,7 +29,8 @@ Options:
   --fields                   needs --format json: add the flat 'fields' array
   -h, --help                 this help
 
-Exit status: 0 decoded cleanly, 1 the input had protocol errors (reported), 2 usage error.
+Exit status: 0 decoded cleanly, 1 the input had errors (not hex, or protocol errors;
+reported), 2 usage error.
 
 Example (the PUBLISH that mosquitto_pub -t Room1/Light -m "Turn On" sends):
   mqttscope decode 3014000b526f6f6d312f4c696768745475726e204f6e

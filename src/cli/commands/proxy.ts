@@ -40,8 +40,9 @@ export const usage = `usage: mqttscope proxy --listen [HOST:]PORT --upstream HOS
 
 Listens for MQTT clients and forwards every connection, byte for byte, to the
 broker at --upstream, decoding both directions on the way: packets, sessions,
-QoS flows and findings such as silent ACL drops. Decoding never changes or
-delays what is forwarded.
+QoS flows and findings such as silent ACL drops. Decoding never changes what is
+forwarded; only a client or broker that sends faster than mqttscope can decode is
+slowed to the decoder's pace (docs/proxy.md, Forwarding guarantees).
 
 Options:
   -u, --upstream HOST:PORT   the broker (required)

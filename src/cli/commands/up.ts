@@ -21,7 +21,8 @@ Ctrl-C (SIGINT), SIGTERM or SIGHUP (the terminal closed) stops everything cleanl
 Options:
   -b, --broker BROKER        aedes (bundled, default), mosquitto (runs the mosquitto binary),
                              or HOST:PORT of a broker that is already running
-  --acl FILE                 mosquitto acl_file, enforced by the bundled broker and used to explain drops
+  --acl FILE                 mosquitto acl_file: the broker up starts enforces it, and drops are explained
+                             with it (with --broker HOST:PORT it only explains: that broker has its own)
   --passwd FILE              mosquitto password_file: the broker up starts checks logins with it, and
                              refused CONNECTs say what it makes of the user name and password
   --allow-anonymous          let clients without a username in (default: only when there is no --passwd)
