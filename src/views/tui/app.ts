@@ -360,8 +360,33 @@ export class TuiApp {
     const W = this.layout.side.width;
     const t = this.sideTable(name, W);
     const vp = this.sideVp[name];
-    vp.setHeight(this.layout.side.height);
     vp.setCount(t.rows.length);
+    // The details, wrapped to the width: a finding's explanation (the ACL rule that denied a
+    // publish) or a client's user and packet count were cut at 80 columns, or below the
+    // area's last row without a mark. The area grows into the table's rows for them,
+    // and a text that still does not fit ends in `…`.
+    const L = this.layout;
+    let detailH = L.sideDetail.height;
+    let lines: string[] = [];
+    if (detailH > 0) {
+      const sel = vp.sel >= 0 ? vp.sel : 0;
+      lines = t.rows.length > 0 ? t.detail(sel, W).flatMap((l) => l.split('\n')).flatMap((l) => wrapLine(l, W)) : [];
+      const room = L.side.height + L.sideDetail.height;
+      // The table keeps its rows up to a quarter of the area (at least 3), fewer if it has fewer.
+      const tableMin = Math.min(L.side.height, Math.max(1, Math.min(t.rows.length, Math.max(3, Math.floor(room / 4)))));
+      detailH = Math.max(detailH, Math.min(1 + lines.length, room - tableMin));
+      if (lines.length > detailH - 1) {
+        lines = lines.slice(0, detailH - 1);
+        lines[lines.length - 1] = fit(`${lines[lines.length - 1]!} …`, W);
+      }
+    }
+    const rowsH = L.side.height + L.sideDetail.height - detailH;
+    const sideBox = this.boxes.side!;
+    const detailBox = this.boxes.sideDetail!;
+    sideBox.height = Math.max(1, rowsH);
+    detailBox.top = L.sideDetail.top - (detailH - L.sideDetail.height);
+    detailBox.height = Math.max(1, detailH);
+    vp.setHeight(rowsH);
     const columns = `{bold}{underline}${esc(fit(t.header, W))}{/underline}{/bold}`;
     // One line (a 5-row terminal): the column header says which view this is.
     this.set('sideHead', this.layout.sideHead.height === 1 ? [columns] : [this.paneHead(t.title, W, true), columns]);
@@ -369,8 +394,7 @@ export class TuiApp {
     for (const i of vp.visible()) out.push(tableRow(t.rows[i]!, W, i === vp.sel, t.colours?.[i]));
     if (out.length === 0) out.push(esc(`  (nothing yet)`));
     this.set('side', out);
-    const detail = vp.sel >= 0 ? t.detail(vp.sel, W) : [];
-    this.set('sideDetail', [`{white-bg}{black-fg}${esc(fit(' Details', W))}{/black-fg}{/white-bg}`, ...detail.map((l) => esc(fit(l, W)))]);
+    this.set('sideDetail', [`{white-bg}{black-fg}${esc(fit(' Details', W))}{/black-fg}{/white-bg}`, ...lines.map((l) => esc(fit(l, W)))]);
   }
 
   private drawMessage(): void {
