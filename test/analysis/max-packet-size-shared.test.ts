@@ -73,4 +73,24 @@ describe('a stream of messages too large for one subscriber', () => {
     expect(follow[4]!.extra['topics_not_listed']).toBe(true);
     expect(follow[4]!.text).toContain('1 more message(s) larger than the Maximum Packet Size of 64 bytes');
   });
+
+  it('engine: the count comes when the subscriber closes, and a message decided after that at the end', () => {
+    const h = new Harness({ brokerKind: 'mosquitto' });
+    const small = h.conn(5);
+    small.c({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'small', keepalive: 60, properties: { maximumPacketSize: 64 } });
+    small.s({ cmd: 'connack', sessionPresent: false, reasonCode: 0 });
+    small.sub(1, 'a/#', { qos: 0 });
+    const p = h.conn(5).login('p', undefined);
+    for (let i = 0; i < 3; i++) p.publish({ topic: 'a/1', payload: 'z'.repeat(100), qos: 0 });
+    h.wait(10_000);
+    p.publish({ topic: 'a/2', payload: 'z'.repeat(100), qos: 0 });
+    small.close();
+    h.end();
+    const follow = tooBig(h.findings).filter((f) => f.extra['follow_up'] === true);
+    expect(follow.map((f) => [f.extra['withheld_count'], f.extra['withheld_total']])).toEqual([[2, 3], [1, 4]]);
+    expect(follow[0]!.text).toContain('(its connection closed)');
+    expect(follow[0]!.topic).toBe('a/1');
+    expect(follow[1]!.text).toContain('(end of the input)');
+    expect(follow[1]!.extra['topics']).toEqual(['a/1', 'a/2']);
+  });
 });
