@@ -57,8 +57,11 @@ export function computeLayout(cols: number, rows: number): Layout {
   const detailH = middle >= 10 ? Math.min(6, Math.max(3, Math.floor(middle * 0.3))) : 0;
   // Title and column header above the rows; with 2 rows the column header and one row, with 1 a row only.
   const sideHeadH = middle >= 3 ? 2 : middle === 2 ? 1 : 0;
+  // Side by side, the tree stops one column short of the hex pane: a cut row's `…` and the
+  // two panes' titles ran into the hex offsets (`xxxx…00b0`) with no space between them.
+  const treeCols = split ? treeW - 1 : treeW;
   const pane = (top: number, h: number): [Rect, Rect] =>
-    h >= 2 ? [r(top, 0, treeW, 1), r(top + 1, 0, treeW, h - 1)] : [r(0, 0, W, 0), r(0, 0, W, 0)];
+    h >= 2 ? [r(top, 0, treeCols, 1), r(top + 1, 0, treeCols, h - 1)] : [r(0, 0, W, 0), r(0, 0, W, 0)];
   const [treeHead, tree] = pane(lowTop, treeH);
   let hexHead: Rect;
   let hex: Rect;
