@@ -370,8 +370,12 @@ export class TuiApp {
     let lines: string[] = [];
     if (detailH > 0) {
       const sel = vp.sel >= 0 ? vp.sel : 0;
-      lines = t.rows.length > 0 ? t.detail(sel, W).flatMap((l) => l.split('\n')).flatMap((l) => wrapLine(l, W)) : [];
       const room = L.side.height + L.sideDetail.height;
+      // Only what can show is wrapped (thousands of subscriptions or frames make one long line).
+      for (const l of t.rows.length > 0 ? t.detail(sel, W).flatMap((x) => x.split('\n')) : []) {
+        if (lines.length > room) break;
+        lines.push(...wrapLine(l.slice(0, (room + 1) * W * 2), W));
+      }
       // The table keeps its rows up to a quarter of the area (at least 3), fewer if it has fewer.
       const tableMin = Math.min(L.side.height, Math.max(1, Math.min(t.rows.length, Math.max(3, Math.floor(room / 4)))));
       detailH = Math.max(detailH, Math.min(1 + lines.length, room - tableMin));
