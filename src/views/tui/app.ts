@@ -569,7 +569,7 @@ export class TuiApp {
     if (this.prompt) { this.promptKey(ch, key); this.renderNow(); return; }
     if (this.globalKey(ch, name)) { this.renderNow(); return; }
     if (this.mode === 'packets') this.packetKey(ch, name, key);
-    else this.sideKey(name);
+    else this.sideKey(ch === 'g' ? 'home' : ch === 'G' ? 'end' : name);
     this.renderNow();
   }
 
