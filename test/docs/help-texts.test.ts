@@ -77,3 +77,17 @@ describe('mqttscope decode --help', () => {
     expect(flat(decode.usage)).toMatch(/1 the input had errors \(not hex, or protocol errors; reported\)/);
   });
 });
+
+describe('docs/user-guide.md Security defaults', () => {
+  it('names the commands that take --max-packet-size, and only those take it', () => {
+    const bullet = flat(/- \*\*`--max-packet-size BYTES`\*\* \(([^;]+);/.exec(GUIDE)![1]!);
+    const named = [...bullet.matchAll(/`([a-z]+)`/g)].map((m) => m[1]!).sort();
+    const specs: Record<string, Record<string, unknown>> = { up: up.options, proxy: proxy.options, broker: broker.options, decode: decode.options };
+    const takers = Object.keys(specs).filter((c) => 'max-packet-size' in specs[c]!).sort();
+    expect(named).toEqual(takers);
+    // read does not take it: a user who passes it there gets "unknown option".
+    const r = mqttscope(['read', join(ROOT, 'captures/will.pcap'), '--max-packet-size', '64k']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('mqttscope read: unknown option --max-packet-size');
+  });
+});
