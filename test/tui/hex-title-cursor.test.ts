@@ -65,3 +65,30 @@ describe('hex pane title in the real TUI (tmux)', () => {
     s.send('q');
   }, 30_000);
 });
+
+describe('hex cursor after a change of packet (tmux)', () => {
+  const suite = demoCaptureSuite('hex-cursor-sync');
+
+  it('Tab into the hex pane puts the cursor on the selected field, not on an offset of the previous packet', async () => {
+    const s = suite.open(80, 24);
+    await s.waitText('FILE (end)');
+    for (let i = 0; i < 6; i++) s.send('Down');
+    await s.waitText('Packet 7 (frame');
+    s.send('Tab');
+    s.send('Tab');
+    await s.waitFor((x) => /Bytes 0–0 of 22 \(1\): Header Flags/.test(x), 'Header Flags');
+    for (let i = 0; i < 10; i++) s.send('Right');
+    await s.waitText('Bytes 4–14 of 22 (11): Topic — cursor 10 (7th of 11)');
+    await s.sendEscape();
+    // Packet 10 is the PUBACK (4 bytes): no Topic, so the tree selects the Header Flags.
+    for (let i = 0; i < 3; i++) s.send('Down');
+    await s.waitText('Packet 10 (frame');
+    s.send('Tab');
+    s.send('Tab');
+    const screen = await s.waitFor((x) => /Bytes 0–0 of 4 \(1\): Header Flags/.test(x) && x.includes('0000  40 02 00 07'), 'the PUBACK in the hex pane');
+    expect(screen).not.toContain('cursor 3');
+    s.send('Right');
+    await s.waitText('Bytes 1–1 of 4 (1): Remaining Length');
+    s.send('q');
+  }, 30_000);
+});

@@ -608,7 +608,14 @@ export class TuiApp {
       if (order.length === 1) { this.flash(NO_DETAIL_PANES, 'yellow-fg'); return; }
       const i = Math.max(0, order.indexOf(this.focus));
       this.focus = order[(i + (key.shift ? order.length - 1 : 1)) % order.length]!;
-      if (this.focus === 'hex' && this.hexCursor === null) this.hexCursor = this.highlight()?.[0] ?? 0;
+      // The cursor starts on the selected field: one left at an offset of the previous
+      // packet (the tree's selection moved to another field, or the packet is shorter)
+      // sat on a byte the highlighted field does not own.
+      if (this.focus === 'hex') {
+        const hl = this.highlight();
+        const c = this.hexCursor;
+        if (c === null || (hl ? c < hl[0] || c >= hl[1] : c >= (this.treeRec?.bytes.length ?? 0))) this.hexCursor = hl?.[0] ?? 0;
+      }
       return;
     }
     if (ch === 'n' || ch === 'N') { this.nextProblem(ch === 'n' ? 1 : -1); return; }
