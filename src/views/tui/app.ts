@@ -608,6 +608,7 @@ export class TuiApp {
       if (order.length === 1) { this.flash(NO_DETAIL_PANES, 'yellow-fg'); return; }
       const i = Math.max(0, order.indexOf(this.focus));
       this.focus = order[(i + (key.shift ? order.length - 1 : 1)) % order.length]!;
+      this.holdPacket();
       // The cursor starts on the selected field: one left at an offset of the previous
       // packet (the tree's selection moved to another field, or the packet is shorter)
       // sat on a byte the highlighted field does not own.
@@ -622,6 +623,17 @@ export class TuiApp {
     if (this.focus === 'list') this.listKey(ch, name);
     else if (this.focus === 'tree') this.treeKey(ch, name);
     else this.hexKey(ch === 'g' ? 'home' : ch === 'G' ? 'end' : name);
+  }
+
+  /**
+   * The tree or hex pane took the focus: stop following, so that the packet being read
+   * stays put. Following moved the selection to each new packet, and a keep-alive
+   * PINGREQ replaced the tree under the reader. `f`, `End` or `G` follow again.
+   */
+  private holdPacket(): void {
+    if (this.focus === 'list' || !this.state.follow || !this.opts.live) return;
+    this.state.follow = false;
+    if (this.state.count() > 0) this.flash('not following new packets while you read this one (f follows again)');
   }
 
   /** The packet-view panes on screen, in Tab order. */
@@ -641,7 +653,7 @@ export class TuiApp {
       case 'home': vp.home(); break;
       case 'end': vp.end(); s.follow = true; break;
       case 'enter':
-        if (this.layout.tree.height > 0) this.focus = 'tree';
+        if (this.layout.tree.height > 0) { this.focus = 'tree'; this.holdPacket(); }
         else this.flash(NO_DETAIL_PANES, 'yellow-fg');
         return;
       default:

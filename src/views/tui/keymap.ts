@@ -13,7 +13,7 @@ export const GLOBAL_KEYS: KeyHelp[] = [
   { keys: '4 o', what: 'QoS / packet-id flows with state and latency', bar: 'flows', barKeys: '4' },
   { keys: '5 x', what: 'findings; enter jumps to the packets involved', bar: 'findings', barKeys: '5' },
   { keys: 'w', what: 'write the shown packets to a pcap file (asks for a path)', bar: 'write' },
-  { keys: 'f', what: 'follow new packets (live); scrolling up stops following', bar: 'follow' },
+  { keys: 'f', what: 'follow new packets (live); scrolling up or reading a packet in the tree stops following', bar: 'follow' },
   { keys: 'space', what: 'pause / resume the display (capture continues); in the tree: expand', bar: 'pause' },
   { keys: 'h', what: 'lab explanation (in a lab)' },
   { keys: 'Esc', what: 'back to the packet list (focus on it); clear finding marks' },
