@@ -40,4 +40,20 @@ describe('TUI live: reading a packet holds it (tmux)', () => {
     s.send('q');
     await s.waitFor(() => s.dead(), 'exit after q');
   }, 30_000);
+
+  it('Tab before the first packet does not stop following', async () => {
+    const s = new TmuxSession(`node ${JSON.stringify(join(ROOT, 'test/tui/harness.mjs'))} ${JSON.stringify(dist)} --live 0`, 80, 24, ROOT);
+    sessions.push(s);
+    // The harness sends a CONNECT and a CONNACK, then nothing: filter them out to have an empty list.
+    await s.waitText('2 pkts');
+    s.send('/');
+    s.send('publish', true);
+    s.send('Enter');
+    await s.waitText('no packet matches the filter');
+    s.send('Tab');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.capture()).toContain('| FOLLOW |');
+    s.send('q');
+    await s.waitFor(() => s.dead(), 'exit after q');
+  }, 30_000);
 });

@@ -631,9 +631,10 @@ export class TuiApp {
    * PINGREQ replaced the tree under the reader. `f`, `End` or `G` follow again.
    */
   private holdPacket(): void {
-    if (this.focus === 'list' || !this.state.follow || !this.opts.live) return;
+    // Nothing to read yet (waiting for packets): the first ones are followed as usual.
+    if (this.focus === 'list' || !this.state.follow || !this.opts.live || this.state.count() === 0) return;
     this.state.follow = false;
-    if (this.state.count() > 0) this.flash('not following new packets while you read this one (f follows again)');
+    this.flash('not following new packets while you read this one (f follows again)');
   }
 
   /** The packet-view panes on screen, in Tab order. */
