@@ -3,8 +3,9 @@
 // (with one finding saying so) and forwarding is not affected.
 //
 // Decoding runs on the thread that forwards, so it is time-boxed. Bytes are
-// decoded at once until `sliceMs` has passed since the first decoding of this
-// turn of the event loop (one clock read per chunk). Past that, the rest of the chunk and what comes
+// decoded at once until `sliceMs` has passed since the first decoding of the
+// current window (one clock read per chunk; a window ends when a deferred turn
+// drains the queue). Past that, the rest of the chunk and what comes
 // after it (chunks, and opens, closes and ticks, so that the engine sees every
 // event in arrival order across connections) wait in one queue, decoded in
 // slices of `sliceMs` between the loop's turns. A chunk is fed to the engine in
@@ -106,8 +107,8 @@ export class DecodeTap implements ConnectionTap {
   private readonly perConn = new Map<string, ConnQueue>();
   /** Connections with a paused sender. */
   private readonly held = new Set<ConnQueue>();
-  /** Clock at the first decoding of this turn of the event loop (-1: none yet). */
-  private turnStart = -1;
+  /** Clock at the first decoding of the current window (-1: none open; see openWindow). */
+  private windowStart = -1;
   private turnScheduled = false;
   /** Bytes per engine call, adapted so that a call takes about PIECE_MS. */
   private piece = PIECE_START;
@@ -159,15 +160,15 @@ export class DecodeTap implements ConnectionTap {
   private dataFramed(meta: ConnMeta, dir: Direction, chunk: Uint8Array, time: number, frame: number | undefined): void {
     let off = 0;
     if (this.head === this.q.length) {
-      // One clock read per chunk: the first of a turn notes the turn's start, the others compare with it.
-      const first = this.turnStart < 0;
-      if (first) this.startTurn();
-      if (first || this.clock() - this.turnStart < this.sliceMs) {
+      // One clock read per chunk: the first of a window notes its start, the others compare with it.
+      const first = this.windowStart < 0;
+      if (first) this.openWindow();
+      if (first || this.clock() - this.windowStart < this.sliceMs) {
         if (chunk.length <= this.piece) {
           this.runData(meta, dir, chunk, time, frame);
           return;
         }
-        off = this.feed(meta, dir, chunk, 0, time, frame, this.turnStart + this.sliceMs);
+        off = this.feed(meta, dir, chunk, 0, time, frame, this.windowStart + this.sliceMs);
         if (off === chunk.length) return;
       }
     }
@@ -234,10 +235,16 @@ export class DecodeTap implements ConnectionTap {
     this.defer(() => this.turn());
   }
 
-  /** The first decoding since the loop's last turn: note the time, and reset the budget after this turn's I/O. */
-  private startTurn(): void {
-    this.turnStart = this.clock();
-    if (!this.turnScheduled) this.scheduleTurn();
+  /**
+   * The first decoding of a window: note the time. Decoding runs at once until the window
+   * is sliceMs old; the first chunk after that waits in the queue for a deferred turn
+   * (after this turn's I/O), which decodes it in a slice of its own and closes the window.
+   * (It used to be one deferred turn for every turn of the event loop that decoded
+   * anything, to reset the budget: on small reads that setImmediate cost the proxy more
+   * CPU than the decoding of the chunk.)
+   */
+  private openWindow(): void {
+    this.windowStart = this.clock();
   }
 
   /** The next piece takes about PIECE_MS at this cost (`bytes` decoded in `ms`). */
@@ -249,13 +256,13 @@ export class DecodeTap implements ConnectionTap {
   private turn(): void {
     this.turnScheduled = false;
     if (this.head < this.q.length) {
-      this.startTurn();
-      const deadline = this.turnStart + this.sliceMs;
+      this.openWindow();
+      const deadline = this.windowStart + this.sliceMs;
       while (this.head < this.q.length && this.step(deadline) && this.clock() < deadline);
       this.compact();
       if (this.head < this.q.length && !this.turnScheduled) this.scheduleTurn();
     }
-    this.turnStart = -1;
+    this.windowStart = -1;
   }
 
   /**

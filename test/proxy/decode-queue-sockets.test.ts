@@ -19,7 +19,7 @@ function heldSchedule(): { opts: { clock: () => number; defer: (f: () => void) =
   let now = 0;
   let deferred: (() => void)[] = [];
   return {
-    // Each clock read is 10 ms later: the first chunk of a turn is decoded, the rest waits.
+    // Each clock read is 10 ms later: the first chunk of a window is decoded, the rest waits.
     opts: { clock: () => (now += 10), defer: (f) => { deferred.push(f); }, sliceMs: 5 },
     pending: () => deferred.length,
     run() {
@@ -55,17 +55,22 @@ describe('decode queue through the proxy: failures of the analysis clock', () =>
     socks.push(c);
     const srv = await up.next();
     const got = collect(srv);
-    c.write(connectPacket('ticker'));
+    c.write(connectPacket('ticker')); // decoded at once: it opens a decoding window
     await waitFor(() => got.bytes() >= 16, 5000, 'the CONNECT upstream');
-    sched.run(); // a new turn: the next chunk is decoded at once, the ones after it wait
-    c.write(publish(10));
+    c.write(publish(10)); // the clock says the window is over: it waits for a deferred turn
     await waitFor(() => got.bytes() >= 16 + 15, 5000, 'the first PUBLISH upstream');
-    c.write(publish(20));
+    expect(proxy.stats().decodeQueuedBytes).toBe(15);
+    sched.run(); // the deferred turn decodes it and closes the window
+    expect(proxy.stats().decodeQueuedBytes).toBe(0);
+    c.write(publish(20)); // opens a new window: decoded at once
     await waitFor(() => got.bytes() >= 16 + 15 + 25, 5000, 'the second PUBLISH upstream');
-    expect(proxy.stats().decodeQueuedBytes).toBe(25);
-    proxy.tick(1_000_000); // waits behind the queued PUBLISH
-    c.write(publish(30));
+    expect(proxy.stats().decodeQueuedBytes).toBe(0);
+    c.write(publish(30)); // past the window: waits
     await waitFor(() => got.bytes() >= 16 + 15 + 25 + 35, 5000, 'the third PUBLISH upstream');
+    expect(proxy.stats().decodeQueuedBytes).toBe(35);
+    proxy.tick(1_000_000); // waits behind the queued PUBLISH
+    c.write(publish(40));
+    await waitFor(() => got.bytes() >= 16 + 15 + 25 + 35 + 45, 5000, 'the fourth PUBLISH upstream');
     // The turn that reaches the tick: before, the engine's exception escaped from the
     // deferred turn (an uncaught exception in `up`, which ends the process).
     expect(() => sched.run()).not.toThrow();
@@ -73,10 +78,10 @@ describe('decode queue through the proxy: failures of the analysis clock', () =>
     expect(proxy.logs).toEqual(['analysis tick failed: tick exploded']);
     expect(proxy.stats().decodeQueuedBytes).toBe(0);
     // Every packet, the ones queued after the tick included, was decoded.
-    expect(proxy.packets().map((p) => p.summary.type)).toEqual([1, 3, 3, 3]);
+    expect(proxy.packets().map((p) => p.summary.type)).toEqual([1, 3, 3, 3, 3]);
     // Forwarding goes on.
     c.write(publish(5));
-    await waitFor(() => got.bytes() >= 16 + 15 + 25 + 35 + 10, 5000, 'a PUBLISH after the failed tick');
+    await waitFor(() => got.bytes() >= 16 + 15 + 25 + 35 + 45 + 10, 5000, 'a PUBLISH after the failed tick');
   });
 
   it('a tick that throws while close() decodes what is queued does not make close() fail', async () => {

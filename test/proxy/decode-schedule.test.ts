@@ -60,7 +60,7 @@ class Rig {
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 describe('DecodeTap time box', () => {
-  it('decodes at once while the turn has budget left, then queues in arrival order across connections', () => {
+  it('decodes at once while the window has budget left, then queues in arrival order across connections', () => {
     const r = new Rig({ sliceMs: 5 });
     r.tap.open(meta('a'), 0);
     r.tap.open(meta('b'), 0);
@@ -83,6 +83,29 @@ describe('DecodeTap time box', () => {
     const order = r.calls.filter((c) => !c.startsWith('data a'));
     expect(order).toEqual(['open a', 'open b', 'data b s2c z', 'tick 4', 'close a']);
     expect(r.tap.queuedBytes).toBe(0);
+  });
+
+  it('small chunks within one window are decoded at once and defer nothing; the first past the window waits for one deferred turn, which closes the window', () => {
+    const r = new Rig({ sliceMs: 5 });
+    r.tap.open(meta('a'), 0);
+    // 400 reads of 10 bytes, 0.01 ms each: 4 ms in all, inside one window.
+    for (let i = 0; i < 400; i++) r.tap.data('a', 'c2s', bytes('k'.repeat(10)), i);
+    expect(r.seen.get('a c2s')!.length).toBe(4000);
+    // No setImmediate per read (nor per turn of the loop): it cost more than decoding a small read.
+    expect(r.deferred.length).toBe(0);
+    r.now += 2; // the window is 6 ms old
+    r.tap.data('a', 'c2s', bytes('late'), 500);
+    expect(r.seen.get('a c2s')!.endsWith('late')).toBe(false);
+    expect(r.tap.queuedBytes).toBe(4);
+    expect(r.deferred.length).toBe(1);
+    r.turn();
+    expect(r.seen.get('a c2s')!.endsWith('late')).toBe(true);
+    expect(r.deferred.length).toBe(0);
+    // The window is closed: the next read opens a new one and is decoded at once.
+    r.now += 100;
+    r.tap.data('a', 'c2s', bytes('next'), 600);
+    expect(r.seen.get('a c2s')!.endsWith('next')).toBe(true);
+    expect(r.deferred.length).toBe(0);
   });
 
   it('a turn decodes for one slice, feeding a long chunk in pieces', () => {
