@@ -40,4 +40,12 @@ describe('README.md: the Debian packages the tests use', () => {
     const quick = /npm test +# the test suite \(needs ([^)]+)\)/.exec(readme)![1]!;
     expect(quick.split(/, | and /).sort()).toEqual([...listed].sort());
   });
+
+  it('.ci/run installs every package of that line (CI=true makes a missing one a failure, not a skip)', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const listed = /The Debian packages the tests use: `apt-get install -y ([a-z0-9 -]+)`/.exec(readme)![1]!.trim().split(/\s+/);
+    const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
+    const installs = /for pkg in ([a-z0-9 -]+); do/.exec(ci)![1]!.trim().split(/\s+/);
+    expect(listed.filter((p) => !installs.includes(p))).toEqual([]);
+  });
 });
