@@ -114,11 +114,13 @@ export async function run(argv: string[]): Promise<number> {
       }, w.log);
       return startWiredProxy(settings, backend.at, w);
     },
+    // The address clients use first: the TUI joins these lines on one status line, and at 80
+    // columns the end of it is cut.
     banner: (p) => [
+      ...listenLines(p, Boolean(settings.tls)),
       backend!.kind === 'external'
         ? `forwarding to the broker at ${endpointString(backend!.at)}`
         : `${backend!.kind} broker on ${endpointString(backend!.at)} (private; connect through the proxy)`,
-      ...listenLines(p, Boolean(settings.tls)),
       clientHint(p, Boolean(settings.tls), values.passwd !== undefined && !values['allow-anonymous']),
       'Ctrl-C to stop',
     ],
