@@ -55,11 +55,12 @@ export const options = {
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
-function describeEvent(e: SecurityEvent): string {
+export function describeEvent(e: SecurityEvent): string {
   const who = `${e.clientId === '' ? '(empty client id)' : e.clientId}${e.username !== null ? ` (user ${e.username})` : ' (no username)'}`;
   switch (e.kind) {
     case 'connect-refused': return `refused CONNECT from ${who}: ${e.reason}; sent CONNACK ${e.returnCode}`;
-    case 'publish-denied': return `denied PUBLISH from ${who} to '${e.topic}' (QoS ${e.qos}): acknowledged and dropped`;
+    // QoS 0 has no acknowledgement: the client is told nothing either way.
+    case 'publish-denied': return `denied PUBLISH from ${who} to '${e.topic}' (QoS ${e.qos}): ${e.qos === 0 ? 'dropped (QoS 0: no acknowledgement)' : e.qos === 1 ? 'acknowledged (PUBACK 0) and dropped' : 'acknowledged (PUBREC 0) and dropped'}`;
     case 'delivery-withheld': return e.offline
       ? `withheld '${e.topic}' from the offline session ${who}: no read access, not queued`
       : `withheld '${e.topic}' from ${who}: no read access`;
