@@ -1,6 +1,8 @@
 // `mqttscope proxy`: the transparent proxy and live view in front of any broker.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import net from 'node:net';
 import tls from 'node:tls';
 import { endpointString, type Endpoint } from '../../model/types.js';
@@ -222,12 +224,22 @@ export function listenLines(p: ProxyHandle, tls: boolean): string[] {
   return lines;
 }
 
-export function clientHint(p: ProxyHandle, tls: boolean, needsLogin = false): string {
+/**
+ * The client command for the banner. `tlsCert`: the --tls-cert file (TLS to clients), whose
+ * CA the hint names: `mqttscope cert --out DIR` writes DIR/ca.crt next to DIR/server.crt, so
+ * that file when it is there, else a placeholder (not a path that does not exist).
+ */
+export function clientHint(p: ProxyHandle, tlsCert: string | undefined, needsLogin = false): string {
   const port = p.port === 1883 ? '' : ` -p ${p.port}`;
   const host = p.address.host === '127.0.0.1' || p.address.host === '0.0.0.0' || p.address.host === '::' ? '' : ` -h ${p.address.host}`;
   // With a password_file and no anonymous access, an anonymous client is refused (CONNACK 5).
   const login = needsLogin ? ' -u USER -P PASSWORD' : '';
-  return `try: mosquitto_pub${host}${port}${tls ? ' --cafile ca.crt' : ''}${login} -t Room1/Light -m "Turn On"`;
+  let cafile = '';
+  if (tlsCert !== undefined) {
+    const ca = join(dirname(tlsCert), 'ca.crt');
+    cafile = ` --cafile ${existsSync(ca) ? ca : 'CA_FILE'}`;
+  }
+  return `try: mosquitto_pub${host}${port}${cafile}${login} -t Room1/Light -m "Turn On"`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -244,7 +256,7 @@ export async function run(argv: string[]): Promise<number> {
     banner: (p) => [
       ...listenLines(p, Boolean(settings.tls)),
       `forwarding to ${settings.upstreamTls ? 'mqtts://' : ''}${endpointString(upstream)}`,
-      clientHint(p, Boolean(settings.tls)),
+      clientHint(p, settings.tls ? values['tls-cert'] : undefined),
     ],
     // Say now, not at the first client, when nothing answers there; the session goes on
     // (the broker may come up later).

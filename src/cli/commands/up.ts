@@ -121,7 +121,7 @@ export async function run(argv: string[]): Promise<number> {
       backend!.kind === 'external'
         ? `forwarding to the broker at ${endpointString(backend!.at)}`
         : `${backend!.kind} broker on ${endpointString(backend!.at)} (private; connect through the proxy)`,
-      clientHint(p, Boolean(settings.tls), values.passwd !== undefined && !values['allow-anonymous']),
+      clientHint(p, settings.tls ? values['tls-cert'] : undefined, values.passwd !== undefined && !values['allow-anonymous']),
       'Ctrl-C to stop',
     ],
     // A broker of the user's (--broker HOST:PORT) may be down: say so now, not at the first client.
