@@ -9,7 +9,7 @@ import type { Finding, PacketRecord, SubscriptionRequest, SummaryRecord } from '
 import type { ConnMeta, Note, ProtocolVersion } from '../model/types.js';
 import { palette, type Palette } from './color.js';
 import {
-  clientLabel, clockTime, ellipsis, payloadPreview, publishPreview, reasonCodeString, reasonFailed, reasonWords,
+  clientAddress, clientLabel, clockTime, ellipsis, payloadPreview, publishPreview, reasonCodeString, reasonFailed, reasonWords,
   printable, severityMark, typeName, versionName, type ClockOptions,
 } from './format.js';
 import type { View, ViewOptions } from './index.js';
@@ -220,7 +220,8 @@ export function formatFindingLine(f: Finding, opts: LineOptions = {}): string {
   const p = palette(opts.color ?? false);
   const col = severityColor(p, f.severity);
   const frames = f.frames.length === 0 ? '' : `${f.frames.slice(0, 8).map((n) => `#${n}`).join(' ')}${f.frames.length > 8 ? ' …' : ''}`;
-  const who = f.clientId || f.username || f.conn;
+  // As packet lines name a client without an id: by its address, not the whole connection id.
+  const who = f.clientId || f.username || clientAddress(f.conn);
   const topic = f.topic !== null ? `'${printable(f.topic)}'` : '';
   // Head: what and where, so the finding links to its packets at a glance;
   // then the explanation on its own indented line.
