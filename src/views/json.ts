@@ -4,7 +4,7 @@ import type { Finding, PacketRecord, SummaryRecord } from '../model/packet.js';
 import { hexByte, hexOf } from '../dissect/utf8.js';
 import { BIDI_CLASS, isoMicros } from './format.js';
 import type { View, ViewOptions } from './index.js';
-import { packetToJson, type PacketJsonOptions } from './packet-json.js';
+import { packetJsonText, packetToJson, type PacketJsonOptions } from './packet-json.js';
 
 const FINDING_KEYS = new Set(['kind', 'code', 'severity', 'time', 'conn', 'client_id', 'username', 'frames', 'topic', 'text']);
 
@@ -96,7 +96,11 @@ const RAW_CONTROL = new RegExp(`[\\u007f-\\u009f${BIDI_CLASS}]`, 'g');
  * `--format json`. (They can only occur inside strings.)
  */
 export function jsonLine(o: unknown): string {
-  const s = JSON.stringify(o);
+  return escapeRawControls(JSON.stringify(o));
+}
+
+/** JSON text with DEL, the C1 controls and the bidi formatting characters escaped (see jsonLine). */
+function escapeRawControls(s: string): string {
   RAW_CONTROL.lastIndex = 0;
   if (!RAW_CONTROL.test(s)) return s;
   return s.replace(RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -114,8 +118,9 @@ export function createJsonView(opts: ViewOptions): View {
   const po = { fields: opts.fields ?? false, showSecrets: opts.showSecrets ?? false };
   return {
     record(r) {
-      const o = r.kind === 'finding' ? findingToJson(r) : packetRecordJson(r, po);
-      opts.out.write(jsonLine(o) + '\n');
+      // Most packets: their JSON text written directly (packetJsonText), else the object.
+      const text = r.kind === 'packet' ? packetJsonText(r, po) : null;
+      opts.out.write((text !== null ? escapeRawControls(text) : jsonLine(r.kind === 'finding' ? findingToJson(r) : packetRecordJson(r, po))) + '\n');
     },
     end(summary) {
       if (summary) opts.out.write(jsonLine(summaryToJson(summary)) + '\n');
