@@ -6,6 +6,7 @@
 // `topic` lines before the first `user` line apply to clients without a username.
 // Fields are separated by single spaces (strtok " "): a tab is part of a word.
 import { AclFileError, readConfigText } from './errors.js';
+import { MOSQUITTO_MAX_TOPIC_LEVELS } from './topic.js';
 import { firstWord, keywordProblem, refusedCharacter, showWord, strayWhitespace, trimC, trimEndC } from './mosquitto-text.js';
 
 export type AclAccess = 'read' | 'write' | 'readwrite' | 'deny';
@@ -49,6 +50,24 @@ export function filterProblem(filter: string): string | null {
     const l = levels[i]!;
     if (l.includes('#') && (l !== '#' || i !== levels.length - 1)) return `'#' must be a whole level and the last one`;
     if (l.includes('+') && l !== '+') return `'+' must be a whole level`;
+  }
+  return null;
+}
+
+/** The most bytes mosquitto_sub_topic_check() takes in a topic (an MQTT string's limit). */
+const MAX_TOPIC_BYTES = 65535;
+
+/**
+ * mosquitto_sub_topic_check() also refuses an ACL topic of more than 65535 bytes or
+ * with more than 200 '/' (checked before %u / %c are substituted): mosquitto then
+ * does not start. Returns the problem or null.
+ */
+function sizeProblem(topic: string): string | null {
+  const bytes = Buffer.byteLength(topic, 'utf8');
+  if (bytes > MAX_TOPIC_BYTES) return `it is ${bytes} bytes long, and mosquitto takes at most ${MAX_TOPIC_BYTES}`;
+  const slashes = topic.split('/').length - 1;
+  if (slashes > MOSQUITTO_MAX_TOPIC_LEVELS - 1) {
+    return `it has ${slashes + 1} levels (${slashes} '/'), and mosquitto takes at most ${MOSQUITTO_MAX_TOPIC_LEVELS} (${MOSQUITTO_MAX_TOPIC_LEVELS - 1} '/')`;
   }
   return null;
 }
@@ -107,6 +126,8 @@ export function parseAclFile(text: string, path: string): AclFile {
     } else {
       topic = second!.word;
     }
+    const tooBig = sizeProblem(topic);
+    if (tooBig) fail(`invalid ACL topic '${showWord(topic.length > 60 ? `${topic.slice(0, 40)}…` : topic)}': ${tooBig}`);
     const problem = filterProblem(topic);
     if (problem) fail(`invalid ACL topic '${showWord(topic)}': ${problem}${/\s#/.test(topic) ? ` (${NO_TRAILING_COMMENT}: it reads the rest of the line as the topic)` : ''}`);
     const stray = strayWhitespace(topic);
