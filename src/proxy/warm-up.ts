@@ -23,8 +23,15 @@ export function startWarmUp(opts: WarmUpOptions, schedule: WarmUpSchedule = {}):
   let cancelled = false;
   let finish!: (ran: boolean) => void;
   const done = new Promise<boolean>((r) => { finish = r; });
+  const isBusy = (): boolean => {
+    try {
+      return schedule.busy?.() === true;
+    } catch {
+      return true; // cannot tell: give up rather than throw out of a timer
+    }
+  };
   const slice = (): void => {
-    if (cancelled || schedule.busy?.() === true) { finish(false); return; }
+    if (cancelled || isBusy()) { finish(false); return; }
     const t0 = performance.now();
     while (w.step()) {
       if (performance.now() - t0 >= sliceMs) {

@@ -35,4 +35,9 @@ describe('warm-up scheduler', () => {
     expect(await w.done).toBe(false);
     expect(slices).toBe(3);
   });
+
+  it('a busy check that throws gives the warm-up up instead of throwing out of the timer', async () => {
+    const w = startWarmUp({}, { busy: () => { throw new Error('no stats here'); } });
+    expect(await w.done).toBe(false);
+  });
 });
