@@ -16,7 +16,7 @@ export const qosLab: Lab = {
     'Each hop is its own flow: client→broker and broker→client use their own packet ids.',
   ].join('\n'),
   tuiHint: [
-    'The Flags column is DUP, QoS, RETAIN: .0. .1. .2. for the three publishes.',
+    'The dqr column is DUP, QoS, RETAIN: .0. .1. .2. for the three publishes.',
     'Select a PUBREL and open Header Flags in the tree to see 0010.',
     'Press 4 (flows) to see each flow with its state and latency, then 1 to come back.',
   ].join('\n'),

@@ -17,7 +17,7 @@ export const retainedLab: Lab = {
     '   delivery, not one from the store [MQTT-3.3.1-9].',
     '4. "later-app" subscribes and gets nothing.',
   ].join('\n'),
-  tuiHint: 'The Flags column shows r for RETAIN=1 (.1r). Press 3 (topics) to see the topic tree with its retained value before and after step 3.',
+  tuiHint: 'The dqr column (DUP, QoS, RETAIN) shows r for RETAIN=1 (.1r). Press 3 (topics) to see the topic tree with its retained value before and after step 3.',
   lineHint: 'Watch r1 (RETAIN=1) in the flags (d0 q1 r1) of steps 1 and 3, and of what each subscriber gets.',
   expectFindings: [],
   async script(ctx) {

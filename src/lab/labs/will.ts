@@ -11,12 +11,13 @@ export const willLab: Lab = {
     'message follow the client id.',
     '',
     'Then its TCP connection is destroyed: no DISCONNECT is sent. The broker must publish',
-    'the will [MQTT-3.1.2-8]: look for the broker→client PUBLISH to "watcher" right after',
-    'the connection of fragile ends, and for the will-published finding.',
+    'the will [MQTT-3.1.2-8]: look for the broker→client PUBLISH of lab/will/fragile to',
+    '"watcher", with no DISCONNECT from fragile before it (the views list packets, not the',
+    'closing of a connection), and for the will-published finding.',
     'A clean DISCONNECT would have discarded the will [MQTT-3.1.2-10].',
   ].join('\n'),
   tuiHint: 'Select the CONNECT of fragile and open Connect Flags in the tree. Press 5 (findings) to see the will-published finding.',
-  lineHint: 'The CONNECT of fragile shows will=lab/will/fragile q1; the finding is the !! line.',
+  lineHint: 'The CONNECT of fragile shows will=lab/will/fragile q1; the finding is the !! line and names that CONNECT and the will PUBLISH by number (#5 #11).',
   expectFindings: ['will-published'],
   async script(ctx) {
     await ctx.step('"watcher" connects and subscribes to lab/will/#');

@@ -1,0 +1,134 @@
+// What a lab says (explanation, hints, narration) against what it really showed:
+// the line view's records of one fast run per lab, and the TUI's own column header
+// and key table for the TUI hints.
+import { Writable } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LABS, runLab } from '../../src/lab/index.js';
+import { GLOBAL_KEYS } from '../../src/views/tui/keymap.js';
+import { headerRow } from '../../src/views/tui/packet-row.js';
+
+const lab = (name: string) => LABS.find((l) => l.name === name)!;
+
+interface Rec { no: number; client: string; dir: string; type: string; rest: string }
+interface Run { text: string; recs: Rec[]; findings: Array<{ code: string; frames: number[]; client: string }> }
+
+async function play(name: string): Promise<Run> {
+  let text = '';
+  const out = new Writable({ write(chunk, _e, cb) { text += String(chunk); cb(); } });
+  await runLab(lab(name), { fast: true, out });
+  const recs: Rec[] = [];
+  const findings: Run['findings'] = [];
+  for (const line of text.split('\n')) {
+    const p = /^\S+ #(\d+)\s+(\S+)\s+([→←])\s+(\S+)\s*(.*)$/.exec(line);
+    if (p) recs.push({ no: Number(p[1]), client: p[2]!, dir: p[3]!, type: p[4]!, rest: p[5]! });
+    const f = /^\S+ !! (\S+)\s+((?:#\d+\s+)+)(\S+)/.exec(line);
+    if (f) findings.push({ code: f[1]!, frames: f[2]!.trim().split(/\s+/).map((x) => Number(x.slice(1))), client: f[3]! });
+  }
+  return { text, recs, findings };
+}
+
+/** The packet id a record shows (id=N), or null. */
+const idOf = (r: Rec): number | null => { const m = /\bid=(\d+)/.exec(r.rest); return m ? Number(m[1]) : null; };
+
+describe('TUI hints name what the TUI has', () => {
+  const header = headerRow(120).trim().split(/\s+/);
+  for (const l of LABS) {
+    it(`lab ${l.name}: every column its TUI hint names is a packet list column`, () => {
+      for (const m of (l.tuiHint ?? '').matchAll(/\b(\S+) column\b/g)) expect(header, `${l.name}: "${m[0]}"`).toContain(m[1]);
+    });
+    it(`lab ${l.name}: every "Press N (view)" is the key the help bar gives that view`, () => {
+      for (const m of (l.tuiHint ?? '').matchAll(/\b[Pp]ress (\d) \((\w+)\)/g)) {
+        const k = GLOBAL_KEYS.find((g) => g.barKeys === m[1]);
+        expect(k?.bar, `${l.name}: "${m[0]}"`).toBe(m[2]);
+      }
+    });
+  }
+});
+
+describe('lab narration and hints match the records', () => {
+  const runs = new Map<string, Run>();
+  beforeAll(async () => {
+    for (const name of ['qos', 'will', 'session', 'acl', 'remaining-length']) runs.set(name, await play(name));
+  }, 60_000);
+
+  it('qos: no id at QoS 0, each ack carries the id of its PUBLISH, the two hops use their own ids', () => {
+    const { recs } = runs.get('qos')!;
+    const pubs = recs.filter((r) => r.type === 'PUBLISH');
+    const q0 = pubs.filter((r) => /\bq0\b/.test(r.rest));
+    expect(q0).toHaveLength(2);
+    for (const r of q0) expect(idOf(r)).toBeNull();
+    for (const client of ['qos-pub', 'qos-sub']) {
+      const mine = recs.filter((r) => r.client === client);
+      const q1 = mine.find((r) => r.type === 'PUBLISH' && /\bq1\b/.test(r.rest))!;
+      expect(mine.find((r) => r.type === 'PUBACK')!.rest).toContain(`id=${idOf(q1)} `);
+      const q2 = mine.find((r) => r.type === 'PUBLISH' && /\bq2\b/.test(r.rest))!;
+      for (const t of ['PUBREC', 'PUBREL', 'PUBCOMP']) expect(idOf(mine.find((r) => r.type === t)!), `${client} ${t}`).toBe(idOf(q2));
+    }
+    const sideIds = (c: string) => recs.filter((r) => r.client === c && r.type === 'PUBLISH' && idOf(r) !== null).map(idOf);
+    for (const id of sideIds('qos-pub')) expect(sideIds('qos-sub')).not.toContain(id);
+  });
+
+  it('qos: the decode command in the line hint is a PUBREL with flags 0010', () => {
+    const hex = /mqttscope decode ([0-9a-f]+)/.exec(lab('qos').lineHint!)![1]!;
+    const b0 = parseInt(hex.slice(0, 2), 16);
+    expect(b0 >> 4).toBe(6); // packet type 6: PUBREL
+    expect((b0 & 0xf).toString(2).padStart(4, '0')).toBe('0010'); // the flags the explanation quotes
+  });
+
+  it('acl: the CONNACK code narrated is the one on the wire, the findings name the frames the hint quotes', () => {
+    const { text, recs, findings } = runs.get('acl')!;
+    const connack = recs.find((r) => r.client === 'p-wrong' && r.type === 'CONNACK')!;
+    expect(connack.rest).toMatch(/rc=5 /);
+    expect(text).toMatch(/^# --- CONNACK return code 5 /m);
+    const refused = findings.find((f) => f.code === 'connect-refused')!;
+    const connect = recs.find((r) => r.client === 'p-wrong' && r.type === 'CONNECT')!;
+    expect(refused.frames).toEqual([connect.no, connack.no]);
+    const drop = findings.find((f) => f.code === 'undelivered-publish')!;
+    const denied = recs.find((r) => r.client === 'p-deny' && r.type === 'PUBLISH')!;
+    expect(denied.rest).toMatch(/d0 q0 r0\s+panama\/colon\/user1 /);
+    expect(drop.frames).toEqual([denied.no]);
+    expect(lab('acl').lineHint).toContain(`(#${denied.no})`);
+    // Silently dropped: the watcher gets no PUBLISH on the denied topic.
+    expect(recs.some((r) => r.client === 'watcher' && r.type === 'PUBLISH' && r.rest.includes('panama/colon/user1 '))).toBe(false);
+  });
+
+  it('will: no DISCONNECT from fragile; the finding names its CONNECT and the will PUBLISH, as the line hint says', () => {
+    const { recs, findings } = runs.get('will')!;
+    expect(recs.some((r) => r.client === 'fragile' && r.type === 'DISCONNECT')).toBe(false);
+    const connect = recs.find((r) => r.client === 'fragile' && r.type === 'CONNECT')!;
+    expect(connect.rest).toContain('will=lab/will/fragile q1 ');
+    const will = recs.find((r) => r.client === 'watcher' && r.dir === '←' && r.type === 'PUBLISH' && /\slab\/will\/fragile\s/.test(r.rest))!;
+    expect(will.rest).toContain('"fragile went away"');
+    expect(findings.find((f) => f.code === 'will-published')!.frames).toEqual([connect.no, will.no]);
+    expect(lab('will').lineHint).toContain(`(#${connect.no} #${will.no})`);
+  });
+
+  it('session: sp=0 then sp=1, and the queued messages follow the second CONNACK with no SUBSCRIBE', () => {
+    const { recs } = runs.get('session')!;
+    const mine = recs.filter((r) => r.client === 'sleeper');
+    const connacks = mine.filter((r) => r.type === 'CONNACK');
+    expect(connacks.map((r) => /sp=(\d)/.exec(r.rest)![1])).toEqual(['0', '1']);
+    for (const c of mine.filter((r) => r.type === 'CONNECT')) expect(c.rest).toMatch(/^MQTT 3\.1\.1 persistent /);
+    const after = mine.filter((r) => r.no > connacks[1]!.no);
+    expect(after.some((r) => r.type === 'SUBSCRIBE')).toBe(false);
+    expect(after.filter((r) => r.type === 'PUBLISH').map((r) => /"(message \d of 3)"/.exec(r.rest)![1]))
+      .toEqual(['message 1 of 3', 'message 2 of 3', 'message 3 of 3']);
+  });
+
+  it('remaining-length: the table encodes each value right, and each narrated length is the next PUBLISH', () => {
+    const { text, recs } = runs.get('remaining-length')!;
+    const rows = [...lab('remaining-length').explanation.matchAll(/^\s+(\d+)\s+→ ((?:[0-9a-f]{2} ?)+)\s+\((\d) bytes?,/gm)];
+    expect(rows).toHaveLength(4);
+    for (const [, n, hex, bytes] of rows) {
+      const enc: string[] = [];
+      let v = Number(n);
+      do { let b = v % 128; v = Math.floor(v / 128); if (v > 0) b |= 0x80; enc.push(b.toString(16).padStart(2, '0')); } while (v > 0);
+      expect(enc.join(' '), n).toBe(hex!.trim());
+      expect(enc).toHaveLength(Number(bytes));
+    }
+    const said = [...text.matchAll(/^# --- .*Remaining Length (\d+) takes (\d) bytes?$/gm)].map((m) => Number(m[1]));
+    const lens = recs.filter((r) => r.type === 'PUBLISH').map((r) => Number(/len=(\d+)/.exec(r.rest)![1]));
+    expect(lens).toEqual(said);
+    expect(said).toEqual(rows.map((r) => Number(r[1])));
+  });
+});
