@@ -123,6 +123,7 @@ export function effectiveUsername(username: string | null | undefined): string |
 function who(req: AclRequest): string {
   const u = effectiveUsername(req.username);
   const name = u !== null ? u : req.username === '' ? 'an anonymous client (empty username)' : 'an anonymous client';
+  if (req.clientId === '') return `${name} (empty client id)`;
   return req.clientId !== undefined ? `${name} (client id ${req.clientId})` : name;
 }
 
@@ -139,12 +140,14 @@ export function isAllowed(acl: AclFile | null, req: AclRequest): boolean {
  */
 export function explain(acl: AclFile | null, req: AclRequest): Explanation {
   const ex = evaluate(acl, req, true);
-  if (!acl || req.clientId !== undefined || ex.clientIdSkipped.length === 0) return ex;
+  if (!acl || (req.clientId !== undefined && req.clientId !== '') || ex.clientIdSkipped.length === 0) return ex;
   const username = effectiveUsername(req.username);
   const seen = new Set<string>();
   for (const rule of ex.clientIdSkipped) {
     for (const clientId of clientIdsMatching(rule.topic, username, req.topic)) {
       if (seen.has(clientId)) continue;
+      // An empty client id is replaced by one mosquitto makes up: auto-<UUID> (the default auto_id_prefix).
+      if (req.clientId === '' && !clientId.startsWith(AUTO_ID_PREFIX)) continue;
       seen.add(clientId);
       const alt = evaluate(acl, { ...req, clientId }, false);
       ex.alternatives.push({ clientId, allowed: alt.allowed, decidingRule: alt.decidingRule });
@@ -164,8 +167,8 @@ export function explain(acl: AclFile | null, req: AclRequest): Explanation {
       + `\n  Line${ex.clientIdSkipped.length > 1 ? 's' : ''} ${lines} use${ex.clientIdSkipped.length > 1 ? '' : 's'} %c and ${ex.clientIdSkipped.length > 1 ? 'were' : 'was'} skipped: give --client-id to decide.`;
   } else {
     const tried = ex.alternatives.length > 0 ? ` (${ex.alternatives.map(describeAlt).join('; ')})` : '';
-    ex.text = `${head}\nVerdict: ${base}\n  Line${ex.clientIdSkipped.length > 1 ? 's' : ''} ${lines} use${ex.clientIdSkipped.length > 1 ? '' : 's'} %c and ${ex.clientIdSkipped.length > 1 ? 'were' : 'was'} skipped (no --client-id); `
-      + (ex.alternatives.length > 0 ? `the client ids that make them match give the same verdict${tried}.` : `no client id makes ${ex.clientIdSkipped.length > 1 ? 'them' : 'it'} match ${req.topic}.`);
+    ex.text = `${head}\nVerdict: ${base}\n  Line${ex.clientIdSkipped.length > 1 ? 's' : ''} ${lines} use${ex.clientIdSkipped.length > 1 ? '' : 's'} %c and ${ex.clientIdSkipped.length > 1 ? 'were' : 'was'} skipped (${req.clientId === '' ? `the ${AUTO_ID_PREFIX}… id mosquitto assigns is not known` : 'no --client-id'}); `
+      + (ex.alternatives.length > 0 ? `the client ids that make them match give the same verdict${tried}.` : `no ${req.clientId === '' ? `client id starting with ${AUTO_ID_PREFIX}` : 'client id'} makes ${ex.clientIdSkipped.length > 1 ? 'them' : 'it'} match ${req.topic}.`);
   }
   return ex;
 }
@@ -280,13 +283,24 @@ function readableUnder(acl: AclFile, req: AclRequest, username: string | null, f
   return { reach: reach(true, null), text: ` No rule lets ${name} read a topic that matches ${filter}: nothing is ever delivered on this subscription, although the SUBACK grants it.` };
 }
 
-function evaluate(acl: AclFile | null, req: AclRequest, detailed: boolean): Explanation {
+/** mosquitto's default auto_id_prefix: a client that sends an empty client id is given auto-<UUID>. */
+const AUTO_ID_PREFIX = 'auto-';
+
+function evaluate(acl: AclFile | null, request: AclRequest, detailed: boolean): Explanation {
   const steps: ExplainStep[] = [];
+  // mosquitto never checks an empty client id against the rules: it gives the client one of its
+  // own (auto-<UUID>) at CONNECT, so %c is that id, not '' (checked against mosquitto 2.0.11).
+  const emptyClientId = request.clientId === '';
+  const req: AclRequest = emptyClientId ? { ...request, clientId: undefined } : request;
+  if (emptyClientId) {
+    steps.push({ rule: null, line: null, matched: false, decided: false,
+      reason: `the client id is empty: mosquitto gives the client one of its own (${AUTO_ID_PREFIX} and a random UUID: an MQTT 5 client gets it in the CONNACK, and mosquitto logs it), so %c is never '': give that id with --client-id` });
+  }
   const clientIdSkipped: AclRule[] = [];
   const username = effectiveUsername(req.username);
   const { access, topic } = req;
   const verb = access === 'subscribe' ? `subscribe to ${topic}` : `${access} ${topic}`;
-  const question = `Can ${who(req)} ${verb}?`;
+  const question = `Can ${who(request)} ${verb}?`;
   /** Set when a check before the rules decided: why the remaining rules were never looked at. */
   let notChecked: string | null = null;
   let reach: SubscribeReach | null = null;
