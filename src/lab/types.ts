@@ -44,6 +44,6 @@ export interface LabContext {
   connect(clientId: string, opts?: IClientOptions): Promise<MqttClient>;
   /** Connect expecting a refusal: resolves with the CONNACK return code (or -1 on another error). */
   connectRefused(clientId: string, opts?: IClientOptions): Promise<number>;
-  /** Resolve when `client` has received `n` messages on topics matching `filter` (or after `timeoutMs`). */
+  /** Resolve with what `client` has received once it has `n` messages in all (or after `timeoutMs`, 3 s by default, with fewer). */
   received(client: MqttClient, n: number, timeoutMs?: number): Promise<Array<{ topic: string; payload: Buffer; retain: boolean }>>;
 }

@@ -51,7 +51,7 @@ describe('lab narration and hints match the records', () => {
     for (const name of ['qos', 'will', 'session', 'acl', 'remaining-length']) runs.set(name, await play(name));
   }, 60_000);
 
-  it('qos: no id at QoS 0, each ack carries the id of its PUBLISH, the two hops use their own ids', () => {
+  it('qos: no id at QoS 0, each ack carries the id of its PUBLISH, each PUBLISH the text the explanation names', () => {
     const { recs } = runs.get('qos')!;
     const pubs = recs.filter((r) => r.type === 'PUBLISH');
     const q0 = pubs.filter((r) => /\bq0\b/.test(r.rest));
@@ -64,8 +64,12 @@ describe('lab narration and hints match the records', () => {
       const q2 = mine.find((r) => r.type === 'PUBLISH' && /\bq2\b/.test(r.rest))!;
       for (const t of ['PUBREC', 'PUBREL', 'PUBCOMP']) expect(idOf(mine.find((r) => r.type === t)!), `${client} ${t}`).toBe(idOf(q2));
     }
-    const sideIds = (c: string) => recs.filter((r) => r.client === c && r.type === 'PUBLISH' && idOf(r) !== null).map(idOf);
-    for (const id of sideIds('qos-pub')) expect(sideIds('qos-sub')).not.toContain(id);
+    // Each hop's PUBLISH carries the text the explanation quotes, at its own QoS, on lab/qos/QOS.
+    for (const r of pubs) {
+      const q = /\bq(\d)\b/.exec(r.rest)![1];
+      expect(r.rest, `#${r.no}`).toMatch(new RegExp(`\\slab/qos/${q}\\s.*"hello at QoS ${q}"`));
+    }
+    expect(lab('qos').explanation).toContain('"hello at QoS N"');
   });
 
   it('qos: the decode command in the line hint is a PUBREL with flags 0010', () => {

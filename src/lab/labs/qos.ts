@@ -6,7 +6,8 @@ export const qosLab: Lab = {
   title: 'QoS 0, 1 and 2 side by side',
   summary: 'one message at each QoS level: fire-and-forget, PUBACK, and the PUBREC/PUBREL/PUBCOMP handshake',
   explanation: [
-    'A publisher sends the same text at QoS 0, 1 and 2 to a subscriber that asked for QoS 2.',
+    'A publisher sends "hello at QoS N" to lab/qos/N at QoS N = 0, 1 and 2, to a subscriber',
+    'that asked for QoS 2: each message reaches it at the QoS it was published with.',
     '',
     '* QoS 0 (at most once): one PUBLISH, no packet id, no answer.',
     '* QoS 1 (at least once): PUBLISH with a packet id, answered by PUBACK with the same id.',
