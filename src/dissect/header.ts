@@ -44,8 +44,10 @@ export function fixedHeader(w: Walker): boolean {
       w.note(NOTE_DEFS.reservedType, 'packet type 0 is reserved and must not be used', 0);
     } else if (w.version === 3 && hasDupQosIn31(type)) {
       // 3.1: QoS 1, DUP set on a retry, RETAIN unused (kept at 0 like the other unused bits).
+      // Cited by the 3.1 section of the packet type (§3.6, §3.8, §3.10): 3.1.1's statements
+      // ([MQTT-3.6.1-1] …) require 0010 and so forbid the 1010 that 3.1 allows.
       if ((flags & 0x07) !== 0x02) {
-        w.note(NOTE_DEFS.reservedFlags, `${packetTypeName(type)} fixed-header flags are ${nibble(flags)}; in MQTT 3.1 they must be 0010 or 1010 (QoS 1, RETAIN 0, DUP set on a retry)`, 0, flagsSpecFor(type, 3));
+        w.note(NOTE_DEFS.reservedFlags, `${packetTypeName(type)} fixed-header flags are ${nibble(flags)}; in MQTT 3.1 they must be 0010 or 1010 (QoS 1, RETAIN 0, DUP set on a retry)`, 0, `MQTT-3.${type}`);
       }
     } else if (req >= 0 && flags !== req) {
       w.note(NOTE_DEFS.reservedFlags, `${packetTypeName(type)} fixed-header flags are ${nibble(flags)}; they must be ${nibble(req)}`, 0, flagsSpecFor(type, w.version));

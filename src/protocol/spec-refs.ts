@@ -84,11 +84,32 @@ const REASON_SPEC_V5: Readonly<Record<number, string>> = {
 
 /**
  * Reference for an invalid reason/return code: the per-packet statement in 5.0;
- * in 3.1.1 [MQTT-3.2.2-6] (no CONNACK outside Table 3.1) or [MQTT-3.9.3-2] (SUBACK).
+ * in 3.1.1 [MQTT-3.2.2-6] (no CONNACK outside Table 3.1) or [MQTT-3.9.3-2] (SUBACK:
+ * "other than 0x00, 0x01, 0x02 and 0x80 are reserved"). A 3.1 SUBACK is cited by its
+ * own section, 3.1 §3.9 (Payload: granted QoS levels only): [MQTT-3.9.3-2] allows
+ * the 0x80 that 3.1 does not have.
  */
 export function invalidReasonSpec(type: number, version: number): string | undefined {
   if (version >= 5) return REASON_SPEC_V5[type] ?? NOTE_DEFS.invalidReason.spec5;
-  return type === 2 ? 'MQTT-3.2.2-6' : type === 9 ? 'MQTT-3.9.3-2' : undefined;
+  if (type === 9) return version === 3 ? 'MQTT-3.9' : 'MQTT-3.9.3-2';
+  return type === 2 ? 'MQTT-3.2.2-6' : undefined;
+}
+
+/**
+ * Reference for Packet Identifier 0, by packet type. PUBLISH (QoS > 0), SUBSCRIBE and
+ * UNSUBSCRIBE must carry a non-zero one: 3.1.1 [MQTT-2.3.1-1], 5.0 [MQTT-2.2.1-3] (the
+ * NOTE_DEFS default; 5.0 states the Server's PUBLISH apart, [MQTT-2.2.1-4], and the
+ * dissector does not know the direction). An acknowledgement must repeat the identifier
+ * of the packet it answers, which cannot be 0: 3.1.1 "A PUBACK, PUBREC or PUBREL Packet
+ * MUST contain the same Packet Identifier as the PUBLISH" [MQTT-2.3.1-6], PUBCOMP the
+ * PUBREL's (§3.7.2, no number), SUBACK and UNSUBACK that of their SUBSCRIBE and
+ * UNSUBSCRIBE [MQTT-2.3.1-7]; 5.0 [MQTT-2.2.1-5] (PUBACK to PUBCOMP) and [MQTT-2.2.1-6].
+ */
+export function packetIdZeroSpec(type: number, version: number): string | undefined {
+  const v5 = version >= 5;
+  if (type >= 4 && type <= 7) return v5 ? 'MQTT-2.2.1-5' : type === 7 ? 'MQTT-3.7.2' : 'MQTT-2.3.1-6';
+  if (type === 9 || type === 11) return v5 ? 'MQTT-2.2.1-6' : 'MQTT-2.3.1-7';
+  return specFor(NOTE_DEFS.packetIdZero, version);
 }
 
 export type NoteKey = keyof typeof NOTE_DEFS;

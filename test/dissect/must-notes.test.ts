@@ -277,7 +277,8 @@ describe('MQTT 3.1 (level 3)', () => {
       00 01        # packet id 1
       80           # 0x80: Failure in 3.1.1, undefined in 3.1
     `, 3);
-    expect(codes).toEqual(['invalid-reason-code MQTT-3.9.3-2']);
+    // 3.1 section 3.9, not 3.1.1 MQTT-3.9.3-2 (which allows 0x80).
+    expect(codes).toEqual(['invalid-reason-code MQTT-3.9']);
     expect(findAll(f, 'mqtt.suback.qos')[0]!.display).toBe('0x80 (invalid)');
     expect(both('90 03 00 01 80', 4).codes).toEqual([]);
   });

@@ -80,8 +80,9 @@ describe('notes', () => {
     expect(notesOf('90 03 00 01 03', 4)).toContain('invalid-reason-code MQTT-3.9.3-2');
   });
   it('packet id 0 where one is required', () => {
-    expect(notesOf('40 02 00 00')).toContain('packet-id-zero MQTT-2.3.1-1');
-    expect(notesOf('40 02 00 00', 5)).toContain('packet-id-zero MQTT-2.2.1-3');
+    // An ack repeats the id of the PUBLISH: 3.1.1 MQTT-2.3.1-6, 5.0 MQTT-2.2.1-5.
+    expect(notesOf('40 02 00 00')).toContain('packet-id-zero MQTT-2.3.1-6');
+    expect(notesOf('40 02 00 00', 5)).toContain('packet-id-zero MQTT-2.2.1-5');
     expect(notesOf('32 05 00 01 61 00 00')).toContain('packet-id-zero MQTT-2.3.1-1');
     expect(notesOf('82 06 00 00 00 01 61 00')).toContain('packet-id-zero MQTT-2.3.1-1');
   });

@@ -1,16 +1,33 @@
 // Pieces several packet modules share: Packet Identifier and reason codes.
 import { packetTypeName } from '../../protocol/packet-types.js';
 import { reasonName } from '../../protocol/reason-codes.js';
-import { invalidReasonSpec, NOTE_DEFS } from '../../protocol/spec-refs.js';
+import { invalidReasonSpec, NOTE_DEFS, packetIdZeroSpec } from '../../protocol/spec-refs.js';
 import { hexByte } from '../utf8.js';
 import { readProperties } from '../properties.js';
 import type { Walker } from '../walker.js';
 
-/** Packet Identifier; non-zero is required [MQTT-2.3.1-1] (5.0: [MQTT-2.2.1-3]). Returns -1 when missing. */
+/** The packet whose Packet Identifier an acknowledgement repeats. */
+const ANSWERS: Readonly<Record<number, string>> = {
+  4: 'the PUBLISH it acknowledges', 5: 'the PUBLISH it acknowledges', 6: 'the PUBLISH it releases',
+  7: 'the PUBREL it answers', 9: 'the SUBSCRIBE it answers', 11: 'the UNSUBSCRIBE it answers',
+};
+
+/**
+ * Packet Identifier. PUBLISH, SUBSCRIBE and UNSUBSCRIBE need a non-zero one; an
+ * acknowledgement repeats the one of the packet it answers (packetIdZeroSpec).
+ * Returns -1 when missing.
+ */
 export function packetId(w: Walker): number {
   const at = w.pos;
   const v = w.u16Field('mqtt.msgid', 'Packet Identifier', (x) => `${x} (0x${x.toString(16).padStart(4, '0')})`);
-  if (v === 0) w.note(NOTE_DEFS.packetIdZero, `${packetTypeName(w.s.type)} has Packet Identifier 0; it must be non-zero`, at);
+  if (v === 0) {
+    const type = w.s.type;
+    const answers = ANSWERS[type];
+    w.note(NOTE_DEFS.packetIdZero, answers === undefined
+      ? `${packetTypeName(type)} has Packet Identifier 0; it must be non-zero`
+      : `${packetTypeName(type)} has Packet Identifier 0; it must repeat the Packet Identifier of ${answers}, which is never 0`,
+    at, packetIdZeroSpec(type, w.version));
+  }
   if (v >= 0) w.s.packetId = v;
   return v;
 }

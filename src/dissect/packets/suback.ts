@@ -20,9 +20,10 @@ export function walkSuback(w: Walker): void {
   const id = reasonFieldId(type, w.version);
   const label = type === 9 && w.version < 5 ? 'Return Code' : 'Reason Code';
   if (w.pos >= w.end) {
-    // One code per Topic Filter: SUBACK [MQTT-3.8.4-5] (5.0: [MQTT-3.8.4-6]); UNSUBACK 5.0 §3.11.3.
+    // One code per Topic Filter: SUBACK [MQTT-3.8.4-5] (5.0: [MQTT-3.8.4-6]); UNSUBACK
+    // (5.0 only) "one of the Unsubscribe Reason Code values for each Topic Filter" [MQTT-3.11.3-2].
     w.note(NOTE_DEFS.noTopicFilters, `${type === 9 ? 'SUBACK' : 'UNSUBACK'} has no ${label.toLowerCase()}s; it needs one per topic filter`, w.pos,
-      type === 9 ? w.ref('MQTT-3.8.4-5', 'MQTT-3.8.4-6') : 'MQTT-3.11.3');
+      type === 9 ? w.ref('MQTT-3.8.4-5', 'MQTT-3.8.4-6') : 'MQTT-3.11.3-2');
   }
   const tail = new ListTail(w);
   let count = 0;
