@@ -5,6 +5,7 @@
 //   pattern [read|write|readwrite|deny] TOPIC   (applies to every client; %u, %c)
 // `topic` lines before the first `user` line apply to clients without a username.
 // Fields are separated by single spaces (strtok " "): a tab is part of a word.
+import { readFile } from 'node:fs/promises';
 import { AclFileError, readConfigText } from './errors.js';
 import { MOSQUITTO_MAX_TOPIC_LEVELS } from './topic.js';
 import { firstWord, keywordProblem, refusedCharacter, showWord, strayWhitespace, trimC, trimEndC } from './mosquitto-text.js';
@@ -161,5 +162,46 @@ export function parseAclFile(text: string, path: string): AclFile {
 }
 
 export async function loadAclFile(path: string): Promise<AclFile> {
-  return parseAclFile(await readConfigText(path, 'acl file'), path);
+  const text = await readConfigText(path, 'acl file');
+  const acl = parseAclFile(text, path);
+  // Decoding replaced bytes that are not UTF-8 with U+FFFD: find the lines they were on.
+  if (text.includes('\ufffd')) {
+    try {
+      acl.warnings.unshift(...utf8Warnings(await readFile(path), path, acl));
+    } catch { /* read once already; nothing to add if it went away */ }
+  }
+  return acl;
+}
+
+/**
+ * One warning per line of the acl_file that is not well-formed UTF-8 (a file saved
+ * as Latin-1 or Windows-1252): mosquitto compares the bytes, and every topic and
+ * username a client sends is UTF-8 (mosquitto closes the connection otherwise), so
+ * `topic read caf<0xE9>/#` never matches café/x and `user j<0xFC>rgen` is nobody.
+ */
+export function utf8Warnings(bytes: Uint8Array, path: string, acl?: AclFile): string[] {
+  const out: string[] = [];
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let start = 0;
+  for (let lineNo = 1; start <= bytes.length; lineNo++) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    const line = bytes.subarray(start, end);
+    try {
+      decoder.decode(line);
+    } catch {
+      let at = 0;
+      // The first byte that does not start (or continue) a well-formed sequence.
+      for (let i = 1; i <= line.length; i++) {
+        try { decoder.decode(line.subarray(0, i)); at = i; } catch { if (i - at > 4) break; }
+      }
+      const bad = line[at]!;
+      const rule = acl?.rules.find((r) => r.line === lineNo);
+      const what = rule ? `the ${rule.kind} '${rule.topic}'` : 'it';
+      out.push(`${path}:${lineNo}: the line is not UTF-8 (byte 0x${bad.toString(16).padStart(2, '0')} at column ${at + 1}; was the file saved as Latin-1 or Windows-1252?): `
+        + `mosquitto compares bytes and clients send UTF-8, so ${what} never matches the text it looks like: save the file as UTF-8`);
+    }
+    start = end + 1;
+  }
+  return out;
 }

@@ -1,0 +1,66 @@
+// An acl_file saved as Latin-1 (a Windows editor): mosquitto 2.0.11 compares bytes, and a
+// client topic is UTF-8, so `topic readwrite caf<0xE9>/#` never grants café/x. The
+// file loads (mosquitto starts with it too), and loadAclFile warns, naming the line and
+// the byte. Judged on the wire by the MQTT 5 PUBACK (0x87 = denied). Fails (never skips)
+// without mosquitto.
+import mqtt from 'mqtt';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explain, loadAclFile } from '../../src/acl/index.js';
+import { utf8Warnings } from '../../src/acl/acl-file.js';
+import { startTestMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
+
+const LATIN1 = Buffer.concat([
+  Buffer.from('# capteurs\n', 'latin1'),
+  Buffer.from('topic readwrite caf\u00e9/#\n', 'latin1'), // 0xE9: Latin-1 e-acute, one byte
+  Buffer.from('topic readwrite ok/#\n', 'latin1'),
+]);
+
+let dir: string;
+let path: string;
+let broker: RunningMosquitto;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mqttscope-latin1-'));
+  await chmod(dir, 0o755);
+  path = join(dir, 'acl');
+  await writeFile(path, LATIN1, { mode: 0o644 });
+  broker = await startTestMosquitto({ aclFile: path, allowAnonymous: true });
+}, 20000);
+afterAll(async () => { await broker?.close(); await rm(dir, { recursive: true, force: true }); });
+
+async function writeAllowed(topic: string): Promise<boolean> {
+  const c = await mqtt.connectAsync({ host: broker.host, port: broker.port, protocolVersion: 5, clientId: `l1-${topic.length}`, reconnectPeriod: 0 });
+  try {
+    await c.publishAsync(topic, 'x', { qos: 1 });
+    return true;
+  } catch (err) {
+    if ((err as { code?: number }).code === 0x87) return false;
+    throw err;
+  } finally {
+    await c.endAsync();
+  }
+}
+
+describe('an acl_file that is not UTF-8', () => {
+  it('mosquitto denies the UTF-8 topic the Latin-1 line looks like, and explain agrees', async () => {
+    expect(await writeAllowed('ok/1')).toBe(true);
+    expect(await writeAllowed('caf\u00e9/x')).toBe(false);
+    const acl = await loadAclFile(path);
+    expect(explain(acl, { username: null, clientId: 'c', access: 'write', topic: 'caf\u00e9/x' }).allowed).toBe(false);
+  });
+
+  it('loadAclFile warns, naming the line, the byte and the column', async () => {
+    const acl = await loadAclFile(path);
+    expect(acl.warnings).toEqual([
+      `${path}:2: the line is not UTF-8 (byte 0xe9 at column 20; was the file saved as Latin-1 or Windows-1252?): mosquitto compares bytes and clients send UTF-8, so the topic 'caf\ufffd/#' never matches the text it looks like: save the file as UTF-8`,
+    ]);
+  });
+
+  it('a UTF-8 file, with a multi-byte character, gives no warning', () => {
+    expect(utf8Warnings(Buffer.from('topic readwrite caf\u00e9/#\nuser j\u00fcrgen\n', 'utf8'), 'acl')).toEqual([]);
+    // A Latin-1 user line is named without a rule.
+    expect(utf8Warnings(Buffer.from('user j\u00fcrgen\n', 'latin1'), 'acl')[0]).toContain('acl:1: the line is not UTF-8 (byte 0xfc at column 7;');
+  });
+});
