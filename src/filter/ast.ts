@@ -1,7 +1,8 @@
 // Syntax tree of a display filter.
 import type { FieldSpec } from './fields.js';
 
-export type CmpOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+/** `===`: every occurrence equals; `!==`: some occurrence differs (Wireshark 4's all_eq, any_ne). */
+export type CmpOp = '==' | '!=' | '===' | '!==' | '<' | '<=' | '>' | '>=';
 
 export interface Literal {
   /** `word`: an unquoted identifier used as a value (`dir == c2s`). */
@@ -9,6 +10,8 @@ export interface Literal {
   text: string;
   num?: number;
   pos: number;
+  /** An unquoted value as written (`54:75`), which a bytes field reads as hex bytes. */
+  raw?: string;
 }
 
 export interface FieldRef {

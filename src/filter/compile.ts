@@ -41,7 +41,25 @@ function prepare(lit: Literal, f: FieldRef): Prepared {
   else if (lit.text.trim() !== '' && Number.isFinite(Number(lit.text))) num = Number(lit.text);
   if (lit.kind === 'number') str = lit.text;
   const bool = num === 1 ? true : num === 0 ? false : null;
-  return { num, str, bytes: enc.encode(str), bool, text: f.spec.numeric !== true };
+  return { num, str, bytes: (f.spec.bytes && hexBytes(lit)) || enc.encode(str), bool, text: f.spec.numeric !== true };
+}
+
+/**
+ * An unquoted value compared with a bytes field, read as Wireshark reads it: hex bytes,
+ * separated (`54:75`, `54-75`, `54.75`) or not (`5475`, `00`), or one byte (`5`, `0x54`).
+ * Else null: the bytes of the text.
+ */
+function hexBytes(lit: Literal): Uint8Array | null {
+  if (lit.kind === 'string' || lit.raw === undefined) return null;
+  // One byte: `5`, `54`, `0x54`.
+  const one = /^(?:0x)?([0-9A-Fa-f]{1,2})$/i.exec(lit.raw);
+  if (one) return Uint8Array.of(parseInt(one[1]!, 16));
+  const m = /^[0-9A-Fa-f]{2}(?:([:\-.]?)[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2})*)?$/.exec(lit.raw);
+  if (!m) return null;
+  const hex = lit.raw.replace(/[:\-.]/g, '');
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 function asNum(v: Value): number {
@@ -144,6 +162,9 @@ export function compileNode(node: Node): Compiled {
         const isEq = (v: Value): boolean => eq(v, p);
         if (op === '==') return (r) => any(g(r), isEq);
         if (op === '!=') return (r) => { const v = g(r); return v !== undefined && !any(v, isEq) && !(Array.isArray(v) && v.length === 0); };
+        // `===`: present, and every occurrence equals; `!==`: some occurrence differs.
+        if (op === '===') return (r) => { const v = g(r); return v !== undefined && !any(v, (x) => !isEq(x)) && !(Array.isArray(v) && v.length === 0); };
+        if (op === '!==') return (r) => any(g(r), (x) => !isEq(x));
         const ord = (v: Value): boolean => order(v, p, op);
         return (r) => any(g(r), ord);
       }

@@ -28,6 +28,8 @@ export interface FieldSpec {
   testOnly?: string;
   /** Every value is a number: a literal that is not one can never match (an error, as in Wireshark). */
   numeric?: boolean;
+  /** A bytes field (Wireshark's FT_BYTES): an unquoted hex value (`54:75`, `00`) is those bytes. */
+  bytes?: boolean;
   /** The text values the field can have (`dir`: c2s, s2c): any other can never match. */
   values?: readonly string[];
 }
@@ -229,6 +231,15 @@ const TEXT_IDS: ReadonlySet<string> = new Set([
   ...PROPERTIES.filter((p) => p.type === 'utf8' || p.type === 'binary').flatMap((p) => [`mqtt.property.${p.name}`, `mqtt.property.${p.name}.value`]),
 ]);
 
+/**
+ * Ids whose value is bytes, as Wireshark's FT_BYTES (mqtt.msg, mqtt.willmsg), and the binary
+ * properties and undecoded bytes. Not mqtt.passwd: Wireshark 4 has it as a string.
+ */
+const BYTES_IDS: ReadonlySet<string> = new Set([
+  'mqtt.msg', 'mqtt.willmsg', 'mqtt.trailing', 'mqtt.undecoded', 'mqtt.property.unknown', 'mqtt.property.undecoded',
+  ...[...BINARY_PROPERTY_IDS].flatMap((id) => [id, `${id}.value`]),
+]);
+
 function mqttField(id: string): FieldSpec {
   const fast = FAST[id];
   return {
@@ -236,6 +247,7 @@ function mqttField(id: string): FieldSpec {
     packet: fast ? fastOrTree(fast, id) : treeField(id),
     fast: fast !== undefined,
     numeric: !TEXT_IDS.has(id),
+    bytes: BYTES_IDS.has(id),
     ...(id === 'mqtt.msgtype' ? { coerce: coerceType } : {}),
   };
 }
@@ -267,7 +279,7 @@ void ALL_FINDING_CODES;
 const PSEUDO: FieldSpec[] = [
   // Wireshark's protocol names. Every record is an MQTT packet over TCP; `mqtt` is the
   // packet's bytes, as Wireshark's protocol field is (`mqtt contains "Room1"`).
-  { name: 'mqtt', fast: true, packet: (r) => r.bytes },
+  { name: 'mqtt', fast: true, bytes: true, packet: (r) => r.bytes },
   protocol('tcp', 'tcp.port, tcp.srcport, tcp.dstport', () => true, (f) => ends(f.conn, 'port') !== undefined),
   protocol('ip', 'ip.addr, ip.src, ip.dst', (r) => !isV6(r.conn.client.host), (f) => (ends(f.conn, 'host') ?? []).some((h) => !isV6(h as string))),
   protocol('ipv6', 'ipv6.addr, ipv6.src, ipv6.dst', (r) => isV6(r.conn.client.host), (f) => (ends(f.conn, 'host') ?? []).some((h) => isV6(h as string))),
@@ -314,7 +326,8 @@ const PSEUDO: FieldSpec[] = [
   alias('retain', 'mqtt.retain'),
   alias('id', 'mqtt.msgid'),
   alias('len', 'mqtt.len'),
-  alias('payload', 'mqtt.msg'),
+  // Not a Wireshark name: `payload == 21` is the text 21 (mqtt.msg == 21 is the byte 0x21, as in Wireshark).
+  { ...alias('payload', 'mqtt.msg'), bytes: false },
 ];
 
 const PSEUDO_ALIASES: Record<string, string> = {
@@ -381,7 +394,8 @@ function wiresharkField(name: string): FieldSpec | undefined {
   if (!w) return undefined;
   const base = mqttField(w.id);
   const get = base.packet;
-  return { ...base, name, packet: w.version5 ? (r) => (r.version >= 5 ? get(r) : undefined) : get };
+  // mqtt.msg_text and mqtt.willmsg_text are strings in Wireshark: `contains 54` is the text "54".
+  return { ...base, name, bytes: false, packet: w.version5 ? (r) => (r.version >= 5 ? get(r) : undefined) : get };
 }
 
 /** Wireshark-style ids the dissector produces (kept in sync by a test that harvests the tree). */

@@ -14,10 +14,14 @@ export interface Token {
   num?: number;
   pos: number;
   end: number;
+  /** An ident of hex digits that starts with a decimal digit (`4f`): where it stops being a number. */
+  badAt?: number;
 }
 
 const IDENT_START = /[A-Za-z_]/;
 const IDENT_CHAR = /[A-Za-z0-9_.\-]/;
+/** Two hex digits, then more pairs after one separator used throughout (`:`, `-` or `.`). */
+const BYTES = /[0-9A-Fa-f]{2}(?:([:\-.])[0-9A-Fa-f]{2})(?:\1[0-9A-Fa-f]{2})*(?![0-9A-Za-z_.:\-])/y;
 
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -36,6 +40,15 @@ export function tokenize(src: string): Token[] {
     if (v6 !== null) {
       out.push({ kind: 'ident', text: v6.text, pos: start, end: v6.end });
       i = v6.end;
+      continue;
+    }
+    // A byte string as Wireshark writes one (`54:75:72`, `54-75`, `6f.66`): a word; a bytes
+    // field (mqtt.msg, mqtt.willmsg, mqtt) compares it as those bytes (compile.ts).
+    BYTES.lastIndex = i;
+    const bytes = BYTES.exec(src);
+    if (bytes && !(bytes[1] === '.' && /^[\d.]+$/.test(bytes[0]))) {
+      i += bytes[0].length;
+      out.push({ kind: 'ident', text: bytes[0], pos: start, end: i });
       continue;
     }
     if (IDENT_START.test(c)) {
@@ -71,6 +84,13 @@ export function tokenize(src: string): Token[] {
       if (i < n && IDENT_CHAR.test(src[i]!) && src.slice(i, i + 2) !== '..') {
         let e = i;
         while (e < n && IDENT_CHAR.test(src[e]!)) e++;
+        // Hex digits only (`4f`, `5475726e`): a byte string on a bytes field; the parser
+        // says 'invalid number' (at `badAt`) for any other field.
+        if (/^[0-9A-Fa-f]+$/.test(src.slice(start, e))) {
+          out.push({ kind: 'ident', text: src.slice(start, e), pos: start, end: e, badAt: i });
+          i = e;
+          continue;
+        }
         err('bad-number', `invalid number '${src.slice(start, e)}'; quote it if it is a string`, i);
       }
       out.push({ kind: 'number', text: src.slice(start, i), num: value, pos: start, end: i });
@@ -94,7 +114,19 @@ export function tokenize(src: string): Token[] {
           case 'n': s += '\n'; break;
           case 'r': s += '\r'; break;
           case 't': s += '\t'; break;
-          case '0': s += '\0'; break;
+          case 'a': s += '\x07'; break;
+          case 'b': s += '\b'; break;
+          case 'f': s += '\f'; break;
+          case 'v': s += '\v'; break;
+          case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+            // Octal, one to three digits, as in C and Wireshark (`\057` is '/'; `\0` alone is NUL).
+            const oct = /^[0-7]{1,3}/.exec(src.slice(i - 1, i + 2))![0];
+            const code = parseInt(oct, 8);
+            if (code > 0o377) err('bad-escape', `octal escape '\\${oct}' is above \\377 (one byte)`, at);
+            s += String.fromCharCode(code);
+            i += oct.length - 1;
+            break;
+          }
           case 'x': {
             const hx = src.slice(i, i + 2);
             if (!/^[0-9A-Fa-f]{2}$/.test(hx)) err('bad-escape', '\\x must be followed by two hex digits', at);
@@ -128,6 +160,13 @@ export function tokenize(src: string): Token[] {
     if (two === '..') {
       i += 2;
       out.push({ kind: 'op', text: two, pos: start, end: i });
+      continue;
+    }
+    // Wireshark 4's `===` (every occurrence equals) and `!==` (some occurrence differs).
+    const three = src.slice(i, i + 3);
+    if (three === '===' || three === '!==') {
+      i += 3;
+      out.push({ kind: 'op', text: three, pos: start, end: i });
       continue;
     }
     if (two === '==' || two === '!=' || two === '<=' || two === '>=' || two === '&&' || two === '||') {

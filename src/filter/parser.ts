@@ -7,7 +7,14 @@ import { lookupField, suggest, TYPE_NAMES, typeByName, wiresharkHint } from './f
 import { tokenize, type Token } from './lexer.js';
 import { topicFilterProblem } from '../protocol/topic-match.js';
 
-const CMP_WORDS: Record<string, CmpOp> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
+const CMP_WORDS: Record<string, CmpOp> = {
+  eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=',
+  // Wireshark 4's explicit forms: any_eq is ==, all_ne is !=, all_eq is ===, any_ne is !==.
+  any_eq: '==', all_ne: '!=', all_eq: '===', any_ne: '!==',
+};
+const CMP_OPS = ['==', '!=', '===', '!==', '<', '<=', '>', '>='];
+/** Wireshark's display-filter functions: not supported, and said so (not "expected '&&'"). */
+const FUNCTIONS = new Set(['len', 'count', 'lower', 'upper', 'string', 'max', 'min', 'abs']);
 const KEYWORDS = new Set(['and', 'or', 'not', 'contains', 'matches', 'in', ...Object.keys(CMP_WORDS)]);
 
 /** Parse an expression; null for an empty (match-everything) expression. */
@@ -111,6 +118,7 @@ class Parser {
       const what = after ? ` after '${after.text}'` : '';
       this.fail('unexpected-token', `expected a field, a packet type or '('${what}, found ${describe(t)}`, t.pos);
     }
+    if (t.badAt !== undefined) this.fail('bad-number', `invalid number '${t.text}'; quote it if it is a string`, t.badAt);
     this.next();
     return this.test(t);
   }
@@ -128,7 +136,10 @@ class Parser {
   private test(t: Token): Node {
     const op = this.peek();
     const opKw = kw(op);
-    const isCmp = (op.kind === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(op.text)) || (opKw !== null && opKw in CMP_WORDS);
+    const isCmp = (op.kind === 'op' && CMP_OPS.includes(op.text)) || (opKw !== null && opKw in CMP_WORDS);
+    if (op.kind === '(' && FUNCTIONS.has(t.text.toLowerCase())) {
+      this.fail('unexpected-token', `Wireshark's function ${t.text.toLowerCase()}() is not supported: compare the field itself${t.text.toLowerCase() === 'len' ? " (the length of a topic is mqtt.topic_len, of a packet's Remaining Length mqtt.len)" : ''}`, t.pos);
+    }
     const isRel = isCmp || opKw === 'contains' || opKw === 'matches' || opKw === 'in';
     const type = typeByName(t.text);
     if (type !== undefined && lookupField(t.text) === undefined) {
@@ -159,7 +170,7 @@ class Parser {
       for (const v of set.values) this.checkValue(field, v);
       return { t: 'in', field, ...set };
     }
-    const value = this.literal(op);
+    const value = this.literal(op, field);
     if (opKw !== 'contains' && opKw !== 'matches') this.checkValue(field, value);
     else if (field.spec.numeric) {
       this.fail('bad-operand', `'${opKw}' needs a text field; ${t.text} is a number: compare it with ==, <, … or 'in'`, op.pos);
@@ -167,7 +178,9 @@ class Parser {
     if (opKw === 'matches') {
       if (value.kind === 'number') this.fail('bad-operand', "'matches' needs a topic filter in double quotes, e.g. \"home/+/temp\"", value.pos);
       // Wireshark's `matches` takes a regular expression; here it is an MQTT topic filter.
-      if (/^\^|\.\*|\\/.test(value.text)) {
+      // Regular-expression syntax no topic filter has: ^ at the start, .* .+ .?, a backslash,
+      // (?i), alternation, a character class, $ at the end ($SYS/# starts with one).
+      if (/^\^|\.[*+?]|\\|\(\?|\||\[[^\]]*\]|.\$$/.test(value.text)) {
         this.fail('bad-topic-filter', `'matches' takes an MQTT topic filter (+ one level, # the rest, e.g. "home/+/temp"), not a regular expression as in Wireshark; for a substring use 'contains'`, value.pos);
       }
       const prob = topicFilterProblem(value.text);
@@ -214,11 +227,15 @@ class Parser {
     }
   }
 
-  private literal(op: Token): Literal {
+  private literal(op: Token, field: FieldRef): Literal {
     const v = this.peek();
+    if (v.badAt !== undefined && !field.spec.bytes) {
+      this.fail('bad-number', `invalid number '${v.text}'; quote it if it is a string`, v.badAt);
+    }
+    const raw = this.src.slice(v.pos, v.end);
     if (v.kind === 'string') { this.next(); return { kind: 'string', text: v.text, pos: v.pos }; }
-    if (v.kind === 'number') { this.next(); return { kind: 'number', text: v.text, num: v.num!, pos: v.pos }; }
-    if (v.kind === 'ident' && kw(v) === null) { this.next(); return { kind: 'word', text: v.text, pos: v.pos }; }
+    if (v.kind === 'number') { this.next(); return { kind: 'number', text: v.text, num: v.num!, pos: v.pos, raw }; }
+    if (v.kind === 'ident' && kw(v) === null) { this.next(); return { kind: 'word', text: v.text, pos: v.pos, raw }; }
     if (v.kind === 'eof') this.fail('unexpected-end', `expected a value after '${op.text}'`, v.pos);
     return this.fail('unexpected-token', `expected a value (a number, a "string" or a word) after '${op.text}', found ${describe(v)}`, v.pos);
   }
@@ -248,12 +265,12 @@ class Parser {
         continue;
       }
       if (t.kind === 'eof') this.fail('unclosed-paren', `missing '}' to close the '{' at position ${open.pos + 1}`, t.pos);
-      const lo = this.literal(last === null ? op : { ...op, text: last.text });
+      const lo = this.literal(last === null ? op : { ...op, text: last.text }, field);
       last = lo;
       const dots = this.peek();
       if (dots.kind !== 'op' || dots.text !== '..') { values.push(lo); continue; }
       this.next();
-      const hi = this.literal(dots);
+      const hi = this.literal(dots, field);
       last = hi;
       if (lo.kind !== 'number' || hi.kind !== 'number') {
         this.fail('bad-operand', `a range in a set takes two numbers (e.g. {1..5}), found '${lo.kind === 'number' ? hi.text : lo.text}'`, lo.kind === 'number' ? hi.pos : lo.pos);

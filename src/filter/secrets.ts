@@ -28,7 +28,7 @@ const SECRET_FIELD = String.raw`(?:${KNOWN_SECRET_FIELD}|(?<![\w.])${CREDENTIAL_
 // Also what the parser refuses but a syntax error echoes: a slice (`mqtt.passwd[0:3]`), a
 // function call (`lower(mqtt.passwd)`), Wireshark's `===`, `!==` and `!~`.
 const SECRET_OPERAND = String.raw`\b(?:${SECRET_FIELD})(?:\s*\[[^\]]*\]?)?(?:\s*\))?`;
-const OPERATOR = String.raw`(?:===|!==|==|!=|>=|<=|>|<|!~|~|\b(?:eq|ne|lt|le|gt|ge|contains|matches)\b)`;
+const OPERATOR = String.raw`(?:===|!==|==|!=|>=|<=|>|<|!~|~|\b(?:eq|ne|lt|le|gt|ge|any_eq|all_ne|all_eq|any_ne|contains|matches)\b)`;
 const COMPARED = new RegExp(String.raw`(${SECRET_OPERAND}\s*${OPERATOR}\s*)("(?:[^"\\]|\\.)*"?|[^\s()&|!]+)`, 'gi');
 
 /** A literal compared with a secret field written on the right (`"hunter2" == mqtt.passwd`, a syntax error the parser echoes). */

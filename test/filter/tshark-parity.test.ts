@@ -67,6 +67,25 @@ const FILTERS = [
   'ip.src == 127.0.0.1 && tcp.srcport == 45219',
   'tcp.dstport == 41777',
   'frame.number >= 10 && frame.number <= 20',
+  // Byte strings on bytes fields (were a syntax error, or text: `contains 54` was "54").
+  'mqtt.msg contains 54:75',
+  'mqtt.msg contains 54-75',
+  'mqtt.msg == 54:75:72:6e:20:4f:6e',
+  'mqtt.msg contains 5475',
+  'mqtt.msg contains 0x54',
+  'mqtt.msg contains 4f',
+  'mqtt.msg == 5475726e204f6e',
+  'mqtt.willmsg == 6f:66:66:6c:69:6e:65',
+  // Octal escapes (`\\057` was NUL then "57": nothing matched).
+  'mqtt.topic == "\\x52oom1\\057Light"',
+  'mqtt.topic == "\\122oom1/Light"',
+  // Wireshark 4's all_eq and any_ne.
+  'mqtt.msg === "Turn On"',
+  'mqtt.suback.qos !== 0',
+  'mqtt.suback.qos === 1',
+  'mqtt.topic !== "demo/#"',
+  'mqtt.prop_key !== "site"',
+  'mqtt.msgtype all_eq 9',
 ];
 
 let merged = '';

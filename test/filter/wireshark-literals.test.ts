@@ -1,0 +1,115 @@
+// Wireshark 4.0 display-filter literals and operators that mqttscope read
+// otherwise, or refused: byte strings on bytes fields (`mqtt.msg contains 54:75`),
+// octal and \a \b \f \v escapes (`"\057"` is '/', it was NUL then "57"),
+// `===` / `!==` (all_eq / any_ne), and Wireshark's functions and regular
+// expressions, which are refused with a message that says so.
+import { describe, expect, it } from 'vitest';
+import { compileFilter } from '../../src/filter/index.js';
+import type { PacketRecord } from '../../src/model/packet.js';
+import { syntaxError } from './errors.js';
+import { gen } from './records.js';
+
+const m = (expr: string, rec: PacketRecord): boolean => compileFilter(expr)(rec);
+
+const pub = gen({ cmd: 'publish', topic: 'Room1/Light', payload: Buffer.from('Turn On'), qos: 1, messageId: 5, retain: false, dup: false });
+const pub21 = gen({ cmd: 'publish', topic: 't', payload: Buffer.from('21'), qos: 0, retain: false, dup: false });
+const will = gen({
+  cmd: 'connect', clientId: 'sensor-7', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60,
+  will: { topic: 'status/sensor-7', payload: Buffer.from('offline'), qos: 1, retain: false },
+});
+// SUBACK granted codes 0, 1 and 0x80: a field that occurs three times.
+const suback = gen({ cmd: 'suback', messageId: 3, granted: [0, 1, 0x80] }, { dir: 's2c' });
+const subackAll1 = gen({ cmd: 'suback', messageId: 4, granted: [1, 1] }, { dir: 's2c' });
+
+describe('byte strings on bytes fields, as in Wireshark', () => {
+  it('mqtt.msg takes hex bytes separated by :, - or .', () => {
+    expect(m('mqtt.msg == 54:75:72:6e:20:4f:6e', pub)).toBe(true);
+    expect(m('mqtt.msg contains 54:75', pub)).toBe(true);
+    expect(m('mqtt.msg contains 54-75', pub)).toBe(true);
+    expect(m('mqtt.msg contains 54.75', pub)).toBe(true);
+    expect(m('mqtt.msg contains 4f:6e', pub)).toBe(true);
+    expect(m('mqtt.msg contains 4f:6f', pub)).toBe(false);
+  });
+  it('mqtt.msg takes unseparated hex and one byte (54, 0x54, 5475)', () => {
+    expect(m('mqtt.msg contains 5475', pub)).toBe(true);
+    expect(m('mqtt.msg contains 54', pub)).toBe(true);
+    expect(m('mqtt.msg contains 0x54', pub)).toBe(true);
+    // 21 is the byte 0x21 ('!'), not the text "21", on mqtt.msg
+    expect(m('mqtt.msg == 21', pub21)).toBe(false);
+    expect(m('mqtt.msg == 32:31', pub21)).toBe(true);
+  });
+  it('hex digits after a decimal one (4f, 5475726e) are bytes there, and an invalid number elsewhere', () => {
+    expect(m('mqtt.msg contains 4f', pub)).toBe(true);
+    expect(m('mqtt.msg == 5475726e204f6e', pub)).toBe(true);
+    expect(m('mqtt.msg in {00 4f:4e 5475726e204f6e}', pub)).toBe(true);
+    const e = syntaxError('mqtt.msgid == 4f');
+    expect(e.code).toBe('bad-number');
+    expect(e.position).toBe(15);
+    expect(syntaxError('payload contains 4f').reason).toBe("invalid number '4f'; quote it if it is a string");
+  });
+  it('payload (not a Wireshark name) and mqtt.msg_text (a string in Wireshark) keep text', () => {
+    expect(m('payload == 21', pub21)).toBe(true);
+    expect(m('mqtt.msg_text == 21', pub21)).toBe(true);
+    expect(m('mqtt.msg == "21"', pub21)).toBe(true);
+  });
+  it('mqtt.willmsg and mqtt (the packet bytes) take byte strings too', () => {
+    expect(m('mqtt.willmsg == 6f:66:66:6c:69:6e:65', will)).toBe(true);
+    expect(m('mqtt contains 32:16', pub)).toBe(true); // 32: PUBLISH, QoS 1; 16: Remaining Length 22 (2+11 topic, 2 id, 7 payload)
+    expect(m('mqtt contains 30:16', pub)).toBe(false); // 30: PUBLISH, QoS 0 (not this packet)
+    expect(m('mqtt contains 52:6f:6f:6d:31', pub)).toBe(true);
+  });
+  it('a text field compares a byte-string-looking word as text (as Wireshark does)', () => {
+    expect(m('mqtt.topic == 52:6f', pub)).toBe(false);
+  });
+});
+
+describe('string escapes, as in Wireshark and C', () => {
+  it('octal escapes of one to three digits', () => {
+    expect(m('mqtt.topic == "\\122oom1\\057Light"', pub)).toBe(true);
+    expect(m('mqtt.topic == "\\x52oom1\\057Light"', pub)).toBe(true);
+    expect(m('mqtt.topic == "Room1\\57Light"', pub)).toBe(true);
+  });
+  it('\\0 alone is still NUL, and an octal escape above \\377 is an error', () => {
+    expect(m('mqtt.msg contains "\\0"', pub)).toBe(false);
+    const e = syntaxError('mqtt.topic == "\\400"');
+    expect(e.code).toBe('bad-escape');
+    expect(e.reason).toBe("octal escape '\\400' is above \\377 (one byte)");
+  });
+  it('\\a \\b \\f \\v are control characters', () => {
+    const ctl = gen({ cmd: 'publish', topic: 'a\u0007\b\f\u000bz', payload: Buffer.from(''), qos: 0, retain: false, dup: false });
+    expect(m('mqtt.topic == "a\\a\\b\\f\\vz"', ctl)).toBe(true);
+  });
+});
+
+describe('=== and !== (Wireshark 4: all_eq, any_ne)', () => {
+  it('=== holds when every occurrence equals', () => {
+    expect(m('mqtt.suback.qos === 1', subackAll1)).toBe(true);
+    expect(m('mqtt.suback.qos === 1', suback)).toBe(false);
+    expect(m('mqtt.suback.qos all_eq 1', subackAll1)).toBe(true);
+    // absent: false, as every comparison
+    expect(m('mqtt.suback.qos === 1', pub)).toBe(false);
+  });
+  it('!== holds when some occurrence differs (!= needs all to differ)', () => {
+    expect(m('mqtt.suback.qos !== 0', suback)).toBe(true);
+    expect(m('mqtt.suback.qos != 0', suback)).toBe(false);
+    expect(m('mqtt.suback.qos any_ne 1', subackAll1)).toBe(false);
+    expect(m('mqtt.suback.qos !== 1', pub)).toBe(false);
+    expect(m('mqtt.msg === "Turn On"', pub)).toBe(true);
+  });
+});
+
+describe('Wireshark habits refused with a message that says so', () => {
+  it('functions', () => {
+    expect(syntaxError('len(mqtt.topic) > 3').reason).toBe("Wireshark's function len() is not supported: compare the field itself (the length of a topic is mqtt.topic_len, of a packet's Remaining Length mqtt.len)");
+    expect(syntaxError('lower(mqtt.topic) contains "room"').reason).toBe("Wireshark's function lower() is not supported: compare the field itself");
+    expect(syntaxError('count(mqtt.topic) == 2').code).toBe('unexpected-token');
+  });
+  it('regular expressions after matches: (?i), alternation, a class, $ at the end, .+', () => {
+    for (const re of ['(?i)room', 'Room1|demo', '[Rr]oom1/#', 'light$', 'Room1/.+']) {
+      expect(syntaxError(`mqtt.topic matches "${re}"`).reason).toMatch(/not a regular expression as in Wireshark/);
+    }
+    // a topic filter that starts with $ is one
+    expect(m('mqtt.topic matches "$SYS/#"', pub)).toBe(false);
+    expect(m('mqtt.topic matches "Room1/#"', pub)).toBe(true);
+  });
+});
