@@ -373,6 +373,34 @@ describe('spec reference per note code and protocol level', () => {
   });
 });
 
+describe('connack-v311-format: a 3.1.1 statement on an MQTT 5 connection', () => {
+  // 3.1.1 MQTT-3.1.2-2: "The Server MUST respond to the CONNECT Packet with a CONNACK return
+  // code 0x01 (unacceptable protocol level) and then disconnect the Client if the Protocol
+  // Level is not supported". 5.0 MQTT-3.1.2-2 is about a CONNECT whose version is not 5.
+  it('return code 1: the text says which version the reference is from', () => {
+    const { codes, notes } = decodeBoth(`
+      20           # CONNACK
+      02           # Remaining Length 2
+      00           # Acknowledge Flags
+      01           # Return Code 1 (3.1.1: unacceptable protocol version)
+    `, 5);
+    expect(codes).toEqual(['connack-v311-format MQTT-3.1.2-2']);
+    expect(notes[0]!.text).toContain('(the MQTT 3.1.1 statement MQTT-3.1.2-2, not the 5.0 one of that number)');
+  });
+  it('return code 5: not what a 3.1.1 server must answer to a level it does not support', () => {
+    const { codes, notes } = decodeBoth(`
+      20           # CONNACK
+      02           # Remaining Length 2
+      00           # Acknowledge Flags
+      05           # Return Code 5 (3.1.1: not authorized)
+    `, 5);
+    expect(codes).toEqual(['connack-v311-format MQTT-3.1.2-2']);
+    expect(notes[0]!.text).toBe('a 2-byte MQTT 3.1.1 CONNACK (return code 0x05, Connection Refused, not authorized) answering an MQTT 5 CONNECT: '
+      + 'the server does not speak MQTT 5; a 3.1.1 server that does not support the protocol level must answer 0x01 (unacceptable protocol version) instead '
+      + '(the MQTT 3.1.1 statement MQTT-3.1.2-2, not the 5.0 one of that number)');
+  });
+});
+
 describe('packet-id-zero texts', () => {
   it('an acknowledgement names the packet whose identifier it repeats', () => {
     const { notes } = decodeBoth(`

@@ -41,7 +41,12 @@ export function walkConnack(w: Walker): void {
   s.connack = { sessionPresent: sp, returnCode: rc < 0 ? -1 : rc };
   if (rc < 0) return;
   if (v311) {
-    w.note(NOTE_DEFS.connackV311Format, `a 2-byte MQTT 3.1.1 CONNACK (return code 0x${hexByte(rc)}${rc === 1 ? ', unacceptable protocol version' : ''}) answering an MQTT 5 CONNECT: the server does not speak MQTT 5 and refuses the connection as a 3.1.1 server must`, rcAt);
+    // The reference is 3.1.1's [MQTT-3.1.2-2] (answer 0x01, then close); the 5.0 statement
+    // of that number is about a CONNECT that is not level 5, so the text names the version.
+    const rule = 'the MQTT 3.1.1 statement MQTT-3.1.2-2, not the 5.0 one of that number';
+    w.note(NOTE_DEFS.connackV311Format, rc === 1
+      ? `a 2-byte MQTT 3.1.1 CONNACK (return code 0x01, unacceptable protocol version) answering an MQTT 5 CONNECT: the server does not speak MQTT 5 and refuses the connection as a 3.1.1 server that does not support the protocol level must (${rule})`
+      : `a 2-byte MQTT 3.1.1 CONNACK (return code 0x${hexByte(rc)}, ${reasonDisplay(2, rc, 4).replace(/^0x.. \(|\)$/g, '')}) answering an MQTT 5 CONNECT: the server does not speak MQTT 5; a 3.1.1 server that does not support the protocol level must answer 0x01 (unacceptable protocol version) instead (${rule})`, rcAt);
     s.reasonCodes = [rc];
     return;
   }
