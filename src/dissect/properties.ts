@@ -350,9 +350,11 @@ function readValue(w: Walker, info: PropertyInfo, place: number): unknown {
     case 'utf8': {
       const v = w.str(`mqtt.property.${info.name}.len`, vid, 'Value', what);
       if (v === null) return undefined;
-      // The Response Topic is a Topic Name: no wildcards [MQTT-3.3.2-14].
+      // The Response Topic is a Topic Name: no wildcards. PUBLISH states it [MQTT-3.3.2-14];
+      // the Will Properties (§3.1.3.2.6) do not, so there the Topic Name rule [MQTT-4.7.0-1].
       if (info.id === 0x08 && (w.strStatus & UTF8_WILDCARD) !== 0) {
-        w.note(NOTE_DEFS.wildcardTopic, `Response Topic ${quote(v)} contains a wildcard character (+ or #)`, at + 2, 'MQTT-3.3.2-14');
+        w.note(NOTE_DEFS.wildcardTopic, `Response Topic ${quote(v)} contains a wildcard character (+ or #)`, at + 2,
+          place === WILL_PLACE ? 'MQTT-4.7.0-1' : 'MQTT-3.3.2-14');
       }
       // ... and at least one character long [MQTT-4.7.3-1].
       if (info.id === 0x08 && v.length === 0) {

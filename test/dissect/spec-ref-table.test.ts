@@ -105,6 +105,29 @@ const ROWS: Row[] = [
       00 01 23     # Will Topic "#"
       00 00        # Will Payload, empty
     ` },
+  { code: 'wildcard-in-topic', v: 5, what: 'PUBLISH Response Topic "#"', spec: 'MQTT-3.3.2-14',
+    says: 'The Response Topic MUST NOT contain wildcard characters', bytes: `
+      30           # PUBLISH, QoS 0
+      08           # Remaining Length 8
+      00 01 61     # Topic "a"
+      04           # Property Length 4
+      08 00 01 23  # Response Topic "#"
+    ` },
+  { code: 'wildcard-in-topic', v: 5, what: 'Will Response Topic "#"', spec: 'MQTT-4.7.0-1',
+    says: 'MUST NOT be used within a Topic Name (3.1.3.2.6, the Will Response Topic, has no wildcard statement of its own)', bytes: `
+      10           # CONNECT
+      18           # Remaining Length 24
+      00 04 4d 51 54 54  # Protocol Name "MQTT"
+      05           # Protocol Version 5
+      06           # Connect Flags: Will Flag, Clean Start
+      00 3c        # Keep Alive 60
+      00           # Property Length 0
+      00 01 61     # Client Identifier "a"
+      04           # Will Property Length 4
+      08 00 01 23  # Response Topic "#"
+      00 01 74     # Will Topic "t"
+      00 00        # Will Payload, empty
+    ` },
   { code: 'empty-topic', v: 4, what: 'PUBLISH topic ""', spec: 'MQTT-4.7.3-1',
     says: 'All Topic Names and Topic Filters MUST be at least one character long', bytes: `
       30           # PUBLISH, QoS 0
