@@ -1,21 +1,74 @@
 // What a lab says (explanation, hints, narration) against what it really showed:
-// the line view's records of one fast run per lab, and the TUI's own column header
-// and key table for the TUI hints.
+// the line view's records of one fast run per lab, on the bundled broker (runLab, as
+// `mqttscope lab` runs it) and on mosquitto 2.0.11 (the same script and files through
+// the proxy: the labs teach what mosquitto does), and the TUI's own column header and
+// key table for the TUI hints. mosquitto missing is a failure, not a skip.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import * as mqtt from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAclFile } from '../../src/acl/index.js';
+import { Analyzer } from '../../src/analysis/index.js';
 import { LABS, runLab } from '../../src/lab/index.js';
+import { MqttLabContext } from '../../src/lab/context.js';
+import { nowUs, startProxy } from '../../src/proxy/index.js';
+import { createView } from '../../src/views/index.js';
 import { GLOBAL_KEYS } from '../../src/views/tui/keymap.js';
 import { headerRow } from '../../src/views/tui/packet-row.js';
+import { startTestMosquitto } from '../helpers/mosquitto.js';
 
 const lab = (name: string) => LABS.find((l) => l.name === name)!;
 
 interface Rec { no: number; client: string; dir: string; type: string; rest: string }
 interface Run { text: string; recs: Rec[]; findings: Array<{ code: string; frames: number[]; client: string }> }
 
-async function play(name: string): Promise<Run> {
+type Broker = 'aedes' | 'mosquitto';
+
+async function play(name: string, broker: Broker): Promise<Run> {
   let text = '';
   const out = new Writable({ write(chunk, _e, cb) { text += String(chunk); cb(); } });
-  await runLab(lab(name), { fast: true, out });
+  if (broker === 'aedes') await runLab(lab(name), { fast: true, out });
+  else await playOnMosquitto(name, out);
+  return parse(text);
+}
+
+/** The lab's script and security files against mosquitto, through the proxy, into the line view. */
+async function playOnMosquitto(name: string, out: Writable): Promise<void> {
+  const l = lab(name);
+  const dir = await mkdtemp(join(tmpdir(), 'mqttscope-lab-mosq-'));
+  const files: { passwdFile?: string; aclFile?: string } = {};
+  if (l.security?.passwd) await writeFile((files.passwdFile = join(dir, 'passwd')), l.security.passwd);
+  if (l.security?.acl) await writeFile((files.aclFile = join(dir, 'acl')), l.security.acl);
+  const m = await startTestMosquitto({ ...files, ...(l.security?.allowAnonymous !== undefined ? { allowAnonymous: l.security.allowAnonymous } : {}) });
+  const view = createView('line', { out, color: false, showSecrets: false });
+  const analyzer = new Analyzer((r) => view.record(r), {
+    deliveryWindowUs: 400_000, brokerKind: 'mosquitto',
+    ...(l.security?.acl ? { acl: parseAclFile(l.security.acl, 'acl') } : {}),
+  });
+  const proxy = await startProxy({
+    listen: { host: '127.0.0.1', port: 0 }, upstream: { host: m.host, port: m.port },
+    onRecord: (r) => view.record(r), engineOpts: { observers: [analyzer] }, log: () => undefined,
+  });
+  const ctx = new MqttLabContext(mqtt, `mqtt://127.0.0.1:${proxy.port}`, 30, (t) => out.write(`# --- ${t}\n`));
+  try {
+    await l.script(ctx);
+    await ctx.sleep(550);
+    proxy.tick(nowUs());
+    await ctx.closeAll();
+    await ctx.sleep(100);
+  } finally {
+    await ctx.closeAll().catch(() => undefined);
+    await proxy.close();
+    proxy.engine.end(nowUs());
+    view.end();
+    await m.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function parse(text: string): Run {
   const recs: Rec[] = [];
   const findings: Run['findings'] = [];
   for (const line of text.split('\n')) {
@@ -45,10 +98,10 @@ describe('TUI hints name what the TUI has', () => {
   }
 });
 
-describe('lab narration and hints match the records', () => {
+for (const broker of ['aedes', 'mosquitto'] as const) describe(`lab narration and hints match the records (${broker})`, () => {
   const runs = new Map<string, Run>();
   beforeAll(async () => {
-    for (const name of ['qos', 'will', 'session', 'acl', 'remaining-length']) runs.set(name, await play(name));
+    for (const name of ['qos', 'retained', 'will', 'session', 'acl', 'remaining-length']) runs.set(name, await play(name, broker));
   }, 60_000);
 
   it('qos: no id at QoS 0, each ack carries the id of its PUBLISH, each PUBLISH the text the explanation names', () => {
@@ -77,6 +130,16 @@ describe('lab narration and hints match the records', () => {
     const b0 = parseInt(hex.slice(0, 2), 16);
     expect(b0 >> 4).toBe(6); // packet type 6: PUBREL
     expect((b0 & 0xf).toString(2).padStart(4, '0')).toBe('0010'); // the flags the explanation quotes
+  });
+
+  it('retained: RETAIN=1 from the store, the empty clear delivered live with RETAIN=0, then nothing is retained', () => {
+    const { recs } = runs.get('retained')!;
+    const got = (c: string) => recs.filter((r) => r.client === c && r.dir === '←' && r.type === 'PUBLISH');
+    expect(got('late-app').map((r) => /d0 q1 (r\d)\s.*(".*"|payload=0)$/.exec(r.rest)!.slice(1))).toEqual([['r1', '"open"'], ['r0', 'payload=0']]);
+    expect(got('later-app')).toEqual([]);
+    // The clear: RETAIN=1 and a Remaining Length of just the topic (2 + 17 bytes) and the packet id (2).
+    const clear = recs.filter((r) => r.client === 'door-sensor' && r.type === 'PUBLISH')[1]!;
+    expect(clear.rest).toMatch(/d0 q1 r1\s.*\slen=21\s+payload=0$/);
   });
 
   it('acl: the CONNACK code narrated is the one on the wire, the findings name the frames the hint quotes', () => {
