@@ -14,8 +14,11 @@ export interface Token {
   num?: number;
   pos: number;
   end: number;
-  /** An ident of hex digits that starts with a decimal digit (`4f`): where it stops being a number. */
-  badAt?: number;
+  /**
+   * A value that is not a number but may be bytes (`4f`, `08`): a word, which the parser
+   * refuses with this reason at `at` unless a bytes field reads it as hex bytes.
+   */
+  bad?: { at: number; reason: string };
 }
 
 const IDENT_START = /[A-Za-z_]/;
@@ -66,7 +69,13 @@ export function tokenize(src: string): Token[] {
         continue;
       }
       let value: number;
-      if (c === '0' && (src[i + 1] === 'x' || src[i + 1] === 'X')) {
+      if (c === '0' && (src[i + 1] === 'b' || src[i + 1] === 'B') && /[01]/.test(src[i + 2] ?? '')) {
+        // Binary, as in Wireshark 4 (0b101).
+        i += 2;
+        const b = i;
+        while (i < n && (src[i] === '0' || src[i] === '1')) i++;
+        value = parseInt(src.slice(b, i), 2);
+      } else if (c === '0' && (src[i + 1] === 'x' || src[i + 1] === 'X')) {
         i += 2;
         const h = i;
         while (i < n && /[0-9A-Fa-f]/.test(src[i]!)) i++;
@@ -79,15 +88,26 @@ export function tokenize(src: string): Token[] {
           while (i < n && src[i]! >= '0' && src[i]! <= '9') i++;
         }
         value = Number(src.slice(start, i));
+        // A leading 0 makes an integer octal, as in Wireshark and C: 074 is 60, not 74.
+        const lead = /^0[0-9]+$/.exec(src.slice(start, i));
+        if (lead && !(i < n && IDENT_CHAR.test(src[i]!) && src.slice(i, i + 2) !== '..')) {
+          const text = lead[0];
+          if (/[89]/.test(text)) {
+            out.push({ kind: 'ident', text, pos: start, end: i, bad: { at: start, reason: `invalid number '${text}': a leading 0 makes it octal, as in Wireshark (write ${Number(text)} without the 0)` } });
+            continue;
+          }
+          value = parseInt(text, 8);
+        }
       }
       // `8..9`: a range in a set ends the number at '..'.
       if (i < n && IDENT_CHAR.test(src[i]!) && src.slice(i, i + 2) !== '..') {
         let e = i;
         while (e < n && IDENT_CHAR.test(src[e]!)) e++;
         // Hex digits only (`4f`, `5475726e`): a byte string on a bytes field; the parser
-        // says 'invalid number' (at `badAt`) for any other field.
+        // says 'invalid number' for any other field.
         if (/^[0-9A-Fa-f]+$/.test(src.slice(start, e))) {
-          out.push({ kind: 'ident', text: src.slice(start, e), pos: start, end: e, badAt: i });
+          const text = src.slice(start, e);
+          out.push({ kind: 'ident', text, pos: start, end: e, bad: { at: i, reason: `invalid number '${text}'; quote it if it is a string` } });
           i = e;
           continue;
         }
@@ -185,6 +205,9 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     if (c === '=') err('unexpected-char', "'=' is not an operator; use '==' to compare", i);
+    if (c === '&' && /^&\s*(?:0[xXbB])?[0-9A-Fa-f]/.test(src.slice(i, i + 8))) {
+      err('unexpected-char', "bitwise '&' (Wireshark's field & mask) is not supported: test the flag's own field (mqtt.retain, mqtt.qos, mqtt.dupflag, mqtt.conflag.*, mqtt.conack.flags.sp), or use '&&' (or 'and')", i);
+    }
     if (c === '&') err('unexpected-char', "single '&'; use '&&' (or 'and')", i);
     if (c === '|') err('unexpected-char', "single '|'; use '||' (or 'or')", i);
     if (c === "'") err('unexpected-char', 'strings use double quotes: "..."', i);

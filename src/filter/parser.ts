@@ -118,7 +118,7 @@ class Parser {
       const what = after ? ` after '${after.text}'` : '';
       this.fail('unexpected-token', `expected a field, a packet type or '('${what}, found ${describe(t)}`, t.pos);
     }
-    if (t.badAt !== undefined) this.fail('bad-number', `invalid number '${t.text}'; quote it if it is a string`, t.badAt);
+    if (t.bad) this.fail('bad-number', t.bad.reason, t.bad.at);
     this.next();
     return this.test(t);
   }
@@ -171,6 +171,11 @@ class Parser {
       return { t: 'in', field, ...set };
     }
     const value = this.literal(op, field);
+    // Wireshark compares two fields (`tcp.srcport > tcp.dstport`); here the right side is a value,
+    // and a field id there would be compared as its own name: never what was meant.
+    if (value.kind === 'word' && /^(mqtt|tcp|ip|ipv6|frame)\./i.test(value.text) && lookupField(value.text)) {
+      this.fail('bad-operand', `comparing two fields (${t.text} ${op.text} ${value.text}) is not supported: compare ${t.text} with a value (quote "${value.text}" to compare with that text)`, value.pos);
+    }
     if (opKw !== 'contains' && opKw !== 'matches') this.checkValue(field, value);
     else if (field.spec.numeric) {
       this.fail('bad-operand', `'${opKw}' needs a text field; ${t.text} is a number: compare it with ==, <, … or 'in'`, op.pos);
@@ -229,9 +234,7 @@ class Parser {
 
   private literal(op: Token, field: FieldRef): Literal {
     const v = this.peek();
-    if (v.badAt !== undefined && !field.spec.bytes) {
-      this.fail('bad-number', `invalid number '${v.text}'; quote it if it is a string`, v.badAt);
-    }
+    if (v.bad && field.spec.numeric) this.fail('bad-number', v.bad.reason, v.bad.at);
     const raw = this.src.slice(v.pos, v.end);
     if (v.kind === 'string') { this.next(); return { kind: 'string', text: v.text, pos: v.pos }; }
     if (v.kind === 'number') { this.next(); return { kind: 'number', text: v.text, num: v.num!, pos: v.pos, raw }; }

@@ -86,6 +86,10 @@ const FILTERS = [
   'mqtt.topic !== "demo/#"',
   'mqtt.prop_key !== "site"',
   'mqtt.msgtype all_eq 9',
+  // Octal and binary integers (074 was 74).
+  'mqtt.kalive == 074',
+  'mqtt.kalive in {070..075}',
+  'mqtt.msgtype == 0b11',
 ];
 
 let merged = '';

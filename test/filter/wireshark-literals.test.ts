@@ -45,7 +45,9 @@ describe('byte strings on bytes fields, as in Wireshark', () => {
     const e = syntaxError('mqtt.msgid == 4f');
     expect(e.code).toBe('bad-number');
     expect(e.position).toBe(15);
-    expect(syntaxError('payload contains 4f').reason).toBe("invalid number '4f'; quote it if it is a string");
+    expect(syntaxError('mqtt.qos == 4f').reason).toBe("invalid number '4f'; quote it if it is a string");
+    // a text field takes it as text, as Wireshark takes an unquoted string
+    expect(m('payload contains 4f', gen({ cmd: 'publish', topic: 't', payload: Buffer.from('x4fy'), qos: 0, retain: false, dup: false }))).toBe(true);
   });
   it('payload (not a Wireshark name) and mqtt.msg_text (a string in Wireshark) keep text', () => {
     expect(m('payload == 21', pub21)).toBe(true);
@@ -98,7 +100,41 @@ describe('=== and !== (Wireshark 4: all_eq, any_ne)', () => {
   });
 });
 
+describe('integers as Wireshark reads them', () => {
+  it('a leading 0 is octal (074 is 60), 0b is binary', () => {
+    const connect = gen({ cmd: 'connect', clientId: 'lamp', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60 });
+    expect(m('mqtt.kalive == 074', connect)).toBe(true);
+    expect(m('mqtt.kalive == 74', connect)).toBe(false);
+    expect(m('mqtt.kalive in {070..075}', connect)).toBe(true);
+    expect(m('mqtt.msgtype == 0b11', pub)).toBe(true);
+    expect(m('mqtt.kalive == 0', connect)).toBe(false);
+  });
+  it('08 is an error on a number field, text on a text field, a byte on a bytes field', () => {
+    const e = syntaxError('mqtt.kalive == 08');
+    expect(e.code).toBe('bad-number');
+    expect(e.reason).toBe("invalid number '08': a leading 0 makes it octal, as in Wireshark (write 8 without the 0)");
+    expect(m('mqtt.topic == 08', gen({ cmd: 'publish', topic: '08', payload: Buffer.from(''), qos: 0, retain: false, dup: false }))).toBe(true);
+    expect(m('mqtt.msg contains 08', gen({ cmd: 'publish', topic: 't', payload: Buffer.from([1, 8]), qos: 0, retain: false, dup: false }))).toBe(true);
+  });
+  it('a text field keeps the leading zero: topic == 074 is the text 074', () => {
+    expect(m('mqtt.topic == 074', gen({ cmd: 'publish', topic: '074', payload: Buffer.from(''), qos: 0, retain: false, dup: false }))).toBe(true);
+  });
+});
+
 describe('Wireshark habits refused with a message that says so', () => {
+  it('a bitwise and', () => {
+    const e = syntaxError('mqtt.hdrflags & 0x01');
+    expect(e.reason).toMatch(/^bitwise '&' \(Wireshark's field & mask\) is not supported: test the flag's own field \(mqtt.retain/);
+    expect(e.position).toBe(14);
+    expect(syntaxError('publish & retain').reason).toBe("single '&'; use '&&' (or 'and')");
+  });
+  it('comparing two fields', () => {
+    const e = syntaxError('tcp.srcport > tcp.dstport');
+    expect(e.code).toBe('bad-operand');
+    expect(e.reason).toBe('comparing two fields (tcp.srcport > tcp.dstport) is not supported: compare tcp.srcport with a value (quote "tcp.dstport" to compare with that text)');
+    expect(syntaxError('mqtt.topic == mqtt.willtopic').position).toBe(14);
+    expect(m('mqtt.topic == "mqtt.willtopic"', pub)).toBe(false);
+  });
   it('functions', () => {
     expect(syntaxError('len(mqtt.topic) > 3').reason).toBe("Wireshark's function len() is not supported: compare the field itself (the length of a topic is mqtt.topic_len, of a packet's Remaining Length mqtt.len)");
     expect(syntaxError('lower(mqtt.topic) contains "room"').reason).toBe("Wireshark's function lower() is not supported: compare the field itself");
