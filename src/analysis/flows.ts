@@ -196,6 +196,16 @@ function filterList<T>(items: readonly T[], notListed: number, filter: (x: T) =>
   return out + (more > 0 ? `, … +${more.toLocaleString('en-US')} more` : '');
 }
 
+/**
+ * The statement a reused packet id breaks: a client's (any packet with an id) or a server's
+ * (a QoS 1/2 PUBLISH), in MQTT 5.0 (MQTT-2.2.1-3 / -4) or 3.1.1 (MQTT-2.3.1-2, and -4 for the
+ * server; 3.1 has no numbered statements and reads as 3.1.1 here).
+ */
+function reuseSpec(version: number, dir: Direction): string {
+  if (version === 5) return dir === 'c2s' ? 'MQTT-2.2.1-3' : 'MQTT-2.2.1-4';
+  return dir === 'c2s' ? 'MQTT-2.3.1-2' : 'MQTT-2.3.1-4';
+}
+
 /** Flows a cut-short finding lists in extra.flows (and frames); the rest are counted (flows_not_listed). */
 const CUT_LISTED = 100;
 
@@ -430,12 +440,13 @@ export class FlowTracker {
       if (r === undefined) this.reusedUnseen.set(s.connId, (r = { c2s: 0, s2c: 0 }));
       r[awaitedDir(cur)]++;
     } else if (cur) {
-      // [MQTT-2.2.1-3]: a packet id is not reused while its flow is in flight.
+      // A packet id is not reused while its flow is in flight: the sender's rule of its version.
+      const spec = reuseSpec(rec.version, rec.dir);
       this.ctx.emit({
         code: 'protocol-violation', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
         recs: [...cur.recs(), rec],
-        text: `Packet id ${id} reused by ${NAMES[rec.summary.type]} while its ${flowLabel(cur)} (frame ${cur.r0.frame}) is still ${cur.state.replace('-', ' ')}; a packet id must not be reused until its flow completes [MQTT-2.2.1-3]`,
-        extra: { violation: 'packet-id-reuse', packet_id: id, dir: rec.dir, previous_frame: cur.r0.frame, spec: 'MQTT-2.2.1-3' },
+        text: `Packet id ${id} reused by ${NAMES[rec.summary.type]} while its ${flowLabel(cur)} (frame ${cur.r0.frame}) is still ${cur.state.replace('-', ' ')}; a packet id must not be reused until its flow completes [${spec}]`,
+        extra: { violation: 'packet-id-reuse', packet_id: id, dir: rec.dir, previous_frame: cur.r0.frame, spec },
       });
       this.delete(s.connId, k);
       this.finish(cur, 'incomplete');

@@ -2,15 +2,42 @@ import { describe, expect, it } from 'vitest';
 import { Scenario } from './helpers.js';
 
 describe('protocol-violation (flows)', () => {
-  it('packet id reused while in flight [MQTT-2.2.1-3]', () => {
+  it('packet id reused while in flight: the client rule of 3.1.1 [MQTT-2.3.1-2]', () => {
     const sc = new Scenario();
     const c = sc.client('c').login();
     const a = c.publish({ topic: 't', payload: 'x', qos: 1, id: 5 });
     const b = c.subscribe(5, ['z']);
     const [f] = sc.findings;
-    expect(f).toMatchObject({ code: 'protocol-violation', severity: 'warn', frames: [a.frame, b.frame], extra: { violation: 'packet-id-reuse', packet_id: 5, spec: 'MQTT-2.2.1-3' } });
+    expect(f).toMatchObject({ code: 'protocol-violation', severity: 'warn', frames: [a.frame, b.frame], extra: { violation: 'packet-id-reuse', packet_id: 5, spec: 'MQTT-2.3.1-2' } });
     expect(f!.text).toContain('Packet id 5 reused by SUBSCRIBE while its QoS 1 PUBLISH');
+    expect(f!.text).toContain('[MQTT-2.3.1-2]');
     expect(a.findings).toEqual(['protocol-violation']);
+  });
+
+  // Each sender has its own statement: a client's (any packet with an id) and a server's
+  // (a QoS 1/2 PUBLISH). 3.1.1: "Each time a Client sends a new packet of one of these types it
+  // MUST assign it a currently unused Packet Identifier" (2.3.1-2), "The same conditions apply
+  // to a Server when it sends a PUBLISH with QoS > 0" (2.3.1-4). 5.0: "Each time a Client sends a
+  // new SUBSCRIBE, UNSUBSCRIBE, or PUBLISH (where QoS > 0) ... currently unused" (2.2.1-3), "Each
+  // time a Server sends a new PUBLISH (with QoS > 0) ... currently unused" (2.2.1-4).
+  it.each([
+    [4, 'c2s', 'MQTT-2.3.1-2'],
+    [4, 's2c', 'MQTT-2.3.1-4'],
+    [5, 'c2s', 'MQTT-2.2.1-3'],
+    [5, 's2c', 'MQTT-2.2.1-4'],
+  ] as const)('packet id reused: MQTT %s, %s cites %s', (version, dir, spec) => {
+    const sc = new Scenario();
+    const c = sc.client('c', { version }).login();
+    if (dir === 'c2s') {
+      c.publish({ topic: 't', payload: 'x', qos: 1, id: 7 });
+      c.publish({ topic: 't', payload: 'y', qos: 1, id: 7 });
+    } else {
+      c.deliver({ topic: 't', payload: 'x', qos: 1, id: 7 });
+      c.deliver({ topic: 't', payload: 'y', qos: 1, id: 7 });
+    }
+    const f = sc.findings.find((x) => x.extra['violation'] === 'packet-id-reuse');
+    expect(f?.extra['spec']).toBe(spec);
+    expect(f?.text).toContain(`[${spec}]`);
   });
 
   it('ack for an unknown packet id', () => {
