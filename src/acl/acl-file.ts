@@ -86,7 +86,28 @@ export function parseAclFile(text: string, path: string): AclFile {
   let user: string | null = null;
   // fgets() splits on '\n' only; a trailing '\r' goes with the trailing whitespace.
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
+  // A NUL byte: mosquitto 2.0.11's line reader takes strlen() as the line's length, sees no
+  // '\n' at its end and reads on to the end of the file. When the file ends with '\n', its
+  // last read returns nothing and that whole buffer is dropped: the line and all after it are
+  // ignored. Otherwise the line is read up to the NUL and the rest of the file is lost.
+  // (Both checked against mosquitto 2.0.11.)
+  const nulAt = lines.findIndex((l) => l.includes('\u0000'));
+  let lastLine = lines.length;
+  let utf16 = '';
+  if (nulAt >= 0) {
+    const endsWithNewline = text.endsWith('\n');
+    lastLine = endsWithNewline ? nulAt : nulAt + 1;
+    if (!endsWithNewline) lines[nulAt] = lines[nulAt]!.slice(0, lines[nulAt]!.indexOf('\u0000'));
+    utf16 = /^(?:\ufffd\ufffd)?(?:[^\0]\0|\0[^\0])/.test(text)
+      ? ' The file looks like UTF-16 (as Windows PowerShell writes with > or Out-File): save it as UTF-8.' : '';
+    const after = lines.length - (endsWithNewline ? 1 : 0) - nulAt - 1;
+    acl.warnings.push(`${path}:${nulAt + 1}: the line holds a NUL byte (U+0000): mosquitto stops reading the file there, so `
+      + (endsWithNewline
+        ? `this line${after > 0 ? ` and the ${after} line${after === 1 ? '' : 's'} after it are` : ' is'} ignored`
+        : `only the text before the NUL is read${after > 0 ? ` and the ${after} line${after === 1 ? '' : 's'} after it are ignored` : ''}`)
+      + `.${utf16}`);
+  }
+  for (let i = 0; i < lastLine; i++) {
     const lineNo = i + 1;
     const raw = lines[i]!;
     const line = trimEndC(raw);
@@ -106,7 +127,7 @@ export function parseAclFile(text: string, path: string): AclFile {
       continue;
     }
     if (keyword !== 'topic' && keyword !== 'pattern') {
-      fail(keywordProblem(keyword, lineNo, raw) ?? `unknown keyword '${showWord(keyword)}' (expected topic, pattern or user)`);
+      fail((keywordProblem(keyword, lineNo, raw) ?? `unknown keyword '${showWord(keyword)}' (expected topic, pattern or user)`) + (utf16 ? `.${utf16}` : ''));
     }
     // mosquitto: the next space-separated word is the access, and whatever follows
     // it is the topic; with nothing after it, that word is the topic (readwrite).
