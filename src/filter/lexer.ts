@@ -194,6 +194,7 @@ export function tokenize(src: string): Token[] {
       out.push({ kind: 'op', text: two, pos: start, end: i });
       continue;
     }
+    if (two === '<>') err('unexpected-char', "'<>' is not an operator; use '!='", i);
     if (c === '<' || c === '>' || c === '!') {
       i++;
       out.push({ kind: 'op', text: c, pos: start, end: i });
@@ -204,6 +205,9 @@ export function tokenize(src: string): Token[] {
       out.push({ kind: c, text: c, pos: start, end: i });
       continue;
     }
+    // Reversed operators (`=>`, `=<`, `=!`) and SQL's `<>`: name the one meant.
+    const meant: Record<string, string> = { '=>': '>=', '=<': '<=', '=!': '!=', '<>': '!=' };
+    if (meant[two]) err('unexpected-char', `'${two}' is not an operator; use '${meant[two]}'`, i);
     if (c === '=') err('unexpected-char', "'=' is not an operator; use '==' to compare", i);
     if (c === '&' && /^&\s*(?:0[xXbB])?[0-9A-Fa-f]/.test(src.slice(i, i + 8))) {
       err('unexpected-char', "bitwise '&' (Wireshark's field & mask) is not supported: test the flag's own field (mqtt.retain, mqtt.qos, mqtt.dupflag, mqtt.conflag.*, mqtt.conack.flags.sp), or use '&&' (or 'and')", i);
@@ -211,8 +215,13 @@ export function tokenize(src: string): Token[] {
     if (c === '&') err('unexpected-char', "single '&'; use '&&' (or 'and')", i);
     if (c === '|') err('unexpected-char', "single '|'; use '||' (or 'or')", i);
     if (c === "'") err('unexpected-char', 'strings use double quotes: "..."', i);
+    if (two === '~=') err('unexpected-char', "'~=' is Wireshark's deprecated spelling of '!==' (some occurrence differs): write '!==', or '!=' for none equal", i);
     if (c === '~') {
       err('unexpected-char', "'~' is Wireshark's regular-expression match, which mqttscope does not have: use 'matches' with an MQTT topic filter (\"home/+/temp\") or 'contains' for a substring", i);
+    }
+    if (c === '[' && /\bin\s*$/i.test(src.slice(0, i))) err('unexpected-char', "a set is written in braces: in {1, 2}", i);
+    if (c === ':' && /[0-9A-Fa-f]$/.test(src.slice(0, i))) {
+      err('unexpected-char', 'a byte string is pairs of hex digits, each byte two (54:75:72, 0a:01)', i);
     }
     if (c === '[') err('unexpected-char', "slices (field[i:j]) are not supported: compare the whole field, or use 'contains' or 'matches'", i);
     if (c === '/') err('unexpected-char', 'unexpected \'/\': quote a value that contains \'/\', such as a topic ("Room1/Light")', i);

@@ -13,6 +13,8 @@ const CMP_WORDS: Record<string, CmpOp> = {
   any_eq: '==', all_ne: '!=', all_eq: '===', any_ne: '!==',
 };
 const CMP_OPS = ['==', '!=', '===', '!==', '<', '<=', '>', '>='];
+/** Operator words from other languages, and what they are here. */
+const OPERATOR_WORDS: Record<string, string> = { is: '==', equals: '==', like: 'contains', has: 'contains', includes: 'contains', startswith: 'matches "PREFIX/#"' };
 /** Wireshark's display-filter functions: not supported, and said so (not "expected '&&'"). */
 const FUNCTIONS = new Set(['len', 'count', 'lower', 'upper', 'string', 'max', 'min', 'abs']);
 const KEYWORDS = new Set(['and', 'or', 'not', 'contains', 'matches', 'in', ...Object.keys(CMP_WORDS)]);
@@ -159,8 +161,10 @@ class Parser {
       return { t: 'not', a: { t: 'in', field, ...set } };
     }
     if (!isRel) {
-      if (op.kind === 'ident' || op.kind === 'string' || op.kind === 'number') {
-        this.fail('unexpected-token', `expected an operator (==, !=, <, <=, >, >=, contains, matches, in), '&&', '||' or the end after '${t.text}', found ${describe(op)}`, op.pos);
+      // `and`/`or` after an existence test (`finding and publish`) end it, as `&&`/`||` do.
+      if ((op.kind === 'ident' && opKw !== 'and' && opKw !== 'or') || op.kind === 'string' || op.kind === 'number') {
+        const near = op.kind === 'ident' ? OPERATOR_WORDS[op.text.toLowerCase()] ?? suggest(op.text, ['contains', 'matches']) : undefined;
+        this.fail('unexpected-token', `expected an operator (==, !=, <, <=, >, >=, contains, matches, in), '&&', '||' or the end after '${t.text}', found ${describe(op)}${near ? `; did you mean '${near}'?` : ''}`, op.pos);
       }
       return { t: 'exists', field };
     }

@@ -28,7 +28,9 @@ const SECRET_FIELD = String.raw`(?:${KNOWN_SECRET_FIELD}|(?<![\w.])${CREDENTIAL_
 // Also what the parser refuses but a syntax error echoes: a slice (`mqtt.passwd[0:3]`), a
 // function call (`lower(mqtt.passwd)`), Wireshark's `===`, `!==` and `!~`.
 const SECRET_OPERAND = String.raw`\b(?:${SECRET_FIELD})(?:\s*\[[^\]]*\]?)?(?:\s*\))?`;
-const OPERATOR = String.raw`(?:===|!==|==|!=|>=|<=|>|<|!~|~|\b(?:eq|ne|lt|le|gt|ge|any_eq|all_ne|all_eq|any_ne|contains|matches)\b)`;
+// Any run of operator characters and any word but the connectives: a mistyped operator
+// (`=`, `=>`, `<>`, `~=`, `is`, `contain`) is a syntax error that echoes the expression too.
+const OPERATOR = String.raw`(?:[=!<>~]+|\b(?!(?:and|or|not|in)\b)[A-Za-z_]+\b)`;
 const COMPARED = new RegExp(String.raw`(${SECRET_OPERAND}\s*${OPERATOR}\s*)("(?:[^"\\]|\\.)*"?|[^\s()&|!]+)`, 'gi');
 
 /** A literal compared with a secret field written on the right (`"hunter2" == mqtt.passwd`, a syntax error the parser echoes). */

@@ -149,3 +149,38 @@ describe('Wireshark habits refused with a message that says so', () => {
     expect(m('mqtt.topic matches "Room1/#"', pub)).toBe(true);
   });
 });
+
+describe('an existence test before and / or', () => {
+  it('ends at and / or, as at && / ||', () => {
+    expect(m('mqtt.msgid and publish', pub)).toBe(true);
+    expect(m('mqtt.willmsg or mqtt.msgid', pub)).toBe(true);
+    expect(m('mqtt.willmsg or mqtt.kalive', pub)).toBe(false);
+    expect(m('mqtt.msgid AND NOT mqtt.willmsg', pub)).toBe(true);
+  });
+});
+
+describe('typos get the operator that was meant', () => {
+  it.each([
+    ['mqtt.qos => 1', "'=>' is not an operator; use '>='"],
+    ['mqtt.qos =< 1', "'=<' is not an operator; use '<='"],
+    ['mqtt.qos =! 1', "'=!' is not an operator; use '!='"],
+    ['mqtt.qos <> 1', "'<>' is not an operator; use '!='"],
+    ['mqtt.qos in [1, 2]', 'a set is written in braces: in {1, 2}'],
+    ['mqtt.msg contains 54:7', 'a byte string is pairs of hex digits, each byte two (54:75:72, 0a:01)'],
+    ['mqtt.topic ~= "x"', "'~=' is Wireshark's deprecated spelling of '!==' (some occurrence differs): write '!==', or '!=' for none equal"],
+  ])('%s', (expr, reason) => {
+    expect(syntaxError(expr).reason).toBe(reason);
+  });
+  it('a misspelt operator word gets a suggestion', () => {
+    expect(syntaxError('mqtt.topic contain "x"').reason).toMatch(/found 'contain'; did you mean 'contains'\?$/);
+    expect(syntaxError('mqtt.topic match "x/#"').reason).toMatch(/did you mean 'matches'\?$/);
+    expect(syntaxError('mqtt.topic is "x"').reason).toMatch(/did you mean '=='\?$/);
+  });
+  it('the password is masked in the echo of a mistyped operator', () => {
+    for (const op of ['=', '=>', '<>', '~=', '=!', 'is', 'contain']) {
+      const e = syntaxError(`mqtt.passwd ${op} "hunter2"`);
+      expect(e.message).not.toContain('hunter2');
+      expect(e.message).toContain(`mqtt.passwd ${op} "*******"`);
+    }
+  });
+});
