@@ -283,6 +283,9 @@ function readableUnder(acl: AclFile, req: AclRequest, username: string | null, f
   return { reach: reach(true, null), text: ` No rule lets ${name} read a topic that matches ${filter}: nothing is ever delivered on this subscription, although the SUBACK grants it.` };
 }
 
+/** What the publisher of a denied write sees (mosquitto 2.0.11, checked on the wire). */
+const WRITE_DENIED = 'mosquitto delivers it to nobody: an MQTT 3.1.1 client still gets a normal PUBACK/PUBREC (rc 0) for QoS 1/2, an MQTT 5 client gets reason code 0x87 (Not authorized), and a QoS 0 publish gets no answer at all.';
+
 /** mosquitto's default auto_id_prefix: a client that sends an empty client id is given auto-<UUID>. */
 const AUTO_ID_PREFIX = 'auto-';
 
@@ -385,7 +388,7 @@ function evaluate(acl: AclFile | null, request: AclRequest, detailed: boolean): 
         : `mosquitto denies every client write to $SYS topics before looking at the ACL rules` });
       if (!ok) {
         notChecked = 'mosquitto refuses client writes to $SYS before the acl_file';
-        return finish(false, null, `mosquitto never lets a client publish to ${topic}; the PUBLISH is acknowledged and dropped.`);
+        return finish(false, null, `mosquitto never lets a client publish to ${topic}: ${WRITE_DENIED}`);
       }
     }
   } else if (topic.startsWith('$share')) {
@@ -393,7 +396,9 @@ function evaluate(acl: AclFile | null, request: AclRequest, detailed: boolean): 
       steps.push({ rule: null, line: null, matched: true, decided: true,
         reason: `mosquitto allows $share topics only in SUBSCRIBE/UNSUBSCRIBE` });
       notChecked = 'mosquitto refuses $share topics outside SUBSCRIBE before the acl_file';
-      return finish(false, null, `${topic} cannot be ${access === 'read' ? 'read' : 'published to'} directly.`);
+      return finish(false, null, access === 'read'
+        ? `${topic} cannot be read directly: no client can publish to it.`
+        : `${topic} cannot be published to directly: ${WRITE_DENIED}`);
     }
   }
 
@@ -431,7 +436,7 @@ function evaluate(acl: AclFile | null, request: AclRequest, detailed: boolean): 
   }
 
   const consequence = access === 'write'
-    ? 'mosquitto delivers it to nobody: an MQTT 3.1.1 client still gets a normal PUBACK/PUBREC (rc 0) for QoS 1/2, an MQTT 5 client gets reason code 0x87 (Not authorized), and a QoS 0 publish gets no answer at all.'
+    ? WRITE_DENIED
     : 'The message is silently not delivered to this client, even though its SUBSCRIBE was granted.';
 
   // 3. The client's own list.
