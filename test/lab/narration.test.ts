@@ -199,3 +199,16 @@ for (const broker of ['aedes', 'mosquitto'] as const) describe(`lab narration an
     expect(said).toEqual(rows.map((r) => Number(r[1])));
   });
 });
+
+describe('docs/labs.md matches the labs', () => {
+  it('its table has one row per lab, in --list order, with the findings the lab must produce', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(join(import.meta.dirname, '../../docs/labs.md'), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([a-z-]+)` \|.*\| ([^|]+) \|$/gm)].map((m) => ({ name: m[1]!, findings: m[2]!.trim() }));
+    expect(rows.map((r) => r.name)).toEqual(LABS.map((l) => l.name));
+    for (const r of rows) {
+      const want = lab(r.name).expectFindings;
+      expect(r.findings, r.name).toBe(want.length ? want.map((c) => `\`${c}\``).join(', ') : 'none');
+    }
+  });
+});
