@@ -12,6 +12,8 @@ export interface Literal {
   pos: number;
   /** An unquoted value as written (`54:75`), which a bytes field reads as hex bytes. */
   raw?: string;
+  /** A string with \x or octal escapes: its exact bytes, for bytes fields. */
+  bytes?: Uint8Array;
 }
 
 export interface FieldRef {

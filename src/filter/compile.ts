@@ -41,7 +41,7 @@ function prepare(lit: Literal, f: FieldRef): Prepared {
   else if (lit.text.trim() !== '' && Number.isFinite(Number(lit.text))) num = Number(lit.text);
   if (lit.kind === 'number') str = lit.text;
   const bool = num === 1 ? true : num === 0 ? false : null;
-  return { num, str, bytes: (f.spec.bytes && hexBytes(lit)) || enc.encode(str), bool, text: f.spec.numeric !== true };
+  return { num, str, bytes: (f.spec.bytes && hexBytes(lit)) || lit.bytes || enc.encode(str), bool, text: f.spec.numeric !== true };
 }
 
 /**

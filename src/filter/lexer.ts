@@ -19,8 +19,11 @@ export interface Token {
    * refuses with this reason at `at` unless a bytes field reads it as hex bytes.
    */
   bad?: { at: number; reason: string };
+  /** string tokens with a \x or octal escape: the exact bytes (text is their UTF-8 reading). */
+  bytes?: Uint8Array;
 }
 
+const enc = new TextEncoder();
 const IDENT_START = /[A-Za-z_]/;
 const IDENT_CHAR = /[A-Za-z0-9_.\-]/;
 /** Two hex digits, then more pairs after one separator used throughout (`:`, `-` or `.`). */
@@ -119,6 +122,11 @@ export function tokenize(src: string): Token[] {
     if (c === '"') {
       i++;
       let s = '';
+      // \xHH and octal escapes are bytes, as in Wireshark: "\xc3\xa9" is é, and "\xff"
+      // the byte ff in a payload (not U+00FF, whose UTF-8 is c3 bf).
+      const bytes: number[] = [];
+      let byteEscape = false;
+      const flush = (): void => { for (const x of enc.encode(s)) bytes.push(x); s = ''; };
       for (;;) {
         if (i >= n) err('unterminated-string', 'string is not closed: missing "', start);
         const d = src[i]!;
@@ -143,14 +151,18 @@ export function tokenize(src: string): Token[] {
             const oct = /^[0-7]{1,3}/.exec(src.slice(i - 1, i + 2))![0];
             const code = parseInt(oct, 8);
             if (code > 0o377) err('bad-escape', `octal escape '\\${oct}' is above \\377 (one byte)`, at);
-            s += String.fromCharCode(code);
+            flush();
+            bytes.push(code);
+            byteEscape = true;
             i += oct.length - 1;
             break;
           }
           case 'x': {
             const hx = src.slice(i, i + 2);
             if (!/^[0-9A-Fa-f]{2}$/.test(hx)) err('bad-escape', '\\x must be followed by two hex digits', at);
-            s += String.fromCharCode(parseInt(hx, 16));
+            flush();
+            bytes.push(parseInt(hx, 16));
+            byteEscape = true;
             i += 2;
             break;
           }
@@ -173,7 +185,13 @@ export function tokenize(src: string): Token[] {
             err('bad-escape', e === undefined ? 'string ends with a lone backslash' : `unknown escape '\\${e}' (use \\\\ for a backslash)`, at);
         }
       }
-      out.push({ kind: 'string', text: s, pos: start, end: i });
+      if (!byteEscape) {
+        out.push({ kind: 'string', text: s, pos: start, end: i });
+        continue;
+      }
+      flush();
+      const raw = Uint8Array.from(bytes);
+      out.push({ kind: 'string', text: new TextDecoder().decode(raw), bytes: raw, pos: start, end: i });
       continue;
     }
     const two = src.slice(i, i + 2);

@@ -240,7 +240,7 @@ class Parser {
     const v = this.peek();
     if (v.bad && field.spec.numeric) this.fail('bad-number', v.bad.reason, v.bad.at);
     const raw = this.src.slice(v.pos, v.end);
-    if (v.kind === 'string') { this.next(); return { kind: 'string', text: v.text, pos: v.pos }; }
+    if (v.kind === 'string') { this.next(); return { kind: 'string', text: v.text, pos: v.pos, ...(v.bytes ? { bytes: v.bytes } : {}) }; }
     if (v.kind === 'number') { this.next(); return { kind: 'number', text: v.text, num: v.num!, pos: v.pos, raw }; }
     if (v.kind === 'ident' && kw(v) === null) { this.next(); return { kind: 'word', text: v.text, pos: v.pos, raw }; }
     if (v.kind === 'eof') this.fail('unexpected-end', `expected a value after '${op.text}'`, v.pos);

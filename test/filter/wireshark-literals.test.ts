@@ -77,6 +77,14 @@ describe('string escapes, as in Wireshark and C', () => {
     expect(e.code).toBe('bad-escape');
     expect(e.reason).toBe("octal escape '\\400' is above \\377 (one byte)");
   });
+  it('\\x and octal escapes are bytes: "\\xff" is the byte ff, "\\xc3\\xa9" is é', () => {
+    const bin = gen({ cmd: 'publish', topic: 'caf\u00e9', payload: Buffer.from([0x00, 0xff, 0x80, 0x41]), qos: 0, retain: false, dup: false });
+    expect(m('mqtt.msg contains "\\xff\\x80"', bin)).toBe(true);
+    expect(m('mqtt.msg == "\\0\\377\\200A"', bin)).toBe(true);
+    expect(m('mqtt.msg contains "\\u00ff"', bin)).toBe(false); // \u00ff is the character ÿ, UTF-8 c3 bf
+    expect(m('mqtt.topic == "caf\\xc3\\xa9"', bin)).toBe(true);
+    expect(m('mqtt.topic == "caf\\u00e9"', bin)).toBe(true);
+  });
   it('\\a \\b \\f \\v are control characters', () => {
     const ctl = gen({ cmd: 'publish', topic: 'a\u0007\b\f\u000bz', payload: Buffer.from(''), qos: 0, retain: false, dup: false });
     expect(m('mqtt.topic == "a\\a\\b\\f\\vz"', ctl)).toBe(true);
