@@ -5,8 +5,8 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LABS, runLab } from '../../src/lab/index.js';
 
-/** Words that only make sense in the TUI: its keys, its tree, its Flags column notation. */
-const TUI_ONLY = /\bTab\b|\b[Ss]elect (it|a|each|the)\b|\b[Pp]ress \d|[Ff]lags column|(^|\s)\.[012][.r](\s|\)|$)|\b[Oo]pen (its|Header|Connect|"Remaining)|→ Connect Flags/m;
+/** Words that only make sense in the TUI: its keys, its tree, its dqr (Flags) column and notation. */
+const TUI_ONLY = /\bdqr\b|\bTab\b|\b[Ss]elect (it|a|each|the)\b|\b[Pp]ress \d|[Ff]lags column|(^|\s)\.[012][.r](\s|\)|$)|\b[Oo]pen (its|Header|Connect|"Remaining)|→ Connect Flags/m;
 
 describe('lab explanations fit the view they are shown in', () => {
   for (const lab of LABS) {
