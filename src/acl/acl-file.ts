@@ -147,6 +147,10 @@ export function parseAclFile(text: string, path: string): AclFile {
       topic = trimC(second!.rest);
     } else {
       topic = second!.word;
+      if (ACCESS.has(topic)) {
+        acl.warnings.push(`${path}:${lineNo}: '${keyword} ${topic}' has no topic after '${topic}', so mosquitto reads '${topic}' as the topic: `
+          + `the line gives readwrite on the topic named '${topic}'. Was a topic left out?`);
+      }
     }
     const tooBig = sizeProblem(topic);
     if (tooBig) fail(`invalid ACL topic '${showWord(topic.length > 60 ? `${topic.slice(0, 40)}…` : topic)}': ${tooBig}`);
