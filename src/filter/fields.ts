@@ -367,6 +367,7 @@ const WIRESHARK_HINTS: Record<string, string> = {
   'mqtt.retain_reserved': 'the reserved bits of the fixed header are mqtt.hdrflags.reserved here',
   // Not a Wireshark id either: Wireshark names the code per packet type, and so does the tree.
   'mqtt.reason_code': 'the reason code has one id per packet type, as in Wireshark (mqtt.connack.reason_code, mqtt.puback.reason_code, mqtt.suback.reason_code, mqtt.unsuback.reason_code, mqtt.disconnect.reason_code, …); rc matches the reason or return code of any packet',
+  'mqtt.reason': 'the reason code has one id per packet type, as in Wireshark (mqtt.connack.reason_code, mqtt.puback.reason_code, mqtt.suback.reason_code, …); rc matches the reason or return code of any packet',
   'mqtt.return_code': 'the 3.1.1 return codes are mqtt.conack.val (CONNACK) and mqtt.suback.qos (SUBACK), as in Wireshark; rc matches the reason or return code of any packet',
   // Names from the MQTT spec's vocabulary, too far from Wireshark's for a spelling suggestion
   // (mqtt.user came out as 'did you mean mqtt.ver?').
@@ -377,6 +378,13 @@ const WIRESHARK_HINTS: Record<string, string> = {
   ...hints(['mqtt.user', 'mqtt.user_name'], "the CONNECT's user name is mqtt.username, as in Wireshark; user matches the connection's user name on every packet"),
   ...hints(['mqtt.dup'], 'the DUP flag is mqtt.dupflag, as in Wireshark (or dup)'),
   ...hints(['mqtt.session_present'], 'Session Present is mqtt.conack.flags.sp, as in Wireshark'),
+  ...hints(['mqtt.topic_name', 'mqtt.sub.topic', 'mqtt.topicfilter', 'mqtt.topic_filter'], "the topic is mqtt.topic, as in Wireshark: a PUBLISH's topic and each topic filter of a SUBSCRIBE or UNSUBSCRIBE (or topic)"),
+  ...hints(['mqtt.qos_level'], 'the QoS is mqtt.qos, as in Wireshark (or qos); the Requested QoS of a subscription is mqtt.sub.qos'),
+  ...hints(['mqtt.clean_session', 'mqtt.cleansession', 'mqtt.clean_start'], 'Clean Session (Clean Start in MQTT 5) is mqtt.conflag.cleansess, as in Wireshark'),
+  ...hints(['mqtt.version', 'mqtt.protocol_version'], 'the protocol level is mqtt.ver, as in Wireshark (or version: 3, 4 or 5)'),
+  ...hints(['mqtt.flags'], 'the fixed-header flags are mqtt.hdrflags and the CONNECT flags mqtt.conflags, as in Wireshark'),
+  ...hints(['mqtt.payload_len', 'mqtt.msg_len', 'mqtt.msglen'], 'the payload has no length field in MQTT; mqtt.len is the Remaining Length and size the whole packet'),
+  ...hints(['mqtt.property.user'], 'user properties are mqtt.property.user_property (.key, .value), or Wireshark\'s mqtt.prop_key and mqtt.prop_value'),
   ...hints(['tcp.stream'], 'there is no TCP stream index here: name the connection with conn == "CLIENTIP:PORT-SERVERIP:PORT" (as the json view writes it) or tcp.port == CLIENTPORT'),
 };
 
@@ -386,7 +394,14 @@ function hints(names: string[], text: string): Record<string, string> {
 
 /** What to say about an unknown Wireshark id instead of a spelling suggestion, or undefined. */
 export function wiresharkHint(written: string): string | undefined {
-  return WIRESHARK_HINTS[written.toLowerCase()];
+  const name = written.toLowerCase();
+  const hint = WIRESHARK_HINTS[name];
+  if (hint) return hint;
+  // Lower layers: only the fields a connection gives are known (a typo of one still gets a suggestion).
+  if (/^(frame|eth|ip|ipv6|tcp|udp|tls|websocket)\./.test(name) && suggest(name) === undefined) {
+    return 'of the lower layers only frame.number, tcp.port, tcp.srcport, tcp.dstport, ip.addr, ip.src, ip.dst, ipv6.addr, ipv6.src and ipv6.dst are fields here (every record is an MQTT packet, not a frame or segment)';
+  }
+  return undefined;
 }
 
 function wiresharkField(name: string): FieldSpec | undefined {

@@ -192,3 +192,24 @@ describe('typos get the operator that was meant', () => {
     }
   });
 });
+
+describe('unknown ids a user may guess get the id to use', () => {
+  it.each([
+    ['mqtt.topic_name', /the topic is mqtt.topic/],
+    ['mqtt.qos_level', /the QoS is mqtt.qos/],
+    ['mqtt.clean_session', /mqtt.conflag.cleansess/],
+    ['mqtt.version', /mqtt.ver, as in Wireshark/],
+    ['mqtt.flags', /mqtt.hdrflags and the CONNECT flags mqtt.conflags/],
+    ['mqtt.payload_len', /no length field/],
+    ['mqtt.reason', /one id per packet type/],
+    ['frame.len > 100', /of the lower layers only frame.number, tcp.port/],
+    ['tcp.flags.syn', /of the lower layers only/],
+  ])('%s', (expr, hint) => {
+    const e = syntaxError(expr);
+    expect(e.code).toBe('unknown-field');
+    expect(e.reason).toMatch(hint);
+  });
+  it('a misspelt lower-layer id still gets its spelling suggestion', () => {
+    expect(syntaxError('tcp.srcprot == 1').reason).toBe("unknown field or packet type 'tcp.srcprot'; did you mean 'tcp.srcport'?");
+  });
+});
