@@ -183,6 +183,9 @@ export function parseAclFile(text: string, path: string): AclFile {
       acl.users.get(user)!.push(rule);
     }
   }
+  if (acl.rules.length === 0) {
+    acl.warnings.push(`${path}: the file has no rules (no topic or pattern line${nulAt >= 0 ? ' before the NUL byte' : ''}), so mosquitto denies every client every read and write: an empty acl_file is not the same as none`);
+  }
   return acl;
 }
 

@@ -444,7 +444,9 @@ function evaluate(acl: AclFile | null, request: AclRequest, detailed: boolean): 
   const section = username === null ? 'the anonymous section' : `section 'user ${username}'`;
   if ((!own || own.length === 0) && acl.patterns.length === 0) {
     steps.push({ rule: null, line: null, matched: false, decided: true,
-      reason: username === null
+      reason: acl.rules.length === 0
+        ? `${acl.path} has no rules at all (it is empty, or holds only comments): with an acl_file that has none, mosquitto denies every read and write, it does not fall back to allowing them`
+        : username === null
         ? 'there are no topic rules for clients without a username and no patterns'
         : `there is no 'user ${username}' section and no patterns` });
     return finish(false, null, `No rule applies to ${who(req)}. ${consequence}`);

@@ -54,6 +54,7 @@ describe('acl_file with a NUL byte (as mosquitto 2.0.11 reads it)', () => {
   it('warns, naming the line and how much mosquitto ignores', () => {
     expect(parseAclFile(STARTS[0]![1], 'acl').warnings).toEqual([
       'acl:1: the line holds a NUL byte (U+0000): mosquitto stops reading the file there, so this line and the 3 lines after it are ignored.',
+      'acl: the file has no rules (no topic or pattern line before the NUL byte), so mosquitto denies every client every read and write: an empty acl_file is not the same as none',
     ]);
     expect(parseAclFile(STARTS[1]![1], 'acl').warnings).toEqual([
       'acl:1: the line holds a NUL byte (U+0000): mosquitto stops reading the file there, so only the text before the NUL is read and the 1 line after it are ignored.',
