@@ -427,7 +427,9 @@ function evaluate(acl: AclFile | null, request: AclRequest, detailed: boolean): 
   if (hasWildcard(topic)) {
     steps.push({ rule: null, line: null, matched: false, decided: true,
       reason: `${topic} contains a wildcard, so it is not a topic name that can be ${access === 'read' ? 'read' : 'published'}` });
-    return finish(false, null, `A PUBLISH to a topic with '+' or '#' is a protocol error; the broker disconnects the client.`);
+    return finish(false, null, access === 'read'
+      ? `No message is ever published on ${topic}: a PUBLISH to a topic with '+' or '#' is a protocol error, and mosquitto closes the publisher's connection. Read access is checked per message, on the topic it was published to: use --read with such a topic, or --subscribe ${topic} for what a subscription to this filter can deliver.`
+      : `A PUBLISH to a topic with '+' or '#' is a protocol error: mosquitto closes the connection without acknowledging it, and so does the bundled broker.`);
   }
 
   if (!acl) {
