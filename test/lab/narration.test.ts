@@ -157,6 +157,14 @@ for (const broker of ['aedes', 'mosquitto'] as const) describe(`lab narration an
     expect(lab('acl').lineHint).toContain(`(#${denied.no})`);
     // Silently dropped: the watcher gets no PUBLISH on the denied topic.
     expect(recs.some((r) => r.client === 'watcher' && r.type === 'PUBLISH' && r.rest.includes('panama/colon/user1 '))).toBe(false);
+    // Step 5: the same at QoS 1, answered with a PUBACK for its packet id, and dropped all the same.
+    const q1 = recs.filter((r) => r.client === 'p-deny' && r.type === 'PUBLISH')[1]!;
+    const id = /d0 q1 r0\s+id=(\d+)\s+panama\/colon\/user1 /.exec(q1.rest)![1]!;
+    const puback = recs.find((r) => r.client === 'p-deny' && r.type === 'PUBACK')!;
+    expect(puback.rest).toMatch(new RegExp(`^id=${id}\\s`));
+    const drops = findings.filter((f) => f.code === 'undelivered-publish');
+    expect(drops.map((f) => f.frames)).toEqual([[denied.no], [q1.no, puback.no]]);
+    expect(text).toMatch(/^# --- the broker accepted both and dropped both, the QoS 1 one after a PUBACK \(success\)/m);
   });
 
   it('will: no DISCONNECT from fragile; the finding names its CONNECT and the will PUBLISH, as the line hint says', () => {

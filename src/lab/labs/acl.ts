@@ -14,7 +14,7 @@ export const ACL_LAB_ACL = [
 export const aclLab: Lab = {
   name: 'acl',
   title: 'Users, passwords and ACLs (mosquitto 2.0 rules)',
-  summary: 'a valid user and topic, a wrong password (CONNACK 5), and a publish silently dropped by the ACL',
+  summary: 'a valid user and topic, a wrong password (CONNACK 5), and publishes silently dropped by the ACL (QoS 0, and QoS 1 with a PUBACK)',
   security: { passwd: ACL_LAB_PASSWD, acl: ACL_LAB_ACL, allowAnonymous: false },
   explanation: [
     'Password file: admin, user1, user2.  ACL file:',
@@ -29,6 +29,9 @@ export const aclLab: Lab = {
     '   accepts the QoS 0 publish and silently drops it, as mosquitto does: nothing on',
     '   the wire says so. mqttscope sees that the matching subscriber (watcher) got',
     '   nothing and raises undelivered-publish with the ACL explanation.',
+    '5. user1 publishes to the same topic at QoS 1. The broker answers PUBACK, the',
+    '   acknowledgement of success, and drops it all the same: the client believes it',
+    '   was delivered. A second undelivered-publish says so.',
   ].join('\n'),
   tuiHint: 'Press 5 (findings), select the undelivered-publish and press enter to see the packet.',
   lineHint: 'The connect-refused and undelivered-publish findings are the `!!` lines; they name their packets by number (#13).',
@@ -44,9 +47,10 @@ export const aclLab: Lab = {
     await ctx.step('"p-wrong" tries user2 with a wrong password');
     const code = await ctx.connectRefused('p-wrong', { username: 'user2', password: 'not-the-password' });
     ctx.say(`CONNACK return code ${code} (5 = not authorized)`);
-    await ctx.step('"p-deny" logs in as user1 and publishes to panama/colon/user1 (outside +/+/+/%u)');
+    await ctx.step('"p-deny" logs in as user1 and publishes to panama/colon/user1 (outside +/+/+/%u), at QoS 0 and at QoS 1');
     const deny = await ctx.connect('p-deny', { username: 'user1', password: 'user1-pw' });
     await deny.publishAsync('panama/colon/user1', 'this never arrives', { qos: 0 });
-    await ctx.step('the broker accepted it and dropped it: the watcher got nothing');
+    await deny.publishAsync('panama/colon/user1', 'acknowledged, then dropped', { qos: 1 });
+    await ctx.step('the broker accepted both and dropped both, the QoS 1 one after a PUBACK (success): the watcher got nothing');
   },
 };
