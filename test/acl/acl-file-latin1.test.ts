@@ -7,6 +7,7 @@ import mqtt from 'mqtt';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain, loadAclFile } from '../../src/acl/index.js';
 import { utf8Warnings } from '../../src/acl/acl-file.js';
@@ -56,6 +57,23 @@ describe('an acl_file that is not UTF-8', () => {
     expect(acl.warnings).toEqual([
       `${path}:2: the line is not UTF-8 (byte 0xe9 at column 20; was the file saved as Latin-1 or Windows-1252?): mosquitto compares bytes and clients send UTF-8, so the topic 'caf\ufffd/#' never matches the text it looks like: save the file as UTF-8`,
     ]);
+  });
+
+  it('flags exactly the lines a strict UTF-8 decoder refuses', () => {
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    const valid = (b: Uint8Array): boolean => { try { strict.decode(b); return true; } catch { return false; } };
+    const byte = fc.oneof(fc.integer({ min: 0x20, max: 0x7f }), fc.integer({ min: 0x80, max: 0xff }), fc.constantFrom(0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0xed, 0xa0));
+    fc.assert(fc.property(fc.array(byte, { maxLength: 8 }), (arr) => {
+      const line = Uint8Array.from(arr.filter((b) => b !== 0x0a));
+      expect(utf8Warnings(line, 'acl').length, Buffer.from(line).toString('hex')).toBe(valid(line) ? 0 : 1);
+    }), { numRuns: 3000 });
+  });
+
+  it('a 65000-byte line with a bad byte at its end is found at once', () => {
+    const line = Buffer.concat([Buffer.from(`topic read ${'x'.repeat(65000)}`), Buffer.from([0xe9, 0x0a])]);
+    const t0 = Date.now();
+    expect(utf8Warnings(line, 'acl')[0]).toContain('at column 65012;');
+    expect(Date.now() - t0).toBeLessThan(500);
   });
 
   it('a UTF-8 file, with a multi-byte character, gives no warning', () => {
