@@ -16,10 +16,18 @@ export interface Literal {
   bytes?: Uint8Array;
 }
 
+/** A slice of a field's bytes (`mqtt.msg[0:2]`): from `from` (negative: from the end), `len` bytes or to the end. */
+export interface Slice {
+  from: number;
+  len?: number;
+}
+
 export interface FieldRef {
   spec: FieldSpec;
   written: string;
   pos: number;
+  /** `field[i:j]`: the test sees these bytes of each value, as Wireshark's slice. */
+  slice?: Slice;
 }
 
 /** A numeric range in a set, both ends included (`{1..5}`). */

@@ -4,7 +4,7 @@
 // satisfies them; `!=` is true when the field is present and NO occurrence
 // equals the value.
 import type { Finding, PacketRecord } from '../model/packet.js';
-import type { CmpOp, FieldRef, Literal, Node } from './ast.js';
+import type { CmpOp, FieldRef, Literal, Node, Slice } from './ast.js';
 import type { FieldVal, Value } from './fields.js';
 import { topicMatcher } from '../protocol/topic-match.js';
 
@@ -60,6 +60,23 @@ function hexBytes(lit: Literal): Uint8Array | null {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
+}
+
+/**
+ * The bytes a slice selects of each value (text as UTF-8). A value too short for the slice
+ * is null, as in Wireshark: it equals nothing (so `mqtt.topic[0:5] != "Room1"` and `!==`
+ * hold for the topic `#`), and the slice alone does not exist there.
+ */
+function sliceVal(val: FieldVal, s: Slice): FieldVal {
+  if (val === undefined) return undefined;
+  const one = (v: Value): Uint8Array | null => {
+    const b = typeof v === 'string' ? enc.encode(v) : v instanceof Uint8Array ? v : null;
+    if (b === null) return null;
+    const from = s.from < 0 ? b.length + s.from : s.from;
+    const to = s.len === undefined ? b.length : from + s.len;
+    return from < 0 || to > b.length || from >= to ? null : b.subarray(from, to);
+  };
+  return Array.isArray(val) ? val.map(one) : one(val as Value);
 }
 
 function asNum(v: Value): number {
@@ -139,8 +156,10 @@ export function compileNode(node: Node): Compiled {
   const getters = (f: FieldRef): [Getter<PacketRecord>, Getter<Finding>] => {
     if (f.spec.name === 'finding') mentionsFinding = true;
     if (!f.spec.fast) fast = false;
-    const fg = f.spec.finding;
-    return [f.spec.packet, fg ?? (() => undefined)];
+    const fg = f.spec.finding ?? (() => undefined);
+    const sl = f.slice;
+    if (sl) return [(r) => sliceVal(f.spec.packet(r), sl), (r) => sliceVal(fg(r), sl)];
+    return [f.spec.packet, fg];
   };
   const build = <R>(n: Node, side: 0 | 1): Pred<R> => {
     switch (n.t) {
@@ -153,6 +172,7 @@ export function compileNode(node: Node): Compiled {
       }
       case 'exists': {
         const g = getters(n.field)[side] as Getter<R>;
+        if (n.field.slice) return (r) => any(g(r), (v) => v !== null);
         return (r) => { const v = g(r); return v !== undefined && !(Array.isArray(v) && v.length === 0); };
       }
       case 'cmp': {

@@ -4,7 +4,7 @@
 import { isIPv6 } from 'node:net';
 import { FilterSyntaxError } from './errors.js';
 
-export type TokenKind = 'ident' | 'string' | 'number' | 'op' | '(' | ')' | '{' | '}' | ',' | 'eof';
+export type TokenKind = 'ident' | 'string' | 'number' | 'op' | '(' | ')' | '{' | '}' | ',' | 'slice' | 'eof';
 
 export interface Token {
   kind: TokenKind;
@@ -21,6 +21,8 @@ export interface Token {
   bad?: { at: number; reason: string };
   /** string tokens with a \x or octal escape: the exact bytes (text is their UTF-8 reading). */
   bytes?: Uint8Array;
+  /** slice tokens (`[i:j]`, `[i-j]`, `[i]`, `[i:]`, `[:j]`): the bytes they select. */
+  slice?: { from: number; len?: number };
 }
 
 const enc = new TextEncoder();
@@ -241,7 +243,23 @@ export function tokenize(src: string): Token[] {
     if (c === ':' && /[0-9A-Fa-f]$/.test(src.slice(0, i))) {
       err('unexpected-char', 'a byte string is pairs of hex digits, each byte two (54:75:72, 0a:01)', i);
     }
-    if (c === '[') err('unexpected-char', "slices (field[i:j]) are not supported: compare the whole field, or use 'contains' or 'matches'", i);
+    // A slice right after a field, as in Wireshark: [i:j] (start, length), [i-j] (start, end,
+    // both included), [i] (one byte), [i:] (to the end), [:j] (the first j); i < 0 counts from the end.
+    const sl = c === '[' && out.length > 0 && out[out.length - 1]!.kind === 'ident' && out[out.length - 1]!.end === i
+      ? /^\[\s*(-?\d+)?\s*(?:(:)\s*(\d+)?|-\s*(\d+))?\s*\]/.exec(src.slice(i, i + 40)) : null;
+    if (sl && (sl[1] !== undefined || (sl[2] && sl[3] !== undefined))) {
+      const from = Number(sl[1] ?? 0);
+      let len: number | undefined;
+      if (sl[2]) len = sl[3] === undefined ? undefined : Number(sl[3]);
+      else if (sl[4] !== undefined) {
+        if (from < 0 || Number(sl[4]) < from) err('unexpected-char', `the slice [${from}-${sl[4]}] is empty: [start-end] needs start <= end`, i);
+        len = Number(sl[4]) - from + 1;
+      } else len = 1;
+      i += sl[0].length;
+      out.push({ kind: 'slice', text: sl[0], pos: start, end: i, slice: len === undefined ? { from } : { from, len } });
+      continue;
+    }
+    if (c === '[') err('unexpected-char', 'a slice is written right after a field: [i:j] (start, length), [i-j], [i], [i:] or [:j], e.g. mqtt.msg[0:2] == 7b:22', i);
     if (c === '/') err('unexpected-char', 'unexpected \'/\': quote a value that contains \'/\', such as a topic ("Room1/Light")', i);
     err('unexpected-char', `unexpected character ${JSON.stringify(c)}`, i);
   }

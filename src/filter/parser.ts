@@ -135,7 +135,7 @@ class Parser {
     return { spec, written: t.text, pos: t.pos };
   }
 
-  private test(t: Token): Node {
+  private test(t: Token, sliced?: FieldRef): Node {
     const op = this.peek();
     const opKw = kw(op);
     const isCmp = (op.kind === 'op' && CMP_OPS.includes(op.text)) || (opKw !== null && opKw in CMP_WORDS);
@@ -148,7 +148,8 @@ class Parser {
       if (isRel) this.fail('unexpected-token', `'${t.text}' is a packet type, not a field; write 'type == ${t.text.toLowerCase()}' or just '${t.text.toLowerCase()}'`, op.pos);
       return { t: 'type', type, pos: t.pos };
     }
-    const field = this.field(t);
+    const field = sliced ?? this.field(t);
+    if (op.kind === 'slice' && !sliced) return this.sliced(t, field, op);
     if (field.spec.testOnly && (isRel || (opKw === 'not' && kw(this.toks[this.i + 1]!) === 'in'))) {
       this.fail('bad-operand', field.spec.testOnly, op.pos);
     }
@@ -203,6 +204,21 @@ class Parser {
     if (opKw === 'contains') return { t: 'contains', field, value };
     const cmp = op.kind === 'op' ? (op.text as CmpOp) : CMP_WORDS[opKw!]!;
     return { t: 'cmp', op: cmp, field, value };
+  }
+
+  /** `field[i:j] OP value`: a test on those bytes of the field (a text or bytes field only). */
+  private sliced(t: Token, field: FieldRef, sl: Token): Node {
+    if (field.spec.numeric || field.spec.testOnly || field.spec.values) {
+      this.fail('bad-operand', `a slice takes the bytes of a text or bytes field (mqtt.msg, mqtt.topic, mqtt, …); ${t.text} is not one`, sl.pos);
+    }
+    this.next();
+    const op = this.peek();
+    const ord = op.kind === 'op' ? op.text : kw(op) !== null ? CMP_WORDS[kw(op)!] : undefined;
+    if (ord === '<' || ord === '<=' || ord === '>' || ord === '>=') {
+      this.fail('bad-operand', `a slice is bytes: compare it with ==, !=, contains or in (Wireshark orders bytes by length first, which is rarely what '${op.text}' means)`, op.pos);
+    }
+    const sub: FieldRef = { ...field, spec: { ...field.spec, bytes: true, numeric: false, coerce: undefined }, slice: sl.slice! };
+    return this.test({ ...t, kind: 'ident' }, sub);
   }
 
   /** A word compared with a packet-type field must name a type: `type == publsh` would match nothing. */

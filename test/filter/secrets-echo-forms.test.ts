@@ -15,7 +15,7 @@ describe('filter errors mask the password in Wireshark-style forms the parser re
     ['"SECRET-XYZ" == mqtt.passwd', '"**********" == mqtt.passwd'],
     ['SECRET-XYZ eq mqtt.passwd', '********** eq mqtt.passwd'],
     ['"SECRET-XYZ" == lower(mqtt.passwd)', '"**********" == lower(mqtt.passwd)'],
-    ['mqtt.passwd[0:6] == "SECRET"', 'mqtt.passwd[0:6] == "******"'],
+    ['mqtt.passwd[0:6] == "SECRET" )', 'mqtt.passwd[0:6] == "******" )'],
     ['lower(mqtt.passwd) == "secret-xyz"', 'lower(mqtt.passwd) == "**********"'],
     ['mqtt.passwd !~ "SECRET"', 'mqtt.passwd !~ "******"'],
     ['mqtt.passwd.value == "SECRET-XYZ"', 'mqtt.passwd.value == "**********"'],

@@ -90,6 +90,17 @@ const FILTERS = [
   'mqtt.kalive == 074',
   'mqtt.kalive in {070..075}',
   'mqtt.msgtype == 0b11',
+  // Slices (were refused).
+  'mqtt.msg[0:2] == 54:75',
+  'mqtt.msg[0] == 0x54',
+  'mqtt.msg[-2:] == "On"',
+  'mqtt.msg[1-3] == "urn"',
+  'mqtt.topic[0:4] == "demo"',
+  'mqtt.topic[0:5]',
+  'mqtt.topic[0:5] != "Room1"',
+  'mqtt.topic[0:5] !== "Room1"',
+  'mqtt[0] == 0x82',
+  'mqtt.clientid[0:4] == "twin"',
 ];
 
 let merged = '';

@@ -4,7 +4,7 @@
 // `===` / `!==` (all_eq / any_ne), and Wireshark's functions and regular
 // expressions, which are refused with a message that says so.
 import { describe, expect, it } from 'vitest';
-import { compileFilter } from '../../src/filter/index.js';
+import { compileFilter, maskFilterSecrets } from '../../src/filter/index.js';
 import type { PacketRecord } from '../../src/model/packet.js';
 import { syntaxError } from './errors.js';
 import { gen } from './records.js';
@@ -211,5 +211,36 @@ describe('unknown ids a user may guess get the id to use', () => {
   });
   it('a misspelt lower-layer id still gets its spelling suggestion', () => {
     expect(syntaxError('tcp.srcprot == 1').reason).toBe("unknown field or packet type 'tcp.srcprot'; did you mean 'tcp.srcport'?");
+  });
+});
+
+describe('slices, as in Wireshark', () => {
+  const short = gen({ cmd: 'publish', topic: '#x', payload: Buffer.from('{"t":1}'), qos: 0, retain: false, dup: false });
+  it('[i:j] is start and length, [i-j] start and end, [i] one byte, [i:] and [-n:] to the end, [:j] the first j', () => {
+    expect(m('mqtt.msg[0:2] == 54:75', pub)).toBe(true);
+    expect(m('mqtt.msg[1-3] == "urn"', pub)).toBe(true);
+    expect(m('mqtt.msg[0] == 54', pub)).toBe(true);
+    expect(m('mqtt.msg[0] == 0x54', pub)).toBe(true);
+    expect(m('mqtt.msg[5:] == "On"', pub)).toBe(true);
+    expect(m('mqtt.msg[-2:] == "On"', pub)).toBe(true);
+    expect(m('mqtt.msg[:4] == "Turn"', pub)).toBe(true);
+    expect(m('mqtt.topic[0:5] == "Room1"', pub)).toBe(true);
+    expect(m('mqtt.msg[0] == 7b', short)).toBe(true); // a JSON payload starts with {
+    expect(m('mqtt[0] == 0x32', pub)).toBe(true); // 32: PUBLISH, QoS 1
+  });
+  it('a value too short for the slice: the slice does not exist, and equals nothing', () => {
+    expect(m('mqtt.topic[0:5]', short)).toBe(false);
+    expect(m('mqtt.topic[0:5] == "#x"', short)).toBe(false);
+    expect(m('mqtt.topic[0:5] != "Room1"', short)).toBe(true);
+    expect(m('mqtt.topic[0:5] !== "Room1"', short)).toBe(true);
+    expect(m('mqtt.topic[0:5] != "Room1"', pub)).toBe(false);
+  });
+  it('refused on a number field and with an ordering, with a message', () => {
+    expect(syntaxError('mqtt.qos[0] == 1').reason).toBe('a slice takes the bytes of a text or bytes field (mqtt.msg, mqtt.topic, mqtt, …); mqtt.qos is not one');
+    expect(syntaxError('mqtt.topic[0:4] > "d"').reason).toMatch(/^a slice is bytes: compare it with ==, !=, contains or in/);
+    expect(syntaxError('mqtt.topic[3-1] == "x"').reason).toBe('the slice [3-1] is empty: [start-end] needs start <= end');
+  });
+  it('the password in a slice is still masked in the echo', () => {
+    expect(maskFilterSecrets('mqtt.passwd[0:3] == "abc"')).toBe('mqtt.passwd[0:3] == "***"');
   });
 });
