@@ -25,8 +25,8 @@ const KNOWN_SECRET_FIELD = String.raw`(?<![\w.])(?:mqtt\.passwd(?:\.value)?|mqtt
 const SECRET_FIELD = String.raw`(?:${KNOWN_SECRET_FIELD}|(?<![\w.])${CREDENTIAL_LIKE}(?![\w.]))`;
 /** A secret field, a comparison, and the literal compared with it (a quoted string, or a bare token). */
 // Case-insensitive, as the parser reads keywords (`CONTAINS`, `Eq`, `IN`) and ids (`MQTT.PASSWD`).
-// Also what the parser refuses but a syntax error echoes: a slice (`mqtt.passwd[0:3]`), a
-// function call (`lower(mqtt.passwd)`), Wireshark's `===`, `!==` and `!~`.
+// Also a slice (`mqtt.passwd[0:3]`), and what the parser refuses but a syntax error echoes: a
+// function call (`lower(mqtt.passwd)`) and `!~`; and `===`, `!==` (valid since Wireshark 4 parity).
 const SECRET_OPERAND = String.raw`\b(?:${SECRET_FIELD})(?:\s*\[[^\]]*\]?)?(?:\s*\))?`;
 // Any run of operator characters and any word but the connectives: a mistyped operator
 // (`=`, `=>`, `<>`, `~=`, `is`, `contain`) is a syntax error that echoes the expression too.
