@@ -24,11 +24,13 @@ describe('RecordFilter: the frames it remembers', () => {
       for (let i = 1; i <= n; i++) { rec.frame = i; f.test(rec as never); }
       return performance.now() - t;
     };
-    const best = (n: number): number => Math.min(once(n), once(n), once(n));
+    // Best of five: other test files share the two cores, and one slow round must not decide.
+    const best = (n: number): number => Math.min(once(n), once(n), once(n), once(n), once(n));
     once(60_000); // warm up
     const small = Math.max(best(100_000), 1);
     const large = best(400_000);
-    // Linear: about 4x; with Set.values().next() it grew much faster (18x here).
-    expect(large / small).toBeLessThan(8);
+    // Linear: about 4x; with Set.values().next() it grew much faster (18x here). The bound
+    // leaves room for load (the ratio was 8-9x in a few runs next to other test files).
+    expect(large / small).toBeLessThan(11);
   }, 60_000);
 });
