@@ -122,6 +122,12 @@ export function parseAclFile(text: string, path: string): AclFile {
       if (/\s#/.test(name)) {
         acl.warnings.push(`${path}:${lineNo}: the username '${showWord(name)}' contains ' #': ${NO_TRAILING_COMMENT}, so this section is for that exact username`);
       }
+      const refusedInName = refusedCharacter(name);
+      if (refusedInName) {
+        const tab = strayWhitespace(name);
+        acl.warnings.push(`${path}:${lineNo}: the username '${showWord(name)}' contains ${tab && refusedCharacter(tab.ch) ? `${tab.name} (mosquitto separates fields with spaces only, so it is part of the name)` : refusedInName.name}, so the section never applies: `
+          + 'no client can log in with such a username (mosquitto closes the connection at CONNECT)');
+      }
       user = name;
       if (!acl.users.has(name)) acl.users.set(name, []);
       continue;
