@@ -3,6 +3,9 @@
 import mqtt from 'mqtt-packet';
 import { writeFileSync } from 'node:fs';
 import { PcapConversationEncoder, pcapGlobalHeader } from '../../src/capture/pcap-writer.js';
+import type { PacketRecord } from '../../src/model/packet.js';
+import { TreeModel } from '../../src/views/tui/tree-model.js';
+import { conn, real } from '../filter/records.js';
 
 const gen = (p: object): Buffer => mqtt.generate(p as never);
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -10,6 +13,20 @@ const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 /** `30 14 00 0b Room1/Light Turn On`: the seed scenario's PUBLISH. */
 export const SEED_PUBLISH = hex('30 14 00 0b') ;
 export const SEED_PUBLISH_BYTES = Buffer.concat([hex('30 14 00 0b'), Buffer.from('Room1/Light'), Buffer.from('Turn On')]);
+
+/** An 8-byte PUBLISH (`30 06 00 03 a/b A`) from client port `port`, loaded into a TreeModel. */
+export function smallPublishTree(port: number): { rec: PacketRecord; t: TreeModel } {
+  const rec = real(Buffer.from([
+    0x30, // PUBLISH, DUP 0, QoS 0, RETAIN 0
+    0x06, // Remaining Length 6
+    0x00, 0x03, // Topic Name length 3
+    0x61, 0x2f, 0x62, // Topic Name "a/b"
+    0x41, // payload "A"
+  ]), { frame: 1, time: 0, conn: conn(port) });
+  const t = new TreeModel();
+  t.load(rec.tree().fields, [], rec.bytes);
+  return { rec, t };
+}
 
 interface Ev { conn: number; dir: 'c2s' | 's2c'; bytes: Buffer }
 

@@ -4,24 +4,24 @@
 // nor its value, without counting columns in the dump.
 import { describe, expect, it } from 'vitest';
 import { hexTitle } from '../../src/views/tui/hex-model.js';
-import { TreeModel } from '../../src/views/tui/tree-model.js';
-import { conn, real } from '../filter/records.js';
-import { demoCaptureSuite } from './suite.js';
+import { smallPublishTree } from './fixture.js';
+import { demoCaptureSuite, type DemoSuite } from './suite.js';
+import type { TmuxSession } from './tmux.js';
 
-function publish(): Uint8Array {
-  return Buffer.from([
-    0x30, // PUBLISH, DUP 0, QoS 0, RETAIN 0
-    0x06, // Remaining Length 6
-    0x00, 0x03, // Topic Name length 3
-    0x61, 0x2f, 0x62, // Topic Name "a/b"
-    0x41, // payload "A"
-  ]);
+/** The TUI on the demo capture with packet 7 (the seed PUBLISH) selected and the hex pane focused. */
+async function hexPaneOnPacket7(suite: DemoSuite): Promise<TmuxSession> {
+  const s = suite.open(80, 24);
+  await s.waitText('FILE (end)');
+  for (let i = 0; i < 6; i++) s.send('Down');
+  await s.waitText('Packet 7 (frame');
+  s.send('Tab');
+  s.send('Tab');
+  await s.waitFor((x) => /Bytes 0–0 of 22 \(1\): Header Flags/.test(x), 'Header Flags');
+  return s;
 }
 
 describe('hex pane title with the byte under the cursor', () => {
-  const rec = real(publish(), { frame: 1, time: 0, conn: conn(50003) });
-  const t = new TreeModel();
-  t.load(rec.tree().fields, [], rec.bytes);
+  const { t } = smallPublishTree(50003);
 
   it('gives the cursor byte, its place in the field, hex, binary and character', () => {
     t.selectByte(5);
@@ -51,13 +51,7 @@ describe('hex pane title in the real TUI (tmux)', () => {
   const suite = demoCaptureSuite('hex-title-cursor');
 
   it('shows the byte under the cursor while the hex pane has the focus', async () => {
-    const s = suite.open(80, 24);
-    await s.waitText('FILE (end)');
-    for (let i = 0; i < 6; i++) s.send('Down');
-    await s.waitText('Packet 7 (frame');
-    s.send('Tab');
-    s.send('Tab');
-    await s.waitFor((x) => /Bytes 0–0 of 22 \(1\): Header Flags/.test(x), 'Header Flags');
+    const s = await hexPaneOnPacket7(suite);
     for (let i = 0; i < 5; i++) s.send('Right');
     // `30 14 00 0b Room1/Light…`: byte 5 is the topic's second character.
     const screen = await s.waitText("Bytes 4–14 of 22 (11): Topic — cursor 5 (2nd of 11) = 0x6f 0110 1111 'o'");
@@ -70,13 +64,7 @@ describe('hex cursor after a change of packet (tmux)', () => {
   const suite = demoCaptureSuite('hex-cursor-sync');
 
   it('Tab into the hex pane puts the cursor on the selected field, not on an offset of the previous packet', async () => {
-    const s = suite.open(80, 24);
-    await s.waitText('FILE (end)');
-    for (let i = 0; i < 6; i++) s.send('Down');
-    await s.waitText('Packet 7 (frame');
-    s.send('Tab');
-    s.send('Tab');
-    await s.waitFor((x) => /Bytes 0–0 of 22 \(1\): Header Flags/.test(x), 'Header Flags');
+    const s = await hexPaneOnPacket7(suite);
     for (let i = 0; i < 10; i++) s.send('Right');
     await s.waitText('Bytes 4–14 of 22 (11): Topic — cursor 10 (7th of 11)');
     await s.sendEscape();

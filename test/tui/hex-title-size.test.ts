@@ -3,23 +3,10 @@
 // the user could not tell from the title where a field sits in a long packet.
 import { describe, expect, it } from 'vitest';
 import { hexTitle } from '../../src/views/tui/hex-model.js';
-import { TreeModel } from '../../src/views/tui/tree-model.js';
-import { conn, real } from '../filter/records.js';
-
-function publish(): Uint8Array {
-  return Buffer.from([
-    0x30, // PUBLISH, DUP 0, QoS 0, RETAIN 0
-    0x06, // Remaining Length 6
-    0x00, 0x03, // Topic Name length 3
-    0x61, 0x2f, 0x62, // Topic Name "a/b"
-    0x41, // payload "A"
-  ]);
-}
+import { smallPublishTree } from './fixture.js';
 
 describe('hex pane title with offsets and packet size', () => {
-  const rec = real(publish(), { frame: 1, time: 0, conn: conn(50002) });
-  const t = new TreeModel();
-  t.load(rec.tree().fields, [], rec.bytes);
+  const { rec, t } = smallPublishTree(50002);
 
   it('gives the first and last byte of the field and the packet size', () => {
     t.selectByte(5);
