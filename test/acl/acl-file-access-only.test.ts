@@ -2,10 +2,9 @@
 // the one word as the topic and gives readwrite on it (a deny that grants!). The parser
 // does the same and warns, since the line almost never means what it says.
 // Judged on the wire by the MQTT 5 PUBACK (0x87 = denied). Fails (never skips) without mosquitto.
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain, parseAclFile } from '../../src/acl/index.js';
-import { startAclMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
+import { startAclMosquitto, writeAllowed, type RunningMosquitto } from '../helpers/mosquitto.js';
 
 const ACL = 'topic deny\ntopic read\ntopic write \npattern deny\ntopic readwrite ok/#\n';
 
@@ -13,24 +12,11 @@ let broker: RunningMosquitto;
 beforeAll(async () => { broker = await startAclMosquitto(ACL); }, 20000);
 afterAll(async () => { await broker?.close(); });
 
-async function writeAllowed(topic: string): Promise<boolean> {
-  const c = await mqtt.connectAsync({ host: broker.host, port: broker.port, protocolVersion: 5, reconnectPeriod: 0 });
-  try {
-    await c.publishAsync(topic, 'x', { qos: 1 });
-    return true;
-  } catch (err) {
-    if ((err as { code?: number }).code === 0x87) return false;
-    throw err;
-  } finally {
-    await c.endAsync();
-  }
-}
-
 describe('an access word with no topic after it', () => {
   const acl = parseAclFile(ACL, 'acl');
 
   it.each([['deny', true], ['read', true], ['write', true], ['other', false]])('write %s: mosquitto and explain agree (%s)', async (topic, want) => {
-    expect(await writeAllowed(topic)).toBe(want);
+    expect(await writeAllowed(broker, topic)).toBe(want);
     expect(explain(acl, { username: null, clientId: 'c', access: 'write', topic }).allowed).toBe(want);
   });
 

@@ -3,15 +3,11 @@
 // file loads (mosquitto starts with it too), and loadAclFile warns, naming the line and
 // the byte. Judged on the wire by the MQTT 5 PUBACK (0x87 = denied). Fails (never skips)
 // without mosquitto.
-import mqtt from 'mqtt';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain, loadAclFile } from '../../src/acl/index.js';
 import { utf8Warnings } from '../../src/acl/acl-file.js';
-import { startTestMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
+import { startAclMosquitto, writeAllowed, type AclMosquitto } from '../helpers/mosquitto.js';
 
 const LATIN1 = Buffer.concat([
   Buffer.from('# capteurs\n', 'latin1'),
@@ -19,35 +15,18 @@ const LATIN1 = Buffer.concat([
   Buffer.from('topic readwrite ok/#\n', 'latin1'),
 ]);
 
-let dir: string;
 let path: string;
-let broker: RunningMosquitto;
+let broker: AclMosquitto;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mqttscope-latin1-'));
-  await chmod(dir, 0o755);
-  path = join(dir, 'acl');
-  await writeFile(path, LATIN1, { mode: 0o644 });
-  broker = await startTestMosquitto({ aclFile: path, allowAnonymous: true });
+  broker = await startAclMosquitto(LATIN1);
+  path = broker.aclPath;
 }, 20000);
-afterAll(async () => { await broker?.close(); await rm(dir, { recursive: true, force: true }); });
-
-async function writeAllowed(topic: string): Promise<boolean> {
-  const c = await mqtt.connectAsync({ host: broker.host, port: broker.port, protocolVersion: 5, clientId: `l1-${topic.length}`, reconnectPeriod: 0 });
-  try {
-    await c.publishAsync(topic, 'x', { qos: 1 });
-    return true;
-  } catch (err) {
-    if ((err as { code?: number }).code === 0x87) return false;
-    throw err;
-  } finally {
-    await c.endAsync();
-  }
-}
+afterAll(async () => { await broker?.close(); });
 
 describe('an acl_file that is not UTF-8', () => {
   it('mosquitto denies the UTF-8 topic the Latin-1 line looks like, and explain agrees', async () => {
-    expect(await writeAllowed('ok/1')).toBe(true);
-    expect(await writeAllowed('caf\u00e9/x')).toBe(false);
+    expect(await writeAllowed(broker, 'ok/1', { clientId: 'l1-4' })).toBe(true);
+    expect(await writeAllowed(broker, 'caf\u00e9/x', { clientId: 'l1-6' })).toBe(false);
     const acl = await loadAclFile(path);
     expect(explain(acl, { username: null, clientId: 'c', access: 'write', topic: 'caf\u00e9/x' }).allowed).toBe(false);
   });

@@ -4,10 +4,9 @@
 // and refuse (with a clear reason) what mosquitto refuses, such as a UTF-16 file.
 // Writes are judged on the wire by the MQTT 5 PUBACK (0x87 = denied), as anonymous clients.
 // Fails (never skips) when mosquitto is missing.
-import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { AclFileError, explain, parseAclFile } from '../../src/acl/index.js';
-import { startAclMosquitto } from '../helpers/mosquitto.js';
+import { startAclMosquitto, writeAllowed } from '../helpers/mosquitto.js';
 import { mosquittoVerdict } from '../broker/mosquitto-verdict.js';
 
 const CONF = 'listener PORT 127.0.0.1\nallow_anonymous true\nacl_file DIR/acl\n';
@@ -24,26 +23,13 @@ const STARTS: Array<[string, string, string[], string[]]> = [
     'topic readwrite c\ntopic readwrite a\u0000b\nbogus line\n', ['c'], ['a']],
 ];
 
-async function writeAllowed(port: number, host: string, topic: string): Promise<boolean> {
-  const c = await mqtt.connectAsync({ host, port, protocolVersion: 5, reconnectPeriod: 0 });
-  try {
-    await c.publishAsync(topic, 'x', { qos: 1 });
-    return true;
-  } catch (err) {
-    if ((err as { code?: number }).code === 0x87) return false;
-    throw err;
-  } finally {
-    await c.endAsync();
-  }
-}
-
 describe('acl_file with a NUL byte (as mosquitto 2.0.11 reads it)', () => {
   it.each(STARTS)('%s', async (_name, text, allowed, denied) => {
     const acl = parseAclFile(text, 'acl');
     const broker = await startAclMosquitto(text);
     try {
       for (const [topic, want] of [...allowed.map((t) => [t, true] as const), ...denied.map((t) => [t, false] as const)]) {
-        expect(await writeAllowed(broker.port, broker.host, topic), `mosquitto, write ${topic}`).toBe(want);
+        expect(await writeAllowed(broker, topic), `mosquitto, write ${topic}`).toBe(want);
         expect(explain(acl, { username: null, clientId: 'c', access: 'write', topic }).allowed, `explain, write ${topic}`).toBe(want);
       }
     } finally {

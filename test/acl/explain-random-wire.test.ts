@@ -3,10 +3,9 @@
 // (a username and a client id holding '/'), '+', '#', empty levels and '$' levels.
 // A write is judged by the MQTT 5 PUBACK (0x87 = denied). Seeded, so a failure repeats.
 // Fails (never skips) when mosquitto is missing.
-import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { explain, parseAclFile } from '../../src/acl/index.js';
-import { startAclMosquitto } from '../helpers/mosquitto.js';
+import { startAclMosquitto, writeAllowed } from '../helpers/mosquitto.js';
 
 let seed = 7;
 const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
@@ -35,19 +34,6 @@ function aclText(): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function writeAllowed(port: number, user: string | null, clientId: string, topic: string): Promise<boolean> {
-  const c = await mqtt.connectAsync({ host: '127.0.0.1', port, protocolVersion: 5, clientId, reconnectPeriod: 0, ...(user !== null ? { username: user } : {}) });
-  try {
-    await c.publishAsync(topic, 'x', { qos: 1 });
-    return true;
-  } catch (err) {
-    if ((err as { code?: number }).code === 0x87) return false;
-    throw err;
-  } finally {
-    await c.endAsync();
-  }
-}
-
 describe('acl explain agrees with mosquitto 2.0.11 on generated acl_files', () => {
   it('write verdicts, 20 files of 6 lines, 8 writes each', async () => {
     const disagreements: string[] = [];
@@ -61,7 +47,7 @@ describe('acl explain agrees with mosquitto 2.0.11 on generated acl_files', () =
           const clientId = pick(['c1', 'x/y']);
           const topic = Array.from({ length: 1 + rnd(3) }, () => pick(TOPIC_LEVELS)).join('/');
           if (topic === '') continue;
-          const wire = await writeAllowed(broker.port, user, clientId, topic);
+          const wire = await writeAllowed(broker, topic, { clientId, ...(user !== null ? { username: user } : {}) });
           const ours = explain(acl, { username: user, clientId, access: 'write', topic }).allowed;
           if (wire !== ours) disagreements.push(`${JSON.stringify(text)} user ${user} client id ${clientId} write ${topic}: mosquitto ${wire}, explain ${ours}`);
         }
