@@ -5,23 +5,13 @@
 // clients together are now capped (256 MiB by default, 1 MiB here): past it, a client
 // whose unfinished message passes 64 KiB is closed, with one log line.
 import { createHash } from 'node:crypto';
-import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { rawServer, testProxy, waitFor, type RawServer, type TestProxy } from '../proxy/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor, wsProxyPerTest } from '../proxy/helpers.js';
 import { wsClient } from './ws-client.js';
 
 const KiB = 1024;
-let proxy: TestProxy | null = null;
-let broker: RawServer | null = null;
-const socks: net.Socket[] = [];
-
-afterEach(async () => {
-  for (const s of socks.splice(0)) s.destroy();
-  await proxy?.close();
-  await broker?.close();
-  proxy = null;
-  broker = null;
-});
+const ws = wsProxyPerTest();
+const socks = ws.socks;
 
 /** One masked frame with an all-zero mask (so the payload goes as is). */
 function frame(opcode: number, fin: boolean, payload: Buffer): Buffer {
@@ -39,22 +29,21 @@ function frame(opcode: number, fin: boolean, payload: Buffer): Buffer {
 
 describe('unfinished WebSocket messages across connections', () => {
   it('closes the client that takes the total over the cap, and keeps the others', async () => {
-    broker = await rawServer();
-    proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 }, maxWsUnfinishedBytes: 1024 * KiB });
+    const { proxy, broker } = await ws.start({ maxWsUnfinishedBytes: 1024 * KiB });
     const clients = [];
     for (let i = 0; i < 3; i++) {
       const c = await wsClient(proxy.wsPort!, socks);
       // The first fragment of a binary message, 400 KiB, without FIN.
       c.sock.write(frame(2, false, Buffer.alloc(400 * KiB, 0x41)));
       clients.push(c);
-      await waitFor(() => proxy!.connections().length === i + 1 || proxy!.logs.length > 0, 5000, 'the connection');
+      await waitFor(() => proxy.connections().length === i + 1 || proxy.logs.length > 0, 5000, 'the connection');
       await new Promise((r) => setTimeout(r, 100));
     }
     // 400 + 400 KiB fit under 1 MiB; the third client takes it to 1200 KiB.
     await Promise.race([clients[2]!.closed, new Promise((_, no) => setTimeout(() => no(new Error('the third client was not closed')), 5000))]);
     expect(proxy.logs).toHaveLength(1);
     expect(proxy.logs[0]).toMatch(/^client 127\.0\.0\.1:\d+ holds an unfinished WebSocket message of \d+ bytes while all WebSocket clients hold \d+ \(more than 1048576\); closing the connection$/);
-    await waitFor(() => proxy!.connections().length === 2, 5000, 'the close');
+    await waitFor(() => proxy.connections().length === 2, 5000, 'the close');
     // The first client finishes its message: all of it reaches the broker.
     const up = await broker.next();
     const got: Buffer[] = [];
@@ -66,16 +55,15 @@ describe('unfinished WebSocket messages across connections', () => {
   });
 
   it('what closed clients held is given back: later clients are measured against the cap afresh', async () => {
-    broker = await rawServer();
-    proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 }, maxWsUnfinishedBytes: 1024 * KiB });
+    const { proxy } = await ws.start({ maxWsUnfinishedBytes: 1024 * KiB });
     // 20 clients one after the other, each 200 KiB into a message, then gone (4000 KiB in all).
     for (let i = 0; i < 20; i++) {
       const c = await wsClient(proxy.wsPort!, socks);
       c.sock.write(frame(2, false, Buffer.alloc(200 * KiB, 0x41)));
-      await waitFor(() => proxy!.connections().length === 1, 5000, 'the connection');
+      await waitFor(() => proxy.connections().length === 1, 5000, 'the connection');
       await new Promise((r) => setTimeout(r, 20));
       c.sock.destroy();
-      await waitFor(() => proxy!.connections().length === 0, 5000, 'the close');
+      await waitFor(() => proxy.connections().length === 0, 5000, 'the close');
     }
     // 900 + 100 KiB is under 1 MiB: neither is closed.
     const a = await wsClient(proxy.wsPort!, socks);
@@ -89,8 +77,7 @@ describe('unfinished WebSocket messages across connections', () => {
   });
 
   it('never closes one client on its own, even with a message larger than the cap', async () => {
-    broker = await rawServer();
-    proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 }, maxWsUnfinishedBytes: 256 * KiB });
+    const { proxy, broker } = await ws.start({ maxWsUnfinishedBytes: 256 * KiB });
     const c = await wsClient(proxy.wsPort!, socks);
     const up = await broker.next();
     const got: Buffer[] = [];

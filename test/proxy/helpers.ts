@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { Finding, OutputRecord, PacketRecord } from '../../src/model/packet.js';
 import { startProxy, type ProxyHandle, type ProxyOptions } from '../../src/proxy/index.js';
 import type { End, EndEvents } from '../../src/proxy/ends.js';
+import { afterEach } from 'vitest';
 
 export function sha256(chunks: Buffer[]): string {
   const h = createHash('sha256');
@@ -123,6 +124,32 @@ export async function testProxy(upstreamPort: number, extra: Partial<ProxyOption
     packets: () => records.filter((r): r is PacketRecord => r.kind === 'packet'),
     findings: () => records.filter((r): r is Finding => r.kind === 'finding'),
   });
+}
+
+/**
+ * For a test file whose tests each run a proxy with a WebSocket listener in front of a raw
+ * broker: start() makes the pair; after each test the sockets in `socks`, the proxy and the
+ * broker are closed.
+ */
+export function wsProxyPerTest(): { socks: net.Socket[]; start(extra?: Partial<ProxyOptions>): Promise<{ proxy: TestProxy; broker: RawServer }> } {
+  let proxy: TestProxy | null = null;
+  let broker: RawServer | null = null;
+  const socks: net.Socket[] = [];
+  afterEach(async () => {
+    for (const s of socks.splice(0)) s.destroy();
+    await proxy?.close();
+    await broker?.close();
+    proxy = null;
+    broker = null;
+  });
+  return {
+    socks,
+    async start(extra = {}) {
+      broker = await rawServer();
+      proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 }, ...extra });
+      return { proxy, broker };
+    },
+  };
 }
 
 export function typeCounts(recs: PacketRecord[]): Record<string, number> {
