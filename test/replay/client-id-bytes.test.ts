@@ -5,42 +5,31 @@
 import { describe, expect, it } from 'vitest';
 import { rewriteClientId } from '../../src/replay/index.js';
 
+/** An MQTT 3.1.1 CONNECT (Clean Session, Keep Alive 60, no other fields) whose Client Identifier is the bytes `id`. */
+function connect311(id: number[]): Uint8Array {
+  return Uint8Array.from([
+    0x10, // CONNECT
+    12 + id.length, // Remaining Length
+    0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, // Protocol Name "MQTT"
+    0x04, // Protocol Level 4 (3.1.1)
+    0x02, // Connect Flags: Clean Session
+    0x00, 0x3c, // Keep Alive 60
+    0x00, id.length, // Client Identifier length
+    ...id,
+  ]);
+}
+
 describe('rewriteClientId', () => {
   it('keeps the captured id bytes when they are not UTF-8, and appends the suffix', () => {
-    const connect = Uint8Array.from([
-      0x10, // CONNECT
-      0x0e, // Remaining Length 14
-      0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, // Protocol Name "MQTT"
-      0x04, // Protocol Level 4 (3.1.1)
-      0x02, // Connect Flags: Clean Session
-      0x00, 0x3c, // Keep Alive 60
-      0x00, 0x02, // Client Identifier length 2
-      0x61, 0xff, // Client Identifier "a" and a byte that is not UTF-8
-    ]);
+    // Client Identifier "a" and a byte that is not UTF-8 (Remaining Length 14).
+    const connect = connect311([0x61, 0xff]);
     const out = rewriteClientId(connect, (id) => `${id}-r`)!;
-    expect(Buffer.from(out).toString('hex')).toBe(Buffer.from([
-      0x10, // CONNECT
-      0x10, // Remaining Length 16
-      0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, // Protocol Name "MQTT"
-      0x04, // Protocol Level 4 (3.1.1)
-      0x02, // Connect Flags: Clean Session
-      0x00, 0x3c, // Keep Alive 60
-      0x00, 0x04, // Client Identifier length 4
-      0x61, 0xff, 0x2d, 0x72, // Client Identifier: the captured bytes, then "-r"
-    ]).toString('hex'));
+    // Client Identifier: the captured bytes, then "-r" (Remaining Length 16).
+    expect(Buffer.from(out).toString('hex')).toBe(Buffer.from(connect311([0x61, 0xff, 0x2d, 0x72])).toString('hex'));
   });
 
   it('an id replaced by another (not appended to) is encoded as given', () => {
-    const connect = Uint8Array.from([
-      0x10, // CONNECT
-      0x0d, // Remaining Length 13
-      0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, // Protocol Name "MQTT"
-      0x04, // Protocol Level 4 (3.1.1)
-      0x02, // Connect Flags: Clean Session
-      0x00, 0x3c, // Keep Alive 60
-      0x00, 0x01, // Client Identifier length 1
-      0x61, // Client Identifier "a"
-    ]);
+    const connect = connect311([0x61]); // Client Identifier "a" (Remaining Length 13)
     const out = rewriteClientId(connect, () => 'é')!;
     expect([...out.subarray(12)]).toEqual([
       0x00, 0x02, // Client Identifier length 2
