@@ -8,6 +8,16 @@ import { sleep, Tap } from './mosquitto-tap.js';
 const SHARE = { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: '$share/g/big/#', qos: 0, nl: false, rap: false, rh: 0 }] };
 const tooBig = (fs: Finding[]) => fs.filter((f) => f.extra['cause'] === 'maximum-packet-size');
 
+/** An engine harness (mosquitto) with MQTT 5 client 'small', Maximum Packet Size 64, subscribed to `filter` at QoS 0. */
+function smallSubscriber(filter: string) {
+  const h = new Harness({ brokerKind: 'mosquitto' });
+  const small = h.conn(5);
+  small.c({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'small', keepalive: 60, properties: { maximumPacketSize: 64 } });
+  small.s({ cmd: 'connack', sessionPresent: false, reasonCode: 0 });
+  small.sub(1, filter, { qos: 0 });
+  return { h, small };
+}
+
 describe('a shared-subscription member with a small Maximum Packet Size', () => {
   it('mosquitto: the member whose turn it is drops the message (no other member gets it): an info finding, not an undelivered-publish', async () => {
     const tap = await Tap.startConf([]);
@@ -38,11 +48,7 @@ describe('a shared-subscription member with a small Maximum Packet Size', () => 
   });
 
   it('engine: a message the group got through another member gives no finding for the small one', () => {
-    const h = new Harness({ brokerKind: 'mosquitto' });
-    const small = h.conn(5);
-    small.c({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'small', keepalive: 60, properties: { maximumPacketSize: 64 } });
-    small.s({ cmd: 'connack', sessionPresent: false, reasonCode: 0 });
-    small.sub(1, '$share/g/a/#', { qos: 0 });
+    const { h } = smallSubscriber('$share/g/a/#');
     const big = h.conn(5).login('big', undefined);
     big.sub(1, '$share/g/a/#', { qos: 0 });
     const p = h.conn(5).login('p', undefined);
@@ -55,11 +61,7 @@ describe('a shared-subscription member with a small Maximum Packet Size', () => 
 
 describe('a stream of messages too large for one subscriber', () => {
   it('engine: 10,000 of them give one finding and follow-ups at 10, 100, 1,000 and 10,000, not 10,000 lines', () => {
-    const h = new Harness({ brokerKind: 'mosquitto' });
-    const small = h.conn(5);
-    small.c({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'small', keepalive: 60, properties: { maximumPacketSize: 64 } });
-    small.s({ cmd: 'connack', sessionPresent: false, reasonCode: 0 });
-    small.sub(1, 'a/#', { qos: 0 });
+    const { h } = smallSubscriber('a/#');
     const p = h.conn(5).login('p', undefined);
     for (let i = 0; i < 10_000; i++) p.publish({ topic: `a/${i % 30}`, payload: 'z'.repeat(100), qos: 0 });
     p.publish({ topic: 'a/0', payload: 'z'.repeat(100), qos: 0 });
@@ -75,11 +77,7 @@ describe('a stream of messages too large for one subscriber', () => {
   });
 
   it('engine: the count comes when the subscriber closes, and a message decided after that at the end', () => {
-    const h = new Harness({ brokerKind: 'mosquitto' });
-    const small = h.conn(5);
-    small.c({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'small', keepalive: 60, properties: { maximumPacketSize: 64 } });
-    small.s({ cmd: 'connack', sessionPresent: false, reasonCode: 0 });
-    small.sub(1, 'a/#', { qos: 0 });
+    const { h, small } = smallSubscriber('a/#');
     const p = h.conn(5).login('p', undefined);
     for (let i = 0; i < 3; i++) p.publish({ topic: 'a/1', payload: 'z'.repeat(100), qos: 0 });
     h.wait(10_000);
