@@ -53,12 +53,14 @@ describe('docs/filters.md', () => {
 
   it('the expressions the doc calls errors are errors, the others compile', () => {
     const errors = ['type == 16', 'type in {publish, }', 'retain == yes', 'mqtt.qos == high', 'mqtt.qos contains "1"',
-      'mqtt.topic[0:5]', 'mqtt.topic == Room1/Light', 'topic matches "home/#/x"', 'topic matches "home/te+"',
+      'mqtt.topic == Room1/Light', 'topic matches "home/#/x"', 'topic matches "home/te+"',
       'topic matches "^home"', 'topic in {1..5}', 'tcp == 1', 'mqtt.reason_code', 'mqtt.prop_string', 'mqtt.prop_number'];
     for (const e of errors) expect(() => compileFilter(e), e).toThrow(FilterSyntaxError);
     const fine = ['tcp.port in {1883, 8883..8885}', 'ip.src == 10.0.0.7', 'ipv6.addr == "::1"', 'mqtt.qos == "1"',
       'mqtt.suback.qos == 0x80', 'mqtt.topic_filters.not_itemised > 5000', 'mqtt.property.correlation_data == "req-1"',
-      'mqtt.willmsg contains "offline"', 'mqtt.msgtype not in {3}', 'note == "subscribe-options"'];
+      'mqtt.willmsg contains "offline"', 'mqtt.msgtype not in {3}', 'note == "subscribe-options"',
+      // Slices, as in Wireshark (docs/filters.md: "A slice is bytes").
+      'mqtt.topic[0:5]', 'mqtt.topic[0:5] == "Room1"'];
     for (const e of fine) expect(() => compileFilter(e), e).not.toThrow();
   });
 
