@@ -251,12 +251,16 @@ export class WillTracker {
     c.published = true;
     const s = c.session;
     const to = rec.clientId ?? rec.conn.id;
-    const after = s.closedAt !== null ? seconds(Math.max(0, time - s.closedAt)) : null;
+    // The broker publishes the will when it sees the connection drop, which can come before
+    // the close is recorded (the proxy records it once both sides are closed; a client FIN
+    // is answered by the will first): then there is no delay to give.
+    const afterUs = s.closedAt !== null && time >= s.closedAt ? time - s.closedAt : null;
+    const when = afterUs !== null ? ` ${seconds(afterUs)} after the connection ended` : ' as the connection ended, before its close was complete';
     this.ctx.emit({
       code: 'will-published', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: [rec], frames: s.connectFrame !== null ? [s.connectFrame] : [], topic: c.topic,
-      text: `The broker published the will of ${who(s)} on '${c.topic}' (${c.payload.length} byte(s)) to ${to}${after && time >= (s.closedAt ?? 0) ? ` ${after} after the connection ended` : ''}: the client ${c.why} [MQTT-3.1.2-8].`,
-      extra: { will_topic: c.topic, delivered_to: [{ client_id: rec.clientId, conn: rec.conn.id }], cause: c.why, spec: 'MQTT-3.1.2-8' },
+      text: `The broker published the will of ${who(s)} on '${c.topic}' (${c.payload.length} byte(s)) to ${to}${when}: the client ${c.why} [MQTT-3.1.2-8].`,
+      extra: { will_topic: c.topic, delivered_to: [{ client_id: rec.clientId, conn: rec.conn.id }], cause: c.why, delay_us: afterUs, spec: 'MQTT-3.1.2-8' },
     });
   }
 }

@@ -84,4 +84,33 @@ describe('will-published', () => {
     w.deliver({ topic: 'status/c', payload: 'offline' });
     expect(sc.end()).toEqual([]);
   });
+
+  it('a delivery after the close gives the delay since the close, in the text and delay_us', () => {
+    const sc = new Scenario();
+    const w = sc.client('w').login().sub(1, ['status/#']);
+    const c = sc.client('c').login({ will: WILL });
+    c.close('reset');
+    sc.wait(1500);
+    w.deliver({ topic: 'status/c', payload: 'offline' });
+    const [f, ...rest] = sc.end();
+    expect(rest).toEqual([]);
+    expect(f!.text).toContain('to w 1.5 s after the connection ended: the client closed without a DISCONNECT');
+    expect(f!.extra).toMatchObject({ delay_us: 1_500_000 });
+  });
+
+  it('a delivery seen before the close (a broker answering the FIN with the will) says so, with no delay', () => {
+    const sc = new Scenario();
+    const w = sc.client('w').login().sub(1, ['status/#']);
+    const c = sc.client('c').login({ will: WILL });
+    sc.wait(10);
+    const d = w.deliver({ topic: 'status/c', payload: 'offline' });
+    sc.wait(2);
+    c.close('fin');
+    const [f, ...rest] = sc.end();
+    expect(rest).toEqual([]);
+    expect(f!.frames).toContain(d.frame);
+    expect(f!.text).toContain('to w as the connection ended, before its close was complete: the client closed without a DISCONNECT');
+    expect(f!.text).not.toContain('after the connection ended');
+    expect(f!.extra).toMatchObject({ delay_us: null });
+  });
 });
