@@ -126,7 +126,7 @@ export class Engine {
 
   private makeDir(st: ConnState, dir: Direction): DirState {
     // The alias map is made when the first Topic Alias shows up (most connections never use one).
-    const ctx: DissectContext = { version: st.version, topicAliases: undefined };
+    const ctx: DissectContext = { version: st.version, topicAliases: undefined, dir };
     const topics = new TopicCache();
     const framer = new Framer(
       {
@@ -221,7 +221,7 @@ export class Engine {
     let bytes: Uint8Array | null = null;
     if (summary === null) {
       bytes = off === 0 && len === buf.length ? buf : buf.subarray(off, off + len);
-      if (!st.versionKnown && type !== 1) summary = this.inferVersion(st, bytes);
+      if (!st.versionKnown && type !== 1) summary = this.inferVersion(st, dir, bytes);
       ctx.version = st.version;
       summary ??= summarize(bytes, ctx);
     }
@@ -257,8 +257,8 @@ export class Engine {
     // alias map per packet cost O(aliases) each: 65,535 aliases made every packet of the
     // connection copy a 65,535-entry map, and every record kept one.)
     const snap: DissectContext = type === 3 && summary.topicAlias !== null && topic !== null
-      ? { version: st.version, topicAliases: new Map([[summary.topicAlias, topic]]) }
-      : VERSION_CTX[st.version];
+      ? { version: st.version, topicAliases: new Map([[summary.topicAlias, topic]]), dir }
+      : VERSION_CTX[dir][st.version];
     const rec = new Packet(
       seq, st.curFrame || seq, st.curTime, st.meta, dir, st.clientId, st.username, st.version,
       st.versionInferred, buf, off, len, bytes, summary, topic, snap,
@@ -290,15 +290,15 @@ export class Engine {
    * counts. Once the strong evidence for one version leads by SETTLE_LEAD packets,
    * the version is settled: no more comparisons, and the fast paths apply.
    */
-  private inferVersion(st: ConnState, bytes: Uint8Array): PacketSummary | null {
+  private inferVersion(st: ConnState, dir: Direction, bytes: Uint8Array): PacketSummary | null {
     const type = bytes[0]! >> 4;
     const n = bytes.length;
     // Alike under both versions: nothing to learn (and these are the frequent ones).
     if (type === 12 || type === 13 || (type >= 4 && type <= 7 && n === 4) || (type === 14 && n === 2)) return null;
     const inf = (st.infer ??= { strong5: 0, strong4: 0, medium: 0, weak: 0, publishes: 0 });
     if (type === 3 && inf.publishes++ >= MAX_PUBLISH_SAMPLES) return null;
-    const s4 = summarize(bytes, { version: 4 });
-    const s5 = summarize(bytes, { version: 5 });
+    const s4 = summarize(bytes, VERSION_CTX[dir][4]);
+    const s5 = summarize(bytes, VERSION_CTX[dir][5]);
     const e4 = countNotes(s4, 'error'), e5 = countNotes(s5, 'error');
     if (e4 === 0 && e5 > 0) inf.strong4++;
     else if (e5 === 0 && e4 > 0) inf.strong5++;
@@ -348,11 +348,13 @@ export class Engine {
   }
 }
 
-const VERSION_CTX: Record<ProtocolVersion, DissectContext> = {
-  3: { version: 3 },
-  4: { version: 4 },
-  5: { version: 5 },
-};
+/** Shared, frozen contexts per direction and version: no object per packet. */
+const versionCtx = (dir: Direction): Record<ProtocolVersion, DissectContext> => ({
+  3: Object.freeze({ version: 3, dir }),
+  4: Object.freeze({ version: 4, dir }),
+  5: Object.freeze({ version: 5, dir }),
+});
+const VERSION_CTX: Record<Direction, Record<ProtocolVersion, DissectContext>> = { c2s: versionCtx('c2s'), s2c: versionCtx('s2c') };
 
 /**
  * A packet record; the class keeps per-packet cost low (no closure per record).

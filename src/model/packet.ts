@@ -76,6 +76,12 @@ export interface DissectContext {
   version: ProtocolVersion;
   /** Topic aliases established in this direction (MQTT 5). */
   topicAliases?: Map<number, string>;
+  /**
+   * Who sent the packet, when known (the engine knows; a lone packet given to
+   * `decode` does not). MQTT 5 states some rules per sender: Packet Identifier 0
+   * on a client's PUBLISH breaks [MQTT-2.2.1-3], on a server's [MQTT-2.2.1-4].
+   */
+  dir?: Direction;
 }
 
 /** The full annotated decode of one packet. */

@@ -97,16 +97,17 @@ export function invalidReasonSpec(type: number, version: number): string | undef
 
 /**
  * Reference for Packet Identifier 0, by packet type. PUBLISH (QoS > 0), SUBSCRIBE and
- * UNSUBSCRIBE must carry a non-zero one: 3.1.1 [MQTT-2.3.1-1], 5.0 [MQTT-2.2.1-3] (the
- * NOTE_DEFS default; 5.0 states the Server's PUBLISH apart, [MQTT-2.2.1-4], and the
- * dissector does not know the direction). An acknowledgement must repeat the identifier
+ * UNSUBSCRIBE must carry a non-zero one: 3.1.1 [MQTT-2.3.1-1] (one statement for both
+ * senders), 5.0 [MQTT-2.2.1-3] for what a Client sends (the NOTE_DEFS default, also used
+ * when the direction is not known) and [MQTT-2.2.1-4] for a PUBLISH the Server sends. An acknowledgement must repeat the identifier
  * of the packet it answers, which cannot be 0: 3.1.1 "A PUBACK, PUBREC or PUBREL Packet
  * MUST contain the same Packet Identifier as the PUBLISH" [MQTT-2.3.1-6], PUBCOMP the
  * PUBREL's (§3.7.2, no number), SUBACK and UNSUBACK that of their SUBSCRIBE and
  * UNSUBSCRIBE [MQTT-2.3.1-7]; 5.0 [MQTT-2.2.1-5] (PUBACK to PUBCOMP) and [MQTT-2.2.1-6].
  */
-export function packetIdZeroSpec(type: number, version: number): string | undefined {
+export function packetIdZeroSpec(type: number, version: number, dir?: 'c2s' | 's2c'): string | undefined {
   const v5 = version >= 5;
+  if (type === 3 && v5 && dir === 's2c') return 'MQTT-2.2.1-4';
   if (type >= 4 && type <= 7) return v5 ? 'MQTT-2.2.1-5' : type === 7 ? 'MQTT-3.7.2' : 'MQTT-2.3.1-6';
   if (type === 9 || type === 11) return v5 ? 'MQTT-2.2.1-6' : 'MQTT-2.3.1-7';
   return specFor(NOTE_DEFS.packetIdZero, version);

@@ -26,7 +26,7 @@ export function packetId(w: Walker): number {
     w.note(NOTE_DEFS.packetIdZero, answers === undefined
       ? `${packetTypeName(type)} has Packet Identifier 0; it must be non-zero`
       : `${packetTypeName(type)} has Packet Identifier 0; it must repeat the Packet Identifier of ${answers}, which is never 0`,
-    at, packetIdZeroSpec(type, w.version));
+    at, packetIdZeroSpec(type, w.version, w.ctx.dir));
   }
   if (v >= 0) w.s.packetId = v;
   return v;
