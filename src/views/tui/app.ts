@@ -244,7 +244,7 @@ export class TuiApp {
     for (const i of vp.visible()) {
       const rec = s.shown.get(a + i);
       if (!rec) continue;
-      rows.push(packetRow(rec, { width: W, baseTime: base, selected: i === vp.sel && focusList, current: i === vp.sel && !focusList, marked: s.marked.has(rec.frame), maxNo, inFinding: s.inFinding(rec) }));
+      rows.push(packetRow(rec, { width: W, baseTime: base, selected: i === vp.sel && focusList, current: i === vp.sel && !focusList, marked: s.marked.has(rec.frame), maxNo, inFinding: s.inFinding(rec), clientId: s.clientOf(rec) }));
     }
     if (rows.length === 0) {
       rows.push(esc(s.count() === 0 && s.all.end > 0 ? '  (no packet matches the filter)' : this.opts.live ? '  waiting for packets…' : '  (no packets)'));

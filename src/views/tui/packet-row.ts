@@ -115,6 +115,8 @@ export interface RowOptions {
   maxNo?: number;
   /** A finding names the packet's frame without having marked the record itself. */
   inFinding?: boolean;
+  /** The connection's client id when the record has none: the one the broker assigned (TuiState.clientOf). */
+  clientId?: string;
 }
 
 /** A blessed-tagged row exactly `width` columns wide. */
@@ -122,8 +124,9 @@ export function packetRow(rec: PacketRecord, o: RowOptions): string {
   const c = columns(o.width, o.maxNo);
   const s = rec.summary;
   const name = typeName(s.type);
-  // An empty client id (allowed with clean session) shows the client port instead.
-  const client = rec.clientId || `:${rec.conn.client.port}`;
+  // An empty client id (allowed with clean session) shows the client port instead, unless
+  // the broker assigned one (MQTT 5), which the CONNACK and later rows carry: the CONNECT too.
+  const client = rec.clientId || o.clientId || `:${rec.conn.client.port}`;
   const topic = rec.topic ?? (s.subscriptions ? shortList(s.subscriptions, s.filtersNotListed, (x) => x.filter)
     : s.unsubscriptions ? shortList(s.unsubscriptions, s.filtersNotListed, (x) => x) : '');
   const problem = hasProblem(rec) || o.inFinding === true;

@@ -8,6 +8,7 @@ import { SideModel } from './side-model.js';
 export type Predicate = (rec: PacketRecord) => boolean;
 
 const MAX_FINDINGS = 10_000;
+const MAX_AWAITING = 10_000;
 
 export class TuiState {
   readonly all: Ring<PacketRecord>;
@@ -38,6 +39,13 @@ export class TuiState {
   /** Frames of the finding the user jumped from (marked with `*`). */
   marked = new Set<number>();
   ended = false;
+  /**
+   * MQTT 5: the client id the broker assigned (CONNACK Assigned Client Identifier) for
+   * the packets of an empty-id connection sent before it (its CONNECT), which carry ''.
+   */
+  private readonly assigned = new WeakMap<PacketRecord, string>();
+  /** Per connection id: its packets since a CONNECT with an empty client id, until the CONNACK. */
+  private readonly awaitingId = new Map<string, PacketRecord[]>();
 
   constructor(readonly ringSize: number, live: boolean) {
     this.all = new Ring(ringSize);
@@ -49,7 +57,39 @@ export class TuiState {
     if (this.baseTime === null) this.baseTime = rec.time;
     this.all.push(rec);
     this.side.add(rec);
+    this.noteAssignedId(rec);
     if (this.filterFn && this.shown !== this.all && safe(this.filterFn, rec)) this.shown.push(rec);
+  }
+
+  /**
+   * The client id to show for `rec`: its own, or for the CONNECT (and anything sent before
+   * the CONNACK) of a client that sent an empty one, the id the broker assigned it, so that
+   * every row of the connection names it the same way. '' when there is none (yet).
+   */
+  clientOf(rec: PacketRecord): string {
+    return rec.clientId || this.assigned.get(rec) || '';
+  }
+
+  private noteAssignedId(rec: PacketRecord): void {
+    const id = rec.conn.id;
+    const t = rec.summary.type;
+    if (t === 1) {
+      this.awaitingId.delete(id);
+      if (rec.clientId) return;
+      this.awaitingId.set(id, [rec]);
+      // Connections that never see a CONNACK must not pile up.
+      if (this.awaitingId.size > MAX_AWAITING) this.awaitingId.delete(this.awaitingId.keys().next().value!);
+      return;
+    }
+    const waiting = this.awaitingId.get(id);
+    if (!waiting) return;
+    if (t === 2 && rec.dir === 's2c') {
+      this.awaitingId.delete(id);
+      const aci = rec.summary.properties?.['assigned_client_identifier'];
+      if (typeof aci === 'string' && aci !== '') for (const r of waiting) this.assigned.set(r, aci);
+      return;
+    }
+    if (!rec.clientId && waiting.length < 100) waiting.push(rec);
   }
 
   addFinding(f: Finding): void {
