@@ -7,7 +7,7 @@ import { packetTypeName } from '../protocol/packet-types.js';
 import { NOTE_DEFS, type NoteDef } from '../protocol/spec-refs.js';
 import { fixedHeader } from './header.js';
 import { walkPubAck } from './packets/ack.js';
-import { IMPLIED_REASON_IDS } from './packets/common.js';
+import { IMPLIED_REASON_ID } from './packets/common.js';
 import { walkConnack } from './packets/connack.js';
 import { walkConnect } from './packets/connect.js';
 import { walkPublish } from './packets/publish.js';
@@ -84,7 +84,7 @@ export function dissect(bytes: Uint8Array, ctx: DissectContext): DissectResult {
 }
 
 /** Top-level fields kept when empty (length 0); every other top-level field has bytes. */
-export const KEEP_EMPTY: ReadonlySet<string> = new Set(['mqtt.msg', 'mqtt.clientid', 'mqtt.willmsg', 'mqtt.username', 'mqtt.passwd', ...IMPLIED_REASON_IDS]);
+export const KEEP_EMPTY: ReadonlySet<string> = new Set(['mqtt.msg', 'mqtt.clientid', 'mqtt.willmsg', 'mqtt.username', 'mqtt.passwd', IMPLIED_REASON_ID]);
 
 /** Fill gaps between top-level fields with `mqtt.undecoded` so every byte is covered once. */
 function cover(top: Field[], bytes: Uint8Array): Field[] {
@@ -94,7 +94,7 @@ function cover(top: Field[], bytes: Uint8Array): Field[] {
     // Zero-length fields are left out (e.g. a property group with no bytes at the
     // packet end), except empty values a filter asks about, as in Wireshark:
     // `mqtt.msg == ""` (a retained message cleared), `mqtt.clientid == ""`, and the
-    // implied Reason Code of an MQTT 5 ack without one (`mqtt.puback.reason_code == 0`).
+    // implied Reason Code of an MQTT 5 ack without one (`mqtt.implied.reason_code`).
     if (f.length === 0 && !KEEP_EMPTY.has(f.id)) continue;
     if (f.offset < cur) continue; // cannot happen with the walkers; keep the invariant anyway
     if (f.offset > cur) out.push(undecoded(bytes, cur, f.offset));

@@ -425,7 +425,7 @@ const STATIC_IDS = [
   'mqtt.subscription', 'mqtt.subscription_options', 'mqtt.subscription_options.reserved',
   'mqtt.sub.qos', 'mqtt.sub.rh', 'mqtt.sub.rap', 'mqtt.sub.nl', 'mqtt.suback.qos', 'mqtt.suback.reason_code',
   'mqtt.puback.reason_code', 'mqtt.pubrec.reason_code', 'mqtt.pubrel.reason_code', 'mqtt.pubcomp.reason_code',
-  'mqtt.unsuback.reason_code', 'mqtt.disconnect.reason_code', 'mqtt.auth.reason_code',
+  'mqtt.unsuback.reason_code', 'mqtt.disconnect.reason_code', 'mqtt.auth.reason_code', 'mqtt.implied.reason_code',
   'mqtt.properties', 'mqtt.property_len', 'mqtt.property_len.byte', 'mqtt.property_id', 'mqtt.property.unknown', 'mqtt.property.undecoded',
   'mqtt.property.user_property.key_len', 'mqtt.property.user_property.key',
   'mqtt.property.user_property.value_len', 'mqtt.property.user_property.value',

@@ -136,25 +136,27 @@ describe('MQTT 3.1 Client ID: 1 to 23 characters', () => {
 
 describe('MQTT 5: a Reason Code left out is shown as an implied 0x00, without bytes', () => {
   it.each([
-    ['PUBACK', '40 02 00 01  # PUBACK, RL 2, packet id 1', 'mqtt.puback.reason_code', 4, '0x00 (Success), implied: with a Remaining Length of 2 the Reason Code is left out [MQTT-3.4.2.1]'],
-    ['PUBREC', '50 02 00 01  # PUBREC, RL 2, packet id 1', 'mqtt.pubrec.reason_code', 4, '0x00 (Success), implied: with a Remaining Length of 2 the Reason Code is left out [MQTT-3.5.2.1]'],
-    ['PUBREL', '62 02 00 01  # PUBREL, RL 2, packet id 1', 'mqtt.pubrel.reason_code', 4, '0x00 (Success), implied: with a Remaining Length of 2 the Reason Code is left out [MQTT-3.6.2.1]'],
-    ['PUBCOMP', '70 02 00 01  # PUBCOMP, RL 2, packet id 1', 'mqtt.pubcomp.reason_code', 4, '0x00 (Success), implied: with a Remaining Length of 2 the Reason Code is left out [MQTT-3.7.2.1]'],
-    ['DISCONNECT', 'e0 00  # DISCONNECT, RL 0', 'mqtt.disconnect.reason_code', 2, '0x00 (Normal disconnection), implied: with a Remaining Length of 0 the Reason Code is left out [MQTT-3.14.2.1]'],
-    ['AUTH', 'f0 00  # AUTH, RL 0', 'mqtt.auth.reason_code', 2, '0x00 (Success), implied: with a Remaining Length of 0 the Reason Code is left out [MQTT-3.15.2.1]'],
+    ['PUBACK', '40 02 00 01  # PUBACK, RL 2, packet id 1', 'mqtt.implied.reason_code', 4, '0x00 (Success), implied: with a Remaining Length of 2 the Reason Code is left out [MQTT-3.4.2.1]'],
+    ['PUBREC', '50 02 00 01  # PUBREC, RL 2, packet id 1', 'mqtt.implied.reason_code', 4, '0x00 (Success), implied: with a Remaining Length of 2 the Reason Code is left out [MQTT-3.5.2.1]'],
+    ['PUBREL', '62 02 00 01  # PUBREL, RL 2, packet id 1', 'mqtt.implied.reason_code', 4, '0x00 (Success), implied: with a Remaining Length of 2 the Reason Code is left out [MQTT-3.6.2.1]'],
+    ['PUBCOMP', '70 02 00 01  # PUBCOMP, RL 2, packet id 1', 'mqtt.implied.reason_code', 4, '0x00 (Success), implied: with a Remaining Length of 2 the Reason Code is left out [MQTT-3.7.2.1]'],
+    ['DISCONNECT', 'e0 00  # DISCONNECT, RL 0', 'mqtt.implied.reason_code', 2, '0x00 (Normal disconnection), implied: with a Remaining Length of 0 the Reason Code is left out [MQTT-3.14.2.1]'],
+    ['AUTH', 'f0 00  # AUTH, RL 0', 'mqtt.implied.reason_code', 2, '0x00 (Success), implied: with a Remaining Length of 0 the Reason Code is left out [MQTT-3.15.2.1]'],
   ])('%s', (_n, h, id, at, display) => {
     const { s, f, codes } = decodeBoth(h, 5);
     expect(codes).toEqual([]);
     expect(s.reasonCodes).toEqual([0]);
-    // The last top-level field: zero bytes, right after the packet
-    expect(f[f.length - 1]).toMatchObject({ id, label: 'Reason Code', offset: at, length: 0, value: 0, display });
+    // The last top-level field: zero bytes, right after the packet; its own id, not the
+    // packet's reason-code id (tshark has none there, so filters on that id must not match)
+    expect(f[f.length - 1]).toMatchObject({ id, label: 'Reason Code (implied)', offset: at, length: 0, value: 0, display });
   });
   it('not in 3.1.1, not when the code is on the wire, not when the bytes are cut short', () => {
-    expect(find(decodeBoth('40 02 00 01  # PUBACK, RL 2', 4).f, 'mqtt.puback.reason_code')).toBeUndefined();
+    expect(find(decodeBoth('40 02 00 01  # PUBACK, RL 2', 4).f, 'mqtt.implied.reason_code')).toBeUndefined();
     expect(find(decodeBoth('40 03 00 01 10  # PUBACK, RL 3, No matching subscribers', 5).f, 'mqtt.puback.reason_code')).toMatchObject({ offset: 4, length: 1, value: 0x10 });
     // RL 3 but only the packet id arrived: the code is missing, not left out
     const cut = decodeBoth('40 03 00 01  # PUBACK, RL 3, one byte short', 5);
     expect(cut.codes).toEqual(['remaining-length-mismatch MQTT-2.1.4']);
     expect(find(cut.f, 'mqtt.puback.reason_code')).toBeUndefined();
+    expect(find(cut.f, 'mqtt.implied.reason_code')).toBeUndefined();
   });
 });

@@ -99,13 +99,17 @@ const OMIT_SECTION: Readonly<Record<number, string>> = {
   4: 'MQTT-3.4.2.1', 5: 'MQTT-3.5.2.1', 6: 'MQTT-3.6.2.1', 7: 'MQTT-3.7.2.1', 14: 'MQTT-3.14.2.1', 15: 'MQTT-3.15.2.1',
 };
 
-/** Ids of the zero-length implied Reason Code fields (kept at the top level though empty). */
-export const IMPLIED_REASON_IDS: readonly string[] = [4, 5, 6, 7, 14, 15].map((t) => reasonFieldId(t, 5));
+/**
+ * Id of the zero-length implied Reason Code field (kept at the top level though empty).
+ * Not the packet's `mqtt.puback.reason_code` (…): tshark has no field where the code is
+ * left out, so `mqtt.puback.reason_code == 0` must not match there; `rc == 0` does.
+ */
+export const IMPLIED_REASON_ID = 'mqtt.implied.reason_code';
 
 /** The implied 0x00 of an MQTT 5 ack, DISCONNECT or AUTH without a Reason Code: a field of no bytes. */
 function impliedReason(w: Walker): void {
   const type = w.s.type;
   const rl = w.s.remainingLength;
-  w.add(reasonFieldId(type, 5), 'Reason Code', w.pos, 0, 0,
+  w.add(IMPLIED_REASON_ID, 'Reason Code (implied)', w.pos, 0, 0,
     `${reasonDisplay(type, 0, 5)}, implied: with a Remaining Length of ${rl} the Reason Code is left out [${OMIT_SECTION[type] ?? 'MQTT-2.4'}]`);
 }
