@@ -143,8 +143,12 @@ export class WillTracker {
     const d = s.disconnect;
     if (d && d.by === 'client' && d.reasonCode === 0x00) return;
     // Sent after its Will Delay Interval, or when the session ends if sooner [MQTT-3.1.3-9].
+    // A session that ends with the connection (Session Expiry Interval 0) would have it sent
+    // at the close, but mosquitto 2.0.11 still waits for the Will Delay Interval then: the
+    // will is awaited until the later of the two (a delivery from the close on counts).
     const wdi = typeof w.properties?.['will_delay_interval'] === 'number' ? (w.properties['will_delay_interval'] as number) : 0;
-    const delay = (s.sessionExpiry !== null ? Math.min(wdi, s.sessionExpiry) : wdi) * 1e6;
+    const sei = s.sessionExpiry;
+    const delay = (sei !== null && sei > 0 ? Math.min(wdi, sei) : wdi) * 1e6;
     const why = d?.by === 'client'
       ? `sent DISCONNECT 0x${d.reasonCode.toString(16).padStart(2, '0')} (${d.reason})`
       : s.keepaliveReported

@@ -50,4 +50,34 @@ describe('Will Delay Interval (mosquitto 2.0.11)', () => {
     const f = wills(await tap.end(8000));
     expect(f.map((x) => [x.code, x.clientId])).toEqual([['will-published', 'w']]);
   }, 20000);
+
+  it('Session Expiry Interval 0: mosquitto still waits for the Will Delay Interval, and that late delivery is the will', async () => {
+    // A 1 s delivery window, shorter than the 2 s delay: the will is awaited for its delay.
+    const tap = await Tap.start(null, { deliveryWindowUs: 1_000_000 });
+    const s = await tap.client('s', 'us', 5);
+    s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'wt', qos: 0 }] });
+    await s.waitFor('suback');
+    const w = await tap.client('w', 'uw', 5, [], undefined, true, { ...will, properties: { willDelayInterval: 2 } });
+    const t0 = Date.now();
+    w.reset();
+    for (let i = 0; i < 40 && s.payloads().length === 0; i++) await sleep(100);
+    expect(s.payloads()).toEqual(['bye']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1900); // not at the close, where the session ended
+    const f = wills(await tap.end(3000));
+    expect(f.map((x) => [x.code, x.clientId])).toEqual([['will-published', 'w']]);
+  }, 20000);
+
+  it('Session Expiry Interval 0, the client is back within the delay: no will, and a will the acl_file denies is no drop', async () => {
+    const tap = await Tap.start(ACL, { deliveryWindowUs: 1_000_000 });
+    const s = await tap.client('s', 'us', 5);
+    s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'wt', qos: 0 }] });
+    await s.waitFor('suback');
+    const w = await tap.client('w', 'uw', 5, [], undefined, true, { ...will, properties: { willDelayInterval: 2 } });
+    w.reset();
+    await sleep(300);
+    await tap.client('w', 'uw', 5);
+    await sleep(3000); // past the delay, and past mosquitto's once-a-second look at delayed wills
+    expect(s.payloads()).toEqual([]);
+    expect(wills(await tap.end(3000))).toEqual([]);
+  }, 20000);
 });
