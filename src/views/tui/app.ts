@@ -59,7 +59,7 @@ export class TuiApp {
   private mode: Mode = 'packets';
   private focus: Focus = 'list';
   private prompt: Prompt | null = null;
-  private overlay: 'keys' | 'lab' | null = null;
+  private overlay: 'keys' | 'lab' | 'details' | null = null;
   /** First body line of the overlay on screen, and how far it can scroll (0: it all fits). */
   private overlayTop = 0;
   private overlayMax = 0;
@@ -368,6 +368,7 @@ export class TuiApp {
     const L = this.layout;
     let detailH = L.sideDetail.height;
     let lines: string[] = [];
+    let cut = false;
     if (detailH > 0) {
       const sel = vp.sel >= 0 ? vp.sel : 0;
       const room = L.side.height + L.sideDetail.height;
@@ -382,6 +383,7 @@ export class TuiApp {
       if (lines.length > detailH - 1) {
         lines = lines.slice(0, detailH - 1);
         lines[lines.length - 1] = fit(`${lines[lines.length - 1]!} …`, W);
+        cut = true;
       }
     }
     const rowsH = L.side.height + L.sideDetail.height - detailH;
@@ -398,7 +400,9 @@ export class TuiApp {
     for (const i of vp.visible()) out.push(tableRow(t.rows[i]!, W, i === vp.sel, t.colours?.[i]));
     if (out.length === 0) out.push(esc(`  (nothing yet)`));
     this.set('side', out);
-    this.set('sideDetail', [`{white-bg}{black-fg}${esc(fit(' Details', W))}{/black-fg}{/white-bg}`, ...lines.map((l) => esc(fit(l, W)))]);
+    // What is cut is one key away: `d` opens the whole text in the overlay, which scrolls.
+    const head = cut ? ' Details (cut: d shows all)' : ' Details';
+    this.set('sideDetail', [`{white-bg}{black-fg}${esc(fit(head, W))}{/black-fg}{/white-bg}`, ...lines.map((l) => esc(fit(l, W)))]);
   }
 
   private drawMessage(): void {
@@ -486,7 +490,9 @@ export class TuiApp {
     if (!this.overlay) { ov.hide(); return; }
     const body: OverlayLine[] = this.overlay === 'lab'
       ? reflow(this.opts.help ?? '')
-      : helpLines([{ title: 'Everywhere', items: GLOBAL_KEYS }, { title: 'Packets view', items: PACKET_KEYS }, { title: 'Filter and path prompts', items: PROMPT_KEYS }]);
+      : this.overlay === 'details'
+        ? this.detailLines(Math.max(1, (ov.width as number) - 2))
+        : helpLines([{ title: 'Everywhere', items: GLOBAL_KEYS }, { title: 'Packets view', items: PACKET_KEYS }, { title: 'Filter and path prompts', items: PROMPT_KEYS }]);
     // Inside the border: wrap long lines to the width, and scroll what does not fit in the height.
     const inner = Math.max(1, (ov.width as number) - 2);
     while (body.length > 0 && body[body.length - 1]!.text === '') body.pop();
@@ -496,7 +502,7 @@ export class TuiApp {
     this.overlayMax = Math.max(0, lines.length - room);
     this.overlayTop = Math.max(0, Math.min(this.overlayTop, this.overlayMax));
     const top = this.overlayTop;
-    const title = this.overlay === 'lab' ? 'What to look at' : 'mqttscope keys';
+    const title = this.overlay === 'lab' ? 'What to look at' : this.overlay === 'details' ? 'Details' : 'mqttscope keys';
     const hint = this.overlayMax > 0
       ? `↑ ↓ PgUp PgDn scroll (${top + 1}–${Math.min(lines.length, top + room)} of ${lines.length}), any other key closes`
       : 'any key closes';
@@ -511,6 +517,16 @@ export class TuiApp {
     ov.setContent([...head, ...shown].join('\n'));
     ov.show();
     ov.setFront();
+  }
+
+  /** The selected side-view item's details, in full, for the overlay (`d`). */
+  private detailLines(width: number): OverlayLine[] {
+    if (this.mode === 'packets') return [];
+    const t = this.sideTable(this.mode, width);
+    if (t.rows.length === 0) return [{ text: '(nothing selected)', indent: 0 }];
+    const vp = this.sideVp[this.mode];
+    const sel = Math.min(t.rows.length - 1, Math.max(0, vp.sel));
+    return t.detail(sel, width).flatMap((x) => x.split('\n')).map((text) => ({ text, indent: 0 }));
   }
 
   /** ↑ ↓ PgUp PgDn Home End scroll an overlay that does not fit; false when it fits (any key closes it). */
@@ -731,7 +747,12 @@ export class TuiApp {
       case 'pagedown': vp.page(1); break;
       case 'home': vp.home(); break;
       case 'end': vp.end(); break;
-      case 'enter': this.jumpFromSide(mode, vp.sel); break;
+      case 'enter':
+        // Clients and topics have no packets to jump to: Enter shows the details in full.
+        if (mode === 'findings' || mode === 'flows') this.jumpFromSide(mode, vp.sel);
+        else { this.overlay = 'details'; this.overlayTop = 0; }
+        break;
+      case 'd': this.overlay = 'details'; this.overlayTop = 0; break;
     }
   }
 

@@ -16,6 +16,7 @@ export const GLOBAL_KEYS: KeyHelp[] = [
   { keys: 'f', what: 'follow new packets (live); scrolling up or reading a packet in the tree stops following', bar: 'follow' },
   { keys: 'space', what: 'pause / resume the display (capture continues); in the tree: expand', bar: 'pause' },
   { keys: 'h', what: 'lab explanation (in a lab)' },
+  { keys: 'd', what: 'clients, topics, flows and findings views: the selected item\'s details in full, scrollable (Enter too in clients and topics)' },
   { keys: 'Esc', what: 'back to the packet list (focus on it); clear finding marks' },
   { keys: 'Ctrl-L', what: 'repaint the whole screen' },
 ];
