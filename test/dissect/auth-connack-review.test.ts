@@ -125,7 +125,7 @@ describe('the SUBSCRIBE options byte is named as each version names it', () => {
       05           # requested QoS byte: reserved bit 2 set, QoS 1
     `, 4);
     expect(bad.notes.map((n) => n.text)).toEqual(['Requested QoS byte 0x05 for "c": reserved bits are set']);
-    expect(find(bad.f, 'mqtt.subscription_options')!.label).toBe('Requested QoS Byte');
+    expect(find(bad.f, 'mqtt.sub.qos')!.label).toBe('Requested QoS');
     const cut = decodeBoth(`
       82 05        # SUBSCRIBE, RL 5
       00 01        # packet identifier 1

@@ -90,7 +90,7 @@ export function walkSubscribe(w: Walker): void {
     // 3.1/3.1.1 call the byte "Requested QoS" (§3.8.3); 5.0 "Subscription Options" (§3.8.3.1).
     if (w.pos >= w.end) {
       const oLabel = v5 ? 'Subscription Options' : 'Requested QoS Byte';
-      w.need(1, 'mqtt.subscription_options', oLabel, nth ? `${oLabel} of topic filter ${nth} ${quote(filter)}` : oLabel);
+      w.need(1, v5 ? 'mqtt.subscription_options' : 'mqtt.sub.qos', oLabel, nth ? `${oLabel} of topic filter ${nth} ${quote(filter)}` : oLabel);
       if (g) w.closeGroup(g, filter, quote(filter));
       break;
     }
@@ -127,11 +127,12 @@ export function walkSubscribe(w: Walker): void {
         w.close();
       } else {
         // 3.1/3.1.1 "Requested QoS byte": bits 7-2 reserved, must be 0 [MQTT-3.8.3-4]; bits 1-0 QoS.
-        const f = w.add('mqtt.subscription_options', 'Requested QoS Byte', oAt, 1, o, `0x${hexByte(o)}`);
-        w.open(f);
+        // tshark 4.0 has the byte as one item, mqtt.sub.qos "Requested QoS" (its bits 1-0);
+        // mqtt.subscription_options is its MQTT 5 id only. The reserved bits are its child.
         const rsv = o >> 2;
+        const f = w.add('mqtt.sub.qos', 'Requested QoS', oAt, 1, qos, rsv ? `${QOS[qos]!} (byte 0x${hexByte(o)})` : QOS[qos]!);
+        w.open(f);
         w.add('mqtt.subscription_options.reserved', 'Reserved', oAt, 1, rsv, rsv ? `${rsv} (must be 0)` : '0', 0xfc);
-        w.add('mqtt.sub.qos', 'Requested QoS', oAt, 1, qos, QOS[qos]!, 0x03);
         w.close();
       }
       w.closeGroup(g!, filter, `${quote(filter)} QoS ${qos}`);
