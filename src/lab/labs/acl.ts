@@ -33,8 +33,8 @@ export const aclLab: Lab = {
     '   acknowledgement of success, and drops it all the same: the client believes it',
     '   was delivered. A second undelivered-publish says so.',
   ].join('\n'),
-  tuiHint: 'Press 5 (findings), select the undelivered-publish and press enter to see the packet.',
-  lineHint: 'The connect-refused and undelivered-publish findings are the `!!` lines; they name their packets by number (#13).',
+  tuiHint: 'Press 5 (findings) and select an undelivered-publish: Details gives the ACL rule that denied it (d shows all of it), and enter shows its packets.',
+  lineHint: 'The connect-refused and undelivered-publish findings are the lines marked !!, with their explanation indented below; they name their packets by number (#13).',
   expectFindings: ['connect-refused', 'undelivered-publish'],
   async script(ctx) {
     await ctx.step('"watcher" logs in as admin and subscribes to #');
