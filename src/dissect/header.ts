@@ -105,8 +105,16 @@ export function fixedHeader(w: Walker): boolean {
   s.remainingLength = v;
   s.headerLength = i;
   if (n > 1 && last === 0) {
-    // 5.0 requires the shortest form [MQTT-1.5.5-1]; 3.1.1 §2.2.3 only implies it.
-    w.note(NOTE_DEFS.lengthNotMinimal, `Remaining Length ${v} is encoded in ${n} bytes (${varintBytesHex(b, 1, i)}); the shortest encoding ${w.version >= 5 ? 'must' : 'should'} be used`, 1);
+    // 5.0 requires the shortest form [MQTT-1.5.5-1]. 3.1 and 3.1.1 (§2.2.3) state no rule on
+    // it: their table of Remaining Length sizes (a non-normative comment) lists each value
+    // under its shortest form only. So a warning there, and the note says what the spec says.
+    const hexed = varintBytesHex(b, 1, i);
+    if (w.version >= 5) {
+      w.note(NOTE_DEFS.lengthNotMinimal, `Remaining Length ${v} is encoded in ${n} bytes (${hexed}); the shortest encoding must be used`, 1);
+    } else {
+      const min = v < 0x80 ? 1 : v < 0x4000 ? 2 : 3;
+      w.note(NOTE_DEFS.lengthNotMinimal, `Remaining Length ${v} is encoded in ${n} bytes (${hexed}) where ${min} would do; MQTT ${w.version === 3 ? '3.1' : '3.1.1'} states no rule against this (its table of Remaining Length sizes lists each value in its shortest form only), MQTT 5 forbids it`, 1);
+    }
   }
   if (w.tree) {
     const f = w.add('mqtt.len', 'Remaining Length', 1, n, v, `${v < 1000 ? v : v.toLocaleString('en-US')} (${n} byte${n === 1 ? '' : 's'})`);

@@ -46,7 +46,7 @@ describe('notes', () => {
   });
   it('Remaining Length bytes are quoted one by one (80 00, not the number 8000)', () => {
     const text = (h: string, code: string) => summarize(hex(h), { version: 4 }).notes.find((n) => n.code === code)?.text;
-    expect(text('c0 80 00', 'remaining-length-not-minimal')).toBe('Remaining Length 0 is encoded in 2 bytes (80 00); the shortest encoding should be used');
+    expect(text('c0 80 00', 'remaining-length-not-minimal')).toMatch(/^Remaining Length 0 is encoded in 2 bytes \(80 00\) where 1 would do;/);
     expect(text('30 ff ff ff ff 01', 'remaining-length-too-long')).toMatch(/^Remaining Length ff ff ff ff has its continuation bit set in the 4th byte/);
     expect(text('30 ff ff', 'field-past-end')).toBe('Remaining Length ff ff is cut off by the end of the packet');
   });
