@@ -17,6 +17,8 @@ export interface ClientRow {
   state: string;
   subscriptions: string[];
   packets: number;
+  /** The broker assigned `clientId` (MQTT 5 CONNACK Assigned Client Identifier): the CONNECT sent an empty one. */
+  assigned?: boolean;
 }
 
 export interface TopicRow {
@@ -135,6 +137,7 @@ export class SideModel implements SideData {
           c.sessionPresent = s.connack.sessionPresent;
           c.state = s.connack.returnCode === 0 ? 'connected' : `refused (${s.connack.returnCode})`;
         }
+        if (typeof s.properties?.['assigned_client_identifier'] === 'string') c.assigned = true;
         break;
       case 3: this.publish(rec); break;
       case 8:

@@ -50,7 +50,9 @@ function versionText(level: number | null): string {
 }
 
 /** The client id as the details line says it. */
-function clientIdText(clientId: string | null, known: boolean): string {
+function clientIdText(clientId: string | null, known: boolean, assigned = false): string {
+  // The packet list names the CONNECT by this id too, while its tree shows Client Identifier "".
+  if (clientId && assigned) return `${JSON.stringify(clientId)} (assigned by the broker: the CONNECT sent "")`;
   if (clientId) return JSON.stringify(clientId);
   return known ? '"" (empty)' : '(no CONNECT seen)';
 }
@@ -74,7 +76,7 @@ export function clientsTable(d: SideData, width: number): SideTable {
       const c = cs[i];
       if (!c) return [];
       return [
-        `connection ${c.conn}   client id ${clientIdText(c.clientId, c.version !== null)}   MQTT ${versionText(c.version)}${c.version === null ? '' : ` (protocol level ${c.version})`}   user ${c.username ?? '(none)'}`,
+        `connection ${c.conn}   client id ${clientIdText(c.clientId, c.version !== null, c.assigned === true)}   MQTT ${versionText(c.version)}${c.version === null ? '' : ` (protocol level ${c.version})`}   user ${c.username ?? '(none)'}`,
         // MQTT 5 renamed the flag: Clean Start (the session's lifetime is the Session Expiry Interval).
         `keep-alive ${c.keepAlive ?? '?'} s   ${c.version === 5 ? 'clean start' : 'clean session'} ${c.cleanSession ?? '?'}   session present ${c.sessionPresent ?? '?'}   state ${c.state}   packets ${c.packets}`,
         `will: ${c.will ?? '(none)'}`,

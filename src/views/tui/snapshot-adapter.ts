@@ -35,6 +35,7 @@ export function sideDataFromSnapshot(s: AnalysisSnapshot, local?: SideData): Sid
       ...(x.subscriptionsIncomplete ? ['(not all known to the analysis)'] : []),
     ],
     packets: x.packets.c2s + x.packets.s2c,
+    assigned: x.assignedClientId !== null,
   }));
   const cleared = new Set(local?.topics.filter((t) => t.retained === '').map((t) => t.topic));
   const topics: TopicRow[] = s.topics
