@@ -149,6 +149,10 @@ export class WillTracker {
     const wdi = typeof w.properties?.['will_delay_interval'] === 'number' ? (w.properties['will_delay_interval'] as number) : 0;
     const sei = s.sessionExpiry;
     const delay = (sei !== null && sei > 0 ? Math.min(wdi, sei) : wdi) * 1e6;
+    // Taken over by a connection already accepted: that is a new connection of the client id
+    // within the delay, so the will is not sent [MQTT-3.1.3-9] (nor by mosquitto 2.0.11, with
+    // Clean Start 0 or 1). When the close comes first, connected() cancels it instead.
+    if (delay > 0 && s.takenOverBy !== null) return;
     const why = d?.by === 'client'
       ? `sent DISCONNECT 0x${d.reasonCode.toString(16).padStart(2, '0')} (${d.reason})`
       : s.keepaliveReported
