@@ -163,7 +163,9 @@ export class WillTracker {
             ? `was disconnected by the broker (${d.reason})`
             : 'closed without a DISCONNECT';
     // mosquitto checks a will against the acl_file as a publish by its client, and drops a denied one silently.
-    const v = this.acl !== null && !usernameUnknown(s)
+    // After a client DISCONNECT with any code but 0x04 it discards the will before that (2.0.11;
+    // the spec discards it only on 0x00): not sent, whatever the file says, so no drop to report.
+    const v = this.acl !== null && !usernameUnknown(s) && !(d?.by === 'client' && d.reasonCode !== 0x04)
       ? this.acl.check({ username: s.username, clientId: effectiveClientId(s), access: 'write', topic: w.topic })
       : null;
     const c: Candidate = {
