@@ -26,6 +26,8 @@ interface Candidate extends HeapEntry {
   since: number;
   /** When the broker sends it: the close plus its Will Delay Interval (MQTT 5), or the session's end if sooner. */
   dueAt: number;
+  /** What delays it, for the finding's text: " (Will Delay Interval 5 s)", or "". */
+  delayText: string;
   until: number;
   published: boolean;
   why: string;
@@ -168,8 +170,9 @@ export class WillTracker {
     const v = this.acl !== null && !usernameUnknown(s) && !(d?.by === 'client' && d.reasonCode !== 0x04)
       ? this.acl.check({ username: s.username, clientId: effectiveClientId(s), access: 'write', topic: w.topic })
       : null;
+    const delayText = wdi > 0 ? ` (Will Delay Interval ${wdi} s${sei !== null && sei > 0 && sei < wdi ? `, Session Expiry Interval ${sei} s` : ''})` : '';
     const c: Candidate = {
-      session: s, topic: w.topic, payload: w.payload, since: s.lastClientTime, dueAt: time + delay, until: time + this.windowUs + delay, published: false, why,
+      session: s, topic: w.topic, payload: w.payload, since: s.lastClientTime, dueAt: time + delay, delayText, until: time + this.windowUs + delay, published: false, why,
       denied: v !== null && !v.allowed ? v : null,
       // Routed when it falls due (now): those subscribers are the ones that miss it.
       route: NO_ROUTE, routeCount: 0,
@@ -269,7 +272,7 @@ export class WillTracker {
     this.ctx.emit({
       code: 'will-published', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: [rec], frames: s.connectFrame !== null ? [s.connectFrame] : [], topic: c.topic,
-      text: `The broker published the will of ${who(s)} on '${c.topic}' (${c.payload.length} byte(s)) to ${to}${when}: the client ${c.why} [MQTT-3.1.2-8].`,
+      text: `The broker published the will of ${who(s)} on '${c.topic}' (${c.payload.length} byte(s)) to ${to}${when}${c.delayText}: the client ${c.why} [MQTT-3.1.2-8].`,
       extra: { will_topic: c.topic, delivered_to: [{ client_id: rec.clientId, conn: rec.conn.id }], cause: c.why, delay_us: afterUs, spec: 'MQTT-3.1.2-8' },
     });
   }

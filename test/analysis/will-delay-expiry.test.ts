@@ -23,7 +23,7 @@ describe('will-published: Will Delay Interval with Session Expiry Interval 0', (
     const f = sc.end();
     expect(f.map((x) => x.code)).toEqual(['will-published']);
     expect(f[0]!.frames).toContain(d.frame);
-    expect(f[0]!.text).toContain('to w 5.9 s after the connection ended');
+    expect(f[0]!.text).toContain('to w 5.9 s after the connection ended (Will Delay Interval 5 s): the client closed without a DISCONNECT');
   });
 
   it('the will comes at the close (the session ends then, as the spec has it)', () => {
@@ -40,5 +40,17 @@ describe('will-published: Will Delay Interval with Session Expiry Interval 0', (
     sc.wait(10_100);
     w.deliver({ topic: 'status/c', payload: 'offline' });
     expect(sc.end()).toEqual([]);
+  });
+
+  it('a Session Expiry Interval shorter than the delay is named too: the will goes when the session ends', () => {
+    const sc = new Scenario();
+    const w = sc.client('w').login().sub(1, ['status/#']);
+    const c = sc.client('c', { version: 5 }).login({ will: WILL, properties: { session_expiry_interval: 2 } });
+    c.close('reset');
+    sc.wait(2900);
+    w.deliver({ topic: 'status/c', payload: 'offline' });
+    const f = sc.end();
+    expect(f.map((x) => x.code)).toEqual(['will-published']);
+    expect(f[0]!.text).toContain('to w 2.9 s after the connection ended (Will Delay Interval 5 s, Session Expiry Interval 2 s)');
   });
 });
