@@ -19,6 +19,8 @@ export interface ClientRow {
   packets: number;
   /** The broker assigned `clientId` (MQTT 5 CONNACK Assigned Client Identifier): the CONNECT sent an empty one. */
   assigned?: boolean;
+  /** How the connection ended, in words (the analysis knows it: a take-over, a DISCONNECT, a TCP reset). */
+  ended?: string;
 }
 
 export interface TopicRow {

@@ -79,6 +79,7 @@ export function clientsTable(d: SideData, width: number): SideTable {
         `connection ${c.conn}   client id ${clientIdText(c.clientId, c.version !== null, c.assigned === true)}   MQTT ${versionText(c.version)}${c.version === null ? '' : ` (protocol level ${c.version})`}   user ${c.username ?? '(none)'}`,
         // MQTT 5 renamed the flag: Clean Start (the session's lifetime is the Session Expiry Interval).
         `keep-alive ${c.keepAlive ?? '?'} s   ${c.version === 5 ? 'clean start' : 'clean session'} ${c.cleanSession ?? '?'}   session present ${c.sessionPresent ?? '?'}   state ${c.state}   packets ${c.packets}`,
+        ...(c.ended ? wrap(`ended: ${c.ended}`, w) : []),
         `will: ${c.will ?? '(none)'}`,
         ...wrap(`subscriptions: ${c.subscriptions.length ? c.subscriptions.join(', ') : '(none)'}`, w),
       ].map(printable);

@@ -1,6 +1,6 @@
 // Fills the side views' SideData from the Analyzer's snapshot (live mode and
 // any caller that runs analysis), so the TUI shows the analysis' own state.
-import type { AnalysisSnapshot, FlowSnapshot } from '../../analysis/index.js';
+import type { AnalysisSnapshot, FlowSnapshot, SessionSnapshot } from '../../analysis/index.js';
 import type { ClientRow, FlowRow, SideData, TopicRow } from './side-model.js';
 
 function flowRow(f: FlowSnapshot): FlowRow {
@@ -10,6 +10,32 @@ function flowRow(f: FlowSnapshot): FlowRow {
     latencyMs: f.totalUs === null ? null : f.totalUs / 1000,
     frames: f.steps.map((s) => s.frame),
   };
+}
+
+/**
+ * The State column: a closed session says why when that tells sessions apart (the two
+ * rows of a take-over read `closed` both, the one the broker closed for the new one too).
+ */
+function stateText(x: SessionSnapshot): string {
+  if (x.state === 'refused') return x.connackCode !== null ? `refused (${x.connackCode})` : 'refused';
+  if (x.state !== 'closed') return x.state;
+  if (x.takenOverBy !== null) return 'taken over';
+  if (x.disconnect !== null) return 'disconnected';
+  return x.closeHow === 'end' ? 'open at end' : 'closed';
+}
+
+/** How the connection ended, for the details; undefined while it is open. */
+function endedText(x: SessionSnapshot): string | undefined {
+  if (x.closeHow === null) return undefined;
+  const parts: string[] = [];
+  if (x.takenOverBy !== null) parts.push(`taken over by ${x.takenOverBy} (a CONNECT with the same client id: the broker closed this connection)`);
+  if (x.disconnect !== null) {
+    const d = x.disconnect;
+    parts.push(`DISCONNECT from the ${d.by === 'client' ? 'client' : 'broker'} (frame ${d.frame}${x.version === 5 ? `, 0x${d.reasonCode.toString(16).padStart(2, '0')} ${d.reason}` : ''})`);
+  }
+  const tcp = x.closeHow === 'fin' ? 'TCP close' : x.closeHow === 'reset' ? 'TCP reset' : x.closeHow === 'error' ? 'a socket error' : 'the end of the capture or run, still open';
+  parts.push(x.disconnect === null && x.takenOverBy === null && x.closeHow !== 'end' ? `${tcp}, with no DISCONNECT` : tcp);
+  return parts.join('; then ');
 }
 
 /**
@@ -27,7 +53,8 @@ export function sideDataFromSnapshot(s: AnalysisSnapshot, local?: SideData): Sid
     cleanSession: x.cleanStart,
     sessionPresent: x.sessionPresent,
     will: x.will ? `${x.will.topic} = ${x.will.preview} q${x.will.qos}${x.will.retain ? ' r' : ''}` : null,
-    state: x.state === 'refused' && x.connackCode !== null ? `refused (${x.connackCode})` : x.state,
+    state: stateText(x),
+    ended: endedText(x),
     subscriptions: [
       ...x.subscriptions.map((u) => `${u.filter} q${u.grantedQos}${u.inherited ? ' (kept)' : ''}`),
       // The snapshot lists 100; past its caps the analysis does not know them all (docs/analysis.md).

@@ -1,0 +1,46 @@
+// The clients view said `closed` for every ended connection: the two rows of a session
+// take-over (the old connection the broker closed, the new one the client ended with a
+// DISCONNECT) read the same. The analysis knows how each ended; the view now says it.
+import mqttPacket from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import { Analyzer } from '../../src/analysis/analyzer.js';
+import { Engine } from '../../src/engine/engine.js';
+import { clientsTable } from '../../src/views/tui/side-views.js';
+import { sideDataFromSnapshot } from '../../src/views/tui/snapshot-adapter.js';
+import { conn, T0 } from '../filter/records.js';
+
+const g = (p: object): Buffer => mqttPacket.generate(p as never, { protocolVersion: 4 });
+const connect = g({ cmd: 'connect', clientId: 'twin', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60 });
+const connack = g({ cmd: 'connack', returnCode: 0, sessionPresent: false });
+
+describe('clients view: how each connection ended', () => {
+  it('tells the taken-over connection from the one that sent DISCONNECT and the one reset', () => {
+    const analyzer = new Analyzer(() => {});
+    const engine = new Engine({ onRecord: () => {}, observers: [analyzer] });
+    const [a, b, c] = [conn(40001), conn(40002), conn(40003)];
+    engine.open(a, T0);
+    engine.data(a.id, 'c2s', connect, T0 + 1);
+    engine.data(a.id, 's2c', connack, T0 + 2);
+    engine.open(b, T0 + 10);
+    engine.data(b.id, 'c2s', connect, T0 + 11); // the same client id: the broker drops a
+    engine.data(b.id, 's2c', connack, T0 + 12);
+    engine.close(a.id, T0 + 13, 'fin', 's2c');
+    engine.data(b.id, 'c2s', g({ cmd: 'disconnect' }), T0 + 20);
+    engine.close(b.id, T0 + 21, 'fin', 'c2s');
+    engine.open(c, T0 + 30);
+    engine.data(c.id, 'c2s', g({ cmd: 'connect', clientId: 'other', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60 }), T0 + 31);
+    engine.data(c.id, 's2c', connack, T0 + 32);
+    engine.close(c.id, T0 + 33, 'reset', 'c2s');
+    const d = sideDataFromSnapshot(analyzer.snapshot());
+    const byConn = new Map(d.clients.map((x, i) => [x.conn, i]));
+    const t = clientsTable(d, 300);
+    const row = (m: { id: string }): string => t.rows[byConn.get(m.id)!]!;
+    const details = (m: { id: string }): string => t.detail(byConn.get(m.id)!, 300).join('\n');
+    expect(row(a)).toContain('taken over');
+    expect(details(a)).toContain(`ended: taken over by ${b.id} (a CONNECT with the same client id: the broker closed this connection); then TCP close`);
+    expect(row(b)).toContain('disconnected');
+    expect(details(b)).toMatch(/ended: DISCONNECT from the client \(frame \d+\); then TCP close/);
+    expect(row(c)).toMatch(/ closed /);
+    expect(details(c)).toContain('ended: TCP reset, with no DISCONNECT');
+  });
+});
