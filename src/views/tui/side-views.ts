@@ -92,6 +92,8 @@ export function topicsTable(d: SideData, width: number): SideTable {
   const ts = d.topics;
   const rows: string[] = [];
   const refs: (number | null)[] = [];
+  /** The topic level a row without a topic of its own stands for (`Room1/`), by row. */
+  const levels = new Map<number, string>();
   const seen = new Set<string>();
   const cntW = 7;
   const nameW = Math.max(16, Math.floor((width - cntW - 2) * 0.55));
@@ -102,6 +104,7 @@ export function topicsTable(d: SideData, width: number): SideTable {
       const prefix = parts.slice(0, k).join('/');
       if (seen.has(prefix)) continue;
       seen.add(prefix);
+      levels.set(rows.length, `${prefix}/`);
       rows.push(`${fit(printable(`${'  '.repeat(k - 1)}${parts[k - 1] || '(empty)'}/`), nameW)} ${fit('', cntW)} `);
       refs.push(null);
     }
@@ -119,6 +122,14 @@ export function topicsTable(d: SideData, width: number): SideTable {
     detail: (i) => {
       const r = refs[i];
       const t = r === null || r === undefined ? undefined : ts[r];
+      const level = levels.get(i);
+      if (!t && level !== undefined) {
+        // A level row (`Room1/`): what is published under it, not an empty area.
+        const under = ts.filter((x) => x.topic.startsWith(level));
+        const retained = under.filter((x) => x.retained).length;
+        const msgs = under.reduce((a, x) => a + x.messages, 0);
+        return [printable(`topic level ${JSON.stringify(level)}   ${under.length} topic${under.length === 1 ? '' : 's'} under it, ${msgs} message${msgs === 1 ? '' : 's'} published, ${retained} retained`)];
+      }
       if (!t) return [];
       return [
         `topic ${JSON.stringify(t.topic)}   messages published ${t.messages}`,
