@@ -398,7 +398,8 @@ export class TuiApp {
     this.set('sideHead', this.layout.sideHead.height === 1 ? [columns] : [this.paneHead(t.title, W, true), columns]);
     const out: string[] = [];
     for (const i of vp.visible()) out.push(tableRow(t.rows[i]!, W, i === vp.sel, t.colours?.[i]));
-    if (out.length === 0) out.push(esc(`  (nothing yet)`));
+    // A capture read to its end will not bring any: "nothing yet" read as "wait".
+    if (out.length === 0) out.push(esc(this.opts.live || !this.state.ended ? '  (nothing yet)' : '  (none in this capture)'));
     this.set('side', out);
     // What is cut is one key away: `d` opens the whole text in the overlay, which scrolls.
     const head = cut ? ' Details (cut: d shows all)' : ' Details';
