@@ -102,6 +102,11 @@ export interface DisconnectInfo {
   reason: string;
   frame: number;
   time: number;
+  /**
+   * A client DISCONNECT the broker takes as a protocol error (it raises the Session Expiry
+   * Interval from 0): it does not discard the will, which mosquitto 2.0.11 then publishes.
+   */
+  refused: boolean;
 }
 
 export interface Session {
@@ -953,14 +958,16 @@ export class SessionTracker {
     const version = s.version ?? rec.version;
     const code = rec.summary.reasonCodes?.[0] ?? 0;
     const sei = rec.summary.properties?.['session_expiry_interval'];
+    let refused = false;
     if (typeof sei === 'number') {
       if (rec.dir === 's2c') {
         this.violation(s, rec, 'error', 'session-expiry-from-server', 'MQTT-3.14.2-2',
           `The broker sent a Session Expiry Interval (${sei} s) in its DISCONNECT; only the client may [MQTT-3.14.2-2]`, { session_expiry_interval: sei });
       } else if (sei !== 0 && s.connectSessionExpiry === 0) {
         // No numbered statement: MQTT 5 §3.14.2.2.2. The broker answers DISCONNECT 0x82 (Protocol Error) and keeps the session expiry of 0.
+        refused = s.disconnect === null;
         this.violation(s, rec, 'error', 'session-expiry-raised', 'MQTT-3.14.2.2.2',
-          `The DISCONNECT from ${who(s)} sets a Session Expiry Interval of ${sei} s, but its CONNECT${s.connectFrame !== null ? ` (frame ${s.connectFrame})` : ''} had 0${s.connectRec?.summary.properties?.['session_expiry_interval'] === undefined ? ' (absent)' : ''}; raising it from 0 at DISCONNECT is a protocol error (MQTT 5 §3.14.2.2.2): the session still ends with the connection (mosquitto 2.0.11 answers DISCONNECT 0x82 Protocol Error)`,
+          `The DISCONNECT from ${who(s)} sets a Session Expiry Interval of ${sei} s, but its CONNECT${s.connectFrame !== null ? ` (frame ${s.connectFrame})` : ''} had 0${s.connectRec?.summary.properties?.['session_expiry_interval'] === undefined ? ' (absent)' : ''}; raising it from 0 at DISCONNECT is a protocol error (MQTT 5 §3.14.2.2.2): the session still ends with the connection (mosquitto 2.0.11 answers DISCONNECT 0x82 Protocol Error${s.will !== null ? `, and publishes the will on '${s.will.topic}': this DISCONNECT does not discard it` : ''})`,
           { session_expiry_interval: sei, connect_session_expiry_interval: 0 }, s.connectFrame);
       } else if (s.disconnect === null && s.sessionExpiry !== null) {
         s.sessionExpiry = sei;
@@ -973,7 +980,7 @@ export class SessionTracker {
     s.disconnect = {
       by: rec.dir === 'c2s' ? 'client' : 'server', reasonCode: code,
       reason: version >= 5 ? codeName(14, code, 5) : 'Normal disconnection',
-      frame: rec.frame, time: this.ctx.now,
+      frame: rec.frame, time: this.ctx.now, refused,
     };
   }
 

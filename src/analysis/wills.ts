@@ -134,7 +134,8 @@ export class WillTracker {
 
   /**
    * A session ended: arm its will unless a normal DISCONNECT (reason code 0x00, the only
-   * one in 3.1.1) discarded it [MQTT-3.1.2-10, MQTT-3.14.4-3]. An MQTT 5 DISCONNECT with
+   * one in 3.1.1) discarded it [MQTT-3.1.2-10, MQTT-3.14.4-3], unless the broker refused that
+   * DISCONNECT as a protocol error (DisconnectInfo.refused). An MQTT 5 DISCONNECT with
    * any other code leaves the will to the broker: 0x04 asks for it, and the spec discards
    * it only on 0x00, so a broker may publish it after an error code too (mosquitto does
    * not). Arming only lets a matching delivery be recognised as the will.
@@ -143,7 +144,7 @@ export class WillTracker {
     const w = s.will;
     if (!w || s.state === 'refused' || s.connackCode === null) return;
     const d = s.disconnect;
-    if (d && d.by === 'client' && d.reasonCode === 0x00) return;
+    if (d && d.by === 'client' && d.reasonCode === 0x00 && !d.refused) return;
     // Sent after its Will Delay Interval, or when the session ends if sooner [MQTT-3.1.3-9].
     // A session that ends with the connection (Session Expiry Interval 0) would have it sent
     // at the close, but mosquitto 2.0.11 still waits for the Will Delay Interval then: the
@@ -156,7 +157,7 @@ export class WillTracker {
     // Clean Start 0 or 1). When the close comes first, connected() cancels it instead.
     if (delay > 0 && s.takenOverBy !== null) return;
     const why = d?.by === 'client'
-      ? `sent DISCONNECT 0x${d.reasonCode.toString(16).padStart(2, '0')} (${d.reason})`
+      ? `sent DISCONNECT 0x${d.reasonCode.toString(16).padStart(2, '0')} (${d.reason})${d.refused ? ', which the broker refused as a protocol error (it raised the Session Expiry Interval from 0), so the will was not discarded' : ''}`
       : s.keepaliveReported
         ? 'went silent past its keep-alive'
         : s.takenOverBy !== null || takingOver !== null
@@ -167,7 +168,7 @@ export class WillTracker {
     // mosquitto checks a will against the acl_file as a publish by its client, and drops a denied one silently.
     // After a client DISCONNECT with any code but 0x04 it discards the will before that (2.0.11;
     // the spec discards it only on 0x00): not sent, whatever the file says, so no drop to report.
-    const v = this.acl !== null && !usernameUnknown(s) && !(d?.by === 'client' && d.reasonCode !== 0x04)
+    const v = this.acl !== null && !usernameUnknown(s) && !(d?.by === 'client' && d.reasonCode !== 0x04 && !d.refused)
       ? this.acl.check({ username: s.username, clientId: effectiveClientId(s), access: 'write', topic: w.topic })
       : null;
     const delayText = wdi > 0 ? ` (Will Delay Interval ${wdi} s${sei !== null && sei > 0 && sei < wdi ? `, Session Expiry Interval ${sei} s` : ''})` : '';

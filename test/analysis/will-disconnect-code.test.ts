@@ -4,7 +4,7 @@
 // sake after such a DISCONNECT: mosquitto never meant to send it, and no drop is reported.
 import { describe, expect, it } from 'vitest';
 import { parseAclFile } from '../../src/acl/index.js';
-import { Scenario } from './helpers.js';
+import { Scenario, summary } from './helpers.js';
 import { sleep, Tap } from './mosquitto-tap.js';
 
 // uw may write 'other' only: its will on 'wt' is denied. us reads everything.
@@ -67,5 +67,36 @@ describe('a will after an MQTT 5 DISCONNECT with an error code (mosquitto 2.0.11
     b.close();
     s.deliver({ topic: 'wt', payload: 'bye' });
     expect(wills(sent.end()).map((f) => f.code)).toEqual(['will-published']);
+  });
+
+  it('a DISCONNECT 0x00 that raises the Session Expiry Interval from 0 is refused (0x82) and does not discard the will: mosquitto publishes it', async () => {
+    const tap = await Tap.start(null);
+    const s = await tap.client('s', 'us', 5);
+    s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'wt', qos: 0 }] });
+    await s.waitFor('suback');
+    const w = await tap.client('w', 'uw', 5, [], undefined, true, WILL);
+    w.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 100 } });
+    await w.waitFor('disconnect'); // 0x82 Protocol Error
+    await w.closedByBroker();
+    await sleep(500);
+    expect(s.payloads()).toEqual(['bye']);
+    const all = await tap.end(6000);
+    const f = wills(all);
+    expect(f.map((x) => x.code)).toEqual(['will-published']);
+    expect(f[0]!.text).toContain('sent DISCONNECT 0x00 (Normal disconnection), which the broker refused as a protocol error (it raised the Session Expiry Interval from 0), so the will was not discarded');
+    const v = all.find((x) => x.code === 'protocol-violation')!;
+    expect(v.text).toContain("and publishes the will on 'wt': this DISCONNECT does not discard it");
+  }, 20000);
+
+  it('the same with the analysis alone: the refused DISCONNECT 0x00 leaves the will armed', () => {
+    const sc = new Scenario({ brokerKind: 'mosquitto' });
+    const s = sc.client('s', { version: 5 }).login({ username: 'us' }).sub(1, ['wt']);
+    const w = sc.client('w', { version: 5 }).login({ username: 'uw', will: WILL });
+    // DISCONNECT: reason code 0x00 (Success), Session Expiry Interval 100 s (the CONNECT had none)
+    sc.feed(w, 'c2s', summary(14, { reasonCodes: [0x00], properties: { session_expiry_interval: 100 } }));
+    w.disconnect(0x82, 's2c');
+    w.close();
+    s.deliver({ topic: 'wt', payload: 'bye' });
+    expect(wills(sc.end()).map((f) => f.code)).toEqual(['will-published']);
   });
 });
