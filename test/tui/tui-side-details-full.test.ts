@@ -37,3 +37,19 @@ describe('TUI side-view details in full (tmux)', () => {
     s.send('q');
   }, 30_000);
 });
+
+describe('TUI side view too short for its details area (tmux)', () => {
+  const suite = demoCaptureSuite('tui-side-details-short');
+
+  it('at 80x10 the title points at d, which shows the details', async () => {
+    const s = suite.open(80, 10);
+    await s.waitText('FILE (end)');
+    s.send('2');
+    const screen = await s.waitText('Clients / sessions (3)');
+    expect(screen).not.toContain(' Details');
+    expect(screen).toContain('Clients / sessions (3)  d: details');
+    s.send('d');
+    await s.waitText('client id "sub1"');
+    s.send('q');
+  }, 30_000);
+});

@@ -395,7 +395,9 @@ export class TuiApp {
     vp.setHeight(rowsH);
     const columns = `{bold}{underline}${esc(fit(t.header, W))}{/underline}{/bold}`;
     // One line (a 5-row terminal): the column header says which view this is.
-    this.set('sideHead', this.layout.sideHead.height === 1 ? [columns] : [this.paneHead(t.title, W, true), columns]);
+    // Too short for the details area (under 13 rows): the title says where they are.
+    const title = L.sideDetail.height === 0 && t.rows.length > 0 ? `${t.title}  d: details` : t.title;
+    this.set('sideHead', this.layout.sideHead.height === 1 ? [columns] : [this.paneHead(title, W, true), columns]);
     const out: string[] = [];
     for (const i of vp.visible()) out.push(tableRow(t.rows[i]!, W, i === vp.sel, t.colours?.[i]));
     // A capture read to its end will not bring any: "nothing yet" read as "wait".
