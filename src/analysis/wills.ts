@@ -41,6 +41,8 @@ interface Candidate extends HeapEntry {
 
 const NO_ROUTE: string[] = [];
 
+/** Taken-over connection ids remembered at most while their close is awaited (WillTracker.resumedOver). */
+const MAX_RESUMED_OVER = 10_000;
 /** Unmatched broker→client PUBLISHes remembered at most. */
 const MAX_RECENT = 1000;
 /** Wills awaited at once by default (WillTracker's `maxArmed`). */
@@ -60,6 +62,13 @@ export class WillTracker {
   private readonly armed = new Set<Candidate>();
   /** Armed wills still inside their Will Delay Interval, by client id: a new connection of that client id cancels them. */
   private readonly delayed = new Map<string, Candidate>();
+  /**
+   * Connections taken over by one whose CONNACK said session present, seen before their
+   * close: mosquitto 2.0.11 sends no will when the session is resumed so (closed() drops the id).
+   */
+  private readonly resumedOver = new Set<string>();
+  /** Armed wills of connections closed while the CONNECT taking them over awaited its CONNACK, by connection id. */
+  private readonly takeoverPending = new Map<string, Candidate>();
   /** Payload bytes of the armed wills. */
   private armedBytes = 0;
   /** Wills no longer watched because `maxArmed` others (or `maxArmedBytes` of payloads) were armed after them. */
@@ -121,6 +130,7 @@ export class WillTracker {
   private disarm(c: Candidate): void {
     if (!this.armed.delete(c)) return;
     this.armedBytes -= c.payload.length;
+    if (this.takeoverPending.size !== 0 && this.takeoverPending.get(c.session.connId) === c) this.takeoverPending.delete(c.session.connId);
     if (this.delayed.size !== 0) {
       const cid = effectiveClientId(c.session);
       if (cid !== null && this.delayed.get(cid) === c) this.delayed.delete(cid);
@@ -141,6 +151,8 @@ export class WillTracker {
    * not). Arming only lets a matching delivery be recognised as the will.
    */
   closed(s: Session, time: number, takingOver: Session | null = null): void {
+    // Taken over by a connection that resumed the session: no will (mosquitto 2.0.11).
+    if (this.resumedOver.size !== 0 && this.resumedOver.delete(s.connId)) return;
     const w = s.will;
     if (!w || s.state === 'refused' || s.connackCode === null) return;
     const d = s.disconnect;
@@ -185,6 +197,7 @@ export class WillTracker {
       c.routeCount = r.length;
     }
     this.arm(c);
+    if (takingOver !== null && s.takenOverBy === null) this.takeoverPending.set(s.connId, c);
     const cid = effectiveClientId(s);
     if (delay > 0 && cid !== null) this.delayed.set(cid, c);
     for (let i = 0; i < this.count; i++) {
@@ -202,6 +215,20 @@ export class WillTracker {
    * and a will the acl_file denies is not reported as dropped.
    */
   connected(s: Session): void {
+    // A take-over that resumes the session (CONNACK session present): mosquitto 2.0.11 sends
+    // the old connection's will neither then nor later (with Clean Start 1, or a session
+    // that was not kept, it does). Checked with MQTT 3.1.1 and 5.
+    if (s.tookOver.length !== 0 && s.sessionPresent === true) {
+      for (const id of s.tookOver) {
+        const c = this.takeoverPending.get(id);
+        if (c === undefined) {
+          // Also the ids of old connections already closed with no will armed: bounded, the oldest go.
+          if (this.resumedOver.size >= MAX_RESUMED_OVER) this.resumedOver.delete(this.resumedOver.values().next().value as string);
+          this.resumedOver.add(id);
+        }
+        else if (!c.published) { this.deadlines.remove(c); this.disarm(c); }
+      }
+    }
     if (this.delayed.size === 0) return;
     const cid = effectiveClientId(s);
     const c = cid !== null ? this.delayed.get(cid) : undefined;
