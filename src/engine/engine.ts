@@ -258,7 +258,8 @@ export class Engine {
     // connection copy a 65,535-entry map, and every record kept one.)
     const snap: DissectContext = type === 3 && summary.topicAlias !== null && topic !== null
       ? { version: st.version, topicAliases: new Map([[summary.topicAlias, topic]]), dir }
-      : VERSION_CTX[dir][st.version];
+      // Not VERSION_CTX[dir]: a keyed load by the direction's string cost 3-4 ns per packet.
+      : (dir === 'c2s' ? C2S_CTX : S2C_CTX)[st.version];
     const rec = new Packet(
       seq, st.curFrame || seq, st.curTime, st.meta, dir, st.clientId, st.username, st.version,
       st.versionInferred, buf, off, len, bytes, summary, topic, snap,
@@ -354,7 +355,9 @@ const versionCtx = (dir: Direction): Record<ProtocolVersion, DissectContext> => 
   4: Object.freeze({ version: 4, dir }),
   5: Object.freeze({ version: 5, dir }),
 });
-const VERSION_CTX: Record<Direction, Record<ProtocolVersion, DissectContext>> = { c2s: versionCtx('c2s'), s2c: versionCtx('s2c') };
+const C2S_CTX = versionCtx('c2s');
+const S2C_CTX = versionCtx('s2c');
+const VERSION_CTX: Record<Direction, Record<ProtocolVersion, DissectContext>> = { c2s: C2S_CTX, s2c: S2C_CTX };
 
 /**
  * A packet record; the class keeps per-packet cost low (no closure per record).
