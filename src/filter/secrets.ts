@@ -31,13 +31,20 @@ const SECRET_OPERAND = String.raw`\b(?:${SECRET_FIELD})(?:\s*\[[^\]]*\]?)?(?:\s*
 // Any run of operator characters and any word but the connectives: a mistyped operator
 // (`=`, `=>`, `<>`, `~=`, `is`, `contain`) is a syntax error that echoes the expression too.
 const OPERATOR = String.raw`(?:[=!<>~]+|\b(?!(?:and|or|not|in)\b)[A-Za-z_]+\b)`;
-const COMPARED = new RegExp(String.raw`(${SECRET_OPERAND}\s*${OPERATOR}\s*)("(?:[^"\\]|\\.)*"?|[^\s()&|!]+)`, 'gi');
+// The literal: a string, also as the parser refuses it but echoes it whole in a syntax error
+// (Wireshark's raw string `r"pass word"`, a single-quoted 'pass word'; a bare-token match
+// stopped at the space and left ` word"` on the screen), or a bare token with the bare words
+// after it up to a connective (`mqtt.passwd == pass word`: the error quoted 'word').
+const QUOTED = String.raw`r?"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?`;
+const BARE = String.raw`[^\s()&|!]+(?:\s+(?!(?:and|or|not|in|xor)(?![^\s()&|!])|&&|\|\|)[^\s()&|!"]+)*`;
+const COMPARED = new RegExp(String.raw`(${SECRET_OPERAND}\s*${OPERATOR}\s*)(${QUOTED}|${BARE})`, 'gi');
 
 /** A literal compared with a secret field written on the right (`"hunter2" == mqtt.passwd`, a syntax error the parser echoes). */
-const COMPARED_REVERSED = new RegExp(String.raw`("(?:[^"\\]|\\.)*"|[^\s()&|!"{}]+)(\s*${OPERATOR}\s*(?:\w+\s*\(\s*)?\b(?:${KNOWN_SECRET_FIELD})\b)`, 'gi');
+const COMPARED_REVERSED = new RegExp(String.raw`(r?"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s()&|!"'{}]+)(\s*${OPERATOR}\s*(?:\w+\s*\(\s*)?\b(?:${KNOWN_SECRET_FIELD})\b)`, 'gi');
 
 /** A secret field tested for membership, and the set it is tested against (`in {"a" "b"}`, `not in {…}`). */
-const IN_SET = new RegExp(String.raw`(\b(?:${SECRET_FIELD})\s+(?:not\s+)?in\s*)(\{(?:"(?:[^"\\]|\\.)*"?|[^}"])*\}?)`, 'gi');
+// The field may be sliced (`mqtt.passwd[0:3] in {"hun" "abc"}` is valid since slices compile).
+const IN_SET = new RegExp(String.raw`(\b(?:${SECRET_FIELD})(?:\s*\[[^\]]*\]?)?\s*(?:not\s+)?in\b\s*)(\{(?:"(?:[^"\\]|\\.)*"?|[^}"])*\}?)`, 'gi');
 
 /** Where string literals are: a field name inside one (`topic == "mqtt.passwd == x"`) is text. */
 function stringMap(expr: string): boolean[] {
@@ -60,17 +67,20 @@ export function maskFilterSecrets(expr: string): string {
   const inString = stringMap(expr);
   const masked = expr.replace(COMPARED, (m: string, head: string, lit: string, at: number) => {
     if (inString[at]) return m;
-    if (lit.startsWith('"')) {
-      const closed = lit.length > 1 && lit.endsWith('"');
-      const inner = lit.length - (closed ? 2 : 1);
-      return `${head}"${'*'.repeat(inner)}${closed ? '"' : ''}`;
+    const open = /^(?:r?"|')/.exec(lit)?.[0];
+    if (open !== undefined) {
+      const q = open[open.length - 1]!;
+      const closed = lit.length > open.length && lit.endsWith(q);
+      const inner = lit.length - open.length - (closed ? 1 : 0);
+      return `${head}${open}${'*'.repeat(inner)}${closed ? q : ''}`;
     }
-    return head + '*'.repeat(lit.length);
+    return head + lit.replace(/\S/g, '*');
   });
   const sets = masked.replace(IN_SET, (m: string, head: string, set: string, at: number) => (inString[at] ? m : head + maskSet(set)));
   return sets.replace(COMPARED_REVERSED, (m: string, lit: string, tail: string, at: number) => {
     if (inString[at]) return m;
-    return (lit.startsWith('"') ? `"${'*'.repeat(lit.length - 2)}"` : '*'.repeat(lit.length)) + tail;
+    const open = /^(?:r?"|')/.exec(lit)?.[0];
+    return (open !== undefined ? `${open}${'*'.repeat(lit.length - open.length - 1)}${lit[lit.length - 1]}` : '*'.repeat(lit.length)) + tail;
   });
 }
 
