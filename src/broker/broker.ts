@@ -174,13 +174,20 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     sock.on('close', () => sockets.delete(sock));
     const client = aedes.handle(sock) as unknown as Client & { _parser?: EventEmitter & { parse?: (buf: Buffer) => unknown } };
     live.add(client);
-    // Reserved flag bits mosquitto does not check (src/broker/reserved-flags.ts).
+    // Reserved flag bits mosquitto does not check, and the client SUBACK/UNSUBACK/PINGRESP
+    // packets it ignores (src/broker/reserved-flags.ts).
     const parser = client._parser;
     if (parser?.parse) {
       const parse = parser.parse.bind(parser);
       const flags = new ReservedFlags();
+      const timed = client as unknown as { _keepaliveTimer?: { refresh(): void } | null; _keepaliveInterval?: number };
       parser.parse = (buf: Buffer) => {
-        const r = parse(flags.feed(buf));
+        const dropped = flags.dropped;
+        const fed = flags.feed(buf);
+        // A client SUBACK/UNSUBACK/PINGRESP mosquitto ignores was dropped: it still counts
+        // as activity for the keep alive there, as every packet aedes handles does here.
+        if (flags.dropped !== dropped && (timed._keepaliveInterval ?? -1) > 0) timed._keepaliveTimer?.refresh();
+        const r = parse(fed);
         if (flags.done) delete parser.parse; // framing lost: mqtt-packet's own, which closes the connection
         return r;
       };
