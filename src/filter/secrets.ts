@@ -30,21 +30,24 @@ const SECRET_FIELD = String.raw`(?:${KNOWN_SECRET_FIELD}|(?<![\w.])${CREDENTIAL_
 const SECRET_OPERAND = String.raw`\b(?:${SECRET_FIELD})(?:\s*\[[^\]]*\]?)?(?:\s*\))?`;
 // Any run of operator characters and any word but the connectives: a mistyped operator
 // (`=`, `=>`, `<>`, `~=`, `is`, `contain`) is a syntax error that echoes the expression too.
-const OPERATOR = String.raw`(?:[=!<>~]+|\b(?!(?:and|or|not|in)\b)[A-Za-z_]+\b)`;
+// A run of symbols is taken whole: `== (x)` was read as `=` and the literal `=`.
+const OPERATOR = String.raw`(?:[=!<>~]+(?![=!<>~])|\b(?!(?:and|or|not|in)\b)[A-Za-z_]+\b)`;
 // The literal: a string, also as the parser refuses it but echoes it whole in a syntax error
 // (Wireshark's raw string `r"pass word"`, a single-quoted 'pass word'; a bare-token match
 // stopped at the space and left ` word"` on the screen), or a bare token with the bare words
 // after it up to a connective (`mqtt.passwd == pass word`: the error quoted 'word').
 const QUOTED = String.raw`r?"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?`;
 const BARE = String.raw`[^\s()&|!]+(?:\s+(?!(?:and|or|not|in|xor)(?![^\s()&|!])|&&|\|\|)[^\s()&|!"]+)*`;
-const COMPARED = new RegExp(String.raw`(${SECRET_OPERAND}\s*${OPERATOR}\s*)(${QUOTED}|${BARE})`, 'gi');
+// A literal in parentheses (`mqtt.passwd == (x)`) is a syntax error that echoes it.
+const COMPARED = new RegExp(String.raw`(${SECRET_OPERAND}\s*${OPERATOR}\s*(?:\(\s*)*)(${QUOTED}|${BARE})`, 'gi');
 
 /** A literal compared with a secret field written on the right (`"hunter2" == mqtt.passwd`, a syntax error the parser echoes). */
 const COMPARED_REVERSED = new RegExp(String.raw`(r?"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s()&|!"'{}]+)(\s*${OPERATOR}\s*(?:\w+\s*\(\s*)?\b(?:${KNOWN_SECRET_FIELD})\b)`, 'gi');
 
 /** A secret field tested for membership, and the set it is tested against (`in {"a" "b"}`, `not in {…}`). */
 // The field may be sliced (`mqtt.passwd[0:3] in {"hun" "abc"}` is valid since slices compile).
-const IN_SET = new RegExp(String.raw`(\b(?:${SECRET_FIELD})(?:\s*\[[^\]]*\]?)?\s*(?:not\s+)?in\b\s*)(\{(?:"(?:[^"\\]|\\.)*"?|[^}"])*\}?)`, 'gi');
+// Without the braces (`mqtt.passwd in "x"`), a syntax error that quotes the value.
+const IN_SET = new RegExp(String.raw`(\b(?:${SECRET_FIELD})(?:\s*\[[^\]]*\]?)?\s*(?:not\s+)?in\b\s*)(\{(?:"(?:[^"\\]|\\.)*"?|[^}"])*\}?|${QUOTED}|[^\s(){}&|!]+)`, 'gi');
 
 /** Where string literals are: a field name inside one (`topic == "mqtt.passwd == x"`) is text. */
 function stringMap(expr: string): boolean[] {

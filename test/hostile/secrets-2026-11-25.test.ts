@@ -42,4 +42,18 @@ describe('filter echoes: forms the slice and literal work made reachable', () =>
     expect(maskFilterSecrets('mqtt.passwd == hunt zq9x and topic == a')).toBe('mqtt.passwd == **** **** and topic == a');
     expect(maskFilterSecrets('mqtt.passwd == hunt || topic == a')).toBe('mqtt.passwd == **** || topic == a');
   });
+
+  it('masks the value of an in without braces (the error quoted it: found the string "...")', () => {
+    expect(errorText('mqtt.passwd in "hunt"')).not.toContain('hunt');
+    expect(errorText('mqtt.passwd in hunt')).not.toContain('hunt');
+    expect(maskFilterSecrets('mqtt.passwd in "hunt"')).toBe('mqtt.passwd in "****"');
+  });
+
+  it('masks a password in parentheses, and keeps the operator whole in the error', () => {
+    const text = errorText('mqtt.passwd == (hunt)');
+    expect(text).not.toContain('hunt');
+    // The reason names the operator as typed: it said after '**' when '=' was read as the literal.
+    expect(text).toContain("after '=='");
+    expect(maskFilterSecrets('mqtt.passwd == ("hunt")')).toBe('mqtt.passwd == ("****")');
+  });
 });
