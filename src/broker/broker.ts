@@ -7,6 +7,7 @@ import { loadAclFile, type AclFile } from '../acl/acl-file.js';
 import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
 import { createSecurity, firstSubscription, levelProblem, protocolProblem, type ParsedPacket, type SecurityEvent } from './security.js';
 import { ReservedFlags } from './reserved-flags.js';
+import { allowEmptySuback } from './empty-suback.js';
 import { ReleaseOnPubrel } from './qos2-release.js';
 import { SessionPresence } from './session-present.js';
 import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
@@ -201,6 +202,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     // in turn (after the packets before it).
     sock.on('close', () => release.closed(client));
     let connects = 0;
+    /** The protocol level of the client's CONNECT (3: MQTT 3.1). */
+    let level = 4;
     client._parser?.prependListener('packet', (packet: ParsedPacket & { clientId?: string; clean?: boolean; protocolId?: string; protocolVersion?: number }) => {
       const cmd = packet.cmd;
       if (cmd === 'connect' && ++connects > 1) {
@@ -214,9 +217,11 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
       if (cmd === 'connect') {
         release.parsed(client, packet);
         sessions.connect(sock, packet);
+        level = packet.protocolVersion ?? 4;
+        if (level === 3) allowEmptySuback(sock);
       }
       if (cmd !== 'publish' && cmd !== 'subscribe' && cmd !== 'unsubscribe') return;
-      const reason = security.packetProblem(packet)
+      const reason = security.packetProblem(packet, level)
         ?? (cmd === 'unsubscribe' ? security.invalidUnsubscribe(packet.unsubscriptions ?? []) : null);
       if (reason === null) {
         // aedes closes the connection on a topic deeper than it can match, silently: say why.

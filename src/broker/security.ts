@@ -17,7 +17,8 @@
 // - Strings: mosquitto closes the connection on a topic, filter, client id,
 //   username or will topic holding a control character (U+0000-U+001F,
 //   U+007F-U+009F) or a non-character (U+FDD0-U+FDEF, U+xFFFE/xFFFF), on a
-//   packet identifier 0, on an UNSUBSCRIBE without filters, and on a will with
+//   packet identifier 0, on a SUBSCRIBE or UNSUBSCRIBE without filters (MQTT 3.1.1; MQTT 3.1
+//   gets SUBACK / UNSUBACK), and on a will with
 //   QoS 3, an empty topic or a wildcard; aedes takes them all (packetProblem, preConnect).
 // - CONNECT with protocol name "MQIsdp" and a level other than 3, or "MQTT" and
 //   level 3: CONNACK 1 before anything else is checked (protocolProblem).
@@ -72,9 +73,9 @@ export interface Security {
   /**
    * Why mosquitto would close the connection on this PUBLISH, SUBSCRIBE or
    * UNSUBSCRIBE from a client, or null (see packetProblem). startBroker asks this
-   * as each packet is parsed.
+   * as each packet is parsed, with the protocol level of the client's CONNECT.
    */
-  packetProblem(packet: ParsedPacket): string | null;
+  packetProblem(packet: ParsedPacket, level?: number): string | null;
   /** Report a connection the broker closed on its own (for invalidUnsubscribe). */
   closedConnection(client: Client, reason: string): void;
   /** The username the session `clientId` last logged in with (null: none, or no such session). */
@@ -114,7 +115,7 @@ export interface ParsedPacket {
  * Why mosquitto closes the connection on this PUBLISH, SUBSCRIBE or UNSUBSCRIBE
  * (beyond what aedes itself refuses), or null.
  */
-export function packetProblem(packet: ParsedPacket): string | null {
+export function packetProblem(packet: ParsedPacket, level = 4): string | null {
   const name = packet.cmd.toUpperCase();
   const idZero = `${name} with packet identifier 0 [MQTT-2.3.1-1]`;
   switch (packet.cmd) {
@@ -123,6 +124,8 @@ export function packetProblem(packet: ParsedPacket): string | null {
       return stringProblem(`PUBLISH topic '${packet.topic ?? ''}'`, packet.topic ?? '');
     case 'subscribe':
       if (packet.messageId === 0) return idZero;
+      // MQTT 3.1 allows a SUBSCRIBE without filters: mosquitto answers a SUBACK without return codes.
+      if ((packet.subscriptions ?? []).length === 0 && level !== 3) return 'SUBSCRIBE without a topic filter [MQTT-3.8.3-3]';
       for (const s of packet.subscriptions ?? []) {
         const p = stringProblem(`SUBSCRIBE filter '${s.topic}'`, s.topic);
         if (p) return p;
@@ -131,7 +134,8 @@ export function packetProblem(packet: ParsedPacket): string | null {
     case 'unsubscribe': {
       if (packet.messageId === 0) return idZero;
       const filters = packet.unsubscriptions ?? [];
-      if (filters.length === 0) return 'UNSUBSCRIBE without a topic filter [MQTT-3.10.3-2]';
+      // MQTT 3.1 allows an UNSUBSCRIBE without filters: mosquitto answers UNSUBACK.
+      if (filters.length === 0 && level !== 3) return 'UNSUBSCRIBE without a topic filter [MQTT-3.10.3-2]';
       for (const f of filters) {
         const p = stringProblem(`UNSUBSCRIBE filter '${f}'`, f);
         if (p) return p;
