@@ -145,7 +145,27 @@ function withoutAuthProperties(b: Uint8Array, at: number, end: number): Uint8Arr
  * of a connection's CONNECT (null: none), what to send instead, or null to send
  * the CONNECT as captured.
  */
-export type CredentialsFor = (capturedUsername: string | null) => Credentials | null;
+export type CredentialsFor = (capturedUsername: string | null, connect: Uint8Array) => Credentials | null;
+
+/**
+ * Whether a captured CONNECT carries a Password (Connect Flags bit 6; MQTT 5 allows one
+ * without a User Name [MQTT 5.0 §3.1.2.9]) or an Authentication Method / Data property:
+ * what a CONNECT sent as captured takes to the replay's broker. False when it does not parse.
+ */
+export function carriesCredentials(connect: Uint8Array): boolean {
+  if (connect[0] !== 0x10) return false;
+  const rl = decodeVarint(connect, 1);
+  if (typeof rl !== 'object') return false;
+  const end = Math.min(connect.length, rl.next + rl.value);
+  const o = rl.next + 2 + (((connect[rl.next] ?? 0) << 8) | (connect[rl.next + 1] ?? 0)); // after the Protocol Name
+  if (o + 4 > end) return false;
+  if (connect[o + 1]! & 0x40) return true; // Password Flag
+  if (connect[o] !== 5) return false;
+  const len = decodeVarint(connect, o + 4, end); // CONNECT Properties
+  if (typeof len !== 'object' || len.next + len.value > end) return false;
+  const kept = withoutAuthProperties(connect, o + 4, end);
+  return kept !== null && kept.length < len.next + len.value - (o + 4);
+}
 
 /** The longest User Name or Password a CONNECT can carry (two-byte length prefix). */
 const MAX_FIELD = 0xffff;

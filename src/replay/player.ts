@@ -385,7 +385,7 @@ export async function replay(capture: CaptureScripts, opts: ReplayOptions): Prom
       bytes = rewriteClientId(bytes, (id) => (id === '' ? id : id + sfx)) ?? bytes;
     }
     const creds = p.type === 1 && opts.credentials
-      ? (typeof opts.credentials === 'function' ? opts.credentials(l.script.username) : opts.credentials)
+      ? (typeof opts.credentials === 'function' ? opts.credentials(l.script.username, bytes) : opts.credentials)
       : null;
     if (creds) {
       const withCreds = withCredentials(bytes, creds);

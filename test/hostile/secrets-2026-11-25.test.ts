@@ -1,8 +1,15 @@
 // Secrets audit of the code paths added on 2026-11-25: what user-controlled text they
 // print, and whether a password (CONNECT Password, Authentication Data, a password_file
 // line) can reach the terminal without --show-secrets.
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker } from '../../src/broker/broker.js';
 import { compileFilter, FilterSyntaxError, maskFilterSecrets } from '../../src/filter/index.js';
+import { carriesCredentials } from '../../src/replay/index.js';
+import { conversation, pcapFile, type Rec } from '../capture/builders.js';
+import { runCli } from '../replay/helpers.js';
 
 /** The message and the one-line reason of the error compiling `expr` throws. */
 function errorText(expr: string): string {
@@ -56,4 +63,81 @@ describe('filter echoes: forms the slice and literal work made reachable', () =>
     expect(text).toContain("after '=='");
     expect(maskFilterSecrets('mqtt.passwd == ("hunt")')).toBe('mqtt.passwd == ("****")');
   });
+});
+
+/** MQTT 5 CONNECT with a Password and no User Name (allowed in MQTT 5, [MQTT 5.0 §3.1.2.9]). */
+const V5_PASSWORD_NO_USER = Buffer.from([
+  0x10, // CONNECT
+  0x17, // Remaining Length 23
+  0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, // Protocol Name "MQTT"
+  0x05, // Protocol Level 5
+  0x42, // Connect Flags: Password, Clean Start
+  0x00, 0x3c, // Keep Alive 60
+  0x00, // Property Length 0
+  0x00, 0x01, 0x70, // Client Identifier "p"
+  0x00, 0x07, ...Buffer.from('prod-pw'), // Password "prod-pw"
+]);
+
+/** MQTT 5 CONNECT with Authentication Method and Data and no User Name or Password. */
+const V5_AUTH_DATA_NO_USER = Buffer.from([
+  0x10, // CONNECT
+  0x1c, // Remaining Length 28
+  0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, // Protocol Name "MQTT"
+  0x05, // Protocol Level 5
+  0x02, // Connect Flags: Clean Start
+  0x00, 0x3c, // Keep Alive 60
+  0x0e, // Property Length 14
+  0x15, 0x00, 0x04, ...Buffer.from('SCRM'), // Authentication Method "SCRM"
+  0x16, 0x00, 0x04, ...Buffer.from('prod'), // Authentication Data "prod"
+  0x00, 0x01, 0x71, // Client Identifier "q"
+]);
+
+/** MQTT 3.1.1 CONNECT with neither User Name nor Password. */
+const V4_ANONYMOUS = Buffer.from([
+  0x10, // CONNECT
+  0x0d, // Remaining Length 13
+  0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, // Protocol Name "MQTT"
+  0x04, // Protocol Level 4
+  0x02, // Connect Flags: Clean Session
+  0x00, 0x3c, // Keep Alive 60
+  0x00, 0x01, 0x72, // Client Identifier "r"
+]);
+
+describe('replay --credentials and a CONNECT with no user name', () => {
+  it('tells a CONNECT that carries a password or Authentication Data from one that carries none', () => {
+    expect(carriesCredentials(V5_PASSWORD_NO_USER)).toBe(true);
+    expect(carriesCredentials(V5_AUTH_DATA_NO_USER)).toBe(true);
+    expect(carriesCredentials(V4_ANONYMOUS)).toBe(false);
+    expect(carriesCredentials(V4_ANONYMOUS.subarray(0, 9))).toBe(false);
+  });
+
+  let broker: Awaited<ReturnType<typeof startBroker>>;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'secrets-2026-11-25-'));
+    broker = await startBroker({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await broker?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says on stderr that such a CONNECT went with its captured password (it went silently)', async () => {
+    const recs: Rec[] = [];
+    [V5_PASSWORD_NO_USER, V5_AUTH_DATA_NO_USER, V4_ANONYMOUS].forEach((connect, i) => {
+      recs.push(...conversation([
+        { dir: 'c2s', bytes: connect },
+        { dir: 's2c', bytes: Buffer.from(i < 2 ? [0x20, 0x03, 0x00, 0x00, 0x00] : [0x20, 0x02, 0x00, 0x00]) }, // CONNACK
+        { dir: 'c2s', bytes: Buffer.from([0xe0, 0x00]) }, // DISCONNECT
+      ], { client: { host: '10.0.0.1', port: 51000 + i }, t0: 1_700_000_000_000_000 + i * 100_000 }));
+    });
+    const file = join(dir, 'anonymous.pcap');
+    await writeFile(file, pcapFile(recs));
+    const creds = join(dir, 'creds');
+    await writeFile(creds, 'alice:alice-test-pw\n');
+    const r = await runCli(['replay', file, '--to', `127.0.0.1:${broker.port}`, '--speed', 'max', '--credentials', creds]);
+    expect(r.stderr).toContain(`--credentials ${creds}: 2 connection(s) sent no user name but a password or Authentication Data`);
+    expect(r.stderr).toContain('their CONNECT was sent with the captured one');
+    expect(r.stdout + r.stderr).not.toMatch(/prod-pw|alice-test-pw/);
+  }, 30_000);
 });

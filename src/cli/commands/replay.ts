@@ -4,7 +4,7 @@ import { constants as osConstants } from 'node:os';
 import { parseCommandArgs, parseHostPort } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
-import { openCapture, replay, formatReport, parseCredentialsFile, socketProblem, type Credentials, type CredentialsFor } from '../../replay/index.js';
+import { openCapture, replay, formatReport, carriesCredentials, parseCredentialsFile, socketProblem, type Credentials, type CredentialsFor } from '../../replay/index.js';
 
 export const summary = 'replay the client side of a capture against a broker';
 
@@ -97,12 +97,15 @@ export async function run(argv: string[]): Promise<number> {
   let credentials: Credentials | CredentialsFor | undefined;
   /** --credentials: captured user names with no line in the file, and how many connections had each. */
   const unmatched = new Map<string, number>();
+  /** --credentials: connections whose CONNECT had no user name but a password or Authentication Data. */
+  let anonymousWithSecret = 0;
   if (values.credentials !== undefined) {
     const given = ['username', 'password', 'password-file'].filter((o) => values[o as 'username'] !== undefined);
     if (given.length > 0) throw new UsageError(`give either --credentials or --${given[0]}, not both (--credentials has a password per captured user name)`);
     const byUser = credentialsFile(values.credentials);
-    credentials = (user) => {
-      if (user === null) return null;
+    credentials = (user, connect) => {
+      // No user name to look up: sent as captured, with its password or Authentication Data if it has one.
+      if (user === null) { if (carriesCredentials(connect)) anonymousWithSecret++; return null; }
       const password = byUser.get(user);
       if (password === undefined) { unmatched.set(user, (unmatched.get(user) ?? 0) + 1); return null; }
       return { username: user, password };
@@ -156,6 +159,9 @@ export async function run(argv: string[]): Promise<number> {
     if (capture.readError !== null) process.stderr.write(`mqttscope replay: ${file}: ${capture.readError}\n`);
     for (const [user, n] of unmatched) {
       process.stderr.write(`mqttscope replay: --credentials ${values.credentials}: no line for user name '${user}' (${n} connection(s)); its CONNECT was sent with the captured password\n`);
+    }
+    if (anonymousWithSecret > 0) {
+      process.stderr.write(`mqttscope replay: --credentials ${values.credentials}: ${anonymousWithSecret} connection(s) sent no user name but a password or Authentication Data (MQTT 5 allows that); --credentials gives passwords by user name, so their CONNECT was sent with the captured one\n`);
     }
     if (res.unreachable !== undefined) {
       throw new CliError(`cannot connect to ${values.to}: ${socketProblem(res.unreachable)}; nothing was replayed`, { code: 'unreachable', exitCode: 1 });
