@@ -140,4 +140,28 @@ describe('replay --credentials and a CONNECT with no user name', () => {
     expect(r.stderr).toContain('their CONNECT was sent with the captured one');
     expect(r.stdout + r.stderr).not.toMatch(/prod-pw|alice-test-pw/);
   }, 30_000);
+
+  it('escapes control characters of a captured user name it names on stderr (an escape sequence reached the terminal)', async () => {
+    const user = 'ev\x1b]0;owned\x07il';
+    const connect = Buffer.from([
+      0x10, // CONNECT
+      0x0f + user.length, // Remaining Length 15 + the user name
+      0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, // Protocol Name "MQTT"
+      0x04, // Protocol Level 4
+      0x82, // Connect Flags: User Name, Clean Session
+      0x00, 0x3c, // Keep Alive 60
+      0x00, 0x01, 0x73, // Client Identifier "s"
+      0x00, user.length, ...Buffer.from(user, 'latin1'), // User Name with ESC and BEL
+    ]);
+    const file = join(dir, 'escape.pcap');
+    await writeFile(file, pcapFile(conversation([
+      { dir: 'c2s', bytes: connect },
+      { dir: 's2c', bytes: Buffer.from([0x20, 0x02, 0x00, 0x00]) }, // CONNACK
+    ], { client: { host: '10.0.0.1', port: 52000 }, t0: 1_700_000_000_000_000 })));
+    const creds = join(dir, 'creds-escape');
+    await writeFile(creds, 'alice:alice-test-pw\n');
+    const r = await runCli(['replay', file, '--to', `127.0.0.1:${broker.port}`, '--speed', 'max', '--credentials', creds]);
+    expect(r.stderr).toContain("no line for user name 'ev\\x1b]0;owned\\x07il'");
+    expect(r.stderr).not.toMatch(/[\x1b\x07]/);
+  }, 30_000);
 });

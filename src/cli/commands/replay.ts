@@ -4,6 +4,7 @@ import { constants as osConstants } from 'node:os';
 import { parseCommandArgs, parseHostPort } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
+import { escapeControls } from '../../acl/mosquitto-text.js';
 import { openCapture, replay, formatReport, carriesCredentials, parseCredentialsFile, socketProblem, type Credentials, type CredentialsFor } from '../../replay/index.js';
 
 export const summary = 'replay the client side of a capture against a broker';
@@ -158,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (capture.readError !== null) process.stderr.write(`mqttscope replay: ${file}: ${capture.readError}\n`);
     for (const [user, n] of unmatched) {
-      process.stderr.write(`mqttscope replay: --credentials ${values.credentials}: no line for user name '${user}' (${n} connection(s)); its CONNECT was sent with the captured password\n`);
+      process.stderr.write(`mqttscope replay: --credentials ${values.credentials}: no line for user name '${escapeControls(user)}' (${n} connection(s)); its CONNECT was sent with the captured password\n`);
     }
     if (anonymousWithSecret > 0) {
       process.stderr.write(`mqttscope replay: --credentials ${values.credentials}: ${anonymousWithSecret} connection(s) sent no user name but a password or Authentication Data (MQTT 5 allows that); --credentials gives passwords by user name, so their CONNECT was sent with the captured one\n`);
