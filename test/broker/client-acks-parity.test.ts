@@ -2,10 +2,11 @@
 // against the bundled broker AND a real mosquitto 2.0.11 with the same expectations
 // (mosquitto missing = failure, never a skip). mosquitto 2.0.11 reads them and ignores
 // them unless it cannot read a packet identifier (or it is 0), or a SUBACK has no return code.
+import { connect as tcpConnect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ReservedFlags } from '../../src/broker/reserved-flags.js';
-import { frame } from './raw-client.js';
-import { BROKERS, online, withBroker } from './parity.js';
+import { frame, str } from './raw-client.js';
+import { BROKERS, online, sleep, withBroker, type Start } from './parity.js';
 
 /** [case, protocol level, fixed header byte, body]. */
 const CASES: Array<[string, 3 | 4, number, Buffer]> = [
@@ -73,6 +74,35 @@ describe.each(BROKERS)('%s: SUBACK, UNSUBACK and PINGRESP from a client', (_name
     await withBroker(start, { allowAnonymous: true }, async (open) => {
       const c = await online(open, { clientId: 'acker' });
       expect(await c.send(header, body, 1500)).toBe('closed');
+    });
+  });
+
+  it('a PINGRESP counts as activity for the keep alive: a client sending only PINGRESPs stays connected', async () => {
+    let port = 0;
+    const remember: Start = async (s) => { const p = await start(s); port = p.port; return p; };
+    await withBroker(remember, { allowAnonymous: true }, async () => {
+      const sock = tcpConnect({ host: '127.0.0.1', port });
+      await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+      sock.resume();
+      let closed = false;
+      sock.on('close', () => { closed = true; });
+      sock.on('error', () => { /* 'close' follows */ });
+      try {
+        sock.write(frame(0x10, Buffer.concat([
+          str('MQTT'), // protocol name
+          Buffer.from([4]), // protocol level 4
+          Buffer.from([0x02]), // connect flags: CleanSession 1
+          Buffer.from([0, 1]), // keep alive: 1 s (closed after 1.5 s without a packet)
+          str('kapr'), // client id
+        ])));
+        for (let i = 0; i < 6 && !closed; i++) {
+          await sleep(500);
+          sock.write(Buffer.from([0xd0, 0x00])); // PINGRESP, remaining length 0
+        }
+        expect(closed).toBe(false);
+      } finally {
+        sock.destroy();
+      }
     });
   });
 
