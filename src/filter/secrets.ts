@@ -115,6 +115,8 @@ export function maskSecretsInReason(reason: string, expr: string): string {
     // literal equal to the password) must still be masked where the reason quotes it.
     if (/^[A-Za-z_$][\w.$]*$/.test(inner) && plain.includes(inner)) return quoted;
     if (/did you mean $/.test(reason.slice(0, at))) return quoted;
+    // A piece of a literal (`unknown escape '\\q'` for "hunt\\qer") is masked whole.
+    if (inner !== '' && ordered.some((lit) => lit.includes(inner))) return quoted[0] + '*'.repeat(inner.length) + quoted[0];
     let q = quoted;
     for (const lit of ordered) q = q.split(lit).join('*'.repeat(lit.length));
     return q;

@@ -103,6 +103,14 @@ const V4_ANONYMOUS = Buffer.from([
   0x00, 0x01, 0x72, // Client Identifier "r"
 ]);
 
+describe('filter errors quoting a piece of a password', () => {
+  it('masks the bad escape the reason quotes (it showed the character after the backslash)', () => {
+    const e = (() => { try { compileFilter('mqtt.passwd == "hunt\\qer"'); } catch (x) { return x as FilterSyntaxError; } throw new Error('compiled'); })();
+    expect(e.reason).toBe("unknown escape '**' (use \\\\ for a backslash)");
+    expect(e.message).not.toContain('\\q');
+  });
+});
+
 describe('replay --credentials and a CONNECT with no user name', () => {
   it('tells a CONNECT that carries a password or Authentication Data from one that carries none', () => {
     expect(carriesCredentials(V5_PASSWORD_NO_USER)).toBe(true);
