@@ -3,7 +3,7 @@
 // seq/ack numbers, correct checksums, FIN or RST at the end.
 // PcapConversationEncoder is sans-io (events in, Buffers out); PcapFileSink is
 // the only part that touches files and timers.
-import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fsyncSync, ftruncateSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Direction, Endpoint } from '../model/types.js';
 import { ethernetFrame, ipTcpPacket, MAC_CLIENT, MAC_SERVER } from './frame-builder.js';
@@ -192,6 +192,11 @@ export interface PcapFileSinkOptions {
    * or device path is opened as it is.
    */
   staged?: boolean;
+  /**
+   * Called, just before the sink blocks, when `path` is a FIFO that no reader has open yet:
+   * opening it waits (the whole process) until one does, e.g. `wireshark -k -i FIFO`.
+   */
+  onWaitForReader?: () => void;
 }
 
 /**
@@ -224,6 +229,7 @@ export class PcapFileSink {
     this.staging = opts.staged === true && regularOrMissing(path) ? `${path}.${process.pid}.partial` : null;
     // 0600, as dumpcap creates its files: a capture holds CONNECT passwords and the plaintext
     // of terminated TLS. (An existing file written in place keeps its mode.)
+    if (this.staging === null && opts.onWaitForReader && fifoWithoutReader(path)) opts.onWaitForReader();
     const fd = openSync(this.staging ?? path, 'w', 0o600);
     const h = pcapGlobalHeader();
     try {
@@ -342,6 +348,17 @@ function closeQuietly(fd: number): void {
     closeSync(fd);
   } catch {
     // already failing; nothing more to report
+  }
+}
+
+/** Whether `path` is a FIFO that no process has open for reading (opening it to write would block). */
+function fifoWithoutReader(path: string): boolean {
+  try {
+    if (!statSync(path).isFIFO()) return false;
+    closeSync(openSync(path, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK));
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENXIO';
   }
 }
 

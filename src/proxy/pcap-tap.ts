@@ -16,6 +16,8 @@ export class PcapTap implements ConnectionTap {
   /**
    * Opening the file throws. A later write failure (disk full) stops the
    * recording and is reported once through `onError`; forwarding goes on.
+   * `onError` also gets one line when `path` is a FIFO with no reader yet, before
+   * opening it waits for one (without it the process hung with no word).
    */
   constructor(path: string, opts: { flushIntervalMs?: number; maxBuffered?: number; onError?: (line: string) => void; staged?: boolean } = {}) {
     const onError = opts.onError;
@@ -23,6 +25,9 @@ export class PcapTap implements ConnectionTap {
       ...(opts.staged ? { staged: true } : {}),
       flushIntervalMs: opts.flushIntervalMs ?? 1000,
       ...(opts.maxBuffered !== undefined ? { maxBuffered: opts.maxBuffered } : {}),
+      onWaitForReader: () => {
+        onError?.(`recording to ${path}: waiting for a reader to open this FIFO (e.g. wireshark -k -i ${path}); nothing is forwarded until one does`);
+      },
       onError: (err) => {
         onError?.(`recording to ${path} stopped: ${describeFsError(err)}; the proxy keeps forwarding`);
       },
