@@ -351,14 +351,27 @@ function closeQuietly(fd: number): void {
   }
 }
 
-/** Whether `path` is a FIFO that no process has open for reading (opening it to write would block). */
-function fifoWithoutReader(path: string): boolean {
+/**
+ * Whether `path` is a FIFO that no process opens for reading within `graceMs` (opening it to
+ * write would block until one does). A reader started just before, a moment from opening it,
+ * is waited for, so the line is said only when the wait is real.
+ */
+function fifoWithoutReader(path: string, graceMs = 250): boolean {
   try {
     if (!statSync(path).isFIFO()) return false;
-    closeSync(openSync(path, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK));
+  } catch {
     return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENXIO';
+  }
+  const until = Date.now() + graceMs;
+  for (;;) {
+    try {
+      closeSync(openSync(path, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK));
+      return false;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO') return false;
+    }
+    if (Date.now() >= until) return true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // the open after this blocks the process anyway
   }
 }
 
