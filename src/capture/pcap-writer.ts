@@ -229,8 +229,15 @@ export class PcapFileSink {
     this.staging = opts.staged === true && regularOrMissing(path) ? `${path}.${process.pid}.partial` : null;
     // 0600, as dumpcap creates its files: a capture holds CONNECT passwords and the plaintext
     // of terminated TLS. (An existing file written in place keeps its mode.)
-    if (this.staging === null && opts.onWaitForReader && fifoWithoutReader(path)) opts.onWaitForReader();
-    const fd = openSync(this.staging ?? path, 'w', 0o600);
+    const probe = this.staging === null && opts.onWaitForReader ? probeFifo(path) : null;
+    if (probe === 'no reader') opts.onWaitForReader?.();
+    let fd: number;
+    try {
+      fd = openSync(this.staging ?? path, 'w', 0o600);
+    } finally {
+      // Closed only now: had the FIFO no writer for a moment, its reader would read an end of file.
+      if (typeof probe === 'number') closeQuietly(probe);
+    }
     const h = pcapGlobalHeader();
     try {
       writeAll(fd, h);
@@ -352,25 +359,25 @@ function closeQuietly(fd: number): void {
 }
 
 /**
- * Whether `path` is a FIFO that no process opens for reading within `graceMs` (opening it to
- * write would block until one does). A reader started just before, a moment from opening it,
- * is waited for, so the line is said only when the wait is real.
+ * For a FIFO at `path`: 'no reader' when no process opens it for reading within `graceMs`
+ * (opening it to write then blocks until one does; a reader started a moment before is
+ * waited for), else a write descriptor opened without blocking, which the caller closes
+ * once its own is open. null when `path` is not a FIFO.
  */
-function fifoWithoutReader(path: string, graceMs = 250): boolean {
+function probeFifo(path: string, graceMs = 250): number | 'no reader' | null {
   try {
-    if (!statSync(path).isFIFO()) return false;
+    if (!statSync(path).isFIFO()) return null;
   } catch {
-    return false;
+    return null;
   }
   const until = Date.now() + graceMs;
   for (;;) {
     try {
-      closeSync(openSync(path, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK));
-      return false;
+      return openSync(path, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENXIO') return false;
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO') return null;
     }
-    if (Date.now() >= until) return true;
+    if (Date.now() >= until) return 'no reader';
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // the open after this blocks the process anyway
   }
 }

@@ -35,4 +35,26 @@ describe('proxy --write to a FIFO', () => {
     expect(out.trim().split('\n').map((l) => l.split('\t')[1] ?? '')).toEqual(['', '', '', '1', '', '', '']);
     expect(tap.failed).toBeNull();
   }, 30_000);
+
+  it('with the reader already waiting (wireshark started first): no line, and the reader gets the whole recording', async () => {
+    const tsharkBin = requireBinary('tshark');
+    const dir = await mkdtemp(join(tmpdir(), 'mqttscope-fifo-'));
+    const fifo = join(dir, 'live.pcap');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn(tsharkBin, ['-n', '-r', fifo, '-d', 'tcp.port==1883,mqtt', '-T', 'fields', '-e', 'mqtt.msgtype']);
+    let out = '';
+    reader.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    const exited = new Promise<number | null>((r) => reader.once('close', r));
+    await new Promise((r) => setTimeout(r, 500)); // tshark is blocked opening the FIFO
+    const lines: string[] = [];
+    const tap = new PcapTap(fifo, { onError: (l) => lines.push(l) });
+    const meta = { id: 'f2', client: { host: '127.0.0.1', port: 50401 }, server: { host: '127.0.0.1', port: 1883 }, transport: 'tcp' } as unknown as Parameters<PcapTap['open']>[0];
+    tap.open(meta, 1_700_000_000_000_000);
+    tap.data('f2', 'c2s', connectPacket('fifo2'), 1_700_000_000_000_010);
+    tap.finish(1_700_000_000_000_020);
+    expect(await exited).toBe(0);
+    expect(lines).toEqual([]);
+    // Handshake (3), the CONNECT, then the FIN exchange the proxy ends it with (3).
+    expect(out.split('\n').filter((l, i, all) => i < all.length - 1)).toEqual(['', '', '', '1', '', '', '']);
+  }, 30_000);
 });
