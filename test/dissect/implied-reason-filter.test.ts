@@ -3,18 +3,12 @@
 // (mqtt.implied.reason_code): tshark 4.0 has no reason-code field there, so
 // `mqtt.puback.reason_code == 0` must not match it. Checked against tshark -Y
 // on the same bytes (tshark missing is a failure, requireBinary).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pcapGlobalHeader, PcapConversationEncoder } from '../../src/capture/pcap-writer.js';
-import { Engine } from '../../src/engine/engine.js';
 import { compileFilter } from '../../src/filter/index.js';
 import type { PacketRecord } from '../../src/model/packet.js';
 import type { Direction } from '../../src/model/types.js';
-import { requireBinary } from '../helpers/peers.js';
-import { find, hex } from './helpers.js';
+import { engineRecords, tsharkSelect } from './filter-vs-tshark.js';
+import { find } from './helpers.js';
 
 const PORT = 18_835;
 const CLIENT = { host: '10.0.0.1', port: 40_100 };
@@ -45,30 +39,14 @@ const PACKETS: Array<[Direction, string]> = [
   ['c2s', `e0 00        # DISCONNECT, RL 0: Reason Code left out`],
 ];
 
-function records(): PacketRecord[] {
-  const recs: PacketRecord[] = [];
-  const e = new Engine({ onRecord: (r) => { if (r.kind === 'packet') recs.push(r); } });
-  const meta = { id: `${CLIENT.host}:${CLIENT.port}-${SERVER.host}:${SERVER.port}`, client: CLIENT, server: SERVER, transport: 'tcp' as const };
-  e.open(meta, 1);
-  PACKETS.forEach(([d, h], i) => e.data(meta.id, d, hex(h), 2 + i));
-  return recs;
-}
+const CONVS = [{ client: CLIENT, packets: PACKETS }];
+const records = (): PacketRecord[] => engineRecords(SERVER, CONVS);
 
 /** Packet types (mqtt.msgtype) our filter selects. */
 const ours = (expr: string): number[] => records().filter(compileFilter(expr)).map((r) => r.summary.type);
 
-function theirs(expr: string): number[] {
-  const tshark = requireBinary('tshark');
-  const dir = mkdtempSync(join(tmpdir(), 'implied-rc-'));
-  const enc = new PcapConversationEncoder(CLIENT, SERVER);
-  const out: Buffer[] = [pcapGlobalHeader(), enc.open(1_000_000)];
-  PACKETS.forEach(([d, h], i) => out.push(enc.data(d, Buffer.from(hex(h)), 1_001_000 + i * 1000)));
-  out.push(enc.close(1_100_000));
-  const file = join(dir, 'implied.pcap');
-  writeFileSync(file, Buffer.concat(out));
-  const text = execFileSync(tshark, ['-r', file, '-d', `tcp.port==${PORT},mqtt`, '-Y', `mqtt && (${expr})`, '-T', 'fields', '-e', 'mqtt.msgtype'], { encoding: 'utf8' });
-  return text.split('\n').filter(Boolean).flatMap((l) => l.split(',').map(Number));
-}
+/** Packet types tshark selects with the same filter. */
+const theirs = (expr: string): number[] => tsharkSelect(SERVER, CONVS, `mqtt && (${expr})`, 'mqtt.msgtype');
 
 describe('the implied Reason Code is shown but not matched by the packet reason-code ids', () => {
   it.each([

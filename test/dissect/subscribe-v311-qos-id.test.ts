@@ -2,23 +2,13 @@
 // mqtt.sub.qos "Requested QoS", and has mqtt.subscription_options on MQTT 5
 // SUBSCRIBEs only. Our tree uses the same ids, so the same filters select the
 // same packets (checked with tshark -Y; tshark missing is a failure).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pcapGlobalHeader, PcapConversationEncoder } from '../../src/capture/pcap-writer.js';
-import { Engine } from '../../src/engine/engine.js';
 import { compileFilter } from '../../src/filter/index.js';
-import type { PacketRecord } from '../../src/model/packet.js';
-import type { ConnMeta, Direction } from '../../src/model/types.js';
-import { requireBinary } from '../helpers/peers.js';
-import { hex } from './helpers.js';
+import { engineRecords, tsharkSelect, type HexConversation } from './filter-vs-tshark.js';
 
 const PORT = 18_836;
 const SERVER = { host: '10.0.0.2', port: PORT };
-type Conn = { client: { host: string; port: number }; packets: Array<[Direction, string]> };
-const CONNS: Conn[] = [
+const CONNS: HexConversation[] = [
   { client: { host: '10.0.0.1', port: 40_200 }, packets: [
     ['c2s', `10 0d        # CONNECT, RL 13
              00 04 4d 51 54 54  # protocol name "MQTT"
@@ -51,34 +41,12 @@ const CONNS: Conn[] = [
   ] },
 ];
 
-const metaOf = (c: Conn): ConnMeta => ({ id: `${c.client.host}:${c.client.port}-${SERVER.host}:${SERVER.port}`, client: c.client, server: SERVER, transport: 'tcp' });
-
 /** Packet identifiers of the SUBSCRIBEs our filter selects. */
-function ours(expr: string): number[] {
-  const recs: PacketRecord[] = [];
-  const e = new Engine({ onRecord: (r) => { if (r.kind === 'packet') recs.push(r); } });
-  for (const c of CONNS) {
-    e.open(metaOf(c), 1);
-    c.packets.forEach(([d, h], i) => e.data(metaOf(c).id, d, hex(h), 2 + i));
-  }
-  return recs.filter((r) => r.summary.type === 8).filter(compileFilter(expr)).map((r) => r.summary.packetId!);
-}
+const ours = (expr: string): number[] =>
+  engineRecords(SERVER, CONNS).filter((r) => r.summary.type === 8).filter(compileFilter(expr)).map((r) => r.summary.packetId!);
 
-function theirs(expr: string): number[] {
-  const tshark = requireBinary('tshark');
-  const out: Buffer[] = [pcapGlobalHeader()];
-  let t = 1_000_000;
-  for (const c of CONNS) {
-    const enc = new PcapConversationEncoder(c.client, SERVER);
-    out.push(enc.open(t));
-    for (const [d, h] of c.packets) out.push(enc.data(d, Buffer.from(hex(h)), (t += 1000)));
-    out.push(enc.close((t += 1000)));
-  }
-  const file = join(mkdtempSync(join(tmpdir(), 'sub-qos-')), 'sub.pcap');
-  writeFileSync(file, Buffer.concat(out));
-  const text = execFileSync(tshark, ['-r', file, '-d', `tcp.port==${PORT},mqtt`, '-Y', `mqtt.msgtype == 8 && (${expr})`, '-T', 'fields', '-e', 'mqtt.msgid'], { encoding: 'utf8' });
-  return text.split('\n').filter(Boolean).map(Number);
-}
+/** Packet identifiers of the SUBSCRIBEs tshark selects with the same filter. */
+const theirs = (expr: string): number[] => tsharkSelect(SERVER, CONNS, `mqtt.msgtype == 8 && (${expr})`, 'mqtt.msgid');
 
 describe('3.1.1 SUBSCRIBE: the Requested QoS byte has the ids tshark gives it', () => {
   it.each([
