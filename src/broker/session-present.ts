@@ -4,10 +4,9 @@
 // subscriptions. aedes says 1 only when the session holds subscriptions, so a
 // persistent publisher (no subscriptions, a QoS 2 message awaiting PUBREL) got 0.
 //
-// aedes writes its CONNACK with mqtt-packet's writeToStream, looked up on the
-// module object at each call: the one wrapper installed here rewrites the flag for
-// the sockets a broker registered, and leaves every other stream alone.
-import mqttPacket from 'mqtt-packet';
+// aedes writes its CONNACK with mqtt-packet's writeToStream: the hook installed here
+// (write-hook.ts) rewrites the flag for the sockets a broker registered.
+import { hookWrites } from './write-hook.js';
 
 type Fix = (packet: { returnCode?: number; sessionPresent?: boolean }) => boolean;
 const fixes = new WeakMap<object, Fix>();
@@ -16,17 +15,13 @@ let installed = false;
 function install(): void {
   if (installed) return;
   installed = true;
-  const mp = mqttPacket as unknown as { writeToStream: (packet: { cmd: string }, stream: object, opts?: unknown) => boolean };
-  const write = mp.writeToStream;
-  mp.writeToStream = (packet, stream, opts) => {
-    const fix = packet.cmd === 'connack' ? fixes.get(stream) : undefined;
-    if (fix) {
-      fixes.delete(stream);
-      const p = packet as { returnCode?: number; sessionPresent?: boolean };
-      if (fix(p) && !p.sessionPresent) packet = { ...packet, sessionPresent: true } as typeof packet;
-    }
-    return write(packet, stream, opts);
-  };
+  hookWrites('connack', (packet, stream) => {
+    const fix = fixes.get(stream);
+    if (!fix) return undefined;
+    fixes.delete(stream);
+    const p = packet as { returnCode?: number; sessionPresent?: boolean };
+    return fix(p) && !p.sessionPresent ? { ...packet, sessionPresent: true } : undefined;
+  });
 }
 
 /** Which client ids have a stored session, for one broker. */
