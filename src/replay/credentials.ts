@@ -10,8 +10,8 @@
 // they are dropped, so the captured ones do not reach the replay's broker and the
 // given user name and password are what it authenticates (a broker without that
 // enhanced authentication method would refuse the CONNECT with 0x8C anyway).
-import { propertyById } from '../protocol/properties.js';
 import { decodeVarint, encodeVarint } from '../protocol/varint.js';
+import { splitProperties } from './properties.js';
 
 export interface Credentials {
   /** User Name sent in every CONNECT. */
@@ -99,45 +99,17 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Bytes of a property value of `type` at `o` (-1 when it runs past `end`). */
-function valueEnd(b: Uint8Array, o: number, type: string, end: number): number {
-  const two = (at: number): number => (at + 2 <= end ? at + 2 + ((b[at]! << 8) | b[at + 1]!) : end + 1);
-  let next: number;
-  switch (type) {
-    case 'byte': next = o + 1; break;
-    case 'two-byte-int': next = o + 2; break;
-    case 'four-byte-int': next = o + 4; break;
-    case 'varint': { const v = decodeVarint(b, o, end); next = typeof v === 'object' ? v.next : end + 1; break; }
-    case 'utf8': case 'binary': next = two(o); break;
-    case 'utf8-pair': { const k = two(o); next = k <= end ? two(k) : end + 1; break; }
-    default: next = end + 1;
-  }
-  return next <= end ? next : -1;
-}
+/** Authentication Method (0x15) or Authentication Data (0x16). */
+const isAuthProperty = (id: number): boolean => id === 0x15 || id === 0x16;
 
 /**
  * The Property Length and properties of the block at `at`, without Authentication
  * Method (0x15) and Authentication Data (0x16); null when the block does not parse.
  */
 function withoutAuthProperties(b: Uint8Array, at: number, end: number): Uint8Array | null {
-  const len = decodeVarint(b, at, end);
-  if (typeof len !== 'object') return null;
-  const blockEnd = len.next + len.value;
-  if (blockEnd > end) return null;
-  const kept: Uint8Array[] = [];
-  let o = len.next;
-  while (o < blockEnd) {
-    const id = decodeVarint(b, o, blockEnd);
-    if (typeof id !== 'object') return null;
-    const info = propertyById(id.value);
-    if (!info) return null;
-    const next = valueEnd(b, id.next, info.type, blockEnd);
-    if (next < 0) return null;
-    if (id.value !== 0x15 && id.value !== 0x16) kept.push(b.subarray(o, next));
-    o = next;
-  }
-  const body = concat(...kept);
-  return concat(encodeVarint(body.length), body);
+  const split = splitProperties(b, at, end, isAuthProperty);
+  if (!split) return null;
+  return concat(encodeVarint(split.keptLength), ...split.kept);
 }
 
 /**
@@ -161,10 +133,8 @@ export function carriesCredentials(connect: Uint8Array): boolean {
   if (o + 4 > end) return false;
   if (connect[o + 1]! & 0x40) return true; // Password Flag
   if (connect[o] !== 5) return false;
-  const len = decodeVarint(connect, o + 4, end); // CONNECT Properties
-  if (typeof len !== 'object' || len.next + len.value > end) return false;
-  const kept = withoutAuthProperties(connect, o + 4, end);
-  return kept !== null && kept.length < len.next + len.value - (o + 4);
+  const split = splitProperties(connect, o + 4, end, isAuthProperty); // CONNECT Properties
+  return split !== null && split.dropped > 0;
 }
 
 /** The longest User Name or Password a CONNECT can carry (two-byte length prefix). */

@@ -4,30 +4,10 @@
 // maximum [MQTT-3.3.2-9] with DISCONNECT 0x94. The PUBLISH is re-encoded with
 // the topic the alias stood for and without the Topic Alias property, with
 // correct Property Length and Remaining Length [MQTT-1.5.5].
-import { propertyById } from '../protocol/properties.js';
 import { decodeVarint, encodeVarint } from '../protocol/varint.js';
+import { splitProperties } from './properties.js';
 
 const TOPIC_ALIAS = 0x23;
-
-/** Offset after the value of a property of `type` at `o` (-1 when it runs past `end`). */
-function skipValue(b: Uint8Array, o: number, end: number, type: string): number {
-  const str = (at: number): number => (at + 2 <= end ? at + 2 + ((b[at]! << 8) | b[at + 1]!) : -1);
-  let next: number;
-  switch (type) {
-    case 'byte': next = o + 1; break;
-    case 'two-byte-int': next = o + 2; break;
-    case 'four-byte-int': next = o + 4; break;
-    case 'varint': {
-      const v = decodeVarint(b, o, end);
-      next = typeof v === 'object' ? v.next : -1;
-      break;
-    }
-    case 'utf8': case 'binary': next = str(o); break;
-    case 'utf8-pair': { const k = str(o); next = k < 0 ? -1 : str(k); break; }
-    default: return -1;
-  }
-  return next >= 0 && next <= end ? next : -1;
-}
 
 /**
  * A copy of an MQTT 5 PUBLISH with Topic Name `topic` and no Topic Alias
@@ -48,26 +28,10 @@ export function withoutTopicAlias(publish: Uint8Array, topic: string): Uint8Arra
   if (qos > 0) o += 2;
   if (o > end) return null;
   const packetId = publish.subarray(idStart, o);
-  const pl = decodeVarint(publish, o, end);
-  if (typeof pl !== 'object') return null;
-  const propsEnd = pl.next + pl.value;
-  if (propsEnd > end) return null;
   // Keep every property but the Topic Alias, in order.
-  const kept: Uint8Array[] = [];
-  let keptLen = 0;
-  let found = false;
-  for (let p = pl.next; p < propsEnd;) {
-    const id = decodeVarint(publish, p, propsEnd);
-    if (typeof id !== 'object') return null;
-    const info = propertyById(id.value);
-    if (!info) return null;
-    const next = skipValue(publish, id.next, propsEnd, info.type);
-    if (next < 0) return null;
-    if (id.value === TOPIC_ALIAS) found = true;
-    else { kept.push(publish.subarray(p, next)); keptLen += next - p; }
-    p = next;
-  }
-  if (!found) return null;
+  const split = splitProperties(publish, o, end, (id) => id === TOPIC_ALIAS);
+  if (!split || split.dropped === 0) return null;
+  const { kept, keptLength: keptLen, blockEnd: propsEnd } = split;
   const name = Buffer.from(topic, 'utf8');
   if (name.length > 0xffff) return null;
   const payload = publish.subarray(propsEnd, end);
