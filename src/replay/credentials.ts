@@ -14,8 +14,8 @@ import { decodeVarint, encodeVarint } from '../protocol/varint.js';
 import { splitProperties } from './properties.js';
 
 export interface Credentials {
-  /** User Name sent in every CONNECT. */
-  username: string;
+  /** User Name sent in every CONNECT: a string is sent as UTF-8, bytes as they are (a captured one). */
+  username: string | Uint8Array;
   /** Password sent in every CONNECT (null: none; the captured one is dropped). */
   password: Uint8Array | null;
 }
@@ -59,7 +59,7 @@ export function withCredentials(connect: Uint8Array, creds: Credentials): Uint8A
   if (flags & 0x80) o = field(o); // User Name
   if (o >= 0 && flags & 0x40) o = field(o); // Password
   if (o < 0) return null;
-  const user = Buffer.from(creds.username, 'utf8');
+  const user = typeof creds.username === 'string' ? Buffer.from(creds.username, 'utf8') : creds.username;
   const pass = creds.password;
   if (user.length > 0xffff || (pass && pass.length > 0xffff)) return null;
   let before = connect.subarray(rl.next, credsAt);
@@ -113,6 +113,60 @@ function withoutAuthProperties(b: Uint8Array, at: number, end: number): Uint8Arr
 }
 
 /**
+ * The User Name bytes of a CONNECT as captured (not decoded: a capture may hold one that is
+ * not well-formed UTF-8), or null when it has none (User Name Flag, bit 7, clear) or does
+ * not parse that far.
+ */
+export function capturedUserName(connect: Uint8Array): Uint8Array | null {
+  if (connect[0] !== 0x10) return null;
+  const rl = decodeVarint(connect, 1);
+  if (typeof rl !== 'object') return null;
+  const end = Math.min(connect.length, rl.next + rl.value);
+  const field = (o: number): number => {
+    if (o < 0 || o + 2 > end) return -1;
+    const next = o + 2 + ((connect[o]! << 8) | connect[o + 1]!);
+    return next <= end ? next : -1;
+  };
+  const props = (at: number): number => {
+    if (at < 0) return -1;
+    const v = decodeVarint(connect, at, end);
+    return typeof v === 'object' && v.next + v.value <= end ? v.next + v.value : -1;
+  };
+  let o = field(rl.next); // Protocol Name
+  if (o < 0 || o + 4 > end) return null;
+  const level = connect[o]!;
+  const flags = connect[o + 1]!;
+  if (!(flags & 0x80)) return null;
+  o += 4; // Protocol Level, Connect Flags, Keep Alive
+  if (level === 5) o = props(o); // CONNECT Properties
+  o = field(o); // Client Identifier
+  if (flags & 0x04) {
+    if (level === 5) o = props(o); // Will Properties
+    o = field(field(o)); // Will Topic, Will Message
+  }
+  const next = field(o); // User Name
+  return next < 0 ? null : connect.subarray(o + 2, next);
+}
+
+/** A user name's bytes as the key of parseCredentialsFile's map: one character per byte (Latin-1), so no two byte strings share a key. */
+export const userNameKey = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+
+/**
+ * A user name's bytes for a message: as UTF-8 text (control characters as \xNN) when they
+ * are well-formed UTF-8; otherwise printable ASCII as it is and every other byte as \xNN.
+ */
+export function userNameText(bytes: Uint8Array): { text: string; utf8: boolean } {
+  try {
+    const s = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    return { text: s.replace(/\p{Cc}/gu, (c) => `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`), utf8: true };
+  } catch {
+    let t = '';
+    for (const b of bytes) t += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+    return { text: t, utf8: false };
+  }
+}
+
+/**
  * Per-connection credentials (replay --credentials): given the captured User Name
  * of a connection's CONNECT (null: none), what to send instead, or null to send
  * the CONNECT as captured.
@@ -143,7 +197,10 @@ const MAX_FIELD = 0xffff;
 /**
  * A --credentials file: one `USER:PASSWORD` line per captured user name, the
  * plain format of a mosquitto password file before `mosquitto_passwd -U` hashes
- * it. The user name ends at the first ':', the password is the rest of the line
+ * it. The map is keyed by the user name's bytes (userNameKey: Latin-1, one
+ * character per byte; the same as the text for an ASCII name), so a captured user
+ * name that is not UTF-8 matches the line with the same bytes and no other.
+ * The user name ends at the first ':', the password is the rest of the line
  * (bytes as they are, ':' included) without its line end (\n or \r\n); empty
  * lines and lines starting with '#' are skipped. Throws an Error naming the line
  * (never a password) when a line cannot be used.
@@ -163,16 +220,19 @@ export function parseCredentialsFile(text: Uint8Array): Map<string, Uint8Array> 
     const colon = line.indexOf(0x3a);
     if (colon < 0) throw new Error(`line ${n} has no ':' (expected USER:PASSWORD)`);
     if (colon === 0) throw new Error(`line ${n}: the user name before ':' is empty`);
-    const user = line.subarray(0, colon).toString('utf8');
+    const key = userNameKey(line.subarray(0, colon));
+    const shown = userNameText(line.subarray(0, colon));
+    // Quoted, with its bytes escaped when they are not UTF-8 (so said after the quotes).
+    const user = `'${shown.text}'${shown.utf8 ? '' : ' (not UTF-8)'}`;
     const pass = Uint8Array.from(line.subarray(colon + 1));
     if (colon > MAX_FIELD) throw new Error(`line ${n}: the user name is ${colon} bytes; an MQTT CONNECT carries at most ${MAX_FIELD}`);
-    if (pass.length > MAX_FIELD) throw new Error(`line ${n}: the password of '${user}' is ${pass.length} bytes; an MQTT CONNECT carries at most ${MAX_FIELD}`);
+    if (pass.length > MAX_FIELD) throw new Error(`line ${n}: the password of ${user} is ${pass.length} bytes; an MQTT CONNECT carries at most ${MAX_FIELD}`);
     // mosquitto_passwd writes $6$ (SHA-512) or $7$ (PBKDF2-SHA512) hashes: sent as a password, every CONNECT would be refused.
     if (pass.length > 3 && pass[0] === 0x24 && (pass[1] === 0x36 || pass[1] === 0x37) && pass[2] === 0x24) {
-      throw new Error(`line ${n}: the password of '${user}' is a mosquitto password hash ($${String.fromCharCode(pass[1]!)}$…); --credentials needs the plain passwords (the file as it was before mosquitto_passwd -U)`);
+      throw new Error(`line ${n}: the password of ${user} is a mosquitto password hash ($${String.fromCharCode(pass[1]!)}$…); --credentials needs the plain passwords (the file as it was before mosquitto_passwd -U)`);
     }
-    if (out.has(user)) throw new Error(`line ${n}: user name '${user}' is already on an earlier line`);
-    out.set(user, pass);
+    if (out.has(key)) throw new Error(`line ${n}: user name ${user} is already on an earlier line`);
+    out.set(key, pass);
   }
   return out;
 }

@@ -4,8 +4,7 @@ import { constants as osConstants } from 'node:os';
 import { parseCommandArgs, parseHostPort } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 import { Progress } from '../progress.js';
-import { escapeControls } from '../../acl/mosquitto-text.js';
-import { openCapture, replay, formatReport, carriesCredentials, parseCredentialsFile, socketProblem, type Credentials, type CredentialsFor } from '../../replay/index.js';
+import { openCapture, replay, formatReport, carriesCredentials, capturedUserName, userNameKey, userNameText, parseCredentialsFile, socketProblem, type Credentials, type CredentialsFor } from '../../replay/index.js';
 
 export const summary = 'replay the client side of a capture against a broker';
 
@@ -96,8 +95,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout: expected milliseconds, got '${values.timeout}'`);
   }
   let credentials: Credentials | CredentialsFor | undefined;
-  /** --credentials: captured user names with no line in the file, and how many connections had each. */
-  const unmatched = new Map<string, number>();
+  /** --credentials: captured user names (userNameKey of their bytes) with no line in the file, and how many connections had each. */
+  const unmatched = new Map<string, { bytes: Uint8Array; n: number }>();
   /** --credentials: connections whose CONNECT had no user name but a password or Authentication Data. */
   let anonymousWithSecret = 0;
   if (values.credentials !== undefined) {
@@ -107,9 +106,17 @@ export async function run(argv: string[]): Promise<number> {
     credentials = (user, connect) => {
       // No user name to look up: sent as captured, with its password or Authentication Data if it has one.
       if (user === null) { if (carriesCredentials(connect)) anonymousWithSecret++; return null; }
-      const password = byUser.get(user);
-      if (password === undefined) { unmatched.set(user, (unmatched.get(user) ?? 0) + 1); return null; }
-      return { username: user, password };
+      // Looked up and sent as the captured bytes: a user name that is not UTF-8 must neither
+      // match another line (both decoded to U+FFFD) nor go out repaired (EF BF BD).
+      const bytes = capturedUserName(connect) ?? Buffer.from(user, 'utf8');
+      const key = userNameKey(bytes);
+      const password = byUser.get(key);
+      if (password === undefined) {
+        const u = unmatched.get(key);
+        if (u) u.n++; else unmatched.set(key, { bytes: Uint8Array.from(bytes), n: 1 });
+        return null;
+      }
+      return { username: bytes, password };
     };
   } else credentials = credentialsOf(values.username, values.password, values['password-file']);
   checkReadable(file);
@@ -158,8 +165,9 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`mqttscope replay: ${file}: ${where}${n.text}\n`);
     }
     if (capture.readError !== null) process.stderr.write(`mqttscope replay: ${file}: ${capture.readError}\n`);
-    for (const [user, n] of unmatched) {
-      process.stderr.write(`mqttscope replay: --credentials ${values.credentials}: no line for user name '${escapeControls(user)}' (${n} connection(s)); its CONNECT was sent with the captured password\n`);
+    for (const { bytes, n } of unmatched.values()) {
+      const user = userNameText(bytes);
+      process.stderr.write(`mqttscope replay: --credentials ${values.credentials}: no line for user name '${user.text}' (${user.utf8 ? '' : 'not UTF-8; '}${n} connection(s)); its CONNECT was sent with the captured password\n`);
     }
     if (anonymousWithSecret > 0) {
       process.stderr.write(`mqttscope replay: --credentials ${values.credentials}: ${anonymousWithSecret} connection(s) sent no user name but a password or Authentication Data (MQTT 5 allows that); --credentials gives passwords by user name, so their CONNECT was sent with the captured one\n`);
