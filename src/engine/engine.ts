@@ -8,7 +8,12 @@ import { summarizePublishFast, summarizeSmallFast, TopicCache } from '../dissect
 import { type DissectContext, type DissectResult, type Finding, NO_FINDINGS, type OutputRecord, type PacketRecord, type PacketSummary } from '../model/packet.js';
 import type { ConnMeta, Direction, Note, ProtocolVersion } from '../model/types.js';
 
-export type CloseHow = 'fin' | 'reset' | 'error' | 'end';
+/**
+ * How a connection ended: a FIN exchange, a reset, another socket error, the end of the
+ * capture or run (`end`), or (proxy) the broker could not be reached, so the proxy
+ * closed the client with a FIN (`upstream-failed`).
+ */
+export type CloseHow = 'fin' | 'reset' | 'error' | 'end' | 'upstream-failed';
 
 /**
  * Why bytes of a direction are missing (Engine.gap, EngineObserver.gap):

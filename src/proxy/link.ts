@@ -256,7 +256,9 @@ export class Link {
     this.abortConnect = null;
     this.upstreamGone = true;
     if (this.done) return;
-    if (this.how === 'fin' || this.how === 'end') this.how = 'error';
+    // The client is closed with a FIN (nothing of it is unread: held bytes were read), and
+    // the pcap file shows that FIN; the engine hears why, not a broker hanging up on a CONNECT.
+    if (this.how === 'fin' || this.how === 'end') this.how = 'upstream-failed';
     this.first('s2c');
     this.hooks.log(`upstream ${this.hooks.upstreamLabel} ${upstreamFailure(err, duringTls, this.hooks.upstreamCa)}; closing client ${endpoint(this.meta)}`);
     this.held = [];

@@ -71,7 +71,8 @@ export class PcapTap implements ConnectionTap {
     const enc = this.convs.get(id);
     if (!enc) return;
     this.convs.delete(id);
-    this.write(enc.close(time, how, by));
+    // A broker that could not be reached: the proxy closed the client with a FIN.
+    this.write(enc.close(time, how === 'upstream-failed' ? 'fin' : how, by));
   }
 
   /** Write pcap records, counting them (16-byte record header, then caplen bytes). */

@@ -2,7 +2,7 @@
 // refused upstream; pre-connect holding over a TLS upstream.
 import net from 'node:net';
 import tls from 'node:tls';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -196,6 +196,7 @@ describe('proxy TLS', () => {
     } finally {
       await proxy.close();
       echo.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
@@ -219,6 +220,7 @@ describe('proxy TLS', () => {
     } finally {
       await proxy.close();
       echo.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
