@@ -8,6 +8,6 @@ export { AnswerMatcher, compareAnswers, type Difference } from './compare.js';
 export { answerOf, answerLabel, type Answer } from './answer.js';
 export { rewriteClientId, encodeRemainingLength } from './client-id.js';
 export { withCredentials, carriesCredentials, capturedUserName, userNameKey, userNameText, parseCredentialsFile, type Credentials, type CredentialsFor } from './credentials.js';
-export { formatReport, socketProblem } from './report.js';
+export { formatReport, socketProblem, type ReportOptions } from './report.js';
 export { capturedEnd, type BrokerClose, type CapturedEnd, type PlayTrail } from './closing.js';
 export { DeliveryTracker, withPacketId, type Delivery } from './deliveries.js';

@@ -18,8 +18,13 @@ export function socketProblem(code: string): string {
   }
 }
 
+export interface ReportOptions {
+  /** Leave out the connections that got the same answers (--only-different): one line counts them. */
+  onlyDifferent?: boolean;
+}
+
 /** `clientIdSuffix`: what --suffix-client-ids appended to every non-empty client id, named next to the captured one. */
-export function formatReport(res: ReplayResult, target: string, clientIdSuffix?: string): string {
+export function formatReport(res: ReplayResult, target: string, clientIdSuffix?: string, opts: ReportOptions = {}): string {
   const lines: string[] = [];
   let differing = 0;
   for (const c of res.conns) {
@@ -30,7 +35,7 @@ export function formatReport(res: ReplayResult, target: string, clientIdSuffix?:
     const sent = c.sent === s.sentCount ? `${c.sent}` : `${c.sent} of ${s.sentCount}`;
     const summary = `${sent} packet(s) sent, ${s.answerCount} answer(s) in the capture, ${c.received} now`;
     if (c.diffs.length === 0 && c.diffsNotListed === 0 && c.errors.length === 0) {
-      lines.push(`${who}: same answers (${summary})`);
+      if (!opts.onlyDifferent) lines.push(`${who}: same answers (${summary})`);
       continue;
     }
     differing++;
@@ -51,6 +56,8 @@ export function formatReport(res: ReplayResult, target: string, clientIdSuffix?:
     for (const d of c.diffs) lines.push(`  ${PREFIX[d.kind]}${d.text}`);
     if (c.diffsNotListed > 0) lines.push(`  … and ${c.diffsNotListed} more difference(s), not listed`);
   }
+  const same = res.conns.length - differing;
+  if (opts.onlyDifferent && res.conns.length > 0) lines.push(`${same} connection(s) got the same answers as in the capture (not listed: --only-different)`);
   if (res.interrupted) {
     // Stopped early (Ctrl-C): say so first, and never call it the same answers.
     lines.push(`replay stopped before the end of the capture: ${res.conns.length} connection(s) started, ${differing} of them with different answers so far (answers the capture shows after the last packet played are not counted as missing; connections that had not started are not listed)`);

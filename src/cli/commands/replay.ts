@@ -10,7 +10,7 @@ export const summary = 'replay the client side of a capture against a broker';
 
 export const usage = `usage: mqttscope replay FILE --to [HOST:]PORT [--speed N|max] [--suffix-client-ids[=SUFFIX]]
        [--username U [--password-file F | --password P] | --credentials F]
-       [--port N]... [--timeout MS]
+       [--port N]... [--timeout MS] [--only-different]
 
 Re-sends what every captured MQTT client sent (packet by packet, packet ids kept,
 except that acks of the broker's deliveries take the ids the live broker used)
@@ -38,6 +38,8 @@ Options:
   --port N                  extra TCP port carrying MQTT in the capture (repeatable)
   --timeout MS              longest wait for an expected answer, a delivery to
                             acknowledge or a close (default 1500)
+  --only-different          list only the connections that got different answers, and
+                            count the others in one line (the exit status is the same)
   -h, --help                this help
 
 Example:
@@ -55,6 +57,7 @@ export const options = {
   password: { type: 'string' },
   'password-file': { type: 'string' },
   credentials: { type: 'string' },
+  'only-different': { type: 'boolean' },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -184,7 +187,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(`nothing was replayed: ${file} could not be read as a pcap or pcapng capture (${unreadable.text})\n`);
       return 1;
     }
-    process.stdout.write(formatReport(res, `${to.host}:${to.port}`, suffix));
+    process.stdout.write(formatReport(res, `${to.host}:${to.port}`, suffix, { onlyDifferent: values['only-different'] === true }));
     // Stopped by a signal: 128 + its number, as a shell reports a command the signal ended
     // (0 would say "same answers", 1 "different"; neither is known).
     if (stoppedBy !== null) return 128 + osConstants.signals[stoppedBy];
