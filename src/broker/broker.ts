@@ -8,6 +8,7 @@ import { loadPasswordFile, type PasswordFile } from '../acl/password-file.js';
 import { createSecurity, firstSubscription, levelProblem, protocolProblem, type ParsedPacket, type SecurityEvent } from './security.js';
 import { ReservedFlags } from './reserved-flags.js';
 import { allowEmptySuback } from './empty-suback.js';
+import { AnswerOrder } from './answer-order.js';
 import { ReleaseOnPubrel } from './qos2-release.js';
 import { SessionPresence } from './session-present.js';
 import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
@@ -202,10 +203,13 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     // in turn (after the packets before it).
     sock.on('close', () => release.closed(client));
     let connects = 0;
+    // Answers leave in the order their packets arrived, as from mosquitto (src/broker/answer-order.ts).
+    const order = new AnswerOrder(sock);
     /** The protocol level of the client's CONNECT (3: MQTT 3.1). */
     let level = 4;
     client._parser?.prependListener('packet', (packet: ParsedPacket & { clientId?: string; clean?: boolean; protocolId?: string; protocolVersion?: number }) => {
       const cmd = packet.cmd;
+      order.arrived(packet);
       if (cmd === 'connect' && ++connects > 1) {
         // A second CONNECT [MQTT-3.1.0-2]: aedes closes the connection and would publish
         // the will, as for any protocol error; mosquitto 2.0.11 drops the will then.

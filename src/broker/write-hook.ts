@@ -17,11 +17,30 @@ function install(): void {
   const mp = mqttPacket as unknown as { writeToStream: (packet: OutgoingPacket, stream: { write(b: Buffer): boolean }, opts?: unknown) => boolean };
   const write = mp.writeToStream;
   mp.writeToStream = (packet, stream, opts) => {
-    const hook = hooks.get(packet.cmd);
-    const r = hook === undefined ? undefined : hook(packet, stream);
-    if (Buffer.isBuffer(r)) return stream.write(r);
-    return write(r ?? packet, stream, opts);
+    const out = (): boolean => {
+      const hook = hooks.get(packet.cmd);
+      const r = hook === undefined ? undefined : hook(packet, stream);
+      if (Buffer.isBuffer(r)) return stream.write(r);
+      return write(r ?? packet, stream, opts);
+    };
+    const gate = gates.get(stream);
+    return gate === undefined ? out() : gate(packet, out);
   };
+}
+
+/**
+ * Decides when a packet written on one stream goes out: call `out` now (and return what it
+ * returns), or keep it and call it later (and return true). The packet-type hooks run inside `out`.
+ */
+export type WriteGate = (packet: OutgoingPacket, out: () => boolean) => boolean;
+
+const gates = new WeakMap<object, WriteGate>();
+
+/** Route every packet aedes writes on `stream` through `gate` (one gate per stream). */
+export function gateWrites(stream: object, gate: WriteGate): void {
+  if (gates.has(stream)) throw new Error('write-hook: this stream already has a gate');
+  install();
+  gates.set(stream, gate);
 }
 
 /** Route every `cmd` packet aedes writes through `hook` (one hook per packet type). */
