@@ -1,6 +1,6 @@
 // A connection the broker closes is reported (when, relative to the script, and
 // what the capture showed), and "packets sent" counts what was really written.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,12 +50,15 @@ describe('replay reports a connection the broker closed', () => {
 
 describe('replay against a broker configured like the captured one', () => {
   let mosq: RunningMosquitto;
+  const passwd = join(tmpdir(), `replay-close-passwd-${process.pid}`);
   beforeAll(async () => {
-    const passwd = join(tmpdir(), `replay-close-passwd-${process.pid}`);
     await writeFile(passwd, 'admin:adminpw\nuser1:pass1\nuser2:pass2\n');
     mosq = await startTestMosquitto({ passwdFile: passwd, aclFile: resolve(ROOT, 'captures/acl.acl') });
   });
-  afterAll(async () => { await mosq?.close(); });
+  afterAll(async () => {
+    await mosq?.close();
+    await rm(passwd, { force: true });
+  });
 
   it('the refused CONNECT is closed by the live broker too: no difference', async () => {
     const r = await runCli(['replay', resolve(ROOT, 'captures/acl.pcap'), '--to', `127.0.0.1:${mosq.port}`, '--speed', 'max']);

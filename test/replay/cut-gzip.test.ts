@@ -1,9 +1,9 @@
 // A gzip-compressed capture cut short is replayed as far as it goes, with a
 // line on stderr saying so and exit 1 (it used to end in a stack trace).
 import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../read/run.js';
@@ -18,7 +18,10 @@ describe('replay of a cut gzip-compressed capture', () => {
     file = join(await mkdtemp(join(tmpdir(), 'replay-cut-')), 'acl.pcap.gz');
     await writeFile(file, gz.subarray(0, Math.floor(gz.length * 0.85)));
   });
-  afterAll(async () => { await broker?.stop(); });
+  afterAll(async () => {
+    await broker?.stop();
+    if (file) await rm(dirname(file), { recursive: true, force: true });
+  });
 
   it('replays what was read, says the file ends early, exits 1', async () => {
     const r = await runCli(['replay', file, '--to', `127.0.0.1:${broker.port}`, '--speed', 'max', '--suffix-client-ids=-cut']);

@@ -1,17 +1,22 @@
 // A capture with no MQTT client connection the reader can find: replay says so,
 // with the notes that explain it (TLS on the MQTT-over-TLS port), and does not
 // exit 0 as if the broker had answered the same.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ACK, PSH, SYN, pcapFile, tcpFrame } from '../capture/builders.js';
 import { freePort } from '../helpers/peers.js';
 import { runCli } from './helpers.js';
 
 describe('replay: nothing to replay', () => {
+  const dirs: string[] = [];
+  /** A new directory in the system temp dir, removed after the tests. */
+  const tempDir = async (prefix: string): Promise<string> => { const d = await mkdtemp(join(tmpdir(), prefix)); dirs.push(d); return d; };
+  afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+
   it('a TLS conversation on port 8883: the TLS note, a hint, exit 1', async () => {
-    const file = join(await mkdtemp(join(tmpdir(), 'replay-none-')), 'tls-port.pcap');
+    const file = join(await tempDir('replay-none-'), 'tls-port.pcap');
     const c = { host: '127.0.0.1', port: 50000 }, s = { host: '127.0.0.1', port: 8883 };
     const t = 1_700_000_000_000_000;
     await writeFile(file, pcapFile([

@@ -1,9 +1,9 @@
 // A connection the capture leaves open (a subscriber still connected when the
 // capture was copied) keeps receiving from a live broker: replay must still end.
 import { connect } from 'node:net';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNACK, connectPacket, conversation, pcapFile, publishPacket } from '../capture/builders.js';
 import { runCli, startBundledBroker, type Peer } from './helpers.js';
@@ -23,7 +23,10 @@ describe('replay of a connection left open at the end of the capture', () => {
     file = join(await mkdtemp(join(tmpdir(), 'replay-open-')), 'open.pcap');
     await writeFile(file, pcapFile(recs));
   });
-  afterAll(async () => { await broker?.stop(); });
+  afterAll(async () => {
+    await broker?.stop();
+    if (file) await rm(dirname(file), { recursive: true, force: true });
+  });
 
   it('ends (reporting the live deliveries as extra) while the broker keeps publishing to it', async () => {
     // Another client publishes on bg/x every 100 ms for as long as the test runs.

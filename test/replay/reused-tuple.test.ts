@@ -1,8 +1,8 @@
 // Two connections in a capture that reuse the same client address and port
 // (FIN, then a new SYN) are two replayed connections, not one.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNACK, connectPacket, conversation, pcapFile } from '../capture/builders.js';
 import { runCli, startBundledBroker, type Peer } from './helpers.js';
@@ -23,7 +23,10 @@ describe('replay of a reused address/port pair', () => {
     file = join(await mkdtemp(join(tmpdir(), 'replay-reuse-')), 'reuse.pcap');
     await writeFile(file, pcapFile([...first, ...second]));
   });
-  afterAll(async () => { await broker?.stop(); });
+  afterAll(async () => {
+    await broker?.stop();
+    if (file) await rm(dirname(file), { recursive: true, force: true });
+  });
 
   it('replays both connections, each with its own CONNECT', async () => {
     const r = await runCli(['replay', file, '--to', `127.0.0.1:${broker.port}`, '--speed', 'max']);
