@@ -1,15 +1,15 @@
 // `acl explain --subscribe ... --json`: the JSON must say what the granted
 // subscription can deliver, as the text does; `allowed: true` alone reads as
 // "this subscription works" for a filter on which nothing is ever delivered.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/commands/acl.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let dir: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'mqttscope-acljson-'));
+  dir = tempDir('mqttscope-acljson-');
   writeFileSync(join(dir, 'acl.txt'), 'pattern readwrite +/+/+/%u\n\nuser admin\ntopic readwrite #\n');
   writeFileSync(join(dir, 'dev.txt'), 'user bob\ntopic deny dev/secret\ntopic read dev/#\npattern read c/%c/#\n');
 });

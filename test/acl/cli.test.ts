@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeAll, afterEach, vi } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as aclCommand from '../../src/cli/commands/acl.js';
 import { CliError } from '../../src/cli/errors.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // Mirrors src/cli/main.ts (whose variable dynamic import vitest cannot load).
 async function main(args: string[]): Promise<number> {
@@ -22,7 +22,7 @@ let out: string;
 let err: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'mqttscope-aclcli-'));
+  dir = tempDir('mqttscope-aclcli-');
   writeFileSync(join(dir, 'acl.txt'), 'pattern readwrite +/+/+/%u\nuser admin\ntopic readwrite #\n');
   writeFileSync(join(dir, 'bad.txt'), 'user admin\ntopic readwrit #\n');
   writeFileSync(join(dir, 'dev.txt'), 'topic readwrite anon/#\npattern readwrite dev/%c/#\n');

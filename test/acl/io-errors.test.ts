@@ -1,14 +1,13 @@
 // A password_file, acl_file or mosquitto.conf that cannot be read: one short line
 // naming the file once (Node's "ENOENT: no such file or directory, open 'x'" named it twice).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAclFile, loadPasswordFile } from '../../src/acl/index.js';
 import { loadMosquittoConf } from '../../src/broker/config.js';
+import { tempDir } from '../helpers/tmp.js';
 
 describe('files that cannot be read', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mqttscope-acl-io-'));
+  const dir = tempDir('mqttscope-acl-io-');
   const missing = join(dir, 'nofile');
 
   it('a missing file says "no such file", with the path once', async () => {

@@ -1,19 +1,19 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePasswordFile, verifyPassword, authenticate, AclFileError } from '../../src/acl/index.js';
 import mqtt from 'mqtt';
 import { requireBinary } from '../helpers/peers.js';
 import { startConfMosquitto } from '../broker/mosquitto-verdict.js';
+import { tempDir } from '../helpers/tmp.js';
 
 describe('password_file', () => {
   let real: string;
   beforeAll(() => {
     const bin = requireBinary('mosquitto_passwd');
-    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-pw-'));
+    const dir = tempDir('mqttscope-pw-');
     const file = join(dir, 'passwd');
     execFileSync(bin, ['-c', '-b', file, 'user1', 'pass1']); // $7$ (PBKDF2-SHA512)
     execFileSync(bin, ['-H', 'sha512', '-b', file, 'user2', 'pass2']); // $6$

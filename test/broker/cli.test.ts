@@ -1,12 +1,12 @@
 // `mqttscope broker` in-process (mirrors src/cli/main.ts's error handling).
 import { describe, it, expect, afterEach, vi } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as brokerCommand from '../../src/cli/commands/broker.js';
 import { CliError } from '../../src/cli/errors.js';
 import { freePort, requireBinary } from '../helpers/peers.js';
 import { RawClient } from './raw-client.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let err = '';
 
@@ -30,7 +30,7 @@ afterEach(() => { vi.restoreAllMocks(); });
 describe('mqttscope broker', () => {
   it('--broker mosquitto: a refused acl_file is reported once, naming the user\'s file, with the line mqttscope blames', async () => {
     requireBinary('mosquitto');
-    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-brokercli-'));
+    const dir = tempDir('mqttscope-brokercli-');
     const acl = join(dir, 'bad.acl');
     writeFileSync(acl, 'user admin\ntopic\treadwrite #\n');
     expect(await broker(['--broker', 'mosquitto', '--port', String(await freePort()), '--acl', acl])).toBe(1);
@@ -40,7 +40,7 @@ describe('mqttscope broker', () => {
   });
 
   it('the bundled broker prints the acl_file warnings and stops on SIGINT', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-brokercli-'));
+    const dir = tempDir('mqttscope-brokercli-');
     const acl = join(dir, 'tab.acl');
     writeFileSync(acl, 'topic read\tfoo\n');
     expect(await broker(['--port', '0', '--acl', acl], () => process.emit('SIGINT'))).toBe(0);
@@ -49,7 +49,7 @@ describe('mqttscope broker', () => {
   });
 
   it('-c: an indented comment is an error naming the line, as mosquitto refuses it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-brokercli-'));
+    const dir = tempDir('mqttscope-brokercli-');
     const conf = join(dir, 'm.conf');
     writeFileSync(conf, 'listener 1883\n  # a comment\n');
     expect(await broker(['-c', conf])).toBe(1);
@@ -78,7 +78,7 @@ describe('mqttscope broker', () => {
   it('-c without a listener: allow_anonymous defaults to true, as in mosquitto\'s local only mode, even with a password_file', async () => {
     // Checked by hand: mosquitto 2.0.11 -c (this file) -p PORT logs "Starting in local only mode"
     // and takes an anonymous client (CONNACK 0) while a wrong password still gets CONNACK 5.
-    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-brokercli-'));
+    const dir = tempDir('mqttscope-brokercli-');
     writeFileSync(join(dir, 'pw'), 'u:p\n');
     writeFileSync(join(dir, 'm.conf'), `password_file ${join(dir, 'pw')}\n`);
     const codes: Array<number | 'closed'> = [];

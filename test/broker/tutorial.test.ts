@@ -3,13 +3,13 @@
 // that equality is the point.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient, type Packet } from 'mqtt';
 import { startBroker } from '../../src/broker/index.js';
 import { startTestMosquitto } from '../helpers/mosquitto.js';
 import { requireBinary } from '../helpers/peers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const ACL = '# tutorial\npattern readwrite +/+/+/%u\n\nuser admin\ntopic readwrite #\n';
 const PASSWD = 'admin:adminpw\nuser1:pass1\nuser2:pass2\n';
@@ -19,7 +19,7 @@ const FOREIGN = 'panama/colon/user1';
 interface Peer { port: number; close(): Promise<void> }
 
 function files(): { passwd: string; acl: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'mqttscope-tut-'));
+  const dir = tempDir('mqttscope-tut-');
   const passwd = join(dir, 'passwd');
   const acl = join(dir, 'acl');
   writeFileSync(passwd, PASSWD);

@@ -1,13 +1,13 @@
 // Linux cooked captures (SLL, SLL2) of VLAN traffic: libpcap writes the tag it gets
 // from the kernel into the cooked header's protocol field (0x8100, then the TCI and
 // the real Ethertype). tshark 4.0 decodes the MQTT inside; mqttscope did not see it.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeLink } from '../../src/capture/link-layer.js';
 import { readJsonRecords, tshark } from '../read/run.js';
 import { CONNACK, connectPacket, conversation, pcapFile, publishPacket, sll, sll2 } from './builders.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** One 802.1Q tag in front of the IP packet. */
 function tagged(ip: Buffer, vid: number, inner = 0x0800): Buffer {
@@ -38,7 +38,7 @@ describe('cooked captures with VLAN tags', () => {
     ['SLL2', 276, (ip: Buffer) => sll2(tagged(ip, 5), 0x8100)],
   ] as const) {
     it(`decodes the same MQTT packets at the same frames as tshark (${name})`, () => {
-      const dir = mkdtempSync(join(tmpdir(), 'mqttscope-cooked-vlan-'));
+      const dir = tempDir('mqttscope-cooked-vlan-');
       const file = join(dir, `${name}.pcap`);
       writeFileSync(file, pcapFile(conversation(chunks, { wrap }), { linkType }));
       const ts = tshark(['-r', file, '-Y', 'mqtt', '-T', 'fields', '-e', 'frame.number', '-e', 'mqtt.msgtype']);

@@ -2,14 +2,14 @@
 // traffic on two interfaces): a copy that arrives after its datagram was reassembled is
 // a duplicate, as tshark 4.0 marks it, not the first fragment of a new datagram that
 // never completes (which made `read` print a missing-fragments warning and exit 1).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ethernetFrame, MAC_CLIENT, MAC_SERVER } from '../../src/capture/frame-builder.js';
 import { IpDecoder } from '../../src/capture/ip-tcp.js';
 import { mqttscope, readJsonRecords, tshark } from '../read/run.js';
 import { CONNACK, CLIENT, SERVER, connectPacket, conversation, fragmentIPv4, ipOnly, pcapFile, publishPacket, ACK, PSH, type Rec } from './builders.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** The conversation with its 4th data frame (a 305-byte PUBLISH) cut into 4 fragments, each captured twice in a row. */
 function duplicatedFragments(): Buffer {
@@ -30,7 +30,7 @@ function duplicatedFragments(): Buffer {
 
 describe('IP fragments captured twice', () => {
   it('read: the same packets at the same frames as tshark, and no missing-fragments warning', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'mqttscope-frag-copies-')), 'dup.pcap');
+    const file = join(tempDir('mqttscope-frag-copies-'), 'dup.pcap');
     writeFileSync(file, duplicatedFragments());
     const ts = tshark(['-r', file, '-Y', 'mqtt', '-T', 'fields', '-e', 'frame.number', '-e', 'mqtt.msgtype']);
     expect(ts.code).toBe(0);

@@ -1,12 +1,12 @@
 // The link-type word of a classic pcap header, read as tshark 4.0 reads it: the low
 // 16 bits are the link type (the bits above carry the FCS-present bit and FCS length),
 // and OpenBSD's raw-IP value 14 is raw IP like 12 and 101.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJsonRecords, tshark } from '../read/run.js';
 import { CONNACK, connectPacket, conversation, pcapFile, publishPacket } from './builders.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const chunks = [
   { dir: 'c2s' as const, bytes: connectPacket('lt') },
@@ -27,7 +27,7 @@ const cases: { name: string; linkWord: number; wrap?: (ip: Buffer) => Buffer; fc
 describe('classic pcap link-type word', () => {
   for (const c of cases) {
     it(`decodes the same MQTT packets at the same frames as tshark: ${c.name}`, () => {
-      const dir = mkdtempSync(join(tmpdir(), 'mqttscope-link-word-'));
+      const dir = tempDir('mqttscope-link-word-');
       const file = join(dir, 'f.pcap');
       const recs = conversation(chunks, c.wrap ? { wrap: c.wrap } : {}).map((r) => (c.fcs ? { ...r, data: withFcs(r.data) } : r));
       writeFileSync(file, pcapFile(recs, { linkType: c.linkWord }));

@@ -1,13 +1,13 @@
 // tshark 4.0 numbers a systemd Journal Export Block (type 9) and a custom block (0xbad,
 // 0x40000bad) as frames of their own. mqttscope skipped them unnumbered, so every packet
 // after one had a frame number one lower than tshark's. They now take a number (no packet).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCaptureBuffer } from '../../src/capture/read-capture.js';
 import { tshark } from '../read/run.js';
 import { CONNACK, connectPacket, conversation, PcapngBuilder, RecordingEngine } from './builders.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const BLOCKS: [string, number, Buffer][] = [
   // Journal entry text: a realtime timestamp field then a message field.
@@ -26,7 +26,7 @@ describe('pcapng blocks that tshark numbers as frames', () => {
       b.unknown(type, body);
       recs.slice(2).forEach((r) => b.epb(0, BigInt(r.timeUs), r.data));
       const buf = b.build();
-      const file = join(mkdtempSync(join(tmpdir(), 'mqttscope-record-blocks-')), 'f.pcapng');
+      const file = join(tempDir('mqttscope-record-blocks-'), 'f.pcapng');
       writeFileSync(file, buf);
       const ts = tshark(['-r', file, '-Y', 'tcp.len > 0', '-T', 'fields', '-e', 'frame.number']);
       expect(ts.code).toBe(0);

@@ -1,7 +1,6 @@
 // Unusual capture files: modified pcap, gzip data, files cut inside their file
 // header, timestamps outside the years 0000-9999; and the gzip-aware file reader.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { CaptureParser, type CaptureFrame, type CaptureFrameView } from '../../s
 import type { CaptureNote } from '../../src/capture/notes.js';
 import { captureFileChunks, isGzipFile, readCaptureFile } from '../../src/capture/read-capture.js';
 import { PcapngBuilder, RecordingEngine, connectPacket, conversation, pcapFile } from './builders.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const T = 1_700_000_000_123_456;
 
@@ -101,7 +101,7 @@ describe('timestamps outside the years 0000-9999', () => {
 });
 
 describe('gzip-compressed files', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mqttscope-gz-'));
+  const dir = tempDir('mqttscope-gz-');
   const pcap = pcapFile(conversation([{ dir: 'c2s', bytes: connectPacket('gz') }]));
 
   it('are read as the plain file would be, whatever the chunk size', async () => {

@@ -4,16 +4,16 @@
 // modified pcap, cut file headers and pre-1970 timestamps. Captures are built
 // here byte by byte (no files outside the repository).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ACK, FIN, PcapngBuilder, PSH, SYN, pcapFile, tcpFrame, type Rec } from '../capture/builders.js';
 import { CONNACK, CONNECT, DISCONNECT, PUBLISH, WS_UPGRADE, gen, wsFrame } from '../read/craft.js';
 import { mqttscope, readJsonRecords, ROOT } from '../read/run.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'mqttscope-read-cmd-'));
+const tmp = tempDir('mqttscope-read-cmd-');
 const CAP = (f: string): string => resolve(ROOT, 'captures', f);
 const FIXTURE = (f: string): string => resolve(ROOT, 'test/fixtures/suricata-verify', f, 'input.pcap');
 

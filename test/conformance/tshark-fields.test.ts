@@ -19,8 +19,7 @@
 // packet), the case is listed in EXPECTED with both values and a reason. The
 // test fails on any difference not listed and on any listed one that no longer
 // occurs. tshark missing is a failure (requireBinary), not a skip.
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +28,7 @@ import { readJson } from './read-json.js';
 import type { JsonPacket } from './suricata-map.js';
 import { craftedCapture } from './tshark-crafted.js';
 import { flowOf, fromOurs, propsObject, tsharkPdus, type Decoded, type TsharkPdu } from './tshark-fields.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SV = join(ROOT, 'test/fixtures/suricata-verify');
@@ -36,7 +36,7 @@ const SV = join(ROOT, 'test/fixtures/suricata-verify');
 // Plus one hand-made capture (tshark-crafted.ts) with the properties, reason
 // codes and options the recordings lack.
 const CRAFTED_NAME = 'crafted (tshark-crafted.ts)';
-const CRAFTED = join(mkdtempSync(join(tmpdir(), 'mqttscope-tshark-fields-')), 'crafted.pcap');
+const CRAFTED = join(tempDir('mqttscope-tshark-fields-'), 'crafted.pcap');
 writeFileSync(CRAFTED, craftedCapture());
 
 const CAPTURES: string[] = [

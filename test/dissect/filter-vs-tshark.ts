@@ -2,8 +2,7 @@
 // by mqttscope's Engine, whose records a filter then selects, and by tshark 4.0
 // from a pcap of the same bytes with `-Y` (tshark missing is a failure, requireBinary).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pcapGlobalHeader, PcapConversationEncoder } from '../../src/capture/pcap-writer.js';
 import { Engine } from '../../src/engine/engine.js';
@@ -11,6 +10,7 @@ import type { PacketRecord } from '../../src/model/packet.js';
 import type { ConnMeta, Direction, Endpoint } from '../../src/model/types.js';
 import { requireBinary } from '../helpers/peers.js';
 import { hex } from './helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 export interface HexConversation {
   client: Endpoint;
@@ -47,7 +47,7 @@ export function tsharkSelect(server: Endpoint, convs: HexConversation[], filter:
     for (const [d, h] of c.packets) out.push(enc.data(d, Buffer.from(hex(h)), (t += 1000)));
     out.push(enc.close((t += 1000)));
   }
-  const file = join(mkdtempSync(join(tmpdir(), 'filter-vs-tshark-')), 'conv.pcap');
+  const file = join(tempDir('filter-vs-tshark-'), 'conv.pcap');
   writeFileSync(file, Buffer.concat(out));
   const text = execFileSync(tshark, ['-r', file, '-d', `tcp.port==${server.port},mqtt`, '-Y', filter, '-T', 'fields', '-e', field], { encoding: 'utf8' });
   return text.split('\n').filter(Boolean).flatMap((l) => l.split(',').map(Number));

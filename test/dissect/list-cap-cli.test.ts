@@ -1,12 +1,12 @@
 // `read` of a capture with a SUBSCRIBE of 200,000 topic filters and its SUBACK:
 // the json record (with --fields), the line view and the tree view stay small,
 // and say that the lists are capped (list-cap.test.ts covers the dissector).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectPacket, conversation, pcapFile, varint } from '../capture/builders.js';
 import { mqttscope } from '../read/run.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const N = 200_000;
 
@@ -16,7 +16,7 @@ function packet(b0: number, body: Buffer): Buffer {
 }
 
 function capture(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mqttscope-listcap-'));
+  const dir = tempDir('mqttscope-listcap-');
   // SUBSCRIBE packet id 1; N × 00 01 61 01 (filter "a", QoS 1). SUBACK packet id 1; N × 01 (granted QoS 1).
   const sub = packet(0x82, Buffer.concat([Buffer.from([0x00, 0x01]), Buffer.alloc(N * 4, Buffer.from([0x00, 0x01, 0x61, 0x01]))]));
   const ack = packet(0x90, Buffer.concat([Buffer.from([0x00, 0x01]), Buffer.alloc(N, 0x01)]));

@@ -4,8 +4,7 @@
 // repeat is noted once however often it repeats. Before, 2M User Properties took
 // `read --format tree` out of memory and 5M Topic Aliases (5M duplicate notes)
 // made `read --format json` throw "Invalid string length".
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dissect, summarize } from '../../src/dissect/index.js';
@@ -13,6 +12,7 @@ import type { Field } from '../../src/model/types.js';
 import { connectPacket, conversation, pcapFile, varint } from '../capture/builders.js';
 import { mqttscope } from '../read/run.js';
 import { find, findAll, invariantProblem } from './helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** PUBLISH QoS 0, MQTT 5, topic "t", the given property bytes, payload "p". */
 function publishWith(props: Buffer): Buffer {
@@ -153,7 +153,7 @@ describe('property blocks past the itemised cap', () => {
 
 describe('read --format json on a capture of such a packet', () => {
   it('does not throw: one record, the duplicate noted once, the rest summed', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-propcap-'));
+    const dir = tempDir('mqttscope-propcap-');
     const pub = publishWith(topicAliases(400_000, 7));
     const chunks = [{ dir: 'c2s' as const, bytes: connectPacket('c1', 5) }];
     for (let i = 0; i < pub.length; i += 60_000) chunks.push({ dir: 'c2s', bytes: pub.subarray(i, i + 60_000) });

@@ -11,8 +11,7 @@
 // must agree too, each must get its notes, and which ones mqtt-packet's parser
 // refuses is pinned.
 // tshark missing is a failure (requireBinary), not a skip.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
@@ -23,6 +22,7 @@ import { readJson } from '../conformance/read-json.js';
 import type { JsonField, JsonPacket } from '../conformance/suricata-map.js';
 import { PROPERTY_BY_ID } from '../../src/protocol/properties.js';
 import { flowOf, fromOurs, propsObject, tsharkPdus, type Decoded, type Prop, type PropValue, type TsharkPdu } from '../conformance/tshark-fields.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -509,7 +509,7 @@ function pcap(conns: Conn[]): Buffer {
 // ---- run both ----------------------------------------------------------------
 
 const CONNS = build();
-const FILE = join(mkdtempSync(join(tmpdir(), 'mqttscope-tshark-diff-')), 'diff.pcap');
+const FILE = join(tempDir('mqttscope-tshark-diff-'), 'diff.pcap');
 let ours: JsonPacket[] = [];
 let theirs: TsharkPdu[] = [];
 

@@ -5,8 +5,7 @@
 // records here. A frame is selected here when any MQTT packet in it matches.
 // tshark (and mergecap, from the same package) missing is a failure, not a skip.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,6 +15,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { compileFilter } from '../../src/filter/index.js';
 import type { PacketRecord } from '../../src/model/packet.js';
 import { requireBinary } from '../helpers/peers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // websocket.pcap: tshark needs the HTTP upgrade dissected as WebSocket, not -d ...,mqtt.
@@ -112,7 +112,7 @@ beforeAll(async () => {
   tshark = requireBinary('tshark');
   const mergecap = join(dirname(tshark), 'mergecap');
   if (!existsSync(mergecap)) throw new Error('mergecap is not installed: apt-get install -y tshark (its wireshark-common has mergecap)');
-  merged = join(mkdtempSync(join(tmpdir(), 'mqttscope-tshark-filter-')), 'all.pcapng');
+  merged = join(tempDir('mqttscope-tshark-filter-'), 'all.pcapng');
   execFileSync(mergecap, ['-a', '-w', merged, ...CAPTURES.map((f) => join(ROOT, 'captures', f))]);
   const engine = new Engine({ onRecord: (r) => { if (r.kind === 'packet') records.push(r); } });
   await readCaptureFile(merged, { engine, ports: [] });

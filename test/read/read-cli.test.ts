@@ -1,15 +1,15 @@
 // `mqttscope read`: exit codes, errors naming file and frame, filters, formats,
 // the summary, the JSON contract, and per-type counts equal to tshark's on captures/.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Progress } from '../../src/cli/progress.js';
 import { mqttscope, readJsonRecords, ROOT, tshark } from './run.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const CAP = (f: string): string => resolve(ROOT, 'captures', f);
-const tmp = mkdtempSync(join(tmpdir(), 'mqttscope-read-'));
+const tmp = tempDir('mqttscope-read-');
 
 describe('read', () => {
   it('prints one line per packet and exits 0', () => {
@@ -74,7 +74,7 @@ describe('read', () => {
   });
 
   it('--acl: a line mosquitto reads differently from how it looks gets a warning on stderr', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqttscope-aclwarn-'));
+    const dir = tempDir('mqttscope-aclwarn-');
     const acl = join(dir, 'tab.acl');
     writeFileSync(acl, 'topic read\tfoo\n'); // a tab, not a space: mosquitto makes this readwrite on the topic 'read<TAB>foo'
     const r = mqttscope(['read', CAP('acl.pcap'), '--acl', acl]);

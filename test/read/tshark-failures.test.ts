@@ -1,15 +1,15 @@
 // Where tshark 4.0 gets MQTT wrong or says nothing, and mqttscope must not.
 // Each test runs real tshark on the same capture to show its failure, then
 // mqttscope to show the right answer.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONNACK, CONNECT, conversation, DISCONNECT, PUBLISH, WS_ACCEPT, WS_UPGRADE, wsFrame } from './craft.js';
 import { readJsonRecords, tshark } from './run.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'mqttscope-tshark-')); });
+beforeAll(() => { dir = tempDir('mqttscope-tshark-'); });
 
 function write(name: string, pcap: Buffer): string {
   const p = join(dir, name);

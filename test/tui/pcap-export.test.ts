@@ -1,9 +1,8 @@
 // The TUI's `w`: the shown packets as a pcap that reads back. A filtered export
 // can leave out a connection's CONNECT; on a port other than 1883 a reader then
 // finds no MQTT unless told the port, so the message says which to name.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCaptureBuffer } from '../../src/capture/read-capture.js';
@@ -14,6 +13,7 @@ import { pcapWrittenText, writeRecordsPcap } from '../../src/views/tui/pcap-expo
 import { execFileSync } from 'node:child_process';
 import { requireBinary } from '../helpers/peers.js';
 import { ROOT } from './build.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function records(file: Buffer, ports?: number[]): PacketRecord[] {
   const recs: PacketRecord[] = [];
@@ -24,7 +24,7 @@ function records(file: Buffer, ports?: number[]): PacketRecord[] {
 
 describe('TUI pcap export', () => {
   it('a filtered export on another port than 1883 names the ports to read it back with', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tui-export-'));
+    const dir = tempDir('tui-export-');
     // The same conversations moved to port 45219, as a capture of a broker on another port.
     const all = records(readFileSync(join(ROOT, 'captures/acl.pcap')))
       .map((r) => ({ ...r, conn: { ...r.conn, id: `${r.conn.id}:moved`, server: { ...r.conn.server, port: 45219 } }, bytes: r.bytes }) as PacketRecord);
@@ -51,7 +51,7 @@ describe('TUI pcap export', () => {
   });
 
   it('says nothing about ports when every conversation is on 1883', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tui-export-'));
+    const dir = tempDir('tui-export-');
     const all = records(readFileSync(join(ROOT, 'captures/acl.pcap')))
       .map((r) => ({ ...r, conn: { ...r.conn, server: { ...r.conn.server, port: 1883 } }, bytes: r.bytes }) as PacketRecord);
     const res = await writeRecordsPcap(all, join(dir, 'std.pcap'));
