@@ -235,6 +235,23 @@ function previewAt(b: Uint8Array, start: number, len: number, max: number): stri
 export const BIDI_CLASS = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
 
 /** C0 and C1 controls, DEL and the bidirectional formatting characters: nothing from the network may reach a terminal raw. */
+// DEL and the C1 controls (U+0080-U+009F; U+009B is a one-character CSI that
+// terminals such as xterm act on in UTF-8), and the bidirectional formatting
+// characters (U+202E shows the rest of a line reversed), that JSON.stringify leaves raw.
+const RAW_CONTROL = new RegExp(`[\\u007f-\\u009f${BIDI_CLASS}]`, 'g');
+
+/**
+ * JSON text with DEL, the C1 controls and the bidirectional formatting characters
+ * written as `\uXXXX` escapes: the same JSON value, but a topic or client id holding
+ * U+009B or U+202E cannot drive or reorder the terminal that shows `--format json`.
+ * (They can only occur inside strings.)
+ */
+export function escapeRawControls(s: string): string {
+  RAW_CONTROL.lastIndex = 0;
+  if (!RAW_CONTROL.test(s)) return s;
+  return s.replace(RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export const UNSAFE_CHARS = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI_CLASS}]`, 'g');
 /** The same but for tab, line feed, vertical tab, form feed and carriage return: text with line breaks is still text in a payload preview. */
 const UNSAFE_IN_TEXT = new RegExp(`[\\u0000-\\u0008\\u000e-\\u001f\\u007f-\\u009f${BIDI_CLASS}]`);

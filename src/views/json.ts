@@ -2,7 +2,7 @@
 // packetToJson; findings and the summary are serialised here.
 import type { Finding, PacketRecord, SummaryRecord } from '../model/packet.js';
 import { hexByte, hexOf } from '../dissect/utf8.js';
-import { BIDI_CLASS, isoMicros } from './format.js';
+import { escapeRawControls, isoMicros } from './format.js';
 import type { View, ViewOptions } from './index.js';
 import { packetJsonText, packetToJson, type PacketJsonOptions } from './packet-json.js';
 
@@ -84,11 +84,6 @@ export function reservedTypeFinding(r: PacketRecord, showSecrets = false): Findi
   };
 }
 
-// DEL and the C1 controls (U+0080-U+009F; U+009B is a one-character CSI that
-// terminals such as xterm act on in UTF-8), and the bidirectional formatting
-// characters (U+202E shows the rest of a line reversed), that JSON.stringify leaves raw.
-const RAW_CONTROL = new RegExp(`[\\u007f-\\u009f${BIDI_CLASS}]`, 'g');
-
 /**
  * JSON.stringify(o), with DEL, the C1 controls and the bidirectional formatting
  * characters written as `\uXXXX` escapes: the same JSON value, but a topic or client
@@ -97,13 +92,6 @@ const RAW_CONTROL = new RegExp(`[\\u007f-\\u009f${BIDI_CLASS}]`, 'g');
  */
 export function jsonLine(o: unknown): string {
   return escapeRawControls(JSON.stringify(o));
-}
-
-/** JSON text with DEL, the C1 controls and the bidi formatting characters escaped (see jsonLine). */
-function escapeRawControls(s: string): string {
-  RAW_CONTROL.lastIndex = 0;
-  if (!RAW_CONTROL.test(s)) return s;
-  return s.replace(RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
@@ -118,9 +106,10 @@ export function createJsonView(opts: ViewOptions): View {
   const po = { fields: opts.fields ?? false, showSecrets: opts.showSecrets ?? false };
   return {
     record(r) {
-      // Most packets: their JSON text written directly (packetJsonText), else the object.
+      // Most packets: their JSON text written directly (packetJsonText, which escapes the
+      // raw controls in its strings itself), else the object.
       const text = r.kind === 'packet' ? packetJsonText(r, po) : null;
-      opts.out.write((text !== null ? escapeRawControls(text) : jsonLine(r.kind === 'finding' ? findingToJson(r) : packetRecordJson(r, po))) + '\n');
+      opts.out.write((text !== null ? text : jsonLine(r.kind === 'finding' ? findingToJson(r) : packetRecordJson(r, po))) + '\n');
     },
     end(summary) {
       if (summary) opts.out.write(jsonLine(summaryToJson(summary)) + '\n');

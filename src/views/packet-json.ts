@@ -15,7 +15,7 @@ export interface PacketJsonOptions {
 
 // One definition of the time format, in format.ts (re-exported for existing importers).
 export { isoMicros } from './format.js';
-import { isoMicros } from './format.js';
+import { escapeRawControls, isoMicros } from './format.js';
 
 function noteJson(n: Note): Record<string, unknown> {
   // The contract's four keys are always there: a note no spec rule backs has `spec: null`.
@@ -112,15 +112,34 @@ export function packetToJson(rec: PacketRecord, opts: PacketJsonOptions = {}): R
   return o;
 }
 
-/** A JSON string or null (what JSON.stringify writes for either). */
-function jsonStr(v: string | null): string {
-  return v === null ? 'null' : JSON.stringify(v);
+/**
+ * A string from the wire (client id, user name, topic; and the connection id, whose
+ * IPv6 zone could hold anything) as JSON text, or null: what
+ * JSON.stringify writes, with the raw controls escaped as the json view's lines are
+ * (escapeRawControls). One per field, remembering the last string: a connection
+ * repeats its client id and user name, and a publisher usually its topic.
+ */
+class WireStr {
+  private last: string | null = null;
+  private text = 'null';
+  json(v: string | null): string {
+    if (v === null) return 'null';
+    if (v !== this.last) {
+      this.text = escapeRawControls(JSON.stringify(v));
+      this.last = v;
+    }
+    return this.text;
+  }
 }
+const CONN = new WireStr();
+const CLIENT_ID = new WireStr();
+const USERNAME = new WireStr();
+const TOPIC = new WireStr();
 
 /**
  * The common packet record (a PUBLISH, an ack, a ping: no properties, CONNECT or
  * SUBSCRIBE details, notes, findings or fields) as its JSON text, written directly:
- * exactly `JSON.stringify(packetToJson(rec, opts))`, a third of the time and without
+ * exactly `jsonLine(packetToJson(rec, opts))`, a third of the time and without
  * the object (a test holds the two equal on every capture in the repository and on
  * random packets). Null when the record has anything else: use packetToJson.
  */
@@ -138,10 +157,10 @@ export function packetJsonText(rec: PacketRecord, opts: PacketJsonOptions = {}):
   // Keys in packetToJson's order.
   return '{"kind":"packet","frame":' + rec.frame
     + ',"time":"' + isoMicros(rec.time)
-    + '","conn":' + JSON.stringify(rec.conn.id)
+    + '","conn":' + CONN.json(rec.conn.id)
     + ',"dir":"' + rec.dir
-    + '","client_id":' + jsonStr(rec.clientId)
-    + ',"username":' + jsonStr(rec.username)
+    + '","client_id":' + CLIENT_ID.json(rec.clientId)
+    + ',"username":' + USERNAME.json(rec.username)
     + ',"version":' + rec.version
     + ',"type":"' + packetTypeName(s.type)
     + '","dup":' + (isPublish && s.dup ? 1 : 0)
@@ -150,7 +169,7 @@ export function packetJsonText(rec: PacketRecord, opts: PacketJsonOptions = {}):
     + ',"length":' + (lengthRead ? s.remainingLength : 'null')
     + ',"length_bytes":"' + hexOf(bytes, 1, headerEnd)
     + '","packet_id":' + (s.packetId === null ? 'null' : s.packetId)
-    + ',"topic":' + jsonStr(isPublish ? (rec.topic ?? s.topic) : null)
+    + ',"topic":' + TOPIC.json(isPublish ? (rec.topic ?? s.topic) : null)
     + ',"payload_length":' + (s.payloadLength === null ? 'null' : s.payloadLength)
     + (rc !== null ? ',"reason_codes":[' + rc.join(',') + ']' : '')
     + ',"notes":[]}';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createView, SummaryCounter } from '../../src/views/index.js';
 import type { OutputRecord } from '../../src/model/packet.js';
 import { finding, gen } from '../filter/records.js';
+import { packetJsonText } from '../../src/views/packet-json.js';
 
 function ndjson(recs: OutputRecord[]): string {
   let s = '';
@@ -30,5 +31,20 @@ describe('json view and terminal controls', () => {
     expect(lines[0]!['username']).toBe('u\u0085');
     expect(lines[1]!['text']).toBe(`refused ${csi}`);
     expect(lines[2]!['clients']).toContain(`c${csi}`);
+  });
+
+  it('escapes them on the direct path too (a plain PUBLISH of a client whose id or user name holds them)', () => {
+    const csi = '\u009b2J';
+    const bidi = '\u202e';
+    const pub = gen({ cmd: 'publish', topic: 'plain/topic', payload: Buffer.from('x'), qos: 0 }, { clientId: `c${csi}`, username: `u${bidi}` });
+    // This record is written as text directly, not through the object.
+    expect(packetJsonText(pub as never)).not.toBeNull();
+    const out = ndjson([pub]);
+    expect(out).not.toMatch(/[\u007f-\u009f\u202e]/);
+    expect(out).toContain('"client_id":"c\\u009b2J"');
+    expect(out).toContain('"username":"u\\u202e"');
+    const line = JSON.parse(out.split('\n')[0]!) as Record<string, unknown>;
+    expect(line['client_id']).toBe(`c${csi}`);
+    expect(line['username']).toBe(`u${bidi}`);
   });
 });

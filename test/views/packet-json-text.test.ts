@@ -1,5 +1,5 @@
 // packetJsonText writes the common packet record's JSON directly (the json view's hot
-// path). It must be exactly JSON.stringify(packetToJson(...)): checked on every packet
+// path). It must be exactly jsonLine(packetToJson(...)): checked on every packet
 // of every capture in the repository, and on random PUBLISHes with hostile strings.
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import { readCaptureFile } from '../../src/capture/read-capture.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { PacketRecord } from '../../src/model/packet.js';
 import { encodeVarint } from '../../src/protocol/varint.js';
+import { jsonLine } from '../../src/views/json.js';
 import { packetJsonText, packetToJson } from '../../src/views/packet-json.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -30,7 +31,7 @@ function check(recs: PacketRecord[]): number {
       const text = packetJsonText(r, { showSecrets });
       if (text === null) continue;
       direct++;
-      expect(text).toBe(JSON.stringify(packetToJson(r, { showSecrets })));
+      expect(text).toBe(jsonLine(packetToJson(r, { showSecrets })));
     }
     // With the flat fields asked for, the object is always used.
     expect(packetJsonText(r, { fields: true })).toBeNull();
