@@ -68,6 +68,12 @@ export interface ConnScript {
    * the connection did not begin mid-way.
    */
   gapBeforeFirstSent: number | null;
+  /**
+   * Capture frame of the first gap in the broker's stream (its bytes not captured: a
+   * one-way capture, a lost segment), and whether it came before any answer was read:
+   * the answers it hid cannot be compared, and a live broker's show as extra.
+   */
+  answersGap: { frame: number; beforeFirstAnswer: boolean } | null;
   /** Capture frame of the broker's first DISCONNECT, of its first refusing CONNACK. */
   brokerDisconnectFrame: number | null;
   refusedConnackFrame: number | null;
@@ -166,6 +172,7 @@ export class CaptureScripts {
         gap: (meta, dir, _time, frame) => {
           const c = this.scripts.get(meta);
           if (c && dir === 'c2s' && c.script.sentCount === 0 && c.script.gapBeforeFirstSent === null) c.script.gapBeforeFirstSent = frame;
+          if (c && dir === 's2c' && c.script.answersGap === null) c.script.answersGap = { frame, beforeFirstAnswer: c.script.answerCount === 0 };
         },
         close: (meta, closeTime, how) => {
           const c = this.scripts.get(meta);
@@ -193,7 +200,7 @@ export class CaptureScripts {
     if (!c) {
       const script: ConnScript = {
         index: ++this.indexes, meta, clientId: null, username: null, version: 4, openTime: time, close: null,
-        sentCount: 0, answerCount: 0, firstSent: null, lastSent: null, gapBeforeFirstSent: null, brokerDisconnectFrame: null, refusedConnackFrame: null,
+        sentCount: 0, answerCount: 0, firstSent: null, lastSent: null, gapBeforeFirstSent: null, answersGap: null, brokerDisconnectFrame: null, refusedConnackFrame: null,
         answers: new AnswerMatcher(MAX_DIFFERENCES_LISTED), pendingAnswerTimes: new Fifo<number>(), answersDue: 0, awaitingAnswers: true, lastTime: time,
       };
       // Only packet ids and counts: acks name their delivery by its position.

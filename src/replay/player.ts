@@ -51,7 +51,7 @@ export interface ReplayOptions {
 }
 
 /** What the report needs of a connection's script, kept once the connection is done (not its answers or queues). */
-export type ConnSummary = Pick<ConnScript, 'index' | 'meta' | 'clientId' | 'version' | 'sentCount' | 'answerCount' | 'firstSent' | 'gapBeforeFirstSent'>;
+export type ConnSummary = Pick<ConnScript, 'index' | 'meta' | 'clientId' | 'version' | 'sentCount' | 'answerCount' | 'firstSent' | 'gapBeforeFirstSent' | 'answersGap'>;
 
 export interface ConnResult {
   script: ConnSummary;
@@ -650,7 +650,7 @@ function resultOf(l: Live, until: number | undefined): ConnResult {
   return {
     script: {
       index: s.index, meta: s.meta, clientId: s.clientId, version: s.version, sentCount: s.sentCount,
-      answerCount: s.answerCount, firstSent: s.firstSent, gapBeforeFirstSent: s.gapBeforeFirstSent,
+      answerCount: s.answerCount, firstSent: s.firstSent, gapBeforeFirstSent: s.gapBeforeFirstSent, answersGap: s.answersGap,
     },
     received: l.received,
     sent: l.sent,

@@ -48,6 +48,13 @@ export function formatReport(res: ReplayResult, target: string, clientIdSuffix?:
       // A capture that began mid-connection: replaying it cannot reproduce the session.
       lines.push(`  note: the capture has no CONNECT on this connection (it began mid-connection, first packet ${packetTypeName(first.type)} in capture frame ${first.frame}); a broker closes a connection whose first packet is not a CONNECT [MQTT-3.1.0-1], so its answers cannot match`);
     }
+    const gap = s.answersGap;
+    if (gap && gap.beforeFirstAnswer && s.answerCount === 0) {
+      // A one-way capture (a capture filter, a span port that saw only the client's side): nothing to compare with.
+      lines.push(`  note: none of the broker's packets on this connection are in the capture (its side is missing from capture frame ${gap.frame} on: a one-way capture, e.g. a capture filter or a span port that saw only the client's traffic), so every answer now is listed as extra`);
+    } else if (gap) {
+      lines.push(`  note: some of the broker's bytes on this connection are missing from the capture (a gap in capture frame ${gap.frame}: segments not captured or cut by the snap length), so answers it hid show as extra now`);
+    }
     for (const e of c.errors) {
       lines.push(c.connected
         ? `  connection to ${target}: ${socketProblem(e)}`
