@@ -2,6 +2,7 @@
 import type { PacketRecord } from '../model/packet.js';
 import { packetTypeName } from '../protocol/packet-types.js';
 import { reasonName } from '../protocol/reason-codes.js';
+import { printable } from '../views/format.js';
 
 export interface Answer {
   type: number;
@@ -67,7 +68,7 @@ export function codeText(type: number, code: number, version: number): string {
  */
 export function answerLabel(a: Answer): string {
   const name = packetTypeName(a.type);
-  if (a.type === 3) return `${a.retain ? 'retained ' : ''}PUBLISH '${a.topic ?? ''}' QoS ${a.qos}${a.packetId !== null ? ` id ${a.packetId}` : ''}`;
+  if (a.type === 3) return `${a.retain ? 'retained ' : ''}PUBLISH '${printable(a.topic ?? '')}' QoS ${a.qos}${a.packetId !== null ? ` id ${a.packetId}` : ''}`;
   const code = a.reasonCodes?.length === 1 ? a.reasonCodes[0]! : null;
   if (a.type === 2 && code !== null) return `${name} ${codeText(a.type, code, a.version)}`;
   if (a.type === 14 && a.version >= 5) return `${name} ${codeText(a.type, code ?? 0, a.version)}`;

@@ -7,6 +7,7 @@
 // The broker picks the ids of its own deliveries, so its PUBRELs (which carry
 // them) are matched by the delivery they release instead.
 import { packetTypeName } from '../protocol/packet-types.js';
+import { printable } from '../views/format.js';
 import { answerLabel, codeText, type Answer } from './answer.js';
 import { createHash } from 'node:crypto';
 import { DeliveryTracker } from './deliveries.js';
@@ -94,7 +95,7 @@ function compareOne(wasK: Kept, nowK: Kept): string[] {
     return out;
   }
   if (was.type === 3) {
-    const what = `PUBLISH '${was.topic ?? ''}'`;
+    const what = `PUBLISH '${printable(was.topic ?? '')}'`;
     if (was.qos !== now.qos) out.push(`${what} QoS ${was.qos} → ${now.qos}`);
     if (!samePayload(wasK, nowK)) {
       out.push(`${what} payload differs (${wasK.payloadLength ?? 0} bytes in the capture, ${nowK.payloadLength ?? 0} now)`);

@@ -12,6 +12,7 @@
 // enhanced authentication method would refuse the CONNECT with 0x8C anyway).
 import { decodeVarint, encodeVarint } from '../protocol/varint.js';
 import { splitProperties } from './properties.js';
+import { printable } from '../views/format.js';
 
 export interface Credentials {
   /** User Name sent in every CONNECT: a string is sent as UTF-8, bytes as they are (a captured one). */
@@ -152,13 +153,13 @@ export function capturedUserName(connect: Uint8Array): Uint8Array | null {
 export const userNameKey = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 
 /**
- * A user name's bytes for a message: as UTF-8 text (control characters as \xNN) when they
+ * A user name's bytes for a message: as UTF-8 text made safe for a terminal (views/format printable) when they
  * are well-formed UTF-8; otherwise printable ASCII as it is and every other byte as \xNN.
  */
 export function userNameText(bytes: Uint8Array): { text: string; utf8: boolean } {
   try {
     const s = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-    return { text: s.replace(/\p{Cc}/gu, (c) => `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`), utf8: true };
+    return { text: printable(s), utf8: true };
   } catch {
     let t = '';
     for (const b of bytes) t += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;

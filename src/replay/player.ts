@@ -6,6 +6,7 @@ import { Engine } from '../engine/engine.js';
 import type { ConnMeta } from '../model/types.js';
 import { connId } from '../model/types.js';
 import { packetTypeName } from '../protocol/packet-types.js';
+import { printable } from '../views/format.js';
 import { answerOf } from './answer.js';
 import { rewriteClientId } from './client-id.js';
 import { withCredentials, type Credentials, type CredentialsFor } from './credentials.js';
@@ -159,8 +160,8 @@ function ackTarget(l: Live, p: ScriptPacket): Delivery | null {
 function awaited(p: ScriptPacket): string {
   const d = p.acks!;
   return p.type === 7
-    ? `the broker's PUBREL for '${d.topic}' QoS ${d.qos} (delivered in capture frame ${d.frame})`
-    : `the broker's delivery of '${d.topic}' QoS ${d.qos} (capture frame ${d.frame})`;
+    ? `the broker's PUBREL for '${printable(d.topic)}' QoS ${d.qos} (delivered in capture frame ${d.frame})`
+    : `the broker's delivery of '${printable(d.topic)}' QoS ${d.qos} (capture frame ${d.frame})`;
 }
 
 /** DISCONNECT with no reason code: in MQTT 5 a Remaining Length of 0 means 0x00 Normal disconnection [MQTT 5.0 §3.14.2.1]. */

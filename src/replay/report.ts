@@ -2,6 +2,7 @@
 import type { Difference } from './compare.js';
 import type { ReplayResult } from './player.js';
 import { packetTypeName } from '../protocol/packet-types.js';
+import { printable } from '../views/format.js';
 
 const PREFIX: Record<Difference['kind'], string> = {
   changed: '~ ', missing: '- missing: ', extra: '+ extra: ', closed: '! ', late: '~ late: ', 'not-sent': '- not sent: ',
@@ -29,8 +30,10 @@ export function formatReport(res: ReplayResult, target: string, clientIdSuffix?:
   let differing = 0;
   for (const c of res.conns) {
     const s = c.script;
-    const sentAs = clientIdSuffix && s.clientId ? ` (sent as '${s.clientId}${clientIdSuffix}')` : '';
-    const who = `#${s.index} ${s.meta.id}${s.clientId !== null ? ` client '${s.clientId}'${sentAs}` : ''}`;
+    // Captured client ids are network data: control characters (ESC) would reach the terminal.
+    const id = s.clientId === null ? null : printable(s.clientId);
+    const sentAs = clientIdSuffix && id ? ` (sent as '${id}${printable(clientIdSuffix)}')` : '';
+    const who = `#${s.index} ${s.meta.id}${id !== null ? ` client '${id}'${sentAs}` : ''}`;
     // What was written to the broker, which falls short of the script when the broker closed first.
     const sent = c.sent === s.sentCount ? `${c.sent}` : `${c.sent} of ${s.sentCount}`;
     const summary = `${sent} packet(s) sent, ${s.answerCount} answer(s) in the capture, ${c.received} now`;
