@@ -1,12 +1,25 @@
 // Drive a real terminal: a private tmux server (own socket), one session per
 // test. tmux missing is a failure, never a skip.
+// The socket is a file in this test file's TMPDIR, not in /tmp/tmux-UID: tmux 3.3
+// leaves its socket file behind when the server exits, even on kill-server, so
+// one was left in /tmp/tmux-UID per test file and run. After the test file (and
+// its own afterAll hooks), the server is killed and the socket removed.
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
 
-const SOCKET = `mqttscope-tui-${process.pid}`;
+const SOCKET = join(tmpdir(), `mqttscope-tui-${process.pid}.tmux`);
 
 function tmux(args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('tmux', ['-S', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+afterAll(() => {
+  TmuxSession.killServer();
+  rmSync(SOCKET, { force: true });
+});
 
 export function requireTmux(): void {
   try {
