@@ -4,9 +4,9 @@
 // before a SUBSCRIBE or QoS 2 PUBLISH of the same read, whose answers wait on its hooks and its
 // persistence: SUBSCRIBE + PINGREQ in one write got PINGRESP, SUBACK. AnswerOrder notes each
 // packet that gets an answer as it is parsed and holds an answer aedes writes early until the
-// answers to the packets before it are out (write-hook.ts gateWrites). Only answers wait, and
+// answers to the packets before it are out (the socket's write gate). Only answers wait, and
 // only behind earlier answers: deliveries, CONNACK and everything else go out as aedes writes them.
-import { gateWrites, type OutgoingPacket } from './write-hook.js';
+import type { OutgoingPacket } from './write-hook.js';
 
 interface Slot {
   /** The answer's packet type. */
@@ -34,9 +34,7 @@ const ANSWERS = new Set(['suback', 'unsuback', 'pingresp', 'pubcomp', 'puback', 
 export class AnswerOrder {
   private readonly slots: Slot[] = [];
 
-  constructor(private readonly sock: { destroyed?: boolean }) {
-    gateWrites(sock, (packet, out) => this.write(packet, out));
-  }
+  constructor(private readonly sock: { destroyed?: boolean }) {}
 
   /** A packet parsed from the client (call before aedes handles it). */
   arrived(packet: { cmd: string; qos?: number; messageId?: number }): void {
@@ -44,7 +42,8 @@ export class AnswerOrder {
     if (answer !== null) this.slots.push({ answer, id: answer === 'pingresp' ? undefined : packet.messageId, held: null });
   }
 
-  private write(packet: OutgoingPacket, out: () => boolean): boolean {
+  /** A packet aedes writes on the socket (write-hook.ts gateWrites): an early answer waits. */
+  write(packet: OutgoingPacket, out: () => boolean): boolean {
     if (!ANSWERS.has(packet.cmd)) return out();
     const id = packet.cmd === 'pingresp' ? undefined : packet.messageId;
     const at = this.slots.findIndex((s) => s.held === null && s.answer === packet.cmd && s.id === id);

@@ -9,6 +9,8 @@ import { createSecurity, firstSubscription, levelProblem, protocolProblem, type 
 import { ReservedFlags } from './reserved-flags.js';
 import { allowEmptySuback } from './empty-suback.js';
 import { AnswerOrder } from './answer-order.js';
+import { InflightWindow, MAX_INFLIGHT_MESSAGES } from './inflight.js';
+import { gateWrites } from './write-hook.js';
 import { ReleaseOnPubrel } from './qos2-release.js';
 import { SessionPresence } from './session-present.js';
 import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
@@ -31,6 +33,11 @@ export interface BrokerOptions {
    * queued (default 1000, mosquitto's; 0: no limit).
    */
   maxQueuedMessages?: number;
+  /**
+   * mosquitto's `max_inflight_messages`: QoS 1/2 deliveries a client may leave unacknowledged
+   * before the next ones wait (default 20, mosquitto's; 0: no limit).
+   */
+  maxInflightMessages?: number;
 }
 
 export interface RunningBroker {
@@ -79,6 +86,9 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   // connected and drops the rest; aedes queues without limit. Counted from the
   // disconnect (what an earlier connection left unacknowledged is not counted).
   const maxQueued = opts.maxQueuedMessages ?? MAX_QUEUED_MESSAGES;
+  // As mosquitto: 0, a negative value and 65535 are no limit.
+  const inflightOpt = opts.maxInflightMessages ?? MAX_INFLIGHT_MESSAGES;
+  const maxInflight = inflightOpt >= 65535 ? 0 : Math.max(0, Math.trunc(inflightOpt));
   const queued = new Map<string, { n: number; full: boolean }>();
   aedes.on('client', (c) => queued.delete(c.id));
   persistence.outgoingEnqueueCombi = (subs, ...rest) => {
@@ -203,13 +213,17 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     // in turn (after the packets before it).
     sock.on('close', () => release.closed(client));
     let connects = 0;
-    // Answers leave in the order their packets arrived, as from mosquitto (src/broker/answer-order.ts).
+    // Answers leave in the order their packets arrived, as from mosquitto (src/broker/answer-order.ts),
+    // and QoS 1/2 deliveries past max_inflight_messages wait for an acknowledgement (src/broker/inflight.ts).
     const order = new AnswerOrder(sock);
+    const window = new InflightWindow(maxInflight, sock);
+    gateWrites(sock, (packet, out) => window.write(packet, () => order.write(packet, out)));
     /** The protocol level of the client's CONNECT (3: MQTT 3.1). */
     let level = 4;
     client._parser?.prependListener('packet', (packet: ParsedPacket & { clientId?: string; clean?: boolean; protocolId?: string; protocolVersion?: number }) => {
       const cmd = packet.cmd;
       order.arrived(packet);
+      window.arrived(packet);
       if (cmd === 'connect' && ++connects > 1) {
         // A second CONNECT [MQTT-3.1.0-2]: aedes closes the connection and would publish
         // the will, as for any protocol error; mosquitto 2.0.11 drops the will then.

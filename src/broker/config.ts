@@ -10,6 +10,7 @@
 import { AclFileError, readConfigText } from '../acl/errors.js';
 import { firstWord, keywordProblem, showWord, trimC } from '../acl/mosquitto-text.js';
 import { isMosquittoDirective } from './mosquitto-directives.js';
+import { MAX_INFLIGHT_MESSAGES } from './inflight.js';
 
 export interface MosquittoConfig {
   path: string;
@@ -29,6 +30,12 @@ export interface MosquittoConfig {
    * 0 means no limit, as in mosquitto; read like C atoi, a negative value is 0 too.
    */
   maxQueuedMessages: number | undefined;
+  /**
+   * `max_inflight_messages` (undefined when the file does not say: mosquitto's default, 20),
+   * for `startBroker({ maxInflightMessages })`. 0 means no limit; mosquitto 2.0.11 reads 0, a
+   * negative value and 65535 so (checked), and each is 0 here.
+   */
+  maxInflightMessages: number | undefined;
   warnings: string[];
 }
 
@@ -53,7 +60,7 @@ function atoi(s: string): number {
 }
 
 export function parseMosquittoConf(text: string, path: string): MosquittoConfig {
-  const cfg: MosquittoConfig = { path, listeners: [], allowAnonymous: undefined, passwordFile: undefined, aclFile: undefined, perListenerSettings: false, maxQueuedMessages: undefined, warnings: [] };
+  const cfg: MosquittoConfig = { path, listeners: [], allowAnonymous: undefined, passwordFile: undefined, aclFile: undefined, perListenerSettings: false, maxQueuedMessages: undefined, maxInflightMessages: undefined, warnings: [] };
   const fresh = (line: number): Security => ({ allowAnonymous: undefined, passwordFile: undefined, aclFile: undefined, line, at: [] });
   // mosquitto's default listener (the `port` one, or local only mode) takes the settings
   // before the first `listener` line; with per_listener_settings each `listener` line starts its own.
@@ -151,11 +158,15 @@ export function parseMosquittoConf(text: string, path: string): MosquittoConfig 
         if (w === null) fail(`'max_inflight_messages' needs a number (mosquitto: Empty max_inflight_messages value in configuration)`);
         const n = atoi(w!);
         if (n > 65535) fail(`max_inflight_messages must be <= 65535, got '${showWord(w!)}' (mosquitto refuses to start)`);
-        // 0, a negative value and 65535 are "no limit" to mosquitto 2.0.11 (checked): as the bundled broker.
-        // Any other value is not a silent "ignored": a user who set it expects deliveries to wait.
-        if (n > 0 && n < 65535) {
-          cfg.warnings.push(`${path}:${lineNo}: 'max_inflight_messages' is not applied by the bundled broker: it sends a client every QoS 1/2 message at once, `
-            + `where mosquitto holds deliveries past ${n} unacknowledged ones (--broker mosquitto does not get it either); to test flow control, run mosquitto -c ${path} yourself with mqttscope proxy in front of it`);
+        // 0, a negative value and 65535 are "no limit" to mosquitto 2.0.11 (checked).
+        cfg.maxInflightMessages = n <= 0 || n === 65535 ? 0 : n;
+        // Both engines of `mqttscope broker` keep mosquitto's default window of 20 (startBroker
+        // applies another one only when given maxInflightMessages, which the command does not
+        // pass yet, nor does startMosquitto's generated config): any other value is not applied.
+        if (cfg.maxInflightMessages !== MAX_INFLIGHT_MESSAGES) {
+          const wants = cfg.maxInflightMessages === 0 ? 'no limit (what mosquitto reads from it)' : `a window of ${n}`;
+          cfg.warnings.push(`${path}:${lineNo}: 'max_inflight_messages' is not applied: mqttscope broker keeps mosquitto's default of 20 unacknowledged QoS 1/2 deliveries per client `
+            + `(with --broker mosquitto too), where this file asks for ${wants}; to test flow control with it, run mosquitto -c ${path} yourself with mqttscope proxy in front of it`);
         }
         break;
       }

@@ -23,6 +23,8 @@ export interface MosquittoOptions {
   allowAnonymous?: boolean;
   /** `max_queued_messages` for the generated mosquitto.conf (default: mosquitto's, 1000; 0: no limit). */
   maxQueuedMessages?: number;
+  /** `max_inflight_messages` for the generated mosquitto.conf (default: mosquitto's, 20; 0: no limit). */
+  maxInflightMessages?: number;
   /** Path of the mosquitto binary (default: found on PATH or /usr/sbin). */
   bin?: string;
   /** Restart mosquitto if it dies unexpectedly (at most `maxRestarts` in a row, default 3). */
@@ -231,6 +233,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
     // ACK (Nagle); the bundled broker sets TCP_NODELAY too (docs/broker.md).
     'set_tcp_nodelay true',
     ...(opts.maxQueuedMessages !== undefined ? [`max_queued_messages ${Math.max(0, Math.trunc(opts.maxQueuedMessages))}`] : []),
+    ...(opts.maxInflightMessages !== undefined ? [`max_inflight_messages ${Math.min(65535, Math.max(0, Math.trunc(opts.maxInflightMessages)))}`] : []),
     'log_dest stderr',
     'log_type error',
     'log_type warning',

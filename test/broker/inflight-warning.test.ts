@@ -1,6 +1,7 @@
-// max_inflight_messages in a mosquitto.conf: the bundled broker has no in-flight
-// window, so -c warns when the value makes mosquitto hold deliveries (1 to 65534),
-// and only then; values mosquitto refuses are errors. Each value is held to what
+// max_inflight_messages in a mosquitto.conf: mqttscope broker keeps mosquitto's default
+// window of 20 (src/broker/inflight.ts) with either engine, so -c warns for any other value
+// (0, a negative value and 65535 are no limit to mosquitto), and reads it into
+// maxInflightMessages; values mosquitto refuses are errors. Each value is held to what
 // the real mosquitto 2.0.11 does (mosquitto missing = failure, never a skip).
 import { describe, expect, it } from 'vitest';
 import { parseMosquittoConf, ConfigFileError } from '../../src/broker/index.js';
@@ -32,18 +33,21 @@ async function mosquittoSends(line: string): Promise<number> {
 
 describe('max_inflight_messages', () => {
   it.each([
-    ['max_inflight_messages 5', 5, true],
-    ['max_inflight_messages 0', 30, false],
-    ['max_inflight_messages -1', 30, false],
-    ['max_inflight_messages 65535', 30, false],
-  ])('%j: mosquitto sends %d of 30 unacknowledged; warned: %s', async (line, sent, warned) => {
+    ['max_inflight_messages 5', 5, 5, 'a window of 5'],
+    ['max_inflight_messages 20', 20, 20, null],
+    ['max_inflight_messages 0', 30, 0, 'no limit'],
+    ['max_inflight_messages -1', 30, 0, 'no limit'],
+    ['max_inflight_messages 65535', 30, 0, 'no limit'],
+  ])('%j: mosquitto sends %d of 30 unacknowledged; read as %d; warned: %s', async (line, sent, value, wants) => {
     expect(await mosquittoSends(line)).toBe(sent);
     const cfg = parseMosquittoConf(`listener 1884\n${line}\n`, 'm.conf');
-    if (warned) {
+    expect(cfg.maxInflightMessages).toBe(value);
+    if (wants !== null) {
       expect(cfg.warnings).toHaveLength(1);
-      expect(cfg.warnings[0]).toMatch(/^m\.conf:2: 'max_inflight_messages' is not applied by the bundled broker: .* past 5 unacknowledged.*mqttscope proxy in front of it$/);
+      expect(cfg.warnings[0]).toMatch(/^m\.conf:2: 'max_inflight_messages' is not applied: mqttscope broker keeps mosquitto's default of 20 .*where this file asks for .*mqttscope proxy in front of it$/);
+      expect(cfg.warnings[0]).toContain(wants);
     } else {
-      // No limit in mosquitto either: the bundled broker does the same.
+      // The window both engines keep already.
       expect(cfg.warnings).toEqual([]);
     }
   });
