@@ -33,9 +33,20 @@ export async function startLive(cmd: 'proxy' | 'up', args: string[]): Promise<Li
   let err = '';
   child.stdout!.on('data', (d: Buffer) => { out += String(d); });
   child.stderr!.on('data', (d: Buffer) => { err += String(d); });
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+  let status: [number | null, NodeJS.Signals | null] | undefined;
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => { status = [c, s]; r([c, s]); }));
   const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
   void exited.then(() => clearTimeout(guard));
-  await until(() => err.includes('proxy listening on'), 'the proxy to listen');
+  // A child that exits or hangs before it listens: say so at once, with its stderr,
+  // and leave no mqttscope running (it would hold its port past the test file).
+  try {
+    await until(() => err.includes('proxy listening on') || status !== undefined, 'the proxy to listen');
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw new Error(`${(e as Error).message}; mqttscope ${cmd} stderr: ${err.trim() || '(empty)'}`);
+  }
+  if (!err.includes('proxy listening on')) {
+    throw new Error(`mqttscope ${cmd} exited (code ${status![0]}, signal ${status![1]}) before it listened; stderr: ${err.trim() || '(empty)'}`);
+  }
   return { child, port, out: () => out, err: () => err, exited };
 }
