@@ -30,7 +30,8 @@ export interface BrokerOptions {
   onEvent?: (e: SecurityEvent) => void;
   /**
    * mosquitto's `max_queued_messages`: QoS 1/2 messages an offline persistent session may be
-   * queued (default 1000, mosquitto's; 0: no limit).
+   * queued, and deliveries that may wait behind a connected client's in-flight window (default
+   * 1000, mosquitto's; 0: no limit).
    */
   maxQueuedMessages?: number;
   /**
@@ -79,7 +80,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   // mosquitto checks read access when it queues a message for an offline persistent
   // session (as the session's last username), not only when it sends it: filter what
   // aedes queues for sessions that are not connected (its persistence API).
-  const persistence = (aedes as unknown as { persistence: { outgoingEnqueueCombi: (subs: Array<{ clientId: string; topic?: string; qos?: number }>, ...rest: unknown[]) => unknown } }).persistence;
+  const persistence = (aedes as unknown as { persistence: { outgoingEnqueueCombi: (subs: Array<{ clientId: string; topic?: string; qos?: number }>, ...rest: unknown[]) => unknown; outgoingClearMessageId(client: Client, packet: { messageId: number }): Promise<unknown> } }).persistence;
   const enqueue = persistence.outgoingEnqueueCombi.bind(persistence);
   const clients = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
   // mosquitto 2.0 queues at most max_queued_messages (default 1000) for a session that is not
@@ -216,7 +217,10 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     // Answers leave in the order their packets arrived, as from mosquitto (src/broker/answer-order.ts),
     // and QoS 1/2 deliveries past max_inflight_messages wait for an acknowledgement (src/broker/inflight.ts).
     const order = new AnswerOrder(sock);
-    const window = new InflightWindow(maxInflight, sock);
+    // A delivery dropped because max_queued_messages already wait is not resent after a reconnect either.
+    const window = new InflightWindow(maxInflight, sock, maxQueued, (packet) => {
+      if (!(client as unknown as { clean?: boolean }).clean) persistence.outgoingClearMessageId(client, packet).then(() => {}, () => {});
+    });
     gateWrites(sock, (packet, out) => window.write(packet, () => order.write(packet, out)));
     /** The protocol level of the client's CONNECT (3: MQTT 3.1). */
     let level = 4;

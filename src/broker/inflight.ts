@@ -16,8 +16,13 @@ export class InflightWindow {
   /** mosquitto's send quota: a delivery goes out at once while it is above 0. */
   private quota: number;
 
-  /** `max` <= 0: no limit (as mosquitto's 0). */
-  constructor(private readonly max: number, private readonly sock: { destroyed?: boolean }) {
+  /**
+   * `max` <= 0: no limit (as mosquitto's 0). `maxQueued` (max_queued_messages, <= 0: no limit):
+   * mosquitto drops a delivery to a connected client when that many already wait;
+   * `drop` is told of each one dropped so.
+   */
+  constructor(private readonly max: number, private readonly sock: { destroyed?: boolean },
+    private readonly maxQueued = 0, private readonly drop: (packet: { messageId: number }) => void = () => {}) {
     this.quota = max;
   }
 
@@ -27,6 +32,10 @@ export class InflightWindow {
     // A resend of a delivery already in flight (DUP) takes no new place.
     if (this.inflight.has(packet.messageId)) return out();
     if (this.quota <= 0) {
+      if (this.maxQueued > 0 && this.waiting.length >= this.maxQueued) {
+        this.drop({ messageId: packet.messageId });
+        return true;
+      }
       this.waiting.push({ id: packet.messageId, qos: packet.qos, out });
       return true;
     }

@@ -126,3 +126,37 @@ describe('startBroker maxInflightMessages', () => {
     }
   });
 });
+
+/** max_inflight_messages 3 and max_queued_messages 7 on each broker. */
+const WITH_3_7: Array<[string, () => Promise<{ port: number; close(): Promise<void> }>]> = [
+  ['bundled broker (aedes)', () => startBroker({ port: 0, allowAnonymous: true, maxInflightMessages: 3, maxQueuedMessages: 7 })],
+  ['mosquitto 2.0', () => startTestMosquitto({ allowAnonymous: true, maxInflightMessages: 3, maxQueuedMessages: 7 })],
+];
+
+describe.each(WITH_3_7)('%s, max_inflight_messages 3, max_queued_messages 7', (_name, start) => {
+  it.each([[true], [false]])('a connected subscriber (CleanSession %s) gets 3 + 7 of 40; the rest are dropped, also after a reconnect', async (clean) => {
+    const b = await start();
+    const clients: RawClient[] = [];
+    try {
+      const s = await RawClient.open(b.port, { clientId: 's', clean });
+      clients.push(s);
+      expect(await s.connack()).toBe(0);
+      expect(await s.subscribe(['w/#'], 1)).toEqual([1]);
+      const p = await RawClient.open(b.port, { clientId: 'p' });
+      clients.push(p);
+      expect(await p.connack()).toBe(0);
+      for (let i = 0; i < 40; i++) await p.publish('w/1', `${i}`, 1);
+      await sleep(200);
+      expect(s.messages()).toHaveLength(3);
+      expect(await s.drain()).toEqual(upTo(10).map((m) => `w/1 ${m}`));
+      await s.disconnect();
+      const again = await RawClient.open(b.port, { clientId: 's', clean });
+      clients.push(again);
+      expect(await again.connack()).toBe(0);
+      expect(await again.drain()).toEqual([]);
+    } finally {
+      for (const c of clients) c.destroy();
+      await b.close();
+    }
+  });
+});
