@@ -135,6 +135,13 @@ export interface Session {
   serverMaxQos: number;
   /** MQTT 5 Retain Available of the CONNACK (absent is 1, also before a CONNACK): at 0 the client must not publish with RETAIN 1 [MQTT-3.2.2-14]. */
   retainAvailable: boolean;
+  /**
+   * MQTT 5 subscription features the CONNACK said the broker lacks (SUB_WILDCARD,
+   * SUB_ID, SUB_SHARED set for a Wildcard Subscription, Subscription Identifiers or Shared
+   * Subscription Available of 0; absent is 1): a SUBSCRIBE that uses one is a protocol error
+   * (MQTT 5 §3.2.2.3.11 to §3.2.2.3.13). 0 before a CONNACK and for most sessions.
+   */
+  subscribeUnavailable: number;
   /** Client PUBLISHes sent before the CONNACK [MQTT-3.1.4-5] (at most EARLY_KEPT), checked against its limits when it comes; null otherwise. */
   earlyPublishes: PacketRecord[] | null;
   /** MQTT 5 Server Keep Alive of the CONNACK, which replaces the CONNECT's keep-alive [MQTT-3.2.2-21]; null when absent. */
@@ -234,6 +241,13 @@ const NO_PENDING: Map<number, { rec: PacketRecord; time: number }> = new Map();
 const NO_UNSUBSCRIBED: Session['unsubscribed'] = [];
 const NO_TOOK_OVER: string[] = [];
 const NO_TAKEOVER: Session[] = [];
+
+/** Bits of Session.subscribeUnavailable. */
+const SUB_WILDCARD = 1;
+const SUB_ID = 2;
+const SUB_SHARED = 4;
+/** Filters a subscription-capability finding names in its text and lists in extra.filters (the rest are counted). */
+const CAP_FILTERS_NAMED = 5;
 
 
 function pendingOf(s: Session): Map<number, { rec: PacketRecord; time: number }> {
@@ -618,7 +632,7 @@ export class SessionTracker {
     const s: Session = {
       conn, openSeq: this.openSeq++, connId: conn.id, openedAt: time, closedAt: null, closeHow: null, state: 'open',
       version: null, clientId: null, assignedClientId: null, username: null, cleanStart: null,
-      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, serverMaxQos: 2, retainAvailable: true, serverReceiveMaximum: null, serverKeepAlive: null, earlyPublishes: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
+      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, serverMaxQos: 2, retainAvailable: true, subscribeUnavailable: 0, serverReceiveMaximum: null, serverKeepAlive: null, earlyPublishes: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
       connectSessionExpiry: null, sessionExpiry: null, receiveMaximum: null, unackedAtClose: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
       subscriptions: NO_SUBSCRIPTIONS, subscriptionsNotKept: 0, subscriptionsIncompleteAt: null, subscriptionsIncompleteReason: null, subscriptionsUnseenChangeAt: null, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
@@ -698,7 +712,11 @@ export class SessionTracker {
         break;
       case 15: this.auth(s, rec); break;
       case 2: if (rec.dir === 's2c') this.connack(s, rec); break;
-      case 8: if (rec.dir === 'c2s' && sum.packetId !== null) pendingOf(s).set(sum.packetId, { rec, time: now }); break;
+      case 8:
+        if (rec.dir !== 'c2s') break;
+        if (sum.packetId !== null) pendingOf(s).set(sum.packetId, { rec, time: now });
+        if (s.subscribeUnavailable !== 0) this.subscribeOverCapability(s, rec);
+        break;
       case 9: if (rec.dir === 's2c') this.suback(s, rec); break;
       case 10: if (rec.dir === 'c2s') this.unsubscribe(s, rec); break;
       case 14: this.disconnect(s, rec); break;
@@ -814,6 +832,12 @@ export class SessionTracker {
       const mq = props['maximum_qos'];
       if (mq === 0 || mq === 1) s.serverMaxQos = mq;
       if (props['retain_available'] === 0 || props['retain_available'] === false) s.retainAvailable = false;
+      if (version === 5) {
+        const off = (v: unknown): boolean => v === 0 || v === false;
+        s.subscribeUnavailable = (off(props['wildcard_subscription_available']) ? SUB_WILDCARD : 0)
+          | (off(props['subscription_identifier_available']) ? SUB_ID : 0)
+          | (off(props['shared_subscription_available']) ? SUB_SHARED : 0);
+      }
       const rm = props['receive_maximum'];
       if (typeof rm === 'number' && rm > 0) s.serverReceiveMaximum = rm;
     }
@@ -851,6 +875,8 @@ export class SessionTracker {
         if (a !== null && s.topicAliasMaxC2s !== null && a > s.topicAliasMaxC2s) this.aliasOverMaximum(s, r, a, s.topicAliasMaxC2s);
       }
     }
+    // SUBSCRIBEs sent before this CONNACK (not answered yet): the broker reads them after it.
+    if (s.subscribeUnavailable !== 0) for (const p of s.pendingSubscribe.values()) this.subscribeOverCapability(s, p.rec);
     const cid = effectiveClientId(s);
     for (const old of s.pendingTakeover) {
       // Its client sent DISCONNECT while this CONNECT was being answered: it ended the
@@ -1189,6 +1215,45 @@ export class SessionTracker {
         `A PUBLISH with RETAIN 1 from ${who(s)}, but the broker announced Retain Available 0 in its CONNACK${frame} [MQTT-3.2.2-14]: the broker does not route it and treats it as a protocol error (mosquitto 2.0.11, retain_available false, answers DISCONNECT 0x9A Retain not supported); publish with RETAIN 0`,
         { retain_available: 0 }, at);
     }
+  }
+
+  /**
+   * A client SUBSCRIBE that uses a subscription feature the broker's CONNACK said it lacks:
+   * a wildcard filter at Wildcard Subscription Available 0, a Subscription Identifier at
+   * Subscription Identifiers Available 0, a $share/ filter at Shared Subscription Available
+   * 0. Each is a protocol error (MQTT 5 §3.2.2.3.11 to §3.2.2.3.13; no numbered statement):
+   * the broker refuses the filter in its SUBACK (0xA2, 0xA1, 0x9E) or closes the connection
+   * with a DISCONNECT of that code. mosquitto 2.0.11 cannot switch these off (it announces
+   * none of them and grants all three); brokers that can (HiveMQ, EMQX, cloud brokers)
+   * answer as above. SUBSCRIBE is rare: this costs what it needs.
+   */
+  private subscribeOverCapability(s: Session, rec: PacketRecord): void {
+    const off = s.subscribeUnavailable;
+    const subs = rec.summary.subscriptions ?? [];
+    const at = s.connackFrame;
+    const frame = at !== null ? ` (frame ${at})` : '';
+    const check = (bit: number, violation: string, property: string, key: string, spec: string, code: number, test: (f: string) => boolean, what: string, instead: string): void => {
+      if ((off & bit) === 0) return;
+      const hits: string[] = [];
+      let count = 0;
+      if (bit === SUB_ID) count = rec.summary.properties?.['subscription_identifier'] !== undefined ? 1 : 0;
+      else for (const r of subs) if (test(r.filter) && ++count <= CAP_FILTERS_NAMED) hits.push(r.filter);
+      if (count === 0) return;
+      const named = bit === SUB_ID ? what
+        : `${what}${count === 1 ? '' : 's'} ${hits.map((f) => `'${f}'`).join(', ')}${count > hits.length ? ` and ${(count - hits.length).toLocaleString('en-US')} more` : ''}`;
+      const name = codeName(T_SUBACK, code, 5);
+      const hex = `0x${code.toString(16).toUpperCase()}`;
+      this.violation(s, rec, 'error', violation, spec,
+        `A SUBSCRIBE from ${who(s)} uses ${named}, but the broker announced ${property} 0 in its CONNACK${frame}: by MQTT 5 §${spec.slice(5)} that is a protocol error, and the broker refuses ${bit === SUB_ID ? 'its subscriptions' : count === 1 ? 'that filter' : 'those filters'} with SUBACK ${hex} (${name}) or closes the connection with DISCONNECT ${hex}; ${instead}`,
+        { [key]: 0, reason_code: code, ...(bit === SUB_ID ? { subscription_identifier: rec.summary.properties?.['subscription_identifier'] } : { filters: hits, filter_count: count }) }, at);
+    };
+    check(SUB_WILDCARD, 'wildcard-subscription-not-available', 'Wildcard Subscription Available', 'wildcard_subscription_available', 'MQTT-3.2.2.3.11', 0xa2,
+      (f) => { const t = parseFilter(f).topicFilter; return t.includes('+') || t.includes('#'); },
+      'the wildcard filter', 'subscribe to each topic by its full name');
+    check(SUB_ID, 'subscription-identifier-not-available', 'Subscription Identifiers Available', 'subscription_identifier_available', 'MQTT-3.2.2.3.12', 0xa1,
+      () => false, 'a Subscription Identifier', 'subscribe without one and tell messages apart by their topic');
+    check(SUB_SHARED, 'shared-subscription-not-available', 'Shared Subscription Available', 'shared_subscription_available', 'MQTT-3.2.2.3.13', 0x9e,
+      (f) => parseFilter(f).shareGroup !== null, 'the shared subscription filter', 'subscribe without the $share/ prefix (every subscriber then gets every message)');
   }
 
   /**
