@@ -8,3 +8,8 @@ const origin = performance.timeOrigin;
 export function nowUs(): number {
   return Math.round((origin + performance.now()) * 1000);
 }
+
+/** performance.now() (ms) at a time nowUs() gave: the decoder's time box reads chunk timestamps with it. */
+export function clockAtUs(us: number): number {
+  return us / 1000 - origin;
+}

@@ -31,6 +31,13 @@ export interface DecodeScheduleOptions {
   maxQueuedTotal?: number;
   /** Milliseconds, for the time box (default performance.now). */
   clock?: () => number;
+  /**
+   * The time box's clock (ms) at a chunk's timestamp (the µs `time` passed to data()),
+   * when those timestamps come from the same clock: a chunk's window check then reads
+   * no clock at all (performance.now() costs about 50 ns; the proxy's small reads made
+   * it one call per packet). Unset: the clock is read.
+   */
+  clockAt?: (time: number) => number;
   /** Runs `f` after the current turn's I/O (default setImmediate). */
   defer?: (f: () => void) => void;
 }
@@ -98,6 +105,7 @@ export class DecodeTap implements ConnectionTap {
   private readonly maxPerConn: number;
   private readonly maxTotal: number;
   private readonly clock: () => number;
+  private readonly clockAt: ((time: number) => number) | null;
   private readonly defer: (f: () => void) => void;
   private q: Queued[] = [];
   private head = 0;
@@ -125,6 +133,7 @@ export class DecodeTap implements ConnectionTap {
     this.maxPerConn = opts.maxQueuedPerConn ?? 256 << 10;
     this.maxTotal = opts.maxQueuedTotal ?? 64 << 20;
     this.clock = opts.clock ?? (() => performance.now());
+    this.clockAt = opts.clockAt ?? null;
     this.defer = opts.defer ?? setImmediate;
   }
 
@@ -160,10 +169,12 @@ export class DecodeTap implements ConnectionTap {
   private dataFramed(meta: ConnMeta, dir: Direction, chunk: Uint8Array, time: number, frame: number | undefined): void {
     let off = 0;
     if (this.head === this.q.length) {
-      // One clock read per chunk: the first of a window notes its start, the others compare with it.
+      // One clock read per chunk (none with clockAt): the first of a window notes its
+      // start, the others compare with it.
+      const at = this.clockAt;
       const first = this.windowStart < 0;
-      if (first) this.openWindow();
-      if (first || this.clock() - this.windowStart < this.sliceMs) {
+      if (first) this.windowStart = at !== null ? at(time) : this.clock();
+      if (first || (at !== null ? at(time) : this.clock()) - this.windowStart < this.sliceMs) {
         if (chunk.length <= this.piece) {
           this.runData(meta, dir, chunk, time, frame);
           return;

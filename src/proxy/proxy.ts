@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Engine } from '../engine/engine.js';
 import { connId, endpointString, type ConnMeta, type Endpoint } from '../model/types.js';
-import { nowUs } from './clock.js';
+import { clockAtUs, nowUs } from './clock.js';
 import { DecodeTap, TapSet } from './decode-tap.js';
 import { SocketEnd, WebSocketEnd, type End } from './ends.js';
 import { Link, type UpstreamAttempt } from './link.js';
@@ -33,7 +33,10 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     onRecord: opts.onRecord,
     maxPacketSize,
   });
-  const decode = new DecodeTap(engine, opts.onRecord, opts.frameSource, opts.decodeSchedule);
+  // With the real clock, a chunk's timestamp is the time box's clock too (DecodeTap clockAt).
+  const schedule = opts.now === undefined && opts.decodeSchedule?.clock === undefined
+    ? { ...opts.decodeSchedule, clockAt: clockAtUs } : opts.decodeSchedule;
+  const decode = new DecodeTap(engine, opts.onRecord, opts.frameSource, schedule);
   const byId = new Map<string, Link>();
   decode.throttle = (id, dir, paused) => byId.get(id)?.holdForDecoder(dir, paused);
   decode.tickFailed = (err) => log(`analysis tick failed: ${err instanceof Error ? err.message : String(err)}`);
