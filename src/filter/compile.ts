@@ -191,6 +191,13 @@ export function compileNode(node: Node): Compiled {
       case 'contains': {
         const g = getters(n.field)[side] as Getter<R>;
         const p = prepare(n.value, n.field);
+        // An empty needle, as tshark 4.0 reads it: never in text (`mqtt.topic contains ""`) nor
+        // in the whole packet (`mqtt contains ""`); in bytes (`mqtt.msg`, a slice) when there
+        // is at least one byte, so an empty payload does not contain "" either.
+        if (p.bytes.length === 0 && p.str === '') {
+          if (n.field.spec.name === 'mqtt' && !n.field.slice) return () => false;
+          return (r) => any(g(r), (v) => v instanceof Uint8Array && v.length > 0);
+        }
         const has = (v: Value): boolean => contains(v, p);
         return (r) => any(g(r), has);
       }

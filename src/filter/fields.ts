@@ -85,6 +85,15 @@ const FAST: Record<string, (rec: PacketRecord) => FieldVal> = {
   'mqtt.connack.reason_code': (r) => (r.version >= 5 ? connackCode(r) : undefined),
 };
 
+/**
+ * An MQTT 5 PUBLISH that sends an empty topic and a Topic Alias the connection knows has the
+ * alias's topic as its `mqtt.topic`, as in tshark 4.0 (its generated `[Topic: …]`); with an
+ * unknown alias it stays empty.
+ */
+function aliasedTopic(r: PacketRecord, v: FieldVal): FieldVal {
+  return v === '' && r.summary.type === PUBLISH && r.topic ? r.topic : v;
+}
+
 function connackCode(r: PacketRecord): number | undefined {
   const c = r.summary.type === CONNACK ? r.summary.connack : null;
   return c && c.returnCode >= 0 ? c.returnCode : undefined;
@@ -244,12 +253,17 @@ function mqttField(id: string): FieldSpec {
   const fast = FAST[id];
   return {
     name: id,
-    packet: fast ? fastOrTree(fast, id) : treeField(id),
+    packet: id === 'mqtt.topic' ? topicField(fastOrTree(fast!, id)) : fast ? fastOrTree(fast, id) : treeField(id),
     fast: fast !== undefined,
     numeric: !TEXT_IDS.has(id),
     bytes: BYTES_IDS.has(id),
     ...(id === 'mqtt.msgtype' ? { coerce: coerceType } : {}),
   };
+}
+
+/** `mqtt.topic` also from the tree (a malformed PUBLISH): the alias's topic for an empty one. */
+function topicField(get: (rec: PacketRecord) => FieldVal): (rec: PacketRecord) => FieldVal {
+  return (rec) => aliasedTopic(rec, get(rec));
 }
 
 function alias(name: string, id: string): FieldSpec {
