@@ -289,6 +289,17 @@ export function publishRefused(s: Session, rec: PacketRecord): boolean {
     || (sum.topicAlias !== null && clientAliasRefused(s, sum.topicAlias));
 }
 
+/**
+ * The largest client packet mosquitto 2.0.11 takes with max_packet_size `limit`: it refuses
+ * a packet whose Remaining Length + 1 is above the limit, so the largest it takes has a
+ * Remaining Length of limit - 1, and is limit + the 1 to 4 bytes of that Remaining Length.
+ */
+export function mosquittoPacketLimit(limit: number): number {
+  if (limit <= 0) return limit;
+  const r = limit - 1;
+  return limit + (r < 128 ? 1 : r < 16_384 ? 2 : r < 2_097_152 ? 3 : 4);
+}
+
 export function effectiveClientId(s: Session): string | null {
   return s.assignedClientId ?? (s.clientId === '' ? null : s.clientId);
 }
@@ -1185,15 +1196,25 @@ export class SessionTracker {
     });
   }
 
-  /** A packet larger than the Maximum Packet Size its receiver announced (MQTT 5). */
+  /**
+   * A packet larger than the Maximum Packet Size its receiver announced (MQTT 5). The limit
+   * counts the whole packet [MQTT-3.2.2-15], but mosquitto 2.0.11 (max_packet_size) compares
+   * it with the Remaining Length + 1, leaving out the Remaining Length's own bytes: it takes
+   * and routes a client packet up to mosquittoPacketLimit() bytes, and answers DISCONNECT
+   * 0x95 only above that (checked on the wire: limit 200 takes 201 and 202 bytes, not 203).
+   */
   private tooLarge(s: Session, rec: PacketRecord, limit: number): void {
     const c2s = rec.dir === 'c2s';
     const spec = c2s ? 'MQTT-3.2.2-15' : 'MQTT-3.1.2-24';
     const from = c2s ? 'CONNACK' : 'CONNECT';
     const at = c2s ? s.connackFrame : s.connectFrame;
+    const lenient = c2s ? mosquittoPacketLimit(limit) : limit;
+    const answer = rec.size <= lenient
+      ? `; a broker that keeps to it answers DISCONNECT 0x95 Packet too large, but mosquitto 2.0.11 takes and routes it (it counts its max_packet_size without the ${lenient - limit} Remaining Length byte(s), so it refuses only packets above ${lenient} bytes)`
+      : `; the ${c2s ? 'broker' : 'client'} treats it as a protocol error (DISCONNECT 0x95 Packet too large)`;
     this.violation(s, rec, 'error', 'packet-exceeds-maximum-packet-size', spec,
-      `A ${packetName(rec.summary.type)} of ${rec.size} bytes from ${c2s ? who(s) : `the broker to ${who(s)}`} is larger than the Maximum Packet Size of ${limit} bytes the ${c2s ? 'broker' : 'client'} announced in its ${from}${at !== null ? ` (frame ${at})` : ''} [${spec}]; the ${c2s ? 'broker' : 'client'} treats it as a protocol error (DISCONNECT 0x95 Packet too large)`,
-      { size: rec.size, maximum_packet_size: limit, packet_type: packetName(rec.summary.type) }, at);
+      `A ${packetName(rec.summary.type)} of ${rec.size} bytes from ${c2s ? who(s) : `the broker to ${who(s)}`} is larger than the Maximum Packet Size of ${limit} bytes the ${c2s ? 'broker' : 'client'} announced in its ${from}${at !== null ? ` (frame ${at})` : ''} [${spec}]${answer}`,
+      { size: rec.size, maximum_packet_size: limit, packet_type: packetName(rec.summary.type), ...(rec.size <= lenient ? { mosquitto_refuses_above: lenient } : {}) }, at);
   }
 
   /**

@@ -1,0 +1,106 @@
+// The broker's MQTT 5 Maximum Packet Size counts the whole packet [MQTT-3.2.2-15], but
+// mosquitto 2.0.11 (max_packet_size) compares it with the Remaining Length + 1, leaving out
+// the Remaining Length's own bytes: with max_packet_size 200 it takes and routes PUBLISHes of
+// 201 and 202 bytes and answers DISCONNECT 0x95 only from 203. The protocol-violation still
+// fires (the client broke the rule) but must not claim a DISCONNECT that never comes.
+import { describe, expect, it } from 'vitest';
+import { mosquittoPacketLimit } from '../../src/analysis/sessions.js';
+import type { Finding } from '../../src/model/packet.js';
+import { Harness, type Conn } from './engine-harness.js';
+import { sleep, Tap } from './mosquitto-tap.js';
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+
+const CONNECT = hex([
+  '10 0e', // CONNECT, remaining length 14
+  '00 04 4d 51 54 54', // protocol name "MQTT"
+  '05', // protocol level 5
+  '02', // connect flags: Clean Start
+  '00 3c', // keep alive 60 s
+  '00', // property length 0
+  '00 01 63', // client id "c"
+].join(''));
+
+const CONNACK_20 = hex([
+  '20 08', // CONNACK, remaining length 8
+  '00', // acknowledge flags: session present 0
+  '00', // reason code 0x00 Success
+  '05', // property length 5
+  '27 00 00 00 14', // Maximum Packet Size 20
+].join(''));
+
+const PUBLISH_21 = hex([
+  '30 13', // PUBLISH QoS 0, remaining length 19: 21 bytes in all
+  '00 01 74', // topic "t"
+  '00', // property length 0
+  '78'.repeat(15), // payload: 15 x "x"
+].join(''));
+
+const PUBLISH_22 = hex([
+  '30 14', // PUBLISH QoS 0, remaining length 20: 22 bytes in all
+  '00 01 74', // topic "t"
+  '00', // property length 0
+  '78'.repeat(16), // payload: 16 x "x"
+].join(''));
+
+const tooLarge = (fs: Finding[]) => fs.filter((f) => f.extra?.['violation'] === 'packet-exceeds-maximum-packet-size');
+
+function feed(h: Harness, c: Conn, dir: 'c2s' | 's2c', bytes: Uint8Array): void {
+  h.engine.data(c.meta.id, dir, bytes, h.time, ++h.frame);
+}
+
+describe('mosquittoPacketLimit', () => {
+  it('is the limit plus the bytes of a Remaining Length of limit - 1', () => {
+    expect(mosquittoPacketLimit(20)).toBe(21); // Remaining Length 19: 1 byte
+    expect(mosquittoPacketLimit(128)).toBe(129); // 127: 1 byte
+    expect(mosquittoPacketLimit(129)).toBe(131); // 128: 2 bytes
+    expect(mosquittoPacketLimit(200)).toBe(202); // 199: 2 bytes
+    expect(mosquittoPacketLimit(16_385)).toBe(16_388); // 16,384: 3 bytes
+  });
+});
+
+describe('a client packet over the CONNACK Maximum Packet Size', () => {
+  it('within the Remaining Length bytes: a violation that says mosquitto takes it; past them: DISCONNECT 0x95', () => {
+    const h = new Harness();
+    const c = h.conn(5);
+    feed(h, c, 'c2s', CONNECT); // frame 1
+    feed(h, c, 's2c', CONNACK_20); // frame 2
+    feed(h, c, 'c2s', PUBLISH_21); // frame 3
+    feed(h, c, 'c2s', PUBLISH_22); // frame 4
+    h.end();
+    const v = tooLarge(h.findings);
+    expect(v.map((f) => [f.extra?.['size'], f.extra?.['maximum_packet_size'], f.extra?.['mosquitto_refuses_above']])).toEqual([[21, 20, 21], [22, 20, undefined]]);
+    expect(v[0]!.text).toContain('mosquitto 2.0.11 takes and routes it (it counts its max_packet_size without the 1 Remaining Length byte(s), so it refuses only packets above 21 bytes)');
+    expect(v[0]!.text).not.toContain('treats it as a protocol error');
+    expect(v[1]!.text).toContain('the broker treats it as a protocol error (DISCONNECT 0x95 Packet too large)');
+  });
+});
+
+describe('against mosquitto 2.0.11 with max_packet_size 200', () => {
+  it('202 bytes are routed and 203 bytes disconnected (0x95), as the findings say', async () => {
+    const tap = await Tap.startConf(['max_packet_size 200']);
+    const s = await tap.client('s', 'u', 5);
+    s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 't', qos: 0, nl: false, rap: false, rh: 0 }] });
+    await s.waitFor('suback');
+    const answers: Record<string, unknown[]> = {};
+    // Fixed header 3 bytes (Remaining Length >= 128), topic "t" 3, property length 1.
+    for (const [id, size] of [['a', 200], ['b', 202], ['c', 203]] as const) {
+      const p = await tap.client(id, 'u', 5);
+      p.send({ cmd: 'publish', topic: 't', payload: Buffer.from(id.repeat(size - 7)), qos: 0, retain: false, dup: false });
+      if (id === 'c') {
+        const d = await p.waitFor('disconnect') as { reasonCode: number };
+        expect(d.reasonCode).toBe(0x95);
+        await p.closedByBroker();
+      } else {
+        await sleep(150);
+      }
+      answers[id] = p.got.map((x) => x.cmd);
+    }
+    expect(answers).toEqual({ a: ['connack'], b: ['connack'], c: ['connack', 'disconnect'] });
+    expect(s.payloads().map((x) => [x[0], x.length + 7])).toEqual([['a', 200], ['b', 202]]);
+    const v = tooLarge(await tap.end(3000));
+    expect(v.map((f) => [f.clientId, f.extra?.['size']])).toEqual([['b', 202], ['c', 203]]);
+    expect(v[0]!.text).toContain('but mosquitto 2.0.11 takes and routes it');
+    expect(v[1]!.text).toContain('DISCONNECT 0x95 Packet too large');
+  });
+});
