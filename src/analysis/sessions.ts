@@ -270,7 +270,8 @@ export function outlivesConnection(s: Session): boolean {
 /**
  * A client PUBLISH the broker refuses for its Topic Alias: 0 [MQTT-3.3.2-8], or above the
  * Topic Alias Maximum of the CONNACK [MQTT-3.3.2-9]. mosquitto 2.0.11 answers DISCONNECT
- * 0x94 (Topic Alias invalid) and routes nothing, whatever the QoS.
+ * 0x94 (Topic Alias invalid) to the latter and 0x81 (Malformed Packet) to alias 0 (checked
+ * on the wire), and routes nothing, whatever the QoS.
  */
 export function clientAliasRefused(s: Session, alias: number): boolean {
   return alias === 0 || (s.topicAliasMaxC2s !== null && alias > s.topicAliasMaxC2s);
