@@ -887,8 +887,14 @@ export class SessionTracker {
         if (a !== null && s.topicAliasMaxC2s !== null && a > s.topicAliasMaxC2s) this.aliasOverMaximum(s, r, a, s.topicAliasMaxC2s);
       }
     }
-    // SUBSCRIBEs sent before this CONNACK (not answered yet): the broker reads them after it.
-    if (s.subscribeUnavailable !== 0) for (const p of s.pendingSubscribe.values()) this.subscribeOverCapability(s, p.rec);
+    // SUBSCRIBEs sent before this CONNACK (not answered yet): the broker reads them after it,
+    // against the features and the Maximum Packet Size it announced.
+    if (s.subscribeUnavailable !== 0 || s.serverMaxPacketSize !== null) {
+      for (const p of s.pendingSubscribe.values()) {
+        if (s.serverMaxPacketSize !== null && p.rec.size > s.serverMaxPacketSize) this.tooLarge(s, p.rec, s.serverMaxPacketSize);
+        if (s.subscribeUnavailable !== 0) this.subscribeOverCapability(s, p.rec);
+      }
+    }
     const cid = effectiveClientId(s);
     for (const old of s.pendingTakeover) {
       // Its client sent DISCONNECT while this CONNECT was being answered: it ended the

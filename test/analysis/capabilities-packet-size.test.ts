@@ -43,6 +43,14 @@ const PUBLISH_22 = hex([
   '78'.repeat(16), // payload: 16 x "x"
 ].join(''));
 
+const SUBSCRIBE_25 = hex([
+  '82 17', // SUBSCRIBE (flags 0010), remaining length 23: 25 bytes in all
+  '00 01', // packet id 1
+  '00', // property length 0
+  '00 11 61 2f' + '62'.repeat(15), // topic filter "a/" + 15 x "b"
+  '00', // subscription options: QoS 0
+].join(''));
+
 const tooLarge = (fs: Finding[]) => fs.filter((f) => f.extra?.['violation'] === 'packet-exceeds-maximum-packet-size');
 
 function feed(h: Harness, c: Conn, dir: 'c2s' | 's2c', bytes: Uint8Array): void {
@@ -73,6 +81,31 @@ describe('a client packet over the CONNACK Maximum Packet Size', () => {
     expect(v[0]!.text).toContain('mosquitto 2.0.11 takes and routes it (it counts its max_packet_size without the 1 Remaining Length byte(s), so it refuses only packets above 21 bytes)');
     expect(v[0]!.text).not.toContain('treats it as a protocol error');
     expect(v[1]!.text).toContain('the broker treats it as a protocol error (DISCONNECT 0x95 Packet too large)');
+  });
+});
+
+describe('a SUBSCRIBE sent before the CONNACK', () => {
+  it('is checked against the Maximum Packet Size when the CONNACK comes', () => {
+    const h = new Harness();
+    const c = h.conn(5);
+    feed(h, c, 'c2s', CONNECT); // frame 1
+    feed(h, c, 'c2s', SUBSCRIBE_25); // frame 2, before the CONNACK [MQTT-3.1.4-5]
+    feed(h, c, 's2c', CONNACK_20); // frame 3
+    h.end();
+    const v = tooLarge(h.findings);
+    expect(v.map((f) => [f.extra?.['packet_type'], f.extra?.['size'], f.frames])).toEqual([['SUBSCRIBE', 25, [2, 3]]]);
+    expect(v[0]!.text).toContain('DISCONNECT 0x95 Packet too large');
+  });
+
+  it('mosquitto 2.0.11 (max_packet_size 200) reads it after its CONNACK and disconnects with 0x95', async () => {
+    const tap = await Tap.startConf(['max_packet_size 200']);
+    const filter = `a/${'b'.repeat(250)}`;
+    const c = await tap.client('e', 'u', 5, [{ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos: 0, nl: false, rap: false, rh: 0 }] }]);
+    const d = await c.waitFor('disconnect') as { reasonCode: number };
+    expect(d.reasonCode).toBe(0x95);
+    await c.closedByBroker();
+    const v = tooLarge(await tap.end(100));
+    expect(v.map((f) => [f.clientId, f.extra?.['packet_type']])).toEqual([['e', 'SUBSCRIBE']]);
   });
 });
 
