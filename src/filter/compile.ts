@@ -32,7 +32,7 @@ interface Prepared {
 }
 
 function prepare(lit: Literal, f: FieldRef): Prepared {
-  const coerced = lit.kind !== 'number' ? f.spec.coerce?.(lit.text) : undefined;
+  const coerced = lit.kind !== 'number' ? f.spec.coerce?.(lit.text) ?? f.spec.labels?.value(lit.text) : undefined;
   let num = NaN;
   let str = lit.text;
   if (lit.kind === 'number') num = lit.num!;

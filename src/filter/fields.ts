@@ -7,6 +7,7 @@ import { hasDupQosIn31, PACKET_TYPES } from '../protocol/packet-types.js';
 import { PROPERTIES } from '../protocol/properties.js';
 import { BinaryField } from '../dissect/walker.js';
 import { ENTRIES_ITEMISED } from '../dissect/packets/list-cap.js';
+import { labelsOf, labelValue } from './wireshark-labels.js';
 
 /** A single field value as the filter sees it. Binary data (payload, password) is a Uint8Array. */
 export type Value = number | string | boolean | Uint8Array | null;
@@ -32,6 +33,8 @@ export interface FieldSpec {
   bytes?: boolean;
   /** The text values the field can have (`dir`: c2s, s2c): any other can never match. */
   values?: readonly string[];
+  /** Wireshark's value labels of a number id (`"Publish Message"` is 3), as tshark takes them. */
+  labels?: { value(text: string): number | undefined; names: readonly string[] };
 }
 
 const TYPE_NUM = new Map<string, number>(PACKET_TYPES.slice(1).map((p) => [p.name.toLowerCase(), p.type]));
@@ -251,7 +254,9 @@ const BYTES_IDS: ReadonlySet<string> = new Set([
 
 function mqttField(id: string): FieldSpec {
   const fast = FAST[id];
+  const names = labelsOf(id);
   return {
+    ...(names.length > 0 ? { labels: { value: (text: string) => labelValue(id, text), names } } : {}),
     name: id,
     packet: id === 'mqtt.topic' ? topicField(fastOrTree(fast!, id)) : fast ? fastOrTree(fast, id) : treeField(id),
     fast: fast !== undefined,

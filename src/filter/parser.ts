@@ -217,8 +217,15 @@ class Parser {
     if (ord === '<' || ord === '<=' || ord === '>' || ord === '>=') {
       this.fail('bad-operand', `a slice is bytes: compare it with ==, !=, contains or in (Wireshark orders bytes by length first, which is rarely what '${op.text}' means)`, op.pos);
     }
-    const sub: FieldRef = { ...field, spec: { ...field.spec, bytes: true, numeric: false, coerce: undefined }, slice: sl.slice! };
+    const sub: FieldRef = { ...field, spec: { ...field.spec, bytes: true, numeric: false, coerce: undefined, labels: undefined }, slice: sl.slice! };
     return this.test({ ...t, kind: 'ident' }, sub);
+  }
+
+  /** The Wireshark label of the field closest to a misspelt one (`Connection Acepted`), or undefined. */
+  private labelSuggestion(spec: FieldRef['spec'], text: string): string | undefined {
+    if (!spec.labels) return undefined;
+    const low = suggest(text, spec.labels.names.map((n) => n.toLowerCase()));
+    return low === undefined ? undefined : spec.labels.names.find((n) => n.toLowerCase() === low);
   }
 
   /** A word compared with a packet-type field must name a type: `type == publsh` would match nothing. */
@@ -229,19 +236,25 @@ class Parser {
       this.fail('bad-operand', `${field.written} is a 4-bit packet type: '${v.text}' can never match it (0-15, or a name such as publish)`, v.pos);
     }
     if (v.kind === 'number') return;
+    // Wireshark's label of the value (`mqtt.conack.val == "Connection Accepted"`), as tshark takes it.
+    if (spec.labels?.value(v.text) !== undefined) return;
     if (spec.coerce) {
       if (spec.coerce(v.text) !== undefined) return;
       if (v.kind === 'string' && /^\s*\d+\s*$/.test(v.text)) {
         if (Number(v.text) <= 15) return;
         this.fail('bad-operand', `${field.written} is a 4-bit packet type: '${v.text.trim()}' can never match it (0-15, or a name such as publish)`, v.pos);
       }
-      const s = suggest(v.text, TYPE_NAMES);
+      const s = suggest(v.text, TYPE_NAMES) ?? this.labelSuggestion(spec, v.text);
       this.fail('bad-operand', `'${v.text}' is not a packet type${s ? `; did you mean '${s}'?` : ' (connect, connack, publish, puback, … auth, or a number 0-15)'}`, v.pos);
     }
     // A number field compared with text it can never equal (`retain == yes`, `mqtt.qos == high`).
     if (spec.numeric) {
       if (v.text.trim() !== '' && Number.isFinite(Number(v.text))) return;
       if (v.kind === 'word' && /^(true|false)$/i.test(v.text)) return;
+      if (spec.labels) {
+        const s = this.labelSuggestion(spec, v.text);
+        if (s) this.fail('bad-operand', `${field.written} is a number: '${v.text}' is not one of its Wireshark labels; did you mean '${s}'? (or write a number such as 1 or 0x1a)`, v.pos);
+      }
       this.fail('bad-operand', `${field.written} is a number: '${v.text}' can never match it (write a number such as 1 or 0x1a${/^(mqtt\.(retain|dupflag|conflag\.\w+|sub\.(nl|rap))|retain|dup)$/i.test(field.written) ? ', or true/false' : ''})`, v.pos);
     }
     // A field with a closed set of values (`dir`, `finding`, `severity`) compared with another.

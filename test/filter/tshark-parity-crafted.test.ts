@@ -13,6 +13,7 @@ import { PcapConversationEncoder, pcapGlobalHeader } from '../../src/capture/pca
 import { readCaptureFile } from '../../src/capture/read-capture.js';
 import { Engine } from '../../src/engine/engine.js';
 import { compileFilter } from '../../src/filter/index.js';
+import { labelsOf } from '../../src/filter/wireshark-labels.js';
 import type { PacketRecord } from '../../src/model/packet.js';
 import { requireBinary } from '../helpers/peers.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -94,6 +95,18 @@ const FILTERS = [
   'mqtt.prop_value == ""',
   'mqtt.property.content_type == ""',
   'mqtt.puback.reason_code == 16',
+  // Wireshark's value labels in place of the number, in any case.
+  'mqtt.msgtype == "Publish Message"',
+  'mqtt.msgtype == "publish ack"',
+  'mqtt.msgtype in {"Connect Command", "Disconnect Req"}',
+  'mqtt.msgtype > "Publish Message"',
+  'mqtt.conack.val == "Connection Accepted"',
+  'mqtt.connack.reason_code == "Success"',
+  'mqtt.puback.reason_code == "No matching subscribers"',
+  'mqtt.qos == "At least once delivery (Acknowledged deliver)"',
+  'mqtt.ver == "MQTT v5.0"',
+  'mqtt.property_id == "Topic Alias"',
+  'mqtt.property_id != "User Property"',
 ];
 
 let file = '';
@@ -165,5 +178,21 @@ describe('a filter selects the frames tshark -Y selects, on crafted edge cases',
     // Only the CONNECT of the client that named itself so; the assigned id is `client`.
     expect(ourFrames('mqtt.clientid == "assigned-id"')).toEqual(frameOf((r) => r.summary.type === 1 && r.summary.connect?.clientId === 'assigned-id'));
     expect(ourFrames('client == "assigned-id"').length).toBeGreaterThan(2);
+  });
+
+  it('the value labels are those of tshark -G values', async () => {
+    const { stdout } = await run(tshark, ['-G', 'values'], { maxBuffer: 1 << 28 });
+    // Ids named otherwise here; mqtt.subscription_options_qos has mqtt.sub.qos's labels.
+    const here: Record<string, string> = { 'mqtt.property.max_qos': 'mqtt.property.maximum_qos', 'mqtt.subscription_options_retain': 'mqtt.sub.rh', 'mqtt.subscription_options_qos': 'mqtt.sub.qos' };
+    const theirs = new Map<string, string[]>();
+    for (const line of stdout.split('\n')) {
+      const [v, id, , label] = line.split('\t');
+      if (v !== 'V' || !id?.startsWith('mqtt.') || label === undefined) continue;
+      const key = here[id] ?? id;
+      if (id === 'mqtt.subscription_options_qos') continue;
+      theirs.set(key, [...(theirs.get(key) ?? []), label]);
+    }
+    expect(theirs.size).toBe(19);
+    for (const [id, labels] of theirs) expect([id, labelsOf(id)]).toEqual([id, labels]);
   });
 });
