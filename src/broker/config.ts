@@ -10,7 +10,6 @@
 import { AclFileError, readConfigText } from '../acl/errors.js';
 import { firstWord, keywordProblem, showWord, trimC } from '../acl/mosquitto-text.js';
 import { isMosquittoDirective } from './mosquitto-directives.js';
-import { MAX_INFLIGHT_MESSAGES } from './inflight.js';
 
 export interface MosquittoConfig {
   path: string;
@@ -160,20 +159,14 @@ export function parseMosquittoConf(text: string, path: string): MosquittoConfig 
         if (n > 65535) fail(`max_inflight_messages must be <= 65535, got '${showWord(w!)}' (mosquitto refuses to start)`);
         // 0, a negative value and 65535 are "no limit" to mosquitto 2.0.11 (checked).
         cfg.maxInflightMessages = n <= 0 || n === 65535 ? 0 : n;
-        // Both engines of `mqttscope broker` keep mosquitto's default window of 20 (startBroker
-        // applies another one only when given maxInflightMessages, which the command does not
-        // pass yet, nor does startMosquitto's generated config): any other value is not applied.
-        if (cfg.maxInflightMessages !== MAX_INFLIGHT_MESSAGES) {
-          const wants = cfg.maxInflightMessages === 0 ? 'no limit (what mosquitto reads from it)' : `a window of ${n}`;
-          cfg.warnings.push(`${path}:${lineNo}: 'max_inflight_messages' is not applied: mqttscope broker keeps mosquitto's default of 20 unacknowledged QoS 1/2 deliveries per client `
-            + `(with --broker mosquitto too), where this file asks for ${wants}; to test flow control with it, run mosquitto -c ${path} yourself with mqttscope proxy in front of it`);
-        }
+        // Applied by both engines of `mqttscope broker` (startBroker, and the managed
+        // mosquitto's generated config): 0 is no limit.
         break;
       }
       default: {
         if (isMosquittoDirective(key)) {
           // Not the bundled broker only: a managed mosquitto gets a config of its own, made from the keys above.
-          cfg.warnings.push(`${path}:${lineNo}: '${key}' is ignored: mqttscope applies only listener, port, allow_anonymous, password_file, acl_file, per_listener_settings and max_queued_messages, also with --broker mosquitto; for the rest, run mosquitto -c ${path} yourself with mqttscope proxy in front of it`);
+          cfg.warnings.push(`${path}:${lineNo}: '${key}' is ignored: mqttscope applies only listener, port, allow_anonymous, password_file, acl_file, per_listener_settings, max_queued_messages and max_inflight_messages, also with --broker mosquitto; for the rest, run mosquitto -c ${path} yourself with mqttscope proxy in front of it`);
           break;
         }
         const why = keywordProblem(key, lineNo, raw);

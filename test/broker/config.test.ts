@@ -10,7 +10,7 @@ describe('mosquitto.conf subset', () => {
     const cfg = parseMosquittoConf('# conf\nlistener 1884 127.0.0.1\nallow_anonymous false\npassword_file /etc/mosquitto/passwd\nacl_file /etc/mosquitto/acl\npersistence true\n', 'm.conf');
     expect(cfg.listeners).toEqual([{ port: 1884, host: '127.0.0.1', line: 2 }]);
     expect(cfg).toMatchObject({ allowAnonymous: false, passwordFile: '/etc/mosquitto/passwd', aclFile: '/etc/mosquitto/acl' });
-    expect(cfg.warnings).toEqual(["m.conf:6: 'persistence' is ignored: mqttscope applies only listener, port, allow_anonymous, password_file, acl_file, per_listener_settings and max_queued_messages, also with --broker mosquitto; for the rest, run mosquitto -c m.conf yourself with mqttscope proxy in front of it"]);
+    expect(cfg.warnings).toEqual(["m.conf:6: 'persistence' is ignored: mqttscope applies only listener, port, allow_anonymous, password_file, acl_file, per_listener_settings, max_queued_messages and max_inflight_messages, also with --broker mosquitto; for the rest, run mosquitto -c m.conf yourself with mqttscope proxy in front of it"]);
   });
 
   it.each([

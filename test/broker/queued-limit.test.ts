@@ -25,10 +25,10 @@ describe('max_queued_messages in mosquitto.conf', () => {
     expect(() => parseMosquittoConf('listener 1884\nmax_queued_messages\n', 'm.conf')).toThrow("m.conf:2: 'max_queued_messages' needs a number");
   });
 
-  it('warns that max_inflight_messages other than 20 is not applied, naming file and line', () => {
+  it('reads max_inflight_messages without a warning (both engines apply it)', () => {
     const cfg = parseMosquittoConf('listener 1884\nmax_inflight_messages 5\n', 'm.conf');
-    expect(cfg.warnings).toHaveLength(1);
-    expect(cfg.warnings[0]).toMatch(/^m\.conf:2: 'max_inflight_messages' is not applied: .*default of 20 .*a window of 5\b.*mqttscope proxy in front of it$/);
+    expect(cfg.maxInflightMessages).toBe(5);
+    expect(cfg.warnings).toEqual([]);
   });
 });
 

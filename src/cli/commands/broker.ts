@@ -27,8 +27,8 @@ Options:
   --port N            TCP port (default 1883, or the config's listener)
   --host H            address to listen on (default 127.0.0.1)
   -c, --config FILE   mosquitto.conf subset: listener, port, allow_anonymous,
-                      password_file, acl_file, per_listener_settings, max_queued_messages
-                      (other mosquitto directives are ignored with a warning; what
+                      password_file, acl_file, per_listener_settings, max_queued_messages,
+                      max_inflight_messages (other mosquitto directives are ignored with a warning; what
                       mosquitto refuses is an error FILE:LINE)
   --passwd FILE       mosquitto password_file (plain text or $7$/$6$ hashes)
   --acl FILE          mosquitto acl_file
@@ -88,6 +88,8 @@ export async function run(argv: string[]): Promise<number> {
   let allowAnonymous: boolean | undefined = values['allow-anonymous'] ? true : undefined;
   // max_queued_messages from -c (mosquitto's default, 1,000, when absent).
   let maxQueuedMessages: number | undefined;
+  // max_inflight_messages from -c (mosquitto's default, 20, when absent; 0 = no limit).
+  let maxInflightMessages: number | undefined;
   try {
     if (values.config) {
       const cfg = await loadMosquittoConf(values.config);
@@ -99,6 +101,7 @@ export async function run(argv: string[]): Promise<number> {
       passwd = cfg.passwordFile;
       acl = cfg.aclFile;
       maxQueuedMessages = cfg.maxQueuedMessages;
+      maxInflightMessages = cfg.maxInflightMessages;
       // mosquitto 2.0: allow_anonymous defaults to false once a listener is declared; a file
       // without one starts mosquitto in "local only mode", where it defaults to true
       // (password_file or not: users in it must still give their password).
@@ -125,13 +128,15 @@ export async function run(argv: string[]): Promise<number> {
     let gaveUp: (() => void) | null = null;
     let failed = false;
     if (engine === 'aedes') {
-      running = await startBroker({ host, port, passwd, acl: aclFile, allowAnonymous, onEvent: log, ...(maxQueuedMessages !== undefined ? { maxQueuedMessages } : {}) });
+      running = await startBroker({ host, port, passwd, acl: aclFile, allowAnonymous, onEvent: log, ...(maxQueuedMessages !== undefined ? { maxQueuedMessages } : {}),
+        ...(maxInflightMessages !== undefined ? { maxInflightMessages } : {}) });
     } else {
       // mosquitto's start-up log is held until it listens: if it refuses to start, the
       // error below carries that log, and it is printed once.
       let held: string | null = '';
       try {
         running = await startMosquitto({ host, port, passwdFile: passwd, aclFile: acl, allowAnonymous, ...(maxQueuedMessages !== undefined ? { maxQueuedMessages } : {}),
+          ...(maxInflightMessages !== undefined ? { maxInflightMessages } : {}),
           onExit: (i) => process.stderr.write(`mosquitto exited (${i.signal ?? `code ${i.code}`})\n`),
           onGiveUp: (i) => {
             process.stderr.write(`mqttscope broker: mosquitto exited (${i.signal ?? `code ${i.code}`}) after ${i.restarts} restart(s); giving up\n`);
