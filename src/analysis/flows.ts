@@ -846,15 +846,22 @@ export class FlowTracker {
    * its CONNACK and answers DISCONNECT 0x95/0x9A/0x9B/0x94), or one unanswered, marked with a
    * protocol-violation, on a connection the broker ended with DISCONNECT 0x82 (Protocol
    * Error) or 0x94 (Topic Alias invalid): mosquitto answers a Topic Alias never set 0x82.
+   * Likewise a SUBSCRIBE marked with a protocol-violation on a connection the broker ended
+   * with DISCONNECT 0xA2, 0xA1 or 0x9E (a wildcard, Subscription Identifier or shared
+   * filter after the CONNACK said Available 0): that violation is the one finding.
    */
   private withoutRefused(s: Session, cut: Live[]): Live[] {
     const d = s.disconnect;
     const byError = d !== null && d.by === 'server' && (d.reasonCode === 0x82 || d.reasonCode === 0x94);
+    // A SUBSCRIBE using what the CONNACK said the broker lacks (sessions.ts marks it with a
+    // protocol-violation) that the broker ends the connection for: 0xA2, 0xA1 or 0x9E.
+    const byCapability = d !== null && d.by === 'server' && (d.reasonCode === 0xa2 || d.reasonCode === 0xa1 || d.reasonCode === 0x9e);
     let kept: Live[] | null = null;
     for (let i = 0; i < cut.length; i++) {
       const f = cut[i]!;
-      const refused = f.dir === 'c2s' && (f.state === 'awaiting-puback' || (f.state === 'awaiting-pubrec' && !f.earlyRel))
-        && (publishRefused(s, f.r0) || (byError && f.r0.findings.includes('protocol-violation')));
+      const refused = f.dir === 'c2s' && (((f.state === 'awaiting-puback' || (f.state === 'awaiting-pubrec' && !f.earlyRel))
+        && (publishRefused(s, f.r0) || (byError && f.r0.findings.includes('protocol-violation'))))
+        || (byCapability && f.state === 'awaiting-suback' && f.r0.findings.includes('protocol-violation')));
       if (refused) {
         kept ??= cut.slice(0, i);
         this.finish(f, 'rejected');
