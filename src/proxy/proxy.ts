@@ -246,6 +246,20 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     ws.once('close', release);
   };
 
+  /**
+   * A finding about a WebSocket connection's framing, which the engine never sees. It
+   * follows every record decoded so far (the decoder's queue is emptied first), and
+   * carries the client id and user name of the connection's CONNECT when it was decoded.
+   */
+  const wsFinding = (meta: ConnMeta, severity: 'warn' | 'error', text: string, extra: Record<string, unknown>): void => {
+    decode.flush();
+    const who = identityOf(engine, meta);
+    opts.onRecord({
+      kind: 'finding', code: 'protocol-violation', severity, time: now(), conn: meta.id,
+      clientId: who.clientId, username: who.username, frames: [], topic: null, text, extra,
+    });
+  };
+
   let httpServer: http.Server | null = null;
   let wss: WebSocketServer | null = null;
   let wsAddress: Endpoint | null = null;
@@ -284,6 +298,16 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       // broken WebSocket instead of naming the text frame.
       skipUTF8Validation: true,
       handleProtocols: (protocols) => WS_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
+      // Subprotocols offered, none of them MQTT's: ws would upgrade without one, and the
+      // client then fails the handshake itself, with nothing said here. mosquitto 2.0.11
+      // closes such a connection; so does the proxy, with a line naming what was offered.
+      verifyClient: (info: { req: http.IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+        const offered = offeredProtocols(info.req);
+        if (offered.length === 0 || offered.some((p) => WS_PROTOCOLS.includes(p))) { done(true); return; }
+        const who = endpointString({ host: normalizeHost(info.req.socket.remoteAddress), port: info.req.socket.remotePort ?? 0 });
+        log(`client ${who} offered WebSocket subprotocol(s) ${offered.join(', ')}, not mqtt; MQTT over WebSocket needs subprotocol mqtt [MQTT-6.0.0-3]; refusing the upgrade (400)`);
+        done(false, 400, 'MQTT over WebSocket needs subprotocol mqtt');
+      },
     });
     // Listen errors are reported by listenOn through the http server; ws re-emits them here.
     wss.on('error', () => {});
@@ -291,6 +315,13 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       const sock = req.socket;
       const meta = metaOf(sock, 'ws');
       watchUnfinished(ws, sock, meta);
+      if (ws.protocol === '') {
+        // No subprotocol offered at all. mosquitto 2.0.11 upgrades such a connection but hands
+        // its bytes to no MQTT handler: the CONNECT goes unanswered and the connection hangs.
+        // The proxy forwards it (the broker behind it may accept it), and says so.
+        log(`client ${endpointString(meta.client)} offered no WebSocket subprotocol; MQTT over WebSocket must offer mqtt [MQTT-6.0.0-3] (mosquitto 2.0.11 never answers its CONNECT); forwarding it anyway`);
+        wsFinding(meta, 'warn', `the client offered no WebSocket subprotocol; an MQTT client must offer "mqtt" and the server must select it [MQTT-6.0.0-3, MQTT-6.0.0-4]. mqttscope forwarded the connection anyway; mosquitto 2.0.11 upgrades such a connection but never passes its bytes to MQTT, so its CONNECT goes unanswered`, { note: 'websocket-no-subprotocol', spec: 'MQTT-6.0.0-3' });
+      }
       ws.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
           log(`client ${endpointString(meta.client)} sent a WebSocket message larger than ${maxWsMessage} bytes (--max-packet-size + 5); closing the connection`);
@@ -306,20 +337,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       // forwards none of it; the finding follows the packets decoded before it.
       const onTextFrame = (bytes: number): void => {
         log(`client ${endpointString(meta.client)} sent a WebSocket text frame (${bytes} bytes); MQTT over WebSocket must use binary frames [MQTT-6.0.0-1]; closing the connection (1003), the frame was not forwarded`);
-        decode.flush();
-        opts.onRecord({
-          kind: 'finding',
-          code: 'protocol-violation',
-          severity: 'error',
-          time: now(),
-          conn: meta.id,
-          clientId: null,
-          username: null,
-          frames: [],
-          topic: null,
-          text: `the client sent a WebSocket text frame of ${bytes} bytes; MQTT over WebSocket must be sent in binary frames [MQTT-6.0.0-1]. mqttscope did not forward it to the broker and closed the WebSocket (1003)`,
-          extra: { note: 'websocket-text-frame', spec: 'MQTT-6.0.0-1', bytes },
-        });
+        wsFinding(meta, 'error', `the client sent a WebSocket text frame of ${bytes} bytes; MQTT over WebSocket must be sent in binary frames [MQTT-6.0.0-1]. mqttscope did not forward it to the broker and closed the WebSocket (1003)`, { note: 'websocket-text-frame', spec: 'MQTT-6.0.0-1', bytes });
       };
       accept(new WebSocketEnd(ws, 64 * 1024, onTextFrame), meta);
     });
@@ -379,6 +397,29 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     stats,
     connections: () => [...links].map((l) => l.info()),
     close,
+  };
+}
+
+/** The subprotocols a WebSocket upgrade request offers (Sec-WebSocket-Protocol), in order. */
+function offeredProtocols(req: http.IncomingMessage): string[] {
+  const h = req.headers['sec-websocket-protocol'];
+  if (h === undefined) return [];
+  return h.split(',').map((p) => p.trim()).filter((p) => p !== '');
+}
+
+/**
+ * The client id and user name the engine took from the CONNECT of the connection open
+ * under meta's id (nulls before the CONNECT, or for another connection under that id).
+ * The engine has no accessor for them: its per-connection state is read here, for the
+ * rare finding the proxy makes itself, rather than tracking every CONNECT record.
+ */
+function identityOf(engine: Engine, meta: ConnMeta): { clientId: string | null; username: string | null } {
+  const conns = (engine as unknown as { conns?: unknown }).conns;
+  const st = conns instanceof Map ? conns.get(meta.id) as { meta?: unknown; clientId?: unknown; username?: unknown } | undefined : undefined;
+  if (st === undefined || st.meta !== meta) return { clientId: null, username: null };
+  return {
+    clientId: typeof st.clientId === 'string' ? st.clientId : null,
+    username: typeof st.username === 'string' ? st.username : null,
   };
 }
 
