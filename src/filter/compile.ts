@@ -110,11 +110,21 @@ function eq(v: Value, p: Prepared): boolean {
   return bytesEqual(v, p.bytes);
 }
 
+/** Byte-wise order, as C's strcmp orders UTF-8 (a prefix first). */
+function bytesOrder(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
 function order(v: Value, p: Prepared, op: CmpOp): boolean {
-  if (v === null || v instanceof Uint8Array) return false;
-  const n = typeof v === 'string' && p.text ? NaN : asNum(v);
+  if (v === null) return false;
+  // Binary text (mqtt.passwd, a string in Wireshark) orders as text; bytes fields refuse `<` in the parser.
+  if (v instanceof Uint8Array && !p.text) return false;
+  const n = typeof v === 'string' && p.text ? NaN : v instanceof Uint8Array ? NaN : asNum(v);
   let c: number;
-  if (!Number.isNaN(n) && !Number.isNaN(p.num)) c = n - p.num;
+  if (v instanceof Uint8Array) c = bytesOrder(v, p.bytes);
+  else if (!Number.isNaN(n) && !Number.isNaN(p.num)) c = n - p.num;
   else if (typeof v === 'string') c = v < p.str ? -1 : v > p.str ? 1 : 0;
   else return false;
   switch (op) {

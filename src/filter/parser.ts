@@ -203,6 +203,11 @@ class Parser {
     }
     if (opKw === 'contains') return { t: 'contains', field, value };
     const cmp = op.kind === 'op' ? (op.text as CmpOp) : CMP_WORDS[opKw!]!;
+    // Bytes (mqtt.msg, mqtt, a binary property) have no order here, as a slice has none:
+    // Wireshark orders them by length first. Refused rather than silently matching nothing.
+    if (field.spec.bytes && !field.slice && (cmp === '<' || cmp === '<=' || cmp === '>' || cmp === '>=')) {
+      this.fail('bad-operand', `${t.text} is bytes: compare it with ==, !=, contains or in (Wireshark orders bytes by length first, which is rarely what '${op.text}' means)`, op.pos);
+    }
     return { t: 'cmp', op: cmp, field, value };
   }
 

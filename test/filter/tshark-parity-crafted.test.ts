@@ -64,6 +64,11 @@ const CONVS: Array<[number, 4 | 5, Step[]]> = [
     ['c2s', { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'assigned-id', clean: true, keepalive: 30, username: '', password: Buffer.alloc(0) }],
     ['s2c', { cmd: 'connack', returnCode: 0, sessionPresent: false }],
   ]],
+  // A password to order (a string in Wireshark, compared as text).
+  [40005, 4, [
+    ['c2s', { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'pw', clean: true, keepalive: 30, username: 'u', password: Buffer.from('s3cret') }],
+    ['s2c', { cmd: 'connack', returnCode: 0, sessionPresent: false }],
+  ]],
 ];
 
 const FILTERS = [
@@ -95,6 +100,12 @@ const FILTERS = [
   'mqtt.prop_value == ""',
   'mqtt.property.content_type == ""',
   'mqtt.puback.reason_code == 16',
+  // mqtt.passwd orders as text, as tshark orders its string.
+  'mqtt.passwd > "a"',
+  'mqtt.passwd < "s3d"',
+  'mqtt.passwd >= "s3cret"',
+  'mqtt.passwd > "s3cret"',
+  'mqtt.passwd <= ""',
   // Wireshark's value labels in place of the number, in any case.
   'mqtt.msgtype == "Publish Message"',
   'mqtt.msgtype == "publish ack"',
@@ -119,7 +130,7 @@ beforeAll(async () => {
   writeFileSync(file, capture(CONVS));
   const engine = new Engine({ onRecord: (r) => { if (r.kind === 'packet') records.push(r); } });
   await readCaptureFile(file, { engine, ports: [] });
-  expect(records.length).toBe(15);
+  expect(records.length).toBe(17);
 }, 30_000);
 
 const run = promisify(execFile);
