@@ -258,7 +258,9 @@ export class Link {
     if (this.done) return;
     // The client is closed with a FIN (nothing of it is unread: held bytes were read), and
     // the pcap file shows that FIN; the engine hears why, not a broker hanging up on a CONNECT.
-    if (this.how === 'fin' || this.how === 'end') this.how = 'upstream-failed';
+    // A client paused for sending more than is held has bytes unread in the kernel: closing
+    // its socket sends an RST, which the pcap file shows (an `error` from the server side).
+    if (this.how === 'fin' || this.how === 'end') this.how = this.heldPaused ? 'error' : 'upstream-failed';
     this.first('s2c');
     this.hooks.log(`upstream ${this.hooks.upstreamLabel} ${upstreamFailure(err, duringTls, this.hooks.upstreamCa)}; closing client ${endpoint(this.meta)}`);
     this.held = [];
