@@ -1,10 +1,10 @@
 // What --write records about each conversation, checked with real tshark: who
 // closed first (the client, or the proxy at shutdown), and WebSocket clients
 // decoded with the recipe docs/proxy.md gives (both listen ports named).
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import mqtt from 'mqtt';
 import { startBroker } from '../../src/broker/broker.js';
 import { nowUs } from '../../src/proxy/clock.js';
@@ -33,6 +33,7 @@ async function firstFinPorts(file: string): Promise<Map<string, number>> {
 describe('proxy pcap: conversations', () => {
   it('a client that disconnects sends the first FIN; at proxy shutdown the server side (the proxy) does', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-fin-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'fin.pcap');
     const broker = await startBroker({ host: '127.0.0.1', port: 0 });
     const pcap = new PcapTap(file);
@@ -62,6 +63,7 @@ describe('proxy pcap: conversations', () => {
   it('WebSocket clients: the documented tshark recipe (both ports) decodes every MQTT packet', async () => {
     requireBinary('tshark');
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-wspcap-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'ws.pcap');
     const broker = await startBroker({ host: '127.0.0.1', port: 0 });
     const pcap = new PcapTap(file);

@@ -3,10 +3,10 @@
 // hung there without a word. Now one line says what it waits for, and the recording
 // then streams to the reader (here tshark reading the FIFO).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { PcapTap } from '../../src/proxy/index.js';
 import { requireBinary } from '../helpers/peers.js';
 import { connectPacket } from './helpers.js';
@@ -15,6 +15,7 @@ describe('proxy --write to a FIFO', () => {
   it('says it waits for a reader before blocking, then streams the recording to it', async () => {
     const tsharkBin = requireBinary('tshark');
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-fifo-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const fifo = join(dir, 'live.pcap');
     execFileSync('mkfifo', [fifo]);
     // The reader opens the FIFO only after half a second: a separate process, as the open below blocks this one.
@@ -39,6 +40,7 @@ describe('proxy --write to a FIFO', () => {
   it('with the reader already waiting (wireshark started first): no line, and the reader gets the whole recording', async () => {
     const tsharkBin = requireBinary('tshark');
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-fifo-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const fifo = join(dir, 'live.pcap');
     execFileSync('mkfifo', [fifo]);
     const reader = spawn(tsharkBin, ['-n', '-r', fifo, '-d', 'tcp.port==1883,mqtt', '-T', 'fields', '-e', 'mqtt.msgtype']);

@@ -3,10 +3,10 @@
 // one TCP segment (the writer splits it, and tshark numbers a packet by the segment
 // it ends in). Checked with tshark 4.0 packet by packet.
 import net from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startBroker } from '../../src/broker/broker.js';
 import { nowUs } from '../../src/proxy/clock.js';
 import { PcapTap } from '../../src/proxy/index.js';
@@ -29,6 +29,7 @@ describe('live frame numbers with --write', () => {
   it('equal the frame tshark gives each MQTT packet, across chunks split into several segments', async () => {
     requireBinary('tshark');
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-frames-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'frames.pcap');
     const broker = await startBroker({ host: '127.0.0.1', port: 0 });
     const pcap = new PcapTap(file);

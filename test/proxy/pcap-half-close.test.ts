@@ -4,10 +4,10 @@
 // then the broker's FIN. Before, the client's FIN was written only at the close,
 // after the CONNACK it preceded on the wire.
 import net from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { nowUs } from '../../src/proxy/clock.js';
 import { PcapTap } from '../../src/proxy/index.js';
 import { requireBinary } from '../helpers/peers.js';
@@ -23,6 +23,7 @@ describe('proxy --write and half-close', () => {
   it('writes the client FIN where it happened, before what the broker sent after it', async () => {
     requireBinary('tshark');
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-half-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'half.pcap');
     // A broker stand-in that answers only once the client has half-closed, then closes.
     const upstream = net.createServer({ allowHalfOpen: true }, (s) => {

@@ -1,9 +1,9 @@
 // The proxy's pcap (--write) decoded by real tshark, packet counts equal to
 // the proxy's own; TLS termination with mosquitto_pub --cafile.
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import mqtt from 'mqtt';
 import { startBroker } from '../../src/broker/broker.js';
 import { nowUs } from '../../src/proxy/clock.js';
@@ -32,6 +32,7 @@ describe('proxy pcap output', () => {
   it('writes a pcap that tshark decodes into the same MQTT packets, readable while it is written', async () => {
     requireBinary('tshark');
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-pcap-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'live.pcap');
     const broker = await startBroker({ host: '127.0.0.1', port: 0 });
     const pcap = new PcapTap(file);
@@ -68,6 +69,7 @@ describe('proxy TLS termination', () => {
   it('mosquitto_pub and mosquitto_sub with --cafile talk to the broker through the TLS listener', async () => {
     requireBinary('openssl');
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-tls-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const c = await generateCerts(dir);
     const broker = await startBroker({ host: '127.0.0.1', port: 0 });
     const proxy = await testProxy(broker.port, { tls: { cert: await readFile(c.cert), key: await readFile(c.key) } });

@@ -6,11 +6,11 @@
 // clients. tshark's expert info holds no warning or error (no lost or unseen
 // segment, nothing malformed), the MQTT packets match the proxy's own, and the
 // timestamps never go back. The file is also read while it is being written.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import mqtt from 'mqtt';
 import { startBroker } from '../../src/broker/broker.js';
 import { nowUs } from '../../src/proxy/clock.js';
@@ -38,6 +38,7 @@ describe('proxy --write with TLS and WebSocket clients, read by tshark', () => {
     requireBinary('tshark');
     requireBinary('openssl');
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-pcapx-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'x.pcap');
     const certs = await generateCerts(dir);
     const broker = await startBroker({ host: '127.0.0.1', port: 0 });

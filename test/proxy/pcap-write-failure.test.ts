@@ -5,10 +5,10 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { PcapFileSink } from '../../src/capture/pcap-writer.js';
 import { nowUs } from '../../src/proxy/clock.js';
 import { PcapTap } from '../../src/proxy/index.js';
@@ -17,9 +17,13 @@ import { freePort, requireBinary } from '../helpers/peers.js';
 import { cli, interrupt } from './cli-run.js';
 import { collect, connect, prng, randomBytes, randomChunks, rawServer, sha256, testProxy, waitFor, writeChunks } from './helpers.js';
 
-/** A FIFO whose reader reads the 24-byte pcap header and exits. Open it (for writing) after calling this. */
+/**
+ * A FIFO whose reader reads the 24-byte pcap header and exits. Open it (for writing) after
+ * calling this, from a test: its directory is removed when the test finishes.
+ */
 async function shortLivedFifo(): Promise<{ path: string; readerGone: Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'mqttscope-fifo-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, 'live.pcap');
   execFileSync(requireBinary('mkfifo'), [path]);
   const head = spawn(requireBinary('head'), ['-c', '24', path], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -103,6 +107,7 @@ describe('--write when the proxy cannot start', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as net.AddressInfo).port;
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-write-start-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     try {
       const fresh = join(dir, 'new.pcap');
       const kept = join(dir, 'seed.pcap');
@@ -123,6 +128,7 @@ describe('--write when the proxy cannot start', () => {
 
   it('once listening, the recording is at the path itself and readable while it grows', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-write-start-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const path = join(dir, 'live.pcap');
     const port = await freePort();
     const run = cli(['proxy', '--listen', `127.0.0.1:${port}`, '--upstream', '127.0.0.1:1883', '--write', path]);

@@ -4,10 +4,10 @@
 // client reset is an RST from the client port, and tshark's TCP analysis flags
 // nothing (no retransmission, lost segment or ACKed unseen segment).
 import net from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import mqtt from 'mqtt';
 import { startBroker } from '../../src/broker/broker.js';
 import { nowUs } from '../../src/proxy/clock.js';
@@ -43,6 +43,7 @@ describe('proxy --write, read by tshark', () => {
   it('an IPv6 session with a 300 kB PUBLISH, a pipelined burst and a reset: all packets, no TCP analysis flags', async () => {
     requireBinary('tshark');
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-pcap6-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'v6.pcap');
     const broker = await startBroker({ host: '127.0.0.1', port: 0 });
     const pcap = new PcapTap(file);
@@ -97,6 +98,7 @@ describe('proxy --write, read by tshark', () => {
 
   it('PcapTap.end writes a half-close at once and counts its frames; the close adds only the FIN left', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-pcaphalf-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'half.pcap');
     const tap = new PcapTap(file);
     const meta = { id: 'c1', client: { host: '127.0.0.1', port: 50300 }, server: { host: '127.0.0.1', port: 1883 }, transport: 'tcp' } as unknown as Parameters<PcapTap['open']>[0];
