@@ -33,6 +33,8 @@ export interface FieldSpec {
   bytes?: boolean;
   /** The text values the field can have (`dir`: c2s, s2c): any other can never match. */
   values?: readonly string[];
+  /** The largest value of an 8- or 16-bit id (Wireshark's FT_UINT8, FT_UINT16): a larger number never matches. */
+  max?: number;
   /** Wireshark's value labels of a number id (`"Publish Message"` is 3), as tshark takes them. */
   labels?: { value(text: string): number | undefined; names: readonly string[] };
 }
@@ -252,10 +254,26 @@ const BYTES_IDS: ReadonlySet<string> = new Set([
   ...[...BINARY_PROPERTY_IDS].flatMap((id) => [id, `${id}.value`]),
 ]);
 
+/** Ids of 8 and 16 bits, as Wireshark 4.0 types them (`tshark -G fields`); tshark refuses a larger number. */
+const UINT16_IDS: ReadonlySet<string> = new Set([
+  'mqtt.msgid', 'mqtt.topic_len', 'mqtt.willtopic_len', 'mqtt.willmsg_len', 'mqtt.username_len', 'mqtt.passwd_len',
+  'mqtt.proto_len', 'mqtt.clientid_len', 'mqtt.kalive', 'mqtt.property.topic_alias',
+]);
+const UINT8_IDS: ReadonlySet<string> = new Set([
+  'mqtt.hdrflags', 'mqtt.msgtype', 'mqtt.hdrflags.reserved', 'mqtt.qos', 'mqtt.conack.flags', 'mqtt.conack.val',
+  'mqtt.sub.qos', 'mqtt.sub.rh', 'mqtt.suback.qos', 'mqtt.ver', 'mqtt.conflags', 'mqtt.conflag.qos',
+  'mqtt.subscription_options', 'mqtt.subscription_options.reserved', 'mqtt.connack.reason_code',
+  'mqtt.puback.reason_code', 'mqtt.pubrec.reason_code', 'mqtt.pubrel.reason_code', 'mqtt.pubcomp.reason_code',
+  'mqtt.suback.reason_code', 'mqtt.unsuback.reason_code', 'mqtt.disconnect.reason_code', 'mqtt.auth.reason_code',
+  'mqtt.property_id', 'mqtt.property.maximum_qos',
+]);
+
 function mqttField(id: string): FieldSpec {
   const fast = FAST[id];
   const names = labelsOf(id);
+  const max = UINT8_IDS.has(id) ? 0xff : UINT16_IDS.has(id) ? 0xffff : undefined;
   return {
+    ...(max !== undefined ? { max } : {}),
     ...(names.length > 0 ? { labels: { value: (text: string) => labelValue(id, text), names } } : {}),
     name: id,
     packet: id === 'mqtt.topic' ? topicField(fastOrTree(fast!, id)) : fast ? fastOrTree(fast, id) : treeField(id),
@@ -328,9 +346,9 @@ const PSEUDO: FieldSpec[] = [
   { name: 'rc', fast: true, numeric: true, packet: (r) => nonEmpty(r.summary.reasonCodes) },
   { name: 'size', fast: true, numeric: true, packet: (r) => r.size },
   // Wireshark's network-layer ids, from the connection (the proxy and a capture know both ends).
-  { name: 'tcp.port', fast: true, numeric: true, packet: (r) => [r.conn.client.port, r.conn.server.port], finding: (f) => ends(f.conn, 'port') },
-  { name: 'tcp.srcport', fast: true, numeric: true, packet: (r) => (r.dir === 'c2s' ? r.conn.client : r.conn.server).port },
-  { name: 'tcp.dstport', fast: true, numeric: true, packet: (r) => (r.dir === 'c2s' ? r.conn.server : r.conn.client).port },
+  { name: 'tcp.port', fast: true, numeric: true, max: 0xffff, packet: (r) => [r.conn.client.port, r.conn.server.port], finding: (f) => ends(f.conn, 'port') },
+  { name: 'tcp.srcport', fast: true, numeric: true, max: 0xffff, packet: (r) => (r.dir === 'c2s' ? r.conn.client : r.conn.server).port },
+  { name: 'tcp.dstport', fast: true, numeric: true, max: 0xffff, packet: (r) => (r.dir === 'c2s' ? r.conn.server : r.conn.client).port },
   ...(['ip', 'ipv6'] as const).flatMap((fam): FieldSpec[] => {
     const v6 = fam === 'ipv6';
     const host = (e: Endpoint): string | undefined => (e.host.includes(':') === v6 ? e.host : undefined);

@@ -226,6 +226,13 @@ class Parser {
     return this.test({ ...t, kind: 'ident' }, sub);
   }
 
+  /** A number a whole-number field of this width can have (`mqtt.msgid == 65536`, `== 1.5` never match). */
+  private checkWidth(field: FieldRef, n: number, v: Literal): void {
+    const max = field.spec.max;
+    if (!Number.isInteger(n)) this.fail('bad-operand', `${field.written} is a whole number: '${v.text}' can never match it`, v.pos);
+    if (max !== undefined && n > max) this.fail('bad-operand', `${field.written} is ${max === 0xff ? 'an 8' : 'a 16'}-bit number: '${v.text}' can never match it (0 to ${max})`, v.pos);
+  }
+
   /** The Wireshark label of the field closest to a misspelt one (`Connection Acepted`), or undefined. */
   private labelSuggestion(spec: FieldRef['spec'], text: string): string | undefined {
     if (!spec.labels) return undefined;
@@ -240,6 +247,9 @@ class Parser {
     if (v.kind === 'number' && spec.coerce && !(Number.isInteger(v.num) && v.num! >= 0 && v.num! <= 15)) {
       this.fail('bad-operand', `${field.written} is a 4-bit packet type: '${v.text}' can never match it (0-15, or a name such as publish)`, v.pos);
     }
+    // Every number field holds whole numbers, and the 8- and 16-bit ids no more than their
+    // width: `mqtt.msgid == 65536` or `== 1.5` would match nothing (tshark refuses both too).
+    if (v.kind === 'number' && spec.numeric && !spec.coerce) this.checkWidth(field, v.num!, v);
     if (v.kind === 'number') return;
     // Wireshark's label of the value (`mqtt.conack.val == "Connection Accepted"`), as tshark takes it.
     if (spec.labels?.value(v.text) !== undefined) return;
@@ -254,7 +264,7 @@ class Parser {
     }
     // A number field compared with text it can never equal (`retain == yes`, `mqtt.qos == high`).
     if (spec.numeric) {
-      if (v.text.trim() !== '' && Number.isFinite(Number(v.text))) return;
+      if (v.text.trim() !== '' && Number.isFinite(Number(v.text))) return this.checkWidth(field, Number(v.text), v);
       if (v.kind === 'word' && /^(true|false)$/i.test(v.text)) return;
       if (spec.labels) {
         const s = this.labelSuggestion(spec, v.text);
