@@ -31,7 +31,11 @@ async function child(role, opt) {
   process.on('message', (m) => { if (m === 'cpu') send({ cpu: process.cpuUsage() }); });
   if (role === 'broker') {
     const { startBroker } = await import(join(DIST, 'broker/broker.js'));
-    const b = await startBroker({ host: '127.0.0.1', port: 0 });
+    // No in-flight window (mosquitto's max_inflight_messages, which the bundled broker keeps
+    // at 20 by default since 2026-11-25): with it, QoS 1 throughput is set by the subscriber's
+    // round trips through each set-up, not by what each costs, and a publisher that runs
+    // ahead fills the 1,000-message queue behind the window, whose overflow is dropped.
+    const b = await startBroker({ host: '127.0.0.1', port: 0, maxInflightMessages: 0 });
     send({ port: b.port });
   } else if (role === 'pipe') {
     const srv = net.createServer((c) => {
@@ -113,6 +117,8 @@ function spawnChild(role, opt = {}) {
 
 function kill(c) {
   c.proc.removeAllListeners('exit');
+  // Under --cpu-prof the children must exit on their own for their profiles to be written.
+  if (process.execArgv.includes('--cpu-prof')) { c.proc.disconnect(); return; }
   c.proc.kill('SIGKILL');
 }
 
