@@ -1,10 +1,10 @@
 // The built CLI with options and files that are wrong, and the shutdown and
 // summary behaviour of a live session: one clear line and the right exit code,
 // never a stack trace.
-import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAclFile } from '../../src/acl/index.js';
 import { startBroker } from '../../src/broker/broker.js';
 import { liveConfig, runLive } from '../../src/cli/live.js';
@@ -28,6 +28,7 @@ beforeAll(async () => {
   await copyFile(other.key, join(dir, 'other.key'));
   await runCmd('openssl', ['pkey', '-in', certs.key, '-aes128', '-passout', 'pass:secret', '-out', join(dir, 'locked.key')]);
 });
+afterAll(async () => { if (dir !== undefined) await rm(dir, { recursive: true, force: true }); });
 
 /** Run to completion; stderr must be exactly one line (no stack trace). */
 async function fails(args: string[]): Promise<{ code: number | null; line: string }> {

@@ -2,11 +2,11 @@
 // when stdout is not a terminal, exit 0 on SIGINT, and report errors clearly.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startBroker } from '../../src/broker/broker.js';
 import { freePort, requireBinary } from '../helpers/peers.js';
 import { cli, interrupt, requireFreshDist, ROOT } from './cli-run.js';
@@ -76,6 +76,7 @@ describe('mqttscope proxy', () => {
   it('--format json --write FILE: contract-valid NDJSON, a pcap file, exit 0 on SIGINT', async () => {
     const broker = await startBroker({ host: '127.0.0.1', port: 0 });
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-cli-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const pcap = join(dir, 'out.pcap');
     const port = await freePort();
     const p = cli(['proxy', '--listen', String(port), '--upstream', `127.0.0.1:${broker.port}`, '--format', 'json', '--write', pcap]);
@@ -123,6 +124,7 @@ describe('mqttscope proxy', () => {
   it('mqttscope cert writes a CA and a server certificate', async () => {
     requireBinary('openssl');
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-certcmd-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const c = cli(['cert', '--out', dir]);
     expect(await c.exited).toBe(0);
     for (const f of ['ca.crt', 'ca.key', 'server.crt', 'server.key']) expect(existsSync(join(dir, f))).toBe(true);

@@ -1,10 +1,10 @@
 // `mqttscope cert` names its files as a user would type them: relative below the
 // working directory, absolute elsewhere (not ../../tmp/...), in its output and errors.
 // When openssl fails, it says why (openssl's own error line), and leaves no half set.
-import { chmod, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { generateCerts } from '../../src/proxy/cert.js';
 import { requireBinary } from '../helpers/peers.js';
 import { cli, ROOT } from './cli-run.js';
@@ -13,6 +13,7 @@ describe('mqttscope cert: paths in its output', () => {
   it('an --out outside the working directory is printed absolute, ready to paste', async () => {
     requireBinary('openssl');
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-certpath-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const c = cli(['cert', '--out', dir], ROOT);
     expect(await c.exited).toBe(0);
     expect(c.out()).toContain(`CA certificate:     ${join(dir, 'ca.crt')}`);
@@ -23,6 +24,7 @@ describe('mqttscope cert: paths in its output', () => {
   it('an --out below the working directory stays relative', async () => {
     requireBinary('openssl');
     const cwd = await mkdtemp(join(tmpdir(), 'mqttscope-certcwd-'));
+    onTestFinished(() => rm(cwd, { recursive: true, force: true }));
     const c = cli(['cert', '--out', 'sub/certs'], cwd);
     expect(await c.exited).toBe(0);
     expect(c.out()).toContain('--cafile sub/certs/ca.crt');
@@ -30,6 +32,7 @@ describe('mqttscope cert: paths in its output', () => {
 
   it('an --out that is a file is named as given, not relative to the working directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-certfile-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'plain');
     await writeFile(file, 'x');
     const c = cli(['cert', '--out', file], ROOT);
@@ -41,6 +44,7 @@ describe('mqttscope cert: paths in its output', () => {
 describe('mqttscope cert: when openssl cannot make the certificates', () => {
   it('--days past the year 9999 is a usage error (openssl fails there without a message)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-certdays-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const c = cli(['cert', '--out', join(dir, 'certs'), '--days', '3000000'], ROOT);
     expect(await c.exited).toBe(2);
     expect(c.err()).toMatch(/--days: 3000000 days ends after the year 9999, the last date a certificate can hold; at most \d+/);
@@ -48,6 +52,7 @@ describe('mqttscope cert: when openssl cannot make the certificates', () => {
 
   it('an openssl error is given in its own words, and the files of the failed run are removed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mqttscope-certfail-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const bin = join(dir, 'bin');
     await mkdir(bin);
     // A stand-in openssl: writes the -keyout file, prints progress dots and an error line, exits 1.

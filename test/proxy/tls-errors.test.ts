@@ -3,7 +3,7 @@
 // broker whose certificate the proxy does not trust.
 import net from 'node:net';
 import tls from 'node:tls';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,13 +16,16 @@ import { runCmd, tlsMosquitto } from './peers.js';
 let certs: GeneratedCerts;
 let cert: Buffer;
 let key: Buffer;
+let certDir: string | undefined;
 let ca: Buffer;
 
 beforeAll(async () => {
   requireBinary('openssl');
-  certs = await generateCerts(await mkdtemp(join(tmpdir(), 'mqttscope-tlserr-')));
+  certDir = await mkdtemp(join(tmpdir(), 'mqttscope-tlserr-'));
+  certs = await generateCerts(certDir);
   [cert, key, ca] = await Promise.all([readFile(certs.cert), readFile(certs.key), readFile(certs.caCert)]);
 });
+afterAll(async () => { if (certDir !== undefined) await rm(certDir, { recursive: true, force: true }); });
 
 /** The proxy closed the connection: FIN (the helpers' sockets are half-open) or close. */
 function closed(sock: net.Socket): Promise<void> {
