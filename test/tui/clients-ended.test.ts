@@ -43,4 +43,18 @@ describe('clients view: how each connection ended', () => {
     expect(row(c)).toMatch(/ closed /);
     expect(details(c)).toContain('ended: TCP reset, with no DISCONNECT');
   });
+
+  it('says that mqttscope closed a client whose broker connection failed (proxy close upstream-failed)', () => {
+    const analyzer = new Analyzer(() => {});
+    const engine = new Engine({ onRecord: () => {}, observers: [analyzer] });
+    const a = conn(40011);
+    engine.open(a, T0);
+    engine.data(a.id, 'c2s', connect, T0 + 1);
+    engine.close(a.id, T0 + 2, 'upstream-failed', 's2c');
+    const d = sideDataFromSnapshot(analyzer.snapshot());
+    const t = clientsTable(d, 300);
+    const text = t.detail(0, 300).join('\n');
+    expect(text).toContain('ended: TCP close by mqttscope, because its connection to the broker failed, with no DISCONNECT');
+    expect(text).not.toContain('still open');
+  });
 });
