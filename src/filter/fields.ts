@@ -402,6 +402,11 @@ const WIRESHARK_HINTS: Record<string, string> = {
   'mqtt.prop_string_len': "Wireshark's catch-all for string property lengths; here each property has its own id: mqtt.property.NAME.len (e.g. mqtt.property.response_topic.len)",
   'mqtt.prop_number': "Wireshark's catch-all for numeric properties; here each property has its own id: mqtt.property.NAME (e.g. mqtt.property.message_expiry_interval, mqtt.property.receive_maximum)",
   'mqtt.retain_reserved': 'the reserved bits of the fixed header are mqtt.hdrflags.reserved here',
+  // Wireshark's expert items: here the dissector's notes and the analysis's findings.
+  'mqtt.illegal_topic_length': 'Wireshark\'s expert item for an empty topic; here it is a protocol note: note == "empty-topic" || note == "empty-topic-filter"',
+  'mqtt.unknown_version': 'Wireshark\'s expert item for an unknown protocol level; here it is a protocol note: note == "unknown-protocol-level"',
+  'mqtt.unknown_topic_alias': 'Wireshark\'s expert item for a Topic Alias no earlier PUBLISH set; here the analysis reports it: finding == "protocol-violation" shows the finding and its PUBLISH',
+  'mqtt.msg_decoded_as': 'Wireshark\'s record of the dissector its payload preference chose; the payload is not decoded here: test its bytes (mqtt.msg[0] == 7b for JSON, mqtt.msg contains "text")',
   // Not a Wireshark id either: Wireshark names the code per packet type, and so does the tree.
   'mqtt.reason_code': 'the reason code has one id per packet type, as in Wireshark (mqtt.connack.reason_code, mqtt.puback.reason_code, mqtt.suback.reason_code, mqtt.unsuback.reason_code, mqtt.disconnect.reason_code, …); rc matches the reason or return code of any packet',
   'mqtt.reason': 'the reason code has one id per packet type, as in Wireshark (mqtt.connack.reason_code, mqtt.puback.reason_code, mqtt.suback.reason_code, …); rc matches the reason or return code of any packet',

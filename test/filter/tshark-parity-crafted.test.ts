@@ -20,7 +20,8 @@ import { tempDir } from '../helpers/tmp.js';
 
 const BROKER = 18830;
 
-type Step = ['c2s' | 's2c', Record<string, unknown>];
+/** A packet for mqtt-packet to encode, or its bytes (what mqtt-packet will not write). */
+type Step = ['c2s' | 's2c', Record<string, unknown> | Uint8Array];
 
 /** One TCP conversation per client port, each packet in its own segment. */
 function capture(convs: Array<[port: number, version: 4 | 5, steps: Step[]]>): Buffer {
@@ -29,7 +30,10 @@ function capture(convs: Array<[port: number, version: 4 | 5, steps: Step[]]>): B
   for (const [port, version, steps] of convs) {
     const e = new PcapConversationEncoder({ host: '127.0.0.1', port }, { host: '127.0.0.1', port: BROKER });
     out.push(e.open(t));
-    for (const [dir, p] of steps) out.push(e.data(dir, mqttPacket.generate(p as unknown as mqttPacket.Packet, { protocolVersion: version }), (t += 1000)));
+    for (const [dir, p] of steps) {
+      const bytes = p instanceof Uint8Array ? p : mqttPacket.generate(p as unknown as mqttPacket.Packet, { protocolVersion: version });
+      out.push(e.data(dir, bytes, (t += 1000)));
+    }
     out.push(e.close((t += 1000)));
   }
   return Buffer.concat(out);
@@ -58,6 +62,21 @@ const CONVS: Array<[number, 4 | 5, Step[]]> = [
     ['s2c', { cmd: 'connack', returnCode: 0, sessionPresent: false }],
     ['c2s', { cmd: 'publish', topic: 'c', payload: Buffer.alloc(0), qos: 1, messageId: 7, retain: true, dup: false }],
     ['s2c', { cmd: 'puback', messageId: 7 }],
+    // PUBLISH with an empty Topic Name, which 3.1.1 forbids.
+    ['c2s', Uint8Array.of(
+      0x30, // PUBLISH, QoS 0
+      0x03, // Remaining Length 3
+      0x00, 0x00, // Topic Length 0
+      0x41, // payload "A"
+    )],
+    // SUBSCRIBE with an empty Topic Filter.
+    ['c2s', Uint8Array.of(
+      0x82, // SUBSCRIBE, reserved flags 0010
+      0x05, // Remaining Length 5
+      0x00, 0x09, // Packet Identifier 9
+      0x00, 0x00, // Topic Filter length 0
+      0x00, // Requested QoS 0
+    )],
   ]],
   // A client that names itself assigned-id, with an empty user name and password.
   [40004, 4, [
@@ -91,8 +110,9 @@ const FILTERS = [
   'mqtt.passwd == ""',
   // A used Topic Alias: mqtt.topic is the topic it stands for; an unknown one stays empty.
   'mqtt.topic == "x/y"',
-  'mqtt.topic == ""',
-  'mqtt.topic',
+  // (An empty SUBSCRIBE Topic Filter is mqtt.topic == "" here; tshark adds no mqtt.topic for it.)
+  'mqtt.topic == "" && mqtt.msgtype == 3',
+  'mqtt.topic && mqtt.msgtype != 8',
   'mqtt.topic_len == 0',
   'mqtt.topic[0:1] == "x"',
   'mqtt.property.topic_alias == 1',
@@ -130,7 +150,7 @@ beforeAll(async () => {
   writeFileSync(file, capture(CONVS));
   const engine = new Engine({ onRecord: (r) => { if (r.kind === 'packet') records.push(r); } });
   await readCaptureFile(file, { engine, ports: [] });
-  expect(records.length).toBe(17);
+  expect(records.length).toBe(19);
 }, 30_000);
 
 const run = promisify(execFile);
@@ -168,18 +188,19 @@ describe('a filter selects the frames tshark -Y selects, on crafted edge cases',
     expect(ourFrames('mqtt contains ""')).toEqual([]);
     // The empty retained payload of port 40003 is left out.
     const nonEmptyPayloads = frameOf((r) => r.summary.type === 3 && (r.summary.payloadLength ?? 0) > 0);
-    expect(nonEmptyPayloads.length).toBe(3);
+    expect(nonEmptyPayloads.length).toBe(4);
     expect(ourFrames('mqtt.msg contains ""')).toEqual(nonEmptyPayloads);
     expect(ourFrames('mqtt[0:] contains ""')).toEqual(frameOf(() => true));
   });
 
   it('mqtt.topic of a PUBLISH that uses a Topic Alias is the topic the alias stands for', () => {
     const aliased = frameOf((r) => r.summary.type === 3 && r.summary.topic === '' && r.topic === 'x/y');
-    const unknown = frameOf((r) => r.summary.type === 3 && r.summary.topic === '' && !r.topic);
+    const unknown = frameOf((r) => r.summary.type === 3 && r.version === 5 && r.summary.topic === '' && !r.topic);
     expect(aliased.length).toBe(1);
     expect(unknown.length).toBe(1);
     expect(ourFrames('mqtt.topic == "x/y"')).toEqual([...frameOf((r) => r.summary.topic === 'x/y'), ...aliased]);
-    expect(ourFrames('mqtt.topic == ""')).toEqual(unknown);
+    expect(ourFrames('mqtt.topic == "" && version == 5')).toEqual(unknown);
+    expect(ourFrames('mqtt.topic == "" && publish')).toEqual(unknown);
   });
 
   it('mqtt.clientid is the Client Identifier the CONNECT sent, not the assigned one', () => {
@@ -205,5 +226,13 @@ describe('a filter selects the frames tshark -Y selects, on crafted edge cases',
     }
     expect(theirs.size).toBe(19);
     for (const [id, labels] of theirs) expect([id, labelsOf(id)]).toEqual([id, labels]);
+  });
+
+  it('the note filter that the error for a Wireshark expert id names selects what that id selects in tshark', async () => {
+    const reason = (f: string): string => { try { compileFilter(f); return ''; } catch (e) { return (e as Error).message; } };
+    expect(reason('mqtt.illegal_topic_length')).toContain('note == "empty-topic" || note == "empty-topic-filter"');
+    const ours = ourFrames('note == "empty-topic" || note == "empty-topic-filter"');
+    expect(ours.length).toBe(2);
+    expect(ours).toEqual(await tsharkFrames('mqtt.illegal_topic_length'));
   });
 });
