@@ -102,6 +102,13 @@ export class Engine {
     return this.conns.get(id)?.meta;
   }
 
+  /** The client id and user name of the open connection `meta` (from its CONNECT), as its records carry them. */
+  identity(meta: ConnMeta): { clientId: string | null; username: string | null } {
+    const st = this.conns.get(meta.id);
+    if (st === undefined || st.meta !== meta) return { clientId: null, username: null };
+    return { clientId: st.clientId, username: st.username };
+  }
+
   /** A connection starts. `midstream` means its first bytes may not be a packet boundary. */
   open(meta: ConnMeta, time: number, opts: { midstream?: boolean } = {}): void {
     if (this.conns.has(meta.id)) return;

@@ -253,7 +253,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
    */
   const wsFinding = (meta: ConnMeta, severity: 'warn' | 'error', text: string, extra: Record<string, unknown>): void => {
     decode.flush();
-    const who = identityOf(engine, meta);
+    const who = engine.identity(meta);
     opts.onRecord({
       kind: 'finding', code: 'protocol-violation', severity, time: now(), conn: meta.id,
       clientId: who.clientId, username: who.username, frames: [], topic: null, text, extra,
@@ -407,21 +407,6 @@ function offeredProtocols(req: http.IncomingMessage): string[] {
   return h.split(',').map((p) => p.trim()).filter((p) => p !== '');
 }
 
-/**
- * The client id and user name the engine took from the CONNECT of the connection open
- * under meta's id (nulls before the CONNECT, or for another connection under that id).
- * The engine has no accessor for them: its per-connection state is read here, for the
- * rare finding the proxy makes itself, rather than tracking every CONNECT record.
- */
-function identityOf(engine: Engine, meta: ConnMeta): { clientId: string | null; username: string | null } {
-  const conns = (engine as unknown as { conns?: unknown }).conns;
-  const st = conns instanceof Map ? conns.get(meta.id) as { meta?: unknown; clientId?: unknown; username?: unknown } | undefined : undefined;
-  if (st === undefined || st.meta !== meta) return { clientId: null, username: null };
-  return {
-    clientId: typeof st.clientId === 'string' ? st.clientId : null,
-    username: typeof st.username === 'string' ? st.username : null,
-  };
-}
 
 /**
  * A wildcard listen address lets other hosts in: say so once, as the default (127.0.0.1)
