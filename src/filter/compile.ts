@@ -5,7 +5,7 @@
 // equals the value.
 import type { Finding, PacketRecord } from '../model/packet.js';
 import type { CmpOp, FieldRef, Literal, Node, Slice } from './ast.js';
-import type { FieldVal, Value } from './fields.js';
+import { subnetMatcher, type FieldVal, type Value } from './fields.js';
 import { topicMatcher } from '../protocol/topic-match.js';
 
 type Getter<R> = (r: R) => FieldVal;
@@ -24,6 +24,8 @@ interface Prepared {
   bytes: Uint8Array;
   /** The literal is a boolean word/number usable against boolean values. */
   bool: boolean | null;
+  /** An unquoted subnet on an address field (`ip.addr == 10.0.0.0/8`): equality is membership. */
+  inSubnet?: (addr: string) => boolean;
   /**
    * The field is a text field (not `numeric`): its string values compare as text only,
    * so `topic == "1"` does not match the topics `01`, `1.0` or `0x1`, and `<`/`>` are lexical.
@@ -41,7 +43,8 @@ function prepare(lit: Literal, f: FieldRef): Prepared {
   else if (lit.text.trim() !== '' && Number.isFinite(Number(lit.text))) num = Number(lit.text);
   if (lit.kind === 'number') str = lit.text;
   const bool = num === 1 ? true : num === 0 ? false : null;
-  return { num, str, bytes: (f.spec.bytes && hexBytes(lit)) || lit.bytes || enc.encode(str), bool, text: f.spec.numeric !== true };
+  const net = f.spec.address && lit.kind === 'word' && lit.text.includes('/') ? subnetMatcher(lit.text, f.spec.address) : undefined;
+  return { ...(typeof net === 'function' ? { inSubnet: net } : {}), num, str, bytes: (f.spec.bytes && hexBytes(lit)) || lit.bytes || enc.encode(str), bool, text: f.spec.numeric !== true };
 }
 
 /**
@@ -104,6 +107,7 @@ function bytesIndexOf(hay: Uint8Array, needle: Uint8Array): number {
 
 function eq(v: Value, p: Prepared): boolean {
   if (v === null) return false;
+  if (p.inSubnet) return typeof v === 'string' && p.inSubnet(v);
   if (typeof v === 'string') return v === p.str || (!p.text && !Number.isNaN(p.num) && v.trim() !== '' && Number(v) === p.num);
   if (typeof v === 'number') return v === p.num;
   if (typeof v === 'boolean') return p.bool !== null && v === p.bool;

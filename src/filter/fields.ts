@@ -2,6 +2,7 @@
 // `finding`, …), a fast path for common Wireshark ids read straight from the
 // PacketSummary, and a fallback that searches the lazily built field tree.
 import type { Finding, FindingCode, PacketRecord } from '../model/packet.js';
+import { BlockList, isIP } from 'node:net';
 import type { Endpoint, Field } from '../model/types.js';
 import { hasDupQosIn31, PACKET_TYPES } from '../protocol/packet-types.js';
 import { PROPERTIES } from '../protocol/properties.js';
@@ -35,6 +36,8 @@ export interface FieldSpec {
   values?: readonly string[];
   /** The largest value of an 8- or 16-bit id (Wireshark's FT_UINT8, FT_UINT16): a larger number never matches. */
   max?: number;
+  /** An address field (`ip.addr`: 4, `ipv6.addr`: 6): an unquoted subnet `10.0.0.0/8` matches the addresses in it. */
+  address?: 4 | 6;
   /** Wireshark's value labels of a number id (`"Publish Message"` is 3), as tshark takes them. */
   labels?: { value(text: string): number | undefined; names: readonly string[] };
 }
@@ -305,6 +308,23 @@ function protocol(name: string, fields: string, packet: (r: PacketRecord) => boo
 
 const isV6 = (host: string): boolean => host.includes(':');
 
+/**
+ * A subnet written as Wireshark takes it on an address field (`10.0.0.0/8`, `fe80::/10`): a test
+ * of an address, or the reason it is not one of that family's subnets.
+ */
+export function subnetMatcher(text: string, family: 4 | 6): ((addr: string) => boolean) | string {
+  const i = text.lastIndexOf('/');
+  const base = text.slice(0, i);
+  const bits = Number(text.slice(i + 1));
+  const max = family === 4 ? 32 : 128;
+  if (isIP(base) !== family) return `'${text}' is not an IPv${family} subnet (${family === 4 ? '10.0.0.0/8' : 'fe80::/10'})`;
+  if (!Number.isInteger(bits) || bits > max) return `the prefix length of '${text}' is past ${max} bits`;
+  const list = new BlockList();
+  list.addSubnet(base, bits, family === 4 ? 'ipv4' : 'ipv6');
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  return (addr) => isIP(addr) === family && list.check(addr, type);
+}
+
 /** Every finding code (the compiler checks the list against FindingCode both ways). */
 const FINDING_CODES = [
   'connect-refused', 'publish-rejected', 'subscribe-rejected', 'undelivered-publish', 'withheld-delivery',
@@ -353,9 +373,9 @@ const PSEUDO: FieldSpec[] = [
     const v6 = fam === 'ipv6';
     const host = (e: Endpoint): string | undefined => (e.host.includes(':') === v6 ? e.host : undefined);
     return [
-      { name: `${fam}.addr`, fast: true, packet: (r) => nonEmpty([host(r.conn.client), host(r.conn.server)].filter((h) => h !== undefined)), finding: (f) => nonEmpty((ends(f.conn, 'host') ?? []).filter((h) => (h as string).includes(':') === v6)) },
-      { name: `${fam}.src`, fast: true, packet: (r) => host(r.dir === 'c2s' ? r.conn.client : r.conn.server) },
-      { name: `${fam}.dst`, fast: true, packet: (r) => host(r.dir === 'c2s' ? r.conn.server : r.conn.client) },
+      { name: `${fam}.addr`, fast: true, address: v6 ? 6 : 4, packet: (r) => nonEmpty([host(r.conn.client), host(r.conn.server)].filter((h) => h !== undefined)), finding: (f) => nonEmpty((ends(f.conn, 'host') ?? []).filter((h) => (h as string).includes(':') === v6)) },
+      { name: `${fam}.src`, fast: true, address: v6 ? 6 : 4, packet: (r) => host(r.dir === 'c2s' ? r.conn.client : r.conn.server) },
+      { name: `${fam}.dst`, fast: true, address: v6 ? 6 : 4, packet: (r) => host(r.dir === 'c2s' ? r.conn.server : r.conn.client) },
     ];
   }),
   alias('qos', 'mqtt.qos'),

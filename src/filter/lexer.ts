@@ -66,8 +66,9 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     if (c >= '0' && c <= '9') {
-      // An IPv4 address as Wireshark users write it (`ip.addr == 10.0.0.1`) is a word.
-      const ip = /^\d{1,3}(?:\.\d{1,3}){3}(?![A-Za-z0-9_.:\-])/.exec(src.slice(i, i + 16));
+      // An IPv4 address as Wireshark users write it (`ip.addr == 10.0.0.1`) is a word, and
+      // so is a subnet (`ip.addr == 10.0.0.0/8`).
+      const ip = /^\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,3})?(?![A-Za-z0-9_.:\-\/])/.exec(src.slice(i, i + 20));
       if (ip) {
         i += ip[0].length;
         out.push({ kind: 'ident', text: ip[0], pos: start, end: i });
@@ -269,13 +270,14 @@ export function tokenize(src: string): Token[] {
 
 /** An unquoted IPv6 address at `i` (two colons at least), or null. */
 function ipv6At(src: string, i: number): { text: string; end: number } | null {
-  const m = /^[0-9A-Fa-f:.]+/.exec(src.slice(i, i + 64));
-  if (!m || !/:.*:/.test(m[0])) return null;
+  const m = /^([0-9A-Fa-f:.]+)(\/\d{1,3})?/.exec(src.slice(i, i + 68));
+  if (!m || !/:.*:/.test(m[1]!)) return null;
   const end = i + m[0].length;
-  if (end < src.length && IDENT_CHAR.test(src[end]!)) return null;
-  if (!isIPv6(m[0])) return null;
+  if (end < src.length && (IDENT_CHAR.test(src[end]!) || src[end] === '/')) return null;
+  if (!isIPv6(m[1]!)) return null;
   // With an embedded IPv4 part (::ffff:10.0.0.1) the text is kept, in lowercase;
   // otherwise RFC 5952's form, which is how Node and the capture reader print addresses.
-  const text = m[0].includes('.') ? m[0].toLowerCase() : new URL(`http://[${m[0]}]/`).hostname.slice(1, -1);
-  return { text, end };
+  // A subnet (`fe80::/10`) keeps its prefix length.
+  const text = m[1]!.includes('.') ? m[1]!.toLowerCase() : new URL(`http://[${m[1]}]/`).hostname.slice(1, -1);
+  return { text: text + (m[2] ?? ''), end };
 }

@@ -3,7 +3,7 @@
 // type name) or a parenthesised expression.
 import type { CmpOp, FieldRef, InRange, Literal, Node } from './ast.js';
 import { FilterSyntaxError, type FilterErrorCode } from './errors.js';
-import { lookupField, suggest, TYPE_NAMES, typeByName, wiresharkHint } from './fields.js';
+import { lookupField, subnetMatcher, suggest, TYPE_NAMES, typeByName, wiresharkHint } from './fields.js';
 import { tokenize, type Token } from './lexer.js';
 import { topicFilterProblem } from '../protocol/topic-match.js';
 
@@ -251,6 +251,12 @@ class Parser {
     // width: `mqtt.msgid == 65536` or `== 1.5` would match nothing (tshark refuses both too).
     if (v.kind === 'number' && spec.numeric && !spec.coerce) this.checkWidth(field, v.num!, v);
     if (v.kind === 'number') return;
+    // A subnet on an address field (`ip.addr == 10.0.0.0/8`) must be one of that family.
+    if (spec.address && v.kind === 'word' && v.text.includes('/')) {
+      const net = subnetMatcher(v.text, spec.address);
+      if (typeof net === 'string') this.fail('bad-operand', net, v.pos);
+      return;
+    }
     // Wireshark's label of the value (`mqtt.conack.val == "Connection Accepted"`), as tshark takes it.
     if (spec.labels?.value(v.text) !== undefined) return;
     if (spec.coerce) {

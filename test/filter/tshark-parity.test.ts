@@ -66,6 +66,9 @@ const FILTERS = [
   'ip.addr == 127.0.0.1 && tcp.port == 45219',
   'ip.src == 127.0.0.1 && tcp.srcport == 45219',
   'tcp.dstport == 41777',
+  // Subnets (were a syntax error).
+  'ip.addr == 127.0.0.0/8 && mqtt.msgtype == 3',
+  'ip.src in {10.0.0.0/8, 127.0.0.1/32} && tcp.srcport == 45219',
   'frame.number >= 10 && frame.number <= 20',
   // Byte strings on bytes fields (were a syntax error, or text: `contains 54` was "54").
   'mqtt.msg contains 54:75',
