@@ -11,9 +11,11 @@ import type { ConnMeta, Direction, Note, ProtocolVersion } from '../model/types.
 /**
  * How a connection ended: a FIN exchange, a reset, another socket error, the end of the
  * capture or run (`end`), or (proxy) the broker could not be reached, so the proxy
- * closed the client with a FIN (`upstream-failed`).
+ * closed the client with a FIN (`upstream-failed`), or the client broke the WebSocket
+ * protocol (a text frame, a frame ws refuses), so the proxy sent it a close frame and a
+ * FIN (`proxy-closed`).
  */
-export type CloseHow = 'fin' | 'reset' | 'error' | 'end' | 'upstream-failed';
+export type CloseHow = 'fin' | 'reset' | 'error' | 'end' | 'upstream-failed' | 'proxy-closed';
 
 /**
  * Why bytes of a direction are missing (Engine.gap, EngineObserver.gap):

@@ -282,8 +282,15 @@ export class Link {
   }
 
   private clientError(err: NodeJS.ErrnoException): void {
-    this.first('c2s');
-    this.how = err.code === 'ECONNRESET' ? 'reset' : 'error';
+    if (err.code?.startsWith('WS_ERR_') === true) {
+      // A WebSocket frame the proxy refuses (ws's WS_ERR_ codes, and WS_ERR_TEXT_FRAME):
+      // the proxy's side sends the close frame and then the FIN, so it closed first.
+      this.first('s2c');
+      this.how = 'proxy-closed';
+    } else {
+      this.first('c2s');
+      this.how = err.code === 'ECONNRESET' ? 'reset' : 'error';
+    }
     if (this.upstream) this.upstream.reset();
     else this.giveUpConnect();
   }

@@ -71,8 +71,9 @@ export class PcapTap implements ConnectionTap {
     const enc = this.convs.get(id);
     if (!enc) return;
     this.convs.delete(id);
-    // A broker that could not be reached: the proxy closed the client with a FIN.
-    this.write(enc.close(time, how === 'upstream-failed' ? 'fin' : how, by));
+    // A broker that could not be reached, or a WebSocket client that broke the protocol:
+    // the proxy closed the client with a FIN.
+    this.write(enc.close(time, how === 'upstream-failed' || how === 'proxy-closed' ? 'fin' : how, by));
   }
 
   /** Write pcap records, counting them (16-byte record header, then caplen bytes). */

@@ -34,7 +34,8 @@ function endedText(x: SessionSnapshot): string | undefined {
     parts.push(`DISCONNECT from the ${d.by === 'client' ? 'client' : 'broker'} (frame ${d.frame}${x.version === 5 ? `, 0x${d.reasonCode.toString(16).padStart(2, '0')} ${d.reason}` : ''})`);
   }
   const tcp = x.closeHow === 'fin' ? 'TCP close' : x.closeHow === 'reset' ? 'TCP reset' : x.closeHow === 'error' ? 'a socket error'
-    : x.closeHow === 'upstream-failed' ? 'TCP close by mqttscope, because its connection to the broker failed' : 'the end of the capture or run, still open';
+    : x.closeHow === 'upstream-failed' ? 'TCP close by mqttscope, because its connection to the broker failed'
+    : x.closeHow === 'proxy-closed' ? 'WebSocket and TCP close by mqttscope, because the client broke the WebSocket protocol' : 'the end of the capture or run, still open';
   parts.push(x.disconnect === null && x.takenOverBy === null && x.closeHow !== 'end' ? `${tcp}, with no DISCONNECT` : tcp);
   return parts.join('; then ');
 }
