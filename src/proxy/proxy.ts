@@ -407,7 +407,6 @@ function offeredProtocols(req: http.IncomingMessage): string[] {
   return h.split(',').map((p) => p.trim()).filter((p) => p !== '');
 }
 
-
 /**
  * A wildcard listen address lets other hosts in: say so once, as the default (127.0.0.1)
  * does not. Clients reach the broker through the proxy whatever the broker itself listens on.
