@@ -252,7 +252,7 @@ export class Analyzer implements EngineObserver {
     if (type === 3 && rec.dir === 's2c') {
       if (!matched) this.wills.delivery(rec);
       // Retained copies owed to new subscriptions (or sent before their SUBACK).
-      if (this.grants.waiting !== 0 || s.pendingSubscribe.size !== 0) this.grants.delivery(rec, s);
+      if (this.grants.waiting !== 0 || this.grants.reported !== 0 || s.pendingSubscribe.size !== 0) this.grants.delivery(rec, s);
     }
   }
 
@@ -266,6 +266,7 @@ export class Analyzer implements EngineObserver {
     if (!s) return;
     this.flows.close(s, how);
     this.delivery.closed(s);
+    this.grants.closed(s);
     if (how !== 'end') this.wills.closed(s, now, s.will !== null ? this.sessions.takingOver(s) : null);
     this.sessions.settled(s);
   }

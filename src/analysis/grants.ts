@@ -52,6 +52,21 @@ interface Wait {
   done: boolean;
 }
 
+/**
+ * A retained message a withheld-delivery (retained) finding said the subscriber was not
+ * sent: a copy that comes after all is late, not withheld (GrantWatch.late).
+ */
+interface Reported {
+  topic: string;
+  value: RetainedValue;
+  subscription: Subscription;
+  /** When the subscription was granted (the SUBACK). */
+  grantedAt: number;
+}
+
+/** Reported retained messages looked for late, all sessions together (the oldest sessions' are let go first). */
+const MAX_REPORTED = 4096;
+
 /** Retained messages looked at per granted subscription (a '#' subscriber on a broker with 100,000 of them). */
 const MAX_OWED = 256;
 /** Windows open at once, all sessions together, and per session (each delivery to it looks at its windows). */
@@ -83,8 +98,12 @@ export class GrantWatch {
   private readonly subscribeCheck: SubscribeCheck | null;
   /** When the first open window closes (Infinity: none), compared on every event. */
   nextDeadline = Infinity;
-  /** Open windows: deliveries are looked at only while there are some. */
+  /** Open windows: deliveries are looked at only while there are some (or `reported`). */
   waiting = 0;
+  /** Retained messages reported withheld, by subscriber, that a late copy would correct. */
+  private readonly reportedBy = new Map<Session, Reported[]>();
+  /** Entries in reportedBy: deliveries are also looked at while there are some. */
+  reported = 0;
   /** Granted subscriptions owed retained messages that were not watched because MAX_WAITS (or the session's share) were open. */
   untracked = 0;
 
@@ -142,8 +161,66 @@ export class GrantWatch {
       }
     }
     const waits = this.bySession.get(s);
-    if (!waits) return;
-    for (const w of waits) for (const o of w.owed) if (!o.got && o.topic === topic) o.got = true;
+    if (waits) for (const w of waits) for (const o of w.owed) if (!o.got && o.topic === topic) o.got = true;
+    if (this.reported !== 0 && rec.summary.retain) this.late(rec, s, topic);
+  }
+
+  /**
+   * A retained copy on a topic whose retained message a finding said this subscriber was
+   * not sent: it was late, not withheld. A follow-up with the same code, severity info,
+   * `late: true` (as delivery.ts gives a late routed copy) corrects it: a read the ACL
+   * denies is never sent at all, so that finding's ACL reading does not hold.
+   */
+  private late(rec: PacketRecord, s: Session, topic: string): void {
+    const list = this.reportedBy.get(s);
+    if (list === undefined) return;
+    const i = list.findIndex((r) => r.topic === topic);
+    if (i < 0) return;
+    const r = list[i]!;
+    list.splice(i, 1);
+    this.reported--;
+    if (list.length === 0) this.reportedBy.delete(s);
+    const name = effectiveClientId(s) ?? s.connId;
+    const delay = this.ctx.now - r.grantedAt;
+    const window = this.opts.windowUs;
+    const ms = (us: number): string => `${Math.round(us / 1000)} ms`;
+    const frame = r.value.frame;
+    const newer = this.topics.retainedOf(topic) !== r.value;
+    this.ctx.emit({
+      code: 'withheld-delivery', severity: 'info', conn: s.connId, clientId: findingClientId(s), username: s.username,
+      recs: [rec], frames: frame > 0 ? [frame] : [], topic,
+      text: `Late, not withheld: ${this.broker} sent ${name} ${newer ? `a retained message on '${topic}' (not the one reported: it has been replaced since)` : `the retained message on '${topic}'${frame > 0 ? ` (published in frame ${frame})` : ''}`} after all, in frame ${rec.frame}, for the subscription '${r.subscription.filter}'. `
+        + `The withheld-delivery reported for it counted the copy missing because it had not come ${ms(window)} after the SUBACK (the delivery window); it came ${ms(Math.max(0, delay - window))} after that, ${ms(delay)} in all. `
+        + `A read the ACL denies is never sent, so that finding's ACL reading does not hold for ${name}: the broker was slow, or --delivery-window is too short for it.`,
+      extra: {
+        late: true, retained: true, reported_frame: frame > 0 ? frame : null, delay_us: delay, window_us: window,
+        filter: r.subscription.filter, subscriber: subscriberOf(s, r.subscription), ...(newer ? { replaced: true } : {}),
+      },
+    });
+  }
+
+  /** Remember what a withheld-delivery (retained) reported, for late(). */
+  private remember(s: Session, subscription: Subscription, grantedAt: number, missing: Owed[]): void {
+    let list = this.reportedBy.get(s);
+    if (list === undefined) this.reportedBy.set(s, (list = []));
+    for (const o of missing) {
+      list.push({ topic: o.topic, value: o.value, subscription, grantedAt });
+      this.reported++;
+    }
+    // Bounded: the sessions reported longest ago go first (a Map keeps insertion order).
+    while (this.reported > MAX_REPORTED) {
+      const [oldest, l] = this.reportedBy.entries().next().value as [Session, Reported[]];
+      this.reportedBy.delete(oldest);
+      this.reported -= l.length;
+    }
+  }
+
+  /** A session closed: a copy can no longer come, so its reported messages are let go. */
+  closed(s: Session): void {
+    const list = this.reportedBy.get(s);
+    if (list === undefined) return;
+    this.reportedBy.delete(s);
+    this.reported -= list.length;
   }
 
   /** Close the windows that ended before `time`. */
@@ -315,6 +392,7 @@ export class GrantWatch {
       code: 'withheld-delivery', severity: 'warn', conn: s.connId, clientId: findingClientId(s), username: s.username,
       recs: [w.subscribe, w.suback], frames: missing.map((o) => o.value.frame), topic: one ? first.topic : sub.filter, text, extra,
     });
+    if (s.closedAt === null) this.remember(s, sub, w.grantedAt, missing);
   }
 }
 

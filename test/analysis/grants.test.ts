@@ -120,6 +120,30 @@ describe('a retained message withheld at SUBSCRIBE time', () => {
     expect(scenario({ aliceGets: true }).h.end()).toEqual([]);
   });
 
+  it('the retained copy came after the window: a late follow-up (info, late: true) says the ACL reading does not hold', () => {
+    const { h, ret, alice } = scenario({ acl: false, adminSubscribes: true });
+    expect(h.findings).toHaveLength(1);
+    const late = alice.deliver({ topic: 'b/ret', payload: 'kept', retain: true });
+    expect(h.findings).toHaveLength(2);
+    const f = h.findings[1]!;
+    expect(f).toMatchObject({
+      code: 'withheld-delivery', severity: 'info', conn: alice.meta.id, clientId: 'alice-sub', topic: 'b/ret', frames: [ret.frame, late.frame],
+      extra: { late: true, retained: true, reported_frame: ret.frame, filter: 'b/#', subscriber: { client_id: 'alice-sub', filter: 'b/#' } },
+    });
+    expect(f.text).toMatch(new RegExp(`^Late, not withheld: mosquitto sent alice-sub the retained message on 'b/ret' \\(published in frame ${ret.frame}\\) after all, in frame ${late.frame}, for the subscription 'b/#'\\. `));
+    expect(f.text).toContain("so that finding's ACL reading does not hold for alice-sub");
+    // Said once: another copy is not late again.
+    alice.deliver({ topic: 'b/ret', payload: 'kept', retain: true });
+    expect(h.end()).toHaveLength(2);
+  });
+
+  it('a late follow-up is not looked for once the subscriber closed', () => {
+    const { h, alice } = scenario({ acl: false, adminSubscribes: true });
+    alice.close('fin', 'c2s');
+    expect(Reflect.get(Reflect.get(h.analyzer, 'grants'), 'reported')).toBe(0);
+    expect(h.end()).toHaveLength(1);
+  });
+
   it('without --acl: reported only once another subscriber was sent the retained message', () => {
     const f = scenario({ acl: false, adminSubscribes: true }).h.end();
     expect(f).toHaveLength(1);
