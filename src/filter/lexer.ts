@@ -59,6 +59,10 @@ export function tokenize(src: string): Token[] {
       out.push({ kind: 'ident', text: bytes[0], pos: start, end: i });
       continue;
     }
+    // Wireshark 4's raw string (r"…"): said plainly, not as a stray string after a word `r`.
+    if ((c === 'r' || c === 'R') && src[i + 1] === '"') {
+      err('unexpected-token', 'Wireshark\'s raw strings (r"…") are not supported: write the string in plain double quotes, with each backslash doubled', i);
+    }
     if (IDENT_START.test(c)) {
       i++;
       while (i < n && IDENT_CHAR.test(src[i]!)) i++;
