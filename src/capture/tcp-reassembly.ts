@@ -95,6 +95,14 @@ export class TcpDirection {
    */
   private cut: { from: number; to: number; frame: number; timeUs: number } | null = null;
   private conflictSeen = false;
+  /**
+   * The sequence number of the one-byte first segment taken for a keep-alive (-1: none, or
+   * decided). A zero-window probe looks the same (one byte, no PSH), but its byte is new data at
+   * the next sequence number, not the last byte already acknowledged: the receiver, without
+   * room, drops it and later gets the data again from that byte. A segment of more than one byte
+   * starting there, before anything past it was delivered, shows the probe was one.
+   */
+  private probeSeq = -1;
   /** The peer sent its FIN (an ACK of ours came with or after it). */
   private peerClosed = false;
   /**
@@ -203,13 +211,17 @@ export class TcpDirection {
         // stacks send none), not data: a sender's last segment of a write carries PSH, and no
         // MQTT packet is one byte long. The stream starts after it, as it does after a keep-alive
         // whose sequence number the peer's ACK told first (tshark: "TCP Keep-Alive").
+        // Or a zero-window probe: one byte of new data at the next sequence number, dropped by a
+        // receiver without room (see probeSeq); the data is then resent from that byte.
         this.nextSeq = (seq + 1) >>> 0;
         this.highSeq = this.nextSeq;
         this.retransmitted++;
+        this.probeSeq = seq;
         return;
       }
       this.nextSeq = seq;
     }
+    if (this.probeSeq !== -1 && payload.length > 0) this.probeResent(seq, payload.length);
     const c = this.cut;
     let filled = false;
     if (c !== null) {
@@ -247,6 +259,23 @@ export class TcpDirection {
     }
     // The peer already acknowledged past a hole: the missing bytes were not captured.
     if (this.held.length > 0 && this.peerAck !== null && seqDiff(this.peerAck, this.held[0]!.seq) >= 0) this.forceGap();
+  }
+
+  /**
+   * A segment after the first one was taken for a keep-alive at probeSeq: more than one byte from
+   * probeSeq (before any byte past it came) is data resent from the probed byte, so that byte is
+   * the stream's first (a keep-alive's byte was acknowledged long ago and is never sent again as
+   * the start of data). Another one-byte segment there is the probe repeated; anything else decides.
+   */
+  private probeResent(seq: number, len: number): void {
+    if (seq === this.probeSeq) {
+      if (len === 1) return;
+      if (this.nextSeq === ((seq + 1) >>> 0)) {
+        this.nextSeq = seq;
+        this.retransmitted--;
+      }
+    }
+    this.probeSeq = -1;
   }
 
   /** The peer acknowledged everything before `ack`. */
