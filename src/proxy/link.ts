@@ -20,6 +20,12 @@ export interface LinkHooks {
   /** The broker connection is TLS (--upstream-tls). */
   upstreamTls?: boolean;
   maxBufferedBytes: number;
+  /**
+   * Client bytes held by all links together while connecting (`used`), and the most
+   * they may hold (`limit`): past it, a client that sends more is paused until its
+   * broker connection is up. `full` is called when a client is paused for it.
+   */
+  heldAll?: { used: number; limit: number; full(link: Link, held: number): void };
 }
 
 /** Callbacks a pending upstream connection reports to. */
@@ -86,6 +92,11 @@ export class Link {
     });
   }
 
+  /** The broker connection is still being set up. */
+  connecting(): boolean {
+    return this.upstream === null && !this.upstreamGone && !this.done;
+  }
+
   info(): ProxyConnectionInfo {
     return {
       id: this.meta.id,
@@ -125,9 +136,15 @@ export class Link {
       this.held.push(chunk);
       this.heldBytes += chunk.length;
       this.heldTotal += chunk.length;
-      if (this.heldBytes >= this.hooks.maxBufferedBytes && !this.heldPaused) {
-        this.heldPaused = true;
-        this.client.pause();
+      const all = this.hooks.heldAll;
+      if (all) all.used += chunk.length;
+      if (!this.heldPaused) {
+        const allFull = all !== undefined && all.used >= all.limit;
+        if (this.heldBytes >= this.hooks.maxBufferedBytes || allFull) {
+          this.heldPaused = true;
+          this.client.pause();
+          if (allFull && this.heldBytes < this.hooks.maxBufferedBytes) all.full(this, this.heldBytes);
+        }
       }
       return;
     }
@@ -186,8 +203,7 @@ export class Link {
       },
     });
     const held = this.held;
-    this.held = [];
-    this.heldBytes = 0;
+    this.dropHeld();
     for (const chunk of held) this.forward(up, this.client, 'c2s', chunk);
     if (this.heldPaused) {
       this.heldPaused = false;
@@ -263,10 +279,16 @@ export class Link {
     if (this.how === 'fin' || this.how === 'end') this.how = this.heldPaused ? 'error' : 'upstream-failed';
     this.first('s2c');
     this.hooks.log(`upstream ${this.hooks.upstreamLabel} ${upstreamFailure(err, duringTls, this.hooks.upstreamCa)}; closing client ${endpoint(this.meta)}`);
-    this.held = [];
-    this.heldBytes = 0;
+    this.dropHeld();
     this.client.destroy();
     this.maybeFinish();
+  }
+
+  /** Let go of the client bytes held while connecting (and of their share of heldAll). */
+  private dropHeld(): void {
+    if (this.hooks.heldAll) this.hooks.heldAll.used -= this.heldBytes;
+    this.held = [];
+    this.heldBytes = 0;
   }
 
   private first(dir: Direction): void {
@@ -332,6 +354,7 @@ export class Link {
     if (this.done || !this.clientClosed) return;
     if (!(this.upstreamClosed || this.upstreamGone)) return;
     this.done = true;
+    this.dropHeld();
     if (this.by === 's2c' && this.upstream !== null && !this.shutDown && this.bytesS2C === 0 && this.bytesC2S > 0) {
       // The broker hung up on the client's first bytes without a word: say so, or the
       // user sees only a CONNECT and a client saying "connection lost".

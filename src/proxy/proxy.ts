@@ -14,7 +14,7 @@ import { Link, type UpstreamAttempt } from './link.js';
 import { FdWatch } from './fd-limit.js';
 import { listenOn, normalizeHost, notHttpLine } from './listen.js';
 import {
-  DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PACKET_SIZE, DEFAULT_MAX_WS_UNFINISHED_BYTES, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_HELD_BYTES_TOTAL, DEFAULT_MAX_PACKET_SIZE, DEFAULT_MAX_WS_UNFINISHED_BYTES, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
   type ProxyHandle, type ProxyOptions, type ProxyStats,
 } from './types.js';
 
@@ -68,6 +68,27 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     upstreamCa: opts.upstreamTls?.ca !== undefined,
     upstreamTls: opts.upstreamTls !== undefined,
     maxBufferedBytes,
+    heldAll: {
+      used: 0,
+      limit: opts.maxHeldBytesTotal ?? DEFAULT_MAX_HELD_BYTES_TOTAL,
+      full: (link: Link, held: number) => heldFull(link, held),
+    },
+  };
+  // One line when clients are first paused for the total held cap, then at most one every 10 s.
+  let heldFullAt = -Infinity;
+  let heldFullSince = 0;
+  const heldFull = (link: Link, held: number): void => {
+    heldFullSince++;
+    const t = Date.now();
+    if (t - heldFullAt < 10_000) return;
+    heldFullAt = t;
+    const waiting = [...links].filter((l) => l.connecting()).length;
+    const more = heldFullSince > 1 ? ` (and ${heldFullSince - 1} other client(s) since the last such line)` : '';
+    heldFullSince = 0;
+    log(`client ${endpointString(link.meta.client)} is paused after ${held} bytes until its broker connection is up${more}: `
+      + `clients waiting for ${upstreamLabel} hold ${hooks.heldAll.used} bytes in all, `
+      + `the most held for connections still being set up (${hooks.heldAll.limit}; --max-buffered caps one connection at ${maxBufferedBytes}); `
+      + `${waiting} connection(s) are waiting for the broker`);
   };
 
   const connectUpstream = (attempt: UpstreamAttempt): (() => void) => {

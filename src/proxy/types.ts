@@ -34,6 +34,12 @@ export interface ProxyOptions {
   engineOpts?: Omit<EngineOptions, 'onRecord' | 'maxPacketSize'>;
   /** Client bytes held while the broker connection is being set up; past this the client is paused until it is. Default 1 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * Client bytes all connections together may hold while their broker connections are
+   * being set up; past it, a client that sends more is paused until its own broker
+   * connection is up (nothing is dropped). Default 64 MiB.
+   */
+  maxHeldBytesTotal?: number;
   /** Largest packet decoded (larger ones are forwarded, not decoded). Default 16 MiB. */
   maxPacketSize?: number;
   /**
@@ -117,5 +123,6 @@ export interface ProxyHandle {
 
 export const DEFAULT_MAX_PACKET_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_HELD_BYTES_TOTAL = 64 * 1024 * 1024;
 export const DEFAULT_MAX_WS_UNFINISHED_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
