@@ -14,11 +14,12 @@ export const summary = 'decode packets given as hex';
 
 export const usage = `usage: mqttscope decode HEX|- [--format tree|hex|json] [--protocol-version 3|4|5] [--show-secrets] [--fields]
 
-Decodes one MQTT packet, or a stream of packets, given as hex (spaces, colons
-and newlines are ignored; '-' reads the hex from stdin). Each field is shown
-with its offset, length, bytes and meaning, and protocol violations are
-reported as notes with their spec reference. A CONNECT sets the protocol
-version for the packets after it.
+Decodes one MQTT packet, or a stream of packets, given as hex: spaces, colons,
+commas, newlines and 0x prefixes are ignored, so a C array works too
+({0x30, 0x2, 0x0, 0x0}; a one-digit item is a byte of its own), and '-' reads
+the hex from stdin. Each field is shown with its offset, length, bytes and
+meaning, and protocol violations are reported as notes with their spec
+reference. A CONNECT sets the protocol version for the packets after it.
 
 Options:
   --format tree|hex|json     tree: field tree then labelled hex dump (default);
@@ -44,11 +45,38 @@ export const options = {
   fields: { type: 'boolean' },
 } as const;
 
-/** Parse hex text; whitespace, ':' '-' ',' and 0x prefixes are ignored. */
+/** A hex dump line: an offset, then bytes (tshark -x, xxd, Wireshark's Copy as Hex Dump). */
+const DUMP_LINE = /^\s*[0-9a-f]{4,8}(?::\s*|\s{2,})[0-9a-f]{2}/im;
+
+/**
+ * Parse hex text; whitespace, ':' '-' ',' ';', the braces and brackets of an array
+ * and 0x prefixes are ignored. Hex digits are read as one stream ("3014 000b" is
+ * 30 14 00 0b), except where the separated
+ * items are bytes written without their leading zero: every item has one or two
+ * digits and a one-digit item comes before the last one or has a 0x prefix
+ * ("0x10, 0x1a, 0x0, 0x4", printf '%x ' output "10 1a 0 4"). Such an item is one
+ * byte (0x04), not half of one: run together, "10 1a 0 4" would silently become
+ * 10 1a 04. A lone last digit ("30 1") stays an error: more likely a cut-off paste.
+ */
 export function parseHex(text: string): Uint8Array {
-  const cleaned = text.replace(/0x/gi, '').replace(/[\s:,\-]/g, '');
-  const bad = /[^0-9a-fA-F]/.exec(cleaned);
-  if (bad) throw new CliError(`input: '${bad[0]}' at hex digit ${bad.index + 1} is not a hex digit`, { code: 'bad-hex', exitCode: 1 });
+  const items = text.split(/[\s:,;\-{}[\]]+/).filter((x) => x.length > 0);
+  const digits = items.map((x) => x.replace(/0x/gi, ''));
+  const bad = /[^0-9a-fA-F\s:,;\-{}[\]]/.exec(text.replace(/0x/gi, (m) => ' '.repeat(m.length)));
+  if (bad) {
+    // Where the character is in the input as given (line and column when there are several lines).
+    const before = text.slice(0, bad.index);
+    const line = before.split('\n').length;
+    const col = bad.index - before.lastIndexOf('\n');
+    const where = text.includes('\n') ? `line ${line}, column ${col}` : `character ${col}`;
+    const nth = before.replace(/0x/gi, '').replace(/[^0-9a-fA-F]/g, '').length + 1;
+    const dump = DUMP_LINE.test(text)
+      ? '; this looks like a hex dump with offsets and a text column (tshark -x, xxd, Wireshark\'s Copy as Hex Dump): give only the MQTT bytes, e.g. Wireshark\'s Copy \u2192 \u2026as a Hex Stream on the MQ Telemetry Transport line'
+      : '';
+    throw new CliError(`input: '${bad[0]}' at hex digit ${nth} is not a hex digit (${where} of the input)${dump}`, { code: 'bad-hex', exitCode: 1 });
+  }
+  const bytewise = digits.length > 1 && digits.every((d) => d.length <= 2)
+    && digits.some((d, i) => d.length === 1 && (i < digits.length - 1 || /0x/i.test(items[i]!)));
+  const cleaned = bytewise ? digits.map((d) => d.padStart(2, '0')).join('') : digits.join('');
   if (cleaned.length % 2 !== 0) throw new CliError(`input: odd number of hex digits (${cleaned.length}); the last byte is incomplete`, { code: 'bad-hex', exitCode: 1 });
   if (cleaned.length === 0) throw new CliError('input: no hex bytes given', { code: 'bad-hex', exitCode: 1 });
   const out = new Uint8Array(cleaned.length / 2);
