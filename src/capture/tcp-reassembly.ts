@@ -55,6 +55,8 @@ export interface HeldPool {
 interface Held {
   seq: number;
   data: Uint8Array;
+  /** The segment's payload length on the wire: more than data.length when the snap length cut it. */
+  wire: number;
   /** The frame and time that carried the segment. */
   frame: number;
   timeUs: number;
@@ -246,7 +248,7 @@ export class TcpDirection {
       // A TCP keep-alive: one garbage byte (Windows sends 0x00) at the last acknowledged
       // sequence number (tshark: "TCP Keep-Alive"). Not data, and no retransmission to compare.
       this.retransmitted++;
-    } else if (payload.length > 0) this.accept(seq, payload, frame, timeUs);
+    } else if (payload.length > 0) this.accept(seq, payload, wireLen, frame, timeUs);
     // Part of a cut tail filled: the rest is still missing, unless the next segment fills it.
     if (filled && seqDiff(c!.to, this.nextSeq) > 0) {
       // Still the cut frame's bytes, but not stamped before what was just passed on.
@@ -317,6 +319,8 @@ export class TcpDirection {
     if (this.cut !== null) this.cutGap();
     if (this.finSeq !== null) this.dropBeyondFin();
     while (this.held.length > 0) this.forceGap();
+    // The last held segment released was cut by the snap length: its tail is that frame's.
+    if (this.cut !== null) this.cutGap();
     // Bytes seen on the wire but not captured at the very end (snap length, lost last segment).
     if (this.nextSeq !== null) {
       const target = this.finSeq ?? this.highSeq;
@@ -389,6 +393,7 @@ export class TcpDirection {
       this.addHeld(room > 0 ? room - h.data.length : -h.data.length);
       if (room > 0) {
         h.data = h.data.subarray(0, room);
+        h.wire = Math.min(h.wire, room);
         kept.push(h);
       }
     }
@@ -404,8 +409,11 @@ export class TcpDirection {
     this.last = null;
   }
 
-  /** The snap-cut tail no copy filled: a gap at the frame that was cut. */
-  private cutGap(): void {
+  /**
+   * The snap-cut tail no copy filled: a gap at the frame that was cut. Then what is held from its
+   * end on is delivered (stamped with the segment that filled a hole, when one is given).
+   */
+  private cutGap(fillFrame?: number, fillTimeUs?: number): void {
     const c = this.cut!;
     this.cut = null;
     const missing = seqDiff(c.to, this.nextSeq!);
@@ -414,7 +422,7 @@ export class TcpDirection {
     this.sink.gap(missing, c.frame, c.timeUs, 'snap-cut');
     this.nextSeq = c.to;
     this.last = null;
-    this.drain();
+    this.drain(fillFrame, fillTimeUs);
   }
 
   /** The direction's first captured segment: bytes skipped quietly before it are a gap after all. */
@@ -425,7 +433,7 @@ export class TcpDirection {
     this.unseenBytes = 0;
   }
 
-  private accept(seq: number, payload: Uint8Array, frame: number, timeUs: number): void {
+  private accept(seq: number, payload: Uint8Array, wireLen: number, frame: number, timeUs: number): void {
     const next = this.nextSeq!;
     const rel = seqDiff(seq, next);
     if (rel + payload.length <= 0) {
@@ -439,7 +447,7 @@ export class TcpDirection {
       if (this.held.length > 0) this.drain(frame, timeUs);
       return;
     }
-    this.hold(seq, payload, frame, timeUs);
+    this.hold(seq, payload, wireLen, frame, timeUs);
     if (this.heldBytes > this.maxBytes || this.held.length > this.maxSegs) this.forceGap();
     // All connections together hold too much: this one, adding to it, gives up on its holes.
     const pool = this.pool;
@@ -472,7 +480,7 @@ export class TcpDirection {
     this.sink.conflict?.(frame, timeUs);
   }
 
-  private hold(seq: number, data: Uint8Array, frame: number, timeUs: number): void {
+  private hold(seq: number, data: Uint8Array, wire: number, frame: number, timeUs: number): void {
     // Sorted by distance from nextSeq; equal starts keep the longer one.
     const next = this.nextSeq!;
     const rel = seqDiff(seq, next);
@@ -499,12 +507,13 @@ export class TcpDirection {
       joined.set(data);
       joined.set(prev.data);
       prev.data = joined;
+      prev.wire = Math.max(prev.wire, wire);
       prev.frame = frame;
       prev.timeUs = timeUs;
       this.addHeld(data.length);
       return;
     }
-    this.held.splice(i, 0, { seq, data, frame, timeUs });
+    this.held.splice(i, 0, { seq, data, wire, frame, timeUs });
     this.addHeld(data.length);
   }
 
@@ -529,6 +538,27 @@ export class TcpDirection {
       const bytes = rel === 0 ? h.data : h.data.subarray(-rel);
       if (fillFrame === undefined) this.deliver(bytes, h.frame, h.timeUs);
       else this.deliver(bytes, fillFrame, fillTimeUs!);
+      const cut = this.cut;
+      if (cut !== null && seqDiff(this.nextSeq!, cut.from) > 0) {
+        // It covered part of a cut tail (a copy captured whole, or segmented otherwise).
+        if (seqDiff(cut.to, this.nextSeq!) > 0) cut.from = this.nextSeq!;
+        else this.cut = null;
+      }
+      const wireEnd = (h.seq + h.wire) >>> 0;
+      if (h.wire > h.data.length && seqDiff(wireEnd, this.nextSeq!) > 0) {
+        // The snap length cut this held segment: its tail is missing, and is that frame's (as for
+        // a cut segment in order), not a segment lost before the next one held.
+        this.cut = { from: this.nextSeq!, to: wireEnd, frame: h.frame, timeUs: fillTimeUs === undefined ? h.timeUs : Math.max(h.timeUs, fillTimeUs) };
+        const next = this.held[0];
+        if (next === undefined || seqDiff(next.seq, this.nextSeq!) > 0) {
+          // The next held segment starts past the cut: the tail is lost, unless nothing follows
+          // yet (a full copy may still come).
+          if (next !== undefined) {
+            this.cutGap(fillFrame, fillTimeUs);
+            return;
+          }
+        }
+      }
     }
   }
 
@@ -539,6 +569,11 @@ export class TcpDirection {
   private forceGap(): void {
     const h = this.held[0];
     if (!h) return;
+    if (this.cut !== null) {
+      // The hole starts with the tail a snap length cut: that part is the cut frame's.
+      this.cutGap();
+      if (this.held[0] !== h) return;
+    }
     const lost = seqDiff(h.seq, this.nextSeq!);
     if (lost > 0) {
       this.lost += lost;
