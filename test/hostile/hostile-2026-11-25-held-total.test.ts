@@ -76,9 +76,7 @@ describe('Link: held bytes capped across connections', () => {
     const a = r.make(1);
     a.client.ev!.data(Buffer.from('x'.repeat(500)));
     expect(r.heldAll.used).toBe(500);
-    a.client.ev!.end();
-    a.client.ev!.close();
-    a.attempt().failed(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    a.client.ev!.close(); // the client goes before its broker connection is up: the attempt is given up
     expect(r.heldAll.used).toBe(0);
   });
 });
