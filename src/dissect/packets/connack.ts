@@ -35,7 +35,9 @@ export function walkConnack(w: Walker): void {
   // An MQTT 5 CONNECT answered by a 3.1.1-only server (aedes, mosquitto 1.5): a 2-byte
   // CONNACK with a 3.1.1 return code and no Property Length. Read as what it is, with one
   // note, not as a v5 CONNACK with an invalid reason code and a missing Property Length.
-  const v311 = w.version === 5 && w.end - rcAt === 1 && w.b[rcAt]! >= 1 && w.b[rcAt]! <= 5;
+  // The Remaining Length decides, not where the bytes given end: a CONNACK of Remaining
+  // Length 3 cut off after its second byte is an MQTT 5 one (and 0x01 is no reason code).
+  const v311 = w.version === 5 && s.remainingLength === 2 && w.end - rcAt === 1 && w.b[rcAt]! >= 1 && w.b[rcAt]! <= 5;
   const shownAs = v311 ? 4 : w.version;
   const rc = w.byteField(reasonFieldId(2, shownAs), w.version >= 5 && !v311 ? 'Reason Code' : 'Return Code', w.tree ? (x) => reasonDisplay(2, x, shownAs) : undefined);
   s.connack = { sessionPresent: sp, returnCode: rc < 0 ? -1 : rc };
