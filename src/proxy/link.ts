@@ -33,6 +33,8 @@ export interface UpstreamAttempt {
   connected(up: End): void;
   /** `duringTls`: the TCP connection was up and the TLS handshake had started. */
   failed(err: NodeJS.ErrnoException, duringTls?: boolean): void;
+  /** With --upstream-tls: the TCP connection is up and the TLS handshake has started. */
+  tcpUp?(): void;
 }
 
 export class Link {
@@ -61,6 +63,8 @@ export class Link {
   private shutDown = false;
   /** When the broker connection was asked for (µs). */
   private connectStart = 0;
+  /** With --upstream-tls: the TCP connection to the broker is up, its TLS handshake not yet done. */
+  private tlsHandshaking = false;
   bytesC2S = 0;
   bytesS2C = 0;
   /** Client bytes held while connecting, in total. */
@@ -89,6 +93,7 @@ export class Link {
     this.abortConnect = connect({
       connected: (up) => this.attach(up),
       failed: (err, duringTls) => this.upstreamFailed(err, duringTls ?? false),
+      tcpUp: () => { this.tlsHandshaking = true; },
     });
   }
 
@@ -327,7 +332,10 @@ export class Link {
     if (this.abortConnect !== null && !this.shutDown) {
       const waited = (this.hooks.now() - this.connectStart) / 1e6;
       if (waited >= CONNECT_WAIT_NOTED_S) {
-        this.hooks.log(`upstream ${this.hooks.upstreamLabel} did not answer the connection attempt within ${waited.toFixed(1)} s, when client ${endpoint(this.meta)} gave up (is the broker's address right, and is it reachable?)`);
+        this.hooks.log(this.tlsHandshaking
+          // The broker took the TCP connection: its address is right; it is the TLS handshake that hangs.
+          ? `upstream ${this.hooks.upstreamLabel} accepted the TCP connection but did not finish the TLS handshake within ${waited.toFixed(1)} s, when client ${endpoint(this.meta)} gave up (does that port speak TLS? the broker's log should say why)`
+          : `upstream ${this.hooks.upstreamLabel} did not answer the connection attempt within ${waited.toFixed(1)} s, when client ${endpoint(this.meta)} gave up (is the broker's address right, and is it reachable?)`);
       }
     }
     this.abortConnect?.();

@@ -104,7 +104,10 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       attempt.failed(err, tcpUp && Boolean(utls));
     };
     raw.on('error', fail);
-    raw.once('connect', () => { tcpUp = true; });
+    raw.once('connect', () => {
+      tcpUp = true;
+      if (utls && !settled) attempt.tcpUp?.();
+    });
     if (utls) {
       const host = opts.upstream.host;
       const sock = tls.connect({
