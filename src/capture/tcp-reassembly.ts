@@ -248,14 +248,15 @@ export class TcpDirection {
       // A TCP keep-alive: one garbage byte (Windows sends 0x00) at the last acknowledged
       // sequence number (tshark: "TCP Keep-Alive"). Not data, and no retransmission to compare.
       this.retransmitted++;
-    } else if (payload.length > 0) this.accept(seq, payload, wireLen, frame, timeUs);
+    } else if (payload.length > 0 || wireLen > 0) this.accept(seq, payload, wireLen, frame, timeUs); // wireLen alone: cut to nothing, held if ahead
     // Part of a cut tail filled: the rest is still missing, unless the next segment fills it.
     if (filled && seqDiff(c!.to, this.nextSeq) > 0) {
       // Still the cut frame's bytes, but not stamped before what was just passed on.
       this.cut = { from: this.nextSeq, to: c!.to, frame: c!.frame, timeUs: Math.max(c!.timeUs, timeUs) };
     }
-    if (payload.length < wireLen && this.nextSeq === ((seq + payload.length) >>> 0)) {
-      // The snap length cut this segment: its tail is missing, unless a full copy comes next.
+    if (payload.length < wireLen && seqDiff(this.nextSeq, (seq + payload.length) >>> 0) >= 0 && seqDiff(end, this.nextSeq) > 0) {
+      // The snap length cut this segment: its tail is missing, unless a full copy comes next
+      // (a retransmission cut before the bytes it adds counts too).
       this.cut = { from: this.nextSeq, to: end, frame, timeUs };
       if (fin) this.cutGap();
     }
@@ -531,8 +532,11 @@ export class TcpDirection {
       this.held.shift();
       this.addHeld(-h.data.length);
       if (rel < 0 && this.last !== null) this.compareDelivered(h.seq, h.data, h.frame, h.timeUs);
+      const wireEnd = (h.seq + h.wire) >>> 0;
       if (rel + h.data.length <= 0) {
         this.retransmitted += h.data.length;
+        // Cut before the bytes it adds (to nothing, say): those are a cut tail.
+        if (h.wire > h.data.length && seqDiff(wireEnd, this.nextSeq!) > 0 && this.heldCut(h, wireEnd, fillFrame, fillTimeUs)) return;
         continue;
       }
       const bytes = rel === 0 ? h.data : h.data.subarray(-rel);
@@ -544,22 +548,25 @@ export class TcpDirection {
         if (seqDiff(cut.to, this.nextSeq!) > 0) cut.from = this.nextSeq!;
         else this.cut = null;
       }
-      const wireEnd = (h.seq + h.wire) >>> 0;
-      if (h.wire > h.data.length && seqDiff(wireEnd, this.nextSeq!) > 0) {
-        // The snap length cut this held segment: its tail is missing, and is that frame's (as for
-        // a cut segment in order), not a segment lost before the next one held.
-        this.cut = { from: this.nextSeq!, to: wireEnd, frame: h.frame, timeUs: fillTimeUs === undefined ? h.timeUs : Math.max(h.timeUs, fillTimeUs) };
-        const next = this.held[0];
-        if (next === undefined || seqDiff(next.seq, this.nextSeq!) > 0) {
-          // The next held segment starts past the cut: the tail is lost, unless nothing follows
-          // yet (a full copy may still come).
-          if (next !== undefined) {
-            this.cutGap(fillFrame, fillTimeUs);
-            return;
-          }
-        }
-      }
+      if (h.wire > h.data.length && seqDiff(wireEnd, this.nextSeq!) > 0 && this.heldCut(h, wireEnd, fillFrame, fillTimeUs)) return;
     }
+  }
+
+  /**
+   * A held segment the snap length cut was released: its tail (to `wireEnd`) is missing, and is
+   * that frame's (as for a cut segment in order), not a segment lost before the next one held.
+   * With nothing held after it, the tail waits (a full copy may still come); a held segment
+   * that starts past nextSeq makes it a gap now (up to that segment, when it starts inside the
+   * tail), then drains: true. One that starts at nextSeq covers it (drain goes on): false.
+   */
+  private heldCut(h: Held, wireEnd: number, fillFrame: number | undefined, fillTimeUs: number | undefined): boolean {
+    const cut = { from: this.nextSeq!, to: wireEnd, frame: h.frame, timeUs: fillTimeUs === undefined ? h.timeUs : Math.max(h.timeUs, fillTimeUs) };
+    this.cut = cut;
+    const next = this.held[0];
+    if (next === undefined || seqDiff(next.seq, this.nextSeq!) <= 0) return false;
+    if (seqDiff(next.seq, wireEnd) < 0) cut.to = next.seq;
+    this.cutGap(fillFrame, fillTimeUs);
+    return true;
   }
 
   /**
