@@ -123,6 +123,15 @@ export class Walker {
 
   // ---- reads ---------------------------------------------------------------
 
+  /**
+   * The bytes given end before the Remaining Length does (a capture cut by its snap
+   * length, a partial paste): what is missing was sent but not seen, so a rule about
+   * what the packet lacks cannot be judged.
+   */
+  get cutShort(): boolean {
+    return this.end < this.s.headerLength + this.s.remainingLength;
+  }
+
   /** Pick the 3.1/3.1.1 or the MQTT 5 reference for a per-call override. */
   ref(spec311: string, spec5: string): string {
     return this.version >= 5 ? spec5 : spec311;

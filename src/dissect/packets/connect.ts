@@ -160,7 +160,8 @@ export function walkConnect(w: Walker): void {
  * field runs past the end [MQTT-2.1]. Returns true when it does (decoding stops).
  */
 function flaggedFieldMissing(w: Walker, why: string, spec: string): boolean {
-  if (w.pos < w.end || w.truncated) return false;
+  // Bytes given that end before the Remaining Length: the field was sent but not seen (the ordinary note).
+  if (w.pos < w.end || w.truncated || w.cutShort) return false;
   w.note(NOTE_DEFS.truncated, `the ${why}, but the packet ends at offset ${w.pos}`, w.pos, spec);
   w.truncated = true;
   return true;

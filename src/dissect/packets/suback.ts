@@ -19,7 +19,8 @@ export function walkSuback(w: Walker): void {
   s.reasonCodes = codes;
   const id = reasonFieldId(type, w.version);
   const label = type === 9 && w.version < 5 ? 'Return Code' : 'Reason Code';
-  if (w.pos >= w.end) {
+  if (w.pos >= w.end && !w.cutShort) {
+    // Not when the bytes given end before the Remaining Length: the codes were sent but not seen.
     // One code per Topic Filter: SUBACK [MQTT-3.8.4-5] (5.0: [MQTT-3.8.4-6]); UNSUBACK
     // (5.0 only) "one of the Unsubscribe Reason Code values for each Topic Filter" [MQTT-3.11.3-2].
     w.note(NOTE_DEFS.noTopicFilters, `${type === 9 ? 'SUBACK' : 'UNSUBACK'} has no ${label.toLowerCase()}s; it needs one per topic filter`, w.pos,

@@ -69,7 +69,8 @@ export function walkSubscribe(w: Walker): void {
     if (s.properties === null) return;
   }
   if (w.pos >= w.end) {
-    w.note(NOTE_DEFS.noTopicFilters, 'SUBSCRIBE contains no Topic Filter; at least one is required', w.pos);
+    // Cut off by the end of the bytes given (not by the Remaining Length): its filters were sent but not seen.
+    if (!w.cutShort) w.note(NOTE_DEFS.noTopicFilters, 'SUBSCRIBE contains no Topic Filter; at least one is required', w.pos);
     return;
   }
   const v5 = w.version === 5;
@@ -152,7 +153,7 @@ export function walkUnsubscribe(w: Walker): void {
     if (s.properties === null) return;
   }
   if (w.pos >= w.end) {
-    w.note(NOTE_DEFS.noTopicFilters, 'UNSUBSCRIBE contains no Topic Filter; at least one is required', w.pos, 'MQTT-3.10.3-2');
+    if (!w.cutShort) w.note(NOTE_DEFS.noTopicFilters, 'UNSUBSCRIBE contains no Topic Filter; at least one is required', w.pos, 'MQTT-3.10.3-2');
     return;
   }
   const tail = new ListTail(w);

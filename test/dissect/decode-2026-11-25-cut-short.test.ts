@@ -1,0 +1,74 @@
+// Bytes that end before the Remaining Length does (a capture cut by its snap length,
+// a partial paste) were sent but not seen: the packet is not blamed for lacking them.
+// SUBSCRIBE/UNSUBSCRIBE without a Topic Filter, SUBACK/UNSUBACK without codes and a
+// CONNECT field its flags announce are noted only when the Remaining Length ends there.
+import { describe, expect, it } from 'vitest';
+import { summarize } from '../../src/dissect/index.js';
+import type { ProtocolVersion } from '../../src/model/types.js';
+import { hex } from './helpers.js';
+
+const notes = (h: string, version: ProtocolVersion) => summarize(hex(h), { version }).notes;
+const codes = (h: string, version: ProtocolVersion) => notes(h, version).map((n) => n.code);
+
+describe('packets cut short of their Remaining Length', () => {
+  it('SUBSCRIBE and UNSUBSCRIBE are not said to have no Topic Filter', () => {
+    const sub = `
+      82     # SUBSCRIBE, flags 0010
+      08     # Remaining Length 8: the filter after the Packet Identifier is not in the bytes
+      00 01  # Packet Identifier 1
+    `;
+    expect(codes(sub, 4)).toEqual(['remaining-length-mismatch']);
+    const unsub = `
+      a2     # UNSUBSCRIBE, flags 0010
+      07     # Remaining Length 7
+      00 01  # Packet Identifier 1
+    `;
+    expect(codes(unsub, 4)).toEqual(['remaining-length-mismatch']);
+  });
+
+  it('SUBACK is not said to have no codes', () => {
+    const v311 = `
+      90     # SUBACK
+      03     # Remaining Length 3: the return code is not in the bytes
+      00 01  # Packet Identifier 1
+    `;
+    expect(codes(v311, 4)).toEqual(['remaining-length-mismatch']);
+    const v5 = `
+      90     # SUBACK
+      05     # Remaining Length 5
+      00 01  # Packet Identifier 1
+      00     # Property Length 0
+    `;
+    expect(codes(v5, 5)).toEqual(['remaining-length-mismatch']);
+  });
+
+  it('a CONNECT cut before its Will Topic gets the ordinary note, not the Will Flag rule', () => {
+    const connect = `
+      10           # CONNECT
+      14           # Remaining Length 20: Will Topic and Will Message are not in the bytes
+      00 04        # Protocol Name Length 4
+      4d 51 54 54  # Protocol Name "MQTT"
+      04           # Protocol Level 4
+      06           # Connect Flags: Will Flag, Clean Session
+      00 3c        # Keep Alive 60
+      00 01        # Client ID Length 1
+      63           # Client ID "c"
+    `;
+    const ns = notes(connect, 4);
+    expect(ns.map((n) => n.code)).toEqual(['remaining-length-mismatch', 'field-past-end']);
+    expect(ns[1]!.spec).toBe('MQTT-2.1');
+    expect(ns[1]!.text).toMatch(/^Will Topic Length needs 2 byte/);
+  });
+
+  it('the same packets ending at their Remaining Length keep their notes', () => {
+    // SUBSCRIBE: 82 flags 0010; 02 Remaining Length; 00 01 Packet Identifier
+    expect(codes('82 02 00 01', 4)).toEqual(['no-topic-filters']);
+    // UNSUBSCRIBE: a2 flags 0010; 02 Remaining Length; 00 01 Packet Identifier
+    expect(codes('a2 02 00 01', 4)).toEqual(['no-topic-filters']);
+    // SUBACK: 90; 02 Remaining Length; 00 01 Packet Identifier
+    expect(codes('90 02 00 01', 4)).toEqual(['no-topic-filters']);
+    // CONNECT: 10; 0d Remaining Length 13; 00 04 "MQTT"; 04 level; 06 Will Flag + Clean Session; 00 3c Keep Alive; 00 01 "c"
+    const ns = notes('10 0d 00 04 4d 51 54 54 04 06 00 3c 00 01 63', 4);
+    expect(ns.map((n) => [n.code, n.spec])).toEqual([['field-past-end', 'MQTT-3.1.2-9']]);
+  });
+});
