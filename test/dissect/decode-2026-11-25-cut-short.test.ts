@@ -71,4 +71,30 @@ describe('packets cut short of their Remaining Length', () => {
     const ns = notes('10 0d 00 04 4d 51 54 54 04 06 00 3c 00 01 63', 4);
     expect(ns.map((n) => [n.code, n.spec])).toEqual([['field-past-end', 'MQTT-3.1.2-9']]);
   });
+
+  it('a UTF-8 payload cut inside a character is not called ill-formed', () => {
+    const publish = `
+      30        # PUBLISH, QoS 0
+      0c        # Remaining Length 12: the payload's last byte is not in the bytes
+      00 01     # Topic Length 1
+      61        # Topic "a"
+      02        # Property Length 2
+      01 01     # Payload Format Indicator 1 (UTF-8)
+      e2 82 ac  # payload: "€"
+      e2 82     # the next "€", cut before its third byte
+    `;
+    expect(codes(publish, 5)).toEqual(['remaining-length-mismatch']);
+    const bad = `
+      30        # PUBLISH, QoS 0
+      0d        # Remaining Length 13
+      00 01     # Topic Length 1
+      61        # Topic "a"
+      02        # Property Length 2
+      01 01     # Payload Format Indicator 1 (UTF-8)
+      ff        # payload: a byte UTF-8 never has
+      e2 82 ac  # "€"
+      e2 82     # the next "€", cut before its third byte
+    `;
+    expect(codes(bad, 5)).toEqual(['remaining-length-mismatch', 'payload-format-invalid']);
+  });
 });

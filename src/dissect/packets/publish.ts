@@ -46,11 +46,25 @@ export function walkPublish(w: Walker): void {
   s.payloadOffset = po;
   s.payloadLength = w.end - po;
   if (s.properties !== null && s.properties['payload_format_indicator'] === 1 && !w.truncated) {
-    payloadFormatCheck(w, po, w.end, 'payload', 'MQTT-3.3.2.3.2', 'PUBACK, PUBREC or DISCONNECT');
+    // Bytes given that end before the Remaining Length may cut a character in two: only what was seen whole is judged.
+    payloadFormatCheck(w, po, w.cutShort ? wholeCharsEnd(b, po, w.end) : w.end, 'payload', 'MQTT-3.3.2.3.2', 'PUBACK, PUBREC or DISCONNECT');
   }
   w.pos = w.end;
   // An empty message is a field too (as in Wireshark, `mqtt.msg == ""` finds it).
   if (w.tree) binaryField(w, 'mqtt.msg', 'Message', po, w.end - po);
+}
+
+/**
+ * Where the UTF-8 in b[start, end) stops being whole: before a multi-byte sequence
+ * that the end cuts off (its lead byte and the continuation bytes seen), else `end`.
+ */
+export function wholeCharsEnd(b: Uint8Array, start: number, end: number): number {
+  let i = end - 1;
+  while (i >= start && end - i <= 3 && (b[i]! & 0xc0) === 0x80) i--;
+  if (i < start) return end;
+  const lead = b[i]!;
+  const len = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return end - i < len ? i : end;
 }
 
 /**
