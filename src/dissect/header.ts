@@ -127,7 +127,8 @@ export function fixedHeader(w: Walker): boolean {
     w.end = total; // extra bytes are reported as trailing by finish()
   } else if (total > n0) {
     // The note is about the Remaining Length: it sits there, not on whatever field happens to come first.
-    w.note(NOTE_DEFS.lengthMismatch, `Remaining Length says ${v} bytes follow the fixed header but only ${n0 - i} are present`, 1);
+    const have = n0 - i;
+    w.note(NOTE_DEFS.lengthMismatch, `Remaining Length says ${v} byte${v === 1 ? '' : 's'} follow${v === 1 ? 's' : ''} the fixed header but only ${have} ${have === 1 ? 'is' : 'are'} present`, 1);
     w.end = n0;
   }
   return true;

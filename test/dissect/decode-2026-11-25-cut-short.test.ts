@@ -97,4 +97,26 @@ describe('packets cut short of their Remaining Length', () => {
     `;
     expect(codes(bad, 5)).toEqual(['remaining-length-mismatch', 'payload-format-invalid']);
   });
+
+  it('an MQTT 5 ack cut before its Reason Code has no code, not an implied 0x00', () => {
+    const cut = `
+      40     # PUBACK
+      04     # Remaining Length 4: Reason Code and Property Length are not in the bytes
+      00 01  # Packet Identifier 1
+    `;
+    expect(summarize(hex(cut), { version: 5 }).reasonCodes).toBeNull();
+    // PUBACK: 40; 02 Remaining Length 2 (Reason Code left out: 0x00 Success); 00 01 Packet Identifier
+    expect(summarize(hex('40 02 00 01'), { version: 5 }).reasonCodes).toEqual([0]);
+    // DISCONNECT: e0; 01 Remaining Length 1: the Reason Code is not in the bytes
+    expect(summarize(hex('e0 01'), { version: 5 }).reasonCodes).toBeNull();
+  });
+
+  it('an MQTT 5 AUTH cut before its Reason Code is not said to lack an Authentication Method', () => {
+    // AUTH: f0; 01 Remaining Length 1: the Reason Code is not in the bytes
+    const ns = notes('f0 01', 5);
+    expect(ns.map((n) => n.code)).toEqual(['remaining-length-mismatch']);
+    expect(ns[0]!.text).toBe('Remaining Length says 1 byte follows the fixed header but only 0 are present');
+    // AUTH: f0; 01 Remaining Length 1; 18 Reason Code 0x18, and no properties: the method is missing
+    expect(codes('f0 01 18', 5)).toEqual(['auth-method-missing']);
+  });
 });

@@ -81,6 +81,8 @@ export function checkReason(w: Walker, type: number, code: number, at: number, e
 export function optionalReasonAndProps(w: Walker): void {
   const s = w.s;
   if (w.pos >= w.end) {
+    // Bytes given that end before the Remaining Length: the Reason Code was sent but not seen.
+    if (w.cutShort) return;
     s.reasonCodes = [0];
     // Left out on purpose (the Remaining Length ends here, not the bytes given): an
     // explanatory field without bytes, as Wireshark shows generated values.

@@ -22,11 +22,12 @@ export function walkReasonProps(w: Walker): void {
  * AUTH: only the AUTH of Remaining Length 0 (0x00 Success, no properties) may leave
  * the Authentication Method out; any other AUTH without one is a Protocol Error
  * [MQTT 5.0 §3.15.2, §3.15.2.2.2]. Not judged when the property block could not be
- * read to its end (cut off, or stopped at an unknown property).
+ * read to its end (cut off, the bytes given ending before the Remaining Length, or
+ * stopped at an unknown property).
  */
 function authMethodCheck(w: Walker, at: number): void {
   const s = w.s;
-  if (w.truncated) return;
+  if (w.truncated || w.cutShort) return;
   // No property block at all: only the Reason Code (Remaining Length 1).
   const noBlock = s.properties === null;
   if (noBlock && s.remainingLength !== 1) return; // a Property Length that could not be read
