@@ -411,6 +411,10 @@ export function upstreamFailure(err: NodeJS.ErrnoException & { reason?: string }
     const detail = (err.reason ?? err.message).replace(/:\s*$/, '');
     return `sent a TLS certificate for another name (${code}: ${detail}); use the host name the certificate lists in --upstream`;
   }
+  if (code === 'ERR_TLS_HANDSHAKE_TIMEOUT') {
+    const ms = (err as { timeoutMs?: number }).timeoutMs;
+    return `accepted the TCP connection but did not finish the TLS handshake${ms !== undefined ? ` within ${(ms / 1000).toFixed(1)} s` : ''} (does that port speak TLS? the broker's log should say why)`;
+  }
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(err.message)) {
     return 'did not answer in TLS (is this a plain MQTT port? then leave out --upstream-tls and --cafile)';
   }

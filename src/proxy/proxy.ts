@@ -97,16 +97,27 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     let settled = false;
     let tcpUp = false;
     const utls = opts.upstreamTls;
+    // A broker that takes the TCP connection and never finishes the TLS handshake held the
+    // client (and what it sent) for good: it gets as long as a TLS client does.
+    let tlsTimer: NodeJS.Timeout | null = null;
     const fail = (err: NodeJS.ErrnoException) => {
       if (settled) return;
       settled = true;
+      if (tlsTimer) clearTimeout(tlsTimer);
       raw.destroy();
       attempt.failed(err, tcpUp && Boolean(utls));
     };
     raw.on('error', fail);
     raw.once('connect', () => {
       tcpUp = true;
-      if (utls && !settled) attempt.tcpUp?.();
+      if (utls && !settled) {
+        attempt.tcpUp?.();
+        const ms = opts.tlsHandshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS;
+        tlsTimer = setTimeout(() => {
+          fail(Object.assign(new Error(`TLS handshake not finished within ${ms} ms`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT', timeoutMs: ms }));
+        }, ms);
+        tlsTimer.unref();
+      }
     });
     if (utls) {
       const host = opts.upstream.host;
@@ -121,6 +132,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       sock.once('secureConnect', () => {
         if (settled) return;
         settled = true;
+        if (tlsTimer) clearTimeout(tlsTimer);
         sock.off('error', fail);
         raw.off('error', fail);
         raw.on('error', () => { /* reported through the TLS socket */ });
@@ -137,6 +149,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     return () => {
       if (settled) return;
       settled = true;
+      if (tlsTimer) clearTimeout(tlsTimer);
       raw.destroy();
     };
   };

@@ -58,7 +58,8 @@ export interface ProxyOptions {
   frameSource?: () => number;
   /**
    * A TLS client must finish its handshake within this many milliseconds, or it is
-   * closed (with one log line). Default 10 000.
+   * closed (with one log line). The broker's TLS handshake (upstreamTls) too: past it the
+   * attempt fails and its client is closed. Default 10 000.
    */
   tlsHandshakeTimeoutMs?: number;
   /** One-line diagnostics (upstream refused, TLS handshake failed). Default: stderr. */
