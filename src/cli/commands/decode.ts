@@ -117,6 +117,11 @@ export function decodeStream(input: Uint8Array, version: ProtocolVersion): { pac
   const handle = (bytes: Uint8Array, offset: number, unframed = false): void => {
     const ctx: DissectContext = { version: ver, topicAliases: aliases };
     const s = summarize(bytes, ctx);
+    if (s.type === 1) {
+      // A CONNECT opens a new Network Connection: the Topic Aliases of the one before it
+      // are gone (they last only as long as their connection) [MQTT 5.0 §3.3.2.3.4].
+      aliases.clear();
+    }
     if (s.type === 1 && s.connect) {
       const lvl = s.connect.protocolLevel;
       if (lvl === 3 || lvl === 4 || lvl === 5) ver = lvl;
