@@ -394,6 +394,7 @@ export class CaptureSession {
       if (conn.status === 'detecting') this.recordUnstarted(conn);
       if (conn.unseen !== null) this.noteUnseen(conn);
       if (conn.status === 'mqtt' && conn.ws) this.wsAnswered(conn, true);
+      if (conn.status === 'mqtt') this.closedOneWay(conn);
     }
     this.noteUnstarted();
     this.noteUnsupportedTotals();
@@ -860,6 +861,23 @@ export class CaptureSession {
     }
   }
 
+  /**
+   * After the flush of a connection still open: in a one-way capture, the flush may have told
+   * that the last sequence number the peer acknowledged was the uncaptured side's FIN (see
+   * TcpDirection.flush). With the other side's FIN captured, the connection closed: 'fin', at
+   * its last segment, not 'end' (open when the capture stopped). The side whose FIN was shown
+   * first closed it; an ACK that covers the inferred FIN on the captured FIN's own segment
+   * means that FIN came first (the captured one answers it).
+   */
+  private closedOneWay(conn: Conn): boolean {
+    const [a, b] = conn.sides;
+    if (!a.dir.finished || !b.dir.finished) return false;
+    if (conn.ws) this.wsAnswered(conn, true);
+    this.engine.close(conn.meta!.id, conn.lastTime, 'fin', finFirst(conn) === conn.client ? 'c2s' : 's2c');
+    conn.status = 'closed';
+    return true;
+  }
+
   private closeConn(conn: Conn, frame: number, time: number, how: CloseHow): void {
     if (conn.status === 'detecting' || conn.status === 'mqtt') {
       conn.sides[0].dir.flush(frame, time);
@@ -870,7 +888,7 @@ export class CaptureSession {
     if (conn.unseen !== null) this.noteUnseen(conn);
     if (conn.status === 'mqtt') {
       if (conn.ws) this.wsAnswered(conn, true);
-      const first = conn.closedFirst;
+      const first = how === 'fin' ? finFirst(conn) : conn.closedFirst;
       this.engine.close(conn.meta!.id, time, how, first === null || how === 'end' ? undefined : first === conn.client ? 'c2s' : 's2c');
     }
     this.tombstone(conn);
@@ -968,6 +986,8 @@ export class CaptureSession {
       conn.sides[0].dir.flush(this.lastFrame, conn.lastTime);
       conn.sides[1].dir.flush(this.lastFrame, conn.lastTime);
       if (conn.unseen !== null) this.noteUnseen(conn);
+      // A one-way capture's connection that the flush shows closed is not idle: it closed.
+      if (this.closedOneWay(conn)) return this.remove(conn);
       if (conn.ws) this.wsAnswered(conn, true);
       this.engine.close(conn.meta!.id, conn.lastTime, 'end');
       const quiet = Math.round((this.lastTime - conn.lastTime) / 1e6);
@@ -1007,6 +1027,18 @@ export class CaptureSession {
       else if (conn.lastTime === cut && atCut > 0) { atCut--; this.dropIdle(conn, true); }
     }
   }
+}
+
+/**
+ * The side whose FIN came first, once both are known: the one shown at the earlier frame. A FIN
+ * known only from the peer's acknowledgement (a one-way capture) came before the frame that
+ * acknowledged it, so on a tie (the captured FIN's own segment acknowledges it) it is first.
+ */
+function finFirst(conn: Conn): 0 | 1 {
+  const a = conn.sides[0].dir;
+  const b = conn.sides[1].dir;
+  if (a.finAt !== b.finAt) return a.finAt < b.finAt ? 0 : 1;
+  return b.finInferred && !a.finInferred ? 1 : 0;
 }
 
 /** Distinct unsupported link types named in notes (a hostile pcapng may declare thousands of interfaces). */

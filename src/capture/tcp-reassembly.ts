@@ -82,6 +82,11 @@ export class TcpDirection {
   /** The frame and time of that FIN's segment (null when it was inferred, not captured). */
   private finFrame: number | null = null;
   private finTimeUs = 0;
+  /**
+   * The frame that showed the FIN: its own segment, or, when it was not captured, the peer's
+   * segment whose acknowledgement covered it (0: no FIN known). See finInferred.
+   */
+  finAt = 0;
   /** Highest sequence number seen on the wire (end of any segment). */
   private highSeq: number | null = null;
   /** Highest acknowledgement from the peer. */
@@ -171,6 +176,11 @@ export class TcpDirection {
     this.last = null;
   }
 
+  /** The FIN is known only from the peer's acknowledgement of it (a one-way capture). */
+  get finInferred(): boolean {
+    return this.finSeq !== null && this.finFrame === null;
+  }
+
   /** A FIN was seen (or inferred) in this direction. */
   get finSent(): boolean {
     return this.finSeq !== null;
@@ -243,6 +253,7 @@ export class TcpDirection {
       this.finSeq = end;
       this.finFrame = frame;
       this.finTimeUs = timeUs;
+      this.finAt = frame;
     }
     if (payload.length === 1 && wireLen === 1 && !fin && seqDiff(seq, this.nextSeq) === -1) {
       // A TCP keep-alive: one garbage byte (Windows sends 0x00) at the last acknowledged
@@ -296,6 +307,7 @@ export class TcpDirection {
       // The peer, closing itself, acknowledges one sequence number more than we saw: our FIN,
       // not captured (a one-way capture's last ACK). No MQTT packet is one byte long.
       this.finSeq = this.nextSeq;
+      this.finAt = frame;
       return;
     }
     if (this.held.length === 0 && unseen > 0 && this.finSeq !== null && this.finFrame !== null && seqDiff(this.nextSeq, this.finSeq) < 0) {
@@ -345,6 +357,7 @@ export class TcpDirection {
       this.unseenBytes--;
       this.lost--;
       this.finSeq = (this.nextSeq! - 1) >>> 0;
+      this.finAt = this.unseenLast;
     }
     if (this.unseenBytes > 0) {
       const n = this.unseenBytes;
