@@ -1,7 +1,7 @@
 // Fixed header [MQTT 3.1.1 §2.2, MQTT 5.0 §2.1]: byte 1 (type + flags) and the
 // Remaining Length variable byte integer.
 import { flagsSpecFor, hasDupQosIn31, packetTypeName, REQUIRED_FLAGS } from '../protocol/packet-types.js';
-import { NOTE_DEFS } from '../protocol/spec-refs.js';
+import { NOTE_DEFS, type NoteDef } from '../protocol/spec-refs.js';
 import { varintBytesHex } from '../protocol/varint.js';
 import { overlongEnd, varintByteFields, type Walker } from './walker.js';
 
@@ -10,6 +10,13 @@ const TYPE_DISPLAY: string[] = Array.from({ length: 16 }, (_, t) => `${t} (${pac
 const QOS_DISPLAY = ['0 (At most once)', '1 (At least once)', '2 (Exactly once)', '3 (invalid)'];
 const BIT = ['0', '1'];
 const NIBBLES: string[] = Array.from({ length: 16 }, (_, x) => x.toString(2).padStart(4, '0'));
+
+/**
+ * MQTT 5's non-minimal Remaining Length breaks a MUST [MQTT-1.5.5-1]: an error, as
+ * varint-not-minimal is for its other Variable Byte Integers. 3.1/3.1.1 keep the table's
+ * warning (they state no rule). Same code, so filters and docs name one note.
+ */
+const LENGTH_NOT_MINIMAL_V5: NoteDef = { ...NOTE_DEFS.lengthNotMinimal, severity: 'error' };
 
 function nibble(x: number): string {
   return (x & 15).toString(2).padStart(4, '0');
@@ -110,7 +117,7 @@ export function fixedHeader(w: Walker): boolean {
     // under its shortest form only. So a warning there, and the note says what the spec says.
     const hexed = varintBytesHex(b, 1, i);
     if (w.version >= 5) {
-      w.note(NOTE_DEFS.lengthNotMinimal, `Remaining Length ${v} is encoded in ${n} bytes (${hexed}); the shortest encoding must be used`, 1);
+      w.note(LENGTH_NOT_MINIMAL_V5, `Remaining Length ${v} is encoded in ${n} bytes (${hexed}); the shortest encoding must be used`, 1);
     } else {
       const min = v < 0x80 ? 1 : v < 0x4000 ? 2 : 3;
       w.note(NOTE_DEFS.lengthNotMinimal, `Remaining Length ${v} is encoded in ${n} bytes (${hexed}) where ${min} would do; MQTT ${w.version === 3 ? '3.1' : '3.1.1'} states no rule against this (its table of Remaining Length sizes lists each value in its shortest form only), MQTT 5 forbids it`, 1);
