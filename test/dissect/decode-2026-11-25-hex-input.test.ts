@@ -11,6 +11,8 @@ describe('decode hex input', () => {
     // PUBLISH: 30 = type 3 flags 0; 03 = Remaining Length; 00 01 = Topic Length; 61 = "a"
     expect(hexOf(parseHex('{0x30, 0x3, 0x0, 0x1, 0x61};'))).toBe('3003000161');
     expect(hexOf(parseHex('[0x30,0x3,0x0,0x1,0x61]'))).toBe('3003000161');
+    // a stray 0x with no digits is no byte
+    expect(hexOf(parseHex('0x 30 3 0 1 61'))).toBe('3003000161');
   });
 
   it('reads printf-style one-digit items between separators as bytes', () => {

@@ -59,7 +59,7 @@ const DUMP_LINE = /^\s*[0-9a-f]{4,8}(?::\s*|\s{2,})[0-9a-f]{2}/im;
  * 10 1a 04. A lone last digit ("30 1") stays an error: more likely a cut-off paste.
  */
 export function parseHex(text: string): Uint8Array {
-  const items = text.split(/[\s:,;\-{}[\]]+/).filter((x) => x.length > 0);
+  const items = text.split(/[\s:,;\-{}[\]]+/).filter((x) => x.replace(/0x/gi, '').length > 0);
   const digits = items.map((x) => x.replace(/0x/gi, ''));
   const bad = /[^0-9a-fA-F\s:,;\-{}[\]]/.exec(text.replace(/0x/gi, (m) => ' '.repeat(m.length)));
   if (bad) {
