@@ -43,6 +43,14 @@ describe('TUI pcap export', () => {
     expect(records(await readFile(join(dir, 'all.pcap')))).toHaveLength(all.length);
     // Wireshark has no heuristic for MQTT: on 45219 it shows TCP only, until told the port.
     expect(pcapWrittenText('all.pcap', whole)).toBe(`wrote ${all.length} packets to all.pcap; Wireshark needs Decode As: tshark -d tcp.port==45219,mqtt`);
+    // A path longer than the room gives way from its start, down to its file name; the
+    // hint after it is kept whole.
+    const deep = `/tmp/${'d'.repeat(120)}/all.pcap`;
+    const short = pcapWrittenText(deep, whole, 40);
+    expect(short).toBe(`wrote ${all.length} packets to …${deep.slice(deep.length - 39)}; Wireshark needs Decode As: tshark -d tcp.port==45219,mqtt`);
+    // Never shorter than the file name.
+    expect(pcapWrittenText(`/x/${'e'.repeat(300)}.pcap`, whole, 100)).toContain(` to …${'e'.repeat(300)}.pcap; Wireshark`);
+    expect(pcapWrittenText(deep, whole, 1000)).toContain(` to ${deep};`);
     const tshark = requireBinary('tshark');
     const mqttFrames = (extra: string[]): number => execFileSync(tshark, ['-r', join(dir, 'all.pcap'), ...extra, '-Y', 'mqtt'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
       .split('\n').filter((l) => l.trim()).length;

@@ -12,7 +12,7 @@ import { GLOBAL_KEYS, PACKET_KEYS, PROMPT_KEYS } from './keymap.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
 import { hasProblem, headerRow, packetRow, typeName } from './packet-row.js';
 import { describeFsError } from '../../proxy/pcap-tap.js';
-import { defaultPcapName, type PcapExport, pcapWrittenText, writeRecordsPcap } from './pcap-export.js';
+import { defaultPcapName, type PcapExport, pcapWrittenText, shortenPath, writeRecordsPcap } from './pcap-export.js';
 import type { SideData } from './side-model.js';
 import { clientsTable, findingsTable, flowsTable, tableRow, topicsTable, type SideName, type SideTable } from './side-views.js';
 import { sideDataFromSnapshot } from './snapshot-adapter.js';
@@ -828,9 +828,19 @@ export class TuiApp {
     const recs = this.state.shownRecords();
     try {
       const res = await (this.opts.onWritePcap ?? writeRecordsPcap)(recs, path);
-      this.flash(res ? pcapWrittenText(path, res) : `wrote ${recs.length} packets to ${path}`, 'green-fg', res?.portsToName.length || res?.otherPorts?.length ? 12000 : 6000);
+      // A message too long for one line wraps at spaces onto the key bar: the path (with its
+      // ';') must then fit on the first line after "wrote N packets to ", for the hint that
+      // follows it to show whole on the second.
+      const W = this.layout.help.width || (this.screen.width as number);
+      const full = res ? pcapWrittenText(path, res) : '';
+      const maxPath = full.length <= W ? Infinity : W - `wrote ${res?.packets ?? 0} packets to `.length - 1;
+      this.flash(res ? pcapWrittenText(path, res, maxPath) : `wrote ${recs.length} packets to ${path}`, 'green-fg', res?.portsToName.length || res?.otherPorts?.length ? 12000 : 6000);
     } catch (err) {
-      this.flash(`could not write ${path}: ${describeFsError(err as NodeJS.ErrnoException)}`, 'red-fg', 8000);
+      // As above: the reason goes on the second line, so the path must leave it room.
+      const why = describeFsError(err as NodeJS.ErrnoException);
+      const W = this.layout.help.width || (this.screen.width as number);
+      const whole = `could not write ${path}: ${why}`;
+      this.flash(whole.length <= W ? whole : `could not write ${shortenPath(path, W - 'could not write '.length - 1)}: ${why}`, 'red-fg', 8000);
     }
   }
 

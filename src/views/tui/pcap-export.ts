@@ -49,7 +49,21 @@ export async function writeRecordsPcap(recs: PacketRecord[], path: string): Prom
 }
 
 /** What the TUI says after `w`: how much was written, and how to read it back when a port must be named. */
-export function pcapWrittenText(path: string, r: PcapExport): string {
+export function pcapWrittenText(path: string, r: PcapExport, maxPath = Infinity): string {
+  // Too long for the message lines: the hint after the path is what the user needs next
+  // (the tshark option, the --port to read it with), so the path gives way.
+  return writtenText(shortenPath(path, maxPath), r);
+}
+
+/** `path` in at most `max` characters, cut from its start (`…`), but never shorter than its file name. */
+export function shortenPath(path: string, max: number): string {
+  if (path.length <= max) return path;
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const keep = Math.max(name.length, max - 1);
+  return keep >= path.length ? path : `…${path.slice(path.length - keep)}`;
+}
+
+function writtenText(path: string, r: PcapExport): string {
   const what = `wrote ${r.packets} packet${r.packets === 1 ? '' : 's'} to ${path}`;
   const list = (ports: number[], each: (p: number) => string): string => {
     const shown = ports.slice(0, 4);
