@@ -3,7 +3,7 @@
 // seq/ack numbers, correct checksums, FIN or RST at the end.
 // PcapConversationEncoder is sans-io (events in, Buffers out); PcapFileSink is
 // the only part that touches files and timers.
-import { closeSync, constants as fsConstants, fsyncSync, ftruncateSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, statSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Direction, Endpoint } from '../model/types.js';
 import { ethernetFrame, ipTcpPacket, MAC_CLIENT, MAC_SERVER } from './frame-builder.js';
@@ -193,6 +193,12 @@ export interface PcapFileSinkOptions {
    */
   staged?: boolean;
   /**
+   * A FIFO is written without blocking: what its reader has not taken yet waits here, up
+   * to this many bytes; past that the reader has stopped reading, and the sink stops (with
+   * an `onError`) rather than stall the process that feeds it. Default 16 MiB.
+   */
+  maxFifoBacklog?: number;
+  /**
    * Called, just before the sink blocks, when `path` is a FIFO that no reader has open yet:
    * opening it waits (the whole process) until one does, e.g. `wireshark -k -i FIFO`.
    */
@@ -213,6 +219,12 @@ export class PcapFileSink {
   private buf: Buffer[] = [];
   private bufLen = 0;
   private readonly maxBuffered: number;
+  /** Written without blocking (a FIFO): `backlog` holds what the reader has not taken yet (from backlogHead on). */
+  private readonly fifo: boolean;
+  private backlog: Buffer[] = [];
+  private backlogHead = 0;
+  private backlogLen = 0;
+  private readonly maxBacklog: number;
   private readonly timer: NodeJS.Timeout;
   private readonly onError: ((err: NodeJS.ErrnoException) => void) | undefined;
   /** Bytes written to the file so far. */
@@ -238,6 +250,27 @@ export class PcapFileSink {
       // Closed only now: had the FIFO no writer for a moment, its reader would read an end of file.
       if (typeof probe === 'number') closeQuietly(probe);
     }
+    // A FIFO: written without blocking from here on. A blocking write to a pipe whose reader
+    // stopped reading (a paused or hung Wireshark) would stop the whole proxy, every
+    // connection with it. The non-blocking descriptor is opened before the blocking one is
+    // closed (the reader would otherwise see an end of file); it works now that a reader has it open.
+    let fifo = false;
+    try {
+      fifo = this.staging === null && fstatSync(fd).isFIFO();
+    } catch {
+      // not known: written as a file
+    }
+    if (fifo) {
+      try {
+        const nb = openSync(path, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+        closeQuietly(fd);
+        fd = nb;
+      } catch {
+        fifo = false; // the reader left already: the blocking descriptor reports that at the first write
+      }
+    }
+    this.fifo = fifo;
+    this.maxBacklog = opts.maxFifoBacklog ?? 16 * 1024 * 1024;
     const h = pcapGlobalHeader();
     try {
       writeAll(fd, h);
@@ -280,7 +313,11 @@ export class PcapFileSink {
   }
 
   flush(): void {
-    if (this.fd === null || this.bufLen === 0) return;
+    if (this.fd === null || (this.bufLen === 0 && this.backlogLen === 0)) return;
+    if (this.fifo) {
+      this.flushFifo();
+      return;
+    }
     const parts = this.buf;
     const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.bufLen);
     this.buf = [];
@@ -301,10 +338,53 @@ export class PcapFileSink {
     }
   }
 
+  /**
+   * A FIFO's flush: what the pipe takes now is written, the rest waits in the backlog for
+   * the next flush (a record may be cut between the two: the reader sees one byte stream).
+   * A backlog past maxFifoBacklog means the reader stopped reading: the sink stops.
+   */
+  private flushFifo(): void {
+    const q = this.backlog;
+    for (const b of this.buf) q.push(b);
+    this.backlogLen += this.bufLen;
+    this.buf = [];
+    this.bufLen = 0;
+    while (this.backlogHead < q.length) {
+      // At most IOV_MAX (1024) buffers per write.
+      const batch = q.slice(this.backlogHead, this.backlogHead + 1024);
+      let n: number;
+      try {
+        n = writevSync(this.fd!, batch);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (e.code === 'EAGAIN') break;
+        this.fail(e);
+        return;
+      }
+      this.written += n;
+      this.backlogLen -= n;
+      // Step over the buffers written whole; the first one written in part keeps its rest.
+      while (n > 0) {
+        const b = q[this.backlogHead]!;
+        if (n >= b.length) { n -= b.length; q[this.backlogHead++] = EMPTY; }
+        else { q[this.backlogHead] = b.subarray(n); n = 0; }
+      }
+    }
+    if (this.backlogHead === q.length) { this.backlog = []; this.backlogHead = 0; }
+    else if (this.backlogHead > 4096 && this.backlogHead * 2 > q.length) { this.backlog = q.slice(this.backlogHead); this.backlogHead = 0; }
+    if (this.backlogLen > this.maxBacklog) {
+      const stalled: NodeJS.ErrnoException = new Error(`the program reading this FIFO stopped reading: ${(this.backlogLen / 1048576).toFixed(1)} MiB waited for it (at most ${(this.maxBacklog / 1048576).toFixed(0)} MiB are kept), so the recording stopped rather than stall the traffic`);
+      stalled.code = 'EAGAIN';
+      this.fail(stalled);
+    }
+  }
+
   close(): void {
     if (this.fd === null) return;
     clearInterval(this.timer);
     this.flush();
+    // What a FIFO's reader did not take by now is dropped: closing must not wait for it.
+    this.dropBacklog();
     if (this.fd === null) return; // the last flush failed and closed the file
     try {
       fsyncSync(this.fd);
@@ -321,12 +401,19 @@ export class PcapFileSink {
     }
   }
 
+  private dropBacklog(): void {
+    this.backlog = [];
+    this.backlogHead = 0;
+    this.backlogLen = 0;
+  }
+
   private fail(err: NodeJS.ErrnoException): void {
     if (this.failed) return;
     this.failed = err;
     clearInterval(this.timer);
     this.buf = [];
     this.bufLen = 0;
+    this.dropBacklog();
     if (this.fd !== null) {
       // Cut a partly written flush off, so the file ends after a whole record.
       try {
@@ -344,6 +431,8 @@ export class PcapFileSink {
     }
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Write all of `b` (writeSync may write less than asked), counting in `progress`; throws on an error. */
 function writeAll(fd: number, b: Buffer, progress = { done: 0 }): void {
