@@ -311,7 +311,7 @@ export class Framer {
       if (total > this.maxPacketSize) {
         this.sink.note({
           severity: 'warn', code: 'packet-too-large',
-          text: `packet of ${total} bytes exceeds the maximum decode size of ${this.maxPacketSize} bytes; it was skipped, not decoded`,
+          text: `packet of ${total} bytes exceeds the maximum decode size of ${this.maxPacketSize} bytes; it was skipped, not decoded (--max-packet-size of proxy and up sets that size)`,
           offset: 0,
         }, total);
         const avail = end - pos;
@@ -388,7 +388,7 @@ export class Framer {
           this.marks = null;
           this.sink.note({
             severity: 'warn', code: 'packet-too-large',
-            text: `packet of ${total} bytes exceeds the maximum decode size of ${this.maxPacketSize} bytes; it was skipped, not decoded`,
+            text: `packet of ${total} bytes exceeds the maximum decode size of ${this.maxPacketSize} bytes; it was skipped, not decoded (--max-packet-size of proxy and up sets that size)`,
             offset: 0,
           }, total);
           this.skipLeft = total - have;

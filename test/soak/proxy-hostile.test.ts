@@ -117,7 +117,7 @@ describe('hostile clients through the proxy', () => {
     expect(types).toEqual([[1, all[0]!.length], [3, 65_536], [12, 2]]);
     const tooLarge = proxy.findings().filter((f) => f.extra['note'] === 'packet-too-large');
     expect(tooLarge.map((f) => f.code)).toEqual(['protocol-violation']);
-    expect(tooLarge[0]!.text).toContain('65537 bytes exceeds the maximum decode size of 65536');
+    expect(tooLarge[0]!.text).toContain('65537 bytes exceeds the maximum decode size of 65536 bytes; it was skipped, not decoded (--max-packet-size of proxy and up sets that size)');
   });
 
   it('2,000 idle connections: per-connection state is small and all of it goes when they close', async () => {
