@@ -66,6 +66,13 @@ export class TuiApp {
   private overlayRoom = 1;
   private readonly tree = new TreeModel();
   private treeRec: PacketRecord | null = null;
+  /**
+   * The packet being read (not following) after the ring pushed it out of the list: the
+   * tree and hex panes keep it until the user moves in the list. Without this the selection
+   * fell to the oldest kept packet, itself pushed out at the next render, and the panes ran
+   * through packets at the rate of the flood.
+   */
+  private held: PacketRecord | null = null;
   private treeTop = 0;
   private hexTop = 0;
   private hexCursor: number | null = null;
@@ -232,6 +239,12 @@ export class TuiApp {
   private drawPackets(): void {
     const s = this.state;
     const W = this.layout.list.width;
+    const [a0] = s.range();
+    if (!this.held && this.treeRec && !(s.follow && !s.paused) && s.sel >= 0 && s.sel < a0) {
+      this.held = this.treeRec;
+      this.flash(`packet ${this.held.seq} is no longer in the list (only the last ${s.all.capacity} packets are kept): the panes below still show it; a move in the list lets go of it`, 'yellow-fg', 8000);
+    }
+    const held = this.held;
     const vp = this.listVp();
     this.storeVp(vp);
     const [a] = s.range();
@@ -244,7 +257,7 @@ export class TuiApp {
     for (const i of vp.visible()) {
       const rec = s.shown.get(a + i);
       if (!rec) continue;
-      rows.push(packetRow(rec, { width: W, baseTime: base, selected: i === vp.sel && focusList, current: i === vp.sel && !focusList, marked: s.marked.has(rec.frame), maxNo, inFinding: s.inFinding(rec), clientId: s.clientOf(rec) }));
+      rows.push(packetRow(rec, { width: W, baseTime: base, selected: !held && i === vp.sel && focusList, current: !held && i === vp.sel && !focusList, marked: s.marked.has(rec.frame), maxNo, inFinding: s.inFinding(rec), clientId: s.clientOf(rec) }));
     }
     if (rows.length === 0) {
       rows.push(esc(s.count() === 0 && s.all.end > 0 ? '  (no packet matches the filter)' : this.opts.live ? '  waiting for packets…' : '  (no packets)'));
@@ -255,7 +268,7 @@ export class TuiApp {
     }
     this.set('list', rows);
 
-    const rec = s.selected();
+    const rec = held ?? s.selected();
     if (rec !== this.treeRec) this.loadTree(rec);
     this.drawTree();
     this.drawHex();
@@ -277,7 +290,7 @@ export class TuiApp {
     const rec = this.treeRec;
     const focus = this.focus === 'tree';
     const head = rec
-      ? `Packet ${rec.seq} (frame ${rec.frame}) ${typeName(rec.summary.type)}  ${rec.dir === 'c2s' ? 'client → broker' : 'broker → client'}  MQTT ${rec.version === 3 ? '3.1' : rec.version === 4 ? '3.1.1' : '5.0'}${rec.versionInferred ? '?' : ''}  ${rec.bytes.length} bytes`
+      ? `Packet ${rec.seq} (frame ${rec.frame}${rec === this.held ? ', no longer listed' : ''}) ${typeName(rec.summary.type)}  ${rec.dir === 'c2s' ? 'client → broker' : 'broker → client'}  MQTT ${rec.version === 3 ? '3.1' : rec.version === 4 ? '3.1.1' : '5.0'}${rec.versionInferred ? '?' : ''}  ${rec.bytes.length} bytes`
       : 'Field tree';
     this.set('treeHead', [this.paneHead(head, this.layout.treeHead.width, focus)]);
     const rows = this.tree.rows();
@@ -599,7 +612,7 @@ export class TuiApp {
       case 'h': if (this.opts.help) { this.overlay = 'lab'; this.overlayTop = 0; return true; } return false;
       case '/': this.prompt = { kind: 'filter', editor: new LineEditor('filter', this.state.filterExpr), error: null }; return true;
       case 'w': this.prompt = { kind: 'write', editor: new LineEditor('path', defaultPcapName()), error: null }; return true;
-      case 'f': this.state.follow = true; this.state.setPaused(false); this.flash('following new packets'); return true;
+      case 'f': this.held = null; this.state.follow = true; this.state.setPaused(false); this.flash('following new packets'); return true;
       case '1': case 'p': this.mode = 'packets'; return true;
       case '2': case 'c': this.mode = 'clients'; return true;
       case '3': case 't': this.mode = 'topics'; return true;
@@ -664,6 +677,11 @@ export class TuiApp {
   private listKey(ch: string | undefined, name: string): void {
     const s = this.state;
     const vp = this.listVp();
+    // A packet held after it left the list: the first move starts from the top row.
+    if (this.held && name !== 'enter' && (['up', 'down', 'k', 'j', 'pageup', 'pagedown', 'home', 'end'].includes(name) || ch === 'g' || ch === 'G')) {
+      this.held = null;
+      if (name !== 'home' && name !== 'end' && ch !== 'g' && ch !== 'G') { vp.select(0); s.follow = false; this.storeVp(vp); return; }
+    }
     const before = vp.sel;
     switch (name) {
       case 'up': case 'k': vp.move(-1); break;
@@ -735,7 +753,7 @@ export class TuiApp {
     const [a, b] = s.range();
     for (let i = s.sel + dir; i >= a && i < b; i += dir) {
       const r = s.shown.get(i);
-      if (r && (hasProblem(r) || s.inFinding(r))) { s.sel = i; s.follow = false; this.focus = 'list'; return; }
+      if (r && (hasProblem(r) || s.inFinding(r))) { this.held = null; s.sel = i; s.follow = false; this.focus = 'list'; return; }
     }
     this.flash('no further packet with a finding or note');
   }
@@ -784,6 +802,7 @@ export class TuiApp {
     }
     if (idx < 0) { this.flash(`frames ${frames.join(', ')} are no longer kept`, 'yellow-fg'); return; }
     s.marked = new Set(frames);
+    this.held = null;
     s.sel = idx;
     s.follow = false;
     this.mode = 'packets';
@@ -814,6 +833,7 @@ export class TuiApp {
   }
 
   applyFilter(expr: string): void {
+    this.held = null;
     if (!expr.trim()) { this.state.setFilter('', null); this.flash('filter cleared'); return; }
     try {
       const fn = compileFilter(expr);
