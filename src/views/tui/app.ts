@@ -201,7 +201,8 @@ export class TuiApp {
     const counts = [
       `${s.all.end} pkts${s.all.dropped ? ` (${s.all.dropped} older not kept)` : ''}`,
       s.filterExpr ? `shown ${s.count()}` : '',
-      `${s.findings.length} findings`,
+      // Past the kept 10,000 the count goes on: a flood of findings must not read as 10,000.
+      `${s.findings.length + s.findingsDropped} findings${s.findingsDropped ? ` (${s.findingsDropped} older not kept)` : ''}`,
     ];
     const rest = [
       s.filterExpr ? `filter: ${this.opts.showSecrets ? s.filterExpr : maskFilterSecrets(s.filterExpr)}` : '',
@@ -364,7 +365,7 @@ export class TuiApp {
   }
 
   private sideTable(name: SideName, width: number): SideTable {
-    if (name === 'findings') return findingsTable(this.state.findings, width);
+    if (name === 'findings') return findingsTable(this.state.findings, width, this.state.findingsDropped);
     const d = this.sideData();
     return name === 'clients' ? clientsTable(d, width) : name === 'topics' ? topicsTable(d, width) : flowsTable(d, width);
   }

@@ -164,10 +164,11 @@ export function flowsTable(d: SideData, width: number): SideTable {
 
 const SEV: Record<string, string> = { error: 'red-fg', warn: 'yellow-fg', info: 'cyan-fg' };
 
-export function findingsTable(fs: readonly Finding[], width: number): SideTable {
+/** `dropped`: older findings counted, not kept (the TUI keeps the last 10,000). */
+export function findingsTable(fs: readonly Finding[], width: number, dropped = 0): SideTable {
   const textW = Math.max(10, width - 6 - 20 - 12 - 10 - 4);
   return {
-    title: `Findings (${fs.length})  enter: jump to its packets`,
+    title: `Findings (${dropped ? `${fs.length + dropped}, the ${dropped} oldest not kept` : fs.length})  enter: jump to its packets`,
     header: `${fit('Sev', 6)} ${fit('Code', 20)} ${fit('Client', 12)} ${fit('Frames', 10)} ${fit('Text', textW)}`,
     rows: fs.map((f) => [
       fit(f.severity, 6), fit(f.code, 20), fit(printable(clientLabel(f.clientId, f.conn)), 12), fit(f.frames.join(','), 10), fit(printable(f.text), textW),
