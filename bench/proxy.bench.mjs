@@ -421,6 +421,7 @@ async function main() {
       'mqttscope proxy, aedes) runs in its own child process; sources, sinks and clients (raw sockets) run in the parent. Median of ' + R + ' runs; each child idles ' + SETTLE_MS / 1000 + ' s after start before it is measured, in which mqttscope\'s children run the proxy\'s own warm-up (docs/proxy.md). Measurements are numbered as in issue 3\'s benchmark list.',
       'The pipe proxy is `client.pipe(upstream); upstream.pipe(client)` with TCP_NODELAY. "engine" is mqttscope\'s proxy with the Engine',
       '(framing + summarize + records) and no observers; "analysis" adds the Analyzer (sessions, flows, delivery correlation) as `up`/`proxy` run it.',
+      'aedes runs without the in-flight window the bundled broker keeps by default since 2026-11-25 (mosquitto\'s max_inflight_messages 20: `maxInflightMessages: 0`), so that (1) measures what each set-up costs, not its round trips.',
       '',
       '| measurement | pipe proxy | mqttscope engine | mqttscope + analysis | ratio (engine / analysis) | target | met (analysis) |',
       '|---|---:|---:|---:|---:|---:|:-:|',
