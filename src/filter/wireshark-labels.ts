@@ -5,6 +5,19 @@
 // place of the number: `mqtt.msgtype == "Publish Message"`, `mqtt.conack.val == "Connection
 // Accepted"`; so does the filter here. A label listed twice (`Reserved`) is its first code.
 
+/** PUBACK and PUBREC share their Reason Codes (MQTT 5 3.4.2.1, 3.5.2.1), and tshark its labels for them. */
+const PUBLISH_ACK_CODES: ReadonlyArray<readonly [number, string]> = [
+  [0, 'Success'],
+  [16, 'No matching subscribers'],
+  [128, 'Unspecified error'],
+  [131, 'Implementation specific error'],
+  [135, 'Not authorized'],
+  [144, 'Topic Name invalid'],
+  [145, 'Packet Identifier in use'],
+  [151, 'Quota exceeded'],
+  [153, 'Payload format invalid'],
+];
+
 /** Each id's [code, label] pairs, in Wireshark's order. */
 const LABELS: Record<string, ReadonlyArray<readonly [number, string]>> = {
   'mqtt.msgtype': [
@@ -93,28 +106,8 @@ const LABELS: Record<string, ReadonlyArray<readonly [number, string]>> = {
     [157, 'Server moved'],
     [159, 'Connection rate exceeded'],
   ],
-  'mqtt.puback.reason_code': [
-    [0, 'Success'],
-    [16, 'No matching subscribers'],
-    [128, 'Unspecified error'],
-    [131, 'Implementation specific error'],
-    [135, 'Not authorized'],
-    [144, 'Topic Name invalid'],
-    [145, 'Packet Identifier in use'],
-    [151, 'Quota exceeded'],
-    [153, 'Payload format invalid'],
-  ],
-  'mqtt.pubrec.reason_code': [
-    [0, 'Success'],
-    [16, 'No matching subscribers'],
-    [128, 'Unspecified error'],
-    [131, 'Implementation specific error'],
-    [135, 'Not authorized'],
-    [144, 'Topic Name invalid'],
-    [145, 'Packet Identifier in use'],
-    [151, 'Quota exceeded'],
-    [153, 'Payload format invalid'],
-  ],
+  'mqtt.puback.reason_code': PUBLISH_ACK_CODES,
+  'mqtt.pubrec.reason_code': PUBLISH_ACK_CODES,
   'mqtt.pubrel.reason_code': [
     [0, 'Success'],
     [146, 'Packet Identifier not found'],

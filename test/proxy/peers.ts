@@ -20,6 +20,18 @@ export function runCmd(bin: string, args: string[], timeoutMs = 15_000): Promise
   return p.exited.finally(() => clearTimeout(t));
 }
 
+/**
+ * The TCP segments of a pcap as tshark reads them, one string each: which side sent it
+ * (`server` when its source port is `serverPort`, else `client`) and `RST`, `FIN` or `ack`.
+ */
+export async function tcpCloseRows(file: string, serverPort: number): Promise<string[]> {
+  const r = await runCmd('tshark', ['-n', '-r', file, '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.flags.fin', '-e', 'tcp.flags.reset'], 60_000);
+  if (r.code !== 0) throw new Error(`tshark failed (${r.code}): ${r.stderr}`);
+  const set = (v: string | undefined): boolean => v === '1' || v === 'True';
+  return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t'))
+    .map((x) => `${x[0] === String(serverPort) ? 'server' : 'client'} ${set(x[2]) ? 'RST' : set(x[1]) ? 'FIN' : 'ack'}`);
+}
+
 export interface Background {
   child: ChildProcess;
   stdout(): string;

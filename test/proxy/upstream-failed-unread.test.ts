@@ -12,7 +12,7 @@ import { nowUs } from '../../src/proxy/clock.js';
 import { PcapTap } from '../../src/proxy/index.js';
 import { requireBinary } from '../helpers/peers.js';
 import { testProxy, waitFor } from './helpers.js';
-import { runCmd } from './peers.js';
+import { tcpCloseRows } from './peers.js';
 
 describe('proxy --write when the broker connection fails with client bytes unread', () => {
   it('shows the RST the client got', async () => {
@@ -43,12 +43,7 @@ describe('proxy --write when the broker connection fails with client bytes unrea
       expect(proxy.logs[0]).toMatch(/during the TLS handshake/);
       expect(hows).toEqual(['error']);
       pcap.flush();
-      const r = await runCmd('tshark', ['-n', '-r', file, '-T', 'fields',
-        '-e', 'tcp.srcport', '-e', 'tcp.flags.fin', '-e', 'tcp.flags.reset'], 60_000);
-      expect(r.code, r.stderr).toBe(0);
-      const set = (v: string | undefined): boolean => v === '1' || v === 'True';
-      const rows = r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t'))
-        .map((x) => `${x[0] === String(proxy.port) ? 'server' : 'client'} ${set(x[2]) ? 'RST' : set(x[1]) ? 'FIN' : 'ack'}`);
+      const rows = await tcpCloseRows(file, proxy.port);
       expect(rows).toEqual([
         'client ack', 'server ack', 'client ack', // handshake (SYN, SYN-ACK, ACK)
         'server RST', // the proxy closed the client with its bytes unread

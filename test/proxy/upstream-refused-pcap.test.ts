@@ -14,7 +14,7 @@ import { nowUs } from '../../src/proxy/clock.js';
 import { PcapTap } from '../../src/proxy/index.js';
 import { freePort, requireBinary } from '../helpers/peers.js';
 import { testProxy, waitFor } from './helpers.js';
-import { runCmd } from './peers.js';
+import { tcpCloseRows } from './peers.js';
 
 /** CONNECT, MQTT 3.1.1, clean session, keep alive 60, client id "ref". */
 const CONNECT = Buffer.from([
@@ -52,12 +52,7 @@ describe('proxy --write when the broker refuses the connection', () => {
       expect(proxy.logs[0]).toMatch(/refused the connection; closing client/);
       expect(hows).toEqual(['upstream-failed']);
       pcap.flush();
-      const r = await runCmd('tshark', ['-n', '-r', file, '-T', 'fields',
-        '-e', 'tcp.srcport', '-e', 'tcp.flags.fin', '-e', 'tcp.flags.reset'], 60_000);
-      expect(r.code, r.stderr).toBe(0);
-      const set = (v: string | undefined): boolean => v === '1' || v === 'True';
-      const rows = r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t'))
-        .map((x) => `${x[0] === String(proxy.port) ? 'server' : 'client'} ${set(x[2]) ? 'RST' : set(x[1]) ? 'FIN' : 'ack'}`);
+      const rows = await tcpCloseRows(file, proxy.port);
       expect(rows).toEqual([
         'client ack', 'server ack', 'client ack', // handshake (SYN, SYN-ACK, ACK)
         // The CONNECT was held for the broker connection and never forwarded: not in the file.
