@@ -266,6 +266,10 @@ export function tokenize(src: string): Token[] {
     }
     if (c === '[') err('unexpected-char', 'a slice is written right after a field: [i:j] (start, length), [i-j], [i], [i:] or [:j], e.g. mqtt.msg[0:2] == 7b:22', i);
     if (c === '/') err('unexpected-char', 'unexpected \'/\': quote a value that contains \'/\', such as a topic ("Room1/Light")', i);
+    // tshark takes `mqtt.len > -1` and matches nothing: every MQTT field is unsigned.
+    if (c === '-' && /[0-9]/.test(src[i + 1] ?? '')) {
+      err('unexpected-char', 'a negative number: MQTT fields (lengths, packet ids, QoS, codes, ports) have no negative values; compare with 0 or more (mqtt.len >= 0)', i);
+    }
     err('unexpected-char', `unexpected character ${JSON.stringify(c)}`, i);
   }
   out.push({ kind: 'eof', text: '', pos: n, end: n });

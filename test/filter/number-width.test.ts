@@ -26,6 +26,14 @@ describe('numbers outside a field', () => {
     expect(syntaxError('mqtt.msgid == "65536"').code).toBe('bad-operand');
   });
 
+  it('a negative number is an error naming it (tshark takes it and matches nothing), not a bare unexpected character', () => {
+    const e = syntaxError('mqtt.len > -1');
+    expect(e.reason).toBe('a negative number: MQTT fields (lengths, packet ids, QoS, codes, ports) have no negative values; compare with 0 or more (mqtt.len >= 0)');
+    expect(e.position).toBe(11);
+    // A slice counted from the end keeps its minus sign.
+    expect(() => compileFilter('mqtt.msg[-2:] == 0a:0b')).not.toThrow();
+  });
+
   it('the largest value and whole decimals still compile and match', () => {
     const pub = gen({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId: 65535, retain: false, dup: false });
     expect(compileFilter('mqtt.msgid == 65535')(pub)).toBe(true);
