@@ -5,7 +5,7 @@ import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analysis/analyzer.js';
 import { Engine } from '../../src/engine/engine.js';
-import { clientsTable } from '../../src/views/tui/side-views.js';
+import { clientsTable, flowsTable } from '../../src/views/tui/side-views.js';
 import { sideDataFromSnapshot } from '../../src/views/tui/snapshot-adapter.js';
 import { conn, T0 } from '../filter/records.js';
 
@@ -56,5 +56,30 @@ describe('clients view: how each connection ended', () => {
     const text = t.detail(0, 300).join('\n');
     expect(text).toContain('ended: TCP close by mqttscope, because its connection to the broker failed, with no DISCONNECT');
     expect(text).not.toContain('still open');
+  });
+
+  it('the flows view says how many finished flows the analysis no longer lists', () => {
+    const analyzer = new Analyzer(() => {}, { keepFlows: 3 });
+    const engine = new Engine({ onRecord: () => {}, observers: [analyzer] });
+    const a = conn(40021);
+    engine.open(a, T0);
+    engine.data(a.id, 'c2s', connect, T0 + 1);
+    engine.data(a.id, 's2c', connack, T0 + 2);
+    for (let id = 1; id <= 5; id++) {
+      engine.data(a.id, 'c2s', g({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId: id, retain: false, dup: false }), T0 + 10 * id);
+      engine.data(a.id, 's2c', g({ cmd: 'puback', messageId: id }), T0 + 10 * id + 1);
+    }
+    const t = flowsTable(sideDataFromSnapshot(analyzer.snapshot()), 200);
+    expect(t.rows).toHaveLength(3);
+    expect(t.title).toBe('QoS / packet-id flows (3; 2 older finished ones not kept)');
+    // All kept: the title is the count alone.
+    const all = new Analyzer(() => {});
+    const e2 = new Engine({ onRecord: () => {}, observers: [all] });
+    e2.open(a, T0);
+    e2.data(a.id, 'c2s', connect, T0 + 1);
+    e2.data(a.id, 's2c', connack, T0 + 2);
+    e2.data(a.id, 'c2s', g({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId: 1, retain: false, dup: false }), T0 + 3);
+    e2.data(a.id, 's2c', g({ cmd: 'puback', messageId: 1 }), T0 + 4);
+    expect(flowsTable(sideDataFromSnapshot(all.snapshot()), 200).title).toBe('QoS / packet-id flows (1)');
   });
 });

@@ -47,6 +47,8 @@ export interface SideData {
   clients: ClientRow[];
   topics: TopicRow[];
   flows: FlowRow[];
+  /** Finished flows the analysis counted but no longer lists (it keeps the latest 1,000). */
+  flowsNotKept?: number;
 }
 
 const MAX_CLIENTS = 10_000;

@@ -144,7 +144,7 @@ export function flowsTable(d: SideData, width: number): SideTable {
   const fs = d.flows;
   const stepsW = Math.max(10, width - 12 - 6 - 14 - 18 - 9 - 5);
   return {
-    title: `QoS / packet-id flows (${fs.length})`,
+    title: `QoS / packet-id flows (${fs.length}${d.flowsNotKept ? `; ${d.flowsNotKept} older finished ones not kept` : ''})`,
     header: `${fit('Client', 12)} ${fit('PktId', 6, 'right')} ${fit('Kind', 14)} ${fit('State', 18)} ${fit('Latency', 9, 'right')} ${fit('Steps', stepsW)}`,
     rows: fs.map((f) => [
       fit(printable(clientLabel(f.clientId, f.conn)), 12), fit(f.packetId === null ? '' : String(f.packetId), 6, 'right'), fit(f.kind, 14),

@@ -75,5 +75,8 @@ export function sideDataFromSnapshot(s: AnalysisSnapshot, local?: SideData): Sid
     }))
     .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
   const flows = [...s.flows.recent, ...s.flows.inFlight].sort((a, b) => a.startedAt - b.startedAt).map(flowRow);
-  return { clients, topics, flows };
+  let finished = 0;
+  for (const st of Object.values(s.flows.stats)) finished += st.complete + st.rejected + st.incomplete + st.unobserved;
+  const flowsNotKept = Math.max(0, finished - s.flows.recent.length);
+  return { clients, topics, flows, ...(flowsNotKept > 0 ? { flowsNotKept } : {}) };
 }
