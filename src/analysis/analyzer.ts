@@ -195,6 +195,7 @@ export class Analyzer implements EngineObserver {
     const windowUs = opts.deliveryWindowUs ?? DEFAULT_DELIVERY_WINDOW_US;
     this.ctx = new AnalysisContext(emit);
     this.sessions = new SessionTracker(this.ctx, {
+      brokerKind: opts.brokerKind ?? 'unknown',
       ...(opts.credentials ? { credentials: opts.credentials } : {}),
       ...(opts.maxSubscriptions !== undefined ? { maxSubscriptions: opts.maxSubscriptions } : {}),
     });

@@ -1223,7 +1223,7 @@ export class DeliveryCorrelator {
     if (p.qos > 0 && !copied && (p.ack === null || !p.released || p.ack.code >= 0x80)) return;
     const pub = p.publisher;
     if (pub.connectFrame !== null && pub.connackCode !== 0) return;
-    if (p.early && (unprocessed(p) || p.qos > pub.serverMaxQos || (p.earlyRetain && !pub.retainAvailable) || (pub.serverMaxPacketSize !== null && p.earlySize > pub.serverMaxPacketSize)
+    if (p.early && (unprocessed(p) || p.qos > pub.serverMaxQos || (p.earlyRetain && !pub.retainAvailable) || (pub.serverRefusesAbove !== null && p.earlySize > pub.serverRefusesAbove)
       || (p.earlyAlias !== 0 && clientAliasRefused(pub, p.earlyAlias)))) return;
     let unlisted = p.tooBigCount - list.length;
     // A shared group that got the message lost nothing to its too small member.
@@ -1320,7 +1320,7 @@ export class DeliveryCorrelator {
     const pub = p.publisher;
     if (pub.connectFrame !== null && pub.connackCode !== 0) return;
     // Sent before the CONNACK and breaking a limit it then announced: refused (publishRefused()).
-    if (p.early && (p.qos > pub.serverMaxQos || (p.earlyRetain && !pub.retainAvailable) || (pub.serverMaxPacketSize !== null && p.earlySize > pub.serverMaxPacketSize)
+    if (p.early && (p.qos > pub.serverMaxQos || (p.earlyRetain && !pub.retainAvailable) || (pub.serverRefusesAbove !== null && p.earlySize > pub.serverRefusesAbove)
       || (p.earlyAlias !== 0 && clientAliasRefused(pub, p.earlyAlias)))) return;
     const delivered: Delivered[] = [];
     const missing: Expectation[] = [];

@@ -80,6 +80,8 @@ export interface SessionTrackerOptions {
   maxSubscriptions?: number;
   /** A password_file that connect-refused findings consult. */
   credentials?: CredentialCheck;
+  /** The broker, when known: mosquitto refuses a packet over its Maximum Packet Size by its own measure (serverRefusesAbove). */
+  brokerKind?: 'mosquitto' | 'aedes' | 'unknown';
 }
 
 /** A refused CONNECT whose password is still being checked: its finding waits (at most CREDENTIAL_WAIT_US). */
@@ -131,6 +133,12 @@ export interface Session {
   maxPacketSize: number | null;
   /** MQTT 5 maximum_packet_size from CONNACK: the client must not send larger packets [MQTT-3.2.2-15]. */
   serverMaxPacketSize: number | null;
+  /**
+   * The size above which the broker refuses a client packet for that limit: the limit itself,
+   * or with brokerKind mosquitto its own threshold (mosquittoPacketLimit: 2.0.11 compares the
+   * Remaining Length + 1, so it takes and routes packets 1 to 4 bytes over). Null with no limit.
+   */
+  serverRefusesAbove: number | null;
   /** MQTT 5 Maximum QoS of the CONNACK (absent is 2, also before a CONNACK): the client must not publish above it [MQTT-3.2.2-11]. */
   serverMaxQos: number;
   /** MQTT 5 Retain Available of the CONNACK (absent is 1, also before a CONNACK): at 0 the client must not publish with RETAIN 1 [MQTT-3.2.2-14]. */
@@ -286,7 +294,7 @@ export function clientAliasRefused(s: Session, alias: number): boolean {
 export function publishRefused(s: Session, rec: PacketRecord): boolean {
   const sum = rec.summary;
   return sum.qos > s.serverMaxQos || (sum.retain && !s.retainAvailable)
-    || (s.serverMaxPacketSize !== null && rec.size > s.serverMaxPacketSize)
+    || (s.serverRefusesAbove !== null && rec.size > s.serverRefusesAbove)
     || (sum.topicAlias !== null && clientAliasRefused(s, sum.topicAlias));
 }
 
@@ -644,7 +652,7 @@ export class SessionTracker {
     const s: Session = {
       conn, openSeq: this.openSeq++, connId: conn.id, openedAt: time, closedAt: null, closeHow: null, state: 'open',
       version: null, clientId: null, assignedClientId: null, username: null, cleanStart: null,
-      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, serverMaxQos: 2, retainAvailable: true, subscribeUnavailable: 0, serverReceiveMaximum: null, serverKeepAlive: null, earlyPublishes: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
+      sessionPresent: null, keepAlive: null, maxPacketSize: null, serverMaxPacketSize: null, serverRefusesAbove: null, serverMaxQos: 2, retainAvailable: true, subscribeUnavailable: 0, serverReceiveMaximum: null, serverKeepAlive: null, earlyPublishes: null, topicAliasMaxS2c: null, topicAliasMaxC2s: null,
       connectSessionExpiry: null, sessionExpiry: null, receiveMaximum: null, unackedAtClose: null, will: null, willPayloadLength: 0, connectFrame: null, connectTime: null,
       connackFrame: null, connackTime: null, connackCode: null, disconnect: null,
       subscriptions: NO_SUBSCRIPTIONS, subscriptionsNotKept: 0, subscriptionsIncompleteAt: null, subscriptionsIncompleteReason: null, subscriptionsUnseenChangeAt: null, unsubscribed: NO_UNSUBSCRIBED, unsubscribedDropped: 0, lastClientTime: time, lastClientFrame: 0,
@@ -840,7 +848,10 @@ export class SessionTracker {
       }
       if (typeof props['server_keep_alive'] === 'number') s.keepAlive = s.serverKeepAlive = props['server_keep_alive'];
       const mps = props['maximum_packet_size'];
-      if (typeof mps === 'number') s.serverMaxPacketSize = mps;
+      if (typeof mps === 'number') {
+        s.serverMaxPacketSize = mps;
+        s.serverRefusesAbove = this.opts.brokerKind === 'mosquitto' ? mosquittoPacketLimit(mps) : mps;
+      }
       const mq = props['maximum_qos'];
       if (mq === 0 || mq === 1) s.serverMaxQos = mq;
       if (props['retain_available'] === 0 || props['retain_available'] === false) s.retainAvailable = false;

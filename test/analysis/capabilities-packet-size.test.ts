@@ -84,6 +84,31 @@ describe('a client packet over the CONNACK Maximum Packet Size', () => {
   });
 });
 
+describe('whether a copy of a PUBLISH over the Maximum Packet Size is owed', () => {
+  /** A subscriber to "t", then client c's CONNECT, CONNACK (Maximum Packet Size 20) and a 21-byte PUBLISH on "t" that nobody gets. */
+  function run(brokerKind: 'mosquitto' | 'unknown'): Finding[] {
+    const h = new Harness({ brokerKind, deliveryWindowUs: 1_000_000 });
+    h.conn(5).login('s', 'u').sub(1, 't');
+    const c = h.conn(5);
+    feed(h, c, 'c2s', CONNECT);
+    feed(h, c, 's2c', CONNACK_20);
+    feed(h, c, 'c2s', PUBLISH_21);
+    return h.end();
+  }
+
+  it('mosquitto routes 21 bytes with a limit of 20 (its own measure): the lost copy is reported', () => {
+    const fs = run('mosquitto');
+    expect(tooLarge(fs)).toHaveLength(1);
+    expect(fs.filter((f) => f.code === 'undelivered-publish').map((f) => [f.clientId, f.topic])).toEqual([['c', 't']]);
+  });
+
+  it('a broker that applies the limit as the spec reads it refuses it: no copy is owed', () => {
+    const fs = run('unknown');
+    expect(tooLarge(fs)).toHaveLength(1);
+    expect(fs.filter((f) => f.code === 'undelivered-publish')).toEqual([]);
+  });
+});
+
 describe('a SUBSCRIBE sent before the CONNACK', () => {
   it('is checked against the Maximum Packet Size when the CONNACK comes', () => {
     const h = new Harness();
