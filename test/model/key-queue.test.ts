@@ -67,22 +67,25 @@ describe('SummaryCounter keeps the latest maxConnIds connection ids', () => {
 });
 
 describe('SummaryCounter past 65,536 connection ids', () => {
-  it('costs the same per connection at 100,000 and 400,000 connections', () => {
+  it('a connection that makes it forget the oldest id costs about what one below the cap does', () => {
     // One record; a new ConnMeta per connection is made in the loop and let go at once, so
     // nothing held has to be moved by a major collection while the loop is timed.
     const rec = gen({ cmd: 'pingreq' }, { conn: conn(1) });
-    const once = (n: number): number => {
-      const c = new SummaryCounter();
+    const add = (c: SummaryCounter, from: number, n: number): number => {
       const t = performance.now();
-      for (let i = 0; i < n; i++) c.record({ ...rec, conn: { ...rec.conn, id: `c${i}` } });
+      for (let i = from; i < from + n; i++) c.record({ ...rec, conn: { ...rec.conn, id: `c${i}` } });
       return performance.now() - t;
     };
-    const best = (n: number): number => Math.min(once(n), once(n), once(n));
-    once(70_000); // warm up
-    const small = Math.max(best(100_000), 1);
-    const large = best(400_000);
-    // Linear: about 4x. Evicting with Map.keys().next() measured 12-20x here.
-    expect(large / small).toBeLessThan(8);
+    // 100,000 new connections with nothing to forget, and 100,000 that each evict one of the
+    // 65,536 ids kept (the counter already holds 70,000).
+    const below = (): number => add(new SummaryCounter({ maxConnIds: 1_000_000 }), 0, 100_000);
+    const above = (): number => { const c = new SummaryCounter(); add(c, 0, 70_000); return add(c, 70_000, 100_000); };
+    const best = (f: () => number): number => Math.min(f(), f(), f());
+    below(); above(); // warm up
+    const ratio = best(above) / Math.max(best(below), 1);
+    // 1.3-2.2x on a quiet machine. Evicting with Map.keys().next(), which steps over every
+    // deleted entry left at the front of the table, measured 11-12.5x.
+    expect(ratio).toBeLessThan(5);
   }, 60_000);
 });
 
