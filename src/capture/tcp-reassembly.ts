@@ -545,11 +545,10 @@ export class TcpDirection {
       this.held.shift();
       this.addHeld(-h.data.length);
       if (rel < 0 && this.last !== null) this.compareDelivered(h.seq, h.data, h.frame, h.timeUs);
-      const wireEnd = (h.seq + h.wire) >>> 0;
       if (rel + h.data.length <= 0) {
         this.retransmitted += h.data.length;
         // Cut before the bytes it adds (to nothing, say): those are a cut tail.
-        if (h.wire > h.data.length && seqDiff(wireEnd, this.nextSeq!) > 0 && this.heldCut(h, wireEnd, fillFrame, fillTimeUs)) return;
+        if (this.heldCut(h, fillFrame, fillTimeUs)) return;
         continue;
       }
       const bytes = rel === 0 ? h.data : h.data.subarray(-rel);
@@ -561,18 +560,23 @@ export class TcpDirection {
         if (seqDiff(cut.to, this.nextSeq!) > 0) cut.from = this.nextSeq!;
         else this.cut = null;
       }
-      if (h.wire > h.data.length && seqDiff(wireEnd, this.nextSeq!) > 0 && this.heldCut(h, wireEnd, fillFrame, fillTimeUs)) return;
+      if (this.heldCut(h, fillFrame, fillTimeUs)) return;
     }
   }
 
   /**
-   * A held segment the snap length cut was released: its tail (to `wireEnd`) is missing, and is
-   * that frame's (as for a cut segment in order), not a segment lost before the next one held.
-   * With nothing held after it, the tail waits (a full copy may still come); a held segment
-   * that starts past nextSeq makes it a gap now (up to that segment, when it starts inside the
-   * tail), then drains: true. One that starts at nextSeq covers it (drain goes on): false.
+   * A held segment was released: when the snap length cut it before its end on the wire
+   * (`wireEnd`) and that tail is past nextSeq, the tail is missing, and is that frame's (as for
+   * a cut segment in order), not a segment lost before the next one held. With nothing held
+   * after it, the tail waits (a full copy may still come); a held segment that starts past
+   * nextSeq makes it a gap now (up to that segment, when it starts inside the tail), then
+   * drains: true. One that starts at nextSeq covers it, and a segment not cut needs nothing
+   * (drain goes on): false.
    */
-  private heldCut(h: Held, wireEnd: number, fillFrame: number | undefined, fillTimeUs: number | undefined): boolean {
+  private heldCut(h: Held, fillFrame: number | undefined, fillTimeUs: number | undefined): boolean {
+    if (h.wire <= h.data.length) return false;
+    const wireEnd = (h.seq + h.wire) >>> 0;
+    if (seqDiff(wireEnd, this.nextSeq!) <= 0) return false;
     const cut = { from: this.nextSeq!, to: wireEnd, frame: h.frame, timeUs: fillTimeUs === undefined ? h.timeUs : Math.max(h.timeUs, fillTimeUs) };
     this.cut = cut;
     const next = this.held[0];
