@@ -4,12 +4,11 @@
 // broker), N clients made the proxy hold N MiB. Now all connections together hold at
 // most maxHeldBytesTotal (64 MiB by default); past it a client that sends more is
 // paused (nothing is dropped) until its own broker connection is up, with one line.
-import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConnMeta } from '../../src/model/types.js';
 import type { End, EndEvents } from '../../src/proxy/ends.js';
 import { Link, type UpstreamAttempt } from '../../src/proxy/link.js';
-import { connect, rawServer, type RawServer, testProxy, type TestProxy, waitFor } from '../proxy/helpers.js';
+import { connect, proxyPerTest, waitFor } from '../proxy/helpers.js';
 import { MiB, retainedBuffers } from '../soak/wire.js';
 
 class PauseEnd implements End {
@@ -81,22 +80,13 @@ describe('Link: held bytes capped across connections', () => {
   });
 });
 
-let broker: RawServer | null = null;
-let proxy: TestProxy | null = null;
-const socks: net.Socket[] = [];
-afterEach(async () => {
-  for (const s of socks.splice(0)) s.destroy();
-  await proxy?.close();
-  await broker?.close();
-  proxy = null;
-  broker = null;
-});
+const pair = proxyPerTest();
+const socks = pair.socks;
 
 describe('many clients sending while their TLS broker connections never come up', () => {
   it('the proxy holds at most the total (plus a read per client), with one line naming the client and the limit', async () => {
     // The broker accepts TCP and never answers the TLS ClientHello: no broker connection comes up.
-    broker = await rawServer();
-    proxy = await testProxy(broker.port, { upstreamTls: { rejectUnauthorized: false }, maxHeldBytesTotal: 16 * MiB });
+    const { proxy, broker } = await pair.start({ upstreamTls: { rejectUnauthorized: false }, maxHeldBytesTotal: 16 * MiB });
     const base = retainedBuffers();
     const N = 60;
     const part = Buffer.alloc(MiB, 0x41); // what each client sends: its whole --max-buffered
@@ -106,9 +96,9 @@ describe('many clients sending while their TLS broker connections never come up'
       socks.push(c);
       c.write(part);
     }
-    await waitFor(() => broker!.accepted.length === N, 10_000, 'every upstream TCP connection');
+    await waitFor(() => broker.accepted.length === N, 10_000, 'every upstream TCP connection');
     // Every client has sent what the proxy takes: its own cap, or a pause for the total.
-    await waitFor(() => proxy!.connections().reduce((n, c) => n + c.held, 0) >= 16 * MiB, 15_000, 'the held total to be reached');
+    await waitFor(() => proxy.connections().reduce((n, c) => n + c.held, 0) >= 16 * MiB, 15_000, 'the held total to be reached');
     await new Promise((r) => setTimeout(r, 500));
     const held = proxy.connections().reduce((n, c) => n + c.held, 0);
     // Without the total: 60 MiB held (each client its 1 MiB). With it: 16 MiB and a read (64 KiB) per client.

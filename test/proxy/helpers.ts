@@ -127,11 +127,11 @@ export async function testProxy(upstreamPort: number, extra: Partial<ProxyOption
 }
 
 /**
- * For a test file whose tests each run a proxy with a WebSocket listener in front of a raw
- * broker: start() makes the pair; after each test the sockets in `socks`, the proxy and the
- * broker are closed.
+ * For a test file whose tests each run a proxy in front of a raw broker: start() makes the
+ * pair (with `base` options, then the test's); after each test the sockets in `socks`, the
+ * proxy and the broker are closed.
  */
-export function wsProxyPerTest(): { socks: net.Socket[]; start(extra?: Partial<ProxyOptions>): Promise<{ proxy: TestProxy; broker: RawServer }> } {
+export function proxyPerTest(base: Partial<ProxyOptions> = {}): { socks: net.Socket[]; start(extra?: Partial<ProxyOptions>): Promise<{ proxy: TestProxy; broker: RawServer }> } {
   let proxy: TestProxy | null = null;
   let broker: RawServer | null = null;
   const socks: net.Socket[] = [];
@@ -146,10 +146,15 @@ export function wsProxyPerTest(): { socks: net.Socket[]; start(extra?: Partial<P
     socks,
     async start(extra = {}) {
       broker = await rawServer();
-      proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 }, ...extra });
+      proxy = await testProxy(broker.port, { ...base, ...extra });
       return { proxy, broker };
     },
   };
+}
+
+/** proxyPerTest with a WebSocket listener. */
+export function wsProxyPerTest(): ReturnType<typeof proxyPerTest> {
+  return proxyPerTest({ wsListen: { host: '127.0.0.1', port: 0 } });
 }
 
 export function typeCounts(recs: PacketRecord[]): Record<string, number> {
