@@ -5,6 +5,7 @@ import type { Finding, OutputRecord, PacketRecord } from '../../src/model/packet
 import { startProxy, type ProxyHandle, type ProxyOptions } from '../../src/proxy/index.js';
 import type { End, EndEvents } from '../../src/proxy/ends.js';
 import { afterEach } from 'vitest';
+import WebSocket from 'ws';
 
 export function sha256(chunks: Buffer[]): string {
   const h = createHash('sha256');
@@ -131,11 +132,13 @@ export async function testProxy(upstreamPort: number, extra: Partial<ProxyOption
  * pair (with `base` options, then the test's); after each test the sockets in `socks`, the
  * proxy and the broker are closed.
  */
-export function proxyPerTest(base: Partial<ProxyOptions> = {}): { socks: net.Socket[]; start(extra?: Partial<ProxyOptions>): Promise<{ proxy: TestProxy; broker: RawServer }> } {
+export function proxyPerTest(base: Partial<ProxyOptions> = {}): { socks: net.Socket[]; clients: WebSocket[]; start(extra?: Partial<ProxyOptions>): Promise<{ proxy: TestProxy; broker: RawServer }> } {
   let proxy: TestProxy | null = null;
   let broker: RawServer | null = null;
   const socks: net.Socket[] = [];
+  const clients: WebSocket[] = [];
   afterEach(async () => {
+    for (const c of clients.splice(0)) c.terminate();
     for (const s of socks.splice(0)) s.destroy();
     await proxy?.close();
     await broker?.close();
@@ -144,12 +147,22 @@ export function proxyPerTest(base: Partial<ProxyOptions> = {}): { socks: net.Soc
   });
   return {
     socks,
+    clients,
     async start(extra = {}) {
       broker = await rawServer();
       proxy = await testProxy(broker.port, { ...base, ...extra });
       return { proxy, broker };
     },
   };
+}
+
+/** A WebSocket client connected to `port`, offering `protocols` (none when undefined). */
+export function openWs(port: number, protocols?: string | string[]): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = protocols === undefined ? new WebSocket(`ws://127.0.0.1:${port}`) : new WebSocket(`ws://127.0.0.1:${port}`, protocols);
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
 }
 
 /** proxyPerTest with a WebSocket listener. */

@@ -6,22 +6,11 @@
 //   upgraded without a subprotocol and the client failed the handshake, with nothing said;
 // - the text-frame finding carries the client id and user name of the CONNECT before it.
 import type net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { collect, rawServer, testProxy, waitFor, type RawServer, type TestProxy } from './helpers.js';
+import { collect, openWs, waitFor, wsProxyPerTest, type RawServer, type TestProxy } from './helpers.js';
 
-let proxy: TestProxy | null = null;
-let broker: RawServer | null = null;
-let client: WebSocket | null = null;
-
-afterEach(async () => {
-  client?.terminate();
-  await proxy?.close();
-  await broker?.close();
-  client = null;
-  proxy = null;
-  broker = null;
-});
+const pair = wsProxyPerTest();
 
 /** CONNECT, MQTT 3.1.1, with a user name. */
 const CONNECT = Buffer.from([
@@ -34,24 +23,19 @@ const CONNECT = Buffer.from([
   0, 4, 0x75, 0x73, 0x65, 0x72, // user name "user"
 ]);
 
-function open(port: number, protocols?: string[]): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = protocols === undefined ? new WebSocket(`ws://127.0.0.1:${port}`) : new WebSocket(`ws://127.0.0.1:${port}`, protocols);
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
+/** A WebSocket client to the proxy, closed after the test. */
+async function open(port: number, protocols?: string[]): Promise<WebSocket> {
+  const ws = await openWs(port, protocols);
+  pair.clients.push(ws);
+  return ws;
 }
 
-async function start(): Promise<{ proxy: TestProxy; broker: RawServer }> {
-  broker = await rawServer();
-  proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 } });
-  return { proxy, broker };
-}
+const start = (): Promise<{ proxy: TestProxy; broker: RawServer }> => pair.start();
 
 describe('WebSocket subprotocols', () => {
   it('a client offering none is forwarded, with a line and a finding citing MQTT-6.0.0-3', async () => {
     const { proxy: p, broker: b } = await start();
-    client = await open(p.wsPort!);
+    const client = await open(p.wsPort!);
     expect(client.protocol).toBe('');
     client.send(CONNECT, { binary: true });
     const up: net.Socket = await b.next();
@@ -69,7 +53,7 @@ describe('WebSocket subprotocols', () => {
 
   it('a client offering mqtt gets it, with no finding', async () => {
     const { proxy: p } = await start();
-    client = await open(p.wsPort!, ['foo', 'mqtt']);
+    const client = await open(p.wsPort!, ['foo', 'mqtt']);
     expect(client.protocol).toBe('mqtt');
     client.send(CONNECT, { binary: true });
     await waitFor(() => p.packets().length === 1, 5000, 'the CONNECT decoded');
@@ -96,8 +80,8 @@ describe('WebSocket subprotocols', () => {
 describe('the WebSocket text-frame finding', () => {
   it('carries the client id and user name of the CONNECT before it, and follows it', async () => {
     const { proxy: p, broker: b } = await start();
-    client = await open(p.wsPort!, ['mqtt']);
-    const closed = new Promise<number>((r) => client!.once('close', (code) => r(code)));
+    const client = await open(p.wsPort!, ['mqtt']);
+    const closed = new Promise<number>((r) => client.once('close', (code) => r(code)));
     client.send(CONNECT, { binary: true });
     const up: net.Socket = await b.next();
     const got = collect(up);

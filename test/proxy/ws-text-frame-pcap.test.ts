@@ -12,7 +12,7 @@ import { nowUs } from '../../src/proxy/clock.js';
 import { PcapTap } from '../../src/proxy/index.js';
 import { requireBinary } from '../helpers/peers.js';
 import { tempDir } from '../helpers/tmp.js';
-import { connectPacket, rawServer, testProxy, waitFor } from './helpers.js';
+import { connectPacket, openWs, rawServer, testProxy, waitFor } from './helpers.js';
 import { tcpCloseRows } from './peers.js';
 
 describe('proxy --write when a WebSocket client sends a text frame', () => {
@@ -26,11 +26,7 @@ describe('proxy --write when a WebSocket client sends a text frame', () => {
     const proxy = await testProxy(broker.port, { taps: [pcap], wsListen: { host: '127.0.0.1', port: 0 }, engineOpts: { observers: [observer] } });
     let client: WebSocket | null = null;
     try {
-      client = await new Promise<WebSocket>((resolve, reject) => {
-        const ws = new WebSocket(`ws://127.0.0.1:${proxy.wsPort!}`, 'mqtt');
-        ws.once('open', () => resolve(ws));
-        ws.once('error', reject);
-      });
+      client = await openWs(proxy.wsPort!, 'mqtt');
       const closed = new Promise<number>((r) => client!.once('close', (code) => r(code)));
       client.send(connectPacket('ws-pcap'), { binary: true });
       await broker.next();

@@ -4,37 +4,24 @@
 // MQTT bytes, with nothing said. It is now not forwarded: the client gets a close frame
 // 1003, the broker connection is reset, and a protocol-violation finding says why.
 import type net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { collect, connectPacket, rawServer, testProxy, waitFor, type RawServer, type TestProxy } from './helpers.js';
+import { collect, connectPacket, openWs, waitFor, wsProxyPerTest } from './helpers.js';
 
-let proxy: TestProxy | null = null;
-let broker: RawServer | null = null;
-let client: WebSocket | null = null;
+const pair = wsProxyPerTest();
 
-afterEach(async () => {
-  client?.terminate();
-  await proxy?.close();
-  await broker?.close();
-  client = null;
-  proxy = null;
-  broker = null;
-});
-
-function open(port: number): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}`, 'mqtt');
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
+/** A WebSocket client offering mqtt, closed after the test. */
+async function open(port: number): Promise<WebSocket> {
+  const ws = await openWs(port, 'mqtt');
+  pair.clients.push(ws);
+  return ws;
 }
 
 describe('a WebSocket text frame from a client', () => {
   it('is not forwarded to the broker; the client is closed with 1003 and a finding cites MQTT-6.0.0-1', async () => {
-    broker = await rawServer();
-    proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 } });
-    client = await open(proxy.wsPort!);
-    const closed = new Promise<number>((r) => client!.once('close', (code) => r(code)));
+    const { proxy, broker } = await pair.start();
+    const client = await open(proxy.wsPort!);
+    const closed = new Promise<number>((r) => client.once('close', (code) => r(code)));
     const connect = connectPacket('ws-text');
     client.send(connect, { binary: true });
     const up: net.Socket = await broker.next();
@@ -46,7 +33,7 @@ describe('a WebSocket text frame from a client', () => {
     expect(await closed).toBe(1003);
     // The broker connection is reset, as for any client that breaks the protocol.
     expect(await upClosed).toBe('ECONNRESET');
-    await waitFor(() => proxy!.connections().length === 0, 5000, 'the link closed');
+    await waitFor(() => proxy.connections().length === 0, 5000, 'the link closed');
     expect(got.bytes()).toBe(connect.length);
     expect(Buffer.concat(got.chunks).equals(connect)).toBe(true);
     const f = proxy.findings().find((x) => x.extra.note === 'websocket-text-frame');
@@ -63,14 +50,13 @@ describe('a WebSocket text frame from a client', () => {
   });
 
   it('a text frame that is not valid UTF-8 (binary MQTT in it) is named as a text frame too', async () => {
-    broker = await rawServer();
-    proxy = await testProxy(broker.port, { wsListen: { host: '127.0.0.1', port: 0 } });
-    client = await open(proxy.wsPort!);
-    const closed = new Promise<number>((r) => client!.once('close', (code) => r(code)));
+    const { proxy, broker } = await pair.start();
+    const client = await open(proxy.wsPort!);
+    const closed = new Promise<number>((r) => client.once('close', (code) => r(code)));
     // A PINGREQ as text: c0 PINGREQ; 00 Remaining Length 0. Not valid UTF-8.
     client.send(Buffer.from([0xc0, 0x00]), { binary: false });
     expect(await closed).toBe(1003);
-    await waitFor(() => proxy!.connections().length === 0, 5000, 'the link closed');
+    await waitFor(() => proxy.connections().length === 0, 5000, 'the link closed');
     const f = proxy.findings().find((x) => x.extra.note === 'websocket-text-frame');
     expect(f?.extra.bytes).toBe(2);
     expect(proxy.logs.join('\n')).not.toContain('broke the WebSocket protocol');
