@@ -6,20 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { mosquittoPacketLimit } from '../../src/analysis/sessions.js';
 import type { Finding } from '../../src/model/packet.js';
-import { Harness, type Conn } from './engine-harness.js';
+import { CONNECT_V5, Harness, hex } from './engine-harness.js';
 import { sleep, Tap } from './mosquitto-tap.js';
 
-const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
-
-const CONNECT = hex([
-  '10 0e', // CONNECT, remaining length 14
-  '00 04 4d 51 54 54', // protocol name "MQTT"
-  '05', // protocol level 5
-  '02', // connect flags: Clean Start
-  '00 3c', // keep alive 60 s
-  '00', // property length 0
-  '00 01 63', // client id "c"
-].join(''));
+const CONNECT = CONNECT_V5;
 
 const CONNACK_20 = hex([
   '20 08', // CONNACK, remaining length 8
@@ -53,10 +43,6 @@ const SUBSCRIBE_25 = hex([
 
 const tooLarge = (fs: Finding[]) => fs.filter((f) => f.extra?.['violation'] === 'packet-exceeds-maximum-packet-size');
 
-function feed(h: Harness, c: Conn, dir: 'c2s' | 's2c', bytes: Uint8Array): void {
-  h.engine.data(c.meta.id, dir, bytes, h.time, ++h.frame);
-}
-
 describe('mosquittoPacketLimit', () => {
   it('is the limit plus the bytes of a Remaining Length of limit - 1', () => {
     expect(mosquittoPacketLimit(20)).toBe(21); // Remaining Length 19: 1 byte
@@ -71,10 +57,10 @@ describe('a client packet over the CONNACK Maximum Packet Size', () => {
   it('within the Remaining Length bytes: a violation that says mosquitto takes it; past them: DISCONNECT 0x95', () => {
     const h = new Harness();
     const c = h.conn(5);
-    feed(h, c, 'c2s', CONNECT); // frame 1
-    feed(h, c, 's2c', CONNACK_20); // frame 2
-    feed(h, c, 'c2s', PUBLISH_21); // frame 3
-    feed(h, c, 'c2s', PUBLISH_22); // frame 4
+    c.raw('c2s', CONNECT); // frame 1
+    c.raw('s2c', CONNACK_20); // frame 2
+    c.raw('c2s', PUBLISH_21); // frame 3
+    c.raw('c2s', PUBLISH_22); // frame 4
     h.end();
     const v = tooLarge(h.findings);
     expect(v.map((f) => [f.extra?.['size'], f.extra?.['maximum_packet_size'], f.extra?.['mosquitto_refuses_above']])).toEqual([[21, 20, 21], [22, 20, undefined]]);
@@ -90,9 +76,9 @@ describe('whether a copy of a PUBLISH over the Maximum Packet Size is owed', () 
     const h = new Harness({ brokerKind, deliveryWindowUs: 1_000_000 });
     h.conn(5).login('s', 'u').sub(1, 't');
     const c = h.conn(5);
-    feed(h, c, 'c2s', CONNECT);
-    feed(h, c, 's2c', CONNACK_20);
-    feed(h, c, 'c2s', PUBLISH_21);
+    c.raw('c2s', CONNECT);
+    c.raw('s2c', CONNACK_20);
+    c.raw('c2s', PUBLISH_21);
     return h.end();
   }
 
@@ -113,9 +99,9 @@ describe('a SUBSCRIBE sent before the CONNACK', () => {
   it('is checked against the Maximum Packet Size when the CONNACK comes', () => {
     const h = new Harness();
     const c = h.conn(5);
-    feed(h, c, 'c2s', CONNECT); // frame 1
-    feed(h, c, 'c2s', SUBSCRIBE_25); // frame 2, before the CONNACK [MQTT-3.1.4-5]
-    feed(h, c, 's2c', CONNACK_20); // frame 3
+    c.raw('c2s', CONNECT); // frame 1
+    c.raw('c2s', SUBSCRIBE_25); // frame 2, before the CONNACK [MQTT-3.1.4-5]
+    c.raw('s2c', CONNACK_20); // frame 3
     h.end();
     const v = tooLarge(h.findings);
     expect(v.map((f) => [f.extra?.['packet_type'], f.extra?.['size'], f.frames])).toEqual([['SUBSCRIBE', 25, [2, 3]]]);

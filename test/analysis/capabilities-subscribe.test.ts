@@ -7,20 +7,10 @@
 // grants all three), which the last test checks on the wire.
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/packet.js';
-import { Harness, type Conn } from './engine-harness.js';
+import { CONNECT_V5, Harness, hex } from './engine-harness.js';
 import { Tap } from './mosquitto-tap.js';
 
-const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
-
-const CONNECT = hex([
-  '10 0e', // CONNECT, remaining length 14
-  '00 04 4d 51 54 54', // protocol name "MQTT"
-  '05', // protocol level 5
-  '02', // connect flags: Clean Start
-  '00 3c', // keep alive 60 s
-  '00', // property length 0
-  '00 01 63', // client id "c"
-].join(''));
+const CONNECT = CONNECT_V5;
 
 const CONNACK_NONE = hex([
   '20 09', // CONNACK, remaining length 9
@@ -69,18 +59,14 @@ const DISCONNECT_A1 = hex([
 
 const violations = (fs: Finding[]) => fs.filter((f) => f.code === 'protocol-violation');
 
-function feed(h: Harness, c: Conn, dir: 'c2s' | 's2c', bytes: Uint8Array): void {
-  h.engine.data(c.meta.id, dir, bytes, h.time, ++h.frame);
-}
-
 describe('a SUBSCRIBE using what the CONNACK said the broker lacks', () => {
   it('wildcard, Subscription Identifier and shared filter are each a protocol violation naming the CONNACK', () => {
     const h = new Harness();
     const c = h.conn(5);
-    feed(h, c, 'c2s', CONNECT); // frame 1
-    feed(h, c, 's2c', CONNACK_NONE); // frame 2
-    feed(h, c, 'c2s', SUBSCRIBE); // frame 3
-    feed(h, c, 's2c', SUBACK); // frame 4
+    c.raw('c2s', CONNECT); // frame 1
+    c.raw('s2c', CONNACK_NONE); // frame 2
+    c.raw('c2s', SUBSCRIBE); // frame 3
+    c.raw('s2c', SUBACK); // frame 4
     h.end();
     const pv = violations(h.findings);
     expect(pv.map((f) => f.extra?.['violation'])).toEqual([
@@ -106,9 +92,9 @@ describe('a SUBSCRIBE using what the CONNACK said the broker lacks', () => {
   it('a broker that announced nothing lacks nothing: the same SUBSCRIBE is fine', () => {
     const h = new Harness();
     const c = h.conn(5);
-    feed(h, c, 'c2s', CONNECT);
-    feed(h, c, 's2c', CONNACK_PLAIN);
-    feed(h, c, 'c2s', SUBSCRIBE);
+    c.raw('c2s', CONNECT);
+    c.raw('s2c', CONNACK_PLAIN);
+    c.raw('c2s', SUBSCRIBE);
     h.end();
     expect(violations(h.findings)).toEqual([]);
   });
@@ -116,10 +102,10 @@ describe('a SUBSCRIBE using what the CONNACK said the broker lacks', () => {
   it('a SUBSCRIBE sent before the CONNACK is checked when the CONNACK comes; the broker then disconnects with 0xA1', () => {
     const h = new Harness();
     const c = h.conn(5);
-    feed(h, c, 'c2s', CONNECT); // frame 1
-    feed(h, c, 'c2s', SUBSCRIBE); // frame 2, before the CONNACK [MQTT-3.1.4-5]
-    feed(h, c, 's2c', CONNACK_NONE); // frame 3
-    feed(h, c, 's2c', DISCONNECT_A1); // frame 4
+    c.raw('c2s', CONNECT); // frame 1
+    c.raw('c2s', SUBSCRIBE); // frame 2, before the CONNACK [MQTT-3.1.4-5]
+    c.raw('s2c', CONNACK_NONE); // frame 3
+    c.raw('s2c', DISCONNECT_A1); // frame 4
     c.close('fin', 's2c');
     h.end();
     const pv = violations(h.findings);

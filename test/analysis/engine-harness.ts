@@ -129,8 +129,27 @@ export class Conn {
     return this.c({ cmd: 'disconnect', ...(this.version === 5 ? { reasonCode: 0 } : {}) });
   }
 
+  /** Raw bytes in one direction (a hand-written byte vector), as the next frame. */
+  raw(dir: 'c2s' | 's2c', bytes: Uint8Array): void {
+    this.h.engine.data(this.meta.id, dir, bytes, this.h.time, ++this.h.frame);
+  }
+
   /** `by`: the side that closed first, as the proxy and captures tell the engine. */
   close(how: 'fin' | 'reset' = 'fin', by?: 'c2s' | 's2c'): void {
     this.h.engine.close(this.meta.id, this.h.time, how, by);
   }
 }
+
+/** Bytes from hex text (whitespace ignored), for hand-written byte vectors. */
+export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+
+/** An MQTT 5 CONNECT of client "c", clean start, keep alive 60 s, no properties. */
+export const CONNECT_V5 = hex([
+  '10 0e', // CONNECT, remaining length 14
+  '00 04 4d 51 54 54', // protocol name "MQTT"
+  '05', // protocol level 5
+  '02', // connect flags: Clean Start
+  '00 3c', // keep alive 60 s
+  '00', // property length 0
+  '00 01 63', // client id "c"
+].join(''));
