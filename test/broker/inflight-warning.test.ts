@@ -4,6 +4,7 @@
 // mosquitto does; values mosquitto refuses are errors. Each value is held to what the
 // real mosquitto 2.0.11 does (mosquitto missing = failure, never a skip).
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,27 +13,31 @@ import { freePort, requireBinary } from '../helpers/peers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { ROOT } from '../read/run.js';
 import { startConfMosquitto } from './mosquitto-verdict.js';
-import { RawClient } from './raw-client.js';
+import { RawClient, subscriberAndPublisher } from './raw-client.js';
 import { sleep } from './parity.js';
+
+/** Resolves once something listens on `port` (a TCP connection opens; it is closed at once). */
+async function listening(port: number, log: () => string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((r) => {
+      const c = net.connect(port, '127.0.0.1', () => { c.destroy(); r(true); });
+      c.once('error', () => r(false));
+    });
+    if (up) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on ${port}: ${log()}`);
+}
 
 /** QoS 1 deliveries, out of 30, that a subscriber which never acknowledges gets from a broker on `port`. */
 async function sentOf30(port: number, log: () => string = () => ''): Promise<number> {
+  await listening(port, log);
   const clients: RawClient[] = [];
   try {
-    let s: RawClient | null = null;
-    for (let i = 0; i < 100 && s === null; i++) {
-      try { s = await RawClient.open(port, { clientId: 's' }); } catch { await sleep(50); }
-    }
-    expect(s, log()).not.toBeNull();
-    clients.push(s!);
-    expect(await s!.connack()).toBe(0);
-    expect(await s!.subscribe(['f/#'], 1)).toEqual([1]);
-    const p = await RawClient.open(port, { clientId: 'p' });
-    clients.push(p);
-    expect(await p.connack()).toBe(0);
+    const { s, p } = await subscriberAndPublisher(port, 'f/#', clients);
     for (let i = 0; i < 30; i++) await p.publish('f/n', `${i}`, 1);
     await sleep(400);
-    return s!.messages().length;
+    return s.messages().length;
   } finally {
     for (const c of clients) c.destroy();
   }

@@ -8,7 +8,7 @@ import { startBroker } from '../../src/broker/index.js';
 import { BROKERS, online, sleep, withBroker } from './parity.js';
 import { startConfMosquitto } from './mosquitto-verdict.js';
 import { startTestMosquitto } from '../helpers/mosquitto.js';
-import { frame, RawClient } from './raw-client.js';
+import { frame, RawClient, subscriberAndPublisher } from './raw-client.js';
 
 type Pub = { cmd: string; qos?: number; messageId?: number; payload?: Buffer };
 const pubs = (c: RawClient, qos?: number): Pub[] => (c.packets as Pub[]).filter((p) => p.cmd === 'publish' && (qos === undefined || p.qos === qos));
@@ -71,13 +71,7 @@ describe.each(WITH_3)('%s, max_inflight_messages 3', (_name, start) => {
     const b = await start();
     const clients: RawClient[] = [];
     try {
-      const s = await RawClient.open(b.port, { clientId: 's' });
-      clients.push(s);
-      expect(await s.connack()).toBe(0);
-      expect(await s.subscribe(['w/#'], 1)).toEqual([1]);
-      const p = await RawClient.open(b.port, { clientId: 'p' });
-      clients.push(p);
-      expect(await p.connack()).toBe(0);
+      const { s, p } = await subscriberAndPublisher(b.port, 'w/#', clients);
       const steps: string[] = [];
       const note = async (what: string): Promise<void> => { await sleep(150); steps.push(`${what}:${pubs(s).length}`); };
       // PUBACK of the k-th delivery: fixed header 0x40, remaining length 2, its packet id.
@@ -110,13 +104,7 @@ describe('startBroker maxInflightMessages', () => {
     const b = await startBroker({ port: 0, allowAnonymous: true, maxInflightMessages: max });
     const clients: RawClient[] = [];
     try {
-      const s = await RawClient.open(b.port, { clientId: 's' });
-      clients.push(s);
-      expect(await s.connack()).toBe(0);
-      expect(await s.subscribe(['f/#'], 1)).toEqual([1]);
-      const p = await RawClient.open(b.port, { clientId: 'p' });
-      clients.push(p);
-      expect(await p.connack()).toBe(0);
+      const { s, p } = await subscriberAndPublisher(b.port, 'f/#', clients);
       for (let i = 0; i < 30; i++) await p.publish('f/n', `${i}`, 1);
       await sleep(300);
       expect(s.messages()).toHaveLength(30);
@@ -138,13 +126,7 @@ describe.each(WITH_3_7)('%s, max_inflight_messages 3, max_queued_messages 7', (_
     const b = await start();
     const clients: RawClient[] = [];
     try {
-      const s = await RawClient.open(b.port, { clientId: 's', clean });
-      clients.push(s);
-      expect(await s.connack()).toBe(0);
-      expect(await s.subscribe(['w/#'], 1)).toEqual([1]);
-      const p = await RawClient.open(b.port, { clientId: 'p' });
-      clients.push(p);
-      expect(await p.connack()).toBe(0);
+      const { s, p } = await subscriberAndPublisher(b.port, 'w/#', clients, clean);
       for (let i = 0; i < 40; i++) await p.publish('w/1', `${i}`, 1);
       await sleep(200);
       expect(s.messages()).toHaveLength(3);

@@ -3,6 +3,7 @@
 // and see exactly what the broker answers, or that it closed the connection.
 import { connect as tcpConnect, type Socket } from 'node:net';
 import mqttPacket, { type Packet } from 'mqtt-packet';
+import { expect } from 'vitest';
 
 export const str = (s: string): Buffer => {
   const b = Buffer.from(s, 'utf8');
@@ -197,4 +198,20 @@ export class RawClient {
   destroy(): void {
     this.sock.destroy();
   }
+}
+
+/**
+ * On the broker at `port`: a subscriber (client id "s") to `filter` at QoS 1, its CONNECT and
+ * SUBSCRIBE accepted, and a publisher "p", its CONNECT accepted. Both are pushed on `clients`
+ * for the caller to close.
+ */
+export async function subscriberAndPublisher(port: number, filter: string, clients: RawClient[], clean?: boolean): Promise<{ s: RawClient; p: RawClient }> {
+  const s = await RawClient.open(port, { clientId: 's', ...(clean !== undefined ? { clean } : {}) });
+  clients.push(s);
+  expect(await s.connack()).toBe(0);
+  expect(await s.subscribe([filter], 1)).toEqual([1]);
+  const p = await RawClient.open(port, { clientId: 'p' });
+  clients.push(p);
+  expect(await p.connack()).toBe(0);
+  return { s, p };
 }
