@@ -28,10 +28,11 @@ const B = publishPacket('b', Buffer.alloc(200, 0x62));
 const C = publishPacket('c', Buffer.alloc(20, 0x63));
 
 /**
- * The client's A, B, C. `fill`: B (cut), C, then A, which fills the hole. `end`: A, C, then B
- * (cut), which fills the hole itself. `lost`: B (cut), C, and A is never captured.
+ * A capture of the connection up to its CONNACK (frames 1 to 5: handshake, CONNECT, CONNACK),
+ * with the client's sequence numbers of A, B, C and their end; `add` appends a frame, its
+ * payload cut to `keep` bytes by the snap length when given.
  */
-function capture(order: 'fill' | 'end' | 'lost', keep: number): Buffer {
+function started() {
   const recs: Rec[] = [];
   let t = 1_700_000_000_000_000;
   const cs = 1001, ss = 5001;
@@ -45,6 +46,15 @@ function capture(order: 'fill' | 'end' | 'lost', keep: number): Buffer {
   add(CLIENT, SERVER, { seq: cs, ack: ss, flags: ACK }); // 3: ACK
   add(CLIENT, SERVER, { seq: cs, ack: ss, flags: ACK | PSH, payload: CON }); // 4: CONNECT
   add(SERVER, CLIENT, { seq: ss, ack: a, flags: ACK | PSH, payload: CONNACK }); // 5: CONNACK
+  return { recs, add, ss, a, b, c, end };
+}
+
+/**
+ * The client's A, B, C. `fill`: B (cut), C, then A, which fills the hole. `end`: A, C, then B
+ * (cut), which fills the hole itself. `lost`: B (cut), C, and A is never captured.
+ */
+function capture(order: 'fill' | 'end' | 'lost', keep: number): Buffer {
+  const { recs, add, ss, a, b, c, end } = started();
   if (order !== 'end') {
     add(CLIENT, SERVER, { seq: b, ack: ss + 4, flags: ACK | PSH, payload: B }, keep); // 6: B, cut by the snap length, ahead of A
     add(CLIENT, SERVER, { seq: c, ack: ss + 4, flags: ACK | PSH, payload: C }); // 7: C
@@ -93,19 +103,7 @@ for (const KEEP of [10, 0]) describe(`the snap-cut tail of a segment held out of
 
 describe('a cut retransmission that carries bytes not seen before', () => {
   it('makes those bytes a snap-cut gap at its frame, not a segment not captured', () => {
-    const recs: Rec[] = [];
-    let t = 1_700_000_000_000_000;
-    const cs = 1001, ss = 5001;
-    const a = cs + CON.length, b = a + A.length, c = b + B.length, end = c + C.length;
-    const add = (from: typeof CLIENT, to: typeof CLIENT, f: Parameters<typeof tcpFrame>[2], keep?: number) => {
-      const data = tcpFrame(from, to, f);
-      recs.push(keep === undefined ? { timeUs: (t += 1000), data } : { timeUs: (t += 1000), data: data.subarray(0, 54 + keep), origLen: data.length });
-    };
-    add(CLIENT, SERVER, { seq: cs - 1, ack: 0, flags: SYN }); // 1: SYN
-    add(SERVER, CLIENT, { seq: ss - 1, ack: cs, flags: SYN | ACK }); // 2: SYN-ACK
-    add(CLIENT, SERVER, { seq: cs, ack: ss, flags: ACK }); // 3: ACK
-    add(CLIENT, SERVER, { seq: cs, ack: ss, flags: ACK | PSH, payload: CON }); // 4: CONNECT
-    add(SERVER, CLIENT, { seq: ss, ack: a, flags: ACK | PSH, payload: CONNACK }); // 5: CONNACK
+    const { recs, add, ss, a, b, c, end } = started();
     add(CLIENT, SERVER, { seq: a, ack: ss + 4, flags: ACK | PSH, payload: A }); // 6: A (B, sent next, not captured)
     add(CLIENT, SERVER, { seq: a, ack: ss + 4, flags: ACK | PSH, payload: Buffer.concat([A, B]) }, 10); // 7: A and B resent as one, cut inside A
     add(CLIENT, SERVER, { seq: c, ack: ss + 4, flags: ACK | PSH, payload: C }); // 8: C
