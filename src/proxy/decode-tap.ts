@@ -45,7 +45,7 @@ export interface DecodeScheduleOptions {
 /** Pause (true) or resume (false) the side that sends `dir` on connection `id`. */
 export type Throttle = (id: string, dir: Direction, paused: boolean) => void;
 
-const OPEN = 0, DATA = 1, CLOSE = 2, TICK = 3;
+const OPEN = 0, DATA = 1, CLOSE = 2, TICK = 3, RECORD = 4;
 
 /**
  * What one piece of a chunk should take to decode (ms), and the bounds of a piece
@@ -73,6 +73,8 @@ interface Queued {
   frame: number | undefined;
   how: CloseHow;
   by: Direction | undefined;
+  /** Record: makes the record, when its turn comes. */
+  make: (() => OutputRecord) | null;
 }
 
 /** Queued bytes of one connection, per direction, and whether its senders are paused. */
@@ -228,6 +230,16 @@ export class DecodeTap implements ConnectionTap {
     else this.runTick(time);
   }
 
+  /**
+   * A record the proxy makes itself (a WebSocket finding): it comes out after everything of
+   * the connections that arrived before it, as an event of the queue, made when its turn
+   * comes (so it can read what the engine knows by then, such as the client id).
+   */
+  record(make: () => OutputRecord): void {
+    if (this.head < this.q.length) this.push(RECORD, '', null, 'c2s', null, 0, undefined, 'fin', undefined).make = make;
+    else this.runRecord(make);
+  }
+
   /** Decode everything still waiting, now (at shutdown, before the engine ends). */
   flush(): void {
     while (this.head < this.q.length) this.step(Infinity);
@@ -235,7 +247,7 @@ export class DecodeTap implements ConnectionTap {
   }
 
   private push(op: number, id: string, meta: ConnMeta | null, dir: Direction, chunk: Uint8Array | null, time: number, frame: number | undefined, how: CloseHow, by: Direction | undefined): Queued {
-    const e: Queued = { op, id, meta, cq: null, dir, chunk, off: 0, time, frame, how, by };
+    const e: Queued = { op, id, meta, cq: null, dir, chunk, off: 0, time, frame, how, by, make: null };
     this.q.push(e);
     if (!this.turnScheduled) this.scheduleTurn();
     return e;
@@ -319,6 +331,8 @@ export class DecodeTap implements ConnectionTap {
       this.runOpen(e.meta!, e.time);
     } else if (e.op === CLOSE) {
       this.runClose(e.id, e.meta, e.time, e.how, e.by);
+    } else if (e.op === RECORD) {
+      this.runRecord(e.make!);
     } else {
       this.runTick(e.time);
     }
@@ -365,6 +379,14 @@ export class DecodeTap implements ConnectionTap {
       this.engine.data(meta.id, dir, chunk, time, frame);
     } catch (err) {
       this.fail(meta, err, time);
+    }
+  }
+
+  private runRecord(make: () => OutputRecord): void {
+    try {
+      this.onRecord(make());
+    } catch {
+      // A view that fails on it must not take decoding or forwarding down.
     }
   }
 

@@ -285,15 +285,19 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
 
   /**
    * A finding about a WebSocket connection's framing, which the engine never sees. It
-   * follows every record decoded so far (the decoder's queue is emptied first), and
-   * carries the client id and user name of the connection's CONNECT when it was decoded.
+   * goes through the decoder's queue, so it follows every record of the bytes that came
+   * before it, and carries the client id and user name of the connection's CONNECT when
+   * that was decoded. (It used to empty the queue at once: a backlog decoded outside the
+   * time box, holding up every connection.)
    */
   const wsFinding = (meta: ConnMeta, severity: 'warn' | 'error', text: string, extra: Record<string, unknown>): void => {
-    decode.flush();
-    const who = engine.identity(meta);
-    opts.onRecord({
-      kind: 'finding', code: 'protocol-violation', severity, time: now(), conn: meta.id,
-      clientId: who.clientId, username: who.username, frames: [], topic: null, text, extra,
+    const time = now();
+    decode.record(() => {
+      const who = engine.identity(meta);
+      return {
+        kind: 'finding', code: 'protocol-violation', severity, time, conn: meta.id,
+        clientId: who.clientId, username: who.username, frames: [], topic: null, text, extra,
+      };
     });
   };
 

@@ -59,6 +59,30 @@ class Rig {
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 
+describe('DecodeTap.record', () => {
+  it('a record the proxy makes waits its turn behind queued bytes, without decoding them at once', () => {
+    const r = new Rig({ sliceMs: 5 });
+    r.tap.open(meta('a'), 0);
+    r.tap.data('a', 'c2s', bytes('y'.repeat(6000)), 1); // 6 ms: part of it waits
+    const fedBefore = r.seen.get('a c2s')!.length;
+    expect(fedBefore).toBeLessThan(6000);
+    r.tap.record(() => { r.calls.push('record'); return { kind: 'finding', code: 'protocol-violation', severity: 'warn', time: 2, conn: 'a', clientId: null, username: null, frames: [], topic: null, text: 'x', extra: {} }; });
+    // Not made yet, and the queue was not emptied for it.
+    expect(r.calls.at(-1)).not.toBe('record');
+    expect(r.seen.get('a c2s')!.length).toBe(fedBefore);
+    r.runAll();
+    expect(r.seen.get('a c2s')).toBe('y'.repeat(6000));
+    expect(r.calls.at(-1)).toBe('record');
+    expect(r.records.map((x) => x.kind)).toEqual(['finding']);
+  });
+
+  it('with nothing queued it is made and emitted at once', () => {
+    const r = new Rig({ sliceMs: 5 });
+    r.tap.record(() => ({ kind: 'finding', code: 'protocol-violation', severity: 'warn', time: 2, conn: 'a', clientId: null, username: null, frames: [], topic: null, text: 'x', extra: {} }));
+    expect(r.records).toHaveLength(1);
+  });
+});
+
 describe('DecodeTap time box', () => {
   it('decodes at once while the window has budget left, then queues in arrival order across connections', () => {
     const r = new Rig({ sliceMs: 5 });
